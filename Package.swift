@@ -1,0 +1,52 @@
+// swift-tools-version:6.1
+// Loom: a pure-Swift reimplementation of SQLite 3. One target per layer; each target lists
+// only the layers below it (Spec/README.md is the map). No package dependencies.
+//
+// Performance figures (loom-bench) hold only for release builds without the
+// LOOM_INVARIANTS flag; `-Xswiftc -DLOOM_INVARIANTS` turns on O(n) invariant walks.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Loom",
+    products: [
+        .library(name: "Loom", targets: ["Loom"]),
+        .executable(name: "loom", targets: ["LoomCLI"]),
+        .executable(name: "loom-slt", targets: ["LoomSLTCLI"]),
+        .executable(name: "loom-bench", targets: ["LoomBenchCLI"]),
+    ],
+    targets: [
+        // Base: result codes and the one error type every layer throws.
+        .target(name: "LoomBase", swiftSettings: strict),
+        // L0 .. L7
+        .target(name: "LoomVFS", dependencies: ["LoomBase"], swiftSettings: strict),
+        .target(name: "LoomPager", dependencies: ["LoomVFS"], swiftSettings: strict),
+        .target(name: "LoomRecord", dependencies: ["LoomBase"], swiftSettings: strict),
+        .target(name: "LoomBTree", dependencies: ["LoomPager", "LoomRecord"], swiftSettings: strict),
+        .target(name: "LoomVDBE", dependencies: ["LoomBTree"], swiftSettings: strict),
+        .target(name: "LoomSQL", dependencies: ["LoomVDBE"], swiftSettings: strict),
+        .target(name: "LoomSession", dependencies: ["LoomSQL"], swiftSettings: strict),
+        .target(name: "Loom", dependencies: ["LoomSession"], swiftSettings: strict),
+        // Tools (Foundation allowed): libraries so tests can drive them in-process.
+        .target(name: "LoomShell", dependencies: ["Loom"], swiftSettings: strict),
+        .target(name: "LoomSLT", dependencies: ["Loom"], swiftSettings: strict),
+        .target(name: "LoomBench", dependencies: ["Loom", "LoomShell"], swiftSettings: strict),
+        .executableTarget(name: "LoomCLI", dependencies: ["LoomShell"], swiftSettings: strict),
+        .executableTarget(name: "LoomSLTCLI", dependencies: ["LoomSLT"], swiftSettings: strict),
+        .executableTarget(name: "LoomBenchCLI", dependencies: ["LoomBench"], swiftSettings: strict),
+        // Tests
+        .target(name: "LoomTestSupport", dependencies: ["Loom"], path: "Tests/LoomTestSupport",
+                swiftSettings: strict),
+        .testTarget(name: "LoomVFSTests", dependencies: ["LoomVFS", "LoomTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LoomPagerTests", dependencies: ["LoomPager", "LoomTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LoomRecordTests", dependencies: ["LoomRecord", "LoomTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LoomBTreeTests", dependencies: ["LoomBTree", "LoomTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LoomVDBETests", dependencies: ["LoomVDBE", "LoomTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LoomSQLTests", dependencies: ["LoomSQL", "LoomTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LoomSessionTests", dependencies: ["LoomSession", "LoomTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LoomTests", dependencies: ["Loom", "LoomTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LoomShellTests", dependencies: ["LoomShell", "LoomTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LoomSLTTests", dependencies: ["LoomSLT", "LoomTestSupport"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,1 @@
+// LoomBench: see Spec/tools.md

@@ -1,0 +1,118 @@
+// This file implements Page: one cached database page and the only place its bytes live.
+// Layer: L1. Spec: Spec/L1-pager.md.
+
+/// A 1-based page number. Page 1 holds the 100-byte database header.
+package struct PageNumber: RawRepresentable, Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral,
+    CustomStringConvertible {
+    package var rawValue: UInt32
+    package init(rawValue: UInt32) { self.rawValue = rawValue }
+    package init(_ value: UInt32) { self.rawValue = value }
+    package init(integerLiteral value: UInt32) { self.rawValue = value }
+    package static func < (a: PageNumber, b: PageNumber) -> Bool { a.rawValue < b.rawValue }
+    package var description: String { "\(rawValue)" }
+}
+
+/// One page of the database held in the pager's cache.
+///
+/// Unsafe code is fenced here: the page owns one raw allocation of `size` bytes for its
+/// lifetime, so that the B-tree reads and writes page bytes in place without copying a page
+/// per access. Every accessor checks its bounds with a precondition: an out-of-range offset
+/// is our bug, because callers validate every offset read from the file before using it.
+package final class Page {
+    package let number: PageNumber
+    /// Set by the pager when it hands out a page; bumped pager-wide on rollback so stale
+    /// references can be detected (`Pager.generation`).
+    package internal(set) var generation: UInt64
+    /// True once the pager has journaled the page for the current write transaction.
+    package internal(set) var isWritable = false
+    /// True when the page differs from the file.
+    package internal(set) var isDirty = false
+    private let storage: UnsafeMutableRawBufferPointer
+
+    package var size: Int { storage.count }
+
+    package init(number: PageNumber, size: Int, generation: UInt64) {
+        self.number = number
+        self.generation = generation
+        self.storage = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        self.storage.initializeMemory(as: UInt8.self, repeating: 0)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Read-only view of the bytes; the pointer must not escape `body`.
+    @inline(__always)
+    package func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(storage))
+    }
+
+    /// Mutable view of the bytes; the page must have been made writable by the pager.
+    @inline(__always)
+    package func withMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        precondition(isWritable, "page \(number) modified without Pager.makeWritable")
+        isDirty = true
+        return try body(storage)
+    }
+
+    /// Raw mutable access for the pager itself (reading from disk, rollback).
+    package func withStorageForPager<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try body(storage)
+    }
+
+    package subscript(offset: Int) -> UInt8 {
+        get { storage[offset] }
+        set { precondition(isWritable); isDirty = true; storage[offset] = newValue }
+    }
+
+    /// Big-endian 16-bit value at `offset`.
+    package func u16(_ offset: Int) -> Int {
+        precondition(offset >= 0 && offset + 2 <= storage.count)
+        return Int(storage[offset]) << 8 | Int(storage[offset + 1])
+    }
+
+    /// Big-endian 32-bit value at `offset`.
+    package func u32(_ offset: Int) -> UInt32 {
+        precondition(offset >= 0 && offset + 4 <= storage.count)
+        return UInt32(storage[offset]) << 24 | UInt32(storage[offset + 1]) << 16
+            | UInt32(storage[offset + 2]) << 8 | UInt32(storage[offset + 3])
+    }
+
+    package func setU16(_ offset: Int, _ value: Int) {
+        precondition(isWritable && offset >= 0 && offset + 2 <= storage.count)
+        isDirty = true
+        storage[offset] = UInt8(truncatingIfNeeded: value >> 8)
+        storage[offset + 1] = UInt8(truncatingIfNeeded: value)
+    }
+
+    package func setU32(_ offset: Int, _ value: UInt32) {
+        precondition(isWritable && offset >= 0 && offset + 4 <= storage.count)
+        isDirty = true
+        storage[offset] = UInt8(truncatingIfNeeded: value >> 24)
+        storage[offset + 1] = UInt8(truncatingIfNeeded: value >> 16)
+        storage[offset + 2] = UInt8(truncatingIfNeeded: value >> 8)
+        storage[offset + 3] = UInt8(truncatingIfNeeded: value)
+    }
+
+    /// Copies `count` bytes starting at `offset` out of the page.
+    package func bytes(at offset: Int, count: Int) -> [UInt8] {
+        precondition(offset >= 0 && count >= 0 && offset + count <= storage.count)
+        return Array(UnsafeRawBufferPointer(rebasing: storage[offset..<(offset + count)]))
+    }
+
+    /// Copies `source` into the page at `offset`.
+    package func setBytes<C: Collection>(_ source: C, at offset: Int) where C.Element == UInt8 {
+        precondition(isWritable && offset >= 0 && offset + source.count <= storage.count)
+        isDirty = true
+        var i = offset
+        for b in source { storage[i] = b; i += 1 }
+    }
+
+    /// Moves `count` bytes within the page (memmove semantics).
+    package func moveBytes(from source: Int, to destination: Int, count: Int) {
+        precondition(isWritable && source >= 0 && destination >= 0 && count >= 0
+            && source + count <= storage.count && destination + count <= storage.count)
+        isDirty = true
+        guard let base = storage.baseAddress, count > 0 else { return }
+        (base + destination).copyMemory(from: base + source, byteCount: count)
+    }
+}

@@ -1,0 +1,1 @@
+// LoomSLT: see Spec/tools.md

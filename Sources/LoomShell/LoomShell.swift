@@ -1,0 +1,1 @@
+// LoomShell: see Spec/tools.md

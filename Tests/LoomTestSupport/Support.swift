@@ -1,0 +1,1 @@
+// Test support shared by every test target: seeded RNG, the sqlite3 oracle, temp paths.
