@@ -1,1 +1,0 @@
-// Test support shared by every test target: seeded RNG, the sqlite3 oracle, temp paths.
