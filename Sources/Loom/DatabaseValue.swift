@@ -14,3 +14,30 @@ public enum DatabaseValue: Hashable, Sendable {
     case text(String)
     case blob([UInt8])
 }
+
+extension DatabaseValue {
+    /// The value as `sqlite3_column_text` renders it: nil for NULL, integers in decimal,
+    /// reals in SQLite's `%!.15g` form (`1.0`, `0.3`, `1.0e+20`, `Inf`), text as is, blobs as
+    /// their bytes read as UTF-8.
+    /// SKELETON: reals use a placeholder rendering until LoomRecord's renderer lands.
+    public var textRepresentation: String? {
+        switch self {
+        case .null: return nil
+        case .integer(let i): return String(i)
+        case .real(let d): return String(d)
+        case .text(let s): return s
+        case .blob(let b): return String(decoding: b, as: UTF8.self)
+        }
+    }
+
+    /// The fundamental type name as `typeof()` gives it.
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .integer: return "integer"
+        case .real: return "real"
+        case .text: return "text"
+        case .blob: return "blob"
+        }
+    }
+}
