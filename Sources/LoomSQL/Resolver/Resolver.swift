@@ -677,13 +677,14 @@ package struct Resolver {
 
     /// The registry's definition of `name` with `argc` arguments.
     func lookupFunction(_ lower: String, argc: Int) -> FunctionDefinition? {
-        FunctionRegistry.lookup(name: lower, argc: argc)
+        if case .found(let f) = FunctionRegistry.lookup(name: lower, argc: argc) { return f }
+        return nil
     }
 
     /// True when some function `name` exists with another argument count.
     func functionExists(_ lower: String) -> Bool {
-        for n in -1...8 where FunctionRegistry.lookup(name: lower, argc: n) != nil { return true }
-        return false
+        if case .notFound = FunctionRegistry.lookup(name: lower, argc: 0) { return false }
+        return true
     }
 }
 
