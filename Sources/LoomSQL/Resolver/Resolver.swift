@@ -199,7 +199,7 @@ package struct Resolver {
     /// The RExpr for column `index` (-1 rowid) of `source`.
     func columnExpr(_ source: SourceItem, _ index: Int) -> RExpr {
         if index < 0 || source.table.rowidAlias == index {
-            return .column(RColumn(cursor: source.cursor, column: index < 0 ? -1 : index),
+            return .column(RColumn(cursor: source.cursor, column: -1),
                            affinity: .integer, collation: nil, notNull: true)
         }
         let col = source.table.columns[index]
@@ -573,6 +573,9 @@ package struct Resolver {
                let source = scope.sources.first(where: { $0.cursor == col.cursor }) {
                 if col.column >= 0, col.column < source.table.columns.count {
                     return source.table.columns[col.column].name
+                }
+                if let alias = source.table.rowidAlias {
+                    return source.table.columns[alias].name
                 }
                 return "rowid"
             }
