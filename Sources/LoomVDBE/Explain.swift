@@ -25,23 +25,12 @@ extension Affinity {
     }
 }
 
-extension Collation {
-    /// The collation's SQL name (BINARY, NOCASE, RTRIM).
-    package var explainName: String {
-        switch self {
-        case .binary: return "BINARY"
-        case .nocase: return "NOCASE"
-        case .rtrim: return "RTRIM"
-        }
-    }
-}
-
 func explainKeyInfo(_ k: KeyInfo, binaryAsB: Bool) -> String {
     var s = "k(\(k.collations.count)"
     for (i, c) in k.collations.enumerated() {
         s += ","
         if i < k.descending.count, k.descending[i] { s += "-" }
-        if c == .binary { if binaryAsB { s += "B" } } else { s += c.explainName }
+        if c == .binary { if binaryAsB { s += "B" } } else { s += c.name }
     }
     return s + ")"
 }
@@ -191,7 +180,7 @@ extension Instruction {
         func cmp(_ lhs: Int, _ rhs: Int, _ target: Int, _ aff: Affinity?, _ coll: Collation?,
                  _ jumpIfNull: Bool, _ nullEq: Bool) {
             o.p1 = rhs; o.p2 = target; o.p3 = lhs
-            o.p4 = (coll ?? .binary).explainName + "-8"
+            o.p4 = (coll ?? .binary).name + "-8"
             o.p5 = Int(aff?.sqliteCode ?? 0x40) | (jumpIfNull ? 0x10 : 0) | (nullEq ? 0x80 : 0)
         }
         switch self {
@@ -299,7 +288,7 @@ extension Instruction {
         case .realAffinity(let r): o.p1 = r
         case .makeRecord(let s, let n, let d, let a):
             o.p1 = s; o.p2 = n; o.p3 = d; o.p4 = a.map(explainAffinities)
-        case .collSeq(let c): o.p4 = c.explainName + "-8"
+        case .collSeq(let c): o.p4 = c.name + "-8"
         case .function(let f, let args, let n, let d):
             o.p2 = args; o.p3 = d; o.p4 = "\(f.name)(\(n))"
         case .aggStep(let f, let args, let n, let acc, _):

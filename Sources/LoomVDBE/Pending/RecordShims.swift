@@ -1,6 +1,6 @@
-// This file holds TEMPORARY stand-ins for LoomRecord/LoomBTree types that branch
-// `record-btree` has not committed yet (Affinity, Collation, KeyInfo, BTree). It is deleted
-// in the commit that merges record-btree. Layer: L4. Spec: Spec/L4-vdbe.md.
+// This file holds a TEMPORARY stand-in for LoomBTree's BTree, which branch `record-btree`
+// has not committed yet. It is deleted in the commit that merges the B-tree.
+// Layer: L4. Spec: Spec/L4-vdbe.md.
 
 /// Stand-in for LoomBTree's `BTree`.
 package final class BTree {}
