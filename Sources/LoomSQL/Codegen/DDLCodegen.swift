@@ -1,0 +1,220 @@
+// This file implements DDL and transaction-control codegen: CREATE TABLE / INDEX, DROP TABLE /
+// INDEX (writing sqlite_schema rows as SQLite does), BEGIN / COMMIT / ROLLBACK.
+// Layer: L5. Spec: Spec/L5-sql.md §Codegen (invariants C9-C12).
+import LoomBase
+import LoomBTree
+import LoomRecord
+import LoomVDBE
+
+extension Codegen {
+    /// Opens sqlite_schema for writing on a new cursor.
+    private func openSchemaTable() -> Int {
+        let cursor = b.allocateCursor()
+        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
+        return cursor
+    }
+
+    /// Appends a sqlite_schema row; `rootRegister` holds the root page.
+    private func insertSchemaRow(cursor: Int, type: String, name: String, tableName: String, rootRegister: Int,
+                                 sql: String?) {
+        let row = b.allocateRegisters(5)
+        b.emit(.string8(value: type, dest: row))
+        b.emit(.string8(value: name, dest: row + 1))
+        b.emit(.string8(value: tableName, dest: row + 2))
+        b.emit(.sCopy(source: rootRegister, dest: row + 3))
+        if let sql { b.emit(.string8(value: sql, dest: row + 4)) } else { b.emit(.null(dest: row + 4)) }
+        let rec = b.allocateRegister(), rowid = b.allocateRegister()
+        b.emit(.makeRecord(start: row, count: 5, dest: rec))
+        b.emit(.newRowid(cursor: cursor, dest: rowid))
+        b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
+    }
+
+    /// Sets the file format on a new database, bumps the schema cookie, reloads the schema.
+    private func finishSchemaChange() {
+        let format = b.allocateRegister()
+        let skip = b.makeLabel()
+        b.emit(.readCookie(dest: format, field: .schemaFormat))
+        b.emit(jumpTo: skip) { .if(register: format, target: $0) }
+        b.emit(.setCookie(field: .schemaFormat, value: 4))
+        b.emit(.setCookie(field: .textEncoding, value: 1))
+        b.place(skip)
+        b.emit(.setCookie(field: .schemaCookie, value: Int(c.schema.cookie &+ 1)))
+        b.emit(.parseSchema())
+        c.writes = true
+        c.usesDatabase = true
+    }
+
+    private func checkNameFree(_ name: String, span: SourceSpan?) throws {
+        if name.lowercasedASCII.hasPrefix("sqlite_") {
+            throw c.error("object name reserved for internal use: \(name)", at: span)
+        }
+    }
+
+    // MARK: CREATE TABLE
+
+    func codeCreateTable(_ create: CreateTable, statementSpan: SourceSpan) throws {
+        let nameSpan = SourceSpan(start: create.schemaTextStart, end: create.schemaTextStart)
+        if create.temporary { throw c.error("TEMP tables are not supported yet", at: nameSpan) }
+        if let s = create.schema, !s.equalsIgnoringCase("main") {
+            throw c.error("unknown database \(s)", at: nameSpan)
+        }
+        if c.schema.table(named: create.name) != nil {
+            if create.ifNotExists { return }
+            throw c.error("table \(create.name) already exists", at: nameSpan)
+        }
+        if c.schema.index(named: create.name) != nil {
+            throw c.error("there is already an index named \(create.name)", at: nameSpan)
+        }
+        try checkNameFree(create.name, span: nameSpan)
+        let sql = "CREATE TABLE " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
+        let definition: TableDefinition
+        do { definition = try Table.define(create, rootPage: 0, sql: sql) }
+        catch let e as DatabaseError { throw c.error(e.message, at: nameSpan, code: e.code) }
+        if case .select = create.body { throw c.error("CREATE TABLE ... AS SELECT is not supported yet", at: nameSpan) }
+
+        let schemaCursor = openSchemaTable()
+        let root = b.allocateRegister()
+        b.emit(.createBtree(dest: root, kind: definition.table.isWithoutRowid ? .index : .table))
+        insertSchemaRow(cursor: schemaCursor, type: "table", name: create.name, tableName: create.name,
+                        rootRegister: root, sql: sql)
+        for index in definition.autoIndexes {
+            let r = b.allocateRegister()
+            b.emit(.createBtree(dest: r, kind: .index))
+            insertSchemaRow(cursor: schemaCursor, type: "index", name: index.name, tableName: create.name,
+                            rootRegister: r, sql: nil)
+        }
+        finishSchemaChange()
+    }
+
+    // MARK: CREATE INDEX
+
+    func codeCreateIndex(_ create: CreateIndex, statementSpan: SourceSpan) throws {
+        let nameSpan = SourceSpan(start: create.schemaTextStart, end: create.schemaTextStart)
+        if let s = create.schema, !s.equalsIgnoringCase("main") {
+            throw c.error("unknown database \(s)", at: nameSpan)
+        }
+        guard let table = c.schema.table(named: create.table) else {
+            throw c.error("no such table: main.\(create.table)", at: nameSpan)
+        }
+        if table.isSchemaTable { throw c.error("table \(table.name) may not be indexed", at: nameSpan) }
+        if table.isView { throw c.error("views may not be indexed", at: nameSpan) }
+        if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: nameSpan) }
+        if c.schema.index(named: create.name) != nil {
+            if create.ifNotExists { return }
+            throw c.error("index \(create.name) already exists", at: nameSpan)
+        }
+        if c.schema.table(named: create.name) != nil {
+            throw c.error("there is already a table named \(create.name)", at: nameSpan)
+        }
+        try checkNameFree(create.name, span: nameSpan)
+        if create.where != nil { throw c.error("partial indexes are not supported yet", at: nameSpan) }
+        let columns: [IndexColumn]
+        do { columns = try Table.indexColumns(create.columns, of: table).0 }
+        catch let e as DatabaseError {
+            let at = create.columns.first(where: { term in
+                if case .column(let ref) = term.expr.kind { return table.columnIndex(named: ref.column) == nil }
+                return false
+            })?.expr.span
+            throw c.error(e.message, at: at ?? nameSpan, code: e.code)
+        }
+        let keyword = create.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX "
+        let sql = keyword + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
+        let index = Index(name: create.name, tableName: table.name, columns: columns, isUnique: create.unique,
+                          rootPage: 0, sql: sql, origin: .createIndex)
+
+        let schemaCursor = openSchemaTable()
+        let root = b.allocateRegister()
+        b.emit(.createBtree(dest: root, kind: .index))
+        insertSchemaRow(cursor: schemaCursor, type: "index", name: create.name, tableName: table.name,
+                        rootRegister: root, sql: sql)
+        // Fill the index from the table's rows.
+        let tc = b.allocateCursor(), ic = b.allocateCursor()
+        cursorTables[tc] = table
+        b.emit(.openRead(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count))
+        b.emit(.openWrite(cursor: ic, root: root, columnCount: columns.count + 1, keyInfo: try keyInfo(of: index),
+                          rootInRegister: true))
+        let done = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: tc, target: $0) }
+        let top = b.currentAddress
+        let rowid = b.allocateRegister()
+        b.emit(.rowid(cursor: tc, dest: rowid))
+        let values = b.allocateRegisters(table.columns.count)
+        for col in columns where col.column >= 0 && col.column != table.rowidAlias {
+            b.emit(.column(cursor: tc, column: col.column, dest: values + col.column))
+            if table.columns[col.column].affinity == .real { b.emit(.realAffinity(register: values + col.column)) }
+        }
+        let key = codeIndexKey(index, columns: values, rowid: rowid, table: table)
+        if create.unique {
+            let ok = b.makeLabel()
+            let n = columns.count
+            b.emit(jumpTo: ok) { .noConflict(cursor: ic, key: key, count: n, target: $0) }
+            b.emit(.halt(code: .constraintUnique, action: .abort, message: constraintColumns(index, table),
+                         constraint: .unique))
+            b.place(ok)
+        }
+        let rec = b.allocateRegister()
+        b.emit(.makeRecord(start: key, count: columns.count + 1, dest: rec))
+        b.emit(.idxInsert(cursor: ic, record: rec))
+        b.emit(.next(cursor: tc, target: top))
+        b.place(done)
+        finishSchemaChange()
+    }
+
+    // MARK: DROP
+
+    func codeDrop(_ drop: Drop, span: SourceSpan) throws {
+        if let s = drop.schema, !s.equalsIgnoringCase("main") {
+            throw c.error("unknown database \(s)", at: span)
+        }
+        switch drop.kind {
+        case .table, .view:
+            guard let table = c.schema.table(named: drop.name) else {
+                if drop.ifExists { return }
+                throw c.error("no such \(drop.kind == .table ? "table" : "view"): \(drop.name)", at: span)
+            }
+            if table.isSchemaTable { throw c.error("table \(table.name) may not be dropped", at: span) }
+            if drop.kind == .table && table.isView {
+                throw c.error("use DROP VIEW to delete view \(table.name)", at: span)
+            }
+            if drop.kind == .view && !table.isView {
+                throw c.error("use DROP TABLE to delete table \(table.name)", at: span)
+            }
+            let indexes = c.schema.indexes(on: table.name)
+            deleteSchemaRows(column: 2, equal: table.name)
+            if !table.isView { b.emit(.destroy(root: Int(table.rootPage))) }
+            for index in indexes { b.emit(.destroy(root: Int(index.rootPage))) }
+            finishSchemaChange()
+        case .index:
+            guard let index = c.schema.index(named: drop.name) else {
+                if drop.ifExists { return }
+                throw c.error("no such index: \(drop.name)", at: span)
+            }
+            if index.isAutomatic {
+                throw c.error("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped", at: span)
+            }
+            deleteSchemaRows(column: 1, equal: index.name)
+            b.emit(.destroy(root: Int(index.rootPage)))
+            finishSchemaChange()
+        case .trigger:
+            if drop.ifExists { return }
+            throw c.error("no such trigger: \(drop.name)", at: span)
+        }
+    }
+
+    /// Deletes the sqlite_schema rows whose column `column` equals `value`.
+    private func deleteSchemaRows(column: Int, equal value: String) {
+        let cursor = openSchemaTable()
+        let wanted = b.allocateRegister(), have = b.allocateRegister()
+        b.emit(.string8(value: value, dest: wanted))
+        let done = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: cursor, target: $0) }
+        let top = b.currentAddress
+        let next = b.makeLabel()
+        b.emit(.column(cursor: cursor, column: column, dest: have))
+        b.emit(jumpTo: next) { .ne(lhs: wanted, rhs: have, target: $0, jumpIfNull: true) }
+        b.emit(.delete(cursor: cursor))
+        b.place(next)
+        b.emit(.next(cursor: cursor, target: top))
+        b.place(done)
+    }
+}
