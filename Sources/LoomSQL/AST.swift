@@ -101,7 +101,13 @@ package enum NullsOrder: Hashable, Sendable { case first, last }
 package struct Expr: Hashable, Sendable {
     package var kind: Kind
     package var span: SourceSpan
-    package init(_ kind: Kind, span: SourceSpan) { self.kind = kind; self.span = span }
+    /// Height of the tree as SQLite counts it for SQLITE_MAX_EXPR_DEPTH (a leaf is 1),
+    /// computed at init from the children's heights (subqueries count 0).
+    package private(set) var height: Int
+    package init(_ kind: Kind, span: SourceSpan) {
+        self.kind = kind; self.span = span
+        self.height = 1 + Expr.childHeight(kind)
+    }
 
     package indirect enum Kind: Hashable, Sendable {
         case literal(Literal)
@@ -298,6 +304,31 @@ package struct OrderingTerm: Hashable, Sendable {
     package var nulls: NullsOrder?
     package init(expr: Expr, order: SortOrder? = nil, nulls: NullsOrder? = nil) {
         self.expr = expr; self.order = order; self.nulls = nulls
+    }
+}
+
+extension Expr {
+    static func childHeight(_ kind: Kind) -> Int {
+        switch kind {
+        case .literal, .column, .parameter, .exists, .subquery: return 0
+        case .unary(_, let e), .isNull(let e), .notNull(let e), .cast(let e, _), .collate(let e, _):
+            return e.height
+        case .binary(_, let a, let b): return Swift.max(a.height, b.height)
+        case .like(_, _, let a, let p, let e): return Swift.max(a.height, p.height, e?.height ?? 0)
+        case .between(let a, _, let l, let h): return Swift.max(a.height, l.height, h.height)
+        case .inList(let a, _, let list): return list.reduce(a.height) { Swift.max($0, $1.height) }
+        case .inSelect(let a, _, _): return a.height
+        case .inTable(let a, _, _, _, let args): return (args ?? []).reduce(a.height) { Swift.max($0, $1.height) }
+        case .caseWhen(let op, let whens, let other):
+            var h = Swift.max(op?.height ?? 0, other?.height ?? 0)
+            for w in whens { h = Swift.max(h, w.when.height, w.then.height) }
+            return h
+        case .function(let f):
+            if case .list(let args) = f.arguments { return args.reduce(0) { Swift.max($0, $1.height) } }
+            return 0
+        case .raise(_, let m): return m?.height ?? 0
+        case .row(let list): return list.reduce(0) { Swift.max($0, $1.height) }
+        }
     }
 }
 

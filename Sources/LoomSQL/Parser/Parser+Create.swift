@@ -1,0 +1,478 @@
+// This file implements CREATE parsing: tables (columns, constraints, options, AS SELECT),
+// indexes, views, triggers (with their bodies) and virtual tables.
+// Layer: L5 (LoomSQL). Spec: Spec/L5-sql.md, section "Lexer and parser" (invariant P7).
+import LoomBase
+
+extension Parser {
+    mutating func create() throws -> Statement.Kind {
+        try expect(.create)
+        var temporary = false
+        if isKeyword(.temp) || isKeyword(.temporary) {
+            try advance()
+            temporary = true
+        }
+        switch current.kind {
+        case .keyword(.table):
+            try advance()
+            return .createTable(try createTable(temporary: temporary))
+        case .keyword(.view):
+            try advance()
+            let (ifNotExists, q) = try objectName()
+            var columns: [String]?
+            if current.kind == .leftParen { columns = try indexedNameList() }
+            try expect(.as)
+            let s = try select()
+            return .createView(CreateView(temporary: temporary, ifNotExists: ifNotExists, schema: q.schema,
+                                          name: q.name, columns: columns, select: s, schemaTextStart: q.nameStart))
+        case .keyword(.trigger):
+            try advance()
+            return .createTrigger(try createTrigger(temporary: temporary))
+        case .keyword(.unique), .keyword(.index):
+            guard !temporary else { throw syntaxError() }
+            let unique = try accept(.unique)
+            try expect(.index)
+            let (ifNotExists, q) = try objectName()
+            try expect(.on)
+            let table = try name()
+            try expect(.leftParen)
+            let columns = try orderingTerms()
+            try expect(.rightParen)
+            var w: Expr?
+            if try accept(.where) { w = try expr() }
+            return .createIndex(CreateIndex(unique: unique, ifNotExists: ifNotExists, schema: q.schema, name: q.name,
+                                            table: table, columns: columns, where: w, schemaTextStart: q.nameStart))
+        case .keyword(.virtual):
+            guard !temporary else { throw syntaxError() }
+            try advance()
+            try expect(.table)
+            let (ifNotExists, q) = try objectName()
+            try expect(.using)
+            let module = try name()
+            var arguments: [String]?
+            if current.kind == .leftParen { arguments = try moduleArguments() }
+            return .createVirtualTable(CreateVirtualTable(ifNotExists: ifNotExists, schema: q.schema, name: q.name,
+                                                          module: module, arguments: arguments,
+                                                          schemaTextStart: q.nameStart))
+        default:
+            throw syntaxError()
+        }
+    }
+
+    /// [IF NOT EXISTS] [schema.]name
+    private mutating func objectName() throws -> (Bool, (schema: String?, name: String, nameStart: Int)) {
+        var ifNotExists = false
+        if isKeyword(.if) {
+            try advance()
+            try expect(.not)
+            try expect(.exists)
+            ifNotExists = true
+        }
+        return (ifNotExists, try qualifiedName())
+    }
+
+    /// `eidlist`: ( nm [COLLATE x] [ASC|DESC], … ) — only the names are kept.
+    mutating func indexedNameList() throws -> [String] {
+        try expect(.leftParen)
+        var names: [String] = []
+        repeat {
+            names.append(try name())
+            if try accept(.collate) { _ = try collationName() }
+            if !(try accept(.asc)) { _ = try accept(.desc) }
+        } while try accept(.comma)
+        try expect(.rightParen)
+        return names
+    }
+
+    // MARK: - CREATE TABLE
+
+    private mutating func createTable(temporary: Bool) throws -> CreateTable {
+        let (ifNotExists, q) = try objectName()
+        if try accept(.as) {
+            let s = try select()
+            return CreateTable(temporary: temporary, ifNotExists: ifNotExists, schema: q.schema, name: q.name,
+                               body: .select(s), schemaTextStart: q.nameStart)
+        }
+        try expect(.leftParen)
+        var columns: [ColumnDefinition] = []
+        var constraints: [TableConstraint] = []
+        repeat {
+            if isTableConstraintStart() { break }
+            columns.append(try columnDefinition())
+        } while try accept(.comma)
+        if columns.isEmpty || isTableConstraintStart() {
+            // conslist: constraints separated by optional commas.
+            if columns.isEmpty { throw syntaxError() }
+            repeat {
+                constraints.append(try tableConstraint())
+                _ = try accept(.comma)
+            } while current.kind != .rightParen
+        }
+        try expect(.rightParen)
+        var options: TableOptions = []
+        if isName(current) {
+            repeat {
+                let t = current
+                let word = try name()
+                if word.lowercased() == "without" && t.kind == .keyword(.without) {
+                    let option = try name()
+                    guard option.lowercased() == "rowid" else { throw error("unknown table option: \(option)") }
+                    options.insert(.withoutRowid)
+                } else if word.lowercased() == "strict" {
+                    options.insert(.strict)
+                } else {
+                    throw error("unknown table option: \(word)")
+                }
+            } while try accept(.comma)
+        }
+        return CreateTable(temporary: temporary, ifNotExists: ifNotExists, schema: q.schema, name: q.name,
+                           body: .columns(columns, constraints: constraints, options: options),
+                           schemaTextStart: q.nameStart)
+    }
+
+    private func isTableConstraintStart() -> Bool {
+        switch current.kind {
+        case .keyword(.constraint), .keyword(.primary), .keyword(.unique), .keyword(.check), .keyword(.foreign):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// nm [type] [column-constraint]*
+    mutating func columnDefinition() throws -> ColumnDefinition {
+        let start = current.start
+        let name = try self.name()
+        let type = try typeName()
+        var constraints: [ColumnConstraint] = []
+        var constraintName: String?
+        while true {
+            if try accept(.constraint) {
+                constraintName = try self.name()
+                continue
+            }
+            guard let kind = try columnConstraintKind(column: name, constraints: &constraints) else { break }
+            if let kind {
+                constraints.append(ColumnConstraint(name: constraintName, kind: kind))
+            }
+            constraintName = nil
+        }
+        return ColumnDefinition(name: name, type: type, constraints: constraints,
+                                span: SourceSpan(start: start, end: previousEnd))
+    }
+
+    /// One column constraint; nil at the end of the list, `.some(nil)` for a clause that
+    /// amended the previous constraint (a DEFERRABLE clause after REFERENCES).
+    private mutating func columnConstraintKind(column: String, constraints: inout [ColumnConstraint])
+        throws -> ColumnConstraint.Kind??
+    {
+        switch current.kind {
+        case .keyword(.default):
+            try advance()
+            return .some(.default(try defaultValue()))
+        case .keyword(.null):
+            try advance()
+            return .some(.null(onConflict: try onConflict()))
+        case .keyword(.not):
+            if peek().kind == .keyword(.deferrable) {
+                try amendDeferrable(&constraints)
+                return .some(nil)
+            }
+            try advance()
+            try expect(.null)
+            return .some(.notNull(onConflict: try onConflict()))
+        case .keyword(.primary):
+            try advance()
+            try expect(.key)
+            var order: SortOrder?
+            if try accept(.asc) { order = .ascending } else if try accept(.desc) { order = .descending }
+            let conflict = try onConflict()
+            let autoincrement = try accept(.autoincrement)
+            return .some(.primaryKey(order: order, onConflict: conflict, autoincrement: autoincrement))
+        case .keyword(.unique):
+            try advance()
+            return .some(.unique(onConflict: try onConflict()))
+        case .keyword(.check):
+            try advance()
+            try expect(.leftParen)
+            let e = try expr()
+            try expect(.rightParen)
+            return .some(.check(e))
+        case .keyword(.references):
+            return .some(.references(try foreignKeyClause()))
+        case .keyword(.deferrable):
+            try amendDeferrable(&constraints)
+            return .some(nil)
+        case .keyword(.collate):
+            try advance()
+            return .some(.collate(try collationName()))
+        case .keyword(.generated), .keyword(.as):
+            if try accept(.generated) { try expect(.always) }
+            try expect(.as)
+            try expect(.leftParen)
+            let e = try expr()
+            try expect(.rightParen)
+            var stored = false
+            if isId(current) {
+                let word = nameText(current).lowercased()
+                guard word == "stored" || word == "virtual" else {
+                    throw error("error in generated column \"\(column)\"")
+                }
+                stored = word == "stored"
+                try advance()
+            }
+            return .some(.generated(e, stored: stored))
+        default:
+            return nil
+        }
+    }
+
+    /// A DEFERRABLE clause applies to the REFERENCES clause before it.
+    private mutating func amendDeferrable(_ constraints: inout [ColumnConstraint]) throws {
+        let d = try deferrable()
+        if let i = constraints.lastIndex(where: { if case .references = $0.kind { return true }; return false }),
+           case .references(var fk) = constraints[i].kind {
+            fk.deferrable = d
+            constraints[i].kind = .references(fk)
+        }
+    }
+
+    /// DEFAULT's operand: a literal, a signed literal, (expr), or an identifier.
+    private mutating func defaultValue() throws -> Expr {
+        let start = current.start
+        switch current.kind {
+        case .leftParen:
+            try advance()
+            var e = try expr()
+            try expect(.rightParen)
+            e.span = SourceSpan(start: start, end: previousEnd)
+            return e
+        case .plus, .minus:
+            let op: UnaryOperator = current.kind == .plus ? .plus : .negate
+            try advance()
+            let operand = try defaultTerm()
+            return try node(.unary(op, operand), from: start)
+        default:
+            if isId(current), !isKeyword(.currentTime), !isKeyword(.currentDate), !isKeyword(.currentTimestamp) {
+                let t = current
+                try advance()
+                let s = text(t).lowercased()
+                if t.quote == 0, t.kind == .identifier, s == "true" || s == "false" {
+                    return try node(.literal(.boolean(s == "true")), from: start)
+                }
+                return try node(.column(ColumnRef(column: nameText(t), isDoubleQuoted: t.quote == UInt8(ascii: "\""))),
+                                from: start)
+            }
+            return try defaultTerm()
+        }
+    }
+
+    /// `term`: NULL, a number, a string, a blob, CURRENT_TIME/DATE/TIMESTAMP.
+    private mutating func defaultTerm() throws -> Expr {
+        let t = current
+        let start = t.start
+        let lit: Literal
+        switch t.kind {
+        case .keyword(.null): lit = .null
+        case .integer: lit = try integerLiteral(t)
+        case .float: lit = .real(parseReal(text(t)))
+        case .string: lit = .string(nameText(t))
+        case .blob: lit = .blob(blobBytes(t))
+        case .keyword(.currentTime): lit = .currentTime
+        case .keyword(.currentDate): lit = .currentDate
+        case .keyword(.currentTimestamp): lit = .currentTimestamp
+        default: throw syntaxError()
+        }
+        try advance()
+        return try node(.literal(lit), from: start)
+    }
+
+    /// [ON CONFLICT resolution]
+    private mutating func onConflict() throws -> ConflictResolution? {
+        guard isKeyword(.on) else { return nil }
+        try advance()
+        try expect(.conflict)
+        return try resolution()
+    }
+
+    /// REFERENCES nm [(names)] [ON DELETE|UPDATE action | MATCH nm]* [deferrable]
+    private mutating func foreignKeyClause() throws -> ForeignKeyClause {
+        try expect(.references)
+        var fk = ForeignKeyClause(table: try name())
+        if current.kind == .leftParen { fk.columns = try indexedNameList() }
+        while true {
+            if isKeyword(.on) {
+                try advance()
+                let isDelete: Bool
+                if try accept(.delete) { isDelete = true } else { try expect(.update); isDelete = false }
+                let action: ForeignKeyClause.Action
+                switch current.kind {
+                case .keyword(.set):
+                    try advance()
+                    if try accept(.null) { action = .setNull } else { try expect(.default); action = .setDefault }
+                case .keyword(.cascade): try advance(); action = .cascade
+                case .keyword(.restrict): try advance(); action = .restrict
+                case .keyword(.no): try advance(); try expect(.action); action = .noAction
+                default: throw syntaxError()
+                }
+                if isDelete { fk.onDelete = action } else { fk.onUpdate = action }
+            } else if isKeyword(.match) {
+                try advance()
+                fk.match = try name()
+            } else {
+                break
+            }
+        }
+        if isKeyword(.deferrable) || (isKeyword(.not) && peek().kind == .keyword(.deferrable)) {
+            fk.deferrable = try deferrable()
+        }
+        return fk
+    }
+
+    /// [NOT] DEFERRABLE [INITIALLY DEFERRED|IMMEDIATE]
+    private mutating func deferrable() throws -> ForeignKeyClause.Deferrable {
+        let not = try accept(.not)
+        try expect(.deferrable)
+        var deferred = false
+        if try accept(.initially) {
+            if try accept(.deferred) { deferred = true } else { try expect(.immediate) }
+        }
+        return !not && deferred ? .initiallyDeferred : .notDeferred
+    }
+
+    /// [CONSTRAINT nm] PRIMARY KEY (…) | UNIQUE (…) | CHECK (…) | FOREIGN KEY (…) REFERENCES …
+    private mutating func tableConstraint() throws -> TableConstraint {
+        var name: String?
+        if try accept(.constraint) { name = try self.name() }
+        switch current.kind {
+        case .keyword(.primary):
+            try advance()
+            try expect(.key)
+            try expect(.leftParen)
+            let columns = try orderingTerms()
+            let autoincrement = try accept(.autoincrement)
+            try expect(.rightParen)
+            return TableConstraint(name: name, kind: .primaryKey(columns, autoincrement: autoincrement,
+                                                                 onConflict: try onConflict()))
+        case .keyword(.unique):
+            try advance()
+            try expect(.leftParen)
+            let columns = try orderingTerms()
+            try expect(.rightParen)
+            return TableConstraint(name: name, kind: .unique(columns, onConflict: try onConflict()))
+        case .keyword(.check):
+            try advance()
+            try expect(.leftParen)
+            let e = try expr()
+            try expect(.rightParen)
+            _ = try onConflict()
+            return TableConstraint(name: name, kind: .check(e))
+        case .keyword(.foreign):
+            try advance()
+            try expect(.key)
+            let columns = try indexedNameList()
+            return TableConstraint(name: name, kind: .foreignKey(columns: columns, try foreignKeyClause()))
+        default:
+            throw syntaxError()
+        }
+    }
+
+    // MARK: - CREATE VIRTUAL TABLE
+
+    /// ( arg, arg, … ): each argument is any balanced token run; kept as its source text.
+    private mutating func moduleArguments() throws -> [String] {
+        try expect(.leftParen)
+        var args: [String] = []
+        var depth = 0
+        var argStart: Int?
+        var argEnd = 0
+        while true {
+            switch current.kind {
+            case .end:
+                throw syntaxError()
+            case .semicolon:
+                throw syntaxError()
+            case .leftParen:
+                depth += 1
+            case .rightParen where depth == 0:
+                if let s = argStart { args.append(text(SourceSpan(start: s, end: argEnd))) }
+                else if !args.isEmpty { throw syntaxError() }
+                try advance()
+                return args
+            case .rightParen:
+                depth -= 1
+            case .comma where depth == 0:
+                guard let s = argStart else { throw syntaxError() }
+                args.append(text(SourceSpan(start: s, end: argEnd)))
+                argStart = nil
+                try advance()
+                continue
+            default:
+                break
+            }
+            if argStart == nil { argStart = current.start }
+            argEnd = current.end
+            try advance()
+        }
+    }
+
+    // MARK: - CREATE TRIGGER
+
+    private mutating func createTrigger(temporary: Bool) throws -> CreateTrigger {
+        let (ifNotExists, q) = try objectName()
+        var timing: CreateTrigger.Timing?
+        switch current.kind {
+        case .keyword(.before): try advance(); timing = .before
+        case .keyword(.after): try advance(); timing = .after
+        case .keyword(.instead): try advance(); try expect(.of); timing = .insteadOf
+        default: break
+        }
+        let event: CreateTrigger.Event
+        switch current.kind {
+        case .keyword(.delete): try advance(); event = .delete
+        case .keyword(.insert): try advance(); event = .insert
+        case .keyword(.update):
+            try advance()
+            if try accept(.of) {
+                var columns = [try name()]
+                while try accept(.comma) { columns.append(try name()) }
+                event = .update(columns: columns)
+            } else {
+                event = .update(columns: nil)
+            }
+        default: throw syntaxError()
+        }
+        try expect(.on)
+        let table = try qualifiedName()
+        var forEachRow = false
+        if isKeyword(.for) {
+            try advance()
+            try expect(.each)
+            try expect(.row)
+            forEachRow = true
+        }
+        var when: Expr?
+        if try accept(.when) { when = try expr() }
+        try expect(.begin)
+        var body: [Statement] = []
+        let wasInTrigger = inTrigger
+        inTrigger = true
+        defer { inTrigger = wasInTrigger }
+        repeat {
+            let start = current.start
+            let kind: Statement.Kind
+            switch current.kind {
+            case .keyword(.update): kind = .update(try update(with: nil))
+            case .keyword(.insert), .keyword(.replace): kind = .insert(try insert(with: nil))
+            case .keyword(.delete): kind = .delete(try delete(with: nil))
+            case .keyword(.select), .keyword(.values), .keyword(.with): kind = .select(try select())
+            default: throw syntaxError()
+            }
+            body.append(Statement(kind: kind, span: SourceSpan(start: start, end: previousEnd)))
+            try expect(.semicolon)
+        } while !isKeyword(Keyword.end)
+        try expect(Keyword.end)
+        return CreateTrigger(temporary: temporary, ifNotExists: ifNotExists, schema: q.schema, name: q.name,
+                             timing: timing, event: event, table: table.name, forEachRow: forEachRow, when: when,
+                             body: body, schemaTextStart: q.nameStart)
+    }
+}
