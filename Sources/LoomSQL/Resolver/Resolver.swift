@@ -301,7 +301,10 @@ package struct Resolver {
                 if context == .groupBy {
                     throw c.error("aggregate functions are not allowed in the GROUP BY clause", at: expr.span)
                 }
-                throw c.error("misuse of aggregate function \(call.name)()", at: expr.span)
+                if insideAggregate {
+                    throw c.error("misuse of aggregate function \(call.name)()", at: expr.span)
+                }
+                throw c.error("misuse of aggregate: \(call.name)()", at: expr.span)
             }
             guard let fn = lookupFunction(lower, argc: argc) else {
                 throw c.error("wrong number of arguments to function \(call.name)()", at: expr.span)
@@ -553,7 +556,7 @@ package struct Resolver {
                     // SQLite 3.40: HAVING without GROUP BY on a non-aggregate query.
                     select.having = try resolve(h, in: scope, context: .having, aggregates: select)
                     if !select.isAggregate {
-                        throw c.error("a GROUP BY clause is required before HAVING", at: h.span)
+                        throw c.error("HAVING clause on a non-aggregate query", at: h.span)
                     }
                 } else {
                     select.having = try resolve(h, in: scope, context: .having, aggregates: select)

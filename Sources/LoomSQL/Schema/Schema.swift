@@ -58,10 +58,11 @@ package final class Schema: @unchecked Sendable {
 
     package func index(named name: String) -> Index? { indexes[name.lowercasedASCII] }
 
-    /// The indexes of table `name`, in the order SQLite checks their constraints.
+    /// The indexes of table `name`, in the order SQLite checks their constraints: the most
+    /// recently defined first (SQLite links each new index at the head of the table's list).
     package func indexes(on name: String) -> [Index] {
         let key = name.lowercasedASCII
-        return indexOrder.compactMap { indexes[$0] }.filter { $0.tableName.lowercasedASCII == key }
+        return indexOrder.reversed().compactMap { indexes[$0] }.filter { $0.tableName.lowercasedASCII == key }
     }
 
     /// All tables, in schema order.
