@@ -94,8 +94,9 @@ package enum Compiler {
             case .pragma:
                 kind = .pragma
                 // Unknown pragmas are no-ops, as in SQLite; the session handles the known ones.
-            case .createView:
-                throw c.error("CREATE VIEW is not supported yet", at: statement.span)
+            case .createView(let create):
+                kind = .ddl
+                try g.codeCreateView(create, statementSpan: statement.span)
             case .createTrigger:
                 throw c.error("CREATE TRIGGER is not supported yet", at: statement.span)
             case .createVirtualTable(let v):

@@ -8,6 +8,7 @@ import LoomTestSupport
 @Suite struct CodegenErrorTests {
     static let setup = """
     CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c REAL); CREATE TABLE u(a, d UNIQUE); CREATE INDEX ub ON t(b);
+    CREATE VIEW vv(x, y) AS SELECT a, b FROM t;
     """
 
     static let statements = [
@@ -79,6 +80,8 @@ import LoomTestSupport
         "SELECT * FROM t LEFT JOIN u ON t.a = u.a WHERE u.d IS NULL",
         "SELECT * FROM (SELECT a AS z FROM t) WHERE z > 1",
         "BEGIN", "COMMIT", "ROLLBACK", "BEGIN IMMEDIATE",
+        "SELECT x, y FROM vv WHERE x > 1", "SELECT a FROM vv", "CREATE TABLE vv(z)", "CREATE VIEW t AS SELECT 1",
+        "INSERT INTO vv VALUES(1,2)", "DROP TABLE vv", "DROP VIEW t", "SELECT vv.x FROM vv JOIN t ON t.a = vv.x",
     ]
 
     @Test(arguments: statements)

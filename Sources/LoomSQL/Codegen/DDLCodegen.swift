@@ -58,14 +58,8 @@ extension Codegen {
         if let s = create.schema, !s.equalsIgnoringCase("main") {
             throw c.error("unknown database \(s)", at: nameSpan)
         }
-        if c.schema.table(named: create.name) != nil {
-            if create.ifNotExists { return }
-            throw c.error("table \(create.name) already exists", at: nameSpan)
-        }
-        if c.schema.index(named: create.name) != nil {
-            throw c.error("there is already an index named \(create.name)", at: nameSpan)
-        }
-        try checkNameFree(create.name, span: nameSpan)
+        try checkNewTableName(create.name, ifNotExists: create.ifNotExists, span: nameSpan)
+        if create.ifNotExists && c.schema.table(named: create.name) != nil { return }
         let sql = "CREATE TABLE " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
         let definition: TableDefinition
         do { definition = try Table.define(create, rootPage: 0, sql: sql) }
@@ -83,6 +77,37 @@ extension Codegen {
             insertSchemaRow(cursor: schemaCursor, type: "index", name: index.name, tableName: create.name,
                             rootRegister: r, sql: nil)
         }
+        finishSchemaChange()
+    }
+
+    /// Errors for a new table or view name already taken.
+    private func checkNewTableName(_ name: String, ifNotExists: Bool, span: SourceSpan) throws {
+        if let existing = c.schema.table(named: name) {
+            if ifNotExists { return }
+            throw c.error("\(existing.isView ? "view" : "table") \(name) already exists", at: span)
+        }
+        if c.schema.index(named: name) != nil {
+            throw c.error("there is already an index named \(name)", at: span)
+        }
+        try checkNameFree(name, span: span)
+    }
+
+    // MARK: CREATE VIEW
+
+    func codeCreateView(_ create: CreateView, statementSpan: SourceSpan) throws {
+        let nameSpan = SourceSpan(start: create.schemaTextStart, end: create.schemaTextStart)
+        if create.temporary { throw c.error("TEMP views are not supported yet", at: nameSpan) }
+        if let s = create.schema, !s.equalsIgnoringCase("main") {
+            throw c.error("unknown database \(s)", at: nameSpan)
+        }
+        try checkNewTableName(create.name, ifNotExists: create.ifNotExists, span: nameSpan)
+        if create.ifNotExists && c.schema.table(named: create.name) != nil { return }
+        let sql = "CREATE VIEW " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
+        let schemaCursor = openSchemaTable()
+        let root = b.allocateRegister()
+        b.emit(.integer(value: 0, dest: root))
+        insertSchemaRow(cursor: schemaCursor, type: "view", name: create.name, tableName: create.name,
+                        rootRegister: root, sql: sql)
         finishSchemaChange()
     }
 

@@ -7,15 +7,18 @@ import LoomVDBE
 package final class Compilation {
     package let sql: String
     package let schema: Schema
-    package let builder = CodeBuilder()
+    package let builder: CodeBuilder
+    /// Views being expanded (lower-cased names), to report circular definitions.
+    var expandingViews: Set<String> = []
     /// True once the program writes to the database.
     package var writes = false
     /// Tables the program reads or writes (root pages), for the Transaction opcode.
     package var usesDatabase = false
 
-    package init(sql: String, schema: Schema) {
+    package init(sql: String, schema: Schema, builder: CodeBuilder = CodeBuilder()) {
         self.sql = sql
         self.schema = schema
+        self.builder = builder
     }
 
     /// An error at `span` (SQLite's `sqlite3_error_offset` is the span's start).

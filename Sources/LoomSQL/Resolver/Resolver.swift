@@ -607,7 +607,10 @@ package struct Resolver {
                 let full = q.schema.map { "\($0).\(q.name)" } ?? q.name
                 throw c.error("no such table: \(full)", at: nil)
             }
-            if table.isView { throw c.error("views are not supported yet", at: nil) }
+            if table.isView {
+                source = try viewSource(table, alias: q.alias, scope: scope)
+                break
+            }
             if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: nil) }
             source = SourceItem(table: table, exposedName: q.alias ?? table.name, cursor: c.builder.allocateCursor())
         case .subquery(let select, let alias):
@@ -677,6 +680,37 @@ package struct Resolver {
             }
         }
         scope.sources.append(source)
+    }
+
+    /// A view in FROM: its SELECT, resolved from the view's own text, read as a subquery.
+    private func viewSource(_ table: Table, alias: String?, scope: Scope) throws -> SourceItem {
+        guard let def = table.viewDefinition, let text = table.sql else {
+            throw c.error("no such table: \(table.name)", at: nil)
+        }
+        let key = table.name.lowercasedASCII
+        if c.expandingViews.contains(key) {
+            throw c.error("view \(table.name) is circularly defined", at: nil)
+        }
+        let child = Compilation(sql: text, schema: c.schema, builder: c.builder)
+        child.expandingViews = c.expandingViews.union([key])
+        let sub: ResolvedSelect
+        do { sub = try Resolver(child).resolveSelect(def.select, outer: nil) }
+        catch var e as DatabaseError { e.sql = c.sql; e.offset = nil; throw e }
+        let names = def.columns ?? sub.columnNames
+        if names.count != sub.resultColumns.count {
+            throw c.error("expected \(names.count) columns for '\(table.name)' but got \(sub.resultColumns.count)", at: nil)
+        }
+        var cols: [Column] = []
+        for (i, name) in names.enumerated() {
+            var col = Column(name: name, declaredType: "")
+            col.affinity = sub.resultColumns[i].affinity ?? .blob
+            cols.append(col)
+        }
+        let name = alias ?? table.name
+        let t = Table(name: name, columns: cols, rootPage: 0, sql: nil)
+        var source = SourceItem(table: t, exposedName: name, cursor: c.builder.allocateCursor())
+        source.subquery = sub
+        return source
     }
 
     // MARK: Function registry access

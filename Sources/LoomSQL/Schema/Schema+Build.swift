@@ -179,8 +179,13 @@ extension Schema {
             def.table.name = row.name
             add(def.table)
             for index in def.autoIndexes { pendingAutoIndexes[index.name.lowercasedASCII] = index }
-        case .createView, .createVirtualTable:
-            // Views and virtual tables: later. Keep the name taken so CREATE reports it.
+        case .createView(let view):
+            var t = Table(name: row.name, columns: [], rootPage: 0, sql: sql)
+            t.isView = true
+            t.viewDefinition = view
+            add(t)
+        case .createVirtualTable:
+            // Virtual tables: later. Keep the name taken so CREATE reports it.
             var t = Table(name: row.name, columns: [], rootPage: 0, sql: sql)
             t.isView = true
             add(t)

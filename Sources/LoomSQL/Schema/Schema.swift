@@ -101,7 +101,7 @@ package final class Schema: @unchecked Sendable {
         schema.cookie = cookie
         schema.fileFormat = fileFormat
         // Tables first, so that indexes find their table whatever the row order.
-        for row in rows where row.type == "table" {
+        for row in rows where row.type == "table" || row.type == "view" {
             try schema.addTable(from: row)
         }
         for row in rows where row.type == "index" {

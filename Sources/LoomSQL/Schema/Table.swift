@@ -47,8 +47,10 @@ package struct Table: Sendable {
     package var hasAutoincrement: Bool = false
     /// True for `sqlite_schema` itself.
     package var isSchemaTable: Bool = false
-    /// True for views (later).
+    /// True for views.
     package var isView: Bool = false
+    /// A view's definition (its SELECT's spans refer to `sql`).
+    package var viewDefinition: CreateView? = nil
 
     package init(name: String, columns: [Column], rootPage: UInt32, sql: String?) {
         self.name = name
