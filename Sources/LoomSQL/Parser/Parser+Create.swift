@@ -115,12 +115,12 @@ extension Parser {
                 let word = try name()
                 if word.lowercased() == "without" && t.kind == .keyword(.without) {
                     let option = try name()
-                    guard option.lowercased() == "rowid" else { throw error("unknown table option: \(option)") }
+                    if option.lowercased() != "rowid" { actionError("unknown table option: \(option)") }
                     options.insert(.withoutRowid)
                 } else if word.lowercased() == "strict" {
                     options.insert(.strict)
                 } else {
-                    throw error("unknown table option: \(word)")
+                    actionError("unknown table option: \(word)")
                 }
             } while try accept(.comma)
         }
@@ -214,8 +214,8 @@ extension Parser {
             var stored = false
             if isId(current) {
                 let word = nameText(current).lowercased()
-                guard word == "stored" || word == "virtual" else {
-                    throw error("error in generated column \"\(column)\"")
+                if word != "stored" && word != "virtual" {
+                    actionError("error in generated column \"\(column)\"")
                 }
                 stored = word == "stored"
                 try advance()

@@ -363,7 +363,7 @@ extension Parser {
             var distinct = false
             if try p.accept(.distinct) { distinct = true } else { _ = try p.accept(.all) }
             var args: [Expr] = []
-            if distinct || p.current.kind != .rightParen { args = try p.exprList() }
+            if p.current.kind != .rightParen { args = try p.exprList() }
             try p.expect(.rightParen)
             return FunctionCall(name: name, distinct: distinct, arguments: .list(args))
         }
@@ -503,12 +503,15 @@ extension Parser {
 
     // MARK: - Literal values
 
-    func integerLiteral(_ t: Token) throws -> Literal {
+    mutating func integerLiteral(_ t: Token) throws -> Literal {
         let u = bytes[t.start..<t.end]
         if u.count > 2, u[t.start] == UInt8(ascii: "0"), u[t.start + 1] | 0x20 == UInt8(ascii: "x") {
             var digits = u.dropFirst(2).drop(while: { $0 == UInt8(ascii: "0") })
             if digits.count > 16 {
-                throw error("hex literal too big: \(text(t))", at: t.start)
+                if statementEndError == nil {
+                    statementEndError = error("hex literal too big: \(text(t))", at: t.start)
+                }
+                return .integer(0)
             }
             var v: UInt64 = 0
             while let d = digits.popFirst() {

@@ -121,7 +121,7 @@ extension Parser {
             let row = try nested(2) { try $0.exprList() }
             try expect(.rightParen)
             if let first = rows.first, first.count != row.count {
-                throw error("all VALUES must have the same number of terms")
+                actionError("all VALUES must have the same number of terms")
             }
             rows.append(row)
         } while try accept(.comma)
@@ -159,7 +159,14 @@ extension Parser {
     mutating func fromClause() throws -> FromClause {
         let first = try tableOrSubquery()
         if isKeyword(.on) || isKeyword(.using) {
-            throw error("a JOIN clause is required before \(isKeyword(.on) ? "ON" : "USING")")
+            let word = isKeyword(.on) ? "ON" : "USING"
+            if try accept(.on) {
+                _ = try nested(1) { try $0.expr() }
+            } else {
+                try advance()
+                _ = try nameList()
+            }
+            actionError("a JOIN clause is required before \(word)")
         }
         var joins: [Join] = []
         while true {
@@ -215,7 +222,7 @@ extension Parser {
             }
         }
         if bad || (inner && outer) || (outer && !left && !right) {
-            throw error("unknown join type: \(spelled)", at: start)
+            actionError("unknown join type: \(spelled)", at: start)
         }
         let kind: JoinOperator.Kind = left && right ? .full : left ? .left : right ? .right : cross ? .cross : .inner
         return JoinOperator(natural: natural, kind: kind)

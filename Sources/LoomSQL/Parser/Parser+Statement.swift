@@ -144,9 +144,9 @@ extension Parser {
     }
 
     /// Trigger bodies allow only unqualified table names.
-    private func checkTriggerTarget(schema: String?) throws {
+    private mutating func checkTriggerTarget(schema: String?) throws {
         if inTrigger, schema != nil {
-            throw error("qualified table names are not allowed on INSERT, UPDATE, and DELETE statements within triggers")
+            actionError("qualified table names are not allowed on INSERT, UPDATE, and DELETE statements within triggers")
         }
     }
 
@@ -202,7 +202,7 @@ extension Parser {
     /// [RETURNING result-columns]
     private mutating func returning() throws -> [ResultColumn] {
         guard isKeyword(.returning) else { return [] }
-        if inTrigger { throw error("cannot use RETURNING in a trigger") }
+        if inTrigger { actionError("cannot use RETURNING in a trigger") }
         try advance()
         var columns: [ResultColumn] = []
         repeat { columns.append(try resultColumn()) } while try accept(.comma)
@@ -224,7 +224,7 @@ extension Parser {
         let t = try qualifiedTableName()
         try checkTriggerTarget(schema: t.schema)
         if inTrigger, t.indexHint != nil {
-            throw error("the INDEXED BY clause is not allowed on UPDATE or DELETE statements within triggers")
+            actionError("the INDEXED BY clause is not allowed on UPDATE or DELETE statements within triggers")
         }
         return t
     }

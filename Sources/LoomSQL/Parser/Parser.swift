@@ -32,6 +32,11 @@ package struct Parser {
     /// An estimate of the depth of SQLite's LALR parser stack (limit 100), so deep nesting
     /// fails with SQLite's "parser stack overflow" instead of overflowing our own stack.
     var stackDepth = 0
+    /// An error SQLite raises in a grammar action: it stands unless the very next token is a
+    /// syntax error (which SQLite reports instead), so it is thrown at the next `advance()`.
+    var pendingError: DatabaseError?
+    /// An error SQLite raises only after the whole statement parsed (e.g. at code generation).
+    var statementEndError: DatabaseError?
     /// Inside a CREATE TRIGGER body (RAISE is allowed; statement spans are relative).
     var inTrigger = false
 
@@ -55,10 +60,14 @@ package struct Parser {
         variableNames = []
         variableIndexByName = [:]
         stackDepth = 0
+        pendingError = nil
+        statementEndError = nil
         try advance()
         while current.kind == .semicolon { try advance() }
         if current.kind == .end { return nil }
         let statement = try parseStatement()
+        if current.kind != .semicolon && current.kind != .end { throw syntaxError() }
+        if let e = pendingError ?? statementEndError { throw e }
         switch current.kind {
         case .semicolon:
             return (statement, current.end)
@@ -91,6 +100,7 @@ package struct Parser {
     /// Moves to the next token. Reaching an untokenizable byte sequence throws
     /// `unrecognized token` at that point, as SQLite's tokenizer does.
     mutating func advance() throws {
+        if let e = pendingError { throw e }
         previousEnd = current.end
         if ahead.isEmpty { current = lexNext() } else { current = ahead.removeFirst() }
         if current.kind == .illegal {
@@ -145,6 +155,11 @@ package struct Parser {
         if t.kind == .end { return DatabaseError(.error, "incomplete input", sql: sql) }
         return DatabaseError(.error, "near \"\(text(t))\": syntax error", sql: sql, offset: t.start)
     }
+    /// Records an error raised by a grammar action (see `pendingError`).
+    mutating func actionError(_ message: String, at offset: Int? = nil) {
+        if pendingError == nil { pendingError = error(message, at: offset) }
+    }
+
     func error(_ message: String, at offset: Int? = nil) -> DatabaseError {
         DatabaseError(.error, message, sql: sql, offset: offset)
     }
