@@ -31,6 +31,8 @@ extension Codegen {
         c.writes = true
         c.usesDatabase = true
         let tc = cursor ?? b.allocateCursor()
+        // A cursor that scanned the table in a first pass is reopened for writing.
+        if cursor != nil { b.emit(.close(cursor: tc)) }
         cursorTables[tc] = table
         b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count))
         var indexes: [(Index, Int)] = []
@@ -305,7 +307,7 @@ extension Codegen {
     func collectRowids(source: SourceItem, condition: RExpr?) throws -> Int {
         let set = b.allocateCursor()
         b.emit(.openEphemeral(cursor: set, columnCount: 1))
-        let plan = WherePlanner.plan(sources: [source], whereClause: condition)
+        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
         let rowid = b.allocateRegister(), rec = b.allocateRegister()
         try codeLoops(plan) {
             self.b.emit(.rowid(cursor: source.cursor, dest: rowid))

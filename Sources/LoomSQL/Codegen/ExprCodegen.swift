@@ -186,14 +186,7 @@ package final class Codegen {
 
     /// The affinity a comparison of `a` and `b` applies, nil for none.
     func comparisonAffinity(_ a: RExpr, _ b: RExpr) -> Affinity? {
-        switch (a.affinity, b.affinity) {
-        case (let x?, let y?):
-            if x.isNumericClass || y.isNumericClass { return .numeric }
-            return nil
-        case (let x?, nil): return x == .blob ? nil : x
-        case (nil, let y?): return y == .blob ? nil : y
-        case (nil, nil): return nil
-        }
+        WherePlanner.comparisonAffinity(a, b)
     }
 
     /// The collation of a comparison: an explicit COLLATE on the left, then the right, then

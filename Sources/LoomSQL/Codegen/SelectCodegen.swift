@@ -205,7 +205,7 @@ extension Codegen {
             else { try codeGroupedAggregate(s, sink: sink) }
             return
         }
-        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause)
+        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema)
         try codeLoops(plan) {
             let base = self.b.allocateRegisters(s.resultColumns.count)
             for (i, e) in s.resultColumns.enumerated() { try self.code(e, into: base + i) }
@@ -217,6 +217,15 @@ extension Codegen {
 
     /// Opens the cursors of `plan` and codes its nested loops around `body`.
     func codeLoops(_ plan: WherePlan, write: Bool = false, body: () throws -> Void) throws {
+        var indexCursors: [Int: Int] = [:]
+        for (i, level) in plan.levels.enumerated() {
+            if case .indexEquals(let index, _) = level.access {
+                let ic = b.allocateCursor()
+                indexCursors[i] = ic
+                b.emit(.openRead(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
+                                 keyInfo: try keyInfo(of: index)))
+            }
+        }
         for level in plan.levels {
             let source = level.source
             if let sub = source.subquery {
@@ -246,7 +255,7 @@ extension Codegen {
         }
         struct Open { var cont: Label; var empty: Label; var exit: Label; var body: Int?; var match: Int?; var afterOn: Label }
         var open: [Open] = []
-        for level in plan.levels {
+        for (levelIndex, level) in plan.levels.enumerated() {
             let cursor = level.source.cursor
             let o = Open(cont: b.makeLabel(), empty: b.makeLabel(), exit: b.makeLabel(), body: nil,
                          match: level.source.join == .left ? b.allocateRegister() : nil, afterOn: b.makeLabel())
@@ -263,6 +272,19 @@ extension Codegen {
                     b.emit(.affinity(start: r, affinities: [.numeric]))
                 }
                 b.emit(jumpTo: o.empty) { .seekRowid(cursor: cursor, rowid: r, target: $0) }
+            case .indexEquals(let index, let keys):
+                let ic = indexCursors[levelIndex] ?? 0
+                let n = keys.count
+                let r = b.allocateRegisters(n)
+                for (j, key) in keys.enumerated() { try code(key, into: r + j) }
+                let table = level.source.table
+                let affinities = index.columns.prefix(n).map { $0.column >= 0 ? table.columns[$0.column].affinity : .integer }
+                if affinities.contains(where: { $0 != .blob }) { b.emit(.affinity(start: r, affinities: affinities)) }
+                for j in 0..<n { b.emit(jumpTo: o.empty) { .isNull(register: r + j, target: $0) } }
+                b.emit(jumpTo: o.empty) { .seekGE(cursor: ic, key: r, count: n, target: $0) }
+                entry.body = b.currentAddress
+                b.emit(jumpTo: o.empty) { .idxGT(cursor: ic, key: r, count: n, target: $0) }
+                b.emit(.deferredSeek(indexCursor: ic, tableCursor: cursor))
             }
             for term in level.onTerms { try jumpIfFalse(term, to: o.cont, jumpIfNull: true) }
             if let m = o.match { b.emit(.integer(value: 1, dest: m)) }
@@ -279,8 +301,13 @@ extension Codegen {
                 let scratch = b.allocateRegister()
                 b.emit(jumpTo: o.exit) { .ifNullRow(cursor: cursor, target: $0, dest: scratch) }
             }
-            if case .fullScan = level.access, let top = o.body {
-                b.emit(.next(cursor: cursor, target: top))
+            switch level.access {
+            case .fullScan:
+                if let top = o.body { b.emit(.next(cursor: cursor, target: top)) }
+            case .indexEquals:
+                if let top = o.body, let ic = indexCursors[i] { b.emit(.next(cursor: ic, target: top)) }
+            case .rowidEquals:
+                break
             }
             b.place(o.empty)
             if let m = o.match {
@@ -347,7 +374,7 @@ extension Codegen {
         let captured = b.allocateRegister()
         b.emit(.integer(value: 0, dest: captured))
         if !bare.isEmpty { b.emit(.null(dest: bareBase, count: bare.count)) }
-        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause)
+        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema)
         try codeLoops(plan) {
             for (i, agg) in s.aggregates.enumerated() {
                 try self.codeAggregateStep(agg, accumulator: accumulators + i) { _, e in try self.codeTemp(e) }
@@ -404,7 +431,7 @@ extension Codegen {
         let data = b.allocateRegister()
         b.emit(.sorterOpen(cursor: sorter, columnCount: width, keyInfo: keyInfo))
         b.emit(.openPseudo(cursor: pseudo, content: data, columnCount: width))
-        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause)
+        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema)
         try codeLoops(plan) {
             let row = self.b.allocateRegisters(width)
             for (i, g) in s.groupBy.enumerated() { try self.code(g, into: row + i) }
