@@ -73,6 +73,12 @@ extension Codegen {
         let table = w.table
         let ignore = onConflict == .ignore
         for (i, col) in table.columns.enumerated() where col.notNull && i != table.rowidAlias {
+            if onConflict == .replace, let d = col.defaultValue {
+                let ok = b.makeLabel()
+                b.emit(jumpTo: ok) { .notNull(register: columns + i, target: $0) }
+                try code(try defaultExpr(d, column: col), into: columns + i)
+                b.place(ok)
+            }
             if ignore {
                 b.emit(jumpTo: skipRow) { .isNull(register: columns + i, target: $0) }
             } else {
@@ -92,6 +98,11 @@ extension Codegen {
             }
             if ignore {
                 b.emit(jumpTo: skipRow) { .goto(target: $0) }
+            } else if onConflict == .replace {
+                let other = b.allocateRegister()
+                b.emit(.idxRowid(cursor: cursor, dest: other))
+                b.emit(jumpTo: ok) { .notExists(cursor: w.cursor, rowid: other, target: $0) }
+                try deleteCurrentRow(w, rowid: other)
             } else {
                 let code: ResultCode = index.origin == .primaryKey ? .constraintPrimaryKey : .constraintUnique
                 b.emit(.halt(code: code, action: .abort, message: constraintColumns(index, table), constraint: .unique))
@@ -115,9 +126,6 @@ extension Codegen {
         if !insert.upserts.isEmpty { throw c.error("UPSERT is not supported yet", at: span) }
         if !insert.returning.isEmpty { throw c.error("RETURNING is not supported yet", at: span) }
         if insert.with != nil { throw c.error("WITH clauses are not supported yet", at: span) }
-        if let oc = insert.orConflict, oc != .abort, oc != .ignore, oc != .fail, oc != .rollback {
-            if oc == .replace { return try codeInsertOrReplace(insert, table: table, span: span) }
-        }
         // Which table column each supplied value feeds (-1: the rowid).
         var targets: [Int] = []
         if let names = insert.columns {
@@ -225,6 +233,8 @@ extension Codegen {
             b.emit(jumpTo: free) { .notExists(cursor: w.cursor, rowid: rowid, target: $0) }
             if onConflict == .ignore {
                 b.emit(jumpTo: skipRow) { .goto(target: $0) }
+            } else if onConflict == .replace {
+                try deleteCurrentRow(w, rowid: rowid)
             } else {
                 let name = table.rowidAlias.map { table.columns[$0].name } ?? "rowid"
                 b.emit(.halt(code: .constraintPrimaryKey, action: .abort, message: "\(table.name).\(name)",
@@ -257,9 +267,15 @@ extension Codegen {
         return try Resolver(c).resolve(e, in: nil, context: .values)
     }
 
-    /// INSERT OR REPLACE: conflicting rows are deleted first.
-    private func codeInsertOrReplace(_ insert: Insert, table: Table, span: SourceSpan) throws {
-        throw c.error("INSERT OR REPLACE is not supported yet", at: span)
+    /// Deletes the row the table cursor is on (rowid in `rowid`) with its index entries,
+    /// without counting it as a change (REPLACE).
+    func deleteCurrentRow(_ w: WriteTarget, rowid: Int) throws {
+        let columns = try readRow(w)
+        for (index, ic) in w.indexes {
+            let key = codeIndexKey(index, columns: columns, rowid: rowid, table: w.table)
+            b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+        }
+        b.emit(.delete(cursor: w.cursor))
     }
 
     // MARK: DELETE
