@@ -29,7 +29,7 @@ package enum Compiler {
     package static func prepare(_ sql: String, from offset: Int, schema: Schema) throws -> PreparedStatement? {
         var parser = Parser(sql: sql)
         guard let (statement, end) = try parser.parseNext(from: offset) else { return nil }
-        let text = SourceSpan(start: offset, end: end).text(in: sql)
+        let text = SourceSpan(start: statement.span.start, end: end).text(in: sql)
         var (program, kind) = try compile(statement, sql: sql, schema: schema)
         program.parameterCount = statement.parameterCount
         program.parameterNames = statement.parameterNames

@@ -142,10 +142,7 @@ extension Codegen {
         let end = b.makeLabel()
         let width = s.resultColumns.count
         let output = OutputStage(g: self, columnCount: width, end: end, onRow: onRow)
-        let orderColumns: [Int?] = s.orderBy.map { term in
-            if s.compound != nil { return resultIndex(of: term.expr, in: s) }
-            return nil
-        }
+        let orderColumns: [Int?] = s.orderBy.map { $0.resultColumn }
         try output.prepare(limit: s.limit, offset: s.offset, orderBy: s.orderBy, orderColumns: orderColumns)
         if s.compound == nil {
             try codeCore(s, sink: { base, _ in try output.emit(base) }, breakLabel: end)
@@ -154,27 +151,6 @@ extension Codegen {
         }
         try output.finish()
         b.place(end)
-    }
-
-    /// For compound ORDER BY: which result column the term is (resolved to that column's
-    /// expression of the first core).
-    private func resultIndex(of e: RExpr, in s: ResolvedSelect) -> Int? {
-        var inner = e
-        if case .collate(let x, _) = e { inner = x }
-        for (i, r) in s.resultColumns.enumerated() where sameExpr(r, inner) { return i }
-        return 0
-    }
-
-    private func sameExpr(_ a: RExpr, _ b: RExpr) -> Bool {
-        switch (a, b) {
-        case (.column(let x, _, _, _), .column(let y, _, _, _)): return x == y
-        case (.integer(let x), .integer(let y)): return x == y
-        case (.text(let x), .text(let y)): return x == y
-        case (.real(let x), .real(let y)): return x == y
-        case (.parameter(let x), .parameter(let y)): return x == y
-        case (.null, .null): return true
-        default: return false
-        }
     }
 
     // MARK: One core

@@ -27,6 +27,8 @@ package struct OrderTerm {
     package var descending: Bool
     /// NULLS FIRST/LAST; nil is SQLite's default (NULLs first ascending, last descending).
     package var nullsFirst: Bool?
+    /// The result column the term names (by number, alias or, in a compound, by match).
+    package var resultColumn: Int? = nil
 }
 
 /// A SELECT after resolution.

@@ -393,6 +393,7 @@ package struct Resolver {
                 throw c.error("SELECTs to the left and right of \(opName) do not have the same number of result columns",
                               at: select.span)
             }
+            while let (_, n) = last.compound { last = n }
             last.compound = (term.op, next)
             first.outerCursors.formUnion(next.outerCursors)
             last = next
@@ -431,15 +432,19 @@ package struct Resolver {
                 e = inner
             }
             var resolved: RExpr
+            var column: Int? = nil
             if let k = try resultColumnNumber(e, of: select, clause: "ORDER", termIndex: n) {
                 resolved = select.resultColumns[k]
+                column = k
             } else if case .column(let ref) = e.kind, ref.table == nil,
                       let k = select.columnAliases.firstIndex(where: { $0?.equalsIgnoringCase(ref.column) == true }) {
                 resolved = select.resultColumns[k]
+                column = k
             } else if isCompound {
                 // A compound's ORDER BY must name a result column.
                 if let k = select.resultColumnIndex(matching: e, sql: c.sql) {
                     resolved = select.resultColumns[k]
+                    column = k
                 } else {
                     throw c.error("\(ordinal(n + 1)) ORDER BY term does not match any column in the result set",
                                   at: e.span)
@@ -450,7 +455,7 @@ package struct Resolver {
             }
             if let collation { resolved = .collate(resolved, collation) }
             result.append(OrderTerm(expr: resolved, descending: term.order == .descending,
-                                    nullsFirst: term.nulls.map { $0 == .first }))
+                                    nullsFirst: term.nulls.map { $0 == .first }, resultColumn: column))
         }
         return result
     }
