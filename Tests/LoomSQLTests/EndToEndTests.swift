@@ -79,6 +79,9 @@ import LoomTestSupport
             "SELECT id FROM e ORDER BY salary DESC, id LIMIT 3",
             "CREATE VIEW rich AS SELECT id, salary FROM e WHERE salary >= 20",
             "SELECT * FROM rich",
+            "CREATE TABLE e2 AS SELECT id, dept, salary * 2 AS s, 'x' FROM e WHERE id < 4",
+            "SELECT sql FROM sqlite_schema WHERE name = 'e2'",
+            "SELECT * FROM e2",
         ],
         "transactions": [
             "CREATE TABLE k(v)",

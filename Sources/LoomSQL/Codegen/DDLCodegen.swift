@@ -60,11 +60,13 @@ extension Codegen {
         }
         try checkNewTableName(create.name, ifNotExists: create.ifNotExists, span: nameSpan)
         if create.ifNotExists && c.schema.table(named: create.name) != nil { return }
+        if case .select(let select) = create.body {
+            return try codeCreateTableAsSelect(create.name, select)
+        }
         let sql = "CREATE TABLE " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
         let definition: TableDefinition
         do { definition = try Table.define(create, rootPage: 0, sql: sql) }
         catch let e as DatabaseError { throw c.error(e.message, at: nameSpan, code: e.code) }
-        if case .select = create.body { throw c.error("CREATE TABLE ... AS SELECT is not supported yet", at: nameSpan) }
 
         let schemaCursor = openSchemaTable()
         let root = b.allocateRegister()
@@ -78,6 +80,55 @@ extension Codegen {
                             rootRegister: r, sql: nil)
         }
         finishSchemaChange()
+    }
+
+    /// CREATE TABLE … AS SELECT: columns named and typed from the result columns (INT, TEXT,
+    /// REAL, NUM or none by affinity), the text SQLite generates, then the rows.
+    private func codeCreateTableAsSelect(_ name: String, _ select: Select) throws {
+        let resolved = try Resolver(c).resolveSelect(select, outer: nil)
+        var parts: [String] = []
+        var affinities: [Affinity] = []
+        for (i, column) in resolved.columnNames.enumerated() {
+            let affinity = resolved.resultColumns[i].affinity ?? .blob
+            affinities.append(affinity)
+            let type: String
+            switch affinity {
+            case .integer: type = " INT"
+            case .text: type = " TEXT"
+            case .real: type = " REAL"
+            case .numeric: type = " NUM"
+            case .blob: type = ""
+            }
+            parts.append("  " + quotedIdentifier(column) + type)
+        }
+        let sql = "CREATE TABLE " + quotedIdentifier(name) + "(\n" + parts.joined(separator: ",\n") + "\n)"
+        let schemaCursor = openSchemaTable()
+        let root = b.allocateRegister()
+        b.emit(.createBtree(dest: root, kind: .table))
+        insertSchemaRow(cursor: schemaCursor, type: "table", name: name, tableName: name, rootRegister: root, sql: sql)
+        let cursor = b.allocateCursor()
+        let width = resolved.resultColumns.count
+        b.emit(.openWrite(cursor: cursor, root: root, columnCount: width, rootInRegister: true))
+        let rec = b.allocateRegister(), rowid = b.allocateRegister()
+        try codeSelect(resolved) { base, count in
+            self.b.emit(.makeRecord(start: base, count: count, dest: rec, affinities: affinities))
+            self.b.emit(.newRowid(cursor: cursor, dest: rowid))
+            self.b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
+        }
+        finishSchemaChange()
+    }
+
+    /// An identifier as SQLite writes it in generated schema text: bare when it is a plain
+    /// identifier and no keyword, else in double quotes.
+    func quotedIdentifier(_ name: String) -> String {
+        let bytes = Array(name.utf8)
+        var plain = !bytes.isEmpty && !(bytes[0] >= 0x30 && bytes[0] <= 0x39)
+        for ch in bytes where !(ch == 0x5F || (ch >= 0x30 && ch <= 0x39) || (ch | 0x20 >= 0x61 && ch | 0x20 <= 0x7A)) {
+            plain = false
+        }
+        if plain && Keyword.lookup(bytes[...]) != nil { plain = false }
+        if plain { return name }
+        return "\"" + name.replacingQuotes() + "\""
     }
 
     /// Errors for a new table or view name already taken.
@@ -241,5 +292,15 @@ extension Codegen {
         b.place(next)
         b.emit(.next(cursor: cursor, target: top))
         b.place(done)
+    }
+}
+
+
+extension String {
+    /// Doubles every double quote.
+    func replacingQuotes() -> String {
+        var out = ""
+        for ch in self { out.append(ch); if ch == "\"" { out.append("\"") } }
+        return out
     }
 }
