@@ -123,3 +123,4 @@ import LoomBase
         #expect(parseError(list) == nil)
     }
 }
+

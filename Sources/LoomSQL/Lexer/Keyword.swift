@@ -167,7 +167,7 @@ extension Keyword {
              .first, .following, .for, .generated, .glob, .groups, .if, .ignore, .immediate, .initially,
              .instead, .key, .last, .like, .match, .materialized, .no, .nulls, .of, .offset, .others, .over,
              .partition, .plan, .pragma, .preceding, .query, .raise, .range, .recursive, .regexp, .reindex,
-             .release, .rename, .replace, .restrict, .row, .rows, .savepoint, .temp, .temporary, .ties,
+             .release, .rename, .replace, .restrict, .rollback, .row, .rows, .savepoint, .temp, .temporary, .ties,
              .trigger, .unbounded, .vacuum, .view, .virtual, .window, .with, .without:
             return true
         default:

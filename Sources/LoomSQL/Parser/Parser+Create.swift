@@ -109,21 +109,23 @@ extension Parser {
         }
         try expect(.rightParen)
         var options: TableOptions = []
-        if isName(current) {
-            repeat {
-                let t = current
-                let word = try name()
-                if word.lowercased() == "without" && t.kind == .keyword(.without) {
-                    let option = try name()
-                    if option.lowercased() != "rowid" { actionError("unknown table option: \(option)") }
-                    options.insert(.withoutRowid)
-                } else if word.lowercased() == "strict" {
-                    options.insert(.strict)
-                } else {
-                    actionError("unknown table option: \(word)")
-                }
-            } while try accept(.comma)
+        // table_option_set: empty | option | set , option  (so ") , STRICT" is valid)
+        func option(_ p: inout Parser) throws {
+            let t = p.current
+            _ = try p.name()
+            if t.kind == .keyword(.without) {
+                let o = p.current
+                let word = try p.name()
+                if word.lowercased() == "rowid" { options.insert(.withoutRowid) }
+                else { p.actionError("unknown table option: \(p.text(o))") }
+            } else if p.nameText(t).lowercased() == "strict" {
+                options.insert(.strict)
+            } else {
+                p.actionError("unknown table option: \(p.text(t))")
+            }
         }
+        if isName(current) { try option(&self) }
+        while try accept(.comma) { try option(&self) }
         return CreateTable(temporary: temporary, ifNotExists: ifNotExists, schema: q.schema, name: q.name,
                            body: .columns(columns, constraints: constraints, options: options),
                            schemaTextStart: q.nameStart)
@@ -142,7 +144,7 @@ extension Parser {
     mutating func columnDefinition() throws -> ColumnDefinition {
         let start = current.start
         let name = try self.name()
-        let type = try typeName()
+        let type = try typeName().flatMap(Parser.stripGeneratedAlways)
         var constraints: [ColumnConstraint] = []
         var constraintName: String?
         while true {
@@ -158,6 +160,28 @@ extension Parser {
         }
         return ColumnDefinition(name: name, type: type, constraints: constraints,
                                 span: SourceSpan(start: start, end: previousEnd))
+    }
+
+    /// A type name swallows a following "GENERATED ALWAYS" (a column's type is every word up
+    /// to the first non-name token); SQLite then drops that suffix from the type, and an
+    /// `AS (…)` after it makes the column generated. Returns nil when nothing is left.
+    static func stripGeneratedAlways(_ type: String) -> String? {
+        var u = Array(type.utf8)
+        func trimSpaces() { while let l = u.last, Lexer.isSpace(l) { u.removeLast() } }
+        func endsWith(_ w: String) -> Bool {
+            let w = Array(w.utf8)
+            guard u.count >= w.count else { return false }
+            return zip(u[(u.count - w.count)...], w).allSatisfy { ($0 | 0x20) == $1 }
+        }
+        if u.count >= 16, endsWith("always") {
+            u.removeLast(6)
+            trimSpaces()
+            if u.count >= 9, endsWith("generated") {
+                u.removeLast(9)
+                trimSpaces()
+            }
+        }
+        return u.isEmpty ? nil : String(decoding: u, as: UTF8.self)
     }
 
     /// One column constraint; nil at the end of the list, `.some(nil)` for a clause that
@@ -214,11 +238,11 @@ extension Parser {
             var stored = false
             if isId(current) {
                 let word = nameText(current).lowercased()
+                stored = word == "stored"
+                try advance()
                 if word != "stored" && word != "virtual" {
                     actionError("error in generated column \"\(column)\"")
                 }
-                stored = word == "stored"
-                try advance()
             }
             return .some(.generated(e, stored: stored))
         default:
@@ -395,14 +419,12 @@ extension Parser {
                 depth += 1
             case .rightParen where depth == 0:
                 if let s = argStart { args.append(text(SourceSpan(start: s, end: argEnd))) }
-                else if !args.isEmpty { throw syntaxError() }
                 try advance()
                 return args
             case .rightParen:
                 depth -= 1
             case .comma where depth == 0:
-                guard let s = argStart else { throw syntaxError() }
-                args.append(text(SourceSpan(start: s, end: argEnd)))
+                if let s = argStart { args.append(text(SourceSpan(start: s, end: argEnd))) }
                 argStart = nil
                 try advance()
                 continue

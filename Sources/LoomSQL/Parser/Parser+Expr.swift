@@ -240,6 +240,11 @@ extension Parser {
         case .variable:
             try advance()
             return try node(.parameter(variable(t)), from: start)
+        case .register:
+            // SQLite parses `#N` as a term and rejects it in the grammar action.
+            try advance()
+            actionError("near \"\(text(t))\": syntax error", at: t.start)
+            return try node(.literal(.null), from: start)
         case .leftParen:
             return try nested(1) { p in
                 try p.advance()
@@ -367,14 +372,14 @@ extension Parser {
             try p.expect(.rightParen)
             return FunctionCall(name: name, distinct: distinct, arguments: .list(args))
         }
-        if isKeyword(.filter), peek().kind == .leftParen {
+        if isKeyword(.filter), contextualKeywordIsActive {
             try advance()
             try advance()
             try expect(.where)
             call.filter = try nested(3) { try $0.expr() }
             try expect(.rightParen)
         }
-        if isKeyword(.over), peek().kind == .leftParen || isId(peek()) {
+        if isKeyword(.over), contextualKeywordIsActive {
             try advance()
             if current.kind == .leftParen {
                 call.over = .definition(try windowDefinition())
@@ -454,7 +459,7 @@ extension Parser {
             try advance(); try advance()
             return .currentRow
         }
-        let e = try expr(0, stopAtAnd: between)
+        let e = try expr()
         if try accept(.preceding) { return .preceding(e) }
         if between, try accept(.following) { return .following(e) }
         throw syntaxError()
@@ -480,9 +485,9 @@ extension Parser {
     /// `typetoken`: ids+ [ ( signed [, signed] ) ], returned as the source text from the first
     /// to the last token; nil when there is no type name.
     mutating func typeName() throws -> String? {
-        guard isIds(current), current.kind != .keyword(.generated) else { return nil }
+        guard isIds(current) else { return nil }
         let start = current.start
-        while isIds(current), !(current.kind == .keyword(.generated)) {
+        while isIds(current) {
             try advance()
         }
         if current.kind == .leftParen {

@@ -107,13 +107,9 @@ extension Parser {
         }
     }
 
-    /// `DATABASE` after ATTACH/DETACH, unless it is the file expression itself.
+    /// `DATABASE` after ATTACH/DETACH (always the keyword there, as in SQLite).
     private mutating func acceptDatabaseKeyword() throws -> Bool {
-        guard isKeyword(.database) else { return false }
-        let next = peek().kind
-        if next == .keyword(.as) || next == .end || next == .semicolon { return false }
-        try advance()
-        return true
+        try accept(.database)
     }
 
     /// [TRANSACTION [nm]]

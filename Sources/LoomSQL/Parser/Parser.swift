@@ -22,8 +22,9 @@ package struct Parser {
     var ahead: [Token] = []
     /// Byte offset where the next raw token is lexed.
     var scan = 0
-    /// End of the previous (consumed) token.
+    /// End and kind of the previous (consumed) token.
     var previousEnd = 0
+    var previousKind = TokenKind.end
 
     // Per-statement state.
     var variableCount = 0
@@ -39,6 +40,7 @@ package struct Parser {
     var statementEndError: DatabaseError?
     /// Inside a CREATE TRIGGER body (RAISE is allowed; statement spans are relative).
     var inTrigger = false
+    var contextualActive = false
 
     static let maxStackDepth = 100
     static let maxExprDepth = 1000
@@ -102,10 +104,12 @@ package struct Parser {
     mutating func advance() throws {
         if let e = pendingError { throw e }
         previousEnd = current.end
+        previousKind = current.kind
         if ahead.isEmpty { current = lexNext() } else { current = ahead.removeFirst() }
         if current.kind == .illegal {
             throw DatabaseError(.error, "unrecognized token: \"\(text(current))\"", sql: sql, offset: current.start)
         }
+        updateContextualKeyword()
     }
 
     /// The token `n` (1 or 2) places after the current one.
@@ -179,7 +183,43 @@ package struct Parser {
     func isId(_ t: Token) -> Bool {
         switch t.kind {
         case .identifier: return true
-        case .keyword(let k): return k.isFallbackIdentifier || k == .indexed
+        case .keyword(let k):
+            if k == .window || k == .over || k == .filter, t.start == current.start, contextualKeywordIsActive {
+                return false
+            }
+            return k.isFallbackIdentifier || k == .indexed
+        default: return false
+        }
+    }
+
+    /// Whether the current WINDOW / OVER / FILTER token is a keyword rather than an
+    /// identifier, decided as SQLite's tokenizer does from its neighbours: WINDOW before
+    /// `name AS`; OVER after `)` and before `(` or a name; FILTER after `)` and before `(`.
+    /// (Set by `advance()`.)
+    var contextualKeywordIsActive: Bool {
+        get { contextualActive }
+    }
+
+    mutating func updateContextualKeyword() {
+        contextualActive = false
+        guard case .keyword(let k) = current.kind else { return }
+        switch k {
+        case .window:
+            contextualActive = isIdLike(peek(1)) && peek(2).kind == .keyword(.as)
+        case .over:
+            contextualActive = previousKind == .rightParen && (peek(1).kind == .leftParen || isIdLike(peek(1)))
+        case .filter:
+            contextualActive = previousKind == .rightParen && peek(1).kind == .leftParen
+        default:
+            break
+        }
+    }
+
+    /// A token SQLite's tokenizer would call TK_ID when looking ahead.
+    private func isIdLike(_ t: Token) -> Bool {
+        switch t.kind {
+        case .identifier, .string: return true
+        case .keyword(let k): return (k.isFallbackIdentifier && k != .filter) || k.isJoinKeyword
         default: return false
         }
     }
@@ -193,7 +233,11 @@ package struct Parser {
     func isIds(_ t: Token) -> Bool {
         switch t.kind {
         case .identifier, .string: return true
-        case .keyword(let k): return k.isFallbackIdentifier
+        case .keyword(let k):
+            if k == .window || k == .over || k == .filter, t.start == current.start, contextualKeywordIsActive {
+                return false
+            }
+            return k.isFallbackIdentifier
         default: return false
         }
     }
