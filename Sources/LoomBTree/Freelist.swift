@@ -109,8 +109,12 @@ extension BTree {
     func readPayload(_ c: CellInfo, on page: Page) throws -> [UInt8] {
         var out = page.bytes(at: c.payloadOffset, count: c.localSize)
         guard c.localSize < c.payloadSize else { return out }
-        out.reserveCapacity(c.payloadSize)
         let perPage = pager.usableSize - 4
+        // A chain cannot be longer than the file: refuse absurd sizes before allocating.
+        guard (c.payloadSize - c.localSize) / perPage < Int(pager.pageCount) else {
+            throw DatabaseError.corrupt(page: page.number.rawValue, "payload size")
+        }
+        out.reserveCapacity(c.payloadSize)
         var next = c.overflowPage
         // The loop ends because every page contributes perPage bytes (so no cycle can run on).
         while out.count < c.payloadSize {
