@@ -82,6 +82,8 @@ import LoomTestSupport
             "CREATE TABLE e2 AS SELECT id, dept, salary * 2 AS s, 'x' FROM e WHERE id < 4",
             "SELECT sql FROM sqlite_schema WHERE name = 'e2'",
             "SELECT * FROM e2",
+            "WITH big(i, s) AS (SELECT id, salary FROM e WHERE salary > 10) SELECT i, s FROM big ORDER BY s",
+            "WITH a AS (SELECT 1 AS v), b AS (SELECT v + 1 AS w FROM a) SELECT * FROM a, b",
         ],
         "transactions": [
             "CREATE TABLE k(v)",

@@ -10,6 +10,10 @@ package final class Compilation {
     package let builder: CodeBuilder
     /// Views being expanded (lower-cased names), to report circular definitions.
     var expandingViews: Set<String> = []
+    /// WITH clauses in scope, innermost last (lower-cased name → definition).
+    var commonTables: [[String: CommonTableExpression]] = []
+    /// Common table expressions whose body is being resolved (lower-cased names).
+    var resolvingCommonTables: Set<String> = []
     /// True once the program writes to the database.
     package var writes = false
     /// Tables the program reads or writes (root pages), for the Transaction opcode.

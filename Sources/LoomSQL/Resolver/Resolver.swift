@@ -375,9 +375,12 @@ package struct Resolver {
 
     /// Resolves a whole SELECT (with compounds, ORDER BY and LIMIT) inside `outer`.
     package func resolveSelect(_ select: Select, outer: Scope?) throws -> ResolvedSelect {
-        if select.with != nil {
-            throw c.error("WITH clauses are not supported yet", at: select.span)
+        if let with = select.with {
+            var defs: [String: CommonTableExpression] = [:]
+            for cte in with.tables { defs[cte.name.lowercasedASCII] = cte }
+            c.commonTables.append(defs)
         }
+        defer { if select.with != nil { c.commonTables.removeLast() } }
         let first = try resolveCore(select.first, outer: outer, span: select.span)
         var last = first
         for term in select.compounds {
@@ -604,11 +607,16 @@ package struct Resolver {
     private func addSource(_ item: TableOrSubquery, join: Join?, into scope: Scope) throws {
         var source: SourceItem
         switch item {
+        case .table(let q) where q.schema == nil && commonTable(named: q.name) != nil:
+            source = try commonTableSource(q, scope: scope)
         case .table(let q):
             if let schemaName = q.schema, !schemaName.equalsIgnoringCase("main"), !schemaName.equalsIgnoringCase("temp") {
                 throw c.error("no such table: \(schemaName).\(q.name)", at: nil)
             }
             guard let table = c.schema.table(named: q.name) else {
+                if q.schema == nil, c.resolvingCommonTables.contains(q.name.lowercasedASCII) {
+                    throw c.error("recursive common table expressions are not supported yet", at: nil)
+                }
                 let full = q.schema.map { "\($0).\(q.name)" } ?? q.name
                 throw c.error("no such table: \(full)", at: nil)
             }
@@ -685,6 +693,43 @@ package struct Resolver {
             }
         }
         scope.sources.append(source)
+    }
+
+    /// The WITH-clause table `name` in scope, innermost first.
+    private func commonTable(named name: String) -> CommonTableExpression? {
+        let key = name.lowercasedASCII
+        for level in c.commonTables.reversed() {
+            if let cte = level[key] {
+                // Inside its own body a non-recursive CTE name means the table outside.
+                if c.resolvingCommonTables.contains(key) { return nil }
+                return cte
+            }
+        }
+        return nil
+    }
+
+    /// A WITH-clause table in FROM: its SELECT read as a subquery.
+    private func commonTableSource(_ q: QualifiedTableName, scope: Scope) throws -> SourceItem {
+        guard let cte = commonTable(named: q.name) else { throw c.error("no such table: \(q.name)", at: nil) }
+        let key = cte.name.lowercasedASCII
+        c.resolvingCommonTables.insert(key)
+        defer { c.resolvingCommonTables.remove(key) }
+        let sub = try resolveSelect(cte.select, outer: nil)
+        let names = cte.columns ?? sub.columnNames
+        if names.count != sub.resultColumns.count {
+            throw c.error("table \(cte.name) has \(sub.resultColumns.count) values for \(names.count) columns", at: nil)
+        }
+        var cols: [Column] = []
+        for (i, name) in names.enumerated() {
+            var col = Column(name: name, declaredType: "")
+            col.affinity = sub.resultColumns[i].affinity ?? .blob
+            cols.append(col)
+        }
+        let name = q.alias ?? cte.name
+        let t = Table(name: name, columns: cols, rootPage: 0, sql: nil)
+        var source = SourceItem(table: t, exposedName: name, cursor: c.builder.allocateCursor())
+        source.subquery = sub
+        return source
     }
 
     /// A view in FROM: its SELECT, resolved from the view's own text, read as a subquery.
