@@ -79,6 +79,12 @@ extension Codegen {
             insertSchemaRow(cursor: schemaCursor, type: "index", name: index.name, tableName: create.name,
                             rootRegister: r, sql: nil)
         }
+        if definition.table.hasAutoincrement && c.schema.table(named: "sqlite_sequence") == nil {
+            let r = b.allocateRegister()
+            b.emit(.createBtree(dest: r, kind: .table))
+            insertSchemaRow(cursor: schemaCursor, type: "table", name: "sqlite_sequence", tableName: "sqlite_sequence",
+                            rootRegister: r, sql: "CREATE TABLE sqlite_sequence(name,seq)")
+        }
         finishSchemaChange()
     }
 
@@ -257,6 +263,9 @@ extension Codegen {
             }
             let indexes = c.schema.indexes(on: table.name)
             deleteSchemaRows(column: 2, equal: table.name)
+            if table.hasAutoincrement, let seq = c.schema.table(named: "sqlite_sequence") {
+                deleteSchemaRows(column: 0, equal: table.name, root: Int(seq.rootPage), columnCount: 2)
+            }
             if !table.isView { b.emit(.destroy(root: Int(table.rootPage))) }
             for index in indexes { b.emit(.destroy(root: Int(index.rootPage))) }
             finishSchemaChange()
@@ -278,8 +287,9 @@ extension Codegen {
     }
 
     /// Deletes the sqlite_schema rows whose column `column` equals `value`.
-    private func deleteSchemaRows(column: Int, equal value: String) {
-        let cursor = openSchemaTable()
+    private func deleteSchemaRows(column: Int, equal value: String, root: Int = 1, columnCount: Int = 5) {
+        let cursor = b.allocateCursor()
+        b.emit(.openWrite(cursor: cursor, root: root, columnCount: columnCount))
         let wanted = b.allocateRegister(), have = b.allocateRegister()
         b.emit(.string8(value: value, dest: wanted))
         let done = b.makeLabel()

@@ -12,7 +12,59 @@ struct WriteTarget {
     var indexes: [(index: Index, cursor: Int)]
 }
 
+/// Registers of an AUTOINCREMENT table's sqlite_sequence row while rows are inserted.
+struct AutoincrementState {
+    var cursor: Int
+    /// The largest rowid used so far (sqlite_sequence.seq, 0 when there is no row).
+    var sequence: Int
+    /// The rowid of the table's sqlite_sequence row, NULL when it has none yet.
+    var rowRowid: Int
+    var tableName: String
+}
+
 extension Codegen {
+    /// Reads the sqlite_sequence entry of an AUTOINCREMENT table.
+    func autoincrementSetup(_ table: Table) throws -> AutoincrementState? {
+        guard table.hasAutoincrement else { return nil }
+        guard let seqTable = c.schema.table(named: "sqlite_sequence") else {
+            throw DatabaseError.corrupt(page: nil, "sqlite_sequence missing")
+        }
+        let cursor = b.allocateCursor()
+        b.emit(.openWrite(cursor: cursor, root: Int(seqTable.rootPage), columnCount: 2))
+        let seq = b.allocateRegister(), rowRowid = b.allocateRegister()
+        let name = b.allocateRegister(), wanted = b.allocateRegister()
+        b.emit(.integer(value: 0, dest: seq))
+        b.emit(.null(dest: rowRowid))
+        b.emit(.string8(value: table.name, dest: wanted))
+        let done = b.makeLabel(), next = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: cursor, target: $0) }
+        let top = b.currentAddress
+        b.emit(.column(cursor: cursor, column: 0, dest: name))
+        b.emit(jumpTo: next) { .ne(lhs: wanted, rhs: name, target: $0, jumpIfNull: true) }
+        b.emit(.column(cursor: cursor, column: 1, dest: seq))
+        b.emit(.rowid(cursor: cursor, dest: rowRowid))
+        b.emit(jumpTo: done) { .goto(target: $0) }
+        b.place(next)
+        b.emit(.next(cursor: cursor, target: top))
+        b.place(done)
+        return AutoincrementState(cursor: cursor, sequence: seq, rowRowid: rowRowid, tableName: table.name)
+    }
+
+    /// Writes the largest rowid back to sqlite_sequence.
+    func autoincrementFinish(_ state: AutoincrementState?) {
+        guard let state else { return }
+        let row = b.allocateRegisters(2)
+        b.emit(.string8(value: state.tableName, dest: row))
+        b.emit(.sCopy(source: state.sequence, dest: row + 1))
+        let rec = b.allocateRegister()
+        b.emit(.makeRecord(start: row, count: 2, dest: rec))
+        let have = b.makeLabel()
+        b.emit(jumpTo: have) { .notNull(register: state.rowRowid, target: $0) }
+        b.emit(.newRowid(cursor: state.cursor, dest: state.rowRowid))
+        b.place(have)
+        b.emit(.insert(cursor: state.cursor, record: rec, rowid: state.rowRowid))
+    }
+
     /// The KeyInfo of an index: its columns then the rowid.
     func keyInfo(of index: Index) throws -> KeyInfo {
         var collations: [Collation] = []
@@ -141,7 +193,9 @@ extension Codegen {
         switch insert.source {
         case .defaultValues:
             let w = try openForWrite(table)
-            try codeInsertRow(w, targets: [], onConflict: insert.orConflict) { _, _ in }
+            let auto = try autoincrementSetup(table)
+            try codeInsertRow(w, targets: [], onConflict: insert.orConflict, autoincrement: auto) { _, _ in }
+            autoincrementFinish(auto)
         case .select(let select):
             if select.compounds.isEmpty, select.orderBy.isEmpty, select.limit == nil, select.with == nil,
                case .values(let rows) = select.first {
@@ -155,12 +209,14 @@ extension Codegen {
                         throw c.error("\(row.count) values for \(targets.count) columns", at: span)
                     }
                 }
+                let auto = try autoincrementSetup(table)
                 for row in rows {
                     let values = try row.map { try resolver.resolve($0, in: nil, context: .values) }
-                    try codeInsertRow(w, targets: targets, onConflict: insert.orConflict) { i, dest in
+                    try codeInsertRow(w, targets: targets, onConflict: insert.orConflict, autoincrement: auto) { i, dest in
                         try self.code(values[i], into: dest)
                     }
                 }
+                autoincrementFinish(auto)
             } else {
                 let resolved = try resolver.resolveSelect(select, outer: nil)
                 if resolved.resultColumns.count != targets.count {
@@ -180,14 +236,16 @@ extension Codegen {
                     self.b.emit(.insert(cursor: temp, record: rec, rowid: tempRowid))
                 }
                 let w = try openForWrite(table)
+                let auto = try autoincrementSetup(table)
                 let done = b.makeLabel()
                 b.emit(jumpTo: done) { .rewind(cursor: temp, target: $0) }
                 let top = b.currentAddress
-                try codeInsertRow(w, targets: targets, onConflict: insert.orConflict) { i, dest in
+                try codeInsertRow(w, targets: targets, onConflict: insert.orConflict, autoincrement: auto) { i, dest in
                     self.b.emit(.column(cursor: temp, column: i, dest: dest))
                 }
                 b.emit(.next(cursor: temp, target: top))
                 b.place(done)
+                autoincrementFinish(auto)
             }
         }
     }
@@ -199,6 +257,7 @@ extension Codegen {
 
     /// Codes one inserted row: `value(k, dest)` codes supplied value k into `dest`.
     func codeInsertRow(_ w: WriteTarget, targets: [Int], onConflict: ConflictResolution?,
+                       autoincrement: AutoincrementState? = nil,
                        value: (Int, Int) throws -> Void) throws {
         let table = w.table
         let n = table.columns.count
@@ -226,6 +285,7 @@ extension Codegen {
             let have = b.makeLabel(), ready = b.makeLabel()
             b.emit(jumpTo: have) { .notNull(register: rowid, target: $0) }
             b.emit(.newRowid(cursor: w.cursor, dest: rowid))
+            codeAutoincrementRowid(rowid, autoincrement)
             b.emit(jumpTo: ready) { .goto(target: $0) }
             b.place(have)
             b.emit(.mustBeInt(register: rowid))
@@ -244,6 +304,7 @@ extension Codegen {
             b.place(ready)
         } else {
             b.emit(.newRowid(cursor: w.cursor, dest: rowid))
+            codeAutoincrementRowid(rowid, autoincrement)
         }
         if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
         try codeConstraintChecks(w, columns: columns, rowid: rowid, oldRowid: nil, onConflict: onConflict,
@@ -258,7 +319,23 @@ extension Codegen {
         b.emit(.makeRecord(start: columns, count: n, dest: record))
         b.emit(.insert(cursor: w.cursor, record: record, rowid: rowid, flags: [.countChanges, .lastRowid],
                        table: table.name))
+        if let autoincrement {
+            let smaller = b.makeLabel()
+            b.emit(jumpTo: smaller) { .le(lhs: rowid, rhs: autoincrement.sequence, target: $0) }
+            b.emit(.sCopy(source: rowid, dest: autoincrement.sequence))
+            b.place(smaller)
+        }
         b.place(skipRow)
+    }
+
+    /// A new rowid of an AUTOINCREMENT table is above every rowid it ever had.
+    private func codeAutoincrementRowid(_ rowid: Int, _ state: AutoincrementState?) {
+        guard let state else { return }
+        let ok = b.makeLabel()
+        b.emit(jumpTo: ok) { .gt(lhs: rowid, rhs: state.sequence, target: $0) }
+        b.emit(.sCopy(source: state.sequence, dest: rowid))
+        b.emit(.addImm(register: rowid, value: 1))
+        b.place(ok)
     }
 
     /// The resolved DEFAULT expression of a column (an identifier default is its name as text).
