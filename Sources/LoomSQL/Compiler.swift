@@ -91,9 +91,10 @@ package enum Compiler {
                 kind = .transaction
                 if savepoint != nil { throw c.error("SAVEPOINT is not supported yet", at: statement.span) }
                 b.emit(.autoCommit(on: true, rollback: true))
-            case .pragma:
+            case .pragma(let pragma):
                 kind = .pragma
-                // Unknown pragmas are no-ops, as in SQLite; the session handles the known ones.
+                // Schema and header pragmas; others are no-ops here (the session handles them).
+                columnNames = try g.codePragma(pragma, span: statement.span)
             case .createView(let create):
                 kind = .ddl
                 try g.codeCreateView(create, statementSpan: statement.span)
