@@ -95,6 +95,9 @@ package enum Compiler {
                 kind = .pragma
                 // Schema and header pragmas; others are no-ops here (the session handles them).
                 columnNames = try g.codePragma(pragma, span: statement.span)
+            case .alterTable(let alter):
+                kind = .ddl
+                try g.codeAlterTable(alter, span: statement.span)
             case .createView(let create):
                 kind = .ddl
                 try g.codeCreateView(create, statementSpan: statement.span)

@@ -222,7 +222,8 @@ extension Codegen {
         b.emit(.rowid(cursor: tc, dest: rowid))
         let values = b.allocateRegisters(table.columns.count)
         for col in columns where col.column >= 0 && col.column != table.rowidAlias {
-            b.emit(.column(cursor: tc, column: col.column, dest: values + col.column))
+            b.emit(.column(cursor: tc, column: col.column, dest: values + col.column,
+                           default: columnDefault(table, col.column)))
             if table.columns[col.column].affinity == .real { b.emit(.realAffinity(register: values + col.column)) }
         }
         let key = codeIndexKey(index, columns: values, rowid: rowid, table: table)
@@ -312,5 +313,109 @@ extension String {
         var out = ""
         for ch in self { out.append(ch); if ch == "\"" { out.append("\"") } }
         return out
+    }
+}
+
+extension Codegen {
+    // MARK: ALTER TABLE ADD COLUMN
+
+    /// ALTER TABLE t ADD COLUMN def: the stored CREATE TABLE text gets ", def" before its
+    /// last ")"; existing rows are not rewritten (their missing column reads as the default).
+    func codeAlterTable(_ alter: AlterTable, span: SourceSpan) throws {
+        if let s = alter.schema, !s.equalsIgnoringCase("main") {
+            throw c.error("unknown database \(s)", at: span)
+        }
+        guard let table = c.schema.table(named: alter.table) else {
+            throw c.error("no such table: \(alter.table)", at: span)
+        }
+        if table.isSchemaTable || table.name.lowercasedASCII.hasPrefix("sqlite_") {
+            throw c.error("table \(table.name) may not be altered", at: span)
+        }
+        guard case .addColumn(let def) = alter.action else {
+            throw c.error("this ALTER TABLE form is not supported yet", at: span)
+        }
+        if table.isView { throw c.error("Cannot add a column to a view", at: span) }
+        if table.columnIndex(named: def.name) != nil {
+            throw c.error("duplicate column name: \(def.name)", at: span)
+        }
+        var notNull = false
+        var defaultExpr: Expr? = nil
+        for constraint in def.constraints {
+            switch constraint.kind {
+            case .primaryKey: throw c.error("Cannot add a PRIMARY KEY column", at: span)
+            case .unique: throw c.error("Cannot add a UNIQUE column", at: span)
+            case .notNull: notNull = true
+            case .default(let e): defaultExpr = e
+            case .generated: throw c.error("cannot add a STORED column", at: span)
+            default: break
+            }
+        }
+        if let d = defaultExpr, literalValue(d) == nil {
+            if case .column = d.kind {} else {
+                throw c.error("Cannot add a column with non-constant default", at: span)
+            }
+        }
+        if notNull && (defaultExpr.map { literalValue($0) ?? .text("") } ?? .null).isNull {
+            throw c.error("Cannot add a NOT NULL column with default value NULL", at: span)
+        }
+        guard let oldSQL = table.sql, let close = oldSQL.utf8.lastIndex(of: UInt8(ascii: ")")) else {
+            throw DatabaseError.corrupt(page: 1, "table text without ')'")
+        }
+        let before = String(decoding: oldSQL.utf8[..<close], as: UTF8.self)
+        let after = String(decoding: oldSQL.utf8[close...], as: UTF8.self)
+        let newSQL = before + ", " + c.text(def.span) + after
+        // Rewrite the table's sqlite_schema row in place.
+        let cursor = b.allocateCursor()
+        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
+        let row = b.allocateRegisters(5)
+        let wantedType = b.allocateRegister(), wantedName = b.allocateRegister(), rowid = b.allocateRegister()
+        b.emit(.string8(value: "table", dest: wantedType))
+        b.emit(.string8(value: table.name, dest: wantedName))
+        let done = b.makeLabel(), next = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: cursor, target: $0) }
+        let top = b.currentAddress
+        for i in 0..<5 { b.emit(.column(cursor: cursor, column: i, dest: row + i)) }
+        b.emit(jumpTo: next) { .ne(lhs: wantedType, rhs: row, target: $0, jumpIfNull: true) }
+        b.emit(jumpTo: next) { .ne(lhs: wantedName, rhs: row + 1, target: $0, jumpIfNull: true) }
+        b.emit(.string8(value: newSQL, dest: row + 4))
+        b.emit(.rowid(cursor: cursor, dest: rowid))
+        let rec = b.allocateRegister()
+        b.emit(.makeRecord(start: row, count: 5, dest: rec))
+        b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
+        b.emit(jumpTo: done) { .goto(target: $0) }
+        b.place(next)
+        b.emit(.next(cursor: cursor, target: top))
+        b.place(done)
+        finishSchemaChange()
+    }
+}
+
+/// The value of a constant DEFAULT (a literal, or a signed number), nil otherwise.
+func literalValue(_ e: Expr) -> Value? {
+    switch e.kind {
+    case .literal(let lit):
+        switch lit {
+        case .integer(let v): return .integer(v)
+        case .bigInteger(let t): return .real(Double(t) ?? .infinity)
+        case .real(let d): return .real(d)
+        case .string(let s): return .text(s)
+        case .blob(let b): return .blob(b)
+        case .null: return .null
+        case .boolean(let b): return .integer(b ? 1 : 0)
+        case .currentTime, .currentDate, .currentTimestamp: return nil
+        }
+    case .unary(.plus, let inner):
+        return literalValue(inner)
+    case .unary(.negate, let inner):
+        switch literalValue(inner) {
+        case .integer(let v)?: return v == Int64.min ? .real(9.2233720368547758e18) : .integer(-v)
+        case .real(let d)?:
+            return .real(-d)
+        default:
+            if case .literal(.bigInteger(let t)) = inner.kind, t == "9223372036854775808" { return .integer(Int64.min) }
+            return nil
+        }
+    default:
+        return nil
     }
 }

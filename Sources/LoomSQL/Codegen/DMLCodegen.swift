@@ -432,7 +432,7 @@ extension Codegen {
         for i in 0..<n {
             if i == w.table.rowidAlias { b.emit(.rowid(cursor: w.cursor, dest: columns + i)) }
             else {
-                b.emit(.column(cursor: w.cursor, column: i, dest: columns + i))
+                b.emit(.column(cursor: w.cursor, column: i, dest: columns + i, default: columnDefault(w.table, i)))
                 if w.table.columns[i].affinity == .real { b.emit(.realAffinity(register: columns + i)) }
             }
         }

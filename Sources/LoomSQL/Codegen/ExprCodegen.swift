@@ -46,7 +46,8 @@ package final class Codegen {
             if col.column < 0 {
                 b.emit(.rowid(cursor: col.cursor, dest: target))
             } else {
-                b.emit(.column(cursor: col.cursor, column: col.column, dest: target))
+                let fallback = cursorTables[col.cursor].flatMap { columnDefault($0, col.column) }
+                b.emit(.column(cursor: col.cursor, column: col.column, dest: target, default: fallback))
                 if affinity == .real, cursorTables[col.cursor] != nil {
                     b.emit(.realAffinity(register: target))
                 }
@@ -171,6 +172,14 @@ package final class Codegen {
         case .collate(let inner, _):
             try code(inner, into: target)
         }
+    }
+
+    /// The value a row too short for column `i` (added by ALTER TABLE) reads: the column's
+    /// constant DEFAULT with the column's affinity, nil for NULL.
+    func columnDefault(_ table: Table, _ i: Int) -> Value? {
+        guard i >= 0, i < table.columns.count, let d = table.columns[i].defaultValue,
+              let v = literalValue(d), !v.isNull else { return nil }
+        return table.columns[i].affinity.apply(to: v)
     }
 
     /// Codes `e` into a register of its own (a column already in a register is reused).
