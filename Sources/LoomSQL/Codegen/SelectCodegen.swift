@@ -393,7 +393,9 @@ extension Codegen {
         let bare = bareColumns(of: s)
         // Sorter record: group keys, aggregate arguments, bare columns.
         var argPositions: [[Int]] = []
-        var width = k
+        // Sorter record: group keys, a sequence number (rows of a group keep scan order, as
+        // group_concat shows), aggregate arguments, bare columns.
+        var width = k + 1
         for agg in s.aggregates {
             argPositions.append(Array(width..<(width + agg.arguments.count)))
             width += agg.arguments.count
@@ -403,14 +405,16 @@ extension Codegen {
         var collations: [Collation] = []
         for g in s.groupBy { collations.append(try collation(named: g.explicitCollation ?? g.columnCollation) ?? .binary) }
         let keyInfo = KeyInfo(collations: collations, descending: Array(repeating: false, count: k))
+        let sorterKeyInfo = KeyInfo(collations: collations + [.binary], descending: Array(repeating: false, count: k + 1))
         let sorter = b.allocateCursor(), pseudo = b.allocateCursor()
         let data = b.allocateRegister()
-        b.emit(.sorterOpen(cursor: sorter, columnCount: width, keyInfo: keyInfo))
+        b.emit(.sorterOpen(cursor: sorter, columnCount: width, keyInfo: sorterKeyInfo))
         b.emit(.openPseudo(cursor: pseudo, content: data, columnCount: width))
         let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema)
         try codeLoops(plan) {
             let row = self.b.allocateRegisters(width)
             for (i, g) in s.groupBy.enumerated() { try self.code(g, into: row + i) }
+            self.b.emit(.sequence(cursor: sorter, dest: row + k))
             for (j, agg) in s.aggregates.enumerated() {
                 for (i, a) in agg.arguments.enumerated() { try self.code(a, into: row + argPositions[j][i]) }
             }
