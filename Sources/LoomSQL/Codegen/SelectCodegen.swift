@@ -325,8 +325,9 @@ extension Codegen {
         return .column(col, affinity: .blob, collation: nil, notNull: false)
     }
 
-    private func codeAggregateStep(_ agg: AggregateCall, accumulator: Int, argumentFrom: (Int, RExpr) throws -> Int) throws {
-        guard let def = agg.function.definition else { return }
+    @discardableResult
+    private func codeAggregateStep(_ agg: AggregateCall, accumulator: Int, argumentFrom: (Int, RExpr) throws -> Int) throws -> Int {
+        guard let def = agg.function.definition else { return 0 }
         let argc = agg.arguments.count
         let base = b.allocateRegisters(max(argc, 1))
         for (i, a) in agg.arguments.enumerated() {
@@ -339,6 +340,33 @@ extension Codegen {
         }
         b.emit(.aggStep(function: def, arguments: base, argumentCount: argc, accumulator: accumulator,
                         distinct: agg.distinct))
+        return base
+    }
+
+    /// The min()/max() aggregates whose rows bare columns follow (SQLite: bare columns take
+    /// their values from a row holding the minimum or maximum).
+    private func minMaxAggregates(_ s: ResolvedSelect) -> [Int] {
+        s.aggregates.indices.filter { i in
+            let a = s.aggregates[i]
+            return (a.name == "min" || a.name == "max") && a.arguments.count == 1 && !a.distinct
+        }
+    }
+
+    /// After the step of min/max aggregate `agg` with argument in `argument`: when the value
+    /// is a new strict extreme (kept in `best`), capture the bare columns.
+    private func codeMinMaxCapture(_ agg: AggregateCall, argument: Int, best: Int, capture: () throws -> Void) throws {
+        let skip = b.makeLabel(), take = b.makeLabel()
+        b.emit(jumpTo: skip) { .isNull(register: argument, target: $0) }
+        b.emit(jumpTo: take) { .isNull(register: best, target: $0) }
+        let a = agg.arguments.first
+        let coll = try collation(named: a?.explicitCollation ?? a?.columnCollation)
+        // Not a strict improvement: skip.
+        emitCompare(agg.name == "max" ? .le : .ge, argument, best, to: skip, affinity: nil, collation: coll,
+                    jumpIfNull: true)
+        b.place(take)
+        b.emit(.copy(source: argument, dest: best))
+        try capture()
+        b.place(skip)
     }
 
     /// Aggregates without GROUP BY: one output row, even for no input rows.
@@ -351,18 +379,27 @@ extension Codegen {
         b.emit(.integer(value: 0, dest: captured))
         if !bare.isEmpty { b.emit(.null(dest: bareBase, count: bare.count)) }
         let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema)
+        let minMax = bare.isEmpty ? [] : minMaxAggregates(s)
+        let bests = b.allocateRegisters(minMax.count)
+        if !minMax.isEmpty { b.emit(.null(dest: bests, count: minMax.count)) }
         try codeLoops(plan) {
-            for (i, agg) in s.aggregates.enumerated() {
-                try self.codeAggregateStep(agg, accumulator: accumulators + i) { _, e in try self.codeTemp(e) }
+            let captureBare = {
+                for (i, col) in bare.enumerated() {
+                    try self.code(self.columnAffinityExpr(col, in: s), into: bareBase + i)
+                }
             }
             if !bare.isEmpty {
                 let skip = self.b.makeLabel()
                 self.b.emit(jumpTo: skip) { .if(register: captured, target: $0) }
-                for (i, col) in bare.enumerated() {
-                    try self.code(self.columnAffinityExpr(col, in: s), into: bareBase + i)
-                }
+                try captureBare()
                 self.b.emit(.integer(value: 1, dest: captured))
                 self.b.place(skip)
+            }
+            for (i, agg) in s.aggregates.enumerated() {
+                let args = try self.codeAggregateStep(agg, accumulator: accumulators + i) { _, e in try self.codeTemp(e) }
+                if let m = minMax.firstIndex(of: i) {
+                    try self.codeMinMaxCapture(agg, argument: args, best: bests + m, capture: captureBare)
+                }
             }
         }
         for (i, agg) in s.aggregates.enumerated() {
@@ -445,14 +482,25 @@ extension Codegen {
         b.place(newGroup)
         b.emit(.copy(source: current, dest: previous, count: k))
         if !s.aggregates.isEmpty { b.emit(.null(dest: accumulators, count: s.aggregates.count)) }
-        for (i, _) in bare.enumerated() { b.emit(.column(cursor: pseudo, column: bareStart + i, dest: bareBase + i)) }
+        let minMax = bare.isEmpty ? [] : minMaxAggregates(s)
+        let bests = b.allocateRegisters(minMax.count)
+        let captureBare = {
+            for (i, _) in bare.enumerated() {
+                self.b.emit(.column(cursor: pseudo, column: bareStart + i, dest: bareBase + i))
+            }
+        }
+        captureBare()
+        if !minMax.isEmpty { b.emit(.null(dest: bests, count: minMax.count)) }
         b.emit(.integer(value: 1, dest: inGroup))
         b.place(step)
         for (j, agg) in s.aggregates.enumerated() {
-            try codeAggregateStep(agg, accumulator: accumulators + j) { i, _ in
+            let args = try codeAggregateStep(agg, accumulator: accumulators + j) { i, _ in
                 let r = self.b.allocateRegister()
                 self.b.emit(.column(cursor: pseudo, column: argPositions[j][i], dest: r))
                 return r
+            }
+            if let m = minMax.firstIndex(of: j) {
+                try codeMinMaxCapture(agg, argument: args, best: bests + m, capture: captureBare)
             }
         }
         b.emit(.sorterNext(cursor: sorter, target: top))
