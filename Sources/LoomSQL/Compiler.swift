@@ -112,6 +112,7 @@ package enum Compiler {
             if e.sql == nil { e.sql = sql }
             throw e
         }
+        if kind != .select && !g.returningNames.isEmpty { columnNames = g.returningNames }
         b.emit(.halt())
         b.place(prologue)
         if c.usesDatabase {

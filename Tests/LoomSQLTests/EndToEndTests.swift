@@ -200,6 +200,14 @@ import LoomTestSupport
             "SELECT * FROM n WHERE rowid = 3.0",
             "SELECT * FROM n WHERE rowid = 'x'",
         ],
+        "returning": [
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b, c REAL)",
+            "INSERT INTO t(b, c) VALUES(5, 1), (6, 2) RETURNING a, b * 2 AS x, *",
+            "UPDATE t SET b = b + 1 RETURNING rowid, b, c",
+            "DELETE FROM t WHERE a = 1 RETURNING *",
+            "DELETE FROM t RETURNING a",
+            "SELECT count(*) FROM t",
+        ],
         "transactions": [
             "CREATE TABLE k(v)",
             "BEGIN",

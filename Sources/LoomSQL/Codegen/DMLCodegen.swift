@@ -176,7 +176,6 @@ extension Codegen {
         if table.isView { throw c.error("cannot modify \(table.name) because it is a view", at: span) }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
         if !insert.upserts.isEmpty { throw c.error("UPSERT is not supported yet", at: span) }
-        if !insert.returning.isEmpty { throw c.error("RETURNING is not supported yet", at: span) }
         if insert.with != nil { throw c.error("WITH clauses are not supported yet", at: span) }
         // Which table column each supplied value feeds (-1: the rowid).
         var targets: [Int] = []
@@ -190,11 +189,14 @@ extension Codegen {
             targets = Array(table.columns.indices)
         }
         let resolver = Resolver(c)
+        let returning = try prepareReturning(insert.returning, table: table, alias: insert.alias, span: span)
+        defer { finishReturning(returning) }
         switch insert.source {
         case .defaultValues:
             let w = try openForWrite(table)
             let auto = try autoincrementSetup(table)
-            try codeInsertRow(w, targets: [], onConflict: insert.orConflict, autoincrement: auto) { _, _ in }
+            try codeInsertRow(w, targets: [], onConflict: insert.orConflict, autoincrement: auto,
+                              returning: returning) { _, _ in }
             autoincrementFinish(auto)
         case .select(let select):
             if select.compounds.isEmpty, select.orderBy.isEmpty, select.limit == nil, select.with == nil,
@@ -212,7 +214,8 @@ extension Codegen {
                 let auto = try autoincrementSetup(table)
                 for row in rows {
                     let values = try row.map { try resolver.resolve($0, in: nil, context: .values) }
-                    try codeInsertRow(w, targets: targets, onConflict: insert.orConflict, autoincrement: auto) { i, dest in
+                    try codeInsertRow(w, targets: targets, onConflict: insert.orConflict, autoincrement: auto,
+                                      returning: returning) { i, dest in
                         try self.code(values[i], into: dest)
                     }
                 }
@@ -240,7 +243,8 @@ extension Codegen {
                 let done = b.makeLabel()
                 b.emit(jumpTo: done) { .rewind(cursor: temp, target: $0) }
                 let top = b.currentAddress
-                try codeInsertRow(w, targets: targets, onConflict: insert.orConflict, autoincrement: auto) { i, dest in
+                try codeInsertRow(w, targets: targets, onConflict: insert.orConflict, autoincrement: auto,
+                                  returning: returning) { i, dest in
                     self.b.emit(.column(cursor: temp, column: i, dest: dest))
                 }
                 b.emit(.next(cursor: temp, target: top))
@@ -257,7 +261,7 @@ extension Codegen {
 
     /// Codes one inserted row: `value(k, dest)` codes supplied value k into `dest`.
     func codeInsertRow(_ w: WriteTarget, targets: [Int], onConflict: ConflictResolution?,
-                       autoincrement: AutoincrementState? = nil,
+                       autoincrement: AutoincrementState? = nil, returning: ReturningState? = nil,
                        value: (Int, Int) throws -> Void) throws {
         let table = w.table
         let n = table.columns.count
@@ -319,6 +323,7 @@ extension Codegen {
         b.emit(.makeRecord(start: columns, count: n, dest: record))
         b.emit(.insert(cursor: w.cursor, record: record, rowid: rowid, flags: [.countChanges, .lastRowid],
                        table: table.name))
+        try emitReturningRow(returning, columns: columns, rowid: rowid)
         if let autoincrement {
             let smaller = b.makeLabel()
             b.emit(jumpTo: smaller) { .le(lhs: rowid, rhs: autoincrement.sequence, target: $0) }
@@ -364,13 +369,14 @@ extension Codegen {
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView { throw c.error("cannot modify \(table.name) because it is a view", at: span) }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
-        if !delete.returning.isEmpty { throw c.error("RETURNING is not supported yet", at: span) }
         if delete.limit != nil || !delete.orderBy.isEmpty {
             throw c.error("DELETE with ORDER BY/LIMIT is not supported", at: span)
         }
         c.writes = true
         c.usesDatabase = true
-        if delete.where == nil {
+        let returning = try prepareReturning(delete.returning, table: table, alias: delete.table.alias, span: span)
+        defer { finishReturning(returning) }
+        if delete.where == nil && returning == nil {
             // DELETE without WHERE: clear the table and its indexes.
             b.emit(.clear(root: Int(table.rootPage), countChanges: true))
             for index in c.schema.indexes(on: table.name) { b.emit(.clear(root: Int(index.rootPage))) }
@@ -387,6 +393,7 @@ extension Codegen {
         let w = try openForWrite(table, cursor: cursor)
         try forEachCollectedRowid(rowids, w: w) { rowid in
             let columns = try self.readRow(w)
+            try self.emitReturningRow(returning, columns: columns, rowid: rowid)
             for (index, ic) in w.indexes {
                 let key = self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
                 self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
@@ -449,7 +456,6 @@ extension Codegen {
         if table.isView { throw c.error("cannot modify \(table.name) because it is a view", at: span) }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
         if update.from != nil { throw c.error("UPDATE FROM is not supported yet", at: span) }
-        if !update.returning.isEmpty { throw c.error("RETURNING is not supported yet", at: span) }
         if update.limit != nil || !update.orderBy.isEmpty {
             throw c.error("UPDATE with ORDER BY/LIMIT is not supported", at: span)
         }
@@ -472,6 +478,8 @@ extension Codegen {
         }
         let condition = try update.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
         c.writes = true
+        let returning = try prepareReturning(update.returning, table: table, alias: update.table.alias, span: span)
+        defer { finishReturning(returning) }
         let rowids = try collectRowids(source: source, condition: condition)
         let w = try openForWrite(table, cursor: cursor)
         let n = table.columns.count
@@ -534,6 +542,7 @@ extension Codegen {
             self.b.emit(.makeRecord(start: columns, count: n, dest: record))
             self.b.emit(.insert(cursor: w.cursor, record: record, rowid: newRowid,
                                 flags: [.countChanges, .isUpdate], table: table.name))
+            try self.emitReturningRow(returning, columns: columns, rowid: newRowid)
             self.b.place(skipRow)
         }
     }

@@ -14,6 +14,8 @@ package final class Codegen {
     var aggregateRegisters: [Int] = []
     /// Tables by cursor, for REAL affinity and rowid aliases.
     var cursorTables: [Int: Table] = [:]
+    /// Result column names of a RETURNING clause.
+    var returningNames: [String] = []
 
     init(_ compilation: Compilation) { c = compilation }
 

@@ -578,7 +578,7 @@ package struct Resolver {
     }
 
     /// SQLite's default name of a result column: a column's own name, else the text.
-    private func defaultName(_ e: Expr, _ resolved: RExpr, scope: Scope) -> String {
+    func defaultName(_ e: Expr, _ resolved: RExpr, scope: Scope) -> String {
         if case .column(let ref) = e.kind {
             if case .column(let col, _, _, _) = resolved,
                let source = scope.sources.first(where: { $0.cursor == col.cursor }) {
