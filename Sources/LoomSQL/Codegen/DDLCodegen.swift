@@ -105,9 +105,13 @@ extension Codegen {
             case .numeric: type = " NUM"
             case .blob: type = ""
             }
-            parts.append("  " + quotedIdentifier(column) + type)
+            parts.append(quotedIdentifier(column) + type)
         }
-        let sql = "CREATE TABLE " + quotedIdentifier(name) + "(\n" + parts.joined(separator: ",\n") + "\n)"
+        // SQLite's layout: one line when the names are short, else one column per line.
+        func identLength(_ s: String) -> Int { s.utf8.reduce(2) { $0 + ($1 == UInt8(ascii: "\"") ? 2 : 1) } }
+        let size = resolved.columnNames.reduce(identLength(name)) { $0 + identLength($1) + 5 }
+        let (open, separator, close) = size < 50 ? ("(", ",", ")") : ("(\n  ", ",\n  ", "\n)")
+        let sql = "CREATE TABLE " + quotedIdentifier(name) + open + parts.joined(separator: separator) + close
         let schemaCursor = openSchemaTable()
         let root = b.allocateRegister()
         b.emit(.createBtree(dest: root, kind: .table))
