@@ -322,5 +322,5 @@ package func sqlRound(_ r: Double, _ n: Int) -> Double {
     if n == 0 {
         return r >= 0 ? Double(Int64(r + 0.5)) : -Double(Int64(-r + 0.5))
     }
-    return Double(cFormat("%.*f", [Int32(n), r])) ?? r
+    return Double(sqliteFixed(r, precision: n)) ?? r
 }
