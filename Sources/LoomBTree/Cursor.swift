@@ -9,6 +9,8 @@ import LoomRecord
 enum SavedKey {
     case rowid(Int64)
     case key([Value])
+    /// Seek target only: sorts after every entry it prefixes (first entry > key).
+    case keyAfter([Value])
 }
 
 /// The shared machinery of `TableCursor` and `IndexCursor`.
@@ -248,6 +250,9 @@ final class CursorCore {
                     c = k < r ? -1 : (k > r ? 1 : 0)
                 case .key(let values):
                     c = try compareCell(n, mid, values)
+                case .keyAfter(let values):
+                    let r = try compareCell(n, mid, values)
+                    c = r == 0 ? -1 : r
                 }
                 if c < 0 { lo = mid + 1 } else { hi = mid; if c == 0 { equal = true } }
             }
@@ -256,6 +261,7 @@ final class CursorCore {
                 switch key {
                 case .rowid(let r): equal = try n.rowid(lo) == r
                 case .key(let values): equal = try compareCell(n, lo, values) == 0
+                case .keyAfter: equal = false
                 }
             } else { equal = false }
             stack[stack.count - 1].index = lo
@@ -322,6 +328,20 @@ final class CursorCore {
         guard case .valid = state else { return }
         state = .saved(try currentKey())
         stack.removeAll()
+    }
+
+    /// Number of entries in the tree (walks every page; OP_Count).
+    func entryCount() throws -> Int64 {
+        var total: Int64 = 0
+        func walk(_ p: PageNumber, _ depth: Int) throws {
+            guard depth < BTree.maxDepth else { throw DatabaseError.corrupt(page: p.rawValue, "tree too deep") }
+            let n = try node(p)
+            if n.kind.isLeaf { total += Int64(n.cellCount); return }
+            if !isTable { total += Int64(n.cellCount) }
+            for slot in 0...n.cellCount { try walk(try n.child(slot), depth + 1) }
+        }
+        try walk(root, 0)
+        return total
     }
 
     func currentKey() throws -> SavedKey {
@@ -397,7 +417,7 @@ final class CursorCore {
         let (path, slots) = pathAndSlots()
         try tree.rebalance(path: path, slots: slots, leafContent: content, checkUnderflow: false, append: append)
         let r = try seek(key)
-        precondition(r == .found, "inserted entry not found after rebalance")
+        guard r == .found else { throw DatabaseError.corrupt(page: root.rawValue, "inserted entry not found") }
     }
 
     /// Deletes the entry the cursor is on; afterwards `next` moves to the entry after it and
@@ -474,6 +494,8 @@ package final class TableCursor {
     /// Positions on `rowid`, else on a neighbour (`.before`/`.after`), or `.empty`.
     package func seek(rowid: Int64) throws -> SeekResult { try core.seek(.rowid(rowid)) }
     package func rowid() throws -> Int64 { try core.currentRowid() }
+    /// Number of rows (OP_Count).
+    package func count() throws -> Int64 { try core.entryCount() }
     /// The whole record, overflow pages included.
     package func payload() throws -> [UInt8] { try core.currentPayload() }
     package var payloadSize: Int { get throws { try core.currentPayloadSize() } }
@@ -514,6 +536,12 @@ package final class IndexCursor {
     /// `.found` when that entry equals the key on the key's fields, `.after` when it is
     /// greater, `.before` (on the last entry) when every entry is smaller, `.empty`.
     package func seek(key: [Value]) throws -> SeekResult { try core.seek(.key(key)) }
+    /// Positions on the first entry > `key`, where entries that `key` prefixes count as
+    /// smaller (OP_SeekGT; OP_SeekLE is this followed by `previous()`): `.after` on an
+    /// entry, `.before` (on the last entry) when there is none, `.empty`.
+    package func seek(after key: [Value]) throws -> SeekResult { try core.seek(.keyAfter(key)) }
+    /// Number of entries (OP_Count).
+    package func count() throws -> Int64 { try core.entryCount() }
     package func key() throws -> [Value] { try core.currentKeyValues() }
     package func keyBytes() throws -> [UInt8] { try core.currentPayload() }
     /// Inserts an entry (a no-op when an equal entry exists); the cursor ends on it.

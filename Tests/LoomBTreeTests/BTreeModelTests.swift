@@ -79,6 +79,7 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
             ok = try c.next()
         }
         #expect(seen == keys, "seed \(rng.seed)")
+        #expect(try c.count() == Int64(keys.count))
         var back: [Int64] = []
         ok = try c.last()
         while ok { back.append(try c.rowid()); ok = try c.previous() }
@@ -208,6 +209,13 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
                 } else {
                     #expect(r == .before || r == .empty)
                 }
+                let r2 = try c.seek(after: prefix)
+                if let expectedAfter = model.first(where: { compareKeys($0, prefix, keyInfo: info) > 0 }) {
+                    let got = try c.key()
+                    #expect(r2 == .after && got == expectedAfter, "seed \(rng.seed)")
+                } else {
+                    #expect(r2 == .before || r2 == .empty)
+                }
             }
             if step % 500 == 499 { try expectHealthy(tree, roots: [root], "seed \(rng.seed) step \(step)") }
         }
@@ -215,6 +223,7 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
         var ok = try c.first()
         while ok { scanned.append(try c.key()); ok = try c.next() }
         #expect(scanned == model, "seed \(rng.seed)")
+        #expect(try c.count() == Int64(model.count))
         var back: [[Value]] = []
         ok = try c.last()
         while ok { back.append(try c.key()); ok = try c.previous() }
