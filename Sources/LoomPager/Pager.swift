@@ -141,6 +141,13 @@ package final class Pager {
 
     // MARK: Errors
 
+    /// Enters the sticky error state: the cache is dropped (it may not match the file) and
+    /// every later call throws `error` until the pager is closed and reopened.
+    func enterErrorState(_ error: DatabaseError) {
+        if errorState == nil { errorState = error }
+        dropCache()
+    }
+
     @inline(__always)
     func checkUsable() throws {
         if let errorState { throw errorState }
@@ -212,7 +219,7 @@ package final class Pager {
     /// The page `number` (1 ... pageCount), from the cache or the file. Starts a read
     /// transaction when none is active (it lasts until `endRead`).
     package func page(_ number: PageNumber) throws -> Page {
-        if let p = cache.lookup(number), state != .none { return p }
+        if state != .none, errorState == nil, let p = cache.lookup(number) { return p }
         try checkUsable()
         if state == .none { try beginRead() }
         guard number.rawValue >= 1, number.rawValue <= pageCount else {
@@ -376,7 +383,9 @@ package final class Pager {
         if pageCount >= 1 {
             let p1 = try page(1)
             try makeWritable(p1)
-            let counter = p1.u32(24) &+ 1
+            // From the counter the transaction started on, so a commit retried after `busy`
+            // does not count twice.
+            let counter = changeCounter &+ 1
             p1.setU32(24, counter)
             p1.setU32(28, pageCount)
             p1.setU32(92, counter)
@@ -398,7 +407,7 @@ package final class Pager {
         } catch {
             // The file may be half written: put it back from the journal. If even that
             // fails, the pager is unusable until reopened (the journal stays hot on disk).
-            do { try rollback() } catch let e as DatabaseError { errorState = e } catch {}
+            do { try rollback() } catch let e as DatabaseError { enterErrorState(e) } catch {}
             throw error
         }
         if let p1 = cache.pages[1] { fileVersion = p1.bytes(at: 24, count: 16) }
@@ -437,7 +446,7 @@ package final class Pager {
             }
             if journal != nil { try finalizeJournal() }
         } catch let error as DatabaseError {
-            errorState = error
+            enterErrorState(error)
             throw error
         }
         pageCount = originalPageCount
