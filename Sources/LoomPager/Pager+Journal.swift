@@ -4,8 +4,9 @@
 import LoomBase
 import LoomVFS
 
-/// The open journal of the current write transaction.
-struct JournalWriter {
+/// The open journal of the current write transaction. A class, so the record buffer is
+/// reused in place (no copy-on-write per record).
+final class JournalWriter {
     var file: any VFSFile
     /// Size of a header slot: the journal's "sector size" (512 on a powersafe-overwrite
     /// device, as SQLite; else the device sector size).
@@ -27,6 +28,20 @@ struct JournalWriter {
     var needNewSegment: Bool
     /// A reusable record buffer: page number, page, checksum.
     var record: [UInt8]
+
+    init(file: any VFSFile, sectorSize: Int, noSync: Bool, pageSize: Int) {
+        self.file = file
+        self.sectorSize = sectorSize
+        self.segmentStart = 0
+        self.end = 0
+        self.segmentRecords = 0
+        self.nonce = 0
+        self.headerFinal = false
+        self.unsynced = false
+        self.noSync = noSync
+        self.needNewSegment = false
+        self.record = [UInt8](repeating: 0, count: pageSize + 8)
+    }
 }
 
 extension Pager {
@@ -54,12 +69,9 @@ extension Pager {
             jfile = try vfs.open(journalPath, flags: [.readWrite, .create, .mainJournal])
         }
         let noSync = synchronous == .off || journalMode == .memory
-        var j = JournalWriter(file: jfile, sectorSize: journalSectorSize, segmentStart: 0, end: 0,
-                              segmentRecords: 0, nonce: 0, headerFinal: false, unsynced: false,
-                              noSync: noSync, needNewSegment: false,
-                              record: [UInt8](repeating: 0, count: pageSize + 8))
+        let j = JournalWriter(file: jfile, sectorSize: journalSectorSize, noSync: noSync, pageSize: pageSize)
         do {
-            try writeSegmentHeader(&j, at: 0)
+            try writeSegmentHeader(j, at: 0)
         } catch {
             try? jfile.close()
             throw error
@@ -69,7 +81,7 @@ extension Pager {
 
     /// Writes a fresh header slot at `offset` (zero-padded to the sector size). Until a sync
     /// makes it final, the magic and record count are zero so a crash leaves no valid header.
-    func writeSegmentHeader(_ j: inout JournalWriter, at offset: Int64) throws {
+    func writeSegmentHeader(_ j: JournalWriter, at offset: Int64) throws {
         j.nonce = randomNonce()
         let header = JournalFormat.Header(
             recordCount: j.noSync ? JournalFormat.countToEnd : 0, nonce: j.nonce,
@@ -89,10 +101,10 @@ extension Pager {
     func journalPage(_ n: UInt32, _ content: UnsafeRawBufferPointer) throws {
         guard journalMode != .off else { return }
         try ensureJournal()
-        guard var j = journal else { return }
+        guard let j = journal else { return }
         if j.needNewSegment {
             let s = Int64(j.sectorSize)
-            try writeSegmentHeader(&j, at: (j.end + s - 1) / s * s)
+            try writeSegmentHeader(j, at: (j.end + s - 1) / s * s)
         }
         let size = content.count
         precondition(size == pageSize && j.record.count == size + 8)
@@ -108,7 +120,6 @@ extension Pager {
         j.end += Int64(size + 8)
         j.segmentRecords += 1
         j.unsynced = true
-        journal = j
     }
 
     /// Makes the journal durable before the database file is written (SQLite's order):
@@ -116,7 +127,7 @@ extension Pager {
     /// record count, sync once. Later records open a new segment, so a synced header is
     /// never rewritten.
     func syncJournal() throws {
-        guard var j = journal, !j.noSync else { return }
+        guard let j = journal, !j.noSync else { return }
         guard j.unsynced || !j.headerFinal else { return }
         if synchronous.rawValue >= SynchronousLevel.full.rawValue { try j.file.sync(.normal) }
         var head = JournalFormat.magic
@@ -135,7 +146,6 @@ extension Pager {
         j.headerFinal = true
         j.unsynced = false
         j.needNewSegment = true
-        journal = j
     }
 
     /// Ends the journal's life for this transaction according to the journal mode: the
