@@ -22,7 +22,8 @@ private func copyFile(_ from: String, _ to: String) throws {
 struct PagerSqliteInteropTests {
     /// Loom modifies every page with a tiny cache (so pages spill into the file) and
     /// "crashes": copies of the file and its journal are rolled back by sqlite3 and by Loom.
-    @Test func loomCrashIsRecoveredBySqlite3AndLoom() throws {
+    @Test(arguments: zip([SynchronousLevel.full, .normal, .off], [JournalMode.delete, .truncate, .persist]))
+    func loomCrashIsRecoveredBySqlite3AndLoom(_ sync: SynchronousLevel, _ mode: JournalMode) throws {
         let dir = try TemporaryDirectory("loom-pager")
         defer { dir.cleanup() }
         let db = dir.file("a.db")
@@ -33,6 +34,8 @@ struct PagerSqliteInteropTests {
 
         var o = PagerOptions()
         o.cacheSizePages = 5
+        o.synchronous = sync
+        o.journalMode = mode
         let pager = try Pager(vfs: PosixVFS(), path: db, options: o)
         try pager.beginWrite()
         let count = pager.pageCount
@@ -67,6 +70,11 @@ struct PagerSqliteInteropTests {
         #expect(bytes(dir.file("c.db")) == original)
         #expect(!FileManager.default.fileExists(atPath: dir.file("c.db-journal")))
 
+        let journal = ParsedJournal(bytes(db + "-journal"))
+        #expect(journal.segments.allSatisfy { $0.checksumsOK })
+        #expect(journal.segments.first?.recordCount == (sync == .off ? 0xffff_ffff : journal.segments.first?.recordCount))
+        if sync != .off { #expect(journal.segments.count > 1) }
+
         try pager.rollback()
         try pager.close()
         #expect(bytes(db) == original)
@@ -95,7 +103,8 @@ struct PagerSqliteInteropTests {
 
     /// sqlite3 is killed (SIGKILL) in the middle of a big UPDATE that spilled into the file;
     /// Loom's pager rolls its hot journal back on open.
-    @Test func sqlite3CrashIsRecoveredByLoom() throws {
+    @Test(arguments: ["", "PRAGMA journal_mode=PERSIST; PRAGMA synchronous=OFF;"])
+    func sqlite3CrashIsRecoveredByLoom(_ pragmas: String) throws {
         let dir = try TemporaryDirectory("loom-pager")
         defer { dir.cleanup() }
         let db = dir.file("a.db")
@@ -106,6 +115,7 @@ struct PagerSqliteInteropTests {
         let ready = dir.file("ready")
         let victim = try LiveSqlite3(db)
         victim.send("""
+            \(pragmas)
             PRAGMA cache_size=10;
             BEGIN;
             UPDATE t SET v = randomblob(300);
@@ -119,7 +129,7 @@ struct PagerSqliteInteropTests {
         #expect(bytes(db) != original)  // the update spilled into the file
 
         let journal = ParsedJournal(bytes(db + "-journal"))
-        #expect(!journal.segments.isEmpty && journal.segments.allSatisfy(\.checksumsOK))
+        #expect(!journal.segments.isEmpty && journal.segments.allSatisfy { $0.checksumsOK })
 
         let pager = try Pager(vfs: PosixVFS(), path: db)
         try pager.beginRead()
