@@ -221,14 +221,15 @@ final class CursorCore {
     /// Compares the index entry in cell `i` of `n` with `key` (prefix-equal is 0).
     private func compareCell(_ n: Node, _ i: Int, _ key: [Value]) throws -> Int {
         let c = try n.cell(i)
-        let bytes = try tree.readPayload(c, on: n.page)
-        let reader = try RecordReader(bytes)
-        let count = min(reader.count, key.count)
-        for f in 0..<count {
-            let r = compareValues(try reader.column(f), key[f], collation: keyInfo.collation(f))
-            if r != 0 { return keyInfo.isDescending(f) ? -r : r }
+        if c.localSize == c.payloadSize {
+            // All local: compare straight from the page bytes.
+            return try n.page.withBytes { raw in
+                try compareRecord(UnsafeRawBufferPointer(rebasing: raw[c.payloadOffset..<(c.payloadOffset + c.localSize)]),
+                                  with: key, keyInfo: keyInfo)
+            }
         }
-        return 0
+        let bytes = try tree.readPayload(c, on: n.page)
+        return try bytes.withUnsafeBytes { try compareRecord($0, with: key, keyInfo: keyInfo) }
     }
 
     /// Goes down to the leaf where `key` belongs. Leaves the stack at that leaf with the
