@@ -235,3 +235,71 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
         try tree.commit()
     }
 }
+
+@Suite struct DeleteDuringScanTests {
+    @Test(arguments: [512, 1024])
+    func indexScanDeletingEveryOther(pageSize: Int) throws {
+        let tree = try makeTree(pageSize: pageSize)
+        try tree.beginTransaction(write: true)
+        let root = try tree.createTree(.index)
+        let c = try tree.indexCursor(root: root, writable: true, keyInfo: KeyInfo(fieldCount: 1))
+        let n = 3000
+        for i in 0..<n { try c.insert(key: [.text("key-\(String(repeating: "z", count: i % 90))-\(i)"), .integer(Int64(i))]) }
+        var all: [[Value]] = []
+        var ok = try c.first()
+        while ok { all.append(try c.key()); ok = try c.next() }
+        #expect(all.count == n)
+        // Forward: delete every other entry (including interior ones), visiting each once.
+        var visited: [[Value]] = []
+        var k = 0
+        ok = try c.first()
+        while ok {
+            visited.append(try c.key())
+            if k % 2 == 0 { try c.delete() }
+            k += 1
+            ok = try c.next()
+        }
+        #expect(visited == all)
+        let survivors = all.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+        var left: [[Value]] = []
+        ok = try c.first()
+        while ok { left.append(try c.key()); ok = try c.next() }
+        #expect(left == survivors)
+        // Backward: delete the rest while walking from the end.
+        ok = try c.last()
+        var back: [[Value]] = []
+        while ok { back.append(try c.key()); try c.delete(); ok = try c.previous() }
+        #expect(back == survivors.reversed())
+        #expect(try c.first() == false)
+        try expectHealthy(tree, roots: [root])
+        try tree.commit()
+    }
+
+    @Test func tableScanWithSecondWriter() throws {
+        let tree = try makeTree(pageSize: 512)
+        try tree.beginTransaction(write: true)
+        let root = try tree.createTree(.table)
+        let w = try tree.tableCursor(root: root, writable: true)
+        for i in 0..<2000 { try w.insert(rowid: Int64(i * 10), payload: payload(Int64(i), size: i % 7 * 20)) }
+        // A reader walks the table while a writer inserts just behind and deletes just ahead.
+        let r = try tree.tableCursor(root: root, writable: false)
+        var seen: [Int64] = []
+        var ok = try r.first()
+        while ok {
+            let k = try r.rowid()
+            seen.append(k)
+            if k % 20 == 0 { try w.insert(rowid: k - 5, payload: payload(k, size: 50)) }   // behind: not seen
+            if (k / 10) % 3 == 0, try w.seek(rowid: k + 10) == .found { try w.delete() }   // ahead: skipped
+            ok = try r.next()
+        }
+        var expected: [Int64] = []
+        var present = Set((0..<2000).map { Int64($0 * 10) })
+        for k in (0..<2000).map({ Int64($0 * 10) }) where present.contains(k) {
+            expected.append(k)
+            if (k / 10) % 3 == 0 { present.remove(k + 10) }
+        }
+        #expect(seen == expected)
+        try expectHealthy(tree, roots: [root])
+        try tree.commit()
+    }
+}
