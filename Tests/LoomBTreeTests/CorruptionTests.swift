@@ -3,10 +3,10 @@
 import Testing
 import Foundation
 import LoomBase
-import LoomVFS
 import LoomPager
 import LoomRecord
 import LoomTestSupport
+import LoomVFS
 @testable import LoomBTree
 
 @Suite struct CorruptionTests {
@@ -96,5 +96,55 @@ import LoomTestSupport
             Self.exercise(image)
         }
         #expect(Bool(true), "seed \(rng.seed)")
+    }
+}
+
+@Suite struct IntegrityMessageTests {
+    /// Damages a sqlite3-made file in known ways and expects sqlite3's own messages.
+    @Test func messagesMatchSqlite3() throws {
+        guard Oracle.isAvailable else { return }
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let base = dir.file("base.db")
+        _ = try Oracle.run([base, "PRAGMA page_size=512; CREATE TABLE t(a, b); WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM s WHERE x<200) INSERT INTO t SELECT x, zeroblob(30) FROM s; CREATE TABLE u(x);"])
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: base)))
+        let ps = 512
+        func u16(_ b: [UInt8], _ o: Int) -> Int { Int(b[o]) << 8 | Int(b[o + 1]) }
+        var damages: [(String, ([UInt8]) -> [UInt8])] = []
+        damages.append(("swap rowids", { b in
+            var b = b
+            for p in 2...(b.count / ps) where b[(p - 1) * ps] == 13 {
+                let o = (p - 1) * ps
+                let c0 = o + u16(b, o + 8) + 1, c1 = o + u16(b, o + 10) + 1
+                b.swapAt(c0, c1)
+                break
+            }
+            return b
+        }))
+        damages.append(("unused page", { b in
+            var b = b + [UInt8](repeating: 0, count: ps)
+            let n = UInt32(b.count / ps)
+            b[28] = UInt8(n >> 24); b[29] = UInt8(n >> 16 & 0xff); b[30] = UInt8(n >> 8 & 0xff); b[31] = UInt8(n & 0xff)
+            return b
+        }))
+        damages.append(("fragment count", { b in var b = b; b[ps + 7] = 5; return b }))
+        damages.append(("freelist count", { b in var b = b; b[39] = 3; return b }))
+        for (name, damage) in damages {
+            let path = dir.file("\(name).db")
+            try Data(damage(original)).write(to: URL(fileURLWithPath: path))
+            let theirs = try Oracle.run([path, "PRAGMA integrity_check"]).stdout
+                .split(separator: "\n").map(String.init).filter { $0 != "*** in database main ***" }
+            let tree = BTree(pager: try Pager(vfs: PosixVFS(), path: path))
+            try tree.beginTransaction(write: false)
+            var roots: [PageNumber] = [1]
+            let schema = try tree.tableCursor(root: 1, writable: false)
+            var ok = try schema.first()
+            while ok {
+                if case .integer(let r) = try RecordCodec.decode(try schema.payload())[3] { roots.append(PageNumber(UInt32(r))) }
+                ok = try schema.next()
+            }
+            let ours = try tree.integrityCheck(roots: roots, maxErrors: 100)
+            #expect(ours == theirs, "\(name)")
+        }
     }
 }
