@@ -303,3 +303,41 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
         try tree.commit()
     }
 }
+
+@Suite struct TransactionTests {
+    @Test func rollbackRestoresTheTree() throws {
+        let tree = try makeTree(pageSize: 1024)
+        try tree.beginTransaction(write: true)
+        let root = try tree.createTree(.table)
+        let c = try tree.tableCursor(root: root, writable: true)
+        for i in 0..<300 { try c.insert(rowid: Int64(i), payload: payload(Int64(i), size: i % 3 == 0 ? 2000 : 20)) }
+        try tree.setMeta(.schemaCookie, 7)
+        try tree.commit()
+        let pagesAfterCommit = tree.pager.pageCount
+
+        try tree.beginTransaction(write: true)
+        let c2 = try tree.tableCursor(root: root, writable: true)
+        var ok = try c2.first()
+        while ok { try c2.delete(); ok = try c2.next() }
+        for i in 1000..<1500 { try c2.insert(rowid: Int64(i), payload: payload(Int64(i), size: 700)) }
+        try tree.setMeta(.schemaCookie, 8)
+        try tree.rollback()
+        #expect(!c2.isValid)
+
+        try tree.beginTransaction(write: false)
+        #expect(tree.pager.pageCount == pagesAfterCommit)
+        #expect(try tree.getMeta(.schemaCookie) == 7)
+        let r = try tree.tableCursor(root: root, writable: false)
+        var rows: [Int64] = []
+        ok = try r.first()
+        while ok {
+            let k = try r.rowid()
+            #expect(try r.payload() == payload(k, size: k % 3 == 0 ? 2000 : 20))
+            rows.append(k)
+            ok = try r.next()
+        }
+        #expect(rows == Array(0..<300))
+        try expectHealthy(tree, roots: [root])
+        tree.endTransaction()
+    }
+}
