@@ -58,8 +58,16 @@ private typealias Extended = Double
 /// (109801901087506.5 prints as 109801901087507.0, 742145859677949.5 as 742145859677949.0),
 /// so Loom performs the same steps to print the same digits (invariant C1).
 private func decimalDigits15(_ d: Double) -> (digits: [Character], exponent: Int) {
+    var (digits, exponent) = sqliteDigits(d, count: 15)
+    while digits.count > 1, digits.last == "0" { digits.removeLast() }
+    return (digits, exponent)
+}
+
+/// `count` significant digits of a positive finite double produced as SQLite's printf does
+/// (see `decimalDigits15`), trailing zeros kept.
+private func sqliteDigits(_ d: Double, count: Int) -> (digits: [Character], exponent: Int) {
     var rounder = 0.5
-    for _ in 0..<14 { rounder *= 0.1 }
+    for _ in 0..<(count - 1) { rounder *= 0.1 }
     var v = Extended(d)
     var exponent = 0
     var scale: Extended = 1
@@ -73,14 +81,39 @@ private func decimalDigits15(_ d: Double) -> (digits: [Character], exponent: Int
     v += Extended(rounder)
     if v >= 10 { v *= Extended(0.1 as Double); exponent += 1 }
     var digits: [Character] = []
-    digits.reserveCapacity(15)
-    for _ in 0..<15 {
-        let digit = min(9, max(0, Int(v)))
+    digits.reserveCapacity(count)
+    for k in 0..<count {
+        // SQLite's "!" flag allows 26 significant digits; beyond that it emits zeros.
+        let digit = k < 26 ? min(9, max(0, Int(v))) : 0
         digits.append(Character(Unicode.Scalar(UInt8(48 + digit))))
         v = (v - Extended(digit)) * 10
     }
-    while digits.count > 1, digits.last == "0" { digits.removeLast() }
     return (digits, exponent)
+}
+
+/// The text `quote()` gives a REAL: `renderReal` when that reads back as the same double,
+/// else SQLite's `%!.20e` (21 significant digits, trailing zeros dropped, two-digit exponent
+/// at least).
+///
+/// ```swift
+/// renderRealForQuote(0.5)        // "0.5"
+/// renderRealForQuote(1 / 7.0)    // "1.42857142857142849212e-01"
+/// ```
+/// Corresponds to SQLite's `quote()` / `sqlite3QuoteValue` for REAL.
+package func renderRealForQuote(_ d: Double) -> String {
+    let short = renderReal(d)
+    if !d.isFinite || Double(short) == d { return short }
+    var (digits, exponent) = sqliteDigits(d.magnitude, count: 21)
+    while digits.count > 2, digits.last == "0" { digits.removeLast() }   // "!" drops trailing zeros
+    var s = d < 0 ? "-" : ""
+    s.append(digits[0])
+    s.append(".")
+    s.append(contentsOf: digits[1...])
+    s.append("e")
+    s.append(exponent < 0 ? "-" : "+")
+    if exponent.magnitude < 10 { s.append("0") }
+    s.append(String(exponent.magnitude))
+    return s
 }
 
 // MARK: - Scanning numbers in text

@@ -86,13 +86,15 @@ func oracleLines(_ selects: [String]) throws -> [String] {
                 d = Double("\(m)5e\(Int.random(in: -25...25, using: &rng))") ?? 1
             default: d = Double.random(in: 0...1, using: &rng) * pow10(Int.random(in: -30...30, using: &rng))
             }
-            if d.isFinite { values.append(d) }
+            // sqlite3's own text-to-double conversion is not exact near the ends of the
+            // exponent range, so the literal would name a different double there.
+            if d.isFinite, d == 0 || (d.magnitude > 1e-290 && d.magnitude < 1e290) { values.append(d) }
         }
-        let lines = try oracleLines(values.map { "SELECT CAST(\(sqlLiteral(.real($0))) AS TEXT)" })
+        let lines = try oracleLines(values.map { "SELECT CAST(\(sqlLiteral(.real($0))) AS TEXT)||'|'||quote(\(sqlLiteral(.real($0))))" })
         #expect(lines.count == values.count)
         var mismatches: [String] = []
-        for (d, line) in zip(values, lines) where renderReal(d) != line {
-            mismatches.append("\(d): loom \(renderReal(d)) sqlite3 \(line)")
+        for (d, line) in zip(values, lines) where renderReal(d) + "|" + renderRealForQuote(d) != line {
+            mismatches.append("\(d): loom \(renderReal(d))|\(renderRealForQuote(d)) sqlite3 \(line)")
         }
         #expect(mismatches.isEmpty, "seed \(rng.seed): \(mismatches.prefix(10))")
     }
