@@ -3,6 +3,7 @@
 // Layer: L4. Spec: Spec/L4-vdbe.md (§Cursors).
 import LoomBase
 import LoomBTree
+import LoomPager
 import LoomRecord
 
 extension VM {
@@ -27,12 +28,13 @@ extension VM {
             guard root >= 0, root < registers.count else { throw DatabaseError(.internal, "bad register") }
             page = Int(integerValue(registers[root]))
         }
-        guard page >= 1 else { throw DatabaseError.corrupt(page: nil, "root page \(page)") }
+        guard page >= 1, page <= Int(UInt32.max) else { throw DatabaseError.corrupt(page: nil, "root page \(page)") }
+        let root = PageNumber(UInt32(page))
         if let keyInfo {
-            try setCursor(id, VMCursor(.index(try context.btree.indexCursor(root: page, writable: writable, keyInfo: keyInfo)),
+            try setCursor(id, VMCursor(.index(try context.btree.indexCursor(root: root, writable: writable, keyInfo: keyInfo)),
                                        keyInfo: keyInfo))
         } else {
-            try setCursor(id, VMCursor(.table(try context.btree.tableCursor(root: page, writable: writable)), keyInfo: nil))
+            try setCursor(id, VMCursor(.table(try context.btree.tableCursor(root: root, writable: writable)), keyInfo: nil))
         }
     }
 
@@ -102,13 +104,14 @@ extension VM {
         c.deletedKey = nil
         switch c.storage {
         case .table(let t):
-            guard let rowid else { return false }
-            let r = try t.seek(rowid: rowid)
-            return try finishSeek(c, r, forward: forward, step: { forward ? try t.next() : try t.previous() })
+            // The B-tree leaves a deleted cursor so next()/previous() land beside the entry.
+            let ok = forward ? try t.next() : try t.previous()
+            c.moved(valid: ok)
+            return ok
         case .index(let i):
-            guard let key else { return false }
-            let r = try i.seek(key: key)
-            return try finishSeek(c, r, forward: forward, step: { forward ? try i.next() : try i.previous() })
+            let ok = forward ? try i.next() : try i.previous()
+            c.moved(valid: ok)
+            return ok
         case .memory(let m):
             let p: Int
             if let rowid { p = m.lowerBound(rowid: rowid) } else if let key { p = m.bound(key: key, strict: false) } else { return false }
@@ -122,19 +125,6 @@ extension VM {
         }
     }
 
-    /// After seeking to a deleted key: land on the next entry in the given direction.
-    private func finishSeek(_ c: VMCursor, _ r: SeekResult, forward: Bool, step: () throws -> Bool) throws -> Bool {
-        var ok: Bool
-        switch r {
-        case .empty: ok = false
-        case .found: ok = try step()
-        case .after: ok = forward ? true : try step()
-        case .before: ok = forward ? try step() : true
-        }
-        c.moved(valid: ok)
-        return ok
-    }
-
     // MARK: Reading
 
     /// The current record (table payload or index key) of a cursor, decoded lazily.
@@ -144,7 +134,7 @@ extension VM {
         let bytes: [UInt8]
         switch c.storage {
         case .table(let t): bytes = try t.payload()
-        case .index(let i): bytes = try i.key()
+        case .index(let i): bytes = try i.keyBytes()
         case .memory(let m):
             guard m.position >= 0, m.position < m.entries.count else { return nil }
             bytes = m.entries[m.position].record
@@ -329,7 +319,7 @@ extension VM {
 
     func insertIndexEntry(_ c: VMCursor, record: [UInt8]) throws {
         switch c.storage {
-        case .index(let i): try i.insert(key: record)
+        case .index(let i): try i.insert(key: try RecordCodec.decode(record))
         case .memory(let m) where !m.isIntKey:
             m.insert(key: try RecordCodec.decode(record), record: record)
         default: throw DatabaseError(.internal, "IdxInsert on a table cursor")
@@ -366,13 +356,8 @@ extension VM {
         case .memory(let m): return Int64(m.entries.count)
         case .sorter(let s): return Int64(s.records.count)
         case .pseudo: return 1
-        default:
-            var n: Int64 = 0
-            if try moveFirst(c) {
-                repeat { n += 1 } while try advance(c, forward: true)
-            }
-            c.moved(valid: false)
-            return n
+        case .table(let t): return try t.count()
+        case .index(let i): return try i.count()
         }
     }
 

@@ -2,6 +2,7 @@
 // Layer: L4. Spec: Spec/L4-vdbe.md (§VM, per-opcode notes).
 import LoomBase
 import LoomBTree
+import LoomPager
 import LoomRecord
 
 extension VM {
@@ -29,6 +30,11 @@ extension VM {
         try checkRange(start, 1)
         guard case .blob(let b) = registers[start] else { return [registers[start]] }
         return try RecordCodec.decode(b)
+    }
+
+    func pageNumber(_ root: Int) throws -> PageNumber {
+        guard root >= 1, root <= Int(UInt32.max) else { throw DatabaseError.corrupt(page: nil, "root page \(root)") }
+        return PageNumber(UInt32(root))
     }
 
     func beginTransaction(write: Bool, schemaCookie: Int?) throws {
@@ -71,6 +77,7 @@ extension VM {
             ctx.isAutocommit = true
             if ctx.transactionState != .none {
                 try ctx.btree.rollback()
+                ctx.btree.endTransaction()
                 ctx.transactionState = .none
             }
         } else {
@@ -153,15 +160,17 @@ extension VM {
                 try context.btree.setMeta(field, UInt32(truncatingIfNeeded: value))
                 if field == .schemaCookie { context.schemaChanged = true }
             case .createBtree(let d, let kind):
-                registers[d] = .integer(Int64(try context.btree.createTree(kind)))
+                registers[d] = .integer(Int64(try context.btree.createTree(kind).rawValue))
             case .destroy(let root):
-                try context.btree.dropTree(root: root)
+                try context.btree.dropTree(try pageNumber(root))
             case .clear(let root, let counts):
-                let n = try context.btree.clearTree(root: root)
+                let page = try pageNumber(root)
                 if counts {
+                    let n = Int(try context.btree.tableCursor(root: page, writable: false).count())
                     statementChanges += n
                     context.totalChanges += n
                 }
+                try context.btree.clearTree(page)
             case .parseSchema:
                 context.schemaChanged = true
 

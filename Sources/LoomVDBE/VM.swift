@@ -156,6 +156,7 @@ package final class VM {
             // ON CONFLICT ROLLBACK / ROLLBACK-class errors end the whole transaction.
             ctx.isAutocommit = true
             try? ctx.btree.rollback()
+            ctx.btree.endTransaction()
             ctx.transactionState = .none
             return
         }
@@ -163,14 +164,17 @@ package final class VM {
         if error == nil || action == .fail {
             do {
                 try ctx.btree.commit()
+                ctx.btree.endTransaction()
                 ctx.transactionState = .none
             } catch {
                 try? ctx.btree.rollback()
+                ctx.btree.endTransaction()
                 ctx.transactionState = .none
                 throw error
             }
         } else {
             try? ctx.btree.rollback()
+            ctx.btree.endTransaction()
             ctx.transactionState = .none
         }
     }
