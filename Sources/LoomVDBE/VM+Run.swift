@@ -98,6 +98,7 @@ extension VM {
         while pc >= 0 && pc < code.count {
             let address = pc
             pc += 1
+            if let trace { trace(address, code[address]) }
             switch code[address] {
             // MARK: Control flow
             case .initialize(let t), .goto(let t):

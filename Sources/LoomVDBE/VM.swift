@@ -23,6 +23,8 @@ package final class VM {
     var resultStart: Register = 0
     var resultCount = 0
     package private(set) var isDone = false
+    /// Called before each instruction runs (debugging; nil in normal use).
+    package var trace: ((Address, Instruction) -> Void)?
     /// Stepped at least once since the last reset (counts in `activeStatementCount`).
     var isRunning = false
     /// This VM opened a write transaction or holds a write (`activeWriterCount`).
