@@ -580,7 +580,8 @@ package struct Delete: Hashable, Sendable {
 /// the text from the unqualified name token onward, verbatim (`create temp table main . t (a)`
 /// is stored as `CREATE TABLE t (a)`). The same rule holds for every CREATE statement with
 /// its own keyword ("CREATE INDEX", "CREATE UNIQUE INDEX", "CREATE VIEW", "CREATE TRIGGER",
-/// "CREATE VIRTUAL TABLE"); `Statement.span.end` is the end.
+/// "CREATE VIRTUAL TABLE"); `Statement.span.end` is the end. Exception: for CREATE TABLE …
+/// AS SELECT SQLite stores a generated text ("CREATE TABLE t(x,y)"), built by codegen.
 package struct CreateTable: Hashable, Sendable {
     package enum Body: Hashable, Sendable {
         case columns([ColumnDefinition], constraints: [TableConstraint], options: TableOptions)
@@ -609,8 +610,9 @@ package struct TableOptions: OptionSet, Hashable, Sendable {
 /// name [type] [constraints]
 package struct ColumnDefinition: Hashable, Sendable {
     package var name: String
-    /// The declared type exactly as written from its first to its last token, e.g.
-    /// "VARCHAR ( 10 )"; nil when absent.
+    /// The declared type as SQLite records it: the text from its first to its last token
+    /// ("VARCHAR ( 10 )"), minus a trailing "GENERATED ALWAYS", dequoted when it starts with
+    /// a quote; nil when absent or empty.
     package var type: String?
     package var constraints: [ColumnConstraint]
     /// From the name to the end of the last constraint (ALTER TABLE ADD COLUMN needs it).

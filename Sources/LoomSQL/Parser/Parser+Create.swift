@@ -162,6 +162,7 @@ extension Parser {
                                 span: SourceSpan(start: start, end: previousEnd))
     }
 
+    /// The declared type SQLite records for a column (see Spec P7).
     /// A type name swallows a following "GENERATED ALWAYS" (a column's type is every word up
     /// to the first non-name token); SQLite then drops that suffix from the type, and an
     /// `AS (…)` after it makes the column generated. Returns nil when nothing is left.
@@ -179,6 +180,25 @@ extension Parser {
             if u.count >= 9, endsWith("generated") {
                 u.removeLast(9)
                 trimSpaces()
+            }
+        }
+        // SQLite then dequotes the type text when it starts with a quote (observed 3.40.1):
+        // '…', "…", `…` keep the text up to the closing quote; […] loses its first and last byte.
+        if let q = u.first {
+            if q == UInt8(ascii: "[") {
+                u = u.count >= 2 ? Array(u[1..<(u.count - 1)]) : []
+            } else if q == UInt8(ascii: "'") || q == UInt8(ascii: "\"") || q == UInt8(ascii: "`") {
+                var out: [UInt8] = []
+                var i = 1
+                while i < u.count {
+                    if u[i] == q {
+                        if i + 1 < u.count, u[i + 1] == q { out.append(q); i += 2; continue }
+                        break
+                    }
+                    out.append(u[i])
+                    i += 1
+                }
+                u = out
             }
         }
         return u.isEmpty ? nil : String(decoding: u, as: UTF8.self)
