@@ -164,8 +164,8 @@ extension Parser {
             try advance()
             try expect(.values)
         } else {
-            stackDepth += 3
-            defer { stackDepth -= 3 }
+            stackDepth += 1
+            defer { stackDepth -= 1 }
             insert.source = .select(try select())
             while isKeyword(.on) { insert.upserts.append(try upsert()) }
         }
