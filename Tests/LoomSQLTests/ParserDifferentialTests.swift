@@ -222,12 +222,19 @@ func isParseMessage(_ m: String) -> Bool {
                 at = t.end
             }
             guard !toks.isEmpty else { continue }
-            let k = Int(rng.next() % UInt64(toks.count))
-            switch rng.next() % 4 {
-            case 0: toks.remove(at: k)
-            case 1: toks.insert(fillers[Int(rng.next() % UInt64(fillers.count))], at: k)
-            case 2: toks[k] = fillers[Int(rng.next() % UInt64(fillers.count))]
-            default: toks = Array(toks[..<k])
+            let edits = 1 + Int(rng.next() % 3)
+            for _ in 0..<edits where !toks.isEmpty {
+                let k = Int(rng.next() % UInt64(toks.count))
+                let filler = rng.next() % 3 == 0
+                    ? Keyword.allCases[Int(rng.next() % UInt64(Keyword.allCases.count))].rawValue
+                    : fillers[Int(rng.next() % UInt64(fillers.count))]
+                switch rng.next() % 5 {
+                case 0: toks.remove(at: k)
+                case 1: toks.insert(filler, at: k)
+                case 2: toks[k] = filler
+                case 3: toks.swapAt(k, Int(rng.next() % UInt64(toks.count)))
+                default: toks = Array(toks[..<k])
+                }
             }
             let m = toks.joined(separator: " ")
             if !m.isEmpty, !m.contains("\n"), !m.contains(";"), !m.hasPrefix("QUERY") { mutated.append(m) }

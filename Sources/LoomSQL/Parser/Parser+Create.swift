@@ -93,19 +93,20 @@ extension Parser {
                                body: .select(s), schemaTextStart: q.nameStart)
         }
         try expect(.leftParen)
-        var columns: [ColumnDefinition] = []
+        // columnlist [, conslist]: table constraints follow a comma after the last column and
+        // are separated by optional commas among themselves.
+        var columns = [try columnDefinition()]
         var constraints: [TableConstraint] = []
-        repeat {
-            if isTableConstraintStart() { break }
+        while try accept(.comma) {
+            if isTableConstraintStart() {
+                while true {
+                    constraints.append(try tableConstraint())
+                    if current.kind == .rightParen { break }
+                    _ = try accept(.comma)
+                }
+                break
+            }
             columns.append(try columnDefinition())
-        } while try accept(.comma)
-        if columns.isEmpty || isTableConstraintStart() {
-            // conslist: constraints separated by optional commas.
-            if columns.isEmpty { throw syntaxError() }
-            repeat {
-                constraints.append(try tableConstraint())
-                _ = try accept(.comma)
-            } while current.kind != .rightParen
         }
         try expect(.rightParen)
         var options: TableOptions = []

@@ -26,6 +26,7 @@ extension Parser {
                 queryPlan = true
             }
             let start = current.start
+            if isKeyword(.explain) { throw syntaxError() }
             let inner = try statementKind()
             return .explain(queryPlan: queryPlan, Statement(kind: inner, span: SourceSpan(start: start, end: previousEnd)))
         case .keyword(.select), .keyword(.values):
