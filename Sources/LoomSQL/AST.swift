@@ -120,7 +120,10 @@ package struct Expr: Hashable, Sendable {
         case like(LikeOperator, negated: Bool, Expr, pattern: Expr, escape: Expr?)
         /// expr [NOT] BETWEEN low AND high
         case between(Expr, negated: Bool, low: Expr, high: Expr)
-        /// expr [NOT] IN (list). `x IN ()` has an empty list.
+        /// expr [NOT] IN (list). `x IN ()` has an empty list. Kept as written; note SQLite's
+        /// grammar action rewrites `x IN ()` to the constant 0 (1 for NOT IN) and, when the list
+        /// is one constant `c` and `x` is not a row value, `x IN (c)` to `x = +c` (`+c` so `c`
+        /// lends no affinity) — codegen should do the same.
         case inList(Expr, negated: Bool, [Expr])
         /// expr [NOT] IN (select)
         case inSelect(Expr, negated: Bool, Select)
