@@ -737,12 +737,15 @@ package struct CreateTrigger: Hashable, Sendable {
     /// Each is an insert, update, delete or select.
     package var body: [Statement]
     package var schemaTextStart: Int
+    /// The schema qualifier of the table (`ON main.t`), nil when unqualified.
+    package var tableSchema: String?
     package init(temporary: Bool, ifNotExists: Bool, schema: String?, name: String, timing: Timing?,
                  event: Event, table: String, forEachRow: Bool, when: Expr?, body: [Statement],
-                 schemaTextStart: Int) {
+                 schemaTextStart: Int, tableSchema: String? = nil) {
         self.temporary = temporary; self.ifNotExists = ifNotExists; self.schema = schema; self.name = name
         self.timing = timing; self.event = event; self.table = table; self.forEachRow = forEachRow
         self.when = when; self.body = body; self.schemaTextStart = schemaTextStart
+        self.tableSchema = tableSchema
     }
 }
 

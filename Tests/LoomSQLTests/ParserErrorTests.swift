@@ -53,7 +53,11 @@ func oracleError(_ sql: String, db: String = ":memory:") throws -> (String, Int?
         "create trigger tr after insert on t begin delete from u indexed by i; end",
         "create trigger tr after insert on t begin insert into u values(1) returning *; end",
         "select 1 in", "select 1 in (", "select 1 in t(", "select (1,2", "select t.", "select t.*.x",
-        "select * from t join", "select * from t join u using", "select * from t join u using (", "select 1 -> ", "explain explain select 1", "explain query plan explain select 1",
+        "select * from t join", "select * from t join u using", "select * from t join u using (", "select 1 -> ", "explain explain select 1", "create table t2(\"A\", a)", "create table t2(a, [A] int)",
+        "create table t2(a primary key, primary key(a))", "create table t2(a, primary key(a), primary key(a))",
+        "create table t2(a integer primary key, b unique primary key)", "create table t2(a, a x y z)",
+        "create table t2(a, a) )", "create table t2(a primary key, b primary key) )",
+        "select count(distinct a) over () ) from t", "select count(distinct a) over () x y from t", "explain query plan explain select 1",
     ]
 
     @Test(.enabled(if: Oracle.isAvailable)) func messagesAndOffsetsMatchSQLite() throws {

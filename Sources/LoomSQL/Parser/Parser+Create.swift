@@ -95,18 +95,19 @@ extension Parser {
         try expect(.leftParen)
         // columnlist [, conslist]: table constraints follow a comma after the last column and
         // are separated by optional commas among themselves.
-        var columns = [try columnDefinition()]
+        var table = TableBuild(name: q.name)
+        var columns = [try columnDefinition(table: &table)]
         var constraints: [TableConstraint] = []
         while try accept(.comma) {
             if isTableConstraintStart() {
                 while true {
-                    constraints.append(try tableConstraint())
+                    constraints.append(try tableConstraint(table: &table))
                     if current.kind == .rightParen { break }
                     _ = try accept(.comma)
                 }
                 break
             }
-            columns.append(try columnDefinition())
+            columns.append(try columnDefinition(table: &table))
         }
         try expect(.rightParen)
         var options: TableOptions = []
@@ -142,10 +143,43 @@ extension Parser {
     }
 
     /// nm [type] [column-constraint]*
-    mutating func columnDefinition() throws -> ColumnDefinition {
+    /// What CREATE TABLE's grammar actions check while the column list is parsed.
+    struct TableBuild {
+        var name: String
+        var columnNames: Set<String> = []
+        var hasPrimaryKey = false
+    }
+
+    /// SQLite's name comparison: ASCII case folded, other bytes as is.
+    static func foldedName(_ s: String) -> String {
+        String(decoding: s.utf8.map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// Records "table … has more than one primary key" for a second PRIMARY KEY.
+    mutating func notePrimaryKey(_ table: inout TableBuild?) {
+        guard table != nil else { return }
+        if table?.hasPrimaryKey == true {
+            actionError("table \"\(table?.name ?? "")\" has more than one primary key")
+        }
+        table?.hasPrimaryKey = true
+    }
+
+    mutating func columnDefinition(table: inout TableBuild) throws -> ColumnDefinition {
+        var t: TableBuild? = table
+        defer { if let t { table = t } }
+        return try columnDefinition(table: &t)
+    }
+
+    /// nm [type] [column-constraint]*; inside CREATE TABLE, `table` tracks SQLite's checks.
+    mutating func columnDefinition(table: inout TableBuild?) throws -> ColumnDefinition {
         let start = current.start
         let name = try self.name()
         let type = try typeName().flatMap(Parser.stripGeneratedAlways)
+        if table != nil {
+            let folded = Parser.foldedName(name)
+            if table?.columnNames.contains(folded) == true { actionError("duplicate column name: \(name)") }
+            table?.columnNames.insert(folded)
+        }
         var constraints: [ColumnConstraint] = []
         var constraintName: String?
         while true {
@@ -153,7 +187,7 @@ extension Parser {
                 constraintName = try self.name()
                 continue
             }
-            guard let kind = try columnConstraintKind(column: name, constraints: &constraints) else { break }
+            guard let kind = try columnConstraintKind(column: name, constraints: &constraints, table: &table) else { break }
             if let kind {
                 constraints.append(ColumnConstraint(name: constraintName, kind: kind))
             }
@@ -207,8 +241,8 @@ extension Parser {
 
     /// One column constraint; nil at the end of the list, `.some(nil)` for a clause that
     /// amended the previous constraint (a DEFERRABLE clause after REFERENCES).
-    private mutating func columnConstraintKind(column: String, constraints: inout [ColumnConstraint])
-        throws -> ColumnConstraint.Kind??
+    private mutating func columnConstraintKind(column: String, constraints: inout [ColumnConstraint],
+                                               table: inout TableBuild?) throws -> ColumnConstraint.Kind??
     {
         switch current.kind {
         case .keyword(.default):
@@ -232,6 +266,7 @@ extension Parser {
             if try accept(.asc) { order = .ascending } else if try accept(.desc) { order = .descending }
             let conflict = try onConflict()
             let autoincrement = try accept(.autoincrement)
+            notePrimaryKey(&table)
             return .some(.primaryKey(order: order, onConflict: conflict, autoincrement: autoincrement))
         case .keyword(.unique):
             try advance()
@@ -385,7 +420,7 @@ extension Parser {
     }
 
     /// [CONSTRAINT nm] PRIMARY KEY (…) | UNIQUE (…) | CHECK (…) | FOREIGN KEY (…) REFERENCES …
-    private mutating func tableConstraint() throws -> TableConstraint {
+    private mutating func tableConstraint(table: inout TableBuild) throws -> TableConstraint {
         var name: String?
         if try accept(.constraint) { name = try self.name() }
         switch current.kind {
@@ -396,8 +431,11 @@ extension Parser {
             let columns = try orderingTerms()
             let autoincrement = try accept(.autoincrement)
             try expect(.rightParen)
-            return TableConstraint(name: name, kind: .primaryKey(columns, autoincrement: autoincrement,
-                                                                 onConflict: try onConflict()))
+            let conflict = try onConflict()
+            var t: TableBuild? = table
+            notePrimaryKey(&t)
+            if let t { table = t }
+            return TableConstraint(name: name, kind: .primaryKey(columns, autoincrement: autoincrement, onConflict: conflict))
         case .keyword(.unique):
             try advance()
             try expect(.leftParen)
@@ -516,6 +554,6 @@ extension Parser {
         try expect(Keyword.end)
         return CreateTrigger(temporary: temporary, ifNotExists: ifNotExists, schema: q.schema, name: q.name,
                              timing: timing, event: event, table: table.name, forEachRow: forEachRow, when: when,
-                             body: body, schemaTextStart: q.nameStart)
+                             body: body, schemaTextStart: q.nameStart, tableSchema: table.schema)
     }
 }

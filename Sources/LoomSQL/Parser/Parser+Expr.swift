@@ -386,6 +386,7 @@ extension Parser {
             } else {
                 call.over = .name(try self.name())
             }
+            if call.distinct { actionError("DISTINCT is not supported for window functions") }
         }
         return try node(.function(call), from: start)
     }

@@ -339,7 +339,8 @@ extension Parser {
         case .keyword(.add):
             try advance()
             _ = try accept(.column)
-            action = .addColumn(try columnDefinition())
+            var none: TableBuild? = nil
+            action = .addColumn(try columnDefinition(table: &none))
         case .keyword(.drop):
             try advance()
             _ = try accept(.column)
