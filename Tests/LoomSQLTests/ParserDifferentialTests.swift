@@ -172,7 +172,8 @@ func isParseMessage(_ m: String) -> Bool {
         m.hasPrefix("unknown table option") || m.hasPrefix("all VALUES must have") ||
         m.hasPrefix("qualified table names are not allowed") || m.hasPrefix("the INDEXED BY clause is not allowed") ||
         m.hasPrefix("cannot use RETURNING in a trigger") || m.hasPrefix("error in generated column") ||
-        m == "unsupported frame specification" || m.hasPrefix("duplicate column name") ||
+        m == "unsupported frame specification" || m == "cannot use DEFAULT on a generated column" ||
+        m == "generated columns cannot be part of the PRIMARY KEY" || m.hasPrefix("duplicate column name") ||
         m.hasSuffix("has more than one primary key") || m == "DISTINCT is not supported for window functions" || m.hasSuffix("clause should come after UNION not before") ||
         m.hasSuffix("not before")
 }

@@ -147,12 +147,42 @@ extension Parser {
     struct TableBuild {
         var name: String
         var columnNames: Set<String> = []
+        var generatedColumns: Set<String> = []
         var hasPrimaryKey = false
     }
 
     /// SQLite's name comparison: ASCII case folded, other bytes as is.
     static func foldedName(_ s: String) -> String {
         String(decoding: s.utf8.map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// The generated-column rules SQLite's CREATE TABLE actions enforce.
+    private mutating func checkGeneratedRules(_ kind: ColumnConstraint.Kind, column: String,
+                                              previous: [ColumnConstraint], table: inout TableBuild?) {
+        var hasDefault = false, isGenerated = false, isPrimaryKey = false
+        for c in previous {
+            switch c.kind {
+            case .default: hasDefault = true
+            case .generated: isGenerated = true
+            case .primaryKey: isPrimaryKey = true
+            default: break
+            }
+        }
+        switch kind {
+        case .default:
+            if isGenerated { actionError("cannot use DEFAULT on a generated column") }
+        case .generated:
+            if hasDefault || isGenerated {
+                actionError("error in generated column \"\(column)\"")
+            } else if isPrimaryKey {
+                actionError("generated columns cannot be part of the PRIMARY KEY")
+            }
+            table?.generatedColumns.insert(Parser.foldedName(column))
+        case .primaryKey:
+            if isGenerated { actionError("generated columns cannot be part of the PRIMARY KEY") }
+        default:
+            break
+        }
     }
 
     /// Records "table … has more than one primary key" for a second PRIMARY KEY.
@@ -189,6 +219,7 @@ extension Parser {
             }
             guard let kind = try columnConstraintKind(column: name, constraints: &constraints, table: &table) else { break }
             if let kind {
+                if table != nil { checkGeneratedRules(kind, column: name, previous: constraints, table: &table) }
                 constraints.append(ColumnConstraint(name: constraintName, kind: kind))
             }
             constraintName = nil
@@ -435,6 +466,12 @@ extension Parser {
             var t: TableBuild? = table
             notePrimaryKey(&t)
             if let t { table = t }
+            for term in columns {
+                if case .column(let c) = term.expr.kind, c.table == nil,
+                   table.generatedColumns.contains(Parser.foldedName(c.column)) {
+                    actionError("generated columns cannot be part of the PRIMARY KEY")
+                }
+            }
             return TableConstraint(name: name, kind: .primaryKey(columns, autoincrement: autoincrement, onConflict: conflict))
         case .keyword(.unique):
             try advance()
