@@ -52,6 +52,13 @@ func tokens(_ sql: String) -> [(TokenKind, String)] {
         #expect(rebuilt == Array(sql.utf8))
     }
 
+    @Test func nulEndsTheInput() throws {
+        #expect(tokens("SELECT 1\u{0}garbage '").map(\.0) == [.keyword(.select), .integer])
+        #expect(SQLText.isComplete("SELECT 1;\u{0}'"))
+        var p = Parser(sql: "SELECT 1\u{0}; SELECT 2")
+        #expect(try p.parseAll().count == 1)
+    }
+
     @Test func keywordsAreCaseInsensitiveAndComplete() {
         #expect(Keyword.allCases.count == 147)
         #expect(tokens("sElEcT CURRENT_timestamp").map(\.0) == [.keyword(.select), .keyword(.currentTimestamp)])

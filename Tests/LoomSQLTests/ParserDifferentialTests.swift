@@ -212,8 +212,14 @@ func isParseMessage(_ m: String) -> Bool {
                        "ORDER", "LIMIT", "OFFSET", "UNION", "RETURNING", "KEY", "PRIMARY", "IF", "EXISTS", "TEMP",
                        "ROWS", "PARTITION", "RANGE", "CURRENT", "ROW", "INDEXED", "-", "+", "||", "->", "#1", "$a"]
         let n = Int(ProcessInfo.processInfo.environment["LOOM_PARSER_MUTATIONS"] ?? "") ?? 400
+        var bases = GrammarCorpus.valid
+        if ProcessInfo.processInfo.environment["LOOM_PARSER_MUTATE_SLT"] == "1" {
+            // Real statements from the sqllogictest sample (they need its tables: prepare errors
+            // about missing tables are not parse errors and are skipped by the comparison).
+            for f in SLTCorpus.files(full: true) { bases += SLTCorpus.records(f).prefix(300).map { $0.replacingOccurrences(of: "\n", with: " ") } }
+        }
         for _ in 0..<n {
-            let base = GrammarCorpus.valid[Int(rng.next() % UInt64(GrammarCorpus.valid.count))]
+            let base = bases[Int(rng.next() % UInt64(bases.count))]
             let lexer = Lexer(sql: base)
             var toks: [String] = []
             var at = 0
