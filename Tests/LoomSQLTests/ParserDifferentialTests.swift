@@ -185,7 +185,7 @@ func isParseMessage(_ m: String) -> Bool {
         for (sql, exp) in zip(statements, expected) {
             let mine = parseError(sql)
             if let exp, isParseMessage(exp.0) {
-                if mine?.0 != exp.0 || (exp.1 != nil && mine?.1 != exp.1) {
+                if mine?.0 != exp.0 || mine?.1 != exp.1 {
                     problems.append("\(sql)\n   sqlite3: \(exp)\n   loom:    \(String(describing: mine))")
                 }
             } else if exp == nil, let mine {
