@@ -140,3 +140,25 @@ func schemaText(_ sql: String) throws -> (name: String, text: String)? {
         #expect(SQLText.isComplete(sql) == expected, "\(sql)")
     }
 }
+
+@Suite struct ResultColumnNameTests {
+    /// SQLite names an unaliased expression column by its source text: the span must match.
+    @Test(.enabled(if: Oracle.isAvailable)) func spansMatchSQLiteColumnNames() throws {
+        let exprs = ["1  +  2", "(3)", "x'01'", "- 1", "count(*) over ()", "?1", "'{}' ->> '$.a'", "CAST(1 AS text)",
+                     "CASE WHEN 1 THEN 2 END", "1 IS NOT NULL", "1 NOT BETWEEN 0 AND 2", "(1, 2) = (1, 2)",
+                     "abs(-1)   COLLATE nocase", "1 /* c */ + 2", "NOT 0", "(SELECT 1)", "EXISTS (SELECT 1)",
+                     "1 IN (1, 2)", "1 -- c\n + 1", "current_time IS NULL", "+ 5", "~ 5", "9223372036854775808"]
+        let sql = "SELECT " + exprs.joined(separator: ", ") + ";"
+        let out = try Oracle.run(["-header", ":memory:"], input: sql)
+        let header = out.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let s = try parseOne(sql)
+        guard case .select(let sel) = s.kind, case .select(let core) = sel.first else { Issue.record(); return }
+        let mine = core.columns.map { c -> String in
+            if case .expr(let e, _) = c { return e.span.text(in: sql) }
+            return ""
+        }
+        // The CLI prints the header on one line; a name containing a newline spans lines.
+        let names = header.joined(separator: "\n").components(separatedBy: "\n").joined(separator: "\n")
+        #expect(names.hasPrefix(mine.joined(separator: "|") + "\n"), "\(mine)")
+    }
+}
