@@ -26,6 +26,8 @@ public struct CommandOptions: Sendable {
     public var timeout: Double = 0
     public var inProcess = false
     public var worker = false
+    /// Testing aid: a worker aborts (SIGABRT) after this many records, as a crashing engine would.
+    public var crashAfter: Int? = nil
     public var implementation = EngineImplementation.loom
     public var paths: [String] = []
     public init() {}
@@ -81,6 +83,7 @@ public func parseCommandLine(_ args: [String]) throws -> CommandOptions {
         case "--sqlite3": o.implementation = .sqlite3(try value(a))
         case "--in-process": o.inProcess = true
         case "--worker": o.worker = true
+        case "--crash-after": o.crashAfter = try int(a, min: 0)
         case "-h", "--help": throw UsageError.message("")
         default:
             if a.hasPrefix("-") && a.count > 1 { throw UsageError.message("unknown option \(a)") }
@@ -217,7 +220,10 @@ func runWorker(_ path: String, options: CommandOptions) -> Int32 {
         return 0
     }
     var failures = 0
+    var seen = 0
     _ = Runner(options: options.run).run(script: records, engine: engine) { outcome, failure in
+        if let limit = options.crashAfter, seen >= limit { abort() }
+        seen += 1
         switch outcome {
         case .passed: emit("p")
         case .skipped: emit("s")
@@ -291,10 +297,16 @@ func runFileInWorker(_ path: String, options: CommandOptions) -> FileReport {
     if options.run.haltOnFailure { args.append("--halt") }
     if options.verbose { args.append("--verbose") }
     if case .sqlite3(let p) = options.implementation { args += ["--sqlite3", p] }
+    if let n = options.crashAfter { args += ["--crash-after", String(n)] }
     process.arguments = args + [path]
-    let outPipe = Pipe()
+    let outPipe = Pipe(), errPipe = Pipe()
     process.standardOutput = outPipe
+    process.standardError = errPipe
     process.standardInput = FileHandle.nullDevice
+    // Swift's crash backtracer is slow and long; the last lines of stderr are kept instead.
+    var environment = ProcessInfo.processInfo.environment
+    if !options.verbose && environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }
+    process.environment = environment
     do {
         try process.run()
     } catch {
@@ -313,8 +325,12 @@ func runFileInWorker(_ path: String, options: CommandOptions) -> FileReport {
             }
         }
     }
+    let stderrText = StderrCollector()
+    let errReader = Thread { stderrText.set(errPipe.fileHandleForReading.readDataToEndOfFile()) }
+    errReader.start()
     let data = outPipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    let errData = stderrText.wait()
     var status: String? = nil
     if timedOut.value {
         status = "timed out after \(options.timeout)s"
@@ -324,8 +340,20 @@ func runFileInWorker(_ path: String, options: CommandOptions) -> FileReport {
         status = "exit status \(process.terminationStatus)"
     }
     var report = parseWorkerStream(Array(data), path: path, status: status)
+    if status != nil {
+        let tail = String(decoding: errData, as: UTF8.self).split(separator: "\n").suffix(10)
+        if !tail.isEmpty { report.details.append(tail.map { "  stderr| " + $0 }.joined(separator: "\n")) }
+    }
     report.seconds = Date().timeIntervalSince(start)
     return report
+}
+
+/// Hands a worker's stderr from its reader thread to the waiting one.
+final class StderrCollector: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+    func set(_ d: Data) { data = d; done.signal() }
+    func wait() -> Data { done.wait(); return data }
 }
 
 final class TimeoutFlag: @unchecked Sendable {
