@@ -34,23 +34,37 @@ public struct MD5: Sendable {
     public mutating func update(_ string: String) { update(Array(string.utf8)) }
 
     public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-        for byte in bytes {
-            buffer.append(byte)
+        update(Array(bytes))
+    }
+
+    public mutating func update(_ bytes: [UInt8]) {
+        length &+= UInt64(bytes.count)
+        var i = 0
+        if !buffer.isEmpty {
+            let take = min(64 - buffer.count, bytes.count)
+            buffer.append(contentsOf: bytes[0..<take])
+            i = take
             if buffer.count == 64 {
-                compress(buffer)
+                compress(buffer[...])
                 buffer.removeAll(keepingCapacity: true)
             }
-            length &+= 1
         }
+        while i + 64 <= bytes.count {
+            compress(bytes[i..<(i + 64)])
+            i += 64
+        }
+        if i < bytes.count { buffer.append(contentsOf: bytes[i...]) }
     }
 
     /// The digest as 32 lowercase hex digits; the state is consumed (copy first to continue).
     public mutating func hexDigest() -> String {
         let bitLength = length &* 8
-        update([0x80])
-        while buffer.count != 56 { update([0]) }
-        for i in 0..<8 { buffer.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
-        compress(buffer)
+        var tail: [UInt8] = [0x80]
+        let used = (buffer.count + 1) % 64
+        tail += [UInt8](repeating: 0, count: used <= 56 ? 56 - used : 120 - used)
+        for i in 0..<8 { tail.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
+        update(tail)
+        precondition(buffer.isEmpty, "md5 padding must end on a block boundary")
         buffer.removeAll()
         var out = ""
         for word in [a0, b0, c0, d0] {
@@ -69,11 +83,12 @@ public struct MD5: Sendable {
         return m.hexDigest()
     }
 
-    private mutating func compress(_ block: [UInt8]) {
+    private mutating func compress(_ block: ArraySlice<UInt8>) {
+        let o = block.startIndex
         var m = [UInt32](repeating: 0, count: 16)
         for i in 0..<16 {
-            m[i] = UInt32(block[4 * i]) | UInt32(block[4 * i + 1]) << 8
-                | UInt32(block[4 * i + 2]) << 16 | UInt32(block[4 * i + 3]) << 24
+            m[i] = UInt32(block[o + 4 * i]) | UInt32(block[o + 4 * i + 1]) << 8
+                | UInt32(block[o + 4 * i + 2]) << 16 | UInt32(block[o + 4 * i + 3]) << 24
         }
         var a = a0, b = b0, c = c0, d = d0
         for i in 0..<64 {

@@ -177,31 +177,28 @@ public func renderRows(_ rows: [[SLTValue]], types: [UInt8]) -> [[String]] {
     }
 }
 
-/// Byte-wise (strcmp) order of rendered strings.
-@inline(__always)
-func byteLess(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
-
 /// Applies a sort mode to rendered rows and returns the flat list of values.
+///
+/// Sorting is byte-wise (strcmp). Rendered values are printable ASCII only (everything else
+/// became `@`), and on ASCII Swift's `<` is byte order. A row sorts by its columns joined
+/// with U+0001, which is below every printable byte, so that "a" < "ab" holds per column.
 public func sortedValues(_ rows: [[String]], _ mode: SortMode) -> [String] {
     switch mode {
     case .nosort:
         return rows.flatMap { $0 }
     case .rowsort:
-        return rows.sorted { x, y in
-            for (a, b) in zip(x, y) where a != b { return byteLess(a, b) }
-            return x.count < y.count
-        }.flatMap { $0 }
+        let keyed = rows.map { ($0.joined(separator: "\u{1}"), $0) }
+        return keyed.sorted { $0.0 < $1.0 }.flatMap { $0.1 }
     case .valuesort:
-        return rows.flatMap { $0 }.sorted(by: byteLess)
+        return rows.flatMap { $0 }.sorted()
     }
 }
 
 /// The md5 of every value followed by a newline.
 public func hashValues(_ values: [String]) -> String {
     var md5 = MD5()
-    for v in values {
-        md5.update(v.utf8)
-        md5.update(CollectionOfOne(UInt8(0x0A)))
-    }
+    var text = values.joined(separator: "\n")
+    if !values.isEmpty { text += "\n" }
+    md5.update(text)
     return md5.hexDigest()
 }
