@@ -1,0 +1,480 @@
+// This file implements the shell's dot-commands (`.mode`, `.headers`, `.tables`, `.schema`,
+// `.read`, `.open`, …) with sqlite3's argument parsing, output and error texts.
+// Layer: tools (LoomShell). Spec: Spec/tools.md (loom, "Dot-commands").
+import Foundation
+import Loom
+
+extension Shell {
+    /// The commands Loom knows, in matching order, with the shortest prefix each accepts.
+    private static let commands: [(name: String, minimum: Int)] = [
+        ("bail", 2), ("echo", 2), ("exit", 2), ("headers", 1), ("help", 4), ("mode", 2),
+        ("nullvalue", 2), ("open", 2), ("print", 2), ("quit", 1), ("read", 3), ("schema", 2),
+        ("separator", 3), ("show", 2), ("tables", 2), ("width", 1),
+    ]
+
+    /// Runs one dot-command line. Returns false after an error (already reported).
+    @discardableResult
+    public func runDotCommand(_ line: String) -> Bool {
+        let args = Shell.splitArguments(String(line.dropFirst()))
+        guard let first = args.first, !first.isEmpty else { return true }
+        let word = first.lowercased()
+        let name = Shell.commands.first { word.count >= $0.minimum && $0.name.hasPrefix(word) }?.name
+        let rest = Array(args.dropFirst())
+        switch name {
+        case "bail": return setBoolean(rest, usage: "Usage: .bail on|off") { self.bail = $0 }
+        case "echo": return setBoolean(rest, usage: "Usage: .echo on|off") { self.echo = $0 }
+        case "headers":
+            return setBoolean(rest, usage: "Usage: .headers on|off") {
+                self.settings.showHeader = $0
+                self.settings.headerExplicit = true
+            }
+        case "exit", "quit":
+            if name == "quit" && !rest.isEmpty { break }
+            exitRequest = rest.first.map { Int32(truncatingIfNeeded: Shell.integerValue($0)) } ?? 0
+            return true
+        case "help":
+            output.write(Shell.helpText)
+            return true
+        case "mode": return setMode(rest)
+        case "nullvalue":
+            guard rest.count == 1 else { return usage("Usage: .nullvalue STRING") }
+            settings.nullValue = rest[0]
+            return true
+        case "open": return openCommand(rest)
+        case "print":
+            output.write(rest.joined(separator: " ") + "\n")
+            return true
+        case "read":
+            guard rest.count == 1 else { return usage("Usage: .read FILE") }
+            guard let data = FileManager.default.contents(atPath: rest[0]) else {
+                report("Error: cannot open \"\(rest[0])\"")
+                return false
+            }
+            let saved = interactive
+            interactive = false
+            defer { interactive = saved }
+            return process(StringLineSource(String(decoding: data, as: UTF8.self))) == 0
+        case "schema": return schemaCommand(rest)
+        case "separator":
+            guard rest.count == 1 || rest.count == 2 else { return usage("Usage: .separator COL ?ROW?") }
+            settings.columnSeparator = rest[0]
+            if rest.count == 2 { settings.rowSeparator = rest[1] }
+            return true
+        case "show":
+            guard rest.isEmpty else { return usage("Usage: .show") }
+            output.write(showText())
+            return true
+        case "tables": return tablesCommand(rest)
+        case "width":
+            settings.widths = rest.map { Int(truncatingIfNeeded: Shell.integerValue($0)) }
+            return true
+        default: break
+        }
+        report("Error: unknown command or invalid arguments:  \"\(first)\". Enter \".help\" for help")
+        return false
+    }
+
+    private func usage(_ text: String) -> Bool {
+        report(text)
+        return false
+    }
+
+    private func setBoolean(_ args: [String], usage text: String, _ apply: (Bool) -> Void) -> Bool {
+        guard args.count == 1 else { return usage(text) }
+        apply(booleanValue(args[0]))
+        return true
+    }
+
+    /// sqlite3's boolean arguments: on/off, yes/no, true/false, or a number.
+    func booleanValue(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        if let first = text.first, first.isNumber || first == "-" || first == "+" {
+            if text.dropFirst().allSatisfy(\.isNumber) { return Shell.integerValue(text) != 0 }
+        }
+        switch lower {
+        case "on", "yes", "true": return true
+        case "off", "no", "false": return false
+        default:
+            report("ERROR: Not a boolean value: \"\(text)\". Assuming \"no\".")
+            return false
+        }
+    }
+
+    /// A decimal (or 0x hex) integer prefix of `text`, 0 when there is none.
+    static func integerValue(_ text: String) -> Int64 {
+        var s = Substring(text)
+        var negative = false
+        if s.first == "-" || s.first == "+" {
+            negative = s.first == "-"
+            s = s.dropFirst()
+        }
+        var value: Int64 = 0
+        if s.hasPrefix("0x") || s.hasPrefix("0X") {
+            for c in s.dropFirst(2) {
+                guard let d = c.hexDigitValue else { break }
+                value = (value &* 16) &+ Int64(d)
+            }
+        } else {
+            for c in s {
+                guard let d = c.wholeNumberValue, c.isASCII else { break }
+                value = (value &* 10) &+ Int64(d)
+            }
+        }
+        return negative ? 0 &- value : value
+    }
+
+    // MARK: .mode
+
+    private func setMode(_ args: [String]) -> Bool {
+        guard let name = args.first else {
+            output.write("current output mode: \(modeName)\n")
+            return true
+        }
+        var wrap: Int?
+        var wordWrap: Bool?
+        var quote: Bool?
+        var table: String?
+        var i = 1
+        while i < args.count {
+            switch args[i] {
+            case "--wrap", "-wrap":
+                guard i + 1 < args.count else {
+                    report("Error: missing argument to --wrap")
+                    return false
+                }
+                wrap = Int(truncatingIfNeeded: Shell.integerValue(args[i + 1]))
+                i += 1
+            case "--wordwrap", "-wordwrap":
+                guard i + 1 < args.count else {
+                    report("Error: missing argument to --wordwrap")
+                    return false
+                }
+                wordWrap = booleanValue(args[i + 1])
+                i += 1
+            case "--ww", "-ww": wordWrap = true
+            case "--quote", "-quote": quote = true
+            case "--noquote", "-noquote": quote = false
+            default:
+                if args[i].hasPrefix("-") || table != nil {
+                    report("Error: unknown option: \(args[i])")
+                    return false
+                }
+                table = args[i]
+            }
+            i += 1
+        }
+        let lower = name.lowercased()
+        switch lower {
+        case "tabs":
+            settings.mode = .list
+            settings.columnSeparator = "\t"
+            settings.rowSeparator = "\n"
+        case "list":
+            settings.mode = .list
+            settings.columnSeparator = "|"
+            settings.rowSeparator = "\n"
+        case "csv":
+            settings.mode = .csv
+            settings.columnSeparator = ","
+            settings.rowSeparator = "\r\n"
+        case "ascii":
+            settings.mode = .ascii
+            settings.columnSeparator = "\u{1F}"
+            settings.rowSeparator = "\u{1E}"
+        case "quote":
+            settings.mode = .quote
+            settings.columnSeparator = ","
+            settings.rowSeparator = "\n"
+        case "insert":
+            settings.mode = .insert
+            settings.insertTable = table ?? "table"
+        default:
+            guard let mode = OutputMode(rawValue: lower), lower != "ascii" else {
+                report("Error: mode should be one of: ascii box column csv html insert json line list markdown qbox quote table tabs tcl")
+                return false
+            }
+            settings.mode = mode
+            settings.rowSeparator = "\n"
+            if mode.isColumnar {
+                settings.wrap = wrap ?? 60
+                settings.wordWrap = wordWrap ?? false
+                settings.quoteCells = quote ?? false
+                if mode == .column && !settings.headerExplicit { settings.showHeader = true }
+            }
+        }
+        return true
+    }
+
+    private var modeName: String {
+        if settings.mode == .list && settings.columnSeparator == "\t" { return "list" }
+        return settings.mode.rawValue
+    }
+
+    // MARK: .show
+
+    func showText() -> String {
+        func quoted(_ s: String) -> String {
+            var r = "\""
+            for b in s.utf8 {
+                switch b {
+                case 0x5c: r += "\\\\"
+                case 0x22: r += "\\\""
+                case 0x09: r += "\\t"
+                case 0x0a: r += "\\n"
+                case 0x0d: r += "\\r"
+                case 0..<0x20, 0x7f: r += "\\" + String(b, radix: 8).leftPadded(to: 3)
+                default: r += String(decoding: [b], as: UTF8.self)
+                }
+            }
+            return r + "\""
+        }
+        var mode = settings.mode.rawValue
+        if settings.mode.isColumnar {
+            mode += " --wrap \(settings.wrap) --wordwrap \(settings.wordWrap ? "on" : "off") --\(settings.quoteCells ? "quote" : "noquote")"
+        }
+        var t = ""
+        t += "        echo: \(echo ? "on" : "off")\n"
+        t += "         eqp: off\n"
+        t += "     explain: auto\n"
+        t += "     headers: \(settings.showHeader ? "on" : "off")\n"
+        t += "        mode: \(mode)\n"
+        t += "   nullvalue: \(quoted(settings.nullValue))\n"
+        t += "      output: stdout\n"
+        t += "colseparator: \(quoted(settings.columnSeparator))\n"
+        t += "rowseparator: \(quoted(settings.rowSeparator))\n"
+        t += "       stats: off\n"
+        t += "       width: " + settings.widths.map { "\($0) " }.joined() + "\n"
+        t += "    filename: \(databasePath.isEmpty ? ":memory:" : databasePath)\n"
+        return t
+    }
+
+    // MARK: .open
+
+    private func openCommand(_ args: [String]) -> Bool {
+        var path: String?
+        var fresh = false
+        var readOnlyOpen = false
+        for arg in args {
+            switch arg {
+            case "--new", "-new": fresh = true
+            case "--readonly", "-readonly": readOnlyOpen = true
+            default:
+                if arg.hasPrefix("-") || path != nil {
+                    report("Error: unknown option: \(arg)")
+                    return false
+                }
+                path = arg
+            }
+        }
+        let target = path ?? ":memory:"
+        if fresh && target != ":memory:" { try? FileManager.default.removeItem(atPath: target) }
+        let saved = readOnly
+        readOnly = readOnly || readOnlyOpen
+        defer { readOnly = saved }
+        return open(target)
+    }
+
+    // MARK: .tables, .schema
+
+    /// Runs a query for a dot-command, returning its rows (errors reported, nil).
+    private func query(_ sql: String) -> [[DatabaseValue]]? {
+        guard let db = database else { return nil }
+        do {
+            return try db.queryAll(sql)
+        } catch let e as DatabaseError {
+            report("Error: \(e.message)")
+            return nil
+        } catch {
+            report("Error: \(error)")
+            return nil
+        }
+    }
+
+    private func tablesCommand(_ args: [String]) -> Bool {
+        guard args.count <= 1 else { return usage("Usage: .tables ?LIKE-PATTERN?") }
+        let pattern = args.first ?? "%"
+        var schemas = ["main"]
+        if let rows = try? database?.queryAll("PRAGMA database_list") {
+            let listed = rows.compactMap { $0.count > 1 ? $0[1].textRepresentation : nil }
+            if !listed.isEmpty { schemas = listed }
+        }
+        var names: [String] = []
+        for schema in schemas {
+            let prefix = schema == "main" ? "" : schema + "."
+            let sql = "SELECT name FROM \(quoteIdentifier(schema)).sqlite_schema "
+                + "WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' "
+                + "AND name LIKE \(literal(pattern))"
+            guard let rows = query(sql) else { return false }
+            names += rows.compactMap { $0.first?.textRepresentation }.map { prefix + $0 }
+        }
+        names.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        guard !names.isEmpty else { return true }
+        let widest = names.map(\.utf8.count).max() ?? 0
+        let perLine = max(80 / (widest + 2), 1)
+        let rowCount = (names.count + perLine - 1) / perLine
+        var text = ""
+        for r in 0..<rowCount {
+            var column = 0
+            var index = r
+            while index < names.count {
+                if column > 0 { text += "  " }
+                let name = names[index]
+                text += name + String(repeating: " ", count: max(widest - name.utf8.count, 0))
+                column += 1
+                index += rowCount
+            }
+            text += "\n"
+        }
+        output.write(text)
+        return true
+    }
+
+    private func schemaCommand(_ args: [String]) -> Bool {
+        var pattern: String?
+        for arg in args {
+            if arg == "--indent" || arg == "--nosys" { continue }
+            if arg.hasPrefix("-") || pattern != nil {
+                return usage("Usage: .schema ?--indent? ?--nosys? ?LIKE-PATTERN?")
+            }
+            pattern = arg
+        }
+        var text = ""
+        if let pattern, let db = database {
+            for schemaTable in ["sqlite_master", "sqlite_schema"] {
+                let like = (try? db.queryFirstRow("SELECT \(literal(schemaTable)) LIKE \(literal(pattern))"))??.first
+                if like == .integer(1) {
+                    text += "CREATE TABLE \(pattern) (\n  type text,\n  name text,\n  tbl_name text,\n"
+                        + "  rootpage integer,\n  sql text\n);\n"
+                    break
+                }
+            }
+        }
+        var sql = "SELECT sql, type, name FROM sqlite_schema WHERE sql IS NOT NULL"
+        if let pattern { sql += " AND tbl_name LIKE \(literal(pattern))" }
+        sql += " ORDER BY rowid"
+        guard let rows = query(sql) else { return false }
+        for row in rows where row.count == 3 {
+            guard var statement = row[0].textRepresentation else { continue }
+            let type = row[1].textRepresentation ?? ""
+            let name = row[2].textRepresentation ?? ""
+            let createTable = "CREATE TABLE "
+            if statement.hasPrefix(createTable),
+               let next = statement.dropFirst(createTable.count).first, next == "\"" || next == "'" {
+                statement = createTable + "IF NOT EXISTS " + statement.dropFirst(createTable.count)
+            }
+            text += statement
+            let isVirtual = type == "table" && statement.hasPrefix("CREATE VIRTUAL TABLE")
+            if type == "view" || isVirtual,
+               let columns = try? database?.prepare("SELECT * FROM \(quoteIdentifier(name))").columnNames {
+                text += "\n/* \(quoteIdentifierIfNeeded(name))(" + columns.map(quoteIdentifierIfNeeded).joined(separator: ",") + ") */"
+            }
+            text += ";\n"
+        }
+        output.write(text)
+        return true
+    }
+
+    private func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
+    private func quoteIdentifier(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
+    // MARK: arguments
+
+    /// Splits a dot-command line as sqlite3 does: whitespace separates; '…' is literal;
+    /// "…" and bare words have backslash escapes (\t \n \r \\ \" \NNN) resolved.
+    static func splitArguments(_ line: String) -> [String] {
+        let bytes = Array(line.utf8)
+        var args: [String] = []
+        var i = 0
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0d) }
+        while i < bytes.count {
+            while i < bytes.count && isSpace(bytes[i]) { i += 1 }
+            guard i < bytes.count else { break }
+            let quote = bytes[i]
+            var word: [UInt8] = []
+            if quote == 0x27 || quote == 0x22 {
+                i += 1
+                while i < bytes.count && bytes[i] != quote {
+                    if quote == 0x22 && bytes[i] == 0x5c && i + 1 < bytes.count { word.append(bytes[i]); i += 1 }
+                    word.append(bytes[i])
+                    i += 1
+                }
+                if i < bytes.count { i += 1 }
+                args.append(String(decoding: quote == 0x22 ? resolveBackslashes(word) : word, as: UTF8.self))
+            } else {
+                while i < bytes.count && !isSpace(bytes[i]) {
+                    word.append(bytes[i])
+                    i += 1
+                }
+                args.append(String(decoding: resolveBackslashes(word), as: UTF8.self))
+            }
+        }
+        return args
+    }
+
+    static func resolveBackslashes(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            guard b == 0x5c, i + 1 < bytes.count else {
+                out.append(b)
+                i += 1
+                continue
+            }
+            let c = bytes[i + 1]
+            i += 2
+            switch c {
+            case UInt8(ascii: "a"): out.append(7)
+            case UInt8(ascii: "b"): out.append(8)
+            case UInt8(ascii: "t"): out.append(9)
+            case UInt8(ascii: "n"): out.append(10)
+            case UInt8(ascii: "v"): out.append(11)
+            case UInt8(ascii: "f"): out.append(12)
+            case UInt8(ascii: "r"): out.append(13)
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "'"): out.append(0x27)
+            case UInt8(ascii: "\\"): out.append(0x5c)
+            case UInt8(ascii: "0")...UInt8(ascii: "7"):
+                var value = Int(c - UInt8(ascii: "0"))
+                var n = 1
+                while n < 3 && i < bytes.count && bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "7") {
+                    value = value * 8 + Int(bytes[i] - UInt8(ascii: "0"))
+                    i += 1
+                    n += 1
+                }
+                out.append(UInt8(truncatingIfNeeded: value))
+            default:
+                out.append(0x5c)
+                out.append(c)
+            }
+        }
+        return out
+    }
+
+    static let helpText = """
+    .bail on|off             Stop after hitting an error.  Default OFF
+    .echo on|off             Turn command echo on or off
+    .exit ?CODE?             Exit this program with return-code CODE
+    .headers on|off          Turn display of headers on or off
+    .help                    Show this help text
+    .mode MODE ?OPTIONS?     Set output mode (ascii box column csv html insert json
+                               line list markdown quote table tabs)
+    .nullvalue STRING        Use STRING in place of NULL values
+    .open ?--new? ?--readonly? ?FILE?   Close existing database and reopen FILE
+    .print STRING...         Print literal STRING
+    .quit                    Exit this program
+    .read FILE               Read input from FILE
+    .schema ?PATTERN?        Show the CREATE statements matching PATTERN
+    .separator COL ?ROW?     Change the column and row separators
+    .show                    Show the current values for various settings
+    .tables ?PATTERN?        List names of tables matching LIKE pattern PATTERN
+    .width NUM1 NUM2 ...     Set minimum column widths for columnar output
+
+    """
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

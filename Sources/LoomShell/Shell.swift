@@ -1,0 +1,281 @@
+// This file implements the `loom` shell: a drop-in for the `sqlite3` command line. It reads
+// SQL and dot-commands, runs them through the public Loom API, and prints rows and errors
+// as sqlite3 3.40.1 does. Output goes to sinks so tests can capture it.
+// Layer: tools (LoomShell). Spec: Spec/tools.md (loom).
+import Foundation
+import Loom
+
+/// The `loom` interactive shell and script runner.
+///
+/// ```swift
+/// let out = BufferSink(), err = BufferSink()
+/// let status = Shell.main(arguments: ["loom", ":memory:", "SELECT 1"],
+///                         input: StringLineSource(""), output: out, error: err)
+/// // out.text == "1\n", status == 0
+/// ```
+/// Corresponds to SQLite's `shell.c` (the `sqlite3` program).
+public final class Shell {
+    /// Loom's own version, printed by `-version` and in the banner.
+    public static let loomVersion = "0.1.0"
+    /// The SQLite release whose behaviour Loom tracks.
+    public static let sqliteVersion = "3.40.1"
+
+    public var settings = OutputSettings()
+    public var bail = false
+    public var echo = false
+    /// Prompts and "Parse error:" without a line number, as sqlite3 does on a terminal.
+    public var interactive = false
+    public var readOnly = false
+
+    let output: OutputSink
+    let error: OutputSink
+    private(set) var database: Database?
+    private(set) var databasePath = ":memory:"
+    /// Errors seen so far (the exit status is 1 when any).
+    private(set) var errorCount = 0
+    /// Set by `.quit` / `.exit`: stop reading and exit with this status.
+    var exitRequest: Int32?
+
+    public init(output: OutputSink, error: OutputSink) {
+        self.output = output
+        self.error = error
+    }
+
+    // MARK: opening
+
+    /// Opens `path` (`:memory:` or empty for a private in-memory database), closing the
+    /// current one. Reports the error and returns false when it cannot be opened.
+    @discardableResult
+    public func open(_ path: String) -> Bool {
+        if let db = database { try? db.close() }
+        database = nil
+        databasePath = path
+        do {
+            database = try Database(path: path.isEmpty ? ":memory:" : path,
+                                    capability: readOnly ? .read : .admin)
+            return true
+        } catch let e as DatabaseError {
+            report("Error: unable to open database \"\(path)\": \(e.message)")
+            return false
+        } catch {
+            report("Error: unable to open database \"\(path)\": \(error)")
+            return false
+        }
+    }
+
+    // MARK: input processing
+
+    /// Where a piece of SQL came from: it decides how errors are worded.
+    enum Origin {
+        /// A command-line argument (`Error: in prepare, …`).
+        case argument
+        /// Standard input or `.read`; the buffer started on this line.
+        case line(Int)
+    }
+
+    /// Reads `source` to its end (or `.quit`), running each complete statement and each
+    /// dot-command. Returns the number of errors.
+    @discardableResult
+    public func process(_ source: LineSource, prompt: Bool = false) -> Int {
+        var buffer = ""
+        var bufferLine = 0
+        var lineNumber = 0
+        var errors = 0
+        while exitRequest == nil {
+            if prompt {
+                output.write(buffer.isEmpty ? "loom> " : "   ...> ")
+                output.flush()
+            }
+            guard var line = source.nextLine() else { break }
+            lineNumber += 1
+            if buffer.isEmpty {
+                if line.allSatisfy(\.isWhitespace) {
+                    if echo { output.write(line + "\n") }
+                    continue
+                }
+                if line.hasPrefix("#") { continue }
+                if line.hasPrefix(".") {
+                    if echo { output.write(line + "\n") }
+                    if !runDotCommand(line) {
+                        errors += 1
+                        if bail { break }
+                    }
+                    continue
+                }
+            } else if Shell.isTerminatorLine(line) {
+                line = ";"
+            }
+            if buffer.isEmpty {
+                bufferLine = lineNumber
+                buffer = String(line.drop(while: \.isWhitespace))
+            } else {
+                buffer += "\n" + line
+            }
+            if Database.isComplete(buffer) {
+                let failed = runSQL(buffer, origin: .line(bufferLine)) != nil
+                buffer = ""
+                if failed {
+                    errors += 1
+                    if bail { break }
+                }
+            }
+        }
+        if exitRequest == nil && !buffer.allSatisfy(\.isWhitespace) {
+            if runSQL(buffer, origin: .line(bufferLine)) != nil { errors += 1 }
+        }
+        if prompt && exitRequest == nil { output.write("\n") }
+        errorCount += errors
+        return errors
+    }
+
+    /// A line that ends the statement being typed: `/` or `go` alone (sqlite3's convention
+    /// from SQL Server and Oracle tools).
+    static func isTerminatorLine(_ line: String) -> Bool {
+        let word = line.trimmingCharacters(in: .whitespaces).lowercased()
+        return word == "/" || word == "go"
+    }
+
+    // MARK: running SQL
+
+    /// Runs every statement of `sql`, printing rows. On the first error it prints it, stops
+    /// (the rest of `sql` is skipped, as in sqlite3) and returns its result code.
+    @discardableResult
+    func runSQL(_ sql: String, origin: Origin) -> ResultCode? {
+        if echo { output.write(sql + "\n") }
+        guard let db = database else {
+            report("Error: no database is open")
+            return .error
+        }
+        let utf8 = Array(sql.utf8)
+        var position = skipSpace(utf8, 0)
+        while position < utf8.count {
+            let statement: Statement?
+            let tail: Int
+            do {
+                (statement, tail) = try db.prepareNext(sql, from: position)
+            } catch let e as DatabaseError {
+                reportSQLError(e, phase: .prepare, origin: origin, sql: utf8, start: position)
+                return e.code
+            } catch {
+                report("Error: \(error)")
+                return .error
+            }
+            guard let statement else { break }
+            do {
+                try execute(statement)
+            } catch let e as DatabaseError {
+                reportSQLError(e, phase: .step, origin: origin, sql: utf8, start: position)
+                return e.code
+            } catch {
+                report("Error: \(error)")
+                return .error
+            }
+            guard tail > position else { break }
+            position = skipSpace(utf8, tail)
+        }
+        return nil
+    }
+
+    /// Steps `statement` to the end, printing its rows in the current mode.
+    private func execute(_ statement: Statement) throws {
+        let count = statement.columnCount
+        guard count > 0 else {
+            while try statement.step() {}
+            return
+        }
+        if statement.explainMode == 2 {
+            try printQueryPlan(statement)
+            return
+        }
+        let renderer = RowRenderer(settings: settings, names: statement.columnNames, out: output)
+        defer { renderer.finish() }
+        while try statement.step() {
+            renderer.add((0..<count).map(statement.column))
+        }
+    }
+
+    /// `EXPLAIN QUERY PLAN` output: "QUERY PLAN" and the plan as a tree.
+    private func printQueryPlan(_ statement: Statement) throws {
+        var nodes: [(id: Int64, parent: Int64, detail: String)] = []
+        while try statement.step() {
+            func int(_ v: DatabaseValue) -> Int64 { if case .integer(let i) = v { return i }; return 0 }
+            nodes.append((int(statement.column(0)), int(statement.column(1)),
+                          statement.column(3).textRepresentation ?? ""))
+        }
+        var text = "QUERY PLAN\n"
+        func walk(_ parent: Int64, _ prefix: String, depth: Int) {
+            guard depth < 100 else { return }
+            let children = nodes.filter { $0.parent == parent }
+            for (i, node) in children.enumerated() {
+                let last = i == children.count - 1
+                text += prefix + (last ? "`--" : "|--") + node.detail + "\n"
+                walk(node.id, prefix + (last ? "   " : "|  "), depth: depth + 1)
+            }
+        }
+        walk(0, "", depth: 0)
+        output.write(text)
+    }
+
+    private enum Phase { case prepare, step }
+
+    private func reportSQLError(_ e: DatabaseError, phase: Phase, origin: Origin, sql: [UInt8], start: Int) {
+        var text: String
+        switch (origin, phase) {
+        case (.argument, .prepare): text = "Error: in prepare, "
+        case (.argument, .step): text = "Error: stepping, "
+        case (.line(let n), .prepare): text = interactive ? "Parse error: " : "Parse error near line \(n): "
+        case (.line(let n), .step): text = interactive ? "Runtime error: " : "Runtime error near line \(n): "
+        }
+        text += e.message
+        let primary = e.code.rawValue & 0xff
+        if primary > 1 { text += " (\(primary))" }
+        if phase == .prepare, let offset = e.offset, offset >= start {
+            text += Shell.errorContext(Array(sql[start...]), offset: offset - start)
+        }
+        report(text)
+    }
+
+    /// The two lines sqlite3 prints under a syntax error: the statement (from its start,
+    /// whitespace shown as spaces, at most 78 bytes, scrolled so the error is within 50
+    /// bytes of the left) and a caret under the offending byte.
+    static func errorContext(_ sql: [UInt8], offset: Int) -> String {
+        var start = 0
+        var column = min(max(offset, 0), sql.count)
+        while column > 50 && start < sql.count {
+            start += 1
+            column -= 1
+            while start < sql.count && sql[start] & 0xC0 == 0x80 {
+                start += 1
+                column -= 1
+            }
+        }
+        var end = sql.count
+        if end - start > 78 {
+            end = start + 78
+            while end > start && end < sql.count && sql[end] & 0xC0 == 0x80 { end -= 1 }
+        }
+        let code = sql[start..<end].map { b -> UInt8 in
+            (b == 0x20 || (b >= 0x09 && b <= 0x0d)) ? 0x20 : b
+        }
+        let caret: String
+        if column < 25 {
+            caret = String(repeating: " ", count: max(column, 0)) + "^--- error here"
+        } else {
+            caret = String(repeating: " ", count: max(column - 14, 0)) + "error here ---^"
+        }
+        return "\n  " + String(decoding: code, as: UTF8.self) + "\n  " + caret
+    }
+
+    private func skipSpace(_ bytes: [UInt8], _ from: Int) -> Int {
+        var i = max(from, 0)
+        while i < bytes.count && (bytes[i] == 0x20 || (bytes[i] >= 0x09 && bytes[i] <= 0x0d)) { i += 1 }
+        return i
+    }
+
+    /// Writes one line to standard error.
+    func report(_ message: String) {
+        output.flush()
+        error.write(message + "\n")
+        error.flush()
+    }
+}
