@@ -81,14 +81,14 @@ extension Shell {
                 error.flush()
                 return 1
             default:
-                error.write("\(program): Error: unknown option: \(arg)\nUse -help for a list of options.\n")
+                error.write("\(program): Error: unknown option: \(option)\nUse -help for a list of options.\n")
                 error.flush()
                 return 1
             }
         }
 
         defer { output.flush() }
-        guard shell.open(filename ?? ":memory:") else { return 1 }
+        shell.setDatabasePath(filename ?? ":memory:")
 
         for command in commands {
             if command.hasPrefix(".") {
@@ -102,12 +102,17 @@ extension Shell {
         if !sqlArguments.isEmpty {
             for sql in sqlArguments {
                 if sql.hasPrefix(".") {
-                    if !shell.runDotCommand(sql) { return 1 }
-                } else if let code = shell.runSQL(sql, origin: .argument) {
-                    let primary = code.rawValue & 0xff
-                    return primary == 0 ? 1 : primary
+                    let ok = shell.runDotCommand(sql)
+                    if let code = shell.exitRequest { return code }
+                    if !ok { return 1 }
+                } else {
+                    let failure = shell.runSQL(sql, origin: .argument)
+                    if let code = shell.exitRequest { return code }
+                    if let failure {
+                        let primary = failure.rawValue & 0xff
+                        return primary == 0 ? 1 : primary
+                    }
                 }
-                if let code = shell.exitRequest { return code }
             }
             return 0
         }
@@ -122,8 +127,8 @@ extension Shell {
             }
         }
         let errors = shell.process(input, prompt: interactive)
-        if let code = shell.exitRequest { return code }
-        return errors > 0 && !interactive ? 1 : 0
+        let code = shell.exitRequest ?? 0
+        return code != 0 ? code : (errors > 0 ? 1 : 0)
     }
 
     static func usageText(_ program: String) -> String {

@@ -29,8 +29,7 @@ extension Shell {
                 self.settings.headerExplicit = true
             }
         case "exit", "quit":
-            if name == "quit" && !rest.isEmpty { break }
-            exitRequest = rest.first.map { Int32(truncatingIfNeeded: Shell.integerValue($0)) } ?? 0
+            exitRequest = name == "quit" ? 0 : rest.first.map { Int32(truncatingIfNeeded: Shell.integerValue($0)) } ?? 0
             return true
         case "help":
             output.write(Shell.helpText)
@@ -271,14 +270,15 @@ extension Shell {
         let saved = readOnly
         readOnly = readOnly || readOnlyOpen
         defer { readOnly = saved }
-        return open(target)
+        reopen(target)
+        return true
     }
 
     // MARK: .tables, .schema
 
     /// Runs a query for a dot-command, returning its rows (errors reported, nil).
     private func query(_ sql: String) -> [[DatabaseValue]]? {
-        guard let db = database else { return nil }
+        guard let db = connection() else { return nil }
         do {
             return try db.queryAll(sql)
         } catch let e as DatabaseError {
@@ -294,7 +294,8 @@ extension Shell {
         guard args.count <= 1 else { return usage("Usage: .tables ?LIKE-PATTERN?") }
         let pattern = args.first ?? "%"
         var schemas = ["main"]
-        if let rows = try? database?.queryAll("PRAGMA database_list") {
+        guard let db = connection() else { return false }
+        if let rows = try? db.queryAll("PRAGMA database_list") {
             let listed = rows.compactMap { $0.count > 1 ? $0[1].textRepresentation : nil }
             if !listed.isEmpty { schemas = listed }
         }
@@ -339,7 +340,8 @@ extension Shell {
             pattern = arg
         }
         var text = ""
-        if let pattern, let db = database {
+        guard let db = connection() else { return false }
+        if let pattern {
             for schemaTable in ["sqlite_master", "sqlite_schema"] {
                 let like = (try? db.queryFirstRow("SELECT \(literal(schemaTable)) LIKE \(literal(pattern))"))??.first
                 if like == .integer(1) {
@@ -365,7 +367,7 @@ extension Shell {
             text += statement
             let isVirtual = type == "table" && statement.hasPrefix("CREATE VIRTUAL TABLE")
             if type == "view" || isVirtual,
-               let columns = try? database?.prepare("SELECT * FROM \(quoteIdentifier(name))").columnNames {
+               let columns = try? db.prepare("SELECT * FROM \(quoteIdentifier(name))").columnNames {
                 text += "\n/* \(quoteIdentifierIfNeeded(name))(" + columns.map(quoteIdentifierIfNeeded).joined(separator: ",") + ") */"
             }
             text += ";\n"

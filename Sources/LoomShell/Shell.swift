@@ -43,24 +43,47 @@ public final class Shell {
 
     // MARK: opening
 
-    /// Opens `path` (`:memory:` or empty for a private in-memory database), closing the
-    /// current one. Reports the error and returns false when it cannot be opened.
-    @discardableResult
-    public func open(_ path: String) -> Bool {
+    /// Names the database to use; it is opened when first needed, as sqlite3 does, so
+    /// `.print` and `.show` work even when the file cannot be opened.
+    public func setDatabasePath(_ path: String) {
         if let db = database { try? db.close() }
         database = nil
         databasePath = path
+    }
+
+    /// The open connection, opening `databasePath` on first use. When that fails the
+    /// error is reported and the shell exits with status 1 (sqlite3's behaviour).
+    func connection() -> Database? {
+        if let database { return database }
+        guard exitRequest == nil else { return nil }
         do {
-            database = try Database(path: path.isEmpty ? ":memory:" : path,
-                                    capability: readOnly ? .read : .admin)
-            return true
-        } catch let e as DatabaseError {
-            report("Error: unable to open database \"\(path)\": \(e.message)")
-            return false
+            database = try openDatabase(databasePath)
+            return database
         } catch {
-            report("Error: unable to open database \"\(path)\": \(error)")
-            return false
+            report("Error: unable to open database \"\(databasePath)\": \(Shell.message(error))")
+            exitRequest = 1
+            return nil
         }
+    }
+
+    /// Opens `path` now (`.open`). On failure the error is reported and a private
+    /// in-memory database takes its place, as sqlite3 does; that is not an error.
+    func reopen(_ path: String) {
+        setDatabasePath(path)
+        do {
+            database = try openDatabase(path)
+        } catch {
+            report("Error: unable to open database \"\(path)\": \(Shell.message(error))")
+            database = try? openDatabase(":memory:")
+        }
+    }
+
+    private func openDatabase(_ path: String) throws -> Database {
+        try Database(path: path.isEmpty ? ":memory:" : path, capability: readOnly ? .read : .admin)
+    }
+
+    static func message(_ error: any Error) -> String {
+        (error as? DatabaseError)?.message ?? "\(error)"
     }
 
     // MARK: input processing
@@ -142,10 +165,7 @@ public final class Shell {
     @discardableResult
     func runSQL(_ sql: String, origin: Origin) -> ResultCode? {
         if echo { output.write(sql + "\n") }
-        guard let db = database else {
-            report("Error: no database is open")
-            return .error
-        }
+        guard let db = connection() else { return .error }
         let utf8 = Array(sql.utf8)
         var position = skipSpace(utf8, 0)
         while position < utf8.count {

@@ -1,0 +1,329 @@
+// This file tests the `loom` shell as a whole: command line, dot-commands, error layout and
+// (once the engine runs SQL) end-to-end scripts compared byte for byte with sqlite3.
+// Layer: tools tests. Spec: Spec/tools.md (loom).
+import Foundation
+import Loom
+import LoomTestSupport
+import Testing
+@testable import LoomShell
+
+/// True once the engine can run `SELECT 1`; end-to-end tests skip until then.
+let engineWorks: Bool = {
+    guard Database.isComplete("SELECT 1;"), let db = try? Database() else { return false }
+    guard let prepared = try? db.prepareNext("SELECT 1", from: 0), let statement = prepared.statement,
+          (try? statement.step()) == true else { return false }
+    return statement.column(0) == .integer(1)
+}()
+
+/// What one run of a shell printed and returned.
+struct RunOutput: Equatable {
+    var stdout: String
+    var stderr: String
+    var status: Int32
+}
+
+/// Runs loom in-process with `arguments` (program name excluded) and `input` as stdin.
+func runLoom(_ arguments: [String], input: String = "") -> RunOutput {
+    let out = BufferSink(), err = BufferSink()
+    let status = Shell.main(arguments: ["loom"] + arguments, input: StringLineSource(input),
+                            output: out, error: err)
+    return RunOutput(stdout: out.text, stderr: err.text, status: status)
+}
+
+/// sqlite3's output with its program name written as loom's.
+func runSQLite(_ arguments: [String], input: String = "") throws -> RunOutput {
+    let o = try Oracle.run(arguments, input: input)
+    return RunOutput(stdout: o.stdout,
+                     stderr: o.stderr.replacingOccurrences(of: (Oracle.path ?? "sqlite3") + ":", with: "loom:"),
+                     status: o.status)
+}
+
+/// Runs the same arguments and input through loom and sqlite3 and expects identical
+/// stdout, stderr and exit status.
+func expectSame(_ arguments: [String], input: String = "", sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let expected = try runSQLite(arguments, input: input)
+    let got = runLoom(arguments, input: input)
+    #expect(got.stdout == expected.stdout, "stdout for \(arguments) \(input)", sourceLocation: sourceLocation)
+    #expect(got.stderr == expected.stderr, "stderr for \(arguments) \(input)", sourceLocation: sourceLocation)
+    #expect(got.status == expected.status, "status for \(arguments) \(input)", sourceLocation: sourceLocation)
+}
+
+@Suite("Shell without the engine")
+struct ShellBasicsTests {
+    @Test("dot-commands that need no database match sqlite3", .enabled(if: Oracle.isAvailable), arguments: [
+        ".print a  \"b c\" d\\tx 'e\\tf'\n",
+        ".foo\n",
+        ".headers\n.headers maybe\n.bail\n.echo\n",
+        ".mode foo\n.mode\n.mode insert\n.mode\n.mode tabs\n.mode\n.mode csv\n.show\n",
+        ".separator\n.nullvalue\n.show x\n",
+        ".width 1 -5 3\n.separator \"\\t\" \"\\r\\n\"\n.nullvalue \"a\\\"b\"\n.mode column\n.show\n",
+        ".mode box\n.show\n.mode table --wrap 10 --wordwrap on\n.show\n.mode list\n.show\n",
+        ".read /nonexistent/file.sql\n.print after\n",
+        ".exit 3\n.print not reached\n",
+        ".quit\n",
+        ".exit 0x10\n",
+        "  \n\n# a comment\n.print x\n",
+    ])
+    func dotCommands(_ input: String) throws {
+        try expectSame([], input: input)
+    }
+
+    @Test("command-line options and their errors match sqlite3", .enabled(if: Oracle.isAvailable), arguments: [
+        ["-foo"], ["--bogus", "x.db"], ["-separator"], ["-cmd"], ["-nullvalue"],
+        [":memory:", ".print hi", ".show"], [":memory:", ".print x", ".foo", ".print y"],
+        ["-header", "-csv", ":memory:", ".show"], ["-separator", ";", "-newline", "##", "-nullvalue", "N", ":memory:", ".show"],
+        ["-column", ":memory:", ".show"], ["-quote", ":memory:", ".show"], ["-tabs", ":memory:", ".show"],
+        ["-ascii", ":memory:", ".show"], ["--list", "-echo", ":memory:", ".show"],
+        ["-cmd", ".print first", ":memory:", ".print second"],
+    ])
+    func options(_ arguments: [String]) throws {
+        try expectSame(arguments)
+    }
+
+    @Test("-version names Loom and the SQLite release it tracks")
+    func version() {
+        let o = runLoom(["-version"])
+        #expect(o.stdout == "3.40.1 Loom \(Shell.loomVersion)\n")
+        #expect(o.status == 0)
+    }
+
+    @Test("-help prints usage to stderr and exits 1, as sqlite3 does")
+    func help() {
+        let o = runLoom(["-help"])
+        #expect(o.stdout == "")
+        #expect(o.stderr.hasPrefix("Usage: loom [OPTIONS] FILENAME [SQL]\n"))
+        #expect(o.status == 1)
+    }
+
+    @Test("a database that cannot be opened is reported when first needed", .enabled(if: Oracle.isAvailable))
+    func unopenable() throws {
+        let got = runLoom(["/nonexistent/dir/x.db", ".print hi", "SELECT 1"])
+        let expected = try runSQLite(["/nonexistent/dir/x.db", ".print hi", "SELECT 1"])
+        #expect(got.stdout == expected.stdout)
+        #expect(got.status == expected.status)
+        #expect(got.stderr.hasPrefix("Error: unable to open database \"/nonexistent/dir/x.db\": "))
+    }
+
+    @Test("dot-command arguments are split and unescaped as sqlite3 does")
+    func arguments() {
+        #expect(Shell.splitArguments(#"print a  "b c" 'd\te' f\tg "h\"i""#) == ["print", "a", "b c", #"d\te"#, "f\tg", "h\"i"])
+        #expect(Shell.splitArguments("  x   ") == ["x"])
+        #expect(Shell.splitArguments(#"sep "\101\n""#) == ["sep", "A\n"])
+    }
+
+    @Test("identifiers are quoted only when needed")
+    func identifiers() {
+        #expect(quoteIdentifierIfNeeded("t") == "t")
+        #expect(quoteIdentifierIfNeeded("table") == "\"table\"")
+        #expect(quoteIdentifierIfNeeded("b c") == "\"b c\"")
+        #expect(quoteIdentifierIfNeeded("1x") == "\"1x\"")
+        #expect(quoteIdentifierIfNeeded("a\"b") == "\"a\"\"b\"")
+    }
+}
+
+@Suite("Syntax error context")
+struct ErrorContextTests {
+    /// (statement, a marker that starts at the failing token)
+    static let cases: [(String, String)] = [
+        ("selec 1;", "selec"),
+        ("select 1 +;", ";"),
+        ("select \"é\", 1 +, 2;", ", 2"),
+        ("select 2 from\n t where selec 3;", "3;"),
+        ("select 1 from t1 where x = 1 and y = 2 and z = 3 and w = 4 and selec 7 and more stuff here to make it long enough 1234567890;", "7 and"),
+        ("select 'ééééééééééééééééééééééééééééééééééé', 'ü', selec ;", "selec ;"),
+        ("select 'ééééééééééééééééééééééééééééééééééééééééééééééééééééé', 'ü', selec ;", "selec ;"),
+        ("select\t1\t+\t;", ";"),
+        ("select 1 from t where a = 1 and selec 2;", "2;"),
+        ("select 12345678901234567890123 from t where selec 2;", "2;"),
+        ("select 1, 2, 3, 4 from ttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt where selec 2;", "2;"),
+    ]
+
+    @Test("matches sqlite3's caret lines", .enabled(if: Oracle.isAvailable), arguments: cases)
+    func context(_ sql: String, _ marker: String) throws {
+        let o = try Oracle.run([], input: sql + "\n")
+        let lines = o.stderr.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+        try #require(lines.count == 2, "sqlite3 said: \(o.stderr)")
+        let expected = "\n" + lines[1]
+        guard let range = sql.range(of: marker) else { Issue.record("marker"); return }
+        let offset = sql.utf8.distance(from: sql.startIndex, to: range.lowerBound)
+        #expect(Shell.errorContext(Array(sql.utf8), offset: offset) + "\n" == expected)
+    }
+}
+
+// MARK: end to end (need the engine)
+
+/// Scripts run by loom on one file and by sqlite3 on another, compared byte for byte.
+let crudScripts: [String] = [
+    """
+    CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB);
+    INSERT INTO t VALUES(1, 'alice', 9.5, x'00ff'), (2, 'bob', NULL, NULL), (3, 'carol, "c"', 7.25, x'41');
+    SELECT * FROM t;
+    .headers on
+    SELECT id, name FROM t WHERE score > 8;
+    UPDATE t SET score = score + 1 WHERE id = 3;
+    DELETE FROM t WHERE id = 2;
+    SELECT * FROM t ORDER BY id DESC;
+    .mode csv
+    SELECT * FROM t;
+    .mode json
+    SELECT * FROM t;
+    .mode line
+    SELECT * FROM t;
+    .mode column
+    SELECT * FROM t;
+    .mode box
+    SELECT * FROM t;
+    .mode table
+    SELECT * FROM t;
+    .mode markdown
+    SELECT * FROM t;
+    .mode quote
+    SELECT * FROM t;
+    .mode insert t2
+    SELECT * FROM t;
+    .mode html
+    SELECT * FROM t;
+    .mode list
+    .nullvalue NULL
+    .separator " ; "
+    SELECT name, score, NULL FROM t;
+
+    """,
+    """
+    CREATE TABLE a(x);
+    CREATE TABLE "b c"(y, z);
+    CREATE VIEW v AS SELECT x, x*2 AS "two x" FROM a;
+    CREATE INDEX ia ON a(x);
+    CREATE TABLE averyveryverylongtablename(q);
+    .tables
+    .tables a%
+    .schema
+    .schema a
+    .schema b%
+    INSERT INTO a VALUES(1),(2),(3);
+    SELECT * FROM v;
+    SELECT count(*), sum(x), max(x) FROM a;
+    SELECT 1; SELECT 2;
+    SELECT
+      x
+    FROM
+      a
+    WHERE x > 1;
+    select 5
+    go
+    select 6
+    /
+
+    """,
+]
+
+/// Scripts with errors: parse and runtime, single and multi-line, with rows before the error.
+let errorScripts: [String] = [
+    "SELECT 1;\nSELEC 2;\nSELECT 3;\n",
+    "CREATE TABLE t(a UNIQUE);\nINSERT INTO t VALUES(1);\nINSERT INTO t VALUES(1);\nSELECT count(*) FROM t;\n",
+    "SELECT * FROM nosuchtable;\nSELECT 1;\n",
+    "SELECT nosuchcolumn;\n",
+    "SELECT 1; SELEC 2; SELECT 3;\n",
+    "SELECT 1,\n  2,\n  3 +;\n",
+    "SELECT 'abc\n",
+    "CREATE TABLE t(a NOT NULL);\nINSERT INTO t VALUES(NULL);\n",
+    "CREATE TABLE t(a);\n.mode box\nCREATE TABLE t(b);\nSELECT 1 AS x UNION ALL SELECT 2;\n",
+    "SELECT 1 +\n",
+]
+
+@Suite("End to end against sqlite3", .enabled(if: engineWorks && Oracle.isAvailable))
+struct EndToEndTests {
+    /// Runs `script` through loom on a fresh file and sqlite3 on another, comparing all.
+    func compareOnFiles(_ script: String, options: [String] = []) throws {
+        let dir = try TemporaryDirectory("loom-shell")
+        defer { dir.cleanup() }
+        let mine = dir.file("x.db"), theirs = dir.file("y.db")
+        var got = runLoom(options + [mine], input: script)
+        var expected = try runSQLite(options + [theirs], input: script)
+        got.stdout = got.stdout.replacingOccurrences(of: mine, with: "DB")
+        got.stderr = got.stderr.replacingOccurrences(of: mine, with: "DB")
+        expected.stdout = expected.stdout.replacingOccurrences(of: theirs, with: "DB")
+        expected.stderr = expected.stderr.replacingOccurrences(of: theirs, with: "DB")
+        #expect(got.stdout == expected.stdout)
+        #expect(got.stderr == expected.stderr)
+        #expect(got.status == expected.status)
+        // The file loom wrote reads back the same in sqlite3.
+        if FileManager.default.fileExists(atPath: mine) {
+            let dumpMine = try Oracle.run([mine, ".dump"])
+            let dumpTheirs = try Oracle.run([theirs, ".dump"])
+            #expect(dumpMine.stdout == dumpTheirs.stdout)
+        }
+    }
+
+    @Test("CRUD and dot-command scripts on a file database", arguments: crudScripts)
+    func crud(_ script: String) throws {
+        try compareOnFiles(script)
+    }
+
+    @Test("error scripts", arguments: errorScripts)
+    func errors(_ script: String) throws {
+        try compareOnFiles(script)
+        try compareOnFiles(script, options: ["-bail"])
+    }
+
+    @Test("echo", arguments: ["SELECT 1;\n  \n .print x\n.print y\nSELECT 2; SELECT 3;\nSELEC 4;\n"])
+    func echo(_ script: String) throws {
+        try compareOnFiles(script, options: ["-echo"])
+    }
+
+    @Test("SQL arguments", arguments: [
+        ["SELECT 1", "SELECT 2"], ["SELEC 1"], ["SELECT 1; SELEC 2; SELECT 3"],
+        ["CREATE TABLE t(a UNIQUE); INSERT INTO t VALUES(1),(1)"], [".mode csv", "SELECT 'a b', 1"],
+        ["-header", "-json", "SELECT 1 AS a, 'x' AS b"],
+    ])
+    func sqlArguments(_ arguments: [String]) throws {
+        try expectSame([":memory:"] + arguments)
+    }
+
+    @Test("-cmd runs before standard input")
+    func cmd() throws {
+        try expectSame(["-cmd", "SELECT 0", "-cmd", ".mode csv"], input: "SELECT 1, 'a b';\n")
+    }
+
+    @Test(".read runs a file with its own line numbers")
+    func read() throws {
+        let dir = try TemporaryDirectory("loom-shell")
+        defer { dir.cleanup() }
+        let sub = dir.file("sub.sql")
+        try "SELECT 1;\nSELEC 2;\nSELECT 2;\n".write(toFile: sub, atomically: true, encoding: .utf8)
+        try expectSame([], input: ".read \(sub)\nSELECT 3;\n")
+        try expectSame(["-bail"], input: ".read \(sub)\nSELECT 3;\n")
+    }
+}
+
+@Suite("The loom executable")
+struct ExecutableTests {
+    /// The built `loom` next to the test bundle, if it was built.
+    static let executable: String? = {
+        var candidates: [String] = []
+        let bundleDir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
+        candidates.append(bundleDir.appendingPathComponent("loom").path)
+        candidates.append(bundleDir.deletingLastPathComponent().appendingPathComponent("loom").path)
+        candidates.append(FileManager.default.currentDirectoryPath + "/.build/debug/loom")
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    @Test("-version and an unknown option", .enabled(if: executable != nil))
+    func version() throws {
+        let path = try #require(Self.executable)
+        let v = try runProcess(path, ["-version"])
+        #expect(v.stdout == "3.40.1 Loom \(Shell.loomVersion)\n")
+        let bad = try runProcess(path, ["-nope"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr == "\(path): Error: unknown option: -nope\nUse -help for a list of options.\n")
+    }
+
+    @Test("a script on standard input", .enabled(if: executable != nil && engineWorks && Oracle.isAvailable))
+    func script() throws {
+        let path = try #require(Self.executable)
+        let input = "CREATE TABLE t(a);\nINSERT INTO t VALUES(1),('x'),(NULL);\n.mode csv\nSELECT * FROM t;\nSELEC;\n"
+        let got = try runProcess(path, [], input: input)
+        let expected = try Oracle.run([], input: input)
+        #expect(got == expected)
+    }
+}
