@@ -8,9 +8,11 @@ extension Shell {
     /// Runs `loom` with `arguments` (the first is the program name) and returns the exit
     /// status. `isTerminal` says whether `input` is a terminal (prompts and banner).
     public static func main(arguments: [String], input: LineSource, output: OutputSink,
-                            error: OutputSink, isTerminal: Bool = false) -> Int32 {
+                            error: OutputSink, isTerminal: Bool = false,
+                            engine: ShellEngine = .loom) -> Int32 {
         let program = arguments.first ?? "loom"
         let shell = Shell(output: output, error: error)
+        shell.engine = engine
         var filename: String?
         var sqlArguments: [String] = []
         var commands: [String] = []

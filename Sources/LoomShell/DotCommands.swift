@@ -343,7 +343,7 @@ extension Shell {
         guard let db = connection() else { return false }
         if let pattern {
             for schemaTable in ["sqlite_master", "sqlite_schema"] {
-                let like = (try? db.queryFirstRow("SELECT \(literal(schemaTable)) LIKE \(literal(pattern))"))??.first
+                let like = (try? db.queryAll("SELECT \(literal(schemaTable)) LIKE \(literal(pattern))"))?.first?.first
                 if like == .integer(1) {
                     text += "CREATE TABLE \(pattern) (\n  type text,\n  name text,\n  tbl_name text,\n"
                         + "  rootpage integer,\n  sql text\n);\n"
@@ -367,7 +367,7 @@ extension Shell {
             text += statement
             let isVirtual = type == "table" && statement.hasPrefix("CREATE VIRTUAL TABLE")
             if type == "view" || isVirtual,
-               let columns = try? db.prepare("SELECT * FROM \(quoteIdentifier(name))").columnNames {
+               let columns = (try? db.prepareStatement("SELECT * FROM \(quoteIdentifier(name))", from: 0))?.statement?.columnNames {
                 text += "\n/* \(quoteIdentifierIfNeeded(name))(" + columns.map(quoteIdentifierIfNeeded).joined(separator: ",") + ") */"
             }
             text += ";\n"

@@ -29,7 +29,9 @@ public final class Shell {
 
     let output: OutputSink
     let error: OutputSink
-    private(set) var database: Database?
+    /// How connections are opened (the Loom engine unless a test substitutes one).
+    public var engine: ShellEngine = .loom
+    private(set) var database: (any ShellConnection)?
     private(set) var databasePath = ":memory:"
     /// Errors seen so far (the exit status is 1 when any).
     private(set) var errorCount = 0
@@ -53,7 +55,7 @@ public final class Shell {
 
     /// The open connection, opening `databasePath` on first use. When that fails the
     /// error is reported and the shell exits with status 1 (sqlite3's behaviour).
-    func connection() -> Database? {
+    func connection() -> (any ShellConnection)? {
         if let database { return database }
         guard exitRequest == nil else { return nil }
         do {
@@ -78,8 +80,8 @@ public final class Shell {
         }
     }
 
-    private func openDatabase(_ path: String) throws -> Database {
-        try Database(path: path.isEmpty ? ":memory:" : path, capability: readOnly ? .read : .admin)
+    private func openDatabase(_ path: String) throws -> any ShellConnection {
+        try engine.open(path, readOnly)
     }
 
     static func message(_ error: any Error) -> String {
@@ -116,9 +118,9 @@ public final class Shell {
                     if echo { output.write(line + "\n") }
                     continue
                 }
-                if line.hasPrefix("#") { continue }
-                if line.hasPrefix(".") {
+                if line.hasPrefix("#") || line.hasPrefix(".") {
                     if echo { output.write(line + "\n") }
+                    if line.hasPrefix("#") { continue }
                     if !runDotCommand(line) {
                         errors += 1
                         if bail { break }
@@ -134,7 +136,7 @@ public final class Shell {
             } else {
                 buffer += "\n" + line
             }
-            if Database.isComplete(buffer) {
+            if engine.isComplete(buffer) {
                 let failed = runSQL(buffer, origin: .line(bufferLine)) != nil
                 buffer = ""
                 if failed {
@@ -169,10 +171,10 @@ public final class Shell {
         let utf8 = Array(sql.utf8)
         var position = skipSpace(utf8, 0)
         while position < utf8.count {
-            let statement: Statement?
+            let statement: (any ShellStatement)?
             let tail: Int
             do {
-                (statement, tail) = try db.prepareNext(sql, from: position)
+                (statement, tail) = try db.prepareStatement(sql, from: position)
             } catch let e as DatabaseError {
                 reportSQLError(e, phase: .prepare, origin: origin, sql: utf8, start: position)
                 return e.code
@@ -197,7 +199,7 @@ public final class Shell {
     }
 
     /// Steps `statement` to the end, printing its rows in the current mode.
-    private func execute(_ statement: Statement) throws {
+    private func execute(_ statement: any ShellStatement) throws {
         let count = statement.columnCount
         guard count > 0 else {
             while try statement.step() {}
@@ -215,7 +217,7 @@ public final class Shell {
     }
 
     /// `EXPLAIN QUERY PLAN` output: "QUERY PLAN" and the plan as a tree.
-    private func printQueryPlan(_ statement: Statement) throws {
+    private func printQueryPlan(_ statement: any ShellStatement) throws {
         var nodes: [(id: Int64, parent: Int64, detail: String)] = []
         while try statement.step() {
             func int(_ v: DatabaseValue) -> Int64 { if case .integer(let i) = v { return i }; return 0 }

@@ -327,3 +327,66 @@ struct ExecutableTests {
         #expect(got == expected)
     }
 }
+
+// MARK: the shell's reading and error handling, on the stand-in engine
+
+/// Runs loom in-process on the stand-in engine.
+func runLoomFake(_ arguments: [String], input: String = "") -> RunOutput {
+    let out = BufferSink(), err = BufferSink()
+    let status = Shell.main(arguments: ["loom"] + arguments, input: StringLineSource(input),
+                            output: out, error: err, engine: .fake)
+    return RunOutput(stdout: out.text, stderr: err.text, status: status)
+}
+
+@Suite("Shell input handling against sqlite3 (stand-in engine)", .enabled(if: Oracle.isAvailable))
+struct ShellFlowTests {
+    static let scripts: [String] = [
+        "SELECT 1;\nselec 2;\nSELECT 3;\n",
+        "SELECT 1; selec 2; SELECT 3;\nSELECT 4;\n",
+        "SELECT 1,\n  'a'\n;\nSELECT\n 2\n go\nSELECT 3\n/\n",
+        "SELECT 1 UNION ALL SELECT abs(-9223372036854775808) UNION ALL SELECT 3;\nSELECT 4;\n",
+        ".mode box\nSELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT abs(-9223372036854775808);\n.mode json\nSELECT 1 AS a UNION ALL SELECT abs(-9223372036854775808);\n",
+        ".mode line\nSELECT 1 AS a; SELECT 2 AS b;\nSELECT 3 AS c;\n",
+        ".headers on\nSELECT 1 AS a, 'x' AS b;\n.mode column\nSELECT 'abc' AS a UNION ALL SELECT 'é';\n",
+        "SELECT 1",
+        "SELECT 'abc",
+        "\n\n  \n-- c\nSELECT 1;\n# hash comment\n  SELECT 2;\n",
+        "SELECT 1;\r\nSELECT 'a\r\n';\r\n",
+        "  .print indented dot\n;\nSELECT 5;\n",
+        "SELECT 1;\n\n\n   selec\n  2;\n",
+        "SELECT 'a'; SELECT 1 UNION ALL SELECT abs(-9223372036854775808);\nselec;\n",
+        ".mode csv\nSELECT 'a b', NULL, 1.5;\n.mode\n.mode list\n.nullvalue N\nSELECT NULL;\n",
+    ]
+
+    @Test("scripts on standard input", arguments: scripts)
+    func script(_ input: String) throws {
+        for options in [[], ["-bail"], ["-echo"]] {
+            let expected = try runSQLite(options, input: input)
+            let got = runLoomFake(options, input: input)
+            #expect(got == expected, "options \(options)")
+        }
+    }
+
+    @Test("SQL arguments", arguments: [
+        ["SELECT 1", "SELECT 2"], ["selec 1"], ["SELECT 1; selec 2; SELECT 3"], [".mode csv", "SELECT 'a b', 1"],
+        ["SELECT 1 UNION ALL SELECT abs(-9223372036854775808)", "SELECT 9"], ["-json", "-header", "SELECT 1 AS a, 'x' AS b"],
+        ["-cmd", "selec 0", "SELECT 1"], [".print x", ".foo", "SELECT 1"], ["SELECT 1", ".exit 4", "SELECT 2"],
+    ])
+    func sqlArguments(_ arguments: [String]) throws {
+        let expected = try runSQLite([":memory:"] + arguments)
+        let got = runLoomFake([":memory:"] + arguments)
+        #expect(got == expected)
+    }
+
+    @Test(".read keeps its own line numbers; -bail stops everything")
+    func read() throws {
+        let dir = try TemporaryDirectory("loom-shell")
+        defer { dir.cleanup() }
+        let sub = dir.file("sub.sql")
+        try "SELECT 1;\nselec 2;\nSELECT 2;\n".write(toFile: sub, atomically: true, encoding: .utf8)
+        for options in [[], ["-bail"]] {
+            let input = ".read \(sub)\nSELECT 3;\n"
+            #expect(runLoomFake(options, input: input) == (try runSQLite(options, input: input)))
+        }
+    }
+}
