@@ -209,6 +209,10 @@ public final class Shell {
             try printQueryPlan(statement)
             return
         }
+        if statement.explainMode == 1 && count == 8 {
+            try printExplain(statement)
+            return
+        }
         let renderer = RowRenderer(settings: settings, names: statement.columnNames, out: output)
         defer { renderer.finish() }
         while try statement.step() {
@@ -235,6 +239,57 @@ public final class Shell {
             }
         }
         walk(0, "", depth: 0)
+        output.write(text)
+    }
+
+    /// `EXPLAIN` output: sqlite3's fixed columns, loop bodies indented two spaces.
+    private func printExplain(_ statement: any ShellStatement) throws {
+        var rows: [[String]] = []
+        var p1: [Int64] = [], p2: [Int64] = []
+        while try statement.step() {
+            var row: [String] = []
+            for i in 0..<8 {
+                let v = statement.column(i)
+                row.append(v == .null && i == 7 ? "" : (v.textRepresentation ?? settings.nullValue))
+            }
+            rows.append(row)
+            func int(_ v: DatabaseValue) -> Int64 { if case .integer(let i) = v { return i }; return -1 }
+            p1.append(int(statement.column(2)))
+            p2.append(int(statement.column(3)))
+        }
+        var indent = [Int](repeating: 0, count: rows.count)
+        let loops: Set<String> = ["Next", "Prev", "VNext", "VPrev", "SorterNext"]
+        let jumps: Set<String> = ["Goto", "Return"]
+        let loopHeads: Set<String> = ["Yield", "SeekLT", "SeekGT", "RowSetRead", "Rewind"]
+        for (address, row) in rows.enumerated() {
+            let target = Int(clamping: p2[address])
+            guard target >= 0, target < address else { continue }
+            let indents = loops.contains(row[1])
+                || (jumps.contains(row[1]) && (loopHeads.contains(rows[target][1]) || p1[address] != 0))
+            if indents { for a in target..<address { indent[a] += 2 } }
+        }
+        let widths = [4, 13, 4, 4, 4, 13, 2, 13]
+        func pad(_ s: String, _ w: Int) -> String {
+            let n = s.unicodeScalars.count
+            return n >= w ? s : s + String(repeating: " ", count: w - n)
+        }
+        var text = ""
+        let names = ["addr", "opcode", "p1", "p2", "p3", "p4", "p5", "comment"]
+        text += zip(names, widths).map { pad($0, $1) }.joined(separator: "  ") + "\n"
+        text += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+        for (address, row) in rows.enumerated() {
+            var cells: [String] = []
+            for i in 0..<8 {
+                if i == 1 {
+                    cells.append(String(repeating: " ", count: min(indent[address], 200)) + pad(row[1], 13))
+                } else if i == 7 && row[7].isEmpty {
+                    cells.append("")
+                } else {
+                    cells.append(pad(row[i], widths[i]))
+                }
+            }
+            text += cells.joined(separator: "  ") + "\n"
+        }
         output.write(text)
     }
 

@@ -10,13 +10,14 @@ import Loom
 final class FakeStatement: ShellStatement {
     let columnNames: [String]
     var columnCount: Int { columnNames.count }
-    var explainMode: Int { 0 }
+    let explainMode: Int
     private let rows: [[DatabaseValue]?]   // nil: a row that fails with integer overflow
     private var index = -1
 
-    init(names: [String], rows: [[DatabaseValue]?]) {
+    init(names: [String], rows: [[DatabaseValue]?], explainMode: Int = 0) {
         columnNames = names
         self.rows = rows
+        self.explainMode = explainMode
     }
 
     func step() throws -> Bool {

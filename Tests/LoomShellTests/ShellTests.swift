@@ -390,3 +390,64 @@ struct ShellFlowTests {
         }
     }
 }
+
+@Suite("EXPLAIN layouts", .enabled(if: Oracle.isAvailable))
+struct ExplainTests {
+    /// Rows of `sql` as sqlite3 gives them with its explain formatting off.
+    func rawRows(_ setup: String, _ sql: String) throws -> [[DatabaseValue]] {
+        let o = try Oracle.run(["-cmd", ".explain off", "-json", ":memory:", setup, sql])
+        let data = Data(o.stdout.utf8)
+        guard let objects = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [] }
+        let keys = ["addr", "opcode", "p1", "p2", "p3", "p4", "p5", "comment", "id", "parent", "notused", "detail"]
+        return objects.map { object in
+            keys.filter { object[$0] != nil }.map { key -> DatabaseValue in
+                switch object[key] {
+                case let n as NSNumber where key != "opcode" && key != "p4" && key != "detail": return .integer(n.int64Value)
+                case let s as String: return .text(s)
+                case let n as NSNumber: return .text(n.stringValue)
+                default: return .null
+                }
+            }
+        }
+    }
+
+    func render(_ rows: [[DatabaseValue]], names: [String], mode: Int) -> String {
+        let out = BufferSink()
+        let shell = Shell(output: out, error: BufferSink())
+        shell.engine = ShellEngine(open: { _, _ in OneStatement(FakeStatement(names: names, rows: rows, explainMode: mode)) },
+                                   isComplete: { _ in true })
+        shell.runSQL("EXPLAIN x", origin: .line(1))
+        return out.text
+    }
+
+    @Test("EXPLAIN: fixed columns and indented loops", arguments: [
+        "SELECT 1", "SELECT * FROM t WHERE a IN (SELECT a FROM t) ORDER BY 1", "SELECT 'a very long string literal here', 123456789012345",
+    ])
+    func explain(_ query: String) throws {
+        let setup = "CREATE TABLE t(a); CREATE INDEX ta ON t(a)"
+        let rows = try rawRows(setup, "EXPLAIN " + query)
+        let expected = try Oracle.run([":memory:", setup, "EXPLAIN " + query]).stdout
+        #expect(render(rows, names: ["addr", "opcode", "p1", "p2", "p3", "p4", "p5", "comment"], mode: 1) == expected)
+    }
+
+    @Test("EXPLAIN QUERY PLAN: a tree", arguments: [
+        "SELECT 1", "SELECT a FROM t WHERE a > 1 UNION SELECT 2 FROM t t2", "SELECT * FROM t, t t2 WHERE t.a IN (SELECT a FROM t)",
+    ])
+    func queryPlan(_ query: String) throws {
+        let setup = "CREATE TABLE t(a); CREATE INDEX ta ON t(a)"
+        let rows = try rawRows(setup, "EXPLAIN QUERY PLAN " + query)
+        let expected = try Oracle.run([":memory:", setup, "EXPLAIN QUERY PLAN " + query]).stdout
+        #expect(render(rows, names: ["id", "parent", "notused", "detail"], mode: 2) == expected)
+    }
+}
+
+/// A connection whose first prepare returns one given statement.
+final class OneStatement: ShellConnection {
+    var statement: FakeStatement?
+    init(_ s: FakeStatement) { statement = s }
+    func close() throws {}
+    func prepareStatement(_ sql: String, from offset: Int) throws -> (statement: (any ShellStatement)?, tail: Int) {
+        defer { statement = nil }
+        return (statement, sql.utf8.count)
+    }
+}
