@@ -451,3 +451,36 @@ final class OneStatement: ShellConnection {
         return (statement, sql.utf8.count)
     }
 }
+
+@Suite("Interactive use")
+struct InteractiveTests {
+    @Test("banner, prompts, continuation prompts and errors without line numbers")
+    func session() {
+        let out = BufferSink(), err = BufferSink()
+        let status = Shell.main(arguments: ["loom"], input: StringLineSource("SELECT 1;\nSELECT\n2;\nselec;\nSELECT abs(-9223372036854775808);\n"),
+                                output: out, error: err, isTerminal: true, engine: .fake)
+        #expect(out.text == """
+            Loom version \(Shell.loomVersion) (SQLite 3.40.1 compatible)
+            Enter ".help" for usage hints.
+            Connected to a \u{1B}[1mtransient in-memory database\u{1B}[0m.
+            Use ".open FILENAME" to reopen on a persistent database.
+            loom> 1
+            loom>    ...> 2
+            loom> loom> loom> \n
+            """)
+        #expect(err.text == "Parse error: near \"selec\": syntax error\n  selec;\n  ^--- error here\nRuntime error: integer overflow\n")
+        #expect(status == 1)
+    }
+
+    @Test("-batch turns prompts off; a named file drops the in-memory notice")
+    func batchAndFile() {
+        let batch = BufferSink()
+        _ = Shell.main(arguments: ["loom", "-batch"], input: StringLineSource("SELECT 1;\n"),
+                       output: batch, error: BufferSink(), isTerminal: true, engine: .fake)
+        #expect(batch.text == "1\n")
+        let named = BufferSink()
+        _ = Shell.main(arguments: ["loom", "x.db"], input: StringLineSource(".quit\n"),
+                       output: named, error: BufferSink(), isTerminal: true, engine: .fake)
+        #expect(named.text == "Loom version \(Shell.loomVersion) (SQLite 3.40.1 compatible)\nEnter \".help\" for usage hints.\nloom> ")
+    }
+}
