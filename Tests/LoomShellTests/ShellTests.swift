@@ -195,12 +195,12 @@ let crudScripts: [String] = [
     CREATE VIEW v AS SELECT x, x*2 AS "two x" FROM a;
     CREATE INDEX ia ON a(x);
     CREATE TABLE averyveryverylongtablename(q);
+    INSERT INTO a VALUES(1),(2),(3);
     .tables
     .tables a%
     .schema
     .schema a
     .schema b%
-    INSERT INTO a VALUES(1),(2),(3);
     SELECT * FROM v;
     SELECT count(*), sum(x), max(x) FROM a;
     SELECT 1; SELECT 2;
@@ -514,6 +514,23 @@ struct SchemaCommandTests {
         let status = Shell.main(arguments: ["loom", db], input: StringLineSource(input), output: out, error: err,
                                 engine: .sqliteBacked)
         let expected = try Oracle.run([db], input: input)
+        #expect(out.text == expected.stdout)
+        #expect(err.text == expected.stderr)
+        #expect(status == expected.status)
+    }
+}
+
+@Suite("CRUD scripts through the shell (sqlite3-backed stand-in)", .enabled(if: Oracle.isAvailable))
+struct BackedScriptTests {
+    @Test("scripts print what sqlite3 prints", arguments: crudScripts)
+    func script(_ input: String) throws {
+        let dir = try TemporaryDirectory("loom-shell")
+        defer { dir.cleanup() }
+        let mine = dir.file("x.db"), theirs = dir.file("y.db")
+        let out = BufferSink(), err = BufferSink()
+        let status = Shell.main(arguments: ["loom", mine], input: StringLineSource(input), output: out, error: err,
+                                engine: .sqliteBacked)
+        let expected = try Oracle.run([theirs], input: input)
         #expect(out.text == expected.stdout)
         #expect(err.text == expected.stderr)
         #expect(status == expected.status)
