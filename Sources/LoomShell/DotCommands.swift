@@ -6,10 +6,13 @@ import Loom
 
 extension Shell {
     /// The commands Loom knows, in matching order, with the shortest prefix each accepts.
+    /// The commands Loom knows, in matching order, with the shortest prefix sqlite3 accepts
+    /// for each (shorter prefixes name other sqlite3 commands, e.g. `.sh` is `.system`).
+    /// Matching is case-sensitive, as in sqlite3.
     private static let commands: [(name: String, minimum: Int)] = [
-        ("bail", 2), ("echo", 2), ("exit", 2), ("headers", 1), ("help", 4), ("mode", 2),
-        ("nullvalue", 2), ("open", 2), ("print", 2), ("quit", 1), ("read", 3), ("schema", 2),
-        ("separator", 3), ("show", 2), ("tables", 2), ("width", 1),
+        ("bail", 3), ("echo", 1), ("exit", 2), ("headers", 1), ("help", 3), ("mode", 1),
+        ("nullvalue", 1), ("open", 2), ("print", 3), ("quit", 1), ("read", 3), ("schema", 3),
+        ("separator", 2), ("show", 3), ("tables", 1), ("width", 1),
     ]
 
     /// Runs one dot-command line. Returns false after an error (already reported).
@@ -17,7 +20,7 @@ extension Shell {
     public func runDotCommand(_ line: String) -> Bool {
         let args = Shell.splitArguments(String(line.dropFirst()))
         guard let first = args.first, !first.isEmpty else { return true }
-        let word = first.lowercased()
+        let word = first
         let name = Shell.commands.first { word.count >= $0.minimum && $0.name.hasPrefix(word) }?.name
         let rest = Array(args.dropFirst())
         switch name {
@@ -65,7 +68,7 @@ extension Shell {
             return true
         case "tables": return tablesCommand(rest)
         case "width":
-            settings.widths = rest.map { Int(truncatingIfNeeded: Shell.integerValue($0)) }
+            settings.widths = rest.map { Shell.clampedWidth(Shell.integerValue($0)) }
             return true
         default: break
         }
@@ -97,6 +100,11 @@ extension Shell {
             report("ERROR: Not a boolean value: \"\(text)\". Assuming \"no\".")
             return false
         }
+    }
+
+    /// A column width kept within ±30000 so a typo cannot ask for gigabytes of padding.
+    static func clampedWidth(_ value: Int64) -> Int {
+        Int(min(max(value, -30_000), 30_000))
     }
 
     /// A decimal (or 0x hex) integer prefix of `text`, 0 when there is none.
@@ -141,7 +149,7 @@ extension Shell {
                     report("Error: missing argument to --wrap")
                     return false
                 }
-                wrap = Int(truncatingIfNeeded: Shell.integerValue(args[i + 1]))
+                wrap = max(Shell.clampedWidth(Shell.integerValue(args[i + 1])), 0)
                 i += 1
             case "--wordwrap", "-wordwrap":
                 guard i + 1 < args.count else {

@@ -53,10 +53,17 @@ final class RowRenderer {
     private var count = 0
     private var collected: [[DatabaseValue]] = []
 
+    private let columnSeparator: [UInt8]
+    private let rowSeparator: [UInt8]
+    private let nullText: [UInt8]
+
     init(settings: OutputSettings, names: [String], out: OutputSink) {
         self.settings = settings
         self.names = names
         self.out = out
+        columnSeparator = Array(settings.columnSeparator.utf8)
+        rowSeparator = Array(settings.rowSeparator.utf8)
+        nullText = Array(settings.nullValue.utf8)
     }
 
     func add(_ row: [DatabaseValue]) {
@@ -90,24 +97,24 @@ final class RowRenderer {
     // MARK: list, csv, tabs, ascii
 
     private func renderList(_ row: [DatabaseValue], into line: inout [UInt8], csv: Bool) {
-        let sep = Array(settings.columnSeparator.utf8)
+        let sep = columnSeparator
         if count == 0 && settings.showHeader {
             for (i, name) in names.enumerated() {
                 if i > 0 { line += sep }
                 let bytes = cString(Array(name.utf8))
                 line += csv ? csvQuoted(bytes, separator: sep) : bytes
             }
-            line += Array(settings.rowSeparator.utf8)
+            line += rowSeparator
         }
         for (i, value) in row.enumerated() {
             if i > 0 { line += sep }
             if let bytes = cText(value) {
                 line += csv ? csvQuoted(bytes, separator: sep) : bytes
             } else {
-                line += Array(settings.nullValue.utf8)
+                line += nullText
             }
         }
-        line += Array(settings.rowSeparator.utf8)
+        line += rowSeparator
     }
 
     private func csvQuoted(_ bytes: [UInt8], separator: [UInt8]) -> [UInt8] {
@@ -127,7 +134,7 @@ final class RowRenderer {
     // MARK: line
 
     private func renderLine(_ row: [DatabaseValue], into line: inout [UInt8]) {
-        let rowSep = Array(settings.rowSeparator.utf8)
+        let rowSep = rowSeparator
         if count > 0 { line += rowSep }
         let width = names.reduce(5) { max($0, $1.utf8.count) }
         for (i, value) in row.enumerated() {
@@ -135,7 +142,7 @@ final class RowRenderer {
             line += repeatElement(0x20, count: max(width - name.count, 0))
             line += name
             line += Array(" = ".utf8)
-            line += cText(value) ?? Array(settings.nullValue.utf8)
+            line += cText(value) ?? nullText
             line += rowSep
         }
     }
@@ -182,19 +189,19 @@ final class RowRenderer {
     // MARK: quote, insert
 
     private func renderQuote(_ row: [DatabaseValue], into line: inout [UInt8]) {
-        let sep = Array(settings.columnSeparator.utf8)
+        let sep = columnSeparator
         if count == 0 && settings.showHeader {
             for (i, name) in names.enumerated() {
                 if i > 0 { line += sep }
                 line += sqlStringLiteral(cString(Array(name.utf8)))
             }
-            line += Array(settings.rowSeparator.utf8)
+            line += rowSeparator
         }
         for (i, value) in row.enumerated() {
             if i > 0 { line += sep }
             line += sqlLiteral(value, forInsert: false)
         }
-        line += Array(settings.rowSeparator.utf8)
+        line += rowSeparator
     }
 
     private func renderInsert(_ row: [DatabaseValue], into line: inout [UInt8]) {
@@ -443,6 +450,7 @@ final class RowRenderer {
         case .null: return nil
         case .blob(let b): return cString(b)
         case .text(let s): return cString(Array(s.utf8))
+        case .integer(let i): return Array(String(i).utf8)
         default: return Array((value.textRepresentation ?? "").utf8)
         }
     }
