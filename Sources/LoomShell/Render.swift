@@ -33,7 +33,7 @@ public struct OutputSettings: Sendable {
     public var widths: [Int] = []
     /// Columnar modes wrap cells at this many characters (0: never); `--wrap N`.
     public var wrap = 0
-    /// `--wordwrap on` (accepted; Loom wraps at exactly `wrap` characters either way).
+    /// `--wordwrap on`: wrap after a word rather than at exactly `wrap` characters.
     public var wordWrap = false
     /// `--quote` (accepted and shown; cells are not quoted by Loom).
     public var quoteCells = false
@@ -284,45 +284,90 @@ final class RowRenderer {
         var widths: [Int] = []
     }
 
-    private func makeCell(_ bytes: [UInt8], wrapAt limit: Int) -> Cell {
+    /// Splits one cell's bytes into display lines, as sqlite3 3.40 does:
+    /// - a line takes characters until it holds `limit` of them (0: no limit); a tab
+    ///   advances to the next multiple of 8 but never past the limit;
+    /// - any other byte below 0x20 ends the line and is dropped (CR LF counts once); one
+    ///   at the very end adds no empty line, nor does one right after a full line;
+    /// - with `wordWrap`, a full line is cut back to just after the last whitespace byte
+    ///   in its second half (by bytes), else to the last change between ASCII
+    ///   letters/digits and other bytes there; spaces after such a cut are skipped.
+    private func makeCell(_ bytes: [UInt8], wrapAt limit: Int, wordWrap: Bool) -> Cell {
         var cell = Cell()
-        var current: [UInt8] = []
-        var width = 0
-        func endLine() {
-            cell.lines.append(current)
-            cell.widths.append(width)
-            current = []
-            width = 0
+        let maxWidth = limit > 0 ? limit : Int.max
+        func byte(_ i: Int) -> UInt8 { i < bytes.count ? bytes[i] : 0 }
+        func isAlnum(_ b: UInt8) -> Bool {
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)
         }
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            if b == 0x09 {
-                // Spaces to the next multiple of 8; a tab never wraps: what does not fit
-                // on the line is dropped.
-                var first = true
-                while (first || width % 8 != 0) && (limit == 0 || width < limit) {
-                    current.append(0x20)
-                    width += 1
-                    first = false
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0d) }
+        /// Bytes [from, to) with tabs expanded, and the width in characters.
+        func display(_ from: Int, _ to: Int) -> ([UInt8], Int) {
+            var out: [UInt8] = []
+            var width = 0
+            var i = from
+            while i < to {
+                if bytes[i] == 0x09 {
+                    repeat {
+                        out.append(0x20)
+                        width += 1
+                    } while width % 8 != 0 && width < maxWidth
+                    i += 1
+                    continue
                 }
+                out.append(bytes[i])
+                if bytes[i] & 0xC0 != 0x80 { width += 1 }
                 i += 1
-                continue
             }
-            if b < 0x20 {
-                endLine()
-                i += 1
-                continue
-            }
-            // One character: a lead byte and its continuation bytes.
-            var end = i + 1
-            while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
-            if limit > 0 && width >= limit { endLine() }
-            current += bytes[i..<end]
-            width += 1
-            i = end
+            return (out, width)
         }
-        if !current.isEmpty || cell.lines.isEmpty { endLine() }
+        var start = 0
+        while true {
+            var i = start
+            var width = 0
+            while width < maxWidth {
+                let b = byte(i)
+                if b >= 0x20 {
+                    width += 1
+                    repeat { i += 1 } while byte(i) & 0xC0 == 0x80
+                    continue
+                }
+                if b == 0x09 && i < bytes.count {
+                    repeat { width += 1 } while width % 8 != 0 && width < maxWidth
+                    i += 1
+                    continue
+                }
+                break
+            }
+            var end = i
+            if width >= maxWidth && wordWrap {
+                let half = (i - start) / 2
+                var k = i - start
+                while k > half && !isSpace(bytes[start + k - 1]) { k -= 1 }
+                if k <= half {
+                    k = i - start
+                    while k > half && !(isAlnum(bytes[start + k - 1]) != isAlnum(byte(start + k))
+                                         && byte(start + k) & 0xC0 != 0x80) { k -= 1 }
+                }
+                if k > half {
+                    end = start + k
+                    i = end
+                    while byte(i) == 0x20 { i += 1 }
+                }
+            }
+            let (line, lineWidth) = display(start, end)
+            cell.lines.append(line)
+            cell.widths.append(lineWidth)
+            if width >= maxWidth && byte(i) >= 0x20 {
+                start = i
+            } else if byte(i) == 0x0d && byte(i + 1) == 0x0a {
+                guard i + 2 < bytes.count else { break }
+                start = i + 2
+            } else if i >= bytes.count || i + 1 >= bytes.count {
+                break
+            } else {
+                start = i + 1
+            }
+        }
         return cell
     }
 
@@ -342,7 +387,7 @@ final class RowRenderer {
         var header: [Cell] = []
         for c in 0..<columnCount {
             let name = c < names.count ? cString(Array(names[c].utf8)) : []
-            var cell = makeCell(name, wrapAt: limits[c])
+            var cell = makeCell(name, wrapAt: limits[c], wordWrap: settings.wordWrap)
             cell.lines = [cell.lines.first ?? []]
             cell.widths = [cell.widths.first ?? 0]
             header.append(cell)
@@ -354,7 +399,7 @@ final class RowRenderer {
             var cells: [Cell] = []
             for c in 0..<columnCount {
                 let value = c < row.count ? row[c] : .null
-                let cell = makeCell(cText(value) ?? Array(settings.nullValue.utf8), wrapAt: limits[c])
+                let cell = makeCell(cText(value) ?? nullText, wrapAt: limits[c], wordWrap: settings.wordWrap)
                 if cell.lines.count > 1 { multiLine = true }
                 if limits[c] == 0 || c >= settings.widths.count || settings.widths[c] == 0 {
                     widths[c] = max(widths[c], cell.widths.max() ?? 0)

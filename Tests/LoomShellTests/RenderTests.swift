@@ -72,7 +72,8 @@ struct RenderTests {
         [".mode insert", ".headers on"], [".mode ascii", ".headers on"],
         [".mode list", ".separator ; ##", ".nullvalue NIL", ".headers on"],
         [".mode csv", ".separator x"], [".mode column", ".width 3 -4 0 8"],
-        [".mode table --wrap 4"], [".mode box", ".nullvalue -"], [".mode line", ".nullvalue (null)"],
+        [".mode table --wrap 4"], [".mode table --wrap 10 --wordwrap on"], [".mode box --wrap 6 --wordwrap on"],
+        [".mode column --wrap 5 --ww", ".width 0 -7"], [".mode box", ".nullvalue -"], [".mode line", ".nullvalue (null)"],
     ]
 
     @Test("fixed rows render as sqlite3 prints them", .enabled(if: Oracle.isAvailable), arguments: modeScripts)
@@ -113,6 +114,24 @@ struct RenderTests {
         let sql = selectStatement(names: sampleNames, rows: trickyRealRows)
         let expected = try Oracle.run([":memory:"], input: commands.joined(separator: "\n") + "\n" + sql + "\n")
         let got = settings(after: commands).render(names: sampleNames, rows: trickyRealRows)
+        #expect(String(decoding: got, as: UTF8.self) == expected.stdout)
+    }
+
+    @Test("word wrapping", .enabled(if: Oracle.isAvailable), arguments: [10, 20, 7])
+    func wordWrap(_ width: Int) throws {
+        let texts = [
+            "hello world this is a long sentence that keeps going on", "abcdefghij klm", "abcdefghi  klm",
+            "abcd efghij klm nopqrstu", "abcd    efghijklmnop", "a,b-c.d/efghijkl", "héllo wörld thïs",
+            "wörld this", "abcdeéfghijk", "abcdefghij    klm", "ab\tcdefghijklm nop", "abc defghij\nklm",
+            "abcdefghij\nklm", "aaaaaaaaaa bbbbbbbbbbbbbbbbbbbbbbbb", "   leading spaces here and there",
+        ]
+        let rows: [[DatabaseValue]] = texts.map { [.text($0), .integer(1)] }
+        let names = ["'hello world this is a long header'", "n"]
+        let commands = [".mode table --wrap \(width) --wordwrap on"]
+        let sql = selectStatement(names: names, rows: rows).replacingOccurrences(of: "\t", with: "'||char(9)||'")
+            .replacingOccurrences(of: "\n", with: "'||char(10)||'")
+        let expected = try Oracle.run([":memory:"], input: commands.joined(separator: "\n") + "\n" + sql + "\n")
+        let got = settings(after: commands).render(names: names, rows: rows)
         #expect(String(decoding: got, as: UTF8.self) == expected.stdout)
     }
 
