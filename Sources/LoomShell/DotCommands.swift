@@ -10,7 +10,7 @@ extension Shell {
     /// for each (shorter prefixes name other sqlite3 commands, e.g. `.sh` is `.system`).
     /// Matching is case-sensitive, as in sqlite3.
     private static let commands: [(name: String, minimum: Int)] = [
-        ("bail", 3), ("echo", 1), ("exit", 2), ("headers", 1), ("help", 3), ("mode", 1),
+        ("bail", 3), ("dump", 1), ("echo", 1), ("exit", 2), ("headers", 1), ("help", 3), ("mode", 1),
         ("nullvalue", 1), ("open", 2), ("print", 3), ("quit", 1), ("read", 3), ("schema", 3),
         ("separator", 2), ("show", 3), ("tables", 1), ("width", 1),
     ]
@@ -25,6 +25,7 @@ extension Shell {
         let rest = Array(args.dropFirst())
         switch name {
         case "bail": return setBoolean(rest, usage: "Usage: .bail on|off") { self.bail = $0 }
+        case "dump": return dumpCommand(rest)
         case "echo": return setBoolean(rest, usage: "Usage: .echo on|off") { self.echo = $0 }
         case "headers":
             return setBoolean(rest, usage: "Usage: .headers on|off") {
@@ -364,14 +365,10 @@ extension Shell {
         sql += " ORDER BY rowid"
         guard let rows = query(sql) else { return false }
         for row in rows where row.count == 3 {
-            guard var statement = row[0].textRepresentation else { continue }
+            guard let original = row[0].textRepresentation else { continue }
+            let statement = Shell.displaySchema(original)
             let type = row[1].textRepresentation ?? ""
             let name = row[2].textRepresentation ?? ""
-            let createTable = "CREATE TABLE "
-            if statement.hasPrefix(createTable),
-               let next = statement.dropFirst(createTable.count).first, next == "\"" || next == "'" {
-                statement = createTable + "IF NOT EXISTS " + statement.dropFirst(createTable.count)
-            }
             text += statement
             let isVirtual = type == "table" && statement.hasPrefix("CREATE VIRTUAL TABLE")
             if type == "view" || isVirtual,
@@ -382,6 +379,84 @@ extension Shell {
         }
         output.write(text)
         return true
+    }
+
+    /// `.dump ?--data-only? ?--newlines? ?--nosys? ?PATTERN ...?`: the database as SQL text.
+    private func dumpCommand(_ args: [String]) -> Bool {
+        var patterns: [String] = []
+        var dataOnly = false
+        var newlines = false
+        for arg in args {
+            switch arg {
+            case "--data-only", "-data-only": dataOnly = true
+            case "--newlines", "-newlines": newlines = true
+            case "--nosys", "-nosys", "--preserve-rowids", "-preserve-rowids": continue
+            default:
+                if arg.hasPrefix("-") {
+                    report("Unknown option \"\(arg)\" on \".dump\"")
+                    return false
+                }
+                patterns.append(arg)
+            }
+        }
+        guard let db = connection() else { return false }
+        let filter = patterns.isEmpty ? "" : " AND (" + patterns.map { "name LIKE \(literal($0))" }.joined(separator: " OR ") + ")"
+        if !dataOnly { output.write("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n") }
+        guard let tables = query("SELECT name, sql FROM sqlite_schema WHERE sql NOT NULL AND type == 'table'\(filter) "
+                                 + "ORDER BY tbl_name == 'sqlite_sequence', rowid") else { return false }
+        var ok = true
+        for table in tables where table.count == 2 {
+            guard let name = table[0].textRepresentation, let sql = table[1].textRepresentation else { continue }
+            if name == "sqlite_sequence" {
+                if !dataOnly { output.write("DELETE FROM sqlite_sequence;\n") }
+            } else if name.hasPrefix("sqlite_stat") {
+                if !dataOnly { output.write("ANALYZE sqlite_schema;\n") }
+            } else if name.hasPrefix("sqlite_") || sql.hasPrefix("CREATE VIRTUAL TABLE") {
+                continue
+            } else if !dataOnly {
+                output.write(Shell.displaySchema(sql) + ";\n")
+            }
+            do {
+                guard let statement = try db.prepareStatement("SELECT * FROM \(quoteIdentifier(name))", from: 0).statement else { continue }
+                let prefix = Array("INSERT INTO \(quoteIdentifierIfNeeded(name)) VALUES(".utf8)
+                while try statement.step() {
+                    var line = prefix
+                    for i in 0..<statement.columnCount {
+                        if i > 0 { line.append(UInt8(ascii: ",")) }
+                        let value = statement.column(i)
+                        if newlines, case .text(let t) = value {
+                            line += sqlStringLiteral(cString(Array(t.utf8)))
+                        } else {
+                            line += sqlLiteral(value, forInsert: true)
+                        }
+                    }
+                    line += Array(");\n".utf8)
+                    output.write(line)
+                }
+            } catch {
+                report("Error: \(Shell.message(error))")
+                ok = false
+            }
+        }
+        if !dataOnly {
+            guard let others = query("SELECT sql FROM sqlite_schema WHERE sql NOT NULL "
+                                     + "AND type IN ('index','trigger','view')\(filter) ORDER BY rowid") else { return false }
+            for row in others {
+                if let sql = row.first?.textRepresentation { output.write(sql + ";\n") }
+            }
+            output.write("COMMIT;\n")
+        }
+        return ok
+    }
+
+    /// Schema text as `.schema` and `.dump` show it: `CREATE TABLE "x"` becomes
+    /// `CREATE TABLE IF NOT EXISTS "x"` when the name is quoted.
+    static func displaySchema(_ sql: String) -> String {
+        let createTable = "CREATE TABLE "
+        if sql.hasPrefix(createTable), let next = sql.dropFirst(createTable.count).first, next == "\"" || next == "'" {
+            return createTable + "IF NOT EXISTS " + sql.dropFirst(createTable.count)
+        }
+        return sql
     }
 
     private func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
@@ -463,6 +538,7 @@ extension Shell {
 
     static let helpText = """
     .bail on|off             Stop after hitting an error.  Default OFF
+    .dump ?OBJECTS?          Render database content as SQL
     .echo on|off             Turn command echo on or off
     .exit ?CODE?             Exit this program with return-code CODE
     .headers on|off          Turn display of headers on or off

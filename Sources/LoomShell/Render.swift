@@ -217,31 +217,6 @@ final class RowRenderer {
         line += Array(");\n".utf8)
     }
 
-    private func sqlLiteral(_ value: DatabaseValue, forInsert: Bool) -> [UInt8] {
-        switch value {
-        case .null: return Array("NULL".utf8)
-        case .integer(let v): return Array(String(v).utf8)
-        case .real(let r):
-            if forInsert && r.isInfinite { return Array((r < 0 ? "-1e999" : "1e999").utf8) }
-            return Array(RealFormat.g(r).utf8)
-        case .text(let s):
-            let bytes = cString(Array(s.utf8))
-            guard forInsert else { return sqlStringLiteral(bytes) }
-            // Insert mode keeps CR and LF out of the literal: replace('a\nb','\n',char(10)).
-            let hasCR = bytes.contains(13), hasLF = bytes.contains(10)
-            var body: [UInt8] = []
-            for b in bytes {
-                if b == 13 { body += Array("\\r".utf8) } else if b == 10 { body += Array("\\n".utf8) } else { body.append(b) }
-            }
-            var literal = sqlStringLiteral(body)
-            if hasCR { literal = Array("replace(".utf8) + literal + Array(",'\\r',char(13))".utf8) }
-            if hasLF { literal = Array("replace(".utf8) + literal + Array(",'\\n',char(10))".utf8) }
-            return literal
-        case .blob(let b):
-            return Array("X'".utf8) + b.flatMap(hex) + [0x27]
-        }
-    }
-
     // MARK: html
 
     private func renderHTML(_ row: [DatabaseValue], into line: inout [UInt8]) {
@@ -498,6 +473,33 @@ final class RowRenderer {
         case .integer(let i): return Array(String(i).utf8)
         default: return Array((value.textRepresentation ?? "").utf8)
         }
+    }
+}
+
+/// `value` as an SQL literal: quote mode (`forInsert` false) or insert mode and `.dump`
+/// (CR/LF kept out of string literals, infinities as `1e999`).
+func sqlLiteral(_ value: DatabaseValue, forInsert: Bool) -> [UInt8] {
+    switch value {
+    case .null: return Array("NULL".utf8)
+    case .integer(let v): return Array(String(v).utf8)
+    case .real(let r):
+        if forInsert && r.isInfinite { return Array((r < 0 ? "-1e999" : "1e999").utf8) }
+        return Array(RealFormat.g(r).utf8)
+    case .text(let s):
+        let bytes = cString(Array(s.utf8))
+        guard forInsert else { return sqlStringLiteral(bytes) }
+        // Insert mode keeps CR and LF out of the literal: replace('a\nb','\n',char(10)).
+        let hasCR = bytes.contains(13), hasLF = bytes.contains(10)
+        var body: [UInt8] = []
+        for b in bytes {
+            if b == 13 { body += Array("\\r".utf8) } else if b == 10 { body += Array("\\n".utf8) } else { body.append(b) }
+        }
+        var literal = sqlStringLiteral(body)
+        if hasCR { literal = Array("replace(".utf8) + literal + Array(",'\\r',char(13))".utf8) }
+        if hasLF { literal = Array("replace(".utf8) + literal + Array(",'\\n',char(10))".utf8) }
+        return literal
+    case .blob(let b):
+        return Array("X'".utf8) + b.flatMap(hex) + [0x27]
     }
 }
 

@@ -496,7 +496,9 @@ struct SchemaCommandTests {
         create table   ttt  (a int  -- comment
         );
         CREATE VIEW v2(p, "q r", "end") AS SELECT 1, 2, 3; CREATE TABLE [x y](a); CREATE TABLE "abc"(a);
-        INSERT INTO b VALUES(1, 'one'), (2.5, NULL), (x'00ff', 'three, "3"');
+        INSERT INTO b VALUES(1, 'one'), (2.5, NULL), (x'00ff', 'three, "3"'), ('a' || char(10) || 'b', 'it''s');
+        CREATE TABLE s(x INTEGER PRIMARY KEY AUTOINCREMENT); INSERT INTO s VALUES(NULL), (NULL);
+        CREATE TABLE w(a PRIMARY KEY, b) WITHOUT ROWID; INSERT INTO w VALUES(1, 2); INSERT INTO "abc" VALUES(1e300);
         """
 
     @Test("tables, schema and modes match sqlite3", arguments: [
@@ -504,6 +506,7 @@ struct SchemaCommandTests {
         ".schema\n", ".schema b\n", ".schema c_\n", ".schema v2\n", ".schema abc\n", ".schema sqlite_schema\n", ".schema x%\n",
         ".headers on\nSELECT * FROM b;\n.mode box\nSELECT * FROM b;\n.mode json\nSELECT * FROM b;\n.mode insert b2\nSELECT * FROM b;\n",
         ".mode line\nSELECT name, type FROM sqlite_schema ORDER BY name LIMIT 4;\n",
+        ".dump\n", ".dump b\n", ".dump c% v%\n", ".dump --data-only\n", ".d nomatch\n", ".dump --newlines b\n", ".dump --bogus\n",
     ])
     func command(_ input: String) throws {
         let dir = try TemporaryDirectory("loom-shell")
