@@ -89,7 +89,10 @@ extension Shell {
             }
         }
 
-        defer { output.flush() }
+        defer {
+            shell.redirectOutput(to: nil)
+            output.flush()
+        }
         shell.setDatabasePath(filename ?? ":memory:")
 
         for command in commands {

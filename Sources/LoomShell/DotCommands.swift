@@ -11,7 +11,8 @@ extension Shell {
     /// Matching is case-sensitive, as in sqlite3.
     private static let commands: [(name: String, minimum: Int)] = [
         ("bail", 3), ("dump", 1), ("echo", 1), ("exit", 2), ("headers", 1), ("help", 3), ("mode", 1),
-        ("nullvalue", 1), ("open", 2), ("print", 3), ("quit", 1), ("read", 3), ("schema", 3),
+        ("databases", 2), ("indexes", 1), ("indices", 1), ("nullvalue", 1), ("once", 2), ("open", 2),
+        ("output", 2), ("print", 3), ("quit", 1), ("read", 3), ("schema", 3),
         ("separator", 2), ("show", 3), ("tables", 1), ("width", 1),
     ]
 
@@ -26,6 +27,12 @@ extension Shell {
         switch name {
         case "bail": return setBoolean(rest, usage: "Usage: .bail on|off") { self.bail = $0 }
         case "dump": return dumpCommand(rest)
+        case "databases": return databasesCommand()
+        case "indexes", "indices":
+            guard rest.count <= 1 else { return usage("Usage: .indexes ?LIKE-PATTERN?") }
+            return listCommand(type: "index", nameColumn: "name", filterColumn: "tbl_name", pattern: rest.first,
+                               includeInternal: true)
+        case "once", "output": return outputCommand(rest, once: name == "once")
         case "echo": return setBoolean(rest, usage: "Usage: .echo on|off") { self.echo = $0 }
         case "headers":
             return setBoolean(rest, usage: "Usage: .headers on|off") {
@@ -301,23 +308,79 @@ extension Shell {
 
     private func tablesCommand(_ args: [String]) -> Bool {
         guard args.count <= 1 else { return usage("Usage: .tables ?LIKE-PATTERN?") }
-        let pattern = args.first ?? "%"
-        var schemas = ["main"]
-        guard let db = connection() else { return false }
+        return listCommand(type: "table','view", nameColumn: "name", filterColumn: "name", pattern: args.first,
+                           includeInternal: false)
+    }
+
+    /// Schema names from `PRAGMA database_list` (just "main" if the engine lacks it).
+    private func schemaNames(_ db: any ShellConnection) -> [(name: String, file: String)] {
         if let rows = try? db.queryAll("PRAGMA database_list") {
-            let listed = rows.compactMap { $0.count > 1 ? $0[1].textRepresentation : nil }
-            if !listed.isEmpty { schemas = listed }
+            let listed = rows.compactMap { row -> (String, String)? in
+                guard row.count > 2, let name = row[1].textRepresentation else { return nil }
+                return (name, row[2].textRepresentation ?? "")
+            }
+            if !listed.isEmpty { return listed }
         }
+        return [("main", databasePath == ":memory:" ? "" : databasePath)]
+    }
+
+    private func databasesCommand() -> Bool {
+        guard let db = connection() else { return false }
+        var text = ""
+        for (name, file) in schemaNames(db) {
+            text += "\(name): \(file.isEmpty ? "\"\"" : file) \(readOnly ? "r/o" : "r/w")\n"
+        }
+        output.write(text)
+        return true
+    }
+
+    /// `.output ?FILE?` / `.once ?FILE?`.
+    private func outputCommand(_ args: [String], once: Bool) -> Bool {
+        var file: String?
+        for arg in args {
+            if file != nil {
+                output.write("ERROR: extra parameter: \"\(arg)\".  Usage:\n")
+                return false
+            }
+            file = arg
+        }
+        guard let file, file != "stdout" else {
+            redirectOutput(to: nil)
+            onceCountdown = 0
+            return true
+        }
+        guard let sink = FileSink(path: file) else {
+            report("Error: cannot open \"\(file)\"")
+            report("Error: cannot write to \"\(file)\"")
+            redirectOutput(to: nil)
+            return false
+        }
+        redirectOutput(to: sink)
+        // The countdown passes this command, then the next one.
+        onceCountdown = once ? 2 : 0
+        return true
+    }
+
+    /// Names of schema objects, laid out in columns as `.tables` and `.indexes` do.
+    private func listCommand(type: String, nameColumn: String, filterColumn: String, pattern: String?,
+                             includeInternal: Bool) -> Bool {
+        let pattern = pattern ?? "%"
+        guard let db = connection() else { return false }
         var names: [String] = []
-        for schema in schemas {
+        for (schema, _) in schemaNames(db) {
             let prefix = schema == "main" ? "" : schema + "."
-            let sql = "SELECT name FROM \(quoteIdentifier(schema)).sqlite_schema "
-                + "WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' "
-                + "AND name LIKE \(literal(pattern))"
+            let sql = "SELECT \(nameColumn) FROM \(quoteIdentifier(schema)).sqlite_schema "
+                + "WHERE type IN ('\(type)') "
+                + (includeInternal ? "" : "AND name NOT LIKE 'sqlite_%' ")
+                + "AND \(filterColumn) LIKE \(literal(pattern))"
             guard let rows = query(sql) else { return false }
             names += rows.compactMap { $0.first?.textRepresentation }.map { prefix + $0 }
         }
-        names.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        return printColumns(names)
+    }
+
+    private func printColumns(_ unsorted: [String]) -> Bool {
+        let names = unsorted.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         guard !names.isEmpty else { return true }
         let widest = names.map(\.utf8.count).max() ?? 0
         let perLine = max(80 / (widest + 2), 1)

@@ -69,6 +69,32 @@ public final class FileDescriptorSink: OutputSink {
     }
 }
 
+/// A file opened for `.output` / `.once`.
+final class FileSink: OutputSink {
+    private var fd: Int32
+    private let sink: FileDescriptorSink
+
+    /// Opens (creating or truncating) `path`; nil when it cannot be opened.
+    init?(path: String) {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return nil }
+        self.fd = fd
+        sink = FileDescriptorSink(fd: fd)
+    }
+
+    func write(_ bytes: [UInt8]) { sink.write(bytes) }
+    func flush() { sink.flush() }
+
+    func close() {
+        guard fd >= 0 else { return }
+        sink.flush()
+        _ = Glibc.close(fd)
+        fd = -1
+    }
+
+    deinit { close() }
+}
+
 /// Where the shell reads input lines from.
 public protocol LineSource: AnyObject {
     /// The next line without its line terminator (`\n`, or `\r\n`), or nil at end of input.

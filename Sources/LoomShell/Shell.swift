@@ -27,8 +27,13 @@ public final class Shell {
     public var interactive = false
     public var readOnly = false
 
-    let output: OutputSink
+    /// Where rows go now: standard output, or a file after `.output FILE` / `.once FILE`.
+    private(set) var output: OutputSink
+    /// Standard output, to return to after `.output` with no file.
+    let standardOutput: OutputSink
     let error: OutputSink
+    /// Set by `.once`: commands left before output returns to standard output.
+    var onceCountdown = 0
     /// How connections are opened (the Loom engine unless a test substitutes one).
     public var engine: ShellEngine = .loom
     private(set) var database: (any ShellConnection)?
@@ -40,6 +45,7 @@ public final class Shell {
 
     public init(output: OutputSink, error: OutputSink) {
         self.output = output
+        self.standardOutput = output
         self.error = error
     }
 
@@ -121,7 +127,9 @@ public final class Shell {
                 if line.hasPrefix("#") || line.hasPrefix(".") {
                     if echo { output.write(line + "\n") }
                     if line.hasPrefix("#") { continue }
-                    if !runDotCommand(line) {
+                    let ok = runDotCommand(line)
+                    commandFinished()
+                    if !ok {
                         errors += 1
                         if bail { break }
                     }
@@ -138,6 +146,7 @@ public final class Shell {
             }
             if engine.isComplete(buffer) {
                 let failed = runSQL(buffer, origin: .line(bufferLine)) != nil
+                commandFinished()
                 buffer = ""
                 if failed {
                     errors += 1
@@ -347,6 +356,20 @@ public final class Shell {
         var i = max(from, 0)
         while i < bytes.count && (bytes[i] == 0x20 || (bytes[i] >= 0x09 && bytes[i] <= 0x0d)) { i += 1 }
         return i
+    }
+
+    /// Sends output to `sink` (nil: back to standard output), closing a previous file.
+    func redirectOutput(to sink: OutputSink?) {
+        output.flush()
+        if let file = output as? FileSink { file.close() }
+        output = sink ?? standardOutput
+    }
+
+    /// Counts down a `.once` redirection after each command.
+    func commandFinished() {
+        guard onceCountdown > 0 else { return }
+        onceCountdown -= 1
+        if onceCountdown == 0 { redirectOutput(to: nil) }
     }
 
     /// Writes one line to standard error.

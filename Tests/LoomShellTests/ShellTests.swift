@@ -498,6 +498,7 @@ struct SchemaCommandTests {
         CREATE VIEW v2(p, "q r", "end") AS SELECT 1, 2, 3; CREATE TABLE [x y](a); CREATE TABLE "abc"(a);
         INSERT INTO b VALUES(1, 'one'), (2.5, NULL), (x'00ff', 'three, "3"'), ('a' || char(10) || 'b', 'it''s');
         CREATE TABLE s(x INTEGER PRIMARY KEY AUTOINCREMENT); INSERT INTO s VALUES(NULL), (NULL);
+        CREATE TABLE u(a UNIQUE, b); CREATE INDEX ub ON u(b);
         CREATE TABLE w(a PRIMARY KEY, b) WITHOUT ROWID; INSERT INTO w VALUES(1, 2); INSERT INTO "abc" VALUES(1e300);
         """
 
@@ -506,6 +507,7 @@ struct SchemaCommandTests {
         ".schema\n", ".schema b\n", ".schema c_\n", ".schema v2\n", ".schema abc\n", ".schema sqlite_schema\n", ".schema x%\n",
         ".headers on\nSELECT * FROM b;\n.mode box\nSELECT * FROM b;\n.mode json\nSELECT * FROM b;\n.mode insert b2\nSELECT * FROM b;\n",
         ".mode line\nSELECT name, type FROM sqlite_schema ORDER BY name LIMIT 4;\n",
+        ".indexes\n", ".indexes b\n", ".indices x%\n", ".databases\n", ".databases x\n",
         ".dump\n", ".dump b\n", ".dump c% v%\n", ".dump --data-only\n", ".d nomatch\n", ".dump --newlines b\n", ".dump --bogus\n",
     ])
     func command(_ input: String) throws {
@@ -520,6 +522,45 @@ struct SchemaCommandTests {
         #expect(out.text == expected.stdout)
         #expect(err.text == expected.stderr)
         #expect(status == expected.status)
+    }
+}
+
+@Suite(".output and .once", .enabled(if: Oracle.isAvailable))
+struct OutputRedirectionTests {
+    @Test("rows go to the file, then back to standard output")
+    func redirect() throws {
+        let dir = try TemporaryDirectory("loom-shell")
+        defer { dir.cleanup() }
+        func script(_ tag: String) -> String {
+            """
+            .output \(dir.file(tag + "1.txt"))
+            SELECT 1;
+            .print x
+            .output
+            SELECT 2;
+            .once \(dir.file(tag + "2.txt"))
+            SELECT 3;
+            SELECT 4;
+            .output /nonexistent/dir/f
+            SELECT 5;
+            .output a b
+            .print end
+
+            """
+        }
+        let db = dir.file("o.db")
+        let out = BufferSink(), err = BufferSink()
+        let status = Shell.main(arguments: ["loom", db], input: StringLineSource(script("loom")), output: out, error: err,
+                                engine: .sqliteBacked)
+        let expected = try Oracle.run([db], input: script("sqlite"))
+        #expect(out.text == expected.stdout.replacingOccurrences(of: ".output ?FILE?           Send output to FILE or stdout if FILE is omitted\n   If FILE begins with '|' then open it as a pipe.\n   Options:\n     --bom                 Prefix output with a UTF8 byte-order mark\n     -e                    Send output to the system text editor\n     -x                    Send output as CSV to a spreadsheet\n", with: ""))
+        #expect(err.text == expected.stderr)
+        #expect(status == expected.status)
+        for n in ["1", "2"] {
+            let mine = try String(contentsOfFile: dir.file("loom\(n).txt"), encoding: .utf8)
+            let theirs = try String(contentsOfFile: dir.file("sqlite\(n).txt"), encoding: .utf8)
+            #expect(mine == theirs)
+        }
     }
 }
 
