@@ -16,6 +16,7 @@ extension Shell {
         var filename: String?
         var sqlArguments: [String] = []
         var commands: [String] = []
+        var initFile: String?
         var interactive = isTerminal
         var index = 1
         func fail(_ message: String) -> Int32 {
@@ -66,12 +67,13 @@ extension Shell {
                 shell.settings.mode = .ascii
                 shell.settings.columnSeparator = "\u{1F}"
                 shell.settings.rowSeparator = "\u{1E}"
-            case "-separator", "-newline", "-nullvalue", "-cmd":
+            case "-separator", "-newline", "-nullvalue", "-cmd", "-init":
                 guard let v = value() else { return fail("missing argument to \(option)") }
                 switch option {
                 case "-separator": shell.settings.columnSeparator = String(decoding: resolveBackslashes(Array(v.utf8)), as: UTF8.self)
                 case "-newline": shell.settings.rowSeparator = String(decoding: resolveBackslashes(Array(v.utf8)), as: UTF8.self)
                 case "-nullvalue": shell.settings.nullValue = String(decoding: resolveBackslashes(Array(v.utf8)), as: UTF8.self)
+                case "-init": initFile = v
                 default: commands.append(v)
                 }
             case "-version":
@@ -94,6 +96,15 @@ extension Shell {
             output.flush()
         }
         shell.setDatabasePath(filename ?? ":memory:")
+
+        if let initFile {
+            if let data = FileManager.default.contents(atPath: initFile) {
+                shell.process(StringLineSource(String(decoding: data, as: UTF8.self)))
+                if let code = shell.exitRequest { return code }
+            } else {
+                error.write("cannot open: \"\(initFile)\"\n")
+            }
+        }
 
         for command in commands {
             if command.hasPrefix(".") {
@@ -153,6 +164,7 @@ extension Shell {
            -[no]header          turn headers on or off
            -help                show this message
            -html                set output mode to HTML
+           -init FILENAME       read/process named file
            -interactive         force interactive I/O
            -json                set output mode to 'json'
            -line                set output mode to 'line'

@@ -378,6 +378,18 @@ struct ShellFlowTests {
         #expect(got == expected)
     }
 
+    @Test("-init runs a file first, then -cmd")
+    func initFile() throws {
+        let dir = try TemporaryDirectory("loom-shell")
+        defer { dir.cleanup() }
+        let file = dir.file("init.sql")
+        try ".mode csv\nSELECT 7;\nselec;\n".write(toFile: file, atomically: true, encoding: .utf8)
+        for arguments in [["-init", file, ":memory:", "SELECT 1, 'a b'"], ["-init", file, "-cmd", ".print cmd"],
+                          ["-init", dir.file("missing.sql"), ":memory:", "SELECT 1"]] {
+            #expect(runLoomFake(arguments, input: "SELECT 2;\n") == (try runSQLite(arguments, input: "SELECT 2;\n")))
+        }
+    }
+
     @Test(".read keeps its own line numbers; -bail stops everything")
     func read() throws {
         let dir = try TemporaryDirectory("loom-shell")
