@@ -601,15 +601,19 @@ extension Shell {
 
     static let helpText = """
     .bail on|off             Stop after hitting an error.  Default OFF
+    .databases               List names and files of attached databases
     .dump ?OBJECTS?          Render database content as SQL
     .echo on|off             Turn command echo on or off
     .exit ?CODE?             Exit this program with return-code CODE
     .headers on|off          Turn display of headers on or off
     .help                    Show this help text
+    .indexes ?TABLE?         Show names of indexes
     .mode MODE ?OPTIONS?     Set output mode (ascii box column csv html insert json
                                line list markdown quote table tabs)
     .nullvalue STRING        Use STRING in place of NULL values
+    .once FILE               Output for the next SQL command only to FILE
     .open ?--new? ?--readonly? ?FILE?   Close existing database and reopen FILE
+    .output ?FILE?           Send output to FILE or stdout if FILE is omitted
     .print STRING...         Print literal STRING
     .quit                    Exit this program
     .read FILE               Read input from FILE
