@@ -120,7 +120,8 @@ public final class Shell {
             guard var line = source.nextLine() else { break }
             lineNumber += 1
             if buffer.isEmpty {
-                if line.allSatisfy(\.isWhitespace) {
+                // Blank and comment-only lines between statements are skipped (and echoed).
+                if Shell.isPlainWhite(line) {
                     if echo { output.write(line + "\n") }
                     continue
                 }
@@ -144,6 +145,12 @@ public final class Shell {
             } else {
                 buffer += "\n" + line
             }
+            if Shell.isPlainWhite(buffer) {
+                // A block comment that spanned lines and closed: nothing to run.
+                if echo { output.write(buffer + "\n") }
+                buffer = ""
+                continue
+            }
             if engine.isComplete(buffer) {
                 let failed = runSQL(buffer, origin: .line(bufferLine)) != nil
                 commandFinished()
@@ -160,6 +167,29 @@ public final class Shell {
         if prompt && exitRequest == nil { output.write("\n") }
         errorCount += errors
         return errors
+    }
+
+    /// True when `text` holds only whitespace and complete comments (`-- …` to the end of a
+    /// line, `/* … */`): sqlite3 skips such lines between statements.
+    static func isPlainWhite(_ text: String) -> Bool {
+        let b = Array(text.utf8)
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c == 0x20 || (c >= 0x09 && c <= 0x0d) {
+                i += 1
+            } else if c == 0x2d && i + 1 < b.count && b[i + 1] == 0x2d {
+                while i < b.count && b[i] != 0x0a { i += 1 }
+            } else if c == 0x2f && i + 1 < b.count && b[i + 1] == 0x2a {
+                i += 2
+                while i + 1 < b.count && !(b[i] == 0x2a && b[i + 1] == 0x2f) { i += 1 }
+                guard i + 1 < b.count else { return false }
+                i += 2
+            } else {
+                return false
+            }
+        }
+        return true
     }
 
     /// A line that ends the statement being typed: `/` or `go` alone (sqlite3's convention

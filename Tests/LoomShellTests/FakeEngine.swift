@@ -124,6 +124,12 @@ final class FakeConnection: ShellConnection {
                 while i < b.count && b[i] != 0x0a { i += 1 }
                 continue
             }
+            if b[i] == 0x2f && i + 1 < b.count && b[i + 1] == 0x2a {
+                i += 2
+                while i + 1 < b.count && !(b[i] == 0x2a && b[i + 1] == 0x2f) { i += 1 }
+                i = min(i + 2, b.count)
+                continue
+            }
             break
         }
     }

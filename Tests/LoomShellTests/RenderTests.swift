@@ -79,7 +79,7 @@ struct RenderTests {
     @Test("fixed rows render as sqlite3 prints them", .enabled(if: Oracle.isAvailable), arguments: modeScripts)
     func mode(_ commands: [String]) throws {
         let sql = selectStatement(names: sampleNames, rows: sampleRows)
-        let expected = try Oracle.run([":memory:"], input: commands.joined(separator: "\n") + "\n" + sql + "\n")
+        let expected = try oracle([":memory:"], input: commands.joined(separator: "\n") + "\n" + sql + "\n")
         #expect(expected.stderr == "")
         let got = settings(after: commands).render(names: sampleNames, rows: sampleRows)
         #expect(String(decoding: got, as: UTF8.self) == expected.stdout)
@@ -89,7 +89,7 @@ struct RenderTests {
           arguments: ["-csv", "-json", "-line", "-column", "-box", "-table", "-markdown", "-quote", "-html", "-tabs", "-list", "-ascii"])
     func optionMode(_ option: String) throws {
         let sql = selectStatement(names: sampleNames, rows: Array(sampleRows.prefix(3)))
-        let expected = try Oracle.run([option, "-header", ":memory:", sql])
+        let expected = try oracle([option, "-header", ":memory:", sql])
         // The same options through loom's parser, with ".show" proving the settings; rows
         // rendered directly (no engine needed).
         let out = BufferSink(), err = BufferSink()
@@ -112,7 +112,7 @@ struct RenderTests {
           .enabled(if: Oracle.isAvailable && realsRenderExactly), arguments: modeScripts)
     func trickyReals(_ commands: [String]) throws {
         let sql = selectStatement(names: sampleNames, rows: trickyRealRows)
-        let expected = try Oracle.run([":memory:"], input: commands.joined(separator: "\n") + "\n" + sql + "\n")
+        let expected = try oracle([":memory:"], input: commands.joined(separator: "\n") + "\n" + sql + "\n")
         let got = settings(after: commands).render(names: sampleNames, rows: trickyRealRows)
         #expect(String(decoding: got, as: UTF8.self) == expected.stdout)
     }
@@ -130,7 +130,7 @@ struct RenderTests {
         let commands = [".mode table --wrap \(width) --wordwrap on"]
         let sql = selectStatement(names: names, rows: rows).replacingOccurrences(of: "\t", with: "'||char(9)||'")
             .replacingOccurrences(of: "\n", with: "'||char(10)||'")
-        let expected = try Oracle.run([":memory:"], input: commands.joined(separator: "\n") + "\n" + sql + "\n")
+        let expected = try oracle([":memory:"], input: commands.joined(separator: "\n") + "\n" + sql + "\n")
         let got = settings(after: commands).render(names: names, rows: rows)
         #expect(String(decoding: got, as: UTF8.self) == expected.stdout)
     }
@@ -162,7 +162,7 @@ struct RealFormatTests {
             if d.isFinite { values.append(d) }
         }
         let script = values.map { "SELECT \(sqlLiteral(.real($0)));" }.joined(separator: "\n")
-        let expected = try Oracle.run(["-quote", ":memory:"], input: script).stdout.split(separator: "\n").map(String.init)
+        let expected = try oracle(["-quote", ":memory:"], input: script).stdout.split(separator: "\n").map(String.init)
         try #require(expected.count == values.count, "seed \(rng.seed)")
         var mismatches: [String] = []
         for (v, e) in zip(values, expected) where RealFormat.g(v) != e {

@@ -29,7 +29,7 @@ final class SQLiteBackedConnection: ShellConnection {
             end += 1
         }
         let statementText = String(decoding: bytes[start..<(found ? end + 1 : end)], as: UTF8.self)
-        let o = try Oracle.run(["-header", "-quote", path], input: statementText + "\n")
+        let o = try oracle(["-header", "-quote", path], input: statementText + "\n")
         if !o.stderr.isEmpty {
             let message = o.stderr.split(separator: "\n").first.map(String.init) ?? ""
             throw DatabaseError(.error, String(message.drop { $0 != ":" }.dropFirst(2)))
