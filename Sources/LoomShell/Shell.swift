@@ -136,9 +136,8 @@ public final class Shell {
                     }
                     continue
                 }
-            } else if Shell.isTerminatorLine(line) {
-                line = ";"
             }
+            if Shell.isTerminatorLine(line) { line = ";" }
             if buffer.isEmpty {
                 bufferLine = lineNumber
                 buffer = String(line.drop(while: \.isWhitespace))

@@ -75,6 +75,11 @@ final class FakeConnection: ShellConnection {
                     name = String(expr[r.upperBound...]).trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
                     expr = String(expr[..<r.lowerBound])
                 }
+                let parts = expr.split(whereSeparator: \.isWhitespace)
+                if parts.count == 2 && !expr.hasPrefix("'") {
+                    name = String(parts[1])
+                    expr = String(parts[0])
+                }
                 if n == 0 { names.append(name) }
                 if expr == "abs(-9223372036854775808)" { row = nil; continue }
                 row?.append(literal(expr))

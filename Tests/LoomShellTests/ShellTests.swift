@@ -365,7 +365,7 @@ struct ShellFlowTests {
         ".mode csv\nSELECT 'a b', NULL, 1.5;\n.mode\n.mode list\n.nullvalue N\nSELECT NULL;\n",
         "-- header\nselec 1;\n", "  /* x */  -- y\n\nselec 1;\n", "/* a\nb */\n.print x\nselec 1;\n",
         "-- c1\n-- c2\n.print x\nSELECT 2;\n", "SELECT 1;\n-- trailing\n", "SELECT 1;\n/* block */\n",
-        "/* open\n.print x\n*/ SELECT 3;\n", "SELECT 1; -- c\n.print x\n", "SELECT 'a\n.print x\n';\n",
+        "/* open\n.print x\n*/ SELECT 3;\n", "SELECT 1\nGO\nSELECT 2\n  /  \nSELECT 3\ngo;\ngo\n", "SELECT 1; -- c\n.print x\n", "SELECT 'a\n.print x\n';\n",
     ]
 
     @Test("scripts on standard input", arguments: scripts)
