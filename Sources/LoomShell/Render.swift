@@ -366,7 +366,8 @@ final class RowRenderer {
             cell.lines = [cell.lines.first ?? []]
             cell.widths = [cell.widths.first ?? 0]
             header.append(cell)
-            if showHeader || true { widths[c] = max(widths[c], cell.widths[0]) }
+            // The header counts even when it is not shown (sqlite3 does the same).
+            widths[c] = max(widths[c], cell.widths[0])
         }
         var rows: [[Cell]] = []
         var multiLine = false
@@ -376,9 +377,8 @@ final class RowRenderer {
                 let value = c < row.count ? row[c] : .null
                 let cell = makeCell(cText(value) ?? nullText, wrapAt: limits[c], wordWrap: settings.wordWrap)
                 if cell.lines.count > 1 { multiLine = true }
-                if limits[c] == 0 || c >= settings.widths.count || settings.widths[c] == 0 {
-                    widths[c] = max(widths[c], cell.widths.max() ?? 0)
-                }
+                // Lines never exceed the limit, so explicit widths stay as set.
+                widths[c] = max(widths[c], cell.widths.max() ?? 0)
                 cells.append(cell)
             }
             rows.append(cells)
