@@ -11,7 +11,7 @@ extension Shell {
     /// Matching is case-sensitive, as in sqlite3.
     private static let commands: [(name: String, minimum: Int)] = [
         ("bail", 3), ("dump", 1), ("echo", 1), ("exit", 2), ("headers", 1), ("help", 3), ("mode", 1),
-        ("databases", 2), ("indexes", 1), ("indices", 1), ("nullvalue", 1), ("once", 2), ("open", 2),
+        ("databases", 2), ("import", 1), ("indexes", 1), ("indices", 1), ("nullvalue", 1), ("once", 2), ("open", 2),
         ("output", 2), ("print", 3), ("quit", 1), ("read", 3), ("schema", 3),
         ("separator", 2), ("show", 3), ("tables", 1), ("width", 1),
     ]
@@ -27,6 +27,7 @@ extension Shell {
         switch name {
         case "bail": return setBoolean(rest, usage: "Usage: .bail on|off") { self.bail = $0 }
         case "dump": return dumpCommand(rest)
+        case "import": return importCommand(rest)
         case "databases": return databasesCommand()
         case "indexes", "indices":
             guard rest.count <= 1 else { return usage("Usage: .indexes ?LIKE-PATTERN?") }
@@ -522,8 +523,8 @@ extension Shell {
         return sql
     }
 
-    private func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
-    private func quoteIdentifier(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
+    func quoteIdentifier(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
     // MARK: arguments
 
@@ -607,6 +608,7 @@ extension Shell {
     .exit ?CODE?             Exit this program with return-code CODE
     .headers on|off          Turn display of headers on or off
     .help                    Show this help text
+    .import FILE TABLE       Import data from FILE into TABLE (--csv, --ascii, --skip N)
     .indexes ?TABLE?         Show names of indexes
     .mode MODE ?OPTIONS?     Set output mode (ascii box column csv html insert json
                                line list markdown quote table tabs)

@@ -29,12 +29,29 @@ final class SQLiteBackedConnection: ShellConnection {
             end += 1
         }
         let statementText = String(decoding: bytes[start..<(found ? end + 1 : end)], as: UTF8.self)
-        let o = try oracle(["-header", "-quote", path], input: statementText + "\n")
-        if !o.stderr.isEmpty {
-            let message = o.stderr.split(separator: "\n").first.map(String.init) ?? ""
-            throw DatabaseError(.error, String(message.drop { $0 != ":" }.dropFirst(2)))
+        // One process per statement cannot keep a transaction open: treat these as no-ops.
+        let keyword = statementText.prefix { $0.isLetter }.uppercased()
+        if ["BEGIN", "COMMIT", "ROLLBACK", "END"].contains(keyword) {
+            return (FakeStatement(names: [], rows: []), found ? end + 1 : end)
         }
-        let (names, rows) = Self.parseQuoteOutput(o.stdout)
+        // As an argument, not on standard input: sqlite3 would drop a CR before a line end.
+        let o = try oracle(["-header", "-quote", path, statementText])
+        if !o.stderr.isEmpty {
+            var message = o.stderr.split(separator: "\n").first.map(String.init) ?? ""
+            for prefix in ["Error: in prepare, ", "Error: stepping, ", "Error: "] where message.hasPrefix(prefix) {
+                message = String(message.dropFirst(prefix.count))
+                break
+            }
+            throw DatabaseError(.error, message)
+        }
+        var (names, rows) = Self.parseQuoteOutput(o.stdout)
+        // sqlite3 prints no header for an empty result; a table's columns still matter.
+        if names.isEmpty, statementText.hasPrefix("SELECT * FROM ") {
+            let table = statementText.dropFirst("SELECT * FROM ".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"; "))
+            let info = try oracle(["-list", path, "SELECT name FROM pragma_table_info('\(table)')"])
+            names = info.stdout.split(separator: "\n").map(String.init)
+            rows = []
+        }
         return (FakeStatement(names: names, rows: rows), found ? end + 1 : end)
     }
 

@@ -548,6 +548,48 @@ struct SchemaCommandTests {
     }
 }
 
+@Suite(".import (sqlite3-backed stand-in)", .enabled(if: Oracle.isAvailable))
+struct ImportTests {
+    static let files: [String: String] = [
+        "in.csv": "a,b,c\n1,\"x, y\",3\n4,5\n6,7,8,9\n\"q\"\"uote\",,\n\n10,11,12",
+        "m.csv": "a,b\n\"multi\nline\",2\n\"x\"y,3\r\n5,\"6\"\r\n",
+        "crlf.csv": "h1,h2\r\n1,2\r\n\"3\",\"4\"\r\n",
+        "in.txt": "1|2\n3|4\n",
+        "a.txt": "h1\u{1F}h2\u{1E}1\u{1F}2\u{1E}",
+        "empty.csv": "",
+    ]
+
+    @Test("imports match sqlite3", arguments: [
+        ".import --csv in.csv t\n.schema\n.mode quote\nSELECT * FROM t;\nSELECT typeof(a), typeof(b), typeof(c) FROM t;\n",
+        ".import --csv --skip 1 in.csv t\nSELECT count(*) FROM t;\n",
+        ".import in.csv t\nSELECT count(*) FROM t;\n",
+        ".import --csv m.csv t\n.mode quote\nSELECT * FROM t;\n",
+        ".import --csv crlf.csv t\n.mode quote\nSELECT * FROM t;\n",
+        ".import in.txt u\n.schema u\nSELECT * FROM u;\nCREATE TABLE v(x int, y);\n.import in.txt v\nSELECT x, typeof(x), y FROM v;\n",
+        ".import --ascii a.txt asc\nSELECT * FROM asc;\n.schema asc\n",
+        ".mode csv\n.import m.csv t2\nSELECT count(*) FROM t2;\n", ".import --csv m.csv t\nSELECT hex(a), hex(b) FROM t;\n",
+        ".import --csv empty.csv e\n", ".import nofile.csv t\n", ".import in.csv\n", ".import\n",
+        ".import --csv in.csv t extra\n", ".import --bogus in.csv t\n", ".separator ;;\n.import in.txt w\n",
+        ".import --csv --schema main in.csv s\nSELECT count(*) FROM s;\n",
+    ])
+    func importFile(_ script: String) throws {
+        let dir = try TemporaryDirectory("loom-shell")
+        defer { dir.cleanup() }
+        for (name, text) in Self.files { try text.write(toFile: dir.file(name), atomically: true, encoding: .utf8) }
+        var script = script
+        for name in Self.files.keys.sorted() + ["nofile.csv"] {
+            script = script.replacingOccurrences(of: " " + name, with: " " + dir.file(name))
+        }
+        let out = BufferSink(), err = BufferSink()
+        let status = Shell.main(arguments: ["loom", dir.file("x.db")], input: StringLineSource(script), output: out, error: err,
+                                engine: .sqliteBacked)
+        let expected = try oracle([dir.file("y.db")], input: script)
+        #expect(out.text == expected.stdout)
+        #expect(err.text == expected.stderr)
+        #expect(status == expected.status)
+    }
+}
+
 @Suite(".output and .once", .enabled(if: Oracle.isAvailable))
 struct OutputRedirectionTests {
     @Test("rows go to the file, then back to standard output")
