@@ -10,10 +10,11 @@ extension Shell {
     /// for each (shorter prefixes name other sqlite3 commands, e.g. `.sh` is `.system`).
     /// Matching is case-sensitive, as in sqlite3.
     private static let commands: [(name: String, minimum: Int)] = [
-        ("bail", 3), ("dump", 1), ("echo", 1), ("exit", 2), ("headers", 1), ("help", 3), ("mode", 1),
+        ("bail", 3), ("cd", 2), ("changes", 3), ("dump", 1), ("echo", 1), ("eqp", 2), ("exit", 2),
+        ("explain", 3), ("fullschema", 2), ("headers", 1), ("help", 3), ("mode", 1),
         ("databases", 2), ("import", 1), ("indexes", 1), ("indices", 1), ("nullvalue", 1), ("once", 2), ("open", 2),
-        ("output", 2), ("print", 3), ("quit", 1), ("read", 3), ("schema", 3),
-        ("separator", 2), ("show", 3), ("tables", 1), ("width", 1),
+        ("output", 2), ("print", 3), ("prompt", 2), ("quit", 1), ("read", 3), ("schema", 3),
+        ("separator", 2), ("show", 3), ("tables", 1), ("timer", 5), ("width", 1),
     ]
 
     /// Runs one dot-command line. Returns false after an error (already reported).
@@ -27,6 +28,45 @@ extension Shell {
         switch name {
         case "bail": return setBoolean(rest, usage: "Usage: .bail on|off") { self.bail = $0 }
         case "dump": return dumpCommand(rest)
+        case "cd":
+            guard rest.count == 1 else { return usage("Usage: .cd DIRECTORY") }
+            guard FileManager.default.changeCurrentDirectoryPath(rest[0]) else {
+                report("Cannot change to directory \"\(rest[0])\"")
+                return false
+            }
+            return true
+        case "changes": return setBoolean(rest, usage: "Usage: .changes on|off") { self.showChanges = $0 }
+        case "timer": return setBoolean(rest, usage: "Usage: .timer on|off") { self.timer = $0 }
+        case "eqp":
+            guard rest.count == 1 else { return usage("Usage: .eqp off|on|trace|trigger|full") }
+            showQueryPlan = rest[0] == "full" || rest[0] == "trigger" || booleanValue(rest[0])
+            return true
+        case "explain":
+            let value = rest.first ?? "on"
+            explainLayout = value == "auto" || value == "on" || (value != "off" && booleanValue(value))
+            return true
+        case "prompt":
+            if rest.count > 0 { prompts.main = rest[0] }
+            if rest.count > 1 { prompts.continuation = rest[1] }
+            return true
+        case "fullschema":
+            guard schemaCommand(["--nosys"], columnComments: false) else { return false }
+            let stats = query("SELECT name FROM sqlite_schema WHERE name LIKE 'sqlite_stat%'") ?? []
+            if stats.isEmpty {
+                output.write("/* No STAT tables available */\n")
+            } else {
+                output.write("ANALYZE sqlite_schema;\n")
+                for table in stats.compactMap({ $0.first?.textRepresentation }) {
+                    guard let rows = query("SELECT * FROM \(quoteIdentifier(table))") else { continue }
+                    for row in rows {
+                        output.write(Array("INSERT INTO \(table) VALUES(".utf8)
+                            + Array(row.map { String(decoding: sqlLiteral($0, forInsert: true), as: UTF8.self) }
+                                .joined(separator: ",").utf8) + Array(");\n".utf8))
+                    }
+                }
+                output.write("ANALYZE sqlite_schema;\n")
+            }
+            return true
         case "import": return importCommand(rest)
         case "databases": return databasesCommand()
         case "indexes", "indices":
@@ -403,10 +443,15 @@ extension Shell {
         return true
     }
 
-    private func schemaCommand(_ args: [String]) -> Bool {
+    private func schemaCommand(_ args: [String], columnComments: Bool = true) -> Bool {
         var pattern: String?
+        var noSystem = false
         for arg in args {
-            if arg == "--indent" || arg == "--nosys" { continue }
+            if arg == "--nosys" || arg == "-nosys" {
+                noSystem = true
+                continue
+            }
+            if arg == "--indent" || arg == "-indent" { continue }
             if arg.hasPrefix("-") || pattern != nil {
                 return usage("Usage: .schema ?--indent? ?--nosys? ?LIKE-PATTERN?")
             }
@@ -426,6 +471,7 @@ extension Shell {
         }
         var sql = "SELECT sql, type, name FROM sqlite_schema WHERE sql IS NOT NULL"
         if let pattern { sql += " AND tbl_name LIKE \(literal(pattern))" }
+        if noSystem { sql += " AND name NOT LIKE 'sqlite_%'" }
         sql += " ORDER BY rowid"
         guard let rows = query(sql) else { return false }
         for row in rows where row.count == 3 {
@@ -435,7 +481,7 @@ extension Shell {
             let name = row[2].textRepresentation ?? ""
             text += statement
             let isVirtual = type == "table" && statement.hasPrefix("CREATE VIRTUAL TABLE")
-            if type == "view" || isVirtual,
+            if columnComments, type == "view" || isVirtual,
                let columns = (try? db.prepareStatement("SELECT * FROM \(quoteIdentifier(name))", from: 0))?.statement?.columnNames {
                 text += "\n/* \(quoteIdentifierIfNeeded(name))(" + columns.map(quoteIdentifierIfNeeded).joined(separator: ",") + ") */"
             }
@@ -602,10 +648,15 @@ extension Shell {
 
     static let helpText = """
     .bail on|off             Stop after hitting an error.  Default OFF
+    .cd DIRECTORY            Change the working directory to DIRECTORY
+    .changes on|off          Show number of rows changed by SQL
     .databases               List names and files of attached databases
     .dump ?OBJECTS?          Render database content as SQL
     .echo on|off             Turn command echo on or off
+    .eqp on|off              Enable or disable automatic EXPLAIN QUERY PLAN
+    .explain ?on|off|auto?   Change the EXPLAIN formatting mode.  Default: auto
     .exit ?CODE?             Exit this program with return-code CODE
+    .fullschema              Show schema and the content of sqlite_stat tables
     .headers on|off          Turn display of headers on or off
     .help                    Show this help text
     .import FILE TABLE       Import data from FILE into TABLE (--csv, --ascii, --skip N)
@@ -617,12 +668,14 @@ extension Shell {
     .open ?--new? ?--readonly? ?FILE?   Close existing database and reopen FILE
     .output ?FILE?           Send output to FILE or stdout if FILE is omitted
     .print STRING...         Print literal STRING
+    .prompt MAIN CONTINUE    Replace the standard prompts
     .quit                    Exit this program
     .read FILE               Read input from FILE
     .schema ?PATTERN?        Show the CREATE statements matching PATTERN
     .separator COL ?ROW?     Change the column and row separators
     .show                    Show the current values for various settings
     .tables ?PATTERN?        List names of tables matching LIKE pattern PATTERN
+    .timer on|off            Turn SQL timer on or off
     .width NUM1 NUM2 ...     Set minimum column widths for columnar output
 
     """

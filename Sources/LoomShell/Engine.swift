@@ -20,6 +20,10 @@ public protocol ShellConnection: AnyObject {
     /// absolute in `sql`.
     func prepareStatement(_ sql: String, from offset: Int) throws -> (statement: (any ShellStatement)?, tail: Int)
     func close() throws
+    /// Rows changed by the last INSERT/UPDATE/DELETE (`.changes`).
+    var changes: Int { get }
+    /// Rows changed since the connection opened (`.changes`).
+    var totalChanges: Int { get }
 }
 
 /// How the shell opens connections and splits input; tests substitute fakes.

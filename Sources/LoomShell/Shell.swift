@@ -26,6 +26,16 @@ public final class Shell {
     /// Prompts and "Parse error:" without a line number, as sqlite3 does on a terminal.
     public var interactive = false
     public var readOnly = false
+    /// `.changes on`: print the change counts after each statement.
+    public var showChanges = false
+    /// `.timer on`: print the time each statement took.
+    public var timer = false
+    /// `.eqp on`: print each statement's query plan before its rows.
+    public var showQueryPlan = false
+    /// `.explain off` prints EXPLAIN rows in the current mode instead of sqlite3's layout.
+    public var explainLayout = true
+    /// The prompts (`.prompt MAIN CONTINUE`).
+    public var prompts = (main: "loom> ", continuation: "   ...> ")
 
     /// Where rows go now: standard output, or a file after `.output FILE` / `.once FILE`.
     private(set) var output: OutputSink
@@ -114,7 +124,7 @@ public final class Shell {
         var errors = 0
         while exitRequest == nil {
             if prompt {
-                output.write(buffer.isEmpty ? "loom> " : "   ...> ")
+                output.write(buffer.isEmpty ? prompts.main : prompts.continuation)
                 output.flush()
             }
             guard var line = source.nextLine() else { break }
@@ -221,8 +231,17 @@ public final class Shell {
                 return .error
             }
             guard let statement else { break }
+            if showQueryPlan && statement.explainMode == 0 {
+                let text = String(decoding: utf8[position..<min(max(tail, position), utf8.count)], as: UTF8.self)
+                if let plan = try? db.prepareStatement("EXPLAIN QUERY PLAN " + text, from: 0).statement {
+                    try? printQueryPlan(plan, skipEmpty: true)
+                }
+            }
+            let started = timer ? Shell.clock() : nil
             do {
                 try execute(statement)
+                if showChanges { output.write("changes: \(db.changes)   total_changes: \(db.totalChanges)\n") }
+                if let started { output.write(Shell.elapsed(since: started)) }
             } catch let e as DatabaseError {
                 reportSQLError(e, phase: .step, origin: origin, sql: utf8, start: position)
                 return e.code
@@ -243,11 +262,11 @@ public final class Shell {
             while try statement.step() {}
             return
         }
-        if statement.explainMode == 2 {
-            try printQueryPlan(statement)
+        if statement.explainMode == 2 && explainLayout {
+            try printQueryPlan(statement, skipEmpty: false)
             return
         }
-        if statement.explainMode == 1 && count == 8 {
+        if statement.explainMode == 1 && count == 8 && explainLayout {
             try printExplain(statement)
             return
         }
@@ -259,13 +278,14 @@ public final class Shell {
     }
 
     /// `EXPLAIN QUERY PLAN` output: "QUERY PLAN" and the plan as a tree.
-    private func printQueryPlan(_ statement: any ShellStatement) throws {
+    private func printQueryPlan(_ statement: any ShellStatement, skipEmpty: Bool) throws {
         var nodes: [(id: Int64, parent: Int64, detail: String)] = []
         while try statement.step() {
             func int(_ v: DatabaseValue) -> Int64 { if case .integer(let i) = v { return i }; return 0 }
             nodes.append((int(statement.column(0)), int(statement.column(1)),
                           statement.column(3).textRepresentation ?? ""))
         }
+        if skipEmpty && nodes.isEmpty { return }
         var text = "QUERY PLAN\n"
         func walk(_ parent: Int64, _ prefix: String, depth: Int) {
             guard depth < 100 else { return }
@@ -399,6 +419,23 @@ public final class Shell {
         guard onceCountdown > 0 else { return }
         onceCountdown -= 1
         if onceCountdown == 0 { redirectOutput(to: nil) }
+    }
+
+    /// Wall, user and system time now, for `.timer`.
+    static func clock() -> (real: Double, user: Double, system: Double) {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return (Double(now.tv_sec) + Double(now.tv_nsec) / 1e9, seconds(usage.ru_utime), seconds(usage.ru_stime))
+    }
+
+    /// sqlite3's `.timer` line.
+    static func elapsed(since start: (real: Double, user: Double, system: Double)) -> String {
+        let end = clock()
+        return String(format: "Run Time: real %.3f user %f sys %f\n",
+                      end.real - start.real, end.user - start.user, end.system - start.system)
     }
 
     /// Writes one line to standard error.

@@ -35,6 +35,8 @@ final class FakeStatement: ShellStatement {
 
 final class FakeConnection: ShellConnection {
     func close() throws {}
+    var changes: Int { 0 }
+    var totalChanges: Int { 0 }
 
     func prepareStatement(_ sql: String, from offset: Int) throws -> (statement: (any ShellStatement)?, tail: Int) {
         let bytes = Array(sql.utf8)

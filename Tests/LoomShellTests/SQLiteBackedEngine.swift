@@ -12,6 +12,8 @@ final class SQLiteBackedConnection: ShellConnection {
     let path: String
     init(path: String) { self.path = path }
     func close() throws {}
+    var changes: Int { 0 }
+    var totalChanges: Int { 0 }
 
     func prepareStatement(_ sql: String, from offset: Int) throws -> (statement: (any ShellStatement)?, tail: Int) {
         let bytes = Array(sql.utf8)
@@ -35,7 +37,7 @@ final class SQLiteBackedConnection: ShellConnection {
             return (FakeStatement(names: [], rows: []), found ? end + 1 : end)
         }
         // As an argument, not on standard input: sqlite3 would drop a CR before a line end.
-        let o = try oracle(["-header", "-quote", path, statementText])
+        let o = try oracle(["-cmd", ".explain off", "-header", "-quote", path, statementText])
         if !o.stderr.isEmpty {
             var message = o.stderr.split(separator: "\n").first.map(String.init) ?? ""
             for prefix in ["Error: in prepare, ", "Error: stepping, ", "Error: "] where message.hasPrefix(prefix) {
@@ -52,7 +54,9 @@ final class SQLiteBackedConnection: ShellConnection {
             names = info.stdout.split(separator: "\n").map(String.init)
             rows = []
         }
-        return (FakeStatement(names: names, rows: rows), found ? end + 1 : end)
+        let upper = statementText.uppercased()
+        let explain = upper.hasPrefix("EXPLAIN QUERY PLAN") ? 2 : (upper.hasPrefix("EXPLAIN") ? 1 : 0)
+        return (FakeStatement(names: names, rows: rows, explainMode: explain), found ? end + 1 : end)
     }
 
     /// Header and rows of `sqlite3 -header -quote` output.

@@ -363,6 +363,7 @@ struct ShellFlowTests {
         "SELECT 1;\n\n\n   selec\n  2;\n",
         "SELECT 'a'; SELECT 1 UNION ALL SELECT abs(-9223372036854775808);\nselec;\n",
         ".mode csv\nSELECT 'a b', NULL, 1.5;\n.mode\n.mode list\n.nullvalue N\nSELECT NULL;\n",
+        ".changes on\nSELECT 1;\n.changes off\nSELECT 2;\n", ".prompt A B\nSELECT 1;\n", ".cd /nonexistent/dir\n",
         "-- header\nselec 1;\n", "  /* x */  -- y\n\nselec 1;\n", "/* a\nb */\n.print x\nselec 1;\n",
         "-- c1\n-- c2\n.print x\nSELECT 2;\n", "SELECT 1;\n-- trailing\n", "SELECT 1;\n/* block */\n",
         "/* open\n.print x\n*/ SELECT 3;\n", "SELECT 1\nGO\nSELECT 2\n  /  \nSELECT 3\ngo;\ngo\n", "SELECT 1; -- c\n.print x\n", "SELECT 'a\n.print x\n';\n",
@@ -469,6 +470,8 @@ final class OneStatement: ShellConnection {
     var statement: FakeStatement?
     init(_ s: FakeStatement) { statement = s }
     func close() throws {}
+    var changes: Int { 0 }
+    var totalChanges: Int { 0 }
     func prepareStatement(_ sql: String, from offset: Int) throws -> (statement: (any ShellStatement)?, tail: Int) {
         defer { statement = nil }
         return (statement, sql.utf8.count)
@@ -493,6 +496,15 @@ struct InteractiveTests {
             """)
         #expect(err.text == "Parse error: near \"selec\": syntax error\n  selec;\n  ^--- error here\nRuntime error: integer overflow\n")
         #expect(status == 1)
+    }
+
+    @Test(".timer prints sqlite3's Run Time line; .prompt changes the prompts")
+    func timerAndPrompt() throws {
+        let out = BufferSink()
+        _ = Shell.main(arguments: ["loom", "-interactive"], input: StringLineSource(".timer on\n.prompt A> B>\nSELECT\n1;\n"),
+                       output: out, error: BufferSink(), engine: .fake)
+        let pattern = #/loom> loom> A>B>1\nRun Time: real \d+\.\d{3} user \d+\.\d{6} sys \d+\.\d{6}\nA>\n$/#
+        #expect(out.text.contains(pattern), "\(out.text)")
     }
 
     @Test("-batch turns prompts off; a named file drops the in-memory notice")
@@ -531,6 +543,8 @@ struct SchemaCommandTests {
         ".headers on\nSELECT * FROM b;\n.mode box\nSELECT * FROM b;\n.mode json\nSELECT * FROM b;\n.mode insert b2\nSELECT * FROM b;\n",
         ".mode line\nSELECT name, type FROM sqlite_schema ORDER BY name LIMIT 4;\n",
         ".indexes\n", ".indexes b\n", ".indices x%\n", ".databases\n", ".databases x\n",
+        ".fullschema\n", ".schema --nosys\n", ".eqp on\nSELECT * FROM b WHERE x > 1;\nSELECT * FROM u WHERE b = 1;\n.eqp off\nSELECT 1;\n",
+        ".explain off\nEXPLAIN SELECT 1;\nEXPLAIN QUERY PLAN SELECT * FROM b;\n.explain auto\nEXPLAIN QUERY PLAN SELECT * FROM b;\n",
         ".dump\n", ".dump b\n", ".dump c% v%\n", ".dump --data-only\n", ".d nomatch\n", ".dump --newlines b\n", ".dump --bogus\n",
     ])
     func command(_ input: String) throws {
