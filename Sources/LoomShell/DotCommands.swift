@@ -244,6 +244,12 @@ extension Shell {
         case "insert":
             settings.mode = .insert
             settings.insertTable = table ?? "table"
+        case "qbox":
+            settings.mode = .box
+            settings.rowSeparator = "\n"
+            settings.wrap = wrap ?? 60
+            settings.wordWrap = wordWrap ?? false
+            settings.quoteCells = quote ?? true
         default:
             guard let mode = OutputMode(rawValue: lower), lower != "ascii" else {
                 report("Error: mode should be one of: ascii box column csv html insert json line list markdown qbox quote table tabs tcl")

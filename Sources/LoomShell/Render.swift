@@ -35,7 +35,7 @@ public struct OutputSettings: Sendable {
     public var wrap = 0
     /// `--wordwrap on`: wrap after a word rather than at exactly `wrap` characters.
     public var wordWrap = false
-    /// `--quote` (accepted and shown; cells are not quoted by Loom).
+    /// `--quote` (and `.mode qbox`): columnar cells shown as SQL literals.
     public var quoteCells = false
     /// The table name of insert mode.
     public var insertTable = "table"
@@ -375,7 +375,8 @@ final class RowRenderer {
             var cells: [Cell] = []
             for c in 0..<columnCount {
                 let value = c < row.count ? row[c] : .null
-                let cell = makeCell(cText(value) ?? nullText, wrapAt: limits[c], wordWrap: settings.wordWrap)
+                let text = settings.quoteCells ? quotedCell(value) : (cText(value) ?? nullText)
+                let cell = makeCell(text, wrapAt: limits[c], wordWrap: settings.wordWrap)
                 if cell.lines.count > 1 { multiLine = true }
                 // Lines never exceed the limit, so explicit widths stay as set.
                 widths[c] = max(widths[c], cell.widths.max() ?? 0)
@@ -462,6 +463,16 @@ final class RowRenderer {
     }
 
     // MARK: values
+
+    /// A cell under `--quote`: SQL literals, reals as `sqlite3_column_text` gives them.
+    private func quotedCell(_ value: DatabaseValue) -> [UInt8] {
+        switch value {
+        case .null: return Array("NULL".utf8)
+        case .text(let s): return sqlStringLiteral(cString(Array(s.utf8)))
+        case .blob(let b): return Array("x'".utf8) + b.flatMap(hex) + [0x27]
+        default: return cText(value) ?? []
+        }
+    }
 
     /// The value as sqlite3 prints it through a C string: nil for NULL, text and blobs cut
     /// at their first zero byte.

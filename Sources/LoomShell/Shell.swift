@@ -270,6 +270,10 @@ public final class Shell {
             try printExplain(statement)
             return
         }
+        if settings.mode.isColumnar && settings.widths.count < count {
+            // sqlite3 grows its width list to the widest columnar result (`.show` reveals it).
+            settings.widths += Array(repeating: 0, count: count - settings.widths.count)
+        }
         let renderer = RowRenderer(settings: settings, names: statement.columnNames, out: output)
         defer { renderer.finish() }
         while try statement.step() {

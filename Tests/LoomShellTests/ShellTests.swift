@@ -363,7 +363,7 @@ struct ShellFlowTests {
         "SELECT 1;\n\n\n   selec\n  2;\n",
         "SELECT 'a'; SELECT 1 UNION ALL SELECT abs(-9223372036854775808);\nselec;\n",
         ".mode csv\nSELECT 'a b', NULL, 1.5;\n.mode\n.mode list\n.nullvalue N\nSELECT NULL;\n",
-        ".changes on\nSELECT 1;\n.changes off\nSELECT 2;\n", ".prompt A B\nSELECT 1;\n", ".cd /nonexistent/dir\n",
+        ".changes on\nSELECT 1;\n.changes off\nSELECT 2;\n", ".mode qbox\nSELECT 1, 'a', NULL;\nSELECT 1;\n.show\n.mode list\nSELECT 1, 2, 3, 4;\n.show\n", ".prompt A B\nSELECT 1;\n", ".cd /nonexistent/dir\n",
         "-- header\nselec 1;\n", "  /* x */  -- y\n\nselec 1;\n", "/* a\nb */\n.print x\nselec 1;\n",
         "-- c1\n-- c2\n.print x\nSELECT 2;\n", "SELECT 1;\n-- trailing\n", "SELECT 1;\n/* block */\n",
         "/* open\n.print x\n*/ SELECT 3;\n", "SELECT 1\nGO\nSELECT 2\n  /  \nSELECT 3\ngo;\ngo\n", "SELECT 1; -- c\n.print x\n", "SELECT 'a\n.print x\n';\n",
