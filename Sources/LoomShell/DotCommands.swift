@@ -244,6 +244,10 @@ extension Shell {
         case "insert":
             settings.mode = .insert
             settings.insertTable = table ?? "table"
+        case "tcl":
+            settings.mode = .tcl
+            settings.columnSeparator = " "
+            settings.rowSeparator = "\n"
         case "qbox":
             settings.mode = .box
             settings.rowSeparator = "\n"
@@ -251,7 +255,7 @@ extension Shell {
             settings.wordWrap = wordWrap ?? false
             settings.quoteCells = quote ?? true
         default:
-            guard let mode = OutputMode(rawValue: lower), lower != "ascii" else {
+            guard let mode = OutputMode(rawValue: lower), lower != "ascii", lower != "tcl" else {
                 report("Error: mode should be one of: ascii box column csv html insert json line list markdown qbox quote table tabs tcl")
                 return false
             }
@@ -668,7 +672,7 @@ extension Shell {
     .import FILE TABLE       Import data from FILE into TABLE (--csv, --ascii, --skip N)
     .indexes ?TABLE?         Show names of indexes
     .mode MODE ?OPTIONS?     Set output mode (ascii box column csv html insert json
-                               line list markdown quote table tabs)
+                               line list markdown qbox quote table tabs tcl)
     .nullvalue STRING        Use STRING in place of NULL values
     .once FILE               Output for the next SQL command only to FILE
     .open ?--new? ?--readonly? ?FILE?   Close existing database and reopen FILE

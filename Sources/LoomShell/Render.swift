@@ -7,7 +7,7 @@ import Loom
 
 /// An output mode of the shell (`.mode NAME`).
 public enum OutputMode: String, Sendable, CaseIterable {
-    case ascii, box, column, csv, html, insert, json, line, list, markdown, quote, table
+    case ascii, box, column, csv, html, insert, json, line, list, markdown, quote, table, tcl
     // `tabs` is list mode with a tab separator, as in sqlite3 (`.mode` then reports "list").
 
     /// The modes that collect every row first and print aligned columns.
@@ -81,6 +81,7 @@ final class RowRenderer {
         case .quote: renderQuote(row, into: &line)
         case .insert: renderInsert(row, into: &line)
         case .html: renderHTML(row, into: &line)
+        case .tcl: renderTcl(row, into: &line)
         case .column, .box, .table, .markdown: break
         }
         out.write(line)
@@ -215,6 +216,42 @@ final class RowRenderer {
             line += sqlLiteral(value, forInsert: true)
         }
         line += Array(");\n".utf8)
+    }
+
+    // MARK: tcl
+
+    private func renderTcl(_ row: [DatabaseValue], into line: inout [UInt8]) {
+        if count == 0 && settings.showHeader {
+            for (i, name) in names.enumerated() {
+                if i > 0 { line += columnSeparator }
+                line += cQuoted(cString(Array(name.utf8)))
+            }
+            line += rowSeparator
+        }
+        for (i, value) in row.enumerated() {
+            if i > 0 { line += columnSeparator }
+            line += cQuoted(cText(value) ?? nullText)
+        }
+        line += rowSeparator
+    }
+
+    /// A C string literal: `\"`, `\\`, `\t`, `\n`, `\r`, other unprintable bytes as `\ooo`.
+    private func cQuoted(_ bytes: [UInt8]) -> [UInt8] {
+        var r: [UInt8] = [0x22]
+        for b in bytes {
+            switch b {
+            case 0x22: r += [0x5c, 0x22]
+            case 0x5c: r += [0x5c, 0x5c]
+            case 0x09: r += [0x5c, UInt8(ascii: "t")]
+            case 0x0a: r += [0x5c, UInt8(ascii: "n")]
+            case 0x0d: r += [0x5c, UInt8(ascii: "r")]
+            case 0x20..<0x7f: r.append(b)
+            default:
+                r += [0x5c, UInt8(ascii: "0") + (b >> 6), UInt8(ascii: "0") + ((b >> 3) & 7), UInt8(ascii: "0") + (b & 7)]
+            }
+        }
+        r.append(0x22)
+        return r
     }
 
     // MARK: html

@@ -73,7 +73,7 @@ struct RenderTests {
         [".mode list", ".separator ; ##", ".nullvalue NIL", ".headers on"],
         [".mode csv", ".separator x"], [".mode column", ".width 3 -4 0 8"],
         [".mode table --wrap 4"], [".mode table --wrap 10 --wordwrap on"], [".mode box --wrap 6 --wordwrap on"],
-        [".mode column --wrap 5 --ww", ".width 0 -7"], [".mode qbox"], [".mode table --quote --wrap 8"], [".mode box", ".nullvalue -"], [".mode line", ".nullvalue (null)"],
+        [".mode column --wrap 5 --ww", ".width 0 -7"], [".mode qbox"], [".mode tcl", ".headers on"], [".mode table --quote --wrap 8"], [".mode box", ".nullvalue -"], [".mode line", ".nullvalue (null)"],
     ]
 
     @Test("fixed rows render as sqlite3 prints them", .enabled(if: Oracle.isAvailable), arguments: modeScripts)
