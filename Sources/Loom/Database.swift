@@ -43,7 +43,7 @@ public final class Database {
 
     /// Opens (creating if needed, unless `capability == .read`) the database at `path`.
     /// Uses `PosixVFS` for files and a private `MemoryVFS` for `:memory:` or an empty path.
-    public init(path: String = ":memory:", capability: Capability = .admin) throws {
+    public convenience init(path: String = ":memory:", capability: Capability = .admin) throws {
         let inMemory = path == ":memory:" || path.isEmpty
         let vfs: any VFS = inMemory ? MemoryVFS() : PosixVFS()
         try self.init(path: inMemory ? ":memory:" : path, capability: capability, vfs: vfs, inMemory: inMemory)
@@ -188,7 +188,7 @@ public final class Statement {
     /// Number of parameters (`sqlite3_bind_parameter_count`).
     public var parameterCount: Int { vm.program.parameterCount }
     /// The `EXPLAIN` setting: 0 none, 1 `EXPLAIN`, 2 `EXPLAIN QUERY PLAN` (`sqlite3_stmt_isexplain`).
-    public var explainMode: Int { vm.program.explainMode }
+    public var explainMode: Int { vm.program.isExplain ? 1 : 0 }
 
     /// Binds `value` to parameter `index` (1-based). Throws `range`.
     public func bind(_ value: DatabaseValue, at index: Int) throws {
