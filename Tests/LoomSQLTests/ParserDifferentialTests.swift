@@ -129,6 +129,72 @@ enum GrammarCorpus {
     ]
 }
 
+extension GrammarCorpus {
+    /// Edge cases, valid or not: the outcome (accepted, or the same error) must match sqlite3.
+    static let edges: [String] = [
+        "CREATE TABLE e1(a, CONSTRAINT x)", "CREATE TABLE e2(a INT CONSTRAINT x, b)", "CREATE TABLE e3(a CONSTRAINT x CONSTRAINT y)",
+        "CREATE TABLE e4(a DEFAULT 'x' || 'y')", "CREATE TABLE e5(a DEFAULT true, b DEFAULT \"q\", c DEFAULT [w])",
+        "CREATE TABLE e6(a REFERENCES t ON INSERT CASCADE)", "CREATE TABLE e7(a, CHECK (a) ON CONFLICT FAIL)",
+        "CREATE TRIGGER e8 AFTER INSERT ON t FOR EACH STATEMENT BEGIN SELECT 1; END",
+        "CREATE TABLE e9(a, PRIMARY KEY (a COLLATE nocase DESC))", "CREATE TABLE e10(a NULL NULL NOT NULL)",
+        "CREATE TABLE e11(a INT DEFAULT -'x')", "CREATE TABLE e12(a DEFAULT - NULL)", "CREATE TABLE e13(a DEFAULT +current_time)",
+        "CREATE TABLE e14(a DEFAULT x'00' UNIQUE)", "CREATE TABLE e15(a DEFAULT (1) (2))",
+        "CREATE TABLE e16(a AS (1) STORED VIRTUAL)", "CREATE TABLE e17(a GENERATED ALWAYS AS 1)",
+        "CREATE TABLE e18(a INTEGER PRIMARY KEY ASC ON CONFLICT IGNORE AUTOINCREMENT)",
+        "CREATE TABLE e19(a) WITHOUT ROWID STRICT", "CREATE TABLE e20(a) , , STRICT", "CREATE TABLE e21(a) STRICT ,",
+        "CREATE TABLE e22(a TEXT(1, 2, 3))", "CREATE TABLE e23(a TEXT(+1))", "CREATE TABLE e24(a TEXT(-1.5e3, 2))",
+        "CREATE TABLE e25(a, FOREIGN KEY (a) REFERENCES t, UNIQUE (a))", "CREATE TABLE e26(a, FOREIGN KEY (a COLLATE x DESC) REFERENCES t)",
+        "CREATE VIEW e27(a COLLATE x) AS SELECT 1", "CREATE VIEW e28() AS SELECT 1", "CREATE INDEX e29 ON t()",
+        "CREATE INDEX e30 ON t(a) WHERE", "CREATE TRIGGER e31 BEFORE INSERT ON t WHEN BEGIN SELECT 1; END",
+        "CREATE TRIGGER e32 AFTER DELETE ON t BEGIN SELECT 1 END", "CREATE TRIGGER e33 AFTER DELETE ON t BEGIN ; END",
+        "SELECT * FROM t WHERE a = 1 GROUP BY a WINDOW w AS () HAVING 1", "SELECT * FROM t HAVING 1",
+        "SELECT a FROM t ORDER BY 1 NULLS", "SELECT a FROM t ORDER BY 1 DESC NULLS LAST, 2 ASC", "SELECT a FROM t LIMIT 1 OFFSET",
+        "SELECT 1 FROM t AS", "SELECT 1 AS 'x' FROM t 'y'", "SELECT t.* AS x FROM t", "SELECT *, a FROM t", "SELECT a, * FROM t",
+        "SELECT count(DISTINCT *) FROM t", "SELECT count(ALL) FROM t", "SELECT f(,)", "SELECT f(1,)", "SELECT (1,)",
+        "SELECT ()", "SELECT (SELECT 1, 2)", "SELECT CASE WHEN 1 THEN 2 ELSE 3 ELSE 4 END", "SELECT CAST(1)",
+        "SELECT CAST(1 AS 'text')", "SELECT CAST(1 AS \"int\" (2))", "SELECT 1 COLLATE", "SELECT 1 COLLATE 'x'",
+        "SELECT 1 COLLATE \"x\" COLLATE y", "SELECT 1 ESCAPE 2", "SELECT 1 LIKE 2 ESCAPE 3 ESCAPE 4", "SELECT 1 NOT NOT NULL",
+        "SELECT 1 IS NOT NOT NULL", "SELECT 1 IS DISTINCT 2", "SELECT 1 BETWEEN 2", "SELECT 1 BETWEEN 2 AND", "SELECT 1 IN 2",
+        "SELECT 1 IN (SELECT 1) IN (SELECT 2)", "SELECT EXISTS SELECT 1", "SELECT NOT EXISTS (SELECT 1)", "SELECT + + 1",
+        "SELECT 1 + + 1", "SELECT 1 * * 1", "SELECT 1 -> -> 1", "SELECT a.b.c FROM t", "SELECT main.t.a FROM t",
+        "SELECT 'x'.'y' FROM t", "SELECT \"t\".a FROM t", "SELECT t.\"a\" FROM t", "SELECT [t].[a] FROM t",
+        "SELECT * FROM t NATURAL", "SELECT * FROM t NATURAL JOIN", "SELECT * FROM t JOIN u ON", "SELECT * FROM t JOIN u USING ()",
+        "SELECT * FROM t JOIN u USING (x,)", "SELECT * FROM t, (u)", "SELECT * FROM (t), u", "SELECT * FROM ((t))",
+        "SELECT * FROM (t) AS x JOIN (u) y", "SELECT * FROM t AS x INDEXED BY", "SELECT * FROM t NOT", "SELECT * FROM f() AS x",
+        "SELECT * FROM main.f(1)", "SELECT * FROM t x JOIN u y ON x.a = y.x NATURAL RIGHT OUTER JOIN v1",
+        "WITH x AS (SELECT 1) , SELECT 1", "WITH x(a,) AS (SELECT 1) SELECT 1", "WITH x AS MATERIALIZED SELECT 1",
+        "WITH RECURSIVE SELECT 1", "WITH x AS (SELECT 1) VALUES (1)", "VALUES ()", "VALUES (1), ", "VALUES (1) UNION SELECT 2",
+        "SELECT 1 UNION ALL", "SELECT 1 UNION DISTINCT SELECT 2", "SELECT 1 INTERSECT ALL SELECT 2", "SELECT 1 EXCEPT VALUES (2)",
+        "INSERT INTO t", "INSERT INTO t VALUES", "INSERT INTO t ()", "INSERT INTO t(a) DEFAULT VALUES", "INSERT INTO t DEFAULT",
+        "INSERT INTO t DEFAULT VALUES RETURNING a", "INSERT OR ROLLBACK INTO t VALUES (1)", "INSERT OR INTO t VALUES (1)",
+        "INSERT INTO t VALUES (1) ON CONFLICT", "INSERT INTO t VALUES (1) ON CONFLICT DO", "INSERT INTO t VALUES (1) ON CONFLICT DO UPDATE",
+        "INSERT INTO t VALUES (1) ON CONFLICT DO UPDATE SET", "INSERT INTO t VALUES (1) ON CONFLICT (a) DO NOTHING WHERE 1",
+        "INSERT INTO t VALUES (1) ON CONFLICT () DO NOTHING", "INSERT INTO t VALUES (1) RETURNING", "INSERT INTO t VALUES (1) RETURNING *, t.*",
+        "INSERT INTO t SELECT 1 UNION SELECT 2 ON CONFLICT DO NOTHING", "REPLACE t VALUES (1)", "REPLACE OR IGNORE INTO t VALUES (1)",
+        "UPDATE t SET a = 1, ", "UPDATE t SET (a) = 1", "UPDATE t SET () = 1", "UPDATE t SET t.a = 1", "UPDATE t AS SET a = 1",
+        "UPDATE t SET a = 1 LIMIT 1", "UPDATE t SET a = 1 ORDER BY a", "UPDATE t SET a = 1 RETURNING * ORDER BY a LIMIT 1",
+        "UPDATE t SET a = 1 FROM", "DELETE FROM t LIMIT", "DELETE FROM t AS x WHERE x.a", "DELETE FROM t RETURNING",
+        "DROP TABLE IF", "DROP TABLE IF EXISTS", "DROP INDEX main.", "DROP VIEW v1.x", "ALTER TABLE t RENAME TO",
+        "ALTER TABLE t RENAME COLUMN TO x", "ALTER TABLE t RENAME COLUMN a TO", "ALTER TABLE t ADD COLUMN", "ALTER TABLE t DROP",
+        "ALTER TABLE t ADD COLUMN x INT PRIMARY KEY", "ALTER TABLE t ADD x AS (1)", "PRAGMA a.b.c", "PRAGMA x = -", "PRAGMA x = +1",
+        "PRAGMA x = 'a' 'b'", "PRAGMA x(-1)", "PRAGMA x()", "PRAGMA x = NULL", "PRAGMA x = yes", "PRAGMA x = ON OFF",
+        "BEGIN TRANSACTION x", "BEGIN DEFERRED IMMEDIATE", "COMMIT TRANSACTION x", "END x", "ROLLBACK TO", "ROLLBACK SAVEPOINT x",
+        "SAVEPOINT 'x'", "RELEASE 1", "ATTACH x AS y", "ATTACH 'x'", "ATTACH 'x' AS", "ATTACH DATABASE 'x' AS y KEY", "DETACH",
+        "ANALYZE main.", "ANALYZE 1", "VACUUM INTO", "VACUUM x y", "REINDEX a.b.c", "EXPLAIN", "EXPLAIN QUERY", "EXPLAIN PLAN SELECT 1",
+        "SELECT 1 FROM t WHERE a MATCH", "SELECT a FROM t WINDOW w AS (PARTITION BY)", "SELECT sum(a) OVER (ORDER) FROM t",
+        "SELECT sum(a) OVER (ROWS) FROM t", "SELECT sum(a) OVER (ROWS BETWEEN 1 PRECEDING) FROM t",
+        "SELECT sum(a) OVER (ROWS UNBOUNDED FOLLOWING) FROM t", "SELECT sum(a) OVER (ROWS CURRENT ROW EXCLUDE) FROM t",
+        "SELECT sum(a) OVER (ROWS CURRENT ROW EXCLUDE NO) FROM t", "SELECT sum(a) OVER (x PARTITION BY a) FROM t",
+        "SELECT sum(a) OVER (x x) FROM t", "SELECT sum(a) FILTER (a) FROM t", "SELECT sum(a) FILTER (WHERE) FROM t",
+        "SELECT sum(a) FILTER (WHERE 1) FILTER (WHERE 2) FROM t", "SELECT sum(a) OVER () OVER () FROM t",
+        "SELECT sum(a) OVER w, 1 FROM t WINDOW w AS (), WINDOW", "SELECT 1 WINDOW w AS (ORDER BY 1) ORDER BY 1",
+        "SELECT ?01, ?000, ?1.5, :, ::a, @@a, $$, $a(b)c", "SELECT 0x, 0x0, 0X1, 0xg, 1_000, 1.2.3, 1e-, 1e-5, .e5",
+        "SELECT 'a'b", "SELECT \"a\"\"b\"c", "SELECT [a]b", "SELECT `a`b", "SELECT x'ab'cd", "SELECT X'AB' 'cd'",
+        "SELECT 1;;;SELECT 2", "SELECT 1 /* a */ /* b */ -- c", "CREATE TABLE e34(a, CONSTRAINT x, PRIMARY KEY (a))",
+        "CREATE TABLE e35(a, CONSTRAINT x CONSTRAINT y UNIQUE (a))", "CREATE TABLE e36(a, CONSTRAINT)",
+    ]
+}
+
 /// Prepares each statement in sqlite3 (as EXPLAIN, so nothing runs) on a database with
 /// `schema`, returning each one's prepare error (message, offset in the statement).
 func oracleBatchErrors(_ statements: [String], schema: String) throws -> [(String, Int?)?] {
@@ -201,6 +267,11 @@ func isParseMessage(_ m: String) -> Bool {
             if let e, isParseMessage(e.0) { Issue.record("sqlite3 rejects corpus entry: \(sql): \(e)") }
             #expect(parseError(sql) == nil, "\(sql): \(String(describing: parseError(sql)))")
         }
+    }
+
+    @Test(.enabled(if: Oracle.isAvailable)) func edgeCasesMatchSQLite() throws {
+        let problems = try ParserDifferentialTests.compare(GrammarCorpus.edges)
+        #expect(problems.isEmpty, "\(problems.count) mismatches:\n\(problems.prefix(30).joined(separator: "\n"))")
     }
 
     @Test(.enabled(if: Oracle.isAvailable)) func mutatedStatementsMatchSQLite() throws {
