@@ -525,8 +525,6 @@ extension Parser {
             switch current.kind {
             case .end:
                 throw syntaxError()
-            case .semicolon:
-                throw syntaxError()
             case .leftParen:
                 depth += 1
             case .rightParen where depth == 0:
