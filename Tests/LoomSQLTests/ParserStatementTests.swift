@@ -10,7 +10,10 @@ import LoomTestSupport
 /// "CREATE TABLE " + text from the name, as SQLite stores it in sqlite_schema.sql.
 func schemaText(_ sql: String) throws -> (name: String, text: String)? {
     let s = try parseOne(sql)
-    func tail(_ start: Int) -> String { SourceSpan(start: start, end: s.span.end).text(in: sql) }
+    func tail(_ start: Int) -> String {
+        precondition(s.schemaTextSpan == SourceSpan(start: start, end: s.span.end))
+        return SourceSpan(start: start, end: s.span.end).text(in: sql)
+    }
     switch s.kind {
     case .createTable(let c): return (c.name, "CREATE TABLE " + tail(c.schemaTextStart))
     case .createIndex(let c): return (c.name, (c.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") + tail(c.schemaTextStart))
