@@ -309,6 +309,26 @@ func isParseMessage(_ m: String) -> Bool {
         #expect(problems.isEmpty, "\(problems.count) mismatches:\n\(problems.prefix(30).joined(separator: "\n"))")
     }
 
+    /// Statement keywords followed by random tokens: exercises error paths everywhere.
+    @Test(.enabled(if: Oracle.isAvailable)) func tokenSoupsMatchSQLite() throws {
+        var rng = SeededRNG()
+        let starts = ["SELECT", "SELECT a FROM t WHERE", "INSERT INTO t", "UPDATE t SET a =", "DELETE FROM t WHERE",
+                      "CREATE TABLE s(a", "CREATE INDEX s ON t(", "CREATE VIEW s AS SELECT", "WITH x AS (SELECT",
+                      "CREATE TRIGGER s AFTER INSERT ON t BEGIN", "SELECT sum(a) OVER (", "PRAGMA", "ALTER TABLE t",
+                      "SELECT * FROM t JOIN", "SELECT CASE", "SELECT a FROM t ORDER BY"]
+        let vocab = Keyword.allCases.map(\.rawValue) + ["(", ")", ",", ".", "*", "+", "-", "=", "<", "||", "'s'", "\"q\"",
+            "1", "2.5", "x'00'", "?", ":p", "a", "b", "t", "u", "x", "(", ")", "(", ")", ",", ",", "a", "1"]
+        let n = Int(ProcessInfo.processInfo.environment["LOOM_PARSER_SOUPS"] ?? "") ?? 200
+        var soups: [String] = []
+        for _ in 0..<n {
+            var parts = [starts[Int(rng.next() % UInt64(starts.count))]]
+            for _ in 0..<(1 + Int(rng.next() % 8)) { parts.append(vocab[Int(rng.next() % UInt64(vocab.count))]) }
+            soups.append(parts.joined(separator: " "))
+        }
+        let problems = try ParserDifferentialTests.compare(soups)
+        #expect(problems.isEmpty, "seed \(rng.seed): \(problems.count) mismatches:\n\(problems.prefix(15).joined(separator: "\n"))")
+    }
+
     @Test(.enabled(if: Oracle.isAvailable)) func mutatedStatementsMatchSQLite() throws {
         var rng = SeededRNG()
         var mutated: [String] = []
