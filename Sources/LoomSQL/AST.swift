@@ -83,6 +83,24 @@ package struct Statement: Hashable, Sendable {
     }
 }
 
+extension Statement {
+    /// For CREATE statements, the span SQLite copies into sqlite_schema.sql after its
+    /// "CREATE <KIND> " prefix: from the unqualified object name to the statement's end.
+    /// (CREATE TABLE … AS SELECT stores a generated text instead; see `CreateTable`.)
+    package var schemaTextSpan: SourceSpan? {
+        let start: Int
+        switch kind {
+        case .createTable(let c): start = c.schemaTextStart
+        case .createIndex(let c): start = c.schemaTextStart
+        case .createView(let c): start = c.schemaTextStart
+        case .createTrigger(let c): start = c.schemaTextStart
+        case .createVirtualTable(let c): start = c.schemaTextStart
+        default: return nil
+        }
+        return SourceSpan(start: start, end: span.end)
+    }
+}
+
 package enum TransactionKind: Hashable, Sendable { case deferred, immediate, exclusive }
 
 /// `OR ROLLBACK | ABORT | FAIL | IGNORE | REPLACE` and `ON CONFLICT …` in constraints.

@@ -52,7 +52,7 @@ import LoomTestSupport
         ("true AND false", "(TRUE AND FALSE)"),
     ])
     func precedence(_ input: String, _ expected: String) throws {
-        #expect(render(try parseExpr(input)) == expected)
+        #expect(renderExpr(try parseExpr(input)) == expected)
     }
 
     @Test func literals() throws {

@@ -10,7 +10,10 @@ import LoomTestSupport
 /// "CREATE TABLE " + text from the name, as SQLite stores it in sqlite_schema.sql.
 func schemaText(_ sql: String) throws -> (name: String, text: String)? {
     let s = try parseOne(sql)
-    func tail(_ start: Int) -> String { SourceSpan(start: start, end: s.span.end).text(in: sql) }
+    func tail(_ start: Int) -> String {
+        precondition(s.schemaTextSpan == SourceSpan(start: start, end: s.span.end))
+        return SourceSpan(start: start, end: s.span.end).text(in: sql)
+    }
     switch s.kind {
     case .createTable(let c): return (c.name, "CREATE TABLE " + tail(c.schemaTextStart))
     case .createIndex(let c): return (c.name, (c.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") + tail(c.schemaTextStart))
@@ -160,5 +163,32 @@ func schemaText(_ sql: String) throws -> (name: String, text: String)? {
         // The CLI prints the header on one line; a name containing a newline spans lines.
         let names = header.joined(separator: "\n").components(separatedBy: "\n").joined(separator: "\n")
         #expect(names.hasPrefix(mine.joined(separator: "|") + "\n"), "\(mine)")
+    }
+}
+
+@Suite struct SQLTextDifferentialTests {
+    static let python = "/usr/bin/python3"
+
+    /// Random token strings judged by Python's sqlite3.complete_statement (a thin wrapper of
+    /// sqlite3_complete over the system SQLite); skipped without python3.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: SQLTextDifferentialTests.python)))
+    func matchesSqlite3Complete() throws {
+        var rng = SeededRNG()
+        let vocab = ["create", "CREATE", "temp", "temporary", "trigger", "TRIGGER", "end", "END", "explain", "begin",
+                     "select", "x", ";", ";", " ", "\n", "'a'", "'", "\"b\"", "\"", "[c]", "[", "`d`", "`", "/* c */",
+                     "/*", "-- c\n", "--", "*/", "é", "end2", "_end", "create_trigger", "triggerx", "1", ".", "(", ")"]
+        var cases: [String] = []
+        for _ in 0..<5000 {
+            let n = Int(rng.next() % 13)
+            cases.append((0..<n).map { _ in vocab[Int(rng.next() % UInt64(vocab.count))] + (rng.next() % 2 == 0 ? " " : "") }.joined())
+        }
+        let input = try JSONSerialization.data(withJSONObject: cases)
+        let script = "import sys, json, sqlite3\nprint(json.dumps([sqlite3.complete_statement(s) for s in json.load(sys.stdin)]))"
+        let out = try runProcess(SQLTextDifferentialTests.python, ["-c", script], input: String(decoding: input, as: UTF8.self))
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [Bool])
+        try #require(expected.count == cases.count)
+        var bad: [String] = []
+        for (s, e) in zip(cases, expected) where SQLText.isComplete(s) != e { bad.append("\(e): \(s.debugDescription)") }
+        #expect(bad.isEmpty, "seed \(rng.seed): \(bad.count): \(bad.prefix(20).joined(separator: "\n"))")
     }
 }

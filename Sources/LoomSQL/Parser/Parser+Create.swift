@@ -100,8 +100,9 @@ extension Parser {
         var constraints: [TableConstraint] = []
         while try accept(.comma) {
             if isTableConstraintStart() {
+                var pendingName: String?
                 while true {
-                    constraints.append(try tableConstraint(table: &table))
+                    if let c = try tableConstraint(table: &table, pendingName: &pendingName) { constraints.append(c) }
                     if current.kind == .rightParen { break }
                     _ = try accept(.comma)
                 }
@@ -413,8 +414,11 @@ extension Parser {
         while true {
             if isKeyword(.on) {
                 try advance()
-                let isDelete: Bool
-                if try accept(.delete) { isDelete = true } else { try expect(.update); isDelete = false }
+                // ON INSERT <action> is accepted and ignored, as in SQLite.
+                var isDelete = false, isInsert = false
+                if try accept(.delete) { isDelete = true }
+                else if try accept(.insert) { isInsert = true }
+                else { try expect(.update) }
                 let action: ForeignKeyClause.Action
                 switch current.kind {
                 case .keyword(.set):
@@ -425,6 +429,7 @@ extension Parser {
                 case .keyword(.no): try advance(); try expect(.action); action = .noAction
                 default: throw syntaxError()
                 }
+                if isInsert { continue }
                 if isDelete { fk.onDelete = action } else { fk.onUpdate = action }
             } else if isKeyword(.match) {
                 try advance()
@@ -451,9 +456,20 @@ extension Parser {
     }
 
     /// [CONSTRAINT nm] PRIMARY KEY (…) | UNIQUE (…) | CHECK (…) | FOREIGN KEY (…) REFERENCES …
-    private mutating func tableConstraint(table: inout TableBuild) throws -> TableConstraint {
-        var name: String?
-        if try accept(.constraint) { name = try self.name() }
+    /// One table constraint. A bare `CONSTRAINT name` is a constraint of its own in SQLite's
+    /// grammar: its name carries to the next constraint and nil is returned.
+    private mutating func tableConstraint(table: inout TableBuild, pendingName: inout String?) throws -> TableConstraint? {
+        var name = pendingName
+        pendingName = nil
+        if try accept(.constraint) {
+            name = try self.name()
+            switch current.kind {
+            case .keyword(.primary), .keyword(.unique), .keyword(.check), .keyword(.foreign): break
+            default:
+                pendingName = name
+                return nil
+            }
+        }
         switch current.kind {
         case .keyword(.primary):
             try advance()
@@ -508,8 +524,6 @@ extension Parser {
         while true {
             switch current.kind {
             case .end:
-                throw syntaxError()
-            case .semicolon:
                 throw syntaxError()
             case .leftParen:
                 depth += 1

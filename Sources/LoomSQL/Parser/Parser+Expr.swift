@@ -311,7 +311,10 @@ extension Parser {
             var message: Expr?
             if action != .ignore {
                 try expect(.comma)
-                message = try nested(3) { try $0.expr() }
+                // The message is a name or string token (`nm`), not an expression.
+                let m = current
+                let text = try name()
+                message = try node(.literal(.string(text)), from: m.start)
             }
             try expect(.rightParen)
             return try node(.raise(action, message: message), from: start)

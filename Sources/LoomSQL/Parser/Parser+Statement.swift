@@ -159,9 +159,9 @@ extension Parser {
         let q = try qualifiedName()
         try checkTriggerTarget(schema: q.schema)
         var insert = Insert(with: with, orConflict: orConflict, schema: q.schema, table: q.name, source: .defaultValues)
-        if try accept(.as) { insert.alias = try name() }
+        if !inTrigger, try accept(.as) { insert.alias = try name() }
         if current.kind == .leftParen { insert.columns = try nameList() }
-        if isKeyword(.default) {
+        if !inTrigger, isKeyword(.default) {
             try advance()
             try expect(.values)
         } else {
@@ -218,7 +218,14 @@ extension Parser {
     }
 
     private mutating func dmlTable() throws -> QualifiedTableName {
-        let t = try qualifiedTableName()
+        // Inside a trigger the grammar has no alias here.
+        let t: QualifiedTableName
+        if inTrigger {
+            let q = try qualifiedName()
+            t = QualifiedTableName(schema: q.schema, name: q.name, indexHint: try indexHint())
+        } else {
+            t = try qualifiedTableName()
+        }
         try checkTriggerTarget(schema: t.schema)
         if inTrigger, t.indexHint != nil {
             actionError("the INDEXED BY clause is not allowed on UPDATE or DELETE statements within triggers")
