@@ -34,6 +34,12 @@ public final class Shell {
     public var showQueryPlan = false
     /// `.explain off` prints EXPLAIN rows in the current mode instead of sqlite3's layout.
     public var explainLayout = true
+    /// The `.explain` setting as `.show` prints it: auto, on or off.
+    var explainSetting = "auto"
+    /// The mode to return to when `.explain on` ends.
+    var modeBeforeExplain: OutputMode = .list
+    /// The `.output` file name as `.show` prints it.
+    var outputName = "stdout"
     /// The prompts (`.prompt MAIN CONTINUE`).
     public var prompts = (main: "loom> ", continuation: "   ...> ")
 
@@ -344,8 +350,8 @@ public final class Shell {
             for i in 0..<8 {
                 if i == 1 {
                     cells.append(String(repeating: " ", count: min(indent[address], 200)) + pad(row[1], 13))
-                } else if i == 7 && row[7].isEmpty {
-                    cells.append("")
+                } else if i == 7 {
+                    cells.append(row[7])
                 } else {
                     cells.append(pad(row[i], widths[i]))
                 }
@@ -416,6 +422,7 @@ public final class Shell {
         output.flush()
         if let file = output as? FileSink { file.close() }
         output = sink ?? standardOutput
+        if sink == nil { outputName = "stdout" }
     }
 
     /// Counts down a `.once` redirection after each command.
