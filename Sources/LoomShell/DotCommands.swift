@@ -428,7 +428,8 @@ extension Shell {
         var names: [String] = []
         for (schema, _) in schemaNames(db) {
             let prefix = schema == "main" ? "" : schema + "."
-            let sql = "SELECT \(nameColumn) FROM \(quoteIdentifier(schema)).sqlite_schema "
+            let table = schema == "main" ? "sqlite_schema" : quoteIdentifier(schema) + ".sqlite_schema"
+            let sql = "SELECT \(nameColumn) FROM \(table) "
                 + "WHERE type IN ('\(type)') "
                 + (includeInternal ? "" : "AND name NOT LIKE 'sqlite_%' ")
                 + "AND \(filterColumn) LIKE \(literal(pattern))"
