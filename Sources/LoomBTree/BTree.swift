@@ -29,3 +29,170 @@ package enum SeekResult: Sendable, Equatable {
     /// would be; `.empty` when the tree has no entries.
     case before, after, empty
 }
+
+/// The B-trees of one database file: transactions, page 1, the freelist, tree roots and
+/// cursors.
+///
+/// ```swift
+/// let tree = BTree(pager: pager)
+/// try tree.beginTransaction(write: true)
+/// let root = try tree.createTree(.table)
+/// let c = try tree.tableCursor(root: root, writable: true)
+/// try c.insert(rowid: 1, payload: RecordCodec.encode([.text("x")]))
+/// try tree.commit()
+/// ```
+/// Corresponds to SQLite's `Btree`/`BtShared` (btree.c).
+package final class BTree {
+    package let pager: Pager
+    /// Open cursors, so a change through one cursor can make the others on the same tree
+    /// save their positions (SQLite's `saveAllCursors`).
+    var cursors: [WeakCursor] = []
+
+    /// Deepest tree Loom walks before calling the file corrupt (SQLite's BTCURSOR_MAX_DEPTH).
+    static let maxDepth = 20
+
+    package init(pager: Pager) {
+        self.pager = pager
+    }
+
+    // MARK: Transactions
+
+    /// Starts a read or write transaction. A write to an empty file first creates page 1:
+    /// the 100-byte header and an empty table leaf for sqlite_schema.
+    package func beginTransaction(write: Bool) throws {
+        if write {
+            try pager.beginWrite()
+            if pager.pageCount == 0 { try createPageOne() }
+        } else {
+            try pager.beginRead()
+        }
+    }
+
+    package func commit() throws {
+        try pager.commit()
+    }
+
+    package func rollback() throws {
+        try pager.rollback()
+        for c in cursors { c.cursor?.invalidate() }
+    }
+
+    /// Ends a read transaction.
+    package func endTransaction() {
+        pager.endRead()
+    }
+
+    private func createPageOne() throws {
+        let p = try pager.appendPage()
+        precondition(p.number == 1)
+        try pager.makeWritable(p)
+        p.setBytes(Array("SQLite format 3\0".utf8), at: 0)
+        let ps = pager.pageSize
+        p.setU16(16, ps == 65536 ? 1 : ps)
+        p[18] = 1                       // file format write version (legacy)
+        p[19] = 1                       // file format read version
+        p[20] = UInt8(pager.pageSize - pager.usableSize)
+        p[21] = 64                      // max embedded payload fraction
+        p[22] = 32                      // min embedded payload fraction
+        p[23] = 32                      // leaf payload fraction
+        p.setU32(24, 0)                 // change counter (the pager bumps it on commit)
+        p.setU32(28, 1)                 // database size in pages
+        p.setU32(32, 0)                 // first freelist trunk
+        p.setU32(36, 0)                 // freelist pages
+        p.setU32(40, 0)                 // schema cookie
+        p.setU32(44, 4)                 // schema format
+        p.setU32(48, 0)                 // default cache size
+        p.setU32(52, 0)                 // largest root (auto-vacuum)
+        p.setU32(56, 1)                 // text encoding UTF-8
+        p.setU32(60, 0)                 // user version
+        p.setU32(64, 0)                 // incremental vacuum
+        p.setU32(68, 0)                 // application id
+        p.setU32(92, 0)                 // version-valid-for
+        p.setU32(96, 3_040_001)         // SQLITE_VERSION_NUMBER
+        try initPage(p, kind: .tableLeaf)
+    }
+
+    // MARK: Meta
+
+    package func getMeta(_ field: MetaField) throws -> UInt32 {
+        guard pager.pageCount > 0 else { return 0 }
+        return try pager.page(1).u32(36 + 4 * field.rawValue)
+    }
+
+    package func setMeta(_ field: MetaField, _ value: UInt32) throws {
+        let p = try pager.page(1)
+        try pager.makeWritable(p)
+        p.setU32(36 + 4 * field.rawValue, value)
+    }
+
+    // MARK: Trees
+
+    /// Allocates a new empty tree and returns its root page.
+    package func createTree(_ kind: TreeKind) throws -> PageNumber {
+        let p = try allocatePage()
+        try initPage(p, kind: kind == .table ? .tableLeaf : .indexLeaf)
+        return p.number
+    }
+
+    /// Frees every page of the tree rooted at `root`, the root included.
+    package func dropTree(_ root: PageNumber) throws {
+        guard root.rawValue >= 2 else { throw DatabaseError.corrupt(page: root.rawValue, "drop page 1") }
+        invalidateCursors(root: root)
+        try freeSubtree(root, depth: 0, keepRoot: false)
+    }
+
+    /// Deletes every entry of the tree, keeping its (now empty leaf) root.
+    package func clearTree(_ root: PageNumber) throws {
+        invalidateCursors(root: root)
+        try freeSubtree(root, depth: 0, keepRoot: true)
+    }
+
+    private func freeSubtree(_ n: PageNumber, depth: Int, keepRoot: Bool) throws {
+        guard depth < BTree.maxDepth else { throw DatabaseError.corrupt(page: n.rawValue, "tree too deep") }
+        let node = try node(n)
+        for i in 0..<node.cellCount {
+            let c = try node.cell(i)
+            if c.overflowPage != 0 { try freeOverflowChain(c) }
+            if !node.kind.isLeaf { try freeSubtree(PageNumber(c.leftChild), depth: depth + 1, keepRoot: false) }
+        }
+        if !node.kind.isLeaf { try freeSubtree(try node.child(node.cellCount), depth: depth + 1, keepRoot: false) }
+        if keepRoot {
+            try initPage(node.page, kind: node.kind.leaf)
+        } else {
+            try freePage(n)
+        }
+    }
+
+    package func tableCursor(root: PageNumber, writable: Bool) throws -> TableCursor {
+        let c = TableCursor(core: CursorCore(tree: self, root: root, isTable: true, writable: writable, keyInfo: KeyInfo()))
+        register(c.core)
+        return c
+    }
+
+    package func indexCursor(root: PageNumber, writable: Bool, keyInfo: KeyInfo) throws -> IndexCursor {
+        let c = IndexCursor(core: CursorCore(tree: self, root: root, isTable: false, writable: writable, keyInfo: keyInfo))
+        register(c.core)
+        return c
+    }
+
+    private func register(_ c: CursorCore) {
+        cursors.removeAll { $0.cursor == nil }
+        cursors.append(WeakCursor(cursor: c))
+    }
+
+    /// Before `actor` changes the tree at `root`, every other cursor on it saves its key.
+    func saveOtherCursors(root: PageNumber, except actor: CursorCore) throws {
+        for w in cursors {
+            guard let c = w.cursor, c !== actor, c.root == root else { continue }
+            try c.savePosition()
+        }
+    }
+
+    func invalidateCursors(root: PageNumber) {
+        for w in cursors where w.cursor?.root == root { w.cursor?.invalidate() }
+    }
+}
+
+struct WeakCursor {
+    weak var cursor: CursorCore?
+}

@@ -1,4 +1,50 @@
 // This file declares Program: a compiled statement, a list of VDBE instructions.
-// Layer: L4. Spec: Spec/L4-vdbe.md.
+// Layer: L4. Spec: Spec/L4-vdbe.md (§Program).
 import LoomBase
 import LoomRecord
+
+/// A compiled statement: what codegen (L5) produces and the VM runs.
+package struct Program: Sendable {
+    package var instructions: [Instruction]
+    /// Registers `0 ..< registerCount` exist (all NULL at start).
+    package var registerCount: Int
+    /// Cursor slots `0 ..< cursorCount`.
+    package var cursorCount: Int
+    /// Result column names (`sqlite3_column_name`); `ResultRow` counts must match.
+    package var columnNames: [String]
+    /// The largest parameter number (`?NNN`, `:a` …); parameters are `1 ... parameterCount`.
+    package var parameterCount: Int
+    /// `parameterNames[i]` is the name of parameter `i + 1` (":a", "@b", "$c", "?7"),
+    /// nil for anonymous `?`.
+    package var parameterNames: [String?]
+    /// No instruction writes the database (`sqlite3_stmt_readonly`).
+    package var isReadOnly: Bool
+    /// An `EXPLAIN` statement: the VM does not run the program but returns its listing,
+    /// one row per instruction (addr, opcode, p1, p2, p3, p4, p5, comment).
+    package var isExplain: Bool
+    /// Optional per-instruction comments (EXPLAIN's last column); empty or one per instruction.
+    package var comments: [String?]
+
+    package init(instructions: [Instruction], registerCount: Int, cursorCount: Int,
+                 columnNames: [String] = [], parameterCount: Int = 0,
+                 parameterNames: [String?] = [], isReadOnly: Bool = true,
+                 isExplain: Bool = false, comments: [String?] = []) {
+        self.instructions = instructions
+        self.registerCount = registerCount
+        self.cursorCount = cursorCount
+        self.columnNames = columnNames
+        self.parameterCount = parameterCount
+        self.parameterNames = parameterNames
+        self.isReadOnly = isReadOnly
+        self.isExplain = isExplain
+        self.comments = comments
+    }
+
+    /// The column names of an EXPLAIN listing.
+    package static let explainColumnNames = ["addr", "opcode", "p1", "p2", "p3", "p4", "p5", "comment"]
+
+    /// The 1-based index of a named parameter (`sqlite3_bind_parameter_index`), or nil.
+    package func parameterIndex(named name: String) -> Int? {
+        parameterNames.firstIndex(where: { $0 == name }).map { $0 + 1 }
+    }
+}

@@ -1,0 +1,555 @@
+// This file implements cursors over table and index B-trees: navigation, seeks, reading
+// entries, insert and delete, and position saving when another cursor changes the tree.
+// Layer: L3. Spec: Spec/L3-btree.md ("Cursors", invariants K1-K7).
+import LoomBase
+import LoomPager
+import LoomRecord
+
+/// The key a cursor remembers when its position must survive a change to the tree.
+enum SavedKey {
+    case rowid(Int64)
+    case key([Value])
+    /// Seek target only: sorts after every entry it prefixes (first entry > key).
+    case keyAfter([Value])
+}
+
+/// The shared machinery of `TableCursor` and `IndexCursor`.
+///
+/// The position is a stack of (page, index) from the root down. On interior pages the index
+/// is the child slot descended into; on the top page it is the cell the cursor is on (index
+/// trees can be on an interior cell, since their interior cells are entries too).
+final class CursorCore {
+    let tree: BTree
+    let root: PageNumber
+    let isTable: Bool
+    let writable: Bool
+    let keyInfo: KeyInfo
+    var stack: [(page: PageNumber, index: Int)] = []
+
+    enum State {
+        case invalid
+        case valid
+        /// Another cursor changed the tree: re-seek this key before use.
+        case saved(SavedKey)
+        /// The entry with this key was deleted through this cursor: `next` goes to the entry
+        /// after it, `previous` to the entry before it.
+        case deleted(SavedKey)
+    }
+    var state: State = .invalid
+    /// Set by `descend` when an interior cell on the way down equalled the key.
+    private var landedOnEqualInterior = false
+
+    init(tree: BTree, root: PageNumber, isTable: Bool, writable: Bool, keyInfo: KeyInfo) {
+        self.tree = tree
+        self.root = root
+        self.isTable = isTable
+        self.writable = writable
+        self.keyInfo = keyInfo
+    }
+
+    var pager: Pager { tree.pager }
+
+    func invalidate() {
+        state = .invalid
+        stack.removeAll()
+    }
+
+    var isValid: Bool {
+        switch state {
+        case .valid, .saved: return true
+        case .invalid, .deleted: return false
+        }
+    }
+
+    // MARK: Walking
+
+    private func node(_ n: PageNumber) throws -> Node {
+        let node = try tree.node(n)
+        guard node.kind.isTable == isTable else { throw DatabaseError.corrupt(page: n.rawValue, "page kind does not match tree") }
+        return node
+    }
+
+    private func pushChild(_ n: PageNumber, index: Int) throws {
+        guard stack.count < BTree.maxDepth else { throw DatabaseError.corrupt(page: n.rawValue, "tree too deep") }
+        stack.append((n, index))
+    }
+
+    private func moveToRoot() throws -> Node {
+        stack = [(root, 0)]
+        return try node(root)
+    }
+
+    /// From the page on top of the stack, go down the first children to a leaf's first cell.
+    private func descendLeftmost() throws {
+        var n = try node(stack[stack.count - 1].page)
+        while !n.kind.isLeaf {
+            stack[stack.count - 1].index = 0
+            let child = try n.child(0)
+            try pushChild(child, index: 0)
+            n = try node(child)
+        }
+        guard n.cellCount > 0 else { throw DatabaseError.corrupt(page: n.number.rawValue, "empty leaf") }
+        stack[stack.count - 1].index = 0
+    }
+
+    /// From the page on top of the stack, go down the right children to a leaf's last cell.
+    private func descendRightmost() throws {
+        var n = try node(stack[stack.count - 1].page)
+        while !n.kind.isLeaf {
+            stack[stack.count - 1].index = n.cellCount
+            let child = try n.child(n.cellCount)
+            try pushChild(child, index: 0)
+            n = try node(child)
+        }
+        guard n.cellCount > 0 else { throw DatabaseError.corrupt(page: n.number.rawValue, "empty leaf") }
+        stack[stack.count - 1].index = n.cellCount - 1
+    }
+
+    func first() throws -> Bool {
+        let r = try moveToRoot()
+        if r.kind.isLeaf && r.cellCount == 0 { invalidate(); return false }
+        try descendLeftmost()
+        state = .valid
+        return true
+    }
+
+    func last() throws -> Bool {
+        let r = try moveToRoot()
+        if r.kind.isLeaf && r.cellCount == 0 { invalidate(); return false }
+        try descendRightmost()
+        state = .valid
+        return true
+    }
+
+    func next() throws -> Bool {
+        switch state {
+        case .invalid: return false
+        case .saved: try restore(); return try next()
+        case .deleted(let key):
+            switch try seek(key) {
+            case .found, .after: state = .valid; return true
+            case .before: state = .valid; return try stepForward()
+            case .empty: invalidate(); return false
+            }
+        case .valid: return try stepForward()
+        }
+    }
+
+    func previous() throws -> Bool {
+        switch state {
+        case .invalid: return false
+        case .saved: try restore(); return try previous()
+        case .deleted(let key):
+            switch try seek(key) {
+            case .before: state = .valid; return true
+            case .found, .after: state = .valid; return try stepBackward()
+            case .empty: invalidate(); return false
+            }
+        case .valid: return try stepBackward()
+        }
+    }
+
+    private func stepForward() throws -> Bool {
+        let top = stack[stack.count - 1]
+        let n = try node(top.page)
+        if !n.kind.isLeaf {
+            // On an interior index entry: the next entry is the first of the subtree to its right.
+            let child = try n.child(top.index + 1)
+            stack[stack.count - 1].index = top.index + 1
+            try pushChild(child, index: 0)
+            try descendLeftmost()
+            return true
+        }
+        if top.index + 1 < n.cellCount {
+            stack[stack.count - 1].index = top.index + 1
+            return true
+        }
+        stack.removeLast()
+        while let (p, slot) = stack.last {
+            let pn = try node(p)
+            if slot < pn.cellCount {
+                if isTable {
+                    stack[stack.count - 1].index = slot + 1
+                    try pushChild(try pn.child(slot + 1), index: 0)
+                    try descendLeftmost()
+                } else {
+                    stack[stack.count - 1].index = slot   // on the interior cell itself
+                }
+                return true
+            }
+            stack.removeLast()
+        }
+        invalidate()
+        return false
+    }
+
+    private func stepBackward() throws -> Bool {
+        let top = stack[stack.count - 1]
+        let n = try node(top.page)
+        if !n.kind.isLeaf {
+            // On an interior index entry: the previous entry is the last of its left subtree.
+            let child = try n.child(top.index)
+            try pushChild(child, index: 0)
+            try descendRightmost()
+            return true
+        }
+        if top.index > 0 {
+            stack[stack.count - 1].index = top.index - 1
+            return true
+        }
+        stack.removeLast()
+        while let (p, slot) = stack.last {
+            let pn = try node(p)
+            if slot > 0 {
+                if isTable {
+                    stack[stack.count - 1].index = slot - 1
+                    try pushChild(try pn.child(slot - 1), index: 0)
+                    try descendRightmost()
+                } else {
+                    stack[stack.count - 1].index = slot - 1   // on the interior cell before
+                }
+                return true
+            }
+            stack.removeLast()
+        }
+        invalidate()
+        return false
+    }
+
+    // MARK: Seeking
+
+    /// Compares the index entry in cell `i` of `n` with `key` (prefix-equal is 0).
+    private func compareCell(_ n: Node, _ i: Int, _ key: [Value]) throws -> Int {
+        let c = try n.cell(i)
+        if c.localSize == c.payloadSize {
+            // All local: compare straight from the page bytes.
+            return try n.page.withBytes { raw in
+                try compareRecord(UnsafeRawBufferPointer(rebasing: raw[c.payloadOffset..<(c.payloadOffset + c.localSize)]),
+                                  with: key, keyInfo: keyInfo)
+            }
+        }
+        let bytes = try tree.readPayload(c, on: n.page)
+        return try bytes.withUnsafeBytes { try compareRecord($0, with: key, keyInfo: keyInfo) }
+    }
+
+    /// Goes down to the leaf where `key` belongs. Leaves the stack at that leaf with the
+    /// index of the first cell >= key (possibly cellCount); returns whether that cell equals
+    /// the key and the leaf's cell count.
+    @discardableResult
+    func descend(to key: SavedKey) throws -> (equal: Bool, cellCount: Int) {
+        landedOnEqualInterior = false
+        var n = try moveToRoot()
+        while true {
+            var lo = 0, hi = n.cellCount
+            var equal = false
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let c: Int
+                switch key {
+                case .rowid(let r):
+                    let k = try n.rowid(mid)
+                    c = k < r ? -1 : (k > r ? 1 : 0)
+                case .key(let values):
+                    c = try compareCell(n, mid, values)
+                case .keyAfter(let values):
+                    let r = try compareCell(n, mid, values)
+                    c = r == 0 ? -1 : r
+                }
+                if c < 0 { lo = mid + 1 } else { hi = mid; if c == 0 { equal = true } }
+            }
+            // `equal` is true if some probed cell equalled the key; recheck the landing cell.
+            if equal, lo < n.cellCount {
+                switch key {
+                case .rowid(let r): equal = try n.rowid(lo) == r
+                case .key(let values): equal = try compareCell(n, lo, values) == 0
+                case .keyAfter: equal = false
+                }
+            } else { equal = false }
+            stack[stack.count - 1].index = lo
+            if n.kind.isLeaf { return (equal, n.cellCount) }
+            if equal { landedOnEqualInterior = true }
+            let child = try n.child(lo)
+            try pushChild(child, index: 0)
+            n = try node(child)
+        }
+    }
+
+    /// Positions on the key (table: rowid; index: the first entry >= key).
+    func seek(_ key: SavedKey) throws -> SeekResult {
+        let (equal, count) = try descend(to: key)
+        let idx = stack[stack.count - 1].index
+        if count == 0 && stack.count == 1 { invalidate(); return .empty }
+        guard count > 0 else { throw DatabaseError.corrupt(page: stack[stack.count - 1].page.rawValue, "empty leaf") }
+        state = .valid
+        if idx < count { return equal ? .found : .after }
+        if isTable {
+            stack[stack.count - 1].index = count - 1
+            return .before
+        }
+        // Index: the first entry >= key is the nearest ancestor cell to the right, if any.
+        let saved = stack
+        stack.removeLast()
+        while let (p, slot) = stack.last {
+            let pn = try node(p)
+            if slot < pn.cellCount {
+                if case .key(let values) = key, try compareCell(pn, slot, values) == 0 { return .found }
+                return .after
+            }
+            stack.removeLast()
+        }
+        stack = saved
+        stack[stack.count - 1].index = count - 1
+        return .before
+    }
+
+    /// Re-seeks a position saved because another cursor changed the tree.
+    private func restore() throws {
+        guard case .saved(let key) = state else { return }
+        let r = try seek(key)
+        if r == .found { state = .valid } else { state = .deleted(key) }
+        if case .key(let values) = key, r == .found {
+            // The saved key is a whole entry: require every field to match.
+            if try currentKeyValues().count != values.count { state = .deleted(key) }
+        }
+    }
+
+    /// Makes the cursor usable for reading its entry; throws if it is not on one.
+    func requireEntry() throws -> Node {
+        if case .saved = state { try restore() }
+        guard case .valid = state, let top = stack.last else {
+            throw DatabaseError(.misuse, "cursor is not on an entry")
+        }
+        let n = try node(top.page)
+        guard top.index < n.cellCount else { throw DatabaseError.corrupt(page: top.page.rawValue, "cursor index") }
+        return n
+    }
+
+    /// Saves the position as a key (before another cursor changes the tree).
+    func savePosition() throws {
+        guard case .valid = state else { return }
+        state = .saved(try currentKey())
+        stack.removeAll()
+    }
+
+    /// Number of entries in the tree (walks every page; OP_Count).
+    func entryCount() throws -> Int64 {
+        var total: Int64 = 0
+        func walk(_ p: PageNumber, _ depth: Int) throws {
+            guard depth < BTree.maxDepth else { throw DatabaseError.corrupt(page: p.rawValue, "tree too deep") }
+            let n = try node(p)
+            if n.kind.isLeaf { total += Int64(n.cellCount); return }
+            if !isTable { total += Int64(n.cellCount) }
+            for slot in 0...n.cellCount { try walk(try n.child(slot), depth + 1) }
+        }
+        try walk(root, 0)
+        return total
+    }
+
+    func currentKey() throws -> SavedKey {
+        if isTable { return .rowid(try currentRowid()) }
+        return .key(try currentKeyValues())
+    }
+
+    func currentRowid() throws -> Int64 {
+        let n = try requireEntry()
+        guard n.kind == .tableLeaf else { throw DatabaseError.corrupt(page: n.number.rawValue, "not a table leaf") }
+        return try n.rowid(stack[stack.count - 1].index)
+    }
+
+    func currentPayload() throws -> [UInt8] {
+        let n = try requireEntry()
+        let c = try n.cell(stack[stack.count - 1].index)
+        return try tree.readPayload(c, on: n.page)
+    }
+
+    func currentPayloadSize() throws -> Int {
+        let n = try requireEntry()
+        return try n.cell(stack[stack.count - 1].index).payloadSize
+    }
+
+    func currentKeyValues() throws -> [Value] {
+        try RecordCodec.decode(try currentPayload())
+    }
+
+    // MARK: Changing
+
+    private func pathAndSlots() -> ([PageNumber], [Int]) {
+        (stack.map(\.page), stack.dropLast().map(\.index))
+    }
+
+    /// Whether the stack is on the right edge of the tree (every slot the last).
+    private func onRightEdge() throws -> Bool {
+        for (p, slot) in stack.dropLast() {
+            let n = try node(p)
+            if slot != n.cellCount { return false }
+        }
+        return true
+    }
+
+    /// Inserts a leaf cell for `key`, replacing an equal entry.
+    func insert(key: SavedKey, cell: () throws -> [UInt8]) throws {
+        guard writable else { throw DatabaseError(.misuse, "cursor is read-only") }
+        try tree.saveOtherCursors(root: root, except: self)
+        let (equal, count) = try descend(to: key)
+        let idx = stack[stack.count - 1].index
+        let leafNo = stack[stack.count - 1].page
+        var leaf = try node(leafNo)
+        if !isTable && (equal || landedOnEqualInterior) {
+            // Index entries are unique: an equal entry already exists.
+            _ = try seek(key)
+            return
+        }
+        if equal {
+            let old = try leaf.cell(idx)
+            if old.overflowPage != 0 { try tree.freeOverflowChain(old) }
+            try tree.removeCellInPlace(leaf, at: idx)
+            leaf = try node(leafNo)
+        }
+        let newCell = try cell()
+        let rightEdge = try onRightEdge()
+        let append = idx == count && !equal && rightEdge
+        if try tree.insertCellInPlace(leaf, at: idx, newCell) {
+            stack[stack.count - 1].index = idx
+            state = .valid
+            return
+        }
+        var content = try tree.readContent(leafNo)
+        content.cells.insert(newCell, at: idx)
+        let (path, slots) = pathAndSlots()
+        try tree.rebalance(path: path, slots: slots, leafContent: content, checkUnderflow: false, append: append)
+        let r = try seek(key)
+        guard r == .found else { throw DatabaseError.corrupt(page: root.rawValue, "inserted entry not found") }
+    }
+
+    /// Deletes the entry the cursor is on; afterwards `next` moves to the entry after it and
+    /// `previous` to the entry before it.
+    func delete() throws {
+        guard writable else { throw DatabaseError(.misuse, "cursor is read-only") }
+        let n = try requireEntry()
+        let key = try currentKey()
+        try tree.saveOtherCursors(root: root, except: self)
+        let idx = stack[stack.count - 1].index
+        let info = try n.cell(idx)
+        if n.kind.isLeaf {
+            if info.overflowPage != 0 { try tree.freeOverflowChain(info) }
+            try tree.removeCellInPlace(n, at: idx)
+            let (path, slots) = pathAndSlots()
+            try tree.rebalance(path: path, slots: slots, leafContent: nil, checkUnderflow: true, append: false)
+            state = .deleted(key)
+            stack.removeAll()
+            return
+        }
+        // An interior index entry: replace it with its predecessor, the last entry of its
+        // left subtree, which is taken out of its leaf.
+        let interiorDepth = stack.count - 1
+        try pushChild(try n.child(idx), index: 0)
+        try descendRightmost()
+        let leafNo = stack[stack.count - 1].page
+        let leaf = try node(leafNo)
+        let predecessor = try leaf.cellBytes(leaf.cellCount - 1)
+        let predecessorKey = try RecordCodec.decode(try tree.readPayload(try leaf.cell(leaf.cellCount - 1), on: leaf.page))
+        try tree.removeCellInPlace(leaf, at: leaf.cellCount - 1)   // its overflow chain moves up with it
+        if info.overflowPage != 0 { try tree.freeOverflowChain(info) }
+        let interiorNo = stack[interiorDepth].page
+        let interior = try node(interiorNo)
+        try tree.removeCellInPlace(interior, at: idx)
+        let replacement = u32Bytes(info.leftChild) + predecessor
+        if !(try tree.insertCellInPlace(try node(interiorNo), at: idx, replacement)) {
+            var content = try tree.readContent(interiorNo)
+            content.cells.insert(replacement, at: idx)
+            let path = stack[0...interiorDepth].map(\.page)
+            let slots = stack[0..<interiorDepth].map(\.index)
+            try tree.rebalance(path: path, slots: slots, leafContent: content, checkUnderflow: false, append: false)
+        }
+        // Now the leaf that gave up the predecessor may be underfull: find it again by key.
+        // The descent goes left of the (now interior) predecessor and then right to the end,
+        // which is exactly that leaf.
+        try descend(to: .key(predecessorKey))
+        let (path, slots) = pathAndSlots()
+        try tree.rebalance(path: path, slots: slots, leafContent: nil, checkUnderflow: true, append: false)
+        state = .deleted(key)
+        stack.removeAll()
+    }
+
+}
+
+/// A cursor over a table B-tree (entries keyed by rowid, payload = record).
+///
+/// ```swift
+/// let c = try tree.tableCursor(root: root, writable: false)
+/// var ok = try c.first()
+/// while ok { print(try c.rowid()); ok = try c.next() }
+/// ```
+/// Corresponds to a `BtCursor` on an intkey tree.
+package final class TableCursor {
+    let core: CursorCore
+    init(core: CursorCore) { self.core = core }
+
+    package var root: PageNumber { core.root }
+    /// True when the cursor is on an entry.
+    package var isValid: Bool { core.isValid }
+    package func first() throws -> Bool { try core.first() }
+    package func last() throws -> Bool { try core.last() }
+    package func next() throws -> Bool { try core.next() }
+    package func previous() throws -> Bool { try core.previous() }
+    /// Positions on `rowid`, else on a neighbour (`.before`/`.after`), or `.empty`.
+    package func seek(rowid: Int64) throws -> SeekResult { try core.seek(.rowid(rowid)) }
+    package func rowid() throws -> Int64 { try core.currentRowid() }
+    /// Number of rows (OP_Count).
+    package func count() throws -> Int64 { try core.entryCount() }
+    /// The whole record, overflow pages included.
+    package func payload() throws -> [UInt8] { try core.currentPayload() }
+    package var payloadSize: Int { get throws { try core.currentPayloadSize() } }
+    /// Inserts an entry, replacing one with the same rowid; the cursor ends on it.
+    package func insert(rowid: Int64, payload: [UInt8]) throws {
+        try core.insert(key: .rowid(rowid)) { try core.tree.makeLeafCell(kind: .tableLeaf, rowid: rowid, payload: payload) }
+    }
+    /// Deletes the current entry. Afterwards `isValid` is false, `next()` lands on the entry
+    /// after the deleted one and `previous()` on the one before it.
+    package func delete() throws { try core.delete() }
+    /// The largest rowid, or nil for an empty table. Moves the cursor to the last entry.
+    package func maxRowid() throws -> Int64? {
+        guard try core.last() else { return nil }
+        return try core.currentRowid()
+    }
+}
+
+/// A cursor over an index B-tree (entries are records compared with `KeyInfo`).
+///
+/// ```swift
+/// let c = try tree.indexCursor(root: root, writable: true, keyInfo: KeyInfo(fieldCount: 1))
+/// try c.insert(key: [.text("a"), .integer(1)])
+/// _ = try c.seek(key: [.text("a")])    // first entry whose first field is 'a'
+/// ```
+/// Corresponds to a `BtCursor` on an index tree.
+package final class IndexCursor {
+    let core: CursorCore
+    init(core: CursorCore) { self.core = core }
+
+    package var root: PageNumber { core.root }
+    package var keyInfo: KeyInfo { core.keyInfo }
+    package var isValid: Bool { core.isValid }
+    package func first() throws -> Bool { try core.first() }
+    package func last() throws -> Bool { try core.last() }
+    package func next() throws -> Bool { try core.next() }
+    package func previous() throws -> Bool { try core.previous() }
+    /// Positions on the first entry >= `key` (a prefix key matches every entry it prefixes):
+    /// `.found` when that entry equals the key on the key's fields, `.after` when it is
+    /// greater, `.before` (on the last entry) when every entry is smaller, `.empty`.
+    package func seek(key: [Value]) throws -> SeekResult { try core.seek(.key(key)) }
+    /// Positions on the first entry > `key`, where entries that `key` prefixes count as
+    /// smaller (OP_SeekGT; OP_SeekLE is this followed by `previous()`): `.after` on an
+    /// entry, `.before` (on the last entry) when there is none, `.empty`.
+    package func seek(after key: [Value]) throws -> SeekResult { try core.seek(.keyAfter(key)) }
+    /// Number of entries (OP_Count).
+    package func count() throws -> Int64 { try core.entryCount() }
+    package func key() throws -> [Value] { try core.currentKeyValues() }
+    package func keyBytes() throws -> [UInt8] { try core.currentPayload() }
+    /// Inserts an entry (a no-op when an equal entry exists); the cursor ends on it.
+    package func insert(key: [Value]) throws {
+        let record = RecordCodec.encode(key)
+        try core.insert(key: .key(key)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
+    }
+    /// Deletes the current entry (same positioning rules as `TableCursor.delete`).
+    package func delete() throws { try core.delete() }
+}

@@ -1,0 +1,426 @@
+// This file implements the B-tree page format: page headers, cell pointer arrays, cell
+// parsing, local payload sizes, and in-place cell insertion/removal with freeblocks.
+// Layer: L3. Spec: Spec/L3-btree.md ("Page layout", "Cells", invariants P1-P8).
+import LoomBase
+import LoomPager
+import LoomRecord
+
+/// The four B-tree page types (the flag byte at offset 0 of the page header).
+package enum PageKind: UInt8, Sendable {
+    case indexInterior = 2, tableInterior = 5, indexLeaf = 10, tableLeaf = 13
+
+    var isLeaf: Bool { self == .indexLeaf || self == .tableLeaf }
+    var isTable: Bool { self == .tableLeaf || self == .tableInterior }
+    /// 8 bytes for leaves, 12 for interior pages (the right-child pointer).
+    var headerSize: Int { isLeaf ? 8 : 12 }
+    var interior: PageKind { isTable ? .tableInterior : .indexInterior }
+    var leaf: PageKind { isTable ? .tableLeaf : .indexLeaf }
+}
+
+/// The number of payload bytes stored on the page for a payload of `p` bytes
+/// (fileformat2.html: U usable size, X max local, M min local, K = M + (P−M) mod (U−4)).
+@inline(__always)
+func localPayloadSize(_ p: Int, usable u: Int, tableLeaf: Bool) -> Int {
+    let x = tableLeaf ? u - 35 : ((u - 12) * 64 / 255) - 23
+    if p <= x { return p }
+    let m = ((u - 12) * 32 / 255) - 23
+    let k = m + (p - m) % (u - 4)
+    return k <= x ? k : m
+}
+
+/// One parsed cell.
+struct CellInfo {
+    /// Offset of the cell on its page.
+    var offset: Int
+    /// Bytes the cell occupies (before rounding up to the 4-byte minimum).
+    var size: Int
+    /// Left child (interior cells), else 0.
+    var leftChild: UInt32 = 0
+    /// The rowid (table cells), else 0.
+    var rowid: Int64 = 0
+    /// Total payload bytes (0 for table interior cells).
+    var payloadSize: Int = 0
+    /// Offset on the page of the local payload bytes, and their count.
+    var payloadOffset: Int = 0
+    var localSize: Int = 0
+    /// First overflow page, 0 when the payload is all local.
+    var overflowPage: UInt32 = 0
+}
+
+/// A validated view of one B-tree page's header.
+struct Node {
+    let page: Page
+    let kind: PageKind
+    /// Offset of the B-tree page header (100 on page 1).
+    let headerOffset: Int
+    let cellCount: Int
+    let usable: Int
+
+    var number: PageNumber { page.number }
+    var pointerArrayStart: Int { headerOffset + kind.headerSize }
+    var pointerArrayEnd: Int { pointerArrayStart + 2 * cellCount }
+    var firstFreeblock: Int { page.u16(headerOffset + 1) }
+    var fragmentedBytes: Int { Int(page[headerOffset + 7]) }
+    /// Start of the cell content area (0 in the file means 65536).
+    var contentStart: Int { let v = page.u16(headerOffset + 5); return v == 0 ? 65536 : v }
+    var rightChild: UInt32 { kind.isLeaf ? 0 : page.u32(headerOffset + 8) }
+
+    init(_ page: Page, usable: Int) throws {
+        self.page = page
+        self.usable = usable
+        let h = page.number.rawValue == 1 ? 100 : 0
+        headerOffset = h
+        guard let k = PageKind(rawValue: page[h]) else { throw DatabaseError.corrupt(page: page.number.rawValue, "page type") }
+        kind = k
+        let n = page.u16(h + 3)
+        cellCount = n
+        guard h + k.headerSize + 2 * n <= usable else { throw DatabaseError.corrupt(page: page.number.rawValue, "cell count") }
+        let cs = page.u16(h + 5)
+        let contentStart = cs == 0 ? 65536 : cs
+        guard contentStart >= h + k.headerSize + 2 * n, contentStart <= usable || (n == 0 && contentStart == 65536) else {
+            throw DatabaseError.corrupt(page: page.number.rawValue, "content area")
+        }
+    }
+
+    /// The offset of cell `i`, checked to lie in the content area.
+    @inline(__always)
+    func cellOffset(_ i: Int) throws -> Int {
+        precondition(i >= 0 && i < cellCount)
+        let off = page.u16(pointerArrayStart + 2 * i)
+        guard off >= pointerArrayEnd, off < usable else { throw DatabaseError.corrupt(page: number.rawValue, "cell pointer") }
+        return off
+    }
+
+    /// Parses cell `i`, checking that it lies within the usable area.
+    func cell(_ i: Int) throws -> CellInfo {
+        try parseCell(at: try cellOffset(i))
+    }
+
+    func parseCell(at off: Int) throws -> CellInfo {
+        let pn = number.rawValue
+        return try page.withBytes { raw -> CellInfo in
+            let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
+            var info = CellInfo(offset: off, size: 0)
+            var pos = off
+            if !kind.isLeaf {
+                guard pos + 4 <= usable else { throw DatabaseError.corrupt(page: pn, "cell") }
+                info.leftChild = page.u32(pos)
+                pos += 4
+            }
+            if kind == .tableInterior {
+                guard let (k, l) = Varint.read(buf, at: pos) else { throw DatabaseError.corrupt(page: pn, "cell key") }
+                info.rowid = Int64(bitPattern: k)
+                info.size = pos + l - off
+                return info
+            }
+            guard let (p, l) = Varint.read(buf, at: pos), p <= UInt64(Int32.max) else { throw DatabaseError.corrupt(page: pn, "payload size") }
+            pos += l
+            info.payloadSize = Int(p)
+            if kind == .tableLeaf {
+                guard let (k, l2) = Varint.read(buf, at: pos) else { throw DatabaseError.corrupt(page: pn, "rowid") }
+                info.rowid = Int64(bitPattern: k)
+                pos += l2
+            }
+            let local = localPayloadSize(info.payloadSize, usable: usable, tableLeaf: kind == .tableLeaf)
+            info.payloadOffset = pos
+            info.localSize = local
+            pos += local
+            if local < info.payloadSize {
+                guard pos + 4 <= usable else { throw DatabaseError.corrupt(page: pn, "overflow pointer") }
+                info.overflowPage = page.u32(pos)
+                pos += 4
+            }
+            guard pos <= usable else { throw DatabaseError.corrupt(page: pn, "cell extends past page") }
+            info.size = pos - off
+            return info
+        }
+    }
+
+    /// The child page in `slot` (0...cellCount; cellCount is the right child).
+    func child(_ slot: Int) throws -> PageNumber {
+        precondition(!kind.isLeaf && slot >= 0 && slot <= cellCount)
+        let c: UInt32
+        if slot == cellCount { c = rightChild } else {
+            let off = try cellOffset(slot)
+            guard off + 4 <= usable else { throw DatabaseError.corrupt(page: number.rawValue, "cell") }
+            c = page.u32(off)
+        }
+        guard c >= 2 else { throw DatabaseError.corrupt(page: number.rawValue, "child page") }
+        return PageNumber(c)
+    }
+
+    /// The rowid key of cell `i` on a table page.
+    func rowid(_ i: Int) throws -> Int64 {
+        let off = try cellOffset(i)
+        return try page.withBytes { raw in
+            let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
+            var pos = off
+            if kind == .tableInterior { pos += 4 }
+            else {
+                guard let (_, l) = Varint.read(buf, at: pos) else { throw DatabaseError.corrupt(page: number.rawValue, "payload size") }
+                pos += l
+            }
+            guard let (k, _) = Varint.read(buf, at: pos) else { throw DatabaseError.corrupt(page: number.rawValue, "rowid") }
+            return Int64(bitPattern: k)
+        }
+    }
+
+    /// The bytes of cell `i` (its on-page size).
+    func cellBytes(_ i: Int) throws -> [UInt8] {
+        let c = try cell(i)
+        return page.bytes(at: c.offset, count: c.size)
+    }
+
+    /// Total free bytes: the gap, the freeblocks and the fragments (validated chain).
+    func freeBytes() throws -> Int {
+        var total = contentStart - pointerArrayEnd + fragmentedBytes
+        var fb = firstFreeblock
+        var previousEnd = 0
+        var guardCount = 0
+        while fb != 0 {
+            guard fb >= contentStart, fb >= previousEnd, fb + 4 <= usable else { throw DatabaseError.corrupt(page: number.rawValue, "freeblock") }
+            let size = page.u16(fb + 2)
+            guard size >= 4, fb + size <= usable else { throw DatabaseError.corrupt(page: number.rawValue, "freeblock size") }
+            total += size
+            previousEnd = fb + size
+            fb = page.u16(fb)
+            guardCount += 1
+            guard guardCount < usable / 4 else { throw DatabaseError.corrupt(page: number.rawValue, "freeblock loop") }
+        }
+        return total
+    }
+}
+
+/// The space a cell takes on a page: its bytes (at least 4) plus its 2-byte pointer.
+@inline(__always)
+func cellSpace(_ cellSize: Int) -> Int { max(4, cellSize) + 2 }
+
+extension BTree {
+    func node(_ n: PageNumber) throws -> Node {
+        try Node(try pager.page(n), usable: pager.usableSize)
+    }
+
+    /// Initialises `page` as an empty B-tree page of `kind`.
+    func initPage(_ page: Page, kind: PageKind) throws {
+        try pager.makeWritable(page)
+        let h = page.number.rawValue == 1 ? 100 : 0
+        let usable = pager.usableSize
+        page.setBytes(repeatElement(0, count: usable - h), at: h)
+        page[h] = kind.rawValue
+        page.setU16(h + 5, usable == 65536 ? 0 : usable)
+    }
+
+    /// Inserts `cell` as cell `index` of the page if it fits; false if the page is too full.
+    func insertCellInPlace(_ node: Node, at index: Int, _ cell: [UInt8]) throws -> Bool {
+        let need = max(4, cell.count)
+        let free = try node.freeBytes()
+        guard free >= need + 2 else { return false }
+        try pager.makeWritable(node.page)
+        var n = node
+        let page = node.page
+        let h = node.headerOffset
+        var offset: Int? = nil
+        if node.contentStart - node.pointerArrayEnd >= 2 { offset = try allocateFromFreeblocks(n, need) }
+        if offset == nil {
+            if node.contentStart - node.pointerArrayEnd < need + 2 {
+                try defragment(n)
+                n = try Node(page, usable: node.usable)
+            }
+            let start = n.contentStart - need
+            guard start >= n.pointerArrayEnd + 2 else { throw DatabaseError.corrupt(page: page.number.rawValue, "free space") }
+            page.setU16(h + 5, start)
+            offset = start
+        }
+        guard let off = offset else { return false }
+        page.setBytes(cell, at: off)
+        if cell.count < 4 { page.setBytes(repeatElement(0, count: 4 - cell.count), at: off + cell.count) }
+        let ptr = n.pointerArrayStart + 2 * index
+        page.moveBytes(from: ptr, to: ptr + 2, count: n.pointerArrayEnd - ptr)
+        page.setU16(ptr, off)
+        page.setU16(h + 3, n.cellCount + 1)
+        return true
+    }
+
+    /// First-fit allocation from the freeblock list; nil when no freeblock is large enough.
+    private func allocateFromFreeblocks(_ node: Node, _ need: Int) throws -> Int? {
+        let page = node.page
+        let h = node.headerOffset
+        var prev = h + 1            // offset of the 2-byte "next" field pointing at fb
+        var fb = node.firstFreeblock
+        var count = 0
+        while fb != 0 {
+            guard fb >= node.contentStart, fb + 4 <= node.usable else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock") }
+            let size = page.u16(fb + 2)
+            guard size >= 4, fb + size <= node.usable else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock size") }
+            if size >= need {
+                let rest = size - need
+                if rest < 4 {
+                    // Take the whole block; the remainder becomes fragmented bytes (at most 60).
+                    guard node.fragmentedBytes + rest <= 60 else { return nil }
+                    page.setU16(prev, page.u16(fb))
+                    page[h + 7] = UInt8(node.fragmentedBytes + rest)
+                    return fb
+                }
+                page.setU16(fb + 2, rest)
+                return fb + rest
+            }
+            let next = page.u16(fb)
+            guard next == 0 || next > fb + size else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock order") }
+            prev = fb
+            fb = next
+            count += 1
+            guard count < node.usable / 4 else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock loop") }
+        }
+        return nil
+    }
+
+    /// Removes cell `index` from the page, returning its space to the freeblock list.
+    func removeCellInPlace(_ node: Node, at index: Int) throws {
+        let info = try node.cell(index)
+        let page = node.page
+        try pager.makeWritable(page)
+        let h = node.headerOffset
+        let ptr = node.pointerArrayStart + 2 * index
+        page.moveBytes(from: ptr + 2, to: ptr, count: node.pointerArrayEnd - ptr - 2)
+        page.setU16(h + 3, node.cellCount - 1)
+        if node.cellCount == 1 {
+            // Last cell gone: reset the content area.
+            page.setU16(h + 1, 0)
+            page.setU16(h + 5, node.usable == 65536 ? 0 : node.usable)
+            page[h + 7] = 0
+            return
+        }
+        try freeSpace(try Node(page, usable: node.usable), start: info.offset, size: max(4, info.size))
+    }
+
+    /// Adds [start, start+size) to the sorted freeblock list, merging with neighbours that are
+    /// at most 3 bytes away (absorbing those fragmented bytes), and folding a block that
+    /// begins the content area into the gap.
+    private func freeSpace(_ node: Node, start: Int, size: Int) throws {
+        let page = node.page
+        let pn = page.number.rawValue
+        let h = node.headerOffset
+        var frag = node.fragmentedBytes
+        guard start >= node.contentStart, start + size <= node.usable else { throw DatabaseError.corrupt(page: pn, "cell range") }
+        var prevField = h + 1
+        var prev = 0
+        var fb = node.firstFreeblock
+        var count = 0
+        while fb != 0 && fb < start {
+            guard fb + 4 <= node.usable else { throw DatabaseError.corrupt(page: pn, "freeblock") }
+            prev = fb
+            prevField = fb
+            let next = page.u16(fb)
+            guard next == 0 || next > fb else { throw DatabaseError.corrupt(page: pn, "freeblock order") }
+            fb = next
+            count += 1
+            guard count < node.usable / 4 else { throw DatabaseError.corrupt(page: pn, "freeblock loop") }
+        }
+        var blockStart = start
+        var blockEnd = start + size
+        var next = fb
+        if fb != 0 {
+            guard fb >= blockEnd, fb + 4 <= node.usable else { throw DatabaseError.corrupt(page: pn, "freeblock overlap") }
+            let gap = fb - blockEnd
+            if gap <= 3 {
+                guard frag >= gap else { throw DatabaseError.corrupt(page: pn, "fragment count") }
+                frag -= gap
+                let fsize = page.u16(fb + 2)
+                guard fb + fsize <= node.usable else { throw DatabaseError.corrupt(page: pn, "freeblock size") }
+                blockEnd = fb + fsize
+                next = page.u16(fb)
+            }
+        }
+        if prev != 0 {
+            let prevEnd = prev + page.u16(prev + 2)
+            guard prevEnd <= blockStart else { throw DatabaseError.corrupt(page: pn, "freeblock overlap") }
+            let gap = blockStart - prevEnd
+            if gap <= 3 {
+                guard frag >= gap else { throw DatabaseError.corrupt(page: pn, "fragment count") }
+                frag -= gap
+                blockStart = prev
+                // prev absorbs the new block: find the field that points at prev.
+                prevField = h + 1
+                var p = page.u16(h + 1)
+                var c = 0
+                while p != prev && p != 0 {
+                    prevField = p
+                    p = page.u16(p)
+                    c += 1
+                    guard c < node.usable / 4 else { throw DatabaseError.corrupt(page: pn, "freeblock loop") }
+                }
+            }
+        }
+        page[h + 7] = UInt8(frag)
+        if blockStart == node.contentStart {
+            // The block begins the content area: it joins the gap instead.
+            page.setU16(prevField, next)
+            page.setU16(h + 5, blockEnd == 65536 ? 0 : blockEnd)
+        } else {
+            page.setU16(prevField, blockStart)
+            page.setU16(blockStart, next)
+            page.setU16(blockStart + 2, blockEnd - blockStart)
+        }
+    }
+
+    /// Rewrites the page with its cells packed at the end and no freeblocks or fragments.
+    func defragment(_ node: Node) throws {
+        var cells: [[UInt8]] = []
+        cells.reserveCapacity(node.cellCount)
+        for i in 0..<node.cellCount { cells.append(try node.cellBytes(i)) }
+        let content = NodeContent(kind: node.kind, cells: cells, rightChild: node.rightChild)
+        guard content.fits(headerOffset: node.headerOffset, usable: node.usable) else {
+            throw DatabaseError.corrupt(page: node.number.rawValue, "cells overlap")
+        }
+        try writeContent(content, to: node.page)
+    }
+}
+
+/// A page's content held in memory while the tree is rebalanced.
+struct NodeContent {
+    var kind: PageKind
+    /// Each cell's bytes; interior cells begin with the 4-byte left child.
+    var cells: [[UInt8]]
+    var rightChild: UInt32
+
+    /// Bytes the cells and their pointers need.
+    var cellBytes: Int { cells.reduce(0) { $0 + cellSpace($1.count) } }
+
+    func fits(headerOffset: Int, usable: Int) -> Bool {
+        headerOffset + kind.headerSize + cellBytes <= usable
+    }
+}
+
+extension BTree {
+    func readContent(_ n: PageNumber) throws -> NodeContent {
+        let node = try node(n)
+        var cells: [[UInt8]] = []
+        cells.reserveCapacity(node.cellCount)
+        for i in 0..<node.cellCount { cells.append(try node.cellBytes(i)) }
+        return NodeContent(kind: node.kind, cells: cells, rightChild: node.rightChild)
+    }
+
+    /// Writes `content` onto `page`, cells packed downwards from the end of the usable area.
+    func writeContent(_ content: NodeContent, to page: Page) throws {
+        try pager.makeWritable(page)
+        let usable = pager.usableSize
+        let h = page.number.rawValue == 1 ? 100 : 0
+        precondition(content.fits(headerOffset: h, usable: usable), "writeContent: content does not fit")
+        page[h] = content.kind.rawValue
+        page.setU16(h + 1, 0)
+        page.setU16(h + 3, content.cells.count)
+        page[h + 7] = 0
+        if !content.kind.isLeaf { page.setU32(h + 8, content.rightChild) }
+        var top = usable
+        var ptr = h + content.kind.headerSize
+        for cell in content.cells {
+            let size = max(4, cell.count)
+            top -= size
+            page.setBytes(cell, at: top)
+            if cell.count < 4 { page.setBytes(repeatElement(0, count: 4 - cell.count), at: top + cell.count) }
+            page.setU16(ptr, top)
+            ptr += 2
+        }
+        page.setU16(h + 5, top == 65536 ? 0 : top)
+    }
+}

@@ -1,0 +1,220 @@
+// This file implements Collation (BINARY, NOCASE, RTRIM), the comparison of values in
+// SQLite's sort order, and key comparison for index B-trees.
+// Layer: L2. Spec: Spec/L2-record.md ("Comparison", invariants O1-O7).
+import LoomBase
+
+/// A built-in collating sequence (datatype3.html, section 7.1).
+///
+/// ```swift
+/// Collation(name: "nocase")?.compare("ABC", "abc")   // 0
+/// Collation.rtrim.compare("a  ", "a")                 // 0
+/// ```
+/// All three compare UTF-8 bytes (memcmp order), never Swift's `String` order.
+/// Corresponds to SQLite's `binCollFunc`, `nocaseCollatingFunc` and the RTRIM collation.
+package enum Collation: Sendable, Hashable {
+    case binary, nocase, rtrim
+
+    /// The collation named `name` (case-insensitive), or nil if it is not built in.
+    package init?(name: String) {
+        switch String(decoding: name.utf8.map { $0 >= 0x61 && $0 <= 0x7a ? $0 - 32 : $0 }, as: UTF8.self) {
+        case "BINARY": self = .binary
+        case "NOCASE": self = .nocase
+        case "RTRIM": self = .rtrim
+        default: return nil
+        }
+    }
+
+    /// The collation's SQL name.
+    package var name: String {
+        switch self {
+        case .binary: return "BINARY"
+        case .nocase: return "NOCASE"
+        case .rtrim: return "RTRIM"
+        }
+    }
+
+    /// Negative, zero or positive as `a` sorts before, with or after `b`.
+    package func compare(_ a: String, _ b: String) -> Int {
+        var a = a, b = b
+        return a.withUTF8 { pa in b.withUTF8 { pb in compare(UnsafeRawBufferPointer(pa), UnsafeRawBufferPointer(pb)) } }
+    }
+
+    /// Compares UTF-8 bytes under this collation.
+    package func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        switch self {
+        case .binary:
+            return memcmpThenLength(a, b)
+        case .nocase:
+            let n = min(a.count, b.count)
+            for i in 0..<n {
+                var x = a[i], y = b[i]
+                if x >= 0x41 && x <= 0x5a { x += 32 }
+                if y >= 0x41 && y <= 0x5a { y += 32 }
+                if x != y { return Int(x) - Int(y) }
+            }
+            return a.count - b.count
+        case .rtrim:
+            var na = a.count, nb = b.count
+            while na > 0, a[na - 1] == 0x20 { na -= 1 }
+            while nb > 0, b[nb - 1] == 0x20 { nb -= 1 }
+            return memcmpThenLength(UnsafeRawBufferPointer(rebasing: a[0..<na]), UnsafeRawBufferPointer(rebasing: b[0..<nb]))
+        }
+    }
+}
+
+/// memcmp over the common length, then the shorter sorts first.
+@inline(__always)
+func memcmpThenLength(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    let n = min(a.count, b.count)
+    if n > 0, let pa = a.baseAddress, let pb = b.baseAddress {
+        let c = memcmpBytes(pa, pb, n)
+        if c != 0 { return c }
+    }
+    return a.count - b.count
+}
+
+@inline(__always)
+private func memcmpBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Int {
+    for i in 0..<n {
+        let x = a.load(fromByteOffset: i, as: UInt8.self), y = b.load(fromByteOffset: i, as: UInt8.self)
+        if x != y { return Int(x) - Int(y) }
+    }
+    return 0
+}
+
+/// Compares an integer with a real exactly (no rounding of the integer to a double):
+/// negative when `i < r`.
+package func compareIntegerReal(_ i: Int64, _ r: Double) -> Int {
+    if r.isNaN { return 1 }  // SQLite never stores NaN; sort it below every number
+    if r < -9.223372036854775808e18 { return 1 }
+    if r >= 9.223372036854775808e18 { return -1 }
+    let t = Int64(r)              // exact: r is inside the Int64 range here
+    if i < t { return -1 }
+    if i > t { return 1 }
+    let f = Double(t)             // exact, |t| < 2^63
+    if r > f { return -1 }        // r has a positive fractional part beyond t
+    if r < f { return 1 }
+    return 0
+}
+
+/// Compares two values in SQLite's sort order: NULL < INTEGER/REAL (compared numerically,
+/// integers against reals exactly) < TEXT (by `collation`) < BLOB (memcmp, then length).
+///
+/// ```swift
+/// compareValues(.integer(1), .real(1.5))                       // -1
+/// compareValues(.text("a"), .text("A"), collation: .nocase)     // 0
+/// ```
+/// Corresponds to SQLite's `sqlite3MemCompare`.
+package func compareValues(_ a: Value, _ b: Value, collation: Collation = .binary) -> Int {
+    switch (a, b) {
+    case (.null, .null): return 0
+    case (.null, _): return -1
+    case (_, .null): return 1
+    case (.integer(let x), .integer(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+    case (.real(let x), .real(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+    case (.integer(let x), .real(let y)): return compareIntegerReal(x, y)
+    case (.real(let x), .integer(let y)): return -compareIntegerReal(y, x)
+    case (.integer, _), (.real, _): return -1
+    case (_, .integer), (_, .real): return 1
+    case (.text(let x), .text(let y)): return collation.compare(x, y)
+    case (.text, .blob): return -1
+    case (.blob, .text): return 1
+    case (.blob(let x), .blob(let y)):
+        return x.withUnsafeBytes { px in y.withUnsafeBytes { py in memcmpThenLength(px, py) } }
+    }
+}
+
+/// How an index's key fields compare: a collation and a direction per field. Fields beyond
+/// the arrays (such as the trailing rowid of an index entry) compare BINARY ascending.
+package struct KeyInfo: Sendable, Hashable {
+    package var collations: [Collation]
+    package var descending: [Bool]
+
+    package init(collations: [Collation] = [], descending: [Bool] = []) {
+        self.collations = collations
+        self.descending = descending
+    }
+
+    /// `count` fields, BINARY ascending.
+    package init(fieldCount count: Int) {
+        self.init(collations: Array(repeating: .binary, count: count), descending: Array(repeating: false, count: count))
+    }
+
+    @inline(__always) package func collation(_ i: Int) -> Collation { i < collations.count ? collations[i] : .binary }
+    @inline(__always) package func isDescending(_ i: Int) -> Bool { i < descending.count ? descending[i] : false }
+}
+
+/// Compares two index keys field by field up to the shorter length, each field with its
+/// collation and direction.
+///
+/// A key that is a prefix of the other compares EQUAL (returns 0): the B-tree's index seek
+/// relies on this to find the first entry whose leading fields equal a partial key.
+/// Corresponds to SQLite's `sqlite3VdbeRecordCompare` with `default_rc = 0`.
+package func compareKeys(_ a: [Value], _ b: [Value], keyInfo: KeyInfo) -> Int {
+    let n = min(a.count, b.count)
+    for i in 0..<n {
+        let c = compareValues(a[i], b[i], collation: keyInfo.collation(i))
+        if c != 0 { return keyInfo.isDescending(i) ? -c : c }
+    }
+    return 0
+}
+
+/// Compares a stored record (the first fields, up to `key.count`) with `key`, field by field
+/// with `keyInfo`, without decoding values: the B-tree's index seek and the VDBE's index
+/// comparisons use this on page bytes. A prefix compares equal, as in `compareKeys`.
+/// Throws `corrupt` on a malformed record.
+///
+/// Corresponds to SQLite's `sqlite3VdbeRecordCompare`.
+package func compareRecord(_ record: UnsafeRawBufferPointer, with key: [Value], keyInfo: KeyInfo) throws -> Int {
+    guard let (hs, hl) = Varint.read(record, at: 0), hs <= UInt64(record.count), Int(hs) >= hl else {
+        throw DatabaseError.corrupt(page: nil, "record header size")
+    }
+    let header = Int(hs)
+    var hpos = hl
+    var cpos = header
+    var field = 0
+    while hpos < header && field < key.count {
+        guard let (t, l) = Varint.read(record, at: hpos), hpos + l <= header else {
+            throw DatabaseError.corrupt(page: nil, "record serial type")
+        }
+        hpos += l
+        guard let n = SerialType.contentLength(t), n <= record.count - cpos else {
+            throw DatabaseError.corrupt(page: nil, "record content")
+        }
+        let r = compareStored(t, record, cpos, n, key[field], keyInfo.collation(field))
+        if r != 0 { return keyInfo.isDescending(field) ? -r : r }
+        cpos += n
+        field += 1
+    }
+    return 0
+}
+
+/// One stored field (serial type `t`, `n` content bytes at `at`) against a value.
+private func compareStored(_ t: UInt64, _ rec: UnsafeRawBufferPointer, _ at: Int, _ n: Int, _ v: Value, _ collation: Collation) -> Int {
+    switch t {
+    case 0:
+        return v.isNull ? 0 : -1
+    case 1...9:
+        let stored = RecordCodec.value(serialType: t, in: rec, at: at)
+        switch v {
+        case .null: return 1
+        case .integer, .real: return compareValues(stored, v)
+        case .text, .blob: return -1   // a NaN read as NULL sorts first too
+        }
+    default:
+        let bytes = UnsafeRawBufferPointer(rebasing: rec[at..<(at + n)])
+        if t & 1 == 1 {
+            switch v {
+            case .null, .integer, .real: return 1
+            case .text(let s):
+                var s = s
+                return s.withUTF8 { collation.compare(bytes, UnsafeRawBufferPointer($0)) }
+            case .blob: return -1
+            }
+        }
+        switch v {
+        case .blob(let b): return b.withUnsafeBytes { memcmpThenLength(bytes, $0) }
+        default: return 1
+        }
+    }
+}

@@ -1,0 +1,37 @@
+// This file implements ExecutionContext: the connection state the VM reads and writes.
+// Layer: L4. Spec: Spec/L4-vdbe.md (§Transactions and statement end).
+import LoomBase
+import LoomBTree
+import LoomRecord
+
+/// Connection state shared by every VM of one connection (L6 owns one per connection).
+///
+/// Transaction contract (Spec/L4-vdbe.md): a VM's `transaction` instruction opens a btree
+/// transaction if none is open. When the last running VM halts in autocommit mode, the
+/// transaction is committed (success) or rolled back (error). After BEGIN
+/// (`isAutocommit == false`) statements leave it open; COMMIT/ROLLBACK end it.
+package final class ExecutionContext {
+    package let btree: BTree
+    /// False between BEGIN and COMMIT/ROLLBACK.
+    package var isAutocommit = true
+    package var lastInsertRowID: Int64 = 0
+    /// Rows changed by the most recent completed INSERT/UPDATE/DELETE (`sqlite3_changes`).
+    package var changes: Int = 0
+    /// Rows changed since the connection opened (`sqlite3_total_changes`).
+    package var totalChanges: Int = 0
+    /// Set by ParseSchema and by SetCookie on the schema cookie; the session reloads the
+    /// schema and clears it.
+    package var schemaChanged = false
+
+    package enum TransactionState: Sendable, Equatable { case none, read, write }
+    /// The btree transaction currently open.
+    package internal(set) var transactionState: TransactionState = .none
+    /// VMs that have started (stepped) and not yet halted or been reset.
+    package internal(set) var activeStatementCount = 0
+    /// Active VMs that write; COMMIT fails while another one runs.
+    package internal(set) var activeWriterCount = 0
+
+    package init(btree: BTree) {
+        self.btree = btree
+    }
+}
