@@ -160,13 +160,17 @@ public final class Shell {
             } else {
                 buffer += "\n" + line
             }
-            if Shell.isPlainWhite(buffer) {
+            // Rescanning the whole buffer only when this line could have ended it keeps
+            // long multi-line statements linear: completion needs a ';' or the end of a
+            // comment that hid one.
+            let closesComment = line.contains("*/")
+            if closesComment && Shell.isPlainWhite(buffer) {
                 // A block comment that spanned lines and closed: nothing to run.
                 if echo { output.write(buffer + "\n") }
                 buffer = ""
                 continue
             }
-            if engine.isComplete(buffer) {
+            if (closesComment || line.contains(";")) && engine.isComplete(buffer) {
                 let failed = runSQL(buffer, origin: .line(bufferLine)) != nil
                 commandFinished()
                 buffer = ""
