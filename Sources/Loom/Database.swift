@@ -60,7 +60,7 @@ public final class Database {
         var options = PagerOptions()
         options.readOnly = capability == .read && !inMemory
         if inMemory { options.journalMode = .memory }
-        connection = try Connection(vfs: vfs, path: path, options: options)
+        connection = try Connection(vfs: vfs, path: path, options: options, isInMemory: inMemory)
     }
 
     /// Runs every statement in `sql`, in order, discarding rows (`sqlite3_exec`).

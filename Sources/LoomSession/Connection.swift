@@ -19,8 +19,13 @@ package final class Connection {
     package let context: ExecutionContext
     private var schema: Schema?
     private var isClosed = false
+    /// True for `:memory:` databases (journal_mode is MEMORY or OFF only).
+    package let isInMemory: Bool
+    /// The `cache_size` value as last set (SQLite's default: -2000, i.e. 2000 KiB).
+    var cacheSize = -2000
 
-    package init(vfs: any VFS, path: String, options: PagerOptions) throws {
+    package init(vfs: any VFS, path: String, options: PagerOptions, isInMemory: Bool = false) throws {
+        self.isInMemory = isInMemory
         pager = try Pager(vfs: vfs, path: path, options: options)
         btree = BTree(pager: pager)
         context = ExecutionContext(btree: btree)
@@ -44,7 +49,11 @@ package final class Connection {
     /// comments remain).
     package func prepare(_ sql: String, from offset: Int) throws -> PreparedStatement? {
         let schema = try currentSchema()
-        return try Compiler.prepare(sql, from: offset, schema: schema)
+        guard let prepared = try Compiler.prepare(sql, from: offset, schema: schema) else { return nil }
+        if prepared.kind == .pragma, let handled = try connectionPragma(sql, from: offset, prepared: prepared) {
+            return handled
+        }
+        return prepared
     }
 
     /// A VM ready to run `statement` on this connection.
@@ -53,7 +62,7 @@ package final class Connection {
     }
 
     /// Runs `body` inside a read transaction, opening (and closing) one when none is open.
-    private func withReadTransaction<R>(_ body: () throws -> R) throws -> R {
+    func withReadTransaction<R>(_ body: () throws -> R) throws -> R {
         if context.transactionState != .none { return try body() }
         try btree.beginTransaction(write: false)
         defer { btree.endTransaction() }
