@@ -44,6 +44,13 @@ extension Shell {
         case "explain":
             let value = rest.first ?? "on"
             explainLayout = value == "auto" || value == "on" || (value != "off" && booleanValue(value))
+            explainSetting = value == "auto" ? "auto" : (explainLayout ? "on" : "off")
+            if explainSetting == "on" {
+                if settings.mode != .explain { modeBeforeExplain = settings.mode }
+                settings.mode = .explain
+            } else if settings.mode == .explain {
+                settings.mode = modeBeforeExplain
+            }
             return true
         case "prompt":
             if rest.count > 0 { prompts.main = rest[0] }
@@ -255,7 +262,7 @@ extension Shell {
             settings.wordWrap = wordWrap ?? false
             settings.quoteCells = quote ?? true
         default:
-            guard let mode = OutputMode(rawValue: lower), lower != "ascii", lower != "tcl" else {
+            guard let mode = OutputMode(rawValue: lower), ![.ascii, .tcl, .explain].contains(mode) else {
                 report("Error: mode should be one of: ascii box column csv html insert json line list markdown qbox quote table tabs tcl")
                 return false
             }
@@ -300,12 +307,12 @@ extension Shell {
         }
         var t = ""
         t += "        echo: \(echo ? "on" : "off")\n"
-        t += "         eqp: off\n"
-        t += "     explain: auto\n"
+        t += "         eqp: \(showQueryPlan ? "on" : "off")\n"
+        t += "     explain: \(explainSetting)\n"
         t += "     headers: \(settings.showHeader ? "on" : "off")\n"
         t += "        mode: \(mode)\n"
         t += "   nullvalue: \(quoted(settings.nullValue))\n"
-        t += "      output: stdout\n"
+        t += "      output: \(outputName)\n"
         t += "colseparator: \(quoted(settings.columnSeparator))\n"
         t += "rowseparator: \(quoted(settings.rowSeparator))\n"
         t += "       stats: off\n"
@@ -407,6 +414,7 @@ extension Shell {
             return false
         }
         redirectOutput(to: sink)
+        outputName = file
         // The countdown passes this command, then the next one.
         onceCountdown = once ? 2 : 0
         return true
@@ -420,7 +428,8 @@ extension Shell {
         var names: [String] = []
         for (schema, _) in schemaNames(db) {
             let prefix = schema == "main" ? "" : schema + "."
-            let sql = "SELECT \(nameColumn) FROM \(quoteIdentifier(schema)).sqlite_schema "
+            let table = schema == "main" ? "sqlite_schema" : quoteIdentifier(schema) + ".sqlite_schema"
+            let sql = "SELECT \(nameColumn) FROM \(table) "
                 + "WHERE type IN ('\(type)') "
                 + (includeInternal ? "" : "AND name NOT LIKE 'sqlite_%' ")
                 + "AND \(filterColumn) LIKE \(literal(pattern))"

@@ -8,6 +8,8 @@ import Loom
 /// An output mode of the shell (`.mode NAME`).
 public enum OutputMode: String, Sendable, CaseIterable {
     case ascii, box, column, csv, html, insert, json, line, list, markdown, quote, table, tcl
+    /// `.explain on`: sqlite3's EXPLAIN layout for every result (not a `.mode` name).
+    case explain
     // `tabs` is list mode with a tab separator, as in sqlite3 (`.mode` then reports "list").
 
     /// The modes that collect every row first and print aligned columns.
@@ -82,6 +84,7 @@ final class RowRenderer {
         case .insert: renderInsert(row, into: &line)
         case .html: renderHTML(row, into: &line)
         case .tcl: renderTcl(row, into: &line)
+        case .explain: renderExplain(row, into: &line)
         case .column, .box, .table, .markdown: break
         }
         out.write(line)
@@ -216,6 +219,38 @@ final class RowRenderer {
             line += sqlLiteral(value, forInsert: true)
         }
         line += Array(");\n".utf8)
+    }
+
+    // MARK: explain
+
+    /// The first eight columns at EXPLAIN's widths; header names cut to the width, values
+    /// not; the last value unpadded.
+    private func renderExplain(_ row: [DatabaseValue], into line: inout [UInt8]) {
+        let widths = [4, 13, 4, 4, 4, 13, 2, 13]
+        let shown = min(row.count, widths.count)
+        func padded(_ bytes: [UInt8], _ width: Int) -> [UInt8] {
+            let n = bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+            return bytes + Array(repeating: 0x20, count: max(width - n, 0))
+        }
+        if count == 0 {
+            for c in 0..<shown {
+                if c > 0 { line += [0x20, 0x20] }
+                let name = Array((c < names.count ? names[c] : "").unicodeScalars.prefix(widths[c]).map(String.init).joined().utf8)
+                line += padded(name, widths[c])
+            }
+            line.append(0x0a)
+            for c in 0..<shown {
+                if c > 0 { line += [0x20, 0x20] }
+                line += Array(repeating: UInt8(ascii: "-"), count: widths[c])
+            }
+            line.append(0x0a)
+        }
+        for c in 0..<shown {
+            if c > 0 { line += [0x20, 0x20] }
+            let text = cText(row[c]) ?? nullText
+            line += c == shown - 1 ? text : padded(text, widths[c])
+        }
+        line.append(0x0a)
     }
 
     // MARK: tcl

@@ -34,6 +34,12 @@ public final class Shell {
     public var showQueryPlan = false
     /// `.explain off` prints EXPLAIN rows in the current mode instead of sqlite3's layout.
     public var explainLayout = true
+    /// The `.explain` setting as `.show` prints it: auto, on or off.
+    var explainSetting = "auto"
+    /// The mode to return to when `.explain on` ends.
+    var modeBeforeExplain: OutputMode = .list
+    /// The `.output` file name as `.show` prints it.
+    var outputName = "stdout"
     /// The prompts (`.prompt MAIN CONTINUE`).
     public var prompts = (main: "loom> ", continuation: "   ...> ")
 
@@ -154,13 +160,17 @@ public final class Shell {
             } else {
                 buffer += "\n" + line
             }
-            if Shell.isPlainWhite(buffer) {
+            // Rescanning the whole buffer only when this line could have ended it keeps
+            // long multi-line statements linear: completion needs a ';' or the end of a
+            // comment that hid one.
+            let closesComment = line.contains("*/")
+            if closesComment && Shell.isPlainWhite(buffer) {
                 // A block comment that spanned lines and closed: nothing to run.
                 if echo { output.write(buffer + "\n") }
                 buffer = ""
                 continue
             }
-            if engine.isComplete(buffer) {
+            if (closesComment || line.contains(";")) && engine.isComplete(buffer) {
                 let failed = runSQL(buffer, origin: .line(bufferLine)) != nil
                 commandFinished()
                 buffer = ""
@@ -344,8 +354,8 @@ public final class Shell {
             for i in 0..<8 {
                 if i == 1 {
                     cells.append(String(repeating: " ", count: min(indent[address], 200)) + pad(row[1], 13))
-                } else if i == 7 && row[7].isEmpty {
-                    cells.append("")
+                } else if i == 7 {
+                    cells.append(row[7])
                 } else {
                     cells.append(pad(row[i], widths[i]))
                 }
@@ -416,6 +426,7 @@ public final class Shell {
         output.flush()
         if let file = output as? FileSink { file.close() }
         output = sink ?? standardOutput
+        if sink == nil { outputName = "stdout" }
     }
 
     /// Counts down a `.once` redirection after each command.

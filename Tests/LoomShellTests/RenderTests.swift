@@ -182,3 +182,66 @@ struct RealFormatTests {
         #expect(RealFormat.g(value) == text)
     }
 }
+
+@Suite("Hostile values and input")
+struct RobustnessTests {
+    /// Random values of every type, including invalid UTF-8 and control bytes.
+    static func randomValue(_ rng: inout SeededRNG) -> DatabaseValue {
+        func bytes(_ rng: inout SeededRNG) -> [UInt8] {
+            (0..<Int(rng.next() % 40)).map { _ in
+                rng.next() % 3 == 0 ? UInt8(truncatingIfNeeded: rng.next()) : UInt8(0x20 + rng.next() % 95)
+            }
+        }
+        switch rng.next() % 5 {
+        case 0: return .null
+        case 1: return .integer(Int64(bitPattern: rng.next()))
+        case 2: return .real(Double(bitPattern: rng.next()))
+        case 3: return .text(String(decoding: bytes(&rng), as: UTF8.self))
+        default: return .blob(bytes(&rng))
+        }
+    }
+
+    @Test("every mode renders random rows without trapping")
+    func randomRows() {
+        var rng = SeededRNG()
+        for mode in OutputMode.allCases {
+            for _ in 0..<20 {
+                var s = OutputSettings()
+                s.mode = mode
+                s.showHeader = rng.next() % 2 == 0
+                s.wrap = Int(rng.next() % 12)
+                s.wordWrap = rng.next() % 2 == 0
+                s.quoteCells = rng.next() % 2 == 0
+                s.widths = (0..<Int(rng.next() % 4)).map { _ in Int(rng.next() % 21) - 10 }
+                let columns = Int(rng.next() % 5) + 1
+                let names = (0..<columns).map { _ in Self.randomValue(&rng).textRepresentation ?? "" }
+                let rows = (0..<Int(rng.next() % 6)).map { _ in (0..<columns).map { _ in Self.randomValue(&rng) } }
+                _ = s.render(names: names, rows: rows)
+            }
+        }
+    }
+
+    @Test("random scripts of dot-commands and SQL do not trap")
+    func randomScripts() {
+        var rng = SeededRNG()
+        let commands = [".mode", ".mode box", ".mode column --wrap", ".mode table --wrap 3 --ww", ".mode qbox", ".mode insert x y",
+                        ".width", ".width -3 0 99999999999999", ".separator", ".separator '' ''", ".nullvalue", ".headers",
+                        ".headers on", ".print", ".show", ".echo on", ".explain on", ".explain off", ".prompt", ".changes on",
+                        ".exit", ".bail", ".eqp on", ".mode tcl", ".mode json", ".mode line", ".\\", ".\"", ".'"]
+        let sql = ["SELECT 1;", "SELECT 'a', x'00ff', 1.5, NULL;", "selec;", "SELECT 'unterminated", "/* open", "-- c",
+                   "SELECT 1 UNION ALL SELECT abs(-9223372036854775808);", "go", "/", ";", "SELECT\t1\r"]
+        for _ in 0..<200 {
+            var script = ""
+            for _ in 0..<Int(rng.next() % 8) {
+                if rng.next() % 2 == 0 {
+                    script += commands[Int(rng.next() % UInt64(commands.count))]
+                    if rng.next() % 3 == 0 { script += " " + (Self.randomValue(&rng).textRepresentation ?? "") }
+                } else {
+                    script += sql[Int(rng.next() % UInt64(sql.count))]
+                }
+                script += "\n"
+            }
+            _ = runLoomFake(rng.next() % 2 == 0 ? [] : ["-bail"], input: script)
+        }
+    }
+}
