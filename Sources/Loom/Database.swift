@@ -1,14 +1,14 @@
 // This file implements Database, the public connection type, and its capability levels.
 // Layer: L7. Spec: Spec/L7-api.md.
-import LoomBase
-import LoomVFS
+// The error and result-code types live in the base target so every layer throws them; users
+// reach them (and the `~=` that lets `case .constraint` match extended codes) through Loom.
+@_exported import LoomBase
+@_exported import LoomVFS
 import LoomPager
 import LoomVDBE
 import LoomSQL
 import LoomSession
 
-public typealias DatabaseError = LoomBase.DatabaseError
-public typealias ResultCode = LoomBase.ResultCode
 
 /// What a connection may do. Each level includes the ones below it.
 ///

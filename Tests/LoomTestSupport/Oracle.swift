@@ -31,6 +31,9 @@ public enum OracleError: Error { case notInstalled }
 
 /// Runs an executable with standard input, capturing standard output and error.
 public func runProcess(_ executable: String, _ arguments: [String], input: String = "") throws -> Oracle.Output {
+    // A child that exits without reading its input must not kill the test process with
+    // SIGPIPE: ignore the signal and let the write fail quietly instead.
+    signal(SIGPIPE, SIG_IGN)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -42,7 +45,7 @@ public func runProcess(_ executable: String, _ arguments: [String], input: Strin
     // Write input and read outputs concurrently so large outputs cannot deadlock the pipes.
     let data = Data(input.utf8)
     let writer = Thread {
-        inPipe.fileHandleForWriting.write(data)
+        try? inPipe.fileHandleForWriting.write(contentsOf: data)
         try? inPipe.fileHandleForWriting.close()
     }
     writer.start()

@@ -70,7 +70,7 @@ func listOutput(_ db: Database, _ sql: String) throws -> String {
         let expected = try Oracle.run([path, query]).stdout
         let db = try Database(path: path, capability: .read)
         #expect(try listOutput(db, query) == expected)
-        #expect(try db.queryAll("SELECT count(*) FROM t") == [[.integer(3751)]])
+        #expect(try db.queryAll("SELECT count(*) FROM t") == [[.integer(3750)]])
     }
 }
 

@@ -4,6 +4,8 @@
 import Foundation
 import LoomBase
 import LoomBTree
+import LoomPager
+import LoomVFS
 import LoomRecord
 import LoomTestSupport
 @testable import LoomVDBE
@@ -134,7 +136,11 @@ struct ExprCompiler {
     }
 }
 
-func makeContext() -> ExecutionContext { ExecutionContext(btree: BTree()) }
+func makeContext() -> ExecutionContext {
+    // A fresh in-memory database for each program.
+    let pager = try! Pager(vfs: MemoryVFS(), path: "vdbe-test.db")
+    return ExecutionContext(btree: BTree(pager: pager))
+}
 
 /// Runs a program to completion, returning every row.
 func runAll(_ program: Program, context: ExecutionContext? = nil, bindings: [Value] = []) throws -> [[Value]] {
