@@ -550,6 +550,11 @@ package final class IndexCursor {
         let record = RecordCodec.encode(key)
         try core.insert(key: .key(key)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
     }
+    /// Inserts an entry given as an encoded record (OP_IdxInsert); same rules as `insert(key:)`.
+    package func insert(record: [UInt8]) throws {
+        let key = try RecordCodec.decode(record)
+        try core.insert(key: .key(key)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
+    }
     /// Deletes the current entry (same positioning rules as `TableCursor.delete`).
     package func delete() throws { try core.delete() }
 }

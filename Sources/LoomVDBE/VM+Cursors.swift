@@ -29,12 +29,12 @@ extension VM {
             page = Int(integerValue(registers[root]))
         }
         guard page >= 1, page <= Int(UInt32.max) else { throw DatabaseError.corrupt(page: nil, "root page \(page)") }
-        let root = PageNumber(UInt32(page))
+        let rootPage = PageNumber(UInt32(page))
         if let keyInfo {
-            try setCursor(id, VMCursor(.index(try context.btree.indexCursor(root: root, writable: writable, keyInfo: keyInfo)),
+            try setCursor(id, VMCursor(.index(try context.btree.indexCursor(root: rootPage, writable: writable, keyInfo: keyInfo)),
                                        keyInfo: keyInfo))
         } else {
-            try setCursor(id, VMCursor(.table(try context.btree.tableCursor(root: root, writable: writable)), keyInfo: nil))
+            try setCursor(id, VMCursor(.table(try context.btree.tableCursor(root: rootPage, writable: writable)), keyInfo: nil))
         }
     }
 
@@ -319,7 +319,7 @@ extension VM {
 
     func insertIndexEntry(_ c: VMCursor, record: [UInt8]) throws {
         switch c.storage {
-        case .index(let i): try i.insert(key: try RecordCodec.decode(record))
+        case .index(let i): try i.insert(record: record)
         case .memory(let m) where !m.isIntKey:
             m.insert(key: try RecordCodec.decode(record), record: record)
         default: throw DatabaseError(.internal, "IdxInsert on a table cursor")
@@ -377,5 +377,13 @@ extension VM {
             if try !seekRowid(c, candidate) { return candidate }
         }
         throw DatabaseError(.full)
+    }
+}
+
+extension VM {
+    /// A root page number from an instruction operand, checked.
+    func rootPageNumber(_ root: Int) throws -> PageNumber {
+        guard root >= 1, root <= Int(UInt32.max) else { throw DatabaseError.corrupt(page: nil, "root page \(root)") }
+        return PageNumber(UInt32(root))
     }
 }

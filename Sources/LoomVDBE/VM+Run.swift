@@ -32,11 +32,6 @@ extension VM {
         return try RecordCodec.decode(b)
     }
 
-    func pageNumber(_ root: Int) throws -> PageNumber {
-        guard root >= 1, root <= Int(UInt32.max) else { throw DatabaseError.corrupt(page: nil, "root page \(root)") }
-        return PageNumber(UInt32(root))
-    }
-
     func beginTransaction(write: Bool, schemaCookie: Int?) throws {
         let ctx = context
         switch ctx.transactionState {
@@ -163,15 +158,15 @@ extension VM {
             case .createBtree(let d, let kind):
                 registers[d] = .integer(Int64(try context.btree.createTree(kind).rawValue))
             case .destroy(let root):
-                try context.btree.dropTree(try pageNumber(root))
+                try context.btree.dropTree(try rootPageNumber(root))
             case .clear(let root, let counts):
-                let page = try pageNumber(root)
+                let page = try rootPageNumber(root)
+                let n = counts ? Int(try context.btree.tableCursor(root: page, writable: false).count()) : 0
+                try context.btree.clearTree(page)
                 if counts {
-                    let n = Int(try context.btree.tableCursor(root: page, writable: false).count())
                     statementChanges += n
                     context.totalChanges += n
                 }
-                try context.btree.clearTree(page)
             case .parseSchema:
                 context.schemaChanged = true
 

@@ -137,8 +137,8 @@ struct ExprCompiler {
 }
 
 func makeContext() -> ExecutionContext {
-    // Pager creation on a fresh MemoryVFS cannot fail; a failure is a test bug.
-    guard let pager = try? Pager(vfs: MemoryVFS(), path: "test.db") else { preconditionFailure("pager") }
+    // A fresh in-memory database for each program.
+    let pager = try! Pager(vfs: MemoryVFS(), path: "vdbe-test.db")
     return ExecutionContext(btree: BTree(pager: pager))
 }
 

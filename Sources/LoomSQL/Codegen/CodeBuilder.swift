@@ -1,0 +1,89 @@
+// This file implements CodeBuilder: the instruction buffer codegen appends to, with register
+// and cursor allocation and forward labels. Layer: L5. Spec: Spec/L5-sql.md §Codegen.
+import LoomBase
+import LoomVDBE
+
+/// A jump target that may be placed after the jumps that use it.
+package struct Label: Hashable, Sendable { let id: Int }
+
+/// Collects the instructions of one program.
+///
+/// Jumps to labels not yet placed are recorded as closures that build the instruction once
+/// the address is known (`emit(jumpTo:)`), so this file need not know which operand of
+/// each opcode is the jump target.
+package final class CodeBuilder {
+    private(set) var instructions: [Instruction] = []
+    /// Highest register number handed out; registers are numbered from 1 as in SQLite.
+    private(set) var registerCount = 0
+    private(set) var cursorCount = 0
+    private var labelAddress: [Int?] = []
+    private var pending: [(at: Int, label: Label, make: (Int) -> Instruction)] = []
+
+    package init() {}
+
+    /// The address the next instruction will get.
+    package var currentAddress: Int { instructions.count }
+
+    @discardableResult
+    package func emit(_ instruction: Instruction) -> Int {
+        instructions.append(instruction)
+        return instructions.count - 1
+    }
+
+    /// Emits a jump to `label`: `make` receives the label's address.
+    @discardableResult
+    package func emit(jumpTo label: Label, _ make: @escaping (Int) -> Instruction) -> Int {
+        if let address = labelAddress[label.id] {
+            return emit(make(address))
+        }
+        let at = emit(make(-1))
+        pending.append((at, label, make))
+        return at
+    }
+
+    /// Replaces the instruction at `address` (for jumps back-patched by address).
+    package func replace(at address: Int, with instruction: Instruction) {
+        instructions[address] = instruction
+    }
+
+    package func makeLabel() -> Label {
+        labelAddress.append(nil)
+        return Label(id: labelAddress.count - 1)
+    }
+
+    /// Places `label` at the current address.
+    package func place(_ label: Label) {
+        labelAddress[label.id] = currentAddress
+    }
+
+    package func address(of label: Label) -> Int? { labelAddress[label.id] }
+
+    /// One new register.
+    package func allocateRegister() -> Int {
+        registerCount += 1
+        return registerCount
+    }
+
+    /// `count` consecutive new registers; returns the first.
+    package func allocateRegisters(_ count: Int) -> Int {
+        let first = registerCount + 1
+        registerCount += max(count, 0)
+        return first
+    }
+
+    package func allocateCursor() -> Int {
+        cursorCount += 1
+        return cursorCount - 1
+    }
+
+    /// Resolves every pending jump; every label used must have been placed.
+    package func finish() -> [Instruction] {
+        for p in pending {
+            let address = labelAddress[p.label.id]
+            precondition(address != nil, "codegen bug: label used but never placed")
+            instructions[p.at] = p.make(address ?? 0)
+        }
+        pending.removeAll()
+        return instructions
+    }
+}

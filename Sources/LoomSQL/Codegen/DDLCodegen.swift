@@ -1,0 +1,425 @@
+// This file implements DDL and transaction-control codegen: CREATE TABLE / INDEX, DROP TABLE /
+// INDEX (writing sqlite_schema rows as SQLite does), BEGIN / COMMIT / ROLLBACK.
+// Layer: L5. Spec: Spec/L5-sql.md §Codegen (invariants C9-C12).
+import LoomBase
+import LoomBTree
+import LoomRecord
+import LoomVDBE
+
+extension Codegen {
+    /// Opens sqlite_schema for writing on a new cursor.
+    private func openSchemaTable() -> Int {
+        let cursor = b.allocateCursor()
+        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
+        return cursor
+    }
+
+    /// Appends a sqlite_schema row; `rootRegister` holds the root page.
+    private func insertSchemaRow(cursor: Int, type: String, name: String, tableName: String, rootRegister: Int,
+                                 sql: String?) {
+        let row = b.allocateRegisters(5)
+        b.emit(.string8(value: type, dest: row))
+        b.emit(.string8(value: name, dest: row + 1))
+        b.emit(.string8(value: tableName, dest: row + 2))
+        b.emit(.sCopy(source: rootRegister, dest: row + 3))
+        if let sql { b.emit(.string8(value: sql, dest: row + 4)) } else { b.emit(.null(dest: row + 4)) }
+        let rec = b.allocateRegister(), rowid = b.allocateRegister()
+        b.emit(.makeRecord(start: row, count: 5, dest: rec))
+        b.emit(.newRowid(cursor: cursor, dest: rowid))
+        b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
+    }
+
+    /// Sets the file format on a new database, bumps the schema cookie, reloads the schema.
+    private func finishSchemaChange() {
+        let format = b.allocateRegister()
+        let skip = b.makeLabel()
+        b.emit(.readCookie(dest: format, field: .schemaFormat))
+        b.emit(jumpTo: skip) { .if(register: format, target: $0) }
+        b.emit(.setCookie(field: .schemaFormat, value: 4))
+        b.emit(.setCookie(field: .textEncoding, value: 1))
+        b.place(skip)
+        b.emit(.setCookie(field: .schemaCookie, value: Int(c.schema.cookie &+ 1)))
+        b.emit(.parseSchema())
+        c.writes = true
+        c.usesDatabase = true
+    }
+
+    private func checkNameFree(_ name: String, span: SourceSpan?) throws {
+        if name.lowercasedASCII.hasPrefix("sqlite_") {
+            throw c.error("object name reserved for internal use: \(name)", at: span)
+        }
+    }
+
+    // MARK: CREATE TABLE
+
+    func codeCreateTable(_ create: CreateTable, statementSpan: SourceSpan) throws {
+        let nameSpan = SourceSpan(start: create.schemaTextStart, end: create.schemaTextStart)
+        if create.temporary { throw c.error("TEMP tables are not supported yet", at: nameSpan) }
+        if let s = create.schema, !s.equalsIgnoringCase("main") {
+            throw c.error("unknown database \(s)", at: nameSpan)
+        }
+        try checkNewTableName(create.name, ifNotExists: create.ifNotExists, span: nameSpan)
+        if create.ifNotExists && c.schema.table(named: create.name) != nil { return }
+        if case .select(let select) = create.body {
+            return try codeCreateTableAsSelect(create.name, select)
+        }
+        let sql = "CREATE TABLE " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
+        let definition: TableDefinition
+        do { definition = try Table.define(create, rootPage: 0, sql: sql) }
+        catch let e as DatabaseError { throw c.error(e.message, at: nameSpan, code: e.code) }
+
+        let schemaCursor = openSchemaTable()
+        let root = b.allocateRegister()
+        b.emit(.createBtree(dest: root, kind: definition.table.isWithoutRowid ? .index : .table))
+        insertSchemaRow(cursor: schemaCursor, type: "table", name: create.name, tableName: create.name,
+                        rootRegister: root, sql: sql)
+        for index in definition.autoIndexes {
+            let r = b.allocateRegister()
+            b.emit(.createBtree(dest: r, kind: .index))
+            insertSchemaRow(cursor: schemaCursor, type: "index", name: index.name, tableName: create.name,
+                            rootRegister: r, sql: nil)
+        }
+        if definition.table.hasAutoincrement && c.schema.table(named: "sqlite_sequence") == nil {
+            let r = b.allocateRegister()
+            b.emit(.createBtree(dest: r, kind: .table))
+            insertSchemaRow(cursor: schemaCursor, type: "table", name: "sqlite_sequence", tableName: "sqlite_sequence",
+                            rootRegister: r, sql: "CREATE TABLE sqlite_sequence(name,seq)")
+        }
+        finishSchemaChange()
+    }
+
+    /// CREATE TABLE … AS SELECT: columns named and typed from the result columns (INT, TEXT,
+    /// REAL, NUM or none by affinity), the text SQLite generates, then the rows.
+    private func codeCreateTableAsSelect(_ name: String, _ select: Select) throws {
+        let resolved = try Resolver(c).resolveSelect(select, outer: nil)
+        var parts: [String] = []
+        var affinities: [Affinity] = []
+        for (i, column) in resolved.columnNames.enumerated() {
+            let affinity = resolved.resultColumns[i].affinity ?? .blob
+            affinities.append(affinity)
+            let type: String
+            switch affinity {
+            case .integer: type = " INT"
+            case .text: type = " TEXT"
+            case .real: type = " REAL"
+            case .numeric: type = " NUM"
+            case .blob: type = ""
+            }
+            parts.append(quotedIdentifier(column) + type)
+        }
+        // SQLite's layout: one line when the names are short, else one column per line.
+        func identLength(_ s: String) -> Int { s.utf8.reduce(2) { $0 + ($1 == UInt8(ascii: "\"") ? 2 : 1) } }
+        let size = resolved.columnNames.reduce(identLength(name)) { $0 + identLength($1) + 5 }
+        let (open, separator, close) = size < 50 ? ("(", ",", ")") : ("(\n  ", ",\n  ", "\n)")
+        let sql = "CREATE TABLE " + quotedIdentifier(name) + open + parts.joined(separator: separator) + close
+        let schemaCursor = openSchemaTable()
+        let root = b.allocateRegister()
+        b.emit(.createBtree(dest: root, kind: .table))
+        insertSchemaRow(cursor: schemaCursor, type: "table", name: name, tableName: name, rootRegister: root, sql: sql)
+        let cursor = b.allocateCursor()
+        let width = resolved.resultColumns.count
+        b.emit(.openWrite(cursor: cursor, root: root, columnCount: width, rootInRegister: true))
+        let rec = b.allocateRegister(), rowid = b.allocateRegister()
+        try codeSelect(resolved) { base, count in
+            self.b.emit(.makeRecord(start: base, count: count, dest: rec, affinities: affinities))
+            self.b.emit(.newRowid(cursor: cursor, dest: rowid))
+            self.b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
+        }
+        finishSchemaChange()
+    }
+
+    /// An identifier as SQLite writes it in generated schema text: bare when it is a plain
+    /// identifier and no keyword, else in double quotes.
+    func quotedIdentifier(_ name: String) -> String {
+        let bytes = Array(name.utf8)
+        var plain = !bytes.isEmpty && !(bytes[0] >= 0x30 && bytes[0] <= 0x39)
+        for ch in bytes where !(ch == 0x5F || (ch >= 0x30 && ch <= 0x39) || (ch | 0x20 >= 0x61 && ch | 0x20 <= 0x7A)) {
+            plain = false
+        }
+        if plain && Keyword.lookup(bytes[...]) != nil { plain = false }
+        if plain { return name }
+        return "\"" + name.replacingQuotes() + "\""
+    }
+
+    /// Errors for a new table or view name already taken.
+    private func checkNewTableName(_ name: String, ifNotExists: Bool, span: SourceSpan) throws {
+        if let existing = c.schema.table(named: name) {
+            if ifNotExists { return }
+            throw c.error("\(existing.isView ? "view" : "table") \(name) already exists", at: span)
+        }
+        if c.schema.index(named: name) != nil {
+            throw c.error("there is already an index named \(name)", at: span)
+        }
+        try checkNameFree(name, span: span)
+    }
+
+    // MARK: CREATE VIEW
+
+    func codeCreateView(_ create: CreateView, statementSpan: SourceSpan) throws {
+        let nameSpan = SourceSpan(start: create.schemaTextStart, end: create.schemaTextStart)
+        if create.temporary { throw c.error("TEMP views are not supported yet", at: nameSpan) }
+        if let s = create.schema, !s.equalsIgnoringCase("main") {
+            throw c.error("unknown database \(s)", at: nameSpan)
+        }
+        try checkNewTableName(create.name, ifNotExists: create.ifNotExists, span: nameSpan)
+        if create.ifNotExists && c.schema.table(named: create.name) != nil { return }
+        let sql = "CREATE VIEW " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
+        let schemaCursor = openSchemaTable()
+        let root = b.allocateRegister()
+        b.emit(.integer(value: 0, dest: root))
+        insertSchemaRow(cursor: schemaCursor, type: "view", name: create.name, tableName: create.name,
+                        rootRegister: root, sql: sql)
+        finishSchemaChange()
+    }
+
+    // MARK: CREATE INDEX
+
+    func codeCreateIndex(_ create: CreateIndex, statementSpan: SourceSpan) throws {
+        let nameSpan = SourceSpan(start: create.schemaTextStart, end: create.schemaTextStart)
+        if let s = create.schema, !s.equalsIgnoringCase("main") {
+            throw c.error("unknown database \(s)", at: nameSpan)
+        }
+        guard let table = c.schema.table(named: create.table) else {
+            throw c.error("no such table: main.\(create.table)", at: nameSpan)
+        }
+        if table.isSchemaTable { throw c.error("table \(table.name) may not be indexed", at: nameSpan) }
+        if table.isView { throw c.error("views may not be indexed", at: nameSpan) }
+        if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: nameSpan) }
+        if c.schema.index(named: create.name) != nil {
+            if create.ifNotExists { return }
+            throw c.error("index \(create.name) already exists", at: nameSpan)
+        }
+        if c.schema.table(named: create.name) != nil {
+            throw c.error("there is already a table named \(create.name)", at: nameSpan)
+        }
+        try checkNameFree(create.name, span: nameSpan)
+        if create.where != nil { throw c.error("partial indexes are not supported yet", at: nameSpan) }
+        let columns: [IndexColumn]
+        do { columns = try Table.indexColumns(create.columns, of: table).0 }
+        catch let e as DatabaseError {
+            let at = create.columns.first(where: { term in
+                if case .column(let ref) = term.expr.kind { return table.columnIndex(named: ref.column) == nil }
+                return false
+            })?.expr.span
+            throw c.error(e.message, at: at ?? nameSpan, code: e.code)
+        }
+        let keyword = create.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX "
+        let sql = keyword + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
+        let index = Index(name: create.name, tableName: table.name, columns: columns, isUnique: create.unique,
+                          rootPage: 0, sql: sql, origin: .createIndex)
+
+        let schemaCursor = openSchemaTable()
+        let root = b.allocateRegister()
+        b.emit(.createBtree(dest: root, kind: .index))
+        insertSchemaRow(cursor: schemaCursor, type: "index", name: create.name, tableName: table.name,
+                        rootRegister: root, sql: sql)
+        // Fill the index from the table's rows.
+        let tc = b.allocateCursor(), ic = b.allocateCursor()
+        cursorTables[tc] = table
+        b.emit(.openRead(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count))
+        b.emit(.openWrite(cursor: ic, root: root, columnCount: columns.count + 1, keyInfo: try keyInfo(of: index),
+                          rootInRegister: true))
+        let done = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: tc, target: $0) }
+        let top = b.currentAddress
+        let rowid = b.allocateRegister()
+        b.emit(.rowid(cursor: tc, dest: rowid))
+        let values = b.allocateRegisters(table.columns.count)
+        for col in columns where col.column >= 0 && col.column != table.rowidAlias {
+            b.emit(.column(cursor: tc, column: col.column, dest: values + col.column,
+                           default: columnDefault(table, col.column)))
+            if table.columns[col.column].affinity == .real { b.emit(.realAffinity(register: values + col.column)) }
+        }
+        let key = codeIndexKey(index, columns: values, rowid: rowid, table: table)
+        if create.unique {
+            let ok = b.makeLabel()
+            let n = columns.count
+            b.emit(jumpTo: ok) { .noConflict(cursor: ic, key: key, count: n, target: $0) }
+            b.emit(.halt(code: .constraintUnique, action: .abort, message: constraintColumns(index, table),
+                         constraint: .unique))
+            b.place(ok)
+        }
+        let rec = b.allocateRegister()
+        b.emit(.makeRecord(start: key, count: columns.count + 1, dest: rec))
+        b.emit(.idxInsert(cursor: ic, record: rec))
+        b.emit(.next(cursor: tc, target: top))
+        b.place(done)
+        finishSchemaChange()
+    }
+
+    // MARK: DROP
+
+    func codeDrop(_ drop: Drop, span: SourceSpan) throws {
+        if let s = drop.schema, !s.equalsIgnoringCase("main") {
+            throw c.error("unknown database \(s)", at: span)
+        }
+        switch drop.kind {
+        case .table, .view:
+            guard let table = c.schema.table(named: drop.name) else {
+                if drop.ifExists { return }
+                throw c.error("no such \(drop.kind == .table ? "table" : "view"): \(drop.name)", at: span)
+            }
+            if table.isSchemaTable { throw c.error("table \(table.name) may not be dropped", at: span) }
+            if drop.kind == .table && table.isView {
+                throw c.error("use DROP VIEW to delete view \(table.name)", at: span)
+            }
+            if drop.kind == .view && !table.isView {
+                throw c.error("use DROP TABLE to delete table \(table.name)", at: span)
+            }
+            let indexes = c.schema.indexes(on: table.name)
+            deleteSchemaRows(column: 2, equal: table.name)
+            if table.hasAutoincrement, let seq = c.schema.table(named: "sqlite_sequence") {
+                deleteSchemaRows(column: 0, equal: table.name, root: Int(seq.rootPage), columnCount: 2)
+            }
+            if !table.isView { b.emit(.destroy(root: Int(table.rootPage))) }
+            for index in indexes { b.emit(.destroy(root: Int(index.rootPage))) }
+            finishSchemaChange()
+        case .index:
+            guard let index = c.schema.index(named: drop.name) else {
+                if drop.ifExists { return }
+                throw c.error("no such index: \(drop.name)", at: span)
+            }
+            if index.isAutomatic {
+                throw c.error("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped", at: span)
+            }
+            deleteSchemaRows(column: 1, equal: index.name)
+            b.emit(.destroy(root: Int(index.rootPage)))
+            finishSchemaChange()
+        case .trigger:
+            if drop.ifExists { return }
+            throw c.error("no such trigger: \(drop.name)", at: span)
+        }
+    }
+
+    /// Deletes the sqlite_schema rows whose column `column` equals `value`.
+    private func deleteSchemaRows(column: Int, equal value: String, root: Int = 1, columnCount: Int = 5) {
+        let cursor = b.allocateCursor()
+        b.emit(.openWrite(cursor: cursor, root: root, columnCount: columnCount))
+        let wanted = b.allocateRegister(), have = b.allocateRegister()
+        b.emit(.string8(value: value, dest: wanted))
+        let done = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: cursor, target: $0) }
+        let top = b.currentAddress
+        let next = b.makeLabel()
+        b.emit(.column(cursor: cursor, column: column, dest: have))
+        b.emit(jumpTo: next) { .ne(lhs: wanted, rhs: have, target: $0, jumpIfNull: true) }
+        b.emit(.delete(cursor: cursor))
+        b.place(next)
+        b.emit(.next(cursor: cursor, target: top))
+        b.place(done)
+    }
+}
+
+
+extension String {
+    /// Doubles every double quote.
+    func replacingQuotes() -> String {
+        var out = ""
+        for ch in self { out.append(ch); if ch == "\"" { out.append("\"") } }
+        return out
+    }
+}
+
+extension Codegen {
+    // MARK: ALTER TABLE ADD COLUMN
+
+    /// ALTER TABLE t ADD COLUMN def: the stored CREATE TABLE text gets ", def" before its
+    /// last ")"; existing rows are not rewritten (their missing column reads as the default).
+    func codeAlterTable(_ alter: AlterTable, span: SourceSpan) throws {
+        if let s = alter.schema, !s.equalsIgnoringCase("main") {
+            throw c.error("unknown database \(s)", at: span)
+        }
+        guard let table = c.schema.table(named: alter.table) else {
+            throw c.error("no such table: \(alter.table)", at: span)
+        }
+        if table.isSchemaTable || table.name.lowercasedASCII.hasPrefix("sqlite_") {
+            throw c.error("table \(table.name) may not be altered", at: span)
+        }
+        guard case .addColumn(let def) = alter.action else {
+            throw c.error("this ALTER TABLE form is not supported yet", at: span)
+        }
+        if table.isView { throw c.error("Cannot add a column to a view", at: span) }
+        if table.columnIndex(named: def.name) != nil {
+            throw c.error("duplicate column name: \(def.name)", at: span)
+        }
+        var notNull = false
+        var defaultExpr: Expr? = nil
+        for constraint in def.constraints {
+            switch constraint.kind {
+            case .primaryKey: throw c.error("Cannot add a PRIMARY KEY column", at: span)
+            case .unique: throw c.error("Cannot add a UNIQUE column", at: span)
+            case .notNull: notNull = true
+            case .default(let e): defaultExpr = e
+            case .generated: throw c.error("cannot add a STORED column", at: span)
+            default: break
+            }
+        }
+        if let d = defaultExpr, literalValue(d) == nil {
+            if case .column = d.kind {} else {
+                throw c.error("Cannot add a column with non-constant default", at: span)
+            }
+        }
+        if notNull && (defaultExpr.map { literalValue($0) ?? .text("") } ?? .null).isNull {
+            throw c.error("Cannot add a NOT NULL column with default value NULL", at: span)
+        }
+        guard let oldSQL = table.sql, let close = oldSQL.utf8.lastIndex(of: UInt8(ascii: ")")) else {
+            throw DatabaseError.corrupt(page: 1, "table text without ')'")
+        }
+        let before = String(decoding: oldSQL.utf8[..<close], as: UTF8.self)
+        let after = String(decoding: oldSQL.utf8[close...], as: UTF8.self)
+        let newSQL = before + ", " + c.text(def.span) + after
+        // Rewrite the table's sqlite_schema row in place.
+        let cursor = b.allocateCursor()
+        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
+        let row = b.allocateRegisters(5)
+        let wantedType = b.allocateRegister(), wantedName = b.allocateRegister(), rowid = b.allocateRegister()
+        b.emit(.string8(value: "table", dest: wantedType))
+        b.emit(.string8(value: table.name, dest: wantedName))
+        let done = b.makeLabel(), next = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: cursor, target: $0) }
+        let top = b.currentAddress
+        for i in 0..<5 { b.emit(.column(cursor: cursor, column: i, dest: row + i)) }
+        b.emit(jumpTo: next) { .ne(lhs: wantedType, rhs: row, target: $0, jumpIfNull: true) }
+        b.emit(jumpTo: next) { .ne(lhs: wantedName, rhs: row + 1, target: $0, jumpIfNull: true) }
+        b.emit(.string8(value: newSQL, dest: row + 4))
+        b.emit(.rowid(cursor: cursor, dest: rowid))
+        let rec = b.allocateRegister()
+        b.emit(.makeRecord(start: row, count: 5, dest: rec))
+        b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
+        b.emit(jumpTo: done) { .goto(target: $0) }
+        b.place(next)
+        b.emit(.next(cursor: cursor, target: top))
+        b.place(done)
+        finishSchemaChange()
+    }
+}
+
+/// The value of a constant DEFAULT (a literal, or a signed number), nil otherwise.
+func literalValue(_ e: Expr) -> Value? {
+    switch e.kind {
+    case .literal(let lit):
+        switch lit {
+        case .integer(let v): return .integer(v)
+        case .bigInteger(let t): return .real(Double(t) ?? .infinity)
+        case .real(let d): return .real(d)
+        case .string(let s): return .text(s)
+        case .blob(let b): return .blob(b)
+        case .null: return .null
+        case .boolean(let b): return .integer(b ? 1 : 0)
+        case .currentTime, .currentDate, .currentTimestamp: return nil
+        }
+    case .unary(.plus, let inner):
+        return literalValue(inner)
+    case .unary(.negate, let inner):
+        switch literalValue(inner) {
+        case .integer(let v)?: return v == Int64.min ? .real(9.2233720368547758e18) : .integer(-v)
+        case .real(let d)?:
+            return .real(-d)
+        default:
+            if case .literal(.bigInteger(let t)) = inner.kind, t == "9223372036854775808" { return .integer(Int64.min) }
+            return nil
+        }
+    default:
+        return nil
+    }
+}

@@ -1,0 +1,112 @@
+// This file implements the PRAGMAs that read the schema or the file header: table_info,
+// index_list, index_info, index_xinfo, user_version, schema_version, application_id.
+// Other pragmas compile to an empty program (the session handles connection pragmas; SQLite
+// ignores unknown ones). Layer: L5. Spec: Spec/L5-sql.md §Codegen.
+import LoomBase
+import LoomBTree
+import LoomRecord
+import LoomVDBE
+
+extension Codegen {
+    /// Codes `pragma`; returns the result column names.
+    func codePragma(_ pragma: Pragma, span: SourceSpan) throws -> [String] {
+        if let s = pragma.schema, !s.equalsIgnoringCase("main") {
+            throw c.error("unknown database \(s)", at: span)
+        }
+        switch pragma.name.lowercasedASCII {
+        case "table_info", "table_xinfo":
+            guard let name = pragma.value, let table = c.schema.table(named: name) else { return [] }
+            let xinfo = pragma.name.lowercasedASCII == "table_xinfo"
+            for (i, col) in table.columns.enumerated() {
+                // The six standard type names show in upper case, as SQLite stores them.
+                let standard = ["ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"]
+                let upper = col.declaredType.uppercasedASCII
+                let type = standard.contains(upper) ? upper : col.declaredType
+                var row: [Value] = [.integer(Int64(i)), .text(col.name), .text(type),
+                                    .integer(col.notNull ? 1 : 0), defaultText(col, in: table),
+                                    .integer(Int64((table.primaryKey.firstIndex(of: i) ?? -1) + 1))]
+                if xinfo { row.append(.integer(0)) }
+                emitConstantRow(row)
+            }
+            return ["cid", "name", "type", "notnull", "dflt_value", "pk"] + (xinfo ? ["hidden"] : [])
+        case "index_list":
+            guard let name = pragma.value, let table = c.schema.table(named: name) else { return [] }
+            for (seq, index) in c.schema.indexes(on: table.name).enumerated() {
+                let origin: String
+                switch index.origin {
+                case .createIndex: origin = "c"
+                case .unique: origin = "u"
+                case .primaryKey: origin = "pk"
+                }
+                emitConstantRow([.integer(Int64(seq)), .text(index.name), .integer(index.isUnique ? 1 : 0),
+                                 .text(origin), .integer(index.whereClause == nil ? 0 : 1)])
+            }
+            return ["seq", "name", "unique", "origin", "partial"]
+        case "index_info", "index_xinfo":
+            guard let name = pragma.value, let index = c.schema.index(named: name),
+                  let table = c.schema.table(named: index.tableName) else { return [] }
+            let x = pragma.name.lowercasedASCII == "index_xinfo"
+            for (i, col) in index.columns.enumerated() {
+                let colName: Value = col.column >= 0 ? .text(table.columns[col.column].name) : .null
+                var row: [Value] = [.integer(Int64(i)), .integer(Int64(col.column)), colName]
+                if x {
+                    row += [.integer(col.descending ? 1 : 0), .text(col.collation ?? "BINARY"), .integer(1)]
+                }
+                emitConstantRow(row)
+            }
+            if x {
+                emitConstantRow([.integer(Int64(index.columns.count)), .integer(-1), .null, .integer(0),
+                                 .text("BINARY"), .integer(0)])
+                return ["seqno", "cid", "name", "desc", "coll", "key"]
+            }
+            return ["seqno", "cid", "name"]
+        case "user_version", "schema_version", "application_id":
+            let field: MetaField
+            switch pragma.name.lowercasedASCII {
+            case "user_version": field = .userVersion
+            case "schema_version": field = .schemaCookie
+            default: field = .applicationID
+            }
+            c.usesDatabase = true
+            if let value = pragma.value {
+                guard let v = Int64(value) ?? Double(value).map({ Int64(exactly: $0.rounded(.towardZero)) ?? 0 }) else {
+                    return []
+                }
+                c.writes = true
+                b.emit(.setCookie(field: field, value: Int(Int32(truncatingIfNeeded: v))))
+                return []
+            }
+            let r = b.allocateRegister()
+            b.emit(.readCookie(dest: r, field: field))
+            b.emit(.resultRow(start: r, count: 1))
+            return [pragma.name.lowercasedASCII]
+        default:
+            return []
+        }
+    }
+
+    /// The DEFAULT text as PRAGMA table_info shows it (the expression as written, without
+    /// the parentheses of `DEFAULT (expr)`), NULL when none.
+    private func defaultText(_ column: Column, in table: Table) -> Value {
+        guard let d = column.defaultValue, let sql = table.sql else { return .null }
+        var text = d.span.text(in: sql)
+        if text.hasPrefix("(") && text.hasSuffix(")") && text.count >= 2 {
+            text = String(text.dropFirst().dropLast())
+        }
+        return .text(text)
+    }
+
+    private func emitConstantRow(_ values: [Value]) {
+        let base = b.allocateRegisters(values.count)
+        for (i, v) in values.enumerated() {
+            switch v {
+            case .null: b.emit(.null(dest: base + i))
+            case .integer(let n): b.emit(.int64(value: n, dest: base + i))
+            case .real(let d): b.emit(.real(value: d, dest: base + i))
+            case .text(let s): b.emit(.string8(value: s, dest: base + i))
+            case .blob(let bytes): b.emit(.blob(value: bytes, dest: base + i))
+            }
+        }
+        b.emit(.resultRow(start: base, count: values.count))
+    }
+}

@@ -1,0 +1,634 @@
+// This file implements SELECT codegen: nested loops over the FROM items, WHERE tests,
+// DISTINCT, aggregates with and without GROUP BY, ORDER BY through a sorter, LIMIT/OFFSET and
+// compound selects. Rows go to a caller-supplied sink. Layer: L5. Spec: Spec/L5-sql.md §Codegen.
+import LoomBase
+import LoomRecord
+import LoomVDBE
+
+/// Receives one result row: registers `base ..< base + count`.
+typealias RowSink = (_ base: Int, _ count: Int) throws -> Void
+
+/// The ORDER BY / LIMIT / OFFSET stage rows pass through before the sink.
+final class OutputStage {
+    let g: Codegen
+    let columnCount: Int
+    let end: Label
+    let onRow: RowSink
+    var limitRegister: Int? = nil
+    var offsetRegister: Int? = nil
+    var orderBy: [OrderTerm] = []
+    /// Result column of each ORDER BY term, when it is one (compound selects: always).
+    var orderColumns: [Int?] = []
+    var sorterCursor = -1, pseudoCursor = -1, sorterData = 0
+    var keyCount = 0
+
+    init(g: Codegen, columnCount: Int, end: Label, onRow: @escaping RowSink) {
+        self.g = g
+        self.columnCount = columnCount
+        self.end = end
+        self.onRow = onRow
+    }
+
+    /// Codes LIMIT/OFFSET and opens the sorter; call before the loops.
+    func prepare(limit: RExpr?, offset: RExpr?, orderBy: [OrderTerm], orderColumns: [Int?]) throws {
+        let b = g.b
+        if let limit {
+            let r = b.allocateRegister()
+            try g.code(limit, into: r)
+            b.emit(.mustBeInt(register: r))
+            limitRegister = r
+            b.emit(jumpTo: end) { .ifNot(register: r, target: $0) }
+            if let offset {
+                let o = b.allocateRegister()
+                try g.code(offset, into: o)
+                b.emit(.mustBeInt(register: o))
+                offsetRegister = o
+            }
+        }
+        self.orderBy = orderBy
+        self.orderColumns = orderColumns
+        if !orderBy.isEmpty {
+            var collations: [Collation] = []
+            var descending: [Bool] = []
+            for term in orderBy {
+                // NULLS LAST ascending / NULLS FIRST descending: an extra "is null" key first.
+                if let nf = term.nullsFirst, nf == term.descending {
+                    collations.append(.binary)
+                    descending.append(term.descending)
+                }
+                collations.append(try g.collation(named: term.expr.explicitCollation ?? term.expr.columnCollation) ?? .binary)
+                descending.append(term.descending)
+            }
+            // A sequence number keeps equal keys in insertion order.
+            collations.append(.binary)
+            descending.append(false)
+            keyCount = collations.count
+            sorterCursor = b.allocateCursor()
+            pseudoCursor = b.allocateCursor()
+            sorterData = b.allocateRegister()
+            b.emit(.sorterOpen(cursor: sorterCursor, columnCount: keyCount + columnCount,
+                               keyInfo: KeyInfo(collations: collations, descending: descending)))
+            b.emit(.openPseudo(cursor: pseudoCursor, content: sorterData, columnCount: keyCount + columnCount))
+        }
+    }
+
+    /// Passes one row (in `base ..< base+columnCount`, cursors still positioned) on.
+    func emit(_ base: Int) throws {
+        let b = g.b
+        if orderBy.isEmpty {
+            try emitLimited(base)
+            return
+        }
+        let keys = b.allocateRegisters(keyCount + columnCount)
+        var k = keys
+        for (i, term) in orderBy.enumerated() {
+            let value = b.allocateRegister()
+            if let col = orderColumns[i] { b.emit(.sCopy(source: base + col, dest: value)) }
+            else { try g.code(term.expr, into: value) }
+            if let nf = term.nullsFirst, nf == term.descending {
+                let done = g.b.makeLabel()
+                b.emit(.integer(value: 1, dest: k))
+                b.emit(jumpTo: done) { .isNull(register: value, target: $0) }
+                b.emit(.integer(value: 0, dest: k))
+                g.b.place(done)
+                k += 1
+            }
+            b.emit(.sCopy(source: value, dest: k))
+            k += 1
+        }
+        b.emit(.sequence(cursor: sorterCursor, dest: k))
+        k += 1
+        if columnCount > 0 { b.emit(.copy(source: base, dest: k, count: columnCount)) }
+        let record = b.allocateRegister()
+        b.emit(.makeRecord(start: keys, count: keyCount + columnCount, dest: record))
+        b.emit(.sorterInsert(cursor: sorterCursor, record: record))
+    }
+
+    private func emitLimited(_ base: Int) throws {
+        let b = g.b
+        let skip = b.makeLabel()
+        if let o = offsetRegister {
+            b.emit(jumpTo: skip) { .ifPos(register: o, target: $0, decrement: 1) }
+        }
+        try onRow(base, columnCount)
+        if let l = limitRegister {
+            b.emit(jumpTo: end) { .decrJumpZero(register: l, target: $0) }
+        }
+        b.place(skip)
+    }
+
+    /// Reads the sorter back in order; call after the loops.
+    func finish() throws {
+        guard !orderBy.isEmpty else { return }
+        let b = g.b
+        let done = b.makeLabel()
+        let sc = sorterCursor
+        b.emit(jumpTo: done) { .sorterSort(cursor: sc, target: $0) }
+        let top = b.currentAddress
+        b.emit(.sorterData(cursor: sorterCursor, dest: sorterData, pseudoCursor: pseudoCursor))
+        let base = b.allocateRegisters(columnCount)
+        for i in 0..<columnCount {
+            b.emit(.column(cursor: pseudoCursor, column: keyCount + i, dest: base + i))
+        }
+        try emitLimited(base)
+        b.emit(.sorterNext(cursor: sorterCursor, target: top))
+        b.place(done)
+    }
+}
+
+extension Codegen {
+    /// Codes `s`; each result row is handed to `onRow` (inside the generated loop).
+    func codeSelect(_ s: ResolvedSelect, stopLabel: Label? = nil, onRow: @escaping RowSink) throws {
+        let end = b.makeLabel()
+        let width = s.resultColumns.count
+        let output = OutputStage(g: self, columnCount: width, end: end, onRow: onRow)
+        let orderColumns: [Int?] = s.orderBy.map { $0.resultColumn }
+        try output.prepare(limit: s.limit, offset: s.offset, orderBy: s.orderBy, orderColumns: orderColumns)
+        if s.compound == nil {
+            try codeCore(s, sink: { base, _ in try output.emit(base) }, breakLabel: end)
+        } else {
+            try codeCompound(s, output: output, end: end)
+        }
+        try output.finish()
+        b.place(end)
+    }
+
+    // MARK: One core
+
+    /// Codes one SELECT core (no compound, ORDER BY or LIMIT of its own): rows go to `sink`.
+    func codeCore(_ s: ResolvedSelect, sink: @escaping RowSink, breakLabel: Label) throws {
+        var sink = sink
+        if s.distinct {
+            let cursor = b.allocateCursor()
+            let n = s.resultColumns.count
+            var collations: [Collation] = []
+            for e in s.resultColumns { collations.append(try collation(named: e.explicitCollation ?? e.columnCollation) ?? .binary) }
+            b.emit(.openEphemeral(cursor: cursor, columnCount: n,
+                                  keyInfo: KeyInfo(collations: collations, descending: Array(repeating: false, count: n))))
+            let inner = sink
+            sink = { base, count in
+                let skip = self.b.makeLabel()
+                self.b.emit(jumpTo: skip) { .found(cursor: cursor, key: base, count: count, target: $0) }
+                let rec = self.b.allocateRegister()
+                self.b.emit(.makeRecord(start: base, count: count, dest: rec))
+                self.b.emit(.idxInsert(cursor: cursor, record: rec))
+                try inner(base, count)
+                self.b.place(skip)
+            }
+        }
+        if s.isAggregate {
+            if s.groupBy.isEmpty { try codeSimpleAggregate(s, sink: sink) }
+            else { try codeGroupedAggregate(s, sink: sink) }
+            return
+        }
+        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema)
+        try codeLoops(plan) {
+            let base = self.b.allocateRegisters(s.resultColumns.count)
+            for (i, e) in s.resultColumns.enumerated() { try self.code(e, into: base + i) }
+            try sink(base, s.resultColumns.count)
+        }
+    }
+
+    // MARK: Loops
+
+    /// Opens the cursors of `plan` and codes its nested loops around `body`.
+    func codeLoops(_ plan: WherePlan, write: Bool = false, body: () throws -> Void) throws {
+        var indexCursors: [Int: Int] = [:]
+        for (i, level) in plan.levels.enumerated() {
+            if case .indexEquals(let index, _) = level.access {
+                let ic = b.allocateCursor()
+                indexCursors[i] = ic
+                b.emit(.openRead(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
+                                 keyInfo: try keyInfo(of: index)))
+            }
+        }
+        for level in plan.levels {
+            let source = level.source
+            if let sub = source.subquery {
+                let cursor = source.cursor
+                b.emit(.openEphemeral(cursor: cursor, columnCount: max(sub.resultColumns.count, 1)))
+                let rec = b.allocateRegister(), rowid = b.allocateRegister()
+                try codeSelect(sub) { base, count in
+                    self.b.emit(.makeRecord(start: base, count: count, dest: rec))
+                    self.b.emit(.newRowid(cursor: cursor, dest: rowid))
+                    self.b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
+                }
+            } else {
+                c.usesDatabase = true
+                cursorTables[source.cursor] = source.table
+                if write {
+                    b.emit(.openWrite(cursor: source.cursor, root: Int(source.table.rootPage),
+                                      columnCount: source.table.columns.count))
+                } else {
+                    b.emit(.openRead(cursor: source.cursor, root: Int(source.table.rootPage),
+                                     columnCount: source.table.columns.count))
+                }
+            }
+        }
+        let allDone = b.makeLabel()
+        for term in plan.constantTerms {
+            try jumpIfFalse(term, to: allDone, jumpIfNull: true)
+        }
+        struct Open { var cont: Label; var empty: Label; var exit: Label; var body: Int?; var match: Int?; var afterOn: Label }
+        var open: [Open] = []
+        for (levelIndex, level) in plan.levels.enumerated() {
+            let cursor = level.source.cursor
+            let o = Open(cont: b.makeLabel(), empty: b.makeLabel(), exit: b.makeLabel(), body: nil,
+                         match: level.source.join == .left ? b.allocateRegister() : nil, afterOn: b.makeLabel())
+            var entry = o
+            if let m = o.match { b.emit(.integer(value: 0, dest: m)) }
+            switch level.access {
+            case .fullScan:
+                b.emit(jumpTo: o.empty) { .rewind(cursor: cursor, target: $0) }
+                entry.body = b.currentAddress
+            case .rowidEquals(let key):
+                let r = b.allocateRegister()
+                try code(key, into: r)
+                if key.affinity == nil || key.affinity == .text || key.affinity == .blob {
+                    b.emit(.affinity(start: r, affinities: [.numeric]))
+                }
+                b.emit(jumpTo: o.empty) { .seekRowid(cursor: cursor, rowid: r, target: $0) }
+            case .indexEquals(let index, let keys):
+                let ic = indexCursors[levelIndex] ?? 0
+                let n = keys.count
+                let r = b.allocateRegisters(n)
+                for (j, key) in keys.enumerated() { try code(key, into: r + j) }
+                let table = level.source.table
+                let affinities = index.columns.prefix(n).map { $0.column >= 0 ? table.columns[$0.column].affinity : .integer }
+                if affinities.contains(where: { $0 != .blob }) { b.emit(.affinity(start: r, affinities: affinities)) }
+                for j in 0..<n { b.emit(jumpTo: o.empty) { .isNull(register: r + j, target: $0) } }
+                b.emit(jumpTo: o.empty) { .seekGE(cursor: ic, key: r, count: n, target: $0) }
+                entry.body = b.currentAddress
+                b.emit(jumpTo: o.empty) { .idxGT(cursor: ic, key: r, count: n, target: $0) }
+                b.emit(.deferredSeek(indexCursor: ic, tableCursor: cursor))
+            }
+            for term in level.onTerms { try jumpIfFalse(term, to: o.cont, jumpIfNull: true) }
+            if let m = o.match { b.emit(.integer(value: 1, dest: m)) }
+            b.place(o.afterOn)
+            for term in level.terms { try jumpIfFalse(term, to: o.cont, jumpIfNull: true) }
+            open.append(entry)
+        }
+        try body()
+        for (i, level) in plan.levels.enumerated().reversed() {
+            let o = open[i]
+            let cursor = level.source.cursor
+            b.place(o.cont)
+            if o.match != nil {
+                let scratch = b.allocateRegister()
+                b.emit(jumpTo: o.exit) { .ifNullRow(cursor: cursor, target: $0, dest: scratch) }
+            }
+            switch level.access {
+            case .fullScan:
+                if let top = o.body { b.emit(.next(cursor: cursor, target: top)) }
+            case .indexEquals:
+                if let top = o.body, let ic = indexCursors[i] { b.emit(.next(cursor: ic, target: top)) }
+            case .rowidEquals:
+                break
+            }
+            b.place(o.empty)
+            if let m = o.match {
+                b.emit(jumpTo: o.exit) { .ifPos(register: m, target: $0) }
+                b.emit(.nullRow(cursor: cursor))
+                b.emit(.integer(value: 1, dest: m))
+                b.emit(jumpTo: o.afterOn) { .goto(target: $0) }
+            }
+            b.place(o.exit)
+        }
+        b.place(allDone)
+    }
+
+    // MARK: Aggregates
+
+    /// Columns of this query's own cursors read outside aggregate arguments (result columns,
+    /// HAVING, ORDER BY, and correlated subqueries among them).
+    func bareColumns(of s: ResolvedSelect) -> [RColumn] {
+        let mine = Set(s.sources.map(\.cursor))
+        var found: [RColumn] = []
+        var seen = Set<RColumn>()
+        func visit(_ e: RExpr) {
+            e.forEachColumn { col in
+                if mine.contains(col.cursor), !seen.contains(col) { seen.insert(col); found.append(col) }
+            }
+        }
+        s.resultColumns.forEach(visit)
+        if let h = s.having { visit(h) }
+        s.orderBy.forEach { visit($0.expr) }
+        return found
+    }
+
+    private func columnAffinityExpr(_ col: RColumn, in s: ResolvedSelect) -> RExpr {
+        if let source = s.sources.first(where: { $0.cursor == col.cursor }) {
+            if col.column < 0 { return .column(col, affinity: .integer, collation: nil, notNull: true) }
+            let c = source.table.columns[col.column]
+            return .column(col, affinity: c.affinity, collation: c.collation, notNull: c.notNull)
+        }
+        return .column(col, affinity: .blob, collation: nil, notNull: false)
+    }
+
+    @discardableResult
+    private func codeAggregateStep(_ agg: AggregateCall, accumulator: Int, argumentFrom: (Int, RExpr) throws -> Int) throws -> Int {
+        guard let def = agg.function.definition else { return 0 }
+        let argc = agg.arguments.count
+        let base = b.allocateRegisters(max(argc, 1))
+        for (i, a) in agg.arguments.enumerated() {
+            let r = try argumentFrom(i, a)
+            if r != base + i { b.emit(.sCopy(source: r, dest: base + i)) }
+        }
+        if Codegen.needsCollation(agg.name), let a = agg.arguments.first,
+           let coll = try collation(named: a.explicitCollation ?? a.columnCollation) {
+            b.emit(.collSeq(collation: coll))
+        }
+        b.emit(.aggStep(function: def, arguments: base, argumentCount: argc, accumulator: accumulator,
+                        distinct: agg.distinct))
+        return base
+    }
+
+    /// The min()/max() aggregates whose rows bare columns follow (SQLite: bare columns take
+    /// their values from a row holding the minimum or maximum).
+    private func minMaxAggregates(_ s: ResolvedSelect) -> [Int] {
+        s.aggregates.indices.filter { i in
+            let a = s.aggregates[i]
+            return (a.name == "min" || a.name == "max") && a.arguments.count == 1 && !a.distinct
+        }
+    }
+
+    /// After the step of min/max aggregate `agg` with argument in `argument`: when the value
+    /// is a new strict extreme (kept in `best`), capture the bare columns.
+    private func codeMinMaxCapture(_ agg: AggregateCall, argument: Int, best: Int, capture: () throws -> Void) throws {
+        let skip = b.makeLabel(), take = b.makeLabel()
+        b.emit(jumpTo: skip) { .isNull(register: argument, target: $0) }
+        b.emit(jumpTo: take) { .isNull(register: best, target: $0) }
+        let a = agg.arguments.first
+        let coll = try collation(named: a?.explicitCollation ?? a?.columnCollation)
+        // Not a strict improvement: skip.
+        emitCompare(agg.name == "max" ? .le : .ge, argument, best, to: skip, affinity: nil, collation: coll,
+                    jumpIfNull: true)
+        b.place(take)
+        b.emit(.copy(source: argument, dest: best))
+        try capture()
+        b.place(skip)
+    }
+
+    /// Aggregates without GROUP BY: one output row, even for no input rows.
+    private func codeSimpleAggregate(_ s: ResolvedSelect, sink: RowSink) throws {
+        let accumulators = b.allocateRegisters(s.aggregates.count)
+        if !s.aggregates.isEmpty { b.emit(.null(dest: accumulators, count: s.aggregates.count)) }
+        let bare = bareColumns(of: s)
+        let bareBase = b.allocateRegisters(bare.count)
+        let captured = b.allocateRegister()
+        b.emit(.integer(value: 0, dest: captured))
+        if !bare.isEmpty { b.emit(.null(dest: bareBase, count: bare.count)) }
+        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema)
+        let minMax = bare.isEmpty ? [] : minMaxAggregates(s)
+        let bests = b.allocateRegisters(minMax.count)
+        if !minMax.isEmpty { b.emit(.null(dest: bests, count: minMax.count)) }
+        try codeLoops(plan) {
+            let captureBare = {
+                for (i, col) in bare.enumerated() {
+                    try self.code(self.columnAffinityExpr(col, in: s), into: bareBase + i)
+                }
+            }
+            if !bare.isEmpty {
+                let skip = self.b.makeLabel()
+                self.b.emit(jumpTo: skip) { .if(register: captured, target: $0) }
+                try captureBare()
+                self.b.emit(.integer(value: 1, dest: captured))
+                self.b.place(skip)
+            }
+            for (i, agg) in s.aggregates.enumerated() {
+                let args = try self.codeAggregateStep(agg, accumulator: accumulators + i) { _, e in try self.codeTemp(e) }
+                if let m = minMax.firstIndex(of: i) {
+                    try self.codeMinMaxCapture(agg, argument: args, best: bests + m, capture: captureBare)
+                }
+            }
+        }
+        for (i, agg) in s.aggregates.enumerated() {
+            guard let def = agg.function.definition else { continue }
+            b.emit(.aggFinal(function: def, accumulator: accumulators + i, argumentCount: agg.arguments.count))
+        }
+        try codeAggregateOutput(s, accumulators: accumulators, bare: bare, bareBase: bareBase, sink: sink)
+    }
+
+    /// Evaluates HAVING and the result columns with aggregates and bare columns in registers.
+    private func codeAggregateOutput(_ s: ResolvedSelect, accumulators: Int, bare: [RColumn], bareBase: Int,
+                                     sink: RowSink) throws {
+        let savedOverrides = columnOverrides, savedAggs = aggregateRegisters
+        defer { columnOverrides = savedOverrides; aggregateRegisters = savedAggs }
+        for (i, col) in bare.enumerated() { columnOverrides[col] = bareBase + i }
+        aggregateRegisters = (0..<s.aggregates.count).map { accumulators + $0 }
+        let skip = b.makeLabel()
+        if let h = s.having { try jumpIfFalse(h, to: skip, jumpIfNull: true) }
+        let base = b.allocateRegisters(s.resultColumns.count)
+        for (i, e) in s.resultColumns.enumerated() { try code(e, into: base + i) }
+        try sink(base, s.resultColumns.count)
+        b.place(skip)
+    }
+
+    /// GROUP BY: rows are sorted on the group keys, then each run of equal keys is one group.
+    private func codeGroupedAggregate(_ s: ResolvedSelect, sink: RowSink) throws {
+        let k = s.groupBy.count
+        let bare = bareColumns(of: s)
+        // Sorter record: group keys, aggregate arguments, bare columns.
+        var argPositions: [[Int]] = []
+        // Sorter record: group keys, a sequence number (rows of a group keep scan order, as
+        // group_concat shows), aggregate arguments, bare columns.
+        var width = k + 1
+        for agg in s.aggregates {
+            argPositions.append(Array(width..<(width + agg.arguments.count)))
+            width += agg.arguments.count
+        }
+        let bareStart = width
+        width += bare.count
+        var collations: [Collation] = []
+        for g in s.groupBy { collations.append(try collation(named: g.explicitCollation ?? g.columnCollation) ?? .binary) }
+        let keyInfo = KeyInfo(collations: collations, descending: Array(repeating: false, count: k))
+        let sorterKeyInfo = KeyInfo(collations: collations + [.binary], descending: Array(repeating: false, count: k + 1))
+        let sorter = b.allocateCursor(), pseudo = b.allocateCursor()
+        let data = b.allocateRegister()
+        b.emit(.sorterOpen(cursor: sorter, columnCount: width, keyInfo: sorterKeyInfo))
+        b.emit(.openPseudo(cursor: pseudo, content: data, columnCount: width))
+        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema)
+        try codeLoops(plan) {
+            let row = self.b.allocateRegisters(width)
+            for (i, g) in s.groupBy.enumerated() { try self.code(g, into: row + i) }
+            self.b.emit(.sequence(cursor: sorter, dest: row + k))
+            for (j, agg) in s.aggregates.enumerated() {
+                for (i, a) in agg.arguments.enumerated() { try self.code(a, into: row + argPositions[j][i]) }
+            }
+            for (i, col) in bare.enumerated() {
+                try self.code(self.columnAffinityExpr(col, in: s), into: row + bareStart + i)
+            }
+            let rec = self.b.allocateRegister()
+            self.b.emit(.makeRecord(start: row, count: width, dest: rec))
+            self.b.emit(.sorterInsert(cursor: sorter, record: rec))
+        }
+        let accumulators = b.allocateRegisters(s.aggregates.count)
+        let bareBase = b.allocateRegisters(bare.count)
+        let previous = b.allocateRegisters(k), current = b.allocateRegisters(k)
+        let inGroup = b.allocateRegister(), returnAddress = b.allocateRegister()
+        let done = b.makeLabel(), output = b.makeLabel(), newGroup = b.makeLabel(), step = b.makeLabel()
+        b.emit(.integer(value: 0, dest: inGroup))
+        b.emit(jumpTo: done) { .sorterSort(cursor: sorter, target: $0) }
+        let top = b.currentAddress
+        b.emit(.sorterData(cursor: sorter, dest: data, pseudoCursor: pseudo))
+        for i in 0..<k { b.emit(.column(cursor: pseudo, column: i, dest: current + i)) }
+        b.emit(jumpTo: newGroup) { .ifNot(register: inGroup, target: $0) }
+        b.emit(.compare(lhs: previous, rhs: current, count: k, keyInfo: keyInfo))
+        let breakLabel = b.makeLabel()
+        // Placeholder for the three-way jump, replaced below once `step` is placed.
+        let jumpAt = b.emit(.noop)
+        b.place(breakLabel)
+        b.emit(jumpTo: output) { .gosub(returnAddress: returnAddress, target: $0) }
+        b.place(newGroup)
+        b.emit(.copy(source: current, dest: previous, count: k))
+        if !s.aggregates.isEmpty { b.emit(.null(dest: accumulators, count: s.aggregates.count)) }
+        let minMax = bare.isEmpty ? [] : minMaxAggregates(s)
+        let bests = b.allocateRegisters(minMax.count)
+        let captureBare = {
+            for (i, _) in bare.enumerated() {
+                self.b.emit(.column(cursor: pseudo, column: bareStart + i, dest: bareBase + i))
+            }
+        }
+        captureBare()
+        if !minMax.isEmpty { b.emit(.null(dest: bests, count: minMax.count)) }
+        b.emit(.integer(value: 1, dest: inGroup))
+        b.place(step)
+        for (j, agg) in s.aggregates.enumerated() {
+            let args = try codeAggregateStep(agg, accumulator: accumulators + j) { i, _ in
+                let r = self.b.allocateRegister()
+                self.b.emit(.column(cursor: pseudo, column: argPositions[j][i], dest: r))
+                return r
+            }
+            if let m = minMax.firstIndex(of: j) {
+                try codeMinMaxCapture(agg, argument: args, best: bests + m, capture: captureBare)
+            }
+        }
+        b.emit(.sorterNext(cursor: sorter, target: top))
+        b.emit(jumpTo: done) { .ifNot(register: inGroup, target: $0) }
+        b.emit(jumpTo: output) { .gosub(returnAddress: returnAddress, target: $0) }
+        b.emit(jumpTo: done) { .goto(target: $0) }
+        // The group output subroutine.
+        b.place(output)
+        for (j, agg) in s.aggregates.enumerated() {
+            guard let def = agg.function.definition else { continue }
+            b.emit(.aggFinal(function: def, accumulator: accumulators + j, argumentCount: agg.arguments.count))
+        }
+        try codeAggregateOutput(s, accumulators: accumulators, bare: bare, bareBase: bareBase, sink: sink)
+        b.emit(.return(returnAddress: returnAddress))
+        b.place(done)
+        // Patch the three-way jump: different keys → output the group; equal → step.
+        let breakAt = b.address(of: breakLabel) ?? 0
+        let stepAt = b.address(of: step) ?? 0
+        b.replace(at: jumpAt, with: .jump(less: breakAt, equal: stepAt, greater: breakAt))
+    }
+
+    // MARK: Compound selects
+
+    private func codeCompound(_ s: ResolvedSelect, output: OutputStage, end: Label) throws {
+        var cores: [ResolvedSelect] = [s]
+        var ops: [CompoundOperator] = [.unionAll]
+        var next = s.compound
+        while let (op, core) = next {
+            cores.append(core)
+            ops.append(op)
+            next = core.compound
+        }
+        let width = s.resultColumns.count
+        let lastSet = ops.lastIndex(where: { $0 != .unionAll }) ?? 0
+        let emitRow: RowSink = { base, _ in try output.emit(base) }
+        if lastSet == 0 {
+            for core in cores { try codeCore(core, sink: emitRow, breakLabel: end) }
+            return
+        }
+        var collations: [Collation] = []
+        for e in s.resultColumns { collations.append(try collation(named: e.explicitCollation ?? e.columnCollation) ?? .binary) }
+        let keyInfo = KeyInfo(collations: collations, descending: Array(repeating: false, count: width))
+        var set = b.allocateCursor()
+        b.emit(.openEphemeral(cursor: set, columnCount: width, keyInfo: keyInfo))
+        let rec = b.allocateRegister()
+        for i in 0...lastSet {
+            let target = set
+            switch ops[i] {
+            case .unionAll, .union:
+                try codeCore(cores[i], sink: { base, count in
+                    let skip = self.b.makeLabel()
+                    self.b.emit(jumpTo: skip) { .found(cursor: target, key: base, count: count, target: $0) }
+                    self.b.emit(.makeRecord(start: base, count: count, dest: rec))
+                    self.b.emit(.idxInsert(cursor: target, record: rec))
+                    self.b.place(skip)
+                }, breakLabel: end)
+            case .except:
+                try codeCore(cores[i], sink: { base, count in
+                    self.b.emit(.idxDelete(cursor: target, key: base, count: count))
+                }, breakLabel: end)
+            case .intersect:
+                let fresh = b.allocateCursor()
+                b.emit(.openEphemeral(cursor: fresh, columnCount: width, keyInfo: keyInfo))
+                try codeCore(cores[i], sink: { base, count in
+                    let skip = self.b.makeLabel()
+                    self.b.emit(jumpTo: skip) { .notFound(cursor: target, key: base, count: count, target: $0) }
+                    self.b.emit(jumpTo: skip) { .found(cursor: fresh, key: base, count: count, target: $0) }
+                    self.b.emit(.makeRecord(start: base, count: count, dest: rec))
+                    self.b.emit(.idxInsert(cursor: fresh, record: rec))
+                    self.b.place(skip)
+                }, breakLabel: end)
+                set = fresh
+            }
+        }
+        let empty = b.makeLabel()
+        let finalSet = set
+        b.emit(jumpTo: empty) { .rewind(cursor: finalSet, target: $0) }
+        let top = b.currentAddress
+        let base = b.allocateRegisters(width)
+        for i in 0..<width { b.emit(.column(cursor: finalSet, column: i, dest: base + i)) }
+        try output.emit(base)
+        b.emit(.next(cursor: finalSet, target: top))
+        b.place(empty)
+        for core in cores[(lastSet + 1)...] { try codeCore(core, sink: emitRow, breakLabel: end) }
+    }
+}
+
+extension RExpr {
+    /// Calls `body` for every column read, including inside subqueries (correlation).
+    func forEachColumn(_ body: (RColumn) -> Void) {
+        switch self {
+        case .column(let c, _, _, _): body(c)
+        case .unary(_, let e), .isNull(let e, _), .cast(let e, _, _), .collate(let e, _):
+            e.forEachColumn(body)
+        case .binary(_, let a, let b), .compare(_, let a, let b):
+            a.forEachColumn(body); b.forEachColumn(body)
+        case .between(let a, let b, let c, _):
+            a.forEachColumn(body); b.forEachColumn(body); c.forEachColumn(body)
+        case .inList(let e, let list, _):
+            e.forEachColumn(body); list.forEach { $0.forEachColumn(body) }
+        case .inSelect(let e, let s, _):
+            e.forEachColumn(body); s.forEachColumn(body)
+        case .exists(let s, _), .subquery(let s):
+            s.forEachColumn(body)
+        case .function(_, let args):
+            args.forEach { $0.forEachColumn(body) }
+        case .caseWhen(let base, let whens, let otherwise):
+            base?.forEachColumn(body)
+            for (w, t) in whens { w.forEachColumn(body); t.forEachColumn(body) }
+            otherwise?.forEachColumn(body)
+        case .like(let a, let b, let c, _, _):
+            a.forEachColumn(body); b.forEachColumn(body); c?.forEachColumn(body)
+        case .aggregate, .register, .null, .integer, .real, .text, .blob, .parameter:
+            break
+        }
+    }
+}
+
+extension ResolvedSelect {
+    /// Every column any expression of this select (and its compounds) reads.
+    func forEachColumn(_ body: (RColumn) -> Void) {
+        resultColumns.forEach { $0.forEachColumn(body) }
+        whereClause?.forEachColumn(body)
+        groupBy.forEach { $0.forEachColumn(body) }
+        having?.forEachColumn(body)
+        orderBy.forEach { $0.expr.forEachColumn(body) }
+        for a in aggregates { a.arguments.forEach { $0.forEachColumn(body) } }
+        for s in sources { s.on?.forEachColumn(body) }
+        compound?.1.forEachColumn(body)
+    }
+}

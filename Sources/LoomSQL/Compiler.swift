@@ -1,0 +1,128 @@
+// This file implements Compiler, the entry point of L5: SQL text → parsed statement →
+// resolved, planned and generated VDBE Program. Layer: L5. Spec: Spec/L5-sql.md §Compiler.
+import LoomBase
+import LoomVDBE
+
+/// What a prepared statement does, for the session's bookkeeping.
+package enum StatementKind: Sendable { case select, insert, update, delete, ddl, transaction, pragma, other }
+
+/// One compiled statement.
+package struct PreparedStatement {
+    package var program: Program
+    package var kind: StatementKind
+    /// This statement's text.
+    package var sql: String
+    /// UTF-8 offset just past the statement (past its ';').
+    package var end: Int
+}
+
+/// Compiles SQL statements against a schema.
+///
+/// ```swift
+/// var at = 0
+/// while let stmt = try Compiler.prepare(sql, from: at, schema: schema) { …; at = stmt.end }
+/// ```
+/// Corresponds to SQLite's `sqlite3_prepare_v2` (parse + codegen).
+package enum Compiler {
+    /// Compiles the next statement at UTF-8 `offset` of `sql`; nil when only
+    /// whitespace/comments remain.
+    package static func prepare(_ sql: String, from offset: Int, schema: Schema) throws -> PreparedStatement? {
+        var parser = Parser(sql: sql)
+        guard let (statement, end) = try parser.parseNext(from: offset) else { return nil }
+        let text = SourceSpan(start: statement.span.start, end: end).text(in: sql)
+        var (program, kind) = try compile(statement, sql: sql, schema: schema)
+        program.parameterCount = statement.parameterCount
+        program.parameterNames = statement.parameterNames
+        return PreparedStatement(program: program, kind: kind, sql: text, end: end)
+    }
+
+    /// Compiles one parsed statement (`sql` is the text its spans refer to).
+    package static func compile(_ statement: Statement, sql: String, schema: Schema) throws -> (Program, StatementKind) {
+        if case .explain(_, let inner) = statement.kind {
+            var (program, _) = try compile(inner, sql: sql, schema: schema)
+            program.isExplain = true
+            return (program, .other)
+        }
+        let c = Compilation(sql: sql, schema: schema)
+        let g = Codegen(c)
+        let b = c.builder
+        let prologue = b.makeLabel()
+        b.emit(jumpTo: prologue) { .initialize(target: $0) }
+        let body = b.currentAddress
+        var columnNames: [String] = []
+        var kind: StatementKind = .other
+        var transactionOpcode: Instruction? = nil
+        do {
+            switch statement.kind {
+            case .select(let select):
+                kind = .select
+                let resolved = try Resolver(c).resolveSelect(select, outer: nil)
+                columnNames = resolved.columnNames
+                try g.codeSelect(resolved) { base, count in
+                    b.emit(.resultRow(start: base, count: count))
+                }
+            case .insert(let insert):
+                kind = .insert
+                try g.codeInsert(insert, span: statement.span)
+            case .update(let update):
+                kind = .update
+                try g.codeUpdate(update, span: statement.span)
+            case .delete(let delete):
+                kind = .delete
+                try g.codeDelete(delete, span: statement.span)
+            case .createTable(let create):
+                kind = .ddl
+                try g.codeCreateTable(create, statementSpan: statement.span)
+            case .createIndex(let create):
+                kind = .ddl
+                try g.codeCreateIndex(create, statementSpan: statement.span)
+            case .drop(let drop):
+                kind = .ddl
+                try g.codeDrop(drop, span: statement.span)
+            case .begin(let mode):
+                kind = .transaction
+                if mode != .deferred { transactionOpcode = .transaction(write: true, schemaCookie: nil) }
+                if let t = transactionOpcode { b.emit(t); transactionOpcode = nil }
+                b.emit(.autoCommit(on: false, rollback: false))
+            case .commit:
+                kind = .transaction
+                b.emit(.autoCommit(on: true, rollback: false))
+            case .rollback(let savepoint):
+                kind = .transaction
+                if savepoint != nil { throw c.error("SAVEPOINT is not supported yet", at: statement.span) }
+                b.emit(.autoCommit(on: true, rollback: true))
+            case .pragma(let pragma):
+                kind = .pragma
+                // Schema and header pragmas; others are no-ops here (the session handles them).
+                columnNames = try g.codePragma(pragma, span: statement.span)
+            case .alterTable(let alter):
+                kind = .ddl
+                try g.codeAlterTable(alter, span: statement.span)
+            case .createView(let create):
+                kind = .ddl
+                try g.codeCreateView(create, statementSpan: statement.span)
+            case .createTrigger:
+                throw c.error("CREATE TRIGGER is not supported yet", at: statement.span)
+            case .createVirtualTable(let v):
+                throw c.error("no such module: \(v.module)", at: statement.span)
+            default:
+                throw c.error("this statement is not supported yet", at: statement.span)
+            }
+        } catch var e as DatabaseError {
+            if e.sql == nil { e.sql = sql }
+            throw e
+        }
+        if kind != .select && !g.returningNames.isEmpty { columnNames = g.returningNames }
+        b.emit(.halt())
+        b.place(prologue)
+        if c.usesDatabase {
+            b.emit(.transaction(write: c.writes, schemaCookie: Int(schema.cookie)))
+        }
+        b.emit(.goto(target: body))
+        let instructions = b.finish()
+        let program = Program(instructions: instructions, registerCount: b.registerCount + 1,
+                              cursorCount: b.cursorCount, columnNames: columnNames,
+                              isReadOnly: !c.writes)
+        return (program, kind)
+    }
+}

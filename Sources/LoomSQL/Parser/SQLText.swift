@@ -1,0 +1,110 @@
+// This file implements SQLText.isComplete, the behaviour of sqlite3_complete: does the text end
+// a statement (a ';' outside strings, comments and CREATE TRIGGER bodies)?
+// Layer: L5 (LoomSQL). Spec: Spec/L5-sql.md, section "Lexer and parser" (invariant P8).
+
+/// Helpers over raw SQL text.
+package enum SQLText {
+    private enum State { case start, normal, explain, create, trigger, semi, end }
+    private enum Word { case semi, space, explain, create, temp, trigger, end, other }
+
+    /// true when `sql` ends with a ';' that ends a statement (not inside a string, a quoted
+    /// identifier, a comment or a CREATE TRIGGER body). `sqlite3_complete`, exactly.
+    ///
+    /// ```swift
+    /// SQLText.isComplete("SELECT 1;")                                  // true
+    /// SQLText.isComplete("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;")  // false
+    /// ```
+    package static func isComplete(_ sql: String) -> Bool {
+        let b = Array(sql.utf8.prefix { $0 != 0 })
+        let n = b.count
+        var state = State.start
+        var sawSemicolon = false
+        var i = 0
+        while i < n {
+            let c = b[i]
+            var word = Word.other
+            switch c {
+            case UInt8(ascii: ";"):
+                word = .semi; i += 1
+            case 0x20, 0x09, 0x0A, 0x0C, 0x0D:
+                word = .space; i += 1
+            case UInt8(ascii: "/"):
+                if i + 1 < n, b[i + 1] == UInt8(ascii: "*") {
+                    var j = i + 2
+                    while j + 1 < n, !(b[j] == UInt8(ascii: "*") && b[j + 1] == UInt8(ascii: "/")) { j += 1 }
+                    if j + 1 >= n { return false }
+                    i = j + 2
+                    word = .space
+                } else {
+                    i += 1
+                }
+            case UInt8(ascii: "-"):
+                if i + 1 < n, b[i + 1] == UInt8(ascii: "-") {
+                    var j = i + 2
+                    while j < n, b[j] != 0x0A { j += 1 }
+                    if j >= n { return state == .start && sawSemicolon }
+                    i = j + 1
+                    word = .space
+                } else {
+                    i += 1
+                }
+            case UInt8(ascii: "["):
+                var j = i + 1
+                while j < n, b[j] != UInt8(ascii: "]") { j += 1 }
+                if j >= n { return false }
+                i = j + 1
+            case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"):
+                var j = i + 1
+                while j < n, b[j] != c { j += 1 }
+                if j >= n { return false }
+                i = j + 1
+            default:
+                if Lexer.isIdentifierChar(c) {
+                    var j = i + 1
+                    while j < n, Lexer.isIdentifierChar(b[j]) { j += 1 }
+                    switch String(decoding: b[i..<j], as: UTF8.self).lowercased() {
+                    case "explain": word = .explain
+                    case "create": word = .create
+                    case "temp", "temporary": word = .temp
+                    case "trigger": word = .trigger
+                    case "end": word = .end
+                    default: word = .other
+                    }
+                    i = j
+                } else {
+                    i += 1
+                }
+            }
+            if word == .semi { sawSemicolon = true }
+            state = next(state, word)
+        }
+        return state == .start && sawSemicolon
+    }
+
+    private static func next(_ s: State, _ w: Word) -> State {
+        switch (s, w) {
+        case (.start, .semi), (.start, .space): return .start
+        case (.start, .explain): return .explain
+        case (.start, .create): return .create
+        case (.start, _): return .normal
+        case (.normal, .semi): return .start
+        case (.normal, _): return .normal
+        case (.explain, .semi): return .start
+        case (.explain, .space): return .explain
+        case (.explain, .create): return .create
+        case (.explain, _): return .normal
+        case (.create, .semi): return .start
+        case (.create, .space), (.create, .temp): return .create
+        case (.create, .trigger): return .trigger
+        case (.create, _): return .normal
+        case (.trigger, .semi): return .semi
+        case (.trigger, _): return .trigger
+        case (.semi, .semi), (.semi, .space): return .semi
+        case (.semi, .end): return .end
+        case (.semi, _): return .trigger
+        case (.end, .semi): return .start
+        case (.end, .space): return .end
+        case (.end, _): return .trigger
+        }
+    }
+}

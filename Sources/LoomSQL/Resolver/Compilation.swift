@@ -1,0 +1,47 @@
+// This file implements Compilation: the state shared while one statement is compiled (the
+// SQL text, the schema, the instruction buffer). Layer: L5. Spec: Spec/L5-sql.md §Codegen.
+import LoomBase
+import LoomVDBE
+
+/// Everything one statement's compilation shares.
+package final class Compilation {
+    package let sql: String
+    package let schema: Schema
+    package let builder: CodeBuilder
+    /// Views being expanded (lower-cased names), to report circular definitions.
+    var expandingViews: Set<String> = []
+    /// WITH clauses in scope, innermost last (lower-cased name → definition).
+    var commonTables: [[String: CommonTableExpression]] = []
+    /// Common table expressions whose body is being resolved (lower-cased names).
+    var resolvingCommonTables: Set<String> = []
+    /// True once the program writes to the database.
+    package var writes = false
+    /// Tables the program reads or writes (root pages), for the Transaction opcode.
+    package var usesDatabase = false
+
+    package init(sql: String, schema: Schema, builder: CodeBuilder = CodeBuilder()) {
+        self.sql = sql
+        self.schema = schema
+        self.builder = builder
+    }
+
+    /// An error at `span` (SQLite's `sqlite3_error_offset` is the span's start).
+    package func error(_ message: String, at span: SourceSpan?, code: ResultCode = .error) -> DatabaseError {
+        DatabaseError(code, message, sql: sql, offset: span?.start)
+    }
+
+    /// The text of `span`.
+    package func text(_ span: SourceSpan) -> String { span.text(in: sql) }
+}
+
+/// English ordinals as SQLite writes them in messages ("1st", "2nd", "3rd", "4th", "11th").
+func ordinal(_ n: Int) -> String {
+    let tens = n % 100
+    if tens >= 11 && tens <= 13 { return "\(n)th" }
+    switch n % 10 {
+    case 1: return "\(n)st"
+    case 2: return "\(n)nd"
+    case 3: return "\(n)rd"
+    default: return "\(n)th"
+    }
+}

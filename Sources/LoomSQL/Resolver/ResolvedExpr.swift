@@ -1,0 +1,169 @@
+// This file implements the resolved expression tree: the parser's Expr after name
+// resolution, with every column bound to a cursor and every function to its definition.
+// Layer: L5. Spec: Spec/L5-sql.md §Resolver.
+import LoomBase
+import LoomRecord
+import LoomVDBE
+
+/// Binary operators after resolution (comparisons are separate, they carry affinity).
+package enum ROperator: Sendable {
+    case add, subtract, multiply, divide, remainder, concat
+    case bitAnd, bitOr, shiftLeft, shiftRight
+    case and, or
+}
+
+/// Comparison operators; `is`/`isNot` treat NULL as a value.
+package enum RComparison: Sendable {
+    case eq, ne, lt, le, gt, ge, `is`, isNot
+
+    /// The operator with its operands swapped (`a < b` ⇔ `b > a`).
+    var swapped: RComparison {
+        switch self {
+        case .lt: return .gt
+        case .le: return .ge
+        case .gt: return .lt
+        case .ge: return .le
+        default: return self
+        }
+    }
+
+    /// The operator whose truth is the opposite for non-NULL operands.
+    var negated: RComparison {
+        switch self {
+        case .eq: return .ne
+        case .ne: return .eq
+        case .lt: return .ge
+        case .le: return .gt
+        case .gt: return .le
+        case .ge: return .lt
+        case .is: return .isNot
+        case .isNot: return .is
+        }
+    }
+}
+
+package enum RUnary: Sendable { case negate, plus, not, bitNot }
+
+/// A column of a FROM-clause source: the cursor it is read through and its column number
+/// (`-1` for the rowid).
+package struct RColumn: Sendable, Hashable {
+    package var cursor: Int
+    package var column: Int
+}
+
+/// One aggregate call of a query, computed in `accumulator` by AggStep/AggFinal.
+package struct AggregateCall {
+    package var name: String
+    package var arguments: [RExpr]
+    package var distinct: Bool
+    package var function: FunctionRef
+}
+
+/// A reference to a SQL function chosen at prepare time.
+package struct FunctionRef: @unchecked Sendable {
+    package var name: String
+    package var argumentCount: Int
+    /// nil for forms codegen computes inline (coalesce).
+    package var definition: FunctionDefinition?
+}
+
+/// A resolved expression.
+package indirect enum RExpr {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+    /// `?N` after numbering (1-based).
+    case parameter(Int)
+    /// A table column; `affinity`/`collation` are the column's own.
+    case column(RColumn, affinity: Affinity, collation: String?, notNull: Bool)
+    /// A value already computed into a register (aggregate results, bare columns, rowid of
+    /// the row being inserted …).
+    case register(Int, affinity: Affinity?, collation: String?)
+    case unary(RUnary, RExpr)
+    case binary(ROperator, RExpr, RExpr)
+    case compare(RComparison, RExpr, RExpr)
+    case isNull(RExpr, negated: Bool)
+    case between(RExpr, RExpr, RExpr, negated: Bool)
+    case inList(RExpr, [RExpr], negated: Bool)
+    case inSelect(RExpr, ResolvedSelect, negated: Bool)
+    case exists(ResolvedSelect, negated: Bool)
+    case subquery(ResolvedSelect)
+    case function(FunctionRef, [RExpr])
+    /// The result of aggregate number `n` of the enclosing query.
+    case aggregate(Int)
+    case cast(RExpr, typeName: String, affinity: Affinity)
+    case caseWhen(base: RExpr?, whens: [(RExpr, RExpr)], otherwise: RExpr?)
+    case like(RExpr, pattern: RExpr, escape: RExpr?, glob: Bool, negated: Bool)
+    case collate(RExpr, String)
+
+    /// The expression's affinity (datatype3.html §4.2): a column's own, CAST's type,
+    /// none (nil) for everything else.
+    package var affinity: Affinity? {
+        switch self {
+        case .column(_, let a, _, _): return a
+        case .register(_, let a, _): return a
+        case .cast(_, _, let a): return a
+        case .collate(let e, _): return e.affinity
+        case .subquery(let s): return s.resultColumns.first?.affinity
+        default: return nil
+        }
+    }
+
+    /// The collation that applies to the expression (explicit COLLATE first, then a
+    /// column's), nil when none.
+    package var explicitCollation: String? {
+        if case .collate(_, let name) = self { return name }
+        return nil
+    }
+
+    package var columnCollation: String? {
+        switch self {
+        case .column(_, _, let c, _): return c
+        case .register(_, _, let c): return c
+        case .collate(let e, let name): return name.isEmpty ? e.columnCollation : name
+        default: return nil
+        }
+    }
+
+    /// Columns this expression reads (for deciding at which loop level it can run).
+    package func cursorsUsed(into set: inout Set<Int>) {
+        switch self {
+        case .column(let c, _, _, _): set.insert(c.cursor)
+        case .unary(_, let e), .isNull(let e, _), .cast(let e, _, _), .collate(let e, _):
+            e.cursorsUsed(into: &set)
+        case .binary(_, let a, let b), .compare(_, let a, let b):
+            a.cursorsUsed(into: &set); b.cursorsUsed(into: &set)
+        case .between(let a, let b, let c, _):
+            a.cursorsUsed(into: &set); b.cursorsUsed(into: &set); c.cursorsUsed(into: &set)
+        case .inList(let e, let list, _):
+            e.cursorsUsed(into: &set); for x in list { x.cursorsUsed(into: &set) }
+        case .inSelect(let e, let s, _):
+            e.cursorsUsed(into: &set); set.formUnion(s.outerCursors)
+        case .exists(let s, _), .subquery(let s):
+            set.formUnion(s.outerCursors)
+        case .function(_, let args):
+            for x in args { x.cursorsUsed(into: &set) }
+        case .caseWhen(let base, let whens, let otherwise):
+            base?.cursorsUsed(into: &set)
+            for (w, t) in whens { w.cursorsUsed(into: &set); t.cursorsUsed(into: &set) }
+            otherwise?.cursorsUsed(into: &set)
+        case .like(let a, let b, let c, _, _):
+            a.cursorsUsed(into: &set); b.cursorsUsed(into: &set); c?.cursorsUsed(into: &set)
+        case .aggregate, .register, .null, .integer, .real, .text, .blob, .parameter:
+            break
+        }
+    }
+
+    /// True when the value cannot change while the statement runs (literals and
+    /// parameters, and operators over them).
+    package var isConstant: Bool {
+        switch self {
+        case .null, .integer, .real, .text, .blob, .parameter: return true
+        case .unary(_, let e), .cast(let e, _, _), .collate(let e, _), .isNull(let e, _): return e.isConstant
+        case .binary(_, let a, let b), .compare(_, let a, let b): return a.isConstant && b.isConstant
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,61 @@
+// This file implements ResolvedSelect: one SELECT after name resolution, ready for the
+// planner and codegen. Layer: L5. Spec: Spec/L5-sql.md §Resolver.
+import LoomBase
+import LoomRecord
+
+/// How a FROM item joins the items before it.
+package enum JoinKind: Sendable { case inner, left, cross }
+
+/// One item of the FROM clause, bound to the cursor that reads it.
+package struct SourceItem {
+    package var table: Table
+    /// The name the query uses for it (alias, else table name).
+    package var exposedName: String
+    package var cursor: Int
+    package var join: JoinKind = .inner
+    /// The ON condition (USING is turned into ON terms).
+    package var on: RExpr? = nil
+    /// Columns of this item that NATURAL/USING joins hide from `*`.
+    package var hiddenColumns: Set<Int> = []
+    /// A subquery in FROM (later): rows come from this select instead of a table.
+    package var subquery: ResolvedSelect? = nil
+}
+
+/// One ORDER BY term.
+package struct OrderTerm {
+    package var expr: RExpr
+    package var descending: Bool
+    /// NULLS FIRST/LAST; nil is SQLite's default (NULLs first ascending, last descending).
+    package var nullsFirst: Bool?
+    /// The result column the term names (by number, alias or, in a compound, by match).
+    package var resultColumn: Int? = nil
+}
+
+/// A SELECT after resolution.
+package final class ResolvedSelect {
+    package var sources: [SourceItem] = []
+    package var resultColumns: [RExpr] = []
+    package var columnNames: [String] = []
+    /// The AS alias of each result column, nil where none.
+    package var columnAliases: [String?] = []
+    /// (alias, AST) of aliased result columns, for alias references in other clauses.
+    package var aliasExprs: [(name: String, expr: Expr)] = []
+    /// The AST of each expression result column (not of `*` expansions).
+    package var resultASTs: [Expr] = []
+    package var whereClause: RExpr? = nil
+    package var groupBy: [RExpr] = []
+    package var having: RExpr? = nil
+    package var orderBy: [OrderTerm] = []
+    package var limit: RExpr? = nil
+    package var offset: RExpr? = nil
+    package var distinct = false
+    package var aggregates: [AggregateCall] = []
+    /// True when the query has aggregates or GROUP BY (one output row per group).
+    package var isAggregate = false
+    /// Cursors of enclosing queries this query reads (correlated subqueries).
+    package var outerCursors: Set<Int> = []
+    /// Compound selects (later): this select's rows combined with `compound`'s.
+    package var compound: (CompoundOperator, ResolvedSelect)? = nil
+
+    package init() {}
+}

@@ -1,0 +1,790 @@
+// This file implements the Resolver: it binds the names of a parsed expression or SELECT to
+// the tables of its FROM clause (and enclosing queries), checks functions, and computes
+// affinities, producing RExpr / ResolvedSelect. Layer: L5. Spec: Spec/L5-sql.md §Resolver.
+import LoomBase
+import LoomRecord
+import LoomVDBE
+
+/// The names visible at one level of a query.
+package final class Scope {
+    package var sources: [SourceItem]
+    package let parent: Scope?
+    /// The select being resolved at this level; records the outer cursors it reads.
+    let select: ResolvedSelect?
+    /// Result columns with an alias (name, AST expr), for WHERE/GROUP BY/HAVING/ORDER BY.
+    var aliases: [(name: String, expr: Expr)] = []
+    /// Set while resolving the alias of a result column (stops alias recursion).
+    var resolvingAlias = false
+
+    package init(sources: [SourceItem], parent: Scope?, select: ResolvedSelect? = nil) {
+        self.sources = sources
+        self.parent = parent
+        self.select = select
+    }
+}
+
+/// Where an expression appears; decides whether aggregates and aliases are allowed.
+package enum ExprContext: Sendable {
+    case general, resultColumn, whereClause, groupBy, having, orderBy, on, limit, values, check
+}
+
+/// Resolves names for one compilation.
+package struct Resolver {
+    let c: Compilation
+
+    package init(_ compilation: Compilation) { c = compilation }
+
+    // MARK: Expressions
+
+    /// Resolves `expr` in `scope`. Aggregate calls are collected into `aggregates` when that
+    /// is given (result columns, HAVING, ORDER BY of an aggregate-capable select).
+    package func resolve(_ expr: Expr, in scope: Scope?, context: ExprContext = .general,
+                         aggregates: ResolvedSelect? = nil, insideAggregate: Bool = false) throws -> RExpr {
+        func r(_ e: Expr) throws -> RExpr {
+            try resolve(e, in: scope, context: context, aggregates: aggregates, insideAggregate: insideAggregate)
+        }
+        switch expr.kind {
+        case .literal(let lit):
+            switch lit {
+            case .integer(let v): return .integer(v)
+            case .bigInteger(let text): return .real(Double(text) ?? .infinity)
+            case .real(let d): return .real(d)
+            case .string(let s): return .text(s)
+            case .blob(let b): return .blob(b)
+            case .null: return .null
+            case .boolean(let b):
+                let name = b ? "true" : "false"
+                if let scope, let col = try lookupColumn(table: nil, name: name, in: scope, span: expr.span, context: context,
+                                                          aggregates: aggregates, required: false) {
+                    return col
+                }
+                return .integer(b ? 1 : 0)
+            case .currentTime: return try callFunction("time", [], span: expr.span)
+            case .currentDate: return try callFunction("date", [], span: expr.span)
+            case .currentTimestamp: return try callFunction("datetime", [], span: expr.span)
+            }
+        case .column(let ref):
+            if let scope {
+                if let col = try lookupColumn(table: ref.table, name: ref.column, in: scope, span: expr.span,
+                                              context: context, aggregates: aggregates,
+                                              required: !(ref.isDoubleQuoted && ref.table == nil)) {
+                    return col
+                }
+            }
+            if ref.isDoubleQuoted && ref.table == nil { return .text(ref.column) }
+            let full = ref.table.map { "\($0).\(ref.column)" } ?? ref.column
+            throw c.error("no such column: \(full)", at: expr.span)
+        case .parameter(let p):
+            return .parameter(p.index)
+        case .unary(let op, let e):
+            // -9223372036854775808 is Int64.min, not a real.
+            if op == .negate, case .literal(.bigInteger(let t)) = e.kind, t == "9223372036854775808" {
+                return .integer(Int64.min)
+            }
+            let inner = try r(e)
+            switch op {
+            case .negate: return .unary(.negate, inner)
+            case .plus: return inner
+            case .bitNot: return .unary(.bitNot, inner)
+            case .not: return .unary(.not, inner)
+            }
+        case .binary(let op, let a, let b):
+            let left = try r(a), right = try r(b)
+            switch op {
+            case .or: return .binary(.or, left, right)
+            case .and: return .binary(.and, left, right)
+            case .equal: return .compare(.eq, left, right)
+            case .notEqual: return .compare(.ne, left, right)
+            case .is: return .compare(.is, left, right)
+            case .isNot: return .compare(.isNot, left, right)
+            case .less: return .compare(.lt, left, right)
+            case .lessEqual: return .compare(.le, left, right)
+            case .greater: return .compare(.gt, left, right)
+            case .greaterEqual: return .compare(.ge, left, right)
+            case .bitAnd: return .binary(.bitAnd, left, right)
+            case .bitOr: return .binary(.bitOr, left, right)
+            case .shiftLeft: return .binary(.shiftLeft, left, right)
+            case .shiftRight: return .binary(.shiftRight, left, right)
+            case .add: return .binary(.add, left, right)
+            case .subtract: return .binary(.subtract, left, right)
+            case .multiply: return .binary(.multiply, left, right)
+            case .divide: return .binary(.divide, left, right)
+            case .remainder: return .binary(.remainder, left, right)
+            case .concat: return .binary(.concat, left, right)
+            case .jsonExtract, .jsonExtractText:
+                throw c.error("no such function: \(op == .jsonExtract ? "->" : "->>")", at: expr.span)
+            }
+        case .like(let op, let negated, let e, let pattern, let escape):
+            let value = try r(e), pat = try r(pattern), esc = try escape.map(r)
+            switch op {
+            case .like: return .like(value, pattern: pat, escape: esc, glob: false, negated: negated)
+            case .glob: return .like(value, pattern: pat, escape: esc, glob: true, negated: negated)
+            case .regexp:
+                let call = try callFunction("regexp", [pat, value], span: expr.span)
+                return negated ? .unary(.not, call) : call
+            case .match:
+                throw c.error("unable to use function MATCH in the requested context", at: expr.span)
+            }
+        case .between(let e, let negated, let low, let high):
+            return .between(try r(e), try r(low), try r(high), negated: negated)
+        case .inList(let e, let negated, let list):
+            return .inList(try r(e), try list.map(r), negated: negated)
+        case .inSelect(let e, let negated, let select):
+            let left = try r(e)
+            let sub = try resolveSelect(select, outer: scope)
+            if sub.resultColumns.count != 1 {
+                throw c.error("sub-select returns \(sub.resultColumns.count) columns - expected 1", at: expr.span)
+            }
+            noteOuterCursors(sub, scope: scope)
+            return .inSelect(left, sub, negated: negated)
+        case .inTable(let e, let negated, _, let name, let args):
+            guard args == nil else { throw c.error("no such table: \(name)", at: expr.span) }
+            // x IN t  ≡  x IN (SELECT * FROM t) for a one-column table.
+            guard let table = c.schema.table(named: name) else { throw c.error("no such table: \(name)", at: expr.span) }
+            let left = try r(e)
+            let sub = ResolvedSelect()
+            let cursor = c.builder.allocateCursor()
+            sub.sources = [SourceItem(table: table, exposedName: table.name, cursor: cursor)]
+            sub.resultColumns = table.columns.indices.map { columnExpr(sub.sources[0], $0) }
+            sub.columnNames = table.columns.map(\.name)
+            if sub.resultColumns.count != 1 {
+                throw c.error("sub-select returns \(sub.resultColumns.count) columns - expected 1", at: expr.span)
+            }
+            return .inSelect(left, sub, negated: negated)
+        case .isNull(let e):
+            return .isNull(try r(e), negated: false)
+        case .notNull(let e):
+            return .isNull(try r(e), negated: true)
+        case .caseWhen(let operand, let whens, let otherwise):
+            return .caseWhen(base: try operand.map(r),
+                             whens: try whens.map { (try r($0.when), try r($0.then)) },
+                             otherwise: try otherwise.map(r))
+        case .cast(let e, let type):
+            return .cast(try r(e), typeName: type, affinity: Affinity(declaredType: type))
+        case .collate(let e, let name):
+            guard let coll = Collation(name: name) else {
+                throw c.error("no such collation sequence: \(name)", at: expr.span)
+            }
+            return .collate(try r(e), coll == .binary ? "BINARY" : name.uppercasedASCII)
+        case .exists(let select):
+            let sub = try resolveSelect(select, outer: scope)
+            noteOuterCursors(sub, scope: scope)
+            return .exists(sub, negated: false)
+        case .subquery(let select):
+            let sub = try resolveSelect(select, outer: scope)
+            noteOuterCursors(sub, scope: scope)
+            return .subquery(sub)
+        case .function(let call):
+            return try resolveFunction(call, expr: expr, in: scope, context: context, aggregates: aggregates,
+                                       insideAggregate: insideAggregate)
+        case .raise:
+            throw c.error("RAISE() may only be used within a trigger-program", at: expr.span)
+        case .row(let items):
+            throw c.error(items.count > 1 ? "row value misused" : "row value misused", at: expr.span)
+        }
+    }
+
+    private func noteOuterCursors(_ sub: ResolvedSelect, scope: Scope?) {
+        guard let scope else { return }
+        // Cursors the subquery reads that are not its own belong to this or outer levels.
+        var mine = Set(scope.sources.map(\.cursor))
+        var s = scope.parent
+        while let p = s { mine.formUnion(p.sources.map(\.cursor)); s = p.parent }
+        let own = Set(scope.sources.map(\.cursor))
+        let outer = sub.outerCursors.subtracting(own)
+        if !outer.isEmpty { scope.select?.outerCursors.formUnion(outer) }
+        _ = mine
+    }
+
+    /// The RExpr for column `index` (-1 rowid) of `source`.
+    func columnExpr(_ source: SourceItem, _ index: Int) -> RExpr {
+        if index < 0 || source.table.rowidAlias == index {
+            return .column(RColumn(cursor: source.cursor, column: -1),
+                           affinity: .integer, collation: nil, notNull: true)
+        }
+        let col = source.table.columns[index]
+        return .column(RColumn(cursor: source.cursor, column: index), affinity: col.affinity,
+                       collation: col.collation, notNull: col.notNull)
+    }
+
+    private static let rowidNames: Set<String> = ["rowid", "oid", "_rowid_"]
+
+    /// Finds column `name` (optionally of table `table`) in `scope` or its parents; nil when
+    /// nothing matches and `required` is false.
+    private func lookupColumn(table: String?, name: String, in scope: Scope, span: SourceSpan, context: ExprContext,
+                              aggregates: ResolvedSelect?, required: Bool) throws -> RExpr? {
+        var level: Scope? = scope
+        var depth = 0
+        while let s = level {
+            var found: RExpr? = nil
+            var matches = 0
+            for source in s.sources {
+                if let table, !source.exposedName.equalsIgnoringCase(table) { continue }
+                if let i = source.table.columnIndex(named: name) {
+                    if table == nil && source.hiddenColumns.contains(i) { continue }
+                    matches += 1
+                    if found == nil { found = columnExpr(source, i) }
+                }
+            }
+            if matches > 1 {
+                let full = table.map { "\($0).\(name)" } ?? name
+                throw c.error("ambiguous column name: \(full)", at: span)
+            }
+            if found == nil, Resolver.rowidNames.contains(name.lowercasedASCII) {
+                let candidates = s.sources.filter { src in
+                    (table == nil || src.exposedName.equalsIgnoringCase(table ?? "")) && src.table.hasRowid
+                        && src.subquery == nil
+                }
+                if candidates.count == 1, let src = candidates.first { found = columnExpr(src, -1) }
+                else if candidates.count > 1 && table == nil {
+                    throw c.error("ambiguous column name: \(name)", at: span)
+                }
+            }
+            if found == nil, table == nil, !s.resolvingAlias,
+               context == .whereClause || context == .having || context == .groupBy || context == .orderBy
+                || context == .on {
+                if let alias = s.aliases.first(where: { $0.name.equalsIgnoringCase(name) }) {
+                    s.resolvingAlias = true
+                    defer { s.resolvingAlias = false }
+                    let ctx: ExprContext = context == .having || context == .orderBy ? .resultColumn : context
+                    return try resolve(alias.expr, in: s, context: ctx, aggregates: aggregates)
+                }
+            }
+            if let found {
+                if depth > 0, case .column(let col, _, _, _) = found {
+                    // A correlated reference: every select between here and the owner reads it.
+                    var inner: Scope? = scope
+                    for _ in 0..<depth {
+                        inner?.select?.outerCursors.insert(col.cursor)
+                        inner = inner?.parent
+                    }
+                }
+                return found
+            }
+            level = s.parent
+            depth += 1
+        }
+        if !required { return nil }
+        let full = table.map { "\($0).\(name)" } ?? name
+        throw c.error("no such column: \(full)", at: span)
+    }
+
+    // MARK: Functions
+
+    /// The aggregate functions SQLite builds in (by name; min/max only with one argument).
+    static func isAggregateName(_ lower: String, argc: Int) -> Bool {
+        switch lower {
+        case "count", "sum", "avg", "total", "group_concat", "string_agg": return true
+        case "min", "max": return argc == 1
+        default: return false
+        }
+    }
+
+    private func resolveFunction(_ call: FunctionCall, expr: Expr, in scope: Scope?, context: ExprContext,
+                                 aggregates: ResolvedSelect?, insideAggregate: Bool) throws -> RExpr {
+        let lower = call.name.lowercasedASCII
+        var argExprs: [Expr] = []
+        var star = false
+        switch call.arguments {
+        case .star: star = true
+        case .list(let list): argExprs = list
+        }
+        let argc = argExprs.count
+        if call.over != nil {
+            throw c.error("window functions are not supported yet", at: expr.span)
+        }
+        if Resolver.isAggregateName(lower, argc: argc) {
+            if star && lower != "count" {
+                throw c.error("wrong number of arguments to function \(call.name)()", at: expr.span)
+            }
+            guard let aggregates, !insideAggregate else {
+                if context == .groupBy {
+                    throw c.error("aggregate functions are not allowed in the GROUP BY clause", at: expr.span)
+                }
+                if insideAggregate {
+                    throw c.error("misuse of aggregate function \(call.name)()", at: expr.span)
+                }
+                throw c.error("misuse of aggregate: \(call.name)()", at: expr.span)
+            }
+            guard let fn = lookupFunction(lower, argc: argc) else {
+                throw c.error("wrong number of arguments to function \(call.name)()", at: expr.span)
+            }
+            if call.distinct && argc != 1 {
+                throw c.error("DISTINCT aggregates must have exactly one argument", at: expr.span)
+            }
+            let args = try argExprs.map {
+                try resolve($0, in: scope, context: context, aggregates: aggregates, insideAggregate: true)
+            }
+            if let filter = call.filter {
+                _ = filter
+                throw c.error("FILTER clauses are not supported yet", at: expr.span)
+            }
+            aggregates.aggregates.append(AggregateCall(name: lower, arguments: args, distinct: call.distinct,
+                                                       function: FunctionRef(name: lower, argumentCount: argc, definition: fn)))
+            aggregates.isAggregate = true
+            return .aggregate(aggregates.aggregates.count - 1)
+        }
+        if star {
+            throw c.error("wrong number of arguments to function \(call.name)()", at: expr.span)
+        }
+        if call.distinct {
+            throw c.error("DISTINCT aggregates must have exactly one argument", at: expr.span)
+        }
+        if call.filter != nil {
+            throw c.error("FILTER may not be used with non-aggregate \(call.name)()", at: expr.span)
+        }
+        let args = try argExprs.map {
+            try resolve($0, in: scope, context: context, aggregates: aggregates, insideAggregate: insideAggregate)
+        }
+        return try callFunction(call.name, args, span: expr.span)
+    }
+
+    /// A call of scalar function `name` with resolved arguments; checks it exists.
+    func callFunction(_ name: String, _ args: [RExpr], span: SourceSpan) throws -> RExpr {
+        let lower = name.lowercasedASCII
+        // Forms codegen computes inline (short-circuit evaluation).
+        switch lower {
+        case "coalesce":
+            guard args.count >= 2 else { throw c.error("wrong number of arguments to function \(name)()", at: span) }
+            return .function(FunctionRef(name: lower, argumentCount: args.count, definition: nil), args)
+        case "ifnull":
+            guard args.count == 2 else { throw c.error("wrong number of arguments to function \(name)()", at: span) }
+            return .function(FunctionRef(name: "coalesce", argumentCount: 2, definition: nil), args)
+        case "iif":
+            guard args.count == 3 else { throw c.error("wrong number of arguments to function \(name)()", at: span) }
+            return .caseWhen(base: nil, whens: [(args[0], args[1])], otherwise: args[2])
+        case "likely", "unlikely":
+            guard args.count == 1 else { throw c.error("wrong number of arguments to function \(name)()", at: span) }
+            return args[0]
+        case "likelihood":
+            guard args.count == 2 else { throw c.error("wrong number of arguments to function \(name)()", at: span) }
+            return args[0]
+        default:
+            break
+        }
+        if let fn = lookupFunction(lower, argc: args.count) {
+            return .function(FunctionRef(name: lower, argumentCount: args.count, definition: fn), args)
+        }
+        if functionExists(lower) {
+            throw c.error("wrong number of arguments to function \(name)()", at: span)
+        }
+        throw c.error("no such function: \(name)", at: span)
+    }
+
+    // MARK: SELECT
+
+    /// Resolves a whole SELECT (with compounds, ORDER BY and LIMIT) inside `outer`.
+    package func resolveSelect(_ select: Select, outer: Scope?) throws -> ResolvedSelect {
+        if let with = select.with {
+            var defs: [String: CommonTableExpression] = [:]
+            for cte in with.tables { defs[cte.name.lowercasedASCII] = cte }
+            c.commonTables.append(defs)
+        }
+        defer { if select.with != nil { c.commonTables.removeLast() } }
+        let first = try resolveCore(select.first, outer: outer, span: select.span)
+        var last = first
+        for term in select.compounds {
+            let next = try resolveCore(term.core, outer: outer, span: select.span)
+            if next.resultColumns.count != first.resultColumns.count {
+                let opName: String
+                switch term.op {
+                case .union: opName = "UNION"
+                case .unionAll: opName = "UNION ALL"
+                case .intersect: opName = "INTERSECT"
+                case .except: opName = "EXCEPT"
+                }
+                throw c.error("SELECTs to the left and right of \(opName) do not have the same number of result columns",
+                              at: select.span)
+            }
+            while let (_, n) = last.compound { last = n }
+            last.compound = (term.op, next)
+            first.outerCursors.formUnion(next.outerCursors)
+            last = next
+        }
+        // ORDER BY: ordinal, alias, or an expression over the first core's sources.
+        if !select.orderBy.isEmpty {
+            first.orderBy = try resolveOrderBy(select.orderBy, of: first, outer: outer,
+                                               isCompound: !select.compounds.isEmpty)
+        }
+        if let limit = select.limit {
+            first.limit = try resolve(limit.limit, in: outer, context: .limit)
+            first.offset = try limit.offset.map { try resolve($0, in: outer, context: .limit) }
+        }
+        return first
+    }
+
+    /// The scope a resolved core was resolved in, kept for ORDER BY.
+    private func scope(of select: ResolvedSelect, outer: Scope?) -> Scope {
+        let s = Scope(sources: select.sources, parent: outer, select: select)
+        s.aliases = select.aliasExprs
+        return s
+    }
+
+    private func resolveOrderBy(_ terms: [OrderingTerm], of select: ResolvedSelect, outer: Scope?,
+                                isCompound: Bool) throws -> [OrderTerm] {
+        let scope = self.scope(of: select, outer: outer)
+        var result: [OrderTerm] = []
+        for (n, term) in terms.enumerated() {
+            var e = term.expr
+            var collation: String? = nil
+            if case .collate(let inner, let name) = e.kind {
+                guard let coll = Collation(name: name) else {
+                    throw c.error("no such collation sequence: \(name)", at: e.span)
+                }
+                collation = coll == .binary ? "BINARY" : name.uppercasedASCII
+                e = inner
+            }
+            var resolved: RExpr
+            var column: Int? = nil
+            if let k = try resultColumnNumber(e, of: select, clause: "ORDER", termIndex: n) {
+                resolved = select.resultColumns[k]
+                column = k
+            } else if case .column(let ref) = e.kind, ref.table == nil,
+                      let k = select.columnAliases.firstIndex(where: { $0?.equalsIgnoringCase(ref.column) == true }) {
+                resolved = select.resultColumns[k]
+                column = k
+            } else if isCompound {
+                // A compound's ORDER BY must name a result column.
+                if let k = select.resultColumnIndex(matching: e, sql: c.sql) {
+                    resolved = select.resultColumns[k]
+                    column = k
+                } else {
+                    throw c.error("\(ordinal(n + 1)) ORDER BY term does not match any column in the result set",
+                                  at: e.span)
+                }
+            } else {
+                resolved = try resolve(e, in: scope, context: .orderBy,
+                                       aggregates: select)
+            }
+            if let collation { resolved = .collate(resolved, collation) }
+            result.append(OrderTerm(expr: resolved, descending: term.order == .descending,
+                                    nullsFirst: term.nulls.map { $0 == .first }, resultColumn: column))
+        }
+        return result
+    }
+
+    /// When `e` is an integer literal, the 0-based result column it names (or an error).
+    private func resultColumnNumber(_ e: Expr, of select: ResolvedSelect, clause: String, termIndex: Int) throws -> Int? {
+        var value: Int64? = nil
+        if case .literal(.integer(let v)) = e.kind { value = v }
+        if case .unary(.plus, let inner) = e.kind, case .literal(.integer(let v)) = inner.kind { value = v }
+        if case .unary(.negate, let inner) = e.kind, case .literal(.integer(let v)) = inner.kind { value = -v }
+        guard let value else { return nil }
+        let n = select.resultColumns.count
+        guard value >= 1, value <= Int64(n) else {
+            throw c.error("\(ordinal(termIndex + 1)) \(clause) BY term out of range - should be between 1 and \(n)",
+                          at: e.span)
+        }
+        return Int(value) - 1
+    }
+
+    /// Resolves one SELECT core (no ORDER BY / LIMIT).
+    func resolveCore(_ core: SelectCore, outer: Scope?, span: SourceSpan) throws -> ResolvedSelect {
+        let select = ResolvedSelect()
+        switch core {
+        case .values(let rows):
+            // VALUES (…),(…): each row is a core without FROM, chained by UNION ALL.
+            guard let firstRow = rows.first else { return select }
+            let width = firstRow.count
+            var previous: ResolvedSelect? = nil
+            var head: ResolvedSelect? = nil
+            for row in rows {
+                if row.count != width {
+                    throw c.error("all VALUES must have the same number of terms", at: span)
+                }
+                let s = ResolvedSelect()
+                s.resultColumns = try row.map { try resolve($0, in: outer, context: .values) }
+                s.columnNames = (1...max(width, 1)).prefix(width).map { "column\($0)" }
+                s.columnAliases = Array(repeating: nil, count: width)
+                if let previous { previous.compound = (.unionAll, s) } else { head = s }
+                previous = s
+            }
+            return head ?? select
+        case .select(let clause):
+            let scope = Scope(sources: [], parent: outer, select: select)
+            if let from = clause.from {
+                try resolveFrom(from, into: scope)
+            }
+            select.sources = scope.sources
+            select.distinct = clause.distinct
+            // Result columns.
+            for column in clause.columns {
+                switch column {
+                case .star:
+                    if scope.sources.isEmpty {
+                        throw c.error("no tables specified", at: span)
+                    }
+                    for source in scope.sources {
+                        for (i, col) in source.table.columns.enumerated() where !source.hiddenColumns.contains(i) {
+                            select.resultColumns.append(columnExpr(source, i))
+                            select.columnNames.append(col.name)
+                            select.columnAliases.append(nil)
+                        }
+                    }
+                case .tableStar(let name):
+                    guard let source = scope.sources.first(where: { $0.exposedName.equalsIgnoringCase(name) }) else {
+                        throw c.error("no such table: \(name)", at: span)
+                    }
+                    for (i, col) in source.table.columns.enumerated() {
+                        select.resultColumns.append(columnExpr(source, i))
+                        select.columnNames.append(col.name)
+                        select.columnAliases.append(nil)
+                    }
+                case .expr(let e, let alias):
+                    let resolved = try resolve(e, in: scope, context: .resultColumn, aggregates: select)
+                    select.resultColumns.append(resolved)
+                    select.columnNames.append(alias ?? defaultName(e, resolved, scope: scope))
+                    select.columnAliases.append(alias)
+                    select.resultASTs.append(e)
+                    if let alias { select.aliasExprs.append((alias, e)) }
+                }
+            }
+            scope.aliases = select.aliasExprs
+            if let w = clause.where {
+                let aggCheck = ResolvedSelect()
+                select.whereClause = try resolve(w, in: scope, context: .whereClause, aggregates: nil)
+                _ = aggCheck
+            }
+            for (n, g) in clause.groupBy.enumerated() {
+                if let k = try resultColumnNumber(g, of: select, clause: "GROUP", termIndex: n) {
+                    select.groupBy.append(select.resultColumns[k])
+                    continue
+                }
+                if case .column(let ref) = g.kind, ref.table == nil,
+                   !scope.sources.contains(where: { $0.table.columnIndex(named: ref.column) != nil }),
+                   let k = select.columnAliases.firstIndex(where: { $0?.equalsIgnoringCase(ref.column) == true }) {
+                    select.groupBy.append(select.resultColumns[k])
+                    continue
+                }
+                select.groupBy.append(try resolve(g, in: scope, context: .groupBy, aggregates: nil))
+            }
+            if !clause.groupBy.isEmpty { select.isAggregate = true }
+            if let h = clause.having {
+                if clause.groupBy.isEmpty && !select.isAggregate {
+                    // SQLite 3.40: HAVING without GROUP BY on a non-aggregate query.
+                    select.having = try resolve(h, in: scope, context: .having, aggregates: select)
+                    if !select.isAggregate {
+                        throw c.error("HAVING clause on a non-aggregate query", at: h.span)
+                    }
+                } else {
+                    select.having = try resolve(h, in: scope, context: .having, aggregates: select)
+                }
+            }
+            if !clause.windows.isEmpty {
+                throw c.error("window functions are not supported yet", at: span)
+            }
+            return select
+        }
+    }
+
+    /// SQLite's default name of a result column: a column's own name, else the text.
+    func defaultName(_ e: Expr, _ resolved: RExpr, scope: Scope) -> String {
+        if case .column(let ref) = e.kind {
+            if case .column(let col, _, _, _) = resolved,
+               let source = scope.sources.first(where: { $0.cursor == col.cursor }) {
+                if col.column >= 0, col.column < source.table.columns.count {
+                    return source.table.columns[col.column].name
+                }
+                if let alias = source.table.rowidAlias {
+                    return source.table.columns[alias].name
+                }
+                return "rowid"
+            }
+            if case .column(let col, _, _, _) = resolved, col.column < 0 { return "rowid" }
+            if !ref.isDoubleQuoted { return ref.column }
+        }
+        return c.text(e.span)
+    }
+
+    /// Resolves the FROM clause into `scope.sources` (left-deep, in order).
+    private func resolveFrom(_ from: FromClause, into scope: Scope) throws {
+        try addSource(from.first, join: nil, into: scope)
+        for join in from.joins {
+            try addSource(join.table, join: join, into: scope)
+        }
+    }
+
+    private func addSource(_ item: TableOrSubquery, join: Join?, into scope: Scope) throws {
+        var source: SourceItem
+        switch item {
+        case .table(let q) where q.schema == nil && commonTable(named: q.name) != nil:
+            source = try commonTableSource(q, scope: scope)
+        case .table(let q):
+            if let schemaName = q.schema, !schemaName.equalsIgnoringCase("main"), !schemaName.equalsIgnoringCase("temp") {
+                throw c.error("no such table: \(schemaName).\(q.name)", at: nil)
+            }
+            guard let table = c.schema.table(named: q.name) else {
+                if q.schema == nil, c.resolvingCommonTables.contains(q.name.lowercasedASCII) {
+                    throw c.error("recursive common table expressions are not supported yet", at: nil)
+                }
+                let full = q.schema.map { "\($0).\(q.name)" } ?? q.name
+                throw c.error("no such table: \(full)", at: nil)
+            }
+            if table.isView {
+                source = try viewSource(table, alias: q.alias, scope: scope)
+                break
+            }
+            if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: nil) }
+            source = SourceItem(table: table, exposedName: q.alias ?? table.name, cursor: c.builder.allocateCursor())
+        case .subquery(let select, let alias):
+            let sub = try resolveSelect(select, outer: scope.parent)
+            var cols: [Column] = []
+            for (i, name) in sub.columnNames.enumerated() {
+                var col = Column(name: name, declaredType: "")
+                col.affinity = sub.resultColumns[i].affinity ?? .blob
+                cols.append(col)
+            }
+            let name = alias ?? "subquery_\(scope.sources.count)"
+            var t = Table(name: name, columns: cols, rootPage: 0, sql: nil)
+            t.isWithoutRowid = false
+            source = SourceItem(table: t, exposedName: name, cursor: c.builder.allocateCursor())
+            source.subquery = sub
+        case .function(_, let name, _, _):
+            throw c.error("no such table: \(name)", at: nil)
+        case .join(let inner):
+            // A parenthesised join list flattens into this scope (inner joins only).
+            try resolveFrom(inner, into: scope)
+            if let join, join.constraint != nil {
+                throw c.error("parenthesised joins with constraints are not supported yet", at: nil)
+            }
+            return
+        }
+        if let join {
+            switch join.op.kind {
+            case .comma, .inner: source.join = .inner
+            case .cross: source.join = .cross
+            case .left: source.join = .left
+            case .right, .full:
+                throw c.error("RIGHT and FULL OUTER JOINs are not supported yet", at: nil)
+            }
+            if scope.sources.contains(where: { $0.exposedName.equalsIgnoringCase(source.exposedName) }) && false {
+                throw c.error("ambiguous column name", at: nil)
+            }
+            var usingColumns: [String] = []
+            if join.op.natural {
+                if join.constraint != nil {
+                    throw c.error("a NATURAL join may not have an ON or USING clause", at: nil)
+                }
+                for col in source.table.columns where scope.sources.contains(where: { $0.table.columnIndex(named: col.name) != nil }) {
+                    usingColumns.append(col.name)
+                }
+            }
+            switch join.constraint {
+            case .on(let e):
+                let onScope = Scope(sources: scope.sources + [source], parent: scope.parent, select: scope.select)
+                source.on = try resolve(e, in: onScope, context: .on)
+            case .using(let names):
+                usingColumns = names
+            case nil:
+                break
+            }
+            var terms: [RExpr] = []
+            for name in usingColumns {
+                guard let right = source.table.columnIndex(named: name),
+                      let left = scope.sources.first(where: { $0.table.columnIndex(named: name) != nil }),
+                      let li = left.table.columnIndex(named: name) else {
+                    throw c.error("cannot join using column \(name) - column not present in both tables", at: nil)
+                }
+                source.hiddenColumns.insert(right)
+                terms.append(.compare(.eq, columnExpr(left, li), columnExpr(source, right)))
+            }
+            for t in terms {
+                source.on = source.on.map { .binary(.and, $0, t) } ?? t
+            }
+        }
+        scope.sources.append(source)
+    }
+
+    /// The WITH-clause table `name` in scope, innermost first.
+    private func commonTable(named name: String) -> CommonTableExpression? {
+        let key = name.lowercasedASCII
+        for level in c.commonTables.reversed() {
+            if let cte = level[key] {
+                // Inside its own body a non-recursive CTE name means the table outside.
+                if c.resolvingCommonTables.contains(key) { return nil }
+                return cte
+            }
+        }
+        return nil
+    }
+
+    /// A WITH-clause table in FROM: its SELECT read as a subquery.
+    private func commonTableSource(_ q: QualifiedTableName, scope: Scope) throws -> SourceItem {
+        guard let cte = commonTable(named: q.name) else { throw c.error("no such table: \(q.name)", at: nil) }
+        let key = cte.name.lowercasedASCII
+        c.resolvingCommonTables.insert(key)
+        defer { c.resolvingCommonTables.remove(key) }
+        let sub = try resolveSelect(cte.select, outer: nil)
+        let names = cte.columns ?? sub.columnNames
+        if names.count != sub.resultColumns.count {
+            throw c.error("table \(cte.name) has \(sub.resultColumns.count) values for \(names.count) columns", at: nil)
+        }
+        var cols: [Column] = []
+        for (i, name) in names.enumerated() {
+            var col = Column(name: name, declaredType: "")
+            col.affinity = sub.resultColumns[i].affinity ?? .blob
+            cols.append(col)
+        }
+        let name = q.alias ?? cte.name
+        let t = Table(name: name, columns: cols, rootPage: 0, sql: nil)
+        var source = SourceItem(table: t, exposedName: name, cursor: c.builder.allocateCursor())
+        source.subquery = sub
+        return source
+    }
+
+    /// A view in FROM: its SELECT, resolved from the view's own text, read as a subquery.
+    private func viewSource(_ table: Table, alias: String?, scope: Scope) throws -> SourceItem {
+        guard let def = table.viewDefinition, let text = table.sql else {
+            throw c.error("no such table: \(table.name)", at: nil)
+        }
+        let key = table.name.lowercasedASCII
+        if c.expandingViews.contains(key) {
+            throw c.error("view \(table.name) is circularly defined", at: nil)
+        }
+        let child = Compilation(sql: text, schema: c.schema, builder: c.builder)
+        child.expandingViews = c.expandingViews.union([key])
+        let sub: ResolvedSelect
+        do { sub = try Resolver(child).resolveSelect(def.select, outer: nil) }
+        catch var e as DatabaseError { e.sql = c.sql; e.offset = nil; throw e }
+        let names = def.columns ?? sub.columnNames
+        if names.count != sub.resultColumns.count {
+            throw c.error("expected \(names.count) columns for '\(table.name)' but got \(sub.resultColumns.count)", at: nil)
+        }
+        var cols: [Column] = []
+        for (i, name) in names.enumerated() {
+            var col = Column(name: name, declaredType: "")
+            col.affinity = sub.resultColumns[i].affinity ?? .blob
+            cols.append(col)
+        }
+        let name = alias ?? table.name
+        let t = Table(name: name, columns: cols, rootPage: 0, sql: nil)
+        var source = SourceItem(table: t, exposedName: name, cursor: c.builder.allocateCursor())
+        source.subquery = sub
+        return source
+    }
+
+    // MARK: Function registry access
+
+    /// The registry's definition of `name` with `argc` arguments.
+    func lookupFunction(_ lower: String, argc: Int) -> FunctionDefinition? {
+        if case .found(let f) = FunctionRegistry.lookup(name: lower, argc: argc) { return f }
+        return nil
+    }
+
+    /// True when some function `name` exists with another argument count.
+    func functionExists(_ lower: String) -> Bool {
+        if case .notFound = FunctionRegistry.lookup(name: lower, argc: 0) { return false }
+        return true
+    }
+}
+
+extension ResolvedSelect {
+    /// The result column whose source text or alias equals `e` (compound ORDER BY).
+    func resultColumnIndex(matching e: Expr, sql: String) -> Int? {
+        if case .column(let ref) = e.kind, ref.table == nil {
+            if let k = columnNames.firstIndex(where: { $0.equalsIgnoringCase(ref.column) }) { return k }
+        }
+        let text = e.span.text(in: sql)
+        return resultASTs.firstIndex { $0.span.text(in: sql) == text }
+    }
+}

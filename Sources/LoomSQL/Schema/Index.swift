@@ -1,0 +1,49 @@
+// This file implements Index: the schema model of one index, explicit (CREATE INDEX) or
+// automatic (sqlite_autoindex_T_N for UNIQUE / PRIMARY KEY). Layer: L5. Spec: Spec/L5-sql.md §Schema.
+import LoomBase
+import LoomRecord
+
+/// Why an index exists, as `PRAGMA index_list` reports it ("c", "u", "pk").
+package enum IndexOrigin: Sendable { case createIndex, unique, primaryKey }
+
+/// One key column of an index.
+package struct IndexColumn: Sendable {
+    /// Index into the table's columns; `-1` for the rowid.
+    package var column: Int
+    /// The collation name, nil for BINARY (the column's own collation already applied).
+    package var collation: String?
+    package var descending: Bool = false
+    package init(column: Int, collation: String?, descending: Bool = false) {
+        self.column = column
+        self.collation = collation
+        self.descending = descending
+    }
+}
+
+/// One index: key columns of one table, followed in each entry by the row's rowid.
+package struct Index: Sendable {
+    package var name: String
+    package var tableName: String
+    package var columns: [IndexColumn]
+    package var isUnique: Bool
+    package var rootPage: UInt32
+    /// The text stored in `sqlite_schema.sql`; nil for automatic indexes.
+    package var sql: String?
+    package var origin: IndexOrigin
+    /// The WHERE clause of a partial index (later).
+    package var whereClause: Expr? = nil
+
+    package init(name: String, tableName: String, columns: [IndexColumn], isUnique: Bool,
+                 rootPage: UInt32, sql: String?, origin: IndexOrigin) {
+        self.name = name
+        self.tableName = tableName
+        self.columns = columns
+        self.isUnique = isUnique
+        self.rootPage = rootPage
+        self.sql = sql
+        self.origin = origin
+    }
+
+    /// True for `sqlite_autoindex_*` indexes made for UNIQUE / PRIMARY KEY constraints.
+    package var isAutomatic: Bool { origin != .createIndex }
+}

@@ -1,0 +1,74 @@
+// This file implements Schema.load: reading sqlite_schema (root page 1) and the header's
+// schema cookie through a small VDBE program. Layer: L5. Spec: Spec/L5-sql.md §Schema.
+import LoomBase
+import LoomBTree
+import LoomRecord
+import LoomVDBE
+
+extension Schema {
+    /// Reads sqlite_schema (root page 1) through a BTree read transaction the caller has
+    /// open, and parses each CREATE text with the parser.
+    ///
+    /// A database whose schema cookie is 0 has never had a schema object: its schema is
+    /// empty without reading page 1 (which a new, empty file does not have yet).
+    package static func load(from btree: BTree) throws -> Schema {
+        let rows = try readSchemaRows(btree)
+        return try build(rows: rows.rows, cookie: rows.cookie, fileFormat: rows.format)
+    }
+
+    /// The program: row 1 = (schema cookie, schema format); then one row per schema entry.
+    static let readerProgram: Program = {
+        let instructions: [Instruction] = [
+            .readCookie(dest: 1, field: .schemaCookie),          // 0
+            .readCookie(dest: 2, field: .schemaFormat),          // 1
+            .resultRow(start: 1, count: 2),                      // 2
+            .openRead(cursor: 0, root: 1, columnCount: 5),       // 3
+            .rewind(cursor: 0, target: 12),                      // 4
+            .column(cursor: 0, column: 0, dest: 3),              // 5
+            .column(cursor: 0, column: 1, dest: 4),              // 6
+            .column(cursor: 0, column: 2, dest: 5),              // 7
+            .column(cursor: 0, column: 3, dest: 6),              // 8
+            .column(cursor: 0, column: 4, dest: 7),              // 9
+            .resultRow(start: 3, count: 5),                      // 10
+            .next(cursor: 0, target: 5),                         // 11
+            .halt(),                                             // 12
+        ]
+        return Program(instructions: instructions, registerCount: 8, cursorCount: 1,
+                       columnNames: ["type", "name", "tbl_name", "rootpage", "sql"])
+    }()
+
+    static func readSchemaRows(_ btree: BTree) throws -> (rows: [SchemaRow], cookie: UInt32, format: UInt32) {
+        let context = ExecutionContext(btree: btree)
+        // The caller owns the transaction: the reader must not end it.
+        context.isAutocommit = false
+        let vm = VM(program: readerProgram, context: context)
+        guard try vm.step() else { throw DatabaseError.corrupt(page: 1, "schema reader") }
+        let cookie = UInt32(truncatingIfNeeded: integer(vm.column(0)))
+        let format = UInt32(truncatingIfNeeded: integer(vm.column(1)))
+        var rows: [SchemaRow] = []
+        if cookie == 0 && format == 0 {
+            vm.reset()
+            return ([], 0, 0)
+        }
+        while try vm.step() {
+            guard case .text(let type) = vm.column(0), case .text(let name) = vm.column(1) else {
+                throw malformed("?", "invalid schema row")
+            }
+            var tableName = name
+            if case .text(let t) = vm.column(2) { tableName = t }
+            var sql: String? = nil
+            if case .text(let s) = vm.column(4) { sql = s }
+            rows.append(SchemaRow(type: type, name: name, tableName: tableName,
+                                  rootPage: integer(vm.column(3)), sql: sql))
+        }
+        return (rows, cookie, format)
+    }
+
+    private static func integer(_ v: Value) -> Int64 {
+        switch v {
+        case .integer(let i): return i
+        case .real(let d): return d >= -9.2e18 && d <= 9.2e18 ? Int64(d) : 0
+        default: return 0
+        }
+    }
+}

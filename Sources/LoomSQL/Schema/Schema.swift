@@ -1,0 +1,117 @@
+// This file implements Schema: the tables and indexes of one database, read from
+// sqlite_schema (root page 1). Layer: L5. Spec: Spec/L5-sql.md §Schema.
+import LoomBase
+import LoomBTree
+import LoomRecord
+
+/// One row of `sqlite_schema`: (type, name, tbl_name, rootpage, sql).
+package struct SchemaRow: Sendable, Equatable {
+    package var type: String
+    package var name: String
+    package var tableName: String
+    package var rootPage: Int64
+    package var sql: String?
+    package init(type: String, name: String, tableName: String, rootPage: Int64, sql: String?) {
+        self.type = type
+        self.name = name
+        self.tableName = tableName
+        self.rootPage = rootPage
+        self.sql = sql
+    }
+}
+
+/// The schema of the main database: every table and index, looked up case-insensitively.
+///
+/// ```swift
+/// let schema = try Schema.load(from: btree)   // inside a read transaction
+/// let t = schema.table(named: "T")
+/// ```
+/// Corresponds to SQLite's `Schema` object and `sqlite3InitOne`.
+package final class Schema: @unchecked Sendable {
+    /// The schema cookie (header offset 40) the schema was read at.
+    package var cookie: UInt32 = 0
+    /// The schema format number (header offset 44); 0 for an empty database.
+    package var fileFormat: UInt32 = 0
+    /// Tables by lower-cased name, in the order of their schema rows.
+    package private(set) var tables: [String: Table] = [:]
+    package private(set) var tableOrder: [String] = []
+    /// Indexes by lower-cased name.
+    package private(set) var indexes: [String: Index] = [:]
+    package private(set) var indexOrder: [String] = []
+
+    /// Automatic indexes defined by table rows, waiting for their own rows (during build).
+    var pendingAutoIndexes: [String: Index] = [:]
+
+    package init() {}
+
+    /// The table named `name` (ASCII case-insensitive); `sqlite_schema`, `sqlite_master`
+    /// and their temp aliases resolve to the built-in schema table.
+    package func table(named name: String) -> Table? {
+        let key = name.lowercasedASCII
+        switch key {
+        case "sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema":
+            return Table.schemaTable
+        default:
+            return tables[key]
+        }
+    }
+
+    package func index(named name: String) -> Index? { indexes[name.lowercasedASCII] }
+
+    /// The indexes of table `name`, in the order SQLite checks their constraints: the most
+    /// recently defined first (SQLite links each new index at the head of the table's list).
+    package func indexes(on name: String) -> [Index] {
+        let key = name.lowercasedASCII
+        return indexOrder.reversed().compactMap { indexes[$0] }.filter { $0.tableName.lowercasedASCII == key }
+    }
+
+    /// All tables, in schema order.
+    package var allTables: [Table] { tableOrder.compactMap { tables[$0] } }
+
+    package func add(_ table: Table) {
+        let key = table.name.lowercasedASCII
+        if tables[key] == nil { tableOrder.append(key) }
+        tables[key] = table
+    }
+
+    package func add(_ index: Index) {
+        let key = index.name.lowercasedASCII
+        if indexes[key] == nil { indexOrder.append(key) }
+        indexes[key] = index
+    }
+
+    package func removeTable(named name: String) {
+        let key = name.lowercasedASCII
+        tables[key] = nil
+        tableOrder.removeAll { $0 == key }
+        for i in indexOrder where indexes[i]?.tableName.lowercasedASCII == key { indexes[i] = nil }
+        indexOrder.removeAll { indexes[$0] == nil }
+    }
+
+    package func removeIndex(named name: String) {
+        let key = name.lowercasedASCII
+        indexes[key] = nil
+        indexOrder.removeAll { $0 == key }
+    }
+
+    /// Builds a schema from `sqlite_schema` rows: each CREATE text is parsed again.
+    /// A row whose text does not parse makes the schema malformed, as in SQLite.
+    package static func build(rows: [SchemaRow], cookie: UInt32, fileFormat: UInt32) throws -> Schema {
+        let schema = Schema()
+        schema.cookie = cookie
+        schema.fileFormat = fileFormat
+        // Tables first, so that indexes find their table whatever the row order.
+        for row in rows where row.type == "table" || row.type == "view" {
+            try schema.addTable(from: row)
+        }
+        for row in rows where row.type == "index" {
+            try schema.addIndex(from: row)
+        }
+        schema.pendingAutoIndexes = [:]
+        return schema
+    }
+
+    static func malformed(_ name: String, _ why: String = "") -> DatabaseError {
+        DatabaseError(.corrupt, "malformed database schema (\(name))" + (why.isEmpty ? "" : " - " + why))
+    }
+}

@@ -1,0 +1,101 @@
+// This file implements Table and Column: the schema model of one table as SQLite keeps it
+// after parsing its CREATE TABLE text. Layer: L5. Spec: Spec/L5-sql.md §Schema.
+import LoomBase
+import LoomRecord
+
+/// One column of a table.
+package struct Column: Sendable {
+    /// The name as written (without quotes).
+    package var name: String
+    /// The declared type text (`"VARCHAR(10)"`), empty when none was given.
+    package var declaredType: String
+    /// Affinity derived from `declaredType` by the rules of datatype3.html §3.1.
+    package var affinity: Affinity
+    package var notNull: Bool = false
+    /// The DEFAULT expression, nil when none (the default is then NULL).
+    package var defaultValue: Expr? = nil
+    /// The COLLATE name of the column, nil for BINARY.
+    package var collation: String? = nil
+    /// True when the column is (part of) the PRIMARY KEY.
+    package var isPrimaryKey: Bool = false
+    /// True when the column is hidden (generated columns, later).
+    package var isHidden: Bool = false
+
+    package init(name: String, declaredType: String) {
+        self.name = name
+        self.declaredType = declaredType
+        self.affinity = Affinity(declaredType: declaredType)
+    }
+}
+
+/// One table: its columns, root page and constraints.
+package struct Table: Sendable {
+    /// The table's name as written.
+    package var name: String
+    package var columns: [Column]
+    /// Root page of the table's B-tree (0 for views, later).
+    package var rootPage: UInt32
+    /// The text stored in `sqlite_schema.sql`, nil for the built-in schema table.
+    package var sql: String?
+    /// True for `WITHOUT ROWID` tables (stored as an index B-tree keyed on the primary key).
+    package var isWithoutRowid: Bool = false
+    /// Index in `columns` of the INTEGER PRIMARY KEY column that aliases the rowid.
+    package var rowidAlias: Int? = nil
+    /// Columns of the PRIMARY KEY in key order (empty when there is none).
+    package var primaryKey: [Int] = []
+    /// True when the INTEGER PRIMARY KEY was declared AUTOINCREMENT.
+    package var hasAutoincrement: Bool = false
+    /// True for `sqlite_schema` itself.
+    package var isSchemaTable: Bool = false
+    /// True for views.
+    package var isView: Bool = false
+    /// A view's definition (its SELECT's spans refer to `sql`).
+    package var viewDefinition: CreateView? = nil
+
+    package init(name: String, columns: [Column], rootPage: UInt32, sql: String?) {
+        self.name = name
+        self.columns = columns
+        self.rootPage = rootPage
+        self.sql = sql
+    }
+
+    /// The index of column `name` (case-insensitive), nil when there is none.
+    package func columnIndex(named name: String) -> Int? {
+        let key = name.lowercasedASCII
+        return columns.firstIndex { $0.name.lowercasedASCII == key }
+    }
+
+    /// True for a rowid table (every ordinary table without WITHOUT ROWID).
+    package var hasRowid: Bool { !isWithoutRowid && !isView }
+
+    /// The built-in `sqlite_schema` table (root page 1, five columns).
+    package static let schemaTable: Table = {
+        var t = Table(name: "sqlite_master", columns: [
+            Column(name: "type", declaredType: "text"),
+            Column(name: "name", declaredType: "text"),
+            Column(name: "tbl_name", declaredType: "text"),
+            Column(name: "rootpage", declaredType: "int"),
+            Column(name: "sql", declaredType: "text"),
+        ], rootPage: 1, sql: "CREATE TABLE sqlite_master(type text,name text,tbl_name text,rootpage int,sql text)")
+        t.isSchemaTable = true
+        return t
+    }()
+}
+
+extension String {
+    /// ASCII-only lower-casing, as SQLite folds identifiers (non-ASCII letters are kept).
+    package var lowercasedASCII: String {
+        var bytes = Array(utf8)
+        var changed = false
+        for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A {
+            bytes[i] += 0x20
+            changed = true
+        }
+        return changed ? String(decoding: bytes, as: UTF8.self) : self
+    }
+
+    /// Case-insensitive (ASCII) equality, as SQLite compares identifiers.
+    package func equalsIgnoringCase(_ other: String) -> Bool {
+        lowercasedASCII == other.lowercasedASCII
+    }
+}
