@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "LoomSessionTests", dependencies: ["LoomSession", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomTests", dependencies: ["Loom", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomShellTests", dependencies: ["LoomShell", "LoomTestSupport"], swiftSettings: strict),
-        .testTarget(name: "LoomSLTTests", dependencies: ["LoomSLT", "LoomTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LoomSLTTests", dependencies: ["LoomSLT", "LoomBench", "LoomTestSupport"], swiftSettings: strict),
     ]
 )

@@ -1,11 +1,14 @@
 // This file implements Database, the public connection type, and its capability levels.
 // Layer: L7. Spec: Spec/L7-api.md.
-import LoomBase
-import LoomVFS
+// The error and result-code types live in the base target so every layer throws them; users
+// reach them (and the `~=` that lets `case .constraint` match extended codes) through Loom.
+@_exported import LoomBase
+@_exported import LoomVFS
+import LoomPager
+import LoomVDBE
+import LoomSQL
 import LoomSession
 
-public typealias DatabaseError = LoomBase.DatabaseError
-public typealias ResultCode = LoomBase.ResultCode
 
 /// What a connection may do. Each level includes the ones below it.
 ///
@@ -36,45 +39,98 @@ public final class Database {
     /// The path it was opened with (`:memory:` for an in-memory database).
     public let path: String
     public let capability: Capability
+    let connection: Connection
 
     /// Opens (creating if needed, unless `capability == .read`) the database at `path`.
     /// Uses `PosixVFS` for files and a private `MemoryVFS` for `:memory:` or an empty path.
-    public init(path: String = ":memory:", capability: Capability = .admin) throws {
-        self.path = path
-        self.capability = capability
-        throw DatabaseError(.misuse, "not implemented")
+    public convenience init(path: String = ":memory:", capability: Capability = .admin) throws {
+        let inMemory = path == ":memory:" || path.isEmpty
+        let vfs: any VFS = inMemory ? MemoryVFS() : PosixVFS()
+        try self.init(path: inMemory ? ":memory:" : path, capability: capability, vfs: vfs, inMemory: inMemory)
     }
 
     /// Opens `path` on the given VFS (for example a `MemoryVFS` shared between connections).
-    public init(path: String, capability: Capability = .admin, vfs: any VFS) throws {
+    public convenience init(path: String, capability: Capability = .admin, vfs: any VFS) throws {
+        try self.init(path: path, capability: capability, vfs: vfs, inMemory: false)
+    }
+
+    private init(path: String, capability: Capability, vfs: any VFS, inMemory: Bool) throws {
         self.path = path
         self.capability = capability
-        throw DatabaseError(.misuse, "not implemented")
+        var options = PagerOptions()
+        options.readOnly = capability == .read && !inMemory
+        if inMemory { options.journalMode = .memory }
+        connection = try Connection(vfs: vfs, path: path, options: options, isInMemory: inMemory)
     }
 
     /// Runs every statement in `sql`, in order, discarding rows (`sqlite3_exec`).
-    public func execute(_ sql: String) throws { throw DatabaseError(.misuse, "not implemented") }
+    public func execute(_ sql: String) throws {
+        var offset = 0
+        while true {
+            let (statement, tail) = try prepareNext(sql, from: offset)
+            guard let statement else { return }
+            while try statement.step() {}
+            offset = tail
+        }
+    }
 
-    /// Compiles the first statement of `sql`; the rest must be empty (whitespace, comments,
-    /// semicolons) or the call throws `misuse`.
-    public func prepare(_ sql: String) throws -> Statement { throw DatabaseError(.misuse, "not implemented") }
+    /// Compiles the first statement of `sql`; anything after it other than whitespace,
+    /// comments and semicolons makes the call throw `misuse`.
+    public func prepare(_ sql: String) throws -> Statement {
+        let (statement, tail) = try prepareNext(sql, from: 0)
+        guard let statement else { throw DatabaseError(.misuse, "not an SQL statement", sql: sql) }
+        if try connection.prepare(sql, from: tail) != nil {
+            throw DatabaseError(.misuse, "multiple statements found", sql: sql)
+        }
+        return statement
+    }
 
     /// Compiles the first statement at or after UTF-8 byte `offset` of `sql`
     /// (`sqlite3_prepare_v2` with its tail): returns the statement, or nil when only
     /// whitespace and comments remain, and the UTF-8 offset just past what it consumed.
     /// Errors carry `offset` (absolute in `sql`) where SQLite reports one.
     public func prepareNext(_ sql: String, from offset: Int) throws -> (statement: Statement?, tail: Int) {
-        throw DatabaseError(.misuse, "not implemented")
+        guard let prepared = try connection.prepare(sql, from: offset) else {
+            return (nil, sql.utf8.count)
+        }
+        try authorize(prepared)
+        let vm = connection.makeVM(prepared)
+        return (Statement(sql: prepared.sql, vm: vm, kind: prepared.kind), prepared.end)
+    }
+
+    /// Refuses a statement above this connection's capability before it runs.
+    private func authorize(_ prepared: PreparedStatement) throws {
+        let needed: Capability
+        switch prepared.kind {
+        case .select, .transaction: needed = .read
+        case .insert, .update, .delete: needed = .write
+        case .ddl, .pragma, .other: needed = .admin
+        }
+        // A read-only program is allowed at any level (EXPLAIN, read-only PRAGMAs).
+        guard needed > capability, !(prepared.program.isReadOnly && prepared.kind != .ddl) else { return }
+        if capability == .read {
+            throw DatabaseError(.readonly, "attempt to write a readonly database", sql: prepared.sql)
+        }
+        throw DatabaseError(.authDenied, "not authorized", sql: prepared.sql)
     }
 
     /// All rows of a query, with `arguments` bound to its parameters in order.
     public func queryAll(_ sql: String, _ arguments: [DatabaseValue] = []) throws -> [[DatabaseValue]] {
-        throw DatabaseError(.misuse, "not implemented")
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        var rows: [[DatabaseValue]] = []
+        while try statement.step() { rows.append(statement.row) }
+        return rows
     }
 
     /// The first row of a query, or nil when it returns none.
     public func queryFirstRow(_ sql: String, _ arguments: [DatabaseValue] = []) throws -> [DatabaseValue]? {
-        throw DatabaseError(.misuse, "not implemented")
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        guard try statement.step() else { return nil }
+        let row = statement.row
+        try statement.reset()
+        return row
     }
 
     /// `BEGIN` (deferred).
@@ -87,20 +143,20 @@ public final class Database {
     public func rollback() throws { try execute("ROLLBACK") }
 
     /// True outside an explicit transaction (`sqlite3_get_autocommit`).
-    public var isAutocommit: Bool { true }
+    public var isAutocommit: Bool { connection.context.isAutocommit }
     /// Rows changed by the last INSERT/UPDATE/DELETE (`sqlite3_changes64`).
-    public var changes: Int { 0 }
+    public var changes: Int { connection.context.changes }
     /// Rows changed since the connection opened (`sqlite3_total_changes64`).
-    public var totalChanges: Int { 0 }
+    public var totalChanges: Int { connection.context.totalChanges }
     /// The rowid of the last successful INSERT (`sqlite3_last_insert_rowid`).
-    public var lastInsertRowID: Int64 { 0 }
+    public var lastInsertRowID: Int64 { connection.context.lastInsertRowID }
 
     /// Whether `sql` ends a complete statement (`sqlite3_complete`): the shell uses it to
     /// know when to stop reading lines.
-    public static func isComplete(_ sql: String) -> Bool { false }
+    public static func isComplete(_ sql: String) -> Bool { SQLText.isComplete(sql) }
 
     /// Closes the connection, rolling back any open transaction. Further use throws `misuse`.
-    public func close() throws {}
+    public func close() throws { try connection.close() }
 }
 
 /// A compiled statement.
@@ -114,33 +170,50 @@ public final class Database {
 public final class Statement {
     /// The text of this statement (without the tail).
     public let sql: String
-    init(sql: String) { self.sql = sql }
+    let vm: VM
+    let kind: StatementKind
+
+    init(sql: String, vm: VM, kind: StatementKind) {
+        self.sql = sql
+        self.vm = vm
+        self.kind = kind
+    }
 
     /// Result columns (`sqlite3_column_count`).
-    public var columnCount: Int { 0 }
+    public var columnCount: Int { vm.columnCount }
     /// Result column names as SQLite names them (`sqlite3_column_name`).
-    public var columnNames: [String] { [] }
+    public var columnNames: [String] { vm.columnNames }
     /// True when the statement cannot write the database (`sqlite3_stmt_readonly`).
-    public var isReadOnly: Bool { true }
+    public var isReadOnly: Bool { vm.program.isReadOnly }
     /// Number of parameters (`sqlite3_bind_parameter_count`).
-    public var parameterCount: Int { 0 }
+    public var parameterCount: Int { vm.program.parameterCount }
     /// The `EXPLAIN` setting: 0 none, 1 `EXPLAIN`, 2 `EXPLAIN QUERY PLAN` (`sqlite3_stmt_isexplain`).
-    public var explainMode: Int { 0 }
+    public var explainMode: Int { vm.program.isExplain ? 1 : 0 }
 
     /// Binds `value` to parameter `index` (1-based). Throws `range`.
-    public func bind(_ value: DatabaseValue, at index: Int) throws {}
+    public func bind(_ value: DatabaseValue, at index: Int) throws {
+        try vm.bind(value.engineValue, at: index)
+    }
     /// Binds `values` to parameters 1... in order.
     public func bind(_ values: [DatabaseValue]) throws {
         for (i, v) in values.enumerated() { try bind(v, at: i + 1) }
     }
     /// Runs to the next row. Returns true when a row is available, false when done.
-    public func step() throws -> Bool { false }
+    /// A statement that is done rewinds itself on the next call, as `sqlite3_step` does.
+    public func step() throws -> Bool {
+        do {
+            return try vm.step()
+        } catch var error as DatabaseError {
+            if error.sql == nil { error.sql = sql }
+            throw error
+        }
+    }
     /// Column `index` (0-based) of the current row.
-    public func column(_ index: Int) -> DatabaseValue { .null }
+    public func column(_ index: Int) -> DatabaseValue { DatabaseValue(vm.column(index)) }
     /// All columns of the current row.
     public var row: [DatabaseValue] { (0..<columnCount).map(column) }
     /// Rewinds to run again; bindings stay (`sqlite3_reset`).
-    public func reset() throws {}
+    public func reset() throws { vm.reset() }
     /// Sets every parameter to NULL (`sqlite3_clear_bindings`).
-    public func clearBindings() {}
+    public func clearBindings() { vm.clearBindings() }
 }

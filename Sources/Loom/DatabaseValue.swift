@@ -1,5 +1,6 @@
 // This file implements DatabaseValue, the public face of an SQL value. Layer: L7.
 // Spec: Spec/L7-api.md.
+import LoomRecord
 
 /// One SQL value as the API hands it out and takes it in.
 ///
@@ -19,16 +20,7 @@ extension DatabaseValue {
     /// The value as `sqlite3_column_text` renders it: nil for NULL, integers in decimal,
     /// reals in SQLite's `%!.15g` form (`1.0`, `0.3`, `1.0e+20`, `Inf`), text as is, blobs as
     /// their bytes read as UTF-8.
-    /// SKELETON: reals use a placeholder rendering until LoomRecord's renderer lands.
-    public var textRepresentation: String? {
-        switch self {
-        case .null: return nil
-        case .integer(let i): return String(i)
-        case .real(let d): return String(d)
-        case .text(let s): return s
-        case .blob(let b): return String(decoding: b, as: UTF8.self)
-        }
-    }
+    public var textRepresentation: String? { engineValue.textValue }
 
     /// The fundamental type name as `typeof()` gives it.
     public var typeName: String {
@@ -38,6 +30,29 @@ extension DatabaseValue {
         case .real: return "real"
         case .text: return "text"
         case .blob: return "blob"
+        }
+    }
+}
+
+extension DatabaseValue {
+    /// The engine's value (L2 `Value`) for this value.
+    var engineValue: Value {
+        switch self {
+        case .null: return .null
+        case .integer(let i): return .integer(i)
+        case .real(let d): return .real(d)
+        case .text(let s): return .text(s)
+        case .blob(let b): return .blob(b)
+        }
+    }
+
+    init(_ value: Value) {
+        switch value {
+        case .null: self = .null
+        case .integer(let i): self = .integer(i)
+        case .real(let d): self = .real(d)
+        case .text(let s): self = .text(s)
+        case .blob(let b): self = .blob(b)
         }
     }
 }

@@ -31,6 +31,13 @@ extension BTree {
         let usable = pager.usableSize
         while true {
             let pno = path[level]
+            if pending == nil && level > 0 {
+                // Modified in place: it fits; only an underflow needs the cells in memory.
+                let node = try node(pno)
+                let room = usable - node.headerOffset - node.kind.headerSize
+                let used = room - (try node.freeBytes())
+                if !underflow || (node.cellCount > 0 && used >= capacity(node.kind) / 3) { return }
+            }
             let content = try pending ?? readContent(pno)
             if level == 0 {
                 try balanceRoot(pno, content, wasPending: pending != nil, append: append)

@@ -9,6 +9,8 @@ import LoomRecord
 enum SavedKey {
     case rowid(Int64)
     case key([Value])
+    /// Seek target only: sorts after every entry it prefixes (first entry > key).
+    case keyAfter([Value])
 }
 
 /// The shared machinery of `TableCursor` and `IndexCursor`.
@@ -219,14 +221,15 @@ final class CursorCore {
     /// Compares the index entry in cell `i` of `n` with `key` (prefix-equal is 0).
     private func compareCell(_ n: Node, _ i: Int, _ key: [Value]) throws -> Int {
         let c = try n.cell(i)
-        let bytes = try tree.readPayload(c, on: n.page)
-        let reader = try RecordReader(bytes)
-        let count = min(reader.count, key.count)
-        for f in 0..<count {
-            let r = compareValues(try reader.column(f), key[f], collation: keyInfo.collation(f))
-            if r != 0 { return keyInfo.isDescending(f) ? -r : r }
+        if c.localSize == c.payloadSize {
+            // All local: compare straight from the page bytes.
+            return try n.page.withBytes { raw in
+                try compareRecord(UnsafeRawBufferPointer(rebasing: raw[c.payloadOffset..<(c.payloadOffset + c.localSize)]),
+                                  with: key, keyInfo: keyInfo)
+            }
         }
-        return 0
+        let bytes = try tree.readPayload(c, on: n.page)
+        return try bytes.withUnsafeBytes { try compareRecord($0, with: key, keyInfo: keyInfo) }
     }
 
     /// Goes down to the leaf where `key` belongs. Leaves the stack at that leaf with the
@@ -248,6 +251,9 @@ final class CursorCore {
                     c = k < r ? -1 : (k > r ? 1 : 0)
                 case .key(let values):
                     c = try compareCell(n, mid, values)
+                case .keyAfter(let values):
+                    let r = try compareCell(n, mid, values)
+                    c = r == 0 ? -1 : r
                 }
                 if c < 0 { lo = mid + 1 } else { hi = mid; if c == 0 { equal = true } }
             }
@@ -256,6 +262,7 @@ final class CursorCore {
                 switch key {
                 case .rowid(let r): equal = try n.rowid(lo) == r
                 case .key(let values): equal = try compareCell(n, lo, values) == 0
+                case .keyAfter: equal = false
                 }
             } else { equal = false }
             stack[stack.count - 1].index = lo
@@ -322,6 +329,20 @@ final class CursorCore {
         guard case .valid = state else { return }
         state = .saved(try currentKey())
         stack.removeAll()
+    }
+
+    /// Number of entries in the tree (walks every page; OP_Count).
+    func entryCount() throws -> Int64 {
+        var total: Int64 = 0
+        func walk(_ p: PageNumber, _ depth: Int) throws {
+            guard depth < BTree.maxDepth else { throw DatabaseError.corrupt(page: p.rawValue, "tree too deep") }
+            let n = try node(p)
+            if n.kind.isLeaf { total += Int64(n.cellCount); return }
+            if !isTable { total += Int64(n.cellCount) }
+            for slot in 0...n.cellCount { try walk(try n.child(slot), depth + 1) }
+        }
+        try walk(root, 0)
+        return total
     }
 
     func currentKey() throws -> SavedKey {
@@ -397,7 +418,7 @@ final class CursorCore {
         let (path, slots) = pathAndSlots()
         try tree.rebalance(path: path, slots: slots, leafContent: content, checkUnderflow: false, append: append)
         let r = try seek(key)
-        precondition(r == .found, "inserted entry not found after rebalance")
+        guard r == .found else { throw DatabaseError.corrupt(page: root.rawValue, "inserted entry not found") }
     }
 
     /// Deletes the entry the cursor is on; afterwards `next` moves to the entry after it and
@@ -474,6 +495,8 @@ package final class TableCursor {
     /// Positions on `rowid`, else on a neighbour (`.before`/`.after`), or `.empty`.
     package func seek(rowid: Int64) throws -> SeekResult { try core.seek(.rowid(rowid)) }
     package func rowid() throws -> Int64 { try core.currentRowid() }
+    /// Number of rows (OP_Count).
+    package func count() throws -> Int64 { try core.entryCount() }
     /// The whole record, overflow pages included.
     package func payload() throws -> [UInt8] { try core.currentPayload() }
     package var payloadSize: Int { get throws { try core.currentPayloadSize() } }
@@ -514,11 +537,22 @@ package final class IndexCursor {
     /// `.found` when that entry equals the key on the key's fields, `.after` when it is
     /// greater, `.before` (on the last entry) when every entry is smaller, `.empty`.
     package func seek(key: [Value]) throws -> SeekResult { try core.seek(.key(key)) }
+    /// Positions on the first entry > `key`, where entries that `key` prefixes count as
+    /// smaller (OP_SeekGT; OP_SeekLE is this followed by `previous()`): `.after` on an
+    /// entry, `.before` (on the last entry) when there is none, `.empty`.
+    package func seek(after key: [Value]) throws -> SeekResult { try core.seek(.keyAfter(key)) }
+    /// Number of entries (OP_Count).
+    package func count() throws -> Int64 { try core.entryCount() }
     package func key() throws -> [Value] { try core.currentKeyValues() }
     package func keyBytes() throws -> [UInt8] { try core.currentPayload() }
     /// Inserts an entry (a no-op when an equal entry exists); the cursor ends on it.
     package func insert(key: [Value]) throws {
         let record = RecordCodec.encode(key)
+        try core.insert(key: .key(key)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
+    }
+    /// Inserts an entry given as an encoded record (OP_IdxInsert); same rules as `insert(key:)`.
+    package func insert(record: [UInt8]) throws {
+        let key = try RecordCodec.decode(record)
         try core.insert(key: .key(key)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
     }
     /// Deletes the current entry (same positioning rules as `TableCursor.delete`).

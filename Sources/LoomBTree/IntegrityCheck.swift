@@ -48,7 +48,7 @@ private struct Checker {
         guard pageCount > 0 else { return }
         checkFreelist()
         for r in roots where r.rawValue != 0 && !full {
-            _ = checkTree(r.rawValue, root: r.rawValue, depth: 0, lower: nil, upper: nil)
+            _ = checkTree(r.rawValue, root: r.rawValue, depth: 0, upper: nil)
         }
         for p in 1...Int(pageCount) where !seen[p] && !full {
             error("Page \(p) is never used")
@@ -77,19 +77,21 @@ private struct Checker {
             trunk = t.u32(0)
         }
         if count != expected && !full {
-            error("\(context)size is \(expected) but should be \(count)")
+            error("\(context)size is \(count) but should be \(expected)")
         }
     }
 
-    /// Checks one page and its subtree; returns the subtree depth (leaves are 0).
-    mutating func checkTree(_ p: UInt32, root: UInt32, depth: Int, lower: Int64?, upper: Int64?) -> Int {
-        let context = "Tree \(root) page \(p): "
-        guard depth < BTree.maxDepth else { error("\(context)tree too deep"); return 0 }
-        guard claim(p, context) else { return 0 }
+    /// Checks one page and its subtree, right to left as SQLite does: every rowid must be
+    /// below the one to its right (the first may equal `upper`, the parent's divider).
+    /// Returns the subtree depth (leaves are 0) and its smallest rowid.
+    mutating func checkTree(_ p: UInt32, root: UInt32, depth: Int, upper: Int64?, context: String? = nil) -> (depth: Int, minKey: Int64?) {
+        let context = context ?? "On tree page \(p): "
+        guard depth < BTree.maxDepth else { error("\(context)tree too deep"); return (0, nil) }
+        guard claim(p, context) else { return (0, nil) }
         let node: Node
         do { node = try tree.node(PageNumber(p)) } catch {
             self.error("\(context)btreeInitPage() returns error code 11")
-            return 0
+            return (0, nil)
         }
         if p != root && node.cellCount == 0 { error("\(context)page has no cells") }
         var used = [Bool](repeating: false, count: usable)
@@ -100,10 +102,17 @@ private struct Checker {
         }
         _ = mark(0, node.pointerArrayEnd)
         var childDepth: Int? = nil
-        var previousKey: Int64? = lower
+        var maxKey = upper
+        var equalAllowed = true
+        if !node.kind.isLeaf {
+            let (d, m) = checkTree(node.rightChild, root: root, depth: depth + 1, upper: maxKey,
+                                   context: "On page \(p) at right child: ")
+            childDepth = d
+            if let m { maxKey = m; equalAllowed = false }
+        }
         var cellTotal = 0
-        for i in 0..<node.cellCount where !full {
-            let cctx = "Tree \(root) page \(p) cell \(i): "
+        for i in stride(from: node.cellCount - 1, through: 0, by: -1) where !full {
+            let cctx = "On tree page \(p) cell \(i): "
             let c: CellInfo
             do { c = try node.cell(i) } catch { self.error("\(cctx)Offset out of range"); continue }
             let size = max(4, c.size)
@@ -112,23 +121,20 @@ private struct Checker {
                 error("Multiple uses for byte \(c.offset) of page \(p)")
             }
             if node.kind.isTable {
-                if let prev = previousKey, node.kind == .tableLeaf ? c.rowid <= prev : c.rowid < prev {
+                if let mk = maxKey, equalAllowed ? c.rowid > mk : c.rowid >= mk {
                     error("\(cctx)Rowid \(c.rowid) out of order")
                 }
-                if let up = upper, c.rowid > up { error("\(cctx)Rowid \(c.rowid) out of order") }
+                maxKey = c.rowid
+                equalAllowed = false
             }
             if c.overflowPage != 0 { checkOverflow(c, cctx) }
             if !node.kind.isLeaf {
-                let d = checkTree(c.leftChild, root: root, depth: depth + 1, lower: previousKey, upper: node.kind.isTable ? c.rowid : nil)
+                let (d, m) = checkTree(c.leftChild, root: root, depth: depth + 1, upper: node.kind.isTable ? maxKey : nil, context: nil)
                 if let cd = childDepth, cd != d { error("\(cctx)Child page depth differs") }
                 childDepth = d
+                if node.kind.isTable, let m { maxKey = m }
+                equalAllowed = false
             }
-            if node.kind.isTable { previousKey = c.rowid }
-        }
-        if !node.kind.isLeaf && !full {
-            let d = checkTree(node.rightChild, root: root, depth: depth + 1, lower: previousKey, upper: upper)
-            if let cd = childDepth, cd != d { error("\(context)Child page depth differs") }
-            childDepth = d
         }
         // Free space: freeblocks, then fragments = what is left of the content area.
         var fb = node.firstFreeblock
@@ -149,7 +155,7 @@ private struct Checker {
         if fragments != node.fragmentedBytes && !full {
             error("Fragmentation of \(fragments) bytes reported as \(node.fragmentedBytes) on page \(p)")
         }
-        return (childDepth ?? -1) + 1
+        return ((childDepth ?? -1) + 1, node.kind.isTable ? maxKey : nil)
     }
 
     mutating func checkOverflow(_ c: CellInfo, _ context: String) {

@@ -139,7 +139,12 @@ struct Node {
     /// The child page in `slot` (0...cellCount; cellCount is the right child).
     func child(_ slot: Int) throws -> PageNumber {
         precondition(!kind.isLeaf && slot >= 0 && slot <= cellCount)
-        let c = slot == cellCount ? rightChild : page.u32(try cellOffset(slot))
+        let c: UInt32
+        if slot == cellCount { c = rightChild } else {
+            let off = try cellOffset(slot)
+            guard off + 4 <= usable else { throw DatabaseError.corrupt(page: number.rawValue, "cell") }
+            c = page.u32(off)
+        }
         guard c >= 2 else { throw DatabaseError.corrupt(page: number.rawValue, "child page") }
         return PageNumber(c)
     }

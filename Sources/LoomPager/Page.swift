@@ -27,6 +27,8 @@ package final class Page {
     package internal(set) var isWritable = false
     /// True when the page differs from the file.
     package internal(set) var isDirty = false
+    /// The cache's CLOCK bit: set on every cache hit, cleared as the eviction hand passes.
+    var recentlyUsed = true
     private let storage: UnsafeMutableRawBufferPointer
 
     package var size: Int { storage.count }

@@ -27,135 +27,448 @@ package enum PagerState: Sendable { case none, read, write }
 ///
 /// One pager belongs to one connection and is used from one thread at a time (an actor in
 /// the design sense: it is the only code that touches the cache, the file locks and the
-/// journal). Page access is synchronous.
+/// journal). Page access is synchronous; a cache hit allocates nothing.
 ///
-/// SKELETON: this first version has an unbounded cache, no journal and no locking; the
-/// storage issue replaces its insides without changing this surface.
+/// Locks follow SQLite: `beginRead` takes SHARED (rolling back a hot journal first),
+/// `beginWrite` RESERVED, `commit` EXCLUSIVE (via PENDING) while it writes the file.
+/// Corresponds to SQLite's `pager.c`.
 package final class Pager {
     package let vfs: any VFS
     package let path: String
+    /// The options the pager was opened with (the live settings are the properties below).
     package let options: PagerOptions
-    private let file: any VFSFile
-    package private(set) var pageSize: Int
+    let file: any VFSFile
+    package let journalPath: String
+    package internal(set) var pageSize: Int
     /// Bytes reserved at the end of every page (header offset 20).
-    package private(set) var reservedBytes: Int = 0
+    package internal(set) var reservedBytes: Int = 0
     package var usableSize: Int { pageSize - reservedBytes }
     /// Pages in the database as seen by the current transaction.
-    package private(set) var pageCount: UInt32 = 0
-    package private(set) var state: PagerState = .none
-    /// Bumped on rollback; pages from an older generation must not be used.
-    package private(set) var generation: UInt64 = 1
-    private var cache: [PageNumber: Page] = [:]
-    private var pageCountAtBegin: UInt32 = 0
+    package internal(set) var pageCount: UInt32 = 0
+    package internal(set) var state: PagerState = .none
+    /// Bumped whenever cached pages are invalidated (rollback, another connection's change);
+    /// pages from an older generation must not be used.
+    package internal(set) var generation: UInt64 = 1
+    package internal(set) var journalMode: JournalMode
+    package internal(set) var synchronous: SynchronousLevel
+    /// The cache bound in pages (soft: held and unspillable pages may exceed it).
+    package internal(set) var cacheSizePages: Int
+    /// The sticky error: set when a rollback fails; every later call throws it until the
+    /// pager is closed and reopened (SQLite's ERROR state).
+    package internal(set) var errorState: DatabaseError?
+
+    var cache = PageCache()
+    /// Database header bytes 24..<40 (change counter, page count, freelist) when the cache
+    /// was last known to match the file.
+    var fileVersion: [UInt8] = []
+    /// `pageCount` when the write transaction began (SQLite's `dbOrigSize`).
+    var originalPageCount: UInt32 = 0
+    /// Pages whose original content is in the journal (or that need none) this transaction.
+    var journaled: Set<UInt32> = []
+    var journal: JournalWriter?
+    /// True once this transaction wrote to the database file (a spill).
+    var databaseModified = false
+    /// True once this transaction changed anything (so commit bumps the change counter).
+    var hasChanges = false
+    let memoryJournalVFS = MemoryVFS()
 
     package init(vfs: any VFS, path: String, options: PagerOptions = PagerOptions()) throws {
         self.vfs = vfs
         self.path = path
         self.options = options
+        self.journalPath = path + "-journal"
+        self.journalMode = options.journalMode == .wal ? .delete : options.journalMode
+        self.synchronous = options.synchronous
+        self.cacheSizePages = max(1, options.cacheSizePages)
         var flags: OpenFlags = [.mainDatabase]
         flags.insert(options.readOnly ? .readOnly : [.readWrite, .create])
         self.file = try vfs.open(path, flags: flags)
         self.pageSize = options.pageSizeForNewDatabase
-        try readHeaderGeometry()
+        // Learn the geometry under a SHARED lock, so a hot journal is rolled back first; if
+        // another connection holds the file exclusively, read the header unlocked instead
+        // (its page size and magic never change inside a transaction).
+        do {
+            do {
+                try beginRead()
+                endRead()
+            } catch let error as DatabaseError where error.code == .busy {
+                try readGeometry(fileSize: try file.size())
+            }
+        } catch {
+            try? file.close()
+            throw error
+        }
     }
 
-    private func readHeaderGeometry() throws {
-        let size = try file.size()
-        if size == 0 { pageCount = 0; return }
+    // MARK: Geometry
+
+    /// The page holding SQLite's PENDING byte; it never stores data.
+    package var lockBytePage: PageNumber {
+        PageNumber(UInt32(LockBytes.pendingByte / Int64(pageSize)) + 1)
+    }
+
+    /// The file change counter (header offset 24) of the database as last read or committed.
+    package var changeCounter: UInt32 {
+        fileVersion.count >= 4 ? JournalFormat.get32(fileVersion, 0) : 0
+    }
+
+    /// Reads the 100-byte header and sets page size, reserved bytes and page count.
+    func readGeometry(fileSize: Int64) throws {
+        guard fileSize > 0 else {
+            pageCount = 0
+            fileVersion = []
+            return
+        }
         var header = [UInt8](repeating: 0, count: 100)
         _ = try header.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
-        let magic = Array("SQLite format 3\0".utf8)
-        guard Array(header[0..<16]) == magic else { throw DatabaseError(.notADatabase) }
+        guard Array(header[0..<16]) == Array("SQLite format 3\0".utf8) else {
+            throw DatabaseError(.notADatabase)
+        }
         var ps = Int(header[16]) << 8 | Int(header[17])
         if ps == 1 { ps = 65536 }
         guard ps >= 512, ps <= 65536, ps & (ps - 1) == 0 else { throw DatabaseError(.notADatabase) }
+        let reserved = Int(header[20])
+        guard ps - reserved >= 480 else { throw DatabaseError(.notADatabase) }
+        if ps != pageSize { dropCache() }
         pageSize = ps
-        reservedBytes = Int(header[20])
-        guard pageSize - reservedBytes >= 480 else { throw DatabaseError(.notADatabase) }
-        let inHeader = UInt32(header[28]) << 24 | UInt32(header[29]) << 16 | UInt32(header[30]) << 8 | UInt32(header[31])
-        let fromSize = UInt32(clamping: (size + Int64(pageSize) - 1) / Int64(pageSize))
-        pageCount = inHeader != 0 ? min(inHeader, fromSize) : fromSize
+        reservedBytes = reserved
+        let inHeader = JournalFormat.get32(header, 28)
+        let headerValid = inHeader != 0 && header[24..<28] == header[92..<96]
+        let fromSize = UInt32(clamping: (fileSize + Int64(pageSize) - 1) / Int64(pageSize))
+        pageCount = headerValid ? min(inHeader, fromSize) : fromSize
+        fileVersion = Array(header[24..<40])
     }
 
+    // MARK: Errors
+
+    /// Enters the sticky error state: the cache is dropped (it may not match the file) and
+    /// every later call throws `error` until the pager is closed and reopened.
+    func enterErrorState(_ error: DatabaseError) {
+        if errorState == nil { errorState = error }
+        dropCache()
+    }
+
+    @inline(__always)
+    func checkUsable() throws {
+        if let errorState { throw errorState }
+    }
+
+    // MARK: Read transactions
+
+    /// Takes SHARED, rolls back a hot journal, and drops the cache when another connection
+    /// changed the file. Transition none → read. Throws `busy`.
     package func beginRead() throws {
-        if state == .none { state = .read }
+        try checkUsable()
+        guard state == .none else { return }
+        try file.lock(.shared)
+        do {
+            if try hasHotJournal() { try recoverHotJournal() }
+            let size = try file.size()
+            let before = fileVersion
+            let oldSize = pageCount
+            if size == 0 {
+                if !cache.pages.isEmpty || !before.isEmpty { dropCache() }
+                try readGeometry(fileSize: 0)
+            } else {
+                var version = [UInt8](repeating: 0, count: 16)
+                _ = try version.withUnsafeMutableBytes { try file.read(into: $0, at: 24) }
+                if version != before { dropCache() }
+                try readGeometry(fileSize: size)
+                if pageCount != oldSize && !cache.pages.isEmpty { dropCache() }
+            }
+        } catch {
+            try? file.unlock(to: .none)
+            throw error
+        }
+        state = .read
     }
 
+    /// Ends a read transaction and releases the lock (read → none). A write transaction is
+    /// left alone: it ends with `commit` or `rollback`.
     package func endRead() {
-        if state == .read { state = .none }
+        guard state == .read else { return }
+        try? file.unlock(to: .none)
+        state = .none
     }
 
+    // MARK: Write transactions
+
+    /// Takes RESERVED (starting a read first if needed). Transition read → write. Throws
+    /// `busy` when another connection holds RESERVED or more, `readonly` on a read-only pager.
     package func beginWrite() throws {
+        try checkUsable()
         guard !options.readOnly else { throw DatabaseError(.readonly) }
-        if state != .write { state = .write; pageCountAtBegin = pageCount }
+        if state == .write { return }
+        let startedRead = state == .none
+        if startedRead { try beginRead() }
+        do {
+            try file.lock(.reserved)
+        } catch {
+            if startedRead { endRead() }
+            throw error
+        }
+        originalPageCount = pageCount
+        journaled.removeAll(keepingCapacity: true)
+        databaseModified = false
+        hasChanges = false
+        state = .write
     }
 
-    /// The page `number` (1 ... pageCount), from the cache or the file.
+    // MARK: Pages
+
+    /// The page `number` (1 ... pageCount), from the cache or the file. Starts a read
+    /// transaction when none is active (it lasts until `endRead`).
     package func page(_ number: PageNumber) throws -> Page {
+        if state != .none, errorState == nil, let p = cache.lookup(number) { return p }
+        try checkUsable()
+        if state == .none { try beginRead() }
         guard number.rawValue >= 1, number.rawValue <= pageCount else {
             throw DatabaseError.corrupt(page: number.rawValue, "page out of range")
         }
-        if let p = cache[number] { return p }
+        if let p = cache.lookup(number) { return p }
+        try makeRoom()
         let p = Page(number: number, size: pageSize, generation: generation)
-        _ = try p.withStorageForPager { try file.read(into: $0, at: Int64(number.rawValue - 1) * Int64(pageSize)) }
-        cache[number] = p
+        _ = try p.withStorageForPager { try file.read(into: $0, at: offset(of: number)) }
+        cache.insert(p)
         return p
+    }
+
+    func offset(of number: PageNumber) -> Int64 {
+        Int64(number.rawValue - 1) * Int64(pageSize)
     }
 
     /// Journals the page (first time in this transaction) and lets it be modified.
     package func makeWritable(_ page: Page) throws {
         precondition(state == .write, "makeWritable outside a write transaction")
+        try checkUsable()
+        if page.isWritable { return }
+        precondition(cache.pages[page.number] === page, "page \(page.number) is stale (generation \(page.generation))")
+        let n = page.number.rawValue
+        if n <= originalPageCount && !journaled.contains(n) {
+            try page.withBytes { try journalPage(n, $0) }
+        }
+        journaled.insert(n)
         page.isWritable = true
+        hasChanges = true
     }
 
     /// A new zeroed, writable page at the end of the database.
     package func appendPage() throws -> Page {
-        precondition(state == .write)
-        pageCount += 1
-        let p = Page(number: PageNumber(pageCount), size: pageSize, generation: generation)
+        precondition(state == .write, "appendPage outside a write transaction")
+        try checkUsable()
+        let n = pageCount + 1
+        if n <= originalPageCount && !journaled.contains(n) {
+            // The page existed when the transaction began and was cut off by setPageCount:
+            // its original content must reach the journal before it is reused.
+            var original = [UInt8](repeating: 0, count: pageSize)
+            _ = try original.withUnsafeMutableBytes { try file.read(into: $0, at: offset(of: PageNumber(n))) }
+            try original.withUnsafeBytes { try journalPage(n, $0) }
+        }
+        journaled.insert(n)
+        try makeRoom()
+        pageCount = n
+        let p = Page(number: PageNumber(n), size: pageSize, generation: generation)
         p.isWritable = true
         p.isDirty = true
-        cache[p.number] = p
+        cache.insert(p)
+        hasChanges = true
         return p
+    }
+
+    /// Sets the number of pages (truncation by the B-tree or vacuum). Cached pages past the
+    /// new end are discarded; they must not be used again. Pages the transaction cuts off are
+    /// journaled at commit, before the file is truncated.
+    package func setPageCount(_ n: UInt32) {
+        precondition(state == .write, "setPageCount outside a write transaction")
+        if n < pageCount { cache.removeAll { $0.number.rawValue > n } }
+        if n != pageCount { hasChanges = true }
+        pageCount = n
     }
 
     /// Sets the page size of a database that has no pages yet.
     package func setPageSize(_ size: Int) throws {
         guard pageCount == 0, size >= 512, size <= 65536, size & (size - 1) == 0 else { return }
+        if size != pageSize { dropCache() }
         pageSize = size
     }
 
+    // MARK: Settings
+
+    /// Sets `PRAGMA journal_mode`; returns the mode in effect. Refused (mode unchanged)
+    /// inside a write transaction; WAL is not supported yet.
+    @discardableResult
+    package func setJournalMode(_ mode: JournalMode) -> JournalMode {
+        guard state != .write, mode != .wal else { return journalMode }
+        journalMode = mode
+        return journalMode
+    }
+
+    /// Sets `PRAGMA synchronous`.
+    package func setSynchronous(_ level: SynchronousLevel) {
+        synchronous = level
+    }
+
+    /// Sets `PRAGMA cache_size`: positive = pages, negative = KiB (as SQLite).
+    package func setCacheSize(_ n: Int) {
+        if n >= 0 {
+            cacheSizePages = max(1, n)
+        } else {
+            let kib = n == Int.min ? Int.max : -n
+            let (bytes, overflow) = kib.multipliedReportingOverflow(by: 1024)
+            cacheSizePages = max(1, overflow ? Int.max / pageSize : bytes / pageSize)
+        }
+        while cache.count > cacheSizePages && cache.evictClean() {}
+    }
+
+    // MARK: Cache
+
+    /// Frees a cache slot when the cache is full: evict a clean unreferenced page, else
+    /// spill dirty pages (write transactions only) and evict one of them.
+    func makeRoom() throws {
+        guard cache.count >= cacheSizePages else { return }
+        if cache.evictClean() { return }
+        if state == .write, try spill() { _ = cache.evictClean() }
+    }
+
+    /// Writes every unreferenced dirty page to the database file so it can be evicted:
+    /// syncs the journal first (SQLite's order) and takes EXCLUSIVE. Returns false when
+    /// there is nothing to spill or the lock is refused (the cache then grows).
+    func spill() throws -> Bool {
+        let victims = cache.dirtyUnreferenced()
+        guard !victims.isEmpty else { return false }
+        try ensureJournal()
+        try syncJournal()
+        do {
+            try file.lock(.exclusive)
+        } catch let error as DatabaseError where error.code == .busy {
+            return false
+        }
+        databaseModified = true
+        for n in victims {
+            guard let p = cache.pages[n] else { continue }
+            try p.withBytes { try file.write($0, at: offset(of: n)) }
+            p.isDirty = false
+        }
+        return true
+    }
+
+    /// Forgets every cached page and bumps the generation.
+    func dropCache() {
+        cache.removeAll()
+        generation &+= 1
+    }
+
+    // MARK: Commit and rollback
+
+    /// Commits the write transaction (write → read, keeping SHARED): journals pages cut off
+    /// by a shrink, updates the header (change counter, page count, version-valid-for,
+    /// SQLite version) when anything changed, syncs the journal, takes EXCLUSIVE, writes the
+    /// dirty pages, truncates, syncs the file, then finalizes the journal (the commit point)
+    /// and drops to SHARED. Throws `busy` (transaction still open) when readers remain.
     package func commit() throws {
+        try checkUsable()
         guard state == .write else { return }
-        if pageCount > 0 {
+        if !hasChanges {
+            try finishTransaction()
+            return
+        }
+        if pageCount < originalPageCount && journalMode != .off {
+            var original = [UInt8](repeating: 0, count: pageSize)
+            for n in (pageCount + 1)...originalPageCount where !journaled.contains(n) {
+                _ = try original.withUnsafeMutableBytes { try file.read(into: $0, at: offset(of: PageNumber(n))) }
+                try original.withUnsafeBytes { try journalPage(n, $0) }
+                journaled.insert(n)
+            }
+        }
+        if pageCount >= 1 {
             let p1 = try page(1)
-            p1.isWritable = true
-            let counter = p1.u32(24) &+ 1
+            try makeWritable(p1)
+            // From the counter the transaction started on, so a commit retried after `busy`
+            // does not count twice.
+            let counter = changeCounter &+ 1
             p1.setU32(24, counter)
             p1.setU32(28, pageCount)
             p1.setU32(92, counter)
             p1.setU32(96, 3_040_001)
         }
-        for (n, p) in cache.sorted(by: { $0.key < $1.key }) where p.isDirty {
-            try p.withBytes { try file.write($0, at: Int64(n.rawValue - 1) * Int64(pageSize)) }
-            p.isDirty = false
+        try ensureJournal()
+        try syncJournal()
+        try file.lock(.exclusive)
+        do {
+            databaseModified = true
+            for p in cache.dirtyPages() where p.number.rawValue <= pageCount {
+                try p.withBytes { try file.write($0, at: offset(of: p.number)) }
+                p.isDirty = false
+            }
+            let wanted = Int64(pageCount) * Int64(pageSize)
+            if try file.size() > wanted { try file.truncate(to: wanted) }
+            if synchronous != .off { try file.sync(.normal) }
+            try finalizeJournal()
+        } catch {
+            // The file may be half written: put it back from the journal. If even that
+            // fails, the pager is unusable until reopened (the journal stays hot on disk).
+            do { try rollback() } catch let e as DatabaseError { enterErrorState(e) } catch {}
+            throw error
         }
-        for p in cache.values { p.isWritable = false }
-        try file.sync(.full)
-        state = .read
+        if let p1 = cache.pages[1] { fileVersion = p1.bytes(at: 24, count: 16) }
+        try finishTransaction()
     }
 
+    /// Ends a write transaction whose file and journal are settled: pages lose their
+    /// writable mark and the lock drops to SHARED (write → read).
+    func finishTransaction() throws {
+        if journal != nil { try finalizeJournal() }
+        cache.forEach { $0.isWritable = false }
+        journaled.removeAll(keepingCapacity: true)
+        databaseModified = false
+        hasChanges = false
+        state = .read
+        try file.unlock(to: .shared)
+    }
+
+    /// Abandons the write transaction (write → read): when the file was written (a spill),
+    /// plays the journal back into it; drops changed pages, restores the page count, bumps
+    /// `generation`. A failure here sets the sticky `errorState`.
     package func rollback() throws {
+        try checkUsable()
         guard state == .write else { return }
-        generation += 1
-        cache.removeAll()
-        pageCount = pageCountAtBegin
-        try readHeaderGeometry()
-        state = .read
+        do {
+            if databaseModified {
+                if let journal {
+                    _ = try playBack(journal.file)
+                    if synchronous != .off { try file.sync(.normal) }
+                }
+                dropCache()
+            } else {
+                cache.removeAll { $0.isDirty || $0.isWritable || $0.number.rawValue > originalPageCount }
+                generation &+= 1
+                cache.forEach { $0.generation = generation }
+            }
+            if journal != nil { try finalizeJournal() }
+        } catch let error as DatabaseError {
+            enterErrorState(error)
+            throw error
+        }
+        pageCount = originalPageCount
+        try readGeometryAfterRollback()
+        try finishTransaction()
     }
 
+    private func readGeometryAfterRollback() throws {
+        let size = try file.size()
+        if size == 0 {
+            pageCount = 0
+            fileVersion = []
+        } else {
+            try readGeometry(fileSize: size)
+        }
+    }
+
+    /// Rolls back an open write transaction, releases locks and closes the files.
     package func close() throws {
-        if state == .write { try rollback() }
+        if state == .write && errorState == nil { try? rollback() }
+        if let journal { try? journal.file.close(); self.journal = nil }
+        state = .none
         try file.close()
     }
 }

@@ -1,6 +1,7 @@
 // This file implements Collation (BINARY, NOCASE, RTRIM), the comparison of values in
 // SQLite's sort order, and key comparison for index B-trees.
-// Layer: L2. Spec: Spec/L2-record.md ("Comparison", invariants O1-O6).
+// Layer: L2. Spec: Spec/L2-record.md ("Comparison", invariants O1-O7).
+import LoomBase
 
 /// A built-in collating sequence (datatype3.html, section 7.1).
 ///
@@ -156,4 +157,64 @@ package func compareKeys(_ a: [Value], _ b: [Value], keyInfo: KeyInfo) -> Int {
         if c != 0 { return keyInfo.isDescending(i) ? -c : c }
     }
     return 0
+}
+
+/// Compares a stored record (the first fields, up to `key.count`) with `key`, field by field
+/// with `keyInfo`, without decoding values: the B-tree's index seek and the VDBE's index
+/// comparisons use this on page bytes. A prefix compares equal, as in `compareKeys`.
+/// Throws `corrupt` on a malformed record.
+///
+/// Corresponds to SQLite's `sqlite3VdbeRecordCompare`.
+package func compareRecord(_ record: UnsafeRawBufferPointer, with key: [Value], keyInfo: KeyInfo) throws -> Int {
+    guard let (hs, hl) = Varint.read(record, at: 0), hs <= UInt64(record.count), Int(hs) >= hl else {
+        throw DatabaseError.corrupt(page: nil, "record header size")
+    }
+    let header = Int(hs)
+    var hpos = hl
+    var cpos = header
+    var field = 0
+    while hpos < header && field < key.count {
+        guard let (t, l) = Varint.read(record, at: hpos), hpos + l <= header else {
+            throw DatabaseError.corrupt(page: nil, "record serial type")
+        }
+        hpos += l
+        guard let n = SerialType.contentLength(t), n <= record.count - cpos else {
+            throw DatabaseError.corrupt(page: nil, "record content")
+        }
+        let r = compareStored(t, record, cpos, n, key[field], keyInfo.collation(field))
+        if r != 0 { return keyInfo.isDescending(field) ? -r : r }
+        cpos += n
+        field += 1
+    }
+    return 0
+}
+
+/// One stored field (serial type `t`, `n` content bytes at `at`) against a value.
+private func compareStored(_ t: UInt64, _ rec: UnsafeRawBufferPointer, _ at: Int, _ n: Int, _ v: Value, _ collation: Collation) -> Int {
+    switch t {
+    case 0:
+        return v.isNull ? 0 : -1
+    case 1...9:
+        let stored = RecordCodec.value(serialType: t, in: rec, at: at)
+        switch v {
+        case .null: return 1
+        case .integer, .real: return compareValues(stored, v)
+        case .text, .blob: return -1   // a NaN read as NULL sorts first too
+        }
+    default:
+        let bytes = UnsafeRawBufferPointer(rebasing: rec[at..<(at + n)])
+        if t & 1 == 1 {
+            switch v {
+            case .null, .integer, .real: return 1
+            case .text(let s):
+                var s = s
+                return s.withUTF8 { collation.compare(bytes, UnsafeRawBufferPointer($0)) }
+            case .blob: return -1
+            }
+        }
+        switch v {
+        case .blob(let b): return b.withUnsafeBytes { memcmpThenLength(bytes, $0) }
+        default: return 1
+        }
+    }
 }

@@ -83,6 +83,24 @@ package struct Statement: Hashable, Sendable {
     }
 }
 
+extension Statement {
+    /// For CREATE statements, the span SQLite copies into sqlite_schema.sql after its
+    /// "CREATE <KIND> " prefix: from the unqualified object name to the statement's end.
+    /// (CREATE TABLE … AS SELECT stores a generated text instead; see `CreateTable`.)
+    package var schemaTextSpan: SourceSpan? {
+        let start: Int
+        switch kind {
+        case .createTable(let c): start = c.schemaTextStart
+        case .createIndex(let c): start = c.schemaTextStart
+        case .createView(let c): start = c.schemaTextStart
+        case .createTrigger(let c): start = c.schemaTextStart
+        case .createVirtualTable(let c): start = c.schemaTextStart
+        default: return nil
+        }
+        return SourceSpan(start: start, end: span.end)
+    }
+}
+
 package enum TransactionKind: Hashable, Sendable { case deferred, immediate, exclusive }
 
 /// `OR ROLLBACK | ABORT | FAIL | IGNORE | REPLACE` and `ON CONFLICT …` in constraints.
@@ -120,7 +138,10 @@ package struct Expr: Hashable, Sendable {
         case like(LikeOperator, negated: Bool, Expr, pattern: Expr, escape: Expr?)
         /// expr [NOT] BETWEEN low AND high
         case between(Expr, negated: Bool, low: Expr, high: Expr)
-        /// expr [NOT] IN (list). `x IN ()` has an empty list.
+        /// expr [NOT] IN (list). `x IN ()` has an empty list. Kept as written; note SQLite's
+        /// grammar action rewrites `x IN ()` to the constant 0 (1 for NOT IN) and, when the list
+        /// is one constant `c` and `x` is not a row value, `x IN (c)` to `x = +c` (`+c` so `c`
+        /// lends no affinity) — codegen should do the same.
         case inList(Expr, negated: Bool, [Expr])
         /// expr [NOT] IN (select)
         case inSelect(Expr, negated: Bool, Select)
@@ -580,7 +601,8 @@ package struct Delete: Hashable, Sendable {
 /// the text from the unqualified name token onward, verbatim (`create temp table main . t (a)`
 /// is stored as `CREATE TABLE t (a)`). The same rule holds for every CREATE statement with
 /// its own keyword ("CREATE INDEX", "CREATE UNIQUE INDEX", "CREATE VIEW", "CREATE TRIGGER",
-/// "CREATE VIRTUAL TABLE"); `Statement.span.end` is the end.
+/// "CREATE VIRTUAL TABLE"); `Statement.span.end` is the end. Exception: for CREATE TABLE …
+/// AS SELECT SQLite stores a generated text ("CREATE TABLE t(x,y)"), built by codegen.
 package struct CreateTable: Hashable, Sendable {
     package enum Body: Hashable, Sendable {
         case columns([ColumnDefinition], constraints: [TableConstraint], options: TableOptions)
@@ -609,8 +631,9 @@ package struct TableOptions: OptionSet, Hashable, Sendable {
 /// name [type] [constraints]
 package struct ColumnDefinition: Hashable, Sendable {
     package var name: String
-    /// The declared type exactly as written from its first to its last token, e.g.
-    /// "VARCHAR ( 10 )"; nil when absent.
+    /// The declared type as SQLite records it: the text from its first to its last token
+    /// ("VARCHAR ( 10 )"), minus a trailing "GENERATED ALWAYS", dequoted when it starts with
+    /// a quote; nil when absent or empty.
     package var type: String?
     package var constraints: [ColumnConstraint]
     /// From the name to the end of the last constraint (ALTER TABLE ADD COLUMN needs it).
@@ -732,12 +755,15 @@ package struct CreateTrigger: Hashable, Sendable {
     /// Each is an insert, update, delete or select.
     package var body: [Statement]
     package var schemaTextStart: Int
+    /// The schema qualifier of the table (`ON main.t`), nil when unqualified.
+    package var tableSchema: String?
     package init(temporary: Bool, ifNotExists: Bool, schema: String?, name: String, timing: Timing?,
                  event: Event, table: String, forEachRow: Bool, when: Expr?, body: [Statement],
-                 schemaTextStart: Int) {
+                 schemaTextStart: Int, tableSchema: String? = nil) {
         self.temporary = temporary; self.ifNotExists = ifNotExists; self.schema = schema; self.name = name
         self.timing = timing; self.event = event; self.table = table; self.forEachRow = forEachRow
         self.when = when; self.body = body; self.schemaTextStart = schemaTextStart
+        self.tableSchema = tableSchema
     }
 }
 

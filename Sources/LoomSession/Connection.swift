@@ -1,4 +1,83 @@
-// This file implements Connection: one open database, its schema cache and its transactions.
-// Layer: L6. Spec: Spec/L6-session.md.
+// This file implements Connection: one open database with its pager, B-tree, execution
+// context and schema cache; it turns SQL text into runnable VMs. Layer: L6.
+// Spec: Spec/L6-session.md.
 import LoomBase
+import LoomVFS
+import LoomPager
+import LoomRecord
+import LoomBTree
+import LoomVDBE
 import LoomSQL
+
+/// One open database (the engine's `sqlite3` handle).
+///
+/// A connection is used from one thread at a time. It owns the pager (through the B-tree)
+/// and the schema cache; statements it prepares run on its `ExecutionContext`.
+package final class Connection {
+    package let pager: Pager
+    package let btree: BTree
+    package let context: ExecutionContext
+    private var schema: Schema?
+    private var isClosed = false
+    /// True for `:memory:` databases (journal_mode is MEMORY or OFF only).
+    package let isInMemory: Bool
+    /// The `cache_size` value as last set (SQLite's default: -2000, i.e. 2000 KiB).
+    var cacheSize = -2000
+
+    package init(vfs: any VFS, path: String, options: PagerOptions, isInMemory: Bool = false) throws {
+        self.isInMemory = isInMemory
+        pager = try Pager(vfs: vfs, path: path, options: options)
+        btree = BTree(pager: pager)
+        context = ExecutionContext(btree: btree)
+    }
+
+    /// The schema, reloaded from `sqlite_schema` when a statement changed it or another
+    /// connection bumped the schema cookie (invariant 1 of Spec/L6-session.md).
+    package func currentSchema() throws -> Schema {
+        try checkOpen()
+        if let cached = schema, !context.schemaChanged {
+            let cookie = try withReadTransaction { try btree.getMeta(.schemaCookie) }
+            if cookie == cached.cookie { return cached }
+        }
+        let loaded = try withReadTransaction { try Schema.load(from: btree) }
+        schema = loaded
+        context.schemaChanged = false
+        return loaded
+    }
+
+    /// Compiles the next statement at UTF-8 `offset` of `sql` (nil when only whitespace and
+    /// comments remain).
+    package func prepare(_ sql: String, from offset: Int) throws -> PreparedStatement? {
+        let schema = try currentSchema()
+        guard let prepared = try Compiler.prepare(sql, from: offset, schema: schema) else { return nil }
+        if prepared.kind == .pragma, let handled = try connectionPragma(sql, from: offset, prepared: prepared) {
+            return handled
+        }
+        return prepared
+    }
+
+    /// A VM ready to run `statement` on this connection.
+    package func makeVM(_ statement: PreparedStatement) -> VM {
+        VM(program: statement.program, context: context)
+    }
+
+    /// Runs `body` inside a read transaction, opening (and closing) one when none is open.
+    func withReadTransaction<R>(_ body: () throws -> R) throws -> R {
+        if context.transactionState != .none { return try body() }
+        try btree.beginTransaction(write: false)
+        defer { btree.endTransaction() }
+        return try body()
+    }
+
+    private func checkOpen() throws {
+        if isClosed { throw DatabaseError(.misuse, "bad parameter or other API misuse") }
+    }
+
+    /// Rolls back any open transaction and closes the file.
+    package func close() throws {
+        guard !isClosed else { return }
+        isClosed = true
+        if context.transactionState == .write { try? btree.rollback() }
+        try pager.close()
+    }
+}

@@ -23,6 +23,8 @@ package final class VM {
     var resultStart: Register = 0
     var resultCount = 0
     package private(set) var isDone = false
+    /// Called before each instruction runs (debugging; nil in normal use).
+    package var trace: ((Address, Instruction) -> Void)?
     /// Stepped at least once since the last reset (counts in `activeStatementCount`).
     var isRunning = false
     /// This VM opened a write transaction or holds a write (`activeWriterCount`).
@@ -30,12 +32,37 @@ package final class VM {
     /// EXPLAIN programs: the next row to return.
     var explainIndex = 0
     var explainRow: [Value] = []
+    /// Cursor slots (grown on demand by Open*).
+    var cursors: [VMCursor?]
+    /// Aggregate states, by accumulator register.
+    var aggregates: [Register: AggregateState] = [:]
+    /// Once flags, by instruction address.
+    var onceDone: Set<Address> = []
+    /// The collation set by CollSeq for the next Function/AggStep.
+    var pendingCollation: Collation = .binary
+    /// Compare result for Jump, and the Permutation for the next Compare.
+    var lastCompare = 0
+    var permutation: [Int]?
+    /// Rows changed by this run (copied to `context.changes` at a successful halt when the
+    /// program counts changes).
+    var statementChanges = 0
+    let countsChanges: Bool
+    /// This VM started the btree transaction now open (autocommit statement).
+    var startedTransaction = false
 
     package init(program: Program, context: ExecutionContext) {
         self.program = program
         self.context = context
         self.registers = ContiguousArray(repeating: .null, count: max(program.registerCount, 1))
         self.bindings = Array(repeating: .null, count: program.parameterCount)
+        self.cursors = Array(repeating: nil, count: program.cursorCount)
+        self.countsChanges = program.instructions.contains {
+            switch $0 {
+            case .insert(_, _, _, let f, _), .delete(_, let f, _): return f.contains(.countChanges)
+            case .clear(_, let counts): return counts
+            default: return false
+            }
+        }
     }
 
     /// Number of result columns (`sqlite3_column_count`).
@@ -85,7 +112,7 @@ package final class VM {
         do {
             return try run()
         } catch let error as DatabaseError {
-            finish(error: error)
+            if isRunning { try finish(error: error) }
             throw error
         }
     }
@@ -93,13 +120,13 @@ package final class VM {
     /// Rewinds to the start, keeping bindings (`sqlite3_reset`). A VM reset mid-run ends its
     /// statement as if it halted successfully (autocommit read transactions are closed).
     package func reset() {
-        if isRunning && !isDone { finish(error: nil) }
+        if isRunning && !isDone { try? finish(error: nil) }
         isDone = false
         pc = 0
         resultCount = 0
         explainIndex = 0
         for i in registers.indices { registers[i] = .null }
-        resetCursors()
+        closeAllCursors()
     }
 
     // MARK: Statement start and end
@@ -108,66 +135,62 @@ package final class VM {
         isRunning = true
         context.activeStatementCount += 1
         pc = 0
+        statementChanges = 0
+        onceDone.removeAll()
     }
 
-    /// Ends the statement: closes cursors, updates the autocommit transaction (Spec §Statement end).
-    func finish(error: DatabaseError?) {
+    /// Ends the statement: closes cursors, then ends the autocommit transaction
+    /// (Spec §Statement end). Errors from commit are thrown.
+    func finish(error: DatabaseError?, action: ConflictAction = .abort) throws {
         isDone = true
-        resetCursors()
+        closeAllCursors()
         guard isRunning else { return }
         isRunning = false
         context.activeStatementCount -= 1
         if isWriting { context.activeWriterCount -= 1; isWriting = false }
-        endStatement(error: error)
+        if error == nil, countsChanges { context.changes = statementChanges }
+        try endTransactionIfNeeded(error: error, action: action)
     }
 
-    func endStatement(error: DatabaseError?) {
-        // Filled in with the btree transaction calls (VM+Transaction.swift).
-    }
-
-    func resetCursors() {}
-
-    // MARK: The dispatch loop
-
-    func run() throws -> Bool {
-        let code = program.instructions
-        while pc < code.count {
-            let ins = code[pc]
-            pc += 1
-            switch ins {
-            case .initialize(let t), .goto(let t):
-                pc = t
-            case .halt(let rc, _, let message, let constraint):
-                if rc == .ok {
-                    finish(error: nil)
-                    return false
-                }
-                var text = message ?? rc.message
-                if let constraint { text = constraint.messagePrefix + (message ?? "") }
-                throw DatabaseError(rc, text)
-            case .noop:
-                break
-            case .resultRow(let s, let n):
-                resultStart = s
-                resultCount = n
-                return true
-            case .integer(let v, let d):
-                registers[d] = .integer(Int64(v))
-            case .int64(let v, let d):
-                registers[d] = .integer(v)
-            case .real(let v, let d):
-                registers[d] = .real(v)
-            case .string8(let v, let d):
-                registers[d] = .text(v)
-            case .blob(let v, let d):
-                registers[d] = .blob(v)
-            case .null(let d, let n):
-                for r in d ..< d + max(n, 1) { registers[r] = .null }
-            default:
-                throw DatabaseError(.internal, "unimplemented opcode \(ins.opcodeName)")
-            }
+    func endTransactionIfNeeded(error: DatabaseError?, action: ConflictAction) throws {
+        let ctx = context
+        if error != nil, action == .rollback, ctx.transactionState != .none {
+            // ON CONFLICT ROLLBACK / ROLLBACK-class errors end the whole transaction.
+            ctx.isAutocommit = true
+            try? ctx.btree.rollback()
+            ctx.btree.endTransaction()
+            ctx.transactionState = .none
+            return
         }
-        finish(error: nil)
-        return false
+        guard ctx.isAutocommit, ctx.activeStatementCount == 0, ctx.transactionState != .none else { return }
+        if error == nil || action == .fail {
+            do {
+                try ctx.btree.commit()
+                ctx.btree.endTransaction()
+                ctx.transactionState = .none
+            } catch {
+                try? ctx.btree.rollback()
+                ctx.btree.endTransaction()
+                ctx.transactionState = .none
+                throw error
+            }
+        } else {
+            try? ctx.btree.rollback()
+            ctx.btree.endTransaction()
+            ctx.transactionState = .none
+        }
+    }
+
+    func closeAllCursors() {
+        for i in cursors.indices { cursors[i] = nil }
+        aggregates.removeAll()
+        permutation = nil
+        pendingCollation = .binary
+    }
+
+    /// Halts with an error: ends the statement, then throws.
+    func fail(_ error: DatabaseError, action: ConflictAction = .abort) throws -> Never {
+        try finish(error: error, action: action)
+        throw error
     }
 }

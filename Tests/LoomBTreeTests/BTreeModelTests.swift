@@ -79,6 +79,7 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
             ok = try c.next()
         }
         #expect(seen == keys, "seed \(rng.seed)")
+        #expect(try c.count() == Int64(keys.count))
         var back: [Int64] = []
         ok = try c.last()
         while ok { back.append(try c.rowid()); ok = try c.previous() }
@@ -208,6 +209,13 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
                 } else {
                     #expect(r == .before || r == .empty)
                 }
+                let r2 = try c.seek(after: prefix)
+                if let expectedAfter = model.first(where: { compareKeys($0, prefix, keyInfo: info) > 0 }) {
+                    let got = try c.key()
+                    #expect(r2 == .after && got == expectedAfter, "seed \(rng.seed)")
+                } else {
+                    #expect(r2 == .before || r2 == .empty)
+                }
             }
             if step % 500 == 499 { try expectHealthy(tree, roots: [root], "seed \(rng.seed) step \(step)") }
         }
@@ -215,6 +223,7 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
         var ok = try c.first()
         while ok { scanned.append(try c.key()); ok = try c.next() }
         #expect(scanned == model, "seed \(rng.seed)")
+        #expect(try c.count() == Int64(model.count))
         var back: [[Value]] = []
         ok = try c.last()
         while ok { back.append(try c.key()); ok = try c.previous() }
@@ -224,5 +233,111 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
         #expect(try c.first() == false)
         try expectHealthy(tree, roots: [root], "after delete-all seed \(rng.seed)")
         try tree.commit()
+    }
+}
+
+@Suite struct DeleteDuringScanTests {
+    @Test(arguments: [512, 1024])
+    func indexScanDeletingEveryOther(pageSize: Int) throws {
+        let tree = try makeTree(pageSize: pageSize)
+        try tree.beginTransaction(write: true)
+        let root = try tree.createTree(.index)
+        let c = try tree.indexCursor(root: root, writable: true, keyInfo: KeyInfo(fieldCount: 1))
+        let n = 3000
+        for i in 0..<n { try c.insert(key: [.text("key-\(String(repeating: "z", count: i % 90))-\(i)"), .integer(Int64(i))]) }
+        var all: [[Value]] = []
+        var ok = try c.first()
+        while ok { all.append(try c.key()); ok = try c.next() }
+        #expect(all.count == n)
+        // Forward: delete every other entry (including interior ones), visiting each once.
+        var visited: [[Value]] = []
+        var k = 0
+        ok = try c.first()
+        while ok {
+            visited.append(try c.key())
+            if k % 2 == 0 { try c.delete() }
+            k += 1
+            ok = try c.next()
+        }
+        #expect(visited == all)
+        let survivors = all.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+        var left: [[Value]] = []
+        ok = try c.first()
+        while ok { left.append(try c.key()); ok = try c.next() }
+        #expect(left == survivors)
+        // Backward: delete the rest while walking from the end.
+        ok = try c.last()
+        var back: [[Value]] = []
+        while ok { back.append(try c.key()); try c.delete(); ok = try c.previous() }
+        #expect(back == survivors.reversed())
+        #expect(try c.first() == false)
+        try expectHealthy(tree, roots: [root])
+        try tree.commit()
+    }
+
+    @Test func tableScanWithSecondWriter() throws {
+        let tree = try makeTree(pageSize: 512)
+        try tree.beginTransaction(write: true)
+        let root = try tree.createTree(.table)
+        let w = try tree.tableCursor(root: root, writable: true)
+        for i in 0..<2000 { try w.insert(rowid: Int64(i * 10), payload: payload(Int64(i), size: i % 7 * 20)) }
+        // A reader walks the table while a writer inserts just behind and deletes just ahead.
+        let r = try tree.tableCursor(root: root, writable: false)
+        var seen: [Int64] = []
+        var ok = try r.first()
+        while ok {
+            let k = try r.rowid()
+            seen.append(k)
+            if k % 20 == 0 { try w.insert(rowid: k - 5, payload: payload(k, size: 50)) }   // behind: not seen
+            if (k / 10) % 3 == 0, try w.seek(rowid: k + 10) == .found { try w.delete() }   // ahead: skipped
+            ok = try r.next()
+        }
+        var expected: [Int64] = []
+        var present = Set((0..<2000).map { Int64($0 * 10) })
+        for k in (0..<2000).map({ Int64($0 * 10) }) where present.contains(k) {
+            expected.append(k)
+            if (k / 10) % 3 == 0 { present.remove(k + 10) }
+        }
+        #expect(seen == expected)
+        try expectHealthy(tree, roots: [root])
+        try tree.commit()
+    }
+}
+
+@Suite struct TransactionTests {
+    @Test func rollbackRestoresTheTree() throws {
+        let tree = try makeTree(pageSize: 1024)
+        try tree.beginTransaction(write: true)
+        let root = try tree.createTree(.table)
+        let c = try tree.tableCursor(root: root, writable: true)
+        for i in 0..<300 { try c.insert(rowid: Int64(i), payload: payload(Int64(i), size: i % 3 == 0 ? 2000 : 20)) }
+        try tree.setMeta(.schemaCookie, 7)
+        try tree.commit()
+        let pagesAfterCommit = tree.pager.pageCount
+
+        try tree.beginTransaction(write: true)
+        let c2 = try tree.tableCursor(root: root, writable: true)
+        var ok = try c2.first()
+        while ok { try c2.delete(); ok = try c2.next() }
+        for i in 1000..<1500 { try c2.insert(rowid: Int64(i), payload: payload(Int64(i), size: 700)) }
+        try tree.setMeta(.schemaCookie, 8)
+        try tree.rollback()
+        #expect(!c2.isValid)
+
+        try tree.beginTransaction(write: false)
+        #expect(tree.pager.pageCount == pagesAfterCommit)
+        #expect(try tree.getMeta(.schemaCookie) == 7)
+        let r = try tree.tableCursor(root: root, writable: false)
+        var rows: [Int64] = []
+        ok = try r.first()
+        while ok {
+            let k = try r.rowid()
+            #expect(try r.payload() == payload(k, size: k % 3 == 0 ? 2000 : 20))
+            rows.append(k)
+            ok = try r.next()
+        }
+        #expect(rows == Array(0..<300))
+        try expectHealthy(tree, roots: [root])
+        tree.endTransaction()
     }
 }

@@ -5,6 +5,7 @@ import Testing
 import Foundation
 import LoomBase
 import LoomPager
+import LoomVFS
 import LoomRecord
 import LoomTestSupport
 @testable import LoomBTree
@@ -20,7 +21,7 @@ func hex(_ bytes: [UInt8]) -> String {
 func openTree(_ path: String, pageSize: Int = 4096) throws -> BTree {
     var options = PagerOptions()
     options.pageSizeForNewDatabase = pageSize
-    return BTree(pager: try Pager(vfs: PosixTestVFS(), path: path, options: options))
+    return BTree(pager: try Pager(vfs: PosixVFS(), path: path, options: options))
 }
 
 func bValue(_ i: Int) -> String {

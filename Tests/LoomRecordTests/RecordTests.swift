@@ -100,3 +100,27 @@ func randomValue(_ rng: inout SeededRNG) -> Value {
         return .blob((0..<Int.random(in: 0...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
     }
 }
+
+@Suite struct CompareRecordTests {
+    @Test func agreesWithCompareKeys() throws {
+        var rng = SeededRNG()
+        let info = KeyInfo(collations: [.nocase, .binary, .rtrim], descending: [false, true, false])
+        for _ in 0..<3000 {
+            let a = (0..<Int.random(in: 0...4, using: &rng)).map { _ in smallValue(&rng) }
+            let b = (0..<Int.random(in: 0...4, using: &rng)).map { _ in smallValue(&rng) }
+            let bytes = RecordCodec.encode(a)
+            let viaBytes = try bytes.withUnsafeBytes { try compareRecord($0, with: b, keyInfo: info) }
+            #expect(viaBytes.signum() == compareKeys(a, b, keyInfo: info).signum(), "\(a) vs \(b) seed \(rng.seed)")
+        }
+    }
+}
+
+func smallValue(_ rng: inout SeededRNG) -> Value {
+    switch Int.random(in: 0..<6, using: &rng) {
+    case 0: return .null
+    case 1: return .integer(Int64.random(in: -2...2, using: &rng))
+    case 2: return .real([-1.5, 0, 1, 2.0, 0.5][Int.random(in: 0..<5, using: &rng)])
+    case 3, 4: return .text(["a", "A", "b", "a ", "", "B "][Int.random(in: 0..<6, using: &rng)])
+    default: return .blob([[], [0], [1], [0, 0]][Int.random(in: 0..<4, using: &rng)])
+    }
+}

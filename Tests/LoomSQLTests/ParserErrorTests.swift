@@ -53,7 +53,16 @@ func oracleError(_ sql: String, db: String = ":memory:") throws -> (String, Int?
         "create trigger tr after insert on t begin delete from u indexed by i; end",
         "create trigger tr after insert on t begin insert into u values(1) returning *; end",
         "select 1 in", "select 1 in (", "select 1 in t(", "select (1,2", "select t.", "select t.*.x",
-        "select * from t join", "select * from t join u using", "select * from t join u using (", "select 1 -> ",
+        "select " + String(repeating: "(", count: 200) + "1" + String(repeating: ")", count: 200),
+        "select " + String(repeating: "1+", count: 1000) + "1", "select " + String(repeating: "1+", count: 999) + "1",
+        "select " + String(repeating: "- ", count: 95) + "1", "select " + String(repeating: "(select ", count: 19) + "1",
+        "select * from t join", "select * from t join u using", "select * from t join u using (", "select 1 -> ", "explain explain select 1", "create table t2(a default 1 as (1))", "create table t2(a as (1) default 1)",
+        "create table t2(a as (1) primary key)", "create table t2(a primary key as (1))", "create table t2(a as (1) as (2))",
+        "create table t2(b, a as (1) default 1 x)", "create table t2(a as (1), b, primary key(b, a))", "create table t2(\"A\", a)", "create table t2(a, [A] int)",
+        "create table t2(a primary key, primary key(a))", "create table t2(a, primary key(a), primary key(a))",
+        "create table t2(a integer primary key, b unique primary key)", "create table t2(a, a x y z)",
+        "create table t2(a, a) )", "create table t2(a primary key, b primary key) )",
+        "select count(distinct a) over () ) from t", "select count(distinct a) over () x y from t", "explain query plan explain select 1",
     ]
 
     @Test(.enabled(if: Oracle.isAvailable)) func messagesAndOffsetsMatchSQLite() throws {
@@ -65,8 +74,8 @@ func oracleError(_ sql: String, db: String = ":memory:") throws -> (String, Int?
             let expected = try oracleError(sql, db: db)
             let actual = parseError(sql)
             #expect(actual?.0 == expected?.0, "\(sql)")
-            if let e = expected?.1 {
-                #expect(actual?.1 == e, "offset for \(sql)")
+            if let expected {
+                #expect(actual?.1 == expected.1, "offset for \(sql)")
             }
         }
     }

@@ -4,6 +4,7 @@
 import Testing
 @testable import LoomSQL
 import LoomBase
+import LoomTestSupport
 
 @Suite struct ParserExprTests {
     @Test(arguments: [
@@ -51,7 +52,7 @@ import LoomBase
         ("true AND false", "(TRUE AND FALSE)"),
     ])
     func precedence(_ input: String, _ expected: String) throws {
-        #expect(render(try parseExpr(input)) == expected)
+        #expect(renderExpr(try parseExpr(input)) == expected)
     }
 
     @Test func literals() throws {
@@ -124,3 +125,45 @@ import LoomBase
     }
 }
 
+
+@Suite struct ParserHostileInputTests {
+    /// Random bytes and random token soups: every input either parses or throws a
+    /// DatabaseError — never traps.
+    @Test func randomInputsNeverTrap() {
+        var rng = SeededRNG()
+        let vocabulary = Keyword.allCases.map(\.rawValue) + ["(", ")", ",", ";", ".", "*", "+", "-", "'x'", "\"y\"", "[z]",
+            "1", "1.5", "x'00'", "?", "?2", ":a", "#1", "$b", "||", "->>", "=", "<>", "~", "/*", "--", "'", "\"", "[", "x'0"]
+        for round in 0..<3000 {
+            var sql = ""
+            if round % 3 == 0 {
+                let n = Int(rng.next() % 64)
+                let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                sql = String(decoding: bytes, as: UTF8.self)
+            } else {
+                let n = Int(rng.next() % 40)
+                sql = (0..<n).map { _ in vocabulary[Int(rng.next() % UInt64(vocabulary.count))] }.joined(separator: " ")
+            }
+            var p = Parser(sql: sql)
+            do { _ = try p.parseAll() } catch is DatabaseError {} catch { Issue.record("\(error) for \(sql)") }
+            _ = SQLText.isComplete(sql)
+        }
+    }
+
+    @Test func deepNestingOfEveryKindIsAnError() {
+        let kinds = ["(", "(SELECT ", "abs(", "CASE WHEN ", "NOT ", "- ", "~", "EXISTS (SELECT ", "x IN (",
+                     "CAST(", "1 + (", "(SELECT * FROM (", "x BETWEEN (", "count(*) OVER (PARTITION BY ", "(VALUES("]
+        for k in kinds {
+            let sql = "SELECT " + String(repeating: k, count: 50_000)
+            #expect(parseError(sql)?.0 == "parser stack overflow", "\(k)")
+        }
+        let trigger = "CREATE TRIGGER t AFTER INSERT ON x BEGIN " + String(repeating: "SELECT (", count: 50_000)
+        #expect(parseError(trigger)?.0 == "parser stack overflow")
+        let ddl = "CREATE TABLE t(a CHECK(" + String(repeating: "(", count: 50_000)
+        #expect(parseError(ddl)?.0 == "parser stack overflow")
+        let with = "WITH " + String(repeating: "a AS (WITH ", count: 50_000)
+        #expect(parseError(with) != nil)
+        #expect(parseError(String(repeating: "EXPLAIN ", count: 100_000) + "SELECT 1") != nil)
+        let from = "SELECT * FROM " + String(repeating: "(", count: 50_000)
+        #expect(parseError(from)?.0 == "parser stack overflow")
+    }
+}

@@ -31,7 +31,7 @@ func parseError(_ sql: String) -> (String, Int?)? {
     }
 }
 
-func render(_ e: Expr) -> String {
+func renderExpr(_ e: Expr) -> String {
     switch e.kind {
     case .literal(let l):
         switch l {
@@ -51,7 +51,7 @@ func render(_ e: Expr) -> String {
     case .unary(let op, let x):
         let o: String
         switch op { case .negate: o = "-"; case .plus: o = "+"; case .bitNot: o = "~"; case .not: o = "NOT " }
-        return "(\(o)\(render(x)))"
+        return "(\(o)\(renderExpr(x)))"
     case .binary(let op, let a, let b):
         let o: String
         switch op {
@@ -62,34 +62,34 @@ func render(_ e: Expr) -> String {
         case .multiply: o = "*"; case .divide: o = "/"; case .remainder: o = "%"; case .concat: o = "||"
         case .jsonExtract: o = "->"; case .jsonExtractText: o = "->>"
         }
-        return "(\(render(a)) \(o) \(render(b)))"
+        return "(\(renderExpr(a)) \(o) \(renderExpr(b)))"
     case .like(let op, let neg, let a, let p, let esc):
         let o = "\(op)".uppercased()
-        return "(\(render(a)) \(neg ? "NOT " : "")\(o) \(render(p))\(esc.map { " ESCAPE " + render($0) } ?? ""))"
+        return "(\(renderExpr(a)) \(neg ? "NOT " : "")\(o) \(renderExpr(p))\(esc.map { " ESCAPE " + renderExpr($0) } ?? ""))"
     case .between(let a, let neg, let l, let h):
-        return "(\(render(a)) \(neg ? "NOT " : "")BETWEEN \(render(l)) AND \(render(h)))"
+        return "(\(renderExpr(a)) \(neg ? "NOT " : "")BETWEEN \(renderExpr(l)) AND \(renderExpr(h)))"
     case .inList(let a, let neg, let list):
-        return "(\(render(a)) \(neg ? "NOT " : "")IN (\(list.map(render).joined(separator: ", "))))"
-    case .inSelect(let a, let neg, _): return "(\(render(a)) \(neg ? "NOT " : "")IN (SELECT))"
-    case .inTable(let a, let neg, _, let name, _): return "(\(render(a)) \(neg ? "NOT " : "")IN \(name))"
-    case .isNull(let a): return "(\(render(a)) ISNULL)"
-    case .notNull(let a): return "(\(render(a)) NOTNULL)"
+        return "(\(renderExpr(a)) \(neg ? "NOT " : "")IN (\(list.map(renderExpr).joined(separator: ", "))))"
+    case .inSelect(let a, let neg, _): return "(\(renderExpr(a)) \(neg ? "NOT " : "")IN (SELECT))"
+    case .inTable(let a, let neg, _, let name, _): return "(\(renderExpr(a)) \(neg ? "NOT " : "")IN \(name))"
+    case .isNull(let a): return "(\(renderExpr(a)) ISNULL)"
+    case .notNull(let a): return "(\(renderExpr(a)) NOTNULL)"
     case .caseWhen(let op, let whens, let other):
         var s = "CASE"
-        if let op { s += " " + render(op) }
-        for w in whens { s += " WHEN \(render(w.when)) THEN \(render(w.then))" }
-        if let other { s += " ELSE " + render(other) }
+        if let op { s += " " + renderExpr(op) }
+        for w in whens { s += " WHEN \(renderExpr(w.when)) THEN \(renderExpr(w.then))" }
+        if let other { s += " ELSE " + renderExpr(other) }
         return s + " END"
-    case .cast(let x, let t): return "CAST(\(render(x)) AS \(t))"
-    case .collate(let x, let c): return "(\(render(x)) COLLATE \(c))"
+    case .cast(let x, let t): return "CAST(\(renderExpr(x)) AS \(t))"
+    case .collate(let x, let c): return "(\(renderExpr(x)) COLLATE \(c))"
     case .exists: return "EXISTS(SELECT)"
     case .subquery: return "(SELECT)"
     case .function(let f):
         switch f.arguments {
         case .star: return "\(f.name)(*)"
-        case .list(let a): return "\(f.name)(\(f.distinct ? "DISTINCT " : "")\(a.map(render).joined(separator: ", ")))"
+        case .list(let a): return "\(f.name)(\(f.distinct ? "DISTINCT " : "")\(a.map(renderExpr).joined(separator: ", ")))"
         }
-    case .raise(let a, let m): return "RAISE(\(a)\(m.map { ", " + render($0) } ?? ""))"
-    case .row(let list): return "(\(list.map(render).joined(separator: ", ")))"
+    case .raise(let a, let m): return "RAISE(\(a)\(m.map { ", " + renderExpr($0) } ?? ""))"
+    case .row(let list): return "(\(list.map(renderExpr).joined(separator: ", ")))"
     }
 }

@@ -31,6 +31,9 @@ public enum OracleError: Error { case notInstalled }
 
 /// Runs an executable with standard input, capturing standard output and error.
 public func runProcess(_ executable: String, _ arguments: [String], input: String = "") throws -> Oracle.Output {
+    // A child that exits without reading its input must not kill the test process with
+    // SIGPIPE: ignore the signal and let the write fail quietly instead.
+    signal(SIGPIPE, SIG_IGN)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -42,7 +45,7 @@ public func runProcess(_ executable: String, _ arguments: [String], input: Strin
     // Write input and read outputs concurrently so large outputs cannot deadlock the pipes.
     let data = Data(input.utf8)
     let writer = Thread {
-        inPipe.fileHandleForWriting.write(data)
+        try? inPipe.fileHandleForWriting.write(contentsOf: data)
         try? inPipe.fileHandleForWriting.close()
     }
     writer.start()
@@ -69,13 +72,17 @@ public struct TemporaryDirectory: Sendable {
     public func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// A seeded random generator (SplitMix64) that prints its seed so failures replay:
-/// set `LOOM_SEED` to replay one.
+/// A seeded random generator (SplitMix64) whose seed failures print: set `LOOM_SEED` to
+/// replay one, `LOOM_RANDOM_SEEDS=1` to draw fresh seeds.
 public struct SeededRNG: RandomNumberGenerator, Sendable {
     public private(set) var state: UInt64
     public let seed: UInt64
     public init(seed: UInt64? = nil) {
-        let s = seed ?? ProcessInfo.processInfo.environment["LOOM_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
+        // Deterministic by default so CI is repeatable; LOOM_SEED replays one seed and
+        // LOOM_RANDOM_SEEDS=1 explores fresh ones (the seed is in every failure message).
+        let env = ProcessInfo.processInfo.environment
+        let s = seed ?? env["LOOM_SEED"].flatMap(UInt64.init)
+            ?? (env["LOOM_RANDOM_SEEDS"] == "1" ? UInt64.random(in: 0...UInt64.max) : 0x5EED_1005)
         self.seed = s
         self.state = s
     }

@@ -184,24 +184,39 @@ extension Keyword {
         }
     }
 
-    private static let byName: [String: Keyword] = {
-        var t: [String: Keyword] = [:]
-        for k in Keyword.allCases { t[k.rawValue] = k }
+    /// A keyword's spelling packed 5 bits per letter (a-z → 1…26, '_' → 27), any case: the
+    /// first 12 letters in `a`, the rest in `b`. Lookup needs no allocation.
+    private struct Packed: Hashable {
+        var a: UInt64 = 0
+        var b: UInt64 = 0
+    }
+
+    private static func pack<C: Collection>(_ bytes: C) -> Packed? where C.Element == UInt8 {
+        var p = Packed()
+        var i = 0
+        for c in bytes {
+            let v: UInt64
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = UInt64(c &- 0x60)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = UInt64(c &- 0x40)
+            case UInt8(ascii: "_"): v = 27
+            default: return nil
+            }
+            if i < 12 { p.a = p.a << 5 | v } else { p.b = p.b << 5 | v }
+            i += 1
+        }
+        return p
+    }
+
+    private static let byPacked: [Packed: Keyword] = {
+        var t: [Packed: Keyword] = [:]
+        for k in Keyword.allCases { if let p = pack(k.rawValue.utf8) { t[p] = k } }
         return t
     }()
 
     /// The keyword spelled by `bytes` (ASCII, any case), or nil.
     package static func lookup(_ bytes: ArraySlice<UInt8>) -> Keyword? {
-        guard bytes.count >= 2, bytes.count <= 17 else { return nil }
-        var upper = [UInt8]()
-        upper.reserveCapacity(bytes.count)
-        for b in bytes {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): upper.append(b &- 32)
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"): upper.append(b)
-            default: return nil
-            }
-        }
-        return byName[String(decoding: upper, as: UTF8.self)]
+        guard bytes.count >= 2, bytes.count <= 17, let p = pack(bytes) else { return nil }
+        return byPacked[p]
     }
 }

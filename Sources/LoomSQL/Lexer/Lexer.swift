@@ -10,8 +10,9 @@
 package struct Lexer: Sendable {
     package let bytes: [UInt8]
 
-    package init(sql: String) { bytes = Array(sql.utf8) }
-    package init(bytes: [UInt8]) { self.bytes = bytes }
+    /// The SQL ends at its first NUL byte, as a C string does for SQLite.
+    package init(sql: String) { bytes = Array(sql.utf8.prefix { $0 != 0 }) }
+    package init(bytes: [UInt8]) { self.bytes = Array(bytes.prefix { $0 != 0 }) }
 
     /// The token that starts at byte `position` (whitespace and comments are `.space` tokens;
     /// at or past the end, `.end`). Never returns an empty token except `.end`.

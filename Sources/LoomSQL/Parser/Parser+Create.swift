@@ -93,19 +93,22 @@ extension Parser {
                                body: .select(s), schemaTextStart: q.nameStart)
         }
         try expect(.leftParen)
-        var columns: [ColumnDefinition] = []
+        // columnlist [, conslist]: table constraints follow a comma after the last column and
+        // are separated by optional commas among themselves.
+        var table = TableBuild(name: q.name)
+        var columns = [try columnDefinition(table: &table)]
         var constraints: [TableConstraint] = []
-        repeat {
-            if isTableConstraintStart() { break }
-            columns.append(try columnDefinition())
-        } while try accept(.comma)
-        if columns.isEmpty || isTableConstraintStart() {
-            // conslist: constraints separated by optional commas.
-            if columns.isEmpty { throw syntaxError() }
-            repeat {
-                constraints.append(try tableConstraint())
-                _ = try accept(.comma)
-            } while current.kind != .rightParen
+        while try accept(.comma) {
+            if isTableConstraintStart() {
+                var pendingName: String?
+                while true {
+                    if let c = try tableConstraint(table: &table, pendingName: &pendingName) { constraints.append(c) }
+                    if current.kind == .rightParen { break }
+                    _ = try accept(.comma)
+                }
+                break
+            }
+            columns.append(try columnDefinition(table: &table))
         }
         try expect(.rightParen)
         var options: TableOptions = []
@@ -141,10 +144,73 @@ extension Parser {
     }
 
     /// nm [type] [column-constraint]*
-    mutating func columnDefinition() throws -> ColumnDefinition {
+    /// What CREATE TABLE's grammar actions check while the column list is parsed.
+    struct TableBuild {
+        var name: String
+        var columnNames: Set<String> = []
+        var generatedColumns: Set<String> = []
+        var hasPrimaryKey = false
+    }
+
+    /// SQLite's name comparison: ASCII case folded, other bytes as is.
+    static func foldedName(_ s: String) -> String {
+        String(decoding: s.utf8.map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// The generated-column rules SQLite's CREATE TABLE actions enforce.
+    private mutating func checkGeneratedRules(_ kind: ColumnConstraint.Kind, column: String,
+                                              previous: [ColumnConstraint], table: inout TableBuild?) {
+        var hasDefault = false, isGenerated = false, isPrimaryKey = false
+        for c in previous {
+            switch c.kind {
+            case .default: hasDefault = true
+            case .generated: isGenerated = true
+            case .primaryKey: isPrimaryKey = true
+            default: break
+            }
+        }
+        switch kind {
+        case .default:
+            if isGenerated { actionError("cannot use DEFAULT on a generated column") }
+        case .generated:
+            if hasDefault || isGenerated {
+                actionError("error in generated column \"\(column)\"")
+            } else if isPrimaryKey {
+                actionError("generated columns cannot be part of the PRIMARY KEY")
+            }
+            table?.generatedColumns.insert(Parser.foldedName(column))
+        case .primaryKey:
+            if isGenerated { actionError("generated columns cannot be part of the PRIMARY KEY") }
+        default:
+            break
+        }
+    }
+
+    /// Records "table … has more than one primary key" for a second PRIMARY KEY.
+    mutating func notePrimaryKey(_ table: inout TableBuild?) {
+        guard table != nil else { return }
+        if table?.hasPrimaryKey == true {
+            actionError("table \"\(table?.name ?? "")\" has more than one primary key")
+        }
+        table?.hasPrimaryKey = true
+    }
+
+    mutating func columnDefinition(table: inout TableBuild) throws -> ColumnDefinition {
+        var t: TableBuild? = table
+        defer { if let t { table = t } }
+        return try columnDefinition(table: &t)
+    }
+
+    /// nm [type] [column-constraint]*; inside CREATE TABLE, `table` tracks SQLite's checks.
+    mutating func columnDefinition(table: inout TableBuild?) throws -> ColumnDefinition {
         let start = current.start
         let name = try self.name()
         let type = try typeName().flatMap(Parser.stripGeneratedAlways)
+        if table != nil {
+            let folded = Parser.foldedName(name)
+            if table?.columnNames.contains(folded) == true { actionError("duplicate column name: \(name)") }
+            table?.columnNames.insert(folded)
+        }
         var constraints: [ColumnConstraint] = []
         var constraintName: String?
         while true {
@@ -152,8 +218,9 @@ extension Parser {
                 constraintName = try self.name()
                 continue
             }
-            guard let kind = try columnConstraintKind(column: name, constraints: &constraints) else { break }
+            guard let kind = try columnConstraintKind(column: name, constraints: &constraints, table: &table) else { break }
             if let kind {
+                if table != nil { checkGeneratedRules(kind, column: name, previous: constraints, table: &table) }
                 constraints.append(ColumnConstraint(name: constraintName, kind: kind))
             }
             constraintName = nil
@@ -162,6 +229,7 @@ extension Parser {
                                 span: SourceSpan(start: start, end: previousEnd))
     }
 
+    /// The declared type SQLite records for a column (see Spec P7).
     /// A type name swallows a following "GENERATED ALWAYS" (a column's type is every word up
     /// to the first non-name token); SQLite then drops that suffix from the type, and an
     /// `AS (…)` after it makes the column generated. Returns nil when nothing is left.
@@ -181,13 +249,32 @@ extension Parser {
                 trimSpaces()
             }
         }
+        // SQLite then dequotes the type text when it starts with a quote (observed 3.40.1):
+        // '…', "…", `…` keep the text up to the closing quote; […] loses its first and last byte.
+        if let q = u.first {
+            if q == UInt8(ascii: "[") {
+                u = u.count >= 2 ? Array(u[1..<(u.count - 1)]) : []
+            } else if q == UInt8(ascii: "'") || q == UInt8(ascii: "\"") || q == UInt8(ascii: "`") {
+                var out: [UInt8] = []
+                var i = 1
+                while i < u.count {
+                    if u[i] == q {
+                        if i + 1 < u.count, u[i + 1] == q { out.append(q); i += 2; continue }
+                        break
+                    }
+                    out.append(u[i])
+                    i += 1
+                }
+                u = out
+            }
+        }
         return u.isEmpty ? nil : String(decoding: u, as: UTF8.self)
     }
 
     /// One column constraint; nil at the end of the list, `.some(nil)` for a clause that
     /// amended the previous constraint (a DEFERRABLE clause after REFERENCES).
-    private mutating func columnConstraintKind(column: String, constraints: inout [ColumnConstraint])
-        throws -> ColumnConstraint.Kind??
+    private mutating func columnConstraintKind(column: String, constraints: inout [ColumnConstraint],
+                                               table: inout TableBuild?) throws -> ColumnConstraint.Kind??
     {
         switch current.kind {
         case .keyword(.default):
@@ -211,6 +298,7 @@ extension Parser {
             if try accept(.asc) { order = .ascending } else if try accept(.desc) { order = .descending }
             let conflict = try onConflict()
             let autoincrement = try accept(.autoincrement)
+            notePrimaryKey(&table)
             return .some(.primaryKey(order: order, onConflict: conflict, autoincrement: autoincrement))
         case .keyword(.unique):
             try advance()
@@ -326,8 +414,11 @@ extension Parser {
         while true {
             if isKeyword(.on) {
                 try advance()
-                let isDelete: Bool
-                if try accept(.delete) { isDelete = true } else { try expect(.update); isDelete = false }
+                // ON INSERT <action> is accepted and ignored, as in SQLite.
+                var isDelete = false, isInsert = false
+                if try accept(.delete) { isDelete = true }
+                else if try accept(.insert) { isInsert = true }
+                else { try expect(.update) }
                 let action: ForeignKeyClause.Action
                 switch current.kind {
                 case .keyword(.set):
@@ -338,6 +429,7 @@ extension Parser {
                 case .keyword(.no): try advance(); try expect(.action); action = .noAction
                 default: throw syntaxError()
                 }
+                if isInsert { continue }
                 if isDelete { fk.onDelete = action } else { fk.onUpdate = action }
             } else if isKeyword(.match) {
                 try advance()
@@ -364,9 +456,20 @@ extension Parser {
     }
 
     /// [CONSTRAINT nm] PRIMARY KEY (…) | UNIQUE (…) | CHECK (…) | FOREIGN KEY (…) REFERENCES …
-    private mutating func tableConstraint() throws -> TableConstraint {
-        var name: String?
-        if try accept(.constraint) { name = try self.name() }
+    /// One table constraint. A bare `CONSTRAINT name` is a constraint of its own in SQLite's
+    /// grammar: its name carries to the next constraint and nil is returned.
+    private mutating func tableConstraint(table: inout TableBuild, pendingName: inout String?) throws -> TableConstraint? {
+        var name = pendingName
+        pendingName = nil
+        if try accept(.constraint) {
+            name = try self.name()
+            switch current.kind {
+            case .keyword(.primary), .keyword(.unique), .keyword(.check), .keyword(.foreign): break
+            default:
+                pendingName = name
+                return nil
+            }
+        }
         switch current.kind {
         case .keyword(.primary):
             try advance()
@@ -375,8 +478,17 @@ extension Parser {
             let columns = try orderingTerms()
             let autoincrement = try accept(.autoincrement)
             try expect(.rightParen)
-            return TableConstraint(name: name, kind: .primaryKey(columns, autoincrement: autoincrement,
-                                                                 onConflict: try onConflict()))
+            let conflict = try onConflict()
+            var t: TableBuild? = table
+            notePrimaryKey(&t)
+            if let t { table = t }
+            for term in columns {
+                if case .column(let c) = term.expr.kind, c.table == nil,
+                   table.generatedColumns.contains(Parser.foldedName(c.column)) {
+                    actionError("generated columns cannot be part of the PRIMARY KEY")
+                }
+            }
+            return TableConstraint(name: name, kind: .primaryKey(columns, autoincrement: autoincrement, onConflict: conflict))
         case .keyword(.unique):
             try advance()
             try expect(.leftParen)
@@ -412,8 +524,6 @@ extension Parser {
         while true {
             switch current.kind {
             case .end:
-                throw syntaxError()
-            case .semicolon:
                 throw syntaxError()
             case .leftParen:
                 depth += 1
@@ -495,6 +605,6 @@ extension Parser {
         try expect(Keyword.end)
         return CreateTrigger(temporary: temporary, ifNotExists: ifNotExists, schema: q.schema, name: q.name,
                              timing: timing, event: event, table: table.name, forEachRow: forEachRow, when: when,
-                             body: body, schemaTextStart: q.nameStart)
+                             body: body, schemaTextStart: q.nameStart, tableSchema: table.schema)
     }
 }

@@ -134,7 +134,7 @@ extension Parser {
 
     /// COLLATE's operand: `ids` (an identifier or a string).
     mutating func collationName() throws -> String {
-        guard isIds(current) || isId(current) else { throw syntaxError() }
+        guard isIds(current) else { throw syntaxError() }
         let s = nameText(current)
         try advance()
         return s
@@ -200,11 +200,11 @@ extension Parser {
         switch t.kind {
         case .keyword(.not):
             try advance()
-            let operand = try nested(1) { try $0.expr(Precedence.not) }
+            let operand = try nested(1, slack: 1) { try $0.expr(Precedence.not) }
             return try node(.unary(.not, operand), from: t.start)
         case .minus, .plus, .bitNot:
             try advance()
-            let operand = try nested(1) { try $0.unary() }
+            let operand = try nested(1, slack: 1) { try $0.unary() }
             let op: UnaryOperator = t.kind == .minus ? .negate : t.kind == .plus ? .plus : .bitNot
             return try node(.unary(op, operand), from: t.start)
         default:
@@ -311,7 +311,10 @@ extension Parser {
             var message: Expr?
             if action != .ignore {
                 try expect(.comma)
-                message = try nested(3) { try $0.expr() }
+                // The message is a name or string token (`nm`), not an expression.
+                let m = current
+                let text = try name()
+                message = try node(.literal(.string(text)), from: m.start)
             }
             try expect(.rightParen)
             return try node(.raise(action, message: message), from: start)
@@ -386,6 +389,7 @@ extension Parser {
             } else {
                 call.over = .name(try self.name())
             }
+            if call.distinct { actionError("DISTINCT is not supported for window functions") }
         }
         return try node(.function(call), from: start)
     }
@@ -429,11 +433,11 @@ extension Parser {
         let startBound: FrameSpec.Bound
         var endBound: FrameSpec.Bound?
         if try accept(.between) {
-            startBound = try frameBound(between: true)
+            startBound = try frameBound(isEnd: false)
             try expect(.and)
-            endBound = try frameBound(between: true)
+            endBound = try frameBound(isEnd: true)
         } else {
-            startBound = try frameBound(between: false)
+            startBound = try frameBound(isEnd: false)
         }
         var exclude: FrameSpec.Exclude?
         if try accept(.exclude) {
@@ -445,23 +449,39 @@ extension Parser {
             default: throw syntaxError()
             }
         }
+        // SQLite's window constructor rejects a start bound that comes after the end bound.
+        func rank(_ b: FrameSpec.Bound) -> Int {
+            switch b {
+            case .unboundedPreceding: return 0
+            case .preceding: return 1
+            case .currentRow: return 2
+            case .following: return 3
+            case .unboundedFollowing: return 4
+            }
+        }
+        let s = rank(startBound), e = rank(endBound ?? .currentRow)
+        if (s == 2 && e == 1) || (s == 3 && e < 3) {
+            actionError("unsupported frame specification")
+        }
         return FrameSpec(unit: unit, start: startBound, end: endBound, exclude: exclude)
     }
 
-    private mutating func frameBound(between: Bool) throws -> FrameSpec.Bound {
+    /// `isEnd`: the bound after AND (UNBOUNDED FOLLOWING allowed, UNBOUNDED PRECEDING not).
+    private mutating func frameBound(isEnd: Bool) throws -> FrameSpec.Bound {
         if isKeyword(.unbounded) {
             try advance()
-            if try accept(.preceding) { return .unboundedPreceding }
-            if between, try accept(.following) { return .unboundedFollowing }
+            if !isEnd, try accept(.preceding) { return .unboundedPreceding }
+            if isEnd, try accept(.following) { return .unboundedFollowing }
             throw syntaxError()
         }
-        if isKeyword(.current), peek().kind == .keyword(.row) {
-            try advance(); try advance()
+        if isKeyword(.current) {
+            try advance()
+            try expect(.row)
             return .currentRow
         }
         let e = try expr()
         if try accept(.preceding) { return .preceding(e) }
-        if between, try accept(.following) { return .following(e) }
+        if try accept(.following) { return .following(e) }
         throw syntaxError()
     }
 

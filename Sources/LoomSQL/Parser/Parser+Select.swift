@@ -14,11 +14,16 @@ extension Parser {
         }
     }
 
-    /// The part of a SELECT after its WITH clause.
+    /// The part of a SELECT after its WITH clause. In SQLite's grammar ORDER BY and LIMIT
+    /// belong to each SELECT core (not to VALUES); only the last core may have them, and they
+    /// apply to the whole compound.
     mutating func selectBody(with: WithClause?, start: Int) throws -> Select {
-        let first = try selectCore()
+        let (first, firstOrderBy, firstLimit) = try selectCoreWithTail()
+        var orderBy = firstOrderBy
+        var limit = firstLimit
         var compounds: [CompoundTerm] = []
         loop: while true {
+            let opToken = current
             let op: CompoundOperator
             switch current.kind {
             case .keyword(.union):
@@ -28,20 +33,34 @@ extension Parser {
             case .keyword(.except): try advance(); op = .except
             default: break loop
             }
-            compounds.append(CompoundTerm(op: op, core: try selectCore()))
+            if !orderBy.isEmpty || limit != nil {
+                let word = opToken.kind == .keyword(.union) ? (op == .unionAll ? "UNION ALL" : "UNION")
+                    : op == .intersect ? "INTERSECT" : "EXCEPT"
+                actionError("\(orderBy.isEmpty ? "LIMIT" : "ORDER BY") clause should come after \(word) not before")
+            }
+            let (core, o, l) = try selectCoreWithTail()
+            compounds.append(CompoundTerm(op: op, core: core))
+            orderBy = o
+            limit = l
         }
         if compounds.count + 1 > Parser.maxCompoundSelect {
             throw error("too many terms in compound SELECT")
         }
+        return Select(with: with, first: first, compounds: compounds, orderBy: orderBy, limit: limit,
+                      span: SourceSpan(start: start, end: previousEnd))
+    }
+
+    /// A core plus, for the SELECT form, its ORDER BY and LIMIT.
+    private mutating func selectCoreWithTail() throws -> (SelectCore, [OrderingTerm], Limit?) {
+        let core = try selectCore()
+        guard case .select = core else { return (core, [], nil) }
         var orderBy: [OrderingTerm] = []
         if isKeyword(.order) {
             try advance()
             try expect(.by)
             orderBy = try orderingTerms()
         }
-        let limit = try limitClause()
-        return Select(with: with, first: first, compounds: compounds, orderBy: orderBy, limit: limit,
-                      span: SourceSpan(start: start, end: previousEnd))
+        return (core, orderBy, try limitClause())
     }
 
     /// LIMIT expr [OFFSET expr | , expr]
@@ -120,8 +139,9 @@ extension Parser {
             try expect(.leftParen)
             let row = try nested(2) { try $0.exprList() }
             try expect(.rightParen)
-            if let first = rows.first, first.count != row.count {
-                actionError("all VALUES must have the same number of terms")
+            if let first = rows.first, first.count != row.count, statementEndError == nil {
+                // Checked by SQLite after parsing (when the compound is prepared).
+                statementEndError = error("all VALUES must have the same number of terms")
             }
             rows.append(row)
         } while try accept(.comma)

@@ -26,6 +26,7 @@ extension Parser {
                 queryPlan = true
             }
             let start = current.start
+            if isKeyword(.explain) { throw syntaxError() }
             let inner = try statementKind()
             return .explain(queryPlan: queryPlan, Statement(kind: inner, span: SourceSpan(start: start, end: previousEnd)))
         case .keyword(.select), .keyword(.values):
@@ -158,14 +159,14 @@ extension Parser {
         let q = try qualifiedName()
         try checkTriggerTarget(schema: q.schema)
         var insert = Insert(with: with, orConflict: orConflict, schema: q.schema, table: q.name, source: .defaultValues)
-        if try accept(.as) { insert.alias = try name() }
+        if !inTrigger, try accept(.as) { insert.alias = try name() }
         if current.kind == .leftParen { insert.columns = try nameList() }
-        if isKeyword(.default) {
+        if !inTrigger, isKeyword(.default) {
             try advance()
             try expect(.values)
         } else {
-            stackDepth += 3
-            defer { stackDepth -= 3 }
+            stackDepth += 1
+            defer { stackDepth -= 1 }
             insert.source = .select(try select())
             while isKeyword(.on) { insert.upserts.append(try upsert()) }
         }
@@ -217,7 +218,14 @@ extension Parser {
     }
 
     private mutating func dmlTable() throws -> QualifiedTableName {
-        let t = try qualifiedTableName()
+        // Inside a trigger the grammar has no alias here.
+        let t: QualifiedTableName
+        if inTrigger {
+            let q = try qualifiedName()
+            t = QualifiedTableName(schema: q.schema, name: q.name, indexHint: try indexHint())
+        } else {
+            t = try qualifiedTableName()
+        }
         try checkTriggerTarget(schema: t.schema)
         if inTrigger, t.indexHint != nil {
             actionError("the INDEXED BY clause is not allowed on UPDATE or DELETE statements within triggers")
@@ -338,7 +346,8 @@ extension Parser {
         case .keyword(.add):
             try advance()
             _ = try accept(.column)
-            action = .addColumn(try columnDefinition())
+            var none: TableBuild? = nil
+            action = .addColumn(try columnDefinition(table: &none))
         case .keyword(.drop):
             try advance()
             _ = try accept(.column)

@@ -169,10 +169,12 @@ package struct Parser {
     }
 
     /// Charges `cost` entries of SQLite's parser stack for the duration of `body`.
-    mutating func nested<T>(_ cost: Int, _ body: (inout Parser) throws -> T) throws -> T {
+    /// `slack` widens the limit for constructs whose innermost level SQLite's stack holds
+    /// with one entry fewer (prefix operators).
+    mutating func nested<T>(_ cost: Int, slack: Int = 0, _ body: (inout Parser) throws -> T) throws -> T {
         stackDepth += cost
         defer { stackDepth -= cost }
-        if stackDepth > Parser.maxStackDepth { throw error("parser stack overflow") }
+        if stackDepth > Parser.maxStackDepth + slack { throw error("parser stack overflow") }
         return try body(&self)
     }
 

@@ -15,7 +15,7 @@ package enum SQLText {
     /// SQLText.isComplete("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;")  // false
     /// ```
     package static func isComplete(_ sql: String) -> Bool {
-        let b = Array(sql.utf8)
+        let b = Array(sql.utf8.prefix { $0 != 0 })
         let n = b.count
         var state = State.start
         var sawSemicolon = false

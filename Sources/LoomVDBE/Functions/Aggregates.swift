@@ -16,3 +16,112 @@ func builtinAggregateFunctions() -> [FunctionDefinition] {
         FunctionDefinition(name: "group_concat", argumentCount: 2, body: .aggregate(.groupConcat)),
     ]
 }
+
+/// The running state of one aggregate call (lives beside its accumulator register).
+final class AggregateState {
+    let kind: AggregateKind
+    var count: Int64 = 0
+    var integerSum: Int64 = 0
+    var realSum: Double = 0
+    /// sum() saw a non-integer: the result is REAL.
+    var approximate = false
+    var overflow = false
+    var best: Value = .null
+    var text: [UInt8] = []
+    var hasText = false
+    /// DISTINCT: argument values already fed.
+    var seen: Set<Value>?
+
+    init(kind: AggregateKind, distinct: Bool) {
+        self.kind = kind
+        if distinct { seen = [] }
+    }
+
+    /// Feeds one row. `collation` orders min/max.
+    func step(_ args: ArraySlice<Value>, collation: Collation) {
+        let first = args.first ?? .null
+        if var seen, kind != .countStar {
+            let key = distinctKey(first)
+            if first.isNull || seen.contains(key) { return }
+            seen.insert(key)
+            self.seen = seen
+        }
+        switch kind {
+        case .countStar:
+            count += 1
+        case .count:
+            if !first.isNull { count += 1 }
+        case .sum, .total, .avg:
+            switch numericType(first) {
+            case .null: return
+            case .integer(let i):
+                count += 1
+                realSum += Double(i)
+                if !approximate && !overflow {
+                    let (r, o) = integerSum.addingReportingOverflow(i)
+                    if o { overflow = true } else { integerSum = r }
+                }
+            case .real(let d):
+                count += 1
+                realSum += d
+                approximate = true
+            default:
+                count += 1
+                realSum += first.realValue
+                approximate = true
+            }
+        case .min, .max:
+            if first.isNull { return }
+            if count == 0 {
+                best = first
+            } else {
+                let c = compareValues(best, first, collation: collation)
+                if (kind == .max && c < 0) || (kind == .min && c > 0) { best = first }
+            }
+            count += 1
+        case .groupConcat:
+            if first.isNull { return }
+            if hasText {
+                if args.count >= 2, let sep = args[args.startIndex + 1].blobValue {
+                    text.append(contentsOf: sep)
+                } else if args.count < 2 {
+                    text.append(0x2C)
+                }
+            }
+            text.append(contentsOf: first.blobValue ?? [])
+            hasText = true
+        }
+    }
+
+    /// The final value; throws "integer overflow" for sum() past Int64.
+    func final() throws -> Value {
+        switch kind {
+        case .countStar, .count: return .integer(count)
+        case .sum:
+            if count == 0 { return .null }
+            if overflow { throw DatabaseError(.error, "integer overflow") }
+            return approximate ? .real(realSum) : .integer(integerSum)
+        case .total: return .real(realSum)
+        case .avg: return count == 0 ? .null : .real(realSum / Double(count))
+        case .min, .max: return count == 0 ? .null : best
+        case .groupConcat: return hasText ? .text(String(decoding: text, as: UTF8.self)) : .null
+        }
+    }
+}
+
+/// sqlite3_value_numeric_type: text that is wholly a number becomes INTEGER (no '.', 'e')
+/// or REAL; other text stays text. Numbers and NULL as they are.
+func numericType(_ v: Value) -> Value {
+    guard case .text(let s) = v else { return v }
+    guard let n = parseNumericText(s) else { return v }
+    if case .integer(let i) = n, s.utf8.contains(where: { $0 == 0x2E || $0 == 0x65 || $0 == 0x45 }) {
+        return .real(Double(i))
+    }
+    return n
+}
+
+/// DISTINCT identity: 1 and 1.0 are the same value.
+func distinctKey(_ v: Value) -> Value {
+    if case .real(let d) = v, d == d.rounded(.towardZero), abs(d) < 9.2e18 { return .integer(Int64(d)) }
+    return v
+}

@@ -33,10 +33,14 @@ package struct FunctionDefinition: Sendable {
     package let body: Body
     /// Same arguments give the same result (random() and friends are not).
     package let isDeterministic: Bool
+    /// For variadic functions (`argumentCount == -1`): the fewest arguments accepted.
+    package let minimumArgumentCount: Int
 
-    package init(name: String, argumentCount: Int, isDeterministic: Bool = true, body: Body) {
+    package init(name: String, argumentCount: Int, minimumArgumentCount: Int = 0,
+                 isDeterministic: Bool = true, body: Body) {
         self.name = name
         self.argumentCount = argumentCount
+        self.minimumArgumentCount = minimumArgumentCount
         self.isDeterministic = isDeterministic
         self.body = body
     }
@@ -63,7 +67,9 @@ package enum FunctionRegistry {
         let key = asciiLowercased(name)
         guard let overloads = table[key] else { return .notFound }
         if let exact = overloads.first(where: { $0.argumentCount == argc }) { return .found(exact) }
-        if let variadic = overloads.first(where: { $0.argumentCount == -1 }) { return .found(variadic) }
+        if let variadic = overloads.first(where: { $0.argumentCount == -1 && argc >= $0.minimumArgumentCount }) {
+            return .found(variadic)
+        }
         return .wrongArgumentCount
     }
 

@@ -1,8 +1,326 @@
 // This file implements SQLite's built-in core scalar functions (lang_corefunc.html).
-// Layer: L4. Spec: Spec/L4-vdbe.md (§Functions).
+// Layer: L4. Spec: Spec/L4-vdbe.md (§Functions). printf: Printf.swift; LIKE/GLOB: Patterns.swift.
 import LoomBase
 import LoomRecord
 
+private typealias Args = ArraySlice<Value>
+
+@inline(__always)
+private func arg(_ a: Args, _ i: Int) -> Value {
+    let j = a.startIndex + i
+    return j < a.endIndex ? a[j] : .null
+}
+
+private func scalar(_ name: String, _ argc: Int, min: Int = 0, deterministic: Bool = true,
+                    _ body: @escaping ScalarImplementation) -> FunctionDefinition {
+    FunctionDefinition(name: name, argumentCount: argc, minimumArgumentCount: min,
+                       isDeterministic: deterministic, body: .scalar(body))
+}
+
+/// The unicode scalars of a value's text form.
+private func scalars(_ v: Value) -> [Unicode.Scalar] { Array((v.textValue ?? "").unicodeScalars) }
+
+private func string(_ s: some Sequence<Unicode.Scalar>) -> String {
+    var out = String.UnicodeScalarView()
+    out.append(contentsOf: s)
+    return String(out)
+}
+
 func builtinScalarFunctions() -> [FunctionDefinition] {
-    []
+    var f: [FunctionDefinition] = []
+
+    f.append(scalar("abs", 1) { a, _ in
+        switch arg(a, 0) {
+        case .null: return .null
+        case .integer(let i):
+            if i == Int64.min { throw DatabaseError(.error, "integer overflow") }
+            return .integer(i < 0 ? -i : i)
+        case let v: return .real(Swift.abs(v.realValue))
+        }
+    })
+    f.append(scalar("changes", 0, deterministic: false) { _, c in .integer(Int64(c.connection.changes)) })
+    f.append(scalar("total_changes", 0, deterministic: false) { _, c in .integer(Int64(c.connection.totalChanges)) })
+    f.append(scalar("last_insert_rowid", 0, deterministic: false) { _, c in .integer(c.connection.lastInsertRowID) })
+    f.append(scalar("sqlite_version", 0) { _, _ in .text("3.40.1") })
+    f.append(scalar("char", -1) { a, _ in
+        var out = String.UnicodeScalarView()
+        for v in a {
+            let x = v.integerValue
+            let s = (x >= 0 && x <= 0x10FFFF) ? Unicode.Scalar(UInt32(x)) : nil
+            out.append(s ?? "\u{FFFD}")
+        }
+        return .text(String(out))
+    })
+    f.append(scalar("coalesce", -1, min: 2) { a, _ in a.first(where: { !$0.isNull }) ?? .null })
+    f.append(scalar("ifnull", 2) { a, _ in a.first(where: { !$0.isNull }) ?? .null })
+    f.append(scalar("iif", 3) { a, _ in (Operators.truth(arg(a, 0)) ?? false) ? arg(a, 1) : arg(a, 2) })
+    f.append(scalar("nullif", 2) { a, c in
+        compareValues(arg(a, 0), arg(a, 1), collation: c.collation) == 0 ? .null : arg(a, 0)
+    })
+    for name in ["likely", "unlikely"] { f.append(scalar(name, 1) { a, _ in arg(a, 0) }) }
+    f.append(scalar("likelihood", 2) { a, _ in
+        let p = arg(a, 1)
+        let d: Double? = { switch p { case .integer(let i): return Double(i); case .real(let r): return r; default: return nil } }()
+        guard let d, d >= 0, d <= 1 else {
+            throw DatabaseError(.error, "second argument to likelihood() must be a constant between 0.0 and 1.0")
+        }
+        return arg(a, 0)
+    })
+    f.append(scalar("typeof", 1) { a, _ in
+        switch arg(a, 0) {
+        case .null: return .text("null")
+        case .integer: return .text("integer")
+        case .real: return .text("real")
+        case .text: return .text("text")
+        case .blob: return .text("blob")
+        }
+    })
+    f.append(scalar("length", 1) { a, _ in
+        switch arg(a, 0) {
+        case .null: return .null
+        case .blob(let b): return .integer(Int64(b.count))
+        case .text(let s):
+            // Characters up to the first NUL, as SQLite counts.
+            var n: Int64 = 0
+            for u in s.unicodeScalars { if u.value == 0 { break }; n += 1 }
+            return .integer(n)
+        case let v: return .integer(Int64((v.textValue ?? "").unicodeScalars.count))
+        }
+    })
+    f.append(scalar("lower", 1) { a, _ in
+        let v = arg(a, 0)
+        guard let b = v.isNull ? nil : v.blobValue else { return .null }
+        return .text(String(decoding: b.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self))
+    })
+    f.append(scalar("upper", 1) { a, _ in
+        let v = arg(a, 0)
+        guard let b = v.isNull ? nil : v.blobValue else { return .null }
+        return .text(String(decoding: b.map { $0 >= 0x61 && $0 <= 0x7A ? $0 & ~0x20 : $0 }, as: UTF8.self))
+    })
+    f.append(scalar("hex", 1) { a, _ in
+        let digits = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for b in arg(a, 0).blobValue ?? [] {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return .text(String(decoding: out, as: UTF8.self))
+    })
+    f.append(scalar("quote", 1) { a, _ in .text(sqlQuote(arg(a, 0))) })
+    f.append(scalar("random", 0, deterministic: false) { _, _ in
+        var g = SystemRandomNumberGenerator()
+        return .integer(Int64(bitPattern: g.next()))
+    })
+    f.append(scalar("randomblob", 1, deterministic: false) { a, _ in
+        let n = Swift.max(1, Swift.min(arg(a, 0).integerValue, 1_000_000_000))
+        var g = SystemRandomNumberGenerator()
+        return .blob((0 ..< Int(n)).map { _ in UInt8.random(in: 0 ... 255, using: &g) })
+    })
+    f.append(scalar("zeroblob", 1) { a, _ in
+        let n = Swift.max(0, arg(a, 0).integerValue)
+        guard n <= 1_000_000_000 else { throw DatabaseError(.tooBig, "string or blob too big") }
+        return .blob([UInt8](repeating: 0, count: Int(n)))
+    })
+    f.append(scalar("unicode", 1) { a, _ in
+        guard let s = arg(a, 0).textValue, let u = s.unicodeScalars.first else { return .null }
+        return .integer(Int64(u.value))
+    })
+    f.append(scalar("instr", 2) { a, _ in
+        let h = arg(a, 0), n = arg(a, 1)
+        if h.isNull || n.isNull { return .null }
+        if case .blob(let hb) = h, case .blob(let nb) = n {
+            return .integer(Int64(byteFind(hb, nb).map { $0 + 1 } ?? 0))
+        }
+        let hs = scalars(h), ns = scalars(n)
+        if ns.isEmpty { return .integer(1) }
+        if ns.count > hs.count { return .integer(0) }
+        for i in 0 ... hs.count - ns.count where hs[i ..< i + ns.count].elementsEqual(ns) {
+            return .integer(Int64(i + 1))
+        }
+        return .integer(0)
+    })
+    f.append(scalar("replace", 3) { a, _ in
+        let x = arg(a, 0), y = arg(a, 1), z = arg(a, 2)
+        if x.isNull || y.isNull || z.isNull { return .null }
+        let xb = x.blobValue ?? [], yb = y.blobValue ?? [], zb = z.blobValue ?? []
+        if yb.isEmpty { return .text(String(decoding: xb, as: UTF8.self)) }
+        var out: [UInt8] = []
+        var i = 0
+        while i < xb.count {
+            if i + yb.count <= xb.count, xb[i] == yb[0], xb[i ..< i + yb.count].elementsEqual(yb) {
+                out.append(contentsOf: zb)
+                i += yb.count
+            } else {
+                out.append(xb[i])
+                i += 1
+            }
+        }
+        return .text(String(decoding: out, as: UTF8.self))
+    })
+    for (name, left, right) in [("trim", true, true), ("ltrim", true, false), ("rtrim", false, true)] {
+        for argc in [1, 2] {
+            f.append(scalar(name, argc) { a, _ in
+                let x = arg(a, 0)
+                if x.isNull { return .null }
+                let set: [Unicode.Scalar]
+                if argc == 2 {
+                    let y = arg(a, 1)
+                    if y.isNull { return .null }
+                    set = scalars(y)
+                } else {
+                    set = [" "]
+                }
+                var s = scalars(x)[...]
+                if left { while let c = s.first, set.contains(c) { s = s.dropFirst() } }
+                if right { while let c = s.last, set.contains(c) { s = s.dropLast() } }
+                return .text(string(s))
+            })
+        }
+    }
+    for name in ["substr", "substring"] {
+        for argc in [2, 3] {
+            f.append(scalar(name, argc) { a, _ in try substr(a, argc) })
+        }
+    }
+    for argc in [1, 2] {
+        f.append(scalar("round", argc) { a, _ in
+            let x = arg(a, 0)
+            if x.isNull { return .null }
+            var n: Int64 = 0
+            if argc == 2 {
+                if arg(a, 1).isNull { return .null }
+                n = Swift.min(Swift.max(arg(a, 1).integerValue, 0), 30)
+            }
+            return .real(sqlRound(x.realValue, Int(n)))
+        })
+    }
+    f.append(scalar("sign", 1) { a, _ in
+        switch numericType(arg(a, 0)) {
+        case .integer(let i): return .integer(i > 0 ? 1 : (i < 0 ? -1 : 0))
+        case .real(let d): return .integer(d > 0 ? 1 : (d < 0 ? -1 : 0))
+        default: return .null
+        }
+    })
+    for (name, isMax) in [("max", true), ("min", false)] {
+        f.append(scalar(name, -1, min: 2) { a, c in
+            var best: Value = .null
+            for (i, v) in a.enumerated() {
+                if v.isNull { return .null }
+                if i == 0 { best = v; continue }
+                let cmp = compareValues(v, best, collation: c.collation)
+                if isMax ? cmp > 0 : cmp < 0 { best = v }
+            }
+            return best
+        })
+    }
+    for argc in [2, 3] {
+        f.append(scalar("like", argc) { a, _ in
+            let p = arg(a, 0), s = arg(a, 1)
+            var escape: Unicode.Scalar? = nil
+            if argc == 3 {
+                let e = arg(a, 2)
+                if e.isNull { return .null }
+                let es = scalars(e)
+                guard es.count == 1 else {
+                    throw DatabaseError(.error, "ESCAPE expression must be a single character")
+                }
+                escape = es[0]
+            }
+            if p.isNull || s.isNull { return .null }
+            return .integer(likeMatch(pattern: scalars(p), string: scalars(s), escape: escape) ? 1 : 0)
+        })
+    }
+    f.append(scalar("glob", 2) { a, _ in
+        let p = arg(a, 0), s = arg(a, 1)
+        if p.isNull || s.isNull { return .null }
+        return .integer(globMatch(pattern: scalars(p), string: scalars(s)) ? 1 : 0)
+    })
+    for name in ["printf", "format"] {
+        f.append(scalar(name, -1, min: 1) { a, _ in
+            let fmt = arg(a, 0)
+            if fmt.isNull { return .null }
+            return .text(sqlPrintf(fmt.textValue ?? "", Array(a.dropFirst())))
+        })
+    }
+    return f
+}
+
+/// quote(x): SQL literal text of a value.
+package func sqlQuote(_ v: Value) -> String {
+    switch v {
+    case .null: return "NULL"
+    case .integer(let i): return String(i)
+    case .real(let d):
+        let s = renderReal(d)
+        if let back = Double(s), back == d { return s }
+        if d.isInfinite { return d < 0 ? "-9.0e+999" : "9.0e+999" }
+        return sqliteExponential(d, precision: 20)
+    case .text(let s):
+        var out = "'"
+        for ch in s.unicodeScalars { out.unicodeScalars.append(ch); if ch == "'" { out += "'" } }
+        return out + "'"
+    case .blob(let b):
+        let digits = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = Array("X'".utf8)
+        for x in b { out.append(digits[Int(x >> 4)]); out.append(digits[Int(x & 15)]) }
+        out.append(0x27)
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+private func byteFind(_ h: [UInt8], _ n: [UInt8]) -> Int? {
+    if n.isEmpty { return 0 }
+    if n.count > h.count { return nil }
+    for i in 0 ... h.count - n.count where h[i ..< i + n.count].elementsEqual(n) { return i }
+    return nil
+}
+
+/// substr(X, Y [, Z]) with SQLite's handling of zero, negative start and negative length;
+/// characters for text, bytes for blobs.
+private func substr(_ a: Args, _ argc: Int) throws -> Value {
+    let x = arg(a, 0), y = arg(a, 1)
+    if x.isNull || y.isNull { return .null }
+    if argc == 3 && arg(a, 2).isNull { return .null }
+    let limit: Int64 = 1_000_000_000
+    var p1 = Swift.max(Swift.min(y.integerValue, limit), -limit)
+    var p2: Int64 = limit
+    var negP2 = false
+    if argc == 3 {
+        p2 = Swift.max(Swift.min(arg(a, 2).integerValue, limit), -limit)
+        if p2 < 0 { p2 = -p2; negP2 = true }
+    }
+    func cut(_ len: Int64) -> (Int, Int) {
+        if p1 < 0 {
+            p1 += len
+            if p1 < 0 { p2 += p1; if p2 < 0 { p2 = 0 }; p1 = 0 }
+        } else if p1 > 0 {
+            p1 -= 1
+        } else if p2 > 0 {
+            p2 -= 1
+        }
+        if negP2 {
+            p1 -= p2
+            if p1 < 0 { p2 += p1; p1 = 0 }
+        }
+        if p1 > len { return (Int(len), 0) }
+        if p1 + p2 > len { p2 = len - p1; if p2 < 0 { p2 = 0 } }
+        return (Int(p1), Int(p2))
+    }
+    if case .blob(let b) = x {
+        let (s, n) = cut(Int64(b.count))
+        return .blob(Array(b[s ..< s + n]))
+    }
+    let chars = scalars(x)
+    let (s, n) = cut(Int64(chars.count))
+    return .text(string(chars[s ..< s + n]))
+}
+
+/// round(): SQLite 3.40's rounding (half away from zero; `%.*f` for n > 0).
+package func sqlRound(_ r: Double, _ n: Int) -> Double {
+    if r.isNaN || r.isInfinite { return r }
+    if r < -4503599627370496.0 || r > 4503599627370496.0 { return r }
+    if n == 0 {
+        return r >= 0 ? Double(Int64(r + 0.5)) : -Double(Int64(-r + 0.5))
+    }
+    return Double(sqliteFixed(r, precision: n)) ?? r
 }

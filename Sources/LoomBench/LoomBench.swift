@@ -1,1 +1,0 @@
-// LoomBench: see Spec/tools.md

@@ -1,1 +1,0 @@
-// LoomSLT: see Spec/tools.md

@@ -1,0 +1,105 @@
+// This file implements the PRAGMAs that read or set connection and pager state (page_size,
+// cache_size, journal_mode, synchronous, page_count, freelist_count, encoding,
+// integrity_check, quick_check). Schema and header PRAGMAs compile in L5.
+// Layer: L6. Spec: Spec/L6-session.md (§PRAGMAs).
+import LoomBase
+import LoomPager
+import LoomRecord
+import LoomBTree
+import LoomVDBE
+import LoomSQL
+
+extension Connection {
+    /// The connection-level PRAGMA at `offset`, compiled to a program that returns its rows,
+    /// or nil when the statement is not one of them.
+    ///
+    /// The pragma's effect is applied here, when it is prepared, rather than when it is
+    /// stepped (a deviation from SQLite noted in COMPAT.md): the shell and `execute` step
+    /// every statement right after preparing it.
+    func connectionPragma(_ sql: String, from offset: Int, prepared: PreparedStatement) throws -> PreparedStatement? {
+        var parser = Parser(sql: sql)
+        guard let (statement, _) = try parser.parseNext(from: offset),
+              case .pragma(let pragma) = statement.kind else { return nil }
+        if let schema = pragma.schema, schema.lowercasedASCII != "main" {
+            throw DatabaseError(.error, "unknown database \(schema)", sql: prepared.sql)
+        }
+        let name = pragma.name.lowercasedASCII
+        let value = pragma.value
+        var rows: [[Value]] = []
+        switch name {
+        case "page_size":
+            if let value {
+                if let size = Int(value) { try pager.setPageSize(size) }
+            } else {
+                rows = [[.integer(Int64(pager.pageSize))]]
+            }
+        case "cache_size":
+            if let value {
+                if let n = Int(value) ?? parseIntegerPrefix(value) { cacheSize = n; pager.setCacheSize(n) }
+            } else {
+                rows = [[.integer(Int64(cacheSize))]]
+            }
+        case "journal_mode":
+            if let value, let mode = JournalMode(rawValue: value.lowercasedASCII), mode != .wal {
+                if !isInMemory || mode == .memory || mode == .off { pager.setJournalMode(mode) }
+            }
+            rows = [[.text(pager.journalMode.rawValue)]]
+        case "synchronous":
+            if let value {
+                let levels = ["off": SynchronousLevel.off, "normal": .normal, "full": .full, "extra": .extra]
+                if let level = levels[value.lowercasedASCII] ?? Int(value).flatMap({ SynchronousLevel(rawValue: $0 & 3) }) {
+                    pager.setSynchronous(level)
+                }
+            } else {
+                rows = [[.integer(Int64(pager.synchronous.rawValue))]]
+            }
+        case "page_count":
+            rows = [[.integer(Int64(try withReadTransaction { () -> UInt32 in
+                _ = try btree.getMeta(.schemaCookie)  // starts the read so the count is current
+                return pager.pageCount
+            }))]]
+        case "freelist_count":
+            rows = [[.integer(Int64(try withReadTransaction { try btree.getMeta(.freePageCount) }))]]
+        case "encoding":
+            rows = [[.text("UTF-8")]]
+        case "integrity_check", "quick_check":
+            let limit = value.flatMap { Int($0) }.map { max(1, $0) } ?? 100
+            let schema = try currentSchema()
+            var roots: [PageNumber] = [1]
+            for table in schema.allTables where table.rootPage > 1 { roots.append(PageNumber(table.rootPage)) }
+            for index in schema.indexOrder.compactMap({ schema.index(named: $0) }) where index.rootPage > 1 { roots.append(PageNumber(index.rootPage)) }
+            let errors = try withReadTransaction { try btree.integrityCheck(roots: roots, maxErrors: limit) }
+            rows = errors.isEmpty ? [[.text("ok")]] : errors.map { [.text($0)] }
+        default:
+            return nil
+        }
+        var result = prepared
+        result.program = constantProgram(columnName: rows.isEmpty ? nil : name, rows: rows)
+        return result
+    }
+
+    /// A program that returns `rows` (one column each) and halts.
+    private func constantProgram(columnName: String?, rows: [[Value]]) -> Program {
+        var code: [Instruction] = [.initialize(target: 1)]
+        for row in rows {
+            for (i, v) in row.enumerated() {
+                switch v {
+                case .null: code.append(.null(dest: i))
+                case .integer(let n): code.append(.int64(value: n, dest: i))
+                case .real(let d): code.append(.real(value: d, dest: i))
+                case .text(let s): code.append(.string8(value: s, dest: i))
+                case .blob: code.append(.null(dest: i))
+                }
+            }
+            code.append(.resultRow(start: 0, count: row.count))
+        }
+        code.append(.halt())
+        return Program(instructions: code, registerCount: max(1, rows.first?.count ?? 0), cursorCount: 0,
+                       columnNames: columnName.map { [$0] } ?? [], isReadOnly: true)
+    }
+
+    private func parseIntegerPrefix(_ text: String) -> Int? {
+        if case .integer(let n) = Value.text(text).castToInteger { return Int(n) }
+        return nil
+    }
+}

@@ -1,1 +1,0 @@
-// LoomShell: see Spec/tools.md

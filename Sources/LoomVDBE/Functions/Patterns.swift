@@ -1,0 +1,112 @@
+// This file implements LIKE (case-insensitive for ASCII, with ESCAPE) and GLOB matching.
+// Layer: L4. Spec: Spec/L4-vdbe.md (§Functions).
+
+@inline(__always)
+private func foldASCII(_ c: Unicode.Scalar) -> UInt32 {
+    let v = c.value
+    return v >= 0x41 && v <= 0x5A ? v | 0x20 : v
+}
+
+/// `string LIKE pattern [ESCAPE escape]`: '%' any run, '_' any one character; ASCII letters
+/// match case-insensitively.
+func likeMatch(pattern: [Unicode.Scalar], string: [Unicode.Scalar], escape: Unicode.Scalar?) -> Bool {
+    func match(_ pi: Int, _ si: Int) -> Bool {
+        var p = pi, s = si
+        while p < pattern.count {
+            let c = pattern[p]
+            if c == "%" && escape != "%" {
+                // Collapse runs of % and _.
+                var q = p
+                var needed = 0
+                while q < pattern.count, (pattern[q] == "%" || pattern[q] == "_"), pattern[q] != escape {
+                    if pattern[q] == "_" { needed += 1 }
+                    q += 1
+                }
+                s += needed
+                if s > string.count { return false }
+                if q == pattern.count { return true }
+                while s <= string.count {
+                    if match(q, s) { return true }
+                    s += 1
+                }
+                return false
+            }
+            if c == "_" && escape != "_" {
+                if s >= string.count { return false }
+                p += 1; s += 1
+                continue
+            }
+            var literal = c
+            if let escape, c == escape {
+                p += 1
+                if p >= pattern.count { return false }
+                literal = pattern[p]
+            }
+            if s >= string.count || foldASCII(string[s]) != foldASCII(literal) { return false }
+            p += 1; s += 1
+        }
+        return s == string.count
+    }
+    return match(0, 0)
+}
+
+/// `string GLOB pattern`: '*' any run, '?' any one character, '[...]' a set (ranges,
+/// leading '^' negates); case-sensitive.
+func globMatch(pattern: [Unicode.Scalar], string: [Unicode.Scalar]) -> Bool {
+    func matchSet(_ p: inout Int, _ ch: Unicode.Scalar) -> Bool? {
+        // p points just after '['. Returns nil for a malformed set.
+        var negate = false
+        if p < pattern.count, pattern[p] == "^" { negate = true; p += 1 }
+        var seen = false
+        var first = true
+        var prev: Unicode.Scalar? = nil
+        while p < pattern.count {
+            let c = pattern[p]
+            if c == "]" && !first { p += 1; return seen != negate }
+            if c == "-", let lo = prev, p + 1 < pattern.count, pattern[p + 1] != "]" {
+                let hi = pattern[p + 1]
+                if ch.value >= lo.value && ch.value <= hi.value { seen = true }
+                prev = nil
+                p += 2
+            } else {
+                if c == ch { seen = true }
+                prev = c
+                p += 1
+            }
+            first = false
+        }
+        return nil
+    }
+    func match(_ pi: Int, _ si: Int) -> Bool {
+        var p = pi, s = si
+        while p < pattern.count {
+            let c = pattern[p]
+            switch c {
+            case "*":
+                while p < pattern.count, pattern[p] == "*" || pattern[p] == "?" {
+                    if pattern[p] == "?" { if s >= string.count { return false }; s += 1 }
+                    p += 1
+                }
+                if p == pattern.count { return true }
+                while s <= string.count {
+                    if match(p, s) { return true }
+                    s += 1
+                }
+                return false
+            case "?":
+                if s >= string.count { return false }
+                p += 1; s += 1
+            case "[":
+                if s >= string.count { return false }
+                var q = p + 1
+                guard let ok = matchSet(&q, string[s]), ok else { return false }
+                p = q; s += 1
+            default:
+                if s >= string.count || string[s] != c { return false }
+                p += 1; s += 1
+            }
+        }
+        return s == string.count
+    }
+    return match(0, 0)
+}

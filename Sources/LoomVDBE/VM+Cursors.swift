@@ -1,0 +1,389 @@
+// This file implements the VM's cursor operations over every cursor kind: open, move, seek,
+// read columns, write and delete. All B-tree calls of the VM live here.
+// Layer: L4. Spec: Spec/L4-vdbe.md (§Cursors).
+import LoomBase
+import LoomBTree
+import LoomPager
+import LoomRecord
+
+extension VM {
+    @inline(__always)
+    func cursor(_ id: CursorID) throws -> VMCursor {
+        guard id >= 0, id < cursors.count, let c = cursors[id] else {
+            throw DatabaseError(.internal, "cursor \(id) is not open")
+        }
+        return c
+    }
+
+    func setCursor(_ id: CursorID, _ c: VMCursor?) throws {
+        guard id >= 0 else { throw DatabaseError(.internal, "bad cursor number \(id)") }
+        if id >= cursors.count { cursors.append(contentsOf: repeatElement(nil, count: id + 1 - cursors.count)) }
+        cursors[id] = c
+    }
+
+    func openBTreeCursor(_ id: CursorID, root: Int, rootInRegister: Bool, keyInfo: KeyInfo?,
+                         writable: Bool) throws {
+        var page = root
+        if rootInRegister {
+            guard root >= 0, root < registers.count else { throw DatabaseError(.internal, "bad register") }
+            page = Int(integerValue(registers[root]))
+        }
+        guard page >= 1, page <= Int(UInt32.max) else { throw DatabaseError.corrupt(page: nil, "root page \(page)") }
+        let rootPage = PageNumber(UInt32(page))
+        if let keyInfo {
+            try setCursor(id, VMCursor(.index(try context.btree.indexCursor(root: rootPage, writable: writable, keyInfo: keyInfo)),
+                                       keyInfo: keyInfo))
+        } else {
+            try setCursor(id, VMCursor(.table(try context.btree.tableCursor(root: rootPage, writable: writable)), keyInfo: nil))
+        }
+    }
+
+    // MARK: Moving
+
+    /// Position on the first entry; false if empty.
+    func moveFirst(_ c: VMCursor) throws -> Bool {
+        let ok: Bool
+        switch c.storage {
+        case .table(let t): ok = try t.first()
+        case .index(let i): ok = try i.first()
+        case .memory(let m):
+            m.position = 0
+            ok = !m.entries.isEmpty
+        case .sorter(let s):
+            s.position = 0
+            ok = !s.order.isEmpty
+        case .pseudo: ok = true
+        }
+        c.moved(valid: ok)
+        return ok
+    }
+
+    func moveLast(_ c: VMCursor) throws -> Bool {
+        let ok: Bool
+        switch c.storage {
+        case .table(let t): ok = try t.last()
+        case .index(let i): ok = try i.last()
+        case .memory(let m):
+            m.position = m.entries.count - 1
+            ok = !m.entries.isEmpty
+        case .sorter(let s):
+            s.position = max(s.order.count - 1, 0)
+            ok = !s.order.isEmpty
+        case .pseudo: ok = true
+        }
+        c.moved(valid: ok)
+        return ok
+    }
+
+    /// Advance (forward) or back up; false at the end. After Delete, continues from the
+    /// deleted entry's key.
+    func advance(_ c: VMCursor, forward: Bool) throws -> Bool {
+        if c.deletedRowid != nil || c.deletedKey != nil {
+            return try continueAfterDelete(c, forward: forward)
+        }
+        guard c.isValid else { return false }
+        let ok: Bool
+        switch c.storage {
+        case .table(let t): ok = forward ? try t.next() : try t.previous()
+        case .index(let i): ok = forward ? try i.next() : try i.previous()
+        case .memory(let m):
+            m.position += forward ? 1 : -1
+            ok = m.position >= 0 && m.position < m.entries.count
+        case .sorter(let s):
+            s.position += 1
+            ok = s.position < s.order.count
+        case .pseudo: ok = false
+        }
+        c.moved(valid: ok)
+        return ok
+    }
+
+    private func continueAfterDelete(_ c: VMCursor, forward: Bool) throws -> Bool {
+        let rowid = c.deletedRowid, key = c.deletedKey
+        c.deletedRowid = nil
+        c.deletedKey = nil
+        switch c.storage {
+        case .table(let t):
+            // The B-tree leaves a deleted cursor so next()/previous() land beside the entry.
+            let ok = forward ? try t.next() : try t.previous()
+            c.moved(valid: ok)
+            return ok
+        case .index(let i):
+            let ok = forward ? try i.next() : try i.previous()
+            c.moved(valid: ok)
+            return ok
+        case .memory(let m):
+            let p: Int
+            if let rowid { p = m.lowerBound(rowid: rowid) } else if let key { p = m.bound(key: key, strict: false) } else { return false }
+            // p is where the deleted entry was: forward continues there, backward just before.
+            m.position = forward ? p : p - 1
+            let ok = m.position >= 0 && m.position < m.entries.count
+            c.moved(valid: ok)
+            return ok
+        default:
+            return false
+        }
+    }
+
+    // MARK: Reading
+
+    /// The current record (table payload or index key) of a cursor, decoded lazily.
+    func currentReader(_ c: VMCursor) throws -> RecordReader? {
+        if let r = c.reader { return r }
+        guard c.isValid, !c.nullRow else { return nil }
+        let bytes: [UInt8]
+        switch c.storage {
+        case .table(let t): bytes = try t.payload()
+        case .index(let i): bytes = try i.keyBytes()
+        case .memory(let m):
+            guard m.position >= 0, m.position < m.entries.count else { return nil }
+            bytes = m.entries[m.position].record
+        case .sorter(let s):
+            guard let b = s.current else { return nil }
+            bytes = b
+        case .pseudo(let reg):
+            guard reg >= 0, reg < registers.count else { return nil }
+            guard case .blob(let b) = registers[reg] else { return nil }
+            if let r = c.reader, c.pseudoBytes == b { return r }
+            c.pseudoBytes = b
+            bytes = b
+        }
+        let r = try RecordReader(bytes)
+        if case .pseudo = c.storage {} else { c.reader = r }
+        return r
+    }
+
+    func readColumn(_ c: VMCursor, _ column: Int, default def: Value?) throws -> Value {
+        if c.nullRow { return .null }
+        if case .pseudo(let reg) = c.storage {
+            guard reg >= 0, reg < registers.count, case .blob(let b) = registers[reg] else { return .null }
+            if c.reader == nil || c.pseudoBytes != b {
+                c.reader = try RecordReader(b)
+                c.pseudoBytes = b
+            }
+            guard let r = c.reader else { return .null }
+            return column < r.count ? try r.column(column) : (def ?? .null)
+        }
+        guard let r = try currentReader(c) else { return .null }
+        return column < r.count ? try r.column(column) : (def ?? .null)
+    }
+
+    func currentRowid(_ c: VMCursor) throws -> Value {
+        if c.nullRow || !c.isValid { return .null }
+        switch c.storage {
+        case .table(let t): return .integer(try t.rowid())
+        case .memory(let m) where m.isIntKey:
+            guard m.position >= 0, m.position < m.entries.count else { return .null }
+            return .integer(m.entries[m.position].rowid)
+        default:
+            // Index-like: the rowid is the last key field.
+            guard let r = try currentReader(c), r.count > 0 else { return .null }
+            return try r.column(r.count - 1)
+        }
+    }
+
+    /// The current index entry's key fields.
+    func currentKey(_ c: VMCursor) throws -> [Value] {
+        guard let r = try currentReader(c) else { return [] }
+        var out: [Value] = []
+        out.reserveCapacity(r.count)
+        for i in 0 ..< r.count { out.append(try r.column(i)) }
+        return out
+    }
+
+    // MARK: Seeking
+
+    /// Table cursor: position on `rowid`; true if found exactly.
+    func seekRowid(_ c: VMCursor, _ rowid: Int64) throws -> Bool {
+        switch c.storage {
+        case .table(let t):
+            let r = try t.seek(rowid: rowid)
+            c.moved(valid: r == .found)
+            return r == .found
+        case .memory(let m) where m.isIntKey:
+            let i = m.lowerBound(rowid: rowid)
+            let found = i < m.entries.count && m.entries[i].rowid == rowid
+            m.position = i
+            c.moved(valid: found)
+            return found
+        default:
+            throw DatabaseError(.internal, "rowid seek on an index cursor")
+        }
+    }
+
+    enum SeekOp { case ge, gt, le, lt }
+
+    /// SeekGE/GT/LE/LT; returns false when no entry satisfies the bound.
+    func seek(_ c: VMCursor, _ op: SeekOp, key: [Value], rowid: Int64?) throws -> Bool {
+        switch c.storage {
+        case .table(let t):
+            guard let rowid else { throw DatabaseError(.internal, "table seek without rowid") }
+            let r = try t.seek(rowid: rowid)
+            var ok: Bool
+            // Land on the right side of rowid.
+            switch (op, r) {
+            case (_, .empty): ok = false
+            case (.ge, .found), (.le, .found): ok = true
+            case (.gt, .found): ok = try t.next()
+            case (.lt, .found): ok = try t.previous()
+            case (.ge, .after), (.gt, .after): ok = true
+            case (.ge, .before), (.gt, .before): ok = try t.next()
+            case (.le, .before), (.lt, .before): ok = true
+            case (.le, .after), (.lt, .after): ok = try t.previous()
+            }
+            c.moved(valid: ok)
+            return ok
+        case .index(let ix):
+            let ki = c.keyInfo ?? KeyInfo()
+            let r = try ix.seek(key: key)
+            if r == .empty { c.moved(valid: false); return false }
+            c.moved(valid: true)
+            // Walk from wherever the B-tree landed to the boundary entry.
+            func cmp() throws -> Int { compareKeys(try currentKey(c), key, keyInfo: ki) }
+            func step(_ forward: Bool) throws -> Bool {
+                let ok = forward ? try ix.next() : try ix.previous()
+                c.moved(valid: ok)
+                return ok
+            }
+            switch op {
+            case .ge, .gt:
+                let strict = op == .gt
+                // Back up while the previous entry still satisfies the bound.
+                while true {
+                    let x = try cmp()
+                    if x < 0 || (strict && x == 0) { if try !step(true) { return false } } else { break }
+                }
+                while true {
+                    if try !step(false) { _ = try ix.first(); c.moved(valid: true); return true }
+                    let x = try cmp()
+                    if x < 0 || (strict && x == 0) { _ = try step(true); return true }
+                }
+            case .le, .lt:
+                let strict = op == .lt
+                while true {
+                    let x = try cmp()
+                    if x > 0 || (strict && x == 0) { if try !step(false) { return false } } else { break }
+                }
+                while true {
+                    if try !step(true) { _ = try ix.last(); c.moved(valid: true); return true }
+                    let x = try cmp()
+                    if x > 0 || (strict && x == 0) { _ = try step(false); return true }
+                }
+            }
+        case .memory(let m):
+            if m.isIntKey {
+                guard let rowid else { throw DatabaseError(.internal, "table seek without rowid") }
+                let i = m.lowerBound(rowid: rowid)
+                let exact = i < m.entries.count && m.entries[i].rowid == rowid
+                switch op {
+                case .ge: m.position = i
+                case .gt: m.position = exact ? i + 1 : i
+                case .le: m.position = exact ? i : i - 1
+                case .lt: m.position = i - 1
+                }
+            } else {
+                switch op {
+                case .ge: m.position = m.bound(key: key, strict: false)
+                case .gt: m.position = m.bound(key: key, strict: true)
+                case .le: m.position = m.bound(key: key, strict: true) - 1
+                case .lt: m.position = m.bound(key: key, strict: false) - 1
+                }
+            }
+            let ok = m.position >= 0 && m.position < m.entries.count
+            c.moved(valid: ok)
+            return ok
+        default:
+            throw DatabaseError(.internal, "seek on a pseudo cursor or sorter")
+        }
+    }
+
+    /// Found/NotFound: is there an entry having `key` as a prefix? Leaves the cursor on it.
+    func findPrefix(_ c: VMCursor, key: [Value]) throws -> Bool {
+        guard try seek(c, .ge, key: key, rowid: nil) else { return false }
+        let ki = c.keyInfo ?? KeyInfo()
+        return compareKeys(try currentKey(c), key, keyInfo: ki) == 0
+    }
+
+    // MARK: Writing
+
+    func insertRow(_ c: VMCursor, rowid: Int64, record: [UInt8]) throws {
+        switch c.storage {
+        case .table(let t): try t.insert(rowid: rowid, payload: record)
+        case .memory(let m) where m.isIntKey:
+            m.insert(rowid: rowid, record: record)
+            m.position = m.lowerBound(rowid: rowid)
+        default: throw DatabaseError(.internal, "Insert on an index cursor")
+        }
+        c.moved(valid: true)
+    }
+
+    func insertIndexEntry(_ c: VMCursor, record: [UInt8]) throws {
+        switch c.storage {
+        case .index(let i): try i.insert(record: record)
+        case .memory(let m) where !m.isIntKey:
+            m.insert(key: try RecordCodec.decode(record), record: record)
+        default: throw DatabaseError(.internal, "IdxInsert on a table cursor")
+        }
+        c.moved(valid: false)
+    }
+
+    /// Delete the current entry; the next Next/Prev continues from its key.
+    func deleteCurrent(_ c: VMCursor) throws {
+        guard c.isValid else { return }
+        switch c.storage {
+        case .table(let t):
+            let rowid = try t.rowid()
+            try t.delete()
+            c.moved(valid: false)
+            c.deletedRowid = rowid
+        case .index(let i):
+            let key = try currentKey(c)
+            try i.delete()
+            c.moved(valid: false)
+            c.deletedKey = key
+        case .memory(let m):
+            guard m.position >= 0, m.position < m.entries.count else { return }
+            let e = m.entries.remove(at: m.position)
+            c.moved(valid: false)
+            if m.isIntKey { c.deletedRowid = e.rowid } else { c.deletedKey = e.key }
+        default:
+            throw DatabaseError(.internal, "Delete on a pseudo cursor or sorter")
+        }
+    }
+
+    func entryCount(_ c: VMCursor) throws -> Int64 {
+        switch c.storage {
+        case .memory(let m): return Int64(m.entries.count)
+        case .sorter(let s): return Int64(s.records.count)
+        case .pseudo: return 1
+        case .table(let t): return try t.count()
+        case .index(let i): return try i.count()
+        }
+    }
+
+    /// A rowid not in the table: max + 1, or a random unused one when max is Int64.max.
+    func newRowid(_ c: VMCursor) throws -> Int64 {
+        let maxRowid: Int64?
+        switch c.storage {
+        case .table(let t): maxRowid = try t.maxRowid()
+        case .memory(let m) where m.isIntKey: maxRowid = m.entries.last?.rowid
+        default: throw DatabaseError(.internal, "NewRowid on an index cursor")
+        }
+        guard let maxRowid else { return 1 }
+        if maxRowid < Int64.max { return maxRowid + 1 }
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0 ..< 100 {
+            let candidate = Int64.random(in: 1 ... Int64.max, using: &rng)
+            if try !seekRowid(c, candidate) { return candidate }
+        }
+        throw DatabaseError(.full)
+    }
+}
+
+extension VM {
+    /// A root page number from an instruction operand, checked.
+    func rootPageNumber(_ root: Int) throws -> PageNumber {
+        guard root >= 1, root <= Int(UInt32.max) else { throw DatabaseError.corrupt(page: nil, "root page \(root)") }
+        return PageNumber(UInt32(root))
+    }
+}

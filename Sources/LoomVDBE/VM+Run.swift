@@ -1,0 +1,639 @@
+// This file implements the VM's dispatch loop: one `switch` over Instruction per step.
+// Layer: L4. Spec: Spec/L4-vdbe.md (§VM, per-opcode notes).
+import LoomBase
+import LoomBTree
+import LoomPager
+import LoomRecord
+
+extension VM {
+    /// Halts with `message` as an error of `code` (SQLite's runtime errors).
+    @inline(never)
+    func runtimeError(_ code: ResultCode, _ message: String) -> DatabaseError {
+        DatabaseError(code, message)
+    }
+
+    @inline(__always)
+    func checkRange(_ start: Register, _ count: Int) throws {
+        guard start >= 0, count >= 0, start <= registers.count - count else {
+            throw DatabaseError(.internal, "register range \(start)+\(count) out of bounds")
+        }
+    }
+
+    func unpackedKey(_ start: Register, _ count: Int) throws -> [Value] {
+        try checkRange(start, count)
+        return Array(registers[start ..< start + count])
+    }
+
+    /// The probe key of Found/NotFound/NoConflict: unpacked registers or a record blob.
+    func probeKey(_ start: Register, _ count: Int) throws -> [Value] {
+        if count > 0 { return try unpackedKey(start, count) }
+        try checkRange(start, 1)
+        guard case .blob(let b) = registers[start] else { return [registers[start]] }
+        return try RecordCodec.decode(b)
+    }
+
+    func beginTransaction(write: Bool, schemaCookie: Int?) throws {
+        let ctx = context
+        switch ctx.transactionState {
+        case .none:
+            try ctx.btree.beginTransaction(write: write)
+            ctx.transactionState = write ? .write : .read
+        case .read where write:
+            try ctx.btree.beginTransaction(write: true)
+            ctx.transactionState = .write
+        default:
+            break
+        }
+        if write && !isWriting {
+            isWriting = true
+            ctx.activeWriterCount += 1
+        }
+        if let schemaCookie {
+            let current = Int(try ctx.btree.getMeta(.schemaCookie))
+            if current != schemaCookie {
+                throw DatabaseError(.schema, "database schema has changed")
+            }
+        }
+    }
+
+    func autoCommit(on: Bool, rollback: Bool) throws {
+        let ctx = context
+        if !on {
+            guard ctx.isAutocommit else {
+                throw DatabaseError(.error, "cannot start a transaction within a transaction")
+            }
+            ctx.isAutocommit = false
+            return
+        }
+        if rollback {
+            guard !ctx.isAutocommit else {
+                throw DatabaseError(.error, "cannot rollback - no transaction is active")
+            }
+            ctx.isAutocommit = true
+            if ctx.transactionState != .none {
+                try ctx.btree.rollback()
+                ctx.btree.endTransaction()
+                ctx.transactionState = .none
+            }
+        } else {
+            guard !ctx.isAutocommit else {
+                throw DatabaseError(.error, "cannot commit - no transaction is active")
+            }
+            guard ctx.activeWriterCount <= (isWriting ? 1 : 0) else {
+                throw DatabaseError(.busy, "cannot commit transaction - SQL statements in progress")
+            }
+            ctx.isAutocommit = true
+            // The commit itself happens at this VM's halt (finish) if no other VM is active.
+        }
+    }
+
+    /// Runs until a row is ready (true) or the program halts (false).
+    func run() throws -> Bool {
+        let code = program.instructions
+        while pc >= 0 && pc < code.count {
+            let address = pc
+            pc += 1
+            if let trace { trace(address, code[address]) }
+            switch code[address] {
+            // MARK: Control flow
+            case .initialize(let t), .goto(let t):
+                pc = t
+            case .halt(let rc, let action, let message, let constraint):
+                if rc == .ok {
+                    try finish(error: nil)
+                    return false
+                }
+                var text = message ?? rc.message
+                if let constraint { text = constraint.messagePrefix + (message ?? "") }
+                try fail(runtimeError(rc, text), action: action)
+            case .haltIfNull(let r, let rc, let action, let message, let constraint):
+                if registers[r].isNull {
+                    var text = message ?? rc.message
+                    if let constraint { text = constraint.messagePrefix + (message ?? "") }
+                    try fail(runtimeError(rc, text), action: action)
+                }
+            case .gosub(let r, let t):
+                registers[r] = .integer(Int64(pc))
+                pc = t
+            case .return(let r):
+                if case .integer(let a) = registers[r] { pc = Int(truncatingIfNeeded: a) }
+            case .beginSubrtn(let r):
+                registers[r] = .null
+            case .initCoroutine(let r, let jump, let start):
+                registers[r] = .integer(Int64(start - 1))
+                if let jump { pc = jump }
+            case .yield(let r, let t):
+                guard case .integer(let a) = registers[r] else {
+                    throw DatabaseError(.internal, "Yield on a register without an address")
+                }
+                registers[r] = .integer(Int64(pc - 1))
+                pc = Int(truncatingIfNeeded: a) + 1
+                // Record where to go if the coroutine ends (EndCoroutine reads it back).
+                _ = t
+            case .endCoroutine(let r):
+                // Return to the Yield that resumed us; jump to that Yield's target.
+                guard case .integer(let a) = registers[r], a >= 0, Int(a) < code.count,
+                      case .yield(_, let t) = code[Int(a)] else {
+                    throw DatabaseError(.internal, "EndCoroutine without a caller")
+                }
+                registers[r] = .integer(Int64(address))
+                pc = t ?? Int(a) + 1
+            case .once(let t):
+                if onceDone.contains(address) { pc = t } else { onceDone.insert(address) }
+            case .noop:
+                break
+
+            // MARK: Transactions and schema
+            case .transaction(let write, let cookie):
+                try beginTransaction(write: write, schemaCookie: cookie)
+            case .autoCommit(let on, let rollback):
+                try autoCommit(on: on, rollback: rollback)
+                try finish(error: nil)
+                return false
+            case .readCookie(let d, let field):
+                registers[d] = .integer(Int64(try context.btree.getMeta(field)))
+            case .setCookie(let field, let value):
+                try context.btree.setMeta(field, UInt32(truncatingIfNeeded: value))
+                if field == .schemaCookie { context.schemaChanged = true }
+            case .createBtree(let d, let kind):
+                registers[d] = .integer(Int64(try context.btree.createTree(kind).rawValue))
+            case .destroy(let root):
+                try context.btree.dropTree(try rootPageNumber(root))
+            case .clear(let root, let counts):
+                let page = try rootPageNumber(root)
+                let n = counts ? Int(try context.btree.tableCursor(root: page, writable: false).count()) : 0
+                try context.btree.clearTree(page)
+                if counts {
+                    statementChanges += n
+                    context.totalChanges += n
+                }
+            case .parseSchema:
+                context.schemaChanged = true
+
+            // MARK: Cursors
+            case .openRead(let c, let root, _, let k, let inReg):
+                try openBTreeCursor(c, root: root, rootInRegister: inReg, keyInfo: k, writable: false)
+            case .openWrite(let c, let root, _, let k, let inReg):
+                try openBTreeCursor(c, root: root, rootInRegister: inReg, keyInfo: k, writable: true)
+            case .openEphemeral(let c, _, let k):
+                try setCursor(c, VMCursor(.memory(MemoryTree(keyInfo: k)), keyInfo: k))
+            case .openPseudo(let c, let r, _):
+                let cur = VMCursor(.pseudo(r), keyInfo: nil)
+                cur.isValid = true
+                try setCursor(c, cur)
+            case .sorterOpen(let c, _, let k):
+                try setCursor(c, VMCursor(.sorter(Sorter(keyInfo: k)), keyInfo: k))
+            case .close(let c):
+                if c >= 0 && c < cursors.count { cursors[c] = nil }
+            case .rewind(let c, let t), .sort(let c, let t):
+                if try !moveFirst(try cursor(c)) { pc = t }
+            case .last(let c, let t):
+                if try !moveLast(try cursor(c)) { pc = t }
+            case .next(let c, let t):
+                if try advance(try cursor(c), forward: true) { pc = t }
+            case .prev(let c, let t):
+                if try advance(try cursor(c), forward: false) { pc = t }
+            case .ifEmpty(let c, let t):
+                let cur = try cursor(c)
+                if try entryCount(cur) == 0 { pc = t }
+            case .seekRowid(let c, let r, let t), .notExists(let c, let r, let t):
+                let cur = try cursor(c)
+                var key: Int64?
+                switch registers[r] {
+                case .integer(let i): key = i
+                case .null: key = nil
+                default:
+                    let v = applyAffinity(.numeric, to: registers[r])
+                    if case .integer(let i) = v { key = i }
+                }
+                if let key, try seekRowid(cur, key) {} else {
+                    cur.moved(valid: false)
+                    pc = t
+                }
+            case .seekGE(let c, let k, let n, let t):
+                try doSeek(c, .ge, k, n, t)
+            case .seekGT(let c, let k, let n, let t):
+                try doSeek(c, .gt, k, n, t)
+            case .seekLE(let c, let k, let n, let t):
+                try doSeek(c, .le, k, n, t)
+            case .seekLT(let c, let k, let n, let t):
+                try doSeek(c, .lt, k, n, t)
+            case .idxGE(let c, let k, let n, let t):
+                if try indexCompare(c, k, n) >= 0 { pc = t }
+            case .idxGT(let c, let k, let n, let t):
+                if try indexCompare(c, k, n) > 0 { pc = t }
+            case .idxLE(let c, let k, let n, let t):
+                if try indexCompare(c, k, n) <= 0 { pc = t }
+            case .idxLT(let c, let k, let n, let t):
+                if try indexCompare(c, k, n) < 0 { pc = t }
+            case .found(let c, let k, let n, let t):
+                if try findPrefix(try cursor(c), key: try probeKey(k, n)) { pc = t }
+            case .notFound(let c, let k, let n, let t):
+                if try !findPrefix(try cursor(c), key: try probeKey(k, n)) { pc = t }
+            case .noConflict(let c, let k, let n, let t):
+                let key = try probeKey(k, n)
+                if key.contains(where: \.isNull) {
+                    pc = t
+                } else if try !findPrefix(try cursor(c), key: key) {
+                    pc = t
+                }
+            case .deferredSeek(let ic, let tc):
+                let rowid = try currentRowid(try cursor(ic))
+                let table = try cursor(tc)
+                if case .integer(let id) = rowid, try seekRowid(table, id) {} else {
+                    table.moved(valid: false)
+                }
+            case .idxRowid(let c, let d):
+                registers[d] = try currentRowid(try cursor(c))
+            case .column(let c, let col, let d, let def):
+                registers[d] = try readColumn(try cursor(c), col, default: def)
+            case .rowid(let c, let d):
+                registers[d] = try currentRowid(try cursor(c))
+            case .nullRow(let c):
+                if c >= 0, c < cursors.count, let cur = cursors[c] {
+                    cur.nullRow = true
+                    cur.reader = nil
+                } else {
+                    // SQLite allows NullRow on a cursor never opened: open an empty pseudo row.
+                    let cur = VMCursor(.memory(MemoryTree(keyInfo: nil)), keyInfo: nil)
+                    cur.nullRow = true
+                    try setCursor(c, cur)
+                }
+            case .ifNullRow(let c, let t, let d):
+                if c >= 0, c < cursors.count, let cur = cursors[c], cur.nullRow {
+                    registers[d] = .null
+                    pc = t
+                }
+            case .count(let c, let d):
+                registers[d] = .integer(try entryCount(try cursor(c)))
+            case .sequence(let c, let d):
+                let cur = try cursor(c)
+                registers[d] = .integer(cur.sequence)
+                cur.sequence &+= 1
+            case .newRowid(let c, let d):
+                registers[d] = .integer(try newRowid(try cursor(c)))
+            case .insert(let c, let rec, let r, let flags, _):
+                guard case .integer(let rowid) = registers[r] else {
+                    throw DatabaseError(.mismatch, "datatype mismatch")
+                }
+                let bytes: [UInt8]
+                switch registers[rec] {
+                case .blob(let b): bytes = b
+                case .null: bytes = RecordCodec.encode([])
+                default: throw DatabaseError(.internal, "Insert of a non-record")
+                }
+                try insertRow(try cursor(c), rowid: rowid, record: bytes)
+                if flags.contains(.countChanges) {
+                    statementChanges += 1
+                    context.totalChanges += 1
+                }
+                if flags.contains(.lastRowid) { context.lastInsertRowID = rowid }
+            case .delete(let c, let flags, _):
+                try deleteCurrent(try cursor(c))
+                if flags.contains(.countChanges) {
+                    statementChanges += 1
+                    context.totalChanges += 1
+                }
+            case .idxInsert(let c, let r):
+                guard case .blob(let b) = registers[r] else {
+                    throw DatabaseError(.internal, "IdxInsert of a non-record")
+                }
+                try insertIndexEntry(try cursor(c), record: b)
+            case .idxDelete(let c, let k, let n):
+                let cur = try cursor(c)
+                let key = try unpackedKey(k, n)
+                if try findPrefix(cur, key: key) {
+                    let ki = cur.keyInfo ?? KeyInfo()
+                    if compareKeys(try currentKey(cur), key, keyInfo: ki) == 0 {
+                        try deleteCurrent(cur)
+                        cur.deletedKey = nil
+                        cur.deletedRowid = nil
+                    }
+                }
+            case .sorterInsert(let c, let r):
+                guard case .sorter(let s) = try cursor(c).storage, case .blob(let b) = registers[r] else {
+                    throw DatabaseError(.internal, "SorterInsert misuse")
+                }
+                try s.insert(b)
+            case .sorterSort(let c, let t):
+                let cur = try cursor(c)
+                guard case .sorter(let s) = cur.storage else { throw DatabaseError(.internal, "SorterSort misuse") }
+                s.sort()
+                cur.moved(valid: !s.order.isEmpty)
+                if s.order.isEmpty { pc = t }
+            case .sorterNext(let c, let t):
+                if try advance(try cursor(c), forward: true) { pc = t }
+            case .sorterData(let c, let d, let p):
+                let cur = try cursor(c)
+                guard case .sorter(let s) = cur.storage, let rec = s.current else {
+                    throw DatabaseError(.internal, "SorterData misuse")
+                }
+                registers[d] = .blob(rec)
+                if p >= 0, p < cursors.count, let pseudo = cursors[p] { pseudo.reader = nil }
+            case .resetSorter(let c):
+                let cur = try cursor(c)
+                switch cur.storage {
+                case .sorter(let s): s.reset()
+                case .memory(let m): m.entries.removeAll(); m.position = -1
+                default: break
+                }
+                cur.moved(valid: false)
+
+            // MARK: Results and constants
+            case .resultRow(let s, let n):
+                try checkRange(s, n)
+                resultStart = s
+                resultCount = n
+                return true
+            case .integer(let v, let d):
+                registers[d] = .integer(Int64(v))
+            case .int64(let v, let d):
+                registers[d] = .integer(v)
+            case .real(let v, let d):
+                registers[d] = .real(v)
+            case .string8(let v, let d):
+                registers[d] = .text(v)
+            case .blob(let v, let d):
+                registers[d] = .blob(v)
+            case .null(let d, let n):
+                try checkRange(d, max(n, 1))
+                for r in d ..< d + max(n, 1) { registers[r] = .null }
+            case .softNull(let r):
+                registers[r] = .null
+            case .variable(let p, let d):
+                registers[d] = p >= 1 && p <= bindings.count ? bindings[p - 1] : .null
+            case .copy(let s, let d, let n):
+                try checkRange(s, n)
+                try checkRange(d, n)
+                for i in 0 ..< n { registers[d + i] = registers[s + i] }
+            case .sCopy(let s, let d), .intCopy(let s, let d):
+                registers[d] = registers[s]
+            case .move(let s, let d, let n):
+                try checkRange(s, n)
+                try checkRange(d, n)
+                for i in 0 ..< n {
+                    registers[d + i] = registers[s + i]
+                    registers[s + i] = .null
+                }
+
+            // MARK: Arithmetic and logic
+            case .add(let l, let r, let d):
+                registers[d] = fastArithmetic(.add, registers[l], registers[r])
+            case .subtract(let l, let r, let d):
+                registers[d] = fastArithmetic(.subtract, registers[l], registers[r])
+            case .multiply(let l, let r, let d):
+                registers[d] = fastArithmetic(.multiply, registers[l], registers[r])
+            case .divide(let l, let r, let d):
+                registers[d] = Operators.arithmetic(.divide, registers[l], registers[r])
+            case .remainder(let l, let r, let d):
+                registers[d] = Operators.arithmetic(.remainder, registers[l], registers[r])
+            case .concat(let l, let r, let d):
+                registers[d] = Operators.concat(registers[l], registers[r])
+            case .bitAnd(let l, let r, let d):
+                registers[d] = Operators.bitwise(.and, registers[l], registers[r])
+            case .bitOr(let l, let r, let d):
+                registers[d] = Operators.bitwise(.or, registers[l], registers[r])
+            case .shiftLeft(let l, let r, let d):
+                registers[d] = Operators.bitwise(.shiftLeft, registers[l], registers[r])
+            case .shiftRight(let l, let r, let d):
+                registers[d] = Operators.bitwise(.shiftRight, registers[l], registers[r])
+            case .bitNot(let s, let d):
+                registers[d] = registers[s].isNull ? .null : .integer(~integerValue(registers[s]))
+            case .not(let s, let d):
+                registers[d] = Operators.truth(registers[s]).map { .integer($0 ? 0 : 1) } ?? .null
+            case .and(let l, let r, let d):
+                let a = Operators.truth(registers[l]), b = Operators.truth(registers[r])
+                if a == false || b == false { registers[d] = .integer(0) }
+                else if a == nil || b == nil { registers[d] = .null }
+                else { registers[d] = .integer(1) }
+            case .or(let l, let r, let d):
+                let a = Operators.truth(registers[l]), b = Operators.truth(registers[r])
+                if a == true || b == true { registers[d] = .integer(1) }
+                else if a == nil || b == nil { registers[d] = .null }
+                else { registers[d] = .integer(0) }
+            case .addImm(let r, let v):
+                registers[r] = .integer(integerValue(registers[r]) &+ Int64(v))
+            case .isTrue(let s, let d, let nullValue, let invert):
+                let t = Operators.truth(registers[s]) ?? nullValue
+                registers[d] = .integer(t != invert ? 1 : 0)
+
+            // MARK: Comparisons
+            case .eq(let l, let r, let t, let a, let c, let jn, let ne):
+                if try compareJump(l, r, a, c, jn, ne, { $0 == 0 }) { pc = t }
+            case .ne(let l, let r, let t, let a, let c, let jn, let ne):
+                if try compareJump(l, r, a, c, jn, ne, { $0 != 0 }) { pc = t }
+            case .lt(let l, let r, let t, let a, let c, let jn):
+                if try compareJump(l, r, a, c, jn, false, { $0 < 0 }) { pc = t }
+            case .le(let l, let r, let t, let a, let c, let jn):
+                if try compareJump(l, r, a, c, jn, false, { $0 <= 0 }) { pc = t }
+            case .gt(let l, let r, let t, let a, let c, let jn):
+                if try compareJump(l, r, a, c, jn, false, { $0 > 0 }) { pc = t }
+            case .ge(let l, let r, let t, let a, let c, let jn):
+                if try compareJump(l, r, a, c, jn, false, { $0 >= 0 }) { pc = t }
+            case .if(let r, let t, let jn):
+                if Operators.truth(registers[r]) ?? jn { pc = t }
+            case .ifNot(let r, let t, let jn):
+                if let v = Operators.truth(registers[r]) { if !v { pc = t } } else if jn { pc = t }
+            case .isNull(let r, let t):
+                if registers[r].isNull { pc = t }
+            case .notNull(let r, let t):
+                if !registers[r].isNull { pc = t }
+            case .ifPos(let r, let t, let dec):
+                let v = integerValue(registers[r])
+                if v > 0 {
+                    registers[r] = .integer(v &- Int64(dec))
+                    pc = t
+                }
+            case .ifNotZero(let r, let t):
+                let v = integerValue(registers[r])
+                if v != 0 {
+                    if v > 0 { registers[r] = .integer(v - 1) }
+                    pc = t
+                }
+            case .decrJumpZero(let r, let t):
+                let v = integerValue(registers[r])
+                if v > Int64.min { registers[r] = .integer(v - 1) }
+                if v - 1 == 0 { pc = t }
+            case .offsetLimit(let l, let d, let o):
+                let limit = integerValue(registers[l]), offset = integerValue(registers[o])
+                if limit <= 0 {
+                    registers[d] = .integer(-1)
+                } else {
+                    let (sum, overflow) = limit.addingReportingOverflow(max(offset, 0))
+                    registers[d] = .integer(overflow ? -1 : sum)
+                }
+            case .mustBeInt(let r, let t):
+                let v = applyAffinity(.numeric, to: registers[r])
+                if case .integer = v {
+                    registers[r] = v
+                } else if let t {
+                    pc = t
+                } else {
+                    throw runtimeError(.mismatch, "datatype mismatch")
+                }
+            case .compare(let l, let r, let n, let k, let permuted):
+                try checkRange(l, n)
+                try checkRange(r, n)
+                var result = 0
+                for i in 0 ..< n {
+                    let p = permuted ? (permutation.map { i < $0.count ? $0[i] : i } ?? i) : i
+                    try checkRange(l + p, 1)
+                    try checkRange(r + p, 1)
+                    let c = compareValues(registers[l + p], registers[r + p], collation: k.collation(i))
+                    if c != 0 { result = k.isDescending(i) ? -c : c; break }
+                }
+                lastCompare = result
+                permutation = nil
+            case .jump(let lt, let eq, let gt):
+                pc = lastCompare < 0 ? lt : (lastCompare == 0 ? eq : gt)
+            case .permutation(let order):
+                permutation = order
+
+            // MARK: Types and records
+            case .affinity(let s, let affinities):
+                try checkRange(s, affinities.count)
+                for (i, a) in affinities.enumerated() {
+                    registers[s + i] = applyAffinity(a, to: registers[s + i])
+                }
+            case .cast(let r, let a):
+                registers[r] = castValue(registers[r], to: a)
+            case .realAffinity(let r):
+                if case .integer(let i) = registers[r] { registers[r] = .real(Double(i)) }
+            case .makeRecord(let s, let n, let d, let affinities):
+                try checkRange(s, n)
+                var values = Array(registers[s ..< s + n])
+                if let affinities {
+                    for i in 0 ..< min(n, affinities.count) {
+                        values[i] = applyAffinity(affinities[i], to: values[i])
+                        registers[s + i] = values[i]
+                    }
+                }
+                registers[d] = .blob(RecordCodec.encode(values))
+
+            // MARK: Functions
+            case .collSeq(let c):
+                pendingCollation = c
+            case .function(let f, let a, let n, let d):
+                try checkRange(a, n)
+                let result = try callScalar(f, a, n)
+                registers[d] = result
+                pendingCollation = .binary
+            case .aggStep(let f, let a, let n, let acc, let distinct):
+                try checkRange(a, n)
+                guard case .aggregate(let kind) = f.body else {
+                    throw DatabaseError(.internal, "AggStep of a scalar function")
+                }
+                let state: AggregateState
+                if let s = aggregates[acc] { state = s } else {
+                    state = AggregateState(kind: kind, distinct: distinct)
+                    aggregates[acc] = state
+                }
+                state.step(registers[a ..< a + n], collation: pendingCollation)
+                pendingCollation = .binary
+            case .aggFinal(let f, let acc, _):
+                let state: AggregateState
+                if let s = aggregates[acc] { state = s } else {
+                    guard case .aggregate(let kind) = f.body else {
+                        throw DatabaseError(.internal, "AggFinal of a scalar function")
+                    }
+                    state = AggregateState(kind: kind, distinct: false)
+                }
+                aggregates[acc] = nil
+                registers[acc] = try state.final()
+            }
+        }
+        try finish(error: nil)
+        return false
+    }
+
+    @inline(__always)
+    func fastArithmetic(_ op: ArithmeticOperator, _ a: Value, _ b: Value) -> Value {
+        if case .integer(let x) = a, case .integer(let y) = b {
+            switch op {
+            case .add:
+                let (r, o) = x.addingReportingOverflow(y)
+                if !o { return .integer(r) }
+            case .subtract:
+                let (r, o) = x.subtractingReportingOverflow(y)
+                if !o { return .integer(r) }
+            case .multiply:
+                let (r, o) = x.multipliedReportingOverflow(by: y)
+                if !o { return .integer(r) }
+            default: break
+            }
+        }
+        return Operators.arithmetic(op, a, b)
+    }
+
+    /// Shared body of Eq…Ge: NULL handling, affinity, collation, then `test` on the result.
+    @inline(__always)
+    func compareJump(_ l: Register, _ r: Register, _ affinity: Affinity?, _ collation: Collation?,
+                     _ jumpIfNull: Bool, _ nullEq: Bool, _ test: (Int) -> Bool) throws -> Bool {
+        let a = registers[l], b = registers[r]
+        if a.isNull || b.isNull {
+            if nullEq { return test(a.isNull && b.isNull ? 0 : 1) }
+            return jumpIfNull
+        }
+        if case .integer(let x) = a, case .integer(let y) = b {
+            return test(x < y ? -1 : (x == y ? 0 : 1))
+        }
+        let (pa, pb) = Operators.prepareComparison(a, b, affinity: affinity)
+        return test(compareValues(pa, pb, collation: collation ?? .binary))
+    }
+
+    func doSeek(_ c: CursorID, _ op: SeekOp, _ k: Register, _ n: Int, _ t: Address) throws {
+        let cur = try cursor(c)
+        let ok: Bool
+        if cur.isIndex {
+            ok = try seek(cur, op, key: try unpackedKey(k, n), rowid: nil)
+        } else {
+            // Table: the key register holds the rowid; non-integers are rounded to the
+            // nearest usable integer bound, as SQLite does.
+            try checkRange(k, 1)
+            let v = applyAffinity(.numeric, to: registers[k])
+            switch v {
+            case .integer(let i):
+                ok = try seek(cur, op, key: [], rowid: i)
+            case .real(let d):
+                var bound: Int64
+                var adjusted = op
+                if d >= 9.223372036854775807e18 { bound = Int64.max; if op == .gt || op == .ge { cur.moved(valid: false); pc = t; return } }
+                else if d < -9.223372036854775808e18 { bound = Int64.min; if op == .lt || op == .le { cur.moved(valid: false); pc = t; return } }
+                else {
+                    bound = Int64(d.rounded(.towardZero))
+                    if Double(bound) != d {
+                        // x > 2.5 == x >= 3 ; x < 2.5 == x <= 2 (and mirrored for negatives)
+                        switch op {
+                        case .gt, .ge: adjusted = .ge; if d > 0 { bound += 1 }
+                        case .lt, .le: adjusted = .le; if d < 0 { bound -= 1 }
+                        }
+                    }
+                }
+                ok = try seek(cur, adjusted, key: [], rowid: bound)
+            case .null:
+                cur.moved(valid: false)
+                ok = false
+            default:
+                // Text that is not a number sorts after every integer.
+                ok = op == .le || op == .lt ? try moveLast(cur) : false
+            }
+        }
+        if !ok { pc = t }
+    }
+
+    /// IdxGE/GT/LE/LT: the current index entry compared with the key (prefix-equal = 0).
+    func indexCompare(_ c: CursorID, _ k: Register, _ n: Int) throws -> Int {
+        let cur = try cursor(c)
+        let key = try unpackedKey(k, n)
+        let entry = try currentKey(cur)
+        return compareKeys(entry, key, keyInfo: cur.keyInfo ?? KeyInfo())
+    }
+
+    func callScalar(_ f: FunctionDefinition, _ a: Register, _ n: Int) throws -> Value {
+        guard case .scalar(let body) = f.body else {
+            throw DatabaseError(.error, "misuse of aggregate function \(f.name)()")
+        }
+        let args = Array(registers[a ..< a + n])
+        return try body(args[...], FunctionCallContext(connection: context, collation: pendingCollation))
+    }
+}

@@ -1,0 +1,107 @@
+// Tests of the public API (L7): statements, values, transactions and capability levels.
+import Testing
+import Loom
+import LoomTestSupport
+
+@Suite struct DatabaseTests {
+    @Test func roundTripsEveryValueType() throws {
+        let db = try Database()
+        try db.execute("CREATE TABLE t(a, b, c, d, e)")
+        let stmt = try db.prepare("INSERT INTO t VALUES(?, ?, ?, ?, ?)")
+        try stmt.bind([.null, .integer(-7), .real(2.5), .text("héllo"), .blob([0, 1, 255])])
+        #expect(try stmt.step() == false)
+        let row = try db.queryFirstRow("SELECT a, b, c, d, e, typeof(e) FROM t")
+        #expect(row == [.null, .integer(-7), .real(2.5), .text("héllo"), .blob([0, 1, 255]), .text("blob")])
+        #expect(db.lastInsertRowID == 1)
+        #expect(db.changes == 1)
+    }
+
+    @Test func statementsAreReusableWithNewBindings() throws {
+        let db = try Database()
+        try db.execute("CREATE TABLE t(x INTEGER PRIMARY KEY, y TEXT)")
+        let insert = try db.prepare("INSERT INTO t(y) VALUES(?)")
+        for name in ["a", "b", "c"] {
+            try insert.reset()
+            try insert.bind([.text(name)])
+            _ = try insert.step()
+        }
+        let rows = try db.queryAll("SELECT x, y FROM t WHERE x >= ? ORDER BY x DESC", [.integer(2)])
+        #expect(rows == [[.integer(3), .text("c")], [.integer(2), .text("b")]])
+        #expect(try db.prepare("SELECT x AS k, y FROM t").columnNames == ["k", "y"])
+    }
+
+    @Test func explicitTransactionsCommitAndRollBack() throws {
+        let db = try Database()
+        try db.execute("CREATE TABLE t(a)")
+        try db.begin()
+        #expect(db.isAutocommit == false)
+        try db.execute("INSERT INTO t VALUES(1)")
+        try db.rollback()
+        #expect(db.isAutocommit)
+        #expect(try db.queryAll("SELECT count(*) FROM t") == [[.integer(0)]])
+        try db.beginImmediate()
+        try db.execute("INSERT INTO t VALUES(2)")
+        try db.commit()
+        #expect(try db.queryAll("SELECT a FROM t") == [[.integer(2)]])
+    }
+
+    @Test func errorsCarrySQLiteCodesAndMessages() throws {
+        let db = try Database()
+        #expect { try db.execute("SELEC 1") } throws: { error in
+            let e = error as? DatabaseError
+            return e?.code == .error && e?.message == "near \"SELEC\": syntax error" && e?.offset == 0
+        }
+        try db.execute("CREATE TABLE t(a UNIQUE)")
+        try db.execute("INSERT INTO t VALUES(1)")
+        #expect { try db.execute("INSERT INTO t VALUES(1)") } throws: { error in
+            guard let e = error as? DatabaseError else { return false }
+            let isConstraint: Bool = { if case .constraint = e.code { return true }; return false }()
+            return isConstraint && e.message == "UNIQUE constraint failed: t.a"
+        }
+        #expect { try db.queryAll("SELECT * FROM nosuch") } throws: { error in
+            (error as? DatabaseError)?.message == "no such table: nosuch"
+        }
+    }
+
+    @Test func malformedSQLNeverCrashes() throws {
+        let db = try Database()
+        let inputs = ["", ";", "SELECT", "SELECT (", "CREATE TABLE", "INSERT INTO", "x'zz'", "SELECT 'abc",
+                      "SELECT * FROM t WHERE", String(repeating: "(", count: 100_000),
+                      String(repeating: "SELECT 1 UNION ", count: 2000) + "SELECT 1", "\u{0}", "SELECT 1e999999"]
+        for sql in inputs {
+            _ = try? db.execute(sql)
+        }
+        #expect(try db.queryAll("SELECT 1") == [[.integer(1)]])
+    }
+}
+
+@Suite struct CapabilityTests {
+    @Test func readConnectionsOnlyRead() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("cap.db")
+        let admin = try Database(path: path)
+        try admin.execute("CREATE TABLE t(a); INSERT INTO t VALUES(1)")
+        try admin.close()
+
+        let reader = try Database(path: path, capability: .read)
+        #expect(try reader.queryAll("SELECT a FROM t") == [[.integer(1)]])
+        for sql in ["INSERT INTO t VALUES(2)", "UPDATE t SET a = 3", "DELETE FROM t", "CREATE TABLE u(b)", "DROP TABLE t"] {
+            #expect { try reader.execute(sql) } throws: { ($0 as? DatabaseError)?.code == .readonly }
+        }
+        #expect(try reader.queryAll("SELECT a FROM t") == [[.integer(1)]])
+    }
+
+    @Test func writeConnectionsCannotChangeTheSchema() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("cap.db")
+        try Database(path: path).execute("CREATE TABLE t(a)")
+        let writer = try Database(path: path, capability: .write)
+        try writer.execute("INSERT INTO t VALUES(1); UPDATE t SET a = 2; INSERT INTO t VALUES(3); DELETE FROM t WHERE a = 3")
+        for sql in ["CREATE TABLE u(b)", "DROP TABLE t", "CREATE INDEX i ON t(a)"] {
+            #expect { try writer.execute(sql) } throws: { ($0 as? DatabaseError)?.code == .authDenied }
+        }
+        #expect(try writer.queryAll("SELECT a FROM t") == [[.integer(2)]])
+    }
+}
