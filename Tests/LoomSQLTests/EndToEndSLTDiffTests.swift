@@ -17,7 +17,7 @@ struct SLTRecord {
 /// The statements and queries of a .test file that apply to SQLite.
 func parseSLT(_ text: String) -> [SLTRecord] {
     var records: [SLTRecord] = []
-    let blocks = text.components(separatedBy: "\n\n")
+    let blocks = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n")
     for block in blocks {
         var lines = block.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         lines.removeAll { $0.hasPrefix("#") }
