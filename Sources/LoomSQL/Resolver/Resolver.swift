@@ -184,16 +184,12 @@ package struct Resolver {
         }
     }
 
+    /// A subquery reading cursors of enclosing queries makes this select read them too,
+    /// unless they are this level's own.
     private func noteOuterCursors(_ sub: ResolvedSelect, scope: Scope?) {
         guard let scope else { return }
-        // Cursors the subquery reads that are not its own belong to this or outer levels.
-        var mine = Set(scope.sources.map(\.cursor))
-        var s = scope.parent
-        while let p = s { mine.formUnion(p.sources.map(\.cursor)); s = p.parent }
-        let own = Set(scope.sources.map(\.cursor))
-        let outer = sub.outerCursors.subtracting(own)
+        let outer = sub.outerCursors.subtracting(scope.sources.map(\.cursor))
         if !outer.isEmpty { scope.select?.outerCursors.formUnion(outer) }
-        _ = mine
     }
 
     /// The RExpr for column `index` (-1 rowid) of `source`.
