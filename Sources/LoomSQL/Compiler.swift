@@ -109,8 +109,9 @@ package enum Compiler {
             case .createView(let create):
                 kind = .ddl
                 try g.codeCreateView(create, statementSpan: statement.span)
-            case .createTrigger:
-                throw c.error("CREATE TRIGGER is not supported yet", at: statement.span)
+            case .createTrigger(let create):
+                kind = .ddl
+                try g.codeCreateTrigger(create, statementSpan: statement.span)
             case .createVirtualTable(let v):
                 throw c.error("no such module: \(v.module)", at: statement.span)
             default:

@@ -286,8 +286,7 @@ extension Codegen {
             b.emit(.destroy(root: Int(index.rootPage)))
             finishSchemaChange()
         case .trigger:
-            if drop.ifExists { return }
-            throw c.error("no such trigger: \(drop.name)", at: span)
+            try codeDropTrigger(drop, span: span)
         }
     }
 

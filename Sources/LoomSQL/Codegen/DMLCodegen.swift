@@ -213,7 +213,7 @@ extension Codegen {
                 }
                 let auto = try autoincrementSetup(table)
                 for row in rows {
-                    let values = try row.map { try resolver.resolve($0, in: nil, context: .values) }
+                    let values = try row.map { try resolver.resolve($0, in: c.triggerScope, context: .values) }
                     try codeInsertRow(w, targets: targets, onConflict: insert.orConflict, autoincrement: auto,
                                       returning: returning) { i, dest in
                         try self.code(values[i], into: dest)
@@ -221,7 +221,7 @@ extension Codegen {
                 }
                 autoincrementFinish(auto)
             } else {
-                let resolved = try resolver.resolveSelect(select, outer: nil)
+                let resolved = try resolver.resolveSelect(select, outer: c.triggerScope)
                 if resolved.resultColumns.count != targets.count {
                     if insert.columns == nil {
                         throw c.error("table \(table.name) has \(table.columns.count) columns but \(resolved.resultColumns.count) values were supplied", at: span)
@@ -311,6 +311,8 @@ extension Codegen {
             codeAutoincrementRowid(rowid, autoincrement)
         }
         if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
+        try fireTriggers(table, .insert, timing: .before, old: nil, new: TriggerRow(columns: columns, rowid: rowid),
+                         skipRow: skipRow)
         try codeConstraintChecks(w, columns: columns, rowid: rowid, oldRowid: nil, onConflict: onConflict,
                                  skipRow: skipRow)
         for (index, cursor) in w.indexes {
@@ -321,9 +323,11 @@ extension Codegen {
         }
         let record = b.allocateRegister()
         b.emit(.makeRecord(start: columns, count: n, dest: record))
-        b.emit(.insert(cursor: w.cursor, record: record, rowid: rowid, flags: [.countChanges, .lastRowid],
-                       table: table.name))
+        b.emit(.insert(cursor: w.cursor, record: record, rowid: rowid,
+                       flags: c.countsChanges ? [.countChanges, .lastRowid] : [], table: table.name))
         try emitReturningRow(returning, columns: columns, rowid: rowid)
+        try fireTriggers(table, .insert, timing: .after, old: nil, new: TriggerRow(columns: columns, rowid: rowid),
+                         skipRow: skipRow)
         if let autoincrement {
             let smaller = b.makeLabel()
             b.emit(jumpTo: smaller) { .le(lhs: rowid, rhs: autoincrement.sequence, target: $0) }
@@ -376,15 +380,15 @@ extension Codegen {
         c.usesDatabase = true
         let returning = try prepareReturning(delete.returning, table: table, alias: delete.table.alias, span: span)
         defer { finishReturning(returning) }
-        if delete.where == nil && returning == nil {
+        if delete.where == nil && returning == nil && !hasTriggers(table, .delete) {
             // DELETE without WHERE: clear the table and its indexes.
-            b.emit(.clear(root: Int(table.rootPage), countChanges: true))
+            b.emit(.clear(root: Int(table.rootPage), countChanges: c.countsChanges))
             for index in c.schema.indexes(on: table.name) { b.emit(.clear(root: Int(index.rootPage))) }
             return
         }
         let cursor = b.allocateCursor()
         let source = SourceItem(table: table, exposedName: delete.table.alias ?? table.name, cursor: cursor)
-        let scope = Scope(sources: [source], parent: nil)
+        let scope = Scope(sources: [source], parent: c.triggerScope)
         let resolver = Resolver(c)
         let condition = try delete.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
         // Pass 1: the rowids of the rows to delete.
@@ -393,12 +397,21 @@ extension Codegen {
         let w = try openForWrite(table, cursor: cursor)
         try forEachCollectedRowid(rowids, w: w) { rowid in
             let columns = try self.readRow(w)
+            let skipRow = self.b.makeLabel()
+            if self.hasTriggers(table, .delete) {
+                try self.fireTriggers(table, .delete, timing: .before, old: TriggerRow(columns: columns, rowid: rowid),
+                                      new: nil, skipRow: skipRow)
+                self.b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: rowid, target: $0) }
+            }
             try self.emitReturningRow(returning, columns: columns, rowid: rowid)
             for (index, ic) in w.indexes {
                 let key = self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
                 self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
             }
-            self.b.emit(.delete(cursor: w.cursor, flags: [.countChanges], table: table.name))
+            self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
+            try self.fireTriggers(table, .delete, timing: .after, old: TriggerRow(columns: columns, rowid: rowid),
+                                  new: nil, skipRow: skipRow)
+            self.b.place(skipRow)
         }
     }
 
@@ -462,7 +475,7 @@ extension Codegen {
         if update.orConflict == .replace { throw c.error("UPDATE OR REPLACE is not supported yet", at: span) }
         let cursor = b.allocateCursor()
         let source = SourceItem(table: table, exposedName: update.table.alias ?? table.name, cursor: cursor)
-        let scope = Scope(sources: [source], parent: nil)
+        let scope = Scope(sources: [source], parent: c.triggerScope)
         let resolver = Resolver(c)
         // SET targets (-1: the rowid), last assignment wins.
         var assignments: [(column: Int, value: RExpr)] = []
@@ -520,6 +533,12 @@ extension Codegen {
                 self.b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: oldRowid, target: $0) }
                 self.b.place(same)
             }
+            let event = TriggerEvent.update(assignments.map(\.column))
+            if self.hasTriggers(table, event) {
+                try self.fireTriggers(table, event, timing: .before, old: TriggerRow(columns: old, rowid: oldRowid),
+                                      new: TriggerRow(columns: columns, rowid: newRowid), skipRow: skipRow)
+                self.b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: oldRowid, target: $0) }
+            }
             try self.codeConstraintChecks(w, columns: columns, rowid: newRowid, oldRowid: oldRowid,
                                           onConflict: update.orConflict, skipRow: skipRow)
             for (index, ic) in w.indexes {
@@ -541,8 +560,10 @@ extension Codegen {
             let record = self.b.allocateRegister()
             self.b.emit(.makeRecord(start: columns, count: n, dest: record))
             self.b.emit(.insert(cursor: w.cursor, record: record, rowid: newRowid,
-                                flags: [.countChanges, .isUpdate], table: table.name))
+                                flags: self.c.countsChanges ? [.countChanges, .isUpdate] : [.isUpdate], table: table.name))
             try self.emitReturningRow(returning, columns: columns, rowid: newRowid)
+            try self.fireTriggers(table, event, timing: .after, old: TriggerRow(columns: old, rowid: oldRowid),
+                                  new: TriggerRow(columns: columns, rowid: newRowid), skipRow: skipRow)
             self.b.place(skipRow)
         }
     }

@@ -6,8 +6,10 @@ import LoomVDBE
 
 /// Generates code for one statement; expression, SELECT and DML codegen extend it.
 package final class Codegen {
-    let c: Compilation
+    var c: Compilation
     var b: CodeBuilder { c.builder }
+    /// Where RAISE(IGNORE) goes: the end of the current triggering row (innermost last).
+    var raiseIgnoreTargets: [Label] = []
     /// Columns whose value is already in a register (aggregate output, sorter output).
     var columnOverrides: [RColumn: Int] = [:]
     /// Accumulator registers of the aggregates of the select whose output is being coded.
@@ -173,6 +175,19 @@ package final class Codegen {
             try code(negated ? .unary(.not, call) : call, into: target)
         case .collate(let inner, _):
             try code(inner, into: target)
+        case .raise(let action, let message):
+            b.emit(.null(dest: target))
+            switch action {
+            case .ignore:
+                guard let skip = raiseIgnoreTargets.last else { throw c.error("RAISE() may only be used within a trigger-program", at: nil) }
+                b.emit(jumpTo: skip) { .goto(target: $0) }
+            case .rollback:
+                b.emit(.halt(code: .constraintTrigger, action: .rollback, message: message ?? ""))
+            case .abort:
+                b.emit(.halt(code: .constraintTrigger, action: .abort, message: message ?? ""))
+            case .fail:
+                b.emit(.halt(code: .constraintTrigger, action: .fail, message: message ?? ""))
+            }
         }
     }
 

@@ -652,7 +652,7 @@ extension RExpr {
             otherwise?.forEachColumn(body)
         case .like(let a, let b, let c, _, _):
             a.forEachColumn(body); b.forEachColumn(body); c?.forEachColumn(body)
-        case .aggregate, .register, .null, .integer, .real, .text, .blob, .parameter:
+        case .aggregate, .register, .null, .integer, .real, .text, .blob, .parameter, .raise:
             break
         }
     }

@@ -14,6 +14,12 @@ package final class Compilation {
     var commonTables: [[String: CommonTableExpression]] = []
     /// Common table expressions whose body is being resolved (lower-cased names).
     var resolvingCommonTables: Set<String> = []
+    /// Inside a trigger body: the scope holding the OLD / NEW pseudo-tables.
+    var triggerScope: Scope? = nil
+    /// Triggers whose bodies are being compiled (a trigger does not fire itself again).
+    var activeTriggers: Set<String> = []
+    /// Whether row changes count toward `changes()` (not inside trigger bodies).
+    var countsChanges: Bool { triggerScope == nil }
     /// True once the program writes to the database.
     package var writes = false
     /// Tables the program reads or writes (root pages), for the Transaction opcode.

@@ -97,6 +97,8 @@ package indirect enum RExpr {
     case caseWhen(base: RExpr?, whens: [(RExpr, RExpr)], otherwise: RExpr?)
     case like(RExpr, pattern: RExpr, escape: RExpr?, glob: Bool, negated: Bool)
     case collate(RExpr, String)
+    /// RAISE(IGNORE | ROLLBACK | ABORT | FAIL, message) inside a trigger body.
+    case raise(RaiseAction, String?)
 
     /// The expression's affinity (datatype3.html §4.2): a column's own, CAST's type,
     /// none (nil) for everything else.
@@ -151,7 +153,7 @@ package indirect enum RExpr {
             otherwise?.cursorsUsed(into: &set)
         case .like(let a, let b, let c, _, _):
             a.cursorsUsed(into: &set); b.cursorsUsed(into: &set); c?.cursorsUsed(into: &set)
-        case .aggregate, .register, .null, .integer, .real, .text, .blob, .parameter:
+        case .aggregate, .register, .null, .integer, .real, .text, .blob, .parameter, .raise:
             break
         }
     }

@@ -177,8 +177,13 @@ package struct Resolver {
         case .function(let call):
             return try resolveFunction(call, expr: expr, in: scope, context: context, aggregates: aggregates,
                                        insideAggregate: insideAggregate)
-        case .raise:
-            throw c.error("RAISE() may only be used within a trigger-program", at: expr.span)
+        case .raise(let action, let message):
+            guard c.triggerScope != nil else {
+                throw c.error("RAISE() may only be used within a trigger-program", at: expr.span)
+            }
+            var text: String? = nil
+            if let message { if case .literal(.string(let s)) = message.kind { text = s } else { text = c.text(message.span) } }
+            return .raise(action, text)
         case .row(let items):
             throw c.error(items.count > 1 ? "row value misused" : "row value misused", at: expr.span)
         }

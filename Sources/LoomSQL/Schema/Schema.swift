@@ -39,6 +39,24 @@ package final class Schema: @unchecked Sendable {
     package private(set) var indexes: [String: Index] = [:]
     package private(set) var indexOrder: [String] = []
 
+    /// Triggers by lower-cased name, in schema order.
+    package private(set) var triggers: [String: Trigger] = [:]
+    package private(set) var triggerOrder: [String] = []
+
+    package func trigger(named name: String) -> Trigger? { triggers[name.lowercasedASCII] }
+
+    /// The triggers of table `name`, newest first.
+    package func triggers(on name: String) -> [Trigger] {
+        let key = name.lowercasedASCII
+        return triggerOrder.reversed().compactMap { triggers[$0] }.filter { $0.tableName.lowercasedASCII == key }
+    }
+
+    package func add(_ trigger: Trigger) {
+        let key = trigger.name.lowercasedASCII
+        if triggers[key] == nil { triggerOrder.append(key) }
+        triggers[key] = trigger
+    }
+
     /// Automatic indexes defined by table rows, waiting for their own rows (during build).
     var pendingAutoIndexes: [String: Index] = [:]
 
@@ -108,6 +126,9 @@ package final class Schema: @unchecked Sendable {
             try schema.addIndex(from: row)
         }
         schema.pendingAutoIndexes = [:]
+        for row in rows where row.type == "trigger" {
+            try schema.addTrigger(from: row)
+        }
         return schema
     }
 

@@ -1,0 +1,170 @@
+// This file implements triggers: CREATE / DROP TRIGGER, and firing FOR EACH ROW BEFORE and
+// AFTER triggers inside INSERT, UPDATE and DELETE, their bodies compiled in line with OLD and
+// NEW bound to the row's registers. Layer: L5. Spec: Spec/L5-sql.md §Codegen (C13).
+import LoomBase
+import LoomRecord
+import LoomVDBE
+
+/// The row registers a trigger sees: columns in table order, then the rowid.
+struct TriggerRow {
+    var columns: Int
+    var rowid: Int
+}
+
+enum TriggerEvent {
+    case insert, delete
+    /// UPDATE with the columns it assigns (-1: the rowid).
+    case update([Int])
+}
+
+extension Codegen {
+    // MARK: CREATE / DROP
+
+    func codeCreateTrigger(_ create: CreateTrigger, statementSpan: SourceSpan) throws {
+        let nameSpan = SourceSpan(start: create.schemaTextStart, end: create.schemaTextStart)
+        if create.temporary { throw c.error("TEMP triggers are not supported yet", at: nameSpan) }
+        if let s = create.schema, !s.equalsIgnoringCase("main") {
+            throw c.error("unknown database \(s)", at: nameSpan)
+        }
+        if c.schema.trigger(named: create.name) != nil {
+            if create.ifNotExists { return }
+            throw c.error("trigger \(create.name) already exists", at: nameSpan)
+        }
+        if create.name.lowercasedASCII.hasPrefix("sqlite_") {
+            throw c.error("object name reserved for internal use: \(create.name)", at: nameSpan)
+        }
+        guard let table = c.schema.table(named: create.table) else {
+            throw c.error("no such table: main.\(create.table)", at: nameSpan)
+        }
+        if table.isSchemaTable { throw c.error("cannot create trigger on system table", at: nameSpan) }
+        if table.isView {
+            if create.timing != .insteadOf {
+                let when = create.timing == .after ? "AFTER" : "BEFORE"
+                throw c.error("cannot create \(when) trigger on view: main.\(table.name)", at: nameSpan)
+            }
+            throw c.error("INSTEAD OF triggers are not supported yet", at: nameSpan)
+        }
+        if create.timing == .insteadOf {
+            throw c.error("cannot create INSTEAD OF trigger on table: \(table.name)", at: nameSpan)
+        }
+        let sql = "CREATE TRIGGER " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
+        let cursor = b.allocateCursor()
+        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
+        let row = b.allocateRegisters(5)
+        b.emit(.string8(value: "trigger", dest: row))
+        b.emit(.string8(value: create.name, dest: row + 1))
+        b.emit(.string8(value: table.name, dest: row + 2))
+        b.emit(.integer(value: 0, dest: row + 3))
+        b.emit(.string8(value: sql, dest: row + 4))
+        let rec = b.allocateRegister(), rowid = b.allocateRegister()
+        b.emit(.makeRecord(start: row, count: 5, dest: rec))
+        b.emit(.newRowid(cursor: cursor, dest: rowid))
+        b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
+        finishTriggerSchemaChange()
+    }
+
+    func codeDropTrigger(_ drop: Drop, span: SourceSpan) throws {
+        guard let trigger = c.schema.trigger(named: drop.name) else {
+            if drop.ifExists { return }
+            throw c.error("no such trigger: \(drop.name)", at: span)
+        }
+        let cursor = b.allocateCursor()
+        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
+        let type = b.allocateRegister(), name = b.allocateRegister(), have = b.allocateRegister()
+        b.emit(.string8(value: "trigger", dest: type))
+        b.emit(.string8(value: trigger.name, dest: name))
+        let done = b.makeLabel(), next = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: cursor, target: $0) }
+        let top = b.currentAddress
+        b.emit(.column(cursor: cursor, column: 0, dest: have))
+        b.emit(jumpTo: next) { .ne(lhs: type, rhs: have, target: $0, jumpIfNull: true) }
+        b.emit(.column(cursor: cursor, column: 1, dest: have))
+        b.emit(jumpTo: next) { .ne(lhs: name, rhs: have, target: $0, jumpIfNull: true) }
+        b.emit(.delete(cursor: cursor))
+        b.place(next)
+        b.emit(.next(cursor: cursor, target: top))
+        b.place(done)
+        finishTriggerSchemaChange()
+    }
+
+    private func finishTriggerSchemaChange() {
+        b.emit(.setCookie(field: .schemaCookie, value: Int(c.schema.cookie &+ 1)))
+        b.emit(.parseSchema())
+        c.writes = true
+        c.usesDatabase = true
+    }
+
+    // MARK: Firing
+
+    /// True when `table` has a trigger for `event` (any timing).
+    func hasTriggers(_ table: Table, _ event: TriggerEvent) -> Bool {
+        !matchingTriggers(table, event, timing: .before).isEmpty || !matchingTriggers(table, event, timing: .after).isEmpty
+    }
+
+    private func matchingTriggers(_ table: Table, _ event: TriggerEvent, timing: CreateTrigger.Timing) -> [Trigger] {
+        c.schema.triggers(on: table.name).filter { t in
+            guard t.timing == timing, !c.activeTriggers.contains(t.name.lowercasedASCII) else { return false }
+            switch (t.event, event) {
+            case (.insert, .insert), (.delete, .delete): return true
+            case (.update(let columns), .update(let assigned)):
+                guard let columns else { return true }
+                return columns.contains { name in
+                    if let i = table.columnIndex(named: name) { return assigned.contains(i == table.rowidAlias ? -1 : i) }
+                    return false
+                }
+            default: return false
+            }
+        }
+    }
+
+    /// Codes the bodies of `table`'s triggers for `event` at `timing`, with OLD / NEW bound
+    /// to the given registers. RAISE(IGNORE) jumps to `skipRow`.
+    func fireTriggers(_ table: Table, _ event: TriggerEvent, timing: CreateTrigger.Timing,
+                      old: TriggerRow?, new: TriggerRow?, skipRow: Label) throws {
+        for trigger in matchingTriggers(table, event, timing: timing) {
+            let outer = c
+            let child = Compilation(sql: trigger.sql, schema: outer.schema, builder: outer.builder)
+            child.activeTriggers = outer.activeTriggers.union([trigger.name.lowercasedASCII])
+            var sources: [SourceItem] = []
+            let savedOverrides = columnOverrides
+            for (name, row) in [("old", old), ("new", new)] {
+                guard let row else { continue }
+                let cursor = b.allocateCursor()
+                sources.append(SourceItem(table: table, exposedName: name, cursor: cursor))
+                for i in table.columns.indices {
+                    columnOverrides[RColumn(cursor: cursor, column: i)] = i == table.rowidAlias ? row.rowid : row.columns + i
+                }
+                columnOverrides[RColumn(cursor: cursor, column: -1)] = row.rowid
+            }
+            child.triggerScope = Scope(sources: sources, parent: nil)
+            c = child
+            raiseIgnoreTargets.append(skipRow)
+            defer {
+                c = outer
+                outer.writes = outer.writes || child.writes
+                outer.usesDatabase = true
+                raiseIgnoreTargets.removeLast()
+                columnOverrides = savedOverrides
+            }
+            let end = b.makeLabel()
+            let resolver = Resolver(child)
+            if let when = trigger.when {
+                try jumpIfFalse(try resolver.resolve(when, in: child.triggerScope, context: .whereClause), to: end,
+                                jumpIfNull: true)
+            }
+            for statement in trigger.body {
+                switch statement.kind {
+                case .insert(let insert): try codeInsert(insert, span: statement.span)
+                case .update(let update): try codeUpdate(update, span: statement.span)
+                case .delete(let delete): try codeDelete(delete, span: statement.span)
+                case .select(let select):
+                    let resolved = try resolver.resolveSelect(select, outer: child.triggerScope)
+                    try codeSelect(resolved) { _, _ in }
+                default:
+                    throw child.error("unsupported statement in a trigger body", at: statement.span)
+                }
+            }
+            b.place(end)
+        }
+    }
+}
