@@ -111,9 +111,10 @@ package final class VM {
         if !isRunning { start() }
         do {
             return try run()
-        } catch let error as DatabaseError {
-            if isRunning { try finish(error: error) }
-            throw error
+        } catch {
+            let e = error as? DatabaseError ?? DatabaseError(.internal, "\(error)")
+            if isRunning { try? finish(error: e) }
+            throw e
         }
     }
 
