@@ -308,7 +308,12 @@ extension VM {
 
     func insertRow(_ c: VMCursor, rowid: Int64, record: [UInt8]) throws {
         switch c.storage {
-        case .table(let t): try t.insert(rowid: rowid, payload: record)
+        case .table(let t):
+            if undoLog != nil {
+                let previous = try t.seek(rowid: rowid) == .found ? try t.payload() : nil
+                undoLog?.append(.tableInsert(root: t.root, rowid: rowid, previous: previous))
+            }
+            try t.insert(rowid: rowid, payload: record)
         case .memory(let m) where m.isIntKey:
             m.insert(rowid: rowid, record: record)
             m.position = m.lowerBound(rowid: rowid)
@@ -319,7 +324,13 @@ extension VM {
 
     func insertIndexEntry(_ c: VMCursor, record: [UInt8]) throws {
         switch c.storage {
-        case .index(let i): try i.insert(record: record)
+        case .index(let i):
+            if undoLog != nil {
+                let key = try RecordCodec.decode(record)
+                let exists = try i.seek(key: key) == .found && (try i.key().count) == key.count
+                if !exists { undoLog?.append(.indexInsert(root: i.root, keyInfo: i.keyInfo, key: key)) }
+            }
+            try i.insert(record: record)
         case .memory(let m) where !m.isIntKey:
             m.insert(key: try RecordCodec.decode(record), record: record)
         default: throw DatabaseError(.internal, "IdxInsert on a table cursor")
@@ -333,11 +344,13 @@ extension VM {
         switch c.storage {
         case .table(let t):
             let rowid = try t.rowid()
+            if undoLog != nil { undoLog?.append(.tableDelete(root: t.root, rowid: rowid, payload: try t.payload())) }
             try t.delete()
             c.moved(valid: false)
             c.deletedRowid = rowid
         case .index(let i):
             let key = try currentKey(c)
+            if undoLog != nil { undoLog?.append(.indexDelete(root: i.root, keyInfo: i.keyInfo, record: try i.keyBytes())) }
             try i.delete()
             c.moved(valid: false)
             c.deletedKey = key
