@@ -44,8 +44,10 @@ package enum Operators {
             if y == 0 { return .null }
             r = x / y
         case .remainder:
-            let ix = doubleToInt64(x)
-            var iy = doubleToInt64(y)
+            // SQLite takes the operands' integer values here (text by its integer prefix:
+            // 7 % '1e3' is 7 % 1 = 0.0), not the truncated reals.
+            let ix = lhs.integerValue
+            var iy = rhs.integerValue
             if iy == 0 { return .null }
             if iy == -1 { iy = 1 }
             r = Double(ix % iy)

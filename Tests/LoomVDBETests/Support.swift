@@ -145,9 +145,12 @@ func makeContext() -> ExecutionContext {
 /// Runs a program to completion, returning every row.
 func runAll(_ program: Program, context: ExecutionContext? = nil, bindings: [Value] = []) throws -> [[Value]] {
     let vm = VM(program: program, context: context ?? makeContext())
+    if ProcessInfo.processInfo.environment["LOOM_TRACE"] != nil {
+        vm.trace = { a, i in FileHandle.standardError.write("\(a) \(i.opcodeName) \(i.operands)\n".data(using: .utf8)!) }
+    }
     for (i, b) in bindings.enumerated() { try vm.bind(b, at: i + 1) }
     var rows: [[Value]] = []
-    while try vm.step() { rows.append((0 ..< vm.columnCount).map { vm.column($0) }) }
+    while try vm.step() { rows.append((0 ..< max(vm.columnCount, vm.resultCount)).map { vm.column($0) }) }
     return rows
 }
 

@@ -100,7 +100,16 @@ package func sqlPrintf(_ format: String, _ args: [Value]) -> String {
             }
         case 0x66, 0x65, 0x45, 0x67, 0x47: // f e E g G
             let d = take().realValue
-            if d.isInfinite || d.isNaN {
+            if type == 0x66 && !alt {
+                var b = Array(sqliteFixed(d, precision: precision ?? 6).utf8)
+                let negative = b.first == 0x2D
+                if negative { b.removeFirst() }
+                let sign: [UInt8] = negative ? [0x2D] : (plus ? [0x2B] : (space ? [0x20] : []))
+                if zero && !minus && sign.count + b.count < width {
+                    b = [UInt8](repeating: 0x30, count: width - sign.count - b.count) + b
+                }
+                body = sign + b
+            } else if d.isInfinite || d.isNaN {
                 body = Array((d.isNaN ? "NaN" : (d < 0 ? "-Inf" : (plus ? "+Inf" : "Inf"))).utf8)
             } else {
                 var spec = "%"

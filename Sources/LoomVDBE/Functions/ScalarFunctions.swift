@@ -254,7 +254,7 @@ package func sqlQuote(_ v: Value) -> String {
         let s = renderReal(d)
         if let back = Double(s), back == d { return s }
         if d.isInfinite { return d < 0 ? "-9.0e+999" : "9.0e+999" }
-        return cFormat("%.20e", [d])
+        return sqliteExponential(d, precision: 20)
     case .text(let s):
         var out = "'"
         for ch in s.unicodeScalars { out.unicodeScalars.append(ch); if ch == "'" { out += "'" } }
@@ -322,5 +322,5 @@ package func sqlRound(_ r: Double, _ n: Int) -> Double {
     if n == 0 {
         return r >= 0 ? Double(Int64(r + 0.5)) : -Double(Int64(-r + 0.5))
     }
-    return Double(cFormat("%.*f", [Int32(n), r])) ?? r
+    return Double(sqliteFixed(r, precision: n)) ?? r
 }
