@@ -1,6 +1,7 @@
 // This file implements Compiler, the entry point of L5: SQL text → parsed statement →
 // resolved, planned and generated VDBE Program. Layer: L5. Spec: Spec/L5-sql.md §Compiler.
 import LoomBase
+import LoomRecord
 import LoomVDBE
 
 /// What a prepared statement does, for the session's bookkeeping.
@@ -98,6 +99,13 @@ package enum Compiler {
             case .alterTable(let alter):
                 kind = .ddl
                 try g.codeAlterTable(alter, span: statement.span)
+            case .reindex(_, let name):
+                // Indexes are always consistent with their collations here: nothing to rebuild.
+                kind = .other
+                if let name, c.schema.table(named: name) == nil, c.schema.index(named: name) == nil,
+                   LoomRecord.Collation(name: name) == nil {
+                    throw c.error("unable to identify the object to be reindexed", at: statement.span)
+                }
             case .createView(let create):
                 kind = .ddl
                 try g.codeCreateView(create, statementSpan: statement.span)

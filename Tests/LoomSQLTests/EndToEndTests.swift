@@ -201,7 +201,7 @@ import LoomTestSupport
             "SELECT * FROM n WHERE rowid = 'x'",
         ],
         "returning": [
-            "CREATE TABLE t(a INTEGER PRIMARY KEY, b, c REAL)",
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b, c NUMERIC)",
             "INSERT INTO t(b, c) VALUES(5, 1), (6, 2) RETURNING a, b * 2 AS x, *",
             "UPDATE t SET b = b + 1 RETURNING rowid, b, c",
             "DELETE FROM t WHERE a = 1 RETURNING *",

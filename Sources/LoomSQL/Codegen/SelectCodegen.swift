@@ -202,6 +202,13 @@ extension Codegen {
                                  keyInfo: try keyInfo(of: index)))
             }
         }
+        var automaticIndexes: [Int: (cursor: Int, columns: [IndexColumn])] = [:]
+        for (i, level) in plan.levels.enumerated() {
+            if case .automaticIndex(let columns, _) = level.access {
+                automaticIndexes[i] = (b.allocateCursor(), columns)
+                indexCursors[i] = automaticIndexes[i]?.cursor
+            }
+        }
         for level in plan.levels {
             let source = level.source
             if let sub = source.subquery {
@@ -224,6 +231,9 @@ extension Codegen {
                                      columnCount: source.table.columns.count))
                 }
             }
+        }
+        for (i, auto) in automaticIndexes.sorted(by: { $0.key < $1.key }) {
+            try codeBuildAutomaticIndex(plan.levels[i].source, cursor: auto.cursor, columns: auto.columns)
         }
         let allDone = b.makeLabel()
         for term in plan.constantTerms {
@@ -248,13 +258,17 @@ extension Codegen {
                     b.emit(.affinity(start: r, affinities: [.numeric]))
                 }
                 b.emit(jumpTo: o.empty) { .seekRowid(cursor: cursor, rowid: r, target: $0) }
-            case .indexEquals(let index, let keys):
+            case .indexEquals, .automaticIndex:
                 let ic = indexCursors[levelIndex] ?? 0
+                var indexColumns: [IndexColumn] = []
+                var keys: [RExpr] = []
+                if case .indexEquals(let index, let k) = level.access { indexColumns = index.columns; keys = k }
+                if case .automaticIndex(let cols, let k) = level.access { indexColumns = cols; keys = k }
                 let n = keys.count
                 let r = b.allocateRegisters(n)
                 for (j, key) in keys.enumerated() { try code(key, into: r + j) }
                 let table = level.source.table
-                let affinities = index.columns.prefix(n).map { $0.column >= 0 ? table.columns[$0.column].affinity : .integer }
+                let affinities = indexColumns.prefix(n).map { $0.column >= 0 ? table.columns[$0.column].affinity : .integer }
                 if affinities.contains(where: { $0 != .blob }) { b.emit(.affinity(start: r, affinities: affinities)) }
                 for j in 0..<n { b.emit(jumpTo: o.empty) { .isNull(register: r + j, target: $0) } }
                 b.emit(jumpTo: o.empty) { .seekGE(cursor: ic, key: r, count: n, target: $0) }
@@ -280,7 +294,7 @@ extension Codegen {
             switch level.access {
             case .fullScan:
                 if let top = o.body { b.emit(.next(cursor: cursor, target: top)) }
-            case .indexEquals:
+            case .indexEquals, .automaticIndex:
                 if let top = o.body, let ic = indexCursors[i] { b.emit(.next(cursor: ic, target: top)) }
             case .rowidEquals:
                 break
@@ -295,6 +309,31 @@ extension Codegen {
             b.place(o.exit)
         }
         b.place(allDone)
+    }
+
+    /// Fills an automatic index on `columns` (+ rowid) of `source`'s table, once per run.
+    private func codeBuildAutomaticIndex(_ source: SourceItem, cursor: Int, columns: [IndexColumn]) throws {
+        let skip = b.makeLabel()
+        b.emit(jumpTo: skip) { .once(target: $0) }
+        var collations: [Collation] = []
+        for col in columns { collations.append(try collation(named: col.collation) ?? .binary) }
+        collations.append(.binary)
+        b.emit(.openEphemeral(cursor: cursor, columnCount: columns.count + 1,
+                              keyInfo: KeyInfo(collations: collations, descending: Array(repeating: false, count: collations.count))))
+        let done = b.makeLabel()
+        let tc = source.cursor
+        b.emit(jumpTo: done) { .rewind(cursor: tc, target: $0) }
+        let top = b.currentAddress
+        let row = b.allocateRegisters(columns.count + 1)
+        let resolver = Resolver(c)
+        for (j, col) in columns.enumerated() { try code(resolver.columnExpr(source, col.column), into: row + j) }
+        b.emit(.rowid(cursor: tc, dest: row + columns.count))
+        let rec = b.allocateRegister()
+        b.emit(.makeRecord(start: row, count: columns.count + 1, dest: rec))
+        b.emit(.idxInsert(cursor: cursor, record: rec))
+        b.emit(.next(cursor: tc, target: top))
+        b.place(done)
+        b.place(skip)
     }
 
     // MARK: Aggregates

@@ -12,6 +12,9 @@ package enum AccessPath {
     case rowidEquals(RExpr)
     /// The rows whose first `keys.count` index columns equal `keys` (SeekGE / IdxGT).
     case indexEquals(Index, keys: [RExpr])
+    /// An automatic index: a transient index on `columns` (+ rowid) built once from the
+    /// table, then used like `indexEquals` (SQLite's automatic indexes for inner loops).
+    case automaticIndex(columns: [IndexColumn], keys: [RExpr])
 }
 
 /// One nested loop.
@@ -40,7 +43,12 @@ package enum WherePlanner {
     }
 
     /// Plans the loops over `sources` filtered by `whereClause`.
-    package static func plan(sources: [SourceItem], whereClause: RExpr?, schema: Schema? = nil) -> WherePlan {
+    package static func plan(sources originalSources: [SourceItem], whereClause: RExpr?, schema: Schema? = nil) -> WherePlan {
+        var sources = originalSources
+        if sources.count > 1, !sources.contains(where: { $0.join == .left || $0.join == .cross }) {
+            sources = joinOrder(sources, terms: conjuncts(whereClause) + sources.flatMap { conjuncts($0.on) },
+                                schema: schema)
+        }
         var levels = sources.map { LoopLevel(source: $0, access: .fullScan) }
         var levelOfCursor: [Int: Int] = [:]
         for (i, s) in sources.enumerated() { levelOfCursor[s.cursor] = i }
@@ -91,7 +99,71 @@ package enum WherePlanner {
                 if isLeft { levels[i].onTerms = candidates } else { levels[i].terms = candidates }
             }
         }
+        // Automatic indexes for inner levels still scanned.
+        for i in levels.indices where i > 0 && levels[i].source.subquery == nil {
+            guard case .fullScan = levels[i].access else { continue }
+            let isLeft = levels[i].source.join == .left
+            var candidates = isLeft ? levels[i].onTerms : levels[i].terms
+            guard let (columns, keys, used) = automaticIndex(for: levels[i].source, terms: candidates,
+                                                             levelOfCursor: levelOfCursor, level: i) else { continue }
+            levels[i].access = .automaticIndex(columns: columns, keys: keys)
+            for k in used.sorted(by: >) { candidates.remove(at: k) }
+            if isLeft { levels[i].onTerms = candidates } else { levels[i].terms = candidates }
+        }
         return WherePlan(levels: levels, constantTerms: constant)
+    }
+
+    /// A greedy join order for inner joins: repeatedly take the table whose estimated row
+    /// count, given the tables already placed, is smallest (ties keep FROM order). Estimates
+    /// without statistics: a rowid lookup 1 row, an index or automatic-index lookup 10, a
+    /// scan 1000; each further term the table can test multiplies by 1/4.
+    static func joinOrder(_ sources: [SourceItem], terms: [RExpr], schema: Schema?) -> [SourceItem] {
+        var remaining = sources
+        var placed: [SourceItem] = []
+        let termCursors: [Set<Int>] = terms.map { var u = Set<Int>(); $0.cursorsUsed(into: &u); return u }
+        let all = Set(sources.map(\.cursor))
+        while !remaining.isEmpty {
+            var bestIndex = 0
+            var bestCost = Double.infinity
+            let available = Set(placed.map(\.cursor))
+            for (i, candidate) in remaining.enumerated() {
+                var levelOf: [Int: Int] = [:]
+                for c in available { levelOf[c] = 0 }
+                levelOf[candidate.cursor] = 1
+                // Terms this table can test once the placed tables are positioned.
+                var usable: [RExpr] = []
+                for (k, term) in terms.enumerated() where termCursors[k].contains(candidate.cursor) {
+                    let own = termCursors[k].intersection(all)
+                    if own.isSubset(of: available.union([candidate.cursor])) { usable.append(term) }
+                }
+                var cost = 1000.0
+                var consumed = 0
+                if candidate.subquery == nil {
+                    let hasRowidEq = usable.contains { term in
+                        guard case .compare(.eq, let a, let b) = term else { return false }
+                        for (x, y) in [(a, b), (b, a)] {
+                            if case .column(let col, _, _, _) = x, col.cursor == candidate.cursor, col.column < 0 {
+                                var u = Set<Int>(); y.cursorsUsed(into: &u)
+                                if !u.contains(candidate.cursor) { return true }
+                            }
+                        }
+                        return false
+                    }
+                    let equal = equalityTerms(for: candidate, terms: usable, levelOfCursor: levelOf, level: 1)
+                    if hasRowidEq { cost = 1; consumed = 1 }
+                    else if !equal.isEmpty {
+                        let indexed = schema?.indexes(on: candidate.table.name).contains { idx in
+                            idx.columns.first.map { equal[$0.column] != nil } ?? false
+                        } ?? false
+                        if indexed || !placed.isEmpty { cost = 10; consumed = 1 }
+                    }
+                }
+                for _ in consumed..<max(usable.count, consumed) { cost *= 0.25 }
+                if cost < bestCost { bestCost = cost; bestIndex = i }
+            }
+            placed.append(remaining.remove(at: bestIndex))
+        }
+        return placed
     }
 
     /// The index with the longest prefix of columns fixed by `column = expr` terms whose
@@ -99,31 +171,8 @@ package enum WherePlanner {
     /// collation; an affinity that makes index order equal comparison order).
     static func bestIndex(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int], level: Int,
                           schema: Schema) -> (Index, [RExpr], [Int])? {
-        let cursor = source.cursor
         let table = source.table
-        // column → (term index, key expr)
-        var equal: [Int: (Int, RExpr)] = [:]
-        for (k, term) in terms.enumerated() {
-            guard case .compare(.eq, let a, let b) = term else { continue }
-            for (colSide, keySide) in [(a, b), (b, a)] {
-                guard case .column(let col, _, _, _) = colSide, col.cursor == cursor, col.column >= 0,
-                      equal[col.column] == nil else { continue }
-                var used = Set<Int>()
-                keySide.cursorsUsed(into: &used)
-                if used.contains(where: { (levelOfCursor[$0] ?? -1) >= level }) { continue }
-                let column = table.columns[col.column]
-                // Affinity: the comparison must convert like the stored values were.
-                let cmp = comparisonAffinity(colSide, keySide)
-                let fits: Bool
-                switch column.affinity {
-                case .blob: fits = cmp == nil
-                case .text: fits = cmp == .text || (cmp == nil && keySide.affinity == .text)
-                default: fits = cmp?.isNumericClass == true
-                }
-                guard fits else { continue }
-                equal[col.column] = (k, keySide)
-            }
-        }
+        let equal = equalityTerms(for: source, terms: terms, levelOfCursor: levelOfCursor, level: level)
         guard !equal.isEmpty else { return nil }
         var best: (Index, [RExpr], [Int])? = nil
         for index in schema.indexes(on: table.name) {
@@ -141,6 +190,59 @@ package enum WherePlanner {
             if !keys.isEmpty && keys.count > (best?.1.count ?? 0) { best = (index, keys, used) }
         }
         return best
+    }
+
+    /// `column = key` terms usable for a lookup at `level`: column → (term index, key), where
+    /// the key reads only earlier levels and the comparison's affinity orders like the
+    /// stored values.
+    static func equalityTerms(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int],
+                              level: Int) -> [Int: (Int, RExpr)] {
+        let cursor = source.cursor
+        let table = source.table
+        var equal: [Int: (Int, RExpr)] = [:]
+        for (k, term) in terms.enumerated() {
+            guard case .compare(.eq, let a, let b) = term else { continue }
+            for (colSide, keySide) in [(a, b), (b, a)] {
+                guard case .column(let col, _, _, _) = colSide, col.cursor == cursor, col.column >= 0,
+                      col.column < table.columns.count, equal[col.column] == nil else { continue }
+                var used = Set<Int>()
+                keySide.cursorsUsed(into: &used)
+                if used.contains(where: { (levelOfCursor[$0] ?? -1) >= level }) { continue }
+                if case .subquery = keySide { continue }
+                let column = table.columns[col.column]
+                let cmp = comparisonAffinity(colSide, keySide)
+                let fits: Bool
+                switch column.affinity {
+                case .blob: fits = cmp == nil
+                case .text: fits = cmp == .text || (cmp == nil && keySide.affinity == .text)
+                default: fits = cmp?.isNumericClass == true
+                }
+                guard fits else { continue }
+                equal[col.column] = (k, keySide)
+                break
+            }
+        }
+        return equal
+    }
+
+    /// An automatic index for an inner level: every usable `column = key` term whose
+    /// comparison collation is the column's own.
+    static func automaticIndex(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int],
+                               level: Int) -> ([IndexColumn], [RExpr], [Int])? {
+        let equal = equalityTerms(for: source, terms: terms, levelOfCursor: levelOfCursor, level: level)
+        var columns: [IndexColumn] = []
+        var keys: [RExpr] = []
+        var used: [Int] = []
+        for (column, (k, key)) in equal.sorted(by: { $0.value.0 < $1.value.0 }) {
+            guard case .compare(_, let a, let b) = terms[k] else { continue }
+            let coll = a.explicitCollation ?? b.explicitCollation ?? a.columnCollation ?? b.columnCollation
+            let own = source.table.columns[column].collation
+            if (coll ?? "BINARY").uppercasedASCII != (own ?? "BINARY").uppercasedASCII { continue }
+            columns.append(IndexColumn(column: column, collation: own))
+            keys.append(key)
+            used.append(k)
+        }
+        return columns.isEmpty ? nil : (columns, keys, used)
     }
 
     /// datatype3 §4.2, as codegen applies it.
