@@ -32,6 +32,8 @@ final class VMCursor {
     var deletedKey: [Value]?
     /// Pseudo cursors: the blob the reader was built from.
     var pseudoBytes: [UInt8] = []
+    /// OpenEphemeral: the private in-memory B-tree the cursor owns.
+    var ephemeralTree: BTree?
 
     init(_ storage: Storage, keyInfo: KeyInfo?) {
         self.storage = storage

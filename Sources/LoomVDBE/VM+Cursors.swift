@@ -4,6 +4,7 @@
 import LoomBase
 import LoomBTree
 import LoomPager
+import LoomVFS
 import LoomRecord
 
 extension VM {
@@ -36,6 +37,27 @@ extension VM {
         } else {
             try setCursor(id, VMCursor(.table(try context.btree.tableCursor(root: rootPage, writable: writable)), keyInfo: nil))
         }
+    }
+
+    /// OpenEphemeral: a private B-tree in a MemoryVFS file (no journal, no sync), so large
+    /// temporary tables and indexes (DISTINCT, IN, UNION, materialised views) stay O(log n).
+    func openEphemeralTree(keyInfo: KeyInfo?) throws -> VMCursor {
+        var options = PagerOptions()
+        options.journalMode = .off
+        options.synchronous = .off
+        let pager = try Pager(vfs: MemoryVFS(), path: "ephemeral.db", options: options)
+        let tree = BTree(pager: pager)
+        try tree.beginTransaction(write: true)
+        let cursor: VMCursor
+        if let keyInfo {
+            let root = try tree.createTree(.index)
+            cursor = VMCursor(.index(try tree.indexCursor(root: root, writable: true, keyInfo: keyInfo)), keyInfo: keyInfo)
+        } else {
+            let root = try tree.createTree(.table)
+            cursor = VMCursor(.table(try tree.tableCursor(root: root, writable: true)), keyInfo: nil)
+        }
+        cursor.ephemeralTree = tree
+        return cursor
     }
 
     // MARK: Moving
@@ -234,42 +256,31 @@ extension VM {
             c.moved(valid: ok)
             return ok
         case .index(let ix):
-            let ki = c.keyInfo ?? KeyInfo()
-            let r = try ix.seek(key: key)
-            if r == .empty { c.moved(valid: false); return false }
-            c.moved(valid: true)
-            // Walk from wherever the B-tree landed to the boundary entry.
-            func cmp() throws -> Int { compareKeys(try currentKey(c), key, keyInfo: ki) }
-            func step(_ forward: Bool) throws -> Bool {
-                let ok = forward ? try ix.next() : try ix.previous()
-                c.moved(valid: ok)
-                return ok
-            }
+            // LoomBTree: seek(key:) lands on the first entry >= key (prefix-equal counts as
+            // equal), seek(after:) on the first entry > key; both report `.before` (cursor on
+            // the last entry) when no such entry exists.
+            var ok: Bool
             switch op {
-            case .ge, .gt:
-                let strict = op == .gt
-                // Back up while the previous entry still satisfies the bound.
-                while true {
-                    let x = try cmp()
-                    if x < 0 || (strict && x == 0) { if try !step(true) { return false } } else { break }
+            case .ge:
+                let r = try ix.seek(key: key)
+                ok = r == .found || r == .after
+            case .gt:
+                ok = try ix.seek(after: key) == .after
+            case .le:
+                switch try ix.seek(after: key) {
+                case .after: ok = try ix.previous()
+                case .before: ok = true
+                default: ok = false
                 }
-                while true {
-                    if try !step(false) { _ = try ix.first(); c.moved(valid: true); return true }
-                    let x = try cmp()
-                    if x < 0 || (strict && x == 0) { _ = try step(true); return true }
-                }
-            case .le, .lt:
-                let strict = op == .lt
-                while true {
-                    let x = try cmp()
-                    if x > 0 || (strict && x == 0) { if try !step(false) { return false } } else { break }
-                }
-                while true {
-                    if try !step(true) { _ = try ix.last(); c.moved(valid: true); return true }
-                    let x = try cmp()
-                    if x > 0 || (strict && x == 0) { _ = try step(false); return true }
+            case .lt:
+                switch try ix.seek(key: key) {
+                case .found, .after: ok = try ix.previous()
+                case .before: ok = true
+                default: ok = false
                 }
             }
+            c.moved(valid: ok)
+            return ok
         case .memory(let m):
             if m.isIntKey {
                 guard let rowid else { throw DatabaseError(.internal, "table seek without rowid") }
@@ -308,7 +319,12 @@ extension VM {
 
     func insertRow(_ c: VMCursor, rowid: Int64, record: [UInt8]) throws {
         switch c.storage {
-        case .table(let t): try t.insert(rowid: rowid, payload: record)
+        case .table(let t):
+            if undoLog != nil, c.ephemeralTree == nil {
+                let previous = try t.seek(rowid: rowid) == .found ? try t.payload() : nil
+                undoLog?.append(.tableInsert(root: t.root, rowid: rowid, previous: previous))
+            }
+            try t.insert(rowid: rowid, payload: record)
         case .memory(let m) where m.isIntKey:
             m.insert(rowid: rowid, record: record)
             m.position = m.lowerBound(rowid: rowid)
@@ -319,7 +335,13 @@ extension VM {
 
     func insertIndexEntry(_ c: VMCursor, record: [UInt8]) throws {
         switch c.storage {
-        case .index(let i): try i.insert(record: record)
+        case .index(let i):
+            if undoLog != nil, c.ephemeralTree == nil {
+                let key = try RecordCodec.decode(record)
+                let exists = try i.seek(key: key) == .found && (try i.key().count) == key.count
+                if !exists { undoLog?.append(.indexInsert(root: i.root, keyInfo: i.keyInfo, key: key)) }
+            }
+            try i.insert(record: record)
         case .memory(let m) where !m.isIntKey:
             m.insert(key: try RecordCodec.decode(record), record: record)
         default: throw DatabaseError(.internal, "IdxInsert on a table cursor")
@@ -333,11 +355,13 @@ extension VM {
         switch c.storage {
         case .table(let t):
             let rowid = try t.rowid()
+            if undoLog != nil, c.ephemeralTree == nil { undoLog?.append(.tableDelete(root: t.root, rowid: rowid, payload: try t.payload())) }
             try t.delete()
             c.moved(valid: false)
             c.deletedRowid = rowid
         case .index(let i):
             let key = try currentKey(c)
+            if undoLog != nil, c.ephemeralTree == nil { undoLog?.append(.indexDelete(root: i.root, keyInfo: i.keyInfo, record: try i.keyBytes())) }
             try i.delete()
             c.moved(valid: false)
             c.deletedKey = key

@@ -176,7 +176,7 @@ extension VM {
             case .openWrite(let c, let root, _, let k, let inReg):
                 try openBTreeCursor(c, root: root, rootInRegister: inReg, keyInfo: k, writable: true)
             case .openEphemeral(let c, _, let k):
-                try setCursor(c, VMCursor(.memory(MemoryTree(keyInfo: k)), keyInfo: k))
+                try setCursor(c, try openEphemeralTree(keyInfo: k))
             case .openPseudo(let c, let r, _):
                 let cur = VMCursor(.pseudo(r), keyInfo: nil)
                 cur.isValid = true
@@ -335,6 +335,8 @@ extension VM {
                 switch cur.storage {
                 case .sorter(let s): s.reset()
                 case .memory(let m): m.entries.removeAll(); m.position = -1
+                case .table(let t): if let tree = cur.ephemeralTree { try tree.clearTree(t.root) }
+                case .index(let i): if let tree = cur.ephemeralTree { try tree.clearTree(i.root) }
                 default: break
                 }
                 cur.moved(valid: false)

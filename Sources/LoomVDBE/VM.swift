@@ -47,8 +47,9 @@ package final class VM {
     /// program counts changes).
     var statementChanges = 0
     let countsChanges: Bool
-    /// This VM started the btree transaction now open (autocommit statement).
-    var startedTransaction = false
+    /// Row changes of this run, kept inside explicit transactions so an ABORT error can back
+    /// out just this statement (nil: not journaling).
+    var undoLog: [UndoEntry]?
 
     package init(program: Program, context: ExecutionContext) {
         self.program = program
@@ -111,9 +112,10 @@ package final class VM {
         if !isRunning { start() }
         do {
             return try run()
-        } catch let error as DatabaseError {
-            if isRunning { try finish(error: error) }
-            throw error
+        } catch {
+            let e = error as? DatabaseError ?? DatabaseError(.internal, "\(error)")
+            if isRunning { try? finish(error: e) }
+            throw e
         }
     }
 
@@ -137,6 +139,7 @@ package final class VM {
         pc = 0
         statementChanges = 0
         onceDone.removeAll()
+        undoLog = context.isAutocommit || program.isReadOnly ? nil : []
     }
 
     /// Ends the statement: closes cursors, then ends the autocommit transaction
@@ -149,6 +152,8 @@ package final class VM {
         context.activeStatementCount -= 1
         if isWriting { context.activeWriterCount -= 1; isWriting = false }
         if error == nil, countsChanges { context.changes = statementChanges }
+        if error != nil, action == .abort, !context.isAutocommit { undoStatement() }
+        undoLog = nil
         try endTransactionIfNeeded(error: error, action: action)
     }
 

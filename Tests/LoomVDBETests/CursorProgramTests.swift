@@ -313,4 +313,37 @@ func scanProgram(root: Int) -> Program {
         ], registerCount: 1, cursorCount: 0)
         #expect(throws: DatabaseError(.schema, "database schema has changed")) { _ = try runAll(check, context: ctx) }
     }
+
+    @Test func abortInsideExplicitTransactionUndoesOnlyThatStatement() throws {
+        let ctx = makeContext()
+        let root = try createTable(ctx)
+        _ = try runAll(Program(instructions: [.initialize(target: 1), .autoCommit(on: false, rollback: false)],
+                               registerCount: 1, cursorCount: 0), context: ctx)
+        let ins = VM(program: insertProgram(root: root), context: ctx)
+        for _ in 1 ... 3 { _ = try ins.step(); ins.reset() }
+        // Replace row 2, insert row 9, delete row 1, then fail with ABORT.
+        let failing = Program(instructions: [
+            .initialize(target: 14),
+            .openWrite(cursor: 0, root: root, columnCount: 2),
+            .string8(value: "new", dest: 1),
+            .makeRecord(start: 1, count: 1, dest: 2),
+            .integer(value: 2, dest: 3),
+            .insert(cursor: 0, record: 2, rowid: 3),
+            .integer(value: 9, dest: 3),
+            .insert(cursor: 0, record: 2, rowid: 3),
+            .integer(value: 1, dest: 3),
+            .notExists(cursor: 0, rowid: 3, target: 11),
+            .delete(cursor: 0),
+            .halt(code: .constraint, message: "boom"),
+            .halt(),
+            .noop,
+            .transaction(write: true),
+            .goto(target: 1),
+        ], registerCount: 4, cursorCount: 1, isReadOnly: false)
+        #expect(throws: DatabaseError(.constraint, "boom")) { _ = try runAll(failing, context: ctx) }
+        #expect(!ctx.isAutocommit)
+        let rows = try runAll(scanProgram(root: root), context: ctx)
+        #expect(rows.map { $0[0] } == [.integer(1), .integer(2), .integer(3)])
+        #expect(rows[1][1] == .null)
+    }
 }

@@ -41,7 +41,7 @@ final class AggregateState {
     func step(_ args: ArraySlice<Value>, collation: Collation) {
         let first = args.first ?? .null
         if var seen, kind != .countStar {
-            let key = distinctKey(first)
+            let key = distinctKey(first, collation: collation)
             if first.isNull || seen.contains(key) { return }
             seen.insert(key)
             self.seen = seen
@@ -120,8 +120,19 @@ func numericType(_ v: Value) -> Value {
     return n
 }
 
-/// DISTINCT identity: 1 and 1.0 are the same value.
-func distinctKey(_ v: Value) -> Value {
-    if case .real(let d) = v, d == d.rounded(.towardZero), abs(d) < 9.2e18 { return .integer(Int64(d)) }
-    return v
+/// DISTINCT identity: 1 and 1.0 are the same value; text is folded as the collation
+/// compares it (NOCASE: ASCII case, RTRIM: trailing spaces).
+func distinctKey(_ v: Value, collation: Collation) -> Value {
+    switch v {
+    case .real(let d) where d == d.rounded(.towardZero) && abs(d) < 9.2e18:
+        return .integer(Int64(d))
+    case .text(let s) where collation == .nocase:
+        return .text(String(decoding: s.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self))
+    case .text(let s) where collation == .rtrim:
+        var b = Array(s.utf8)
+        while b.last == 0x20 { b.removeLast() }
+        return .text(String(decoding: b, as: UTF8.self))
+    default:
+        return v
+    }
 }
