@@ -176,7 +176,6 @@ extension Codegen {
         if table.isView { throw c.error("cannot modify \(table.name) because it is a view", at: span) }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
         if !insert.upserts.isEmpty { throw c.error("UPSERT is not supported yet", at: span) }
-        if insert.with != nil { throw c.error("WITH clauses are not supported yet", at: span) }
         // Which table column each supplied value feeds (-1: the rowid).
         var targets: [Int] = []
         if let names = insert.columns {
@@ -198,7 +197,15 @@ extension Codegen {
             try codeInsertRow(w, targets: [], onConflict: insert.orConflict, autoincrement: auto,
                               returning: returning) { _, _ in }
             autoincrementFinish(auto)
-        case .select(let select):
+        case .select(var select):
+            if let with = insert.with {
+                // WITH … INSERT … SELECT: the common tables belong to the SELECT.
+                if let inner = select.with {
+                    select.with = WithClause(recursive: with.recursive || inner.recursive, tables: with.tables + inner.tables)
+                } else {
+                    select.with = with
+                }
+            }
             if select.compounds.isEmpty, select.orderBy.isEmpty, select.limit == nil, select.with == nil,
                case .values(let rows) = select.first {
                 // INSERT … VALUES: each row coded in line.
