@@ -57,6 +57,27 @@ import LoomTestSupport
             "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1, 2 FROM c WHERE i<3) SELECT * FROM c",
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<1000) SELECT x%7 AS g, count(*), sum(x) FROM c GROUP BY g ORDER BY g",
         ],
+        "updateDeleteLimit": [
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b, c UNIQUE)",
+            "INSERT INTO t VALUES(1,'x',10),(2,'y',20),(3,'x',30),(4,'z',40),(5,'y',50)",
+            "DELETE FROM t RETURNING a ORDER BY b DESC, a LIMIT 2",
+            "SELECT * FROM t",
+            "DELETE FROM t RETURNING * LIMIT 1 OFFSET 1",
+            "SELECT * FROM t",
+            "DELETE FROM t ORDER BY a",
+            "UPDATE t SET b = b || '!' RETURNING a, b ORDER BY a DESC LIMIT 1",
+            "UPDATE t SET c = c + 1 RETURNING c ORDER BY c DESC LIMIT 5",
+            "UPDATE t SET c = c + 10 WHERE a > 1 ORDER BY c LIMIT 1",
+            "SELECT * FROM t",
+            "UPDATE t SET b = 'q' ORDER BY a",
+            "UPDATE t SET b = 'w' LIMIT -1",
+            "DELETE FROM t WHERE a = 1 LIMIT 0",
+            "SELECT * FROM t",
+            "CREATE TABLE log(x)",
+            "CREATE TRIGGER tr AFTER DELETE ON t BEGIN INSERT INTO log VALUES(old.a); END",
+            "DELETE FROM t ORDER BY a DESC LIMIT 2",
+            "SELECT * FROM log",
+        ],
     ]
 
     @Test(arguments: scripts.keys.sorted())
