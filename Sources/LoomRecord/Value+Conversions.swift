@@ -66,8 +66,10 @@ private func decimalDigits15(_ d: Double) -> (digits: [Character], exponent: Int
 /// `count` significant digits of a positive finite double produced as SQLite's printf does
 /// (see `decimalDigits15`), trailing zeros kept.
 private func sqliteDigits(_ d: Double, count: Int) -> (digits: [Character], exponent: Int) {
-    var rounder = 0.5
-    for _ in 0..<(count - 1) { rounder *= 0.1 }
+    // The rounding constant is built in extended precision too (0.5 times the double 0.1,
+    // count-1 times): a double-built one gives other last digits in 20-digit output.
+    var rounder: Extended = 0.5
+    for _ in 0..<(count - 1) { rounder *= Extended(0.1 as Double) }
     var v = Extended(d)
     var exponent = 0
     var scale: Extended = 1
@@ -78,7 +80,7 @@ private func sqliteDigits(_ d: Double, count: Int) -> (digits: [Character], expo
     v /= scale
     while v < Extended(1e-8 as Double) { v *= Extended(1e8 as Double); exponent -= 8 }
     while v < 1 { v *= 10; exponent -= 1 }
-    v += Extended(rounder)
+    v += rounder
     if v >= 10 { v *= Extended(0.1 as Double); exponent += 1 }
     var digits: [Character] = []
     digits.reserveCapacity(count)

@@ -259,10 +259,7 @@ package func sqlQuote(_ v: Value) -> String {
     case .null: return "NULL"
     case .integer(let i): return String(i)
     case .real(let d):
-        let s = renderReal(d)
-        if let back = Double(s), back == d { return s }
-        if d.isInfinite { return d < 0 ? "-9.0e+999" : "9.0e+999" }
-        return sqliteExponential(d, precision: 20)
+        return renderRealForQuote(d)
     case .text(let s):
         var out = "'"
         for ch in s.unicodeScalars { out.unicodeScalars.append(ch); if ch == "'" { out += "'" } }
