@@ -63,6 +63,27 @@ import LoomTestSupport
         }
     }
 
+    @Test func statementsRecompileAfterASchemaChange() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("schema.db")
+        let db = try Database(path: path)
+        try db.execute("CREATE TABLE t(a); INSERT INTO t VALUES(1), (2)")
+        let query = try db.prepare("SELECT * FROM t WHERE a >= ?")
+        try query.bind([.integer(2)])
+        // Another connection changes the schema: the statement's program is stale.
+        let other = try Database(path: path)
+        try other.execute("DROP TABLE t; CREATE TABLE t(a, b); INSERT INTO t VALUES(5, 'five')")
+        try other.close()
+        #expect(try query.step())
+        #expect(query.row == [.integer(5), .text("five")])
+        #expect(query.columnNames == ["a", "b"])
+        #expect(try query.step() == false)
+        // A finished statement rewinds itself on the next step, as sqlite3_step does.
+        #expect(try query.step())
+        #expect(query.row == [.integer(5), .text("five")])
+    }
+
     @Test func malformedSQLNeverCrashes() throws {
         let db = try Database()
         let inputs = ["", ";", "SELECT", "SELECT (", "CREATE TABLE", "INSERT INTO", "x'zz'", "SELECT 'abc",
