@@ -219,6 +219,27 @@ public final class Statement {
     public func bind(_ values: [DatabaseValue]) throws {
         for (i, v) in values.enumerated() { try bind(v, at: i + 1) }
     }
+    /// Binds `value` to the parameter called `name`, prefix included (`":id"`, `"@id"`,
+    /// `"$id"`, `"?3"`). Throws `range` when the statement has no such parameter.
+    ///
+    /// ```swift
+    /// let stmt = try db.prepare("SELECT * FROM t WHERE id = :id")
+    /// try stmt.bind(.integer(7), named: ":id")
+    /// ```
+    /// Corresponds to `sqlite3_bind_parameter_index` followed by `sqlite3_bind_*`.
+    public func bind(_ value: DatabaseValue, named name: String) throws {
+        guard let index = vm.program.parameterIndex(named: name) else {
+            throw DatabaseError(.range, "column index out of range", sql: sql)
+        }
+        try bind(value, at: index)
+    }
+    /// The name of parameter `index` (1-based) with its prefix, or nil for a plain `?`
+    /// (`sqlite3_bind_parameter_name`).
+    public func parameterName(at index: Int) -> String? {
+        let names = vm.program.parameterNames
+        guard index >= 1, index <= names.count else { return nil }
+        return names[index - 1]
+    }
     /// Runs to the next row. Returns true when a row is available, false when done.
     ///
     /// A statement that is done rewinds itself on the next call, as `sqlite3_step` does. When

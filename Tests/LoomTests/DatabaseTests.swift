@@ -30,6 +30,20 @@ import LoomTestSupport
         #expect(try db.prepare("SELECT x AS k, y FROM t").columnNames == ["k", "y"])
     }
 
+    @Test func namedParameters() throws {
+        let db = try Database()
+        let stmt = try db.prepare("SELECT :a, @b, $c, ?5, :a")
+        #expect(stmt.parameterCount == 5)
+        #expect((1...5).map { stmt.parameterName(at: $0) } == [":a", "@b", "$c", nil, "?5"])
+        try stmt.bind(.integer(1), named: ":a")
+        try stmt.bind(.text("b"), named: "@b")
+        try stmt.bind(.real(2.5), named: "$c")
+        try stmt.bind(.blob([1]), named: "?5")
+        #expect(try stmt.step())
+        #expect(stmt.row == [.integer(1), .text("b"), .real(2.5), .blob([1]), .integer(1)])
+        #expect { try stmt.bind(.null, named: ":nope") } throws: { ($0 as? DatabaseError)?.code == .range }
+    }
+
     @Test func explicitTransactionsCommitAndRollBack() throws {
         let db = try Database()
         try db.execute("CREATE TABLE t(a)")
