@@ -518,77 +518,87 @@ extension Codegen {
         let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
         let rowids = try collectRowids(source: source, condition: condition, limited: limited)
         let w = try openForWrite(table, cursor: cursor)
-        let n = table.columns.count
         try forEachCollectedRowid(rowids, w: w) { oldRowid in
-            let skipRow = self.b.makeLabel()
-            let old = try self.readRow(w)
-            // New values, computed with the cursor on the old row.
-            let columns = self.b.allocateRegisters(n)
-            let newRowid = self.b.allocateRegister()
-            var rowidValue: RExpr? = nil
-            var newValue = Array<RExpr?>(repeating: nil, count: n)
-            for a in assignments { if a.column < 0 { rowidValue = a.value } else { newValue[a.column] = a.value } }
-            for i in 0..<n where i != table.rowidAlias {
-                if let v = newValue[i] { try self.code(v, into: columns + i) }
-                else { self.b.emit(.sCopy(source: old + i, dest: columns + i)) }
-            }
-            if let alias = table.rowidAlias { self.b.emit(.null(dest: columns + alias)) }
-            if let rv = rowidValue {
-                try self.code(rv, into: newRowid)
-                self.b.emit(.mustBeInt(register: newRowid))
-            } else {
-                self.b.emit(.sCopy(source: oldRowid, dest: newRowid))
-            }
-            if n > 0 { self.b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
-            if rowidValue != nil {
-                // A changed rowid must be free; then come back to the old row.
-                let same = self.b.makeLabel(), free = self.b.makeLabel()
-                self.b.emit(jumpTo: same) { .eq(lhs: newRowid, rhs: oldRowid, target: $0) }
-                self.b.emit(jumpTo: free) { .notExists(cursor: w.cursor, rowid: newRowid, target: $0) }
-                if update.orConflict == .ignore {
-                    self.b.emit(jumpTo: skipRow) { .goto(target: $0) }
-                } else {
-                    let name = table.rowidAlias.map { table.columns[$0].name } ?? "rowid"
-                    self.b.emit(.halt(code: .constraintPrimaryKey, action: .abort,
-                                      message: "\(table.name).\(name)", constraint: .unique))
-                }
-                self.b.place(free)
-                self.b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: oldRowid, target: $0) }
-                self.b.place(same)
-            }
-            let event = TriggerEvent.update(assignments.map(\.column))
-            if self.hasTriggers(table, event) {
-                try self.fireTriggers(table, event, timing: .before, old: TriggerRow(columns: old, rowid: oldRowid),
-                                      new: TriggerRow(columns: columns, rowid: newRowid), skipRow: skipRow)
-                self.b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: oldRowid, target: $0) }
-            }
-            try self.codeConstraintChecks(w, columns: columns, rowid: newRowid, oldRowid: oldRowid,
-                                          onConflict: update.orConflict, skipRow: skipRow)
-            for (index, ic) in w.indexes {
-                let key = self.codeIndexKey(index, columns: old, rowid: oldRowid, table: table)
-                self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
-            }
-            if rowidValue != nil {
-                let same = self.b.makeLabel()
-                self.b.emit(jumpTo: same) { .eq(lhs: newRowid, rhs: oldRowid, target: $0) }
-                self.b.emit(.delete(cursor: w.cursor, flags: [], table: nil))
-                self.b.place(same)
-            }
-            for (index, ic) in w.indexes {
-                let key = self.codeIndexKey(index, columns: columns, rowid: newRowid, table: table)
-                let rec = self.b.allocateRegister()
-                self.b.emit(.makeRecord(start: key, count: index.columns.count + 1, dest: rec))
-                self.b.emit(.idxInsert(cursor: ic, record: rec))
-            }
-            let record = self.b.allocateRegister()
-            self.b.emit(.makeRecord(start: columns, count: n, dest: record))
-            self.b.emit(.insert(cursor: w.cursor, record: record, rowid: newRowid,
-                                flags: self.c.countsChanges ? [.countChanges, .isUpdate] : [.isUpdate], table: table.name))
-            try self.emitReturningRow(returning, columns: columns, rowid: newRowid)
-            try self.fireTriggers(table, event, timing: .after, old: TriggerRow(columns: old, rowid: oldRowid),
-                                  new: TriggerRow(columns: columns, rowid: newRowid), skipRow: skipRow)
-            self.b.place(skipRow)
+            try self.codeUpdateRow(w, oldRowid: oldRowid, assignments: assignments, orConflict: update.orConflict,
+                                   returning: returning)
         }
+    }
+
+    /// Rewrites the row the table cursor is on (rowid in `oldRowid`): `assignments` are
+    /// computed with the cursor on the old row (-1: the rowid), then checks, index entries,
+    /// triggers and RETURNING as for one row of UPDATE.
+    func codeUpdateRow(_ w: WriteTarget, oldRowid: Int, assignments: [(column: Int, value: RExpr)],
+                       orConflict: ConflictResolution?, returning: ReturningState?) throws {
+        let table = w.table
+        let n = table.columns.count
+        let skipRow = self.b.makeLabel()
+        let old = try self.readRow(w)
+        // New values, computed with the cursor on the old row.
+        let columns = self.b.allocateRegisters(n)
+        let newRowid = self.b.allocateRegister()
+        var rowidValue: RExpr? = nil
+        var newValue = Array<RExpr?>(repeating: nil, count: n)
+        for a in assignments { if a.column < 0 { rowidValue = a.value } else { newValue[a.column] = a.value } }
+        for i in 0..<n where i != table.rowidAlias {
+            if let v = newValue[i] { try self.code(v, into: columns + i) }
+            else { self.b.emit(.sCopy(source: old + i, dest: columns + i)) }
+        }
+        if let alias = table.rowidAlias { self.b.emit(.null(dest: columns + alias)) }
+        if let rv = rowidValue {
+            try self.code(rv, into: newRowid)
+            self.b.emit(.mustBeInt(register: newRowid))
+        } else {
+            self.b.emit(.sCopy(source: oldRowid, dest: newRowid))
+        }
+        if n > 0 { self.b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
+        if rowidValue != nil {
+            // A changed rowid must be free; then come back to the old row.
+            let same = self.b.makeLabel(), free = self.b.makeLabel()
+            self.b.emit(jumpTo: same) { .eq(lhs: newRowid, rhs: oldRowid, target: $0) }
+            self.b.emit(jumpTo: free) { .notExists(cursor: w.cursor, rowid: newRowid, target: $0) }
+            if orConflict == .ignore {
+                self.b.emit(jumpTo: skipRow) { .goto(target: $0) }
+            } else {
+                let name = table.rowidAlias.map { table.columns[$0].name } ?? "rowid"
+                self.b.emit(.halt(code: .constraintPrimaryKey, action: .abort,
+                                  message: "\(table.name).\(name)", constraint: .unique))
+            }
+            self.b.place(free)
+            self.b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: oldRowid, target: $0) }
+            self.b.place(same)
+        }
+        let event = TriggerEvent.update(assignments.map(\.column))
+        if self.hasTriggers(table, event) {
+            try self.fireTriggers(table, event, timing: .before, old: TriggerRow(columns: old, rowid: oldRowid),
+                                  new: TriggerRow(columns: columns, rowid: newRowid), skipRow: skipRow)
+            self.b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: oldRowid, target: $0) }
+        }
+        try self.codeConstraintChecks(w, columns: columns, rowid: newRowid, oldRowid: oldRowid,
+                                      onConflict: orConflict, skipRow: skipRow)
+        for (index, ic) in w.indexes {
+            let key = self.codeIndexKey(index, columns: old, rowid: oldRowid, table: table)
+            self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+        }
+        if rowidValue != nil {
+            let same = self.b.makeLabel()
+            self.b.emit(jumpTo: same) { .eq(lhs: newRowid, rhs: oldRowid, target: $0) }
+            self.b.emit(.delete(cursor: w.cursor, flags: [], table: nil))
+            self.b.place(same)
+        }
+        for (index, ic) in w.indexes {
+            let key = self.codeIndexKey(index, columns: columns, rowid: newRowid, table: table)
+            let rec = self.b.allocateRegister()
+            self.b.emit(.makeRecord(start: key, count: index.columns.count + 1, dest: rec))
+            self.b.emit(.idxInsert(cursor: ic, record: rec))
+        }
+        let record = self.b.allocateRegister()
+        self.b.emit(.makeRecord(start: columns, count: n, dest: record))
+        self.b.emit(.insert(cursor: w.cursor, record: record, rowid: newRowid,
+                            flags: self.c.countsChanges ? [.countChanges, .isUpdate] : [.isUpdate], table: table.name))
+        try self.emitReturningRow(returning, columns: columns, rowid: newRowid)
+        try self.fireTriggers(table, event, timing: .after, old: TriggerRow(columns: old, rowid: oldRowid),
+                              new: TriggerRow(columns: columns, rowid: newRowid), skipRow: skipRow)
+        self.b.place(skipRow)
     }
 }
 
