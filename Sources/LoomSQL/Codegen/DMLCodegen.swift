@@ -121,7 +121,8 @@ extension Codegen {
     /// Checks NOT NULL and UNIQUE for the new row in `columns` (affinity applied) with rowid
     /// `rowid`; for UPDATE, `oldRowid` is the row's own rowid (its own entries do not conflict).
     func codeConstraintChecks(_ w: WriteTarget, columns: Int, rowid: Int, oldRowid: Int?,
-                              onConflict: ConflictResolution?, skipRow: Label) throws {
+                              onConflict: ConflictResolution?, skipRow: Label,
+                              upserts: [UpsertPlan] = [], returning: ReturningState? = nil) throws {
         let table = w.table
         let ignore = onConflict == .ignore
         for (i, col) in table.columns.enumerated() where col.notNull && i != table.rowidAlias {
@@ -138,7 +139,13 @@ extension Codegen {
                                    message: "\(table.name).\(col.name)", constraint: .notNull))
             }
         }
-        for (index, cursor) in w.indexes where index.isUnique {
+        var uniqueIndexes = w.indexes.filter { $0.index.isUnique }
+        if !upserts.isEmpty {
+            // An upsert's target constraint is checked first, as in SQLite.
+            let targeted = uniqueIndexes.filter { u in upserts.contains { $0.matches(u.index) && $0.target != .any } }
+            uniqueIndexes = targeted + uniqueIndexes.filter { u in !targeted.contains { $0.index.name == u.index.name } }
+        }
+        for (index, cursor) in uniqueIndexes {
             let key = codeIndexKey(index, columns: columns, rowid: rowid, table: table)
             let ok = b.makeLabel()
             let n = index.columns.count
@@ -148,7 +155,12 @@ extension Codegen {
                 b.emit(.idxRowid(cursor: cursor, dest: other))
                 b.emit(jumpTo: ok) { .eq(lhs: other, rhs: oldRowid, target: $0) }
             }
-            if ignore {
+            if let plan = upserts.first(where: { $0.matches(index) }) {
+                let other = b.allocateRegister()
+                b.emit(.idxRowid(cursor: cursor, dest: other))
+                b.emit(jumpTo: ok) { .notExists(cursor: w.cursor, rowid: other, target: $0) }
+                try codeUpsertAction(plan, w: w, conflictRowid: other, returning: returning, skipRow: skipRow)
+            } else if ignore {
                 b.emit(jumpTo: skipRow) { .goto(target: $0) }
             } else if onConflict == .replace {
                 let other = b.allocateRegister()
@@ -175,7 +187,6 @@ extension Codegen {
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView { throw c.error("cannot modify \(table.name) because it is a view", at: span) }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
-        if !insert.upserts.isEmpty { throw c.error("UPSERT is not supported yet", at: span) }
         // Which table column each supplied value feeds (-1: the rowid).
         var targets: [Int] = []
         if let names = insert.columns {
@@ -190,11 +201,13 @@ extension Codegen {
         let resolver = Resolver(c)
         let returning = try prepareReturning(insert.returning, table: table, alias: insert.alias, span: span)
         defer { finishReturning(returning) }
+        let tableCursor = b.allocateCursor()
+        let upserts = try upsertPlans(insert, table: table, cursor: tableCursor, span: span)
         switch insert.source {
         case .defaultValues:
-            let w = try openForWrite(table)
+            let w = try openForWrite(table, cursor: tableCursor)
             let auto = try autoincrementSetup(table)
-            try codeInsertRow(w, targets: [], onConflict: insert.orConflict, autoincrement: auto,
+            try codeInsertRow(w, targets: [], onConflict: insert.orConflict, autoincrement: auto, upserts: upserts,
                               returning: returning) { _, _ in }
             autoincrementFinish(auto)
         case .select(var select):
@@ -209,7 +222,7 @@ extension Codegen {
             if select.compounds.isEmpty, select.orderBy.isEmpty, select.limit == nil, select.with == nil,
                case .values(let rows) = select.first {
                 // INSERT … VALUES: each row coded in line.
-                let w = try openForWrite(table)
+                let w = try openForWrite(table, cursor: tableCursor)
                 for row in rows {
                     if row.count != targets.count {
                         if insert.columns == nil {
@@ -221,7 +234,7 @@ extension Codegen {
                 let auto = try autoincrementSetup(table)
                 for row in rows {
                     let values = try row.map { try resolver.resolve($0, in: c.triggerScope, context: .values) }
-                    try codeInsertRow(w, targets: targets, onConflict: insert.orConflict, autoincrement: auto,
+                    try codeInsertRow(w, targets: targets, onConflict: insert.orConflict, autoincrement: auto, upserts: upserts,
                                       returning: returning) { i, dest in
                         try self.code(values[i], into: dest)
                     }
@@ -245,12 +258,12 @@ extension Codegen {
                     self.b.emit(.newRowid(cursor: temp, dest: tempRowid))
                     self.b.emit(.insert(cursor: temp, record: rec, rowid: tempRowid))
                 }
-                let w = try openForWrite(table)
+                let w = try openForWrite(table, cursor: tableCursor)
                 let auto = try autoincrementSetup(table)
                 let done = b.makeLabel()
                 b.emit(jumpTo: done) { .rewind(cursor: temp, target: $0) }
                 let top = b.currentAddress
-                try codeInsertRow(w, targets: targets, onConflict: insert.orConflict, autoincrement: auto,
+                try codeInsertRow(w, targets: targets, onConflict: insert.orConflict, autoincrement: auto, upserts: upserts,
                                   returning: returning) { i, dest in
                     self.b.emit(.column(cursor: temp, column: i, dest: dest))
                 }
@@ -268,12 +281,20 @@ extension Codegen {
 
     /// Codes one inserted row: `value(k, dest)` codes supplied value k into `dest`.
     func codeInsertRow(_ w: WriteTarget, targets: [Int], onConflict: ConflictResolution?,
-                       autoincrement: AutoincrementState? = nil, returning: ReturningState? = nil,
+                       autoincrement: AutoincrementState? = nil, upserts: [UpsertPlan] = [],
+                       returning: ReturningState? = nil,
                        value: (Int, Int) throws -> Void) throws {
         let table = w.table
         let n = table.columns.count
         let rowid = b.allocateRegister()
         let columns = b.allocateRegisters(n)
+        for plan in upserts {
+            // excluded.* reads the proposed row.
+            for i in table.columns.indices {
+                columnOverrides[RColumn(cursor: plan.excludedCursor, column: i)] = i == table.rowidAlias ? rowid : columns + i
+            }
+            columnOverrides[RColumn(cursor: plan.excludedCursor, column: -1)] = rowid
+        }
         let skipRow = b.makeLabel()
         var rowidSupplied: Int? = nil
         var supplied = Array<Int?>(repeating: nil, count: n)
@@ -302,7 +323,9 @@ extension Codegen {
             b.emit(.mustBeInt(register: rowid))
             let free = b.makeLabel()
             b.emit(jumpTo: free) { .notExists(cursor: w.cursor, rowid: rowid, target: $0) }
-            if onConflict == .ignore {
+            if let plan = upserts.first(where: { $0.matchesRowid }) {
+                try codeUpsertAction(plan, w: w, conflictRowid: rowid, returning: returning, skipRow: skipRow)
+            } else if onConflict == .ignore {
                 b.emit(jumpTo: skipRow) { .goto(target: $0) }
             } else if onConflict == .replace {
                 try deleteCurrentRow(w, rowid: rowid)
@@ -321,7 +344,7 @@ extension Codegen {
         try fireTriggers(table, .insert, timing: .before, old: nil, new: TriggerRow(columns: columns, rowid: rowid),
                          skipRow: skipRow)
         try codeConstraintChecks(w, columns: columns, rowid: rowid, oldRowid: nil, onConflict: onConflict,
-                                 skipRow: skipRow)
+                                 skipRow: skipRow, upserts: upserts, returning: returning)
         for (index, cursor) in w.indexes {
             let key = codeIndexKey(index, columns: columns, rowid: rowid, table: table)
             let rec = b.allocateRegister()
@@ -626,5 +649,93 @@ extension Codegen {
         let l = try resolver.resolve(limit.limit, in: c.triggerScope, context: .limit)
         let o = try limit.offset.map { try resolver.resolve($0, in: c.triggerScope, context: .limit) }
         return LimitClause(orderBy: terms, limit: l, offset: o)
+    }
+}
+
+/// One ON CONFLICT clause of an INSERT, resolved.
+struct UpsertPlan {
+    enum Target: Equatable { case any, rowid, index(String) }
+    var target: Target
+    var doNothing: Bool
+    var assignments: [(column: Int, value: RExpr)] = []
+    var condition: RExpr? = nil
+    /// The cursor number `excluded.*` resolves to (its columns are register overrides).
+    var excludedCursor: Int
+
+    var matchesRowid: Bool { target == .any || target == .rowid }
+    func matches(_ index: Index) -> Bool {
+        target == .any || target == .index(index.name.lowercasedASCII)
+    }
+}
+
+extension Codegen {
+    // MARK: UPSERT
+
+    /// Resolves the ON CONFLICT clauses of `insert` (target table cursor `cursor`).
+    func upsertPlans(_ insert: Insert, table: Table, cursor: Int, span: SourceSpan) throws -> [UpsertPlan] {
+        var plans: [UpsertPlan] = []
+        for (k, upsert) in insert.upserts.enumerated() {
+            var target = UpsertPlan.Target.any
+            if let terms = upsert.target {
+                var cols: [Int] = []
+                for term in terms {
+                    var e = term.expr
+                    if case .collate(let inner, _) = e.kind { e = inner }
+                    guard case .column(let ref) = e.kind, ref.table == nil,
+                          let i = table.columnIndex(named: ref.column) ?? (Codegen.isRowidName(ref.column) ? -1 : nil) else {
+                        throw c.error("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", at: nil)
+                    }
+                    cols.append(i == table.rowidAlias ? -1 : i)
+                }
+                if cols == [-1] {
+                    target = .rowid
+                } else if let index = c.schema.indexes(on: table.name).first(where: { index in
+                    index.isUnique && Set(index.columns.map(\.column)) == Set(cols) && index.columns.count == cols.count
+                }) {
+                    target = .index(index.name.lowercasedASCII)
+                } else {
+                    throw c.error("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", at: nil)
+                }
+            } else if k != insert.upserts.count - 1 {
+                throw c.error("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", at: nil)
+            }
+            var plan = UpsertPlan(target: target, doNothing: true, excludedCursor: b.allocateCursor())
+            if case .update(let sets, let condition) = upsert.action {
+                plan.doNothing = false
+                // Unqualified names are the target table's; `excluded` is found one level out.
+                let excluded = Scope(sources: [SourceItem(table: table, exposedName: "excluded", cursor: plan.excludedCursor)],
+                                     parent: c.triggerScope)
+                let scope = Scope(sources: [SourceItem(table: table, exposedName: insert.alias ?? table.name, cursor: cursor)],
+                                  parent: excluded)
+                let resolver = Resolver(c)
+                for set in sets {
+                    if set.columns.count != 1 { throw c.error("row value misused", at: set.value.span) }
+                    let name = set.columns[0]
+                    var column: Int
+                    if let i = table.columnIndex(named: name) { column = i }
+                    else if Codegen.isRowidName(name) { column = -1 }
+                    else { throw c.error("no such column: \(name)", at: nil) }
+                    if column == table.rowidAlias { column = -1 }
+                    plan.assignments.append((column, try resolver.resolve(set.value, in: scope, context: .general)))
+                }
+                plan.condition = try condition.map { try resolver.resolve($0, in: scope, context: .whereClause) }
+            }
+            plans.append(plan)
+        }
+        return plans
+    }
+
+    /// The proposed row conflicts with the row `conflictRowid` (the table cursor is on it):
+    /// DO NOTHING skips the row; DO UPDATE rewrites the existing row (if its WHERE holds)
+    /// and then skips the insert.
+    func codeUpsertAction(_ plan: UpsertPlan, w: WriteTarget, conflictRowid: Int, returning: ReturningState?,
+                          skipRow: Label) throws {
+        if !plan.doNothing {
+            if let condition = plan.condition { try jumpIfFalse(condition, to: skipRow, jumpIfNull: true) }
+            let old = b.allocateRegister()
+            b.emit(.sCopy(source: conflictRowid, dest: old))
+            try codeUpdateRow(w, oldRowid: old, assignments: plan.assignments, orConflict: nil, returning: returning)
+        }
+        b.emit(jumpTo: skipRow) { .goto(target: $0) }
     }
 }
