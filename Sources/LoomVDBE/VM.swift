@@ -151,7 +151,9 @@ package final class VM {
         isRunning = false
         context.activeStatementCount -= 1
         if isWriting { context.activeWriterCount -= 1; isWriting = false }
-        if error == nil, countsChanges { context.changes = statementChanges }
+        // OR FAIL keeps the rows changed before the error, and they count; an undone
+        // statement changed nothing.
+        if countsChanges { context.changes = error == nil || action == .fail ? statementChanges : 0 }
         if error != nil, action == .abort, !context.isAutocommit { undoStatement() }
         undoLog = nil
         try endTransactionIfNeeded(error: error, action: action)

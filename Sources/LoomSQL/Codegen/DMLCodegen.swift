@@ -135,7 +135,7 @@ extension Codegen {
             if ignore {
                 b.emit(jumpTo: skipRow) { .isNull(register: columns + i, target: $0) }
             } else {
-                b.emit(.haltIfNull(register: columns + i, code: .constraintNotNull, action: .abort,
+                b.emit(.haltIfNull(register: columns + i, code: .constraintNotNull, action: Codegen.haltAction(onConflict),
                                    message: "\(table.name).\(col.name)", constraint: .notNull))
             }
         }
@@ -167,9 +167,12 @@ extension Codegen {
                 b.emit(.idxRowid(cursor: cursor, dest: other))
                 b.emit(jumpTo: ok) { .notExists(cursor: w.cursor, rowid: other, target: $0) }
                 try deleteCurrentRow(w, rowid: other)
+                // UPDATE: back to the row being changed.
+                if let oldRowid { b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: oldRowid, target: $0) } }
             } else {
                 let code: ResultCode = index.origin == .primaryKey ? .constraintPrimaryKey : .constraintUnique
-                b.emit(.halt(code: code, action: .abort, message: constraintColumns(index, table), constraint: .unique))
+                b.emit(.halt(code: code, action: Codegen.haltAction(onConflict), message: constraintColumns(index, table),
+                             constraint: .unique))
             }
             b.place(ok)
         }
@@ -331,7 +334,7 @@ extension Codegen {
                 try deleteCurrentRow(w, rowid: rowid)
             } else {
                 let name = table.rowidAlias.map { table.columns[$0].name } ?? "rowid"
-                b.emit(.halt(code: .constraintPrimaryKey, action: .abort, message: "\(table.name).\(name)",
+                b.emit(.halt(code: .constraintPrimaryKey, action: Codegen.haltAction(onConflict), message: "\(table.name).\(name)",
                              constraint: .unique))
             }
             b.place(free)
@@ -517,7 +520,6 @@ extension Codegen {
         if table.isView { throw c.error("cannot modify \(table.name) because it is a view", at: span) }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
         if update.from != nil { throw c.error("UPDATE FROM is not supported yet", at: span) }
-        if update.orConflict == .replace { throw c.error("UPDATE OR REPLACE is not supported yet", at: span) }
         let cursor = b.allocateCursor()
         let source = SourceItem(table: table, exposedName: update.table.alias ?? table.name, cursor: cursor)
         let scope = Scope(sources: [source], parent: c.triggerScope)
@@ -581,9 +583,11 @@ extension Codegen {
             self.b.emit(jumpTo: free) { .notExists(cursor: w.cursor, rowid: newRowid, target: $0) }
             if orConflict == .ignore {
                 self.b.emit(jumpTo: skipRow) { .goto(target: $0) }
+            } else if orConflict == .replace {
+                try self.deleteCurrentRow(w, rowid: newRowid)
             } else {
                 let name = table.rowidAlias.map { table.columns[$0].name } ?? "rowid"
-                self.b.emit(.halt(code: .constraintPrimaryKey, action: .abort,
+                self.b.emit(.halt(code: .constraintPrimaryKey, action: Codegen.haltAction(orConflict),
                                   message: "\(table.name).\(name)", constraint: .unique))
             }
             self.b.place(free)
@@ -737,5 +741,16 @@ extension Codegen {
             try codeUpdateRow(w, oldRowid: old, assignments: plan.assignments, orConflict: nil, returning: returning)
         }
         b.emit(jumpTo: skipRow) { .goto(target: $0) }
+    }
+}
+
+extension Codegen {
+    /// The VM action of a failed constraint under `OR …` (ABORT by default).
+    static func haltAction(_ resolution: ConflictResolution?) -> ConflictAction {
+        switch resolution {
+        case .rollback: return .rollback
+        case .fail: return .fail
+        default: return .abort
+        }
     }
 }
