@@ -139,6 +139,8 @@ extension Codegen {
                                    message: "\(table.name).\(col.name)", constraint: .notNull))
             }
         }
+        try codeCheckConstraints(table, columns: columns, rowid: rowid, ignore: ignore, skipRow: skipRow,
+                                 action: Codegen.haltAction(onConflict))
         var uniqueIndexes = w.indexes.filter { $0.index.isUnique }
         if !upserts.isEmpty {
             // An upsert's target constraint is checked first, as in SQLite.
@@ -751,6 +753,36 @@ extension Codegen {
         case .rollback: return .rollback
         case .fail: return .fail
         default: return .abort
+        }
+    }
+}
+
+extension Codegen {
+    /// CHECK constraints on the new row (`columns`, `rowid`): a constraint that is false (not
+    /// NULL) fails with "CHECK constraint failed: <name or expression text>"; OR IGNORE skips
+    /// the row (OR REPLACE acts as ABORT, as in SQLite).
+    func codeCheckConstraints(_ table: Table, columns: Int, rowid: Int, ignore: Bool, skipRow: Label,
+                              action: ConflictAction) throws {
+        guard !table.checks.isEmpty else { return }
+        let cursor = b.allocateCursor()
+        for i in table.columns.indices {
+            columnOverrides[RColumn(cursor: cursor, column: i)] = i == table.rowidAlias ? rowid : columns + i
+        }
+        columnOverrides[RColumn(cursor: cursor, column: -1)] = rowid
+        let scope = Scope(sources: [SourceItem(table: table, exposedName: table.name, cursor: cursor)], parent: nil)
+        let resolver = Resolver(c)
+        for check in table.checks {
+            let e = try resolver.resolve(check.expr, in: scope, context: .check)
+            let ok = b.makeLabel()
+            try jumpIfTrue(e, to: ok, jumpIfNull: true)
+            if ignore {
+                b.emit(jumpTo: skipRow) { .goto(target: $0) }
+            } else {
+                let text = check.name ?? table.sql.map { check.expr.span.text(in: $0) } ?? ""
+                b.emit(.halt(code: .constraintCheck, action: action == .rollback || action == .fail ? action : .abort,
+                             message: text, constraint: .check))
+            }
+            b.place(ok)
         }
     }
 }

@@ -81,6 +81,8 @@ extension Table {
                                       collations: [nil])
                 case .unique:
                     addUnique([IndexColumn(column: index, collation: column.collation)], origin: .unique)
+                case .check(let e):
+                    table.checks.append(CheckConstraint(name: c.name, expr: e))
                 default: break
                 }
             }
@@ -94,6 +96,8 @@ extension Table {
             case .unique(let terms, _):
                 let (cols, _) = try indexColumns(terms, of: table)
                 addUnique(cols, origin: .unique)
+            case .check(let e):
+                table.checks.append(CheckConstraint(name: c.name, expr: e))
             default: break
             }
         }

@@ -51,6 +51,8 @@ package struct Table: Sendable {
     package var isView: Bool = false
     /// A view's definition (its SELECT's spans refer to `sql`).
     package var viewDefinition: CreateView? = nil
+    /// CHECK constraints, column ones and table ones in definition order (spans refer to `sql`).
+    package var checks: [CheckConstraint] = []
 
     package init(name: String, columns: [Column], rootPage: UInt32, sql: String?) {
         self.name = name
@@ -98,4 +100,10 @@ extension String {
     package func equalsIgnoringCase(_ other: String) -> Bool {
         lowercasedASCII == other.lowercasedASCII
     }
+}
+
+/// One CHECK constraint: its CONSTRAINT name, if any, and its expression.
+package struct CheckConstraint: Sendable {
+    package var name: String?
+    package var expr: Expr
 }
