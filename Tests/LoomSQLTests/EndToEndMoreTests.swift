@@ -192,6 +192,25 @@ import LoomTestSupport
             "UPDATE w SET id = 200",
             "SELECT * FROM w",
         ],
+        "updateFrom": [
+            "CREATE TABLE inventory(itemId INTEGER PRIMARY KEY, quantity INTEGER)",
+            "CREATE TABLE sales(itemId INTEGER, quantity INTEGER)",
+            "INSERT INTO inventory VALUES(1, 100),(2, 50),(3, 10)",
+            "INSERT INTO sales VALUES(1, 5),(1, 7),(2, 3),(4, 9)",
+            "UPDATE inventory SET quantity = quantity - daily.amt FROM (SELECT sum(quantity) AS amt, itemId FROM sales GROUP BY 2) AS daily WHERE inventory.itemId = daily.itemId",
+            "SELECT * FROM inventory",
+            "SELECT changes()",
+            "CREATE TABLE names(id INTEGER, name TEXT UNIQUE)",
+            "INSERT INTO names VALUES(1, 'a'),(2, 'b'),(3,'c')",
+            "UPDATE names SET name = s.q || '-' || names.name FROM (SELECT 2 AS k, 'two' AS q UNION ALL SELECT 3, 'three') AS s WHERE s.k = names.id RETURNING id, name",
+            "SELECT * FROM names",
+            "UPDATE names SET name = 'a' FROM sales WHERE sales.itemId = names.id AND names.id = 2",
+            "UPDATE OR IGNORE names SET name = 'a' FROM sales WHERE sales.itemId = names.id AND names.id = 2",
+            "SELECT * FROM names",
+            "UPDATE names SET id = id + sales.quantity FROM sales, inventory WHERE sales.itemId = names.id AND inventory.itemId = sales.itemId AND sales.quantity = 3",
+            "SELECT * FROM names",
+            "UPDATE names SET id = nope.x FROM sales",
+        ],
     ]
 
     @Test(arguments: scripts.keys.sorted())

@@ -521,11 +521,16 @@ extension Codegen {
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView { throw c.error("cannot modify \(table.name) because it is a view", at: span) }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
-        if update.from != nil { throw c.error("UPDATE FROM is not supported yet", at: span) }
         let cursor = b.allocateCursor()
         let source = SourceItem(table: table, exposedName: update.table.alias ?? table.name, cursor: cursor)
         let scope = Scope(sources: [source], parent: c.triggerScope)
         let resolver = Resolver(c)
+        if let from = update.from {
+            if update.limit != nil || !update.orderBy.isEmpty {
+                throw c.error("UPDATE … FROM with ORDER BY/LIMIT is not supported yet", at: span)
+            }
+            try resolver.resolveFrom(from, into: scope)
+        }
         // SET targets (-1: the rowid), last assignment wins.
         var assignments: [(column: Int, value: RExpr)] = []
         for set in update.sets {
@@ -542,6 +547,11 @@ extension Codegen {
         c.writes = true
         let returning = try prepareReturning(update.returning, table: table, alias: update.table.alias, span: span)
         defer { finishReturning(returning) }
+        if update.from != nil {
+            try codeUpdateFrom(table, source: source, scope: scope, assignments: assignments, condition: condition,
+                               orConflict: update.orConflict, returning: returning)
+            return
+        }
         let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
         let rowids = try collectRowids(source: source, condition: condition, limited: limited)
         let w = try openForWrite(table, cursor: cursor)
@@ -783,6 +793,44 @@ extension Codegen {
                              message: text, constraint: .check))
             }
             b.place(ok)
+        }
+    }
+}
+
+extension Codegen {
+    // MARK: UPDATE … FROM
+
+    /// UPDATE … FROM: pass 1 joins the target with the FROM items and stores, per target
+    /// rowid, the assigned values (a later match for the same row replaces an earlier one);
+    /// pass 2 rewrites each row with those values.
+    func codeUpdateFrom(_ table: Table, source: SourceItem, scope: Scope, assignments: [(column: Int, value: RExpr)],
+                        condition: RExpr?, orConflict: ConflictResolution?, returning: ReturningState?) throws {
+        let k = assignments.count
+        let set = b.allocateCursor()
+        b.emit(.openEphemeral(cursor: set, columnCount: max(k, 1)))
+        let plan = WherePlanner.plan(sources: scope.sources, whereClause: condition, schema: c.schema)
+        let rowid = b.allocateRegister(), rec = b.allocateRegister()
+        let values = b.allocateRegisters(max(k, 1))
+        try codeLoops(plan) {
+            self.b.emit(.rowid(cursor: source.cursor, dest: rowid))
+            for (j, a) in assignments.enumerated() { try self.code(a.value, into: values + j) }
+            self.b.emit(.makeRecord(start: values, count: k, dest: rec))
+            self.b.emit(.insert(cursor: set, record: rec, rowid: rowid))
+        }
+        // The stored values are read back as the columns of a register-only pseudo table.
+        let holder = b.allocateCursor()
+        let mapped: [(column: Int, value: RExpr)] = assignments.enumerated().map { j, a in
+            (a.column, .column(RColumn(cursor: holder, column: j), affinity: .blob, collation: nil, notNull: false))
+        }
+        let w = try openForWrite(table, cursor: source.cursor)
+        try forEachCollectedRowid(set, w: w) { oldRowid in
+            let loaded = self.b.allocateRegisters(max(k, 1))
+            for j in 0..<k {
+                self.b.emit(.column(cursor: set, column: j, dest: loaded + j))
+                self.columnOverrides[RColumn(cursor: holder, column: j)] = loaded + j
+            }
+            try self.codeUpdateRow(w, oldRowid: oldRowid, assignments: mapped, orConflict: orConflict,
+                                   returning: returning)
         }
     }
 }

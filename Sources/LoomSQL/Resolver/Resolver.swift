@@ -598,7 +598,7 @@ package struct Resolver {
     }
 
     /// Resolves the FROM clause into `scope.sources` (left-deep, in order).
-    private func resolveFrom(_ from: FromClause, into scope: Scope) throws {
+    func resolveFrom(_ from: FromClause, into scope: Scope) throws {
         try addSource(from.first, join: nil, into: scope)
         for join in from.joins {
             try addSource(join.table, join: join, into: scope)
