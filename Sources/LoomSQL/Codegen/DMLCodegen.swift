@@ -190,7 +190,10 @@ extension Codegen {
             throw c.error("no such table: \(insert.table)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
-        if table.isView { throw c.error("cannot modify \(table.name) because it is a view", at: span) }
+        if table.isView {
+            if !matchingTriggers(table, .insert, timing: .insteadOf).isEmpty { return try codeInsertIntoView(insert, view: table, span: span) }
+            throw c.error("cannot modify \(table.name) because it is a view", at: span)
+        }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
         // Which table column each supplied value feeds (-1: the rowid).
         var targets: [Int] = []
@@ -406,7 +409,12 @@ extension Codegen {
             throw c.error("no such table: \(delete.table.name)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
-        if table.isView { throw c.error("cannot modify \(table.name) because it is a view", at: span) }
+        if table.isView {
+            if !matchingTriggers(table, .delete, timing: .insteadOf).isEmpty {
+                return try codeChangeView(table, alias: delete.table.alias, assignments: nil, where: delete.where, span: span)
+            }
+            throw c.error("cannot modify \(table.name) because it is a view", at: span)
+        }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
         c.writes = true
         c.usesDatabase = true
@@ -519,7 +527,17 @@ extension Codegen {
             throw c.error("no such table: \(update.table.name)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
-        if table.isView { throw c.error("cannot modify \(table.name) because it is a view", at: span) }
+        if table.isView {
+            let hasInsteadOfUpdate = c.schema.triggers(on: table.name).contains { t in
+                if t.timing == .insteadOf, case .update = t.event { return true }
+                return false
+            }
+            if hasInsteadOfUpdate {
+                return try codeChangeView(table, alias: update.table.alias, assignments: update.sets,
+                                          where: update.where, span: span)
+            }
+            throw c.error("cannot modify \(table.name) because it is a view", at: span)
+        }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
         let cursor = b.allocateCursor()
         let source = SourceItem(table: table, exposedName: update.table.alias ?? table.name, cursor: cursor)
@@ -832,5 +850,138 @@ extension Codegen {
             try self.codeUpdateRow(w, oldRowid: oldRowid, assignments: mapped, orConflict: orConflict,
                                    returning: returning)
         }
+    }
+}
+
+extension Codegen {
+    // MARK: INSTEAD OF triggers on views
+
+    /// INSERT into a view with INSTEAD OF INSERT triggers: each row becomes NEW (rowid NULL)
+    /// and only the triggers run.
+    func codeInsertIntoView(_ insert: Insert, view: Table, span: SourceSpan) throws {
+        let resolver = Resolver(c)
+        let source = try resolver.viewSource(view, alias: nil, scope: Scope(sources: [], parent: nil))
+        let vt = source.table
+        let n = vt.columns.count
+        var targets: [Int] = []
+        if let names = insert.columns {
+            for name in names {
+                guard let i = vt.columnIndex(named: name) else {
+                    throw c.error("table \(view.name) has no column named \(name)", at: span)
+                }
+                targets.append(i)
+            }
+        } else {
+            targets = Array(0..<n)
+        }
+        c.writes = true
+        c.usesDatabase = true
+        let columns = b.allocateRegisters(max(n, 1)), rowid = b.allocateRegister()
+        let fire: ((Int) throws -> Void) throws -> Void = { supply in
+            let skipRow = self.b.makeLabel()
+            self.b.emit(.null(dest: columns, count: max(n, 1)))
+            self.b.emit(.null(dest: rowid))
+            try supply(columns)
+            try self.fireTriggers(vt, .insert, timing: .insteadOf, old: nil,
+                                  new: TriggerRow(columns: columns, rowid: rowid), skipRow: skipRow)
+            self.b.place(skipRow)
+        }
+        switch insert.source {
+        case .defaultValues:
+            try fire { _ in }
+        case .select(var select):
+            if let with = insert.with, select.with == nil { select.with = with }
+            if select.compounds.isEmpty, select.orderBy.isEmpty, select.limit == nil, select.with == nil,
+               case .values(let rows) = select.first {
+                for row in rows {
+                    if row.count != targets.count {
+                        if insert.columns == nil {
+                            throw c.error("table \(view.name) has \(n) columns but \(row.count) values were supplied", at: span)
+                        }
+                        throw c.error("\(row.count) values for \(targets.count) columns", at: span)
+                    }
+                    let values = try row.map { try resolver.resolve($0, in: c.triggerScope, context: .values) }
+                    try fire { base in
+                        for (k, t) in targets.enumerated() { try self.code(values[k], into: base + t) }
+                    }
+                }
+            } else {
+                let resolved = try resolver.resolveSelect(select, outer: c.triggerScope)
+                if resolved.resultColumns.count != targets.count {
+                    if insert.columns == nil {
+                        throw c.error("table \(view.name) has \(n) columns but \(resolved.resultColumns.count) values were supplied", at: span)
+                    }
+                    throw c.error("\(resolved.resultColumns.count) values for \(targets.count) columns", at: span)
+                }
+                try codeSelect(resolved) { base, _ in
+                    try fire { dest in
+                        for (k, t) in targets.enumerated() { self.b.emit(.sCopy(source: base + k, dest: dest + t)) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// UPDATE (`assignments` non-nil) or DELETE of a view with INSTEAD OF triggers: the
+    /// matching view rows (OLD, and NEW computed from them) are collected first, then the
+    /// triggers run once per row.
+    func codeChangeView(_ view: Table, alias: String?, assignments sets: [SetClause]?, where condition: Expr?,
+                        span: SourceSpan) throws {
+        let resolver = Resolver(c)
+        let source = try resolver.viewSource(view, alias: alias, scope: Scope(sources: [], parent: nil))
+        let vt = source.table
+        let n = vt.columns.count
+        let scope = Scope(sources: [source], parent: c.triggerScope)
+        var newValue = Array<RExpr?>(repeating: nil, count: n)
+        var assigned: [Int] = []
+        for set in sets ?? [] {
+            if set.columns.count != 1 { throw c.error("row value misused", at: nil) }
+            guard let i = vt.columnIndex(named: set.columns[0]) else {
+                throw c.error("no such column: \(set.columns[0])", at: nil)
+            }
+            newValue[i] = try resolver.resolve(set.value, in: scope, context: .general)
+            assigned.append(i)
+        }
+        if sets != nil && matchingTriggers(vt, .update(assigned), timing: .insteadOf).isEmpty {
+            // INSTEAD OF UPDATE OF other columns only: the view stays read-only.
+            throw c.error("cannot modify \(view.name) because it is a view", at: span)
+        }
+        let whereExpr = try condition.map { try resolver.resolve($0, in: scope, context: .whereClause) }
+        c.writes = true
+        c.usesDatabase = true
+        let width = sets == nil ? n : 2 * n
+        let rows = b.allocateCursor()
+        b.emit(.openEphemeral(cursor: rows, columnCount: max(width, 1)))
+        let plan = WherePlanner.plan(sources: [source], whereClause: whereExpr, schema: c.schema)
+        let values = b.allocateRegisters(max(width, 1)), rec = b.allocateRegister(), key = b.allocateRegister()
+        try codeLoops(plan) {
+            for j in 0..<n { self.b.emit(.column(cursor: source.cursor, column: j, dest: values + j)) }
+            if sets != nil {
+                for j in 0..<n {
+                    if let v = newValue[j] { try self.code(v, into: values + n + j) }
+                    else { self.b.emit(.sCopy(source: values + j, dest: values + n + j)) }
+                }
+            }
+            self.b.emit(.makeRecord(start: values, count: width, dest: rec))
+            self.b.emit(.newRowid(cursor: rows, dest: key))
+            self.b.emit(.insert(cursor: rows, record: rec, rowid: key))
+        }
+        let done = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: rows, target: $0) }
+        let top = b.currentAddress
+        let row = b.allocateRegisters(max(width, 1)), rowid = b.allocateRegister()
+        b.emit(.null(dest: rowid))
+        for j in 0..<width { b.emit(.column(cursor: rows, column: j, dest: row + j)) }
+        let skipRow = b.makeLabel()
+        if sets != nil {
+            try fireTriggers(vt, .update(assigned), timing: .insteadOf, old: TriggerRow(columns: row, rowid: rowid),
+                             new: TriggerRow(columns: row + n, rowid: rowid), skipRow: skipRow)
+        } else {
+            try fireTriggers(vt, .delete, timing: .insteadOf, old: TriggerRow(columns: row, rowid: rowid),
+                             new: nil, skipRow: skipRow)
+        }
+        b.place(skipRow)
+        b.emit(.next(cursor: rows, target: top))
+        b.place(done)
     }
 }

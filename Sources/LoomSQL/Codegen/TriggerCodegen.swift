@@ -45,11 +45,10 @@ extension Codegen {
         if table.isView {
             if create.timing != .insteadOf {
                 let when = create.timing == .after ? "AFTER" : "BEFORE"
-                throw c.error("cannot create \(when) trigger on view: main.\(table.name)", at: nameSpan)
+                throw c.error("cannot create \(when) trigger on view: \(create.schema.map { $0 + "." } ?? "")\(table.name)",
+                              at: nameSpan)
             }
-            throw c.error("INSTEAD OF triggers are not supported yet", at: nameSpan)
-        }
-        if create.timing == .insteadOf {
+        } else if create.timing == .insteadOf {
             throw c.error("cannot create INSTEAD OF trigger on table: \(table.name)", at: nameSpan)
         }
         let sql = "CREATE TRIGGER " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
@@ -115,7 +114,7 @@ extension Codegen {
         !matchingTriggers(table, event, timing: .before).isEmpty || !matchingTriggers(table, event, timing: .after).isEmpty
     }
 
-    private func matchingTriggers(_ table: Table, _ event: TriggerEvent, timing: CreateTrigger.Timing) -> [Trigger] {
+    func matchingTriggers(_ table: Table, _ event: TriggerEvent, timing: CreateTrigger.Timing) -> [Trigger] {
         c.schema.triggers(on: table.name).filter { t in
             guard t.timing == timing, !c.activeTriggers.contains(t.name.lowercasedASCII) else { return false }
             switch (t.event, event) {

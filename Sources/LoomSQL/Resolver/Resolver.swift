@@ -816,7 +816,7 @@ package struct Resolver {
     }
 
     /// A view in FROM: its SELECT, resolved from the view's own text, read as a subquery.
-    private func viewSource(_ table: Table, alias: String?, scope: Scope) throws -> SourceItem {
+    func viewSource(_ table: Table, alias: String?, scope: Scope) throws -> SourceItem {
         guard let def = table.viewDefinition, let text = table.sql else {
             throw c.error("no such table: \(table.name)", at: nil)
         }
