@@ -182,11 +182,17 @@ enum CrashHarness {
         let result: Result<String, HarnessError>
         if let recoveryFault {
             vfs.inject(recoveryFault)
-            if let db = try? open(vfs, config) {
-                _ = try? dump(db)
-                try? db.close()
+            var untyped: String?
+            do {
+                let db = try open(vfs, config)
+                defer { try? db.close() }
+                _ = try dump(db)
+            } catch is DatabaseError {
+            } catch {
+                untyped = "\(error)"
             }
             vfs.clearFaults()
+            if let untyped { return "\(point.snapshot.label): untyped error during recovery: \(untyped)" }
             counters.powerLosses += vfs.statistics.powerLosses
             counters.faults += vfs.statistics.faultsFired
             result = recover(vfs, config)
@@ -233,7 +239,8 @@ struct CrashRepro {
     var writeEvery: Int
     var point: Int
     var crashSeed: UInt64
-    var recoveryFault: String?  // "write:3" / "sync:2": a power loss at that call of recovery
+    /// "write:3" / "sync:2": a power loss at that call of recovery; "io-read:2": an I/O error.
+    var recoveryFault: String?
 
     var text: String {
         var s = "loom-crash 1\nconfig \(config)\nworkload \(workloadSeed) \(transactions)\nwrite-every \(writeEvery)\n"
@@ -272,8 +279,12 @@ struct CrashRepro {
     var fault: SimVFS.Fault? {
         guard let r = recoveryFault else { return nil }
         let parts = r.split(separator: ":")
-        guard parts.count == 2, let op = SimVFS.Operation(rawValue: String(parts[0])), let n = Int(parts[1]) else { return nil }
-        return SimVFS.Fault(op, nth: n, kind: .powerLoss)
+        guard parts.count == 2, let n = Int(parts[1]) else { return nil }
+        var name = String(parts[0])
+        var kind = SimVFS.FaultKind.powerLoss
+        if name.hasPrefix("io-") { name.removeFirst(3); kind = .ioError }
+        guard let op = SimVFS.Operation(rawValue: name) else { return nil }
+        return SimVFS.Fault(op, nth: n, kind: kind)
     }
 
     /// Replays the case; nil when it passes.

@@ -10,8 +10,9 @@ import LoomTestSupport
 @Suite struct CrashTests {
     /// Power loss at every sync point and every 7th write of seeded workloads, each with
     /// several random apply/drop/tear outcomes; every 4th outcome loses power again during
-    /// recovery. The recovered database must be a committed prefix (including every COMMIT
-    /// that returned, where the configuration promises durability) and pass integrity_check.
+    /// recovery, and some meet an I/O error during recovery (then recover cleanly). The
+    /// recovered database must be a committed prefix (including every COMMIT that returned,
+    /// where the configuration promises durability) and pass integrity_check.
     @Test(arguments: CrashConfig.all)
     func powerLossAtEverySyncPoint(config: CrashConfig) throws {
         let workloadSeeds: [UInt64] = [1, 2, 3]
@@ -33,6 +34,9 @@ import LoomTestSupport
                     if j % 4 == 3 {
                         let op: SimVFS.Operation = rng.below(2) == 0 ? .write : .sync
                         faultText = "\(op.rawValue):\(1 + rng.below(op == .write ? 6 : 3))"
+                    } else if j % 6 == 2 {
+                        let ops: [SimVFS.Operation] = [.read, .write, .sync, .truncate, .open, .delete, .size]
+                        faultText = "io-\(ops[rng.below(ops.count)].rawValue):\(1 + rng.below(4))"
                     }
                     let repro = CrashRepro(config: config, workloadSeed: wseed, transactions: transactions,
                                            writeEvery: writeEvery, point: pi, crashSeed: crashSeed, recoveryFault: faultText)
@@ -44,7 +48,7 @@ import LoomTestSupport
                 }
             }
         }
-        print("crash \(config): \(counters.powerLosses) power losses, \(counters.faults) recovery faults, "
+        print("crash \(config): \(counters.powerLosses) power losses, \(counters.faults) faults during recovery, "
               + "\(counters.checked) outcomes checked (\(counters.recoveries) distinct images recovered), "
               + "\(counters.commits) commits in workloads")
         #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
