@@ -23,7 +23,9 @@ import LoomTestSupport
         var failures: [String] = []
         for wseed in workloadSeeds {
             let workload = CrashWorkload(seed: wseed, count: transactions)
-            let points = try CrashHarness.crashPoints(workload, config, writeEvery: writeEvery)
+            var leftovers: [String] = []
+            let points = try CrashHarness.crashPoints(workload, config, writeEvery: writeEvery, leftovers: &leftovers)
+            #expect(leftovers.isEmpty, "clean run left \(leftovers)")
             counters.commits += workload.transactions.count
             var cache: [UInt64: Result<String, HarnessError>] = [:]
             var rng = SplitMix(wseed &* 7919)
@@ -175,7 +177,8 @@ import LoomTestSupport
         defer { dir.cleanup() }
         let config = CrashConfig(journalMode: "delete", synchronous: "full")
         let workload = CrashWorkload(seed: 4, count: 6)
-        let points = try CrashHarness.crashPoints(workload, config, writeEvery: 5)
+        var leftovers: [String] = []
+        let points = try CrashHarness.crashPoints(workload, config, writeEvery: 5, leftovers: &leftovers)
         var rng = SplitMix(77)
         for i in 0..<6 {
             let point = points[rng.below(points.count)]
