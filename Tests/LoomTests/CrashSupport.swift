@@ -118,7 +118,7 @@ enum CrashHarness {
     /// The table state as `CrashWorkload.dump` renders it.
     static func dump(_ db: Database) throws -> String {
         // An empty file is an empty database. (Loom throws "page out of range" when it reads
-        // sqlite_master of a 0-page file: see the report in Spec/L1-pager.md.)
+        // sqlite_master of a 0-page file: see Spec/L0-vfs.md, "Findings".)
         guard try db.queryFirstRow("PRAGMA page_count")?.first != .integer(0) else { return "<no table>" }
         let exists = try db.queryAll("SELECT count(*) FROM sqlite_master WHERE name = 't'")
         guard exists.first?.first == .integer(1) else { return "<no table>" }

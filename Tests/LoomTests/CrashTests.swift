@@ -127,7 +127,7 @@ import LoomTestSupport
                 #expect(workload.states[committed...hi].contains(d),
                         "\(config) \(operation)#\(n) \(kind): committed \(committed), got \(workload.states.firstIndex(of: d).map(String.init) ?? "garbage")")
                 // Unsynced bytes may remain in a stale, non-hot journal after a failed journal
-                // write (see Spec/L1-pager.md, "Known deviations"); handles and locks may not.
+                // write (see Spec/L0-vfs.md, "Findings"); handles and locks may not.
                 #expect(vfs.leftovers(includeUnsynced: false).isEmpty, "\(vfs.leftovers())")
             }
             print("io sweep \(config) \(operation) \(kind)\(persistent ? " persistent" : ""): \(calls) failure points, \(errors) typed errors")
