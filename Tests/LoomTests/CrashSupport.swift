@@ -9,6 +9,9 @@ import LoomVFS
 struct CrashConfig: Sendable, CustomStringConvertible {
     var journalMode: String
     var synchronous: String
+    /// `PRAGMA cache_size` (pages); a tiny cache makes transactions spill dirty pages into the
+    /// file before COMMIT, which writes several journal segments.
+    var cacheSize: Int? = nil
     /// Whether a COMMIT that returned must survive every power loss. True for FULL/EXTRA in
     /// TRUNCATE/PERSIST mode and for EXTRA in DELETE mode; in DELETE mode with FULL the unlink
     /// of the journal is not made durable (no directory sync), so a power loss right after
@@ -20,17 +23,27 @@ struct CrashConfig: Sendable, CustomStringConvertible {
         default: return false
         }
     }
-    var description: String { "\(journalMode)/\(synchronous)" }
+    var description: String { "\(journalMode)/\(synchronous)" + (cacheSize.map { "/cache\($0)" } ?? "") }
+    var pragmas: String {
+        "PRAGMA journal_mode = \(journalMode); PRAGMA synchronous = \(synchronous);"
+            + (cacheSize.map { " PRAGMA cache_size = \($0);" } ?? "")
+    }
     static let all: [CrashConfig] = [
         CrashConfig(journalMode: "delete", synchronous: "full"),
         CrashConfig(journalMode: "delete", synchronous: "extra"),
         CrashConfig(journalMode: "truncate", synchronous: "full"),
         CrashConfig(journalMode: "persist", synchronous: "full"),
+        CrashConfig(journalMode: "delete", synchronous: "extra", cacheSize: 3),
     ]
     static func named(_ s: String) -> CrashConfig? {
         let parts = s.split(separator: "/").map(String.init)
-        guard parts.count == 2 else { return nil }
-        return CrashConfig(journalMode: parts[0], synchronous: parts[1])
+        guard parts.count == 2 || parts.count == 3 else { return nil }
+        var c = CrashConfig(journalMode: parts[0], synchronous: parts[1])
+        if parts.count == 3 {
+            guard parts[2].hasPrefix("cache"), let n = Int(parts[2].dropFirst(5)) else { return nil }
+            c.cacheSize = n
+        }
+        return c
     }
 }
 
@@ -111,7 +124,7 @@ enum CrashHarness {
 
     static func open(_ vfs: SimVFS, _ config: CrashConfig) throws -> Database {
         let db = try Database(path: path, vfs: vfs)
-        try db.execute("PRAGMA journal_mode = \(config.journalMode); PRAGMA synchronous = \(config.synchronous)")
+        try db.execute(config.pragmas)
         return db
     }
 
@@ -142,7 +155,7 @@ enum CrashHarness {
         var points: [CrashPoint] = []
         let db = try Database(path: path, vfs: vfs)
         try db.execute("PRAGMA page_size = 512")
-        try db.execute("PRAGMA journal_mode = \(config.journalMode); PRAGMA synchronous = \(config.synchronous)")
+        try db.execute(config.pragmas)
         for s in vfs.takeSnapshots() { points.append(CrashPoint(snapshot: s, minimum: 0, maximum: 0)) }
         for (i, sql) in workload.transactions.enumerated() {
             try db.execute(sql)
@@ -226,7 +239,7 @@ enum CrashHarness {
     static func save(_ repro: CrashRepro, failure: String) {
         let dir = bugbase
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let name = "crash-\(repro.config.journalMode)-\(repro.config.synchronous)-\(repro.workloadSeed)-\(repro.point)-\(repro.crashSeed).txt"
+        let name = "crash-\(repro.config.description.replacingOccurrences(of: "/", with: "-"))-\(repro.workloadSeed)-\(repro.point)-\(repro.crashSeed).txt"
         let text = "# \(failure.replacingOccurrences(of: "\n", with: " "))\n" + repro.text
         try? text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
     }

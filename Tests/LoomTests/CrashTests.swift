@@ -18,7 +18,7 @@ import LoomTestSupport
         let workloadSeeds: [UInt64] = [1, 2, 3]
         let transactions = 8
         let writeEvery = 7
-        let outcomes = 18
+        let outcomes = 15
         var counters = CrashCounters()
         var failures: [String] = []
         for wseed in workloadSeeds {
@@ -54,7 +54,7 @@ import LoomTestSupport
               + "\(counters.checked) outcomes checked (\(counters.recoveries) distinct images recovered), "
               + "\(counters.commits) commits in workloads")
         #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
-        #expect(counters.powerLosses >= 2500)
+        #expect(counters.powerLosses >= 2000)
     }
 
     /// A power loss injected in the middle of a running connection (the error path itself),
@@ -218,7 +218,7 @@ import LoomTestSupport
         let db = try Database(path: CrashHarness.path, vfs: vfs)
         defer { try? db.close() }
         try db.execute("PRAGMA page_size = 512")
-        try db.execute("PRAGMA journal_mode = \(config.journalMode); PRAGMA synchronous = \(config.synchronous)")
+        try db.execute(config.pragmas)
         for sql in workload.transactions {
             do {
                 try db.execute(sql)
