@@ -33,7 +33,7 @@ struct CrashConfig: Sendable, CustomStringConvertible {
         CrashConfig(journalMode: "delete", synchronous: "extra"),
         CrashConfig(journalMode: "truncate", synchronous: "full"),
         CrashConfig(journalMode: "persist", synchronous: "full"),
-        CrashConfig(journalMode: "delete", synchronous: "extra", cacheSize: 3),
+        CrashConfig(journalMode: "persist", synchronous: "full", cacheSize: 3),
     ]
     static func named(_ s: String) -> CrashConfig? {
         let parts = s.split(separator: "/").map(String.init)

@@ -18,7 +18,7 @@ import LoomTestSupport
         let workloadSeeds: [UInt64] = [1, 2, 3]
         let transactions = 8
         let writeEvery = 7
-        let outcomes = 15
+        let outcomes = 12
         var counters = CrashCounters()
         var failures: [String] = []
         for wseed in workloadSeeds {
@@ -54,7 +54,7 @@ import LoomTestSupport
               + "\(counters.checked) outcomes checked (\(counters.recoveries) distinct images recovered), "
               + "\(counters.commits) commits in workloads")
         #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
-        #expect(counters.powerLosses >= 2000)
+        #expect(counters.powerLosses >= 1600)
     }
 
     /// A power loss injected in the middle of a running connection (the error path itself),
