@@ -54,6 +54,8 @@ package final class BTree {
     /// The text encoding of the file (header offset 56), read when a transaction starts.
     /// Payloads of a UTF-16 file are handed up transcoded to UTF-8 (see `readPayload`).
     package private(set) var textEncoding: TextEncoding = .utf8
+    /// Whether the file keeps pointer maps (header offset 52, the largest root page, is not 0).
+    package private(set) var isAutoVacuum = false
 
     package init(pager: Pager) {
         self.pager = pager
@@ -61,9 +63,10 @@ package final class BTree {
 
     /// Reads the header fields the B-tree layer acts on (text encoding).
     private func readHeaderSettings() throws {
-        guard pager.pageCount > 0 else { textEncoding = .utf8; return }
+        guard pager.pageCount > 0 else { textEncoding = .utf8; isAutoVacuum = false; return }
         let p = try pager.page(1)
         textEncoding = TextEncoding(rawValue: p.u32(56)) ?? .utf8
+        isAutoVacuum = p.u32(52) != 0
     }
 
     /// Why Loom refuses to write this file, or nil when it can.
