@@ -30,6 +30,18 @@ import LoomTestSupport
         #expect(try db.prepare("SELECT x AS k, y FROM t").columnNames == ["k", "y"])
     }
 
+    @Test func anEmptyDatabaseReadsAsEmpty() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        for path in [":memory:", dir.file("new.db")] {
+            let db = try Database(path: path)
+            #expect(try db.queryAll("SELECT count(*) FROM sqlite_master") == [[.integer(0)]])
+            #expect(try db.queryAll("SELECT * FROM sqlite_schema").isEmpty)
+            #expect(try db.queryAll("PRAGMA integrity_check") == [[.text("ok")]])
+            #expect { try db.queryAll("SELECT * FROM t") } throws: { ($0 as? DatabaseError)?.message == "no such table: t" }
+        }
+    }
+
     @Test func namedParameters() throws {
         let db = try Database()
         let stmt = try db.prepare("SELECT :a, @b, $c, ?5, :a")
