@@ -234,6 +234,15 @@ import LoomTestSupport
             "SELECT * FROM log",
             "SELECT * FROM v",
         ],
+        "recursiveCTEErrors": [
+            "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT c.i+1 FROM c, c AS d WHERE c.i<3) SELECT * FROM c",
+            "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT max(i)+1 FROM c WHERE i<3) SELECT * FROM c",
+            "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i<3 AND (SELECT count(*) FROM c) < 5) SELECT * FROM c",
+            "WITH RECURSIVE c(i) AS (SELECT i FROM c UNION ALL SELECT 1) SELECT * FROM c",
+            "WITH RECURSIVE c(i) AS (SELECT 1 INTERSECT SELECT i+1 FROM c) SELECT * FROM c",
+            "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c LIMIT 'x') SELECT * FROM c",
+            "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT DISTINCT i+1 FROM c WHERE i < 3) SELECT * FROM c",
+        ],
     ]
 
     @Test(arguments: scripts.keys.sorted())

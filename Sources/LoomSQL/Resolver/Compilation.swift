@@ -17,6 +17,8 @@ package final class Compilation {
     /// Recursive WITH tables whose recursive selects are being resolved: the name reads
     /// the current row through `cursor`.
     var recursiveReferences: [String: (table: Table, cursor: Int)] = [:]
+    /// How many times a recursive reference was resolved (one per recursive select allowed).
+    var recursiveReferenceCount = 0
     /// Inside a trigger body: the scope holding the OLD / NEW pseudo-tables.
     var triggerScope: Scope? = nil
     /// Triggers whose bodies are being compiled (a trigger does not fire itself again).

@@ -612,6 +612,7 @@ package struct Resolver {
             guard let ref = c.recursiveReferences[q.name.lowercasedASCII] else { return }
             source = SourceItem(table: ref.table, exposedName: q.alias ?? ref.table.name, cursor: ref.cursor)
             source.isRecursiveReference = true
+            c.recursiveReferenceCount += 1
         case .table(let q) where q.schema == nil && commonTable(named: q.name) != nil:
             source = try commonTableSource(q, scope: scope)
         case .table(let q):
@@ -719,6 +720,9 @@ package struct Resolver {
         let key = cte.name.lowercasedASCII
         c.resolvingCommonTables.insert(key)
         defer { c.resolvingCommonTables.remove(key) }
+        if Self.core(cte.select.first, references: key) {
+            throw c.error("circular reference: \(cte.name)", at: nil)
+        }
         if let k = cte.select.compounds.firstIndex(where: { Self.core($0.core, references: key) }) {
             return try recursiveCommonTableSource(q, cte, firstRecursive: k)
         }
@@ -738,6 +742,19 @@ package struct Resolver {
         var source = SourceItem(table: t, exposedName: name, cursor: c.builder.allocateCursor())
         source.subquery = sub
         return source
+    }
+
+    /// How many FROM items of `core` (top level) name the table `key`.
+    static func referenceCount(_ core: SelectCore, _ key: String) -> Int {
+        guard case .select(let clause) = core, let from = clause.from else { return 0 }
+        func count(_ item: TableOrSubquery) -> Int {
+            switch item {
+            case .table(let q): return q.schema == nil && q.name.lowercasedASCII == key ? 1 : 0
+            case .join(let inner): return count(inner.first) + inner.joins.reduce(0) { $0 + count($1.table) }
+            default: return 0
+            }
+        }
+        return count(from.first) + from.joins.reduce(0) { $0 + count($1.table) }
     }
 
     /// True when `core`'s FROM clause names the table `key` (lower-cased, unqualified).
@@ -784,7 +801,15 @@ package struct Resolver {
         c.recursiveReferences[key] = (cteTable, rec.currentCursor)
         defer { c.recursiveReferences[key] = saved }
         for term in select.compounds[k...] {
+            let before = c.recursiveReferenceCount
             let r = try resolveSelect(Select(first: term.core, span: select.span), outer: nil)
+            if c.recursiveReferenceCount - before > 1 {
+                if Self.referenceCount(term.core, key) > 1 {
+                    throw c.error("multiple references to recursive table: \(cte.name)", at: nil)
+                }
+                throw c.error("multiple recursive references: \(cte.name)", at: nil)
+            }
+            if r.isAggregate { throw c.error("recursive aggregate queries not supported", at: nil) }
             if r.resultColumns.count != cols.count {
                 throw c.error("SELECTs to the left and right of \(op == .unionAll ? "UNION ALL" : "UNION") do not have the same number of result columns", at: select.span)
             }
