@@ -129,9 +129,10 @@ package enum Compiler {
         }
         b.emit(.goto(target: body))
         let instructions = b.finish()
-        let program = Program(instructions: instructions, registerCount: b.registerCount + 1,
+        var program = Program(instructions: instructions, registerCount: b.registerCount + 1,
                               cursorCount: b.cursorCount, columnNames: columnNames,
                               isReadOnly: !c.writes)
+        program.isDataChange = kind == .insert || kind == .update || kind == .delete
         return (program, kind)
     }
 }

@@ -22,6 +22,9 @@ package struct Program: Sendable {
     /// An `EXPLAIN` statement: the VM does not run the program but returns its listing,
     /// one row per instruction (addr, opcode, p1, p2, p3, p4, p5, comment).
     package var isExplain: Bool
+    /// True for INSERT / UPDATE / DELETE: the statement sets `changes()` at its end even
+    /// when it changes no table itself (a view's INSTEAD OF triggers).
+    package var isDataChange = false
     /// Optional per-instruction comments (EXPLAIN's last column); empty or one per instruction.
     package var comments: [String?]
 

@@ -57,7 +57,7 @@ package final class VM {
         self.registers = ContiguousArray(repeating: .null, count: max(program.registerCount, 1))
         self.bindings = Array(repeating: .null, count: program.parameterCount)
         self.cursors = Array(repeating: nil, count: program.cursorCount)
-        self.countsChanges = program.instructions.contains {
+        self.countsChanges = program.isDataChange || program.instructions.contains {
             switch $0 {
             case .insert(_, _, _, let f, _), .delete(_, let f, _): return f.contains(.countChanges)
             case .clear(_, let counts): return counts

@@ -225,6 +225,7 @@ import LoomTestSupport
             "INSERT INTO v VALUES(4, 'w', 80)",
             "INSERT INTO v(name, id) VALUES('u', 5),('s', 6)",
             "INSERT INTO v SELECT a + 10, b || '!', c FROM t WHERE a < 3",
+            "SELECT changes()",
             "SELECT * FROM t",
             "UPDATE v SET name = upper(name) WHERE id % 2 = 0",
             "UPDATE v SET dbl = 0",
