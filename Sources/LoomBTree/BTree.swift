@@ -51,8 +51,33 @@ package final class BTree {
     /// Deepest tree Loom walks before calling the file corrupt (SQLite's BTCURSOR_MAX_DEPTH).
     static let maxDepth = 20
 
+    /// The text encoding of the file (header offset 56), read when a transaction starts.
+    /// Payloads of a UTF-16 file are handed up transcoded to UTF-8 (see `readPayload`).
+    package private(set) var textEncoding: TextEncoding = .utf8
+    /// Whether the file keeps pointer maps (header offset 52, the largest root page, is not 0).
+    package private(set) var isAutoVacuum = false
+
     package init(pager: Pager) {
         self.pager = pager
+    }
+
+    /// Reads the header fields the B-tree layer acts on (text encoding).
+    private func readHeaderSettings() throws {
+        guard pager.pageCount > 0 else { textEncoding = .utf8; isAutoVacuum = false; return }
+        let p = try pager.page(1)
+        textEncoding = TextEncoding(rawValue: p.u32(56)) ?? .utf8
+        isAutoVacuum = p.u32(52) != 0
+    }
+
+    /// Why Loom refuses to write this file, or nil when it can.
+    private func writeRefusal() throws -> String? {
+        guard pager.pageCount > 0 else { return nil }
+        let p = try pager.page(1)
+        if let e = TextEncoding(rawValue: p.u32(56)), e != .utf8 {
+            return "Loom cannot write \(e.name) databases yet"
+        }
+        if p.u32(52) != 0 { return "Loom cannot write auto-vacuum databases yet" }
+        return nil
     }
 
     // MARK: Transactions
@@ -63,9 +88,14 @@ package final class BTree {
         if write {
             try pager.beginWrite()
             if pager.pageCount == 0 { try createPageOne() }
+            if let refusal = try writeRefusal() {
+                try? pager.rollback()
+                throw DatabaseError(.readonly, refusal)
+            }
         } else {
             try pager.beginRead()
         }
+        try readHeaderSettings()
     }
 
     package func commit() throws {

@@ -105,8 +105,19 @@ extension BTree {
         return cell
     }
 
-    /// The whole payload of a cell: local bytes, then the overflow chain.
+    /// The whole payload of a cell as the upper layers see it: UTF-8 records, transcoded
+    /// when the file's text encoding is UTF-16 (such files are never written).
     func readPayload(_ c: CellInfo, on page: Page) throws -> [UInt8] {
+        let raw = try readRawPayload(c, on: page)
+        switch textEncoding {
+        case .utf8: return raw
+        case .utf16le: return try RecordCodec.transcodeUTF16(raw, bigEndian: false)
+        case .utf16be: return try RecordCodec.transcodeUTF16(raw, bigEndian: true)
+        }
+    }
+
+    /// The whole payload of a cell: local bytes, then the overflow chain.
+    func readRawPayload(_ c: CellInfo, on page: Page) throws -> [UInt8] {
         var out = page.bytes(at: c.payloadOffset, count: c.localSize)
         guard c.localSize < c.payloadSize else { return out }
         let perPage = pager.usableSize - 4

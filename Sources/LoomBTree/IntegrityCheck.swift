@@ -23,6 +23,8 @@ private struct Checker {
     var seen: [Bool]
     let pageCount: UInt32
     let usable: Int
+    /// The pointer-map entry each page should have (auto-vacuum files only).
+    var expectedPointers: [UInt32: (type: UInt8, parent: UInt32)] = [:]
 
     init(tree: BTree, maxErrors: Int) {
         self.tree = tree
@@ -48,10 +50,29 @@ private struct Checker {
         guard pageCount > 0 else { return }
         checkFreelist()
         for r in roots where r.rawValue != 0 && !full {
+            expect(r.rawValue, .rootPage, 0)
             _ = checkTree(r.rawValue, root: r.rawValue, depth: 0, upper: nil)
         }
+        if tree.isAutoVacuum { checkPointerMaps() }
         for p in 1...Int(pageCount) where !seen[p] && !full {
             error("Page \(p) is never used")
+        }
+    }
+
+    mutating func expect(_ p: UInt32, _ type: PointerType, _ parent: UInt32) {
+        if tree.isAutoVacuum { expectedPointers[p] = (type.rawValue, parent) }
+    }
+
+    /// Claims the pointer-map pages and compares every entry with what the walk found.
+    mutating func checkPointerMaps() {
+        guard pageCount >= 2 else { return }
+        for p in 2...pageCount where tree.isPointerMapPage(p) { _ = claim(p, "Pointer map: ") }
+        for p in expectedPointers.keys.sorted() where !full && p >= 3 {
+            guard let want = expectedPointers[p] else { continue }
+            guard let got = try? tree.pointerMapEntry(p) else { error("Failed to read ptrmap key=\(p)"); continue }
+            if got.type != want.type || got.parent != want.parent {
+                error("Bad ptr map entry key=\(p) expected=(\(want.type),\(want.parent)) got=(\(got.type),\(got.parent))")
+            }
         }
     }
 
@@ -63,6 +84,7 @@ private struct Checker {
         let context = "Main freelist: "
         while trunk != 0 && !full {
             guard claim(trunk, context) else { return }
+            expect(trunk, .freePage, 0)
             count += 1
             guard let t = try? tree.pager.page(PageNumber(trunk)) else { error("\(context)failed to get page \(trunk)"); return }
             let leaves = Int(t.u32(4))
@@ -72,7 +94,7 @@ private struct Checker {
             }
             for i in 0..<leaves {
                 let leaf = t.u32(8 + 4 * i)
-                if claim(leaf, context) { count += 1 }
+                if claim(leaf, context) { count += 1; expect(leaf, .freePage, 0) }
             }
             trunk = t.u32(0)
         }
@@ -105,6 +127,7 @@ private struct Checker {
         var maxKey = upper
         var equalAllowed = true
         if !node.kind.isLeaf {
+            expect(node.rightChild, .btree, p)
             let (d, m) = checkTree(node.rightChild, root: root, depth: depth + 1, upper: maxKey,
                                    context: "On page \(p) at right child: ")
             childDepth = d
@@ -127,8 +150,9 @@ private struct Checker {
                 maxKey = c.rowid
                 equalAllowed = false
             }
-            if c.overflowPage != 0 { checkOverflow(c, cctx) }
+            if c.overflowPage != 0 { checkOverflow(c, cctx, from: p) }
             if !node.kind.isLeaf {
+                expect(c.leftChild, .btree, p)
                 let (d, m) = checkTree(c.leftChild, root: root, depth: depth + 1, upper: node.kind.isTable ? maxKey : nil, context: nil)
                 if let cd = childDepth, cd != d { error("\(cctx)Child page depth differs") }
                 childDepth = d
@@ -158,13 +182,16 @@ private struct Checker {
         return ((childDepth ?? -1) + 1, node.kind.isTable ? maxKey : nil)
     }
 
-    mutating func checkOverflow(_ c: CellInfo, _ context: String) {
+    mutating func checkOverflow(_ c: CellInfo, _ context: String, from page: UInt32) {
         let perPage = usable - 4
         let expected = (c.payloadSize - c.localSize + perPage - 1) / perPage
         var next = c.overflowPage
+        var previous: UInt32 = 0
         var n = 0
         while n < expected && !full {
             guard claim(next, context) else { return }
+            expect(next, n == 0 ? .overflow1 : .overflow2, n == 0 ? page : previous)
+            previous = next
             n += 1
             guard let page = try? tree.pager.page(PageNumber(next)) else { error("\(context)failed to get page \(next)"); return }
             next = page.u32(0)

@@ -61,7 +61,10 @@ extension Connection {
         case "freelist_count":
             rows = [[.integer(Int64(try withReadTransaction { try btree.getMeta(.freePageCount) }))]]
         case "encoding":
-            rows = [[.text("UTF-8")]]
+            rows = [[.text(try withReadTransaction { () -> String in
+                _ = try btree.getMeta(.schemaCookie)
+                return btree.textEncoding.name
+            })]]
         case "integrity_check", "quick_check":
             let limit = value.flatMap { Int($0) }.map { max(1, $0) } ?? 100
             let schema = try currentSchema()
