@@ -125,6 +125,10 @@ package struct RecordReader {
             headerSize = header
             var pos = hl
             var content = header
+            // At most one serial type per header byte: reserving up front avoids regrowing
+            // both arrays per column (array growth was ~7% of a scan-heavy speedtest1 profile).
+            serialTypes.reserveCapacity(header - hl)
+            offsets.reserveCapacity(header - hl)
             while pos < header {
                 guard let (t, l) = Varint.read(buf, at: pos), pos + l <= header else {
                     throw DatabaseError.corrupt(page: nil, "record serial type")
