@@ -76,7 +76,6 @@ package final class BTree {
         if let e = TextEncoding(rawValue: p.u32(56)), e != .utf8 {
             return "Loom cannot write \(e.name) databases yet"
         }
-        if p.u32(52) != 0 { return "Loom cannot write auto-vacuum databases yet" }
         return nil
     }
 
@@ -99,6 +98,7 @@ package final class BTree {
     }
 
     package func commit() throws {
+        if isAutoVacuum { try prepareAutoVacuumCommit() }
         try pager.commit()
     }
 
