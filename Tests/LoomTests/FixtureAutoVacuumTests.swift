@@ -53,4 +53,39 @@ import LoomTestSupport
         let more = try Oracle.run([path], input: "PRAGMA incremental_vacuum; DELETE FROM t WHERE id % 20 = 0; PRAGMA integrity_check;")
         #expect(more.stdout.hasSuffix("ok\n"), "\(more.stdout) \(more.stderr)")
     }
+
+    /// A file Loom creates with PRAGMA auto_vacuum, then shrinks with incremental_vacuum.
+    @Test(arguments: [1, 2])
+    func loomCreatesAutoVacuumFiles(mode: Int) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("new.db")
+        let db = try Database(path: path)
+        try db.execute("PRAGMA page_size = 512")
+        try db.execute("PRAGMA auto_vacuum = \(mode == 1 ? "FULL" : "incremental")")
+        try db.execute("CREATE TABLE a(x); CREATE TABLE b(y TEXT); CREATE INDEX b_y ON b(y)")
+        try db.begin()
+        for i in 1...400 { try db.execute("INSERT INTO b VALUES(printf('%.*c', \(i % 700), 'q'))") }
+        try db.commit()
+        try db.execute("INSERT INTO a SELECT y FROM b")
+        #expect(try loomOutput(db, "PRAGMA auto_vacuum") == "\(mode)\n")
+        #expect(try Oracle.run([path, "PRAGMA auto_vacuum"]).stdout == "\(mode)\n")
+        #expect(try Oracle.run([path, "PRAGMA integrity_check"]).stdout == "ok\n")
+        try db.execute("DELETE FROM b WHERE rowid % 3 <> 0; DROP TABLE a")
+        #expect(try Oracle.run([path, "PRAGMA integrity_check"]).stdout == "ok\n")
+        let free = Int(try Oracle.run([path, "PRAGMA freelist_count"]).stdout.dropLast()) ?? -1
+        if mode == 1 {
+            #expect(free == 0)
+        } else {
+            #expect(free > 10)
+            try db.execute("PRAGMA incremental_vacuum(10)")
+            #expect(Int(try Oracle.run([path, "PRAGMA freelist_count"]).stdout.dropLast()) == free - 10)
+            try db.execute("PRAGMA incremental_vacuum")
+            #expect(try Oracle.run([path, "PRAGMA freelist_count"]).stdout == "0\n")
+        }
+        #expect(try Oracle.run([path, "PRAGMA integrity_check"]).stdout == "ok\n")
+        let q = "SELECT rowid, y FROM b"
+        #expect(try loomOutput(db, q) == (try Oracle.run([path, q])).stdout)
+        try db.close()
+    }
 }
