@@ -184,13 +184,44 @@ extension BTree {
         }
     }
 
+    /// The page for a new root in an auto-vacuum file: the first page after the largest root
+    /// (skipping pointer-map pages), freed or emptied by moving its content elsewhere, as
+    /// SQLite does so roots stay low and vacuum never has to move one. Nil when that page
+    /// cannot be identified (then any page will do).
+    func allocateRootPage() throws -> Page? {
+        guard isAutoVacuum else { return nil }
+        var target = max(1, try getMeta(.largestRootPage)) &+ 1
+        while isPointerMapPage(target) || target == pager.lockBytePage.rawValue { target &+= 1 }
+        if target > pager.pageCount {
+            while pager.pageCount < target { _ = try pager.appendPage() }
+        } else {
+            let roots = try allRoots()
+            var (map, free) = try computePointerMap(roots: roots)
+            if let i = free.firstIndex(of: target) {
+                free.remove(at: i)
+                try rewriteFreelist(free.sorted())
+            } else if let e = map[target], e.type != .rootPage, e.type != .freePage {
+                // Other cursors may stand on the page that moves: they re-seek by key.
+                for w in cursors { try w.cursor?.savePosition() }
+                let dest = try allocatePage()
+                try relocate(target, to: dest.number.rawValue, entry: e, map: &map)
+            } else {
+                return nil
+            }
+        }
+        let p = try pager.page(PageNumber(target))
+        try pager.makeWritable(p)
+        p.setBytes(repeatElement(0, count: p.size), at: 0)
+        try setMeta(.largestRootPage, target)
+        return p
+    }
+
     /// Writes the freelist anew as trunks holding the given free pages.
     private func rewriteFreelist(_ pages: [UInt32]) throws {
         let p1 = try pager.page(1)
         try pager.makeWritable(p1)
         let perTrunk = pager.usableSize / 4 - 8
         var next: UInt32 = 0
-        var i = pages.count
         // Build from the end so the first trunk is the lowest page.
         var groups: [[UInt32]] = []
         var k = 0
@@ -203,8 +234,6 @@ extension BTree {
             for (j, leaf) in g.dropFirst().enumerated() { t.setU32(8 + 4 * j, leaf) }
             next = g[0]
         }
-        i = 0
-        _ = i
         p1.setU32(32, next)
         p1.setU32(36, UInt32(pages.count))
     }

@@ -180,7 +180,7 @@ package final class BTree {
 
     /// Allocates a new empty tree and returns its root page.
     package func createTree(_ kind: TreeKind) throws -> PageNumber {
-        let p = try allocatePage()
+        let p = try allocateRootPage() ?? allocatePage()
         try initPage(p, kind: kind == .table ? .tableLeaf : .indexLeaf)
         return p.number
     }
