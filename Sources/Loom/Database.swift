@@ -95,7 +95,16 @@ public final class Database {
         }
         try authorize(prepared)
         let vm = connection.makeVM(prepared)
-        return (Statement(sql: prepared.sql, vm: vm, kind: prepared.kind), prepared.end)
+        return (Statement(sql: prepared.sql, vm: vm, kind: prepared.kind, database: self), prepared.end)
+    }
+
+    /// Compiles `statement`'s text again against the current schema (after `SQLITE_SCHEMA`).
+    fileprivate func recompile(_ statement: Statement) throws -> VM {
+        guard let prepared = try connection.prepare(statement.sql, from: 0) else {
+            throw DatabaseError(.schema, sql: statement.sql)
+        }
+        try authorize(prepared)
+        return connection.makeVM(prepared)
     }
 
     /// Refuses a statement above this connection's capability before it runs.
@@ -170,13 +179,24 @@ public final class Database {
 public final class Statement {
     /// The text of this statement (without the tail).
     public let sql: String
-    let vm: VM
+    private(set) var vm: VM
     let kind: StatementKind
+    /// The connection it runs on (kept alive by the statement, as GRDB's statements do).
+    private let database: Database
+    /// Values bound so far, by parameter number, so a re-prepared program gets them again.
+    private var bindings: [Int: DatabaseValue] = [:]
+    /// True once a step since the last reset returned a row (then no re-prepare).
+    private var hasProducedRow = false
 
-    init(sql: String, vm: VM, kind: StatementKind) {
+    /// SQLite retries a statement whose schema changed under it up to this many times
+    /// (`SQLITE_MAX_SCHEMA_RETRY`).
+    static let maxSchemaRetries = 25
+
+    init(sql: String, vm: VM, kind: StatementKind, database: Database) {
         self.sql = sql
         self.vm = vm
         self.kind = kind
+        self.database = database
     }
 
     /// Result columns (`sqlite3_column_count`).
@@ -193,27 +213,79 @@ public final class Statement {
     /// Binds `value` to parameter `index` (1-based). Throws `range`.
     public func bind(_ value: DatabaseValue, at index: Int) throws {
         try vm.bind(value.engineValue, at: index)
+        bindings[index] = value
     }
     /// Binds `values` to parameters 1... in order.
     public func bind(_ values: [DatabaseValue]) throws {
         for (i, v) in values.enumerated() { try bind(v, at: i + 1) }
     }
+    /// Binds `value` to the parameter called `name`, prefix included (`":id"`, `"@id"`,
+    /// `"$id"`, `"?3"`). Throws `range` when the statement has no such parameter.
+    ///
+    /// ```swift
+    /// let stmt = try db.prepare("SELECT * FROM t WHERE id = :id")
+    /// try stmt.bind(.integer(7), named: ":id")
+    /// ```
+    /// Corresponds to `sqlite3_bind_parameter_index` followed by `sqlite3_bind_*`.
+    public func bind(_ value: DatabaseValue, named name: String) throws {
+        guard let index = vm.program.parameterIndex(named: name) else {
+            throw DatabaseError(.range, "column index out of range", sql: sql)
+        }
+        try bind(value, at: index)
+    }
+    /// The name of parameter `index` (1-based) with its prefix, or nil for a plain `?`
+    /// (`sqlite3_bind_parameter_name`).
+    public func parameterName(at index: Int) -> String? {
+        let names = vm.program.parameterNames
+        guard index >= 1, index <= names.count else { return nil }
+        return names[index - 1]
+    }
     /// Runs to the next row. Returns true when a row is available, false when done.
-    /// A statement that is done rewinds itself on the next call, as `sqlite3_step` does.
+    ///
+    /// A statement that is done rewinds itself on the next call, as `sqlite3_step` does. When
+    /// the schema changed since it was compiled (`SQLITE_SCHEMA`) and it has not produced a
+    /// row yet, it is compiled again and rerun with the same bindings, as `sqlite3_step` does
+    /// for statements from `sqlite3_prepare_v2`.
     public func step() throws -> Bool {
-        do {
-            return try vm.step()
-        } catch var error as DatabaseError {
-            if error.sql == nil { error.sql = sql }
-            throw error
+        if vm.isDone { try reset() }
+        var retries = 0
+        while true {
+            do {
+                let hasRow = try vm.step()
+                if hasRow { hasProducedRow = true }
+                return hasRow
+            } catch var error as DatabaseError {
+                if case .schema = error.code, !hasProducedRow, retries < Self.maxSchemaRetries {
+                    retries += 1
+                    try recompile()
+                    continue
+                }
+                if error.sql == nil { error.sql = sql }
+                throw error
+            }
         }
     }
+
+    private func recompile() throws {
+        let fresh = try database.recompile(self)
+        for (index, value) in bindings where index <= fresh.program.parameterCount {
+            try fresh.bind(value.engineValue, at: index)
+        }
+        vm = fresh
+    }
+
     /// Column `index` (0-based) of the current row.
     public func column(_ index: Int) -> DatabaseValue { DatabaseValue(vm.column(index)) }
     /// All columns of the current row.
     public var row: [DatabaseValue] { (0..<columnCount).map(column) }
     /// Rewinds to run again; bindings stay (`sqlite3_reset`).
-    public func reset() throws { vm.reset() }
+    public func reset() throws {
+        vm.reset()
+        hasProducedRow = false
+    }
     /// Sets every parameter to NULL (`sqlite3_clear_bindings`).
-    public func clearBindings() { vm.clearBindings() }
+    public func clearBindings() {
+        vm.clearBindings()
+        bindings.removeAll()
+    }
 }

@@ -22,6 +22,18 @@ extension DatabaseValue {
     /// their bytes read as UTF-8.
     public var textRepresentation: String? { engineValue.textValue }
 
+    /// A real as SQLite's `printf("%!.Ng")` renders it with N = `significantDigits`:
+    /// 15 is `sqlite3_column_text`'s form (`0.1`), 20 the shell's quote/insert/json form
+    /// (`0.10000000000000000555`).
+    ///
+    /// ```swift
+    /// DatabaseValue.renderReal(1e20)                         // "1.0e+20"
+    /// DatabaseValue.renderReal(0.1, significantDigits: 20)   // "0.10000000000000000555"
+    /// ```
+    public static func renderReal(_ value: Double, significantDigits: Int = 15) -> String {
+        LoomRecord.renderReal(value, significantDigits: significantDigits)
+    }
+
     /// The fundamental type name as `typeof()` gives it.
     public var typeName: String {
         switch self {

@@ -197,7 +197,26 @@ func cellSpace(_ cellSize: Int) -> Int { max(4, cellSize) + 2 }
 
 extension BTree {
     func node(_ n: PageNumber) throws -> Node {
-        try Node(try pager.page(n), usable: pager.usableSize)
+        // A database with no pages yet (a new file, `:memory:`) reads as an empty
+        // sqlite_schema: page 1 does not exist until the first write creates it.
+        if n.rawValue == 1 && pager.pageCount == 0 {
+            return try Node(emptySchemaPage(), usable: pager.usableSize)
+        }
+        return try Node(try pager.page(n), usable: pager.usableSize)
+    }
+
+    /// A stand-in page 1 holding an empty table leaf, for reads of a database with no pages.
+    /// It is never cached or written: the first write transaction creates the real page 1.
+    private func emptySchemaPage() -> Page {
+        let page = Page(number: 1, size: pager.pageSize, generation: pager.generation)
+        let usable = pager.usableSize
+        page.withStorageForPager { bytes in
+            bytes[100] = PageKind.tableLeaf.rawValue
+            let contentStart = usable == 65536 ? 0 : usable
+            bytes[105] = UInt8(truncatingIfNeeded: contentStart >> 8)
+            bytes[106] = UInt8(truncatingIfNeeded: contentStart)
+        }
+        return page
     }
 
     /// Initialises `page` as an empty B-tree page of `kind`.

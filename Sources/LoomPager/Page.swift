@@ -102,11 +102,29 @@ package final class Page {
     }
 
     /// Copies `source` into the page at `offset`.
+    /// (Contiguous sources are copied with one memcpy: the byte-at-a-time generic loop was
+    /// 10% of an insert-heavy profile, micro_a.)
     package func setBytes<C: Collection>(_ source: C, at offset: Int) where C.Element == UInt8 {
-        precondition(isWritable && offset >= 0 && offset + source.count <= storage.count)
+        let count = source.count
+        precondition(isWritable && offset >= 0 && offset + count <= storage.count)
         isDirty = true
+        let copied: Bool? = source.withContiguousStorageIfAvailable { buffer in
+            guard let from = buffer.baseAddress, let base = storage.baseAddress, count > 0 else { return true }
+            (base + offset).copyMemory(from: from, byteCount: count)
+            return true
+        }
+        if copied != nil { return }
         var i = offset
         for b in source { storage[i] = b; i += 1 }
+    }
+
+    /// Fills `source.count` bytes at `offset` with the repeated byte (one memset).
+    package func setBytes(_ source: Repeated<UInt8>, at offset: Int) {
+        let count = source.count
+        precondition(isWritable && offset >= 0 && count >= 0 && offset + count <= storage.count)
+        isDirty = true
+        guard count > 0, let base = storage.baseAddress else { return }
+        (base + offset).initializeMemory(as: UInt8.self, repeating: source.first ?? 0, count: count)
     }
 
     /// Moves `count` bytes within the page (memmove semantics).

@@ -129,19 +129,22 @@ extension Pager {
     func syncJournal() throws {
         guard let j = journal, !j.noSync else { return }
         guard j.unsynced || !j.headerFinal else { return }
-        if synchronous.rawValue >= SynchronousLevel.full.rawValue { try j.file.sync(.normal) }
-        var head = JournalFormat.magic
-        head.append(contentsOf: [0, 0, 0, 0])
-        JournalFormat.put32(&head, 8, j.segmentRecords)
-        try head.withUnsafeBytes { try j.file.write($0, at: j.segmentStart) }
         // A journal reused in PERSIST mode may hold an old header where the next one would
-        // go; zero it so playback cannot run into stale records.
+        // go; zero it so playback cannot run into stale records. Under FULL the zeroing is
+        // made durable by the first sync, before the record count that makes this segment
+        // (and so whatever follows it) playable is written: a power loss that keeps the
+        // count but drops the zeroing would otherwise replay an older transaction's records.
         let s = Int64(j.sectorSize)
         let next = (j.end + s - 1) / s * s
         if try j.file.size() > next {
             let zeros = [UInt8](repeating: 0, count: JournalFormat.headerFieldsSize)
             try zeros.withUnsafeBytes { try j.file.write($0, at: next) }
         }
+        if synchronous.rawValue >= SynchronousLevel.full.rawValue { try j.file.sync(.normal) }
+        var head = JournalFormat.magic
+        head.append(contentsOf: [0, 0, 0, 0])
+        JournalFormat.put32(&head, 8, j.segmentRecords)
+        try head.withUnsafeBytes { try j.file.write($0, at: j.segmentStart) }
         try j.file.sync(.normal)
         j.headerFinal = true
         j.unsynced = false

@@ -12,14 +12,22 @@
 /// renderReal(-0.0)     // "0.0"
 /// ```
 /// Corresponds to SQLite's `sqlite3_snprintf("%!.15g")` as used by `sqlite3VdbeMemStringify`.
-package func renderReal(_ d: Double) -> String {
+///
+/// `significantDigits` gives the other precisions of the same `%!.Ng` rendering: the shell's
+/// quote, insert and json modes print `%!.20g` (`0.10000000000000000555`).
+package func renderReal(_ d: Double) -> String { renderReal(d, significantDigits: 15) }
+
+/// `renderReal` at another precision (`%!.Ng`).
+package func renderReal(_ d: Double, significantDigits: Int) -> String {
     if d.isNaN { return "NaN" }
     if d.isInfinite { return d < 0 ? "-Inf" : "Inf" }
     if d == 0 { return "0.0" }
-    let (digits, exponent) = decimalDigits15(d.magnitude)
+    let precision = max(1, min(significantDigits, 350))
+    var (digits, exponent) = sqliteDigits(d.magnitude, count: precision)
+    while digits.count > 1, digits.last == "0" { digits.removeLast() }
     var s = d < 0 ? "-" : ""
-    // digits: 1...15 significant digits, trailing zeros removed; value = 0.d1d2... * 10^(exponent+1).
-    if exponent < -4 || exponent > 14 {
+    // digits: 1...precision significant digits, trailing zeros removed; value = d1.d2... * 10^exponent.
+    if exponent < -4 || exponent > precision - 1 {
         s.append(digits[0])
         s.append(".")
         if digits.count > 1 { s.append(contentsOf: digits[1...]) } else { s.append("0") }
@@ -48,8 +56,7 @@ private typealias Extended = Float80
 private typealias Extended = Double
 #endif
 
-/// The 15 significant decimal digits of a positive finite double as SQLite 3.40 prints them,
-/// trailing zeros removed, and the decimal exponent of the first digit.
+/// How SQLite 3.40 prints the significant digits of a positive finite double.
 ///
 /// SQLite does not round the exact binary value: it scales the value into [1, 10) by powers
 /// of ten in extended precision, adds a rounding constant of 5e-15 (a `double` built by
@@ -57,17 +64,14 @@ private typealias Extended = Double
 /// by ten. That differs from correct rounding for values that sit near a rounding boundary
 /// (109801901087506.5 prints as 109801901087507.0, 742145859677949.5 as 742145859677949.0),
 /// so Loom performs the same steps to print the same digits (invariant C1).
-private func decimalDigits15(_ d: Double) -> (digits: [Character], exponent: Int) {
-    var (digits, exponent) = sqliteDigits(d, count: 15)
-    while digits.count > 1, digits.last == "0" { digits.removeLast() }
-    return (digits, exponent)
-}
-
-/// `count` significant digits of a positive finite double produced as SQLite's printf does
-/// (see `decimalDigits15`), trailing zeros kept.
+///
+/// Returns `count` significant digits, trailing zeros kept, and the decimal exponent of the
+/// first digit.
 private func sqliteDigits(_ d: Double, count: Int) -> (digits: [Character], exponent: Int) {
-    var rounder = 0.5
-    for _ in 0..<(count - 1) { rounder *= 0.1 }
+    // The rounding constant is built in extended precision too (0.5 times the double 0.1,
+    // count-1 times): a double-built one gives other last digits in 20-digit output.
+    var rounder: Extended = 0.5
+    for _ in 0..<(count - 1) { rounder *= Extended(0.1 as Double) }
     var v = Extended(d)
     var exponent = 0
     var scale: Extended = 1
@@ -78,7 +82,7 @@ private func sqliteDigits(_ d: Double, count: Int) -> (digits: [Character], expo
     v /= scale
     while v < Extended(1e-8 as Double) { v *= Extended(1e8 as Double); exponent -= 8 }
     while v < 1 { v *= 10; exponent -= 1 }
-    v += Extended(rounder)
+    v += rounder
     if v >= 10 { v *= Extended(0.1 as Double); exponent += 1 }
     var digits: [Character] = []
     digits.reserveCapacity(count)

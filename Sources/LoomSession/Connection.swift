@@ -39,7 +39,7 @@ package final class Connection {
             let cookie = try withReadTransaction { try btree.getMeta(.schemaCookie) }
             if cookie == cached.cookie { return cached }
         }
-        let loaded = try withReadTransaction { try Schema.load(from: btree) }
+        let loaded = try withReadTransaction { try Schema.load(from: btree, temp: context.tempObjects) }
         schema = loaded
         context.schemaChanged = false
         return loaded

@@ -164,7 +164,7 @@ final class RowRenderer {
             case .integer(let v): line += Array(String(v).utf8)
             case .real(let r):
                 if r.isInfinite { line += Array((r < 0 ? "-1e999" : "1e999").utf8) }
-                else { line += Array(RealFormat.g(r).utf8) }
+                else { line += Array(DatabaseValue.renderReal(r, significantDigits: 20).utf8) }
             case .text(let s): jsonString(cString(Array(s.utf8)), into: &line)
             case .blob(let b): jsonString(b, into: &line)
             }
@@ -567,7 +567,7 @@ func sqlLiteral(_ value: DatabaseValue, forInsert: Bool) -> [UInt8] {
     case .integer(let v): return Array(String(v).utf8)
     case .real(let r):
         if forInsert && r.isInfinite { return Array((r < 0 ? "-1e999" : "1e999").utf8) }
-        return Array(RealFormat.g(r).utf8)
+        return Array(DatabaseValue.renderReal(r, significantDigits: 20).utf8)
     case .text(let s):
         let bytes = cString(Array(s.utf8))
         guard forInsert else { return sqlStringLiteral(bytes) }

@@ -163,14 +163,14 @@ public final class Shell {
             // Rescanning the whole buffer only when this line could have ended it keeps
             // long multi-line statements linear: completion needs a ';' or the end of a
             // comment that hid one.
-            let closesComment = line.contains("*/")
+            let closesComment = Shell.contains(line, 0x2a, 0x2f)
             if closesComment && Shell.isPlainWhite(buffer) {
                 // A block comment that spanned lines and closed: nothing to run.
                 if echo { output.write(buffer + "\n") }
                 buffer = ""
                 continue
             }
-            if (closesComment || line.contains(";")) && engine.isComplete(buffer) {
+            if (closesComment || Shell.contains(line, 0x3b)) && engine.isComplete(buffer) {
                 let failed = runSQL(buffer, origin: .line(bufferLine)) != nil
                 commandFinished()
                 buffer = ""
@@ -213,9 +213,29 @@ public final class Shell {
 
     /// A line that ends the statement being typed: `/` or `go` alone (sqlite3's convention
     /// from SQL Server and Oracle tools).
+    /// (A byte scan: Foundation's trimming + lowercasing per input line was 13% of micro_a.)
     static func isTerminatorLine(_ line: String) -> Bool {
-        let word = line.trimmingCharacters(in: .whitespaces).lowercased()
-        return word == "/" || word == "go"
+        var word: [UInt8] = []
+        for c in line.utf8 where c != 0x20 && c != 0x09 {
+            if word.count == 2 { return false }
+            word.append(c | (c >= 0x41 && c <= 0x5a ? 0x20 : 0))
+        }
+        return word == [0x2f] || word == [0x67, 0x6f]
+    }
+
+    /// Whether `line` contains the two-byte sequence `a b` (or the byte `a` when `b` is nil).
+    /// (A UTF-8 scan: Foundation's `String.contains(String)` was 7% of micro_a.)
+    static func contains(_ line: String, _ a: UInt8, _ b: UInt8? = nil) -> Bool {
+        var previous: UInt8 = 0
+        for c in line.utf8 {
+            if let b {
+                if previous == a && c == b { return true }
+            } else if c == a {
+                return true
+            }
+            previous = c
+        }
+        return false
     }
 
     // MARK: running SQL

@@ -22,6 +22,10 @@ package final class ExecutionContext {
     /// Set by ParseSchema and by SetCookie on the schema cookie; the session reloads the
     /// schema and clears it.
     package var schemaChanged = false
+    /// The connection's TEMP views and triggers, in creation order. They live in memory
+    /// only (SQLite keeps them in the temp database's sqlite_temp_schema); the session
+    /// adds them to the schema it loads.
+    package var tempObjects: [TempSchemaObject] = []
 
     package enum TransactionState: Sendable, Equatable { case none, read, write }
     /// The btree transaction currently open.
@@ -33,5 +37,26 @@ package final class ExecutionContext {
 
     package init(btree: BTree) {
         self.btree = btree
+    }
+}
+
+/// One TEMP schema object: a row of SQLite's `sqlite_temp_schema` without a root page.
+package struct TempSchemaObject: Sendable, Equatable {
+    package var type: String
+    package var name: String
+    package var tableName: String
+    package var sql: String
+    package init(type: String, name: String, tableName: String, sql: String) {
+        self.type = type
+        self.name = name
+        self.tableName = tableName
+        self.sql = sql
+    }
+}
+
+extension String {
+    /// ASCII lower case (names compare case-insensitively in ASCII only).
+    var lowercasedASCIIForTemp: String {
+        String(decoding: utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
     }
 }

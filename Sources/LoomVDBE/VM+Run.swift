@@ -169,6 +169,18 @@ extension VM {
                 }
             case .parseSchema:
                 context.schemaChanged = true
+            case .addTempObject(let object):
+                let key = object.name.lowercasedASCIIForTemp
+                context.tempObjects.removeAll { $0.name.lowercasedASCIIForTemp == key }
+                context.tempObjects.append(object)
+                context.schemaChanged = true
+            case .dropTempObject(let name):
+                let key = name.lowercasedASCIIForTemp
+                context.tempObjects.removeAll {
+                    $0.name.lowercasedASCIIForTemp == key
+                        || ($0.type == "trigger" && $0.tableName.lowercasedASCIIForTemp == key)
+                }
+                context.schemaChanged = true
 
             // MARK: Cursors
             case .openRead(let c, let root, _, let k, let inReg):

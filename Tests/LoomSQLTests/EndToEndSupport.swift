@@ -38,9 +38,9 @@ final class MiniSession {
         if context.isAutocommit {
             try btree.beginTransaction(write: false)
             defer { btree.endTransaction() }
-            schema = try Schema.load(from: btree)
+            schema = try Schema.load(from: btree, temp: context.tempObjects)
         } else {
-            schema = try Schema.load(from: btree)
+            schema = try Schema.load(from: btree, temp: context.tempObjects)
         }
         context.schemaChanged = false
     }

@@ -30,6 +30,32 @@ import LoomTestSupport
         #expect(try db.prepare("SELECT x AS k, y FROM t").columnNames == ["k", "y"])
     }
 
+    @Test func anEmptyDatabaseReadsAsEmpty() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        for path in [":memory:", dir.file("new.db")] {
+            let db = try Database(path: path)
+            #expect(try db.queryAll("SELECT count(*) FROM sqlite_master") == [[.integer(0)]])
+            #expect(try db.queryAll("SELECT * FROM sqlite_schema").isEmpty)
+            #expect(try db.queryAll("PRAGMA integrity_check") == [[.text("ok")]])
+            #expect { try db.queryAll("SELECT * FROM t") } throws: { ($0 as? DatabaseError)?.message == "no such table: t" }
+        }
+    }
+
+    @Test func namedParameters() throws {
+        let db = try Database()
+        let stmt = try db.prepare("SELECT :a, @b, $c, ?5, :a")
+        #expect(stmt.parameterCount == 5)
+        #expect((1...5).map { stmt.parameterName(at: $0) } == [":a", "@b", "$c", nil, "?5"])
+        try stmt.bind(.integer(1), named: ":a")
+        try stmt.bind(.text("b"), named: "@b")
+        try stmt.bind(.real(2.5), named: "$c")
+        try stmt.bind(.blob([1]), named: "?5")
+        #expect(try stmt.step())
+        #expect(stmt.row == [.integer(1), .text("b"), .real(2.5), .blob([1]), .integer(1)])
+        #expect { try stmt.bind(.null, named: ":nope") } throws: { ($0 as? DatabaseError)?.code == .range }
+    }
+
     @Test func explicitTransactionsCommitAndRollBack() throws {
         let db = try Database()
         try db.execute("CREATE TABLE t(a)")
@@ -61,6 +87,27 @@ import LoomTestSupport
         #expect { try db.queryAll("SELECT * FROM nosuch") } throws: { error in
             (error as? DatabaseError)?.message == "no such table: nosuch"
         }
+    }
+
+    @Test func statementsRecompileAfterASchemaChange() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("schema.db")
+        let db = try Database(path: path)
+        try db.execute("CREATE TABLE t(a); INSERT INTO t VALUES(1), (2)")
+        let query = try db.prepare("SELECT * FROM t WHERE a >= ?")
+        try query.bind([.integer(2)])
+        // Another connection changes the schema: the statement's program is stale.
+        let other = try Database(path: path)
+        try other.execute("DROP TABLE t; CREATE TABLE t(a, b); INSERT INTO t VALUES(5, 'five')")
+        try other.close()
+        #expect(try query.step())
+        #expect(query.row == [.integer(5), .text("five")])
+        #expect(query.columnNames == ["a", "b"])
+        #expect(try query.step() == false)
+        // A finished statement rewinds itself on the next step, as sqlite3_step does.
+        #expect(try query.step())
+        #expect(query.row == [.integer(5), .text("five")])
     }
 
     @Test func malformedSQLNeverCrashes() throws {

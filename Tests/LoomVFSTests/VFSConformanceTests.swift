@@ -1,4 +1,4 @@
-// This file implements the VFS conformance suite, run against PosixVFS and MemoryVFS, plus
+// This file implements the VFS conformance suite, run against PosixVFS, MemoryVFS and SimVFS, plus
 // PosixVFS checks against a real sqlite3 process. Layer: L0 tests. Spec: Spec/L0-vfs.md.
 import Foundation
 import LoomBase
@@ -7,7 +7,7 @@ import LoomVFS
 import Testing
 
 enum VFSKind: String, CaseIterable, CustomStringConvertible, Sendable {
-    case posix, memory
+    case posix, memory, sim
     var description: String { rawValue }
 }
 
@@ -23,6 +23,9 @@ struct VFSFixture {
             directory = try TemporaryDirectory("loom-vfs")
         case .memory:
             vfs = MemoryVFS()
+            directory = nil
+        case .sim:
+            vfs = SimVFS(seed: 1)
             directory = nil
         }
     }

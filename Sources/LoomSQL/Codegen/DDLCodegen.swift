@@ -157,13 +157,28 @@ extension Codegen {
 
     func codeCreateView(_ create: CreateView, statementSpan: SourceSpan) throws {
         let nameSpan = SourceSpan(start: create.schemaTextStart, end: create.schemaTextStart)
-        if create.temporary { throw c.error("TEMP views are not supported yet", at: nameSpan) }
-        if let s = create.schema, !s.equalsIgnoringCase("main") {
-            throw c.error("unknown database \(s)", at: nameSpan)
+        let temp = create.temporary || (create.schema?.equalsIgnoringCase("temp") ?? false)
+        if let s = create.schema {
+            if create.temporary && !s.equalsIgnoringCase("temp") {
+                throw c.error("temporary table name must be unqualified", at: nameSpan)
+            }
+            if !s.equalsIgnoringCase("main") && !s.equalsIgnoringCase("temp") {
+                throw c.error("unknown database \(s)", at: nameSpan)
+            }
+        }
+        let sql = "CREATE VIEW " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
+        if temp {
+            // TEMP views live in the connection's memory; they shadow main objects of the same name.
+            if let existing = c.schema.table(named: create.name), c.schema.isTemp(existing.name) {
+                if create.ifNotExists { return }
+                throw c.error("view \(create.name) already exists", at: nameSpan)
+            }
+            try checkNameFree(create.name, span: nameSpan)
+            b.emit(.addTempObject(TempSchemaObject(type: "view", name: create.name, tableName: create.name, sql: sql)))
+            return
         }
         try checkNewTableName(create.name, ifNotExists: create.ifNotExists, span: nameSpan)
         if create.ifNotExists && c.schema.table(named: create.name) != nil { return }
-        let sql = "CREATE VIEW " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
         let schemaCursor = openSchemaTable()
         let root = b.allocateRegister()
         b.emit(.integer(value: 0, dest: root))
@@ -250,7 +265,7 @@ extension Codegen {
     // MARK: DROP
 
     func codeDrop(_ drop: Drop, span: SourceSpan) throws {
-        if let s = drop.schema, !s.equalsIgnoringCase("main") {
+        if let s = drop.schema, !s.equalsIgnoringCase("main"), !s.equalsIgnoringCase("temp") {
             throw c.error("unknown database \(s)", at: span)
         }
         switch drop.kind {
@@ -258,6 +273,11 @@ extension Codegen {
             guard let table = c.schema.table(named: drop.name) else {
                 if drop.ifExists { return }
                 throw c.error("no such \(drop.kind == .table ? "table" : "view"): \(drop.name)", at: span)
+            }
+            if c.schema.isTemp(table.name) && table.isView {
+                if drop.kind == .table { throw c.error("use DROP VIEW to delete view \(table.name)", at: span) }
+                b.emit(.dropTempObject(name: table.name))
+                return
             }
             if table.isSchemaTable { throw c.error("table \(table.name) may not be dropped", at: span) }
             if drop.kind == .table && table.isView {

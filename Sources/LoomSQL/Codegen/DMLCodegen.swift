@@ -176,7 +176,6 @@ extension Codegen {
         if table.isView { throw c.error("cannot modify \(table.name) because it is a view", at: span) }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
         if !insert.upserts.isEmpty { throw c.error("UPSERT is not supported yet", at: span) }
-        if insert.with != nil { throw c.error("WITH clauses are not supported yet", at: span) }
         // Which table column each supplied value feeds (-1: the rowid).
         var targets: [Int] = []
         if let names = insert.columns {
@@ -198,7 +197,15 @@ extension Codegen {
             try codeInsertRow(w, targets: [], onConflict: insert.orConflict, autoincrement: auto,
                               returning: returning) { _, _ in }
             autoincrementFinish(auto)
-        case .select(let select):
+        case .select(var select):
+            if let with = insert.with {
+                // WITH … INSERT … SELECT: the common tables belong to the SELECT.
+                if let inner = select.with {
+                    select.with = WithClause(recursive: with.recursive || inner.recursive, tables: with.tables + inner.tables)
+                } else {
+                    select.with = with
+                }
+            }
             if select.compounds.isEmpty, select.orderBy.isEmpty, select.limit == nil, select.with == nil,
                case .values(let rows) = select.first {
                 // INSERT … VALUES: each row coded in line.
@@ -373,14 +380,12 @@ extension Codegen {
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView { throw c.error("cannot modify \(table.name) because it is a view", at: span) }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
-        if delete.limit != nil || !delete.orderBy.isEmpty {
-            throw c.error("DELETE with ORDER BY/LIMIT is not supported", at: span)
-        }
         c.writes = true
         c.usesDatabase = true
         let returning = try prepareReturning(delete.returning, table: table, alias: delete.table.alias, span: span)
         defer { finishReturning(returning) }
-        if delete.where == nil && returning == nil && !hasTriggers(table, .delete) {
+        if delete.where == nil && returning == nil && !hasTriggers(table, .delete)
+            && delete.limit == nil && delete.orderBy.isEmpty {
             // DELETE without WHERE: clear the table and its indexes.
             b.emit(.clear(root: Int(table.rootPage), countChanges: c.countsChanges))
             for index in c.schema.indexes(on: table.name) { b.emit(.clear(root: Int(index.rootPage))) }
@@ -392,7 +397,8 @@ extension Codegen {
         let resolver = Resolver(c)
         let condition = try delete.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
         // Pass 1: the rowids of the rows to delete.
-        let rowids = try collectRowids(source: source, condition: condition)
+        let limited = try limitClause(delete.orderBy, delete.limit, scope: scope, statement: "DELETE")
+        let rowids = try collectRowids(source: source, condition: condition, limited: limited)
         // Pass 2: delete each row and its index entries.
         let w = try openForWrite(table, cursor: cursor)
         try forEachCollectedRowid(rowids, w: w) { rowid in
@@ -417,11 +423,30 @@ extension Codegen {
 
     /// Scans `source` and stores the rowid of every row matching `condition` in an
     /// ephemeral table; returns its cursor.
-    func collectRowids(source: SourceItem, condition: RExpr?) throws -> Int {
+    func collectRowids(source: SourceItem, condition: RExpr?, limited: LimitClause? = nil) throws -> Int {
         let set = b.allocateCursor()
         b.emit(.openEphemeral(cursor: set, columnCount: 1))
         let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
         let rowid = b.allocateRegister(), rec = b.allocateRegister()
+        if let limited {
+            // ORDER BY / LIMIT / OFFSET choose the rows (through a select's output stage);
+            // as in SQLite (`rowid IN (SELECT rowid … ORDER BY … LIMIT …)`), they are then
+            // changed in rowid order.
+            let end = b.makeLabel()
+            let output = OutputStage(g: self, columnCount: 1, end: end) { base, _ in
+                self.b.emit(.makeRecord(start: base, count: 1, dest: rec))
+                self.b.emit(.insert(cursor: set, record: rec, rowid: base))
+            }
+            try output.prepare(limit: limited.limit, offset: limited.offset, orderBy: limited.orderBy,
+                               orderColumns: limited.orderBy.map { _ in nil })
+            try codeLoops(plan) {
+                self.b.emit(.rowid(cursor: source.cursor, dest: rowid))
+                try output.emit(rowid)
+            }
+            try output.finish()
+            b.place(end)
+            return set
+        }
         try codeLoops(plan) {
             self.b.emit(.rowid(cursor: source.cursor, dest: rowid))
             self.b.emit(.makeRecord(start: rowid, count: 1, dest: rec))
@@ -469,9 +494,6 @@ extension Codegen {
         if table.isView { throw c.error("cannot modify \(table.name) because it is a view", at: span) }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
         if update.from != nil { throw c.error("UPDATE FROM is not supported yet", at: span) }
-        if update.limit != nil || !update.orderBy.isEmpty {
-            throw c.error("UPDATE with ORDER BY/LIMIT is not supported", at: span)
-        }
         if update.orConflict == .replace { throw c.error("UPDATE OR REPLACE is not supported yet", at: span) }
         let cursor = b.allocateCursor()
         let source = SourceItem(table: table, exposedName: update.table.alias ?? table.name, cursor: cursor)
@@ -493,7 +515,8 @@ extension Codegen {
         c.writes = true
         let returning = try prepareReturning(update.returning, table: table, alias: update.table.alias, span: span)
         defer { finishReturning(returning) }
-        let rowids = try collectRowids(source: source, condition: condition)
+        let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
+        let rowids = try collectRowids(source: source, condition: condition, limited: limited)
         let w = try openForWrite(table, cursor: cursor)
         let n = table.columns.count
         try forEachCollectedRowid(rowids, w: w) { oldRowid in
@@ -566,5 +589,32 @@ extension Codegen {
                                   new: TriggerRow(columns: columns, rowid: newRowid), skipRow: skipRow)
             self.b.place(skipRow)
         }
+    }
+}
+
+/// The resolved ORDER BY / LIMIT / OFFSET of an UPDATE or DELETE.
+struct LimitClause {
+    var orderBy: [OrderTerm]
+    var limit: RExpr?
+    var offset: RExpr?
+}
+
+extension Codegen {
+    /// Resolves UPDATE/DELETE … ORDER BY … LIMIT … (nil when neither is given). As in
+    /// SQLite, ORDER BY without LIMIT is an error.
+    func limitClause(_ orderBy: [OrderingTerm], _ limit: Limit?, scope: Scope,
+                     statement: String) throws -> LimitClause? {
+        if orderBy.isEmpty && limit == nil { return nil }
+        guard let limit else { throw c.error("ORDER BY without LIMIT on \(statement)", at: nil) }
+        let resolver = Resolver(c)
+        var terms: [OrderTerm] = []
+        for term in orderBy {
+            let e = try resolver.resolve(term.expr, in: scope, context: .orderBy)
+            let nullsFirst: Bool? = term.nulls.map { $0 == .first }
+            terms.append(OrderTerm(expr: e, descending: term.order == .descending, nullsFirst: nullsFirst))
+        }
+        let l = try resolver.resolve(limit.limit, in: c.triggerScope, context: .limit)
+        let o = try limit.offset.map { try resolver.resolve($0, in: c.triggerScope, context: .limit) }
+        return LimitClause(orderBy: terms, limit: l, offset: o)
     }
 }

@@ -325,6 +325,9 @@ package final class Codegen {
             return
         }
         let rx = try codeTemp(x)
+        // An IN list compares with the affinity of its left operand alone (none when it has
+        // none), unlike `=`: '7' IN (int_col) is false where '7' = int_col is true.
+        let inListAffinity: Affinity? = x.affinity == .blob ? nil : x.affinity
         let sawNull = b.allocateRegister()
         let isTrue = b.makeLabel(), isNull = b.makeLabel(), done = b.makeLabel()
         b.emit(.integer(value: 0, dest: sawNull))
@@ -332,7 +335,7 @@ package final class Codegen {
         for item in list {
             let ri = try codeTemp(item)
             let next = b.makeLabel()
-            emitCompare(.eq, rx, ri, to: isTrue, affinity: comparisonAffinity(x, item),
+            emitCompare(.eq, rx, ri, to: isTrue, affinity: inListAffinity,
                         collation: try comparisonCollation(x, item), jumpIfNull: false)
             b.emit(jumpTo: next) { .notNull(register: ri, target: $0) }
             b.emit(.integer(value: 1, dest: sawNull))

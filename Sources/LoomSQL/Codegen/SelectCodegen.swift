@@ -211,7 +211,10 @@ extension Codegen {
         }
         for level in plan.levels {
             let source = level.source
-            if let sub = source.subquery {
+            if source.isRecursiveReference { continue }
+            if let rec = source.recursive {
+                try codeRecursiveCTE(rec, into: source.cursor)
+            } else if let sub = source.subquery {
                 let cursor = source.cursor
                 b.emit(.openEphemeral(cursor: cursor, columnCount: max(sub.resultColumns.count, 1)))
                 let rec = b.allocateRegister(), rowid = b.allocateRegister()
@@ -669,5 +672,113 @@ extension ResolvedSelect {
         for a in aggregates { a.arguments.forEach { $0.forEachColumn(body) } }
         for s in sources { s.on?.forEachColumn(body) }
         compound?.1.forEachColumn(body)
+    }
+}
+
+extension Codegen {
+    // MARK: Recursive WITH tables
+
+    /// Fills ephemeral table `result` from a recursive CTE: the initial select's rows go to a
+    /// queue; each row taken from the queue (oldest first, or smallest ORDER BY key) is
+    /// output (after OFFSET, up to LIMIT) and becomes the current row of the recursive
+    /// selects, whose rows join the queue. UNION drops rows seen before.
+    func codeRecursiveCTE(_ rec: RecursiveCTE, into result: Int) throws {
+        let n = rec.columnCount
+        b.emit(.openEphemeral(cursor: result, columnCount: max(n, 1)))
+        let done = b.makeLabel()
+        var limitRegister: Int? = nil, offsetRegister: Int? = nil
+        if let limit = rec.limit {
+            let r = b.allocateRegister()
+            try code(limit, into: r)
+            b.emit(.mustBeInt(register: r))
+            b.emit(jumpTo: done) { .ifNot(register: r, target: $0) }
+            limitRegister = r
+            if let offset = rec.offset {
+                let o = b.allocateRegister()
+                try code(offset, into: o)
+                b.emit(.mustBeInt(register: o))
+                offsetRegister = o
+            }
+        }
+        let queue = b.allocateCursor()
+        let ordered = !rec.orderBy.isEmpty
+        var keyCount = 0
+        if ordered {
+            var collations: [Collation] = []
+            var descending: [Bool] = []
+            for term in rec.orderBy {
+                collations.append(try collation(named: term.expr.explicitCollation ?? term.expr.columnCollation) ?? .binary)
+                descending.append(term.descending)
+            }
+            // A sequence number keeps equal keys first in, first out.
+            collations.append(.binary)
+            descending.append(false)
+            keyCount = collations.count
+            b.emit(.openEphemeral(cursor: queue, columnCount: keyCount + n,
+                                  keyInfo: KeyInfo(collations: collations, descending: descending)))
+        } else {
+            b.emit(.openEphemeral(cursor: queue, columnCount: max(n, 1)))
+        }
+        var seen: Int? = nil
+        if !rec.unionAll {
+            let cursor = b.allocateCursor()
+            b.emit(.openEphemeral(cursor: cursor, columnCount: n, keyInfo: KeyInfo(fieldCount: n)))
+            seen = cursor
+        }
+        let sequence = b.allocateRegister()
+        b.emit(.integer(value: 0, dest: sequence))
+        let currentRecord = b.allocateRegister(), queuedRecord = b.allocateRegister()
+        b.emit(.null(dest: currentRecord))
+        b.emit(.openPseudo(cursor: rec.currentCursor, content: currentRecord, columnCount: n))
+        if ordered { b.emit(.openPseudo(cursor: rec.orderCursor, content: queuedRecord, columnCount: n)) }
+
+        let push: RowSink = { base, _ in
+            let skip = self.b.makeLabel()
+            if let seen {
+                self.b.emit(jumpTo: skip) { .found(cursor: seen, key: base, count: n, target: $0) }
+                let r = self.b.allocateRegister()
+                self.b.emit(.makeRecord(start: base, count: n, dest: r))
+                self.b.emit(.idxInsert(cursor: seen, record: r))
+            }
+            if ordered {
+                self.b.emit(.makeRecord(start: base, count: n, dest: queuedRecord))
+                let keys = self.b.allocateRegisters(keyCount + n)
+                for (i, term) in rec.orderBy.enumerated() {
+                    if let col = term.resultColumn { self.b.emit(.sCopy(source: base + col, dest: keys + i)) }
+                    else { try self.code(term.expr, into: keys + i) }
+                }
+                self.b.emit(.addImm(register: sequence, value: 1))
+                self.b.emit(.sCopy(source: sequence, dest: keys + keyCount - 1))
+                if n > 0 { self.b.emit(.copy(source: base, dest: keys + keyCount, count: n)) }
+                let r = self.b.allocateRegister()
+                self.b.emit(.makeRecord(start: keys, count: keyCount + n, dest: r))
+                self.b.emit(.idxInsert(cursor: queue, record: r))
+            } else {
+                let r = self.b.allocateRegister(), rowid = self.b.allocateRegister()
+                self.b.emit(.makeRecord(start: base, count: n, dest: r))
+                self.b.emit(.newRowid(cursor: queue, dest: rowid))
+                self.b.emit(.insert(cursor: queue, record: r, rowid: rowid))
+            }
+            self.b.place(skip)
+        }
+        try codeSelect(rec.initial, onRow: push)
+
+        let top = b.currentAddress
+        b.emit(jumpTo: done) { .rewind(cursor: queue, target: $0) }
+        let row = b.allocateRegisters(max(n, 1))
+        for i in 0..<n { b.emit(.column(cursor: queue, column: keyCount + i, dest: row + i)) }
+        b.emit(.delete(cursor: queue))
+        let skipOutput = b.makeLabel()
+        if let o = offsetRegister { b.emit(jumpTo: skipOutput) { .ifPos(register: o, target: $0, decrement: 1) } }
+        let out = b.allocateRegister(), outRowid = b.allocateRegister()
+        b.emit(.makeRecord(start: row, count: n, dest: out))
+        b.emit(.newRowid(cursor: result, dest: outRowid))
+        b.emit(.insert(cursor: result, record: out, rowid: outRowid))
+        if let l = limitRegister { b.emit(jumpTo: done) { .decrJumpZero(register: l, target: $0) } }
+        b.place(skipOutput)
+        b.emit(.makeRecord(start: row, count: n, dest: currentRecord))
+        for r in rec.recursive { try codeSelect(r, onRow: push) }
+        b.emit(.goto(target: top))
+        b.place(done)
     }
 }

@@ -22,9 +22,14 @@ extension Codegen {
 
     func codeCreateTrigger(_ create: CreateTrigger, statementSpan: SourceSpan) throws {
         let nameSpan = SourceSpan(start: create.schemaTextStart, end: create.schemaTextStart)
-        if create.temporary { throw c.error("TEMP triggers are not supported yet", at: nameSpan) }
-        if let s = create.schema, !s.equalsIgnoringCase("main") {
-            throw c.error("unknown database \(s)", at: nameSpan)
+        let temp = create.temporary || (create.schema?.equalsIgnoringCase("temp") ?? false)
+        if let s = create.schema {
+            if create.temporary && !s.equalsIgnoringCase("temp") {
+                throw c.error("temporary trigger may not have qualified name", at: nameSpan)
+            }
+            if !s.equalsIgnoringCase("main") && !s.equalsIgnoringCase("temp") {
+                throw c.error("unknown database \(s)", at: nameSpan)
+            }
         }
         if c.schema.trigger(named: create.name) != nil {
             if create.ifNotExists { return }
@@ -48,6 +53,11 @@ extension Codegen {
             throw c.error("cannot create INSTEAD OF trigger on table: \(table.name)", at: nameSpan)
         }
         let sql = "CREATE TRIGGER " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
+        if temp {
+            // TEMP triggers live in the connection's memory (see TempSchemaObject).
+            b.emit(.addTempObject(TempSchemaObject(type: "trigger", name: create.name, tableName: table.name, sql: sql)))
+            return
+        }
         let cursor = b.allocateCursor()
         b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
         let row = b.allocateRegisters(5)
@@ -67,6 +77,10 @@ extension Codegen {
         guard let trigger = c.schema.trigger(named: drop.name) else {
             if drop.ifExists { return }
             throw c.error("no such trigger: \(drop.name)", at: span)
+        }
+        if c.schema.isTemp(trigger.name) {
+            b.emit(.dropTempObject(name: trigger.name))
+            return
         }
         let cursor = b.allocateCursor()
         b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))

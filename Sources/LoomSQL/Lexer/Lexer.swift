@@ -11,7 +11,17 @@ package struct Lexer: Sendable {
     package let bytes: [UInt8]
 
     /// The SQL ends at its first NUL byte, as a C string does for SQLite.
-    package init(sql: String) { bytes = Array(sql.utf8.prefix { $0 != 0 }) }
+    package init(sql: String) { bytes = Lexer.bytesBeforeNUL(sql) }
+
+    /// The UTF-8 bytes of `sql` up to its first NUL (one contiguous copy when the string is
+    /// native; the generic `prefix(while:)` copy was 2% of a 200k-INSERT script).
+    package static func bytesBeforeNUL(_ sql: String) -> [UInt8] {
+        if let fast = sql.utf8.withContiguousStorageIfAvailable({ buffer -> [UInt8] in
+            let end = buffer.firstIndex(of: 0) ?? buffer.count
+            return Array(buffer[0..<end])
+        }) { return fast }
+        return Array(sql.utf8.prefix { $0 != 0 })
+    }
     package init(bytes: [UInt8]) { self.bytes = Array(bytes.prefix { $0 != 0 }) }
 
     /// The token that starts at byte `position` (whitespace and comments are `.space` tokens;

@@ -67,7 +67,7 @@ package enum WherePlanner {
             if let l = level(of: term) { levels[l].terms.append(term) } else { constant.append(term) }
         }
         // Rowid lookups: `rowid = expr` where expr reads only earlier levels.
-        for i in levels.indices where levels[i].source.subquery == nil && levels[i].source.table.hasRowid {
+        for i in levels.indices where levels[i].source.isStoredTable && levels[i].source.table.hasRowid {
             let cursor = levels[i].source.cursor
             let isLeft = levels[i].source.join == .left
             let candidates = isLeft ? levels[i].onTerms : levels[i].terms
@@ -87,7 +87,7 @@ package enum WherePlanner {
         }
         // Index equality lookups for the levels still scanned.
         if let schema {
-            for i in levels.indices where levels[i].source.subquery == nil {
+            for i in levels.indices where levels[i].source.isStoredTable {
                 guard case .fullScan = levels[i].access else { continue }
                 let isLeft = levels[i].source.join == .left
                 var candidates = isLeft ? levels[i].onTerms : levels[i].terms
@@ -100,7 +100,7 @@ package enum WherePlanner {
             }
         }
         // Automatic indexes for inner levels still scanned.
-        for i in levels.indices where i > 0 && levels[i].source.subquery == nil {
+        for i in levels.indices where i > 0 && levels[i].source.isStoredTable {
             guard case .fullScan = levels[i].access else { continue }
             let isLeft = levels[i].source.join == .left
             var candidates = isLeft ? levels[i].onTerms : levels[i].terms
@@ -138,7 +138,7 @@ package enum WherePlanner {
                 }
                 var cost = 1000.0
                 var consumed = 0
-                if candidate.subquery == nil {
+                if candidate.isStoredTable {
                     let hasRowidEq = usable.contains { term in
                         guard case .compare(.eq, let a, let b) = term else { return false }
                         for (x, y) in [(a, b), (b, a)] {

@@ -14,6 +14,9 @@ package final class Compilation {
     var commonTables: [[String: CommonTableExpression]] = []
     /// Common table expressions whose body is being resolved (lower-cased names).
     var resolvingCommonTables: Set<String> = []
+    /// Recursive WITH tables whose recursive selects are being resolved: the name reads
+    /// the current row through `cursor`.
+    var recursiveReferences: [String: (table: Table, cursor: Int)] = [:]
     /// Inside a trigger body: the scope holding the OLD / NEW pseudo-tables.
     var triggerScope: Scope? = nil
     /// Triggers whose bodies are being compiled (a trigger does not fire itself again).

@@ -19,6 +19,39 @@ package struct SourceItem {
     package var hiddenColumns: Set<Int> = []
     /// A subquery in FROM (later): rows come from this select instead of a table.
     package var subquery: ResolvedSelect? = nil
+    /// A recursive WITH table: rows come from running this recursion (`subquery` is its
+    /// initial select).
+    package var recursive: RecursiveCTE? = nil
+    /// The recursive table's own name inside its recursive select: one row, read through
+    /// a pseudo cursor the recursion loads.
+    package var isRecursiveReference = false
+    /// True for a stored table (neither a subquery nor a recursive reference).
+    package var isStoredTable: Bool { subquery == nil && !isRecursiveReference }
+}
+
+/// A recursive common table expression: `initial UNION [ALL] recursive…`, with the
+/// ORDER BY / LIMIT / OFFSET that drive its queue.
+package final class RecursiveCTE {
+    package var initial: ResolvedSelect
+    package var recursive: [ResolvedSelect] = []
+    /// UNION ALL keeps every row; UNION drops rows already produced.
+    package var unionAll = true
+    /// Queue order (terms read `orderCursor` or name a column by `resultColumn`).
+    package var orderBy: [OrderTerm] = []
+    package var limit: RExpr? = nil
+    package var offset: RExpr? = nil
+    /// Pseudo cursor holding the row the recursive selects read.
+    package var currentCursor: Int
+    /// Pseudo cursor ORDER BY terms read (the row being queued).
+    package var orderCursor: Int
+    package var columnCount: Int
+
+    package init(initial: ResolvedSelect, currentCursor: Int, orderCursor: Int, columnCount: Int) {
+        self.initial = initial
+        self.currentCursor = currentCursor
+        self.orderCursor = orderCursor
+        self.columnCount = columnCount
+    }
 }
 
 /// One ORDER BY term.

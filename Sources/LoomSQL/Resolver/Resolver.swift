@@ -608,6 +608,10 @@ package struct Resolver {
     private func addSource(_ item: TableOrSubquery, join: Join?, into scope: Scope) throws {
         var source: SourceItem
         switch item {
+        case .table(let q) where q.schema == nil && c.recursiveReferences[q.name.lowercasedASCII] != nil:
+            guard let ref = c.recursiveReferences[q.name.lowercasedASCII] else { return }
+            source = SourceItem(table: ref.table, exposedName: q.alias ?? ref.table.name, cursor: ref.cursor)
+            source.isRecursiveReference = true
         case .table(let q) where q.schema == nil && commonTable(named: q.name) != nil:
             source = try commonTableSource(q, scope: scope)
         case .table(let q):
@@ -715,6 +719,9 @@ package struct Resolver {
         let key = cte.name.lowercasedASCII
         c.resolvingCommonTables.insert(key)
         defer { c.resolvingCommonTables.remove(key) }
+        if let k = cte.select.compounds.firstIndex(where: { Self.core($0.core, references: key) }) {
+            return try recursiveCommonTableSource(q, cte, firstRecursive: k)
+        }
         let sub = try resolveSelect(cte.select, outer: nil)
         let names = cte.columns ?? sub.columnNames
         if names.count != sub.resultColumns.count {
@@ -730,6 +737,81 @@ package struct Resolver {
         let t = Table(name: name, columns: cols, rootPage: 0, sql: nil)
         var source = SourceItem(table: t, exposedName: name, cursor: c.builder.allocateCursor())
         source.subquery = sub
+        return source
+    }
+
+    /// True when `core`'s FROM clause names the table `key` (lower-cased, unqualified).
+    static func core(_ core: SelectCore, references key: String) -> Bool {
+        guard case .select(let clause) = core, let from = clause.from else { return false }
+        func names(_ item: TableOrSubquery) -> Bool {
+            switch item {
+            case .table(let q): return q.schema == nil && q.name.lowercasedASCII == key
+            case .join(let inner): return names(inner.first) || inner.joins.contains { names($0.table) }
+            default: return false
+            }
+        }
+        return names(from.first) || from.joins.contains { names($0.table) }
+    }
+
+    /// A recursive WITH table: the cores before `firstRecursive` (a compound index) are the
+    /// initial select, the rest are recursive selects reading the current row.
+    private func recursiveCommonTableSource(_ q: QualifiedTableName, _ cte: CommonTableExpression,
+                                            firstRecursive k: Int) throws -> SourceItem {
+        let select = cte.select
+        let key = cte.name.lowercasedASCII
+        let op = select.compounds[k].op
+        guard op == .union || op == .unionAll,
+              select.compounds[k...].allSatisfy({ $0.op == op && Self.core($0.core, references: key) }) else {
+            throw c.error("circular reference: \(cte.name)", at: nil)
+        }
+        let initialSelect = Select(first: select.first, compounds: Array(select.compounds[..<k]), span: select.span)
+        let initial = try resolveSelect(initialSelect, outer: nil)
+        let names = cte.columns ?? initial.columnNames
+        if names.count != initial.resultColumns.count {
+            throw c.error("table \(cte.name) has \(initial.resultColumns.count) values for \(names.count) columns", at: nil)
+        }
+        var cols: [Column] = []
+        for (i, name) in names.enumerated() {
+            var col = Column(name: name, declaredType: "")
+            col.affinity = initial.resultColumns[i].affinity ?? .blob
+            cols.append(col)
+        }
+        let cteTable = Table(name: cte.name, columns: cols, rootPage: 0, sql: nil)
+        let rec = RecursiveCTE(initial: initial, currentCursor: c.builder.allocateCursor(),
+                               orderCursor: c.builder.allocateCursor(), columnCount: cols.count)
+        rec.unionAll = op == .unionAll
+        let saved = c.recursiveReferences[key]
+        c.recursiveReferences[key] = (cteTable, rec.currentCursor)
+        defer { c.recursiveReferences[key] = saved }
+        for term in select.compounds[k...] {
+            let r = try resolveSelect(Select(first: term.core, span: select.span), outer: nil)
+            if r.resultColumns.count != cols.count {
+                throw c.error("SELECTs to the left and right of \(op == .unionAll ? "UNION ALL" : "UNION") do not have the same number of result columns", at: select.span)
+            }
+            rec.recursive.append(r)
+        }
+        if !select.orderBy.isEmpty {
+            // ORDER BY reads the queued row: a one-source select over the pseudo cursor.
+            let orderSource = SourceItem(table: cteTable, exposedName: cte.name, cursor: rec.orderCursor)
+            let fake = ResolvedSelect()
+            fake.sources = [orderSource]
+            fake.resultColumns = cols.indices.map { columnExpr(orderSource, $0) }
+            // As for any compound, terms must name a result column of the first select.
+            fake.columnNames = initial.columnNames
+            fake.columnAliases = initial.columnAliases
+            fake.resultASTs = initial.resultASTs
+            rec.orderBy = try resolveOrderBy(select.orderBy, of: fake, outer: nil, isCompound: true)
+        }
+        if let limit = select.limit {
+            rec.limit = try resolve(limit.limit, in: nil, context: .limit)
+            rec.offset = try limit.offset.map { try resolve($0, in: nil, context: .limit) }
+        }
+        let name = q.alias ?? cte.name
+        var t = cteTable
+        t.name = name
+        var source = SourceItem(table: t, exposedName: name, cursor: c.builder.allocateCursor())
+        source.subquery = initial
+        source.recursive = rec
         return source
     }
 

@@ -3,6 +3,7 @@
 import LoomBase
 import LoomBTree
 import LoomRecord
+import LoomVDBE
 
 /// One row of `sqlite_schema`: (type, name, tbl_name, rootpage, sql).
 package struct SchemaRow: Sendable, Equatable {
@@ -56,6 +57,12 @@ package final class Schema: @unchecked Sendable {
         if triggers[key] == nil { triggerOrder.append(key) }
         triggers[key] = trigger
     }
+
+    /// Lower-cased names of the connection's TEMP views and triggers (kept in memory by the
+    /// execution context, added after the main schema so that they shadow it).
+    package private(set) var tempNames: Set<String> = []
+
+    package func isTemp(_ name: String) -> Bool { tempNames.contains(name.lowercasedASCII) }
 
     /// Automatic indexes defined by table rows, waiting for their own rows (during build).
     var pendingAutoIndexes: [String: Index] = [:]
@@ -114,7 +121,8 @@ package final class Schema: @unchecked Sendable {
 
     /// Builds a schema from `sqlite_schema` rows: each CREATE text is parsed again.
     /// A row whose text does not parse makes the schema malformed, as in SQLite.
-    package static func build(rows: [SchemaRow], cookie: UInt32, fileFormat: UInt32) throws -> Schema {
+    package static func build(rows: [SchemaRow], cookie: UInt32, fileFormat: UInt32,
+                              temp: [TempSchemaObject] = []) throws -> Schema {
         let schema = Schema()
         schema.cookie = cookie
         schema.fileFormat = fileFormat
@@ -128,6 +136,18 @@ package final class Schema: @unchecked Sendable {
         schema.pendingAutoIndexes = [:]
         for row in rows where row.type == "trigger" {
             try schema.addTrigger(from: row)
+        }
+        for object in temp {
+            let row = SchemaRow(type: object.type, name: object.name, tableName: object.tableName,
+                                rootPage: 0, sql: object.sql)
+            // A TEMP object whose text no longer fits the schema is left out, not fatal.
+            if object.type == "trigger" {
+                guard schema.table(named: object.tableName) != nil else { continue }
+                try? schema.addTrigger(from: row)
+            } else {
+                try? schema.addTable(from: row)
+            }
+            schema.tempNames.insert(object.name.lowercasedASCII)
         }
         return schema
     }

@@ -93,7 +93,7 @@ package enum FunctionRegistry {
 
     static let table: [String: [FunctionDefinition]] = {
         var t: [String: [FunctionDefinition]] = [:]
-        for f in builtinScalarFunctions() + builtinAggregateFunctions() {
+        for f in builtinScalarFunctions() + builtinMathFunctions() + builtinAggregateFunctions() {
             t[f.name, default: []].append(f)
         }
         return t

@@ -208,7 +208,9 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
                 if v.isNull { return .null }
                 if i == 0 { best = v; continue }
                 let cmp = compareValues(v, best, collation: c.collation)
-                if isMax ? cmp > 0 : cmp < 0 { best = v }
+                // Ties: min() takes the later argument, max() keeps the earlier (SQLite's
+                // choice, visible as min(0.0, 0) = 0 but max(0.0, 0) = 0.0).
+                if isMax ? cmp > 0 : cmp <= 0 { best = v }
             }
             return best
         })
@@ -216,6 +218,10 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
     for argc in [2, 3] {
         f.append(scalar("like", argc) { a, _ in
             let p = arg(a, 0), s = arg(a, 1)
+            // The oracle build has SQLITE_LIKE_DOESNT_MATCH_BLOBS: a blob operand never
+            // matches, even against NULL (checked before anything else).
+            if case .blob = p { return .integer(0) }
+            if case .blob = s { return .integer(0) }
             var escape: Unicode.Scalar? = nil
             if argc == 3 {
                 let e = arg(a, 2)
@@ -232,6 +238,8 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
     }
     f.append(scalar("glob", 2) { a, _ in
         let p = arg(a, 0), s = arg(a, 1)
+        if case .blob = p { return .integer(0) }
+        if case .blob = s { return .integer(0) }
         if p.isNull || s.isNull { return .null }
         return .integer(globMatch(pattern: scalars(p), string: scalars(s)) ? 1 : 0)
     })
@@ -251,10 +259,7 @@ package func sqlQuote(_ v: Value) -> String {
     case .null: return "NULL"
     case .integer(let i): return String(i)
     case .real(let d):
-        let s = renderReal(d)
-        if let back = Double(s), back == d { return s }
-        if d.isInfinite { return d < 0 ? "-9.0e+999" : "9.0e+999" }
-        return sqliteExponential(d, precision: 20)
+        return renderRealForQuote(d)
     case .text(let s):
         var out = "'"
         for ch in s.unicodeScalars { out.unicodeScalars.append(ch); if ch == "'" { out += "'" } }
@@ -281,6 +286,8 @@ private func substr(_ a: Args, _ argc: Int) throws -> Value {
     let x = arg(a, 0), y = arg(a, 1)
     if x.isNull || y.isNull { return .null }
     if argc == 3 && arg(a, 2).isNull { return .null }
+    // SQLite reads an empty blob as no bytes at all (a null pointer), so the result is NULL.
+    if case .blob(let bytes) = x, bytes.isEmpty { return .null }
     let limit: Int64 = 1_000_000_000
     var p1 = Swift.max(Swift.min(y.integerValue, limit), -limit)
     var p2: Int64 = limit
