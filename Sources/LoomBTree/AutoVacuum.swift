@@ -191,6 +191,8 @@ extension BTree {
     func allocateRootPage() throws -> Page? {
         guard isAutoVacuum else { return nil }
         var target = max(1, try getMeta(.largestRootPage)) &+ 1
+        // A largest root beyond the file is corrupt (and must not make us append forever).
+        guard target <= pager.pageCount &+ 1 else { throw DatabaseError.corrupt(page: 1, "largest root page") }
         while isPointerMapPage(target) || target == pager.lockBytePage.rawValue { target &+= 1 }
         if target > pager.pageCount {
             while pager.pageCount < target { _ = try pager.appendPage() }

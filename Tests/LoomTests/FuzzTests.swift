@@ -191,6 +191,15 @@ enum Fuzz {
         }
     }
 
+    /// Found by the fuzzer: a huge largest-root field made CREATE TABLE append pages forever.
+    @Test func hugeLargestRootIsCorrupt() throws {
+        guard let seed = Fuzz.seeds.first(where: { $0.name == "autovacuum-full.db" }) else { return }
+        var image = seed.bytes
+        image.replaceSubrange(52..<56, with: [0xff, 0xff, 0xff, 0xf0])
+        let codes = Fuzz.exercise(image, ["CREATE TABLE x(a)"])
+        #expect(codes == ["corrupt"])
+    }
+
     @Test func mutatedFilesNeverTrap() {
         let seeds = Fuzz.seeds
         #expect(!seeds.isEmpty)
