@@ -17,7 +17,7 @@ struct FuzzSeed: Sendable {
 }
 
 enum Fuzz {
-    static let fileCount: Int = Int(ProcessInfo.processInfo.environment["LOOM_FUZZ_FILES"] ?? "") ?? 1000
+    static let fileCount: Int = Int(ProcessInfo.processInfo.environment["LOOM_FUZZ_FILES"] ?? "") ?? 500
     static let baseSeed: UInt64 = UInt64(ProcessInfo.processInfo.environment["LOOM_FUZZ_SEED"] ?? "") ?? 0x5EED
 
     static let seeds: [FuzzSeed] = fixtureNames.compactMap { name in
