@@ -92,4 +92,20 @@ import LoomTestSupport
         #expect(try loomOutput(db, q) == (try Oracle.run([path, q])).stdout)
         try db.close()
     }
+
+    /// integrity_check compares pointer-map entries with the trees, in SQLite's words.
+    @Test func badPointerMapEntryIsReported() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("pm.db")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixtureDirectory + "/autovacuum-full.db")))
+        bytes[1024] = 4   // page 2 is the pointer map; its first entry is page 3's type
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let db = try Database(path: path, capability: .read)
+        defer { try? db.close() }
+        let loom = try loomOutput(db, "PRAGMA integrity_check")
+        let sqlite = try Oracle.run([path, "PRAGMA integrity_check"]).stdout
+        #expect(sqlite.contains("Bad ptr map entry key=3 expected=(1,0) got=(4,0)"))
+        #expect(loom.contains("Bad ptr map entry key=3 expected=(1,0) got=(4,0)"), "\(loom)")
+    }
 }
