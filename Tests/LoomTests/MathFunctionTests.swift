@@ -1,4 +1,5 @@
 // Math functions (lang_mathfunc.html) compared with sqlite3 over a grid of arguments.
+import Foundation
 import Testing
 import Loom
 import LoomTestSupport
@@ -35,5 +36,25 @@ import LoomTestSupport
         let diffs = zip(exprs, zip(have, want)).filter { $1.0 != $1.1 }.map { "\($0): loom \($1.0) sqlite3 \($1.1)" }
         #expect(have.count == want.count)
         #expect(diffs.isEmpty, "\(diffs.count) differ: \(diffs.prefix(10))")
+    }
+}
+
+@Suite(.enabled(if: Oracle.isAvailable)) struct SoundexTests {
+    @Test func soundexMatchesSqlite3() throws {
+        var rng = SeededRNG()
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzAEHWY -1é'")
+        var inputs = ["Robert", "Rupert", "Tymczak", "Pfister", "Ashcraft", "Honeyman", "", "123abc", "Abéb"]
+        for _ in 0..<200 {
+            inputs.append(String((0..<Int(rng.next() % 9)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }))
+        }
+        let literals = inputs.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }
+        let sql = literals.map { "SELECT soundex(\($0));" }.joined(separator: "\n") + "\nSELECT soundex(NULL), soundex(42), sqlite_source_id();\n"
+        let expected = try Oracle.run([":memory:"], input: sql).stdout
+        let db = try Database()
+        var got = ""
+        for l in literals { got += (try db.queryFirstRow("SELECT soundex(\(l))")?.first?.textRepresentation ?? "") + "\n" }
+        got += (try db.queryFirstRow("SELECT soundex(NULL), soundex(42), sqlite_source_id()") ?? [])
+            .map { $0.textRepresentation ?? "" }.joined(separator: "|") + "\n"
+        #expect(got == expected, "seed \(rng.seed)")
     }
 }

@@ -93,7 +93,7 @@ package enum FunctionRegistry {
 
     static let table: [String: [FunctionDefinition]] = {
         var t: [String: [FunctionDefinition]] = [:]
-        for f in builtinScalarFunctions() + builtinMathFunctions() + builtinAggregateFunctions() {
+        for f in builtinScalarFunctions() + builtinMathFunctions() + builtinInfoFunctions() + builtinAggregateFunctions() {
             t[f.name, default: []].append(f)
         }
         return t
