@@ -56,6 +56,9 @@ package final class BTree {
     package private(set) var textEncoding: TextEncoding = .utf8
     /// Whether the file keeps pointer maps (header offset 52, the largest root page, is not 0).
     package private(set) var isAutoVacuum = false
+    /// The auto-vacuum mode (0 none, 1 full, 2 incremental) a new file gets when page 1 is
+    /// created (`PRAGMA auto_vacuum` before the first table).
+    package var autoVacuumForNewDatabase = 0
 
     package init(pager: Pager) {
         self.pager = pager
@@ -76,7 +79,6 @@ package final class BTree {
         if let e = TextEncoding(rawValue: p.u32(56)), e != .utf8 {
             return "Loom cannot write \(e.name) databases yet"
         }
-        if p.u32(52) != 0 { return "Loom cannot write auto-vacuum databases yet" }
         return nil
     }
 
@@ -99,6 +101,7 @@ package final class BTree {
     }
 
     package func commit() throws {
+        if isAutoVacuum { try prepareAutoVacuumCommit() }
         try pager.commit()
     }
 
@@ -132,10 +135,11 @@ package final class BTree {
         p.setU32(40, 0)                 // schema cookie
         p.setU32(44, 4)                 // schema format
         p.setU32(48, 0)                 // default cache size
-        p.setU32(52, 0)                 // largest root (auto-vacuum)
+        p.setU32(52, autoVacuumForNewDatabase != 0 ? 1 : 0)  // largest root (auto-vacuum)
         p.setU32(56, 1)                 // text encoding UTF-8
         p.setU32(60, 0)                 // user version
-        p.setU32(64, 0)                 // incremental vacuum
+        p.setU32(64, autoVacuumForNewDatabase == 2 ? 1 : 0)  // incremental vacuum
+        isAutoVacuum = autoVacuumForNewDatabase != 0
         p.setU32(68, 0)                 // application id
         p.setU32(92, 0)                 // version-valid-for
         p.setU32(96, 3_040_001)         // SQLITE_VERSION_NUMBER
@@ -143,6 +147,23 @@ package final class BTree {
     }
 
     // MARK: Meta
+
+    /// The auto-vacuum mode of the file: 0 none, 1 full, 2 incremental.
+    package func autoVacuumMode() throws -> Int {
+        guard pager.pageCount > 0 else { return autoVacuumForNewDatabase }
+        let p = try pager.page(1)
+        return p.u32(52) == 0 ? 0 : (p.u32(64) != 0 ? 2 : 1)
+    }
+
+    /// Sets the auto-vacuum mode: any mode while the file has no pages; between full and
+    /// incremental on an auto-vacuum file (SQLite needs VACUUM for the rest; so does Loom).
+    /// Needs a write transaction when the file has pages.
+    package func setAutoVacuumMode(_ mode: Int) throws {
+        guard (0...2).contains(mode) else { return }
+        autoVacuumForNewDatabase = mode
+        guard pager.pageCount > 0, mode != 0, isAutoVacuum else { return }
+        try setMeta(.incrementalVacuum, mode == 2 ? 1 : 0)
+    }
 
     package func getMeta(_ field: MetaField) throws -> UInt32 {
         guard pager.pageCount > 0 else { return 0 }
@@ -159,7 +180,7 @@ package final class BTree {
 
     /// Allocates a new empty tree and returns its root page.
     package func createTree(_ kind: TreeKind) throws -> PageNumber {
-        let p = try allocatePage()
+        let p = try allocateRootPage() ?? allocatePage()
         try initPage(p, kind: kind == .table ? .tableLeaf : .indexLeaf)
         return p.number
     }

@@ -35,7 +35,9 @@ extension BTree {
             result.setBytes(repeatElement(0, count: result.size), at: 0)
             return result
         }
-        let p = try pager.appendPage()
+        var p = try pager.appendPage()
+        // An auto-vacuum file keeps its pointer-map pages where they belong: skip them.
+        if isAutoVacuum && isPointerMapPage(p.number.rawValue) { p = try pager.appendPage() }
         try pager.makeWritable(p)
         return p
     }

@@ -1,5 +1,6 @@
 // This file implements the PRAGMAs that read or set connection and pager state (page_size,
-// cache_size, journal_mode, synchronous, page_count, freelist_count, encoding,
+// cache_size, journal_mode, synchronous, page_count, freelist_count, encoding, auto_vacuum,
+// incremental_vacuum,
 // integrity_check, quick_check). Schema and header PRAGMAs compile in L5.
 // Layer: L6. Spec: Spec/L6-session.md (§PRAGMAs).
 import LoomBase
@@ -16,6 +17,21 @@ extension Connection {
     /// The pragma's effect is applied here, when it is prepared, rather than when it is
     /// stepped (a deviation from SQLite noted in COMPAT.md): the shell and `execute` step
     /// every statement right after preparing it.
+    /// Runs `body` in a write transaction: the open one, or one begun and committed here.
+    func withWriteTransaction(_ body: () throws -> Void) throws {
+        if context.transactionState == .write { return try body() }
+        guard context.transactionState == .none else { throw DatabaseError(.error, "cannot change auto-vacuum in a read transaction") }
+        try btree.beginTransaction(write: true)
+        do {
+            try body()
+            try btree.commit()
+        } catch {
+            try? btree.rollback()
+            throw error
+        }
+        btree.endTransaction()
+    }
+
     func connectionPragma(_ sql: String, from offset: Int, prepared: PreparedStatement) throws -> PreparedStatement? {
         var parser = Parser(sql: sql)
         guard let (statement, _) = try parser.parseNext(from: offset),
@@ -60,6 +76,25 @@ extension Connection {
             }))]]
         case "freelist_count":
             rows = [[.integer(Int64(try withReadTransaction { try btree.getMeta(.freePageCount) }))]]
+        case "auto_vacuum":
+            if let value {
+                let modes = ["none": 0, "full": 1, "incremental": 2]
+                if let mode = modes[value.lowercasedASCII] ?? Int(value) {
+                    if pager.pageCount == 0 && context.transactionState == .none {
+                        try btree.setAutoVacuumMode(mode)
+                    } else {
+                        try withWriteTransaction { try btree.setAutoVacuumMode(mode) }
+                    }
+                }
+            } else {
+                rows = [[.integer(Int64(try withReadTransaction { () -> Int in
+                    _ = try btree.getMeta(.schemaCookie)
+                    return try btree.autoVacuumMode()
+                }))]]
+            }
+        case "incremental_vacuum":
+            let n = value.flatMap { Int($0) } ?? 0
+            try withWriteTransaction { _ = try btree.incrementalVacuum(pages: n) }
         case "encoding":
             rows = [[.text(try withReadTransaction { () -> String in
                 _ = try btree.getMeta(.schemaCookie)
