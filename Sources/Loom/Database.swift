@@ -208,7 +208,7 @@ public final class Statement {
     /// Number of parameters (`sqlite3_bind_parameter_count`).
     public var parameterCount: Int { vm.program.parameterCount }
     /// The `EXPLAIN` setting: 0 none, 1 `EXPLAIN`, 2 `EXPLAIN QUERY PLAN` (`sqlite3_stmt_isexplain`).
-    public var explainMode: Int { vm.program.isExplain ? 1 : 0 }
+    public var explainMode: Int { vm.program.isExplain ? 1 : vm.program.isQueryPlan ? 2 : 0 }
 
     /// Binds `value` to parameter `index` (1-based). Throws `range`.
     public func bind(_ value: DatabaseValue, at index: Int) throws {

@@ -39,12 +39,38 @@ package enum Compiler {
 
     /// Compiles one parsed statement (`sql` is the text its spans refer to).
     package static func compile(_ statement: Statement, sql: String, schema: Schema) throws -> (Program, StatementKind) {
-        if case .explain(_, let inner) = statement.kind {
+        if case .explain(let queryPlan, let inner) = statement.kind {
+            if queryPlan {
+                let c = Compilation(sql: sql, schema: schema)
+                _ = try compile(inner, sql: sql, schema: schema, compilation: c)
+                return (queryPlanProgram(c.queryPlan), .other)
+            }
             var (program, _) = try compile(inner, sql: sql, schema: schema)
             program.isExplain = true
             return (program, .other)
         }
-        let c = Compilation(sql: sql, schema: schema)
+        return try compile(statement, sql: sql, schema: schema, compilation: Compilation(sql: sql, schema: schema))
+    }
+
+    /// A program returning the EXPLAIN QUERY PLAN rows `nodes`: id, parent, notused, detail.
+    static func queryPlanProgram(_ nodes: [(id: Int, parent: Int, detail: String)]) -> Program {
+        let b = CodeBuilder()
+        for node in nodes {
+            b.emit(.integer(value: node.id, dest: 1))
+            b.emit(.integer(value: node.parent, dest: 2))
+            b.emit(.integer(value: 0, dest: 3))
+            b.emit(.string8(value: node.detail, dest: 4))
+            b.emit(.resultRow(start: 1, count: 4))
+        }
+        b.emit(.halt())
+        var program = Program(instructions: b.finish(), registerCount: 5, cursorCount: 0,
+                              columnNames: ["id", "parent", "notused", "detail"])
+        program.isQueryPlan = true
+        return program
+    }
+
+    static func compile(_ statement: Statement, sql: String, schema: Schema,
+                        compilation c: Compilation) throws -> (Program, StatementKind) {
         let g = Codegen(c)
         let b = c.builder
         let prologue = b.makeLabel()

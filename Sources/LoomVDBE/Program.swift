@@ -22,6 +22,9 @@ package struct Program: Sendable {
     /// An `EXPLAIN` statement: the VM does not run the program but returns its listing,
     /// one row per instruction (addr, opcode, p1, p2, p3, p4, p5, comment).
     package var isExplain: Bool
+    /// An `EXPLAIN QUERY PLAN` statement: the program returns the plan rows
+    /// (id, parent, notused, detail) (`sqlite3_stmt_isexplain` = 2).
+    package var isQueryPlan = false
     /// True for INSERT / UPDATE / DELETE: the statement sets `changes()` at its end even
     /// when it changes no table itself (a view's INSTEAD OF triggers).
     package var isDataChange = false

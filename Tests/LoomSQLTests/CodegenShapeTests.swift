@@ -52,10 +52,14 @@ import LoomVDBE
     }
 
     @Test func indexedEqualityUsesTheIndex() throws {
-        let ops = try Self.opcodes("SELECT a FROM t WHERE b = 'x'")
+        let ops = try Self.opcodes("SELECT a, c FROM t WHERE b = 'x'")
         #expect(ops.contains("SeekGE"))
         #expect(ops.contains("IdxGT"))
         #expect(ops.contains("DeferredSeek"))
+        // Only indexed columns and the rowid: a covering index, the table is not read.
+        let covering = try Self.opcodes("SELECT a FROM t WHERE b = 'x'")
+        #expect(covering.contains("IdxRowid"))
+        #expect(!covering.contains("DeferredSeek"))
         // A numeric comparison on the TEXT column cannot use the text-ordered index.
         let scan = try Self.opcodes("SELECT a FROM t WHERE b = c")
         #expect(!scan.contains("SeekGE"))

@@ -16,6 +16,9 @@ package final class Codegen {
     var aggregateRegisters: [Int] = []
     /// Tables by cursor, for REAL affinity and rowid aliases.
     var cursorTables: [Int: Table] = [:]
+    /// Tables read through a covering index: table cursor → (index cursor, table column →
+    /// index column). The rowid is the index entry's rowid.
+    var coveringReads: [Int: (cursor: Int, positions: [Int: Int])] = [:]
     /// Result column names of a RETURNING clause.
     var returningNames: [String] = []
 
@@ -46,6 +49,17 @@ package final class Codegen {
             if let r = columnOverrides[col] {
                 b.emit(.sCopy(source: r, dest: target))
                 return
+            }
+            if let cover = coveringReads[col.cursor] {
+                if col.column < 0 {
+                    b.emit(.idxRowid(cursor: cover.cursor, dest: target))
+                    return
+                }
+                if let p = cover.positions[col.column] {
+                    b.emit(.column(cursor: cover.cursor, column: p, dest: target))
+                    if affinity == .real { b.emit(.realAffinity(register: target)) }
+                    return
+                }
             }
             if col.column < 0 {
                 b.emit(.rowid(cursor: col.cursor, dest: target))
@@ -363,9 +377,11 @@ package final class Codegen {
         b.emit(.openEphemeral(cursor: cursor, columnCount: 1,
                               keyInfo: KeyInfo(collations: [collation ?? .binary], descending: [false])))
         let rec = b.allocateRegister()
-        try codeSelect(sub) { base, _ in
-            self.b.emit(.makeRecord(start: base, count: 1, dest: rec))
-            self.b.emit(.idxInsert(cursor: cursor, record: rec))
+        try underSubqueryNode("LIST SUBQUERY", sub) {
+            try codeSelect(sub) { base, _ in
+                self.b.emit(.makeRecord(start: base, count: 1, dest: rec))
+                self.b.emit(.idxInsert(cursor: cursor, record: rec))
+            }
         }
         b.place(skip)
         return cursor
@@ -400,15 +416,24 @@ package final class Codegen {
         b.place(done)
     }
 
+    /// Runs `body` (coding `sub`) under an EXPLAIN QUERY PLAN node "[CORRELATED ]kind n".
+    func underSubqueryNode(_ kind: String, _ sub: ResolvedSelect, _ body: () throws -> Void) throws {
+        c.subqueryNumber += 1
+        let node = c.planNode((sub.outerCursors.isEmpty ? "" : "CORRELATED ") + kind + " \(c.subqueryNumber)")
+        try c.underPlanNode(node, body)
+    }
+
     private func codeExists(_ sub: ResolvedSelect, negated: Bool, into target: Int) throws {
         let done = b.makeLabel()
         let result = sub.outerCursors.isEmpty ? b.allocateRegister() : target
         if sub.outerCursors.isEmpty { b.emit(jumpTo: done) { .once(target: $0) } }
         b.emit(.integer(value: negated ? 1 : 0, dest: result))
         let end = b.makeLabel()
-        try codeSelect(sub, stopLabel: end) { _, _ in
-            self.b.emit(.integer(value: negated ? 0 : 1, dest: result))
-            self.b.emit(jumpTo: end) { .goto(target: $0) }
+        try underSubqueryNode("SCALAR SUBQUERY", sub) {
+            try codeSelect(sub, stopLabel: end) { _, _ in
+                self.b.emit(.integer(value: negated ? 0 : 1, dest: result))
+                self.b.emit(jumpTo: end) { .goto(target: $0) }
+            }
         }
         b.place(end)
         b.place(done)
@@ -421,9 +446,11 @@ package final class Codegen {
         if sub.outerCursors.isEmpty { b.emit(jumpTo: done) { .once(target: $0) } }
         b.emit(.null(dest: result))
         let end = b.makeLabel()
-        try codeSelect(sub, stopLabel: end) { base, _ in
-            self.b.emit(.copy(source: base, dest: result))
-            self.b.emit(jumpTo: end) { .goto(target: $0) }
+        try underSubqueryNode("SCALAR SUBQUERY", sub) {
+            try codeSelect(sub, stopLabel: end) { base, _ in
+                self.b.emit(.copy(source: base, dest: result))
+                self.b.emit(jumpTo: end) { .goto(target: $0) }
+            }
         }
         b.place(end)
         b.place(done)

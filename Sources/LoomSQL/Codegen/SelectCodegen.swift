@@ -120,6 +120,7 @@ final class OutputStage {
     /// Reads the sorter back in order; call after the loops.
     func finish() throws {
         guard !orderBy.isEmpty else { return }
+        g.c.planNode("USE TEMP B-TREE FOR ORDER BY")
         let b = g.b
         let done = b.makeLabel()
         let sc = sorterCursor
@@ -142,10 +143,19 @@ extension Codegen {
         let end = b.makeLabel()
         let width = s.resultColumns.count
         let output = OutputStage(g: self, columnCount: width, end: end, onRow: onRow)
-        let orderColumns: [Int?] = s.orderBy.map { $0.resultColumn }
-        try output.prepare(limit: s.limit, offset: s.offset, orderBy: s.orderBy, orderColumns: orderColumns)
+        var orderBy = s.orderBy
+        var plan: WherePlan? = nil
+        if s.compound == nil && !s.isAggregate {
+            // The loops may deliver the ORDER BY order themselves (an index or rowid order).
+            let p = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
+                                      hints: planHints(for: s, orderBy: s.orderBy))
+            if p.orderSatisfied { orderBy = [] }
+            plan = p
+        }
+        let orderColumns: [Int?] = orderBy.map { $0.resultColumn }
+        try output.prepare(limit: s.limit, offset: s.offset, orderBy: orderBy, orderColumns: orderColumns)
         if s.compound == nil {
-            try codeCore(s, sink: { base, _ in try output.emit(base) }, breakLabel: end)
+            try codeCore(s, plan: plan, sink: { base, _ in try output.emit(base) }, breakLabel: end)
         } else {
             try codeCompound(s, output: output, end: end)
         }
@@ -156,8 +166,10 @@ extension Codegen {
     // MARK: One core
 
     /// Codes one SELECT core (no compound, ORDER BY or LIMIT of its own): rows go to `sink`.
-    func codeCore(_ s: ResolvedSelect, sink: @escaping RowSink, breakLabel: Label) throws {
+    func codeCore(_ s: ResolvedSelect, plan givenPlan: WherePlan? = nil, sink: @escaping RowSink,
+                  breakLabel: Label) throws {
         var sink = sink
+        if s.sources.isEmpty { c.planNode("SCAN CONSTANT ROW") }
         if s.distinct {
             let cursor = b.allocateCursor()
             let n = s.resultColumns.count
@@ -181,141 +193,31 @@ extension Codegen {
             else { try codeGroupedAggregate(s, sink: sink) }
             return
         }
-        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema)
+        let plan = givenPlan ?? WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
+                                                  hints: planHints(for: s, orderBy: []))
         try codeLoops(plan) {
             let base = self.b.allocateRegisters(s.resultColumns.count)
             for (i, e) in s.resultColumns.enumerated() { try self.code(e, into: base + i) }
             try sink(base, s.resultColumns.count)
         }
+        if s.distinct { c.planNode("USE TEMP B-TREE FOR DISTINCT") }
+    }
+
+    /// What the planner may use for `s`: the columns it reads (for covering indexes) and the
+    /// ORDER BY it would like the loops to produce.
+    func planHints(for s: ResolvedSelect, orderBy: [OrderTerm]) -> PlanHints {
+        var needed: [Int: Set<Int>] = [:]
+        for source in s.sources { needed[source.cursor] = [] }
+        s.forEachColumn { col in
+            if needed[col.cursor] != nil { needed[col.cursor, default: []].insert(col.column) }
+        }
+        return PlanHints(neededColumns: needed, orderBy: orderBy)
     }
 
     // MARK: Loops
 
-    /// Opens the cursors of `plan` and codes its nested loops around `body`.
-    func codeLoops(_ plan: WherePlan, write: Bool = false, body: () throws -> Void) throws {
-        var indexCursors: [Int: Int] = [:]
-        for (i, level) in plan.levels.enumerated() {
-            if case .indexEquals(let index, _) = level.access {
-                let ic = b.allocateCursor()
-                indexCursors[i] = ic
-                b.emit(.openRead(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
-                                 keyInfo: try keyInfo(of: index)))
-            }
-        }
-        var automaticIndexes: [Int: (cursor: Int, columns: [IndexColumn])] = [:]
-        for (i, level) in plan.levels.enumerated() {
-            if case .automaticIndex(let columns, _) = level.access {
-                automaticIndexes[i] = (b.allocateCursor(), columns)
-                indexCursors[i] = automaticIndexes[i]?.cursor
-            }
-        }
-        for level in plan.levels {
-            let source = level.source
-            if source.isRecursiveReference { continue }
-            if let rec = source.recursive {
-                try codeRecursiveCTE(rec, into: source.cursor)
-            } else if let sub = source.subquery {
-                let cursor = source.cursor
-                b.emit(.openEphemeral(cursor: cursor, columnCount: max(sub.resultColumns.count, 1)))
-                let rec = b.allocateRegister(), rowid = b.allocateRegister()
-                try codeSelect(sub) { base, count in
-                    self.b.emit(.makeRecord(start: base, count: count, dest: rec))
-                    self.b.emit(.newRowid(cursor: cursor, dest: rowid))
-                    self.b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
-                }
-            } else {
-                c.usesDatabase = true
-                cursorTables[source.cursor] = source.table
-                if write {
-                    b.emit(.openWrite(cursor: source.cursor, root: Int(source.table.rootPage),
-                                      columnCount: source.table.columns.count))
-                } else {
-                    b.emit(.openRead(cursor: source.cursor, root: Int(source.table.rootPage),
-                                     columnCount: source.table.columns.count))
-                }
-            }
-        }
-        for (i, auto) in automaticIndexes.sorted(by: { $0.key < $1.key }) {
-            try codeBuildAutomaticIndex(plan.levels[i].source, cursor: auto.cursor, columns: auto.columns)
-        }
-        let allDone = b.makeLabel()
-        for term in plan.constantTerms {
-            try jumpIfFalse(term, to: allDone, jumpIfNull: true)
-        }
-        struct Open { var cont: Label; var empty: Label; var exit: Label; var body: Int?; var match: Int?; var afterOn: Label }
-        var open: [Open] = []
-        for (levelIndex, level) in plan.levels.enumerated() {
-            let cursor = level.source.cursor
-            let o = Open(cont: b.makeLabel(), empty: b.makeLabel(), exit: b.makeLabel(), body: nil,
-                         match: level.source.join == .left ? b.allocateRegister() : nil, afterOn: b.makeLabel())
-            var entry = o
-            if let m = o.match { b.emit(.integer(value: 0, dest: m)) }
-            switch level.access {
-            case .fullScan:
-                b.emit(jumpTo: o.empty) { .rewind(cursor: cursor, target: $0) }
-                entry.body = b.currentAddress
-            case .rowidEquals(let key):
-                let r = b.allocateRegister()
-                try code(key, into: r)
-                if key.affinity == nil || key.affinity == .text || key.affinity == .blob {
-                    b.emit(.affinity(start: r, affinities: [.numeric]))
-                }
-                b.emit(jumpTo: o.empty) { .seekRowid(cursor: cursor, rowid: r, target: $0) }
-            case .indexEquals, .automaticIndex:
-                let ic = indexCursors[levelIndex] ?? 0
-                var indexColumns: [IndexColumn] = []
-                var keys: [RExpr] = []
-                if case .indexEquals(let index, let k) = level.access { indexColumns = index.columns; keys = k }
-                if case .automaticIndex(let cols, let k) = level.access { indexColumns = cols; keys = k }
-                let n = keys.count
-                let r = b.allocateRegisters(n)
-                for (j, key) in keys.enumerated() { try code(key, into: r + j) }
-                let table = level.source.table
-                let affinities = indexColumns.prefix(n).map { $0.column >= 0 ? table.columns[$0.column].affinity : .integer }
-                if affinities.contains(where: { $0 != .blob }) { b.emit(.affinity(start: r, affinities: affinities)) }
-                for j in 0..<n { b.emit(jumpTo: o.empty) { .isNull(register: r + j, target: $0) } }
-                b.emit(jumpTo: o.empty) { .seekGE(cursor: ic, key: r, count: n, target: $0) }
-                entry.body = b.currentAddress
-                b.emit(jumpTo: o.empty) { .idxGT(cursor: ic, key: r, count: n, target: $0) }
-                b.emit(.deferredSeek(indexCursor: ic, tableCursor: cursor))
-            }
-            for term in level.onTerms { try jumpIfFalse(term, to: o.cont, jumpIfNull: true) }
-            if let m = o.match { b.emit(.integer(value: 1, dest: m)) }
-            b.place(o.afterOn)
-            for term in level.terms { try jumpIfFalse(term, to: o.cont, jumpIfNull: true) }
-            open.append(entry)
-        }
-        try body()
-        for (i, level) in plan.levels.enumerated().reversed() {
-            let o = open[i]
-            let cursor = level.source.cursor
-            b.place(o.cont)
-            if o.match != nil {
-                let scratch = b.allocateRegister()
-                b.emit(jumpTo: o.exit) { .ifNullRow(cursor: cursor, target: $0, dest: scratch) }
-            }
-            switch level.access {
-            case .fullScan:
-                if let top = o.body { b.emit(.next(cursor: cursor, target: top)) }
-            case .indexEquals, .automaticIndex:
-                if let top = o.body, let ic = indexCursors[i] { b.emit(.next(cursor: ic, target: top)) }
-            case .rowidEquals:
-                break
-            }
-            b.place(o.empty)
-            if let m = o.match {
-                b.emit(jumpTo: o.exit) { .ifPos(register: m, target: $0) }
-                b.emit(.nullRow(cursor: cursor))
-                b.emit(.integer(value: 1, dest: m))
-                b.emit(jumpTo: o.afterOn) { .goto(target: $0) }
-            }
-            b.place(o.exit)
-        }
-        b.place(allDone)
-    }
-
     /// Fills an automatic index on `columns` (+ rowid) of `source`'s table, once per run.
-    private func codeBuildAutomaticIndex(_ source: SourceItem, cursor: Int, columns: [IndexColumn]) throws {
+    func codeBuildAutomaticIndex(_ source: SourceItem, cursor: Int, columns: [IndexColumn]) throws {
         let skip = b.makeLabel()
         b.emit(jumpTo: skip) { .once(target: $0) }
         var collations: [Collation] = []
@@ -420,7 +322,8 @@ extension Codegen {
         let captured = b.allocateRegister()
         b.emit(.integer(value: 0, dest: captured))
         if !bare.isEmpty { b.emit(.null(dest: bareBase, count: bare.count)) }
-        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema)
+        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
+                                     hints: planHints(for: s, orderBy: []))
         let minMax = bare.isEmpty ? [] : minMaxAggregates(s)
         let bests = b.allocateRegisters(minMax.count)
         if !minMax.isEmpty { b.emit(.null(dest: bests, count: minMax.count)) }
@@ -489,7 +392,9 @@ extension Codegen {
         let data = b.allocateRegister()
         b.emit(.sorterOpen(cursor: sorter, columnCount: width, keyInfo: sorterKeyInfo))
         b.emit(.openPseudo(cursor: pseudo, content: data, columnCount: width))
-        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema)
+        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
+                                     hints: planHints(for: s, orderBy: []))
+        defer { c.planNode("USE TEMP B-TREE FOR GROUP BY") }
         try codeLoops(plan) {
             let row = self.b.allocateRegisters(width)
             for (i, g) in s.groupBy.enumerated() { try self.code(g, into: row + i) }
@@ -578,8 +483,22 @@ extension Codegen {
         let width = s.resultColumns.count
         let lastSet = ops.lastIndex(where: { $0 != .unionAll }) ?? 0
         let emitRow: RowSink = { base, _ in try output.emit(base) }
+        let compoundNode = c.planNode("COMPOUND QUERY")
+        /// Codes core `i` under its EXPLAIN QUERY PLAN node.
+        func part(_ i: Int, sink: @escaping RowSink) throws {
+            let text: String
+            switch ops[i] {
+            case _ where i == 0: text = "LEFT-MOST SUBQUERY"
+            case .unionAll: text = "UNION ALL"
+            case .union: text = "UNION USING TEMP B-TREE"
+            case .except: text = "EXCEPT USING TEMP B-TREE"
+            case .intersect: text = "INTERSECT USING TEMP B-TREE"
+            }
+            let node = c.underPlanNode(compoundNode) { c.planNode(text) }
+            try c.underPlanNode(node) { try codeCore(cores[i], sink: sink, breakLabel: end) }
+        }
         if lastSet == 0 {
-            for core in cores { try codeCore(core, sink: emitRow, breakLabel: end) }
+            for i in cores.indices { try part(i, sink: emitRow) }
             return
         }
         var collations: [Collation] = []
@@ -592,28 +511,28 @@ extension Codegen {
             let target = set
             switch ops[i] {
             case .unionAll, .union:
-                try codeCore(cores[i], sink: { base, count in
+                try part(i, sink: { base, count in
                     let skip = self.b.makeLabel()
                     self.b.emit(jumpTo: skip) { .found(cursor: target, key: base, count: count, target: $0) }
                     self.b.emit(.makeRecord(start: base, count: count, dest: rec))
                     self.b.emit(.idxInsert(cursor: target, record: rec))
                     self.b.place(skip)
-                }, breakLabel: end)
+                })
             case .except:
-                try codeCore(cores[i], sink: { base, count in
+                try part(i, sink: { base, count in
                     self.b.emit(.idxDelete(cursor: target, key: base, count: count))
-                }, breakLabel: end)
+                })
             case .intersect:
                 let fresh = b.allocateCursor()
                 b.emit(.openEphemeral(cursor: fresh, columnCount: width, keyInfo: keyInfo))
-                try codeCore(cores[i], sink: { base, count in
+                try part(i, sink: { base, count in
                     let skip = self.b.makeLabel()
                     self.b.emit(jumpTo: skip) { .notFound(cursor: target, key: base, count: count, target: $0) }
                     self.b.emit(jumpTo: skip) { .found(cursor: fresh, key: base, count: count, target: $0) }
                     self.b.emit(.makeRecord(start: base, count: count, dest: rec))
                     self.b.emit(.idxInsert(cursor: fresh, record: rec))
                     self.b.place(skip)
-                }, breakLabel: end)
+                })
                 set = fresh
             }
         }
@@ -626,7 +545,7 @@ extension Codegen {
         try output.emit(base)
         b.emit(.next(cursor: finalSet, target: top))
         b.place(empty)
-        for core in cores[(lastSet + 1)...] { try codeCore(core, sink: emitRow, breakLabel: end) }
+        for i in (lastSet + 1)..<cores.count { try part(i, sink: emitRow) }
     }
 }
 

@@ -1,20 +1,53 @@
-// This file implements the planner: for each FROM item, in FROM order, how its rows are
-// reached (full scan or rowid lookup) and at which loop level each WHERE term is tested.
-// Layer: L5. Spec: Spec/L5-sql.md §Planner.
+// This file implements the planner: the join order, and for each FROM item how its rows are
+// reached (full scan, rowid lookup or range, index equality/range/IN lookups, covering
+// indexes, automatic indexes), whether ORDER BY needs a sorter, and at which loop level each
+// WHERE term is tested. Layer: L5. Spec: Spec/L5-sql.md §Planner.
 import LoomBase
 import LoomRecord
+
+/// The values an equality constraint takes: one expression, or each value of an IN list or
+/// IN subquery (duplicates and NULLs dropped).
+package enum LookupKey {
+    case value(RExpr)
+    case list([RExpr])
+    case select(ResolvedSelect)
+
+    var isMulti: Bool { if case .value = self { return false }; return true }
+}
+
+/// One end of a range; `expr` nil is a NULL bound that only skips NULL entries.
+package struct RangeBound {
+    package var expr: RExpr?
+    package var inclusive: Bool
+}
+
+/// An index (stored or automatic) walked from an equality prefix, optionally bounded on
+/// the next column.
+package struct IndexScan {
+    /// nil: an automatic index on `columns` (+ rowid), built once per run.
+    package var index: Index?
+    package var columns: [IndexColumn]
+    /// Keys of the first `equal.count` columns.
+    package var equal: [LookupKey] = []
+    /// Bounds on column `equal.count` in value order: `low` from `>`/`>=`, `high` from `<`/`<=`.
+    package var low: RangeBound? = nil
+    package var high: RangeBound? = nil
+    /// Every column the query reads is in the index: the table row is never read.
+    package var covering = false
+    /// Walk the range from its end (Prev) to give a descending order.
+    package var reverse = false
+}
 
 /// How one loop level reaches its rows.
 package enum AccessPath {
     /// Every row, in rowid order (Rewind / Next).
     case fullScan
-    /// The one row whose rowid equals the expression (SeekRowid).
-    case rowidEquals(RExpr)
-    /// The rows whose first `keys.count` index columns equal `keys` (SeekGE / IdxGT).
-    case indexEquals(Index, keys: [RExpr])
-    /// An automatic index: a transient index on `columns` (+ rowid) built once from the
-    /// table, then used like `indexEquals` (SQLite's automatic indexes for inner loops).
-    case automaticIndex(columns: [IndexColumn], keys: [RExpr])
+    /// The row(s) whose rowid equals the key (SeekRowid), one per IN value.
+    case rowidEquals(LookupKey)
+    /// The rows whose rowid lies between the bounds (SeekGE/GT/LE/LT + end test).
+    case rowidRange(low: RangeBound?, high: RangeBound?, reverse: Bool)
+    /// An index lookup or range scan.
+    case index(IndexScan)
 }
 
 /// One nested loop.
@@ -25,6 +58,8 @@ package struct LoopLevel {
     package var onTerms: [RExpr] = []
     /// WHERE (and inner-join ON) terms first testable at this level.
     package var terms: [RExpr] = []
+    /// EXPLAIN QUERY PLAN text of the constraints the access path uses ("b=? AND c>?").
+    package var constraintText: String = ""
 }
 
 /// The loops of one SELECT / UPDATE / DELETE.
@@ -32,6 +67,34 @@ package struct WherePlan {
     package var levels: [LoopLevel]
     /// Terms that read no table of this query: tested once, before the loops.
     package var constantTerms: [RExpr]
+    /// The loops deliver rows in the ORDER BY order that was asked for: no sorter needed.
+    package var orderSatisfied = false
+}
+
+/// What the caller lets the planner know beyond the FROM and WHERE clauses.
+package struct PlanHints {
+    /// Columns (−1 = rowid) the query reads, per cursor; nil disables covering indexes.
+    package var neededColumns: [Int: Set<Int>]? = nil
+    /// ORDER BY the loops should produce if they can (SELECT without aggregates).
+    package var orderBy: [OrderTerm] = []
+    package init(neededColumns: [Int: Set<Int>]? = nil, orderBy: [OrderTerm] = []) {
+        self.neededColumns = neededColumns
+        self.orderBy = orderBy
+    }
+}
+
+/// A constraint a WHERE term puts on one column of one FROM item.
+struct Constraint {
+    enum Kind { case equal(LookupKey), lower(RExpr, Bool), upper(RExpr, Bool) }
+    var term: Int
+    /// Table column, −1 for the rowid.
+    var column: Int
+    var kind: Kind
+    /// The comparison's collation (uppercased, BINARY when none).
+    var collation: String
+    var isEqual: Bool { if case .equal = kind { return true }; return false }
+    var isLower: Bool { if case .lower = kind { return true }; return false }
+    var isUpper: Bool { if case .upper = kind { return true }; return false }
 }
 
 package enum WherePlanner {
@@ -42,8 +105,14 @@ package enum WherePlanner {
         return [e]
     }
 
+    static func disjuncts(_ e: RExpr) -> [RExpr] {
+        if case .binary(.or, let a, let b) = e { return disjuncts(a) + disjuncts(b) }
+        return [e]
+    }
+
     /// Plans the loops over `sources` filtered by `whereClause`.
-    package static func plan(sources originalSources: [SourceItem], whereClause: RExpr?, schema: Schema? = nil) -> WherePlan {
+    package static func plan(sources originalSources: [SourceItem], whereClause: RExpr?, schema: Schema? = nil,
+                             hints: PlanHints = PlanHints()) -> WherePlan {
         var sources = originalSources
         if sources.count > 1, !sources.contains(where: { $0.join == .left || $0.join == .cross }) {
             sources = joinOrder(sources, terms: conjuncts(whereClause) + sources.flatMap { conjuncts($0.on) },
@@ -66,52 +135,342 @@ package enum WherePlanner {
         for term in terms {
             if let l = level(of: term) { levels[l].terms.append(term) } else { constant.append(term) }
         }
-        // Rowid lookups: `rowid = expr` where expr reads only earlier levels.
-        for i in levels.indices where levels[i].source.isStoredTable && levels[i].source.table.hasRowid {
-            let cursor = levels[i].source.cursor
-            let isLeft = levels[i].source.join == .left
-            let candidates = isLeft ? levels[i].onTerms : levels[i].terms
-            for (k, term) in candidates.enumerated() {
-                guard case .compare(.eq, let a, let b) = term else { continue }
-                var key: RExpr? = nil
-                if case .column(let col, _, _, _) = a, col.cursor == cursor, col.column < 0 { key = b }
-                else if case .column(let col, _, _, _) = b, col.cursor == cursor, col.column < 0 { key = a }
-                guard let key else { continue }
-                var used = Set<Int>()
-                key.cursorsUsed(into: &used)
-                if used.contains(where: { (levelOfCursor[$0] ?? -1) >= i }) { continue }
-                levels[i].access = .rowidEquals(key)
-                if isLeft { levels[i].onTerms.remove(at: k) } else { levels[i].terms.remove(at: k) }
-                break
-            }
-        }
-        // Index equality lookups for the levels still scanned.
-        if let schema {
-            for i in levels.indices where levels[i].source.isStoredTable {
-                guard case .fullScan = levels[i].access else { continue }
-                let isLeft = levels[i].source.join == .left
-                var candidates = isLeft ? levels[i].onTerms : levels[i].terms
-                guard let (index, keys, used) = bestIndex(for: levels[i].source, terms: candidates,
-                                                          levelOfCursor: levelOfCursor, level: i, schema: schema)
-                else { continue }
-                levels[i].access = .indexEquals(index, keys: keys)
-                for k in used.sorted(by: >) { candidates.remove(at: k) }
-                if isLeft { levels[i].onTerms = candidates } else { levels[i].terms = candidates }
-            }
-        }
-        // Automatic indexes for inner levels still scanned.
-        for i in levels.indices where i > 0 && levels[i].source.isStoredTable {
-            guard case .fullScan = levels[i].access else { continue }
+        var orderSatisfied = hints.orderBy.isEmpty
+        for i in levels.indices where levels[i].source.isStoredTable {
             let isLeft = levels[i].source.join == .left
             var candidates = isLeft ? levels[i].onTerms : levels[i].terms
-            guard let (columns, keys, used) = automaticIndex(for: levels[i].source, terms: candidates,
-                                                             levelOfCursor: levelOfCursor, level: i) else { continue }
-            levels[i].access = .automaticIndex(columns: columns, keys: keys)
-            for k in used.sorted(by: >) { candidates.remove(at: k) }
+            let wantOrder = i == 0 && !hints.orderBy.isEmpty ? hints.orderBy : []
+            let choice = chooseAccess(for: levels[i].source, terms: candidates, levelOfCursor: levelOfCursor,
+                                      level: i, schema: schema, needed: isLeft ? nil : hints.neededColumns,
+                                      orderBy: wantOrder)
+            levels[i].access = choice.access
+            levels[i].constraintText = choice.text
+            if i == 0 && choice.ordered { orderSatisfied = true }
+            for k in choice.usedTerms.sorted(by: >) { candidates.remove(at: k) }
             if isLeft { levels[i].onTerms = candidates } else { levels[i].terms = candidates }
         }
-        return WherePlan(levels: levels, constantTerms: constant)
+        return WherePlan(levels: levels, constantTerms: constant, orderSatisfied: orderSatisfied)
     }
+
+    // MARK: Access paths
+
+    struct Choice {
+        var access: AccessPath = .fullScan
+        var usedTerms: Set<Int> = []
+        var text = ""
+        var ordered = false
+    }
+
+    /// The access path for one level: rowid equality, then the best index lookup, then a
+    /// rowid range, then an index that gives the ORDER BY or covers the query, then an
+    /// automatic index (inner levels), else a full scan.
+    static func chooseAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int], level: Int,
+                             schema: Schema?, needed: [Int: Set<Int>]?, orderBy: [OrderTerm]) -> Choice {
+        let table = source.table
+        let constraints = collectConstraints(for: source, terms: terms, levelOfCursor: levelOfCursor, level: level)
+        let neededHere = needed?[source.cursor]
+        let indexes = schema?.indexes(on: table.name).filter { $0.whereClause == nil } ?? []
+        func termsUsed(_ ids: [Int]) -> Set<Int> {
+            // A term is consumed when every constraint it produced is used (BETWEEN gives two).
+            let usedIDs = Set(ids)
+            var out = Set<Int>()
+            for id in ids {
+                let t = constraints[id].term
+                if constraints.indices.allSatisfy({ constraints[$0].term != t || usedIDs.contains($0) }) { out.insert(t) }
+            }
+            return out
+        }
+        // 1. rowid = key (or IN).
+        if table.hasRowid {
+            if let id = constraints.indices.first(where: { constraints[$0].column < 0 && constraints[$0].isEqual }),
+               case .equal(let key) = constraints[id].kind {
+                var c = Choice(access: .rowidEquals(key), usedTerms: termsUsed([id]), text: "rowid=?")
+                c.ordered = !key.isMulti && !orderBy.isEmpty && orderBy.allSatisfy { t in
+                    if case .column(let col, _, _, _) = t.expr, col.cursor == source.cursor { return true }
+                    return false
+                }
+                return c
+            }
+        }
+        // 2. The index with the best equality prefix / range.
+        var best: (scan: IndexScan, ids: [Int], score: Int)? = nil
+        for index in indexes {
+            guard let match = indexMatch(index.columns, constraints) else { continue }
+            var scan = match.0
+            let (ids, eqCount, rangeCount) = (match.1, match.2, match.3)
+            scan.index = index
+            scan.covering = neededHere.map { isCovering(index, $0) } ?? false
+            if eqCount == 0 && rangeCount == 0 { continue }
+            var score = eqCount * 8 + rangeCount * 2 + (scan.covering ? 1 : 0)
+            if index.isUnique && eqCount == index.columns.count && !scan.equal.contains(where: { $0.isMulti }) { score += 4 }
+            if best == nil || score > best!.score
+                || (score == best!.score && index.columns.count < best!.scan.columns.count) {
+                best = (scan, ids, score)
+            }
+        }
+        let rowidLow = constraints.indices.first { constraints[$0].column < 0 && constraints[$0].isLower }
+        let rowidHigh = constraints.indices.first { constraints[$0].column < 0 && constraints[$0].isUpper }
+        let hasRowidRange = table.hasRowid && (rowidLow != nil || rowidHigh != nil)
+        // An index with equality constraints beats a rowid range; a rowid range beats an index range.
+        if let best, best.score >= 8 || !hasRowidRange {
+            var scan = best.scan
+            let ids = best.ids
+            let ordered = orderSatisfiedByIndex(&scan, orderBy: orderBy, cursor: source.cursor)
+            return Choice(access: .index(scan), usedTerms: termsUsed(ids), text: describe(scan, table: table),
+                          ordered: ordered)
+        }
+        if hasRowidRange {
+            var low: RangeBound? = nil, high: RangeBound? = nil
+            var ids: [Int] = []
+            var parts: [String] = []
+            if let l = rowidLow, case .lower(let e, let inc) = constraints[l].kind {
+                low = RangeBound(expr: e, inclusive: inc); ids.append(l); parts.append("rowid>?")
+            }
+            if let h = rowidHigh, case .upper(let e, let inc) = constraints[h].kind {
+                high = RangeBound(expr: e, inclusive: inc); ids.append(h); parts.append("rowid<?")
+            }
+            let reverse = rowidOrder(orderBy, cursor: source.cursor)
+            return Choice(access: .rowidRange(low: low, high: high, reverse: reverse ?? false), usedTerms: termsUsed(ids),
+                          text: parts.joined(separator: " AND "), ordered: reverse != nil)
+        }
+        // 3. No usable constraint: rowid order, an index giving the ORDER BY, a covering index.
+        if table.hasRowid, let reverse = rowidOrder(orderBy, cursor: source.cursor) {
+            return Choice(access: reverse ? .rowidRange(low: nil, high: nil, reverse: true) : .fullScan, ordered: true)
+        }
+        if !orderBy.isEmpty {
+            for index in indexes {
+                var scan = IndexScan(index: index, columns: index.columns)
+                if orderSatisfiedByIndex(&scan, orderBy: orderBy, cursor: source.cursor) {
+                    scan.covering = neededHere.map { isCovering(index, $0) } ?? false
+                    return Choice(access: .index(scan), ordered: true)
+                }
+            }
+        }
+        // 4. Automatic index for an inner level.
+        if level > 0 {
+            var columns: [IndexColumn] = []
+            var keys: [LookupKey] = []
+            var ids: [Int] = []
+            var seen = Set<Int>()
+            for (id, c) in constraints.enumerated() where c.column >= 0 && !seen.contains(c.column) {
+                guard case .equal(let key) = c.kind, !key.isMulti else { continue }
+                let own = (table.columns[c.column].collation ?? "BINARY").uppercasedASCII
+                guard c.collation == own else { continue }
+                seen.insert(c.column)
+                columns.append(IndexColumn(column: c.column, collation: table.columns[c.column].collation))
+                keys.append(key)
+                ids.append(id)
+            }
+            if !columns.isEmpty {
+                var scan = IndexScan(index: nil, columns: columns, equal: keys)
+                scan.covering = neededHere.map { n in n.allSatisfy { $0 < 0 || seen.contains($0) } } ?? false
+                let text = columns.map { "\(table.columns[$0.column].name)=?" }.joined(separator: " AND ")
+                return Choice(access: .index(scan), usedTerms: termsUsed(ids), text: text)
+            }
+        }
+        if let neededHere, table.hasRowid {
+            let covering = indexes.filter { isCovering($0, neededHere) }
+            if let smallest = covering.min(by: { $0.columns.count < $1.columns.count }) {
+                var scan = IndexScan(index: smallest, columns: smallest.columns)
+                scan.covering = true
+                return Choice(access: .index(scan))
+            }
+        }
+        return Choice()
+    }
+
+    /// Matches constraints to `columns`: equalities on a prefix, then a range on the next
+    /// column. Returns the scan (index unset), the constraint ids used, and counts.
+    static func indexMatch(_ columns: [IndexColumn], _ constraints: [Constraint]) -> (IndexScan, [Int], Int, Int)? {
+        var scan = IndexScan(index: nil, columns: columns)
+        var ids: [Int] = []
+        var rangeCount = 0
+        for ic in columns {
+            guard ic.column >= 0 else { break }
+            let coll = (ic.collation ?? "BINARY").uppercasedASCII
+            if let id = constraints.indices.first(where: {
+                constraints[$0].column == ic.column && constraints[$0].isEqual && constraints[$0].collation == coll
+            }), case .equal(let key) = constraints[id].kind {
+                scan.equal.append(key)
+                ids.append(id)
+                continue
+            }
+            for (id, c) in constraints.enumerated() where c.column == ic.column && c.collation == coll {
+                switch c.kind {
+                case .lower(let e, let inc) where scan.low == nil:
+                    scan.low = RangeBound(expr: e, inclusive: inc); ids.append(id); rangeCount += 1
+                case .upper(let e, let inc) where scan.high == nil:
+                    scan.high = RangeBound(expr: e, inclusive: inc); ids.append(id); rangeCount += 1
+                default: break
+                }
+            }
+            break
+        }
+        return (scan, ids, scan.equal.count, rangeCount)
+    }
+
+    static func isCovering(_ index: Index, _ needed: Set<Int>) -> Bool {
+        let have = Set(index.columns.map(\.column))
+        return needed.allSatisfy { $0 < 0 || have.contains($0) }
+    }
+
+    /// "b=? AND c>?" for EXPLAIN QUERY PLAN.
+    static func describe(_ scan: IndexScan, table: Table) -> String {
+        func name(_ i: Int) -> String {
+            guard i < scan.columns.count else { return "?" }
+            let c = scan.columns[i].column
+            return c >= 0 && c < table.columns.count ? table.columns[c].name : "rowid"
+        }
+        var parts: [String] = []
+        for i in 0..<scan.equal.count { parts.append("\(name(i))=?") }
+        let n = scan.equal.count
+        if scan.low != nil { parts.append("\(name(n))>?") }
+        if scan.high != nil { parts.append("\(name(n))<?") }
+        return parts.joined(separator: " AND ")
+    }
+
+    /// ORDER BY on the rowid alone: nil when it is not; else whether it is descending.
+    static func rowidOrder(_ orderBy: [OrderTerm], cursor: Int) -> Bool? {
+        guard orderBy.count == 1, let t = orderBy.first,
+              case .column(let col, _, _, _) = t.expr, col.cursor == cursor, col.column < 0,
+              t.nullsFirst == nil || t.nullsFirst == !t.descending else { return nil }
+        return t.descending
+    }
+
+    /// Whether walking `scan` (forward or, setting `reverse`, backward) gives `orderBy`:
+    /// each term names, in order, the next index column after the equality prefix (terms
+    /// on single-valued equality columns may appear anywhere), then possibly the rowid.
+    static func orderSatisfiedByIndex(_ scan: inout IndexScan, orderBy: [OrderTerm], cursor: Int) -> Bool {
+        guard !orderBy.isEmpty else { return false }
+        guard !scan.equal.contains(where: { $0.isMulti }) else { return false }
+        let fixed = Set(scan.columns.prefix(scan.equal.count).map(\.column))
+        var position = scan.equal.count
+        var direction: Bool? = nil
+        for t in orderBy {
+            var e = t.expr
+            var explicit: String? = nil
+            if case .collate(let inner, let name) = e { e = inner; explicit = name }
+            guard case .column(let col, _, let ownCollation, _) = e, col.cursor == cursor else { return false }
+            guard t.nullsFirst == nil || t.nullsFirst == !t.descending else { return false }
+            if col.column >= 0 && fixed.contains(col.column) { continue }
+            let desc: Bool
+            if position < scan.columns.count {
+                let ic = scan.columns[position]
+                guard ic.column == col.column, ic.column >= 0 else { return false }
+                let want = (explicit ?? ownCollation ?? "BINARY").uppercasedASCII
+                guard want == (ic.collation ?? "BINARY").uppercasedASCII else { return false }
+                desc = t.descending != ic.descending
+            } else if position == scan.columns.count, col.column < 0 {
+                desc = t.descending
+            } else {
+                return false
+            }
+            if let d = direction, d != desc { return false }
+            direction = desc
+            position += 1
+        }
+        scan.reverse = direction ?? false
+        return true
+    }
+
+    // MARK: Constraints
+
+    /// The constraints `terms` put on `source`'s columns that a lookup at `level` can use:
+    /// `col = key`, `col IN (...)`, `col = a OR col = b`, `col > key` …, BETWEEN, where the
+    /// key reads only earlier levels and the comparison orders like the stored values.
+    static func collectConstraints(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int],
+                                   level: Int) -> [Constraint] {
+        let cursor = source.cursor
+        let table = source.table
+        var out: [Constraint] = []
+        func usable(_ key: RExpr, rowid: Bool = false) -> Bool {
+            var used = Set<Int>()
+            key.cursorsUsed(into: &used)
+            if used.contains(where: { (levelOfCursor[$0] ?? -1) >= level }) { return false }
+            if !rowid, case .subquery = key { return false }
+            return true
+        }
+        func ownColumn(_ e: RExpr) -> Int? {
+            guard case .column(let col, _, _, _) = e, col.cursor == cursor else { return nil }
+            if col.column < 0 { return -1 }
+            return col.column < table.columns.count ? col.column : nil
+        }
+        func collation(_ a: RExpr, _ b: RExpr) -> String {
+            (a.explicitCollation ?? b.explicitCollation ?? a.columnCollation ?? b.columnCollation ?? "BINARY").uppercasedASCII
+        }
+        /// Does comparing `col` with `key` order like the stored (affinity-converted) values?
+        func fits(_ column: Int, _ colSide: RExpr, _ keySide: RExpr) -> Bool {
+            if column < 0 { return true }
+            let cmp = comparisonAffinity(colSide, keySide)
+            switch table.columns[column].affinity {
+            case .blob: return cmp == nil
+            case .text: return cmp == .text || (cmp == nil && keySide.affinity == .text)
+            default: return cmp?.isNumericClass == true
+            }
+        }
+        for (k, term) in terms.enumerated() {
+            switch term {
+            case .compare(let op, let a, let b) where op == .eq || op == .lt || op == .le || op == .gt || op == .ge:
+                for (colSide, keySide, swapped) in [(a, b, false), (b, a, true)] {
+                    guard let column = ownColumn(colSide), usable(keySide, rowid: column < 0 && op == .eq),
+                          fits(column, colSide, keySide) else { continue }
+                    let o = swapped ? op.swapped : op
+                    let kind: Constraint.Kind
+                    switch o {
+                    case .eq: kind = .equal(.value(keySide))
+                    case .gt: kind = .lower(keySide, false)
+                    case .ge: kind = .lower(keySide, true)
+                    case .lt: kind = .upper(keySide, false)
+                    default: kind = .upper(keySide, true)
+                    }
+                    out.append(Constraint(term: k, column: column, kind: kind, collation: collation(colSide, keySide)))
+                    break
+                }
+            case .between(let x, let lo, let hi, negated: false):
+                guard let column = ownColumn(x), usable(lo), usable(hi), fits(column, x, lo), fits(column, x, hi),
+                      collation(x, lo) == collation(x, hi) else { continue }
+                out.append(Constraint(term: k, column: column, kind: .lower(lo, true), collation: collation(x, lo)))
+                out.append(Constraint(term: k, column: column, kind: .upper(hi, true), collation: collation(x, hi)))
+            case .inList(let x, let list, negated: false):
+                // An IN list compares with the left operand's affinity and collation alone.
+                guard !list.isEmpty, let column = ownColumn(x), list.allSatisfy({ usable($0) }),
+                      list.allSatisfy({ $0.explicitCollation == nil }) else { continue }
+                let coll = (x.columnCollation ?? "BINARY").uppercasedASCII
+                out.append(Constraint(term: k, column: column, kind: .equal(.list(list)), collation: coll))
+            case .inSelect(let x, let sub, negated: false):
+                guard let column = ownColumn(x), sub.outerCursors.isEmpty, sub.resultColumns.count == 1,
+                      let r = sub.resultColumns.first, fits(column, x, r) else { continue }
+                out.append(Constraint(term: k, column: column, kind: .equal(.select(sub)), collation: collation(x, r)))
+            case .binary(.or, _, _):
+                // col = a OR col = b …: an IN list over the same column.
+                var column: Int? = nil
+                var coll: String? = nil
+                var keys: [RExpr] = []
+                var ok = true
+                for d in disjuncts(term) {
+                    guard case .compare(.eq, let a, let b) = d else { ok = false; break }
+                    var matched = false
+                    for (colSide, keySide) in [(a, b), (b, a)] {
+                        guard let c = ownColumn(colSide), column == nil || column == c, usable(keySide),
+                              fits(c, colSide, keySide) else { continue }
+                        let cl = collation(colSide, keySide)
+                        guard coll == nil || coll == cl else { continue }
+                        column = c; coll = cl; keys.append(keySide); matched = true
+                        break
+                    }
+                    if !matched { ok = false; break }
+                }
+                if ok, let column, let coll, keys.count > 1 {
+                    out.append(Constraint(term: k, column: column, kind: .equal(.list(keys)), collation: coll))
+                }
+            default:
+                continue
+            }
+        }
+        return out
+    }
+
+    // MARK: Join order
 
     /// A greedy join order for inner joins: repeatedly take the table whose estimated row
     /// count, given the tables already placed, is smallest (ties keep FROM order). Estimates
@@ -139,21 +498,13 @@ package enum WherePlanner {
                 var cost = 1000.0
                 var consumed = 0
                 if candidate.isStoredTable {
-                    let hasRowidEq = usable.contains { term in
-                        guard case .compare(.eq, let a, let b) = term else { return false }
-                        for (x, y) in [(a, b), (b, a)] {
-                            if case .column(let col, _, _, _) = x, col.cursor == candidate.cursor, col.column < 0 {
-                                var u = Set<Int>(); y.cursorsUsed(into: &u)
-                                if !u.contains(candidate.cursor) { return true }
-                            }
-                        }
-                        return false
-                    }
-                    let equal = equalityTerms(for: candidate, terms: usable, levelOfCursor: levelOf, level: 1)
-                    if hasRowidEq { cost = 1; consumed = 1 }
+                    let constraints = collectConstraints(for: candidate, terms: usable, levelOfCursor: levelOf, level: 1)
+                    let equal = constraints.filter { if case .equal(.value) = $0.kind { return true }; return false }
+                    if candidate.table.hasRowid && equal.contains(where: { $0.column < 0 }) { cost = 1; consumed = 1 }
                     else if !equal.isEmpty {
+                        let columns = Set(equal.map(\.column))
                         let indexed = schema?.indexes(on: candidate.table.name).contains { idx in
-                            idx.columns.first.map { equal[$0.column] != nil } ?? false
+                            idx.whereClause == nil && idx.columns.first.map { columns.contains($0.column) } == true
                         } ?? false
                         if indexed || !placed.isEmpty { cost = 10; consumed = 1 }
                     }
@@ -164,85 +515,6 @@ package enum WherePlanner {
             placed.append(remaining.remove(at: bestIndex))
         }
         return placed
-    }
-
-    /// The index with the longest prefix of columns fixed by `column = expr` terms whose
-    /// expr reads only earlier levels, and whose comparison matches the index (same
-    /// collation; an affinity that makes index order equal comparison order).
-    static func bestIndex(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int], level: Int,
-                          schema: Schema) -> (Index, [RExpr], [Int])? {
-        let table = source.table
-        let equal = equalityTerms(for: source, terms: terms, levelOfCursor: levelOfCursor, level: level)
-        guard !equal.isEmpty else { return nil }
-        var best: (Index, [RExpr], [Int])? = nil
-        for index in schema.indexes(on: table.name) {
-            var keys: [RExpr] = []
-            var used: [Int] = []
-            for ic in index.columns {
-                guard ic.column >= 0, let (k, key) = equal[ic.column] else { break }
-                // Collation of the comparison must be the index column's.
-                guard case .compare(_, let a, let b) = terms[k] else { break }
-                let coll = a.explicitCollation ?? b.explicitCollation ?? a.columnCollation ?? b.columnCollation
-                if (coll ?? "BINARY").uppercasedASCII != (ic.collation ?? "BINARY").uppercasedASCII { break }
-                keys.append(key)
-                used.append(k)
-            }
-            if !keys.isEmpty && keys.count > (best?.1.count ?? 0) { best = (index, keys, used) }
-        }
-        return best
-    }
-
-    /// `column = key` terms usable for a lookup at `level`: column → (term index, key), where
-    /// the key reads only earlier levels and the comparison's affinity orders like the
-    /// stored values.
-    static func equalityTerms(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int],
-                              level: Int) -> [Int: (Int, RExpr)] {
-        let cursor = source.cursor
-        let table = source.table
-        var equal: [Int: (Int, RExpr)] = [:]
-        for (k, term) in terms.enumerated() {
-            guard case .compare(.eq, let a, let b) = term else { continue }
-            for (colSide, keySide) in [(a, b), (b, a)] {
-                guard case .column(let col, _, _, _) = colSide, col.cursor == cursor, col.column >= 0,
-                      col.column < table.columns.count, equal[col.column] == nil else { continue }
-                var used = Set<Int>()
-                keySide.cursorsUsed(into: &used)
-                if used.contains(where: { (levelOfCursor[$0] ?? -1) >= level }) { continue }
-                if case .subquery = keySide { continue }
-                let column = table.columns[col.column]
-                let cmp = comparisonAffinity(colSide, keySide)
-                let fits: Bool
-                switch column.affinity {
-                case .blob: fits = cmp == nil
-                case .text: fits = cmp == .text || (cmp == nil && keySide.affinity == .text)
-                default: fits = cmp?.isNumericClass == true
-                }
-                guard fits else { continue }
-                equal[col.column] = (k, keySide)
-                break
-            }
-        }
-        return equal
-    }
-
-    /// An automatic index for an inner level: every usable `column = key` term whose
-    /// comparison collation is the column's own.
-    static func automaticIndex(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int],
-                               level: Int) -> ([IndexColumn], [RExpr], [Int])? {
-        let equal = equalityTerms(for: source, terms: terms, levelOfCursor: levelOfCursor, level: level)
-        var columns: [IndexColumn] = []
-        var keys: [RExpr] = []
-        var used: [Int] = []
-        for (column, (k, key)) in equal.sorted(by: { $0.value.0 < $1.value.0 }) {
-            guard case .compare(_, let a, let b) = terms[k] else { continue }
-            let coll = a.explicitCollation ?? b.explicitCollation ?? a.columnCollation ?? b.columnCollation
-            let own = source.table.columns[column].collation
-            if (coll ?? "BINARY").uppercasedASCII != (own ?? "BINARY").uppercasedASCII { continue }
-            columns.append(IndexColumn(column: column, collation: own))
-            keys.append(key)
-            used.append(k)
-        }
-        return columns.isEmpty ? nil : (columns, keys, used)
     }
 
     /// datatype3 §4.2, as codegen applies it.

@@ -29,6 +29,28 @@ package final class Compilation {
     package var writes = false
     /// Tables the program reads or writes (root pages), for the Transaction opcode.
     package var usesDatabase = false
+    /// EXPLAIN QUERY PLAN nodes (id, parent id, detail), in the order codegen meets them.
+    package var queryPlan: [(id: Int, parent: Int, detail: String)] = []
+    /// The node new plan nodes hang under (0 = top level).
+    var planParent = 0
+    /// Subqueries numbered for EXPLAIN QUERY PLAN ("SCALAR SUBQUERY 1").
+    var subqueryNumber = 0
+
+    /// Adds an EXPLAIN QUERY PLAN node under the current parent; returns its id.
+    @discardableResult
+    func planNode(_ detail: String) -> Int {
+        let id = queryPlan.count + 1
+        queryPlan.append((id: id, parent: planParent, detail: detail))
+        return id
+    }
+
+    /// Runs `body` with new plan nodes hung under `node`.
+    func underPlanNode<T>(_ node: Int, _ body: () throws -> T) rethrows -> T {
+        let saved = planParent
+        planParent = node
+        defer { planParent = saved }
+        return try body()
+    }
 
     package init(sql: String, schema: Schema, builder: CodeBuilder = CodeBuilder()) {
         self.sql = sql
