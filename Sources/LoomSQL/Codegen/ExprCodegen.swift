@@ -368,7 +368,7 @@ package final class Codegen {
 
     /// Fills an ephemeral index with the rows of `sub` (its one column); once when the
     /// subquery is not correlated.
-    private func materializeSet(_ sub: ResolvedSelect, collation: Collation?) throws -> Int {
+    private func materializeSet(_ sub: ResolvedSelect, collation: Collation?, affinity: Affinity? = nil) throws -> Int {
         let cursor = b.allocateCursor()
         let skip = b.makeLabel()
         if sub.outerCursors.isEmpty {
@@ -379,6 +379,8 @@ package final class Codegen {
         let rec = b.allocateRegister()
         try underSubqueryNode("LIST SUBQUERY", sub) {
             try codeSelect(sub) { base, _ in
+                // The comparison's affinity applies to both sides (x IN (SELECT y) is x=y).
+                if let affinity { self.b.emit(.affinity(start: base, affinities: [affinity])) }
                 self.b.emit(.makeRecord(start: base, count: 1, dest: rec))
                 self.b.emit(.idxInsert(cursor: cursor, record: rec))
             }
@@ -391,7 +393,7 @@ package final class Codegen {
         let column = sub.resultColumns.first ?? .null
         let aff = comparisonAffinity(x, column)
         let coll = try comparisonCollation(x, column)
-        let cursor = try materializeSet(sub, collation: coll)
+        let cursor = try materializeSet(sub, collation: coll, affinity: aff)
         let isTrue = b.makeLabel(), isFalse = b.makeLabel(), isNull = b.makeLabel(), done = b.makeLabel()
         b.emit(jumpTo: isFalse) { .ifEmpty(cursor: cursor, target: $0) }
         let rx = try codeTemp(x)

@@ -132,6 +132,11 @@ extension Codegen {
             var inLoops: [InLoop] = []
         }
         var open: [Open] = []
+        /// The cursor a LEFT JOIN's null row is set on and tested: the index when covering.
+        func rowCursor(_ i: Int) -> Int {
+            if case .index(let scan) = plan.levels[i].access, scan.covering, let ic = indexCursors[i] { return ic }
+            return plan.levels[i].source.cursor
+        }
         var covered: [Int] = []
         defer { for cursor in covered { coveringReads[cursor] = nil } }
         for (levelIndex, level) in plan.levels.enumerated() {
@@ -288,7 +293,8 @@ extension Codegen {
             b.place(o.cont)
             if o.match != nil {
                 let scratch = b.allocateRegister()
-                b.emit(jumpTo: o.exit) { .ifNullRow(cursor: cursor, target: $0, dest: scratch) }
+                let rc = rowCursor(i)
+                b.emit(jumpTo: o.exit) { .ifNullRow(cursor: rc, target: $0, dest: scratch) }
             }
             switch level.access {
             case .fullScan:
@@ -312,6 +318,7 @@ extension Codegen {
             if let m = o.match {
                 b.emit(jumpTo: o.exit) { .ifPos(register: m, target: $0) }
                 b.emit(.nullRow(cursor: cursor))
+                if rowCursor(i) != cursor { b.emit(.nullRow(cursor: rowCursor(i))) }
                 b.emit(.integer(value: 1, dest: m))
                 b.emit(jumpTo: o.afterOn) { .goto(target: $0) }
             }

@@ -141,7 +141,7 @@ package enum WherePlanner {
             var candidates = isLeft ? levels[i].onTerms : levels[i].terms
             let wantOrder = i == 0 && !hints.orderBy.isEmpty ? hints.orderBy : []
             let choice = chooseAccess(for: levels[i].source, terms: candidates, levelOfCursor: levelOfCursor,
-                                      level: i, schema: schema, needed: isLeft ? nil : hints.neededColumns,
+                                      level: i, schema: schema, needed: hints.neededColumns,
                                       orderBy: wantOrder)
             levels[i].access = choice.access
             levels[i].constraintText = choice.text
@@ -203,8 +203,8 @@ package enum WherePlanner {
             if eqCount == 0 && rangeCount == 0 { continue }
             var score = eqCount * 8 + rangeCount * 2 + (scan.covering ? 1 : 0)
             if index.isUnique && eqCount == index.columns.count && !scan.equal.contains(where: { $0.isMulti }) { score += 4 }
-            if best == nil || score > best!.score
-                || (score == best!.score && index.columns.count < best!.scan.columns.count) {
+            let better = best.map { score > $0.score || (score == $0.score && index.columns.count < $0.scan.columns.count) } ?? true
+            if better {
                 best = (scan, ids, score)
             }
         }
@@ -262,8 +262,14 @@ package enum WherePlanner {
                 ids.append(id)
             }
             if !columns.isEmpty {
+                // SQLite's automatic indexes carry every column the query reads: covering.
                 var scan = IndexScan(index: nil, columns: columns, equal: keys)
-                scan.covering = neededHere.map { n in n.allSatisfy { $0 < 0 || seen.contains($0) } } ?? false
+                if let neededHere {
+                    for col in neededHere.sorted() where col >= 0 && !seen.contains(col) && col < table.columns.count {
+                        scan.columns.append(IndexColumn(column: col, collation: table.columns[col].collation))
+                    }
+                    scan.covering = true
+                }
                 let text = columns.map { "\(table.columns[$0.column].name)=?" }.joined(separator: " AND ")
                 return Choice(access: .index(scan), usedTerms: termsUsed(ids), text: text)
             }
@@ -472,49 +478,67 @@ package enum WherePlanner {
 
     // MARK: Join order
 
-    /// A greedy join order for inner joins: repeatedly take the table whose estimated row
-    /// count, given the tables already placed, is smallest (ties keep FROM order). Estimates
-    /// without statistics: a rowid lookup 1 row, an index or automatic-index lookup 10, a
-    /// scan 1000; each further term the table can test multiplies by 1/4.
+    /// The join order for inner joins: from each possible outermost table, a greedy order
+    /// (repeatedly the table with the fewest estimated rows given those placed, ties in FROM
+    /// order); the order with the least estimated work wins. Estimates without statistics:
+    /// a rowid lookup 1 row, an index lookup 10, an automatic index 10 (plus 1000 to build
+    /// it), a scan 1000; each further usable term multiplies by 1/4. Work is the sum over
+    /// levels of the rows produced so far.
     static func joinOrder(_ sources: [SourceItem], terms: [RExpr], schema: Schema?) -> [SourceItem] {
-        var remaining = sources
-        var placed: [SourceItem] = []
         let termCursors: [Set<Int>] = terms.map { var u = Set<Int>(); $0.cursorsUsed(into: &u); return u }
         let all = Set(sources.map(\.cursor))
-        while !remaining.isEmpty {
-            var bestIndex = 0
-            var bestCost = Double.infinity
+        func estimate(_ candidate: SourceItem, placed: [SourceItem]) -> (rows: Double, extra: Double) {
             let available = Set(placed.map(\.cursor))
-            for (i, candidate) in remaining.enumerated() {
-                var levelOf: [Int: Int] = [:]
-                for c in available { levelOf[c] = 0 }
-                levelOf[candidate.cursor] = 1
-                // Terms this table can test once the placed tables are positioned.
-                var usable: [RExpr] = []
-                for (k, term) in terms.enumerated() where termCursors[k].contains(candidate.cursor) {
-                    let own = termCursors[k].intersection(all)
-                    if own.isSubset(of: available.union([candidate.cursor])) { usable.append(term) }
+            var levelOf: [Int: Int] = [:]
+            for c in available { levelOf[c] = 0 }
+            levelOf[candidate.cursor] = 1
+            var usable: [RExpr] = []
+            for (k, term) in terms.enumerated() where termCursors[k].contains(candidate.cursor) {
+                let own = termCursors[k].intersection(all)
+                if own.isSubset(of: available.union([candidate.cursor])) { usable.append(term) }
+            }
+            var cost = 1000.0
+            var extra = 0.0
+            var consumed = 0
+            if candidate.isStoredTable {
+                let constraints = collectConstraints(for: candidate, terms: usable, levelOfCursor: levelOf, level: 1)
+                let equal = constraints.filter { if case .equal(.value) = $0.kind { return true }; return false }
+                if candidate.table.hasRowid && equal.contains(where: { $0.column < 0 }) { cost = 1; consumed = 1 }
+                else if !equal.isEmpty {
+                    let columns = Set(equal.map(\.column))
+                    let indexed = schema?.indexes(on: candidate.table.name).contains { idx in
+                        idx.whereClause == nil && idx.columns.first.map { columns.contains($0.column) } == true
+                    } ?? false
+                    if indexed { cost = 10; consumed = 1 }
+                    else if !placed.isEmpty { cost = 10; consumed = 1; extra = 1000 }
                 }
-                var cost = 1000.0
-                var consumed = 0
-                if candidate.isStoredTable {
-                    let constraints = collectConstraints(for: candidate, terms: usable, levelOfCursor: levelOf, level: 1)
-                    let equal = constraints.filter { if case .equal(.value) = $0.kind { return true }; return false }
-                    if candidate.table.hasRowid && equal.contains(where: { $0.column < 0 }) { cost = 1; consumed = 1 }
-                    else if !equal.isEmpty {
-                        let columns = Set(equal.map(\.column))
-                        let indexed = schema?.indexes(on: candidate.table.name).contains { idx in
-                            idx.whereClause == nil && idx.columns.first.map { columns.contains($0.column) } == true
-                        } ?? false
-                        if indexed || !placed.isEmpty { cost = 10; consumed = 1 }
+            }
+            for _ in consumed..<max(usable.count, consumed) { cost *= 0.25 }
+            return (cost, extra)
+        }
+        var best: (order: [SourceItem], work: Double)? = nil
+        for start in sources.indices {
+            var remaining = sources
+            var placed = [remaining.remove(at: start)]
+            let first = estimate(placed[0], placed: [])
+            var rows = first.rows
+            var work = rows + first.extra
+            while !remaining.isEmpty {
+                var bestIndex = 0
+                var bestCost = (rows: Double.infinity, extra: 0.0)
+                for (i, candidate) in remaining.enumerated() {
+                    let e = estimate(candidate, placed: placed)
+                    if e.rows + e.extra / max(rows, 1) < bestCost.rows + bestCost.extra / max(rows, 1) {
+                        bestCost = e; bestIndex = i
                     }
                 }
-                for _ in consumed..<max(usable.count, consumed) { cost *= 0.25 }
-                if cost < bestCost { bestCost = cost; bestIndex = i }
+                placed.append(remaining.remove(at: bestIndex))
+                rows *= bestCost.rows
+                work += rows + bestCost.extra
             }
-            placed.append(remaining.remove(at: bestIndex))
+            if best.map({ work < $0.work }) ?? true { best = (placed, work) }
         }
-        return placed
+        return best?.order ?? sources
     }
 
     /// datatype3 §4.2, as codegen applies it.
