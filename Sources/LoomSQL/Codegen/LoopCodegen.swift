@@ -40,6 +40,15 @@ extension Codegen {
                          exhausted: Label) throws -> InLoop {
         let cursor = b.allocateCursor()
         let coll = try collation(named: collationName) ?? .binary
+        // Values that read no table are gathered once per run.
+        var reads = Set<Int>()
+        switch key {
+        case .value(let e): e.cursorsUsed(into: &reads)
+        case .list(let list): for e in list { e.cursorsUsed(into: &reads) }
+        case .select(let sub): reads = sub.outerCursors
+        }
+        let filled = b.makeLabel()
+        if reads.isEmpty { b.emit(jumpTo: filled) { .once(target: $0) } }
         b.emit(.openEphemeral(cursor: cursor, columnCount: 1, keyInfo: KeyInfo(collations: [coll], descending: [false])))
         let value = b.allocateRegister(), rec = b.allocateRegister()
         let add = { () -> Void in
@@ -70,6 +79,7 @@ extension Codegen {
                 }
             }
         }
+        b.place(filled)
         b.emit(jumpTo: exhausted) { .rewind(cursor: cursor, target: $0) }
         let top = b.currentAddress
         b.emit(.column(cursor: cursor, column: 0, dest: dest))
