@@ -428,7 +428,8 @@ extension Codegen {
             return
         }
         let cursor = b.allocateCursor()
-        let source = SourceItem(table: table, exposedName: delete.table.alias ?? table.name, cursor: cursor)
+        var source = SourceItem(table: table, exposedName: delete.table.alias ?? table.name, cursor: cursor)
+        source.indexHint = delete.table.indexHint
         let scope = Scope(sources: [source], parent: c.triggerScope)
         let resolver = Resolver(c)
         let condition = try delete.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
@@ -540,7 +541,8 @@ extension Codegen {
         }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
         let cursor = b.allocateCursor()
-        let source = SourceItem(table: table, exposedName: update.table.alias ?? table.name, cursor: cursor)
+        var source = SourceItem(table: table, exposedName: update.table.alias ?? table.name, cursor: cursor)
+        source.indexHint = update.table.indexHint
         let scope = Scope(sources: [source], parent: c.triggerScope)
         let resolver = Resolver(c)
         if let from = update.from {

@@ -169,7 +169,12 @@ package enum WherePlanner {
         let table = source.table
         let constraints = collectConstraints(for: source, terms: terms, levelOfCursor: levelOfCursor, level: level)
         let neededHere = needed?[source.cursor]
-        let indexes = schema?.indexes(on: table.name).filter { $0.whereClause == nil } ?? []
+        var indexes = schema?.indexes(on: table.name).filter { $0.whereClause == nil } ?? []
+        switch source.indexHint {
+        case .notIndexed?: indexes = []
+        case .indexedBy(let name)?: indexes = indexes.filter { $0.name.equalsIgnoringCase(name) }
+        case nil: break
+        }
         func termsUsed(_ ids: [Int]) -> Set<Int> {
             // A term is consumed when every constraint it produced is used (BETWEEN gives two).
             let usedIDs = Set(ids)
@@ -247,7 +252,7 @@ package enum WherePlanner {
             }
         }
         // 4. Automatic index for an inner level.
-        if level > 0 {
+        if level > 0 && source.indexHint == nil {
             var columns: [IndexColumn] = []
             var keys: [LookupKey] = []
             var ids: [Int] = []

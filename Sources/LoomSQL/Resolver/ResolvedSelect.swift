@@ -25,6 +25,8 @@ package struct SourceItem {
     /// The recursive table's own name inside its recursive select: one row, read through
     /// a pseudo cursor the recursion loads.
     package var isRecursiveReference = false
+    /// INDEXED BY / NOT INDEXED of the FROM item: limits the planner's index choice.
+    package var indexHint: IndexHint? = nil
     /// True for a stored table (neither a subquery nor a recursive reference).
     package var isStoredTable: Bool { subquery == nil && !isRecursiveReference }
 }

@@ -632,6 +632,7 @@ package struct Resolver {
             }
             if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: nil) }
             source = SourceItem(table: table, exposedName: q.alias ?? table.name, cursor: c.builder.allocateCursor())
+            source.indexHint = q.indexHint
         case .subquery(let select, let alias):
             let sub = try resolveSelect(select, outer: scope.parent)
             var cols: [Column] = []
