@@ -30,7 +30,7 @@ extension Codegen {
     }
 
     /// Sets the file format on a new database, bumps the schema cookie, reloads the schema.
-    private func finishSchemaChange() {
+    func finishSchemaChange() {
         let format = b.allocateRegister()
         let skip = b.makeLabel()
         b.emit(.readCookie(dest: format, field: .schemaFormat))
@@ -344,18 +344,15 @@ extension Codegen {
 
     /// ALTER TABLE t ADD COLUMN def: the stored CREATE TABLE text gets ", def" before its
     /// last ")"; existing rows are not rewritten (their missing column reads as the default).
+    /// The other forms are in AlterTableCodegen.swift.
     func codeAlterTable(_ alter: AlterTable, span: SourceSpan) throws {
-        if let s = alter.schema, !s.equalsIgnoringCase("main") {
-            throw c.error("unknown database \(s)", at: span)
-        }
-        guard let table = c.schema.table(named: alter.table) else {
-            throw c.error("no such table: \(alter.table)", at: span)
-        }
-        if table.isSchemaTable || table.name.lowercasedASCII.hasPrefix("sqlite_") {
-            throw c.error("table \(table.name) may not be altered", at: span)
-        }
-        guard case .addColumn(let def) = alter.action else {
-            throw c.error("this ALTER TABLE form is not supported yet", at: span)
+        let table = try alterTarget(alter, span: span)
+        let def: ColumnDefinition
+        switch alter.action {
+        case .addColumn(let d): def = d
+        case .renameTo(let name): return try codeRenameTable(table, to: name, span: span)
+        case .renameColumn(let from, let to): return try codeRenameColumn(table, from: from, to: to, span: span)
+        case .dropColumn(let name): return try codeDropColumn(table, name, span: span)
         }
         if table.isView { throw c.error("Cannot add a column to a view", at: span) }
         if table.columnIndex(named: def.name) != nil {
@@ -381,12 +378,16 @@ extension Codegen {
         if notNull && (defaultExpr.map { literalValue($0) ?? .text("") } ?? .null).isNull {
             throw c.error("Cannot add a NOT NULL column with default value NULL", at: span)
         }
-        guard let oldSQL = table.sql, let close = oldSQL.utf8.lastIndex(of: UInt8(ascii: ")")) else {
-            throw DatabaseError.corrupt(page: 1, "table text without ')'")
+        // The new definition goes right after the last column definition (before the
+        // ',' or ')' that follows it), as SQLite does.
+        guard let oldSQL = table.sql else { throw DatabaseError.corrupt(page: 1, "table without text") }
+        let parsed = SchemaText(oldSQL)
+        guard let last = parsed.columnDefinitions.last, last.end < parsed.tokens.count else {
+            throw DatabaseError.corrupt(page: 1, "table text without columns")
         }
-        let before = String(decoding: oldSQL.utf8[..<close], as: UTF8.self)
-        let after = String(decoding: oldSQL.utf8[close...], as: UTF8.self)
-        let newSQL = before + ", " + c.text(def.span) + after
+        let at = parsed.tokens[last.end].start
+        let newSQL = String(decoding: parsed.bytes[..<at], as: UTF8.self) + ", " + c.text(def.span)
+            + String(decoding: parsed.bytes[at...], as: UTF8.self)
         // Rewrite the table's sqlite_schema row in place.
         let cursor = b.allocateCursor()
         b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
