@@ -177,5 +177,40 @@ import LoomTestSupport
             Issue.record("\(name): \(m.0)\n  loom:   \(m.loom)\n  sqlite: \(m.sqlite)")
         }
     }
-}
 
+    /// A file altered by Loom passes sqlite3's integrity_check and reads as sqlite3's own.
+    @Test func alteredFileIsValidForSQLite() throws {
+        guard Oracle.isAvailable else { return }
+        let dir = try TemporaryDirectory("alter")
+        defer { dir.cleanup() }
+        let script = [
+            "CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT, b INT DEFAULT 7, c UNIQUE, d)",
+            "CREATE INDEX td ON t(d, a)",
+            "CREATE VIEW v AS SELECT a, d FROM t AS x WHERE x.c > 0 AND a IN (SELECT a FROM t)",
+            "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET d = new.a || 'x' WHERE id = new.id; END",
+            "INSERT INTO t(a, b, c, d) VALUES('one', 1, 1, 'p'), ('two', NULL, 2, 'q')",
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) INSERT INTO t(a, c, d) SELECT printf('%0500d', i), i + 10, i FROM n",
+            "ALTER TABLE t ADD COLUMN e DEFAULT 'zz'",
+            "ALTER TABLE t DROP COLUMN b",
+            "ALTER TABLE t RENAME COLUMN a TO aa",
+            "ALTER TABLE t RENAME TO \"t 2\"",
+            "INSERT INTO \"t 2\"(aa, c, d) VALUES('three', 3, 'r')",
+        ]
+        let loomFile = dir.file("loom.db"), sqliteFile = dir.file("sqlite.db")
+        do {
+            let session = try MiniSession(path: loomFile)
+            for s in script {
+                let outcome = session.run(s)
+                #expect(outcome.allSatisfy { $0.error == nil }, "\(s): \(outcome)")
+            }
+        }
+        _ = try Oracle.run([sqliteFile], input: script.joined(separator: ";\n") + ";\n")
+        let check = "PRAGMA integrity_check; SELECT type, name, tbl_name, sql FROM sqlite_schema; "
+            + "SELECT * FROM \"t 2\"; SELECT * FROM v; SELECT * FROM sqlite_sequence;"
+        let fromLoom = try Oracle.run([loomFile, check])
+        let fromSQLite = try Oracle.run([sqliteFile, check])
+        #expect(fromLoom.stdout.hasPrefix("ok\n"))
+        #expect(fromLoom.stdout == fromSQLite.stdout)
+        #expect(fromLoom.stderr == "")
+    }
+}
