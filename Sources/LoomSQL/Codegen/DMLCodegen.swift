@@ -139,6 +139,7 @@ extension Codegen {
                                    message: "\(table.name).\(col.name)", constraint: .notNull))
             }
         }
+        if table.isStrict { codeStrictTypeChecks(table, columns: columns) }
         try codeCheckConstraints(table, columns: columns, rowid: rowid, ignore: ignore, skipRow: skipRow,
                                  action: Codegen.haltAction(onConflict))
         var uniqueIndexes = w.indexes.filter { $0.index.isUnique }

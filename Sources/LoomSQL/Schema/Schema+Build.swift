@@ -20,6 +20,7 @@ extension Table {
         }
         var table = Table(name: create.name, columns: [], rootPage: rootPage, sql: sql)
         table.isWithoutRowid = options.contains(.withoutRowid)
+        table.isStrict = options.contains(.strict)
         var autoIndexes: [Index] = []
         var hasPrimaryKey = false
         var seen = Set<String>()
@@ -60,6 +61,7 @@ extension Table {
             if seen.contains(key) { throw DatabaseError(.error, "duplicate column name: \(def.name)") }
             seen.insert(key)
             var column = Column(name: def.name, declaredType: def.type ?? "")
+            if options.contains(.strict) { try column.makeStrict(table: create.name) }
             // COLLATE and NOT NULL first: a PRIMARY KEY/UNIQUE in the same definition uses them.
             for c in def.constraints {
                 switch c.kind {

@@ -20,6 +20,9 @@ package struct Column: Sendable {
     package var isPrimaryKey: Bool = false
     /// True when the column is hidden (generated columns, later).
     package var isHidden: Bool = false
+    /// In a STRICT table: the type the column's values must have (INT, INTEGER, REAL, TEXT,
+    /// BLOB, ANY; upper-cased), nil otherwise.
+    package var strictType: String? = nil
 
     package init(name: String, declaredType: String) {
         self.name = name
@@ -37,6 +40,8 @@ package struct Table: Sendable {
     package var rootPage: UInt32
     /// The text stored in `sqlite_schema.sql`, nil for the built-in schema table.
     package var sql: String?
+    /// True for STRICT tables (datatype checks on every write).
+    package var isStrict: Bool = false
     /// True for `WITHOUT ROWID` tables (stored as an index B-tree keyed on the primary key).
     package var isWithoutRowid: Bool = false
     /// Index in `columns` of the INTEGER PRIMARY KEY column that aliases the rowid.
