@@ -221,6 +221,9 @@ extension Codegen {
         guard let oldSQL = table.sql, let newSQL = SchemaRewrite.dropColumn(oldSQL, index: index) else {
             throw DatabaseError.corrupt(page: 1, "table text without column \(column.name)")
         }
+        if !table.columns.indices.contains(where: { $0 != index && table.columns[$0].generated == nil }) {
+            throw DatabaseError(.error, "error in table \(table.name) after drop column: must have at least one non-generated column")
+        }
         // Any use left in the table's own text (CHECK, FOREIGN KEY, generated column).
         if SchemaRewrite.firstColumnUse(newSQL, table: table.name, column: column.name, columns: columnNames) != nil {
             let s = SchemaText(newSQL)
@@ -261,8 +264,9 @@ extension Codegen {
             b.emit(.next(cursor: tc, target: top))
             b.place(done)
         }
-        let kept = table.columns.count - 1
-        let values = b.allocateRegisters(kept)
+        let keptColumns = table.columns.indices.filter { $0 != index && !(table.columns[$0].generated != nil && !table.columns[$0].isStored) }
+        let kept = keptColumns.count
+        let values = b.allocateRegisters(max(kept, 1))
         let done = b.makeLabel()
         b.emit(jumpTo: done) { .rewind(cursor: set, target: $0) }
         let top = b.currentAddress
@@ -270,9 +274,10 @@ extension Codegen {
         b.emit(.rowid(cursor: set, dest: rowid))
         b.emit(jumpTo: next) { .notExists(cursor: tc, rowid: rowid, target: $0) }
         var r = values
-        for i in table.columns.indices where i != index {
+        for i in keptColumns {
+            let stored = table.recordIndex.isEmpty ? i : table.recordIndex[i]
             if i == table.rowidAlias { b.emit(.null(dest: r)) }
-            else { b.emit(.column(cursor: tc, column: i, dest: r, default: columnDefault(table, i))) }
+            else { b.emit(.column(cursor: tc, column: stored, dest: r, default: columnDefault(table, i))) }
             r += 1
         }
         b.emit(.makeRecord(start: values, count: kept, dest: rec))

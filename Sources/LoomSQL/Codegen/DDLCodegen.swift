@@ -67,6 +67,7 @@ extension Codegen {
         let definition: TableDefinition
         do { definition = try Table.define(create, rootPage: 0, sql: sql) }
         catch let e as DatabaseError { throw c.error(e.message, at: nameSpan, code: e.code) }
+        try checkGeneratedColumns(definition.table)
 
         let schemaCursor = openSchemaTable()
         let root = b.allocateRegister()
@@ -241,6 +242,10 @@ extension Codegen {
         b.emit(.rowid(cursor: tc, dest: rowid))
         let values = b.allocateRegisters(table.columns.count)
         for col in columns where col.column >= 0 && col.column != table.rowidAlias {
+            if table.hasGenerated {
+                try codeTableColumn(table, cursor: tc, column: col.column, dest: values + col.column)
+                continue
+            }
             b.emit(.column(cursor: tc, column: col.column, dest: values + col.column,
                            default: columnDefault(table, col.column)))
             if table.columns[col.column].affinity == .real { b.emit(.realAffinity(register: values + col.column)) }

@@ -71,6 +71,9 @@ extension Table {
                     column.notNull = true
                 case .default(let e):
                     column.defaultValue = e
+                case .generated(let e, let stored):
+                    column.generated = e
+                    column.isStored = stored
                 default: break
                 }
             }
@@ -101,6 +104,17 @@ extension Table {
             case .check(let e):
                 table.checks.append(CheckConstraint(name: c.name, expr: e))
             default: break
+            }
+        }
+        if !table.columns.isEmpty && table.columns.allSatisfy({ $0.generated != nil }) {
+            throw DatabaseError(.error, "must have at least one non-generated column")
+        }
+        if table.columns.contains(where: { $0.generated != nil && !$0.isStored }) {
+            var next = 0
+            table.recordIndex = table.columns.map { c in
+                if c.generated != nil && !c.isStored { return -1 }
+                next += 1
+                return next - 1
             }
         }
         if table.isWithoutRowid && !hasPrimaryKey {
