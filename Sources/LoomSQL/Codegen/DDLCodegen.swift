@@ -363,7 +363,7 @@ extension Codegen {
         if table.columnIndex(named: def.name) != nil {
             throw c.error("duplicate column name: \(def.name)", at: span)
         }
-        var notNull = false
+        var notNull = false, isGenerated = false, isStored = false
         var defaultExpr: Expr? = nil
         for constraint in def.constraints {
             switch constraint.kind {
@@ -371,7 +371,9 @@ extension Codegen {
             case .unique: throw c.error("Cannot add a UNIQUE column", at: span)
             case .notNull: notNull = true
             case .default(let e): defaultExpr = e
-            case .generated: throw c.error("cannot add a STORED column", at: span)
+            case .generated(_, let stored):
+                isGenerated = true
+                isStored = stored
             default: break
             }
         }
@@ -380,7 +382,7 @@ extension Codegen {
                 throw c.error("Cannot add a column with non-constant default", at: span)
             }
         }
-        if notNull && (defaultExpr.map { literalValue($0) ?? .text("") } ?? .null).isNull {
+        if notNull && !isGenerated && (defaultExpr.map { literalValue($0) ?? .text("") } ?? .null).isNull {
             throw c.error("Cannot add a NOT NULL column with default value NULL", at: span)
         }
         // The new definition goes right after the last column definition (before the
@@ -393,6 +395,19 @@ extension Codegen {
         let at = parsed.tokens[last.end].start
         let newSQL = String(decoding: parsed.bytes[..<at], as: UTF8.self) + ", " + c.text(def.span)
             + String(decoding: parsed.bytes[at...], as: UTF8.self)
+        var newTable: Table? = nil
+        if isGenerated {
+            // The new table must still make sense: its generated expressions resolve.
+            do {
+                var parser = Parser(sql: newSQL)
+                if let (statement, _) = try parser.parseNext(from: 0), case .createTable(let create) = statement.kind {
+                    newTable = try Table.define(create, rootPage: table.rootPage, sql: newSQL).table
+                    if let newTable { try checkGeneratedColumns(newTable) }
+                }
+            } catch let e as DatabaseError {
+                throw DatabaseError(.error, "error in table \(table.name) after add column: \(e.message)")
+            }
+        }
         // Rewrite the table's sqlite_schema row in place.
         let cursor = b.allocateCursor()
         b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
@@ -415,6 +430,7 @@ extension Codegen {
         b.place(next)
         b.emit(.next(cursor: cursor, target: top))
         b.place(done)
+        if let newTable { try codeAddedGeneratedColumnChecks(newTable, stored: isStored, notNull: notNull) }
         finishSchemaChange()
     }
 }

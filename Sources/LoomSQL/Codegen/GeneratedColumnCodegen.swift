@@ -111,4 +111,28 @@ extension Codegen {
             _ = try Resolver(c).resolve(e, in: scope, context: .check)
         }
     }
+
+    /// ALTER TABLE ADD COLUMN of a generated column (the last of `table`): a STORED one
+    /// needs an empty table; a NOT NULL one must be non-NULL on every existing row.
+    func codeAddedGeneratedColumnChecks(_ table: Table, stored: Bool, notNull: Bool) throws {
+        guard stored || notNull, let last = table.columns.indices.last else { return }
+        let cursor = b.allocateCursor()
+        b.emit(.openRead(cursor: cursor, root: Int(table.rootPage), columnCount: table.columns.count))
+        let done = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: cursor, target: $0) }
+        if stored {
+            b.emit(.halt(code: .error, action: .abort, message: "cannot add a STORED column"))
+        } else {
+            let top = b.currentAddress
+            let value = b.allocateRegister()
+            let saved = cursorTables[cursor]
+            cursorTables[cursor] = table
+            try codeGeneratedValue(table, column: last, cursor: cursor, into: value)
+            cursorTables[cursor] = saved
+            b.emit(.haltIfNull(register: value, code: .constraintNotNull, action: .abort,
+                               message: "NOT NULL constraint failed"))
+            b.emit(.next(cursor: cursor, target: top))
+        }
+        b.place(done)
+    }
 }
