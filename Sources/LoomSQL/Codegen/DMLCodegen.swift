@@ -188,7 +188,7 @@ extension Codegen {
             throw c.error("no such table: \(insert.schema ?? "").\(insert.table)", at: span)
         }
         guard let table = c.schema.table(named: insert.table) else {
-            throw c.error("no such table: \(insert.table)", at: span)
+            throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(insert.table)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView {
@@ -412,7 +412,7 @@ extension Codegen {
 
     func codeDelete(_ delete: Delete, span: SourceSpan) throws {
         guard let table = c.schema.table(named: delete.table.name) else {
-            throw c.error("no such table: \(delete.table.name)", at: span)
+            throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(delete.table.name)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView {
@@ -531,7 +531,7 @@ extension Codegen {
 
     func codeUpdate(_ update: Update, span: SourceSpan) throws {
         guard let table = c.schema.table(named: update.table.name) else {
-            throw c.error("no such table: \(update.table.name)", at: span)
+            throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(update.table.name)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView {
