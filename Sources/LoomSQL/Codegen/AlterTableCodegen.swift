@@ -133,13 +133,13 @@ extension Codegen {
     /// The checks every ALTER form shares; returns the table.
     func alterTarget(_ alter: AlterTable, span: SourceSpan) throws -> Table {
         if let s = alter.schema, !s.equalsIgnoringCase("main") {
-            throw c.error("unknown database \(s)", at: span)
+            throw c.error("no such table: \(s).\(alter.table)", at: nil)
         }
         guard let table = c.schema.table(named: alter.table), !c.schema.isTemp(alter.table) else {
-            throw c.error("no such table: \(alter.table)", at: span)
+            throw c.error("no such table: \(alter.table)", at: nil)
         }
         if table.isSchemaTable || table.name.lowercasedASCII.hasPrefix("sqlite_") {
-            throw c.error("table \(table.name) may not be altered", at: span)
+            throw c.error("table \(table.name) may not be altered", at: nil)
         }
         return table
     }
@@ -148,12 +148,12 @@ extension Codegen {
 
     func codeRenameTable(_ table: Table, to newName: String, span: SourceSpan) throws {
         if c.schema.table(named: newName) != nil || c.schema.index(named: newName) != nil {
-            throw c.error("there is already another table or index with this name: \(newName)", at: span)
+            throw c.error("there is already another table or index with this name: \(newName)", at: nil)
         }
         if newName.lowercasedASCII.hasPrefix("sqlite_") {
-            throw c.error("object name reserved for internal use: \(newName)", at: span)
+            throw c.error("object name reserved for internal use: \(newName)", at: nil)
         }
-        if table.isView { throw c.error("view \(table.name) may not be altered", at: span) }
+        if table.isView { throw c.error("view \(table.name) may not be altered", at: nil) }
         let old = table.name
         let rows = currentSchemaRows()
         _ = try checkSchema(rows, after: nil)
@@ -201,9 +201,9 @@ extension Codegen {
     // MARK: RENAME COLUMN
 
     func codeRenameColumn(_ table: Table, from old: String, to newName: String, span: SourceSpan) throws {
-        if table.isView { throw c.error("cannot rename columns of view \"\(table.name)\"", at: span) }
+        if table.isView { throw c.error("cannot rename columns of view \"\(table.name)\"", at: nil) }
         guard let index = table.columnIndex(named: old) else {
-            throw c.error("no such column: \"\(old)\"", at: span)
+            throw c.error("no such column: \"\(writtenName(span, fromEnd: 3) ?? old)\"", at: nameToken(span, fromEnd: 3))
         }
         let oldName = table.columns[index].name
         // Was the new name written in quotes? It is the statement's last token.
@@ -236,19 +236,19 @@ extension Codegen {
     // MARK: DROP COLUMN
 
     func codeDropColumn(_ table: Table, _ name: String, span: SourceSpan) throws {
-        if table.isView { throw c.error("cannot drop column from view \"\(table.name)\"", at: span) }
+        if table.isView { throw c.error("cannot drop column from view \"\(table.name)\"", at: nil) }
         guard let index = table.columnIndex(named: name) else {
-            throw c.error("no such column: \"\(name)\"", at: span)
+            throw c.error("no such column: \"\(writtenName(span, fromEnd: 1) ?? name)\"", at: nameToken(span, fromEnd: 1))
         }
         let column = table.columns[index]
-        if column.isPrimaryKey { throw c.error("cannot drop PRIMARY KEY column: \"\(column.name)\"", at: span) }
+        if column.isPrimaryKey { throw c.error("cannot drop PRIMARY KEY column: \"\(column.name)\"", at: nil) }
         if c.schema.indexes(on: table.name).contains(where: { $0.isAutomatic && $0.columns.contains { $0.column == index } }) {
-            throw c.error("cannot drop UNIQUE column: \"\(column.name)\"", at: span)
+            throw c.error("cannot drop UNIQUE column: \"\(column.name)\"", at: nil)
         }
         if table.columns.count <= 1 {
-            throw c.error("cannot drop column \"\(column.name)\": no other columns exist", at: span)
+            throw c.error("cannot drop column \"\(column.name)\": no other columns exist", at: nil)
         }
-        if table.isWithoutRowid { throw c.error("DROP COLUMN on a WITHOUT ROWID table is not supported yet", at: span) }
+        if table.isWithoutRowid { throw c.error("DROP COLUMN on a WITHOUT ROWID table is not supported yet", at: nil) }
         let rows = currentSchemaRows()
         _ = try checkSchema(rows, after: nil)
         guard let oldSQL = table.sql, let newSQL = SchemaRewrite.dropColumn(oldSQL, index: index) else {
@@ -319,5 +319,18 @@ extension Codegen {
         b.emit(.next(cursor: set, target: top))
         b.place(done)
         finishSchemaChange()
+    }
+
+    /// The span of the statement's n-th token from the end (1: the last), for error offsets.
+    func nameToken(_ span: SourceSpan, fromEnd n: Int) -> SourceSpan? {
+        let s = SchemaText(c.text(span))
+        guard s.tokens.count >= n else { return nil }
+        let t = s.tokens[s.tokens.count - n]
+        return SourceSpan(start: span.start + t.start, end: span.start + t.end)
+    }
+
+    /// The text of that token as written (quotes kept), as SQLite's messages show it.
+    func writtenName(_ span: SourceSpan, fromEnd n: Int) -> String? {
+        nameToken(span, fromEnd: n).map { c.text($0) }
     }
 }

@@ -220,6 +220,10 @@ struct SchemaText {
                 }
             case .keyword(.join):
                 expectSource = true
+            case .keyword(.using) where kind(i + 1) == .leftParen:
+                // USING (columns): SQLite leaves these names as written.
+                var k = i + 2
+                while k < n, kind(k) != .rightParen { if isName(k) { excluded.insert(k) }; k += 1 }
             case .keyword(.update) where !isKeyword(i - 1, .on) && !isKeyword(i - 1, .do), .keyword(.into):
                 // UPDATE [OR x] t / INSERT [OR x] INTO t / REPLACE INTO t
                 var j = i + 1
@@ -428,6 +432,8 @@ enum SchemaRewrite {
                            columns: (String) -> [String]?) -> [(Int, Bool)] {
         var hits: [(Int, Bool)] = []
         for i in s.tokens.indices where s.isName(i) && s.name(i).equalsIgnoringCase(old) {
+            // A string is a name only as a column definition's name; elsewhere a literal.
+            if s.kind(i) == .string && !s.columnDefinitions.contains(where: { $0.first == i }) { continue }
             if let referenced = s.referencedColumns[i] {
                 if referenced.equalsIgnoringCase(table) { hits.append((i, true)) }
                 continue
