@@ -37,6 +37,10 @@ import LoomTestSupport
             "SELECT * FROM n",
             "CREATE TABLE p(a default 1 as (2))",
             "CREATE TABLE q(a as (1) primary key)",
+            "CREATE TABLE r(a, b as (abs(a)), c as (changes()))",
+            "CREATE TABLE r2(a, b as (random()))",
+            "CREATE TABLE r3(a, b as (upper(a) || coalesce(a, 1)))",
+            "CREATE TABLE r4(a as (1), b as (2))",
         ],
         "chains": [
             "CREATE TABLE t(a, c as (b + 1) stored, b as (a) stored, d int as (a), e as (c * d))",

@@ -109,6 +109,19 @@ extension Codegen {
         for column in table.columns {
             guard let e = column.generated else { continue }
             _ = try Resolver(c).resolve(e, in: scope, context: .check)
+            // Functions whose result varies between calls with the same arguments are refused.
+            let text = SchemaText(c.text(e.span))
+            for k in text.tokens.indices where text.isName(k) && text.kind(k + 1) == .leftParen {
+                let name = text.name(k)
+                let nonDeterministic = (-1...3).contains { argc in
+                    if case .found(let f) = FunctionRegistry.lookup(name: name, argc: argc) { return !f.isDeterministic }
+                    return false
+                }
+                if nonDeterministic {
+                    let at = SourceSpan(start: e.span.start + text.tokens[k].start, end: e.span.start + text.tokens[k].end)
+                    throw c.error("non-deterministic functions prohibited in generated columns", at: at)
+                }
+            }
         }
     }
 
