@@ -226,6 +226,18 @@ import LoomTestSupport
             "alter table v drop column x",
             "alter table v rename column x to y",
         ],
+        "temp-objects": [
+            "CREATE TABLE t(a, b)",
+            "CREATE TABLE log(v)",
+            "CREATE TEMP VIEW tv AS SELECT a FROM t",
+            "CREATE TEMP TRIGGER tt AFTER INSERT ON t BEGIN INSERT INTO log VALUES(new.a); END",
+            "ALTER TABLE t RENAME COLUMN a TO x",
+            "ALTER TABLE t RENAME TO u",
+            schemaQuery,
+            "INSERT INTO u VALUES(1, 2)",
+            "SELECT * FROM tv",
+            "SELECT * FROM log",
+        ],
         "drop-column": [
             "CREATE TABLE t(a,b  /*x*/ ,  c   integer not null default 5 , d)",
             "INSERT INTO t VALUES(1, 2, 3, 4), (5, 6, 7, 8)",

@@ -101,6 +101,34 @@ extension Codegen {
         return schema
     }
 
+    /// The connection's TEMP views and triggers, as schema rows.
+    func tempSchemaRows() -> [SchemaRow] {
+        let s = c.schema
+        var rows: [SchemaRow] = []
+        for t in s.allTables where t.isView && s.isTemp(t.name) {
+            if let sql = t.sql { rows.append(SchemaRow(type: "view", name: t.name, tableName: t.name, rootPage: 0, sql: sql)) }
+        }
+        for key in s.triggerOrder {
+            guard let t = s.triggers[key], s.isTemp(t.name) else { continue }
+            rows.append(SchemaRow(type: "trigger", name: t.name, tableName: t.tableName, rootPage: 0, sql: t.sql))
+        }
+        return rows
+    }
+
+    /// Rewrites the TEMP views and triggers with `edit` (nil: unchanged), as SQLite edits
+    /// sqlite_temp_schema too.
+    func rewriteTempObjects(renamedTable: (old: String, new: String)? = nil, _ edit: (String) -> String?) {
+        for row in tempSchemaRows() {
+            guard let sql = row.sql else { continue }
+            var tableName = row.tableName
+            if let r = renamedTable, row.type == "trigger", tableName.equalsIgnoringCase(r.old) { tableName = r.new }
+            let edited = edit(sql)
+            if edited == nil && tableName == row.tableName { continue }
+            b.emit(.addTempObject(TempSchemaObject(type: row.type, name: row.name, tableName: tableName,
+                                                   sql: edited ?? sql)))
+        }
+    }
+
     /// Replaces sqlite_schema rows: for each change, the row with its type and name.
     func rewriteSchemaRows(_ changes: [SchemaRowChange]) {
         for change in changes {
@@ -173,6 +201,7 @@ extension Codegen {
         }
         _ = try checkSchema(newRows, after: "rename")
         rewriteSchemaRows(changes)
+        rewriteTempObjects(renamedTable: (old, newName)) { SchemaRewrite.renameTable($0, from: old, to: newName) }
         if let seq = c.schema.table(named: "sqlite_sequence"), !seq.isView {
             // UPDATE sqlite_sequence SET name = new WHERE name = old
             let cursor = b.allocateCursor()
@@ -230,6 +259,10 @@ extension Codegen {
         }
         _ = try checkSchema(newRows, after: "rename")
         rewriteSchemaRows(changes)
+        rewriteTempObjects {
+            SchemaRewrite.renameColumn($0, table: table.name, from: oldName, to: newName, quoteNew: quoteNew,
+                                       columns: self.columnNames)
+        }
         finishSchemaChange()
     }
 
