@@ -22,6 +22,9 @@ struct SchemaText {
     private(set) var updateOfColumns: Set<Int> = []
     /// The table a CREATE TRIGGER is on (nil for other statements).
     private(set) var triggerTable: String? = nil
+    /// Column names an UPDATE … SET assigns, or an INSERT's column list names (renamed, but
+    /// not checked by DROP COLUMN, as in SQLite).
+    private(set) var assignedColumns: Set<Int> = []
     /// Column names listed in a FOREIGN KEY (…) table constraint.
     private(set) var foreignKeyColumns: Set<Int> = []
     /// The column definitions of a CREATE TABLE: (first token, token after the definition).
@@ -218,6 +221,37 @@ struct SchemaText {
                     frames[top].inFrom = true
                     expectSource = true
                 }
+            case .keyword(.set):
+                // SET a = …, (b, c) = …: the assigned names.
+                var m = i + 1
+                var level = 0
+                while m < n {
+                    let k = kind(m)
+                    if k == .leftParen { level += 1 } else if k == .rightParen { level -= 1 }
+                    if level < 0 || k == .semicolon || isKeyword(m, .where) || isKeyword(m, .from) || isKeyword(m, .returning) { break }
+                    if isName(m), kind(m + 1) == .equal || (level == 1 && (kind(m + 1) == .comma || kind(m + 1) == .rightParen)),
+                       kind(m - 1) == .keyword(.set) || kind(m - 1) == .comma || kind(m - 1) == .leftParen {
+                        if kind(m + 1) == .equal || level == 1 { assignedColumns.insert(m) }
+                    }
+                    if level == 0 && kind(m) == .equal {
+                        // Skip the value expression up to the next ',' at this level.
+                        var depth = 0
+                        m += 1
+                        while m < n {
+                            let k2 = kind(m)
+                            if k2 == .leftParen { depth += 1 } else if k2 == .rightParen { if depth == 0 { break }; depth -= 1 }
+                            if depth == 0 && (k2 == .comma || k2 == .semicolon || isKeyword(m, .where) || isKeyword(m, .from)
+                                              || isKeyword(m, .returning)) { break }
+                            m += 1
+                        }
+                        continue
+                    }
+                    m += 1
+                }
+                if let top = stack.last, frames[top].depth == depth {
+                    frames[top].inFrom = false
+                    expectSource = false
+                }
             case .keyword(.join):
                 expectSource = true
             case .keyword(.using) where kind(i + 1) == .leftParen:
@@ -231,6 +265,10 @@ struct SchemaText {
                 if let (name, next) = tableName(at: j) {
                     push([(name, nil)])
                     for k in i..<next { tokenFrame[k] = stack.last ?? -1 }
+                    if kind(i) == .keyword(.into), kind(next) == .leftParen {
+                        var m = next + 1
+                        while m < n, kind(m) != .rightParen { if isName(m) { assignedColumns.insert(m) }; m += 1 }
+                    }
                     // UPDATE t AS alias
                     if isKeyword(next, .as), isName(next + 1) {
                         aliasTokens.insert(next + 1)
@@ -331,6 +369,19 @@ struct SchemaText {
         return false
     }
 
+    /// True when the unqualified name at token `i` names a column of some table in scope.
+    func resolvesAnywhere(_ i: Int, columns: (String) -> [String]?) -> Bool {
+        let column = name(i)
+        var f = tokenFrame[i]
+        while f >= 0 {
+            for s in frames[f].sources {
+                if let cols = columns(s.table), cols.contains(where: { $0.equalsIgnoringCase(column) }) { return true }
+            }
+            f = frames[f].parent ?? -1
+        }
+        return false
+    }
+
     /// True when the qualifier `q` (a table name or alias) seen from token `i` means `table`.
     func qualifier(_ q: String, at i: Int, means table: String) -> Bool {
         var f = tokenFrame[i]
@@ -418,9 +469,21 @@ enum SchemaRewrite {
     /// The first reference to column `column` of `table` in `sql` other than a REFERENCES
     /// list of a foreign key: its text as written ("b", "new.b"); nil when there is none.
     static func firstColumnUse(_ sql: String, table: String, column: String,
-                               columns: (String) -> [String]?) -> String? {
+                               columns: (String) -> [String]?, ignoringTargets: Bool = false,
+                               quotedAreLiterals: Bool = false, newColumns: ((String) -> [String]?)? = nil) -> String? {
         let s = SchemaText(sql)
-        guard let (i, _) = columnHits(s, table: table, column: column, columns: columns).first(where: { !$0.1 }) else {
+        guard let (i, _) = columnHits(s, table: table, column: column, columns: columns)
+            .first(where: { hit in
+                if hit.1 { return false }
+                if ignoringTargets && s.assignedColumns.contains(hit.0) { return false }
+                // In views and triggers an unqualified "name" that names no column is a string.
+                if quotedAreLiterals, s.bytes[s.tokens[hit.0].start] == UInt8(ascii: "\""),
+                   s.kind(hit.0 - 1) != .dot { return false }
+                // Without the column, an unqualified name may resolve to an outer table.
+                if let newColumns, s.kind(hit.0 - 1) != .dot, !s.columnDefinitions.contains(where: { $0.first == hit.0 }),
+                   !s.updateOfColumns.contains(hit.0), s.resolvesAnywhere(hit.0, columns: newColumns) { return false }
+                return true
+            }) else {
             return nil
         }
         if s.kind(i - 1) == .dot, s.isName(i - 2) { return s.name(i - 2) + "." + s.name(i) }
