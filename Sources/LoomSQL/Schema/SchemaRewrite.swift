@@ -22,6 +22,8 @@ struct SchemaText {
     private(set) var updateOfColumns: Set<Int> = []
     /// The table a CREATE TRIGGER is on (nil for other statements).
     private(set) var triggerTable: String? = nil
+    /// Names of common table expressions (WITH name AS …), lower-cased: they shadow tables.
+    private(set) var cteNames: Set<String> = []
     /// Column names an UPDATE … SET assigns, or an INSERT's column list names (renamed, but
     /// not checked by DROP COLUMN, as in SQLite).
     private(set) var assignedColumns: Set<Int> = []
@@ -130,6 +132,21 @@ struct SchemaText {
             return (name(i), i + 1)
         }
 
+        // WITH name [(columns)] AS (…): names that shadow tables in this text.
+        if !(isKeyword(0, .create) && (isKeyword(1, .table) || isKeyword(2, .table) || isKeyword(3, .table))) {
+            for k in tokens.indices where isName(k) && !isKeyword(k, .recursive) {
+                let before = kind(k - 1)
+                guard before == .keyword(.with) || before == .keyword(.recursive) || before == .comma else { continue }
+                var m = k + 1
+                if kind(m) == .leftParen {
+                    while m < n, kind(m) != .rightParen { m += 1 }
+                    m += 1
+                }
+                if isKeyword(m, .as), kind(m + 1) == .leftParen || isKeyword(m + 1, .not) || isKeyword(m + 1, .materialized) {
+                    cteNames.insert(name(k).lowercasedASCII)
+                }
+            }
+        }
         // The statement's own head.
         if isKeyword(0, .create) {
             var j = 1
@@ -186,7 +203,9 @@ struct SchemaText {
                             aliasTokens.insert(a)
                         }
                     }
-                    if let top = stack.last { frames[top].sources.append((table: name, alias: alias)) }
+                    // A common table expression is no table of the schema.
+                    let table = cteNames.contains(name.lowercasedASCII) ? "" : name
+                    if let top = stack.last { frames[top].sources.append((table: table, alias: alias ?? (table.isEmpty ? name : nil))) }
                     for k in i..<next { if let top = stack.last { tokenFrame[k] = top } }
                     i = next
                     continue
@@ -437,7 +456,9 @@ enum SchemaRewrite {
         var edits: [Int: String] = [:]
         let replacement = quoted(new)
         let aliasShadows = s.aliasTokens.contains { s.name($0).equalsIgnoringCase(old) }
+        let shadowed = s.cteNames.contains(old.lowercasedASCII)
         for i in s.tokens.indices where s.isName(i) && s.name(i).equalsIgnoringCase(old) {
+            if shadowed && !s.isKeyword(i - 1, .on) && !s.isKeyword(i - 1, .references) { continue }
             if s.tableTokens.contains(i) {
                 edits[i] = replacement
             } else if s.kind(i + 1) == .dot, s.isName(i + 2), s.kind(i + 3) != .dot, s.kind(i - 1) != .dot,
