@@ -20,14 +20,16 @@ struct StatementOutcome: Equatable, CustomStringConvertible {
 
 /// A connection in miniature: what L6 does, just enough to run statements.
 final class MiniSession {
-    let vfs = MemoryVFS()
+    let vfs: any VFS
     let pager: Pager
     let btree: BTree
     let context: ExecutionContext
     var schema: Schema
 
-    init() throws {
-        pager = try Pager(vfs: vfs, path: "x")
+    /// A session on a MemoryVFS database, or on the file at `path` (PosixVFS).
+    init(path: String? = nil) throws {
+        vfs = path == nil ? MemoryVFS() : PosixVFS()
+        pager = try Pager(vfs: vfs, path: path ?? "x")
         btree = BTree(pager: pager)
         context = ExecutionContext(btree: btree)
         schema = Schema()

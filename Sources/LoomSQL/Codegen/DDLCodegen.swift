@@ -30,7 +30,7 @@ extension Codegen {
     }
 
     /// Sets the file format on a new database, bumps the schema cookie, reloads the schema.
-    private func finishSchemaChange() {
+    func finishSchemaChange() {
         let format = b.allocateRegister()
         let skip = b.makeLabel()
         b.emit(.readCookie(dest: format, field: .schemaFormat))
@@ -67,6 +67,7 @@ extension Codegen {
         let definition: TableDefinition
         do { definition = try Table.define(create, rootPage: 0, sql: sql) }
         catch let e as DatabaseError { throw c.error(e.message, at: nameSpan, code: e.code) }
+        try checkGeneratedColumns(definition.table)
 
         let schemaCursor = openSchemaTable()
         let root = b.allocateRegister()
@@ -241,6 +242,10 @@ extension Codegen {
         b.emit(.rowid(cursor: tc, dest: rowid))
         let values = b.allocateRegisters(table.columns.count)
         for col in columns where col.column >= 0 && col.column != table.rowidAlias {
+            if table.hasGenerated {
+                try codeTableColumn(table, cursor: tc, column: col.column, dest: values + col.column)
+                continue
+            }
             b.emit(.column(cursor: tc, column: col.column, dest: values + col.column,
                            default: columnDefault(table, col.column)))
             if table.columns[col.column].affinity == .real { b.emit(.realAffinity(register: values + col.column)) }
@@ -344,24 +349,21 @@ extension Codegen {
 
     /// ALTER TABLE t ADD COLUMN def: the stored CREATE TABLE text gets ", def" before its
     /// last ")"; existing rows are not rewritten (their missing column reads as the default).
+    /// The other forms are in AlterTableCodegen.swift.
     func codeAlterTable(_ alter: AlterTable, span: SourceSpan) throws {
-        if let s = alter.schema, !s.equalsIgnoringCase("main") {
-            throw c.error("unknown database \(s)", at: span)
-        }
-        guard let table = c.schema.table(named: alter.table) else {
-            throw c.error("no such table: \(alter.table)", at: span)
-        }
-        if table.isSchemaTable || table.name.lowercasedASCII.hasPrefix("sqlite_") {
-            throw c.error("table \(table.name) may not be altered", at: span)
-        }
-        guard case .addColumn(let def) = alter.action else {
-            throw c.error("this ALTER TABLE form is not supported yet", at: span)
+        let table = try alterTarget(alter, span: span)
+        let def: ColumnDefinition
+        switch alter.action {
+        case .addColumn(let d): def = d
+        case .renameTo(let name): return try codeRenameTable(table, to: name, span: span)
+        case .renameColumn(let from, let to): return try codeRenameColumn(table, from: from, to: to, span: span)
+        case .dropColumn(let name): return try codeDropColumn(table, name, span: span)
         }
         if table.isView { throw c.error("Cannot add a column to a view", at: span) }
         if table.columnIndex(named: def.name) != nil {
             throw c.error("duplicate column name: \(def.name)", at: span)
         }
-        var notNull = false
+        var notNull = false, isGenerated = false, isStored = false
         var defaultExpr: Expr? = nil
         for constraint in def.constraints {
             switch constraint.kind {
@@ -369,7 +371,9 @@ extension Codegen {
             case .unique: throw c.error("Cannot add a UNIQUE column", at: span)
             case .notNull: notNull = true
             case .default(let e): defaultExpr = e
-            case .generated: throw c.error("cannot add a STORED column", at: span)
+            case .generated(_, let stored):
+                isGenerated = true
+                isStored = stored
             default: break
             }
         }
@@ -378,15 +382,32 @@ extension Codegen {
                 throw c.error("Cannot add a column with non-constant default", at: span)
             }
         }
-        if notNull && (defaultExpr.map { literalValue($0) ?? .text("") } ?? .null).isNull {
+        if notNull && !isGenerated && (defaultExpr.map { literalValue($0) ?? .text("") } ?? .null).isNull {
             throw c.error("Cannot add a NOT NULL column with default value NULL", at: span)
         }
-        guard let oldSQL = table.sql, let close = oldSQL.utf8.lastIndex(of: UInt8(ascii: ")")) else {
-            throw DatabaseError.corrupt(page: 1, "table text without ')'")
+        // The new definition goes right after the last column definition (before the
+        // ',' or ')' that follows it), as SQLite does.
+        guard let oldSQL = table.sql else { throw DatabaseError.corrupt(page: 1, "table without text") }
+        let parsed = SchemaText(oldSQL)
+        guard let last = parsed.columnDefinitions.last, last.end < parsed.tokens.count else {
+            throw DatabaseError.corrupt(page: 1, "table text without columns")
         }
-        let before = String(decoding: oldSQL.utf8[..<close], as: UTF8.self)
-        let after = String(decoding: oldSQL.utf8[close...], as: UTF8.self)
-        let newSQL = before + ", " + c.text(def.span) + after
+        let at = parsed.tokens[last.end].start
+        let newSQL = String(decoding: parsed.bytes[..<at], as: UTF8.self) + ", " + c.text(def.span)
+            + String(decoding: parsed.bytes[at...], as: UTF8.self)
+        var newTable: Table? = nil
+        if isGenerated {
+            // The new table must still make sense: its generated expressions resolve.
+            do {
+                var parser = Parser(sql: newSQL)
+                if let (statement, _) = try parser.parseNext(from: 0), case .createTable(let create) = statement.kind {
+                    newTable = try Table.define(create, rootPage: table.rootPage, sql: newSQL).table
+                    if let newTable { try checkGeneratedColumns(newTable) }
+                }
+            } catch let e as DatabaseError {
+                throw DatabaseError(.error, "error in table \(table.name) after add column: \(e.message)")
+            }
+        }
         // Rewrite the table's sqlite_schema row in place.
         let cursor = b.allocateCursor()
         b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
@@ -409,6 +430,7 @@ extension Codegen {
         b.place(next)
         b.emit(.next(cursor: cursor, target: top))
         b.place(done)
+        if let newTable { try codeAddedGeneratedColumnChecks(newTable, stored: isStored, notNull: notNull) }
         finishSchemaChange()
     }
 }

@@ -139,6 +139,7 @@ extension Codegen {
                                    message: "\(table.name).\(col.name)", constraint: .notNull))
             }
         }
+        if table.isStrict { codeStrictTypeChecks(table, columns: columns) }
         try codeCheckConstraints(table, columns: columns, rowid: rowid, ignore: ignore, skipRow: skipRow,
                                  action: Codegen.haltAction(onConflict))
         var uniqueIndexes = w.indexes.filter { $0.index.isUnique }
@@ -187,7 +188,7 @@ extension Codegen {
             throw c.error("no such table: \(insert.schema ?? "").\(insert.table)", at: span)
         }
         guard let table = c.schema.table(named: insert.table) else {
-            throw c.error("no such table: \(insert.table)", at: span)
+            throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(insert.table)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView {
@@ -199,12 +200,15 @@ extension Codegen {
         var targets: [Int] = []
         if let names = insert.columns {
             for name in names {
+                if let i = table.columnIndex(named: name), table.columns[i].generated != nil {
+                    throw c.error("cannot INSERT into generated column \"\(table.columns[i].name)\"", at: span)
+                }
                 if let i = table.columnIndex(named: name) { targets.append(i) }
                 else if Codegen.isRowidName(name) && table.hasRowid { targets.append(-1) }
                 else { throw c.error("table \(table.name) has no column named \(name)", at: span) }
             }
         } else {
-            targets = Array(table.columns.indices)
+            targets = table.columns.indices.filter { table.columns[$0].generated == nil }
         }
         let resolver = Resolver(c)
         let returning = try prepareReturning(insert.returning, table: table, alias: insert.alias, span: span)
@@ -234,7 +238,7 @@ extension Codegen {
                 for row in rows {
                     if row.count != targets.count {
                         if insert.columns == nil {
-                            throw c.error("table \(table.name) has \(table.columns.count) columns but \(row.count) values were supplied", at: span)
+                            throw c.error("table \(table.name) has \(targets.count) columns but \(row.count) values were supplied", at: span)
                         }
                         throw c.error("\(row.count) values for \(targets.count) columns", at: span)
                     }
@@ -252,7 +256,7 @@ extension Codegen {
                 let resolved = try resolver.resolveSelect(select, outer: c.triggerScope)
                 if resolved.resultColumns.count != targets.count {
                     if insert.columns == nil {
-                        throw c.error("table \(table.name) has \(table.columns.count) columns but \(resolved.resultColumns.count) values were supplied", at: span)
+                        throw c.error("table \(table.name) has \(targets.count) columns but \(resolved.resultColumns.count) values were supplied", at: span)
                     }
                     throw c.error("\(resolved.resultColumns.count) values for \(targets.count) columns", at: span)
                 }
@@ -349,6 +353,7 @@ extension Codegen {
             codeAutoincrementRowid(rowid, autoincrement)
         }
         if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
+        try codeGeneratedColumns(table, columns: columns, rowid: rowid)
         try fireTriggers(table, .insert, timing: .before, old: nil, new: TriggerRow(columns: columns, rowid: rowid),
                          skipRow: skipRow)
         try codeConstraintChecks(w, columns: columns, rowid: rowid, oldRowid: nil, onConflict: onConflict,
@@ -360,7 +365,8 @@ extension Codegen {
             b.emit(.idxInsert(cursor: cursor, record: rec))
         }
         let record = b.allocateRegister()
-        b.emit(.makeRecord(start: columns, count: n, dest: record))
+        let stored = recordRange(table, columns: columns)
+        b.emit(.makeRecord(start: stored.start, count: stored.count, dest: record))
         b.emit(.insert(cursor: w.cursor, record: record, rowid: rowid,
                        flags: c.countsChanges ? [.countChanges, .lastRowid] : [], table: table.name))
         try emitReturningRow(returning, columns: columns, rowid: rowid)
@@ -406,7 +412,7 @@ extension Codegen {
 
     func codeDelete(_ delete: Delete, span: SourceSpan) throws {
         guard let table = c.schema.table(named: delete.table.name) else {
-            throw c.error("no such table: \(delete.table.name)", at: span)
+            throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(delete.table.name)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView {
@@ -513,6 +519,7 @@ extension Codegen {
         let columns = b.allocateRegisters(n)
         for i in 0..<n {
             if i == w.table.rowidAlias { b.emit(.rowid(cursor: w.cursor, dest: columns + i)) }
+            else if w.table.hasGenerated { try codeTableColumn(w.table, cursor: w.cursor, column: i, dest: columns + i) }
             else {
                 b.emit(.column(cursor: w.cursor, column: i, dest: columns + i, default: columnDefault(w.table, i)))
                 if w.table.columns[i].affinity == .real { b.emit(.realAffinity(register: columns + i)) }
@@ -525,7 +532,7 @@ extension Codegen {
 
     func codeUpdate(_ update: Update, span: SourceSpan) throws {
         guard let table = c.schema.table(named: update.table.name) else {
-            throw c.error("no such table: \(update.table.name)", at: span)
+            throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(update.table.name)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView {
@@ -560,6 +567,9 @@ extension Codegen {
             if let i = table.columnIndex(named: name) { target = i }
             else if Codegen.isRowidName(name) { target = -1 }
             else { throw c.error("no such column: \(name)", at: set.value.span) }
+            if target >= 0, table.columns[target].generated != nil {
+                throw c.error("cannot UPDATE generated column \"\(table.columns[target].name)\"", at: set.value.span)
+            }
             if target == table.rowidAlias { target = -1 }
             assignments.append((target, try resolver.resolve(set.value, in: scope, context: .general)))
         }
@@ -608,6 +618,7 @@ extension Codegen {
             self.b.emit(.sCopy(source: oldRowid, dest: newRowid))
         }
         if n > 0 { self.b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
+        try self.codeGeneratedColumns(table, columns: columns, rowid: newRowid)
         if rowidValue != nil {
             // A changed rowid must be free; then come back to the old row.
             let same = self.b.makeLabel(), free = self.b.makeLabel()
@@ -651,7 +662,8 @@ extension Codegen {
             self.b.emit(.idxInsert(cursor: ic, record: rec))
         }
         let record = self.b.allocateRegister()
-        self.b.emit(.makeRecord(start: columns, count: n, dest: record))
+        let stored = self.recordRange(table, columns: columns)
+        self.b.emit(.makeRecord(start: stored.start, count: stored.count, dest: record))
         self.b.emit(.insert(cursor: w.cursor, record: record, rowid: newRowid,
                             flags: self.c.countsChanges ? [.countChanges, .isUpdate] : [.isUpdate], table: table.name))
         try self.emitReturningRow(returning, columns: columns, rowid: newRowid)

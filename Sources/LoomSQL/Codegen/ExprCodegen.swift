@@ -21,6 +21,8 @@ package final class Codegen {
     var coveringReads: [Int: (cursor: Int, positions: [Int: Int])] = [:]
     /// Result column names of a RETURNING clause.
     var returningNames: [String] = []
+    /// Generated columns being computed ("table.column", lower-cased), to report loops.
+    var generatingColumns: Set<String> = []
 
     init(_ compilation: Compilation) { c = compilation }
 
@@ -63,6 +65,8 @@ package final class Codegen {
             }
             if col.column < 0 {
                 b.emit(.rowid(cursor: col.cursor, dest: target))
+            } else if let t = cursorTables[col.cursor], t.hasGenerated, col.column < t.columns.count {
+                try codeTableColumn(t, cursor: col.cursor, column: col.column, dest: target)
             } else {
                 let fallback = cursorTables[col.cursor].flatMap { columnDefault($0, col.column) }
                 b.emit(.column(cursor: col.cursor, column: col.column, dest: target, default: fallback))

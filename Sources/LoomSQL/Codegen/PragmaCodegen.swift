@@ -17,15 +17,17 @@ extension Codegen {
         case "table_info", "table_xinfo":
             guard let name = pragma.value, let table = c.schema.table(named: name) else { return [] }
             let xinfo = pragma.name.lowercasedASCII == "table_xinfo"
-            for (i, col) in table.columns.enumerated() {
+            var cid = 0
+            for (i, col) in table.columns.enumerated() where xinfo || col.generated == nil {
+                defer { cid += 1 }
                 // The six standard type names show in upper case, as SQLite stores them.
                 let standard = ["ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"]
                 let upper = col.declaredType.uppercasedASCII
                 let type = standard.contains(upper) ? upper : col.declaredType
-                var row: [Value] = [.integer(Int64(i)), .text(col.name), .text(type),
+                var row: [Value] = [.integer(Int64(cid)), .text(col.name), .text(type),
                                     .integer(col.notNull ? 1 : 0), defaultText(col, in: table),
                                     .integer(Int64((table.primaryKey.firstIndex(of: i) ?? -1) + 1))]
-                if xinfo { row.append(.integer(0)) }
+                if xinfo { row.append(.integer(Int64(col.hiddenKind))) }
                 emitConstantRow(row)
             }
             return ["cid", "name", "type", "notnull", "dflt_value", "pk"] + (xinfo ? ["hidden"] : [])

@@ -143,7 +143,10 @@ extension Codegen {
             for (name, row) in [("old", old), ("new", new)] {
                 guard let row else { continue }
                 let cursor = b.allocateCursor()
-                sources.append(SourceItem(table: table, exposedName: name, cursor: cursor))
+                // OLD / NEW columns are reachable only qualified (old.x, new.x), as in SQLite.
+                var source = SourceItem(table: table, exposedName: name, cursor: cursor)
+                source.hiddenColumns = Set(table.columns.indices)
+                sources.append(source)
                 for i in table.columns.indices {
                     columnOverrides[RColumn(cursor: cursor, column: i)] = i == table.rowidAlias ? row.rowid : row.columns + i
                 }

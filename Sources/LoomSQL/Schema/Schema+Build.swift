@@ -20,6 +20,7 @@ extension Table {
         }
         var table = Table(name: create.name, columns: [], rootPage: rootPage, sql: sql)
         table.isWithoutRowid = options.contains(.withoutRowid)
+        table.isStrict = options.contains(.strict)
         var autoIndexes: [Index] = []
         var hasPrimaryKey = false
         var seen = Set<String>()
@@ -60,6 +61,7 @@ extension Table {
             if seen.contains(key) { throw DatabaseError(.error, "duplicate column name: \(def.name)") }
             seen.insert(key)
             var column = Column(name: def.name, declaredType: def.type ?? "")
+            if options.contains(.strict) { try column.makeStrict(table: create.name) }
             // COLLATE and NOT NULL first: a PRIMARY KEY/UNIQUE in the same definition uses them.
             for c in def.constraints {
                 switch c.kind {
@@ -69,6 +71,9 @@ extension Table {
                     column.notNull = true
                 case .default(let e):
                     column.defaultValue = e
+                case .generated(let e, let stored):
+                    column.generated = e
+                    column.isStored = stored
                 default: break
                 }
             }
@@ -99,6 +104,17 @@ extension Table {
             case .check(let e):
                 table.checks.append(CheckConstraint(name: c.name, expr: e))
             default: break
+            }
+        }
+        if !table.columns.isEmpty && table.columns.allSatisfy({ $0.generated != nil }) {
+            throw DatabaseError(.error, "must have at least one non-generated column")
+        }
+        if table.columns.contains(where: { $0.generated != nil && !$0.isStored }) {
+            var next = 0
+            table.recordIndex = table.columns.map { c in
+                if c.generated != nil && !c.isStored { return -1 }
+                next += 1
+                return next - 1
             }
         }
         if table.isWithoutRowid && !hasPrimaryKey {

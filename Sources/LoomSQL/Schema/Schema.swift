@@ -64,6 +64,10 @@ package final class Schema: @unchecked Sendable {
 
     package func isTemp(_ name: String) -> Bool { tempNames.contains(name.lowercasedASCII) }
 
+    /// Position of each object's sqlite_schema row ("type name", name lower-cased), so that
+    /// ALTER TABLE can visit objects in SQLite's order.
+    package var rowOrder: [String: Int] = [:]
+
     /// Automatic indexes defined by table rows, waiting for their own rows (during build).
     var pendingAutoIndexes: [String: Index] = [:]
 
@@ -126,6 +130,7 @@ package final class Schema: @unchecked Sendable {
         let schema = Schema()
         schema.cookie = cookie
         schema.fileFormat = fileFormat
+        for (i, row) in rows.enumerated() { schema.rowOrder[row.type + " " + row.name.lowercasedASCII] = i }
         // Tables first, so that indexes find their table whatever the row order.
         for row in rows where row.type == "table" || row.type == "view" {
             try schema.addTable(from: row)

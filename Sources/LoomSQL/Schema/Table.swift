@@ -20,6 +20,15 @@ package struct Column: Sendable {
     package var isPrimaryKey: Bool = false
     /// True when the column is hidden (generated columns, later).
     package var isHidden: Bool = false
+    /// In a STRICT table: the type the column's values must have (INT, INTEGER, REAL, TEXT,
+    /// BLOB, ANY; upper-cased), nil otherwise.
+    package var strictType: String? = nil
+    /// The expression of a generated column (`AS (expr)`), nil for ordinary columns.
+    package var generated: Expr? = nil
+    /// True for a STORED generated column (kept in the record); VIRTUAL ones are not stored.
+    package var isStored: Bool = false
+    /// PRAGMA table_xinfo's `hidden`: 0 ordinary, 2 VIRTUAL generated, 3 STORED generated.
+    package var hiddenKind: Int { generated == nil ? 0 : (isStored ? 3 : 2) }
 
     package init(name: String, declaredType: String) {
         self.name = name
@@ -37,6 +46,8 @@ package struct Table: Sendable {
     package var rootPage: UInt32
     /// The text stored in `sqlite_schema.sql`, nil for the built-in schema table.
     package var sql: String?
+    /// True for STRICT tables (datatype checks on every write).
+    package var isStrict: Bool = false
     /// True for `WITHOUT ROWID` tables (stored as an index B-tree keyed on the primary key).
     package var isWithoutRowid: Bool = false
     /// Index in `columns` of the INTEGER PRIMARY KEY column that aliases the rowid.
@@ -51,6 +62,11 @@ package struct Table: Sendable {
     package var isView: Bool = false
     /// A view's definition (its SELECT's spans refer to `sql`).
     package var viewDefinition: CreateView? = nil
+    /// For each column, its index in the stored record (-1 for VIRTUAL generated columns);
+    /// empty when every column is stored in order.
+    package var recordIndex: [Int] = []
+    /// True when some column is generated.
+    package var hasGenerated: Bool { columns.contains { $0.generated != nil } }
     /// CHECK constraints, column ones and table ones in definition order (spans refer to `sql`).
     package var checks: [CheckConstraint] = []
 

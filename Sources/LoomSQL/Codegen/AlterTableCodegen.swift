@@ -1,0 +1,389 @@
+// This file implements ALTER TABLE RENAME TO, RENAME COLUMN and DROP COLUMN: the stored schema
+// texts are edited token by token (SchemaRewrite), checked, and written back; DROP COLUMN also
+// rewrites every row. Layer: L5. Spec: Spec/L5-sql.md §ALTER TABLE (invariants A1-A6).
+import LoomBase
+import LoomRecord
+import LoomVDBE
+
+/// One sqlite_schema row to replace: the row (type, name) gets `row`'s values.
+struct SchemaRowChange {
+    var type: String
+    var name: String
+    var row: SchemaRow
+}
+
+extension Codegen {
+    /// Every main-schema row as SQLite stores it (temp objects left out), tables and views
+    /// first, then indexes, then triggers.
+    func currentSchemaRows() -> [SchemaRow] {
+        let s = c.schema
+        var rows: [SchemaRow] = []
+        for t in s.allTables where !t.isSchemaTable && !s.isTemp(t.name) {
+            rows.append(SchemaRow(type: t.isView ? "view" : "table", name: t.name, tableName: t.name,
+                                  rootPage: Int64(t.rootPage), sql: t.sql))
+        }
+        for key in s.indexOrder {
+            guard let i = s.indexes[key] else { continue }
+            rows.append(SchemaRow(type: "index", name: i.name, tableName: i.tableName, rootPage: Int64(i.rootPage),
+                                  sql: i.sql))
+        }
+        for key in s.triggerOrder {
+            guard let t = s.triggers[key], !s.isTemp(t.name) else { continue }
+            rows.append(SchemaRow(type: "trigger", name: t.name, tableName: t.tableName, rootPage: 0, sql: t.sql))
+        }
+        // In sqlite_schema order (the order SQLite re-checks them in).
+        func position(_ r: SchemaRow) -> Int { s.rowOrder[r.type + " " + r.name.lowercasedASCII] ?? Int.max }
+        return rows.enumerated().sorted { (position($0.element), $0.offset) < (position($1.element), $1.offset) }
+            .map(\.element)
+    }
+
+    /// Column names of a table in the current schema (nil for unknown names).
+    func columnNames(_ table: String) -> [String]? {
+        c.schema.table(named: table).map { $0.columns.map(\.name) }
+    }
+
+    /// Parses and checks every row as the schema would after the ALTER; the first failure is
+    /// SQLite's "error in TYPE NAME[ after WHAT]: message".
+    func checkSchema(_ rows: [SchemaRow], after what: String?) throws -> Schema {
+        let schema = Schema()
+        schema.cookie = c.schema.cookie
+        schema.fileFormat = c.schema.fileFormat
+        func fail(_ row: SchemaRow, _ e: DatabaseError) -> DatabaseError {
+            var message = e.message
+            let prefix = "malformed database schema (\(row.name)) - "
+            if message.hasPrefix(prefix) { message = String(message.dropFirst(prefix.count)) }
+            return DatabaseError(.error, "error in \(row.type) \(row.name)\(what.map { " after " + $0 } ?? ""): \(message)")
+        }
+        for row in rows where row.type == "table" || row.type == "view" {
+            do { try schema.addTable(from: row) } catch let e as DatabaseError { throw fail(row, e) }
+        }
+        for row in rows where row.type == "index" {
+            do { try schema.addIndex(from: row) } catch let e as DatabaseError { throw fail(row, e) }
+        }
+        schema.pendingAutoIndexes = [:]
+        for row in rows where row.type == "trigger" {
+            do { try schema.addTrigger(from: row) } catch let e as DatabaseError { throw fail(row, e) }
+        }
+        // Features Loom lacks must not block an ALTER that SQLite allows.
+        func unsupported(_ e: DatabaseError) -> Bool { e.message.hasSuffix("not supported yet") }
+        for row in rows where row.type == "view" {
+            do { _ = try Compiler.prepare("SELECT * FROM " + SchemaRewrite.quoted(row.name), from: 0, schema: schema) }
+            catch let e as DatabaseError where !unsupported(e) { throw fail(row, e) }
+        }
+        // Each trigger alone: compile a statement that fires it.
+        let triggerRows = rows.filter { $0.type == "trigger" }
+        if !triggerRows.isEmpty {
+            let others = rows.filter { $0.type != "trigger" }
+            for row in triggerRows {
+                guard let trigger = schema.trigger(named: row.name), let table = schema.table(named: trigger.tableName)
+                else { continue }
+                let name = SchemaRewrite.quoted(table.name)
+                let statement: String
+                switch trigger.event {
+                case .insert: statement = "INSERT INTO \(name) DEFAULT VALUES"
+                case .delete: statement = "DELETE FROM \(name)"
+                case .update(let columns):
+                    guard let column = columns?.first ?? table.columns.first?.name else { continue }
+                    let quotedColumn = SchemaRewrite.quoted(column)
+                    statement = "UPDATE \(name) SET \(quotedColumn) = \(quotedColumn)"
+                }
+                do {
+                    let alone = Schema()
+                    alone.cookie = schema.cookie
+                    alone.fileFormat = schema.fileFormat
+                    for r in others where r.type == "table" || r.type == "view" { try alone.addTable(from: r) }
+                    for r in others where r.type == "index" { try alone.addIndex(from: r) }
+                    alone.pendingAutoIndexes = [:]
+                    try alone.addTrigger(from: row)
+                    _ = try Compiler.prepare(statement, from: 0, schema: alone)
+                } catch let e as DatabaseError where !unsupported(e) {
+                    // SQLite's check does not look at SET targets and INSERT column lists.
+                    if let sql = row.sql {
+                        let text = SchemaText(sql)
+                        let assigned = text.assignedColumns.map { text.name($0).lowercasedASCII }
+                        let m = e.message.lowercasedASCII
+                        if assigned.contains(where: { m == "no such column: " + $0 || m.hasSuffix(" has no column named " + $0) }) {
+                            continue
+                        }
+                    }
+                    throw fail(row, e)
+                }
+            }
+        }
+        return schema
+    }
+
+    /// The connection's TEMP views and triggers, as schema rows.
+    func tempSchemaRows() -> [SchemaRow] {
+        let s = c.schema
+        var rows: [SchemaRow] = []
+        for t in s.allTables where t.isView && s.isTemp(t.name) {
+            if let sql = t.sql { rows.append(SchemaRow(type: "view", name: t.name, tableName: t.name, rootPage: 0, sql: sql)) }
+        }
+        for key in s.triggerOrder {
+            guard let t = s.triggers[key], s.isTemp(t.name) else { continue }
+            rows.append(SchemaRow(type: "trigger", name: t.name, tableName: t.tableName, rootPage: 0, sql: t.sql))
+        }
+        return rows
+    }
+
+    /// Rewrites the TEMP views and triggers with `edit` (nil: unchanged), as SQLite edits
+    /// sqlite_temp_schema too.
+    func rewriteTempObjects(renamedTable: (old: String, new: String)? = nil, _ edit: (String) -> String?) {
+        for row in tempSchemaRows() {
+            guard let sql = row.sql else { continue }
+            var tableName = row.tableName
+            if let r = renamedTable, row.type == "trigger", tableName.equalsIgnoringCase(r.old) { tableName = r.new }
+            let edited = edit(sql)
+            if edited == nil && tableName == row.tableName { continue }
+            b.emit(.addTempObject(TempSchemaObject(type: row.type, name: row.name, tableName: tableName,
+                                                   sql: edited ?? sql)))
+        }
+    }
+
+    /// Replaces sqlite_schema rows: for each change, the row with its type and name.
+    func rewriteSchemaRows(_ changes: [SchemaRowChange]) {
+        for change in changes {
+            let cursor = b.allocateCursor()
+            b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
+            let row = b.allocateRegisters(5)
+            let wantedType = b.allocateRegister(), wantedName = b.allocateRegister(), rowid = b.allocateRegister()
+            b.emit(.string8(value: change.type, dest: wantedType))
+            b.emit(.string8(value: change.name, dest: wantedName))
+            let done = b.makeLabel(), next = b.makeLabel()
+            b.emit(jumpTo: done) { .rewind(cursor: cursor, target: $0) }
+            let top = b.currentAddress
+            for i in 0..<5 { b.emit(.column(cursor: cursor, column: i, dest: row + i)) }
+            b.emit(jumpTo: next) { .ne(lhs: wantedType, rhs: row, target: $0, jumpIfNull: true) }
+            b.emit(jumpTo: next) { .ne(lhs: wantedName, rhs: row + 1, target: $0, jumpIfNull: true) }
+            b.emit(.string8(value: change.row.name, dest: row + 1))
+            b.emit(.string8(value: change.row.tableName, dest: row + 2))
+            if let sql = change.row.sql { b.emit(.string8(value: sql, dest: row + 4)) } else { b.emit(.null(dest: row + 4)) }
+            b.emit(.rowid(cursor: cursor, dest: rowid))
+            let rec = b.allocateRegister()
+            b.emit(.makeRecord(start: row, count: 5, dest: rec))
+            b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
+            b.emit(jumpTo: done) { .goto(target: $0) }
+            b.place(next)
+            b.emit(.next(cursor: cursor, target: top))
+            b.place(done)
+        }
+    }
+
+    /// The checks every ALTER form shares; returns the table.
+    func alterTarget(_ alter: AlterTable, span: SourceSpan) throws -> Table {
+        if let s = alter.schema, !s.equalsIgnoringCase("main") {
+            throw c.error("no such table: \(s).\(alter.table)", at: nil)
+        }
+        guard let table = c.schema.table(named: alter.table), !c.schema.isTemp(alter.table) else {
+            throw c.error("no such table: \(alter.table)", at: nil)
+        }
+        if table.isSchemaTable || table.name.lowercasedASCII.hasPrefix("sqlite_") {
+            throw c.error("table \(table.name) may not be altered", at: nil)
+        }
+        return table
+    }
+
+    // MARK: RENAME TO
+
+    func codeRenameTable(_ table: Table, to newName: String, span: SourceSpan) throws {
+        if c.schema.table(named: newName) != nil || c.schema.index(named: newName) != nil {
+            throw c.error("there is already another table or index with this name: \(newName)", at: nil)
+        }
+        if newName.lowercasedASCII.hasPrefix("sqlite_") {
+            throw c.error("object name reserved for internal use: \(newName)", at: nil)
+        }
+        if table.isView { throw c.error("view \(table.name) may not be altered", at: nil) }
+        let old = table.name
+        let rows = currentSchemaRows()
+        _ = try checkSchema(rows, after: nil)
+        var newRows: [SchemaRow] = []
+        var changes: [SchemaRowChange] = []
+        let autoPrefix = "sqlite_autoindex_" + old + "_"
+        for row in rows {
+            var new = row
+            if let sql = row.sql, let edited = SchemaRewrite.renameTable(sql, from: old, to: newName) { new.sql = edited }
+            if row.tableName.equalsIgnoringCase(old) && (row.type != "view") { new.tableName = newName }
+            if row.type == "table" && row.name.equalsIgnoringCase(old) { new.name = newName }
+            if row.type == "index", row.sql == nil, row.name.hasPrefix(autoPrefix) {
+                new.name = "sqlite_autoindex_" + newName + "_" + row.name.dropFirst(autoPrefix.count)
+            }
+            newRows.append(new)
+            if new != row { changes.append(SchemaRowChange(type: row.type, name: row.name, row: new)) }
+        }
+        _ = try checkSchema(newRows, after: "rename")
+        rewriteSchemaRows(changes)
+        rewriteTempObjects(renamedTable: (old, newName)) { SchemaRewrite.renameTable($0, from: old, to: newName) }
+        if let seq = c.schema.table(named: "sqlite_sequence"), !seq.isView {
+            // UPDATE sqlite_sequence SET name = new WHERE name = old
+            let cursor = b.allocateCursor()
+            b.emit(.openWrite(cursor: cursor, root: Int(seq.rootPage), columnCount: 2))
+            let row = b.allocateRegisters(2), wanted = b.allocateRegister(), rowid = b.allocateRegister()
+            b.emit(.string8(value: old, dest: wanted))
+            let done = b.makeLabel(), next = b.makeLabel()
+            b.emit(jumpTo: done) { .rewind(cursor: cursor, target: $0) }
+            let top = b.currentAddress
+            b.emit(.column(cursor: cursor, column: 0, dest: row))
+            b.emit(.column(cursor: cursor, column: 1, dest: row + 1))
+            b.emit(jumpTo: next) { .ne(lhs: wanted, rhs: row, target: $0, jumpIfNull: true) }
+            b.emit(.string8(value: newName, dest: row))
+            b.emit(.rowid(cursor: cursor, dest: rowid))
+            let rec = b.allocateRegister()
+            b.emit(.makeRecord(start: row, count: 2, dest: rec))
+            b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
+            b.emit(jumpTo: done) { .goto(target: $0) }
+            b.place(next)
+            b.emit(.next(cursor: cursor, target: top))
+            b.place(done)
+        }
+        finishSchemaChange()
+    }
+
+    // MARK: RENAME COLUMN
+
+    func codeRenameColumn(_ table: Table, from old: String, to newName: String, span: SourceSpan) throws {
+        if table.isView { throw c.error("cannot rename columns of view \"\(table.name)\"", at: nil) }
+        guard let index = table.columnIndex(named: old) else {
+            throw c.error("no such column: \"\(writtenName(span, fromEnd: 3) ?? old)\"", at: nameToken(span, fromEnd: 3))
+        }
+        let oldName = table.columns[index].name
+        // Was the new name written in quotes? It is the statement's last token.
+        let statement = SchemaText(c.text(span))
+        let quoteNew = statement.tokens.isEmpty ? false : statement.isQuoted(statement.tokens.count - 1)
+        let rows = currentSchemaRows()
+        _ = try checkSchema(rows, after: nil)
+        var newRows: [SchemaRow] = []
+        var changes: [SchemaRowChange] = []
+        for row in rows {
+            var new = row
+            if let sql = row.sql,
+               let edited = SchemaRewrite.renameColumn(sql, table: table.name, from: oldName, to: newName,
+                                                       quoteNew: quoteNew, columns: columnNames) {
+                new.sql = edited
+            }
+            newRows.append(new)
+            if new != row { changes.append(SchemaRowChange(type: row.type, name: row.name, row: new)) }
+        }
+        if let other = table.columnIndex(named: newName), other != index {
+            // The parser reports the later of the two definitions.
+            let later = other < index ? newName : table.columns[other].name
+            throw c.error("error in table \(table.name) after rename: duplicate column name: \(later)", at: nil)
+        }
+        _ = try checkSchema(newRows, after: "rename")
+        rewriteSchemaRows(changes)
+        rewriteTempObjects {
+            SchemaRewrite.renameColumn($0, table: table.name, from: oldName, to: newName, quoteNew: quoteNew,
+                                       columns: self.columnNames)
+        }
+        finishSchemaChange()
+    }
+
+    // MARK: DROP COLUMN
+
+    func codeDropColumn(_ table: Table, _ name: String, span: SourceSpan) throws {
+        if table.isView { throw c.error("cannot drop column from view \"\(table.name)\"", at: nil) }
+        guard let index = table.columnIndex(named: name) else {
+            throw c.error("no such column: \"\(writtenName(span, fromEnd: 1) ?? name)\"", at: nameToken(span, fromEnd: 1))
+        }
+        let column = table.columns[index]
+        if column.isPrimaryKey { throw c.error("cannot drop PRIMARY KEY column: \"\(column.name)\"", at: nil) }
+        if c.schema.indexes(on: table.name).contains(where: { $0.isAutomatic && $0.columns.contains { $0.column == index } }) {
+            throw c.error("cannot drop UNIQUE column: \"\(column.name)\"", at: nil)
+        }
+        if table.columns.count <= 1 {
+            throw c.error("cannot drop column \"\(column.name)\": no other columns exist", at: nil)
+        }
+        if table.isWithoutRowid { throw c.error("DROP COLUMN on a WITHOUT ROWID table is not supported yet", at: nil) }
+        let rows = currentSchemaRows()
+        _ = try checkSchema(rows, after: nil)
+        guard let oldSQL = table.sql, let newSQL = SchemaRewrite.dropColumn(oldSQL, index: index) else {
+            throw DatabaseError.corrupt(page: 1, "table text without column \(column.name)")
+        }
+        if !table.columns.indices.contains(where: { $0 != index && table.columns[$0].generated == nil }) {
+            throw DatabaseError(.error, "error in table \(table.name) after drop column: must have at least one non-generated column")
+        }
+        // Any use left in the table's own text (CHECK, FOREIGN KEY, generated column).
+        if SchemaRewrite.firstColumnUse(newSQL, table: table.name, column: column.name, columns: columnNames) != nil {
+            let s = SchemaText(newSQL)
+            let inForeignKey = SchemaRewrite.columnHits(s, table: table.name, column: column.name, columns: columnNames)
+                .contains { s.foreignKeyColumns.contains($0.0) }
+            if inForeignKey {
+                throw DatabaseError(.error, "error in table \(table.name) after drop column: unknown column \"\(column.name)\" in foreign key definition")
+            }
+            throw DatabaseError(.error, "error in table \(table.name) after drop column: no such column: \(column.name)")
+        }
+        let droppedName = column.name, tableName = table.name
+        let withoutDropped: (String) -> [String]? = { [self] name in
+            guard let cols = columnNames(name) else { return nil }
+            return name.equalsIgnoringCase(tableName) ? cols.filter { !$0.equalsIgnoringCase(droppedName) } : cols
+        }
+        var newRows: [SchemaRow] = []
+        for row in rows {
+            var new = row
+            if row.type == "table" && row.name.equalsIgnoringCase(table.name) {
+                new.sql = newSQL
+            } else if let sql = row.sql,
+                      let use = SchemaRewrite.firstColumnUse(sql, table: table.name, column: column.name, columns: columnNames,
+                                                             ignoringTargets: true,
+                                                             quotedAreLiterals: row.type == "view" || row.type == "trigger",
+                                                             newColumns: withoutDropped) {
+                throw DatabaseError(.error, "error in \(row.type) \(row.name) after drop column: no such column: \(use)")
+            }
+            newRows.append(new)
+        }
+        _ = try checkSchema(newRows, after: "drop column")
+        rewriteSchemaRows([SchemaRowChange(type: "table", name: table.name,
+                                           row: SchemaRow(type: "table", name: table.name, tableName: table.name,
+                                                          rootPage: Int64(table.rootPage), sql: newSQL))])
+        // Rewrite every row without the column: rowids first, then each row in place.
+        let set = b.allocateCursor(), tc = b.allocateCursor()
+        b.emit(.openEphemeral(cursor: set, columnCount: 1))
+        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count))
+        let rowid = b.allocateRegister(), rec = b.allocateRegister()
+        do {
+            let done = b.makeLabel()
+            b.emit(jumpTo: done) { .rewind(cursor: tc, target: $0) }
+            let top = b.currentAddress
+            b.emit(.rowid(cursor: tc, dest: rowid))
+            b.emit(.makeRecord(start: rowid, count: 1, dest: rec))
+            b.emit(.insert(cursor: set, record: rec, rowid: rowid))
+            b.emit(.next(cursor: tc, target: top))
+            b.place(done)
+        }
+        let keptColumns = table.columns.indices.filter { $0 != index && !(table.columns[$0].generated != nil && !table.columns[$0].isStored) }
+        let kept = keptColumns.count
+        let values = b.allocateRegisters(max(kept, 1))
+        let done = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: set, target: $0) }
+        let top = b.currentAddress
+        let next = b.makeLabel()
+        b.emit(.rowid(cursor: set, dest: rowid))
+        b.emit(jumpTo: next) { .notExists(cursor: tc, rowid: rowid, target: $0) }
+        var r = values
+        for i in keptColumns {
+            let stored = table.recordIndex.isEmpty ? i : table.recordIndex[i]
+            if i == table.rowidAlias { b.emit(.null(dest: r)) }
+            else { b.emit(.column(cursor: tc, column: stored, dest: r, default: columnDefault(table, i))) }
+            r += 1
+        }
+        b.emit(.makeRecord(start: values, count: kept, dest: rec))
+        b.emit(.insert(cursor: tc, record: rec, rowid: rowid))
+        b.place(next)
+        b.emit(.next(cursor: set, target: top))
+        b.place(done)
+        finishSchemaChange()
+    }
+
+    /// The span of the statement's n-th token from the end (1: the last), for error offsets.
+    func nameToken(_ span: SourceSpan, fromEnd n: Int) -> SourceSpan? {
+        let s = SchemaText(c.text(span))
+        guard s.tokens.count >= n else { return nil }
+        let t = s.tokens[s.tokens.count - n]
+        return SourceSpan(start: span.start + t.start, end: span.start + t.end)
+    }
+
+    /// The text of that token as written (quotes kept), as SQLite's messages show it.
+    func writtenName(_ span: SourceSpan, fromEnd n: Int) -> String? {
+        nameToken(span, fromEnd: n).map { c.text($0) }
+    }
+}
