@@ -112,7 +112,8 @@ package struct Resolver {
             case .remainder: return .binary(.remainder, left, right)
             case .concat: return .binary(.concat, left, right)
             case .jsonExtract, .jsonExtractText:
-                throw c.error("no such function: \(op == .jsonExtract ? "->" : "->>")", at: expr.span)
+                // SQLite registers the operators as two-argument functions named -> and ->>.
+                return try callFunction(op == .jsonExtract ? "->" : "->>", [left, right], span: expr.span)
             }
         case .like(let op, let negated, let e, let pattern, let escape):
             let value = try r(e), pat = try r(pattern), esc = try escape.map(r)
@@ -275,7 +276,8 @@ package struct Resolver {
     /// The aggregate functions SQLite builds in (by name; min/max only with one argument).
     static func isAggregateName(_ lower: String, argc: Int) -> Bool {
         switch lower {
-        case "count", "sum", "avg", "total", "group_concat", "string_agg": return true
+        case "count", "sum", "avg", "total", "group_concat", "string_agg",
+             "json_group_array", "json_group_object": return true
         case "min", "max": return argc == 1
         default: return false
         }
