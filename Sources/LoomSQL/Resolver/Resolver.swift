@@ -276,7 +276,7 @@ package struct Resolver {
     /// The aggregate functions SQLite builds in (by name; min/max only with one argument).
     static func isAggregateName(_ lower: String, argc: Int) -> Bool {
         switch lower {
-        case "count", "sum", "avg", "total", "group_concat", "string_agg",
+        case "count", "sum", "avg", "total", "group_concat",
              "json_group_array", "json_group_object": return true
         case "min", "max": return argc == 1
         default: return false

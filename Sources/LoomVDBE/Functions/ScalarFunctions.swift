@@ -252,7 +252,7 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
         f.append(scalar(name, -1, min: 1) { a, _ in
             let fmt = arg(a, 0)
             if fmt.isNull { return .null }
-            return .text(sqlPrintf(fmt.textValue ?? "", Array(a.dropFirst())))
+            return sqlPrintfResult(fmt.textValue ?? "", Array(a.dropFirst())).map { .text($0) } ?? .null
         })
     }
     return f
