@@ -244,8 +244,33 @@ func appendSQLValueAsJSON(_ v: Value, isJSON: Bool, into out: inout [UInt8]) thr
 }
 
 extension JSONNode {
-    /// Minified JSON text of the node, edits applied.
+    /// Minified JSON text of the node, edits applied. Iterative: depth costs no stack.
     func render(into out: inout [UInt8]) throws {
+        var open: [(node: JSONNode, next: Int, wroteAny: Bool)] = []
+        try emit(into: &out, opening: &open)
+        while let top = open.last {
+            var k = top.next
+            let node = top.node
+            while k < node.children.count && node.children[k].removed { k += 1 }
+            if k >= node.children.count {
+                out.append(node.kind == .array ? UInt8(ascii: "]") : UInt8(ascii: "}"))
+                open.removeLast()
+                continue
+            }
+            open[open.count - 1].next = k + 1
+            if top.wroteAny { out.append(UInt8(ascii: ",")) }
+            open[open.count - 1].wroteAny = true
+            if node.kind == .object {
+                try node.labels[k].emit(into: &out, opening: &open)
+                out.append(UInt8(ascii: ":"))
+            }
+            try node.children[k].emit(into: &out, opening: &open)
+        }
+    }
+
+    /// Writes a scalar (or a replacement) whole, or a container's opening bracket and
+    /// pushes it on `opening` for `render` to fill.
+    private func emit(into out: inout [UInt8], opening: inout [(node: JSONNode, next: Int, wroteAny: Bool)]) throws {
         if let r = replacement {
             try appendSQLValueAsJSON(r.value, isJSON: r.isJSON, into: &out)
             return
@@ -263,26 +288,9 @@ extension JSONNode {
                 out.append(contentsOf: text)
                 out.append(UInt8(ascii: "\""))
             }
-        case .array:
-            out.append(UInt8(ascii: "["))
-            var first = true
-            for c in children where !c.removed {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                try c.render(into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object:
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            for (l, c) in zip(labels, children) where !c.removed {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                try l.render(into: &out)
-                out.append(UInt8(ascii: ":"))
-                try c.render(into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+        case .array, .object:
+            out.append(kind == .array ? UInt8(ascii: "[") : UInt8(ascii: "{"))
+            opening.append((self, 0, false))
         }
     }
 
@@ -422,7 +430,8 @@ func jsonPathError(_ near: ArraySlice<UInt8>) -> DatabaseError {
 }
 
 /// Path lookup as SQLite 3.40 does it: the path is checked only as far as the walk gets,
-/// so a bad tail after a missing element is no error.
+/// so a bad tail after a missing element is no error. Iterative, so long paths cannot
+/// exhaust the stack.
 struct JSONPathWalker {
     /// Create missing object members and `[#]`/`[0]` array slots on the way (json_set/insert).
     var appending = false
@@ -433,38 +442,62 @@ struct JSONPathWalker {
     mutating func lookup(_ root: JSONNode, _ path: [UInt8]) throws -> JSONNode? {
         appended = false
         guard path.first == UInt8(ascii: "$") else { throw jsonPathError(path[...]) }
-        return try step(root, path[1...])
+        var node = root
+        var p = path[1...]
+        var depth = 0
+        while let first = p.first {
+            if node.replacement != nil { return nil }
+            if first == UInt8(ascii: ".") {
+                guard node.kind == .object else { return nil }
+                let (key, rest) = try Self.objectKey(p)
+                if let k = node.labels.firstIndex(where: { $0.text.elementsEqual(key) }) {
+                    node = node.children[k]
+                    p = rest
+                    depth += 1
+                    continue
+                }
+                guard appending else { return nil }
+                return try appendChain(into: node, label: key, rest: rest, depth: depth)
+            }
+            guard first == UInt8(ascii: "[") else { throw jsonPathError(p) }
+            guard let (index, rest) = try Self.arrayIndex(p, in: node) else { return nil }
+            guard node.kind == .array else { return nil }
+            var remaining = index
+            var found: JSONNode?
+            for c in node.children where !c.removed {
+                if remaining == 0 { found = c; break }
+                remaining -= 1
+            }
+            if let found {
+                node = found
+                p = rest
+                depth += 1
+                continue
+            }
+            guard remaining == 0, appending else { return nil }
+            return try appendChain(into: node, label: nil, rest: rest, depth: depth)
+        }
+        return node
     }
 
-    private mutating func step(_ node: JSONNode, _ p: ArraySlice<UInt8>) throws -> JSONNode? {
-        guard let first = p.first else { return node }
-        if node.replacement != nil { return nil }
-        if first == UInt8(ascii: ".") {
-            guard node.kind == .object else { return nil }
-            var rest = p.dropFirst()
-            let key: ArraySlice<UInt8>
-            if rest.first == UInt8(ascii: "\"") {
-                let body = rest.dropFirst()
-                guard let close = body.firstIndex(of: UInt8(ascii: "\"")) else { throw jsonPathError(rest) }
-                key = body[body.startIndex ..< close]
-                rest = body[(close + 1)...]
-            } else {
-                let end = rest.firstIndex(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "[") }) ?? rest.endIndex
-                key = rest[rest.startIndex ..< end]
-                if key.isEmpty { throw jsonPathError(rest) }
-                rest = rest[end...]
-            }
-            for (k, l) in node.labels.enumerated() where l.text.elementsEqual(key) {
-                return try step(node.children[k], rest)
-            }
-            guard appending, let (made, leaf) = try appendPath(rest) else { return nil }
-            let label = JSONNode(.string, Array(key))
-            label.isRaw = true
-            node.labels.append(label)
-            node.children.append(made)
-            return leaf
+    /// `.key` or `."key"` at the start of `p`: the key bytes and what follows.
+    private static func objectKey(_ p: ArraySlice<UInt8>) throws -> (ArraySlice<UInt8>, ArraySlice<UInt8>) {
+        let rest = p.dropFirst()
+        if rest.first == UInt8(ascii: "\"") {
+            let body = rest.dropFirst()
+            guard let close = body.firstIndex(of: UInt8(ascii: "\"")) else { throw jsonPathError(rest) }
+            return (body[body.startIndex ..< close], body[(close + 1)...])
         }
-        guard first == UInt8(ascii: "[") else { throw jsonPathError(p) }
+        let end = rest.firstIndex(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "[") }) ?? rest.endIndex
+        let key = rest[rest.startIndex ..< end]
+        if key.isEmpty { throw jsonPathError(rest) }
+        return (key, rest[end...])
+    }
+
+    /// `[N]`, `[#]` or `[#-N]` at the start of `p`: the element index (counting only elements
+    /// not removed) and what follows; nil when `#` is used on a non-array or `#-N` is out
+    /// of range.
+    private static func arrayIndex(_ p: ArraySlice<UInt8>, in node: JSONNode) throws -> (Int, ArraySlice<UInt8>)? {
         let s = p.startIndex
         func at(_ k: Int) -> UInt8 { s + k < p.endIndex ? p[s + k] : 0 }
         var index = 0
@@ -490,35 +523,52 @@ struct JSONPathWalker {
             }
             if at(j) != UInt8(ascii: "]") { throw jsonPathError(p) }
         }
-        guard node.kind == .array else { return nil }
-        let rest = p[(s + j + 1)...]
-        var remaining = index
-        for c in node.children where !c.removed {
-            if remaining == 0 { return try step(c, rest) }
-            remaining -= 1
-        }
-        guard remaining == 0, appending, let (made, leaf) = try appendPath(rest) else { return nil }
-        node.children.append(made)
-        return leaf
+        return (index, p[(s + j + 1)...])
     }
 
-    /// Builds the missing tail of a path: returns the node to link and the leaf to set.
-    private mutating func appendPath(_ rest: ArraySlice<UInt8>) throws -> (JSONNode, JSONNode)? {
+    /// Builds the missing tail of a path below `parent` (a member `label`, or a new last
+    /// element): `.key` makes objects, `[0]` arrays, the end a null leaf to be set. Nothing
+    /// is linked unless the whole tail can be built.
+    /// `depth`: levels above `parent`. A tail that would nest deeper than 2000 levels (the
+    /// parser's limit) is refused with "JSON path too deep" (SQLite overflows its stack).
+    private mutating func appendChain(into parent: JSONNode, label: ArraySlice<UInt8>?,
+                                      rest: ArraySlice<UInt8>, depth: Int) throws -> JSONNode? {
         appended = true
-        guard let first = rest.first else {
-            let leaf = JSONNode(.null)
-            return (leaf, leaf)
+        var links: [(parent: JSONNode, label: ArraySlice<UInt8>?)] = [(parent, label)]
+        var rest = rest
+        var made: [JSONNode] = []
+        while true {
+            let child: JSONNode
+            if rest.isEmpty {
+                child = JSONNode(.null)
+            } else if rest.first == UInt8(ascii: ".") {
+                child = JSONNode(.object)
+            } else if rest.starts(with: Array("[0]".utf8)) {
+                child = JSONNode(.array)
+            } else {
+                return nil
+            }
+            made.append(child)
+            if depth + made.count > maximumDepth { throw DatabaseError(.error, "JSON path too deep") }
+            if rest.isEmpty { break }
+            if child.kind == .object {
+                let (key, after) = try Self.objectKey(rest)
+                links.append((child, key))
+                rest = after
+            } else {
+                links.append((child, nil))
+                rest = rest.dropFirst(3)
+            }
         }
-        let container: JSONNode
-        if first == UInt8(ascii: ".") {
-            container = JSONNode(.object)
-        } else if rest.starts(with: Array("[0]".utf8)) {
-            container = JSONNode(.array)
-        } else {
-            return nil
+        for (k, link) in links.enumerated() {
+            if let key = link.label {
+                let l = JSONNode(.string, Array(key))
+                l.isRaw = true
+                link.parent.labels.append(l)
+            }
+            link.parent.children.append(made[k])
         }
-        guard let leaf = try step(container, rest) else { return nil }
-        return (container, leaf)
+        return made.last
     }
 }
 
