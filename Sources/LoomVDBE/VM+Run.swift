@@ -668,12 +668,12 @@ extension VM {
         return result
     }
 
-    /// Bit i set: register `a + i` still holds the value a JSON function gave it.
-    func subtypeMask(_ a: Register, _ n: Int) -> UInt64 {
-        if subtypedRegisters.isEmpty { return 0 }
-        var mask: UInt64 = 0
-        for i in 0 ..< min(n, 64) {
-            if let v = subtypedRegisters[a + i], v == registers[a + i] { mask |= 1 << UInt64(i) }
+    /// The arguments whose register still holds the value a JSON function gave it.
+    func subtypeMask(_ a: Register, _ n: Int) -> ArgumentSubtypes {
+        var mask = ArgumentSubtypes()
+        if subtypedRegisters.isEmpty { return mask }
+        for i in 0 ..< min(n, 128) {
+            if let v = subtypedRegisters[a + i], v == registers[a + i] { mask.insert(i) }
         }
         return mask
     }

@@ -32,7 +32,7 @@ final class AggregateState {
     /// DISTINCT: argument values already fed.
     var seen: Set<Value>?
     /// JSON aggregates: which arguments of the current step carry the JSON subtype.
-    var argumentSubtypes: UInt64 = 0
+    var argumentSubtypes = ArgumentSubtypes()
     /// JSON aggregates: a BLOB argument seen (thrown by `final`).
     var jsonError: DatabaseError?
     /// min/max: the value kept carries the JSON subtype.
@@ -89,12 +89,12 @@ final class AggregateState {
             if first.isNull { return }
             if count == 0 {
                 best = first
-                bestIsJSON = argumentSubtypes & 1 != 0
+                bestIsJSON = argumentSubtypes.contains(0)
             } else {
                 let c = compareValues(best, first, collation: collation)
                 if (kind == .max && c < 0) || (kind == .min && c > 0) {
                     best = first
-                    bestIsJSON = argumentSubtypes & 1 != 0
+                    bestIsJSON = argumentSubtypes.contains(0)
                 }
             }
             count += 1

@@ -24,19 +24,37 @@ package struct FunctionCallContext {
     /// Whether argument `i` carries SQLite's JSON subtype (produced by a JSON function).
     /// Only functions registered with `usesSubtypes` see subtypes.
     package func argumentIsJSON(_ i: Int) -> Bool {
-        i >= 0 && i < 64 && scratch.argumentSubtypes & (1 << UInt64(i)) != 0
+        scratch.argumentSubtypes.contains(i)
     }
 
     /// Marks this call's TEXT result as JSON (SQLite's `sqlite3_result_subtype(ctx, 'J')`).
     package func setResultJSON() { scratch.resultSubtype = true }
 }
 
+/// A set of argument positions (0 ..< 128, SQLite's SQLITE_MAX_FUNCTION_ARG is 127) that
+/// carry the JSON subtype.
+package struct ArgumentSubtypes: Sendable, Equatable {
+    var low: UInt64 = 0
+    var high: UInt64 = 0
+    package init() {}
+
+    package func contains(_ i: Int) -> Bool {
+        if i >= 0 && i < 64 { return low >> UInt64(i) & 1 != 0 }
+        if i >= 64 && i < 128 { return high >> UInt64(i - 64) & 1 != 0 }
+        return false
+    }
+
+    package mutating func insert(_ i: Int) {
+        if i >= 0 && i < 64 { low |= 1 << UInt64(i) } else if i >= 64 && i < 128 { high |= 1 << UInt64(i - 64) }
+    }
+}
+
 /// Per-VM scratch state for function calls (one allocation per VM, reused by every call).
 package final class FunctionScratch {
     /// 'now' of the current step (nil until first asked; the VM clears it at each step).
     package var stepTime: Int64?
-    /// Bit i: argument i carries the JSON subtype (arguments past 64 never do).
-    package var argumentSubtypes: UInt64 = 0
+    /// The arguments of the current call that carry the JSON subtype.
+    package var argumentSubtypes = ArgumentSubtypes()
     /// Set by the body: the result carries the JSON subtype.
     package var resultSubtype = false
     package init() {}

@@ -200,12 +200,12 @@ extension AggregateState {
         let first = args.first ?? .null
         do {
             if kind == .jsonGroupArray {
-                try appendSQLValueAsJSON(first, isJSON: argumentSubtypes & 1 != 0, into: &text)
+                try appendSQLValueAsJSON(first, isJSON: argumentSubtypes.contains(0), into: &text)
             } else {
                 if let label = first.isNull ? nil : first.blobValue { appendJSONString(label, into: &text) }
                 text.append(UInt8(ascii: ":"))
                 let value = args.count > 1 ? args[args.startIndex + 1] : .null
-                try appendSQLValueAsJSON(value, isJSON: argumentSubtypes & 2 != 0, into: &text)
+                try appendSQLValueAsJSON(value, isJSON: argumentSubtypes.contains(1), into: &text)
             }
         } catch {
             jsonError = error as? DatabaseError ?? jsonBlobError
