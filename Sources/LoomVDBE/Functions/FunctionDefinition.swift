@@ -57,6 +57,9 @@ package final class FunctionScratch {
     package var argumentSubtypes = ArgumentSubtypes()
     /// Set by the body: the result carries the JSON subtype.
     package var resultSubtype = false
+    /// Recently parsed JSON documents (text → tree) for the functions that only read them,
+    /// newest last; SQLite keeps a similar per-statement cache.
+    var jsonCache: [(text: [UInt8], root: JSONNode)] = []
     package init() {}
 }
 

@@ -87,12 +87,16 @@ func parseJSON(_ b: [UInt8]) -> JSONNode? {
             i = j + 1
             return node
         }
-        for (word, kind) in [("null", JSONNode.Kind.null), ("true", .true), ("false", .false)] {
-            let w = Array(word.utf8)
-            if c == w[0], i + w.count <= n, b[i ..< i + w.count].elementsEqual(w), !isAlnum(at(i + w.count)) {
-                i += w.count
-                return JSONNode(kind)
+        if c == UInt8(ascii: "n") || c == UInt8(ascii: "t") || c == UInt8(ascii: "f") {
+            let (word, kind): (StaticString, JSONNode.Kind) =
+                c == UInt8(ascii: "n") ? ("null", .null) : (c == UInt8(ascii: "t") ? ("true", .true) : ("false", .false))
+            let count = word.utf8CodeUnitCount
+            let matches = word.withUTF8Buffer { w in
+                i + count <= n && b[i ..< i + count].elementsEqual(w)
             }
+            guard matches, !isAlnum(at(i + count)) else { return nil }
+            i += count
+            return JSONNode(kind)
         }
         guard c == UInt8(ascii: "-") || isDigit(c) else { return nil }
         let lead = c == UInt8(ascii: "-") ? i + 1 : i
@@ -199,9 +203,22 @@ func parseJSON(_ b: [UInt8]) -> JSONNode? {
 }
 
 /// The JSON argument of a function: NULL gives nil (a NULL result), bad text throws.
+/// The tree is the caller's to edit.
 func jsonArgument(_ v: Value) throws -> JSONNode? {
     guard let text = v.isNull ? nil : v.blobValue else { return nil }
     guard let node = parseJSON(text) else { throw malformedJSON }
+    return node
+}
+
+/// `jsonArgument` for functions that never modify the tree: served from the VM's cache of
+/// the last few documents parsed.
+func jsonArgumentForReading(_ v: Value, _ c: FunctionCallContext) throws -> JSONNode? {
+    guard let text = v.isNull ? nil : v.blobValue else { return nil }
+    let cache = c.scratch
+    if let hit = cache.jsonCache.lastIndex(where: { $0.text == text }) { return cache.jsonCache[hit].root }
+    guard let node = parseJSON(text) else { throw malformedJSON }
+    if cache.jsonCache.count >= 4 { cache.jsonCache.removeFirst() }
+    cache.jsonCache.append((text, node))
     return node
 }
 

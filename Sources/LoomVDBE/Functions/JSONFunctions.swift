@@ -62,7 +62,7 @@ private func edit(_ name: String, create: Bool, overwrite: Bool) -> FunctionDefi
 /// `->` and `->>`: the right operand may be a path, a label or an array index.
 private func arrow(_ name: String, asJSON: Bool) -> FunctionDefinition {
     json(name, 2) { a, c in
-        guard let root = try jsonArgument(arg(a, 0)), var path = pathBytes(arg(a, 1)) else { return .null }
+        guard let root = try jsonArgumentForReading(arg(a, 0), c), var path = pathBytes(arg(a, 1)) else { return .null }
         if path.first != UInt8(ascii: "$") {
             if let f = path.first, f >= 0x30 && f <= 0x39 {
                 path = Array("$[".utf8) + path + Array("]".utf8)
@@ -80,7 +80,7 @@ private func arrow(_ name: String, asJSON: Bool) -> FunctionDefinition {
 func builtinJSONFunctions() -> [FunctionDefinition] {
     var f: [FunctionDefinition] = []
     f.append(json("json", 1) { a, c in
-        guard let root = try jsonArgument(arg(a, 0)) else { return .null }
+        guard let root = try jsonArgumentForReading(arg(a, 0), c) else { return .null }
         return try jsonResult(root, c)
     })
     f.append(json("json_valid", 1) { a, _ in
@@ -119,8 +119,8 @@ func builtinJSONFunctions() -> [FunctionDefinition] {
         return jsonResult(out, c)
     })
     for argc in [1, 2] {
-        f.append(json("json_array_length", argc) { a, _ in
-            guard let root = try jsonArgument(arg(a, 0)) else { return .null }
+        f.append(json("json_array_length", argc) { a, c in
+            guard let root = try jsonArgumentForReading(arg(a, 0), c) else { return .null }
             var node: JSONNode? = root
             if argc == 2 {
                 guard let path = pathBytes(arg(a, 1)) else { return .null }
@@ -130,8 +130,8 @@ func builtinJSONFunctions() -> [FunctionDefinition] {
             guard let node else { return .null }
             return .integer(node.kind == .array ? Int64(node.children.count) : 0)
         })
-        f.append(json("json_type", argc) { a, _ in
-            guard let root = try jsonArgument(arg(a, 0)) else { return .null }
+        f.append(json("json_type", argc) { a, c in
+            guard let root = try jsonArgumentForReading(arg(a, 0), c) else { return .null }
             var node: JSONNode? = root
             if argc == 2 {
                 guard let path = pathBytes(arg(a, 1)) else { return .null }
@@ -143,7 +143,7 @@ func builtinJSONFunctions() -> [FunctionDefinition] {
     }
     f.append(json("json_extract", -1) { a, c in
         if a.count < 2 { return .null }
-        guard let root = try jsonArgument(arg(a, 0)) else { return .null }
+        guard let root = try jsonArgumentForReading(arg(a, 0), c) else { return .null }
         var walker = JSONPathWalker()
         if a.count == 2 {
             guard let path = pathBytes(arg(a, 1)), let node = try walker.lookup(root, path) else { return .null }
