@@ -262,6 +262,22 @@ struct DateTimeTests {
         try expectSame(exprs, seed: rng.seed)
     }
 
+    @Test func checkConstraintsRefuseNowLocaltimeAndUTC() throws {
+        guard Oracle.isAvailable else { return }
+        var statements: [String] = []
+        for (k, c) in ["a < date()", "a < current_date", "a < strftime('%Y','now')", "a < julianday('NOW')",
+                       "a < unixepoch('2000-01-01','utc')", "a < time('12:00','utc','localtime')",
+                       "a < date('2000-01-01','+1 day')", "a < coalesce(datetime('now'), 1)"].enumerated() {
+            statements.append("CREATE TABLE t\(k)(a CHECK (\(c)))")
+            statements.append("INSERT INTO t\(k) VALUES ('1999')")
+            statements.append("UPDATE t\(k) SET a = '1998'")
+            statements.append("SELECT count(*) FROM t\(k)")
+        }
+        let mismatches = try compareWithSQLite(statements)
+        for m in mismatches { Issue.record("\(m.0)\n  loom:   \(m.loom)\n  sqlite: \(m.sqlite)") }
+        #expect(mismatches.isEmpty)
+    }
+
     /// 'now' comes from the connection's VFS clock (SimVFS: a virtual clock that ticks one
     /// millisecond per reading) and is read once per step.
     @Test func nowComesFromTheVFSClockOncePerStep() throws {

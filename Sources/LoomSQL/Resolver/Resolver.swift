@@ -339,7 +339,13 @@ package struct Resolver {
         let args = try argExprs.map {
             try resolve($0, in: scope, context: context, aggregates: aggregates, insideAggregate: insideAggregate)
         }
-        return try callFunction(call.name, args, span: expr.span)
+        let resolved = try callFunction(call.name, args, span: expr.span)
+        // In a CHECK constraint the date functions refuse 'now', localtime and utc.
+        if context == .check, case .function(let ref, let a) = resolved, let def = ref.definition {
+            let variant = FunctionRegistry.checkConstraintVariant(of: def)
+            return .function(FunctionRef(name: ref.name, argumentCount: ref.argumentCount, definition: variant), a)
+        }
+        return resolved
     }
 
     /// A call of scalar function `name` with resolved arguments; checks it exists.

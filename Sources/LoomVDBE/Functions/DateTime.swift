@@ -465,10 +465,19 @@ private func applyOffset(_ b: [UInt8], to v: inout DateTimeValue) -> Bool {
 
 // MARK: Evaluation
 
+/// Where a date function runs when 'now', localtime and utc are errors (a CHECK
+/// constraint); nil elsewhere.
+struct PurityRule: Sendable {
+    let function: String
+    let place: String
+    var error: DatabaseError { DatabaseError(.error, "non-deterministic use of \(function)() in \(place)") }
+}
+
 /// The moment named by `args` (time value then modifiers); nil for NULL results.
-private func evaluate(_ args: ArraySlice<Value>, _ context: FunctionCallContext) throws -> DateTimeValue? {
+private func evaluate(_ args: ArraySlice<Value>, _ context: FunctionCallContext, pure: PurityRule? = nil) throws -> DateTimeValue? {
     var v = DateTimeValue()
     if args.isEmpty {
+        if let pure { throw pure.error }
         let now = context.currentTime()
         guard now > 0 else { return nil }
         v.instant = now
@@ -484,6 +493,7 @@ private func evaluate(_ args: ArraySlice<Value>, _ context: FunctionCallContext)
             if parseDate(b, into: &v) || parseClock(b, 0, into: &v) {
                 // parsed
             } else if asciiEqualFold(b[...], "now") {
+                if let pure { throw pure.error }
                 let now = context.currentTime()
                 guard now > 0 else { return nil }
                 v.instant = now
@@ -497,6 +507,9 @@ private func evaluate(_ args: ArraySlice<Value>, _ context: FunctionCallContext)
         var position = 1
         for m in args.dropFirst() {
             guard let text = m.textValue else { return nil }
+            if let pure, asciiEqualFold(Array(text.utf8)[...], "localtime") || asciiEqualFold(Array(text.utf8)[...], "utc") {
+                throw pure.error
+            }
             guard try applyModifier(text, position: position, to: &v) else { return nil }
             position += 1
         }
@@ -574,28 +587,32 @@ private func format(_ fmt: [UInt8], _ value: DateTimeValue) -> String? {
     return out
 }
 
-private func dateFunction(_ name: String, _ body: @escaping @Sendable (DateTimeValue) -> Value) -> FunctionDefinition {
+private func dateFunction(_ name: String, pure: PurityRule? = nil,
+                          _ body: @escaping @Sendable (DateTimeValue) -> Value) -> FunctionDefinition {
     FunctionDefinition(name: name, argumentCount: -1, isDeterministic: false, body: .scalar { args, context in
-        guard let v = try evaluate(args, context) else { return .null }
+        guard let v = try evaluate(args, context, pure: pure) else { return .null }
         return body(v)
     })
 }
 
-func builtinDateTimeFunctions() -> [FunctionDefinition] {
-    [
-        dateFunction("julianday") { .real(Double($0.instant) / 86_400_000) },
-        dateFunction("unixepoch") { .integer($0.instant / 1000 - unixEpochMs / 1000) },
-        dateFunction("datetime") { v in
+/// The date functions, each refusing 'now'/localtime/utc when `place` is given.
+func dateTimeFunctions(place: String? = nil) -> [FunctionDefinition] {
+    func rule(_ name: String) -> PurityRule? { place.map { PurityRule(function: name, place: $0) } }
+    let strftimeRule = rule("strftime")
+    return [
+        dateFunction("julianday", pure: rule("julianday")) { .real(Double($0.instant) / 86_400_000) },
+        dateFunction("unixepoch", pure: rule("unixepoch")) { .integer($0.instant / 1000 - unixEpochMs / 1000) },
+        dateFunction("datetime", pure: rule("datetime")) { v in
             var v = v
             v.computeDateAndTime()
             return .text(datePart(v) + " " + timePart(v))
         },
-        dateFunction("date") { v in
+        dateFunction("date", pure: rule("date")) { v in
             var v = v
             v.computeDate()
             return .text(datePart(v))
         },
-        dateFunction("time") { v in
+        dateFunction("time", pure: rule("time")) { v in
             var v = v
             v.computeTime()
             return .text(timePart(v))
@@ -603,8 +620,26 @@ func builtinDateTimeFunctions() -> [FunctionDefinition] {
         FunctionDefinition(name: "strftime", argumentCount: -1, minimumArgumentCount: 1, isDeterministic: false,
                            body: .scalar { args, context in
             guard let fmt = args.first?.textValue else { return .null }
-            guard let v = try evaluate(args.dropFirst(), context) else { return .null }
+            guard let v = try evaluate(args.dropFirst(), context, pure: strftimeRule) else { return .null }
             return format(Array(fmt.utf8), v).map { .text($0) } ?? .null
         }),
     ]
+}
+
+func builtinDateTimeFunctions() -> [FunctionDefinition] { dateTimeFunctions() }
+
+/// The date functions as a CHECK constraint sees them.
+private let checkConstraintDateFunctions: [String: FunctionDefinition] = {
+    var t: [String: FunctionDefinition] = [:]
+    for f in dateTimeFunctions(place: "a CHECK constraint") { t[f.name] = f }
+    return t
+}()
+
+extension FunctionRegistry {
+    /// `definition` as called inside a CHECK constraint: the date functions then fail on
+    /// 'now', localtime and utc with "non-deterministic use of date() in a CHECK constraint"
+    /// (SQLite's sqlite3NotPureFunc); every other function is unchanged.
+    package static func checkConstraintVariant(of definition: FunctionDefinition) -> FunctionDefinition {
+        checkConstraintDateFunctions[definition.name] ?? definition
+    }
 }
