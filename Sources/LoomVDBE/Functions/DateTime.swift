@@ -429,7 +429,7 @@ private func applyOffset(_ b: [UInt8], to v: inout DateTimeValue) -> Bool {
         if b[0] == UInt8(ascii: "-") { clock.instant = -clock.instant }
         v.computeInstant()
         v.forgetFields()
-        v.instant += clock.instant
+        v.instant &+= clock.instant
         return true
     }
     var i = n
@@ -511,6 +511,8 @@ private func evaluate(_ args: ArraySlice<Value>, _ context: FunctionCallContext,
                 throw pure.error
             }
             guard try applyModifier(text, position: position, to: &v) else { return nil }
+            // Far outside any date: stop before later arithmetic could overflow.
+            if v.hasInstant && v.instant.magnitude > 1 << 62 { return nil }
             position += 1
         }
     }
