@@ -38,6 +38,12 @@ package final class ExecutionContext {
     package init(btree: BTree) {
         self.btree = btree
     }
+
+    /// The connection VFS's clock: milliseconds since the Julian epoch (`xCurrentTimeInt64`;
+    /// deterministic on SimVFS). Date functions read it once per step for 'now'.
+    package func currentTimeMilliseconds() -> Int64 {
+        btree.pager.vfs.currentTimeMilliseconds()
+    }
 }
 
 /// One TEMP schema object: a row of SQLite's `sqlite_temp_schema` without a root page.

@@ -380,8 +380,10 @@ extension VM {
                 try checkRange(s, n)
                 try checkRange(d, n)
                 for i in 0 ..< n { registers[d + i] = registers[s + i] }
+                if !subtypedRegisters.isEmpty { for i in 0 ..< n { copySubtype(s + i, d + i) } }
             case .sCopy(let s, let d), .intCopy(let s, let d):
                 registers[d] = registers[s]
+                copySubtype(s, d)
             case .move(let s, let d, let n):
                 try checkRange(s, n)
                 try checkRange(d, n)
@@ -529,7 +531,7 @@ extension VM {
                 pendingCollation = c
             case .function(let f, let a, let n, let d):
                 try checkRange(a, n)
-                let result = try callScalar(f, a, n)
+                let result = try callScalar(f, a, n, dest: d)
                 registers[d] = result
                 pendingCollation = .binary
             case .aggStep(let f, let a, let n, let acc, let distinct):
@@ -542,6 +544,7 @@ extension VM {
                     state = AggregateState(kind: kind, distinct: distinct)
                     aggregates[acc] = state
                 }
+                if kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
                 state.step(registers[a ..< a + n], collation: pendingCollation)
                 pendingCollation = .binary
             case .aggFinal(let f, let acc, _):
@@ -554,6 +557,11 @@ extension VM {
                 }
                 aggregates[acc] = nil
                 registers[acc] = try state.final()
+                if state.resultIsJSON {
+                    subtypedRegisters[acc] = registers[acc]
+                } else if !subtypedRegisters.isEmpty {
+                    subtypedRegisters[acc] = nil
+                }
             }
         }
         try finish(error: nil)
@@ -643,11 +651,37 @@ extension VM {
         return compareKeys(entry, key, keyInfo: cur.keyInfo ?? KeyInfo())
     }
 
-    func callScalar(_ f: FunctionDefinition, _ a: Register, _ n: Int) throws -> Value {
+    func callScalar(_ f: FunctionDefinition, _ a: Register, _ n: Int, dest: Register) throws -> Value {
         guard case .scalar(let body) = f.body else {
             throw DatabaseError(.error, "misuse of aggregate function \(f.name)()")
         }
         let args = Array(registers[a ..< a + n])
-        return try body(args[...], FunctionCallContext(connection: context, collation: pendingCollation))
+        let call = FunctionCallContext(connection: context, collation: pendingCollation, scratch: functionScratch)
+        guard f.usesSubtypes else {
+            if !subtypedRegisters.isEmpty { subtypedRegisters[dest] = nil }
+            return try body(args[...], call)
+        }
+        functionScratch.argumentSubtypes = subtypeMask(a, n)
+        functionScratch.resultSubtype = false
+        let result = try body(args[...], call)
+        subtypedRegisters[dest] = functionScratch.resultSubtype ? result : nil
+        return result
+    }
+
+    /// The arguments whose register still holds the value a JSON function gave it.
+    func subtypeMask(_ a: Register, _ n: Int) -> ArgumentSubtypes {
+        var mask = ArgumentSubtypes()
+        if subtypedRegisters.isEmpty { return mask }
+        for i in 0 ..< min(n, 128) {
+            if let v = subtypedRegisters[a + i], v == registers[a + i] { mask.insert(i) }
+        }
+        return mask
+    }
+
+    /// Copy/SCopy carry a JSON subtype along (SQLite's Mem copies keep MEM_Subtype).
+    @inline(__always)
+    func copySubtype(_ source: Register, _ dest: Register) {
+        if subtypedRegisters.isEmpty { return }
+        subtypedRegisters[dest] = subtypedRegisters[source].flatMap { $0 == registers[source] ? $0 : nil }
     }
 }

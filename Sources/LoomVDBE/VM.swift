@@ -50,6 +50,11 @@ package final class VM {
     /// Row changes of this run, kept inside explicit transactions so an ABORT error can back
     /// out just this statement (nil: not journaling).
     var undoLog: [UndoEntry]?
+    /// Function-call scratch: the step's 'now', argument/result JSON subtypes.
+    let functionScratch = FunctionScratch()
+    /// Registers holding a value with SQLite's JSON subtype, with that value (a register
+    /// overwritten since by another value no longer counts). Empty unless JSON functions ran.
+    var subtypedRegisters: [Register: Value] = [:]
 
     package init(program: Program, context: ExecutionContext) {
         self.program = program
@@ -110,6 +115,7 @@ package final class VM {
             return true
         }
         if !isRunning { start() }
+        functionScratch.stepTime = nil
         do {
             return try run()
         } catch {
@@ -128,6 +134,7 @@ package final class VM {
         resultCount = 0
         explainIndex = 0
         for i in registers.indices { registers[i] = .null }
+        subtypedRegisters.removeAll()
         closeAllCursors()
     }
 

@@ -112,7 +112,8 @@ package struct Resolver {
             case .remainder: return .binary(.remainder, left, right)
             case .concat: return .binary(.concat, left, right)
             case .jsonExtract, .jsonExtractText:
-                throw c.error("no such function: \(op == .jsonExtract ? "->" : "->>")", at: expr.span)
+                // SQLite registers the operators as two-argument functions named -> and ->>.
+                return try callFunction(op == .jsonExtract ? "->" : "->>", [left, right], span: expr.span)
             }
         case .like(let op, let negated, let e, let pattern, let escape):
             let value = try r(e), pat = try r(pattern), esc = try escape.map(r)
@@ -275,7 +276,8 @@ package struct Resolver {
     /// The aggregate functions SQLite builds in (by name; min/max only with one argument).
     static func isAggregateName(_ lower: String, argc: Int) -> Bool {
         switch lower {
-        case "count", "sum", "avg", "total", "group_concat", "string_agg": return true
+        case "count", "sum", "avg", "total", "group_concat",
+             "json_group_array", "json_group_object": return true
         case "min", "max": return argc == 1
         default: return false
         }
@@ -337,7 +339,13 @@ package struct Resolver {
         let args = try argExprs.map {
             try resolve($0, in: scope, context: context, aggregates: aggregates, insideAggregate: insideAggregate)
         }
-        return try callFunction(call.name, args, span: expr.span)
+        let resolved = try callFunction(call.name, args, span: expr.span)
+        // In a CHECK constraint the date functions refuse 'now', localtime and utc.
+        if context == .check, case .function(let ref, let a) = resolved, let def = ref.definition {
+            let variant = FunctionRegistry.checkConstraintVariant(of: def)
+            return .function(FunctionRef(name: ref.name, argumentCount: ref.argumentCount, definition: variant), a)
+        }
+        return resolved
     }
 
     /// A call of scalar function `name` with resolved arguments; checks it exists.

@@ -31,6 +31,21 @@ final class AggregateState {
     var hasText = false
     /// DISTINCT: argument values already fed.
     var seen: Set<Value>?
+    /// JSON aggregates: which arguments of the current step carry the JSON subtype.
+    var argumentSubtypes = ArgumentSubtypes()
+    /// JSON aggregates: a BLOB argument seen (thrown by `final`).
+    var jsonError: DatabaseError?
+    /// min/max: the value kept carries the JSON subtype.
+    var bestIsJSON = false
+
+    /// The final value carries the JSON subtype.
+    var resultIsJSON: Bool {
+        switch kind {
+        case .jsonGroupArray, .jsonGroupObject: return true
+        case .min, .max: return bestIsJSON
+        default: return false
+        }
+    }
 
     init(kind: AggregateKind, distinct: Bool) {
         self.kind = kind
@@ -74,9 +89,13 @@ final class AggregateState {
             if first.isNull { return }
             if count == 0 {
                 best = first
+                bestIsJSON = argumentSubtypes.contains(0)
             } else {
                 let c = compareValues(best, first, collation: collation)
-                if (kind == .max && c < 0) || (kind == .min && c > 0) { best = first }
+                if (kind == .max && c < 0) || (kind == .min && c > 0) {
+                    best = first
+                    bestIsJSON = argumentSubtypes.contains(0)
+                }
             }
             count += 1
         case .groupConcat:
@@ -90,6 +109,8 @@ final class AggregateState {
             }
             text.append(contentsOf: first.blobValue ?? [])
             hasText = true
+        case .jsonGroupArray, .jsonGroupObject:
+            jsonStep(args)
         }
     }
 
@@ -105,6 +126,7 @@ final class AggregateState {
         case .avg: return count == 0 ? .null : .real(realSum / Double(count))
         case .min, .max: return count == 0 ? .null : best
         case .groupConcat: return hasText ? .text(String(decoding: text, as: UTF8.self)) : .null
+        case .jsonGroupArray, .jsonGroupObject: return try jsonFinal()
         }
     }
 }

@@ -9,6 +9,58 @@ package struct FunctionCallContext {
     package let connection: ExecutionContext
     /// The collation set by the preceding CollSeq (BINARY otherwise).
     package let collation: Collation
+    /// The calling VM's per-statement state: the step's 'now' and JSON subtypes.
+    package let scratch: FunctionScratch
+
+    /// 'now' of the current step, in milliseconds since the Julian epoch: read once per
+    /// step from the connection's VFS clock (SQLite's `sqlite3StmtCurrentTime`).
+    package func currentTime() -> Int64 {
+        if let t = scratch.stepTime { return t }
+        let t = connection.currentTimeMilliseconds()
+        scratch.stepTime = t
+        return t
+    }
+
+    /// Whether argument `i` carries SQLite's JSON subtype (produced by a JSON function).
+    /// Only functions registered with `usesSubtypes` see subtypes.
+    package func argumentIsJSON(_ i: Int) -> Bool {
+        scratch.argumentSubtypes.contains(i)
+    }
+
+    /// Marks this call's TEXT result as JSON (SQLite's `sqlite3_result_subtype(ctx, 'J')`).
+    package func setResultJSON() { scratch.resultSubtype = true }
+}
+
+/// A set of argument positions (0 ..< 128, SQLite's SQLITE_MAX_FUNCTION_ARG is 127) that
+/// carry the JSON subtype.
+package struct ArgumentSubtypes: Sendable, Equatable {
+    var low: UInt64 = 0
+    var high: UInt64 = 0
+    package init() {}
+
+    package func contains(_ i: Int) -> Bool {
+        if i >= 0 && i < 64 { return low >> UInt64(i) & 1 != 0 }
+        if i >= 64 && i < 128 { return high >> UInt64(i - 64) & 1 != 0 }
+        return false
+    }
+
+    package mutating func insert(_ i: Int) {
+        if i >= 0 && i < 64 { low |= 1 << UInt64(i) } else if i >= 64 && i < 128 { high |= 1 << UInt64(i - 64) }
+    }
+}
+
+/// Per-VM scratch state for function calls (one allocation per VM, reused by every call).
+package final class FunctionScratch {
+    /// 'now' of the current step (nil until first asked; the VM clears it at each step).
+    package var stepTime: Int64?
+    /// The arguments of the current call that carry the JSON subtype.
+    package var argumentSubtypes = ArgumentSubtypes()
+    /// Set by the body: the result carries the JSON subtype.
+    package var resultSubtype = false
+    /// Recently parsed JSON documents (text → tree) for the functions that only read them,
+    /// newest last; SQLite keeps a similar per-statement cache.
+    var jsonCache: [(text: [UInt8], root: JSONNode)] = []
+    package init() {}
 }
 
 /// A scalar function body: arguments are the registers `arguments ..< arguments+count`.
@@ -18,6 +70,17 @@ package typealias ScalarImplementation =
 /// The built-in aggregates (state and steps live in Aggregates.swift).
 package enum AggregateKind: Sendable, Hashable {
     case countStar, count, sum, total, avg, min, max, groupConcat
+    /// json_group_array(X), json_group_object(N, V) (Functions/JSONFunctions.swift).
+    case jsonGroupArray, jsonGroupObject
+
+    /// Aggregates whose arguments and result carry JSON subtypes (min/max keep the
+    /// subtype of the value they return).
+    package var usesSubtypes: Bool {
+        switch self {
+        case .jsonGroupArray, .jsonGroupObject, .min, .max: return true
+        default: return false
+        }
+    }
 }
 
 /// A function known to the registry.
@@ -35,13 +98,17 @@ package struct FunctionDefinition: Sendable {
     package let isDeterministic: Bool
     /// For variadic functions (`argumentCount == -1`): the fewest arguments accepted.
     package let minimumArgumentCount: Int
+    /// The body reads argument subtypes or sets a result subtype (JSON functions); the VM
+    /// tracks subtypes only around such calls.
+    package let usesSubtypes: Bool
 
     package init(name: String, argumentCount: Int, minimumArgumentCount: Int = 0,
-                 isDeterministic: Bool = true, body: Body) {
+                 isDeterministic: Bool = true, usesSubtypes: Bool = false, body: Body) {
         self.name = name
         self.argumentCount = argumentCount
         self.minimumArgumentCount = minimumArgumentCount
         self.isDeterministic = isDeterministic
+        self.usesSubtypes = usesSubtypes
         self.body = body
     }
 
@@ -93,7 +160,8 @@ package enum FunctionRegistry {
 
     static let table: [String: [FunctionDefinition]] = {
         var t: [String: [FunctionDefinition]] = [:]
-        for f in builtinScalarFunctions() + builtinMathFunctions() + builtinInfoFunctions() + builtinAggregateFunctions() {
+        for f in builtinScalarFunctions() + builtinMathFunctions() + builtinInfoFunctions() + builtinAggregateFunctions()
+                 + builtinDateTimeFunctions() + builtinJSONFunctions() {
             t[f.name, default: []].append(f)
         }
         return t

@@ -1,5 +1,6 @@
-// This file implements soundex() (the oracle build has SQLITE_SOUNDEX) and
-// sqlite_source_id(). Layer: L4. Spec: Spec/L4-vdbe.md (§Functions).
+// This file implements soundex() (the oracle build has SQLITE_SOUNDEX), sqlite_source_id(),
+// sqlite_compileoption_get/used() and load_extension() (refused, as SQLite does by default).
+// Layer: L4. Spec: Spec/L4-vdbe.md (§Functions).
 import LoomBase
 import LoomRecord
 
@@ -44,8 +45,53 @@ func soundex(_ v: Value) -> String {
     return String(decoding: out, as: UTF8.self)
 }
 
+/// The compile-time options whose behaviour Loom mirrors from the oracle build, sorted as
+/// SQLite lists them (`sqlite_compileoption_get`, `PRAGMA compile_options`). Options for
+/// features Loom lacks (FTS, R-tree, sessions, extensions…) are left out.
+package let loomCompileOptions: [String] = [
+    "DEFAULT_CACHE_SIZE=-2000", "DEFAULT_FILE_FORMAT=4", "DEFAULT_PAGE_SIZE=4096",
+    "ENABLE_MATH_FUNCTIONS", "LIKE_DOESNT_MATCH_BLOBS", "MAX_COMPOUND_SELECT=500",
+    "MAX_EXPR_DEPTH=1000", "MAX_LENGTH=1000000000", "SOUNDEX",
+]
+
+/// sqlite_compileoption_used(X): X, with or without a leading "SQLITE_", is an option's
+/// name or its whole "NAME=value" (ASCII case-insensitive).
+func compileOptionUsed(_ name: String) -> Bool {
+    var x = Array(name.utf8)
+    let prefix = Array("sqlite_".utf8)
+    if x.count >= prefix.count, zip(x, prefix).allSatisfy({ ($0 | 0x20) == $1 || $0 == $1 }) {
+        x.removeFirst(prefix.count)
+    }
+    func fold(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+    for option in loomCompileOptions {
+        let o = Array(option.utf8)
+        guard o.count >= x.count, zip(o, x).allSatisfy({ fold($0) == fold($1) }) else { continue }
+        if o.count == x.count { return true }
+        let next = o[x.count]
+        let isIdentifierChar = next == 0x5F || next >= 0x80 || (next >= 0x30 && next <= 0x39) || (next | 0x20 >= 0x61 && next | 0x20 <= 0x7A)
+        if !isIdentifierChar { return true }
+    }
+    return false
+}
+
 func builtinInfoFunctions() -> [FunctionDefinition] {
     [
+        FunctionDefinition(name: "sqlite_compileoption_used", argumentCount: 1, body: .scalar { args, _ in
+            guard let name = args.first?.textValue else { return .null }
+            return .integer(compileOptionUsed(name) ? 1 : 0)
+        }),
+        FunctionDefinition(name: "sqlite_compileoption_get", argumentCount: 1, body: .scalar { args, _ in
+            let n = args.first?.integerValue ?? 0
+            guard n >= 0, n < Int64(loomCompileOptions.count) else { return .null }
+            return .text(loomCompileOptions[Int(n)])
+        }),
+        // Loom loads no extensions: SQLite's answer when loading is not enabled.
+        FunctionDefinition(name: "load_extension", argumentCount: 1, isDeterministic: false, body: .scalar { _, _ in
+            throw DatabaseError(.error, "not authorized")
+        }),
+        FunctionDefinition(name: "load_extension", argumentCount: 2, isDeterministic: false, body: .scalar { _, _ in
+            throw DatabaseError(.error, "not authorized")
+        }),
         FunctionDefinition(name: "soundex", argumentCount: 1, body: .scalar { args, _ in
             .text(soundex(args.first ?? .null))
         }),

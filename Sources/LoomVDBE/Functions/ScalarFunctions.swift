@@ -12,9 +12,9 @@ private func arg(_ a: Args, _ i: Int) -> Value {
 }
 
 private func scalar(_ name: String, _ argc: Int, min: Int = 0, deterministic: Bool = true,
-                    _ body: @escaping ScalarImplementation) -> FunctionDefinition {
+                    subtypes: Bool = false, _ body: @escaping ScalarImplementation) -> FunctionDefinition {
     FunctionDefinition(name: name, argumentCount: argc, minimumArgumentCount: min,
-                       isDeterministic: deterministic, body: .scalar(body))
+                       isDeterministic: deterministic, usesSubtypes: subtypes, body: .scalar(body))
 }
 
 /// The unicode scalars of a value's text form.
@@ -54,8 +54,11 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
     f.append(scalar("coalesce", -1, min: 2) { a, _ in a.first(where: { !$0.isNull }) ?? .null })
     f.append(scalar("ifnull", 2) { a, _ in a.first(where: { !$0.isNull }) ?? .null })
     f.append(scalar("iif", 3) { a, _ in (Operators.truth(arg(a, 0)) ?? false) ? arg(a, 1) : arg(a, 2) })
-    f.append(scalar("nullif", 2) { a, c in
-        compareValues(arg(a, 0), arg(a, 1), collation: c.collation) == 0 ? .null : arg(a, 0)
+    // nullif/min/max return an argument as it is, JSON subtype included (sqlite3_result_value).
+    f.append(scalar("nullif", 2, subtypes: true) { a, c in
+        if compareValues(arg(a, 0), arg(a, 1), collation: c.collation) == 0 { return .null }
+        if c.argumentIsJSON(0) { c.setResultJSON() }
+        return arg(a, 0)
     })
     for name in ["likely", "unlikely"] { f.append(scalar(name, 1) { a, _ in arg(a, 0) }) }
     f.append(scalar("likelihood", 2) { a, _ in
@@ -202,16 +205,18 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
         }
     })
     for (name, isMax) in [("max", true), ("min", false)] {
-        f.append(scalar(name, -1, min: 2) { a, c in
+        f.append(scalar(name, -1, min: 2, subtypes: true) { a, c in
             var best: Value = .null
+            var bestIndex = 0
             for (i, v) in a.enumerated() {
                 if v.isNull { return .null }
                 if i == 0 { best = v; continue }
                 let cmp = compareValues(v, best, collation: c.collation)
                 // Ties: min() takes the later argument, max() keeps the earlier (SQLite's
                 // choice, visible as min(0.0, 0) = 0 but max(0.0, 0) = 0.0).
-                if isMax ? cmp > 0 : cmp <= 0 { best = v }
+                if isMax ? cmp > 0 : cmp <= 0 { best = v; bestIndex = i }
             }
+            if c.argumentIsJSON(bestIndex) { c.setResultJSON() }
             return best
         })
     }
@@ -247,7 +252,7 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
         f.append(scalar(name, -1, min: 1) { a, _ in
             let fmt = arg(a, 0)
             if fmt.isNull { return .null }
-            return .text(sqlPrintf(fmt.textValue ?? "", Array(a.dropFirst())))
+            return sqlPrintfResult(fmt.textValue ?? "", Array(a.dropFirst())).map { .text($0) } ?? .null
         })
     }
     return f

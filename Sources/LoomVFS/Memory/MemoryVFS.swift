@@ -1,5 +1,10 @@
 // This file implements MemoryVFS: files that live in memory, for `:memory:` databases, named
 // in-memory files and tests. Layer: L0. Spec: Spec/L0-vfs.md (sections "MemoryVFS", "Locks").
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import LoomBase
 import Synchronization
 
@@ -69,8 +74,13 @@ public final class MemoryVFS: VFS {
 
     public func sleep(microseconds: Int) -> Int { microseconds }
 
-    /// A fixed instant, the Unix epoch: in-memory files need no wall clock.
-    public func currentTimeMilliseconds() -> Int64 { 210_866_760_000_000 }
+    /// The wall clock, as the default VFS gives it to SQLite's in-memory databases
+    /// (`date('now')` on `:memory:` is today). Milliseconds since the Julian epoch.
+    public func currentTimeMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return 210_866_760_000_000 + Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
 
     func removeIfSame(_ name: String, _ storage: Storage) {
         files.withLock { files in
