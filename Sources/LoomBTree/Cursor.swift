@@ -38,6 +38,10 @@ final class CursorCore {
     var state: State = .invalid
     /// Set by `descend` when an interior cell on the way down equalled the key.
     private var landedOnEqualInterior = false
+    /// True while the cursor is valid and on the last entry of the tree (set by `last` and
+    /// by an insert past the end; cleared by every other move). A table seek or insert of a
+    /// larger rowid then needs no descent: SQLite's append bias (BTCF_AtLast).
+    private var atLast = false
 
     init(tree: BTree, root: PageNumber, isTable: Bool, writable: Bool, keyInfo: KeyInfo) {
         self.tree = tree
@@ -50,6 +54,7 @@ final class CursorCore {
     var pager: Pager { tree.pager }
 
     func invalidate() {
+        atLast = false
         state = .invalid
         stack.removeAll()
     }
@@ -76,6 +81,7 @@ final class CursorCore {
 
     private func moveToRoot() throws -> Node {
         // Reusing the stack's storage: a fresh array per descent showed in seek-heavy profiles.
+        atLast = false
         stack.removeAll(keepingCapacity: true)
         stack.append((root, 0))
         return try node(root)
@@ -116,14 +122,25 @@ final class CursorCore {
     }
 
     func last() throws -> Bool {
+        if atLast, case .valid = state { return true }
         let r = try moveToRoot()
         if r.kind.isLeaf && r.cellCount == 0 { invalidate(); return false }
         try descendRightmost()
         state = .valid
+        atLast = true
         return true
     }
 
+    /// The rowid of the last entry when the cursor is known to be on it (table trees).
+    private func rowidAtLast() throws -> Int64? {
+        guard atLast, isTable, case .valid = state, let top = stack.last else { return nil }
+        let n = try node(top.page)
+        guard n.kind.isLeaf, top.index == n.cellCount - 1 else { atLast = false; return nil }
+        return try n.rowid(top.index)
+    }
+
     func next() throws -> Bool {
+        atLast = false
         switch state {
         case .invalid: return false
         case .saved: try restore(); return try next()
@@ -138,6 +155,7 @@ final class CursorCore {
     }
 
     func previous() throws -> Bool {
+        atLast = false
         switch state {
         case .invalid: return false
         case .saved: try restore(); return try previous()
@@ -278,6 +296,11 @@ final class CursorCore {
 
     /// Positions on the key (table: rowid; index: the first entry >= key).
     func seek(_ key: SavedKey) throws -> SeekResult {
+        if case .rowid(let r) = key, let lastRowid = try rowidAtLast() {
+            // On the last entry: a larger rowid lands after it, without a descent.
+            if r > lastRowid { return .before }
+            if r == lastRowid { return .found }
+        }
         let (equal, count) = try descend(to: key)
         let idx = stack[stack.count - 1].index
         if count == 0 && stack.count == 1 { invalidate(); return .empty }
@@ -329,6 +352,7 @@ final class CursorCore {
     /// Saves the position as a key (before another cursor changes the tree).
     func savePosition() throws {
         guard case .valid = state else { return }
+        atLast = false
         state = .saved(try currentKey())
         stack.removeAll()
     }
@@ -392,8 +416,18 @@ final class CursorCore {
     func insert(key: SavedKey, cell: () throws -> [UInt8]) throws {
         guard writable else { throw DatabaseError(.misuse, "cursor is read-only") }
         try tree.saveOtherCursors(root: root, except: self)
-        let (equal, count) = try descend(to: key)
-        let idx = stack[stack.count - 1].index
+        let equal: Bool, count: Int, idx: Int, rightEdge: Bool
+        if case .rowid(let r) = key, let lastRowid = try rowidAtLast(), r > lastRowid {
+            // Append past the last entry: the stack already ends at the rightmost leaf.
+            count = stack[stack.count - 1].index + 1
+            idx = count
+            equal = false
+            rightEdge = true
+        } else {
+            (equal, count) = try descend(to: key)
+            idx = stack[stack.count - 1].index
+            rightEdge = try onRightEdge()
+        }
         let leafNo = stack[stack.count - 1].page
         var leaf = try node(leafNo)
         if !isTable && (equal || landedOnEqualInterior) {
@@ -408,25 +442,28 @@ final class CursorCore {
             leaf = try node(leafNo)
         }
         let newCell = try cell()
-        let rightEdge = try onRightEdge()
         let append = idx == count && !equal && rightEdge
         if try tree.insertCellInPlace(leaf, at: idx, newCell) {
             stack[stack.count - 1].index = idx
             state = .valid
+            atLast = append && isTable
             return
         }
+        atLast = false   // the stack is stale once the tree is rebalanced
         var content = try tree.readContent(leafNo)
         content.cells.insert(newCell, at: idx)
         let (path, slots) = pathAndSlots()
         try tree.rebalance(path: path, slots: slots, leafContent: content, checkUnderflow: false, append: append)
         let r = try seek(key)
         guard r == .found else { throw DatabaseError.corrupt(page: root.rawValue, "inserted entry not found") }
+        atLast = append && isTable
     }
 
     /// Deletes the entry the cursor is on; afterwards `next` moves to the entry after it and
     /// `previous` to the entry before it.
     func delete() throws {
         guard writable else { throw DatabaseError(.misuse, "cursor is read-only") }
+        atLast = false
         let n = try requireEntry()
         let key = try currentKey()
         try tree.saveOtherCursors(root: root, except: self)

@@ -71,7 +71,7 @@ package enum RecordCodec {
     /// Decodes the content of one column of serial type `t` from `bytes` (already checked
     /// to hold `SerialType.contentLength(t)` bytes at `offset`).
     @inline(__always)
-    static func value(serialType t: UInt64, in bytes: UnsafeRawBufferPointer, at offset: Int) -> Value {
+    package static func value(serialType t: UInt64, in bytes: UnsafeRawBufferPointer, at offset: Int) -> Value {
         switch t {
         case 0: return .null
         case 8: return .integer(0)

@@ -73,7 +73,7 @@ extension VM {
             ok = !m.entries.isEmpty
         case .sorter(let s):
             s.position = 0
-            ok = !s.order.isEmpty
+            ok = s.sortedCount > 0
         case .pseudo: ok = true
         }
         c.moved(valid: ok)
@@ -89,8 +89,8 @@ extension VM {
             m.position = m.entries.count - 1
             ok = !m.entries.isEmpty
         case .sorter(let s):
-            s.position = max(s.order.count - 1, 0)
-            ok = !s.order.isEmpty
+            s.position = max(s.sortedCount - 1, 0)
+            ok = s.sortedCount > 0
         case .pseudo: ok = true
         }
         c.moved(valid: ok)
@@ -113,7 +113,7 @@ extension VM {
             ok = m.position >= 0 && m.position < m.entries.count
         case .sorter(let s):
             s.position += 1
-            ok = s.position < s.order.count
+            ok = s.position < s.sortedCount
         case .pseudo: ok = false
         }
         c.moved(valid: ok)
@@ -378,7 +378,7 @@ extension VM {
     func entryCount(_ c: VMCursor) throws -> Int64 {
         switch c.storage {
         case .memory(let m): return Int64(m.entries.count)
-        case .sorter(let s): return Int64(s.records.count)
+        case .sorter(let s): return Int64(s.count)
         case .pseudo: return 1
         case .table(let t): return try t.count()
         case .index(let i): return try i.count()

@@ -330,9 +330,9 @@ extension VM {
             case .sorterSort(let c, let t):
                 let cur = try cursor(c)
                 guard case .sorter(let s) = cur.storage else { throw DatabaseError(.internal, "SorterSort misuse") }
-                s.sort()
-                cur.moved(valid: !s.order.isEmpty)
-                if s.order.isEmpty { pc = t }
+                try s.sort()
+                cur.moved(valid: s.sortedCount > 0)
+                if s.sortedCount == 0 { pc = t }
             case .sorterNext(let c, let t):
                 if try advance(try cursor(c), forward: true) { pc = t }
             case .sorterData(let c, let d, let p):
