@@ -36,7 +36,7 @@ extension Connection {
         var parser = Parser(sql: sql)
         guard let (statement, _) = try parser.parseNext(from: offset),
               case .pragma(let pragma) = statement.kind else { return nil }
-        if let schema = pragma.schema, schema.lowercasedASCII != "main" {
+        if let schema = pragma.schema, schema.lowercasedASCII != "main" && schema.lowercasedASCII != "temp" {
             throw DatabaseError(.error, "unknown database \(schema)", sql: prepared.sql)
         }
         let name = pragma.name.lowercasedASCII
@@ -51,7 +51,11 @@ extension Connection {
             }
         case "cache_size":
             if let value {
-                if let n = Int(value) ?? parseIntegerPrefix(value) { cacheSize = n; pager.setCacheSize(n) }
+                if let n = Int(value) ?? parseIntegerPrefix(value) {
+                    cacheSize = n
+                    pager.setCacheSize(n)
+                    context.pragmaSettings["cache_size"] = Int64(n)  // read by cache_spill
+                }
             } else {
                 rows = [[.integer(Int64(cacheSize))]]
             }
@@ -109,7 +113,7 @@ extension Connection {
             let errors = try withReadTransaction { try btree.integrityCheck(roots: roots, maxErrors: limit) }
             rows = errors.isEmpty ? [[.text("ok")]] : errors.map { [.text($0)] }
         default:
-            return nil
+            return try settingPragma(pragma, prepared: prepared)
         }
         var result = prepared
         result.program = constantProgram(columnName: rows.isEmpty ? nil : name, rows: rows)

@@ -1,0 +1,200 @@
+// This file implements the connection-setting PRAGMAs (foreign_keys, recursive_triggers,
+// busy_timeout, temp_store, secure_delete, cache_spill, query_only, case_sensitive_like, …)
+// and database_list, compile_options, optimize. Settings take effect when stepped.
+// Layer: L6. Spec: Spec/L6-session.md (§PRAGMAs).
+import Glibc
+import LoomBase
+import LoomRecord
+import LoomVDBE
+import LoomSQL
+
+extension Connection {
+    /// Boolean settings kept in `ExecutionContext.pragmaSettings`, with SQLite's defaults
+    /// for the oracle build. Only case_sensitive_like and query_only change behaviour.
+    static let flagPragmas: [String: Int64] = [
+        "foreign_keys": 0, "recursive_triggers": 0, "defer_foreign_keys": 0, "legacy_alter_table": 0,
+        "reverse_unordered_selects": 0, "query_only": 0, "automatic_index": 1, "trusted_schema": 1,
+        "cell_size_check": 0, "fullfsync": 0, "checkpoint_fullfsync": 0, "read_uncommitted": 0,
+    ]
+
+    /// The compile options of the oracle build that Loom mirrors (PRAGMA compile_options),
+    /// in SQLite's (alphabetical) order.
+    static let mirroredCompileOptions = [
+        "DEFAULT_CACHE_SIZE=-2000", "DEFAULT_FILE_FORMAT=4", "DEFAULT_PAGE_SIZE=4096",
+        "DEFAULT_SYNCHRONOUS=2", "ENABLE_MATH_FUNCTIONS", "LIKE_DOESNT_MATCH_BLOBS",
+        "MAX_COMPOUND_SELECT=500", "MAX_EXPR_DEPTH=1000", "MAX_PAGE_SIZE=65536", "SOUNDEX",
+    ]
+
+    /// The setting PRAGMA `pragma` compiled to a program that applies it when stepped and
+    /// returns SQLite's rows, or nil when `pragma` is not one of them.
+    func settingPragma(_ pragma: Pragma, prepared: PreparedStatement) throws -> PreparedStatement? {
+        let name = pragma.name.lowercasedASCII
+        let value = pragma.value
+        var program: Program
+        switch name {
+        case _ where Connection.flagPragmas[name] != nil:
+            let standard = Connection.flagPragmas[name] ?? 0
+            if let value {
+                program = settingProgram(name: name, columnName: nil) { settings in
+                    settings[name] = Connection.booleanValue(value) ? 1 : 0
+                    return .null
+                }
+            } else {
+                program = settingProgram(name: name, columnName: name) { settings in
+                    .integer(settings[name] ?? standard)
+                }
+            }
+        case "case_sensitive_like":
+            // SQLite only sets it; without a value the pragma does nothing.
+            program = settingProgram(name: name, columnName: nil) { settings in
+                if let value { settings[name] = Connection.booleanValue(value) ? 1 : 0 }
+                return .null
+            }
+        case "busy_timeout":
+            program = settingProgram(name: name, columnName: "timeout") { settings in
+                if let value { settings[name] = max(0, Connection.integerPrefix(value)) }
+                return .integer(settings[name] ?? 0)
+            }
+        case "temp_store":
+            if let value {
+                program = settingProgram(name: name, columnName: nil) { settings in
+                    let named: [String: Int64] = ["default": 0, "file": 1, "memory": 2]
+                    var mode = named[value.lowercasedASCII] ?? 0
+                    if let first = value.utf8.first, first >= 0x30 && first <= 0x39 {
+                        let n = Connection.integerPrefix(value)
+                        mode = (0...2).contains(n) ? n : 0
+                    }
+                    settings[name] = mode
+                    return .null
+                }
+            } else {
+                program = settingProgram(name: name, columnName: name) { .integer($0[name] ?? 0) }
+            }
+        case "secure_delete":
+            // The oracle build has SQLITE_SECURE_DELETE: on by default. Freed pages are not
+            // zeroed yet (COMPAT.md); the setting is kept and reported.
+            program = settingProgram(name: name, columnName: name) { settings in
+                if let value {
+                    settings[name] = value.lowercasedASCII == "fast" ? 2 : (Connection.booleanValue(value) ? 1 : 0)
+                }
+                return .integer(settings[name] ?? 1)
+            }
+        case "cache_spill":
+            if let value {
+                program = settingProgram(name: name, columnName: nil) { settings in
+                    if let first = value.utf8.first, first == 0x2D || (first >= 0x30 && first <= 0x39) {
+                        let n = Connection.integerPrefix(value)
+                        settings["cache_spill_size"] = n
+                        settings[name] = n != 0 ? 1 : 0
+                    } else {
+                        settings[name] = Connection.booleanValue(value) ? 1 : 0
+                    }
+                    return .null
+                }
+            } else {
+                let pageSize = Int64(pager.pageSize)
+                program = settingProgram(name: name, columnName: name) { settings in
+                    guard settings[name] ?? 1 != 0 else { return .integer(0) }
+                    let spill = Connection.cachePages(settings["cache_spill_size"] ?? 1, pageSize: pageSize)
+                    let cache = Connection.cachePages(settings["cache_size"] ?? -2000, pageSize: pageSize)
+                    return .integer(max(spill, cache))
+                }
+            }
+        case "optimize":
+            program = settingProgram(name: name, columnName: nil) { _ in .null }
+        case "compile_options":
+            program = rowsProgram(columnNames: [name], rows: Connection.mirroredCompileOptions.map { [.text($0)] })
+        case "database_list":
+            var rows: [[Value]] = [[.integer(0), .text("main"), .text(isInMemory ? "" : Connection.fullPath(pager.path))]]
+            if !context.tempObjects.isEmpty { rows.append([.integer(1), .text("temp"), .text("")]) }
+            program = rowsProgram(columnNames: ["seq", "name", "file"], rows: rows)
+        default:
+            return nil
+        }
+        var result = prepared
+        result.program = program
+        return result
+    }
+
+    /// A program that calls `body` on the connection's settings when stepped and returns
+    /// its value as one row named `columnName` (no row when `columnName` is nil).
+    private func settingProgram(name: String, columnName: String?,
+                                _ body: @escaping @Sendable (inout [String: Int64]) -> Value) -> Program {
+        let function = FunctionDefinition(name: "pragma_" + name, argumentCount: 0, isDeterministic: false,
+                                          body: .scalar({ _, call in body(&call.connection.pragmaSettings) }))
+        var code: [Instruction] = [.initialize(target: 1), .function(function: function, arguments: 0, argumentCount: 0, dest: 0)]
+        if columnName != nil { code.append(.resultRow(start: 0, count: 1)) }
+        code.append(.halt())
+        return Program(instructions: code, registerCount: 1, cursorCount: 0,
+                       columnNames: columnName.map { [$0] } ?? [], isReadOnly: true)
+    }
+
+    /// A program that returns constant `rows`.
+    private func rowsProgram(columnNames: [String], rows: [[Value]]) -> Program {
+        var code: [Instruction] = [.initialize(target: 1)]
+        for row in rows {
+            for (i, v) in row.enumerated() {
+                switch v {
+                case .integer(let n): code.append(.int64(value: n, dest: i))
+                case .real(let d): code.append(.real(value: d, dest: i))
+                case .text(let s): code.append(.string8(value: s, dest: i))
+                case .blob(let b): code.append(.blob(value: b, dest: i))
+                case .null: code.append(.null(dest: i))
+                }
+            }
+            code.append(.resultRow(start: 0, count: row.count))
+        }
+        code.append(.halt())
+        return Program(instructions: code, registerCount: max(1, columnNames.count), cursorCount: 0,
+                       columnNames: columnNames, isReadOnly: true)
+    }
+
+    /// SQLite's boolean pragma values: on/yes/true, off/no/false, or a decimal number
+    /// (non-zero is true); anything else is false.
+    static func booleanValue(_ text: String) -> Bool {
+        switch text.lowercasedASCII {
+        case "on", "yes", "true": return true
+        case "off", "no", "false": return false
+        default:
+            guard let first = text.utf8.first, first >= 0x30 && first <= 0x39 else { return false }
+            return integerPrefix(text) != 0
+        }
+    }
+
+    /// The leading decimal integer of `text` ('-' allowed), 0 when none; saturates.
+    static func integerPrefix(_ text: String) -> Int64 {
+        var bytes = Substring(text).utf8.drop { $0 == 0x20 }
+        var negative = false
+        if let first = bytes.first, first == 0x2D || first == 0x2B {
+            negative = first == 0x2D
+            bytes = bytes.dropFirst()
+        }
+        var n: Int64 = 0
+        for b in bytes {
+            guard b >= 0x30 && b <= 0x39 else { break }
+            let (m, o1) = n.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(Int64(b - 0x30))
+            if o1 || o2 { return negative ? Int64.min : Int64.max }
+            n = s
+        }
+        return negative ? -n : n
+    }
+
+    /// Pages for a cache-size setting: N pages, or -N KiB at `pageSize` plus SQLite's
+    /// 136 bytes of per-page overhead.
+    static func cachePages(_ setting: Int64, pageSize: Int64) -> Int64 {
+        if setting >= 0 { return setting }
+        let kib = setting == Int64.min ? Int64.max : -setting
+        let (bytes, overflow) = kib.multipliedReportingOverflow(by: 1024)
+        return (overflow ? Int64.max : bytes) / (pageSize + 136)
+    }
+
+    /// `path` made absolute against the working directory, as SQLite's unix VFS does.
+    static func fullPath(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        let directory = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return directory + "/" + path
+    }
+}
