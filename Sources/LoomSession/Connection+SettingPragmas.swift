@@ -1,10 +1,12 @@
 // This file implements the connection-setting PRAGMAs (foreign_keys, recursive_triggers,
 // busy_timeout, temp_store, secure_delete, cache_spill, query_only, case_sensitive_like, …)
-// and database_list, compile_options, optimize. Settings take effect when stepped.
+// page_size, cache_size, synchronous, and database_list, compile_options, optimize. Settings
+// take effect when stepped.
 // Layer: L6. Spec: Spec/L6-session.md (§PRAGMAs).
 import Glibc
 import LoomBase
 import LoomRecord
+import LoomPager
 import LoomVDBE
 import LoomSQL
 
@@ -92,12 +94,57 @@ extension Connection {
                     return .null
                 }
             } else {
-                let pageSize = Int64(pager.pageSize)
-                program = settingProgram(name: name, columnName: name) { settings in
+                program = contextProgram(name: name, columnName: name) { context in
+                    let settings = context.pragmaSettings
+                    let pageSize = Int64(context.btree.pager.pageSize)
                     guard settings[name] ?? 1 != 0 else { return .integer(0) }
                     let spill = Connection.cachePages(settings["cache_spill_size"] ?? 1, pageSize: pageSize)
                     let cache = Connection.cachePages(settings["cache_size"] ?? -2000, pageSize: pageSize)
                     return .integer(max(spill, cache))
+                }
+            }
+        case "page_size":
+            if let value {
+                program = contextProgram(name: name, columnName: nil) { context in
+                    if let size = Int(value) { try context.btree.pager.setPageSize(size) }
+                    return .null
+                }
+            } else {
+                program = contextProgram(name: name, columnName: name) { context in
+                    .integer(Int64(context.btree.pager.pageSize))
+                }
+            }
+        case "cache_size":
+            if let value {
+                let n = Connection.int32Prefix(value)
+                program = contextProgram(name: name, columnName: nil) { context in
+                    context.btree.pager.setCacheSize(Int(n))
+                    context.pragmaSettings[name] = n
+                    return .null
+                }
+            } else {
+                program = contextProgram(name: name, columnName: name) { .integer($0.pragmaSettings[name] ?? -2000) }
+            }
+        case "synchronous":
+            if let value {
+                // SQLite stores level+1 in three bits (a stored 0 is taken as 1) and reports
+                // the stored value minus one: 6 stays 6, 7 becomes 0. Levels above EXTRA
+                // sync as EXTRA.
+                let named: [String: Int64] = ["off": 0, "no": 0, "false": 0, "on": 1, "yes": 1, "true": 1,
+                                              "normal": 1, "full": 2, "extra": 3]
+                var n = named[value.lowercasedASCII] ?? 1
+                if let first = value.utf8.first, first >= 0x30 && first <= 0x39 { n = Connection.int32Prefix(value) }
+                var stored = (n &+ 1) & 7
+                if stored == 0 { stored = 1 }
+                let level = stored - 1
+                program = contextProgram(name: name, columnName: nil) { context in
+                    context.btree.pager.setSynchronous(SynchronousLevel(rawValue: Int(min(level, 3))) ?? .full)
+                    context.pragmaSettings[name] = level
+                    return .null
+                }
+            } else {
+                program = contextProgram(name: name, columnName: name) { context in
+                    .integer(context.pragmaSettings[name] ?? Int64(context.btree.pager.synchronous.rawValue))
                 }
             }
         case "optimize":
@@ -120,8 +167,14 @@ extension Connection {
     /// its value as one row named `columnName` (no row when `columnName` is nil).
     private func settingProgram(name: String, columnName: String?,
                                 _ body: @escaping @Sendable (inout [String: Int64]) -> Value) -> Program {
+        contextProgram(name: name, columnName: columnName) { body(&$0.pragmaSettings) }
+    }
+
+    /// A program that calls `body` on the connection state when stepped (see `settingProgram`).
+    private func contextProgram(name: String, columnName: String?,
+                                _ body: @escaping @Sendable (ExecutionContext) throws -> Value) -> Program {
         let function = FunctionDefinition(name: "pragma_" + name, argumentCount: 0, isDeterministic: false,
-                                          body: .scalar({ _, call in body(&call.connection.pragmaSettings) }))
+                                          body: .scalar({ _, call in try body(call.connection) }))
         var code: [Instruction] = [.initialize(target: 1), .function(function: function, arguments: 0, argumentCount: 0, dest: 0)]
         if columnName != nil { code.append(.resultRow(start: 0, count: 1)) }
         code.append(.halt())
@@ -178,6 +231,27 @@ extension Connection {
             n = s
         }
         return negative ? -n : n
+    }
+
+    /// SQLite's `sqlite3Atoi`: an optional sign and leading digits; 0 when there are none
+    /// or the number does not fit in 32 bits.
+    static func int32Prefix(_ text: String) -> Int64 {
+        var bytes = Substring(text).utf8[...]
+        var negative = false
+        if let first = bytes.first, first == 0x2D || first == 0x2B {
+            negative = first == 0x2D
+            bytes = bytes.dropFirst()
+        }
+        var n: Int64 = 0
+        var digits = 0
+        for b in bytes {
+            guard b >= 0x30 && b <= 0x39 else { break }
+            digits += 1
+            if digits > 11 { return 0 }
+            n = n * 10 + Int64(b - 0x30)
+        }
+        if negative { n = -n }
+        return n >= Int64(Int32.min) && n <= Int64(Int32.max) ? n : 0
     }
 
     /// Pages for a cache-size setting: N pages, or -N KiB at `pageSize` plus SQLite's

@@ -118,6 +118,61 @@ struct PragmaTests {
         """)
     }
 
+    @Test func pagerSettings() throws {
+        try compare("""
+        pragma page_size;
+        pragma page_size = 1024;
+        pragma page_size;
+        pragma page_size = 1000;
+        pragma page_size;
+        create table t(x);
+        pragma page_size = 8192;
+        pragma page_size;
+        pragma cache_size;
+        pragma cache_size = 100;
+        pragma cache_size;
+        pragma cache_size = -500;
+        pragma main.cache_size;
+        pragma cache_size = '12abc';
+        pragma cache_size;
+        pragma synchronous;
+        pragma synchronous = normal;
+        pragma synchronous;
+        pragma synchronous = OFF;
+        pragma synchronous;
+        pragma synchronous = 3;
+        pragma synchronous;
+        pragma synchronous = 6;
+        pragma synchronous;
+        pragma synchronous = bogus;
+        pragma synchronous;
+        pragma synchronous = -1;
+        pragma synchronous;
+        pragma synchronous = 7;
+        pragma synchronous;
+        pragma synchronous = 4;
+        pragma synchronous;
+        pragma synchronous = ' 2';
+        pragma synchronous;
+        pragma synchronous = full;
+        pragma synchronous;
+        pragma cache_size = ' 5';
+        pragma cache_size;
+        pragma cache_size = 1.5;
+        pragma cache_size;
+        pragma cache_size = abc;
+        pragma cache_size;
+        pragma cache_size = -9223372036854775808;
+        pragma cache_size;
+        pragma cache_size = '-3x';
+        pragma cache_size;
+        pragma cache_size = 2147483648;
+        pragma cache_size;
+        pragma cache_size = -2147483648;
+        pragma cache_size;
+        """)
+    }
+
     @Test func cacheSpill() throws {
         var script = "pragma cache_spill;\n"
         for size in ["512", "1024", "8192"] {
@@ -223,5 +278,10 @@ struct PragmaTests {
         let vm = connection.makeVM(set)
         #expect(try vm.step() == false)
         #expect(try value("pragma foreign_keys") == .integer(1))
+        // The same for a pager setting.
+        guard let size = try connection.prepare("pragma cache_size = 77", from: 0) else { return }
+        #expect(try value("pragma cache_size") == .integer(-2000))
+        #expect(try connection.makeVM(size).step() == false)
+        #expect(try value("pragma cache_size") == .integer(77))
     }
 }
