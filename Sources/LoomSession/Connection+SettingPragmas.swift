@@ -24,7 +24,8 @@ extension Connection {
     static let mirroredCompileOptions = [
         "DEFAULT_CACHE_SIZE=-2000", "DEFAULT_FILE_FORMAT=4", "DEFAULT_PAGE_SIZE=4096",
         "DEFAULT_SYNCHRONOUS=2", "ENABLE_MATH_FUNCTIONS", "LIKE_DOESNT_MATCH_BLOBS",
-        "MAX_COMPOUND_SELECT=500", "MAX_EXPR_DEPTH=1000", "MAX_PAGE_SIZE=65536", "SOUNDEX",
+        "MAX_COMPOUND_SELECT=500", "MAX_EXPR_DEPTH=1000", "MAX_PAGE_SIZE=65536", "SECURE_DELETE",
+        "SOUNDEX",
     ]
 
     /// The setting PRAGMA `pragma` compiled to a program that applies it when stepped and
@@ -73,13 +74,15 @@ extension Connection {
                 program = settingProgram(name: name, columnName: name) { .integer($0[name] ?? 0) }
             }
         case "secure_delete":
-            // The oracle build has SQLITE_SECURE_DELETE: on by default. Freed pages are not
-            // zeroed yet (COMPAT.md); the setting is kept and reported.
-            program = settingProgram(name: name, columnName: name) { settings in
+            // The oracle build has SQLITE_SECURE_DELETE: on by default. The B-tree zeroes
+            // deleted cells unless it is 0 ("fast", 2, zeroes them too).
+            program = contextProgram(name: name, columnName: name) { context in
                 if let value {
-                    settings[name] = value.lowercasedASCII == "fast" ? 2 : (Connection.booleanValue(value) ? 1 : 0)
+                    let mode: Int64 = value.lowercasedASCII == "fast" ? 2 : (Connection.booleanValue(value) ? 1 : 0)
+                    context.pragmaSettings[name] = mode
+                    context.btree.secureDelete = mode != 0
                 }
-                return .integer(settings[name] ?? 1)
+                return .integer(context.pragmaSettings[name] ?? 1)
             }
         case "cache_spill":
             if let value {
