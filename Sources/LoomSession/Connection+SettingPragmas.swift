@@ -150,6 +150,52 @@ extension Connection {
                     .integer(context.pragmaSettings[name] ?? Int64(context.btree.pager.synchronous.rawValue))
                 }
             }
+        case "mmap_size":
+            // Loom does not map files; the size is kept and reported (at most MAX_MMAP_SIZE).
+            program = settingProgram(name: name, columnName: name) { settings in
+                if let value {
+                    let n = Connection.integerPrefix(value)
+                    settings[name] = n < 0 ? 0 : min(n, 0x7fff_0000)
+                }
+                return .integer(settings[name] ?? 0)
+            }
+        case "threads":
+            program = settingProgram(name: name, columnName: name) { settings in
+                if let value {
+                    let n = Connection.integerPrefix(value)
+                    if n >= 0 { settings[name] = min(n, 8) }
+                }
+                return .integer(settings[name] ?? 0)
+            }
+        case "locking_mode":
+            // Kept and reported; Loom's locking does not change (COMPAT.md).
+            program = settingProgram(name: name, columnName: name) { settings in
+                switch value?.lowercasedASCII {
+                case "exclusive": settings[name] = 1
+                case "normal": settings[name] = 0
+                default: break
+                }
+                return .text(settings[name] ?? 0 != 0 ? "exclusive" : "normal")
+            }
+        case "max_page_count":
+            // Kept and reported (never below the current page count); not enforced.
+            program = contextProgram(name: name, columnName: name) { context in
+                if let value {
+                    let n = Connection.integerPrefix(value)
+                    if n > 0 {
+                        let pages: Int64
+                        if context.transactionState == .none {
+                            try context.btree.beginTransaction(write: false)
+                            pages = Int64(context.btree.pager.pageCount)
+                            context.btree.endTransaction()
+                        } else {
+                            pages = Int64(context.btree.pager.pageCount)
+                        }
+                        context.pragmaSettings[name] = max(min(n, 0xffff_fffe), pages)
+                    }
+                }
+                return .integer(context.pragmaSettings[name] ?? 1_073_741_823)
+            }
         case "optimize":
             program = settingProgram(name: name, columnName: nil) { _ in .null }
         case "compile_options":

@@ -173,6 +173,32 @@ struct PragmaTests {
         """)
     }
 
+    @Test func storedSettings() throws {
+        try compare("""
+        create table t(x);
+        pragma mmap_size;
+        pragma mmap_size = 3000000000;
+        pragma mmap_size = -5;
+        pragma mmap_size;
+        pragma mmap_size = 4096;
+        pragma mmap_size = 'abc';
+        pragma threads = 100;
+        pragma threads = -1;
+        pragma threads;
+        pragma threads = 3;
+        pragma max_page_count = 0;
+        pragma max_page_count = 1;
+        pragma max_page_count = -5;
+        pragma max_page_count;
+        pragma max_page_count = 5000000000;
+        pragma locking_mode = bogus;
+        pragma locking_mode = EXCLUSIVE;
+        pragma locking_mode;
+        pragma locking_mode = normal;
+        pragma main.locking_mode;
+        """)
+    }
+
     @Test func cacheSpill() throws {
         var script = "pragma cache_spill;\n"
         for size in ["512", "1024", "8192"] {
