@@ -245,6 +245,26 @@ struct DotCommandTests {
         #expect(a.map { String(decoding: $0, as: UTF8.self).contains("secret") || String(decoding: $0, as: UTF8.self).contains("AAAA") } == false)
     }
 
+    @Test(".import on the Loom engine")
+    func importCSV() throws {
+        let dir = try TemporaryDirectory("loom-dot")
+        defer { dir.cleanup() }
+        try "a,b,c\n1,\"x, y\",3\n4,5\n6,7,8,9\n\"q\"\"uote\",,\n\n10,11,12".write(toFile: dir.file("in.csv"), atomically: true, encoding: .utf8)
+        try "h1,h2\r\n1,2\r\n\"3\",\"4\"\r\n".write(toFile: dir.file("crlf.csv"), atomically: true, encoding: .utf8)
+        try expectSameOnCopies("", """
+            .import --csv \(dir.file("in.csv")) t
+            .schema
+            .mode quote
+            SELECT * FROM t;
+            .import --csv --skip 1 \(dir.file("crlf.csv")) u
+            SELECT * FROM u;
+            CREATE TABLE v(x int, y);
+            .import --csv \(dir.file("crlf.csv")) v
+            SELECT x, typeof(x), y FROM v;
+
+            """)
+    }
+
     @Test("PRAGMAs through the shell")
     func pragmas() throws {
         try expectSameOnCopies(dumpSetup + "CREATE TABLE c(u REFERENCES t, v, FOREIGN KEY(v) REFERENCES \"odd name\"(x) ON DELETE CASCADE);\n", """
