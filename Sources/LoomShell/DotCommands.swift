@@ -541,6 +541,7 @@ extension Shell {
         guard let tables = query("SELECT name, sql FROM sqlite_schema WHERE sql NOT NULL AND type == 'table'\(filter) "
                                  + "ORDER BY tbl_name == 'sqlite_sequence', rowid") else { return false }
         var ok = true
+        var writableSchema = false
         for table in tables where table.count == 2 {
             guard let name = table[0].textRepresentation, let sql = table[1].textRepresentation else { continue }
             if noSystem && name.hasPrefix("sqlite_") { continue }
@@ -548,7 +549,16 @@ extension Shell {
                 if !dataOnly { output.write("DELETE FROM sqlite_sequence;\n") }
             } else if name.hasPrefix("sqlite_stat") {
                 if !dataOnly { output.write("ANALYZE sqlite_schema;\n") }
-            } else if name.hasPrefix("sqlite_") || sql.hasPrefix("CREATE VIRTUAL TABLE") {
+            } else if name.hasPrefix("sqlite_") {
+                continue
+            } else if sql.hasPrefix("CREATE VIRTUAL TABLE") {
+                // A virtual table is recreated by writing its schema row directly.
+                if !dataOnly {
+                    if !writableSchema { output.write("PRAGMA writable_schema=ON;\n") }
+                    writableSchema = true
+                    output.write("INSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)VALUES('table',"
+                                 + "\(literal(name)),\(literal(name)),0,\(literal(sql)));\n")
+                }
                 continue
             } else if !dataOnly {
                 output.write(Shell.displaySchema(sql) + ";\n")
@@ -588,6 +598,7 @@ extension Shell {
             for row in others {
                 if let sql = row.first?.textRepresentation { output.write(sql + ";\n") }
             }
+            if writableSchema { output.write("PRAGMA writable_schema=OFF;\n") }
             output.write("COMMIT;\n")
         }
         return ok

@@ -73,6 +73,13 @@ struct DotCommandTests {
         try expectSameOnCopies(dumpSetup, script)
     }
 
+    @Test(".dump of a virtual table: its schema row under writable_schema, then its shadow tables",
+          arguments: [".dump\n", ".dump r%\n", ".dump t\n"])
+    func dumpVirtualTable(_ script: String) throws {
+        try expectSameOnCopies("CREATE VIRTUAL TABLE r USING rtree(id, x0, x1); INSERT INTO r VALUES(1, 0, 5);\n"
+                               + "CREATE TABLE t(a); CREATE INDEX ti ON t(a); CREATE VIEW v AS SELECT 1;\n", script)
+    }
+
     @Test(".dump of an empty database")
     func dumpEmpty() throws {
         try expectSameOnCopies("", ".dump\n.dump --data-only\n")
