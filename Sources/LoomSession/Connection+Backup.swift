@@ -40,8 +40,7 @@ extension Connection {
             }
             try destination.btree.beginTransaction(write: true)
             do {
-                var number: UInt32 = 1
-                while number <= count {
+                for number in 1...count {
                     let source = try pager.page(PageNumber(number))
                     let target: Page
                     if number <= destination.pager.pageCount {
@@ -52,7 +51,6 @@ extension Connection {
                     }
                     target.setBytes(source.bytes(at: 0, count: size), at: 0)
                     if number == 1 { target.setU32(40, oldCookie &+ 1) }
-                    number += 1
                 }
                 if destination.pager.pageCount > count { destination.pager.setPageCount(count) }
                 try destination.pager.commit()
