@@ -38,8 +38,10 @@ extension Connection {
         case _ where Connection.flagPragmas[name] != nil:
             let standard = Connection.flagPragmas[name] ?? 0
             if let value {
-                program = settingProgram(name: name, columnName: nil) { settings in
-                    settings[name] = Connection.booleanValue(value) ? 1 : 0
+                program = contextProgram(name: name, columnName: nil) { context in
+                    // foreign_keys cannot change inside a transaction (a no-op, as in SQLite).
+                    if name == "foreign_keys" && !context.isAutocommit { return .null }
+                    context.pragmaSettings[name] = Connection.booleanValue(value) ? 1 : 0
                     return .null
                 }
             } else {

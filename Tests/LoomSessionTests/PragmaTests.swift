@@ -84,6 +84,22 @@ struct PragmaTests {
         try compare(script)
     }
 
+    @Test func foreignKeysInsideTransaction() throws {
+        try compare("""
+        begin;
+        pragma foreign_keys = on;
+        pragma foreign_keys;
+        commit;
+        pragma foreign_keys;
+        pragma foreign_keys = on;
+        begin;
+        pragma foreign_keys = off;
+        pragma foreign_keys;
+        rollback;
+        pragma foreign_keys;
+        """)
+    }
+
     @Test func valuedPragmas() throws {
         try compare("""
         pragma busy_timeout;
