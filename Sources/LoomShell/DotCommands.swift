@@ -15,7 +15,7 @@ extension Shell {
         ("databases", 2), ("import", 1), ("indexes", 1), ("indices", 1), ("nullvalue", 1), ("once", 2), ("open", 2),
         ("output", 2), ("parameter", 3), ("print", 3), ("prompt", 2), ("quit", 1), ("read", 3),
         ("restore", 3), ("save", 3), ("schema", 3),
-        ("separator", 2), ("show", 3), ("tables", 1), ("timer", 5), ("width", 1),
+        ("separator", 2), ("show", 3), ("tables", 1), ("timeout", 5), ("timer", 5), ("width", 1),
     ]
 
     /// Runs one dot-command line. Returns false after an error (already reported).
@@ -41,6 +41,12 @@ extension Shell {
             return true
         case "changes": return setBoolean(rest, usage: "Usage: .changes on|off") { self.showChanges = $0 }
         case "timer": return setBoolean(rest, usage: "Usage: .timer on|off") { self.timer = $0 }
+        case "timeout":
+            // sqlite3_busy_timeout: the same setting as PRAGMA busy_timeout.
+            let ms = max(0, Int32(truncatingIfNeeded: rest.first.map(Shell.integerValue) ?? 0))
+            guard let db = connection() else { return false }
+            _ = try? db.queryAll("PRAGMA busy_timeout = \(ms)")
+            return true
         case "eqp":
             guard rest.count == 1 else { return usage("Usage: .eqp off|on|trace|trigger|full") }
             showQueryPlan = rest[0] == "full" || rest[0] == "trigger" || booleanValue(rest[0])
@@ -736,6 +742,7 @@ extension Shell {
     .separator COL ?ROW?     Change the column and row separators
     .show                    Show the current values for various settings
     .tables ?PATTERN?        List names of tables matching LIKE pattern PATTERN
+    .timeout MS              Try opening locked tables for MS milliseconds
     .timer on|off            Turn SQL timer on or off
     .width NUM1 NUM2 ...     Set minimum column widths for columnar output
 

@@ -293,6 +293,12 @@ struct DotCommandTests {
             PRAGMA case_sensitive_like = 1;
             SELECT count(*) FROM t WHERE b LIKE 'X%';
             PRAGMA optimize;
+            .timeout 500
+            PRAGMA busy_timeout;
+            .timeout
+            PRAGMA busy_timeout;
+            .timeo 0x10 2
+            PRAGMA busy_timeout;
 
             """)
     }
