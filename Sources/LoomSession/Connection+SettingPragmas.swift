@@ -202,6 +202,11 @@ extension Connection {
             program = settingProgram(name: name, columnName: nil) { _ in .null }
         case "compile_options":
             program = rowsProgram(columnNames: [name], rows: Connection.mirroredCompileOptions.map { [.text($0)] })
+        case "collation_list":
+            // The built-in collations, newest first as SQLite lists them (the sqlite3 shell
+            // adds its extensions' "decimal" and "uint" in front).
+            program = rowsProgram(columnNames: ["seq", "name"],
+                                  rows: [[.integer(0), .text("RTRIM")], [.integer(1), .text("NOCASE")], [.integer(2), .text("BINARY")]])
         case "database_list":
             var rows: [[Value]] = [[.integer(0), .text("main"), .text(isInMemory ? "" : Connection.fullPath(pager.path))]]
             if !context.tempObjects.isEmpty { rows.append([.integer(1), .text("temp"), .text("")]) }

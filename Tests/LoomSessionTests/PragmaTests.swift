@@ -302,6 +302,17 @@ struct PragmaTests {
         #expect(Array(loomLines.dropFirst()) == loomLines.dropFirst().sorted())
     }
 
+    @Test func collationList() throws {
+        let dir = try TemporaryDirectory()
+        let loom = try runLoom("pragma collation_list;", path: dir.path + "/a.db").output
+        let oracle = try runOracle("pragma collation_list;", path: dir.path + "/b.db").output
+        // The sqlite3 shell registers two extension collations first; the library's own
+        // list is the rest, renumbered.
+        let library = oracle.split(separator: "\n").dropFirst().filter { !$0.hasSuffix("|decimal") && !$0.hasSuffix("|uint") }
+            .enumerated().map { "\($0.offset)|" + ($0.element.split(separator: "|").last ?? "") }
+        #expect(loom == "seq|name\n" + library.joined(separator: "\n") + "\n")
+    }
+
     /// A setting applies when the statement is stepped, not when it is prepared.
     @Test func settingsApplyWhenStepped() throws {
         let dir = try TemporaryDirectory()
