@@ -43,15 +43,15 @@ extension Shell {
     }
 
     /// `.parameter set` stores VALUE as the SQL expression it is (`1+2` is 3, `'a b'` is
-    /// text), or as text when it is not a valid expression (sqlite3's fallback).
+    /// text), or as text when it is not one. As sqlite3, which runs
+    /// `REPLACE INTO temp.sqlite_parameters(key,value) VALUES(KEY,VALUE);`, only the first
+    /// statement of `VALUES(0,VALUE);` counts, and it must have exactly two columns.
     private func evaluatedParameter(_ text: String) -> DatabaseValue {
         guard let db = connection() else { return .text(text) }
-        let sql = "SELECT " + text
-        guard let (statement, tail) = try? db.prepareStatement(sql, from: 0), let statement,
-              statement.columnCount == 1, tail >= sql.utf8.count || sql.utf8.dropFirst(tail).allSatisfy({ $0 == 0x20 || $0 == 0x3B }),
-              statement.parameterCount == 0,
+        guard let (statement, _) = try? db.prepareStatement("VALUES(0," + text + ");", from: 0), let statement,
+              statement.columnCount == 2, statement.parameterCount == 0,
               (try? statement.step()) == true else { return .text(text) }
-        return statement.column(0)
+        return statement.column(1)
     }
 
     /// `quote(value)` as the engine computes it (`.parameter list`).

@@ -158,8 +158,12 @@ struct DotCommandTests {
             .parameter set :g null
             .parameter set :h -9223372036854775808
             .parameter set :i 'it''s'
+            .parameter set :j "1); DROP TABLE nothing; --"
+            .parameter set :k 1,2
+            .parameter set :l (SELECT 7)
+            .parameter set :m "(SELECT 8)"
             .parameter list
-            SELECT :a, @bb, hex($c), ?2, :d, :e, :f, :g, :zz, typeof(:d), :h, :i;
+            SELECT :a, @bb, hex($c), ?2, :d, :e, :f, :g, :zz, typeof(:d), :h, :i, :j, :k, :l, :m;
             SELECT ?1, ?2;
             .parameter set :a 6
             SELECT :a, :a + 1;
