@@ -202,6 +202,9 @@ extension Connection {
             program = settingProgram(name: name, columnName: nil) { _ in .null }
         case "compile_options":
             program = rowsProgram(columnNames: [name], rows: Connection.mirroredCompileOptions.map { [.text($0)] })
+        case "table_list":
+            program = rowsProgram(columnNames: ["schema", "name", "type", "ncol", "wr", "strict"],
+                                  rows: try tableList(only: value, schemaName: pragma.schema?.lowercasedASCII))
         case "collation_list":
             // The built-in collations, newest first as SQLite lists them (the sqlite3 shell
             // adds its extensions' "decimal" and "uint" in front).
@@ -236,6 +239,50 @@ extension Connection {
         code.append(.halt())
         return Program(instructions: code, registerCount: 1, cursorCount: 0,
                        columnNames: columnName.map { [$0] } ?? [], isReadOnly: true)
+    }
+
+    /// PRAGMA table_list rows: each schema's tables and views newest first, then its schema
+    /// table (SQLite's order while a schema has at most 8 objects; past that SQLite lists
+    /// them in hash order). `only` keeps the object of that name (the schema tables answer
+    /// only to `sqlite_master` / `sqlite_temp_master`, as in SQLite); `schemaName` keeps
+    /// one schema.
+    private func tableList(only: String?, schemaName: String?) throws -> [[Value]] {
+        let schema = try currentSchema()
+        var main: [[Value]] = []
+        var temp: [[Value]] = []
+        for table in schema.allTables where !table.isSchemaTable {
+            if let only, !table.name.equalsIgnoringCase(only) { continue }
+            let sql = table.sql ?? ""
+            let isVirtual = sql.hasPrefix("CREATE VIRTUAL TABLE")
+            var columns = table.columns.count
+            var strict = false
+            if table.isView && !isVirtual {
+                let select = "SELECT * FROM \"" + String(table.name.flatMap { $0 == "\"" ? ["\"", "\""] : [$0] }) + "\""
+                columns = (try? Compiler.prepare(select, from: 0, schema: schema))??.program.columnNames.count ?? 0
+            } else if !isVirtual {
+                var parser = Parser(sql: sql)
+                if let parsed = try? parser.parseNext(from: 0), case .createTable(let create) = parsed.statement.kind,
+                   case .columns(_, _, let options) = create.body {
+                    strict = options.contains(.strict)
+                }
+            }
+            let type = isVirtual ? "virtual" : (table.isView ? "view" : "table")
+            let isTemp = schema.isTemp(table.name)
+            let row: [Value] = [.text(isTemp ? "temp" : "main"), .text(table.name), .text(type), .integer(Int64(columns)),
+                                .integer(table.isWithoutRowid ? 1 : 0), .integer(strict ? 1 : 0)]
+            if isTemp { temp.append(row) } else { main.append(row) }
+        }
+        func schemaRow(_ schema: String, _ table: String, legacy: String) -> [[Value]] {
+            if let only, !only.equalsIgnoringCase(legacy) { return [] }
+            return [[.text(schema), .text(table), .text("table"), .integer(5), .integer(0), .integer(0)]]
+        }
+        let mainRows = main.reversed() + schemaRow("main", "sqlite_schema", legacy: "sqlite_master")
+        let tempRows = temp.reversed() + schemaRow("temp", "sqlite_temp_schema", legacy: "sqlite_temp_master")
+        switch schemaName {
+        case "main": return mainRows
+        case "temp": return tempRows
+        default: return mainRows + tempRows
+        }
     }
 
     /// A program that returns constant `rows`.

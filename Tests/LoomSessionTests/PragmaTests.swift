@@ -302,6 +302,32 @@ struct PragmaTests {
         #expect(Array(loomLines.dropFirst()) == loomLines.dropFirst().sorted())
     }
 
+    @Test func tableList() throws {
+        try compare("""
+        pragma table_list;
+        create table a1(x);
+        create table zz(x, y);
+        create view b2 as select 1, 2, 3;
+        create table m(q int, r text) strict;
+        create table "q""t"(x);
+        create table wr(k primary key, v) without rowid;
+        create temp view tv as select 1;
+        pragma table_list;
+        pragma table_list(zz);
+        pragma table_list(ZZ);
+        pragma table_list(nosuch);
+        pragma main.table_list;
+        pragma temp.table_list;
+        pragma table_list(tv);
+        pragma main.table_list(tv);
+        pragma temp.table_list(tv);
+        pragma table_list(sqlite_master);
+        pragma table_list(sqlite_schema);
+        pragma table_list(sqlite_temp_master);
+        pragma table_list(sqlite_temp_schema);
+        """)
+    }
+
     @Test func collationList() throws {
         let dir = try TemporaryDirectory()
         let loom = try runLoom("pragma collation_list;", path: dir.path + "/a.db").output
