@@ -59,6 +59,9 @@ package final class BTree {
     /// The auto-vacuum mode (0 none, 1 full, 2 incremental) a new file gets when page 1 is
     /// created (`PRAGMA auto_vacuum` before the first table).
     package var autoVacuumForNewDatabase = 0
+    /// `PRAGMA secure_delete` (on by default in the oracle build): the bytes of a deleted
+    /// cell and the pages put on the freelist are overwritten with zeros.
+    package var secureDelete = true
 
     package init(pager: Pager) {
         self.pager = pager

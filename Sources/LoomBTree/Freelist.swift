@@ -56,6 +56,7 @@ extension BTree {
             let leaves = Int(t.u32(4))
             guard leaves <= pager.usableSize / 4 - 2 else { throw DatabaseError.corrupt(page: trunk, "freelist leaf count") }
             if leaves < pager.usableSize / 4 - 8 {
+                if secureDelete { try zeroPage(n) }
                 try pager.makeWritable(t)
                 t.setU32(8 + 4 * leaves, n.rawValue)
                 t.setU32(4, UInt32(leaves + 1))
@@ -63,12 +64,20 @@ extension BTree {
                 return
             }
         }
+        if secureDelete { try zeroPage(n) }
         let p = try pager.page(n)
         try pager.makeWritable(p)
         p.setU32(0, trunk)
         p.setU32(4, 0)
         p1.setU32(32, n.rawValue)
         p1.setU32(36, count &+ 1)
+    }
+
+    /// secure_delete: overwrites a page that is being freed with zeros.
+    private func zeroPage(_ n: PageNumber) throws {
+        let p = try pager.page(n)
+        try pager.makeWritable(p)
+        p.setBytes(repeatElement(UInt8(0), count: p.size), at: 0)
     }
 
     // MARK: Overflow chains

@@ -302,6 +302,9 @@ extension BTree {
         let ptr = node.pointerArrayStart + 2 * index
         page.moveBytes(from: ptr + 2, to: ptr, count: node.pointerArrayEnd - ptr - 2)
         page.setU16(h + 3, node.cellCount - 1)
+        if secureDelete, info.offset >= node.contentStart, info.offset + info.size <= node.usable {
+            page.setBytes(repeatElement(UInt8(0), count: info.size), at: info.offset)
+        }
         if node.cellCount == 1 {
             // Last cell gone: reset the content area.
             page.setU16(h + 1, 0)
@@ -371,6 +374,13 @@ extension BTree {
             }
         }
         page[h + 7] = UInt8(frag)
+        if secureDelete {
+            // secure_delete: the merged block holds zeros and one header (SQLite's bytes; the
+            // header stays behind when the block joins the gap).
+            page.setBytes(repeatElement(UInt8(0), count: blockEnd - blockStart), at: blockStart)
+            page.setU16(blockStart, next)
+            page.setU16(blockStart + 2, blockEnd - blockStart)
+        }
         if blockStart == node.contentStart {
             // The block begins the content area: it joins the gap instead.
             page.setU16(prevField, next)

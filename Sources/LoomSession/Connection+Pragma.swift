@@ -1,7 +1,7 @@
-// This file implements the PRAGMAs that read or set connection and pager state (page_size,
-// cache_size, journal_mode, synchronous, page_count, freelist_count, encoding, auto_vacuum,
-// incremental_vacuum,
-// integrity_check, quick_check). Schema and header PRAGMAs compile in L5.
+// This file implements the PRAGMAs that read or set pager and file state (journal_mode,
+// page_count, freelist_count, encoding, auto_vacuum, incremental_vacuum, integrity_check,
+// quick_check); the setting PRAGMAs are in Connection+SettingPragmas.swift. Schema and
+// header PRAGMAs compile in L5.
 // Layer: L6. Spec: Spec/L6-session.md (§PRAGMAs).
 import LoomBase
 import LoomPager
@@ -11,12 +11,6 @@ import LoomVDBE
 import LoomSQL
 
 extension Connection {
-    /// The connection-level PRAGMA at `offset`, compiled to a program that returns its rows,
-    /// or nil when the statement is not one of them.
-    ///
-    /// The pragma's effect is applied here, when it is prepared, rather than when it is
-    /// stepped (a deviation from SQLite noted in COMPAT.md): the shell and `execute` step
-    /// every statement right after preparing it.
     /// Runs `body` in a write transaction: the open one, or one begun and committed here.
     func withWriteTransaction(_ body: () throws -> Void) throws {
         if context.transactionState == .write { return try body() }
@@ -32,43 +26,28 @@ extension Connection {
         btree.endTransaction()
     }
 
+    /// The connection-level PRAGMA at `offset`, compiled to a program that returns its rows,
+    /// or nil when the statement is not one of them.
+    ///
+    /// The pragmas in this file apply their effect when prepared, rather than when stepped
+    /// (a deviation from SQLite noted in COMPAT.md); those of Connection+SettingPragmas.swift
+    /// apply it when stepped.
     func connectionPragma(_ sql: String, from offset: Int, prepared: PreparedStatement) throws -> PreparedStatement? {
         var parser = Parser(sql: sql)
         guard let (statement, _) = try parser.parseNext(from: offset),
               case .pragma(let pragma) = statement.kind else { return nil }
-        if let schema = pragma.schema, schema.lowercasedASCII != "main" {
+        if let schema = pragma.schema, schema.lowercasedASCII != "main" && schema.lowercasedASCII != "temp" {
             throw DatabaseError(.error, "unknown database \(schema)", sql: prepared.sql)
         }
         let name = pragma.name.lowercasedASCII
         let value = pragma.value
         var rows: [[Value]] = []
         switch name {
-        case "page_size":
-            if let value {
-                if let size = Int(value) { try pager.setPageSize(size) }
-            } else {
-                rows = [[.integer(Int64(pager.pageSize))]]
-            }
-        case "cache_size":
-            if let value {
-                if let n = Int(value) ?? parseIntegerPrefix(value) { cacheSize = n; pager.setCacheSize(n) }
-            } else {
-                rows = [[.integer(Int64(cacheSize))]]
-            }
         case "journal_mode":
             if let value, let mode = JournalMode(rawValue: value.lowercasedASCII), mode != .wal {
                 if !isInMemory || mode == .memory || mode == .off { pager.setJournalMode(mode) }
             }
             rows = [[.text(pager.journalMode.rawValue)]]
-        case "synchronous":
-            if let value {
-                let levels = ["off": SynchronousLevel.off, "normal": .normal, "full": .full, "extra": .extra]
-                if let level = levels[value.lowercasedASCII] ?? Int(value).flatMap({ SynchronousLevel(rawValue: $0 & 3) }) {
-                    pager.setSynchronous(level)
-                }
-            } else {
-                rows = [[.integer(Int64(pager.synchronous.rawValue))]]
-            }
         case "page_count":
             rows = [[.integer(Int64(try withReadTransaction { () -> UInt32 in
                 _ = try btree.getMeta(.schemaCookie)  // starts the read so the count is current
@@ -109,7 +88,7 @@ extension Connection {
             let errors = try withReadTransaction { try btree.integrityCheck(roots: roots, maxErrors: limit) }
             rows = errors.isEmpty ? [[.text("ok")]] : errors.map { [.text($0)] }
         default:
-            return nil
+            return try settingPragma(pragma, prepared: prepared)
         }
         var result = prepared
         result.program = constantProgram(columnName: rows.isEmpty ? nil : name, rows: rows)
@@ -134,10 +113,5 @@ extension Connection {
         code.append(.halt())
         return Program(instructions: code, registerCount: max(1, rows.first?.count ?? 0), cursorCount: 0,
                        columnNames: columnName.map { [$0] } ?? [], isReadOnly: true)
-    }
-
-    private func parseIntegerPrefix(_ text: String) -> Int? {
-        if case .integer(let n) = Value.text(text).castToInteger { return Int(n) }
-        return nil
     }
 }

@@ -21,8 +21,6 @@ package final class Connection {
     private var isClosed = false
     /// True for `:memory:` databases (journal_mode is MEMORY or OFF only).
     package let isInMemory: Bool
-    /// The `cache_size` value as last set (SQLite's default: -2000, i.e. 2000 KiB).
-    var cacheSize = -2000
 
     package init(vfs: any VFS, path: String, options: PagerOptions, isInMemory: Bool = false) throws {
         self.isInMemory = isInMemory

@@ -10,11 +10,12 @@ extension Shell {
     /// for each (shorter prefixes name other sqlite3 commands, e.g. `.sh` is `.system`).
     /// Matching is case-sensitive, as in sqlite3.
     private static let commands: [(name: String, minimum: Int)] = [
-        ("bail", 3), ("cd", 2), ("changes", 3), ("dump", 1), ("echo", 1), ("eqp", 2), ("exit", 2),
+        ("backup", 3), ("bail", 3), ("cd", 2), ("changes", 3), ("dump", 1), ("echo", 1), ("eqp", 2), ("exit", 2),
         ("explain", 3), ("fullschema", 2), ("headers", 1), ("help", 3), ("mode", 1),
         ("databases", 2), ("import", 1), ("indexes", 1), ("indices", 1), ("nullvalue", 1), ("once", 2), ("open", 2),
-        ("output", 2), ("print", 3), ("prompt", 2), ("quit", 1), ("read", 3), ("schema", 3),
-        ("separator", 2), ("show", 3), ("tables", 1), ("timer", 5), ("width", 1),
+        ("output", 2), ("parameter", 3), ("print", 3), ("prompt", 2), ("quit", 1), ("read", 3),
+        ("restore", 3), ("save", 3), ("schema", 3),
+        ("separator", 2), ("show", 3), ("tables", 1), ("timeout", 5), ("timer", 5), ("width", 1),
     ]
 
     /// Runs one dot-command line. Returns false after an error (already reported).
@@ -27,6 +28,9 @@ extension Shell {
         let rest = Array(args.dropFirst())
         switch name {
         case "bail": return setBoolean(rest, usage: "Usage: .bail on|off") { self.bail = $0 }
+        case "backup", "save": return backupCommand(rest)
+        case "restore": return restoreCommand(rest)
+        case "parameter": return parameterCommand(rest)
         case "dump": return dumpCommand(rest)
         case "cd":
             guard rest.count == 1 else { return usage("Usage: .cd DIRECTORY") }
@@ -37,6 +41,12 @@ extension Shell {
             return true
         case "changes": return setBoolean(rest, usage: "Usage: .changes on|off") { self.showChanges = $0 }
         case "timer": return setBoolean(rest, usage: "Usage: .timer on|off") { self.timer = $0 }
+        case "timeout":
+            // sqlite3_busy_timeout: the same setting as PRAGMA busy_timeout.
+            let ms = max(0, Int32(truncatingIfNeeded: rest.first.map(Shell.integerValue) ?? 0))
+            guard let db = connection() else { return false }
+            _ = try? db.queryAll("PRAGMA busy_timeout = \(ms)")
+            return true
         case "eqp":
             guard rest.count == 1 else { return usage("Usage: .eqp off|on|trace|trigger|full") }
             showQueryPlan = rest[0] == "full" || rest[0] == "trigger" || booleanValue(rest[0])
@@ -515,11 +525,14 @@ extension Shell {
         var patterns: [String] = []
         var dataOnly = false
         var newlines = false
+        var noSystem = false
+        var preserveRowids = false
         for arg in args {
             switch arg {
             case "--data-only", "-data-only": dataOnly = true
             case "--newlines", "-newlines": newlines = true
-            case "--nosys", "-nosys", "--preserve-rowids", "-preserve-rowids": continue
+            case "--nosys", "-nosys": noSystem = true
+            case "--preserve-rowids", "-preserve-rowids": preserveRowids = true
             default:
                 if arg.hasPrefix("-") {
                     report("Unknown option \"\(arg)\" on \".dump\"")
@@ -534,20 +547,38 @@ extension Shell {
         guard let tables = query("SELECT name, sql FROM sqlite_schema WHERE sql NOT NULL AND type == 'table'\(filter) "
                                  + "ORDER BY tbl_name == 'sqlite_sequence', rowid") else { return false }
         var ok = true
+        var writableSchema = false
         for table in tables where table.count == 2 {
             guard let name = table[0].textRepresentation, let sql = table[1].textRepresentation else { continue }
+            if noSystem && name.hasPrefix("sqlite_") { continue }
             if name == "sqlite_sequence" {
                 if !dataOnly { output.write("DELETE FROM sqlite_sequence;\n") }
             } else if name.hasPrefix("sqlite_stat") {
                 if !dataOnly { output.write("ANALYZE sqlite_schema;\n") }
-            } else if name.hasPrefix("sqlite_") || sql.hasPrefix("CREATE VIRTUAL TABLE") {
+            } else if name.hasPrefix("sqlite_") {
+                continue
+            } else if sql.hasPrefix("CREATE VIRTUAL TABLE") {
+                // A virtual table is recreated by writing its schema row directly.
+                if !dataOnly {
+                    if !writableSchema { output.write("PRAGMA writable_schema=ON;\n") }
+                    writableSchema = true
+                    output.write("INSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)VALUES('table',"
+                                 + "\(literal(name)),\(literal(name)),0,\(literal(sql)));\n")
+                }
                 continue
             } else if !dataOnly {
                 output.write(Shell.displaySchema(sql) + ";\n")
             }
             do {
-                guard let statement = try db.prepareStatement("SELECT * FROM \(quoteIdentifier(name))", from: 0).statement else { continue }
-                let prefix = Array("INSERT INTO \(quoteIdentifierIfNeeded(name)) VALUES(".utf8)
+                var select = "SELECT * FROM \(quoteIdentifier(name))"
+                var prefix = Array("INSERT INTO \(quoteIdentifierIfNeeded(name)) VALUES(".utf8)
+                if preserveRowids, let rowid = rowidColumn(db, table: name) {
+                    select = "SELECT \(rowid.name), * FROM \(quoteIdentifier(name))"
+                    prefix = Array(("INSERT INTO \(quoteIdentifierIfNeeded(name))("
+                        + ([rowid.name] + rowid.columns.map(quoteIdentifierIfNeeded)).joined(separator: ",")
+                        + ") VALUES(").utf8)
+                }
+                guard let statement = try db.prepareStatement(select, from: 0).statement else { continue }
                 while try statement.step() {
                     var line = prefix
                     for i in 0..<statement.columnCount {
@@ -573,9 +604,22 @@ extension Shell {
             for row in others {
                 if let sql = row.first?.textRepresentation { output.write(sql + ";\n") }
             }
+            if writableSchema { output.write("PRAGMA writable_schema=OFF;\n") }
             output.write("COMMIT;\n")
         }
         return ok
+    }
+
+    /// For `.dump --preserve-rowids`: the name that reads the rowid of `table` and its
+    /// columns, or nil when the rowid is an INTEGER PRIMARY KEY column (dumped anyway).
+    private func rowidColumn(_ db: any ShellConnection, table: String) -> (name: String, columns: [String])? {
+        guard let info = try? db.queryAll("PRAGMA table_info(\(quoteIdentifier(table)))") else { return nil }
+        let columns = info.compactMap { $0.count > 5 ? $0[1].textRepresentation : nil }
+        let keys = info.filter { $0.count > 5 && $0[5] != .integer(0) }
+        if keys.count == 1, keys[0][2].textRepresentation?.uppercased() == "INTEGER" { return nil }
+        let lower = Set(columns.map { $0.lowercased() })
+        guard let name = ["rowid", "_rowid_", "oid"].first(where: { !lower.contains($0) }) else { return nil }
+        return (name, columns)
     }
 
     /// Schema text as `.schema` and `.dump` show it: `CREATE TABLE "x"` becomes
@@ -666,6 +710,7 @@ extension Shell {
     }
 
     static let helpText = """
+    .backup ?DB? FILE        Backup DB (default "main") to FILE
     .bail on|off             Stop after hitting an error.  Default OFF
     .cd DIRECTORY            Change the working directory to DIRECTORY
     .changes on|off          Show number of rows changed by SQL
@@ -686,14 +731,18 @@ extension Shell {
     .once FILE               Output for the next SQL command only to FILE
     .open ?--new? ?--readonly? ?FILE?   Close existing database and reopen FILE
     .output ?FILE?           Send output to FILE or stdout if FILE is omitted
+    .parameter CMD ...       Manage SQL parameter bindings
     .print STRING...         Print literal STRING
     .prompt MAIN CONTINUE    Replace the standard prompts
     .quit                    Exit this program
     .read FILE               Read input from FILE
+    .restore ?DB? FILE       Restore content of DB (default "main") from FILE
+    .save ?OPTIONS? FILE     Write database to FILE (an alias for .backup ...)
     .schema ?PATTERN?        Show the CREATE statements matching PATTERN
     .separator COL ?ROW?     Change the column and row separators
     .show                    Show the current values for various settings
     .tables ?PATTERN?        List names of tables matching LIKE pattern PATTERN
+    .timeout MS              Try opening locked tables for MS milliseconds
     .timer on|off            Turn SQL timer on or off
     .width NUM1 NUM2 ...     Set minimum column widths for columnar output
 

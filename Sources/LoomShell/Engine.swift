@@ -11,6 +11,17 @@ public protocol ShellStatement: AnyObject {
     var explainMode: Int { get }
     func step() throws -> Bool
     func column(_ index: Int) -> DatabaseValue
+    /// The number of parameters (`?`, `?NNN`, `:name`, `@name`, `$name`), for `.parameter`.
+    var parameterCount: Int { get }
+    /// The name of parameter `index` (1-based) as written, nil for a bare `?`.
+    func parameterName(at index: Int) -> String?
+    func bind(_ value: DatabaseValue, at index: Int) throws
+}
+
+extension ShellStatement {
+    public var parameterCount: Int { 0 }
+    public func parameterName(at index: Int) -> String? { nil }
+    public func bind(_ value: DatabaseValue, at index: Int) throws {}
 }
 
 /// A connection as the shell uses it. `Loom.Database` conforms.
@@ -24,6 +35,19 @@ public protocol ShellConnection: AnyObject {
     var changes: Int { get }
     /// Rows changed since the connection opened (`.changes`).
     var totalChanges: Int { get }
+    /// Copies the main database page by page into the database file at `path` (`.backup`).
+    func backup(toFile path: String) throws
+    /// Replaces the main database with a page-by-page copy of the file at `path` (`.restore`).
+    func restore(fromFile path: String) throws
+}
+
+extension ShellConnection {
+    public func backup(toFile path: String) throws {
+        throw DatabaseError(.error, "backup is not supported by this engine")
+    }
+    public func restore(fromFile path: String) throws {
+        throw DatabaseError(.error, "restore is not supported by this engine")
+    }
 }
 
 /// How the shell opens connections and splits input; tests substitute fakes.
@@ -53,6 +77,18 @@ extension Database: ShellConnection {
     public func prepareStatement(_ sql: String, from offset: Int) throws -> (statement: (any ShellStatement)?, tail: Int) {
         let (statement, tail) = try prepareNext(sql, from: offset)
         return (statement, tail)
+    }
+
+    public func backup(toFile path: String) throws {
+        let destination = try Database(path: path)
+        defer { try? destination.close() }
+        try backup(to: destination)
+    }
+
+    public func restore(fromFile path: String) throws {
+        let source = try Database(path: path)
+        defer { try? source.close() }
+        try source.backup(to: self)
     }
 }
 

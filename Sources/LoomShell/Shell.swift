@@ -58,6 +58,9 @@ public final class Shell {
     private(set) var errorCount = 0
     /// Set by `.quit` / `.exit`: stop reading and exit with this status.
     var exitRequest: Int32?
+    /// `.parameter set` bindings by name as written (`:a`, `@b`, `$c`, `?1`); sqlite3 keeps
+    /// them in `temp.sqlite_parameters`, so they last as long as the connection.
+    var parameters: [String: DatabaseValue] = [:]
 
     public init(output: OutputSink, error: OutputSink) {
         self.output = output
@@ -73,6 +76,7 @@ public final class Shell {
         if let db = database { try? db.close() }
         database = nil
         databasePath = path
+        parameters = [:]
     }
 
     /// The open connection, opening `databasePath` on first use. When that fails the
@@ -263,10 +267,14 @@ public final class Shell {
             guard let statement else { break }
             if showQueryPlan && statement.explainMode == 0 {
                 let text = String(decoding: utf8[position..<min(max(tail, position), utf8.count)], as: UTF8.self)
-                if let plan = try? db.prepareStatement("EXPLAIN QUERY PLAN " + text, from: 0).statement {
+                // Only a real query plan (id, parent, notused, detail) is shown.
+                if let plan = try? db.prepareStatement("EXPLAIN QUERY PLAN " + text, from: 0).statement,
+                   plan.explainMode == 2, plan.columnCount == 4 {
+                    bindParameters(plan)
                     try? printQueryPlan(plan, skipEmpty: true)
                 }
             }
+            bindParameters(statement)
             let started = timer ? Shell.clock() : nil
             do {
                 try execute(statement)

@@ -26,6 +26,10 @@ package final class ExecutionContext {
     /// only (SQLite keeps them in the temp database's sqlite_temp_schema); the session
     /// adds them to the schema it loads.
     package var tempObjects: [TempSchemaObject] = []
+    /// Connection settings set by PRAGMAs (foreign_keys, temp_store, …), by lower-case
+    /// pragma name; absent means the default. L4 reads two of them: `case_sensitive_like`
+    /// (LIKE) and `query_only` (write transactions fail with SQLITE_READONLY).
+    package var pragmaSettings: [String: Int64] = [:]
 
     package enum TransactionState: Sendable, Equatable { case none, read, write }
     /// The btree transaction currently open.

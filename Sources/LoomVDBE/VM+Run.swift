@@ -145,6 +145,9 @@ extension VM {
 
             // MARK: Transactions and schema
             case .transaction(let write, let cookie):
+                if write, context.pragmaSettings["query_only", default: 0] != 0 {
+                    throw DatabaseError(.readonly, "attempt to write a readonly database")
+                }
                 try beginTransaction(write: write, schemaCookie: cookie)
             case .autoCommit(let on, let rollback):
                 try autoCommit(on: on, rollback: rollback)

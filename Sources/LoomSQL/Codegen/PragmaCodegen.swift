@@ -1,5 +1,5 @@
 // This file implements the PRAGMAs that read the schema or the file header: table_info,
-// index_list, index_info, index_xinfo, user_version, schema_version, application_id.
+// foreign_key_list, index_list, index_info, index_xinfo, user_version, schema_version, application_id.
 // Other pragmas compile to an empty program (the session handles connection pragmas; SQLite
 // ignores unknown ones). Layer: L5. Spec: Spec/L5-sql.md §Codegen.
 import LoomBase
@@ -11,7 +11,15 @@ extension Codegen {
     /// Codes `pragma`; returns the result column names.
     func codePragma(_ pragma: Pragma, span: SourceSpan) throws -> [String] {
         if let s = pragma.schema, !s.equalsIgnoringCase("main") {
-            throw c.error("unknown database \(s)", at: span)
+            // The temp database exists (empty of tables in Loom); other names are unknown.
+            guard s.equalsIgnoringCase("temp") else {
+                // SQLite points at the schema name: the first token after PRAGMA.
+                let bytes = Array(c.text(span).utf8)
+                var i = min(6, bytes.count)
+                while i < bytes.count, bytes[i] == 0x20 || (bytes[i] >= 0x09 && bytes[i] <= 0x0D) { i += 1 }
+                throw c.error("unknown database \(s)", at: SourceSpan(start: span.start + i, end: span.end))
+            }
+            return []
         }
         switch pragma.name.lowercasedASCII {
         case "table_info", "table_xinfo":
@@ -31,6 +39,8 @@ extension Codegen {
                 emitConstantRow(row)
             }
             return ["cid", "name", "type", "notnull", "dflt_value", "pk"] + (xinfo ? ["hidden"] : [])
+        case "foreign_key_list":
+            return codeForeignKeyList(pragma)
         case "index_list":
             guard let name = pragma.value, let table = c.schema.table(named: name) else { return [] }
             for (seq, index) in c.schema.indexes(on: table.name).enumerated() {
@@ -98,7 +108,7 @@ extension Codegen {
         return .text(text)
     }
 
-    private func emitConstantRow(_ values: [Value]) {
+    func emitConstantRow(_ values: [Value]) {
         let base = b.allocateRegisters(values.count)
         for (i, v) in values.enumerated() {
             switch v {
@@ -110,5 +120,44 @@ extension Codegen {
             }
         }
         b.emit(.resultRow(start: base, count: values.count))
+    }
+}
+
+extension Codegen {
+    /// PRAGMA foreign_key_list(table): SQLite's rows, read from the table's stored CREATE
+    /// TABLE text. Constraints are numbered from the last declared (SQLite's order).
+    func codeForeignKeyList(_ pragma: Pragma) -> [String] {
+        guard let name = pragma.value, let table = c.schema.table(named: name), let sql = table.sql else { return [] }
+        var parser = Parser(sql: sql)
+        guard let parsed = try? parser.parseNext(from: 0),
+              case .createTable(let create) = parsed.0.kind,
+              case .columns(let columns, let constraints, _) = create.body else { return [] }
+        var keys: [(from: [String], clause: ForeignKeyClause)] = []
+        for column in columns {
+            for constraint in column.constraints {
+                if case .references(let clause) = constraint.kind { keys.append(([column.name], clause)) }
+            }
+        }
+        for constraint in constraints {
+            if case .foreignKey(let from, let clause) = constraint.kind { keys.append((from, clause)) }
+        }
+        func actionText(_ action: ForeignKeyClause.Action?) -> String {
+            switch action {
+            case .setNull: return "SET NULL"
+            case .setDefault: return "SET DEFAULT"
+            case .cascade: return "CASCADE"
+            case .restrict: return "RESTRICT"
+            case .noAction, nil: return "NO ACTION"
+            }
+        }
+        for (id, key) in keys.reversed().enumerated() {
+            for (seq, from) in key.from.enumerated() {
+                let to: Value = seq < key.clause.columns.count ? .text(key.clause.columns[seq]) : .null
+                emitConstantRow([.integer(Int64(id)), .integer(Int64(seq)), .text(key.clause.table), .text(from), to,
+                                 .text(actionText(key.clause.onUpdate)), .text(actionText(key.clause.onDelete)),
+                                 .text("NONE")])
+            }
+        }
+        return ["id", "seq", "table", "from", "to", "on_update", "on_delete", "match"]
     }
 }

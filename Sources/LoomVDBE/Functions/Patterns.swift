@@ -8,8 +8,12 @@ private func foldASCII(_ c: Unicode.Scalar) -> UInt32 {
 }
 
 /// `string LIKE pattern [ESCAPE escape]`: '%' any run, '_' any one character; ASCII letters
-/// match case-insensitively.
-func likeMatch(pattern: [Unicode.Scalar], string: [Unicode.Scalar], escape: Unicode.Scalar?) -> Bool {
+/// match case-insensitively unless `caseSensitive` (PRAGMA case_sensitive_like).
+func likeMatch(pattern: [Unicode.Scalar], string: [Unicode.Scalar], escape: Unicode.Scalar?,
+               caseSensitive: Bool = false) -> Bool {
+    func same(_ a: Unicode.Scalar, _ b: Unicode.Scalar) -> Bool {
+        caseSensitive ? a == b : foldASCII(a) == foldASCII(b)
+    }
     func match(_ pi: Int, _ si: Int) -> Bool {
         var p = pi, s = si
         while p < pattern.count {
@@ -42,7 +46,7 @@ func likeMatch(pattern: [Unicode.Scalar], string: [Unicode.Scalar], escape: Unic
                 if p >= pattern.count { return false }
                 literal = pattern[p]
             }
-            if s >= string.count || foldASCII(string[s]) != foldASCII(literal) { return false }
+            if s >= string.count || !same(string[s], literal) { return false }
             p += 1; s += 1
         }
         return s == string.count

@@ -221,7 +221,7 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
         })
     }
     for argc in [2, 3] {
-        f.append(scalar("like", argc) { a, _ in
+        f.append(scalar("like", argc) { a, c in
             let p = arg(a, 0), s = arg(a, 1)
             // The oracle build has SQLITE_LIKE_DOESNT_MATCH_BLOBS: a blob operand never
             // matches, even against NULL (checked before anything else).
@@ -238,7 +238,9 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
                 escape = es[0]
             }
             if p.isNull || s.isNull { return .null }
-            return .integer(likeMatch(pattern: scalars(p), string: scalars(s), escape: escape) ? 1 : 0)
+            let caseSensitive = c.connection.pragmaSettings["case_sensitive_like", default: 0] != 0
+            return .integer(likeMatch(pattern: scalars(p), string: scalars(s), escape: escape,
+                                      caseSensitive: caseSensitive) ? 1 : 0)
         })
     }
     f.append(scalar("glob", 2) { a, _ in
