@@ -1,0 +1,198 @@
+// This file tests WAL mode through the public API: reading logs written by sqlite3 (with
+// frames not yet checkpointed), writing logs sqlite3 reads, checkpoints, the pragmas, two
+// connections in one process, and a sqlite3 process and Loom alternating writes.
+// Layer: tests (L7 over L1/L0). Spec: Spec/L1-pager.md (section "WAL").
+import Foundation
+import Testing
+import Loom
+import LoomVFS
+import LoomTestSupport
+
+private func rows(_ db: Database, _ sql: String) throws -> String {
+    try listOutput(db, sql)
+}
+
+private func fileSize(_ path: String) -> Int {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? -1
+}
+
+@Suite struct WALTests {
+    /// sqlite3 writes a WAL database and, while it still holds it open, the files are copied:
+    /// the copy has a log with every commit not yet checkpointed and no valid -shm.
+    @Test(.enabled(if: Oracle.isAvailable)) func readsUncheckpointedLogWrittenBySqlite3() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let a = dir.file("a.db"), b = dir.file("b.db")
+        var script = "PRAGMA journal_mode=WAL;\nPRAGMA wal_autocheckpoint=0;\nCREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);\n"
+        for i in 0..<300 { script += "INSERT INTO t VALUES(\(i), '\(String(repeating: "x", count: i % 50))');\n" }
+        script += "UPDATE t SET v = 'u' WHERE k % 7 = 0;\nDELETE FROM t WHERE k % 11 = 0;\n"
+        script += ".system cp \(a) \(b); cp \(a)-wal \(b)-wal\n"
+        _ = try Oracle.run([a], input: script)
+        #expect(fileSize(b + "-wal") > 100_000)
+        let expected = try Oracle.run([a, "SELECT k, v FROM t ORDER BY k;"]).stdout
+        let db = try Database(path: b)
+        #expect(try rows(db, "PRAGMA journal_mode") == "wal\n")
+        #expect(try rows(db, "SELECT k, v FROM t ORDER BY k") == expected)
+        #expect(try rows(db, "PRAGMA integrity_check") == "ok\n")
+        try db.close()
+        // The last connection checkpointed and removed the log.
+        #expect(fileSize(b + "-wal") == -1)
+        #expect(try Oracle.run([b, "SELECT k, v FROM t ORDER BY k;"]).stdout == expected)
+    }
+
+    /// Frames after the last commit frame, or with a bad checksum, are ignored.
+    @Test(.enabled(if: Oracle.isAvailable)) func ignoresTornAndUncommittedFrames() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let a = dir.file("a.db"), b = dir.file("b.db")
+        let script = """
+            PRAGMA journal_mode=WAL;
+            PRAGMA wal_autocheckpoint=0;
+            CREATE TABLE t(x);
+            INSERT INTO t VALUES(1);
+            INSERT INTO t VALUES(2);
+            .system cp \(a) \(b); cp \(a)-wal \(b)-wal
+            """
+        _ = try Oracle.run([a], input: script)
+        // Frames: 1 (schema, pages 1 and 2), then two single-frame commits. Damage the last
+        // frame's page bytes: its checksum fails, so only the first insert survives.
+        let wal = try FileHandle(forUpdatingAtPath: b + "-wal").unwrap()
+        let size = wal.seekToEndOfFile()
+        wal.seek(toFileOffset: size - 100)
+        wal.write(Data([0xde, 0xad, 0xbe, 0xef]))
+        try wal.close()
+        let db = try Database(path: b)
+        #expect(try rows(db, "SELECT x FROM t") == "1\n")
+        try db.close()
+    }
+
+    /// Loom writes in WAL mode; before it closes, a copy of its files opens in sqlite3 with
+    /// every row (the log holds frames not yet checkpointed) and passes integrity_check.
+    @Test(.enabled(if: Oracle.isAvailable)) func loomLogOpensInSqlite3() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("loom.db"), copy = dir.file("copy.db")
+        let db = try Database(path: path)
+        #expect(try rows(db, "PRAGMA journal_mode=WAL") == "wal\n")
+        #expect(try rows(db, "PRAGMA wal_autocheckpoint=0") == "0\n")
+        try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, s TEXT); CREATE INDEX ts ON t(s)")
+        for i in 0..<200 { try db.execute("INSERT INTO t(s) VALUES('row \(i) \(String(repeating: "y", count: i))')") }
+        try db.execute("DELETE FROM t WHERE id % 3 = 0")
+        let expected = try rows(db, "SELECT id, s FROM t ORDER BY id")
+        #expect(fileSize(path + "-wal") > 100_000)
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        try FileManager.default.copyItem(atPath: path + "-wal", toPath: copy + "-wal")
+        #expect(try Oracle.run([copy, "PRAGMA integrity_check;"]).stdout == "ok\n")
+        #expect(try Oracle.run([copy, "SELECT id, s FROM t ORDER BY id;"]).stdout == expected)
+        #expect(try Oracle.run([copy, "PRAGMA journal_mode;"]).stdout == "wal\n")
+        // Header bytes 18/19 are 2 in the database file.
+        let header = try Data(contentsOf: URL(fileURLWithPath: path)).prefix(20)
+        #expect(header[18] == 2 && header[19] == 2)
+        try db.close()
+        #expect(fileSize(path + "-wal") == -1)
+        #expect(fileSize(path + "-shm") == -1)
+        #expect(try Oracle.run([path, "SELECT id, s FROM t ORDER BY id;"]).stdout == expected)
+    }
+
+    /// wal_checkpoint's three columns as sqlite3 prints them, TRUNCATE empties the log,
+    /// autocheckpoint keeps the log short, journal_mode=DELETE leaves WAL mode.
+    @Test(.enabled(if: Oracle.isAvailable)) func checkpointPragmasMatchSqlite3() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let script = """
+            PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint; PRAGMA wal_autocheckpoint=100;
+            PRAGMA journal_size_limit; PRAGMA journal_size_limit=5000;
+            CREATE TABLE t(x); INSERT INTO t VALUES(1); PRAGMA wal_checkpoint;
+            PRAGMA wal_checkpoint(TRUNCATE); INSERT INTO t VALUES(2); PRAGMA wal_checkpoint(RESTART);
+            PRAGMA wal_checkpoint(PASSIVE); PRAGMA wal_checkpoint(FULL); PRAGMA journal_mode=DELETE;
+            PRAGMA wal_checkpoint; SELECT * FROM t;
+            """
+        let expected = try Oracle.run([dir.file("s.db")], input: script).stdout
+        let db = try Database(path: dir.file("l.db"))
+        var out = ""
+        var offset = 0
+        let utf8 = Array(script.utf8)
+        while offset < utf8.count {
+            let (stmt, tail) = try db.prepareNext(script, from: offset)
+            offset = tail
+            guard let stmt else { break }
+            while try stmt.step() {
+                out += (0..<stmt.columnCount).map { stmt.column($0).textRepresentation ?? "" }.joined(separator: "|") + "\n"
+            }
+        }
+        #expect(out == expected)
+        try db.close()
+        #expect(fileSize(dir.file("l.db-wal")) == -1)
+        #expect(try Oracle.run([dir.file("l.db"), "PRAGMA journal_mode; PRAGMA integrity_check;"]).stdout == "delete\nok\n")
+    }
+
+    @Test func autocheckpointBoundsTheLog() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("a.db")
+        let db = try Database(path: path)
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=10; CREATE TABLE t(x)")
+        for i in 0..<200 { try db.execute("INSERT INTO t VALUES(\(i))") }
+        // The log restarts once fully checkpointed: it never holds many more than 10 frames.
+        #expect(fileSize(path + "-wal") < 20 * (4096 + 24))
+        #expect(try rows(db, "SELECT count(*), sum(x) FROM t") == "200|19900\n")
+        try db.close()
+    }
+
+    /// Two connections in one process: a reader keeps its snapshot while the writer commits
+    /// and checkpoints; a new read sees the new rows.
+    @Test func twoConnectionsShareTheLog() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("a.db")
+        let w = try Database(path: path)
+        try w.execute("PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES(1)")
+        let r = try Database(path: path)
+        #expect(try rows(r, "PRAGMA journal_mode") == "wal\n")
+        try r.begin()
+        #expect(try rows(r, "SELECT count(*) FROM t") == "1\n")
+        for i in 2...50 { try w.execute("INSERT INTO t VALUES(\(i))") }
+        #expect(try rows(w, "PRAGMA wal_checkpoint") .hasPrefix("0|"))
+        #expect(try rows(r, "SELECT count(*) FROM t") == "1\n")
+        try r.commit()
+        #expect(try rows(r, "SELECT count(*) FROM t") == "50\n")
+        try r.execute("INSERT INTO t VALUES(51)")
+        #expect(try rows(w, "SELECT count(*), sum(x) FROM t") == "51|1326\n")
+        // Leaving WAL mode needs the only connection.
+        #expect(throws: DatabaseError.self) { try w.execute("PRAGMA journal_mode=DELETE") }
+        try r.close()
+        try w.close()
+        #expect(fileSize(path + "-wal") == -1)
+    }
+
+    /// A sqlite3 process and a Loom connection alternate writes on one WAL database while
+    /// both keep it open (Loom reads sqlite3's commits through the shared -shm index).
+    @Test(.enabled(if: Oracle.isAvailable)) func alternatesWritesWithSqlite3Process() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("a.db")
+        let db = try Database(path: path)
+        try db.execute("PRAGMA journal_mode=WAL; CREATE TABLE t(who TEXT, n INTEGER)")
+        for round in 0..<6 {
+            try db.execute("INSERT INTO t VALUES('loom', \(round))")
+            let out = try Oracle.run([path], input: """
+                .timeout 2000
+                INSERT INTO t VALUES('sqlite3', \(round));
+                SELECT count(*) FROM t;
+                """)
+            #expect(out.stderr == "")
+            #expect(out.stdout == "\(2 * round + 2)\n")
+            #expect(try rows(db, "SELECT count(*) FROM t WHERE who = 'sqlite3'") == "\(round + 1)\n")
+        }
+        #expect(try rows(db, "PRAGMA integrity_check") == "ok\n")
+        try db.close()
+        #expect(try Oracle.run([path, "SELECT count(*) FROM t; PRAGMA integrity_check;"]).stdout == "12\nok\n")
+    }
+}
+
+private extension Optional {
+    func unwrap() throws -> Wrapped {
+        guard let self else { throw CocoaError(.fileNoSuchFile) }
+        return self
+    }
+}
