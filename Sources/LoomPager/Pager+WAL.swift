@@ -28,16 +28,39 @@ extension Pager {
         do {
             if wal.mxFrame > 0 {
                 pageCount = wal.snapshot.nPage
+                state = .read
+                // Geometry from page 1 as the snapshot sees it (the file's copy may be stale).
+                let p1 = try page(1)
+                let magic = Array("SQLite format 3\0".utf8)
+                var ps = p1.u16(16)
+                if ps == 1 { ps = 65536 }
+                guard p1.bytes(at: 0, count: 16) == magic, ps == pageSize, pageSize - Int(p1[20]) >= 480 else {
+                    throw DatabaseError(.notADatabase)
+                }
+                reservedBytes = Int(p1[20])
             } else {
                 let before = pageCount
                 try readGeometry(fileSize: try file.size())
                 if before != pageCount && !cache.pages.isEmpty { dropCache() }
             }
         } catch {
+            state = .none
             wal.endRead()
             throw error
         }
         state = .read
+    }
+
+    /// The page size in the header of a `-wal` file beside the database, when one exists with
+    /// a valid header (nil: no log to honour).
+    func existingWALPageSize() throws -> Int? {
+        let walPath = path + "-wal"
+        guard try vfs.access(walPath, .exists) else { return nil }
+        let f = try vfs.open(walPath, flags: [.readOnly, .wal])
+        defer { try? f.close() }
+        var raw = [UInt8](repeating: 0, count: WALFormat.headerSize)
+        _ = try raw.withUnsafeMutableBytes { try f.read(into: $0, at: 0) }
+        return raw.withUnsafeBytes { WALFormat.Header.decode($0) }?.pageSize
     }
 
     /// Commit in WAL mode: the dirty pages (page 1 with a bumped change counter when it

@@ -181,6 +181,14 @@ package final class Pager {
         do {
             if try hasHotJournal() { try recoverHotJournal() }
             let size = try file.size()
+            // A log beside a non-empty database means WAL mode, whatever page 1 in the file
+            // says (a checkpoint may have been cut short while writing it): open the log first.
+            if size > 0 && !leavingWAL, let walPageSize = try existingWALPageSize() {
+                if walPageSize != pageSize { dropCache() }
+                pageSize = walPageSize
+                let opened = try openWAL()
+                return try beginReadWAL(opened)
+            }
             let before = fileVersion
             let oldSize = pageCount
             if size == 0 {

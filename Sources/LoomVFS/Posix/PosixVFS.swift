@@ -47,7 +47,7 @@ public final class PosixVFS: VFS {
         }
         let id = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
         Posix.inodes.withLock { table in table[id, default: InodeEntry()].openHandles += 1 }
-        let syncDirectory = flags.contains(.mainJournal) && flags.contains(.create) && !existedBefore && !deleteNow
+        let syncDirectory = (flags.contains(.mainJournal) || flags.contains(.wal)) && flags.contains(.create) && !existedBefore && !deleteNow
         return PosixFile(fd: fd, path: resolved, id: id, syncDirectoryOnFirstSync: syncDirectory)
     }
 
