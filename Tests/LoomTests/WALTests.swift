@@ -165,6 +165,37 @@ private func fileSize(_ path: String) -> Int {
         #expect(fileSize(path + "-wal") == -1)
     }
 
+    /// A Loom reader keeps its snapshot while a sqlite3 process commits and checkpoints: the
+    /// checkpoint stops at Loom's read mark (busy or partial), and sqlite3 cannot rewind the
+    /// log under the reader.
+    @Test(.enabled(if: Oracle.isAvailable)) func sqlite3CheckpointHonoursLoomReader() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("a.db")
+        let db = try Database(path: path)
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t(x)")
+        try db.execute("INSERT INTO t VALUES(1)")
+        try db.begin()
+        #expect(try rows(db, "SELECT count(*) FROM t") == "1\n")
+        let out = try Oracle.run([path], input: """
+            PRAGMA wal_autocheckpoint=0;
+            INSERT INTO t VALUES(2); INSERT INTO t VALUES(3);
+            PRAGMA wal_checkpoint(PASSIVE);
+            SELECT count(*) FROM t;
+            """)
+        #expect(out.stderr == "")
+        let lines = out.stdout.split(separator: "\n")
+        #expect(lines.last == "3")
+        let ckpt = lines.first { $0.contains("|") }.map { $0.split(separator: "|").compactMap { Int($0) } } ?? []
+        #expect(ckpt.count == 3 && ckpt[2] < ckpt[1], "checkpoint passed the reader's mark: \(out.stdout)")
+        #expect(try rows(db, "SELECT count(*) FROM t") == "1\n")
+        try db.commit()
+        #expect(try rows(db, "SELECT sum(x) FROM t") == "6\n")
+        #expect(try rows(db, "PRAGMA wal_checkpoint(TRUNCATE)") == "0|0|0\n")
+        try db.close()
+        #expect(try Oracle.run([path, "SELECT sum(x) FROM t; PRAGMA integrity_check;"]).stdout == "6\nok\n")
+    }
+
     /// A sqlite3 process and a Loom connection alternate writes on one WAL database while
     /// both keep it open (Loom reads sqlite3's commits through the shared -shm index).
     @Test(.enabled(if: Oracle.isAvailable)) func alternatesWritesWithSqlite3Process() throws {
