@@ -107,7 +107,7 @@ final class WAL {
                     continue
                 }
                 readLock = best
-                minFrame = backfilled + 1
+                minFrame = backfilled &+ 1
             }
             let changed = h != snapshot
             snapshot = h
@@ -202,6 +202,7 @@ final class WAL {
     func writeFrames(_ pages: [Page], databaseSize: UInt32, syncHeader: Bool, syncCommit: Bool) throws {
         precondition(writeLocked && !pages.isEmpty, "WAL frames written without WRITE")
         var h = snapshot
+        guard h.mxFrame < UInt32.max - UInt32(clamping: pages.count) - 1 else { throw DatabaseError(.full) }
         if h.mxFrame == 0 {
             var old = [UInt8](repeating: 0, count: WALFormat.headerSize)
             _ = try old.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
@@ -375,6 +376,11 @@ final class WAL {
         guard let h = try index.readHeader() else { throw DatabaseError(.busy) }
         let mx = h.mxFrame
         var backfilled = try index.nBackfill()
+        // The index comes from shared memory: never trust it beyond what the log can hold.
+        let framesInFile = max(0, (try file.size() - Int64(WALFormat.headerSize)) / Int64(WALFormat.frameHeaderSize + pageSize))
+        guard Int64(mx) <= framesInFile, backfilled <= mx else {
+            throw DatabaseError.corrupt(page: 0, "wal-index names frames the log does not hold")
+        }
         if mx > backfilled {
             guard h.pageSize == pageSize else { throw DatabaseError.corrupt(page: 0, "WAL page size differs from the database") }
             var safe = mx
