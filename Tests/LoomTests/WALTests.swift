@@ -245,6 +245,45 @@ private func fileSize(_ path: String) -> Int {
         #expect(opened > 0)
     }
 
+    /// The built `loom` executable next to the test bundle, if any.
+    static let loomExecutable: String? = {
+        let bundleDir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
+        let candidates = [bundleDir.appendingPathComponent("loom").path,
+                          bundleDir.deletingLastPathComponent().appendingPathComponent("loom").path,
+                          FileManager.default.currentDirectoryPath + "/.build/debug/loom"]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    /// The other way round: a sqlite3 process holds a read transaction while a `loom`
+    /// process (started from inside it) commits and checkpoints; Loom's checkpoint stops at
+    /// sqlite3's read mark and sqlite3 keeps its snapshot.
+    @Test(.enabled(if: Oracle.isAvailable && loomExecutable != nil))
+    func loomCheckpointHonoursSqlite3Reader() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("s.db")
+        let loom = try #require(Self.loomExecutable)
+        let out = try Oracle.run([path], input: """
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE t(x); INSERT INTO t VALUES(1);
+            BEGIN;
+            SELECT count(*) FROM t;
+            .system \(loom) \(path) "INSERT INTO t VALUES(2); PRAGMA wal_checkpoint; SELECT count(*) FROM t;"
+            SELECT count(*) FROM t;
+            COMMIT;
+            SELECT count(*) FROM t;
+            PRAGMA integrity_check;
+            """)
+        #expect(out.stderr == "")
+        let lines = out.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 7, "\(out.stdout)")
+        guard lines.count == 7 else { return }
+        #expect(lines[0] == "wal" && lines[1] == "1")
+        let ckpt = lines[2].split(separator: "|").compactMap { Int($0) }
+        #expect(ckpt.count == 3 && ckpt[2] < ckpt[1], "Loom's checkpoint passed sqlite3's read mark: \(lines[2])")
+        #expect(Array(lines[3...]) == ["2", "1", "2", "ok"])
+    }
+
     /// A sqlite3 process and a Loom connection alternate writes on one WAL database while
     /// both keep it open (Loom reads sqlite3's commits through the shared -shm index).
     @Test(.enabled(if: Oracle.isAvailable)) func alternatesWritesWithSqlite3Process() throws {
