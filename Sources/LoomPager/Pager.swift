@@ -3,7 +3,7 @@
 import LoomBase
 import LoomVFS
 
-/// Rollback-journal modes (`PRAGMA journal_mode`), WAL to come.
+/// Journal modes (`PRAGMA journal_mode`): the rollback-journal modes and WAL.
 package enum JournalMode: String, Sendable { case delete, truncate, persist, memory, off, wal }
 
 /// `PRAGMA synchronous` levels.
@@ -61,6 +61,8 @@ package final class Pager {
     /// Database header bytes 24..<40 (change counter, page count, freelist) when the cache
     /// was last known to match the file.
     var fileVersion: [UInt8] = []
+    /// Header bytes 18/19 (file format read/write version) are 2: the database is in WAL mode.
+    var headerSaysWAL = false
     /// `pageCount` when the write transaction began (SQLite's `dbOrigSize`).
     var originalPageCount: UInt32 = 0
     /// Pages whose original content is in the journal (or that need none) this transaction.
@@ -71,6 +73,18 @@ package final class Pager {
     /// True once this transaction changed anything (so commit bumps the change counter).
     var hasChanges = false
     let memoryJournalVFS = MemoryVFS()
+    /// The write-ahead log while the database is in WAL mode (then `journalMode == .wal`
+    /// and the database file stays SHARED-locked until `close`).
+    var wal: WAL?
+    /// `PRAGMA wal_autocheckpoint`: checkpoint after a commit leaves at least this many
+    /// frames in the log (0 or less: never).
+    package var walAutocheckpoint = 1000
+    /// A commit crossed `walAutocheckpoint`; the checkpoint runs when the read ends.
+    var checkpointPending = false
+    /// `PRAGMA journal_size_limit` in bytes (-1: no limit).
+    package internal(set) var journalSizeLimit: Int64 = -1
+    /// Set while leaving WAL mode, so the header (still saying WAL) does not reopen the log.
+    var leavingWAL = false
 
     package init(vfs: any VFS, path: String, options: PagerOptions = PagerOptions()) throws {
         self.vfs = vfs
@@ -117,6 +131,7 @@ package final class Pager {
         guard fileSize > 0 else {
             pageCount = 0
             fileVersion = []
+            headerSaysWAL = false
             return
         }
         var header = [UInt8](repeating: 0, count: 100)
@@ -137,6 +152,7 @@ package final class Pager {
         let fromSize = UInt32(clamping: (fileSize + Int64(pageSize) - 1) / Int64(pageSize))
         pageCount = headerValid ? min(inHeader, fromSize) : fromSize
         fileVersion = Array(header[24..<40])
+        headerSaysWAL = header[18] == 2 || header[19] == 2
     }
 
     // MARK: Errors
@@ -160,10 +176,19 @@ package final class Pager {
     package func beginRead() throws {
         try checkUsable()
         guard state == .none else { return }
+        if let wal { return try beginReadWAL(wal) }
         try file.lock(.shared)
         do {
             if try hasHotJournal() { try recoverHotJournal() }
             let size = try file.size()
+            // A log beside a non-empty database means WAL mode, whatever page 1 in the file
+            // says (a checkpoint may have been cut short while writing it): open the log first.
+            if size > 0 && !leavingWAL, let walPageSize = try existingWALPageSize() {
+                if walPageSize != pageSize { dropCache() }
+                pageSize = walPageSize
+                let opened = try openWAL()
+                return try beginReadWAL(opened)
+            }
             let before = fileVersion
             let oldSize = pageCount
             if size == 0 {
@@ -176,7 +201,12 @@ package final class Pager {
                 try readGeometry(fileSize: size)
                 if pageCount != oldSize && !cache.pages.isEmpty { dropCache() }
             }
+            if headerSaysWAL && !leavingWAL {
+                let opened = try openWAL()
+                return try beginReadWAL(opened)
+            }
         } catch {
+            if let wal { wal.close(delete: false); self.wal = nil; journalMode = .delete }
             try? file.unlock(to: .none)
             throw error
         }
@@ -187,6 +217,15 @@ package final class Pager {
     /// left alone: it ends with `commit` or `rollback`.
     package func endRead() {
         guard state == .read else { return }
+        if let wal {
+            wal.endRead()
+            state = .none
+            if checkpointPending {
+                checkpointPending = false
+                _ = try? wal.checkpoint(.passive, sync: synchronous != .off)
+            }
+            return
+        }
         try? file.unlock(to: .none)
         state = .none
     }
@@ -202,7 +241,7 @@ package final class Pager {
         let startedRead = state == .none
         if startedRead { try beginRead() }
         do {
-            try file.lock(.reserved)
+            if let wal { try wal.beginWrite() } else { try file.lock(.reserved) }
         } catch {
             if startedRead { endRead() }
             throw error
@@ -228,7 +267,11 @@ package final class Pager {
         if let p = cache.lookup(number) { return p }
         try makeRoom()
         let p = Page(number: number, size: pageSize, generation: generation)
-        _ = try p.withStorageForPager { try file.read(into: $0, at: offset(of: number)) }
+        if let wal, let frame = try wal.frame(for: number.rawValue) {
+            try p.withStorageForPager { try wal.readFrame(frame, into: $0) }
+        } else {
+            _ = try p.withStorageForPager { try file.read(into: $0, at: offset(of: number)) }
+        }
         cache.insert(p)
         return p
     }
@@ -244,7 +287,7 @@ package final class Pager {
         if page.isWritable { return }
         precondition(cache.pages[page.number] === page, "page \(page.number) is stale (generation \(page.generation))")
         let n = page.number.rawValue
-        if n <= originalPageCount && !journaled.contains(n) {
+        if n <= originalPageCount && !journaled.contains(n) && wal == nil {
             try page.withBytes { try journalPage(n, $0) }
         }
         journaled.insert(n)
@@ -257,7 +300,7 @@ package final class Pager {
         precondition(state == .write, "appendPage outside a write transaction")
         try checkUsable()
         let n = pageCount + 1
-        if n <= originalPageCount && !journaled.contains(n) {
+        if n <= originalPageCount && !journaled.contains(n) && wal == nil {
             // The page existed when the transaction began and was cut off by setPageCount:
             // its original content must reach the journal before it is reused.
             var original = [UInt8](repeating: 0, count: pageSize)
@@ -298,7 +341,7 @@ package final class Pager {
     /// inside a write transaction; WAL is not supported yet.
     @discardableResult
     package func setJournalMode(_ mode: JournalMode) -> JournalMode {
-        guard state != .write, mode != .wal else { return journalMode }
+        guard state != .write, mode != .wal, wal == nil else { return journalMode }
         journalMode = mode
         return journalMode
     }
@@ -334,6 +377,7 @@ package final class Pager {
     /// syncs the journal first (SQLite's order) and takes EXCLUSIVE. Returns false when
     /// there is nothing to spill or the lock is refused (the cache then grows).
     func spill() throws -> Bool {
+        guard wal == nil else { return false }  // WAL mode: frames are written at commit only
         let victims = cache.dirtyUnreferenced()
         guard !victims.isEmpty else { return false }
         try ensureJournal()
@@ -372,6 +416,7 @@ package final class Pager {
             try finishTransaction()
             return
         }
+        if let wal { return try commitWAL(wal) }
         if pageCount < originalPageCount && journalMode != .off {
             var original = [UInt8](repeating: 0, count: pageSize)
             for n in (pageCount + 1)...originalPageCount where !journaled.contains(n) {
@@ -423,6 +468,7 @@ package final class Pager {
         databaseModified = false
         hasChanges = false
         state = .read
+        wal?.endWrite()
         try file.unlock(to: .shared)
     }
 
@@ -450,7 +496,7 @@ package final class Pager {
             throw error
         }
         pageCount = originalPageCount
-        try readGeometryAfterRollback()
+        if wal == nil { try readGeometryAfterRollback() }
         try finishTransaction()
     }
 
@@ -468,6 +514,7 @@ package final class Pager {
     package func close() throws {
         if state == .write && errorState == nil { try? rollback() }
         if let journal { try? journal.file.close(); self.journal = nil }
+        if wal != nil { closeWAL() }
         state = .none
         try file.close()
     }

@@ -41,6 +41,8 @@ extension Connection {
         }
         let name = pragma.name.lowercasedASCII
         let value = pragma.value
+        // WAL pragmas: Connection+WALPragma.swift.
+        if let handled = try walPragma(name: name, value: value, prepared: prepared) { return handled }
         var rows: [[Value]] = []
         switch name {
         case "journal_mode":

@@ -104,3 +104,46 @@ public protocol VFSFile: AnyObject {
     var deviceCharacteristics: DeviceCharacteristics { get }
     func close() throws
 }
+
+// MARK: Shared memory (the WAL index)
+
+/// How a shared-memory lock slot is held (`SQLITE_SHM_SHARED` / `SQLITE_SHM_EXCLUSIVE`).
+public enum ShmLockMode: Sendable { case shared, exclusive }
+
+/// The number of shared-memory lock slots (`SQLITE_SHM_NLOCK`): WRITE, CKPT, RECOVER and
+/// READ(0...4). Slot `n` is byte `120 + n` of the `-shm` file for PosixVFS.
+public let shmLockSlots = 8
+
+/// Shared memory between the connections of one database, used by WAL mode for its index.
+///
+/// ```swift
+/// let region = try file.shmMap(region: 0, size: 32768, extend: true)   // zeroed when new
+/// try file.shmLock(0..<1, .exclusive)         // WAL_WRITE_LOCK
+/// try file.shmUnlock(0..<1, .exclusive)
+/// try file.shmUnmap(delete: false)
+/// ```
+/// Corresponds to `xShmMap`, `xShmLock`, `xShmBarrier`, `xShmUnmap` of
+/// `sqlite3_io_methods`. A file type that does not conform has no shared memory, and the
+/// pager refuses WAL mode on it. Implemented by PosixVFS (an mmap of the `-shm` file with
+/// fcntl locks, compatible with `sqlite3`), MemoryVFS and SimVFS (heap memory).
+public protocol VFSSharedMemory {
+    /// The `region`-th block of `size` bytes (every call uses the same size). Returns nil when
+    /// the region does not exist and `extend` is false; new regions are zero-filled. The
+    /// pointer stays valid until `shmUnmap`.
+    func shmMap(region: Int, size: Int, extend: Bool) throws -> UnsafeMutableRawPointer?
+    /// Takes `slots` (within 0..<8) shared or exclusive. Throws `busy` when another connection
+    /// holds a conflicting lock; nothing is taken then.
+    func shmLock(_ slots: Range<Int>, _ mode: ShmLockMode) throws
+    /// Releases `slots` held in `mode` by this handle.
+    func shmUnlock(_ slots: Range<Int>, _ mode: ShmLockMode) throws
+    /// A full memory barrier between the handle's shared-memory accesses.
+    func shmBarrier()
+    /// Drops this handle's mapping and locks; `delete` removes the backing store when no
+    /// other connection uses it.
+    func shmUnmap(delete: Bool) throws
+}
+
+extension VFSFile {
+    /// Whether this file supports shared memory (WAL mode needs it).
+    public var supportsSharedMemory: Bool { self is any VFSSharedMemory }
+}

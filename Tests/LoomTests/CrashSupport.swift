@@ -12,6 +12,9 @@ struct CrashConfig: Sendable, CustomStringConvertible {
     /// `PRAGMA cache_size` (pages); a tiny cache makes transactions spill dirty pages into the
     /// file before COMMIT, which writes several journal segments.
     var cacheSize: Int? = nil
+    /// `PRAGMA wal_autocheckpoint` (WAL configurations): small values checkpoint and
+    /// rewind the log inside the workload.
+    var walAutocheckpoint: Int? = nil
     /// Whether a COMMIT that returned must survive every power loss. True for FULL/EXTRA in
     /// TRUNCATE/PERSIST mode and for EXTRA in DELETE mode; in DELETE mode with FULL the unlink
     /// of the journal is not made durable (no directory sync), so a power loss right after
@@ -19,14 +22,17 @@ struct CrashConfig: Sendable, CustomStringConvertible {
     var commitsDurable: Bool {
         switch (journalMode, synchronous) {
         case ("delete", "extra"), ("truncate", "full"), ("truncate", "extra"),
-             ("persist", "full"), ("persist", "extra"): return true
+             ("persist", "full"), ("persist", "extra"), ("wal", "full"), ("wal", "extra"): return true
         default: return false
         }
     }
-    var description: String { "\(journalMode)/\(synchronous)" + (cacheSize.map { "/cache\($0)" } ?? "") }
+    var description: String {
+        "\(journalMode)/\(synchronous)" + (cacheSize.map { "/cache\($0)" } ?? "") + (walAutocheckpoint.map { "/ckpt\($0)" } ?? "")
+    }
     var pragmas: String {
         "PRAGMA journal_mode = \(journalMode); PRAGMA synchronous = \(synchronous);"
             + (cacheSize.map { " PRAGMA cache_size = \($0);" } ?? "")
+            + (walAutocheckpoint.map { " PRAGMA wal_autocheckpoint = \($0);" } ?? "")
     }
     static let all: [CrashConfig] = [
         CrashConfig(journalMode: "delete", synchronous: "full"),
@@ -34,12 +40,18 @@ struct CrashConfig: Sendable, CustomStringConvertible {
         CrashConfig(journalMode: "truncate", synchronous: "full"),
         CrashConfig(journalMode: "persist", synchronous: "full"),
         CrashConfig(journalMode: "persist", synchronous: "full", cacheSize: 3),
+        CrashConfig(journalMode: "wal", synchronous: "full"),
+        CrashConfig(journalMode: "wal", synchronous: "full", walAutocheckpoint: 3),
     ]
     static func named(_ s: String) -> CrashConfig? {
         let parts = s.split(separator: "/").map(String.init)
         guard parts.count == 2 || parts.count == 3 else { return nil }
         var c = CrashConfig(journalMode: parts[0], synchronous: parts[1])
         if parts.count == 3 {
+            if parts[2].hasPrefix("ckpt"), let n = Int(parts[2].dropFirst(4)) {
+                c.walAutocheckpoint = n
+                return c
+            }
             guard parts[2].hasPrefix("cache"), let n = Int(parts[2].dropFirst(5)) else { return nil }
             c.cacheSize = n
         }

@@ -54,7 +54,8 @@ import LoomTestSupport
               + "\(counters.checked) outcomes checked (\(counters.recoveries) distinct images recovered), "
               + "\(counters.commits) commits in workloads")
         #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
-        #expect(counters.powerLosses >= 1600)
+        // WAL mode syncs less often (one log sync per commit), so it has fewer crash points.
+        #expect(counters.powerLosses >= (config.journalMode == "wal" ? 700 : 1600))
     }
 
     /// A power loss injected in the middle of a running connection (the error path itself),
@@ -74,7 +75,9 @@ import LoomTestSupport
             var committed = 0
             do {
                 try run(workload, config, on: vfs, committed: &committed)
-                Issue.record("sync #\(n): no power loss happened")
+                // In WAL mode the last close checkpoints; a failure there is not reported
+                // (as sqlite3_close), so the power loss may pass silently.
+                if vfs.statistics.powerLosses == 0 { Issue.record("sync #\(n): no power loss happened") }
             } catch let e as DatabaseError {
                 #expect(e.code.primary == .ioError, "sync #\(n): \(e)")
             }
@@ -84,7 +87,7 @@ import LoomTestSupport
             #expect(try CrashHarness.integrity(db) == "ok")
             try db.close()
             let lo = config.commitsDurable ? committed : max(0, committed - 1)
-            #expect(workload.states[lo...(committed + 1)].contains(d), "sync #\(n): committed \(committed)")
+            #expect(workload.states[lo...min(committed + 1, workload.states.count - 1)].contains(d), "sync #\(n): committed \(committed)")
             #expect(vfs.leftovers().isEmpty, "\(vfs.leftovers())")
         }
         print("crash error path \(config): \(losses) power losses at \(syncs) sync points")

@@ -26,6 +26,8 @@ public final class MemoryVFS: VFS {
     /// One named file: its bytes and lock counts.
     final class Storage: Sendable {
         let state = Mutex(FileState())
+        /// The shared memory (WAL index) of the database stored under this name.
+        let shm = HeapSharedMemory()
     }
 
     private let files = Mutex<[String: Storage]>([:])
@@ -98,6 +100,8 @@ final class MemoryFile: VFSFile {
     private let readOnly: Bool
     private var closed = false
     private(set) var lockLevel: LockLevel = .none
+    private var shmAttached = false
+    private var shmLocks = ShmHandleLocks()
 
     init(storage: MemoryVFS.Storage, name: String, vfs: MemoryVFS, deleteOnClose: Bool, readOnly: Bool) {
         self.storage = storage
@@ -177,7 +181,34 @@ final class MemoryFile: VFSFile {
     func close() throws {
         guard !closed else { return }
         closed = true
+        if shmAttached { try? shmUnmap(delete: false) }
         try unlock(to: .none)
         if deleteOnClose { vfs.removeIfSame(name, storage) }
+    }
+}
+
+extension MemoryFile: VFSSharedMemory {
+    func shmMap(region: Int, size: Int, extend: Bool) throws -> UnsafeMutableRawPointer? {
+        if !shmAttached {
+            storage.shm.attach()
+            shmAttached = true
+        }
+        return try storage.shm.map(region: region, size: size, extend: extend)
+    }
+
+    func shmLock(_ slots: Range<Int>, _ mode: ShmLockMode) throws {
+        try storage.shm.lock(slots, mode, handle: &shmLocks)
+    }
+
+    func shmUnlock(_ slots: Range<Int>, _ mode: ShmLockMode) throws {
+        try storage.shm.unlock(slots, mode, handle: &shmLocks)
+    }
+
+    func shmBarrier() { atomicMemoryFence(ordering: .sequentiallyConsistent) }
+
+    func shmUnmap(delete: Bool) throws {
+        guard shmAttached else { return }
+        shmAttached = false
+        _ = storage.shm.detach(&shmLocks)
     }
 }

@@ -47,7 +47,7 @@ public final class PosixVFS: VFS {
         }
         let id = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
         Posix.inodes.withLock { table in table[id, default: InodeEntry()].openHandles += 1 }
-        let syncDirectory = flags.contains(.mainJournal) && flags.contains(.create) && !existedBefore && !deleteNow
+        let syncDirectory = (flags.contains(.mainJournal) || flags.contains(.wal)) && flags.contains(.create) && !existedBefore && !deleteNow
         return PosixFile(fd: fd, path: resolved, id: id, syncDirectoryOnFirstSync: syncDirectory)
     }
 
@@ -154,6 +154,52 @@ enum Posix {
     /// in-process counts and the fcntl locks move together.
     static let inodes = Mutex<[FileID: InodeEntry]>([:])
 
+    /// The shared memory of each database (keyed by the database file's inode) mapped in
+    /// this process: one `-shm` descriptor, its mappings and the in-process lock counts.
+    static let shmNodes = Mutex<[FileID: ShmNode]>([:])
+
+    /// One database's `-shm` file as mapped in this process.
+    struct ShmNode: Sendable {
+        var fd: Int32
+        var path: String
+        /// Base addresses of the mapped regions (as integers, so the table is Sendable).
+        var regions: [UInt] = []
+        var regionSize = 0
+        var locks = ShmLockTable()
+        var users = 0
+    }
+
+    /// First byte of the shm lock slots in the `-shm` file (`UNIX_SHM_BASE`); the byte after
+    /// the 8 slots is the "dead man switch" every user holds shared (`UNIX_SHM_DMS`).
+    static let shmLockBase: Int64 = 120
+    static let shmDeadManSwitch: Int64 = 128
+
+    /// Opens the `-shm` file. The first user of the database anywhere (nobody holds the
+    /// dead-man-switch byte) truncates it, so a stale index is rebuilt; then every user holds
+    /// that byte shared while attached, as SQLite's unix VFS.
+    static func openShm(_ path: String) throws -> ShmNode {
+        let fd: Int32
+        do {
+            fd = try openFile(path, O_RDWR | O_CREAT | O_CLOEXEC)
+        } catch let error as DatabaseError {
+            throw DatabaseError(.ioErrorShmOpen, osErrno: error.osErrno)
+        }
+        if setLock(fd, F_WRLCK, shmDeadManSwitch, 1) == 0 {
+            while ftruncate(fd, 0) != 0 {
+                let e = errno
+                if e == EINTR { continue }
+                _ = Glibc.close(fd)
+                throw DatabaseError(.ioErrorShmOpen, osErrno: e)
+            }
+        }
+        let e = setLock(fd, F_RDLCK, shmDeadManSwitch, 1)
+        if e != 0 {
+            _ = Glibc.close(fd)
+            throw lockError(e, .ioErrorShmLock)
+        }
+        return ShmNode(fd: fd, path: path)
+    }
+
     static func openFile(_ path: String, _ oflags: Int32) throws -> Int32 {
         while true {
             let fd = Glibc.open(path, oflags, 0o644)
@@ -223,6 +269,8 @@ final class PosixFile: VFSFile {
     let id: FileID
     private var syncDirectoryOnFirstSync: Bool
     private(set) var lockLevel: LockLevel = .none
+    fileprivate var shmAttached = false
+    fileprivate var shmLocks = ShmHandleLocks()
 
     init(fd: Int32, path: String, id: FileID, syncDirectoryOnFirstSync: Bool) {
         self.fd = fd
@@ -409,6 +457,7 @@ final class PosixFile: VFSFile {
     /// another handle in this process still holds a lock on the same inode.
     func close() throws {
         guard fd >= 0 else { return }
+        if shmAttached { try? shmUnmap(delete: false) }
         var unlockError: (any Error)?
         do { try unlock(to: .none) } catch { unlockError = error }
         let fd = self.fd
@@ -430,5 +479,112 @@ final class PosixFile: VFSFile {
             }
         }
         if let unlockError { throw unlockError }
+    }
+}
+
+extension PosixFile: VFSSharedMemory {
+    /// Maps region `region` of the `-shm` file (path of the database + "-shm"), growing the
+    /// file by writing its last byte when `extend` is set.
+    func shmMap(region: Int, size: Int, extend: Bool) throws -> UnsafeMutableRawPointer? {
+        guard region >= 0, size > 0 else { throw DatabaseError(.ioErrorShmMap) }
+        let id = self.id
+        let shmPath = path + "-shm"
+        let attached = shmAttached
+        let address: UInt? = try Posix.shmNodes.withLock { table in
+            var node = try table[id] ?? Posix.openShm(shmPath)
+            defer { table[id] = node }
+            if !attached { node.users += 1 }
+            if node.regionSize == 0 { node.regionSize = size }
+            guard node.regionSize == size else { throw DatabaseError(.ioErrorShmSize) }
+            if region < node.regions.count { return node.regions[region] }
+            var st = stat()
+            guard fstat(node.fd, &st) == 0 else { throw DatabaseError(.ioErrorShmSize, osErrno: errno) }
+            let needed = Int64(region + 1) * Int64(size)
+            if Int64(st.st_size) < needed {
+                guard extend else { return nil }
+                var zero: UInt8 = 0
+                while pwrite(node.fd, &zero, 1, off_t(needed - 1)) != 1 {
+                    let e = errno
+                    if e == EINTR { continue }
+                    throw DatabaseError(.ioErrorShmSize, osErrno: e)
+                }
+            }
+            while node.regions.count <= region {
+                let offset = off_t(node.regions.count) * off_t(size)
+                guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, node.fd, offset),
+                      p != MAP_FAILED else {
+                    throw DatabaseError(.ioErrorShmMap, osErrno: errno)
+                }
+                node.regions.append(UInt(bitPattern: p))
+            }
+            return node.regions[region]
+        }
+        shmAttached = true
+        return address.flatMap { UnsafeMutableRawPointer(bitPattern: $0) }
+    }
+
+    /// Locks slots as fcntl locks on bytes 120+slot of the `-shm` file (so `sqlite3`
+    /// processes see them), with in-process counts in front (POSIX locks are per process).
+    func shmLock(_ slots: Range<Int>, _ mode: ShmLockMode) throws {
+        let id = self.id
+        var handle = shmLocks
+        defer { shmLocks = handle }
+        try Posix.shmNodes.withLock { table in
+            guard var node = table[id] else { throw DatabaseError(.ioErrorShmLock) }
+            defer { table[id] = node }
+            let fd = node.fd
+            try node.locks.lock(slots, mode, handle: &handle) { range, exclusive in
+                let e = Posix.setLock(fd, exclusive ? F_WRLCK : F_RDLCK,
+                                      Posix.shmLockBase + Int64(range.lowerBound), Int64(range.count))
+                if e == 0 { return true }
+                if e == EAGAIN || e == EACCES { return false }
+                throw DatabaseError(.ioErrorShmLock, osErrno: e)
+            }
+        }
+    }
+
+    func shmUnlock(_ slots: Range<Int>, _ mode: ShmLockMode) throws {
+        let id = self.id
+        var handle = shmLocks
+        defer { shmLocks = handle }
+        try Posix.shmNodes.withLock { table in
+            guard var node = table[id] else { return }
+            defer { table[id] = node }
+            let fd = node.fd
+            try node.locks.unlock(slots, mode, handle: &handle) { range in
+                let e = Posix.setLock(fd, F_UNLCK, Posix.shmLockBase + Int64(range.lowerBound), Int64(range.count))
+                if e != 0 { throw DatabaseError(.ioErrorShmLock, osErrno: e) }
+            }
+        }
+    }
+
+    func shmBarrier() { atomicMemoryFence(ordering: .sequentiallyConsistent) }
+
+    /// Detaches: releases this handle's slots; the last user in the process unmaps, closes
+    /// the descriptor (dropping the dead-man-switch lock) and, with `delete`, unlinks the file.
+    func shmUnmap(delete: Bool) throws {
+        guard shmAttached else { return }
+        shmAttached = false
+        let id = self.id
+        var handle = shmLocks
+        defer { shmLocks = handle }
+        Posix.shmNodes.withLock { table in
+            guard var node = table[id] else { return }
+            let fd = node.fd
+            node.locks.releaseAll(&handle) { range in
+                _ = Posix.setLock(fd, F_UNLCK, Posix.shmLockBase + Int64(range.lowerBound), Int64(range.count))
+            }
+            node.users -= 1
+            guard node.users <= 0 else {
+                table[id] = node
+                return
+            }
+            for address in node.regions {
+                if let p = UnsafeMutableRawPointer(bitPattern: address) { _ = munmap(p, node.regionSize) }
+            }
+            if delete { _ = unlink(node.path) }
+            _ = Glibc.close(fd)
+            table.removeValue(forKey: id)
+        }
     }
 }

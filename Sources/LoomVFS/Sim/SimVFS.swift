@@ -108,6 +108,9 @@ public final class SimVFS: VFS {
         var deleteOnClose: Bool
         var readOnly: Bool
         var syncDirectoryOnFirstSync: Bool
+        /// The shared memory this handle mapped, and the shm lock slots it holds.
+        var shm: HeapSharedMemory? = nil
+        var shmLocks = ShmHandleLocks()
     }
 
     struct State {
@@ -127,6 +130,8 @@ public final class SimVFS: VFS {
         var snapshotAtSync = false
         var snapshotWriteEvery = 0
         var snapshots: [Snapshot] = []
+        /// Shared memory (WAL index) per database path. Heap memory: a power loss forgets it.
+        var shm: [String: HeapSharedMemory] = [:]
     }
 
     private let state: Mutex<State>
@@ -481,6 +486,11 @@ public final class SimVFS: VFS {
                 s.handles[id] = nil
                 collect(&s)
             }
+            if var hh = s.handles[id], let node = hh.shm {
+                if node.detach(&hh.shmLocks), let path = hh.path, s.shm[path] === node { s.shm[path] = nil }
+                hh.shm = nil
+                s.handles[id] = hh
+            }
             guard h.generation == s.generation else { return }
             if s.tracing { s.trace.append("close #\(id) \(h.path ?? "temp")") }
             unlockQuietly(&s, id, to: .none)
@@ -489,6 +499,48 @@ public final class SimVFS: VFS {
             }
             let fault = try begin(&s, .close, h.path)
             if fault == .ioError { throw DatabaseError(.ioErrorClose) }
+        }
+    }
+
+    // MARK: Shared memory
+
+    func fileShmMap(_ id: Int, region: Int, size: Int, extend: Bool) throws -> UnsafeMutableRawPointer? {
+        let node: HeapSharedMemory = try state.withLock { s in
+            let h = try live(&s, id, .read, "shm-map \(region)")
+            if let node = h.shm { return node }
+            let key = h.path ?? "temp#\(id)"
+            let node = s.shm[key] ?? HeapSharedMemory()
+            s.shm[key] = node
+            node.attach()
+            s.handles[id]?.shm = node
+            return node
+        }
+        return try node.map(region: region, size: size, extend: extend)
+    }
+
+    func fileShmLock(_ id: Int, _ slots: Range<Int>, _ mode: ShmLockMode, unlock: Bool) throws {
+        try state.withLock { s in
+            let h = try live(&s, id, .lock, "shm \(unlock ? "unlock" : "lock") \(slots) \(mode)")
+            guard let node = h.shm else { throw DatabaseError(.ioErrorShmLock) }
+            var locks = h.shmLocks
+            defer { s.handles[id]?.shmLocks = locks }
+            if unlock {
+                try node.unlock(slots, mode, handle: &locks)
+            } else {
+                try node.lock(slots, mode, handle: &locks)
+            }
+        }
+    }
+
+    func fileShmUnmap(_ id: Int, delete: Bool) {
+        state.withLock { s in
+            guard var h = s.handles[id], let node = h.shm else { return }
+            if s.tracing && h.generation == s.generation { s.trace.append("shm-unmap #\(id)") }
+            if node.detach(&h.shmLocks), delete, let path = h.path, s.shm[path] === node {
+                s.shm[path] = nil
+            }
+            h.shm = nil
+            s.handles[id] = h
         }
     }
 
@@ -543,6 +595,7 @@ public final class SimVFS: VFS {
     private func crashInPlace(_ s: inout State) {
         s.stats.powerLosses += 1
         s.generation += 1
+        s.shm = [:]
         s.disk = SimVFS.crashOutcome(of: s.disk, random: &s.crashRandom, sectorSize: sectorSize)
         if s.tracing { s.trace.append("power loss") }
     }
@@ -629,8 +682,8 @@ public final class SimVFS: VFS {
 
 /// A handle on a SimVFS file.
 final class SimFile: VFSFile {
-    private let vfs: SimVFS
-    private let id: Int
+    let vfs: SimVFS
+    let id: Int
     private var closed = false
 
     init(vfs: SimVFS, id: Int) {
@@ -658,6 +711,20 @@ final class SimFile: VFSFile {
         closed = true
         try vfs.fileClose(id)
     }
+}
+
+extension SimFile: VFSSharedMemory {
+    func shmMap(region: Int, size: Int, extend: Bool) throws -> UnsafeMutableRawPointer? {
+        try vfs.fileShmMap(id, region: region, size: size, extend: extend)
+    }
+    func shmLock(_ slots: Range<Int>, _ mode: ShmLockMode) throws {
+        try vfs.fileShmLock(id, slots, mode, unlock: false)
+    }
+    func shmUnlock(_ slots: Range<Int>, _ mode: ShmLockMode) throws {
+        try vfs.fileShmLock(id, slots, mode, unlock: true)
+    }
+    func shmBarrier() { atomicMemoryFence(ordering: .sequentiallyConsistent) }
+    func shmUnmap(delete: Bool) throws { vfs.fileShmUnmap(id, delete: delete) }
 }
 
 /// SplitMix64: small, fast, deterministic.

@@ -1,0 +1,211 @@
+// This file implements the pager's WAL mode: entering and leaving it, read snapshots,
+// commits as WAL frames, checkpoints and the last connection's cleanup on close.
+// Layer: L1. Spec: Spec/L1-pager.md (section "WAL").
+import LoomBase
+import LoomVFS
+
+extension Pager {
+    /// Opens the log and the wal-index of a database whose header says WAL (bytes 18/19 = 2).
+    /// The database file keeps its SHARED lock from now until `close`.
+    func openWAL() throws -> WAL {
+        if let wal { return wal }
+        guard let shm = file as? any VFSSharedMemory else {
+            throw DatabaseError(.cannotOpen, "unable to open database file")
+        }
+        let opened = try WAL(vfs: vfs, path: path + "-wal", database: file, shm: shm, pageSize: pageSize)
+        opened.sizeLimit = journalSizeLimit
+        wal = opened
+        journalMode = .wal
+        return opened
+    }
+
+    /// none → read in WAL mode: a snapshot of the log (the cache is dropped when the log
+    /// changed since the last one); the page count is the last commit's database size.
+    func beginReadWAL(_ wal: WAL) throws {
+        if file.lockLevel < .shared { try file.lock(.shared) }
+        let changed = try wal.beginRead()
+        if changed { dropCache() }
+        do {
+            if wal.mxFrame > 0 {
+                pageCount = wal.snapshot.nPage
+                state = .read
+                // Geometry from page 1 as the snapshot sees it (the file's copy may be stale).
+                let p1 = try page(1)
+                let magic = Array("SQLite format 3\0".utf8)
+                var ps = p1.u16(16)
+                if ps == 1 { ps = 65536 }
+                guard p1.bytes(at: 0, count: 16) == magic, ps == pageSize, pageSize - Int(p1[20]) >= 480 else {
+                    throw DatabaseError(.notADatabase)
+                }
+                reservedBytes = Int(p1[20])
+            } else {
+                let before = pageCount
+                try readGeometry(fileSize: try file.size())
+                if before != pageCount && !cache.pages.isEmpty { dropCache() }
+            }
+        } catch {
+            state = .none
+            wal.endRead()
+            throw error
+        }
+        state = .read
+    }
+
+    /// The page size in the header of a `-wal` file beside the database, when one exists with
+    /// a valid header (nil: no log to honour).
+    func existingWALPageSize() throws -> Int? {
+        let walPath = path + "-wal"
+        guard try vfs.access(walPath, .exists) else { return nil }
+        let f = try vfs.open(walPath, flags: [.readOnly, .wal])
+        defer { try? f.close() }
+        var raw = [UInt8](repeating: 0, count: WALFormat.headerSize)
+        _ = try raw.withUnsafeMutableBytes { try f.read(into: $0, at: 0) }
+        return raw.withUnsafeBytes { WALFormat.Header.decode($0) }?.pageSize
+    }
+
+    /// Commit in WAL mode: the dirty pages (page 1 with a bumped change counter when it
+    /// changed, the size changed, or nothing else did) become frames; the last carries the
+    /// database size. `synchronous` FULL/EXTRA syncs the log here; NORMAL leaves it to the
+    /// checkpoint. Nothing touches the database file.
+    func commitWAL(_ wal: WAL) throws {
+        var dirty = cache.dirtyPages().filter { $0.number.rawValue <= pageCount }
+        if dirty.isEmpty && pageCount == originalPageCount {
+            try finishTransaction()
+            return
+        }
+        do {
+            if pageCount >= 1 && (dirty.first?.number == 1 || pageCount != originalPageCount || dirty.isEmpty) {
+                let p1 = try page(1)
+                try makeWritable(p1)
+                let counter = p1.u32(24) &+ 1
+                p1.setU32(24, counter)
+                p1.setU32(28, pageCount)
+                p1.setU32(92, counter)
+                p1.setU32(96, 3_040_001)
+                p1[18] = 2
+                p1[19] = 2
+                dirty = cache.dirtyPages().filter { $0.number.rawValue <= pageCount }
+            }
+            try wal.writeFrames(dirty, databaseSize: pageCount, syncHeader: synchronous != .off,
+                                syncCommit: synchronous.rawValue >= SynchronousLevel.full.rawValue)
+        } catch {
+            // Nothing was published in the index: the frames written (if any) lie past the
+            // log's end and are ignored; drop the transaction's pages.
+            try? rollback()
+            throw error
+        }
+        for p in dirty { p.isDirty = false }
+        if walAutocheckpoint > 0 && Int(wal.mxFrame) >= walAutocheckpoint { checkpointPending = true }
+        try finishTransaction()
+    }
+
+    /// `PRAGMA wal_checkpoint(mode)`: SQLite's (busy, log, checkpointed); (false, -1, -1)
+    /// when the database is not in WAL mode. Must run outside a transaction.
+    package func checkpoint(_ mode: CheckpointMode) throws -> CheckpointResult {
+        try checkUsable()
+        guard let wal else { return CheckpointResult(busy: false, logFrames: -1, checkpointedFrames: -1) }
+        guard state == .none else { throw DatabaseError(.locked, "database table is locked") }
+        if file.lockLevel < .shared { try file.lock(.shared) }
+        return try wal.checkpoint(mode, sync: synchronous != .off)
+    }
+
+    /// The number of frames in the log as of the last snapshot (0 outside WAL mode).
+    package var walFrameCount: Int { Int(wal?.mxFrame ?? 0) }
+
+    /// Sets `PRAGMA journal_size_limit` (negative: no limit).
+    package func setJournalSizeLimit(_ limit: Int64) {
+        journalSizeLimit = limit < 0 ? -1 : limit
+        wal?.sizeLimit = journalSizeLimit
+    }
+
+    /// `PRAGMA journal_mode=WAL`: writes 2 into header bytes 18/19 with a rollback-journal
+    /// transaction, then opens the log. The database must have page 1 (the B-tree creates
+    /// it) and no transaction may be open.
+    package func enterWALMode() throws {
+        try checkUsable()
+        guard wal == nil else { return }
+        guard state == .none else { throw DatabaseError(.error, "cannot change into wal mode from within a transaction") }
+        guard file is any VFSSharedMemory else { return }
+        leavingWAL = true
+        defer { leavingWAL = false }
+        try beginWrite()
+        do {
+            if pageCount >= 1 {
+                let p1 = try page(1)
+                if p1[18] != 2 || p1[19] != 2 {
+                    try makeWritable(p1)
+                    p1[18] = 2
+                    p1[19] = 2
+                }
+            }
+            try commit()
+        } catch {
+            try? rollback()
+            endRead()
+            throw error
+        }
+        endRead()
+        leavingWAL = false
+        _ = try openWAL()
+        try beginRead()
+        endRead()
+    }
+
+    /// `PRAGMA journal_mode=<rollback mode>` from WAL: needs EXCLUSIVE on the database (no
+    /// other connection), checkpoints everything, deletes the log, then writes 1 into header
+    /// bytes 18/19. Throws `busy` when other connections are open.
+    package func leaveWALMode(to mode: JournalMode) throws {
+        try checkUsable()
+        guard let wal, mode != .wal else { return }
+        guard state == .none else { throw DatabaseError(.error, "cannot change out of wal mode from within a transaction") }
+        do {
+            try file.lock(.exclusive)
+        } catch {
+            try? file.unlock(to: .shared)
+            throw error
+        }
+        let result = try wal.checkpoint(.truncate, sync: synchronous != .off)
+        guard !result.busy else {
+            try? file.unlock(to: .shared)
+            throw DatabaseError(.busy)
+        }
+        wal.close(delete: true)
+        self.wal = nil
+        journalMode = mode
+        dropCache()
+        leavingWAL = true
+        defer { leavingWAL = false }
+        try beginWrite()
+        do {
+            if pageCount >= 1 {
+                let p1 = try page(1)
+                try makeWritable(p1)
+                p1[18] = 1
+                p1[19] = 1
+            }
+            try commit()
+        } catch {
+            try? rollback()
+            endRead()
+            throw error
+        }
+        endRead()
+    }
+
+    /// Close in WAL mode: the last connection (it gets EXCLUSIVE on the database) checkpoints
+    /// and deletes the log and the shared memory, as SQLite does; others just detach.
+    func closeWAL() {
+        guard let wal else { return }
+        if state == .read { wal.endRead() }
+        state = .none
+        var last = false
+        if !options.readOnly, errorState == nil, (try? file.lock(.exclusive)) != nil {
+            if let r = try? wal.checkpoint(.passive, sync: synchronous != .off),
+               !r.busy, r.checkpointedFrames == r.logFrames {
+                last = true
+            }
+        }
+        wal.close(delete: last)
+        self.wal = nil
+    }
+}
