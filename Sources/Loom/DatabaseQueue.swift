@@ -95,7 +95,7 @@ public final class DatabaseQueue: @unchecked Sendable {
         if me != 0, owner.load(ordering: .relaxed) == me {
             throw DatabaseError(.misuse, "database access is not reentrant")
         }
-        gate.enter()
+        await gate.enterAsync()
         defer { gate.leave() }
         return try await body(database)
     }
@@ -220,12 +220,16 @@ private func currentThreadID() -> UInt {
 }
 
 /// A lock that may be released from another thread than the one that took it (an async
-/// closure may resume elsewhere), built from a pthread mutex and condition variable.
+/// closure may resume elsewhere). Synchronous callers block on a pthread condition variable;
+/// async callers suspend (a continuation), so a task holding the lock across an `await`
+/// never waits for a thread that is blocked on the same lock.
 private final class Gate: @unchecked Sendable {
-    // Raw pointers: pthread objects must not move once initialized.
+    // Raw pointers: pthread objects must not move once initialized. `busy` and `waiters`
+    // are guarded by `mutex`.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
 
     init() {
         pthread_mutex_init(mutex, nil)
@@ -246,8 +250,29 @@ private final class Gate: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
+    func enterAsync() async {
+        pthread_mutex_lock(mutex)
+        if !busy {
+            busy = true
+            pthread_mutex_unlock(mutex)
+            return
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            // Still under `mutex`: `leave` cannot run between the check and the append.
+            waiters.append(continuation)
+            pthread_mutex_unlock(mutex)
+        }
+        // `leave` handed the lock over with `busy` still true.
+    }
+
     func leave() {
         pthread_mutex_lock(mutex)
+        if !waiters.isEmpty {
+            let next = waiters.removeFirst()
+            pthread_mutex_unlock(mutex)
+            next.resume()
+            return
+        }
         busy = false
         pthread_cond_signal(condition)
         pthread_mutex_unlock(mutex)
