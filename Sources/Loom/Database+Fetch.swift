@@ -193,6 +193,11 @@ extension Array {
 }
 
 /// A cursor over `Row`s. See ``Cursor``.
+///
+/// ```swift
+/// let rows: RowCursor = try Row.fetchCursor(db, sql: "SELECT * FROM player")
+/// while let row = try rows.next() { print(row) }
+/// ```
 public final class RowCursor: Cursor {
     let statement: Statement
     let layout: RowLayout
@@ -218,6 +223,11 @@ public final class RowCursor: Cursor {
 }
 
 /// A cursor over values of the first column. See ``Cursor``.
+///
+/// ```swift
+/// let names: DatabaseValueCursor<String> = try String.fetchCursor(db, sql: "SELECT name FROM player")
+/// try names.forEach { print($0) }
+/// ```
 public final class DatabaseValueCursor<Value: DatabaseValueConvertible>: Cursor {
     let statement: Statement
     private var isDone = false

@@ -93,6 +93,11 @@ extension FetchableRecord {
 }
 
 /// A cursor of records. See ``Cursor``.
+///
+/// ```swift
+/// let players: RecordCursor<Player> = try Player.fetchCursor(db, sql: "SELECT * FROM player")
+/// while let player = try players.next() { … }
+/// ```
 public final class RecordCursor<Record: FetchableRecord>: Cursor {
     let rows: RowCursor
     init(rows: RowCursor) { self.rows = rows }
@@ -287,6 +292,16 @@ public struct PersistenceContainer: Sendable, Equatable {
 
 /// A type that can encode itself as table columns.
 ///
+/// ```swift
+/// struct Point: EncodableRecord {
+///     var x, y: Int
+///     func encode(to container: inout PersistenceContainer) throws {
+///         container["x"] = x
+///         container["y"] = y
+///     }
+/// }
+/// ```
+///
 /// An `Encodable` type gets ``encode(to:)`` for free: each stored property is one column,
 /// `nil` is NULL, and a nested `Encodable` value is JSON text.
 public protocol EncodableRecord {
@@ -322,6 +337,10 @@ extension EncodableRecord {
 }
 
 /// What an insert did, passed to ``MutablePersistableRecord/didInsert(_:)``.
+///
+/// ```swift
+/// mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+/// ```
 public struct InsertionSuccess: Sendable {
     /// The rowid of the inserted row.
     public let rowID: Int64
@@ -332,6 +351,10 @@ public struct InsertionSuccess: Sendable {
 }
 
 /// How to resolve a constraint conflict (`INSERT OR …`).
+///
+/// ```swift
+/// try player.insert(db, onConflict: .replace)   // INSERT OR REPLACE
+/// ```
 public enum ConflictResolution: String, Sendable {
     case rollback = "ROLLBACK", abort = "ABORT", fail = "FAIL", ignore = "IGNORE", replace = "REPLACE"
 }

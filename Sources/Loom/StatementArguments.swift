@@ -183,7 +183,11 @@ public struct SQL: Sendable, Equatable, ExpressibleByStringInterpolation {
         return result
     }
 
-    /// Builds an `SQL` value piece by piece.
+    /// Builds an `SQL` value piece by piece (the compiler drives it from a literal).
+    ///
+    /// ```swift
+    /// let query: SQL = "SELECT * FROM \(identifier: table) WHERE id = \(id)"
+    /// ```
     public struct StringInterpolation: StringInterpolationProtocol {
         var sql = ""
         var arguments = StatementArguments()
