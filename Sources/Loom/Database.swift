@@ -93,9 +93,10 @@ public final class Database {
         guard let prepared = try connection.prepare(sql, from: offset) else {
             return (nil, sql.utf8.count)
         }
-        try authorize(prepared)
+        let required = try authorize(prepared)
         let vm = connection.makeVM(prepared)
-        return (Statement(sql: prepared.sql, vm: vm, kind: prepared.kind, database: self), prepared.end)
+        return (Statement(sql: prepared.sql, vm: vm, kind: prepared.kind, requiredCapability: required,
+                          database: self), prepared.end)
     }
 
     /// Compiles `statement`'s text again against the current schema (after `SQLITE_SCHEMA`).
@@ -103,25 +104,60 @@ public final class Database {
         guard let prepared = try connection.prepare(statement.sql, from: 0) else {
             throw DatabaseError(.schema, sql: statement.sql)
         }
-        try authorize(prepared)
+        _ = try authorize(prepared)
         return connection.makeVM(prepared)
     }
 
-    /// Refuses a statement above this connection's capability before it runs.
-    private func authorize(_ prepared: PreparedStatement) throws {
-        let needed: Capability
+    /// Refuses a statement above this connection's current capability before it runs;
+    /// returns the capability the statement needs.
+    private func authorize(_ prepared: PreparedStatement) throws -> Capability {
+        var needed: Capability
         switch prepared.kind {
         case .select, .transaction: needed = .read
         case .insert, .update, .delete: needed = .write
         case .ddl, .pragma, .other: needed = .admin
         }
         // A read-only program is allowed at any level (EXPLAIN, read-only PRAGMAs).
-        guard needed > capability, !(prepared.program.isReadOnly && prepared.kind != .ddl) else { return }
-        if capability == .read {
-            throw DatabaseError(.readonly, "attempt to write a readonly database", sql: prepared.sql)
-        }
-        throw DatabaseError(.authDenied, "not authorized", sql: prepared.sql)
+        if prepared.program.isReadOnly && prepared.kind != .ddl { needed = .read }
+        try check(needed, sql: prepared.sql)
+        return needed
     }
+
+    /// Throws when `needed` is above the current capability: `readonly` at `.read` (the
+    /// connection's own level or inside `DatabaseQueue.read`), `authDenied` otherwise.
+    func check(_ needed: Capability, sql: String) throws {
+        let current = currentCapability
+        guard needed > current else { return }
+        if current == .read {
+            throw DatabaseError(.readonly, "attempt to write a readonly database", sql: sql)
+        }
+        throw DatabaseError(.authDenied, "not authorized", sql: sql)
+    }
+
+    /// Nesting depth of read-only sections (`DatabaseQueue.read`); above 0 the connection
+    /// acts as `.read` whatever its capability.
+    var readOnlyDepth = 0
+
+    /// The level statements are checked against now: `.read` inside a read-only section,
+    /// the connection's `capability` otherwise.
+    public var currentCapability: Capability { readOnlyDepth > 0 ? .read : capability }
+
+    /// Runs `body` with the connection restricted to `.read`: any statement that would write
+    /// throws `readonly` before it runs (GRDB's `readOnly(_:)`).
+    ///
+    /// ```swift
+    /// try db.readOnly { try db.execute(sql: "DELETE FROM t") }   // throws .readonly
+    /// ```
+    public func readOnly<T>(_ body: () throws -> T) rethrows -> T {
+        readOnlyDepth += 1
+        defer { readOnlyDepth -= 1 }
+        return try body()
+    }
+
+    /// Observers and hooks (Database+Hooks.swift); nil when none is set.
+    var hooks = Hooks()
+    /// Prepared statements by SQL text (Database+Fetch.swift).
+    var statementCache: [String: Statement] = [:]
 
     /// All rows of a query, with `arguments` bound to its parameters in order.
     public func queryAll(_ sql: String, _ arguments: [DatabaseValue] = []) throws -> [[DatabaseValue]] {
@@ -165,7 +201,12 @@ public final class Database {
     public static func isComplete(_ sql: String) -> Bool { SQLText.isComplete(sql) }
 
     /// Closes the connection, rolling back any open transaction. Further use throws `misuse`.
-    public func close() throws { try connection.close() }
+    public func close() throws {
+        statementCache.removeAll()
+        let wasWriting = connection.context.transactionState == .write
+        try connection.close()
+        if wasWriting { hooks.rollback?() }
+    }
 }
 
 /// A compiled statement.
@@ -181,6 +222,16 @@ public final class Statement {
     public let sql: String
     private(set) var vm: VM
     let kind: StatementKind
+    /// The least capability that may run it (checked again at each run, since a cached
+    /// statement may run inside a read-only section).
+    let requiredCapability: Capability
+    /// True between a step that returned a row and the end of the run (or a reset).
+    private(set) var isActive = false
+    /// State of the current run for hooks and trace: the transaction state before its first
+    /// step, when it started, and the rows it returned (nil when no run is in progress).
+    private var run: RunState?
+    /// The row layout built for the current column names (Database+Fetch.swift).
+    var cachedLayout: RowLayout?
     /// The connection it runs on (kept alive by the statement, as GRDB's statements do).
     private let database: Database
     /// Values bound so far, by parameter number, so a re-prepared program gets them again.
@@ -192,10 +243,11 @@ public final class Statement {
     /// (`SQLITE_MAX_SCHEMA_RETRY`).
     static let maxSchemaRetries = 25
 
-    init(sql: String, vm: VM, kind: StatementKind, database: Database) {
+    init(sql: String, vm: VM, kind: StatementKind, requiredCapability: Capability, database: Database) {
         self.sql = sql
         self.vm = vm
         self.kind = kind
+        self.requiredCapability = requiredCapability
         self.database = database
     }
 
@@ -248,11 +300,21 @@ public final class Statement {
     /// for statements from `sqlite3_prepare_v2`.
     public func step() throws -> Bool {
         if vm.isDone { try reset() }
+        if run == nil {
+            try database.check(requiredCapability, sql: sql)
+            run = database.beginRun()
+        }
         var retries = 0
         while true {
             do {
                 let hasRow = try vm.step()
-                if hasRow { hasProducedRow = true }
+                if hasRow {
+                    hasProducedRow = true
+                    isActive = true
+                    run?.rows += 1
+                } else {
+                    endRun(error: nil)
+                }
                 return hasRow
             } catch var error as DatabaseError {
                 if case .schema = error.code, !hasProducedRow, retries < Self.maxSchemaRetries {
@@ -261,9 +323,18 @@ public final class Statement {
                     continue
                 }
                 if error.sql == nil { error.sql = sql }
+                endRun(error: error)
                 throw error
             }
         }
+    }
+
+    /// Ends the current run: hooks for a transaction it ended, the trace event.
+    private func endRun(error: DatabaseError?) {
+        isActive = false
+        guard let finished = run else { return }
+        run = nil
+        database.endRun(finished, statement: self, error: error)
     }
 
     private func recompile() throws {
@@ -282,6 +353,7 @@ public final class Statement {
     public func reset() throws {
         vm.reset()
         hasProducedRow = false
+        if run != nil { endRun(error: nil) }
     }
     /// Sets every parameter to NULL (`sqlite3_clear_bindings`).
     public func clearBindings() {

@@ -34,6 +34,9 @@ public let benchUsage = """
       --setup       a script run first on the same database, untimed
       --timeout     seconds before a run is killed (default 600)
       --quiet       no progress lines on stderr
+    usage: loom-bench --api [ROWS]
+      the Swift API in process: inserting and decoding ROWS (default 100000) Codable records,
+      each next to the raw Statement path
     """
 
 public func parseBenchArguments(_ args: [String]) throws -> BenchOptions {
@@ -239,6 +242,11 @@ public func report(_ results: [ScriptResult], options: BenchOptions) -> String {
 public enum BenchCommand {
     public static func main(_ args: [String]) -> Int32 {
         do {
+            if args.first == "--api" {
+                let rows = args.count > 1 ? Int(args[1]) ?? 100_000 : 100_000
+                FileHandle.standardOutput.write(Data(APIBench.report(try APIBench.run(rows: rows)).utf8))
+                return 0
+            }
             let options = try parseBenchArguments(args)
             let bench = try Bench(options: options) { line in
                 if !options.quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }

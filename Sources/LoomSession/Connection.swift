@@ -21,6 +21,9 @@ package final class Connection {
     private var isClosed = false
     /// True for `:memory:` databases (journal_mode is MEMORY or OFF only).
     package let isInMemory: Bool
+    /// User-defined functions (L7 `Database.add(function:)`) by lower-case name, seen by
+    /// every statement compiled on this connection.
+    package var userFunctions: [String: [FunctionDefinition]] = [:]
 
     package init(vfs: any VFS, path: String, options: PagerOptions, isInMemory: Bool = false) throws {
         self.isInMemory = isInMemory
@@ -47,7 +50,15 @@ package final class Connection {
     /// comments remain).
     package func prepare(_ sql: String, from offset: Int) throws -> PreparedStatement? {
         let schema = try currentSchema()
-        guard let prepared = try Compiler.prepare(sql, from: offset, schema: schema) else { return nil }
+        let compiled: PreparedStatement?
+        if userFunctions.isEmpty {
+            compiled = try Compiler.prepare(sql, from: offset, schema: schema)
+        } else {
+            compiled = try FunctionRegistry.$connectionFunctions.withValue(userFunctions) {
+                try Compiler.prepare(sql, from: offset, schema: schema)
+            }
+        }
+        guard let prepared = compiled else { return nil }
         if prepared.kind == .pragma, let handled = try connectionPragma(sql, from: offset, prepared: prepared) {
             return handled
         }

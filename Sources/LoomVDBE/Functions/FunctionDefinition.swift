@@ -129,9 +129,21 @@ package enum FunctionRegistry {
         case notFound
     }
 
-    /// Exact (name, argc) first, then a variadic (-1) definition of the name.
+    /// Functions registered on the connection whose SQL is being compiled (user-defined
+    /// functions of L7), by lower-case name; they hide built-ins of the same name and argc.
+    /// L6 sets it around each compilation (`Connection.prepare`).
+    @TaskLocal package static var connectionFunctions: [String: [FunctionDefinition]] = [:]
+
+    /// Exact (name, argc) first, then a variadic (-1) definition of the name; the
+    /// connection's own functions before the built-ins.
     package static func lookup(name: String, argc: Int) -> LookupResult {
         let key = asciiLowercased(name)
+        let user = connectionFunctions
+        if !user.isEmpty, let overloads = user[key] {
+            if let exact = overloads.first(where: { $0.argumentCount == argc }) { return .found(exact) }
+            if let variadic = overloads.first(where: { $0.argumentCount == -1 }) { return .found(variadic) }
+            if table[key] == nil { return .wrongArgumentCount }
+        }
         guard let overloads = table[key] else { return .notFound }
         if let exact = overloads.first(where: { $0.argumentCount == argc }) { return .found(exact) }
         if let variadic = overloads.first(where: { $0.argumentCount == -1 && argc >= $0.minimumArgumentCount }) {

@@ -1,0 +1,102 @@
+// This file implements the connection's hooks: commit and rollback hooks and the trace hook
+// (each statement's SQL, duration and rows). They are observed at L7, where every statement
+// run starts and ends. Layer: L7. Spec: Spec/L7-api.md §Hooks.
+
+/// One finished statement run, as the trace hook sees it.
+///
+/// ```swift
+/// db.trace { event in print("\(event.sql) \(event.duration) \(event.rowCount) rows") }
+/// ```
+/// Corresponds to SQLite's `sqlite3_trace_v2` with `SQLITE_TRACE_PROFILE`, plus the row count.
+public struct TraceEvent: Sendable {
+    /// The statement's SQL text.
+    public let sql: String
+    /// Time from its first step to its end (done, error or reset).
+    public let duration: Duration
+    /// Rows it returned.
+    public let rowCount: Int
+    /// Rows it changed (INSERT/UPDATE/DELETE; 0 otherwise).
+    public let changes: Int
+    /// The error that ended it, if any.
+    public let error: DatabaseError?
+}
+
+/// The hooks set on one connection.
+struct Hooks {
+    var commit: (() -> Void)?
+    var rollback: (() -> Void)?
+    var trace: ((TraceEvent) -> Void)?
+}
+
+/// What a statement remembers about its current run.
+struct RunState {
+    /// The write transaction was open before the run started.
+    var wasWriting: Bool
+    var start: ContinuousClock.Instant?
+    var rows = 0
+}
+
+extension Database {
+    /// Sets (or with nil removes) the hook called after each transaction commits, explicit
+    /// (`COMMIT`, `DatabaseQueue.write`) or implicit (a write statement in autocommit mode).
+    ///
+    /// ```swift
+    /// var commits = 0
+    /// db.commitHook { commits += 1 }
+    /// ```
+    /// Corresponds to SQLite's `sqlite3_commit_hook`, but runs after the commit and cannot
+    /// turn it into a rollback.
+    public func commitHook(_ hook: (() -> Void)?) { hooks.commit = hook }
+
+    /// Sets (or removes) the hook called after a write transaction rolls back: `ROLLBACK`, a
+    /// failed autocommit statement, a `DatabaseQueue.write` whose closure threw, or closing
+    /// the connection with a transaction open.
+    ///
+    /// ```swift
+    /// db.rollbackHook { print("rolled back") }
+    /// ```
+    /// Corresponds to SQLite's `sqlite3_rollback_hook`.
+    public func rollbackHook(_ hook: (() -> Void)?) { hooks.rollback = hook }
+
+    /// Sets (or removes) the trace hook, called when each statement run ends.
+    ///
+    /// ```swift
+    /// db.trace { event in log.append("\(event.sql) took \(event.duration)") }
+    /// ```
+    /// Corresponds to SQLite's `sqlite3_trace_v2` (`SQLITE_TRACE_PROFILE`).
+    public func trace(_ hook: ((TraceEvent) -> Void)?) { hooks.trace = hook }
+
+    /// Called at a statement's first step.
+    func beginRun() -> RunState {
+        RunState(wasWriting: connection.context.transactionState == .write,
+                 start: hooks.trace == nil ? nil : ContinuousClock.now)
+    }
+
+    /// Called when a statement's run ends (done, error or reset).
+    func endRun(_ run: RunState, statement: Statement, error: DatabaseError?) {
+        if let trace = hooks.trace {
+            let duration = run.start.map { ContinuousClock.now - $0 } ?? .zero
+            let changed = statement.isReadOnly ? 0 : changes
+            trace(TraceEvent(sql: statement.sql, duration: duration, rowCount: run.rows,
+                             changes: changed, error: error))
+        }
+        guard hooks.commit != nil || hooks.rollback != nil else { return }
+        // Only a run that leaves no transaction open can have ended one.
+        guard connection.context.transactionState == .none, connection.context.isAutocommit else { return }
+        guard run.wasWriting || !statement.isReadOnly else { return }
+        if error != nil || statement.isRollback {
+            hooks.rollback?()
+        } else {
+            hooks.commit?()
+        }
+    }
+}
+
+extension Statement {
+    /// True for `ROLLBACK` (not `ROLLBACK TO`, which leaves the transaction open anyway).
+    var isRollback: Bool {
+        guard kind == .transaction else { return false }
+        let head = sql.utf8.drop { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }.prefix(8)
+        return String(decoding: head, as: UTF8.self).asciiFolded == "rollback"
+    }
+}

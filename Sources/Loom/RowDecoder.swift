@@ -1,0 +1,360 @@
+// This file implements the Decoders that build a Decodable record from a Row: each property
+// reads its column; a nested Decodable value reads JSON text from its column.
+// Layer: L7. Spec: Spec/L7-api.md §Records.
+
+/// Decodes a record from a row: the top-level keyed container reads columns by name.
+struct RowDecoder: Decoder {
+    let row: Row
+    var codingPath: [any CodingKey] { [] }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        KeyedDecodingContainer(RowKeyedContainer<Key>(row: row))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        JSONUnkeyedContainer(items: row.databaseValues.map(\.jsonForDecoding), codingPath: [])
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        guard row.count == 1 else {
+            throw RowDecodingError.decodingFailed(type: "single value", detail: "a row of \(row.count) columns is not a single value")
+        }
+        return ColumnDecoder(value: row.databaseValues[0], column: row.columnNames[0], codingPath: [])
+    }
+}
+
+private struct RowKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let row: Row
+    var codingPath: [any CodingKey] { [] }
+    var allKeys: [Key] { row.columnNames.compactMap { Key(stringValue: $0) } }
+
+    func contains(_ key: Key) -> Bool { row.layout.index(of: key.stringValue) != nil }
+
+    @inline(__always)
+    func index(_ key: Key) throws -> Int {
+        guard let i = row.layout.index(of: key.stringValue) else {
+            throw RowDecodingError.columnNotFound(key.stringValue, available: row.columnNames)
+        }
+        return i
+    }
+
+    @inline(__always)
+    func value<V: DatabaseValueConvertible>(_ type: V.Type, _ key: Key) throws -> V {
+        try row.decode(V.self, at: index(key))
+    }
+
+    func decodeNil(forKey key: Key) throws -> Bool { row.databaseValues[try index(key)].isNull }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try value(type, key) }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try value(type, key) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try value(type, key) }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try value(type, key) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try value(type, key) }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try value(type, key) }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try value(type, key) }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try value(type, key) }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try value(type, key) }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try value(type, key) }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try value(type, key) }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try value(type, key) }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try value(type, key) }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try value(type, key) }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        let i = try index(key)
+        return try ColumnDecoder.decode(T.self, from: row.databaseValues[i], column: row.columnNames[i], codingPath: [key])
+    }
+
+    // Missing columns and NULLs decode as nil (the defaults would throw on a missing column
+    // only through `decodeNil`; these skip the second lookup).
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try optional(type, key) }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try optional(type, key) }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try optional(type, key) }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try optional(type, key) }
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try optional(type, key) }
+
+    @inline(__always)
+    func optional<V: DatabaseValueConvertible>(_ type: V.Type, _ key: Key) throws -> V? {
+        guard let i = row.layout.index(of: key.stringValue) else { return nil }
+        if row.databaseValues[i].isNull { return nil }
+        return try row.decode(V.self, at: i)
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+        let i = try index(key)
+        return try ColumnDecoder(value: row.databaseValues[i], column: row.columnNames[i], codingPath: [key]).container(keyedBy: type)
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        let i = try index(key)
+        return try ColumnDecoder(value: row.databaseValues[i], column: row.columnNames[i], codingPath: [key]).unkeyedContainer()
+    }
+
+    func superDecoder() throws -> any Decoder { RowDecoder(row: row) }
+    func superDecoder(forKey key: Key) throws -> any Decoder {
+        let i = try index(key)
+        return ColumnDecoder(value: row.databaseValues[i], column: row.columnNames[i], codingPath: [key])
+    }
+}
+
+/// Decodes one column value: a convertible type converts directly; any other type decodes
+/// from it as a single value, or from the JSON text it holds when it asks for a container.
+struct ColumnDecoder: Decoder, SingleValueDecodingContainer {
+    let value: DatabaseValue
+    let column: String
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    /// `T` from one column value.
+    static func decode<T: Decodable>(_ type: T.Type, from value: DatabaseValue, column: String,
+                                     codingPath: [any CodingKey]) throws -> T {
+        if let convertible = T.self as? any DatabaseValueConvertible.Type {
+            if let result = convertible.fromDatabaseValue(value) as? T { return result }
+            throw RowDecodingError.conversionFailed(value, to: T.self, column: column)
+        }
+        return try T(from: ColumnDecoder(value: value, column: column, codingPath: codingPath))
+    }
+
+    /// The column's JSON (text or blob holding JSON text).
+    func json() throws -> JSONValue {
+        do {
+            switch value {
+            case .text(let s): return try JSONValue.parse(s)
+            case .blob(let b): return try JSONValue.parse(bytes: b)
+            default:
+                throw RowDecodingError.valueMismatch(value, type: "JSON", column: column)
+            }
+        } catch let error as JSONSyntaxError {
+            throw RowDecodingError.decodingFailed(type: "JSON", detail: "column \(column): \(error)")
+        }
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        if case .null = value { throw RowDecodingError.conversionFailed(value, to: Key.self, column: column) }
+        return try JSONDecoderNode(value: json(), codingPath: codingPath).container(keyedBy: type)
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        if case .null = value { throw RowDecodingError.conversionFailed(value, to: [Any].self, column: column) }
+        return try JSONDecoderNode(value: json(), codingPath: codingPath).unkeyedContainer()
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
+
+    func decodeNil() -> Bool { value.isNull }
+
+    func convert<V: DatabaseValueConvertible>(_ type: V.Type) throws -> V {
+        if let v = V.fromDatabaseValue(value) { return v }
+        throw RowDecodingError.conversionFailed(value, to: V.self, column: column)
+    }
+
+    func decode(_ type: Bool.Type) throws -> Bool { try convert(type) }
+    func decode(_ type: String.Type) throws -> String { try convert(type) }
+    func decode(_ type: Double.Type) throws -> Double { try convert(type) }
+    func decode(_ type: Float.Type) throws -> Float { try convert(type) }
+    func decode(_ type: Int.Type) throws -> Int { try convert(type) }
+    func decode(_ type: Int8.Type) throws -> Int8 { try convert(type) }
+    func decode(_ type: Int16.Type) throws -> Int16 { try convert(type) }
+    func decode(_ type: Int32.Type) throws -> Int32 { try convert(type) }
+    func decode(_ type: Int64.Type) throws -> Int64 { try convert(type) }
+    func decode(_ type: UInt8.Type) throws -> UInt8 { try convert(type) }
+    func decode(_ type: UInt16.Type) throws -> UInt16 { try convert(type) }
+    func decode(_ type: UInt32.Type) throws -> UInt32 { try convert(type) }
+    func decode(_ type: UInt64.Type) throws -> UInt64 { try convert(type) }
+    func decode(_ type: UInt.Type) throws -> UInt { try convert(type) }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try ColumnDecoder.decode(T.self, from: value, column: column, codingPath: codingPath)
+    }
+}
+
+extension DatabaseValue {
+    /// The value as a JSON scalar (for decoding a row as an unkeyed container).
+    var jsonForDecoding: JSONValue {
+        switch self {
+        case .null: return .null
+        case .integer(let i): return .integer(i)
+        case .real(let d): return .double(d)
+        case .text(let s): return .string(s)
+        case .blob(let b): return .array(b.map { .integer(Int64($0)) })
+        }
+    }
+}
+
+extension JSONValue {
+    /// The value as a database value, for convertible types nested in JSON (nil for objects
+    /// and for arrays that are not byte arrays).
+    var databaseValue: DatabaseValue? {
+        switch self {
+        case .null: return .null
+        case .bool(let b): return .integer(b ? 1 : 0)
+        case .integer(let i): return .integer(i)
+        case .double(let d): return .real(d)
+        case .string(let s): return .text(s)
+        case .array(let items):
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(items.count)
+            for item in items {
+                guard case .integer(let i) = item, let b = UInt8(exactly: i) else { return nil }
+                bytes.append(b)
+            }
+            return .blob(bytes)
+        case .object: return nil
+        }
+    }
+
+    var kindName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .integer, .double: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+}
+
+/// Decodes from a parsed JSON value (nested values of a record).
+struct JSONDecoderNode: Decoder, SingleValueDecodingContainer {
+    let value: JSONValue
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func mismatch<T>(_ type: T.Type) -> DecodingError {
+        .typeMismatch(type, .init(codingPath: codingPath, debugDescription: "expected \(type), found \(value.kindName)"))
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        guard case .object(let object) = value else { throw mismatch([String: Any].self) }
+        return KeyedDecodingContainer(JSONKeyedContainer<Key>(object: object, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        guard case .array(let items) = value else { throw mismatch([Any].self) }
+        return JSONUnkeyedContainer(items: items, codingPath: codingPath)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
+
+    func decodeNil() -> Bool { value == .null }
+
+    func decode(_ type: Bool.Type) throws -> Bool {
+        switch value {
+        case .bool(let b): return b
+        case .integer(let i): return i != 0
+        default: throw mismatch(type)
+        }
+    }
+
+    func decode(_ type: String.Type) throws -> String {
+        guard case .string(let s) = value else { throw mismatch(type) }
+        return s
+    }
+
+    func decode(_ type: Double.Type) throws -> Double {
+        switch value {
+        case .integer(let i): return Double(i)
+        case .double(let d): return d
+        default: throw mismatch(type)
+        }
+    }
+
+    func decode(_ type: Float.Type) throws -> Float { Float(try decode(Double.self)) }
+
+    func integer<I: FixedWidthInteger>(_ type: I.Type) throws -> I {
+        switch value {
+        case .integer(let i): if let v = I(exactly: i) { return v }
+        case .double(let d): if let v = I(exactly: d) { return v }
+        default: break
+        }
+        throw mismatch(type)
+    }
+
+    func decode(_ type: Int.Type) throws -> Int { try integer(type) }
+    func decode(_ type: Int8.Type) throws -> Int8 { try integer(type) }
+    func decode(_ type: Int16.Type) throws -> Int16 { try integer(type) }
+    func decode(_ type: Int32.Type) throws -> Int32 { try integer(type) }
+    func decode(_ type: Int64.Type) throws -> Int64 { try integer(type) }
+    func decode(_ type: UInt8.Type) throws -> UInt8 { try integer(type) }
+    func decode(_ type: UInt16.Type) throws -> UInt16 { try integer(type) }
+    func decode(_ type: UInt32.Type) throws -> UInt32 { try integer(type) }
+    func decode(_ type: UInt64.Type) throws -> UInt64 { try integer(type) }
+    func decode(_ type: UInt.Type) throws -> UInt { try integer(type) }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoderNode.decode(type, from: value, codingPath: codingPath)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, codingPath: [any CodingKey]) throws -> T {
+        if let convertible = T.self as? any DatabaseValueConvertible.Type,
+           let dbValue = value.databaseValue,
+           let result = convertible.fromDatabaseValue(dbValue) as? T {
+            return result
+        }
+        return try T(from: JSONDecoderNode(value: value, codingPath: codingPath))
+    }
+}
+
+private struct JSONKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let object: JSONObject
+    let codingPath: [any CodingKey]
+    var allKeys: [Key] { object.keys.compactMap { Key(stringValue: $0) } }
+
+    func contains(_ key: Key) -> Bool { object[key.stringValue] != nil }
+
+    func node(_ key: Key) throws -> JSONDecoderNode {
+        guard let value = object[key.stringValue] else {
+            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no key \(key.stringValue)"))
+        }
+        return JSONDecoderNode(value: value, codingPath: codingPath + [key])
+    }
+
+    func decodeNil(forKey key: Key) throws -> Bool { try node(key).decodeNil() }
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try node(key).decode(type) }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+        try node(key).container(keyedBy: type)
+    }
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer { try node(key).unkeyedContainer() }
+    func superDecoder() throws -> any Decoder {
+        JSONDecoderNode(value: object["super"] ?? .null, codingPath: codingPath)
+    }
+    func superDecoder(forKey key: Key) throws -> any Decoder { try node(key) }
+}
+
+private struct JSONUnkeyedContainer: UnkeyedDecodingContainer {
+    let items: [JSONValue]
+    let codingPath: [any CodingKey]
+    var currentIndex = 0
+    var count: Int? { items.count }
+    var isAtEnd: Bool { currentIndex >= items.count }
+
+    init(items: [JSONValue], codingPath: [any CodingKey]) {
+        self.items = items
+        self.codingPath = codingPath
+    }
+
+    mutating func next() throws -> JSONDecoderNode {
+        guard currentIndex < items.count else {
+            throw DecodingError.valueNotFound(Any.self, .init(codingPath: codingPath, debugDescription: "array ended"))
+        }
+        defer { currentIndex += 1 }
+        return JSONDecoderNode(value: items[currentIndex], codingPath: codingPath + [IndexKey(currentIndex)])
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        guard currentIndex < items.count else { return false }
+        if items[currentIndex] == .null {
+            currentIndex += 1
+            return true
+        }
+        return false
+    }
+
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next().decode(type) }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+        try next().container(keyedBy: type)
+    }
+    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer { try next().unkeyedContainer() }
+    mutating func superDecoder() throws -> any Decoder { try next() }
+}

@@ -1,0 +1,86 @@
+// This file implements `loom-bench --api`: the Swift API's record paths (Codable insert and
+// decode of N rows) timed next to the raw Statement path on the same data.
+// Layer: tools (loom-bench). Spec: Spec/tools.md, section loom-bench; Spec/L7-api.md.
+import Foundation
+import Loom
+
+private struct BenchRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "item"
+    var id: Int64?
+    var name: String
+    var score: Int
+    var ratio: Double
+    var note: String?
+}
+
+/// One measured pair: the API path and the raw Statement path.
+public struct APIBenchLine: Sendable {
+    public let name: String
+    public let api: Double
+    public let raw: Double
+}
+
+public enum APIBench {
+    /// Runs both benchmarks on `rows` rows in an in-memory database; seconds per path.
+    public static func run(rows: Int) throws -> [APIBenchLine] {
+        let schema = "CREATE TABLE item(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score INT NOT NULL, ratio REAL NOT NULL, note TEXT)"
+
+        // Insert: raw statement.
+        let rawDB = try Database()
+        try rawDB.execute(schema)
+        var t = monotonicSeconds()
+        try rawDB.begin()
+        let insert = try rawDB.prepare("INSERT INTO item(id, name, score, ratio, note) VALUES (?, ?, ?, ?, ?)")
+        for i in 0..<rows {
+            try insert.reset()
+            try insert.bind([.null, .text("name \(i)"), .integer(Int64(i)), .real(Double(i) / 3), i % 3 == 0 ? .null : .text("n")])
+            _ = try insert.step()
+        }
+        try rawDB.commit()
+        let rawInsert = monotonicSeconds() - t
+
+        // Insert: records.
+        let queue = try DatabaseQueue()
+        try queue.write { db in try db.execute(sql: schema) }
+        t = monotonicSeconds()
+        try queue.write { db in
+            for i in 0..<rows {
+                var r = BenchRecord(id: nil, name: "name \(i)", score: i, ratio: Double(i) / 3, note: i % 3 == 0 ? nil : "n")
+                try r.insert(db)
+            }
+        }
+        let apiInsert = monotonicSeconds() - t
+
+        // Decode: raw statement into the same struct.
+        t = monotonicSeconds()
+        let select = try rawDB.prepare("SELECT id, name, score, ratio, note FROM item")
+        var rawItems: [BenchRecord] = []
+        rawItems.reserveCapacity(rows)
+        while try select.step() {
+            guard case .integer(let id) = select.column(0), case .text(let name) = select.column(1),
+                  case .integer(let score) = select.column(2), case .real(let ratio) = select.column(3) else { continue }
+            var note: String? = nil
+            if case .text(let n) = select.column(4) { note = n }
+            rawItems.append(BenchRecord(id: id, name: name, score: Int(score), ratio: ratio, note: note))
+        }
+        let rawDecode = monotonicSeconds() - t
+
+        // Decode: Codable records.
+        t = monotonicSeconds()
+        let apiItems = try queue.read { db in try BenchRecord.fetchAll(db, sql: "SELECT id, name, score, ratio, note FROM item") }
+        let apiDecode = monotonicSeconds() - t
+        guard apiItems.count == rows, rawItems.count == rows else {
+            throw BenchUsageError.message("row count mismatch: \(apiItems.count) / \(rawItems.count)")
+        }
+        return [APIBenchLine(name: "insert \(rows) records", api: apiInsert, raw: rawInsert),
+                APIBenchLine(name: "decode \(rows) Codable rows", api: apiDecode, raw: rawDecode)]
+    }
+
+    public static func report(_ lines: [APIBenchLine]) -> String {
+        var rows = [["benchmark", "api (s)", "raw Statement (s)", "api/raw"]]
+        for l in lines {
+            rows.append([l.name, fmtSeconds(l.api), fmtSeconds(l.raw), fmtRatio(ratio(l.api, l.raw))])
+        }
+        return table(rows)
+    }
+}
