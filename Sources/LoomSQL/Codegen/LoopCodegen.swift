@@ -19,7 +19,10 @@ extension Codegen {
             else { text = "SEARCH \(name) USING INTEGER PRIMARY KEY (\(level.constraintText))" }
         case .index(let scan):
             let covering = scan.covering ? "COVERING " : ""
-            if let index = scan.index {
+            if let index = scan.index, level.source.table.isWithoutRowid, index.rootPage == level.source.table.rootPage {
+                text = level.constraintText.isEmpty ? "SCAN \(name)"
+                    : "SEARCH \(name) USING PRIMARY KEY (\(level.constraintText))"
+            } else if let index = scan.index {
                 text = level.constraintText.isEmpty ? "SCAN \(name) USING \(covering)INDEX \(index.name)"
                     : "SEARCH \(name) USING \(covering)INDEX \(index.name) (\(level.constraintText))"
             } else {
@@ -89,8 +92,14 @@ extension Codegen {
     /// Opens the cursors of `plan` and codes its nested loops around `body`.
     func codeLoops(_ plan: WherePlan, write: Bool = false, body: () throws -> Void) throws {
         var indexCursors: [Int: Int] = [:]
+        var withoutRowidCursors: [Int] = []
+        defer { for cursor in withoutRowidCursors { coveringReads[cursor] = nil } }
         for (i, level) in plan.levels.enumerated() {
             guard case .index(let scan) = level.access else { continue }
+            if level.source.table.isWithoutRowid, scan.index?.rootPage == level.source.table.rootPage {
+                indexCursors[i] = level.source.cursor  // the table's own B-tree (WITHOUT ROWID)
+                continue
+            }
             let ic = b.allocateCursor()
             indexCursors[i] = ic
             if let index = scan.index {
@@ -119,7 +128,10 @@ extension Codegen {
             } else {
                 c.usesDatabase = true
                 cursorTables[source.cursor] = source.table
-                if write {
+                if source.table.isWithoutRowid {
+                    try openWithoutRowid(source.table, cursor: source.cursor, write: write)
+                    withoutRowidCursors.append(source.cursor)
+                } else if write {
                     b.emit(.openWrite(cursor: source.cursor, root: Int(source.table.rootPage),
                                       columnCount: source.table.columns.count))
                 } else {
@@ -279,7 +291,7 @@ extension Codegen {
                         b.emit(jumpTo: miss) { .idxLT(cursor: ic, key: key, count: n, target: $0) }
                     }
                 }
-                if scan.covering {
+                if scan.covering || ic == cursor {
                     var positions: [Int: Int] = [:]
                     for (p, col) in scan.columns.enumerated() where col.column >= 0 && positions[col.column] == nil {
                         positions[col.column] = p

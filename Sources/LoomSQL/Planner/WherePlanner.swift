@@ -175,6 +175,13 @@ package enum WherePlanner {
         case .indexedBy(let name)?: indexes = indexes.filter { $0.name.equalsIgnoringCase(name) }
         case nil: break
         }
+        if table.isWithoutRowid {
+            // The table's own B-tree is its PRIMARY KEY index; secondary indexes carry the key
+            // as suffix and are usable only when covering (no seek back by key yet).
+            indexes = [table.withoutRowidPrimaryIndex] + indexes.map { table.withoutRowidSecondary($0) }.filter { index in
+                neededHere.map { isCovering(index, $0) } ?? false
+            }
+        }
         func termsUsed(_ ids: [Int]) -> Set<Int> {
             // A term is consumed when every constraint it produced is used (BETWEEN gives two).
             let usedIDs = Set(ids)
@@ -252,7 +259,7 @@ package enum WherePlanner {
             }
         }
         // 4. Automatic index for an inner level.
-        if level > 0 && source.indexHint == nil {
+        if level > 0 && source.indexHint == nil && !table.isWithoutRowid {
             var columns: [IndexColumn] = []
             var keys: [LookupKey] = []
             var ids: [Int] = []
@@ -279,8 +286,8 @@ package enum WherePlanner {
                 return Choice(access: .index(scan), usedTerms: termsUsed(ids), text: text)
             }
         }
-        if let neededHere, table.hasRowid {
-            let covering = indexes.filter { isCovering($0, neededHere) }
+        if let neededHere, table.hasRowid || table.isWithoutRowid {
+            let covering = indexes.filter { isCovering($0, neededHere) && $0.rootPage != table.rootPage }
             if let smallest = covering.min(by: { $0.columns.count < $1.columns.count }) {
                 var scan = IndexScan(index: smallest, columns: smallest.columns)
                 scan.covering = true

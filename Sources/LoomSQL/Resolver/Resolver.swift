@@ -638,7 +638,9 @@ package struct Resolver {
                 source = try viewSource(table, alias: q.alias, scope: scope)
                 break
             }
-            if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: nil) }
+            if table.isWithoutRowid && table.withoutRowidUnsupported {
+                throw c.error("VIRTUAL generated columns in WITHOUT ROWID tables are not supported yet", at: nil)
+            }
             source = SourceItem(table: table, exposedName: q.alias ?? table.name, cursor: c.builder.allocateCursor())
             source.indexHint = q.indexHint
         case .subquery(let select, let alias):

@@ -34,12 +34,14 @@ extension Table {
                                      columns: cols, isUnique: true, rootPage: 0, sql: nil, origin: origin))
         }
 
-        func setPrimaryKey(_ cols: [Int], descendingSingle: Bool, autoincrement: Bool, collations: [String?]) throws {
+        func setPrimaryKey(_ cols: [Int], descendingSingle: Bool, autoincrement: Bool, collations: [String?],
+                           keyColumns: [IndexColumn]) throws {
             if hasPrimaryKey {
                 throw DatabaseError(.error, "table \"\(create.name)\" has more than one primary key")
             }
             hasPrimaryKey = true
             table.primaryKey = cols
+            table.primaryKeyColumns = keyColumns
             for c in cols { table.columns[c].isPrimaryKey = true }
             if cols.count == 1, !table.isWithoutRowid,
                table.columns[cols[0]].declaredType.uppercasedASCII == "INTEGER", !descendingSingle {
@@ -83,7 +85,9 @@ extension Table {
                 switch c.kind {
                 case .primaryKey(let order, _, let autoincrement):
                     try setPrimaryKey([index], descendingSingle: order == .descending, autoincrement: autoincrement,
-                                      collations: [nil])
+                                      collations: [nil],
+                                      keyColumns: [IndexColumn(column: index, collation: column.collation,
+                                                               descending: order == .descending)])
                 case .unique:
                     addUnique([IndexColumn(column: index, collation: column.collation)], origin: .unique)
                 case .check(let e):
@@ -97,7 +101,7 @@ extension Table {
             case .primaryKey(let terms, let autoincrement, _):
                 let (cols, colls) = try indexColumns(terms, of: table)
                 try setPrimaryKey(cols.map(\.column), descendingSingle: false, autoincrement: autoincrement,
-                                  collations: colls)
+                                  collations: colls, keyColumns: cols)
             case .unique(let terms, _):
                 let (cols, _) = try indexColumns(terms, of: table)
                 addUnique(cols, origin: .unique)

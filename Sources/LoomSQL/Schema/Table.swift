@@ -54,6 +54,8 @@ package struct Table: Sendable {
     package var rowidAlias: Int? = nil
     /// Columns of the PRIMARY KEY in key order (empty when there is none).
     package var primaryKey: [Int] = []
+    /// The PRIMARY KEY as key columns (collation, DESC), in key order; empty when none.
+    package var primaryKeyColumns: [IndexColumn] = []
     /// True when the INTEGER PRIMARY KEY was declared AUTOINCREMENT.
     package var hasAutoincrement: Bool = false
     /// True for `sqlite_schema` itself.
