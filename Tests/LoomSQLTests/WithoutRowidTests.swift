@@ -80,4 +80,56 @@ import LoomTestSupport
         let scan = session.run("EXPLAIN QUERY PLAN SELECT * FROM t").first?.rows ?? []
         #expect(scan.contains { $0.hasSuffix("SCAN t") }, "\(scan)")
     }
+
+    @Test func insertMatchesSQLite() throws {
+        guard Oracle.isAvailable else { return }
+        let mismatches = try compareWithSQLite([
+            "CREATE TABLE t(a TEXT, b INT, c, d REAL NOT NULL DEFAULT 2, PRIMARY KEY(b, a)) WITHOUT ROWID",
+            "INSERT INTO t VALUES('x', '1', 'c1', 1), ('y', 1, 'c2', 3)",
+            "INSERT INTO t(b, a) VALUES(2, 'x')",
+            "INSERT INTO t VALUES('x', 1, 'dup', 0)",
+            "INSERT OR IGNORE INTO t VALUES('x', 1, 'dup', 0), ('z', 0, 'new', 0)",
+            "INSERT INTO t VALUES(NULL, 5, 'n', 0)",
+            "INSERT INTO t(a, b, d) VALUES('q', 9, NULL)",
+            "INSERT INTO t(rowid, a, b) VALUES(1, 'r', 1)",
+            "SELECT *, typeof(b), typeof(d) FROM t",
+            "SELECT rowid FROM t",
+            "CREATE TABLE u(k PRIMARY KEY, v UNIQUE, w) WITHOUT ROWID",
+            "INSERT INTO u VALUES(1, 'a', 0), (2, 'b', 0), (3, NULL, 0), (4, NULL, 0)",
+            "INSERT INTO u VALUES(5, 'a', 0)",
+            "INSERT INTO u SELECT k + 10, v || 'x', w FROM u",
+            "SELECT * FROM u ORDER BY k",
+            "SELECT k FROM u WHERE v = 'bx'",
+        ])
+        for m in mismatches { Issue.record("\(m.0)\nloom: \(m.loom)\nsqlite3: \(m.sqlite)") }
+    }
+
+    /// Rows Loom inserts into sqlite3's WITHOUT ROWID tables (secondary indexes included)
+    /// pass integrity_check and read back the same in sqlite3.
+    @Test func insertedFileIsValidForSQLite() throws {
+        guard Oracle.isAvailable else { return }
+        let dir = try TemporaryDirectory()
+        let file = dir.file("ins.db")
+        _ = try Oracle.run([file], input: """
+            CREATE TABLE t(a TEXT, b INT, c, PRIMARY KEY(b DESC, a)) WITHOUT ROWID;
+            CREATE INDEX tc ON t(c, a);
+            CREATE UNIQUE INDEX tb ON t(c COLLATE nocase, b);
+            """)
+        let session = try MiniSession(path: file)
+        let inserts = [
+            "INSERT INTO t VALUES('a', 1, 'x'), ('b', 1, 'Y'), ('c', 2, NULL)",
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) " +
+                "INSERT INTO t SELECT printf('%.*c', 1000 + i, 'k') || i, i % 13, 'c' || i FROM n",
+            "INSERT INTO t VALUES('zz', 1, 'X')",
+        ]
+        var errors: [String] = []
+        for s in inserts { errors += session.run(s).compactMap(\.error) }
+        #expect(errors == ["UNIQUE constraint failed: t.c, t.b"])
+        let check = try Oracle.run([file, "PRAGMA integrity_check"])
+        #expect(check.stdout == "ok\n", "\(check.stdout)")
+        let query = "SELECT length(a), b, c FROM t ORDER BY b DESC, a"
+        let expected = try Oracle.run([file, query])
+        #expect(expected.stdout.split(separator: "\n").count == 403)
+        #expect(session.run(query).first?.rows.joined(separator: "\n") == String(expected.stdout.dropLast()))
+    }
 }

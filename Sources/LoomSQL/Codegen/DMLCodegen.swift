@@ -86,6 +86,7 @@ extension Codegen {
         // A cursor that scanned the table in a first pass is reopened for writing.
         if cursor != nil { b.emit(.close(cursor: tc)) }
         cursorTables[tc] = table
+        if table.isWithoutRowid { return try openWithoutRowidForWrite(table, cursor: tc) }
         b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count))
         var indexes: [(Index, Int)] = []
         for index in c.schema.indexes(on: table.name) {
@@ -195,7 +196,9 @@ extension Codegen {
             if !matchingTriggers(table, .insert, timing: .insteadOf).isEmpty { return try codeInsertIntoView(insert, view: table, span: span) }
             throw c.error("cannot modify \(table.name) because it is a view", at: span)
         }
-        if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
+        if table.isWithoutRowid, let message = withoutRowidInsertUnsupported(insert, table: table) {
+            throw c.error(message, at: span)
+        }
         // Which table column each supplied value feeds (-1: the rowid).
         var targets: [Int] = []
         if let names = insert.columns {
@@ -296,6 +299,7 @@ extension Codegen {
                        autoincrement: AutoincrementState? = nil, upserts: [UpsertPlan] = [],
                        returning: ReturningState? = nil,
                        value: (Int, Int) throws -> Void) throws {
+        if w.table.isWithoutRowid { return try codeWithoutRowidInsertRow(w, targets: targets, onConflict: onConflict, value: value) }
         let table = w.table
         let n = table.columns.count
         let rowid = b.allocateRegister()

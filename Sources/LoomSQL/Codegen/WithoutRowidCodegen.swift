@@ -74,3 +74,112 @@ extension Codegen {
         coveringReads[cursor] = (cursor, positions)
     }
 }
+
+extension Codegen {
+    /// The parts of INSERT a WITHOUT ROWID table does not support yet (nil when all is fine).
+    func withoutRowidInsertUnsupported(_ insert: Insert, table: Table) -> String? {
+        if table.hasGenerated { return "generated columns in WITHOUT ROWID tables are not supported yet" }
+        if !insert.upserts.isEmpty { return "UPSERT on a WITHOUT ROWID table is not supported yet" }
+        if !insert.returning.isEmpty { return "RETURNING on a WITHOUT ROWID table is not supported yet" }
+        if insert.orConflict == .replace { return "INSERT OR REPLACE on a WITHOUT ROWID table is not supported yet" }
+        if !matchingTriggers(table, .insert, timing: .before).isEmpty || !matchingTriggers(table, .insert, timing: .after).isEmpty {
+            return "triggers on a WITHOUT ROWID table are not supported yet"
+        }
+        if c.schema.indexes(on: table.name).contains(where: { $0.whereClause != nil }) {
+            return "partial indexes on a WITHOUT ROWID table are not supported yet"
+        }
+        return nil
+    }
+
+    /// Opens a WITHOUT ROWID table (an index B-tree over its record) and its secondary indexes
+    /// (key columns + PRIMARY KEY suffix) for writing.
+    func openWithoutRowidForWrite(_ table: Table, cursor tc: Int) throws -> WriteTarget {
+        let primary = table.withoutRowidPrimaryIndex
+        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: primary.columns.count,
+                          keyInfo: try keyInfo(of: primary)))
+        var indexes: [(Index, Int)] = []
+        for index in c.schema.indexes(on: table.name) {
+            let stored = table.withoutRowidSecondary(index)
+            let ic = b.allocateCursor()
+            b.emit(.openWrite(cursor: ic, root: Int(index.rootPage), columnCount: stored.columns.count,
+                              keyInfo: try keyInfo(of: stored)))
+            indexes.append((index, ic))
+        }
+        return WriteTarget(table: table, cursor: tc, indexes: indexes)
+    }
+
+    /// Codes one row inserted into a WITHOUT ROWID table: values, affinity, NOT NULL (every
+    /// key column is NOT NULL), STRICT and CHECK, PRIMARY KEY and UNIQUE conflicts (ABORT,
+    /// FAIL, ROLLBACK or IGNORE), then the index entries and the table record.
+    func codeWithoutRowidInsertRow(_ w: WriteTarget, targets: [Int], onConflict: ConflictResolution?,
+                                   value: (Int, Int) throws -> Void) throws {
+        let table = w.table
+        let n = table.columns.count
+        let columns = b.allocateRegisters(max(n, 1))
+        let skipRow = b.makeLabel()
+        var supplied = Array<Int?>(repeating: nil, count: n)
+        for (k, t) in targets.enumerated() where t >= 0 && t < n { supplied[t] = k }
+        for i in 0..<n {
+            if let k = supplied[i] {
+                try value(k, columns + i)
+            } else if let d = table.columns[i].defaultValue {
+                try code(try defaultExpr(d, column: table.columns[i]), into: columns + i)
+            } else {
+                b.emit(.null(dest: columns + i))
+            }
+        }
+        if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
+        let ignore = onConflict == .ignore
+        let action = Codegen.haltAction(onConflict)
+        for (i, col) in table.columns.enumerated() where col.notNull || col.isPrimaryKey {
+            if ignore {
+                b.emit(jumpTo: skipRow) { .isNull(register: columns + i, target: $0) }
+            } else {
+                b.emit(.haltIfNull(register: columns + i, code: .constraintNotNull, action: action,
+                                   message: "\(table.name).\(col.name)", constraint: .notNull))
+            }
+        }
+        if table.isStrict { codeStrictTypeChecks(table, columns: columns) }
+        let noRowid = b.allocateRegister()
+        b.emit(.null(dest: noRowid))
+        try codeCheckConstraints(table, columns: columns, rowid: noRowid, ignore: ignore, skipRow: skipRow, action: action)
+        // The record: key columns first, then the rest in table order.
+        let recordColumns = table.withoutRowidRecordColumns
+        let record = b.allocateRegisters(recordColumns.count)
+        for (p, col) in recordColumns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: record + p)) }
+        let keyCount = table.withoutRowidKeyColumns.count
+        let keyName = table.withoutRowidKeyColumns.map { "\(table.name).\(table.columns[$0.column].name)" }
+            .joined(separator: ", ")
+        func conflict(cursor: Int, key: Int, count: Int, code: ResultCode, message: String) {
+            let ok = b.makeLabel()
+            b.emit(jumpTo: ok) { .noConflict(cursor: cursor, key: key, count: count, target: $0) }
+            if ignore {
+                b.emit(jumpTo: skipRow) { .goto(target: $0) }
+            } else {
+                b.emit(.halt(code: code, action: action, message: message, constraint: .unique))
+            }
+            b.place(ok)
+        }
+        conflict(cursor: w.cursor, key: record, count: keyCount, code: .constraintPrimaryKey, message: keyName)
+        var keys: [(key: Int, count: Int, cursor: Int)] = []
+        for (index, cursor) in w.indexes {
+            let stored = table.withoutRowidSecondary(index)
+            let key = b.allocateRegisters(stored.columns.count)
+            for (p, col) in stored.columns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: key + p)) }
+            if index.isUnique {
+                conflict(cursor: cursor, key: key, count: index.columns.count, code: .constraintUnique,
+                         message: constraintColumns(index, table))
+            }
+            keys.append((key, stored.columns.count, cursor))
+        }
+        for k in keys {
+            let rec = b.allocateRegister()
+            b.emit(.makeRecord(start: k.key, count: k.count, dest: rec))
+            b.emit(.idxInsert(cursor: k.cursor, record: rec))
+        }
+        let rec = b.allocateRegister()
+        b.emit(.makeRecord(start: record, count: recordColumns.count, dest: rec))
+        b.emit(.idxInsert(cursor: w.cursor, record: rec))
+        b.place(skipRow)
+    }
+}
