@@ -100,6 +100,15 @@ import LoomTestSupport
             "INSERT INTO u SELECT k + 10, v || 'x', w FROM u",
             "SELECT * FROM u ORDER BY k",
             "SELECT k FROM u WHERE v = 'bx'",
+            "DELETE FROM t WHERE b = 1",
+            "SELECT changes()",
+            "SELECT * FROM t",
+            "DELETE FROM u WHERE v LIKE '%x' OR k = 3",
+            "SELECT changes()",
+            "SELECT * FROM u ORDER BY k",
+            "INSERT INTO u VALUES(11, 'ax', 1)",
+            "DELETE FROM u",
+            "SELECT count(*) FROM u",
         ])
         for m in mismatches { Issue.record("\(m.0)\nloom: \(m.loom)\nsqlite3: \(m.sqlite)") }
     }
@@ -121,6 +130,8 @@ import LoomTestSupport
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) " +
                 "INSERT INTO t SELECT printf('%.*c', 1000 + i, 'k') || i, i % 13, 'c' || i FROM n",
             "INSERT INTO t VALUES('zz', 1, 'X')",
+            "DELETE FROM t WHERE b = 3 OR c = 'x'",
+            "DELETE FROM t WHERE b = 5 AND a > 'kkkk'",
         ]
         var errors: [String] = []
         for s in inserts { errors += session.run(s).compactMap(\.error) }
@@ -129,7 +140,8 @@ import LoomTestSupport
         #expect(check.stdout == "ok\n", "\(check.stdout)")
         let query = "SELECT length(a), b, c FROM t ORDER BY b DESC, a"
         let expected = try Oracle.run([file, query])
-        #expect(expected.stdout.split(separator: "\n").count == 403)
+        let count = try Oracle.run([file, "SELECT count(*) FROM t"])
+        #expect(count.stdout == "\(403 - 1 - 31 - 31)\n")
         #expect(session.run(query).first?.rows.joined(separator: "\n") == String(expected.stdout.dropLast()))
     }
 }

@@ -425,7 +425,7 @@ extension Codegen {
             }
             throw c.error("cannot modify \(table.name) because it is a view", at: span)
         }
-        if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
+        if table.isWithoutRowid { return try codeWithoutRowidDelete(delete, table: table, span: span) }
         c.writes = true
         c.usesDatabase = true
         let returning = try prepareReturning(delete.returning, table: table, alias: delete.table.alias, span: span)

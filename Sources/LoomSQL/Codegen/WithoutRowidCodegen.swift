@@ -183,3 +183,58 @@ extension Codegen {
         b.place(skipRow)
     }
 }
+
+extension Codegen {
+    /// DELETE from a WITHOUT ROWID table: pass 1 copies the record of every matching row into
+    /// an ephemeral table, pass 2 finds each by its PRIMARY KEY and deletes it with its index
+    /// entries. No RETURNING, triggers or ORDER BY / LIMIT yet.
+    func codeWithoutRowidDelete(_ delete: Delete, table: Table, span: SourceSpan) throws {
+        if !delete.returning.isEmpty || hasTriggers(table, .delete) || delete.limit != nil || !delete.orderBy.isEmpty {
+            throw c.error("RETURNING, triggers and ORDER BY / LIMIT on a WITHOUT ROWID table are not supported yet", at: span)
+        }
+        c.writes = true
+        c.usesDatabase = true
+        let cursor = b.allocateCursor()
+        var source = SourceItem(table: table, exposedName: delete.table.alias ?? table.name, cursor: cursor)
+        source.indexHint = delete.table.indexHint
+        let scope = Scope(sources: [source], parent: c.triggerScope)
+        // (Without WHERE too: Clear's change count reads a rowid table, and each row counts.)
+        let condition = try delete.where.map { try Resolver(c).resolve($0, in: scope, context: .whereClause) }
+        let recordColumns = table.withoutRowidRecordColumns
+        let m = recordColumns.count
+        // Pass 1: the records of the rows to delete (read raw from the table's own B-tree).
+        let set = b.allocateCursor()
+        b.emit(.openEphemeral(cursor: set, columnCount: m))
+        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
+        let record = b.allocateRegisters(m)
+        let rec = b.allocateRegister(), setRowid = b.allocateRegister()
+        try codeLoops(plan) {
+            for p in 0..<m { self.b.emit(.column(cursor: cursor, column: p, dest: record + p)) }
+            self.b.emit(.makeRecord(start: record, count: m, dest: rec))
+            self.b.emit(.newRowid(cursor: set, dest: setRowid))
+            self.b.emit(.insert(cursor: set, record: rec, rowid: setRowid))
+        }
+        // Pass 2: find each row by its key and delete it and its index entries.
+        let w = try openForWrite(table, cursor: cursor)
+        let columns = b.allocateRegisters(max(table.columns.count, 1))
+        let done = b.makeLabel(), next = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: set, target: $0) }
+        let top = b.currentAddress
+        for (p, col) in recordColumns.enumerated() {
+            b.emit(.column(cursor: set, column: p, dest: record + p))
+            b.emit(.sCopy(source: record + p, dest: columns + col.column))
+        }
+        let keyCount = table.withoutRowidKeyColumns.count
+        b.emit(jumpTo: next) { .notFound(cursor: w.cursor, key: record, count: keyCount, target: $0) }
+        for (index, ic) in w.indexes {
+            let stored = table.withoutRowidSecondary(index)
+            let key = b.allocateRegisters(stored.columns.count)
+            for (p, col) in stored.columns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: key + p)) }
+            b.emit(.idxDelete(cursor: ic, key: key, count: stored.columns.count))
+        }
+        b.emit(.delete(cursor: w.cursor, flags: c.countsChanges ? [.countChanges] : [], table: table.name))
+        b.place(next)
+        b.emit(.next(cursor: set, target: top))
+        b.place(done)
+    }
+}
