@@ -295,7 +295,12 @@ struct WindowEvaluator {
                 if fn.arguments.count >= 2 {
                     let o = arg(p[i], 1)
                     if o.isNull { results[p[i]][index] = .null; continue }
-                    offset = o.integerValue
+                    switch o {
+                    case .integer(let x): offset = x
+                    case .real(let d) where d == d.rounded() && abs(d) < 9.2e18: offset = Int64(d)
+                    case .real: offset = Int64.max   // no such row: the default
+                    default: offset = o.integerValue
+                    }
                 }
                 let (target, overflow) = fn.kind == .lag
                     ? Int64(i).subtractingReportingOverflow(offset)
@@ -386,14 +391,15 @@ struct WindowEvaluator {
                     state = AggregateState(kind: kind, distinct: false)
                     if s <= e { for j in s ... e { step(state, j) } }
                 } else {
-                    if e > curE { for j in curE + 1 ... e { step(state, j) } }
-                    if s > curS {
-                        for j in curS ..< s where !inverse(state, j) {
-                            // Should not happen (canInverse checked); recompute.
-                            state = AggregateState(kind: kind, distinct: false)
-                            for k in s ... e { step(state, k) }
-                            break
-                        }
+                    // As SQLite: rows leaving the frame go out before rows entering come in
+                    // (the order matters for floating-point sums).
+                    var ok = true
+                    if s > curS { for j in curS ..< min(s, curE + 1) where ok { ok = inverse(state, j) } }
+                    if !ok {
+                        state = AggregateState(kind: kind, distinct: false)
+                        for k in s ... e { step(state, k) }
+                    } else if e > curE {
+                        for j in max(curE + 1, s) ... e { step(state, j) }
                     }
                 }
                 curS = s; curE = e

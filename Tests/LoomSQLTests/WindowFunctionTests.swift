@@ -13,6 +13,8 @@ import LoomTestSupport
         "CREATE TABLE e(a, b)",
         "CREATE TABLE s(k TEXT COLLATE NOCASE, v INTEGER)",
         "INSERT INTO s VALUES('a',1),('A',2),('b',3),('B',4),('a',5)",
+        "CREATE TABLE f(a)",
+        "INSERT INTO f VALUES(0.1),(0.2),(0.3),(1e16),(1),(0.7),(NULL),('abc'),(5)",
     ]
 
     static let queries = [
@@ -51,6 +53,10 @@ import LoomTestSupport
         "SELECT d, count(*) OVER (ORDER BY d RANGE BETWEEN 1.5 PRECEDING AND 0.5 FOLLOWING) FROM t",
         "SELECT b, count(*) OVER (ORDER BY b RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM t",
         "SELECT a, sum(a) OVER (ORDER BY c RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM t",
+        // Sliding frames over reals: rows leave before rows enter, as SQLite's inverse steps.
+        "SELECT a, sum(a) OVER (ORDER BY rowid ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), avg(a) OVER (ORDER BY rowid ROWS 2 PRECEDING), total(a) OVER (ORDER BY rowid ROWS 1 PRECEDING) FROM f",
+        "SELECT a, count(*) OVER (ORDER BY a RANGE BETWEEN 0.5 PRECEDING AND 0.5 FOLLOWING), sum(a) OVER (ORDER BY a DESC RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM f",
+        "SELECT a, lead(a, 1.5) OVER (), lag(a, 1.5, 'd') OVER (), lag(a, '1') OVER (), lead(a, 'x', 'd') OVER () FROM f",
         // GROUPS frames.
         "SELECT a, c, sum(a) OVER (ORDER BY c GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM t",
         "SELECT a, c, count(*) OVER (ORDER BY c GROUPS 2 PRECEDING), group_concat(a) OVER (ORDER BY c GROUPS BETWEEN CURRENT ROW AND 1 FOLLOWING) FROM t",
@@ -88,6 +94,13 @@ import LoomTestSupport
         "SELECT a, (SELECT count(*) OVER () FROM t t2 WHERE t2.a < t.a LIMIT 1) FROM t",
         "SELECT x, sum(x) OVER (ORDER BY x) FROM (SELECT 1 x UNION ALL SELECT 2 UNION ALL SELECT 2)",
         "SELECT t.a, e.b, count(*) OVER () FROM t LEFT JOIN e ON t.a = e.a",
+        "CREATE VIEW v AS SELECT b, sum(c) OVER (PARTITION BY b) s FROM t",
+        "SELECT * FROM v ORDER BY b",
+        "SELECT b, rank() OVER (ORDER BY b) FROM t UNION ALL SELECT 'zz', 1 ORDER BY 1",
+        "CREATE TABLE u(x, y)",
+        "INSERT INTO u SELECT c, row_number() OVER (ORDER BY rowid) FROM t",
+        "SELECT * FROM u",
+        "SELECT row_number() OVER (), rank() OVER (ORDER BY 1)",
         // Empty input.
         "SELECT a, row_number() OVER (), sum(a) OVER (ORDER BY b) FROM e",
         "SELECT count(*) OVER () FROM t WHERE 0",
