@@ -41,9 +41,13 @@ package struct WindowProgram: Sendable {
         package var start: Bound
         package var end: Bound
         package var exclude: Exclude
-        package init(partition: [Key], order: [Key], unit: Unit, start: Bound, end: Bound, exclude: Exclude) {
+        /// An EXCLUDE clause was written (even NO OTHERS): SQLite then computes each row's
+        /// frame afresh instead of sliding it, which shows in sum()'s REAL-ness.
+        package var recomputes: Bool
+        package init(partition: [Key], order: [Key], unit: Unit, start: Bound, end: Bound, exclude: Exclude,
+                     recomputes: Bool = false) {
             self.partition = partition; self.order = order; self.unit = unit
-            self.start = start; self.end = end; self.exclude = exclude
+            self.start = start; self.end = end; self.exclude = exclude; self.recomputes = recomputes || exclude != .noOthers
         }
     }
 
@@ -379,7 +383,7 @@ struct WindowEvaluator {
             var curS = 0, curE = -1   // rows currently stepped into `state`
             for i in 0 ..< n {
                 let (s, e) = frames[i]
-                if w.exclude != .noOthers {
+                if w.recomputes {
                     state = AggregateState(kind: kind, distinct: false)
                     if s <= e { for j in s ... e where included(i, j) { step(state, j) } }
                     results[p[i]][index] = try state.final()
@@ -529,15 +533,23 @@ struct WindowEvaluator {
             return peerStart
         }
         let target = rangeTarget(key, v, offset, preceding: preceding)
-        // First j with key(j) "≥" target in sort order (NULLs and text compare by sort order).
-        var j = 0
-        while j < p.count {
+        // First j with key(j) "≥" target in sort order; NULL and non-numeric keys sit at the
+        // ends of the partition, so the test is monotone and a binary search finds it.
+        return lowerBound(p.count) { j in
             let kv = value(p[j], key.column)
-            if isNumeric(kv) && compareKey(kv, target, key) >= 0 { break }
-            if !isNumeric(kv) && compareKey(kv, v, key) > 0 { break }
-            j += 1
+            return isNumeric(kv) ? compareKey(kv, target, key) >= 0 : compareKey(kv, v, key) > 0
         }
-        return j
+    }
+
+    /// The first index in 0..<count for which `test` holds (count if none); `test` must be
+    /// false then true.
+    func lowerBound(_ count: Int, _ test: (Int) -> Bool) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            if test(mid) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
     }
 
     /// Last row of the partition whose key is not after `target` (RANGE end).
@@ -547,14 +559,11 @@ struct WindowEvaluator {
         let v = value(p[i], key.column)
         if !isNumeric(v) { return peerEnd }
         let target = rangeTarget(key, v, offset, preceding: preceding)
-        var j = p.count - 1
-        while j >= 0 {
+        // Last j with key(j) "≤" target: one before the first row past it.
+        return lowerBound(p.count) { j in
             let kv = value(p[j], key.column)
-            if isNumeric(kv) && compareKey(kv, target, key) <= 0 { break }
-            if !isNumeric(kv) && compareKey(kv, v, key) < 0 { break }
-            j -= 1
-        }
-        return j
+            return isNumeric(kv) ? compareKey(kv, target, key) > 0 : compareKey(kv, v, key) >= 0
+        } - 1
     }
 }
 

@@ -66,7 +66,8 @@ extension Codegen {
                 }
             }
             let window = WindowProgram.Window(partition: partition, order: order, unit: call.unit,
-                                              start: bound(call.start), end: bound(call.end), exclude: call.exclude)
+                                              start: bound(call.start), end: bound(call.end), exclude: call.exclude,
+                                              recomputes: call.excludeWritten)
             let coll = try collation(named: call.argumentCollation) ?? .binary
             functions.append(WindowProgram.Function(kind: call.kind, arguments: args, filter: filter,
                                                     window: window, collation: coll))

@@ -26,6 +26,8 @@ package struct WindowCall {
     package var start: RFrameBound
     package var end: RFrameBound
     package var exclude: WindowProgram.Exclude
+    /// An EXCLUDE clause was written (SQLite recomputes each frame then).
+    package var excludeWritten: Bool
     /// min()/max() compare with their argument's collation.
     package var argumentCollation: String?
 }
@@ -176,6 +178,7 @@ extension Resolver {
         }
         let call = WindowCall(name: lower, kind: kind, arguments: args, filter: filter, partition: partition,
                               order: order, unit: unit, start: start, end: end, exclude: exclude,
+                              excludeWritten: window.frame?.exclude != nil,
                               argumentCollation: collationSource
                                 ? args.first.flatMap { $0.explicitCollation ?? $0.columnCollation } : nil)
         if select.windowCursor < 0 { select.windowCursor = c.builder.allocateCursor() }
