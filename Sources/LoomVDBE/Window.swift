@@ -380,6 +380,24 @@ struct WindowEvaluator {
                 return state.inverse(argc > 0 ? value(row, fn.arguments[0]) : .null)
             }
             var state = AggregateState(kind: kind, distinct: false)
+            if !w.recomputes && state.canInverse {
+                // As SQLite: the frame's end steps every row of the partition once, in order,
+                // and its start takes each row back out once (a row the frame skips is
+                // stepped, then taken out). Leaving rows go before entering rows, so REAL sums
+                // round, and sum() stays REAL after a REAL left, exactly as in sqlite3.
+                var stepped = -1, removed = 0
+                for i in 0 ..< n {
+                    let (s, e) = frames[i]
+                    while removed < s && removed <= stepped { _ = inverse(state, removed); removed += 1 }
+                    while stepped < e {
+                        stepped += 1
+                        step(state, stepped)
+                        if stepped < s && removed == stepped { _ = inverse(state, stepped); removed += 1 }
+                    }
+                    results[p[i]][index] = try state.final()
+                }
+                return
+            }
             var curS = 0, curE = -1   // rows currently stepped into `state`
             for i in 0 ..< n {
                 let (s, e) = frames[i]
@@ -389,22 +407,12 @@ struct WindowEvaluator {
                     results[p[i]][index] = try state.final()
                     continue
                 }
-                var fresh = s > e || s < curS || e < curE || curS > curE
-                if !fresh && s > curS && !state.canInverse { fresh = true }
-                if fresh {
+                // min/max/group_concat: grow while the start stays, else recompute.
+                if s > e || s != curS || e < curE || curS > curE {
                     state = AggregateState(kind: kind, distinct: false)
                     if s <= e { for j in s ... e { step(state, j) } }
-                } else {
-                    // As SQLite: rows leaving the frame go out before rows entering come in
-                    // (the order matters for floating-point sums).
-                    var ok = true
-                    if s > curS { for j in curS ..< min(s, curE + 1) where ok { ok = inverse(state, j) } }
-                    if !ok {
-                        state = AggregateState(kind: kind, distinct: false)
-                        for k in s ... e { step(state, k) }
-                    } else if e > curE {
-                        for j in max(curE + 1, s) ... e { step(state, j) }
-                    }
+                } else if e > curE {
+                    for j in curE + 1 ... e { step(state, j) }
                 }
                 curS = s; curE = e
                 if s > e { curS = 0; curE = -1 }
