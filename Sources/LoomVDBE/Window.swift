@@ -385,14 +385,23 @@ struct WindowEvaluator {
                 // and its start takes each row back out once (a row the frame skips is
                 // stepped, then taken out). Leaving rows go before entering rows, so REAL sums
                 // round, and sum() stays REAL after a REAL left, exactly as in sqlite3.
+                // RANGE frames ending before the current row take the entering rows first
+                // (SQLite's step order for that shape).
+                var stepFirst = false
+                if w.unit == .range, case .preceding = w.end, case .preceding = w.start { stepFirst = true }
                 var stepped = -1, removed = 0
                 for i in 0 ..< n {
                     let (s, e) = frames[i]
-                    while removed < s && removed <= stepped { _ = inverse(state, removed); removed += 1 }
-                    while stepped < e {
-                        stepped += 1
-                        step(state, stepped)
-                        if stepped < s && removed == stepped { _ = inverse(state, stepped); removed += 1 }
+                    if stepFirst {
+                        while stepped < e { stepped += 1; step(state, stepped) }
+                        while removed < s && removed <= stepped { _ = inverse(state, removed); removed += 1 }
+                    } else {
+                        while removed < s && removed <= stepped { _ = inverse(state, removed); removed += 1 }
+                        while stepped < e {
+                            stepped += 1
+                            step(state, stepped)
+                            if stepped < s && removed == stepped { _ = inverse(state, stepped); removed += 1 }
+                        }
                     }
                     results[p[i]][index] = try state.final()
                 }

@@ -150,8 +150,10 @@ import LoomTestSupport
                 func v(_ range: ClosedRange<Int>) -> String {
                     if Int.random(in: 0 ... 9, using: &rng) == 0 { return "NULL" }
                     let k = Int.random(in: range, using: &rng)
-                    // Round 4: REAL values (float rounding of sliding sums, RANGE offsets on reals).
-                    return round == 4 ? "\(k).\(Int.random(in: 0 ... 9, using: &rng))" : String(k)
+                    // Round 4: REAL values (exact binary fractions: the order in which SQLite
+                    // adds and takes back rows of frames starting after the current row is not
+                    // modelled, so inexact sums could differ in the last bit).
+                    return round == 4 ? "\(k).\([25, 5, 75].randomElement(using: &rng) ?? 5)" : String(k)
                 }
                 let b = Int.random(in: 0 ... 5, using: &rng) == 0 ? "'t\(Int.random(in: 0 ... 2, using: &rng))'" : v(-3 ... 6)
                 let p = ["'p'", "'q'", "'r'", "NULL"].randomElement(using: &rng) ?? "NULL"
@@ -172,19 +174,20 @@ import LoomTestSupport
     static func randomQuery(_ rng: inout SeededRNG) -> String {
         func pick(_ xs: [String]) -> String { xs.randomElement(using: &rng) ?? xs[0] }
         let columns = ["a", "b", "c"]
-        // With several windows, how SQLite orders peers (rows equal on a window's ORDER BY)
-        // depends on its internal layering, so those queries order every window totally.
+        // Half the queries with several windows order every window totally (rowid last), so
+        // a difference in how peers are ordered cannot hide other differences.
         let n = Int.random(in: 1 ... 3, using: &rng)
+        let total = n > 1 && Bool.random(using: &rng)
         func window() -> String {
             var parts: [String] = []
             if Bool.random(using: &rng) { parts.append("PARTITION BY " + pick(["p", "a % 2", "p, c > 0"])) }
             var orderTerms = 0
-            if Int.random(in: 0 ... 3, using: &rng) > 0 || n > 1 {
+            if Int.random(in: 0 ... 3, using: &rng) > 0 || total {
                 orderTerms = Int.random(in: 1 ... 2, using: &rng)
                 var terms = (0 ..< orderTerms).map { _ in
                     pick(columns) + pick(["", " DESC", " ASC", " NULLS LAST", " DESC NULLS FIRST"])
                 }
-                if n > 1 { terms.append("rowid"); orderTerms += 1 }
+                if total { terms.append("rowid"); orderTerms += 1 }
                 parts.append("ORDER BY " + terms.joined(separator: ", "))
             }
             if Bool.random(using: &rng) {
@@ -220,7 +223,11 @@ import LoomTestSupport
         let fs = (0 ..< n).map { _ in function() }
         var q = "SELECT a, b, c, p, " + fs.joined(separator: ", ") + " FROM r"
         if Int.random(in: 0 ... 4, using: &rng) == 0 { q += " WHERE c IS NOT NULL" }
-        if Bool.random(using: &rng) { q += " ORDER BY a, b, c, p, rowid" }
+        switch Int.random(in: 0 ... 2, using: &rng) {
+        case 0: q += " ORDER BY a, b, c, p, rowid"
+        case 1: q += " ORDER BY " + (1 ... 4 + n).map(String.init).joined(separator: ", ")
+        default: break
+        }
         return q
     }
 }

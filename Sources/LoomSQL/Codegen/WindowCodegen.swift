@@ -34,9 +34,30 @@ extension Codegen {
         for col in bare { inner.resultColumns.append(columnExpr(col, in: s)) }
         let aggregateBase = inner.resultColumns.count
         for i in s.aggregates.indices { inner.resultColumns.append(.aggregate(i)) }
+        // Processing order (WindowCompute runs the array from last to first). SQLite's order,
+        // found by experiment: calls in SELECT order, except that when the outer ORDER BY
+        // names the result column holding the first call, that call is evaluated first.
+        var sequence = Array(s.windowCalls.indices)
+        if sequence.count > 1, s.orderBy.contains(where: { term in
+            let e = term.resultColumn.flatMap { $0 < s.resultColumns.count ? s.resultColumns[$0] : nil } ?? term.expr
+            var found = false
+            e.forEachColumn { if $0 == RColumn(cursor: s.windowCursor, column: 0) { found = true } }
+            return found
+        }) {
+            sequence.removeFirst()
+            sequence.append(0)
+        }
+        // Calls over the same window are evaluated together, where the first of them is.
+        var groups: [(key: String, calls: [Int])] = []
+        for k in sequence {
+            let key = s.windowCalls[k].windowKey
+            if let g = groups.firstIndex(where: { $0.key == key }) { groups[g].calls.append(k) }
+            else { groups.append((key, [k])) }
+        }
+        sequence = groups.flatMap(\.calls)
         var functions: [WindowProgram.Function] = []
         var offsetExprs: [(RExpr, Int)] = []
-        for call in s.windowCalls {
+        for call in sequence.map({ s.windowCalls[$0] }) {
             func add(_ e: RExpr) -> Int {
                 inner.resultColumns.append(e)
                 return inner.resultColumns.count - 1
@@ -89,8 +110,8 @@ extension Codegen {
         defer { columnOverrides = savedOverrides; aggregateRegisters = savedAggs }
         for (i, col) in bare.enumerated() { columnOverrides[col] = out + i }
         aggregateRegisters = s.aggregates.indices.map { out + aggregateBase + $0 }
-        for k in s.windowCalls.indices {
-            columnOverrides[RColumn(cursor: s.windowCursor, column: k)] = out + width + k
+        for (position, k) in sequence.enumerated() {
+            columnOverrides[RColumn(cursor: s.windowCursor, column: k)] = out + width + position
         }
         let base = b.allocateRegisters(s.resultColumns.count)
         for (i, e) in s.resultColumns.enumerated() { try code(e, into: base + i) }

@@ -18,6 +18,11 @@ package enum RFrameBound {
 package struct WindowCall {
     package var name: String
     package var kind: WindowProgram.Kind
+    /// The call's source text (ORDER BY terms repeating a result column's call reuse it).
+    package var text: String
+    /// Identity of the window (PARTITION BY, ORDER BY, frame as SQLite compares windows, with
+    /// the fixed frames SQLite gives ranking functions): calls with equal keys share one sort.
+    package var windowKey: String
     package var arguments: [RExpr]
     package var filter: RExpr?
     package var partition: [RExpr]
@@ -103,6 +108,11 @@ extension Resolver {
         if call.distinct {
             throw c.error("DISTINCT is not supported for window functions", at: expr.span)
         }
+        // An ORDER BY term written like a result column's window call is that call.
+        let text = c.text(expr.span)
+        if context == .orderBy, let k = select.windowCalls.firstIndex(where: { $0.text == text }) {
+            return .column(RColumn(cursor: select.windowCursor, column: k), affinity: .blob, collation: nil, notNull: false)
+        }
         let window = try effectiveWindow(over, in: select, span: expr.span)
         select.windowDepth += 1
         defer { select.windowDepth -= 1 }
@@ -176,7 +186,38 @@ extension Resolver {
                               at: nil)
             }
         }
-        let call = WindowCall(name: lower, kind: kind, arguments: args, filter: filter, partition: partition,
+        // The window's identity, as SQLite compares windows (ranking functions and lag/lead
+        // get a fixed frame of their own first).
+        var key = "P:" + window.partitionBy.map { c.text($0.span) }.joined(separator: ",")
+        key += " O:" + window.orderBy.map { t in
+            c.text(t.expr.span) + (t.order == .descending ? " D" : "") + (t.nulls.map { $0 == .first ? " NF" : " NL" } ?? "")
+        }.joined(separator: ",")
+        func boundKey(_ b: FrameSpec.Bound) -> String {
+            switch b {
+            case .unboundedPreceding: return "UP"
+            case .preceding(let e): return c.text(e.span) + "P"
+            case .currentRow: return "CR"
+            case .following(let e): return c.text(e.span) + "F"
+            case .unboundedFollowing: return "UF"
+            }
+        }
+        switch kind {
+        case .rowNumber, .lag: key += " ROWS UP CR"
+        case .rank, .denseRank: key += " RANGE UP CR"
+        case .percentRank: key += " GROUPS CR UF"
+        case .cumeDist: key += " GROUPS F UF"
+        case .ntile: key += " ROWS CR UF"
+        case .lead: key += " ROWS UP UF"
+        default:
+            if let f = window.frame {
+                let unitName = f.unit == .rows ? "ROWS" : (f.unit == .range ? "RANGE" : "GROUPS")
+                key += " \(unitName) \(boundKey(f.start)) \(boundKey(f.end ?? .currentRow))"
+                if let x = f.exclude { key += " EXCLUDE \(x)" }
+            } else {
+                key += " RANGE UP CR"
+            }
+        }
+        let call = WindowCall(name: lower, kind: kind, text: text, windowKey: key, arguments: args, filter: filter, partition: partition,
                               order: order, unit: unit, start: start, end: end, exclude: exclude,
                               excludeWritten: window.frame?.exclude != nil,
                               argumentCollation: collationSource
