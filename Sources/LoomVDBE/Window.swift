@@ -389,6 +389,37 @@ struct WindowEvaluator {
                 // (SQLite's step order for that shape).
                 var stepFirst = false
                 if w.unit == .range, case .preceding = w.end, case .preceding = w.start { stepFirst = true }
+                if w.unit == .range, case .following = w.start { stepFirst = true }
+                // ROWS frames starting after the current row: at a partition's start, SQLite
+                // takes row j back right after stepping row j + (end offset - start offset).
+                var lag = 0
+                if w.unit == .rows, case .following(let r1) = w.start {
+                    switch w.end {
+                    case .following(let r2):
+                        let (d, o) = register(r2).integerValue.subtractingReportingOverflow(register(r1).integerValue)
+                        lag = o ? Int.max / 2 : Int(max(0, min(d, Int64(Int.max / 2))))
+                    case .unboundedFollowing: lag = Int.max / 2
+                    default: break
+                    }
+                }
+                // GROUPS: the same, counted in peer groups.
+                var groupLag = -1
+                if w.unit == .groups, case .following(let r1) = w.start {
+                    switch w.end {
+                    case .following(let r2):
+                        let (d, o) = register(r2).integerValue.subtractingReportingOverflow(register(r1).integerValue)
+                        groupLag = o ? Int.max / 2 : Int(max(0, min(d, Int64(Int.max / 2))))
+                    case .unboundedFollowing: groupLag = Int.max / 2
+                    default: break
+                    }
+                }
+                func due(_ j: Int) -> Bool {
+                    if groupLag >= 0 {
+                        return group[stepped] - group[j] > groupLag
+                            || (group[stepped] - group[j] == groupLag && (stepped + 1 == n || group[stepped + 1] != group[stepped]))
+                    }
+                    return j <= stepped - lag
+                }
                 var stepped = -1, removed = 0
                 for i in 0 ..< n {
                     let (s, e) = frames[i]
@@ -400,8 +431,11 @@ struct WindowEvaluator {
                         while stepped < e {
                             stepped += 1
                             step(state, stepped)
-                            if stepped < s && removed == stepped { _ = inverse(state, stepped); removed += 1 }
+                            while removed < s && removed <= stepped && due(removed) {
+                                _ = inverse(state, removed); removed += 1
+                            }
                         }
+                        while removed < s && removed <= stepped { _ = inverse(state, removed); removed += 1 }
                     }
                     results[p[i]][index] = try state.final()
                 }
@@ -529,11 +563,15 @@ struct WindowEvaluator {
         return out
     }
 
-    /// The key value `offset` before (preceding) or after the current row's, in sort direction.
-    func rangeTarget(_ key: WindowProgram.Key, _ v: Value, _ offset: Value, preceding: Bool) -> Value {
-        // Moving "back" in an ascending order subtracts; in a descending order adds.
-        let subtract = preceding != key.descending
-        return subtract ? Operators.arithmetic(.subtract, v, offset) : Operators.arithmetic(.add, v, offset)
+    /// As SQLite, a RANGE offset is added (ascending) or subtracted (descending) on the side that
+    /// comes earlier in sort order: the other row's key for PRECEDING, the current key for
+    /// FOLLOWING. Returns the two values to compare (earlier side moved, later side).
+    func rangeSides(_ key: WindowProgram.Key, row kv: Value, current v: Value, _ offset: Value,
+                    preceding: Bool) -> (Value, Value) {
+        func move(_ x: Value) -> Value {
+            key.descending ? Operators.arithmetic(.subtract, x, offset) : Operators.arithmetic(.add, x, offset)
+        }
+        return preceding ? (move(kv), v) : (kv, move(v))
     }
 
     func isNumeric(_ v: Value) -> Bool {
@@ -549,12 +587,16 @@ struct WindowEvaluator {
             // NULL (and non-numeric) keys: the frame starts at the peers' first row.
             return peerStart
         }
-        let target = rangeTarget(key, v, offset, preceding: preceding)
-        // First j with key(j) "≥" target in sort order; NULL and non-numeric keys sit at the
-        // ends of the partition, so the test is monotone and a binary search finds it.
+        // First j with key(j) "≥" key ∓ N in sort order. As SQLite, the offset moves the
+        // candidate row's key (key(j) ± N against the current key), which decides REAL ties.
+        // NULL and non-numeric keys sit at the ends of the partition, so the test is
+        // monotone and a binary search finds it.
+        let target = preceding ? v : rangeSides(key, row: v, current: v, offset, preceding: false).1
         return lowerBound(p.count) { j in
             let kv = value(p[j], key.column)
-            return isNumeric(kv) ? compareKey(kv, target, key) >= 0 : compareKey(kv, v, key) > 0
+            guard isNumeric(kv) else { return compareKey(kv, v, key) > 0 }
+            let (a, b) = preceding ? rangeSides(key, row: kv, current: v, offset, preceding: true) : (kv, target)
+            return compareKey(a, b, key) >= 0
         }
     }
 
@@ -575,11 +617,13 @@ struct WindowEvaluator {
         guard let key = w.order.first else { return peerEnd }
         let v = value(p[i], key.column)
         if !isNumeric(v) { return peerEnd }
-        let target = rangeTarget(key, v, offset, preceding: preceding)
-        // Last j with key(j) "≤" target: one before the first row past it.
+        let target = preceding ? v : rangeSides(key, row: v, current: v, offset, preceding: false).1
+        // Last j with key(j) "≤" key ± N: one before the first row past it.
         return lowerBound(p.count) { j in
             let kv = value(p[j], key.column)
-            return isNumeric(kv) ? compareKey(kv, target, key) > 0 : compareKey(kv, v, key) >= 0
+            guard isNumeric(kv) else { return compareKey(kv, v, key) >= 0 }
+            let (a, b) = preceding ? rangeSides(key, row: kv, current: v, offset, preceding: true) : (kv, target)
+            return compareKey(a, b, key) > 0
         } - 1
     }
 }

@@ -34,27 +34,29 @@ extension Codegen {
         for col in bare { inner.resultColumns.append(columnExpr(col, in: s)) }
         let aggregateBase = inner.resultColumns.count
         for i in s.aggregates.indices { inner.resultColumns.append(.aggregate(i)) }
-        // Processing order (WindowCompute runs the array from last to first). SQLite's order,
-        // found by experiment: calls in SELECT order, except that when the outer ORDER BY
-        // names the result column holding the first call, that call is evaluated first.
-        var sequence = Array(s.windowCalls.indices)
-        if sequence.count > 1, s.orderBy.contains(where: { term in
+        // Processing order (WindowCompute runs the array from last to first), SQLite's as found
+        // by experiment: calls over the same window form one layer where the first of them is;
+        // a call over the first call's window that the outer ORDER BY names (by number, alias
+        // or the same text) is taken out of that layer and evaluated first.
+        let firstKey = s.windowCalls.first?.windowKey
+        var moved = Set<Int>()
+        for term in s.orderBy {
             let e = term.resultColumn.flatMap { $0 < s.resultColumns.count ? s.resultColumns[$0] : nil } ?? term.expr
-            var found = false
-            e.forEachColumn { if $0 == RColumn(cursor: s.windowCursor, column: 0) { found = true } }
-            return found
-        }) {
-            sequence.removeFirst()
-            sequence.append(0)
+            e.forEachColumn { col in
+                if col.cursor == s.windowCursor, col.column >= 0, col.column < s.windowCalls.count,
+                   s.windowCalls[col.column].windowKey == firstKey {
+                    moved.insert(col.column)
+                }
+            }
         }
-        // Calls over the same window are evaluated together, where the first of them is.
+        if s.windowCalls.count < 2 { moved = [] }
         var groups: [(key: String, calls: [Int])] = []
-        for k in sequence {
+        for k in s.windowCalls.indices {
             let key = s.windowCalls[k].windowKey
             if let g = groups.firstIndex(where: { $0.key == key }) { groups[g].calls.append(k) }
             else { groups.append((key, [k])) }
         }
-        sequence = groups.flatMap(\.calls)
+        let sequence = groups.flatMap(\.calls).filter { !moved.contains($0) } + moved.sorted()
         var functions: [WindowProgram.Function] = []
         var offsetExprs: [(RExpr, Int)] = []
         for call in sequence.map({ s.windowCalls[$0] }) {
