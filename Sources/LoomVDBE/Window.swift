@@ -277,11 +277,13 @@ struct WindowEvaluator {
             }
             return
         case .ntile:
+            // The bucket count is the partition's first row's argument (as SQLite).
+            guard n > 0 else { return }
+            let first = arg(p[0], 0)
+            guard !first.isNull, case let buckets = first.integerValue, buckets > 0 else {
+                throw DatabaseError(.error, "argument of ntile must be a positive integer")
+            }
             for i in 0 ..< n {
-                let v = arg(p[i], 0)
-                guard let buckets = positiveInteger(v) else {
-                    throw DatabaseError(.error, "argument of ntile must be a positive integer")
-                }
                 let count = Int64(n)
                 let b = min(buckets, count)
                 let small = count / b, extra = count % b
@@ -472,7 +474,9 @@ struct WindowEvaluator {
         let n = p.count
         let groups = groupStart.count
         func offset(_ r: Register, starting: Bool, numeric: Bool) throws -> Value {
-            let v = register(r)
+            var v = register(r)
+            // Text spelling a number counts as that number.
+            if case .text(let t) = v, let number = parseNumericText(t) { v = number }
             let which = starting ? "starting" : "ending"
             if numeric {
                 switch v {
@@ -628,9 +632,10 @@ struct WindowEvaluator {
     }
 }
 
-/// A value usable as a positive integer count (ntile, nth_value): integers > 0 and integral
-/// reals > 0.
+/// A value usable as nth_value's N: integers > 0 and integral reals > 0 (text as the number
+/// it spells).
 func positiveInteger(_ v: Value) -> Int64? {
+    if case .text(let t) = v, let number = parseNumericText(t) { return positiveInteger(number) }
     switch v {
     case .integer(let x): return x > 0 ? x : nil
     case .real(let d): return d > 0 && d == d.rounded() && d < 9.2e18 ? Int64(d) : nil

@@ -26,6 +26,10 @@ import LoomTestSupport
         "SELECT a, ntile(2) OVER (ORDER BY a), ntile(4) OVER (ORDER BY a), ntile(100) OVER (PARTITION BY b ORDER BY a) FROM t",
         "SELECT a, ntile(0) OVER () FROM t",
         "SELECT a, ntile(a) OVER (ORDER BY a) FROM t",
+        "SELECT a, ntile(c) OVER (ORDER BY a NULLS LAST), ntile('2') OVER (ORDER BY a), ntile(2.5) OVER (ORDER BY a) FROM t",
+        "SELECT a, ntile(0.5) OVER () FROM t",
+        "SELECT a, nth_value(a, '2') OVER (ORDER BY a), sum(a) OVER (ORDER BY a ROWS '1' PRECEDING), sum(a) OVER (ORDER BY a RANGE '1' PRECEDING) FROM t",
+        "SELECT a, nth_value(a, 2.5) OVER () FROM t",
         // lag / lead.
         "SELECT a, lag(a) OVER (ORDER BY a), lead(a) OVER (ORDER BY a), lag(a, 2, 'd') OVER (ORDER BY a), lead(a, 3, -1) OVER (ORDER BY a) FROM t",
         "SELECT a, lag(a, 0) OVER (), lag(a, -1) OVER (), lead(a, NULL) OVER (), lead(b, a) OVER (ORDER BY a) FROM t",
