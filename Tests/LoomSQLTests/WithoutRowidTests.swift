@@ -107,6 +107,18 @@ import LoomTestSupport
             "SELECT changes()",
             "SELECT * FROM u ORDER BY k",
             "INSERT INTO u VALUES(11, 'ax', 1)",
+            "UPDATE u SET w = w + k, v = upper(v) WHERE k > 1",
+            "SELECT changes()",
+            "SELECT * FROM u ORDER BY k",
+            "UPDATE u SET k = k + 1",
+            "SELECT * FROM u ORDER BY k",
+            "UPDATE u SET v = 'AX' WHERE k = 2",
+            "UPDATE u SET k = 12 WHERE k = 2",
+            "UPDATE u SET k = NULL",
+            "UPDATE u SET rowid = 1",
+            "SELECT * FROM u ORDER BY k",
+            "UPDATE t SET b = b * 10, c = a || b",
+            "SELECT * FROM t",
             "DELETE FROM u",
             "SELECT count(*) FROM u",
         ])
@@ -132,6 +144,8 @@ import LoomTestSupport
             "INSERT INTO t VALUES('zz', 1, 'X')",
             "DELETE FROM t WHERE b = 3 OR c = 'x'",
             "DELETE FROM t WHERE b = 5 AND a > 'kkkk'",
+            "UPDATE t SET c = upper(c), a = a || 'u' WHERE b IN (4, 7)",
+            "UPDATE t SET b = b + 100 WHERE b = 6",
         ]
         var errors: [String] = []
         for s in inserts { errors += session.run(s).compactMap(\.error) }

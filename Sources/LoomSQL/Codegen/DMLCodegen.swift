@@ -550,7 +550,6 @@ extension Codegen {
             }
             throw c.error("cannot modify \(table.name) because it is a view", at: span)
         }
-        if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: span) }
         let cursor = b.allocateCursor()
         var source = SourceItem(table: table, exposedName: update.table.alias ?? table.name, cursor: cursor)
         source.indexHint = update.table.indexHint
@@ -578,6 +577,10 @@ extension Codegen {
             assignments.append((target, try resolver.resolve(set.value, in: scope, context: .general)))
         }
         let condition = try update.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
+        if table.isWithoutRowid {
+            return try codeWithoutRowidUpdate(update, table: table, source: source, assignments: assignments,
+                                              condition: condition, span: span)
+        }
         c.writes = true
         let returning = try prepareReturning(update.returning, table: table, alias: update.table.alias, span: span)
         defer { finishReturning(returning) }

@@ -29,10 +29,8 @@ extension Table {
     /// The table's own B-tree described as an index over the whole record: what the planner
     /// walks for full scans and PRIMARY KEY lookups (always covering).
     package var withoutRowidPrimaryIndex: Index {
-        var index = Index(name: "sqlite_autoindex_\(name)_1", tableName: name, columns: withoutRowidRecordColumns,
-                          isUnique: true, rootPage: rootPage, sql: nil, origin: .primaryKey)
-        index.whereClause = nil
-        return index
+        Index(name: "sqlite_autoindex_\(name)_1", tableName: name, columns: withoutRowidRecordColumns,
+              isUnique: true, rootPage: rootPage, sql: nil, origin: .primaryKey)
     }
 
     /// `index` (a secondary index of this WITHOUT ROWID table) with its stored PRIMARY KEY
@@ -58,7 +56,7 @@ private func sameIndexColumn(_ a: IndexColumn, _ b: IndexColumn) -> Bool {
 
 extension Codegen {
     /// Opens a WITHOUT ROWID table's B-tree on `cursor` (an index cursor over its record) and
-    /// routes its column reads to record positions. Returns the cursor to clear afterwards.
+    /// routes its column reads to record positions (the caller clears `coveringReads` after).
     func openWithoutRowid(_ table: Table, cursor: Int, write: Bool) throws {
         let index = table.withoutRowidPrimaryIndex
         let info = try keyInfo(of: index)
@@ -233,6 +231,74 @@ extension Codegen {
             b.emit(.idxDelete(cursor: ic, key: key, count: stored.columns.count))
         }
         b.emit(.delete(cursor: w.cursor, flags: c.countsChanges ? [.countChanges] : [], table: table.name))
+        b.place(next)
+        b.emit(.next(cursor: set, target: top))
+        b.place(done)
+    }
+}
+
+extension Codegen {
+    /// UPDATE of a WITHOUT ROWID table (ABORT / FAIL / ROLLBACK only): pass 1 copies the
+    /// record of every matching row; pass 2 computes each new row from the old values, deletes
+    /// the old row and its index entries, then inserts the new one with the INSERT checks (a
+    /// conflict halts and the statement's changes are undone).
+    func codeWithoutRowidUpdate(_ update: Update, table: Table, source: SourceItem,
+                                assignments: [(column: Int, value: RExpr)], condition: RExpr?, span: SourceSpan) throws {
+        if update.from != nil || !update.returning.isEmpty || update.limit != nil || !update.orderBy.isEmpty
+            || hasTriggers(table, .update(assignments.map(\.column))) || table.hasGenerated
+            || c.schema.indexes(on: table.name).contains(where: { $0.whereClause != nil }) {
+            throw c.error("FROM, RETURNING, ORDER BY / LIMIT, triggers, generated columns and partial indexes "
+                          + "in an UPDATE of a WITHOUT ROWID table are not supported yet", at: span)
+        }
+        if update.orConflict == .ignore || update.orConflict == .replace {
+            throw c.error("UPDATE OR IGNORE / OR REPLACE of a WITHOUT ROWID table is not supported yet", at: span)
+        }
+        if assignments.contains(where: { $0.column < 0 }) { throw c.error("no such column: rowid", at: span) }
+        c.writes = true
+        c.usesDatabase = true
+        let cursor = source.cursor
+        let recordColumns = table.withoutRowidRecordColumns
+        let m = recordColumns.count, n = table.columns.count
+        let set = b.allocateCursor()
+        b.emit(.openEphemeral(cursor: set, columnCount: m))
+        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
+        let record = b.allocateRegisters(m)
+        let rec = b.allocateRegister(), setRowid = b.allocateRegister()
+        try codeLoops(plan) {
+            for p in 0..<m { self.b.emit(.column(cursor: cursor, column: p, dest: record + p)) }
+            self.b.emit(.makeRecord(start: record, count: m, dest: rec))
+            self.b.emit(.newRowid(cursor: set, dest: setRowid))
+            self.b.emit(.insert(cursor: set, record: rec, rowid: setRowid))
+        }
+        let w = try openForWrite(table, cursor: cursor)
+        let old = b.allocateRegisters(max(n, 1)), new = b.allocateRegisters(max(n, 1))
+        let done = b.makeLabel(), next = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: set, target: $0) }
+        let top = b.currentAddress
+        for (p, col) in recordColumns.enumerated() {
+            b.emit(.column(cursor: set, column: p, dest: record + p))
+            b.emit(.sCopy(source: record + p, dest: old + col.column))
+        }
+        let keyCount = table.withoutRowidKeyColumns.count
+        b.emit(jumpTo: next) { .notFound(cursor: w.cursor, key: record, count: keyCount, target: $0) }
+        // New values read the old row's columns from registers.
+        for i in 0..<n { columnOverrides[RColumn(cursor: cursor, column: i)] = old + i }
+        var newValue = Array<RExpr?>(repeating: nil, count: n)
+        for a in assignments where a.column < n { newValue[a.column] = a.value }
+        for i in 0..<n {
+            if let v = newValue[i] { try code(v, into: new + i) } else { b.emit(.sCopy(source: old + i, dest: new + i)) }
+        }
+        for i in 0..<n { columnOverrides[RColumn(cursor: cursor, column: i)] = nil }
+        for (index, ic) in w.indexes {
+            let stored = table.withoutRowidSecondary(index)
+            let key = b.allocateRegisters(stored.columns.count)
+            for (p, col) in stored.columns.enumerated() { b.emit(.sCopy(source: old + col.column, dest: key + p)) }
+            b.emit(.idxDelete(cursor: ic, key: key, count: stored.columns.count))
+        }
+        b.emit(.delete(cursor: w.cursor, flags: c.countsChanges ? [.countChanges] : [], table: table.name))
+        try codeWithoutRowidInsertRow(w, targets: Array(0..<n), onConflict: update.orConflict) { k, dest in
+            self.b.emit(.sCopy(source: new + k, dest: dest))
+        }
         b.place(next)
         b.emit(.next(cursor: set, target: top))
         b.place(done)
