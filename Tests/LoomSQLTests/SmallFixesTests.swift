@@ -22,6 +22,23 @@ import LoomTestSupport
             "INSERT INTO t1 VALUES(2)",
             "SELECT * FROM t1",
         ],
+        "strict columns need a type": [
+            "CREATE TABLE b(x) STRICT",
+            "CREATE TABLE b2(x int, y) STRICT",
+            "CREATE TABLE b3(x int, y primary key) STRICT, WITHOUT ROWID",
+            "CREATE TABLE b4(x int, y primary key) WITHOUT ROWID, STRICT",
+            "CREATE TABLE b6(x int, \"y\" AS (1)) STRICT",
+            "CREATE TABLE b7(x int, y GENERATED ALWAYS AS (1) STORED) STRICT",
+            "CREATE TABLE t(a int) STRICT",
+            "ALTER TABLE t ADD COLUMN b",
+            "ALTER TABLE t ADD COLUMN c DEFAULT 1",
+            "ALTER TABLE t ADD COLUMN e xyz",
+            "ALTER TABLE t ADD COLUMN d text",
+            "INSERT INTO t VALUES(1, 'x')",
+            "INSERT INTO t VALUES(1, 2)",
+            "SELECT * FROM t",
+            "SELECT name, sql FROM sqlite_schema ORDER BY name",
+        ],
     ]
 
     @Test(arguments: scripts.keys.sorted())
