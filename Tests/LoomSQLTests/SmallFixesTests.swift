@@ -39,6 +39,26 @@ import LoomTestSupport
             "SELECT * FROM t",
             "SELECT name, sql FROM sqlite_schema ORDER BY name",
         ],
+        "bare rowid in a join": [
+            "CREATE TABLE t1(a)",
+            "CREATE TABLE t2(b)",
+            "CREATE TABLE w(b PRIMARY KEY) WITHOUT ROWID",
+            "CREATE TABLE r(b, rowid)",
+            "CREATE VIEW v AS SELECT 1 AS x",
+            "INSERT INTO t1 VALUES(5)",
+            "INSERT INTO t2 VALUES(6)",
+            "INSERT INTO r VALUES(8, 9)",
+            "SELECT rowid FROM t1, t2",
+            "SELECT oid FROM t1 JOIN t2",
+            "SELECT _rowid_ FROM t1, t2 WHERE a = 5",
+            "SELECT a FROM t1, t2 WHERE rowid = 1",
+            "SELECT rowid FROM t1 x, t1 y",
+            "SELECT rowid FROM t1, r",
+            "SELECT rowid FROM t1, v",
+            "SELECT rowid FROM t1, (SELECT 1)",
+            "SELECT t1.rowid, t2.rowid FROM t1, t2",
+            "SELECT (SELECT rowid FROM t1 x, t1 y) FROM t2",
+        ],
     ]
 
     @Test(arguments: scripts.keys.sorted())

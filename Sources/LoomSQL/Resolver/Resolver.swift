@@ -233,13 +233,16 @@ package struct Resolver {
                 throw c.error("ambiguous column name: \(full)", at: span)
             }
             if found == nil, Resolver.rowidNames.contains(name.lowercasedASCII) {
+                // Every item but a WITHOUT ROWID table may own a rowid (a subquery or view
+                // counts too); the name means a rowid only when exactly one item may.
                 let candidates = s.sources.filter { src in
-                    (table == nil || src.exposedName.equalsIgnoringCase(table ?? "")) && src.table.hasRowid
-                        && src.subquery == nil
+                    (table == nil || src.exposedName.equalsIgnoringCase(table ?? ""))
+                        && (src.table.hasRowid || !src.isStoredTable)
                 }
-                if candidates.count == 1, let src = candidates.first { found = columnExpr(src, -1) }
-                else if candidates.count > 1 && table == nil {
-                    throw c.error("ambiguous column name: \(name)", at: span)
+                if candidates.count == 1, let src = candidates.first, src.isStoredTable { found = columnExpr(src, -1) }
+                else if candidates.count > 1 {
+                    let full = table.map { "\($0).\(name)" } ?? name
+                    throw c.error("no such column: \(full)", at: span)
                 }
             }
             if found == nil, table == nil, !s.resolvingAlias,
