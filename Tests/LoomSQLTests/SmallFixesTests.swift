@@ -59,6 +59,24 @@ import LoomTestSupport
             "SELECT t1.rowid, t2.rowid FROM t1, t2",
             "SELECT (SELECT rowid FROM t1 x, t1 y) FROM t2",
         ],
+        "unary plus drops affinity": [
+            "CREATE TABLE t(a TEXT, n INTEGER, c COLLATE NOCASE)",
+            "INSERT INTO t VALUES('1', 1, 'A')",
+            "CREATE TABLE s(x, y TEXT, z INTEGER)",
+            "INSERT INTO s VALUES(1, '1', 1)",
+            "SELECT a IN (SELECT x FROM s), +a IN (SELECT x FROM s) FROM t",
+            "SELECT n IN (SELECT y FROM s), +n IN (SELECT y FROM s) FROM t",
+            "SELECT a IN (SELECT z FROM s), +a IN (SELECT z FROM s), n IN (SELECT +y FROM s), +n IN (SELECT +y FROM s) FROM t",
+            "SELECT a = 1, +a = 1, a = (SELECT x FROM s), +a = (SELECT x FROM s), +a = (SELECT z FROM s) FROM t",
+            "SELECT a IN (1, 2), +a IN (1, 2), n IN ('1'), +n IN ('1'), +a BETWEEN 0 AND 5 FROM t",
+            "SELECT count(*) FROM s WHERE +y IN (SELECT n FROM t)",
+            "SELECT count(*) FROM s WHERE +y = (SELECT +n FROM t)",
+            "SELECT +c = 'a', +c IN ('a'), +c IN (SELECT 'a'), +(c COLLATE BINARY) = 'a' FROM t",
+            "CREATE INDEX ta ON t(a)",
+            "SELECT count(*) FROM t WHERE +a = 1",
+            "SELECT count(*) FROM t WHERE a = 1",
+            "SELECT +a, typeof(+n), +n + 1 FROM t ORDER BY +a",
+        ],
     ]
 
     @Test(arguments: scripts.keys.sorted())

@@ -84,7 +84,9 @@ package struct Resolver {
             let inner = try r(e)
             switch op {
             case .negate: return .unary(.negate, inner)
-            case .plus: return inner
+            // Unary + keeps the value and collation but drops the affinity (datatype3.html
+            // §4.2: +x is an expression, not a column reference).
+            case .plus: return .unary(.plus, inner)
             case .bitNot: return .unary(.bitNot, inner)
             case .not: return .unary(.not, inner)
             }
