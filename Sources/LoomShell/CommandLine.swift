@@ -92,6 +92,7 @@ extension Shell {
         }
 
         defer {
+            shell.closeDatabase()
             shell.redirectOutput(to: nil)
             output.flush()
         }

@@ -79,6 +79,13 @@ public final class Shell {
         parameters = [:]
     }
 
+    /// Closes the open connection, if any (at exit: sqlite3 closes its database, so the last
+    /// connection to a WAL database checkpoints it and removes its `-wal` and `-shm` files).
+    public func closeDatabase() {
+        if let db = database { try? db.close() }
+        database = nil
+    }
+
     /// The open connection, opening `databasePath` on first use. When that fails the
     /// error is reported and the shell exits with status 1 (sqlite3's behaviour).
     func connection() -> (any ShellConnection)? {

@@ -54,7 +54,7 @@ extension Codegen {
         let sql = "CREATE TRIGGER " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
         if temp {
             // TEMP triggers live in the connection's memory (see TempSchemaObject).
-            b.emit(.addTempObject(TempSchemaObject(type: "trigger", name: create.name, tableName: table.name, sql: sql)))
+            b.emit(.addTempObject(TempSchemaObject(type: "trigger", name: create.name, tableName: create.table, sql: sql)))
             return
         }
         let cursor = b.allocateCursor()
@@ -62,7 +62,7 @@ extension Codegen {
         let row = b.allocateRegisters(5)
         b.emit(.string8(value: "trigger", dest: row))
         b.emit(.string8(value: create.name, dest: row + 1))
-        b.emit(.string8(value: table.name, dest: row + 2))
+        b.emit(.string8(value: create.table, dest: row + 2))  // as written, as SQLite stores it
         b.emit(.integer(value: 0, dest: row + 3))
         b.emit(.string8(value: sql, dest: row + 4))
         let rec = b.allocateRegister(), rowid = b.allocateRegister()

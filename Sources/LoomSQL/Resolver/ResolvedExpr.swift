@@ -117,6 +117,7 @@ package indirect enum RExpr {
     /// column's), nil when none.
     package var explicitCollation: String? {
         if case .collate(_, let name) = self { return name }
+        if case .unary(.plus, let e) = self { return e.explicitCollation }
         return nil
     }
 
@@ -125,6 +126,7 @@ package indirect enum RExpr {
         case .column(_, _, let c, _): return c
         case .register(_, _, let c): return c
         case .collate(let e, let name): return name.isEmpty ? e.columnCollation : name
+        case .unary(.plus, let e): return e.columnCollation
         default: return nil
         }
     }

@@ -84,7 +84,9 @@ package struct Resolver {
             let inner = try r(e)
             switch op {
             case .negate: return .unary(.negate, inner)
-            case .plus: return inner
+            // Unary + keeps the value and collation but drops the affinity (datatype3.html
+            // §4.2: +x is an expression, not a column reference).
+            case .plus: return .unary(.plus, inner)
             case .bitNot: return .unary(.bitNot, inner)
             case .not: return .unary(.not, inner)
             }
@@ -233,13 +235,16 @@ package struct Resolver {
                 throw c.error("ambiguous column name: \(full)", at: span)
             }
             if found == nil, Resolver.rowidNames.contains(name.lowercasedASCII) {
+                // Every item but a WITHOUT ROWID table may own a rowid (a subquery or view
+                // counts too); the name means a rowid only when exactly one item may.
                 let candidates = s.sources.filter { src in
-                    (table == nil || src.exposedName.equalsIgnoringCase(table ?? "")) && src.table.hasRowid
-                        && src.subquery == nil
+                    (table == nil || src.exposedName.equalsIgnoringCase(table ?? ""))
+                        && (src.table.hasRowid || !src.isStoredTable)
                 }
-                if candidates.count == 1, let src = candidates.first { found = columnExpr(src, -1) }
-                else if candidates.count > 1 && table == nil {
-                    throw c.error("ambiguous column name: \(name)", at: span)
+                if candidates.count == 1, let src = candidates.first, src.isStoredTable { found = columnExpr(src, -1) }
+                else if candidates.count > 1 {
+                    let full = table.map { "\($0).\(name)" } ?? name
+                    throw c.error("no such column: \(full)", at: span)
                 }
             }
             if found == nil, table == nil, !s.resolvingAlias,
