@@ -173,6 +173,10 @@ extension Instruction {
         case .function: return "Function"
         case .aggStep: return "AggStep"
         case .aggFinal: return "AggFinal"
+        case .windowOpen: return "WindowOpen"
+        case .windowAppend: return "WindowAppend"
+        case .windowCompute: return "WindowCompute"
+        case .windowNext: return "WindowNext"
         }
     }
 
@@ -299,6 +303,10 @@ extension Instruction {
             o.p2 = args; o.p3 = acc; o.p4 = "\(f.name)(\(n))"; o.p5 = n
         case .aggFinal(let f, let acc, let n):
             o.p1 = acc; o.p2 = n; o.p4 = "\(f.name)(\(n))"
+        case .windowOpen(let st): o.p1 = st
+        case .windowAppend(let st, let start, let n): o.p1 = st; o.p2 = start; o.p3 = n
+        case .windowCompute(let st, let prog): o.p1 = st; o.p2 = prog.functions.count
+        case .windowNext(let st, let d, let t): o.p1 = st; o.p2 = t; o.p3 = d
         }
         return o
     }

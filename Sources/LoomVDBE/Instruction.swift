@@ -288,4 +288,15 @@ package enum Instruction: Sendable {
                  accumulator: Register, distinct: Bool = false)
     /// `accumulator` = the aggregate's final value (also for zero rows).
     case aggFinal(function: FunctionDefinition, accumulator: Register, argumentCount: Int)
+
+    // MARK: Window functions (Window.swift; no SQLite counterpart: SQLite codes windows inline)
+    /// Start an empty row buffer for the windowed SELECT whose state lives with `state`.
+    case windowOpen(state: Register)
+    /// Append the row `start ..< start+count` to the buffer.
+    case windowAppend(state: Register, start: Register, count: Int)
+    /// Sort the buffer and compute every function of `program` for every row.
+    case windowCompute(state: Register, program: WindowProgram)
+    /// Load the next output row (input row, then the results) into `dest…`, or jump to
+    /// `target` when none is left.
+    case windowNext(state: Register, dest: Register, target: Address)
 }

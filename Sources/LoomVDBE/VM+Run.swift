@@ -565,6 +565,14 @@ extension VM {
                 } else if !subtypedRegisters.isEmpty {
                     subtypedRegisters[acc] = nil
                 }
+            case .windowOpen(let st):
+                windowOpen(st)
+            case .windowAppend(let st, let start, let n):
+                try windowAppend(st, start, n)
+            case .windowCompute(let st, let prog):
+                try windowCompute(st, prog)
+            case .windowNext(let st, let d, let t):
+                if try !windowNext(st, d) { pc = t }
             }
         }
         try finish(error: nil)

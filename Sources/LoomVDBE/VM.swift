@@ -36,6 +36,8 @@ package final class VM {
     var cursors: [VMCursor?]
     /// Aggregate states, by accumulator register.
     var aggregates: [Register: AggregateState] = [:]
+    /// Window row buffers, by state register (Window.swift).
+    var windowBuffers: [Register: WindowBuffer] = [:]
     /// Once flags, by instruction address.
     var onceDone: Set<Address> = []
     /// The collation set by CollSeq for the next Function/AggStep.
@@ -198,6 +200,7 @@ package final class VM {
     func closeAllCursors() {
         for i in cursors.indices { cursors[i] = nil }
         aggregates.removeAll()
+        windowBuffers.removeAll()
         permutation = nil
         pendingCollation = .binary
     }

@@ -9,6 +9,7 @@ import LoomBTree
 import LoomRecord
 import LoomVDBE
 import LoomTestSupport
+import Testing
 @testable import LoomSQL
 
 /// One statement's outcome: its rows (values joined by "|") or its error message.
@@ -146,4 +147,18 @@ func compareWithSQLite(_ statements: [String]) throws -> [(String, loom: Stateme
         if got != expected[i] { mismatches.append((s, got, expected[i])) }
     }
     return mismatches
+}
+
+/// Runs `statements` through Loom and sqlite3 and records one issue per mismatch (at most
+/// `limit`), each prefixed with `label` and followed by `note` (a seed, say).
+func expectMatchesSQLite(_ statements: [String], label: String = "", note: String = "", limit: Int = 20,
+                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let mismatches = try compareWithSQLite(statements)
+    let prefix = label.isEmpty ? "" : "\(label): "
+    for m in mismatches.prefix(limit) {
+        Issue.record("\(prefix)\(m.0)\n  loom:   \(m.loom)\n  sqlite: \(m.sqlite)\(note)", sourceLocation: sourceLocation)
+    }
+    if mismatches.count > limit {
+        Issue.record("\(prefix)\(mismatches.count - limit) more mismatches", sourceLocation: sourceLocation)
+    }
 }

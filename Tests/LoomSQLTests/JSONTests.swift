@@ -327,11 +327,7 @@ struct JSONTests {
     ]
 
     private func expectSame(_ statements: [String], seed: UInt64? = nil) throws {
-        let mismatches = try compareWithSQLite(statements)
-        for m in mismatches.prefix(20) {
-            Issue.record("\(m.0)\n  loom:   \(m.loom)\n  sqlite: \(m.sqlite)\(seed.map { " (seed \($0))" } ?? "")")
-        }
-        #expect(mismatches.isEmpty)
+        try expectMatchesSQLite(statements, note: seed.map { " (seed \($0))" } ?? "")
     }
 
     @Test func fixedExpressionsMatchSQLite() throws {

@@ -188,6 +188,10 @@ extension Codegen {
                 self.b.place(skip)
             }
         }
+        if !s.windowCalls.isEmpty {
+            try codeWindowCore(s, sink: sink, breakLabel: breakLabel)
+            return
+        }
         if s.isAggregate {
             if s.groupBy.isEmpty { try codeSimpleAggregate(s, sink: sink) }
             else { try codeGroupedAggregate(s, sink: sink) }

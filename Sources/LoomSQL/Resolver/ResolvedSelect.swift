@@ -91,6 +91,14 @@ package final class ResolvedSelect {
     package var outerCursors: Set<Int> = []
     /// Compound selects (later): this select's rows combined with `compound`'s.
     package var compound: (CompoundOperator, ResolvedSelect)? = nil
+    /// Window function calls (WindowResolver.swift); call `k`'s result is column `k` of
+    /// `windowCursor` (a placeholder cursor WindowCodegen maps to registers).
+    package var windowCalls: [WindowCall] = []
+    package var windowCursor = -1
+    /// The WINDOW clause (named windows), for OVER name / OVER (name …).
+    package var namedWindows: [NamedWindow] = []
+    /// Nonzero while the arguments of a window call are resolved (no nested windows).
+    var windowDepth = 0
 
     package init() {}
 }

@@ -293,9 +293,11 @@ package struct Resolver {
         case .list(let list): argExprs = list
         }
         let argc = argExprs.count
-        if call.over != nil {
-            throw c.error("window functions are not supported yet", at: expr.span)
+        if let over = call.over {
+            return try resolveWindowCall(call, over: over, expr: expr, in: scope, context: context,
+                                         select: aggregates, insideAggregate: insideAggregate)
         }
+        try checkWindowOnlyFunction(call, expr: expr)
         if Resolver.isAggregateName(lower, argc: argc) {
             if star && lower != "count" {
                 throw c.error("wrong number of arguments to function \(call.name)()", at: expr.span)
@@ -309,18 +311,24 @@ package struct Resolver {
                 }
                 throw c.error("misuse of aggregate: \(call.name)()", at: expr.span)
             }
-            guard let fn = lookupFunction(lower, argc: argc) else {
+            guard let definition = lookupFunction(lower, argc: argc) else {
                 throw c.error("wrong number of arguments to function \(call.name)()", at: expr.span)
             }
             if call.distinct && argc != 1 {
                 throw c.error("DISTINCT aggregates must have exactly one argument", at: expr.span)
             }
-            let args = try argExprs.map {
+            var args = try argExprs.map {
                 try resolve($0, in: scope, context: context, aggregates: aggregates, insideAggregate: true)
             }
+            var fn = definition, argc = argc
             if let filter = call.filter {
-                _ = filter
-                throw c.error("FILTER clauses are not supported yet", at: expr.span)
+                // agg(x) FILTER (WHERE f) is agg(CASE WHEN f THEN x END): every built-in aggregate skips NULLs.
+                let f = try resolve(filter, in: scope, context: context, aggregates: aggregates, insideAggregate: true)
+                if args.isEmpty, let count = lookupFunction("count", argc: 1) { args = [.integer(1)]; fn = count; argc = 1 }
+                let first = args[0]
+                var guarded = RExpr.caseWhen(base: nil, whens: [(f, first)], otherwise: nil)
+                if let coll = first.explicitCollation ?? first.columnCollation { guarded = .collate(guarded, coll) }
+                args[0] = guarded
             }
             aggregates.aggregates.append(AggregateCall(name: lower, arguments: args, distinct: call.distinct,
                                                        function: FunctionRef(name: lower, argumentCount: argc, definition: fn)))
@@ -516,6 +524,7 @@ package struct Resolver {
             }
             select.sources = scope.sources
             select.distinct = clause.distinct
+            select.namedWindows = clause.windows
             // Result columns.
             for column in clause.columns {
                 switch column {
@@ -578,9 +587,6 @@ package struct Resolver {
                 } else {
                     select.having = try resolve(h, in: scope, context: .having, aggregates: select)
                 }
-            }
-            if !clause.windows.isEmpty {
-                throw c.error("window functions are not supported yet", at: span)
             }
             return select
         }
