@@ -263,30 +263,85 @@ extension Codegen {
                     }
                     throw c.error("\(resolved.resultColumns.count) values for \(targets.count) columns", at: span)
                 }
-                // Rows go through an ephemeral table first (the select may read the target).
-                let temp = b.allocateCursor()
-                let width = max(targets.count, 1)
-                b.emit(.openEphemeral(cursor: temp, columnCount: width))
-                let rec = b.allocateRegister(), tempRowid = b.allocateRegister()
-                try codeSelect(resolved) { base, count in
-                    self.b.emit(.makeRecord(start: base, count: count, dest: rec))
-                    self.b.emit(.newRowid(cursor: temp, dest: tempRowid))
-                    self.b.emit(.insert(cursor: temp, record: rec, rowid: tempRowid))
-                }
-                let w = try openForWrite(table, cursor: tableCursor)
-                let auto = try autoincrementSetup(table)
-                let done = b.makeLabel()
-                b.emit(jumpTo: done) { .rewind(cursor: temp, target: $0) }
-                let top = b.currentAddress
-                try codeInsertRow(w, targets: targets, onConflict: insert.orConflict, autoincrement: auto, upserts: upserts,
-                                  returning: returning) { i, dest in
-                    self.b.emit(.column(cursor: temp, column: i, dest: dest))
-                }
-                b.emit(.next(cursor: temp, target: top))
-                b.place(done)
-                autoincrementFinish(auto)
+                try codeInsertFromSelect(resolved, table: table, targets: targets, tableCursor: tableCursor,
+                                         onConflict: insert.orConflict, upserts: upserts, returning: returning)
             }
         }
+    }
+
+    /// INSERT … SELECT. The SELECT is coded as a co-routine yielding one row at a time. When
+    /// it reads the target table (directly or through a view, subquery or CTE: any OpenRead
+    /// of the table, its indexes, or sqlite_sequence for AUTOINCREMENT), or the target has
+    /// triggers or a RETURNING clause, its rows are first copied into an ephemeral table and
+    /// inserted from there; otherwise each row is inserted as soon as it is produced.
+    func codeInsertFromSelect(_ resolved: ResolvedSelect, table: Table, targets: [Int], tableCursor: Int,
+                              onConflict: ConflictResolution?, upserts: [UpsertPlan],
+                              returning: ReturningState?) throws {
+        let width = max(targets.count, 1)
+        let co = b.allocateRegister()
+        let out = b.allocateRegisters(width)
+        let initAddress = b.emit(.initCoroutine(register: co, jump: nil, start: 0))
+        let bodyStart = b.currentAddress
+        try codeSelect(resolved) { base, count in
+            if base != out { self.b.emit(.copy(source: base, dest: out, count: count)) }
+            self.b.emit(.yield(register: co))
+        }
+        b.emit(.endCoroutine(register: co))
+        let bodyEnd = b.currentAddress
+        b.replace(at: initAddress, with: .initCoroutine(register: co, jump: bodyEnd, start: bodyStart))
+
+        var roots: Set<Int> = [Int(table.rootPage)]
+        for index in c.schema.indexes(on: table.name) { roots.insert(Int(index.rootPage)) }
+        if table.hasAutoincrement, let seq = c.schema.table(named: "sqlite_sequence") { roots.insert(Int(seq.rootPage)) }
+        var readsTarget = false
+        for instruction in b.instructions[bodyStart..<bodyEnd] {
+            if case .openRead(_, let root, _, _, let inRegister) = instruction, inRegister || roots.contains(root) {
+                readsTarget = true
+                break
+            }
+        }
+        let useTemp = readsTarget || returning != nil || !c.schema.triggers(on: table.name).isEmpty
+
+        if !useTemp {
+            // Each row is inserted as the co-routine yields it.
+            let w = try openForWrite(table, cursor: tableCursor)
+            let auto = try autoincrementSetup(table)
+            let done = b.makeLabel()
+            let top = b.currentAddress
+            b.emit(jumpTo: done) { .yield(register: co, target: $0) }
+            try codeInsertRow(w, targets: targets, onConflict: onConflict, autoincrement: auto, upserts: upserts,
+                              returning: returning) { i, dest in
+                self.b.emit(.sCopy(source: out + i, dest: dest))
+            }
+            b.emit(.goto(target: top))
+            b.place(done)
+            autoincrementFinish(auto)
+            return
+        }
+        // The whole result first goes to an ephemeral table, then into the target.
+        let temp = b.allocateCursor()
+        b.emit(.openEphemeral(cursor: temp, columnCount: width))
+        let rec = b.allocateRegister(), tempRowid = b.allocateRegister()
+        let filled = b.makeLabel()
+        let fill = b.currentAddress
+        b.emit(jumpTo: filled) { .yield(register: co, target: $0) }
+        b.emit(.makeRecord(start: out, count: targets.count, dest: rec))
+        b.emit(.newRowid(cursor: temp, dest: tempRowid))
+        b.emit(.insert(cursor: temp, record: rec, rowid: tempRowid))
+        b.emit(.goto(target: fill))
+        b.place(filled)
+        let w = try openForWrite(table, cursor: tableCursor)
+        let auto = try autoincrementSetup(table)
+        let done = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: temp, target: $0) }
+        let top = b.currentAddress
+        try codeInsertRow(w, targets: targets, onConflict: onConflict, autoincrement: auto, upserts: upserts,
+                          returning: returning) { i, dest in
+            self.b.emit(.column(cursor: temp, column: i, dest: dest))
+        }
+        b.emit(.next(cursor: temp, target: top))
+        b.place(done)
+        autoincrementFinish(auto)
     }
 
     static func isRowidName(_ name: String) -> Bool {

@@ -59,15 +59,15 @@ final class OutputStage {
                 collations.append(try g.collation(named: term.expr.explicitCollation ?? term.expr.columnCollation) ?? .binary)
                 descending.append(term.descending)
             }
-            // A sequence number keeps equal keys in insertion order.
-            collations.append(.binary)
-            descending.append(false)
-            keyCount = collations.count
+            // A sequence number follows the keys (SQLite's record layout); it is not compared:
+            // the sorter is stable, so equal keys keep insertion order anyway.
+            let sortKeyInfo = KeyInfo(collations: collations, descending: descending)
+            keyCount = collations.count + 1
             sorterCursor = b.allocateCursor()
             pseudoCursor = b.allocateCursor()
             sorterData = b.allocateRegister()
             b.emit(.sorterOpen(cursor: sorterCursor, columnCount: keyCount + columnCount,
-                               keyInfo: KeyInfo(collations: collations, descending: descending)))
+                               keyInfo: sortKeyInfo))
             b.emit(.openPseudo(cursor: pseudoCursor, content: sorterData, columnCount: keyCount + columnCount))
         }
     }
@@ -391,7 +391,9 @@ extension Codegen {
         var collations: [Collation] = []
         for g in s.groupBy { collations.append(try collation(named: g.explicitCollation ?? g.columnCollation) ?? .binary) }
         let keyInfo = KeyInfo(collations: collations, descending: Array(repeating: false, count: k))
-        let sorterKeyInfo = KeyInfo(collations: collations + [.binary], descending: Array(repeating: false, count: k + 1))
+        // The sequence number is not compared: the sorter is stable, so the rows of a group
+        // keep scan order without it (and equal keys stay on the integer fast path).
+        let sorterKeyInfo = keyInfo
         let sorter = b.allocateCursor(), pseudo = b.allocateCursor()
         let data = b.allocateRegister()
         b.emit(.sorterOpen(cursor: sorter, columnCount: width, keyInfo: sorterKeyInfo))
