@@ -424,21 +424,7 @@ import LoomTestSupport
             "ALTER TABLE t RENAME TO \"t 2\"",
             "INSERT INTO \"t 2\"(aa, c, d) VALUES('three', 3, 'r')",
         ]
-        let loomFile = dir.file("loom.db"), sqliteFile = dir.file("sqlite.db")
-        do {
-            let session = try MiniSession(path: loomFile)
-            for s in script {
-                let outcome = session.run(s)
-                #expect(outcome.allSatisfy { $0.error == nil }, "\(s): \(outcome)")
-            }
-        }
-        _ = try Oracle.run([sqliteFile], input: script.joined(separator: ";\n") + ";\n")
-        let check = "PRAGMA integrity_check; SELECT type, name, tbl_name, sql FROM sqlite_schema; "
-            + "SELECT * FROM \"t 2\"; SELECT * FROM v; SELECT * FROM sqlite_sequence;"
-        let fromLoom = try Oracle.run([loomFile, check])
-        let fromSQLite = try Oracle.run([sqliteFile, check])
-        #expect(fromLoom.stdout.hasPrefix("ok\n"))
-        #expect(fromLoom.stdout == fromSQLite.stdout)
-        #expect(fromLoom.stderr == "")
+        try expectLoomFileMatchesSQLite(script, check: "SELECT type, name, tbl_name, sql FROM sqlite_schema; "
+            + "SELECT * FROM \"t 2\"; SELECT * FROM v; SELECT * FROM sqlite_sequence;", in: dir)
     }
 }

@@ -162,3 +162,27 @@ func expectMatchesSQLite(_ statements: [String], label: String = "", note: Strin
         Issue.record("\(prefix)\(mismatches.count - limit) more mismatches", sourceLocation: sourceLocation)
     }
 }
+
+/// Runs `script` into a new file by Loom and into another by sqlite3 (both in `dir`), then
+/// expects sqlite3 to find Loom's file sound and to print the same for `check` on both files.
+/// Returns the path of sqlite3's file.
+@discardableResult
+func expectLoomFileMatchesSQLite(_ script: [String], check: String, in dir: TemporaryDirectory,
+                                 sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    let loomFile = dir.file("loom.db"), sqliteFile = dir.file("sqlite.db")
+    do {
+        let session = try MiniSession(path: loomFile)
+        for s in script {
+            let outcome = session.run(s)
+            #expect(outcome.allSatisfy { $0.error == nil }, "\(s): \(outcome)", sourceLocation: sourceLocation)
+        }
+    }
+    _ = try Oracle.run([sqliteFile], input: script.joined(separator: ";\n") + ";\n")
+    let checkSQL = "PRAGMA integrity_check; " + check
+    let fromLoom = try Oracle.run([loomFile, checkSQL])
+    let fromSQLite = try Oracle.run([sqliteFile, checkSQL])
+    #expect(fromLoom.stdout.hasPrefix("ok\n"), sourceLocation: sourceLocation)
+    #expect(fromLoom.stdout == fromSQLite.stdout, sourceLocation: sourceLocation)
+    #expect(fromLoom.stderr == "", sourceLocation: sourceLocation)
+    return sqliteFile
+}

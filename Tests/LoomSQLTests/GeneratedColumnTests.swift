@@ -107,21 +107,7 @@ import LoomTestSupport
             "UPDATE t SET a = a || 'x' WHERE id % 3 = 0",
             "DELETE FROM t WHERE id % 7 = 0",
         ]
-        let loomFile = dir.file("loom.db"), sqliteFile = dir.file("sqlite.db")
-        do {
-            let session = try MiniSession(path: loomFile)
-            for s in script {
-                let outcome = session.run(s)
-                #expect(outcome.allSatisfy { $0.error == nil }, "\(s): \(outcome)")
-            }
-        }
-        _ = try Oracle.run([sqliteFile], input: script.joined(separator: ";\n") + ";\n")
-        let check = "PRAGMA integrity_check; SELECT * FROM t; SELECT v, s FROM t ORDER BY v, s;"
-        let fromLoom = try Oracle.run([loomFile, check])
-        let fromSQLite = try Oracle.run([sqliteFile, check])
-        #expect(fromLoom.stdout.hasPrefix("ok\n"))
-        #expect(fromLoom.stdout == fromSQLite.stdout)
-        #expect(fromLoom.stderr == "")
+        let sqliteFile = try expectLoomFileMatchesSQLite(script, check: "SELECT * FROM t; SELECT v, s FROM t ORDER BY v, s;", in: dir)
         // And Loom reads sqlite3's file the same.
         let session = try MiniSession(path: sqliteFile)
         let rows = session.run("SELECT * FROM t; SELECT v, s FROM t ORDER BY v, s").flatMap(\.rows)

@@ -82,9 +82,6 @@ import LoomTestSupport
     @Test(arguments: scripts.keys.sorted())
     func scriptMatchesSQLite(name: String) throws {
         guard Oracle.isAvailable, let statements = Self.scripts[name] else { return }
-        let mismatches = try compareWithSQLite(statements)
-        for m in mismatches {
-            Issue.record("\(name): \(m.0)\n  loom:   \(m.loom)\n  sqlite: \(m.sqlite)")
-        }
+        try expectMatchesSQLite(statements, label: name)
     }
 }
