@@ -5,7 +5,7 @@
 /// One row of a query result.
 ///
 /// ```swift
-/// let row = try Row.fetchOne(db, sql: "SELECT id, name, email FROM player")!
+/// guard let row = try Row.fetchOne(db, sql: "SELECT id, name, email FROM player") else { return }
 /// let id: Int64 = try row[0]
 /// let name: String = try row["NAME"]         // column names match case-insensitively
 /// let email: String? = try row["email"]      // nil for NULL

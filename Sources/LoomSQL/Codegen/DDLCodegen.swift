@@ -417,27 +417,9 @@ extension Codegen {
             }
         }
         // Rewrite the table's sqlite_schema row in place.
-        let cursor = b.allocateCursor()
-        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
-        let row = b.allocateRegisters(5)
-        let wantedType = b.allocateRegister(), wantedName = b.allocateRegister(), rowid = b.allocateRegister()
-        b.emit(.string8(value: "table", dest: wantedType))
-        b.emit(.string8(value: table.name, dest: wantedName))
-        let done = b.makeLabel(), next = b.makeLabel()
-        b.emit(jumpTo: done) { .rewind(cursor: cursor, target: $0) }
-        let top = b.currentAddress
-        for i in 0..<5 { b.emit(.column(cursor: cursor, column: i, dest: row + i)) }
-        b.emit(jumpTo: next) { .ne(lhs: wantedType, rhs: row, target: $0, jumpIfNull: true) }
-        b.emit(jumpTo: next) { .ne(lhs: wantedName, rhs: row + 1, target: $0, jumpIfNull: true) }
-        b.emit(.string8(value: newSQL, dest: row + 4))
-        b.emit(.rowid(cursor: cursor, dest: rowid))
-        let rec = b.allocateRegister()
-        b.emit(.makeRecord(start: row, count: 5, dest: rec))
-        b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
-        b.emit(jumpTo: done) { .goto(target: $0) }
-        b.place(next)
-        b.emit(.next(cursor: cursor, target: top))
-        b.place(done)
+        rewriteSchemaRows([SchemaRowChange(type: "table", name: table.name,
+                                           row: SchemaRow(type: "table", name: table.name, tableName: table.name,
+                                                          rootPage: Int64(table.rootPage), sql: newSQL))])
         if isGenerated, let newTable { try codeAddedGeneratedColumnChecks(newTable, stored: isStored, notNull: notNull) }
         finishSchemaChange()
     }
