@@ -126,26 +126,7 @@ extension Pager {
         guard wal == nil else { return }
         guard state == .none else { throw DatabaseError(.error, "cannot change into wal mode from within a transaction") }
         guard file is any VFSSharedMemory else { return }
-        leavingWAL = true
-        defer { leavingWAL = false }
-        try beginWrite()
-        do {
-            if pageCount >= 1 {
-                let p1 = try page(1)
-                if p1[18] != 2 || p1[19] != 2 {
-                    try makeWritable(p1)
-                    p1[18] = 2
-                    p1[19] = 2
-                }
-            }
-            try commit()
-        } catch {
-            try? rollback()
-            endRead()
-            throw error
-        }
-        endRead()
-        leavingWAL = false
+        try setFileFormatVersions(2)
         _ = try openWAL()
         try beginRead()
         endRead()
@@ -173,15 +154,23 @@ extension Pager {
         self.wal = nil
         journalMode = mode
         dropCache()
+        try setFileFormatVersions(1)
+    }
+
+    /// Writes `version` into header bytes 18/19 (file format write and read versions: 1 for
+    /// rollback journals, 2 for WAL) in a transaction of its own, when they differ.
+    private func setFileFormatVersions(_ version: UInt8) throws {
         leavingWAL = true
         defer { leavingWAL = false }
         try beginWrite()
         do {
             if pageCount >= 1 {
                 let p1 = try page(1)
-                try makeWritable(p1)
-                p1[18] = 1
-                p1[19] = 1
+                if p1[18] != version || p1[19] != version {
+                    try makeWritable(p1)
+                    p1[18] = version
+                    p1[19] = version
+                }
             }
             try commit()
         } catch {

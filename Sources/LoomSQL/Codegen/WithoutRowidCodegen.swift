@@ -199,19 +199,8 @@ extension Codegen {
         // (Without WHERE too: Clear's change count reads a rowid table, and each row counts.)
         let condition = try delete.where.map { try Resolver(c).resolve($0, in: scope, context: .whereClause) }
         let recordColumns = table.withoutRowidRecordColumns
-        let m = recordColumns.count
         // Pass 1: the records of the rows to delete (read raw from the table's own B-tree).
-        let set = b.allocateCursor()
-        b.emit(.openEphemeral(cursor: set, columnCount: m))
-        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
-        let record = b.allocateRegisters(m)
-        let rec = b.allocateRegister(), setRowid = b.allocateRegister()
-        try codeLoops(plan) {
-            for p in 0..<m { self.b.emit(.column(cursor: cursor, column: p, dest: record + p)) }
-            self.b.emit(.makeRecord(start: record, count: m, dest: rec))
-            self.b.emit(.newRowid(cursor: set, dest: setRowid))
-            self.b.emit(.insert(cursor: set, record: rec, rowid: setRowid))
-        }
+        let (set, record) = try codeCollectWithoutRowidRecords(source, condition: condition)
         // Pass 2: find each row by its key and delete it and its index entries.
         let w = try openForWrite(table, cursor: cursor)
         let columns = b.allocateRegisters(max(table.columns.count, 1))
@@ -224,12 +213,7 @@ extension Codegen {
         }
         let keyCount = table.withoutRowidKeyColumns.count
         b.emit(jumpTo: next) { .notFound(cursor: w.cursor, key: record, count: keyCount, target: $0) }
-        for (index, ic) in w.indexes {
-            let stored = table.withoutRowidSecondary(index)
-            let key = b.allocateRegisters(stored.columns.count)
-            for (p, col) in stored.columns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: key + p)) }
-            b.emit(.idxDelete(cursor: ic, key: key, count: stored.columns.count))
-        }
+        codeWithoutRowidIndexDeletes(w, table: table, columns: columns)
         b.emit(.delete(cursor: w.cursor, flags: c.countsChanges ? [.countChanges] : [], table: table.name))
         b.place(next)
         b.emit(.next(cursor: set, target: top))
@@ -258,18 +242,8 @@ extension Codegen {
         c.usesDatabase = true
         let cursor = source.cursor
         let recordColumns = table.withoutRowidRecordColumns
-        let m = recordColumns.count, n = table.columns.count
-        let set = b.allocateCursor()
-        b.emit(.openEphemeral(cursor: set, columnCount: m))
-        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
-        let record = b.allocateRegisters(m)
-        let rec = b.allocateRegister(), setRowid = b.allocateRegister()
-        try codeLoops(plan) {
-            for p in 0..<m { self.b.emit(.column(cursor: cursor, column: p, dest: record + p)) }
-            self.b.emit(.makeRecord(start: record, count: m, dest: rec))
-            self.b.emit(.newRowid(cursor: set, dest: setRowid))
-            self.b.emit(.insert(cursor: set, record: rec, rowid: setRowid))
-        }
+        let n = table.columns.count
+        let (set, record) = try codeCollectWithoutRowidRecords(source, condition: condition)
         let w = try openForWrite(table, cursor: cursor)
         let old = b.allocateRegisters(max(n, 1)), new = b.allocateRegisters(max(n, 1))
         let done = b.makeLabel(), next = b.makeLabel()
@@ -289,12 +263,7 @@ extension Codegen {
             if let v = newValue[i] { try code(v, into: new + i) } else { b.emit(.sCopy(source: old + i, dest: new + i)) }
         }
         for i in 0..<n { columnOverrides[RColumn(cursor: cursor, column: i)] = nil }
-        for (index, ic) in w.indexes {
-            let stored = table.withoutRowidSecondary(index)
-            let key = b.allocateRegisters(stored.columns.count)
-            for (p, col) in stored.columns.enumerated() { b.emit(.sCopy(source: old + col.column, dest: key + p)) }
-            b.emit(.idxDelete(cursor: ic, key: key, count: stored.columns.count))
-        }
+        codeWithoutRowidIndexDeletes(w, table: table, columns: old)
         b.emit(.delete(cursor: w.cursor, flags: c.countsChanges ? [.countChanges] : [], table: table.name))
         try codeWithoutRowidInsertRow(w, targets: Array(0..<n), onConflict: update.orConflict) { k, dest in
             self.b.emit(.sCopy(source: new + k, dest: dest))
@@ -302,5 +271,38 @@ extension Codegen {
         b.place(next)
         b.emit(.next(cursor: set, target: top))
         b.place(done)
+    }
+}
+
+extension Codegen {
+    /// Pass 1 of DELETE and UPDATE on a WITHOUT ROWID table: copies the raw record of every
+    /// row of `source` matching `condition` into a new ephemeral table. Returns that table's
+    /// cursor and the registers (one per record column) the copy used.
+    func codeCollectWithoutRowidRecords(_ source: SourceItem, condition: RExpr?) throws -> (set: Int, record: Int) {
+        let cursor = source.cursor
+        let m = source.table.withoutRowidRecordColumns.count
+        let set = b.allocateCursor()
+        b.emit(.openEphemeral(cursor: set, columnCount: m))
+        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
+        let record = b.allocateRegisters(m)
+        let rec = b.allocateRegister(), setRowid = b.allocateRegister()
+        try codeLoops(plan) {
+            for p in 0..<m { self.b.emit(.column(cursor: cursor, column: p, dest: record + p)) }
+            self.b.emit(.makeRecord(start: record, count: m, dest: rec))
+            self.b.emit(.newRowid(cursor: set, dest: setRowid))
+            self.b.emit(.insert(cursor: set, record: rec, rowid: setRowid))
+        }
+        return (set, record)
+    }
+
+    /// Deletes the secondary-index entries of the row whose columns (in table order) are in
+    /// registers `columns...`.
+    func codeWithoutRowidIndexDeletes(_ w: WriteTarget, table: Table, columns: Int) {
+        for (index, ic) in w.indexes {
+            let stored = table.withoutRowidSecondary(index)
+            let key = b.allocateRegisters(stored.columns.count)
+            for (p, col) in stored.columns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: key + p)) }
+            b.emit(.idxDelete(cursor: ic, key: key, count: stored.columns.count))
+        }
     }
 }
