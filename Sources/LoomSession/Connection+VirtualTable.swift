@@ -49,6 +49,17 @@ extension Connection: VirtualTableHost {
         return try body()
     }
 
+    /// Gives a freshly loaded schema the registry, and disconnects virtual tables the
+    /// schema no longer holds with the same text (Spec/L4-vdbe.md §Virtual tables, 3).
+    func attachVirtualTables(to schema: Schema) {
+        schema.virtualTables = context.virtualTables
+        var keep: [String: String] = [:]
+        for table in schema.allTables where table.isVirtual {
+            if let sql = table.sql { keep[table.name.lowercasedASCII] = sql }
+        }
+        context.virtualTables.retain(keep)
+    }
+
     /// Makes the registry point at this connection and registers the built-in modules.
     func installVirtualTables() {
         context.virtualTables.host = self

@@ -42,6 +42,7 @@ package final class Connection {
             if cookie == cached.cookie { return cached }
         }
         let loaded = try withReadTransaction { try Schema.load(from: btree, temp: context.tempObjects) }
+        attachVirtualTables(to: loaded)
         schema = loaded
         context.schemaChanged = false
         return loaded

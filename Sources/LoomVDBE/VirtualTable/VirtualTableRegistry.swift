@@ -35,7 +35,13 @@ package final class VirtualTableRegistry {
     }
 
     package func module(named name: String) -> (any VirtualTableModule)? {
-        modules[name.lowercasedASCIIForTemp]
+        if let m = modules[name.lowercasedASCIIForTemp] { return m }
+        // pragma_NAME modules are made on first use, as SQLite does.
+        if let m = PragmaModule.named(name) {
+            register(m, named: name.lowercasedASCIIForTemp)
+            return m
+        }
+        return nil
     }
 
     /// The connected table `name`, connecting (or, with `create`, creating) it first.
