@@ -63,6 +63,6 @@ extension Connection: VirtualTableHost {
     /// Makes the registry point at this connection and registers the built-in modules.
     func installVirtualTables() {
         context.virtualTables.host = self
-        BuiltinModules.register(in: context.virtualTables)
+        BuiltinModules.register(in: context.virtualTables, btree: btree)
     }
 }

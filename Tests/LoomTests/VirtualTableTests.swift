@@ -409,3 +409,44 @@ struct VirtualTableDocExampleTests {
         #expect(plan.count == 1)
     }
 }
+
+// MARK: - dbstat on files made by sqlite3
+
+@Suite("Virtual tables: dbstat")
+struct DBStatTests {
+    static let script = """
+        CREATE TABLE t(a INTEGER PRIMARY KEY, b);
+        CREATE INDEX tb ON t(b);
+        INSERT INTO t SELECT value, randomblob(30 + value % 50) FROM generate_series(1, 300);
+        INSERT INTO t VALUES (1000, randomblob(3000)), (1001, randomblob(70000));
+        DELETE FROM t WHERE a % 7 = 0;
+        CREATE TABLE e(x);
+        CREATE TABLE w(k TEXT PRIMARY KEY, v) WITHOUT ROWID;
+        INSERT INTO w SELECT 'key' || value, zeroblob(value * 3) FROM generate_series(1, 200);
+        """
+    static let queries = [
+        "SELECT * FROM dbstat",
+        "SELECT * FROM dbstat WHERE aggregate = TRUE",
+        "SELECT * FROM dbstat WHERE name = 'tb' AND path = '/'",
+        "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY name",
+        "SELECT count(*), schema FROM dbstat('main')",
+    ]
+
+    @Test(arguments: [512, 1024, 4096, 65536]) func dbstatMatchesSQLite(pageSize: Int) throws {
+        guard Oracle.isAvailable else { return }
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("stat.db")
+        _ = try Oracle.run([path], input: "PRAGMA page_size=\(pageSize);\n" + Self.script)
+        let db = try Database(path: path, capability: .read)
+        for query in Self.queries {
+            let want = try Oracle.run([path, query]).stdout
+            let stmt = try db.prepare(query)
+            var got = ""
+            while try stmt.step() {
+                got += stmt.row.map { $0.textRepresentation ?? "" }.joined(separator: "|") + "\n"
+            }
+            #expect(got == want, "page size \(pageSize): \(query)")
+        }
+    }
+}
