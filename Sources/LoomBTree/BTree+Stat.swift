@@ -1,5 +1,5 @@
 // This file implements the page census behind the dbstat virtual table: one entry per page
-// of a B-tree (interior, leaf and overflow pages, depth first) with its cell count, payload
+// of a B-tree (interior, leaf and overflow pages, in dbstat's order) with its cell count, payload
 // and unused bytes. Layer: L3. Spec: Spec/L3-btree.md §Page statistics, dbstat.html.
 import LoomBase
 import LoomPager
@@ -22,38 +22,33 @@ package struct PageStatistics: Sendable, Equatable {
     /// overflow pages).
     package var maxPayload: Int
     /// Byte offset of the page in the file as 3.40 reports it: an overflow page shows the
-    /// offset of the page before it in its chain (the cell's page for the first).
+    /// offset of the page listed just before it.
     package var offset: Int64
 }
 
 extension BTree {
-    /// The pages of the tree rooted at `root`, depth first: each page, then the overflow
-    /// chains of its cells, then its children in order. Inside a read transaction.
+    /// The pages of the tree rooted at `root` in dbstat's order: a page, then for each cell
+    /// its overflow chain followed (interior pages) by the subtree of its left child, then
+    /// the right child's subtree. Inside a read transaction.
     package func pageStatistics(root: PageNumber) throws -> [PageStatistics] {
+        enum Work {
+            case page(PageNumber, String)
+            /// The overflow chain of cell `index` of the page at `path`.
+            case overflow(first: UInt32, remaining: Int, path: String, index: Int)
+        }
         var out: [PageStatistics] = []
         var visited = Set<UInt32>()
         let pageSize = Int64(pager.pageSize)
         let usable = pager.usableSize
         func offset(_ n: UInt32) -> Int64 { Int64(n &- 1) &* pageSize }
-        // Iterative depth-first walk (a corrupt tree cannot exhaust the stack).
-        var stack: [(PageNumber, String)] = [(root, "/")]
-        while let (number, path) = stack.popLast() {
-            guard visited.insert(number.rawValue).inserted, visited.count <= Int(pager.pageCount) + 1 else {
-                throw DatabaseError.corrupt(page: number.rawValue, "page visited twice")
-            }
-            let node = try self.node(number)
-            var entry = PageStatistics(page: number.rawValue, path: path, kind: node.kind.isLeaf ? "leaf" : "internal",
-                                       cellCount: node.cellCount, payload: 0, unused: try node.freeBytes(),
-                                       maxPayload: 0, offset: offset(number.rawValue))
-            var overflow: [PageStatistics] = []
-            for i in 0 ..< node.cellCount {
-                let cell = try node.cell(i)
-                entry.payload += cell.localSize
-                entry.maxPayload = max(entry.maxPayload, cell.payloadSize)
-                guard cell.overflowPage != 0 else { continue }
-                var remaining = cell.payloadSize - cell.localSize
-                var next = cell.overflowPage
-                var previous = number.rawValue
+        // 3.40 reports an overflow page at the offset of the page listed just before it.
+        var lastPage: UInt32 = root.rawValue
+        // Iterative (a corrupt tree cannot exhaust the stack).
+        var stack: [Work] = [.page(root, "/")]
+        while let work = stack.popLast() {
+            switch work {
+            case .overflow(let first, var remaining, let path, let index):
+                var next = first
                 var k = 0
                 while next != 0 && remaining > 0 {
                     guard next <= pager.pageCount, visited.insert(next).inserted else {
@@ -61,21 +56,41 @@ extension BTree {
                     }
                     let page = try pager.page(PageNumber(next))
                     let used = min(remaining, usable - 4)
-                    overflow.append(PageStatistics(page: next, path: path + hex(i, 3) + "+" + hex(k, 6), kind: "overflow",
-                                                   cellCount: 0, payload: used, unused: usable - 4 - used,
-                                                   maxPayload: 0, offset: offset(previous)))
+                    out.append(PageStatistics(page: next, path: path + hex(index, 3) + "+" + hex(k, 6), kind: "overflow",
+                                              cellCount: 0, payload: used, unused: usable - 4 - used,
+                                              maxPayload: 0, offset: offset(lastPage)))
+                    lastPage = next
                     remaining -= used
-                    previous = next
                     next = page.u32(0)
                     k += 1
                 }
-            }
-            out.append(entry)
-            out.append(contentsOf: overflow)
-            if !node.kind.isLeaf {
-                for slot in (0 ... node.cellCount).reversed() {
-                    stack.append((try node.child(slot), path + hex(slot, 3) + "/"))
+            case .page(let number, let path):
+                guard visited.insert(number.rawValue).inserted else {
+                    throw DatabaseError.corrupt(page: number.rawValue, "page visited twice")
                 }
+                let node = try self.node(number)
+                // 3.40 reads a content-area start of 0 (65536 on 64 KiB pages) as 0.
+                let quirk = node.page.u16(node.headerOffset + 5) == 0 ? 65536 : 0
+                var entry = PageStatistics(page: number.rawValue, path: path, kind: node.kind.isLeaf ? "leaf" : "internal",
+                                           cellCount: node.cellCount, payload: 0, unused: try node.freeBytes() - quirk,
+                                           maxPayload: 0, offset: offset(number.rawValue))
+                var later: [Work] = []
+                for i in 0 ..< node.cellCount {
+                    let cell = try node.cell(i)
+                    entry.payload += cell.localSize
+                    entry.maxPayload = max(entry.maxPayload, cell.payloadSize)
+                    if cell.overflowPage != 0 {
+                        later.append(.overflow(first: cell.overflowPage, remaining: cell.payloadSize - cell.localSize,
+                                               path: path, index: i))
+                    }
+                    if !node.kind.isLeaf { later.append(.page(try node.child(i), path + hex(i, 3) + "/")) }
+                }
+                if !node.kind.isLeaf {
+                    later.append(.page(try node.child(node.cellCount), path + hex(node.cellCount, 3) + "/"))
+                }
+                out.append(entry)
+                lastPage = number.rawValue
+                stack.append(contentsOf: later.reversed())
             }
         }
         return out
