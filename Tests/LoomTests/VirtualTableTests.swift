@@ -320,6 +320,27 @@ struct UserModuleTests {
         #expect(try rows(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'kv'") == ["0"])
     }
 
+    @Test func constructorErrors() throws {
+        final class Failing: VirtualTableModule {
+            struct Oops: Error {}
+            let useDatabaseError: Bool
+            init(useDatabaseError: Bool) { self.useDatabaseError = useDatabaseError }
+            func connect(_ arguments: VirtualTableArguments) throws -> any VirtualTable {
+                if useDatabaseError { throw DatabaseError(.error, "bad arguments: \(arguments.arguments)") }
+                throw Oops()
+            }
+        }
+        let db = try Database()
+        db.register(module: Failing(useDatabaseError: false), named: "failing")
+        db.register(module: Failing(useDatabaseError: true), named: "picky")
+        do { try db.execute("CREATE VIRTUAL TABLE f USING failing"); Issue.record("no error") }
+        catch let e as DatabaseError { #expect(e.message == "vtable constructor failed: f") }
+        do { try db.execute("CREATE VIRTUAL TABLE p USING picky(x)"); Issue.record("no error") }
+        catch let e as DatabaseError { #expect(e.message == "bad arguments: [\"x\"]") }
+        // The failed statements left no schema row.
+        #expect(try rows(db, "SELECT count(*) FROM sqlite_schema") == ["0"])
+    }
+
     @Test func virtualTableSurvivesReopen() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
