@@ -126,7 +126,11 @@ package struct Resolver {
                 let call = try callFunction("regexp", [pat, value], span: expr.span)
                 return negated ? .unary(.not, call) : call
             case .match:
-                throw c.error("unable to use function MATCH in the requested context", at: expr.span)
+                // match(pattern, x): a virtual table may take it as a MATCH constraint;
+                // evaluated, it fails at run time as in SQLite.
+                let call = RExpr.function(FunctionRef(name: "match", argumentCount: 2, definition: Self.matchFunction),
+                                          [pat, value])
+                return negated ? .unary(.not, call) : call
             }
         case .between(let e, let negated, let low, let high):
             return .between(try r(e), try r(low), try r(high), negated: negated)
