@@ -22,6 +22,8 @@ public struct SimulationReport: Sendable, Equatable {
     public var traceHash: UInt64 = 0
     /// The SELECT answers in order (`--<step>` then `sqlite3`-style list rows).
     public var transcript = ""
+    /// The runner's event log (one line per statement outcome, fault, power loss, recovery).
+    public var events: [String] = []
 
     public var passed: Bool { violations.isEmpty }
 
@@ -45,6 +47,13 @@ public enum Simulation {
     /// Generates the plan for `seed` and runs it.
     public static func run(seed: UInt64, options: SimulationOptions = SimulationOptions()) -> SimulationReport {
         run(SimulationPlan(seed: seed, options: options))
+    }
+}
+
+extension Result where Failure == DatabaseError {
+    var failureMessage: String? {
+        if case .failure(let e) = self { return e.message }
+        return nil
     }
 }
 
@@ -152,6 +161,7 @@ final class SimulationRunner {
         for line in vfs.trace { mix(line) }
         for line in log { mix(line) }
         report.traceHash = h
+        report.events = log
     }
 
     func fail(_ message: String) -> Violation {
@@ -270,7 +280,7 @@ final class SimulationRunner {
         conn.db = connections[c].db
         let crashed = vfs.statistics.powerLosses > powerMark
         let faulted = vfs.statistics.faultsFired > faultMark || crashed
-        log.append("c\(c) \(Self.outcome(real)) \(sql.prefix(40))")
+        log.append("c\(c) \(Self.outcome(real)) \(sql.prefix(40))" + (real.failureMessage.map { " (\($0))" } ?? ""))
         // Undo the model's write when the real statement did not happen.
         if case .write = kind, let target = conn.shadow ?? newShadow {
             if case .success = real { try Self.exec(target, "COMMIT") }

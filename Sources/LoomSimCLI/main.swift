@@ -17,6 +17,7 @@ let usage = """
       --bugbase DIR      where shrunk failing plans are saved (default Fixtures/bugbase)
       --oracle           serial plans (K = 1, no faults) are also run through sqlite3
       --print-plan       print each seed's plan
+      --events           print each run's event log
       --replay FILE...   run saved plans instead of seeds
     Exits 1 when any property is violated.
     """
@@ -24,7 +25,7 @@ let usage = """
 struct Settings: Sendable {
     var seeds = 100, start: UInt64 = 1, jobs = 1
     var options = SimulationOptions()
-    var bugbase = "Fixtures/bugbase", shrink = true, oracle = false, printPlan = false
+    var bugbase = "Fixtures/bugbase", shrink = true, oracle = false, printPlan = false, printEvents = false
     var replay: [String] = []
 }
 
@@ -52,6 +53,7 @@ func parseArguments() -> Settings {
         case "--no-shrink": s.shrink = false
         case "--oracle": s.oracle = true
         case "--print-plan": s.printPlan = true
+        case "--events": s.printEvents = true
         case "--replay": s.replay = args; args = []
         case "-h", "--help": print(usage); exit(0)
         default: FileHandle.standardError.write(Data("unknown option \(a)\n\(usage)\n".utf8)); exit(2)
@@ -140,6 +142,7 @@ var concurrent = 0
 for i in all.indices {
     guard let o = results.with({ $0[i] }) else { continue }
     if settings.printPlan { print(o.plan.text) }
+    if settings.printEvents { print(o.report.events.joined(separator: "\n")) }
     totals.powerLosses += o.report.powerLosses
     totals.faultsInjected += o.report.faultsInjected
     totals.commits += o.report.commits
