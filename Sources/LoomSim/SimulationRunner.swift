@@ -104,6 +104,9 @@ final class SimulationRunner {
     /// The committed states since the last power loss (index 0: the state it started from).
     var states: [Database] = []
     var dumps: [String] = []
+    /// Commits of this epoch up to each state (commits that changed nothing share a state).
+    var commitsUpTo: [Int] = []
+    var epochCommits = 0
     var log: [String] = []
     /// Faults fired / power losses seen before the current statement.
     var faultMark = 0
@@ -121,6 +124,7 @@ final class SimulationRunner {
             let empty = try Database()
             states = [empty]
             dumps = [try Self.dump(empty)]
+            commitsUpTo = [0]
             for (i, step) in plan.steps.enumerated() {
                 stepIndex = i
                 switch step {
@@ -408,10 +412,16 @@ final class SimulationRunner {
     }
 
     /// Records a commit: `state` becomes the newest committed state.
+    /// A commit that changed nothing adds no state: it may have written nothing at all, and
+    /// then a power loss can still undo the commit before it (DELETE mode, FULL).
     func commit(_ state: Database) throws {
-        states.append(state)
-        dumps.append(try Self.dump(state))
         report.commits += 1
+        epochCommits += 1
+        let d = try Self.dump(state)
+        if d == dumps[latest] { commitsUpTo[latest] = epochCommits; return }
+        states.append(state)
+        dumps.append(d)
+        commitsUpTo.append(epochCommits)
     }
 
     /// After a write whose outcome the application cannot know (its COMMIT failed), the
@@ -482,10 +492,12 @@ final class SimulationRunner {
             let which = dumps.lastIndex(of: seen).map { "state \($0)" } ?? "no committed state"
             throw fail("after a power loss the database holds \(which); allowed states \(lowest)...\(latest):\n\(seen)")
         }
-        report.commitsChecked += j
+        report.commitsChecked += commitsUpTo[j]
         log.append("recovered state \(j) of \(latest)")
         states = [states[j]]
         dumps = [dumps[j]]
+        commitsUpTo = [0]
+        epochCommits = 0
     }
 
     /// End of the plan: every connection closes; a fresh one must see the last committed state.
@@ -511,7 +523,7 @@ final class SimulationRunner {
         guard seen == dumps[latest] else {
             throw fail("at the end the database holds \(dumps.lastIndex(of: seen).map { "state \($0)" } ?? "no committed state"), not the last commit:\n\(seen)")
         }
-        report.commitsChecked += latest
+        report.commitsChecked += epochCommits
         // With NORMAL/OFF SQLite leaves some writes unsynced on purpose (a truncated journal).
         if vfs.statistics.faultsFired == 0 && ["full", "extra"].contains(plan.config.synchronous) {
             let left = vfs.leftovers()

@@ -48,6 +48,13 @@ extension Simulation {
             if chunk == 1 && !removedAny { break }
             if !removedAny { chunk = max(1, chunk / 2) }
         }
+        // Connections left without a step go too.
+        let used = best.steps.reduce(0) { m, s in if case .sql(let n, _) = s { return max(m, n + 1) } else { return m } }
+        if used < best.connections {
+            var p = best
+            p.connections = max(1, used)
+            if fails(p) { best = p }
+        }
         return best
     }
 }
