@@ -110,6 +110,8 @@ final class SimulationRunner {
     /// Transactions whose COMMIT failed and which were found not committed, since the last
     /// commit: a power loss may still bring them back.
     var ghosts: [Database] = []
+    /// Connections that died in a power loss (kept, never closed).
+    var graveyard: [Database] = []
     var log: [String] = []
     /// Faults fired / power losses seen before the current statement.
     var faultMark = 0
@@ -158,7 +160,7 @@ final class SimulationRunner {
         } catch {
             report.violations.append("step \(stepIndex + 1): harness error \(error)")
         }
-        for c in connections.indices { try? connections[c].db?.close() }
+        if report.violations.isEmpty { for c in connections.indices { try? connections[c].db?.close() } }
         report.faultsInjected = vfs.statistics.faultsFired
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ s: String) {
@@ -239,7 +241,7 @@ final class SimulationRunner {
         do {
             try db.execute(plan.config.pragmas)
         } catch {
-            try? db.close()
+            if vfs.statistics.powerLosses == powerMark { try? db.close() } else { graveyard.append(db) }
             throw error
         }
         connections[c].db = db
@@ -410,7 +412,7 @@ final class SimulationRunner {
         if !db.isAutocommit {
             do { try db.execute("ROLLBACK") } catch {
                 log.append("c\(c) rollback failed")
-                try? db.close()
+                if vfs.statistics.powerLosses == powerMark { try? db.close() } else { graveyard.append(db) }
                 connections[c].db = nil
             }
         }
@@ -480,7 +482,9 @@ final class SimulationRunner {
         log.append("power loss")
         vfs.clearFaults()
         for c in connections.indices {
-            try? connections[c].db?.close()
+            // A dead process closes nothing: closing would run path operations (deleting the
+            // journal) on the disk after the power loss. The handle is only dropped.
+            if let dead = connections[c].db { graveyard.append(dead) }
             connections[c].db = nil
             endTransaction(c)
             connections[c].backlog = []
@@ -524,6 +528,7 @@ final class SimulationRunner {
         let before = vfs.statistics.powerLosses
         for c in connections.indices {
             if let db = connections[c].db {
+                if vfs.statistics.powerLosses > before { graveyard.append(db); connections[c].db = nil; continue }
                 do { try db.close() } catch {
                     log.append("c\(c) close failed \(error)")
                 }
