@@ -110,8 +110,11 @@ public enum SimulationGenerator {
         case 5: return SimVFS.Fault(.read, nth: 1 + rng.below(10), kind: .ioError)
         case 6: return SimVFS.Fault(.truncate, nth: 1, kind: .ioError)
         case 7: return SimVFS.Fault(.delete, nth: 1, kind: .ioError)
+        // No short reads: a short read in the middle of the file is, for SQLite's pager as for
+        // Loom's, the end of the file (zero-filled, no error), so data loss is undetectable
+        // (Fixtures/bugbase/sim-2-delete-2c-short-read.txt).
         case 8: return SimVFS.Fault(.open, nth: 1 + rng.below(2), kind: .ioError)
-        default: return SimVFS.Fault(.read, nth: 1 + rng.below(10), kind: .shortRead)
+        default: return SimVFS.Fault(.sync, nth: 1 + rng.below(4), kind: .ioError)
         }
     }
 
