@@ -136,6 +136,11 @@ extension SimulationPlan.Step {
 }
 
 /// The database configuration of a run: every connection opens with these pragmas.
+///
+/// ```swift
+/// let wal = SimulationConfig(journalMode: "wal", synchronous: "normal", pageSize: 1024, walAutocheckpoint: 3)
+/// let report = Simulation.run(seed: 9, options: SimulationOptions(powerLosses: 5, config: wal))
+/// ```
 public struct SimulationConfig: Sendable, Equatable {
     /// `delete`, `truncate`, `persist` or `wal`.
     public var journalMode: String

@@ -5,6 +5,11 @@
 import Loom
 
 /// What one run found.
+///
+/// ```swift
+/// let report = Simulation.run(seed: 1, options: SimulationOptions(connections: 3, powerLosses: 10, faults: true))
+/// print(report.powerLosses, report.commitsChecked, report.violations)
+/// ```
 public struct SimulationReport: Sendable, Equatable {
     /// Property violations (the run stops at the first one).
     public var violations: [String] = []
@@ -118,9 +123,13 @@ final class SimulationRunner {
     var powerMark = 0
     var stepIndex = 0
 
+    /// The running application's view of the disk; replaced after each power loss.
+    var process: ProcessVFS
+
     init(_ plan: SimulationPlan) {
         self.plan = plan
         vfs = SimVFS(seed: plan.seed, tracing: true)
+        process = ProcessVFS(vfs)
         connections = Array(repeating: SimConnection(), count: plan.connections)
     }
 
@@ -237,7 +246,8 @@ final class SimulationRunner {
     /// Opens connection `c` (with the configuration's pragmas) when it has no handle.
     func open(_ c: Int) throws -> Database {
         if let db = connections[c].db { return db }
-        let db = try Database(path: Self.path, vfs: vfs)
+        if process.isDead { process = ProcessVFS(vfs) }
+        let db = try Database(path: Self.path, vfs: process)
         do {
             try db.execute(plan.config.pragmas)
         } catch {
@@ -460,7 +470,7 @@ final class SimulationRunner {
     /// the live files sees it (a copy recovers a hot journal, reads only committed frames).
     func committedDump() throws -> String {
         do {
-            let db = try Database(path: Self.path, vfs: vfs)
+            let db = try Database(path: Self.path, vfs: process)
             defer { try? db.close() }
             try db.execute(plan.config.pragmas)
             return try Self.dump(db)
@@ -481,6 +491,7 @@ final class SimulationRunner {
         report.powerLosses += 1
         log.append("power loss")
         vfs.clearFaults()
+        process = ProcessVFS(vfs)
         for c in connections.indices {
             // A dead process closes nothing: closing would run path operations (deleting the
             // journal) on the disk after the power loss. The handle is only dropped.

@@ -113,6 +113,10 @@ if !settings.replay.isEmpty {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8), let p = try? SimulationPlan(parsing: text) else {
             FileHandle.standardError.write(Data("cannot read plan \(file)\n".utf8)); exit(2)
         }
+        if text.split(separator: "\n").contains(where: { $0.hasPrefix("# skip:") }) {
+            print("skipped \(file) (# skip:)")
+            continue
+        }
         plans.append(p)
     }
 } else {
