@@ -40,7 +40,7 @@ extension VM {
     }
 
     /// Where a new sorter spills: an anonymous temporary file once its records pass the
-    /// connection's cache budget (`cache_size` pages × page size, at least 1 MiB), as
+    /// connection's cache budget (`cache_size` pages × page size, at least 256 KiB), as
     /// SQLite's sorter does. An in-memory database's temporary files still go to disk (the
     /// default `temp_store`); `PRAGMA temp_store = MEMORY` keeps every sort in memory.
     func sorterSpill() -> SorterSpill? {
@@ -48,7 +48,7 @@ extension VM {
         let pager = context.btree.pager
         let vfs: any VFS = pager.vfs is MemoryVFS ? PosixVFS() : pager.vfs
         let (bytes, overflow) = pager.cacheSizePages.multipliedReportingOverflow(by: pager.pageSize)
-        return SorterSpill(vfs: vfs, memoryLimit: overflow ? Int.max : max(bytes, 1 << 20))
+        return SorterSpill(vfs: vfs, memoryLimit: overflow ? Int.max : max(bytes, 1 << 18))
     }
 
     /// OpenEphemeral: a private B-tree in a MemoryVFS file (no journal, no sync), so large

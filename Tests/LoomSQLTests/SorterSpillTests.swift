@@ -7,22 +7,22 @@ import LoomTestSupport
 @testable import LoomSQL
 
 @Suite struct SorterSpillTests {
-    /// 60k rows of ~40 bytes: more than the 1 MiB minimum sort budget, so every sort below
+    /// 8k rows of ~50 bytes each in the sorter: more than the 256 KiB minimum sort budget, so every sort below
     /// spills at least one run.
     static let setup = """
         CREATE TABLE t(a INTEGER, b TEXT);
-        WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 60000)
+        WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 8000)
         INSERT INTO t SELECT (x * 7919) % 1000, printf('value-%08d-padding', x) FROM c;
         """
     static let queries = """
         SELECT a, count(*), min(b), max(b) FROM t GROUP BY a ORDER BY a LIMIT 4;
         SELECT a, b FROM t ORDER BY a DESC, b LIMIT 3;
-        SELECT b FROM t ORDER BY a, b LIMIT 2 OFFSET 30000;
+        SELECT b FROM t ORDER BY a, b LIMIT 2 OFFSET 4000;
         SELECT count(*), sum(length(b)) FROM (SELECT b FROM t ORDER BY b);
         SELECT a, b FROM t ORDER BY a LIMIT 3;
         """
 
-    /// The same results with spilling (cache_size 1: the 1 MiB floor) and without
+    /// The same results with spilling (cache_size 1: the 256 KiB floor) and without
     /// (temp_store = MEMORY), and ties of an ORDER BY on `a` alone keep insertion order.
     @Test func spilledSortsMatchInMemorySorts() throws {
         let spilled = try MiniSession()
@@ -36,7 +36,7 @@ import LoomTestSupport
         #expect(a.allSatisfy { $0.error == nil && !$0.rows.isEmpty })
         // a = 0 holds x = 1000, 2000, … in insertion order.
         #expect(a.last?.rows == ["0|value-00001000-padding", "0|value-00002000-padding", "0|value-00003000-padding"])
-        #expect(a[3].rows == ["60000|1260000"])
+        #expect(a[3].rows == ["8000|176000"])
     }
 
     @Test func spilledSortsMatchSqlite3() throws {
