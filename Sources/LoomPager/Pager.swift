@@ -19,6 +19,9 @@ package struct PagerOptions: Sendable {
     /// 500 pages of 4 KiB (2000 pages held 8 MiB and made `loom`'s peak RSS 4-15x sqlite3's
     /// on file databases).
     package var cacheSizePages = 500
+    /// A temporary database (the connection's temp database with `temp_store` FILE): the VFS
+    /// opens an anonymous file, deleted when closed; `path` only names it.
+    package var temporaryFile = false
     package init() {}
 }
 
@@ -87,6 +90,12 @@ package final class Pager {
     package internal(set) var journalSizeLimit: Int64 = -1
     /// Set while leaving WAL mode, so the header (still saying WAL) does not reopen the log.
     var leavingWAL = false
+    /// Open savepoints of the write transaction, outermost first (`Pager+Savepoint.swift`).
+    var savepoints: [SavepointState] = []
+    /// Serial of the innermost open savepoint (0 when none).
+    var savepointSerial: UInt64 { savepoints.last?.serial ?? 0 }
+    /// Source of savepoint serials (never reused within the pager's life).
+    var nextSavepointSerial: UInt64 = 0
 
     package init(vfs: any VFS, path: String, options: PagerOptions = PagerOptions()) throws {
         self.vfs = vfs
@@ -98,7 +107,8 @@ package final class Pager {
         self.cacheSizePages = max(1, options.cacheSizePages)
         var flags: OpenFlags = [.mainDatabase]
         flags.insert(options.readOnly ? .readOnly : [.readWrite, .create])
-        self.file = try vfs.open(path, flags: flags)
+        if options.temporaryFile { flags = [.tempDatabase, .readWrite, .create, .deleteOnClose] }
+        self.file = try vfs.open(options.temporaryFile ? nil : path, flags: flags)
         self.pageSize = options.pageSizeForNewDatabase
         // Learn the geometry under a SHARED lock, so a hot journal is rolled back first; if
         // another connection holds the file exclusively, read the header unlocked instead
@@ -305,8 +315,17 @@ package final class Pager {
     package func makeWritable(_ page: Page) throws {
         precondition(state == .write, "makeWritable outside a write transaction")
         try checkUsable()
-        if page.isWritable { return }
+        if page.isWritable {
+            if !savepoints.isEmpty && page.savepointSerial != savepointSerial { saveForSavepoint(page) }
+            return
+        }
         precondition(cache.pages[page.number] === page, "page \(page.number) is stale (generation \(page.generation))")
+        try journalForWrite(page)
+        if !savepoints.isEmpty { saveForSavepoint(page) }
+    }
+
+    /// Journals the page if needed and marks it writable (no savepoint bookkeeping).
+    func journalForWrite(_ page: Page) throws {
         let n = page.number.rawValue
         if n <= originalPageCount && !journaled.contains(n) && wal == nil {
             try page.withBytes { try journalPage(n, $0) }
@@ -344,6 +363,7 @@ package final class Pager {
     /// journaled at commit, before the file is truncated.
     package func setPageCount(_ n: UInt32) {
         precondition(state == .write, "setPageCount outside a write transaction")
+        if n < pageCount && !savepoints.isEmpty { saveTruncatedPagesForSavepoint(newCount: n) }
         if n < pageCount { cache.removeAll { $0.number.rawValue > n } }
         if n != pageCount { hasChanges = true }
         pageCount = n
@@ -486,6 +506,7 @@ package final class Pager {
         if journal != nil { try finalizeJournal() }
         cache.forEach { $0.isWritable = false }
         journaled.removeAll(keepingCapacity: true)
+        savepoints.removeAll()
         databaseModified = false
         hasChanges = false
         state = .read

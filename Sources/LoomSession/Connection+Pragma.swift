@@ -13,8 +13,9 @@ import LoomSQL
 extension Connection {
     /// Runs `body` in a write transaction: the open one, or one begun and committed here.
     func withWriteTransaction(_ body: () throws -> Void) throws {
-        if context.transactionState == .write { return try body() }
-        guard context.transactionState == .none else { throw DatabaseError(.error, "cannot change auto-vacuum in a read transaction") }
+        let state = mainTransactionState
+        if state == .write { return try body() }
+        guard state == .none else { throw DatabaseError(.error, "cannot change auto-vacuum in a read transaction") }
         try btree.beginTransaction(write: true)
         do {
             try body()
@@ -36,7 +37,7 @@ extension Connection {
         var parser = Parser(sql: sql)
         guard let (statement, _) = try parser.parseNext(from: offset),
               case .pragma(let pragma) = statement.kind else { return nil }
-        if let schema = pragma.schema, schema.lowercasedASCII != "main" && schema.lowercasedASCII != "temp" {
+        if let schema = pragma.schema, context.databaseIndex(named: schema) == nil {
             throw DatabaseError(.error, "unknown database \(schema)", sql: prepared.sql)
         }
         let name = pragma.name.lowercasedASCII
@@ -61,7 +62,7 @@ extension Connection {
             if let value {
                 let modes = ["none": 0, "full": 1, "incremental": 2]
                 if let mode = modes[value.lowercasedASCII] ?? Int(value) {
-                    if pager.pageCount == 0 && context.transactionState == .none {
+                    if pager.pageCount == 0 && mainTransactionState == .none {
                         try btree.setAutoVacuumMode(mode)
                     } else {
                         try withWriteTransaction { try btree.setAutoVacuumMode(mode) }
@@ -83,11 +84,22 @@ extension Connection {
             })]]
         case "integrity_check", "quick_check":
             let limit = value.flatMap { Int($0) }.map { max(1, $0) } ?? 100
-            let schema = try currentSchema()
-            var roots: [PageNumber] = [1]
-            for table in schema.allTables where table.rootPage > 1 { roots.append(PageNumber(table.rootPage)) }
-            for index in schema.indexOrder.compactMap({ schema.index(named: $0) }) where index.rootPage > 1 { roots.append(PageNumber(index.rootPage)) }
-            let errors = try withReadTransaction { try btree.integrityCheck(roots: roots, maxErrors: limit) }
+            let main = try currentSchema()
+            // Every open database (main first), or only the named one.
+            var errors: [String] = []
+            for schema in [main] + main.linked {
+                if let wanted = pragma.schema, context.databaseIndex(named: wanted) != schema.database { continue }
+                guard schema.database < context.databases.count, let handle = context.databases[schema.database] else { continue }
+                var roots: [PageNumber] = [1]
+                for table in schema.allTables where table.rootPage > 1 { roots.append(PageNumber(table.rootPage)) }
+                for key in schema.indexOrder {
+                    if let index = schema.indexes[key], index.rootPage > 1 { roots.append(PageNumber(index.rootPage)) }
+                }
+                errors += try withReadTransaction(on: handle) {
+                    try handle.btree.integrityCheck(roots: roots, maxErrors: max(1, limit - errors.count))
+                }
+                if errors.count >= limit { break }
+            }
             rows = errors.isEmpty ? [[.text("ok")]] : errors.map { [.text($0)] }
         default:
             return try settingPragma(pragma, prepared: prepared)

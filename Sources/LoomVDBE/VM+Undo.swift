@@ -9,27 +9,27 @@ import LoomRecord
 /// One B-tree row change made by the running statement.
 enum UndoEntry {
     /// A table insert; `previous` is the payload it replaced (nil: the rowid was new).
-    case tableInsert(root: PageNumber, rowid: Int64, previous: [UInt8]?)
+    case tableInsert(database: Int, root: PageNumber, rowid: Int64, previous: [UInt8]?)
     /// New rowids `first ... last` inserted one after another into one table (an INSERT …
     /// SELECT appending 1M rows is one entry, not 1M: the log held ~36 MiB in micro_c).
-    case tableInsertRun(root: PageNumber, first: Int64, last: Int64)
-    case tableDelete(root: PageNumber, rowid: Int64, payload: [UInt8])
+    case tableInsertRun(database: Int, root: PageNumber, first: Int64, last: Int64)
+    case tableDelete(database: Int, root: PageNumber, rowid: Int64, payload: [UInt8])
     /// An index insert of a key that was not present.
-    case indexInsert(root: PageNumber, keyInfo: KeyInfo, key: [Value])
-    case indexDelete(root: PageNumber, keyInfo: KeyInfo, record: [UInt8])
+    case indexInsert(database: Int, root: PageNumber, keyInfo: KeyInfo, key: [Value])
+    case indexDelete(database: Int, root: PageNumber, keyInfo: KeyInfo, record: [UInt8])
 }
 
 extension VM {
     /// Logs a table insert, merging a new rowid that follows the previous new rowid of the
     /// same table into one run.
-    func logTableInsert(root: PageNumber, rowid: Int64, previous: [UInt8]?) {
+    func logTableInsert(database: Int, root: PageNumber, rowid: Int64, previous: [UInt8]?) {
         if previous == nil, let n = undoLog?.count, n > 0, let last = undoLog?[n - 1] {
             var merged: UndoEntry? = nil
             switch last {
-            case .tableInsert(let r, let prior, nil) where r == root && prior != Int64.max && rowid == prior + 1:
-                merged = .tableInsertRun(root: root, first: prior, last: rowid)
-            case .tableInsertRun(let r, let first, let prior) where r == root && prior != Int64.max && rowid == prior + 1:
-                merged = .tableInsertRun(root: root, first: first, last: rowid)
+            case .tableInsert(let d, let r, let prior, nil) where d == database && r == root && prior != Int64.max && rowid == prior + 1:
+                merged = .tableInsertRun(database: database, root: root, first: prior, last: rowid)
+            case .tableInsertRun(let d, let r, let first, let prior) where d == database && r == root && prior != Int64.max && rowid == prior + 1:
+                merged = .tableInsertRun(database: database, root: root, first: first, last: rowid)
             default:
                 break
             }
@@ -38,7 +38,7 @@ extension VM {
                 return
             }
         }
-        undoLog?.append(.tableInsert(root: root, rowid: rowid, previous: previous))
+        undoLog?.append(.tableInsert(database: database, root: root, rowid: rowid, previous: previous))
     }
 
     /// Undo the statement's row changes, newest first. Errors here leave the transaction
@@ -46,33 +46,58 @@ extension VM {
     func undoStatement() {
         guard let log = undoLog, !log.isEmpty else { return }
         undoLog = nil
-        let tree = context.btree
         for entry in log.reversed() {
             do {
                 switch entry {
-                case .tableInsert(let root, let rowid, let previous):
-                    let c = try tree.tableCursor(root: root, writable: true)
+                case .tableInsert(let db, let root, let rowid, let previous):
+                    let c = try context.tree(db).tableCursor(root: root, writable: true)
                     if let previous {
                         try c.insert(rowid: rowid, payload: previous)
                     } else if try c.seek(rowid: rowid) == .found {
                         try c.delete()
                     }
-                case .tableInsertRun(let root, let first, let last):
-                    let c = try tree.tableCursor(root: root, writable: true)
+                case .tableInsertRun(let db, let root, let first, let last):
+                    let c = try context.tree(db).tableCursor(root: root, writable: true)
                     for rowid in (first...last).reversed() where try c.seek(rowid: rowid) == .found {
                         try c.delete()
                     }
-                case .tableDelete(let root, let rowid, let payload):
-                    try tree.tableCursor(root: root, writable: true).insert(rowid: rowid, payload: payload)
-                case .indexInsert(let root, let keyInfo, let key):
-                    let c = try tree.indexCursor(root: root, writable: true, keyInfo: keyInfo)
+                case .tableDelete(let db, let root, let rowid, let payload):
+                    try context.tree(db).tableCursor(root: root, writable: true).insert(rowid: rowid, payload: payload)
+                case .indexInsert(let db, let root, let keyInfo, let key):
+                    let c = try context.tree(db).indexCursor(root: root, writable: true, keyInfo: keyInfo)
                     if try c.seek(key: key) == .found, try c.key().count == key.count { try c.delete() }
-                case .indexDelete(let root, let keyInfo, let record):
-                    try tree.indexCursor(root: root, writable: true, keyInfo: keyInfo).insert(record: record)
+                case .indexDelete(let db, let root, let keyInfo, let record):
+                    try context.tree(db).indexCursor(root: root, writable: true, keyInfo: keyInfo).insert(record: record)
                 }
             } catch {
                 continue
             }
+        }
+    }
+}
+
+extension VM {
+    /// Opens this statement's savepoint on `tree` (its write transaction just began or the
+    /// statement is the first to write it), one above the user's savepoints.
+    func openStatementSavepoint(on tree: BTree) {
+        guard var trees = statementSavepointTrees, !trees.contains(where: { $0 === tree }) else { return }
+        tree.openSavepoint()
+        trees.append(tree)
+        statementSavepointTrees = trees
+    }
+
+    /// Ends the statement savepoint: rolled back (a failed DDL statement inside an explicit
+    /// transaction) or released. A transaction that already ended has none left.
+    func endStatementSavepoint(rollback: Bool) {
+        guard let trees = statementSavepointTrees else { return }
+        statementSavepointTrees = nil
+        let index = context.savepoints.count
+        for tree in trees where tree.pager.savepointCount > index {
+            if rollback {
+                try? tree.rollbackToSavepoint(index)
+                context.schemaChanged = true
+            }
+            tree.releaseSavepoint(index)
         }
     }
 }

@@ -54,6 +54,12 @@ package final class VM {
     /// Row changes of this run, kept inside explicit transactions so an ABORT error can back
     /// out just this statement (nil: not journaling).
     var undoLog: [UndoEntry]?
+    /// True when the program creates or drops trees or sets header fields (DDL): inside an
+    /// explicit transaction such a statement is journaled by a pager savepoint instead of
+    /// the undo log (the statement journal), so a failure undoes its page changes too.
+    let changesSchema: Bool
+    /// The B-trees on which this run opened its statement savepoint (nil: not using one).
+    var statementSavepointTrees: [BTree]?
     /// Function-call scratch: the step's 'now', argument/result JSON subtypes.
     let functionScratch = FunctionScratch()
     /// Registers holding a value with SQLite's JSON subtype, with that value (a register
@@ -69,7 +75,13 @@ package final class VM {
         self.countsChanges = program.isDataChange || program.instructions.contains {
             switch $0 {
             case .insert(_, _, _, let f, _), .delete(_, let f, _): return f.contains(.countChanges)
-            case .clear(_, let counts): return counts
+            case .clear(_, let counts, _): return counts
+            default: return false
+            }
+        }
+        self.changesSchema = program.instructions.contains {
+            switch $0 {
+            case .createBtree, .destroy, .setCookie: return true
             default: return false
             }
         }
@@ -150,7 +162,9 @@ package final class VM {
         pc = 0
         statementChanges = 0
         onceDone.removeAll()
-        undoLog = context.isAutocommit || program.isReadOnly ? nil : []
+        let journaled = !context.isAutocommit && !program.isReadOnly
+        undoLog = journaled && !changesSchema ? [] : nil
+        statementSavepointTrees = journaled && changesSchema ? [] : nil
     }
 
     /// Ends the statement: closes cursors, then ends the autocommit transaction
@@ -167,6 +181,7 @@ package final class VM {
         if countsChanges { context.changes = error == nil || action == .fail ? statementChanges : 0 }
         if error != nil, action == .abort, !context.isAutocommit { undoStatement() }
         undoLog = nil
+        endStatementSavepoint(rollback: error != nil && action == .abort && !context.isAutocommit)
         try endTransactionIfNeeded(error: error, action: action)
     }
 
@@ -175,33 +190,14 @@ package final class VM {
         if error != nil, action == .rollback, ctx.transactionState != .none {
             // ON CONFLICT ROLLBACK / ROLLBACK-class errors end the whole transaction.
             ctx.isAutocommit = true
-            try? ctx.btree.rollback()
-            ctx.btree.endTransaction()
-            ctx.transactionState = .none
-            ctx.virtualTables.rollbackAll()
+            ctx.rollbackAll()
             return
         }
         guard ctx.isAutocommit, ctx.activeStatementCount == 0, ctx.transactionState != .none else { return }
         if error == nil || action == .fail {
-            do {
-                // Virtual tables sync first (SQLite's xSync before the pager commits).
-                if ctx.virtualTables.hasTransaction { try ctx.virtualTables.syncAll() }
-                try ctx.btree.commit()
-                ctx.btree.endTransaction()
-                ctx.transactionState = .none
-                if ctx.virtualTables.hasTransaction { ctx.virtualTables.commitAll() }
-            } catch {
-                try? ctx.btree.rollback()
-                ctx.btree.endTransaction()
-                ctx.transactionState = .none
-                ctx.virtualTables.rollbackAll()
-                throw error
-            }
+            try ctx.commitAll()
         } else {
-            try? ctx.btree.rollback()
-            ctx.btree.endTransaction()
-            ctx.transactionState = .none
-            ctx.virtualTables.rollbackAll()
+            ctx.rollbackAll()
         }
     }
 

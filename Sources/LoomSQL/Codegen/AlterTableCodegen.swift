@@ -115,13 +115,13 @@ extension Codegen {
 
     /// The connection's TEMP views and triggers, as schema rows.
     func tempSchemaRows() -> [SchemaRow] {
-        let s = c.schema
+        guard let s = c.schema.schema(forDatabase: 1) else { return [] }
         var rows: [SchemaRow] = []
-        for t in s.allTables where t.isView && s.isTemp(t.name) {
+        for t in s.allTables where t.isView {
             if let sql = t.sql { rows.append(SchemaRow(type: "view", name: t.name, tableName: t.name, rootPage: 0, sql: sql)) }
         }
         for key in s.triggerOrder {
-            guard let t = s.triggers[key], s.isTemp(t.name) else { continue }
+            guard let t = s.triggers[key] else { continue }
             rows.append(SchemaRow(type: "trigger", name: t.name, tableName: t.tableName, rootPage: 0, sql: t.sql))
         }
         return rows
@@ -130,22 +130,28 @@ extension Codegen {
     /// Rewrites the TEMP views and triggers with `edit` (nil: unchanged), as SQLite edits
     /// sqlite_temp_schema too.
     func rewriteTempObjects(renamedTable: (old: String, new: String)? = nil, _ edit: (String) -> String?) {
+        var changes: [SchemaRowChange] = []
         for row in tempSchemaRows() {
             guard let sql = row.sql else { continue }
             var tableName = row.tableName
             if let r = renamedTable, row.type == "trigger", tableName.equalsIgnoringCase(r.old) { tableName = r.new }
             let edited = edit(sql)
             if edited == nil && tableName == row.tableName { continue }
-            b.emit(.addTempObject(TempSchemaObject(type: row.type, name: row.name, tableName: tableName,
-                                                   sql: edited ?? sql)))
+            changes.append(SchemaRowChange(type: row.type, name: row.name,
+                                           row: SchemaRow(type: row.type, name: row.name, tableName: tableName,
+                                                          rootPage: 0, sql: edited ?? sql)))
         }
+        guard !changes.isEmpty, let temp = c.schema.schema(forDatabase: 1) else { return }
+        rewriteSchemaRows(changes, database: 1)
+        b.emit(.setCookie(field: .schemaCookie, value: Int(temp.cookie &+ 1), database: 1))
+        b.emit(.parseSchema())
     }
 
     /// Replaces sqlite_schema rows: for each change, the row with its type and name.
-    func rewriteSchemaRows(_ changes: [SchemaRowChange]) {
+    func rewriteSchemaRows(_ changes: [SchemaRowChange], database: Int = 0) {
         for change in changes {
             let cursor = b.allocateCursor()
-            b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
+            b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5, database: database))
             let row = b.allocateRegisters(5)
             let wantedType = b.allocateRegister(), wantedName = b.allocateRegister(), rowid = b.allocateRegister()
             b.emit(.string8(value: change.type, dest: wantedType))
@@ -172,11 +178,12 @@ extension Codegen {
 
     /// The checks every ALTER form shares; returns the table.
     func alterTarget(_ alter: AlterTable, span: SourceSpan) throws -> Table {
-        if let s = alter.schema, !s.equalsIgnoringCase("main") {
-            throw c.error("no such table: \(s).\(alter.table)", at: nil)
+        guard let table = c.schema.table(named: alter.table, in: alter.schema) else {
+            throw c.error("no such table: \(alter.schema.map { $0 + "." } ?? "")\(alter.table)", at: nil)
         }
-        guard let table = c.schema.table(named: alter.table), !c.schema.isTemp(alter.table) else {
-            throw c.error("no such table: \(alter.table)", at: nil)
+        if table.database != 0 {
+            // The rewrite below edits main's sqlite_schema only.
+            throw c.error("ALTER TABLE on a TEMP or attached table is not supported yet", at: nil)
         }
         if table.isSchemaTable || table.name.lowercasedASCII.hasPrefix("sqlite_") {
             throw c.error("table \(table.name) may not be altered", at: nil)
@@ -287,7 +294,7 @@ extension Codegen {
         }
         let column = table.columns[index]
         if column.isPrimaryKey { throw c.error("cannot drop PRIMARY KEY column: \"\(column.name)\"", at: nil) }
-        if c.schema.indexes(on: table.name).contains(where: { $0.isAutomatic && $0.columns.contains { $0.column == index } }) {
+        if c.schema.indexes(on: table).contains(where: { $0.isAutomatic && $0.columns.contains { $0.column == index } }) {
             throw c.error("cannot drop UNIQUE column: \"\(column.name)\"", at: nil)
         }
         if table.columns.count <= 1 {

@@ -9,7 +9,7 @@ import LoomVDBE
 extension Codegen {
     /// The EXPLAIN QUERY PLAN line of one loop level.
     func planText(_ level: LoopLevel) -> String {
-        let name = level.source.exposedName
+        let name = level.source.writtenSchema.map { "\($0).\(level.source.exposedName)" } ?? level.source.exposedName
         var text: String
         switch level.access {
         case .fullScan:
@@ -106,7 +106,7 @@ extension Codegen {
             indexCursors[i] = ic
             if let index = scan.index {
                 b.emit(.openRead(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
-                                 keyInfo: try keyInfo(of: index)))
+                                 keyInfo: try keyInfo(of: index), database: index.database))
             }
         }
         // A recursive WITH table scanned by the outermost loop runs as a co-routine that
@@ -147,10 +147,10 @@ extension Codegen {
                     withoutRowidCursors.append(source.cursor)
                 } else if write {
                     b.emit(.openWrite(cursor: source.cursor, root: Int(source.table.rootPage),
-                                      columnCount: source.table.columns.count))
+                                      columnCount: source.table.columns.count, database: source.table.database))
                 } else {
                     b.emit(.openRead(cursor: source.cursor, root: Int(source.table.rootPage),
-                                     columnCount: source.table.columns.count))
+                                     columnCount: source.table.columns.count, database: source.table.database))
                 }
             }
         }

@@ -32,7 +32,9 @@ extension Compilation {
     }
 
     /// An eponymous virtual table named `name` (`pragma_table_info`, `json_each`, …), or nil.
-    func eponymousTable(named name: String) -> Table? {
+    /// Eponymous tables live in `main`: a name qualified by another schema is not one.
+    func eponymousTable(named name: String, schema schemaName: String? = nil) -> Table? {
+        if let schemaName, !schemaName.equalsIgnoringCase("main") { return nil }
         guard let registry = schema.virtualTables, let module = registry.module(named: name),
               module.kind != .ordinary else { return nil }
         var t = Table(name: name, columns: [], rootPage: 0, sql: nil)

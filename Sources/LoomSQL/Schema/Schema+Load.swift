@@ -12,9 +12,35 @@ extension Schema {
     /// A database whose schema cookie is 0 has never had a schema object: its schema is
     /// empty without reading page 1 (which a new, empty file does not have yet).
     /// `temp` holds the connection's TEMP views and triggers, added after the main schema.
-    package static func load(from btree: BTree, temp: [TempSchemaObject] = []) throws -> Schema {
+    package static func load(from btree: BTree, temp: [TempSchemaObject] = [], database: Int = 0,
+                             databaseName: String = "main") throws -> Schema {
         let rows = try readSchemaRows(btree)
-        return try build(rows: rows.rows, cookie: rows.cookie, fileFormat: rows.format, temp: temp)
+        return try build(rows: rows.rows, cookie: rows.cookie, fileFormat: rows.format, temp: temp,
+                         database: database, databaseName: databaseName)
+    }
+
+    /// Loads the schema of every open database of `context`: main's, with the temp and
+    /// attached databases' schemas linked to it (`linked`, `databaseNames`). Each database
+    /// is read inside its open transaction, or a read transaction opened for the load.
+    package static func loadAll(_ context: ExecutionContext) throws -> Schema {
+        func withRead<R>(_ handle: DatabaseHandle, _ body: () throws -> R) throws -> R {
+            if handle.transactionState != .none { return try body() }
+            try handle.btree.beginTransaction(write: false)
+            defer { handle.btree.endTransaction() }
+            return try body()
+        }
+        guard let mainHandle = context.databases.first ?? nil else { return Schema() }
+        let main = try withRead(mainHandle) { try load(from: mainHandle.btree) }
+        var names: [String?] = ["main", "temp"]
+        for (i, handle) in context.databases.enumerated() where i >= 1 {
+            if i >= 2 { names.append(handle?.name) }
+            guard let handle else { continue }
+            let other = try withRead(handle) { try load(from: handle.btree, database: i, databaseName: handle.name) }
+            main.linked.append(other)
+        }
+        main.databaseNames = names
+        for other in main.linked { other.databaseNames = names }
+        return main
     }
 
     /// The program: row 1 = (schema cookie, schema format); then one row per schema entry.
