@@ -30,9 +30,9 @@ package final class Connection {
         pager = try Pager(vfs: vfs, path: path, options: options)
         btree = BTree(pager: pager)
         context = ExecutionContext(btree: btree)
-        installVirtualTables()
         self.vfs = vfs
         self.pagerOptions = options
+        installVirtualTables()
         context.attachHandler = { [weak self] file, name in try self?.attach(file: file, as: name) }
         context.detachHandler = { [weak self] name in try self?.detach(name) }
         context.openTempDatabase = { [vfs, weak context] in
