@@ -176,29 +176,38 @@ package final class VM {
             try? ctx.btree.rollback()
             ctx.btree.endTransaction()
             ctx.transactionState = .none
+            ctx.virtualTables.rollbackAll()
             return
         }
         guard ctx.isAutocommit, ctx.activeStatementCount == 0, ctx.transactionState != .none else { return }
         if error == nil || action == .fail {
             do {
+                // Virtual tables sync first (SQLite's xSync before the pager commits).
+                if ctx.virtualTables.hasTransaction { try ctx.virtualTables.syncAll() }
                 try ctx.btree.commit()
                 ctx.btree.endTransaction()
                 ctx.transactionState = .none
+                if ctx.virtualTables.hasTransaction { ctx.virtualTables.commitAll() }
             } catch {
                 try? ctx.btree.rollback()
                 ctx.btree.endTransaction()
                 ctx.transactionState = .none
+                ctx.virtualTables.rollbackAll()
                 throw error
             }
         } else {
             try? ctx.btree.rollback()
             ctx.btree.endTransaction()
             ctx.transactionState = .none
+            ctx.virtualTables.rollbackAll()
         }
     }
 
     func closeAllCursors() {
-        for i in cursors.indices { cursors[i] = nil }
+        for i in cursors.indices {
+            if let c = cursors[i], case .virtual(let v, _) = c.storage { v.close() }
+            cursors[i] = nil
+        }
         aggregates.removeAll()
         windowBuffers.removeAll()
         permutation = nil

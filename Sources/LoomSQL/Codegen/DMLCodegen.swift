@@ -192,6 +192,7 @@ extension Codegen {
             throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(insert.table)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        if table.isVirtual { return try codeVirtualInsert(insert, table: table, span: span) }
         if table.isView {
             if !matchingTriggers(table, .insert, timing: .insteadOf).isEmpty { return try codeInsertIntoView(insert, view: table, span: span) }
             throw c.error("cannot modify \(table.name) because it is a view", at: span)
@@ -474,6 +475,7 @@ extension Codegen {
             throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(delete.table.name)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        if table.isVirtual { return try codeVirtualDelete(delete, table: table, span: span) }
         if table.isView {
             if !matchingTriggers(table, .delete, timing: .insteadOf).isEmpty {
                 return try codeChangeView(table, alias: delete.table.alias, assignments: nil, where: delete.where, span: span)
@@ -594,6 +596,7 @@ extension Codegen {
             throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(update.table.name)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        if table.isVirtual { return try codeVirtualUpdate(update, table: table, span: span) }
         if table.isView {
             let hasInsteadOfUpdate = c.schema.triggers(on: table.name).contains { t in
                 if t.timing == .insteadOf, case .update = t.event { return true }

@@ -538,7 +538,7 @@ package struct Resolver {
                         throw c.error("no tables specified", at: span)
                     }
                     for source in scope.sources {
-                        for (i, col) in source.table.columns.enumerated() where !source.hiddenColumns.contains(i) {
+                        for (i, col) in source.table.columns.enumerated() where !source.hiddenColumns.contains(i) && !col.isHidden {
                             select.resultColumns.append(columnExpr(source, i))
                             select.columnNames.append(col.name)
                             select.columnAliases.append(nil)
@@ -548,7 +548,7 @@ package struct Resolver {
                     guard let source = scope.sources.first(where: { $0.exposedName.equalsIgnoringCase(name) }) else {
                         throw c.error("no such table: \(name)", at: span)
                     }
-                    for (i, col) in source.table.columns.enumerated() {
+                    for (i, col) in source.table.columns.enumerated() where !col.isHidden {
                         select.resultColumns.append(columnExpr(source, i))
                         select.columnNames.append(col.name)
                         select.columnAliases.append(nil)
@@ -626,6 +626,7 @@ package struct Resolver {
 
     private func addSource(_ item: TableOrSubquery, join: Join?, into scope: Scope) throws {
         var source: SourceItem
+        var argumentTerms: [RExpr] = []
         switch item {
         case .table(let q) where q.schema == nil && c.recursiveReferences[q.name.lowercasedASCII] != nil:
             guard let ref = c.recursiveReferences[q.name.lowercasedASCII] else { return }
@@ -638,7 +639,7 @@ package struct Resolver {
             if let schemaName = q.schema, !schemaName.equalsIgnoringCase("main"), !schemaName.equalsIgnoringCase("temp") {
                 throw c.error("no such table: \(schemaName).\(q.name)", at: nil)
             }
-            guard let table = c.schema.table(named: q.name) else {
+            guard let table = c.schema.table(named: q.name) ?? c.eponymousTable(named: q.name) else {
                 if q.schema == nil, c.resolvingCommonTables.contains(q.name.lowercasedASCII) {
                     throw c.error("recursive common table expressions are not supported yet", at: nil)
                 }
@@ -647,6 +648,10 @@ package struct Resolver {
             }
             if table.isView {
                 source = try viewSource(table, alias: q.alias, scope: scope)
+                break
+            }
+            if table.isVirtual {
+                source = try virtualSource(table, alias: q.alias)
                 break
             }
             if table.isWithoutRowid && table.withoutRowidUnsupported {
@@ -667,8 +672,8 @@ package struct Resolver {
             t.isWithoutRowid = false
             source = SourceItem(table: t, exposedName: name, cursor: c.builder.allocateCursor())
             source.subquery = sub
-        case .function(_, let name, _, _):
-            throw c.error("no such table: \(name)", at: nil)
+        case .function(_, let name, let arguments, let alias):
+            (source, argumentTerms) = try tableFunctionSource(name: name, arguments: arguments, alias: alias, scope: scope)
         case .join(let inner):
             // A parenthesised join list flattens into this scope (inner joins only).
             try resolveFrom(inner, into: scope)
@@ -720,6 +725,9 @@ package struct Resolver {
                 source.on = source.on.map { .binary(.and, $0, t) } ?? t
             }
         }
+        // Table-valued function arguments constrain the hidden columns (part of ON, so a
+        // LEFT JOIN keeps them with its table).
+        for t in argumentTerms { source.on = source.on.map { .binary(.and, $0, t) } ?? t }
         scope.sources.append(source)
     }
 
