@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "LoomBTree", dependencies: ["LoomPager", "LoomRecord"], swiftSettings: engine),
         .target(name: "LoomVDBE", dependencies: ["LoomBTree"], swiftSettings: engine),
         .target(name: "LoomSQL", dependencies: ["LoomVDBE"], swiftSettings: engine),
-        .target(name: "LoomSession", dependencies: ["LoomSQL"], swiftSettings: engine),
+        .target(name: "LoomSession", dependencies: ["LoomSQL", "LoomFTS5"], swiftSettings: engine),
         .target(name: "Loom", dependencies: ["LoomSession"], swiftSettings: engine),
         // FTS5 (issue 8): tokenizers, query parser, SQLite's on-disk index format, the module.
         .target(name: "LoomFTS5", dependencies: ["LoomVDBE"], swiftSettings: engine),
@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "LoomSQLTests", dependencies: ["LoomSQL", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomSessionTests", dependencies: ["LoomSession", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomTests", dependencies: ["Loom", "LoomTestSupport"], swiftSettings: strict),
-        .testTarget(name: "LoomFTS5Tests", dependencies: ["LoomFTS5", "LoomTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LoomFTS5Tests", dependencies: ["LoomFTS5", "Loom", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomShellTests", dependencies: ["LoomShell", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomSLTTests", dependencies: ["LoomSLT", "LoomBench", "LoomTestSupport"], swiftSettings: strict),
     ]

@@ -80,8 +80,8 @@ package final class FTS5Core {
     package func flush() throws {
         try index.flush()
         if averagesDirty, let a = averagesCache {
-            try index.store.putData(DataID.averages, a.encoded())
             averagesDirty = false
+            try index.store.putData(DataID.averages, a.encoded())
         }
     }
 

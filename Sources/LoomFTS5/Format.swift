@@ -354,6 +354,8 @@ package func readSegment(pages first: Int, _ last: Int, from start: Int? = nil,
     var previousRowid: Int64 = 0
     var startPage = start ?? first
     var skipToTerm = start != nil
+    // A segment SQLite's incremental merge has fully consumed is (0, 0): no pages.
+    if first == 0 && last == 0 { return }
     guard first >= 1, last >= first - 1 else { throw corrupt("segment page range") }
     if startPage < first { startPage = first }
     var pageNo = startPage

@@ -181,6 +181,9 @@ package final class FTS5Index {
         let olderExists = s.levels.indices.contains { $0 > level && !s.levels[$0].segments.isEmpty }
         let merged = try mergedTerms(inputs.reversed(), dropDeletes: !olderExists)
         s.levels[level].segments = []
+        // A whole-level merge finishes any incremental merge SQLite left in progress: the
+        // partly written output stays (older) in the next level, the inputs' rest moves on.
+        s.levels[level].mergeInputs = 0
         for seg in inputs { try dropSegment(seg.id) }
         while s.levels.count <= target { s.levels.append(Structure.Level()) }
         if !merged.isEmpty {

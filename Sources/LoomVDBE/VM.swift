@@ -183,7 +183,13 @@ package final class VM {
         if error == nil || action == .fail {
             do {
                 // Virtual tables sync first (SQLite's xSync before the pager commits).
-                if ctx.virtualTables.hasTransaction { try ctx.virtualTables.syncAll() }
+                // Statements a module runs from xSync (FTS5 flushing its shadow tables) must
+                // not commit the transaction themselves: count the sync as an active statement.
+                if ctx.virtualTables.hasTransaction {
+                    ctx.activeStatementCount += 1
+                    defer { ctx.activeStatementCount -= 1 }
+                    try ctx.virtualTables.syncAll()
+                }
                 try ctx.btree.commit()
                 ctx.btree.endTransaction()
                 ctx.transactionState = .none

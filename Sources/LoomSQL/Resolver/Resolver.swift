@@ -126,7 +126,10 @@ package struct Resolver {
                 let call = try callFunction("regexp", [pat, value], span: expr.span)
                 return negated ? .unary(.not, call) : call
             case .match:
-                throw c.error("unable to use function MATCH in the requested context", at: expr.span)
+                // `x MATCH y` is match(y, x), as in SQLite: a virtual table's bestIndex takes it as
+                // a MATCH constraint; elsewhere the connection's match() reports the misuse.
+                let call = try callFunction("match", [pat, value], span: expr.span)
+                return negated ? .unary(.not, call) : call
             }
         case .between(let e, let negated, let low, let high):
             return .between(try r(e), try r(low), try r(high), negated: negated)
