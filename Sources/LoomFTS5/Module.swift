@@ -153,6 +153,10 @@ final class FTS5Table: VirtualTable {
 
     init(_ context: VirtualTableContext) throws {
         config = try FTS5Config(name: context.tableName, arguments: context.arguments)
+        // Only detail=full's position lists are written and read (Spec/L8-fts5.md, COMPAT.md).
+        guard config.detail == .full else {
+            throw DatabaseError(.error, "fts5: detail=\(config.detail.rawValue) is not supported by Loom")
+        }
         host = context.host
         core = try FTS5Core(config: config, store: HostIndexStore(host: context.host, table: context.tableName))
     }

@@ -15,7 +15,9 @@ func loomRun(_ db: Database, _ statements: [String]) -> [[String]] {
             let stmt = try db.prepare(sql)
             var rows: [String] = []
             while try stmt.step() {
-                rows.append(stmt.row.map { $0.textRepresentation ?? "" }.joined(separator: "|"))
+                let line = stmt.row.map { $0.textRepresentation ?? "" }.joined(separator: "|")
+                // sqliteRun cannot see empty lines (a lone NULL): skip them here too.
+                if !line.isEmpty { rows.append(line) }
             }
             return rows
         } catch let e as DatabaseError {
