@@ -349,34 +349,31 @@ package func readSegment(pages first: Int, _ last: Int, from start: Int? = nil,
                          visit: (TermDoclist) throws -> Bool) throws {
     enum Tail { case none, size, bytes(Int) }
     var term: [UInt8] = []
-    var current: TermDoclist? = nil
+    // The term being read and its entries so far (kept apart so appends happen in place).
+    var currentTerm: [UInt8]? = nil
+    var entries: [DoclistEntry] = []
     var tail = Tail.none
     var previousRowid: Int64 = 0
-    var startPage = start ?? first
-    var skipToTerm = start != nil
     // A segment SQLite's incremental merge has fully consumed is (0, 0): no pages.
     if first == 0 && last == 0 { return }
     guard first >= 1, last >= first - 1 else { throw corrupt("segment page range") }
+    var startPage = start ?? first
+    var skipToTerm = start != nil
     if startPage < first { startPage = first }
     var pageNo = startPage
     func finishEntryBytes(_ r: inout ByteReader, _ count: Int) throws {
         let take = min(count, r.end - r.pos)
         let bytes = try r.take(take)
-        if var c = current, !c.entries.isEmpty {
-            c.entries[c.entries.count - 1].poslist.append(contentsOf: bytes)
-            current = c
-        }
+        if !entries.isEmpty { entries[entries.count - 1].poslist.append(contentsOf: bytes) }
         tail = take < count ? .bytes(count - take) : .none
     }
     func readSize(_ r: inout ByteReader) throws {
         let v = try r.varint()
         guard v / 2 <= UInt64(Int32.max) else { throw corrupt("doclist") }
-        if var c = current, !c.entries.isEmpty {
-            c.entries[c.entries.count - 1].delete = v & 1 == 1
-            current = c
-        }
+        if !entries.isEmpty { entries[entries.count - 1].delete = v & 1 == 1 }
         try finishEntryBytes(&r, Int(v / 2))
     }
+    func addEntry(_ rowid: Int64) { entries.append(DoclistEntry(rowid: rowid, delete: false, poslist: [])) }
     while pageNo <= last {
         guard let page = try fetch(pageNo) else { throw corrupt("segment (missing leaf page \(pageNo))") }
         guard page.count >= 4 else { throw corrupt("leaf page") }
@@ -412,14 +409,14 @@ package func readSegment(pages first: Int, _ last: Int, from start: Int? = nil,
             guard cr.atEnd else { throw corrupt("leaf page (continuation)") }
             r.pos = contEnd
             if firstRowid != 0 {
-                guard current != nil else { throw corrupt("leaf page (rowid without term)") }
+                guard currentTerm != nil else { throw corrupt("leaf page (rowid without term)") }
                 var er = ByteReader(page, from: firstRowid, to: regionEnd)
                 previousRowid = Int64(bitPattern: try er.varint())
-                current?.entries.append(DoclistEntry(rowid: previousRowid, delete: false, poslist: []))
+                addEntry(previousRowid)
                 if er.atEnd { tail = .size } else { try readSize(&er) }
                 while !er.atEnd {
                     previousRowid = previousRowid &+ Int64(bitPattern: try er.varint())
-                    current?.entries.append(DoclistEntry(rowid: previousRowid, delete: false, poslist: []))
+                    addEntry(previousRowid)
                     if er.atEnd { tail = .size } else { try readSize(&er) }
                 }
                 r.pos = regionEnd
@@ -427,10 +424,11 @@ package func readSegment(pages first: Int, _ last: Int, from start: Int? = nil,
         }
         // Terms on this page.
         for (k, off) in termOffsets.enumerated() where off >= r.pos {
-            if let c = current, !c.entries.isEmpty {
-                if try !visit(c) { return }
+            if let t = currentTerm, !entries.isEmpty {
+                if try !visit(TermDoclist(term: t, entries: entries)) { return }
             }
-            current = nil
+            currentTerm = nil
+            entries = []
             tail = .none
             var tr = ByteReader(page, from: off, to: footer)
             if k == 0 {
@@ -442,19 +440,19 @@ package func readSegment(pages first: Int, _ last: Int, from start: Int? = nil,
                 guard keep <= term.count else { throw corrupt("leaf page (term prefix)") }
                 term = Array(term.prefix(keep)) + Array(try tr.take(n))
             }
-            current = TermDoclist(term: term, entries: [])
+            currentTerm = term
             regionEnd = k + 1 < termOffsets.count ? termOffsets[k + 1] : footer
             var er = ByteReader(page, from: tr.pos, to: regionEnd)
             previousRowid = Int64(bitPattern: try er.varint())
-            current?.entries.append(DoclistEntry(rowid: previousRowid, delete: false, poslist: []))
+            addEntry(previousRowid)
             if er.atEnd { tail = .size } else { try readSize(&er) }
             while !er.atEnd {
                 previousRowid = previousRowid &+ Int64(bitPattern: try er.varint())
-                current?.entries.append(DoclistEntry(rowid: previousRowid, delete: false, poslist: []))
+                addEntry(previousRowid)
                 if er.atEnd { tail = .size } else { try readSize(&er) }
             }
         }
         pageNo += 1
     }
-    if let c = current, !c.entries.isEmpty { _ = try visit(c) }
+    if let t = currentTerm, !entries.isEmpty { _ = try visit(TermDoclist(term: t, entries: entries)) }
 }

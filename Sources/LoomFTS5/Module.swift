@@ -108,6 +108,7 @@ package final class FTS5Module: VirtualTableModule {
     /// Registers the module (as "fts5") on a connection's registry.
     package static func register(in registry: VirtualTableRegistry) {
         registry.register(FTS5Module(), named: "fts5")
+        registry.register(FTS5VocabModule(), named: "fts5vocab")
     }
 }
 

@@ -207,3 +207,25 @@ let queryStatements: [String] = [
         #expect(loomRun(db, queries) == theirs)
     }
 }
+
+@Suite struct VocabTests {
+    @Test func vocabViewsMatchSQLite() throws {
+        guard Oracle.isAvailable else { return }
+        let tmp = try TemporaryDirectory("fts5v")
+        defer { tmp.cleanup() }
+        let setup = setupStatements + [
+            "CREATE VIRTUAL TABLE v_row USING fts5vocab(docs, row)",
+            "CREATE VIRTUAL TABLE v_col USING fts5vocab('docs', 'col')",
+            "CREATE VIRTUAL TABLE v_ins USING fts5vocab(docs, instance)",
+            "CREATE VIRTUAL TABLE v_bad USING fts5vocab(docs, nope)",
+        ]
+        let queries = ["SELECT * FROM v_row", "SELECT * FROM v_col", "SELECT * FROM v_ins",
+                       "SELECT term, cnt FROM v_row WHERE doc > 1 ORDER BY cnt DESC, term"]
+        let db = try Database()
+        _ = loomRun(db, setup)
+        let mine = loomRun(db, queries)
+        let theirs = try sqliteRun(tmp.file("v.db"), setup + queries).suffix(queries.count)
+        for (i, (a, b)) in zip(mine, theirs).enumerated() { #expect(a == b, "\(queries[i])") }
+        #expect(loomRun(db, ["CREATE VIRTUAL TABLE v_bad2 USING fts5vocab(docs, nope)"])[0] == ["error: fts5vocab: unknown table type: 'nope'"])
+    }
+}
