@@ -93,6 +93,14 @@ package final class FTS5Core {
         try flush()
     }
 
+    /// Forgets the cached structure and averages when nothing is pending, so a scan sees
+    /// what another connection committed (SQLite checks the data version the same way).
+    package func refreshIfIdle() {
+        guard !index.hasPending, !averagesDirty else { return }
+        index.reset()
+        averagesCache = nil
+    }
+
     /// Drops cached state (rollback).
     package func reset() {
         index.reset()

@@ -187,11 +187,14 @@ package enum Auxiliary {
         var pos = 0
         for (a, b) in merged where a < tokens.count {
             let e = min(b, tokens.count - 1)
-            out.append(contentsOf: text[pos..<tokens[a].start])
+            // Tokens may overlap (trigram): never step back before `pos`.
+            let start = max(pos, tokens[a].start)
+            let end = max(start, tokens[e].end)
+            out.append(contentsOf: text[pos..<start])
             out.append(contentsOf: open)
-            out.append(contentsOf: text[tokens[a].start..<tokens[e].end])
+            out.append(contentsOf: text[start..<end])
             out.append(contentsOf: close)
-            pos = tokens[e].end
+            pos = end
         }
         out.append(contentsOf: text[pos...])
         return out

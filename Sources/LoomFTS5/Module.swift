@@ -279,7 +279,11 @@ final class FTS5Table: VirtualTable {
         guard let rowid = id else { return 0 }
         if config.content == .normal {
             let marks = (0...n).map { _ in "?" }.joined(separator: ", ")
-            try host.execute("INSERT INTO '\(quoted)_content' VALUES(\(marks))", [.integer(rowid)] + values)
+            do {
+                try host.execute("INSERT INTO '\(quoted)_content' VALUES(\(marks))", [.integer(rowid)] + values)
+            } catch let e as DatabaseError where e.code.primary == .constraint {
+                throw DatabaseError(.constraint, "constraint failed")
+            }
         }
         let sizes = try core.insert(rowid: rowid, values: values.map(\.textBytesForFTS))
         if config.columnsize {
@@ -407,7 +411,7 @@ final class FTS5Table: VirtualTable {
         guard fromIndex == fromContent else { throw DatabaseError(.corrupt, "database disk image is malformed") }
     }
 
-    func begin() throws {}
+    func begin() throws { core.refreshIfIdle() }
     func sync() throws { try core.flush() }
     func commit() throws {}
     func rollback() throws { core.reset() }
@@ -447,6 +451,7 @@ final class FTS5Cursor: VirtualTableCursor {
         rankCache = [:]
         var argi = 0
         var rows: [Int64]
+        table.core.refreshIfIdle()
         if indexNumber & 1 != 0 {
             let column = Int(indexNumber >> 8 & 0xFFFF)
             let q = argi < arguments.count ? arguments[argi].textValue ?? "" : ""
@@ -529,51 +534,72 @@ final class FTS5Cursor: VirtualTableCursor {
     func snippet(column: Int, open: [UInt8], close: [UInt8], ellipsis: [UInt8], tokens: Int) throws -> Value {
         let vals = try values()
         let r = try rowid()
+        let n = max(1, min(tokens, 64))
         let cols = column >= 0 && column < vals.count ? [column] : Array(0..<vals.count)
-        var best: (score: Int, column: Int, start: Int) = (-1, cols.first ?? 0, 0)
-        let nTok = max(1, min(tokens, 64))
+        // The best window per column: 1000 per distinct phrase in it plus 1 per further
+        // instance; the first column with the highest score wins.
+        var best: (score: Int, column: Int, start: Int)? = nil
         for c in cols {
             guard let text = vals[c].textBytesForFTS else { continue }
             let toks = table.core.tokenizer.tokens(text)
-            let hits = (match?.rows[r] ?? [:]).flatMap { (i, ps) in ps.filter { $0.column == c }.map { ($0.offset, i) } }
-            var score = 0, start = 0
-            if let (firstHit, _) = hits.min(by: { $0.0 < $1.0 }) {
-                score = Set(hits.map(\.1)).count * 1000 + hits.count
-                start = max(0, min(firstHit - (nTok - 1) / 2, toks.count - nTok))
-                if firstHit < nTok { start = 0 }
+            var hits: [(offset: Int, phrase: Int, length: Int)] = []
+            for (i, ps) in match?.rows[r] ?? [:] {
+                let len = max(match?.phrases[i].terms.count ?? 1, 1)
+                for p in ps where p.column == c { hits.append((p.offset, i, len)) }
             }
-            if score > best.score { best = (score, c, start) }
+            hits.sort { $0.offset < $1.offset }
+            var colBest: (score: Int, start: Int) = (0, 0)
+            for h in hits {
+                let inside = hits.filter { $0.offset >= h.offset && $0.offset + $0.length <= h.offset + n }
+                let distinct = Set(inside.map(\.phrase)).count
+                let score = distinct * 1000 + (inside.count - distinct)
+                guard score > colBest.score else { continue }
+                let first = h.offset
+                let last = inside.map { $0.offset + $0.length - 1 }.max() ?? first
+                var start = first - (n - (last - first + 1)) / 2
+                start = max(0, min(start, toks.count - n))
+                // Prefer the latest sentence start at or before it whose window still covers the hits.
+                var s = start
+                while s > 0 {
+                    if Self.isSentenceStart(text, toks, s) { break }
+                    s -= 1
+                }
+                if s < start, Self.isSentenceStart(text, toks, s), last < s + n { start = s }
+                colBest = (score, start)
+            }
+            if best == nil || colBest.score > best?.score ?? 0 { best = (colBest.score, c, colBest.start) }
         }
-        guard best.column < vals.count, let text = vals[best.column].textBytesForFTS else { return .null }
+        guard let chosen = best, let text = vals[chosen.column].textBytesForFTS else { return .null }
         let toks = table.core.tokenizer.tokens(text)
         guard !toks.isEmpty else { return .text("") }
-        let hl = match.map { Auxiliary.highlight(text: text, column: best.column, tokenizer: table.core.tokenizer, match: $0, rowid: r, open: open, close: close) } ?? text
-        // Map token range back onto the highlighted text by re-running highlight on a slice.
-        let first = best.start, last = min(best.start + nTok, toks.count) - 1
-        var sliceStart = toks[first].start
-        if first == 0 { sliceStart = 0 }
+        let first = min(chosen.start, toks.count - 1)
+        let last = min(first + n, toks.count) - 1
+        let sliceStart = first == 0 ? 0 : toks[first].start
         let sliceEnd = last == toks.count - 1 ? text.count : toks[last].end
-        var prefix: [UInt8] = first > 0 ? ellipsis : []
-        let suffix: [UInt8] = last < toks.count - 1 ? ellipsis : []
-        _ = hl
+        var out: [UInt8] = first > 0 ? ellipsis : []
+        let piece = Array(text[sliceStart..<sliceEnd])
         if let m = match {
             var sub = m
             var shifted: [Int: [Position]] = [:]
             for (i, ps) in m.rows[r] ?? [:] {
-                shifted[i] = ps.filter { $0.column == best.column && $0.offset >= first && $0.offset <= last }
-                    .map { Position(column: best.column, offset: $0.offset - first) }
+                shifted[i] = ps.filter { $0.column == chosen.column && $0.offset >= first && $0.offset <= last }
+                    .map { Position(column: chosen.column, offset: $0.offset - first) }
             }
             sub.rows = [r: shifted]
-            let piece = Array(text[sliceStart..<sliceEnd])
-            let offsetFix = first > 0 ? 0 : 0
-            _ = offsetFix
-            let tokSub = table.core.tokenizer
-            prefix.append(contentsOf: Auxiliary.highlight(text: piece, column: best.column, tokenizer: tokSub, match: sub, rowid: r, open: open, close: close))
+            out.append(contentsOf: Auxiliary.highlight(text: piece, column: chosen.column, tokenizer: table.core.tokenizer,
+                                                       match: sub, rowid: r, open: open, close: close))
         } else {
-            prefix.append(contentsOf: text[sliceStart..<sliceEnd])
+            out.append(contentsOf: piece)
         }
-        prefix.append(contentsOf: suffix)
-        return .text(String(decoding: prefix, as: UTF8.self))
+        if last < toks.count - 1 { out.append(contentsOf: ellipsis) }
+        return .text(String(decoding: out, as: UTF8.self))
+    }
+
+    /// A token starts a sentence when it is the first, or a '.' or ':' precedes it.
+    static func isSentenceStart(_ text: [UInt8], _ toks: [Token], _ k: Int) -> Bool {
+        guard k > 0 else { return true }
+        guard k < toks.count, toks[k - 1].end <= toks[k].start else { return false }
+        return text[toks[k - 1].end..<toks[k].start].contains { $0 == 0x2E || $0 == 0x3A }
     }
 }
 

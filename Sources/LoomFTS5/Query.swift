@@ -120,10 +120,15 @@ package struct QueryParser {
 
     private func simplify(_ n: QueryNode) -> QueryNode {
         switch n {
-        case .near(let ph, _, _): return ph.allSatisfy({ $0.terms.isEmpty }) ? .empty : n
+        case .near(let ph, let d, let cols) where ph.contains(where: { $0.terms.isEmpty }):
+            let kept = ph.filter { !$0.terms.isEmpty }
+            return kept.isEmpty ? .empty : .near(phrases: kept, distance: d, columns: cols)
         case .and(let xs):
-            let ys = xs.map(simplify).filter { $0 != .empty }
-            return ys.isEmpty ? .empty : (ys.count == 1 ? ys[0] : .and(ys))
+            // Explicit AND with an empty phrase matches nothing (implicit ANDs dropped theirs
+            // while parsing).
+            let ys = xs.map(simplify)
+            if ys.contains(.empty) { return .empty }
+            return ys.count == 1 ? ys[0] : .and(ys)
         case .or(let xs):
             let ys = xs.map(simplify).filter { $0 != .empty }
             return ys.isEmpty ? .empty : (ys.count == 1 ? ys[0] : .or(ys))
@@ -132,7 +137,7 @@ package struct QueryParser {
             if l == .empty { return .empty }
             if r == .empty { return l }
             return .not(l, r)
-        case .empty: return n
+        case .near, .empty: return n
         }
     }
 
@@ -213,7 +218,13 @@ package struct QueryParser {
                 case .string, .caret, .lcp, .minus: break
                 default:
                     if items.isEmpty { throw err() }
-                    return items.count == 1 ? items[0] : .and(items)
+                    // Implicit AND: phrases that tokenized to nothing drop out.
+                    let kept = items.filter { item in
+                        if case .near(let ph, _, _) = item { return ph.contains { !$0.terms.isEmpty } }
+                        return true
+                    }
+                    if kept.isEmpty { return .empty }
+                    return kept.count == 1 ? kept[0] : .and(kept)
                 }
                 // A colset introduces either a NEAR group / phrase or a parenthesized expression.
                 if let cols = try parseColsetIfPresent() {

@@ -103,6 +103,8 @@ let queryStatements: [String] = [
     "SELECT rowid FROM docs WHERE docs MATCH 'one AND' ORDER BY rowid",
     "SELECT rowid FROM docs WHERE docs MATCH 'nosuchcol:x'",
     "SELECT rowid, title FROM docs WHERE docs MATCH 'search' ORDER BY rowid DESC",
+    "SELECT rowid, snippet(docs, -1, '[', ']', '…', 5) FROM docs WHERE docs MATCH 'search' ORDER BY rowid",
+    "SELECT rowid, snippet(docs, 1, '<', '>', '...', 4) FROM docs WHERE docs MATCH 'run OR search' ORDER BY rowid",
 ]
 
 @Suite struct ModuleTests {
@@ -227,5 +229,34 @@ let queryStatements: [String] = [
         let theirs = try sqliteRun(tmp.file("v.db"), setup + queries).suffix(queries.count)
         for (i, (a, b)) in zip(mine, theirs).enumerated() { #expect(a == b, "\(queries[i])") }
         #expect(loomRun(db, ["CREATE VIRTUAL TABLE v_bad2 USING fts5vocab(docs, nope)"])[0] == ["error: fts5vocab: unknown table type: 'nope'"])
+    }
+}
+
+@Suite struct SnippetTests {
+    @Test func snippetsMatchSQLite() throws {
+        guard Oracle.isAvailable else { return }
+        let tmp = try TemporaryDirectory("fts5s")
+        defer { tmp.cleanup() }
+        let words = (0..<40).map { "w\($0)" }.joined(separator: " ")
+        let docs = [
+            words.replacingOccurrences(of: "w20", with: "target"),
+            words.replacingOccurrences(of: "w3 ", with: "target ").replacingOccurrences(of: "w30", with: "target"),
+            "Alpha beta gamma. Delta target epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho",
+            "a b c d e f g h i. target j k l m n o", "a b c d e. f g h i target j k l m n o",
+            "a b c d e f g h i: target j k l m n o", "one target two. three four five six seven target",
+            "a b c d e f g h i j k l m n o p target",
+        ]
+        var setup = ["CREATE VIRTUAL TABLE t USING fts5(a, b)"]
+        for (i, d) in docs.enumerated() { setup.append("INSERT INTO t(rowid, a, b) VALUES(\(i + 1), \(sqlQuote(d)), 'b target c')") }
+        var queries: [String] = []
+        for n in [3, 5, 8, 10] {
+            queries.append("SELECT rowid, snippet(t, -1, '[', ']', '…', \(n)) FROM t WHERE t MATCH 'target' ORDER BY rowid")
+            queries.append("SELECT rowid, snippet(t, 0, '[', ']', '…', \(n)) FROM t WHERE t MATCH 'target OR w33 OR delta' ORDER BY rowid")
+        }
+        let db = try Database()
+        for s in setup { try db.execute(s) }
+        let mine = loomRun(db, queries)
+        let theirs = try sqliteRun(tmp.file("s.db"), setup + queries).suffix(queries.count)
+        for (i, (a, b)) in zip(mine, theirs).enumerated() { #expect(a == b, "\(queries[i])") }
     }
 }

@@ -18,6 +18,7 @@ import LoomTestSupport
         "rank:one", "rowid:one", "t:one", "-one", "one-two", "one -two", "x-y", "o'ne", "one @ two",
         "one two ^three", "a:^one", "t* AND NOT", "\"two three\" OR \"five four\"", "NEAR(one three, 0)",
         "NEAR(two three, 0)", "(one OR seven) AND (two OR q)", "c:(one two)", "{c b}:one NOT two",
+        "", "   ", "\"\"", "one OR \"\"", "one NOT \"\"", "\"\" NOT one", "NEAR(one \"\")", "one AND \"\"", "\"\" \"\"",
     ]
 
     @Test func resultsAndErrorsMatchSQLite() throws {
