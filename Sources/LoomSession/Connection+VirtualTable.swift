@@ -64,7 +64,7 @@ extension Connection: VirtualTableHost {
     /// Makes the registry point at this connection and registers the built-in modules.
     func installVirtualTables() {
         context.virtualTables.host = self
-        BuiltinModules.register(in: context.virtualTables)
+        BuiltinModules.register(in: context.virtualTables, btree: btree)
         // FTS5 (issue 8): the module and its functions (bm25, highlight, snippet, match).
         FTS5Module.register(in: context.virtualTables)
         for f in FTS5Module.functions { userFunctions[f.name, default: []].append(f) }

@@ -188,7 +188,7 @@ extension Codegen {
         guard insert.schema == nil || insert.schema?.equalsIgnoringCase("main") == true else {
             throw c.error("no such table: \(insert.schema ?? "").\(insert.table)", at: span)
         }
-        guard let table = c.schema.table(named: insert.table) else {
+        guard let table = c.schema.table(named: insert.table) ?? c.eponymousTable(named: insert.table) else {
             throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(insert.table)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
@@ -471,7 +471,7 @@ extension Codegen {
     // MARK: DELETE
 
     func codeDelete(_ delete: Delete, span: SourceSpan) throws {
-        guard let table = c.schema.table(named: delete.table.name) else {
+        guard let table = c.schema.table(named: delete.table.name) ?? c.eponymousTable(named: delete.table.name) else {
             throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(delete.table.name)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
@@ -592,7 +592,7 @@ extension Codegen {
     // MARK: UPDATE
 
     func codeUpdate(_ update: Update, span: SourceSpan) throws {
-        guard let table = c.schema.table(named: update.table.name) else {
+        guard let table = c.schema.table(named: update.table.name) ?? c.eponymousTable(named: update.table.name) else {
             throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(update.table.name)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }

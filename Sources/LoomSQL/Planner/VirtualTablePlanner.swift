@@ -176,6 +176,8 @@ extension WherePlanner {
         // SQLite ranks by cost; a huge cost (1e99 from json_each without its argument)
         // must lose to any usable order.
         if info.estimatedCost >= 1e90 { return (1e30, 0) }
-        return (min(rows, info.estimatedCost), 0)
+        // The module's cost counts too: a scan it prices high (the default 5e6) ranks like
+        // a big table, so a plan giving it usable constraints wins.
+        return (max(rows, info.estimatedCost / 1000), 0)
     }
 }

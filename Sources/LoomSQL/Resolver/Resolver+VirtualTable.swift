@@ -71,8 +71,9 @@ extension Resolver {
     }
 
     /// `FROM name(args)`: the table-valued function `name` (a virtual table with HIDDEN
-    /// columns); returns the source and the argument terms (`hidden_k = arg_k`).
-    func tableFunctionSource(name: String, arguments: [Expr], alias: String?, scope: Scope) throws -> (SourceItem, [RExpr]) {
+    /// columns). Its arguments are resolved once the whole FROM clause is known
+    /// (`resolveTableArguments`), since they may name tables to the right.
+    func tableFunctionSource(name: String, arguments: [Expr], alias: String?) throws -> SourceItem {
         let table: Table
         if let t = c.schema.table(named: name) {
             guard t.isVirtual else { throw c.error("'\(name)' is not a function", at: nil) }
@@ -83,17 +84,29 @@ extension Resolver {
             throw c.error("no such table: \(name)", at: nil)
         }
         let source = try virtualSource(table, alias: alias)
-        let hidden = source.table.columns.indices.filter { source.table.columns[$0].isHidden }
-        if arguments.count > hidden.count {
-            throw c.error("too many arguments on \(name)() - max \(hidden.count)", at: nil)
+        let hidden = source.table.columns.filter(\.isHidden).count
+        if arguments.count > hidden {
+            throw c.error("too many arguments on \(name)() - max \(hidden)", at: nil)
         }
-        // The arguments see the FROM items to their left and enclosing queries.
-        let argumentScope = Scope(sources: scope.sources, parent: scope.parent, select: scope.select)
-        var terms: [RExpr] = []
-        for (k, e) in arguments.enumerated() {
-            let value = try resolve(e, in: argumentScope, context: .on)
-            terms.append(.compare(.eq, columnExpr(source, hidden[k]), value))
+        c.pendingTableArguments.append((source.cursor, name, arguments))
+        return source
+    }
+
+    /// Turns the pending arguments of table-valued functions of `scope` into `hidden_k =
+    /// arg_k` terms of their item's ON condition (so a LEFT JOIN keeps them with its table).
+    func resolveTableArguments(since start: Int, in scope: Scope) throws {
+        guard c.pendingTableArguments.count > start else { return }
+        let pending = Array(c.pendingTableArguments[start...])
+        c.pendingTableArguments.removeSubrange(start...)
+        for p in pending {
+            guard let k = scope.sources.firstIndex(where: { $0.cursor == p.cursor }) else { continue }
+            let source = scope.sources[k]
+            let hidden = source.table.columns.indices.filter { source.table.columns[$0].isHidden }
+            for (i, e) in p.arguments.enumerated() where i < hidden.count {
+                let value = try resolve(e, in: scope, context: .on)
+                let term = RExpr.compare(.eq, columnExpr(source, hidden[i]), value)
+                scope.sources[k].on = scope.sources[k].on.map { .binary(.and, $0, term) } ?? term
+            }
         }
-        return (source, terms)
     }
 }

@@ -621,15 +621,16 @@ package struct Resolver {
 
     /// Resolves the FROM clause into `scope.sources` (left-deep, in order).
     func resolveFrom(_ from: FromClause, into scope: Scope) throws {
+        let pendingBefore = c.pendingTableArguments.count
         try addSource(from.first, join: nil, into: scope)
         for join in from.joins {
             try addSource(join.table, join: join, into: scope)
         }
+        try resolveTableArguments(since: pendingBefore, in: scope)
     }
 
     private func addSource(_ item: TableOrSubquery, join: Join?, into scope: Scope) throws {
         var source: SourceItem
-        var argumentTerms: [RExpr] = []
         switch item {
         case .table(let q) where q.schema == nil && c.recursiveReferences[q.name.lowercasedASCII] != nil:
             guard let ref = c.recursiveReferences[q.name.lowercasedASCII] else { return }
@@ -676,7 +677,7 @@ package struct Resolver {
             source = SourceItem(table: t, exposedName: name, cursor: c.builder.allocateCursor())
             source.subquery = sub
         case .function(_, let name, let arguments, let alias):
-            (source, argumentTerms) = try tableFunctionSource(name: name, arguments: arguments, alias: alias, scope: scope)
+            source = try tableFunctionSource(name: name, arguments: arguments, alias: alias)
         case .join(let inner):
             // A parenthesised join list flattens into this scope (inner joins only).
             try resolveFrom(inner, into: scope)
@@ -728,9 +729,6 @@ package struct Resolver {
                 source.on = source.on.map { .binary(.and, $0, t) } ?? t
             }
         }
-        // Table-valued function arguments constrain the hidden columns (part of ON, so a
-        // LEFT JOIN keeps them with its table).
-        for t in argumentTerms { source.on = source.on.map { .binary(.and, $0, t) } ?? t }
         scope.sources.append(source)
     }
 
