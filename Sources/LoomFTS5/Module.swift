@@ -536,38 +536,40 @@ final class FTS5Cursor: VirtualTableCursor {
         let r = try rowid()
         let n = max(1, min(tokens, 64))
         let cols = column >= 0 && column < vals.count ? [column] : Array(0..<vals.count)
-        // The best window per column: 1000 per distinct phrase in it plus 1 per further
-        // instance; the first column with the highest score wins.
+        // Every phrase instance proposes a window starting at it (1000 per distinct phrase in
+        // the window plus 1 per further instance, then centred on its hits), and the window
+        // starting at the last sentence start before it (+100, +120 at the column start).
+        // The first strictly best proposal wins (SQLite's snippet behaviour, observed).
         var best: (score: Int, column: Int, start: Int)? = nil
         for c in cols {
             guard let text = vals[c].textBytesForFTS else { continue }
             let toks = table.core.tokenizer.tokens(text)
+            let nDoc = toks.count
             var hits: [(offset: Int, phrase: Int, length: Int)] = []
             for (i, ps) in match?.rows[r] ?? [:] {
                 let len = max(match?.phrases[i].terms.count ?? 1, 1)
                 for p in ps where p.column == c { hits.append((p.offset, i, len)) }
             }
-            hits.sort { $0.offset < $1.offset }
-            var colBest: (score: Int, start: Int) = (0, 0)
-            for h in hits {
-                let inside = hits.filter { $0.offset >= h.offset && $0.offset + $0.length <= h.offset + n }
+            hits.sort { $0.offset != $1.offset ? $0.offset < $1.offset : $0.phrase < $1.phrase }
+            if best == nil { best = (0, c, 0) }
+            let sentences = (0..<nDoc).filter { Self.isSentenceStart(text, toks, $0) }
+            func score(from start: Int) -> (Int, Int) {
+                let inside = hits.filter { $0.offset >= start && $0.offset < start + n }
                 let distinct = Set(inside.map(\.phrase)).count
-                let score = distinct * 1000 + (inside.count - distinct)
-                guard score > colBest.score else { continue }
-                let first = h.offset
-                let last = inside.map { $0.offset + $0.length - 1 }.max() ?? first
-                var start = first - (n - (last - first + 1)) / 2
-                start = max(0, min(start, toks.count - n))
-                // Prefer the latest sentence start at or before it whose window still covers the hits.
-                var s = start
-                while s > 0 {
-                    if Self.isSentenceStart(text, toks, s) { break }
-                    s -= 1
-                }
-                if s < start, Self.isSentenceStart(text, toks, s), last < s + n { start = s }
-                colBest = (score, start)
+                return (distinct * 1000 + inside.count - distinct, inside.map { $0.offset + $0.length }.max() ?? start)
             }
-            if best == nil || colBest.score > best?.score ?? 0 { best = (colBest.score, c, colBest.start) }
+            for h in hits {
+                let io = h.offset
+                let (sc, lastEnd) = score(from: io)
+                var adj = io - (n - (lastEnd - io)) / 2
+                if adj + n > nDoc { adj = nDoc - n }
+                if adj < 0 { adj = 0 }
+                if sc > best?.score ?? 0 { best = (sc, c, adj) }
+                if !sentences.isEmpty && nDoc > n, let s = sentences.last(where: { $0 <= io }), s < io {
+                    let sc2 = score(from: s).0 + (s == 0 ? 120 : 100)
+                    if sc2 > best?.score ?? 0 { best = (sc2, c, s) }
+                }
+            }
         }
         guard let chosen = best, let text = vals[chosen.column].textBytesForFTS else { return .null }
         let toks = table.core.tokenizer.tokens(text)
