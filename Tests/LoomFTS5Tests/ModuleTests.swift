@@ -46,7 +46,10 @@ func sqliteRun(_ path: String, _ statements: [String]) throws -> [[String]] {
             let idx = (n - 3) / 2
             if idx >= 0 && idx < statements.count {
                 var msg = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
-                if let paren = msg.range(of: " (", options: .backwards), msg.hasSuffix(")") { msg = String(msg[..<paren.lowerBound]) }
+                if let paren = msg.range(of: " (", options: .backwards), msg.hasSuffix(")"),
+                   msg[paren.upperBound..<msg.index(before: msg.endIndex)].allSatisfy(\.isNumber) {
+                    msg = String(msg[..<paren.lowerBound])
+                }
                 result[idx] = ["error: \(msg)"]
             }
         }
@@ -258,5 +261,34 @@ let queryStatements: [String] = [
         let mine = loomRun(db, queries)
         let theirs = try sqliteRun(tmp.file("s.db"), setup + queries).suffix(queries.count)
         for (i, (a, b)) in zip(mine, theirs).enumerated() { #expect(a == b, "\(queries[i])") }
+    }
+}
+
+@Suite struct DDLTests {
+    @Test func createErrorsAndDropMatchSQLite() throws {
+        guard Oracle.isAvailable else { return }
+        let tmp = try TemporaryDirectory("fts5d")
+        defer { tmp.cleanup() }
+        let statements = [
+            "CREATE VIRTUAL TABLE e1 USING fts5(a, foo=1)",
+            "CREATE VIRTUAL TABLE e2 USING fts5(a, detail=bad)",
+            "CREATE VIRTUAL TABLE e3 USING fts5(rank)",
+            "CREATE VIRTUAL TABLE e4 USING fts5(a b)",
+            "CREATE VIRTUAL TABLE e5 USING fts5(a, prefix=0)",
+            "CREATE VIRTUAL TABLE e6 USING fts5(a, tokenize=nosuch)",
+            "CREATE VIRTUAL TABLE e7 USING fts5(a, columnsize=2)",
+            "CREATE VIRTUAL TABLE ok1 USING fts5(a UNINDEXED, b, prefix='2 3', columnsize=0)",
+            "INSERT INTO ok1(a, b) VALUES('skip me', 'hello there')",
+            "SELECT rowid, a FROM ok1 WHERE ok1 MATCH 'hello'",
+            "SELECT rowid FROM ok1 WHERE ok1 MATCH 'skip'",
+            "SELECT name FROM sqlite_schema ORDER BY name",
+            "DROP TABLE ok1",
+            "SELECT name FROM sqlite_schema ORDER BY name",
+            "SELECT 1 WHERE 'a' MATCH 'a'",
+        ]
+        let db = try Database()
+        let mine = loomRun(db, statements)
+        let theirs = try sqliteRun(tmp.file("d.db"), statements)
+        for (i, (a, b)) in zip(mine, theirs).enumerated() { #expect(a == b, "\(statements[i])") }
     }
 }
