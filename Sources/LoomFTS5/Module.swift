@@ -69,13 +69,9 @@ package final class FTS5Module: VirtualTableModule {
         return t
     }
 
-    /// The functions SQLite's fts5 adds to a connection: bm25, highlight, snippet, and the
-    /// `match` stand-in that reports MATCH used outside a full-text table.
+    /// The functions SQLite's fts5 adds to a connection: bm25, highlight, snippet.
     package static var functions: [FunctionDefinition] {
         [
-            FunctionDefinition(name: "match", argumentCount: 2, isDeterministic: false, body: .scalar { _, _ in
-                throw DatabaseError(.error, "unable to use function MATCH in the requested context")
-            }),
             FunctionDefinition(name: "bm25", argumentCount: -1, minimumArgumentCount: 1, isDeterministic: false, body: .scalar { args, ctx in
                 let c = try cursor(args, ctx, "bm25")
                 let weights = args.dropFirst().map { $0.realValueForFTS }

@@ -65,7 +65,7 @@ extension Connection: VirtualTableHost {
     func installVirtualTables() {
         context.virtualTables.host = self
         BuiltinModules.register(in: context.virtualTables, btree: btree)
-        // FTS5 (issue 8): the module and its functions (bm25, highlight, snippet, match).
+        // FTS5 (issue 8): the module and its functions (bm25, highlight, snippet).
         FTS5Module.register(in: context.virtualTables)
         for f in FTS5Module.functions { userFunctions[f.name, default: []].append(f) }
     }

@@ -153,6 +153,8 @@ struct VirtualTableTests {
         ("", "INSERT INTO json_each VALUES (1)"),
         ("", "DELETE FROM generate_series"),
         ("", "SELECT * FROM generate_series(1, 2, 3, 4)"),
+        ("CREATE TABLE t(a); INSERT INTO t VALUES (1);", "SELECT a MATCH 'x' FROM t"),
+        ("CREATE TABLE t(a);", "SELECT * FROM t WHERE a MATCH 'x'"),
     ]
 
     @Test func errorsMatchSQLite() throws {
@@ -205,6 +207,12 @@ final class KVTable: VirtualTable {
             info.estimatedCost = 1
             info.estimatedRows = 1
         }
+        // `v MATCH 'text'`: rows whose v contains the text (indexNumber bit 2).
+        if let i = info.constraints.firstIndex(where: { $0.column == 1 && $0.op == .match && $0.isUsable }) {
+            info.constraints[i].argumentIndex = info.indexNumber == 1 ? 2 : 1
+            info.constraints[i].omit = true
+            info.indexNumber |= 2
+        }
         if info.orderBy.count == 1, info.orderBy[0].column == 0 {
             info.orderByConsumed = true
             info.indexString = info.orderBy[0].descending ? "desc" : "asc"
@@ -249,9 +257,15 @@ final class KVCursor: VirtualTableCursor {
     func filter(indexNumber: Int32, indexString: String?, arguments: [DatabaseValue]) throws {
         store.log.append("filter \(indexNumber) \(indexString ?? "-") \(arguments)")
         ids = store.rows.keys.sorted()
-        if indexNumber == 1 {
-            let key = arguments[0].textRepresentation
+        var k = 0
+        if indexNumber & 1 != 0 {
+            let key = arguments[k].textRepresentation
             ids = ids.filter { store.rows[$0]?.0 == key }
+            k += 1
+        }
+        if indexNumber & 2 != 0 {
+            let needle = arguments[k].textRepresentation ?? ""
+            ids = ids.filter { (store.rows[$0]?.1.textRepresentation ?? "").contains(needle) }
         }
         if let order = indexString {
             ids.sort { (store.rows[$0]?.0 ?? "") < (store.rows[$1]?.0 ?? "") }
@@ -315,9 +329,33 @@ struct UserModuleTests {
         kv.store.log = []
         #expect(try rows(db, "SELECT w.k, kv.v FROM wanted w, kv WHERE kv.k = w.k ORDER BY 1") == ["a|1", "r|0"])
         #expect(kv.store.log.allSatisfy { $0.hasPrefix("filter 1") }, "\(kv.store.log)")
+        // MATCH reaches the module as a constraint.
+        #expect(try rows(db, "SELECT k FROM kv WHERE v MATCH '1' ORDER BY k") == ["a"])
+        #expect(try rows(db, "SELECT k FROM kv WHERE k = 'a' AND v MATCH '1'") == ["a"])
         // DROP TABLE removes the schema row.
         try db.execute("DROP TABLE kv")
         #expect(try rows(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'kv'") == ["0"])
+    }
+
+    @Test func constructorErrors() throws {
+        final class Failing: VirtualTableModule {
+            struct Oops: Error {}
+            let useDatabaseError: Bool
+            init(useDatabaseError: Bool) { self.useDatabaseError = useDatabaseError }
+            func connect(_ arguments: VirtualTableArguments) throws -> any VirtualTable {
+                if useDatabaseError { throw DatabaseError(.error, "bad arguments: \(arguments.arguments)") }
+                throw Oops()
+            }
+        }
+        let db = try Database()
+        db.register(module: Failing(useDatabaseError: false), named: "failing")
+        db.register(module: Failing(useDatabaseError: true), named: "picky")
+        do { try db.execute("CREATE VIRTUAL TABLE f USING failing"); Issue.record("no error") }
+        catch let e as DatabaseError { #expect(e.message == "vtable constructor failed: f") }
+        do { try db.execute("CREATE VIRTUAL TABLE p USING picky(x)"); Issue.record("no error") }
+        catch let e as DatabaseError { #expect(e.message == "bad arguments: [\"x\"]") }
+        // The failed statements left no schema row.
+        #expect(try rows(db, "SELECT count(*) FROM sqlite_schema") == ["0"])
     }
 
     @Test func virtualTableSurvivesReopen() throws {

@@ -62,6 +62,11 @@ extension Compilation {
 }
 
 extension Resolver {
+    /// `x MATCH y` when no virtual table consumes it: SQLite's default match() fails.
+    static let matchFunction = FunctionDefinition(name: "match", argumentCount: 2, body: .scalar({ _, _ in
+        throw DatabaseError(.error, "unable to use function MATCH in the requested context")
+    }))
+
     /// A FROM item reading virtual table `table` (a schema table or an eponymous one).
     func virtualSource(_ table: Table, alias: String?) throws -> SourceItem {
         let (connected, reference) = try c.connectVirtualTable(table)

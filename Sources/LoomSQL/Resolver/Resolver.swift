@@ -126,9 +126,10 @@ package struct Resolver {
                 let call = try callFunction("regexp", [pat, value], span: expr.span)
                 return negated ? .unary(.not, call) : call
             case .match:
-                // `x MATCH y` is match(y, x), as in SQLite: a virtual table's bestIndex takes it as
-                // a MATCH constraint; elsewhere the connection's match() reports the misuse.
-                let call = try callFunction("match", [pat, value], span: expr.span)
+                // match(pattern, x): a virtual table may take it as a MATCH constraint;
+                // evaluated, it fails at run time as in SQLite.
+                let call = RExpr.function(FunctionRef(name: "match", argumentCount: 2, definition: Self.matchFunction),
+                                          [pat, value])
                 return negated ? .unary(.not, call) : call
             }
         case .between(let e, let negated, let low, let high):
