@@ -32,8 +32,10 @@ let package = Package(
         .target(name: "LoomBTree", dependencies: ["LoomPager", "LoomRecord"], swiftSettings: engine),
         .target(name: "LoomVDBE", dependencies: ["LoomBTree"], swiftSettings: engine),
         .target(name: "LoomSQL", dependencies: ["LoomVDBE"], swiftSettings: engine),
-        .target(name: "LoomSession", dependencies: ["LoomSQL"], swiftSettings: engine),
+        .target(name: "LoomSession", dependencies: ["LoomSQL", "LoomFTS5"], swiftSettings: engine),
         .target(name: "Loom", dependencies: ["LoomSession"], swiftSettings: engine),
+        // FTS5 (issue 8): tokenizers, query parser, SQLite's on-disk index format, the module.
+        .target(name: "LoomFTS5", dependencies: ["LoomVDBE"], swiftSettings: engine),
         // Tools (Foundation allowed): libraries so tests can drive them in-process.
         .target(name: "LoomShell", dependencies: ["Loom"], swiftSettings: strict),
         .target(name: "LoomSLT", dependencies: ["Loom"], swiftSettings: strict),
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "LoomSQLTests", dependencies: ["LoomSQL", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomSessionTests", dependencies: ["LoomSession", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomTests", dependencies: ["Loom", "LoomTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LoomFTS5Tests", dependencies: ["LoomFTS5", "Loom", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomShellTests", dependencies: ["LoomShell", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomSimTests", dependencies: ["LoomSim", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomSLTTests", dependencies: ["LoomSLT", "LoomBench", "LoomTestSupport"], swiftSettings: strict),

@@ -5,6 +5,7 @@ import LoomBase
 import LoomRecord
 import LoomVDBE
 import LoomSQL
+import LoomFTS5
 
 extension Connection: VirtualTableHost {
     /// Runs each statement of `sql` to completion (rows discarded). `arguments` bind `?1…`
@@ -64,5 +65,8 @@ extension Connection: VirtualTableHost {
     func installVirtualTables() {
         context.virtualTables.host = self
         BuiltinModules.register(in: context.virtualTables, btree: btree)
+        // FTS5 (issue 8): the module and its functions (bm25, highlight, snippet).
+        FTS5Module.register(in: context.virtualTables)
+        for f in FTS5Module.functions { userFunctions[f.name, default: []].append(f) }
     }
 }

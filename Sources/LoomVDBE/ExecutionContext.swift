@@ -119,8 +119,12 @@ package final class ExecutionContext {
     /// between two commits leaves one file committed; COMPAT.md). On a commit error the
     /// remaining transactions are rolled back and the error is thrown.
     package func commitAll() throws {
-        // Virtual tables sync first (SQLite's xSync before the pagers commit).
+        // Virtual tables sync first (SQLite's xSync before the pagers commit). Statements a
+        // module runs from xSync (FTS5 flushing its shadow tables) must not commit the
+        // transaction themselves: the sync counts as an active statement.
         if virtualTables.hasTransaction {
+            activeStatementCount += 1
+            defer { activeStatementCount -= 1 }
             do { try virtualTables.syncAll() } catch { rollbackAll(); throw error }
         }
         var failure: (any Error)? = nil

@@ -1,0 +1,458 @@
+// This file implements SQLite's FTS5 on-disk records: the structure record, the averages
+// record, %_data rowids, position lists, and segment leaf pages (writer and reader).
+// Layer: FTS5 (above L4). Spec: Spec/L8-fts5.md §On-disk format.
+import LoomBase
+import LoomRecord
+
+/// %_data rowids.
+package enum DataID {
+    package static let averages: Int64 = 1
+    package static let structure: Int64 = 10
+    /// The rowid of leaf `page` of segment `segment` (dlidx 0, height 0).
+    package static func leaf(segment: Int, page: Int) -> Int64 {
+        (Int64(segment) << 37) + Int64(page)
+    }
+    /// The rowid of a doclist-index page.
+    package static func dlidx(segment: Int, height: Int, page: Int) -> Int64 {
+        (Int64(segment) << 37) + (1 << 36) + (Int64(height) << 31) + Int64(page)
+    }
+    /// Every rowid segment `segment` may use (leaves and doclist indexes).
+    package static func range(segment: Int) -> ClosedRange<Int64> {
+        (Int64(segment) << 37)...((Int64(segment) << 37) + (1 << 37) - 1)
+    }
+}
+
+private func corrupt(_ what: String) -> DatabaseError {
+    DatabaseError(.corrupt, "fts5: corrupt \(what)")
+}
+
+/// A byte reader with checked varints.
+struct ByteReader {
+    let bytes: [UInt8]
+    var pos: Int
+    let end: Int
+    init(_ bytes: [UInt8], from: Int = 0, to: Int? = nil) {
+        self.bytes = bytes
+        pos = from
+        end = min(to ?? bytes.count, bytes.count)
+    }
+    var atEnd: Bool { pos >= end }
+    mutating func varint() throws -> UInt64 {
+        guard pos < end else { throw corrupt("record (truncated varint)") }
+        let r = bytes.withUnsafeBytes { raw in Varint.read(UnsafeRawBufferPointer(rebasing: raw[..<end]), at: pos) }
+        guard let (v, n) = r else { throw corrupt("record (truncated varint)") }
+        pos += n
+        return v
+    }
+    mutating func int(max: Int = Int(Int32.max)) throws -> Int {
+        let v = try varint()
+        guard v <= UInt64(max) else { throw corrupt("record (value out of range)") }
+        return Int(v)
+    }
+    mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
+        guard n >= 0, n <= end - pos else { throw corrupt("record (length out of range)") }
+        defer { pos += n }
+        return bytes[pos..<(pos + n)]
+    }
+}
+
+@inline(__always) func putVarint(_ v: UInt64, _ out: inout [UInt8]) { Varint.write(v, into: &out) }
+
+// MARK: Structure record
+
+/// The structure record (%_data id 10): levels of segments, oldest first in each level.
+package struct Structure: Equatable, Sendable {
+    package struct Segment: Equatable, Sendable {
+        package var id: Int
+        package var firstPage: Int
+        package var lastPage: Int
+    }
+    package struct Level: Equatable, Sendable {
+        package var mergeInputs: Int = 0
+        package var segments: [Segment] = []
+    }
+    package var cookie: UInt32 = 0
+    package var writeCounter: UInt64 = 0
+    package var levels: [Level] = []
+
+    package init() {}
+
+    package var segmentCount: Int { levels.reduce(0) { $0 + $1.segments.count } }
+    package var allSegments: [Segment] { levels.flatMap(\.segments) }
+
+    package init(decoding b: [UInt8]) throws {
+        guard b.count >= 4 else { throw corrupt("structure record") }
+        cookie = UInt32(b[0]) << 24 | UInt32(b[1]) << 16 | UInt32(b[2]) << 8 | UInt32(b[3])
+        var r = ByteReader(b, from: 4)
+        let nLevel = try r.int(max: 64)
+        let nSegment = try r.int(max: 1 << 20)
+        writeCounter = try r.varint()
+        var total = 0
+        for _ in 0..<nLevel {
+            var level = Level()
+            level.mergeInputs = try r.int(max: 1 << 20)
+            let n = try r.int(max: 1 << 20)
+            for _ in 0..<n {
+                let id = try r.int(max: 65535)
+                let first = try r.int()
+                let last = try r.int()
+                guard id > 0 else { throw corrupt("structure record (segment id)") }
+                level.segments.append(Segment(id: id, firstPage: first, lastPage: last))
+            }
+            total += n
+            levels.append(level)
+        }
+        guard total == nSegment else { throw corrupt("structure record (segment count)") }
+    }
+
+    package func encoded() -> [UInt8] {
+        var out: [UInt8] = [UInt8(cookie >> 24), UInt8((cookie >> 16) & 0xFF), UInt8((cookie >> 8) & 0xFF), UInt8(cookie & 0xFF)]
+        putVarint(UInt64(levels.count), &out)
+        putVarint(UInt64(segmentCount), &out)
+        putVarint(writeCounter, &out)
+        for l in levels {
+            putVarint(UInt64(l.mergeInputs), &out)
+            putVarint(UInt64(l.segments.count), &out)
+            for s in l.segments {
+                putVarint(UInt64(s.id), &out)
+                putVarint(UInt64(s.firstPage), &out)
+                putVarint(UInt64(s.lastPage), &out)
+            }
+        }
+        return out
+    }
+
+    /// The smallest segment id not in use.
+    package func newSegmentID() throws -> Int {
+        let used = Set(allSegments.map(\.id))
+        var id = 1
+        while used.contains(id) { id += 1 }
+        guard id <= 65535 else { throw DatabaseError(.full, "database or disk is full") }
+        return id
+    }
+}
+
+// MARK: Averages record
+
+/// The averages record (%_data id 1): the row count, then the token total of each column.
+package struct Averages: Equatable, Sendable {
+    package var rowCount: Int64 = 0
+    package var columnTotals: [Int64]
+
+    package init(columns: Int) { columnTotals = Array(repeating: 0, count: columns) }
+
+    package init(decoding b: [UInt8], columns: Int) throws {
+        columnTotals = Array(repeating: 0, count: columns)
+        guard !b.isEmpty else { return }
+        var r = ByteReader(b)
+        rowCount = Int64(bitPattern: try r.varint())
+        for i in 0..<columns where !r.atEnd { columnTotals[i] = Int64(bitPattern: try r.varint()) }
+    }
+
+    package func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        putVarint(UInt64(bitPattern: rowCount), &out)
+        for t in columnTotals { putVarint(UInt64(bitPattern: t), &out) }
+        return out
+    }
+}
+
+// MARK: Position lists
+
+/// One token occurrence: column and token offset within the column.
+package struct Position: Hashable, Comparable, Sendable {
+    package var column: Int
+    package var offset: Int
+    package init(column: Int, offset: Int) { self.column = column; self.offset = offset }
+    package static func < (a: Position, b: Position) -> Bool {
+        a.column != b.column ? a.column < b.column : a.offset < b.offset
+    }
+}
+
+/// Builds a detail=full position list: offsets as delta + 2, `0x01 column` at each column change.
+package struct PoslistWriter: Sendable {
+    package var bytes: [UInt8] = []
+    var column = 0
+    var previous = 0
+    package init() {}
+
+    package mutating func append(_ p: Position) {
+        if p.column != column {
+            bytes.append(0x01)
+            putVarint(UInt64(p.column), &bytes)
+            column = p.column
+            previous = 0
+        }
+        putVarint(UInt64(p.offset - previous + 2), &bytes)
+        previous = p.offset
+    }
+}
+
+/// Decodes a detail=full position list.
+package func decodePoslist(_ b: [UInt8]) throws -> [Position] {
+    var out: [Position] = []
+    var r = ByteReader(b)
+    var column = 0
+    var previous = 0
+    while !r.atEnd {
+        let v = try r.varint()
+        if v == 1 {
+            column = try r.int(max: 32767)
+            previous = 0
+            continue
+        }
+        guard v >= 2, v - 2 <= UInt64(Int32.max) else { throw corrupt("position list") }
+        previous += Int(v - 2)
+        out.append(Position(column: column, offset: previous))
+    }
+    return out
+}
+
+// MARK: Segment leaves
+
+/// One doclist entry: a rowid, whether it carries the delete flag, and its position list.
+package struct DoclistEntry: Equatable, Sendable {
+    package var rowid: Int64
+    package var delete: Bool
+    package var poslist: [UInt8]
+    package init(rowid: Int64, delete: Bool, poslist: [UInt8]) {
+        self.rowid = rowid; self.delete = delete; self.poslist = poslist
+    }
+}
+
+/// One term of a segment with its doclist (ascending rowids).
+package struct TermDoclist: Equatable, Sendable {
+    package var term: [UInt8]
+    package var entries: [DoclistEntry]
+    package init(term: [UInt8], entries: [DoclistEntry]) { self.term = term; self.entries = entries }
+}
+
+/// A written segment: its leaf pages (page 1 first) and its %_idx rows.
+package struct WrittenSegment: Sendable {
+    package var pages: [[UInt8]] = []
+    /// (term, pgno << 1 | has-doclist-index).
+    package var idxRows: [(term: [UInt8], pgno: Int64)] = []
+}
+
+/// Writes terms (ascending, index-prefixed) into leaf pages of about `pageSize` bytes.
+package struct SegmentWriter {
+    let pageSize: Int
+    var out = WrittenSegment()
+    var buf: [UInt8] = [0, 0, 0, 0]
+    var pgidx: [UInt8] = []
+    var previousTermOffset = 0
+    var pageHasTerm = false
+    var pageHasRowid = false
+    var lastTerm: [UInt8] = []
+    /// The last term of the previous page (for %_idx keys).
+    var lastTermOfPreviousPage: [UInt8]? = nil
+    var termsWritten = 0
+
+    package init(pageSize: Int) { self.pageSize = max(pageSize, 64) }
+
+    var full: Bool { buf.count + pgidx.count >= pageSize }
+
+    mutating func flushPage() {
+        let footer = buf.count
+        buf[2] = UInt8(footer >> 8)
+        buf[3] = UInt8(footer & 0xFF)
+        out.pages.append(buf + pgidx)
+        buf = [0, 0, 0, 0]
+        pgidx = []
+        pageHasTerm = false
+        pageHasRowid = false
+        previousTermOffset = 0
+        lastTermOfPreviousPage = lastTerm
+    }
+
+    /// The shortest prefix of `term` that sorts after `previous`.
+    static func separator(_ previous: [UInt8], _ term: [UInt8]) -> [UInt8] {
+        var n = 0
+        while n < previous.count, n < term.count, previous[n] == term[n] { n += 1 }
+        return Array(term.prefix(min(n + 1, term.count)))
+    }
+
+    package mutating func append(_ t: TermDoclist) {
+        precondition(!t.entries.isEmpty, "empty doclist")
+        if full || buf.count + t.term.count + 8 + pgidx.count > pageSize && buf.count > 4 { flushPage() }
+        let offset = buf.count
+        if !pageHasTerm {
+            // First term of the page: stored whole; pages after the first get a %_idx row.
+            let pageNumber = out.pages.count + 1
+            if pageNumber == 1 {
+                out.idxRows.append(([], 2))
+            } else {
+                out.idxRows.append((Self.separator(lastTermOfPreviousPage ?? [], t.term), Int64(pageNumber) << 1))
+            }
+            putVarint(UInt64(t.term.count), &buf)
+            buf.append(contentsOf: t.term)
+            putVarint(UInt64(offset), &pgidx)
+        } else {
+            var common = 0
+            while common < lastTerm.count, common < t.term.count, lastTerm[common] == t.term[common] { common += 1 }
+            putVarint(UInt64(common), &buf)
+            putVarint(UInt64(t.term.count - common), &buf)
+            buf.append(contentsOf: t.term[common...])
+            putVarint(UInt64(offset - previousTermOffset), &pgidx)
+        }
+        previousTermOffset = offset
+        pageHasTerm = true
+        lastTerm = t.term
+        termsWritten += 1
+
+        var previousRowid: Int64 = 0
+        for (i, e) in t.entries.enumerated() {
+            if i > 0 && full { flushPage() }
+            if i == 0 {
+                putVarint(UInt64(bitPattern: e.rowid), &buf)
+            } else if !pageHasTerm && !pageHasRowid {
+                // First rowid of a page with no term before it: stored whole, pointed at by the header.
+                buf[0] = UInt8(buf.count >> 8)
+                buf[1] = UInt8(buf.count & 0xFF)
+                putVarint(UInt64(bitPattern: e.rowid), &buf)
+            } else {
+                putVarint(UInt64(bitPattern: e.rowid &- previousRowid), &buf)
+            }
+            pageHasRowid = true
+            previousRowid = e.rowid
+            putVarint(UInt64(e.poslist.count) * 2 + (e.delete ? 1 : 0), &buf)
+            // The position list may continue on following pages, split between varints.
+            var r = 0
+            while r < e.poslist.count {
+                if full {
+                    flushPage()
+                }
+                var end = r
+                while end < e.poslist.count {
+                    var v = end
+                    while v < e.poslist.count, e.poslist[v] & 0x80 != 0 { v += 1 }
+                    v = min(v + 1, e.poslist.count)
+                    if buf.count + pgidx.count + (v - r) > pageSize && end > r { break }
+                    end = v
+                }
+                buf.append(contentsOf: e.poslist[r..<end])
+                r = end
+            }
+        }
+    }
+
+    package mutating func finish() -> WrittenSegment {
+        if buf.count > 4 || out.pages.isEmpty { flushPage() }
+        return out
+    }
+}
+
+/// Reads every term and doclist of a segment from its leaf pages (page `first` to `last`),
+/// starting at the first term of page `start`; `visit` returns false to stop.
+package func readSegment(pages first: Int, _ last: Int, from start: Int? = nil,
+                         fetch: (Int) throws -> [UInt8]?,
+                         visit: (TermDoclist) throws -> Bool) throws {
+    enum Tail { case none, size, bytes(Int) }
+    var term: [UInt8] = []
+    // The term being read and its entries so far (kept apart so appends happen in place).
+    var currentTerm: [UInt8]? = nil
+    var entries: [DoclistEntry] = []
+    var tail = Tail.none
+    var previousRowid: Int64 = 0
+    // A segment SQLite's incremental merge has fully consumed is (0, 0): no pages.
+    if first == 0 && last == 0 { return }
+    guard first >= 1, last >= first - 1 else { throw corrupt("segment page range") }
+    var startPage = start ?? first
+    var skipToTerm = start != nil
+    if startPage < first { startPage = first }
+    var pageNo = startPage
+    func finishEntryBytes(_ r: inout ByteReader, _ count: Int) throws {
+        let take = min(count, r.end - r.pos)
+        let bytes = try r.take(take)
+        if !entries.isEmpty { entries[entries.count - 1].poslist.append(contentsOf: bytes) }
+        tail = take < count ? .bytes(count - take) : .none
+    }
+    func readSize(_ r: inout ByteReader) throws {
+        let v = try r.varint()
+        guard v / 2 <= UInt64(Int32.max) else { throw corrupt("doclist") }
+        if !entries.isEmpty { entries[entries.count - 1].delete = v & 1 == 1 }
+        try finishEntryBytes(&r, Int(v / 2))
+    }
+    func addEntry(_ rowid: Int64) { entries.append(DoclistEntry(rowid: rowid, delete: false, poslist: [])) }
+    while pageNo <= last {
+        guard let page = try fetch(pageNo) else { throw corrupt("segment (missing leaf page \(pageNo))") }
+        guard page.count >= 4 else { throw corrupt("leaf page") }
+        let firstRowid = Int(page[0]) << 8 | Int(page[1])
+        let footer = Int(page[2]) << 8 | Int(page[3])
+        guard footer >= 4, footer <= page.count, firstRowid == 0 || (firstRowid >= 4 && firstRowid < footer) else {
+            throw corrupt("leaf page header")
+        }
+        // Term offsets from the footer.
+        var termOffsets: [Int] = []
+        var fr = ByteReader(page, from: footer)
+        var acc = 0
+        while !fr.atEnd {
+            acc += try fr.int(max: 65535)
+            guard acc >= 4, acc < footer else { throw corrupt("leaf page index") }
+            termOffsets.append(acc)
+        }
+        var r = ByteReader(page, from: 4, to: footer)
+        var regionEnd = termOffsets.first ?? footer
+        if skipToTerm {
+            guard let t0 = termOffsets.first else { throw corrupt("leaf page without term") }
+            r.pos = t0
+            skipToTerm = false
+        } else {
+            // The tail of the previous page's last entry, then literal-rowid entries.
+            let contEnd = firstRowid != 0 ? firstRowid : regionEnd
+            var cr = ByteReader(page, from: 4, to: contEnd)
+            switch tail {
+            case .size: try readSize(&cr)
+            case .bytes(let n): try finishEntryBytes(&cr, n)
+            case .none: break
+            }
+            guard cr.atEnd else { throw corrupt("leaf page (continuation)") }
+            r.pos = contEnd
+            if firstRowid != 0 {
+                guard currentTerm != nil else { throw corrupt("leaf page (rowid without term)") }
+                var er = ByteReader(page, from: firstRowid, to: regionEnd)
+                previousRowid = Int64(bitPattern: try er.varint())
+                addEntry(previousRowid)
+                if er.atEnd { tail = .size } else { try readSize(&er) }
+                while !er.atEnd {
+                    previousRowid = previousRowid &+ Int64(bitPattern: try er.varint())
+                    addEntry(previousRowid)
+                    if er.atEnd { tail = .size } else { try readSize(&er) }
+                }
+                r.pos = regionEnd
+            }
+        }
+        // Terms on this page.
+        for (k, off) in termOffsets.enumerated() where off >= r.pos {
+            if let t = currentTerm, !entries.isEmpty {
+                if try !visit(TermDoclist(term: t, entries: entries)) { return }
+            }
+            currentTerm = nil
+            entries = []
+            tail = .none
+            var tr = ByteReader(page, from: off, to: footer)
+            if k == 0 {
+                let n = try tr.int(max: 65535)
+                term = Array(try tr.take(n))
+            } else {
+                let keep = try tr.int(max: 65535)
+                let n = try tr.int(max: 65535)
+                guard keep <= term.count else { throw corrupt("leaf page (term prefix)") }
+                term = Array(term.prefix(keep)) + Array(try tr.take(n))
+            }
+            currentTerm = term
+            regionEnd = k + 1 < termOffsets.count ? termOffsets[k + 1] : footer
+            var er = ByteReader(page, from: tr.pos, to: regionEnd)
+            previousRowid = Int64(bitPattern: try er.varint())
+            addEntry(previousRowid)
+            if er.atEnd { tail = .size } else { try readSize(&er) }
+            while !er.atEnd {
+                previousRowid = previousRowid &+ Int64(bitPattern: try er.varint())
+                addEntry(previousRowid)
+                if er.atEnd { tail = .size } else { try readSize(&er) }
+            }
+        }
+        pageNo += 1
+    }
+    if let t = currentTerm, !entries.isEmpty { _ = try visit(TermDoclist(term: t, entries: entries)) }
+}

@@ -1,0 +1,302 @@
+// This file implements the FTS5 index over %_data/%_idx: pending (uncommitted) token data,
+// flushing it into level-0 segments, automerge/crisismerge/optimize, and term lookups that
+// combine every segment (newest first) with delete markers.
+// Layer: FTS5 (above L4). Spec: Spec/L8-fts5.md §Index.
+import LoomBase
+
+/// Where the index keeps its records: %_data (id → block) and %_idx.
+package protocol IndexStore: AnyObject {
+    func data(_ id: Int64) throws -> [UInt8]?
+    func putData(_ id: Int64, _ block: [UInt8]) throws
+    func deleteData(_ range: ClosedRange<Int64>) throws
+    func putIdx(segment: Int, term: [UInt8], pgno: Int64) throws
+    func deleteIdx(segment: Int) throws
+    /// The largest pgno of `segment` whose term is <= `term` (nil: none).
+    func idxPage(segment: Int, atOrBefore term: [UInt8]) throws -> Int64?
+}
+
+/// An in-memory store (tests and tools).
+package final class MemoryIndexStore: IndexStore {
+    package var blocks: [Int64: [UInt8]] = [:]
+    package var idx: [Int: [([UInt8], Int64)]] = [:]
+    package init() {}
+    package func data(_ id: Int64) throws -> [UInt8]? { blocks[id] }
+    package func putData(_ id: Int64, _ block: [UInt8]) throws { blocks[id] = block }
+    package func deleteData(_ range: ClosedRange<Int64>) throws { blocks = blocks.filter { !range.contains($0.key) } }
+    package func putIdx(segment: Int, term: [UInt8], pgno: Int64) throws {
+        idx[segment, default: []].removeAll { $0.0 == term }
+        idx[segment, default: []].append((term, pgno))
+        idx[segment]?.sort { $0.0.lexicographicallyPrecedes($1.0) }
+    }
+    package func deleteIdx(segment: Int) throws { idx[segment] = nil }
+    package func idxPage(segment: Int, atOrBefore term: [UInt8]) throws -> Int64? {
+        idx[segment]?.last(where: { !term.lexicographicallyPrecedes($0.0) })?.1
+    }
+}
+
+/// Index settings kept in %_config.
+package struct IndexSettings: Sendable {
+    package var pageSize = 4050
+    package var automerge = 4
+    package var crisismerge = 16
+    package var usermerge = 4
+    package init() {}
+}
+
+/// The full-text index of one FTS5 table.
+package final class FTS5Index {
+    package let store: any IndexStore
+    package var settings = IndexSettings()
+    /// Prefix index lengths in characters (index i + 1 uses term prefix byte "1" + i).
+    package let prefixes: [Int]
+
+    /// Pending data: term → rowid → entry (delete flag, positions so far).
+    private struct Pending { var delete: Bool; var writer: PoslistWriter }
+    private var pending: [[UInt8]: [Int64: Pending]] = [:]
+    private var pendingCount = 0
+    private var cachedStructure: Structure? = nil
+
+    package init(store: any IndexStore, prefixes: [Int] = []) {
+        self.store = store
+        self.prefixes = prefixes
+    }
+
+    // MARK: Structure
+
+    package func structure() throws -> Structure {
+        if let s = cachedStructure { return s }
+        let s = try store.data(DataID.structure).map { try Structure(decoding: $0) } ?? Structure()
+        cachedStructure = s
+        return s
+    }
+
+    private func writeStructure(_ s: Structure) throws {
+        var s = s
+        s.cookie &+= 1
+        try store.putData(DataID.structure, s.encoded())
+        cachedStructure = s
+    }
+
+    /// Forgets cached state (after a rollback or another connection's write).
+    package func reset() {
+        cachedStructure = nil
+        pending = [:]
+        pendingCount = 0
+    }
+
+    /// Creates the empty structure record (CREATE VIRTUAL TABLE).
+    package func initialize() throws {
+        try store.putData(DataID.structure, Structure().encoded())
+        cachedStructure = Structure()
+    }
+
+    // MARK: Writing
+
+    /// The index terms (main and prefix indexes) of one token.
+    package func indexTerms(_ token: [UInt8]) -> [[UInt8]] {
+        var out: [[UInt8]] = [[0x30] + token]
+        guard !prefixes.isEmpty else { return out }
+        // Character boundaries of the token.
+        var bounds: [Int] = []
+        for (i, b) in token.enumerated() where b & 0xC0 != 0x80 { bounds.append(i) }
+        bounds.append(token.count)
+        for (k, n) in prefixes.enumerated() where bounds.count - 1 >= n {
+            out.append([UInt8(0x31 + k)] + token.prefix(bounds[n]))
+        }
+        return out
+    }
+
+    /// Records an occurrence of `token` in row `rowid` (positions must arrive in order).
+    package func add(rowid: Int64, token: [UInt8], at position: Position) {
+        for term in indexTerms(token) {
+            var entry = pending[term, default: [:]][rowid] ?? Pending(delete: false, writer: PoslistWriter())
+            entry.writer.append(position)
+            pending[term, default: [:]][rowid] = entry
+            pendingCount += 1
+        }
+    }
+
+    /// Records that row `rowid` no longer holds `token` (a delete marker).
+    package func remove(rowid: Int64, token: [UInt8]) {
+        for term in indexTerms(token) {
+            pending[term, default: [:]][rowid] = Pending(delete: true, writer: PoslistWriter())
+            pendingCount += 1
+        }
+    }
+
+    package var hasPending: Bool { !pending.isEmpty }
+
+    /// Writes pending data as a new level-0 segment and runs the automerge.
+    package func flush() throws {
+        guard !pending.isEmpty else { return }
+        var terms: [TermDoclist] = []
+        for term in pending.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            guard let rows = pending[term] else { continue }
+            let entries = rows.keys.sorted().compactMap { r -> DoclistEntry? in
+                guard let e = rows[r] else { return nil }
+                return DoclistEntry(rowid: r, delete: e.delete, poslist: e.writer.bytes)
+            }
+            terms.append(TermDoclist(term: term, entries: entries))
+        }
+        pending = [:]
+        pendingCount = 0
+        var s = try structure()
+        let seg = try writeSegment(terms, structure: s)
+        if s.levels.isEmpty { s.levels.append(Structure.Level()) }
+        s.levels[0].segments.append(seg)
+        s.writeCounter &+= UInt64(seg.lastPage)
+        try autoMerge(&s)
+        try writeStructure(s)
+    }
+
+    private func writeSegment(_ terms: [TermDoclist], structure s: Structure) throws -> Structure.Segment {
+        let id = try s.newSegmentID()
+        var w = SegmentWriter(pageSize: settings.pageSize)
+        for t in terms where !t.entries.isEmpty { w.append(t) }
+        let written = w.finish()
+        for (i, p) in written.pages.enumerated() { try store.putData(DataID.leaf(segment: id, page: i + 1), p) }
+        for row in written.idxRows { try store.putIdx(segment: id, term: row.term, pgno: row.pgno) }
+        return Structure.Segment(id: id, firstPage: 1, lastPage: written.pages.count)
+    }
+
+    /// Merges whole levels: any level holding `automerge` (or `crisismerge`) segments is
+    /// merged into one segment on the next level.
+    private func autoMerge(_ s: inout Structure) throws {
+        var level = 0
+        while level < s.levels.count {
+            let n = s.levels[level].segments.count
+            let limit = settings.automerge > 1 ? settings.automerge : settings.crisismerge
+            if n >= max(limit, 2) {
+                try mergeLevel(&s, level, into: level + 1)
+            }
+            level += 1
+        }
+    }
+
+    /// Merges every segment of `level` (and, for optimize, every level) into one segment
+    /// appended to level `target`.
+    private func mergeLevel(_ s: inout Structure, _ level: Int, into target: Int) throws {
+        let inputs = s.levels[level].segments
+        guard !inputs.isEmpty else { return }
+        let olderExists = s.levels.indices.contains { $0 > level && !s.levels[$0].segments.isEmpty }
+        let merged = try mergedTerms(inputs.reversed(), dropDeletes: !olderExists)
+        s.levels[level].segments = []
+        // A whole-level merge finishes any incremental merge SQLite left in progress: the
+        // partly written output stays (older) in the next level, the inputs' rest moves on.
+        s.levels[level].mergeInputs = 0
+        for seg in inputs { try dropSegment(seg.id) }
+        while s.levels.count <= target { s.levels.append(Structure.Level()) }
+        if !merged.isEmpty {
+            let seg = try writeSegment(merged, structure: s)
+            s.levels[target].segments.append(seg)
+        }
+        while let last = s.levels.last, last.segments.isEmpty, s.levels.count > 1 { s.levels.removeLast() }
+        if s.levels.count == 1 && s.levels[0].segments.isEmpty { s.levels = [] }
+    }
+
+    private func dropSegment(_ id: Int) throws {
+        try store.deleteData(DataID.range(segment: id))
+        try store.deleteIdx(segment: id)
+    }
+
+    /// Every term of the given segments (newest first), newest entry winning per rowid.
+    private func mergedTerms(_ newestFirst: [Structure.Segment], dropDeletes: Bool) throws -> [TermDoclist] {
+        var all: [[UInt8]: [Int64: DoclistEntry]] = [:]
+        for seg in newestFirst {
+            try readSegment(pages: seg.firstPage, seg.lastPage, fetch: { try self.store.data(DataID.leaf(segment: seg.id, page: $0)) }) { t in
+                var rows = all[t.term, default: [:]]
+                for e in t.entries where rows[e.rowid] == nil { rows[e.rowid] = e }
+                all[t.term] = rows
+                return true
+            }
+        }
+        var out: [TermDoclist] = []
+        for term in all.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            guard let rows = all[term] else { continue }
+            var entries: [DoclistEntry] = []
+            for r in rows.keys.sorted() {
+                guard var e = rows[r] else { continue }
+                if dropDeletes {
+                    if e.delete && e.poslist.isEmpty { continue }
+                    e.delete = false
+                }
+                entries.append(e)
+            }
+            if !entries.isEmpty { out.append(TermDoclist(term: term, entries: entries)) }
+        }
+        return out
+    }
+
+    /// 'optimize': merges every segment into one.
+    package func optimize() throws {
+        try flush()
+        var s = try structure()
+        guard s.segmentCount > 1 else { return }
+        let inputs = s.levels.reversed().flatMap { $0.segments.reversed() }
+        let merged = try mergedTerms(inputs, dropDeletes: true)
+        for seg in inputs { try dropSegment(seg.id) }
+        s.levels = Array(repeating: Structure.Level(), count: s.levels.count)
+        if !merged.isEmpty {
+            let seg = try writeSegment(merged, structure: s)
+            s.levels[s.levels.count - 1].segments.append(seg)
+        } else {
+            s.levels = []
+        }
+        try writeStructure(s)
+    }
+
+    /// 'merge' with a page budget: merges the lowest level with at least 2 segments.
+    package func merge(_ n: Int) throws {
+        try flush()
+        var s = try structure()
+        let minimum = n < 0 ? 2 : max(settings.usermerge, 2)
+        if let level = s.levels.indices.first(where: { s.levels[$0].segments.count >= minimum }) {
+            try mergeLevel(&s, level, into: level + 1)
+            try writeStructure(s)
+        }
+    }
+
+    /// Deletes every segment ('delete-all', 'rebuild').
+    package func deleteAll() throws {
+        pending = [:]
+        pendingCount = 0
+        let s = try structure()
+        for seg in s.allSegments { try dropSegment(seg.id) }
+        try writeStructure(Structure())
+    }
+
+    // MARK: Reading
+
+    /// The live positions of one index term, or of every term with a prefix, merged across
+    /// segments (newest wins, delete markers hide rows). Flushes pending data first.
+    package func lookup(_ key: [UInt8], prefix: Bool) throws -> [Int64: [Position]] {
+        try flush()
+        let s = try structure()
+        var result: [Int64: [Position]] = [:]
+        var decided: [[UInt8]: Set<Int64>] = [:]
+        for seg in s.levels.flatMap({ $0.segments.reversed() }) {
+            let start = try store.idxPage(segment: seg.id, atOrBefore: key).map { Int($0 >> 1) } ?? seg.firstPage
+            guard start <= seg.lastPage else { continue }
+            try readSegment(pages: seg.firstPage, seg.lastPage, from: max(start, seg.firstPage),
+                            fetch: { try self.store.data(DataID.leaf(segment: seg.id, page: $0)) }) { t in
+                let matches = prefix ? (t.term.count >= key.count && t.term.prefix(key.count).elementsEqual(key)) : t.term == key
+                guard matches else { return t.term.lexicographicallyPrecedes(key) }
+                for e in t.entries where !(decided[t.term]?.contains(e.rowid) ?? false) {
+                    decided[t.term, default: []].insert(e.rowid)
+                    if !(e.delete && e.poslist.isEmpty) { result[e.rowid, default: []].append(contentsOf: try decodePoslist(e.poslist)) }
+                }
+                return prefix
+            }
+        }
+        if prefix { for k in result.keys { result[k]?.sort() } }
+        return result
+    }
+
+    /// Every live (term, rowid, poslist) of the index, terms ascending (integrity checks, vocab).
+    package func allEntries() throws -> [TermDoclist] {
+        try flush()
+        let s = try structure()
+        return try mergedTerms(s.levels.flatMap { $0.segments.reversed() }, dropDeletes: true)
+    }
+}
+

@@ -1,0 +1,613 @@
+// This file implements the fts5 virtual-table module on Loom's virtual-table protocol:
+// CREATE/connect (shadow tables), INSERT/UPDATE/DELETE and the special commands, MATCH /
+// `t = 'query'` / `t('query')` scans, rowid lookups, ORDER BY rank, and the auxiliary
+// functions bm25(), highlight(), snippet(). Layer: FTS5 (above L4). Spec: Spec/L8-fts5.md §Module.
+import LoomBase
+import LoomRecord
+import LoomVDBE
+import Synchronization
+
+/// Cursor ids handed out through the hidden column named after the table (SQLite's iCsrId).
+private let cursorCounter = Atomic<Int64>(0)
+
+/// %_data / %_idx through the owning connection.
+final class HostIndexStore: IndexStore {
+    let host: any VirtualTableHost
+    let data: String
+    let idx: String
+    init(host: any VirtualTableHost, table: String) {
+        self.host = host
+        data = "'\(table.doublingQuote("'"))_data'"
+        idx = "'\(table.doublingQuote("'"))_idx'"
+    }
+    func data(_ id: Int64) throws -> [UInt8]? {
+        let rows = try host.query("SELECT block FROM \(data) WHERE id = ?", [.integer(id)])
+        guard let v = rows.first?.first else { return nil }
+        switch v {
+        case .blob(let b): return b
+        case .text(let t): return Array(t.utf8)
+        case .null: return []
+        default: throw DatabaseError(.corrupt, "fts5: corrupt %_data record")
+        }
+    }
+    func putData(_ id: Int64, _ block: [UInt8]) throws {
+        try host.execute("REPLACE INTO \(data)(id, block) VALUES(?, ?)", [.integer(id), .blob(block)])
+    }
+    func deleteData(_ range: ClosedRange<Int64>) throws {
+        try host.execute("DELETE FROM \(data) WHERE id >= ? AND id <= ?", [.integer(range.lowerBound), .integer(range.upperBound)])
+    }
+    func putIdx(segment: Int, term: [UInt8], pgno: Int64) throws {
+        try host.execute("INSERT INTO \(idx)(segid, term, pgno) VALUES(?, ?, ?)", [.integer(Int64(segment)), .blob(term), .integer(pgno)])
+    }
+    func deleteIdx(segment: Int) throws {
+        try host.execute("DELETE FROM \(idx) WHERE segid = ?", [.integer(Int64(segment))])
+    }
+    func idxPage(segment: Int, atOrBefore term: [UInt8]) throws -> Int64? {
+        let rows = try host.query("SELECT pgno FROM \(idx) WHERE segid = ? AND term <= ? ORDER BY term DESC LIMIT 1",
+                                  [.integer(Int64(segment)), .blob(term)])
+        if case .integer(let p)? = rows.first?.first { return p }
+        return nil
+    }
+}
+
+/// The fts5 module. `register(in:)` adds it and its functions to a connection.
+package final class FTS5Module: VirtualTableModule {
+    package init() {}
+    package var kind: VirtualTableModuleKind { .ordinary }
+
+    package func create(_ context: VirtualTableContext) throws -> any VirtualTable {
+        let t = try FTS5Table(context)
+        for ddl in t.config.shadowTableDDL { try context.host.execute(ddl) }
+        try context.host.execute("INSERT INTO '\(t.config.name.doublingQuote("'"))_config'(k, v) VALUES('version', 4)")
+        try t.core.index.initialize()
+        return t
+    }
+
+    package func connect(_ context: VirtualTableContext) throws -> any VirtualTable {
+        let t = try FTS5Table(context)
+        try t.loadConfig()
+        return t
+    }
+
+    /// The functions SQLite's fts5 adds to a connection: bm25, highlight, snippet.
+    package static var functions: [FunctionDefinition] {
+        [
+            FunctionDefinition(name: "bm25", argumentCount: -1, minimumArgumentCount: 1, isDeterministic: false, body: .scalar { args, ctx in
+                let c = try cursor(args, ctx, "bm25")
+                let weights = args.dropFirst().map { $0.realValueForFTS }
+                return .real(try c.bm25(weights: weights))
+            }),
+            FunctionDefinition(name: "highlight", argumentCount: 4, isDeterministic: false, body: .scalar { args, ctx in
+                let c = try cursor(args, ctx, "highlight")
+                let a = Array(args)
+                return try c.highlight(column: Int(a[1].integerValueForFTS), open: a[2].bytesForFTS, close: a[3].bytesForFTS)
+            }),
+            FunctionDefinition(name: "snippet", argumentCount: 6, isDeterministic: false, body: .scalar { args, ctx in
+                let c = try cursor(args, ctx, "snippet")
+                let a = Array(args)
+                return try c.snippet(column: Int(a[1].integerValueForFTS), open: a[2].bytesForFTS, close: a[3].bytesForFTS,
+                                     ellipsis: a[4].bytesForFTS, tokens: Int(a[5].integerValueForFTS))
+            }),
+        ]
+    }
+
+    private static func cursor(_ args: ArraySlice<Value>, _ ctx: FunctionCallContext, _ name: String) throws -> FTS5Cursor {
+        guard case .integer(let id)? = args.first else {
+            throw DatabaseError(.error, "unable to use function \(name) in the requested context")
+        }
+        for entry in ctx.connection.virtualTables.connected.values {
+            if let t = entry.table as? FTS5Table, let c = t.cursors[id]?.cursor { return c }
+        }
+        throw DatabaseError(.error, "unable to use function \(name) in the requested context")
+    }
+
+    /// Registers the module (as "fts5") on a connection's registry.
+    package static func register(in registry: VirtualTableRegistry) {
+        registry.register(FTS5Module(), named: "fts5")
+        registry.register(FTS5VocabModule(), named: "fts5vocab")
+    }
+}
+
+extension Value {
+    var realValueForFTS: Double {
+        switch self {
+        case .integer(let i): return Double(i)
+        case .real(let d): return d
+        case .text(let t): return Double(t) ?? 0
+        default: return 0
+        }
+    }
+    var integerValueForFTS: Int64 {
+        switch self {
+        case .integer(let i): return i
+        case .real(let d): return d.isFinite && abs(d) < 9e18 ? Int64(d) : 0
+        case .text(let t): return Int64(t) ?? 0
+        default: return 0
+        }
+    }
+    /// The value as text bytes (NULL: nil).
+    var textBytesForFTS: [UInt8]? {
+        switch self {
+        case .null: return nil
+        case .text(let t): return Array(t.utf8)
+        case .blob(let b): return b
+        case .integer(let i): return Array(String(i).utf8)
+        case .real: return Array((textValue ?? "").utf8)
+        }
+    }
+    var bytesForFTS: [UInt8] { textBytesForFTS ?? [] }
+}
+
+final class WeakCursor { weak var cursor: FTS5Cursor?; init(_ c: FTS5Cursor) { cursor = c } }
+
+/// One fts5 table on one connection.
+final class FTS5Table: VirtualTable {
+    let config: FTS5Config
+    let core: FTS5Core
+    let host: any VirtualTableHost
+    var cursors: [Int64: WeakCursor] = [:]
+    var rankFunction = "bm25()"
+
+    init(_ context: VirtualTableContext) throws {
+        config = try FTS5Config(name: context.tableName, arguments: context.arguments)
+        // Only detail=full's position lists are written and read (Spec/L8-fts5.md, COMPAT.md).
+        guard config.detail == .full else {
+            throw DatabaseError(.error, "fts5: detail=\(config.detail.rawValue) is not supported by Loom")
+        }
+        host = context.host
+        core = try FTS5Core(config: config, store: HostIndexStore(host: context.host, table: context.tableName))
+    }
+
+    var quoted: String { config.name.doublingQuote("'") }
+    var n: Int { config.columns.count }
+
+    func loadConfig() throws {
+        for row in try host.query("SELECT k, v FROM '\(quoted)_config'") where row.count == 2 {
+            guard case .text(let k) = row[0] else { continue }
+            let v = row[1].integerValueForFTS
+            switch k {
+            case "pgsz": core.index.settings.pageSize = Int(v)
+            case "automerge": core.index.settings.automerge = Int(v)
+            case "crisismerge": core.index.settings.crisismerge = Int(v)
+            case "usermerge": core.index.settings.usermerge = Int(v)
+            case "rank": rankFunction = row[1].textValue ?? rankFunction
+            default: break
+            }
+        }
+    }
+
+    var declaredSchema: String { config.declaredSchema }
+    var isWritable: Bool { true }
+
+    // indexNumber bits: 1 = match (column in bits 8...15, n = whole table), 2 = rowid eq,
+    // 4 = order by rank, 8 = order by rowid desc.
+    func bestIndex(_ info: inout IndexInfo) throws {
+        var argv = 0
+        var number: Int32 = 0
+        for (i, c) in info.constraints.enumerated() where c.usable {
+            let isMatch = (c.op == .match && c.column >= 0 && c.column <= n) || (c.op == .eq && c.column == n)
+            if isMatch && number & 1 == 0 {
+                argv += 1
+                info.constraintUsage[i] = IndexInfo.ConstraintUsage(argvIndex: argv, omit: true)
+                number |= 1 | Int32(c.column) << 8
+            }
+        }
+        for (i, c) in info.constraints.enumerated() where c.usable && c.op == .eq && c.column == -1 && number & 2 == 0 {
+            argv += 1
+            info.constraintUsage[i] = IndexInfo.ConstraintUsage(argvIndex: argv, omit: true)
+            number |= 2
+        }
+        if info.orderBy.count == 1 {
+            let o = info.orderBy[0]
+            if o.column == n + 1 && !o.descending && number & 1 != 0 {
+                number |= 4; info.orderByConsumed = true
+            } else if o.column == -1 {
+                if o.descending { number |= 8 }
+                info.orderByConsumed = true
+            }
+        }
+        info.indexNumber = number
+        info.estimatedCost = number & 2 != 0 ? 10 : (number & 1 != 0 ? 1000 : 1_000_000)
+        info.estimatedRows = number & 2 != 0 ? 1 : (number & 1 != 0 ? 100 : 1_000_000)
+        if number & 2 != 0 { info.indexFlags = .unique }
+    }
+
+    func open() throws -> any VirtualTableCursor {
+        let id = cursorCounter.add(1, ordering: .relaxed).newValue
+        let c = FTS5Cursor(table: self, id: id)
+        cursors = cursors.filter { $0.value.cursor != nil }
+        cursors[id] = WeakCursor(c)
+        return c
+    }
+
+    // MARK: Content
+
+    /// The column values of row `rowid` (nil when the row is absent).
+    func contentRow(_ rowid: Int64) throws -> [Value]? {
+        switch config.content {
+        case .normal:
+            let cols = (0..<n).map { "c\($0)" }.joined(separator: ", ")
+            return try host.query("SELECT \(cols) FROM '\(quoted)_content' WHERE id = ?", [.integer(rowid)]).first
+        case .external(let table):
+            let cols = config.columns.map { "\"\($0.doublingQuote("\""))\"" }.joined(separator: ", ")
+            return try host.query("SELECT \(cols) FROM \"\(table.doublingQuote("\""))\" WHERE \"\(config.contentRowid.doublingQuote("\""))\" = ?",
+                                  [.integer(rowid)]).first
+        case .contentless:
+            return nil
+        }
+    }
+
+    /// Every rowid of the table, ascending.
+    func allRowids() throws -> [Int64] {
+        let sql: String
+        switch config.content {
+        case .normal: sql = "SELECT id FROM '\(quoted)_content' ORDER BY id"
+        case .external(let table):
+            let r = "\"\(config.contentRowid.doublingQuote("\""))\""
+            sql = "SELECT \(r) FROM \"\(table.doublingQuote("\""))\" ORDER BY \(r)"
+        case .contentless:
+            guard config.columnsize else { return [] }
+            sql = "SELECT id FROM '\(quoted)_docsize' ORDER BY id"
+        }
+        return try host.query(sql).compactMap { if case .integer(let i)? = $0.first { return i } else { return nil } }
+    }
+
+    func docsize(_ rowid: Int64) throws -> [Int] {
+        if config.columnsize {
+            if case .blob(let b)? = try host.query("SELECT sz FROM '\(quoted)_docsize' WHERE id = ?", [.integer(rowid)]).first?.first {
+                return try decodeDocsize(b, columns: n)
+            }
+            return Array(repeating: 0, count: n)
+        }
+        guard let row = try contentRow(rowid) else { return Array(repeating: 0, count: n) }
+        return core.tokenCounts(row.map(\.textBytesForFTS))
+    }
+
+    // MARK: Writes
+
+    private func insertRow(_ rowid: Int64?, _ values: [Value]) throws -> Int64 {
+        var id = rowid
+        if id == nil {
+            let table = config.content == .normal ? "'\(quoted)_content'" : "'\(quoted)_docsize'"
+            let m = try host.query("SELECT max(id) FROM \(table)").first?.first
+            if case .integer(let x)? = m { id = x &+ 1 } else { id = 1 }
+        }
+        guard let rowid = id else { return 0 }
+        if config.content == .normal {
+            let marks = (0...n).map { _ in "?" }.joined(separator: ", ")
+            do {
+                try host.execute("INSERT INTO '\(quoted)_content' VALUES(\(marks))", [.integer(rowid)] + values)
+            } catch let e as DatabaseError where e.code.primary == .constraint {
+                throw DatabaseError(.constraint, "constraint failed")
+            }
+        }
+        let sizes = try core.insert(rowid: rowid, values: values.map(\.textBytesForFTS))
+        if config.columnsize {
+            try host.execute("INSERT OR REPLACE INTO '\(quoted)_docsize'(id, sz) VALUES(?, ?)", [.integer(rowid), .blob(encodeDocsize(sizes))])
+        }
+        return rowid
+    }
+
+    private func deleteRow(_ rowid: Int64, values: [Value]?) throws {
+        let old: [Value]?
+        if let values { old = values } else { old = try contentRow(rowid) }
+        guard let old else {
+            if config.content == .contentless { throw DatabaseError(.error, "cannot DELETE from contentless fts5 table: \(config.name)") }
+            return
+        }
+        try core.delete(rowid: rowid, values: old.map(\.textBytesForFTS))
+        if config.content == .normal { try host.execute("DELETE FROM '\(quoted)_content' WHERE id = ?", [.integer(rowid)]) }
+        if config.columnsize { try host.execute("DELETE FROM '\(quoted)_docsize' WHERE id = ?", [.integer(rowid)]) }
+    }
+
+    func update(_ arguments: [Value]) throws -> Int64? {
+        if arguments.count == 1 {
+            guard case .integer(let r) = arguments[0] else { return nil }
+            try deleteRow(r, values: nil)
+            return nil
+        }
+        guard arguments.count >= 2 + n + 2 else { throw DatabaseError(.error, "fts5: bad xUpdate arguments") }
+        let values = Array(arguments[2..<(2 + n)])
+        let command = arguments[2 + n]
+        if case .null = arguments[0], command != .null {
+            try special(command.textValue ?? "", arguments[2 + n + 1], rowid: arguments[1], values: values)
+            return nil
+        }
+        var newRowid: Int64? = nil
+        if case .integer(let r) = arguments[1] { newRowid = r }
+        else if arguments[1] != .null { newRowid = arguments[1].integerValueForFTS }
+        if case .integer(let old) = arguments[0] {
+            try deleteRow(old, values: nil)
+        }
+        return try insertRow(newRowid, values)
+    }
+
+    private func setConfig(_ key: String, _ value: Value) throws {
+        try host.execute("REPLACE INTO '\(quoted)_config'(k, v) VALUES(?, ?)", [.text(key), value])
+    }
+
+    private func special(_ command: String, _ arg: Value, rowid: Value, values: [Value]) throws {
+        switch command {
+        case "delete":
+            guard config.content != .normal else {
+                throw DatabaseError(.error, "'delete' may only be used with a contentless or external content fts5 table")
+            }
+            try deleteRow(rowid.integerValueForFTS, values: values)
+        case "delete-all":
+            guard config.content != .normal else {
+                throw DatabaseError(.error, "'delete-all' may only be used with a contentless or external content fts5 table")
+            }
+            try core.deleteAll()
+            if config.columnsize { try host.execute("DELETE FROM '\(quoted)_docsize'") }
+        case "rebuild":
+            guard config.content != .contentless else { throw DatabaseError(.error, "'rebuild' may not be used with a contentless fts5 table") }
+            try core.deleteAll()
+            if config.columnsize { try host.execute("DELETE FROM '\(quoted)_docsize'") }
+            for r in try allRowids() {
+                guard let row = try contentRow(r) else { continue }
+                let sizes = try core.insert(rowid: r, values: row.map(\.textBytesForFTS))
+                if config.columnsize {
+                    try host.execute("INSERT OR REPLACE INTO '\(quoted)_docsize'(id, sz) VALUES(?, ?)", [.integer(r), .blob(encodeDocsize(sizes))])
+                }
+            }
+            try core.flush()
+        case "optimize": try core.flush(); try core.index.optimize()
+        case "merge":
+            try core.flush()
+            try core.index.merge(Int(arg.integerValueForFTS))
+        case "integrity-check": try integrityCheck()
+        case "automerge", "crisismerge", "pgsz", "usermerge":
+            let v = arg.integerValueForFTS
+            switch command {
+            case "automerge":
+                core.index.settings.automerge = v == 1 ? 4 : Int(min(max(v, 0), 16))
+            case "crisismerge":
+                core.index.settings.crisismerge = v <= 1 ? 16 : Int(min(v, 2000))
+            case "pgsz":
+                guard v >= 32, v <= 64 * 1024 else { throw DatabaseError(.error, "SQL logic error") }
+                core.index.settings.pageSize = Int(v)
+            default:
+                guard v >= 2, v <= 16 else { throw DatabaseError(.error, "SQL logic error") }
+                core.index.settings.usermerge = Int(v)
+            }
+            try setConfig(command, .integer(v))
+        case "rank":
+            rankFunction = arg.textValue ?? "bm25()"
+            try setConfig("rank", arg)
+        default:
+            throw DatabaseError(.error, "SQL logic error")
+        }
+    }
+
+    /// 'integrity-check': the index must hold exactly the tokens of the content.
+    private func integrityCheck() throws {
+        let entries = try core.index.allEntries()
+        var fromIndex: [String: Int] = [:]
+        for t in entries {
+            for e in t.entries { fromIndex["\(t.term)|\(e.rowid)|\(e.poslist)", default: 0] += 1 }
+        }
+        guard config.content != .contentless else { return }
+        let check = FTS5Index(store: MemoryIndexStore(), prefixes: config.prefixes)
+        for r in try allRowids() {
+            guard let row = try contentRow(r) else { continue }
+            for (c, v) in row.enumerated() where c < n && !config.unindexed[c] {
+                var pos = 0
+                if let text = v.textBytesForFTS {
+                    core.tokenizer.tokenize(text, reason: .document) { tok in
+                        check.add(rowid: r, token: tok.bytes, at: Position(column: c, offset: pos))
+                        pos += 1
+                    }
+                }
+            }
+        }
+        var fromContent: [String: Int] = [:]
+        for t in try check.allEntries() {
+            for e in t.entries { fromContent["\(t.term)|\(e.rowid)|\(e.poslist)", default: 0] += 1 }
+        }
+        guard fromIndex == fromContent else { throw DatabaseError(.corrupt, "database disk image is malformed") }
+    }
+
+    func begin() throws { core.refreshIfIdle() }
+    func sync() throws { try core.flush() }
+    func commit() throws {}
+    func rollback() throws { core.reset() }
+
+    func destroy() throws {
+        for suffix in ["data", "idx", "content", "docsize", "config"] {
+            try host.execute("DROP TABLE IF EXISTS '\(quoted)_\(suffix)'")
+        }
+    }
+
+    func rename(to newName: String) throws {
+        for suffix in ["data", "idx", "content", "docsize", "config"] where config.shadowTableDDL.contains(where: { $0.contains("_\(suffix)'") }) {
+            try host.execute("ALTER TABLE '\(quoted)_\(suffix)' RENAME TO '\(newName.doublingQuote("'"))_\(suffix)'")
+        }
+    }
+}
+
+/// A scan of an fts5 table.
+final class FTS5Cursor: VirtualTableCursor {
+    let table: FTS5Table
+    let id: Int64
+    var rowids: [Int64] = []
+    var position = 0
+    var match: MatchSet? = nil
+    var rowCache: (Int64, [Value])? = nil
+    var rankCache: [Int64: Double] = [:]
+
+    init(table: FTS5Table, id: Int64) {
+        self.table = table
+        self.id = id
+    }
+
+    func filter(indexNumber: Int32, indexString: String?, arguments: [Value]) throws {
+        position = 0
+        match = nil
+        rowCache = nil
+        rankCache = [:]
+        var argi = 0
+        var rows: [Int64]
+        table.core.refreshIfIdle()
+        if indexNumber & 1 != 0 {
+            let column = Int(indexNumber >> 8 & 0xFFFF)
+            let q = argi < arguments.count ? arguments[argi].textValue ?? "" : ""
+            argi += 1
+            let parser = QueryParser(columns: table.config.columns, tokenizer: table.core.tokenizer)
+            let node = try parser.parse(q, columnFilter: column < table.n ? [column] : nil)
+            try table.core.flush()
+            let m = try QueryEvaluator(index: table.core.index, columnCount: table.n).evaluate(node)
+            match = m
+            rows = m.rows.keys.sorted()
+        } else {
+            rows = []
+        }
+        if indexNumber & 2 != 0 {
+            let r = argi < arguments.count ? arguments[argi] : .null
+            guard case .integer(let rowid) = r.applyingNumericAffinityForFTS else { rowids = []; return }
+            if indexNumber & 1 != 0 {
+                rows = rows.contains(rowid) ? [rowid] : []
+            } else {
+                rows = try table.allRowids().contains(rowid) ? [rowid] : []
+            }
+        } else if indexNumber & 1 == 0 {
+            rows = try table.allRowids()
+        }
+        if indexNumber & 4 != 0 {
+            let ranks = try rows.map { ($0, try rank($0)) }
+            rows = ranks.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.map(\.0)
+        } else if indexNumber & 8 != 0 {
+            rows.reverse()
+        }
+        rowids = rows
+    }
+
+    func next() throws { position += 1; rowCache = nil }
+    var eof: Bool { position >= rowids.count }
+    func rowid() throws -> Int64 { position < rowids.count ? rowids[position] : 0 }
+
+    func values() throws -> [Value] {
+        let r = try rowid()
+        if let c = rowCache, c.0 == r { return c.1 }
+        let v = try table.contentRow(r) ?? Array(repeating: .null, count: table.n)
+        rowCache = (r, v)
+        return v
+    }
+
+    func column(_ i: Int) throws -> Value {
+        if i < table.n { let v = try values(); return i < v.count ? v[i] : .null }
+        if i == table.n { return .integer(id) }
+        guard match != nil else { return .null }
+        return .real(try rank(try rowid()))
+    }
+
+    func rank(_ rowid: Int64) throws -> Double {
+        if let r = rankCache[rowid] { return r }
+        var weights: [Double] = []
+        let f = table.rankFunction
+        if let open = f.firstIndex(of: "("), let close = f.lastIndex(of: ")") {
+            weights = f[f.index(after: open)..<close].split(separator: ",").compactMap { Double(String($0).trimmingSpaces) }
+        }
+        let r = try bm25(weights: weights, rowid: rowid)
+        rankCache[rowid] = r
+        return r
+    }
+
+    func bm25(weights: [Double], rowid: Int64? = nil) throws -> Double {
+        guard let m = match else { return 0 }
+        let r = try rowid ?? self.rowid()
+        return Auxiliary.bm25(match: m, rowid: r, docsize: try table.docsize(r), averages: try table.core.averages(), weights: weights)
+    }
+
+    func highlight(column: Int, open: [UInt8], close: [UInt8]) throws -> Value {
+        let vals = try values()
+        guard column >= 0, column < vals.count else { throw DatabaseError(.range, "column index out of range") }
+        guard let text = vals[column].textBytesForFTS else { return .null }
+        guard let m = match else { return .text(String(decoding: text, as: UTF8.self)) }
+        let out = Auxiliary.highlight(text: text, column: column, tokenizer: table.core.tokenizer, match: m, rowid: try rowid(), open: open, close: close)
+        return .text(String(decoding: out, as: UTF8.self))
+    }
+
+    func snippet(column: Int, open: [UInt8], close: [UInt8], ellipsis: [UInt8], tokens: Int) throws -> Value {
+        let vals = try values()
+        let r = try rowid()
+        let n = max(1, min(tokens, 64))
+        let cols = column >= 0 && column < vals.count ? [column] : Array(0..<vals.count)
+        // Every phrase instance proposes a window starting at it (1000 per distinct phrase in
+        // the window plus 1 per further instance, then centred on its hits), and the window
+        // starting at the last sentence start before it (+100, +120 at the column start).
+        // The first strictly best proposal wins (SQLite's snippet behaviour, observed).
+        var best: (score: Int, column: Int, start: Int)? = nil
+        for c in cols {
+            guard let text = vals[c].textBytesForFTS else { continue }
+            let toks = table.core.tokenizer.tokens(text)
+            let nDoc = toks.count
+            var hits: [(offset: Int, phrase: Int, length: Int)] = []
+            for (i, ps) in match?.rows[r] ?? [:] {
+                let len = max(match?.phrases[i].terms.count ?? 1, 1)
+                for p in ps where p.column == c { hits.append((p.offset, i, len)) }
+            }
+            hits.sort { $0.offset != $1.offset ? $0.offset < $1.offset : $0.phrase < $1.phrase }
+            if best == nil { best = (0, c, 0) }
+            let sentences = (0..<nDoc).filter { Self.isSentenceStart(text, toks, $0) }
+            func score(from start: Int) -> (Int, Int) {
+                let inside = hits.filter { $0.offset >= start && $0.offset < start + n }
+                let distinct = Set(inside.map(\.phrase)).count
+                return (distinct * 1000 + inside.count - distinct, inside.map { $0.offset + $0.length }.max() ?? start)
+            }
+            for h in hits {
+                let io = h.offset
+                let (sc, lastEnd) = score(from: io)
+                var adj = io - (n - (lastEnd - io)) / 2
+                if adj + n > nDoc { adj = nDoc - n }
+                if adj < 0 { adj = 0 }
+                if sc > best?.score ?? 0 { best = (sc, c, adj) }
+                if !sentences.isEmpty && nDoc > n, let s = sentences.last(where: { $0 <= io }), s < io {
+                    let sc2 = score(from: s).0 + (s == 0 ? 120 : 100)
+                    if sc2 > best?.score ?? 0 { best = (sc2, c, s) }
+                }
+            }
+        }
+        guard let chosen = best, let text = vals[chosen.column].textBytesForFTS else { return .null }
+        let toks = table.core.tokenizer.tokens(text)
+        guard !toks.isEmpty else { return .text("") }
+        let first = min(chosen.start, toks.count - 1)
+        let last = min(first + n, toks.count) - 1
+        let sliceStart = first == 0 ? 0 : toks[first].start
+        let sliceEnd = last == toks.count - 1 ? text.count : toks[last].end
+        var out: [UInt8] = first > 0 ? ellipsis : []
+        let piece = Array(text[sliceStart..<sliceEnd])
+        if let m = match {
+            var sub = m
+            var shifted: [Int: [Position]] = [:]
+            for (i, ps) in m.rows[r] ?? [:] {
+                shifted[i] = ps.filter { $0.column == chosen.column && $0.offset >= first && $0.offset <= last }
+                    .map { Position(column: chosen.column, offset: $0.offset - first) }
+            }
+            sub.rows = [r: shifted]
+            out.append(contentsOf: Auxiliary.highlight(text: piece, column: chosen.column, tokenizer: table.core.tokenizer,
+                                                       match: sub, rowid: r, open: open, close: close))
+        } else {
+            out.append(contentsOf: piece)
+        }
+        if last < toks.count - 1 { out.append(contentsOf: ellipsis) }
+        return .text(String(decoding: out, as: UTF8.self))
+    }
+
+    /// A token starts a sentence when it is the first, or a '.' or ':' precedes it.
+    static func isSentenceStart(_ text: [UInt8], _ toks: [Token], _ k: Int) -> Bool {
+        guard k > 0 else { return true }
+        guard k < toks.count, toks[k - 1].end <= toks[k].start else { return false }
+        return text[toks[k - 1].end..<toks[k].start].contains { $0 == 0x2E || $0 == 0x3A }
+    }
+}
+
+extension Value {
+    /// An integer for a rowid comparison (text that looks like an integer converts).
+    var applyingNumericAffinityForFTS: Value {
+        switch self {
+        case .text(let t): if let i = Int64(t) { return .integer(i) } else { return self }
+        case .real(let d): if d == d.rounded(), abs(d) < 9e18 { return .integer(Int64(d)) } else { return self }
+        default: return self
+        }
+    }
+}
