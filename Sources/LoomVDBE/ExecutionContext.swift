@@ -1,6 +1,7 @@
 // This file implements ExecutionContext: the connection state the VM reads and writes.
 // Layer: L4. Spec: Spec/L4-vdbe.md (§Transactions and statement end).
 import LoomBase
+import Synchronization
 import LoomBTree
 import LoomRecord
 
@@ -39,6 +40,10 @@ package final class ExecutionContext {
     /// Active VMs that write; COMMIT fails while another one runs.
     package internal(set) var activeWriterCount = 0
 
+    /// `sqlite3_interrupt`'s flag: set from any thread, seen by running statements at their
+    /// loop jumps; cleared when a statement starts while none is running.
+    package let interruption = InterruptFlag()
+
     package init(btree: BTree) {
         self.btree = btree
     }
@@ -69,4 +74,14 @@ extension String {
     var lowercasedASCIIForTemp: String {
         String(decoding: utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
     }
+}
+
+/// A flag another thread may set to stop the statements of one connection
+/// (`sqlite3_interrupt`). Relaxed atomics: it only has to be seen eventually.
+package final class InterruptFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    package init() {}
+    package func set() { flag.store(true, ordering: .relaxed) }
+    package func clear() { flag.store(false, ordering: .relaxed) }
+    @inline(__always) package var isSet: Bool { flag.load(ordering: .relaxed) }
 }

@@ -65,7 +65,7 @@ extension Instruction {
         case .endCoroutine: return "EndCoroutine"
         case .once: return "Once"
         case .noop: return "Noop"
-        case .transaction: return "Transaction"
+        case .transaction, .exclusiveTransaction: return "Transaction"
         case .autoCommit: return "AutoCommit"
         case .readCookie: return "ReadCookie"
         case .setCookie: return "SetCookie"
@@ -209,6 +209,7 @@ extension Instruction {
         case .transaction(let write, let cookie):
             o.p2 = write ? 1 : 0; o.p3 = cookie ?? 0
             if cookie != nil { o.p4 = "0"; o.p5 = 1 }
+        case .exclusiveTransaction: o.p2 = 2
         case .autoCommit(let on, let rollback): o.p1 = on ? 1 : 0; o.p2 = rollback ? 1 : 0
         case .readCookie(let d, let f): o.p2 = d; o.p3 = f.rawValue
         case .setCookie(let f, let v): o.p2 = f.rawValue; o.p3 = v

@@ -32,6 +32,13 @@ extension VM {
         return try RecordCodec.decode(b)
     }
 
+    /// Stops the statement with `SQLITE_INTERRUPT` ("interrupted"): a statement that writes
+    /// rolls the whole transaction back, a read-only one only ends (as SQLite).
+    @inline(never)
+    func failInterrupted() throws -> Never {
+        try fail(DatabaseError(.interrupt), action: program.isReadOnly ? .abort : .rollback)
+    }
+
     func beginTransaction(write: Bool, schemaCookie: Int?) throws {
         let ctx = context
         switch ctx.transactionState {
@@ -97,6 +104,7 @@ extension VM {
             switch code[address] {
             // MARK: Control flow
             case .initialize(let t), .goto(let t):
+                if context.interruption.isSet { try failInterrupted() }
                 pc = t
             case .halt(let rc, let action, let message, let constraint):
                 if rc == .ok {
@@ -149,6 +157,18 @@ extension VM {
                     throw DatabaseError(.readonly, "attempt to write a readonly database")
                 }
                 try beginTransaction(write: write, schemaCookie: cookie)
+            case .exclusiveTransaction:
+                // EXCLUSIVE first (waiting through the busy handler when no transaction is
+                // open), then the B-tree's write transaction on top of it.
+                let pager = context.btree.pager
+                let wasOpen = context.transactionState != .none
+                try pager.beginExclusiveWrite()
+                do {
+                    try beginTransaction(write: true, schemaCookie: nil)
+                } catch {
+                    if !wasOpen && context.transactionState == .none { try? pager.rollback(); pager.endRead() }
+                    throw error
+                }
             case .autoCommit(let on, let rollback):
                 try autoCommit(on: on, rollback: rollback)
                 try finish(error: nil)
@@ -205,8 +225,10 @@ extension VM {
             case .last(let c, let t):
                 if try !moveLast(try cursor(c)) { pc = t }
             case .next(let c, let t):
+                if context.interruption.isSet { try failInterrupted() }
                 if try advance(try cursor(c), forward: true) { pc = t }
             case .prev(let c, let t):
+                if context.interruption.isSet { try failInterrupted() }
                 if try advance(try cursor(c), forward: false) { pc = t }
             case .ifEmpty(let c, let t):
                 let cur = try cursor(c)
@@ -337,6 +359,7 @@ extension VM {
                 cur.moved(valid: s.sortedCount > 0)
                 if s.sortedCount == 0 { pc = t }
             case .sorterNext(let c, let t):
+                if context.interruption.isSet { try failInterrupted() }
                 if try advance(try cursor(c), forward: true) { pc = t }
             case .sorterData(let c, let d, let p):
                 let cur = try cursor(c)

@@ -144,6 +144,8 @@ package final class VM {
 
     func start() {
         isRunning = true
+        // An interrupt with no statement running is forgotten (as sqlite3_step does).
+        if context.activeStatementCount == 0 { context.interruption.clear() }
         context.activeStatementCount += 1
         pc = 0
         statementChanges = 0
@@ -184,6 +186,11 @@ package final class VM {
                 try ctx.btree.commit()
                 ctx.btree.endTransaction()
                 ctx.transactionState = .none
+            } catch let e as DatabaseError where e.code == .busy && program.isReadOnly && ctx.transactionState == .write {
+                // COMMIT refused (readers hold SHARED): the transaction stays open and
+                // COMMIT may be run again (as SQLite's OP_AutoCommit does).
+                ctx.isAutocommit = false
+                throw e
             } catch {
                 try? ctx.btree.rollback()
                 ctx.btree.endTransaction()
