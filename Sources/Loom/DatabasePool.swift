@@ -314,6 +314,12 @@ public struct CheckpointOutcome: Sendable, Equatable {
     public var logFrames: Int
     /// Frames copied into the database.
     public var checkpointedFrames: Int
+
+    public init(busy: Bool, logFrames: Int, checkpointedFrames: Int) {
+        self.busy = busy
+        self.logFrames = logFrames
+        self.checkpointedFrames = checkpointedFrames
+    }
 }
 
 /// Why a background checkpoint did not complete (``DatabasePool/startCheckpointing(every:mode:onFailure:)``).

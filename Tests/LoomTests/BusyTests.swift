@@ -120,6 +120,7 @@ private func fileExists(_ path: String) -> Bool { FileManager.default.fileExists
         } else {
             // Rollback mode: the writer cannot commit while b reads; b ends, then it can.
             expectBusy { try a.execute("COMMIT") }
+            #expect(!a.isAutocommit)   // still open: COMMIT may be retried
             try b.execute("ROLLBACK")
             try a.execute("COMMIT")
             #expect(try count(b) == 2)
@@ -324,7 +325,7 @@ private func fileExists(_ path: String) -> Bool { FileManager.default.fileExists
         }
         let script = """
             PRAGMA journal_mode=PERSIST; CREATE TABLE t(x);
-            WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM c WHERE n < 2000) INSERT INTO t SELECT randomblob(300) FROM c;
+            WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM c WHERE n < 400) INSERT INTO t SELECT randomblob(300) FROM c;
             UPDATE t SET x = randomblob(300);
             """
         var sizes: [Int] = []
@@ -337,6 +338,6 @@ private func fileExists(_ path: String) -> Bool { FileManager.default.fileExists
             #expect(journalSize(p) == journalSize(q), "limit \(limit)")
             sizes.append(journalSize(p))
         }
-        #expect(sizes[0] > 20000 && sizes[1] == 0 && sizes[2] == 20000)
+        #expect(sizes[0] > 20000 && sizes[1] == 0 && sizes[2] == 20000, "\(sizes)")
     }
 }
