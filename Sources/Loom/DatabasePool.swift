@@ -100,10 +100,10 @@ public final class DatabasePool: Sendable {
         try Self.beginSnapshot(db)
         do {
             let result = try await value(db)
-            if !db.isAutocommit { try db.execute("COMMIT") }
+            if !db.isAutocommit { try db.execute(sql: "COMMIT") }
             return result
         } catch {
-            if !db.isAutocommit { try? db.execute("ROLLBACK") }
+            if !db.isAutocommit { try? db.execute(sql: "ROLLBACK") }
             throw error
         }
     }
@@ -111,11 +111,13 @@ public final class DatabasePool: Sendable {
     /// `BEGIN DEFERRED`, then a read of the schema so the snapshot is taken now, before the
     /// closure runs (a deferred transaction would otherwise start at its first read).
     private static func beginSnapshot(_ db: Database) throws {
-        try db.execute("BEGIN DEFERRED")
+        try db.execute(sql: "BEGIN DEFERRED")
         do {
-            _ = try db.queryFirstRow("SELECT 1 FROM sqlite_schema LIMIT 1")
+            let probe = try db.cachedStatement(sql: "SELECT 1 FROM sqlite_schema LIMIT 1")
+            _ = try probe.step()
+            try probe.reset()
         } catch {
-            try? db.execute("ROLLBACK")
+            try? db.execute(sql: "ROLLBACK")
             throw error
         }
     }
@@ -127,10 +129,10 @@ public final class DatabasePool: Sendable {
             do {
                 result = try value(db)
             } catch {
-                if !db.isAutocommit { try? db.execute("ROLLBACK") }
+                if !db.isAutocommit { try? db.execute(sql: "ROLLBACK") }
                 throw error
             }
-            if !db.isAutocommit { try db.execute("COMMIT") }
+            if !db.isAutocommit { try db.execute(sql: "COMMIT") }
             return result
         }
     }
@@ -146,13 +148,13 @@ public final class DatabasePool: Sendable {
     public func write<T>(_ updates: (Database) throws -> T) throws -> T {
         try writeAccess { db in
             guard db.isAutocommit else { return try updates(db) }
-            try db.execute("BEGIN IMMEDIATE")
+            try db.execute(sql: "BEGIN IMMEDIATE")
             do {
                 let result = try updates(db)
-                if !db.isAutocommit { try db.execute("COMMIT") }
+                if !db.isAutocommit { try db.execute(sql: "COMMIT") }
                 return result
             } catch {
-                if !db.isAutocommit { try? db.execute("ROLLBACK") }
+                if !db.isAutocommit { try? db.execute(sql: "ROLLBACK") }
                 throw error
             }
         }
@@ -163,13 +165,13 @@ public final class DatabasePool: Sendable {
         let db = try await writer.acquireAsync()
         defer { writer.release(db) }
         guard db.isAutocommit else { return try await updates(db) }
-        try db.execute("BEGIN IMMEDIATE")
+        try db.execute(sql: "BEGIN IMMEDIATE")
         do {
             let result = try await updates(db)
-            if !db.isAutocommit { try db.execute("COMMIT") }
+            if !db.isAutocommit { try db.execute(sql: "COMMIT") }
             return result
         } catch {
-            if !db.isAutocommit { try? db.execute("ROLLBACK") }
+            if !db.isAutocommit { try? db.execute(sql: "ROLLBACK") }
             throw error
         }
     }

@@ -208,8 +208,12 @@ public enum ConcurrencyBench {
                 var i = r * 1000
                 do {
                     while !f.stop.load(ordering: .relaxed) {
-                        let sql = readQuery(i, rows: rows)
-                        _ = try pool.read { db in try db.queryAll(sql) }
+                        let start = Int64((i &* 7919) % max(1, rows - 100))
+                        _ = try pool.read { db in
+                            let s = try db.cachedStatement(sql: "SELECT count(*), sum(n), sum(length(v)) FROM t WHERE k BETWEEN ? AND ?")
+                            try s.bind([.integer(start), .integer(start + 99)])
+                            while try s.step() { _ = s.column(0) }
+                        }
                         f.reads.add(1, ordering: .relaxed)
                         i += 1
                     }
@@ -224,8 +228,12 @@ public enum ConcurrencyBench {
             var i = 0
             do {
                 while !f.stop.load(ordering: .relaxed) {
-                    let sql = writeStatement(i, rows: rows)
-                    try pool.writeWithoutTransaction { db in try db.execute(sql) }
+                    let k = Int64((i &* 104_729) % rows), size = Int64(50 + i % 50)
+                    try pool.writeWithoutTransaction { db in
+                        let s = try db.cachedStatement(sql: "UPDATE t SET n = n + 1, v = zeroblob(?) WHERE k = ?")
+                        try s.bind([.integer(size), .integer(k)])
+                        while try s.step() {}
+                    }
                     f.commits.add(1, ordering: .relaxed)
                     i += 1
                 }

@@ -281,7 +281,8 @@ package final class Pager {
             return
         }
         let startedRead = state == .none
-        if startedRead { try beginRead() }
+        // One attempt: the caller's retry loop waits for both locks together.
+        if startedRead { try checkUsable(); try beginReadOnce() }
         do {
             if let wal {
                 try wal.beginWrite()
