@@ -23,17 +23,23 @@ public enum ConcurrencyBench {
         public var seconds = 5.0
         public var warmup = 1.0
         public var rows = 20_000
+        /// Reads per reader process and commits of the writer process (a fixed workload:
+        /// the loom CLI buffers its output, so progress cannot be sampled while it runs).
+        public var reads = 5_000
+        public var commits = 5_000
         public var loom: String? = nil
         public var sqlite3: String? = nil
         public init() {}
     }
 
     static let usage = """
-        usage: loom-bench --concurrency [--readers N] [--seconds S] [--rows N] [--loom PATH] [--sqlite3 PATH]
-          N reader processes (default 4) and 1 writer process on one WAL file at synchronous=NORMAL,
-          for loom and for sqlite3 (the same scripts on stdin), then Loom's DatabasePool with N
-          reader threads and 1 writer thread; reads/s and commits/s over S seconds (default 5)
-          after a 1 s warm-up, with ratios to sqlite3
+        usage: loom-bench --concurrency [--readers N] [--reads K] [--commits W] [--seconds S] [--rows N]
+                                        [--loom PATH] [--sqlite3 PATH]
+          N reader processes (default 4, K reads each, default 5000) and 1 writer process (W
+          commits, default 5000) on one WAL file at synchronous=NORMAL, for loom and for sqlite3
+          (the same statements on stdin; rates from each process's spawn-to-exit time), then
+          Loom's DatabasePool with N reader threads and 1 writer thread for S seconds (default 5)
+          after a 1 s warm-up; reads/s, commits/s and ratios to sqlite3
         """
 
     static func parse(_ args: [String]) throws -> Options {
@@ -49,7 +55,9 @@ public enum ConcurrencyBench {
             case "--concurrency": break
             case "--readers": o.readers = max(1, Int(try value()) ?? 4)
             case "--seconds": o.seconds = max(0.5, Double(try value()) ?? 5)
-            case "--rows": o.rows = max(100, Int(try value()) ?? 20_000)
+            case "--rows": o.rows = max(200, Int(try value()) ?? 20_000)
+            case "--reads": o.reads = max(100, Int(try value()) ?? 5_000)
+            case "--commits": o.commits = max(100, Int(try value()) ?? 5_000)
             case "--loom": o.loom = try value()
             case "--sqlite3": o.sqlite3 = try value()
             default: throw BenchUsageError.message("unknown argument \(args[i])\n" + usage)
@@ -107,30 +115,24 @@ public enum ConcurrencyBench {
 
     final class Child: @unchecked Sendable {
         let process = Process()
-        private let flags = Flags()
-        var lines: Int { flags.lines.load(ordering: .relaxed) }
+        let started = monotonicSeconds()
 
-        init(executable: String, stdbuf: String?, database: String, statement: @escaping @Sendable (Int) -> String) throws {
-            if let stdbuf {
-                process.executableURL = URL(fileURLWithPath: stdbuf)
-                process.arguments = ["-oL", executable, database]
-            } else {
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = [database]
-            }
-            let input = Pipe(), output = Pipe()
+        /// Spawns `executable database` and feeds it the settings then `count` statements.
+        init(executable: String, database: String, count: Int, statement: @escaping @Sendable (Int) -> String) throws {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = [database]
+            let input = Pipe()
             process.standardInput = input
-            process.standardOutput = output
+            process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            let flags = self.flags
             Thread.detachNewThread {
                 let handle = input.fileHandleForWriting
                 var i = 0
                 if (try? handle.write(contentsOf: Data(ConcurrencyBench.settings.utf8))) == nil { return }
-                while !flags.stop.load(ordering: .relaxed) {
+                while i < count {
                     var chunk = ""
-                    for _ in 0..<500 {
+                    for _ in 0..<min(500, count - i) {
                         chunk += statement(i)
                         chunk += "\n"
                         i += 1
@@ -139,54 +141,41 @@ public enum ConcurrencyBench {
                 }
                 try? handle.close()
             }
-            Thread.detachNewThread {
-                let handle = output.fileHandleForReading
-                while true {
-                    let data = handle.availableData
-                    if data.isEmpty { return }
-                    var n = 0
-                    for b in data where b == 0x0A { n += 1 }
-                    flags.lines.add(n, ordering: .relaxed)
-                }
-            }
         }
 
-        func finish() {
-            flags.stop.store(true, ordering: .relaxed)
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        /// Waits for the exit; seconds from spawn to exit (nil: failed).
+        func wait() -> Double? {
             process.waitUntilExit()
+            let t = monotonicSeconds() - started
+            return process.terminationStatus == 0 ? t : nil
         }
     }
 
-    /// N reader processes and one writer process of `executable` on a fresh copy of `template`.
+    /// N reader processes and one writer process of `executable` on a fresh copy of `template`,
+    /// all started together; each runs its fixed workload and exits.
     static func runProcesses(engine: String, executable: String, template: String, dir: String,
-                             options: Options, stdbuf: String?) throws -> Line {
+                             options: Options) throws -> Line {
         let path = dir + "/\(engine).db"
         try? FileManager.default.removeItem(atPath: path)
         try FileManager.default.copyItem(atPath: template, toPath: path)
         let rows = options.rows
-        let writer = try Child(executable: executable, stdbuf: stdbuf, database: path) { i in
-            writeStatement(i, rows: rows) + "\nSELECT \(i);"
+        let writer = try Child(executable: executable, database: path, count: options.commits) { i in
+            writeStatement(i, rows: rows)
         }
         var readers: [Child] = []
         for r in 0..<options.readers {
-            readers.append(try Child(executable: executable, stdbuf: stdbuf, database: path) { i in
+            readers.append(try Child(executable: executable, database: path, count: options.reads) { i in
                 readQuery(i &+ r &* 1000, rows: rows)
             })
         }
-        defer {
-            writer.finish()
-            readers.forEach { $0.finish() }
+        guard let w = writer.wait() else { throw BenchUsageError.message("\(engine) writer failed") }
+        var slowest = 0.0
+        for r in readers {
+            guard let t = r.wait() else { throw BenchUsageError.message("\(engine) reader failed") }
+            slowest = max(slowest, t)
         }
-        usleep(UInt32(options.warmup * 1_000_000))
-        let r0 = readers.reduce(0) { $0 + $1.lines }
-        let w0 = writer.lines
-        let t0 = monotonicSeconds()
-        usleep(UInt32(options.seconds * 1_000_000))
-        let r1 = readers.reduce(0) { $0 + $1.lines }
-        let w1 = writer.lines
-        let elapsed = monotonicSeconds() - t0
-        return Line(engine: engine, readsPerSecond: Double(r1 - r0) / elapsed, commitsPerSecond: Double(w1 - w0) / elapsed)
+        return Line(engine: engine, readsPerSecond: Double(options.reads * options.readers) / slowest,
+                    commitsPerSecond: Double(options.commits) / w)
     }
 
     /// Loom's DatabasePool in this process: reader threads loop `read { query }`, one
@@ -258,6 +247,8 @@ public enum ConcurrencyBench {
     /// Runs the three configurations and returns the report.
     public static func main(_ args: [String], progress: (String) -> Void) throws -> String {
         let options = try parse(args)
+        // Children are killed while their input thread still writes: no SIGPIPE death.
+        signal(SIGPIPE, SIG_IGN)
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let defaultLoom = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("loom").path
         guard let loom = findOnPath(options.loom ?? defaultLoom) else {
@@ -266,16 +257,15 @@ public enum ConcurrencyBench {
         guard let sqlite3 = findOnPath(options.sqlite3 ?? "sqlite3") else {
             throw BenchUsageError.message("sqlite3 executable not found (pass --sqlite3)")
         }
-        let stdbuf = findOnPath("stdbuf")
         let dir = NSTemporaryDirectory() + "loom-bench-conc-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let template = dir + "/template.db"
         try setup(template, rows: options.rows, sqlite3: sqlite3)
         progress("sqlite3: \(options.readers) reader processes + 1 writer process, \(options.seconds) s")
-        let s = try runProcesses(engine: "sqlite3", executable: sqlite3, template: template, dir: dir, options: options, stdbuf: stdbuf)
+        let s = try runProcesses(engine: "sqlite3", executable: sqlite3, template: template, dir: dir, options: options)
         progress("loom: \(options.readers) reader processes + 1 writer process, \(options.seconds) s")
-        let l = try runProcesses(engine: "loom", executable: loom, template: template, dir: dir, options: options, stdbuf: stdbuf)
+        let l = try runProcesses(engine: "loom", executable: loom, template: template, dir: dir, options: options)
         progress("loom DatabasePool: \(options.readers) reader threads + 1 writer thread, \(options.seconds) s")
         let p = try runPool(template: template, dir: dir, options: options)
         var rows = [["engine", "reads/s", "commits/s", "reads vs sqlite3", "commits vs sqlite3"]]
@@ -288,7 +278,9 @@ public enum ConcurrencyBench {
 
             \(options.rows) rows; each read: a 100-row range scan (count, sum); each commit: a one-row
             UPDATE in autocommit. WAL, synchronous=NORMAL, busy_timeout=10000, wal_autocheckpoint 1000.
-            Process rows: the CLI reads statements from stdin and prints one line per read / commit.
+            Process rows: \(options.readers) readers x \(options.reads) reads and \(options.commits) commits,
+            all started together; reads/s = all reads / slowest reader's spawn-to-exit time,
+            commits/s = commits / the writer's. Pool row: \(options.seconds) s window on threads.
 
             """
     }
