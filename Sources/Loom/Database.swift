@@ -43,10 +43,52 @@ public final class Database {
 
     /// Opens (creating if needed, unless `capability == .read`) the database at `path`.
     /// Uses `PosixVFS` for files and a private `MemoryVFS` for `:memory:` or an empty path.
+    ///
+    /// `file:` URIs are understood as SQLite's CLI understands them: `file:data.db`,
+    /// `file:data.db?mode=ro` (read-only), `file::memory:` and `file:name?mode=memory` (a
+    /// private in-memory database), and `file:name?mode=memory&cache=shared` — an in-memory
+    /// database shared by every connection of this process that opens the same name, alive
+    /// while one of them is open (see ``init(sharedMemoryNamed:capability:)``).
     public convenience init(path: String = ":memory:", capability: Capability = .admin) throws {
+        if let uri = DatabaseURI(path) {
+            if uri.isMemory {
+                if uri.sharedCache {
+                    try self.init(sharedMemoryNamed: uri.path, capability: capability)
+                } else {
+                    try self.init(path: ":memory:", capability: capability, vfs: MemoryVFS(), inMemory: true)
+                }
+                return
+            }
+            let level = uri.readOnly ? min(capability, .read) : capability
+            try self.init(path: uri.path, capability: level, vfs: PosixVFS(), inMemory: false)
+            return
+        }
         let inMemory = path == ":memory:" || path.isEmpty
         let vfs: any VFS = inMemory ? MemoryVFS() : PosixVFS()
         try self.init(path: inMemory ? ":memory:" : path, capability: capability, vfs: vfs, inMemory: inMemory)
+    }
+
+    /// Opens the in-memory database called `name`, shared by every connection of this process
+    /// that opens the same name (created empty by the first; gone when the last one closes).
+    ///
+    /// ```swift
+    /// let a = try Database(sharedMemoryNamed: "cache")
+    /// let b = try Database(sharedMemoryNamed: "cache")   // same database as `a`
+    /// try a.execute("CREATE TABLE t(x)")
+    /// try b.execute("INSERT INTO t VALUES (1)")
+    /// ```
+    /// Corresponds to `sqlite3_open_v2("file:cache?mode=memory&cache=shared", …)`. Unlike
+    /// SQLite's shared cache, each connection keeps its own page cache and they lock the whole
+    /// database against each other (`busy`, never `SQLITE_LOCKED`); see COMPAT.md.
+    public convenience init(sharedMemoryNamed name: String, capability: Capability = .admin) throws {
+        let vfs = SharedMemoryDatabases.attach(name)
+        do {
+            try self.init(path: name, capability: capability, vfs: vfs, inMemory: true)
+        } catch {
+            SharedMemoryDatabases.detach(name)
+            throw error
+        }
+        sharedMemoryName = name
     }
 
     /// Opens `path` on the given VFS (for example a `MemoryVFS` shared between connections).
@@ -204,8 +246,25 @@ public final class Database {
     public func close() throws {
         statementCache.removeAll()
         let wasWriting = connection.context.transactionState == .write
+        defer { releaseSharedMemory() }
         try connection.close()
         if wasWriting { hooks.rollback?() }
+    }
+
+    /// The name of the shared in-memory database this connection uses (nil for others).
+    var sharedMemoryName: String?
+
+    private func releaseSharedMemory() {
+        guard let name = sharedMemoryName else { return }
+        sharedMemoryName = nil
+        SharedMemoryDatabases.detach(name)
+    }
+
+    deinit {
+        if sharedMemoryName != nil {
+            try? connection.close()
+            releaseSharedMemory()
+        }
     }
 }
 

@@ -17,6 +17,8 @@ import Darwin
 public struct Configuration: Sendable {
     /// Open the file read-only: every access is then as inside `read { }`.
     public var readonly = false
+    /// `Database.busyTimeout` (milliseconds) of every connection opened with this configuration.
+    public var busyTimeout = 0
     /// Called on the connection right after it opens (register functions, set hooks).
     public var prepareDatabase: (@Sendable (Database) throws -> Void)?
 
@@ -66,6 +68,7 @@ public final class DatabaseQueue: @unchecked Sendable {
         self.path = path
         self.configuration = configuration
         database = try Database(path: path, capability: configuration.readonly ? .read : .admin)
+        database.busyTimeout = configuration.busyTimeout
         try configuration.prepareDatabase?(database)
     }
 

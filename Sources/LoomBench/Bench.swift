@@ -37,6 +37,9 @@ public let benchUsage = """
     usage: loom-bench --api [ROWS]
       the Swift API in process: inserting and decoding ROWS (default 100000) Codable records,
       each next to the raw Statement path
+    usage: loom-bench --concurrency [--readers N] [--seconds S] [--rows N] [--loom PATH] [--sqlite3 PATH]
+      N reader processes and 1 writer process on a WAL file (synchronous=NORMAL), loom and
+      sqlite3 fed the same scripts, then Loom's DatabasePool on threads: reads/s, commits/s, ratios
     """
 
 public func parseBenchArguments(_ args: [String]) throws -> BenchOptions {
@@ -245,6 +248,13 @@ public enum BenchCommand {
             if args.first == "--api" {
                 let rows = args.count > 1 ? Int(args[1]) ?? 100_000 : 100_000
                 FileHandle.standardOutput.write(Data(APIBench.report(try APIBench.run(rows: rows)).utf8))
+                return 0
+            }
+            if args.first == "--concurrency" {
+                let text = try ConcurrencyBench.main(args) { line in
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }
+                FileHandle.standardOutput.write(Data(text.utf8))
                 return 0
             }
             let options = try parseBenchArguments(args)

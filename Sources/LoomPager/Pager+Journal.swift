@@ -157,7 +157,8 @@ extension Pager {
     func finalizeJournal() throws {
         guard let j = journal else { return }
         journal = nil
-        switch journalMode {
+        // DELETE in exclusive locking mode keeps the file and zeroes its header (as SQLite).
+        switch journalMode == .delete && exclusiveLocking ? .persist : journalMode {
         case .memory:
             try? j.file.close()
         case .truncate:
@@ -165,9 +166,16 @@ extension Pager {
             try j.file.truncate(to: 0)
             if synchronous.rawValue >= SynchronousLevel.full.rawValue { try j.file.sync(.normal) }
         case .persist:
+            // PERSIST (and DELETE in exclusive locking mode, as SQLite): zero the header.
+            // `journal_size_limit` 0 truncates instead; a positive limit cuts a longer file.
             defer { try? j.file.close() }
-            let zeros = [UInt8](repeating: 0, count: JournalFormat.headerFieldsSize)
-            try zeros.withUnsafeBytes { try j.file.write($0, at: 0) }
+            if journalSizeLimit == 0 {
+                try j.file.truncate(to: 0)
+            } else {
+                let zeros = [UInt8](repeating: 0, count: JournalFormat.headerFieldsSize)
+                try zeros.withUnsafeBytes { try j.file.write($0, at: 0) }
+                if journalSizeLimit > 0, try j.file.size() > journalSizeLimit { try j.file.truncate(to: journalSizeLimit) }
+            }
             if synchronous.rawValue >= SynchronousLevel.full.rawValue { try j.file.sync(.normal) }
         case .delete, .off, .wal:
             try? j.file.close()

@@ -9,7 +9,17 @@ extension Pager {
     /// The database file keeps its SHARED lock from now until `close`.
     func openWAL() throws -> WAL {
         if let wal { return wal }
-        guard let shm = file as? any VFSSharedMemory else {
+        let shm: any VFSSharedMemory
+        if exclusiveLocking || !file.supportsSharedMemory {
+            // Exclusive locking mode (or a VFS without shared memory): the database file is
+            // locked EXCLUSIVE for good and the wal-index lives in this pager's heap, so no
+            // `-shm` file exists (as SQLite does). Fails with `busy` while others use it.
+            guard exclusiveLocking else { throw DatabaseError(.cannotOpen, "unable to open database file") }
+            try file.lock(.exclusive)
+            shm = HeapWALIndexMemory()
+        } else if let fileShm = file as? any VFSSharedMemory {
+            shm = fileShm
+        } else {
             throw DatabaseError(.cannotOpen, "unable to open database file")
         }
         let opened = try WAL(vfs: vfs, path: path + "-wal", database: file, shm: shm, pageSize: pageSize)
@@ -112,6 +122,17 @@ extension Pager {
     /// The number of frames in the log as of the last snapshot (0 outside WAL mode).
     package var walFrameCount: Int { Int(wal?.mxFrame ?? 0) }
 
+    /// `PRAGMA locking_mode`: with `exclusive`, locks are kept once taken (SHARED after a
+    /// read, EXCLUSIVE after a write) and a log opened from now on keeps its index in heap
+    /// memory. Back to normal, a rollback-journal database drops its lock when no transaction
+    /// is open; a heap-indexed log stays exclusive until close (it has no `-shm` to share).
+    package func setExclusiveLocking(_ on: Bool) {
+        exclusiveLocking = on
+        if !on && wal == nil && state == .none && errorState == nil {
+            try? file.unlock(to: .none)
+        }
+    }
+
     /// Sets `PRAGMA journal_size_limit` (negative: no limit).
     package func setJournalSizeLimit(_ limit: Int64) {
         journalSizeLimit = limit < 0 ? -1 : limit
@@ -125,7 +146,7 @@ extension Pager {
         try checkUsable()
         guard wal == nil else { return }
         guard state == .none else { throw DatabaseError(.error, "cannot change into wal mode from within a transaction") }
-        guard file is any VFSSharedMemory else { return }
+        guard file.supportsSharedMemory || exclusiveLocking else { return }
         try setFileFormatVersions(2)
         _ = try openWAL()
         try beginRead()
@@ -196,5 +217,35 @@ extension Pager {
         }
         wal.close(delete: last)
         self.wal = nil
+    }
+}
+
+/// The wal-index of a log in exclusive locking mode: zeroed heap regions private to one pager,
+/// with locks that always succeed (no other connection can reach them).
+final class HeapWALIndexMemory: VFSSharedMemory {
+    private var regions: [UnsafeMutableRawPointer] = []
+
+    deinit { release() }
+
+    func shmMap(region: Int, size: Int, extend: Bool) throws -> UnsafeMutableRawPointer? {
+        guard region >= 0, size > 0 else { throw DatabaseError(.ioErrorShmMap) }
+        if region < regions.count { return regions[region] }
+        guard extend else { return nil }
+        while regions.count <= region {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+            p.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+            regions.append(p)
+        }
+        return regions[region]
+    }
+
+    func shmLock(_ slots: Range<Int>, _ mode: ShmLockMode) throws {}
+    func shmUnlock(_ slots: Range<Int>, _ mode: ShmLockMode) throws {}
+    func shmBarrier() {}
+    func shmUnmap(delete: Bool) throws { release() }
+
+    private func release() {
+        for p in regions { p.deallocate() }
+        regions = []
     }
 }

@@ -96,6 +96,15 @@ package final class Pager {
     var savepointSerial: UInt64 { savepoints.last?.serial ?? 0 }
     /// Source of savepoint serials (never reused within the pager's life).
     var nextSavepointSerial: UInt64 = 0
+    /// Called when a lock is refused (`busy`) with the number of earlier calls for the same
+    /// lock; returning true retries (SQLite's busy handler). Set by `setBusyTimeout` or
+    /// `setBusyHandler`.
+    package private(set) var busyHandler: ((Int) -> Bool)?
+    /// `PRAGMA busy_timeout` in milliseconds (0 when no timeout or a custom handler is set).
+    package private(set) var busyTimeout = 0
+    /// `PRAGMA locking_mode=EXCLUSIVE`: locks, once taken, are kept until the mode is set back
+    /// to normal and the next transaction ends (Spec/L1-pager.md "Locking mode").
+    package internal(set) var exclusiveLocking = false
 
     package init(vfs: any VFS, path: String, options: PagerOptions = PagerOptions()) throws {
         self.vfs = vfs
@@ -206,6 +215,11 @@ package final class Pager {
     package func beginRead() throws {
         try checkUsable()
         guard state == .none else { return }
+        try retryingBusy { try beginReadOnce() }
+    }
+
+    /// One attempt of `beginRead` (state is none); on failure no lock is left.
+    private func beginReadOnce() throws {
         if let wal { return try beginReadWAL(wal) }
         try file.lock(.shared)
         do {
@@ -237,7 +251,7 @@ package final class Pager {
             }
         } catch {
             if let wal { wal.close(delete: false); self.wal = nil; journalMode = .delete }
-            try? file.unlock(to: .none)
+            if !exclusiveLocking || file.lockLevel <= .shared { try? file.unlock(to: .none) }
             throw error
         }
         state = .read
@@ -257,7 +271,8 @@ package final class Pager {
             }
             return
         }
-        try? file.unlock(to: .none)
+        // Exclusive locking mode keeps the lock (SHARED, or EXCLUSIVE once written).
+        if !exclusiveLocking { try? file.unlock(to: .none) }
         state = .none
     }
 
@@ -269,10 +284,49 @@ package final class Pager {
         try checkUsable()
         guard !options.readOnly else { throw DatabaseError(.readonly) }
         if state == .write { return }
+        // Only a connection without a transaction waits (as SQLite): one holding a read
+        // transaction may be what the writer it waits for waits for, so it fails at once.
+        if state == .none {
+            try retryingBusy { try beginWriteOnce(exclusive: false) }
+        } else {
+            try beginWriteOnce(exclusive: false)
+        }
+    }
+
+    /// `BEGIN EXCLUSIVE`: a write transaction that also takes EXCLUSIVE on the database file
+    /// now (rollback-journal modes; in WAL mode the same as `beginWrite`). Waits through the
+    /// busy handler when no transaction was open.
+    package func beginExclusiveWrite() throws {
+        try checkUsable()
+        guard !options.readOnly else { throw DatabaseError(.readonly) }
+        if state == .none {
+            try retryingBusy { try beginWriteOnce(exclusive: true) }
+        } else {
+            try beginWriteOnce(exclusive: true)
+        }
+    }
+
+    private func beginWriteOnce(exclusive: Bool) throws {
+        if state == .write {
+            if exclusive && wal == nil { try file.lock(.exclusive) }
+            return
+        }
         let startedRead = state == .none
-        if startedRead { try beginRead() }
+        // One attempt: the caller's retry loop waits for both locks together.
+        if startedRead { try checkUsable(); try beginReadOnce() }
         do {
-            if let wal { try wal.beginWrite() } else { try file.lock(.reserved) }
+            if let wal {
+                try wal.beginWrite()
+            } else {
+                try file.lock(.reserved)
+                if exclusive {
+                    do { try file.lock(.exclusive) } catch {
+                        // Back to SHARED: a refused EXCLUSIVE must not leave PENDING behind.
+                        try? file.unlock(to: .shared)
+                        throw error
+                    }
+                }
+            }
         } catch {
             if startedRead { endRead() }
             throw error
@@ -374,6 +428,69 @@ package final class Pager {
         guard pageCount == 0, size >= 512, size <= 65536, size & (size - 1) == 0 else { return }
         if size != pageSize { dropCache() }
         pageSize = size
+    }
+
+    // MARK: Busy handling
+
+    /// Runs `body` (one attempt to take a lock, leaving none behind when it fails) until it
+    /// succeeds, or fails with anything but plain `busy`, or the busy handler gives up.
+    /// `busySnapshot` is never retried: waiting cannot make a stale snapshot fresh.
+    func retryingBusy<T>(_ body: () throws -> T) throws -> T {
+        var count = 0
+        while true {
+            do {
+                return try body()
+            } catch let error as DatabaseError where error.code == .busy {
+                guard let busyHandler, busyHandler(count) else { throw error }
+                count += 1
+            }
+        }
+    }
+
+    /// Installs `handler` as the busy handler (nil: none); clears `busyTimeout`
+    /// (`sqlite3_busy_handler`).
+    package func setBusyHandler(_ handler: ((Int) -> Bool)?) {
+        busyHandler = handler
+        busyTimeout = 0
+    }
+
+    /// `PRAGMA busy_timeout` / `sqlite3_busy_timeout`: a handler that sleeps through the VFS
+    /// (1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, then 100 ms per retry) until `milliseconds`
+    /// have been spent in total; 0 or less removes the handler. On SimVFS the sleeps advance
+    /// the virtual clock only.
+    package func setBusyTimeout(_ milliseconds: Int) {
+        guard milliseconds > 0 else {
+            setBusyHandler(nil)
+            return
+        }
+        let vfs = self.vfs
+        busyHandler = { count in
+            let delay = Pager.busyDelay(retry: count, timeout: milliseconds)
+            guard delay > 0 else { return false }
+            _ = vfs.sleep(microseconds: delay * 1000)
+            return true
+        }
+        busyTimeout = milliseconds
+    }
+
+    /// The sleep before retry `count` (0-based) under a busy timeout of `timeout` ms: the
+    /// schedule 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100, 100, … ms, cut so the total
+    /// never passes `timeout`; 0 means give up.
+    package static func busyDelay(retry count: Int, timeout: Int) -> Int {
+        let schedule = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100]
+        var spent = 0
+        var delay = 0
+        if count < schedule.count {
+            for d in schedule[0..<count] { spent += d }
+            delay = schedule[count]
+        } else {
+            spent = schedule.reduce(0, +)
+            delay = 100
+            let extra = (count - schedule.count).multipliedReportingOverflow(by: 100)
+            spent = extra.overflow ? Int.max / 2 : spent + extra.partialValue
+        }
+        if spent >= timeout { return 0 }
+        return min(delay, timeout - spent)
     }
 
     // MARK: Settings
@@ -479,7 +596,7 @@ package final class Pager {
         }
         try ensureJournal()
         try syncJournal()
-        try file.lock(.exclusive)
+        try retryingBusy { try file.lock(.exclusive) }
         do {
             databaseModified = true
             for p in cache.dirtyPages() where p.number.rawValue <= pageCount {
@@ -511,7 +628,7 @@ package final class Pager {
         hasChanges = false
         state = .read
         wal?.endWrite()
-        try file.unlock(to: .shared)
+        if !exclusiveLocking { try file.unlock(to: .shared) }
     }
 
     /// Abandons the write transaction (write → read): when the file was written (a spill),

@@ -141,7 +141,8 @@ package enum Compiler {
                 try g.codeDrop(drop, span: statement.span)
             case .begin(let mode):
                 kind = .transaction
-                if mode != .deferred { transactionOpcode = .transaction(write: true, schemaCookie: nil) }
+                if mode == .immediate { transactionOpcode = .transaction(write: true, schemaCookie: nil) }
+                if mode == .exclusive { transactionOpcode = .exclusiveTransaction }
                 if let t = transactionOpcode { b.emit(t); transactionOpcode = nil }
                 b.emit(.autoCommit(on: false, rollback: false))
             case .commit:

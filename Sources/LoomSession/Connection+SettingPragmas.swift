@@ -56,9 +56,11 @@ extension Connection {
                 return .null
             }
         case "busy_timeout":
-            program = settingProgram(name: name, columnName: "timeout") { settings in
-                if let value { settings[name] = max(0, Connection.integerPrefix(value)) }
-                return .integer(settings[name] ?? 0)
+            // The pager owns the handler (it sleeps through the VFS between lock attempts).
+            program = contextProgram(name: name, columnName: "timeout") { context in
+                let pager = context.btree.pager
+                if let value { pager.setBusyTimeout(Int(clamping: max(0, Connection.integerPrefix(value)))) }
+                return .integer(Int64(pager.busyTimeout))
             }
         case "temp_store":
             if let value {
@@ -170,14 +172,15 @@ extension Connection {
                 return .integer(settings[name] ?? 0)
             }
         case "locking_mode":
-            // Kept and reported; Loom's locking does not change (COMPAT.md).
-            program = settingProgram(name: name, columnName: name) { settings in
+            // EXCLUSIVE keeps every lock once taken (Spec/L1-pager.md "Locking mode").
+            program = contextProgram(name: name, columnName: name) { context in
+                let pager = context.btree.pager
                 switch value?.lowercasedASCII {
-                case "exclusive": settings[name] = 1
-                case "normal": settings[name] = 0
+                case "exclusive": pager.setExclusiveLocking(true)
+                case "normal": pager.setExclusiveLocking(false)
                 default: break
                 }
-                return .text(settings[name] ?? 0 != 0 ? "exclusive" : "normal")
+                return .text(pager.exclusiveLocking ? "exclusive" : "normal")
             }
         case "max_page_count":
             // Kept and reported (never below the current page count); not enforced.

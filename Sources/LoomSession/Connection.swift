@@ -57,7 +57,15 @@ package final class Connection {
     /// schema links the temp and attached databases' schemas (`Schema.linked`).
     package func currentSchema() throws -> Schema {
         try checkOpen()
-        if let cached = schema, !context.schemaChanged, try cookiesUnchanged(cached) { return cached }
+        if let cached = schema, !context.schemaChanged {
+            do {
+                if try cookiesUnchanged(cached) { return cached }
+            } catch let e as DatabaseError where e.code.primary == .busy {
+                // Locked out (a writer is committing): compile against the cached schema;
+                // the program's Transaction instruction checks the cookie when it runs.
+                return cached
+            }
+        }
         let loaded = try Schema.loadAll(context)
         attachVirtualTables(to: loaded)
         schema = loaded
@@ -145,6 +153,9 @@ package final class Connection {
     /// Compiles the next statement at UTF-8 `offset` of `sql` (nil when only whitespace and
     /// comments remain).
     package func prepare(_ sql: String, from offset: Int) throws -> PreparedStatement? {
+        // Nothing but spaces, semicolons and comments left: no statement, and no lock taken
+        // for the schema check (the tail of a script must not wait for other connections).
+        if Connection.onlyTrivia(sql, from: offset) { return nil }
         let schema = try currentSchema()
         let compiled: PreparedStatement?
         if userFunctions.isEmpty {
@@ -159,6 +170,26 @@ package final class Connection {
             return handled
         }
         return prepared
+    }
+
+    /// True when `sql` from UTF-8 `offset` holds only whitespace, semicolons and comments.
+    static func onlyTrivia(_ sql: String, from offset: Int) -> Bool {
+        var utf8 = sql.utf8.dropFirst(max(0, offset))[...]
+        while let c = utf8.first {
+            switch c {
+            case 0x20, 0x09, 0x0A, 0x0C, 0x0D, 0x3B:
+                utf8 = utf8.dropFirst()
+            case 0x2D where utf8.dropFirst().first == 0x2D:
+                utf8 = utf8.drop { $0 != 0x0A }
+            case 0x2F where utf8.dropFirst().first == 0x2A:
+                var rest = utf8.dropFirst(2)
+                while let d = rest.first, !(d == 0x2A && rest.dropFirst().first == 0x2F) { rest = rest.dropFirst() }
+                utf8 = rest.dropFirst(2)
+            default:
+                return false
+            }
+        }
+        return true
     }
 
     /// A VM ready to run `statement` on this connection.

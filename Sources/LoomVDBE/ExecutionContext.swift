@@ -1,6 +1,7 @@
 // This file implements ExecutionContext: the connection state the VM reads and writes.
 // Layer: L4. Spec: Spec/L4-vdbe.md (§Transactions and statement end).
 import LoomBase
+import Synchronization
 import LoomBTree
 import LoomPager
 import LoomRecord
@@ -59,6 +60,9 @@ package final class ExecutionContext {
     /// `sqlite_attach` / `sqlite_detach` functions call them when stepped.
     package var attachHandler: ((String, String) throws -> Void)? = nil
     package var detachHandler: ((String) throws -> Void)? = nil
+    /// `sqlite3_interrupt`'s flag: set from any thread, seen by running statements at their
+    /// loop jumps; cleared when a statement starts while none is running.
+    package let interruption = InterruptFlag()
 
     package init(btree: BTree) {
         self.btree = btree
@@ -118,7 +122,9 @@ package final class ExecutionContext {
     /// Several written files are committed one after the other (no super-journal: a crash
     /// between two commits leaves one file committed; COMPAT.md). On a commit error the
     /// remaining transactions are rolled back and the error is thrown.
-    package func commitAll() throws {
+    /// With `keepOpenOnBusy` (the COMMIT statement), a `busy` refusal from the first database
+    /// to commit leaves every transaction open so COMMIT can be retried.
+    package func commitAll(keepOpenOnBusy: Bool = false) throws {
         // Virtual tables sync first (SQLite's xSync before the pagers commit). Statements a
         // module runs from xSync (FTS5 flushing its shadow tables) must not commit the
         // transaction themselves: the sync counts as an active statement.
@@ -128,11 +134,20 @@ package final class ExecutionContext {
             do { try virtualTables.syncAll() } catch { rollbackAll(); throw error }
         }
         var failure: (any Error)? = nil
+        var committed = false
         for handle in databases {
             guard let handle, handle.transactionState != .none else { continue }
             if handle.transactionState == .write {
                 if failure == nil {
-                    do { try handle.btree.commit() } catch { failure = error; try? handle.btree.rollback() }
+                    do {
+                        try handle.btree.commit()
+                        committed = true
+                    } catch let e as DatabaseError where keepOpenOnBusy && !committed && e.code == .busy {
+                        throw e
+                    } catch {
+                        failure = error
+                        try? handle.btree.rollback()
+                    }
                 } else {
                     try? handle.btree.rollback()
                 }
@@ -222,4 +237,14 @@ extension String {
     var lowercasedASCIIForTemp: String {
         String(decoding: utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
     }
+}
+
+/// A flag another thread may set to stop the statements of one connection
+/// (`sqlite3_interrupt`). Relaxed atomics: it only has to be seen eventually.
+package final class InterruptFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    package init() {}
+    package func set() { flag.store(true, ordering: .relaxed) }
+    package func clear() { flag.store(false, ordering: .relaxed) }
+    @inline(__always) package var isSet: Bool { flag.load(ordering: .relaxed) }
 }

@@ -65,7 +65,7 @@ extension Instruction {
         case .endCoroutine: return "EndCoroutine"
         case .once: return "Once"
         case .noop: return "Noop"
-        case .transaction: return "Transaction"
+        case .transaction, .exclusiveTransaction: return "Transaction"
         case .autoCommit: return "AutoCommit"
         case .savepoint: return "Savepoint"
         case .readCookie: return "ReadCookie"
@@ -220,6 +220,7 @@ extension Instruction {
             o.p1 = db
             o.p2 = write ? 1 : 0; o.p3 = cookie ?? 0
             if cookie != nil { o.p4 = "0"; o.p5 = 1 }
+        case .exclusiveTransaction: o.p2 = 2
         case .autoCommit(let on, let rollback): o.p1 = on ? 1 : 0; o.p2 = rollback ? 1 : 0
         case .savepoint(let op, let name): o.p1 = op.rawValue; o.p4 = name
         case .readCookie(let d, let f, let db): o.p1 = db; o.p2 = d; o.p3 = f.rawValue

@@ -90,6 +90,9 @@ package enum Instruction: Sendable {
     /// Begin a read (`write == false`) or write transaction if none is open. With
     /// `schemaCookie`, fail with `SQLITE_SCHEMA` if the file's schema cookie differs.
     case transaction(write: Bool, schemaCookie: Int? = nil, database: Int = 0)
+    /// BEGIN EXCLUSIVE: a write transaction holding EXCLUSIVE on the main database file
+    /// (SQLite's `Transaction` with P2 = 2).
+    case exclusiveTransaction
     /// BEGIN (`on: false`), COMMIT (`on: true, rollback: false`), ROLLBACK (`on: true,
     /// rollback: true`). Halts the VM.
     case autoCommit(on: Bool, rollback: Bool)

@@ -32,6 +32,13 @@ extension VM {
         return try RecordCodec.decode(b)
     }
 
+    /// Stops the statement with `SQLITE_INTERRUPT` ("interrupted"): a statement that writes
+    /// rolls the whole transaction back, a read-only one only ends (as SQLite).
+    @inline(never)
+    func failInterrupted() throws -> Never {
+        try fail(DatabaseError(.interrupt), action: program.isReadOnly ? .abort : .rollback)
+    }
+
     func beginTransaction(write: Bool, schemaCookie: Int?, database: Int = 0) throws {
         let ctx = context
         guard let handle = try ctx.database(database) else {
@@ -143,6 +150,7 @@ extension VM {
             switch code[address] {
             // MARK: Control flow
             case .initialize(let t), .goto(let t):
+                if context.interruption.isSet { try failInterrupted() }
                 pc = t
             case .halt(let rc, let action, let message, let constraint):
                 if rc == .ok {
@@ -195,6 +203,19 @@ extension VM {
                     throw DatabaseError(.readonly, "attempt to write a readonly database")
                 }
                 try beginTransaction(write: write, schemaCookie: cookie, database: database)
+            case .exclusiveTransaction:
+                // EXCLUSIVE first (waiting through the busy handler when no transaction is
+                // open), then the B-tree's write transaction on top of it (main only).
+                let pager = context.btree.pager
+                let mainHandle = try context.database(0)
+                let wasOpen = (mainHandle?.transactionState ?? .none) != .none
+                try pager.beginExclusiveWrite()
+                do {
+                    try beginTransaction(write: true, schemaCookie: nil, database: 0)
+                } catch {
+                    if !wasOpen && (mainHandle?.transactionState ?? .none) == .none { try? pager.rollback(); pager.endRead() }
+                    throw error
+                }
             case .autoCommit(let on, let rollback):
                 try autoCommit(on: on, rollback: rollback)
                 try finish(error: nil)
@@ -256,8 +277,10 @@ extension VM {
             case .last(let c, let t):
                 if try !moveLast(try cursor(c)) { pc = t }
             case .next(let c, let t):
+                if context.interruption.isSet { try failInterrupted() }
                 if try advance(try cursor(c), forward: true) { pc = t }
             case .prev(let c, let t):
+                if context.interruption.isSet { try failInterrupted() }
                 if try advance(try cursor(c), forward: false) { pc = t }
             case .ifEmpty(let c, let t):
                 let cur = try cursor(c)
@@ -389,6 +412,7 @@ extension VM {
                 cur.moved(valid: ok)
                 if !ok { pc = t }
             case .sorterNext(let c, let t):
+                if context.interruption.isSet { try failInterrupted() }
                 if try advance(try cursor(c), forward: true) { pc = t }
             case .sorterData(let c, let d, let p):
                 let cur = try cursor(c)

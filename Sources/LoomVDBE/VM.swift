@@ -158,6 +158,8 @@ package final class VM {
 
     func start() {
         isRunning = true
+        // An interrupt with no statement running is forgotten (as sqlite3_step does).
+        if context.activeStatementCount == 0 { context.interruption.clear() }
         context.activeStatementCount += 1
         pc = 0
         statementChanges = 0
@@ -195,7 +197,14 @@ package final class VM {
         }
         guard ctx.isAutocommit, ctx.activeStatementCount == 0, ctx.transactionState != .none else { return }
         if error == nil || action == .fail {
-            try ctx.commitAll()
+            do {
+                try ctx.commitAll(keepOpenOnBusy: program.isReadOnly)
+            } catch let e as DatabaseError where e.code == .busy && ctx.transactionState == .write {
+                // COMMIT refused (readers hold SHARED) before any database committed: the
+                // transaction stays open and COMMIT may be run again (SQLite's OP_AutoCommit).
+                ctx.isAutocommit = false
+                throw e
+            }
         } else {
             ctx.rollbackAll()
         }
