@@ -208,12 +208,12 @@ extension VM {
                 // open), then the B-tree's write transaction on top of it (main only).
                 let pager = context.btree.pager
                 let mainHandle = try context.database(0)
-                let wasOpen = (mainHandle?.transactionState ?? .none) != .none
+                let wasOpen = (mainHandle?.transactionState ?? ExecutionContext.TransactionState.none) != .none
                 try pager.beginExclusiveWrite()
                 do {
                     try beginTransaction(write: true, schemaCookie: nil, database: 0)
                 } catch {
-                    if !wasOpen && (mainHandle?.transactionState ?? .none) == .none { try? pager.rollback(); pager.endRead() }
+                    if !wasOpen && (mainHandle?.transactionState ?? ExecutionContext.TransactionState.none) == .none { try? pager.rollback(); pager.endRead() }
                     throw error
                 }
             case .autoCommit(let on, let rollback):
