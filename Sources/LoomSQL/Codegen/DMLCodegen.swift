@@ -354,7 +354,11 @@ extension Codegen {
                        autoincrement: AutoincrementState? = nil, upserts: [UpsertPlan] = [],
                        returning: ReturningState? = nil,
                        value: (Int, Int) throws -> Void) throws {
-        if w.table.isWithoutRowid { return try codeWithoutRowidInsertRow(w, targets: targets, onConflict: onConflict, value: value) }
+        if w.table.isWithoutRowid {
+            try codeWithoutRowidInsertRow(w, targets: targets, onConflict: onConflict, upserts: upserts,
+                                          returning: returning, value: value)
+            return
+        }
         let table = w.table
         let n = table.columns.count
         let rowid = b.allocateRegister()
@@ -633,7 +637,7 @@ extension Codegen {
         }
         let condition = try update.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
         if table.isWithoutRowid {
-            return try codeWithoutRowidUpdate(update, table: table, source: source, assignments: assignments,
+            return try codeWithoutRowidUpdate(update, table: table, source: source, scope: scope, assignments: assignments,
                                               condition: condition, span: span)
         }
         c.writes = true
@@ -797,8 +801,10 @@ extension Codegen {
                     }
                     cols.append(i == table.rowidAlias ? -1 : i)
                 }
-                if cols == [-1] {
+                if cols == [-1] && table.hasRowid {
                     target = .rowid
+                } else if table.isWithoutRowid, Set(cols) == Set(table.primaryKey), cols.count == table.primaryKey.count {
+                    target = .index(table.withoutRowidPrimaryIndex.name.lowercasedASCII)
                 } else if let index = c.schema.indexes(on: table.name).first(where: { index in
                     index.isUnique && Set(index.columns.map(\.column)) == Set(cols) && index.columns.count == cols.count
                 }) {
