@@ -43,6 +43,13 @@ extension Table {
         return extended
     }
 
+    /// Where each PRIMARY KEY column (key order) sits in a secondary index entry `columns`.
+    package func withoutRowidKeyPositions(in columns: [IndexColumn]) -> [Int] {
+        withoutRowidKeyColumns.map { kc in
+            columns.firstIndex { sameIndexColumn($0, kc) } ?? columns.firstIndex { $0.column == kc.column } ?? 0
+        }
+    }
+
     /// True when a WITHOUT ROWID table has columns this version cannot read from its record.
     package var withoutRowidUnsupported: Bool {
         columns.contains { $0.generated != nil && !$0.isStored }
@@ -157,13 +164,10 @@ extension Codegen {
         let table = w.table
         if !con.isPrimary {
             let stored = table.withoutRowidSecondary(con.index)
-            let keyColumns = table.withoutRowidKeyColumns
-            let key = b.allocateRegisters(max(keyColumns.count, 1))
-            for (k, kc) in keyColumns.enumerated() {
-                let p = stored.columns.firstIndex { sameIndexColumn($0, kc) } ?? stored.columns.firstIndex { $0.column == kc.column } ?? 0
-                b.emit(.column(cursor: con.cursor, column: p, dest: key + k))
-            }
-            b.emit(jumpTo: missing) { .notFound(cursor: w.cursor, key: key, count: keyColumns.count, target: $0) }
+            let positions = table.withoutRowidKeyPositions(in: stored.columns)
+            let key = b.allocateRegisters(max(positions.count, 1))
+            for (k, p) in positions.enumerated() { b.emit(.column(cursor: con.cursor, column: p, dest: key + k)) }
+            b.emit(jumpTo: missing) { .notFound(cursor: w.cursor, key: key, count: positions.count, target: $0) }
         }
         return readWithoutRowidRow(w)
     }
