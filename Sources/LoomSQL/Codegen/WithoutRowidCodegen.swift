@@ -526,3 +526,43 @@ extension Codegen {
         b.place(done)
     }
 }
+
+extension Codegen {
+    /// ALTER TABLE DROP COLUMN on a WITHOUT ROWID table (the column is in no key): every
+    /// record is copied without the column's field, the tree cleared and the records put back.
+    func rewriteWithoutRowidDroppingColumn(_ table: Table, column index: Int) throws {
+        let recordColumns = table.withoutRowidRecordColumns
+        guard let dropped = recordColumns.firstIndex(where: { $0.column == index }) else { return }
+        let m = recordColumns.count
+        let primary = table.withoutRowidPrimaryIndex
+        let set = b.allocateCursor(), tc = b.allocateCursor()
+        b.emit(.openEphemeral(cursor: set, columnCount: max(m - 1, 1)))
+        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: m, keyInfo: try keyInfo(of: primary)))
+        let values = b.allocateRegisters(max(m - 1, 1))
+        let rec = b.allocateRegister(), setRowid = b.allocateRegister()
+        let copied = b.makeLabel()
+        b.emit(jumpTo: copied) { .rewind(cursor: tc, target: $0) }
+        var top = b.currentAddress
+        var r = values
+        for p in 0..<m where p != dropped {
+            b.emit(.column(cursor: tc, column: p, dest: r))
+            r += 1
+        }
+        b.emit(.makeRecord(start: values, count: m - 1, dest: rec))
+        b.emit(.newRowid(cursor: set, dest: setRowid))
+        b.emit(.insert(cursor: set, record: rec, rowid: setRowid))
+        b.emit(.next(cursor: tc, target: top))
+        b.place(copied)
+        b.emit(.close(cursor: tc))
+        b.emit(.clear(root: Int(table.rootPage)))
+        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: m, keyInfo: try keyInfo(of: primary)))
+        let done = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: set, target: $0) }
+        top = b.currentAddress
+        for p in 0..<(m - 1) { b.emit(.column(cursor: set, column: p, dest: values + p)) }
+        b.emit(.makeRecord(start: values, count: m - 1, dest: rec))
+        b.emit(.idxInsert(cursor: tc, record: rec))
+        b.emit(.next(cursor: set, target: top))
+        b.place(done)
+    }
+}
