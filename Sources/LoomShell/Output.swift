@@ -49,9 +49,7 @@ public final class FileDescriptorSink: OutputSink {
 
     public func write(_ bytes: [UInt8]) {
         buffer.append(contentsOf: bytes)
-        // 4 KiB, as C stdio buffers a pipe: output (and loom-bench's section markers)
-        // leaves as often as sqlite3's does.
-        if unbuffered || buffer.count >= 1 << 12 { flush() }
+        if unbuffered || buffer.count >= 1 << 16 { flush() }
     }
 
     public func flush() {
