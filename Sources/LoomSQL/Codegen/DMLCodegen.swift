@@ -123,7 +123,8 @@ extension Codegen {
     /// `rowid`; for UPDATE, `oldRowid` is the row's own rowid (its own entries do not conflict).
     func codeConstraintChecks(_ w: WriteTarget, columns: Int, rowid: Int, oldRowid: Int?,
                               onConflict: ConflictResolution?, skipRow: Label,
-                              upserts: [UpsertPlan] = [], returning: ReturningState? = nil) throws {
+                              upserts: [UpsertPlan] = [], returning: ReturningState? = nil,
+                              checking: [(index: Index, cursor: Int)]? = nil) throws {
         let table = w.table
         let ignore = onConflict == .ignore
         for (i, col) in table.columns.enumerated() where col.notNull && i != table.rowidAlias {
@@ -143,7 +144,7 @@ extension Codegen {
         if table.isStrict { codeStrictTypeChecks(table, columns: columns) }
         try codeCheckConstraints(table, columns: columns, rowid: rowid, ignore: ignore, skipRow: skipRow,
                                  action: Codegen.haltAction(onConflict))
-        var uniqueIndexes = w.indexes.filter { $0.index.isUnique }
+        var uniqueIndexes = (checking ?? w.indexes).filter { $0.index.isUnique }
         if !upserts.isEmpty {
             // An upsert's target constraint is checked first, as in SQLite.
             let targeted = uniqueIndexes.filter { u in upserts.contains { $0.matches(u.index) && $0.target != .any } }
@@ -709,9 +710,18 @@ extension Codegen {
                                   new: TriggerRow(columns: columns, rowid: newRowid), skipRow: skipRow)
             self.b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: oldRowid, target: $0) }
         }
+        // Indexes whose key cannot change (no assigned column, same rowid) are left alone:
+        // no conflict check, no entry rewritten (as SQLite).
+        let assigned = Set(assignments.map(\.column))
+        let changed = w.indexes.filter { entry in
+            rowidValue != nil || entry.index.whereClause != nil || entry.index.columns.contains { col in
+                col.column < 0 || assigned.contains(col.column)
+                    || (col.column < n && table.columns[col.column].generated != nil)
+            }
+        }
         try self.codeConstraintChecks(w, columns: columns, rowid: newRowid, oldRowid: oldRowid,
-                                      onConflict: orConflict, skipRow: skipRow)
-        for (index, ic) in w.indexes {
+                                      onConflict: orConflict, skipRow: skipRow, checking: changed)
+        for (index, ic) in changed {
             let key = self.codeIndexKey(index, columns: old, rowid: oldRowid, table: table)
             self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
         }
@@ -721,7 +731,7 @@ extension Codegen {
             self.b.emit(.delete(cursor: w.cursor, flags: [], table: nil))
             self.b.place(same)
         }
-        for (index, ic) in w.indexes {
+        for (index, ic) in changed {
             let key = self.codeIndexKey(index, columns: columns, rowid: newRowid, table: table)
             let rec = self.b.allocateRegister()
             self.b.emit(.makeRecord(start: key, count: index.columns.count + 1, dest: rec))

@@ -90,9 +90,12 @@ package final class Schema: @unchecked Sendable {
     /// The indexes of table `name`, in the order SQLite checks their constraints: the most
     /// recently defined first (SQLite links each new index at the head of the table's list).
     package func indexes(on name: String) -> [Index] {
-        let key = name.lowercasedASCII
-        return indexOrder.reversed().compactMap { indexes[$0] }.filter { $0.tableName.lowercasedASCII == key }
+        indexesByTable[name.lowercasedASCII] ?? []
     }
+
+    /// `indexes(on:)` kept up to date by every change (the planner asks for it per table and
+    /// per statement): lower-cased table name → its indexes, newest first.
+    private var indexesByTable: [String: [Index]] = [:]
 
     /// All tables, in schema order.
     package var allTables: [Table] { tableOrder.compactMap { tables[$0] } }
@@ -105,7 +108,20 @@ package final class Schema: @unchecked Sendable {
 
     package func add(_ index: Index) {
         let key = index.name.lowercasedASCII
-        if indexes[key] == nil { indexOrder.append(key) }
+        let table = index.tableName.lowercasedASCII
+        if let old = indexes[key] {
+            // A replaced index keeps its place (when it stays on the same table).
+            let oldTable = old.tableName.lowercasedASCII
+            if oldTable == table, let at = indexesByTable[table]?.firstIndex(where: { $0.name.lowercasedASCII == key }) {
+                indexesByTable[table]?[at] = index
+            } else {
+                indexesByTable[oldTable]?.removeAll { $0.name.lowercasedASCII == key }
+                indexesByTable[table, default: []].insert(index, at: 0)
+            }
+        } else {
+            indexOrder.append(key)
+            indexesByTable[table, default: []].insert(index, at: 0)  // newest first
+        }
         indexes[key] = index
     }
 
@@ -115,10 +131,12 @@ package final class Schema: @unchecked Sendable {
         tableOrder.removeAll { $0 == key }
         for i in indexOrder where indexes[i]?.tableName.lowercasedASCII == key { indexes[i] = nil }
         indexOrder.removeAll { indexes[$0] == nil }
+        indexesByTable[key] = nil
     }
 
     package func removeIndex(named name: String) {
         let key = name.lowercasedASCII
+        if let old = indexes[key] { indexesByTable[old.tableName.lowercasedASCII]?.removeAll { $0.name.lowercasedASCII == key } }
         indexes[key] = nil
         indexOrder.removeAll { $0 == key }
     }
