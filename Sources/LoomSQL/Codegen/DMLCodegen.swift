@@ -503,8 +503,24 @@ extension Codegen {
         let scope = Scope(sources: [source], parent: c.triggerScope)
         let resolver = Resolver(c)
         let condition = try delete.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
-        // Pass 1: the rowids of the rows to delete.
         let limited = try limitClause(delete.orderBy, delete.limit, scope: scope, statement: "DELETE")
+        if limited == nil, !hasTriggers(table, .delete) {
+            // One row at most (a key lookup): deleted as it is found.
+            let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
+            if singleRowPlan(plan) {
+                try codeSingleRowChange(plan, table: table) { w, rowid in
+                    let columns = try self.readRow(w)
+                    try self.emitReturningRow(returning, columns: columns, rowid: rowid)
+                    for (index, ic) in w.indexes {
+                        let key = self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
+                        self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+                    }
+                    self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
+                }
+                return
+            }
+        }
+        // Pass 1: the rowids of the rows to delete.
         let rowids = try collectRowids(source: source, condition: condition, limited: limited)
         // Pass 2: delete each row and its index entries.
         let w = try openForWrite(table, cursor: cursor)
@@ -650,6 +666,17 @@ extension Codegen {
             return
         }
         let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
+        if limited == nil, !hasTriggers(table, .update(assignments.map(\.column))) {
+            // One row at most (a key lookup): rewritten as it is found.
+            let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
+            if singleRowPlan(plan) {
+                try codeSingleRowChange(plan, table: table) { w, rowid in
+                    try self.codeUpdateRow(w, oldRowid: rowid, assignments: assignments, orConflict: update.orConflict,
+                                           returning: returning)
+                }
+                return
+            }
+        }
         let rowids = try collectRowids(source: source, condition: condition, limited: limited)
         let w = try openForWrite(table, cursor: cursor)
         try forEachCollectedRowid(rowids, w: w) { oldRowid in
@@ -1074,6 +1101,49 @@ extension Codegen {
         }
         b.place(skipRow)
         b.emit(.next(cursor: rows, target: top))
+        b.place(done)
+    }
+}
+
+extension Codegen {
+    /// The plan reaches at most one row through a key lookup (rowid equality, or equality on
+    /// every column of a UNIQUE index, single values): UPDATE and DELETE can then change
+    /// the row as they find it (SQLite's one-pass), without collecting rowids first.
+    func singleRowPlan(_ plan: WherePlan) -> Bool {
+        guard plan.levels.count == 1, let level = plan.levels.first else { return false }
+        switch level.access {
+        case .rowidEquals(.value):
+            return true
+        case .index(let scan):
+            guard let index = scan.index, index.isUnique, index.whereClause == nil,
+                  scan.equal.count == index.columns.count, scan.low == nil, scan.high == nil else { return false }
+            return scan.equal.allSatisfy { if case .value = $0 { return true }; return false }
+        default:
+            return false
+        }
+    }
+
+    /// One-pass UPDATE / DELETE of a rowid table: the indexes open for writing, the loop of
+    /// `plan` (its table cursor open for writing) and `body` run on the row found, once.
+    func codeSingleRowChange(_ plan: WherePlan, table: Table, body: (WriteTarget, Int) throws -> Void) throws {
+        c.writes = true
+        c.usesDatabase = true
+        let cursor = plan.levels[0].source.cursor
+        var indexes: [(Index, Int)] = []
+        for index in c.schema.indexes(on: table.name) {
+            let ic = b.allocateCursor()
+            b.emit(.openWrite(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
+                              keyInfo: try keyInfo(of: index)))
+            indexes.append((index, ic))
+        }
+        let w = WriteTarget(table: table, cursor: cursor, indexes: indexes)
+        let done = b.makeLabel()
+        let rowid = b.allocateRegister()
+        try codeLoops(plan, write: true) {
+            self.b.emit(.rowid(cursor: cursor, dest: rowid))
+            try body(w, rowid)
+            self.b.emit(jumpTo: done) { .goto(target: $0) }
+        }
         b.place(done)
     }
 }
