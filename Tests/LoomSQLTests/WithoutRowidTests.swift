@@ -259,4 +259,40 @@ import LoomTestSupport
             #expect(session.run(q).first?.rows.joined(separator: "\n") == String(expected.stdout.dropLast()), "\(q)")
         }
     }
+
+    /// Collated composite keys, several ON CONFLICT clauses, OR FAIL, RETURNING, non-covering
+    /// secondary index plans, RAISE(IGNORE) and REPLACE with triggers, as sqlite3.
+    @Test func upsertsPlansAndTriggersMatchSQLite() throws {
+        guard Oracle.isAvailable else { return }
+        let mismatches = try compareWithSQLite([
+            "create table p(a text collate nocase, b int, c, d not null default 'dd', primary key(a, b)) without rowid",
+            "create unique index pc on p(c)",
+            "insert into p values('A',1,10,'x'),('b',2,20,'y')",
+            "insert into p values('a',1,11,'z')",
+            "insert or replace into p values('a',1,11,null)",
+            "select * from p",
+            "insert into p values('c',3,20,'q') on conflict(c) do update set d=excluded.d||'!' on conflict do nothing",
+            "insert into p values('B',2,30,'q') on conflict(a,b) do update set c=excluded.c where c>100",
+            "insert into p values('x',9,99,'w') on conflict(b) do nothing",
+            "insert into p values('x',9,99,'w') on conflict(rowid) do nothing",
+            "select * from p",
+            "insert or fail into p values('m',5,50,'m'),('n',6,50,'n')",
+            "select * from p order by c",
+            "explain query plan select d from p where c=20",
+            "explain query plan select a,b from p where c=20",
+            "explain query plan select * from p where a='b' and b=2",
+            "select d from p where c>=20 order by c",
+            "update p set c=c+1 returning a,c",
+            "update or rollback p set c=20 where a='m'",
+            "select * from p order by c",
+            "create table q(k primary key, v) without rowid",
+            "create trigger qt before insert on q begin select raise(ignore) where new.v<0; end",
+            "create trigger qd after delete on q begin insert into q values(old.k||'_gone', 0); end",
+            "insert into q values(1,1),(2,-1),(3,3)",
+            "replace into q values(1,100)",
+            "delete from q where k=3",
+            "select * from q order by k",
+        ])
+        for m in mismatches { Issue.record("\(m.0)\nloom: \(m.loom)\nsqlite3: \(m.sqlite)") }
+    }
 }

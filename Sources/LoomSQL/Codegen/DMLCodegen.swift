@@ -832,6 +832,10 @@ extension Codegen {
                 for term in terms {
                     var e = term.expr
                     if case .collate(let inner, _) = e.kind { e = inner }
+                    if case .column(let ref) = e.kind, ref.table == nil, table.isWithoutRowid,
+                       table.columnIndex(named: ref.column) == nil, Codegen.isRowidName(ref.column) {
+                        throw c.error("no such column: \(ref.column)", at: e.span)
+                    }
                     guard case .column(let ref) = e.kind, ref.table == nil,
                           let i = table.columnIndex(named: ref.column) ?? (Codegen.isRowidName(ref.column) ? -1 : nil) else {
                         throw c.error("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", at: nil)
