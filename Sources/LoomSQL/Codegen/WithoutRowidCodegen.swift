@@ -172,10 +172,11 @@ extension Codegen {
         return readWithoutRowidRow(w)
     }
 
-    /// Writes the row in `columns` (table order): every index entry, then the table record.
-    func codeWithoutRowidWrite(_ w: WriteTarget, columns: Int, countChange: Bool) {
+    /// Writes the row in `columns` (table order): every index entry (but those named in
+    /// `skip`, lower-cased), then the table record.
+    func codeWithoutRowidWrite(_ w: WriteTarget, columns: Int, countChange: Bool, skip: Set<String> = []) {
         let table = w.table
-        for (index, ic) in w.indexes {
+        for (index, ic) in w.indexes where !skip.contains(index.name.lowercasedASCII) {
             let stored = table.withoutRowidSecondary(index)
             let key = b.allocateRegisters(stored.columns.count)
             for (p, col) in stored.columns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: key + p)) }
@@ -192,8 +193,10 @@ extension Codegen {
     }
 
     /// Deletes the row the table cursor is on (its columns in `columns`) and its index entries.
-    func deleteWithoutRowidRow(_ w: WriteTarget, columns: Int, countChange: Bool) {
-        codeWithoutRowidIndexDeletes(w, table: w.table, columns: columns)
+    func deleteWithoutRowidRow(_ w: WriteTarget, columns: Int, countChange: Bool, skip: Set<String> = []) {
+        var changed = w
+        changed.indexes = w.indexes.filter { !skip.contains($0.index.name.lowercasedASCII) }
+        codeWithoutRowidIndexDeletes(changed, table: w.table, columns: columns)
         b.emit(.delete(cursor: w.cursor, flags: countChange && c.countsChanges ? [.countChanges] : [], table: w.table.name))
     }
 
@@ -208,6 +211,7 @@ extension Codegen {
     func codeWithoutRowidInsertRow(_ w: WriteTarget, targets: [Int], onConflict: ConflictResolution?,
                                    upserts: [UpsertPlan] = [], returning: ReturningState? = nil,
                                    update: (old: Int, event: TriggerEvent)? = nil, ignoreTarget: Label? = nil,
+                                   unchangedIndexes: Set<String> = [],
                                    value: (Int, Int) throws -> Void) throws -> Int {
         let table = w.table
         let n = table.columns.count
@@ -259,7 +263,8 @@ extension Codegen {
         let keyCount = table.withoutRowidKeyColumns.count
         let keyName = table.withoutRowidKeyColumns.map { "\(table.name).\(table.columns[$0.column].name)" }
             .joined(separator: ", ")
-        for con in withoutRowidConstraintOrder(w, upserts: upserts) {
+        for con in withoutRowidConstraintOrder(w, upserts: upserts)
+        where con.isPrimary || !unchangedIndexes.contains(con.index.name.lowercasedASCII) {
             let key: Int, count: Int
             if con.isPrimary {
                 key = withoutRowidKey(table, columns: columns)
@@ -295,7 +300,7 @@ extension Codegen {
             }
             b.place(ok)
         }
-        codeWithoutRowidWrite(w, columns: columns, countChange: true)
+        codeWithoutRowidWrite(w, columns: columns, countChange: true, skip: unchangedIndexes)
         try emitReturningRow(returning, columns: columns, rowid: noRowid)
         if let update {
             try fireTriggers(table, update.event, timing: .after, old: TriggerRow(columns: update.old, rowid: noRowid),
@@ -339,15 +344,25 @@ extension Codegen {
                 .notFound(cursor: w.cursor, key: key, count: table.withoutRowidKeyColumns.count, target: $0)
             }
         }
-        deleteWithoutRowidRow(w, columns: old, countChange: false)
+        // Secondary indexes whose entry cannot change (no assigned column, same key) stay.
+        let assigned = Set(assignments.map(\.column))
+        var unchanged = Set<String>()
+        if !table.withoutRowidKeyColumns.contains(where: { assigned.contains($0.column) }) {
+            for (index, _) in w.indexes where index.whereClause == nil
+                && !table.withoutRowidSecondary(index).columns.contains(where: { assigned.contains($0.column) }) {
+                unchanged.insert(index.name.lowercasedASCII)
+            }
+        }
+        deleteWithoutRowidRow(w, columns: old, countChange: false, skip: unchanged)
         try codeWithoutRowidInsertRow(w, targets: Array(0..<n), onConflict: orConflict, returning: returning,
-                                      update: (old, event), ignoreTarget: orConflict == .ignore ? restore : nil) { k, dest in
+                                      update: (old, event), ignoreTarget: orConflict == .ignore ? restore : nil,
+                                      unchangedIndexes: unchanged) { k, dest in
             self.b.emit(.sCopy(source: new + k, dest: dest))
         }
         if orConflict == .ignore {
             b.emit(jumpTo: skipRow) { .goto(target: $0) }
             b.place(restore)
-            codeWithoutRowidWrite(w, columns: old, countChange: false)
+            codeWithoutRowidWrite(w, columns: old, countChange: false, skip: unchanged)
         }
         b.place(skipRow)
     }
