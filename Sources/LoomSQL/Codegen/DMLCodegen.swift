@@ -676,6 +676,20 @@ extension Codegen {
                 }
                 return
             }
+            // No index entry and no rowid can change, no subquery can see the changes: each
+            // row is rewritten in place as the loop reaches it (SQLite's one-pass).
+            let assigned = Set(assignments.map(\.column))
+            let keyChanges = assigned.contains(-1) || table.hasGenerated || c.schema.indexes(on: table.name).contains { index in
+                index.whereClause != nil || index.columns.contains { $0.column < 0 || assigned.contains($0.column) }
+            }
+            if !keyChanges, plan.levels.count == 1,
+               !assignments.contains(where: { Codegen.hasSubquery($0.value) }), !(condition.map(Codegen.hasSubquery) ?? false) {
+                try codeSingleRowChange(plan, table: table, once: false) { w, rowid in
+                    try self.codeUpdateRow(w, oldRowid: rowid, assignments: assignments, orConflict: update.orConflict,
+                                           returning: returning)
+                }
+                return
+            }
         }
         let rowids = try collectRowids(source: source, condition: condition, limited: limited)
         let w = try openForWrite(table, cursor: cursor)
@@ -1129,7 +1143,8 @@ extension Codegen {
 
     /// One-pass UPDATE / DELETE of a rowid table: the indexes open for writing, the loop of
     /// `plan` (its table cursor open for writing) and `body` run on the row found, once.
-    func codeSingleRowChange(_ plan: WherePlan, table: Table, body: (WriteTarget, Int) throws -> Void) throws {
+    func codeSingleRowChange(_ plan: WherePlan, table: Table, once: Bool = true,
+                             body: (WriteTarget, Int) throws -> Void) throws {
         c.writes = true
         c.usesDatabase = true
         let cursor = plan.levels[0].source.cursor
@@ -1146,8 +1161,25 @@ extension Codegen {
         try codeLoops(plan, write: true) {
             self.b.emit(.rowid(cursor: cursor, dest: rowid))
             try body(w, rowid)
-            self.b.emit(jumpTo: done) { .goto(target: $0) }
+            if once { self.b.emit(jumpTo: done) { .goto(target: $0) } }
         }
         b.place(done)
+    }
+
+    /// Whether `e` contains a subquery (which could read the rows being changed).
+    static func hasSubquery(_ e: RExpr) -> Bool {
+        switch e {
+        case .inSelect, .exists, .subquery: return true
+        case .unary(_, let x), .isNull(let x, _), .cast(let x, _, _), .collate(let x, _): return hasSubquery(x)
+        case .binary(_, let a, let b), .compare(_, let a, let b): return hasSubquery(a) || hasSubquery(b)
+        case .between(let a, let b, let c, _): return hasSubquery(a) || hasSubquery(b) || hasSubquery(c)
+        case .inList(let x, let list, _): return hasSubquery(x) || list.contains(where: hasSubquery)
+        case .function(_, let args): return args.contains(where: hasSubquery)
+        case .caseWhen(let base, let whens, let otherwise):
+            return base.map(hasSubquery) ?? false || whens.contains { hasSubquery($0.0) || hasSubquery($0.1) }
+                || otherwise.map(hasSubquery) ?? false
+        case .like(let a, let b, let c, _, _): return hasSubquery(a) || hasSubquery(b) || (c.map(hasSubquery) ?? false)
+        case .aggregate, .register, .null, .integer, .real, .text, .blob, .parameter, .column, .raise: return false
+        }
     }
 }
