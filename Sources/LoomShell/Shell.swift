@@ -286,6 +286,9 @@ public final class Shell {
             let started = timer ? Shell.clock() : nil
             do {
                 try execute(statement)
+                // Rows leave at the end of their statement, as sqlite3's do (loom-bench's
+                // section markers are timed as they arrive).
+                if statement.columnCount > 0 { output.flush() }
                 if showChanges { output.write("changes: \(db.changes)   total_changes: \(db.totalChanges)\n") }
                 if let started { output.write(Shell.elapsed(since: started)) }
             } catch let e as DatabaseError {

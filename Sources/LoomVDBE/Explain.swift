@@ -263,7 +263,7 @@ extension Instruction {
         case .insert(let c, let rec, let rowid, let flags, let table):
             o.p1 = c; o.p2 = rec; o.p3 = rowid; o.p4 = table; o.p5 = flags.rawValue
         case .delete(let c, let flags, let table): o.p1 = c; o.p2 = flags.rawValue; o.p4 = table
-        case .idxInsert(let c, let r): o.p1 = c; o.p2 = r
+        case .idxInsert(let c, let r, let f): o.p1 = c; o.p2 = r; o.p5 = f.rawValue
         case .idxDelete(let c, let k, let n): o.p1 = c; o.p2 = k; o.p3 = n
         case .sorterInsert(let c, let r): o.p1 = c; o.p2 = r
         case .sorterData(let c, let d, let p): o.p1 = c; o.p2 = d; o.p3 = p

@@ -182,7 +182,8 @@ package enum Instruction: Sendable {
                 table: String? = nil)
     /// Delete the current entry; a following Next moves to the entry after it.
     case delete(cursor: CursorID, flags: WriteFlags = [], table: String? = nil)
-    case idxInsert(cursor: CursorID, record: Register)
+    /// Insert the index record in `record`; `.countChanges` counts it as a row (WITHOUT ROWID).
+    case idxInsert(cursor: CursorID, record: Register, flags: WriteFlags = [])
     /// Delete the index entry whose key is `key ..< key+count` (no-op if absent).
     case idxDelete(cursor: CursorID, key: Register, count: Int)
     case sorterInsert(cursor: CursorID, record: Register)

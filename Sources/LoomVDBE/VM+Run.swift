@@ -383,11 +383,15 @@ extension VM {
                     statementChanges += 1
                     context.totalChanges += 1
                 }
-            case .idxInsert(let c, let r):
+            case .idxInsert(let c, let r, let flags):
                 guard case .blob(let b) = registers[r] else {
                     throw DatabaseError(.internal, "IdxInsert of a non-record")
                 }
                 try insertIndexEntry(try cursor(c), record: b)
+                if flags.contains(.countChanges) {
+                    statementChanges += 1
+                    context.totalChanges += 1
+                }
             case .idxDelete(let c, let k, let n):
                 let cur = try cursor(c)
                 let key = try unpackedKey(k, n)

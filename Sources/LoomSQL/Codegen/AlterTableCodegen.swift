@@ -300,7 +300,6 @@ extension Codegen {
         if table.columns.count <= 1 {
             throw c.error("cannot drop column \"\(column.name)\": no other columns exist", at: nil)
         }
-        if table.isWithoutRowid { throw c.error("DROP COLUMN on a WITHOUT ROWID table is not supported yet", at: nil) }
         let rows = currentSchemaRows()
         _ = try checkSchema(rows, after: nil)
         guard let oldSQL = table.sql, let newSQL = SchemaRewrite.dropColumn(oldSQL, index: index) else {
@@ -342,6 +341,11 @@ extension Codegen {
         rewriteSchemaRows([SchemaRowChange(type: "table", name: table.name,
                                            row: SchemaRow(type: "table", name: table.name, tableName: table.name,
                                                           rootPage: Int64(table.rootPage), sql: newSQL))])
+        if table.isWithoutRowid {
+            try rewriteWithoutRowidDroppingColumn(table, column: index)
+            finishSchemaChange()
+            return
+        }
         // Rewrite every row without the column: rowids first, then each row in place.
         let set = b.allocateCursor(), tc = b.allocateCursor()
         b.emit(.openEphemeral(cursor: set, columnCount: 1))

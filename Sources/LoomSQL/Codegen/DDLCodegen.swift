@@ -233,7 +233,6 @@ extension Codegen {
         c.targetDatabase = table.database
         if table.isSchemaTable { throw c.error("table \(table.name) may not be indexed", at: nameSpan) }
         if table.isView { throw c.error("views may not be indexed", at: nameSpan) }
-        if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: nameSpan) }
         if targetIndex(named: create.name) != nil {
             if create.ifNotExists { return }
             throw c.error("index \(create.name) already exists", at: nameSpan)
@@ -262,6 +261,11 @@ extension Codegen {
         b.emit(.createBtree(dest: root, kind: .index, database: c.targetDatabase))
         insertSchemaRow(cursor: schemaCursor, type: "index", name: create.name, tableName: table.name,
                         rootRegister: root, sql: sql)
+        if table.isWithoutRowid {
+            try fillWithoutRowidIndex(index, table: table, root: root)
+            finishSchemaChange()
+            return
+        }
         // Fill the index from the table's rows.
         let tc = b.allocateCursor(), ic = b.allocateCursor()
         cursorTables[tc] = table

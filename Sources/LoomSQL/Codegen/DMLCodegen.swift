@@ -123,7 +123,8 @@ extension Codegen {
     /// `rowid`; for UPDATE, `oldRowid` is the row's own rowid (its own entries do not conflict).
     func codeConstraintChecks(_ w: WriteTarget, columns: Int, rowid: Int, oldRowid: Int?,
                               onConflict: ConflictResolution?, skipRow: Label,
-                              upserts: [UpsertPlan] = [], returning: ReturningState? = nil) throws {
+                              upserts: [UpsertPlan] = [], returning: ReturningState? = nil,
+                              checking: [(index: Index, cursor: Int)]? = nil) throws {
         let table = w.table
         let ignore = onConflict == .ignore
         for (i, col) in table.columns.enumerated() where col.notNull && i != table.rowidAlias {
@@ -143,7 +144,7 @@ extension Codegen {
         if table.isStrict { codeStrictTypeChecks(table, columns: columns) }
         try codeCheckConstraints(table, columns: columns, rowid: rowid, ignore: ignore, skipRow: skipRow,
                                  action: Codegen.haltAction(onConflict))
-        var uniqueIndexes = w.indexes.filter { $0.index.isUnique }
+        var uniqueIndexes = (checking ?? w.indexes).filter { $0.index.isUnique }
         if !upserts.isEmpty {
             // An upsert's target constraint is checked first, as in SQLite.
             let targeted = uniqueIndexes.filter { u in upserts.contains { $0.matches(u.index) && $0.target != .any } }
@@ -355,7 +356,11 @@ extension Codegen {
                        autoincrement: AutoincrementState? = nil, upserts: [UpsertPlan] = [],
                        returning: ReturningState? = nil,
                        value: (Int, Int) throws -> Void) throws {
-        if w.table.isWithoutRowid { return try codeWithoutRowidInsertRow(w, targets: targets, onConflict: onConflict, value: value) }
+        if w.table.isWithoutRowid {
+            try codeWithoutRowidInsertRow(w, targets: targets, onConflict: onConflict, upserts: upserts,
+                                          returning: returning, value: value)
+            return
+        }
         let table = w.table
         let n = table.columns.count
         let rowid = b.allocateRegister()
@@ -501,8 +506,24 @@ extension Codegen {
         let scope = Scope(sources: [source], parent: c.triggerScope)
         let resolver = Resolver(c)
         let condition = try delete.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
-        // Pass 1: the rowids of the rows to delete.
         let limited = try limitClause(delete.orderBy, delete.limit, scope: scope, statement: "DELETE")
+        if limited == nil, !hasTriggers(table, .delete) {
+            // One row at most (a key lookup): deleted as it is found.
+            let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
+            if singleRowPlan(plan) {
+                try codeSingleRowChange(plan, table: table) { w, rowid in
+                    let columns = try self.readRow(w)
+                    try self.emitReturningRow(returning, columns: columns, rowid: rowid)
+                    for (index, ic) in w.indexes {
+                        let key = self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
+                        self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+                    }
+                    self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
+                }
+                return
+            }
+        }
+        // Pass 1: the rowids of the rows to delete.
         let rowids = try collectRowids(source: source, condition: condition, limited: limited)
         // Pass 2: delete each row and its index entries.
         let w = try openForWrite(table, cursor: cursor)
@@ -638,7 +659,7 @@ extension Codegen {
         }
         let condition = try update.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
         if table.isWithoutRowid {
-            return try codeWithoutRowidUpdate(update, table: table, source: source, assignments: assignments,
+            return try codeWithoutRowidUpdate(update, table: table, source: source, scope: scope, assignments: assignments,
                                               condition: condition, span: span)
         }
         c.writes = true
@@ -650,6 +671,31 @@ extension Codegen {
             return
         }
         let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
+        if limited == nil, !hasTriggers(table, .update(assignments.map(\.column))) {
+            // One row at most (a key lookup): rewritten as it is found.
+            let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
+            if singleRowPlan(plan) {
+                try codeSingleRowChange(plan, table: table) { w, rowid in
+                    try self.codeUpdateRow(w, oldRowid: rowid, assignments: assignments, orConflict: update.orConflict,
+                                           returning: returning)
+                }
+                return
+            }
+            // No index entry and no rowid can change, no subquery can see the changes: each
+            // row is rewritten in place as the loop reaches it (SQLite's one-pass).
+            let assigned = Set(assignments.map(\.column))
+            let keyChanges = assigned.contains(-1) || table.hasGenerated || c.schema.indexes(on: table).contains { index in
+                index.whereClause != nil || index.columns.contains { $0.column < 0 || assigned.contains($0.column) }
+            }
+            if !keyChanges, plan.levels.count == 1,
+               !assignments.contains(where: { Codegen.hasSubquery($0.value) }), !(condition.map(Codegen.hasSubquery) ?? false) {
+                try codeSingleRowChange(plan, table: table, once: false) { w, rowid in
+                    try self.codeUpdateRow(w, oldRowid: rowid, assignments: assignments, orConflict: update.orConflict,
+                                           returning: returning)
+                }
+                return
+            }
+        }
         let rowids = try collectRowids(source: source, condition: condition, limited: limited)
         let w = try openForWrite(table, cursor: cursor)
         try forEachCollectedRowid(rowids, w: w) { oldRowid in
@@ -710,9 +756,18 @@ extension Codegen {
                                   new: TriggerRow(columns: columns, rowid: newRowid), skipRow: skipRow)
             self.b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: oldRowid, target: $0) }
         }
+        // Indexes whose key cannot change (no assigned column, same rowid) are left alone:
+        // no conflict check, no entry rewritten (as SQLite).
+        let assigned = Set(assignments.map(\.column))
+        let changed = w.indexes.filter { entry in
+            rowidValue != nil || entry.index.whereClause != nil || entry.index.columns.contains { col in
+                col.column < 0 || assigned.contains(col.column)
+                    || (col.column < n && table.columns[col.column].generated != nil)
+            }
+        }
         try self.codeConstraintChecks(w, columns: columns, rowid: newRowid, oldRowid: oldRowid,
-                                      onConflict: orConflict, skipRow: skipRow)
-        for (index, ic) in w.indexes {
+                                      onConflict: orConflict, skipRow: skipRow, checking: changed)
+        for (index, ic) in changed {
             let key = self.codeIndexKey(index, columns: old, rowid: oldRowid, table: table)
             self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
         }
@@ -722,7 +777,7 @@ extension Codegen {
             self.b.emit(.delete(cursor: w.cursor, flags: [], table: nil))
             self.b.place(same)
         }
-        for (index, ic) in w.indexes {
+        for (index, ic) in changed {
             let key = self.codeIndexKey(index, columns: columns, rowid: newRowid, table: table)
             let rec = self.b.allocateRegister()
             self.b.emit(.makeRecord(start: key, count: index.columns.count + 1, dest: rec))
@@ -796,14 +851,20 @@ extension Codegen {
                 for term in terms {
                     var e = term.expr
                     if case .collate(let inner, _) = e.kind { e = inner }
+                    if case .column(let ref) = e.kind, ref.table == nil, table.isWithoutRowid,
+                       table.columnIndex(named: ref.column) == nil, Codegen.isRowidName(ref.column) {
+                        throw c.error("no such column: \(ref.column)", at: e.span)
+                    }
                     guard case .column(let ref) = e.kind, ref.table == nil,
                           let i = table.columnIndex(named: ref.column) ?? (Codegen.isRowidName(ref.column) ? -1 : nil) else {
                         throw c.error("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", at: nil)
                     }
                     cols.append(i == table.rowidAlias ? -1 : i)
                 }
-                if cols == [-1] {
+                if cols == [-1] && table.hasRowid {
                     target = .rowid
+                } else if table.isWithoutRowid, Set(cols) == Set(table.primaryKey), cols.count == table.primaryKey.count {
+                    target = .index(table.withoutRowidPrimaryIndex.name.lowercasedASCII)
                 } else if let index = c.schema.indexes(on: table).first(where: { index in
                     index.isUnique && Set(index.columns.map(\.column)) == Set(cols) && index.columns.count == cols.count
                 }) {
@@ -1064,5 +1125,66 @@ extension Codegen {
         b.place(skipRow)
         b.emit(.next(cursor: rows, target: top))
         b.place(done)
+    }
+}
+
+extension Codegen {
+    /// The plan reaches at most one row through a key lookup (rowid equality, or equality on
+    /// every column of a UNIQUE index, single values): UPDATE and DELETE can then change
+    /// the row as they find it (SQLite's one-pass), without collecting rowids first.
+    func singleRowPlan(_ plan: WherePlan) -> Bool {
+        guard plan.levels.count == 1, let level = plan.levels.first else { return false }
+        switch level.access {
+        case .rowidEquals(.value):
+            return true
+        case .index(let scan):
+            guard let index = scan.index, index.isUnique, index.whereClause == nil,
+                  scan.equal.count == index.columns.count, scan.low == nil, scan.high == nil else { return false }
+            return scan.equal.allSatisfy { if case .value = $0 { return true }; return false }
+        default:
+            return false
+        }
+    }
+
+    /// One-pass UPDATE / DELETE of a rowid table: the indexes open for writing, the loop of
+    /// `plan` (its table cursor open for writing) and `body` run on the row found, once.
+    func codeSingleRowChange(_ plan: WherePlan, table: Table, once: Bool = true,
+                             body: (WriteTarget, Int) throws -> Void) throws {
+        c.writes = true
+        c.usesDatabase = true
+        let cursor = plan.levels[0].source.cursor
+        var indexes: [(Index, Int)] = []
+        for index in c.schema.indexes(on: table) {
+            let ic = b.allocateCursor()
+            b.emit(.openWrite(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
+                              keyInfo: try keyInfo(of: index)))
+            indexes.append((index, ic))
+        }
+        let w = WriteTarget(table: table, cursor: cursor, indexes: indexes)
+        let done = b.makeLabel()
+        let rowid = b.allocateRegister()
+        try codeLoops(plan, write: true) {
+            self.b.emit(.rowid(cursor: cursor, dest: rowid))
+            try body(w, rowid)
+            if once { self.b.emit(jumpTo: done) { .goto(target: $0) } }
+        }
+        b.place(done)
+    }
+
+    /// Whether `e` contains a subquery (which could read the rows being changed).
+    static func hasSubquery(_ e: RExpr) -> Bool {
+        switch e {
+        case .inSelect, .exists, .subquery: return true
+        case .unary(_, let x), .isNull(let x, _), .cast(let x, _, _), .collate(let x, _): return hasSubquery(x)
+        case .binary(_, let a, let b), .compare(_, let a, let b): return hasSubquery(a) || hasSubquery(b)
+        case .between(let a, let b, let c, _): return hasSubquery(a) || hasSubquery(b) || hasSubquery(c)
+        case .inList(let x, let list, _): return hasSubquery(x) || list.contains(where: hasSubquery)
+        case .function(_, let args): return args.contains(where: hasSubquery)
+        case .caseWhen(let base, let whens, let otherwise):
+            return base.map(hasSubquery) ?? false || whens.contains { hasSubquery($0.0) || hasSubquery($0.1) }
+                || otherwise.map(hasSubquery) ?? false
+        case .like(let a, let b, let c, _, _): return hasSubquery(a) || hasSubquery(b) || (c.map(hasSubquery) ?? false)
+        case .aggregate, .register, .null, .integer, .real, .text, .blob, .parameter, .column, .raise: return false
+        }
     }
 }

@@ -320,6 +320,12 @@ extension Codegen {
                     }
                     coveringReads[cursor] = (ic, positions)
                     covered.append(cursor)
+                } else if table.isWithoutRowid {
+                    // The row by the PRIMARY KEY suffix of the index entry.
+                    let positions = table.withoutRowidKeyPositions(in: scan.columns)
+                    let pk = b.allocateRegisters(max(positions.count, 1))
+                    for (k, p) in positions.enumerated() { b.emit(.column(cursor: ic, column: p, dest: pk + k)) }
+                    b.emit(jumpTo: o.cont) { .notFound(cursor: cursor, key: pk, count: positions.count, target: $0) }
                 } else {
                     b.emit(.deferredSeek(indexCursor: ic, tableCursor: cursor))
                 }

@@ -29,7 +29,7 @@ extension Table {
     /// The table's own B-tree described as an index over the whole record: what the planner
     /// walks for full scans and PRIMARY KEY lookups (always covering).
     package var withoutRowidPrimaryIndex: Index {
-        Index(name: "sqlite_autoindex_\(name)_1", tableName: name, columns: withoutRowidRecordColumns,
+        Index(name: "sqlite_autoindex_\(name)_\(primaryKeyIndexNumber)", tableName: name, columns: withoutRowidRecordColumns,
               isUnique: true, rootPage: rootPage, sql: nil, origin: .primaryKey)
     }
 
@@ -41,6 +41,13 @@ extension Table {
             extended.columns.append(IndexColumn(column: col.column, collation: col.collation))
         }
         return extended
+    }
+
+    /// Where each PRIMARY KEY column (key order) sits in a secondary index entry `columns`.
+    package func withoutRowidKeyPositions(in columns: [IndexColumn]) -> [Int] {
+        withoutRowidKeyColumns.map { kc in
+            columns.firstIndex { sameIndexColumn($0, kc) } ?? columns.firstIndex { $0.column == kc.column } ?? 0
+        }
     }
 
     /// True when a WITHOUT ROWID table has columns this version cannot read from its record.
@@ -73,16 +80,18 @@ extension Codegen {
     }
 }
 
+/// One UNIQUE constraint of a WITHOUT ROWID table as checked on write: the PRIMARY KEY (the
+/// table's own tree) or a UNIQUE secondary index.
+struct WithoutRowidConstraint {
+    var index: Index
+    var cursor: Int
+    var isPrimary: Bool
+}
+
 extension Codegen {
     /// The parts of INSERT a WITHOUT ROWID table does not support yet (nil when all is fine).
     func withoutRowidInsertUnsupported(_ insert: Insert, table: Table) -> String? {
         if table.hasGenerated { return "generated columns in WITHOUT ROWID tables are not supported yet" }
-        if !insert.upserts.isEmpty { return "UPSERT on a WITHOUT ROWID table is not supported yet" }
-        if !insert.returning.isEmpty { return "RETURNING on a WITHOUT ROWID table is not supported yet" }
-        if insert.orConflict == .replace { return "INSERT OR REPLACE on a WITHOUT ROWID table is not supported yet" }
-        if !matchingTriggers(table, .insert, timing: .before).isEmpty || !matchingTriggers(table, .insert, timing: .after).isEmpty {
-            return "triggers on a WITHOUT ROWID table are not supported yet"
-        }
         if c.schema.indexes(on: table).contains(where: { $0.whereClause != nil }) {
             return "partial indexes on a WITHOUT ROWID table are not supported yet"
         }
@@ -106,14 +115,109 @@ extension Codegen {
         return WriteTarget(table: table, cursor: tc, indexes: indexes)
     }
 
-    /// Codes one row inserted into a WITHOUT ROWID table: values, affinity, NOT NULL (every
-    /// key column is NOT NULL), STRICT and CHECK, PRIMARY KEY and UNIQUE conflicts (ABORT,
-    /// FAIL, ROLLBACK or IGNORE), then the index entries and the table record.
+    /// The UNIQUE constraints in SQLite's check order: newest first, the PRIMARY KEY in the
+    /// place of its automatic index number; an upsert's target constraint first.
+    func withoutRowidConstraintOrder(_ w: WriteTarget, upserts: [UpsertPlan]) -> [WithoutRowidConstraint] {
+        let table = w.table
+        let primary = WithoutRowidConstraint(index: table.withoutRowidPrimaryIndex, cursor: w.cursor, isPrimary: true)
+        var out: [WithoutRowidConstraint] = []
+        var placed = false
+        for (index, cursor) in w.indexes where index.isUnique {
+            if !placed, index.isAutomatic, let n = Codegen.autoIndexNumber(index.name), n < table.primaryKeyIndexNumber {
+                out.append(primary)
+                placed = true
+            }
+            out.append(WithoutRowidConstraint(index: index, cursor: cursor, isPrimary: false))
+        }
+        if !placed { out.append(primary) }
+        let targeted = out.filter { con in upserts.contains { $0.target != .any && $0.matches(con.index) } }
+        return targeted + out.filter { con in !targeted.contains { $0.index.name == con.index.name } }
+    }
+
+    /// N of `sqlite_autoindex_T_N`.
+    static func autoIndexNumber(_ name: String) -> Int? {
+        guard let underscore = name.lastIndex(of: "_") else { return nil }
+        return Int(name[name.index(after: underscore)...])
+    }
+
+    /// Registers holding the PRIMARY KEY of the row in `columns` (table order), in key order.
+    func withoutRowidKey(_ table: Table, columns: Int) -> Int {
+        let keyColumns = table.withoutRowidKeyColumns
+        let key = b.allocateRegisters(max(keyColumns.count, 1))
+        for (k, col) in keyColumns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: key + k)) }
+        return key
+    }
+
+    /// Reads the table cursor's current row into new registers (table order).
+    func readWithoutRowidRow(_ w: WriteTarget) -> Int {
+        let old = b.allocateRegisters(max(w.table.columns.count, 1))
+        for (p, col) in w.table.withoutRowidRecordColumns.enumerated() {
+            b.emit(.column(cursor: w.cursor, column: p, dest: old + col.column))
+        }
+        return old
+    }
+
+    /// After `con` reported a conflict: puts the table cursor on the conflicting row (for a
+    /// secondary index, by the PRIMARY KEY suffix of its entry; jumps to `missing` if that
+    /// row is absent) and reads it into new registers.
+    func locateWithoutRowidConflict(_ w: WriteTarget, _ con: WithoutRowidConstraint, missing: Label) -> Int {
+        let table = w.table
+        if !con.isPrimary {
+            let stored = table.withoutRowidSecondary(con.index)
+            let positions = table.withoutRowidKeyPositions(in: stored.columns)
+            let key = b.allocateRegisters(max(positions.count, 1))
+            for (k, p) in positions.enumerated() { b.emit(.column(cursor: con.cursor, column: p, dest: key + k)) }
+            b.emit(jumpTo: missing) { .notFound(cursor: w.cursor, key: key, count: positions.count, target: $0) }
+        }
+        return readWithoutRowidRow(w)
+    }
+
+    /// Writes the row in `columns` (table order): every index entry (but those named in
+    /// `skip`, lower-cased), then the table record.
+    func codeWithoutRowidWrite(_ w: WriteTarget, columns: Int, countChange: Bool, skip: Set<String> = []) {
+        let table = w.table
+        for (index, ic) in w.indexes where !skip.contains(index.name.lowercasedASCII) {
+            let stored = table.withoutRowidSecondary(index)
+            let key = b.allocateRegisters(stored.columns.count)
+            for (p, col) in stored.columns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: key + p)) }
+            let rec = b.allocateRegister()
+            b.emit(.makeRecord(start: key, count: stored.columns.count, dest: rec))
+            b.emit(.idxInsert(cursor: ic, record: rec))
+        }
+        let recordColumns = table.withoutRowidRecordColumns
+        let record = b.allocateRegisters(recordColumns.count)
+        for (p, col) in recordColumns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: record + p)) }
+        let rec = b.allocateRegister()
+        b.emit(.makeRecord(start: record, count: recordColumns.count, dest: rec))
+        b.emit(.idxInsert(cursor: w.cursor, record: rec, flags: countChange && c.countsChanges ? [.countChanges] : []))
+    }
+
+    /// Deletes the row the table cursor is on (its columns in `columns`) and its index entries.
+    func deleteWithoutRowidRow(_ w: WriteTarget, columns: Int, countChange: Bool, skip: Set<String> = []) {
+        var changed = w
+        changed.indexes = w.indexes.filter { !skip.contains($0.index.name.lowercasedASCII) }
+        codeWithoutRowidIndexDeletes(changed, table: w.table, columns: columns)
+        b.emit(.delete(cursor: w.cursor, flags: countChange && c.countsChanges ? [.countChanges] : [], table: w.table.name))
+    }
+
+    /// Codes one row written into a WITHOUT ROWID table: values (or DEFAULT), affinity,
+    /// BEFORE INSERT triggers, NOT NULL (every key column is NOT NULL), STRICT, CHECK, the
+    /// PRIMARY KEY and UNIQUE conflicts (ABORT, FAIL, ROLLBACK, IGNORE, REPLACE or an
+    /// upsert), then the index entries and the record (counted), RETURNING and AFTER
+    /// triggers. `update` (the old row and the event) makes it the second half of an UPDATE:
+    /// no INSERT triggers, AFTER UPDATE ones instead, and IGNORE jumps to `ignoreTarget`.
+    /// Returns the registers of the new row (table order).
+    @discardableResult
     func codeWithoutRowidInsertRow(_ w: WriteTarget, targets: [Int], onConflict: ConflictResolution?,
-                                   value: (Int, Int) throws -> Void) throws {
+                                   upserts: [UpsertPlan] = [], returning: ReturningState? = nil,
+                                   update: (old: Int, event: TriggerEvent)? = nil, ignoreTarget: Label? = nil,
+                                   unchangedIndexes: Set<String> = [],
+                                   value: (Int, Int) throws -> Void) throws -> Int {
         let table = w.table
         let n = table.columns.count
         let columns = b.allocateRegisters(max(n, 1))
+        let noRowid = b.allocateRegister()
+        b.emit(.null(dest: noRowid))
         let skipRow = b.makeLabel()
         var supplied = Array<Int?>(repeating: nil, count: n)
         for (k, t) in targets.enumerated() where t >= 0 && t < n { supplied[t] = k }
@@ -126,84 +230,168 @@ extension Codegen {
                 b.emit(.null(dest: columns + i))
             }
         }
+        for plan in upserts {
+            // excluded.* reads the proposed row.
+            for i in table.columns.indices { columnOverrides[RColumn(cursor: plan.excludedCursor, column: i)] = columns + i }
+            columnOverrides[RColumn(cursor: plan.excludedCursor, column: -1)] = noRowid
+        }
         if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
+        if update == nil {
+            try fireTriggers(table, .insert, timing: .before, old: nil, new: TriggerRow(columns: columns, rowid: noRowid),
+                             skipRow: skipRow)
+        }
         let ignore = onConflict == .ignore
+        let ignoreJump = ignoreTarget ?? skipRow
         let action = Codegen.haltAction(onConflict)
         for (i, col) in table.columns.enumerated() where col.notNull || col.isPrimaryKey {
+            if onConflict == .replace, let d = col.defaultValue {
+                let ok = b.makeLabel()
+                b.emit(jumpTo: ok) { .notNull(register: columns + i, target: $0) }
+                try code(try defaultExpr(d, column: col), into: columns + i)
+                b.place(ok)
+            }
             if ignore {
-                b.emit(jumpTo: skipRow) { .isNull(register: columns + i, target: $0) }
+                b.emit(jumpTo: ignoreJump) { .isNull(register: columns + i, target: $0) }
             } else {
                 b.emit(.haltIfNull(register: columns + i, code: .constraintNotNull, action: action,
                                    message: "\(table.name).\(col.name)", constraint: .notNull))
             }
         }
         if table.isStrict { codeStrictTypeChecks(table, columns: columns) }
-        let noRowid = b.allocateRegister()
-        b.emit(.null(dest: noRowid))
-        try codeCheckConstraints(table, columns: columns, rowid: noRowid, ignore: ignore, skipRow: skipRow, action: action)
-        // The record: key columns first, then the rest in table order.
-        let recordColumns = table.withoutRowidRecordColumns
-        let record = b.allocateRegisters(recordColumns.count)
-        for (p, col) in recordColumns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: record + p)) }
+        try codeCheckConstraints(table, columns: columns, rowid: noRowid, ignore: ignore, skipRow: ignoreJump, action: action)
+        // Conflicts: the key (prefix) of each UNIQUE constraint.
         let keyCount = table.withoutRowidKeyColumns.count
         let keyName = table.withoutRowidKeyColumns.map { "\(table.name).\(table.columns[$0.column].name)" }
             .joined(separator: ", ")
-        func conflict(cursor: Int, key: Int, count: Int, code: ResultCode, message: String) {
-            let ok = b.makeLabel()
-            b.emit(jumpTo: ok) { .noConflict(cursor: cursor, key: key, count: count, target: $0) }
-            if ignore {
-                b.emit(jumpTo: skipRow) { .goto(target: $0) }
+        for con in withoutRowidConstraintOrder(w, upserts: upserts)
+        where con.isPrimary || !unchangedIndexes.contains(con.index.name.lowercasedASCII) {
+            let key: Int, count: Int
+            if con.isPrimary {
+                key = withoutRowidKey(table, columns: columns)
+                count = keyCount
             } else {
-                b.emit(.halt(code: code, action: action, message: message, constraint: .unique))
+                let stored = table.withoutRowidSecondary(con.index)
+                key = b.allocateRegisters(stored.columns.count)
+                for (p, col) in stored.columns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: key + p)) }
+                count = con.index.columns.count
+            }
+            let ok = b.makeLabel()
+            b.emit(jumpTo: ok) { .noConflict(cursor: con.cursor, key: key, count: count, target: $0) }
+            if let plan = upserts.first(where: { $0.matches(con.index) }) {
+                if !plan.doNothing {
+                    let old = locateWithoutRowidConflict(w, con, missing: ok)
+                    let saved = columnOverrides
+                    for i in 0..<n { columnOverrides[RColumn(cursor: w.cursor, column: i)] = old + i }
+                    if let condition = plan.condition { try jumpIfFalse(condition, to: skipRow, jumpIfNull: true) }
+                    columnOverrides = saved
+                    try codeWithoutRowidUpdateRow(w, old: old, rowCursor: w.cursor, assignments: plan.assignments,
+                                                  orConflict: nil, returning: returning)
+                }
+                b.emit(jumpTo: skipRow) { .goto(target: $0) }
+            } else if ignore {
+                b.emit(jumpTo: ignoreJump) { .goto(target: $0) }
+            } else if onConflict == .replace {
+                let old = locateWithoutRowidConflict(w, con, missing: ok)
+                deleteWithoutRowidRow(w, columns: old, countChange: false)
+            } else {
+                let code: ResultCode = con.isPrimary || con.index.origin == .primaryKey ? .constraintPrimaryKey : .constraintUnique
+                b.emit(.halt(code: code, action: action, message: con.isPrimary ? keyName : constraintColumns(con.index, table),
+                             constraint: .unique))
             }
             b.place(ok)
         }
-        conflict(cursor: w.cursor, key: record, count: keyCount, code: .constraintPrimaryKey, message: keyName)
-        var keys: [(key: Int, count: Int, cursor: Int)] = []
-        for (index, cursor) in w.indexes {
-            let stored = table.withoutRowidSecondary(index)
-            let key = b.allocateRegisters(stored.columns.count)
-            for (p, col) in stored.columns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: key + p)) }
-            if index.isUnique {
-                conflict(cursor: cursor, key: key, count: index.columns.count, code: .constraintUnique,
-                         message: constraintColumns(index, table))
+        codeWithoutRowidWrite(w, columns: columns, countChange: true, skip: unchangedIndexes)
+        try emitReturningRow(returning, columns: columns, rowid: noRowid)
+        if let update {
+            try fireTriggers(table, update.event, timing: .after, old: TriggerRow(columns: update.old, rowid: noRowid),
+                             new: TriggerRow(columns: columns, rowid: noRowid), skipRow: skipRow)
+        } else {
+            try fireTriggers(table, .insert, timing: .after, old: nil, new: TriggerRow(columns: columns, rowid: noRowid),
+                             skipRow: skipRow)
+        }
+        b.place(skipRow)
+        return columns
+    }
+
+    /// Rewrites the row the table cursor is on (its columns in `old`, table order; column
+    /// reads of `rowCursor` see them): new values, BEFORE UPDATE triggers, the old row and
+    /// its index entries deleted, then the new row written with the INSERT checks (counted
+    /// once). Under OR IGNORE a conflict puts the old row back.
+    func codeWithoutRowidUpdateRow(_ w: WriteTarget, old: Int, rowCursor: Int, assignments: [(column: Int, value: RExpr)],
+                                   orConflict: ConflictResolution?, returning: ReturningState?) throws {
+        let table = w.table
+        let n = table.columns.count
+        let new = b.allocateRegisters(max(n, 1))
+        let skipRow = b.makeLabel(), restore = b.makeLabel()
+        let saved = columnOverrides
+        for i in 0..<n { columnOverrides[RColumn(cursor: rowCursor, column: i)] = old + i }
+        var newValue = Array<RExpr?>(repeating: nil, count: n)
+        for a in assignments where a.column >= 0 && a.column < n { newValue[a.column] = a.value }
+        for i in 0..<n {
+            if let v = newValue[i] { try code(v, into: new + i) } else { b.emit(.sCopy(source: old + i, dest: new + i)) }
+        }
+        columnOverrides = saved
+        if n > 0 { b.emit(.affinity(start: new, affinities: table.columns.map(\.affinity))) }
+        let event = TriggerEvent.update(assignments.map(\.column))
+        if hasTriggers(table, event) {
+            let noRowid = b.allocateRegister()
+            b.emit(.null(dest: noRowid))
+            try fireTriggers(table, event, timing: .before, old: TriggerRow(columns: old, rowid: noRowid),
+                             new: TriggerRow(columns: new, rowid: noRowid), skipRow: skipRow)
+            // The trigger may have moved or removed the row.
+            let key = withoutRowidKey(table, columns: old)
+            b.emit(jumpTo: skipRow) {
+                .notFound(cursor: w.cursor, key: key, count: table.withoutRowidKeyColumns.count, target: $0)
             }
-            keys.append((key, stored.columns.count, cursor))
         }
-        for k in keys {
-            let rec = b.allocateRegister()
-            b.emit(.makeRecord(start: k.key, count: k.count, dest: rec))
-            b.emit(.idxInsert(cursor: k.cursor, record: rec))
+        // Secondary indexes whose entry cannot change (no assigned column, same key) stay.
+        let assigned = Set(assignments.map(\.column))
+        var unchanged = Set<String>()
+        if !table.withoutRowidKeyColumns.contains(where: { assigned.contains($0.column) }) {
+            for (index, _) in w.indexes where index.whereClause == nil
+                && !table.withoutRowidSecondary(index).columns.contains(where: { assigned.contains($0.column) }) {
+                unchanged.insert(index.name.lowercasedASCII)
+            }
         }
-        let rec = b.allocateRegister()
-        b.emit(.makeRecord(start: record, count: recordColumns.count, dest: rec))
-        b.emit(.idxInsert(cursor: w.cursor, record: rec))
+        deleteWithoutRowidRow(w, columns: old, countChange: false, skip: unchanged)
+        try codeWithoutRowidInsertRow(w, targets: Array(0..<n), onConflict: orConflict, returning: returning,
+                                      update: (old, event), ignoreTarget: orConflict == .ignore ? restore : nil,
+                                      unchangedIndexes: unchanged) { k, dest in
+            self.b.emit(.sCopy(source: new + k, dest: dest))
+        }
+        if orConflict == .ignore {
+            b.emit(jumpTo: skipRow) { .goto(target: $0) }
+            b.place(restore)
+            codeWithoutRowidWrite(w, columns: old, countChange: false, skip: unchanged)
+        }
         b.place(skipRow)
     }
 }
 
 extension Codegen {
-    /// DELETE from a WITHOUT ROWID table: pass 1 copies the record of every matching row into
-    /// an ephemeral table, pass 2 finds each by its PRIMARY KEY and deletes it with its index
-    /// entries. No RETURNING, triggers or ORDER BY / LIMIT yet.
+    /// DELETE from a WITHOUT ROWID table: pass 1 copies the record of every matching row (or,
+    /// with ORDER BY / LIMIT, the chosen ones) into an ephemeral table, pass 2 finds each by
+    /// its PRIMARY KEY and deletes it with its index entries, with triggers and RETURNING.
     func codeWithoutRowidDelete(_ delete: Delete, table: Table, span: SourceSpan) throws {
-        if !delete.returning.isEmpty || hasTriggers(table, .delete) || delete.limit != nil || !delete.orderBy.isEmpty {
-            throw c.error("RETURNING, triggers and ORDER BY / LIMIT on a WITHOUT ROWID table are not supported yet", at: span)
-        }
         c.writes = true
         c.usesDatabase = true
+        let returning = try prepareReturning(delete.returning, table: table, alias: delete.table.alias, span: span)
+        defer { finishReturning(returning) }
         let cursor = b.allocateCursor()
         var source = SourceItem(table: table, exposedName: delete.table.alias ?? table.name, cursor: cursor)
         source.indexHint = delete.table.indexHint
         let scope = Scope(sources: [source], parent: c.triggerScope)
         // (Without WHERE too: Clear's change count reads a rowid table, and each row counts.)
         let condition = try delete.where.map { try Resolver(c).resolve($0, in: scope, context: .whereClause) }
+        let limited = try limitClause(delete.orderBy, delete.limit, scope: scope, statement: "DELETE")
         let recordColumns = table.withoutRowidRecordColumns
         // Pass 1: the records of the rows to delete (read raw from the table's own B-tree).
-        let (set, record) = try codeCollectWithoutRowidRecords(source, condition: condition)
+        let (set, record) = try codeCollectWithoutRowidRecords(source, condition: condition, limited: limited)
         // Pass 2: find each row by its key and delete it and its index entries.
         let w = try openForWrite(table, cursor: cursor)
         let columns = b.allocateRegisters(max(table.columns.count, 1))
+        let noRowid = b.allocateRegister()
+        b.emit(.null(dest: noRowid))
         let done = b.makeLabel(), next = b.makeLabel()
         b.emit(jumpTo: done) { .rewind(cursor: set, target: $0) }
         let top = b.currentAddress
@@ -213,8 +401,15 @@ extension Codegen {
         }
         let keyCount = table.withoutRowidKeyColumns.count
         b.emit(jumpTo: next) { .notFound(cursor: w.cursor, key: record, count: keyCount, target: $0) }
-        codeWithoutRowidIndexDeletes(w, table: table, columns: columns)
-        b.emit(.delete(cursor: w.cursor, flags: c.countsChanges ? [.countChanges] : [], table: table.name))
+        if hasTriggers(table, .delete) {
+            try fireTriggers(table, .delete, timing: .before, old: TriggerRow(columns: columns, rowid: noRowid),
+                             new: nil, skipRow: next)
+            b.emit(jumpTo: next) { .notFound(cursor: w.cursor, key: record, count: keyCount, target: $0) }
+        }
+        try emitReturningRow(returning, columns: columns, rowid: noRowid)
+        deleteWithoutRowidRow(w, columns: columns, countChange: true)
+        try fireTriggers(table, .delete, timing: .after, old: TriggerRow(columns: columns, rowid: noRowid),
+                         new: nil, skipRow: next)
         b.place(next)
         b.emit(.next(cursor: set, target: top))
         b.place(done)
@@ -222,30 +417,27 @@ extension Codegen {
 }
 
 extension Codegen {
-    /// UPDATE of a WITHOUT ROWID table (ABORT / FAIL / ROLLBACK only): pass 1 copies the
-    /// record of every matching row; pass 2 computes each new row from the old values, deletes
-    /// the old row and its index entries, then inserts the new one with the INSERT checks (a
-    /// conflict halts and the statement's changes are undone).
-    func codeWithoutRowidUpdate(_ update: Update, table: Table, source: SourceItem,
+    /// UPDATE of a WITHOUT ROWID table: pass 1 copies the record of every matching row; pass
+    /// 2 finds each by its key and rewrites it (codeWithoutRowidUpdateRow).
+    func codeWithoutRowidUpdate(_ update: Update, table: Table, source: SourceItem, scope: Scope,
                                 assignments: [(column: Int, value: RExpr)], condition: RExpr?, span: SourceSpan) throws {
-        if update.from != nil || !update.returning.isEmpty || update.limit != nil || !update.orderBy.isEmpty
-            || hasTriggers(table, .update(assignments.map(\.column))) || table.hasGenerated
+        if update.from != nil || table.hasGenerated
             || c.schema.indexes(on: table).contains(where: { $0.whereClause != nil }) {
-            throw c.error("FROM, RETURNING, ORDER BY / LIMIT, triggers, generated columns and partial indexes "
-                          + "in an UPDATE of a WITHOUT ROWID table are not supported yet", at: span)
-        }
-        if update.orConflict == .ignore || update.orConflict == .replace {
-            throw c.error("UPDATE OR IGNORE / OR REPLACE of a WITHOUT ROWID table is not supported yet", at: span)
+            throw c.error("FROM, generated columns and partial indexes in an UPDATE of a WITHOUT ROWID table "
+                          + "are not supported yet", at: span)
         }
         if assignments.contains(where: { $0.column < 0 }) { throw c.error("no such column: rowid", at: span) }
         c.writes = true
         c.usesDatabase = true
+        let returning = try prepareReturning(update.returning, table: table, alias: update.table.alias, span: span)
+        defer { finishReturning(returning) }
+        let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
         let cursor = source.cursor
         let recordColumns = table.withoutRowidRecordColumns
         let n = table.columns.count
-        let (set, record) = try codeCollectWithoutRowidRecords(source, condition: condition)
+        let (set, record) = try codeCollectWithoutRowidRecords(source, condition: condition, limited: limited)
         let w = try openForWrite(table, cursor: cursor)
-        let old = b.allocateRegisters(max(n, 1)), new = b.allocateRegisters(max(n, 1))
+        let old = b.allocateRegisters(max(n, 1))
         let done = b.makeLabel(), next = b.makeLabel()
         b.emit(jumpTo: done) { .rewind(cursor: set, target: $0) }
         let top = b.currentAddress
@@ -255,19 +447,8 @@ extension Codegen {
         }
         let keyCount = table.withoutRowidKeyColumns.count
         b.emit(jumpTo: next) { .notFound(cursor: w.cursor, key: record, count: keyCount, target: $0) }
-        // New values read the old row's columns from registers.
-        for i in 0..<n { columnOverrides[RColumn(cursor: cursor, column: i)] = old + i }
-        var newValue = Array<RExpr?>(repeating: nil, count: n)
-        for a in assignments where a.column < n { newValue[a.column] = a.value }
-        for i in 0..<n {
-            if let v = newValue[i] { try code(v, into: new + i) } else { b.emit(.sCopy(source: old + i, dest: new + i)) }
-        }
-        for i in 0..<n { columnOverrides[RColumn(cursor: cursor, column: i)] = nil }
-        codeWithoutRowidIndexDeletes(w, table: table, columns: old)
-        b.emit(.delete(cursor: w.cursor, flags: c.countsChanges ? [.countChanges] : [], table: table.name))
-        try codeWithoutRowidInsertRow(w, targets: Array(0..<n), onConflict: update.orConflict) { k, dest in
-            self.b.emit(.sCopy(source: new + k, dest: dest))
-        }
+        try codeWithoutRowidUpdateRow(w, old: old, rowCursor: cursor, assignments: assignments,
+                                      orConflict: update.orConflict, returning: returning)
         b.place(next)
         b.emit(.next(cursor: set, target: top))
         b.place(done)
@@ -276,9 +457,11 @@ extension Codegen {
 
 extension Codegen {
     /// Pass 1 of DELETE and UPDATE on a WITHOUT ROWID table: copies the raw record of every
-    /// row of `source` matching `condition` into a new ephemeral table. Returns that table's
-    /// cursor and the registers (one per record column) the copy used.
-    func codeCollectWithoutRowidRecords(_ source: SourceItem, condition: RExpr?) throws -> (set: Int, record: Int) {
+    /// row of `source` matching `condition` (chosen by ORDER BY / LIMIT / OFFSET when given)
+    /// into a new ephemeral table. Returns that table's cursor and the registers (one per
+    /// record column) the copy used.
+    func codeCollectWithoutRowidRecords(_ source: SourceItem, condition: RExpr?,
+                                        limited: LimitClause? = nil) throws -> (set: Int, record: Int) {
         let cursor = source.cursor
         let m = source.table.withoutRowidRecordColumns.count
         let set = b.allocateCursor()
@@ -286,11 +469,27 @@ extension Codegen {
         let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
         let record = b.allocateRegisters(m)
         let rec = b.allocateRegister(), setRowid = b.allocateRegister()
+        func store(_ base: Int) {
+            b.emit(.makeRecord(start: base, count: m, dest: rec))
+            b.emit(.newRowid(cursor: set, dest: setRowid))
+            b.emit(.insert(cursor: set, record: rec, rowid: setRowid))
+        }
+        if let limited {
+            let end = b.makeLabel()
+            let output = OutputStage(g: self, columnCount: m, end: end) { base, _ in store(base) }
+            try output.prepare(limit: limited.limit, offset: limited.offset, orderBy: limited.orderBy,
+                               orderColumns: limited.orderBy.map { _ in nil })
+            try codeLoops(plan) {
+                for p in 0..<m { self.b.emit(.column(cursor: cursor, column: p, dest: record + p)) }
+                try output.emit(record)
+            }
+            try output.finish()
+            b.place(end)
+            return (set, record)
+        }
         try codeLoops(plan) {
             for p in 0..<m { self.b.emit(.column(cursor: cursor, column: p, dest: record + p)) }
-            self.b.emit(.makeRecord(start: record, count: m, dest: rec))
-            self.b.emit(.newRowid(cursor: set, dest: setRowid))
-            self.b.emit(.insert(cursor: set, record: rec, rowid: setRowid))
+            store(record)
         }
         return (set, record)
     }
@@ -304,5 +503,81 @@ extension Codegen {
             for (p, col) in stored.columns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: key + p)) }
             b.emit(.idxDelete(cursor: ic, key: key, count: stored.columns.count))
         }
+    }
+}
+
+extension Codegen {
+    /// CREATE INDEX on a WITHOUT ROWID table: one entry per row, the index columns then the
+    /// PRIMARY KEY columns not already in it (the new tree's root is in register `root`).
+    func fillWithoutRowidIndex(_ index: Index, table: Table, root: Int) throws {
+        let stored = table.withoutRowidSecondary(index)
+        let primary = table.withoutRowidPrimaryIndex
+        let tc = b.allocateCursor(), ic = b.allocateCursor()
+        b.emit(.openRead(cursor: tc, root: Int(table.rootPage), columnCount: primary.columns.count,
+                         keyInfo: try keyInfo(of: primary)))
+        b.emit(.openWrite(cursor: ic, root: root, columnCount: stored.columns.count, keyInfo: try keyInfo(of: stored),
+                          rootInRegister: true))
+        var position: [Int: Int] = [:]
+        for (p, col) in primary.columns.enumerated() where position[col.column] == nil { position[col.column] = p }
+        let done = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: tc, target: $0) }
+        let top = b.currentAddress
+        let key = b.allocateRegisters(stored.columns.count)
+        for (p, col) in stored.columns.enumerated() {
+            b.emit(.column(cursor: tc, column: position[col.column] ?? 0, dest: key + p))
+        }
+        if index.isUnique {
+            let ok = b.makeLabel()
+            let n = index.columns.count
+            b.emit(jumpTo: ok) { .noConflict(cursor: ic, key: key, count: n, target: $0) }
+            b.emit(.halt(code: .constraintUnique, action: .abort, message: constraintColumns(index, table),
+                         constraint: .unique))
+            b.place(ok)
+        }
+        let rec = b.allocateRegister()
+        b.emit(.makeRecord(start: key, count: stored.columns.count, dest: rec))
+        b.emit(.idxInsert(cursor: ic, record: rec))
+        b.emit(.next(cursor: tc, target: top))
+        b.place(done)
+    }
+}
+
+extension Codegen {
+    /// ALTER TABLE DROP COLUMN on a WITHOUT ROWID table (the column is in no key): every
+    /// record is copied without the column's field, the tree cleared and the records put back.
+    func rewriteWithoutRowidDroppingColumn(_ table: Table, column index: Int) throws {
+        let recordColumns = table.withoutRowidRecordColumns
+        guard let dropped = recordColumns.firstIndex(where: { $0.column == index }) else { return }
+        let m = recordColumns.count
+        let primary = table.withoutRowidPrimaryIndex
+        let set = b.allocateCursor(), tc = b.allocateCursor()
+        b.emit(.openEphemeral(cursor: set, columnCount: max(m - 1, 1)))
+        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: m, keyInfo: try keyInfo(of: primary)))
+        let values = b.allocateRegisters(max(m - 1, 1))
+        let rec = b.allocateRegister(), setRowid = b.allocateRegister()
+        let copied = b.makeLabel()
+        b.emit(jumpTo: copied) { .rewind(cursor: tc, target: $0) }
+        var top = b.currentAddress
+        var r = values
+        for p in 0..<m where p != dropped {
+            b.emit(.column(cursor: tc, column: p, dest: r))
+            r += 1
+        }
+        b.emit(.makeRecord(start: values, count: m - 1, dest: rec))
+        b.emit(.newRowid(cursor: set, dest: setRowid))
+        b.emit(.insert(cursor: set, record: rec, rowid: setRowid))
+        b.emit(.next(cursor: tc, target: top))
+        b.place(copied)
+        b.emit(.close(cursor: tc))
+        b.emit(.clear(root: Int(table.rootPage)))
+        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: m, keyInfo: try keyInfo(of: primary)))
+        let done = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: set, target: $0) }
+        top = b.currentAddress
+        for p in 0..<(m - 1) { b.emit(.column(cursor: set, column: p, dest: values + p)) }
+        b.emit(.makeRecord(start: values, count: m - 1, dest: rec))
+        b.emit(.idxInsert(cursor: tc, record: rec))
+        b.emit(.next(cursor: set, target: top))
+        b.place(done)
     }
 }

@@ -182,10 +182,8 @@ package enum WherePlanner {
         }
         if table.isWithoutRowid {
             // The table's own B-tree is its PRIMARY KEY index; secondary indexes carry the key
-            // as suffix and are usable only when covering (no seek back by key yet).
-            indexes = [table.withoutRowidPrimaryIndex] + indexes.map { table.withoutRowidSecondary($0) }.filter { index in
-                neededHere.map { isCovering(index, $0) } ?? false
-            }
+            // as suffix (a non-covering one seeks the row by it).
+            indexes = [table.withoutRowidPrimaryIndex] + indexes.map { table.withoutRowidSecondary($0) }
         }
         func termsUsed(_ ids: [Int]) -> Set<Int> {
             // A term is consumed when every constraint it produced is used (BETWEEN gives two).
@@ -210,7 +208,7 @@ package enum WherePlanner {
             }
         }
         // 2. The index with the best equality prefix / range.
-        var best: (scan: IndexScan, ids: [Int], score: Int)? = nil
+        var best: (scan: IndexScan, ids: [Int], score: Int, ordered: Bool)? = nil
         for index in indexes {
             guard let match = indexMatch(index.columns, constraints) else { continue }
             var scan = match.0
@@ -220,9 +218,15 @@ package enum WherePlanner {
             if eqCount == 0 && rangeCount == 0 { continue }
             var score = eqCount * 8 + rangeCount * 2 + (scan.covering ? 1 : 0)
             if index.isUnique && eqCount == index.columns.count && !scan.equal.contains(where: { $0.isMulti }) { score += 4 }
-            let better = best.map { score > $0.score || (score == $0.score && index.columns.count < $0.scan.columns.count) } ?? true
+            // Ties: the index that also gives the ORDER BY, then the narrower one.
+            var probe = scan
+            let ordered = orderSatisfiedByIndex(&probe, orderBy: orderBy, cursor: source.cursor)
+            let better = best.map {
+                score > $0.score || (score == $0.score && (ordered && !$0.ordered
+                    || ordered == $0.ordered && index.columns.count < $0.scan.columns.count))
+            } ?? true
             if better {
-                best = (scan, ids, score)
+                best = (scan, ids, score, ordered)
             }
         }
         let rowidLow = constraints.indices.first { constraints[$0].column < 0 && constraints[$0].isLower }

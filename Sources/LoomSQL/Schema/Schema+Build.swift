@@ -22,6 +22,8 @@ extension Table {
         table.isWithoutRowid = options.contains(.withoutRowid)
         table.isStrict = options.contains(.strict)
         var autoIndexes: [Index] = []
+        // Automatic index numbers; a WITHOUT ROWID PRIMARY KEY takes one too (it has no row).
+        var autoNumber = 0
         var hasPrimaryKey = false
         var seen = Set<String>()
 
@@ -29,7 +31,8 @@ extension Table {
             // A constraint over the same columns as an existing one adds no index (S4).
             if autoIndexes.contains(where: { sameKey($0.columns, cols) }) { return }
             if origin == .unique, table.isWithoutRowid, sameKey(table.primaryKey.map { IndexColumn(column: $0, collation: table.columns[$0].collation) }, cols) { return }
-            let n = autoIndexes.count + 1
+            autoNumber += 1
+            let n = autoNumber
             autoIndexes.append(Index(name: "sqlite_autoindex_\(create.name)_\(n)", tableName: create.name,
                                      columns: cols, isUnique: true, rootPage: 0, sql: nil, origin: origin))
         }
@@ -52,7 +55,10 @@ extension Table {
             if autoincrement {
                 throw DatabaseError(.error, "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY")
             }
-            if !table.isWithoutRowid {
+            if table.isWithoutRowid {
+                autoNumber += 1
+                table.primaryKeyIndexNumber = autoNumber
+            } else {
                 addUnique(zip(cols, collations).map { IndexColumn(column: $0, collation: $1 ?? table.columns[$0].collation) },
                           origin: .primaryKey)
             }

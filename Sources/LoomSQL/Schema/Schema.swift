@@ -216,9 +216,12 @@ package final class Schema: @unchecked Sendable {
     /// The indexes of `table` (in its own database), newest first.
     package func indexes(on table: Table) -> [Index] {
         guard let s = schema(forDatabase: table.database) else { return [] }
-        let key = table.name.lowercasedASCII
-        return s.indexOrder.reversed().compactMap { s.indexes[$0] }.filter { $0.tableName.lowercasedASCII == key }
+        return s.indexesByTable[table.name.lowercasedASCII] ?? []
     }
+
+    /// `indexes(on:)` kept up to date by every change (the planner asks for it per table and
+    /// per statement): lower-cased table name → its indexes, newest first.
+    private var indexesByTable: [String: [Index]] = [:]
 
     /// All tables of this database, in schema order.
     package var allTables: [Table] { tableOrder.compactMap { tables[$0] } }
@@ -235,7 +238,20 @@ package final class Schema: @unchecked Sendable {
         var index = index
         index.database = database
         let key = index.name.lowercasedASCII
-        if indexes[key] == nil { indexOrder.append(key) }
+        let table = index.tableName.lowercasedASCII
+        if let old = indexes[key] {
+            // A replaced index keeps its place (when it stays on the same table).
+            let oldTable = old.tableName.lowercasedASCII
+            if oldTable == table, let at = indexesByTable[table]?.firstIndex(where: { $0.name.lowercasedASCII == key }) {
+                indexesByTable[table]?[at] = index
+            } else {
+                indexesByTable[oldTable]?.removeAll { $0.name.lowercasedASCII == key }
+                indexesByTable[table, default: []].insert(index, at: 0)
+            }
+        } else {
+            indexOrder.append(key)
+            indexesByTable[table, default: []].insert(index, at: 0)  // newest first
+        }
         indexes[key] = index
     }
 
@@ -245,10 +261,12 @@ package final class Schema: @unchecked Sendable {
         tableOrder.removeAll { $0 == key }
         for i in indexOrder where indexes[i]?.tableName.lowercasedASCII == key { indexes[i] = nil }
         indexOrder.removeAll { indexes[$0] == nil }
+        indexesByTable[key] = nil
     }
 
     package func removeIndex(named name: String) {
         let key = name.lowercasedASCII
+        if let old = indexes[key] { indexesByTable[old.tableName.lowercasedASCII]?.removeAll { $0.name.lowercasedASCII == key } }
         indexes[key] = nil
         indexOrder.removeAll { $0 == key }
     }

@@ -58,6 +58,9 @@ package struct Table: Sendable {
     package var primaryKey: [Int] = []
     /// The PRIMARY KEY as key columns (collation, DESC), in key order; empty when none.
     package var primaryKeyColumns: [IndexColumn] = []
+    /// WITHOUT ROWID: N of the PRIMARY KEY's automatic index name sqlite_autoindex_T_N (it has
+    /// no schema row, but takes its number in constraint order as in SQLite).
+    package var primaryKeyIndexNumber: Int = 1
     /// True when the INTEGER PRIMARY KEY was declared AUTOINCREMENT.
     package var hasAutoincrement: Bool = false
     /// True for `sqlite_schema` itself.
