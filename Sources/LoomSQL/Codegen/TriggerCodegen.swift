@@ -163,6 +163,11 @@ extension Codegen {
                 columnOverrides = savedOverrides
             }
             let end = b.makeLabel()
+            // Once flags of this body are cleared by a block coded after it (their
+            // registers are known only then): jump there first, then back.
+            triggerOnceFlags.append([])
+            let toReset = b.emit(.goto(target: -1))
+            let bodyStart = b.currentAddress
             let resolver = Resolver(child)
             if let when = trigger.when {
                 try jumpIfFalse(try resolver.resolve(when, in: child.triggerScope, context: .whereClause), to: end,
@@ -181,6 +186,17 @@ extension Codegen {
                 }
             }
             b.place(end)
+            let flags = triggerOnceFlags.removeLast()
+            if flags.isEmpty {
+                b.replace(at: toReset, with: .noop)
+            } else {
+                let after = b.makeLabel()
+                b.emit(jumpTo: after) { .goto(target: $0) }
+                b.replace(at: toReset, with: .goto(target: b.currentAddress))
+                for flag in flags { b.emit(.integer(value: 0, dest: flag)) }
+                b.emit(.goto(target: bodyStart))
+                b.place(after)
+            }
         }
     }
 }
