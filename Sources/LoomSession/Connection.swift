@@ -50,6 +50,7 @@ package final class Connection {
     /// comments remain).
     package func prepare(_ sql: String, from offset: Int) throws -> PreparedStatement? {
         let schema = try currentSchema()
+        schema.foreignKeysEnabled = context.pragmaSettings["foreign_keys", default: 0] != 0
         let compiled: PreparedStatement?
         if userFunctions.isEmpty {
             compiled = try Compiler.prepare(sql, from: offset, schema: schema)

@@ -31,6 +31,16 @@ package final class ExecutionContext {
     /// (LIKE) and `query_only` (write transactions fail with SQLITE_READONLY).
     package var pragmaSettings: [String: Int64] = [:]
 
+    /// Deferred foreign-key violations of the open transaction (COMMIT fails while > 0).
+    package var deferredForeignKeyViolations = 0
+
+    /// At the end of a transaction: no deferred violations remain, and PRAGMA
+    /// defer_foreign_keys goes back off (foreignkeys.html §4.2).
+    package func endForeignKeyTransaction() {
+        deferredForeignKeyViolations = 0
+        pragmaSettings["defer_foreign_keys"] = nil
+    }
+
     package enum TransactionState: Sendable, Equatable { case none, read, write }
     /// The btree transaction currently open.
     package internal(set) var transactionState: TransactionState = .none

@@ -70,6 +70,7 @@ extension VM {
                 throw DatabaseError(.error, "cannot rollback - no transaction is active")
             }
             ctx.isAutocommit = true
+            ctx.endForeignKeyTransaction()
             if ctx.transactionState != .none {
                 try ctx.btree.rollback()
                 ctx.btree.endTransaction()
@@ -81,6 +82,10 @@ extension VM {
             }
             guard ctx.activeWriterCount <= (isWriting ? 1 : 0) else {
                 throw DatabaseError(.busy, "cannot commit transaction - SQL statements in progress")
+            }
+            // Deferred foreign-key violations keep the transaction open.
+            if ctx.deferredForeignKeyViolations > 0 {
+                throw DatabaseError(.constraintForeignKey, ConstraintKind.foreignKey.messagePrefix)
             }
             ctx.isAutocommit = true
             // The commit itself happens at this VM's halt (finish) if no other VM is active.
@@ -142,6 +147,18 @@ extension VM {
                 if onceDone.contains(address) { pc = t } else { onceDone.insert(address) }
             case .noop:
                 break
+            case .fkCounter(let deferred, let amount):
+                if deferred || context.pragmaSettings["defer_foreign_keys", default: 0] != 0 {
+                    context.deferredForeignKeyViolations &+= amount
+                } else {
+                    statementForeignKeyViolations &+= amount
+                }
+            case .fkIfZero(let deferred, let t):
+                let n = deferred || context.pragmaSettings["defer_foreign_keys", default: 0] != 0
+                    ? context.deferredForeignKeyViolations : statementForeignKeyViolations
+                if n == 0 { pc = t }
+            case .fkIfOff(let t):
+                if context.pragmaSettings["foreign_keys", default: 0] == 0 { pc = t }
 
             // MARK: Transactions and schema
             case .transaction(let write, let cookie):

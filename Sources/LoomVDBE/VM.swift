@@ -48,6 +48,10 @@ package final class VM {
     /// Rows changed by this run (copied to `context.changes` at a successful halt when the
     /// program counts changes).
     var statementChanges = 0
+    /// Immediate foreign-key violations outstanding in this run (checked at halt), and the
+    /// transaction's deferred count when the run started (restored if it is undone).
+    var statementForeignKeyViolations = 0
+    var deferredViolationsAtStart = 0
     let countsChanges: Bool
     /// Row changes of this run, kept inside explicit transactions so an ABORT error can back
     /// out just this statement (nil: not journaling).
@@ -147,6 +151,8 @@ package final class VM {
         context.activeStatementCount += 1
         pc = 0
         statementChanges = 0
+        statementForeignKeyViolations = 0
+        deferredViolationsAtStart = context.deferredForeignKeyViolations
         onceDone.removeAll()
         undoLog = context.isAutocommit || program.isReadOnly ? nil : []
     }
@@ -154,6 +160,18 @@ package final class VM {
     /// Ends the statement: closes cursors, then ends the autocommit transaction
     /// (Spec §Statement end). Errors from commit are thrown.
     func finish(error: DatabaseError?, action: ConflictAction = .abort) throws {
+        var error = error, action = action
+        // A run that ends well with foreign-key violations outstanding fails (immediate ones;
+        // deferred ones too when the statement is its own transaction).
+        var foreignKeyError: DatabaseError? = nil
+        if error == nil, isRunning, statementForeignKeyViolations > 0
+            || (context.isAutocommit && context.deferredForeignKeyViolations > 0
+                && context.activeStatementCount == 1 && context.transactionState != .none) {
+            foreignKeyError = DatabaseError(.constraintForeignKey, ConstraintKind.foreignKey.messagePrefix)
+            error = foreignKeyError
+            action = .abort
+        }
+        if error != nil, action != .fail, isRunning { context.deferredForeignKeyViolations = deferredViolationsAtStart }
         isDone = true
         closeAllCursors()
         guard isRunning else { return }
@@ -166,6 +184,7 @@ package final class VM {
         if error != nil, action == .abort, !context.isAutocommit { undoStatement() }
         undoLog = nil
         try endTransactionIfNeeded(error: error, action: action)
+        if let foreignKeyError { throw foreignKeyError }
     }
 
     func endTransactionIfNeeded(error: DatabaseError?, action: ConflictAction) throws {
@@ -176,6 +195,7 @@ package final class VM {
             try? ctx.btree.rollback()
             ctx.btree.endTransaction()
             ctx.transactionState = .none
+            ctx.endForeignKeyTransaction()
             return
         }
         guard ctx.isAutocommit, ctx.activeStatementCount == 0, ctx.transactionState != .none else { return }
@@ -184,16 +204,19 @@ package final class VM {
                 try ctx.btree.commit()
                 ctx.btree.endTransaction()
                 ctx.transactionState = .none
+            ctx.endForeignKeyTransaction()
             } catch {
                 try? ctx.btree.rollback()
                 ctx.btree.endTransaction()
                 ctx.transactionState = .none
+            ctx.endForeignKeyTransaction()
                 throw error
             }
         } else {
             try? ctx.btree.rollback()
             ctx.btree.endTransaction()
             ctx.transactionState = .none
+            ctx.endForeignKeyTransaction()
         }
     }
 

@@ -292,6 +292,7 @@ extension Codegen {
                 throw c.error("use DROP TABLE to delete table \(table.name)", at: span)
             }
             let indexes = c.schema.indexes(on: table.name)
+            if !table.isView { try codeDropTableForeignKeys(table) }
             // A trigger's tbl_name is the table name as written in CREATE TRIGGER: match
             // it ignoring case.
             deleteSchemaRows(column: 2, equal: table.name, ignoringCase: true)

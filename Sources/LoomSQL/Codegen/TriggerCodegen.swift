@@ -135,33 +135,46 @@ extension Codegen {
     func fireTriggers(_ table: Table, _ event: TriggerEvent, timing: CreateTrigger.Timing,
                       old: TriggerRow?, new: TriggerRow?, skipRow: Label) throws {
         for trigger in matchingTriggers(table, event, timing: timing) {
-            let outer = c
-            let child = Compilation(sql: trigger.sql, schema: outer.schema, builder: outer.builder)
-            child.activeTriggers = outer.activeTriggers.union([trigger.name.lowercasedASCII])
-            var sources: [SourceItem] = []
-            let savedOverrides = columnOverrides
-            for (name, row) in [("old", old), ("new", new)] {
-                guard let row else { continue }
-                let cursor = b.allocateCursor()
-                // OLD / NEW columns are reachable only qualified (old.x, new.x), as in SQLite.
-                var source = SourceItem(table: table, exposedName: name, cursor: cursor)
-                source.hiddenColumns = Set(table.columns.indices)
-                sources.append(source)
-                for i in table.columns.indices {
-                    columnOverrides[RColumn(cursor: cursor, column: i)] = i == table.rowidAlias ? row.rowid : row.columns + i
-                }
-                columnOverrides[RColumn(cursor: cursor, column: -1)] = row.rowid
+            try codeTriggerBody(trigger, table: table, old: old, new: new, skipRow: skipRow)
+        }
+    }
+
+    /// Runs `body` compiling text `sql` with OLD / NEW of `table` bound to the given rows
+    /// (reachable only qualified, old.x / new.x, as in SQLite), inside trigger `name`.
+    func withRowBinding<T>(sql: String, name: String, table: Table, old: TriggerRow?, new: TriggerRow?,
+                           _ body: (Compilation) throws -> T) throws -> T {
+        let outer = c
+        let child = Compilation(sql: sql, schema: outer.schema, builder: outer.builder)
+        child.activeTriggers = outer.activeTriggers.union([name.lowercasedASCII])
+        var sources: [SourceItem] = []
+        let savedOverrides = columnOverrides
+        for (name, row) in [("old", old), ("new", new)] {
+            guard let row else { continue }
+            let cursor = b.allocateCursor()
+            var source = SourceItem(table: table, exposedName: name, cursor: cursor)
+            source.hiddenColumns = Set(table.columns.indices)
+            sources.append(source)
+            for i in table.columns.indices {
+                columnOverrides[RColumn(cursor: cursor, column: i)] = i == table.rowidAlias ? row.rowid : row.columns + i
             }
-            child.triggerScope = Scope(sources: sources, parent: nil)
-            c = child
+            columnOverrides[RColumn(cursor: cursor, column: -1)] = row.rowid
+        }
+        child.triggerScope = Scope(sources: sources, parent: nil)
+        c = child
+        defer {
+            c = outer
+            outer.writes = outer.writes || child.writes
+            outer.usesDatabase = true
+            columnOverrides = savedOverrides
+        }
+        return try body(child)
+    }
+
+    /// Codes one trigger's WHEN and body for the current row.
+    func codeTriggerBody(_ trigger: Trigger, table: Table, old: TriggerRow?, new: TriggerRow?, skipRow: Label) throws {
+        try withRowBinding(sql: trigger.sql, name: trigger.name, table: table, old: old, new: new) { child in
             raiseIgnoreTargets.append(skipRow)
-            defer {
-                c = outer
-                outer.writes = outer.writes || child.writes
-                outer.usesDatabase = true
-                raiseIgnoreTargets.removeLast()
-                columnOverrides = savedOverrides
-            }
+            defer { raiseIgnoreTargets.removeLast() }
             let end = b.makeLabel()
             // Once flags of this body are cleared by a block coded after it (their
             // registers are known only then): jump there first, then back.
