@@ -210,7 +210,7 @@ extension Instruction {
         case .once(let t): o.p2 = t
         case .noop: break
         case .fkCounter(let deferred, let amount): o.p1 = deferred ? 1 : 0; o.p2 = amount
-        case .fkIfZero(let deferred, let t): o.p1 = deferred ? 1 : 0; o.p2 = t
+        case .fkIfZero(let deferred, let t): o.p1 = deferred == true ? 1 : 0; o.p2 = t
         case .fkIfOff(let t): o.p2 = t
         case .transaction(let write, let cookie):
             o.p2 = write ? 1 : 0; o.p3 = cookie ?? 0

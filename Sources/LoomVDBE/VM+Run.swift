@@ -154,8 +154,8 @@ extension VM {
                     statementForeignKeyViolations &+= amount
                 }
             case .fkIfZero(let deferred, let t):
-                let n = deferred || context.pragmaSettings["defer_foreign_keys", default: 0] != 0
-                    ? context.deferredForeignKeyViolations : statementForeignKeyViolations
+                let useDeferred = deferred.map { $0 || context.pragmaSettings["defer_foreign_keys", default: 0] != 0 } ?? false
+                let n = useDeferred ? context.deferredForeignKeyViolations : statementForeignKeyViolations
                 if n == 0 { pc = t }
             case .fkIfOff(let t):
                 if context.pragmaSettings["foreign_keys", default: 0] == 0 { pc = t }

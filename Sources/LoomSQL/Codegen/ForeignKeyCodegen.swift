@@ -15,6 +15,9 @@ struct ForeignKeyLink {
     var parent: Table?
     /// Parent key columns (indexes into `parent.columns`), parallel to `key.columns`.
     var parentColumns: [Int] = []
+    /// The parent's UNIQUE index on the parent key (nil: the key is the rowid alias, or the
+    /// parent is WITHOUT ROWID).
+    var parentIndex: Index?
     /// Why the constraint cannot be enforced ("foreign key mismatch …", "no such table: …").
     var error: String?
 }
@@ -57,14 +60,14 @@ extension Codegen {
         if parent.isWithoutRowid && Set(parent.primaryKey) == wanted && parent.primaryKey.count == columns.count {
             return link
         }
-        let unique = c.schema.indexes(on: parent.name).contains { index in
+        let unique = c.schema.indexes(on: parent.name).first { index in
             index.isUnique && index.whereClause == nil && index.columns.count == columns.count
                 && Set(index.columns.map(\.column)) == wanted
                 && index.columns.allSatisfy { ic in
                     ic.column >= 0 && (ic.collation ?? "BINARY").equalsIgnoringCase(parent.columns[ic.column].collation ?? "BINARY")
                 }
         }
-        if !unique { link.error = mismatch }
+        if let unique { link.parentIndex = unique } else { link.error = mismatch }
         return link
     }
 
@@ -170,7 +173,34 @@ extension Codegen {
             let r = register(row, column, of: link.child)
             b.emit(jumpTo: done) { .isNull(register: r, target: $0) }
         }
-        if let parent = link.parent {
+        if let parent = link.parent, parent.hasRowid {
+            // SQLite's lookup: each child value takes the parent column's affinity, then the
+            // rowid or the parent's UNIQUE index is searched (F2).
+            let pairs = Array(zip(link.parentColumns, link.key.columns))
+            if let index = link.parentIndex {
+                let cursor = b.allocateCursor()
+                b.emit(.openRead(cursor: cursor, root: Int(index.rootPage), columnCount: index.columns.count + 1,
+                                 keyInfo: try keyInfo(of: index)))
+                let key = b.allocateRegisters(index.columns.count)
+                for (i, ic) in index.columns.enumerated() {
+                    guard let (p, k) = pairs.first(where: { $0.0 == ic.column }) else { continue }
+                    b.emit(.sCopy(source: register(row, k, of: link.child), dest: key + i))
+                    b.emit(.affinity(start: key + i, affinities: [parent.columns[p].affinity]))
+                }
+                b.emit(jumpTo: done) { .found(cursor: cursor, key: key, count: index.columns.count, target: $0) }
+            } else {
+                let cursor = b.allocateCursor()
+                b.emit(.openRead(cursor: cursor, root: Int(parent.rootPage), columnCount: parent.columns.count))
+                let rowid = b.allocateRegister()
+                let missing = b.makeLabel()
+                b.emit(.sCopy(source: register(row, pairs[0].1, of: link.child), dest: rowid))
+                b.emit(.affinity(start: rowid, affinities: [.integer]))
+                b.emit(jumpTo: missing) { .mustBeInt(register: rowid, target: $0) }
+                b.emit(jumpTo: missing) { .notExists(cursor: cursor, rowid: rowid, target: $0) }
+                b.emit(jumpTo: done) { .goto(target: $0) }
+                b.place(missing)
+            }
+        } else if let parent = link.parent {
             let terms = zip(link.parentColumns, link.key.columns).map { p, k in
                 "\(quotedIdentifier(parent.columns[p].name)) = new.\(quotedIdentifier(link.child.columns[k].name))"
             }
@@ -266,8 +296,9 @@ extension Codegen {
         let name = "sqlite_fk_\(nesting)_\(link.child.name)_\(link.position)_\(new == nil ? "delete" : "update")".lowercasedASCII
         let child = link.child
         let pairs = Array(zip(link.key.columns, link.parentColumns))
+        // The parent value compares without affinity (SQLite's action triggers).
         let match = pairs.map { k, p in
-            "\(quotedIdentifier(child.columns[k].name)) = old.\(quotedIdentifier(parent.columns[p].name))"
+            "\(quotedIdentifier(child.columns[k].name)) = +old.\(quotedIdentifier(parent.columns[p].name))"
         }.joined(separator: " AND ")
         let body: String
         switch action {
@@ -340,6 +371,10 @@ extension Codegen {
                                          ignoreErrors: true)
             }
         }
+        // Immediate violations fail the DROP before the table goes (row changes are undone;
+        // a dropped B-tree could not be).
+        b.emit(jumpTo: off) { .fkIfZero(deferred: nil, target: $0) }
+        b.emit(.halt(code: .constraintForeignKey, constraint: .foreignKey))
         b.place(off)
     }
 }
