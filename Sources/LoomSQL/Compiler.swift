@@ -138,6 +138,9 @@ package enum Compiler {
             case .createTrigger(let create):
                 kind = .ddl
                 try g.codeCreateTrigger(create, statementSpan: statement.span)
+            case .vacuum:
+                // The session rebuilds the file (Connection+Vacuum.swift).
+                kind = .other
             case .createVirtualTable(let v):
                 throw c.error("no such module: \(v.module)", at: statement.span)
             default:

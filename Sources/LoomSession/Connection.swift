@@ -63,6 +63,13 @@ package final class Connection {
         if prepared.kind == .pragma, let handled = try connectionPragma(sql, from: offset, prepared: prepared) {
             return handled
         }
+        if prepared.kind == .other, prepared.program.instructions.count <= 3 {
+            var parser = Parser(sql: sql)
+            if let (statement, _) = try parser.parseNext(from: offset),
+               let handled = try vacuumStatement(statement, prepared: prepared) {
+                return handled
+            }
+        }
         return prepared
     }
 

@@ -49,6 +49,14 @@ package final class ExecutionContext {
     /// Active VMs that write; COMMIT fails while another one runs.
     package internal(set) var activeWriterCount = 0
 
+    /// Ends an autocommit read transaction that statements run from inside another
+    /// statement left open (VACUUM reads the database through nested statements).
+    package func endAutocommitRead() {
+        guard isAutocommit, transactionState == .read else { return }
+        btree.endTransaction()
+        transactionState = .none
+    }
+
     package init(btree: BTree) {
         self.btree = btree
     }

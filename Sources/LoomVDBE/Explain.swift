@@ -68,6 +68,7 @@ extension Instruction {
         case .fkCounter: return "FkCounter"
         case .fkIfZero: return "FkIfZero"
         case .fkIfOff: return "FkIfOff"
+        case .fkIfDeferring: return "FkIfDeferring"
         case .transaction: return "Transaction"
         case .autoCommit: return "AutoCommit"
         case .readCookie: return "ReadCookie"
@@ -212,6 +213,7 @@ extension Instruction {
         case .fkCounter(let deferred, let amount): o.p1 = deferred ? 1 : 0; o.p2 = amount
         case .fkIfZero(let deferred, let t): o.p1 = deferred == true ? 1 : 0; o.p2 = t
         case .fkIfOff(let t): o.p2 = t
+        case .fkIfDeferring(let t): o.p2 = t
         case .transaction(let write, let cookie):
             o.p2 = write ? 1 : 0; o.p3 = cookie ?? 0
             if cookie != nil { o.p4 = "0"; o.p5 = 1 }

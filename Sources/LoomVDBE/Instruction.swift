@@ -91,6 +91,8 @@ package enum Instruction: Sendable {
     /// Jumps to `target` when PRAGMA foreign_keys is off (Loom codes foreign-key work in
     /// every program and decides when it runs, so a prepared statement follows the pragma).
     case fkIfOff(target: Address)
+    /// Jumps to `target` when PRAGMA defer_foreign_keys is on (RESTRICT then waits, as in SQLite).
+    case fkIfDeferring(target: Address)
 
     // MARK: Transactions and schema
     /// Begin a read (`write == false`) or write transaction if none is open. With

@@ -67,6 +67,7 @@ extension VM {
         }
         if rollback {
             guard !ctx.isAutocommit else {
+                ctx.endForeignKeyTransaction()
                 throw DatabaseError(.error, "cannot rollback - no transaction is active")
             }
             ctx.isAutocommit = true
@@ -78,6 +79,7 @@ extension VM {
             }
         } else {
             guard !ctx.isAutocommit else {
+                ctx.endForeignKeyTransaction()
                 throw DatabaseError(.error, "cannot commit - no transaction is active")
             }
             guard ctx.activeWriterCount <= (isWriting ? 1 : 0) else {
@@ -159,6 +161,8 @@ extension VM {
                 if n == 0 { pc = t }
             case .fkIfOff(let t):
                 if context.pragmaSettings["foreign_keys", default: 0] == 0 { pc = t }
+            case .fkIfDeferring(let t):
+                if context.pragmaSettings["defer_foreign_keys", default: 0] != 0 { pc = t }
 
             // MARK: Transactions and schema
             case .transaction(let write, let cookie):

@@ -123,11 +123,27 @@ extension Codegen {
             }
             let action = change.new == nil ? link.key.onDelete : link.key.onUpdate
             if let old = change.old {
+                let counted = b.makeLabel(), after = b.makeLabel()
                 if action == .restrict {
+                    // RESTRICT: a key with children may not go; an UPDATE that keeps the
+                    // key's values is counted as NO ACTION, and so is every change while
+                    // PRAGMA defer_foreign_keys is on.
+                    b.emit(jumpTo: counted) { .fkIfDeferring(target: $0) }
+                    if let new = change.new {
+                        let changed = b.makeLabel()
+                        for p in link.parentColumns {
+                            let o = register(old, p, of: table), n = register(new, p, of: table)
+                            b.emit(jumpTo: changed) { .ne(lhs: o, rhs: n, target: $0, jumpIfNull: true) }
+                        }
+                        b.emit(jumpTo: counted) { .goto(target: $0) }
+                        b.place(changed)
+                    }
                     try codeChildScan(link, row: old) { self.b.emit(.halt(code: .constraintForeignKey, constraint: .foreignKey)) }
-                } else {
-                    try codeChildScan(link, row: old) { self.b.emit(.fkCounter(deferred: link.key.isDeferred, amount: 1)) }
+                    b.emit(jumpTo: after) { .goto(target: $0) }
                 }
+                b.place(counted)
+                try codeChildScan(link, row: old) { self.b.emit(.fkCounter(deferred: link.key.isDeferred, amount: 1)) }
+                b.place(after)
             }
             if let new = change.new {
                 let skip = b.makeLabel()
@@ -233,7 +249,7 @@ extension Codegen {
                 if let error = link.error { throw DatabaseError(.error, error) }
             }
             let columns = table.columns.map { quotedIdentifier($0.name) }
-            let sql = "SELECT \(table.hasRowid ? "rowid" : "NULL"), \(columns.joined(separator: ", ")) FROM \(quotedIdentifier(table.name))"
+            let sql = "SELECT \(table.hasRowid ? "rowid" : "NULL"), \(columns.joined(separator: ", ")) FROM \(quotedIdentifier(table.name))\(table.hasRowid ? " NOT INDEXED" : "")"
             try withRowBinding(sql: sql, name: "", table: table, old: nil, new: nil) { child in
                 var parser = Parser(sql: sql)
                 guard let (statement, _) = try parser.parseNext(from: 0), case .select(let select) = statement.kind else {
@@ -296,9 +312,10 @@ extension Codegen {
         let name = "sqlite_fk_\(nesting)_\(link.child.name)_\(link.position)_\(new == nil ? "delete" : "update")".lowercasedASCII
         let child = link.child
         let pairs = Array(zip(link.key.columns, link.parentColumns))
-        // The parent value compares without affinity (SQLite's action triggers).
+        // The parent value compares without affinity (SQLite's action triggers), except a
+        // rowid alias (INTEGER affinity, as SQLite's rowid).
         let match = pairs.map { k, p in
-            "\(quotedIdentifier(child.columns[k].name)) = +old.\(quotedIdentifier(parent.columns[p].name))"
+            "\(quotedIdentifier(child.columns[k].name)) = \(p == parent.rowidAlias ? "" : "+")old.\(quotedIdentifier(parent.columns[p].name))"
         }.joined(separator: " AND ")
         let body: String
         switch action {
