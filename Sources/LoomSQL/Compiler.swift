@@ -138,6 +138,9 @@ package enum Compiler {
             case .createTrigger(let create):
                 kind = .ddl
                 try g.codeCreateTrigger(create, statementSpan: statement.span)
+            case .analyze(let schemaName, let name):
+                kind = .other
+                try g.codeAnalyze(schema: schemaName, name: name, span: statement.span)
             case .vacuum:
                 // The session rebuilds the file (Connection+Vacuum.swift).
                 kind = .other

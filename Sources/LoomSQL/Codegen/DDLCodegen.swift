@@ -8,14 +8,14 @@ import LoomVDBE
 
 extension Codegen {
     /// Opens sqlite_schema for writing on a new cursor.
-    private func openSchemaTable() -> Int {
+    func openSchemaTable() -> Int {
         let cursor = b.allocateCursor()
         b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
         return cursor
     }
 
     /// Appends a sqlite_schema row; `rootRegister` holds the root page.
-    private func insertSchemaRow(cursor: Int, type: String, name: String, tableName: String, rootRegister: Int,
+    func insertSchemaRow(cursor: Int, type: String, name: String, tableName: String, rootRegister: Int,
                                  sql: String?) {
         let row = b.allocateRegisters(5)
         b.emit(.string8(value: type, dest: row))
@@ -299,6 +299,9 @@ extension Codegen {
             if table.hasAutoincrement, let seq = c.schema.table(named: "sqlite_sequence") {
                 deleteSchemaRows(column: 0, equal: table.name, root: Int(seq.rootPage), columnCount: 2)
             }
+            if !table.isView, let stat = c.schema.table(named: "sqlite_stat1") {
+                deleteSchemaRows(column: 0, equal: table.name, ignoringCase: true, root: Int(stat.rootPage), columnCount: 3)
+            }
             if !table.isView { b.emit(.destroy(root: Int(table.rootPage))) }
             for index in indexes { b.emit(.destroy(root: Int(index.rootPage))) }
             finishSchemaChange()
@@ -311,6 +314,9 @@ extension Codegen {
                 throw c.error("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped", at: span)
             }
             deleteSchemaRows(column: 1, equal: index.name)
+            if let stat = c.schema.table(named: "sqlite_stat1") {
+                deleteSchemaRows(column: 1, equal: index.name, ignoringCase: true, root: Int(stat.rootPage), columnCount: 3)
+            }
             b.emit(.destroy(root: Int(index.rootPage)))
             finishSchemaChange()
         case .trigger:
@@ -320,7 +326,7 @@ extension Codegen {
 
     /// Deletes the sqlite_schema rows whose column `column` equals `value` (under NOCASE
     /// when `ignoringCase`).
-    private func deleteSchemaRows(column: Int, equal value: String, ignoringCase: Bool = false, root: Int = 1,
+    func deleteSchemaRows(column: Int, equal value: String, ignoringCase: Bool = false, root: Int = 1,
                                   columnCount: Int = 5) {
         let cursor = b.allocateCursor()
         b.emit(.openWrite(cursor: cursor, root: root, columnCount: columnCount))
