@@ -13,7 +13,11 @@ extension Codegen {
         var target = name
         if let s = schemaName {
             guard s.equalsIgnoringCase("main") || s.equalsIgnoringCase("temp") else {
-                throw c.error("unknown database \(s)", at: span)
+                // SQLite points at the name: the first token after ANALYZE.
+                let bytes = Array(c.text(span).utf8)
+                var i = min(7, bytes.count)
+                while i < bytes.count, bytes[i] == 0x20 || (bytes[i] >= 0x09 && bytes[i] <= 0x0D) { i += 1 }
+                throw c.error("unknown database \(s)", at: SourceSpan(start: span.start + i, end: span.end))
             }
             if s.equalsIgnoringCase("temp") { return }  // Loom's temp schema holds no tables
         } else if let n = name, n.equalsIgnoringCase("main") || n.equalsIgnoringCase("temp") {
@@ -150,10 +154,23 @@ extension Codegen {
         b.emit(.string8(value: " ", dest: space))
         b.emit(.integer(value: 1, dest: one))
         b.emit(.copy(source: n, dest: stat))
+        let two = b.allocateRegister(), ten = b.allocateRegister(), eleven = b.allocateRegister()
+        let scaledRows = b.allocateRegister(), scaledDistinct = b.allocateRegister()
+        b.emit(.integer(value: 2, dest: two))
+        b.emit(.integer(value: 10, dest: ten))
+        b.emit(.integer(value: 11, dest: eleven))
+        b.emit(.multiply(lhs: n, rhs: ten, dest: scaledRows))
         for i in 0..<k {
             b.emit(.add(lhs: n, rhs: distinct + i, dest: t))
             b.emit(.subtract(lhs: t, rhs: one, dest: t))
             b.emit(.divide(lhs: t, rhs: distinct + i, dest: t))
+            // An average of 2 with distinct keys within 10% of the rows is reported as 1.
+            let keep = b.makeLabel()
+            b.emit(jumpTo: keep) { .ne(lhs: t, rhs: two, target: $0) }
+            b.emit(.multiply(lhs: distinct + i, rhs: eleven, dest: scaledDistinct))
+            b.emit(jumpTo: keep) { .gt(lhs: scaledRows, rhs: scaledDistinct, target: $0) }
+            b.emit(.integer(value: 1, dest: t))
+            b.place(keep)
             b.emit(.concat(lhs: stat, rhs: space, dest: stat))
             b.emit(.concat(lhs: stat, rhs: t, dest: stat))
         }

@@ -118,7 +118,10 @@ extension Codegen {
                 continue
             }
             if let error = link.error {
-                if !ignoreErrors { try unenforceable(error) }
+                // A new parent row cannot break an immediate constraint: SQLite does not even
+                // look for the parent key's index then.
+                let parentInsert = change.old == nil && change.assigned == nil && !link.key.isDeferred
+                if !ignoreErrors && !parentInsert { try unenforceable(error) }
                 continue
             }
             let action = change.new == nil ? link.key.onDelete : link.key.onUpdate
