@@ -145,7 +145,8 @@ package enum Compiler {
                 // The session rebuilds the file (Connection+Vacuum.swift).
                 kind = .other
             case .createVirtualTable(let v):
-                throw c.error("no such module: \(v.module)", at: statement.span)
+                kind = .ddl
+                try g.codeCreateVirtualTable(v, statementSpan: statement.span)
             default:
                 throw c.error("this statement is not supported yet", at: statement.span)
             }

@@ -56,6 +56,9 @@ extension Connection {
             throw DatabaseError(.error, "cannot VACUUM - SQL statements in progress")
         }
         let schema = try currentSchema()
+        if schema.allTables.contains(where: \.isVirtual) {
+            throw DatabaseError(.error, "VACUUM of a database with virtual tables is not supported yet")
+        }
         let pageSize = pager.pageSize
         let pendingAutoVacuum = context.pragmaSettings["pending_auto_vacuum"].map { Int($0) }
         let autoVacuum = try pendingAutoVacuum ?? withReadTransaction { () -> Int in

@@ -14,6 +14,8 @@ final class VMCursor {
         /// Reads the record blob held in a register.
         case pseudo(Register)
         case sorter(Sorter)
+        /// A virtual table's cursor (VOpen).
+        case virtual(any VirtualTableCursor, VirtualTableReference)
     }
 
     let storage: Storage

@@ -75,6 +75,9 @@ extension VM {
             s.position = 0
             ok = s.sortedCount > 0
         case .pseudo: ok = true
+        case .virtual(let v, _):
+            try v.filter(indexNumber: 0, indexString: nil, arguments: [])
+            ok = !v.eof
         }
         c.moved(valid: ok)
         return ok
@@ -92,6 +95,7 @@ extension VM {
             s.position = max(s.sortedCount - 1, 0)
             ok = s.sortedCount > 0
         case .pseudo: ok = true
+        case .virtual: throw DatabaseError(.internal, "Last on a virtual table cursor")
         }
         c.moved(valid: ok)
         return ok
@@ -115,6 +119,10 @@ extension VM {
             s.position += 1
             ok = s.position < s.sortedCount
         case .pseudo: ok = false
+        case .virtual(let v, _):
+            guard forward else { throw DatabaseError(.internal, "Prev on a virtual table cursor") }
+            try v.next()
+            ok = !v.eof
         }
         c.moved(valid: ok)
         return ok
@@ -163,6 +171,7 @@ extension VM {
         case .sorter(let s):
             guard let b = s.current else { return nil }
             bytes = b
+        case .virtual: return nil
         case .pseudo(let reg):
             guard reg >= 0, reg < registers.count else { return nil }
             guard case .blob(let b) = registers[reg] else { return nil }
@@ -177,6 +186,7 @@ extension VM {
 
     func readColumn(_ c: VMCursor, _ column: Int, default def: Value?) throws -> Value {
         if c.nullRow { return .null }
+        if case .virtual(let v, _) = c.storage { return c.isValid ? try v.column(column) : .null }
         if case .pseudo(let reg) = c.storage {
             guard reg >= 0, reg < registers.count, case .blob(let b) = registers[reg] else { return .null }
             if c.reader == nil || c.pseudoBytes != b {
@@ -194,6 +204,7 @@ extension VM {
         if c.nullRow || !c.isValid { return .null }
         switch c.storage {
         case .table(let t): return .integer(try t.rowid())
+        case .virtual(let v, _): return .integer(try v.rowid())
         case .memory(let m) where m.isIntKey:
             guard m.position >= 0, m.position < m.entries.count else { return .null }
             return .integer(m.entries[m.position].rowid)
@@ -382,6 +393,7 @@ extension VM {
         case .pseudo: return 1
         case .table(let t): return try t.count()
         case .index(let i): return try i.count()
+        case .virtual: throw DatabaseError(.internal, "Count on a virtual table cursor")
         }
     }
 

@@ -77,6 +77,7 @@ extension VM {
                 ctx.btree.endTransaction()
                 ctx.transactionState = .none
             }
+            ctx.virtualTables.rollbackAll()
         } else {
             guard !ctx.isAutocommit else {
                 ctx.endForeignKeyTransaction()
@@ -594,6 +595,24 @@ extension VM {
                 try windowCompute(st, prog)
             case .windowNext(let st, let d, let t):
                 if try !windowNext(st, d) { pc = t }
+            case .vBegin(let t):
+                try context.virtualTables.begin(t.table)
+            case .vCreate(let name, let module, let args, let sql):
+                _ = try context.virtualTables.table(named: name, module: module, arguments: args, sql: sql, create: true)
+            case .vDestroy(let name, let module, let args, let sql):
+                try virtualDestroy(name: name, module: module, arguments: args, sql: sql)
+            case .vOpen(let c, let t):
+                try setCursor(c, VMCursor(.virtual(try t.table.open(), t), keyInfo: nil))
+            case .vFilter(let c, let t, let n, let s, let a, let count):
+                if try !virtualFilter(c, indexNumber: n, indexString: s, arguments: a, count: count) { pc = t }
+            case .vColumn(let c, let col, let d):
+                try virtualColumn(c, col, dest: d)
+            case .vNext(let c, let t):
+                if try virtualNext(c) { pc = t }
+            case .vUpdate(let t, let a, let n, let f, let action):
+                try virtualUpdate(t, arguments: a, count: n, flags: f, action: action)
+            case .vRename(let t, let r):
+                try t.table.rename(to: registers[r].textForVirtualTable)
             }
         }
         try finish(error: nil)

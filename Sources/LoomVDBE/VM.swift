@@ -195,33 +195,42 @@ package final class VM {
             try? ctx.btree.rollback()
             ctx.btree.endTransaction()
             ctx.transactionState = .none
+            ctx.virtualTables.rollbackAll()
             ctx.endForeignKeyTransaction()
             return
         }
         guard ctx.isAutocommit, ctx.activeStatementCount == 0, ctx.transactionState != .none else { return }
         if error == nil || action == .fail {
             do {
+                // Virtual tables sync first (SQLite's xSync before the pager commits).
+                if ctx.virtualTables.hasTransaction { try ctx.virtualTables.syncAll() }
                 try ctx.btree.commit()
                 ctx.btree.endTransaction()
                 ctx.transactionState = .none
-            ctx.endForeignKeyTransaction()
+                if ctx.virtualTables.hasTransaction { ctx.virtualTables.commitAll() }
+                ctx.endForeignKeyTransaction()
             } catch {
                 try? ctx.btree.rollback()
                 ctx.btree.endTransaction()
                 ctx.transactionState = .none
-            ctx.endForeignKeyTransaction()
+                ctx.virtualTables.rollbackAll()
+                ctx.endForeignKeyTransaction()
                 throw error
             }
         } else {
             try? ctx.btree.rollback()
             ctx.btree.endTransaction()
             ctx.transactionState = .none
+            ctx.virtualTables.rollbackAll()
             ctx.endForeignKeyTransaction()
         }
     }
 
     func closeAllCursors() {
-        for i in cursors.indices { cursors[i] = nil }
+        for i in cursors.indices {
+            if let c = cursors[i], case .virtual(let v, _) = c.storage { v.close() }
+            cursors[i] = nil
+        }
         aggregates.removeAll()
         windowBuffers.removeAll()
         permutation = nil

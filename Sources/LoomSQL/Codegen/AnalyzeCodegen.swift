@@ -24,12 +24,12 @@ extension Codegen {
             if n.equalsIgnoringCase("temp") { return }
             target = nil
         }
-        let analyzable = { (t: Table) in !t.isView && !t.name.lowercasedASCII.hasPrefix("sqlite_") }
+        let analyzable = { (t: Table) in !t.isView && !t.isVirtual && !t.name.lowercasedASCII.hasPrefix("sqlite_") }
         if let target {
             if let index = c.schema.index(named: target), let table = c.schema.table(named: index.tableName) {
                 tables = [table]
                 onlyIndex = index
-            } else if let table = c.schema.table(named: target), !table.isView {
+            } else if let table = c.schema.table(named: target), !table.isView, !table.isVirtual {
                 guard analyzable(table) else { return }
                 tables = [table]
             } else {

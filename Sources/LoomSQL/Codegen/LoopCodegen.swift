@@ -28,6 +28,8 @@ extension Codegen {
             } else {
                 text = "SEARCH \(name) USING AUTOMATIC \(covering)INDEX (\(level.constraintText))"
             }
+        case .virtual(let v):
+            text = "SCAN \(name) VIRTUAL TABLE INDEX \(v.indexNumber):\(v.indexString ?? "")"
         }
         if level.source.join == .left, level.source.isStoredTable { text += " LEFT-JOIN" }
         return text
@@ -125,6 +127,10 @@ extension Codegen {
                         self.b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
                     }
                 }
+            } else if let vtab = source.virtualTable {
+                c.usesDatabase = true
+                cursorTables[source.cursor] = source.table
+                b.emit(.vOpen(cursor: source.cursor, table: vtab))
             } else {
                 c.usesDatabase = true
                 cursorTables[source.cursor] = source.table
@@ -169,6 +175,9 @@ extension Codegen {
             switch level.access {
             case .fullScan:
                 b.emit(jumpTo: o.empty) { .rewind(cursor: cursor, target: $0) }
+                o.body = b.currentAddress
+            case .virtual(let v):
+                try codeVirtualFilter(v, cursor: cursor, empty: o.empty)
                 o.body = b.currentAddress
             case .rowidEquals(let key):
                 let r = b.allocateRegister()
@@ -321,6 +330,8 @@ extension Codegen {
             switch level.access {
             case .fullScan:
                 if let top = o.body { b.emit(.next(cursor: cursor, target: top)) }
+            case .virtual:
+                if let top = o.body { b.emit(.vNext(cursor: cursor, target: top)) }
             case .rowidRange(_, _, let reverse):
                 if let top = o.body {
                     b.emit(reverse ? .prev(cursor: cursor, target: top) : .next(cursor: cursor, target: top))
