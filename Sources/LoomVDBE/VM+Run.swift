@@ -219,7 +219,7 @@ extension VM {
                 cur.isValid = true
                 try setCursor(c, cur)
             case .sorterOpen(let c, _, let k):
-                try setCursor(c, VMCursor(.sorter(Sorter(keyInfo: k)), keyInfo: k))
+                try setCursor(c, VMCursor(.sorter(Sorter(keyInfo: k, spill: sorterSpill())), keyInfo: k))
             case .close(let c):
                 if c >= 0 && c < cursors.count { cursors[c] = nil }
             case .rewind(let c, let t), .sort(let c, let t):
@@ -356,8 +356,9 @@ extension VM {
                 let cur = try cursor(c)
                 guard case .sorter(let s) = cur.storage else { throw DatabaseError(.internal, "SorterSort misuse") }
                 try s.sort()
-                cur.moved(valid: s.sortedCount > 0)
-                if s.sortedCount == 0 { pc = t }
+                let ok = try s.first()
+                cur.moved(valid: ok)
+                if !ok { pc = t }
             case .sorterNext(let c, let t):
                 if try advance(try cursor(c), forward: true) { pc = t }
             case .sorterData(let c, let d, let p):

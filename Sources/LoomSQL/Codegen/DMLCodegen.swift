@@ -428,7 +428,7 @@ extension Codegen {
         let stored = recordRange(table, columns: columns)
         b.emit(.makeRecord(start: stored.start, count: stored.count, dest: record))
         b.emit(.insert(cursor: w.cursor, record: record, rowid: rowid,
-                       flags: c.countsChanges ? [.countChanges, .lastRowid] : [], table: table.name))
+                       flags: c.countsChanges ? WriteFlags.countChanges.union(.lastRowid) : WriteFlags(), table: table.name))
         try codeForeignKeys(table, ForeignKeyChange(new: TriggerRow(columns: columns, rowid: rowid)))
         try emitReturningRow(returning, columns: columns, rowid: rowid)
         try fireTriggers(table, .insert, timing: .after, old: nil, new: TriggerRow(columns: columns, rowid: rowid),
