@@ -195,6 +195,12 @@ package enum Compiler {
                 try g.codeAttachArgument(name, into: r)
                 b.emit(.function(function: detachFunction, arguments: r, argumentCount: 1, dest: r))
                 c.writes = true
+            case .analyze(let schemaName, let name):
+                kind = .other
+                try g.codeAnalyze(schema: schemaName, name: name, span: statement.span)
+            case .vacuum:
+                // The session rebuilds the file (Connection+Vacuum.swift).
+                kind = .other
             case .createVirtualTable(let v):
                 kind = .ddl
                 try g.codeCreateVirtualTable(v, statementSpan: statement.span)

@@ -62,6 +62,8 @@ extension Connection {
             if let value {
                 let modes = ["none": 0, "full": 1, "incremental": 2]
                 if let mode = modes[value.lowercasedASCII] ?? Int(value) {
+                    // VACUUM applies a change of mode (Connection+Vacuum.swift).
+                    if (0...2).contains(mode) { context.pragmaSettings["pending_auto_vacuum"] = Int64(mode) }
                     if pager.pageCount == 0 && mainTransactionState == .none {
                         try btree.setAutoVacuumMode(mode)
                     } else {

@@ -113,7 +113,13 @@ extension Connection {
         case "page_size":
             if let value {
                 program = contextProgram(name: name, columnName: nil) { context in
-                    if let size = Int(value) { try context.btree.pager.setPageSize(size) }
+                    if let size = Int(value) {
+                        try context.btree.pager.setPageSize(size)
+                        // VACUUM INTO writes its file with it (Connection+Vacuum.swift).
+                        if size >= 512, size <= 65536, size & (size - 1) == 0 {
+                            context.pragmaSettings["pending_page_size"] = Int64(size)
+                        }
+                    }
                     return .null
                 }
             } else {

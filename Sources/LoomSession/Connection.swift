@@ -157,6 +157,7 @@ package final class Connection {
         // for the schema check (the tail of a script must not wait for other connections).
         if Connection.onlyTrivia(sql, from: offset) { return nil }
         let schema = try currentSchema()
+        schema.foreignKeysEnabled = context.pragmaSettings["foreign_keys", default: 0] != 0
         let compiled: PreparedStatement?
         if userFunctions.isEmpty {
             compiled = try Compiler.prepare(sql, from: offset, schema: schema)
@@ -168,6 +169,13 @@ package final class Connection {
         guard let prepared = compiled else { return nil }
         if prepared.kind == .pragma, let handled = try connectionPragma(sql, from: offset, prepared: prepared) {
             return handled
+        }
+        if prepared.kind == .other, prepared.program.instructions.count <= 3 {
+            var parser = Parser(sql: sql)
+            if let (statement, _) = try parser.parseNext(from: offset),
+               let handled = try vacuumStatement(statement, prepared: prepared) {
+                return handled
+            }
         }
         return prepared
     }

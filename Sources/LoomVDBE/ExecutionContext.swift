@@ -37,6 +37,16 @@ package final class ExecutionContext {
     /// state (VirtualTable/VirtualTableRegistry.swift).
     package let virtualTables = VirtualTableRegistry()
 
+    /// Deferred foreign-key violations of the open transaction (COMMIT fails while > 0).
+    package var deferredForeignKeyViolations = 0
+
+    /// At the end of a transaction: no deferred violations remain, and PRAGMA
+    /// defer_foreign_keys goes back off (foreignkeys.html §4.2).
+    package func endForeignKeyTransaction() {
+        deferredForeignKeyViolations = 0
+        pragmaSettings["defer_foreign_keys"] = nil
+    }
+
     package enum TransactionState: Sendable, Equatable { case none, read, write }
     /// The btree transaction currently open.
     package internal(set) var transactionState: TransactionState = .none
@@ -63,6 +73,16 @@ package final class ExecutionContext {
     /// `sqlite3_interrupt`'s flag: set from any thread, seen by running statements at their
     /// loop jumps; cleared when a statement starts while none is running.
     package let interruption = InterruptFlag()
+    /// Ends an autocommit read transaction that statements run from inside another
+    /// statement left open (VACUUM reads the database through nested statements).
+    package func endAutocommitRead() {
+        guard isAutocommit, transactionState == .read else { return }
+        for case let handle? in databases where handle.transactionState == .read {
+            handle.btree.endTransaction()
+            handle.transactionState = .none
+        }
+        refreshTransactionState()
+    }
 
     package init(btree: BTree) {
         self.btree = btree
@@ -157,6 +177,7 @@ package final class ExecutionContext {
         }
         transactionState = .none
         if !savepoints.isEmpty || savepointStartedTransaction { clearSavepoints() }
+        endForeignKeyTransaction()
         if let failure {
             virtualTables.rollbackAll()
             throw failure
@@ -175,6 +196,7 @@ package final class ExecutionContext {
         transactionState = .none
         if !savepoints.isEmpty || savepointStartedTransaction { clearSavepoints() }
         virtualTables.rollbackAll()
+        endForeignKeyTransaction()
     }
 
     /// Sets `transactionState` to the strongest transaction any database has open.

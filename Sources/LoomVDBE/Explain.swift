@@ -65,6 +65,10 @@ extension Instruction {
         case .endCoroutine: return "EndCoroutine"
         case .once: return "Once"
         case .noop: return "Noop"
+        case .fkCounter: return "FkCounter"
+        case .fkIfZero: return "FkIfZero"
+        case .fkIfOff: return "FkIfOff"
+        case .fkIfDeferring: return "FkIfDeferring"
         case .transaction, .exclusiveTransaction: return "Transaction"
         case .autoCommit: return "AutoCommit"
         case .savepoint: return "Savepoint"
@@ -216,6 +220,10 @@ extension Instruction {
         case .endCoroutine(let r): o.p1 = r
         case .once(let t): o.p2 = t
         case .noop: break
+        case .fkCounter(let deferred, let amount): o.p1 = deferred ? 1 : 0; o.p2 = amount
+        case .fkIfZero(let deferred, let t): o.p1 = deferred == true ? 1 : 0; o.p2 = t
+        case .fkIfOff(let t): o.p2 = t
+        case .fkIfDeferring(let t): o.p2 = t
         case .transaction(let write, let cookie, let db):
             o.p1 = db
             o.p2 = write ? 1 : 0; o.p3 = cookie ?? 0

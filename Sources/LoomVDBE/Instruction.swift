@@ -85,6 +85,17 @@ package enum Instruction: Sendable {
     /// Fall through the first time in each run of the program; jump afterwards.
     case once(target: Address)
     case noop
+    /// Adds `amount` to a foreign-key violation counter: the transaction's when `deferred`
+    /// (or while PRAGMA defer_foreign_keys is on), else the statement's (SQLite's FkCounter).
+    case fkCounter(deferred: Bool, amount: Int)
+    /// Jumps to `target` when that counter is zero (SQLite's FkIfZero); `deferred == nil`:
+    /// when the statement's own counter is zero, whatever defer_foreign_keys says.
+    case fkIfZero(deferred: Bool?, target: Address)
+    /// Jumps to `target` when PRAGMA foreign_keys is off (Loom codes foreign-key work in
+    /// every program and decides when it runs, so a prepared statement follows the pragma).
+    case fkIfOff(target: Address)
+    /// Jumps to `target` when PRAGMA defer_foreign_keys is on (RESTRICT then waits, as in SQLite).
+    case fkIfDeferring(target: Address)
 
     // MARK: Transactions and schema
     /// Begin a read (`write == false`) or write transaction if none is open. With

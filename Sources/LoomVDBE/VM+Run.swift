@@ -81,16 +81,22 @@ extension VM {
         }
         if rollback {
             guard !ctx.isAutocommit else {
+                ctx.endForeignKeyTransaction()
                 throw DatabaseError(.error, "cannot rollback - no transaction is active")
             }
             ctx.isAutocommit = true
             ctx.rollbackAll()
         } else {
             guard !ctx.isAutocommit else {
+                ctx.endForeignKeyTransaction()
                 throw DatabaseError(.error, "cannot commit - no transaction is active")
             }
             guard ctx.activeWriterCount <= (isWriting ? 1 : 0) else {
                 throw DatabaseError(.busy, "cannot commit transaction - SQL statements in progress")
+            }
+            // Deferred foreign-key violations keep the transaction open.
+            if ctx.deferredForeignKeyViolations > 0 {
+                throw DatabaseError(.constraintForeignKey, ConstraintKind.foreignKey.messagePrefix)
             }
             ctx.isAutocommit = true
             ctx.clearSavepoints()
@@ -196,6 +202,20 @@ extension VM {
                 if onceDone.contains(address) { pc = t } else { onceDone.insert(address) }
             case .noop:
                 break
+            case .fkCounter(let deferred, let amount):
+                if deferred || context.pragmaSettings["defer_foreign_keys", default: 0] != 0 {
+                    context.deferredForeignKeyViolations &+= amount
+                } else {
+                    statementForeignKeyViolations &+= amount
+                }
+            case .fkIfZero(let deferred, let t):
+                let useDeferred = deferred.map { $0 || context.pragmaSettings["defer_foreign_keys", default: 0] != 0 } ?? false
+                let n = useDeferred ? context.deferredForeignKeyViolations : statementForeignKeyViolations
+                if n == 0 { pc = t }
+            case .fkIfOff(let t):
+                if context.pragmaSettings["foreign_keys", default: 0] == 0 { pc = t }
+            case .fkIfDeferring(let t):
+                if context.pragmaSettings["defer_foreign_keys", default: 0] != 0 { pc = t }
 
             // MARK: Transactions and schema
             case .transaction(let write, let cookie, let database):

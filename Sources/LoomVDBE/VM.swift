@@ -50,6 +50,10 @@ package final class VM {
     /// Rows changed by this run (copied to `context.changes` at a successful halt when the
     /// program counts changes).
     var statementChanges = 0
+    /// Immediate foreign-key violations outstanding in this run (checked at halt), and the
+    /// transaction's deferred count when the run started (restored if it is undone).
+    var statementForeignKeyViolations = 0
+    var deferredViolationsAtStart = 0
     let countsChanges: Bool
     /// Row changes of this run, kept inside explicit transactions so an ABORT error can back
     /// out just this statement (nil: not journaling).
@@ -163,6 +167,8 @@ package final class VM {
         context.activeStatementCount += 1
         pc = 0
         statementChanges = 0
+        statementForeignKeyViolations = 0
+        deferredViolationsAtStart = context.deferredForeignKeyViolations
         onceDone.removeAll()
         let journaled = !context.isAutocommit && !program.isReadOnly
         undoLog = journaled && !changesSchema ? [] : nil
@@ -172,6 +178,18 @@ package final class VM {
     /// Ends the statement: closes cursors, then ends the autocommit transaction
     /// (Spec §Statement end). Errors from commit are thrown.
     func finish(error: DatabaseError?, action: ConflictAction = .abort) throws {
+        var error = error, action = action
+        // A run that ends well with foreign-key violations outstanding fails (immediate ones;
+        // deferred ones too when the statement is its own transaction).
+        var foreignKeyError: DatabaseError? = nil
+        if error == nil, isRunning, statementForeignKeyViolations > 0
+            || (context.isAutocommit && context.deferredForeignKeyViolations > 0
+                && context.activeStatementCount == 1 && context.transactionState != .none) {
+            foreignKeyError = DatabaseError(.constraintForeignKey, ConstraintKind.foreignKey.messagePrefix)
+            error = foreignKeyError
+            action = .abort
+        }
+        if error != nil, action != .fail, isRunning { context.deferredForeignKeyViolations = deferredViolationsAtStart }
         isDone = true
         closeAllCursors()
         guard isRunning else { return }
@@ -185,6 +203,7 @@ package final class VM {
         undoLog = nil
         endStatementSavepoint(rollback: error != nil && action == .abort && !context.isAutocommit)
         try endTransactionIfNeeded(error: error, action: action)
+        if let foreignKeyError { throw foreignKeyError }
     }
 
     func endTransactionIfNeeded(error: DatabaseError?, action: ConflictAction) throws {

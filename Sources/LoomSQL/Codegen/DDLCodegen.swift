@@ -8,14 +8,14 @@ import LoomVDBE
 
 extension Codegen {
     /// Opens sqlite_schema for writing on a new cursor.
-    private func openSchemaTable() -> Int {
+    func openSchemaTable() -> Int {
         let cursor = b.allocateCursor()
         b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5, database: c.targetDatabase))
         return cursor
     }
 
     /// Appends a sqlite_schema row; `rootRegister` holds the root page.
-    private func insertSchemaRow(cursor: Int, type: String, name: String, tableName: String, rootRegister: Int,
+    func insertSchemaRow(cursor: Int, type: String, name: String, tableName: String, rootRegister: Int,
                                  sql: String?) {
         let row = b.allocateRegisters(5)
         b.emit(.string8(value: type, dest: row))
@@ -333,11 +333,15 @@ extension Codegen {
                 }
                 c.targetDatabase = table.database
             }
+            if !table.isView { try codeDropTableForeignKeys(table) }
             // A trigger's tbl_name is the table name as written in CREATE TRIGGER: match
             // it ignoring case.
             deleteSchemaRows(column: 2, equal: table.name, ignoringCase: true)
             if table.hasAutoincrement, let seq = targetTable(named: "sqlite_sequence") {
                 deleteSchemaRows(column: 0, equal: table.name, root: Int(seq.rootPage), columnCount: 2)
+            }
+            if !table.isView, let stat = statTable(database: table.database) {
+                deleteSchemaRows(column: 0, equal: table.name, ignoringCase: true, root: Int(stat.rootPage), columnCount: 3)
             }
             if !table.isView { b.emit(.destroy(root: Int(table.rootPage), database: c.targetDatabase)) }
             for index in indexes { b.emit(.destroy(root: Int(index.rootPage), database: c.targetDatabase)) }
@@ -352,6 +356,9 @@ extension Codegen {
                 throw c.error("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped", at: span)
             }
             deleteSchemaRows(column: 1, equal: index.name)
+            if let stat = statTable(database: index.database) {
+                deleteSchemaRows(column: 1, equal: index.name, ignoringCase: true, root: Int(stat.rootPage), columnCount: 3)
+            }
             b.emit(.destroy(root: Int(index.rootPage), database: c.targetDatabase))
             finishSchemaChange()
         case .trigger:
@@ -361,7 +368,14 @@ extension Codegen {
 
     /// Deletes the sqlite_schema rows whose column `column` equals `value` (under NOCASE
     /// when `ignoringCase`).
-    private func deleteSchemaRows(column: Int, equal value: String, ignoringCase: Bool = false, root: Int = 1,
+    /// `sqlite_stat1` of database number `database`, if ANALYZE created it there.
+    func statTable(database: Int) -> Table? {
+        let names = c.schema.databaseNames
+        guard names.indices.contains(database), let name = names[database] else { return nil }
+        return c.schema.table(named: "sqlite_stat1", in: name)
+    }
+
+    func deleteSchemaRows(column: Int, equal value: String, ignoringCase: Bool = false, root: Int = 1,
                                   columnCount: Int = 5) {
         let cursor = b.allocateCursor()
         b.emit(.openWrite(cursor: cursor, root: root, columnCount: columnCount, database: c.targetDatabase))

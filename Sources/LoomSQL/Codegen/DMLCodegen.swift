@@ -434,6 +434,7 @@ extension Codegen {
         b.emit(.makeRecord(start: stored.start, count: stored.count, dest: record))
         b.emit(.insert(cursor: w.cursor, record: record, rowid: rowid,
                        flags: c.countsChanges ? WriteFlags.countChanges.union(.lastRowid) : WriteFlags(), table: table.name))
+        try codeForeignKeys(table, ForeignKeyChange(new: TriggerRow(columns: columns, rowid: rowid)))
         try emitReturningRow(returning, columns: columns, rowid: rowid)
         try fireTriggers(table, .insert, timing: .after, old: nil, new: TriggerRow(columns: columns, rowid: rowid),
                          skipRow: skipRow)
@@ -471,6 +472,7 @@ extension Codegen {
             b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
         }
         b.emit(.delete(cursor: w.cursor))
+        try codeForeignKeys(w.table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid)))
     }
 
     // MARK: DELETE
@@ -493,7 +495,7 @@ extension Codegen {
         c.usesDatabase = true
         let returning = try prepareReturning(delete.returning, table: table, alias: delete.table.alias, span: span)
         defer { finishReturning(returning) }
-        if delete.where == nil && returning == nil && !hasTriggers(table, .delete)
+        if delete.where == nil && returning == nil && !hasTriggers(table, .delete) && !hasForeignKeys(table)
             && delete.limit == nil && delete.orderBy.isEmpty {
             // DELETE without WHERE: clear the table and its indexes.
             b.emit(.clear(root: Int(table.rootPage), countChanges: c.countsChanges, database: table.database))
@@ -541,6 +543,7 @@ extension Codegen {
                 self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
             }
             self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
+            try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid)))
             try self.fireTriggers(table, .delete, timing: .after, old: TriggerRow(columns: columns, rowid: rowid),
                                   new: nil, skipRow: skipRow)
             self.b.place(skipRow)
@@ -788,6 +791,9 @@ extension Codegen {
         self.b.emit(.makeRecord(start: stored.start, count: stored.count, dest: record))
         self.b.emit(.insert(cursor: w.cursor, record: record, rowid: newRowid,
                             flags: self.c.countsChanges ? [.countChanges, .isUpdate] : [.isUpdate], table: table.name))
+        try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: old, rowid: oldRowid),
+                                                         new: TriggerRow(columns: columns, rowid: newRowid),
+                                                         assigned: Set(assignments.map(\.column))))
         try self.emitReturningRow(returning, columns: columns, rowid: newRowid)
         try self.fireTriggers(table, event, timing: .after, old: TriggerRow(columns: old, rowid: oldRowid),
                               new: TriggerRow(columns: columns, rowid: newRowid), skipRow: skipRow)

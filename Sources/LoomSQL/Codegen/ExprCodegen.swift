@@ -23,8 +23,25 @@ package final class Codegen {
     var returningNames: [String] = []
     /// Generated columns being computed ("table.column", lower-cased), to report loops.
     var generatingColumns: Set<String> = []
+    /// Inside trigger bodies (innermost last): the registers standing in for Once flags,
+    /// cleared each time the body starts, so work done "once" is redone for every row
+    /// that fires the trigger (SQLite runs each firing as a fresh sub-program).
+    var triggerOnceFlags: [[Int]] = []
 
     init(_ compilation: Compilation) { c = compilation }
+
+    /// Jumps to `skip` when this point was passed before in this run (inside a trigger
+    /// body: in this firing of the trigger), as SQLite's Once opcode.
+    func emitOnce(skip: Label) {
+        guard !triggerOnceFlags.isEmpty else {
+            b.emit(jumpTo: skip) { .once(target: $0) }
+            return
+        }
+        let flag = b.allocateRegister()
+        triggerOnceFlags[triggerOnceFlags.count - 1].append(flag)
+        b.emit(jumpTo: skip) { .if(register: flag, target: $0) }
+        b.emit(.integer(value: 1, dest: flag))
+    }
 
     // MARK: Values
 
@@ -378,7 +395,7 @@ package final class Codegen {
         let cursor = b.allocateCursor()
         let skip = b.makeLabel()
         if sub.outerCursors.isEmpty {
-            b.emit(jumpTo: skip) { .once(target: $0) }
+            emitOnce(skip: skip)
         }
         b.emit(.openEphemeral(cursor: cursor, columnCount: 1,
                               keyInfo: KeyInfo(collations: [collation ?? .binary], descending: [false])))
@@ -434,7 +451,7 @@ package final class Codegen {
     private func codeExists(_ sub: ResolvedSelect, negated: Bool, into target: Int) throws {
         let done = b.makeLabel()
         let result = sub.outerCursors.isEmpty ? b.allocateRegister() : target
-        if sub.outerCursors.isEmpty { b.emit(jumpTo: done) { .once(target: $0) } }
+        if sub.outerCursors.isEmpty { emitOnce(skip: done) }
         b.emit(.integer(value: negated ? 1 : 0, dest: result))
         let end = b.makeLabel()
         try underSubqueryNode("SCALAR SUBQUERY", sub) {
@@ -451,7 +468,7 @@ package final class Codegen {
     private func codeScalarSubquery(_ sub: ResolvedSelect, into target: Int) throws {
         let done = b.makeLabel()
         let result = sub.outerCursors.isEmpty ? b.allocateRegister() : target
-        if sub.outerCursors.isEmpty { b.emit(jumpTo: done) { .once(target: $0) } }
+        if sub.outerCursors.isEmpty { emitOnce(skip: done) }
         b.emit(.null(dest: result))
         let end = b.makeLabel()
         try underSubqueryNode("SCALAR SUBQUERY", sub) {

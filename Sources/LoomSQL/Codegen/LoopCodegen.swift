@@ -53,7 +53,7 @@ extension Codegen {
         case .select(let sub): reads = sub.outerCursors
         }
         let filled = b.makeLabel()
-        if reads.isEmpty { b.emit(jumpTo: filled) { .once(target: $0) } }
+        if reads.isEmpty { emitOnce(skip: filled) }
         b.emit(.openEphemeral(cursor: cursor, columnCount: 1, keyInfo: KeyInfo(collations: [coll], descending: [false])))
         let value = b.allocateRegister(), rec = b.allocateRegister()
         let add = { () -> Void in

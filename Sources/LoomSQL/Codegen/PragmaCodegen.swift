@@ -47,6 +47,8 @@ extension Codegen {
             return ["cid", "name", "type", "notnull", "dflt_value", "pk"] + (xinfo ? ["hidden"] : [])
         case "foreign_key_list":
             return codeForeignKeyList(pragma, in: dbName)
+        case "foreign_key_check":
+            return try codeForeignKeyCheck(pragma)
         case "index_list":
             guard let name = pragma.value, let table = c.schema.table(named: name, in: dbName) else { return [] }
             for (seq, index) in c.schema.indexes(on: table).enumerated() {

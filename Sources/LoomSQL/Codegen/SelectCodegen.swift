@@ -223,7 +223,7 @@ extension Codegen {
     /// Fills an automatic index on `columns` (+ rowid) of `source`'s table, once per run.
     func codeBuildAutomaticIndex(_ source: SourceItem, cursor: Int, columns: [IndexColumn]) throws {
         let skip = b.makeLabel()
-        b.emit(jumpTo: skip) { .once(target: $0) }
+        emitOnce(skip: skip)
         var collations: [Collation] = []
         for col in columns { collations.append(try collation(named: col.collation) ?? .binary) }
         collations.append(.binary)

@@ -132,37 +132,58 @@ extension Codegen {
     func fireTriggers(_ table: Table, _ event: TriggerEvent, timing: CreateTrigger.Timing,
                       old: TriggerRow?, new: TriggerRow?, skipRow: Label) throws {
         for trigger in matchingTriggers(table, event, timing: timing) {
-            let outer = c
-            let child = Compilation(sql: trigger.sql, schema: outer.schema, builder: outer.builder)
-            child.activeTriggers = outer.activeTriggers.union([trigger.name.lowercasedASCII])
-            if trigger.database != 1 && !outer.schema.linked.isEmpty {
-                child.defaultDatabase = outer.schema.databaseNames[trigger.database] ?? "main"
+            try codeTriggerBody(trigger, table: table, old: old, new: new, skipRow: skipRow)
+        }
+    }
+
+    /// Runs `body` compiling text `sql` with OLD / NEW of `table` bound to the given rows
+    /// (reachable only qualified, old.x / new.x, as in SQLite), inside trigger `name`.
+    /// `database`: the trigger's own database; a trigger stored in main or an attached file
+    /// resolves unqualified names there (a TEMP trigger, or nil, uses the normal search order).
+    func withRowBinding<T>(sql: String, name: String, table: Table, old: TriggerRow?, new: TriggerRow?,
+                           database: Int? = nil, _ body: (Compilation) throws -> T) throws -> T {
+        let outer = c
+        let child = Compilation(sql: sql, schema: outer.schema, builder: outer.builder)
+        child.activeTriggers = outer.activeTriggers.union([name.lowercasedASCII])
+        if let database, database != 1 && !outer.schema.linked.isEmpty {
+            child.defaultDatabase = outer.schema.databaseNames[database] ?? "main"
+        }
+        var sources: [SourceItem] = []
+        let savedOverrides = columnOverrides
+        for (name, row) in [("old", old), ("new", new)] {
+            guard let row else { continue }
+            let cursor = b.allocateCursor()
+            var source = SourceItem(table: table, exposedName: name, cursor: cursor)
+            source.hiddenColumns = Set(table.columns.indices)
+            sources.append(source)
+            for i in table.columns.indices {
+                columnOverrides[RColumn(cursor: cursor, column: i)] = i == table.rowidAlias ? row.rowid : row.columns + i
             }
-            var sources: [SourceItem] = []
-            let savedOverrides = columnOverrides
-            for (name, row) in [("old", old), ("new", new)] {
-                guard let row else { continue }
-                let cursor = b.allocateCursor()
-                // OLD / NEW columns are reachable only qualified (old.x, new.x), as in SQLite.
-                var source = SourceItem(table: table, exposedName: name, cursor: cursor)
-                source.hiddenColumns = Set(table.columns.indices)
-                sources.append(source)
-                for i in table.columns.indices {
-                    columnOverrides[RColumn(cursor: cursor, column: i)] = i == table.rowidAlias ? row.rowid : row.columns + i
-                }
-                columnOverrides[RColumn(cursor: cursor, column: -1)] = row.rowid
-            }
-            child.triggerScope = Scope(sources: sources, parent: nil)
-            c = child
+            columnOverrides[RColumn(cursor: cursor, column: -1)] = row.rowid
+        }
+        child.triggerScope = Scope(sources: sources, parent: nil)
+        c = child
+        defer {
+            c = outer
+            outer.writes = outer.writes || child.writes
+            outer.usesDatabase = true
+            columnOverrides = savedOverrides
+        }
+        return try body(child)
+    }
+
+    /// Codes one trigger's WHEN and body for the current row.
+    func codeTriggerBody(_ trigger: Trigger, table: Table, old: TriggerRow?, new: TriggerRow?, skipRow: Label) throws {
+        try withRowBinding(sql: trigger.sql, name: trigger.name, table: table, old: old, new: new,
+                           database: trigger.database) { child in
             raiseIgnoreTargets.append(skipRow)
-            defer {
-                c = outer
-                outer.writes = outer.writes || child.writes
-                outer.usesDatabase = true
-                raiseIgnoreTargets.removeLast()
-                columnOverrides = savedOverrides
-            }
+            defer { raiseIgnoreTargets.removeLast() }
             let end = b.makeLabel()
+            // Once flags of this body are cleared by a block coded after it (their
+            // registers are known only then): jump there first, then back.
+            triggerOnceFlags.append([])
+            let toReset = b.emit(.goto(target: -1))
+            let bodyStart = b.currentAddress
             let resolver = Resolver(child)
             if let when = trigger.when {
                 try jumpIfFalse(try resolver.resolve(when, in: child.triggerScope, context: .whereClause), to: end,
@@ -181,6 +202,17 @@ extension Codegen {
                 }
             }
             b.place(end)
+            let flags = triggerOnceFlags.removeLast()
+            if flags.isEmpty {
+                b.replace(at: toReset, with: .noop)
+            } else {
+                let after = b.makeLabel()
+                b.emit(jumpTo: after) { .goto(target: $0) }
+                b.replace(at: toReset, with: .goto(target: b.currentAddress))
+                for flag in flags { b.emit(.integer(value: 0, dest: flag)) }
+                b.emit(.goto(target: bodyStart))
+                b.place(after)
+            }
         }
     }
 }

@@ -98,6 +98,11 @@ extension Table {
                     addUnique([IndexColumn(column: index, collation: column.collation)], origin: .unique)
                 case .check(let e):
                     table.checks.append(CheckConstraint(name: c.name, expr: e))
+                case .references(let clause):
+                    if clause.columns.count > 1 {
+                        throw DatabaseError(.error, "foreign key on \(def.name) should reference only one column of table \(clause.table)")
+                    }
+                    table.foreignKeys.append(ForeignKey(clause, columns: [index]))
                 default: break
                 }
             }
@@ -113,7 +118,18 @@ extension Table {
                 addUnique(cols, origin: .unique)
             case .check(let e):
                 table.checks.append(CheckConstraint(name: c.name, expr: e))
-            default: break
+            case .foreignKey(let names, let clause):
+                if !clause.columns.isEmpty && clause.columns.count != names.count {
+                    throw DatabaseError(.error, "number of columns in foreign key does not match the number of columns in the referenced table")
+                }
+                var cols: [Int] = []
+                for name in names {
+                    guard let i = table.columnIndex(named: name) else {
+                        throw DatabaseError(.error, "unknown column \"\(name)\" in foreign key definition")
+                    }
+                    cols.append(i)
+                }
+                table.foreignKeys.append(ForeignKey(clause, columns: cols))
             }
         }
         if !table.columns.isEmpty && table.columns.allSatisfy({ $0.generated != nil }) {
@@ -248,5 +264,13 @@ extension Schema {
                           rootPage: root, sql: sql, origin: .createIndex)
         index.whereClause = create.where
         add(index)
+    }
+}
+
+extension ForeignKey {
+    init(_ clause: ForeignKeyClause, columns: [Int]) {
+        self.init(columns: columns, parentTable: clause.table, parentColumns: clause.columns,
+                  onDelete: clause.onDelete ?? .noAction, onUpdate: clause.onUpdate ?? .noAction,
+                  isDeferred: clause.deferrable == .initiallyDeferred)
     }
 }

@@ -33,6 +33,10 @@ package final class Schema: @unchecked Sendable {
     package var cookie: UInt32 = 0
     /// The schema format number (header offset 44); 0 for an empty database.
     package var fileFormat: UInt32 = 0
+    /// PRAGMA foreign_keys as the connection had it when it last compiled a statement: while
+    /// on, a foreign key that cannot be enforced fails the compile, as in SQLite (programs
+    /// also test the pragma when run, see `fkIfOff`).
+    package var foreignKeysEnabled = false
     /// Tables by lower-cased name, in the order of their schema rows.
     package private(set) var tables: [String: Table] = [:]
     package private(set) var tableOrder: [String] = []

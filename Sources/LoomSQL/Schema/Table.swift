@@ -78,6 +78,9 @@ package struct Table: Sendable {
     package var hasGenerated: Bool { columns.contains { $0.generated != nil } }
     /// CHECK constraints, column ones and table ones in definition order (spans refer to `sql`).
     package var checks: [CheckConstraint] = []
+    /// FOREIGN KEY constraints (column REFERENCES and table constraints) in definition order;
+    /// PRAGMA foreign_key_list numbers them from the last (id = count - 1 - position).
+    package var foreignKeys: [ForeignKey] = []
     /// A virtual table's module name (CREATE VIRTUAL TABLE … USING module, or the module of
     /// an eponymous table), nil for every other table. Its columns are known once the module
     /// is connected (`Compilation.connectVirtualTable`).
@@ -152,6 +155,20 @@ extension String {
         }
         return true
     }
+}
+
+/// One FOREIGN KEY constraint of a child table (foreignkeys.html).
+package struct ForeignKey: Sendable {
+    /// The child key: columns of the table holding the constraint.
+    package var columns: [Int]
+    /// The parent table's name as written.
+    package var parentTable: String
+    /// The parent key columns as written; empty means the parent's PRIMARY KEY.
+    package var parentColumns: [String]
+    package var onDelete: ForeignKeyClause.Action
+    package var onUpdate: ForeignKeyClause.Action
+    /// DEFERRABLE INITIALLY DEFERRED.
+    package var isDeferred: Bool
 }
 
 /// One CHECK constraint: its CONSTRAINT name, if any, and its expression.
