@@ -509,7 +509,7 @@ extension Codegen {
         let resolver = Resolver(c)
         let condition = try delete.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
         let limited = try limitClause(delete.orderBy, delete.limit, scope: scope, statement: "DELETE")
-        if limited == nil, !hasTriggers(table, .delete) {
+        if limited == nil, !hasTriggers(table, .delete), !hasForeignKeys(table) {
             // One row at most (a key lookup): deleted as it is found.
             let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
             if singleRowPlan(plan) {
@@ -674,7 +674,7 @@ extension Codegen {
             return
         }
         let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
-        if limited == nil, !hasTriggers(table, .update(assignments.map(\.column))) {
+        if limited == nil, !hasTriggers(table, .update(assignments.map(\.column))), !hasForeignKeys(table) {
             // One row at most (a key lookup): rewritten as it is found.
             let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
             if singleRowPlan(plan) {
