@@ -190,7 +190,7 @@ public final class DatabasePool: Sendable {
     }
 
     private func writeAccess<T>(_ body: (Database) throws -> T) throws -> T {
-        let me = poolThreadID()
+        let me = currentThreadID()
         if me != 0, writerOwner.load(ordering: .relaxed) == me {
             throw DatabaseError(.misuse, "database access is not reentrant")
         }
@@ -479,13 +479,4 @@ private final class ConnectionSlots: @unchecked Sendable {
         for w in pending { w.resume() }
         return list
     }
-}
-
-/// An identifier of the calling thread (0 when unknown).
-private func poolThreadID() -> UInt {
-    #if canImport(Glibc)
-    return UInt(pthread_self())
-    #else
-    return 0
-    #endif
 }

@@ -213,8 +213,9 @@ public final class DatabaseQueue: @unchecked Sendable {
     }
 }
 
-/// An identifier of the calling thread (0 when unknown).
-private func currentThreadID() -> UInt {
+/// An identifier of the calling thread (0 when unknown); DatabaseQueue and DatabasePool
+/// detect reentrant use with it.
+func currentThreadID() -> UInt {
     #if canImport(Glibc)
     return UInt(pthread_self())
     #else

@@ -2,6 +2,7 @@
 // several connections, interleaved by a seeded scheduler, with faults and power losses.
 // Layer: tools over L7 (LoomSim). Spec: Spec/testing.md ("Simulation").
 import Loom
+import LoomVFS
 
 /// What to generate.
 ///
@@ -32,18 +33,12 @@ public struct SimulationOptions: Sendable, Equatable {
     }
 }
 
-/// SplitMix64: the generator's and the runner's own choices.
+/// The generator's and the runner's own choices: SimVFS's SplitMix64 on a seed of their own.
 struct SimRNG {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed ^ 0x5DEE_CE66_D1CE_4E5B }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
+    var base: SimRandom
+    init(_ seed: UInt64) { base = SimRandom(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B) }
+    mutating func next() -> UInt64 { base.next() }
+    mutating func below(_ n: Int) -> Int { base.below(n) }
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
     mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 }

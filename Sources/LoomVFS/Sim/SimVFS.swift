@@ -727,16 +727,16 @@ extension SimFile: VFSSharedMemory {
     func shmUnmap(delete: Bool) throws { vfs.fileShmUnmap(id, delete: delete) }
 }
 
-/// SplitMix64: small, fast, deterministic.
-struct SimRandom: Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+/// SplitMix64: small, fast, deterministic (also the simulator's generator, LoomSim).
+package struct SimRandom: Sendable {
+    package var state: UInt64
+    package init(seed: UInt64) { state = seed }
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-    mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
+    package mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
 }
