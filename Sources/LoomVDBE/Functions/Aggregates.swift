@@ -37,6 +37,10 @@ final class AggregateState {
     var jsonError: DatabaseError?
     /// min/max: the value kept carries the JSON subtype.
     var bestIsJSON = false
+    /// A user-defined aggregate's accumulator.
+    var user: (any UserAggregateAccumulator)?
+    /// The first error a user-defined step threw (the VM throws it right after the step).
+    var userError: DatabaseError?
 
     /// The final value carries the JSON subtype.
     var resultIsJSON: Bool {
@@ -50,6 +54,7 @@ final class AggregateState {
     init(kind: AggregateKind, distinct: Bool) {
         self.kind = kind
         if distinct { seen = [] }
+        if case .user(let u) = kind { user = u.makeAccumulator() }
     }
 
     /// Feeds one row. `collation` orders min/max.
@@ -111,6 +116,11 @@ final class AggregateState {
             hasText = true
         case .jsonGroupArray, .jsonGroupObject:
             jsonStep(args)
+        case .user:
+            guard userError == nil else { return }
+            do { try user?.step(args) } catch {
+                userError = error as? DatabaseError ?? DatabaseError(.error, "\(error)")
+            }
         }
     }
 
@@ -127,6 +137,9 @@ final class AggregateState {
         case .min, .max: return count == 0 ? .null : best
         case .groupConcat: return hasText ? .text(String(decoding: text, as: UTF8.self)) : .null
         case .jsonGroupArray, .jsonGroupObject: return try jsonFinal()
+        case .user:
+            if let userError { throw userError }
+            return try user?.final() ?? .null
         }
     }
 }
