@@ -24,6 +24,9 @@ package final class Connection {
     /// User-defined functions (L7 `Database.add(function:)`) by lower-case name, seen by
     /// every statement compiled on this connection.
     package var userFunctions: [String: [FunctionDefinition]] = [:]
+    /// User collations (L7 `Database.add(collation:)`) by upper-case name, seen while
+    /// compiling and while loading the schema. Change them through `setUserCollation`.
+    package private(set) var userCollations: [String: CustomCollation] = [:]
 
     package init(vfs: any VFS, path: String, options: PagerOptions, isInMemory: Bool = false) throws {
         self.isInMemory = isInMemory
@@ -40,7 +43,9 @@ package final class Connection {
             let cookie = try withReadTransaction { try btree.getMeta(.schemaCookie) }
             if cookie == cached.cookie { return cached }
         }
-        let loaded = try withReadTransaction { try Schema.load(from: btree, temp: context.tempObjects) }
+        let loaded = try withUserCollations {
+            try withReadTransaction { try Schema.load(from: btree, temp: context.tempObjects) }
+        }
         schema = loaded
         context.schemaChanged = false
         return loaded
@@ -50,11 +55,11 @@ package final class Connection {
     /// comments remain).
     package func prepare(_ sql: String, from offset: Int) throws -> PreparedStatement? {
         let schema = try currentSchema()
-        let compiled: PreparedStatement?
-        if userFunctions.isEmpty {
-            compiled = try Compiler.prepare(sql, from: offset, schema: schema)
-        } else {
-            compiled = try FunctionRegistry.$connectionFunctions.withValue(userFunctions) {
+        let compiled: PreparedStatement? = try withUserCollations {
+            if userFunctions.isEmpty {
+                return try Compiler.prepare(sql, from: offset, schema: schema)
+            }
+            return try FunctionRegistry.$connectionFunctions.withValue(userFunctions) {
                 try Compiler.prepare(sql, from: offset, schema: schema)
             }
         }
@@ -63,6 +68,19 @@ package final class Connection {
             return handled
         }
         return prepared
+    }
+
+    /// Registers (or with nil removes) the user collation `name` (any case); the schema is
+    /// reloaded at the next statement so its columns and indexes see the change.
+    package func setUserCollation(_ name: String, _ collation: CustomCollation?) {
+        userCollations[name.uppercasedASCII] = collation
+        schema = nil
+    }
+
+    /// Runs `body` with this connection's user collations visible to `Collation(name:)`.
+    func withUserCollations<R>(_ body: () throws -> R) throws -> R {
+        if userCollations.isEmpty { return try body() }
+        return try Collation.$connectionCollations.withValue(userCollations) { try body() }
     }
 
     /// A VM ready to run `statement` on this connection.

@@ -37,6 +37,8 @@ final class AggregateState {
     var jsonError: DatabaseError?
     /// min/max: the value kept carries the JSON subtype.
     var bestIsJSON = false
+    /// DISTINCT under a user collation: values seen, sorted by that collation.
+    var seenSorted: [Value] = []
     /// A user-defined aggregate's accumulator.
     var user: (any UserAggregateAccumulator)?
     /// The first error a user-defined step threw (the VM throws it right after the step).
@@ -60,7 +62,10 @@ final class AggregateState {
     /// Feeds one row. `collation` orders min/max.
     func step(_ args: ArraySlice<Value>, collation: Collation) {
         let first = args.first ?? .null
-        if var seen, kind != .countStar {
+        if case .custom = collation, seen != nil, kind != .countStar {
+            // A user collation has no hashable key: keep the values sorted under it.
+            if first.isNull || !insertDistinct(first, collation: collation) { return }
+        } else if var seen, kind != .countStar {
             let key = distinctKey(first, collation: collation)
             if first.isNull || seen.contains(key) { return }
             seen.insert(key)
@@ -122,6 +127,20 @@ final class AggregateState {
                 userError = error as? DatabaseError ?? DatabaseError(.error, "\(error)")
             }
         }
+    }
+
+    /// Inserts `v` into `seenSorted` unless an equal value (under `collation`) is there;
+    /// returns whether it was new.
+    private func insertDistinct(_ v: Value, collation: Collation) -> Bool {
+        var lo = 0, hi = seenSorted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let c = compareValues(seenSorted[mid], v, collation: collation)
+            if c == 0 { return false }
+            if c < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        seenSorted.insert(v, at: lo)
+        return true
     }
 
     /// The final value; throws "integer overflow" for sum() past Int64.
