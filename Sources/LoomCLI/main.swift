@@ -1,6 +1,6 @@
 // This file implements the `loom` executable's entry point: it hands the process's
 // arguments and standard streams to LoomShell. Layer: tools. Spec: Spec/tools.md (loom).
-import Foundation
+import Glibc
 import LoomShell
 
 let status = Shell.main(arguments: CommandLine.arguments,

@@ -139,7 +139,8 @@ package enum Compiler {
                 kind = .ddl
                 try g.codeCreateTrigger(create, statementSpan: statement.span)
             case .createVirtualTable(let v):
-                throw c.error("no such module: \(v.module)", at: statement.span)
+                kind = .ddl
+                try g.codeCreateVirtualTable(v, statementSpan: statement.span)
             default:
                 throw c.error("this statement is not supported yet", at: statement.span)
             }

@@ -33,6 +33,7 @@ package final class Connection {
         pager = try Pager(vfs: vfs, path: path, options: options)
         btree = BTree(pager: pager)
         context = ExecutionContext(btree: btree)
+        installVirtualTables()
     }
 
     /// The schema, reloaded from `sqlite_schema` when a statement changed it or another
@@ -46,6 +47,7 @@ package final class Connection {
         let loaded = try withUserCollations {
             try withReadTransaction { try Schema.load(from: btree, temp: context.tempObjects) }
         }
+        attachVirtualTables(to: loaded)
         schema = loaded
         context.schemaChanged = false
         return loaded
@@ -105,6 +107,8 @@ package final class Connection {
         guard !isClosed else { return }
         isClosed = true
         if context.transactionState == .write { try? btree.rollback() }
+        context.virtualTables.rollbackAll()
+        context.virtualTables.disconnectAll()
         try pager.close()
     }
 }

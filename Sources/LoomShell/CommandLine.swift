@@ -1,7 +1,7 @@
 // This file implements `loom`'s command line: option parsing, the banner, and the order in
 // which -cmd commands, SQL arguments and standard input run.
 // Layer: tools (LoomShell). Spec: Spec/tools.md (loom, "Command line").
-import Foundation
+import Glibc
 import Loom
 
 extension Shell {
@@ -99,7 +99,7 @@ extension Shell {
         shell.setDatabasePath(filename ?? ":memory:")
 
         if let initFile {
-            if let data = FileManager.default.contents(atPath: initFile) {
+            if let data = Posix.contents(atPath: initFile) {
                 shell.process(StringLineSource(String(decoding: data, as: UTF8.self)))
                 if let code = shell.exitRequest { return code }
             } else {

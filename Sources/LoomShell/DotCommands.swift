@@ -1,7 +1,7 @@
 // This file implements the shell's dot-commands (`.mode`, `.headers`, `.tables`, `.schema`,
 // `.read`, `.open`, …) with sqlite3's argument parsing, output and error texts.
 // Layer: tools (LoomShell). Spec: Spec/tools.md (loom, "Dot-commands").
-import Foundation
+import Glibc
 import Loom
 
 extension Shell {
@@ -34,7 +34,7 @@ extension Shell {
         case "dump": return dumpCommand(rest)
         case "cd":
             guard rest.count == 1 else { return usage("Usage: .cd DIRECTORY") }
-            guard FileManager.default.changeCurrentDirectoryPath(rest[0]) else {
+            guard Posix.changeDirectory(rest[0]) else {
                 report("Cannot change to directory \"\(rest[0])\"")
                 return false
             }
@@ -114,7 +114,7 @@ extension Shell {
             return true
         case "read":
             guard rest.count == 1 else { return usage("Usage: .read FILE") }
-            guard let data = FileManager.default.contents(atPath: rest[0]) else {
+            guard let data = Posix.contents(atPath: rest[0]) else {
                 report("Error: cannot open \"\(rest[0])\"")
                 return false
             }
@@ -350,7 +350,7 @@ extension Shell {
             }
         }
         let target = path ?? ":memory:"
-        if fresh && target != ":memory:" { try? FileManager.default.removeItem(atPath: target) }
+        if fresh && target != ":memory:" { Posix.removeFile(atPath: target) }
         let saved = readOnly
         readOnly = readOnly || readOnlyOpen
         defer { readOnly = saved }
@@ -632,8 +632,8 @@ extension Shell {
         return sql
     }
 
-    func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
-    func quoteIdentifier(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    func literal(_ s: String) -> String { "'" + s.doubling("'") + "'" }
+    func quoteIdentifier(_ s: String) -> String { "\"" + s.doubling("\"") + "\"" }
 
     // MARK: arguments
 

@@ -2,7 +2,7 @@
 // table, creating the table from the header row when it does not exist, with sqlite3's
 // warnings for short and long rows and stray quotes.
 // Layer: tools (LoomShell). Spec: Spec/tools.md (loom, ".import").
-import Foundation
+import Glibc
 import Loom
 
 extension Shell {
@@ -86,7 +86,7 @@ extension Shell {
             }
             (separator, rowSeparator, quoting) = (col[0], row.last ?? 0x0a, true)
         }
-        guard let data = FileManager.default.contents(atPath: file) else {
+        guard let data = Posix.contents(atPath: file) else {
             report("Error: cannot open \"\(file)\"")
             return false
         }

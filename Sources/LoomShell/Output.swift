@@ -1,7 +1,7 @@
 // This file implements the shell's byte sinks and line sources: where `loom` writes its
 // output and reads its input, so tests can capture both in memory.
 // Layer: tools (LoomShell). Spec: Spec/tools.md (loom).
-import Foundation
+import Glibc
 
 /// Where the shell writes bytes: standard output, standard error, or a buffer in a test.
 ///

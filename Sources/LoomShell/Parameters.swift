@@ -1,7 +1,7 @@
 // This file implements `.parameter` (SQL parameter bindings kept by the shell and bound to
 // every statement) and `.backup` / `.save` / `.restore` (page copies through the engine).
 // Layer: tools (LoomShell). Spec: Spec/tools.md (loom, "Dot-commands").
-import Foundation
+import Glibc
 import Loom
 
 extension Shell {

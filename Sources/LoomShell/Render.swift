@@ -2,7 +2,7 @@
 // list, csv, json, line, column, box, table, markdown, quote, insert, html and ascii modes,
 // byte for byte as sqlite3 3.40.1 writes them.
 // Layer: tools (LoomShell). Spec: Spec/tools.md (loom, "Output modes").
-import Foundation
+import Glibc
 import Loom
 
 /// An output mode of the shell (`.mode NAME`).
@@ -628,7 +628,7 @@ func quoteIdentifierIfNeeded(_ name: String) -> String {
                 || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "_")
         }
     if plain && !sqlKeywords.contains(name.uppercased()) { return name }
-    return "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    return "\"" + name.doubling("\"") + "\""
 }
 
 /// SQLite 3.40's 147 keywords (lang_keywords.html).

@@ -2,7 +2,7 @@
 // SQL and dot-commands, runs them through the public Loom API, and prints rows and errors
 // as sqlite3 3.40.1 does. Output goes to sinks so tests can capture it.
 // Layer: tools (LoomShell). Spec: Spec/tools.md (loom).
-import Foundation
+import Glibc
 import Loom
 
 /// The `loom` interactive shell and script runner.
@@ -236,17 +236,18 @@ public final class Shell {
 
     /// Whether `line` contains the two-byte sequence `a b` (or the byte `a` when `b` is nil).
     /// (A UTF-8 scan: Foundation's `String.contains(String)` was 7% of micro_a.)
+    /// (Over the contiguous UTF-8 buffer: iterating `String.UTF8View` was 4.5% of micro_a.)
     static func contains(_ line: String, _ a: UInt8, _ b: UInt8? = nil) -> Bool {
-        var previous: UInt8 = 0
-        for c in line.utf8 {
-            if let b {
+        var line = line
+        return line.withUTF8 { bytes in
+            guard let b else { return bytes.contains(a) }
+            var previous: UInt8 = 0
+            for c in bytes {
                 if previous == a && c == b { return true }
-            } else if c == a {
-                return true
+                previous = c
             }
-            previous = c
+            return false
         }
-        return false
     }
 
     // MARK: running SQL
@@ -484,8 +485,9 @@ public final class Shell {
     /// sqlite3's `.timer` line.
     static func elapsed(since start: (real: Double, user: Double, system: Double)) -> String {
         let end = clock()
-        return String(format: "Run Time: real %.3f user %f sys %f\n",
-                      end.real - start.real, end.user - start.user, end.system - start.system)
+        return "Run Time: real " + Posix.fixed(end.real - start.real, decimals: 3)
+            + " user " + Posix.fixed(end.user - start.user, decimals: 6)
+            + " sys " + Posix.fixed(end.system - start.system, decimals: 6) + "\n"
     }
 
     /// Writes one line to standard error.

@@ -30,6 +30,9 @@ package final class ExecutionContext {
     /// pragma name; absent means the default. L4 reads two of them: `case_sensitive_like`
     /// (LIKE) and `query_only` (write transactions fail with SQLITE_READONLY).
     package var pragmaSettings: [String: Int64] = [:]
+    /// Registered virtual-table modules, connected virtual tables and their transaction
+    /// state (VirtualTable/VirtualTableRegistry.swift).
+    package let virtualTables = VirtualTableRegistry()
 
     package enum TransactionState: Sendable, Equatable { case none, read, write }
     /// The btree transaction currently open.

@@ -177,6 +177,15 @@ extension Instruction {
         case .windowAppend: return "WindowAppend"
         case .windowCompute: return "WindowCompute"
         case .windowNext: return "WindowNext"
+        case .vBegin: return "VBegin"
+        case .vCreate: return "VCreate"
+        case .vDestroy: return "VDestroy"
+        case .vOpen: return "VOpen"
+        case .vFilter: return "VFilter"
+        case .vColumn: return "VColumn"
+        case .vNext: return "VNext"
+        case .vUpdate: return "VUpdate"
+        case .vRename: return "VRename"
         }
     }
 
@@ -307,6 +316,17 @@ extension Instruction {
         case .windowAppend(let st, let start, let n): o.p1 = st; o.p2 = start; o.p3 = n
         case .windowCompute(let st, let prog): o.p1 = st; o.p2 = prog.functions.count
         case .windowNext(let st, let d, let t): o.p1 = st; o.p2 = t; o.p3 = d
+        case .vBegin(let t): o.p4 = "vtab:" + t.name
+        case .vCreate(let name, _, _, _): o.p4 = name
+        case .vDestroy(let name, _, _, _): o.p4 = name
+        case .vOpen(let c, let t): o.p1 = c; o.p4 = "vtab:" + t.name
+        case .vFilter(let c, let t, _, let s, let a, _): o.p1 = c; o.p2 = t; o.p3 = a; o.p4 = s
+        case .vColumn(let c, let col, let d): o.p1 = c; o.p2 = col; o.p3 = d
+        case .vNext(let c, let t): o.p1 = c; o.p2 = t
+        case .vUpdate(let t, let a, let n, let f, let action):
+            o.p1 = f.contains(.lastRowid) ? 1 : 0; o.p2 = n; o.p3 = a; o.p4 = "vtab:" + t.name
+            o.p5 = action.rawValue
+        case .vRename(let t, let r): o.p1 = r; o.p4 = "vtab:" + t.name
         }
         return o
     }

@@ -289,6 +289,32 @@ package enum Instruction: Sendable {
     /// `accumulator` = the aggregate's final value (also for zero rows).
     case aggFinal(function: FunctionDefinition, accumulator: Register, argumentCount: Int)
 
+    // MARK: Virtual tables (VirtualTable/, VM+VirtualTable.swift)
+    /// xBegin of `table` (once per transaction) (VBegin).
+    case vBegin(table: VirtualTableReference)
+    /// xCreate of the table CREATE VIRTUAL TABLE just recorded (VCreate): connects it in the
+    /// connection's registry with `create: true`.
+    case vCreate(name: String, module: String, arguments: [String], sql: String)
+    /// xDestroy of table `name` (VDestroy), then the registry forgets it.
+    case vDestroy(name: String, module: String, arguments: [String], sql: String)
+    /// xOpen into cursor slot `cursor` (VOpen).
+    case vOpen(cursor: CursorID, table: VirtualTableReference)
+    /// xFilter(indexNumber, indexString, registers `arguments ..< arguments+count`); jump to
+    /// `target` when no row results (VFilter).
+    case vFilter(cursor: CursorID, target: Address, indexNumber: Int32, indexString: String?,
+                 arguments: Register, count: Int)
+    /// `dest` = xColumn(column) of the current row (NULL on a NULL row) (VColumn).
+    case vColumn(cursor: CursorID, column: Int, dest: Register)
+    /// xNext; jump to `target` unless at EOF (VNext).
+    case vNext(cursor: CursorID, target: Address)
+    /// xUpdate with registers `arguments ..< arguments+count` (VUpdate). `flags` may hold
+    /// `.lastRowid` (store the inserted rowid) and `.countChanges`. `action` is the ON
+    /// CONFLICT of the statement (shown as P5).
+    case vUpdate(table: VirtualTableReference, arguments: Register, count: Int, flags: WriteFlags = [],
+                 action: ConflictAction = .abort)
+    /// xRename with the new name in `name` (VRename).
+    case vRename(table: VirtualTableReference, name: Register)
+
     // MARK: Window functions (Window.swift; no SQLite counterpart: SQLite codes windows inline)
     /// Start an empty row buffer for the windowed SELECT whose state lives with `state`.
     case windowOpen(state: Register)

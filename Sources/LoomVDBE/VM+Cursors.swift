@@ -39,6 +39,18 @@ extension VM {
         }
     }
 
+    /// Where a new sorter spills: an anonymous temporary file once its records pass the
+    /// connection's cache budget (`cache_size` pages × page size, at least 256 KiB), as
+    /// SQLite's sorter does. An in-memory database's temporary files still go to disk (the
+    /// default `temp_store`); `PRAGMA temp_store = MEMORY` keeps every sort in memory.
+    func sorterSpill() -> SorterSpill? {
+        if context.pragmaSettings["temp_store"] == 2 { return nil }
+        let pager = context.btree.pager
+        let vfs: any VFS = pager.vfs is MemoryVFS ? PosixVFS() : pager.vfs
+        let (bytes, overflow) = pager.cacheSizePages.multipliedReportingOverflow(by: pager.pageSize)
+        return SorterSpill(vfs: vfs, memoryLimit: overflow ? Int.max : max(bytes, 1 << 18))
+    }
+
     /// OpenEphemeral: a private B-tree in a MemoryVFS file (no journal, no sync), so large
     /// temporary tables and indexes (DISTINCT, IN, UNION, materialised views) stay O(log n).
     func openEphemeralTree(keyInfo: KeyInfo?) throws -> VMCursor {
@@ -72,9 +84,11 @@ extension VM {
             m.position = 0
             ok = !m.entries.isEmpty
         case .sorter(let s):
-            s.position = 0
-            ok = s.sortedCount > 0
+            ok = try s.first()
         case .pseudo: ok = true
+        case .virtual(let v, _):
+            try v.filter(indexNumber: 0, indexString: nil, arguments: [])
+            ok = !v.eof
         }
         c.moved(valid: ok)
         return ok
@@ -89,9 +103,9 @@ extension VM {
             m.position = m.entries.count - 1
             ok = !m.entries.isEmpty
         case .sorter(let s):
-            s.position = max(s.sortedCount - 1, 0)
-            ok = s.sortedCount > 0
+            ok = try s.last()
         case .pseudo: ok = true
+        case .virtual: throw DatabaseError(.internal, "Last on a virtual table cursor")
         }
         c.moved(valid: ok)
         return ok
@@ -112,9 +126,12 @@ extension VM {
             m.position += forward ? 1 : -1
             ok = m.position >= 0 && m.position < m.entries.count
         case .sorter(let s):
-            s.position += 1
-            ok = s.position < s.sortedCount
+            ok = try s.next()
         case .pseudo: ok = false
+        case .virtual(let v, _):
+            guard forward else { throw DatabaseError(.internal, "Prev on a virtual table cursor") }
+            try v.next()
+            ok = !v.eof
         }
         c.moved(valid: ok)
         return ok
@@ -163,6 +180,7 @@ extension VM {
         case .sorter(let s):
             guard let b = s.current else { return nil }
             bytes = b
+        case .virtual: return nil
         case .pseudo(let reg):
             guard reg >= 0, reg < registers.count else { return nil }
             guard case .blob(let b) = registers[reg] else { return nil }
@@ -177,6 +195,7 @@ extension VM {
 
     func readColumn(_ c: VMCursor, _ column: Int, default def: Value?) throws -> Value {
         if c.nullRow { return .null }
+        if case .virtual(let v, _) = c.storage { return c.isValid ? try v.column(column) : .null }
         if case .pseudo(let reg) = c.storage {
             guard reg >= 0, reg < registers.count, case .blob(let b) = registers[reg] else { return .null }
             if c.reader == nil || c.pseudoBytes != b {
@@ -194,6 +213,7 @@ extension VM {
         if c.nullRow || !c.isValid { return .null }
         switch c.storage {
         case .table(let t): return .integer(try t.rowid())
+        case .virtual(let v, _): return .integer(try v.rowid())
         case .memory(let m) where m.isIntKey:
             guard m.position >= 0, m.position < m.entries.count else { return .null }
             return .integer(m.entries[m.position].rowid)
@@ -322,7 +342,7 @@ extension VM {
         case .table(let t):
             if undoLog != nil, c.ephemeralTree == nil {
                 let previous = try t.seek(rowid: rowid) == .found ? try t.payload() : nil
-                undoLog?.append(.tableInsert(root: t.root, rowid: rowid, previous: previous))
+                logTableInsert(root: t.root, rowid: rowid, previous: previous)
             }
             try t.insert(rowid: rowid, payload: record)
         case .memory(let m) where m.isIntKey:
@@ -382,6 +402,7 @@ extension VM {
         case .pseudo: return 1
         case .table(let t): return try t.count()
         case .index(let i): return try i.count()
+        case .virtual: throw DatabaseError(.internal, "Count on a virtual table cursor")
         }
     }
 

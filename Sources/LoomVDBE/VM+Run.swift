@@ -75,6 +75,7 @@ extension VM {
                 ctx.btree.endTransaction()
                 ctx.transactionState = .none
             }
+            ctx.virtualTables.rollbackAll()
         } else {
             guard !ctx.isAutocommit else {
                 throw DatabaseError(.error, "cannot commit - no transaction is active")
@@ -197,7 +198,7 @@ extension VM {
                 cur.isValid = true
                 try setCursor(c, cur)
             case .sorterOpen(let c, _, let k):
-                try setCursor(c, VMCursor(.sorter(Sorter(keyInfo: k)), keyInfo: k))
+                try setCursor(c, VMCursor(.sorter(Sorter(keyInfo: k, spill: sorterSpill())), keyInfo: k))
             case .close(let c):
                 if c >= 0 && c < cursors.count { cursors[c] = nil }
             case .rewind(let c, let t), .sort(let c, let t):
@@ -334,8 +335,9 @@ extension VM {
                 let cur = try cursor(c)
                 guard case .sorter(let s) = cur.storage else { throw DatabaseError(.internal, "SorterSort misuse") }
                 try s.sort()
-                cur.moved(valid: s.sortedCount > 0)
-                if s.sortedCount == 0 { pc = t }
+                let ok = try s.first()
+                cur.moved(valid: ok)
+                if !ok { pc = t }
             case .sorterNext(let c, let t):
                 if try advance(try cursor(c), forward: true) { pc = t }
             case .sorterData(let c, let d, let p):
@@ -574,6 +576,24 @@ extension VM {
                 try windowCompute(st, prog)
             case .windowNext(let st, let d, let t):
                 if try !windowNext(st, d) { pc = t }
+            case .vBegin(let t):
+                try context.virtualTables.begin(t.table)
+            case .vCreate(let name, let module, let args, let sql):
+                _ = try context.virtualTables.table(named: name, module: module, arguments: args, sql: sql, create: true)
+            case .vDestroy(let name, let module, let args, let sql):
+                try virtualDestroy(name: name, module: module, arguments: args, sql: sql)
+            case .vOpen(let c, let t):
+                try setCursor(c, VMCursor(.virtual(try t.table.open(), t), keyInfo: nil))
+            case .vFilter(let c, let t, let n, let s, let a, let count):
+                if try !virtualFilter(c, indexNumber: n, indexString: s, arguments: a, count: count) { pc = t }
+            case .vColumn(let c, let col, let d):
+                try virtualColumn(c, col, dest: d)
+            case .vNext(let c, let t):
+                if try virtualNext(c) { pc = t }
+            case .vUpdate(let t, let a, let n, let f, let action):
+                try virtualUpdate(t, arguments: a, count: n, flags: f, action: action)
+            case .vRename(let t, let r):
+                try t.table.rename(to: registers[r].textForVirtualTable)
             }
         }
         try finish(error: nil)

@@ -19,7 +19,13 @@ package final class CodeBuilder {
     private var labelAddress: [Int?] = []
     private var pending: [(at: Int, label: Label, make: (Int) -> Instruction)] = []
 
-    package init() {}
+    /// (Room for a small statement's program up front: growing these arrays by doubling
+    /// was ~4% of micro_a's 200k single-row INSERTs under callgrind.)
+    package init() {
+        instructions.reserveCapacity(48)
+        labelAddress.reserveCapacity(16)
+        pending.reserveCapacity(8)
+    }
 
     /// The address the next instruction will get.
     package var currentAddress: Int { instructions.count }

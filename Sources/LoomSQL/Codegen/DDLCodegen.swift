@@ -285,6 +285,7 @@ extension Codegen {
                 return
             }
             if table.isSchemaTable { throw c.error("table \(table.name) may not be dropped", at: span) }
+            if table.isVirtual && drop.kind == .table { return try codeDropVirtualTable(table, span: span) }
             if drop.kind == .table && table.isView {
                 throw c.error("use DROP VIEW to delete view \(table.name)", at: span)
             }

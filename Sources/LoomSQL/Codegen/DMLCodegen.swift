@@ -188,10 +188,11 @@ extension Codegen {
         guard insert.schema == nil || insert.schema?.equalsIgnoringCase("main") == true else {
             throw c.error("no such table: \(insert.schema ?? "").\(insert.table)", at: span)
         }
-        guard let table = c.schema.table(named: insert.table) else {
+        guard let table = c.schema.table(named: insert.table) ?? c.eponymousTable(named: insert.table) else {
             throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(insert.table)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        if table.isVirtual { return try codeVirtualInsert(insert, table: table, span: span) }
         if table.isView {
             if !matchingTriggers(table, .insert, timing: .insteadOf).isEmpty { return try codeInsertIntoView(insert, view: table, span: span) }
             throw c.error("cannot modify \(table.name) because it is a view", at: span)
@@ -427,7 +428,7 @@ extension Codegen {
         let stored = recordRange(table, columns: columns)
         b.emit(.makeRecord(start: stored.start, count: stored.count, dest: record))
         b.emit(.insert(cursor: w.cursor, record: record, rowid: rowid,
-                       flags: c.countsChanges ? [.countChanges, .lastRowid] : [], table: table.name))
+                       flags: c.countsChanges ? WriteFlags.countChanges.union(.lastRowid) : WriteFlags(), table: table.name))
         try emitReturningRow(returning, columns: columns, rowid: rowid)
         try fireTriggers(table, .insert, timing: .after, old: nil, new: TriggerRow(columns: columns, rowid: rowid),
                          skipRow: skipRow)
@@ -470,10 +471,11 @@ extension Codegen {
     // MARK: DELETE
 
     func codeDelete(_ delete: Delete, span: SourceSpan) throws {
-        guard let table = c.schema.table(named: delete.table.name) else {
+        guard let table = c.schema.table(named: delete.table.name) ?? c.eponymousTable(named: delete.table.name) else {
             throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(delete.table.name)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        if table.isVirtual { return try codeVirtualDelete(delete, table: table, span: span) }
         if table.isView {
             if !matchingTriggers(table, .delete, timing: .insteadOf).isEmpty {
                 return try codeChangeView(table, alias: delete.table.alias, assignments: nil, where: delete.where, span: span)
@@ -590,10 +592,11 @@ extension Codegen {
     // MARK: UPDATE
 
     func codeUpdate(_ update: Update, span: SourceSpan) throws {
-        guard let table = c.schema.table(named: update.table.name) else {
+        guard let table = c.schema.table(named: update.table.name) ?? c.eponymousTable(named: update.table.name) else {
             throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(update.table.name)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        if table.isVirtual { return try codeVirtualUpdate(update, table: table, span: span) }
         if table.isView {
             let hasInsteadOfUpdate = c.schema.triggers(on: table.name).contains { t in
                 if t.timing == .insteadOf, case .update = t.event { return true }

@@ -65,6 +65,8 @@ package final class Codegen {
             }
             if col.column < 0 {
                 b.emit(.rowid(cursor: col.cursor, dest: target))
+            } else if let t = cursorTables[col.cursor], t.isVirtual {
+                b.emit(.vColumn(cursor: col.cursor, column: col.column, dest: target))
             } else if let t = cursorTables[col.cursor], t.hasGenerated, col.column < t.columns.count {
                 try codeTableColumn(t, cursor: col.cursor, column: col.column, dest: target)
             } else {

@@ -28,6 +28,8 @@ extension Codegen {
             } else {
                 text = "SEARCH \(name) USING AUTOMATIC \(covering)INDEX (\(level.constraintText))"
             }
+        case .virtual(let v):
+            text = "SCAN \(name) VIRTUAL TABLE INDEX \(v.indexNumber):\(v.indexString ?? "")"
         }
         if level.source.join == .left, level.source.isStoredTable { text += " LEFT-JOIN" }
         return text
@@ -107,12 +109,20 @@ extension Codegen {
                                  keyInfo: try keyInfo(of: index)))
             }
         }
-        for level in plan.levels {
+        // A recursive WITH table scanned by the outermost loop runs as a co-routine that
+        // yields each row as it leaves the queue (as SQLite does); elsewhere it is
+        // materialised first, since an inner loop restarts its scan.
+        var coroutines: [Int: Int] = [:]
+        for (levelIndex, level) in plan.levels.enumerated() {
             let source = level.source
             if source.isRecursiveReference { continue }
             if let rec = source.recursive {
                 let node = c.planNode("CO-ROUTINE \(source.exposedName)")
-                try c.underPlanNode(node) { try codeRecursiveCTE(rec, into: source.cursor) }
+                if levelIndex == 0, case .fullScan = level.access, source.join != .left {
+                    coroutines[levelIndex] = try c.underPlanNode(node) { try codeRecursiveCoroutine(rec, cursor: source.cursor) }
+                } else {
+                    try c.underPlanNode(node) { try codeRecursiveCTE(rec, into: source.cursor) }
+                }
             } else if let sub = source.subquery {
                 let cursor = source.cursor
                 b.emit(.openEphemeral(cursor: cursor, columnCount: max(sub.resultColumns.count, 1)))
@@ -125,6 +135,10 @@ extension Codegen {
                         self.b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
                     }
                 }
+            } else if let vtab = source.virtualTable {
+                c.usesDatabase = true
+                cursorTables[source.cursor] = source.table
+                b.emit(.vOpen(cursor: source.cursor, table: vtab))
             } else {
                 c.usesDatabase = true
                 cursorTables[source.cursor] = source.table
@@ -168,7 +182,15 @@ extension Codegen {
             if let m = o.match { b.emit(.integer(value: 0, dest: m)) }
             switch level.access {
             case .fullScan:
+                if let co = coroutines[levelIndex] {
+                    o.body = b.currentAddress
+                    b.emit(jumpTo: o.empty) { .yield(register: co, target: $0) }
+                    break
+                }
                 b.emit(jumpTo: o.empty) { .rewind(cursor: cursor, target: $0) }
+                o.body = b.currentAddress
+            case .virtual(let v):
+                try codeVirtualFilter(v, cursor: cursor, empty: o.empty)
                 o.body = b.currentAddress
             case .rowidEquals(let key):
                 let r = b.allocateRegister()
@@ -320,7 +342,11 @@ extension Codegen {
             }
             switch level.access {
             case .fullScan:
-                if let top = o.body { b.emit(.next(cursor: cursor, target: top)) }
+                if let top = o.body {
+                    b.emit(coroutines[i] != nil ? .goto(target: top) : .next(cursor: cursor, target: top))
+                }
+            case .virtual:
+                if let top = o.body { b.emit(.vNext(cursor: cursor, target: top)) }
             case .rowidRange(_, _, let reverse):
                 if let top = o.body {
                     b.emit(reverse ? .prev(cursor: cursor, target: top) : .next(cursor: cursor, target: top))

@@ -23,10 +23,14 @@ extension Codegen {
         }
         switch pragma.name.lowercasedASCII {
         case "table_info", "table_xinfo":
-            guard let name = pragma.value, let table = c.schema.table(named: name) else { return [] }
+            guard let name = pragma.value, var table = c.schema.table(named: name) ?? c.eponymousTable(named: name) else {
+                return []
+            }
+            // A virtual table's columns are those its module declares.
+            if table.isVirtual { table = try c.connectVirtualTable(table).table }
             let xinfo = pragma.name.lowercasedASCII == "table_xinfo"
             var cid = 0
-            for (i, col) in table.columns.enumerated() where xinfo || col.generated == nil {
+            for (i, col) in table.columns.enumerated() where xinfo || col.hiddenKind == 0 {
                 defer { cid += 1 }
                 // The six standard type names show in upper case, as SQLite stores them.
                 let standard = ["ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"]

@@ -48,6 +48,8 @@ package enum AccessPath {
     case rowidRange(low: RangeBound?, high: RangeBound?, reverse: Bool)
     /// An index lookup or range scan.
     case index(IndexScan)
+    /// A virtual table's xFilter plan (VirtualTablePlanner.swift).
+    case virtual(VirtualAccess)
 }
 
 /// One nested loop.
@@ -140,9 +142,12 @@ package enum WherePlanner {
             let isLeft = levels[i].source.join == .left
             var candidates = isLeft ? levels[i].onTerms : levels[i].terms
             let wantOrder = i == 0 && !hints.orderBy.isEmpty ? hints.orderBy : []
-            let choice = chooseAccess(for: levels[i].source, terms: candidates, levelOfCursor: levelOfCursor,
-                                      level: i, schema: schema, needed: hints.neededColumns,
-                                      orderBy: wantOrder)
+            let choice = levels[i].source.virtualTable != nil
+                ? chooseVirtualAccess(for: levels[i].source, terms: candidates, levelOfCursor: levelOfCursor,
+                                          level: i, needed: hints.neededColumns, orderBy: wantOrder)
+                : chooseAccess(for: levels[i].source, terms: candidates, levelOfCursor: levelOfCursor,
+                               level: i, schema: schema, needed: hints.neededColumns,
+                               orderBy: wantOrder)
             levels[i].access = choice.access
             levels[i].constraintText = choice.text
             if i == 0 && choice.ordered { orderSatisfied = true }
@@ -508,6 +513,9 @@ package enum WherePlanner {
             for (k, term) in terms.enumerated() where termCursors[k].contains(candidate.cursor) {
                 let own = termCursors[k].intersection(all)
                 if own.isSubset(of: available.union([candidate.cursor])) { usable.append(term) }
+            }
+            if candidate.virtualTable != nil {
+                return estimateVirtual(candidate, terms: terms, unplaced: all.subtracting(available).union([candidate.cursor]))
             }
             var cost = 1000.0
             var extra = 0.0

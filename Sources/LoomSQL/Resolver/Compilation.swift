@@ -35,6 +35,9 @@ package final class Compilation {
     var planParent = 0
     /// Subqueries numbered for EXPLAIN QUERY PLAN ("SCALAR SUBQUERY 1").
     var subqueryNumber = 0
+    /// Table-valued function arguments waiting for the whole FROM clause to be resolved
+    /// (they may name tables to their right): cursor, function name, argument ASTs.
+    var pendingTableArguments: [(cursor: Int, name: String, arguments: [Expr])] = []
 
     /// Adds an EXPLAIN QUERY PLAN node under the current parent; returns its id.
     @discardableResult

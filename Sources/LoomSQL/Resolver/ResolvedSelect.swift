@@ -2,6 +2,7 @@
 // planner and codegen. Layer: L5. Spec: Spec/L5-sql.md §Resolver.
 import LoomBase
 import LoomRecord
+import LoomVDBE
 
 /// How a FROM item joins the items before it.
 package enum JoinKind: Sendable { case inner, left, cross }
@@ -27,6 +28,8 @@ package struct SourceItem {
     package var isRecursiveReference = false
     /// INDEXED BY / NOT INDEXED of the FROM item: limits the planner's index choice.
     package var indexHint: IndexHint? = nil
+    /// A virtual table: the connected table read through VOpen/VFilter.
+    package var virtualTable: VirtualTableReference? = nil
     /// True for a stored table (neither a subquery nor a recursive reference).
     package var isStoredTable: Bool { subquery == nil && !isRecursiveReference }
 }

@@ -126,7 +126,11 @@ package struct Resolver {
                 let call = try callFunction("regexp", [pat, value], span: expr.span)
                 return negated ? .unary(.not, call) : call
             case .match:
-                throw c.error("unable to use function MATCH in the requested context", at: expr.span)
+                // match(pattern, x): a virtual table may take it as a MATCH constraint;
+                // evaluated, it fails at run time as in SQLite.
+                let call = RExpr.function(FunctionRef(name: "match", argumentCount: 2, definition: Self.matchFunction),
+                                          [pat, value])
+                return negated ? .unary(.not, call) : call
             }
         case .between(let e, let negated, let low, let high):
             return .between(try r(e), try r(low), try r(high), negated: negated)
@@ -547,7 +551,7 @@ package struct Resolver {
                         throw c.error("no tables specified", at: span)
                     }
                     for source in scope.sources {
-                        for (i, col) in source.table.columns.enumerated() where !source.hiddenColumns.contains(i) {
+                        for (i, col) in source.table.columns.enumerated() where !source.hiddenColumns.contains(i) && !col.isHidden {
                             select.resultColumns.append(columnExpr(source, i))
                             select.columnNames.append(col.name)
                             select.columnAliases.append(nil)
@@ -557,7 +561,7 @@ package struct Resolver {
                     guard let source = scope.sources.first(where: { $0.exposedName.equalsIgnoringCase(name) }) else {
                         throw c.error("no such table: \(name)", at: span)
                     }
-                    for (i, col) in source.table.columns.enumerated() {
+                    for (i, col) in source.table.columns.enumerated() where !col.isHidden {
                         select.resultColumns.append(columnExpr(source, i))
                         select.columnNames.append(col.name)
                         select.columnAliases.append(nil)
@@ -627,10 +631,12 @@ package struct Resolver {
 
     /// Resolves the FROM clause into `scope.sources` (left-deep, in order).
     func resolveFrom(_ from: FromClause, into scope: Scope) throws {
+        let pendingBefore = c.pendingTableArguments.count
         try addSource(from.first, join: nil, into: scope)
         for join in from.joins {
             try addSource(join.table, join: join, into: scope)
         }
+        try resolveTableArguments(since: pendingBefore, in: scope)
     }
 
     private func addSource(_ item: TableOrSubquery, join: Join?, into scope: Scope) throws {
@@ -647,7 +653,7 @@ package struct Resolver {
             if let schemaName = q.schema, !schemaName.equalsIgnoringCase("main"), !schemaName.equalsIgnoringCase("temp") {
                 throw c.error("no such table: \(schemaName).\(q.name)", at: nil)
             }
-            guard let table = c.schema.table(named: q.name) else {
+            guard let table = c.schema.table(named: q.name) ?? c.eponymousTable(named: q.name) else {
                 if q.schema == nil, c.resolvingCommonTables.contains(q.name.lowercasedASCII) {
                     throw c.error("recursive common table expressions are not supported yet", at: nil)
                 }
@@ -656,6 +662,10 @@ package struct Resolver {
             }
             if table.isView {
                 source = try viewSource(table, alias: q.alias, scope: scope)
+                break
+            }
+            if table.isVirtual {
+                source = try virtualSource(table, alias: q.alias)
                 break
             }
             if table.isWithoutRowid && table.withoutRowidUnsupported {
@@ -676,8 +686,8 @@ package struct Resolver {
             t.isWithoutRowid = false
             source = SourceItem(table: t, exposedName: name, cursor: c.builder.allocateCursor())
             source.subquery = sub
-        case .function(_, let name, _, _):
-            throw c.error("no such table: \(name)", at: nil)
+        case .function(_, let name, let arguments, let alias):
+            source = try tableFunctionSource(name: name, arguments: arguments, alias: alias)
         case .join(let inner):
             // A parenthesised join list flattens into this scope (inner joins only).
             try resolveFrom(inner, into: scope)

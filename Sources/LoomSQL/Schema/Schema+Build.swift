@@ -208,10 +208,11 @@ extension Schema {
             t.isView = true
             t.viewDefinition = view
             add(t)
-        case .createVirtualTable:
-            // Virtual tables: later. Keep the name taken so CREATE reports it.
+        case .createVirtualTable(let v):
+            // Columns come from the module when the table is first used (xConnect).
             var t = Table(name: row.name, columns: [], rootPage: 0, sql: sql)
-            t.isView = true
+            t.virtualModule = v.module
+            t.virtualArguments = v.arguments ?? []
             add(t)
         default:
             throw Schema.malformed(row.name)

@@ -71,6 +71,13 @@ package final class Schema: @unchecked Sendable {
     /// Automatic indexes defined by table rows, waiting for their own rows (during build).
     var pendingAutoIndexes: [String: Index] = [:]
 
+    /// The connection's virtual-table registry (set by L6 after loading), through which
+    /// compilation connects virtual tables.
+    package var virtualTables: VirtualTableRegistry? = nil
+    /// Virtual tables connected while this schema was current, with their declared columns
+    /// (lower-case name → table with columns, reference).
+    var connectedVirtualTables: [String: (table: Table, reference: VirtualTableReference)] = [:]
+
     package init() {}
 
     /// The table named `name` (ASCII case-insensitive); `sqlite_schema`, `sqlite_master`

@@ -18,7 +18,8 @@ package struct Column: Sendable {
     package var collation: String? = nil
     /// True when the column is (part of) the PRIMARY KEY.
     package var isPrimaryKey: Bool = false
-    /// True when the column is hidden (generated columns, later).
+    /// True for a HIDDEN column of a virtual table (not part of `*`; table-valued function
+    /// arguments bind to these in order).
     package var isHidden: Bool = false
     /// In a STRICT table: the type the column's values must have (INT, INTEGER, REAL, TEXT,
     /// BLOB, ANY; upper-cased), nil otherwise.
@@ -28,7 +29,8 @@ package struct Column: Sendable {
     /// True for a STORED generated column (kept in the record); VIRTUAL ones are not stored.
     package var isStored: Bool = false
     /// PRAGMA table_xinfo's `hidden`: 0 ordinary, 2 VIRTUAL generated, 3 STORED generated.
-    package var hiddenKind: Int { generated == nil ? 0 : (isStored ? 3 : 2) }
+    /// 1 for a HIDDEN virtual-table column.
+    package var hiddenKind: Int { isHidden ? 1 : generated == nil ? 0 : (isStored ? 3 : 2) }
 
     package init(name: String, declaredType: String) {
         self.name = name
@@ -71,6 +73,14 @@ package struct Table: Sendable {
     package var hasGenerated: Bool { columns.contains { $0.generated != nil } }
     /// CHECK constraints, column ones and table ones in definition order (spans refer to `sql`).
     package var checks: [CheckConstraint] = []
+    /// A virtual table's module name (CREATE VIRTUAL TABLE … USING module, or the module of
+    /// an eponymous table), nil for every other table. Its columns are known once the module
+    /// is connected (`Compilation.connectVirtualTable`).
+    package var virtualModule: String? = nil
+    /// The module arguments as written.
+    package var virtualArguments: [String] = []
+    /// True for virtual tables.
+    package var isVirtual: Bool { virtualModule != nil }
 
     package init(name: String, columns: [Column], rootPage: UInt32, sql: String?) {
         self.name = name

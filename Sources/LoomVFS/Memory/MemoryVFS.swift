@@ -19,7 +19,7 @@ import Synchronization
 /// bytes and locks sit behind one mutex. Corresponds to SQLite's `memdb` VFS.
 public final class MemoryVFS: VFS {
     struct FileState {
-        var bytes: [UInt8] = []
+        var bytes = ChunkedBytes()
         var locks = InProcessLocks()
     }
 
@@ -117,14 +117,7 @@ final class MemoryFile: VFSFile {
         guard offset >= 0 else { throw DatabaseError(.ioErrorRead) }
         let available: Int = storage.state.withLock { state in
             guard offset < Int64(state.bytes.count) else { return 0 }
-            let start = Int(offset)
-            let n = min(buffer.count, state.bytes.count - start)
-            state.bytes.withUnsafeBytes { src in
-                if n > 0, let dst = buffer.baseAddress, let s = src.baseAddress {
-                    dst.copyMemory(from: s + start, byteCount: n)
-                }
-            }
-            return n
+            return state.bytes.read(into: buffer, at: Int(offset))
         }
         if available < buffer.count, let base = buffer.baseAddress {
             (base + available).initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count - available)
@@ -136,24 +129,14 @@ final class MemoryFile: VFSFile {
         guard !readOnly else { throw DatabaseError(.readonly) }
         guard offset >= 0, offset <= Int64(Int.max) - Int64(buffer.count) else { throw DatabaseError(.ioErrorWrite) }
         let start = Int(offset)
-        let end = start + buffer.count
-        storage.state.withLock { state in
-            if state.bytes.count < end {
-                state.bytes.append(contentsOf: repeatElement(0, count: end - state.bytes.count))
-            }
-            state.bytes.withUnsafeMutableBytes { dst in
-                if buffer.count > 0, let d = dst.baseAddress, let s = buffer.baseAddress {
-                    (d + start).copyMemory(from: s, byteCount: buffer.count)
-                }
-            }
-        }
+        storage.state.withLock { state in state.bytes.write(buffer, at: start) }
     }
 
     func truncate(to size: Int64) throws {
         guard size >= 0 else { throw DatabaseError(.ioErrorTruncate) }
         storage.state.withLock { state in
             let n = Int(clamping: size)
-            if state.bytes.count > n { state.bytes.removeSubrange(n...) }
+            state.bytes.truncate(to: n)
         }
     }
 

@@ -1,0 +1,248 @@
+// This file implements the public virtual-table API: modules written in Swift (the
+// `VirtualTableModule`, `VirtualTable` and `VirtualTableCursor` protocols) and their
+// registration on a Database, adapted onto the engine's L4 protocol.
+// Layer: L7. Spec: Spec/L7-api.md §Virtual tables, Spec/L4-vdbe.md §Virtual tables.
+import LoomBase
+import LoomRecord
+import LoomVDBE
+
+/// A virtual-table module: a kind of table whose rows your Swift code supplies.
+///
+/// ```swift
+/// final class Squares: VirtualTableModule {
+///     func connect(_ arguments: VirtualTableArguments) throws -> any VirtualTable { SquaresTable() }
+/// }
+/// db.register(module: Squares(), named: "squares")
+/// try db.execute("CREATE VIRTUAL TABLE sq USING squares")
+/// ```
+/// Corresponds to SQLite's `sqlite3_module` and `sqlite3_create_module_v2`.
+public protocol VirtualTableModule: AnyObject {
+    /// `.ordinary`: tables come from CREATE VIRTUAL TABLE. `.eponymous`: also usable by the
+    /// module's own name (`SELECT * FROM name(args)`). `.eponymousOnly`: only that way.
+    var kind: VirtualTableModuleKind { get }
+    /// Called by CREATE VIRTUAL TABLE (xCreate). The default calls `connect`.
+    func create(_ arguments: VirtualTableArguments) throws -> any VirtualTable
+    /// Called when an existing table is first used on this connection (xConnect).
+    func connect(_ arguments: VirtualTableArguments) throws -> any VirtualTable
+}
+
+extension VirtualTableModule {
+    public var kind: VirtualTableModuleKind { .ordinary }
+    public func create(_ arguments: VirtualTableArguments) throws -> any VirtualTable { try connect(arguments) }
+}
+
+/// How a module's tables come to exist.
+public enum VirtualTableModuleKind: Sendable, Equatable {
+    case ordinary, eponymous, eponymousOnly
+}
+
+/// What a module is told when a table is created or connected.
+public struct VirtualTableArguments: Sendable {
+    public var moduleName: String
+    public var tableName: String
+    /// The arguments of `USING module(…)`, each as written.
+    public var arguments: [String]
+}
+
+/// One virtual table.
+///
+/// `schema` declares the columns with a CREATE TABLE statement; a column whose type contains
+/// the word HIDDEN is left out of `SELECT *` and receives, in order, the arguments of the
+/// table-valued form `FROM name(a, b)`. Corresponds to SQLite's `sqlite3_vtab`.
+public protocol VirtualTable: AnyObject {
+    /// `"CREATE TABLE x(a INTEGER, b TEXT, arg HIDDEN)"` (the table name is ignored).
+    var schema: String { get }
+    /// Chooses a plan (xBestIndex): read `info.constraints` / `info.orderBy`, set
+    /// `argumentIndex` / `omit` of the constraints you use, `indexNumber`, `indexString`,
+    /// `orderByConsumed`, `estimatedCost`, `estimatedRows`. Throw
+    /// `VirtualTableIndexInfo.Unusable()` to reject this combination of usable constraints.
+    /// The default plan scans everything.
+    func bestIndex(_ info: inout VirtualTableIndexInfo) throws
+    func open() throws -> any VirtualTableCursor
+    /// Whether `update` is implemented (INSERT/UPDATE/DELETE otherwise fail with
+    /// "table X may not be modified"). Default false.
+    var isWritable: Bool { get }
+    /// One row change (xUpdate). Returns the rowid of an inserted row when the module
+    /// chooses it (it becomes `last_insert_rowid()`).
+    func update(_ change: VirtualTableChange) throws -> Int64?
+    /// Transaction hooks (xBegin, xSync, xCommit, xRollback). Defaults do nothing.
+    func begin() throws
+    func sync() throws
+    func commit() throws
+    func rollback() throws
+    /// DROP TABLE (xDestroy). Default: nothing.
+    func destroy() throws
+}
+
+extension VirtualTable {
+    public func bestIndex(_ info: inout VirtualTableIndexInfo) throws {}
+    public var isWritable: Bool { false }
+    public func update(_ change: VirtualTableChange) throws -> Int64? {
+        throw DatabaseError(.error, "virtual table is read-only")
+    }
+    public func begin() throws {}
+    public func sync() throws {}
+    public func commit() throws {}
+    public func rollback() throws {}
+    public func destroy() throws {}
+}
+
+/// A cursor over a virtual table's rows (`sqlite3_vtab_cursor`).
+public protocol VirtualTableCursor: AnyObject {
+    /// Starts a scan with the plan chosen by `bestIndex`: `arguments[k]` is the value of the
+    /// constraint you gave `argumentIndex` k + 1.
+    func filter(indexNumber: Int32, indexString: String?, arguments: [DatabaseValue]) throws
+    func next() throws
+    var isAtEnd: Bool { get }
+    /// Column `index` of the declared columns (hidden ones included).
+    func column(_ index: Int) throws -> DatabaseValue
+    var rowid: Int64 { get throws }
+}
+
+/// A change INSERT, UPDATE or DELETE asks a virtual table to make.
+public enum VirtualTableChange: Equatable, Sendable {
+    /// `rowid` nil: the module chooses. `values` has one value per declared column.
+    case insert(rowid: Int64?, values: [DatabaseValue])
+    case update(oldRowid: Int64, newRowid: Int64, values: [DatabaseValue])
+    case delete(rowid: Int64)
+}
+
+/// The question and answer of `bestIndex` (`sqlite3_index_info`).
+public struct VirtualTableIndexInfo: Sendable {
+    /// SQLite's constraint operators (`SQLITE_INDEX_CONSTRAINT_*`).
+    public enum Operator: Int, Sendable {
+        case eq = 2, gt = 4, le = 8, lt = 16, ge = 32, match = 64, like = 65, glob = 66, regexp = 67
+        case ne = 68, isNot = 69, isNotNull = 70, isNull = 71, `is` = 72, limit = 73, offset = 74, function = 150
+    }
+    public struct Constraint: Sendable {
+        /// Declared column index, −1 for the rowid.
+        public var column: Int
+        public var op: Operator
+        /// False: the value is not available with this plan; do not use the constraint.
+        public var isUsable: Bool
+        /// 0: unused; k ≥ 1: the value is `arguments[k - 1]` of `filter`.
+        public var argumentIndex = 0
+        /// The engine need not check the constraint again.
+        public var omit = false
+    }
+    public struct OrderTerm: Sendable {
+        public var column: Int
+        public var descending: Bool
+    }
+    /// Thrown by `bestIndex` to reject the plan (SQLITE_CONSTRAINT).
+    public struct Unusable: Error, Sendable { public init() {} }
+
+    public var constraints: [Constraint]
+    public let orderBy: [OrderTerm]
+    /// Bit i: column i is read (bit 63 for every column from 63 on).
+    public let columnsUsed: UInt64
+    public var indexNumber: Int32 = 0
+    public var indexString: String? = nil
+    public var orderByConsumed = false
+    public var estimatedCost: Double = 5_000_000
+    public var estimatedRows: Int64 = 25
+    /// At most one row results.
+    public var isUnique = false
+}
+
+// MARK: - Adapters onto the engine protocol
+
+final class ModuleAdapter: LoomVDBE.VirtualTableModule {
+    let module: any VirtualTableModule
+    init(_ module: any VirtualTableModule) { self.module = module }
+    var kind: LoomVDBE.VirtualTableModuleKind {
+        switch module.kind {
+        case .ordinary: return .ordinary
+        case .eponymous: return .eponymous
+        case .eponymousOnly: return .eponymousOnly
+        }
+    }
+    private func arguments(_ c: VirtualTableContext) -> VirtualTableArguments {
+        VirtualTableArguments(moduleName: c.moduleName, tableName: c.tableName, arguments: c.arguments)
+    }
+    func create(_ context: VirtualTableContext) throws -> any LoomVDBE.VirtualTable {
+        TableAdapter(try module.create(arguments(context)), name: context.tableName)
+    }
+    func connect(_ context: VirtualTableContext) throws -> any LoomVDBE.VirtualTable {
+        TableAdapter(try module.connect(arguments(context)), name: context.tableName)
+    }
+}
+
+final class TableAdapter: LoomVDBE.VirtualTable {
+    let table: any VirtualTable
+    let name: String
+    init(_ table: any VirtualTable, name: String) { self.table = table; self.name = name }
+
+    var declaredSchema: String { table.schema }
+    var isWritable: Bool { table.isWritable }
+
+    func bestIndex(_ info: inout IndexInfo) throws {
+        var mine = VirtualTableIndexInfo(
+            constraints: info.constraints.map {
+                VirtualTableIndexInfo.Constraint(column: $0.column,
+                                                 op: VirtualTableIndexInfo.Operator(rawValue: $0.op.rawValue) ?? .function,
+                                                 isUsable: $0.usable)
+            },
+            orderBy: info.orderBy.map { VirtualTableIndexInfo.OrderTerm(column: $0.column, descending: $0.descending) },
+            columnsUsed: info.columnsUsed)
+        do { try table.bestIndex(&mine) } catch is VirtualTableIndexInfo.Unusable { throw VirtualTableConstraintError() }
+        for (i, c) in mine.constraints.enumerated() where i < info.constraintUsage.count {
+            info.constraintUsage[i] = IndexInfo.ConstraintUsage(argvIndex: c.argumentIndex, omit: c.omit)
+        }
+        info.indexNumber = mine.indexNumber
+        info.indexString = mine.indexString
+        info.orderByConsumed = mine.orderByConsumed
+        info.estimatedCost = mine.estimatedCost
+        info.estimatedRows = mine.estimatedRows
+        info.indexFlags = mine.isUnique ? .unique : []
+    }
+
+    func open() throws -> any LoomVDBE.VirtualTableCursor { CursorAdapter(try table.open()) }
+
+    func update(_ arguments: [Value]) throws -> Int64? {
+        let change: VirtualTableChange
+        let values = arguments.dropFirst(2).map(DatabaseValue.init)
+        if arguments.count == 1 {
+            change = .delete(rowid: arguments[0].integerValue)
+        } else if arguments.count >= 2, arguments[0].isNull {
+            change = .insert(rowid: arguments[1].isNull ? nil : arguments[1].integerValue, values: Array(values))
+        } else if arguments.count >= 2 {
+            change = .update(oldRowid: arguments[0].integerValue, newRowid: arguments[1].integerValue, values: Array(values))
+        } else {
+            throw DatabaseError(.misuse, "bad xUpdate arguments")
+        }
+        return try table.update(change)
+    }
+
+    func begin() throws { try table.begin() }
+    func sync() throws { try table.sync() }
+    func commit() throws { try table.commit() }
+    func rollback() throws { try table.rollback() }
+    func destroy() throws { try table.destroy() }
+}
+
+final class CursorAdapter: LoomVDBE.VirtualTableCursor {
+    let cursor: any VirtualTableCursor
+    init(_ cursor: any VirtualTableCursor) { self.cursor = cursor }
+    func filter(indexNumber: Int32, indexString: String?, arguments: [Value]) throws {
+        try cursor.filter(indexNumber: indexNumber, indexString: indexString, arguments: arguments.map(DatabaseValue.init))
+    }
+    func next() throws { try cursor.next() }
+    var eof: Bool { cursor.isAtEnd }
+    func column(_ i: Int) throws -> Value { try cursor.column(i).engineValue }
+    func rowid() throws -> Int64 { try cursor.rowid }
+}
+
+extension Database {
+    /// Registers a virtual-table module under `name` on this connection
+    /// (`sqlite3_create_module_v2`). A later registration of the same name replaces it.
+    ///
+    /// ```swift
+    /// db.register(module: Squares(), named: "squares")
+    /// try db.execute("CREATE VIRTUAL TABLE sq USING squares")
+    /// ```
+    public func register(module: any VirtualTableModule, named name: String) {
+        connection.context.virtualTables.register(ModuleAdapter(module), named: name)
+        statementCache.removeAll()
+    }
+}

@@ -1,0 +1,226 @@
+// This file implements the codegen of virtual tables: CREATE VIRTUAL TABLE (schema row, then
+// VCreate), DROP TABLE of one (VDestroy), the VFilter start of a loop, and INSERT / UPDATE /
+// DELETE through VUpdate with SQLite's xUpdate argv. Layer: L5. Spec: Spec/L5-sql.md §Virtual tables.
+import LoomBase
+import LoomRecord
+import LoomVDBE
+
+extension Codegen {
+    // MARK: Loops
+
+    /// Codes xFilter's arguments and the VFilter of a loop over a virtual table.
+    func codeVirtualFilter(_ v: VirtualAccess, cursor: Int, empty: Label) throws {
+        if let message = v.error { throw c.error(message, at: nil) }
+        let base = b.allocateRegisters(max(v.arguments.count, 1))
+        for (k, e) in v.arguments.enumerated() { try code(e, into: base + k) }
+        b.emit(jumpTo: empty) {
+            .vFilter(cursor: cursor, target: $0, indexNumber: v.indexNumber, indexString: v.indexString,
+                     arguments: base, count: v.arguments.count)
+        }
+    }
+
+    // MARK: DDL
+
+    func codeCreateVirtualTable(_ create: CreateVirtualTable, statementSpan: SourceSpan) throws {
+        let nameSpan = SourceSpan(start: create.schemaTextStart, end: create.schemaTextStart)
+        if let s = create.schema, !s.equalsIgnoringCase("main") {
+            throw c.error("unknown database \(s)", at: nameSpan)
+        }
+        if let existing = c.schema.table(named: create.name) {
+            if create.ifNotExists { return }
+            throw c.error("\(existing.isView ? "view" : "table") \(create.name) already exists", at: nameSpan)
+        }
+        if c.schema.index(named: create.name) != nil {
+            throw c.error("there is already an index named \(create.name)", at: nameSpan)
+        }
+        if create.name.lowercasedASCII.hasPrefix("sqlite_") {
+            throw c.error("object name reserved for internal use: \(create.name)", at: nameSpan)
+        }
+        let sql = "CREATE VIRTUAL TABLE " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
+        let cursor = b.allocateCursor()
+        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
+        let row = b.allocateRegisters(5)
+        b.emit(.string8(value: "table", dest: row))
+        b.emit(.string8(value: create.name, dest: row + 1))
+        b.emit(.string8(value: create.name, dest: row + 2))
+        b.emit(.integer(value: 0, dest: row + 3))
+        b.emit(.string8(value: sql, dest: row + 4))
+        let rec = b.allocateRegister(), rowid = b.allocateRegister()
+        b.emit(.makeRecord(start: row, count: 5, dest: rec))
+        b.emit(.newRowid(cursor: cursor, dest: rowid))
+        b.emit(.insert(cursor: cursor, record: rec, rowid: rowid))
+        b.emit(.close(cursor: cursor))
+        finishSchemaChange()
+        b.emit(.vCreate(name: create.name, module: create.module, arguments: create.arguments ?? [], sql: sql))
+    }
+
+    /// DROP TABLE of a virtual table: xDestroy, then the schema row goes.
+    func codeDropVirtualTable(_ table: Table, span: SourceSpan) throws {
+        guard let module = table.virtualModule, let sql = table.sql else {
+            throw c.error("table \(table.name) may not be dropped", at: span)
+        }
+        // The module must exist (SQLite connects the table before dropping it).
+        _ = try c.connectVirtualTable(table)
+        b.emit(.vDestroy(name: table.name, module: module, arguments: table.virtualArguments, sql: sql))
+        let cursor = b.allocateCursor()
+        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
+        let wanted = b.allocateRegister(), have = b.allocateRegister()
+        b.emit(.string8(value: table.name, dest: wanted))
+        let done = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: cursor, target: $0) }
+        let top = b.currentAddress
+        let next = b.makeLabel()
+        b.emit(.column(cursor: cursor, column: 2, dest: have))
+        b.emit(jumpTo: next) { .ne(lhs: wanted, rhs: have, target: $0, collation: .nocase, jumpIfNull: true) }
+        b.emit(.delete(cursor: cursor))
+        b.place(next)
+        b.emit(.next(cursor: cursor, target: top))
+        b.place(done)
+        finishSchemaChange()
+    }
+
+    // MARK: DML
+
+    /// The connected table for a write, or "table X may not be modified".
+    private func writableVirtualTable(_ table: Table, span: SourceSpan) throws -> (Table, VirtualTableReference) {
+        let (t, ref) = try c.connectVirtualTable(table)
+        guard ref.table.isWritable else { throw c.error("table \(t.name) may not be modified", at: span) }
+        c.writes = true
+        c.usesDatabase = true
+        b.emit(.vBegin(table: ref))
+        return (t, ref)
+    }
+
+    private var virtualWriteFlags: WriteFlags { c.countsChanges ? [.countChanges] : [] }
+
+    private func conflictAction(_ r: ConflictResolution?) -> ConflictAction {
+        switch r {
+        case .rollback?: return .rollback
+        case .fail?: return .fail
+        case .ignore?: return .ignore
+        case .replace?: return .replace
+        default: return .abort
+        }
+    }
+
+    func codeVirtualInsert(_ insert: Insert, table unconnected: Table, span: SourceSpan) throws {
+        if !insert.returning.isEmpty || !insert.upserts.isEmpty {
+            throw c.error("RETURNING and UPSERT are not supported on virtual tables", at: span)
+        }
+        let (table, ref) = try writableVirtualTable(unconnected, span: span)
+        let n = table.columns.count
+        var targets: [Int] = []
+        if let names = insert.columns {
+            for name in names {
+                if let i = table.columnIndex(named: name) { targets.append(i) }
+                else if Codegen.isRowidName(name) { targets.append(-1) }
+                else { throw c.error("table \(table.name) has no column named \(name)", at: span) }
+            }
+        } else {
+            targets = table.columns.indices.filter { !table.columns[$0].isHidden }
+        }
+        let argv = b.allocateRegisters(n + 2)
+        let action = conflictAction(insert.orConflict)
+        func emitRow(_ base: Int?) {
+            b.emit(.null(dest: argv, count: n + 2))
+            if let base {
+                for (k, t) in targets.enumerated() {
+                    b.emit(.sCopy(source: base + k, dest: t < 0 ? argv + 1 : argv + 2 + t))
+                }
+            }
+            b.emit(.vUpdate(table: ref, arguments: argv, count: n + 2, flags: virtualWriteFlags.union(.lastRowid),
+                            action: action))
+        }
+        switch insert.source {
+        case .defaultValues:
+            emitRow(nil)
+        case .select(var select):
+            if let with = insert.with, select.with == nil { select.with = with }
+            let resolved = try Resolver(c).resolveSelect(select, outer: c.triggerScope)
+            if resolved.resultColumns.count != targets.count {
+                if insert.columns == nil {
+                    throw c.error("table \(table.name) has \(targets.count) columns but \(resolved.resultColumns.count) values were supplied", at: span)
+                }
+                throw c.error("\(resolved.resultColumns.count) values for \(targets.count) columns", at: span)
+            }
+            try codeSelect(resolved) { base, _ in emitRow(base) }
+        }
+    }
+
+    func codeVirtualDelete(_ delete: Delete, table unconnected: Table, span: SourceSpan) throws {
+        if !delete.returning.isEmpty { throw c.error("RETURNING is not supported on virtual tables", at: span) }
+        let (table, ref) = try writableVirtualTable(unconnected, span: span)
+        var source = SourceItem(table: table, exposedName: delete.table.alias ?? table.name, cursor: b.allocateCursor())
+        source.virtualTable = ref
+        let scope = Scope(sources: [source], parent: c.triggerScope)
+        let condition = try delete.where.map { try Resolver(c).resolve($0, in: scope, context: .whereClause) }
+        // Pass 1: the rowids; pass 2: xUpdate(rowid) for each.
+        let set = b.allocateCursor()
+        b.emit(.openEphemeral(cursor: set, columnCount: 1))
+        let rowid = b.allocateRegister(), rec = b.allocateRegister()
+        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
+        try codeLoops(plan) {
+            self.b.emit(.rowid(cursor: source.cursor, dest: rowid))
+            self.b.emit(.makeRecord(start: rowid, count: 1, dest: rec))
+            self.b.emit(.insert(cursor: set, record: rec, rowid: rowid))
+        }
+        let done = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: set, target: $0) }
+        let top = b.currentAddress
+        let argv = b.allocateRegister()
+        b.emit(.rowid(cursor: set, dest: argv))
+        b.emit(.vUpdate(table: ref, arguments: argv, count: 1, flags: virtualWriteFlags))
+        b.emit(.next(cursor: set, target: top))
+        b.place(done)
+    }
+
+    func codeVirtualUpdate(_ update: Update, table unconnected: Table, span: SourceSpan) throws {
+        if !update.returning.isEmpty || update.from != nil || update.limit != nil || !update.orderBy.isEmpty {
+            throw c.error("RETURNING, FROM, ORDER BY and LIMIT are not supported on virtual tables", at: span)
+        }
+        let (table, ref) = try writableVirtualTable(unconnected, span: span)
+        var source = SourceItem(table: table, exposedName: update.table.alias ?? table.name, cursor: b.allocateCursor())
+        source.virtualTable = ref
+        let scope = Scope(sources: [source], parent: c.triggerScope)
+        let resolver = Resolver(c)
+        var assignments: [Int: RExpr] = [:]
+        for set in update.sets {
+            if set.columns.count != 1 { throw c.error("row value misused", at: set.value.span) }
+            let name = set.columns[0]
+            let target: Int
+            if let i = table.columnIndex(named: name) { target = i }
+            else if Codegen.isRowidName(name) { target = -1 }
+            else { throw c.error("no such column: \(name)", at: set.value.span) }
+            assignments[target] = try resolver.resolve(set.value, in: scope, context: .general)
+        }
+        let condition = try update.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
+        let n = table.columns.count
+        // Pass 1: each matching row's argv (old rowid, new rowid, columns) into an ephemeral table.
+        let set = b.allocateCursor()
+        b.emit(.openEphemeral(cursor: set, columnCount: n + 2))
+        let argv = b.allocateRegisters(n + 2)
+        let rec = b.allocateRegister(), key = b.allocateRegister()
+        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
+        try codeLoops(plan) {
+            self.b.emit(.rowid(cursor: source.cursor, dest: argv))
+            if let e = assignments[-1] { try self.code(e, into: argv + 1) }
+            else { self.b.emit(.sCopy(source: argv, dest: argv + 1)) }
+            for i in 0..<n {
+                if let e = assignments[i] { try self.code(e, into: argv + 2 + i) }
+                else { self.b.emit(.vColumn(cursor: source.cursor, column: i, dest: argv + 2 + i)) }
+            }
+            self.b.emit(.makeRecord(start: argv, count: n + 2, dest: rec))
+            self.b.emit(.newRowid(cursor: set, dest: key))
+            self.b.emit(.insert(cursor: set, record: rec, rowid: key))
+        }
+        // Pass 2: xUpdate for each.
+        let done = b.makeLabel()
+        b.emit(jumpTo: done) { .rewind(cursor: set, target: $0) }
+        let top = b.currentAddress
+        for i in 0..<(n + 2) { b.emit(.column(cursor: set, column: i, dest: argv + i)) }
+        b.emit(.vUpdate(table: ref, arguments: argv, count: n + 2, flags: virtualWriteFlags,
+                        action: conflictAction(update.orConflict)))
+        b.emit(.next(cursor: set, target: top))
+        b.place(done)
+    }
+}

@@ -1,0 +1,333 @@
+// This file implements Sorter, the VM's external merge sorter behind SorterOpen/SorterInsert/
+// SorterSort/SorterNext/SorterData: records collected in memory up to a byte budget, sorted
+// runs spilled to one temporary file through the VFS, then merged.
+// Layer: L4. Spec: Spec/L4-vdbe.md (§Register and cursor model, "Sorter").
+import LoomBase
+import LoomRecord
+import LoomVFS
+
+/// Where a sorter may spill: a VFS to open an anonymous temporary file on, and the bytes of
+/// records (plus bookkeeping) it keeps in memory before writing a sorted run.
+struct SorterSpill {
+    var vfs: any VFS
+    var memoryLimit: Int
+}
+
+/// The sorter behind SorterOpen: encoded records collected in one byte arena, then sorted
+/// by their leading fields under the KeyInfo; ties keep insertion order.
+///
+/// Records stay encoded (no per-record `[Value]`): the sort compares record bytes directly,
+/// with a fast path on an integer first field (SQLite's sorter does the same). When the
+/// arena passes the spill budget, its sorted contents go to a temporary file as one run;
+/// SorterSort then sorts the rest and serves a merge of all runs (SQLite's PMAs).
+final class Sorter {
+    let keyInfo: KeyInfo
+    /// Fields that take part in the comparison.
+    let keyFields: Int
+    private let spill: SorterSpill?
+    /// All in-memory records, back to back; record i is `arena[ends[i-1] ..< ends[i]]`.
+    private var arena: [UInt8] = []
+    private var ends: [Int] = []
+    /// One per record: the first field as an integer when it is one, for a compare without
+    /// parsing the records.
+    private struct Entry {
+        var prefix: Int64
+        var index: UInt32
+        var prefixIsInteger: Bool
+    }
+    private var entries: [Entry] = []
+    private(set) var sorted = false
+    private var position = 0
+    /// Records inserted since the last reset (in memory and spilled).
+    private(set) var count = 0
+
+    // Spilled state: the temporary file, its runs as byte ranges, and (after sort) the merge.
+    private var file: (any VFSFile)?
+    private var fileSize: Int64 = 0
+    private var runs: [Range<Int64>] = []
+    private var merge: Merge?
+
+    init(keyInfo: KeyInfo, spill: SorterSpill? = nil) {
+        self.keyInfo = keyInfo
+        self.keyFields = max(keyInfo.collations.count, keyInfo.descending.count, 1)
+        self.spill = spill
+    }
+
+    deinit { try? file?.close() }
+
+    /// Bytes held for the in-memory records (arena, ends and entries).
+    private var memoryUsed: Int { arena.count + ends.count * 8 + entries.count * MemoryLayout<Entry>.stride }
+
+    func insert(_ record: [UInt8]) throws {
+        guard ends.count < Int(UInt32.max), record.count <= Int(Int32.max) else { throw DatabaseError(.full) }
+        if sorted { discardSortedState() }
+        if let spill, !entries.isEmpty, memoryUsed + record.count > spill.memoryLimit {
+            try writeRun(spill)
+        }
+        // The first field, when it is an integer (a malformed record is caught at sort).
+        var prefix: Int64 = 0
+        var isInteger = false
+        record.withUnsafeBytes { raw in
+            guard let (hs, hl) = Varint.read(raw, at: 0), hs <= UInt64(raw.count), Int(hs) > hl,
+                  let (t, _) = Varint.read(raw, at: hl), t >= 1, t <= 9, t != 7,
+                  let n = SerialType.contentLength(t), n <= raw.count - Int(hs) else { return }
+            if case .integer(let i) = RecordCodec.value(serialType: t, in: raw, at: Int(hs)) {
+                prefix = i
+                isInteger = true
+            }
+        }
+        entries.append(Entry(prefix: prefix, index: UInt32(ends.count), prefixIsInteger: isInteger))
+        arena.append(contentsOf: record)
+        ends.append(arena.count)
+        count += 1
+    }
+
+    /// Sorts the in-memory records (the entry order).
+    private func sortEntries() throws {
+        let ki = keyInfo
+        let fields = keyFields
+        let firstDescending = ki.isDescending(0)
+        let ends = self.ends
+        var failure: DatabaseError?
+        // The arena pointer lives only for the sort: the comparator reads records in place.
+        arena.withUnsafeBytes { raw in
+            entries.sort { x, y in
+                if x.prefixIsInteger && y.prefixIsInteger {
+                    if x.prefix != y.prefix { return firstDescending ? x.prefix > y.prefix : x.prefix < y.prefix }
+                    if fields == 1 { return x.index < y.index }
+                }
+                let xi = Int(x.index), yi = Int(y.index)
+                let a = UnsafeRawBufferPointer(rebasing: raw[(xi == 0 ? 0 : ends[xi - 1])..<ends[xi]])
+                let b = UnsafeRawBufferPointer(rebasing: raw[(yi == 0 ? 0 : ends[yi - 1])..<ends[yi]])
+                let c: Int
+                do { c = try compareRecords(a, b, fieldCount: fields, keyInfo: ki) } catch {
+                    failure = error as? DatabaseError ?? DatabaseError.corrupt(page: nil, "sorter record")
+                    c = 0
+                }
+                return c != 0 ? c < 0 : xi < yi
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Sorts the in-memory records and appends them to the temporary file as one run, each
+    /// record preceded by its length (4 bytes, little-endian); the memory is kept for reuse.
+    private func writeRun(_ spill: SorterSpill) throws {
+        try sortEntries()
+        if file == nil {
+            file = try spill.vfs.open(nil, flags: [.readWrite, .create, .deleteOnClose, .tempJournal])
+        }
+        guard let file else { return }
+        let start = fileSize
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 16)
+        func flush() throws {
+            try buffer.withUnsafeBytes { try file.write($0, at: fileSize) }
+            fileSize += Int64(buffer.count)
+            buffer.removeAll(keepingCapacity: true)
+        }
+        for e in entries {
+            let i = Int(e.index)
+            let lo = i == 0 ? 0 : ends[i - 1], hi = ends[i]
+            let n = UInt32(hi - lo)
+            buffer.append(UInt8(truncatingIfNeeded: n))
+            buffer.append(UInt8(truncatingIfNeeded: n >> 8))
+            buffer.append(UInt8(truncatingIfNeeded: n >> 16))
+            buffer.append(UInt8(truncatingIfNeeded: n >> 24))
+            buffer.append(contentsOf: arena[lo..<hi])
+            if buffer.count >= 1 << 16 { try flush() }
+        }
+        if !buffer.isEmpty { try flush() }
+        runs.append(start..<fileSize)
+        arena.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
+    }
+
+    func sort() throws {
+        if let spill, file != nil {
+            if !entries.isEmpty { try writeRun(spill) }
+            sorted = true
+            return
+        }
+        try sortEntries()
+        sorted = true
+        position = 0
+    }
+
+    /// Forgets the sorted order so more records can be added (SorterInsert after SorterSort).
+    private func discardSortedState() {
+        merge = nil
+        sorted = false
+    }
+
+    func reset() {
+        arena.removeAll()
+        ends.removeAll()
+        entries.removeAll()
+        sorted = false
+        position = 0
+        count = 0
+        merge = nil
+        runs.removeAll()
+        fileSize = 0
+        if let file { try? file.truncate(to: 0) }
+    }
+
+    /// Moves to the first record of the sorted order; false when there is none.
+    func first() throws -> Bool {
+        guard sorted else { return false }
+        if file != nil {
+            guard let file else { return false }
+            merge = try Merge(file: file, runs: runs, keyInfo: keyInfo, fieldCount: keyFields)
+            return merge?.current != nil
+        }
+        position = 0
+        return position < entries.count
+    }
+
+    /// Moves to the last record (in-memory sorts only: a merge runs forward).
+    func last() throws -> Bool {
+        guard sorted else { return false }
+        if file != nil { throw DatabaseError(.internal, "Last on a spilled sorter") }
+        position = max(entries.count - 1, 0)
+        return !entries.isEmpty
+    }
+
+    /// Moves to the next record; false past the end.
+    func next() throws -> Bool {
+        guard sorted else { return false }
+        if let merge {
+            try merge.advance()
+            return merge.current != nil
+        }
+        position += 1
+        return position < entries.count
+    }
+
+    /// The record at the current position of the sorted order.
+    var current: [UInt8]? {
+        guard sorted else { return nil }
+        if file != nil { return merge?.current }
+        guard position >= 0, position < entries.count else { return nil }
+        let i = Int(entries[position].index)
+        return Array(arena[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
+    }
+}
+
+/// A k-way merge of sorted runs in one file: a reader per run (64 KiB buffer each) and a
+/// binary heap of run numbers ordered by their current record, ties to the earlier run
+/// (runs were written in insertion order, so the merge keeps ties in insertion order).
+private final class Merge {
+    final class RunReader {
+        let file: any VFSFile
+        var offset: Int64
+        let end: Int64
+        var buffer: [UInt8] = []
+        var bufferStart = 0
+        var record: [UInt8]? = nil
+
+        init(file: any VFSFile, range: Range<Int64>) {
+            self.file = file
+            offset = range.lowerBound
+            end = range.upperBound
+        }
+
+        /// Makes sure `n` unread bytes are buffered; false at the end of the run.
+        private func fill(_ n: Int) throws -> Bool {
+            if buffer.count - bufferStart >= n { return true }
+            buffer.removeFirst(bufferStart)
+            bufferStart = 0
+            while buffer.count < n {
+                guard offset < end else { return false }
+                let want = Int(min(Int64(max(n - buffer.count, 1 << 16)), end - offset))
+                let old = buffer.count
+                buffer.append(contentsOf: repeatElement(0, count: want))
+                let got = try buffer.withUnsafeMutableBytes { raw in
+                    try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old..<old + want]), at: offset)
+                }
+                guard got == want else { throw DatabaseError.corrupt(page: nil, "sorter run") }
+                offset += Int64(want)
+            }
+            return true
+        }
+
+        /// Reads the next record of the run into `record` (nil at the end).
+        func advance() throws {
+            guard try fill(4) else {
+                guard buffer.count == bufferStart else { throw DatabaseError.corrupt(page: nil, "sorter run") }
+                record = nil
+                return
+            }
+            var n = 0
+            for k in 0..<4 { n |= Int(buffer[bufferStart + k]) << (8 * k) }
+            bufferStart += 4
+            guard try fill(n) else { throw DatabaseError.corrupt(page: nil, "sorter run") }
+            record = Array(buffer[bufferStart..<bufferStart + n])
+            bufferStart += n
+        }
+    }
+
+    let readers: [RunReader]
+    let keyInfo: KeyInfo
+    let fieldCount: Int
+    /// Run numbers with a current record, as a min-heap.
+    var heap: [Int] = []
+
+    init(file: any VFSFile, runs: [Range<Int64>], keyInfo: KeyInfo, fieldCount: Int) throws {
+        readers = runs.map { RunReader(file: file, range: $0) }
+        self.keyInfo = keyInfo
+        self.fieldCount = fieldCount
+        for (i, r) in readers.enumerated() {
+            try r.advance()
+            if r.record != nil { try push(i) }
+        }
+    }
+
+    var current: [UInt8]? { heap.first.flatMap { readers[$0].record } }
+
+    /// Whether run `a`'s record sorts before run `b`'s.
+    private func less(_ a: Int, _ b: Int) throws -> Bool {
+        guard let x = readers[a].record, let y = readers[b].record else { return a < b }
+        let c = try x.withUnsafeBytes { xb in
+            try y.withUnsafeBytes { yb in try compareRecords(xb, yb, fieldCount: fieldCount, keyInfo: keyInfo) }
+        }
+        return c != 0 ? c < 0 : a < b
+    }
+
+    private func push(_ run: Int) throws {
+        heap.append(run)
+        var i = heap.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard try less(heap[i], heap[parent]) else { break }
+            heap.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    private func siftDown() throws {
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < heap.count, try less(heap[l], heap[m]) { m = l }
+            if r < heap.count, try less(heap[r], heap[m]) { m = r }
+            if m == i { return }
+            heap.swapAt(i, m)
+            i = m
+        }
+    }
+
+    /// Moves past the current record.
+    func advance() throws {
+        guard let top = heap.first else { return }
+        try readers[top].advance()
+        if readers[top].record == nil {
+            let lastRun = heap.removeLast()
+            guard !heap.isEmpty else { return }
+            heap[0] = lastRun
+        }
+        try siftDown()
+    }
+}

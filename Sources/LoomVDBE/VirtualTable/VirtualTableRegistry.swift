@@ -1,0 +1,136 @@
+// This file implements VirtualTableRegistry: a connection's modules, its connected virtual
+// tables, and the tables taking part in the open transaction (their begin/sync/commit/
+// rollback hooks). Layer: L4. Spec: Spec/L4-vdbe.md §Virtual tables.
+import LoomBase
+import LoomRecord
+
+/// The virtual-table state of one connection (`ExecutionContext.virtualTables`).
+package final class VirtualTableRegistry {
+    /// Modules by lower-case name.
+    package private(set) var modules: [String: any VirtualTableModule] = [:]
+    /// The module names in registration order (PRAGMA module_list).
+    package private(set) var moduleOrder: [String] = []
+    /// The connection that owns the tables (set by L6).
+    package weak var host: (any VirtualTableHost)?
+
+    /// One connected table with the schema text it was connected for.
+    package struct Entry {
+        package var table: any VirtualTable
+        /// The CREATE VIRTUAL TABLE text (nil for an eponymous table).
+        package var sql: String?
+    }
+    /// Connected tables by lower-case table name.
+    package private(set) var connected: [String: Entry] = [:]
+    /// Tables whose `begin` ran in the open transaction, in order.
+    package private(set) var inTransaction: [ObjectIdentifier: any VirtualTable] = [:]
+    private var transactionOrder: [ObjectIdentifier] = []
+
+    package init() {}
+
+    /// Registers `module` as `name` (a later registration of the same name replaces it).
+    package func register(_ module: any VirtualTableModule, named name: String) {
+        let key = name.lowercasedASCIIForTemp
+        if modules[key] == nil { moduleOrder.append(name) }
+        modules[key] = module
+    }
+
+    package func module(named name: String) -> (any VirtualTableModule)? {
+        if let m = modules[name.lowercasedASCIIForTemp] { return m }
+        // pragma_NAME modules are made on first use, as SQLite does.
+        if let m = PragmaModule.named(name) {
+            register(m, named: name.lowercasedASCIIForTemp)
+            return m
+        }
+        return nil
+    }
+
+    /// The connected table `name`, connecting (or, with `create`, creating) it first.
+    /// A table connected for another schema text is disconnected and connected again.
+    package func table(named name: String, module moduleName: String, arguments: [String], sql: String?,
+                       create: Bool = false) throws -> any VirtualTable {
+        let key = name.lowercasedASCIIForTemp
+        if !create, let entry = connected[key], entry.sql == sql { return entry.table }
+        guard let module = module(named: moduleName) else {
+            throw DatabaseError(.error, "no such module: \(moduleName)")
+        }
+        if sql != nil && module.kind == .eponymousOnly {
+            throw DatabaseError(.error, "no such module: \(moduleName)")
+        }
+        guard let host else { throw DatabaseError(.misuse, "virtual table used without a connection") }
+        if let old = connected.removeValue(forKey: key) { old.table.disconnect() }
+        let context = VirtualTableContext(moduleName: moduleName, schemaName: "main", tableName: name,
+                                          arguments: arguments, host: host)
+        let table: any VirtualTable
+        do {
+            table = try create ? module.create(context) : module.connect(context)
+        } catch let e as DatabaseError {
+            throw e
+        } catch {
+            throw DatabaseError(.error, "vtable constructor failed: \(name)")
+        }
+        connected[key] = Entry(table: table, sql: sql)
+        return table
+    }
+
+    /// Forgets table `name` (after DROP TABLE, which calls `destroy` itself).
+    package func remove(named name: String) {
+        if let e = connected.removeValue(forKey: name.lowercasedASCIIForTemp) {
+            inTransaction[ObjectIdentifier(e.table)] = nil
+            transactionOrder.removeAll { $0 == ObjectIdentifier(e.table) }
+        }
+    }
+
+    /// Disconnects every connected table whose name is not in `keep` (lower-case) with
+    /// the same text (after a schema reload). Eponymous tables stay.
+    package func retain(_ keep: [String: String]) {
+        for (key, entry) in connected {
+            guard let sql = entry.sql else { continue }
+            if keep[key] != sql {
+                connected[key] = nil
+                if inTransaction[ObjectIdentifier(entry.table)] == nil { entry.table.disconnect() }
+            }
+        }
+    }
+
+    /// Disconnects everything (connection close).
+    package func disconnectAll() {
+        for entry in connected.values { entry.table.disconnect() }
+        connected = [:]
+        inTransaction = [:]
+        transactionOrder = []
+    }
+
+    // MARK: Transactions
+
+    /// VBegin: calls `begin` once per transaction per table.
+    package func begin(_ table: any VirtualTable) throws {
+        let id = ObjectIdentifier(table)
+        guard inTransaction[id] == nil else { return }
+        try table.begin()
+        inTransaction[id] = table
+        transactionOrder.append(id)
+    }
+
+    /// Before the pager commits: `sync` of every table in the transaction.
+    package func syncAll() throws {
+        for id in transactionOrder { try inTransaction[id]?.sync() }
+    }
+
+    /// After the pager committed: `commit` of every table; the set empties.
+    package func commitAll() {
+        let tables = transactionOrder.compactMap { inTransaction[$0] }
+        inTransaction = [:]
+        transactionOrder = []
+        for t in tables { try? t.commit() }
+    }
+
+    /// The transaction rolled back: `rollback` of every table; the set empties.
+    package func rollbackAll() {
+        let tables = transactionOrder.compactMap { inTransaction[$0] }
+        inTransaction = [:]
+        transactionOrder = []
+        for t in tables { try? t.rollback() }
+    }
+
+    package var hasTransaction: Bool { !transactionOrder.isEmpty }
+}
