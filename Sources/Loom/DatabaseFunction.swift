@@ -1,10 +1,10 @@
-// This file implements DatabaseFunction: scalar SQL functions written in Swift and registered
-// on one connection. Layer: L7 (the L4 hook is FunctionRegistry.connectionFunctions).
+// This file implements DatabaseFunction: scalar and aggregate SQL functions written in Swift
+// and registered on one connection. Layer: L7 (the L4 hook is FunctionRegistry.connectionFunctions).
 // Spec: Spec/L7-api.md §Functions.
 import LoomRecord
 import LoomVDBE
 
-/// A scalar SQL function written in Swift.
+/// A scalar or aggregate SQL function written in Swift.
 ///
 /// ```swift
 /// let reverse = DatabaseFunction("reverse", argumentCount: 1, pure: true) { values in
@@ -24,29 +24,94 @@ public struct DatabaseFunction: Sendable {
     public let argumentCount: Int?
     /// Same arguments always give the same result (usable in indexes and CHECK constraints).
     public let isPure: Bool
-    let body: @Sendable ([DatabaseValue]) throws -> (any DatabaseValueConvertible)?
+    private enum Kind: Sendable {
+        case scalar(@Sendable ([DatabaseValue]) throws -> (any DatabaseValueConvertible)?)
+        case aggregate(UserAggregate)
+    }
+    private let kind: Kind
 
     public init(_ name: String, argumentCount: Int? = nil, pure: Bool = false,
                 function: @escaping @Sendable ([DatabaseValue]) throws -> (any DatabaseValueConvertible)?) {
         self.name = name
         self.argumentCount = argumentCount
         self.isPure = pure
-        self.body = function
+        self.kind = .scalar(function)
+    }
+
+    /// An aggregate function: each group gets a fresh `Aggregate()`, which sees
+    /// ``DatabaseAggregate/step(_:)`` once per row and ``DatabaseAggregate/finalize()`` once.
+    ///
+    /// ```swift
+    /// struct Product: DatabaseAggregate {
+    ///     var result = 1
+    ///     mutating func step(_ values: [DatabaseValue]) { result *= Int.fromDatabaseValue(values[0]) ?? 1 }
+    ///     func finalize() -> (any DatabaseValueConvertible)? { result }
+    /// }
+    /// db.add(function: DatabaseFunction("product", argumentCount: 1, pure: true, aggregate: Product.self))
+    /// try Int.fetchOne(db, sql: "SELECT product(x) FROM t")
+    /// ```
+    /// Corresponds to `sqlite3_create_function_v2` with xStep/xFinal. Usable as a window
+    /// function (`product(x) OVER (…)`): each frame is computed afresh (no xInverse).
+    public init<Aggregate: DatabaseAggregate>(_ name: String, argumentCount: Int? = nil, pure: Bool = false,
+                                              aggregate: Aggregate.Type) {
+        self.name = name
+        self.argumentCount = argumentCount
+        self.isPure = pure
+        self.kind = .aggregate(UserAggregate { AggregateAccumulator<Aggregate>() })
     }
 
     var definition: FunctionDefinition {
-        let body = self.body
-        return FunctionDefinition(name: name.asciiFolded, argumentCount: argumentCount ?? -1,
-                                  isDeterministic: isPure, body: .scalar({ arguments, _ in
-            let values = arguments.map(DatabaseValue.init)
-            do {
-                return (try body(values)?.databaseValue ?? .null).engineValue
-            } catch let error as DatabaseError {
-                throw error
-            } catch {
-                throw DatabaseError(.error, "\(error)")
-            }
-        }))
+        switch kind {
+        case .aggregate(let aggregate):
+            return FunctionDefinition(name: name.asciiFolded, argumentCount: argumentCount ?? -1,
+                                      isDeterministic: isPure, body: .aggregate(.user(aggregate)))
+        case .scalar(let body):
+            return FunctionDefinition(name: name.asciiFolded, argumentCount: argumentCount ?? -1,
+                                      isDeterministic: isPure, body: .scalar({ arguments, _ in
+                let values = arguments.map(DatabaseValue.init)
+                do {
+                    return (try body(values)?.databaseValue ?? .null).engineValue
+                } catch {
+                    throw databaseError(error)
+                }
+            }))
+        }
+    }
+}
+
+/// A `DatabaseError` as is; any other error as `.error` with its description.
+private func databaseError(_ error: any Error) -> DatabaseError {
+    error as? DatabaseError ?? DatabaseError(.error, "\(error)")
+}
+
+/// The state of one call of an aggregate function (GRDB's `DatabaseAggregate`).
+///
+/// ```swift
+/// struct Median: DatabaseAggregate {
+///     var values: [Double] = []
+///     mutating func step(_ values: [DatabaseValue]) { Double.fromDatabaseValue(values[0]).map { self.values.append($0) } }
+///     func finalize() -> (any DatabaseValueConvertible)? {
+///         values.isEmpty ? nil : values.sorted()[values.count / 2]
+///     }
+/// }
+/// ```
+/// Errors thrown by `step` or `finalize` fail the statement.
+public protocol DatabaseAggregate: SendableMetatype {
+    init()
+    /// Called once per row of the group with the call's arguments.
+    mutating func step(_ values: [DatabaseValue]) throws
+    /// The aggregate's result (nil for NULL).
+    func finalize() throws -> (any DatabaseValueConvertible)?
+}
+
+/// Bridges a `DatabaseAggregate` value to the engine's accumulator protocol.
+private final class AggregateAccumulator<Aggregate: DatabaseAggregate>: UserAggregateAccumulator {
+    var aggregate = Aggregate()
+    func step(_ arguments: ArraySlice<Value>) throws {
+        do { try aggregate.step(arguments.map(DatabaseValue.init)) } catch { throw databaseError(error) }
+    }
+    func final() throws -> Value {
+        do { return (try aggregate.finalize()?.databaseValue ?? .null).engineValue } catch { throw databaseError(error) }
     }
 }
 

@@ -1,4 +1,4 @@
-// This file implements Collation (BINARY, NOCASE, RTRIM), the comparison of values in
+// This file implements Collation (BINARY, NOCASE, RTRIM and user collations), the comparison of values in
 // SQLite's sort order, and key comparison for index B-trees.
 // Layer: L2. Spec: Spec/L2-record.md ("Comparison", invariants O1-O7).
 import LoomBase
@@ -13,6 +13,13 @@ import LoomBase
 /// Corresponds to SQLite's `binCollFunc`, `nocaseCollatingFunc` and the RTRIM collation.
 package enum Collation: Sendable, Hashable {
     case binary, nocase, rtrim
+    /// A collation registered on the connection (L7 `Database.add(collation:)`).
+    case custom(CustomCollation)
+
+    /// Collations registered on the connection whose SQL is being compiled or whose schema
+    /// is being loaded, by upper-case name. L6 sets it (`Connection.withUserCollations`);
+    /// `init(name:)` consults it after the built-ins.
+    @TaskLocal package static var connectionCollations: [String: CustomCollation] = [:]
 
     /// The collation named `name` (case-insensitive), or nil if it is not built in.
     package init?(name: String) {
@@ -20,7 +27,9 @@ package enum Collation: Sendable, Hashable {
         case "BINARY": self = .binary
         case "NOCASE": self = .nocase
         case "RTRIM": self = .rtrim
-        default: return nil
+        case let upper:
+            guard let custom = Collation.connectionCollations[upper] else { return nil }
+            self = .custom(custom)
         }
     }
 
@@ -30,6 +39,7 @@ package enum Collation: Sendable, Hashable {
         case .binary: return "BINARY"
         case .nocase: return "NOCASE"
         case .rtrim: return "RTRIM"
+        case .custom(let c): return c.name
         }
     }
 
@@ -58,8 +68,23 @@ package enum Collation: Sendable, Hashable {
             while na > 0, a[na - 1] == 0x20 { na -= 1 }
             while nb > 0, b[nb - 1] == 0x20 { nb -= 1 }
             return memcmpThenLength(UnsafeRawBufferPointer(rebasing: a[0..<na]), UnsafeRawBufferPointer(rebasing: b[0..<nb]))
+        case .custom(let c):
+            return c.compare(String(decoding: a, as: UTF8.self), String(decoding: b, as: UTF8.self))
         }
     }
+}
+
+/// A user collation: a name and a comparison (negative, zero, positive). Compared by identity.
+package final class CustomCollation: Sendable, Hashable {
+    /// The name as registered.
+    package let name: String
+    package let compare: @Sendable (String, String) -> Int
+    package init(name: String, compare: @escaping @Sendable (String, String) -> Int) {
+        self.name = name
+        self.compare = compare
+    }
+    package static func == (a: CustomCollation, b: CustomCollation) -> Bool { a === b }
+    package func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
 
 /// memcmp over the common length, then the shorter sorts first.

@@ -24,6 +24,9 @@ package final class Connection {
     /// User-defined functions (L7 `Database.add(function:)`) by lower-case name, seen by
     /// every statement compiled on this connection.
     package var userFunctions: [String: [FunctionDefinition]] = [:]
+    /// User collations (L7 `Database.add(collation:)`) by upper-case name, seen while
+    /// compiling and while loading the schema. Change them through `setUserCollation`.
+    package private(set) var userCollations: [String: CustomCollation] = [:]
 
     package init(vfs: any VFS, path: String, options: PagerOptions, isInMemory: Bool = false) throws {
         self.isInMemory = isInMemory
@@ -66,7 +69,7 @@ package final class Connection {
                 return cached
             }
         }
-        let loaded = try Schema.loadAll(context)
+        let loaded = try withUserCollations { try Schema.loadAll(context) }
         attachVirtualTables(to: loaded)
         schema = loaded
         context.schemaChanged = false
@@ -158,11 +161,11 @@ package final class Connection {
         if Connection.onlyTrivia(sql, from: offset) { return nil }
         let schema = try currentSchema()
         schema.foreignKeysEnabled = context.pragmaSettings["foreign_keys", default: 0] != 0
-        let compiled: PreparedStatement?
-        if userFunctions.isEmpty {
-            compiled = try Compiler.prepare(sql, from: offset, schema: schema)
-        } else {
-            compiled = try FunctionRegistry.$connectionFunctions.withValue(userFunctions) {
+        let compiled: PreparedStatement? = try withUserCollations {
+            if userFunctions.isEmpty {
+                return try Compiler.prepare(sql, from: offset, schema: schema)
+            }
+            return try FunctionRegistry.$connectionFunctions.withValue(userFunctions) {
                 try Compiler.prepare(sql, from: offset, schema: schema)
             }
         }
@@ -198,6 +201,19 @@ package final class Connection {
             }
         }
         return true
+    }
+
+    /// Registers (or with nil removes) the user collation `name` (any case); the schema is
+    /// reloaded at the next statement so its columns and indexes see the change.
+    package func setUserCollation(_ name: String, _ collation: CustomCollation?) {
+        userCollations[name.uppercasedASCII] = collation
+        schema = nil
+    }
+
+    /// Runs `body` with this connection's user collations visible to `Collation(name:)`.
+    func withUserCollations<R>(_ body: () throws -> R) throws -> R {
+        if userCollations.isEmpty { return try body() }
+        return try Collation.$connectionCollations.withValue(userCollations) { try body() }
     }
 
     /// A VM ready to run `statement` on this connection.

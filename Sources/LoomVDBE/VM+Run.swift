@@ -650,6 +650,7 @@ extension VM {
                 if kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
                 state.step(registers[a ..< a + n], collation: pendingCollation)
                 pendingCollation = .binary
+                if let error = state.userError { throw error }
             case .aggFinal(let f, let acc, _):
                 let state: AggregateState
                 if let s = aggregates[acc] { state = s } else {

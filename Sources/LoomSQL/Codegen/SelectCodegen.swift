@@ -282,7 +282,8 @@ extension Codegen {
             let r = try argumentFrom(i, a)
             if r != base + i { b.emit(.sCopy(source: r, dest: base + i)) }
         }
-        if Codegen.needsCollation(agg.name), let a = agg.arguments.first,
+        // min/max order by the collation; DISTINCT compares under it (count(DISTINCT x COLLATE nocase)).
+        if Codegen.needsCollation(agg.name) || agg.distinct, let a = agg.arguments.first,
            let coll = try collation(named: a.explicitCollation ?? a.columnCollation) {
             b.emit(.collSeq(collation: coll))
         }

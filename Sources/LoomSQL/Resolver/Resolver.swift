@@ -294,7 +294,12 @@ package struct Resolver {
     // MARK: Functions
 
     /// The aggregate functions SQLite builds in (by name; min/max only with one argument).
+    /// A function the connection registered (L7) decides by its own kind.
     static func isAggregateName(_ lower: String, argc: Int) -> Bool {
+        if let user = FunctionRegistry.connectionFunctions[lower], !user.isEmpty,
+           case .found(let f) = FunctionRegistry.lookup(name: lower, argc: argc) {
+            return f.isAggregate
+        }
         switch lower {
         case "count", "sum", "avg", "total", "group_concat",
              "json_group_array", "json_group_object": return true
@@ -341,6 +346,10 @@ package struct Resolver {
                 try resolve($0, in: scope, context: context, aggregates: aggregates, insideAggregate: true)
             }
             var fn = definition, argc = argc
+            if call.filter != nil, case .aggregate(.user) = definition.body {
+                // The rewrite below feeds NULL for filtered rows; a user aggregate would see them.
+                throw c.error("FILTER clause is not supported for user-defined aggregate \(call.name)()", at: expr.span)
+            }
             if let filter = call.filter {
                 // agg(x) FILTER (WHERE f) is agg(CASE WHEN f THEN x END): every built-in aggregate skips NULLs.
                 let f = try resolve(filter, in: scope, context: context, aggregates: aggregates, insideAggregate: true)

@@ -37,6 +37,12 @@ final class AggregateState {
     var jsonError: DatabaseError?
     /// min/max: the value kept carries the JSON subtype.
     var bestIsJSON = false
+    /// DISTINCT under a user collation: values seen, sorted by that collation.
+    var seenSorted: [Value] = []
+    /// A user-defined aggregate's accumulator.
+    var user: (any UserAggregateAccumulator)?
+    /// The first error a user-defined step threw (the VM throws it right after the step).
+    var userError: DatabaseError?
 
     /// The final value carries the JSON subtype.
     var resultIsJSON: Bool {
@@ -50,12 +56,16 @@ final class AggregateState {
     init(kind: AggregateKind, distinct: Bool) {
         self.kind = kind
         if distinct { seen = [] }
+        if case .user(let u) = kind { user = u.makeAccumulator() }
     }
 
     /// Feeds one row. `collation` orders min/max.
     func step(_ args: ArraySlice<Value>, collation: Collation) {
         let first = args.first ?? .null
-        if var seen, kind != .countStar {
+        if case .custom = collation, seen != nil, kind != .countStar {
+            // A user collation has no hashable key: keep the values sorted under it.
+            if first.isNull || !insertDistinct(first, collation: collation) { return }
+        } else if var seen, kind != .countStar {
             let key = distinctKey(first, collation: collation)
             if first.isNull || seen.contains(key) { return }
             seen.insert(key)
@@ -111,7 +121,26 @@ final class AggregateState {
             hasText = true
         case .jsonGroupArray, .jsonGroupObject:
             jsonStep(args)
+        case .user:
+            guard userError == nil else { return }
+            do { try user?.step(args) } catch {
+                userError = error as? DatabaseError ?? DatabaseError(.error, "\(error)")
+            }
         }
+    }
+
+    /// Inserts `v` into `seenSorted` unless an equal value (under `collation`) is there;
+    /// returns whether it was new.
+    private func insertDistinct(_ v: Value, collation: Collation) -> Bool {
+        var lo = 0, hi = seenSorted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let c = compareValues(seenSorted[mid], v, collation: collation)
+            if c == 0 { return false }
+            if c < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        seenSorted.insert(v, at: lo)
+        return true
     }
 
     /// The final value; throws "integer overflow" for sum() past Int64.
@@ -127,6 +156,9 @@ final class AggregateState {
         case .min, .max: return count == 0 ? .null : best
         case .groupConcat: return hasText ? .text(String(decoding: text, as: UTF8.self)) : .null
         case .jsonGroupArray, .jsonGroupObject: return try jsonFinal()
+        case .user:
+            if let userError { throw userError }
+            return try user?.final() ?? .null
         }
     }
 }

@@ -72,6 +72,8 @@ package enum AggregateKind: Sendable, Hashable {
     case countStar, count, sum, total, avg, min, max, groupConcat
     /// json_group_array(X), json_group_object(N, V) (Functions/JSONFunctions.swift).
     case jsonGroupArray, jsonGroupObject
+    /// A user-defined aggregate (L7 `DatabaseFunction(_:aggregate:)`).
+    case user(UserAggregate)
 
     /// Aggregates whose arguments and result carry JSON subtypes (min/max keep the
     /// subtype of the value they return).
@@ -81,6 +83,23 @@ package enum AggregateKind: Sendable, Hashable {
         default: return false
         }
     }
+}
+
+/// The running state of one call of a user-defined aggregate: one instance per group (or
+/// per window frame computation). Errors it throws fail the statement.
+package protocol UserAggregateAccumulator: AnyObject {
+    func step(_ arguments: ArraySlice<Value>) throws
+    func final() throws -> Value
+}
+
+/// A user-defined aggregate: makes a fresh accumulator for each group. Compared by identity.
+package final class UserAggregate: Sendable, Hashable {
+    package let makeAccumulator: @Sendable () -> any UserAggregateAccumulator
+    package init(makeAccumulator: @escaping @Sendable () -> any UserAggregateAccumulator) {
+        self.makeAccumulator = makeAccumulator
+    }
+    package static func == (a: UserAggregate, b: UserAggregate) -> Bool { a === b }
+    package func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
 
 /// A function known to the registry.
