@@ -113,6 +113,23 @@ package final class BTree {
         for c in cursors { c.cursor?.invalidate() }
     }
 
+    /// Opens a savepoint in the write transaction (Spec/L1-pager.md §Savepoints).
+    package func openSavepoint() {
+        pager.openSavepoint()
+    }
+
+    /// Releases savepoint `index` (0 = outermost) and every newer one.
+    package func releaseSavepoint(_ index: Int) {
+        pager.releaseSavepoint(index)
+    }
+
+    /// Rolls back to savepoint `index`, which stays open; cursors become invalid.
+    package func rollbackToSavepoint(_ index: Int) throws {
+        try pager.rollbackToSavepoint(index)
+        for c in cursors { c.cursor?.invalidate() }
+        try readHeaderSettings()
+    }
+
     /// Ends a read transaction.
     package func endTransaction() {
         pager.endRead()

@@ -27,6 +27,9 @@ package final class Page {
     package internal(set) var isWritable = false
     /// True when the page differs from the file.
     package internal(set) var isDirty = false
+    /// The serial of the innermost savepoint this page's content was saved for (0: none);
+    /// see `Pager+Savepoint.swift`.
+    var savepointSerial: UInt64 = 0
     /// The cache's CLOCK bit: set on every cache hit, cleared as the eviction hand passes.
     var recentlyUsed = true
     private let storage: UnsafeMutableRawBufferPointer

@@ -85,6 +85,12 @@ package final class Pager {
     package internal(set) var journalSizeLimit: Int64 = -1
     /// Set while leaving WAL mode, so the header (still saying WAL) does not reopen the log.
     var leavingWAL = false
+    /// Open savepoints of the write transaction, outermost first (`Pager+Savepoint.swift`).
+    var savepoints: [SavepointState] = []
+    /// Serial of the innermost open savepoint (0 when none).
+    var savepointSerial: UInt64 { savepoints.last?.serial ?? 0 }
+    /// Source of savepoint serials (never reused within the pager's life).
+    var nextSavepointSerial: UInt64 = 0
 
     package init(vfs: any VFS, path: String, options: PagerOptions = PagerOptions()) throws {
         self.vfs = vfs
@@ -284,8 +290,17 @@ package final class Pager {
     package func makeWritable(_ page: Page) throws {
         precondition(state == .write, "makeWritable outside a write transaction")
         try checkUsable()
-        if page.isWritable { return }
+        if page.isWritable {
+            if !savepoints.isEmpty && page.savepointSerial != savepointSerial { saveForSavepoint(page) }
+            return
+        }
         precondition(cache.pages[page.number] === page, "page \(page.number) is stale (generation \(page.generation))")
+        try journalForWrite(page)
+        if !savepoints.isEmpty { saveForSavepoint(page) }
+    }
+
+    /// Journals the page if needed and marks it writable (no savepoint bookkeeping).
+    func journalForWrite(_ page: Page) throws {
         let n = page.number.rawValue
         if n <= originalPageCount && !journaled.contains(n) && wal == nil {
             try page.withBytes { try journalPage(n, $0) }
@@ -323,6 +338,7 @@ package final class Pager {
     /// journaled at commit, before the file is truncated.
     package func setPageCount(_ n: UInt32) {
         precondition(state == .write, "setPageCount outside a write transaction")
+        if n < pageCount && !savepoints.isEmpty { saveTruncatedPagesForSavepoint(newCount: n) }
         if n < pageCount { cache.removeAll { $0.number.rawValue > n } }
         if n != pageCount { hasChanges = true }
         pageCount = n
@@ -465,6 +481,7 @@ package final class Pager {
         if journal != nil { try finalizeJournal() }
         cache.forEach { $0.isWritable = false }
         journaled.removeAll(keepingCapacity: true)
+        savepoints.removeAll()
         databaseModified = false
         hasChanges = false
         state = .read

@@ -116,8 +116,17 @@ package enum Compiler {
                 b.emit(.autoCommit(on: true, rollback: false))
             case .rollback(let savepoint):
                 kind = .transaction
-                if savepoint != nil { throw c.error("SAVEPOINT is not supported yet", at: statement.span) }
-                b.emit(.autoCommit(on: true, rollback: true))
+                if let savepoint {
+                    b.emit(.savepoint(.rollback, name: savepoint))
+                } else {
+                    b.emit(.autoCommit(on: true, rollback: true))
+                }
+            case .savepoint(let name):
+                kind = .transaction
+                b.emit(.savepoint(.begin, name: name))
+            case .release(let name):
+                kind = .transaction
+                b.emit(.savepoint(.release, name: name))
             case .pragma(let pragma):
                 kind = .pragma
                 // Schema and header pragmas; others are no-ops here (the session handles them).

@@ -21,6 +21,8 @@ final class VMCursor {
     let keyInfo: KeyInfo?
     /// On a NULL row (NullRow): Column and Rowid give NULL.
     var nullRow = false
+    /// Schema number of the database a B-tree cursor reads (ExecutionContext.databases).
+    var database = 0
     /// Positioned on an entry.
     var isValid = false
     /// Decoded current record (table payload or index key), invalidated on every move.

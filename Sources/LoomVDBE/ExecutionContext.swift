@@ -2,7 +2,9 @@
 // Layer: L4. Spec: Spec/L4-vdbe.md (§Transactions and statement end).
 import LoomBase
 import LoomBTree
+import LoomPager
 import LoomRecord
+import LoomVFS
 
 /// Connection state shared by every VM of one connection (L6 owns one per connection).
 ///
@@ -39,14 +41,136 @@ package final class ExecutionContext {
     /// Active VMs that write; COMMIT fails while another one runs.
     package internal(set) var activeWriterCount = 0
 
+    /// The connection's databases by schema number: 0 `main` (always), 1 `temp` (nil until
+    /// the first TEMP object or temp.* access opens it), 2… attached databases (nil slots are
+    /// detached). Spec/L4-vdbe.md §Databases.
+    package var databases: [DatabaseHandle?]
+    /// Open savepoints, outermost first (names as written).
+    package var savepoints: [String] = []
+    /// True when the outermost savepoint started the transaction (its RELEASE commits).
+    package var savepointStartedTransaction = false
+    /// `PRAGMA temp_store` decides where the temp database lives when it is opened: the
+    /// session sets this to open a file through its VFS; nil (or memory) uses a MemoryVFS.
+    package var openTempDatabase: (() throws -> BTree)? = nil
+
     package init(btree: BTree) {
         self.btree = btree
+        self.databases = [DatabaseHandle(name: "main", btree: btree, path: btree.pager.path), nil]
+    }
+
+    /// The database `index`, opening `temp` on first use; nil for a detached/unknown slot.
+    package func database(_ index: Int) throws -> DatabaseHandle? {
+        guard index >= 0, index < databases.count else { return nil }
+        if let handle = databases[index] { return handle }
+        guard index == 1 else { return nil }
+        let tree: BTree
+        if let openTempDatabase {
+            tree = try openTempDatabase()
+        } else {
+            var options = PagerOptions()
+            options.journalMode = .memory
+            options.synchronous = .off
+            tree = BTree(pager: try Pager(vfs: MemoryVFS(), path: "temp.db", options: options))
+        }
+        let handle = DatabaseHandle(name: "temp", btree: tree, path: "")
+        databases[1] = handle
+        return handle
+    }
+
+    /// The B-tree of database `index` (opening temp on first use).
+    package func tree(_ index: Int) throws -> BTree {
+        if index == 0 { return btree }
+        guard let handle = try database(index) else {
+            throw DatabaseError(.error, "no such database")
+        }
+        return handle.btree
+    }
+
+    /// Schema number of the database called `name` (ASCII case-insensitive), or nil.
+    package func databaseIndex(named name: String) -> Int? {
+        let key = name.lowercasedASCIIForTemp
+        if key == "main" { return 0 }
+        if key == "temp" { return 1 }
+        for (i, handle) in databases.enumerated() where i >= 2 {
+            if let handle, handle.name.lowercasedASCIIForTemp == key { return i }
+        }
+        return nil
+    }
+
+    /// Databases with an open transaction, in schema order.
+    package var databasesInTransaction: [DatabaseHandle] {
+        databases.compactMap { $0 }.filter { $0.transactionState != .none }
+    }
+
+    /// Commits every open write transaction (schema order) and ends every transaction.
+    /// Several written files are committed one after the other (no super-journal: a crash
+    /// between two commits leaves one file committed; COMPAT.md). On a commit error the
+    /// remaining transactions are rolled back and the error is thrown.
+    package func commitAll() throws {
+        var failure: (any Error)? = nil
+        for handle in databasesInTransaction {
+            if failure == nil, handle.transactionState == .write {
+                do { try handle.btree.commit() } catch { failure = error; try? handle.btree.rollback() }
+            } else if handle.transactionState == .write {
+                try? handle.btree.rollback()
+            }
+            handle.btree.endTransaction()
+            handle.transactionState = .none
+        }
+        transactionState = .none
+        clearSavepoints()
+        if let failure { throw failure }
+    }
+
+    /// Rolls back every open transaction.
+    package func rollbackAll() {
+        for handle in databasesInTransaction {
+            if handle.transactionState == .write { try? handle.btree.rollback() }
+            handle.btree.endTransaction()
+            handle.transactionState = .none
+        }
+        transactionState = .none
+        clearSavepoints()
+    }
+
+    /// Sets `transactionState` to the strongest transaction any database has open.
+    package func refreshTransactionState() {
+        var state = TransactionState.none
+        for handle in databases {
+            guard let handle else { continue }
+            if handle.transactionState == .write { state = .write; break }
+            if handle.transactionState == .read { state = .read }
+        }
+        transactionState = state
+    }
+
+    /// Forgets the savepoint stack (the transaction ended).
+    package func clearSavepoints() {
+        savepoints.removeAll()
+        savepointStartedTransaction = false
     }
 
     /// The connection VFS's clock: milliseconds since the Julian epoch (`xCurrentTimeInt64`;
     /// deterministic on SimVFS). Date functions read it once per step for 'now'.
     package func currentTimeMilliseconds() -> Int64 {
         btree.pager.vfs.currentTimeMilliseconds()
+    }
+}
+
+/// One database of a connection (`main`, `temp` or an attached one).
+package final class DatabaseHandle {
+    /// The schema name (`main`, `temp`, or the ATTACH alias as written).
+    package let name: String
+    package let btree: BTree
+    /// The file name PRAGMA database_list reports (empty for in-memory and temp databases).
+    package let path: String
+    /// This database's open transaction.
+    package var transactionState: ExecutionContext.TransactionState = .none
+
+    package init(name: String, btree: BTree, path: String) {
+        self.name = name
+        self.btree = btree
+        self.path = path
     }
 }
 

@@ -67,6 +67,7 @@ extension Instruction {
         case .noop: return "Noop"
         case .transaction: return "Transaction"
         case .autoCommit: return "AutoCommit"
+        case .savepoint: return "Savepoint"
         case .readCookie: return "ReadCookie"
         case .setCookie: return "SetCookie"
         case .createBtree: return "CreateBtree"
@@ -206,20 +207,22 @@ extension Instruction {
         case .endCoroutine(let r): o.p1 = r
         case .once(let t): o.p2 = t
         case .noop: break
-        case .transaction(let write, let cookie):
+        case .transaction(let write, let cookie, let db):
+            o.p1 = db
             o.p2 = write ? 1 : 0; o.p3 = cookie ?? 0
             if cookie != nil { o.p4 = "0"; o.p5 = 1 }
         case .autoCommit(let on, let rollback): o.p1 = on ? 1 : 0; o.p2 = rollback ? 1 : 0
-        case .readCookie(let d, let f): o.p2 = d; o.p3 = f.rawValue
-        case .setCookie(let f, let v): o.p2 = f.rawValue; o.p3 = v
-        case .createBtree(let d, let kind): o.p2 = d; o.p3 = kind == .table ? 1 : 2
-        case .destroy(let root): o.p1 = root
-        case .clear(let root, let countChanges): o.p1 = root; o.p3 = countChanges ? 1 : 0
+        case .savepoint(let op, let name): o.p1 = op.rawValue; o.p4 = name
+        case .readCookie(let d, let f, let db): o.p1 = db; o.p2 = d; o.p3 = f.rawValue
+        case .setCookie(let f, let v, let db): o.p1 = db; o.p2 = f.rawValue; o.p3 = v
+        case .createBtree(let d, let kind, let db): o.p1 = db; o.p2 = d; o.p3 = kind == .table ? 1 : 2
+        case .destroy(let root, let db): o.p1 = root; o.p3 = db
+        case .clear(let root, let countChanges, let db): o.p1 = root; o.p2 = db; o.p3 = countChanges ? 1 : 0
         case .parseSchema(let c): o.p4 = c
         case .addTempObject(let t): o.p4 = t.sql
         case .dropTempObject(let n): o.p4 = n
-        case .openRead(let c, let root, let n, let k, let reg), .openWrite(let c, let root, let n, let k, let reg):
-            o.p1 = c; o.p2 = root
+        case .openRead(let c, let root, let n, let k, let reg, let db), .openWrite(let c, let root, let n, let k, let reg, let db):
+            o.p1 = c; o.p2 = root; o.p3 = db
             o.p4 = k.map { explainKeyInfo($0, binaryAsB: false) } ?? String(n)
             o.p5 = reg ? 0x10 : 0
         case .openEphemeral(let c, let n, let k):

@@ -4,6 +4,9 @@ import LoomBase
 import LoomBTree
 import LoomRecord
 
+/// What a `savepoint` instruction does.
+package enum SavepointOperation: Int, Sendable { case begin = 0, release = 1, rollback = 2 }
+
 /// A register index: `0 ..< Program.registerCount`. Codegen leaves register 0 unused, as
 /// SQLite does, but the VM does not require it.
 package typealias Register = Int
@@ -86,18 +89,20 @@ package enum Instruction: Sendable {
     // MARK: Transactions and schema
     /// Begin a read (`write == false`) or write transaction if none is open. With
     /// `schemaCookie`, fail with `SQLITE_SCHEMA` if the file's schema cookie differs.
-    case transaction(write: Bool, schemaCookie: Int? = nil)
+    case transaction(write: Bool, schemaCookie: Int? = nil, database: Int = 0)
     /// BEGIN (`on: false`), COMMIT (`on: true, rollback: false`), ROLLBACK (`on: true,
     /// rollback: true`). Halts the VM.
     case autoCommit(on: Bool, rollback: Bool)
-    case readCookie(dest: Register, field: MetaField)
+    /// SAVEPOINT / RELEASE / ROLLBACK TO `name` (ExecutionContext.savepoints). Halts the VM.
+    case savepoint(SavepointOperation, name: String)
+    case readCookie(dest: Register, field: MetaField, database: Int = 0)
     /// Write a header meta field; writing `.schemaCookie` sets `schemaChanged`.
-    case setCookie(field: MetaField, value: Int)
+    case setCookie(field: MetaField, value: Int, database: Int = 0)
     /// `dest` = root page of a new empty tree.
-    case createBtree(dest: Register, kind: TreeKind)
-    case destroy(root: Int)
+    case createBtree(dest: Register, kind: TreeKind, database: Int = 0)
+    case destroy(root: Int, database: Int = 0)
     /// Delete every entry of the tree; adds the count to `changes` when `countChanges`.
-    case clear(root: Int, countChanges: Bool = false)
+    case clear(root: Int, countChanges: Bool = false, database: Int = 0)
     /// Marks the schema as changed (`ExecutionContext.schemaChanged = true`); the session
     /// reloads sqlite_schema after the statement.
     case parseSchema(condition: String? = nil)
@@ -112,9 +117,9 @@ package enum Instruction: Sendable {
     /// Open a read cursor on `root` (a page number, or the register holding one when
     /// `rootInRegister`). `keyInfo == nil` means a table (rowid) tree.
     case openRead(cursor: CursorID, root: Int, columnCount: Int, keyInfo: KeyInfo? = nil,
-                  rootInRegister: Bool = false)
+                  rootInRegister: Bool = false, database: Int = 0)
     case openWrite(cursor: CursorID, root: Int, columnCount: Int, keyInfo: KeyInfo? = nil,
-                   rootInRegister: Bool = false)
+                   rootInRegister: Bool = false, database: Int = 0)
     /// A temporary in-memory tree: an index when `keyInfo` is given, else a rowid table.
     case openEphemeral(cursor: CursorID, columnCount: Int, keyInfo: KeyInfo? = nil)
     /// A cursor over the single record held in `content` (used after SorterData).

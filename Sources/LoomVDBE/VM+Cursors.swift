@@ -23,7 +23,7 @@ extension VM {
     }
 
     func openBTreeCursor(_ id: CursorID, root: Int, rootInRegister: Bool, keyInfo: KeyInfo?,
-                         writable: Bool) throws {
+                         writable: Bool, database: Int = 0) throws {
         var page = root
         if rootInRegister {
             guard root >= 0, root < registers.count else { throw DatabaseError(.internal, "bad register") }
@@ -31,12 +31,16 @@ extension VM {
         }
         guard page >= 1, page <= Int(UInt32.max) else { throw DatabaseError.corrupt(page: nil, "root page \(page)") }
         let rootPage = PageNumber(UInt32(page))
+        let tree = try context.tree(database)
+        let cursor: VMCursor
         if let keyInfo {
-            try setCursor(id, VMCursor(.index(try context.btree.indexCursor(root: rootPage, writable: writable, keyInfo: keyInfo)),
-                                       keyInfo: keyInfo))
+            cursor = VMCursor(.index(try tree.indexCursor(root: rootPage, writable: writable, keyInfo: keyInfo)),
+                              keyInfo: keyInfo)
         } else {
-            try setCursor(id, VMCursor(.table(try context.btree.tableCursor(root: rootPage, writable: writable)), keyInfo: nil))
+            cursor = VMCursor(.table(try tree.tableCursor(root: rootPage, writable: writable)), keyInfo: nil)
         }
+        cursor.database = database
+        try setCursor(id, cursor)
     }
 
     /// OpenEphemeral: a private B-tree in a MemoryVFS file (no journal, no sync), so large
@@ -322,7 +326,7 @@ extension VM {
         case .table(let t):
             if undoLog != nil, c.ephemeralTree == nil {
                 let previous = try t.seek(rowid: rowid) == .found ? try t.payload() : nil
-                undoLog?.append(.tableInsert(root: t.root, rowid: rowid, previous: previous))
+                undoLog?.append(.tableInsert(database: c.database, root: t.root, rowid: rowid, previous: previous))
             }
             try t.insert(rowid: rowid, payload: record)
         case .memory(let m) where m.isIntKey:
@@ -339,7 +343,7 @@ extension VM {
             if undoLog != nil, c.ephemeralTree == nil {
                 let key = try RecordCodec.decode(record)
                 let exists = try i.seek(key: key) == .found && (try i.key().count) == key.count
-                if !exists { undoLog?.append(.indexInsert(root: i.root, keyInfo: i.keyInfo, key: key)) }
+                if !exists { undoLog?.append(.indexInsert(database: c.database, root: i.root, keyInfo: i.keyInfo, key: key)) }
             }
             try i.insert(record: record)
         case .memory(let m) where !m.isIntKey:
@@ -355,13 +359,13 @@ extension VM {
         switch c.storage {
         case .table(let t):
             let rowid = try t.rowid()
-            if undoLog != nil, c.ephemeralTree == nil { undoLog?.append(.tableDelete(root: t.root, rowid: rowid, payload: try t.payload())) }
+            if undoLog != nil, c.ephemeralTree == nil { undoLog?.append(.tableDelete(database: c.database, root: t.root, rowid: rowid, payload: try t.payload())) }
             try t.delete()
             c.moved(valid: false)
             c.deletedRowid = rowid
         case .index(let i):
             let key = try currentKey(c)
-            if undoLog != nil, c.ephemeralTree == nil { undoLog?.append(.indexDelete(root: i.root, keyInfo: i.keyInfo, record: try i.keyBytes())) }
+            if undoLog != nil, c.ephemeralTree == nil { undoLog?.append(.indexDelete(database: c.database, root: i.root, keyInfo: i.keyInfo, record: try i.keyBytes())) }
             try i.delete()
             c.moved(valid: false)
             c.deletedKey = key

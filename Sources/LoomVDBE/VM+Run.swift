@@ -32,24 +32,30 @@ extension VM {
         return try RecordCodec.decode(b)
     }
 
-    func beginTransaction(write: Bool, schemaCookie: Int?) throws {
+    func beginTransaction(write: Bool, schemaCookie: Int?, database: Int = 0) throws {
         let ctx = context
-        switch ctx.transactionState {
+        guard let handle = try ctx.database(database) else {
+            throw DatabaseError(.error, "no such database")
+        }
+        switch handle.transactionState {
         case .none:
-            try ctx.btree.beginTransaction(write: write)
-            ctx.transactionState = write ? .write : .read
+            try handle.btree.beginTransaction(write: write)
+            handle.transactionState = write ? .write : .read
+            if write { for _ in ctx.savepoints { handle.btree.openSavepoint() } }
         case .read where write:
-            try ctx.btree.beginTransaction(write: true)
-            ctx.transactionState = .write
+            try handle.btree.beginTransaction(write: true)
+            handle.transactionState = .write
+            for _ in ctx.savepoints { handle.btree.openSavepoint() }
         default:
             break
         }
+        ctx.refreshTransactionState()
         if write && !isWriting {
             isWriting = true
             ctx.activeWriterCount += 1
         }
         if let schemaCookie {
-            let current = Int(try ctx.btree.getMeta(.schemaCookie))
+            let current = Int(try handle.btree.getMeta(.schemaCookie))
             if current != schemaCookie {
                 throw DatabaseError(.schema, "database schema has changed")
             }
@@ -70,11 +76,7 @@ extension VM {
                 throw DatabaseError(.error, "cannot rollback - no transaction is active")
             }
             ctx.isAutocommit = true
-            if ctx.transactionState != .none {
-                try ctx.btree.rollback()
-                ctx.btree.endTransaction()
-                ctx.transactionState = .none
-            }
+            ctx.rollbackAll()
         } else {
             guard !ctx.isAutocommit else {
                 throw DatabaseError(.error, "cannot commit - no transaction is active")
@@ -83,8 +85,51 @@ extension VM {
                 throw DatabaseError(.busy, "cannot commit transaction - SQL statements in progress")
             }
             ctx.isAutocommit = true
+            ctx.clearSavepoints()
             // The commit itself happens at this VM's halt (finish) if no other VM is active.
         }
+    }
+
+    /// SAVEPOINT / RELEASE / ROLLBACK TO (lang_savepoint.html).
+    func savepoint(_ operation: SavepointOperation, name: String) throws {
+        let ctx = context
+        let key = name.lowercasedASCIIForTemp
+        if operation == .begin {
+            if ctx.isAutocommit {
+                ctx.isAutocommit = false
+                ctx.savepointStartedTransaction = true
+            }
+            ctx.savepoints.append(name)
+            for handle in ctx.databasesInTransaction where handle.transactionState == .write {
+                handle.btree.openSavepoint()
+            }
+            return
+        }
+        guard let index = ctx.savepoints.lastIndex(where: { $0.lowercasedASCIIForTemp == key }) else {
+            throw DatabaseError(.error, "no such savepoint: \(name)")
+        }
+        if operation == .release {
+            if index == 0 && ctx.savepointStartedTransaction {
+                guard ctx.activeWriterCount <= (isWriting ? 1 : 0) else {
+                    throw DatabaseError(.busy, "cannot commit transaction - SQL statements in progress")
+                }
+                // Releasing the transaction's own savepoint is COMMIT (at this VM's halt).
+                ctx.isAutocommit = true
+                ctx.clearSavepoints()
+                return
+            }
+            ctx.savepoints.removeSubrange(index...)
+            for handle in ctx.databasesInTransaction where handle.transactionState == .write {
+                handle.btree.releaseSavepoint(index)
+            }
+            return
+        }
+        // ROLLBACK TO: the savepoint stays open, newer ones go.
+        ctx.savepoints.removeSubrange((index + 1)...)
+        for handle in ctx.databasesInTransaction where handle.transactionState == .write {
+            try handle.btree.rollbackToSavepoint(index)
+        }
+        ctx.schemaChanged = true
     }
 
     /// Runs until a row is ready (true) or the program halts (false).
@@ -144,28 +189,33 @@ extension VM {
                 break
 
             // MARK: Transactions and schema
-            case .transaction(let write, let cookie):
+            case .transaction(let write, let cookie, let database):
                 if write, context.pragmaSettings["query_only", default: 0] != 0 {
                     throw DatabaseError(.readonly, "attempt to write a readonly database")
                 }
-                try beginTransaction(write: write, schemaCookie: cookie)
+                try beginTransaction(write: write, schemaCookie: cookie, database: database)
             case .autoCommit(let on, let rollback):
                 try autoCommit(on: on, rollback: rollback)
                 try finish(error: nil)
                 return false
-            case .readCookie(let d, let field):
-                registers[d] = .integer(Int64(try context.btree.getMeta(field)))
-            case .setCookie(let field, let value):
-                try context.btree.setMeta(field, UInt32(truncatingIfNeeded: value))
+            case .savepoint(let operation, let name):
+                try savepoint(operation, name: name)
+                try finish(error: nil)
+                return false
+            case .readCookie(let d, let field, let db):
+                registers[d] = .integer(Int64(try context.tree(db).getMeta(field)))
+            case .setCookie(let field, let value, let db):
+                try context.tree(db).setMeta(field, UInt32(truncatingIfNeeded: value))
                 if field == .schemaCookie { context.schemaChanged = true }
-            case .createBtree(let d, let kind):
-                registers[d] = .integer(Int64(try context.btree.createTree(kind).rawValue))
-            case .destroy(let root):
-                try context.btree.dropTree(try rootPageNumber(root))
-            case .clear(let root, let counts):
+            case .createBtree(let d, let kind, let db):
+                registers[d] = .integer(Int64(try context.tree(db).createTree(kind).rawValue))
+            case .destroy(let root, let db):
+                try context.tree(db).dropTree(try rootPageNumber(root))
+            case .clear(let root, let counts, let db):
                 let page = try rootPageNumber(root)
-                let n = counts ? Int(try context.btree.tableCursor(root: page, writable: false).count()) : 0
-                try context.btree.clearTree(page)
+                let tree = try context.tree(db)
+                let n = counts ? Int(try tree.tableCursor(root: page, writable: false).count()) : 0
+                try tree.clearTree(page)
                 if counts {
                     statementChanges += n
                     context.totalChanges += n
@@ -186,10 +236,10 @@ extension VM {
                 context.schemaChanged = true
 
             // MARK: Cursors
-            case .openRead(let c, let root, _, let k, let inReg):
-                try openBTreeCursor(c, root: root, rootInRegister: inReg, keyInfo: k, writable: false)
-            case .openWrite(let c, let root, _, let k, let inReg):
-                try openBTreeCursor(c, root: root, rootInRegister: inReg, keyInfo: k, writable: true)
+            case .openRead(let c, let root, _, let k, let inReg, let db):
+                try openBTreeCursor(c, root: root, rootInRegister: inReg, keyInfo: k, writable: false, database: db)
+            case .openWrite(let c, let root, _, let k, let inReg, let db):
+                try openBTreeCursor(c, root: root, rootInRegister: inReg, keyInfo: k, writable: true, database: db)
             case .openEphemeral(let c, _, let k):
                 try setCursor(c, try openEphemeralTree(keyInfo: k))
             case .openPseudo(let c, let r, _):

@@ -9,11 +9,11 @@ import LoomRecord
 /// One B-tree row change made by the running statement.
 enum UndoEntry {
     /// A table insert; `previous` is the payload it replaced (nil: the rowid was new).
-    case tableInsert(root: PageNumber, rowid: Int64, previous: [UInt8]?)
-    case tableDelete(root: PageNumber, rowid: Int64, payload: [UInt8])
+    case tableInsert(database: Int, root: PageNumber, rowid: Int64, previous: [UInt8]?)
+    case tableDelete(database: Int, root: PageNumber, rowid: Int64, payload: [UInt8])
     /// An index insert of a key that was not present.
-    case indexInsert(root: PageNumber, keyInfo: KeyInfo, key: [Value])
-    case indexDelete(root: PageNumber, keyInfo: KeyInfo, record: [UInt8])
+    case indexInsert(database: Int, root: PageNumber, keyInfo: KeyInfo, key: [Value])
+    case indexDelete(database: Int, root: PageNumber, keyInfo: KeyInfo, record: [UInt8])
 }
 
 extension VM {
@@ -22,24 +22,23 @@ extension VM {
     func undoStatement() {
         guard let log = undoLog, !log.isEmpty else { return }
         undoLog = nil
-        let tree = context.btree
         for entry in log.reversed() {
             do {
                 switch entry {
-                case .tableInsert(let root, let rowid, let previous):
-                    let c = try tree.tableCursor(root: root, writable: true)
+                case .tableInsert(let db, let root, let rowid, let previous):
+                    let c = try context.tree(db).tableCursor(root: root, writable: true)
                     if let previous {
                         try c.insert(rowid: rowid, payload: previous)
                     } else if try c.seek(rowid: rowid) == .found {
                         try c.delete()
                     }
-                case .tableDelete(let root, let rowid, let payload):
-                    try tree.tableCursor(root: root, writable: true).insert(rowid: rowid, payload: payload)
-                case .indexInsert(let root, let keyInfo, let key):
-                    let c = try tree.indexCursor(root: root, writable: true, keyInfo: keyInfo)
+                case .tableDelete(let db, let root, let rowid, let payload):
+                    try context.tree(db).tableCursor(root: root, writable: true).insert(rowid: rowid, payload: payload)
+                case .indexInsert(let db, let root, let keyInfo, let key):
+                    let c = try context.tree(db).indexCursor(root: root, writable: true, keyInfo: keyInfo)
                     if try c.seek(key: key) == .found, try c.key().count == key.count { try c.delete() }
-                case .indexDelete(let root, let keyInfo, let record):
-                    try tree.indexCursor(root: root, writable: true, keyInfo: keyInfo).insert(record: record)
+                case .indexDelete(let db, let root, let keyInfo, let record):
+                    try context.tree(db).indexCursor(root: root, writable: true, keyInfo: keyInfo).insert(record: record)
                 }
             } catch {
                 continue

@@ -67,7 +67,7 @@ package final class VM {
         self.countsChanges = program.isDataChange || program.instructions.contains {
             switch $0 {
             case .insert(_, _, _, let f, _), .delete(_, let f, _): return f.contains(.countChanges)
-            case .clear(_, let counts): return counts
+            case .clear(_, let counts, _): return counts
             default: return false
             }
         }
@@ -173,27 +173,14 @@ package final class VM {
         if error != nil, action == .rollback, ctx.transactionState != .none {
             // ON CONFLICT ROLLBACK / ROLLBACK-class errors end the whole transaction.
             ctx.isAutocommit = true
-            try? ctx.btree.rollback()
-            ctx.btree.endTransaction()
-            ctx.transactionState = .none
+            ctx.rollbackAll()
             return
         }
         guard ctx.isAutocommit, ctx.activeStatementCount == 0, ctx.transactionState != .none else { return }
         if error == nil || action == .fail {
-            do {
-                try ctx.btree.commit()
-                ctx.btree.endTransaction()
-                ctx.transactionState = .none
-            } catch {
-                try? ctx.btree.rollback()
-                ctx.btree.endTransaction()
-                ctx.transactionState = .none
-                throw error
-            }
+            try ctx.commitAll()
         } else {
-            try? ctx.btree.rollback()
-            ctx.btree.endTransaction()
-            ctx.transactionState = .none
+            ctx.rollbackAll()
         }
     }
 

@@ -295,7 +295,7 @@ extension Codegen {
         if table.hasAutoincrement, let seq = c.schema.table(named: "sqlite_sequence") { roots.insert(Int(seq.rootPage)) }
         var readsTarget = false
         for instruction in b.instructions[bodyStart..<bodyEnd] {
-            if case .openRead(_, let root, _, _, let inRegister) = instruction, inRegister || roots.contains(root) {
+            if case .openRead(_, let root, _, _, let inRegister, _) = instruction, inRegister || roots.contains(root) {
                 readsTarget = true
                 break
             }
