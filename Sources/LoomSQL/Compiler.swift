@@ -52,6 +52,39 @@ package enum Compiler {
         return try compile(statement, sql: sql, schema: schema, compilation: Compilation(sql: sql, schema: schema))
     }
 
+    /// `sqlite_attach(file, name, key)`: calls the session's ATTACH handler when stepped.
+    static let attachFunction = FunctionDefinition(
+        name: "sqlite_attach", argumentCount: 3, isDeterministic: false,
+        body: .scalar({ args, call in
+            guard let handler = call.connection.attachHandler else {
+                throw DatabaseError(.error, "ATTACH is not available")
+            }
+            try handler(attachText(args[args.startIndex]), attachText(args[args.startIndex + 1]))
+            return .null
+        }))
+
+    /// `sqlite_detach(name)`: calls the session's DETACH handler when stepped.
+    static let detachFunction = FunctionDefinition(
+        name: "sqlite_detach", argumentCount: 1, isDeterministic: false,
+        body: .scalar({ args, call in
+            guard let handler = call.connection.detachHandler else {
+                throw DatabaseError(.error, "DETACH is not available")
+            }
+            try handler(attachText(args[args.startIndex]))
+            return .null
+        }))
+
+    /// ATTACH/DETACH arguments as text (NULL is the empty string, as SQLite's).
+    static func attachText(_ v: Value) -> String {
+        switch v {
+        case .null: return ""
+        case .text(let s): return s
+        case .integer(let i): return String(i)
+        case .real(let d): return renderReal(d)
+        case .blob(let b): return String(decoding: b, as: UTF8.self)
+        }
+    }
+
     /// A program returning the EXPLAIN QUERY PLAN rows `nodes`: id, parent, notused, detail.
     static func queryPlanProgram(_ nodes: [(id: Int, parent: Int, detail: String)]) -> Program {
         let b = CodeBuilder()
@@ -147,6 +180,20 @@ package enum Compiler {
             case .createTrigger(let create):
                 kind = .ddl
                 try g.codeCreateTrigger(create, statementSpan: statement.span)
+            case .attach(let file, let name, let key):
+                kind = .other
+                let r = b.allocateRegisters(3)
+                try g.codeAttachArgument(file, into: r)
+                try g.codeAttachArgument(name, into: r + 1)
+                if let key { try g.codeAttachArgument(key, into: r + 2) } else { b.emit(.null(dest: r + 2)) }
+                b.emit(.function(function: attachFunction, arguments: r, argumentCount: 3, dest: r))
+                c.writes = true
+            case .detach(let name):
+                kind = .other
+                let r = b.allocateRegister()
+                try g.codeAttachArgument(name, into: r)
+                b.emit(.function(function: detachFunction, arguments: r, argumentCount: 1, dest: r))
+                c.writes = true
             case .createVirtualTable(let v):
                 throw c.error("no such module: \(v.module)", at: statement.span)
             default:
@@ -160,7 +207,25 @@ package enum Compiler {
         b.emit(.halt())
         b.place(prologue)
         if c.usesDatabase {
-            b.emit(.transaction(write: c.writes, schemaCookie: Int(schema.cookie)))
+            // One Transaction per database the program touches (schema-number order).
+            var used: Set<Int> = [], written: Set<Int> = []
+            for instruction in b.instructions {
+                switch instruction {
+                case .openRead(_, _, _, _, _, let db), .readCookie(_, _, let db):
+                    used.insert(db)
+                case .openWrite(_, _, _, _, _, let db), .setCookie(_, _, let db), .createBtree(_, _, let db),
+                     .destroy(_, let db), .clear(_, _, let db):
+                    used.insert(db); written.insert(db)
+                default:
+                    break
+                }
+            }
+            if used.isEmpty { used.insert(0) }
+            if c.writes && written.isEmpty { written.insert(0) }
+            for db in used.sorted() {
+                let cookie = schema.schema(forDatabase: db)?.cookie ?? 0
+                b.emit(.transaction(write: c.writes && written.contains(db), schemaCookie: Int(cookie), database: db))
+            }
         }
         b.emit(.goto(target: body))
         let instructions = b.finish()

@@ -36,7 +36,7 @@ extension Connection {
         var parser = Parser(sql: sql)
         guard let (statement, _) = try parser.parseNext(from: offset),
               case .pragma(let pragma) = statement.kind else { return nil }
-        if let schema = pragma.schema, schema.lowercasedASCII != "main" && schema.lowercasedASCII != "temp" {
+        if let schema = pragma.schema, context.databaseIndex(named: schema) == nil {
             throw DatabaseError(.error, "unknown database \(schema)", sql: prepared.sql)
         }
         let name = pragma.name.lowercasedASCII

@@ -212,7 +212,10 @@ extension Connection {
                                   rows: [[.integer(0), .text("RTRIM")], [.integer(1), .text("NOCASE")], [.integer(2), .text("BINARY")]])
         case "database_list":
             var rows: [[Value]] = [[.integer(0), .text("main"), .text(isInMemory ? "" : Connection.fullPath(pager.path))]]
-            if !context.tempObjects.isEmpty { rows.append([.integer(1), .text("temp"), .text("")]) }
+            for (i, handle) in context.databases.enumerated() where i >= 1 {
+                guard let handle else { continue }
+                rows.append([.integer(Int64(i)), .text(handle.name), .text(handle.path)])
+            }
             program = rowsProgram(columnNames: ["seq", "name", "file"], rows: rows)
         default:
             return nil
@@ -248,41 +251,50 @@ extension Connection {
     /// one schema.
     private func tableList(only: String?, schemaName: String?) throws -> [[Value]] {
         let schema = try currentSchema()
-        var main: [[Value]] = []
-        var temp: [[Value]] = []
-        for table in schema.allTables where !table.isSchemaTable {
-            if let only, !table.name.equalsIgnoringCase(only) { continue }
-            let sql = table.sql ?? ""
-            let isVirtual = sql.hasPrefix("CREATE VIRTUAL TABLE")
-            var columns = table.columns.count
-            var strict = false
-            if table.isView && !isVirtual {
-                let select = "SELECT * FROM \"" + String(table.name.flatMap { $0 == "\"" ? ["\"", "\""] : [$0] }) + "\""
-                columns = (try? Compiler.prepare(select, from: 0, schema: schema))??.program.columnNames.count ?? 0
-            } else if !isVirtual {
-                var parser = Parser(sql: sql)
-                if let parsed = try? parser.parseNext(from: 0), case .createTable(let create) = parsed.statement.kind,
-                   case .columns(_, _, let options) = create.body {
-                    strict = options.contains(.strict)
-                }
-            }
-            let type = isVirtual ? "virtual" : (table.isView ? "view" : "table")
-            let isTemp = schema.isTemp(table.name)
-            let row: [Value] = [.text(isTemp ? "temp" : "main"), .text(table.name), .text(type), .integer(Int64(columns)),
-                                .integer(table.isWithoutRowid ? 1 : 0), .integer(strict ? 1 : 0)]
-            if isTemp { temp.append(row) } else { main.append(row) }
-        }
         func schemaRow(_ schema: String, _ table: String, legacy: String) -> [[Value]] {
             if let only, !only.equalsIgnoringCase(legacy) { return [] }
             return [[.text(schema), .text(table), .text("table"), .integer(5), .integer(0), .integer(0)]]
         }
-        let mainRows = main.reversed() + schemaRow("main", "sqlite_schema", legacy: "sqlite_master")
-        let tempRows = temp.reversed() + schemaRow("temp", "sqlite_temp_schema", legacy: "sqlite_temp_master")
-        switch schemaName {
-        case "main": return mainRows
-        case "temp": return tempRows
-        default: return mainRows + tempRows
+        var result: [[Value]] = []
+        var databases = [schema] + schema.linked
+        if schema.schema(forDatabase: 1) == nil {
+            // The temp database is not open: only its schema table is listed.
+            let temp = Schema()
+            temp.database = 1
+            temp.databaseName = "temp"
+            databases.append(temp)
         }
+        databases.sort { $0.database < $1.database }
+        for db in databases {
+            let name = db.database == 1 ? "temp" : db.databaseName
+            if let schemaName, name.lowercasedASCII != schemaName { continue }
+            var rows: [[Value]] = []
+            for table in db.allTables where !table.isSchemaTable {
+                if let only, !table.name.equalsIgnoringCase(only) { continue }
+                let sql = table.sql ?? ""
+                let isVirtual = sql.hasPrefix("CREATE VIRTUAL TABLE")
+                var columns = table.columns.count
+                var strict = false
+                if table.isView && !isVirtual {
+                    let select = "SELECT * FROM \"" + String(name.flatMap { $0 == "\"" ? ["\"", "\""] : [$0] })
+                        + "\".\"" + String(table.name.flatMap { $0 == "\"" ? ["\"", "\""] : [$0] }) + "\""
+                    columns = (try? Compiler.prepare(select, from: 0, schema: schema))??.program.columnNames.count ?? 0
+                } else if !isVirtual {
+                    var parser = Parser(sql: sql)
+                    if let parsed = try? parser.parseNext(from: 0), case .createTable(let create) = parsed.statement.kind,
+                       case .columns(_, _, let options) = create.body {
+                        strict = options.contains(.strict)
+                    }
+                }
+                let type = isVirtual ? "virtual" : (table.isView ? "view" : "table")
+                rows.append([.text(name), .text(table.name), .text(type), .integer(Int64(columns)),
+                             .integer(table.isWithoutRowid ? 1 : 0), .integer(strict ? 1 : 0)])
+            }
+            result += rows.reversed()
+            result += db.database == 1 ? schemaRow("temp", "sqlite_temp_schema", legacy: "sqlite_temp_master")
+                : schemaRow(name, "sqlite_schema", legacy: "sqlite_master")
+        }
+        return result
     }
 
     /// A program that returns constant `rows`.

@@ -30,20 +30,113 @@ package final class Connection {
         pager = try Pager(vfs: vfs, path: path, options: options)
         btree = BTree(pager: pager)
         context = ExecutionContext(btree: btree)
+        self.vfs = vfs
+        self.pagerOptions = options
+        context.attachHandler = { [weak self] file, name in try self?.attach(file: file, as: name) }
+        context.detachHandler = { [weak self] name in try self?.detach(name) }
     }
 
+    let vfs: any VFS
+    let pagerOptions: PagerOptions
+
     /// The schema, reloaded from `sqlite_schema` when a statement changed it or another
-    /// connection bumped the schema cookie (invariant 1 of Spec/L6-session.md).
+    /// connection bumped the schema cookie (invariant 1 of Spec/L6-session.md). The main
+    /// schema links the temp and attached databases' schemas (`Schema.linked`).
     package func currentSchema() throws -> Schema {
         try checkOpen()
-        if let cached = schema, !context.schemaChanged {
-            let cookie = try withReadTransaction { try btree.getMeta(.schemaCookie) }
-            if cookie == cached.cookie { return cached }
+        if let cached = schema, !context.schemaChanged, try cookiesUnchanged(cached) { return cached }
+        let loaded = try withReadTransaction { try Schema.load(from: btree) }
+        var names: [String?] = ["main", "temp"]
+        for (i, handle) in context.databases.enumerated() where i >= 1 {
+            if i >= 2 { names.append(handle?.name) }
+            guard let handle else { continue }
+            let other = try withReadTransaction(on: handle) {
+                try Schema.load(from: handle.btree, database: i, databaseName: handle.name)
+            }
+            loaded.linked.append(other)
         }
-        let loaded = try withReadTransaction { try Schema.load(from: btree, temp: context.tempObjects) }
+        loaded.databaseNames = names
+        for other in loaded.linked { other.databaseNames = names }
         schema = loaded
         context.schemaChanged = false
         return loaded
+    }
+
+    /// True when every loaded database's schema cookie still matches the file's.
+    private func cookiesUnchanged(_ cached: Schema) throws -> Bool {
+        let cookie = try withReadTransaction { try btree.getMeta(.schemaCookie) }
+        guard cookie == cached.cookie else { return false }
+        for other in cached.linked {
+            guard other.database < context.databases.count, let handle = context.databases[other.database] else { return false }
+            let c = try withReadTransaction(on: handle) { try handle.btree.getMeta(.schemaCookie) }
+            if c != other.cookie { return false }
+        }
+        let open = context.databases.dropFirst().compactMap { $0 }.count
+        return open == cached.linked.count
+    }
+
+    /// Runs `body` inside a read transaction on `handle`'s database.
+    func withReadTransaction<R>(on handle: DatabaseHandle, _ body: () throws -> R) throws -> R {
+        if handle.transactionState != .none { return try body() }
+        try handle.btree.beginTransaction(write: false)
+        defer { handle.btree.endTransaction() }
+        return try body()
+    }
+
+    // MARK: ATTACH / DETACH
+
+    /// ATTACH `file` AS `name` (lang_attach.html): at most 10 attached databases; the file
+    /// must be a database (or empty / new); ":memory:" and "" open a private in-memory one.
+    func attach(file: String, as name: String) throws {
+        if context.databaseIndex(named: name) != nil {
+            throw DatabaseError(.error, "database \(name) is already in use")
+        }
+        let attachedCount = context.databases.dropFirst(2).compactMap { $0 }.count
+        guard attachedCount < 10 else { throw DatabaseError(.error, "too many attached databases - max 10") }
+        var options = PagerOptions()
+        options.readOnly = pagerOptions.readOnly
+        options.synchronous = pagerOptions.synchronous
+        let inMemory = file.isEmpty || file == ":memory:"
+        let pager: Pager
+        if inMemory {
+            options.journalMode = .memory
+            pager = try Pager(vfs: MemoryVFS(), path: "attached.db", options: options)
+        } else {
+            pager = try Pager(vfs: vfs, path: file, options: options)
+        }
+        let tree = BTree(pager: pager)
+        do {
+            try tree.beginTransaction(write: false)
+            defer { tree.endTransaction() }
+            _ = try Schema.load(from: tree)
+        } catch {
+            try? pager.close()
+            throw error
+        }
+        let handle = DatabaseHandle(name: name, btree: tree, path: inMemory ? "" : Connection.fullPath(file))
+        if let free = context.databases.indices.dropFirst(2).first(where: { context.databases[$0] == nil }) {
+            context.databases[free] = handle
+        } else {
+            context.databases.append(handle)
+        }
+        context.schemaChanged = true
+    }
+
+    /// DETACH `name`: refused for main and temp, and while the database has a transaction.
+    func detach(_ name: String) throws {
+        guard let i = context.databaseIndex(named: name), let handle = context.databases[i] else {
+            throw DatabaseError(.error, "no such database: \(name)")
+        }
+        guard i >= 2 else { throw DatabaseError(.error, "cannot detach database \(name)") }
+        guard handle.transactionState == .none else {
+            throw DatabaseError(.error, "database \(name) is locked")
+        }
+        try? handle.btree.pager.close()
+        context.databases[i] = nil
+        while context.databases.count > 2, context.databases.last.map({ $0 == nil }) == true {
+            context.databases.removeLast()
+        }
+        context.schemaChanged = true
     }
 
     /// Compiles the next statement at UTF-8 `offset` of `sql` (nil when only whitespace and
@@ -72,7 +165,7 @@ package final class Connection {
 
     /// Runs `body` inside a read transaction, opening (and closing) one when none is open.
     func withReadTransaction<R>(_ body: () throws -> R) throws -> R {
-        if context.transactionState != .none { return try body() }
+        if context.databases.first??.transactionState ?? .none != .none { return try body() }
         try btree.beginTransaction(write: false)
         defer { btree.endTransaction() }
         return try body()
@@ -86,7 +179,9 @@ package final class Connection {
     package func close() throws {
         guard !isClosed else { return }
         isClosed = true
-        if context.transactionState == .write { try? btree.rollback() }
+        context.rollbackAll()
+        for handle in context.databases.dropFirst().compactMap({ $0 }) { try? handle.btree.pager.close() }
+        context.databases.removeSubrange(1...)
         try pager.close()
     }
 }

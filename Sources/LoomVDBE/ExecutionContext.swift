@@ -52,6 +52,10 @@ package final class ExecutionContext {
     /// `PRAGMA temp_store` decides where the temp database lives when it is opened: the
     /// session sets this to open a file through its VFS; nil (or memory) uses a MemoryVFS.
     package var openTempDatabase: (() throws -> BTree)? = nil
+    /// ATTACH (file, schema name) and DETACH (schema name), installed by the session; the
+    /// `sqlite_attach` / `sqlite_detach` functions call them when stepped.
+    package var attachHandler: ((String, String) throws -> Void)? = nil
+    package var detachHandler: ((String) throws -> Void)? = nil
 
     package init(btree: BTree) {
         self.btree = btree
@@ -72,8 +76,13 @@ package final class ExecutionContext {
             options.synchronous = .off
             tree = BTree(pager: try Pager(vfs: MemoryVFS(), path: "temp.db", options: options))
         }
+        // The temp database starts with page 1 so that its schema table can be read at once.
+        try tree.beginTransaction(write: true)
+        try tree.commit()
+        tree.endTransaction()
         let handle = DatabaseHandle(name: "temp", btree: tree, path: "")
         databases[1] = handle
+        schemaChanged = true
         return handle
     }
 

@@ -287,7 +287,7 @@ extension Codegen {
         }
         let column = table.columns[index]
         if column.isPrimaryKey { throw c.error("cannot drop PRIMARY KEY column: \"\(column.name)\"", at: nil) }
-        if c.schema.indexes(on: table.name).contains(where: { $0.isAutomatic && $0.columns.contains { $0.column == index } }) {
+        if c.schema.indexes(on: table).contains(where: { $0.isAutomatic && $0.columns.contains { $0.column == index } }) {
             throw c.error("cannot drop UNIQUE column: \"\(column.name)\"", at: nil)
         }
         if table.columns.count <= 1 {

@@ -10,7 +10,7 @@ extension Codegen {
     /// Opens sqlite_schema for writing on a new cursor.
     private func openSchemaTable() -> Int {
         let cursor = b.allocateCursor()
-        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
+        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5, database: c.targetDatabase))
         return cursor
     }
 
@@ -33,15 +33,64 @@ extension Codegen {
     func finishSchemaChange() {
         let format = b.allocateRegister()
         let skip = b.makeLabel()
-        b.emit(.readCookie(dest: format, field: .schemaFormat))
+        b.emit(.readCookie(dest: format, field: .schemaFormat, database: c.targetDatabase))
         b.emit(jumpTo: skip) { .if(register: format, target: $0) }
-        b.emit(.setCookie(field: .schemaFormat, value: 4))
-        b.emit(.setCookie(field: .textEncoding, value: 1))
+        b.emit(.setCookie(field: .schemaFormat, value: 4, database: c.targetDatabase))
+        b.emit(.setCookie(field: .textEncoding, value: 1, database: c.targetDatabase))
         b.place(skip)
-        b.emit(.setCookie(field: .schemaCookie, value: Int(c.schema.cookie &+ 1)))
+        b.emit(.setCookie(field: .schemaCookie, value: Int(c.targetCookie &+ 1), database: c.targetDatabase))
         b.emit(.parseSchema())
         c.writes = true
         c.usesDatabase = true
+    }
+
+    /// The database a CREATE writes to (sets `c.targetDatabase`): temp for TEMP or `temp.`,
+    /// else the named database, else main. `kind` words the qualified-TEMP error.
+    func setCreateTarget(temporary: Bool, schema: String?, nameSpan: SourceSpan,
+                         qualifiedTempError: String = "temporary table name must be unqualified") throws {
+        if let s = schema {
+            if temporary && !s.equalsIgnoringCase("temp") { throw c.error(qualifiedTempError, at: nil) }
+            guard let n = c.schema.databaseNumber(named: s) else {
+                throw c.error("unknown database \(s)", at: qualifierSpan(before: nameSpan))
+            }
+            c.targetDatabase = n
+        } else {
+            c.targetDatabase = temporary ? 1 : 0
+        }
+    }
+
+    /// The span of the `schema` token in `schema.name`, found backwards from the name.
+    func qualifierSpan(before nameSpan: SourceSpan) -> SourceSpan {
+        let bytes = Array(c.sql.utf8)
+        var i = min(nameSpan.start, bytes.count)
+        func skipSpace() { while i > 0, bytes[i - 1] == 0x20 || (bytes[i - 1] >= 0x09 && bytes[i - 1] <= 0x0D) { i -= 1 } }
+        skipSpace()
+        if i > 0, bytes[i - 1] == UInt8(ascii: ".") { i -= 1 }
+        skipSpace()
+        let end = i
+        if i > 0, [UInt8(ascii: "\""), UInt8(ascii: "`"), UInt8(ascii: "]"), UInt8(ascii: "'")].contains(bytes[i - 1]) {
+            let close = bytes[i - 1]
+            let open = close == UInt8(ascii: "]") ? UInt8(ascii: "[") : close
+            i -= 1
+            while i > 0, bytes[i - 1] != open { i -= 1 }
+            if i > 0 { i -= 1 }
+        } else {
+            while i > 0, bytes[i - 1] == 0x5F || bytes[i - 1] == 0x24 || bytes[i - 1] >= 0x80
+                    || (bytes[i - 1] | 0x20 >= 0x61 && bytes[i - 1] | 0x20 <= 0x7A) || (bytes[i - 1] >= 0x30 && bytes[i - 1] <= 0x39) {
+                i -= 1
+            }
+        }
+        return SourceSpan(start: i, end: end)
+    }
+
+    /// The target database's own table `name` (for "already exists" checks).
+    func targetTable(named name: String) -> Table? {
+        if c.targetDatabase == 1 && c.schema.schema(forDatabase: 1) == nil { return nil }
+        return c.schema.schema(forDatabase: c.targetDatabase)?.localTable(named: name)
+    }
+
+    func targetIndex(named name: String) -> Index? {
+        c.schema.index(named: name, in: c.schema.databaseNames[c.targetDatabase] ?? "main")
     }
 
     private func checkNameFree(_ name: String, span: SourceSpan?) throws {
@@ -54,12 +103,9 @@ extension Codegen {
 
     func codeCreateTable(_ create: CreateTable, statementSpan: SourceSpan) throws {
         let nameSpan = SourceSpan(start: create.schemaTextStart, end: create.schemaTextStart)
-        if create.temporary { throw c.error("TEMP tables are not supported yet", at: nameSpan) }
-        if let s = create.schema, !s.equalsIgnoringCase("main") {
-            throw c.error("unknown database \(s)", at: nameSpan)
-        }
+        try setCreateTarget(temporary: create.temporary, schema: create.schema, nameSpan: nameSpan)
         try checkNewTableName(create.name, ifNotExists: create.ifNotExists, span: nameSpan)
-        if create.ifNotExists && c.schema.table(named: create.name) != nil { return }
+        if create.ifNotExists && targetTable(named: create.name) != nil { return }
         if case .select(let select) = create.body {
             return try codeCreateTableAsSelect(create.name, select)
         }
@@ -71,18 +117,18 @@ extension Codegen {
 
         let schemaCursor = openSchemaTable()
         let root = b.allocateRegister()
-        b.emit(.createBtree(dest: root, kind: definition.table.isWithoutRowid ? .index : .table))
+        b.emit(.createBtree(dest: root, kind: definition.table.isWithoutRowid ? .index : .table, database: c.targetDatabase))
         insertSchemaRow(cursor: schemaCursor, type: "table", name: create.name, tableName: create.name,
                         rootRegister: root, sql: sql)
         for index in definition.autoIndexes {
             let r = b.allocateRegister()
-            b.emit(.createBtree(dest: r, kind: .index))
+            b.emit(.createBtree(dest: r, kind: .index, database: c.targetDatabase))
             insertSchemaRow(cursor: schemaCursor, type: "index", name: index.name, tableName: create.name,
                             rootRegister: r, sql: nil)
         }
-        if definition.table.hasAutoincrement && c.schema.table(named: "sqlite_sequence") == nil {
+        if definition.table.hasAutoincrement && targetTable(named: "sqlite_sequence") == nil {
             let r = b.allocateRegister()
-            b.emit(.createBtree(dest: r, kind: .table))
+            b.emit(.createBtree(dest: r, kind: .table, database: c.targetDatabase))
             insertSchemaRow(cursor: schemaCursor, type: "table", name: "sqlite_sequence", tableName: "sqlite_sequence",
                             rootRegister: r, sql: "CREATE TABLE sqlite_sequence(name,seq)")
         }
@@ -115,11 +161,11 @@ extension Codegen {
         let sql = "CREATE TABLE " + quotedIdentifier(name) + open + parts.joined(separator: separator) + close
         let schemaCursor = openSchemaTable()
         let root = b.allocateRegister()
-        b.emit(.createBtree(dest: root, kind: .table))
+        b.emit(.createBtree(dest: root, kind: .table, database: c.targetDatabase))
         insertSchemaRow(cursor: schemaCursor, type: "table", name: name, tableName: name, rootRegister: root, sql: sql)
         let cursor = b.allocateCursor()
         let width = resolved.resultColumns.count
-        b.emit(.openWrite(cursor: cursor, root: root, columnCount: width, rootInRegister: true))
+        b.emit(.openWrite(cursor: cursor, root: root, columnCount: width, rootInRegister: true, database: c.targetDatabase))
         let rec = b.allocateRegister(), rowid = b.allocateRegister()
         try codeSelect(resolved) { base, count in
             self.b.emit(.makeRecord(start: base, count: count, dest: rec, affinities: affinities))
@@ -144,11 +190,11 @@ extension Codegen {
 
     /// Errors for a new table or view name already taken.
     private func checkNewTableName(_ name: String, ifNotExists: Bool, span: SourceSpan) throws {
-        if let existing = c.schema.table(named: name) {
+        if let existing = targetTable(named: name) {
             if ifNotExists { return }
             throw c.error("\(existing.isView ? "view" : "table") \(name) already exists", at: span)
         }
-        if c.schema.index(named: name) != nil {
+        if targetIndex(named: name) != nil {
             throw c.error("there is already an index named \(name)", at: span)
         }
         try checkNameFree(name, span: span)
@@ -158,28 +204,10 @@ extension Codegen {
 
     func codeCreateView(_ create: CreateView, statementSpan: SourceSpan) throws {
         let nameSpan = SourceSpan(start: create.schemaTextStart, end: create.schemaTextStart)
-        let temp = create.temporary || (create.schema?.equalsIgnoringCase("temp") ?? false)
-        if let s = create.schema {
-            if create.temporary && !s.equalsIgnoringCase("temp") {
-                throw c.error("temporary table name must be unqualified", at: nameSpan)
-            }
-            if !s.equalsIgnoringCase("main") && !s.equalsIgnoringCase("temp") {
-                throw c.error("unknown database \(s)", at: nameSpan)
-            }
-        }
+        try setCreateTarget(temporary: create.temporary, schema: create.schema, nameSpan: nameSpan)
         let sql = "CREATE VIEW " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
-        if temp {
-            // TEMP views live in the connection's memory; they shadow main objects of the same name.
-            if let existing = c.schema.table(named: create.name), c.schema.isTemp(existing.name) {
-                if create.ifNotExists { return }
-                throw c.error("view \(create.name) already exists", at: nameSpan)
-            }
-            try checkNameFree(create.name, span: nameSpan)
-            b.emit(.addTempObject(TempSchemaObject(type: "view", name: create.name, tableName: create.name, sql: sql)))
-            return
-        }
         try checkNewTableName(create.name, ifNotExists: create.ifNotExists, span: nameSpan)
-        if create.ifNotExists && c.schema.table(named: create.name) != nil { return }
+        if create.ifNotExists && targetTable(named: create.name) != nil { return }
         let schemaCursor = openSchemaTable()
         let root = b.allocateRegister()
         b.emit(.integer(value: 0, dest: root))
@@ -192,20 +220,25 @@ extension Codegen {
 
     func codeCreateIndex(_ create: CreateIndex, statementSpan: SourceSpan) throws {
         let nameSpan = SourceSpan(start: create.schemaTextStart, end: create.schemaTextStart)
-        if let s = create.schema, !s.equalsIgnoringCase("main") {
-            throw c.error("unknown database \(s)", at: nameSpan)
+        if let s = create.schema, c.schema.databaseNumber(named: s) == nil {
+            throw c.error("unknown database \(s)", at: qualifierSpan(before: nameSpan))
         }
-        guard let table = c.schema.table(named: create.table) else {
-            throw c.error("no such table: main.\(create.table)", at: nameSpan)
+        let dbName = create.schema ?? (c.schema.table(named: create.table).map { c.schema.databaseNames[$0.database] ?? "main" } ?? "main")
+        guard let table = c.schema.table(named: create.table, in: dbName) else {
+            if dbName.equalsIgnoringCase("temp"), let other = c.schema.table(named: create.table), other.database != 1 {
+                throw c.error("cannot create a TEMP index on non-TEMP table \"\(other.name)\"", at: nil)
+            }
+            throw c.error("no such table: \(dbName).\(create.table)", at: nil)
         }
+        c.targetDatabase = table.database
         if table.isSchemaTable { throw c.error("table \(table.name) may not be indexed", at: nameSpan) }
         if table.isView { throw c.error("views may not be indexed", at: nameSpan) }
         if table.isWithoutRowid { throw c.error("WITHOUT ROWID tables are not supported yet", at: nameSpan) }
-        if c.schema.index(named: create.name) != nil {
+        if targetIndex(named: create.name) != nil {
             if create.ifNotExists { return }
             throw c.error("index \(create.name) already exists", at: nameSpan)
         }
-        if c.schema.table(named: create.name) != nil {
+        if targetTable(named: create.name) != nil {
             throw c.error("there is already a table named \(create.name)", at: nameSpan)
         }
         try checkNameFree(create.name, span: nameSpan)
@@ -226,15 +259,15 @@ extension Codegen {
 
         let schemaCursor = openSchemaTable()
         let root = b.allocateRegister()
-        b.emit(.createBtree(dest: root, kind: .index))
+        b.emit(.createBtree(dest: root, kind: .index, database: c.targetDatabase))
         insertSchemaRow(cursor: schemaCursor, type: "index", name: create.name, tableName: table.name,
                         rootRegister: root, sql: sql)
         // Fill the index from the table's rows.
         let tc = b.allocateCursor(), ic = b.allocateCursor()
         cursorTables[tc] = table
-        b.emit(.openRead(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count))
+        b.emit(.openRead(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count, database: table.database))
         b.emit(.openWrite(cursor: ic, root: root, columnCount: columns.count + 1, keyInfo: try keyInfo(of: index),
-                          rootInRegister: true))
+                          rootInRegister: true, database: c.targetDatabase))
         let done = b.makeLabel()
         b.emit(jumpTo: done) { .rewind(cursor: tc, target: $0) }
         let top = b.currentAddress
@@ -270,20 +303,14 @@ extension Codegen {
     // MARK: DROP
 
     func codeDrop(_ drop: Drop, span: SourceSpan) throws {
-        if let s = drop.schema, !s.equalsIgnoringCase("main"), !s.equalsIgnoringCase("temp") {
-            throw c.error("unknown database \(s)", at: span)
-        }
+        let full = drop.schema.map { "\($0).\(drop.name)" } ?? drop.name
         switch drop.kind {
         case .table, .view:
-            guard let table = c.schema.table(named: drop.name) else {
+            guard let table = c.schema.table(named: drop.name, in: drop.schema) else {
                 if drop.ifExists { return }
-                throw c.error("no such \(drop.kind == .table ? "table" : "view"): \(drop.name)", at: span)
+                throw c.error("no such \(drop.kind == .table ? "table" : "view"): \(full)", at: span)
             }
-            if c.schema.isTemp(table.name) && table.isView {
-                if drop.kind == .table { throw c.error("use DROP VIEW to delete view \(table.name)", at: span) }
-                b.emit(.dropTempObject(name: table.name))
-                return
-            }
+            c.targetDatabase = table.database
             if table.isSchemaTable { throw c.error("table \(table.name) may not be dropped", at: span) }
             if drop.kind == .table && table.isView {
                 throw c.error("use DROP VIEW to delete view \(table.name)", at: span)
@@ -291,26 +318,36 @@ extension Codegen {
             if drop.kind == .view && !table.isView {
                 throw c.error("use DROP TABLE to delete table \(table.name)", at: span)
             }
-            let indexes = c.schema.indexes(on: table.name)
+            let indexes = c.schema.indexes(on: table)
+            if table.database != 1 {
+                // TEMP triggers on this table go too.
+                for t in c.schema.triggers(on: table) where t.database == 1 {
+                    c.targetDatabase = 1
+                    deleteSchemaRows(column: 1, equal: t.name)
+                    finishSchemaChange()
+                }
+                c.targetDatabase = table.database
+            }
             // A trigger's tbl_name is the table name as written in CREATE TRIGGER: match
             // it ignoring case.
             deleteSchemaRows(column: 2, equal: table.name, ignoringCase: true)
-            if table.hasAutoincrement, let seq = c.schema.table(named: "sqlite_sequence") {
+            if table.hasAutoincrement, let seq = targetTable(named: "sqlite_sequence") {
                 deleteSchemaRows(column: 0, equal: table.name, root: Int(seq.rootPage), columnCount: 2)
             }
-            if !table.isView { b.emit(.destroy(root: Int(table.rootPage))) }
-            for index in indexes { b.emit(.destroy(root: Int(index.rootPage))) }
+            if !table.isView { b.emit(.destroy(root: Int(table.rootPage), database: c.targetDatabase)) }
+            for index in indexes { b.emit(.destroy(root: Int(index.rootPage), database: c.targetDatabase)) }
             finishSchemaChange()
         case .index:
-            guard let index = c.schema.index(named: drop.name) else {
+            guard let index = c.schema.index(named: drop.name, in: drop.schema) else {
                 if drop.ifExists { return }
-                throw c.error("no such index: \(drop.name)", at: span)
+                throw c.error("no such index: \(full)", at: span)
             }
+            c.targetDatabase = index.database
             if index.isAutomatic {
                 throw c.error("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped", at: span)
             }
             deleteSchemaRows(column: 1, equal: index.name)
-            b.emit(.destroy(root: Int(index.rootPage)))
+            b.emit(.destroy(root: Int(index.rootPage), database: c.targetDatabase))
             finishSchemaChange()
         case .trigger:
             try codeDropTrigger(drop, span: span)
@@ -322,7 +359,7 @@ extension Codegen {
     private func deleteSchemaRows(column: Int, equal value: String, ignoringCase: Bool = false, root: Int = 1,
                                   columnCount: Int = 5) {
         let cursor = b.allocateCursor()
-        b.emit(.openWrite(cursor: cursor, root: root, columnCount: columnCount))
+        b.emit(.openWrite(cursor: cursor, root: root, columnCount: columnCount, database: c.targetDatabase))
         let wanted = b.allocateRegister(), have = b.allocateRegister()
         b.emit(.string8(value: value, dest: wanted))
         let done = b.makeLabel()
@@ -452,5 +489,18 @@ func literalValue(_ e: Expr) -> Value? {
         }
     default:
         return nil
+    }
+}
+
+extension Codegen {
+    /// An ATTACH / DETACH operand: a bare identifier stands for its own name as a string
+    /// (SQLite's rule); anything else is an expression without table columns.
+    func codeAttachArgument(_ e: Expr, into target: Int) throws {
+        if case .column(let ref) = e.kind, ref.table == nil {
+            b.emit(.string8(value: ref.column, dest: target))
+            return
+        }
+        let resolved = try Resolver(c).resolve(e, in: nil)
+        try code(resolved, into: target)
     }
 }

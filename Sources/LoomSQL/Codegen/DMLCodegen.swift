@@ -26,11 +26,11 @@ extension Codegen {
     /// Reads the sqlite_sequence entry of an AUTOINCREMENT table.
     func autoincrementSetup(_ table: Table) throws -> AutoincrementState? {
         guard table.hasAutoincrement else { return nil }
-        guard let seqTable = c.schema.table(named: "sqlite_sequence") else {
+        guard let seqTable = c.schema.schema(forDatabase: table.database)?.localTable(named: "sqlite_sequence") else {
             throw DatabaseError.corrupt(page: nil, "sqlite_sequence missing")
         }
         let cursor = b.allocateCursor()
-        b.emit(.openWrite(cursor: cursor, root: Int(seqTable.rootPage), columnCount: 2))
+        b.emit(.openWrite(cursor: cursor, root: Int(seqTable.rootPage), columnCount: 2, database: seqTable.database))
         let seq = b.allocateRegister(), rowRowid = b.allocateRegister()
         let name = b.allocateRegister(), wanted = b.allocateRegister()
         b.emit(.integer(value: 0, dest: seq))
@@ -87,12 +87,12 @@ extension Codegen {
         if cursor != nil { b.emit(.close(cursor: tc)) }
         cursorTables[tc] = table
         if table.isWithoutRowid { return try openWithoutRowidForWrite(table, cursor: tc) }
-        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count))
+        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count, database: table.database))
         var indexes: [(Index, Int)] = []
-        for index in c.schema.indexes(on: table.name) {
+        for index in c.schema.indexes(on: table) {
             let ic = b.allocateCursor()
             b.emit(.openWrite(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
-                              keyInfo: try keyInfo(of: index)))
+                              keyInfo: try keyInfo(of: index), database: index.database))
             indexes.append((index, ic))
         }
         return WriteTarget(table: table, cursor: tc, indexes: indexes)
@@ -185,11 +185,9 @@ extension Codegen {
     // MARK: INSERT
 
     func codeInsert(_ insert: Insert, span: SourceSpan) throws {
-        guard insert.schema == nil || insert.schema?.equalsIgnoringCase("main") == true else {
-            throw c.error("no such table: \(insert.schema ?? "").\(insert.table)", at: span)
-        }
-        guard let table = c.schema.table(named: insert.table) else {
-            throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(insert.table)", at: span)
+        guard let table = c.schema.table(named: insert.table, in: insert.schema ?? c.defaultDatabase) else {
+            let prefix = insert.schema.map { $0 + "." } ?? (c.triggerScope == nil ? "" : "main.")
+            throw c.error("no such table: \(prefix)\(insert.table)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView {
@@ -291,8 +289,10 @@ extension Codegen {
         b.replace(at: initAddress, with: .initCoroutine(register: co, jump: bodyEnd, start: bodyStart))
 
         var roots: Set<Int> = [Int(table.rootPage)]
-        for index in c.schema.indexes(on: table.name) { roots.insert(Int(index.rootPage)) }
-        if table.hasAutoincrement, let seq = c.schema.table(named: "sqlite_sequence") { roots.insert(Int(seq.rootPage)) }
+        for index in c.schema.indexes(on: table) { roots.insert(Int(index.rootPage)) }
+        if table.hasAutoincrement, let seq = c.schema.schema(forDatabase: table.database)?.localTable(named: "sqlite_sequence") {
+            roots.insert(Int(seq.rootPage))
+        }
         var readsTarget = false
         for instruction in b.instructions[bodyStart..<bodyEnd] {
             if case .openRead(_, let root, _, _, let inRegister, _) = instruction, inRegister || roots.contains(root) {
@@ -300,7 +300,7 @@ extension Codegen {
                 break
             }
         }
-        let useTemp = readsTarget || returning != nil || !c.schema.triggers(on: table.name).isEmpty
+        let useTemp = readsTarget || returning != nil || !c.schema.triggers(on: table).isEmpty
 
         if !useTemp {
             // Each row is inserted as the co-routine yields it.
@@ -470,8 +470,9 @@ extension Codegen {
     // MARK: DELETE
 
     func codeDelete(_ delete: Delete, span: SourceSpan) throws {
-        guard let table = c.schema.table(named: delete.table.name) else {
-            throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(delete.table.name)", at: span)
+        guard let table = c.schema.table(named: delete.table.name, in: delete.table.schema ?? c.defaultDatabase) else {
+            let prefix = delete.table.schema.map { $0 + "." } ?? (c.triggerScope == nil ? "" : "main.")
+            throw c.error("no such table: \(prefix)\(delete.table.name)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView {
@@ -488,8 +489,8 @@ extension Codegen {
         if delete.where == nil && returning == nil && !hasTriggers(table, .delete)
             && delete.limit == nil && delete.orderBy.isEmpty {
             // DELETE without WHERE: clear the table and its indexes.
-            b.emit(.clear(root: Int(table.rootPage), countChanges: c.countsChanges))
-            for index in c.schema.indexes(on: table.name) { b.emit(.clear(root: Int(index.rootPage))) }
+            b.emit(.clear(root: Int(table.rootPage), countChanges: c.countsChanges, database: table.database))
+            for index in c.schema.indexes(on: table) { b.emit(.clear(root: Int(index.rootPage), database: index.database)) }
             return
         }
         let cursor = b.allocateCursor()
@@ -590,12 +591,13 @@ extension Codegen {
     // MARK: UPDATE
 
     func codeUpdate(_ update: Update, span: SourceSpan) throws {
-        guard let table = c.schema.table(named: update.table.name) else {
-            throw c.error("no such table: \(c.triggerScope == nil ? "" : "main.")\(update.table.name)", at: span)
+        guard let table = c.schema.table(named: update.table.name, in: update.table.schema ?? c.defaultDatabase) else {
+            let prefix = update.table.schema.map { $0 + "." } ?? (c.triggerScope == nil ? "" : "main.")
+            throw c.error("no such table: \(prefix)\(update.table.name)", at: span)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView {
-            let hasInsteadOfUpdate = c.schema.triggers(on: table.name).contains { t in
+            let hasInsteadOfUpdate = c.schema.triggers(on: table).contains { t in
                 if t.timing == .insteadOf, case .update = t.event { return true }
                 return false
             }
@@ -799,7 +801,7 @@ extension Codegen {
                 }
                 if cols == [-1] {
                     target = .rowid
-                } else if let index = c.schema.indexes(on: table.name).first(where: { index in
+                } else if let index = c.schema.indexes(on: table).first(where: { index in
                     index.isUnique && Set(index.columns.map(\.column)) == Set(cols) && index.columns.count == cols.count
                 }) {
                     target = .index(index.name.lowercasedASCII)

@@ -130,7 +130,7 @@ extension Codegen {
     func codeAddedGeneratedColumnChecks(_ table: Table, stored: Bool, notNull: Bool) throws {
         guard stored || notNull, let last = table.columns.indices.last else { return }
         let cursor = b.allocateCursor()
-        b.emit(.openRead(cursor: cursor, root: Int(table.rootPage), columnCount: table.columns.count))
+        b.emit(.openRead(cursor: cursor, root: Int(table.rootPage), columnCount: table.columns.count, database: table.database))
         let done = b.makeLabel()
         b.emit(jumpTo: done) { .rewind(cursor: cursor, target: $0) }
         if stored {

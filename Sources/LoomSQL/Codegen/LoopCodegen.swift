@@ -104,7 +104,7 @@ extension Codegen {
             indexCursors[i] = ic
             if let index = scan.index {
                 b.emit(.openRead(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
-                                 keyInfo: try keyInfo(of: index)))
+                                 keyInfo: try keyInfo(of: index), database: index.database))
             }
         }
         for level in plan.levels {
@@ -133,10 +133,10 @@ extension Codegen {
                     withoutRowidCursors.append(source.cursor)
                 } else if write {
                     b.emit(.openWrite(cursor: source.cursor, root: Int(source.table.rootPage),
-                                      columnCount: source.table.columns.count))
+                                      columnCount: source.table.columns.count, database: source.table.database))
                 } else {
                     b.emit(.openRead(cursor: source.cursor, root: Int(source.table.rootPage),
-                                     columnCount: source.table.columns.count))
+                                     columnCount: source.table.columns.count, database: source.table.database))
                 }
             }
         }

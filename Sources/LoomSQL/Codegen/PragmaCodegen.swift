@@ -10,20 +10,22 @@ import LoomVDBE
 extension Codegen {
     /// Codes `pragma`; returns the result column names.
     func codePragma(_ pragma: Pragma, span: SourceSpan) throws -> [String] {
-        if let s = pragma.schema, !s.equalsIgnoringCase("main") {
-            // The temp database exists (empty of tables in Loom); other names are unknown.
-            guard s.equalsIgnoringCase("temp") else {
+        var dbName: String? = nil
+        var dbNumber = 0
+        if let s = pragma.schema {
+            guard let n = c.schema.databaseNumber(named: s) else {
                 // SQLite points at the schema name: the first token after PRAGMA.
                 let bytes = Array(c.text(span).utf8)
                 var i = min(6, bytes.count)
                 while i < bytes.count, bytes[i] == 0x20 || (bytes[i] >= 0x09 && bytes[i] <= 0x0D) { i += 1 }
                 throw c.error("unknown database \(s)", at: SourceSpan(start: span.start + i, end: span.end))
             }
-            return []
+            dbName = s
+            dbNumber = n
         }
         switch pragma.name.lowercasedASCII {
         case "table_info", "table_xinfo":
-            guard let name = pragma.value, let table = c.schema.table(named: name) else { return [] }
+            guard let name = pragma.value, let table = c.schema.table(named: name, in: dbName) else { return [] }
             let xinfo = pragma.name.lowercasedASCII == "table_xinfo"
             var cid = 0
             for (i, col) in table.columns.enumerated() where xinfo || col.generated == nil {
@@ -40,10 +42,10 @@ extension Codegen {
             }
             return ["cid", "name", "type", "notnull", "dflt_value", "pk"] + (xinfo ? ["hidden"] : [])
         case "foreign_key_list":
-            return codeForeignKeyList(pragma)
+            return codeForeignKeyList(pragma, in: dbName)
         case "index_list":
-            guard let name = pragma.value, let table = c.schema.table(named: name) else { return [] }
-            for (seq, index) in c.schema.indexes(on: table.name).enumerated() {
+            guard let name = pragma.value, let table = c.schema.table(named: name, in: dbName) else { return [] }
+            for (seq, index) in c.schema.indexes(on: table).enumerated() {
                 let origin: String
                 switch index.origin {
                 case .createIndex: origin = "c"
@@ -55,8 +57,8 @@ extension Codegen {
             }
             return ["seq", "name", "unique", "origin", "partial"]
         case "index_info", "index_xinfo":
-            guard let name = pragma.value, let index = c.schema.index(named: name),
-                  let table = c.schema.table(named: index.tableName) else { return [] }
+            guard let name = pragma.value, let index = c.schema.index(named: name, in: dbName),
+                  let table = c.schema.table(named: index.tableName, in: dbName ?? c.schema.databaseNames[index.database] ?? "main") else { return [] }
             let x = pragma.name.lowercasedASCII == "index_xinfo"
             for (i, col) in index.columns.enumerated() {
                 let colName: Value = col.column >= 0 ? .text(table.columns[col.column].name) : .null
@@ -85,11 +87,11 @@ extension Codegen {
                     return []
                 }
                 c.writes = true
-                b.emit(.setCookie(field: field, value: Int(Int32(truncatingIfNeeded: v))))
+                b.emit(.setCookie(field: field, value: Int(Int32(truncatingIfNeeded: v)), database: dbNumber))
                 return []
             }
             let r = b.allocateRegister()
-            b.emit(.readCookie(dest: r, field: field))
+            b.emit(.readCookie(dest: r, field: field, database: dbNumber))
             b.emit(.resultRow(start: r, count: 1))
             return [pragma.name.lowercasedASCII]
         default:
@@ -126,8 +128,8 @@ extension Codegen {
 extension Codegen {
     /// PRAGMA foreign_key_list(table): SQLite's rows, read from the table's stored CREATE
     /// TABLE text. Constraints are numbered from the last declared (SQLite's order).
-    func codeForeignKeyList(_ pragma: Pragma) -> [String] {
-        guard let name = pragma.value, let table = c.schema.table(named: name), let sql = table.sql else { return [] }
+    func codeForeignKeyList(_ pragma: Pragma, in dbName: String? = nil) -> [String] {
+        guard let name = pragma.value, let table = c.schema.table(named: name, in: dbName), let sql = table.sql else { return [] }
         var parser = Parser(sql: sql)
         guard let parsed = try? parser.parseNext(from: 0),
               case .createTable(let create) = parsed.0.kind,

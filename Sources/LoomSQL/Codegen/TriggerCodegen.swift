@@ -22,15 +22,9 @@ extension Codegen {
 
     func codeCreateTrigger(_ create: CreateTrigger, statementSpan: SourceSpan) throws {
         let nameSpan = SourceSpan(start: create.schemaTextStart, end: create.schemaTextStart)
-        let temp = create.temporary || (create.schema?.equalsIgnoringCase("temp") ?? false)
-        if let s = create.schema {
-            if create.temporary && !s.equalsIgnoringCase("temp") {
-                throw c.error("temporary trigger may not have qualified name", at: nameSpan)
-            }
-            if !s.equalsIgnoringCase("main") && !s.equalsIgnoringCase("temp") {
-                throw c.error("unknown database \(s)", at: nameSpan)
-            }
-        }
+        try setCreateTarget(temporary: create.temporary, schema: create.schema, nameSpan: nameSpan,
+                            qualifiedTempError: "temporary trigger may not have qualified name")
+        let targetName = c.schema.databaseNames[c.targetDatabase] ?? "main"
         if c.schema.trigger(named: create.name) != nil {
             if create.ifNotExists { return }
             throw c.error("trigger \(create.name) already exists", at: nameSpan)
@@ -38,8 +32,13 @@ extension Codegen {
         if create.name.lowercasedASCII.hasPrefix("sqlite_") {
             throw c.error("object name reserved for internal use: \(create.name)", at: nameSpan)
         }
-        guard let table = c.schema.table(named: create.table) else {
-            throw c.error("no such table: main.\(create.table)", at: nameSpan)
+        let tableSchema = create.tableSchema ?? (c.targetDatabase == 1 ? nil : targetName)
+        guard let table = c.schema.table(named: create.table, in: tableSchema) else {
+            throw c.error("no such table: \(tableSchema ?? targetName).\(create.table)", at: nameSpan)
+        }
+        if c.targetDatabase != 1 && table.database != c.targetDatabase {
+            throw c.error("trigger \(create.name) cannot reference objects in database \(c.schema.databaseNames[table.database] ?? "main")",
+                          at: nameSpan)
         }
         if table.isSchemaTable { throw c.error("cannot create trigger on system table", at: nameSpan) }
         if table.isView {
@@ -52,13 +51,8 @@ extension Codegen {
             throw c.error("cannot create INSTEAD OF trigger on table: \(table.name)", at: nameSpan)
         }
         let sql = "CREATE TRIGGER " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
-        if temp {
-            // TEMP triggers live in the connection's memory (see TempSchemaObject).
-            b.emit(.addTempObject(TempSchemaObject(type: "trigger", name: create.name, tableName: create.table, sql: sql)))
-            return
-        }
         let cursor = b.allocateCursor()
-        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
+        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5, database: c.targetDatabase))
         let row = b.allocateRegisters(5)
         b.emit(.string8(value: "trigger", dest: row))
         b.emit(.string8(value: create.name, dest: row + 1))
@@ -73,16 +67,19 @@ extension Codegen {
     }
 
     func codeDropTrigger(_ drop: Drop, span: SourceSpan) throws {
-        guard let trigger = c.schema.trigger(named: drop.name) else {
+        let found: Trigger?
+        if let s = drop.schema {
+            found = c.schema.databaseNumber(named: s).flatMap { c.schema.schema(forDatabase: $0) }?.triggers[drop.name.lowercasedASCII]
+        } else {
+            found = c.schema.trigger(named: drop.name)
+        }
+        guard let trigger = found else {
             if drop.ifExists { return }
-            throw c.error("no such trigger: \(drop.name)", at: span)
+            throw c.error("no such trigger: \(drop.schema.map { $0 + "." } ?? "")\(drop.name)", at: span)
         }
-        if c.schema.isTemp(trigger.name) {
-            b.emit(.dropTempObject(name: trigger.name))
-            return
-        }
+        c.targetDatabase = trigger.database
         let cursor = b.allocateCursor()
-        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
+        b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5, database: c.targetDatabase))
         let type = b.allocateRegister(), name = b.allocateRegister(), have = b.allocateRegister()
         b.emit(.string8(value: "trigger", dest: type))
         b.emit(.string8(value: trigger.name, dest: name))
@@ -101,7 +98,7 @@ extension Codegen {
     }
 
     private func finishTriggerSchemaChange() {
-        b.emit(.setCookie(field: .schemaCookie, value: Int(c.schema.cookie &+ 1)))
+        b.emit(.setCookie(field: .schemaCookie, value: Int(c.targetCookie &+ 1), database: c.targetDatabase))
         b.emit(.parseSchema())
         c.writes = true
         c.usesDatabase = true
@@ -115,7 +112,7 @@ extension Codegen {
     }
 
     func matchingTriggers(_ table: Table, _ event: TriggerEvent, timing: CreateTrigger.Timing) -> [Trigger] {
-        c.schema.triggers(on: table.name).filter { t in
+        c.schema.triggers(on: table).filter { t in
             guard t.timing == timing, !c.activeTriggers.contains(t.name.lowercasedASCII) else { return false }
             switch (t.event, event) {
             case (.insert, .insert), (.delete, .delete): return true
@@ -138,6 +135,9 @@ extension Codegen {
             let outer = c
             let child = Compilation(sql: trigger.sql, schema: outer.schema, builder: outer.builder)
             child.activeTriggers = outer.activeTriggers.union([trigger.name.lowercasedASCII])
+            if trigger.database != 1 && !outer.schema.linked.isEmpty {
+                child.defaultDatabase = outer.schema.databaseNames[trigger.database] ?? "main"
+            }
             var sources: [SourceItem] = []
             let savedOverrides = columnOverrides
             for (name, row) in [("old", old), ("new", new)] {

@@ -62,10 +62,10 @@ extension Codegen {
         let info = try keyInfo(of: index)
         if write {
             b.emit(.openWrite(cursor: cursor, root: Int(table.rootPage), columnCount: index.columns.count,
-                              keyInfo: info))
+                              keyInfo: info, database: table.database))
         } else {
             b.emit(.openRead(cursor: cursor, root: Int(table.rootPage), columnCount: index.columns.count,
-                             keyInfo: info))
+                             keyInfo: info, database: table.database))
         }
         var positions: [Int: Int] = [:]
         for (p, col) in index.columns.enumerated() where positions[col.column] == nil { positions[col.column] = p }
@@ -83,7 +83,7 @@ extension Codegen {
         if !matchingTriggers(table, .insert, timing: .before).isEmpty || !matchingTriggers(table, .insert, timing: .after).isEmpty {
             return "triggers on a WITHOUT ROWID table are not supported yet"
         }
-        if c.schema.indexes(on: table.name).contains(where: { $0.whereClause != nil }) {
+        if c.schema.indexes(on: table).contains(where: { $0.whereClause != nil }) {
             return "partial indexes on a WITHOUT ROWID table are not supported yet"
         }
         return nil
@@ -94,13 +94,13 @@ extension Codegen {
     func openWithoutRowidForWrite(_ table: Table, cursor tc: Int) throws -> WriteTarget {
         let primary = table.withoutRowidPrimaryIndex
         b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: primary.columns.count,
-                          keyInfo: try keyInfo(of: primary)))
+                          keyInfo: try keyInfo(of: primary), database: table.database))
         var indexes: [(Index, Int)] = []
-        for index in c.schema.indexes(on: table.name) {
+        for index in c.schema.indexes(on: table) {
             let stored = table.withoutRowidSecondary(index)
             let ic = b.allocateCursor()
             b.emit(.openWrite(cursor: ic, root: Int(index.rootPage), columnCount: stored.columns.count,
-                              keyInfo: try keyInfo(of: stored)))
+                              keyInfo: try keyInfo(of: stored), database: index.database))
             indexes.append((index, ic))
         }
         return WriteTarget(table: table, cursor: tc, indexes: indexes)
@@ -230,7 +230,7 @@ extension Codegen {
                                 assignments: [(column: Int, value: RExpr)], condition: RExpr?, span: SourceSpan) throws {
         if update.from != nil || !update.returning.isEmpty || update.limit != nil || !update.orderBy.isEmpty
             || hasTriggers(table, .update(assignments.map(\.column))) || table.hasGenerated
-            || c.schema.indexes(on: table.name).contains(where: { $0.whereClause != nil }) {
+            || c.schema.indexes(on: table).contains(where: { $0.whereClause != nil }) {
             throw c.error("FROM, RETURNING, ORDER BY / LIMIT, triggers, generated columns and partial indexes "
                           + "in an UPDATE of a WITHOUT ROWID table are not supported yet", at: span)
         }

@@ -169,7 +169,7 @@ package enum WherePlanner {
         let table = source.table
         let constraints = collectConstraints(for: source, terms: terms, levelOfCursor: levelOfCursor, level: level)
         let neededHere = needed?[source.cursor]
-        var indexes = schema?.indexes(on: table.name).filter { $0.whereClause == nil } ?? []
+        var indexes = schema?.indexes(on: table).filter { $0.whereClause == nil } ?? []
         switch source.indexHint {
         case .notIndexed?: indexes = []
         case .indexedBy(let name)?: indexes = indexes.filter { $0.name.equalsIgnoringCase(name) }
@@ -518,7 +518,7 @@ package enum WherePlanner {
                 if candidate.table.hasRowid && equal.contains(where: { $0.column < 0 }) { cost = 1; consumed = 1 }
                 else if !equal.isEmpty {
                     let columns = Set(equal.map(\.column))
-                    let indexed = schema?.indexes(on: candidate.table.name).contains { idx in
+                    let indexed = schema?.indexes(on: candidate.table).contains { idx in
                         idx.whereClause == nil && idx.columns.first.map { columns.contains($0.column) } == true
                     } ?? false
                     if indexed { cost = 10; consumed = 1 }

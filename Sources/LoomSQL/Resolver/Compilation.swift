@@ -25,6 +25,13 @@ package final class Compilation {
     var activeTriggers: Set<String> = []
     /// Whether row changes count toward `changes()` (not inside trigger bodies).
     var countsChanges: Bool { triggerScope == nil }
+    /// Inside a view or trigger of a database other than temp: that database's name.
+    /// Unqualified table names then resolve in it only (SQLite's DbFixer).
+    package var defaultDatabase: String? = nil
+    /// The database a DDL statement changes (0 main, 1 temp, 2… attached).
+    package var targetDatabase = 0
+    /// The cookie the target database's schema was read at.
+    var targetCookie: UInt32 { schema.schema(forDatabase: targetDatabase)?.cookie ?? 0 }
     /// True once the program writes to the database.
     package var writes = false
     /// Tables the program reads or writes (root pages), for the Transaction opcode.

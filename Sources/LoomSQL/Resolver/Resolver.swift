@@ -635,10 +635,7 @@ package struct Resolver {
         case .table(let q) where q.schema == nil && commonTable(named: q.name) != nil:
             source = try commonTableSource(q, scope: scope)
         case .table(let q):
-            if let schemaName = q.schema, !schemaName.equalsIgnoringCase("main"), !schemaName.equalsIgnoringCase("temp") {
-                throw c.error("no such table: \(schemaName).\(q.name)", at: nil)
-            }
-            guard let table = c.schema.table(named: q.name) else {
+            guard let table = c.schema.table(named: q.name, in: q.schema ?? c.defaultDatabase) else {
                 if q.schema == nil, c.resolvingCommonTables.contains(q.name.lowercasedASCII) {
                     throw c.error("recursive common table expressions are not supported yet", at: nil)
                 }
@@ -873,6 +870,9 @@ package struct Resolver {
         }
         let child = Compilation(sql: text, schema: c.schema, builder: c.builder)
         child.expandingViews = c.expandingViews.union([key])
+        if table.database != 1 && !c.schema.linked.isEmpty {
+            child.defaultDatabase = c.schema.databaseNames[table.database] ?? "main"
+        }
         let sub: ResolvedSelect
         do { sub = try Resolver(child).resolveSelect(def.select, outer: nil) }
         catch var e as DatabaseError { e.sql = c.sql; e.offset = nil; throw e }

@@ -27,6 +27,8 @@ package struct Index: Sendable {
     package var columns: [IndexColumn]
     package var isUnique: Bool
     package var rootPage: UInt32
+    /// Schema number of the database holding the index (its table's).
+    package var database: Int = 0
     /// The text stored in `sqlite_schema.sql`; nil for automatic indexes.
     package var sql: String?
     package var origin: IndexOrigin

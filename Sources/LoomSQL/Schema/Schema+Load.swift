@@ -12,9 +12,11 @@ extension Schema {
     /// A database whose schema cookie is 0 has never had a schema object: its schema is
     /// empty without reading page 1 (which a new, empty file does not have yet).
     /// `temp` holds the connection's TEMP views and triggers, added after the main schema.
-    package static func load(from btree: BTree, temp: [TempSchemaObject] = []) throws -> Schema {
+    package static func load(from btree: BTree, temp: [TempSchemaObject] = [], database: Int = 0,
+                             databaseName: String = "main") throws -> Schema {
         let rows = try readSchemaRows(btree)
-        return try build(rows: rows.rows, cookie: rows.cookie, fileFormat: rows.format, temp: temp)
+        return try build(rows: rows.rows, cookie: rows.cookie, fileFormat: rows.format, temp: temp,
+                         database: database, databaseName: databaseName)
     }
 
     /// The program: row 1 = (schema cookie, schema format); then one row per schema entry.

@@ -44,18 +44,117 @@ package final class Schema: @unchecked Sendable {
     package private(set) var triggers: [String: Trigger] = [:]
     package private(set) var triggerOrder: [String] = []
 
-    package func trigger(named name: String) -> Trigger? { triggers[name.lowercasedASCII] }
+    package func trigger(named name: String) -> Trigger? {
+        let key = name.lowercasedASCII
+        for s in searchOrder { if let t = s.triggers[key] { return t } }
+        return nil
+    }
 
-    /// The triggers of table `name`, newest first.
+    /// The triggers of table `name`, newest first: TEMP triggers (which may name a table of
+    /// any database) first, then the table's own database's.
     package func triggers(on name: String) -> [Trigger] {
         let key = name.lowercasedASCII
-        return triggerOrder.reversed().compactMap { triggers[$0] }.filter { $0.tableName.lowercasedASCII == key }
+        var result: [Trigger] = []
+        let owner = table(named: name)?.database ?? database
+        for s in searchOrder where s.database == 1 || s.database == owner {
+            result += s.triggerOrder.reversed().compactMap { s.triggers[$0] }.filter {
+                $0.tableName.lowercasedASCII == key
+            }
+        }
+        return result
+    }
+
+    /// The triggers of `table` (its own database's and TEMP ones), newest first.
+    package func triggers(on table: Table) -> [Trigger] {
+        let key = table.name.lowercasedASCII
+        var result: [Trigger] = []
+        for s in searchOrder where s.database == 1 || s.database == table.database {
+            result += s.triggerOrder.reversed().compactMap { s.triggers[$0] }.filter {
+                $0.tableName.lowercasedASCII == key
+            }
+        }
+        return result
     }
 
     package func add(_ trigger: Trigger) {
+        var trigger = trigger
+        trigger.database = database
         let key = trigger.name.lowercasedASCII
         if triggers[key] == nil { triggerOrder.append(key) }
         triggers[key] = trigger
+    }
+
+    // MARK: Several databases
+
+    /// Schema number (0 main, 1 temp, 2… attached) and name of this database.
+    package var database = 0
+    package var databaseName = "main"
+    /// On the main schema: the temp schema (number 1) when the temp database is open, and the
+    /// attached databases' schemas, in schema-number order. Empty on the others.
+    package var linked: [Schema] = []
+    /// Names of every database by number (index 1 is always "temp"; nil = detached slot),
+    /// set on the main schema by the session.
+    package var databaseNames: [String?] = ["main", "temp"]
+
+    /// The schemas unqualified names search, in order: temp, main, attached.
+    package var searchOrder: [Schema] {
+        if linked.isEmpty { return [self] }
+        var order: [Schema] = linked.filter { $0.database == 1 }
+        order.append(self)
+        order += linked.filter { $0.database >= 2 }
+        return order
+    }
+
+    /// The schema of database number `n` (nil when it is not open).
+    package func schema(forDatabase n: Int) -> Schema? {
+        if n == database { return self }
+        return linked.first { $0.database == n }
+    }
+
+    /// The number of the database called `name` (main, temp, or an attached name).
+    package func databaseNumber(named name: String) -> Int? {
+        let key = name.lowercasedASCII
+        for (i, n) in databaseNames.enumerated() where n?.lowercasedASCII == key { return i }
+        return nil
+    }
+
+    /// The table `name` in database `schemaName` (nil: search temp, main, attached).
+    package func table(named name: String, in schemaName: String?) -> Table? {
+        guard let schemaName else { return table(named: name) }
+        guard let n = databaseNumber(named: schemaName) else { return nil }
+        guard let s = schema(forDatabase: n) else {
+            // The temp database is not open yet: only its schema table exists.
+            if n == 1, Self.isSchemaTableName(name) { return Table.schemaTable(database: 1) }
+            return nil
+        }
+        return s.localTable(named: name)
+    }
+
+    /// The index `name` in database `schemaName` (nil: search temp, main, attached).
+    package func index(named name: String, in schemaName: String?) -> Index? {
+        guard let schemaName else { return index(named: name) }
+        guard let n = databaseNumber(named: schemaName), let s = schema(forDatabase: n) else { return nil }
+        return s.indexes[name.lowercasedASCII]
+    }
+
+    static func isSchemaTableName(_ name: String) -> Bool {
+        switch name.lowercasedASCII {
+        case "sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema": return true
+        default: return false
+        }
+    }
+
+    /// This database's own table `name` (no search of other databases).
+    package func localTable(named name: String) -> Table? {
+        let key = name.lowercasedASCII
+        switch key {
+        case "sqlite_master", "sqlite_schema":
+            return Table.schemaTable(database: database)
+        case "sqlite_temp_master", "sqlite_temp_schema":
+            return database == 1 ? Table.schemaTable(database: 1) : nil
+        default:
+            return tables[key]
+        }
     }
 
     /// Lower-cased names of the connection's TEMP views and triggers (kept in memory by the
@@ -78,32 +177,51 @@ package final class Schema: @unchecked Sendable {
     package func table(named name: String) -> Table? {
         let key = name.lowercasedASCII
         switch key {
-        case "sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema":
-            return Table.schemaTable
+        case "sqlite_master", "sqlite_schema":
+            return Table.schemaTable(database: database)
+        case "sqlite_temp_master", "sqlite_temp_schema":
+            return Table.schemaTable(database: 1)
         default:
-            return tables[key]
+            for s in searchOrder { if let t = s.tables[key] { return t } }
+            return nil
         }
     }
 
-    package func index(named name: String) -> Index? { indexes[name.lowercasedASCII] }
-
-    /// The indexes of table `name`, in the order SQLite checks their constraints: the most
-    /// recently defined first (SQLite links each new index at the head of the table's list).
-    package func indexes(on name: String) -> [Index] {
+    package func index(named name: String) -> Index? {
         let key = name.lowercasedASCII
-        return indexOrder.reversed().compactMap { indexes[$0] }.filter { $0.tableName.lowercasedASCII == key }
+        for s in searchOrder { if let i = s.indexes[key] { return i } }
+        return nil
     }
 
-    /// All tables, in schema order.
+    /// The indexes of table `name` (as resolved unqualified), in the order SQLite checks
+    /// their constraints: the most recently defined first (SQLite links each new index at
+    /// the head of the table's list).
+    package func indexes(on name: String) -> [Index] {
+        guard let t = table(named: name) else { return [] }
+        return indexes(on: t)
+    }
+
+    /// The indexes of `table` (in its own database), newest first.
+    package func indexes(on table: Table) -> [Index] {
+        guard let s = schema(forDatabase: table.database) else { return [] }
+        let key = table.name.lowercasedASCII
+        return s.indexOrder.reversed().compactMap { s.indexes[$0] }.filter { $0.tableName.lowercasedASCII == key }
+    }
+
+    /// All tables of this database, in schema order.
     package var allTables: [Table] { tableOrder.compactMap { tables[$0] } }
 
     package func add(_ table: Table) {
+        var table = table
+        table.database = database
         let key = table.name.lowercasedASCII
         if tables[key] == nil { tableOrder.append(key) }
         tables[key] = table
     }
 
     package func add(_ index: Index) {
+        var index = index
+        index.database = database
         let key = index.name.lowercasedASCII
         if indexes[key] == nil { indexOrder.append(key) }
         indexes[key] = index
@@ -126,8 +244,11 @@ package final class Schema: @unchecked Sendable {
     /// Builds a schema from `sqlite_schema` rows: each CREATE text is parsed again.
     /// A row whose text does not parse makes the schema malformed, as in SQLite.
     package static func build(rows: [SchemaRow], cookie: UInt32, fileFormat: UInt32,
-                              temp: [TempSchemaObject] = []) throws -> Schema {
+                              temp: [TempSchemaObject] = [], database: Int = 0,
+                              databaseName: String = "main") throws -> Schema {
         let schema = Schema()
+        schema.database = database
+        schema.databaseName = databaseName
         schema.cookie = cookie
         schema.fileFormat = fileFormat
         for (i, row) in rows.enumerated() { schema.rowOrder[row.type + " " + row.name.lowercasedASCII] = i }

@@ -60,6 +60,8 @@ package struct Table: Sendable {
     package var hasAutoincrement: Bool = false
     /// True for `sqlite_schema` itself.
     package var isSchemaTable: Bool = false
+    /// Schema number of the database holding the table (0 main, 1 temp, 2… attached).
+    package var database: Int = 0
     /// True for views.
     package var isView: Bool = false
     /// A view's definition (its SELECT's spans refer to `sql`).
@@ -99,6 +101,14 @@ package struct Table: Sendable {
         t.isSchemaTable = true
         return t
     }()
+
+    /// The schema table of database `database` (`sqlite_temp_master` for temp).
+    package static func schemaTable(database: Int) -> Table {
+        var t = schemaTable
+        t.database = database
+        if database == 1 { t.name = "sqlite_temp_master" }
+        return t
+    }
 }
 
 extension String {

@@ -11,6 +11,8 @@ package struct Trigger: Sendable {
     package var when: Expr?
     package var body: [Statement]
     package var sql: String
+    /// Schema number of the database holding the trigger (1 for TEMP triggers).
+    package var database: Int = 0
 }
 
 extension Schema {
