@@ -187,7 +187,7 @@ extension Codegen {
     func codeInsert(_ insert: Insert, span: SourceSpan) throws {
         guard let table = c.schema.table(named: insert.table, in: insert.schema ?? c.defaultDatabase) else {
             let prefix = insert.schema.map { $0 + "." } ?? (c.triggerScope == nil ? "" : "main.")
-            throw c.error("no such table: \(prefix)\(insert.table)", at: span)
+            throw c.error("no such table: \(prefix)\(insert.table)", at: nil)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView {
@@ -472,7 +472,7 @@ extension Codegen {
     func codeDelete(_ delete: Delete, span: SourceSpan) throws {
         guard let table = c.schema.table(named: delete.table.name, in: delete.table.schema ?? c.defaultDatabase) else {
             let prefix = delete.table.schema.map { $0 + "." } ?? (c.triggerScope == nil ? "" : "main.")
-            throw c.error("no such table: \(prefix)\(delete.table.name)", at: span)
+            throw c.error("no such table: \(prefix)\(delete.table.name)", at: nil)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView {
@@ -593,7 +593,7 @@ extension Codegen {
     func codeUpdate(_ update: Update, span: SourceSpan) throws {
         guard let table = c.schema.table(named: update.table.name, in: update.table.schema ?? c.defaultDatabase) else {
             let prefix = update.table.schema.map { $0 + "." } ?? (c.triggerScope == nil ? "" : "main.")
-            throw c.error("no such table: \(prefix)\(update.table.name)", at: span)
+            throw c.error("no such table: \(prefix)\(update.table.name)", at: nil)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isView {

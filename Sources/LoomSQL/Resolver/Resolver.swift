@@ -241,8 +241,11 @@ package struct Resolver {
                     (table == nil || src.exposedName.equalsIgnoringCase(table ?? ""))
                         && (src.table.hasRowid || !src.isStoredTable)
                 }
-                if candidates.count == 1, let src = candidates.first, src.isStoredTable { found = columnExpr(src, -1) }
-                else if candidates.count > 1 {
+                if candidates.count == 1, let src = candidates.first {
+                    // A subquery or view alone in FROM has a rowid that is always NULL
+                    // (SQLite 3.40: `SELECT rowid FROM (SELECT 1)` gives NULL).
+                    found = src.isStoredTable ? columnExpr(src, -1) : .null
+                } else if candidates.count > 1 {
                     let full = table.map { "\($0).\(name)" } ?? name
                     throw c.error("no such column: \(full)", at: span)
                 }
