@@ -45,18 +45,7 @@ package final class Connection {
     package func currentSchema() throws -> Schema {
         try checkOpen()
         if let cached = schema, !context.schemaChanged, try cookiesUnchanged(cached) { return cached }
-        let loaded = try withReadTransaction { try Schema.load(from: btree) }
-        var names: [String?] = ["main", "temp"]
-        for (i, handle) in context.databases.enumerated() where i >= 1 {
-            if i >= 2 { names.append(handle?.name) }
-            guard let handle else { continue }
-            let other = try withReadTransaction(on: handle) {
-                try Schema.load(from: handle.btree, database: i, databaseName: handle.name)
-            }
-            loaded.linked.append(other)
-        }
-        loaded.databaseNames = names
-        for other in loaded.linked { other.databaseNames = names }
+        let loaded = try Schema.loadAll(context)
         schema = loaded
         context.schemaChanged = false
         return loaded

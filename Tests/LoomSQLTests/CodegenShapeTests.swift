@@ -30,7 +30,7 @@ import LoomVDBE
     @Test func programsStartWithInitAndEndWithTransactionPrologue() throws {
         let p = try Self.program("SELECT b FROM t")
         guard case .initialize(let target) = p.instructions.first else { Issue.record("no Init"); return }
-        guard case .transaction(let write, let cookie) = p.instructions[target] else {
+        guard case .transaction(let write, let cookie, _) = p.instructions[target] else {
             Issue.record("no Transaction at the Init target"); return
         }
         #expect(write == false)
@@ -94,7 +94,7 @@ import LoomVDBE
         #expect(strings.contains("sqlite_autoindex_u_2"))
         #expect(p.instructions.filter { if case .createBtree = $0 { return true } else { return false } }.count == 3)
         var cookie: Int? = nil
-        for case .setCookie(.schemaCookie, let v) in p.instructions { cookie = v }
+        for case .setCookie(.schemaCookie, let v, _) in p.instructions { cookie = v }
         #expect(cookie == 8)
         #expect(p.instructions.contains { if case .parseSchema = $0 { return true } else { return false } })
     }

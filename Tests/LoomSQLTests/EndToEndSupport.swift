@@ -38,13 +38,7 @@ final class MiniSession {
     }
 
     func reloadSchema() throws {
-        if context.isAutocommit {
-            try btree.beginTransaction(write: false)
-            defer { btree.endTransaction() }
-            schema = try Schema.load(from: btree, temp: context.tempObjects)
-        } else {
-            schema = try Schema.load(from: btree, temp: context.tempObjects)
-        }
+        schema = try Schema.loadAll(context)
         context.schemaChanged = false
     }
 

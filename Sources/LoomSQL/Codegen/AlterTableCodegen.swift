@@ -172,11 +172,12 @@ extension Codegen {
 
     /// The checks every ALTER form shares; returns the table.
     func alterTarget(_ alter: AlterTable, span: SourceSpan) throws -> Table {
-        if let s = alter.schema, !s.equalsIgnoringCase("main") {
-            throw c.error("no such table: \(s).\(alter.table)", at: nil)
+        guard let table = c.schema.table(named: alter.table, in: alter.schema) else {
+            throw c.error("no such table: \(alter.schema.map { $0 + "." } ?? "")\(alter.table)", at: nil)
         }
-        guard let table = c.schema.table(named: alter.table), !c.schema.isTemp(alter.table) else {
-            throw c.error("no such table: \(alter.table)", at: nil)
+        if table.database != 0 {
+            // The rewrite below edits main's sqlite_schema only.
+            throw c.error("ALTER TABLE on a TEMP or attached table is not supported yet", at: nil)
         }
         if table.isSchemaTable || table.name.lowercasedASCII.hasPrefix("sqlite_") {
             throw c.error("table \(table.name) may not be altered", at: nil)

@@ -19,6 +19,30 @@ extension Schema {
                          database: database, databaseName: databaseName)
     }
 
+    /// Loads the schema of every open database of `context`: main's, with the temp and
+    /// attached databases' schemas linked to it (`linked`, `databaseNames`). Each database
+    /// is read inside its open transaction, or a read transaction opened for the load.
+    package static func loadAll(_ context: ExecutionContext) throws -> Schema {
+        func withRead<R>(_ handle: DatabaseHandle, _ body: () throws -> R) throws -> R {
+            if handle.transactionState != .none { return try body() }
+            try handle.btree.beginTransaction(write: false)
+            defer { handle.btree.endTransaction() }
+            return try body()
+        }
+        guard let mainHandle = context.databases.first ?? nil else { return Schema() }
+        let main = try withRead(mainHandle) { try load(from: mainHandle.btree) }
+        var names: [String?] = ["main", "temp"]
+        for (i, handle) in context.databases.enumerated() where i >= 1 {
+            if i >= 2 { names.append(handle?.name) }
+            guard let handle else { continue }
+            let other = try withRead(handle) { try load(from: handle.btree, database: i, databaseName: handle.name) }
+            main.linked.append(other)
+        }
+        main.databaseNames = names
+        for other in main.linked { other.databaseNames = names }
+        return main
+    }
+
     /// The program: row 1 = (schema cookie, schema format); then one row per schema entry.
     static let readerProgram: Program = {
         let instructions: [Instruction] = [
