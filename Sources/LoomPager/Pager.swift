@@ -17,6 +17,9 @@ package struct PagerOptions: Sendable {
     package var synchronous: SynchronousLevel = .full
     /// Cache bound in pages (SQLite's default `cache_size` is -2000, i.e. 2000 KiB).
     package var cacheSizePages = 2000
+    /// A temporary database (the connection's temp database with `temp_store` FILE): the VFS
+    /// opens an anonymous file, deleted when closed; `path` only names it.
+    package var temporaryFile = false
     package init() {}
 }
 
@@ -102,7 +105,8 @@ package final class Pager {
         self.cacheSizePages = max(1, options.cacheSizePages)
         var flags: OpenFlags = [.mainDatabase]
         flags.insert(options.readOnly ? .readOnly : [.readWrite, .create])
-        self.file = try vfs.open(path, flags: flags)
+        if options.temporaryFile { flags = [.tempDatabase, .readWrite, .create, .deleteOnClose] }
+        self.file = try vfs.open(options.temporaryFile ? nil : path, flags: flags)
         self.pageSize = options.pageSizeForNewDatabase
         // Learn the geometry under a SHARED lock, so a hot journal is rolled back first; if
         // another connection holds the file exclusively, read the header unlocked instead

@@ -34,6 +34,18 @@ package final class Connection {
         self.pagerOptions = options
         context.attachHandler = { [weak self] file, name in try self?.attach(file: file, as: name) }
         context.detachHandler = { [weak self] name in try self?.detach(name) }
+        context.openTempDatabase = { [vfs, weak context] in
+            // temp_store: 2 (MEMORY) keeps the temp database in memory; 0 (DEFAULT, the oracle
+            // build's SQLITE_TEMP_STORE=1) and 1 (FILE) use an anonymous file of the VFS.
+            var options = PagerOptions()
+            options.journalMode = .memory
+            options.synchronous = .off
+            if context?.pragmaSettings["temp_store", default: 0] == 2 {
+                return BTree(pager: try Pager(vfs: MemoryVFS(), path: "temp.db", options: options))
+            }
+            options.temporaryFile = true
+            return BTree(pager: try Pager(vfs: vfs, path: "temp.db", options: options))
+        }
     }
 
     let vfs: any VFS

@@ -115,13 +115,13 @@ extension Codegen {
 
     /// The connection's TEMP views and triggers, as schema rows.
     func tempSchemaRows() -> [SchemaRow] {
-        let s = c.schema
+        guard let s = c.schema.schema(forDatabase: 1) else { return [] }
         var rows: [SchemaRow] = []
-        for t in s.allTables where t.isView && s.isTemp(t.name) {
+        for t in s.allTables where t.isView {
             if let sql = t.sql { rows.append(SchemaRow(type: "view", name: t.name, tableName: t.name, rootPage: 0, sql: sql)) }
         }
         for key in s.triggerOrder {
-            guard let t = s.triggers[key], s.isTemp(t.name) else { continue }
+            guard let t = s.triggers[key] else { continue }
             rows.append(SchemaRow(type: "trigger", name: t.name, tableName: t.tableName, rootPage: 0, sql: t.sql))
         }
         return rows
@@ -130,22 +130,28 @@ extension Codegen {
     /// Rewrites the TEMP views and triggers with `edit` (nil: unchanged), as SQLite edits
     /// sqlite_temp_schema too.
     func rewriteTempObjects(renamedTable: (old: String, new: String)? = nil, _ edit: (String) -> String?) {
+        var changes: [SchemaRowChange] = []
         for row in tempSchemaRows() {
             guard let sql = row.sql else { continue }
             var tableName = row.tableName
             if let r = renamedTable, row.type == "trigger", tableName.equalsIgnoringCase(r.old) { tableName = r.new }
             let edited = edit(sql)
             if edited == nil && tableName == row.tableName { continue }
-            b.emit(.addTempObject(TempSchemaObject(type: row.type, name: row.name, tableName: tableName,
-                                                   sql: edited ?? sql)))
+            changes.append(SchemaRowChange(type: row.type, name: row.name,
+                                           row: SchemaRow(type: row.type, name: row.name, tableName: tableName,
+                                                          rootPage: 0, sql: edited ?? sql)))
         }
+        guard !changes.isEmpty, let temp = c.schema.schema(forDatabase: 1) else { return }
+        rewriteSchemaRows(changes, database: 1)
+        b.emit(.setCookie(field: .schemaCookie, value: Int(temp.cookie &+ 1), database: 1))
+        b.emit(.parseSchema())
     }
 
     /// Replaces sqlite_schema rows: for each change, the row with its type and name.
-    func rewriteSchemaRows(_ changes: [SchemaRowChange]) {
+    func rewriteSchemaRows(_ changes: [SchemaRowChange], database: Int = 0) {
         for change in changes {
             let cursor = b.allocateCursor()
-            b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5))
+            b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5, database: database))
             let row = b.allocateRegisters(5)
             let wantedType = b.allocateRegister(), wantedName = b.allocateRegister(), rowid = b.allocateRegister()
             b.emit(.string8(value: change.type, dest: wantedType))
