@@ -83,11 +83,22 @@ extension Connection {
             })]]
         case "integrity_check", "quick_check":
             let limit = value.flatMap { Int($0) }.map { max(1, $0) } ?? 100
-            let schema = try currentSchema()
-            var roots: [PageNumber] = [1]
-            for table in schema.allTables where table.rootPage > 1 { roots.append(PageNumber(table.rootPage)) }
-            for index in schema.indexOrder.compactMap({ schema.index(named: $0) }) where index.rootPage > 1 { roots.append(PageNumber(index.rootPage)) }
-            let errors = try withReadTransaction { try btree.integrityCheck(roots: roots, maxErrors: limit) }
+            let main = try currentSchema()
+            // Every open database (main first), or only the named one.
+            var errors: [String] = []
+            for schema in [main] + main.linked {
+                if let wanted = pragma.schema, context.databaseIndex(named: wanted) != schema.database { continue }
+                guard schema.database < context.databases.count, let handle = context.databases[schema.database] else { continue }
+                var roots: [PageNumber] = [1]
+                for table in schema.allTables where table.rootPage > 1 { roots.append(PageNumber(table.rootPage)) }
+                for key in schema.indexOrder {
+                    if let index = schema.indexes[key], index.rootPage > 1 { roots.append(PageNumber(index.rootPage)) }
+                }
+                errors += try withReadTransaction(on: handle) {
+                    try handle.btree.integrityCheck(roots: roots, maxErrors: max(1, limit - errors.count))
+                }
+                if errors.count >= limit { break }
+            }
             rows = errors.isEmpty ? [[.text("ok")]] : errors.map { [.text($0)] }
         default:
             return try settingPragma(pragma, prepared: prepared)

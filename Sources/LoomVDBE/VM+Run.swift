@@ -54,6 +54,7 @@ extension VM {
             isWriting = true
             ctx.activeWriterCount += 1
         }
+        if write, statementSavepointTrees != nil { openStatementSavepoint(on: handle.btree) }
         if let schemaCookie {
             let current = Int(try handle.btree.getMeta(.schemaCookie))
             if current != schemaCookie {

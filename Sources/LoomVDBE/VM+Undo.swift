@@ -46,3 +46,29 @@ extension VM {
         }
     }
 }
+
+extension VM {
+    /// Opens this statement's savepoint on `tree` (its write transaction just began or the
+    /// statement is the first to write it), one above the user's savepoints.
+    func openStatementSavepoint(on tree: BTree) {
+        guard var trees = statementSavepointTrees, !trees.contains(where: { $0 === tree }) else { return }
+        tree.openSavepoint()
+        trees.append(tree)
+        statementSavepointTrees = trees
+    }
+
+    /// Ends the statement savepoint: rolled back (a failed DDL statement inside an explicit
+    /// transaction) or released. A transaction that already ended has none left.
+    func endStatementSavepoint(rollback: Bool) {
+        guard let trees = statementSavepointTrees else { return }
+        statementSavepointTrees = nil
+        let index = context.savepoints.count
+        for tree in trees where tree.pager.savepointCount > index {
+            if rollback {
+                try? tree.rollbackToSavepoint(index)
+                context.schemaChanged = true
+            }
+            tree.releaseSavepoint(index)
+        }
+    }
+}

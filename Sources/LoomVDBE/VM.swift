@@ -52,6 +52,12 @@ package final class VM {
     /// Row changes of this run, kept inside explicit transactions so an ABORT error can back
     /// out just this statement (nil: not journaling).
     var undoLog: [UndoEntry]?
+    /// True when the program creates or drops trees or sets header fields (DDL): inside an
+    /// explicit transaction such a statement is journaled by a pager savepoint instead of
+    /// the undo log (the statement journal), so a failure undoes its page changes too.
+    let changesSchema: Bool
+    /// The B-trees on which this run opened its statement savepoint (nil: not using one).
+    var statementSavepointTrees: [BTree]?
     /// Function-call scratch: the step's 'now', argument/result JSON subtypes.
     let functionScratch = FunctionScratch()
     /// Registers holding a value with SQLite's JSON subtype, with that value (a register
@@ -68,6 +74,12 @@ package final class VM {
             switch $0 {
             case .insert(_, _, _, let f, _), .delete(_, let f, _): return f.contains(.countChanges)
             case .clear(_, let counts, _): return counts
+            default: return false
+            }
+        }
+        self.changesSchema = program.instructions.contains {
+            switch $0 {
+            case .createBtree, .destroy, .setCookie: return true
             default: return false
             }
         }
@@ -148,7 +160,9 @@ package final class VM {
         pc = 0
         statementChanges = 0
         onceDone.removeAll()
-        undoLog = context.isAutocommit || program.isReadOnly ? nil : []
+        let journaled = !context.isAutocommit && !program.isReadOnly
+        undoLog = journaled && !changesSchema ? [] : nil
+        statementSavepointTrees = journaled && changesSchema ? [] : nil
     }
 
     /// Ends the statement: closes cursors, then ends the autocommit transaction
@@ -165,6 +179,7 @@ package final class VM {
         if countsChanges { context.changes = error == nil || action == .fail ? statementChanges : 0 }
         if error != nil, action == .abort, !context.isAutocommit { undoStatement() }
         undoLog = nil
+        endStatementSavepoint(rollback: error != nil && action == .abort && !context.isAutocommit)
         try endTransactionIfNeeded(error: error, action: action)
     }
 

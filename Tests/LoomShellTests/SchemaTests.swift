@@ -50,6 +50,15 @@ let savepointScripts = [
     savepoint s; insert into k values(1); insert into k values(2),(1),(3); select * from k;
     rollback to s; insert into k values(9); release s; select * from k;
     """,
+    // A failing DDL statement inside a transaction leaves no trace (statement savepoint).
+    """
+    create table t(a); insert into t values(1),(1),(2);
+    begin; insert into t values(3); create unique index ti on t(a); insert into t values(4);
+    create table c as select * from t; commit;
+    select * from t; select name from sqlite_schema; pragma integrity_check;
+    savepoint x; drop table c; create unique index tj on t(a); release x;
+    select name from sqlite_schema; pragma integrity_check;
+    """,
 ]
 
 let attachScripts = [
