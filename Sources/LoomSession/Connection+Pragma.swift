@@ -13,8 +13,9 @@ import LoomSQL
 extension Connection {
     /// Runs `body` in a write transaction: the open one, or one begun and committed here.
     func withWriteTransaction(_ body: () throws -> Void) throws {
-        if context.transactionState == .write { return try body() }
-        guard context.transactionState == .none else { throw DatabaseError(.error, "cannot change auto-vacuum in a read transaction") }
+        let state = context.databases.first??.transactionState ?? .none   // main's
+        if state == .write { return try body() }
+        guard state == .none else { throw DatabaseError(.error, "cannot change auto-vacuum in a read transaction") }
         try btree.beginTransaction(write: true)
         do {
             try body()
@@ -61,7 +62,7 @@ extension Connection {
             if let value {
                 let modes = ["none": 0, "full": 1, "incremental": 2]
                 if let mode = modes[value.lowercasedASCII] ?? Int(value) {
-                    if pager.pageCount == 0 && context.transactionState == .none {
+                    if pager.pageCount == 0 && context.databases.first??.transactionState ?? .none == .none {
                         try btree.setAutoVacuumMode(mode)
                     } else {
                         try withWriteTransaction { try btree.setAutoVacuumMode(mode) }

@@ -117,29 +117,33 @@ package final class ExecutionContext {
     /// remaining transactions are rolled back and the error is thrown.
     package func commitAll() throws {
         var failure: (any Error)? = nil
-        for handle in databasesInTransaction {
-            if failure == nil, handle.transactionState == .write {
-                do { try handle.btree.commit() } catch { failure = error; try? handle.btree.rollback() }
-            } else if handle.transactionState == .write {
-                try? handle.btree.rollback()
+        for handle in databases {
+            guard let handle, handle.transactionState != .none else { continue }
+            if handle.transactionState == .write {
+                if failure == nil {
+                    do { try handle.btree.commit() } catch { failure = error; try? handle.btree.rollback() }
+                } else {
+                    try? handle.btree.rollback()
+                }
             }
             handle.btree.endTransaction()
             handle.transactionState = .none
         }
         transactionState = .none
-        clearSavepoints()
+        if !savepoints.isEmpty || savepointStartedTransaction { clearSavepoints() }
         if let failure { throw failure }
     }
 
     /// Rolls back every open transaction.
     package func rollbackAll() {
-        for handle in databasesInTransaction {
+        for handle in databases {
+            guard let handle, handle.transactionState != .none else { continue }
             if handle.transactionState == .write { try? handle.btree.rollback() }
             handle.btree.endTransaction()
             handle.transactionState = .none
         }
         transactionState = .none
-        clearSavepoints()
+        if !savepoints.isEmpty || savepointStartedTransaction { clearSavepoints() }
     }
 
     /// Sets `transactionState` to the strongest transaction any database has open.
