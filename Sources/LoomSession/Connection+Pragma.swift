@@ -13,7 +13,7 @@ import LoomSQL
 extension Connection {
     /// Runs `body` in a write transaction: the open one, or one begun and committed here.
     func withWriteTransaction(_ body: () throws -> Void) throws {
-        let state = context.databases.first??.transactionState ?? .none   // main's
+        let state = mainTransactionState
         if state == .write { return try body() }
         guard state == .none else { throw DatabaseError(.error, "cannot change auto-vacuum in a read transaction") }
         try btree.beginTransaction(write: true)
@@ -62,7 +62,7 @@ extension Connection {
             if let value {
                 let modes = ["none": 0, "full": 1, "incremental": 2]
                 if let mode = modes[value.lowercasedASCII] ?? Int(value) {
-                    if pager.pageCount == 0 && context.databases.first??.transactionState ?? .none == .none {
+                    if pager.pageCount == 0 && mainTransactionState == .none {
                         try btree.setAutoVacuumMode(mode)
                     } else {
                         try withWriteTransaction { try btree.setAutoVacuumMode(mode) }

@@ -164,9 +164,14 @@ package final class Connection {
         VM(program: statement.program, context: context)
     }
 
+    /// The main database's own transaction (others may have one while main has none).
+    var mainTransactionState: ExecutionContext.TransactionState {
+        context.databases.first.flatMap { $0?.transactionState } ?? ExecutionContext.TransactionState.none
+    }
+
     /// Runs `body` inside a read transaction, opening (and closing) one when none is open.
     func withReadTransaction<R>(_ body: () throws -> R) throws -> R {
-        if context.databases.first??.transactionState ?? .none != .none { return try body() }
+        if mainTransactionState != .none { return try body() }
         try btree.beginTransaction(write: false)
         defer { btree.endTransaction() }
         return try body()

@@ -136,6 +136,14 @@ let attachScripts = [
     attach ':memory:' as m; create table m.q(z); insert into m.q values(1); select * from m.q;
     pragma database_list;
     """,
+    // TEMP triggers fire for the table they name, whatever database it is in.
+    """
+    attach 'DIR/c.db' as aux; create table t(a); create table aux.t(a); create temp table log(x);
+    create temp trigger tr after insert on aux.t begin insert into log values('aux ' || new.a); end;
+    create temp trigger tr2 after insert on main.t begin insert into log values('main ' || new.a); end;
+    insert into t values(1); insert into aux.t values(2); select * from log;
+    drop table aux.t; insert into t values(3); select * from log; select name from sqlite_temp_master;
+    """,
     // rowid of a lone subquery or view in FROM is NULL.
     """
     create table t(a); insert into t values(5),(6); create view v as select a from t;

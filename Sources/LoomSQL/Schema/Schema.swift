@@ -50,27 +50,32 @@ package final class Schema: @unchecked Sendable {
         return nil
     }
 
-    /// The triggers of table `name`, newest first: TEMP triggers (which may name a table of
-    /// any database) first, then the table's own database's.
+    /// The triggers of table `name` (as unqualified names resolve), newest first.
     package func triggers(on name: String) -> [Trigger] {
-        let key = name.lowercasedASCII
-        var result: [Trigger] = []
-        let owner = table(named: name)?.database ?? database
-        for s in searchOrder where s.database == 1 || s.database == owner {
-            result += s.triggerOrder.reversed().compactMap { s.triggers[$0] }.filter {
-                $0.tableName.lowercasedASCII == key
-            }
-        }
-        return result
+        guard let t = table(named: name) else { return [] }
+        return triggers(on: t)
     }
 
-    /// The triggers of `table` (its own database's and TEMP ones), newest first.
+    /// The triggers of `table`, newest first: TEMP triggers that target it (`ON schema.t`, or
+    /// an unqualified name that resolves to it), then those of its own database.
     package func triggers(on table: Table) -> [Trigger] {
         let key = table.name.lowercasedASCII
         var result: [Trigger] = []
         for s in searchOrder where s.database == 1 || s.database == table.database {
-            result += s.triggerOrder.reversed().compactMap { s.triggers[$0] }.filter {
-                $0.tableName.lowercasedASCII == key
+            for trigger in s.triggerOrder.reversed().compactMap({ s.triggers[$0] })
+            where trigger.tableName.lowercasedASCII == key {
+                if s.database == 1 && table.database != 1 {
+                    if let named = trigger.tableSchema {
+                        guard databaseNumber(named: named) == table.database else { continue }
+                    } else if self.table(named: trigger.tableName)?.database != table.database {
+                        continue
+                    }
+                }
+                if s.database == 1 && table.database == 1, let named = trigger.tableSchema,
+                   databaseNumber(named: named) != 1 {
+                    continue
+                }
+                result.append(trigger)
             }
         }
         return result

@@ -13,6 +13,8 @@ package struct Trigger: Sendable {
     package var sql: String
     /// Schema number of the database holding the trigger (1 for TEMP triggers).
     package var database: Int = 0
+    /// The schema named in `ON schema.table` (TEMP triggers only may name one), else nil.
+    package var tableSchema: String? = nil
 }
 
 extension Schema {
@@ -21,7 +23,9 @@ extension Schema {
         var parser = Parser(sql: sql)
         guard let (statement, _) = try parser.parseNext(from: 0),
               case .createTrigger(let create) = statement.kind else { throw Schema.malformed(row.name) }
-        add(Trigger(name: row.name, tableName: create.table, timing: create.timing ?? .before, event: create.event,
-                    when: create.when, body: create.body, sql: sql))
+        var trigger = Trigger(name: row.name, tableName: create.table, timing: create.timing ?? .before,
+                              event: create.event, when: create.when, body: create.body, sql: sql)
+        trigger.tableSchema = create.tableSchema
+        add(trigger)
     }
 }
