@@ -144,6 +144,22 @@ let attachScripts = [
     insert into t values(1); insert into aux.t values(2); select * from log;
     drop table aux.t; insert into t values(3); select * from log; select name from sqlite_temp_master;
     """,
+    // Three-part column names, DML and indexes on attached tables, EXPLAIN QUERY PLAN names.
+    """
+    attach 'DIR/d1.db' as aux;
+    create table t(a); create table aux.t(a); insert into t values(1); insert into aux.t values(2);
+    select main.t.a from main.t; select aux.t.a from aux.t; select t.a from aux.t;
+    select main.t.a, aux.t.a from main.t, aux.t; select * from main.t, aux.t;
+    select a from main.t join aux.t using(a); select x.a from aux.t as x; select main.t.nosuch from t;
+    update aux.t set a = a + 10; select * from aux.t;
+    delete from aux.t where a > 5; select count(*) from aux.t;
+    insert into aux.t select * from main.t; select * from aux.t;
+    select * from aux.t where a in (select a from main.t);
+    create index aux.ti on t(a); select * from aux.t where a = 1;
+    explain query plan select * from aux.t where a = 1;
+    drop index aux.ti; drop index aux.ti; drop table main.nosuch; drop trigger aux.nosuch;
+    pragma aux.index_list(t); select count(*) from aux.sqlite_schema; select * from temp.t;
+    """,
     // rowid of a lone subquery or view in FROM is NULL.
     """
     create table t(a); insert into t values(5),(6); create view v as select a from t;

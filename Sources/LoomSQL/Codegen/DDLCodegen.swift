@@ -308,7 +308,7 @@ extension Codegen {
         case .table, .view:
             guard let table = c.schema.table(named: drop.name, in: drop.schema) else {
                 if drop.ifExists { return }
-                throw c.error("no such \(drop.kind == .table ? "table" : "view"): \(full)", at: span)
+                throw c.error("no such \(drop.kind == .table ? "table" : "view"): \(full)", at: nil)
             }
             c.targetDatabase = table.database
             if table.isSchemaTable { throw c.error("table \(table.name) may not be dropped", at: span) }
@@ -340,7 +340,7 @@ extension Codegen {
         case .index:
             guard let index = c.schema.index(named: drop.name, in: drop.schema) else {
                 if drop.ifExists { return }
-                throw c.error("no such index: \(full)", at: span)
+                throw c.error("no such index: \(full)", at: nil)
             }
             c.targetDatabase = index.database
             if index.isAutomatic {

@@ -9,7 +9,7 @@ import LoomVDBE
 extension Codegen {
     /// The EXPLAIN QUERY PLAN line of one loop level.
     func planText(_ level: LoopLevel) -> String {
-        let name = level.source.exposedName
+        let name = level.source.writtenSchema.map { "\($0).\(level.source.exposedName)" } ?? level.source.exposedName
         var text: String
         switch level.access {
         case .fullScan:

@@ -75,7 +75,7 @@ extension Codegen {
         }
         guard let trigger = found else {
             if drop.ifExists { return }
-            throw c.error("no such trigger: \(drop.schema.map { $0 + "." } ?? "")\(drop.name)", at: span)
+            throw c.error("no such trigger: \(drop.schema.map { $0 + "." } ?? "")\(drop.name)", at: nil)
         }
         c.targetDatabase = trigger.database
         let cursor = b.allocateCursor()

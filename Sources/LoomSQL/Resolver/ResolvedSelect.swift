@@ -11,6 +11,9 @@ package struct SourceItem {
     package var table: Table
     /// The name the query uses for it (alias, else table name).
     package var exposedName: String
+    /// The schema name written before the table in FROM (`aux.t`), when it has no alias:
+    /// EXPLAIN QUERY PLAN prints it, as SQLite.
+    package var writtenSchema: String? = nil
     package var cursor: Int
     package var join: JoinKind = .inner
     /// The ON condition (USING is turned into ON terms).

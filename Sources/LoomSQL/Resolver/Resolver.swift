@@ -65,14 +65,14 @@ package struct Resolver {
             }
         case .column(let ref):
             if let scope {
-                if let col = try lookupColumn(table: ref.table, name: ref.column, in: scope, span: expr.span,
-                                              context: context, aggregates: aggregates,
+                if let col = try lookupColumn(table: ref.table, schema: ref.schema, name: ref.column, in: scope,
+                                              span: expr.span, context: context, aggregates: aggregates,
                                               required: !(ref.isDoubleQuoted && ref.table == nil)) {
                     return col
                 }
             }
             if ref.isDoubleQuoted && ref.table == nil { return .text(ref.column) }
-            let full = ref.table.map { "\($0).\(ref.column)" } ?? ref.column
+            let full = (ref.schema.map { $0 + "." } ?? "") + (ref.table.map { "\($0).\(ref.column)" } ?? ref.column)
             throw c.error("no such column: \(full)", at: expr.span)
         case .parameter(let p):
             return .parameter(p.index)
@@ -215,15 +215,23 @@ package struct Resolver {
 
     /// Finds column `name` (optionally of table `table`) in `scope` or its parents; nil when
     /// nothing matches and `required` is false.
-    private func lookupColumn(table: String?, name: String, in scope: Scope, span: SourceSpan, context: ExprContext,
-                              aggregates: ResolvedSelect?, required: Bool) throws -> RExpr? {
+    private func lookupColumn(table: String?, schema: String? = nil, name: String, in scope: Scope, span: SourceSpan,
+                              context: ExprContext, aggregates: ResolvedSelect?, required: Bool) throws -> RExpr? {
         var level: Scope? = scope
         var depth = 0
+        // `schema.table.column`: only a FROM item of that database, named as the table.
+        let schemaNumber = schema.map { c.schema.databaseNumber(named: $0) ?? -1 }
+        func inSchema(_ source: SourceItem) -> Bool {
+            guard let schemaNumber else { return true }
+            return source.isStoredTable && source.table.database == schemaNumber
+                && source.exposedName.equalsIgnoringCase(source.table.name)
+        }
         while let s = level {
             var found: RExpr? = nil
             var matches = 0
             for source in s.sources {
                 if let table, !source.exposedName.equalsIgnoringCase(table) { continue }
+                if !inSchema(source) { continue }
                 if let i = source.table.columnIndex(named: name) {
                     if table == nil && source.hiddenColumns.contains(i) { continue }
                     matches += 1
@@ -238,7 +246,7 @@ package struct Resolver {
                 // Every item but a WITHOUT ROWID table may own a rowid (a subquery or view
                 // counts too); the name means a rowid only when exactly one item may.
                 let candidates = s.sources.filter { src in
-                    (table == nil || src.exposedName.equalsIgnoringCase(table ?? ""))
+                    (table == nil || src.exposedName.equalsIgnoringCase(table ?? "")) && inSchema(src)
                         && (src.table.hasRowid || !src.isStoredTable)
                 }
                 if candidates.count == 1, let src = candidates.first {
@@ -275,7 +283,7 @@ package struct Resolver {
             depth += 1
         }
         if !required { return nil }
-        let full = table.map { "\($0).\(name)" } ?? name
+        let full = (schema.map { $0 + "." } ?? "") + (table.map { "\($0).\(name)" } ?? name)
         throw c.error("no such column: \(full)", at: span)
     }
 
@@ -654,6 +662,7 @@ package struct Resolver {
             }
             source = SourceItem(table: table, exposedName: q.alias ?? table.name, cursor: c.builder.allocateCursor())
             source.indexHint = q.indexHint
+            if q.alias == nil { source.writtenSchema = q.schema }
         case .subquery(let select, let alias):
             let sub = try resolveSelect(select, outer: scope.parent)
             var cols: [Column] = []
