@@ -19,6 +19,8 @@ let package = Package(
         .executable(name: "loom", targets: ["LoomCLI"]),
         .executable(name: "loom-slt", targets: ["LoomSLTCLI"]),
         .executable(name: "loom-bench", targets: ["LoomBenchCLI"]),
+        .library(name: "LoomSim", targets: ["LoomSim"]),
+        .executable(name: "loom-sim", targets: ["LoomSimCLI"]),
     ],
     targets: [
         // Base: result codes and the one error type every layer throws.
@@ -39,6 +41,9 @@ let package = Package(
         .executableTarget(name: "LoomCLI", dependencies: ["LoomShell"], swiftSettings: strict),
         .executableTarget(name: "LoomSLTCLI", dependencies: ["LoomSLT"], swiftSettings: strict),
         .executableTarget(name: "LoomBenchCLI", dependencies: ["LoomBench"], swiftSettings: strict),
+        // Deterministic simulation (Spec/testing.md): a library for users' tests, and its CLI.
+        .target(name: "LoomSim", dependencies: ["Loom"], swiftSettings: strict),
+        .executableTarget(name: "LoomSimCLI", dependencies: ["LoomSim"], swiftSettings: strict),
         // Tests
         .target(name: "LoomTestSupport", dependencies: ["Loom"], path: "Tests/LoomTestSupport",
                 swiftSettings: strict),
@@ -51,6 +56,7 @@ let package = Package(
         .testTarget(name: "LoomSessionTests", dependencies: ["LoomSession", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomTests", dependencies: ["Loom", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomShellTests", dependencies: ["LoomShell", "LoomTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LoomSimTests", dependencies: ["LoomSim", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomSLTTests", dependencies: ["LoomSLT", "LoomBench", "LoomTestSupport"], swiftSettings: strict),
     ]
 )

@@ -174,6 +174,24 @@ package final class Pager {
         dropCache()
     }
 
+    /// Leaves the error state once the failed transaction is over (SQLite's `pager_unlock`
+    /// in the ERROR state): the journal handle closes (the journal stays hot on disk), WAL
+    /// locks and file locks are released, the cache is gone and the error forgotten. The next
+    /// read transaction rolls the hot journal back; in WAL mode frames never published in the
+    /// index are ignored. Found by the simulation (Spec/testing.md, "Simulation").
+    func leaveErrorState() {
+        if let journal { try? journal.file.close(); self.journal = nil }
+        if let wal { wal.endWrite(); wal.endRead() }
+        try? file.unlock(to: .none)
+        dropCache()
+        fileVersion = []
+        journaled.removeAll(keepingCapacity: true)
+        databaseModified = false
+        hasChanges = false
+        state = .none
+        errorState = nil
+    }
+
     @inline(__always)
     func checkUsable() throws {
         if let errorState { throw errorState }
@@ -226,6 +244,7 @@ package final class Pager {
     /// Ends a read transaction and releases the lock (read → none). A write transaction is
     /// left alone: it ends with `commit` or `rollback`.
     package func endRead() {
+        if errorState != nil && state != .none { leaveErrorState(); return }
         guard state == .read else { return }
         if let wal {
             wal.endRead()
