@@ -98,14 +98,7 @@ public final class DatabasePool: Sendable {
         db.readOnlyDepth += 1
         defer { db.readOnlyDepth -= 1 }
         try Self.beginSnapshot(db)
-        do {
-            let result = try await value(db)
-            if !db.isAutocommit { try db.execute(sql: "COMMIT") }
-            return result
-        } catch {
-            if !db.isAutocommit { try? db.execute(sql: "ROLLBACK") }
-            throw error
-        }
+        return try await db.inTransaction(begin: nil) { try await value(db) }
     }
 
     /// `BEGIN DEFERRED`, then a read of the schema so the snapshot is taken now, before the
@@ -125,15 +118,7 @@ public final class DatabasePool: Sendable {
     private static func snapshotRead<T>(_ db: Database, _ value: (Database) throws -> T) throws -> T {
         try db.readOnly {
             try beginSnapshot(db)
-            let result: T
-            do {
-                result = try value(db)
-            } catch {
-                if !db.isAutocommit { try? db.execute(sql: "ROLLBACK") }
-                throw error
-            }
-            if !db.isAutocommit { try db.execute(sql: "COMMIT") }
-            return result
+            return try db.inTransaction(begin: nil) { try value(db) }
         }
     }
 
@@ -146,34 +131,14 @@ public final class DatabasePool: Sendable {
     /// try pool.write { db in try db.execute(sql: "UPDATE player SET score = score + 1") }
     /// ```
     public func write<T>(_ updates: (Database) throws -> T) throws -> T {
-        try writeAccess { db in
-            guard db.isAutocommit else { return try updates(db) }
-            try db.execute(sql: "BEGIN IMMEDIATE")
-            do {
-                let result = try updates(db)
-                if !db.isAutocommit { try db.execute(sql: "COMMIT") }
-                return result
-            } catch {
-                if !db.isAutocommit { try? db.execute(sql: "ROLLBACK") }
-                throw error
-            }
-        }
+        try writeAccess { db in try db.inTransaction(begin: "BEGIN IMMEDIATE") { try updates(db) } }
     }
 
     /// `write` from async code.
     public func write<T: Sendable>(_ updates: @Sendable (Database) async throws -> T) async throws -> T {
         let db = try await writer.acquireAsync()
         defer { writer.release(db) }
-        guard db.isAutocommit else { return try await updates(db) }
-        try db.execute(sql: "BEGIN IMMEDIATE")
-        do {
-            let result = try await updates(db)
-            if !db.isAutocommit { try db.execute(sql: "COMMIT") }
-            return result
-        } catch {
-            if !db.isAutocommit { try? db.execute(sql: "ROLLBACK") }
-            throw error
-        }
+        return try await db.inTransaction(begin: "BEGIN IMMEDIATE") { try await updates(db) }
     }
 
     /// Runs `updates` on the writer connection with no implicit transaction (pragmas,

@@ -170,44 +170,50 @@ public final class DatabaseQueue: @unchecked Sendable {
     }
 
     private static func readTransaction<T>(_ db: Database, _ value: (Database) throws -> T) throws -> T {
-        try db.readOnly {
-            guard db.isAutocommit else { return try value(db) }
-            try db.execute(sql: "BEGIN DEFERRED")
-            let result: T
-            do {
-                result = try value(db)
-            } catch {
-                if !db.isAutocommit { try? db.execute(sql: "ROLLBACK") }
-                throw error
-            }
-            if !db.isAutocommit { try db.execute(sql: "COMMIT") }
-            return result
-        }
+        try db.readOnly { try db.inTransaction(begin: "BEGIN DEFERRED") { try value(db) } }
     }
 
     private static func transaction<T>(_ db: Database, begin: String,
                                        _ body: (Database) async throws -> T) async throws -> T {
-        guard db.isAutocommit else { return try await body(db) }
-        try db.execute(sql: begin)
+        try await db.inTransaction(begin: begin) { try await body(db) }
+    }
+
+    private static func writeTransaction<T>(_ db: Database, _ updates: (Database) throws -> T) throws -> T {
+        try db.inTransaction(begin: "BEGIN IMMEDIATE") { try updates(db) }
+    }
+}
+
+extension Database {
+    /// Runs `body` in one transaction: `begin` opens it (when one is already open, `body`
+    /// just runs inside that one; nil: the caller opened it), COMMIT follows, and ROLLBACK
+    /// when `body` or the COMMIT throws. DatabaseQueue and DatabasePool share it.
+    func inTransaction<T>(begin: String?, _ body: () throws -> T) throws -> T {
+        if let begin {
+            guard isAutocommit else { return try body() }
+            try execute(sql: begin)
+        }
         do {
-            let result = try await body(db)
-            if !db.isAutocommit { try db.execute(sql: "COMMIT") }
+            let result = try body()
+            if !isAutocommit { try execute(sql: "COMMIT") }
             return result
         } catch {
-            if !db.isAutocommit { try? db.execute(sql: "ROLLBACK") }
+            if !isAutocommit { try? execute(sql: "ROLLBACK") }
             throw error
         }
     }
 
-    private static func writeTransaction<T>(_ db: Database, _ updates: (Database) throws -> T) throws -> T {
-        guard db.isAutocommit else { return try updates(db) }
-        try db.execute(sql: "BEGIN IMMEDIATE")
+    /// `inTransaction` for async bodies.
+    func inTransaction<T>(begin: String?, _ body: () async throws -> T) async throws -> T {
+        if let begin {
+            guard isAutocommit else { return try await body() }
+            try execute(sql: begin)
+        }
         do {
-            let result = try updates(db)
-            if !db.isAutocommit { try db.execute(sql: "COMMIT") }
+            let result = try await body()
+            if !isAutocommit { try execute(sql: "COMMIT") }
             return result
         } catch {
-            if !db.isAutocommit { try? db.execute(sql: "ROLLBACK") }
+            if !isAutocommit { try? execute(sql: "ROLLBACK") }
             throw error
         }
     }
