@@ -116,17 +116,31 @@ package enum WherePlanner {
     package static func plan(sources originalSources: [SourceItem], whereClause: RExpr?, schema: Schema? = nil,
                              hints: PlanHints = PlanHints()) -> WherePlan {
         var sources = originalSources
-        if sources.count > 1, !sources.contains(where: { $0.join == .left || $0.join == .cross }) {
+        if sources.count > 1, !sources.contains(where: { $0.join != .inner }) {
             sources = joinOrder(sources, terms: conjuncts(whereClause) + sources.flatMap { conjuncts($0.on) },
                                 schema: schema)
+        }
+        var hints = hints
+        let orderAsked = !hints.orderBy.isEmpty
+        let rightLevels = sources.indices.filter { sources[$0].join.padsLeft }
+        if !rightLevels.isEmpty {
+            // RIGHT/FULL JOIN (Spec/L5-sql.md P9): the unmatched-row pass reads the right table
+            // through its own cursor, so no covering index there; rows come in two passes, so
+            // no ORDER BY from the loops.
+            for k in rightLevels { hints.neededColumns?[sources[k].cursor] = nil }
+            hints.orderBy = []
         }
         var levels = sources.map { LoopLevel(source: $0, access: .fullScan) }
         var levelOfCursor: [Int: Int] = [:]
         for (i, s) in sources.enumerated() { levelOfCursor[s.cursor] = i }
-        var terms = conjuncts(whereClause)
-        // Inner-join ON terms are WHERE terms; LEFT JOIN ON terms stay with their level.
+        // (term, lowest level): a WHERE term, or the ON term of an item after a RIGHT/FULL
+        // JOIN, must not filter rows before that join has recorded its matches.
+        var terms: [(RExpr, Int)] = conjuncts(whereClause).map { ($0, rightLevels.last ?? -1) }
+        // Inner-join ON terms are WHERE terms; outer-join ON terms stay with their level.
         for (i, s) in sources.enumerated() {
-            if s.join == .left { levels[i].onTerms = conjuncts(s.on) } else { terms += conjuncts(s.on) }
+            if s.join != .inner && s.join != .cross { levels[i].onTerms = conjuncts(s.on); continue }
+            let floor = rightLevels.last(where: { $0 < i }) ?? -1
+            terms += conjuncts(s.on).map { ($0, floor) }
         }
         func level(of term: RExpr) -> Int? {
             var used = Set<Int>()
@@ -134,12 +148,12 @@ package enum WherePlanner {
             return used.compactMap { levelOfCursor[$0] }.max()
         }
         var constant: [RExpr] = []
-        for term in terms {
-            if let l = level(of: term) { levels[l].terms.append(term) } else { constant.append(term) }
+        for (term, floor) in terms {
+            if let l = level(of: term) { levels[max(l, floor)].terms.append(term) } else { constant.append(term) }
         }
-        var orderSatisfied = hints.orderBy.isEmpty
+        var orderSatisfied = !orderAsked
         for i in levels.indices where levels[i].source.isStoredTable {
-            let isLeft = levels[i].source.join == .left
+            let isLeft = levels[i].source.join != .inner && levels[i].source.join != .cross
             var candidates = isLeft ? levels[i].onTerms : levels[i].terms
             let wantOrder = i == 0 && !hints.orderBy.isEmpty ? hints.orderBy : []
             let choice = levels[i].source.virtualTable != nil
@@ -268,7 +282,7 @@ package enum WherePlanner {
             }
         }
         // 4. Automatic index for an inner level.
-        if level > 0 && source.indexHint == nil && !table.isWithoutRowid {
+        if level > 0 && source.indexHint == nil && !table.isWithoutRowid && !source.join.padsLeft {
             var columns: [IndexColumn] = []
             var keys: [LookupKey] = []
             var ids: [Int] = []

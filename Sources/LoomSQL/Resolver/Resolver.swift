@@ -239,7 +239,7 @@ package struct Resolver {
                 if let i = source.table.columnIndex(named: name) {
                     if table == nil && source.hiddenColumns.contains(i) { continue }
                     matches += 1
-                    if found == nil { found = columnExpr(source, i) }
+                    if found == nil { found = (table == nil ? source.usingCoalesce[i] : nil) ?? columnExpr(source, i) }
                 }
             }
             if matches > 1 {
@@ -273,11 +273,13 @@ package struct Resolver {
                 }
             }
             if let found {
-                if depth > 0, case .column(let col, _, _, _) = found {
+                if depth > 0 {
                     // A correlated reference: every select between here and the owner reads it.
+                    var cursors = Set<Int>()
+                    found.cursorsUsed(into: &cursors)
                     var inner: Scope? = scope
                     for _ in 0..<depth {
-                        inner?.select?.outerCursors.insert(col.cursor)
+                        inner?.select?.outerCursors.formUnion(cursors)
                         inner = inner?.parent
                     }
                 }
@@ -563,7 +565,7 @@ package struct Resolver {
                     }
                     for source in scope.sources {
                         for (i, col) in source.table.columns.enumerated() where !source.hiddenColumns.contains(i) && !col.isHidden {
-                            select.resultColumns.append(columnExpr(source, i))
+                            select.resultColumns.append(source.usingCoalesce[i] ?? columnExpr(source, i))
                             select.columnNames.append(col.name)
                             select.columnAliases.append(nil)
                         }
@@ -699,6 +701,9 @@ package struct Resolver {
             source = try tableFunctionSource(name: name, arguments: arguments, alias: alias)
         case .join(let inner):
             // A parenthesised join list flattens into this scope (inner joins only).
+            if !scope.sources.isEmpty, inner.joins.contains(where: { $0.op.kind == .right || $0.op.kind == .full }) {
+                throw c.error("RIGHT and FULL OUTER JOINs inside parentheses are not supported yet", at: nil)
+            }
             try resolveFrom(inner, into: scope)
             if let join, join.constraint != nil {
                 throw c.error("parenthesised joins with constraints are not supported yet", at: nil)
@@ -710,8 +715,8 @@ package struct Resolver {
             case .comma, .inner: source.join = .inner
             case .cross: source.join = .cross
             case .left: source.join = .left
-            case .right, .full:
-                throw c.error("RIGHT and FULL OUTER JOINs are not supported yet", at: nil)
+            case .right: source.join = .right
+            case .full: source.join = .full
             }
             if scope.sources.contains(where: { $0.exposedName.equalsIgnoringCase(source.exposedName) }) && false {
                 throw c.error("ambiguous column name", at: nil)
@@ -742,7 +747,16 @@ package struct Resolver {
                     throw c.error("cannot join using column \(name) - column not present in both tables", at: nil)
                 }
                 source.hiddenColumns.insert(right)
-                terms.append(.compare(.eq, columnExpr(left, li), columnExpr(source, right)))
+                let leftExpr = left.usingCoalesce[li] ?? columnExpr(left, li)
+                terms.append(.compare(.eq, leftExpr, columnExpr(source, right)))
+                if source.join.padsLeft, let k = scope.sources.firstIndex(where: { $0.cursor == left.cursor }) {
+                    // The left side may be NULL-padded now: the USING column is their coalesce.
+                    var args: [RExpr] = [leftExpr]
+                    if case .function(let f, let a) = leftExpr, f.name == "coalesce", f.definition == nil { args = a }
+                    args.append(columnExpr(source, right))
+                    scope.sources[k].usingCoalesce[li] = .function(
+                        FunctionRef(name: "coalesce", argumentCount: args.count, definition: nil), args)
+                }
             }
             for t in terms {
                 source.on = source.on.map { .binary(.and, $0, t) } ?? t
