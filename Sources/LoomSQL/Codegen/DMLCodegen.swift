@@ -974,7 +974,14 @@ extension Codegen {
         let k = assignments.count
         let set = b.allocateCursor()
         b.emit(.openEphemeral(cursor: set, columnCount: max(k, 1)))
-        let plan = WherePlanner.plan(sources: scope.sources, whereClause: condition, schema: c.schema)
+        var sources = scope.sources
+        if sources.contains(where: { $0.join.padsLeft }), !sources.isEmpty {
+            // The target joins the FROM clause as a whole: with a RIGHT/FULL JOIN there, it is
+            // the innermost loop, so the join's left operand is only the FROM items.
+            sources.append(sources.removeFirst())
+            sources[0].join = .inner
+        }
+        let plan = WherePlanner.plan(sources: sources, whereClause: condition, schema: c.schema)
         let rowid = b.allocateRegister(), rec = b.allocateRegister()
         let values = b.allocateRegisters(max(k, 1))
         try codeLoops(plan) {

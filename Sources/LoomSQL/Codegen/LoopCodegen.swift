@@ -172,7 +172,9 @@ extension Codegen {
                 throw c.error("RIGHT and FULL OUTER JOINs of this kind of table are not supported yet", at: nil)
             }
             let node = c.planNode("RIGHT-JOIN \(source.exposedName)")
-            c.underPlanNode(node) { _ = c.planNode("SCAN \(source.exposedName)") }
+            let scanText = plan.levels[k].unmatchedScan.map { "SCAN \(source.exposedName) USING COVERING INDEX \($0.name)" }
+                ?? "SCAN \(source.exposedName)"
+            c.underPlanNode(node) { _ = c.planNode(scanText) }
             let keyCount = source.isStoredTable && source.table.isWithoutRowid ? source.table.withoutRowidKeyColumns.count : 1
             let set = b.allocateCursor()
             b.emit(.openEphemeral(cursor: set, columnCount: keyCount,
@@ -444,15 +446,33 @@ extension Codegen {
                     b.emit(.nullRow(cursor: plan.levels[j].source.cursor))
                     if rowCursor(j) != plan.levels[j].source.cursor { b.emit(.nullRow(cursor: rowCursor(j))) }
                 }
-                let cursor = plan.levels[k].source.cursor
+                let source = plan.levels[k].source
+                let cursor = source.cursor
                 let done = b.makeLabel(), next = b.makeLabel()
-                b.emit(jumpTo: done) { .rewind(cursor: cursor, target: $0) }
+                var scanCursor = cursor
+                if let index = plan.levels[k].unmatchedScan {
+                    scanCursor = b.allocateCursor()
+                    b.emit(.openRead(cursor: scanCursor, root: Int(index.rootPage), columnCount: index.columns.count + 1,
+                                     keyInfo: try keyInfo(of: index), database: index.database))
+                }
+                b.emit(jumpTo: done) { .rewind(cursor: scanCursor, target: $0) }
                 let top = b.currentAddress
+                if let index = plan.levels[k].unmatchedScan {
+                    // Index order, as SQLite walks it; the row itself through the table cursor.
+                    if source.table.isWithoutRowid {
+                        let positions = source.table.withoutRowidKeyPositions(in: index.columns)
+                        let pk = b.allocateRegisters(max(positions.count, 1))
+                        for (j, p) in positions.enumerated() { b.emit(.column(cursor: scanCursor, column: p, dest: pk + j)) }
+                        b.emit(jumpTo: next) { .notFound(cursor: cursor, key: pk, count: positions.count, target: $0) }
+                    } else {
+                        b.emit(.deferredSeek(indexCursor: scanCursor, tableCursor: cursor))
+                    }
+                }
                 let key = matchKey(k)
                 b.emit(jumpTo: next) { .found(cursor: set.cursor, key: key, count: set.keyCount, target: $0) }
                 b.emit(jumpTo: subroutines[s].label) { .gosub(returnAddress: subroutines[s].returnAddress, target: $0) }
                 b.place(next)
-                b.emit(.next(cursor: cursor, target: top))
+                b.emit(.next(cursor: scanCursor, target: top))
                 b.place(done)
             }
             b.emit(jumpTo: allDone) { .goto(target: $0) }

@@ -62,6 +62,8 @@ package struct LoopLevel {
     package var terms: [RExpr] = []
     /// EXPLAIN QUERY PLAN text of the constraints the access path uses ("b=? AND c>?").
     package var constraintText: String = ""
+    /// RIGHT/FULL JOIN: the covering index the unmatched-row pass walks (else the table).
+    package var unmatchedScan: Index? = nil
 }
 
 /// The loops of one SELECT / UPDATE / DELETE.
@@ -123,6 +125,7 @@ package enum WherePlanner {
         var hints = hints
         let orderAsked = !hints.orderBy.isEmpty
         let rightLevels = sources.indices.filter { sources[$0].join.padsLeft }
+        let originalNeeded = hints.neededColumns
         if !rightLevels.isEmpty {
             // RIGHT/FULL JOIN (Spec/L5-sql.md P9): the unmatched-row pass reads the right table
             // through its own cursor, so no covering index there; rows come in two passes, so
@@ -167,6 +170,16 @@ package enum WherePlanner {
             if i == 0 && choice.ordered { orderSatisfied = true }
             for k in choice.usedTerms.sorted(by: >) { candidates.remove(at: k) }
             if isLeft { levels[i].onTerms = candidates } else { levels[i].terms = candidates }
+        }
+        for k in rightLevels where levels[k].source.isStoredTable && levels[k].source.virtualTable == nil {
+            // The unmatched rows are walked as a full scan would be: the narrowest covering index.
+            let source = levels[k].source
+            guard let neededHere = originalNeeded?[source.cursor], source.indexHint == nil,
+                  source.table.hasRowid || source.table.isWithoutRowid else { continue }
+            var indexes = schema?.indexes(on: source.table).filter { $0.whereClause == nil } ?? []
+            if source.table.isWithoutRowid { indexes = indexes.map { source.table.withoutRowidSecondary($0) } }
+            levels[k].unmatchedScan = indexes.filter { isCovering($0, neededHere) && $0.rootPage != source.table.rootPage }
+                .min(by: { $0.columns.count < $1.columns.count })
         }
         return WherePlan(levels: levels, constantTerms: constant, orderSatisfied: orderSatisfied)
     }

@@ -31,6 +31,8 @@ package struct SourceItem {
     /// USING columns of a later RIGHT or FULL join: an unqualified reference (and `*`) means
     /// coalesce of every joined table's column, as SQLite 3.39+ does.
     package var usingCoalesce: [Int: RExpr] = [:]
+    /// The columns (lower-cased) of this item's own USING list or NATURAL join.
+    package var usingNames: Set<String> = []
     /// A subquery in FROM (later): rows come from this select instead of a table.
     package var subquery: ResolvedSelect? = nil
     /// A recursive WITH table: rows come from running this recursion (`subquery` is its

@@ -563,9 +563,19 @@ package struct Resolver {
                     if scope.sources.isEmpty {
                         throw c.error("no tables specified", at: span)
                     }
+                    // With a RIGHT/FULL JOIN in FROM, a USING column expands as its bare name
+                    // would resolve (so it may be ambiguous), as SQLite 3.39+ does.
+                    let usingNames = scope.sources.contains { $0.join.padsLeft }
+                        ? scope.sources.reduce(into: Set<String>()) { $0.formUnion($1.usingNames) } : []
                     for source in scope.sources {
                         for (i, col) in source.table.columns.enumerated() where !source.hiddenColumns.contains(i) && !col.isHidden {
-                            select.resultColumns.append(source.usingCoalesce[i] ?? columnExpr(source, i))
+                            if usingNames.contains(col.name.lowercasedASCII),
+                               let e = try lookupColumn(table: nil, name: col.name, in: scope, span: span, context: .resultColumn,
+                                                        aggregates: nil, required: false) {
+                                select.resultColumns.append(e)
+                            } else {
+                                select.resultColumns.append(source.usingCoalesce[i] ?? columnExpr(source, i))
+                            }
                             select.columnNames.append(col.name)
                             select.columnAliases.append(nil)
                         }
@@ -645,14 +655,15 @@ package struct Resolver {
     /// Resolves the FROM clause into `scope.sources` (left-deep, in order).
     func resolveFrom(_ from: FromClause, into scope: Scope) throws {
         let pendingBefore = c.pendingTableArguments.count
-        try addSource(from.first, join: nil, into: scope)
+        let anyRightJoin = from.joins.contains { $0.op.kind == .right || $0.op.kind == .full }
+        try addSource(from.first, join: nil, into: scope, anyRightJoin: anyRightJoin)
         for join in from.joins {
-            try addSource(join.table, join: join, into: scope)
+            try addSource(join.table, join: join, into: scope, anyRightJoin: anyRightJoin)
         }
         try resolveTableArguments(since: pendingBefore, in: scope)
     }
 
-    private func addSource(_ item: TableOrSubquery, join: Join?, into scope: Scope) throws {
+    private func addSource(_ item: TableOrSubquery, join: Join?, into scope: Scope, anyRightJoin: Bool = false) throws {
         var source: SourceItem
         switch item {
         case .table(let q) where q.schema == nil && c.recursiveReferences[q.name.lowercasedASCII] != nil:
@@ -740,6 +751,7 @@ package struct Resolver {
                 break
             }
             var terms: [RExpr] = []
+            var ambiguous: String? = nil
             for name in usingColumns {
                 guard let right = source.table.columnIndex(named: name),
                       let left = scope.sources.first(where: { $0.table.columnIndex(named: name) != nil }),
@@ -747,7 +759,24 @@ package struct Resolver {
                     throw c.error("cannot join using column \(name) - column not present in both tables", at: nil)
                 }
                 source.hiddenColumns.insert(right)
-                let leftExpr = left.usingCoalesce[li] ?? columnExpr(left, li)
+                source.usingNames.insert(name.lowercasedASCII)
+                var leftExpr = left.usingCoalesce[li] ?? columnExpr(left, li)
+                if anyRightJoin {
+                    // With a RIGHT/FULL JOIN in FROM, every earlier item with the column must be
+                    // joined to the first by USING/NATURAL on it; the left operand is their coalesce.
+                    var operands: [RExpr] = []
+                    for other in scope.sources {
+                        guard let oi = other.table.columnIndex(named: name) else { continue }
+                        if !operands.isEmpty && !other.usingNames.contains(name.lowercasedASCII) {
+                            ambiguous = name  // SQLite reports the last such column
+                            break
+                        }
+                        operands.append(columnExpr(other, oi))
+                    }
+                    if operands.count > 1, left.usingCoalesce[li] == nil {
+                        leftExpr = .function(FunctionRef(name: "coalesce", argumentCount: operands.count, definition: nil), operands)
+                    }
+                }
                 terms.append(.compare(.eq, leftExpr, columnExpr(source, right)))
                 if source.join.padsLeft, let k = scope.sources.firstIndex(where: { $0.cursor == left.cursor }) {
                     // The left side may be NULL-padded now: the USING column is their coalesce.
@@ -758,6 +787,7 @@ package struct Resolver {
                         FunctionRef(name: "coalesce", argumentCount: args.count, definition: nil), args)
                 }
             }
+            if let ambiguous { throw c.error("ambiguous reference to \(ambiguous) in USING()", at: nil) }
             for t in terms {
                 source.on = source.on.map { .binary(.and, $0, t) } ?? t
             }
