@@ -94,7 +94,6 @@ extension Codegen {
     /// (F2-F5). Runs only while PRAGMA foreign_keys is on. `ignoreErrors`: DROP TABLE's
     /// implicit DELETE skips constraints that cannot be enforced.
     func codeForeignKeys(_ table: Table, _ change: ForeignKeyChange, ignoreErrors: Bool = false) throws {
-        guard table.hasRowid else { return }
         let children = table.foreignKeys.indices.map { foreignKeyLink(child: table, position: $0) }
         let parents = parentLinks(of: table)
         if children.isEmpty && parents.isEmpty { return }

@@ -293,6 +293,7 @@ extension Codegen {
             } else if onConflict == .replace {
                 let old = locateWithoutRowidConflict(w, con, missing: ok)
                 deleteWithoutRowidRow(w, columns: old, countChange: false)
+                try codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: old, rowid: noRowid)))
             } else {
                 let code: ResultCode = con.isPrimary || con.index.origin == .primaryKey ? .constraintPrimaryKey : .constraintUnique
                 b.emit(.halt(code: code, action: action, message: con.isPrimary ? keyName : constraintColumns(con.index, table),
@@ -301,6 +302,10 @@ extension Codegen {
             b.place(ok)
         }
         codeWithoutRowidWrite(w, columns: columns, countChange: true, skip: unchangedIndexes)
+        var assigned: Set<Int>? = nil
+        if let update, case .update(let columns) = update.event { assigned = Set(columns) }
+        try codeForeignKeys(table, ForeignKeyChange(old: update.map { TriggerRow(columns: $0.old, rowid: noRowid) },
+                                                    new: TriggerRow(columns: columns, rowid: noRowid), assigned: assigned))
         try emitReturningRow(returning, columns: columns, rowid: noRowid)
         if let update {
             try fireTriggers(table, update.event, timing: .after, old: TriggerRow(columns: update.old, rowid: noRowid),
@@ -408,6 +413,7 @@ extension Codegen {
         }
         try emitReturningRow(returning, columns: columns, rowid: noRowid)
         deleteWithoutRowidRow(w, columns: columns, countChange: true)
+        try codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: noRowid)))
         try fireTriggers(table, .delete, timing: .after, old: TriggerRow(columns: columns, rowid: noRowid),
                          new: nil, skipRow: next)
         b.place(next)
