@@ -79,7 +79,9 @@ extension Codegen {
                 links.append(foreignKeyLink(child: child, position: i))
             }
         }
-        return links
+        // SQLite keeps a parent's referencing constraints newest first (each new one goes to
+        // the head of its list): mismatch errors name the newest child, actions run in that order.
+        return links.reversed()
     }
 
     /// True when `table` takes part in a foreign key (as child or parent).

@@ -558,7 +558,8 @@ extension Codegen {
         let primary = table.withoutRowidPrimaryIndex
         let set = b.allocateCursor(), tc = b.allocateCursor()
         b.emit(.openEphemeral(cursor: set, columnCount: max(m - 1, 1)))
-        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: m, keyInfo: try keyInfo(of: primary)))
+        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: m, keyInfo: try keyInfo(of: primary),
+                          database: table.database))
         let values = b.allocateRegisters(max(m - 1, 1))
         let rec = b.allocateRegister(), setRowid = b.allocateRegister()
         let copied = b.makeLabel()
@@ -575,8 +576,9 @@ extension Codegen {
         b.emit(.next(cursor: tc, target: top))
         b.place(copied)
         b.emit(.close(cursor: tc))
-        b.emit(.clear(root: Int(table.rootPage)))
-        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: m, keyInfo: try keyInfo(of: primary)))
+        b.emit(.clear(root: Int(table.rootPage), database: table.database))
+        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: m, keyInfo: try keyInfo(of: primary),
+                          database: table.database))
         let done = b.makeLabel()
         b.emit(jumpTo: done) { .rewind(cursor: set, target: $0) }
         top = b.currentAddress
