@@ -61,7 +61,7 @@ struct AlterOtherDatabaseTests {
     ]
 
     @Test("scripts match sqlite3", arguments: AlterOtherDatabaseTests.scripts)
-    func scripts(_ script: String) throws {
+    func matches(_ script: String) throws {
         try expectSameScript(script)
     }
 }

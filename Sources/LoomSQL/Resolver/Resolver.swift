@@ -656,14 +656,17 @@ package struct Resolver {
     func resolveFrom(_ from: FromClause, into scope: Scope) throws {
         let pendingBefore = c.pendingTableArguments.count
         let anyRightJoin = from.joins.contains { $0.op.kind == .right || $0.op.kind == .full }
-        try addSource(from.first, join: nil, into: scope, anyRightJoin: anyRightJoin)
+        // USING and NATURAL look only at this FROM clause's items (not UPDATE's target).
+        let base = scope.sources.count
+        try addSource(from.first, join: nil, into: scope, anyRightJoin: anyRightJoin, base: base)
         for join in from.joins {
-            try addSource(join.table, join: join, into: scope, anyRightJoin: anyRightJoin)
+            try addSource(join.table, join: join, into: scope, anyRightJoin: anyRightJoin, base: base)
         }
         try resolveTableArguments(since: pendingBefore, in: scope)
     }
 
-    private func addSource(_ item: TableOrSubquery, join: Join?, into scope: Scope, anyRightJoin: Bool = false) throws {
+    private func addSource(_ item: TableOrSubquery, join: Join?, into scope: Scope, anyRightJoin: Bool = false,
+                           base: Int = 0) throws {
         var source: SourceItem
         switch item {
         case .table(let q) where q.schema == nil && c.recursiveReferences[q.name.lowercasedASCII] != nil:
@@ -733,11 +736,12 @@ package struct Resolver {
                 throw c.error("ambiguous column name", at: nil)
             }
             var usingColumns: [String] = []
+            let earlier = scope.sources[min(base, scope.sources.count)...]
             if join.op.natural {
                 if join.constraint != nil {
                     throw c.error("a NATURAL join may not have an ON or USING clause", at: nil)
                 }
-                for col in source.table.columns where scope.sources.contains(where: { $0.table.columnIndex(named: col.name) != nil }) {
+                for col in source.table.columns where earlier.contains(where: { $0.table.columnIndex(named: col.name) != nil }) {
                     usingColumns.append(col.name)
                 }
             }
@@ -754,7 +758,7 @@ package struct Resolver {
             var ambiguous: String? = nil
             for name in usingColumns {
                 guard let right = source.table.columnIndex(named: name),
-                      let left = scope.sources.first(where: { $0.table.columnIndex(named: name) != nil }),
+                      let left = earlier.first(where: { $0.table.columnIndex(named: name) != nil }),
                       let li = left.table.columnIndex(named: name) else {
                     throw c.error("cannot join using column \(name) - column not present in both tables", at: nil)
                 }
@@ -765,7 +769,7 @@ package struct Resolver {
                     // With a RIGHT/FULL JOIN in FROM, every earlier item with the column must be
                     // joined to the first by USING/NATURAL on it; the left operand is their coalesce.
                     var operands: [RExpr] = []
-                    for other in scope.sources {
+                    for other in earlier {
                         guard let oi = other.table.columnIndex(named: name) else { continue }
                         if !operands.isEmpty && !other.usingNames.contains(name.lowercasedASCII) {
                             ambiguous = name  // SQLite reports the last such column
