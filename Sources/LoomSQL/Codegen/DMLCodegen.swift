@@ -419,6 +419,7 @@ extension Codegen {
         }
         if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
         try codeGeneratedColumns(table, columns: columns, rowid: rowid)
+        codeStrictChecksBeforeTriggers(table, .insert, columns: columns)
         try fireTriggers(table, .insert, timing: .before, old: nil, new: TriggerRow(columns: columns, rowid: rowid),
                          skipRow: skipRow)
         try codeConstraintChecks(w, columns: columns, rowid: rowid, oldRowid: nil, onConflict: onConflict,
@@ -755,6 +756,7 @@ extension Codegen {
         }
         let event = TriggerEvent.update(assignments.map(\.column))
         if self.hasTriggers(table, event) {
+            self.codeStrictChecksBeforeTriggers(table, event, columns: columns)
             try self.fireTriggers(table, event, timing: .before, old: TriggerRow(columns: old, rowid: oldRowid),
                                   new: TriggerRow(columns: columns, rowid: newRowid), skipRow: skipRow)
             self.b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: oldRowid, target: $0) }

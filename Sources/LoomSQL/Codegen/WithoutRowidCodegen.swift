@@ -237,6 +237,7 @@ extension Codegen {
         }
         if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
         if update == nil {
+            codeStrictChecksBeforeTriggers(table, .insert, columns: columns)
             try fireTriggers(table, .insert, timing: .before, old: nil, new: TriggerRow(columns: columns, rowid: noRowid),
                              skipRow: skipRow)
         }
@@ -341,6 +342,7 @@ extension Codegen {
         if hasTriggers(table, event) {
             let noRowid = b.allocateRegister()
             b.emit(.null(dest: noRowid))
+            codeStrictChecksBeforeTriggers(table, event, columns: new)
             try fireTriggers(table, event, timing: .before, old: TriggerRow(columns: old, rowid: noRowid),
                              new: TriggerRow(columns: new, rowid: noRowid), skipRow: skipRow)
             // The trigger may have moved or removed the row.
