@@ -28,6 +28,10 @@ struct AlterOtherDatabaseTests {
         SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name;
         INSERT INTO m VALUES(5, 6);
         SELECT * FROM t3; SELECT * FROM t2;
+        ALTER TABLE t3 RENAME COLUMN b TO bb;
+        CREATE TEMP VIEW tv2 AS SELECT t3.a AS q FROM t3;
+        ALTER TABLE t3 RENAME COLUMN a TO aa;
+        DROP VIEW tv2;
         ALTER TABLE t3 DROP COLUMN b;
         ALTER TABLE t3 RENAME TO t2;
         PRAGMA temp.integrity_check;

@@ -289,6 +289,24 @@ extension Codegen {
             newRows.append(new)
             if new != row { changes.append(SchemaRowChange(type: row.type, name: row.name, row: new)) }
         }
+        if table.database == 1 {
+            // sqlite3 3.40 checks a TEMP table's rewritten views and triggers against the table
+            // as it was, so any of them that uses the column fails the ALTER.
+            let renamed: (String) -> [String]? = { name in
+                guard var columns = self.columnNames(name) else { return nil }
+                if name.equalsIgnoringCase(table.name), index < columns.count { columns[index] = newName }
+                return columns
+            }
+            for (row, new) in zip(rows, newRows) where (row.type == "view" || row.type == "trigger") && new.sql != row.sql {
+                // (Not its INSERT column lists and SET targets, which that check does not read.)
+                if let use = new.sql.flatMap({ SchemaRewrite.firstColumnUse($0, table: table.name, column: newName,
+                                                                            columns: renamed, ignoringTargets: true) }) {
+                    // A run-time error, as sqlite3 finds it while rewriting the rows.
+                    b.emit(.halt(code: .error, message: "error in \(row.type) \(row.name): no such column: \(use)"))
+                    return
+                }
+            }
+        }
         if let other = table.columnIndex(named: newName), other != index {
             // The parser reports the later of the two definitions.
             let later = other < index ? newName : table.columns[other].name
