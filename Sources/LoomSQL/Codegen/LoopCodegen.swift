@@ -1,7 +1,8 @@
 // This file implements the codegen of a WherePlan: the nested loops over the FROM items, each
 // a full scan, rowid lookup or range, or index lookup/range scan (IN lists and subqueries
 // looping over an ephemeral index of their values), covering-index reads, LEFT JOIN null
-// rows, and the EXPLAIN QUERY PLAN line of every loop. Layer: L5. Spec: Spec/L5-sql.md §Planner.
+// rows, RIGHT/FULL JOIN match sets and unmatched-row passes, and the EXPLAIN QUERY PLAN line
+// of every loop. Layer: L5. Spec: Spec/L5-sql.md §Planner (P8, P9).
 import LoomBase
 import LoomRecord
 import LoomVDBE
