@@ -132,7 +132,7 @@ public final class Database {
     /// whitespace and comments remain, and the UTF-8 offset just past what it consumed.
     /// Errors carry `offset` (absolute in `sql`) where SQLite reports one.
     public func prepareNext(_ sql: String, from offset: Int) throws -> (statement: Statement?, tail: Int) {
-        guard let prepared = try connection.prepare(sql, from: offset) else {
+        guard let prepared = try withAuthorizer({ try connection.prepare(sql, from: offset) }) else {
             return (nil, sql.utf8.count)
         }
         let required = try authorize(prepared)
@@ -143,7 +143,7 @@ public final class Database {
 
     /// Compiles `statement`'s text again against the current schema (after `SQLITE_SCHEMA`).
     fileprivate func recompile(_ statement: Statement) throws -> VM {
-        guard let prepared = try connection.prepare(statement.sql, from: 0) else {
+        guard let prepared = try withAuthorizer({ try connection.prepare(statement.sql, from: 0) }) else {
             throw DatabaseError(.schema, sql: statement.sql)
         }
         _ = try authorize(prepared)
@@ -198,6 +198,10 @@ public final class Database {
 
     /// Observers and hooks (Database+Hooks.swift); nil when none is set.
     var hooks = Hooks()
+    /// Finished statement runs by kind (Database+Statistics.swift).
+    var statementTimings: [StatementCategory: StatementTimings] = [:]
+    /// The authorizer bound while compiling (Database+Authorizer.swift).
+    var authorizer: (@Sendable (AuthorizationRequest) -> AuthorizationDecision)?
     /// Prepared statements by SQL text (Database+Fetch.swift).
     var statementCache: [String: Statement] = [:]
 

@@ -112,6 +112,7 @@ package enum Compiler {
         var columnNames: [String] = []
         var kind: StatementKind = .other
         var transactionOpcode: Instruction? = nil
+        if let ignored = try c.authorizeStatement(statement) { return ignored }
         do {
             switch statement.kind {
             case .select(let select):

@@ -25,6 +25,8 @@ package final class Compilation {
     var activeTriggers: Set<String> = []
     /// Whether row changes count toward `changes()` (not inside trigger bodies).
     var countsChanges: Bool { triggerScope == nil }
+    /// The innermost trigger or view being compiled, as the authorizer reports it (Authorizer.swift).
+    package var authorizationContext: String? = nil
     /// Inside a view or trigger of a database other than temp: that database's name.
     /// Unqualified table names then resolve in it only (SQLite's DbFixer).
     package var defaultDatabase: String? = nil
