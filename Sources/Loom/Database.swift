@@ -318,6 +318,17 @@ public final class Statement {
     public var columnCount: Int { vm.columnCount }
     /// Result column names as SQLite names them (`sqlite3_column_name`).
     public var columnNames: [String] { vm.columnNames }
+    /// The declared type of each result column (`sqlite3_column_decltype`): the type a
+    /// table column was declared with, nil for an expression or an untyped column.
+    ///
+    /// ```swift
+    /// let stmt = try db.prepare("SELECT name, score + 1 FROM player")
+    /// stmt.columnDeclaredTypes   // ["TEXT", nil]
+    /// ```
+    public var columnDeclaredTypes: [String?] {
+        let types = vm.program.columnDeclaredTypes
+        return types.count == columnCount ? types : Array(repeating: nil, count: columnCount)
+    }
     /// True when the statement cannot write the database (`sqlite3_stmt_readonly`).
     public var isReadOnly: Bool { vm.program.isReadOnly }
     /// Number of parameters (`sqlite3_bind_parameter_count`).

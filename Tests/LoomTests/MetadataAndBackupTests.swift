@@ -17,6 +17,25 @@ import Loom
         #expect(w.parameterNames == [nil, "@b"])
     }
 
+    /// Declared types as SQLite 3.40's sqlite3_column_decltype gives them (recorded from the C API).
+    @Test func declaredTypes() throws {
+        let db = try Database()
+        try db.execute(sql: "create table t(a INTEGER primary key, b varchar(10), c); create view v as select b, c+1 as d from t")
+        let cases: [(String, [String?])] = [
+            ("select a, b, c, a+1, (select b from t), rowid, t.* from t",
+             ["INTEGER", "varchar(10)", nil, nil, "varchar(10)", "INTEGER", "INTEGER", "varchar(10)", nil]),
+            ("select * from v", ["varchar(10)", nil]),
+            ("select x.b from (select b from t) x", ["varchar(10)"]),
+            ("select b from t union select c from t", ["varchar(10)"]),
+            ("select max(b) from t", [nil]),
+            ("with w as (select b from t) select b from w", ["varchar(10)"]),
+        ]
+        for (sql, types) in cases {
+            #expect(try db.prepare(sql).columnDeclaredTypes == types, "\(sql)")
+        }
+        #expect(try db.prepare("insert into t(b) values (1)").columnDeclaredTypes == [])
+    }
+
     @Test func backupReportsProgress() throws {
         let source = try Database()
         try source.execute(sql: "CREATE TABLE t(x); INSERT INTO t SELECT zeroblob(3000) FROM (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM c WHERE n < 20) SELECT n FROM c)")
