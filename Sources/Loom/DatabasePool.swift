@@ -303,11 +303,20 @@ public final class DatabasePool: Sendable {
 }
 
 /// `PRAGMA wal_checkpoint` modes.
+///
+/// ```swift
+/// try pool.checkpoint(.truncate)
+/// ```
 public enum CheckpointKind: String, Sendable {
     case passive = "PASSIVE", full = "FULL", restart = "RESTART", truncate = "TRUNCATE"
 }
 
 /// What a checkpoint reports (`PRAGMA wal_checkpoint`'s row).
+///
+/// ```swift
+/// let outcome = try pool.checkpoint(.passive)
+/// if outcome.busy { print("\(outcome.checkpointedFrames) of \(outcome.logFrames) frames") }
+/// ```
 public struct CheckpointOutcome: Sendable, Equatable {
     /// A reader or writer prevented part of the work (FULL/RESTART/TRUNCATE: not completed).
     public var busy: Bool
@@ -324,6 +333,12 @@ public struct CheckpointOutcome: Sendable, Equatable {
 }
 
 /// Why a background checkpoint did not complete (``DatabasePool/startCheckpointing(every:mode:onFailure:)``).
+///
+/// ```swift
+/// pool.startCheckpointing(every: .seconds(30), mode: .passive) { failure in
+///     if case .busy(let outcome) = failure { print("readers kept", outcome.logFrames, "frames") }
+/// }
+/// ```
 public enum CheckpointFailure: Error, Sendable {
     /// The checkpoint threw.
     case error(DatabaseError)
