@@ -136,6 +136,7 @@ extension Database {
             self.authorizer = nil
             return
         }
+        Authorization.everInstalled.store(true, ordering: .relaxed)
         self.authorizer = { request in
             let action = AuthorizerAction(rawValue: request.action.rawValue) ?? .select
             let answer = authorizer(AuthorizerRequest(action: action, argument1: request.argument1,

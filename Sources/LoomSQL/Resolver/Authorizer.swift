@@ -4,6 +4,7 @@
 import LoomBase
 import LoomRecord
 import LoomVDBE
+import Synchronization
 
 /// SQLite's authorizer action codes (`SQLITE_CREATE_INDEX` … `SQLITE_RECURSIVE`).
 package enum AuthorizerAction: Int32, Sendable {
@@ -31,6 +32,14 @@ package enum AuthorizationDecision: Sendable { case ok, deny, ignore }
 /// `Compiler.prepare` (a task-local, as the connection's functions are).
 package enum Authorization {
     @TaskLocal package static var current: AuthorizationSession? = nil
+    /// False until some connection sets an authorizer: until then the checks skip the
+    /// task-local lookup (compile time stays as it was without authorizers).
+    package static let everInstalled = Atomic<Bool>(false)
+
+    /// The bound session, without a task-local lookup while no authorizer was ever set.
+    static var active: AuthorizationSession? {
+        everInstalled.load(ordering: .relaxed) ? current : nil
+    }
 }
 
 /// One compilation's authorizer: the callback and the table cursors a READ was asked for
@@ -51,7 +60,7 @@ extension Compilation {
     /// SQLite's own helpers (foreign-key lookups and actions) are not asked.
     func authorize(_ action: AuthorizerAction, _ argument1: String?, _ argument2: String?,
                    database: String?) throws -> Bool {
-        guard let callback = Authorization.current?.callback else { return true }
+        guard let callback = Authorization.active?.callback else { return true }
         if let context = authorizationContext, context.isEmpty || context.hasPrefix("sqlite_") { return true }
         let request = AuthorizationRequest(action: action, argument1: argument1, argument2: argument2,
                                            database: database, accessor: authorizationContext)
@@ -78,7 +87,7 @@ extension Compilation {
     /// program (and its kind) when the authorizer ignores the statement; INSERT, UPDATE and
     /// DELETE are checked by their codegen instead, where trigger bodies are compiled too.
     func authorizeStatement(_ statement: Statement) throws -> (Program, StatementKind)? {
-        guard Authorization.current != nil else { return nil }
+        guard Authorization.active != nil else { return nil }
         var allowed = true
         var kind: StatementKind = .other
         func ask(_ a: AuthorizerAction, _ x: String?, _ y: String?, _ db: String?) throws {
@@ -191,7 +200,7 @@ extension Resolver {
     /// table, column and database): NULL when it answers ignore.
     func authorizedColumn(_ source: SourceItem, _ index: Int) throws -> RExpr {
         let expr = columnExpr(source, index)
-        guard let session = Authorization.current else { return expr }
+        guard let session = Authorization.active else { return expr }
         let table = source.table
         let name = index >= 0 ? table.columns[index].name : "ROWID"
         if source.isStoredTable {
@@ -209,7 +218,7 @@ extension Resolver {
     /// READ (table, "") for each table of `select` (and its compound terms) no column but
     /// the rowid was read from, as in `SELECT count(*) FROM t`.
     func authorizeUnreadSources(_ select: ResolvedSelect) throws {
-        guard let session = Authorization.current else { return }
+        guard let session = Authorization.active else { return }
         var core: ResolvedSelect? = select
         while let s = core {
             for source in s.sources where source.isStoredTable && !session.readCursors.contains(source.cursor) {
@@ -222,7 +231,7 @@ extension Resolver {
 
     /// Runs `body` with `name` (a WITH table) as the accessor the authorizer is told of.
     func withAuthorizationContext<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
-        guard Authorization.current != nil else { return try body() }
+        guard Authorization.active != nil else { return try body() }
         let saved = c.authorizationContext
         c.authorizationContext = name
         defer { c.authorizationContext = saved }
@@ -231,7 +240,7 @@ extension Resolver {
 
     /// FUNCTION (NULL, name) for a function call.
     func authorizeFunction(_ name: String) throws {
-        guard Authorization.current != nil else { return }
+        guard Authorization.active != nil else { return }
         if try !c.authorize(.function, nil, name.lowercasedASCII, database: nil) {
             // SQLite treats ignore on FUNCTION as deny.
             throw DatabaseError(.authDenied, "not authorized", sql: c.sql)
@@ -240,7 +249,7 @@ extension Resolver {
 
     /// SELECT (once per SELECT, subqueries and view bodies included).
     func authorizeSelect() throws {
-        guard Authorization.current != nil else { return }
+        guard Authorization.active != nil else { return }
         _ = try c.authorize(.select, nil, nil, database: nil)
     }
 }
@@ -248,13 +257,13 @@ extension Resolver {
 extension Codegen {
     /// INSERT / DELETE of `table` (false: ignored, the statement does nothing).
     func authorizeWrite(_ action: AuthorizerAction, _ table: Table) throws -> Bool {
-        guard Authorization.current != nil else { return true }
+        guard Authorization.active != nil else { return true }
         return try c.authorize(action, table.name, nil, database: c.databaseName(table.database))
     }
 
     /// UPDATE of one column (false: ignored, the column keeps its value).
     func authorizeUpdate(_ table: Table, column: String) throws -> Bool {
-        guard Authorization.current != nil else { return true }
+        guard Authorization.active != nil else { return true }
         return try c.authorize(.update, table.name, column, database: c.databaseName(table.database))
     }
 }
