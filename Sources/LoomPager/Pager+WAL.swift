@@ -96,6 +96,7 @@ extension Pager {
                 p1[19] = 2
                 dirty = cache.dirtyPages().filter { $0.number.rawValue <= pageCount }
             }
+            counters.walFramesWritten &+= dirty.count
             try wal.writeFrames(dirty, databaseSize: pageCount, syncHeader: synchronous != .off,
                                 syncCommit: synchronous.rawValue >= SynchronousLevel.full.rawValue)
         } catch {
@@ -116,7 +117,7 @@ extension Pager {
         guard let wal else { return CheckpointResult(busy: false, logFrames: -1, checkpointedFrames: -1) }
         guard state == .none else { throw DatabaseError(.locked, "database table is locked") }
         if file.lockLevel < .shared { try file.lock(.shared) }
-        return try wal.checkpoint(mode, sync: synchronous != .off)
+        return try countingCheckpoint { try wal.checkpoint(mode, sync: synchronous != .off) }
     }
 
     /// The number of frames in the log as of the last snapshot (0 outside WAL mode).
@@ -210,7 +211,7 @@ extension Pager {
         state = .none
         var last = false
         if !options.readOnly, errorState == nil, (try? file.lock(.exclusive)) != nil {
-            if let r = try? wal.checkpoint(.passive, sync: synchronous != .off),
+            if let r = try? countingCheckpoint({ try wal.checkpoint(.passive, sync: synchronous != .off) }),
                !r.busy, r.checkpointedFrames == r.logFrames {
                 last = true
             }

@@ -110,14 +110,17 @@ package enum Compiler {
         b.emit(jumpTo: prologue) { .initialize(target: $0) }
         let body = b.currentAddress
         var columnNames: [String] = []
+        var declaredTypes: [String?] = []
         var kind: StatementKind = .other
         var transactionOpcode: Instruction? = nil
+        if let ignored = try c.authorizeStatement(statement) { return ignored }
         do {
             switch statement.kind {
             case .select(let select):
                 kind = .select
                 let resolved = try Resolver(c).resolveSelect(select, outer: nil)
                 columnNames = resolved.columnNames
+                declaredTypes = resolved.declaredTypes
                 try g.codeSelect(resolved) { base, count in
                     b.emit(.resultRow(start: base, count: count))
                 }
@@ -241,6 +244,7 @@ package enum Compiler {
                               cursorCount: b.cursorCount, columnNames: columnNames,
                               isReadOnly: !c.writes)
         program.isDataChange = kind == .insert || kind == .update || kind == .delete
+        program.columnDeclaredTypes = declaredTypes
         return (program, kind)
     }
 }

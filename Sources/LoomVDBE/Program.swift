@@ -28,6 +28,9 @@ package struct Program: Sendable {
     /// True for INSERT / UPDATE / DELETE: the statement sets `changes()` at its end even
     /// when it changes no table itself (a view's INSTEAD OF triggers).
     package var isDataChange = false
+    /// Declared types of the result columns (`sqlite3_column_decltype`): empty, or one per
+    /// column, nil for expressions.
+    package var columnDeclaredTypes: [String?] = []
     /// Optional per-instruction comments (EXPLAIN's last column); empty or one per instruction.
     package var comments: [String?]
 

@@ -381,7 +381,7 @@ extension VM {
                 cur.sequence &+= 1
             case .newRowid(let c, let d):
                 registers[d] = .integer(try newRowid(try cursor(c)))
-            case .insert(let c, let rec, let r, let flags, _):
+            case .insert(let c, let rec, let r, let flags, let table):
                 guard case .integer(let rowid) = registers[r] else {
                     throw DatabaseError(.mismatch, "datatype mismatch")
                 }
@@ -397,11 +397,17 @@ extension VM {
                     context.totalChanges += 1
                 }
                 if flags.contains(.lastRowid) { context.lastInsertRowID = rowid }
-            case .delete(let c, let flags, _):
+                if let table, context.rowChangeObserver != nil {
+                    try reportRowChange(flags.contains(.isUpdate) ? .update : .insert, cursor: c, table: table, rowid: rowid)
+                }
+            case .delete(let c, let flags, let table):
                 try deleteCurrent(try cursor(c))
                 if flags.contains(.countChanges) {
                     statementChanges += 1
                     context.totalChanges += 1
+                }
+                if let table, context.rowChangeObserver != nil {
+                    try reportRowChange(.delete, cursor: c, table: table, rowid: nil)
                 }
             case .idxInsert(let c, let r, let flags):
                 guard case .blob(let b) = registers[r] else {

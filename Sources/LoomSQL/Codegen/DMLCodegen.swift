@@ -191,6 +191,7 @@ extension Codegen {
             throw c.error("no such table: \(prefix)\(insert.table)", at: nil)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        guard try authorizeWrite(.insert, table) else { return }
         if table.isVirtual { return try codeVirtualInsert(insert, table: table, span: span) }
         if table.isView {
             if !matchingTriggers(table, .insert, timing: .insteadOf).isEmpty { return try codeInsertIntoView(insert, view: table, span: span) }
@@ -484,6 +485,7 @@ extension Codegen {
             throw c.error("no such table: \(prefix)\(delete.table.name)", at: nil)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        guard try authorizeWrite(.delete, table) else { return }
         if table.isVirtual { return try codeVirtualDelete(delete, table: table, span: span) }
         if table.isView {
             if !matchingTriggers(table, .delete, timing: .insteadOf).isEmpty {
@@ -658,6 +660,7 @@ extension Codegen {
             if target >= 0, table.columns[target].generated != nil {
                 throw c.error("cannot UPDATE generated column \"\(table.columns[target].name)\"", at: set.value.span)
             }
+            if try !authorizeUpdate(table, column: target >= 0 ? table.columns[target].name : "ROWID") { continue }
             if target == table.rowidAlias { target = -1 }
             assignments.append((target, try resolver.resolve(set.value, in: scope, context: .general)))
         }
