@@ -76,9 +76,8 @@ import Loom
         ])
         #expect(got == [
             ["INSERT main.p 1", "INSERT main.p 2", "INSERT main.p 3", "INSERT main.c 10", "INSERT main.c 11", "INSERT main.n 1"],
-            // SQLite runs n's action before c's (its newest child first); Loom codes the
-            // children's actions in creation order.
-            ["DELETE main.p 1", "DELETE main.c 10", "UPDATE main.n 1"],
+            // The newest child's action runs first, as in SQLite.
+            ["DELETE main.p 1", "UPDATE main.n 1", "DELETE main.c 10"],
             ["UPDATE main.p 5", "UPDATE main.c 11"],
             ["DELETE main.p 3"],
             ["INSERT main.t 1", "INSERT main.log 1"],
