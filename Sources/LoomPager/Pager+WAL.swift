@@ -35,6 +35,13 @@ extension Pager {
         if file.lockLevel < .shared { try file.lock(.shared) }
         let changed = try wal.beginRead()
         if changed { dropCache() }
+        // The same snapshot as the last read, whose geometry was checked: nothing to redo
+        // (the cache, page count and header fields are still those of this snapshot).
+        if !changed && wal.geometryChecked {
+            if wal.mxFrame > 0 { pageCount = wal.snapshot.nPage }
+            state = .read
+            return
+        }
         do {
             if wal.mxFrame > 0 {
                 pageCount = wal.snapshot.nPage
@@ -58,6 +65,7 @@ extension Pager {
             wal.endRead()
             throw error
         }
+        wal.geometryChecked = true
         state = .read
     }
 
@@ -117,6 +125,16 @@ extension Pager {
         guard state == .none else { throw DatabaseError(.locked, "database table is locked") }
         if file.lockLevel < .shared { try file.lock(.shared) }
         return try wal.checkpoint(mode, sync: synchronous != .off)
+    }
+
+    /// In WAL mode, outside a transaction: an id of the last read snapshot when a read
+    /// transaction begun now would see exactly the same database (the wal-index header in
+    /// shared memory has not changed since), else nil. The id changes whenever this pager's
+    /// snapshot does, so a caller that remembers an id learns "nothing was committed since"
+    /// without taking a lock (the session uses it to skip re-reading the schema cookie).
+    package func unchangedSnapshotID() -> UInt64? {
+        guard let wal, state == .none, errorState == nil, wal.geometryChecked, wal.snapshotIsCurrent() else { return nil }
+        return wal.snapshotID
     }
 
     /// The number of frames in the log as of the last snapshot (0 outside WAL mode).

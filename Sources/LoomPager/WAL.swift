@@ -29,7 +29,20 @@ final class WAL {
     let index: WALIndex
     var pageSize: Int
     /// The header of the current (or last) read snapshot.
-    private(set) var snapshot = WALIndexHeader()
+    private(set) var snapshot = WALIndexHeader() {
+        didSet {
+            if snapshot != oldValue {
+                snapshotID &+= 1
+                geometryChecked = false
+            }
+        }
+    }
+    /// Counts the snapshots this connection has seen: it changes exactly when `snapshot`
+    /// takes a different header (a commit, a rewound log).
+    private(set) var snapshotID: UInt64 = 0
+    /// The pager checked the database geometry (page count, page 1) against `snapshot`;
+    /// cleared whenever the snapshot changes.
+    var geometryChecked = false
     /// READ(i) held by the read transaction, -1 when none.
     private(set) var readLock = -1
     private(set) var writeLocked = false
@@ -48,6 +61,14 @@ final class WAL {
     }
 
     var mxFrame: UInt32 { snapshot.mxFrame }
+
+    /// True when the wal-index header in shared memory is still the one of the last
+    /// snapshot: a read transaction begun now would see exactly the same database. Reads
+    /// the header without a lock (a header torn by a writer compares unequal).
+    func snapshotIsCurrent() -> Bool {
+        guard readLock < 0, !writeLocked, snapshot.isInit, let h = try? index.readHeader() else { return false }
+        return h == snapshot
+    }
 
     // MARK: Read snapshots
 
