@@ -150,7 +150,7 @@ extension Pager {
     /// snapshot does, so a caller that remembers an id learns "nothing was committed since"
     /// without taking a lock (the session uses it to skip re-reading the schema cookie).
     package func unchangedSnapshotID() -> UInt64? {
-        guard let wal, state == .none, errorState == nil, wal.geometryChecked, wal.snapshotIsCurrent() else { return nil }
+        guard let wal, state == .none, errorState == nil, wal.snapshotIsCurrent() else { return nil }
         return wal.snapshotID
     }
 

@@ -37,8 +37,9 @@ final class WAL {
             }
         }
     }
-    /// Counts the snapshots this connection has seen: it changes exactly when `snapshot`
-    /// takes a different header (a commit, a rewound log).
+    /// Counts the snapshots this connection has seen: it changes when `snapshot` takes a
+    /// different header that another connection wrote (a commit, a rewound log), not for
+    /// this connection's own commits and rewinds.
     private(set) var snapshotID: UInt64 = 0
     /// The pager checked the database geometry (page count, page 1) against `snapshot`;
     /// cleared whenever the snapshot changes.
@@ -197,7 +198,9 @@ final class WAL {
                     defer { try? index.shm.shmUnlock(readers, .exclusive) }
                     // The content is unchanged (all of it is in the database), so the
                     // snapshot moves to the rewound header without invalidating caches.
+                    let id = snapshotID
                     snapshot = try restartHeader(snapshot)
+                    snapshotID = id
                 }
             }
             try index.removeEntries(after: snapshot.mxFrame)
@@ -311,7 +314,11 @@ final class WAL {
         h.isInit = true
         h.pageSize = pageSize
         try index.writeHeader(h)
+        // This connection's own commit: it knows what changed, so the id stays (it marks
+        // snapshots that other connections' commits produced).
+        let id = snapshotID
         snapshot = h
+        snapshotID = id
     }
 
     // MARK: Recovery
