@@ -560,10 +560,12 @@ package final class Pager {
         return true
     }
 
-    /// Forgets every cached page and bumps the generation.
+    /// Forgets every cached page and bumps the generation; the next WAL read checks the
+    /// geometry again.
     func dropCache() {
         cache.removeAll()
         generation &+= 1
+        wal?.geometryChecked = false
     }
 
     // MARK: Commit and rollback
