@@ -50,6 +50,7 @@ package final class Schema: @unchecked Sendable {
 
     package func trigger(named name: String) -> Trigger? {
         let key = name.lowercasedASCII
+        if linked.isEmpty { return triggers[key] }
         for s in searchOrder { if let t = s.triggers[key] { return t } }
         return nil
     }
@@ -63,6 +64,8 @@ package final class Schema: @unchecked Sendable {
     /// The triggers of `table`, newest first: TEMP triggers that target it (`ON schema.t`, or
     /// an unqualified name that resolves to it), then those of its own database.
     package func triggers(on table: Table) -> [Trigger] {
+        // No triggers anywhere (the common case): no name folding, no search-order array.
+        if triggers.isEmpty && linked.allSatisfy({ $0.triggers.isEmpty }) { return [] }
         let key = table.name.lowercasedASCII
         var result: [Trigger] = []
         for s in searchOrder where s.database == 1 || s.database == table.database {
@@ -198,6 +201,7 @@ package final class Schema: @unchecked Sendable {
         case "sqlite_temp_master", "sqlite_temp_schema":
             return Table.schemaTable(database: 1)
         default:
+            if linked.isEmpty { return tables[key] }
             for s in searchOrder { if let t = s.tables[key] { return t } }
             return nil
         }
@@ -205,6 +209,7 @@ package final class Schema: @unchecked Sendable {
 
     package func index(named name: String) -> Index? {
         let key = name.lowercasedASCII
+        if linked.isEmpty { return indexes[key] }
         for s in searchOrder { if let i = s.indexes[key] { return i } }
         return nil
     }
