@@ -74,6 +74,7 @@ extension Codegen {
     /// The constraints of every table that name `table` as their parent.
     func parentLinks(of table: Table) -> [ForeignKeyLink] {
         var links: [ForeignKeyLink] = []
+        if !c.schema.anyForeignKeys { return links }
         for child in c.schema.allTables where !child.foreignKeys.isEmpty {
             for i in child.foreignKeys.indices where child.foreignKeys[i].parentTable.equalsIgnoringCase(table.name) {
                 links.append(foreignKeyLink(child: child, position: i))
@@ -85,6 +86,7 @@ extension Codegen {
     /// True when `table` takes part in a foreign key (as child or parent).
     func hasForeignKeys(_ table: Table) -> Bool {
         if !table.foreignKeys.isEmpty { return true }
+        if !c.schema.anyForeignKeys { return false }
         return c.schema.allTables.contains { t in t.foreignKeys.contains { $0.parentTable.equalsIgnoringCase(table.name) } }
     }
 
@@ -95,6 +97,7 @@ extension Codegen {
     /// implicit DELETE skips constraints that cannot be enforced.
     func codeForeignKeys(_ table: Table, _ change: ForeignKeyChange, ignoreErrors: Bool = false) throws {
         guard table.hasRowid else { return }
+        if table.foreignKeys.isEmpty && !c.schema.anyForeignKeys { return }
         let children = table.foreignKeys.indices.map { foreignKeyLink(child: table, position: $0) }
         let parents = parentLinks(of: table)
         if children.isEmpty && parents.isEmpty { return }

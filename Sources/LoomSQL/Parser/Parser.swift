@@ -260,7 +260,7 @@ package struct Parser {
         let q = t.kind == .string ? UInt8(ascii: "'") : t.quote
         guard q != 0, t.end - t.start >= 2 else { return text(t) }
         let inner = bytes[(t.start + 1)..<(t.end - 1)]
-        if q == UInt8(ascii: "[") { return String(decoding: inner, as: UTF8.self) }
+        if q == UInt8(ascii: "[") || !inner.contains(q) { return String(decoding: inner, as: UTF8.self) }
         var out = [UInt8]()
         out.reserveCapacity(inner.count)
         var i = inner.startIndex

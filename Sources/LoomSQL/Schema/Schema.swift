@@ -232,6 +232,16 @@ package final class Schema: @unchecked Sendable {
     /// per statement): lower-cased table name → its indexes, newest first.
     private var indexesByTable: [String: [Index]] = [:]
 
+    /// True when some table of this database declares a FOREIGN KEY (cached: codegen asks
+    /// for every row change, and walking every table per statement showed in profiles).
+    package var anyForeignKeys: Bool {
+        if let cached = anyForeignKeysCache { return cached }
+        let found = tables.values.contains { !$0.foreignKeys.isEmpty }
+        anyForeignKeysCache = found
+        return found
+    }
+    private var anyForeignKeysCache: Bool?
+
     /// All tables of this database, in schema order.
     package var allTables: [Table] { tableOrder.compactMap { tables[$0] } }
 
@@ -241,6 +251,7 @@ package final class Schema: @unchecked Sendable {
         let key = table.name.lowercasedASCII
         if tables[key] == nil { tableOrder.append(key) }
         tables[key] = table
+        anyForeignKeysCache = nil
     }
 
     package func add(_ index: Index) {
@@ -267,6 +278,7 @@ package final class Schema: @unchecked Sendable {
     package func removeTable(named name: String) {
         let key = name.lowercasedASCII
         tables[key] = nil
+        anyForeignKeysCache = nil
         tableOrder.removeAll { $0 == key }
         for i in indexOrder where indexes[i]?.tableName.lowercasedASCII == key { indexes[i] = nil }
         indexOrder.removeAll { indexes[$0] == nil }
