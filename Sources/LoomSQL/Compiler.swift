@@ -217,25 +217,35 @@ package enum Compiler {
         if kind != .select && !g.returningNames.isEmpty { columnNames = g.returningNames }
         b.emit(.halt())
         b.place(prologue)
+        // One walk of the program finds the VM's two per-program facts (Program.effects) and
+        // the databases it reads and writes. Bit sets: schema numbers stay below 12 (main,
+        // temp, at most 10 attached).
+        var countsChanges = false, changesSchema = false
+        var used: UInt64 = 0, written: UInt64 = 0
+        func bit(_ db: Int) -> UInt64 {
+            precondition(db >= 0 && db < 64, "schema number out of range")
+            return 1 << UInt64(db)
+        }
+        for i in b.instructions.indices {
+            switch b.instructions[i] {
+            case .insert(_, _, _, let f, _), .delete(_, let f, _):
+                if f.contains(.countChanges) { countsChanges = true }
+            case .openRead(_, _, _, _, _, let db), .readCookie(_, _, let db):
+                used |= bit(db)
+            case .openWrite(_, _, _, _, _, let db):
+                used |= bit(db); written |= bit(db)
+            case .clear(_, let counts, let db):
+                if counts { countsChanges = true }
+                used |= bit(db); written |= bit(db)
+            case .setCookie(_, _, let db), .createBtree(_, _, let db), .destroy(_, let db):
+                changesSchema = true
+                used |= bit(db); written |= bit(db)
+            default:
+                break
+            }
+        }
         if c.usesDatabase {
-            // One Transaction per database the program touches (schema-number order). Bit
-            // sets: schema numbers stay below 12 (main, temp, at most 10 attached).
-            var used: UInt64 = 0, written: UInt64 = 0
-            func bit(_ db: Int) -> UInt64 {
-                precondition(db >= 0 && db < 64, "schema number out of range")
-                return 1 << UInt64(db)
-            }
-            for i in b.instructions.indices {
-                switch b.instructions[i] {
-                case .openRead(_, _, _, _, _, let db), .readCookie(_, _, let db):
-                    used |= bit(db)
-                case .openWrite(_, _, _, _, _, let db), .setCookie(_, _, let db), .createBtree(_, _, let db),
-                     .destroy(_, let db), .clear(_, _, let db):
-                    used |= bit(db); written |= bit(db)
-                default:
-                    break
-                }
-            }
+            // One Transaction per database the program touches (schema-number order).
             if used == 0 { used = 1 }
             if c.writes && written == 0 { written = 1 }
             for db in 0..<64 where used & bit(db) != 0 {
@@ -249,6 +259,7 @@ package enum Compiler {
                               cursorCount: b.cursorCount, columnNames: columnNames,
                               isReadOnly: !c.writes)
         program.isDataChange = kind == .insert || kind == .update || kind == .delete
+        program.effects = Program.Effects(countsChanges: countsChanges, changesSchema: changesSchema)
         return (program, kind)
     }
 }

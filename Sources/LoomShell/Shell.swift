@@ -247,11 +247,14 @@ public final class Shell {
     static func contains(_ line: String, _ a: UInt8, _ b: UInt8? = nil) -> Bool {
         var line = line
         return line.withUTF8 { bytes in
-            guard let b else { return bytes.contains(a) }
-            var previous: UInt8 = 0
-            for c in bytes {
-                if previous == a && c == b { return true }
-                previous = c
+            // memchr for `a` (the pair is rare: only its first byte is scanned for).
+            guard let base = bytes.baseAddress else { return false }
+            var from = 0
+            while from < bytes.count, let hit = memchr(base + from, Int32(a), bytes.count - from) {
+                let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                guard let b else { return true }
+                if i + 1 < bytes.count && bytes[i + 1] == b { return true }
+                from = i + 1
             }
             return false
         }

@@ -374,13 +374,15 @@ extension Codegen {
         }
         let skipRow = b.makeLabel()
         var rowidSupplied: Int? = nil
-        var supplied = Array<Int?>(repeating: nil, count: n)
+        // Supplied value index per column, -1 for none ([Int], not [Int?]: an optional
+        // element type cost a runtime metadata lookup per row).
+        var supplied = [Int](repeating: -1, count: n)
         for (k, t) in targets.enumerated() {
             if t < 0 || t == table.rowidAlias { rowidSupplied = k } else { supplied[t] = k }
         }
         for i in 0..<n where i != table.rowidAlias {
-            if let k = supplied[i] {
-                try value(k, columns + i)
+            if supplied[i] >= 0 {
+                try value(supplied[i], columns + i)
             } else if let d = table.columns[i].defaultValue {
                 try code(try defaultExpr(d, column: table.columns[i]), into: columns + i)
             } else {
