@@ -211,7 +211,9 @@ extension Codegen {
                 else { throw c.error("table \(table.name) has no column named \(name)", at: span) }
             }
         } else {
-            targets = table.columns.indices.filter { table.columns[$0].generated == nil }
+            // (Sized up front: `filter` grew the array one doubling at a time.)
+            targets.reserveCapacity(table.columns.count)
+            for i in table.columns.indices where table.columns[i].generated == nil { targets.append(i) }
         }
         let resolver = Resolver(c)
         let returning = try prepareReturning(insert.returning, table: table, alias: insert.alias, span: span)
