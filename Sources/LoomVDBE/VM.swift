@@ -76,6 +76,12 @@ package final class VM {
         self.registers = ContiguousArray(repeating: .null, count: max(program.registerCount, 1))
         self.bindings = Array(repeating: .null, count: program.parameterCount)
         self.cursors = Array(repeating: nil, count: program.cursorCount)
+        if let effects = program.effects {
+            // Computed by codegen: no scan of the program per statement.
+            self.countsChanges = program.isDataChange || effects.countsChanges
+            self.changesSchema = effects.changesSchema
+            return
+        }
         self.countsChanges = program.isDataChange || program.instructions.contains {
             switch $0 {
             case .insert(_, _, _, let f, _), .delete(_, let f, _): return f.contains(.countChanges)

@@ -212,7 +212,9 @@ extension Codegen {
                 else { throw c.error("table \(table.name) has no column named \(name)", at: span) }
             }
         } else {
-            targets = table.columns.indices.filter { table.columns[$0].generated == nil }
+            // (Sized up front: `filter` grew the array one doubling at a time.)
+            targets.reserveCapacity(table.columns.count)
+            for i in table.columns.indices where table.columns[i].generated == nil { targets.append(i) }
         }
         let resolver = Resolver(c)
         let returning = try prepareReturning(insert.returning, table: table, alias: insert.alias, span: span)
@@ -375,13 +377,15 @@ extension Codegen {
         }
         let skipRow = b.makeLabel()
         var rowidSupplied: Int? = nil
-        var supplied = Array<Int?>(repeating: nil, count: n)
+        // Supplied value index per column, -1 for none ([Int], not [Int?]: an optional
+        // element type cost a runtime metadata lookup per row).
+        var supplied = [Int](repeating: -1, count: n)
         for (k, t) in targets.enumerated() {
             if t < 0 || t == table.rowidAlias { rowidSupplied = k } else { supplied[t] = k }
         }
         for i in 0..<n where i != table.rowidAlias {
-            if let k = supplied[i] {
-                try value(k, columns + i)
+            if supplied[i] >= 0 {
+                try value(supplied[i], columns + i)
             } else if let d = table.columns[i].defaultValue {
                 try code(try defaultExpr(d, column: table.columns[i]), into: columns + i)
             } else {
