@@ -69,10 +69,20 @@ package final class VM {
     /// Registers holding a value with SQLite's JSON subtype, with that value (a register
     /// overwritten since by another value no longer counts). Empty unless JSON functions ran.
     var subtypedRegisters: [Register: Value] = [:]
+    // Stored last, so fields other modules read keep their offsets (an incremental build
+    // that does not recompile those modules stays correct).
+    /// `program.instructions` as plain data for the dispatch loop (FastOp.swift).
+    let ops: ContiguousArray<FastOp>
+    let fastAggregateKinds: [AggregateKind]
+    let fastFunctions: [FunctionDefinition]
 
     package init(program: Program, context: ExecutionContext) {
         self.program = program
         self.context = context
+        let fast = FastProgram(program.instructions)
+        self.ops = fast.ops
+        self.fastAggregateKinds = fast.aggregateKinds
+        self.fastFunctions = fast.functions
         self.registers = ContiguousArray(repeating: .null, count: max(program.registerCount, 1))
         self.bindings = Array(repeating: .null, count: program.parameterCount)
         self.cursors = Array(repeating: nil, count: program.cursorCount)
