@@ -280,13 +280,13 @@ func difference(_ a: [Int64], _ b: [Int64]) -> [Int64] {
 
 package enum Auxiliary {
     /// bm25 with k1 = 1.2, b = 0.75; `weights` per column (default 1). Lower is better.
-    package static func bm25(match: MatchSet, rowid: Int64, docsize: [Int], averages: Averages,
+    package static func bm25(match: MatchSet, rowid: Int64, documentLength: Int, averages: Averages,
                              weights: [Double]) -> Double {
         let k1 = 1.2, b = 0.75
         let n = Double(averages.rowCount)
         let totalTokens = averages.columnTotals.reduce(0, +)
         let avgdl = n > 0 ? Double(totalTokens) / n : 1
-        let dl = Double(docsize.reduce(0, +))
+        let dl = Double(documentLength)
         var score = 0.0
         for i in match.phrases.indices {
             let nq = Double(match.phraseRowCounts[i])

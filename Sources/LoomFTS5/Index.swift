@@ -105,7 +105,12 @@ package final class FTS5Index {
             }
         }
     }
-    private var pending: [[UInt8]: Pending] = [:]
+    /// A term as a dictionary key hashed in one call over its bytes.
+    private struct TermKey: Hashable {
+        var bytes: [UInt8]
+        func hash(into h: inout Hasher) { bytes.withUnsafeBytes { h.combine(bytes: $0) } }
+    }
+    private var pending: [TermKey: Pending] = [:]
     private var pendingCount = 0
     private var cachedStructure: Structure? = nil
 
@@ -160,9 +165,10 @@ package final class FTS5Index {
     }
 
     private func pendingTerm(_ term: [UInt8]) -> Pending {
-        if let p = pending[term] { return p }
+        let key = TermKey(bytes: term)
+        if let p = pending[key] { return p }
         let p = Pending()
-        pending[term] = p
+        pending[key] = p
         return p
     }
 
@@ -207,12 +213,12 @@ package final class FTS5Index {
     /// Writes pending data as a new level-0 segment and runs the automerge.
     package func flush() throws {
         guard !pending.isEmpty else { return }
-        let terms = pending.keys.sorted(by: { $0.lexicographicallyPrecedes($1) })
+        let terms = pending.keys.map(\.bytes).sorted(by: { $0.lexicographicallyPrecedes($1) })
         var s = try structure()
         let id = try s.newSegmentID()
         var w = SegmentWriter(pageSize: settings.pageSize)
         for term in terms {
-            guard let p = pending[term], !p.rowids.isEmpty else { continue }
+            guard let p = pending[TermKey(bytes: term)], !p.rowids.isEmpty else { continue }
             w.beginTerm(term)
             if p.ordered {
                 for i in p.rowids.indices {

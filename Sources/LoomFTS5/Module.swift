@@ -268,6 +268,26 @@ final class FTS5Table: VirtualTable {
         return try host.query(sql).compactMap { if case .integer(let i)? = $0.first { return i } else { return nil } }
     }
 
+    /// Token totals of rows already read, valid while the index's structure cookie is
+    /// `docTotalsCookie` and nothing is pending (bm25 reads one per matching row).
+    var docTotals: [Int64: Int] = [:]
+    var docTotalsCookie: UInt32? = nil
+
+    func documentLength(_ rowid: Int64) throws -> Int {
+        let cookie = try core.index.structure().cookie
+        if cookie != docTotalsCookie {
+            docTotals = [:]
+            docTotalsCookie = cookie
+        }
+        if let t = docTotals[rowid] { return t }
+        let t = try docsize(rowid).reduce(0, +)
+        if !core.index.hasPending {
+            if docTotals.count >= 1 << 20 { docTotals = [:] }
+            docTotals[rowid] = t
+        }
+        return t
+    }
+
     func docsize(_ rowid: Int64) throws -> [Int] {
         if config.columnsize {
             if case .blob(let b)? = try host.query(selectDocsize, [.integer(rowid)]).first?.first {
@@ -316,6 +336,8 @@ final class FTS5Table: VirtualTable {
     }
 
     func update(_ arguments: [Value]) throws -> Int64? {
+        docTotals = [:]
+        docTotalsCookie = nil
         if arguments.count == 1 {
             guard case .integer(let r) = arguments[0] else { return nil }
             try deleteRow(r, values: nil)
@@ -425,7 +447,11 @@ final class FTS5Table: VirtualTable {
     func begin() throws { core.refreshIfIdle() }
     func sync() throws { try core.flush() }
     func commit() throws {}
-    func rollback() throws { core.reset() }
+    func rollback() throws {
+        core.reset()
+        docTotals = [:]
+        docTotalsCookie = nil
+    }
 
     func destroy() throws {
         for suffix in ["data", "idx", "content", "docsize", "config"] {
@@ -538,7 +564,7 @@ final class FTS5Cursor: VirtualTableCursor {
     func bm25(weights: [Double], rowid: Int64? = nil) throws -> Double {
         guard let m = match else { return 0 }
         let r = try rowid ?? self.rowid()
-        return Auxiliary.bm25(match: m, rowid: r, docsize: try table.docsize(r), averages: try table.core.averages(), weights: weights)
+        return Auxiliary.bm25(match: m, rowid: r, documentLength: try table.documentLength(r), averages: try table.core.averages(), weights: weights)
     }
 
     func highlight(column: Int, open: [UInt8], close: [UInt8]) throws -> Value {
