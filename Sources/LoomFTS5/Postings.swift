@@ -177,7 +177,7 @@ struct DoclistDecoder {
 /// scan ends at the first page that does not continue a matching doclist.
 func scanSegment(first: Int, last: Int, start: Int, key: [UInt8], prefix: Bool, startFromIdx: Bool = true,
                  fetch: (Int) throws -> [UInt8]?,
-                 entry: (Int, Int64, Bool, ArraySlice<UInt8>) throws -> Void) throws {
+                 entry: (Int, [UInt8], Int64, Bool, ArraySlice<UInt8>) throws -> Void) throws {
     if first == 0 && last == 0 { return }
     guard first >= 1, last >= first - 1 else { throw DatabaseError(.corrupt, "fts5: corrupt segment page range") }
     var pageNo = max(start, first)
@@ -186,7 +186,8 @@ func scanSegment(first: Int, last: Int, start: Int, key: [UInt8], prefix: Bool, 
     var termOrdinal = -1
     var term: [UInt8] = []
     var offsets: [Int] = []
-    let emit: (Int64, Bool, ArraySlice<UInt8>) throws -> Void = { r, d, p in try entry(termOrdinal, r, d, p) }
+    var matched: [UInt8] = []
+    let emit: (Int64, Bool, ArraySlice<UInt8>) throws -> Void = { r, d, p in try entry(termOrdinal, matched, r, d, p) }
     while pageNo <= last {
         guard let page = try fetch(pageNo) else { throw DatabaseError(.corrupt, "fts5: corrupt segment (missing leaf page \(pageNo))") }
         guard page.count >= 4 else { throw DatabaseError(.corrupt, "fts5: corrupt leaf page") }
@@ -261,6 +262,7 @@ func scanSegment(first: Int, last: Int, start: Int, key: [UInt8], prefix: Bool, 
                 continue
             }
             termOrdinal += 1
+            matched = term
             decoding = true
             decoder.start()
             let regionEnd = k + 1 < offsets.count ? offsets[k + 1] : footer
@@ -285,19 +287,28 @@ extension FTS5Index {
         var buffer: [Int64] = []
         var single = Postings()
         let fast = segments.count == 1 && !prefix
+        var termIDs: [[UInt8]: Int] = [:]
         for (rank, seg) in segments.enumerated() {
+            var lastOrdinal = -1
+            var termID = 0
             let idx = try store.idxPage(segment: seg.id, atOrBefore: key).map { Int($0 >> 1) }
             let start = idx ?? seg.firstPage
             guard start <= seg.lastPage else { continue }
             try scanSegment(first: seg.firstPage, last: seg.lastPage, start: start, key: key, prefix: prefix,
                             startFromIdx: (idx ?? 0) >= seg.firstPage,
-                            fetch: { try self.store.data(DataID.leaf(segment: seg.id, page: $0)) }) { t, rowid, delete, poslist in
+                            fetch: { try self.store.data(DataID.leaf(segment: seg.id, page: $0)) }) { ordinal, term, rowid, delete, poslist in
                 if fast {
                     if delete && poslist.isEmpty { return }
                     if let l = single.rowids.last, rowid <= l { throw DatabaseError(.corrupt, "fts5: corrupt doclist (rowid order)") }
                     try decodePoslist(poslist, into: &single.positions)
                     single.closeEntry(rowid)
                 } else {
+                    // The same term has different ordinals in different segments.
+                    if ordinal != lastOrdinal {
+                        lastOrdinal = ordinal
+                        if let id = termIDs[term] { termID = id } else { termID = termIDs.count; termIDs[term] = termID }
+                    }
+                    let t = termID
                     let lo = buffer.count
                     try decodePoslist(poslist, into: &buffer)
                     raws.append(Raw(term: t, seg: rank, rowid: rowid, delete: delete, lo: lo, hi: buffer.count))
