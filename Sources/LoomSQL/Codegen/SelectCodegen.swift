@@ -21,6 +21,10 @@ final class OutputStage {
     var orderColumns: [Int?] = []
     var sorterCursor = -1, pseudoCursor = -1, sorterData = 0
     var keyCount = 0
+    /// ORDER BY with LIMIT: the rows go to an ephemeral index that keeps only the first
+    /// LIMIT+OFFSET of them (`room` counts the free places; negative = no limit), as
+    /// SQLite's sorter-with-limit does; nil when a sorter takes every row.
+    var topRoom: Int? = nil
 
     init(g: Codegen, columnCount: Int, end: Label, onRow: @escaping RowSink) {
         self.g = g
@@ -64,6 +68,19 @@ final class OutputStage {
             let sortKeyInfo = KeyInfo(collations: collations, descending: descending)
             keyCount = collations.count + 1
             sorterCursor = b.allocateCursor()
+            if let limit = limitRegister {
+                // The sequence number is compared too: entries stay distinct and ties keep
+                // scan order.
+                let room = b.allocateRegister()
+                let offset = offsetRegister ?? b.allocateRegister()
+                if offsetRegister == nil { b.emit(.integer(value: 0, dest: offset)) }
+                b.emit(.offsetLimit(limit: limit, dest: room, offset: offset))
+                topRoom = room
+                b.emit(.openEphemeral(cursor: sorterCursor, columnCount: keyCount + columnCount,
+                                      keyInfo: KeyInfo(collations: collations + [.binary],
+                                                       descending: descending + [false])))
+                return
+            }
             pseudoCursor = b.allocateCursor()
             sorterData = b.allocateRegister()
             b.emit(.sorterOpen(cursor: sorterCursor, columnCount: keyCount + columnCount,
@@ -101,7 +118,22 @@ final class OutputStage {
         if columnCount > 0 { b.emit(.copy(source: base, dest: k, count: columnCount)) }
         let record = b.allocateRegister()
         b.emit(.makeRecord(start: keys, count: keyCount + columnCount, dest: record))
-        b.emit(.sorterInsert(cursor: sorterCursor, record: record))
+        guard let room = topRoom else {
+            b.emit(.sorterInsert(cursor: sorterCursor, record: record))
+            return
+        }
+        // Room left (or no limit): insert. Full: the new row replaces the last entry when it
+        // sorts before it (on the keys; an equal one came later in scan order).
+        let insert = b.makeLabel(), skip = b.makeLabel()
+        let sc = sorterCursor
+        b.emit(jumpTo: insert) { .ifPos(register: room, target: $0, decrement: 1) }
+        b.emit(jumpTo: insert) { .ifNotZero(register: room, target: $0) }
+        b.emit(jumpTo: insert) { .last(cursor: sc, target: $0) }
+        b.emit(jumpTo: skip) { .idxLE(cursor: sc, key: keys, count: self.keyCount - 1, target: $0) }
+        b.emit(.delete(cursor: sorterCursor))
+        b.place(insert)
+        b.emit(.idxInsert(cursor: sorterCursor, record: record))
+        b.place(skip)
     }
 
     private func emitLimited(_ base: Int) throws {
@@ -124,6 +156,18 @@ final class OutputStage {
         let b = g.b
         let done = b.makeLabel()
         let sc = sorterCursor
+        if topRoom != nil {
+            b.emit(jumpTo: done) { .rewind(cursor: sc, target: $0) }
+            let top = b.currentAddress
+            let base = b.allocateRegisters(columnCount)
+            for i in 0..<columnCount {
+                b.emit(.column(cursor: sorterCursor, column: keyCount + i, dest: base + i))
+            }
+            try emitLimited(base)
+            b.emit(.next(cursor: sorterCursor, target: top))
+            b.place(done)
+            return
+        }
         b.emit(jumpTo: done) { .sorterSort(cursor: sc, target: $0) }
         let top = b.currentAddress
         b.emit(.sorterData(cursor: sorterCursor, dest: sorterData, pseudoCursor: pseudoCursor))
