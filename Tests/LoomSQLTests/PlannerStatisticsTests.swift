@@ -84,6 +84,40 @@ import LoomTestSupport
         #expect(session.schema.indexStatistics["ta"] == nil)
     }
 
+    @Test func minMaxAndGroupByIndexMatchSQLite() throws {
+        guard Oracle.isAvailable else { return }
+        var statements = [
+            "CREATE TABLE z(a INTEGER PRIMARY KEY, b, c TEXT, d)",
+            "CREATE INDEX zb ON z(b)",
+            "CREATE INDEX zcd ON z(c, d DESC)",
+            "SELECT min(b), max(b), min(a), max(a) FROM z",
+            "SELECT min(b) FROM z", "SELECT max(b) FROM z", "SELECT min(d) FROM z WHERE c = 'k1'",
+            "SELECT b, count(*) FROM z GROUP BY b",
+        ]
+        statements.append("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<200) "
+            + "INSERT INTO z SELECT NULL, CASE WHEN i%7=0 THEN NULL ELSE (i*37)%50 END, 'k'||(i%5), "
+            + "CASE WHEN i%3=0 THEN NULL WHEN i%4=0 THEN 'x'||i ELSE i%9 END FROM n")
+        for q in ["SELECT min(b) FROM z", "SELECT max(b) FROM z", "SELECT min(a) FROM z", "SELECT max(a) FROM z",
+                  "SELECT min(b), a FROM z", "SELECT max(b), a, c FROM z", "SELECT max(b) + 1 FROM z WHERE b < 20",
+                  "SELECT min(b) FROM z WHERE b > 7", "SELECT min(d) FROM z WHERE c = 'k1'",
+                  "SELECT max(d) FROM z WHERE c = 'k2'", "SELECT min(d), rowid FROM z WHERE c = 'k3'",
+                  "SELECT min(b) FROM z WHERE b IS NULL", "SELECT max(b) FROM z WHERE a > 500",
+                  "SELECT min(c COLLATE nocase) FROM z",
+                  "SELECT b, count(*), group_concat(a) FROM z GROUP BY b",
+                  "SELECT b, count(*) FROM z GROUP BY b HAVING count(*) > 4 ORDER BY 2 DESC, 1 LIMIT 5",
+                  "SELECT c, max(d), a FROM z GROUP BY c", "SELECT c, min(d), count(*) FROM z WHERE d IS NOT NULL GROUP BY c",
+                  "SELECT b, sum(a) FROM z WHERE b > 10 GROUP BY b", "SELECT DISTINCT b FROM z",
+                  "SELECT (SELECT max(b) FROM z AS q WHERE q.b < z.b) FROM z WHERE a < 10"] {
+            statements.append(q)
+        }
+        let expected = try EndToEndOracle.run(statements)
+        let session = try MiniSession()
+        for (i, s) in statements.enumerated() {
+            let got = session.run(s).first ?? StatementOutcome()
+            #expect(got.rows == expected[i].rows && got.error == expected[i].error, "\(s)")
+        }
+    }
+
     @Test func orderByLimitMatchesSQLite() throws {
         guard Oracle.isAvailable else { return }
         let statements = [

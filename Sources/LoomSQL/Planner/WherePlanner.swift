@@ -62,6 +62,8 @@ package struct LoopLevel {
     package var terms: [RExpr] = []
     /// EXPLAIN QUERY PLAN text of the constraints the access path uses ("b=? AND c>?").
     package var constraintText: String = ""
+    /// A min()/max() lookup: one row is read (EXPLAIN QUERY PLAN says SEARCH).
+    package var isMinMax = false
 }
 
 /// The loops of one SELECT / UPDATE / DELETE.
@@ -79,6 +81,9 @@ package struct PlanHints {
     package var neededColumns: [Int: Set<Int>]? = nil
     /// ORDER BY the loops should produce if they can (SELECT without aggregates).
     package var orderBy: [OrderTerm] = []
+    /// The order is a lone min()/max()'s (one term): the loop stops at its first row, so
+    /// NULLs are skipped for min and EXPLAIN QUERY PLAN says SEARCH.
+    package var minMax = false
     package init(neededColumns: [Int: Set<Int>]? = nil, orderBy: [OrderTerm] = []) {
         self.neededColumns = neededColumns
         self.orderBy = orderBy
@@ -151,6 +156,19 @@ package enum WherePlanner {
             levels[i].access = choice.access
             levels[i].constraintText = choice.text
             if i == 0 && choice.ordered { orderSatisfied = true }
+            if i == 0 && choice.ordered && hints.minMax, let term = hints.orderBy.first {
+                levels[i].isMinMax = true
+                // min(): the first row must not be a NULL one.
+                if !term.descending, case .index(var scan) = choice.access, scan.low == nil, scan.high == nil,
+                   scan.equal.count < scan.columns.count {
+                    var e = term.expr
+                    if case .collate(let inner, _) = e { e = inner }
+                    if case .column(let col, _, _, _) = e, scan.columns[scan.equal.count].column == col.column {
+                        scan.low = RangeBound(expr: nil, inclusive: false)
+                        levels[i].access = .index(scan)
+                    }
+                }
+            }
             for k in choice.usedTerms.sorted(by: >) { candidates.remove(at: k) }
             if isLeft { levels[i].onTerms = candidates } else { levels[i].terms = candidates }
         }
