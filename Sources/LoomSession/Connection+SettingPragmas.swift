@@ -17,6 +17,8 @@ extension Connection {
         "foreign_keys": 0, "recursive_triggers": 0, "defer_foreign_keys": 0, "legacy_alter_table": 0,
         "reverse_unordered_selects": 0, "query_only": 0, "automatic_index": 1, "trusted_schema": 1,
         "cell_size_check": 0, "fullfsync": 0, "checkpoint_fullfsync": 0, "read_uncommitted": 0,
+        // Deprecated flags SQLite still reports (no effect on a prepared statement's rows).
+        "full_column_names": 0, "short_column_names": 1, "empty_result_callbacks": 0,
     ]
 
     /// The compile options of the oracle build that Loom mirrors (PRAGMA compile_options),
@@ -219,6 +221,19 @@ extension Connection {
             // adds its extensions' "decimal" and "uint" in front).
             program = rowsProgram(columnNames: ["seq", "name"],
                                   rows: [[.integer(0), .text("RTRIM")], [.integer(1), .text("NOCASE")], [.integer(2), .text("BINARY")]])
+        case "function_list":
+            program = rowsProgram(columnNames: ["name", "builtin", "type", "enc", "narg", "flags"],
+                                  rows: FunctionRegistry.functionListRows().map { f in
+                                      [.text(f.name), .integer(f.builtin ? 1 : 0), .text(f.type), .text("utf8"),
+                                       .integer(Int64(f.narg)), .integer(Int64(f.flags))]
+                                  })
+        case "pragma_list":
+            // Every pragma sqlite3 3.40 lists (those with a pragma_NAME function and the
+            // seven without one), by name.
+            let names = Set(pragmaFunctionColumns.keys).union(["case_sensitive_like", "incremental_vacuum", "mmap_size",
+                                                                  "shrink_memory", "temp_store_directory",
+                                                                  "wal_autocheckpoint", "wal_checkpoint"])
+            program = rowsProgram(columnNames: ["name"], rows: names.sorted().map { [.text($0)] })
         case "database_list":
             var rows: [[Value]] = [[.integer(0), .text("main"), .text(isInMemory ? "" : Connection.fullPath(pager.path))]]
             for (i, handle) in context.databases.enumerated() where i >= 1 {

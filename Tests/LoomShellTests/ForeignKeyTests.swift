@@ -249,6 +249,10 @@ struct ForeignKeyTests {
         "CREATE TABLE c(a REFERENCES p(x,y));\nCREATE TABLE c(a, FOREIGN KEY(a) REFERENCES p(x,y));\nCREATE TABLE c(a, FOREIGN KEY(b) REFERENCES p(x));\nPRAGMA foreign_key_list(c);",
         // Self-referencing cascade three levels deep; a tree deeper than Loom nests fails instead.
         "PRAGMA foreign_keys=ON;CREATE TABLE t(id INTEGER PRIMARY KEY, up REFERENCES t ON DELETE CASCADE ON UPDATE CASCADE);INSERT INTO t VALUES(1,NULL),(2,1),(3,2),(4,3),(5,1);\nUPDATE t SET id=10 WHERE id=1;\nSELECT * FROM t;\nDELETE FROM t WHERE id=10;\nSELECT count(*) FROM t;",
+        // WITHOUT ROWID parent and children: mismatch names the newest child; DROP TABLE's implicit DELETE.
+        "CREATE TABLE p(a INT PRIMARY KEY, b) WITHOUT ROWID;CREATE TABLE c1(x REFERENCES p(b));CREATE TABLE c2(y REFERENCES p(b));\nDELETE FROM p;\nINSERT INTO c1 VALUES(1);",
+        "CREATE TABLE p(a INT PRIMARY KEY, b) WITHOUT ROWID;CREATE TABLE c(x INT PRIMARY KEY, y REFERENCES p ON DELETE CASCADE) WITHOUT ROWID;CREATE TABLE d(z REFERENCES p);CREATE TRIGGER tp AFTER DELETE ON p BEGIN INSERT INTO d VALUES(99); END;INSERT INTO p VALUES(1,1),(2,2);INSERT INTO c VALUES(1,1),(2,2);\nDROP TABLE p;\nSELECT * FROM c;SELECT * FROM d;\nINSERT INTO p VALUES(3,3);",
+        "CREATE TABLE p(a INT PRIMARY KEY, b) WITHOUT ROWID;CREATE TABLE d(z REFERENCES p);INSERT INTO p VALUES(1,1);INSERT INTO d VALUES(1);\nDROP TABLE p;\nSELECT * FROM p;",
         // Triggers in a cascade, a BEFORE trigger whose body reads a subquery per row.
         "PRAGMA foreign_keys=ON;CREATE TABLE p(id INTEGER PRIMARY KEY);CREATE TABLE c(r REFERENCES p ON DELETE SET NULL, n);CREATE TABLE log(m);CREATE TRIGGER tc BEFORE UPDATE ON c BEGIN INSERT INTO log VALUES((SELECT count(*) FROM log) || ':' || new.n); END;INSERT INTO p VALUES(1),(2);INSERT INTO c VALUES(1,'a'),(1,'b'),(2,'c');\nDELETE FROM p WHERE id=1;\nSELECT * FROM log;SELECT * FROM c;",
     ])
@@ -268,14 +272,17 @@ struct ForeignKeyTests {
                      "CREATE TABLE p2(a INT, b TEXT, x, PRIMARY KEY(a,b));",
                      "CREATE TABLE c1(k INTEGER PRIMARY KEY, r REFERENCES p1\(rng.pick(actions))\(rng.pick(deferral)), s TEXT DEFAULT 'v1' REFERENCES p1(v)\(rng.pick(actions)));",
                      "CREATE TABLE c2(k INTEGER PRIMARY KEY, a, b, FOREIGN KEY(a,b) REFERENCES p2\(rng.pick(actions))\(rng.pick(deferral)));",
-                     "CREATE TABLE c3(k INTEGER PRIMARY KEY, up REFERENCES c3\(rng.pick(actions)));"]
+                     "CREATE TABLE c3(k INTEGER PRIMARY KEY, up REFERENCES c3\(rng.pick(actions)));",
+                     // WITHOUT ROWID parent and child.
+                     "CREATE TABLE p3(a INT, b TEXT, PRIMARY KEY(a,b)) WITHOUT ROWID;",
+                     "CREATE TABLE c4(n INT PRIMARY KEY, a, b, r REFERENCES p1\(rng.pick(actions)), FOREIGN KEY(a,b) REFERENCES p3\(rng.pick(actions))\(rng.pick(deferral))) WITHOUT ROWID;"]
         if rng.chance(50) { lines.append("CREATE INDEX c1r ON c1(r);") }
         if rng.chance(50) { lines.append("CREATE INDEX c2ab ON c2(a,b);") }
-        let dump = "SELECT 'c1',* FROM c1 ORDER BY rowid; SELECT 'c2',* FROM c2 ORDER BY rowid; SELECT 'c3',* FROM c3 ORDER BY rowid; SELECT 'p1',* FROM p1 ORDER BY rowid; SELECT 'p2',* FROM p2 ORDER BY rowid;"
+        let dump = "SELECT 'c1',* FROM c1 ORDER BY rowid; SELECT 'c2',* FROM c2 ORDER BY rowid; SELECT 'c3',* FROM c3 ORDER BY rowid; SELECT 'p1',* FROM p1 ORDER BY rowid; SELECT 'p2',* FROM p2 ORDER BY rowid; SELECT 'p3',* FROM p3; SELECT 'c4',* FROM c4;"
         func value(_ rng: inout SeededRNG) -> String { rng.pick(["1", "2", "3", "4", "NULL", "'1'", "'v1'", "'v2'", "'v3'", "'x'", "2.0"]) }
         func text(_ rng: inout SeededRNG) -> String { rng.pick(["'v1'", "'v2'", "'v3'", "'v4'", "NULL", "'V1'"]) }
         for _ in 0..<40 {
-            let k = rng.next() % 100
+            let k = rng.next() % 136
             switch k {
             case 0..<8: lines.append(rng.pick(["BEGIN;", "COMMIT;", "ROLLBACK;", "PRAGMA defer_foreign_keys=ON;", "PRAGMA defer_foreign_keys;"]))
             case 8..<20: lines.append("INSERT INTO p1 VALUES(\(rng.pick(["1", "2", "3", "4", "NULL"])),\(text(&rng)),\(value(&rng)));")
@@ -297,6 +304,15 @@ struct ForeignKeyTests {
                 lines.append(rng.pick(["INSERT OR REPLACE INTO p1 VALUES(\(rng.pick(["1", "2", "3"])),\(text(&rng)),\(value(&rng)));",
                                        "REPLACE INTO p2 VALUES(\(value(&rng)),\(text(&rng)),0);"]))
             case 90..<93: lines.append("PRAGMA foreign_key_check;")
+            case 100..<112: lines.append("INSERT INTO p3 VALUES(\(value(&rng)),\(text(&rng)));")
+            case 112..<124: lines.append("INSERT INTO c4 VALUES(\(rng.pick(["1", "2", "3", "4", "5", "6"])),\(value(&rng)),\(text(&rng)),\(value(&rng)));")
+            case 124..<132:
+                lines.append(rng.pick(["DELETE FROM p3 WHERE a=\(value(&rng));", "UPDATE p3 SET b=\(text(&rng)) WHERE a=\(value(&rng));",
+                                       "DELETE FROM c4 WHERE n=\(value(&rng));", "UPDATE c4 SET a=\(value(&rng)), b=\(text(&rng)) WHERE n=\(value(&rng));",
+                                       "UPDATE p3 SET a=\(value(&rng)) WHERE b=\(text(&rng));", "UPDATE c4 SET r=\(value(&rng));"]))
+            case 132..<136:
+                lines.append(rng.pick(["REPLACE INTO p3 VALUES(\(value(&rng)),\(text(&rng)));",
+                                       "REPLACE INTO c4 VALUES(\(rng.pick(["1", "2", "3"])),\(value(&rng)),\(text(&rng)),\(value(&rng)));"]))
             case 93..<95: lines.append(rng.pick(["DROP TABLE c2;", "DROP TABLE p2;", "DROP TABLE p1;"]))
             default: lines.append(dump)
             }

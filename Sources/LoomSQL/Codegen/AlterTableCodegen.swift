@@ -13,10 +13,10 @@ struct SchemaRowChange {
 }
 
 extension Codegen {
-    /// Every main-schema row as SQLite stores it (temp objects left out), tables and views
-    /// first, then indexes, then triggers.
-    func currentSchemaRows() -> [SchemaRow] {
-        let s = c.schema
+    /// Every row of the altered database's schema (`c.targetDatabase`) as SQLite stores it,
+    /// tables and views first, then indexes, then triggers.
+    func currentSchemaRows(database: Int? = nil) -> [SchemaRow] {
+        let s = c.schema.schema(forDatabase: database ?? c.targetDatabase) ?? c.schema
         var rows: [SchemaRow] = []
         for t in s.allTables where !t.isSchemaTable && !s.isTemp(t.name) {
             rows.append(SchemaRow(type: t.isView ? "view" : "table", name: t.name, tableName: t.name,
@@ -37,9 +37,20 @@ extension Codegen {
             .map(\.element)
     }
 
-    /// Column names of a table in the current schema (nil for unknown names).
+    /// Column names of a table as the altered database's objects see it (nil for unknown
+    /// names): an attached database's texts name its own tables; TEMP ones search temp, main….
     func columnNames(_ table: String) -> [String]? {
-        c.schema.table(named: table).map { $0.columns.map(\.name) }
+        if c.targetDatabase >= 2, let s = c.schema.schema(forDatabase: c.targetDatabase) {
+            return s.localTable(named: table).map { $0.columns.map(\.name) }
+        }
+        return c.schema.table(named: table).map { $0.columns.map(\.name) }
+    }
+
+    /// Tables and views the altered database's objects may name besides its own: a TEMP
+    /// trigger or view may name main's tables.
+    func contextSchemaRows() -> [SchemaRow] {
+        guard c.targetDatabase == 1 else { return [] }
+        return currentSchemaRows(database: 0).filter { $0.type == "table" || $0.type == "view" }
     }
 
     /// Parses and checks every row as the schema would after the ALTER; the first failure is
@@ -54,6 +65,8 @@ extension Codegen {
             if message.hasPrefix(prefix) { message = String(message.dropFirst(prefix.count)) }
             return DatabaseError(.error, "error in \(row.type) \(row.name)\(what.map { " after " + $0 } ?? ""): \(message)")
         }
+        let context = contextSchemaRows()
+        for row in context { try? schema.addTable(from: row) }
         for row in rows where row.type == "table" || row.type == "view" {
             do { try schema.addTable(from: row) } catch let e as DatabaseError { throw fail(row, e) }
         }
@@ -91,6 +104,7 @@ extension Codegen {
                     let alone = Schema()
                     alone.cookie = schema.cookie
                     alone.fileFormat = schema.fileFormat
+                    for r in context { try? alone.addTable(from: r) }
                     for r in others where r.type == "table" || r.type == "view" { try alone.addTable(from: r) }
                     for r in others where r.type == "index" { try alone.addIndex(from: r) }
                     alone.pendingAutoIndexes = [:]
@@ -130,6 +144,7 @@ extension Codegen {
     /// Rewrites the TEMP views and triggers with `edit` (nil: unchanged), as SQLite edits
     /// sqlite_temp_schema too.
     func rewriteTempObjects(renamedTable: (old: String, new: String)? = nil, _ edit: (String) -> String?) {
+        guard c.targetDatabase == 0 else { return }  // a TEMP table's rows are edited with the rest
         var changes: [SchemaRowChange] = []
         for row in tempSchemaRows() {
             guard let sql = row.sql else { continue }
@@ -148,7 +163,8 @@ extension Codegen {
     }
 
     /// Replaces sqlite_schema rows: for each change, the row with its type and name.
-    func rewriteSchemaRows(_ changes: [SchemaRowChange], database: Int = 0) {
+    func rewriteSchemaRows(_ changes: [SchemaRowChange], database: Int? = nil) {
+        let database = database ?? c.targetDatabase
         for change in changes {
             let cursor = b.allocateCursor()
             b.emit(.openWrite(cursor: cursor, root: 1, columnCount: 5, database: database))
@@ -181,10 +197,8 @@ extension Codegen {
         guard let table = c.schema.table(named: alter.table, in: alter.schema) else {
             throw c.error("no such table: \(alter.schema.map { $0 + "." } ?? "")\(alter.table)", at: nil)
         }
-        if table.database != 0 {
-            // The rewrite below edits main's sqlite_schema only.
-            throw c.error("ALTER TABLE on a TEMP or attached table is not supported yet", at: nil)
-        }
+        // The table's own database: its sqlite_schema (or sqlite_temp_schema) is edited.
+        c.targetDatabase = table.database
         if table.isSchemaTable || table.name.lowercasedASCII.hasPrefix("sqlite_") {
             throw c.error("table \(table.name) may not be altered", at: nil)
         }
@@ -194,7 +208,11 @@ extension Codegen {
     // MARK: RENAME TO
 
     func codeRenameTable(_ table: Table, to newName: String, span: SourceSpan) throws {
-        if c.schema.table(named: newName) != nil || c.schema.index(named: newName) != nil {
+        let own = c.schema.schema(forDatabase: table.database) ?? c.schema
+        let taken = table.database == 0
+            ? c.schema.table(named: newName) != nil || c.schema.index(named: newName) != nil
+            : own.localTable(named: newName) != nil || own.indexes[newName.lowercasedASCII] != nil
+        if taken {
             throw c.error("there is already another table or index with this name: \(newName)", at: nil)
         }
         if newName.lowercasedASCII.hasPrefix("sqlite_") {
@@ -221,10 +239,10 @@ extension Codegen {
         _ = try checkSchema(newRows, after: "rename")
         rewriteSchemaRows(changes)
         rewriteTempObjects(renamedTable: (old, newName)) { SchemaRewrite.renameTable($0, from: old, to: newName) }
-        if let seq = c.schema.table(named: "sqlite_sequence"), !seq.isView {
+        if let seq = own.localTable(named: "sqlite_sequence"), !seq.isView {
             // UPDATE sqlite_sequence SET name = new WHERE name = old
             let cursor = b.allocateCursor()
-            b.emit(.openWrite(cursor: cursor, root: Int(seq.rootPage), columnCount: 2))
+            b.emit(.openWrite(cursor: cursor, root: Int(seq.rootPage), columnCount: 2, database: table.database))
             let row = b.allocateRegisters(2), wanted = b.allocateRegister(), rowid = b.allocateRegister()
             b.emit(.string8(value: old, dest: wanted))
             let done = b.makeLabel(), next = b.makeLabel()
@@ -270,6 +288,24 @@ extension Codegen {
             }
             newRows.append(new)
             if new != row { changes.append(SchemaRowChange(type: row.type, name: row.name, row: new)) }
+        }
+        if table.database == 1 {
+            // sqlite3 3.40 checks a TEMP table's rewritten views and triggers against the table
+            // as it was, so any of them that uses the column fails the ALTER.
+            let renamed: (String) -> [String]? = { name in
+                guard var columns = self.columnNames(name) else { return nil }
+                if name.equalsIgnoringCase(table.name), index < columns.count { columns[index] = newName }
+                return columns
+            }
+            for (row, new) in zip(rows, newRows) where (row.type == "view" || row.type == "trigger") && new.sql != row.sql {
+                // (Not its INSERT column lists and SET targets, which that check does not read.)
+                if let use = new.sql.flatMap({ SchemaRewrite.firstColumnUse($0, table: table.name, column: newName,
+                                                                            columns: renamed, ignoringTargets: true) }) {
+                    // A run-time error, as sqlite3 finds it while rewriting the rows.
+                    b.emit(.halt(code: .error, message: "error in \(row.type) \(row.name): no such column: \(use)"))
+                    return
+                }
+            }
         }
         if let other = table.columnIndex(named: newName), other != index {
             // The parser reports the later of the two definitions.
@@ -349,7 +385,7 @@ extension Codegen {
         // Rewrite every row without the column: rowids first, then each row in place.
         let set = b.allocateCursor(), tc = b.allocateCursor()
         b.emit(.openEphemeral(cursor: set, columnCount: 1))
-        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count))
+        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count, database: table.database))
         let rowid = b.allocateRegister(), rec = b.allocateRegister()
         do {
             let done = b.makeLabel()

@@ -112,7 +112,11 @@ extension Codegen {
         let sql = "CREATE TABLE " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
         let definition: TableDefinition
         do { definition = try Table.define(create, rootPage: 0, sql: sql) }
-        catch let e as DatabaseError { throw c.error(e.message, at: nameSpan, code: e.code) }
+        catch let e as DatabaseError {
+            // sqlite3 reports an offset only for errors that quote a name from the column lists.
+            let located = e.message.hasPrefix("no such column") || e.message.hasPrefix("foreign key on ")
+            throw c.error(e.message, at: located ? nameSpan : nil, code: e.code)
+        }
         try checkGeneratedColumns(definition.table)
 
         let schemaCursor = openSchemaTable()

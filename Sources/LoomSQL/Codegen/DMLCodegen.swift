@@ -419,6 +419,7 @@ extension Codegen {
         }
         if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
         try codeGeneratedColumns(table, columns: columns, rowid: rowid)
+        codeStrictChecksBeforeTriggers(table, .insert, columns: columns)
         try fireTriggers(table, .insert, timing: .before, old: nil, new: TriggerRow(columns: columns, rowid: rowid),
                          skipRow: skipRow)
         try codeConstraintChecks(w, columns: columns, rowid: rowid, oldRowid: nil, onConflict: onConflict,
@@ -755,6 +756,7 @@ extension Codegen {
         }
         let event = TriggerEvent.update(assignments.map(\.column))
         if self.hasTriggers(table, event) {
+            self.codeStrictChecksBeforeTriggers(table, event, columns: columns)
             try self.fireTriggers(table, event, timing: .before, old: TriggerRow(columns: old, rowid: oldRowid),
                                   new: TriggerRow(columns: columns, rowid: newRowid), skipRow: skipRow)
             self.b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: oldRowid, target: $0) }
@@ -974,7 +976,14 @@ extension Codegen {
         let k = assignments.count
         let set = b.allocateCursor()
         b.emit(.openEphemeral(cursor: set, columnCount: max(k, 1)))
-        let plan = WherePlanner.plan(sources: scope.sources, whereClause: condition, schema: c.schema)
+        var sources = scope.sources
+        if sources.contains(where: { $0.join.padsLeft }), !sources.isEmpty {
+            // The target joins the FROM clause as a whole: with a RIGHT/FULL JOIN there, it is
+            // the innermost loop, so the join's left operand is only the FROM items.
+            sources.append(sources.removeFirst())
+            sources[0].join = .inner
+        }
+        let plan = WherePlanner.plan(sources: sources, whereClause: condition, schema: c.schema)
         let rowid = b.allocateRegister(), rec = b.allocateRegister()
         let values = b.allocateRegisters(max(k, 1))
         try codeLoops(plan) {

@@ -79,7 +79,9 @@ extension Codegen {
                 links.append(foreignKeyLink(child: child, position: i))
             }
         }
-        return links
+        // SQLite keeps a parent's referencing constraints newest first (each new one goes to
+        // the head of its list): mismatch errors name the newest child, actions run in that order.
+        return links.reversed()
     }
 
     /// True when `table` takes part in a foreign key (as child or parent).
@@ -94,7 +96,7 @@ extension Codegen {
     /// (F2-F5). Runs only while PRAGMA foreign_keys is on. `ignoreErrors`: DROP TABLE's
     /// implicit DELETE skips constraints that cannot be enforced.
     func codeForeignKeys(_ table: Table, _ change: ForeignKeyChange, ignoreErrors: Bool = false) throws {
-        guard table.hasRowid else { return }
+        let ignoreErrors = ignoreErrors || c.ignoresForeignKeyErrors
         let children = table.foreignKeys.indices.map { foreignKeyLink(child: table, position: $0) }
         let parents = parentLinks(of: table)
         if children.isEmpty && parents.isEmpty { return }
@@ -371,24 +373,37 @@ extension Codegen {
     /// DELETE FROM (no triggers of the table; actions run; errors of unenforceable
     /// constraints ignored) before the table goes (F6).
     func codeDropTableForeignKeys(_ table: Table) throws {
-        guard table.hasRowid, hasForeignKeys(table) else { return }
+        guard hasForeignKeys(table) else { return }
         let off = b.makeLabel()
         b.emit(jumpTo: off) { .fkIfOff(target: $0) }
         let sql = "DELETE FROM \(quotedIdentifier(table.name))"
-        try withRowBinding(sql: sql, name: "", table: table, old: nil, new: nil) { _ in
-            let cursor = b.allocateCursor()
-            let source = SourceItem(table: table, exposedName: table.name, cursor: cursor)
-            let rowids = try collectRowids(source: source, condition: nil)
-            let w = try openForWrite(table, cursor: cursor)
-            try forEachCollectedRowid(rowids, w: w) { rowid in
-                let columns = try self.readRow(w)
-                for (index, ic) in w.indexes {
-                    let key = self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
-                    self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+        if table.isWithoutRowid {
+            // The WITHOUT ROWID delete path, with the table's own triggers switched off.
+            try withRowBinding(sql: sql, name: "", table: table, old: nil, new: nil) { child in
+                child.ignoresForeignKeyErrors = true
+                child.activeTriggers.formUnion(c.schema.triggers(on: table).map { $0.name.lowercasedASCII })
+                var parser = Parser(sql: sql)
+                guard let (statement, _) = try parser.parseNext(from: 0), case .delete(let delete) = statement.kind else {
+                    preconditionFailure("codegen bug: DROP TABLE's DELETE does not parse")
                 }
-                self.b.emit(.delete(cursor: w.cursor))
-                try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid)),
-                                         ignoreErrors: true)
+                try codeWithoutRowidDelete(delete, table: table, span: statement.span)
+            }
+        } else {
+            try withRowBinding(sql: sql, name: "", table: table, old: nil, new: nil) { _ in
+                let cursor = b.allocateCursor()
+                let source = SourceItem(table: table, exposedName: table.name, cursor: cursor)
+                let rowids = try collectRowids(source: source, condition: nil)
+                let w = try openForWrite(table, cursor: cursor)
+                try forEachCollectedRowid(rowids, w: w) { rowid in
+                    let columns = try self.readRow(w)
+                    for (index, ic) in w.indexes {
+                        let key = self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
+                        self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+                    }
+                    self.b.emit(.delete(cursor: w.cursor))
+                    try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid)),
+                                             ignoreErrors: true)
+                }
             }
         }
         // Immediate violations fail the DROP before the table goes (row changes are undone;

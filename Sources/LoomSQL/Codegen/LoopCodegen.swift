@@ -1,7 +1,8 @@
 // This file implements the codegen of a WherePlan: the nested loops over the FROM items, each
 // a full scan, rowid lookup or range, or index lookup/range scan (IN lists and subqueries
 // looping over an ephemeral index of their values), covering-index reads, LEFT JOIN null
-// rows, and the EXPLAIN QUERY PLAN line of every loop. Layer: L5. Spec: Spec/L5-sql.md §Planner.
+// rows, RIGHT/FULL JOIN match sets and unmatched-row passes, and the EXPLAIN QUERY PLAN line
+// of every loop. Layer: L5. Spec: Spec/L5-sql.md §Planner (P8, P9).
 import LoomBase
 import LoomRecord
 import LoomVDBE
@@ -35,7 +36,7 @@ extension Codegen {
             // min()/max() reads one row: SEARCH, and no "USING INTEGER PRIMARY KEY" for the rowid.
             text = "SEARCH " + text.dropFirst(5)
         }
-        if level.source.join == .left, level.source.isStoredTable { text += " LEFT-JOIN" }
+        if level.source.join.padsRight, level.source.isStoredTable { text += " LEFT-JOIN" }
         return text
     }
 
@@ -122,7 +123,8 @@ extension Codegen {
             if source.isRecursiveReference { continue }
             if let rec = source.recursive {
                 let node = c.planNode("CO-ROUTINE \(source.exposedName)")
-                if levelIndex == 0, case .fullScan = level.access, source.join != .left {
+                if levelIndex == 0, case .fullScan = level.access, source.join != .left,
+                   !plan.levels.contains(where: { $0.source.join.padsLeft }) {
                     coroutines[levelIndex] = try c.underPlanNode(node) { try codeRecursiveCoroutine(rec, cursor: source.cursor) }
                 } else {
                     try c.underPlanNode(node) { try codeRecursiveCTE(rec, into: source.cursor) }
@@ -163,6 +165,40 @@ extension Codegen {
             try codeBuildAutomaticIndex(level.source, cursor: ic, columns: scan.columns)
         }
         for level in plan.levels { c.planNode(planText(level)) }
+        // RIGHT and FULL JOIN levels (Spec/L5-sql.md P9): each records the rows it matched in
+        // an ephemeral index; after the loops, a second pass over its table runs the rest of
+        // the join, as a subroutine shared with the first pass, for the rows never matched,
+        // with every item before it on its NULL row.
+        let rightLevels = plan.levels.indices.filter { plan.levels[$0].source.join.padsLeft }
+        var matchSets: [Int: (cursor: Int, keyCount: Int)] = [:]
+        for k in rightLevels {
+            let source = plan.levels[k].source
+            if source.virtualTable != nil || source.isRecursiveReference {
+                throw c.error("RIGHT and FULL OUTER JOINs of this kind of table are not supported yet", at: nil)
+            }
+            let node = c.planNode("RIGHT-JOIN \(source.exposedName)")
+            let scanText = plan.levels[k].unmatchedScan.map { "SCAN \(source.exposedName) USING COVERING INDEX \($0.name)" }
+                ?? "SCAN \(source.exposedName)"
+            c.underPlanNode(node) { _ = c.planNode(scanText) }
+            let keyCount = source.isStoredTable && source.table.isWithoutRowid ? source.table.withoutRowidKeyColumns.count : 1
+            let set = b.allocateCursor()
+            b.emit(.openEphemeral(cursor: set, columnCount: keyCount,
+                                  keyInfo: KeyInfo(collations: Array(repeating: .binary, count: keyCount),
+                                                   descending: Array(repeating: false, count: keyCount))))
+            matchSets[k] = (set, keyCount)
+        }
+        /// Loads the key that identifies level `k`'s current row in its match set.
+        func matchKey(_ k: Int) -> Int {
+            let source = plan.levels[k].source
+            guard let set = matchSets[k] else { return 0 }
+            let key = b.allocateRegisters(set.keyCount)
+            if source.isStoredTable && source.table.isWithoutRowid {
+                for j in 0..<set.keyCount { b.emit(.column(cursor: source.cursor, column: j, dest: key + j)) }
+            } else {
+                b.emit(.rowid(cursor: source.cursor, dest: key))
+            }
+            return key
+        }
         let allDone = b.makeLabel()
         for term in plan.constantTerms {
             try jumpIfFalse(term, to: allDone, jumpIfNull: true)
@@ -171,7 +207,6 @@ extension Codegen {
             var cont: Label; var empty: Label; var exit: Label; var body: Int?; var match: Int?; var afterOn: Label
             var inLoops: [InLoop] = []
         }
-        var open: [Open] = []
         /// The cursor a LEFT JOIN's null row is set on and tested: the index when covering.
         func rowCursor(_ i: Int) -> Int {
             if case .index(let scan) = plan.levels[i].access, scan.covering, let ic = indexCursors[i] { return ic }
@@ -179,10 +214,11 @@ extension Codegen {
         }
         var covered: [Int] = []
         defer { for cursor in covered { coveringReads[cursor] = nil } }
-        for (levelIndex, level) in plan.levels.enumerated() {
+        func openLevel(_ levelIndex: Int) throws -> Open {
+            let level = plan.levels[levelIndex]
             let cursor = level.source.cursor
             var o = Open(cont: b.makeLabel(), empty: b.makeLabel(), exit: b.makeLabel(), body: nil,
-                         match: level.source.join == .left ? b.allocateRegister() : nil, afterOn: b.makeLabel())
+                         match: level.source.join.padsRight ? b.allocateRegister() : nil, afterOn: b.makeLabel())
             if let m = o.match { b.emit(.integer(value: 0, dest: m)) }
             switch level.access {
             case .fullScan:
@@ -336,13 +372,24 @@ extension Codegen {
             }
             for term in level.onTerms { try jumpIfFalse(term, to: o.cont, jumpIfNull: true) }
             if let m = o.match { b.emit(.integer(value: 1, dest: m)) }
+            if let set = matchSets[levelIndex] {
+                // Record the matched row (once).
+                let key = matchKey(levelIndex)
+                let seen = b.makeLabel()
+                b.emit(jumpTo: seen) { .found(cursor: set.cursor, key: key, count: set.keyCount, target: $0) }
+                let rec = b.allocateRegister()
+                b.emit(.makeRecord(start: key, count: set.keyCount, dest: rec))
+                b.emit(.idxInsert(cursor: set.cursor, record: rec))
+                b.place(seen)
+            }
             b.place(o.afterOn)
-            for term in level.terms { try jumpIfFalse(term, to: o.cont, jumpIfNull: true) }
-            open.append(o)
+            if matchSets[levelIndex] == nil {
+                for term in level.terms { try jumpIfFalse(term, to: o.cont, jumpIfNull: true) }
+            }
+            return o
         }
-        try body()
-        for (i, level) in plan.levels.enumerated().reversed() {
-            let o = open[i]
+        func closeLevel(_ i: Int, _ o: Open) {
+            let level = plan.levels[i]
             let cursor = level.source.cursor
             b.place(o.cont)
             if o.match != nil {
@@ -381,6 +428,76 @@ extension Codegen {
                 b.emit(jumpTo: o.afterOn) { .goto(target: $0) }
             }
             b.place(o.exit)
+        }
+        /// Opens levels `range`, runs `inner` in the innermost, closes them.
+        func codeSegment(_ range: Range<Int>, inner: () throws -> Void) throws {
+            var open: [Open] = []
+            for i in range { open.append(try openLevel(i)) }
+            try inner()
+            for (j, i) in range.enumerated().reversed() { closeLevel(i, open[j]) }
+        }
+        if rightLevels.isEmpty {
+            try codeSegment(0..<plan.levels.count, inner: body)
+        } else {
+            // Segment s + 1 (a subroutine) runs the levels after right level k_s.
+            let subroutines = rightLevels.map { _ in (label: b.makeLabel(), returnAddress: b.allocateRegister()) }
+            try codeSegment(0..<(rightLevels[0] + 1)) {
+                b.emit(jumpTo: subroutines[0].label) { .gosub(returnAddress: subroutines[0].returnAddress, target: $0) }
+            }
+            // The unmatched rows of each RIGHT/FULL level, in FROM order.
+            for (s, k) in rightLevels.enumerated() {
+                guard let set = matchSets[k] else { continue }
+                for j in 0..<k {
+                    b.emit(.nullRow(cursor: plan.levels[j].source.cursor))
+                    if rowCursor(j) != plan.levels[j].source.cursor { b.emit(.nullRow(cursor: rowCursor(j))) }
+                }
+                let source = plan.levels[k].source
+                let cursor = source.cursor
+                let done = b.makeLabel(), next = b.makeLabel()
+                var scanCursor = cursor
+                if let index = plan.levels[k].unmatchedScan {
+                    scanCursor = b.allocateCursor()
+                    b.emit(.openRead(cursor: scanCursor, root: Int(index.rootPage), columnCount: index.columns.count + 1,
+                                     keyInfo: try keyInfo(of: index), database: index.database))
+                }
+                b.emit(jumpTo: done) { .rewind(cursor: scanCursor, target: $0) }
+                let top = b.currentAddress
+                if let index = plan.levels[k].unmatchedScan {
+                    // Index order, as SQLite walks it; the row itself through the table cursor.
+                    if source.table.isWithoutRowid {
+                        let positions = source.table.withoutRowidKeyPositions(in: index.columns)
+                        let pk = b.allocateRegisters(max(positions.count, 1))
+                        for (j, p) in positions.enumerated() { b.emit(.column(cursor: scanCursor, column: p, dest: pk + j)) }
+                        b.emit(jumpTo: next) { .notFound(cursor: cursor, key: pk, count: positions.count, target: $0) }
+                    } else {
+                        b.emit(.deferredSeek(indexCursor: scanCursor, tableCursor: cursor))
+                    }
+                }
+                let key = matchKey(k)
+                b.emit(jumpTo: next) { .found(cursor: set.cursor, key: key, count: set.keyCount, target: $0) }
+                b.emit(jumpTo: subroutines[s].label) { .gosub(returnAddress: subroutines[s].returnAddress, target: $0) }
+                b.place(next)
+                b.emit(.next(cursor: scanCursor, target: top))
+                b.place(done)
+            }
+            b.emit(jumpTo: allDone) { .goto(target: $0) }
+            for (s, k) in rightLevels.enumerated() {
+                b.place(subroutines[s].label)
+                let finished = b.makeLabel()
+                for term in plan.levels[k].terms { try jumpIfFalse(term, to: finished, jumpIfNull: true) }
+                let last = s + 1 < rightLevels.count ? rightLevels[s + 1] : plan.levels.count - 1
+                try codeSegment((k + 1)..<(last + 1)) {
+                    if s + 1 < rightLevels.count {
+                        b.emit(jumpTo: subroutines[s + 1].label) {
+                            .gosub(returnAddress: subroutines[s + 1].returnAddress, target: $0)
+                        }
+                    } else {
+                        try body()
+                    }
+                }
+                b.place(finished)
+                b.emit(.return(returnAddress: subroutines[s].returnAddress))
+            }
         }
         b.place(allDone)
     }

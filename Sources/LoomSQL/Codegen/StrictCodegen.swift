@@ -58,3 +58,13 @@ extension Codegen {
         }
     }
 }
+
+extension Codegen {
+    /// With BEFORE triggers for `event`, a STRICT table's values are type-checked before the
+    /// triggers see them (SQLite 3.40 applies its type check as the affinity step there); the
+    /// usual check after NOT NULL still runs.
+    func codeStrictChecksBeforeTriggers(_ table: Table, _ event: TriggerEvent, columns: Int) {
+        guard table.isStrict, !matchingTriggers(table, event, timing: .before).isEmpty else { return }
+        codeStrictTypeChecks(table, columns: columns)
+    }
+}

@@ -237,6 +237,7 @@ extension Codegen {
         }
         if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
         if update == nil {
+            codeStrictChecksBeforeTriggers(table, .insert, columns: columns)
             try fireTriggers(table, .insert, timing: .before, old: nil, new: TriggerRow(columns: columns, rowid: noRowid),
                              skipRow: skipRow)
         }
@@ -293,6 +294,7 @@ extension Codegen {
             } else if onConflict == .replace {
                 let old = locateWithoutRowidConflict(w, con, missing: ok)
                 deleteWithoutRowidRow(w, columns: old, countChange: false)
+                try codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: old, rowid: noRowid)))
             } else {
                 let code: ResultCode = con.isPrimary || con.index.origin == .primaryKey ? .constraintPrimaryKey : .constraintUnique
                 b.emit(.halt(code: code, action: action, message: con.isPrimary ? keyName : constraintColumns(con.index, table),
@@ -301,6 +303,10 @@ extension Codegen {
             b.place(ok)
         }
         codeWithoutRowidWrite(w, columns: columns, countChange: true, skip: unchangedIndexes)
+        var assigned: Set<Int>? = nil
+        if let update, case .update(let columns) = update.event { assigned = Set(columns) }
+        try codeForeignKeys(table, ForeignKeyChange(old: update.map { TriggerRow(columns: $0.old, rowid: noRowid) },
+                                                    new: TriggerRow(columns: columns, rowid: noRowid), assigned: assigned))
         try emitReturningRow(returning, columns: columns, rowid: noRowid)
         if let update {
             try fireTriggers(table, update.event, timing: .after, old: TriggerRow(columns: update.old, rowid: noRowid),
@@ -336,6 +342,7 @@ extension Codegen {
         if hasTriggers(table, event) {
             let noRowid = b.allocateRegister()
             b.emit(.null(dest: noRowid))
+            codeStrictChecksBeforeTriggers(table, event, columns: new)
             try fireTriggers(table, event, timing: .before, old: TriggerRow(columns: old, rowid: noRowid),
                              new: TriggerRow(columns: new, rowid: noRowid), skipRow: skipRow)
             // The trigger may have moved or removed the row.
@@ -408,6 +415,7 @@ extension Codegen {
         }
         try emitReturningRow(returning, columns: columns, rowid: noRowid)
         deleteWithoutRowidRow(w, columns: columns, countChange: true)
+        try codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: noRowid)))
         try fireTriggers(table, .delete, timing: .after, old: TriggerRow(columns: columns, rowid: noRowid),
                          new: nil, skipRow: next)
         b.place(next)
@@ -552,7 +560,8 @@ extension Codegen {
         let primary = table.withoutRowidPrimaryIndex
         let set = b.allocateCursor(), tc = b.allocateCursor()
         b.emit(.openEphemeral(cursor: set, columnCount: max(m - 1, 1)))
-        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: m, keyInfo: try keyInfo(of: primary)))
+        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: m, keyInfo: try keyInfo(of: primary),
+                          database: table.database))
         let values = b.allocateRegisters(max(m - 1, 1))
         let rec = b.allocateRegister(), setRowid = b.allocateRegister()
         let copied = b.makeLabel()
@@ -569,8 +578,9 @@ extension Codegen {
         b.emit(.next(cursor: tc, target: top))
         b.place(copied)
         b.emit(.close(cursor: tc))
-        b.emit(.clear(root: Int(table.rootPage)))
-        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: m, keyInfo: try keyInfo(of: primary)))
+        b.emit(.clear(root: Int(table.rootPage), database: table.database))
+        b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: m, keyInfo: try keyInfo(of: primary),
+                          database: table.database))
         let done = b.makeLabel()
         b.emit(jumpTo: done) { .rewind(cursor: set, target: $0) }
         top = b.currentAddress

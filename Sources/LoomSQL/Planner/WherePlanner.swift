@@ -64,6 +64,8 @@ package struct LoopLevel {
     package var constraintText: String = ""
     /// A min()/max() lookup: one row is read (EXPLAIN QUERY PLAN says SEARCH).
     package var isMinMax = false
+    /// RIGHT/FULL JOIN: the covering index the unmatched-row pass walks (else the table).
+    package var unmatchedScan: Index? = nil
 }
 
 /// The loops of one SELECT / UPDATE / DELETE.
@@ -121,17 +123,32 @@ package enum WherePlanner {
     package static func plan(sources originalSources: [SourceItem], whereClause: RExpr?, schema: Schema? = nil,
                              hints: PlanHints = PlanHints()) -> WherePlan {
         var sources = originalSources
-        if sources.count > 1, !sources.contains(where: { $0.join == .left || $0.join == .cross }) {
+        if sources.count > 1, !sources.contains(where: { $0.join != .inner }) {
             sources = joinOrder(sources, terms: conjuncts(whereClause) + sources.flatMap { conjuncts($0.on) },
                                 schema: schema)
+        }
+        var hints = hints
+        let orderAsked = !hints.orderBy.isEmpty
+        let rightLevels = sources.indices.filter { sources[$0].join.padsLeft }
+        let originalNeeded = hints.neededColumns
+        if !rightLevels.isEmpty {
+            // RIGHT/FULL JOIN (Spec/L5-sql.md P9): the unmatched-row pass reads the right table
+            // through its own cursor, so no covering index there; rows come in two passes, so
+            // no ORDER BY from the loops.
+            for k in rightLevels { hints.neededColumns?[sources[k].cursor] = nil }
+            hints.orderBy = []
         }
         var levels = sources.map { LoopLevel(source: $0, access: .fullScan) }
         var levelOfCursor: [Int: Int] = [:]
         for (i, s) in sources.enumerated() { levelOfCursor[s.cursor] = i }
-        var terms = conjuncts(whereClause)
-        // Inner-join ON terms are WHERE terms; LEFT JOIN ON terms stay with their level.
+        // (term, lowest level): a WHERE term, or the ON term of an item after a RIGHT/FULL
+        // JOIN, must not filter rows before that join has recorded its matches.
+        var terms: [(RExpr, Int)] = conjuncts(whereClause).map { ($0, rightLevels.last ?? -1) }
+        // Inner-join ON terms are WHERE terms; outer-join ON terms stay with their level.
         for (i, s) in sources.enumerated() {
-            if s.join == .left { levels[i].onTerms = conjuncts(s.on) } else { terms += conjuncts(s.on) }
+            if s.join != .inner && s.join != .cross { levels[i].onTerms = conjuncts(s.on); continue }
+            let floor = rightLevels.last(where: { $0 < i }) ?? -1
+            terms += conjuncts(s.on).map { ($0, floor) }
         }
         func level(of term: RExpr) -> Int? {
             var used = Set<Int>()
@@ -139,12 +156,12 @@ package enum WherePlanner {
             return used.compactMap { levelOfCursor[$0] }.max()
         }
         var constant: [RExpr] = []
-        for term in terms {
-            if let l = level(of: term) { levels[l].terms.append(term) } else { constant.append(term) }
+        for (term, floor) in terms {
+            if let l = level(of: term) { levels[max(l, floor)].terms.append(term) } else { constant.append(term) }
         }
-        var orderSatisfied = hints.orderBy.isEmpty
+        var orderSatisfied = !orderAsked
         for i in levels.indices where levels[i].source.isStoredTable {
-            let isLeft = levels[i].source.join == .left
+            let isLeft = levels[i].source.join != .inner && levels[i].source.join != .cross
             var candidates = isLeft ? levels[i].onTerms : levels[i].terms
             let wantOrder = i == 0 && !hints.orderBy.isEmpty ? hints.orderBy : []
             let choice = levels[i].source.virtualTable != nil
@@ -171,6 +188,16 @@ package enum WherePlanner {
             }
             for k in choice.usedTerms.sorted(by: >) { candidates.remove(at: k) }
             if isLeft { levels[i].onTerms = candidates } else { levels[i].terms = candidates }
+        }
+        for k in rightLevels where levels[k].source.isStoredTable && levels[k].source.virtualTable == nil {
+            // The unmatched rows are walked as a full scan would be: the narrowest covering index.
+            let source = levels[k].source
+            guard let neededHere = originalNeeded?[source.cursor], source.indexHint == nil,
+                  source.table.hasRowid || source.table.isWithoutRowid else { continue }
+            var indexes = schema?.indexes(on: source.table).filter { $0.whereClause == nil } ?? []
+            if source.table.isWithoutRowid { indexes = indexes.map { source.table.withoutRowidSecondary($0) } }
+            levels[k].unmatchedScan = indexes.filter { isCovering($0, neededHere) && $0.rootPage != source.table.rootPage }
+                .min(by: { $0.columns.count < $1.columns.count })
         }
         return WherePlan(levels: levels, constantTerms: constant, orderSatisfied: orderSatisfied)
     }
@@ -291,7 +318,7 @@ package enum WherePlanner {
             }
         }
         // 4. Automatic index for an inner level.
-        if level > 0 && source.indexHint == nil && !table.isWithoutRowid {
+        if level > 0 && source.indexHint == nil && !table.isWithoutRowid && !source.join.padsLeft {
             var columns: [IndexColumn] = []
             var keys: [LookupKey] = []
             var ids: [Int] = []

@@ -25,6 +25,8 @@ package final class Compilation {
     var activeTriggers: Set<String> = []
     /// Whether row changes count toward `changes()` (not inside trigger bodies).
     var countsChanges: Bool { triggerScope == nil }
+    /// DROP TABLE's implicit DELETE: constraints that cannot be enforced are skipped (F6).
+    var ignoresForeignKeyErrors = false
     /// Inside a view or trigger of a database other than temp: that database's name.
     /// Unqualified table names then resolve in it only (SQLite's DbFixer).
     package var defaultDatabase: String? = nil

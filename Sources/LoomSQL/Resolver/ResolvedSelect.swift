@@ -5,7 +5,14 @@ import LoomRecord
 import LoomVDBE
 
 /// How a FROM item joins the items before it.
-package enum JoinKind: Sendable { case inner, left, cross }
+package enum JoinKind: Sendable {
+    case inner, left, cross, right, full
+
+    /// LEFT or FULL: the item gets a NULL row when the items before it have no match.
+    package var padsRight: Bool { self == .left || self == .full }
+    /// RIGHT or FULL: the items before it get NULL rows for each row of it never matched.
+    package var padsLeft: Bool { self == .right || self == .full }
+}
 
 /// One item of the FROM clause, bound to the cursor that reads it.
 package struct SourceItem {
@@ -21,6 +28,11 @@ package struct SourceItem {
     package var on: RExpr? = nil
     /// Columns of this item that NATURAL/USING joins hide from `*`.
     package var hiddenColumns: Set<Int> = []
+    /// USING columns of a later RIGHT or FULL join: an unqualified reference (and `*`) means
+    /// coalesce of every joined table's column, as SQLite 3.39+ does.
+    package var usingCoalesce: [Int: RExpr] = [:]
+    /// The columns (lower-cased) of this item's own USING list or NATURAL join.
+    package var usingNames: Set<String> = []
     /// A subquery in FROM (later): rows come from this select instead of a table.
     package var subquery: ResolvedSelect? = nil
     /// A recursive WITH table: rows come from running this recursion (`subquery` is its

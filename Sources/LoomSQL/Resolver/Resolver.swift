@@ -239,7 +239,7 @@ package struct Resolver {
                 if let i = source.table.columnIndex(named: name) {
                     if table == nil && source.hiddenColumns.contains(i) { continue }
                     matches += 1
-                    if found == nil { found = columnExpr(source, i) }
+                    if found == nil { found = (table == nil ? source.usingCoalesce[i] : nil) ?? columnExpr(source, i) }
                 }
             }
             if matches > 1 {
@@ -273,11 +273,13 @@ package struct Resolver {
                 }
             }
             if let found {
-                if depth > 0, case .column(let col, _, _, _) = found {
+                if depth > 0 {
                     // A correlated reference: every select between here and the owner reads it.
+                    var cursors = Set<Int>()
+                    found.cursorsUsed(into: &cursors)
                     var inner: Scope? = scope
                     for _ in 0..<depth {
-                        inner?.select?.outerCursors.insert(col.cursor)
+                        inner?.select?.outerCursors.formUnion(cursors)
                         inner = inner?.parent
                     }
                 }
@@ -561,9 +563,19 @@ package struct Resolver {
                     if scope.sources.isEmpty {
                         throw c.error("no tables specified", at: span)
                     }
+                    // With a RIGHT/FULL JOIN in FROM, a USING column expands as its bare name
+                    // would resolve (so it may be ambiguous), as SQLite 3.39+ does.
+                    let usingNames = scope.sources.contains { $0.join.padsLeft }
+                        ? scope.sources.reduce(into: Set<String>()) { $0.formUnion($1.usingNames) } : []
                     for source in scope.sources {
                         for (i, col) in source.table.columns.enumerated() where !source.hiddenColumns.contains(i) && !col.isHidden {
-                            select.resultColumns.append(columnExpr(source, i))
+                            if usingNames.contains(col.name.lowercasedASCII),
+                               let e = try lookupColumn(table: nil, name: col.name, in: scope, span: span, context: .resultColumn,
+                                                        aggregates: nil, required: false) {
+                                select.resultColumns.append(e)
+                            } else {
+                                select.resultColumns.append(source.usingCoalesce[i] ?? columnExpr(source, i))
+                            }
                             select.columnNames.append(col.name)
                             select.columnAliases.append(nil)
                         }
@@ -643,14 +655,18 @@ package struct Resolver {
     /// Resolves the FROM clause into `scope.sources` (left-deep, in order).
     func resolveFrom(_ from: FromClause, into scope: Scope) throws {
         let pendingBefore = c.pendingTableArguments.count
-        try addSource(from.first, join: nil, into: scope)
+        let anyRightJoin = from.joins.contains { $0.op.kind == .right || $0.op.kind == .full }
+        // USING and NATURAL look only at this FROM clause's items (not UPDATE's target).
+        let base = scope.sources.count
+        try addSource(from.first, join: nil, into: scope, anyRightJoin: anyRightJoin, base: base)
         for join in from.joins {
-            try addSource(join.table, join: join, into: scope)
+            try addSource(join.table, join: join, into: scope, anyRightJoin: anyRightJoin, base: base)
         }
         try resolveTableArguments(since: pendingBefore, in: scope)
     }
 
-    private func addSource(_ item: TableOrSubquery, join: Join?, into scope: Scope) throws {
+    private func addSource(_ item: TableOrSubquery, join: Join?, into scope: Scope, anyRightJoin: Bool = false,
+                           base: Int = 0) throws {
         var source: SourceItem
         switch item {
         case .table(let q) where q.schema == nil && c.recursiveReferences[q.name.lowercasedASCII] != nil:
@@ -699,6 +715,9 @@ package struct Resolver {
             source = try tableFunctionSource(name: name, arguments: arguments, alias: alias)
         case .join(let inner):
             // A parenthesised join list flattens into this scope (inner joins only).
+            if !scope.sources.isEmpty, inner.joins.contains(where: { $0.op.kind == .right || $0.op.kind == .full }) {
+                throw c.error("RIGHT and FULL OUTER JOINs inside parentheses are not supported yet", at: nil)
+            }
             try resolveFrom(inner, into: scope)
             if let join, join.constraint != nil {
                 throw c.error("parenthesised joins with constraints are not supported yet", at: nil)
@@ -710,18 +729,19 @@ package struct Resolver {
             case .comma, .inner: source.join = .inner
             case .cross: source.join = .cross
             case .left: source.join = .left
-            case .right, .full:
-                throw c.error("RIGHT and FULL OUTER JOINs are not supported yet", at: nil)
+            case .right: source.join = .right
+            case .full: source.join = .full
             }
             if scope.sources.contains(where: { $0.exposedName.equalsIgnoringCase(source.exposedName) }) && false {
                 throw c.error("ambiguous column name", at: nil)
             }
             var usingColumns: [String] = []
+            let earlier = scope.sources[min(base, scope.sources.count)...]
             if join.op.natural {
                 if join.constraint != nil {
                     throw c.error("a NATURAL join may not have an ON or USING clause", at: nil)
                 }
-                for col in source.table.columns where scope.sources.contains(where: { $0.table.columnIndex(named: col.name) != nil }) {
+                for col in source.table.columns where earlier.contains(where: { $0.table.columnIndex(named: col.name) != nil }) {
                     usingColumns.append(col.name)
                 }
             }
@@ -735,15 +755,43 @@ package struct Resolver {
                 break
             }
             var terms: [RExpr] = []
+            var ambiguous: String? = nil
             for name in usingColumns {
                 guard let right = source.table.columnIndex(named: name),
-                      let left = scope.sources.first(where: { $0.table.columnIndex(named: name) != nil }),
+                      let left = earlier.first(where: { $0.table.columnIndex(named: name) != nil }),
                       let li = left.table.columnIndex(named: name) else {
                     throw c.error("cannot join using column \(name) - column not present in both tables", at: nil)
                 }
                 source.hiddenColumns.insert(right)
-                terms.append(.compare(.eq, columnExpr(left, li), columnExpr(source, right)))
+                source.usingNames.insert(name.lowercasedASCII)
+                var leftExpr = left.usingCoalesce[li] ?? columnExpr(left, li)
+                if anyRightJoin {
+                    // With a RIGHT/FULL JOIN in FROM, every earlier item with the column must be
+                    // joined to the first by USING/NATURAL on it; the left operand is their coalesce.
+                    var operands: [RExpr] = []
+                    for other in earlier {
+                        guard let oi = other.table.columnIndex(named: name) else { continue }
+                        if !operands.isEmpty && !other.usingNames.contains(name.lowercasedASCII) {
+                            ambiguous = name  // SQLite reports the last such column
+                            break
+                        }
+                        operands.append(columnExpr(other, oi))
+                    }
+                    if operands.count > 1, left.usingCoalesce[li] == nil {
+                        leftExpr = .function(FunctionRef(name: "coalesce", argumentCount: operands.count, definition: nil), operands)
+                    }
+                }
+                terms.append(.compare(.eq, leftExpr, columnExpr(source, right)))
+                if source.join.padsLeft, let k = scope.sources.firstIndex(where: { $0.cursor == left.cursor }) {
+                    // The left side may be NULL-padded now: the USING column is their coalesce.
+                    var args: [RExpr] = [leftExpr]
+                    if case .function(let f, let a) = leftExpr, f.name == "coalesce", f.definition == nil { args = a }
+                    args.append(columnExpr(source, right))
+                    scope.sources[k].usingCoalesce[li] = .function(
+                        FunctionRef(name: "coalesce", argumentCount: args.count, definition: nil), args)
+                }
             }
+            if let ambiguous { throw c.error("ambiguous reference to \(ambiguous) in USING()", at: nil) }
             for t in terms {
                 source.on = source.on.map { .binary(.and, $0, t) } ?? t
             }

@@ -210,3 +210,32 @@ func asciiLowercased(_ s: String) -> String {
     }
     return changed ? String(decoding: bytes, as: UTF8.self) : s
 }
+
+extension FunctionRegistry {
+    /// Rows of `PRAGMA function_list` (name, builtin, type, enc, narg, flags): every built-in
+    /// definition (aggregates are type "w", as SQLite's are usable as windows), the forms
+    /// codegen computes inline, the window-only functions, then the connection's own
+    /// functions (builtin 0). Flags follow SQLite's: SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS
+    /// (2099200), SQLITE_INNOCUOUS alone (2097152), subtype-using JSON functions 2048.
+    package static func functionListRows() -> [(name: String, builtin: Bool, type: String, narg: Int, flags: Int)] {
+        var rows: [(name: String, builtin: Bool, type: String, narg: Int, flags: Int)] = []
+        for (_, overloads) in table {
+            for f in overloads {
+                let flags = f.usesSubtypes ? 2048 : f.isAggregate ? 2_097_152 : f.isDeterministic ? 2_099_200 : 2_097_152
+                rows.append((f.name, true, f.isAggregate ? "w" : "s", f.argumentCount, flags))
+            }
+        }
+        let inline: [(String, Int)] = [("coalesce", -1), ("ifnull", 2), ("iif", 3), ("likely", 1), ("unlikely", 1),
+                                       ("likelihood", 2)]
+        for (name, n) in inline where table[name] == nil { rows.append((name, true, "s", n, 2_099_200)) }
+        let windows: [(String, Int)] = [("row_number", 0), ("rank", 0), ("dense_rank", 0), ("percent_rank", 0),
+                                        ("cume_dist", 0), ("ntile", 1), ("lag", 1), ("lag", 2), ("lag", 3),
+                                        ("lead", 1), ("lead", 2), ("lead", 3), ("first_value", 1),
+                                        ("last_value", 1), ("nth_value", 2)]
+        for (name, n) in windows where table[name] == nil { rows.append((name, true, "w", n, 2_097_152)) }
+        for (_, overloads) in connectionFunctions {
+            for f in overloads { rows.append((f.name, false, f.isAggregate ? "w" : "s", f.argumentCount, f.isDeterministic ? 2048 : 0)) }
+        }
+        return rows.sorted { ($0.name, $0.narg) < ($1.name, $1.narg) }
+    }
+}

@@ -8,7 +8,7 @@ import LoomRecord
 /// The pragmas that have a table-valued function, with their result columns and whether
 /// they take an argument / a schema (the output of sqlite3 3.40's
 /// `pragma_table_xinfo('pragma_NAME')` for every pragma in `pragma_pragma_list`).
-let pragmaFunctionColumns: [String: (columns: [String], arg: Bool, schema: Bool)] = [
+package let pragmaFunctionColumns: [String: (columns: [String], arg: Bool, schema: Bool)] = [
         "analysis_limit": (["analysis_limit"], false, false),
         "application_id": (["application_id"], false, false),
         "auto_vacuum": (["auto_vacuum"], false, true),
