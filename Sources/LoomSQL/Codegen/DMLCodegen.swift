@@ -99,10 +99,12 @@ extension Codegen {
     }
 
     /// Registers `key ..< key + n + 1` = the index key of the row in `columns` (+ rowid).
-    func codeIndexKey(_ index: Index, columns: Int, rowid: Int, table: Table) -> Int {
+    func codeIndexKey(_ index: Index, columns: Int, rowid: Int, table: Table) throws -> Int {
         let key = b.allocateRegisters(index.columns.count + 1)
         for (i, col) in index.columns.enumerated() {
-            if col.column < 0 || col.column == table.rowidAlias {
+            if let e = col.expression {
+                try codeIndexExpression(e, table: table, columns: columns, rowid: rowid, dest: key + i)
+            } else if col.column < 0 || col.column == table.rowidAlias {
                 b.emit(.sCopy(source: rowid, dest: key + i))
             } else {
                 b.emit(.sCopy(source: columns + col.column, dest: key + i))
@@ -114,7 +116,8 @@ extension Codegen {
 
     /// "t.a, t.b" for a UNIQUE constraint message.
     func constraintColumns(_ index: Index, _ table: Table) -> String {
-        index.columns.map { col in
+        if index.hasExpressions { return "index '\(index.name)'" }
+        return index.columns.map { col in
             "\(table.name).\(col.column >= 0 && col.column < table.columns.count ? table.columns[col.column].name : "rowid")"
         }.joined(separator: ", ")
     }
@@ -151,7 +154,8 @@ extension Codegen {
             uniqueIndexes = targeted + uniqueIndexes.filter { u in !targeted.contains { $0.index.name == u.index.name } }
         }
         for (index, cursor) in uniqueIndexes {
-            let key = codeIndexKey(index, columns: columns, rowid: rowid, table: table)
+            let partial = try codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
+            let key = try codeIndexKey(index, columns: columns, rowid: rowid, table: table)
             let ok = b.makeLabel()
             let n = index.columns.count
             b.emit(jumpTo: ok) { .noConflict(cursor: cursor, key: key, count: n, target: $0) }
@@ -180,6 +184,7 @@ extension Codegen {
                              constraint: .unique))
             }
             b.place(ok)
+            if let partial { b.place(partial) }
         }
     }
 
@@ -425,10 +430,12 @@ extension Codegen {
         try codeConstraintChecks(w, columns: columns, rowid: rowid, oldRowid: nil, onConflict: onConflict,
                                  skipRow: skipRow, upserts: upserts, returning: returning)
         for (index, cursor) in w.indexes {
-            let key = codeIndexKey(index, columns: columns, rowid: rowid, table: table)
+            let partial = try codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
+            let key = try codeIndexKey(index, columns: columns, rowid: rowid, table: table)
             let rec = b.allocateRegister()
             b.emit(.makeRecord(start: key, count: index.columns.count + 1, dest: rec))
             b.emit(.idxInsert(cursor: cursor, record: rec))
+            if let partial { b.place(partial) }
         }
         let record = b.allocateRegister()
         let stored = recordRange(table, columns: columns)
@@ -469,8 +476,10 @@ extension Codegen {
     func deleteCurrentRow(_ w: WriteTarget, rowid: Int) throws {
         let columns = try readRow(w)
         for (index, ic) in w.indexes {
-            let key = codeIndexKey(index, columns: columns, rowid: rowid, table: w.table)
+            let partial = try codePartialIndexSkip(index, table: w.table, columns: columns, rowid: rowid)
+            let key = try codeIndexKey(index, columns: columns, rowid: rowid, table: w.table)
             b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+            if let partial { b.place(partial) }
         }
         b.emit(.delete(cursor: w.cursor))
         try codeForeignKeys(w.table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid)))
@@ -518,8 +527,10 @@ extension Codegen {
                     let columns = try self.readRow(w)
                     try self.emitReturningRow(returning, columns: columns, rowid: rowid)
                     for (index, ic) in w.indexes {
-                        let key = self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
+                        let partial = try self.codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
+                        let key = try self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
                         self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+                        if let partial { self.b.place(partial) }
                     }
                     self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
                 }
@@ -540,8 +551,10 @@ extension Codegen {
             }
             try self.emitReturningRow(returning, columns: columns, rowid: rowid)
             for (index, ic) in w.indexes {
-                let key = self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
+                let partial = try self.codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
+                let key = try self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
                 self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+                if let partial { self.b.place(partial) }
             }
             self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
             try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid)))
@@ -773,8 +786,10 @@ extension Codegen {
         try self.codeConstraintChecks(w, columns: columns, rowid: newRowid, oldRowid: oldRowid,
                                       onConflict: orConflict, skipRow: skipRow, checking: changed)
         for (index, ic) in changed {
-            let key = self.codeIndexKey(index, columns: old, rowid: oldRowid, table: table)
+            let partial = try self.codePartialIndexSkip(index, table: table, columns: old, rowid: oldRowid)
+            let key = try self.codeIndexKey(index, columns: old, rowid: oldRowid, table: table)
             self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+            if let partial { self.b.place(partial) }
         }
         if rowidValue != nil {
             let same = self.b.makeLabel()
@@ -783,10 +798,12 @@ extension Codegen {
             self.b.place(same)
         }
         for (index, ic) in changed {
-            let key = self.codeIndexKey(index, columns: columns, rowid: newRowid, table: table)
+            let partial = try self.codePartialIndexSkip(index, table: table, columns: columns, rowid: newRowid)
+            let key = try self.codeIndexKey(index, columns: columns, rowid: newRowid, table: table)
             let rec = self.b.allocateRegister()
             self.b.emit(.makeRecord(start: key, count: index.columns.count + 1, dest: rec))
             self.b.emit(.idxInsert(cursor: ic, record: rec))
+            if let partial { self.b.place(partial) }
         }
         let record = self.b.allocateRegister()
         let stored = self.recordRange(table, columns: columns)
@@ -1153,7 +1170,7 @@ extension Codegen {
         case .rowidEquals(.value):
             return true
         case .index(let scan):
-            guard let index = scan.index, index.isUnique, index.whereClause == nil,
+            guard let index = scan.index, index.isUnique, index.isPlain,
                   scan.equal.count == index.columns.count, scan.low == nil, scan.high == nil else { return false }
             return scan.equal.allSatisfy { if case .value = $0 { return true }; return false }
         default:

@@ -92,8 +92,8 @@ extension Codegen {
     /// The parts of INSERT a WITHOUT ROWID table does not support yet (nil when all is fine).
     func withoutRowidInsertUnsupported(_ insert: Insert, table: Table) -> String? {
         if table.hasGenerated { return "generated columns in WITHOUT ROWID tables are not supported yet" }
-        if c.schema.indexes(on: table).contains(where: { $0.whereClause != nil }) {
-            return "partial indexes on a WITHOUT ROWID table are not supported yet"
+        if c.schema.indexes(on: table).contains(where: { !$0.isPlain }) {
+            return "partial and expression indexes on a WITHOUT ROWID table are not supported yet"
         }
         return nil
     }
@@ -355,7 +355,7 @@ extension Codegen {
         let assigned = Set(assignments.map(\.column))
         var unchanged = Set<String>()
         if !table.withoutRowidKeyColumns.contains(where: { assigned.contains($0.column) }) {
-            for (index, _) in w.indexes where index.whereClause == nil
+            for (index, _) in w.indexes where index.isPlain
                 && !table.withoutRowidSecondary(index).columns.contains(where: { assigned.contains($0.column) }) {
                 unchanged.insert(index.name.lowercasedASCII)
             }
@@ -380,6 +380,9 @@ extension Codegen {
     /// with ORDER BY / LIMIT, the chosen ones) into an ephemeral table, pass 2 finds each by
     /// its PRIMARY KEY and deletes it with its index entries, with triggers and RETURNING.
     func codeWithoutRowidDelete(_ delete: Delete, table: Table, span: SourceSpan) throws {
+        if c.schema.indexes(on: table).contains(where: { !$0.isPlain }) {
+            throw c.error("partial and expression indexes on a WITHOUT ROWID table are not supported yet", at: span)
+        }
         c.writes = true
         c.usesDatabase = true
         let returning = try prepareReturning(delete.returning, table: table, alias: delete.table.alias, span: span)
@@ -430,8 +433,8 @@ extension Codegen {
     func codeWithoutRowidUpdate(_ update: Update, table: Table, source: SourceItem, scope: Scope,
                                 assignments: [(column: Int, value: RExpr)], condition: RExpr?, span: SourceSpan) throws {
         if update.from != nil || table.hasGenerated
-            || c.schema.indexes(on: table).contains(where: { $0.whereClause != nil }) {
-            throw c.error("FROM, generated columns and partial indexes in an UPDATE of a WITHOUT ROWID table "
+            || c.schema.indexes(on: table).contains(where: { !$0.isPlain }) {
+            throw c.error("FROM, generated columns and partial or expression indexes in an UPDATE of a WITHOUT ROWID table "
                           + "are not supported yet", at: span)
         }
         if assignments.contains(where: { $0.column < 0 }) { throw c.error("no such column: rowid", at: span) }

@@ -1,0 +1,152 @@
+// This file implements expression and partial indexes in codegen: checking an index
+// expression or partial-index WHERE clause as CREATE INDEX does (SQLite's messages), computing
+// an expression key column from a row held in registers, and skipping a row a partial index
+// does not cover. Layer: L5. Spec: Spec/L5-sql.md §Indexes on expressions, partial indexes (X1-X6).
+import LoomBase
+import LoomRecord
+import LoomVDBE
+
+extension Codegen {
+    /// A scope over `table` whose columns read registers `columns + i` (rowid in `rowid`).
+    func rowScope(_ table: Table, columns: Int, rowid: Int) -> Scope {
+        let cursor = b.allocateCursor()
+        for i in table.columns.indices {
+            columnOverrides[RColumn(cursor: cursor, column: i)] = i == table.rowidAlias ? rowid : columns + i
+        }
+        columnOverrides[RColumn(cursor: cursor, column: -1)] = rowid
+        cursorTables[cursor] = table
+        return Scope(sources: [SourceItem(table: table, exposedName: table.name, cursor: cursor)], parent: nil)
+    }
+
+    /// Resolves an index key expression (`isWhere` false) or a partial index's WHERE clause
+    /// in `scope`, refusing what SQLite refuses there: parameters, subqueries,
+    /// non-deterministic functions, the "." operator and the rowid in key expressions.
+    func resolveIndexExpr(_ e: Expr, in scope: Scope, isWhere: Bool) throws -> RExpr {
+        let place = isWhere ? "partial index WHERE clauses" : "index expressions"
+        try checkIndexExprSyntax(e, place: place, isWhere: isWhere)
+        let resolved = try Resolver(c).resolve(e, in: scope, context: .check)
+        var problem: String? = nil
+        resolved.visitIndexNodes { node in
+            guard problem == nil else { return }
+            switch node {
+            case .function(let ref, _):
+                if let def = ref.definition, !def.isDeterministic {
+                    problem = "non-deterministic functions prohibited in \(place)"
+                }
+            case .inSelect, .exists, .subquery:
+                problem = "subqueries prohibited in \(place)"
+            case .column(let col, _, _, _):
+                if !isWhere && col.column < 0 { problem = "no such column: rowid" }
+            default: break
+            }
+        }
+        if let problem { throw c.error(problem, at: e.span) }
+        return resolved
+    }
+
+    /// The syntactic refusals, found on the parse tree before names are resolved.
+    private func checkIndexExprSyntax(_ e: Expr, place: String, isWhere: Bool) throws {
+        var failure: DatabaseError? = nil
+        e.visitIndexNodes { node in
+            guard failure == nil else { return }
+            switch node.kind {
+            case .parameter:
+                failure = c.error("parameters prohibited in \(place)", at: node.span)
+            case .subquery, .exists, .inSelect:
+                failure = c.error("subqueries prohibited in \(place)", at: node.span)
+            case .column(let ref):
+                if !isWhere && ref.table != nil {
+                    failure = c.error("the \".\" operator prohibited in index expressions", at: node.span)
+                }
+            default: break
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// CREATE INDEX: every key expression and the WHERE clause must resolve against `table`.
+    func checkIndexExpressions(_ index: Index, table: Table) throws {
+        let scope = Scope(sources: [SourceItem(table: table, exposedName: table.name, cursor: b.allocateCursor())],
+                          parent: nil)
+        for col in index.columns {
+            if let e = col.expression { _ = try resolveIndexExpr(e, in: scope, isWhere: false) }
+        }
+        if let w = index.whereClause { _ = try resolveIndexExpr(w, in: scope, isWhere: true) }
+    }
+
+    /// Computes expression key column `col` of the row in `columns` (rowid `rowid`) into `dest`,
+    /// with the expression's affinity as SQLite's index affinity string applies it.
+    func codeIndexExpression(_ expr: Expr, table: Table, columns: Int, rowid: Int, dest: Int) throws {
+        let scope = rowScope(table, columns: columns, rowid: rowid)
+        let e = try resolveIndexExpr(expr, in: scope, isWhere: false)
+        try code(e, into: dest)
+        if let a = e.affinity, a != .blob { b.emit(.affinity(start: dest, affinities: [a])) }
+    }
+
+    /// For a partial index: jumps past the entry code (the returned label, to be placed after
+    /// it) when the row in `columns` does not satisfy the WHERE clause. nil for other indexes.
+    func codePartialIndexSkip(_ index: Index, table: Table, columns: Int, rowid: Int) throws -> Label? {
+        guard let w = index.whereClause else { return nil }
+        let scope = rowScope(table, columns: columns, rowid: rowid)
+        let e = try resolveIndexExpr(w, in: scope, isWhere: true)
+        let skip = b.makeLabel()
+        try jumpIfFalse(e, to: skip, jumpIfNull: true)
+        return skip
+    }
+}
+
+extension Expr {
+    /// Calls `body` for this node and every sub-expression (not inside subqueries).
+    func visitIndexNodes(_ body: (Expr) -> Void) {
+        body(self)
+        switch kind {
+        case .literal, .column, .parameter, .exists, .subquery: break
+        case .unary(_, let e), .isNull(let e), .notNull(let e), .cast(let e, _), .collate(let e, _):
+            e.visitIndexNodes(body)
+        case .binary(_, let a, let b): a.visitIndexNodes(body); b.visitIndexNodes(body)
+        case .like(_, _, let a, let p, let e):
+            a.visitIndexNodes(body); p.visitIndexNodes(body); e?.visitIndexNodes(body)
+        case .between(let a, _, let l, let h):
+            a.visitIndexNodes(body); l.visitIndexNodes(body); h.visitIndexNodes(body)
+        case .inList(let a, _, let list): a.visitIndexNodes(body); list.forEach { $0.visitIndexNodes(body) }
+        case .inSelect(let a, _, _): a.visitIndexNodes(body)
+        case .inTable(let a, _, _, _, let args):
+            a.visitIndexNodes(body); args?.forEach { $0.visitIndexNodes(body) }
+        case .caseWhen(let op, let whens, let other):
+            op?.visitIndexNodes(body)
+            for w in whens { w.when.visitIndexNodes(body); w.then.visitIndexNodes(body) }
+            other?.visitIndexNodes(body)
+        case .function(let f):
+            if case .list(let args) = f.arguments { args.forEach { $0.visitIndexNodes(body) } }
+        case .raise(_, let m): m?.visitIndexNodes(body)
+        case .row(let list): list.forEach { $0.visitIndexNodes(body) }
+        }
+    }
+}
+
+extension RExpr {
+    /// Calls `body` for this node and every sub-expression (not inside subqueries).
+    func visitIndexNodes(_ body: (RExpr) -> Void) {
+        body(self)
+        switch self {
+        case .unary(_, let e), .isNull(let e, _), .cast(let e, _, _), .collate(let e, _):
+            e.visitIndexNodes(body)
+        case .binary(_, let a, let b), .compare(_, let a, let b):
+            a.visitIndexNodes(body); b.visitIndexNodes(body)
+        case .between(let a, let b, let c, _):
+            a.visitIndexNodes(body); b.visitIndexNodes(body); c.visitIndexNodes(body)
+        case .inList(let e, let list, _): e.visitIndexNodes(body); list.forEach { $0.visitIndexNodes(body) }
+        case .inSelect(let e, _, _): e.visitIndexNodes(body)
+        case .function(_, let args): args.forEach { $0.visitIndexNodes(body) }
+        case .caseWhen(let base, let whens, let otherwise):
+            base?.visitIndexNodes(body)
+            for (w, t) in whens { w.visitIndexNodes(body); t.visitIndexNodes(body) }
+            otherwise?.visitIndexNodes(body)
+        case .like(let a, let p, let e, _, _):
+            a.visitIndexNodes(body); p.visitIndexNodes(body); e?.visitIndexNodes(body)
+        case .column, .exists, .subquery, .aggregate, .register, .null, .integer, .real, .text, .blob,
+             .parameter, .raise:
+            break
+        }
+    }
+}
