@@ -260,9 +260,6 @@ extension Codegen {
                           rootPage: 0, sql: sql, origin: .createIndex)
         index.whereClause = create.where
         try checkIndexExpressions(index, table: table)
-        if table.isWithoutRowid && !index.isPlain {
-            throw c.error("expression and partial indexes on a WITHOUT ROWID table are not supported yet", at: nameSpan)
-        }
 
         let schemaCursor = openSchemaTable()
         let root = b.allocateRegister()
