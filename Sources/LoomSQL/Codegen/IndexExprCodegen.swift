@@ -23,8 +23,13 @@ extension Codegen {
     /// non-deterministic functions, the "." operator and the rowid in key expressions.
     func resolveIndexExpr(_ e: Expr, in scope: Scope, isWhere: Bool) throws -> RExpr {
         let place = isWhere ? "partial index WHERE clauses" : "index expressions"
-        try checkIndexExprSyntax(e, place: place, isWhere: isWhere)
-        let resolved = try Resolver(c).resolve(e, in: scope, context: .check)
+        try checkIndexExprSyntax(e, place: place, isWhere: isWhere, afterResolve: false)
+        let resolved: RExpr
+        do { resolved = try Resolver(c).resolve(e, in: scope, context: .check) }
+        catch let error as DatabaseError where error.message.hasPrefix("misuse of aggregate: ") {
+            throw c.error("misuse of aggregate function " + error.message.dropFirst(21), at: e.span)
+        }
+        try checkIndexExprSyntax(e, place: place, isWhere: isWhere, afterResolve: true)
         var problem: String? = nil
         resolved.visitIndexNodes { node in
             guard problem == nil else { return }
@@ -44,18 +49,19 @@ extension Codegen {
         return resolved
     }
 
-    /// The syntactic refusals, found on the parse tree before names are resolved.
-    private func checkIndexExprSyntax(_ e: Expr, place: String, isWhere: Bool) throws {
+    /// The syntactic refusals, found on the parse tree: parameters and subqueries before names
+    /// are resolved, the "." operator after (an unknown name is "no such column" first).
+    private func checkIndexExprSyntax(_ e: Expr, place: String, isWhere: Bool, afterResolve: Bool) throws {
         var failure: DatabaseError? = nil
         e.visitIndexNodes { node in
             guard failure == nil else { return }
             switch node.kind {
-            case .parameter:
+            case .parameter where !afterResolve:
                 failure = c.error("parameters prohibited in \(place)", at: node.span)
             case .subquery, .exists, .inSelect:
-                failure = c.error("subqueries prohibited in \(place)", at: node.span)
+                if !afterResolve { failure = c.error("subqueries prohibited in \(place)", at: node.span) }
             case .column(let ref):
-                if !isWhere && ref.table != nil {
+                if afterResolve && !isWhere && ref.table != nil {
                     failure = c.error("the \".\" operator prohibited in index expressions", at: node.span)
                 }
             default: break
