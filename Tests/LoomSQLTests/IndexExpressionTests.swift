@@ -91,7 +91,7 @@ import LoomTestSupport
     }
 
     static let fileScript = [
-        "CREATE TABLE t(a, b, c TEXT COLLATE nocase)",
+        "CREATE TABLE t(a, b, c TEXT COLLATE nocase, d)",
         "CREATE TABLE w(k PRIMARY KEY, v, n INT) WITHOUT ROWID",
         "CREATE INDEX e1 ON t(a + b)",
         "CREATE INDEX e2 ON t(a) WHERE b > 0",
@@ -100,7 +100,7 @@ import LoomTestSupport
         "CREATE INDEX w1 ON w(v) WHERE n > 0",
         "CREATE INDEX w2 ON w(n * 2, v || 'x')",
         "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 200) "
-            + "INSERT INTO t SELECT i, i % 7 - 3, CASE WHEN i % 5 = 0 THEN NULL ELSE 'c' || i END FROM s",
+            + "INSERT INTO t(a, b, c) SELECT i, i % 7 - 3, CASE WHEN i % 5 = 0 THEN NULL ELSE 'c' || i END FROM s",
         "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 200) "
             + "INSERT INTO w SELECT i, 'v' || (i % 13), i % 5 - 2 FROM s",
         "UPDATE t SET b = -b WHERE a % 3 = 0",
@@ -108,10 +108,12 @@ import LoomTestSupport
         "DELETE FROM t WHERE a % 11 = 0",
         "UPDATE w SET n = n + 1 WHERE k % 3 = 0",
         "DELETE FROM w WHERE k % 7 = 0",
-        "INSERT OR REPLACE INTO t VALUES(1000, 1, 'C2')",
+        "UPDATE t SET d = a * 2 WHERE a % 2 = 1",
+        "UPDATE t SET d = d + 1, c = c || 'u' WHERE a % 9 = 1",
+        "INSERT OR REPLACE INTO t VALUES(1000, 1, 'C2', 0)",
     ]
 
-    static let check = "SELECT count(*), sum(a), sum(b) FROM t; SELECT count(*), sum(n) FROM w; "
+    static let check = "SELECT count(*), sum(a), sum(b), sum(d) FROM t; SELECT count(*), sum(n) FROM w; "
         + "SELECT name, sql FROM sqlite_schema ORDER BY name"
 
     @Test func loomFileIsSoundInSQLite() throws {
@@ -127,8 +129,9 @@ import LoomTestSupport
         _ = try Oracle.run([file], input: Self.fileScript.joined(separator: ";\n") + ";\n")
         let writes = [
             "SELECT count(*) FROM t WHERE a + b > 10",
-            "INSERT INTO t VALUES(2000, 5, 'new')",
+            "INSERT INTO t VALUES(2000, 5, 'new', 1)",
             "UPDATE t SET a = a + 1, b = b - 1 WHERE a % 2 = 0",
+            "UPDATE t SET d = -a WHERE a % 5 = 0",
             "DELETE FROM t WHERE b < 0",
             "INSERT INTO w VALUES(5000, 'vv', 3)",
             "UPDATE w SET v = v || 'y', n = -n WHERE k % 2 = 0",

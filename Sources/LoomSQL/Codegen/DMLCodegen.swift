@@ -702,7 +702,7 @@ extension Codegen {
             // row is rewritten in place as the loop reaches it (SQLite's one-pass).
             let assigned = Set(assignments.map(\.column))
             let keyChanges = assigned.contains(-1) || table.hasGenerated || c.schema.indexes(on: table).contains { index in
-                index.whereClause != nil || index.columns.contains { $0.column < 0 || assigned.contains($0.column) }
+                index.mayChange(assigning: assigned, table: table)
             }
             if !keyChanges, plan.levels.count == 1,
                !assignments.contains(where: { Codegen.hasSubquery($0.value) }), !(condition.map(Codegen.hasSubquery) ?? false) {
@@ -778,10 +778,7 @@ extension Codegen {
         // no conflict check, no entry rewritten (as SQLite).
         let assigned = Set(assignments.map(\.column))
         let changed = w.indexes.filter { entry in
-            rowidValue != nil || entry.index.whereClause != nil || entry.index.columns.contains { col in
-                col.column < 0 || assigned.contains(col.column)
-                    || (col.column < n && table.columns[col.column].generated != nil)
-            }
+            rowidValue != nil || entry.index.mayChange(assigning: assigned, table: table)
         }
         try self.codeConstraintChecks(w, columns: columns, rowid: newRowid, oldRowid: oldRowid,
                                       onConflict: orConflict, skipRow: skipRow, checking: changed)

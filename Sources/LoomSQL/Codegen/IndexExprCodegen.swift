@@ -156,3 +156,31 @@ extension RExpr {
         }
     }
 }
+
+extension Index {
+    /// Every column of `table` the index reads: its key columns and the columns its
+    /// expressions and WHERE clause name (-1: the rowid, by any of its names).
+    func readColumns(of table: Table) -> Set<Int> {
+        var read = Set<Int>()
+        func visit(_ e: Expr) {
+            e.visitIndexNodes { node in
+                guard case .column(let ref) = node.kind else { return }
+                if let i = table.columnIndex(named: ref.column) { read.insert(i == table.rowidAlias ? -1 : i) }
+                else if Codegen.isRowidName(ref.column) { read.insert(-1) }
+            }
+        }
+        for col in columns {
+            if let e = col.expression { visit(e) } else { read.insert(col.column == table.rowidAlias ? -1 : col.column) }
+        }
+        if let w = whereClause { visit(w) }
+        return read
+    }
+
+    /// True when an UPDATE assigning `assigned` (-1: the rowid or its alias) may change this
+    /// index's entry for a row: it reads an assigned column or a generated column.
+    func mayChange(assigning assigned: Set<Int>, table: Table) -> Bool {
+        readColumns(of: table).contains { i in
+            assigned.contains(i) || (i >= 0 && i < table.columns.count && table.columns[i].generated != nil)
+        }
+    }
+}

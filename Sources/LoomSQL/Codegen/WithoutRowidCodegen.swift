@@ -352,7 +352,7 @@ extension Codegen {
         let assigned = Set(assignments.map(\.column))
         var unchanged = Set<String>()
         if !table.withoutRowidKeyColumns.contains(where: { assigned.contains($0.column) }) {
-            for (index, _) in w.indexes where index.isPlain
+            for (index, _) in w.indexes where !index.mayChange(assigning: assigned, table: table)
                 && !table.withoutRowidSecondary(index).columns.contains(where: { assigned.contains($0.column) }) {
                 unchanged.insert(index.name.lowercasedASCII)
             }
