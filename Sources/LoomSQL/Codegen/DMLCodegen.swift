@@ -870,6 +870,7 @@ extension Codegen {
             var target = UpsertPlan.Target.any
             if let terms = upsert.target {
                 var cols: [Int] = []
+                var expressions: [Expr] = []
                 for term in terms {
                     var e = term.expr
                     if case .collate(let inner, _) = e.kind { e = inner }
@@ -879,11 +880,26 @@ extension Codegen {
                     }
                     guard case .column(let ref) = e.kind, ref.table == nil,
                           let i = table.columnIndex(named: ref.column) ?? (Codegen.isRowidName(ref.column) ? -1 : nil) else {
-                        throw c.error("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", at: nil)
+                        // Matched against the expression columns of UNIQUE indexes.
+                        expressions.append(e)
+                        cols.append(-2)
+                        continue
                     }
                     cols.append(i == table.rowidAlias ? -1 : i)
                 }
-                if cols == [-1] && table.hasRowid {
+                if !expressions.isEmpty {
+                    // A UNIQUE index with the same columns and the same expressions (any order).
+                    let plain = cols.filter { $0 != -2 }
+                    guard let index = c.schema.indexes(on: table).first(where: { index in
+                        let indexExprs = index.columns.compactMap(\.expression)
+                        return index.isUnique && index.columns.count == cols.count && indexExprs.count == expressions.count
+                            && Set(index.columns.map(\.column).filter { $0 != -2 }) == Set(plain)
+                            && expressions.allSatisfy { e in indexExprs.contains { $0.sameShape(e) } }
+                    }) else {
+                        throw c.error("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", at: nil)
+                    }
+                    target = .index(index.name.lowercasedASCII)
+                } else if cols == [-1] && table.hasRowid {
                     target = .rowid
                 } else if table.isWithoutRowid, Set(cols) == Set(table.primaryKey), cols.count == table.primaryKey.count {
                     target = .index(table.withoutRowidPrimaryIndex.name.lowercasedASCII)
