@@ -1,7 +1,7 @@
 // This file implements expression and partial indexes in codegen: checking an index
 // expression or partial-index WHERE clause as CREATE INDEX does (SQLite's messages), computing
 // an expression key column from a row held in registers, and skipping a row a partial index
-// does not cover. Layer: L5. Spec: Spec/L5-sql.md §Indexes on expressions, partial indexes (X1-X6).
+// does not cover. Layer: L5. Spec: Spec/L5-sql.md §Indexes on expressions, partial indexes (X1-X7).
 import LoomBase
 import LoomRecord
 import LoomVDBE
