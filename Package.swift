@@ -16,6 +16,7 @@ let package = Package(
     name: "Loom",
     products: [
         .library(name: "Loom", targets: ["Loom"]),
+        .library(name: "LoomFoundation", targets: ["LoomFoundation"]),
         .executable(name: "loom", targets: ["LoomCLI"]),
         .executable(name: "loom-slt", targets: ["LoomSLTCLI"]),
         .executable(name: "loom-bench", targets: ["LoomBenchCLI"]),
@@ -34,6 +35,8 @@ let package = Package(
         .target(name: "LoomSQL", dependencies: ["LoomVDBE"], swiftSettings: engine),
         .target(name: "LoomSession", dependencies: ["LoomSQL", "LoomFTS5"], swiftSettings: engine),
         .target(name: "Loom", dependencies: ["LoomSession"], swiftSettings: engine),
+        // Date and UUID conformances (Foundation), kept out of Loom and the static shell.
+        .target(name: "LoomFoundation", dependencies: ["Loom"], swiftSettings: strict),
         // FTS5 (issue 8): tokenizers, query parser, SQLite's on-disk index format, the module.
         .target(name: "LoomFTS5", dependencies: ["LoomVDBE"], swiftSettings: engine),
         // Tools (Foundation allowed): libraries so tests can drive them in-process.
@@ -59,7 +62,7 @@ let package = Package(
         .testTarget(name: "LoomVDBETests", dependencies: ["LoomVDBE", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomSQLTests", dependencies: ["LoomSQL", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomSessionTests", dependencies: ["LoomSession", "LoomTestSupport"], swiftSettings: strict),
-        .testTarget(name: "LoomTests", dependencies: ["Loom", "LoomTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LoomTests", dependencies: ["Loom", "LoomFoundation", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomFTS5Tests", dependencies: ["LoomFTS5", "Loom", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomShellTests", dependencies: ["LoomShell", "LoomTestSupport"], swiftSettings: strict),
         .testTarget(name: "LoomSimTests", dependencies: ["LoomSim", "LoomTestSupport"], swiftSettings: strict),

@@ -53,6 +53,11 @@ extension Database {
 }
 
 /// Interrupts one connection's statements from any thread (see ``Database/interrupt()``).
+///
+/// ```swift
+/// let handle = db.interruptHandle
+/// Task.detached { try await Task.sleep(for: .seconds(1)); handle.interrupt() }
+/// ```
 public struct InterruptHandle: Sendable {
     let flag: InterruptFlag
     /// Corresponds to `sqlite3_interrupt`.

@@ -1,5 +1,5 @@
-// This file implements the connection's hooks: commit and rollback hooks and the trace hook
-// (each statement's SQL, duration and rows). They are observed at L7, where every statement
+// This file implements the connection's hooks: commit, rollback and update hooks and the
+// trace hook (each statement's SQL, duration and rows). They are observed at L7, where every statement
 // run starts and ends. Layer: L7. Spec: Spec/L7-api.md §Hooks.
 
 /// One finished statement run, as the trace hook sees it.
@@ -19,6 +19,39 @@ public struct TraceEvent: Sendable {
     public let changes: Int
     /// The error that ended it, if any.
     public let error: DatabaseError?
+}
+
+/// One row changed by an INSERT, UPDATE or DELETE, as the update hook sees it.
+///
+/// ```swift
+/// db.updateHook { event in
+///     print(event.kind, event.databaseName, event.tableName, event.rowID)   // insert main player 1
+/// }
+/// ```
+/// Corresponds to the arguments of SQLite's `sqlite3_update_hook` callback.
+public struct DatabaseEvent: Sendable, Equatable {
+    /// What happened to the row.
+    public enum Kind: Sendable, Equatable {
+        /// `SQLITE_INSERT` (18).
+        case insert
+        /// `SQLITE_UPDATE` (23).
+        case update
+        /// `SQLITE_DELETE` (9).
+        case delete
+    }
+    public let kind: Kind
+    /// `main`, `temp`, or the name of an attached database.
+    public let databaseName: String
+    public let tableName: String
+    /// The row's rowid (after the change, for an UPDATE).
+    public let rowID: Int64
+
+    public init(kind: Kind, databaseName: String, tableName: String, rowID: Int64) {
+        self.kind = kind
+        self.databaseName = databaseName
+        self.tableName = tableName
+        self.rowID = rowID
+    }
 }
 
 /// The hooks set on one connection.
@@ -66,16 +99,47 @@ extension Database {
     /// Corresponds to SQLite's `sqlite3_trace_v2` (`SQLITE_TRACE_PROFILE`).
     public func trace(_ hook: ((TraceEvent) -> Void)?) { hooks.trace = hook }
 
+    /// Sets (or with nil removes) the hook called for each row an INSERT, UPDATE or DELETE
+    /// writes to a rowid table, including rows written by triggers and by foreign-key actions.
+    ///
+    /// ```swift
+    /// var changed: [DatabaseEvent] = []
+    /// db.updateHook { changed.append($0) }
+    /// try db.execute(sql: "INSERT INTO player(name) VALUES ('Arthur')")
+    /// // changed == [DatabaseEvent(kind: .insert, databaseName: "main", tableName: "player", rowID: 1)]
+    /// ```
+    /// As SQLite's, it is not called for WITHOUT ROWID tables, internal tables
+    /// (`sqlite_sequence`, the schema), rows REPLACE deletes on a conflict, virtual tables, or
+    /// a `DELETE` without WHERE that empties the table in one step (the truncate
+    /// optimization; add `WHERE true` to see each row). It runs while the statement runs,
+    /// before the transaction commits, and must not use the connection.
+    /// Corresponds to SQLite's `sqlite3_update_hook`.
+    public func updateHook(_ hook: ((DatabaseEvent) -> Void)?) {
+        guard let hook else {
+            connection.setUpdateHook(nil)
+            return
+        }
+        connection.setUpdateHook { change in
+            let kind: DatabaseEvent.Kind
+            switch change.kind {
+            case .insert: kind = .insert
+            case .update: kind = .update
+            case .delete: kind = .delete
+            }
+            hook(DatabaseEvent(kind: kind, databaseName: change.database, tableName: change.table, rowID: change.rowid))
+        }
+    }
+
     /// Called at a statement's first step.
     func beginRun() -> RunState {
-        RunState(wasWriting: connection.context.transactionState == .write,
-                 start: hooks.trace == nil ? nil : ContinuousClock.now)
+        RunState(wasWriting: connection.context.transactionState == .write, start: ContinuousClock.now)
     }
 
     /// Called when a statement's run ends (done, error or reset).
     func endRun(_ run: RunState, statement: Statement, error: DatabaseError?) {
+        let duration = run.start.map { ContinuousClock.now - $0 } ?? .zero
+        recordRun(statement.kind, duration: duration)
         if let trace = hooks.trace {
-            let duration = run.start.map { ContinuousClock.now - $0 } ?? .zero
             let changed = statement.isReadOnly ? 0 : changes
             trace(TraceEvent(sql: statement.sql, duration: duration, rowCount: run.rows,
                              changes: changed, error: error))

@@ -132,7 +132,7 @@ public final class Database {
     /// whitespace and comments remain, and the UTF-8 offset just past what it consumed.
     /// Errors carry `offset` (absolute in `sql`) where SQLite reports one.
     public func prepareNext(_ sql: String, from offset: Int) throws -> (statement: Statement?, tail: Int) {
-        guard let prepared = try connection.prepare(sql, from: offset) else {
+        guard let prepared = try withAuthorizer({ try connection.prepare(sql, from: offset) }) else {
             return (nil, sql.utf8.count)
         }
         let required = try authorize(prepared)
@@ -143,7 +143,7 @@ public final class Database {
 
     /// Compiles `statement`'s text again against the current schema (after `SQLITE_SCHEMA`).
     fileprivate func recompile(_ statement: Statement) throws -> VM {
-        guard let prepared = try connection.prepare(statement.sql, from: 0) else {
+        guard let prepared = try withAuthorizer({ try connection.prepare(statement.sql, from: 0) }) else {
             throw DatabaseError(.schema, sql: statement.sql)
         }
         _ = try authorize(prepared)
@@ -198,6 +198,10 @@ public final class Database {
 
     /// Observers and hooks (Database+Hooks.swift); nil when none is set.
     var hooks = Hooks()
+    /// Finished statement runs by kind (Database+Statistics.swift).
+    var statementTimings: [StatementCategory: StatementTimings] = [:]
+    /// The authorizer bound while compiling (Database+Authorizer.swift).
+    var authorizer: (@Sendable (AuthorizationRequest) -> AuthorizationDecision)?
     /// Prepared statements by SQL text (Database+Fetch.swift).
     var statementCache: [String: Statement] = [:]
 
@@ -314,6 +318,17 @@ public final class Statement {
     public var columnCount: Int { vm.columnCount }
     /// Result column names as SQLite names them (`sqlite3_column_name`).
     public var columnNames: [String] { vm.columnNames }
+    /// The declared type of each result column (`sqlite3_column_decltype`): the type a
+    /// table column was declared with, nil for an expression or an untyped column.
+    ///
+    /// ```swift
+    /// let stmt = try db.prepare("SELECT name, score + 1 FROM player")
+    /// stmt.columnDeclaredTypes   // ["TEXT", nil]
+    /// ```
+    public var columnDeclaredTypes: [String?] {
+        let types = vm.program.columnDeclaredTypes
+        return types.count == columnCount ? types : Array(repeating: nil, count: columnCount)
+    }
     /// True when the statement cannot write the database (`sqlite3_stmt_readonly`).
     public var isReadOnly: Bool { vm.program.isReadOnly }
     /// Number of parameters (`sqlite3_bind_parameter_count`).

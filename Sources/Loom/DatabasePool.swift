@@ -29,8 +29,10 @@ import Darwin
 /// committed meanwhile), with the connection restricted to reading (a write throws
 /// `DatabaseError` with code `.readonly` and changes nothing).
 ///
-/// The pool is `Sendable`: share it between threads and tasks. The `async` variants take
-/// `async` closures; they wait for a connection by suspending, not by blocking a thread.
+/// The pool is `Sendable`: share it between threads and tasks. In `async` code,
+/// `try await pool.read { db in … }` waits for a connection by suspending, not by blocking a
+/// thread, and runs the synchronous closure; a closure that `await`s selects the variant
+/// taking an `async` closure.
 /// Calling `write` from inside one of the pool's own `write` closures throws `misuse`.
 public final class DatabasePool: Sendable {
     /// The path the pool was opened with.
@@ -91,7 +93,20 @@ public final class DatabasePool: Sendable {
         return try Self.snapshotRead(db) { try value($0) }
     }
 
-    /// `read` from async code.
+    /// `read` from async code: waits for a reader by suspending, then runs the synchronous
+    /// `value` on one snapshot. In an `async` function Swift picks this overload for a
+    /// closure that does not `await` (GRDB's shape).
+    ///
+    /// ```swift
+    /// let players = try await pool.read { db in try Player.fetchAll(db) }
+    /// ```
+    public func read<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws -> T {
+        let db = try await readers.acquireAsync()
+        defer { readers.release(db) }
+        return try Self.snapshotRead(db) { try value($0) }
+    }
+
+    /// `read` with an `async` closure, which may `await` while it holds the reader.
     public func read<T: Sendable>(_ value: @Sendable (Database) async throws -> T) async throws -> T {
         let db = try await readers.acquireAsync()
         defer { readers.release(db) }
@@ -134,7 +149,19 @@ public final class DatabasePool: Sendable {
         try writeAccess { db in try db.inTransaction(begin: "BEGIN IMMEDIATE") { try updates(db) } }
     }
 
-    /// `write` from async code.
+    /// `write` from async code: waits for the writer by suspending, then runs the
+    /// synchronous `updates` in one transaction.
+    ///
+    /// ```swift
+    /// try await pool.write { db in try db.execute(sql: "DELETE FROM player") }
+    /// ```
+    public func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        let db = try await writer.acquireAsync()
+        defer { writer.release(db) }
+        return try db.inTransaction(begin: "BEGIN IMMEDIATE") { try updates(db) }
+    }
+
+    /// `write` with an `async` closure, which may `await` while it holds the writer.
     public func write<T: Sendable>(_ updates: @Sendable (Database) async throws -> T) async throws -> T {
         let db = try await writer.acquireAsync()
         defer { writer.release(db) }
@@ -147,7 +174,14 @@ public final class DatabasePool: Sendable {
         try writeAccess(updates)
     }
 
-    /// `writeWithoutTransaction` from async code.
+    /// `writeWithoutTransaction` from async code, with a synchronous closure.
+    public func writeWithoutTransaction<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        let db = try await writer.acquireAsync()
+        defer { writer.release(db) }
+        return try updates(db)
+    }
+
+    /// `writeWithoutTransaction` with an `async` closure.
     public func writeWithoutTransaction<T: Sendable>(_ updates: @Sendable (Database) async throws -> T) async throws -> T {
         let db = try await writer.acquireAsync()
         defer { writer.release(db) }
@@ -269,11 +303,20 @@ public final class DatabasePool: Sendable {
 }
 
 /// `PRAGMA wal_checkpoint` modes.
+///
+/// ```swift
+/// try pool.checkpoint(.truncate)
+/// ```
 public enum CheckpointKind: String, Sendable {
     case passive = "PASSIVE", full = "FULL", restart = "RESTART", truncate = "TRUNCATE"
 }
 
 /// What a checkpoint reports (`PRAGMA wal_checkpoint`'s row).
+///
+/// ```swift
+/// let outcome = try pool.checkpoint(.passive)
+/// if outcome.busy { print("\(outcome.checkpointedFrames) of \(outcome.logFrames) frames") }
+/// ```
 public struct CheckpointOutcome: Sendable, Equatable {
     /// A reader or writer prevented part of the work (FULL/RESTART/TRUNCATE: not completed).
     public var busy: Bool
@@ -290,6 +333,12 @@ public struct CheckpointOutcome: Sendable, Equatable {
 }
 
 /// Why a background checkpoint did not complete (``DatabasePool/startCheckpointing(every:mode:onFailure:)``).
+///
+/// ```swift
+/// pool.startCheckpointing(every: .seconds(30), mode: .passive) { failure in
+///     if case .busy(let outcome) = failure { print("readers kept", outcome.logFrames, "frames") }
+/// }
+/// ```
 public enum CheckpointFailure: Error, Sendable {
     /// The checkpoint threw.
     case error(DatabaseError)

@@ -48,10 +48,10 @@ public struct Configuration: Sendable {
 /// Access is not reentrant: calling the queue from inside one of its own closures throws
 /// `misuse` instead of deadlocking.
 ///
-/// The `async` variants take an `async` closure (it may `await` while it holds the
-/// connection); they wait for the connection by blocking the calling thread, without
-/// suspending. In an `async` function, a plain `try queue.read { … }` with a synchronous
-/// closure calls the synchronous variant (Swift prefers it: the closure does not `await`).
+/// In `async` code, `try await queue.read { db in … }` waits for the connection by
+/// suspending (never blocking a thread) and runs the synchronous closure; a closure that
+/// `await`s selects the variant taking an `async` closure, which holds the connection across
+/// its suspensions. Synchronous code keeps the synchronous variants.
 public final class DatabaseQueue: @unchecked Sendable {
     // @unchecked: `database` is only touched between `gate.enter()` and `gate.leave()`.
     private let database: Database
@@ -113,10 +113,28 @@ public final class DatabaseQueue: @unchecked Sendable {
         try access { db in try Self.readTransaction(db, value) }
     }
 
-    /// `read` from async code.
+    /// `read` from async code: waits for the connection by suspending, then runs the
+    /// synchronous `value`. In an `async` function Swift picks this overload for a closure
+    /// that does not `await` (GRDB's shape).
     ///
     /// ```swift
     /// let rows = try await queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM player") }
+    /// ```
+    public func read<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws -> T {
+        try await access { (db: Database) async throws -> T in
+            db.readOnlyDepth += 1
+            defer { db.readOnlyDepth -= 1 }
+            return try await Self.transaction(db, begin: "BEGIN DEFERRED") { try value($0) }
+        }
+    }
+
+    /// `read` with an `async` closure, which may `await` while it holds the connection.
+    ///
+    /// ```swift
+    /// let n = try await queue.read { db in
+    ///     await Task.yield()
+    ///     return try Int.fetchOne(db, sql: "SELECT count(*) FROM player")
+    /// }
     /// ```
     public func read<T: Sendable>(_ value: @Sendable (Database) async throws -> T) async throws -> T {
         try await access { db in
@@ -139,7 +157,19 @@ public final class DatabaseQueue: @unchecked Sendable {
         try access { db in try Self.writeTransaction(db, updates) }
     }
 
-    /// `write` from async code.
+    /// `write` from async code: waits for the connection by suspending, then runs the
+    /// synchronous `updates` in one transaction.
+    ///
+    /// ```swift
+    /// try await queue.write { db in try db.execute(sql: "DELETE FROM player") }
+    /// ```
+    public func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        try await access { (db: Database) async throws -> T in
+            try await Self.transaction(db, begin: "BEGIN IMMEDIATE") { try updates($0) }
+        }
+    }
+
+    /// `write` with an `async` closure, which may `await` while it holds the connection.
     public func write<T: Sendable>(_ updates: @Sendable (Database) async throws -> T) async throws -> T {
         try await access { db in try await Self.transaction(db, begin: "BEGIN IMMEDIATE", updates) }
     }
@@ -154,7 +184,12 @@ public final class DatabaseQueue: @unchecked Sendable {
         try access(updates)
     }
 
-    /// `writeWithoutTransaction` from async code.
+    /// `writeWithoutTransaction` from async code, with a synchronous closure.
+    public func writeWithoutTransaction<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        try await access { (db: Database) async throws -> T in try updates(db) }
+    }
+
+    /// `writeWithoutTransaction` with an `async` closure.
     public func writeWithoutTransaction<T: Sendable>(_ updates: @Sendable (Database) async throws -> T) async throws -> T {
         try await access { db in try await updates(db) }
     }
@@ -162,6 +197,15 @@ public final class DatabaseQueue: @unchecked Sendable {
     /// GRDB's name for ``writeWithoutTransaction(_:)-(Database)->T``.
     public func inDatabase<T>(_ body: (Database) throws -> T) throws -> T {
         try access(body)
+    }
+
+    /// The connection's counters (``Database/statistics``), read under the queue's lock.
+    ///
+    /// ```swift
+    /// let hits = try queue.statistics().cacheHits
+    /// ```
+    public func statistics() throws -> DatabaseStatistics {
+        try access { db in db.statistics }
     }
 
     /// Closes the connection; later accesses throw `misuse`.

@@ -32,11 +32,24 @@ extension VirtualTableModule {
 }
 
 /// How a module's tables come to exist.
+///
+/// ```swift
+/// final class Series: VirtualTableModule {
+///     var kind: VirtualTableModuleKind { .eponymousOnly }   // SELECT * FROM series(1, 10)
+///     func connect(_ a: VirtualTableArguments) throws -> any VirtualTable { SeriesTable() }
+/// }
+/// ```
 public enum VirtualTableModuleKind: Sendable, Equatable {
     case ordinary, eponymous, eponymousOnly
 }
 
 /// What a module is told when a table is created or connected.
+///
+/// ```swift
+/// func connect(_ arguments: VirtualTableArguments) throws -> any VirtualTable {
+///     CSVTable(path: arguments.arguments.first ?? "")   // USING csv(data.csv)
+/// }
+/// ```
 public struct VirtualTableArguments: Sendable {
     public var moduleName: String
     public var tableName: String
@@ -49,6 +62,13 @@ public struct VirtualTableArguments: Sendable {
 /// `schema` declares the columns with a CREATE TABLE statement; a column whose type contains
 /// the word HIDDEN is left out of `SELECT *` and receives, in order, the arguments of the
 /// table-valued form `FROM name(a, b)`. Corresponds to SQLite's `sqlite3_vtab`.
+///
+/// ```swift
+/// final class SquaresTable: VirtualTable {
+///     var schema: String { "CREATE TABLE x(n INTEGER, square INTEGER)" }
+///     func open() throws -> any VirtualTableCursor { SquaresCursor() }
+/// }
+/// ```
 public protocol VirtualTable: AnyObject {
     /// `"CREATE TABLE x(a INTEGER, b TEXT, arg HIDDEN)"` (the table name is ignored).
     var schema: String { get }
@@ -88,6 +108,17 @@ extension VirtualTable {
 }
 
 /// A cursor over a virtual table's rows (`sqlite3_vtab_cursor`).
+///
+/// ```swift
+/// final class SquaresCursor: VirtualTableCursor {
+///     var n: Int64 = 1
+///     func filter(indexNumber: Int32, indexString: String?, arguments: [DatabaseValue]) throws { n = 1 }
+///     func next() throws { n += 1 }
+///     var isAtEnd: Bool { n > 10 }
+///     func column(_ index: Int) throws -> DatabaseValue { .integer(index == 0 ? n : n * n) }
+///     var rowid: Int64 { n }
+/// }
+/// ```
 public protocol VirtualTableCursor: AnyObject {
     /// Starts a scan with the plan chosen by `bestIndex`: `arguments[k]` is the value of the
     /// constraint you gave `argumentIndex` k + 1.
@@ -100,6 +131,13 @@ public protocol VirtualTableCursor: AnyObject {
 }
 
 /// A change INSERT, UPDATE or DELETE asks a virtual table to make.
+///
+/// ```swift
+/// func update(_ change: VirtualTableChange) throws -> Int64? {
+///     if case .delete(let rowid) = change { rows[rowid] = nil }
+///     return nil
+/// }
+/// ```
 public enum VirtualTableChange: Equatable, Sendable {
     /// `rowid` nil: the module chooses. `values` has one value per declared column.
     case insert(rowid: Int64?, values: [DatabaseValue])
@@ -108,6 +146,16 @@ public enum VirtualTableChange: Equatable, Sendable {
 }
 
 /// The question and answer of `bestIndex` (`sqlite3_index_info`).
+///
+/// ```swift
+/// func bestIndex(_ info: inout VirtualTableIndexInfo) throws {
+///     if let i = info.constraints.firstIndex(where: { $0.column == 0 && $0.op == .eq && $0.isUsable }) {
+///         info.constraints[i].argumentIndex = 1
+///         info.indexNumber = 1
+///         info.estimatedCost = 1
+///     }
+/// }
+/// ```
 public struct VirtualTableIndexInfo: Sendable {
     /// SQLite's constraint operators (`SQLITE_INDEX_CONSTRAINT_*`).
     public enum Operator: Int, Sendable {

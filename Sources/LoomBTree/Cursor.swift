@@ -38,6 +38,8 @@ final class CursorCore {
     var state: State = .invalid
     /// Set by `descend` when an interior cell on the way down equalled the key.
     private var landedOnEqualInterior = false
+    /// Set by `descend` when every interior page was left through its right child.
+    private var descendedRightmost = false
     /// True while the cursor is valid and on the last entry of the tree (set by `last` and
     /// by an insert past the end; cleared by every other move). A table seek or insert of a
     /// larger rowid then needs no descent: SQLite's append bias (BTCF_AtLast).
@@ -258,6 +260,7 @@ final class CursorCore {
     @discardableResult
     func descend(to key: SavedKey) throws -> (equal: Bool, cellCount: Int) {
         landedOnEqualInterior = false
+        descendedRightmost = true
         var n = try moveToRoot()
         while true {
             var lo = 0, hi = n.cellCount
@@ -288,6 +291,7 @@ final class CursorCore {
             stack[stack.count - 1].index = lo
             if n.kind.isLeaf { return (equal, n.cellCount) }
             if equal { landedOnEqualInterior = true }
+            if lo != n.cellCount { descendedRightmost = false }
             let child = try n.child(lo)
             try pushChild(child, index: 0)
             n = try node(child)
@@ -309,6 +313,9 @@ final class CursorCore {
         if idx < count { return equal ? .found : .after }
         if isTable {
             stack[stack.count - 1].index = count - 1
+            // Past the last entry of the rightmost leaf: an insert that follows (NotExists
+            // then Insert) appends without a second descent.
+            atLast = descendedRightmost
             return .before
         }
         // Index: the first entry >= key is the nearest ancestor cell to the right, if any.

@@ -70,6 +70,15 @@ struct Node {
         self.usable = usable
         let h = page.number.rawValue == 1 ? 100 : 0
         headerOffset = h
+        // Validated before and unchanged since (Page.checkedHeader: kind | cellCount << 8 |
+        // usable << 24, reset by every write): skip the checks.
+        let stamp = page.checkedHeader
+        if stamp != 0, Int(truncatingIfNeeded: stamp >> 24) == usable,
+           let k = PageKind(rawValue: UInt8(truncatingIfNeeded: stamp)) {
+            kind = k
+            cellCount = Int(truncatingIfNeeded: (stamp >> 8) & 0xFFFF)
+            return
+        }
         guard let k = PageKind(rawValue: page[h]) else { throw DatabaseError.corrupt(page: page.number.rawValue, "page type") }
         kind = k
         let n = page.u16(h + 3)
@@ -80,6 +89,7 @@ struct Node {
         guard contentStart >= h + k.headerSize + 2 * n, contentStart <= usable || (n == 0 && contentStart == 65536) else {
             throw DatabaseError.corrupt(page: page.number.rawValue, "content area")
         }
+        page.checkedHeader = UInt64(k.rawValue) | UInt64(n) << 8 | UInt64(usable) << 24
     }
 
     /// The offset of cell `i`, checked to lie in the content area.

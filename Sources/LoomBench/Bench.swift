@@ -40,6 +40,9 @@ public let benchUsage = """
     usage: loom-bench --concurrency [--readers N] [--seconds S] [--rows N] [--loom PATH] [--sqlite3 PATH]
       N reader processes and 1 writer process on a WAL file (synchronous=NORMAL), loom and
       sqlite3 fed the same scripts, then Loom's DatabasePool on threads: reads/s, commits/s, ratios
+    usage: loom-bench --fts5 [--docs N] [--queries M] [--keep FILE] [--runs N] [--loom PATH] [--sqlite3 PATH]
+      FTS5: N short documents (default 100000) indexed with porter unicode61, then M MATCH
+      queries (default 10000); prints the loom/sqlite3 ratio of index + queries
     """
 
 public func parseBenchArguments(_ args: [String]) throws -> BenchOptions {
@@ -248,6 +251,13 @@ public enum BenchCommand {
             if args.first == "--api" {
                 let rows = args.count > 1 ? Int(args[1]) ?? 100_000 : 100_000
                 FileHandle.standardOutput.write(Data(APIBench.report(try APIBench.run(rows: rows)).utf8))
+                return 0
+            }
+            if args.first == "--fts5" {
+                let text = try FTS5Bench.main(args) { line in
+                    if !args.contains("--quiet") { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+                }
+                FileHandle.standardOutput.write(Data(text.utf8))
                 return 0
             }
             if args.first == "--concurrency" {

@@ -16,6 +16,19 @@ public enum ConcurrencyBench {
         public var engine: String
         public var readsPerSecond: Double
         public var commitsPerSecond: Double
+        /// CPU seconds the engine used (all its processes or threads) and the reads plus
+        /// commits done meanwhile: operations per CPU second do not depend on how busy the
+        /// machine's other cores are.
+        public var cpuSeconds = 0.0
+        public var operations = 0
+
+        public init(engine: String, readsPerSecond: Double, commitsPerSecond: Double) {
+            self.engine = engine
+            self.readsPerSecond = readsPerSecond
+            self.commitsPerSecond = commitsPerSecond
+        }
+
+        var operationsPerCPUSecond: Double { cpuSeconds > 0 ? Double(operations) / cpuSeconds : 0 }
     }
 
     public struct Options: Sendable {
@@ -29,17 +42,20 @@ public enum ConcurrencyBench {
         public var commits = 5_000
         public var loom: String? = nil
         public var sqlite3: String? = nil
+        /// Run only the process rows or only the thread rows (nil: both).
+        public var only: String? = nil
         public init() {}
     }
 
     static let usage = """
         usage: loom-bench --concurrency [--readers N] [--reads K] [--commits W] [--seconds S] [--rows N]
-                                        [--loom PATH] [--sqlite3 PATH]
+                                        [--loom PATH] [--sqlite3 PATH] [--only threads|processes]
           N reader processes (default 4, K reads each, default 5000) and 1 writer process (W
           commits, default 5000) on one WAL file at synchronous=NORMAL, for loom and for sqlite3
           (the same statements on stdin; rates from each process's spawn-to-exit time), then
           Loom's DatabasePool with N reader threads and 1 writer thread for S seconds (default 5)
-          after a 1 s warm-up; reads/s, commits/s and ratios to sqlite3
+          after a 1 s warm-up, and the same threads through libsqlite3's C API when it can be
+          loaded; reads/s, commits/s, operations per CPU second and ratios to sqlite3
         """
 
     static func parse(_ args: [String]) throws -> Options {
@@ -60,6 +76,10 @@ public enum ConcurrencyBench {
             case "--commits": o.commits = max(100, Int(try value()) ?? 5_000)
             case "--loom": o.loom = try value()
             case "--sqlite3": o.sqlite3 = try value()
+            case "--only":
+                let v = try value()
+                guard v == "threads" || v == "processes" else { throw BenchUsageError.message("--only threads|processes") }
+                o.only = v
             default: throw BenchUsageError.message("unknown argument \(args[i])\n" + usage)
             }
             i += 1
@@ -159,6 +179,7 @@ public enum ConcurrencyBench {
         try? FileManager.default.removeItem(atPath: path)
         try FileManager.default.copyItem(atPath: template, toPath: path)
         let rows = options.rows
+        let c0 = childrenCPUSeconds()
         let writer = try Child(executable: executable, database: path, count: options.commits) { i in
             writeStatement(i, rows: rows)
         }
@@ -174,35 +195,29 @@ public enum ConcurrencyBench {
             guard let t = r.wait() else { throw BenchUsageError.message("\(engine) reader failed") }
             slowest = max(slowest, t)
         }
-        return Line(engine: engine, readsPerSecond: Double(options.reads * options.readers) / slowest,
-                    commitsPerSecond: Double(options.commits) / w)
+        var line = Line(engine: engine, readsPerSecond: Double(options.reads * options.readers) / slowest,
+                        commitsPerSecond: Double(options.commits) / w)
+        line.cpuSeconds = childrenCPUSeconds() - c0
+        line.operations = options.reads * options.readers + options.commits
+        return line
     }
 
-    /// Loom's DatabasePool in this process: reader threads loop `read { query }`, one
-    /// writer thread loops `write { update }`.
-    static func runPool(template: String, dir: String, options: Options) throws -> Line {
-        let path = dir + "/pool.db"
-        try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.copyItem(atPath: template, toPath: path)
-        var config = Configuration()
-        config.busyTimeout = 10_000
-        config.prepareDatabase { db in try db.execute("PRAGMA synchronous = NORMAL") }
-        let pool = try DatabasePool(path: path, configuration: config, maximumReaderCount: options.readers)
+    /// `readers` reader threads and one writer thread in this process, each looping its
+    /// operation until stopped; counts over `options.seconds` after `options.warmup`.
+    /// `makeReader(r)` / `makeWriter()` run on the thread that uses what they return.
+    static func runThreads(engine: String, options: Options,
+                           makeReader: @escaping @Sendable (Int) throws -> (Int) throws -> Void,
+                           makeWriter: @escaping @Sendable () throws -> (Int) throws -> Void) throws -> Line {
         let f = Flags()
-        let rows = options.rows
         for r in 0..<options.readers {
             f.running.add(1, ordering: .relaxed)
             Thread.detachNewThread {
                 defer { f.running.subtract(1, ordering: .relaxed) }
                 var i = r * 1000
                 do {
+                    let read = try makeReader(r)
                     while !f.stop.load(ordering: .relaxed) {
-                        let start = Int64((i &* 7919) % max(1, rows - 100))
-                        _ = try pool.read { db in
-                            let s = try db.cachedStatement(sql: "SELECT count(*), sum(n), sum(length(v)) FROM t WHERE k BETWEEN ? AND ?")
-                            try s.bind([.integer(start), .integer(start + 99)])
-                            while try s.step() { _ = s.column(0) }
-                        }
+                        try read(i)
                         f.reads.add(1, ordering: .relaxed)
                         i += 1
                     }
@@ -216,13 +231,9 @@ public enum ConcurrencyBench {
             defer { f.running.subtract(1, ordering: .relaxed) }
             var i = 0
             do {
+                let write = try makeWriter()
                 while !f.stop.load(ordering: .relaxed) {
-                    let k = Int64((i &* 104_729) % rows), size = Int64(50 + i % 50)
-                    try pool.writeWithoutTransaction { db in
-                        let s = try db.cachedStatement(sql: "UPDATE t SET n = n + 1, v = zeroblob(?) WHERE k = ?")
-                        try s.bind([.integer(size), .integer(k)])
-                        while try s.step() {}
-                    }
+                    try write(i)
                     f.commits.add(1, ordering: .relaxed)
                     i += 1
                 }
@@ -233,18 +244,111 @@ public enum ConcurrencyBench {
         usleep(UInt32(options.warmup * 1_000_000))
         let r0 = f.reads.load(ordering: .relaxed), w0 = f.commits.load(ordering: .relaxed)
         let t0 = monotonicSeconds()
+        let c0 = processCPUSeconds()
         usleep(UInt32(options.seconds * 1_000_000))
         let r1 = f.reads.load(ordering: .relaxed), w1 = f.commits.load(ordering: .relaxed)
         let elapsed = monotonicSeconds() - t0
+        let cpu = processCPUSeconds() - c0
         f.stop.store(true, ordering: .relaxed)
         while f.running.load(ordering: .relaxed) > 0 { usleep(1000) }
-        try pool.close()
-        if let f = f.failure.withLock({ $0 }) { throw BenchUsageError.message("DatabasePool run failed: \(f)") }
-        return Line(engine: "loom DatabasePool (threads)", readsPerSecond: Double(r1 - r0) / elapsed,
-                    commitsPerSecond: Double(w1 - w0) / elapsed)
+        if let f = f.failure.withLock({ $0 }) { throw BenchUsageError.message("\(engine) run failed: \(f)") }
+        var line = Line(engine: engine, readsPerSecond: Double(r1 - r0) / elapsed,
+                        commitsPerSecond: Double(w1 - w0) / elapsed)
+        line.cpuSeconds = cpu
+        line.operations = (r1 - r0) + (w1 - w0)
+        return line
     }
 
-    /// Runs the three configurations and returns the report.
+    /// The statements of one pooled read (GRDB's pattern, which DatabasePool.read follows):
+    /// BEGIN DEFERRED, a schema probe that starts the snapshot, the query, COMMIT.
+    static let probe = "SELECT 1 FROM sqlite_schema LIMIT 1"
+    static let pooledQuery = "SELECT count(*), sum(n), sum(length(v)) FROM t WHERE k BETWEEN ? AND ?"
+    static let pooledUpdate = "UPDATE t SET n = n + 1, v = zeroblob(?) WHERE k = ?"
+
+    static func readRange(_ i: Int, rows: Int) -> (Int64, Int64) {
+        let start = Int64((i &* 7919) % max(1, rows - 100))
+        return (start, start + 99)
+    }
+
+    static func writeArguments(_ i: Int, rows: Int) -> (size: Int64, key: Int64) {
+        (Int64(50 + i % 50), Int64((i &* 104_729) % rows))
+    }
+
+    /// Loom's DatabasePool in this process: reader threads loop `read { query }`, one
+    /// writer thread loops `writeWithoutTransaction { update }`.
+    static func runPool(template: String, dir: String, options: Options) throws -> Line {
+        let path = dir + "/pool.db"
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.copyItem(atPath: template, toPath: path)
+        var config = Configuration()
+        config.busyTimeout = 10_000
+        config.prepareDatabase { db in try db.execute("PRAGMA synchronous = NORMAL") }
+        let pool = try DatabasePool(path: path, configuration: config, maximumReaderCount: options.readers)
+        let rows = options.rows
+        let line = try runThreads(engine: "loom DatabasePool (threads)", options: options, makeReader: { _ in
+            { i in
+                let (lo, hi) = readRange(i, rows: rows)
+                _ = try pool.read { db in
+                    let s = try db.cachedStatement(sql: pooledQuery)
+                    try s.bind([.integer(lo), .integer(hi)])
+                    while try s.step() { _ = s.column(0) }
+                }
+            }
+        }, makeWriter: {
+            { i in
+                let (size, k) = writeArguments(i, rows: rows)
+                try pool.writeWithoutTransaction { db in
+                    let s = try db.cachedStatement(sql: pooledUpdate)
+                    try s.bind([.integer(size), .integer(k)])
+                    while try s.step() {}
+                }
+            }
+        })
+        try pool.close()
+        return line
+    }
+
+    /// SQLite through its C API (libsqlite3, dlopen) in the same harness as `runPool`: one
+    /// connection per thread, statements prepared once; each read runs the statements
+    /// DatabasePool.read runs (BEGIN DEFERRED, the schema probe, the query, COMMIT), each
+    /// commit the same autocommit UPDATE.
+    static func runSQLiteThreads(_ lib: SQLiteLibrary, template: String, dir: String, options: Options) throws -> Line {
+        let path = dir + "/capi.db"
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.copyItem(atPath: template, toPath: path)
+        let rows = options.rows
+        return try runThreads(engine: "sqlite3 C API (threads)", options: options, makeReader: { _ in
+            let c = try SQLiteLibrary.Connection(lib, path: path)
+            try c.execute("PRAGMA synchronous = NORMAL")
+            return { i in
+                let (lo, hi) = readRange(i, rows: rows)
+                try c.run("BEGIN DEFERRED")
+                try c.run(probe)
+                try c.run(pooledQuery, [lo, hi])
+                try c.run("COMMIT")
+            }
+        }, makeWriter: {
+            let c = try SQLiteLibrary.Connection(lib, path: path)
+            try c.execute("PRAGMA synchronous = NORMAL")
+            return { i in
+                let (size, k) = writeArguments(i, rows: rows)
+                try c.run(pooledUpdate, [size, k])
+            }
+        })
+    }
+
+    /// User plus system CPU seconds of this process (all threads).
+    static func processCPUSeconds() -> Double { cpuSeconds(RUSAGE_SELF) }
+    /// The same for the child processes waited for so far.
+    static func childrenCPUSeconds() -> Double { cpuSeconds(RUSAGE_CHILDREN) }
+
+    private static func cpuSeconds(_ who: __rusage_who) -> Double {
+        var u = rusage()
+        guard getrusage(__rusage_who_t(who.rawValue), &u) == 0 else { return 0 }
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Runs the configurations and returns the report.
     public static func main(_ args: [String], progress: (String) -> Void) throws -> String {
         let options = try parse(args)
         // Children are killed while their input thread still writes: no SIGPIPE death.
@@ -262,25 +366,49 @@ public enum ConcurrencyBench {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let template = dir + "/template.db"
         try setup(template, rows: options.rows, sqlite3: sqlite3)
-        progress("sqlite3: \(options.readers) reader processes + 1 writer process, \(options.seconds) s")
-        let s = try runProcesses(engine: "sqlite3", executable: sqlite3, template: template, dir: dir, options: options)
-        progress("loom: \(options.readers) reader processes + 1 writer process, \(options.seconds) s")
-        let l = try runProcesses(engine: "loom", executable: loom, template: template, dir: dir, options: options)
-        progress("loom DatabasePool: \(options.readers) reader threads + 1 writer thread, \(options.seconds) s")
-        let p = try runPool(template: template, dir: dir, options: options)
-        var rows = [["engine", "reads/s", "commits/s", "reads vs sqlite3", "commits vs sqlite3"]]
-        for line in [s, l, p] {
+        var lines: [Line] = []
+        var processBase: Line?
+        if options.only != "threads" {
+            progress("sqlite3: \(options.readers) reader processes + 1 writer process")
+            let s = try runProcesses(engine: "sqlite3", executable: sqlite3, template: template, dir: dir, options: options)
+            progress("loom: \(options.readers) reader processes + 1 writer process")
+            let l = try runProcesses(engine: "loom", executable: loom, template: template, dir: dir, options: options)
+            lines += [s, l]
+            processBase = s
+        }
+        var threadBase: Line?
+        if options.only != "processes", let lib = SQLiteLibrary() {
+            progress("sqlite3 C API (libsqlite3 \(lib.version)): \(options.readers) reader threads + 1 writer thread, \(options.seconds) s")
+            let c = try runSQLiteThreads(lib, template: template, dir: dir, options: options)
+            lines.append(c)
+            threadBase = c
+        }
+        if options.only != "processes" {
+            progress("loom DatabasePool: \(options.readers) reader threads + 1 writer thread, \(options.seconds) s")
+            lines.append(try runPool(template: template, dir: dir, options: options))
+        }
+        var rows = [["engine", "reads/s", "commits/s", "reads vs sqlite3", "commits vs sqlite3", "ops/CPU-s", "ops/CPU-s vs sqlite3"]]
+        for line in lines {
+            let base = (line.engine.contains("threads") ? threadBase : processBase) ?? line
             rows.append([line.engine, String(format: "%.0f", line.readsPerSecond), String(format: "%.0f", line.commitsPerSecond),
-                         fmtRatio(ratio(line.readsPerSecond, s.readsPerSecond)),
-                         fmtRatio(ratio(line.commitsPerSecond, s.commitsPerSecond))])
+                         fmtRatio(ratio(line.readsPerSecond, base.readsPerSecond)),
+                         fmtRatio(ratio(line.commitsPerSecond, base.commitsPerSecond)),
+                         String(format: "%.0f", line.operationsPerCPUSecond),
+                         fmtRatio(ratio(line.operationsPerCPUSecond, base.operationsPerCPUSecond))])
         }
         return table(rows) + """
 
             \(options.rows) rows; each read: a 100-row range scan (count, sum); each commit: a one-row
             UPDATE in autocommit. WAL, synchronous=NORMAL, busy_timeout=10000, wal_autocheckpoint 1000.
-            Process rows: \(options.readers) readers x \(options.reads) reads and \(options.commits) commits,
+            Process rows (CLI processes, statements on stdin, output to /dev/null, every statement
+            compiled by each CLI): \(options.readers) readers x \(options.reads) reads and \(options.commits) commits,
             all started together; reads/s = all reads / slowest reader's spawn-to-exit time,
-            commits/s = commits / the writer's. Pool row: \(options.seconds) s window on threads.
+            commits/s = commits / the writer's. Thread rows (one process, one connection per
+            thread, statements prepared once; each read = BEGIN DEFERRED, schema probe, query,
+            COMMIT, as DatabasePool.read): \(options.seconds) s window; ratios of thread rows are
+            to the sqlite3 C API row. ops/CPU-s: reads + commits per CPU second of the engine's
+            processes (or of this process for thread rows), which does not depend on how busy
+            the machine is; the wall-clock rates do.
 
             """
     }

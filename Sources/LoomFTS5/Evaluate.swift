@@ -6,12 +6,51 @@ import Glibc
 
 /// The rows a query matches, with every phrase instance (start positions) per row.
 package struct MatchSet: Sendable {
-    /// rowid → phrase number → start positions of the phrase's instances.
-    package var rows: [Int64: [Int: [Position]]] = [:]
+    /// The matching rows, ascending.
+    package var rowids: [Int64] = []
     /// The phrases in query order (numbering used above) and their lengths in tokens.
     package var phrases: [QueryPhrase] = []
     /// Rows matching each phrase on its own (bm25's n(qi)).
     package var phraseRowCounts: [Int] = []
+    /// Each phrase's instances (start positions, after NEAR and column filters).
+    var phraseHits: [Postings] = []
+    /// Per phrase, the row lists (indexes into `nodeRows`) of the nodes on its path to the
+    /// root: a phrase reports instances in a row only when every one of them holds the row
+    /// (a phrase under a failed AND or the right side of NOT reports none).
+    var paths: [[Int]] = []
+    var nodeRows: [[Int64]] = []
+
+    package init() {}
+
+    /// The instances of phrase `i` in row `rowid` (packed positions, ascending).
+    package func hits(_ i: Int, _ rowid: Int64) -> ArraySlice<Int64> {
+        guard i < phraseHits.count, let k = phraseHits[i].index(of: rowid) else { return [] }
+        for n in paths[i] where !Self.contains(nodeRows[n], rowid) { return [] }
+        return phraseHits[i].positions(at: k)
+    }
+
+    /// phrase number → instances, for the phrases with instances in `rowid`.
+    package func instances(_ rowid: Int64) -> [Int: [Position]] {
+        var out: [Int: [Position]] = [:]
+        for i in phrases.indices {
+            let h = hits(i, rowid)
+            if !h.isEmpty { out[i] = h.map { Position(packed: $0) } }
+        }
+        return out
+    }
+
+    package func contains(_ rowid: Int64) -> Bool { Self.contains(rowids, rowid) }
+
+    static func contains(_ list: [Int64], _ rowid: Int64) -> Bool {
+        var lo = 0, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            let v = list[mid]
+            if v == rowid { return true }
+            if v < rowid { lo = mid + 1 } else { hi = mid }
+        }
+        return false
+    }
 }
 
 package struct QueryEvaluator {
@@ -25,100 +64,156 @@ package struct QueryEvaluator {
 
     package func evaluate(_ node: QueryNode) throws -> MatchSet {
         var set = MatchSet()
-        var cache: [[UInt8]: [Int64: [Position]]] = [:]
-        set.rows = try eval(node, &set, &cache)
+        var cache: [[UInt8]: Postings] = [:]
+        var path: [Int] = []
+        set.rowids = try eval(node, &set, &cache, &path)
         return set
     }
 
-    private func termPostings(_ t: QueryTerm, _ cache: inout [[UInt8]: [Int64: [Position]]]) throws -> [Int64: [Position]] {
+    private func termPostings(_ t: QueryTerm, _ cache: inout [[UInt8]: Postings]) throws -> Postings {
         let key = [UInt8(t.prefix ? 1 : 0)] + t.bytes
         if let c = cache[key] { return c }
-        let r = try index.lookup([0x30] + t.bytes, prefix: t.prefix)
+        let r = try index.postings([0x30] + t.bytes, prefix: t.prefix)
         cache[key] = r
         return r
     }
 
     /// Start positions of `phrase` per row, restricted to `columns`.
-    private func phraseStarts(_ p: QueryPhrase, columns: [Int]?, _ cache: inout [[UInt8]: [Int64: [Position]]]) throws -> [Int64: [Position]] {
-        guard let first = p.terms.first else { return [:] }
+    private func phraseStarts(_ p: QueryPhrase, columns: [Int]?, _ cache: inout [[UInt8]: Postings]) throws -> Postings {
+        guard !p.terms.isEmpty else { return Postings() }
         let lists = try p.terms.map { try termPostings($0, &cache) }
-        var out: [Int64: [Position]] = [:]
-        for (rowid, firstPositions) in try termPostings(first, &cache) {
-            var sets: [Set<Position>] = []
-            var ok = true
-            for l in lists.dropFirst() {
-                guard let ps = l[rowid] else { ok = false; break }
-                sets.append(Set(ps))
+        let allColumns = columns == nil || columns?.count == columnCount
+        if lists.count == 1 && allColumns && !p.initial { return lists[0] }
+        var colMask: [Bool] = Array(repeating: columns == nil, count: columnCount)
+        for c in columns ?? [] where c >= 0 && c < columnCount { colMask[c] = true }
+        var out = Postings()
+        var cursors = Array(repeating: 0, count: lists.count)
+        let first = lists[0]
+        var candidate: [Int64] = []
+        var scratch: [Int64] = []
+        rowLoop: for i in 0..<first.count {
+            let rowid = first.rowids[i]
+            // Advance every other term's cursor to this row.
+            for k in 1..<lists.count {
+                let l = lists[k]
+                var c = cursors[k]
+                while c < l.count, l.rowids[c] < rowid { c += 1 }
+                cursors[k] = c
+                if c >= l.count { break rowLoop }
+                if l.rowids[c] != rowid { continue rowLoop }
             }
-            guard ok else { continue }
-            var starts: [Position] = []
-            for s in firstPositions {
-                if let cols = columns, !cols.contains(s.column) { continue }
-                if p.initial && s.offset != 0 { continue }
-                var match = true
-                for (k, set) in sets.enumerated() where !set.contains(Position(column: s.column, offset: s.offset + k + 1)) {
-                    match = false; break
+            candidate.removeAll(keepingCapacity: true)
+            for pos in first.positions(at: i) {
+                let col = Int(pos >> 32)
+                if !allColumns && (col >= columnCount || !colMask[col]) { continue }
+                if p.initial && pos & 0xFFFF_FFFF != 0 { continue }
+                candidate.append(pos)
+            }
+            // Keep starts whose k-th successor holds term k.
+            for k in 1..<lists.count where !candidate.isEmpty {
+                let ps = lists[k].positions(at: cursors[k])
+                scratch.removeAll(keepingCapacity: true)
+                var j = ps.startIndex
+                for s in candidate {
+                    let want = s + Int64(k)
+                    while j < ps.endIndex, ps[j] < want { j += 1 }
+                    if j < ps.endIndex, ps[j] == want { scratch.append(s) }
                 }
-                if match { starts.append(s) }
+                swap(&candidate, &scratch)
             }
-            if !starts.isEmpty { out[rowid] = starts.sorted() }
+            if !candidate.isEmpty {
+                out.positions.append(contentsOf: candidate)
+                out.closeEntry(rowid)
+            }
         }
         return out
     }
 
-    private func eval(_ node: QueryNode, _ set: inout MatchSet, _ cache: inout [[UInt8]: [Int64: [Position]]]) throws -> [Int64: [Int: [Position]]] {
+    private func eval(_ node: QueryNode, _ set: inout MatchSet, _ cache: inout [[UInt8]: Postings],
+                      _ path: inout [Int]) throws -> [Int64] {
         switch node {
-        case .empty: return [:]
+        case .empty: return []
         case .near(let phrases, let distance, let columns):
-            let base = set.phrases.count
-            var per: [[Int64: [Position]]] = []
+            var per: [Postings] = []
             for p in phrases {
                 let starts = try phraseStarts(p, columns: columns, &cache)
                 set.phrases.append(p)
                 set.phraseRowCounts.append(starts.count)
+                set.paths.append(path)
                 per.append(starts)
             }
-            var out: [Int64: [Int: [Position]]] = [:]
-            guard let firstRows = per.first else { return out }
-            for rowid in firstRows.keys {
-                var lists: [[Position]] = []
-                for p in per { guard let l = p[rowid] else { break }; lists.append(l) }
-                guard lists.count == per.count else { continue }
-                if phrases.count == 1 {
-                    out[rowid] = [base: lists[0]]
-                    continue
+            guard per.count > 1 else {
+                guard let only = per.first else { return [] }
+                set.phraseHits.append(only)
+                return only.rowids
+            }
+            // Rows holding every phrase, then the NEAR filter on their instances.
+            var filtered = Array(repeating: Postings(), count: per.count)
+            var cursors = Array(repeating: 0, count: per.count)
+            var rows: [Int64] = []
+            let lengths = phrases.map { $0.terms.count }
+            rowLoop: for i in 0..<per[0].count {
+                let rowid = per[0].rowids[i]
+                cursors[0] = i
+                for k in 1..<per.count {
+                    var c = cursors[k]
+                    while c < per[k].count, per[k].rowids[c] < rowid { c += 1 }
+                    cursors[k] = c
+                    if c >= per[k].count { break rowLoop }
+                    if per[k].rowids[c] != rowid { continue rowLoop }
                 }
-                let kept = nearFilter(lists, lengths: phrases.map { $0.terms.count }, distance: distance)
+                let lists = (0..<per.count).map { k in per[k].positions(at: cursors[k]).map { Position(packed: $0) } }
+                let kept = nearFilter(lists, lengths: lengths, distance: distance)
                 guard kept.allSatisfy({ !$0.isEmpty }) else { continue }
-                var hits: [Int: [Position]] = [:]
-                for (i, k) in kept.enumerated() { hits[base + i] = k }
-                out[rowid] = hits
-            }
-            return out
-        case .and(let items):
-            var result: [Int64: [Int: [Position]]]? = nil
-            for item in items {
-                let r = try eval(item, &set, &cache)
-                if var acc = result {
-                    acc = acc.filter { r[$0.key] != nil }
-                    for (k, v) in acc { acc[k] = v.merging(r[k] ?? [:]) { a, _ in a } }
-                    result = acc
-                } else {
-                    result = r
+                for k in kept.indices {
+                    filtered[k].positions.append(contentsOf: kept[k].map(\.packed))
+                    filtered[k].closeEntry(rowid)
                 }
+                rows.append(rowid)
             }
-            return result ?? [:]
+            set.phraseHits.append(contentsOf: filtered)
+            return rows
+        case .and(let items):
+            return try combine(items, &set, &cache, &path) { a, b in intersect(a, b) }
         case .or(let items):
-            var acc: [Int64: [Int: [Position]]] = [:]
-            for item in items {
-                for (k, v) in try eval(item, &set, &cache) { acc[k] = (acc[k] ?? [:]).merging(v) { a, _ in a } }
-            }
-            return acc
+            return try combine(items, &set, &cache, &path) { a, b in union(a, b) }
         case .not(let a, let b):
-            let l = try eval(a, &set, &cache)
-            let r = try eval(b, &set, &cache)
-            return l.filter { r[$0.key] == nil }
+            let slot = set.nodeRows.count
+            set.nodeRows.append([])
+            path.append(slot)
+            let l = try eval(a, &set, &cache, &path)
+            path.removeLast()
+            // The right side's phrases never report instances: an empty list on their path.
+            let never = set.nodeRows.count
+            set.nodeRows.append([])
+            path.append(never)
+            let r = try eval(b, &set, &cache, &path)
+            path.removeLast()
+            let result = difference(l, r)
+            set.nodeRows[slot] = result
+            return result
         }
+    }
+
+    private func combine(_ items: [QueryNode], _ set: inout MatchSet, _ cache: inout [[UInt8]: Postings],
+                         _ path: inout [Int], _ op: ([Int64], [Int64]) -> [Int64]) throws -> [Int64] {
+        let slot = set.nodeRows.count
+        set.nodeRows.append([])
+        var acc: [Int64]? = nil
+        for item in items {
+            // Each child's own rows are on its phrases' paths (an OR branch that did not
+            // match the row reports nothing), then this node's rows.
+            let childSlot = set.nodeRows.count
+            set.nodeRows.append([])
+            path.append(slot)
+            path.append(childSlot)
+            let r = try eval(item, &set, &cache, &path)
+            path.removeLast(2)
+            set.nodeRows[childSlot] = r
+            acc = acc.map { op($0, r) } ?? r
+        }
+        set.nodeRows[slot] = acc ?? []
+        return acc ?? []
     }
 
     /// Keeps the instances of each phrase that belong to at least one clump where the
@@ -145,25 +240,63 @@ package struct QueryEvaluator {
     }
 }
 
+/// Sorted-list set operations on rowids.
+func intersect(_ a: [Int64], _ b: [Int64]) -> [Int64] {
+    var out: [Int64] = []
+    out.reserveCapacity(min(a.count, b.count))
+    var i = 0, j = 0
+    while i < a.count && j < b.count {
+        let x = a[i], y = b[j]
+        if x == y { out.append(x); i += 1; j += 1 } else if x < y { i += 1 } else { j += 1 }
+    }
+    return out
+}
+
+func union(_ a: [Int64], _ b: [Int64]) -> [Int64] {
+    var out: [Int64] = []
+    out.reserveCapacity(a.count + b.count)
+    var i = 0, j = 0
+    while i < a.count || j < b.count {
+        if j >= b.count || (i < a.count && a[i] < b[j]) { out.append(a[i]); i += 1 }
+        else if i >= a.count || b[j] < a[i] { out.append(b[j]); j += 1 }
+        else { out.append(a[i]); i += 1; j += 1 }
+    }
+    return out
+}
+
+func difference(_ a: [Int64], _ b: [Int64]) -> [Int64] {
+    var out: [Int64] = []
+    out.reserveCapacity(a.count)
+    var j = 0
+    for x in a {
+        while j < b.count && b[j] < x { j += 1 }
+        if j < b.count && b[j] == x { continue }
+        out.append(x)
+    }
+    return out
+}
+
 // MARK: Auxiliary functions
 
 package enum Auxiliary {
     /// bm25 with k1 = 1.2, b = 0.75; `weights` per column (default 1). Lower is better.
-    package static func bm25(match: MatchSet, rowid: Int64, docsize: [Int], averages: Averages,
+    package static func bm25(match: MatchSet, rowid: Int64, documentLength: Int, averages: Averages,
                              weights: [Double]) -> Double {
         let k1 = 1.2, b = 0.75
         let n = Double(averages.rowCount)
         let totalTokens = averages.columnTotals.reduce(0, +)
         let avgdl = n > 0 ? Double(totalTokens) / n : 1
-        let dl = Double(docsize.reduce(0, +))
+        let dl = Double(documentLength)
         var score = 0.0
-        let hits = match.rows[rowid] ?? [:]
-        for (i, _) in match.phrases.enumerated() {
+        for i in match.phrases.indices {
             let nq = Double(match.phraseRowCounts[i])
             var idf = ((n - nq + 0.5) / (nq + 0.5)).logarithm
             if idf <= 0 { idf = 1e-6 }
             var f = 0.0
-            for p in hits[i] ?? [] { f += p.column < weights.count ? weights[p.column] : 1 }
+            for p in match.hits(i, rowid) {
+                let c = Int(p >> 32)
+                f += c < weights.count ? weights[c] : 1
+            }
             score += idf * (f * (k1 + 1)) / (f + k1 * (1 - b + b * dl / avgdl))
         }
         return -score
@@ -172,10 +305,17 @@ package enum Auxiliary {
     /// The text of column `column` with every phrase instance wrapped in open/close.
     package static func highlight(text: [UInt8], column: Int, tokenizer: any Tokenizer, match: MatchSet, rowid: Int64,
                                   open: [UInt8], close: [UInt8]) -> [UInt8] {
+        highlight(text: text, column: column, tokenizer: tokenizer, instances: match.instances(rowid), phrases: match.phrases,
+                  open: open, close: close)
+    }
+
+    /// highlight over given phrase instances (phrase number → start positions).
+    package static func highlight(text: [UInt8], column: Int, tokenizer: any Tokenizer, instances: [Int: [Position]],
+                                  phrases: [QueryPhrase], open: [UInt8], close: [UInt8]) -> [UInt8] {
         let tokens = tokenizer.tokens(text)
         var ranges: [(Int, Int)] = []  // token index ranges [a, b]
-        for (i, starts) in match.rows[rowid] ?? [:] {
-            let len = max(match.phrases[i].terms.count, 1)
+        for (i, starts) in instances {
+            let len = max(phrases[i].terms.count, 1)
             for s in starts where s.column == column { ranges.append((s.offset, s.offset + len - 1)) }
         }
         ranges.sort { $0.0 < $1.0 }

@@ -274,7 +274,16 @@ package struct SegmentWriter {
 
     package mutating func append(_ t: TermDoclist) {
         precondition(!t.entries.isEmpty, "empty doclist")
-        if full || buf.count + t.term.count + 8 + pgidx.count > pageSize && buf.count > 4 { flushPage() }
+        beginTerm(t.term)
+        for e in t.entries { addEntry(rowid: e.rowid, delete: e.delete, poslist: e.poslist[...]) }
+    }
+
+    var entriesInTerm = 0
+    var previousRowid: Int64 = 0
+
+    /// Starts the doclist of `term` (terms ascending; at least one entry must follow).
+    package mutating func beginTerm(_ term: [UInt8]) {
+        if full || buf.count + term.count + 8 + pgidx.count > pageSize && buf.count > 4 { flushPage() }
         let offset = buf.count
         if !pageHasTerm {
             // First term of the page: stored whole; pages after the first get a %_idx row.
@@ -282,57 +291,64 @@ package struct SegmentWriter {
             if pageNumber == 1 {
                 out.idxRows.append(([], 2))
             } else {
-                out.idxRows.append((Self.separator(lastTermOfPreviousPage ?? [], t.term), Int64(pageNumber) << 1))
+                out.idxRows.append((Self.separator(lastTermOfPreviousPage ?? [], term), Int64(pageNumber) << 1))
             }
-            putVarint(UInt64(t.term.count), &buf)
-            buf.append(contentsOf: t.term)
+            putVarint(UInt64(term.count), &buf)
+            buf.append(contentsOf: term)
             putVarint(UInt64(offset), &pgidx)
         } else {
             var common = 0
-            while common < lastTerm.count, common < t.term.count, lastTerm[common] == t.term[common] { common += 1 }
+            while common < lastTerm.count, common < term.count, lastTerm[common] == term[common] { common += 1 }
             putVarint(UInt64(common), &buf)
-            putVarint(UInt64(t.term.count - common), &buf)
-            buf.append(contentsOf: t.term[common...])
+            putVarint(UInt64(term.count - common), &buf)
+            buf.append(contentsOf: term[common...])
             putVarint(UInt64(offset - previousTermOffset), &pgidx)
         }
         previousTermOffset = offset
         pageHasTerm = true
-        lastTerm = t.term
+        lastTerm = term
         termsWritten += 1
+        entriesInTerm = 0
+        previousRowid = 0
+    }
 
-        var previousRowid: Int64 = 0
-        for (i, e) in t.entries.enumerated() {
-            if i > 0 && full { flushPage() }
-            if i == 0 {
-                putVarint(UInt64(bitPattern: e.rowid), &buf)
-            } else if !pageHasTerm && !pageHasRowid {
-                // First rowid of a page with no term before it: stored whole, pointed at by the header.
-                buf[0] = UInt8(buf.count >> 8)
-                buf[1] = UInt8(buf.count & 0xFF)
-                putVarint(UInt64(bitPattern: e.rowid), &buf)
-            } else {
-                putVarint(UInt64(bitPattern: e.rowid &- previousRowid), &buf)
+    /// Appends one doclist entry of the current term (rowids ascending).
+    package mutating func addEntry(rowid: Int64, delete: Bool, poslist: ArraySlice<UInt8>) {
+        if entriesInTerm > 0 && full { flushPage() }
+        if entriesInTerm == 0 {
+            putVarint(UInt64(bitPattern: rowid), &buf)
+        } else if !pageHasTerm && !pageHasRowid {
+            // First rowid of a page with no term before it: stored whole, pointed at by the header.
+            buf[0] = UInt8(buf.count >> 8)
+            buf[1] = UInt8(buf.count & 0xFF)
+            putVarint(UInt64(bitPattern: rowid), &buf)
+        } else {
+            putVarint(UInt64(bitPattern: rowid &- previousRowid), &buf)
+        }
+        entriesInTerm += 1
+        pageHasRowid = true
+        previousRowid = rowid
+        putVarint(UInt64(poslist.count) * 2 + (delete ? 1 : 0), &buf)
+        if buf.count + pgidx.count + poslist.count <= pageSize {
+            buf.append(contentsOf: poslist)
+            return
+        }
+        // The position list may continue on following pages, split between varints.
+        var r = poslist.startIndex
+        while r < poslist.endIndex {
+            if full {
+                flushPage()
             }
-            pageHasRowid = true
-            previousRowid = e.rowid
-            putVarint(UInt64(e.poslist.count) * 2 + (e.delete ? 1 : 0), &buf)
-            // The position list may continue on following pages, split between varints.
-            var r = 0
-            while r < e.poslist.count {
-                if full {
-                    flushPage()
-                }
-                var end = r
-                while end < e.poslist.count {
-                    var v = end
-                    while v < e.poslist.count, e.poslist[v] & 0x80 != 0 { v += 1 }
-                    v = min(v + 1, e.poslist.count)
-                    if buf.count + pgidx.count + (v - r) > pageSize && end > r { break }
-                    end = v
-                }
-                buf.append(contentsOf: e.poslist[r..<end])
-                r = end
+            var end = r
+            while end < poslist.endIndex {
+                var v = end
+                while v < poslist.endIndex, poslist[v] & 0x80 != 0 { v += 1 }
+                v = min(v + 1, poslist.endIndex)
+                if buf.count + pgidx.count + (v - r) > pageSize && end > r { break }
+                end = v
             }
+            buf.append(contentsOf: poslist[r..<end])
+            r = end
         }
     }
 

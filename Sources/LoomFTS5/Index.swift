@@ -50,9 +50,67 @@ package final class FTS5Index {
     /// Prefix index lengths in characters (index i + 1 uses term prefix byte "1" + i).
     package let prefixes: [Int]
 
-    /// Pending data: term → rowid → entry (delete flag, positions so far).
-    private struct Pending { var delete: Bool; var writer: PoslistWriter }
-    private var pending: [[UInt8]: [Int64: Pending]] = [:]
+    /// Pending data of one term: its entries in arrival order (rowid, delete flag, start of
+    /// the position list in `bytes`) and the position-list writer state of the last entry.
+    private final class Pending {
+        var rowids: [Int64] = []
+        var deletes: [Bool] = []
+        var starts: [Int] = []
+        var bytes: [UInt8] = []
+        var column = 0
+        var previous = 0
+        /// False once a rowid arrived that is not above the last one (sorted at flush).
+        var ordered = true
+
+        func startEntry(_ rowid: Int64, delete: Bool) {
+            if let last = rowids.last, rowid <= last { ordered = false }
+            rowids.append(rowid)
+            deletes.append(delete)
+            starts.append(bytes.count)
+            column = 0
+            previous = 0
+        }
+
+        func append(_ p: Position) {
+            if p.column != column {
+                bytes.append(0x01)
+                putVarint(UInt64(p.column), &bytes)
+                column = p.column
+                previous = 0
+            }
+            let d = UInt64(p.offset - previous + 2)
+            if d < 0x80 { bytes.append(UInt8(d)) } else { putVarint(d, &bytes) }
+            previous = p.offset
+        }
+
+        func end(_ i: Int) -> Int { i + 1 < starts.count ? starts[i + 1] : bytes.count }
+
+        /// The entries by ascending rowid, each rowid once: a delete marker drops what came
+        /// before it for that rowid, positions added later for the same rowid follow it.
+        func sortedEntries() throws -> [(rowid: Int64, delete: Bool, poslist: [UInt8])] {
+            var merged: [Int64: (delete: Bool, positions: [Position])] = [:]
+            for i in rowids.indices {
+                let ps = try decodePoslist(Array(bytes[starts[i]..<end(i)]))
+                if deletes[i] {
+                    merged[rowids[i]] = (true, ps)
+                } else {
+                    merged[rowids[i], default: (false, [])].positions.append(contentsOf: ps)
+                }
+            }
+            return merged.keys.sorted().compactMap { r in
+                guard let e = merged[r] else { return nil }
+                var w = PoslistWriter()
+                for p in e.positions { w.append(p) }
+                return (r, e.delete, w.bytes)
+            }
+        }
+    }
+    /// A term as a dictionary key hashed in one call over its bytes.
+    private struct TermKey: Hashable {
+        var bytes: [UInt8]
+        func hash(into h: inout Hasher) { bytes.withUnsafeBytes { h.combine(bytes: $0) } }
+    }
+    private var pending: [TermKey: Pending] = [:]
     private var pendingCount = 0
     private var cachedStructure: Structure? = nil
 
@@ -106,20 +164,46 @@ package final class FTS5Index {
         return out
     }
 
+    private func pendingTerm(_ term: [UInt8]) -> Pending {
+        let key = TermKey(bytes: term)
+        if let p = pending[key] { return p }
+        let p = Pending()
+        pending[key] = p
+        return p
+    }
+
     /// Records an occurrence of `token` in row `rowid` (positions must arrive in order).
     package func add(rowid: Int64, token: [UInt8], at position: Position) {
-        for term in indexTerms(token) {
-            var entry = pending[term, default: [:]][rowid] ?? Pending(delete: false, writer: PoslistWriter())
-            entry.writer.append(position)
-            pending[term, default: [:]][rowid] = entry
-            pendingCount += 1
+        var key = [UInt8]()
+        key.reserveCapacity(token.count + 1)
+        key.append(0x30)
+        key.append(contentsOf: token)
+        addTerm(key, rowid: rowid, at: position)
+        if !prefixes.isEmpty {
+            for term in indexTerms(token).dropFirst() { addTerm(term, rowid: rowid, at: position) }
         }
+    }
+
+    private func addTerm(_ term: [UInt8], rowid: Int64, at position: Position) {
+        let p = pendingTerm(term)
+        if p.rowids.last != rowid { p.startEntry(rowid, delete: false) }
+        p.append(position)
+        pendingCount += 1
     }
 
     /// Records that row `rowid` no longer holds `token` (a delete marker).
     package func remove(rowid: Int64, token: [UInt8]) {
         for term in indexTerms(token) {
-            pending[term, default: [:]][rowid] = Pending(delete: true, writer: PoslistWriter())
+            let p = pendingTerm(term)
+            if p.rowids.last == rowid, let start = p.starts.last {
+                // The row's pending entry gives way to the marker.
+                p.bytes.removeSubrange(start...)
+                p.deletes[p.deletes.count - 1] = true
+                p.column = 0
+                p.previous = 0
+            } else {
+                p.startEntry(rowid, delete: true)
+            }
             pendingCount += 1
         }
     }
@@ -129,24 +213,35 @@ package final class FTS5Index {
     /// Writes pending data as a new level-0 segment and runs the automerge.
     package func flush() throws {
         guard !pending.isEmpty else { return }
-        var terms: [TermDoclist] = []
-        for term in pending.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            guard let rows = pending[term] else { continue }
-            let entries = rows.keys.sorted().compactMap { r -> DoclistEntry? in
-                guard let e = rows[r] else { return nil }
-                return DoclistEntry(rowid: r, delete: e.delete, poslist: e.writer.bytes)
+        let terms = pending.keys.map(\.bytes).sorted(by: { $0.lexicographicallyPrecedes($1) })
+        var s = try structure()
+        let id = try s.newSegmentID()
+        var w = SegmentWriter(pageSize: settings.pageSize)
+        for term in terms {
+            guard let p = pending[TermKey(bytes: term)], !p.rowids.isEmpty else { continue }
+            w.beginTerm(term)
+            if p.ordered {
+                for i in p.rowids.indices {
+                    w.addEntry(rowid: p.rowids[i], delete: p.deletes[i], poslist: p.bytes[p.starts[i]..<p.end(i)])
+                }
+            } else {
+                for e in try p.sortedEntries() { w.addEntry(rowid: e.rowid, delete: e.delete, poslist: e.poslist[...]) }
             }
-            terms.append(TermDoclist(term: term, entries: entries))
         }
         pending = [:]
         pendingCount = 0
-        var s = try structure()
-        let seg = try writeSegment(terms, structure: s)
+        let seg = try store(w.finish(), id: id)
         if s.levels.isEmpty { s.levels.append(Structure.Level()) }
         s.levels[0].segments.append(seg)
         s.writeCounter &+= UInt64(seg.lastPage)
         try autoMerge(&s)
         try writeStructure(s)
+    }
+
+    private func store(_ written: WrittenSegment, id: Int) throws -> Structure.Segment {
+        for (i, p) in written.pages.enumerated() { try store.putData(DataID.leaf(segment: id, page: i + 1), p) }
+        for row in written.idxRows { try store.putIdx(segment: id, term: row.term, pgno: row.pgno) }
+        return Structure.Segment(id: id, firstPage: 1, lastPage: written.pages.count)
     }
 
     private func writeSegment(_ terms: [TermDoclist], structure s: Structure) throws -> Structure.Segment {

@@ -15,13 +15,19 @@ final class HostIndexStore: IndexStore {
     let host: any VirtualTableHost
     let data: String
     let idx: String
+    let selectBlock: String
+    let replaceBlock: String
+    let selectIdx: String
     init(host: any VirtualTableHost, table: String) {
         self.host = host
         data = "'\(table.doublingQuote("'"))_data'"
         idx = "'\(table.doublingQuote("'"))_idx'"
+        selectBlock = "SELECT block FROM \(data) WHERE id = ?"
+        replaceBlock = "REPLACE INTO \(data)(id, block) VALUES(?, ?)"
+        selectIdx = "SELECT pgno FROM \(idx) WHERE segid = ? AND term <= ? ORDER BY term DESC LIMIT 1"
     }
     func data(_ id: Int64) throws -> [UInt8]? {
-        let rows = try host.query("SELECT block FROM \(data) WHERE id = ?", [.integer(id)])
+        let rows = try host.query(selectBlock, [.integer(id)])
         guard let v = rows.first?.first else { return nil }
         switch v {
         case .blob(let b): return b
@@ -31,7 +37,7 @@ final class HostIndexStore: IndexStore {
         }
     }
     func putData(_ id: Int64, _ block: [UInt8]) throws {
-        try host.execute("REPLACE INTO \(data)(id, block) VALUES(?, ?)", [.integer(id), .blob(block)])
+        try host.execute(replaceBlock, [.integer(id), .blob(block)])
     }
     func deleteData(_ range: ClosedRange<Int64>) throws {
         try host.execute("DELETE FROM \(data) WHERE id >= ? AND id <= ?", [.integer(range.lowerBound), .integer(range.upperBound)])
@@ -43,8 +49,7 @@ final class HostIndexStore: IndexStore {
         try host.execute("DELETE FROM \(idx) WHERE segid = ?", [.integer(Int64(segment))])
     }
     func idxPage(segment: Int, atOrBefore term: [UInt8]) throws -> Int64? {
-        let rows = try host.query("SELECT pgno FROM \(idx) WHERE segid = ? AND term <= ? ORDER BY term DESC LIMIT 1",
-                                  [.integer(Int64(segment)), .blob(term)])
+        let rows = try host.query(selectIdx, [.integer(Int64(segment)), .blob(term)])
         if case .integer(let p)? = rows.first?.first { return p }
         return nil
     }
@@ -156,10 +161,30 @@ final class FTS5Table: VirtualTable {
         }
         host = context.host
         core = try FTS5Core(config: config, store: HostIndexStore(host: context.host, table: context.tableName))
+        let q = config.name.doublingQuote("'")
+        quoted = q
+        switch config.content {
+        case .normal:
+            let cols = (0..<config.columns.count).map { "c\($0)" }.joined(separator: ", ")
+            selectContent = "SELECT \(cols) FROM '\(q)_content' WHERE id = ?"
+        case .external(let table):
+            let cols = config.columns.map { "\"\($0.doublingQuote("\""))\"" }.joined(separator: ", ")
+            selectContent = "SELECT \(cols) FROM \"\(table.doublingQuote("\""))\" WHERE \"\(config.contentRowid.doublingQuote("\""))\" = ?"
+        case .contentless:
+            selectContent = ""
+        }
+        selectDocsize = "SELECT sz FROM '\(q)_docsize' WHERE id = ?"
+        insertContent = "INSERT INTO '\(q)_content' VALUES(" + (0...config.columns.count).map { _ in "?" }.joined(separator: ", ") + ")"
+        insertDocsize = "INSERT OR REPLACE INTO '\(q)_docsize'(id, sz) VALUES(?, ?)"
     }
 
-    var quoted: String { config.name.doublingQuote("'") }
+    let quoted: String
     var n: Int { config.columns.count }
+    /// Statements run per row (kept as text: the host caches their compiled form).
+    let selectContent: String
+    let selectDocsize: String
+    let insertContent: String
+    let insertDocsize: String
 
     func loadConfig() throws {
         for row in try host.query("SELECT k, v FROM '\(quoted)_config'") where row.count == 2 {
@@ -224,17 +249,8 @@ final class FTS5Table: VirtualTable {
 
     /// The column values of row `rowid` (nil when the row is absent).
     func contentRow(_ rowid: Int64) throws -> [Value]? {
-        switch config.content {
-        case .normal:
-            let cols = (0..<n).map { "c\($0)" }.joined(separator: ", ")
-            return try host.query("SELECT \(cols) FROM '\(quoted)_content' WHERE id = ?", [.integer(rowid)]).first
-        case .external(let table):
-            let cols = config.columns.map { "\"\($0.doublingQuote("\""))\"" }.joined(separator: ", ")
-            return try host.query("SELECT \(cols) FROM \"\(table.doublingQuote("\""))\" WHERE \"\(config.contentRowid.doublingQuote("\""))\" = ?",
-                                  [.integer(rowid)]).first
-        case .contentless:
-            return nil
-        }
+        if config.content == .contentless { return nil }
+        return try host.query(selectContent, [.integer(rowid)]).first
     }
 
     /// Every rowid of the table, ascending.
@@ -252,9 +268,29 @@ final class FTS5Table: VirtualTable {
         return try host.query(sql).compactMap { if case .integer(let i)? = $0.first { return i } else { return nil } }
     }
 
+    /// Token totals of rows already read, valid while the index's structure cookie is
+    /// `docTotalsCookie` and nothing is pending (bm25 reads one per matching row).
+    var docTotals: [Int64: Int] = [:]
+    var docTotalsCookie: UInt32? = nil
+
+    func documentLength(_ rowid: Int64) throws -> Int {
+        let cookie = try core.index.structure().cookie
+        if cookie != docTotalsCookie {
+            docTotals = [:]
+            docTotalsCookie = cookie
+        }
+        if let t = docTotals[rowid] { return t }
+        let t = try docsize(rowid).reduce(0, +)
+        if !core.index.hasPending {
+            if docTotals.count >= 1 << 20 { docTotals = [:] }
+            docTotals[rowid] = t
+        }
+        return t
+    }
+
     func docsize(_ rowid: Int64) throws -> [Int] {
         if config.columnsize {
-            if case .blob(let b)? = try host.query("SELECT sz FROM '\(quoted)_docsize' WHERE id = ?", [.integer(rowid)]).first?.first {
+            if case .blob(let b)? = try host.query(selectDocsize, [.integer(rowid)]).first?.first {
                 return try decodeDocsize(b, columns: n)
             }
             return Array(repeating: 0, count: n)
@@ -274,16 +310,15 @@ final class FTS5Table: VirtualTable {
         }
         guard let rowid = id else { return 0 }
         if config.content == .normal {
-            let marks = (0...n).map { _ in "?" }.joined(separator: ", ")
             do {
-                try host.execute("INSERT INTO '\(quoted)_content' VALUES(\(marks))", [.integer(rowid)] + values)
+                try host.execute(insertContent, [.integer(rowid)] + values)
             } catch let e as DatabaseError where e.code.primary == .constraint {
                 throw DatabaseError(.constraint, "constraint failed")
             }
         }
         let sizes = try core.insert(rowid: rowid, values: values.map(\.textBytesForFTS))
         if config.columnsize {
-            try host.execute("INSERT OR REPLACE INTO '\(quoted)_docsize'(id, sz) VALUES(?, ?)", [.integer(rowid), .blob(encodeDocsize(sizes))])
+            try host.execute(insertDocsize, [.integer(rowid), .blob(encodeDocsize(sizes))])
         }
         return rowid
     }
@@ -301,6 +336,8 @@ final class FTS5Table: VirtualTable {
     }
 
     func update(_ arguments: [Value]) throws -> Int64? {
+        docTotals = [:]
+        docTotalsCookie = nil
         if arguments.count == 1 {
             guard case .integer(let r) = arguments[0] else { return nil }
             try deleteRow(r, values: nil)
@@ -410,7 +447,11 @@ final class FTS5Table: VirtualTable {
     func begin() throws { core.refreshIfIdle() }
     func sync() throws { try core.flush() }
     func commit() throws {}
-    func rollback() throws { core.reset() }
+    func rollback() throws {
+        core.reset()
+        docTotals = [:]
+        docTotalsCookie = nil
+    }
 
     func destroy() throws {
         for suffix in ["data", "idx", "content", "docsize", "config"] {
@@ -445,6 +486,7 @@ final class FTS5Cursor: VirtualTableCursor {
         match = nil
         rowCache = nil
         rankCache = [:]
+        rankWeights = nil
         var argi = 0
         var rows: [Int64]
         table.core.refreshIfIdle()
@@ -457,7 +499,7 @@ final class FTS5Cursor: VirtualTableCursor {
             try table.core.flush()
             let m = try QueryEvaluator(index: table.core.index, columnCount: table.n).evaluate(node)
             match = m
-            rows = m.rows.keys.sorted()
+            rows = m.rowids
         } else {
             rows = []
         }
@@ -465,7 +507,7 @@ final class FTS5Cursor: VirtualTableCursor {
             let r = argi < arguments.count ? arguments[argi] : .null
             guard case .integer(let rowid) = r.applyingNumericAffinityForFTS else { rowids = []; return }
             if indexNumber & 1 != 0 {
-                rows = rows.contains(rowid) ? [rowid] : []
+                rows = MatchSet.contains(rows, rowid) ? [rowid] : []
             } else {
                 rows = try table.allRowids().contains(rowid) ? [rowid] : []
             }
@@ -500,12 +542,19 @@ final class FTS5Cursor: VirtualTableCursor {
         return .real(try rank(try rowid()))
     }
 
+    var rankWeights: [Double]? = nil
+
     func rank(_ rowid: Int64) throws -> Double {
         if let r = rankCache[rowid] { return r }
-        var weights: [Double] = []
-        let f = table.rankFunction
-        if let open = f.firstIndex(of: "("), let close = f.lastIndex(of: ")") {
-            weights = f[f.index(after: open)..<close].split(separator: ",").compactMap { Double(String($0).trimmingSpaces) }
+        let weights: [Double]
+        if let w = rankWeights { weights = w } else {
+            var w: [Double] = []
+            let f = table.rankFunction
+            if let open = f.firstIndex(of: "("), let close = f.lastIndex(of: ")") {
+                w = f[f.index(after: open)..<close].split(separator: ",").compactMap { Double(String($0).trimmingSpaces) }
+            }
+            rankWeights = w
+            weights = w
         }
         let r = try bm25(weights: weights, rowid: rowid)
         rankCache[rowid] = r
@@ -515,7 +564,7 @@ final class FTS5Cursor: VirtualTableCursor {
     func bm25(weights: [Double], rowid: Int64? = nil) throws -> Double {
         guard let m = match else { return 0 }
         let r = try rowid ?? self.rowid()
-        return Auxiliary.bm25(match: m, rowid: r, docsize: try table.docsize(r), averages: try table.core.averages(), weights: weights)
+        return Auxiliary.bm25(match: m, rowid: r, documentLength: try table.documentLength(r), averages: try table.core.averages(), weights: weights)
     }
 
     func highlight(column: Int, open: [UInt8], close: [UInt8]) throws -> Value {
@@ -542,7 +591,7 @@ final class FTS5Cursor: VirtualTableCursor {
             let toks = table.core.tokenizer.tokens(text)
             let nDoc = toks.count
             var hits: [(offset: Int, phrase: Int, length: Int)] = []
-            for (i, ps) in match?.rows[r] ?? [:] {
+            for (i, ps) in match?.instances(r) ?? [:] {
                 let len = max(match?.phrases[i].terms.count ?? 1, 1)
                 for p in ps where p.column == c { hits.append((p.offset, i, len)) }
             }
@@ -577,15 +626,13 @@ final class FTS5Cursor: VirtualTableCursor {
         var out: [UInt8] = first > 0 ? ellipsis : []
         let piece = Array(text[sliceStart..<sliceEnd])
         if let m = match {
-            var sub = m
             var shifted: [Int: [Position]] = [:]
-            for (i, ps) in m.rows[r] ?? [:] {
+            for (i, ps) in m.instances(r) {
                 shifted[i] = ps.filter { $0.column == chosen.column && $0.offset >= first && $0.offset <= last }
                     .map { Position(column: chosen.column, offset: $0.offset - first) }
             }
-            sub.rows = [r: shifted]
             out.append(contentsOf: Auxiliary.highlight(text: piece, column: chosen.column, tokenizer: table.core.tokenizer,
-                                                       match: sub, rowid: r, open: open, close: close))
+                                                       instances: shifted, phrases: m.phrases, open: open, close: close))
         } else {
             out.append(contentsOf: piece)
         }

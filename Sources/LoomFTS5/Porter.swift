@@ -63,29 +63,64 @@ package enum PorterStemmer {
         return last != 0x77 && last != 0x78 && last != 0x79
     }
 
-    private static func ends(_ w: [UInt8], _ suffix: String) -> Bool {
-        let s = Array(suffix.utf8)
-        guard w.count >= s.count else { return false }
-        return w[(w.count - s.count)...].elementsEqual(s)
+    @inline(__always)
+    private static func ends(_ w: [UInt8], _ s: [UInt8]) -> Bool {
+        let n = w.count, k = s.count
+        guard n >= k else { return false }
+        var i = 0
+        while i < k {
+            if w[n - k + i] != s[i] { return false }
+            i += 1
+        }
+        return true
     }
 
-    /// If `w` ends with `suffix` and the remaining stem satisfies `cond`, replaces it.
-    /// Returns nil when the suffix does not match, otherwise whether the rule fired.
-    private static func rule(_ w: inout [UInt8], _ suffix: String, _ repl: String, _ cond: ([UInt8], Int) -> Bool) -> Bool? {
-        guard ends(w, suffix) else { return nil }
-        let stemLen = w.count - suffix.utf8.count
-        guard cond(w, stemLen) else { return false }
-        w.removeLast(suffix.utf8.count)
-        w.append(contentsOf: Array(repl.utf8))
+    @inline(__always)
+    private static func ends(_ w: [UInt8], _ suffix: StaticString) -> Bool {
+        let k = suffix.utf8CodeUnitCount
+        let n = w.count
+        guard n >= k else { return false }
+        let p = suffix.utf8Start
+        var i = 0
+        while i < k {
+            if w[n - k + i] != p[i] { return false }
+            i += 1
+        }
         return true
     }
 
     private static func m0(_ w: [UInt8], _ n: Int) -> Bool { measure(w, n) > 0 }
 
-    /// Applies the first rule of `rules` whose suffix matches (longest suffixes listed first).
-    private static func firstMatch(_ w: inout [UInt8], _ rules: [(String, String)], _ cond: ([UInt8], Int) -> Bool) {
-        for (s, r) in rules {
-            if rule(&w, s, r, cond) != nil { return }
+    private static func bytes(_ rules: [(String, String)]) -> [([UInt8], [UInt8])] {
+        rules.map { (Array($0.0.utf8), Array($0.1.utf8)) }
+    }
+
+    /// Step 2 and step 3 rules (suffix, replacement), tried in order; the first suffix that
+    /// matches decides (the rule fires when the stem's measure is > 0).
+    private static let step2Rules = bytes([
+        ("ational", "ate"), ("tional", "tion"), ("enci", "ence"), ("anci", "ance"), ("izer", "ize"),
+        ("logi", "log"), ("bli", "ble"), ("alli", "al"), ("entli", "ent"), ("eli", "e"), ("ousli", "ous"),
+        ("ization", "ize"), ("ation", "ate"), ("ator", "ate"), ("alism", "al"), ("iveness", "ive"),
+        ("fulness", "ful"), ("ousness", "ous"), ("aliti", "al"), ("iviti", "ive"), ("biliti", "ble"),
+    ])
+    private static let step3Rules = bytes([
+        ("icate", "ic"), ("ative", ""), ("alize", "al"), ("iciti", "ic"), ("ical", "ic"), ("ful", ""), ("ness", ""),
+    ])
+    /// Step 4 suffixes, longest first.
+    private static let step4Suffixes: [[UInt8]] = ["al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement",
+                                                  "ment", "ent", "ion", "ou", "ism", "ate", "iti", "ous", "ive", "ize"]
+        .sorted(by: { $0.utf8.count > $1.utf8.count }).map { Array($0.utf8) }
+    private static let ion: [UInt8] = Array("ion".utf8)
+
+    /// Applies the first rule of `rules` whose suffix matches (when the stem's measure > 0).
+    private static func firstMatch(_ w: inout [UInt8], _ rules: [([UInt8], [UInt8])]) {
+        for (s, r) in rules where ends(w, s) {
+            let stemLen = w.count - s.count
+            if measure(w, stemLen) > 0 {
+                w.removeLast(s.count)
+                w.append(contentsOf: r)
+            }
+            return
         }
     }
 
@@ -117,25 +152,21 @@ package enum PorterStemmer {
         }
         // Step 1c
         if ends(w, "y"), hasVowel(w, w.count - 1) { w[w.count - 1] = 0x69 }
-        // Step 2
-        firstMatch(&w, [
-            ("ational", "ate"), ("tional", "tion"), ("enci", "ence"), ("anci", "ance"), ("izer", "ize"),
-            ("logi", "log"), ("bli", "ble"), ("alli", "al"), ("entli", "ent"), ("eli", "e"), ("ousli", "ous"),
-            ("ization", "ize"), ("ation", "ate"), ("ator", "ate"), ("alism", "al"), ("iveness", "ive"),
-            ("fulness", "ful"), ("ousness", "ous"), ("aliti", "al"), ("iviti", "ive"), ("biliti", "ble"),
-        ], m0)
-        // Step 3
-        firstMatch(&w, [
-            ("icate", "ic"), ("ative", ""), ("alize", "al"), ("iciti", "ic"), ("ical", "ic"), ("ful", ""), ("ness", ""),
-        ], m0)
+        // Step 2, step 3 (only words ending in one of their suffixes' last letters can match)
+        if let last = w.last {
+            if last == 0x6C || last == 0x69 || last == 0x72 || last == 0x6D || last == 0x6E || last == 0x73 || last == 0x67 {
+                firstMatch(&w, step2Rules)
+            }
+        }
+        if let last = w.last, last == 0x65 || last == 0x69 || last == 0x6C || last == 0x73 {
+            firstMatch(&w, step3Rules)
+        }
         // Step 4
-        let step4: [String] = ["al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent",
-                               "ion", "ou", "ism", "ate", "iti", "ous", "ive", "ize"]
-        for s in step4.sorted(by: { $0.utf8.count > $1.utf8.count }) where ends(w, s) {
-            let stemLen = w.count - s.utf8.count
+        for suffix in step4Suffixes where ends(w, suffix) {
+            let stemLen = w.count - suffix.count
             var ok = measure(w, stemLen) > 1
-            if s == "ion" { ok = ok && stemLen > 0 && (w[stemLen - 1] == 0x73 || w[stemLen - 1] == 0x74) }
-            if ok { w.removeLast(s.utf8.count) }
+            if suffix == ion { ok = ok && stemLen > 0 && (w[stemLen - 1] == 0x73 || w[stemLen - 1] == 0x74) }
+            if ok { w.removeLast(suffix.count) }
             break
         }
         // Step 5a

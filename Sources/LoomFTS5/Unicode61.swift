@@ -71,6 +71,8 @@ package struct Unicode61Tokenizer: Tokenizer {
     var categories: [Bool]
     var tokenChars: Set<UInt32> = []
     var separators: Set<UInt32> = []
+    /// isTokenChar for ASCII, precomputed.
+    var asciiToken: [Bool] = []
 
     package init(options: [String]) throws {
         guard let defaults = UnicodeData.categorySet("L* N* Co") else { preconditionFailure("category table") }
@@ -89,10 +91,16 @@ package struct Unicode61Tokenizer: Tokenizer {
             }
         }
         tokenChars.subtract(separators)
+        asciiToken = (0..<128).map { isTokenCharSlow(UInt32($0)) }
     }
 
     @inline(__always)
     func isTokenChar(_ cp: UInt32) -> Bool {
+        if cp < 0x80 { return asciiToken[Int(cp)] }
+        return isTokenCharSlow(cp)
+    }
+
+    func isTokenCharSlow(_ cp: UInt32) -> Bool {
         if !tokenChars.isEmpty, tokenChars.contains(cp) { return true }
         if !separators.isEmpty, separators.contains(cp) { return false }
         let c = UnicodeData.category(cp)
@@ -116,10 +124,22 @@ package struct Unicode61Tokenizer: Tokenizer {
             buf.removeAll(keepingCapacity: true)
             var end = i
             while true {
-                let f = UnicodeData.fold(cp, removeDiacritics: removeDiacritics)
-                if f != 0 { appendUTF8(f, to: &buf) }
+                if cp < 0x80 {
+                    buf.append(cp >= 0x41 && cp <= 0x5A ? UInt8(cp + 32) : UInt8(cp))
+                } else {
+                    let f = UnicodeData.fold(cp, removeDiacritics: removeDiacritics)
+                    if f != 0 { appendUTF8(f, to: &buf) }
+                }
                 end = i
                 guard i < text.count else { break }
+                let b = text[i]
+                if b < 0x80 {
+                    // ASCII: a token byte continues, anything else ends the token.
+                    guard asciiToken[Int(b)] else { break }
+                    cp = UInt32(b)
+                    i += 1
+                    continue
+                }
                 var j = i
                 let next = decodeUTF8(text, &j)
                 guard isTokenChar(next) || (UnicodeData.isContinuer(next) && !separators.contains(next)) else { break }

@@ -33,6 +33,11 @@ package final class Page {
     /// The cache's CLOCK bit: set on every cache hit, cleared as the eviction hand passes.
     var recentlyUsed = true
     private let storage: UnsafeMutableRawBufferPointer
+    /// A header check cache for the layer above (LoomBTree's `Node`): 0 = not checked, else
+    /// what that layer stored after validating the page's header. Every write to the bytes
+    /// resets it, so the header is validated once per load or change, not on every access.
+    /// (Stored last: fields other modules read keep their offsets.)
+    package var checkedHeader: UInt64 = 0
 
     package var size: Int { storage.count }
 
@@ -56,17 +61,19 @@ package final class Page {
     package func withMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
         precondition(isWritable, "page \(number) modified without Pager.makeWritable")
         isDirty = true
+        checkedHeader = 0
         return try body(storage)
     }
 
     /// Raw mutable access for the pager itself (reading from disk, rollback).
     package func withStorageForPager<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
-        try body(storage)
+        checkedHeader = 0
+        return try body(storage)
     }
 
     package subscript(offset: Int) -> UInt8 {
         get { storage[offset] }
-        set { precondition(isWritable); isDirty = true; storage[offset] = newValue }
+        set { precondition(isWritable); isDirty = true; checkedHeader = 0; storage[offset] = newValue }
     }
 
     /// Big-endian 16-bit value at `offset`.
@@ -85,6 +92,7 @@ package final class Page {
     package func setU16(_ offset: Int, _ value: Int) {
         precondition(isWritable && offset >= 0 && offset + 2 <= storage.count)
         isDirty = true
+        checkedHeader = 0
         storage[offset] = UInt8(truncatingIfNeeded: value >> 8)
         storage[offset + 1] = UInt8(truncatingIfNeeded: value)
     }
@@ -92,6 +100,7 @@ package final class Page {
     package func setU32(_ offset: Int, _ value: UInt32) {
         precondition(isWritable && offset >= 0 && offset + 4 <= storage.count)
         isDirty = true
+        checkedHeader = 0
         storage[offset] = UInt8(truncatingIfNeeded: value >> 24)
         storage[offset + 1] = UInt8(truncatingIfNeeded: value >> 16)
         storage[offset + 2] = UInt8(truncatingIfNeeded: value >> 8)
@@ -111,6 +120,7 @@ package final class Page {
         let count = source.count
         precondition(isWritable && offset >= 0 && offset + count <= storage.count)
         isDirty = true
+        checkedHeader = 0
         let copied: Bool? = source.withContiguousStorageIfAvailable { buffer in
             guard let from = buffer.baseAddress, let base = storage.baseAddress, count > 0 else { return true }
             (base + offset).copyMemory(from: from, byteCount: count)
@@ -126,6 +136,7 @@ package final class Page {
         let count = source.count
         precondition(isWritable && offset >= 0 && count >= 0 && offset + count <= storage.count)
         isDirty = true
+        checkedHeader = 0
         guard count > 0, let base = storage.baseAddress else { return }
         (base + offset).initializeMemory(as: UInt8.self, repeating: source.first ?? 0, count: count)
     }
@@ -135,6 +146,7 @@ package final class Page {
         precondition(isWritable && source >= 0 && destination >= 0 && count >= 0
             && source + count <= storage.count && destination + count <= storage.count)
         isDirty = true
+        checkedHeader = 0
         guard let base = storage.baseAddress, count > 0 else { return }
         (base + destination).copyMemory(from: base + source, byteCount: count)
     }

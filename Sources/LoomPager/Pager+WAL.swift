@@ -33,8 +33,16 @@ extension Pager {
     /// changed since the last one); the page count is the last commit's database size.
     func beginReadWAL(_ wal: WAL) throws {
         if file.lockLevel < .shared { try file.lock(.shared) }
+        let previous = wal.snapshot
         let changed = try wal.beginRead()
-        if changed { dropCache() }
+        if changed { forgetPagesChanged(since: previous, wal) }
+        // The same snapshot as the last read, whose geometry was checked: nothing to redo
+        // (the cache, page count and header fields are still those of this snapshot).
+        if !changed && wal.geometryChecked {
+            if wal.mxFrame > 0 { pageCount = wal.snapshot.nPage }
+            state = .read
+            return
+        }
         do {
             if wal.mxFrame > 0 {
                 pageCount = wal.snapshot.nPage
@@ -58,7 +66,24 @@ extension Pager {
             wal.endRead()
             throw error
         }
+        wal.geometryChecked = true
         state = .read
+    }
+
+    /// A new snapshot: when the log only grew since `previous`, only the pages written by
+    /// the new frames (and pages past the new size) leave the cache; otherwise all of it
+    /// goes (SQLite always drops it). Survivors take the new generation, as after a rollback.
+    private func forgetPagesChanged(since previous: WALIndexHeader, _ wal: WAL) {
+        guard !cache.pages.isEmpty, state == .none,
+              let changed = wal.pagesChanged(since: previous, limit: UInt32(clamping: max(64, cacheSizePages / 2))) else {
+            dropCache()
+            return
+        }
+        let nPage = wal.snapshot.nPage
+        cache.removeAll { changed.contains($0.number.rawValue) || $0.number.rawValue > nPage }
+        generation &+= 1
+        cache.forEach { $0.generation = generation }
+        wal.geometryChecked = false
     }
 
     /// The page size in the header of a `-wal` file beside the database, when one exists with
@@ -96,6 +121,7 @@ extension Pager {
                 p1[19] = 2
                 dirty = cache.dirtyPages().filter { $0.number.rawValue <= pageCount }
             }
+            counters.walFramesWritten &+= dirty.count
             try wal.writeFrames(dirty, databaseSize: pageCount, syncHeader: synchronous != .off,
                                 syncCommit: synchronous.rawValue >= SynchronousLevel.full.rawValue)
         } catch {
@@ -116,7 +142,17 @@ extension Pager {
         guard let wal else { return CheckpointResult(busy: false, logFrames: -1, checkpointedFrames: -1) }
         guard state == .none else { throw DatabaseError(.locked, "database table is locked") }
         if file.lockLevel < .shared { try file.lock(.shared) }
-        return try wal.checkpoint(mode, sync: synchronous != .off)
+        return try countingCheckpoint { try wal.checkpoint(mode, sync: synchronous != .off) }
+    }
+
+    /// In WAL mode, outside a transaction: an id of the last read snapshot when a read
+    /// transaction begun now would see exactly the same database (the wal-index header in
+    /// shared memory has not changed since), else nil. The id changes whenever this pager's
+    /// snapshot does, so a caller that remembers an id learns "nothing was committed since"
+    /// without taking a lock (the session uses it to skip re-reading the schema cookie).
+    package func unchangedSnapshotID() -> UInt64? {
+        guard let wal, state == .none, errorState == nil, wal.snapshotIsCurrent() else { return nil }
+        return wal.snapshotID
     }
 
     /// The number of frames in the log as of the last snapshot (0 outside WAL mode).
@@ -210,7 +246,7 @@ extension Pager {
         state = .none
         var last = false
         if !options.readOnly, errorState == nil, (try? file.lock(.exclusive)) != nil {
-            if let r = try? wal.checkpoint(.passive, sync: synchronous != .off),
+            if let r = try? countingCheckpoint({ try wal.checkpoint(.passive, sync: synchronous != .off) }),
                !r.busy, r.checkpointedFrames == r.logFrames {
                 last = true
             }

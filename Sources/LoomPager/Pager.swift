@@ -63,6 +63,8 @@ package final class Pager {
     package internal(set) var errorState: DatabaseError?
 
     var cache = PageCache()
+    /// Cache, I/O, WAL, checkpoint and busy counts (PagerCounters.swift).
+    package internal(set) var counters = PagerCounters()
     /// Database header bytes 24..<40 (change counter, page count, freelist) when the cache
     /// was last known to match the file.
     var fileVersion: [UInt8] = []
@@ -343,14 +345,16 @@ package final class Pager {
     /// The page `number` (1 ... pageCount), from the cache or the file. Starts a read
     /// transaction when none is active (it lasts until `endRead`).
     package func page(_ number: PageNumber) throws -> Page {
-        if state != .none, errorState == nil, let p = cache.lookup(number) { return p }
+        if state != .none, errorState == nil, let p = cache.lookup(number) { counters.cacheHits &+= 1; return p }
         try checkUsable()
         if state == .none { try beginRead() }
         guard number.rawValue >= 1, number.rawValue <= pageCount else {
             throw DatabaseError.corrupt(page: number.rawValue, "page out of range")
         }
-        if let p = cache.lookup(number) { return p }
+        if let p = cache.lookup(number) { counters.cacheHits &+= 1; return p }
         try makeRoom()
+        counters.cacheMisses &+= 1
+        counters.pagesRead &+= 1
         let p = Page(number: number, size: pageSize, generation: generation)
         if let wal, let frame = try wal.frame(for: number.rawValue) {
             try p.withStorageForPager { try wal.readFrame(frame, into: $0) }
@@ -442,6 +446,7 @@ package final class Pager {
                 return try body()
             } catch let error as DatabaseError where error.code == .busy {
                 guard let busyHandler, busyHandler(count) else { throw error }
+                counters.busyWaits &+= 1
                 count += 1
             }
         }
@@ -548,16 +553,19 @@ package final class Pager {
         databaseModified = true
         for n in victims {
             guard let p = cache.pages[n] else { continue }
+            counters.pagesWritten &+= 1
             try p.withBytes { try file.write($0, at: offset(of: n)) }
             p.isDirty = false
         }
         return true
     }
 
-    /// Forgets every cached page and bumps the generation.
+    /// Forgets every cached page and bumps the generation; the next WAL read checks the
+    /// geometry again.
     func dropCache() {
         cache.removeAll()
         generation &+= 1
+        wal?.geometryChecked = false
     }
 
     // MARK: Commit and rollback
@@ -600,6 +608,7 @@ package final class Pager {
         do {
             databaseModified = true
             for p in cache.dirtyPages() where p.number.rawValue <= pageCount {
+                counters.pagesWritten &+= 1
                 try p.withBytes { try file.write($0, at: offset(of: p.number)) }
                 p.isDirty = false
             }

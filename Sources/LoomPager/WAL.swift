@@ -29,7 +29,21 @@ final class WAL {
     let index: WALIndex
     var pageSize: Int
     /// The header of the current (or last) read snapshot.
-    private(set) var snapshot = WALIndexHeader()
+    private(set) var snapshot = WALIndexHeader() {
+        didSet {
+            if snapshot != oldValue {
+                snapshotID &+= 1
+                geometryChecked = false
+            }
+        }
+    }
+    /// Counts the snapshots this connection has seen: it changes when `snapshot` takes a
+    /// different header that another connection wrote (a commit, a rewound log), not for
+    /// this connection's own commits and rewinds.
+    private(set) var snapshotID: UInt64 = 0
+    /// The pager checked the database geometry (page count, page 1) against `snapshot`;
+    /// cleared whenever the snapshot changes.
+    var geometryChecked = false
     /// READ(i) held by the read transaction, -1 when none.
     private(set) var readLock = -1
     private(set) var writeLocked = false
@@ -48,6 +62,14 @@ final class WAL {
     }
 
     var mxFrame: UInt32 { snapshot.mxFrame }
+
+    /// True when the wal-index header in shared memory is still the one of the last
+    /// snapshot: a read transaction begun now would see exactly the same database. Reads
+    /// the header without a lock (a header torn by a writer compares unequal).
+    func snapshotIsCurrent() -> Bool {
+        guard readLock < 0, !writeLocked, snapshot.isInit, let h = try? index.readHeader() else { return false }
+        return h == snapshot
+    }
 
     // MARK: Read snapshots
 
@@ -116,6 +138,26 @@ final class WAL {
         }
     }
 
+    /// The pages whose content may differ between snapshot `old` and the current one, when
+    /// the log only grew in between (same salts, so no rewind; `old` had frames, so nothing
+    /// was checkpointed and rewound behind it): the pages of frames old.mxFrame+1 ...
+    /// mxFrame. Nil when that cannot be known (or more than `limit` frames were added): the
+    /// caller then forgets everything.
+    func pagesChanged(since old: WALIndexHeader, limit: UInt32) -> Set<UInt32>? {
+        let new = snapshot
+        guard old.isInit, new.isInit, old.mxFrame > 0, new.mxFrame >= old.mxFrame,
+              new.salt1 == old.salt1, new.salt2 == old.salt2, new.pageSize == old.pageSize,
+              new.mxFrame - old.mxFrame <= limit else { return nil }
+        var pages = Set<UInt32>()
+        var f = old.mxFrame &+ 1
+        while f <= new.mxFrame {
+            guard let p = try? index.page(ofFrame: f), p != 0 else { return nil }
+            pages.insert(p)
+            f &+= 1
+        }
+        return pages
+    }
+
     /// Ends the read snapshot.
     func endRead() {
         guard readLock >= 0 else { return }
@@ -156,7 +198,9 @@ final class WAL {
                     defer { try? index.shm.shmUnlock(readers, .exclusive) }
                     // The content is unchanged (all of it is in the database), so the
                     // snapshot moves to the rewound header without invalidating caches.
+                    let id = snapshotID
                     snapshot = try restartHeader(snapshot)
+                    snapshotID = id
                 }
             }
             try index.removeEntries(after: snapshot.mxFrame)
@@ -270,7 +314,11 @@ final class WAL {
         h.isInit = true
         h.pageSize = pageSize
         try index.writeHeader(h)
+        // This connection's own commit: it knows what changed, so the id stays (it marks
+        // snapshots that other connections' commits produced).
+        let id = snapshotID
         snapshot = h
+        snapshotID = id
     }
 
     // MARK: Recovery

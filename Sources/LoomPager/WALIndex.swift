@@ -114,14 +114,30 @@ final class WALIndex {
 
     // MARK: Header
 
-    /// The header when both copies agree and are valid (nil: recovery is needed).
+    /// The header when both copies agree and are valid (nil: recovery is needed). Reads the
+    /// shared memory in place, without taking a lock (as SQLite does): a copy torn by a
+    /// concurrent writer fails the comparison or its checksum.
     func readHeader() throws -> WALIndexHeader? {
         let p = try header0()
-        let copy0 = [UInt8](UnsafeRawBufferPointer(start: p, count: WALIndexHeader.size))
+        var copy0 = HeaderBytes()
+        withUnsafeMutableBytes(of: &copy0) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: WALIndexHeader.size)) }
         shm.shmBarrier()
-        let copy1 = [UInt8](UnsafeRawBufferPointer(start: p + WALIndexHeader.size, count: WALIndexHeader.size))
+        var copy1 = HeaderBytes()
+        withUnsafeMutableBytes(of: &copy1) {
+            $0.copyMemory(from: UnsafeRawBufferPointer(start: p + WALIndexHeader.size, count: WALIndexHeader.size))
+        }
         guard copy0 == copy1 else { return nil }
-        return copy0.withUnsafeBytes { WALIndexHeader.decode($0) }
+        return withUnsafeBytes(of: &copy0) { WALIndexHeader.decode($0) }
+    }
+
+    /// 48 bytes on the stack: one header copy.
+    private struct HeaderBytes: Equatable {
+        var w0: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var w1: (UInt64, UInt64, UInt64) = (0, 0, 0)
+
+        static func == (a: HeaderBytes, b: HeaderBytes) -> Bool {
+            a.w0 == b.w0 && a.w1 == b.w1
+        }
     }
 
     /// Publishes a header: the second copy first, then (after a barrier) the first, so a
@@ -246,11 +262,16 @@ final class WALIndex {
         let (u, zero) = Self.unit(of: mxFrame)
         guard let r = try region(u, extend: false) else { return }
         let limit = mxFrame - zero
+        let base = Self.pgnoBase(u)
+        // Frames are indexed in order and a cleanup zeroes every page slot after the limit,
+        // so when the slot of frame mxFrame + 1 is empty (or the unit is full) there is
+        // nothing to remove: the common case costs one load.
+        if limit >= Self.capacity(u) { return }
+        if r.loadUnaligned(fromByteOffset: base + Int(limit) * 4, as: UInt32.self) == 0 { return }
         for h in 0..<Self.hashSlots {
             let v = UInt32(r.loadUnaligned(fromByteOffset: Self.hashOffset + 2 * h, as: UInt16.self))
             if v > limit { r.storeBytes(of: UInt16(0), toByteOffset: Self.hashOffset + 2 * h, as: UInt16.self) }
         }
-        let base = Self.pgnoBase(u)
         let from = base + Int(limit) * 4
         if from < Self.hashOffset {
             (r + from).initializeMemory(as: UInt8.self, repeating: 0, count: Self.hashOffset - from)

@@ -106,10 +106,9 @@ package enum RecordCodec {
 /// Corresponds to SQLite's `OP_Column` header cache.
 package struct RecordReader {
     package let bytes: [UInt8]
-    /// Serial type of each column.
-    package private(set) var serialTypes: [UInt64] = []
-    /// Offset of each column's content in `bytes`.
-    package private(set) var offsets: [Int] = []
+    /// Per column, its serial type then the offset of its content in `bytes` (one array, not
+    /// two: a reader is built per row scanned, and each allocation showed in scan profiles).
+    private var fields: [Int] = []
     /// The header size (offset of the first column's content).
     package private(set) var headerSize = 0
 
@@ -126,19 +125,19 @@ package struct RecordReader {
             var pos = hl
             var content = header
             // At most one serial type per header byte: reserving up front avoids regrowing
-            // both arrays per column (array growth was ~7% of a scan-heavy speedtest1 profile).
-            serialTypes.reserveCapacity(header - hl)
-            offsets.reserveCapacity(header - hl)
+            // the array per column (array growth was ~7% of a scan-heavy speedtest1 profile).
+            fields.reserveCapacity(2 * (header - hl))
             while pos < header {
                 guard let (t, l) = Varint.read(buf, at: pos), pos + l <= header else {
                     throw DatabaseError.corrupt(page: nil, "record serial type")
                 }
                 pos += l
+                // `n <= total - content` also bounds t (< 2 * total + 14), so it fits an Int.
                 guard let n = SerialType.contentLength(t), n <= total - content else {
                     throw DatabaseError.corrupt(page: nil, "record content")
                 }
-                serialTypes.append(t)
-                offsets.append(content)
+                fields.append(Int(t))
+                fields.append(content)
                 content += n
             }
             guard content == total else { throw DatabaseError.corrupt(page: nil, "record length") }
@@ -146,26 +145,27 @@ package struct RecordReader {
     }
 
     /// The number of columns the record stores.
-    package var count: Int { serialTypes.count }
+    package var count: Int { fields.count >> 1 }
 
     /// Column `i`; NULL for `i >= count`.
     package func column(_ i: Int) throws -> Value {
         guard i >= 0 else { throw DatabaseError(.range) }
-        guard i < serialTypes.count else { return .null }
+        guard i < count else { return .null }
         return storedColumn(i)
     }
 
     /// The raw content bytes of column `i` (text exactly as stored, even if not UTF-8);
     /// empty for `i >= count`.
     package func columnBytes(_ i: Int) -> ArraySlice<UInt8> {
-        guard i >= 0, i < serialTypes.count, let n = SerialType.contentLength(serialTypes[i]) else { return [] }
-        return bytes[offsets[i]..<(offsets[i] + n)]
+        guard i >= 0, i < count, let n = SerialType.contentLength(UInt64(fields[2 * i])) else { return [] }
+        let offset = fields[2 * i + 1]
+        return bytes[offset..<(offset + n)]
     }
 
     /// The serial type of column `i` (0, NULL, for `i >= count`).
-    package func serialType(_ i: Int) -> UInt64 { i >= 0 && i < serialTypes.count ? serialTypes[i] : 0 }
+    package func serialType(_ i: Int) -> UInt64 { i >= 0 && i < count ? UInt64(fields[2 * i]) : 0 }
 
     func storedColumn(_ i: Int) -> Value {
-        bytes.withUnsafeBytes { RecordCodec.value(serialType: serialTypes[i], in: $0, at: offsets[i]) }
+        bytes.withUnsafeBytes { RecordCodec.value(serialType: UInt64(fields[2 * i]), in: $0, at: fields[2 * i + 1]) }
     }
 }

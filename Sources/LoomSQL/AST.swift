@@ -127,45 +127,47 @@ package struct Expr: Hashable, Sendable {
         self.height = 1 + Expr.childHeight(kind)
     }
 
-    package indirect enum Kind: Hashable, Sendable {
+    /// Literals are stored inline (every other case is boxed): a boxed literal was an
+    /// allocation per value of every INSERT … VALUES.
+    package enum Kind: Hashable, Sendable {
         case literal(Literal)
         /// [[schema.]table.]column. A bare unquoted `true`/`false` is `.literal(.boolean)`.
-        case column(ColumnRef)
-        case parameter(Parameter)
-        case unary(UnaryOperator, Expr)
-        case binary(BinaryOperator, Expr, Expr)
+        indirect case column(ColumnRef)
+        indirect case parameter(Parameter)
+        indirect case unary(UnaryOperator, Expr)
+        indirect case binary(BinaryOperator, Expr, Expr)
         /// expr [NOT] LIKE|GLOB|REGEXP|MATCH pattern [ESCAPE escape]
-        case like(LikeOperator, negated: Bool, Expr, pattern: Expr, escape: Expr?)
+        indirect case like(LikeOperator, negated: Bool, Expr, pattern: Expr, escape: Expr?)
         /// expr [NOT] BETWEEN low AND high
-        case between(Expr, negated: Bool, low: Expr, high: Expr)
+        indirect case between(Expr, negated: Bool, low: Expr, high: Expr)
         /// expr [NOT] IN (list). `x IN ()` has an empty list. Kept as written; note SQLite's
         /// grammar action rewrites `x IN ()` to the constant 0 (1 for NOT IN) and, when the list
         /// is one constant `c` and `x` is not a row value, `x IN (c)` to `x = +c` (`+c` so `c`
         /// lends no affinity) — codegen should do the same.
-        case inList(Expr, negated: Bool, [Expr])
+        indirect case inList(Expr, negated: Bool, [Expr])
         /// expr [NOT] IN (select)
-        case inSelect(Expr, negated: Bool, Select)
+        indirect case inSelect(Expr, negated: Bool, Select)
         /// expr [NOT] IN [schema.]table   or   expr [NOT] IN [schema.]function(args)
-        case inTable(Expr, negated: Bool, schema: String?, name: String, arguments: [Expr]?)
+        indirect case inTable(Expr, negated: Bool, schema: String?, name: String, arguments: [Expr]?)
         /// expr ISNULL, expr IS NULL
-        case isNull(Expr)
+        indirect case isNull(Expr)
         /// expr NOTNULL, expr NOT NULL, expr IS NOT NULL
-        case notNull(Expr)
+        indirect case notNull(Expr)
         /// CASE [operand] WHEN … THEN … [ELSE …] END
-        case caseWhen(operand: Expr?, whens: [WhenThen], otherwise: Expr?)
+        indirect case caseWhen(operand: Expr?, whens: [WhenThen], otherwise: Expr?)
         /// CAST(expr AS type); `type` is the type name text as written (may be empty).
-        case cast(Expr, type: String)
+        indirect case cast(Expr, type: String)
         /// expr COLLATE name
-        case collate(Expr, String)
+        indirect case collate(Expr, String)
         /// EXISTS (select). NOT EXISTS is `.unary(.not, exists)`.
-        case exists(Select)
+        indirect case exists(Select)
         /// (select) used as a value
-        case subquery(Select)
-        case function(FunctionCall)
+        indirect case subquery(Select)
+        indirect case function(FunctionCall)
         /// RAISE(IGNORE) / RAISE(ROLLBACK|ABORT|FAIL, message)
-        case raise(RaiseAction, message: Expr?)
+        indirect case raise(RaiseAction, message: Expr?)
         /// (a, b, …) with two or more elements
-        case row([Expr])
+        indirect case row([Expr])
     }
 }
 

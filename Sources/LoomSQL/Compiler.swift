@@ -30,7 +30,10 @@ package enum Compiler {
     package static func prepare(_ sql: String, from offset: Int, schema: Schema) throws -> PreparedStatement? {
         var parser = Parser(sql: sql)
         guard let (statement, end) = try parser.parseNext(from: offset) else { return nil }
-        let text = SourceSpan(start: statement.span.start, end: end).text(in: sql)
+        // The statement text: `sql` itself when the statement is all of it (the shell's case),
+        // without a copy.
+        let text = statement.span.start == 0 && end == sql.utf8.count
+            ? sql : SourceSpan(start: statement.span.start, end: end).text(in: sql)
         var (program, kind) = try compile(statement, sql: sql, schema: schema)
         program.parameterCount = statement.parameterCount
         program.parameterNames = statement.parameterNames
@@ -110,14 +113,17 @@ package enum Compiler {
         b.emit(jumpTo: prologue) { .initialize(target: $0) }
         let body = b.currentAddress
         var columnNames: [String] = []
+        var declaredTypes: [String?] = []
         var kind: StatementKind = .other
         var transactionOpcode: Instruction? = nil
+        if let ignored = try c.authorizeStatement(statement) { return ignored }
         do {
             switch statement.kind {
             case .select(let select):
                 kind = .select
                 let resolved = try Resolver(c).resolveSelect(select, outer: nil)
                 columnNames = resolved.columnNames
+                declaredTypes = resolved.declaredTypes
                 try g.codeSelect(resolved) { base, count in
                     b.emit(.resultRow(start: base, count: count))
                 }
@@ -214,25 +220,40 @@ package enum Compiler {
         if kind != .select && !g.returningNames.isEmpty { columnNames = g.returningNames }
         b.emit(.halt())
         b.place(prologue)
+        // One walk of the program finds the VM's two per-program facts (Program.effects) and
+        // the databases it reads and writes. Bit sets: schema numbers stay below 12 (main,
+        // temp, at most 10 attached).
+        var countsChanges = false, changesSchema = false
+        var used: UInt64 = 0, written: UInt64 = 0
+        func bit(_ db: Int) -> UInt64 {
+            precondition(db >= 0 && db < 64, "schema number out of range")
+            return 1 << UInt64(db)
+        }
+        for i in b.instructions.indices {
+            switch b.instructions[i] {
+            case .insert(_, _, _, let f, _), .delete(_, let f, _):
+                if f.contains(.countChanges) { countsChanges = true }
+            case .openRead(_, _, _, _, _, let db), .readCookie(_, _, let db):
+                used |= bit(db)
+            case .openWrite(_, _, _, _, _, let db):
+                used |= bit(db); written |= bit(db)
+            case .clear(_, let counts, let db):
+                if counts { countsChanges = true }
+                used |= bit(db); written |= bit(db)
+            case .setCookie(_, _, let db), .createBtree(_, _, let db), .destroy(_, let db):
+                changesSchema = true
+                used |= bit(db); written |= bit(db)
+            default:
+                break
+            }
+        }
         if c.usesDatabase {
             // One Transaction per database the program touches (schema-number order).
-            var used: Set<Int> = [], written: Set<Int> = []
-            for instruction in b.instructions {
-                switch instruction {
-                case .openRead(_, _, _, _, _, let db), .readCookie(_, _, let db):
-                    used.insert(db)
-                case .openWrite(_, _, _, _, _, let db), .setCookie(_, _, let db), .createBtree(_, _, let db),
-                     .destroy(_, let db), .clear(_, _, let db):
-                    used.insert(db); written.insert(db)
-                default:
-                    break
-                }
-            }
-            if used.isEmpty { used.insert(0) }
-            if c.writes && written.isEmpty { written.insert(0) }
-            for db in used.sorted() {
+            if used == 0 { used = 1 }
+            if c.writes && written == 0 { written = 1 }
+            for db in 0..<64 where used & bit(db) != 0 {
                 let cookie = schema.schema(forDatabase: db)?.cookie ?? 0
-                b.emit(.transaction(write: c.writes && written.contains(db), schemaCookie: Int(cookie), database: db))
+                b.emit(.transaction(write: c.writes && written & bit(db) != 0, schemaCookie: Int(cookie), database: db))
             }
         }
         b.emit(.goto(target: body))
@@ -241,6 +262,8 @@ package enum Compiler {
                               cursorCount: b.cursorCount, columnNames: columnNames,
                               isReadOnly: !c.writes)
         program.isDataChange = kind == .insert || kind == .update || kind == .delete
+        program.columnDeclaredTypes = declaredTypes
+        program.effects = Program.Effects(countsChanges: countsChanges, changesSchema: changesSchema)
         return (program, kind)
     }
 }

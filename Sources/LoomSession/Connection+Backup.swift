@@ -12,7 +12,10 @@ extension Connection {
     /// written in one journaled write transaction, so a failure leaves it unchanged. An
     /// empty destination takes the source's page size; a non-empty one with another page
     /// size is refused (SQLITE_READONLY, as SQLite refuses in-memory destinations).
-    package func backup(to destination: Connection) throws {
+    /// `progress(copied, total)` is called after every `pagesPerStep` pages and at the end;
+    /// an error it throws aborts the backup (the destination is rolled back).
+    package func backup(to destination: Connection, pagesPerStep: Int = .max,
+                        progress: ((_ copied: Int, _ total: Int) throws -> Void)? = nil) throws {
         guard destination !== self else { throw DatabaseError(.error, "source and destination must be distinct") }
         guard destination.context.transactionState == .none else {
             throw DatabaseError(.busy, "destination database is in use")
@@ -51,6 +54,9 @@ extension Connection {
                     }
                     target.setBytes(source.bytes(at: 0, count: size), at: 0)
                     if number == 1 { target.setU32(40, oldCookie &+ 1) }
+                    if let progress, Int(number) % max(1, pagesPerStep) == 0 || number == count {
+                        try progress(Int(number), Int(count))
+                    }
                 }
                 if destination.pager.pageCount > count { destination.pager.setPageCount(count) }
                 try destination.pager.commit()

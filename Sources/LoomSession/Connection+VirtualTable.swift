@@ -13,13 +13,17 @@ extension Connection: VirtualTableHost {
     /// enclosing statement are kept.
     package func execute(_ sql: String, _ arguments: [Value]) throws {
         try nested {
+            if let cached = try cachedStatement(sql) {
+                defer { cached.busy = false }
+                try bind(cached.vm, arguments)
+                while try cached.vm.step() {}
+                return
+            }
             var offset = 0
             while let stmt = try prepare(sql, from: offset) {
                 offset = stmt.end
                 let vm = makeVM(stmt)
-                for (i, v) in arguments.enumerated() where i < stmt.program.parameterCount {
-                    try vm.bind(v, at: i + 1)
-                }
+                try bind(vm, arguments)
                 while try vm.step() {}
             }
         }
@@ -28,17 +32,52 @@ extension Connection: VirtualTableHost {
     /// Runs one statement and returns its rows.
     package func query(_ sql: String, _ arguments: [Value]) throws -> [[Value]] {
         try nested {
+            var rows: [[Value]] = []
+            if let cached = try cachedStatement(sql) {
+                defer { cached.busy = false }
+                try bind(cached.vm, arguments)
+                while try cached.vm.step() {
+                    rows.append((0 ..< cached.vm.columnCount).map { cached.vm.column($0) })
+                }
+                return rows
+            }
             guard let stmt = try prepare(sql, from: 0) else { return [] }
             let vm = makeVM(stmt)
-            for (i, v) in arguments.enumerated() where i < stmt.program.parameterCount {
-                try vm.bind(v, at: i + 1)
-            }
-            var rows: [[Value]] = []
+            try bind(vm, arguments)
             while try vm.step() {
                 rows.append((0 ..< vm.columnCount).map { vm.column($0) })
             }
             return rows
         }
+    }
+
+    private func bind(_ vm: VM, _ arguments: [Value]) throws {
+        for (i, v) in arguments.enumerated() where i < vm.program.parameterCount {
+            try vm.bind(v, at: i + 1)
+        }
+    }
+
+    /// The cached compiled form of a one-statement `sql`, reset and marked busy (nil: not
+    /// cacheable, or in use by an enclosing call). Entries die with the schema they were
+    /// compiled against.
+    private func cachedStatement(_ sql: String) throws -> VirtualTableRegistry.HostStatement? {
+        let registry = context.virtualTables
+        let schema = try currentSchema()
+        if let e = registry.hostStatements[sql] {
+            if e.busy { return nil }
+            if e.schema === schema {
+                e.vm.reset()
+                e.busy = true
+                return e
+            }
+        }
+        guard let stmt = try prepare(sql, from: 0), [.select, .insert, .update, .delete].contains(stmt.kind),
+              Connection.onlyTrivia(sql, from: stmt.end) else { return nil }
+        if registry.hostStatements.count >= 256 { registry.hostStatements = [:] }
+        let e = VirtualTableRegistry.HostStatement(vm: makeVM(stmt), schema: schema)
+        registry.hostStatements[sql] = e
+        e.busy = true
+        return e
     }
 
     private func nested<R>(_ body: () throws -> R) throws -> R {

@@ -18,6 +18,9 @@ package final class Connection {
     package let btree: BTree
     package let context: ExecutionContext
     private var schema: Schema?
+    /// The pager's WAL snapshot id (`Pager.unchangedSnapshotID`) at which the cached
+    /// schema's cookie was last found current; nil when unknown.
+    private var schemaCheckedSnapshot: UInt64?
     private var isClosed = false
     /// True for `:memory:` databases (journal_mode is MEMORY or OFF only).
     package let isInMemory: Bool
@@ -61,8 +64,18 @@ package final class Connection {
     package func currentSchema() throws -> Schema {
         try checkOpen()
         if let cached = schema, !context.schemaChanged {
+            // WAL: nothing was committed since the cookie was last checked (the wal-index
+            // header is unchanged), so the cookie cannot differ: no read transaction needed.
+            if let checked = schemaCheckedSnapshot, checked == pager.unchangedSnapshotID(),
+               cached.linked.isEmpty, context.databases.dropFirst().allSatisfy({ $0 == nil }) {
+                return cached
+            }
+            schemaCheckedSnapshot = nil
             do {
-                if try cookiesUnchanged(cached) { return cached }
+                if try cookiesUnchanged(cached) {
+                    schemaCheckedSnapshot = pager.unchangedSnapshotID()
+                    return cached
+                }
             } catch let e as DatabaseError where e.code.primary == .busy {
                 // Locked out (a writer is committing): compile against the cached schema;
                 // the program's Transaction instruction checks the cookie when it runs.
@@ -73,6 +86,7 @@ package final class Connection {
         attachVirtualTables(to: loaded)
         schema = loaded
         context.schemaChanged = false
+        schemaCheckedSnapshot = pager.unchangedSnapshotID()
         return loaded
     }
 

@@ -18,7 +18,9 @@ final class VMCursor {
         case virtual(any VirtualTableCursor, VirtualTableReference)
     }
 
-    let storage: Storage
+    /// `var` only so that an ephemeral table can move from a MemoryTree to a B-tree when it
+    /// grows (`VM.spillEphemeral`).
+    var storage: Storage
     /// Index key layout (nil for rowid tables and pseudo cursors).
     let keyInfo: KeyInfo?
     /// On a NULL row (NullRow): Column and Rowid give NULL.
@@ -38,6 +40,8 @@ final class VMCursor {
     var pseudoBytes: [UInt8] = []
     /// OpenEphemeral: the private in-memory B-tree the cursor owns.
     var ephemeralTree: BTree?
+    /// Opened by OpenEphemeral (a MemoryTree here may move to a B-tree when it grows).
+    var isEphemeral = false
 
     init(_ storage: Storage, keyInfo: KeyInfo?) {
         self.storage = storage
@@ -63,8 +67,15 @@ final class VMCursor {
     }
 }
 
-/// An in-memory B-tree substitute for OpenEphemeral: a sorted array of entries (rowid
-/// table, or index keyed by the decoded record under `keyInfo`).
+/// An in-memory substitute for a B-tree: a sorted array of entries (rowid table, or index
+/// keyed by the decoded record under `keyInfo`). Used for NullRow on a never-opened cursor and
+/// for OpenEphemeral rowid tables while they are small (`VM.ephemeralMemoryLimit`): a
+/// recursive CTE's queue (append at the end, delete the first) then costs an array append and
+/// an index bump per row instead of B-tree cell edits and rebalancing.
+///
+/// Live entries are `entries[head...]`: deleting the first live entry only advances `head`
+/// (the array is compacted once the dead prefix passes half of it). Positions are indices
+/// into `entries`, valid when in `head ..< entries.count`.
 final class MemoryTree {
     struct Entry {
         var rowid: Int64
@@ -74,16 +85,29 @@ final class MemoryTree {
     let isIntKey: Bool
     let keyInfo: KeyInfo
     var entries: [Entry] = []
+    /// Index of the first live entry.
+    private(set) var head = 0
     var position = -1
+    /// Record bytes held by live entries.
+    private(set) var recordBytes = 0
 
     init(keyInfo: KeyInfo?) {
         self.isIntKey = keyInfo == nil
         self.keyInfo = keyInfo ?? KeyInfo()
     }
 
+    var isEmpty: Bool { head >= entries.count }
+    var count: Int { entries.count - head }
+    var firstPosition: Int { head }
+    var lastPosition: Int { entries.count - 1 }
+    var lastRowid: Int64? { isEmpty ? nil : entries[entries.count - 1].rowid }
+    @inline(__always) func isLive(_ p: Int) -> Bool { p >= head && p < entries.count }
+
     /// First index whose entry is >= (or > when `strict`) the probe.
     func lowerBound(rowid: Int64) -> Int {
-        var lo = 0, hi = entries.count
+        var lo = head, hi = entries.count
+        // Append bias: a rowid past the last entry needs no search.
+        if hi > lo, entries[hi - 1].rowid < rowid { return hi }
         while lo < hi {
             let mid = (lo + hi) / 2
             if entries[mid].rowid < rowid { lo = mid + 1 } else { hi = mid }
@@ -93,7 +117,7 @@ final class MemoryTree {
 
     /// First index whose key compares >= probe (`strict`: > probe), prefix-equal = equal.
     func bound(key: [Value], strict: Bool) -> Int {
-        var lo = 0, hi = entries.count
+        var lo = head, hi = entries.count
         while lo < hi {
             let mid = (lo + hi) / 2
             let c = compareKeys(entries[mid].key, key, keyInfo: keyInfo)
@@ -104,8 +128,12 @@ final class MemoryTree {
 
     func insert(rowid: Int64, record: [UInt8]) {
         let i = lowerBound(rowid: rowid)
+        recordBytes += record.count
         if i < entries.count, entries[i].rowid == rowid {
+            recordBytes -= entries[i].record.count
             entries[i].record = record
+        } else if i == entries.count {
+            entries.append(Entry(rowid: rowid, key: [], record: record))
         } else {
             entries.insert(Entry(rowid: rowid, key: [], record: record), at: i)
         }
@@ -116,9 +144,44 @@ final class MemoryTree {
         let i = bound(key: key, strict: false)
         var j = i
         while j < entries.count, compareKeys(entries[j].key, key, keyInfo: keyInfo) == 0 {
-            if entries[j].key.count == key.count { entries[j].record = record; return }
+            if entries[j].key.count == key.count {
+                recordBytes += record.count - entries[j].record.count
+                entries[j].record = record
+                return
+            }
             j += 1
         }
+        recordBytes += record.count
         entries.insert(Entry(rowid: 0, key: key, record: record), at: i)
+    }
+
+    /// Removes the live entry at `p` and returns it. Positions after `p` shift down by one,
+    /// except when `p` is the first live entry (then nothing moves: `head` advances).
+    func remove(at p: Int) -> Entry {
+        precondition(isLive(p))
+        let e: Entry
+        if p == head {
+            e = entries[p]
+            entries[p] = Entry(rowid: e.rowid, key: [], record: [])
+            head += 1
+            if head == entries.count {
+                entries.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 1024 && head * 2 >= entries.count {
+                entries.removeSubrange(0 ..< head)
+                head = 0
+            }
+        } else {
+            e = entries.remove(at: p)
+        }
+        recordBytes -= e.record.count
+        return e
+    }
+
+    func removeAll() {
+        entries.removeAll()
+        head = 0
+        position = -1
+        recordBytes = 0
     }
 }

@@ -73,6 +73,8 @@ package final class ExecutionContext {
     /// `sqlite3_interrupt`'s flag: set from any thread, seen by running statements at their
     /// loop jumps; cleared when a statement starts while none is running.
     package let interruption = InterruptFlag()
+    /// The update hook: told of each row an Insert/Delete with a table name writes (VM+RowChange.swift).
+    package var rowChangeObserver: ((RowChange) -> Void)? = nil
     /// Ends an autocommit read transaction that statements run from inside another
     /// statement left open (VACUUM reads the database through nested statements).
     package func endAutocommitRead() {

@@ -28,8 +28,24 @@ package struct Program: Sendable {
     /// True for INSERT / UPDATE / DELETE: the statement sets `changes()` at its end even
     /// when it changes no table itself (a view's INSTEAD OF triggers).
     package var isDataChange = false
+    /// Declared types of the result columns (`sqlite3_column_decltype`): empty, or one per
+    /// column, nil for expressions.
+    package var columnDeclaredTypes: [String?] = []
     /// Optional per-instruction comments (EXPLAIN's last column); empty or one per instruction.
     package var comments: [String?]
+    /// What the VM otherwise learns by scanning `instructions` each time one is created: some
+    /// instruction counts changes (Insert/Delete with `.countChanges`, counting Clear), some
+    /// changes the schema (CreateBtree, Destroy, SetCookie). Set by codegen (L5), which
+    /// walks the finished program anyway; nil makes the VM scan. Must describe `instructions`.
+    package var effects: Effects? = nil
+    package struct Effects: Sendable {
+        package var countsChanges: Bool
+        package var changesSchema: Bool
+        package init(countsChanges: Bool, changesSchema: Bool) {
+            self.countsChanges = countsChanges
+            self.changesSchema = changesSchema
+        }
+    }
 
     package init(instructions: [Instruction], registerCount: Int, cursorCount: Int,
                  columnNames: [String] = [], parameterCount: Int = 0,

@@ -58,6 +58,35 @@ extension VM {
     /// OpenEphemeral: a private B-tree in a MemoryVFS file (no journal, no sync), so large
     /// temporary tables and indexes (DISTINCT, IN, UNION, materialised views) stay O(log n).
     func openEphemeralTree(keyInfo: KeyInfo?) throws -> VMCursor {
+        if keyInfo == nil {
+            // A rowid table starts as a MemoryTree and moves to a B-tree when it grows.
+            let cursor = VMCursor(.memory(MemoryTree(keyInfo: nil)), keyInfo: nil)
+            cursor.isEphemeral = true
+            return cursor
+        }
+        return try openEphemeralBTree(keyInfo: keyInfo)
+    }
+
+    /// Ephemeral rowid tables stay in a MemoryTree up to this many rows or record bytes.
+    static let ephemeralMemoryRows = 4096
+    static let ephemeralMemoryBytes = 1 << 20
+
+    /// Moves a MemoryTree ephemeral table that outgrew its limits into a private B-tree and
+    /// leaves the cursor on `rowid`.
+    func spillEphemeral(_ c: VMCursor, _ m: MemoryTree, rowid: Int64) throws {
+        let replacement = try openEphemeralBTree(keyInfo: nil)
+        guard case .table(let t) = replacement.storage else { throw DatabaseError(.internal, "ephemeral spill") }
+        for p in m.firstPosition ... m.lastPosition {
+            try t.insert(rowid: m.entries[p].rowid, payload: m.entries[p].record)
+        }
+        m.removeAll()
+        c.storage = replacement.storage
+        c.ephemeralTree = replacement.ephemeralTree
+        let found = try t.seek(rowid: rowid) == .found
+        c.moved(valid: found)
+    }
+
+    func openEphemeralBTree(keyInfo: KeyInfo?) throws -> VMCursor {
         var options = PagerOptions()
         options.journalMode = .off
         options.synchronous = .off
@@ -85,8 +114,8 @@ extension VM {
         case .table(let t): ok = try t.first()
         case .index(let i): ok = try i.first()
         case .memory(let m):
-            m.position = 0
-            ok = !m.entries.isEmpty
+            m.position = m.firstPosition
+            ok = !m.isEmpty
         case .sorter(let s):
             ok = try s.first()
         case .pseudo: ok = true
@@ -104,8 +133,8 @@ extension VM {
         case .table(let t): ok = try t.last()
         case .index(let i): ok = try i.last()
         case .memory(let m):
-            m.position = m.entries.count - 1
-            ok = !m.entries.isEmpty
+            m.position = m.lastPosition
+            ok = !m.isEmpty
         case .sorter(let s):
             ok = try s.last()
         case .pseudo: ok = true
@@ -128,7 +157,7 @@ extension VM {
         case .index(let i): ok = forward ? try i.next() : try i.previous()
         case .memory(let m):
             m.position += forward ? 1 : -1
-            ok = m.position >= 0 && m.position < m.entries.count
+            ok = m.isLive(m.position)
         case .sorter(let s):
             ok = try s.next()
         case .pseudo: ok = false
@@ -160,7 +189,7 @@ extension VM {
             if let rowid { p = m.lowerBound(rowid: rowid) } else if let key { p = m.bound(key: key, strict: false) } else { return false }
             // p is where the deleted entry was: forward continues there, backward just before.
             m.position = forward ? p : p - 1
-            let ok = m.position >= 0 && m.position < m.entries.count
+            let ok = m.isLive(m.position)
             c.moved(valid: ok)
             return ok
         default:
@@ -179,7 +208,7 @@ extension VM {
         case .table(let t): bytes = try t.payload()
         case .index(let i): bytes = try i.keyBytes()
         case .memory(let m):
-            guard m.position >= 0, m.position < m.entries.count else { return nil }
+            guard m.isLive(m.position) else { return nil }
             bytes = m.entries[m.position].record
         case .sorter(let s):
             guard let b = s.current else { return nil }
@@ -219,7 +248,7 @@ extension VM {
         case .table(let t): return .integer(try t.rowid())
         case .virtual(let v, _): return .integer(try v.rowid())
         case .memory(let m) where m.isIntKey:
-            guard m.position >= 0, m.position < m.entries.count else { return .null }
+            guard m.isLive(m.position) else { return .null }
             return .integer(m.entries[m.position].rowid)
         default:
             // Index-like: the rowid is the last key field.
@@ -248,7 +277,7 @@ extension VM {
             return r == .found
         case .memory(let m) where m.isIntKey:
             let i = m.lowerBound(rowid: rowid)
-            let found = i < m.entries.count && m.entries[i].rowid == rowid
+            let found = m.isLive(i) && m.entries[i].rowid == rowid
             m.position = i
             c.moved(valid: found)
             return found
@@ -309,7 +338,7 @@ extension VM {
             if m.isIntKey {
                 guard let rowid else { throw DatabaseError(.internal, "table seek without rowid") }
                 let i = m.lowerBound(rowid: rowid)
-                let exact = i < m.entries.count && m.entries[i].rowid == rowid
+                let exact = m.isLive(i) && m.entries[i].rowid == rowid
                 switch op {
                 case .ge: m.position = i
                 case .gt: m.position = exact ? i + 1 : i
@@ -324,7 +353,7 @@ extension VM {
                 case .lt: m.position = m.bound(key: key, strict: false) - 1
                 }
             }
-            let ok = m.position >= 0 && m.position < m.entries.count
+            let ok = m.isLive(m.position)
             c.moved(valid: ok)
             return ok
         default:
@@ -352,6 +381,10 @@ extension VM {
         case .memory(let m) where m.isIntKey:
             m.insert(rowid: rowid, record: record)
             m.position = m.lowerBound(rowid: rowid)
+            if c.isEphemeral, m.count > VM.ephemeralMemoryRows || m.recordBytes > VM.ephemeralMemoryBytes {
+                try spillEphemeral(c, m, rowid: rowid)
+                return
+            }
         default: throw DatabaseError(.internal, "Insert on an index cursor")
         }
         c.moved(valid: true)
@@ -390,8 +423,8 @@ extension VM {
             c.moved(valid: false)
             c.deletedKey = key
         case .memory(let m):
-            guard m.position >= 0, m.position < m.entries.count else { return }
-            let e = m.entries.remove(at: m.position)
+            guard m.isLive(m.position) else { return }
+            let e = m.remove(at: m.position)
             c.moved(valid: false)
             if m.isIntKey { c.deletedRowid = e.rowid } else { c.deletedKey = e.key }
         default:
@@ -401,7 +434,7 @@ extension VM {
 
     func entryCount(_ c: VMCursor) throws -> Int64 {
         switch c.storage {
-        case .memory(let m): return Int64(m.entries.count)
+        case .memory(let m): return Int64(m.count)
         case .sorter(let s): return Int64(s.count)
         case .pseudo: return 1
         case .table(let t): return try t.count()
@@ -415,7 +448,7 @@ extension VM {
         let maxRowid: Int64?
         switch c.storage {
         case .table(let t): maxRowid = try t.maxRowid()
-        case .memory(let m) where m.isIntKey: maxRowid = m.entries.last?.rowid
+        case .memory(let m) where m.isIntKey: maxRowid = m.lastRowid
         default: throw DatabaseError(.internal, "NewRowid on an index cursor")
         }
         guard let maxRowid else { return 1 }

@@ -149,10 +149,256 @@ extension VM {
     /// Runs until a row is ready (true) or the program halts (false).
     func run() throws -> Bool {
         let code = program.instructions
-        while pc >= 0 && pc < code.count {
+        let ops = self.ops
+        while pc >= 0 && pc < ops.count {
             let address = pc
             pc += 1
             if let trace { trace(address, code[address]) }
+            // Hot opcodes first, from the plain-data copy; the rest (and anything FastOp
+            // leaves `.slow`) go through the full Instruction switch below.
+            let op = ops[address]
+            switch op.kind {
+            case .slow:
+                break
+            case .goto:
+                if context.interruption.isSet { try failInterrupted() }
+                pc = op.a
+                continue
+            case .gosub:
+                registers[op.a] = .integer(Int64(pc))
+                pc = op.b
+                continue
+            case .return:
+                if case .integer(let a) = registers[op.a] { pc = Int(truncatingIfNeeded: a) }
+                continue
+            case .yield:
+                guard case .integer(let a) = registers[op.a] else {
+                    throw DatabaseError(.internal, "Yield on a register without an address")
+                }
+                registers[op.a] = .integer(Int64(pc - 1))
+                pc = Int(truncatingIfNeeded: a) + 1
+                continue
+            case .integer:
+                registers[op.b] = .integer(Int64(op.a))
+                continue
+            case .null:
+                let d = op.a, n = max(op.b, 1)
+                try checkRange(d, n)
+                for r in d ..< d + n { registers[r] = .null }
+                continue
+            case .softNull:
+                registers[op.a] = .null
+                continue
+            case .sCopy:
+                registers[op.b] = registers[op.a]
+                copySubtype(op.a, op.b)
+                continue
+            case .copy:
+                let s = op.a, d = op.b, n = op.c
+                try checkRange(s, n)
+                try checkRange(d, n)
+                for i in 0 ..< n { registers[d + i] = registers[s + i] }
+                if !subtypedRegisters.isEmpty { for i in 0 ..< n { copySubtype(s + i, d + i) } }
+                continue
+            case .move:
+                let s = op.a, d = op.b, n = op.c
+                try checkRange(s, n)
+                try checkRange(d, n)
+                for i in 0 ..< n {
+                    registers[d + i] = registers[s + i]
+                    registers[s + i] = .null
+                }
+                continue
+            case .addImm:
+                registers[op.a] = .integer(integerValue(registers[op.a]) &+ Int64(op.b))
+                continue
+            case .column:
+                registers[op.c] = try readColumn(try cursor(op.a), op.b, default: nil)
+                continue
+            case .rowid, .idxRowid:
+                registers[op.b] = try currentRowid(try cursor(op.a))
+                continue
+            case .next, .sorterNext:
+                if context.interruption.isSet { try failInterrupted() }
+                if try advance(try cursor(op.a), forward: true) { pc = op.b }
+                continue
+            case .prev:
+                if context.interruption.isSet { try failInterrupted() }
+                if try advance(try cursor(op.a), forward: false) { pc = op.b }
+                continue
+            case .rewind:
+                if try !moveFirst(try cursor(op.a)) { pc = op.b }
+                continue
+            case .add:
+                registers[op.c] = fastArithmetic(.add, registers[op.a], registers[op.b])
+                continue
+            case .subtract:
+                registers[op.c] = fastArithmetic(.subtract, registers[op.a], registers[op.b])
+                continue
+            case .multiply:
+                registers[op.c] = fastArithmetic(.multiply, registers[op.a], registers[op.b])
+                continue
+            case .eq:
+                if try compareJump(op.a, op.b, op.affinityValue, nil, op.flags & 1 != 0, op.flags & 2 != 0, { $0 == 0 }) { pc = op.c }
+                continue
+            case .ne:
+                if try compareJump(op.a, op.b, op.affinityValue, nil, op.flags & 1 != 0, op.flags & 2 != 0, { $0 != 0 }) { pc = op.c }
+                continue
+            case .lt:
+                if try compareJump(op.a, op.b, op.affinityValue, nil, op.flags & 1 != 0, false, { $0 < 0 }) { pc = op.c }
+                continue
+            case .le:
+                if try compareJump(op.a, op.b, op.affinityValue, nil, op.flags & 1 != 0, false, { $0 <= 0 }) { pc = op.c }
+                continue
+            case .gt:
+                if try compareJump(op.a, op.b, op.affinityValue, nil, op.flags & 1 != 0, false, { $0 > 0 }) { pc = op.c }
+                continue
+            case .ge:
+                if try compareJump(op.a, op.b, op.affinityValue, nil, op.flags & 1 != 0, false, { $0 >= 0 }) { pc = op.c }
+                continue
+            case .if:
+                if Operators.truth(registers[op.a]) ?? (op.flags & 1 != 0) { pc = op.b }
+                continue
+            case .ifNot:
+                if let v = Operators.truth(registers[op.a]) { if !v { pc = op.b } } else if op.flags & 1 != 0 { pc = op.b }
+                continue
+            case .isNull:
+                if registers[op.a].isNull { pc = op.b }
+                continue
+            case .notNull:
+                if !registers[op.a].isNull { pc = op.b }
+                continue
+            case .ifPos:
+                let v = integerValue(registers[op.a])
+                if v > 0 {
+                    registers[op.a] = .integer(v &- Int64(op.c))
+                    pc = op.b
+                }
+                continue
+            case .ifNotZero:
+                let v = integerValue(registers[op.a])
+                if v != 0 {
+                    if v > 0 { registers[op.a] = .integer(v - 1) }
+                    pc = op.b
+                }
+                continue
+            case .decrJumpZero:
+                let v = integerValue(registers[op.a])
+                if v > Int64.min { registers[op.a] = .integer(v - 1) }
+                if v - 1 == 0 { pc = op.b }
+                continue
+            case .resultRow:
+                try checkRange(op.a, op.b)
+                resultStart = op.a
+                resultCount = op.b
+                return true
+            case .makeRecord:
+                let s = op.a, n = op.b
+                try checkRange(s, n)
+                registers[op.c] = .blob(RecordCodec.encode(Array(registers[s ..< s + n])))
+                continue
+            case .newRowid:
+                registers[op.b] = .integer(try newRowid(try cursor(op.a)))
+                continue
+            case .insert:
+                guard case .integer(let rowid) = registers[op.c] else {
+                    throw DatabaseError(.mismatch, "datatype mismatch")
+                }
+                let bytes: [UInt8]
+                switch registers[op.b] {
+                case .blob(let b): bytes = b
+                case .null: bytes = RecordCodec.encode([])
+                default: throw DatabaseError(.internal, "Insert of a non-record")
+                }
+                try insertRow(try cursor(op.a), rowid: rowid, record: bytes)
+                let flags = WriteFlags(rawValue: Int(op.d))
+                if flags.contains(.countChanges) {
+                    statementChanges += 1
+                    context.totalChanges += 1
+                }
+                if flags.contains(.lastRowid) { context.lastInsertRowID = rowid }
+                continue
+            case .delete:
+                try deleteCurrent(try cursor(op.a))
+                if WriteFlags(rawValue: op.b).contains(.countChanges) {
+                    statementChanges += 1
+                    context.totalChanges += 1
+                }
+                continue
+            case .notExists:
+                let cur = try cursor(op.a)
+                var key: Int64?
+                switch registers[op.b] {
+                case .integer(let i): key = i
+                case .null: key = nil
+                default:
+                    let v = applyAffinity(.numeric, to: registers[op.b])
+                    if case .integer(let i) = v { key = i }
+                }
+                if let key, try seekRowid(cur, key) {} else {
+                    cur.moved(valid: false)
+                    pc = op.c
+                }
+                continue
+            case .sorterInsert:
+                guard case .sorter(let s) = try cursor(op.a).storage, case .blob(let b) = registers[op.b] else {
+                    throw DatabaseError(.internal, "SorterInsert misuse")
+                }
+                try s.insert(b)
+                continue
+            case .sorterData:
+                let cur = try cursor(op.a)
+                guard case .sorter(let s) = cur.storage, let rec = s.current else {
+                    throw DatabaseError(.internal, "SorterData misuse")
+                }
+                registers[op.b] = .blob(rec)
+                let p = op.c
+                if p >= 0, p < cursors.count, let pseudo = cursors[p] { pseudo.reader = nil }
+                continue
+            case .idxGE:
+                if try indexCompare(op.a, op.b, op.c) >= 0 { pc = Int(op.d) }
+                continue
+            case .idxGT:
+                if try indexCompare(op.a, op.b, op.c) > 0 { pc = Int(op.d) }
+                continue
+            case .idxLE:
+                if try indexCompare(op.a, op.b, op.c) <= 0 { pc = Int(op.d) }
+                continue
+            case .idxLT:
+                if try indexCompare(op.a, op.b, op.c) < 0 { pc = Int(op.d) }
+                continue
+            case .seekGE:
+                try doSeek(op.a, .ge, op.b, op.c, Int(op.d))
+                continue
+            case .seekGT:
+                try doSeek(op.a, .gt, op.b, op.c, Int(op.d))
+                continue
+            case .seekLE:
+                try doSeek(op.a, .le, op.b, op.c, Int(op.d))
+                continue
+            case .seekLT:
+                try doSeek(op.a, .lt, op.b, op.c, Int(op.d))
+                continue
+            case .aggStep:
+                let a = op.a, n = op.b, acc = op.c
+                try checkRange(a, n)
+                let state: AggregateState
+                if let s = aggregates[acc] { state = s } else {
+                    state = AggregateState(kind: fastAggregateKinds[Int(op.d)], distinct: op.flags & 1 != 0)
+                    aggregates[acc] = state
+                }
+                if state.kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
+                state.step(registers[a ..< a + n], collation: pendingCollation)
+                pendingCollation = .binary
+                if let error = state.userError { throw error }
+                continue
+            case .function:
+                try checkRange(op.a, op.b)
+                let result = try callScalar(fastFunctions[Int(op.d)], op.a, op.b, dest: op.c)
+                registers[op.c] = result
+                pendingCollation = .binary
+                continue
+            }
             switch code[address] {
             // MARK: Control flow
             case .initialize(let t), .goto(let t):
@@ -381,7 +627,7 @@ extension VM {
                 cur.sequence &+= 1
             case .newRowid(let c, let d):
                 registers[d] = .integer(try newRowid(try cursor(c)))
-            case .insert(let c, let rec, let r, let flags, _):
+            case .insert(let c, let rec, let r, let flags, let table):
                 guard case .integer(let rowid) = registers[r] else {
                     throw DatabaseError(.mismatch, "datatype mismatch")
                 }
@@ -397,11 +643,17 @@ extension VM {
                     context.totalChanges += 1
                 }
                 if flags.contains(.lastRowid) { context.lastInsertRowID = rowid }
-            case .delete(let c, let flags, _):
+                if let table, context.rowChangeObserver != nil {
+                    try reportRowChange(flags.contains(.isUpdate) ? .update : .insert, cursor: c, table: table, rowid: rowid)
+                }
+            case .delete(let c, let flags, let table):
                 try deleteCurrent(try cursor(c))
                 if flags.contains(.countChanges) {
                     statementChanges += 1
                     context.totalChanges += 1
+                }
+                if let table, context.rowChangeObserver != nil {
+                    try reportRowChange(.delete, cursor: c, table: table, rowid: nil)
                 }
             case .idxInsert(let c, let r, let flags):
                 guard case .blob(let b) = registers[r] else {
@@ -449,7 +701,7 @@ extension VM {
                 let cur = try cursor(c)
                 switch cur.storage {
                 case .sorter(let s): s.reset()
-                case .memory(let m): m.entries.removeAll(); m.position = -1
+                case .memory(let m): m.removeAll()
                 case .table(let t): if let tree = cur.ephemeralTree { try tree.clearTree(t.root) }
                 case .index(let i): if let tree = cur.ephemeralTree { try tree.clearTree(i.root) }
                 default: break

@@ -69,13 +69,29 @@ package final class VM {
     /// Registers holding a value with SQLite's JSON subtype, with that value (a register
     /// overwritten since by another value no longer counts). Empty unless JSON functions ran.
     var subtypedRegisters: [Register: Value] = [:]
+    // Stored last, so fields other modules read keep their offsets (an incremental build
+    // that does not recompile those modules stays correct).
+    /// `program.instructions` as plain data for the dispatch loop (FastOp.swift).
+    let ops: ContiguousArray<FastOp>
+    let fastAggregateKinds: [AggregateKind]
+    let fastFunctions: [FunctionDefinition]
 
     package init(program: Program, context: ExecutionContext) {
         self.program = program
         self.context = context
+        let fast = FastProgram(program.instructions)
+        self.ops = fast.ops
+        self.fastAggregateKinds = fast.aggregateKinds
+        self.fastFunctions = fast.functions
         self.registers = ContiguousArray(repeating: .null, count: max(program.registerCount, 1))
         self.bindings = Array(repeating: .null, count: program.parameterCount)
         self.cursors = Array(repeating: nil, count: program.cursorCount)
+        if let effects = program.effects {
+            // Computed by codegen: no scan of the program per statement.
+            self.countsChanges = program.isDataChange || effects.countsChanges
+            self.changesSchema = effects.changesSchema
+            return
+        }
         self.countsChanges = program.isDataChange || program.instructions.contains {
             switch $0 {
             case .insert(_, _, _, let f, _), .delete(_, let f, _): return f.contains(.countChanges)

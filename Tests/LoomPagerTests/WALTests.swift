@@ -106,6 +106,56 @@ private func rewrite(_ pager: Pager, _ n: UInt32, seed: UInt8) throws {
         try again.close()
     }
 
+    /// A reader keeps cached pages the new frames did not touch (the log only grew), drops
+    /// the rewritten ones, and drops everything after a rewind; `unchangedSnapshotID` holds
+    /// until another connection commits.
+    @Test(arguments: VFSKind.allCases)
+    func readerKeepsPagesTheLogDidNotChange(kind: VFSKind) throws {
+        let fx = try PagerFixture(kind)
+        defer { fx.cleanup() }
+        let writer = try makeWALDatabase(fx, pages: 4)
+        // Put frames in the log so later commits only append.
+        try writer.beginWrite()
+        try rewrite(writer, 4, seed: 40)
+        try writer.commit()
+        writer.endRead()
+        let reader = try fx.pager()
+        try reader.beginRead()
+        let kept = try reader.page(PageNumber(2))
+        #expect(try content(reader, 3) == expectedPattern(3, size: 1024, seed: 3)[200])
+        reader.endRead()
+        let id = reader.unchangedSnapshotID()
+        #expect(id != nil)
+        #expect(reader.unchangedSnapshotID() == id)
+        let writerID = writer.unchangedSnapshotID()
+        #expect(writerID != nil)
+        try writer.beginWrite()
+        try rewrite(writer, 3, seed: 77)
+        try writer.commit()
+        writer.endRead()
+        #expect(reader.unchangedSnapshotID() == nil)
+        // The writer's own commit keeps its id: nothing it does not know about happened.
+        #expect(writer.unchangedSnapshotID() == writerID)
+        try reader.beginRead()
+        #expect(try reader.page(PageNumber(2)) === kept)
+        #expect(try content(reader, 3) == expectedPattern(3, size: 1024, seed: 77)[200])
+        reader.endRead()
+        #expect(reader.unchangedSnapshotID() != id)
+        // A full checkpoint and a rewind: nothing cached survives.
+        _ = try writer.checkpoint(.restart)
+        try writer.beginWrite()
+        try rewrite(writer, 2, seed: 22)
+        try writer.commit()
+        writer.endRead()
+        try reader.beginRead()
+        #expect(try reader.page(PageNumber(2)) !== kept)
+        #expect(try content(reader, 2) == expectedPattern(2, size: 1024, seed: 22)[200])
+        #expect(try content(reader, 3) == expectedPattern(3, size: 1024, seed: 77)[200])
+        reader.endRead()
+        try reader.close()
+        try writer.close()
+    }
+
     /// A writer whose snapshot is not the latest gets busySnapshot; one writer at a time.
     @Test func staleSnapshotCannotWrite() throws {
         let fx = try PagerFixture(.memory)

@@ -62,6 +62,25 @@ import LoomTestSupport
         #expect(out.map(\.rows) == [["1|1", "2|4", "3|9", "4|16"], ["1|1", "2|2", "3|3"], ["9"]])
     }
 
+    /// Ephemeral rowid tables start as an in-memory array and move to a B-tree past 4096 rows
+    /// (Spec/L4-vdbe.md, cursor kinds): a breadth-first CTE whose queue grows to 8192 rows,
+    /// a materialised CTE read twice, and a queue that empties and refills one row at a time.
+    @Test func ephemeralTablesSpillToBTrees() throws {
+        let session = try MiniSession()
+        let sql = """
+            WITH RECURSIVE t(x, d) AS (SELECT 1, 0 UNION ALL SELECT x * 2 + b, d + 1 FROM t, (SELECT 0 AS b UNION ALL SELECT 1) WHERE d < 13) SELECT count(*), sum(x), max(x) FROM t;
+            WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 9000) SELECT count(*), sum(a.x) FROM c a WHERE a.x IN (SELECT x * 3 FROM c);
+            WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000) SELECT count(*), sum(x) FROM c;
+            WITH RECURSIVE t(x, d) AS (SELECT 1, 0 UNION SELECT x * 2 + b, d + 1 FROM t, (SELECT 0 AS b UNION ALL SELECT 1) WHERE d < 12) SELECT count(*), sum(x) FROM t;
+            """
+        let out = session.run(sql)
+        #expect(out.map(\.rows) == [["16383|134209536|16383"], ["3000|13504500"], ["20000|200010000"], ["8191|33550336"]])
+        if Oracle.isAvailable {
+            let statements = sql.split(separator: "\n").map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
+            #expect(out == (try EndToEndOracle.run(statements)))
+        }
+    }
+
     /// Inside BEGIN, an INSERT … SELECT that fails after appending rows backs all of them
     /// out (they were logged as one run) and keeps the transaction's earlier rows.
     @Test func abortedAppendRunIsUndone() throws {

@@ -166,13 +166,13 @@ private func int(_ db: Database, _ sql: String) throws -> Int {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let pool = try DatabasePool(path: dir.file("pool.db"))
-        try pool.write { db in try db.execute(sql: "CREATE TABLE t(x); INSERT INTO t VALUES (1)") }
+        try await pool.write { db in try db.execute(sql: "CREATE TABLE t(x); INSERT INTO t VALUES (1)") }
         let reported = Mutex<[CheckpointFailure]>([])
         // A reader holds its snapshot while the checkpointer runs.
         let holder = try Database(path: dir.file("pool.db"))
         try holder.execute("BEGIN")
         _ = try holder.queryAll("SELECT * FROM t")
-        try pool.write { db in try db.execute(sql: "INSERT INTO t VALUES (2)") }
+        try await pool.write { db in try db.execute(sql: "INSERT INTO t VALUES (2)") }
         pool.startCheckpointing(every: .milliseconds(2), mode: .truncate) { failure in
             reported.withLock { $0.append(failure) }
         }

@@ -173,6 +173,34 @@ private func fileSize(_ path: String) -> Int {
         #expect(fileSize(path + "-wal") == -1)
     }
 
+    /// The schema check before each statement is skipped while nothing was committed; a
+    /// schema change by another connection (Loom or a sqlite3 process) is still seen by the
+    /// next statement, and the connection's own commits keep the shortcut correct.
+    @Test func schemaChangesByOthersAreSeen() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("a.db")
+        let a = try Database(path: path)
+        try a.execute("PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES(1)")
+        let b = try Database(path: path)
+        #expect(try rows(b, "SELECT count(*) FROM t") == "1\n")
+        #expect(try rows(b, "SELECT count(*) FROM t") == "1\n")
+        try a.execute("CREATE TABLE u(y); INSERT INTO u VALUES(7)")
+        #expect(try rows(b, "SELECT y FROM u") == "7\n")
+        try b.execute("INSERT INTO t VALUES(2)")
+        try b.execute("INSERT INTO t VALUES(3)")
+        try a.execute("DROP TABLE u; ALTER TABLE t ADD COLUMN z DEFAULT 5")
+        #expect(throws: DatabaseError.self) { try rows(b, "SELECT y FROM u") }
+        #expect(try rows(b, "SELECT sum(x), sum(z) FROM t") == "6|15\n")
+        if Oracle.isAvailable {
+            _ = try Oracle.run([path, "CREATE TABLE v(w); INSERT INTO v VALUES(9);"])
+            #expect(try rows(b, "SELECT w FROM v") == "9\n")
+            #expect(try rows(a, "SELECT w FROM v") == "9\n")
+        }
+        try a.close()
+        try b.close()
+    }
+
     /// A Loom reader keeps its snapshot while a sqlite3 process commits and checkpoints: the
     /// checkpoint stops at Loom's read mark (busy or partial), and sqlite3 cannot rewind the
     /// log under the reader.

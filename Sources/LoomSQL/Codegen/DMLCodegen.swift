@@ -196,6 +196,7 @@ extension Codegen {
             throw c.error("no such table: \(prefix)\(insert.table)", at: nil)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        guard try authorizeWrite(.insert, table) else { return }
         if table.isVirtual { return try codeVirtualInsert(insert, table: table, span: span) }
         if table.isView {
             if !matchingTriggers(table, .insert, timing: .insteadOf).isEmpty { return try codeInsertIntoView(insert, view: table, span: span) }
@@ -216,7 +217,9 @@ extension Codegen {
                 else { throw c.error("table \(table.name) has no column named \(name)", at: span) }
             }
         } else {
-            targets = table.columns.indices.filter { table.columns[$0].generated == nil }
+            // (Sized up front: `filter` grew the array one doubling at a time.)
+            targets.reserveCapacity(table.columns.count)
+            for i in table.columns.indices where table.columns[i].generated == nil { targets.append(i) }
         }
         let resolver = Resolver(c)
         let returning = try prepareReturning(insert.returning, table: table, alias: insert.alias, span: span)
@@ -379,13 +382,15 @@ extension Codegen {
         }
         let skipRow = b.makeLabel()
         var rowidSupplied: Int? = nil
-        var supplied = Array<Int?>(repeating: nil, count: n)
+        // Supplied value index per column, -1 for none ([Int], not [Int?]: an optional
+        // element type cost a runtime metadata lookup per row).
+        var supplied = [Int](repeating: -1, count: n)
         for (k, t) in targets.enumerated() {
             if t < 0 || t == table.rowidAlias { rowidSupplied = k } else { supplied[t] = k }
         }
         for i in 0..<n where i != table.rowidAlias {
-            if let k = supplied[i] {
-                try value(k, columns + i)
+            if supplied[i] >= 0 {
+                try value(supplied[i], columns + i)
             } else if let d = table.columns[i].defaultValue {
                 try code(try defaultExpr(d, column: table.columns[i]), into: columns + i)
             } else {
@@ -493,6 +498,7 @@ extension Codegen {
             throw c.error("no such table: \(prefix)\(delete.table.name)", at: nil)
         }
         if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        guard try authorizeWrite(.delete, table) else { return }
         if table.isVirtual { return try codeVirtualDelete(delete, table: table, span: span) }
         if table.isView {
             if !matchingTriggers(table, .delete, timing: .insteadOf).isEmpty {
@@ -671,6 +677,7 @@ extension Codegen {
             if target >= 0, table.columns[target].generated != nil {
                 throw c.error("cannot UPDATE generated column \"\(table.columns[target].name)\"", at: set.value.span)
             }
+            if try !authorizeUpdate(table, column: target >= 0 ? table.columns[target].name : "ROWID") { continue }
             if target == table.rowidAlias { target = -1 }
             assignments.append((target, try resolver.resolve(set.value, in: scope, context: .general)))
         }

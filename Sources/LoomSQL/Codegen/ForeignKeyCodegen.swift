@@ -74,6 +74,7 @@ extension Codegen {
     /// The constraints of every table that name `table` as their parent.
     func parentLinks(of table: Table) -> [ForeignKeyLink] {
         var links: [ForeignKeyLink] = []
+        if !c.schema.anyForeignKeys { return links }
         for child in c.schema.allTables where !child.foreignKeys.isEmpty {
             for i in child.foreignKeys.indices where child.foreignKeys[i].parentTable.equalsIgnoringCase(table.name) {
                 links.append(foreignKeyLink(child: child, position: i))
@@ -87,6 +88,7 @@ extension Codegen {
     /// True when `table` takes part in a foreign key (as child or parent).
     func hasForeignKeys(_ table: Table) -> Bool {
         if !table.foreignKeys.isEmpty { return true }
+        if !c.schema.anyForeignKeys { return false }
         return c.schema.allTables.contains { t in t.foreignKeys.contains { $0.parentTable.equalsIgnoringCase(table.name) } }
     }
 
@@ -96,6 +98,7 @@ extension Codegen {
     /// (F2-F5). Runs only while PRAGMA foreign_keys is on. `ignoreErrors`: DROP TABLE's
     /// implicit DELETE skips constraints that cannot be enforced.
     func codeForeignKeys(_ table: Table, _ change: ForeignKeyChange, ignoreErrors: Bool = false) throws {
+        if table.foreignKeys.isEmpty && !c.schema.anyForeignKeys { return }
         let ignoreErrors = ignoreErrors || c.ignoresForeignKeyErrors
         let children = table.foreignKeys.indices.map { foreignKeyLink(child: table, position: $0) }
         let parents = parentLinks(of: table)

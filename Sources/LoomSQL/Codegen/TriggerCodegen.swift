@@ -145,6 +145,7 @@ extension Codegen {
         let outer = c
         let child = Compilation(sql: sql, schema: outer.schema, builder: outer.builder)
         child.activeTriggers = outer.activeTriggers.union([name.lowercasedASCII])
+        child.authorizationContext = name
         if let database, database != 1 && !outer.schema.linked.isEmpty {
             child.defaultDatabase = outer.schema.databaseNames[database] ?? "main"
         }

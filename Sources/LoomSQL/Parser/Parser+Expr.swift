@@ -189,7 +189,11 @@ extension Parser {
 
     /// expr [, expr]*
     mutating func exprList() throws -> [Expr] {
-        var list = [try expr()]
+        // Room for a typical VALUES row or argument list up front (growing 1→2→4→8 was
+        // three allocations per row).
+        var list: [Expr] = []
+        list.reserveCapacity(8)
+        list.append(try expr())
         while try accept(.comma) { list.append(try expr()) }
         return list
     }

@@ -19,7 +19,10 @@ package struct Parser {
 
     /// The current (non-space) token and up to two look-ahead tokens.
     var current = Token(kind: .end, start: 0, end: 0)
-    var ahead: [Token] = []
+    /// (Two fixed slots, not an array: an array allocated on the first peek of each statement.)
+    var ahead1 = Token(kind: .end, start: 0, end: 0)
+    var ahead2 = Token(kind: .end, start: 0, end: 0)
+    var aheadCount = 0
     /// Byte offset where the next raw token is lexed.
     var scan = 0
     /// End and kind of the previous (consumed) token.
@@ -57,7 +60,7 @@ package struct Parser {
     /// past it (past its terminating ';' if any, else the end of the input).
     package mutating func parseNext(from offset: Int) throws -> (statement: Statement, end: Int)? {
         scan = max(0, min(offset, bytes.count))
-        ahead.removeAll(keepingCapacity: true)
+        aheadCount = 0
         variableCount = 0
         variableNames = []
         variableIndexByName = [:]
@@ -105,7 +108,11 @@ package struct Parser {
         if let e = pendingError { throw e }
         previousEnd = current.end
         previousKind = current.kind
-        if ahead.isEmpty { current = lexNext() } else { current = ahead.removeFirst() }
+        switch aheadCount {
+        case 0: current = lexNext()
+        case 1: current = ahead1; aheadCount = 0
+        default: current = ahead1; ahead1 = ahead2; aheadCount = 1
+        }
         if current.kind == .illegal {
             throw DatabaseError(.error, "unrecognized token: \"\(text(current))\"", sql: sql, offset: current.start)
         }
@@ -114,8 +121,11 @@ package struct Parser {
 
     /// The token `n` (1 or 2) places after the current one.
     mutating func peek(_ n: Int = 1) -> Token {
-        while ahead.count < n { ahead.append(lexNext()) }
-        return ahead[n - 1]
+        precondition(n == 1 || n == 2, "the parser looks at most two tokens ahead")
+        if aheadCount == 0 { ahead1 = lexNext(); aheadCount = 1 }
+        if n == 1 { return ahead1 }
+        if aheadCount == 1 { ahead2 = lexNext(); aheadCount = 2 }
+        return ahead2
     }
 
     func text(_ t: Token) -> String {
@@ -250,7 +260,7 @@ package struct Parser {
         let q = t.kind == .string ? UInt8(ascii: "'") : t.quote
         guard q != 0, t.end - t.start >= 2 else { return text(t) }
         let inner = bytes[(t.start + 1)..<(t.end - 1)]
-        if q == UInt8(ascii: "[") { return String(decoding: inner, as: UTF8.self) }
+        if q == UInt8(ascii: "[") || !inner.contains(q) { return String(decoding: inner, as: UTF8.self) }
         var out = [UInt8]()
         out.reserveCapacity(inner.count)
         var i = inner.startIndex

@@ -15,8 +15,13 @@ package enum SQLText {
     /// SQLText.isComplete("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;")  // false
     /// ```
     package static func isComplete(_ sql: String) -> Bool {
-        let b = Lexer.bytesBeforeNUL(sql)
-        let n = b.count
+        // Scanned in place (a copy of the text per call was an allocation per shell line).
+        var sql = sql
+        return sql.withUTF8 { isComplete(bytes: $0) }
+    }
+
+    private static func isComplete(bytes b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = b.firstIndex(of: 0) ?? b.count
         var state = State.start
         var sawSemicolon = false
         var i = 0
@@ -76,7 +81,7 @@ package enum SQLText {
 
     /// The word class of the identifier `b[i..<j]`, compared case-insensitively byte by byte
     /// (a lowercased String per word was 5% of a 200k-INSERT script).
-    private static func keyword(_ b: [UInt8], _ i: Int, _ j: Int) -> Word {
+    private static func keyword(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ j: Int) -> Word {
         func matches(_ word: StaticString) -> Bool {
             guard j - i == word.utf8CodeUnitCount else { return false }
             let w = word.utf8Start

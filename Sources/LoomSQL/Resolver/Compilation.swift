@@ -27,6 +27,8 @@ package final class Compilation {
     var countsChanges: Bool { triggerScope == nil }
     /// DROP TABLE's implicit DELETE: constraints that cannot be enforced are skipped (F6).
     var ignoresForeignKeyErrors = false
+    /// The innermost trigger or view being compiled, as the authorizer reports it (Authorizer.swift).
+    package var authorizationContext: String? = nil
     /// Inside a view or trigger of a database other than temp: that database's name.
     /// Unqualified table names then resolve in it only (SQLite's DbFixer).
     package var defaultDatabase: String? = nil

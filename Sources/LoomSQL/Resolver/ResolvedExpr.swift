@@ -68,7 +68,9 @@ package struct FunctionRef: @unchecked Sendable {
 }
 
 /// A resolved expression.
-package indirect enum RExpr {
+/// Leaves (literals, parameters, aggregate results) are stored inline and every other case
+/// is boxed: a boxed leaf was an allocation per value of every INSERT … VALUES.
+package enum RExpr {
     case null
     case integer(Int64)
     case real(Double)
@@ -77,28 +79,28 @@ package indirect enum RExpr {
     /// `?N` after numbering (1-based).
     case parameter(Int)
     /// A table column; `affinity`/`collation` are the column's own.
-    case column(RColumn, affinity: Affinity, collation: String?, notNull: Bool)
+    indirect case column(RColumn, affinity: Affinity, collation: String?, notNull: Bool)
     /// A value already computed into a register (aggregate results, bare columns, rowid of
     /// the row being inserted …).
-    case register(Int, affinity: Affinity?, collation: String?)
-    case unary(RUnary, RExpr)
-    case binary(ROperator, RExpr, RExpr)
-    case compare(RComparison, RExpr, RExpr)
-    case isNull(RExpr, negated: Bool)
-    case between(RExpr, RExpr, RExpr, negated: Bool)
-    case inList(RExpr, [RExpr], negated: Bool)
-    case inSelect(RExpr, ResolvedSelect, negated: Bool)
-    case exists(ResolvedSelect, negated: Bool)
-    case subquery(ResolvedSelect)
-    case function(FunctionRef, [RExpr])
+    indirect case register(Int, affinity: Affinity?, collation: String?)
+    indirect case unary(RUnary, RExpr)
+    indirect case binary(ROperator, RExpr, RExpr)
+    indirect case compare(RComparison, RExpr, RExpr)
+    indirect case isNull(RExpr, negated: Bool)
+    indirect case between(RExpr, RExpr, RExpr, negated: Bool)
+    indirect case inList(RExpr, [RExpr], negated: Bool)
+    indirect case inSelect(RExpr, ResolvedSelect, negated: Bool)
+    indirect case exists(ResolvedSelect, negated: Bool)
+    indirect case subquery(ResolvedSelect)
+    indirect case function(FunctionRef, [RExpr])
     /// The result of aggregate number `n` of the enclosing query.
     case aggregate(Int)
-    case cast(RExpr, typeName: String, affinity: Affinity)
-    case caseWhen(base: RExpr?, whens: [(RExpr, RExpr)], otherwise: RExpr?)
-    case like(RExpr, pattern: RExpr, escape: RExpr?, glob: Bool, negated: Bool)
-    case collate(RExpr, String)
+    indirect case cast(RExpr, typeName: String, affinity: Affinity)
+    indirect case caseWhen(base: RExpr?, whens: [(RExpr, RExpr)], otherwise: RExpr?)
+    indirect case like(RExpr, pattern: RExpr, escape: RExpr?, glob: Bool, negated: Bool)
+    indirect case collate(RExpr, String)
     /// RAISE(IGNORE | ROLLBACK | ABORT | FAIL, message) inside a trigger body.
-    case raise(RaiseAction, String?)
+    indirect case raise(RaiseAction, String?)
 
     /// The expression's affinity (datatype3.html §4.2): a column's own, CAST's type,
     /// none (nil) for everything else.

@@ -239,7 +239,7 @@ package struct Resolver {
                 if let i = source.table.columnIndex(named: name) {
                     if table == nil && source.hiddenColumns.contains(i) { continue }
                     matches += 1
-                    if found == nil { found = (table == nil ? source.usingCoalesce[i] : nil) ?? columnExpr(source, i) }
+                    if found == nil { found = try (table == nil ? source.usingCoalesce[i] : nil) ?? authorizedColumn(source, i) }
                 }
             }
             if matches > 1 {
@@ -256,7 +256,7 @@ package struct Resolver {
                 if candidates.count == 1, let src = candidates.first {
                     // A subquery or view alone in FROM has a rowid that is always NULL
                     // (SQLite 3.40: `SELECT rowid FROM (SELECT 1)` gives NULL).
-                    found = src.isStoredTable ? columnExpr(src, -1) : .null
+                    found = src.isStoredTable ? try authorizedColumn(src, -1) : .null
                 } else if candidates.count > 1 {
                     let full = table.map { "\($0).\(name)" } ?? name
                     throw c.error("no such column: \(full)", at: span)
@@ -312,6 +312,7 @@ package struct Resolver {
 
     private func resolveFunction(_ call: FunctionCall, expr: Expr, in scope: Scope?, context: ExprContext,
                                  aggregates: ResolvedSelect?, insideAggregate: Bool) throws -> RExpr {
+        try authorizeFunction(call.name)
         let lower = call.name.lowercasedASCII
         var argExprs: [Expr] = []
         var star = false
@@ -429,6 +430,7 @@ package struct Resolver {
             c.commonTables.append(defs)
         }
         defer { if select.with != nil { c.commonTables.removeLast() } }
+        try authorizeSelect()
         let first = try resolveCore(select.first, outer: outer, span: select.span)
         var last = first
         for term in select.compounds {
@@ -458,6 +460,7 @@ package struct Resolver {
             first.limit = try resolve(limit.limit, in: outer, context: .limit)
             first.offset = try limit.offset.map { try resolve($0, in: outer, context: .limit) }
         }
+        try authorizeUnreadSources(first)
         return first
     }
 
@@ -574,7 +577,7 @@ package struct Resolver {
                                                         aggregates: nil, required: false) {
                                 select.resultColumns.append(e)
                             } else {
-                                select.resultColumns.append(source.usingCoalesce[i] ?? columnExpr(source, i))
+                                select.resultColumns.append(try source.usingCoalesce[i] ?? authorizedColumn(source, i))
                             }
                             select.columnNames.append(col.name)
                             select.columnAliases.append(nil)
@@ -585,7 +588,7 @@ package struct Resolver {
                         throw c.error("no such table: \(name)", at: span)
                     }
                     for (i, col) in source.table.columns.enumerated() where !col.isHidden {
-                        select.resultColumns.append(columnExpr(source, i))
+                        select.resultColumns.append(try authorizedColumn(source, i))
                         select.columnNames.append(col.name)
                         select.columnAliases.append(nil)
                     }
@@ -824,7 +827,7 @@ package struct Resolver {
         if let k = cte.select.compounds.firstIndex(where: { Self.core($0.core, references: key) }) {
             return try recursiveCommonTableSource(q, cte, firstRecursive: k)
         }
-        let sub = try resolveSelect(cte.select, outer: nil)
+        let sub = try withAuthorizationContext(cte.name) { try resolveSelect(cte.select, outer: nil) }
         let names = cte.columns ?? sub.columnNames
         if names.count != sub.resultColumns.count {
             throw c.error("table \(cte.name) has \(sub.resultColumns.count) values for \(names.count) columns", at: nil)
@@ -949,6 +952,7 @@ package struct Resolver {
         }
         let child = Compilation(sql: text, schema: c.schema, builder: c.builder)
         child.expandingViews = c.expandingViews.union([key])
+        child.authorizationContext = table.name
         if table.database != 1 && !c.schema.linked.isEmpty {
             child.defaultDatabase = c.schema.databaseNames[table.database] ?? "main"
         }

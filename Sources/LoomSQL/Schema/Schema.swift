@@ -50,6 +50,7 @@ package final class Schema: @unchecked Sendable {
 
     package func trigger(named name: String) -> Trigger? {
         let key = name.lowercasedASCII
+        if linked.isEmpty { return triggers[key] }
         for s in searchOrder { if let t = s.triggers[key] { return t } }
         return nil
     }
@@ -63,6 +64,8 @@ package final class Schema: @unchecked Sendable {
     /// The triggers of `table`, newest first: TEMP triggers that target it (`ON schema.t`, or
     /// an unqualified name that resolves to it), then those of its own database.
     package func triggers(on table: Table) -> [Trigger] {
+        // No triggers anywhere (the common case): no name folding, no search-order array.
+        if triggers.isEmpty && linked.allSatisfy({ $0.triggers.isEmpty }) { return [] }
         let key = table.name.lowercasedASCII
         var result: [Trigger] = []
         for s in searchOrder where s.database == 1 || s.database == table.database {
@@ -198,6 +201,7 @@ package final class Schema: @unchecked Sendable {
         case "sqlite_temp_master", "sqlite_temp_schema":
             return Table.schemaTable(database: 1)
         default:
+            if linked.isEmpty { return tables[key] }
             for s in searchOrder { if let t = s.tables[key] { return t } }
             return nil
         }
@@ -205,6 +209,7 @@ package final class Schema: @unchecked Sendable {
 
     package func index(named name: String) -> Index? {
         let key = name.lowercasedASCII
+        if linked.isEmpty { return indexes[key] }
         for s in searchOrder { if let i = s.indexes[key] { return i } }
         return nil
     }
@@ -227,6 +232,16 @@ package final class Schema: @unchecked Sendable {
     /// per statement): lower-cased table name → its indexes, newest first.
     private var indexesByTable: [String: [Index]] = [:]
 
+    /// True when some table of this database declares a FOREIGN KEY (cached: codegen asks
+    /// for every row change, and walking every table per statement showed in profiles).
+    package var anyForeignKeys: Bool {
+        if let cached = anyForeignKeysCache { return cached }
+        let found = tables.values.contains { !$0.foreignKeys.isEmpty }
+        anyForeignKeysCache = found
+        return found
+    }
+    private var anyForeignKeysCache: Bool?
+
     /// All tables of this database, in schema order.
     package var allTables: [Table] { tableOrder.compactMap { tables[$0] } }
 
@@ -236,6 +251,7 @@ package final class Schema: @unchecked Sendable {
         let key = table.name.lowercasedASCII
         if tables[key] == nil { tableOrder.append(key) }
         tables[key] = table
+        anyForeignKeysCache = nil
     }
 
     package func add(_ index: Index) {
@@ -262,6 +278,7 @@ package final class Schema: @unchecked Sendable {
     package func removeTable(named name: String) {
         let key = name.lowercasedASCII
         tables[key] = nil
+        anyForeignKeysCache = nil
         tableOrder.removeAll { $0 == key }
         for i in indexOrder where indexes[i]?.tableName.lowercasedASCII == key { indexes[i] = nil }
         indexOrder.removeAll { indexes[$0] == nil }

@@ -27,6 +27,18 @@ package final class VirtualTableRegistry {
 
     package init() {}
 
+    /// A compiled shadow-table statement the host keeps for reuse (SQLite modules keep their
+    /// sqlite3_stmt handles the same way): valid while `schema` is the connection's schema.
+    package final class HostStatement {
+        package let vm: VM
+        package let schema: AnyObject
+        /// True while a call is stepping it (a nested call with the same text compiles anew).
+        package var busy = false
+        package init(vm: VM, schema: AnyObject) { self.vm = vm; self.schema = schema }
+    }
+    /// The host's statement cache by SQL text (bounded: cleared when it grows past 256).
+    package var hostStatements: [String: HostStatement] = [:]
+
     /// Registers `module` as `name` (a later registration of the same name replaces it).
     package func register(_ module: any VirtualTableModule, named name: String) {
         let key = name.lowercasedASCIIForTemp
@@ -94,6 +106,7 @@ package final class VirtualTableRegistry {
 
     /// Disconnects everything (connection close).
     package func disconnectAll() {
+        hostStatements = [:]
         for entry in connected.values { entry.table.disconnect() }
         connected = [:]
         inTransaction = [:]

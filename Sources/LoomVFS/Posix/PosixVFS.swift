@@ -156,17 +156,27 @@ enum Posix {
 
     /// The shared memory of each database (keyed by the database file's inode) mapped in
     /// this process: one `-shm` descriptor, its mappings and the in-process lock counts.
+    /// The table is consulted only when a handle attaches or detaches; lock calls go to the
+    /// node the handle keeps.
     static let shmNodes = Mutex<[FileID: ShmNode]>([:])
 
-    /// One database's `-shm` file as mapped in this process.
-    struct ShmNode: Sendable {
-        var fd: Int32
-        var path: String
-        /// Base addresses of the mapped regions (as integers, so the table is Sendable).
+    /// One database's `-shm` file as mapped in this process. Every field is read and written
+    /// under `mutex` (attach and detach also hold `shmNodes`, taken first), so the
+    /// in-process counts and the fcntl locks move together.
+    final class ShmNode: @unchecked Sendable {
+        let fd: Int32
+        let path: String
+        let mutex = PosixMutex()
+        /// Base addresses of the mapped regions.
         var regions: [UInt] = []
         var regionSize = 0
         var locks = ShmLockTable()
         var users = 0
+
+        init(fd: Int32, path: String) {
+            self.fd = fd
+            self.path = path
+        }
     }
 
     /// First byte of the shm lock slots in the `-shm` file (`UNIX_SHM_BASE`); the byte after
@@ -269,7 +279,8 @@ final class PosixFile: VFSFile {
     let id: FileID
     private var syncDirectoryOnFirstSync: Bool
     private(set) var lockLevel: LockLevel = .none
-    fileprivate var shmAttached = false
+    /// The shared memory this handle is attached to (nil: not attached).
+    fileprivate var shmNode: Posix.ShmNode?
     fileprivate var shmLocks = ShmHandleLocks()
 
     init(fd: Int32, path: String, id: FileID, syncDirectoryOnFirstSync: Bool) {
@@ -323,8 +334,10 @@ final class PosixFile: VFSFile {
         }
     }
 
+    /// `fdatasync` whatever the flags, as SQLite's unix VFS on Linux: it also writes the
+    /// metadata needed to read the data back (the file size), which is all a commit needs.
     func sync(_ flags: SyncFlags) throws {
-        while (flags.contains(.dataOnly) ? fdatasync(fd) : fsync(fd)) != 0 {
+        while fdatasync(fd) != 0 {
             let e = errno
             if e == EINTR { continue }
             throw DatabaseError(.ioErrorFsync, osErrno: e)
@@ -457,7 +470,7 @@ final class PosixFile: VFSFile {
     /// another handle in this process still holds a lock on the same inode.
     func close() throws {
         guard fd >= 0 else { return }
-        if shmAttached { try? shmUnmap(delete: false) }
+        if shmNode != nil { try? shmUnmap(delete: false) }
         var unlockError: (any Error)?
         do { try unlock(to: .none) } catch { unlockError = error }
         let fd = self.fd
@@ -487,53 +500,65 @@ extension PosixFile: VFSSharedMemory {
     /// file by writing its last byte when `extend` is set.
     func shmMap(region: Int, size: Int, extend: Bool) throws -> UnsafeMutableRawPointer? {
         guard region >= 0, size > 0 else { throw DatabaseError(.ioErrorShmMap) }
+        if let node = shmNode {
+            // Attached: already-mapped regions need only the node's lock.
+            let known: UInt? = node.mutex.withLock {
+                node.regionSize == size && region < node.regions.count ? node.regions[region] : nil
+            }
+            if let known { return UnsafeMutableRawPointer(bitPattern: known) }
+        }
         let id = self.id
         let shmPath = path + "-shm"
-        let attached = shmAttached
-        let address: UInt? = try Posix.shmNodes.withLock { table in
-            var node = try table[id] ?? Posix.openShm(shmPath)
-            defer { table[id] = node }
-            if !attached { node.users += 1 }
-            if node.regionSize == 0 { node.regionSize = size }
-            guard node.regionSize == size else { throw DatabaseError(.ioErrorShmSize) }
-            if region < node.regions.count { return node.regions[region] }
-            var st = stat()
-            guard fstat(node.fd, &st) == 0 else { throw DatabaseError(.ioErrorShmSize, osErrno: errno) }
-            let needed = Int64(region + 1) * Int64(size)
-            if Int64(st.st_size) < needed {
-                guard extend else { return nil }
-                var zero: UInt8 = 0
-                while pwrite(node.fd, &zero, 1, off_t(needed - 1)) != 1 {
-                    let e = errno
-                    if e == EINTR { continue }
-                    throw DatabaseError(.ioErrorShmSize, osErrno: e)
-                }
+        let attached = shmNode
+        let (node, address): (Posix.ShmNode, UInt?) = try Posix.shmNodes.withLock { table in
+            let node: Posix.ShmNode
+            if let attached {
+                node = attached
+            } else if let existing = table[id] {
+                node = existing
+            } else {
+                node = try Posix.openShm(shmPath)
+                table[id] = node
             }
-            while node.regions.count <= region {
-                let offset = off_t(node.regions.count) * off_t(size)
-                guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, node.fd, offset),
-                      p != MAP_FAILED else {
-                    throw DatabaseError(.ioErrorShmMap, osErrno: errno)
+            return try node.mutex.withLock {
+                if attached == nil { node.users += 1 }
+                if node.regionSize == 0 { node.regionSize = size }
+                guard node.regionSize == size else { throw DatabaseError(.ioErrorShmSize) }
+                if region < node.regions.count { return (node, node.regions[region]) }
+                var st = stat()
+                guard fstat(node.fd, &st) == 0 else { throw DatabaseError(.ioErrorShmSize, osErrno: errno) }
+                let needed = Int64(region + 1) * Int64(size)
+                if Int64(st.st_size) < needed {
+                    guard extend else { return (node, nil) }
+                    var zero: UInt8 = 0
+                    while pwrite(node.fd, &zero, 1, off_t(needed - 1)) != 1 {
+                        let e = errno
+                        if e == EINTR { continue }
+                        throw DatabaseError(.ioErrorShmSize, osErrno: e)
+                    }
                 }
-                node.regions.append(UInt(bitPattern: p))
+                while node.regions.count <= region {
+                    let offset = off_t(node.regions.count) * off_t(size)
+                    guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, node.fd, offset),
+                          p != MAP_FAILED else {
+                        throw DatabaseError(.ioErrorShmMap, osErrno: errno)
+                    }
+                    node.regions.append(UInt(bitPattern: p))
+                }
+                return (node, node.regions[region])
             }
-            return node.regions[region]
         }
-        shmAttached = true
+        shmNode = node
         return address.flatMap { UnsafeMutableRawPointer(bitPattern: $0) }
     }
 
     /// Locks slots as fcntl locks on bytes 120+slot of the `-shm` file (so `sqlite3`
     /// processes see them), with in-process counts in front (POSIX locks are per process).
     func shmLock(_ slots: Range<Int>, _ mode: ShmLockMode) throws {
-        let id = self.id
-        var handle = shmLocks
-        defer { shmLocks = handle }
-        try Posix.shmNodes.withLock { table in
-            guard var node = table[id] else { throw DatabaseError(.ioErrorShmLock) }
-            defer { table[id] = node }
+        guard let node = shmNode else { throw DatabaseError(.ioErrorShmLock) }
+        try node.mutex.withLock {
             let fd = node.fd
-            try node.locks.lock(slots, mode, handle: &handle) { range, exclusive in
+            try node.locks.lock(slots, mode, handle: &shmLocks) { range, exclusive in
                 let e = Posix.setLock(fd, exclusive ? F_WRLCK : F_RDLCK,
                                       Posix.shmLockBase + Int64(range.lowerBound), Int64(range.count))
                 if e == 0 { return true }
@@ -544,14 +569,10 @@ extension PosixFile: VFSSharedMemory {
     }
 
     func shmUnlock(_ slots: Range<Int>, _ mode: ShmLockMode) throws {
-        let id = self.id
-        var handle = shmLocks
-        defer { shmLocks = handle }
-        try Posix.shmNodes.withLock { table in
-            guard var node = table[id] else { return }
-            defer { table[id] = node }
+        guard let node = shmNode else { return }
+        try node.mutex.withLock {
             let fd = node.fd
-            try node.locks.unlock(slots, mode, handle: &handle) { range in
+            try node.locks.unlock(slots, mode, handle: &shmLocks) { range in
                 let e = Posix.setLock(fd, F_UNLCK, Posix.shmLockBase + Int64(range.lowerBound), Int64(range.count))
                 if e != 0 { throw DatabaseError(.ioErrorShmLock, osErrno: e) }
             }
@@ -563,28 +584,48 @@ extension PosixFile: VFSSharedMemory {
     /// Detaches: releases this handle's slots; the last user in the process unmaps, closes
     /// the descriptor (dropping the dead-man-switch lock) and, with `delete`, unlinks the file.
     func shmUnmap(delete: Bool) throws {
-        guard shmAttached else { return }
-        shmAttached = false
+        guard let node = shmNode else { return }
+        shmNode = nil
         let id = self.id
-        var handle = shmLocks
-        defer { shmLocks = handle }
         Posix.shmNodes.withLock { table in
-            guard var node = table[id] else { return }
-            let fd = node.fd
-            node.locks.releaseAll(&handle) { range in
-                _ = Posix.setLock(fd, F_UNLCK, Posix.shmLockBase + Int64(range.lowerBound), Int64(range.count))
+            let last = node.mutex.withLock { () -> Bool in
+                let fd = node.fd
+                node.locks.releaseAll(&shmLocks) { range in
+                    _ = Posix.setLock(fd, F_UNLCK, Posix.shmLockBase + Int64(range.lowerBound), Int64(range.count))
+                }
+                node.users -= 1
+                guard node.users <= 0 else { return false }
+                for address in node.regions {
+                    if let p = UnsafeMutableRawPointer(bitPattern: address) { _ = munmap(p, node.regionSize) }
+                }
+                node.regions = []
+                if delete { _ = unlink(node.path) }
+                _ = Glibc.close(fd)
+                return true
             }
-            node.users -= 1
-            guard node.users <= 0 else {
-                table[id] = node
-                return
-            }
-            for address in node.regions {
-                if let p = UnsafeMutableRawPointer(bitPattern: address) { _ = munmap(p, node.regionSize) }
-            }
-            if delete { _ = unlink(node.path) }
-            _ = Glibc.close(fd)
-            table.removeValue(forKey: id)
+            if last, table[id] === node { table.removeValue(forKey: id) }
         }
+    }
+}
+
+/// A pthread mutex (blocks in the kernel when contended, without spinning): guards the
+/// in-process shm lock counts while the fcntl call that goes with them runs.
+final class PosixMutex: @unchecked Sendable {
+    private let raw = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    init() {
+        raw.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(raw, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(raw)
+        raw.deallocate()
+    }
+
+    func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(raw)
+        defer { pthread_mutex_unlock(raw) }
+        return try body()
     }
 }

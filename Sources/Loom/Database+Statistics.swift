@@ -1,0 +1,147 @@
+// This file implements the connection's counters readable from Swift: statements by kind
+// with a duration histogram (counted at L7 where each run ends) and the pagers' cache, I/O,
+// WAL, checkpoint and busy counts (L1 PagerCounters, summed when read).
+// Layer: L7. Spec: Spec/L7-api.md §Statistics.
+import LoomPager
+import LoomSQL
+
+/// The kinds of statement the statistics count.
+///
+/// ```swift
+/// let selects = db.statistics.statements[.select]?.count ?? 0
+/// ```
+public enum StatementCategory: Sendable, Hashable, CaseIterable {
+    /// SELECT (and VALUES, WITH … SELECT).
+    case select
+    /// INSERT, UPDATE, DELETE.
+    case dml
+    /// CREATE, DROP, ALTER.
+    case ddl
+    /// BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE.
+    case transaction
+    /// PRAGMA, ATTACH, VACUUM, ANALYZE, EXPLAIN and the rest.
+    case other
+}
+
+/// How many statement runs of one kind finished, how long they took, and a histogram of
+/// their durations.
+///
+/// ```swift
+/// let s = db.statistics.statements[.dml]!
+/// print(s.count, s.totalDuration, zip(StatementTimings.bucketLimits, s.histogram))
+/// ```
+public struct StatementTimings: Sendable, Equatable {
+    /// Upper limits of the histogram's buckets; the last bucket holds everything slower.
+    public static let bucketLimits: [Duration] = [
+        .microseconds(10), .microseconds(100), .milliseconds(1), .milliseconds(10),
+        .milliseconds(100), .seconds(1),
+    ]
+    public internal(set) var count = 0
+    public internal(set) var totalDuration: Duration = .zero
+    /// `histogram[i]` counts runs shorter than `bucketLimits[i]` (and not an earlier
+    /// bucket); the last element counts runs of a second or more.
+    public internal(set) var histogram = [Int](repeating: 0, count: StatementTimings.bucketLimits.count + 1)
+
+    mutating func record(_ duration: Duration) {
+        count &+= 1
+        totalDuration += duration
+        var bucket = Self.bucketLimits.count
+        for (i, limit) in Self.bucketLimits.enumerated() where duration < limit {
+            bucket = i
+            break
+        }
+        histogram[bucket] &+= 1
+    }
+}
+
+/// A snapshot of one connection's counters since it opened.
+///
+/// ```swift
+/// let stats = db.statistics
+/// print(stats.cacheHits, stats.cacheMisses, stats.pagesRead, stats.pagesWritten)
+/// ```
+/// Corresponds to what SQLite spreads over `sqlite3_stmt_status`, `sqlite3_db_status`
+/// (`SQLITE_DBSTATUS_CACHE_HIT` / `_MISS` / `_WRITE`) and the profile trace.
+public struct DatabaseStatistics: Sendable, Equatable {
+    /// Finished statement runs by kind (a run ends when the statement is done, fails or is reset).
+    public internal(set) var statements: [StatementCategory: StatementTimings] = [:]
+    /// Page requests answered from the page cache.
+    public internal(set) var cacheHits = 0
+    /// Page requests that read the file (or the WAL).
+    public internal(set) var cacheMisses = 0
+    /// Pages read from the database file or the WAL.
+    public internal(set) var pagesRead = 0
+    /// Pages written to the database file by commits and cache spills (not checkpoints).
+    public internal(set) var pagesWritten = 0
+    /// Frames appended to the WAL.
+    public internal(set) var walFramesWritten = 0
+    /// Checkpoints run (`PRAGMA wal_checkpoint`, `DatabasePool.checkpoint`, automatic ones).
+    public internal(set) var checkpoints = 0
+    /// Their total duration.
+    public internal(set) var checkpointDuration: Duration = .zero
+    /// Times a lock was refused and the busy handler waited before retrying.
+    public internal(set) var busyWaits = 0
+
+    /// The sum of two snapshots (for example the connections of a pool).
+    public static func + (a: DatabaseStatistics, b: DatabaseStatistics) -> DatabaseStatistics {
+        var s = a
+        for (kind, t) in b.statements {
+            var mine = s.statements[kind] ?? StatementTimings()
+            mine.count &+= t.count
+            mine.totalDuration += t.totalDuration
+            for i in mine.histogram.indices where i < t.histogram.count { mine.histogram[i] &+= t.histogram[i] }
+            s.statements[kind] = mine
+        }
+        s.cacheHits &+= b.cacheHits
+        s.cacheMisses &+= b.cacheMisses
+        s.pagesRead &+= b.pagesRead
+        s.pagesWritten &+= b.pagesWritten
+        s.walFramesWritten &+= b.walFramesWritten
+        s.checkpoints &+= b.checkpoints
+        s.checkpointDuration += b.checkpointDuration
+        s.busyWaits &+= b.busyWaits
+        return s
+    }
+}
+
+extension StatementCategory {
+    init(_ kind: StatementKind) {
+        switch kind {
+        case .select: self = .select
+        case .insert, .update, .delete: self = .dml
+        case .ddl: self = .ddl
+        case .transaction: self = .transaction
+        case .pragma, .other: self = .other
+        }
+    }
+}
+
+extension Database {
+    /// This connection's counters since it opened: statements by kind with durations, and
+    /// its pagers' cache, I/O, WAL, checkpoint and busy counts (main, temp and attached
+    /// databases summed).
+    ///
+    /// ```swift
+    /// try db.execute(sql: "SELECT * FROM player")
+    /// print(db.statistics.statements[.select]?.count ?? 0)   // 1
+    /// ```
+    public var statistics: DatabaseStatistics {
+        var s = DatabaseStatistics()
+        s.statements = statementTimings
+        let p = connection.pagerCounters
+        s.cacheHits = p.cacheHits
+        s.cacheMisses = p.cacheMisses
+        s.pagesRead = p.pagesRead
+        s.pagesWritten = p.pagesWritten
+        s.walFramesWritten = p.walFramesWritten
+        s.checkpoints = p.checkpoints
+        s.checkpointDuration = p.checkpointDuration
+        s.busyWaits = p.busyWaits
+        return s
+    }
+
+    /// Counts one finished statement run.
+    func recordRun(_ kind: StatementKind, duration: Duration) {
+        statementTimings[StatementCategory(kind), default: StatementTimings()].record(duration)
+    }
+}

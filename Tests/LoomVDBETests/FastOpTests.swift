@@ -1,0 +1,32 @@
+// This file tests FastOp: the plain-data form of hot instructions decodes each operand as
+// its Instruction case does. Layer: L4 tests. Spec: Spec/L4-vdbe.md (Invariants 1).
+import Testing
+import LoomRecord
+@testable import LoomVDBE
+
+@Suite struct FastOpTests {
+    @Test func decodesHotInstructions() {
+        #expect(FastOp(.halt()).kind == .slow)
+        #expect(FastOp(.initialize(target: 4)).kind == .slow)
+        let g = FastOp(.goto(target: 7))
+        #expect(g.kind == .goto && g.a == 7)
+        let i = FastOp(.integer(value: -3, dest: 2))
+        #expect(i.kind == .integer && i.a == -3 && i.b == 2)
+        let r = FastOp(.resultRow(start: 1, count: 2))
+        #expect(r.kind == .resultRow && r.a == 1 && r.b == 2)
+        let c = FastOp(.lt(lhs: 1, rhs: 2, target: 9, affinity: .numeric, jumpIfNull: true))
+        #expect(c.kind == .lt && c.a == 1 && c.b == 2 && c.c == 9 && c.flags == 1 && c.affinityValue == .numeric)
+        #expect(FastOp(.eq(lhs: 1, rhs: 2, target: 3, collation: .nocase)).kind == .slow)
+        let s = FastOp(.seekGE(cursor: 1, key: 2, count: 3, target: 40))
+        #expect(s.kind == .seekGE && s.a == 1 && s.b == 2 && s.c == 3 && s.d == 40)
+        #expect(FastOp(.column(cursor: 0, column: 1, dest: 2, default: .integer(1))).kind == .slow)
+        let p = FastProgram([.initialize(target: 4), .integer(value: 1, dest: 1), .resultRow(start: 1, count: 1), .halt(), .goto(target: 1)])
+        #expect(p.ops.map(\.kind) == [.slow, .integer, .resultRow, .slow, .goto])
+    }
+
+    @Test func haltEndsAfterFastResultRow() throws {
+        let program = Program(instructions: [.initialize(target: 4), .integer(value: 1, dest: 1), .resultRow(start: 1, count: 1), .halt(), .goto(target: 1)],
+                              registerCount: 2, cursorCount: 0, columnNames: ["x"])
+        #expect(try runAll(program) == [[.integer(1)]])
+    }
+}
