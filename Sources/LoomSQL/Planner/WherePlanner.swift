@@ -194,7 +194,7 @@ package enum WherePlanner {
             let source = levels[k].source
             guard let neededHere = originalNeeded?[source.cursor], source.indexHint == nil,
                   source.table.hasRowid || source.table.isWithoutRowid else { continue }
-            var indexes = schema?.indexes(on: source.table).filter { $0.whereClause == nil } ?? []
+            var indexes = schema?.indexes(on: source.table).filter { $0.isPlain } ?? []
             if source.table.isWithoutRowid { indexes = indexes.map { source.table.withoutRowidSecondary($0) } }
             levels[k].unmatchedScan = indexes.filter { isCovering($0, neededHere) && $0.rootPage != source.table.rootPage }
                 .min(by: { $0.columns.count < $1.columns.count })
@@ -219,7 +219,7 @@ package enum WherePlanner {
         let table = source.table
         let constraints = collectConstraints(for: source, terms: terms, levelOfCursor: levelOfCursor, level: level)
         let neededHere = needed?[source.cursor]
-        var indexes = schema?.indexes(on: table).filter { $0.whereClause == nil } ?? []
+        var indexes = schema?.indexes(on: table).filter { $0.isPlain } ?? []
         switch source.indexHint {
         case .notIndexed?: indexes = []
         case .indexedBy(let name)?: indexes = indexes.filter { $0.name.equalsIgnoringCase(name) }
