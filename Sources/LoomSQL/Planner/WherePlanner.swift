@@ -627,7 +627,7 @@ package enum WherePlanner {
                     let columns = Set(equal.map(\.column))
                     // The best index whose leading columns are all equal: its rows per lookup.
                     var lookup: Double? = nil
-                    for idx in schema?.indexes(on: candidate.table) ?? [] where idx.whereClause == nil {
+                    for idx in schema?.indexes(on: candidate.table) ?? [] where idx.isPlain {
                         var k = 0
                         while k < idx.columns.count, columns.contains(idx.columns[k].column) { k += 1 }
                         guard k > 0 else { continue }
