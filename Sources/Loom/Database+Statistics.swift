@@ -65,22 +65,24 @@ public struct StatementTimings: Sendable, Equatable {
 public struct DatabaseStatistics: Sendable, Equatable {
     /// Finished statement runs by kind (a run ends when the statement is done, fails or is reset).
     public internal(set) var statements: [StatementCategory: StatementTimings] = [:]
+    /// The pagers' counts (L1), summed over main, temp and attached databases.
+    var pager = PagerCounters()
     /// Page requests answered from the page cache.
-    public internal(set) var cacheHits = 0
+    public var cacheHits: Int { pager.cacheHits }
     /// Page requests that read the file (or the WAL).
-    public internal(set) var cacheMisses = 0
+    public var cacheMisses: Int { pager.cacheMisses }
     /// Pages read from the database file or the WAL.
-    public internal(set) var pagesRead = 0
+    public var pagesRead: Int { pager.pagesRead }
     /// Pages written to the database file by commits and cache spills (not checkpoints).
-    public internal(set) var pagesWritten = 0
+    public var pagesWritten: Int { pager.pagesWritten }
     /// Frames appended to the WAL.
-    public internal(set) var walFramesWritten = 0
+    public var walFramesWritten: Int { pager.walFramesWritten }
     /// Checkpoints run (`PRAGMA wal_checkpoint`, `DatabasePool.checkpoint`, automatic ones).
-    public internal(set) var checkpoints = 0
+    public var checkpoints: Int { pager.checkpoints }
     /// Their total duration.
-    public internal(set) var checkpointDuration: Duration = .zero
+    public var checkpointDuration: Duration { pager.checkpointDuration }
     /// Times a lock was refused and the busy handler waited before retrying.
-    public internal(set) var busyWaits = 0
+    public var busyWaits: Int { pager.busyWaits }
 
     /// The sum of two snapshots (for example the connections of a pool).
     public static func + (a: DatabaseStatistics, b: DatabaseStatistics) -> DatabaseStatistics {
@@ -92,14 +94,7 @@ public struct DatabaseStatistics: Sendable, Equatable {
             for i in mine.histogram.indices where i < t.histogram.count { mine.histogram[i] &+= t.histogram[i] }
             s.statements[kind] = mine
         }
-        s.cacheHits &+= b.cacheHits
-        s.cacheMisses &+= b.cacheMisses
-        s.pagesRead &+= b.pagesRead
-        s.pagesWritten &+= b.pagesWritten
-        s.walFramesWritten &+= b.walFramesWritten
-        s.checkpoints &+= b.checkpoints
-        s.checkpointDuration += b.checkpointDuration
-        s.busyWaits &+= b.busyWaits
+        s.pager = a.pager + b.pager
         return s
     }
 }
@@ -128,15 +123,7 @@ extension Database {
     public var statistics: DatabaseStatistics {
         var s = DatabaseStatistics()
         s.statements = statementTimings
-        let p = connection.pagerCounters
-        s.cacheHits = p.cacheHits
-        s.cacheMisses = p.cacheMisses
-        s.pagesRead = p.pagesRead
-        s.pagesWritten = p.pagesWritten
-        s.walFramesWritten = p.walFramesWritten
-        s.checkpoints = p.checkpoints
-        s.checkpointDuration = p.checkpointDuration
-        s.busyWaits = p.busyWaits
+        s.pager = connection.pagerCounters
         return s
     }
 

@@ -256,6 +256,7 @@ package enum Compiler {
                 b.emit(.transaction(write: c.writes && written & bit(db) != 0, schemaCookie: Int(cookie), database: db))
             }
         }
+        for constant in b.prologueConstants { b.emit(constant) }
         b.emit(.goto(target: body))
         let instructions = b.finish()
         var program = Program(instructions: instructions, registerCount: b.registerCount + 1,

@@ -318,12 +318,19 @@ extension VM {
                     context.totalChanges += 1
                 }
                 if flags.contains(.lastRowid) { context.lastInsertRowID = rowid }
+                // The update hook needs the table name, which only the full instruction has.
+                if context.rowChangeObserver != nil, case .insert(_, _, _, _, let table?) = code[address] {
+                    try reportRowChange(flags.contains(.isUpdate) ? .update : .insert, cursor: op.a, table: table, rowid: rowid)
+                }
                 continue
             case .delete:
                 try deleteCurrent(try cursor(op.a))
                 if WriteFlags(rawValue: op.b).contains(.countChanges) {
                     statementChanges += 1
                     context.totalChanges += 1
+                }
+                if context.rowChangeObserver != nil, case .delete(_, _, let table?) = code[address] {
+                    try reportRowChange(.delete, cursor: op.a, table: table, rowid: nil)
                 }
                 continue
             case .notExists:

@@ -122,18 +122,30 @@ import LoomVDBE
     }
 
     @Test func orderByUsesASorterAndLimitACounter() throws {
-        let ops = try Self.opcodes("SELECT b FROM t WHERE c > 1 ORDER BY b DESC LIMIT 3 OFFSET 1")
-        for op in ["SorterOpen", "SorterInsert", "SorterSort", "SorterData", "SorterNext", "MustBeInt",
-                   "DecrJumpZero", "IfPos"] {
+        let ops = try Self.opcodes("SELECT b FROM t WHERE c > 1 ORDER BY b DESC")
+        for op in ["SorterOpen", "SorterInsert", "SorterSort", "SorterData", "SorterNext"] {
             #expect(ops.contains(op), "\(op)")
         }
+        // With LIMIT: an ephemeral index keeps the first LIMIT+OFFSET rows (top-N).
+        let limited = try Self.opcodes("SELECT b FROM t WHERE c > 1 ORDER BY b DESC LIMIT 3 OFFSET 1")
+        for op in ["OffsetLimit", "OpenEphemeral", "Last", "IdxLE", "Delete", "IdxInsert", "MustBeInt",
+                   "DecrJumpZero", "IfPos"] {
+            #expect(limited.contains(op), "\(op)")
+        }
+        #expect(!limited.contains("SorterOpen"))
     }
 
     @Test func groupByUsesSorterAndAggregates() throws {
-        let ops = try Self.opcodes("SELECT b, count(*), max(c) FROM t GROUP BY b HAVING count(*) > 1")
+        let ops = try Self.opcodes("SELECT length(b), count(*), max(c) FROM t GROUP BY length(b) HAVING count(*) > 1")
         for op in ["SorterOpen", "Compare", "Jump", "Gosub", "Return", "AggStep", "AggFinal"] {
             #expect(ops.contains(op), "\(op)")
         }
+        // Grouping on an indexed column walks the index: groups form as rows arrive.
+        let byIndex = try Self.opcodes("SELECT b, count(*), max(c) FROM t GROUP BY b HAVING count(*) > 1")
+        for op in ["Compare", "Jump", "Gosub", "Return", "AggStep", "AggFinal"] {
+            #expect(byIndex.contains(op), "\(op)")
+        }
+        #expect(!byIndex.contains("SorterOpen"))
     }
 
     @Test func transactionControl() throws {

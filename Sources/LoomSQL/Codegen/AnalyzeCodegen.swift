@@ -30,7 +30,11 @@ extension Codegen {
                 tables = [table]
                 onlyIndex = index
             } else if let table = c.schema.table(named: target), !table.isView, !table.isVirtual {
-                guard analyzable(table) else { return }
+                guard analyzable(table) else {
+                    // ANALYZE sqlite_schema: the statistics are read again (lang_analyze.html).
+                    if table.isSchemaTable { b.emit(.parseSchema()) }
+                    return
+                }
                 tables = [table]
             } else {
                 throw c.error("no such table: \(target)", at: nil)
@@ -82,7 +86,8 @@ extension Codegen {
                                   statCursor: statCursor)
             }
         }
-        if c.schema.table(named: "sqlite_stat1") == nil { finishSchemaChange() }
+        // The schema (with the statistics the planner reads, A4) is loaded again.
+        if c.schema.table(named: "sqlite_stat1") == nil { finishSchemaChange() } else { b.emit(.parseSchema()) }
     }
 
     /// A table without indexes: (tbl, NULL, row count) when it has rows.

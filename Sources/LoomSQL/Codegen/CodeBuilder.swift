@@ -26,6 +26,9 @@ package final class CodeBuilder {
         var make: (Int) -> Instruction
     }
     private var pending: [PendingJump] = []
+    /// Constants loaded once in the prologue (after the Transaction opcodes), each into a
+    /// register of its own (`Codegen.conditionOperand`); the program's compiler emits them.
+    package var prologueConstants: [Instruction] = []
 
     /// (Room for a small statement's program up front: growing these arrays by doubling
     /// was ~4% of micro_a's 200k single-row INSERTs under callgrind.)

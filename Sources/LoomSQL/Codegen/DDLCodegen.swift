@@ -245,9 +245,8 @@ extension Codegen {
             throw c.error("there is already a table named \(create.name)", at: nameSpan)
         }
         try checkNameFree(create.name, span: nameSpan)
-        if create.where != nil { throw c.error("partial indexes are not supported yet", at: nameSpan) }
         let columns: [IndexColumn]
-        do { columns = try Table.indexColumns(create.columns, of: table).0 }
+        do { columns = try Table.indexColumns(create.columns, of: table, allowExpressions: true).0 }
         catch let e as DatabaseError {
             let at = create.columns.first(where: { term in
                 if case .column(let ref) = term.expr.kind { return table.columnIndex(named: ref.column) == nil }
@@ -257,8 +256,10 @@ extension Codegen {
         }
         let keyword = create.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX "
         let sql = keyword + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
-        let index = Index(name: create.name, tableName: table.name, columns: columns, isUnique: create.unique,
+        var index = Index(name: create.name, tableName: table.name, columns: columns, isUnique: create.unique,
                           rootPage: 0, sql: sql, origin: .createIndex)
+        index.whereClause = create.where
+        try checkIndexExpressions(index, table: table)
 
         let schemaCursor = openSchemaTable()
         let root = b.allocateRegister()
@@ -282,7 +283,9 @@ extension Codegen {
         let rowid = b.allocateRegister()
         b.emit(.rowid(cursor: tc, dest: rowid))
         let values = b.allocateRegisters(table.columns.count)
-        for col in columns where col.column >= 0 && col.column != table.rowidAlias {
+        // An expression or WHERE clause may read any column: all are loaded then.
+        let loaded = index.isPlain ? columns.map(\.column) : Array(table.columns.indices)
+        for col in loaded.map({ IndexColumn(column: $0, collation: nil) }) where col.column >= 0 && col.column != table.rowidAlias {
             if table.hasGenerated {
                 try codeTableColumn(table, cursor: tc, column: col.column, dest: values + col.column)
                 continue
@@ -291,7 +294,8 @@ extension Codegen {
                            default: columnDefault(table, col.column)))
             if table.columns[col.column].affinity == .real { b.emit(.realAffinity(register: values + col.column)) }
         }
-        let key = codeIndexKey(index, columns: values, rowid: rowid, table: table)
+        let partial = try codePartialIndexSkip(index, table: table, columns: values, rowid: rowid)
+        let key = try codeIndexKey(index, columns: values, rowid: rowid, table: table)
         if create.unique {
             let ok = b.makeLabel()
             let n = columns.count
@@ -303,6 +307,7 @@ extension Codegen {
         let rec = b.allocateRegister()
         b.emit(.makeRecord(start: key, count: columns.count + 1, dest: rec))
         b.emit(.idxInsert(cursor: ic, record: rec))
+        if let partial { b.place(partial) }
         b.emit(.next(cursor: tc, target: top))
         b.place(done)
         finishSchemaChange()

@@ -99,10 +99,12 @@ extension Codegen {
     }
 
     /// Registers `key ..< key + n + 1` = the index key of the row in `columns` (+ rowid).
-    func codeIndexKey(_ index: Index, columns: Int, rowid: Int, table: Table) -> Int {
+    func codeIndexKey(_ index: Index, columns: Int, rowid: Int, table: Table) throws -> Int {
         let key = b.allocateRegisters(index.columns.count + 1)
         for (i, col) in index.columns.enumerated() {
-            if col.column < 0 || col.column == table.rowidAlias {
+            if let e = col.expression {
+                try codeIndexExpression(e, table: table, columns: columns, rowid: rowid, dest: key + i)
+            } else if col.column < 0 || col.column == table.rowidAlias {
                 b.emit(.sCopy(source: rowid, dest: key + i))
             } else {
                 b.emit(.sCopy(source: columns + col.column, dest: key + i))
@@ -114,7 +116,8 @@ extension Codegen {
 
     /// "t.a, t.b" for a UNIQUE constraint message.
     func constraintColumns(_ index: Index, _ table: Table) -> String {
-        index.columns.map { col in
+        if index.hasExpressions { return "index '\(index.name)'" }
+        return index.columns.map { col in
             "\(table.name).\(col.column >= 0 && col.column < table.columns.count ? table.columns[col.column].name : "rowid")"
         }.joined(separator: ", ")
     }
@@ -151,7 +154,8 @@ extension Codegen {
             uniqueIndexes = targeted + uniqueIndexes.filter { u in !targeted.contains { $0.index.name == u.index.name } }
         }
         for (index, cursor) in uniqueIndexes {
-            let key = codeIndexKey(index, columns: columns, rowid: rowid, table: table)
+            let partial = try codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
+            let key = try codeIndexKey(index, columns: columns, rowid: rowid, table: table)
             let ok = b.makeLabel()
             let n = index.columns.count
             b.emit(jumpTo: ok) { .noConflict(cursor: cursor, key: key, count: n, target: $0) }
@@ -180,6 +184,7 @@ extension Codegen {
                              constraint: .unique))
             }
             b.place(ok)
+            if let partial { b.place(partial) }
         }
     }
 
@@ -430,10 +435,12 @@ extension Codegen {
         try codeConstraintChecks(w, columns: columns, rowid: rowid, oldRowid: nil, onConflict: onConflict,
                                  skipRow: skipRow, upserts: upserts, returning: returning)
         for (index, cursor) in w.indexes {
-            let key = codeIndexKey(index, columns: columns, rowid: rowid, table: table)
+            let partial = try codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
+            let key = try codeIndexKey(index, columns: columns, rowid: rowid, table: table)
             let rec = b.allocateRegister()
             b.emit(.makeRecord(start: key, count: index.columns.count + 1, dest: rec))
             b.emit(.idxInsert(cursor: cursor, record: rec))
+            if let partial { b.place(partial) }
         }
         let record = b.allocateRegister()
         let stored = recordRange(table, columns: columns)
@@ -474,8 +481,10 @@ extension Codegen {
     func deleteCurrentRow(_ w: WriteTarget, rowid: Int) throws {
         let columns = try readRow(w)
         for (index, ic) in w.indexes {
-            let key = codeIndexKey(index, columns: columns, rowid: rowid, table: w.table)
+            let partial = try codePartialIndexSkip(index, table: w.table, columns: columns, rowid: rowid)
+            let key = try codeIndexKey(index, columns: columns, rowid: rowid, table: w.table)
             b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+            if let partial { b.place(partial) }
         }
         b.emit(.delete(cursor: w.cursor))
         try codeForeignKeys(w.table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid)))
@@ -524,8 +533,10 @@ extension Codegen {
                     let columns = try self.readRow(w)
                     try self.emitReturningRow(returning, columns: columns, rowid: rowid)
                     for (index, ic) in w.indexes {
-                        let key = self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
+                        let partial = try self.codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
+                        let key = try self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
                         self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+                        if let partial { self.b.place(partial) }
                     }
                     self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
                 }
@@ -546,8 +557,10 @@ extension Codegen {
             }
             try self.emitReturningRow(returning, columns: columns, rowid: rowid)
             for (index, ic) in w.indexes {
-                let key = self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
+                let partial = try self.codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
+                let key = try self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
                 self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+                if let partial { self.b.place(partial) }
             }
             self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
             try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid)))
@@ -696,7 +709,7 @@ extension Codegen {
             // row is rewritten in place as the loop reaches it (SQLite's one-pass).
             let assigned = Set(assignments.map(\.column))
             let keyChanges = assigned.contains(-1) || table.hasGenerated || c.schema.indexes(on: table).contains { index in
-                index.whereClause != nil || index.columns.contains { $0.column < 0 || assigned.contains($0.column) }
+                index.mayChange(assigning: assigned, table: table)
             }
             if !keyChanges, plan.levels.count == 1,
                !assignments.contains(where: { Codegen.hasSubquery($0.value) }), !(condition.map(Codegen.hasSubquery) ?? false) {
@@ -772,16 +785,15 @@ extension Codegen {
         // no conflict check, no entry rewritten (as SQLite).
         let assigned = Set(assignments.map(\.column))
         let changed = w.indexes.filter { entry in
-            rowidValue != nil || entry.index.whereClause != nil || entry.index.columns.contains { col in
-                col.column < 0 || assigned.contains(col.column)
-                    || (col.column < n && table.columns[col.column].generated != nil)
-            }
+            rowidValue != nil || entry.index.mayChange(assigning: assigned, table: table)
         }
         try self.codeConstraintChecks(w, columns: columns, rowid: newRowid, oldRowid: oldRowid,
                                       onConflict: orConflict, skipRow: skipRow, checking: changed)
         for (index, ic) in changed {
-            let key = self.codeIndexKey(index, columns: old, rowid: oldRowid, table: table)
+            let partial = try self.codePartialIndexSkip(index, table: table, columns: old, rowid: oldRowid)
+            let key = try self.codeIndexKey(index, columns: old, rowid: oldRowid, table: table)
             self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+            if let partial { self.b.place(partial) }
         }
         if rowidValue != nil {
             let same = self.b.makeLabel()
@@ -790,10 +802,12 @@ extension Codegen {
             self.b.place(same)
         }
         for (index, ic) in changed {
-            let key = self.codeIndexKey(index, columns: columns, rowid: newRowid, table: table)
+            let partial = try self.codePartialIndexSkip(index, table: table, columns: columns, rowid: newRowid)
+            let key = try self.codeIndexKey(index, columns: columns, rowid: newRowid, table: table)
             let rec = self.b.allocateRegister()
             self.b.emit(.makeRecord(start: key, count: index.columns.count + 1, dest: rec))
             self.b.emit(.idxInsert(cursor: ic, record: rec))
+            if let partial { self.b.place(partial) }
         }
         let record = self.b.allocateRegister()
         let stored = self.recordRange(table, columns: columns)
@@ -863,6 +877,7 @@ extension Codegen {
             var target = UpsertPlan.Target.any
             if let terms = upsert.target {
                 var cols: [Int] = []
+                var expressions: [Expr] = []
                 for term in terms {
                     var e = term.expr
                     if case .collate(let inner, _) = e.kind { e = inner }
@@ -872,11 +887,26 @@ extension Codegen {
                     }
                     guard case .column(let ref) = e.kind, ref.table == nil,
                           let i = table.columnIndex(named: ref.column) ?? (Codegen.isRowidName(ref.column) ? -1 : nil) else {
-                        throw c.error("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", at: nil)
+                        // Matched against the expression columns of UNIQUE indexes.
+                        expressions.append(e)
+                        cols.append(-2)
+                        continue
                     }
                     cols.append(i == table.rowidAlias ? -1 : i)
                 }
-                if cols == [-1] && table.hasRowid {
+                if !expressions.isEmpty {
+                    // A UNIQUE index with the same columns and the same expressions (any order).
+                    let plain = cols.filter { $0 != -2 }
+                    guard let index = c.schema.indexes(on: table).first(where: { index in
+                        let indexExprs = index.columns.compactMap(\.expression)
+                        return index.isUnique && index.columns.count == cols.count && indexExprs.count == expressions.count
+                            && Set(index.columns.map(\.column).filter { $0 != -2 }) == Set(plain)
+                            && expressions.allSatisfy { e in indexExprs.contains { $0.sameShape(e) } }
+                    }) else {
+                        throw c.error("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", at: nil)
+                    }
+                    target = .index(index.name.lowercasedASCII)
+                } else if cols == [-1] && table.hasRowid {
                     target = .rowid
                 } else if table.isWithoutRowid, Set(cols) == Set(table.primaryKey), cols.count == table.primaryKey.count {
                     target = .index(table.withoutRowidPrimaryIndex.name.lowercasedASCII)
@@ -1160,7 +1190,7 @@ extension Codegen {
         case .rowidEquals(.value):
             return true
         case .index(let scan):
-            guard let index = scan.index, index.isUnique, index.whereClause == nil,
+            guard let index = scan.index, index.isUnique, index.isPlain,
                   scan.equal.count == index.columns.count, scan.low == nil, scan.high == nil else { return false }
             return scan.equal.allSatisfy { if case .value = $0 { return true }; return false }
         default:

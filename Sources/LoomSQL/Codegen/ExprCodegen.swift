@@ -237,6 +237,25 @@ package final class Codegen {
     }
 
     /// Codes `e` into a register of its own (a column already in a register is reused).
+    /// The register of a comparison operand in a condition: a numeric literal is loaded
+    /// once, in the program's prologue, into a register of its own (SQLite hoists constants
+    /// out of loops the same way); anything else is coded here.
+    func conditionOperand(_ e: RExpr) throws -> Int {
+        switch e {
+        case .integer(let v):
+            let r = b.allocateRegister()
+            b.prologueConstants.append(v >= Int64(Int32.min) && v <= Int64(Int32.max)
+                ? .integer(value: Int(v), dest: r) : .int64(value: v, dest: r))
+            return r
+        case .real(let v):
+            let r = b.allocateRegister()
+            b.prologueConstants.append(.real(value: v, dest: r))
+            return r
+        default:
+            return try codeTemp(e)
+        }
+    }
+
     func codeTemp(_ e: RExpr) throws -> Int {
         if case .register(let r, _, _) = e { return r }
         if case .column(let col, _, _, _) = e, let r = columnOverrides[col] { return r }
@@ -303,10 +322,18 @@ package final class Codegen {
         case .unary(.not, let x):
             try jumpIfTrue(x, to: label, jumpIfNull: jumpIfNull)
         case .compare(let op, let lhs, let rhs):
-            let l = try codeTemp(lhs), r = try codeTemp(rhs)
+            let l = try conditionOperand(lhs), r = try conditionOperand(rhs)
             emitCompare(op.negated, l, r, to: label, affinity: comparisonAffinity(lhs, rhs),
                         collation: try comparisonCollation(lhs, rhs),
                         jumpIfNull: jumpIfNull && op != .is && op != .isNot)
+        case .between(let x, let lo, let hi, negated: false) where x.isPlainColumn:
+            // x >= lo AND x <= hi, x read once (each comparison with its own affinity).
+            let v = try codeTemp(x), l = try conditionOperand(lo)
+            emitCompare(.lt, v, l, to: label, affinity: comparisonAffinity(x, lo),
+                        collation: try comparisonCollation(x, lo), jumpIfNull: jumpIfNull)
+            let h = try conditionOperand(hi)
+            emitCompare(.gt, v, h, to: label, affinity: comparisonAffinity(x, hi),
+                        collation: try comparisonCollation(x, hi), jumpIfNull: jumpIfNull)
         case .isNull(let x, let negated):
             let r = try codeTemp(x)
             if negated { b.emit(jumpTo: label) { .isNull(register: r, target: $0) } }
@@ -335,7 +362,7 @@ package final class Codegen {
         case .unary(.not, let x):
             try jumpIfFalse(x, to: label, jumpIfNull: jumpIfNull)
         case .compare(let op, let lhs, let rhs):
-            let l = try codeTemp(lhs), r = try codeTemp(rhs)
+            let l = try conditionOperand(lhs), r = try conditionOperand(rhs)
             emitCompare(op, l, r, to: label, affinity: comparisonAffinity(lhs, rhs),
                         collation: try comparisonCollation(lhs, rhs),
                         jumpIfNull: jumpIfNull && op != .is && op != .isNot)
@@ -522,4 +549,9 @@ extension Affinity {
         default: return false
         }
     }
+}
+
+extension RExpr {
+    /// A table column read as is (no COLLATE, no operator around it).
+    var isPlainColumn: Bool { if case .column = self { return true }; return false }
 }

@@ -61,7 +61,7 @@ extension Codegen {
             return link
         }
         let unique = c.schema.indexes(on: parent.name).first { index in
-            index.isUnique && index.whereClause == nil && index.columns.count == columns.count
+            index.isUnique && index.isPlain && index.columns.count == columns.count
                 && Set(index.columns.map(\.column)) == wanted
                 && index.columns.allSatisfy { ic in
                     ic.column >= 0 && (ic.collation ?? "BINARY").equalsIgnoringCase(parent.columns[ic.column].collation ?? "BINARY")
@@ -400,8 +400,10 @@ extension Codegen {
                 try forEachCollectedRowid(rowids, w: w) { rowid in
                     let columns = try self.readRow(w)
                     for (index, ic) in w.indexes {
-                        let key = self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
+                        let partial = try self.codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
+                        let key = try self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
                         self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
+                        if let partial { self.b.place(partial) }
                     }
                     self.b.emit(.delete(cursor: w.cursor))
                     try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid)),

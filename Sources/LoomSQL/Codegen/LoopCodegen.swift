@@ -32,6 +32,10 @@ extension Codegen {
         case .virtual(let v):
             text = "SCAN \(name) VIRTUAL TABLE INDEX \(v.indexNumber):\(v.indexString ?? "")"
         }
+        if level.isMinMax, text.hasPrefix("SCAN ") {
+            // min()/max() reads one row: SEARCH, and no "USING INTEGER PRIMARY KEY" for the rowid.
+            text = "SEARCH " + text.dropFirst(5)
+        }
         if level.source.join.padsRight, level.source.isStoredTable { text += " LEFT-JOIN" }
         return text
     }

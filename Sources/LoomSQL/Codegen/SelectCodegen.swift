@@ -21,6 +21,10 @@ final class OutputStage {
     var orderColumns: [Int?] = []
     var sorterCursor = -1, pseudoCursor = -1, sorterData = 0
     var keyCount = 0
+    /// ORDER BY with LIMIT: the rows go to an ephemeral index that keeps only the first
+    /// LIMIT+OFFSET of them (`room` counts the free places; negative = no limit), as
+    /// SQLite's sorter-with-limit does; nil when a sorter takes every row.
+    var topRoom: Int? = nil
 
     init(g: Codegen, columnCount: Int, end: Label, onRow: @escaping RowSink) {
         self.g = g
@@ -64,6 +68,19 @@ final class OutputStage {
             let sortKeyInfo = KeyInfo(collations: collations, descending: descending)
             keyCount = collations.count + 1
             sorterCursor = b.allocateCursor()
+            if let limit = limitRegister {
+                // The sequence number is compared too: entries stay distinct and ties keep
+                // scan order.
+                let room = b.allocateRegister()
+                let offset = offsetRegister ?? b.allocateRegister()
+                if offsetRegister == nil { b.emit(.integer(value: 0, dest: offset)) }
+                b.emit(.offsetLimit(limit: limit, dest: room, offset: offset))
+                topRoom = room
+                b.emit(.openEphemeral(cursor: sorterCursor, columnCount: keyCount + columnCount,
+                                      keyInfo: KeyInfo(collations: collations + [.binary],
+                                                       descending: descending + [false])))
+                return
+            }
             pseudoCursor = b.allocateCursor()
             sorterData = b.allocateRegister()
             b.emit(.sorterOpen(cursor: sorterCursor, columnCount: keyCount + columnCount,
@@ -101,7 +118,22 @@ final class OutputStage {
         if columnCount > 0 { b.emit(.copy(source: base, dest: k, count: columnCount)) }
         let record = b.allocateRegister()
         b.emit(.makeRecord(start: keys, count: keyCount + columnCount, dest: record))
-        b.emit(.sorterInsert(cursor: sorterCursor, record: record))
+        guard let room = topRoom else {
+            b.emit(.sorterInsert(cursor: sorterCursor, record: record))
+            return
+        }
+        // Room left (or no limit): insert. Full: the new row replaces the last entry when it
+        // sorts before it (on the keys; an equal one came later in scan order).
+        let insert = b.makeLabel(), skip = b.makeLabel()
+        let sc = sorterCursor
+        b.emit(jumpTo: insert) { .ifPos(register: room, target: $0, decrement: 1) }
+        b.emit(jumpTo: insert) { .ifNotZero(register: room, target: $0) }
+        b.emit(jumpTo: insert) { .last(cursor: sc, target: $0) }
+        b.emit(jumpTo: skip) { .idxLE(cursor: sc, key: keys, count: self.keyCount - 1, target: $0) }
+        b.emit(.delete(cursor: sorterCursor))
+        b.place(insert)
+        b.emit(.idxInsert(cursor: sorterCursor, record: record))
+        b.place(skip)
     }
 
     private func emitLimited(_ base: Int) throws {
@@ -124,6 +156,18 @@ final class OutputStage {
         let b = g.b
         let done = b.makeLabel()
         let sc = sorterCursor
+        if topRoom != nil {
+            b.emit(jumpTo: done) { .rewind(cursor: sc, target: $0) }
+            let top = b.currentAddress
+            let base = b.allocateRegisters(columnCount)
+            for i in 0..<columnCount {
+                b.emit(.column(cursor: sorterCursor, column: keyCount + i, dest: base + i))
+            }
+            try emitLimited(base)
+            b.emit(.next(cursor: sorterCursor, target: top))
+            b.place(done)
+            return
+        }
         b.emit(jumpTo: done) { .sorterSort(cursor: sc, target: $0) }
         let top = b.currentAddress
         b.emit(.sorterData(cursor: sorterCursor, dest: sorterData, pseudoCursor: pseudoCursor))
@@ -318,6 +362,19 @@ extension Codegen {
         b.place(skip)
     }
 
+    /// The ORDER BY that answers a query whose only aggregate is min(x) / max(x) of a column of
+    /// its single table from the first row: x ascending (min) or descending (max).
+    private func minMaxOrder(_ s: ResolvedSelect) -> OrderTerm? {
+        guard s.groupBy.isEmpty, s.windowCalls.isEmpty, s.sources.count == 1, let source = s.sources.first,
+              source.isStoredTable, source.virtualTable == nil, s.aggregates.count == 1, let agg = s.aggregates.first,
+              agg.name == "min" || agg.name == "max", agg.arguments.count == 1, let arg = agg.arguments.first
+        else { return nil }
+        var e = arg
+        if case .collate(let inner, _) = e { e = inner }
+        guard case .column(let col, _, _, _) = e, col.cursor == source.cursor else { return nil }
+        return OrderTerm(expr: arg, descending: agg.name == "max", nullsFirst: nil)
+    }
+
     /// Aggregates without GROUP BY: one output row, even for no input rows.
     private func codeSimpleAggregate(_ s: ResolvedSelect, sink: RowSink) throws {
         let accumulators = b.allocateRegisters(s.aggregates.count)
@@ -327,8 +384,13 @@ extension Codegen {
         let captured = b.allocateRegister()
         b.emit(.integer(value: 0, dest: captured))
         if !bare.isEmpty { b.emit(.null(dest: bareBase, count: bare.count)) }
-        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
-                                     hints: planHints(for: s, orderBy: []))
+        // A lone min(x) / max(x): the loops walk x's order (an index or the rowid) and stop
+        // at the first row (SQLite's min/max optimization; NULLs skipped for min).
+        var hints = planHints(for: s, orderBy: [])
+        if let term = minMaxOrder(s) { hints.orderBy = [term]; hints.minMax = true }
+        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema, hints: hints)
+        let firstRowOnly = hints.minMax && plan.orderSatisfied
+        let loopsDone = b.makeLabel()
         let minMax = bare.isEmpty ? [] : minMaxAggregates(s)
         let bests = b.allocateRegisters(minMax.count)
         if !minMax.isEmpty { b.emit(.null(dest: bests, count: minMax.count)) }
@@ -351,7 +413,9 @@ extension Codegen {
                     try self.codeMinMaxCapture(agg, argument: args, best: bests + m, capture: captureBare)
                 }
             }
+            if firstRowOnly { self.b.emit(jumpTo: loopsDone) { .goto(target: $0) } }
         }
+        b.place(loopsDone)
         for (i, agg) in s.aggregates.enumerated() {
             guard let def = agg.function.definition else { continue }
             b.emit(.aggFinal(function: def, accumulator: accumulators + i, argumentCount: agg.arguments.count))
@@ -375,13 +439,14 @@ extension Codegen {
     }
 
     /// GROUP BY: rows are sorted on the group keys, then each run of equal keys is one group.
+    /// When the loops already deliver the rows in group-key order (an index, P6), the groups
+    /// are formed as the rows arrive, without a sorter.
     private func codeGroupedAggregate(_ s: ResolvedSelect, sink: RowSink) throws {
         let k = s.groupBy.count
         let bare = bareColumns(of: s)
-        // Sorter record: group keys, aggregate arguments, bare columns.
+        // Row layout (sorter record or registers): group keys, a sequence number (rows of a
+        // group keep scan order, as group_concat shows), aggregate arguments, bare columns.
         var argPositions: [[Int]] = []
-        // Sorter record: group keys, a sequence number (rows of a group keep scan order, as
-        // group_concat shows), aggregate arguments, bare columns.
         var width = k + 1
         for agg in s.aggregates {
             argPositions.append(Array(width..<(width + agg.arguments.count)))
@@ -392,72 +457,96 @@ extension Codegen {
         var collations: [Collation] = []
         for g in s.groupBy { collations.append(try collation(named: g.explicitCollation ?? g.columnCollation) ?? .binary) }
         let keyInfo = KeyInfo(collations: collations, descending: Array(repeating: false, count: k))
-        // The sequence number is not compared: the sorter is stable, so the rows of a group
-        // keep scan order without it (and equal keys stay on the integer fast path).
-        let sorterKeyInfo = keyInfo
-        let sorter = b.allocateCursor(), pseudo = b.allocateCursor()
-        let data = b.allocateRegister()
-        b.emit(.sorterOpen(cursor: sorter, columnCount: width, keyInfo: sorterKeyInfo))
-        b.emit(.openPseudo(cursor: pseudo, content: data, columnCount: width))
-        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
-                                     hints: planHints(for: s, orderBy: []))
-        defer { c.planNode("USE TEMP B-TREE FOR GROUP BY") }
-        try codeLoops(plan) {
-            let row = self.b.allocateRegisters(width)
-            for (i, g) in s.groupBy.enumerated() { try self.code(g, into: row + i) }
-            self.b.emit(.sequence(cursor: sorter, dest: row + k))
-            for (j, agg) in s.aggregates.enumerated() {
-                for (i, a) in agg.arguments.enumerated() { try self.code(a, into: row + argPositions[j][i]) }
-            }
-            for (i, col) in bare.enumerated() {
-                try self.code(self.columnAffinityExpr(col, in: s), into: row + bareStart + i)
-            }
-            let rec = self.b.allocateRegister()
-            self.b.emit(.makeRecord(start: row, count: width, dest: rec))
-            self.b.emit(.sorterInsert(cursor: sorter, record: rec))
-        }
+        var hints = planHints(for: s, orderBy: [])
+        hints.orderBy = s.groupBy.map { OrderTerm(expr: $0, descending: false, nullsFirst: nil) }
+        let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema, hints: hints)
+        let ordered = plan.orderSatisfied
+        defer { if !ordered { c.planNode("USE TEMP B-TREE FOR GROUP BY") } }
         let accumulators = b.allocateRegisters(s.aggregates.count)
         let bareBase = b.allocateRegisters(bare.count)
         let previous = b.allocateRegisters(k), current = b.allocateRegisters(k)
         let inGroup = b.allocateRegister(), returnAddress = b.allocateRegister()
-        let done = b.makeLabel(), output = b.makeLabel(), newGroup = b.makeLabel(), step = b.makeLabel()
-        b.emit(.integer(value: 0, dest: inGroup))
-        b.emit(jumpTo: done) { .sorterSort(cursor: sorter, target: $0) }
-        let top = b.currentAddress
-        b.emit(.sorterData(cursor: sorter, dest: data, pseudoCursor: pseudo))
-        for i in 0..<k { b.emit(.column(cursor: pseudo, column: i, dest: current + i)) }
-        b.emit(jumpTo: newGroup) { .ifNot(register: inGroup, target: $0) }
-        b.emit(.compare(lhs: previous, rhs: current, count: k, keyInfo: keyInfo))
-        let breakLabel = b.makeLabel()
-        // Placeholder for the three-way jump, replaced below once `step` is placed.
-        let jumpAt = b.emit(.noop)
-        b.place(breakLabel)
-        b.emit(jumpTo: output) { .gosub(returnAddress: returnAddress, target: $0) }
-        b.place(newGroup)
-        b.emit(.copy(source: current, dest: previous, count: k))
-        if !s.aggregates.isEmpty { b.emit(.null(dest: accumulators, count: s.aggregates.count)) }
+        let done = b.makeLabel(), output = b.makeLabel()
         let minMax = bare.isEmpty ? [] : minMaxAggregates(s)
         let bests = b.allocateRegisters(minMax.count)
-        let captureBare = {
-            for (i, _) in bare.enumerated() {
-                self.b.emit(.column(cursor: pseudo, column: bareStart + i, dest: bareBase + i))
+        b.emit(.integer(value: 0, dest: inGroup))
+
+        /// One row of the group walk: `read(field, dest)` copies a field of the row.
+        func groupStep(read: (Int, Int) -> Void) throws {
+            let newGroup = b.makeLabel(), step = b.makeLabel()
+            for i in 0..<k { read(i, current + i) }
+            b.emit(jumpTo: newGroup) { .ifNot(register: inGroup, target: $0) }
+            b.emit(.compare(lhs: previous, rhs: current, count: k, keyInfo: keyInfo))
+            let breakLabel = b.makeLabel()
+            // Placeholder for the three-way jump, replaced below once `step` is placed.
+            let jumpAt = b.emit(.noop)
+            b.place(breakLabel)
+            b.emit(jumpTo: output) { .gosub(returnAddress: returnAddress, target: $0) }
+            b.place(newGroup)
+            b.emit(.copy(source: current, dest: previous, count: k))
+            if !s.aggregates.isEmpty { b.emit(.null(dest: accumulators, count: s.aggregates.count)) }
+            func captureBare() {
+                for i in bare.indices { read(bareStart + i, bareBase + i) }
+            }
+            captureBare()
+            if !minMax.isEmpty { b.emit(.null(dest: bests, count: minMax.count)) }
+            b.emit(.integer(value: 1, dest: inGroup))
+            b.place(step)
+            for (j, agg) in s.aggregates.enumerated() {
+                let args = try codeAggregateStep(agg, accumulator: accumulators + j) { i, _ in
+                    let r = self.b.allocateRegister()
+                    read(argPositions[j][i], r)
+                    return r
+                }
+                if let m = minMax.firstIndex(of: j) {
+                    try codeMinMaxCapture(agg, argument: args, best: bests + m, capture: captureBare)
+                }
+            }
+            // Different keys → output the group first; equal → step.
+            let breakAt = b.address(of: breakLabel) ?? 0
+            let stepAt = b.address(of: step) ?? 0
+            b.replace(at: jumpAt, with: .jump(less: breakAt, equal: stepAt, greater: breakAt))
+        }
+        /// The row's fields into registers `row ..< row + width` (no sequence number: `sorter` nil).
+        func codeRow(_ row: Int, sorter: Int?) throws {
+            for (i, g) in s.groupBy.enumerated() { try code(g, into: row + i) }
+            if let sorter { b.emit(.sequence(cursor: sorter, dest: row + k)) }
+            for (j, agg) in s.aggregates.enumerated() {
+                for (i, a) in agg.arguments.enumerated() { try code(a, into: row + argPositions[j][i]) }
+            }
+            for (i, col) in bare.enumerated() {
+                try code(columnAffinityExpr(col, in: s), into: row + bareStart + i)
             }
         }
-        captureBare()
-        if !minMax.isEmpty { b.emit(.null(dest: bests, count: minMax.count)) }
-        b.emit(.integer(value: 1, dest: inGroup))
-        b.place(step)
-        for (j, agg) in s.aggregates.enumerated() {
-            let args = try codeAggregateStep(agg, accumulator: accumulators + j) { i, _ in
-                let r = self.b.allocateRegister()
-                self.b.emit(.column(cursor: pseudo, column: argPositions[j][i], dest: r))
-                return r
+
+        if ordered {
+            try codeLoops(plan) {
+                let row = self.b.allocateRegisters(width)
+                try codeRow(row, sorter: nil)
+                try groupStep { field, dest in self.b.emit(.copy(source: row + field, dest: dest)) }
             }
-            if let m = minMax.firstIndex(of: j) {
-                try codeMinMaxCapture(agg, argument: args, best: bests + m, capture: captureBare)
+        } else {
+            let sorter = b.allocateCursor(), pseudo = b.allocateCursor()
+            let data = b.allocateRegister()
+            // The sequence number is not compared: the sorter is stable, so the rows of a group
+            // keep scan order without it (and equal keys stay on the integer fast path).
+            b.emit(.sorterOpen(cursor: sorter, columnCount: width, keyInfo: keyInfo))
+            b.emit(.openPseudo(cursor: pseudo, content: data, columnCount: width))
+            try codeLoops(plan) {
+                let row = self.b.allocateRegisters(width)
+                try codeRow(row, sorter: sorter)
+                let rec = self.b.allocateRegister()
+                self.b.emit(.makeRecord(start: row, count: width, dest: rec))
+                self.b.emit(.sorterInsert(cursor: sorter, record: rec))
             }
+            let sorted = b.makeLabel()
+            b.emit(jumpTo: sorted) { .sorterSort(cursor: sorter, target: $0) }
+            let top = b.currentAddress
+            b.emit(.sorterData(cursor: sorter, dest: data, pseudoCursor: pseudo))
+            try groupStep { field, dest in self.b.emit(.column(cursor: pseudo, column: field, dest: dest)) }
+            b.emit(.sorterNext(cursor: sorter, target: top))
+            b.place(sorted)
         }
-        b.emit(.sorterNext(cursor: sorter, target: top))
         b.emit(jumpTo: done) { .ifNot(register: inGroup, target: $0) }
         b.emit(jumpTo: output) { .gosub(returnAddress: returnAddress, target: $0) }
         b.emit(jumpTo: done) { .goto(target: $0) }
@@ -470,10 +559,6 @@ extension Codegen {
         try codeAggregateOutput(s, accumulators: accumulators, bare: bare, bareBase: bareBase, sink: sink)
         b.emit(.return(returnAddress: returnAddress))
         b.place(done)
-        // Patch the three-way jump: different keys → output the group; equal → step.
-        let breakAt = b.address(of: breakLabel) ?? 0
-        let stepAt = b.address(of: step) ?? 0
-        b.replace(at: jumpAt, with: .jump(less: breakAt, equal: stepAt, greater: breakAt))
     }
 
     // MARK: Compound selects

@@ -92,9 +92,6 @@ extension Codegen {
     /// The parts of INSERT a WITHOUT ROWID table does not support yet (nil when all is fine).
     func withoutRowidInsertUnsupported(_ insert: Insert, table: Table) -> String? {
         if table.hasGenerated { return "generated columns in WITHOUT ROWID tables are not supported yet" }
-        if c.schema.indexes(on: table).contains(where: { $0.whereClause != nil }) {
-            return "partial indexes on a WITHOUT ROWID table are not supported yet"
-        }
         return nil
     }
 
@@ -174,15 +171,15 @@ extension Codegen {
 
     /// Writes the row in `columns` (table order): every index entry (but those named in
     /// `skip`, lower-cased), then the table record.
-    func codeWithoutRowidWrite(_ w: WriteTarget, columns: Int, countChange: Bool, skip: Set<String> = []) {
+    func codeWithoutRowidWrite(_ w: WriteTarget, columns: Int, countChange: Bool, skip: Set<String> = []) throws {
         let table = w.table
         for (index, ic) in w.indexes where !skip.contains(index.name.lowercasedASCII) {
             let stored = table.withoutRowidSecondary(index)
-            let key = b.allocateRegisters(stored.columns.count)
-            for (p, col) in stored.columns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: key + p)) }
+            let (key, partial) = try withoutRowidSecondaryKey(index, table: table, columns: columns)
             let rec = b.allocateRegister()
             b.emit(.makeRecord(start: key, count: stored.columns.count, dest: rec))
             b.emit(.idxInsert(cursor: ic, record: rec))
+            if let partial { b.place(partial) }
         }
         let recordColumns = table.withoutRowidRecordColumns
         let record = b.allocateRegisters(recordColumns.count)
@@ -193,10 +190,10 @@ extension Codegen {
     }
 
     /// Deletes the row the table cursor is on (its columns in `columns`) and its index entries.
-    func deleteWithoutRowidRow(_ w: WriteTarget, columns: Int, countChange: Bool, skip: Set<String> = []) {
+    func deleteWithoutRowidRow(_ w: WriteTarget, columns: Int, countChange: Bool, skip: Set<String> = []) throws {
         var changed = w
         changed.indexes = w.indexes.filter { !skip.contains($0.index.name.lowercasedASCII) }
-        codeWithoutRowidIndexDeletes(changed, table: w.table, columns: columns)
+        try codeWithoutRowidIndexDeletes(changed, table: w.table, columns: columns)
         b.emit(.delete(cursor: w.cursor, flags: countChange && c.countsChanges ? [.countChanges] : [], table: w.table.name))
     }
 
@@ -267,13 +264,12 @@ extension Codegen {
         for con in withoutRowidConstraintOrder(w, upserts: upserts)
         where con.isPrimary || !unchangedIndexes.contains(con.index.name.lowercasedASCII) {
             let key: Int, count: Int
+            var partial: Label? = nil
             if con.isPrimary {
                 key = withoutRowidKey(table, columns: columns)
                 count = keyCount
             } else {
-                let stored = table.withoutRowidSecondary(con.index)
-                key = b.allocateRegisters(stored.columns.count)
-                for (p, col) in stored.columns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: key + p)) }
+                (key, partial) = try withoutRowidSecondaryKey(con.index, table: table, columns: columns)
                 count = con.index.columns.count
             }
             let ok = b.makeLabel()
@@ -293,7 +289,7 @@ extension Codegen {
                 b.emit(jumpTo: ignoreJump) { .goto(target: $0) }
             } else if onConflict == .replace {
                 let old = locateWithoutRowidConflict(w, con, missing: ok)
-                deleteWithoutRowidRow(w, columns: old, countChange: false)
+                try deleteWithoutRowidRow(w, columns: old, countChange: false)
                 try codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: old, rowid: noRowid)))
             } else {
                 let code: ResultCode = con.isPrimary || con.index.origin == .primaryKey ? .constraintPrimaryKey : .constraintUnique
@@ -301,8 +297,9 @@ extension Codegen {
                              constraint: .unique))
             }
             b.place(ok)
+            if let partial { b.place(partial) }
         }
-        codeWithoutRowidWrite(w, columns: columns, countChange: true, skip: unchangedIndexes)
+        try codeWithoutRowidWrite(w, columns: columns, countChange: true, skip: unchangedIndexes)
         var assigned: Set<Int>? = nil
         if let update, case .update(let columns) = update.event { assigned = Set(columns) }
         try codeForeignKeys(table, ForeignKeyChange(old: update.map { TriggerRow(columns: $0.old, rowid: noRowid) },
@@ -355,12 +352,12 @@ extension Codegen {
         let assigned = Set(assignments.map(\.column))
         var unchanged = Set<String>()
         if !table.withoutRowidKeyColumns.contains(where: { assigned.contains($0.column) }) {
-            for (index, _) in w.indexes where index.whereClause == nil
+            for (index, _) in w.indexes where !index.mayChange(assigning: assigned, table: table)
                 && !table.withoutRowidSecondary(index).columns.contains(where: { assigned.contains($0.column) }) {
                 unchanged.insert(index.name.lowercasedASCII)
             }
         }
-        deleteWithoutRowidRow(w, columns: old, countChange: false, skip: unchanged)
+        try deleteWithoutRowidRow(w, columns: old, countChange: false, skip: unchanged)
         try codeWithoutRowidInsertRow(w, targets: Array(0..<n), onConflict: orConflict, returning: returning,
                                       update: (old, event), ignoreTarget: orConflict == .ignore ? restore : nil,
                                       unchangedIndexes: unchanged) { k, dest in
@@ -369,7 +366,7 @@ extension Codegen {
         if orConflict == .ignore {
             b.emit(jumpTo: skipRow) { .goto(target: $0) }
             b.place(restore)
-            codeWithoutRowidWrite(w, columns: old, countChange: false, skip: unchanged)
+            try codeWithoutRowidWrite(w, columns: old, countChange: false, skip: unchanged)
         }
         b.place(skipRow)
     }
@@ -414,7 +411,7 @@ extension Codegen {
             b.emit(jumpTo: next) { .notFound(cursor: w.cursor, key: record, count: keyCount, target: $0) }
         }
         try emitReturningRow(returning, columns: columns, rowid: noRowid)
-        deleteWithoutRowidRow(w, columns: columns, countChange: true)
+        try deleteWithoutRowidRow(w, columns: columns, countChange: true)
         try codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: noRowid)))
         try fireTriggers(table, .delete, timing: .after, old: TriggerRow(columns: columns, rowid: noRowid),
                          new: nil, skipRow: next)
@@ -429,9 +426,8 @@ extension Codegen {
     /// 2 finds each by its key and rewrites it (codeWithoutRowidUpdateRow).
     func codeWithoutRowidUpdate(_ update: Update, table: Table, source: SourceItem, scope: Scope,
                                 assignments: [(column: Int, value: RExpr)], condition: RExpr?, span: SourceSpan) throws {
-        if update.from != nil || table.hasGenerated
-            || c.schema.indexes(on: table).contains(where: { $0.whereClause != nil }) {
-            throw c.error("FROM, generated columns and partial indexes in an UPDATE of a WITHOUT ROWID table "
+        if update.from != nil || table.hasGenerated {
+            throw c.error("FROM and generated columns in an UPDATE of a WITHOUT ROWID table "
                           + "are not supported yet", at: span)
         }
         if assignments.contains(where: { $0.column < 0 }) { throw c.error("no such column: rowid", at: span) }
@@ -504,13 +500,31 @@ extension Codegen {
 
     /// Deletes the secondary-index entries of the row whose columns (in table order) are in
     /// registers `columns...`.
-    func codeWithoutRowidIndexDeletes(_ w: WriteTarget, table: Table, columns: Int) {
+    func codeWithoutRowidIndexDeletes(_ w: WriteTarget, table: Table, columns: Int) throws {
         for (index, ic) in w.indexes {
             let stored = table.withoutRowidSecondary(index)
-            let key = b.allocateRegisters(stored.columns.count)
-            for (p, col) in stored.columns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: key + p)) }
+            let (key, partial) = try withoutRowidSecondaryKey(index, table: table, columns: columns)
             b.emit(.idxDelete(cursor: ic, key: key, count: stored.columns.count))
+            if let partial { b.place(partial) }
         }
+    }
+
+    /// The entry of secondary `index` for the row in `columns` (table order): key columns
+    /// (expressions computed) then the PRIMARY KEY suffix; for a partial index also the label
+    /// to place after the entry code, reached when the row is not in the index.
+    func withoutRowidSecondaryKey(_ index: Index, table: Table, columns: Int) throws -> (Int, Label?) {
+        let noRowid = b.allocateRegister()
+        let partial = try codePartialIndexSkip(index, table: table, columns: columns, rowid: noRowid)
+        let stored = table.withoutRowidSecondary(index)
+        let key = b.allocateRegisters(stored.columns.count)
+        for (p, col) in stored.columns.enumerated() {
+            if let e = col.expression {
+                try codeIndexExpression(e, table: table, columns: columns, rowid: noRowid, dest: key + p)
+            } else {
+                b.emit(.sCopy(source: columns + col.column, dest: key + p))
+            }
+        }
+        return (key, partial)
     }
 }
 
@@ -530,10 +544,11 @@ extension Codegen {
         let done = b.makeLabel()
         b.emit(jumpTo: done) { .rewind(cursor: tc, target: $0) }
         let top = b.currentAddress
-        let key = b.allocateRegisters(stored.columns.count)
-        for (p, col) in stored.columns.enumerated() {
-            b.emit(.column(cursor: tc, column: position[col.column] ?? 0, dest: key + p))
+        let row = b.allocateRegisters(max(table.columns.count, 1))
+        for col in table.columns.indices where position[col] != nil {
+            b.emit(.column(cursor: tc, column: position[col] ?? 0, dest: row + col))
         }
+        let (key, partial) = try withoutRowidSecondaryKey(index, table: table, columns: row)
         if index.isUnique {
             let ok = b.makeLabel()
             let n = index.columns.count
@@ -545,6 +560,7 @@ extension Codegen {
         let rec = b.allocateRegister()
         b.emit(.makeRecord(start: key, count: stored.columns.count, dest: rec))
         b.emit(.idxInsert(cursor: ic, record: rec))
+        if let partial { b.place(partial) }
         b.emit(.next(cursor: tc, target: top))
         b.place(done)
     }

@@ -62,6 +62,8 @@ package struct LoopLevel {
     package var terms: [RExpr] = []
     /// EXPLAIN QUERY PLAN text of the constraints the access path uses ("b=? AND c>?").
     package var constraintText: String = ""
+    /// A min()/max() lookup: one row is read (EXPLAIN QUERY PLAN says SEARCH).
+    package var isMinMax = false
     /// RIGHT/FULL JOIN: the covering index the unmatched-row pass walks (else the table).
     package var unmatchedScan: Index? = nil
 }
@@ -81,6 +83,9 @@ package struct PlanHints {
     package var neededColumns: [Int: Set<Int>]? = nil
     /// ORDER BY the loops should produce if they can (SELECT without aggregates).
     package var orderBy: [OrderTerm] = []
+    /// The order is a lone min()/max()'s (one term): the loop stops at its first row, so
+    /// NULLs are skipped for min and EXPLAIN QUERY PLAN says SEARCH.
+    package var minMax = false
     package init(neededColumns: [Int: Set<Int>]? = nil, orderBy: [OrderTerm] = []) {
         self.neededColumns = neededColumns
         self.orderBy = orderBy
@@ -168,6 +173,19 @@ package enum WherePlanner {
             levels[i].access = choice.access
             levels[i].constraintText = choice.text
             if i == 0 && choice.ordered { orderSatisfied = true }
+            if i == 0 && choice.ordered && hints.minMax, let term = hints.orderBy.first {
+                levels[i].isMinMax = true
+                // min(): the first row must not be a NULL one.
+                if !term.descending, case .index(var scan) = choice.access, scan.low == nil, scan.high == nil,
+                   scan.equal.count < scan.columns.count {
+                    var e = term.expr
+                    if case .collate(let inner, _) = e { e = inner }
+                    if case .column(let col, _, _, _) = e, scan.columns[scan.equal.count].column == col.column {
+                        scan.low = RangeBound(expr: nil, inclusive: false)
+                        levels[i].access = .index(scan)
+                    }
+                }
+            }
             for k in choice.usedTerms.sorted(by: >) { candidates.remove(at: k) }
             if isLeft { levels[i].onTerms = candidates } else { levels[i].terms = candidates }
         }
@@ -176,7 +194,7 @@ package enum WherePlanner {
             let source = levels[k].source
             guard let neededHere = originalNeeded?[source.cursor], source.indexHint == nil,
                   source.table.hasRowid || source.table.isWithoutRowid else { continue }
-            var indexes = schema?.indexes(on: source.table).filter { $0.whereClause == nil } ?? []
+            var indexes = schema?.indexes(on: source.table).filter { $0.isPlain } ?? []
             if source.table.isWithoutRowid { indexes = indexes.map { source.table.withoutRowidSecondary($0) } }
             levels[k].unmatchedScan = indexes.filter { isCovering($0, neededHere) && $0.rootPage != source.table.rootPage }
                 .min(by: { $0.columns.count < $1.columns.count })
@@ -201,7 +219,7 @@ package enum WherePlanner {
         let table = source.table
         let constraints = collectConstraints(for: source, terms: terms, levelOfCursor: levelOfCursor, level: level)
         let neededHere = needed?[source.cursor]
-        var indexes = schema?.indexes(on: table).filter { $0.whereClause == nil } ?? []
+        var indexes = schema?.indexes(on: table).filter { $0.isPlain } ?? []
         switch source.indexHint {
         case .notIndexed?: indexes = []
         case .indexedBy(let name)?: indexes = indexes.filter { $0.name.equalsIgnoringCase(name) }
@@ -234,8 +252,10 @@ package enum WherePlanner {
                 return c
             }
         }
-        // 2. The index with the best equality prefix / range.
-        var best: (scan: IndexScan, ids: [Int], score: Int, ordered: Bool)? = nil
+        // 2. The index lookup with the least estimated cost (ties: the index that also gives
+        //    the ORDER BY, then the narrower one, then the newest).
+        let tableRows = estimatedTableRows(table, schema: schema)
+        var best: (scan: IndexScan, ids: [Int], cost: Double, ordered: Bool)? = nil
         for index in indexes {
             guard let match = indexMatch(index.columns, constraints) else { continue }
             var scan = match.0
@@ -243,24 +263,27 @@ package enum WherePlanner {
             scan.index = index
             scan.covering = neededHere.map { isCovering(index, $0) } ?? false
             if eqCount == 0 && rangeCount == 0 { continue }
-            var score = eqCount * 8 + rangeCount * 2 + (scan.covering ? 1 : 0)
-            if index.isUnique && eqCount == index.columns.count && !scan.equal.contains(where: { $0.isMulti }) { score += 4 }
-            // Ties: the index that also gives the ORDER BY, then the narrower one.
+            let cost = lookupCost(scan, index: index, ranges: rangeCount, tableRows: tableRows, schema: schema)
             var probe = scan
             let ordered = orderSatisfiedByIndex(&probe, orderBy: orderBy, cursor: source.cursor)
             let better = best.map {
-                score > $0.score || (score == $0.score && (ordered && !$0.ordered
+                cost < $0.cost || (cost == $0.cost && (ordered && !$0.ordered
                     || ordered == $0.ordered && index.columns.count < $0.scan.columns.count))
             } ?? true
             if better {
-                best = (scan, ids, score, ordered)
+                best = (scan, ids, cost, ordered)
             }
         }
         let rowidLow = constraints.indices.first { constraints[$0].column < 0 && constraints[$0].isLower }
         let rowidHigh = constraints.indices.first { constraints[$0].column < 0 && constraints[$0].isUpper }
         let hasRowidRange = table.hasRowid && (rowidLow != nil || rowidHigh != nil)
-        // An index with equality constraints beats a rowid range; a rowid range beats an index range.
-        if let best, best.score >= 8 || !hasRowidRange {
+        let rowidRangeCost = hasRowidRange
+            ? log2(max(tableRows, 2)) + tableRows / ((rowidLow != nil ? 4 : 1) * (rowidHigh != nil ? 4 : 1))
+            : Double.infinity
+        // A full scan wins over a lookup that reads most of the table (SQLite's cost: about
+        // three units per row scanned, four per row found through a non-covering index).
+        let scanCost = 3 * tableRows
+        if let best, best.cost < rowidRangeCost, best.cost <= scanCost || source.indexHint != nil {
             var scan = best.scan
             let ids = best.ids
             let ordered = orderSatisfiedByIndex(&scan, orderBy: orderBy, cursor: source.cursor)
@@ -331,6 +354,49 @@ package enum WherePlanner {
             }
         }
         return Choice()
+    }
+
+    /// The rows `table` holds as far as the planner knows: sqlite_stat1's count, else
+    /// SQLite's default guess of about a million.
+    static func estimatedTableRows(_ table: Table, schema: Schema?) -> Double {
+        if let n = schema?.rowEstimate(of: table) { return Double(max(n, 1)) }
+        return 1_048_576
+    }
+
+    /// Rows found per lookup of `eqCount` equal leading columns of `index`: sqlite_stat1's
+    /// average when measured, else SQLite's defaults (10, 9, 8, 7, 6, then 5 for longer
+    /// prefixes; 1 for a UNIQUE index whose every column is equal).
+    static func rowsPerLookup(_ index: Index, eqCount: Int, schema: Schema?, tableRows: Double) -> Double {
+        if eqCount == 0 { return tableRows }
+        if let stat = schema?.statistics(of: index), eqCount < stat.count {
+            return Double(max(stat[eqCount], 1))
+        }
+        if index.isUnique && eqCount >= index.columns.count { return 1 }
+        let defaults: [Double] = [10, 9, 8, 7, 6]
+        return eqCount <= defaults.count ? defaults[eqCount - 1] : 5
+    }
+
+    /// Estimated work of walking `scan`: one seek (about log2 of the rows) per IN value
+    /// combination, then each row found (four times that when the table row is read too);
+    /// each range bound keeps a quarter of the rows.
+    static func lookupCost(_ scan: IndexScan, index: Index, ranges: Int, tableRows: Double, schema: Schema?) -> Double {
+        var seeks = 1.0
+        for key in scan.equal {
+            switch key {
+            case .value: break
+            case .list(let l): seeks *= Double(max(l.count, 1))
+            case .select: seeks *= 25
+            }
+        }
+        var rows = rowsPerLookup(index, eqCount: scan.equal.count, schema: schema, tableRows: tableRows)
+        for _ in 0..<ranges { rows /= 4 }
+        return seeks * (log2(max(tableRows, 2)) + rows * (scan.covering ? 1 : 4))
+    }
+
+    static func log2(_ x: Double) -> Double {
+        var v = x, n = 0.0
+        while v >= 2 { v /= 2; n += 1 }
+        return n + (v - 1)
     }
 
     /// Matches constraints to `columns`: equalities on a prefix, then a range on the next
@@ -548,7 +614,9 @@ package enum WherePlanner {
             if candidate.virtualTable != nil {
                 return estimateVirtual(candidate, terms: terms, unplaced: all.subtracting(available).union([candidate.cursor]))
             }
-            var cost = 1000.0
+            // Without statistics a table counts as 1000 rows (only the ratios matter).
+            let tableRows = candidate.isStoredTable ? schema?.rowEstimate(of: candidate.table).map { Double(max($0, 1)) } : nil
+            var cost = tableRows ?? 1000.0
             var extra = 0.0
             var consumed = 0
             if candidate.isStoredTable {
@@ -557,11 +625,17 @@ package enum WherePlanner {
                 if candidate.table.hasRowid && equal.contains(where: { $0.column < 0 }) { cost = 1; consumed = 1 }
                 else if !equal.isEmpty {
                     let columns = Set(equal.map(\.column))
-                    let indexed = schema?.indexes(on: candidate.table).contains { idx in
-                        idx.whereClause == nil && idx.columns.first.map { columns.contains($0.column) } == true
-                    } ?? false
-                    if indexed { cost = 10; consumed = 1 }
-                    else if !placed.isEmpty { cost = 10; consumed = 1; extra = 1000 }
+                    // The best index whose leading columns are all equal: its rows per lookup.
+                    var lookup: Double? = nil
+                    for idx in schema?.indexes(on: candidate.table) ?? [] where idx.isPlain {
+                        var k = 0
+                        while k < idx.columns.count, columns.contains(idx.columns[k].column) { k += 1 }
+                        guard k > 0 else { continue }
+                        let rows = rowsPerLookup(idx, eqCount: k, schema: schema, tableRows: cost)
+                        lookup = min(lookup ?? rows, rows)
+                    }
+                    if let lookup { cost = min(lookup, cost); consumed = 1 }
+                    else if !placed.isEmpty { cost = min(10, cost); consumed = 1; extra = tableRows ?? 1000 }
                 }
             }
             for _ in consumed..<max(usable.count, consumed) { cost *= 0.25 }

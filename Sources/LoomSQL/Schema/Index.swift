@@ -8,8 +8,10 @@ package enum IndexOrigin: Sendable { case createIndex, unique, primaryKey }
 
 /// One key column of an index.
 package struct IndexColumn: Sendable {
-    /// Index into the table's columns; `-1` for the rowid.
+    /// Index into the table's columns; `-1` for the rowid, `-2` for an expression.
     package var column: Int
+    /// The indexed expression (`column == -2`), as written in the index's `sql`.
+    package var expression: Expr? = nil
     /// The collation name, nil for BINARY (the column's own collation already applied).
     package var collation: String?
     package var descending: Bool = false
@@ -32,7 +34,7 @@ package struct Index: Sendable {
     /// The text stored in `sqlite_schema.sql`; nil for automatic indexes.
     package var sql: String?
     package var origin: IndexOrigin
-    /// The WHERE clause of a partial index (later).
+    /// The WHERE clause of a partial index (spans refer to `sql`).
     package var whereClause: Expr? = nil
 
     package init(name: String, tableName: String, columns: [IndexColumn], isUnique: Bool,
@@ -48,4 +50,10 @@ package struct Index: Sendable {
 
     /// True for `sqlite_autoindex_*` indexes made for UNIQUE / PRIMARY KEY constraints.
     package var isAutomatic: Bool { origin != .createIndex }
+
+    /// True when some key column is an expression (`PRAGMA index_xinfo` cid -2).
+    package var hasExpressions: Bool { columns.contains { $0.expression != nil } }
+
+    /// True for an index every plain lookup may use: no WHERE clause, no expression column.
+    package var isPlain: Bool { whereClause == nil && !hasExpressions }
 }

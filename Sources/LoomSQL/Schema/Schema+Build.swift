@@ -151,7 +151,9 @@ extension Table {
 
     /// Key columns of an index or constraint: each term must name a column of `table`,
     /// optionally with COLLATE. Returns the columns and the explicit collations.
-    static func indexColumns(_ terms: [OrderingTerm], of table: Table) throws -> ([IndexColumn], [String?]) {
+    /// With `allowExpressions` (CREATE INDEX), other terms become expression columns.
+    static func indexColumns(_ terms: [OrderingTerm], of table: Table,
+                             allowExpressions: Bool = false) throws -> ([IndexColumn], [String?]) {
         var result: [IndexColumn] = []
         var explicit: [String?] = []
         for term in terms {
@@ -162,7 +164,14 @@ extension Table {
                 expr = inner
             }
             guard case .column(let ref) = expr.kind, ref.table == nil else {
-                throw DatabaseError(.error, "expressions in indexes are not supported yet")
+                guard allowExpressions else {
+                    throw DatabaseError(.error, "expressions in indexes are not supported yet")
+                }
+                // An expression key column (cid -2); its collation is the explicit one.
+                result.append(IndexColumn(column: -2, collation: collation, descending: term.order == .descending))
+                result[result.count - 1].expression = expr
+                explicit.append(collation)
+                continue
             }
             guard let i = table.columnIndex(named: ref.column) else {
                 if ref.column.equalsIgnoringCase("rowid") || ref.column.equalsIgnoringCase("oid")
@@ -259,7 +268,7 @@ extension Schema {
         guard let table = table(named: create.table), !table.isView else {
             throw Schema.malformed(row.name, "no such table: main.\(create.table)")
         }
-        let (cols, _) = try Table.indexColumns(create.columns, of: table)
+        let (cols, _) = try Table.indexColumns(create.columns, of: table, allowExpressions: true)
         var index = Index(name: row.name, tableName: table.name, columns: cols, isUnique: create.unique,
                           rootPage: root, sql: sql, origin: .createIndex)
         index.whereClause = create.where

@@ -15,8 +15,40 @@ extension Schema {
     package static func load(from btree: BTree, temp: [TempSchemaObject] = [], database: Int = 0,
                              databaseName: String = "main") throws -> Schema {
         let rows = try readSchemaRows(btree)
-        return try build(rows: rows.rows, cookie: rows.cookie, fileFormat: rows.format, temp: temp,
-                         database: database, databaseName: databaseName)
+        let schema = try build(rows: rows.rows, cookie: rows.cookie, fileFormat: rows.format, temp: temp,
+                               database: database, databaseName: databaseName)
+        // sqlite_stat1 feeds the planner's estimates; an unreadable one is ignored, as SQLite
+        // ignores statistics it cannot use.
+        if let stat = schema.tables["sqlite_stat1"], stat.rootPage > 0,
+           let statRows = try? readStat1(btree, root: stat.rootPage) {
+            schema.loadStatistics(statRows)
+        }
+        return schema
+    }
+
+    /// The (tbl, idx, stat) rows of sqlite_stat1 (root page `root`).
+    static func readStat1(_ btree: BTree, root: UInt32) throws -> [(table: String, index: String?, stat: String)] {
+        let program = Program(instructions: [
+            .openRead(cursor: 0, root: Int(root), columnCount: 3),  // 0
+            .rewind(cursor: 0, target: 7),                          // 1
+            .column(cursor: 0, column: 0, dest: 1),                 // 2
+            .column(cursor: 0, column: 1, dest: 2),                 // 3
+            .column(cursor: 0, column: 2, dest: 3),                 // 4
+            .resultRow(start: 1, count: 3),                         // 5
+            .next(cursor: 0, target: 2),                            // 6
+            .halt(),                                                // 7
+        ], registerCount: 4, cursorCount: 1, columnNames: ["tbl", "idx", "stat"])
+        let context = ExecutionContext(btree: btree)
+        context.isAutocommit = false
+        let vm = VM(program: program, context: context)
+        var out: [(table: String, index: String?, stat: String)] = []
+        while try vm.step() {
+            guard case .text(let table) = vm.column(0), case .text(let stat) = vm.column(2) else { continue }
+            var index: String? = nil
+            if case .text(let i) = vm.column(1) { index = i }
+            out.append((table, index, stat))
+        }
+        return out
     }
 
     /// Loads the schema of every open database of `context`: main's, with the temp and

@@ -191,6 +191,58 @@ package final class Schema: @unchecked Sendable {
 
     package init() {}
 
+    // MARK: Statistics (sqlite_stat1)
+
+    /// Per index (lower-cased name): the integers of its sqlite_stat1 `stat` ("N a1 … aK":
+    /// entries, then the average number of entries per distinct prefix of 1…K columns).
+    package private(set) var indexStatistics: [String: [Int]] = [:]
+    /// Per table (lower-cased name): its row count as sqlite_stat1 gives it (a row with a
+    /// NULL `idx`, else the N of one of its non-partial indexes).
+    package private(set) var tableRowEstimates: [String: Int] = [:]
+
+    /// Takes in the rows of sqlite_stat1 (fileformat2.html §2.6.4): leading integers of each
+    /// `stat` are kept; keywords after them (`unordered`, `sz=N`, `noskipscan`) are ignored.
+    /// Rows naming no known table or index are ignored.
+    package func loadStatistics(_ rows: [(table: String, index: String?, stat: String)]) {
+        indexStatistics = [:]
+        tableRowEstimates = [:]
+        for row in rows {
+            var numbers: [Int] = []
+            for word in row.stat.split(separator: " ") {
+                guard let n = Int(word), n >= 0 else { break }
+                numbers.append(n)
+            }
+            guard let first = numbers.first, let table = tables[row.table.lowercasedASCII] else { continue }
+            let tableKey = table.name.lowercasedASCII
+            guard let indexName = row.index else {
+                tableRowEstimates[tableKey] = first
+                continue
+            }
+            let key = indexName.lowercasedASCII
+            if let index = indexes[key], index.tableName.lowercasedASCII == tableKey {
+                indexStatistics[key] = numbers
+                if index.whereClause == nil { tableRowEstimates[tableKey] = first }
+            } else if table.isWithoutRowid && (key == tableKey || key.hasPrefix("sqlite_autoindex_" + tableKey + "_")) {
+                // A WITHOUT ROWID table's own B-tree (its PRIMARY KEY).
+                indexStatistics[key] = numbers
+                indexStatistics[tableKey] = numbers
+                tableRowEstimates[tableKey] = first
+            }
+        }
+    }
+
+    /// The sqlite_stat1 integers of `index` (nil when ANALYZE has not measured it).
+    package func statistics(of index: Index) -> [Int]? {
+        guard let s = schema(forDatabase: index.database) else { return nil }
+        return s.indexStatistics[index.name.lowercasedASCII]
+    }
+
+    /// The row count sqlite_stat1 gives for `table` (nil when unknown).
+    package func rowEstimate(of table: Table) -> Int? {
+        guard let s = schema(forDatabase: table.database) else { return nil }
+        return s.tableRowEstimates[table.name.lowercasedASCII]
+    }
+
     /// The table named `name` (ASCII case-insensitive); `sqlite_schema`, `sqlite_master`
     /// and their temp aliases resolve to the built-in schema table.
     package func table(named name: String) -> Table? {
