@@ -265,6 +265,7 @@ package enum Compiler {
         program.isDataChange = kind == .insert || kind == .update || kind == .delete
         program.columnDeclaredTypes = declaredTypes
         program.effects = Program.Effects(countsChanges: countsChanges, changesSchema: changesSchema)
+        program.fast = FastProgram(instructions)
         return (program, kind)
     }
 }

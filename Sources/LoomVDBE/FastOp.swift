@@ -4,7 +4,7 @@ import LoomRecord
 
 /// Which hot opcode a `FastOp` encodes; `.slow` sends the dispatch loop to the full
 /// `Instruction` switch.
-enum FastKind: UInt8 {
+enum FastKind: UInt8, Sendable {
     case slow
     case goto, gosub, `return`, yield
     case integer, null, softNull, sCopy, copy, move, addImm
@@ -25,7 +25,7 @@ enum FastKind: UInt8 {
 /// program array copied the whole enum (a value-witness call plus retains of any payload)
 /// per step, ~25% of a GROUP BY scan's instructions (micro_c); a `FastOp` is four words.
 /// Operand meaning per kind is fixed by `FastOp.init(_:)`.
-struct FastOp {
+struct FastOp: Sendable {
     var kind: FastKind = .slow
     /// Comparisons: bit 0 jumpIfNull, bit 1 nullEq. If/IfNot: bit 0 jumpIfNull.
     var flags: UInt8 = 0
@@ -40,12 +40,14 @@ struct FastOp {
 
     init() {}
 
+    /// A `d` that does not fit the 32-bit field leaves the op `.slow`.
     init(_ kind: FastKind, _ a: Int = 0, _ b: Int = 0, _ c: Int = 0, d: Int = 0) {
+        guard let d32 = Int32(exactly: d) else { return }
         self.kind = kind
         self.a = a
         self.b = b
         self.c = c
-        self.d = Int32(truncatingIfNeeded: d)
+        self.d = d32
     }
 
     /// The fast form of `instruction`, or `.slow`.
@@ -114,8 +116,6 @@ struct FastOp {
         case .seekLT(let c, let k, let n, let t): self.init(.seekLT, c, k, n, d: t)
         default: self.init()
         }
-        // Operands that do not fit the 32-bit field stay on the slow path.
-        if Int(d) != dWide(instruction) { self = FastOp() }
     }
 
     private init(comparison kind: FastKind, _ l: Int, _ r: Int, _ t: Int, _ a: Affinity?,
@@ -129,43 +129,54 @@ struct FastOp {
     var affinityValue: Affinity? { affinity == 0 ? nil : FastOp.affinities[Int(affinity) - 1] }
 }
 
-/// The value `FastOp.d` must hold for `instruction` (checked after narrowing to Int32).
-private func dWide(_ instruction: Instruction) -> Int {
-    switch instruction {
-    case .insert(_, _, _, let flags, _): return flags.rawValue
-    case .idxGE(_, _, _, let t), .idxGT(_, _, _, let t), .idxLE(_, _, _, let t), .idxLT(_, _, _, let t),
-         .seekGE(_, _, _, let t), .seekGT(_, _, _, let t), .seekLE(_, _, _, let t), .seekLT(_, _, _, let t):
-        return t
-    default: return 0
-    }
-}
-
 /// A program's hot-path form: the `FastOp`s and the side tables their `d` operand indexes.
-struct FastProgram {
-    var ops: ContiguousArray<FastOp> = []
-    var aggregateKinds: [AggregateKind] = []
-    var functions: [FunctionDefinition] = []
+/// Built once per compiled program (codegen stores it in `Program.fast`) and shared by every
+/// VM running that program. Unchecked Sendable: the buffer is written only in init and
+/// immutable after, so sharing across threads is safe.
+package final class FastProgram: @unchecked Sendable {
+    /// The ops, one per instruction. An owned buffer rather than an array: the dispatch loop
+    /// reads one per step, and the array accessor was a non-inlined call there.
+    private let storage: UnsafeMutableBufferPointer<FastOp>
+    let aggregateKinds: [AggregateKind]
+    let functions: [FunctionDefinition]
 
-    init(_ instructions: [Instruction]) {
-        ops.reserveCapacity(instructions.count)
-        for instruction in instructions {
+    /// Read-only view of the ops; valid while this object is alive.
+    var ops: UnsafeBufferPointer<FastOp> { UnsafeBufferPointer(storage) }
+
+    package init(_ instructions: [Instruction]) {
+        let storage = UnsafeMutableBufferPointer<FastOp>.allocate(capacity: instructions.count)
+        var aggregateKinds: [AggregateKind] = []
+        var functions: [FunctionDefinition] = []
+        for (i, instruction) in instructions.enumerated() {
+            var op: FastOp
             switch instruction {
             case .aggStep(let f, let a, let n, let acc, let distinct):
-                guard case .aggregate(let kind) = f.body, aggregateKinds.count < Int(Int32.max) else {
-                    ops.append(FastOp())
-                    continue
+                if case .aggregate(let kind) = f.body, aggregateKinds.count < Int(Int32.max) {
+                    op = FastOp(.aggStep, a, n, acc, d: aggregateKinds.count)
+                    op.flags = distinct ? 1 : 0
+                    aggregateKinds.append(kind)
+                } else {
+                    op = FastOp()
                 }
-                var op = FastOp(.aggStep, a, n, acc, d: aggregateKinds.count)
-                op.flags = distinct ? 1 : 0
-                aggregateKinds.append(kind)
-                ops.append(op)
             case .function(let f, let a, let n, let d):
-                guard functions.count < Int(Int32.max) else { ops.append(FastOp()); continue }
-                ops.append(FastOp(.function, a, n, d, d: functions.count))
-                functions.append(f)
+                if functions.count < Int(Int32.max) {
+                    op = FastOp(.function, a, n, d, d: functions.count)
+                    functions.append(f)
+                } else {
+                    op = FastOp()
+                }
             default:
-                ops.append(FastOp(instruction))
+                op = FastOp(instruction)
             }
+            storage.initializeElement(at: i, to: op)
         }
+        self.storage = storage
+        self.aggregateKinds = aggregateKinds
+        self.functions = functions
+    }
+
+    deinit {
+        storage.deinitialize()
+        storage.deallocate()
     }
 }

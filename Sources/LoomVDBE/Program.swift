@@ -5,7 +5,7 @@ import LoomRecord
 
 /// A compiled statement: what codegen (L5) produces and the VM runs.
 package struct Program: Sendable {
-    package var instructions: [Instruction]
+    package var instructions: [Instruction] { didSet { fast = nil } }
     /// Registers `0 ..< registerCount` exist (all NULL at start).
     package var registerCount: Int
     /// Cursor slots `0 ..< cursorCount`.
@@ -38,6 +38,10 @@ package struct Program: Sendable {
     /// changes the schema (CreateBtree, Destroy, SetCookie). Set by codegen (L5), which
     /// walks the finished program anyway; nil makes the VM scan. Must describe `instructions`.
     package var effects: Effects? = nil
+    /// `instructions` as the dispatch loop's plain-data table, built once by codegen (L5) and
+    /// shared by every VM of this program; nil makes each VM build its own. Editing
+    /// `instructions` resets it to nil.
+    package var fast: FastProgram? = nil
     package struct Effects: Sendable {
         package var countsChanges: Bool
         package var changesSchema: Bool

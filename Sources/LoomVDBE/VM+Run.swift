@@ -149,7 +149,8 @@ extension VM {
     /// Runs until a row is ready (true) or the program halts (false).
     func run() throws -> Bool {
         let code = program.instructions
-        let ops = self.ops
+        let fast = self.fast
+        let ops = fast.ops  // valid while `fast` (held by self) lives
         while pc >= 0 && pc < ops.count {
             let address = pc
             pc += 1
@@ -391,7 +392,7 @@ extension VM {
                 try checkRange(a, n)
                 let state: AggregateState
                 if let s = aggregates[acc] { state = s } else {
-                    state = AggregateState(kind: fastAggregateKinds[Int(op.d)], distinct: op.flags & 1 != 0)
+                    state = AggregateState(kind: fast.aggregateKinds[Int(op.d)], distinct: op.flags & 1 != 0)
                     aggregates[acc] = state
                 }
                 if state.kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
@@ -401,7 +402,7 @@ extension VM {
                 continue
             case .function:
                 try checkRange(op.a, op.b)
-                let result = try callScalar(fastFunctions[Int(op.d)], op.a, op.b, dest: op.c)
+                let result = try callScalar(fast.functions[Int(op.d)], op.a, op.b, dest: op.c)
                 registers[op.c] = result
                 pendingCollation = .binary
                 continue

@@ -72,17 +72,16 @@ package final class VM {
     // Stored last, so fields other modules read keep their offsets (an incremental build
     // that does not recompile those modules stays correct).
     /// `program.instructions` as plain data for the dispatch loop (FastOp.swift).
-    let ops: ContiguousArray<FastOp>
-    let fastAggregateKinds: [AggregateKind]
-    let fastFunctions: [FunctionDefinition]
+    let fast: FastProgram
 
     package init(program: Program, context: ExecutionContext) {
         self.program = program
         self.context = context
-        let fast = FastProgram(program.instructions)
-        self.ops = fast.ops
-        self.fastAggregateKinds = fast.aggregateKinds
-        self.fastFunctions = fast.functions
+        if let fast = program.fast, fast.ops.count == program.instructions.count {
+            self.fast = fast
+        } else {
+            self.fast = FastProgram(program.instructions)
+        }
         self.registers = ContiguousArray(repeating: .null, count: max(program.registerCount, 1))
         self.bindings = Array(repeating: .null, count: program.parameterCount)
         self.cursors = Array(repeating: nil, count: program.cursorCount)

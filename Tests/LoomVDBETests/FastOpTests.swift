@@ -24,6 +24,29 @@ import LoomRecord
         #expect(p.ops.map(\.kind) == [.slow, .integer, .resultRow, .slow, .goto])
     }
 
+    @Test func wideOperandStaysSlow() {
+        #expect(FastOp(.seekGE(cursor: 1, key: 2, count: 3, target: Int(Int32.max) + 1)).kind == .slow)
+        #expect(FastOp(.idxLT(cursor: 1, key: 2, count: 3, target: Int(Int32.max))).kind == .idxLT)
+    }
+
+    @Test func programSharesItsTableAndEditsResetIt() throws {
+        var program = Program(instructions: [.initialize(target: 1), .integer(value: 5, dest: 1), .resultRow(start: 1, count: 1), .halt()],
+                              registerCount: 2, cursorCount: 0, columnNames: ["x"])
+        let fast = FastProgram(program.instructions)
+        program.fast = fast
+        let context = makeContext()
+        #expect(VM(program: program, context: context).fast === fast)
+        #expect(VM(program: program, context: context).fast === fast)
+        #expect(try runAll(program, context: context) == [[.integer(5)]])
+        // Editing the program drops the table; the VM builds one matching the new code.
+        program.instructions[1] = .integer(value: 6, dest: 1)
+        #expect(program.fast == nil)
+        #expect(try runAll(program, context: context) == [[.integer(6)]])
+        // A stale table of another length is not used.
+        program.fast = FastProgram([.halt()])
+        #expect(VM(program: program, context: context).fast.ops.count == 4)
+    }
+
     @Test func haltEndsAfterFastResultRow() throws {
         let program = Program(instructions: [.initialize(target: 4), .integer(value: 1, dest: 1), .resultRow(start: 1, count: 1), .halt(), .goto(target: 1)],
                               registerCount: 2, cursorCount: 0, columnNames: ["x"])
