@@ -25,10 +25,6 @@ package final class ExecutionContext {
     /// Set by ParseSchema and by SetCookie on the schema cookie; the session reloads the
     /// schema and clears it.
     package var schemaChanged = false
-    /// The connection's TEMP views and triggers, in creation order. They live in memory
-    /// only (SQLite keeps them in the temp database's sqlite_temp_schema); the session
-    /// adds them to the schema it loads.
-    package var tempObjects: [TempSchemaObject] = []
     /// Connection settings set by PRAGMAs (foreign_keys, temp_store, …), by lower-case
     /// pragma name; absent means the default. L4 reads two of them: `case_sensitive_like`
     /// (LIKE) and `query_only` (write transactions fail with SQLITE_READONLY).
@@ -126,11 +122,11 @@ package final class ExecutionContext {
 
     /// Schema number of the database called `name` (ASCII case-insensitive), or nil.
     package func databaseIndex(named name: String) -> Int? {
-        let key = name.lowercasedASCIIForTemp
+        let key = name.lowercasedASCII
         if key == "main" { return 0 }
         if key == "temp" { return 1 }
         for (i, handle) in databases.enumerated() where i >= 2 {
-            if let handle, handle.name.lowercasedASCIIForTemp == key { return i }
+            if let handle, handle.name.lowercasedASCII == key { return i }
         }
         return nil
     }
@@ -242,26 +238,6 @@ package final class DatabaseHandle {
     }
 }
 
-/// One TEMP schema object: a row of SQLite's `sqlite_temp_schema` without a root page.
-package struct TempSchemaObject: Sendable, Equatable {
-    package var type: String
-    package var name: String
-    package var tableName: String
-    package var sql: String
-    package init(type: String, name: String, tableName: String, sql: String) {
-        self.type = type
-        self.name = name
-        self.tableName = tableName
-        self.sql = sql
-    }
-}
-
-extension String {
-    /// ASCII lower case (names compare case-insensitively in ASCII only).
-    var lowercasedASCIIForTemp: String {
-        String(decoding: utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
-    }
-}
 
 /// A flag another thread may set to stop the statements of one connection
 /// (`sqlite3_interrupt`). Relaxed atomics: it only has to be seen eventually.

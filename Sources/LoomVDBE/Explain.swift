@@ -78,8 +78,6 @@ extension Instruction {
         case .destroy: return "Destroy"
         case .clear: return "Clear"
         case .parseSchema: return "ParseSchema"
-        case .addTempObject: return "AddTempObject"
-        case .dropTempObject: return "DropTempObject"
         case .openRead: return "OpenRead"
         case .openWrite: return "OpenWrite"
         case .openEphemeral: return "OpenEphemeral"
@@ -237,8 +235,6 @@ extension Instruction {
         case .destroy(let root, let db): o.p1 = root; o.p3 = db
         case .clear(let root, let countChanges, let db): o.p1 = root; o.p2 = db; o.p3 = countChanges ? 1 : 0
         case .parseSchema(let c): o.p4 = c
-        case .addTempObject(let t): o.p4 = t.sql
-        case .dropTempObject(let n): o.p4 = n
         case .openRead(let c, let root, let n, let k, let reg, let db), .openWrite(let c, let root, let n, let k, let reg, let db):
             o.p1 = c; o.p2 = root; o.p3 = db
             o.p4 = k.map { explainKeyInfo($0, binaryAsB: false) } ?? String(n)

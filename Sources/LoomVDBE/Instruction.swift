@@ -120,12 +120,6 @@ package enum Instruction: Sendable {
     /// Marks the schema as changed (`ExecutionContext.schemaChanged = true`); the session
     /// reloads sqlite_schema after the statement.
     case parseSchema(condition: String? = nil)
-    /// Adds a TEMP view or trigger to `ExecutionContext.tempObjects` (replacing one of the
-    /// same name) and marks the schema as changed.
-    case addTempObject(TempSchemaObject)
-    /// Removes the TEMP object named `name` (ASCII case-insensitive) and, for a view, the
-    /// TEMP triggers on it; marks the schema as changed.
-    case dropTempObject(name: String)
 
     // MARK: Cursors
     /// Open a read cursor on `root` (a page number, or the register holding one when

@@ -107,7 +107,7 @@ extension VM {
     /// SAVEPOINT / RELEASE / ROLLBACK TO (lang_savepoint.html).
     func savepoint(_ operation: SavepointOperation, name: String) throws {
         let ctx = context
-        let key = name.lowercasedASCIIForTemp
+        let key = name.lowercasedASCII
         if operation == .begin {
             if ctx.isAutocommit {
                 ctx.isAutocommit = false
@@ -119,7 +119,7 @@ extension VM {
             }
             return
         }
-        guard let index = ctx.savepoints.lastIndex(where: { $0.lowercasedASCIIForTemp == key }) else {
+        guard let index = ctx.savepoints.lastIndex(where: { $0.lowercasedASCII == key }) else {
             throw DatabaseError(.error, "no such savepoint: \(name)")
         }
         if operation == .release {
@@ -517,18 +517,6 @@ extension VM {
                     context.totalChanges += n
                 }
             case .parseSchema:
-                context.schemaChanged = true
-            case .addTempObject(let object):
-                let key = object.name.lowercasedASCIIForTemp
-                context.tempObjects.removeAll { $0.name.lowercasedASCIIForTemp == key }
-                context.tempObjects.append(object)
-                context.schemaChanged = true
-            case .dropTempObject(let name):
-                let key = name.lowercasedASCIIForTemp
-                context.tempObjects.removeAll {
-                    $0.name.lowercasedASCIIForTemp == key
-                        || ($0.type == "trigger" && $0.tableName.lowercasedASCIIForTemp == key)
-                }
                 context.schemaChanged = true
 
             // MARK: Cursors

@@ -18,7 +18,7 @@ extension Codegen {
     func currentSchemaRows(database: Int? = nil) -> [SchemaRow] {
         let s = c.schema.schema(forDatabase: database ?? c.targetDatabase) ?? c.schema
         var rows: [SchemaRow] = []
-        for t in s.allTables where !t.isSchemaTable && !s.isTemp(t.name) {
+        for t in s.allTables where !t.isSchemaTable {
             rows.append(SchemaRow(type: t.isView ? "view" : "table", name: t.name, tableName: t.name,
                                   rootPage: Int64(t.rootPage), sql: t.sql))
         }
@@ -28,7 +28,7 @@ extension Codegen {
                                   sql: i.sql))
         }
         for key in s.triggerOrder {
-            guard let t = s.triggers[key], !s.isTemp(t.name) else { continue }
+            guard let t = s.triggers[key] else { continue }
             rows.append(SchemaRow(type: "trigger", name: t.name, tableName: t.tableName, rootPage: 0, sql: t.sql))
         }
         // In sqlite_schema order (the order SQLite re-checks them in).

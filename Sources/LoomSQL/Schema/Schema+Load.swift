@@ -11,11 +11,10 @@ extension Schema {
     ///
     /// A database whose schema cookie is 0 has never had a schema object: its schema is
     /// empty without reading page 1 (which a new, empty file does not have yet).
-    /// `temp` holds the connection's TEMP views and triggers, added after the main schema.
-    package static func load(from btree: BTree, temp: [TempSchemaObject] = [], database: Int = 0,
+    package static func load(from btree: BTree, database: Int = 0,
                              databaseName: String = "main") throws -> Schema {
         let rows = try readSchemaRows(btree)
-        let schema = try build(rows: rows.rows, cookie: rows.cookie, fileFormat: rows.format, temp: temp,
+        let schema = try build(rows: rows.rows, cookie: rows.cookie, fileFormat: rows.format,
                                database: database, databaseName: databaseName)
         // sqlite_stat1 feeds the planner's estimates; an unreadable one is ignored, as SQLite
         // ignores statistics it cannot use.

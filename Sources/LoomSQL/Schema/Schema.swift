@@ -169,11 +169,6 @@ package final class Schema: @unchecked Sendable {
         }
     }
 
-    /// Lower-cased names of the connection's TEMP views and triggers (kept in memory by the
-    /// execution context, added after the main schema so that they shadow it).
-    package private(set) var tempNames: Set<String> = []
-
-    package func isTemp(_ name: String) -> Bool { tempNames.contains(name.lowercasedASCII) }
 
     /// Position of each object's sqlite_schema row ("type name", name lower-cased), so that
     /// ALTER TABLE can visit objects in SQLite's order.
@@ -347,7 +342,7 @@ package final class Schema: @unchecked Sendable {
     /// Builds a schema from `sqlite_schema` rows: each CREATE text is parsed again.
     /// A row whose text does not parse makes the schema malformed, as in SQLite.
     package static func build(rows: [SchemaRow], cookie: UInt32, fileFormat: UInt32,
-                              temp: [TempSchemaObject] = [], database: Int = 0,
+                              database: Int = 0,
                               databaseName: String = "main") throws -> Schema {
         let schema = Schema()
         schema.database = database
@@ -365,18 +360,6 @@ package final class Schema: @unchecked Sendable {
         schema.pendingAutoIndexes = [:]
         for row in rows where row.type == "trigger" {
             try schema.addTrigger(from: row)
-        }
-        for object in temp {
-            let row = SchemaRow(type: object.type, name: object.name, tableName: object.tableName,
-                                rootPage: 0, sql: object.sql)
-            // A TEMP object whose text no longer fits the schema is left out, not fatal.
-            if object.type == "trigger" {
-                guard schema.table(named: object.tableName) != nil else { continue }
-                try? schema.addTrigger(from: row)
-            } else {
-                try? schema.addTable(from: row)
-            }
-            schema.tempNames.insert(object.name.lowercasedASCII)
         }
         return schema
     }

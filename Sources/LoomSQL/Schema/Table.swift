@@ -128,20 +128,6 @@ package struct Table: Sendable {
 }
 
 extension String {
-    /// ASCII-only lower-casing, as SQLite folds identifiers (non-ASCII letters are kept).
-    package var lowercasedASCII: String {
-        // Identifiers are usually lowercase already: checking first avoids an array and a new
-        // String per lookup (name lookups showed in per-statement compile profiles).
-        if !utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) { return self }
-        var bytes = Array(utf8)
-        var changed = false
-        for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A {
-            bytes[i] += 0x20
-            changed = true
-        }
-        return changed ? String(decoding: bytes, as: UTF8.self) : self
-    }
-
     /// Case-insensitive (ASCII) equality, as SQLite compares identifiers.
     package func equalsIgnoringCase(_ other: String) -> Bool {
         // Byte by byte, without building lowercased copies.

@@ -76,14 +76,14 @@ final class DBStatCursor: VirtualTableCursor {
         if indexNumber & 1 != 0, k < arguments.count { schema = arguments[k]; k += 1 }
         if indexNumber & 2 != 0, k < arguments.count { name = arguments[k]; k += 1 }
         if indexNumber & 4 != 0, k < arguments.count { aggregate = arguments[k].integerValue != 0; k += 1 }
-        if let s = schema.textValue, !schema.isNull, s.lowercasedASCIIForTemp != "main" { return }
+        if let s = schema.textValue, !schema.isNull, s.lowercasedASCII != "main" { return }
         var trees: [(String, Int64)] = [("sqlite_schema", 1)]
         for row in try table.host.query("SELECT name, rootpage FROM sqlite_schema WHERE rootpage > 0") where row.count == 2 {
             trees.append((row[0].textValue ?? "", row[1].integerValue))
         }
         let pageSize = Int64(table.btree.pager.pageSize)
         for (treeName, root) in trees {
-            if !name.isNull, let wanted = name.textValue, wanted.lowercasedASCIIForTemp != treeName.lowercasedASCIIForTemp {
+            if !name.isNull, let wanted = name.textValue, wanted.lowercasedASCII != treeName.lowercasedASCII {
                 continue
             }
             guard root >= 1, root <= Int64(UInt32.max) else { continue }

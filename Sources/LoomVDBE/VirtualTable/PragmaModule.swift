@@ -89,7 +89,7 @@ final class PragmaModule: VirtualTableModule {
 
     /// The module for table name `name` ("pragma_table_info"), or nil.
     static func named(_ name: String) -> PragmaModule? {
-        let lower = name.lowercasedASCIIForTemp
+        let lower = name.lowercasedASCII
         guard lower.hasPrefix("pragma_") else { return nil }
         let pragma = String(lower.dropFirst(7))
         guard let spec = pragmaFunctionColumns[pragma] else { return nil }

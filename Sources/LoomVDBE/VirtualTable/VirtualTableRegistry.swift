@@ -41,16 +41,16 @@ package final class VirtualTableRegistry {
 
     /// Registers `module` as `name` (a later registration of the same name replaces it).
     package func register(_ module: any VirtualTableModule, named name: String) {
-        let key = name.lowercasedASCIIForTemp
+        let key = name.lowercasedASCII
         if modules[key] == nil { moduleOrder.append(name) }
         modules[key] = module
     }
 
     package func module(named name: String) -> (any VirtualTableModule)? {
-        if let m = modules[name.lowercasedASCIIForTemp] { return m }
+        if let m = modules[name.lowercasedASCII] { return m }
         // pragma_NAME modules are made on first use, as SQLite does.
         if let m = PragmaModule.named(name) {
-            register(m, named: name.lowercasedASCIIForTemp)
+            register(m, named: name.lowercasedASCII)
             return m
         }
         return nil
@@ -60,7 +60,7 @@ package final class VirtualTableRegistry {
     /// A table connected for another schema text is disconnected and connected again.
     package func table(named name: String, module moduleName: String, arguments: [String], sql: String?,
                        create: Bool = false) throws -> any VirtualTable {
-        let key = name.lowercasedASCIIForTemp
+        let key = name.lowercasedASCII
         if !create, let entry = connected[key], entry.sql == sql { return entry.table }
         guard let module = module(named: moduleName) else {
             throw DatabaseError(.error, "no such module: \(moduleName)")
@@ -86,7 +86,7 @@ package final class VirtualTableRegistry {
 
     /// Forgets table `name` (after DROP TABLE, which calls `destroy` itself).
     package func remove(named name: String) {
-        if let e = connected.removeValue(forKey: name.lowercasedASCIIForTemp) {
+        if let e = connected.removeValue(forKey: name.lowercasedASCII) {
             inTransaction[ObjectIdentifier(e.table)] = nil
             transactionOrder.removeAll { $0 == ObjectIdentifier(e.table) }
         }
