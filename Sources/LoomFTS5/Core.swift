@@ -13,7 +13,7 @@ package final class FTS5Core {
     package init(config: FTS5Config, store: any IndexStore) throws {
         self.config = config
         tokenizer = try makeTokenizer(config.tokenize)
-        index = FTS5Index(store: store, prefixes: config.prefixes)
+        index = FTS5Index(store: store, prefixes: config.prefixes, detail: config.detail)
     }
 
     package func averages() throws -> Averages {

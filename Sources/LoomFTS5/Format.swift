@@ -248,7 +248,14 @@ package struct SegmentWriter {
     var lastTermOfPreviousPage: [UInt8]? = nil
     var termsWritten = 0
 
-    package init(pageSize: Int) { self.pageSize = max(pageSize, 64) }
+    /// detail=none: no size varints or position lists; a delete marker is a 0x00 byte after
+    /// the rowid, 0x00 0x00 when the row also holds the term (deleted, then re-added).
+    let detailNone: Bool
+
+    package init(pageSize: Int, detailNone: Bool = false) {
+        self.pageSize = max(pageSize, 64)
+        self.detailNone = detailNone
+    }
 
     var full: Bool { buf.count + pgidx.count >= pageSize }
 
@@ -328,6 +335,13 @@ package struct SegmentWriter {
         entriesInTerm += 1
         pageHasRowid = true
         previousRowid = rowid
+        if detailNone {
+            if delete {
+                buf.append(0)
+                if !poslist.isEmpty { buf.append(0) }
+            }
+            return
+        }
         putVarint(UInt64(poslist.count) * 2 + (delete ? 1 : 0), &buf)
         if buf.count + pgidx.count + poslist.count <= pageSize {
             buf.append(contentsOf: poslist)
@@ -360,115 +374,24 @@ package struct SegmentWriter {
 
 /// Reads every term and doclist of a segment from its leaf pages (page `first` to `last`),
 /// starting at the first term of page `start`; `visit` returns false to stop.
-package func readSegment(pages first: Int, _ last: Int, from start: Int? = nil,
+package func readSegment(pages first: Int, _ last: Int, from start: Int? = nil, detailNone: Bool = false,
                          fetch: (Int) throws -> [UInt8]?,
                          visit: (TermDoclist) throws -> Bool) throws {
-    enum Tail { case none, size, bytes(Int) }
-    var term: [UInt8] = []
-    // The term being read and its entries so far (kept apart so appends happen in place).
-    var currentTerm: [UInt8]? = nil
-    var entries: [DoclistEntry] = []
-    var tail = Tail.none
-    var previousRowid: Int64 = 0
-    // A segment SQLite's incremental merge has fully consumed is (0, 0): no pages.
-    if first == 0 && last == 0 { return }
-    guard first >= 1, last >= first - 1 else { throw corrupt("segment page range") }
-    var startPage = start ?? first
-    var skipToTerm = start != nil
-    if startPage < first { startPage = first }
-    var pageNo = startPage
-    func finishEntryBytes(_ r: inout ByteReader, _ count: Int) throws {
-        let take = min(count, r.end - r.pos)
-        let bytes = try r.take(take)
-        if !entries.isEmpty { entries[entries.count - 1].poslist.append(contentsOf: bytes) }
-        tail = take < count ? .bytes(count - take) : .none
+    struct Stop: Error {}
+    var current: TermDoclist? = nil
+    var lastOrdinal = -1
+    do {
+        try scanSegment(first: first, last: last, start: start ?? first, key: [], prefix: true, startFromIdx: false,
+                        detailNone: detailNone, fetch: fetch) { ordinal, term, rowid, delete, poslist in
+            if ordinal != lastOrdinal {
+                if let c = current, try !visit(c) { throw Stop() }
+                current = TermDoclist(term: term, entries: [])
+                lastOrdinal = ordinal
+            }
+            current?.entries.append(DoclistEntry(rowid: rowid, delete: delete, poslist: Array(poslist)))
+        }
+    } catch is Stop {
+        return
     }
-    func readSize(_ r: inout ByteReader) throws {
-        let v = try r.varint()
-        guard v / 2 <= UInt64(Int32.max) else { throw corrupt("doclist") }
-        if !entries.isEmpty { entries[entries.count - 1].delete = v & 1 == 1 }
-        try finishEntryBytes(&r, Int(v / 2))
-    }
-    func addEntry(_ rowid: Int64) { entries.append(DoclistEntry(rowid: rowid, delete: false, poslist: [])) }
-    while pageNo <= last {
-        guard let page = try fetch(pageNo) else { throw corrupt("segment (missing leaf page \(pageNo))") }
-        guard page.count >= 4 else { throw corrupt("leaf page") }
-        let firstRowid = Int(page[0]) << 8 | Int(page[1])
-        let footer = Int(page[2]) << 8 | Int(page[3])
-        guard footer >= 4, footer <= page.count, firstRowid == 0 || (firstRowid >= 4 && firstRowid < footer) else {
-            throw corrupt("leaf page header")
-        }
-        // Term offsets from the footer.
-        var termOffsets: [Int] = []
-        var fr = ByteReader(page, from: footer)
-        var acc = 0
-        while !fr.atEnd {
-            acc += try fr.int(max: 65535)
-            guard acc >= 4, acc < footer else { throw corrupt("leaf page index") }
-            termOffsets.append(acc)
-        }
-        var r = ByteReader(page, from: 4, to: footer)
-        var regionEnd = termOffsets.first ?? footer
-        if skipToTerm {
-            guard let t0 = termOffsets.first else { throw corrupt("leaf page without term") }
-            r.pos = t0
-            skipToTerm = false
-        } else {
-            // The tail of the previous page's last entry, then literal-rowid entries.
-            let contEnd = firstRowid != 0 ? firstRowid : regionEnd
-            var cr = ByteReader(page, from: 4, to: contEnd)
-            switch tail {
-            case .size: try readSize(&cr)
-            case .bytes(let n): try finishEntryBytes(&cr, n)
-            case .none: break
-            }
-            guard cr.atEnd else { throw corrupt("leaf page (continuation)") }
-            r.pos = contEnd
-            if firstRowid != 0 {
-                guard currentTerm != nil else { throw corrupt("leaf page (rowid without term)") }
-                var er = ByteReader(page, from: firstRowid, to: regionEnd)
-                previousRowid = Int64(bitPattern: try er.varint())
-                addEntry(previousRowid)
-                if er.atEnd { tail = .size } else { try readSize(&er) }
-                while !er.atEnd {
-                    previousRowid = previousRowid &+ Int64(bitPattern: try er.varint())
-                    addEntry(previousRowid)
-                    if er.atEnd { tail = .size } else { try readSize(&er) }
-                }
-                r.pos = regionEnd
-            }
-        }
-        // Terms on this page.
-        for (k, off) in termOffsets.enumerated() where off >= r.pos {
-            if let t = currentTerm, !entries.isEmpty {
-                if try !visit(TermDoclist(term: t, entries: entries)) { return }
-            }
-            currentTerm = nil
-            entries = []
-            tail = .none
-            var tr = ByteReader(page, from: off, to: footer)
-            if k == 0 {
-                let n = try tr.int(max: 65535)
-                term = Array(try tr.take(n))
-            } else {
-                let keep = try tr.int(max: 65535)
-                let n = try tr.int(max: 65535)
-                guard keep <= term.count else { throw corrupt("leaf page (term prefix)") }
-                term = Array(term.prefix(keep)) + Array(try tr.take(n))
-            }
-            currentTerm = term
-            regionEnd = k + 1 < termOffsets.count ? termOffsets[k + 1] : footer
-            var er = ByteReader(page, from: tr.pos, to: regionEnd)
-            previousRowid = Int64(bitPattern: try er.varint())
-            addEntry(previousRowid)
-            if er.atEnd { tail = .size } else { try readSize(&er) }
-            while !er.atEnd {
-                previousRowid = previousRowid &+ Int64(bitPattern: try er.varint())
-                addEntry(previousRowid)
-                if er.atEnd { tail = .size } else { try readSize(&er) }
-            }
-        }
-        pageNo += 1
-    }
-    if let t = currentTerm, !entries.isEmpty { _ = try visit(TermDoclist(term: t, entries: entries)) }
+    if let c = current { _ = try visit(c) }
 }

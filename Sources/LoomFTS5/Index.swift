@@ -49,6 +49,10 @@ package final class FTS5Index {
     package var settings = IndexSettings()
     /// Prefix index lengths in characters (index i + 1 uses term prefix byte "1" + i).
     package let prefixes: [Int]
+    /// What position lists hold. Pending data and decoded entries always use detail=full's
+    /// encoding: detail=column keeps one position (0, column) per column holding the term,
+    /// detail=none one position (0, 0); only the writer and reader of leaves differ.
+    package let detail: FTS5Config.Detail
 
     /// Pending data of one term: its entries in arrival order (rowid, delete flag, start of
     /// the position list in `bytes`) and the position-list writer state of the last entry.
@@ -59,6 +63,8 @@ package final class FTS5Index {
         var bytes: [UInt8] = []
         var column = 0
         var previous = 0
+        /// Whether the last entry holds a position yet (detail=column/none repeat positions).
+        var any = false
         /// False once a rowid arrived that is not above the last one (sorted at flush).
         var ordered = true
 
@@ -69,9 +75,12 @@ package final class FTS5Index {
             starts.append(bytes.count)
             column = 0
             previous = 0
+            any = false
         }
 
         func append(_ p: Position) {
+            if any && p.column == column && p.offset == previous { return }
+            any = true
             if p.column != column {
                 bytes.append(0x01)
                 putVarint(UInt64(p.column), &bytes)
@@ -100,7 +109,8 @@ package final class FTS5Index {
             return merged.keys.sorted().compactMap { r in
                 guard let e = merged[r] else { return nil }
                 var w = PoslistWriter()
-                for p in e.positions { w.append(p) }
+                var previous: Position? = nil
+                for p in e.positions.sorted() where p != previous { w.append(p); previous = p }
                 return (r, e.delete, w.bytes)
             }
         }
@@ -114,9 +124,15 @@ package final class FTS5Index {
     private var pendingCount = 0
     private var cachedStructure: Structure? = nil
 
-    package init(store: any IndexStore, prefixes: [Int] = []) {
+    package init(store: any IndexStore, prefixes: [Int] = [], detail: FTS5Config.Detail = .full) {
         self.store = store
         self.prefixes = prefixes
+        self.detail = detail
+    }
+
+    /// A new segment writer for this index's page size and detail.
+    func segmentWriter() -> SegmentWriter {
+        SegmentWriter(pageSize: settings.pageSize, detailNone: detail == .none)
     }
 
     // MARK: Structure
@@ -128,11 +144,18 @@ package final class FTS5Index {
         return s
     }
 
+    /// Writes the structure record. Its cookie is SQLite's configuration cookie: kept here,
+    /// bumped by `bumpCookie` when %_config changes.
     private func writeStructure(_ s: Structure) throws {
-        var s = s
-        s.cookie &+= 1
         try store.putData(DataID.structure, s.encoded())
         cachedStructure = s
+    }
+
+    /// A %_config value changed: the structure record's cookie goes up by one.
+    package func bumpCookie() throws {
+        var s = try structure()
+        s.cookie &+= 1
+        try writeStructure(s)
     }
 
     /// Forgets cached state (after a rollback or another connection's write).
@@ -174,6 +197,8 @@ package final class FTS5Index {
 
     /// Records an occurrence of `token` in row `rowid` (positions must arrive in order).
     package func add(rowid: Int64, token: [UInt8], at position: Position) {
+        let position = detail == .full ? position
+            : Position(column: 0, offset: detail == .column ? position.column : 0)
         var key = [UInt8]()
         key.reserveCapacity(token.count + 1)
         key.append(0x30)
@@ -216,7 +241,7 @@ package final class FTS5Index {
         let terms = pending.keys.map(\.bytes).sorted(by: { $0.lexicographicallyPrecedes($1) })
         var s = try structure()
         let id = try s.newSegmentID()
-        var w = SegmentWriter(pageSize: settings.pageSize)
+        var w = segmentWriter()
         for term in terms {
             guard let p = pending[TermKey(bytes: term)], !p.rowids.isEmpty else { continue }
             w.beginTerm(term)
@@ -246,7 +271,7 @@ package final class FTS5Index {
 
     private func writeSegment(_ terms: [TermDoclist], structure s: Structure) throws -> Structure.Segment {
         let id = try s.newSegmentID()
-        var w = SegmentWriter(pageSize: settings.pageSize)
+        var w = segmentWriter()
         for t in terms where !t.entries.isEmpty { w.append(t) }
         let written = w.finish()
         for (i, p) in written.pages.enumerated() { try store.putData(DataID.leaf(segment: id, page: i + 1), p) }
@@ -298,7 +323,7 @@ package final class FTS5Index {
     private func mergedTerms(_ newestFirst: [Structure.Segment], dropDeletes: Bool) throws -> [TermDoclist] {
         var all: [[UInt8]: [Int64: DoclistEntry]] = [:]
         for seg in newestFirst {
-            try readSegment(pages: seg.firstPage, seg.lastPage, fetch: { try self.store.data(DataID.leaf(segment: seg.id, page: $0)) }) { t in
+            try readSegment(pages: seg.firstPage, seg.lastPage, detailNone: detail == .none, fetch: { try self.store.data(DataID.leaf(segment: seg.id, page: $0)) }) { t in
                 var rows = all[t.term, default: [:]]
                 for e in t.entries where rows[e.rowid] == nil { rows[e.rowid] = e }
                 all[t.term] = rows
@@ -372,7 +397,7 @@ package final class FTS5Index {
         for seg in s.levels.flatMap({ $0.segments.reversed() }) {
             let start = try store.idxPage(segment: seg.id, atOrBefore: key).map { Int($0 >> 1) } ?? seg.firstPage
             guard start <= seg.lastPage else { continue }
-            try readSegment(pages: seg.firstPage, seg.lastPage, from: max(start, seg.firstPage),
+            try readSegment(pages: seg.firstPage, seg.lastPage, from: max(start, seg.firstPage), detailNone: detail == .none,
                             fetch: { try self.store.data(DataID.leaf(segment: seg.id, page: $0)) }) { t in
                 let matches = prefix ? (t.term.count >= key.count && t.term.prefix(key.count).elementsEqual(key)) : t.term == key
                 guard matches else { return t.term.lexicographicallyPrecedes(key) }

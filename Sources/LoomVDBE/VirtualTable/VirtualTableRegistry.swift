@@ -146,4 +146,24 @@ package final class VirtualTableRegistry {
     }
 
     package var hasTransaction: Bool { !transactionOrder.isEmpty }
+
+    // MARK: Savepoints
+
+    /// SAVEPOINT opened savepoint `level` (0 = outermost): `savepoint(level)` of every table
+    /// in the transaction, before the pager's savepoint opens (FTS5 writes its pending data
+    /// there, so it belongs to the enclosing level).
+    package func savepointAll(_ level: Int) throws {
+        for id in transactionOrder { try inTransaction[id]?.savepoint(level) }
+    }
+
+    /// RELEASE of savepoint `level` (and every newer one).
+    package func releaseAll(_ level: Int) throws {
+        for id in transactionOrder { try inTransaction[id]?.release(level) }
+    }
+
+    /// ROLLBACK TO savepoint `level`, after the pager rolled back: tables drop what they
+    /// keep in memory since that savepoint.
+    package func rollbackToAll(_ level: Int) throws {
+        for id in transactionOrder { try inTransaction[id]?.rollbackTo(level) }
+    }
 }
