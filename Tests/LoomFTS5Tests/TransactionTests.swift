@@ -1,0 +1,62 @@
+// This file tests FTS5 tables under SAVEPOINT / ROLLBACK TO / RELEASE (the virtual-table
+// savepoint hooks) against sqlite3: results inside and after, and integrity-check on both
+// sides. Spec: Spec/L8-fts5.md §Module.
+import Foundation
+import Testing
+import Loom
+@testable import LoomFTS5
+import LoomTestSupport
+
+@Suite struct TransactionTests {
+    static let script = [
+        "CREATE VIRTUAL TABLE t USING fts5(x)",
+        "INSERT INTO t VALUES('a b')",
+        "BEGIN",
+        "INSERT INTO t VALUES('c d')",
+        "SAVEPOINT s1",
+        "INSERT INTO t VALUES('e f')",
+        "DELETE FROM t WHERE rowid = 1",
+        "SELECT rowid FROM t('a OR c OR e')",
+        "ROLLBACK TO s1",
+        "SELECT rowid FROM t('a OR c OR e')",
+        "INSERT INTO t VALUES('g h')",
+        "SAVEPOINT s2",
+        "UPDATE t SET x = 'z' WHERE rowid = 2",
+        "SAVEPOINT s3",
+        "INSERT INTO t VALUES('k z')",
+        "ROLLBACK TO s3",
+        "RELEASE s2",
+        "SELECT rowid, x FROM t('z OR k OR g')",
+        "RELEASE s1",
+        "COMMIT",
+        "SELECT rowid FROM t('a OR c OR e OR g OR z OR k')",
+        // A savepoint that starts the transaction, rolled back entirely.
+        "SAVEPOINT outer",
+        "INSERT INTO t VALUES('q r')",
+        "SAVEPOINT inner",
+        "DELETE FROM t",
+        "ROLLBACK TO inner",
+        "SELECT count(*) FROM t('q OR a')",
+        "ROLLBACK TO outer",
+        "RELEASE outer",
+        "SELECT count(*) FROM t('q OR a OR z')",
+        "INSERT INTO t(t) VALUES('integrity-check')",
+    ]
+
+    @Test func savepointsMatchSQLite() throws {
+        guard Oracle.isAvailable else { return }
+        let tmp = try TemporaryDirectory("fts5t")
+        defer { tmp.cleanup() }
+        let path = tmp.file("l.db")
+        let mine: [[String]]
+        do {
+            let db = try Database(path: path)
+            mine = loomRun(db, Self.script)
+        }
+        let theirs = try sqliteRun(tmp.file("s.db"), Self.script)
+        for (i, (a, b)) in zip(mine, theirs).enumerated() {
+            #expect(a == b, "\(Self.script[i])")
+        }
+        #expect(try sqliteRun(path, ["INSERT INTO t(t) VALUES('integrity-check')"])[0] == [])
+    }
+}
