@@ -232,6 +232,8 @@ package struct WrittenSegment: Sendable {
     package var pages: [[UInt8]] = []
     /// (term, pgno << 1 | has-doclist-index).
     package var idxRows: [(term: [UInt8], pgno: Int64)] = []
+    /// Doclist-index records: (height, page, bytes) for `DataID.dlidx`.
+    package var dlidx: [(height: Int, page: Int, bytes: [UInt8])] = []
 }
 
 /// Writes terms (ascending, index-prefixed) into leaf pages of about `pageSize` bytes.
@@ -259,7 +261,13 @@ package struct SegmentWriter {
 
     var full: Bool { buf.count + pgidx.count >= pageSize }
 
-    mutating func flushPage() {
+    /// The page holding the current term, and every later page the term's doclist reached
+    /// (with the first rowid stored on it, nil when none is): the doclist index's input.
+    var termPage = 0
+    var doclistPages: [(page: Int, rowid: Int64?)] = []
+
+    /// Ends the page; `continuing`: the current doclist goes on on the next page.
+    mutating func flushPage(continuing: Bool = false) {
         let footer = buf.count
         buf[2] = UInt8(footer >> 8)
         buf[3] = UInt8(footer & 0xFF)
@@ -270,6 +278,75 @@ package struct SegmentWriter {
         pageHasRowid = false
         previousTermOffset = 0
         lastTermOfPreviousPage = lastTerm
+        if continuing { doclistPages.append((out.pages.count + 1, nil)) }
+    }
+
+    /// The current doclist ended (`nextTermHere`: the next term goes on the current page).
+    /// A doclist followed by at least 4 term-less pages gets a doclist index, as SQLite's:
+    /// leaf records list each later page's first rowid (delta-coded, 0x00 for a page with
+    /// none), split at `pageSize` bytes, with internal levels above until one record is left;
+    /// the %_idx row of the term's page gets flag 1.
+    mutating func endDoclist(nextTermHere: Bool) {
+        defer { doclistPages.removeAll(keepingCapacity: true) }
+        let current = out.pages.count + 1
+        var pages = doclistPages
+        if nextTermHere, let last = pages.last, last.page == current, last.rowid == nil { pages.removeLast() }
+        let termless = pages.count - (nextTermHere && pages.last?.page == current ? 1 : 0)
+        guard termless >= 4 else { return }
+        while let last = pages.last, last.rowid == nil { pages.removeLast() }
+        guard let start = pages.firstIndex(where: { $0.rowid != nil }) else { return }
+        // Leaves.
+        var records: [[UInt8]] = []
+        var firsts: [(page: Int, rowid: Int64)] = []
+        var buf: [UInt8] = []
+        var previous: Int64 = 0
+        for (page, rowid) in pages[start...] {
+            if let rowid, buf.isEmpty || buf.count >= pageSize {
+                if !buf.isEmpty { records.append(buf) }
+                buf = [0]
+                putVarint(UInt64(page), &buf)
+                putVarint(UInt64(bitPattern: rowid), &buf)
+                firsts.append((page, rowid))
+            } else if let rowid {
+                putVarint(UInt64(bitPattern: rowid &- previous), &buf)
+            } else {
+                buf.append(0)
+            }
+            if let rowid { previous = rowid }
+        }
+        records.append(buf)
+        var height = 0
+        var level = records
+        var children = firsts
+        while true {
+            for (k, r) in level.enumerated() {
+                var r = r
+                if level.count > 1 { r[0] = 1 }
+                out.dlidx.append((height, termPage + k, r))
+            }
+            guard level.count > 1 else { break }
+            // The level above: each child's page number (first only) and first rowid.
+            var next: [[UInt8]] = []
+            var nextFirsts: [(page: Int, rowid: Int64)] = []
+            var node: [UInt8] = []
+            for (k, child) in children.enumerated() {
+                if node.isEmpty || node.count >= pageSize {
+                    if !node.isEmpty { next.append(node) }
+                    node = [0]
+                    putVarint(UInt64(termPage + k), &node)
+                    putVarint(UInt64(bitPattern: child.rowid), &node)
+                    nextFirsts.append((termPage + k, child.rowid))
+                } else {
+                    putVarint(UInt64(bitPattern: child.rowid &- previous), &node)
+                }
+                previous = child.rowid
+            }
+            next.append(node)
+            level = next
+            children = nextFirsts
+            height += 1
+        }
+        if let i = out.idxRows.lastIndex(where: { Int($0.pgno >> 1) == termPage }) { out.idxRows[i].pgno |= 1 }
     }
 
     /// The shortest prefix of `term` that sorts after `previous`.
@@ -290,7 +367,9 @@ package struct SegmentWriter {
 
     /// Starts the doclist of `term` (terms ascending; at least one entry must follow).
     package mutating func beginTerm(_ term: [UInt8]) {
-        if full || buf.count + term.count + 8 + pgidx.count > pageSize && buf.count > 4 { flushPage() }
+        let flush = full || buf.count + term.count + 8 + pgidx.count > pageSize && buf.count > 4
+        if termsWritten > 0 { endDoclist(nextTermHere: !flush) }
+        if flush { flushPage() }
         let offset = buf.count
         if !pageHasTerm {
             // First term of the page: stored whole; pages after the first get a %_idx row.
@@ -313,6 +392,7 @@ package struct SegmentWriter {
         }
         previousTermOffset = offset
         pageHasTerm = true
+        termPage = out.pages.count + 1
         lastTerm = term
         termsWritten += 1
         entriesInTerm = 0
@@ -321,13 +401,14 @@ package struct SegmentWriter {
 
     /// Appends one doclist entry of the current term (rowids ascending).
     package mutating func addEntry(rowid: Int64, delete: Bool, poslist: ArraySlice<UInt8>) {
-        if entriesInTerm > 0 && full { flushPage() }
+        if entriesInTerm > 0 && full { flushPage(continuing: true) }
         if entriesInTerm == 0 {
             putVarint(UInt64(bitPattern: rowid), &buf)
         } else if !pageHasTerm && !pageHasRowid {
             // First rowid of a page with no term before it: stored whole, pointed at by the header.
             buf[0] = UInt8(buf.count >> 8)
             buf[1] = UInt8(buf.count & 0xFF)
+            if let last = doclistPages.last, last.page == out.pages.count + 1 { doclistPages[doclistPages.count - 1].rowid = rowid }
             putVarint(UInt64(bitPattern: rowid), &buf)
         } else {
             putVarint(UInt64(bitPattern: rowid &- previousRowid), &buf)
@@ -351,7 +432,7 @@ package struct SegmentWriter {
         var r = poslist.startIndex
         while r < poslist.endIndex {
             if full {
-                flushPage()
+                flushPage(continuing: true)
             }
             var end = r
             while end < poslist.endIndex {
@@ -367,6 +448,7 @@ package struct SegmentWriter {
     }
 
     package mutating func finish() -> WrittenSegment {
+        if termsWritten > 0 { endDoclist(nextTermHere: false) }
         if buf.count > 4 || out.pages.isEmpty { flushPage() }
         return out
     }

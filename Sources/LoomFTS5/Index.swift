@@ -265,6 +265,7 @@ package final class FTS5Index {
 
     private func store(_ written: WrittenSegment, id: Int) throws -> Structure.Segment {
         for (i, p) in written.pages.enumerated() { try store.putData(DataID.leaf(segment: id, page: i + 1), p) }
+        for d in written.dlidx { try store.putData(DataID.dlidx(segment: id, height: d.height, page: d.page), d.bytes) }
         for row in written.idxRows { try store.putIdx(segment: id, term: row.term, pgno: row.pgno) }
         return Structure.Segment(id: id, firstPage: 1, lastPage: written.pages.count)
     }
@@ -273,10 +274,7 @@ package final class FTS5Index {
         let id = try s.newSegmentID()
         var w = segmentWriter()
         for t in terms where !t.entries.isEmpty { w.append(t) }
-        let written = w.finish()
-        for (i, p) in written.pages.enumerated() { try store.putData(DataID.leaf(segment: id, page: i + 1), p) }
-        for row in written.idxRows { try store.putIdx(segment: id, term: row.term, pgno: row.pgno) }
-        return Structure.Segment(id: id, firstPage: 1, lastPage: written.pages.count)
+        return try store(w.finish(), id: id)
     }
 
     /// Merges whole levels: any level holding `automerge` (or `crisismerge`) segments is
@@ -352,7 +350,7 @@ package final class FTS5Index {
         try flush()
         var s = try structure()
         guard s.segmentCount > 1 else { return }
-        let inputs = s.levels.reversed().flatMap { $0.segments.reversed() }
+        let inputs = s.levels.flatMap { $0.segments.reversed() }
         let merged = try mergedTerms(inputs, dropDeletes: true)
         for seg in inputs { try dropSegment(seg.id) }
         s.levels = Array(repeating: Structure.Level(), count: s.levels.count)
