@@ -335,7 +335,7 @@ package enum Auxiliary {
                 let c = Int(p >> 32)
                 f += c < weights.count ? weights[c] : 1
             }
-            score += idf * (f * (k1 + 1)) / (f + k1 * (1 - b + b * dl / avgdl))
+            score += idf * ((f * (k1 + 1)) / (f + k1 * (1 - b + b * dl / avgdl)))
         }
         return -score
     }

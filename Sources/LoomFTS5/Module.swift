@@ -600,7 +600,10 @@ final class FTS5Cursor: VirtualTableCursor {
 
     func highlight(column: Int, open: [UInt8], close: [UInt8]) throws -> Value {
         let vals = try values()
-        guard column >= 0, column < vals.count else { throw DatabaseError(.range, "column index out of range") }
+        // Out of range, SQLite 3.40 reads its content statement's column anyway: -1 is the
+        // rowid (as text, nothing highlighted), anything else NULL.
+        if column == -1 { return .text(String(try rowid())) }
+        guard column >= 0, column < vals.count else { return .null }
         guard let text = vals[column].textBytesForFTS else { return .null }
         try prepareInstances(try rowid())
         guard let m = match else { return .text(String(decoding: text, as: UTF8.self)) }
@@ -613,6 +616,7 @@ final class FTS5Cursor: VirtualTableCursor {
         let r = try rowid()
         try prepareInstances(r)
         let n = max(1, min(tokens, 64))
+        guard column < table.n else { throw DatabaseError(.range, "column index out of range") }
         let cols = column >= 0 && column < vals.count ? [column] : Array(0..<vals.count)
         // Every phrase instance proposes a window starting at it (1000 per distinct phrase in
         // the window plus 1 per further instance, then centred on its hits), and the window

@@ -113,3 +113,27 @@ import LoomTestSupport
         #expect(try sqliteRun(sqlitePath, [check])[0] == [])
     }
 }
+
+@Suite struct AuxiliaryEdgeTests {
+    /// Column arguments out of range: highlight reads the rowid for -1 and NULL past the
+    /// end; snippet refuses a column past the end and takes every column for a negative one.
+    @Test func columnArgumentsMatchSQLite() throws {
+        guard Oracle.isAvailable else { return }
+        let tmp = try TemporaryDirectory("fts5a")
+        defer { tmp.cleanup() }
+        let setup = ["CREATE VIRTUAL TABLE t USING fts5(x, y)", "INSERT INTO t VALUES('hello world', 'abc hello')"]
+        var statements: [String] = []
+        for e in ["highlight(t, 5, '[', ']')", "highlight(t, -1, '[', ']')", "highlight(t, -2, '[', ']')",
+                  "highlight(t, 1, '[', ']')", "snippet(t, 7, '[', ']', '..', 3)", "snippet(t, -1, '[', ']', '..', 3)",
+                  "bm25(t)", "bm25(t, 1, 2, 3)"] {
+            statements.append("SELECT quote(\(e)) FROM t('hello')")
+            // Without a match, sqlite3 reports "out of memory" for snippet(t, 7, …).
+            if !e.hasPrefix("snippet(t, 7") { statements.append("SELECT quote(\(e)) FROM t") }
+        }
+        let db = try Database()
+        for s in setup { try db.execute(s) }
+        let mine = loomRun(db, statements)
+        let theirs = try sqliteRun(tmp.file("a.db"), setup + statements).suffix(statements.count)
+        for (i, (a, b)) in zip(mine, theirs).enumerated() { #expect(a == b, "\(statements[i])") }
+    }
+}
