@@ -163,6 +163,7 @@ package final class FTS5Index {
         cachedStructure = nil
         pending = [:]
         pendingCount = 0
+        clearMark()
     }
 
     /// Creates the empty structure record (CREATE VIRTUAL TABLE).
@@ -189,10 +190,100 @@ package final class FTS5Index {
 
     private func pendingTerm(_ term: [UInt8]) -> Pending {
         let key = TermKey(bytes: term)
-        if let p = pending[key] { return p }
+        if let p = pending[key] {
+            if marks != nil { touch(key, p) }
+            return p
+        }
+        if marks != nil, marks?[key] == nil { marks?[key] = .new }
         let p = Pending()
         pending[key] = p
         return p
+    }
+
+    // MARK: Statement marks
+
+    /// A term's pending state when the running statement first touched it.
+    private enum TermMark {
+        case new
+        case state(count: Int, lastBytes: [UInt8], lastDelete: Bool, column: Int, previous: Int, any: Bool, ordered: Bool)
+    }
+    /// The statement mark (SQLite's statement savepoint, without writing pending data out):
+    /// nil when none is set.
+    private var marks: [TermKey: TermMark]? = nil
+    private var pendingCountAtMark = 0
+    /// The pending data as it was at the mark, kept when a flush inside the statement
+    /// emptied it (the flushed segment goes away with the pager's statement savepoint).
+    private var pendingAtMark: [TermKey: Pending]? = nil
+
+    private func touch(_ key: TermKey, _ p: Pending) {
+        guard marks?[key] == nil else { return }
+        let last = p.starts.last.map { Array(p.bytes[$0...]) } ?? []
+        marks?[key] = .state(count: p.rowids.count, lastBytes: last, lastDelete: p.deletes.last ?? false,
+                             column: p.column, previous: p.previous, any: p.any, ordered: p.ordered)
+    }
+
+    /// Starts a statement mark on the pending data.
+    package func setMark() {
+        marks = [:]
+        pendingCountAtMark = pendingCount
+        pendingAtMark = nil
+    }
+
+    /// The statement succeeded: the mark goes.
+    package func clearMark() {
+        marks = nil
+        pendingAtMark = nil
+    }
+
+    /// The statement failed: pending data goes back to the mark (the pager's savepoint took
+    /// care of anything written); the cached structure is read again.
+    package func rollbackToMark() {
+        defer { clearMark(); cachedStructure = nil }
+        if let saved = pendingAtMark {
+            pending = saved
+            pendingCount = pendingCountAtMark
+            return
+        }
+        guard let marks else { return }
+        Self.restore(&pending, marks)
+        pendingCount = pendingCountAtMark
+    }
+
+    private static func restore(_ pending: inout [TermKey: Pending], _ marks: [TermKey: TermMark]) {
+        for (key, m) in marks {
+            switch m {
+            case .new:
+                pending[key] = nil
+            case .state(let count, let lastBytes, let lastDelete, let column, let previous, let any, let ordered):
+                guard let p = pending[key], count >= 1, count <= p.rowids.count else { continue }
+                let lastStart = p.starts[count - 1]
+                p.rowids.removeSubrange(count...)
+                p.deletes.removeSubrange(count...)
+                p.starts.removeSubrange(count...)
+                p.bytes.removeSubrange(lastStart...)
+                p.bytes.append(contentsOf: lastBytes)
+                p.deletes[count - 1] = lastDelete
+                p.column = column
+                p.previous = previous
+                p.any = any
+                p.ordered = ordered
+            }
+        }
+    }
+
+    /// Before a flush inside a marked statement: a copy of the pending data as at the mark.
+    private func savePendingAtMark() {
+        guard let marks, pendingAtMark == nil else { return }
+        var copy: [TermKey: Pending] = [:]
+        for (key, p) in pending {
+            let c = Pending()
+            c.rowids = p.rowids; c.deletes = p.deletes; c.starts = p.starts; c.bytes = p.bytes
+            c.column = p.column; c.previous = p.previous; c.any = p.any; c.ordered = p.ordered
+            copy[key] = c
+        }
+        Self.restore(&copy, marks)
+        pendingAtMark = copy
+        self.marks = [:]
     }
 
     /// Records an occurrence of `token` in row `rowid` (positions must arrive in order).
@@ -238,6 +329,7 @@ package final class FTS5Index {
     /// Writes pending data as a new level-0 segment and runs the automerge.
     package func flush() throws {
         guard !pending.isEmpty else { return }
+        if marks != nil { savePendingAtMark() }
         let terms = pending.keys.map(\.bytes).sorted(by: { $0.lexicographicallyPrecedes($1) })
         var s = try structure()
         let id = try s.newSegmentID()

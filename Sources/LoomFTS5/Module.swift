@@ -454,6 +454,16 @@ final class FTS5Table: VirtualTable {
     func savepoint(_ level: Int) throws { try core.flush() }
     /// ROLLBACK TO: the shadow tables are back at the savepoint; forget everything since.
     func rollbackTo(_ level: Int) throws { try rollback() }
+    /// A statement's savepoint: pending data is marked, not written (SQLite writes it only
+    /// for statements that may abort; marking keeps the segment shapes of one-row writes).
+    func beginStatement(_ level: Int) throws { core.setMark() }
+    func endStatement(_ level: Int, rollback: Bool) throws {
+        core.endMark(rollback: rollback)
+        if rollback {
+            docTotals = [:]
+            docTotalsStructure = nil
+        }
+    }
 
     func destroy() throws {
         for suffix in ["data", "idx", "content", "docsize", "config"] {

@@ -59,4 +59,45 @@ import LoomTestSupport
         }
         #expect(try sqliteRun(path, ["INSERT INTO t(t) VALUES('integrity-check')"])[0] == [])
     }
+
+    /// A statement failing inside a transaction undoes its FTS5 writes (content, index,
+    /// pending data), directly or through triggers, as SQLite's statement journal does.
+    @Test func failedStatementInsideTransactionMatchesSQLite() throws {
+        guard Oracle.isAvailable else { return }
+        let tmp = try TemporaryDirectory("fts5t")
+        defer { tmp.cleanup() }
+        let script = [
+            "CREATE VIRTUAL TABLE t USING fts5(x)",
+            "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT UNIQUE)",
+            "CREATE VIRTUAL TABLE notes_fts USING fts5(body, content='notes', content_rowid='id')",
+            "CREATE TRIGGER notes_ai AFTER INSERT ON notes BEGIN INSERT INTO notes_fts(rowid, body) VALUES (new.id, new.body); END",
+            "BEGIN",
+            "INSERT INTO t(rowid, x) VALUES(1, 'a')",
+            "INSERT INTO t(rowid, x) SELECT 2, 'b' UNION ALL SELECT 1, 'c'",
+            "INSERT INTO t(rowid, x) VALUES(3, 'd')",
+            "UPDATE t SET x = 'e' WHERE rowid = 3",
+            "INSERT INTO notes(body) VALUES('alpha')",
+            "INSERT INTO notes(body) SELECT 'beta' UNION ALL SELECT 'alpha'",
+            "INSERT INTO notes(body) VALUES('gamma')",
+            "SELECT rowid FROM t('a OR b OR c OR d OR e')",
+            "COMMIT",
+            "SELECT rowid, x FROM t",
+            "SELECT rowid FROM t('a OR b OR c OR d OR e')",
+            "SELECT * FROM notes",
+            "SELECT rowid FROM notes_fts('alpha OR beta OR gamma')",
+            "INSERT INTO t(t) VALUES('integrity-check')",
+            "INSERT INTO notes_fts(notes_fts) VALUES('integrity-check')",
+        ]
+        let path = tmp.file("l.db")
+        let mine: [[String]]
+        do {
+            let db = try Database(path: path)
+            mine = loomRun(db, script)
+        }
+        let theirs = try sqliteRun(tmp.file("s.db"), script)
+        for (i, (a, b)) in zip(mine, theirs).enumerated() { #expect(a == b, "\(script[i])") }
+        let check = try sqliteRun(path, ["INSERT INTO t(t) VALUES('integrity-check')",
+                                         "INSERT INTO notes_fts(notes_fts) VALUES('integrity-check')"])
+        #expect(check == [[], []])
+    }
 }
