@@ -6,12 +6,16 @@ import LoomPager
 import LoomRecord
 
 extension BTree {
-    /// Checks the trees at `roots` and the freelist; returns up to `maxErrors` messages
-    /// (empty means "ok"). Does not check index key order (that needs each index's
-    /// collations; the VDBE's integrity_check compares index entries to table rows).
-    package func integrityCheck(roots: [PageNumber], maxErrors: Int) throws -> [String] {
+    /// Checks the trees at `roots` (in that order) and the freelist; returns up to
+    /// `maxErrors` messages (empty means "ok"). Does not check index key order (that needs
+    /// each index's collations; L6's integrity check compares index entries to table rows).
+    ///
+    /// A `partial` check (SQLite's `PRAGMA integrity_check(TABLE)`) walks only `roots`: no
+    /// pointer-map check, no "never used" pages, and the freelist only when `freelist` is set.
+    package func integrityCheck(roots: [PageNumber], maxErrors: Int, partial: Bool = false,
+                                freelist: Bool = true) throws -> [String] {
         var check = Checker(tree: self, maxErrors: maxErrors)
-        check.run(roots: roots)
+        check.run(roots: roots, partial: partial, freelist: freelist || !partial)
         return check.errors
     }
 }
@@ -46,13 +50,14 @@ private struct Checker {
         return true
     }
 
-    mutating func run(roots: [PageNumber]) {
+    mutating func run(roots: [PageNumber], partial: Bool, freelist: Bool) {
         guard pageCount > 0 else { return }
-        checkFreelist()
+        if freelist { checkFreelist() }
         for r in roots where r.rawValue != 0 && !full {
             expect(r.rawValue, .rootPage, 0)
             _ = checkTree(r.rawValue, root: r.rawValue, depth: 0, upper: nil)
         }
+        if partial { return }
         if tree.isAutoVacuum { checkPointerMaps() }
         for p in 1...Int(pageCount) where !seen[p] && !full {
             error("Page \(p) is never used")
