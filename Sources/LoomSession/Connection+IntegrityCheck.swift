@@ -77,12 +77,15 @@ extension Connection {
                 remaining -= errors.count
             }
             guard remaining > 0 else { break }
-            // Row contents: a program compiled in L5, run here.
+            // Row contents: a program compiled in L5, run here. Index entries are not compared
+            // in UTF-16 databases: index seeks there do not yet order text as SQLite does.
+            let checkIndexes = !quick && handle.btree.textEncoding == .utf8
             let contentTables = checked.filter { !$0.isView && !$0.isVirtual && !$0.isSchemaTable && $0.rootPage > 0 }
             guard !contentTables.isEmpty else { continue }
             let program = try withUserCollations {
                 try FunctionRegistry.$connectionFunctions.withValue(userFunctions) {
-                    try Compiler.integrityCheckProgram(tables: contentTables, schema: main, quick: quick, limit: remaining)
+                    try Compiler.integrityCheckProgram(tables: contentTables, schema: main, indexes: checkIndexes,
+                                                       limit: remaining, columnName: quick ? "quick_check" : "integrity_check")
                 }
             }
             let vm = VM(program: program, context: context)

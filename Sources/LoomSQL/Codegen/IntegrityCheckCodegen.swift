@@ -11,13 +11,14 @@ import LoomVDBE
 extension Compiler {
     /// A program that checks the rows of `tables` (ordinary tables of one database, in the
     /// order SQLite visits them) and returns one row per problem, at most `limit` rows.
+    /// `indexes` false leaves out the index entry checks (quick_check).
     ///
     /// ```swift
-    /// let program = try Compiler.integrityCheckProgram(tables: ordered, schema: main, quick: false, limit: 100)
+    /// let program = try Compiler.integrityCheckProgram(tables: ordered, schema: main, indexes: true, limit: 100)
     /// ```
     /// Corresponds to the per-table loop SQLite's `PRAGMA integrity_check` compiles.
-    package static func integrityCheckProgram(tables: [Table], schema: Schema, quick: Bool,
-                                              limit: Int) throws -> Program {
+    package static func integrityCheckProgram(tables: [Table], schema: Schema, indexes: Bool,
+                                              limit: Int, columnName: String) throws -> Program {
         let c = Compilation(sql: "", schema: schema)
         let g = Codegen(c)
         let b = c.builder
@@ -30,7 +31,7 @@ extension Compiler {
         var databases: [Int] = []
         for table in tables where table.rootPage > 0 && !table.isView && !table.isVirtual && !table.isSchemaTable {
             if !databases.contains(table.database) { databases.append(table.database) }
-            try g.codeIntegrityCheck(table, quick: quick, counter: counter, end: end)
+            try g.codeIntegrityCheck(table, indexes: indexes, counter: counter, end: end)
         }
         b.place(end)
         b.emit(.halt())
@@ -43,7 +44,7 @@ extension Compiler {
         b.emit(.goto(target: body))
         let instructions = b.finish()
         var program = Program(instructions: instructions, registerCount: b.registerCount + 1,
-                              cursorCount: b.cursorCount, columnNames: [quick ? "quick_check" : "integrity_check"],
+                              cursorCount: b.cursorCount, columnNames: [columnName],
                               isReadOnly: true)
         program.fast = FastProgram(instructions)
         return program
@@ -64,7 +65,7 @@ extension Codegen {
     }
 
     /// The loop over one table's rows (invariants K3-K7 of Spec/L6-session.md).
-    func codeIntegrityCheck(_ table: Table, quick: Bool, counter: Int, end: Label) throws {
+    func codeIntegrityCheck(_ table: Table, indexes checkIndexes: Bool, counter: Int, end: Label) throws {
         // WITHOUT ROWID tables with VIRTUAL generated columns cannot be read yet.
         if table.isWithoutRowid && table.withoutRowidUnsupported { return }
         let tc = b.allocateCursor()
@@ -79,7 +80,7 @@ extension Codegen {
         // The secondary indexes, newest first as SQLite lists them; each with its own cursor
         // and a register counting the entries the rows call for.
         var indexes: [(index: Index, stored: Index, cursor: Int, count: Int)] = []
-        if !quick {
+        if checkIndexes {
             for index in c.schema.indexes(on: table) where index.rootPage > 0 {
                 let stored = table.isWithoutRowid ? table.withoutRowidSecondary(index) : index
                 let ic = b.allocateCursor()
