@@ -53,6 +53,15 @@ let integrityFixtures: [IntegrityFixture] = [
         UPDATE sqlite_schema SET sql='CREATE TABLE w(a, b, c NOT NULL CHECK(c<>''x''), PRIMARY KEY(a,b)) WITHOUT ROWID' WHERE name='w';
         UPDATE sqlite_schema SET rootpage=CASE name WHEN 'wc' THEN 5 WHEN 'w2c' THEN 3 ELSE rootpage END;
         """),
+    // w's tree is an index of w2 holding NULLs: a WITHOUT ROWID key column is NOT NULL.
+    IntegrityFixture(name: "without rowid key holding NULL", setup: """
+        CREATE TABLE w(a, b, c, PRIMARY KEY(a,b)) WITHOUT ROWID;
+        CREATE TABLE w2(a, b, c); CREATE INDEX wi ON w2(a, b, c);
+        INSERT INTO w2 VALUES(NULL, 1, 2), (3, NULL, 4), (5,6,7);
+        PRAGMA writable_schema=ON;
+        UPDATE sqlite_schema SET rootpage=(SELECT rootpage FROM sqlite_schema WHERE name='wi') WHERE name='w';
+        UPDATE sqlite_schema SET rootpage=2 WHERE name='wi';
+        """),
     IntegrityFixture(name: "partial and expression indexes", setup: """
         CREATE TABLE t(a, b); CREATE INDEX ip ON t(a) WHERE b>1; CREATE INDEX ie ON t(a+b, lower(b));
         INSERT INTO t VALUES(1,1),(2,2),(3,3),(4,'X');

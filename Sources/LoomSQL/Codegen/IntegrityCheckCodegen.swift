@@ -110,9 +110,10 @@ extension Codegen {
             b.emit(.rowid(cursor: tc, dest: rowid))
             for i in table.columns.indices { try codeTableColumn(table, cursor: tc, column: i, dest: columns + i) }
         }
-        // Column by column: NOT NULL, then the STRICT datatype.
+        // Column by column: NOT NULL (implied for a WITHOUT ROWID table's PRIMARY KEY), then
+        // the STRICT datatype.
         for (i, column) in table.columns.enumerated() where i != table.rowidAlias {
-            if column.notNull {
+            if column.notNull || (table.isWithoutRowid && table.primaryKey.contains(i)) {
                 let ok = b.makeLabel()
                 b.emit(jumpTo: ok) { .notNull(register: columns + i, target: $0) }
                 emitIntegrityMessage("NULL value in \(table.name).\(column.name)", counter: counter, end: end)
