@@ -468,6 +468,7 @@ package final class FTS5Index {
 
     /// Deletes every segment ('delete-all', 'rebuild').
     package func deleteAll() throws {
+        if marks != nil { savePendingAtMark() }
         pending = [:]
         pendingCount = 0
         let s = try structure()
