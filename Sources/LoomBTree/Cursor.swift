@@ -395,6 +395,21 @@ final class CursorCore {
         return try tree.readPayload(c, on: n.page)
     }
 
+    /// Appends the current entry's payload to `out` (the VM reuses one buffer per cursor):
+    /// a local UTF-8 payload is copied straight from the page, no intermediate array.
+    func currentPayload(into out: inout [UInt8]) throws {
+        let n = try requireEntry()
+        let c = try n.cell(stack[stack.count - 1].index)
+        if c.localSize == c.payloadSize, tree.textEncoding == .utf8 {
+            // parseCell checked payloadOffset + localSize <= usable <= page size.
+            n.page.withBytes { raw in
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[c.payloadOffset ..< c.payloadOffset + c.localSize]))
+            }
+            return
+        }
+        out.append(contentsOf: try tree.readPayload(c, on: n.page))
+    }
+
     func currentPayloadSize() throws -> Int {
         let n = try requireEntry()
         return try n.cell(stack[stack.count - 1].index).payloadSize
@@ -546,6 +561,8 @@ package final class TableCursor {
     /// The whole record, overflow pages included.
     package func payload() throws -> [UInt8] { try core.currentPayload() }
     package var payloadSize: Int { get throws { try core.currentPayloadSize() } }
+    /// Appends the whole record to `out` (same bytes as `payload()`, no array of its own).
+    package func readPayload(into out: inout [UInt8]) throws { try core.currentPayload(into: &out) }
     /// Inserts an entry, replacing one with the same rowid; the cursor ends on it.
     package func insert(rowid: Int64, payload: [UInt8]) throws {
         try core.insert(key: .rowid(rowid)) { try core.tree.makeLeafCell(kind: .tableLeaf, rowid: rowid, payload: payload) }
@@ -591,6 +608,8 @@ package final class IndexCursor {
     package func count() throws -> Int64 { try core.entryCount() }
     package func key() throws -> [Value] { try core.currentKeyValues() }
     package func keyBytes() throws -> [UInt8] { try core.currentPayload() }
+    /// Appends the current entry's record to `out` (same bytes as `keyBytes()`).
+    package func readKey(into out: inout [UInt8]) throws { try core.currentPayload(into: &out) }
     /// Inserts an entry (a no-op when an equal entry exists); the cursor ends on it.
     package func insert(key: [Value]) throws {
         let record = RecordCodec.encode(key)

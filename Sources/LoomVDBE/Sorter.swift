@@ -28,13 +28,19 @@ final class Sorter {
     /// All in-memory records, back to back; record i is `arena[ends[i-1] ..< ends[i]]`.
     private var arena: [UInt8] = []
     private var ends: [Int] = []
-    /// One per record: the first field as an integer when it is one, for a compare without
-    /// parsing the records.
+    /// One per record: the first field as an integer when it is one, or (BINARY collation)
+    /// its first 8 text bytes, for a compare without parsing the records.
     private struct Entry {
+        /// kind 1: the integer; kind 2: the first 8 text bytes big-endian, zero-padded.
         var prefix: Int64
         var index: UInt32
-        var prefixIsInteger: Bool
+        /// 0: no prefix, 1: integer, 2: text.
+        var prefixKind: UInt8
+        /// Text: its byte length, capped at 9 (over 8: the prefix does not hold it all).
+        var textLength: UInt8
     }
+    /// The first key field compares as BINARY text (so a text prefix orders like memcmp).
+    private let binaryFirstField: Bool
     private var entries: [Entry] = []
     private(set) var sorted = false
     private var position = 0
@@ -51,6 +57,7 @@ final class Sorter {
         self.keyInfo = keyInfo
         self.keyFields = max(keyInfo.collations.count, keyInfo.descending.count, 1)
         self.spill = spill
+        self.binaryFirstField = keyInfo.collation(0) == .binary
     }
 
     deinit { try? file?.close() }
@@ -64,19 +71,30 @@ final class Sorter {
         if let spill, !entries.isEmpty, memoryUsed + record.count > spill.memoryLimit {
             try writeRun(spill)
         }
-        // The first field, when it is an integer (a malformed record is caught at sort).
+        // The first field, when it is an integer or BINARY text (a malformed record is
+        // caught at sort).
         var prefix: Int64 = 0
-        var isInteger = false
+        var kind: UInt8 = 0
+        var textLength: UInt8 = 0
+        let binaryText = binaryFirstField
         record.withUnsafeBytes { raw in
             guard let (hs, hl) = Varint.read(raw, at: 0), hs <= UInt64(raw.count), Int(hs) > hl,
-                  let (t, _) = Varint.read(raw, at: hl), t >= 1, t <= 9, t != 7,
+                  let (t, _) = Varint.read(raw, at: hl), t >= 1, t != 7,
                   let n = SerialType.contentLength(t), n <= raw.count - Int(hs) else { return }
-            if case .integer(let i) = RecordCodec.value(serialType: t, in: raw, at: Int(hs)) {
-                prefix = i
-                isInteger = true
+            if t <= 9 {
+                if case .integer(let i) = RecordCodec.value(serialType: t, in: raw, at: Int(hs)) {
+                    prefix = i
+                    kind = 1
+                }
+            } else if t >= 13, t & 1 == 1, binaryText {
+                var u: UInt64 = 0
+                for k in 0 ..< 8 { u = u << 8 | UInt64(k < n ? raw[Int(hs) + k] : 0) }
+                prefix = Int64(bitPattern: u)
+                kind = 2
+                textLength = UInt8(min(n, 9))
             }
         }
-        entries.append(Entry(prefix: prefix, index: UInt32(ends.count), prefixIsInteger: isInteger))
+        entries.append(Entry(prefix: prefix, index: UInt32(ends.count), prefixKind: kind, textLength: textLength))
         arena.append(contentsOf: record)
         ends.append(arena.count)
         count += 1
@@ -92,9 +110,20 @@ final class Sorter {
         // The arena pointer lives only for the sort: the comparator reads records in place.
         arena.withUnsafeBytes { raw in
             entries.sort { x, y in
-                if x.prefixIsInteger && y.prefixIsInteger {
+                if x.prefixKind == 1 && y.prefixKind == 1 {
                     if x.prefix != y.prefix { return firstDescending ? x.prefix > y.prefix : x.prefix < y.prefix }
                     if fields == 1 { return x.index < y.index }
+                } else if x.prefixKind == 2 && y.prefixKind == 2 {
+                    // memcmp order: the zero-padded first 8 bytes, then (both texts whole in
+                    // their prefixes) the shorter first.
+                    let xp = UInt64(bitPattern: x.prefix), yp = UInt64(bitPattern: y.prefix)
+                    if xp != yp { return firstDescending ? xp > yp : xp < yp }
+                    if x.textLength <= 8 && y.textLength <= 8 {
+                        if x.textLength != y.textLength {
+                            return firstDescending ? x.textLength > y.textLength : x.textLength < y.textLength
+                        }
+                        if fields == 1 { return x.index < y.index }
+                    }
                 }
                 let xi = Int(x.index), yi = Int(y.index)
                 let a = UnsafeRawBufferPointer(rebasing: raw[(xi == 0 ? 0 : ends[xi - 1])..<ends[xi]])

@@ -199,47 +199,48 @@ extension VM {
 
     // MARK: Reading
 
-    /// The current record (table payload or index key) of a cursor, decoded lazily.
-    func currentReader(_ c: VMCursor) throws -> RecordReader? {
-        if let r = c.reader { return r }
-        guard c.isValid, !c.nullRow else { return nil }
-        let bytes: [UInt8]
-        switch c.storage {
-        case .table(let t): bytes = try t.payload()
-        case .index(let i): bytes = try i.keyBytes()
-        case .memory(let m):
-            guard m.isLive(m.position) else { return nil }
-            bytes = m.entries[m.position].record
-        case .sorter(let s):
-            guard let b = s.current else { return nil }
-            bytes = b
-        case .virtual: return nil
-        case .pseudo(let reg):
-            guard reg >= 0, reg < registers.count else { return nil }
-            guard case .blob(let b) = registers[reg] else { return nil }
-            if let r = c.reader, c.pseudoBytes == b { return r }
-            c.pseudoBytes = b
-            bytes = b
+    /// Parses the current record of `c` into `c.reader` unless it is there already; false
+    /// when the cursor has no record (invalid, NULL row, virtual, a pseudo register without
+    /// a blob). A pseudo cursor reads its register whatever its position, and re-parses
+    /// only when the register holds another blob than the one parsed.
+    func loadRow(_ c: VMCursor) throws -> Bool {
+        if case .pseudo(let reg) = c.storage {
+            guard reg >= 0, reg < registers.count, case .blob(let b) = registers[reg] else { return false }
+            // Array == is an identity check first: the same blob costs no byte compare.
+            if c.hasRow && c.reader.bytes == b { return true }
+            c.hasRow = false
+            try c.reader.reload(b)
+            c.hasRow = true
+            return true
         }
-        let r = try RecordReader(bytes)
-        if case .pseudo = c.storage {} else { c.reader = r }
-        return r
+        if c.hasRow { return true }
+        guard c.isValid, !c.nullRow else { return false }
+        switch c.storage {
+        case .table(let t): try c.reader.reload { try t.readPayload(into: &$0) }
+        case .index(let i): try c.reader.reload { try i.readKey(into: &$0) }
+        case .memory(let m):
+            guard m.isLive(m.position) else { return false }
+            try c.reader.reload(m.entries[m.position].record)
+        case .sorter(let s):
+            guard let b = s.current else { return false }
+            try c.reader.reload(b)
+        case .virtual, .pseudo: return false
+        }
+        c.hasRow = true
+        return true
+    }
+
+    /// The current record of a positioned cursor (pseudo cursors too must be valid here).
+    func currentReader(_ c: VMCursor) throws -> RecordReader? {
+        guard c.isValid, !c.nullRow, try loadRow(c) else { return nil }
+        return c.reader
     }
 
     func readColumn(_ c: VMCursor, _ column: Int, default def: Value?) throws -> Value {
         if c.nullRow { return .null }
         if case .virtual(let v, _) = c.storage { return c.isValid ? try v.column(column) : .null }
-        if case .pseudo(let reg) = c.storage {
-            guard reg >= 0, reg < registers.count, case .blob(let b) = registers[reg] else { return .null }
-            if c.reader == nil || c.pseudoBytes != b {
-                c.reader = try RecordReader(b)
-                c.pseudoBytes = b
-            }
-            guard let r = c.reader else { return .null }
-            return column < r.count ? try r.column(column) : (def ?? .null)
-        }
-        guard let r = try currentReader(c) else { return .null }
-        return column < r.count ? try r.column(column) : (def ?? .null)
+        guard try loadRow(c) else { return .null }
+        return column < c.reader.count ? try c.reader.column(column) : (def ?? .null)
     }
 
     func currentRowid(_ c: VMCursor) throws -> Value {

@@ -296,7 +296,7 @@ extension VM {
             case .makeRecord:
                 let s = op.a, n = op.b
                 try checkRange(s, n)
-                registers[op.c] = .blob(RecordCodec.encode(Array(registers[s ..< s + n])))
+                registers[op.c] = .blob(RecordCodec.encode(registers[s ..< s + n]))
                 continue
             case .newRowid:
                 registers[op.b] = .integer(try newRowid(try cursor(op.a)))
@@ -361,7 +361,7 @@ extension VM {
                 }
                 registers[op.b] = .blob(rec)
                 let p = op.c
-                if p >= 0, p < cursors.count, let pseudo = cursors[p] { pseudo.reader = nil }
+                if p >= 0, p < cursors.count, let pseudo = cursors[p] { pseudo.hasRow = false }
                 continue
             case .idxGE:
                 if try indexCompare(op.a, op.b, op.c) >= 0 { pc = Int(op.d) }
@@ -603,7 +603,7 @@ extension VM {
             case .nullRow(let c):
                 if c >= 0, c < cursors.count, let cur = cursors[c] {
                     cur.nullRow = true
-                    cur.reader = nil
+                    cur.hasRow = false
                 } else {
                     // SQLite allows NullRow on a cursor never opened: open an empty pseudo row.
                     let cur = VMCursor(.memory(MemoryTree(keyInfo: nil)), keyInfo: nil)
@@ -692,7 +692,7 @@ extension VM {
                     throw DatabaseError(.internal, "SorterData misuse")
                 }
                 registers[d] = .blob(rec)
-                if p >= 0, p < cursors.count, let pseudo = cursors[p] { pseudo.reader = nil }
+                if p >= 0, p < cursors.count, let pseudo = cursors[p] { pseudo.hasRow = false }
             case .resetSorter(let c):
                 let cur = try cursor(c)
                 switch cur.storage {
@@ -868,14 +868,12 @@ extension VM {
                 if case .integer(let i) = registers[r] { registers[r] = .real(Double(i)) }
             case .makeRecord(let s, let n, let d, let affinities):
                 try checkRange(s, n)
-                var values = Array(registers[s ..< s + n])
                 if let affinities {
                     for i in 0 ..< min(n, affinities.count) {
-                        values[i] = applyAffinity(affinities[i], to: values[i])
-                        registers[s + i] = values[i]
+                        registers[s + i] = applyAffinity(affinities[i], to: registers[s + i])
                     }
                 }
-                registers[d] = .blob(RecordCodec.encode(values))
+                registers[d] = .blob(RecordCodec.encode(registers[s ..< s + n]))
 
             // MARK: Functions
             case .collSeq(let c):
