@@ -59,6 +59,7 @@ final class CursorCore {
         atLast = false
         state = .invalid
         stack.removeAll()
+        lastNode = nil
     }
 
     var isValid: Bool {
@@ -70,9 +71,27 @@ final class CursorCore {
 
     // MARK: Walking
 
+    /// The node this cursor fetched last (during a scan, the current leaf) and its page's
+    /// header stamp (`Page.checkedHeader`) at the time.
+    private var lastNode: Node?
+    private var lastStamp: UInt64 = 0
+
     private func node(_ n: PageNumber) throws -> Node {
+        // Reuse the last node while its page is the pager's current one (our reference keeps
+        // it cached; a rollback or a dropped cache bumps the generation) and its header is
+        // unchanged (every write zeroes the stamp): exactly what `BTree.node` would build,
+        // without the page lookup. Next + Column + Rowid each asked for the leaf per row.
+        if n.rawValue != 1, let last = lastNode, last.page.number == n, lastStamp != 0,
+           last.page.checkedHeader == lastStamp, last.page.generation == pager.generation {
+            return last
+        }
         let node = try tree.node(n)
         guard node.kind.isTable == isTable else { throw DatabaseError.corrupt(page: n.rawValue, "page kind does not match tree") }
+        // Page 1 may be a stand-in for a database with no pages yet (`BTree.node`): never kept.
+        if n.rawValue != 1 {
+            lastNode = node
+            lastStamp = node.page.checkedHeader
+        }
         return node
     }
 
@@ -362,6 +381,7 @@ final class CursorCore {
         atLast = false
         state = .saved(try currentKey())
         stack.removeAll()
+        lastNode = nil
     }
 
     /// Number of entries in the tree (walks every page; OP_Count).
@@ -395,19 +415,19 @@ final class CursorCore {
         return try tree.readPayload(c, on: n.page)
     }
 
-    /// Appends the current entry's payload to `out` (the VM reuses one buffer per cursor):
-    /// a local UTF-8 payload is copied straight from the page, no intermediate array.
-    func currentPayload(into out: inout [UInt8]) throws {
+    /// Calls `body` with the current entry's payload: straight from the page when it is
+    /// local and UTF-8 (no copy), else an assembled array. The pointer lives only in `body`.
+    func withCurrentPayload(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let n = try requireEntry()
         let c = try n.cell(stack[stack.count - 1].index)
-        if c.localSize == c.payloadSize, tree.textEncoding == .utf8 {
+        if c.localSize == c.payloadSize, case .utf8 = tree.textEncoding {
             // parseCell checked payloadOffset + localSize <= usable <= page size.
-            n.page.withBytes { raw in
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[c.payloadOffset ..< c.payloadOffset + c.localSize]))
+            try n.page.withBytes { raw in
+                try body(UnsafeRawBufferPointer(rebasing: raw[c.payloadOffset ..< c.payloadOffset + c.localSize]))
             }
             return
         }
-        out.append(contentsOf: try tree.readPayload(c, on: n.page))
+        try tree.readPayload(c, on: n.page).withUnsafeBytes(body)
     }
 
     func currentPayloadSize() throws -> Int {
@@ -561,8 +581,9 @@ package final class TableCursor {
     /// The whole record, overflow pages included.
     package func payload() throws -> [UInt8] { try core.currentPayload() }
     package var payloadSize: Int { get throws { try core.currentPayloadSize() } }
-    /// Appends the whole record to `out` (same bytes as `payload()`, no array of its own).
-    package func readPayload(into out: inout [UInt8]) throws { try core.currentPayload(into: &out) }
+    /// Calls `body` with the whole record (same bytes as `payload()`), read in place from
+    /// the page when it has no overflow; the pointer is valid only inside `body`.
+    package func withPayload(_ body: (UnsafeRawBufferPointer) throws -> Void) throws { try core.withCurrentPayload(body) }
     /// Inserts an entry, replacing one with the same rowid; the cursor ends on it.
     package func insert(rowid: Int64, payload: [UInt8]) throws {
         try core.insert(key: .rowid(rowid)) { try core.tree.makeLeafCell(kind: .tableLeaf, rowid: rowid, payload: payload) }
@@ -608,8 +629,9 @@ package final class IndexCursor {
     package func count() throws -> Int64 { try core.entryCount() }
     package func key() throws -> [Value] { try core.currentKeyValues() }
     package func keyBytes() throws -> [UInt8] { try core.currentPayload() }
-    /// Appends the current entry's record to `out` (same bytes as `keyBytes()`).
-    package func readKey(into out: inout [UInt8]) throws { try core.currentPayload(into: &out) }
+    /// Calls `body` with the current entry's record (same bytes as `keyBytes()`), in place
+    /// when it has no overflow; the pointer is valid only inside `body`.
+    package func withKey(_ body: (UnsafeRawBufferPointer) throws -> Void) throws { try core.withCurrentPayload(body) }
     /// Inserts an entry (a no-op when an equal entry exists); the cursor ends on it.
     package func insert(key: [Value]) throws {
         let record = RecordCodec.encode(key)

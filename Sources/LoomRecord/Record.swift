@@ -148,27 +148,6 @@ package struct RecordReader {
         try parseHeader()
     }
 
-    /// An empty reader (no columns) whose storage `reload` reuses.
-    package init() { bytes = [] }
-
-    /// Replaces the record with `bytes` and parses its header, reusing the field storage (a
-    /// cursor keeps one reader for every row it visits). On a throw the reader is empty.
-    package mutating func reload(_ bytes: [UInt8]) throws {
-        self.bytes = bytes
-        try parseHeader()
-    }
-
-    /// Replaces the record with the bytes `fill` appends to the (emptied) byte storage, then
-    /// parses its header; both arrays keep their capacity, so a scan allocates nothing per
-    /// row once they are large enough. On a throw the reader is empty.
-    package mutating func reload(filling fill: (inout [UInt8]) throws -> Void) throws {
-        bytes.removeAll(keepingCapacity: true)
-        fields.removeAll(keepingCapacity: true)
-        headerSize = 0
-        do { try fill(&bytes) } catch { bytes.removeAll(keepingCapacity: true); throw error }
-        try parseHeader()
-    }
-
     private mutating func parseHeader() throws {
         fields.removeAll(keepingCapacity: true)
         headerSize = 0

@@ -30,11 +30,13 @@ final class VMCursor {
     /// Positioned on an entry.
     var isValid = false
     /// The current record (table payload or index key, or a pseudo cursor's register blob),
-    /// parsed; valid while `hasRow`. One reader per cursor, refilled in place row after row
+    /// parsed; valid while `hasRow`. One buffer per cursor, refilled in place row after row
     /// so a scan allocates nothing per row (`VM.loadRow`).
-    var reader = RecordReader()
-    /// `reader` holds the current entry (cleared on every move).
+    var row = RecordBuffer()
+    /// `row` holds the current entry (cleared on every move).
     var hasRow = false
+    /// Pseudo cursors: the register blob `row` was loaded from (kept to recognise it).
+    var pseudoSource: [UInt8] = []
     /// The sequence counter (Sequence).
     var sequence: Int64 = 0
     /// After Delete: the key of the deleted entry, so Next/Prev continue from it.

@@ -199,7 +199,7 @@ extension VM {
 
     // MARK: Reading
 
-    /// Parses the current record of `c` into `c.reader` unless it is there already; false
+    /// Parses the current record of `c` into `c.row` unless it is there already; false
     /// when the cursor has no record (invalid, NULL row, virtual, a pseudo register without
     /// a blob). A pseudo cursor reads its register whatever its position, and re-parses
     /// only when the register holds another blob than the one parsed.
@@ -207,40 +207,41 @@ extension VM {
         if case .pseudo(let reg) = c.storage {
             guard reg >= 0, reg < registers.count, case .blob(let b) = registers[reg] else { return false }
             // Array == is an identity check first: the same blob costs no byte compare.
-            if c.hasRow && c.reader.bytes == b { return true }
+            if c.hasRow && c.pseudoSource == b { return true }
             c.hasRow = false
-            try c.reader.reload(b)
+            c.pseudoSource = b
+            try c.row.load(b)
             c.hasRow = true
             return true
         }
         if c.hasRow { return true }
         guard c.isValid, !c.nullRow else { return false }
         switch c.storage {
-        case .table(let t): try c.reader.reload { try t.readPayload(into: &$0) }
-        case .index(let i): try c.reader.reload { try i.readKey(into: &$0) }
+        case .table(let t): try t.withPayload { try c.row.load($0) }
+        case .index(let i): try i.withKey { try c.row.load($0) }
         case .memory(let m):
             guard m.isLive(m.position) else { return false }
-            try c.reader.reload(m.entries[m.position].record)
+            try c.row.load(m.entries[m.position].record)
         case .sorter(let s):
             guard let b = s.current else { return false }
-            try c.reader.reload(b)
+            try c.row.load(b)
         case .virtual, .pseudo: return false
         }
         c.hasRow = true
         return true
     }
 
-    /// The current record of a positioned cursor (pseudo cursors too must be valid here).
-    func currentReader(_ c: VMCursor) throws -> RecordReader? {
-        guard c.isValid, !c.nullRow, try loadRow(c) else { return nil }
-        return c.reader
+    /// Loads the current record of a positioned cursor (pseudo cursors too must be valid).
+    func loadPositionedRow(_ c: VMCursor) throws -> Bool {
+        guard c.isValid, !c.nullRow else { return false }
+        return try loadRow(c)
     }
 
     func readColumn(_ c: VMCursor, _ column: Int, default def: Value?) throws -> Value {
         if c.nullRow { return .null }
         if case .virtual(let v, _) = c.storage { return c.isValid ? try v.column(column) : .null }
         guard try loadRow(c) else { return .null }
-        return column < c.reader.count ? try c.reader.column(column) : (def ?? .null)
+        return column < c.row.count ? c.row.column(column) : (def ?? .null)
     }
 
     func currentRowid(_ c: VMCursor) throws -> Value {
@@ -253,17 +254,18 @@ extension VM {
             return .integer(m.entries[m.position].rowid)
         default:
             // Index-like: the rowid is the last key field.
-            guard let r = try currentReader(c), r.count > 0 else { return .null }
-            return try r.column(r.count - 1)
+            guard try loadPositionedRow(c), c.row.count > 0 else { return .null }
+            return c.row.column(c.row.count - 1)
         }
     }
 
     /// The current index entry's key fields.
     func currentKey(_ c: VMCursor) throws -> [Value] {
-        guard let r = try currentReader(c) else { return [] }
+        guard try loadPositionedRow(c) else { return [] }
+        let n = c.row.count
         var out: [Value] = []
-        out.reserveCapacity(r.count)
-        for i in 0 ..< r.count { out.append(try r.column(i)) }
+        out.reserveCapacity(n)
+        for i in 0 ..< n { out.append(c.row.column(i)) }
         return out
     }
 

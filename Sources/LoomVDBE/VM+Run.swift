@@ -400,6 +400,25 @@ extension VM {
                 pendingCollation = .binary
                 if let error = state.userError { throw error }
                 continue
+            case .jump:
+                pc = lastCompare < 0 ? op.a : (lastCompare == 0 ? op.b : op.c)
+                continue
+            case .collSeq:
+                pendingCollation = op.a == 0 ? .binary : (op.a == 1 ? .nocase : .rtrim)
+                continue
+            case .compare:
+                let l = op.a, r = op.b, n = op.c
+                try checkRange(l, n)
+                try checkRange(r, n)
+                let k = fast.keyInfos[Int(op.d)]
+                var result = 0
+                for i in 0 ..< n {
+                    let c = compareValues(registers[l + i], registers[r + i], collation: k.collation(i))
+                    if c != 0 { result = k.isDescending(i) ? -c : c; break }
+                }
+                lastCompare = result
+                permutation = nil
+                continue
             case .function:
                 try checkRange(op.a, op.b)
                 let result = try callScalar(fast.functions[Int(op.d)], op.a, op.b, dest: op.c)
@@ -1031,15 +1050,17 @@ extension VM {
         guard case .scalar(let body) = f.body else {
             throw DatabaseError(.error, "misuse of aggregate function \(f.name)()")
         }
-        let args = Array(registers[a ..< a + n])
+        try checkRange(a, n)
         let call = FunctionCallContext(connection: context, collation: pendingCollation, scratch: functionScratch)
+        // The arguments are a slice of the registers passed as a temporary (no array per
+        // call); it is gone before the caller writes the result register.
         guard f.usesSubtypes else {
             if !subtypedRegisters.isEmpty { subtypedRegisters[dest] = nil }
-            return try body(args[...], call)
+            return try body(registers[a ..< a + n], call)
         }
         functionScratch.argumentSubtypes = subtypeMask(a, n)
         functionScratch.resultSubtype = false
-        let result = try body(args[...], call)
+        let result = try body(registers[a ..< a + n], call)
         subtypedRegisters[dest] = functionScratch.resultSubtype ? result : nil
         return result
     }
