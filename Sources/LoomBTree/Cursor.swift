@@ -454,8 +454,10 @@ final class CursorCore {
         return true
     }
 
-    /// Inserts a leaf cell for `key`, replacing an equal entry.
-    func insert(key: SavedKey, cell: () throws -> [UInt8]) throws {
+    /// Inserts a leaf cell for `key`, replacing an equal entry (table) or leaving it (index:
+    /// returns false, nothing inserted).
+    @discardableResult
+    func insert(key: SavedKey, cell: () throws -> [UInt8]) throws -> Bool {
         guard writable else { throw DatabaseError(.misuse, "cursor is read-only") }
         try tree.saveOtherCursors(root: root, except: self)
         let equal: Bool, count: Int, idx: Int, rightEdge: Bool
@@ -475,7 +477,7 @@ final class CursorCore {
         if !isTable && (equal || landedOnEqualInterior) {
             // Index entries are unique: an equal entry already exists.
             _ = try seek(key)
-            return
+            return false
         }
         if equal {
             let old = try leaf.cell(idx)
@@ -489,7 +491,7 @@ final class CursorCore {
             stack[stack.count - 1].index = idx
             state = .valid
             atLast = append && isTable
-            return
+            return true
         }
         atLast = false   // the stack is stale once the tree is rebalanced
         var content = try tree.readContent(leafNo)
@@ -499,6 +501,7 @@ final class CursorCore {
         let r = try seek(key)
         guard r == .found else { throw DatabaseError.corrupt(page: root.rawValue, "inserted entry not found") }
         atLast = append && isTable
+        return true
     }
 
     /// Deletes the entry the cursor is on; afterwards `next` moves to the entry after it and
@@ -638,9 +641,11 @@ package final class IndexCursor {
         try core.insert(key: .key(key)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
     }
     /// Inserts an entry given as an encoded record (OP_IdxInsert); same rules as `insert(key:)`.
-    package func insert(record: [UInt8]) throws {
+    /// Returns false when an equal entry was already there (nothing changed).
+    @discardableResult
+    package func insert(record: [UInt8]) throws -> Bool {
         let key = try RecordCodec.decode(record)
-        try core.insert(key: .key(key)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
+        return try core.insert(key: .key(key)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
     }
     /// Deletes the current entry (same positioning rules as `TableCursor.delete`).
     package func delete() throws { try core.delete() }

@@ -396,12 +396,11 @@ extension VM {
     func insertIndexEntry(_ c: VMCursor, record: [UInt8]) throws {
         switch c.storage {
         case .index(let i):
-            if undoLog != nil, c.ephemeralTree == nil {
-                let key = try RecordCodec.decode(record)
-                let exists = try i.seek(key: key) == .found && (try i.key().count) == key.count
-                if !exists { undoLog?.append(.indexInsert(database: c.database, root: i.root, keyInfo: i.keyInfo, key: key)) }
+            // Logged only when the entry is new (an equal entry makes the insert a no-op):
+            // the B-tree reports that, so no separate seek is needed.
+            if try i.insert(record: record), undoLog != nil, c.ephemeralTree == nil {
+                undoLog?.append(.indexInsert(database: c.database, root: i.root, keyInfo: i.keyInfo, key: try RecordCodec.decode(record)))
             }
-            try i.insert(record: record)
         case .memory(let m) where !m.isIntKey:
             m.insert(key: try RecordCodec.decode(record), record: record)
         default: throw DatabaseError(.internal, "IdxInsert on a table cursor")
