@@ -281,11 +281,7 @@ extension Codegen {
                 let ic = indexCursors[levelIndex] ?? 0
                 let n = scan.equal.count
                 let table = level.source.table
-                func affinity(_ j: Int) -> Affinity {
-                    guard j < scan.columns.count else { return .blob }
-                    let col = scan.columns[j].column
-                    return col >= 0 && col < table.columns.count ? table.columns[col].affinity : .integer
-                }
+                func affinity(_ j: Int) -> Affinity { scan.keyAffinity(j, table: table) }
                 // Index order: a DESC column swaps the ends; a range skips NULL entries.
                 let desc = n < scan.columns.count ? scan.columns[n].descending : false
                 var lowIdx = desc ? scan.high : scan.low

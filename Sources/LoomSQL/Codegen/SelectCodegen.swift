@@ -259,7 +259,37 @@ extension Codegen {
         s.forEachColumn { col in
             if needed[col.cursor] != nil { needed[col.cursor, default: []].insert(col.column) }
         }
-        return PlanHints(neededColumns: needed, orderBy: orderBy)
+        var hints = PlanHints(neededColumns: needed, orderBy: orderBy)
+        hints.indexParts = indexParts(for: s.sources)
+        return hints
+    }
+
+    /// The partial and expression indexes of each stored table in `sources`, resolved against
+    /// its cursor for the planner (an index whose expressions do not resolve is left out).
+    func indexParts(for sources: [SourceItem]) -> [Int: [ResolvedIndexParts]] {
+        var out: [Int: [ResolvedIndexParts]] = [:]
+        for source in sources where source.isStoredTable && source.virtualTable == nil && source.table.hasRowid {
+            let indexes = c.schema.indexes(on: source.table)
+            guard indexes.contains(where: { !$0.isPlain }) else { continue }
+            let scope = Scope(sources: [source], parent: nil)
+            var list: [ResolvedIndexParts] = []
+            for index in indexes where !index.isPlain {
+                var keys: [RExpr?] = []
+                var ok = true
+                for col in index.columns {
+                    guard let e = col.expression else { keys.append(nil); continue }
+                    guard let r = try? resolveIndexExpr(e, in: scope, isWhere: false) else { ok = false; break }
+                    keys.append(r)
+                }
+                var whereClause: RExpr? = nil
+                if ok, let w = index.whereClause {
+                    if let r = try? resolveIndexExpr(w, in: scope, isWhere: true) { whereClause = r } else { ok = false }
+                }
+                if ok { list.append(ResolvedIndexParts(index: index, keys: keys, whereClause: whereClause)) }
+            }
+            if !list.isEmpty { out[source.cursor] = list }
+        }
+        return out
     }
 
     // MARK: Loops
