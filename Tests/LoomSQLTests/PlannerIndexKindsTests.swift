@@ -56,6 +56,23 @@ import LoomTestSupport
         "SELECT * FROM t WHERE d GLOB 'abc*'",
         "SELECT * FROM u WHERE z LIKE 'Q%'",
         "SELECT * FROM t WHERE d LIKE 'ab!%%' ESCAPE '!'",
+        // MULTI-INDEX OR.
+        "SELECT * FROM t WHERE a = 1 OR b = 2",
+        "SELECT a FROM t WHERE a = 1 OR b = 2",
+        "SELECT * FROM t WHERE a > 1 OR b = 2",
+        "SELECT * FROM t WHERE (a = 1 AND b = 3) OR c = 2",
+        "SELECT * FROM t WHERE a = 1 OR rowid = 5",
+        "SELECT * FROM t WHERE a = 1 OR rowid > 5",
+        "SELECT * FROM t WHERE a = 1 OR e = 2",
+        "SELECT * FROM t WHERE a = 1 OR b = 2 ORDER BY a",
+        "SELECT * FROM t WHERE d = 1 AND (a = 1 OR b = 2)",
+        "SELECT * FROM t WHERE a IN (1, 2) OR b = 2",
+        "SELECT * FROM t WHERE lower(e) = 'x' OR a = 3",
+        "SELECT * FROM t, t AS t2 WHERE (t2.a = t.a OR t2.b = t.b)",
+        "SELECT count(*) FROM t WHERE a = 1 OR b = 2",
+        "SELECT * FROM t WHERE a = 1 OR a = 2 OR b = 3",
+        "SELECT * FROM t LEFT JOIN t AS t2 ON t2.a = 1 OR t2.b = 2",
+        "SELECT * FROM u WHERE x = 3 OR z = 'q' COLLATE NOCASE",
     ]
 
     static func plan(_ sql: String) -> String {
@@ -102,6 +119,12 @@ import LoomTestSupport
             default: return "a \(pick(["=", ">", "<"])) \(int(8))"
             }
         }
+        mutating func join() -> String {
+            let on = pick(["t2.a = t.a OR t2.b = t.b", "t2.a = 1 OR t2.b = t.b", "t2.c = t.c OR t2.a = t.b",
+                           "t2.a = t.a OR t2.rowid = t.b"])
+            return "SELECT t.rowid, t2.rowid FROM t \(pick(["LEFT JOIN", "JOIN"])) t AS t2 ON \(on)"
+                + (int(2) == 0 ? " WHERE t.a = \(int(8))" : "")
+        }
         mutating func query() -> (sql: String, ordered: Bool) {
             let select = pick(["*", "a, b", "lower(e)", "a + b", "c", "d", "count(*)", "rowid, c"])
             var sql = "SELECT \(select) FROM t"
@@ -131,6 +154,10 @@ import LoomTestSupport
             let q = g.query()
             statements.append(q.sql)
             ordered.append(q.ordered)
+        }
+        for _ in 0..<15 {
+            statements.append(g.join())
+            ordered.append(false)
         }
         let expected = try EndToEndOracle.run(statements)
         let session = try MiniSession()

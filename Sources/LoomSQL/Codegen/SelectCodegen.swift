@@ -261,6 +261,7 @@ extension Codegen {
         }
         var hints = PlanHints(neededColumns: needed, orderBy: orderBy)
         hints.indexParts = indexParts(for: s.sources)
+        hints.multiIndexOr = true
         return hints
     }
 

@@ -61,6 +61,8 @@ package enum AccessPath {
     case rowidRange(low: RangeBound?, high: RangeBound?, reverse: Bool)
     /// An index lookup or range scan.
     case index(IndexScan)
+    /// MULTI-INDEX OR: each branch's rows, rowids deduplicated, then the table row by rowid.
+    case multiIndexOr([OrBranch])
     /// A virtual table's xFilter plan (VirtualTablePlanner.swift).
     case virtual(VirtualAccess)
 }
@@ -102,6 +104,8 @@ package struct PlanHints {
     /// The partial and expression indexes of each cursor's table, resolved against that
     /// cursor (codegen resolves them; without an entry such an index is never used).
     package var indexParts: [Int: [ResolvedIndexParts]] = [:]
+    /// An OR term may be answered by one lookup per branch (MULTI-INDEX OR).
+    package var multiIndexOr = false
     package init(neededColumns: [Int: Set<Int>]? = nil, orderBy: [OrderTerm] = []) {
         self.neededColumns = neededColumns
         self.orderBy = orderBy
@@ -187,7 +191,8 @@ package enum WherePlanner {
                                           level: i, needed: hints.neededColumns, orderBy: wantOrder)
                 : chooseAccess(for: levels[i].source, terms: candidates, levelOfCursor: levelOfCursor,
                                level: i, schema: schema, needed: hints.neededColumns,
-                               orderBy: wantOrder, parts: hints.indexParts[levels[i].source.cursor] ?? [])
+                               orderBy: wantOrder, parts: hints.indexParts[levels[i].source.cursor] ?? [],
+                               allowOr: hints.multiIndexOr)
             levels[i].access = choice.access
             levels[i].constraintText = choice.text
             if i == 0 && choice.ordered { orderSatisfied = true }
@@ -232,9 +237,9 @@ package enum WherePlanner {
     /// The access path for one level: rowid equality, then the best index lookup, then a
     /// rowid range, then an index that gives the ORDER BY or covers the query, then an
     /// automatic index (inner levels), else a full scan.
-    static func chooseAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int], level: Int,
-                             schema: Schema?, needed: [Int: Set<Int>]?, orderBy: [OrderTerm],
-                             parts: [ResolvedIndexParts] = []) -> Choice {
+    static func chooseSingleAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int], level: Int,
+                                   schema: Schema?, needed: [Int: Set<Int>]?, orderBy: [OrderTerm],
+                                   parts: [ResolvedIndexParts] = []) -> Choice {
         let table = source.table
         let usable = usableIndexes(on: table, schema: schema, parts: parts, terms: terms)
         var indexes = usable.indexes
