@@ -73,6 +73,22 @@ import LoomTestSupport
         "SELECT * FROM t WHERE a = 1 OR a = 2 OR b = 3",
         "SELECT * FROM t LEFT JOIN t AS t2 ON t2.a = 1 OR t2.b = 2",
         "SELECT * FROM u WHERE x = 3 OR z = 'q' COLLATE NOCASE",
+        // DISTINCT without a temp b-tree.
+        "SELECT DISTINCT a FROM t",
+        "SELECT DISTINCT a FROM t WHERE a > 5",
+        "SELECT DISTINCT a FROM t WHERE b = 5",
+        "SELECT DISTINCT a FROM t ORDER BY a DESC",
+        "SELECT DISTINCT a FROM t ORDER BY b",
+        "SELECT DISTINCT a + b FROM t",
+        "SELECT DISTINCT lower(e) FROM t",
+        "SELECT DISTINCT c FROM t WHERE c > 0",
+        "SELECT DISTINCT d FROM t",
+        "SELECT DISTINCT d COLLATE BINARY FROM t",
+        "SELECT DISTINCT rowid, a FROM t",
+        "SELECT DISTINCT x FROM u",
+        "SELECT DISTINCT x, y FROM u",
+        "SELECT DISTINCT t.a FROM t, u WHERE u.x = t.b",
+        "SELECT DISTINCT a FROM t LIMIT 3",
     ]
 
     static func plan(_ sql: String) -> String {
@@ -126,11 +142,16 @@ import LoomTestSupport
                 + (int(2) == 0 ? " WHERE t.a = \(int(8))" : "")
         }
         mutating func query() -> (sql: String, ordered: Bool) {
-            let select = pick(["*", "a, b", "lower(e)", "a + b", "c", "d", "count(*)", "rowid, c"])
+            let select = pick(["*", "a, b", "lower(e)", "a + b", "c", "d", "count(*)", "rowid, c", "DISTINCT a",
+                               "DISTINCT d", "DISTINCT lower(e)", "DISTINCT a + b", "DISTINCT c", "DISTINCT d COLLATE BINARY"])
             var sql = "SELECT \(select) FROM t"
-            let n = int(3) + 1
-            sql += " WHERE " + (0..<n).map { _ in term() }.joined(separator: " AND ")
+            let n = select.hasPrefix("DISTINCT") ? int(3) : int(3) + 1
+            if n > 0 { sql += " WHERE " + (0..<n).map { _ in term() }.joined(separator: " AND ") }
             if select == "count(*)" { return (sql, false) }
+            if select.hasPrefix("DISTINCT") {
+                if int(2) == 0 { sql += " ORDER BY 1\(pick(["", " DESC"]))"; return (sql, true) }
+                return (sql, false)
+            }
             if int(3) == 0 {
                 sql += " ORDER BY \(pick(["a + b", "lower(e)", "c", "d"]))\(pick(["", " DESC"])), rowid"
                 return (sql, true)

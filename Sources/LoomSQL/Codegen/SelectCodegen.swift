@@ -189,17 +189,32 @@ extension Codegen {
         let output = OutputStage(g: self, columnCount: width, end: end, onRow: onRow)
         var orderBy = s.orderBy
         var plan: WherePlan? = nil
+        var distinct = DistinctMode.tempTree
         if s.compound == nil && !s.isAggregate {
             // The loops may deliver the ORDER BY order themselves (an index or rowid order).
-            let p = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
+            var p = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
                                       hints: planHints(for: s, orderBy: s.orderBy))
+            if s.distinct && s.windowCalls.isEmpty {
+                // DISTINCT without a temp b-tree (Spec/L5-sql.md P15): rows unique by the rowid,
+                // or coming grouped by the result columns (an index order).
+                if distinctIsUnique(s) {
+                    distinct = .unique
+                } else if !s.orderBy.isEmpty {
+                    if p.orderSatisfied && orderGroupsResult(s) { distinct = .ordered }
+                } else {
+                    let terms = s.resultColumns.map { OrderTerm(expr: $0, descending: false, nullsFirst: nil) }
+                    let d = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
+                                              hints: planHints(for: s, orderBy: terms))
+                    if d.orderSatisfied { p = d; distinct = .ordered }
+                }
+            }
             if p.orderSatisfied { orderBy = [] }
             plan = p
         }
         let orderColumns: [Int?] = orderBy.map { $0.resultColumn }
         try output.prepare(limit: s.limit, offset: s.offset, orderBy: orderBy, orderColumns: orderColumns)
         if s.compound == nil {
-            try codeCore(s, plan: plan, sink: { base, _ in try output.emit(base) }, breakLabel: end)
+            try codeCore(s, plan: plan, sink: { base, _ in try output.emit(base) }, breakLabel: end, distinct: distinct)
         } else {
             try codeCompound(s, output: output, end: end)
         }
@@ -211,10 +226,34 @@ extension Codegen {
 
     /// Codes one SELECT core (no compound, ORDER BY or LIMIT of its own): rows go to `sink`.
     func codeCore(_ s: ResolvedSelect, plan givenPlan: WherePlan? = nil, sink: @escaping RowSink,
-                  breakLabel: Label) throws {
+                  breakLabel: Label, distinct: DistinctMode = .tempTree) throws {
         var sink = sink
         if s.sources.isEmpty { c.planNode("SCAN CONSTANT ROW") }
-        if s.distinct {
+        if s.distinct && distinct == .ordered {
+            // Equal rows come one after another: compare each with the previous one.
+            let n = s.resultColumns.count
+            var collations: [Collation] = []
+            for e in s.resultColumns { collations.append(try collation(named: e.explicitCollation ?? e.columnCollation) ?? .binary) }
+            let keyInfo = KeyInfo(collations: collations, descending: Array(repeating: false, count: n))
+            let previous = b.allocateRegisters(max(n, 1)), started = b.allocateRegister()
+            b.emit(.integer(value: 0, dest: started))
+            let inner = sink
+            sink = { base, count in
+                let fresh = self.b.makeLabel(), skip = self.b.makeLabel()
+                self.b.emit(jumpTo: fresh) { .ifNot(register: started, target: $0) }
+                self.b.emit(.compare(lhs: previous, rhs: base, count: n, keyInfo: keyInfo))
+                let jumpAt = self.b.emit(.noop)
+                self.b.place(fresh)
+                self.b.emit(.copy(source: base, dest: previous, count: n))
+                self.b.emit(.integer(value: 1, dest: started))
+                try inner(base, count)
+                self.b.place(skip)
+                let freshAt = self.b.address(of: fresh) ?? 0
+                let skipAt = self.b.address(of: skip) ?? 0
+                self.b.replace(at: jumpAt, with: .jump(less: freshAt, equal: skipAt, greater: freshAt))
+            }
+        }
+        if s.distinct && distinct == .tempTree {
             let cursor = b.allocateCursor()
             let n = s.resultColumns.count
             var collations: [Collation] = []
@@ -248,7 +287,30 @@ extension Codegen {
             for (i, e) in s.resultColumns.enumerated() { try self.code(e, into: base + i) }
             try sink(base, s.resultColumns.count)
         }
-        if s.distinct { c.planNode("USE TEMP B-TREE FOR DISTINCT") }
+        if s.distinct && distinct == .tempTree { c.planNode("USE TEMP B-TREE FOR DISTINCT") }
+    }
+
+    /// How a SELECT DISTINCT drops repeated rows.
+    enum DistinctMode { case tempTree, ordered, unique }
+
+    /// One stored rowid table whose rowid is a result column: every row is distinct.
+    func distinctIsUnique(_ s: ResolvedSelect) -> Bool {
+        guard s.sources.count == 1, let source = s.sources.first, source.isStoredTable, source.virtualTable == nil,
+              source.table.hasRowid else { return false }
+        return s.resultColumns.contains { e in
+            guard case .column(let col, _, _, _) = e, col.cursor == source.cursor else { return false }
+            return col.column == -1 || col.column == source.table.rowidAlias
+        }
+    }
+
+    /// The ORDER BY starts with exactly the result columns (in any order), so rows equal in
+    /// them come one after another.
+    func orderGroupsResult(_ s: ResolvedSelect) -> Bool {
+        let n = s.resultColumns.count
+        guard n > 0, s.orderBy.count >= n else { return false }
+        let head = s.orderBy.prefix(n).map(\.expr)
+        return s.resultColumns.allSatisfy { r in head.contains { $0.sameAs(r) } }
+            && head.allSatisfy { h in s.resultColumns.contains { $0.sameAs(h) } }
     }
 
     /// What the planner may use for `s`: the columns it reads (for covering indexes) and the
