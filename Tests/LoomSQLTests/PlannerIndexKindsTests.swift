@@ -89,6 +89,14 @@ import LoomTestSupport
         "SELECT DISTINCT x, y FROM u",
         "SELECT DISTINCT t.a FROM t, u WHERE u.x = t.b",
         "SELECT DISTINCT a FROM t LIMIT 3",
+        // UPDATE and DELETE.
+        "DELETE FROM t WHERE c = 3",
+        "DELETE FROM t WHERE a = 1 OR b = 2",
+        "UPDATE t SET e = 1 WHERE lower(e) = 'x'",
+        "UPDATE t SET e = 1 WHERE a = 1 OR b = 2",
+        "UPDATE t SET c = 1 WHERE c > 3 AND b > 5",
+        "DELETE FROM t WHERE d LIKE 'ab%'",
+        "UPDATE t SET a = 5 WHERE a + b = 3",
     ]
 
     static func plan(_ sql: String) -> String {
@@ -178,6 +186,24 @@ import LoomTestSupport
         }
         for _ in 0..<15 {
             statements.append(g.join())
+            ordered.append(false)
+        }
+        // Changes through the same kinds of plans, then the whole table and its indexes.
+        for i in 0..<40 {
+            let w = (0..<(g.int(2) + 1)).map { _ in g.term() }.joined(separator: " AND ")
+            statements.append(i % 3 == 0 ? "DELETE FROM t WHERE \(w)"
+                              : "UPDATE t SET \(g.pick(["a", "b", "c", "d", "e"])) = \(g.value()) WHERE \(w)")
+            ordered.append(false)
+            if i % 8 == 7 {
+                statements.append("SELECT rowid, * FROM t ORDER BY rowid")
+                ordered.append(true)
+            }
+        }
+        // Each index read after the changes (the entries must still match the rows).
+        for q in ["SELECT rowid FROM t WHERE c > -100 AND b > 5", "SELECT rowid FROM t WHERE c > -100",
+                  "SELECT rowid FROM t WHERE lower(e) > ''", "SELECT rowid FROM t WHERE a + b > -100",
+                  "SELECT rowid FROM t WHERE d LIKE 'a%'", "SELECT rowid FROM t WHERE a = 1 OR b = 2"] {
+            statements.append(q)
             ordered.append(false)
         }
         let expected = try EndToEndOracle.run(statements)

@@ -327,6 +327,15 @@ extension Codegen {
         return hints
     }
 
+    /// What the planner may use for the loop of an UPDATE / DELETE over `source`: partial and
+    /// expression indexes, MULTI-INDEX OR.
+    func writePlanHints(for source: SourceItem) -> PlanHints {
+        var hints = PlanHints()
+        hints.indexParts = indexParts(for: [source])
+        hints.multiIndexOr = true
+        return hints
+    }
+
     /// The partial and expression indexes of each stored table in `sources`, resolved against
     /// its cursor for the planner (an index whose expressions do not resolve is left out).
     func indexParts(for sources: [SourceItem]) -> [Int: [ResolvedIndexParts]] {
