@@ -89,6 +89,22 @@ import LoomTestSupport
         "SELECT DISTINCT x, y FROM u",
         "SELECT DISTINCT t.a FROM t, u WHERE u.x = t.b",
         "SELECT DISTINCT a FROM t LIMIT 3",
+        // IS NULL / IS NOT NULL, min/max and GROUP BY over index expressions.
+        "SELECT * FROM t WHERE a IS NULL",
+        "SELECT * FROM t WHERE a IS NULL OR b = 2",
+        "SELECT * FROM t WHERE c IS NOT NULL",
+        "SELECT a FROM t WHERE a IS NOT NULL",
+        "SELECT * FROM t WHERE a IS NOT NULL",
+        "SELECT c FROM t WHERE c IS NOT NULL ORDER BY c",
+        "SELECT * FROM t WHERE c = 5 OR c = 6",
+        "SELECT * FROM t WHERE b > 5 AND c IS NULL",
+        "SELECT max(a + b) FROM t",
+        "SELECT min(lower(e)) FROM t",
+        "SELECT lower(e), count(*) FROM t GROUP BY lower(e)",
+        "SELECT a + b, count(*) FROM t GROUP BY a + b",
+        "SELECT * FROM t WHERE a = 1 OR b IN (SELECT a FROM t)",
+        "SELECT * FROM t WHERE (a = 1 OR b = 2) AND (c = 3 OR d = 4)",
+        "SELECT * FROM t WHERE a = 1 OR (b = 2 AND c = 3)",
         // UPDATE and DELETE.
         "DELETE FROM t WHERE c = 3",
         "DELETE FROM t WHERE a = 1 OR b = 2",
@@ -139,7 +155,8 @@ import LoomTestSupport
             case 7: return "(a = \(int(8)) OR c = \(value()) OR lower(e) = \(text()))"
             case 8: return "c IS NOT NULL"
             case 9: return "e LIKE \(pick(["'a%'", "'ab%'"]))"
-            case 10: return "(a > \(int(8)) OR b < \(int(4)))"
+            case 10: return pick(["(a > \(int(8)) OR b < \(int(4)))", "a IS NULL", "(a IS NULL OR b = \(int(8)))",
+                                  "c IS NOT NULL", "(c = \(value()) OR c = \(value()))"])
             default: return "a \(pick(["=", ">", "<"])) \(int(8))"
             }
         }
@@ -151,11 +168,12 @@ import LoomTestSupport
         }
         mutating func query() -> (sql: String, ordered: Bool) {
             let select = pick(["*", "a, b", "lower(e)", "a + b", "c", "d", "count(*)", "rowid, c", "DISTINCT a",
+                               "min(lower(e))", "max(a + b)", "min(c)", "max(c)",
                                "DISTINCT d", "DISTINCT lower(e)", "DISTINCT a + b", "DISTINCT c", "DISTINCT d COLLATE BINARY"])
             var sql = "SELECT \(select) FROM t"
             let n = select.hasPrefix("DISTINCT") ? int(3) : int(3) + 1
             if n > 0 { sql += " WHERE " + (0..<n).map { _ in term() }.joined(separator: " AND ") }
-            if select == "count(*)" { return (sql, false) }
+            if select.hasSuffix(")") { return (sql, false) }
             if select.hasPrefix("DISTINCT") {
                 if int(2) == 0 { sql += " ORDER BY 1\(pick(["", " DESC"]))"; return (sql, true) }
                 return (sql, false)

@@ -58,6 +58,7 @@ extension Codegen {
         case .value(let e): e.cursorsUsed(into: &reads)
         case .list(let list): for e in list { e.cursorsUsed(into: &reads) }
         case .select(let sub): reads = sub.outerCursors
+        case .null: break
         }
         let filled = b.makeLabel()
         if reads.isEmpty { emitOnce(skip: filled) }
@@ -90,6 +91,8 @@ extension Codegen {
                     add()
                 }
             }
+        case .null:
+            break  // never a loop: IS NULL is one key
         }
         b.place(filled)
         b.emit(jumpTo: exhausted) { .rewind(cursor: cursor, target: $0) }
@@ -179,22 +182,12 @@ extension Codegen {
             guard case .index(let scan) = level.access, scan.index == nil, let ic = indexCursors[i] else { continue }
             try codeBuildAutomaticIndex(level.source, cursor: ic, columns: scan.columns)
         }
-        for level in plan.levels {
+        var orBranchNodes: [Int: [Int]] = [:]
+        for (i, level) in plan.levels.enumerated() {
             let node = c.planNode(planText(level))
             guard case .multiIndexOr(let branches) = level.access else { continue }
-            c.underPlanNode(node) {
-                for (k, branch) in branches.enumerated() {
-                    var shown = level
-                    shown.access = branch.access
-                    shown.constraintText = branch.constraintText
-                    if case .index(var scan) = branch.access {
-                        scan.covering = branch.covering
-                        shown.access = .index(scan)
-                    }
-                    let item = c.planNode("INDEX \(k + 1)")
-                    c.underPlanNode(item) { _ = c.planNode(planText(shown)) }
-                }
-            }
+            // The branches' own lines come when they are coded (after their subqueries).
+            orBranchNodes[i] = c.underPlanNode(node) { branches.indices.map { c.planNode("INDEX \($0 + 1)") } }
         }
         // RIGHT and FULL JOIN levels (Spec/L5-sql.md P9): each records the rows it matched in
         // an ephemeral index; after the loops, a second pass over its table runs the rest of
@@ -264,6 +257,7 @@ extension Codegen {
             let key = b.allocateRegisters(n + 1)
             let highKey = highIdx != nil ? b.allocateRegisters(n + 1) : 0
             for (j, k) in scan.equal.enumerated() {
+                if case .null = k { b.emit(.null(dest: key + j)); continue }
                 guard case .value(let e) = k else { continue }
                 try code(e, into: key + j)
                 if affinity(j) != .blob { b.emit(.affinity(start: key + j, affinities: [affinity(j)])) }
@@ -373,7 +367,9 @@ extension Codegen {
         /// MULTI-INDEX OR (Spec/L5-sql.md P14): each branch's rows in turn; a rowid not seen
         /// before (an ephemeral index of them) runs the level's body as a subroutine, which
         /// first moves the table cursor to that row.
-        func openMultiIndexOr(_ branches: [OrBranch], cursors: [Int], source: SourceItem, o: inout Open) throws {
+        func openMultiIndexOr(_ branches: [OrBranch], cursors: [Int], level: LoopLevel, nodes: [Int],
+                              o: inout Open) throws {
+            let source = level.source
             let cursor = source.cursor
             let seen = b.allocateCursor()
             b.emit(.openEphemeral(cursor: seen, columnCount: 1, keyInfo: KeyInfo(collations: [.binary], descending: [false])))
@@ -383,6 +379,9 @@ extension Codegen {
                 var bo = Open(cont: b.makeLabel(), empty: b.makeLabel(), exit: b.makeLabel(), body: nil, match: nil,
                               afterOn: b.makeLabel())
                 let ic = k < cursors.count ? cursors[k] : -1
+                let saved = c.planParent
+                if k < nodes.count { c.planParent = nodes[k] }
+                defer { c.planParent = saved }
                 switch branch.access {
                 case .index(let scan) where ic >= 0:
                     try openIndexScan(scan, ic: ic, table: source.table, o: &bo)
@@ -397,6 +396,14 @@ extension Codegen {
                 default:
                     throw c.error("internal error: MULTI-INDEX OR branch without a lookup", at: nil)
                 }
+                var shown = level
+                shown.access = branch.access
+                shown.constraintText = branch.constraintText
+                if case .index(var scan) = branch.access {
+                    scan.covering = branch.covering
+                    shown.access = .index(scan)
+                }
+                c.planNode(planText(shown))
                 for term in branch.terms { try jumpIfFalse(term, to: bo.cont, jumpIfNull: true) }
                 b.emit(jumpTo: bo.cont) { .found(cursor: seen, key: rowid, count: 1, target: $0) }
                 b.emit(.makeRecord(start: rowid, count: 1, dest: rec))
@@ -446,7 +453,8 @@ extension Codegen {
             case .rowidEquals(let key):
                 try openRowidEquals(key, cursor: cursor, o: &o)
             case .multiIndexOr(let branches):
-                try openMultiIndexOr(branches, cursors: branchCursors[levelIndex] ?? [], source: level.source, o: &o)
+                try openMultiIndexOr(branches, cursors: branchCursors[levelIndex] ?? [], level: level,
+                                     nodes: orBranchNodes[levelIndex] ?? [], o: &o)
             case .rowidRange(let low, let high, let reverse):
                 try openRowidRange(low, high, reverse: reverse, cursor: cursor, o: &o)
             case .index(let scan):

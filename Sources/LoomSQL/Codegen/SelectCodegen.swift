@@ -194,7 +194,8 @@ extension Codegen {
             // The loops may deliver the ORDER BY order themselves (an index or rowid order).
             var p = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
                                       hints: planHints(for: s, orderBy: s.orderBy))
-            if s.distinct && s.windowCalls.isEmpty {
+            if s.distinct && s.windowCalls.isEmpty
+                && !s.resultColumns.contains(where: { if case .collate = $0 { return true }; return false }) {
                 // DISTINCT without a temp b-tree (Spec/L5-sql.md P15): rows unique by the rowid,
                 // or coming grouped by the result columns (an index order).
                 if distinctIsUnique(s) {
@@ -341,27 +342,30 @@ extension Codegen {
     func indexParts(for sources: [SourceItem]) -> [Int: [ResolvedIndexParts]] {
         var out: [Int: [ResolvedIndexParts]] = [:]
         for source in sources where source.isStoredTable && source.virtualTable == nil && source.table.hasRowid {
-            let indexes = c.schema.indexes(on: source.table)
-            guard indexes.contains(where: { !$0.isPlain }) else { continue }
+            let indexes = c.schema.indexes(on: source.table).filter { !$0.isPlain }
+            guard !indexes.isEmpty else { continue }
             let scope = Scope(sources: [source], parent: nil)
-            var list: [ResolvedIndexParts] = []
-            for index in indexes where !index.isPlain {
-                var keys: [RExpr?] = []
-                var ok = true
-                for col in index.columns {
-                    guard let e = col.expression else { keys.append(nil); continue }
-                    guard let r = try? resolveIndexExpr(e, in: scope, isWhere: false) else { ok = false; break }
-                    keys.append(r)
-                }
-                var whereClause: RExpr? = nil
-                if ok, let w = index.whereClause {
-                    if let r = try? resolveIndexExpr(w, in: scope, isWhere: true) { whereClause = r } else { ok = false }
-                }
-                if ok { list.append(ResolvedIndexParts(index: index, keys: keys, whereClause: whereClause)) }
-            }
+            // Matching index expressions reads nothing: no authorizer callbacks.
+            let list = Authorization.$current.withValue(nil) { indexes.compactMap { resolvedParts(of: $0, in: scope) } }
             if !list.isEmpty { out[source.cursor] = list }
         }
         return out
+    }
+
+    /// `index`'s key expressions and WHERE clause resolved in `scope`; nil if one fails.
+    func resolvedParts(of index: Index, in scope: Scope) -> ResolvedIndexParts? {
+        var keys: [RExpr?] = []
+        for col in index.columns {
+            guard let e = col.expression else { keys.append(nil); continue }
+            guard let r = try? resolveIndexExpr(e, in: scope, isWhere: false) else { return nil }
+            keys.append(r)
+        }
+        var whereClause: RExpr? = nil
+        if let w = index.whereClause {
+            guard let r = try? resolveIndexExpr(w, in: scope, isWhere: true) else { return nil }
+            whereClause = r
+        }
+        return ResolvedIndexParts(index: index, keys: keys, whereClause: whereClause)
     }
 
     // MARK: Loops
@@ -473,7 +477,8 @@ extension Codegen {
         else { return nil }
         var e = arg
         if case .collate(let inner, _) = e { e = inner }
-        guard case .column(let col, _, _, _) = e, col.cursor == source.cursor else { return nil }
+        if case .column(let col, _, _, _) = e, col.cursor != source.cursor { return nil }
+        // A column, or an expression an index holds (the planner decides).
         return OrderTerm(expr: arg, descending: agg.name == "max", nullsFirst: nil)
     }
 

@@ -99,6 +99,9 @@ extension WherePlanner {
             return operand(a)
         case .like(let a, let p, _, _, false):
             return operand(a) || operand(p)
+        case .binary(.or, let a, let b):
+            // `z = 1 OR z = 2` (an IN list to SQLite): each branch must imply it.
+            return impliesNotNull(a, z) && impliesNotNull(b, z)
         default:
             return false
         }

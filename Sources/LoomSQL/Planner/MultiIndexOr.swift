@@ -84,8 +84,8 @@ extension WherePlanner {
             return log2(max(tableRows, 2)) + tableRows / ((low != nil ? 4 : 1) * (high != nil ? 4 : 1))
         case .index(let scan):
             guard let index = scan.index else { return 4 * log2(max(tableRows, 2)) }
-            let ranges = (scan.low != nil ? 1 : 0) + (scan.high != nil ? 1 : 0)
-            if scan.equal.isEmpty && ranges == 0 { return (scan.covering ? 2 : 4) * tableRows }
+            let ranges = (scan.low?.expr != nil ? 1 : 0) + (scan.high?.expr != nil ? 1 : 0)
+            if scan.equal.isEmpty && scan.low == nil && scan.high == nil { return (scan.covering ? 2 : 4) * tableRows }
             return lookupCost(scan, index: index, ranges: ranges, tableRows: tableRows, schema: schema)
         case .multiIndexOr, .virtual, .fullScan:
             return 3 * tableRows

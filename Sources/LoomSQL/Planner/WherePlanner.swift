@@ -11,8 +11,15 @@ package enum LookupKey {
     case value(RExpr)
     case list([RExpr])
     case select(ResolvedSelect)
+    /// `col IS NULL`: the NULL entries.
+    case null
 
-    var isMulti: Bool { if case .value = self { return false }; return true }
+    var isMulti: Bool {
+        switch self {
+        case .value, .null: return false
+        case .list, .select: return true
+        }
+    }
 }
 
 /// One end of a range; `expr` nil is a NULL bound that only skips NULL entries.
@@ -123,6 +130,8 @@ struct Constraint {
     var collation: String
     /// The term stays tested even when every constraint it gave is used (LIKE / GLOB ranges).
     var keepsTerm = false
+    /// `col IS NOT NULL`: a lower bound that only skips NULL entries (its key is unused).
+    var skipsNulls = false
     var isEqual: Bool { if case .equal = kind { return true }; return false }
     var isLower: Bool { if case .lower = kind { return true }; return false }
     var isUpper: Bool { if case .upper = kind { return true }; return false }
@@ -203,7 +212,11 @@ package enum WherePlanner {
                    scan.equal.count < scan.columns.count {
                     var e = term.expr
                     if case .collate(let inner, _) = e { e = inner }
-                    if case .column(let col, _, _, _) = e, scan.columns[scan.equal.count].column == col.column {
+                    let ic = scan.columns[scan.equal.count].column
+                    let sameColumn: Bool
+                    if case .column(let col, _, _, _) = e { sameColumn = ic == col.column }
+                    else { sameColumn = ic <= IndexedExpressions.firstID && scan.expressions[ic]?.sameAs(e) == true }
+                    if sameColumn {
                         scan.low = RangeBound(expr: nil, inclusive: false)
                         levels[i].access = .index(scan)
                     }
@@ -293,7 +306,8 @@ package enum WherePlanner {
             scan.index = index
             scan.covering = neededHere.map { isCovering(index, $0) } ?? false
             if eqCount == 0 && rangeCount == 0 { continue }
-            let cost = lookupCost(scan, index: index, ranges: rangeCount, tableRows: tableRows, schema: schema)
+            let bounded = (scan.low?.expr != nil ? 1 : 0) + (scan.high?.expr != nil ? 1 : 0)
+            let cost = lookupCost(scan, index: index, ranges: bounded, tableRows: tableRows, schema: schema)
             var probe = scan
             let ordered = orderSatisfiedByIndex(&probe, orderBy: orderBy, cursor: source.cursor)
             // Ties: the index giving the ORDER BY, then the partial index whose WHERE clause
@@ -362,6 +376,7 @@ package enum WherePlanner {
             var seen = Set<Int>()
             for (id, c) in constraints.enumerated() where c.column >= 0 && !seen.contains(c.column) {
                 guard case .equal(let key) = c.kind, !key.isMulti else { continue }
+                if case .null = key { continue }
                 let own = (table.columns[c.column].collation ?? "BINARY").uppercasedASCII
                 guard c.collation == own else { continue }
                 seen.insert(c.column)
@@ -421,12 +436,14 @@ package enum WherePlanner {
         var seeks = 1.0
         for key in scan.equal {
             switch key {
-            case .value: break
+            case .value, .null: break
             case .list(let l): seeks *= Double(max(l.count, 1))
             case .select: seeks *= 25
             }
         }
         var rows = rowsPerLookup(index, eqCount: scan.equal.count, schema: schema, tableRows: tableRows)
+        // A partial index holds part of the table (SQLite guesses half).
+        if scan.equal.isEmpty && index.whereClause != nil { rows /= 2 }
         for _ in 0..<ranges { rows /= 4 }
         return seeks * (log2(max(tableRows, 2)) + rows * (scan.covering ? 1 : 4))
     }
@@ -456,7 +473,9 @@ package enum WherePlanner {
             for (id, c) in constraints.enumerated() where c.column == ic.column && c.collation == coll {
                 switch c.kind {
                 case .lower(let e, let inc) where scan.low == nil:
-                    scan.low = RangeBound(expr: e, inclusive: inc); ids.append(id); rangeCount += 1
+                    // `col IS NOT NULL` is the bound `> NULL`: it only skips NULL entries.
+                    scan.low = c.skipsNulls ? RangeBound(expr: nil, inclusive: false) : RangeBound(expr: e, inclusive: inc)
+                    ids.append(id); rangeCount += 1
                 case .upper(let e, let inc) where scan.high == nil:
                     scan.high = RangeBound(expr: e, inclusive: inc); ids.append(id); rangeCount += 1
                 default: break
@@ -624,6 +643,13 @@ package enum WherePlanner {
                     out.append(Constraint(term: k, column: column, kind: kind, collation: collation(colSide, keySide)))
                     break
                 }
+            case .isNull(let x, let negated):
+                // `col IS NULL` seeks the NULL entries; `col IS NOT NULL` skips them (a range
+                // that does not narrow the estimate).
+                guard let column = ownColumn(x), column != -1 else { continue }
+                let coll = (x.columnCollation ?? "BINARY").uppercasedASCII
+                out.append(Constraint(term: k, column: column, kind: negated ? .lower(.null, false) : .equal(.null),
+                                      collation: coll, skipsNulls: negated))
             case .between(let x, let lo, let hi, negated: false):
                 guard let column = ownColumn(x), usable(lo), usable(hi), fits(column, x, lo), fits(column, x, hi),
                       collation(x, lo) == collation(x, hi) else { continue }
