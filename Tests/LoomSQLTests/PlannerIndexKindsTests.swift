@@ -105,6 +105,16 @@ import LoomTestSupport
         "SELECT * FROM t WHERE a = 1 OR b IN (SELECT a FROM t)",
         "SELECT * FROM t WHERE (a = 1 OR b = 2) AND (c = 3 OR d = 4)",
         "SELECT * FROM t WHERE a = 1 OR (b = 2 AND c = 3)",
+        // Partial indexes walked whole, ORDER BY by an index against a sorter.
+        "SELECT * FROM t, u WHERE t.c = u.x",
+        "SELECT * FROM t WHERE b > 5 ORDER BY c",
+        "SELECT * FROM t WHERE b > 5 ORDER BY c LIMIT 3",
+        "SELECT * FROM t WHERE b > 5 ORDER BY c LIMIT 30",
+        "SELECT * FROM t WHERE c > 5 ORDER BY c DESC",
+        "SELECT DISTINCT c FROM t WHERE b > 5",
+        "SELECT * FROM t WHERE a > 5 ORDER BY b",
+        "SELECT * FROM t WHERE a > 5 AND a < 9 ORDER BY b",
+        "SELECT * FROM t WHERE a > 5 ORDER BY b LIMIT 2",
         // UPDATE and DELETE.
         "DELETE FROM t WHERE c = 3",
         "DELETE FROM t WHERE a = 1 OR b = 2",

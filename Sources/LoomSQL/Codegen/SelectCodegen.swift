@@ -325,6 +325,14 @@ extension Codegen {
         var hints = PlanHints(neededColumns: needed, orderBy: orderBy)
         hints.indexParts = indexParts(for: s.sources)
         hints.multiIndexOr = true
+        if case .integer(let n)? = s.limit, n >= 0 {
+            let limit = Int(clamping: min(n, 1 << 40))
+            switch s.offset {
+            case nil: hints.limit = limit
+            case .integer(let m)? where m >= 0: hints.limit = limit + Int(clamping: min(m, 1 << 40))
+            default: break
+            }
+        }
         return hints
     }
 

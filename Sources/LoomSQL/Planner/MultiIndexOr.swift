@@ -23,9 +23,11 @@ extension WherePlanner {
     /// when every branch has a lookup and their summed cost is lower.
     static func chooseAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int], level: Int,
                              schema: Schema?, needed: [Int: Set<Int>]?, orderBy: [OrderTerm],
-                             parts: [ResolvedIndexParts] = [], allowOr: Bool = false) -> Choice {
+                             parts: [ResolvedIndexParts] = [], allowOr: Bool = false,
+                             implying: [RExpr]? = nil, limit: Int? = nil) -> Choice {
         let single = chooseSingleAccess(for: source, terms: terms, levelOfCursor: levelOfCursor, level: level,
-                                        schema: schema, needed: needed, orderBy: orderBy, parts: parts)
+                                        schema: schema, needed: needed, orderBy: orderBy, parts: parts,
+                                        implying: implying, limit: limit)
         guard allowOr, source.indexHint == nil, source.table.hasRowid, !source.join.padsLeft
         else { return single }
         if case .rowidEquals = single.access { return single }
@@ -40,7 +42,8 @@ extension WherePlanner {
             for d in disjuncts(term) {
                 let sub = conjuncts(d)
                 let c = chooseSingleAccess(for: source, terms: sub, levelOfCursor: levelOfCursor, level: level,
-                                           schema: schema, needed: nil, orderBy: [], parts: parts)
+                                           schema: schema, needed: nil, orderBy: [], parts: parts,
+                                           implying: sub + (implying ?? terms))
                 guard isLookup(c.access) else { branches = []; break }
                 var covering = false
                 if case .index(let scan) = c.access, let index = scan.index {

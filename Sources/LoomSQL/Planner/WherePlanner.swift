@@ -113,6 +113,8 @@ package struct PlanHints {
     package var indexParts: [Int: [ResolvedIndexParts]] = [:]
     /// An OR term may be answered by one lookup per branch (MULTI-INDEX OR).
     package var multiIndexOr = false
+    /// LIMIT + OFFSET when both are integer literals: a sorter keeps only that many rows.
+    package var limit: Int? = nil
     package init(neededColumns: [Int: Set<Int>]? = nil, orderBy: [OrderTerm] = []) {
         self.neededColumns = neededColumns
         self.orderBy = orderBy
@@ -191,9 +193,14 @@ package enum WherePlanner {
             if let l = level(of: term) { levels[max(l, floor)].terms.append(term) } else { constant.append(term) }
         }
         var orderSatisfied = !orderAsked
+        // Every output row satisfies every WHERE / inner ON term, whichever level tests it: a
+        // partial index may rely on all of them (not across RIGHT/FULL joins, not for the
+        // right table of a LEFT JOIN, which relies on its ON terms).
+        let everyTerm = rightLevels.isEmpty ? terms.map(\.0) : []
         for i in levels.indices where levels[i].source.isStoredTable {
             let isLeft = levels[i].source.join != .inner && levels[i].source.join != .cross
             var candidates = isLeft ? levels[i].onTerms : levels[i].terms
+            let implying = isLeft || everyTerm.isEmpty ? candidates : everyTerm
             let wantOrder = i == 0 && !hints.orderBy.isEmpty ? hints.orderBy : []
             let choice = levels[i].source.virtualTable != nil
                 ? chooseVirtualAccess(for: levels[i].source, terms: candidates, levelOfCursor: levelOfCursor,
@@ -201,7 +208,7 @@ package enum WherePlanner {
                 : chooseAccess(for: levels[i].source, terms: candidates, levelOfCursor: levelOfCursor,
                                level: i, schema: schema, needed: hints.neededColumns,
                                orderBy: wantOrder, parts: hints.indexParts[levels[i].source.cursor] ?? [],
-                               allowOr: hints.multiIndexOr)
+                               allowOr: hints.multiIndexOr, implying: implying, limit: hints.limit)
             levels[i].access = choice.access
             levels[i].constraintText = choice.text
             if i == 0 && choice.ordered { orderSatisfied = true }
@@ -252,9 +259,10 @@ package enum WherePlanner {
     /// automatic index (inner levels), else a full scan.
     static func chooseSingleAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int], level: Int,
                                    schema: Schema?, needed: [Int: Set<Int>]?, orderBy: [OrderTerm],
-                                   parts: [ResolvedIndexParts] = []) -> Choice {
+                                   parts: [ResolvedIndexParts] = [], implying: [RExpr]? = nil,
+                                   limit: Int? = nil) -> Choice {
         let table = source.table
-        let usable = usableIndexes(on: table, schema: schema, parts: parts, terms: terms)
+        let usable = usableIndexes(on: table, schema: schema, parts: parts, terms: implying ?? terms)
         var indexes = usable.indexes
         let expressions = usable.expressions
         let constraints = collectConstraints(for: source, terms: terms, levelOfCursor: levelOfCursor, level: level,
@@ -333,6 +341,25 @@ package enum WherePlanner {
         // A full scan wins over a lookup that reads most of the table (SQLite's cost: about
         // three units per row scanned, four per row found through a non-covering index).
         let scanCost = 3 * tableRows
+        // A lookup that leaves the ORDER BY to a sorter pays for sorting its rows; an index
+        // walked whole in that order may be cheaper (four units a row, one when covering,
+        // half the rows for a partial index).
+        var orderedScan: (scan: IndexScan, cost: Double)? = nil
+        if !orderBy.isEmpty, source.indexHint == nil {
+            for index in indexes {
+                var scan = IndexScan(index: index, columns: index.columns)
+                scan.expressions = expressions.scanMap(index)
+                guard orderSatisfiedByIndex(&scan, orderBy: orderBy, cursor: source.cursor) else { continue }
+                scan.covering = neededHere.map { isCovering(index, $0) } ?? false
+                let cost = tableRows * (scan.covering ? 1 : 4) * (index.whereClause != nil ? 0.5 : 1)
+                if orderedScan.map({ cost < $0.cost }) ?? true { orderedScan = (scan, cost) }
+            }
+        }
+        if let best, !best.ordered, let orderedScan, !orderBy.isEmpty,
+           orderedScan.cost < best.cost + sortCost(rowsFound(best.scan, tableRows: tableRows, schema: schema),
+                                                   limit: limit) {
+            return Choice(access: .index(orderedScan.scan), ordered: true)
+        }
         if let best, best.cost < rowidRangeCost, best.cost <= scanCost || source.indexHint != nil {
             var scan = best.scan
             let ids = best.ids
@@ -406,6 +433,12 @@ package enum WherePlanner {
                 return Choice(access: .index(scan))
             }
         }
+        // A usable partial index holds fewer rows than the table: walked whole instead of it.
+        if table.hasRowid, source.indexHint == nil, let partial = indexes.first(where: { $0.whereClause != nil }) {
+            var scan = IndexScan(index: partial, columns: partial.columns)
+            scan.expressions = expressions.scanMap(partial)
+            return Choice(access: .index(scan))
+        }
         return Choice()
     }
 
@@ -446,6 +479,28 @@ package enum WherePlanner {
         if scan.equal.isEmpty && index.whereClause != nil { rows /= 2 }
         for _ in 0..<ranges { rows /= 4 }
         return seeks * (log2(max(tableRows, 2)) + rows * (scan.covering ? 1 : 4))
+    }
+
+    /// Rows an index walk finds (the row part of `lookupCost`).
+    static func rowsFound(_ scan: IndexScan, tableRows: Double, schema: Schema?) -> Double {
+        guard let index = scan.index else { return 10 }
+        var seeks = 1.0
+        for key in scan.equal {
+            if case .list(let l) = key { seeks *= Double(max(l.count, 1)) }
+            if case .select = key { seeks *= 25 }
+        }
+        var rows = rowsPerLookup(index, eqCount: scan.equal.count, schema: schema, tableRows: tableRows)
+        if scan.equal.isEmpty && index.whereClause != nil { rows /= 2 }
+        if scan.low?.expr != nil { rows /= 4 }
+        if scan.high?.expr != nil { rows /= 4 }
+        return seeks * rows
+    }
+
+    /// Estimated work of sorting `rows` rows (keeping the first `limit` only when given and
+    /// smaller: dearer per row, but on a short list).
+    static func sortCost(_ rows: Double, limit: Int? = nil) -> Double {
+        if let limit, Double(limit) < rows { return rows * 3 * log2(Double(max(limit, 2))) }
+        return rows * log2(max(rows, 2))
     }
 
     static func log2(_ x: Double) -> Double {
