@@ -38,7 +38,7 @@ extension WherePlanner {
         for (k, term) in terms.enumerated() where !single.usedTerms.contains(k) {
             guard case .binary(.or, _, _) = term else { continue }
             var branches: [OrBranch] = []
-            var total = 0.0
+            var total = 0.0, rows = 0.0
             for d in disjuncts(term) {
                 let sub = conjuncts(d)
                 let c = chooseSingleAccess(for: source, terms: sub, levelOfCursor: levelOfCursor, level: level,
@@ -49,12 +49,22 @@ extension WherePlanner {
                 if case .index(let scan) = c.access, let index = scan.index {
                     covering = neededHere.map { isCovering(index, $0) } ?? false
                 }
-                total += cost(of: c.access, tableRows: tableRows, schema: schema)
+                var costed = c.access
+                if case .index(var scan) = c.access {
+                    scan.covering = covering
+                    costed = .index(scan)
+                    rows += rowsFound(scan, tableRows: tableRows, schema: schema)
+                } else if case .rowidRange(let low, let high, _) = c.access {
+                    rows += tableRows / ((low != nil ? 4 : 1) * (high != nil ? 4 : 1))
+                } else {
+                    rows += 1
+                }
+                total += cost(of: costed, tableRows: tableRows, schema: schema)
                 let rest = sub.indices.filter { !c.usedTerms.contains($0) }.map { sub[$0] }
                 branches.append(OrBranch(access: c.access, constraintText: c.text, covering: covering, terms: rest))
             }
             // Sorting the rows afterwards when the single path gave the ORDER BY.
-            if single.ordered { total += 10 * log2(max(total, 2)) }
+            if single.ordered { total += sortCost(rows) }
             if branches.count > 1, total < bestCost {
                 bestCost = total
                 best = Choice(access: .multiIndexOr(branches), usedTerms: [k])
