@@ -115,6 +115,11 @@ import LoomTestSupport
         "SELECT * FROM t WHERE a > 5 ORDER BY b",
         "SELECT * FROM t WHERE a > 5 AND a < 9 ORDER BY b",
         "SELECT * FROM t WHERE a > 5 ORDER BY b LIMIT 2",
+        // MULTI-INDEX OR against an ordered or covering single path.
+        "SELECT a FROM t WHERE b > 5 OR b < 2",
+        "SELECT rowid FROM t WHERE a > 5 OR b < 3 ORDER BY rowid",
+        "SELECT rowid, a FROM t WHERE a > 5 OR b < 3 ORDER BY a",
+        "SELECT rowid FROM t WHERE a > 5 OR b < 3",
         // UPDATE and DELETE.
         "DELETE FROM t WHERE c = 3",
         "DELETE FROM t WHERE a = 1 OR b = 2",
