@@ -603,9 +603,7 @@ package struct Resolver {
             }
             scope.aliases = select.aliasExprs
             if let w = clause.where {
-                let aggCheck = ResolvedSelect()
                 select.whereClause = try resolve(w, in: scope, context: .whereClause, aggregates: nil)
-                _ = aggCheck
             }
             for (n, g) in clause.groupBy.enumerated() {
                 if let k = try resultColumnNumber(g, of: select, clause: "GROUP", termIndex: n) {
@@ -672,12 +670,13 @@ package struct Resolver {
                            base: Int = 0) throws {
         var source: SourceItem
         switch item {
-        case .table(let q) where q.schema == nil && c.recursiveReferences[q.name.lowercasedASCII] != nil:
+        case .table(let q) where q.schema == nil && !c.recursiveReferences.isEmpty
+                && c.recursiveReferences[q.name.lowercasedASCII] != nil:
             guard let ref = c.recursiveReferences[q.name.lowercasedASCII] else { return }
             source = SourceItem(table: ref.table, exposedName: q.alias ?? ref.table.name, cursor: ref.cursor)
             source.isRecursiveReference = true
             c.recursiveReferenceCount += 1
-        case .table(let q) where q.schema == nil && commonTable(named: q.name) != nil:
+        case .table(let q) where q.schema == nil && !c.commonTables.isEmpty && commonTable(named: q.name) != nil:
             source = try commonTableSource(q, scope: scope)
         case .table(let q):
             guard let table = c.schema.table(named: q.name, in: q.schema ?? c.defaultDatabase) ?? c.eponymousTable(named: q.name, schema: q.schema) else {
