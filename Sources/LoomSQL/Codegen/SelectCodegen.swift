@@ -318,9 +318,10 @@ extension Codegen {
     /// ORDER BY it would like the loops to produce.
     func planHints(for s: ResolvedSelect, orderBy: [OrderTerm]) -> PlanHints {
         if s.sources.count == 1 {
-            // One FROM item (the common case): one set, no map look-up per column read.
+            // One FROM item (the common case): one set, no map look-up per column read, sized
+            // up front (growing a Set from empty re-hashed it at each doubling).
             let cursor = s.sources[0].cursor
-            var columns = Set<Int>()
+            var columns = Set<Int>(minimumCapacity: 8)
             s.forEachColumn { col in if col.cursor == cursor { columns.insert(col.column) } }
             return PlanHints(neededColumns: [cursor: columns], orderBy: orderBy)
         }
