@@ -53,7 +53,7 @@ struct FastOp: Sendable {
     /// The fast form of the instruction at `instruction`, or `.slow`. (Read in place through
     /// a pointer: taking the enum by value copied it twice per instruction, a value-witness
     /// call each, ~10% of a single-row INSERT's instructions.)
-    init(_ instruction: UnsafePointer<Instruction>) {
+    init(at instruction: UnsafePointer<Instruction>) {
         switch instruction.pointee {
         case .goto(let t): self.init(.goto, t)
         case .gosub(let r, let t): self.init(.gosub, r, t)
@@ -120,6 +120,11 @@ struct FastOp: Sendable {
         }
     }
 
+    /// The fast form of `instruction` (one instruction; `FastProgram` reads its array in place).
+    init(_ instruction: Instruction) {
+        self = withUnsafePointer(to: instruction) { FastOp(at: $0) }
+    }
+
     private init(comparison kind: FastKind, _ l: Int, _ r: Int, _ t: Int, _ a: Affinity?,
                  _ c: Collation?, _ jumpIfNull: Bool, _ nullEq: Bool) {
         guard c == nil || c == .binary else { self.init(); return }
@@ -170,7 +175,7 @@ package final class FastProgram: @unchecked Sendable {
                         op = FastOp()
                     }
                 default:
-                    op = FastOp(base + i)
+                    op = FastOp(at: base + i)
                 }
                 storage.initializeElement(at: i, to: op)
             }
