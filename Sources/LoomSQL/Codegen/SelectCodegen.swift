@@ -323,14 +323,19 @@ extension Codegen {
             let cursor = s.sources[0].cursor
             var columns = Set<Int>(minimumCapacity: 8)
             s.forEachColumn { col in if col.cursor == cursor { columns.insert(col.column) } }
-            return PlanHints(neededColumns: [cursor: columns], orderBy: orderBy)
+            return completedHints(PlanHints(neededColumns: [cursor: columns], orderBy: orderBy), for: s)
         }
         var needed: [Int: Set<Int>] = [:]
         for source in s.sources { needed[source.cursor] = [] }
         s.forEachColumn { col in
             if needed[col.cursor] != nil { needed[col.cursor, default: []].insert(col.column) }
         }
-        var hints = PlanHints(neededColumns: needed, orderBy: orderBy)
+        return completedHints(PlanHints(neededColumns: needed, orderBy: orderBy), for: s)
+    }
+
+    /// `hints` plus the partial/expression indexes, MULTI-INDEX OR and a literal LIMIT.
+    func completedHints(_ hints: PlanHints, for s: ResolvedSelect) -> PlanHints {
+        var hints = hints
         hints.indexParts = indexParts(for: s.sources)
         hints.multiIndexOr = true
         if case .integer(let n)? = s.limit, n >= 0 {
