@@ -47,6 +47,10 @@ package final class BTree {
     /// Open cursors, so a change through one cursor can make the others on the same tree
     /// save their positions (SQLite's `saveAllCursors`).
     var cursors: [WeakCursor] = []
+    /// `cursors` is swept of closed cursors when it reaches this size (then twice the live
+    /// count): a sweep per open made opening cursors linear in the open ones, quadratic
+    /// for a deep cascade of trigger sub-programs.
+    private var cursorSweepSize = 16
 
     /// Deepest tree Loom walks before calling the file corrupt (SQLite's BTCURSOR_MAX_DEPTH).
     static let maxDepth = 20
@@ -247,7 +251,10 @@ package final class BTree {
     }
 
     private func register(_ c: CursorCore) {
-        cursors.removeAll { $0.cursor == nil }
+        if cursors.count >= cursorSweepSize {
+            cursors.removeAll { $0.cursor == nil }
+            cursorSweepSize = max(16, 2 * cursors.count)
+        }
         cursors.append(WeakCursor(cursor: c))
     }
 

@@ -247,6 +247,8 @@ package enum Compiler {
                 break
             }
         }
+        used |= g.subProgramDatabases.used
+        written |= g.subProgramDatabases.written
         if c.usesDatabase {
             // One Transaction per database the program touches (schema-number order).
             if used == 0 { used = 1 }
@@ -266,6 +268,7 @@ package enum Compiler {
         program.columnDeclaredTypes = declaredTypes
         program.effects = Program.Effects(countsChanges: countsChanges, changesSchema: changesSchema)
         program.fast = FastProgram(instructions)
+        program.subPrograms = g.subPrograms.map { $0 ?? Program(instructions: [.halt()], registerCount: 1, cursorCount: 0) }
         return (program, kind)
     }
 }

@@ -398,9 +398,33 @@ extension Codegen {
             }
         }
         if let alias = table.rowidAlias { b.emit(.null(dest: columns + alias)) }
+        // BEFORE triggers run before the rowid is chosen: their NEW.rowid is the supplied
+        // integer, or -1 when none (SQLite's order; a new rowid accounts for their inserts).
+        let hasBefore = !matchingTriggers(table, .insert, timing: .before).isEmpty
+        if hasBefore {
+            let triggerRowid = b.allocateRegister()
+            if let k = rowidSupplied {
+                try value(k, rowid)
+                let have = b.makeLabel(), ready = b.makeLabel()
+                b.emit(.sCopy(source: rowid, dest: triggerRowid))
+                b.emit(jumpTo: have) { .notNull(register: triggerRowid, target: $0) }
+                b.emit(.integer(value: -1, dest: triggerRowid))
+                b.emit(jumpTo: ready) { .goto(target: $0) }
+                b.place(have)
+                b.emit(.mustBeInt(register: triggerRowid))
+                b.place(ready)
+            } else {
+                b.emit(.integer(value: -1, dest: triggerRowid))
+            }
+            if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
+            try codeGeneratedColumns(table, columns: columns, rowid: triggerRowid)
+            codeStrictChecksBeforeTriggers(table, .insert, columns: columns)
+            try fireTriggers(table, .insert, timing: .before, old: nil, new: TriggerRow(columns: columns, rowid: triggerRowid),
+                             skipRow: skipRow)
+        }
         // The rowid: supplied (must be an integer) or new.
         if let k = rowidSupplied {
-            try value(k, rowid)
+            if !hasBefore { try value(k, rowid) }
             let have = b.makeLabel(), ready = b.makeLabel()
             b.emit(jumpTo: have) { .notNull(register: rowid, target: $0) }
             b.emit(.newRowid(cursor: w.cursor, dest: rowid))
@@ -427,11 +451,12 @@ extension Codegen {
             b.emit(.newRowid(cursor: w.cursor, dest: rowid))
             codeAutoincrementRowid(rowid, autoincrement)
         }
-        if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
-        try codeGeneratedColumns(table, columns: columns, rowid: rowid)
-        codeStrictChecksBeforeTriggers(table, .insert, columns: columns)
-        try fireTriggers(table, .insert, timing: .before, old: nil, new: TriggerRow(columns: columns, rowid: rowid),
-                         skipRow: skipRow)
+        if !hasBefore {
+            if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
+            try codeGeneratedColumns(table, columns: columns, rowid: rowid)
+        } else if table.rowidAlias != nil {
+            try codeGeneratedColumns(table, columns: columns, rowid: rowid)
+        }
         try codeConstraintChecks(w, columns: columns, rowid: rowid, oldRowid: nil, onConflict: onConflict,
                                  skipRow: skipRow, upserts: upserts, returning: returning)
         for (index, cursor) in w.indexes {
