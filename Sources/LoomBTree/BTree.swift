@@ -47,10 +47,6 @@ package final class BTree {
     /// Open cursors, so a change through one cursor can make the others on the same tree
     /// save their positions (SQLite's `saveAllCursors`).
     var cursors: [WeakCursor] = []
-    /// `cursors` is swept of closed cursors when it reaches this size (then twice the live
-    /// count): a sweep per open made opening cursors linear in the open ones, quadratic
-    /// for a deep cascade of trigger sub-programs.
-    private var cursorSweepSize = 16
 
     /// Deepest tree Loom walks before calling the file corrupt (SQLite's BTCURSOR_MAX_DEPTH).
     static let maxDepth = 20
@@ -66,6 +62,11 @@ package final class BTree {
     /// `PRAGMA secure_delete` (on by default in the oracle build): the bytes of a deleted
     /// cell and the pages put on the freelist are overwritten with zeros.
     package var secureDelete = true
+    // Stored last, so fields other modules read keep their offsets (stale incremental builds).
+    /// `cursors` is swept of closed cursors when it reaches this size (then twice the live
+    /// count): a sweep per open made opening cursors linear in the open ones, quadratic
+    /// for a deep cascade of trigger sub-programs.
+    private var cursorSweepSize = 16
 
     package init(pager: Pager) {
         self.pager = pager
