@@ -52,6 +52,13 @@ let package = Package(
         // Deterministic simulation (Spec/testing.md): a library for users' tests, and its CLI.
         .target(name: "LoomSim", dependencies: ["Loom"], swiftSettings: strict),
         .executableTarget(name: "LoomSimCLI", dependencies: ["LoomSim"], swiftSettings: strict),
+        // Issue 7's usage example, verbatim as a program (APIExampleTests runs it). Its
+        // `try await queue.read { … }` line resolves to the synchronous `read` in top-level
+        // code, so Swift warns "no 'async' operations occur within 'await' expression"; that
+        // one warning is the example's own, so this target alone suppresses warnings, and
+        // APIExampleTests type-checks the file to prove it is the only one.
+        .executableTarget(name: "LoomExample", dependencies: ["Loom"],
+                          swiftSettings: strict + [.unsafeFlags(["-suppress-warnings"])]),
         // Tests
         .target(name: "LoomTestSupport", dependencies: ["Loom"], path: "Tests/LoomTestSupport",
                 swiftSettings: strict),

@@ -221,6 +221,19 @@ public final class DatabasePool: Sendable {
         }
     }
 
+    /// The counters of every connection the pool has opened (``Database/statistics``),
+    /// summed: statements by kind, cache hits and misses, pages read and written, WAL frames,
+    /// checkpoints and busy waits. An idle connection counts as of now; one in use by a
+    /// `read` or `write` at the time of the call counts as of the end of its last use.
+    ///
+    /// ```swift
+    /// let stats = pool.statistics()
+    /// print(stats.statements[.select]?.count ?? 0, stats.walFramesWritten)
+    /// ```
+    public func statistics() -> DatabaseStatistics {
+        writer.statistics() + readers.statistics()
+    }
+
     /// Interrupts every statement running on the pool's connections (`sqlite3_interrupt` on
     /// each); they fail with `interrupt`.
     public func interrupt() {
@@ -360,6 +373,9 @@ private final class ConnectionSlots: @unchecked Sendable {
     private let capacity: Int
     private var closed = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Each connection's counters when it was last released, for `statistics()` while it is
+    /// in use (reading a connection another thread is using would race).
+    private var released: [ObjectIdentifier: DatabaseStatistics] = [:]
     private let make: () throws -> Database
 
     init(capacity: Int, idle: [Database], make: @escaping () throws -> Database) {
@@ -464,9 +480,23 @@ private final class ConnectionSlots: @unchecked Sendable {
 
     func release(_ db: Database) {
         pthread_mutex_lock(mutex)
+        released[ObjectIdentifier(db)] = db.statistics
         idle.append(db)
         wakeOne()
         pthread_mutex_unlock(mutex)
+    }
+
+    /// The sum of every open connection's counters: current for idle ones, as of their last
+    /// release for those in use.
+    func statistics() -> DatabaseStatistics {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        var total = DatabaseStatistics()
+        for db in all {
+            let isIdle = idle.contains { $0 === db }
+            if let s = isIdle ? db.statistics : released[ObjectIdentifier(db)] { total = total + s }
+        }
+        return total
     }
 
     /// Calls `body` on every connection opened so far (interrupt is thread-safe).
@@ -485,6 +515,7 @@ private final class ConnectionSlots: @unchecked Sendable {
         let list = idle
         idle = []
         all = []
+        released = [:]
         opened = 0
         let pending = waiters
         waiters = []

@@ -83,4 +83,32 @@ import LoomTestSupport
         _ = try queue.read { db in try Int.fetchAll(db, sql: "SELECT a FROM t") }
         #expect(try queue.statistics().statements[.select]?.count == 1)
     }
+
+    /// A pool sums its writer's and readers' counters; a connection in use counts as of its
+    /// last release, so statistics() can be read from inside a read without racing it.
+    @Test func poolStatistics() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let pool = try DatabasePool(path: dir.file("p.db"), maximumReaderCount: 3)
+        defer { try? pool.close() }
+        try pool.write { db in try db.execute(sql: "CREATE TABLE t(a); INSERT INTO t VALUES (1), (2)") }
+        let before = pool.statistics()
+        #expect(before.statements[.ddl]?.count == 1)
+        #expect(before.statements[.dml]?.count == 1)
+        #expect(before.walFramesWritten > 0)
+        for _ in 0..<4 { _ = try pool.read { db in try Int.fetchAll(db, sql: "SELECT a FROM t") } }
+        // Nested reads take a second reader connection; both are summed.
+        let inside = try pool.read { outer in
+            _ = try Int.fetchAll(outer, sql: "SELECT a FROM t")
+            _ = try pool.read { inner in try Int.fetchAll(inner, sql: "SELECT count(*) FROM t") }
+            return pool.statistics()
+        }
+        // Each read also runs one probe SELECT that pins its snapshot. The outer read's two
+        // are not counted yet (its connection is in use): 4 reads + the inner one, twice.
+        #expect(inside.statements[.select]?.count == 10)
+        let after = pool.statistics()
+        #expect(after.statements[.select]?.count == 12)
+        #expect(after.statements[.dml]?.count == 1)
+        #expect(after.cacheHits + after.cacheMisses > before.cacheHits + before.cacheMisses)
+    }
 }
