@@ -96,6 +96,30 @@ extension Codegen {
         return InLoop(cursor: cursor, top: top, next: b.makeLabel())
     }
 
+    /// The scan of virtual RIGHT/FULL JOIN level `k`'s unmatched-row pass: planned with its
+    /// table-valued function arguments only (`hidden = arg` ON terms reading no other item of
+    /// this FROM clause), as SQLite's right-join loop; its other ON terms do not apply there.
+    func unmatchedVirtualAccess(_ plan: WherePlan, _ k: Int) -> AccessPath {
+        let source = plan.levels[k].source
+        let items = Set(plan.levels.map(\.source.cursor))
+        // The source's own ON condition: the planner drops the terms its access path uses.
+        var conjuncts: [RExpr] = []
+        func split(_ e: RExpr) {
+            if case .binary(.and, let l, let r) = e { split(l); split(r) } else { conjuncts.append(e) }
+        }
+        if let on = source.on { split(on) }
+        let arguments = conjuncts.filter { term in
+            guard case .compare(.eq, let lhs, let rhs) = term, case .column(let col, _, _, _) = lhs,
+                  col.cursor == source.cursor, col.column >= 0, col.column < source.table.columns.count,
+                  source.table.columns[col.column].isHidden else { return false }
+            var used = Set<Int>()
+            rhs.cursorsUsed(into: &used)
+            return used.isDisjoint(with: items)
+        }
+        return WherePlanner.chooseVirtualAccess(for: source, terms: arguments, levelOfCursor: [:], level: 0,
+                                                needed: nil, orderBy: []).access
+    }
+
     /// Opens the cursors of `plan` and codes its nested loops around `body`.
     func codeLoops(_ plan: WherePlan, write: Bool = false, body: () throws -> Void) throws {
         var indexCursors: [Int: Int] = [:]
@@ -173,12 +197,17 @@ extension Codegen {
         var matchSets: [Int: (cursor: Int, keyCount: Int)] = [:]
         for k in rightLevels {
             let source = plan.levels[k].source
-            if source.virtualTable != nil || source.isRecursiveReference {
+            if source.isRecursiveReference {
                 throw c.error("RIGHT and FULL OUTER JOINs of this kind of table are not supported yet", at: nil)
             }
             let node = c.planNode("RIGHT-JOIN \(source.exposedName)")
-            let scanText = plan.levels[k].unmatchedScan.map { "SCAN \(source.exposedName) USING COVERING INDEX \($0.name)" }
+            var scanText = plan.levels[k].unmatchedScan.map { "SCAN \(source.exposedName) USING COVERING INDEX \($0.name)" }
                 ?? "SCAN \(source.exposedName)"
+            if source.virtualTable != nil {
+                var unmatched = plan.levels[k]
+                unmatched.access = unmatchedVirtualAccess(plan, k)
+                scanText = planText(unmatched)
+            }
             c.underPlanNode(node) { _ = c.planNode(scanText) }
             let keyCount = source.isStoredTable && source.table.isWithoutRowid ? source.table.withoutRowidKeyColumns.count : 1
             let set = b.allocateCursor()
@@ -454,6 +483,19 @@ extension Codegen {
                 let source = plan.levels[k].source
                 let cursor = source.cursor
                 let done = b.makeLabel(), next = b.makeLabel()
+                if source.virtualTable != nil, case .virtual(let v) = unmatchedVirtualAccess(plan, k) {
+                    // A virtual table: scanned again with only its table-valued function
+                    // arguments, rows told apart by their rowid.
+                    try codeVirtualFilter(v, cursor: cursor, empty: done)
+                    let top = b.currentAddress
+                    let key = matchKey(k)
+                    b.emit(jumpTo: next) { .found(cursor: set.cursor, key: key, count: set.keyCount, target: $0) }
+                    b.emit(jumpTo: subroutines[s].label) { .gosub(returnAddress: subroutines[s].returnAddress, target: $0) }
+                    b.place(next)
+                    b.emit(.vNext(cursor: cursor, target: top))
+                    b.place(done)
+                    continue
+                }
                 var scanCursor = cursor
                 if let index = plan.levels[k].unmatchedScan {
                     scanCursor = b.allocateCursor()
