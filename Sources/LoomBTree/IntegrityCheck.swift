@@ -6,12 +6,16 @@ import LoomPager
 import LoomRecord
 
 extension BTree {
-    /// Checks the trees at `roots` and the freelist; returns up to `maxErrors` messages
-    /// (empty means "ok"). Does not check index key order (that needs each index's
-    /// collations; the VDBE's integrity_check compares index entries to table rows).
-    package func integrityCheck(roots: [PageNumber], maxErrors: Int) throws -> [String] {
+    /// Checks the trees at `roots` (in that order) and the freelist; returns up to
+    /// `maxErrors` messages (empty means "ok"). Does not check index key order (that needs
+    /// each index's collations; L6's integrity check compares index entries to table rows).
+    ///
+    /// A `partial` check (SQLite's `PRAGMA integrity_check(TABLE)`) walks only `roots`: no
+    /// pointer-map check, no "never used" pages, and the freelist only when `freelist` is set.
+    package func integrityCheck(roots: [PageNumber], maxErrors: Int, partial: Bool = false,
+                                freelist: Bool = true) throws -> [String] {
         var check = Checker(tree: self, maxErrors: maxErrors)
-        check.run(roots: roots)
+        check.run(roots: roots, partial: partial, freelist: freelist || !partial)
         return check.errors
     }
 }
@@ -46,13 +50,14 @@ private struct Checker {
         return true
     }
 
-    mutating func run(roots: [PageNumber]) {
+    mutating func run(roots: [PageNumber], partial: Bool, freelist: Bool) {
         guard pageCount > 0 else { return }
-        checkFreelist()
+        if freelist { checkFreelist() }
         for r in roots where r.rawValue != 0 && !full {
             expect(r.rawValue, .rootPage, 0)
-            _ = checkTree(r.rawValue, root: r.rawValue, depth: 0, upper: nil)
+            _ = checkTree(r.rawValue, root: r.rawValue, depth: 0, upper: nil, reference: "")
         }
+        if partial { return }
         if tree.isAutoVacuum { checkPointerMaps() }
         for p in 1...Int(pageCount) where !seen[p] && !full {
             error("Page \(p) is never used")
@@ -105,14 +110,15 @@ private struct Checker {
 
     /// Checks one page and its subtree, right to left as SQLite does: every rowid must be
     /// below the one to its right (the first may equal `upper`, the parent's divider).
-    /// Returns the subtree depth (leaves are 0) and its smallest rowid.
-    mutating func checkTree(_ p: UInt32, root: UInt32, depth: Int, upper: Int64?, context: String? = nil) -> (depth: Int, minKey: Int64?) {
-        let context = context ?? "On tree page \(p): "
+    /// Returns the subtree depth (leaves are 0) and its smallest rowid. `reference` prefixes a
+    /// bad or repeated page number: empty for a root, else the parent's cell or right child.
+    mutating func checkTree(_ p: UInt32, root: UInt32, depth: Int, upper: Int64?, reference: String) -> (depth: Int, minKey: Int64?) {
+        let context = "On tree page \(p): "
         guard depth < BTree.maxDepth else { error("\(context)tree too deep"); return (0, nil) }
-        guard claim(p, context) else { return (0, nil) }
+        guard claim(p, reference) else { return (0, nil) }
         let node: Node
         do { node = try tree.node(PageNumber(p)) } catch {
-            self.error("\(context)btreeInitPage() returns error code 11")
+            self.error("Page \(p): btreeInitPage() returns error code 11")
             return (0, nil)
         }
         if p != root && node.cellCount == 0 { error("\(context)page has no cells") }
@@ -129,20 +135,30 @@ private struct Checker {
         if !node.kind.isLeaf {
             expect(node.rightChild, .btree, p)
             let (d, m) = checkTree(node.rightChild, root: root, depth: depth + 1, upper: maxKey,
-                                   context: "On page \(p) at right child: ")
+                                   reference: "On page \(p) at right child: ")
             childDepth = d
             if let m { maxKey = m; equalAllowed = false }
         }
         var cellTotal = 0
+        // A cell outside the content area stops the byte accounting of the page, as in SQLite.
+        var coverage = true
+        var cells: [(offset: Int, size: Int)] = []
         for i in stride(from: node.cellCount - 1, through: 0, by: -1) where !full {
             let cctx = "On tree page \(p) cell \(i): "
+            let pc = node.page.u16(node.pointerArrayStart + 2 * i)
+            if pc < node.contentStart || pc > usable - 4 {
+                error("\(cctx)Offset \(pc) out of range \(node.contentStart)..\(usable - 4)")
+                coverage = false
+                continue
+            }
             let c: CellInfo
-            do { c = try node.cell(i) } catch { self.error("\(cctx)Offset out of range"); continue }
+            do { c = try node.parseCell(at: pc) } catch {
+                self.error("\(cctx)Extends off end of page"); coverage = false; continue
+            }
+            if pc + c.size > usable { error("\(cctx)Extends off end of page"); coverage = false; continue }
             let size = max(4, c.size)
             cellTotal += size
-            if c.offset < node.contentStart || !mark(c.offset, size) {
-                error("Multiple uses for byte \(c.offset) of page \(p)")
-            }
+            cells.append((c.offset, size))
             if node.kind.isTable {
                 if let mk = maxKey, equalAllowed ? c.rowid > mk : c.rowid >= mk {
                     error("\(cctx)Rowid \(c.rowid) out of order")
@@ -153,11 +169,17 @@ private struct Checker {
             if c.overflowPage != 0 { checkOverflow(c, cctx, from: p) }
             if !node.kind.isLeaf {
                 expect(c.leftChild, .btree, p)
-                let (d, m) = checkTree(c.leftChild, root: root, depth: depth + 1, upper: node.kind.isTable ? maxKey : nil, context: nil)
+                let (d, m) = checkTree(c.leftChild, root: root, depth: depth + 1, upper: node.kind.isTable ? maxKey : nil, reference: cctx)
                 if let cd = childDepth, cd != d { error("\(cctx)Child page depth differs") }
                 childDepth = d
                 if node.kind.isTable, let m { maxKey = m }
                 equalAllowed = false
+            }
+        }
+        guard coverage && !full else { return ((childDepth ?? -1) + 1, node.kind.isTable ? maxKey : nil) }
+        for (offset, size) in cells where !full {
+            if offset < node.contentStart || !mark(offset, size) {
+                error("Multiple uses for byte \(offset) of page \(p)")
             }
         }
         // Free space: freeblocks, then fragments = what is left of the content area.

@@ -118,24 +118,8 @@ extension Connection {
                 return btree.textEncoding.name
             })]]
         case "integrity_check", "quick_check":
-            let limit = value.flatMap { Int($0) }.map { max(1, $0) } ?? 100
-            let main = try currentSchema()
-            // Every open database (main first), or only the named one.
-            var errors: [String] = []
-            for schema in [main] + main.linked {
-                if let wanted = pragma.schema, context.databaseIndex(named: wanted) != schema.database { continue }
-                guard schema.database < context.databases.count, let handle = context.databases[schema.database] else { continue }
-                var roots: [PageNumber] = [1]
-                for table in schema.allTables where table.rootPage > 1 { roots.append(PageNumber(table.rootPage)) }
-                for key in schema.indexOrder {
-                    if let index = schema.indexes[key], index.rootPage > 1 { roots.append(PageNumber(index.rootPage)) }
-                }
-                errors += try withReadTransaction(on: handle) {
-                    try handle.btree.integrityCheck(roots: roots, maxErrors: max(1, limit - errors.count))
-                }
-                if errors.count >= limit { break }
-            }
-            rows = errors.isEmpty ? [[.text("ok")]] : errors.map { [.text($0)] }
+            // Connection+IntegrityCheck.swift.
+            rows = try integrityCheckRows(pragma, quick: name == "quick_check")
         default:
             return try settingPragma(pragma, prepared: prepared)
         }

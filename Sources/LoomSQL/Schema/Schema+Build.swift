@@ -159,8 +159,10 @@ extension Table {
         for term in terms {
             var expr = term.expr
             var collation: String? = nil
+            var explicitBinary = false
             if case .collate(let inner, let name) = expr.kind {
                 collation = try checkedCollation(name)
+                explicitBinary = collation == nil
                 expr = inner
             }
             guard case .column(let ref) = expr.kind, ref.table == nil else {
@@ -180,7 +182,9 @@ extension Table {
                 }
                 throw DatabaseError(.error, "no such column: \(ref.column)")
             }
-            result.append(IndexColumn(column: i, collation: collation ?? table.columns[i].collation,
+            // An explicit COLLATE BINARY overrides the column's own collation.
+            let own = table.columns[i].collation
+            result.append(IndexColumn(column: i, collation: collation ?? (explicitBinary && own != nil ? "BINARY" : own),
                                       descending: term.order == .descending))
             explicit.append(collation)
         }
