@@ -62,6 +62,11 @@ package final class BTree {
     /// `PRAGMA secure_delete` (on by default in the oracle build): the bytes of a deleted
     /// cell and the pages put on the freelist are overwritten with zeros.
     package var secureDelete = true
+    // Stored last, so fields other modules read keep their offsets (stale incremental builds).
+    /// `cursors` is swept of closed cursors when it reaches this size (then twice the live
+    /// count): a sweep per open made opening cursors linear in the open ones, quadratic
+    /// for a deep cascade of trigger sub-programs.
+    private var cursorSweepSize = 16
 
     package init(pager: Pager) {
         self.pager = pager
@@ -247,7 +252,10 @@ package final class BTree {
     }
 
     private func register(_ c: CursorCore) {
-        cursors.removeAll { $0.cursor == nil }
+        if cursors.count >= cursorSweepSize {
+            cursors.removeAll { $0.cursor == nil }
+            cursorSweepSize = max(16, 2 * cursors.count)
+        }
         cursors.append(WeakCursor(cursor: c))
     }
 

@@ -251,6 +251,8 @@ package enum Compiler {
                 }
             }
         }
+        used |= g.subProgramDatabases.used
+        written |= g.subProgramDatabases.written
         if c.usesDatabase {
             // One Transaction per database the program touches (schema-number order).
             if used == 0 { used = 1 }
@@ -270,6 +272,7 @@ package enum Compiler {
         program.columnDeclaredTypes = declaredTypes
         program.effects = Program.Effects(countsChanges: countsChanges, changesSchema: changesSchema)
         program.fast = FastProgram(instructions)
+        program.subPrograms = g.subPrograms.map { $0 ?? Program(instructions: [.halt()], registerCount: 1, cursorCount: 0) }
         return (program, kind)
     }
 }

@@ -42,6 +42,10 @@ package struct Program: Sendable {
     /// shared by every VM of this program; nil makes each VM build its own. Editing
     /// `instructions` resets it to nil.
     package var fast: FastProgram? = nil
+    /// The statement's sub-programs (trigger bodies, foreign-key actions), run by the
+    /// `program` instruction of this program or of any sub-program (indexes into this list;
+    /// only the top-level program's list is used).
+    package var subPrograms: [Program] = []
     package struct Effects: Sendable {
         package var countsChanges: Bool
         package var changesSchema: Bool

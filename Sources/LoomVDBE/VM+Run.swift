@@ -151,6 +151,15 @@ extension VM {
 
     /// Runs until a row is ready (true) or the program halts (false).
     func run() throws -> Bool {
+        while true {
+            if let result = try runFrame() { return result }
+        }
+    }
+
+    /// Runs the current program (the statement's or a sub-program's) until a row is ready
+    /// (true), the statement halts (false), or a sub-program is entered or left (nil: run
+    /// again with the new frame's program).
+    func runFrame() throws -> Bool? {
         let code = program.instructions
         let fast = self.fast
         let ops = fast.ops  // valid while `fast` (held by self) lives
@@ -436,6 +445,10 @@ extension VM {
                 pc = t
             case .halt(let rc, let action, let message, let constraint):
                 if rc == .ok {
+                    if !frames.isEmpty {
+                        leaveSubProgram(ignored: action == .ignore)
+                        return nil
+                    }
                     try finish(error: nil)
                     return false
                 }
@@ -492,6 +505,8 @@ extension VM {
                 if context.pragmaSettings["foreign_keys", default: 0] == 0 { pc = t }
             case .fkIfDeferring(let t):
                 if context.pragmaSettings["defer_foreign_keys", default: 0] != 0 { pc = t }
+            case .program(let index, let arguments, let t, let recursive):
+                if try enterSubProgram(index, arguments: arguments, ignoreTarget: t, recursive: recursive) { return nil }
 
             // MARK: Transactions and schema
             case .transaction(let write, let cookie, let database):
@@ -961,6 +976,10 @@ extension VM {
             case .vRename(let t, let r):
                 try t.table.rename(to: registers[r].textForVirtualTable)
             }
+        }
+        if !frames.isEmpty {
+            leaveSubProgram(ignored: false)
+            return nil
         }
         try finish(error: nil)
         return false

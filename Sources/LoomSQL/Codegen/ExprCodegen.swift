@@ -27,6 +27,11 @@ package final class Codegen {
     /// cleared each time the body starts, so work done "once" is redone for every row
     /// that fires the trigger (SQLite runs each firing as a fresh sub-program).
     var triggerOnceFlags: [[Int]] = []
+    /// The statement's sub-programs (trigger bodies, foreign-key actions; TriggerCodegen.swift),
+    /// nil while one is being compiled, by key; the databases they read and write (bit sets).
+    var subPrograms: [Program?] = []
+    var subProgramKeys: [String: Int] = [:]
+    var subProgramDatabases: (used: UInt64, written: UInt64) = (0, 0)
 
     init(_ compilation: Compilation) { c = compilation }
 

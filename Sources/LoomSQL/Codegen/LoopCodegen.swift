@@ -101,8 +101,66 @@ extension Codegen {
         return InLoop(cursor: cursor, top: top, next: b.makeLabel())
     }
 
+    /// The scan of virtual RIGHT/FULL JOIN level `k`'s unmatched-row pass: planned with its
+    /// table-valued function arguments only (`hidden = arg` ON terms reading no other item of
+    /// this FROM clause), as SQLite's right-join loop; its other ON terms do not apply there.
+    func unmatchedVirtualAccess(_ plan: WherePlan, _ k: Int) -> AccessPath {
+        let source = plan.levels[k].source
+        let items = Set(plan.levels.map(\.source.cursor))
+        let arguments = onConjuncts(source).filter { term in
+            guard let rhs = tableArgumentValue(term, of: source) else { return false }
+            var used = Set<Int>()
+            rhs.cursorsUsed(into: &used)
+            return used.isDisjoint(with: items)
+        }
+        return WherePlanner.chooseVirtualAccess(for: source, terms: arguments, levelOfCursor: [:], level: 0,
+                                                needed: nil, orderBy: []).access
+    }
+
+    /// The conjuncts of `source`'s own ON condition (the planner drops from its level the
+    /// terms its access path consumes).
+    func onConjuncts(_ source: SourceItem) -> [RExpr] {
+        var conjuncts: [RExpr] = []
+        func split(_ e: RExpr) {
+            if case .binary(.and, let l, let r) = e { split(l); split(r) } else { conjuncts.append(e) }
+        }
+        if let on = source.on { split(on) }
+        return conjuncts
+    }
+
+    /// The argument of a table-valued function term `hidden_column = value` of `source`.
+    func tableArgumentValue(_ term: RExpr, of source: SourceItem) -> RExpr? {
+        guard case .compare(.eq, let lhs, let rhs) = term, case .column(let col, _, _, _) = lhs,
+              col.cursor == source.cursor, col.column >= 0, col.column < source.table.columns.count,
+              source.table.columns[col.column].isHidden else { return nil }
+        return rhs
+    }
+
+    /// SQLite 3.40's plan for a table-valued function on the right of a plain RIGHT JOIN (not
+    /// FULL): its argument terms are ON terms it may not use as constraints, so its matching
+    /// pass runs without them (json_each matches nothing, generate_series fails "first argument
+    /// … missing or unusable") and they are tested as ON terms; the unmatched pass has them.
+    func planSQLiteRightJoinArguments(_ plan: inout WherePlan) {
+        var levelOfCursor: [Int: Int] = [:]
+        for (j, l) in plan.levels.enumerated() { levelOfCursor[l.source.cursor] = j }
+        for i in plan.levels.indices where plan.levels[i].source.join == .right && plan.levels[i].source.virtualTable != nil {
+            let source = plan.levels[i].source
+            let conjuncts = onConjuncts(source)
+            let isArgument = conjuncts.map { tableArgumentValue($0, of: source) != nil }
+            guard isArgument.contains(true) else { continue }
+            let others = conjuncts.indices.filter { !isArgument[$0] }.map { conjuncts[$0] }
+            let choice = WherePlanner.chooseVirtualAccess(for: source, terms: others, levelOfCursor: levelOfCursor,
+                                                          level: i, needed: nil, orderBy: [])
+            plan.levels[i].access = choice.access
+            plan.levels[i].onTerms = others.indices.filter { !choice.usedTerms.contains($0) }.map { others[$0] }
+                + conjuncts.indices.filter { isArgument[$0] }.map { conjuncts[$0] }
+        }
+    }
+
     /// Opens the cursors of `plan` and codes its nested loops around `body`.
     func codeLoops(_ plan: WherePlan, write: Bool = false, body: () throws -> Void) throws {
+        var plan = plan
+        planSQLiteRightJoinArguments(&plan)
         var indexCursors: [Int: Int] = [:]
         var withoutRowidCursors: [Int] = []
         defer { for cursor in withoutRowidCursors { coveringReads[cursor] = nil } }
@@ -197,12 +255,22 @@ extension Codegen {
         var matchSets: [Int: (cursor: Int, keyCount: Int)] = [:]
         for k in rightLevels {
             let source = plan.levels[k].source
-            if source.virtualTable != nil || source.isRecursiveReference {
+            if source.isRecursiveReference {
                 throw c.error("RIGHT and FULL OUTER JOINs of this kind of table are not supported yet", at: nil)
             }
-            let node = c.planNode("RIGHT-JOIN \(source.exposedName)")
-            let scanText = plan.levels[k].unmatchedScan.map { "SCAN \(source.exposedName) USING COVERING INDEX \($0.name)" }
+            // SQLite names the table here (a view's or a virtual table's name), an alias only
+            // for a subquery.
+            let joinName = source.isStoredTable || source.virtualTable != nil || source.table.isView
+                ? source.table.name : source.exposedName
+            let node = c.planNode("RIGHT-JOIN \(joinName)")
+            var scanText = plan.levels[k].unmatchedScan.map { "SCAN \(source.exposedName) USING COVERING INDEX \($0.name)" }
                 ?? "SCAN \(source.exposedName)"
+            if source.virtualTable != nil {
+                var unmatched = plan.levels[k]
+                unmatched.access = unmatchedVirtualAccess(plan, k)
+                unmatched.source.join = .right  // no " LEFT-JOIN" on the rescan's line
+                scanText = planText(unmatched)
+            }
             c.underPlanNode(node) { _ = c.planNode(scanText) }
             let keyCount = source.isStoredTable && source.table.isWithoutRowid ? source.table.withoutRowidKeyColumns.count : 1
             let set = b.allocateCursor()
@@ -564,6 +632,19 @@ extension Codegen {
                 let source = plan.levels[k].source
                 let cursor = source.cursor
                 let done = b.makeLabel(), next = b.makeLabel()
+                if source.virtualTable != nil, case .virtual(let v) = unmatchedVirtualAccess(plan, k) {
+                    // A virtual table: scanned again with only its table-valued function
+                    // arguments, rows told apart by their rowid.
+                    try codeVirtualFilter(v, cursor: cursor, empty: done)
+                    let top = b.currentAddress
+                    let key = matchKey(k)
+                    b.emit(jumpTo: next) { .found(cursor: set.cursor, key: key, count: set.keyCount, target: $0) }
+                    b.emit(jumpTo: subroutines[s].label) { .gosub(returnAddress: subroutines[s].returnAddress, target: $0) }
+                    b.place(next)
+                    b.emit(.vNext(cursor: cursor, target: top))
+                    b.place(done)
+                    continue
+                }
                 var scanCursor = cursor
                 if let index = plan.levels[k].unmatchedScan {
                     scanCursor = b.allocateCursor()
