@@ -317,18 +317,19 @@ extension Codegen {
     /// What the planner may use for `s`: the columns it reads (for covering indexes) and the
     /// ORDER BY it would like the loops to produce.
     func planHints(for s: ResolvedSelect, orderBy: [OrderTerm]) -> PlanHints {
+        var needed: [Int: Set<Int>] = [:]
         if s.sources.count == 1 {
             // One FROM item (the common case): one set, no map look-up per column read, sized
             // up front (growing a Set from empty re-hashed it at each doubling).
             let cursor = s.sources[0].cursor
             var columns = Set<Int>(minimumCapacity: 8)
             s.forEachColumn { col in if col.cursor == cursor { columns.insert(col.column) } }
-            return completedHints(PlanHints(neededColumns: [cursor: columns], orderBy: orderBy), for: s)
-        }
-        var needed: [Int: Set<Int>] = [:]
-        for source in s.sources { needed[source.cursor] = [] }
-        s.forEachColumn { col in
-            if needed[col.cursor] != nil { needed[col.cursor, default: []].insert(col.column) }
+            needed = [cursor: columns]
+        } else {
+            for source in s.sources { needed[source.cursor] = [] }
+            s.forEachColumn { col in
+                if needed[col.cursor] != nil { needed[col.cursor, default: []].insert(col.column) }
+            }
         }
         return completedHints(PlanHints(neededColumns: needed, orderBy: orderBy), for: s)
     }
