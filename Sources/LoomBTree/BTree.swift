@@ -75,16 +75,6 @@ package final class BTree {
         isAutoVacuum = p.u32(52) != 0
     }
 
-    /// Why Loom refuses to write this file, or nil when it can.
-    private func writeRefusal() throws -> String? {
-        guard pager.pageCount > 0 else { return nil }
-        let p = try pager.page(1)
-        if let e = TextEncoding(rawValue: p.u32(56)), e != .utf8 {
-            return "Loom cannot write \(e.name) databases yet"
-        }
-        return nil
-    }
-
     // MARK: Transactions
 
     /// Starts a read or write transaction. A write to an empty file first creates page 1:
@@ -93,10 +83,6 @@ package final class BTree {
         if write {
             try pager.beginWrite()
             if pager.pageCount == 0 { try createPageOne() }
-            if let refusal = try writeRefusal() {
-                try? pager.rollback()
-                throw DatabaseError(.readonly, refusal)
-            }
         } else {
             try pager.beginRead()
         }

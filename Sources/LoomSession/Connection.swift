@@ -183,7 +183,11 @@ package final class Connection {
                 try Compiler.prepare(sql, from: offset, schema: schema)
             }
         }
-        guard let prepared = compiled else { return nil }
+        guard var prepared = compiled else { return nil }
+        // A UTF-16 database orders text by its UTF-16 bytes (BINARY): adapt the comparisons.
+        if let encoding = context.databases.first??.btree.textEncoding, encoding != .utf8 {
+            prepared.program = prepared.program.adapted(to: encoding)
+        }
         if prepared.kind == .pragma, let handled = try connectionPragma(sql, from: offset, prepared: prepared) {
             return handled
         }

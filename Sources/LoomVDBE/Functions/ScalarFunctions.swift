@@ -100,10 +100,14 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
         guard let b = v.isNull ? nil : v.blobValue else { return .null }
         return .text(String(decoding: b.map { $0 >= 0x61 && $0 <= 0x7A ? $0 & ~0x20 : $0 }, as: UTF8.self))
     })
-    f.append(scalar("hex", 1) { a, _ in
+    f.append(scalar("hex", 1) { a, c in
         let digits = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
-        for b in arg(a, 0).blobValue ?? [] {
+        // Text is hexed in the database's encoding; numbers as their UTF-8 text (as sqlite3).
+        let v = arg(a, 0)
+        let bytes: [UInt8]
+        if case .text = v { bytes = v.blobValue(in: c.textEncoding) ?? [] } else { bytes = v.blobValue ?? [] }
+        for b in bytes {
             out.append(digits[Int(b >> 4)])
             out.append(digits[Int(b & 15)])
         }
