@@ -7,6 +7,19 @@ import LoomBase
 package enum TextEncoding: UInt32, Sendable {
     case utf8 = 1, utf16le = 2, utf16be = 3
 
+    /// The encoding `PRAGMA encoding = name` asks for (ASCII case-insensitive): UTF-8,
+    /// UTF8, UTF-16le, UTF16le, UTF-16be, UTF16be, and UTF-16 / UTF16 for the native order
+    /// (little-endian on the hosts Loom runs on); nil for any other name.
+    package init?(pragmaName: String) {
+        switch String(decoding: pragmaName.utf8.map { $0 >= 0x41 && $0 <= 0x5a ? $0 + 32 : $0 }, as: UTF8.self) {
+        case "utf-8", "utf8": self = .utf8
+        case "utf-16le", "utf16le": self = .utf16le
+        case "utf-16be", "utf16be": self = .utf16be
+        case "utf-16", "utf16": self = UInt16(1).littleEndian == 1 && UInt16(1).bigEndian != 1 ? .utf16le : .utf16be
+        default: return nil
+        }
+    }
+
     /// The name `PRAGMA encoding` reports.
     package var name: String {
         switch self {
