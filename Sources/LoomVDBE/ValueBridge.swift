@@ -78,7 +78,10 @@ func castValue(_ v: Value, to a: Affinity, encoding: TextEncoding) -> Value {
     switch a {
     case .blob: return v.blobValue(in: encoding).map { .blob($0) } ?? .null
     case .text: return v.textValue(in: encoding).map { .text($0) } ?? .null
-    default: return castValue(v, to: a)
+    default:
+        // A blob becomes a number through its text in the database encoding.
+        guard case .blob = v, encoding != .utf8 else { return castValue(v, to: a) }
+        return castValue(v.textValue(in: encoding).map { .text($0) } ?? .null, to: a)
     }
 }
 

@@ -56,6 +56,9 @@ private let utf16Queries = [
     "SELECT id FROM t WHERE r = 'x' ORDER BY id LIMIT 5",
     "SELECT id, hex(s) FROM t WHERE s IN ('😀4', 'a9', char(0xFFFD)) ORDER BY id",
     "SELECT count(*) FROM u WHERE s = (SELECT max(s) FROM t)",
+    "SELECT hex(lower(x'4100')), hex(upper(x'6100')), length(CAST('ab' AS BLOB)), hex(substr(CAST('abc' AS BLOB),2,2)), instr(CAST('abc' AS BLOB), 'b'), hex(trim(x'20006100')), hex(replace(x'610062', 'a', 'c'))",
+    "SELECT x'6100' LIKE 'a', unicode(x'6100'), hex(quote(CAST('a' AS BLOB))), hex(substr(x'610062', 1)), CAST(x'3100' AS INTEGER)",
+    "SELECT hex(CAST(s AS BLOB)) FROM t WHERE CAST(s AS BLOB) > x'60' ORDER BY id LIMIT 3",
     "PRAGMA encoding",
     "PRAGMA integrity_check",
 ]
@@ -152,6 +155,21 @@ private let utf16Checks = [
         for q in utf16Checks.dropLast() {
             #expect(try Oracle.run([byLoom, q]).stdout == (try Oracle.run([bySqlite, q])).stdout, "after VACUUM: \(q)")
         }
+    }
+
+    /// ATTACH: a file with another encoding is refused, an empty one takes main's encoding.
+    @Test func attachFollowsMainEncoding() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let main = try makeDatabase(dir, "UTF-16be")
+        let utf8 = dir.file("utf8.db"), empty = dir.file("empty.db")
+        _ = try Oracle.run([utf8, "CREATE TABLE z(a)"])
+        let db = try Database(path: main)
+        #expect(throws: DatabaseError.self) { try db.execute("ATTACH \(sqlQuote(utf8)) AS x") }
+        try db.execute("ATTACH \(sqlQuote(empty)) AS y; CREATE TABLE y.q(a); INSERT INTO y.q VALUES('a😀')")
+        try db.close()
+        #expect(try Oracle.run([empty, "PRAGMA encoding; SELECT hex(a) FROM q; PRAGMA integrity_check"]).stdout
+                == "UTF-16be\n0061D83DDE00\nok\n")
     }
 
     /// PRAGMA encoding on an empty database makes Loom create a UTF-16 file; on a database
