@@ -13,7 +13,7 @@ package final class FTS5Core {
     package init(config: FTS5Config, store: any IndexStore) throws {
         self.config = config
         tokenizer = try makeTokenizer(config.tokenize)
-        index = FTS5Index(store: store, prefixes: config.prefixes)
+        index = FTS5Index(store: store, prefixes: config.prefixes, detail: config.detail)
     }
 
     package func averages() throws -> Averages {
@@ -101,8 +101,28 @@ package final class FTS5Core {
         averagesCache = nil
     }
 
+    private var averagesAtMark: (cache: Averages?, dirty: Bool)? = nil
+
+    /// A statement inside a transaction starts writing: mark the pending state.
+    package func setMark() {
+        index.setMark()
+        averagesAtMark = (averagesCache, averagesDirty)
+    }
+
+    /// The statement ended: kept, or back to the mark.
+    package func endMark(rollback: Bool) {
+        if rollback {
+            index.rollbackToMark()
+            if let m = averagesAtMark { averagesCache = m.cache; averagesDirty = m.dirty }
+        } else {
+            index.clearMark()
+        }
+        averagesAtMark = nil
+    }
+
     /// Drops cached state (rollback).
     package func reset() {
+        averagesAtMark = nil
         index.reset()
         averagesCache = nil
         averagesDirty = false

@@ -19,11 +19,21 @@ package struct MatchSet: Sendable {
     /// (a phrase under a failed AND or the right side of NOT reports none).
     var paths: [[Int]] = []
     var nodeRows: [[Int64]] = []
+    /// Each phrase's column filter (nil: every column).
+    package var phraseColumns: [[Int]?] = []
+    /// detail=column/none: the instances of every phrase in one row, found by re-tokenizing
+    /// the row (the index holds no offsets); they replace `phraseHits` for that row.
+    package var rowInstances: (rowid: Int64, hits: [[Int64]])? = nil
 
     package init() {}
 
     /// The instances of phrase `i` in row `rowid` (packed positions, ascending).
     package func hits(_ i: Int, _ rowid: Int64) -> ArraySlice<Int64> {
+        if let ri = rowInstances {
+            guard ri.rowid == rowid, i < ri.hits.count, i < paths.count else { return [] }
+            for n in paths[i] where !Self.contains(nodeRows[n], rowid) { return [] }
+            return ri.hits[i][...]
+        }
         guard i < phraseHits.count, let k = phraseHits[i].index(of: rowid) else { return [] }
         for n in paths[i] where !Self.contains(nodeRows[n], rowid) { return [] }
         return phraseHits[i].positions(at: k)
@@ -70,10 +80,37 @@ package struct QueryEvaluator {
         return set
     }
 
+    /// detail=column/none refuse what their index cannot answer, with SQLite's messages, in
+    /// query order: multi-token phrases and `^`, NEAR groups of several phrases, and (none)
+    /// column filters.
+    package static func checkDetail(_ node: QueryNode, _ detail: FTS5Config.Detail) throws {
+        guard detail != .full else { return }
+        switch node {
+        case .empty: return
+        case .near(let phrases, _, let columns):
+            for p in phrases where p.terms.count > 1 || p.initial {
+                throw DatabaseError(.error, "fts5: phrase queries are not supported (detail!=full)")
+            }
+            if phrases.count > 1 { throw DatabaseError(.error, "fts5: NEAR queries are not supported (detail!=full)") }
+            if columns != nil && detail == .none {
+                throw DatabaseError(.error, "fts5: column queries are not supported (detail=none)")
+            }
+        case .and(let items), .or(let items):
+            for i in items { try checkDetail(i, detail) }
+        case .not(let a, let b):
+            try checkDetail(a, detail)
+            try checkDetail(b, detail)
+        }
+    }
+
     private func termPostings(_ t: QueryTerm, _ cache: inout [[UInt8]: Postings]) throws -> Postings {
         let key = [UInt8(t.prefix ? 1 : 0)] + t.bytes
         if let c = cache[key] { return c }
-        let r = try index.postings([0x30] + t.bytes, prefix: t.prefix)
+        var r = try index.postings([0x30] + t.bytes, prefix: t.prefix)
+        if index.detail == .column {
+            // Positions (0, column) become (column, 0) so column filters apply unchanged.
+            for k in r.positions.indices { r.positions[k] <<= 32 }
+        }
         cache[key] = r
         return r
     }
@@ -138,6 +175,7 @@ package struct QueryEvaluator {
             for p in phrases {
                 let starts = try phraseStarts(p, columns: columns, &cache)
                 set.phrases.append(p)
+                set.phraseColumns.append(columns)
                 set.phraseRowCounts.append(starts.count)
                 set.paths.append(path)
                 per.append(starts)
@@ -297,7 +335,7 @@ package enum Auxiliary {
                 let c = Int(p >> 32)
                 f += c < weights.count ? weights[c] : 1
             }
-            score += idf * (f * (k1 + 1)) / (f + k1 * (1 - b + b * dl / avgdl))
+            score += idf * ((f * (k1 + 1)) / (f + k1 * (1 - b + b * dl / avgdl)))
         }
         return -score
     }

@@ -232,6 +232,8 @@ package struct WrittenSegment: Sendable {
     package var pages: [[UInt8]] = []
     /// (term, pgno << 1 | has-doclist-index).
     package var idxRows: [(term: [UInt8], pgno: Int64)] = []
+    /// Doclist-index records: (height, page, bytes) for `DataID.dlidx`.
+    package var dlidx: [(height: Int, page: Int, bytes: [UInt8])] = []
 }
 
 /// Writes terms (ascending, index-prefixed) into leaf pages of about `pageSize` bytes.
@@ -248,11 +250,24 @@ package struct SegmentWriter {
     var lastTermOfPreviousPage: [UInt8]? = nil
     var termsWritten = 0
 
-    package init(pageSize: Int) { self.pageSize = max(pageSize, 64) }
+    /// detail=none: no size varints or position lists; a delete marker is a 0x00 byte after
+    /// the rowid, 0x00 0x00 when the row also holds the term (deleted, then re-added).
+    let detailNone: Bool
+
+    package init(pageSize: Int, detailNone: Bool = false) {
+        self.pageSize = max(pageSize, 64)
+        self.detailNone = detailNone
+    }
 
     var full: Bool { buf.count + pgidx.count >= pageSize }
 
-    mutating func flushPage() {
+    /// The page holding the current term, and every later page the term's doclist reached
+    /// (with the first rowid stored on it, nil when none is): the doclist index's input.
+    var termPage = 0
+    var doclistPages: [(page: Int, rowid: Int64?)] = []
+
+    /// Ends the page; `continuing`: the current doclist goes on on the next page.
+    mutating func flushPage(continuing: Bool = false) {
         let footer = buf.count
         buf[2] = UInt8(footer >> 8)
         buf[3] = UInt8(footer & 0xFF)
@@ -263,6 +278,75 @@ package struct SegmentWriter {
         pageHasRowid = false
         previousTermOffset = 0
         lastTermOfPreviousPage = lastTerm
+        if continuing { doclistPages.append((out.pages.count + 1, nil)) }
+    }
+
+    /// The current doclist ended (`nextTermHere`: the next term goes on the current page).
+    /// A doclist followed by at least 4 term-less pages gets a doclist index, as SQLite's:
+    /// leaf records list each later page's first rowid (delta-coded, 0x00 for a page with
+    /// none), split at `pageSize` bytes, with internal levels above until one record is left;
+    /// the %_idx row of the term's page gets flag 1.
+    mutating func endDoclist(nextTermHere: Bool) {
+        defer { doclistPages.removeAll(keepingCapacity: true) }
+        let current = out.pages.count + 1
+        var pages = doclistPages
+        if nextTermHere, let last = pages.last, last.page == current, last.rowid == nil { pages.removeLast() }
+        let termless = pages.count - (nextTermHere && pages.last?.page == current ? 1 : 0)
+        guard termless >= 4 else { return }
+        while let last = pages.last, last.rowid == nil { pages.removeLast() }
+        guard let start = pages.firstIndex(where: { $0.rowid != nil }) else { return }
+        // Leaves.
+        var records: [[UInt8]] = []
+        var firsts: [(page: Int, rowid: Int64)] = []
+        var buf: [UInt8] = []
+        var previous: Int64 = 0
+        for (page, rowid) in pages[start...] {
+            if let rowid, buf.isEmpty || buf.count >= pageSize {
+                if !buf.isEmpty { records.append(buf) }
+                buf = [0]
+                putVarint(UInt64(page), &buf)
+                putVarint(UInt64(bitPattern: rowid), &buf)
+                firsts.append((page, rowid))
+            } else if let rowid {
+                putVarint(UInt64(bitPattern: rowid &- previous), &buf)
+            } else {
+                buf.append(0)
+            }
+            if let rowid { previous = rowid }
+        }
+        records.append(buf)
+        var height = 0
+        var level = records
+        var children = firsts
+        while true {
+            for (k, r) in level.enumerated() {
+                var r = r
+                if level.count > 1 { r[0] = 1 }
+                out.dlidx.append((height, termPage + k, r))
+            }
+            guard level.count > 1 else { break }
+            // The level above: each child's page number (first only) and first rowid.
+            var next: [[UInt8]] = []
+            var nextFirsts: [(page: Int, rowid: Int64)] = []
+            var node: [UInt8] = []
+            for (k, child) in children.enumerated() {
+                if node.isEmpty || node.count >= pageSize {
+                    if !node.isEmpty { next.append(node) }
+                    node = [0]
+                    putVarint(UInt64(termPage + k), &node)
+                    putVarint(UInt64(bitPattern: child.rowid), &node)
+                    nextFirsts.append((termPage + k, child.rowid))
+                } else {
+                    putVarint(UInt64(bitPattern: child.rowid &- previous), &node)
+                }
+                previous = child.rowid
+            }
+            next.append(node)
+            level = next
+            children = nextFirsts
+            height += 1
+        }
+        if let i = out.idxRows.lastIndex(where: { Int($0.pgno >> 1) == termPage }) { out.idxRows[i].pgno |= 1 }
     }
 
     /// The shortest prefix of `term` that sorts after `previous`.
@@ -283,7 +367,9 @@ package struct SegmentWriter {
 
     /// Starts the doclist of `term` (terms ascending; at least one entry must follow).
     package mutating func beginTerm(_ term: [UInt8]) {
-        if full || buf.count + term.count + 8 + pgidx.count > pageSize && buf.count > 4 { flushPage() }
+        let flush = full || buf.count + term.count + 8 + pgidx.count > pageSize && buf.count > 4
+        if termsWritten > 0 { endDoclist(nextTermHere: !flush) }
+        if flush { flushPage() }
         let offset = buf.count
         if !pageHasTerm {
             // First term of the page: stored whole; pages after the first get a %_idx row.
@@ -306,6 +392,7 @@ package struct SegmentWriter {
         }
         previousTermOffset = offset
         pageHasTerm = true
+        termPage = out.pages.count + 1
         lastTerm = term
         termsWritten += 1
         entriesInTerm = 0
@@ -314,13 +401,14 @@ package struct SegmentWriter {
 
     /// Appends one doclist entry of the current term (rowids ascending).
     package mutating func addEntry(rowid: Int64, delete: Bool, poslist: ArraySlice<UInt8>) {
-        if entriesInTerm > 0 && full { flushPage() }
+        if entriesInTerm > 0 && full { flushPage(continuing: true) }
         if entriesInTerm == 0 {
             putVarint(UInt64(bitPattern: rowid), &buf)
         } else if !pageHasTerm && !pageHasRowid {
             // First rowid of a page with no term before it: stored whole, pointed at by the header.
             buf[0] = UInt8(buf.count >> 8)
             buf[1] = UInt8(buf.count & 0xFF)
+            if let last = doclistPages.last, last.page == out.pages.count + 1 { doclistPages[doclistPages.count - 1].rowid = rowid }
             putVarint(UInt64(bitPattern: rowid), &buf)
         } else {
             putVarint(UInt64(bitPattern: rowid &- previousRowid), &buf)
@@ -328,6 +416,13 @@ package struct SegmentWriter {
         entriesInTerm += 1
         pageHasRowid = true
         previousRowid = rowid
+        if detailNone {
+            if delete {
+                buf.append(0)
+                if !poslist.isEmpty { buf.append(0) }
+            }
+            return
+        }
         putVarint(UInt64(poslist.count) * 2 + (delete ? 1 : 0), &buf)
         if buf.count + pgidx.count + poslist.count <= pageSize {
             buf.append(contentsOf: poslist)
@@ -337,7 +432,7 @@ package struct SegmentWriter {
         var r = poslist.startIndex
         while r < poslist.endIndex {
             if full {
-                flushPage()
+                flushPage(continuing: true)
             }
             var end = r
             while end < poslist.endIndex {
@@ -353,6 +448,7 @@ package struct SegmentWriter {
     }
 
     package mutating func finish() -> WrittenSegment {
+        if termsWritten > 0 { endDoclist(nextTermHere: false) }
         if buf.count > 4 || out.pages.isEmpty { flushPage() }
         return out
     }
@@ -360,115 +456,24 @@ package struct SegmentWriter {
 
 /// Reads every term and doclist of a segment from its leaf pages (page `first` to `last`),
 /// starting at the first term of page `start`; `visit` returns false to stop.
-package func readSegment(pages first: Int, _ last: Int, from start: Int? = nil,
+package func readSegment(pages first: Int, _ last: Int, from start: Int? = nil, detailNone: Bool = false,
                          fetch: (Int) throws -> [UInt8]?,
                          visit: (TermDoclist) throws -> Bool) throws {
-    enum Tail { case none, size, bytes(Int) }
-    var term: [UInt8] = []
-    // The term being read and its entries so far (kept apart so appends happen in place).
-    var currentTerm: [UInt8]? = nil
-    var entries: [DoclistEntry] = []
-    var tail = Tail.none
-    var previousRowid: Int64 = 0
-    // A segment SQLite's incremental merge has fully consumed is (0, 0): no pages.
-    if first == 0 && last == 0 { return }
-    guard first >= 1, last >= first - 1 else { throw corrupt("segment page range") }
-    var startPage = start ?? first
-    var skipToTerm = start != nil
-    if startPage < first { startPage = first }
-    var pageNo = startPage
-    func finishEntryBytes(_ r: inout ByteReader, _ count: Int) throws {
-        let take = min(count, r.end - r.pos)
-        let bytes = try r.take(take)
-        if !entries.isEmpty { entries[entries.count - 1].poslist.append(contentsOf: bytes) }
-        tail = take < count ? .bytes(count - take) : .none
+    struct Stop: Error {}
+    var current: TermDoclist? = nil
+    var lastOrdinal = -1
+    do {
+        try scanSegment(first: first, last: last, start: start ?? first, key: [], prefix: true, startFromIdx: false,
+                        detailNone: detailNone, fetch: fetch) { ordinal, term, rowid, delete, poslist in
+            if ordinal != lastOrdinal {
+                if let c = current, try !visit(c) { throw Stop() }
+                current = TermDoclist(term: term, entries: [])
+                lastOrdinal = ordinal
+            }
+            current?.entries.append(DoclistEntry(rowid: rowid, delete: delete, poslist: Array(poslist)))
+        }
+    } catch is Stop {
+        return
     }
-    func readSize(_ r: inout ByteReader) throws {
-        let v = try r.varint()
-        guard v / 2 <= UInt64(Int32.max) else { throw corrupt("doclist") }
-        if !entries.isEmpty { entries[entries.count - 1].delete = v & 1 == 1 }
-        try finishEntryBytes(&r, Int(v / 2))
-    }
-    func addEntry(_ rowid: Int64) { entries.append(DoclistEntry(rowid: rowid, delete: false, poslist: [])) }
-    while pageNo <= last {
-        guard let page = try fetch(pageNo) else { throw corrupt("segment (missing leaf page \(pageNo))") }
-        guard page.count >= 4 else { throw corrupt("leaf page") }
-        let firstRowid = Int(page[0]) << 8 | Int(page[1])
-        let footer = Int(page[2]) << 8 | Int(page[3])
-        guard footer >= 4, footer <= page.count, firstRowid == 0 || (firstRowid >= 4 && firstRowid < footer) else {
-            throw corrupt("leaf page header")
-        }
-        // Term offsets from the footer.
-        var termOffsets: [Int] = []
-        var fr = ByteReader(page, from: footer)
-        var acc = 0
-        while !fr.atEnd {
-            acc += try fr.int(max: 65535)
-            guard acc >= 4, acc < footer else { throw corrupt("leaf page index") }
-            termOffsets.append(acc)
-        }
-        var r = ByteReader(page, from: 4, to: footer)
-        var regionEnd = termOffsets.first ?? footer
-        if skipToTerm {
-            guard let t0 = termOffsets.first else { throw corrupt("leaf page without term") }
-            r.pos = t0
-            skipToTerm = false
-        } else {
-            // The tail of the previous page's last entry, then literal-rowid entries.
-            let contEnd = firstRowid != 0 ? firstRowid : regionEnd
-            var cr = ByteReader(page, from: 4, to: contEnd)
-            switch tail {
-            case .size: try readSize(&cr)
-            case .bytes(let n): try finishEntryBytes(&cr, n)
-            case .none: break
-            }
-            guard cr.atEnd else { throw corrupt("leaf page (continuation)") }
-            r.pos = contEnd
-            if firstRowid != 0 {
-                guard currentTerm != nil else { throw corrupt("leaf page (rowid without term)") }
-                var er = ByteReader(page, from: firstRowid, to: regionEnd)
-                previousRowid = Int64(bitPattern: try er.varint())
-                addEntry(previousRowid)
-                if er.atEnd { tail = .size } else { try readSize(&er) }
-                while !er.atEnd {
-                    previousRowid = previousRowid &+ Int64(bitPattern: try er.varint())
-                    addEntry(previousRowid)
-                    if er.atEnd { tail = .size } else { try readSize(&er) }
-                }
-                r.pos = regionEnd
-            }
-        }
-        // Terms on this page.
-        for (k, off) in termOffsets.enumerated() where off >= r.pos {
-            if let t = currentTerm, !entries.isEmpty {
-                if try !visit(TermDoclist(term: t, entries: entries)) { return }
-            }
-            currentTerm = nil
-            entries = []
-            tail = .none
-            var tr = ByteReader(page, from: off, to: footer)
-            if k == 0 {
-                let n = try tr.int(max: 65535)
-                term = Array(try tr.take(n))
-            } else {
-                let keep = try tr.int(max: 65535)
-                let n = try tr.int(max: 65535)
-                guard keep <= term.count else { throw corrupt("leaf page (term prefix)") }
-                term = Array(term.prefix(keep)) + Array(try tr.take(n))
-            }
-            currentTerm = term
-            regionEnd = k + 1 < termOffsets.count ? termOffsets[k + 1] : footer
-            var er = ByteReader(page, from: tr.pos, to: regionEnd)
-            previousRowid = Int64(bitPattern: try er.varint())
-            addEntry(previousRowid)
-            if er.atEnd { tail = .size } else { try readSize(&er) }
-            while !er.atEnd {
-                previousRowid = previousRowid &+ Int64(bitPattern: try er.varint())
-                addEntry(previousRowid)
-                if er.atEnd { tail = .size } else { try readSize(&er) }
-            }
-        }
-        pageNo += 1
-    }
-    if let t = currentTerm, !entries.isEmpty { _ = try visit(TermDoclist(term: t, entries: entries)) }
+    if let c = current { _ = try visit(c) }
 }

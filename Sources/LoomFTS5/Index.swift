@@ -49,6 +49,10 @@ package final class FTS5Index {
     package var settings = IndexSettings()
     /// Prefix index lengths in characters (index i + 1 uses term prefix byte "1" + i).
     package let prefixes: [Int]
+    /// What position lists hold. Pending data and decoded entries always use detail=full's
+    /// encoding: detail=column keeps one position (0, column) per column holding the term,
+    /// detail=none one position (0, 0); only the writer and reader of leaves differ.
+    package let detail: FTS5Config.Detail
 
     /// Pending data of one term: its entries in arrival order (rowid, delete flag, start of
     /// the position list in `bytes`) and the position-list writer state of the last entry.
@@ -59,6 +63,8 @@ package final class FTS5Index {
         var bytes: [UInt8] = []
         var column = 0
         var previous = 0
+        /// Whether the last entry holds a position yet (detail=column/none repeat positions).
+        var any = false
         /// False once a rowid arrived that is not above the last one (sorted at flush).
         var ordered = true
 
@@ -69,9 +75,12 @@ package final class FTS5Index {
             starts.append(bytes.count)
             column = 0
             previous = 0
+            any = false
         }
 
         func append(_ p: Position) {
+            if any && p.column == column && p.offset == previous { return }
+            any = true
             if p.column != column {
                 bytes.append(0x01)
                 putVarint(UInt64(p.column), &bytes)
@@ -100,7 +109,8 @@ package final class FTS5Index {
             return merged.keys.sorted().compactMap { r in
                 guard let e = merged[r] else { return nil }
                 var w = PoslistWriter()
-                for p in e.positions { w.append(p) }
+                var previous: Position? = nil
+                for p in e.positions.sorted() where p != previous { w.append(p); previous = p }
                 return (r, e.delete, w.bytes)
             }
         }
@@ -114,9 +124,15 @@ package final class FTS5Index {
     private var pendingCount = 0
     private var cachedStructure: Structure? = nil
 
-    package init(store: any IndexStore, prefixes: [Int] = []) {
+    package init(store: any IndexStore, prefixes: [Int] = [], detail: FTS5Config.Detail = .full) {
         self.store = store
         self.prefixes = prefixes
+        self.detail = detail
+    }
+
+    /// A new segment writer for this index's page size and detail.
+    func segmentWriter() -> SegmentWriter {
+        SegmentWriter(pageSize: settings.pageSize, detailNone: detail == .none)
     }
 
     // MARK: Structure
@@ -128,11 +144,18 @@ package final class FTS5Index {
         return s
     }
 
+    /// Writes the structure record. Its cookie is SQLite's configuration cookie: kept here,
+    /// bumped by `bumpCookie` when %_config changes.
     private func writeStructure(_ s: Structure) throws {
-        var s = s
-        s.cookie &+= 1
         try store.putData(DataID.structure, s.encoded())
         cachedStructure = s
+    }
+
+    /// A %_config value changed: the structure record's cookie goes up by one.
+    package func bumpCookie() throws {
+        var s = try structure()
+        s.cookie &+= 1
+        try writeStructure(s)
     }
 
     /// Forgets cached state (after a rollback or another connection's write).
@@ -140,6 +163,7 @@ package final class FTS5Index {
         cachedStructure = nil
         pending = [:]
         pendingCount = 0
+        clearMark()
     }
 
     /// Creates the empty structure record (CREATE VIRTUAL TABLE).
@@ -166,14 +190,106 @@ package final class FTS5Index {
 
     private func pendingTerm(_ term: [UInt8]) -> Pending {
         let key = TermKey(bytes: term)
-        if let p = pending[key] { return p }
+        if let p = pending[key] {
+            if marks != nil { touch(key, p) }
+            return p
+        }
+        if marks != nil, marks?[key] == nil { marks?[key] = .new }
         let p = Pending()
         pending[key] = p
         return p
     }
 
+    // MARK: Statement marks
+
+    /// A term's pending state when the running statement first touched it.
+    private enum TermMark {
+        case new
+        case state(count: Int, lastBytes: [UInt8], lastDelete: Bool, column: Int, previous: Int, any: Bool, ordered: Bool)
+    }
+    /// The statement mark (SQLite's statement savepoint, without writing pending data out):
+    /// nil when none is set.
+    private var marks: [TermKey: TermMark]? = nil
+    private var pendingCountAtMark = 0
+    /// The pending data as it was at the mark, kept when a flush inside the statement
+    /// emptied it (the flushed segment goes away with the pager's statement savepoint).
+    private var pendingAtMark: [TermKey: Pending]? = nil
+
+    private func touch(_ key: TermKey, _ p: Pending) {
+        guard marks?[key] == nil else { return }
+        let last = p.starts.last.map { Array(p.bytes[$0...]) } ?? []
+        marks?[key] = .state(count: p.rowids.count, lastBytes: last, lastDelete: p.deletes.last ?? false,
+                             column: p.column, previous: p.previous, any: p.any, ordered: p.ordered)
+    }
+
+    /// Starts a statement mark on the pending data.
+    package func setMark() {
+        marks = [:]
+        pendingCountAtMark = pendingCount
+        pendingAtMark = nil
+    }
+
+    /// The statement succeeded: the mark goes.
+    package func clearMark() {
+        marks = nil
+        pendingAtMark = nil
+    }
+
+    /// The statement failed: pending data goes back to the mark (the pager's savepoint took
+    /// care of anything written); the cached structure is read again.
+    package func rollbackToMark() {
+        defer { clearMark(); cachedStructure = nil }
+        if let saved = pendingAtMark {
+            pending = saved
+            pendingCount = pendingCountAtMark
+            return
+        }
+        guard let marks else { return }
+        Self.restore(&pending, marks)
+        pendingCount = pendingCountAtMark
+    }
+
+    private static func restore(_ pending: inout [TermKey: Pending], _ marks: [TermKey: TermMark]) {
+        for (key, m) in marks {
+            switch m {
+            case .new:
+                pending[key] = nil
+            case .state(let count, let lastBytes, let lastDelete, let column, let previous, let any, let ordered):
+                guard let p = pending[key], count >= 1, count <= p.rowids.count else { continue }
+                let lastStart = p.starts[count - 1]
+                p.rowids.removeSubrange(count...)
+                p.deletes.removeSubrange(count...)
+                p.starts.removeSubrange(count...)
+                p.bytes.removeSubrange(lastStart...)
+                p.bytes.append(contentsOf: lastBytes)
+                p.deletes[count - 1] = lastDelete
+                p.column = column
+                p.previous = previous
+                p.any = any
+                p.ordered = ordered
+            }
+        }
+    }
+
+    /// Before a flush inside a marked statement: a copy of the pending data as at the mark.
+    private func savePendingAtMark() {
+        guard let marks, pendingAtMark == nil else { return }
+        var copy: [TermKey: Pending] = [:]
+        for (key, p) in pending {
+            let c = Pending()
+            c.rowids = p.rowids; c.deletes = p.deletes; c.starts = p.starts; c.bytes = p.bytes
+            c.column = p.column; c.previous = p.previous; c.any = p.any; c.ordered = p.ordered
+            copy[key] = c
+        }
+        Self.restore(&copy, marks)
+        pendingAtMark = copy
+        self.marks = [:]
+    }
+
     /// Records an occurrence of `token` in row `rowid` (positions must arrive in order).
     package func add(rowid: Int64, token: [UInt8], at position: Position) {
+        let position = detail == .full ? position
+            : Position(column: 0, offset: detail == .column ? position.column : 0)
         var key = [UInt8]()
         key.reserveCapacity(token.count + 1)
         key.append(0x30)
@@ -213,10 +329,11 @@ package final class FTS5Index {
     /// Writes pending data as a new level-0 segment and runs the automerge.
     package func flush() throws {
         guard !pending.isEmpty else { return }
+        if marks != nil { savePendingAtMark() }
         let terms = pending.keys.map(\.bytes).sorted(by: { $0.lexicographicallyPrecedes($1) })
         var s = try structure()
         let id = try s.newSegmentID()
-        var w = SegmentWriter(pageSize: settings.pageSize)
+        var w = segmentWriter()
         for term in terms {
             guard let p = pending[TermKey(bytes: term)], !p.rowids.isEmpty else { continue }
             w.beginTerm(term)
@@ -240,18 +357,16 @@ package final class FTS5Index {
 
     private func store(_ written: WrittenSegment, id: Int) throws -> Structure.Segment {
         for (i, p) in written.pages.enumerated() { try store.putData(DataID.leaf(segment: id, page: i + 1), p) }
+        for d in written.dlidx { try store.putData(DataID.dlidx(segment: id, height: d.height, page: d.page), d.bytes) }
         for row in written.idxRows { try store.putIdx(segment: id, term: row.term, pgno: row.pgno) }
         return Structure.Segment(id: id, firstPage: 1, lastPage: written.pages.count)
     }
 
     private func writeSegment(_ terms: [TermDoclist], structure s: Structure) throws -> Structure.Segment {
         let id = try s.newSegmentID()
-        var w = SegmentWriter(pageSize: settings.pageSize)
+        var w = segmentWriter()
         for t in terms where !t.entries.isEmpty { w.append(t) }
-        let written = w.finish()
-        for (i, p) in written.pages.enumerated() { try store.putData(DataID.leaf(segment: id, page: i + 1), p) }
-        for row in written.idxRows { try store.putIdx(segment: id, term: row.term, pgno: row.pgno) }
-        return Structure.Segment(id: id, firstPage: 1, lastPage: written.pages.count)
+        return try store(w.finish(), id: id)
     }
 
     /// Merges whole levels: any level holding `automerge` (or `crisismerge`) segments is
@@ -298,7 +413,7 @@ package final class FTS5Index {
     private func mergedTerms(_ newestFirst: [Structure.Segment], dropDeletes: Bool) throws -> [TermDoclist] {
         var all: [[UInt8]: [Int64: DoclistEntry]] = [:]
         for seg in newestFirst {
-            try readSegment(pages: seg.firstPage, seg.lastPage, fetch: { try self.store.data(DataID.leaf(segment: seg.id, page: $0)) }) { t in
+            try readSegment(pages: seg.firstPage, seg.lastPage, detailNone: detail == .none, fetch: { try self.store.data(DataID.leaf(segment: seg.id, page: $0)) }) { t in
                 var rows = all[t.term, default: [:]]
                 for e in t.entries where rows[e.rowid] == nil { rows[e.rowid] = e }
                 all[t.term] = rows
@@ -327,7 +442,7 @@ package final class FTS5Index {
         try flush()
         var s = try structure()
         guard s.segmentCount > 1 else { return }
-        let inputs = s.levels.reversed().flatMap { $0.segments.reversed() }
+        let inputs = s.levels.flatMap { $0.segments.reversed() }
         let merged = try mergedTerms(inputs, dropDeletes: true)
         for seg in inputs { try dropSegment(seg.id) }
         s.levels = Array(repeating: Structure.Level(), count: s.levels.count)
@@ -353,6 +468,7 @@ package final class FTS5Index {
 
     /// Deletes every segment ('delete-all', 'rebuild').
     package func deleteAll() throws {
+        if marks != nil { savePendingAtMark() }
         pending = [:]
         pendingCount = 0
         let s = try structure()
@@ -372,7 +488,7 @@ package final class FTS5Index {
         for seg in s.levels.flatMap({ $0.segments.reversed() }) {
             let start = try store.idxPage(segment: seg.id, atOrBefore: key).map { Int($0 >> 1) } ?? seg.firstPage
             guard start <= seg.lastPage else { continue }
-            try readSegment(pages: seg.firstPage, seg.lastPage, from: max(start, seg.firstPage),
+            try readSegment(pages: seg.firstPage, seg.lastPage, from: max(start, seg.firstPage), detailNone: detail == .none,
                             fetch: { try self.store.data(DataID.leaf(segment: seg.id, page: $0)) }) { t in
                 let matches = prefix ? (t.term.count >= key.count && t.term.prefix(key.count).elementsEqual(key)) : t.term == key
                 guard matches else { return t.term.lexicographicallyPrecedes(key) }

@@ -155,10 +155,6 @@ final class FTS5Table: VirtualTable {
 
     init(_ context: VirtualTableContext) throws {
         config = try FTS5Config(name: context.tableName, arguments: context.arguments)
-        // Only detail=full's position lists are written and read (Spec/L8-fts5.md, COMPAT.md).
-        guard config.detail == .full else {
-            throw DatabaseError(.error, "fts5: detail=\(config.detail.rawValue) is not supported by Loom")
-        }
         host = context.host
         core = try FTS5Core(config: config, store: HostIndexStore(host: context.host, table: context.tableName))
         let q = config.name.doublingQuote("'")
@@ -268,16 +264,16 @@ final class FTS5Table: VirtualTable {
         return try host.query(sql).compactMap { if case .integer(let i)? = $0.first { return i } else { return nil } }
     }
 
-    /// Token totals of rows already read, valid while the index's structure cookie is
-    /// `docTotalsCookie` and nothing is pending (bm25 reads one per matching row).
+    /// Token totals of rows already read, valid while the index's structure record is
+    /// `docTotalsStructure` and nothing is pending (bm25 reads one per matching row).
     var docTotals: [Int64: Int] = [:]
-    var docTotalsCookie: UInt32? = nil
+    var docTotalsStructure: Structure? = nil
 
     func documentLength(_ rowid: Int64) throws -> Int {
-        let cookie = try core.index.structure().cookie
-        if cookie != docTotalsCookie {
+        let structure = try core.index.structure()
+        if structure != docTotalsStructure {
             docTotals = [:]
-            docTotalsCookie = cookie
+            docTotalsStructure = structure
         }
         if let t = docTotals[rowid] { return t }
         let t = try docsize(rowid).reduce(0, +)
@@ -337,7 +333,7 @@ final class FTS5Table: VirtualTable {
 
     func update(_ arguments: [Value]) throws -> Int64? {
         docTotals = [:]
-        docTotalsCookie = nil
+        docTotalsStructure = nil
         if arguments.count == 1 {
             guard case .integer(let r) = arguments[0] else { return nil }
             try deleteRow(r, values: nil)
@@ -361,6 +357,7 @@ final class FTS5Table: VirtualTable {
 
     private func setConfig(_ key: String, _ value: Value) throws {
         try host.execute("REPLACE INTO '\(quoted)_config'(k, v) VALUES(?, ?)", [.text(key), value])
+        try core.index.bumpCookie()
     }
 
     private func special(_ command: String, _ arg: Value, rowid: Value, values: [Value]) throws {
@@ -424,7 +421,7 @@ final class FTS5Table: VirtualTable {
             for e in t.entries { fromIndex["\(t.term)|\(e.rowid)|\(e.poslist)", default: 0] += 1 }
         }
         guard config.content != .contentless else { return }
-        let check = FTS5Index(store: MemoryIndexStore(), prefixes: config.prefixes)
+        let check = FTS5Index(store: MemoryIndexStore(), prefixes: config.prefixes, detail: config.detail)
         for r in try allRowids() {
             guard let row = try contentRow(r) else { continue }
             for (c, v) in row.enumerated() where c < n && !config.unindexed[c] {
@@ -450,7 +447,22 @@ final class FTS5Table: VirtualTable {
     func rollback() throws {
         core.reset()
         docTotals = [:]
-        docTotalsCookie = nil
+        docTotalsStructure = nil
+    }
+    /// SAVEPOINT: pending data goes to the shadow tables first, so the pager's savepoint
+    /// covers everything written after it.
+    func savepoint(_ level: Int) throws { try core.flush() }
+    /// ROLLBACK TO: the shadow tables are back at the savepoint; forget everything since.
+    func rollbackTo(_ level: Int) throws { try rollback() }
+    /// A statement's savepoint: pending data is marked, not written (SQLite writes it only
+    /// for statements that may abort; marking keeps the segment shapes of one-row writes).
+    func beginStatement(_ level: Int) throws { core.setMark() }
+    func endStatement(_ level: Int, rollback: Bool) throws {
+        core.endMark(rollback: rollback)
+        if rollback {
+            docTotals = [:]
+            docTotalsStructure = nil
+        }
     }
 
     func destroy() throws {
@@ -496,6 +508,7 @@ final class FTS5Cursor: VirtualTableCursor {
             argi += 1
             let parser = QueryParser(columns: table.config.columns, tokenizer: table.core.tokenizer)
             let node = try parser.parse(q, columnFilter: column < table.n ? [column] : nil)
+            try QueryEvaluator.checkDetail(node, table.config.detail)
             try table.core.flush()
             let m = try QueryEvaluator(index: table.core.index, columnCount: table.n).evaluate(node)
             match = m
@@ -561,16 +574,48 @@ final class FTS5Cursor: VirtualTableCursor {
         return r
     }
 
+    /// detail=column/none: the phrase instances of row `r`, from re-tokenizing its content
+    /// (SQLite does the same), restricted to each phrase's column filter. UNINDEXED columns
+    /// are tokenized too (as SQLite 3.40 does: their tokens count in bm25 and highlight).
+    func prepareInstances(_ r: Int64) throws {
+        guard table.config.detail != .full, var m = match else { return }
+        if let ri = m.rowInstances, ri.rowid == r { return }
+        var hits = Array(repeating: [Int64](), count: m.phrases.count)
+        if let row = try table.contentRow(r) {
+            for c in 0..<min(table.n, row.count) {
+                guard let text = row[c].textBytesForFTS else { continue }
+                var offset = 0
+                table.core.tokenizer.tokenize(text, reason: .document) { tok in
+                    for (i, p) in m.phrases.enumerated() where p.terms.count == 1 {
+                        if i < m.phraseColumns.count, let cols = m.phraseColumns[i], !cols.contains(c) { continue }
+                        let t = p.terms[0]
+                        if t.prefix ? tok.bytes.starts(with: t.bytes) : tok.bytes == t.bytes {
+                            hits[i].append(packPosition(column: c, offset: offset))
+                        }
+                    }
+                    offset += 1
+                }
+            }
+        }
+        m.rowInstances = (r, hits)
+        match = m
+    }
+
     func bm25(weights: [Double], rowid: Int64? = nil) throws -> Double {
-        guard let m = match else { return 0 }
         let r = try rowid ?? self.rowid()
+        try prepareInstances(r)
+        guard let m = match else { return 0 }
         return Auxiliary.bm25(match: m, rowid: r, documentLength: try table.documentLength(r), averages: try table.core.averages(), weights: weights)
     }
 
     func highlight(column: Int, open: [UInt8], close: [UInt8]) throws -> Value {
         let vals = try values()
-        guard column >= 0, column < vals.count else { throw DatabaseError(.range, "column index out of range") }
+        // Out of range, SQLite 3.40 reads its content statement's column anyway: -1 is the
+        // rowid (as text, nothing highlighted), anything else NULL.
+        if column == -1 { return .text(String(try rowid())) }
+        guard column >= 0, column < vals.count else { return .null }
         guard let text = vals[column].textBytesForFTS else { return .null }
+        try prepareInstances(try rowid())
         guard let m = match else { return .text(String(decoding: text, as: UTF8.self)) }
         let out = Auxiliary.highlight(text: text, column: column, tokenizer: table.core.tokenizer, match: m, rowid: try rowid(), open: open, close: close)
         return .text(String(decoding: out, as: UTF8.self))
@@ -579,7 +624,9 @@ final class FTS5Cursor: VirtualTableCursor {
     func snippet(column: Int, open: [UInt8], close: [UInt8], ellipsis: [UInt8], tokens: Int) throws -> Value {
         let vals = try values()
         let r = try rowid()
+        try prepareInstances(r)
         let n = max(1, min(tokens, 64))
+        guard column < table.n else { throw DatabaseError(.range, "column index out of range") }
         let cols = column >= 0 && column < vals.count ? [column] : Array(0..<vals.count)
         // Every phrase instance proposes a window starting at it (1000 per distinct phrase in
         // the window plus 1 per further instance, then centred on its hits), and the window

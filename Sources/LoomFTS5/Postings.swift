@@ -93,6 +93,9 @@ func decodePoslist(_ b: ArraySlice<UInt8>, into out: inout [Int64]) throws {
     }
 }
 
+/// The position list of a detail=none entry whose row holds the term.
+let presentPoslist: [UInt8] = [0x02]
+
 /// Decodes one doclist fed region by region (the doclist may continue on later pages): rowid
 /// varints (the first of a term and of a page's rowid region absolute, else deltas), size
 /// varints (length · 2 + delete), position lists split anywhere.
@@ -102,11 +105,28 @@ struct DoclistDecoder {
     var rowid: Int64 = 0
     var delete = false
     var scratch: [UInt8] = []
+    /// detail=none: rowids only, each followed by zero, one (delete marker) or two (delete
+    /// marker, row re-added) 0x00 bytes. An entry is emitted once the next rowid or the end
+    /// of the doclist shows its flags are complete, with position list [] (bare delete) or
+    /// [0x02] (the row holds the term: position (0, 0)).
+    let none: Bool
+    var pendingNone = false
+    var flags = 0
+
+    init(none: Bool = false) { self.none = none }
 
     mutating func start() {
         need = .rowid
         rowid = 0
+        pendingNone = false
         scratch.removeAll(keepingCapacity: true)
+    }
+
+    /// Emits a detail=none entry whose flags are complete.
+    mutating func finish(_ emit: (Int64, Bool, ArraySlice<UInt8>) throws -> Void) throws {
+        guard pendingNone else { return }
+        pendingNone = false
+        try emit(rowid, flags > 0, flags == 1 ? presentPoslist[0..<0] : presentPoslist[...])
     }
 
     /// Feeds `page[from..<to]`; `absolute`: the first rowid in it is stored whole.
@@ -114,6 +134,22 @@ struct DoclistDecoder {
                        _ emit: (Int64, Bool, ArraySlice<UInt8>) throws -> Void) throws {
         var p = from
         var absolute = absolute
+        if none {
+            while p < to {
+                if pendingNone && !absolute && page[p] == 0 && flags < 2 {
+                    flags += 1
+                    p += 1
+                    continue
+                }
+                try finish(emit)
+                let v = try varint(page, &p, to)
+                rowid = absolute ? Int64(bitPattern: v) : rowid &+ Int64(bitPattern: v)
+                absolute = false
+                pendingNone = true
+                flags = 0
+            }
+            return
+        }
         while p < to {
             switch need {
             case .rowid:
@@ -176,12 +212,12 @@ struct DoclistDecoder {
 /// Other terms' doclists are skipped undecoded. With `exact` and an idx-chosen start page the
 /// scan ends at the first page that does not continue a matching doclist.
 func scanSegment(first: Int, last: Int, start: Int, key: [UInt8], prefix: Bool, startFromIdx: Bool = true,
-                 fetch: (Int) throws -> [UInt8]?,
+                 detailNone: Bool = false, fetch: (Int) throws -> [UInt8]?,
                  entry: (Int, [UInt8], Int64, Bool, ArraySlice<UInt8>) throws -> Void) throws {
     if first == 0 && last == 0 { return }
     guard first >= 1, last >= first - 1 else { throw DatabaseError(.corrupt, "fts5: corrupt segment page range") }
     var pageNo = max(start, first)
-    var decoder = DoclistDecoder()
+    var decoder = DoclistDecoder(none: detailNone)
     var decoding = false
     var termOrdinal = -1
     var term: [UInt8] = []
@@ -221,6 +257,7 @@ func scanSegment(first: Int, last: Int, start: Int, key: [UInt8], prefix: Bool, 
         }
         for (k, off) in offsets.enumerated() {
             if decoding {
+                try decoder.finish(emit)
                 guard decoder.complete else { throw DatabaseError(.corrupt, "fts5: corrupt doclist") }
                 decoding = false
                 if !prefix { return }
@@ -272,7 +309,10 @@ func scanSegment(first: Int, last: Int, start: Int, key: [UInt8], prefix: Bool, 
         if !prefix && startFromIdx && !decoding && !offsets.isEmpty { return }
         pageNo += 1
     }
-    if decoding, !decoder.complete { throw DatabaseError(.corrupt, "fts5: corrupt doclist") }
+    if decoding {
+        try decoder.finish(emit)
+        guard decoder.complete else { throw DatabaseError(.corrupt, "fts5: corrupt doclist") }
+    }
 }
 
 extension FTS5Index {
@@ -295,7 +335,7 @@ extension FTS5Index {
             let start = idx ?? seg.firstPage
             guard start <= seg.lastPage else { continue }
             try scanSegment(first: seg.firstPage, last: seg.lastPage, start: start, key: key, prefix: prefix,
-                            startFromIdx: (idx ?? 0) >= seg.firstPage,
+                            startFromIdx: (idx ?? 0) >= seg.firstPage, detailNone: detail == .none,
                             fetch: { try self.store.data(DataID.leaf(segment: seg.id, page: $0)) }) { ordinal, term, rowid, delete, poslist in
                 if fast {
                     if delete && poslist.isEmpty { return }

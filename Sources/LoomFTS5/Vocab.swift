@@ -89,8 +89,12 @@ final class FTS5VocabTable: VirtualTable {
             let term = Value.text(String(decoding: t.term.dropFirst(), as: UTF8.self))
             var perColumn: [Int: (docs: Int, count: Int)] = [:]
             var docs = 0, count = 0
+            // detail=column holds (0, column) per column, detail=none one (0, 0): counts of
+            // what the index does not hold are NULL, as in SQLite.
+            let detail = config.detail
             for e in t.entries {
-                let ps = try decodePoslist(e.poslist)
+                var ps = try decodePoslist(e.poslist)
+                if detail == .column { ps = ps.map { Position(column: $0.offset, offset: 0) } }
                 guard !ps.isEmpty else { continue }
                 docs += 1
                 count += ps.count
@@ -101,18 +105,22 @@ final class FTS5VocabTable: VirtualTable {
                     c.count += 1
                     perColumn[p.column] = c
                     if kind == .instance {
-                        let name = p.column < config.columns.count ? config.columns[p.column] : ""
-                        out.append([term, .integer(e.rowid), .text(name), .integer(Int64(p.offset))])
+                        let name: Value = detail == .none ? .null : .text(p.column < config.columns.count ? config.columns[p.column] : "")
+                        out.append([term, .integer(e.rowid), name, detail == .full ? .integer(Int64(p.offset)) : .null])
                     }
                 }
             }
             switch kind {
-            case .row: if docs > 0 { out.append([term, .integer(Int64(docs)), .integer(Int64(count))]) }
+            case .row: if docs > 0 { out.append([term, .integer(Int64(docs)), detail == .full ? .integer(Int64(count)) : .null]) }
             case .col:
+                if detail == .none {
+                    if docs > 0 { out.append([term, .null, .integer(Int64(docs)), .null]) }
+                    break
+                }
                 for c in perColumn.keys.sorted() {
                     guard let v = perColumn[c] else { continue }
                     let name = c < config.columns.count ? config.columns[c] : ""
-                    out.append([term, .text(name), .integer(Int64(v.docs)), .integer(Int64(v.count))])
+                    out.append([term, .text(name), .integer(Int64(v.docs)), detail == .full ? .integer(Int64(v.count)) : .null])
                 }
             case .instance: break
             }

@@ -113,6 +113,7 @@ extension VM {
                 ctx.isAutocommit = false
                 ctx.savepointStartedTransaction = true
             }
+            try ctx.virtualTables.savepointAll(ctx.savepoints.count)
             ctx.savepoints.append(name)
             for handle in ctx.databasesInTransaction where handle.transactionState == .write {
                 handle.btree.openSavepoint()
@@ -136,6 +137,7 @@ extension VM {
             for handle in ctx.databasesInTransaction where handle.transactionState == .write {
                 handle.btree.releaseSavepoint(index)
             }
+            try ctx.virtualTables.releaseAll(index)
             return
         }
         // ROLLBACK TO: the savepoint stays open, newer ones go.
@@ -143,6 +145,7 @@ extension VM {
         for handle in ctx.databasesInTransaction where handle.transactionState == .write {
             try handle.btree.rollbackToSavepoint(index)
         }
+        try ctx.virtualTables.rollbackToAll(index)
         ctx.schemaChanged = true
     }
 

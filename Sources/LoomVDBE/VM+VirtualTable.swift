@@ -52,6 +52,7 @@ extension VM {
 
     func virtualUpdate(_ t: VirtualTableReference, arguments: Register, count: Int, flags: WriteFlags,
                        action: ConflictAction) throws {
+        if !context.isAutocommit { try enterVirtualStatementSavepoint(t.table) }
         try checkRange(arguments, count)
         let args = Array(registers[arguments ..< arguments + count])
         let rowid = try t.table.update(args)
@@ -67,6 +68,39 @@ extension VM {
         let table = try registry.table(named: name, module: module, arguments: arguments, sql: sql)
         try table.destroy()
         registry.remove(named: name)
+    }
+}
+
+extension VM {
+    /// Before a virtual-table write inside an explicit transaction. The module's shadow-table
+    /// writes run as nested statements this run's undo log never sees, so the statement
+    /// switches to a pager savepoint (SQLite's statement journal): first every table in the
+    /// transaction gets `beginStatement(level)` (FTS5 marks its pending data), then the
+    /// savepoint opens; undo entries logged so far are kept apart and applied after the
+    /// savepoint rolls back (VM.finish). A table joining later in the statement gets its
+    /// `beginStatement(level)` at its first write.
+    func enterVirtualStatementSavepoint(_ table: any VirtualTable) throws {
+        let registry = context.virtualTables
+        let level = context.savepoints.count
+        if undoBeforeStatementSavepoint == nil {
+            // Not journaled (autocommit) or DDL (already on a savepoint): nothing to do.
+            guard let log = undoLog, statementSavepointTrees == nil else { return }
+            try registry.statementSavepointAll(level: level)
+            undoBeforeStatementSavepoint = log
+            undoLog = nil
+            statementSavepointTrees = []
+            for handle in context.databasesInTransaction where handle.transactionState == .write {
+                openStatementSavepoint(on: handle.btree)
+            }
+        }
+        try registry.statementSavepoint(table, level: level)
+    }
+
+    /// Ends the statement savepoint a virtual-table write opened: rolled back (the pager's
+    /// pages, then each table's `rollbackTo`) or released.
+    func endVirtualStatementSavepoint(rollback: Bool) {
+        endStatementSavepoint(rollback: rollback)
+        context.virtualTables.endStatement(rollback: rollback)
     }
 }
 

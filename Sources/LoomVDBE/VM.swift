@@ -64,6 +64,9 @@ package final class VM {
     let changesSchema: Bool
     /// The B-trees on which this run opened its statement savepoint (nil: not using one).
     var statementSavepointTrees: [BTree]?
+    /// Undo entries logged before a virtual-table write opened the statement savepoint
+    /// mid-run (VM+VirtualTable.swift): applied after that savepoint rolls back.
+    var undoBeforeStatementSavepoint: [UndoEntry]?
     /// Function-call scratch: the step's 'now', argument/result JSON subtypes.
     let functionScratch = FunctionScratch()
     /// Registers holding a value with SQLite's JSON subtype, with that value (a register
@@ -189,6 +192,7 @@ package final class VM {
         let journaled = !context.isAutocommit && !program.isReadOnly
         undoLog = journaled && !changesSchema ? [] : nil
         statementSavepointTrees = journaled && changesSchema ? [] : nil
+        undoBeforeStatementSavepoint = nil
     }
 
     /// Ends the statement: closes cursors, then ends the autocommit transaction
@@ -215,9 +219,17 @@ package final class VM {
         // OR FAIL keeps the rows changed before the error, and they count; an undone
         // statement changed nothing.
         if countsChanges { context.changes = error == nil || action == .fail ? statementChanges : 0 }
-        if error != nil, action == .abort, !context.isAutocommit { undoStatement() }
+        let rollbackStatement = error != nil && action == .abort && !context.isAutocommit
+        if let before = undoBeforeStatementSavepoint {
+            // A virtual-table write opened the savepoint mid-run: back to it first, then
+            // undo the row changes logged before it.
+            undoBeforeStatementSavepoint = nil
+            endVirtualStatementSavepoint(rollback: rollbackStatement)
+            undoLog = before
+        }
+        if rollbackStatement { undoStatement() }
         undoLog = nil
-        endStatementSavepoint(rollback: error != nil && action == .abort && !context.isAutocommit)
+        endStatementSavepoint(rollback: rollbackStatement)
         try endTransactionIfNeeded(error: error, action: action)
         if let foreignKeyError { throw foreignKeyError }
     }

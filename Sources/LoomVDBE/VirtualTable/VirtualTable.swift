@@ -107,10 +107,16 @@ package protocol VirtualTable: AnyObject {
     func sync() throws
     func commit() throws
     func rollback() throws
-    /// xSavepoint / xRelease / xRollbackTo with the savepoint level.
+    /// xSavepoint / xRelease / xRollbackTo with the savepoint level (SAVEPOINT, RELEASE,
+    /// ROLLBACK TO).
     func savepoint(_ level: Int) throws
     func release(_ level: Int) throws
     func rollbackTo(_ level: Int) throws
+    /// The statement savepoint (level = open user savepoints): a statement inside a
+    /// transaction is about to write this table; `endStatement` when it ends, rolled back
+    /// when it failed. Defaults: `savepoint(level)`, then `rollbackTo` or `release`.
+    func beginStatement(_ level: Int) throws
+    func endStatement(_ level: Int, rollback: Bool) throws
     /// xRename (ALTER TABLE … RENAME TO). Default: nothing to do.
     func rename(to newName: String) throws
     /// xDestroy (DROP TABLE): delete shadow tables. Default: `disconnect()`.
@@ -137,6 +143,10 @@ extension VirtualTable {
     package func savepoint(_ level: Int) throws {}
     package func release(_ level: Int) throws {}
     package func rollbackTo(_ level: Int) throws {}
+    package func beginStatement(_ level: Int) throws { try savepoint(level) }
+    package func endStatement(_ level: Int, rollback: Bool) throws {
+        if rollback { try rollbackTo(level) } else { try release(level) }
+    }
     package func rename(to newName: String) throws {}
     package func destroy() throws { disconnect() }
     package func disconnect() {}

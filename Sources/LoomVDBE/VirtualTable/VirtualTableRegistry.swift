@@ -146,4 +146,55 @@ package final class VirtualTableRegistry {
     }
 
     package var hasTransaction: Bool { !transactionOrder.isEmpty }
+
+    // MARK: Savepoints
+
+    /// The tables given a statement-level savepoint by the running statement, and its level.
+    private var statementTables: [any VirtualTable] = []
+    private var statementLevel = 0
+
+    /// A statement inside a transaction is about to write a virtual table: every table in
+    /// the transaction gets `beginStatement(level)` (before the pager's savepoint opens).
+    package func statementSavepointAll(level: Int) throws {
+        statementTables = []
+        statementLevel = level
+        for id in transactionOrder {
+            guard let t = inTransaction[id] else { continue }
+            try t.beginStatement(level)
+            statementTables.append(t)
+        }
+    }
+
+    /// `table` joins the statement savepoint at its first write (once).
+    package func statementSavepoint(_ table: any VirtualTable, level: Int) throws {
+        guard !statementTables.contains(where: { $0 === table }) else { return }
+        statementLevel = level
+        try table.beginStatement(level)
+        statementTables.append(table)
+    }
+
+    /// The statement ended: its tables' `rollbackTo` (failed) or `release`.
+    package func endStatement(rollback: Bool) {
+        let tables = statementTables
+        statementTables = []
+        for t in tables { try? t.endStatement(statementLevel, rollback: rollback) }
+    }
+
+    /// SAVEPOINT opened savepoint `level` (0 = outermost): `savepoint(level)` of every table
+    /// in the transaction, before the pager's savepoint opens (FTS5 writes its pending data
+    /// there, so it belongs to the enclosing level).
+    package func savepointAll(_ level: Int) throws {
+        for id in transactionOrder { try inTransaction[id]?.savepoint(level) }
+    }
+
+    /// RELEASE of savepoint `level` (and every newer one).
+    package func releaseAll(_ level: Int) throws {
+        for id in transactionOrder { try inTransaction[id]?.release(level) }
+    }
+
+    /// ROLLBACK TO savepoint `level`, after the pager rolled back: tables drop what they
+    /// keep in memory since that savepoint.
+    package func rollbackToAll(_ level: Int) throws {
+        for id in transactionOrder { try inTransaction[id]?.rollbackTo(level) }
+    }
 }
