@@ -112,6 +112,15 @@ extension Connection {
         case "incremental_vacuum":
             let n = value.flatMap { Int($0) } ?? 0
             try withWriteTransaction { _ = try btree.incrementalVacuum(pages: n) }
+        case "encoding" where value != nil:
+            // Takes effect only on a database without page 1 (else ignored, as SQLite).
+            let name = value ?? ""
+            guard let encoding = TextEncoding(pragmaName: name) else {
+                throw DatabaseError(.error, "unsupported encoding: \(name)")
+            }
+            if pager.pageCount == 0 && mainTransactionState == .none {
+                btree.textEncodingForNewDatabase = encoding
+            }
         case "encoding":
             rows = [[.text(try withReadTransaction { () -> String in
                 _ = try btree.getMeta(.schemaCookie)

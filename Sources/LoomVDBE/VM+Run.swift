@@ -409,7 +409,7 @@ extension VM {
                 }
                 if state.kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
                 state.step(registers[a ..< a + n], collation: pendingCollation)
-                pendingCollation = .binary
+                pendingCollation = program.binaryCollation
                 if let error = state.userError { throw error }
                 continue
             case .jump:
@@ -435,7 +435,7 @@ extension VM {
                 try checkRange(op.a, op.b)
                 let result = try callScalar(fast.functions[Int(op.d)], op.a, op.b, dest: op.c)
                 registers[op.c] = result
-                pendingCollation = .binary
+                pendingCollation = program.binaryCollation
                 continue
             }
             switch code[address] {
@@ -792,7 +792,12 @@ extension VM {
             case .remainder(let l, let r, let d):
                 registers[d] = Operators.arithmetic(.remainder, registers[l], registers[r])
             case .concat(let l, let r, let d):
-                registers[d] = Operators.concat(registers[l], registers[r])
+                if program.textEncoding == .utf8 {
+                    registers[d] = Operators.concat(registers[l], registers[r])
+                } else {
+                    let e = program.textEncoding
+                    registers[d] = Operators.concat(registers[l].castToTextKeepingNull(in: e), registers[r].castToTextKeepingNull(in: e))
+                }
             case .bitAnd(let l, let r, let d):
                 registers[d] = Operators.bitwise(.and, registers[l], registers[r])
             case .bitOr(let l, let r, let d):
@@ -900,7 +905,8 @@ extension VM {
                     registers[s + i] = applyAffinity(a, to: registers[s + i])
                 }
             case .cast(let r, let a):
-                registers[r] = castValue(registers[r], to: a)
+                registers[r] = program.textEncoding == .utf8 ? castValue(registers[r], to: a)
+                    : castValue(registers[r], to: a, encoding: program.textEncoding)
             case .realAffinity(let r):
                 if case .integer(let i) = registers[r] { registers[r] = .real(Double(i)) }
             case .makeRecord(let s, let n, let d, let affinities):
@@ -919,7 +925,7 @@ extension VM {
                 try checkRange(a, n)
                 let result = try callScalar(f, a, n, dest: d)
                 registers[d] = result
-                pendingCollation = .binary
+                pendingCollation = program.binaryCollation
             case .aggStep(let f, let a, let n, let acc, let distinct):
                 try checkRange(a, n)
                 guard case .aggregate(let kind) = f.body else {
@@ -932,7 +938,7 @@ extension VM {
                 }
                 if kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
                 state.step(registers[a ..< a + n], collation: pendingCollation)
-                pendingCollation = .binary
+                pendingCollation = program.binaryCollation
                 if let error = state.userError { throw error }
             case .aggFinal(let f, let acc, _):
                 let state: AggregateState

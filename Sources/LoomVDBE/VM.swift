@@ -86,6 +86,7 @@ package final class VM {
     package init(program: Program, context: ExecutionContext) {
         self.program = program
         self.context = context
+        self.pendingCollation = program.binaryCollation
         if let fast = program.fast, fast.ops.count == program.instructions.count {
             self.fast = fast
         } else {
@@ -274,7 +275,7 @@ package final class VM {
         aggregates.removeAll()
         windowBuffers.removeAll()
         permutation = nil
-        pendingCollation = .binary
+        pendingCollation = program.binaryCollation
     }
 
     /// Halts with an error: ends the statement, then throws.
