@@ -45,6 +45,7 @@ package enum Compiler {
         if case .explain(let queryPlan, let inner) = statement.kind {
             if queryPlan {
                 let c = Compilation(sql: sql, schema: schema)
+                c.recordsQueryPlan = true
                 _ = try compile(inner, sql: sql, schema: schema, compilation: c)
                 return (queryPlanProgram(c.queryPlan), .other)
             }
@@ -229,22 +230,25 @@ package enum Compiler {
             precondition(db >= 0 && db < 64, "schema number out of range")
             return 1 << UInt64(db)
         }
-        for i in b.instructions.indices {
-            switch b.instructions[i] {
-            case .insert(_, _, _, let f, _), .delete(_, let f, _):
-                if f.contains(.countChanges) { countsChanges = true }
-            case .openRead(_, _, _, _, _, let db), .readCookie(_, _, let db):
-                used |= bit(db)
-            case .openWrite(_, _, _, _, _, let db):
-                used |= bit(db); written |= bit(db)
-            case .clear(_, let counts, let db):
-                if counts { countsChanges = true }
-                used |= bit(db); written |= bit(db)
-            case .setCookie(_, _, let db), .createBtree(_, _, let db), .destroy(_, let db):
-                changesSchema = true
-                used |= bit(db); written |= bit(db)
-            default:
-                break
+        // (In place: `b.instructions[i]` copied each instruction out of the array.)
+        b.instructions.withUnsafeBufferPointer { instructions in
+            for i in instructions.indices {
+                switch instructions[i] {
+                case .insert(_, _, _, let f, _), .delete(_, let f, _):
+                    if f.contains(.countChanges) { countsChanges = true }
+                case .openRead(_, _, _, _, _, let db), .readCookie(_, _, let db):
+                    used |= bit(db)
+                case .openWrite(_, _, _, _, _, let db):
+                    used |= bit(db); written |= bit(db)
+                case .clear(_, let counts, let db):
+                    if counts { countsChanges = true }
+                    used |= bit(db); written |= bit(db)
+                case .setCookie(_, _, let db), .createBtree(_, _, let db), .destroy(_, let db):
+                    changesSchema = true
+                    used |= bit(db); written |= bit(db)
+                default:
+                    break
+                }
             }
         }
         if c.usesDatabase {

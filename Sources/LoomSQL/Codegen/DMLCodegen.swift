@@ -575,7 +575,8 @@ extension Codegen {
     func collectRowids(source: SourceItem, condition: RExpr?, limited: LimitClause? = nil) throws -> Int {
         let set = b.allocateCursor()
         b.emit(.openEphemeral(cursor: set, columnCount: 1))
-        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
+        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema,
+                                     hints: writePlanHints(for: source))
         let rowid = b.allocateRegister(), rec = b.allocateRegister()
         if let limited {
             // ORDER BY / LIMIT / OFFSET choose the rows (through a select's output stage);
@@ -697,7 +698,8 @@ extension Codegen {
         let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
         if limited == nil, !hasTriggers(table, .update(assignments.map(\.column))), !hasForeignKeys(table) {
             // One row at most (a key lookup): rewritten as it is found.
-            let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
+            let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema,
+                                         hints: writePlanHints(for: source))
             if singleRowPlan(plan) {
                 try codeSingleRowChange(plan, table: table) { w, rowid in
                     try self.codeUpdateRow(w, oldRowid: rowid, assignments: assignments, orConflict: update.orConflict,

@@ -65,11 +65,13 @@ package final class Codegen {
         case .parameter(let n):
             b.emit(.variable(parameter: n, dest: target))
         case .column(let col, let affinity, _, _):
-            if let r = columnOverrides[col] {
+            // (Each map is tested for emptiness first and `cursorTables` read once: hashed
+            // look-ups were ~5% of a point query's compile.)
+            if !columnOverrides.isEmpty, let r = columnOverrides[col] {
                 b.emit(.sCopy(source: r, dest: target))
                 return
             }
-            if let cover = coveringReads[col.cursor] {
+            if !coveringReads.isEmpty, let cover = coveringReads[col.cursor] {
                 if col.column < 0 {
                     b.emit(.idxRowid(cursor: cover.cursor, dest: target))
                     return
@@ -82,14 +84,17 @@ package final class Codegen {
             }
             if col.column < 0 {
                 b.emit(.rowid(cursor: col.cursor, dest: target))
-            } else if let t = cursorTables[col.cursor], t.isVirtual {
+                return
+            }
+            let table = cursorTables[col.cursor]
+            if let t = table, t.isVirtual {
                 b.emit(.vColumn(cursor: col.cursor, column: col.column, dest: target))
-            } else if let t = cursorTables[col.cursor], t.hasGenerated, col.column < t.columns.count {
+            } else if let t = table, t.hasGenerated, col.column < t.columns.count {
                 try codeTableColumn(t, cursor: col.cursor, column: col.column, dest: target)
             } else {
-                let fallback = cursorTables[col.cursor].flatMap { columnDefault($0, col.column) }
+                let fallback = table.flatMap { columnDefault($0, col.column) }
                 b.emit(.column(cursor: col.cursor, column: col.column, dest: target, default: fallback))
-                if affinity == .real, cursorTables[col.cursor] != nil {
+                if affinity == .real, table != nil {
                     b.emit(.realAffinity(register: target))
                 }
             }
