@@ -40,8 +40,7 @@ package enum RecordCodec {
         let total = headerSize + bodyLength
         // Unsafe: one write per byte into an uninitialised buffer; every length written
         // below is the one measured above from the same values, and the total is checked.
-        return [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
-            let out = UnsafeMutableRawBufferPointer(buffer)
+        return byteArray(count: total) { out in
             var pos = Varint.write(UInt64(headerSize), into: out, at: 0)
             for v in values {
                 let t = SerialType.of(v)
@@ -77,8 +76,25 @@ package enum RecordCodec {
                 }
             }
             precondition(pos == total, "record length mismatch")
-            count = total
         }
+    }
+
+    /// A new byte array of `count` bytes that `fill` writes completely. Built in a
+    /// temporary (stack) buffer and copied: `Array(unsafeUninitializedCapacity:)` allocates
+    /// through the unspecialised stdlib path, a runtime metadata lookup per call (~370
+    /// instructions, ~3% of micro_c); the copy of a short record costs far less.
+    @inline(__always)
+    package static func byteArray(count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> [UInt8] {
+        withUnsafeTemporaryAllocation(byteCount: count, alignment: 8) { out in
+            fill(out)
+            return [UInt8](UnsafeRawBufferPointer(out))
+        }
+    }
+
+    /// A new array holding a copy of `bytes` (see `byteArray(count:_:)`).
+    @inline(__always)
+    package static func byteArray(copying bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        [UInt8](bytes)
     }
 
     /// Decodes every column of a record. Throws `corrupt` when the header and the body do

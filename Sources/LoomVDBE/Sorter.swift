@@ -268,7 +268,8 @@ final class Sorter {
         if file != nil { return merge?.current }
         guard position >= 0, position < entries.count else { return nil }
         let i = Int(entries[position].index)
-        return Array(arena[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
+        let lo = i == 0 ? 0 : ends[i - 1], hi = ends[i]
+        return arena.withUnsafeBytes { RecordCodec.byteArray(copying: UnsafeRawBufferPointer(rebasing: $0[lo..<hi])) }
     }
 }
 
@@ -324,7 +325,8 @@ private final class Merge {
             for k in 0..<4 { n |= Int(buffer[bufferStart + k]) << (8 * k) }
             bufferStart += 4
             guard try fill(n) else { throw DatabaseError.corrupt(page: nil, "sorter run") }
-            let r = Array(buffer[bufferStart..<bufferStart + n])
+            let start = bufferStart
+            let r = buffer.withUnsafeBytes { RecordCodec.byteArray(copying: UnsafeRawBufferPointer(rebasing: $0[start..<start + n])) }
             prefix = r.withUnsafeBytes { SortPrefix($0, binaryText: binaryText) }
             record = r
             bufferStart += n
