@@ -74,21 +74,29 @@ package final class FTS5Module: VirtualTableModule {
         return t
     }
 
-    /// The functions SQLite's fts5 adds to a connection: bm25, highlight, snippet.
+    /// The functions SQLite's fts5 adds to a connection: bm25, highlight, snippet. Called
+    /// with the table-named column first they are the table's overloads (`findFunction`);
+    /// these connection-wide versions find the cursor among every connected fts5 table.
     package static var functions: [FunctionDefinition] {
+        auxiliaryFunctions { args, ctx, name in try cursor(args, ctx, name) }
+    }
+
+    /// bm25, highlight and snippet over the cursor `find` returns for their first argument.
+    static func auxiliaryFunctions(_ find: @escaping @Sendable (ArraySlice<Value>, FunctionCallContext, String) throws -> FTS5Cursor)
+        -> [FunctionDefinition] {
         [
             FunctionDefinition(name: "bm25", argumentCount: -1, minimumArgumentCount: 1, isDeterministic: false, body: .scalar { args, ctx in
-                let c = try cursor(args, ctx, "bm25")
+                let c = try find(args, ctx, "bm25")
                 let weights = args.dropFirst().map { $0.realValueForFTS }
                 return .real(try c.bm25(weights: weights))
             }),
             FunctionDefinition(name: "highlight", argumentCount: 4, isDeterministic: false, body: .scalar { args, ctx in
-                let c = try cursor(args, ctx, "highlight")
+                let c = try find(args, ctx, "highlight")
                 let a = Array(args)
                 return try c.highlight(column: Int(a[1].integerValueForFTS), open: a[2].bytesForFTS, close: a[3].bytesForFTS)
             }),
             FunctionDefinition(name: "snippet", argumentCount: 6, isDeterministic: false, body: .scalar { args, ctx in
-                let c = try cursor(args, ctx, "snippet")
+                let c = try find(args, ctx, "snippet")
                 let a = Array(args)
                 return try c.snippet(column: Int(a[1].integerValueForFTS), open: a[2].bytesForFTS, close: a[3].bytesForFTS,
                                      ellipsis: a[4].bytesForFTS, tokens: Int(a[5].integerValueForFTS))
@@ -141,6 +149,13 @@ extension Value {
         }
     }
     var bytesForFTS: [UInt8] { textBytesForFTS ?? [] }
+}
+
+/// A table captured by its overloaded functions (programs hold them on the connection's
+/// thread only; weak, so a dropped table fails the call instead of living on).
+final class TableBox: @unchecked Sendable {
+    weak var table: FTS5Table?
+    init(_ t: FTS5Table) { table = t }
 }
 
 final class WeakCursor { weak var cursor: FTS5Cursor?; init(_ c: FTS5Cursor) { cursor = c } }
@@ -203,6 +218,19 @@ final class FTS5Table: VirtualTable {
 
     var declaredSchema: String { config.declaredSchema }
     var isWritable: Bool { true }
+
+    /// xFindFunction: bm25/highlight/snippet called on this table's hidden column read this
+    /// table's cursors directly (SQLite's fts5 overloads its auxiliary functions this way).
+    func findFunction(named name: String, argumentCount: Int) -> FunctionDefinition? {
+        guard ["bm25", "highlight", "snippet"].contains(name) else { return nil }
+        let box = TableBox(self)
+        return FTS5Module.auxiliaryFunctions { args, _, fn in
+            guard case .integer(let id)? = args.first, let c = box.table?.cursors[id]?.cursor else {
+                throw DatabaseError(.error, "unable to use function \(fn) in the requested context")
+            }
+            return c
+        }.first { $0.name == name }
+    }
 
     // indexNumber bits: 1 = match (column in bits 8...15, n = whole table), 2 = rowid eq,
     // 4 = order by rank, 8 = order by rowid desc, 16 = `rank MATCH 'fn(…)'` (or `rank = …`,
