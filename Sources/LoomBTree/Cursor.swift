@@ -59,6 +59,7 @@ final class CursorCore {
         atLast = false
         state = .invalid
         stack.removeAll()
+        lastNode = nil
     }
 
     var isValid: Bool {
@@ -70,9 +71,27 @@ final class CursorCore {
 
     // MARK: Walking
 
+    /// The node this cursor fetched last (during a scan, the current leaf) and its page's
+    /// header stamp (`Page.checkedHeader`) at the time.
+    private var lastNode: Node?
+    private var lastStamp: UInt64 = 0
+
     private func node(_ n: PageNumber) throws -> Node {
+        // Reuse the last node while its page is the pager's current one (our reference keeps
+        // it cached; a rollback or a dropped cache bumps the generation) and its header is
+        // unchanged (every write zeroes the stamp): exactly what `BTree.node` would build,
+        // without the page lookup. Next + Column + Rowid each asked for the leaf per row.
+        if n.rawValue != 1, let last = lastNode, last.page.number == n, lastStamp != 0,
+           last.page.checkedHeader == lastStamp, last.page.generation == pager.generation {
+            return last
+        }
         let node = try tree.node(n)
         guard node.kind.isTable == isTable else { throw DatabaseError.corrupt(page: n.rawValue, "page kind does not match tree") }
+        // Page 1 may be a stand-in for a database with no pages yet (`BTree.node`): never kept.
+        if n.rawValue != 1 {
+            lastNode = node
+            lastStamp = node.page.checkedHeader
+        }
         return node
     }
 
@@ -362,6 +381,7 @@ final class CursorCore {
         atLast = false
         state = .saved(try currentKey())
         stack.removeAll()
+        lastNode = nil
     }
 
     /// Number of entries in the tree (walks every page; OP_Count).
@@ -395,6 +415,21 @@ final class CursorCore {
         return try tree.readPayload(c, on: n.page)
     }
 
+    /// Calls `body` with the current entry's payload: straight from the page when it is
+    /// local and UTF-8 (no copy), else an assembled array. The pointer lives only in `body`.
+    func withCurrentPayload(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let n = try requireEntry()
+        let c = try n.cell(stack[stack.count - 1].index)
+        if c.localSize == c.payloadSize, case .utf8 = tree.textEncoding {
+            // parseCell checked payloadOffset + localSize <= usable <= page size.
+            try n.page.withBytes { raw in
+                try body(UnsafeRawBufferPointer(rebasing: raw[c.payloadOffset ..< c.payloadOffset + c.localSize]))
+            }
+            return
+        }
+        try tree.readPayload(c, on: n.page).withUnsafeBytes(body)
+    }
+
     func currentPayloadSize() throws -> Int {
         let n = try requireEntry()
         return try n.cell(stack[stack.count - 1].index).payloadSize
@@ -419,8 +454,10 @@ final class CursorCore {
         return true
     }
 
-    /// Inserts a leaf cell for `key`, replacing an equal entry.
-    func insert(key: SavedKey, cell: () throws -> [UInt8]) throws {
+    /// Inserts a leaf cell for `key`, replacing an equal entry (table) or leaving it (index:
+    /// returns false, nothing inserted).
+    @discardableResult
+    func insert(key: SavedKey, cell: () throws -> [UInt8]) throws -> Bool {
         guard writable else { throw DatabaseError(.misuse, "cursor is read-only") }
         try tree.saveOtherCursors(root: root, except: self)
         let equal: Bool, count: Int, idx: Int, rightEdge: Bool
@@ -440,7 +477,7 @@ final class CursorCore {
         if !isTable && (equal || landedOnEqualInterior) {
             // Index entries are unique: an equal entry already exists.
             _ = try seek(key)
-            return
+            return false
         }
         if equal {
             let old = try leaf.cell(idx)
@@ -454,7 +491,7 @@ final class CursorCore {
             stack[stack.count - 1].index = idx
             state = .valid
             atLast = append && isTable
-            return
+            return true
         }
         atLast = false   // the stack is stale once the tree is rebalanced
         var content = try tree.readContent(leafNo)
@@ -464,6 +501,7 @@ final class CursorCore {
         let r = try seek(key)
         guard r == .found else { throw DatabaseError.corrupt(page: root.rawValue, "inserted entry not found") }
         atLast = append && isTable
+        return true
     }
 
     /// Deletes the entry the cursor is on; afterwards `next` moves to the entry after it and
@@ -546,6 +584,9 @@ package final class TableCursor {
     /// The whole record, overflow pages included.
     package func payload() throws -> [UInt8] { try core.currentPayload() }
     package var payloadSize: Int { get throws { try core.currentPayloadSize() } }
+    /// Calls `body` with the whole record (same bytes as `payload()`), read in place from
+    /// the page when it has no overflow; the pointer is valid only inside `body`.
+    package func withPayload(_ body: (UnsafeRawBufferPointer) throws -> Void) throws { try core.withCurrentPayload(body) }
     /// Inserts an entry, replacing one with the same rowid; the cursor ends on it.
     package func insert(rowid: Int64, payload: [UInt8]) throws {
         try core.insert(key: .rowid(rowid)) { try core.tree.makeLeafCell(kind: .tableLeaf, rowid: rowid, payload: payload) }
@@ -591,15 +632,20 @@ package final class IndexCursor {
     package func count() throws -> Int64 { try core.entryCount() }
     package func key() throws -> [Value] { try core.currentKeyValues() }
     package func keyBytes() throws -> [UInt8] { try core.currentPayload() }
+    /// Calls `body` with the current entry's record (same bytes as `keyBytes()`), in place
+    /// when it has no overflow; the pointer is valid only inside `body`.
+    package func withKey(_ body: (UnsafeRawBufferPointer) throws -> Void) throws { try core.withCurrentPayload(body) }
     /// Inserts an entry (a no-op when an equal entry exists); the cursor ends on it.
     package func insert(key: [Value]) throws {
         let record = RecordCodec.encode(key)
         try core.insert(key: .key(key)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
     }
     /// Inserts an entry given as an encoded record (OP_IdxInsert); same rules as `insert(key:)`.
-    package func insert(record: [UInt8]) throws {
+    /// Returns false when an equal entry was already there (nothing changed).
+    @discardableResult
+    package func insert(record: [UInt8]) throws -> Bool {
         let key = try RecordCodec.decode(record)
-        try core.insert(key: .key(key)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
+        return try core.insert(key: .key(key)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
     }
     /// Deletes the current entry (same positioning rules as `TableCursor.delete`).
     package func delete() throws { try core.delete() }

@@ -29,15 +29,19 @@ final class VMCursor {
     var database = 0
     /// Positioned on an entry.
     var isValid = false
-    /// Decoded current record (table payload or index key), invalidated on every move.
-    var reader: RecordReader?
+    /// The current record (table payload or index key, or a pseudo cursor's register blob),
+    /// parsed; valid while `hasRow`. One buffer per cursor, refilled in place row after row
+    /// so a scan allocates nothing per row (`VM.loadRow`).
+    var row = RecordBuffer()
+    /// `row` holds the current entry (cleared on every move).
+    var hasRow = false
+    /// Pseudo cursors: the register blob `row` was loaded from (kept to recognise it).
+    var pseudoSource: [UInt8] = []
     /// The sequence counter (Sequence).
     var sequence: Int64 = 0
     /// After Delete: the key of the deleted entry, so Next/Prev continue from it.
     var deletedRowid: Int64?
     var deletedKey: [Value]?
-    /// Pseudo cursors: the blob the reader was built from.
-    var pseudoBytes: [UInt8] = []
     /// OpenEphemeral: the private in-memory B-tree the cursor owns.
     var ephemeralTree: BTree?
     /// Opened by OpenEphemeral (a MemoryTree here may move to a B-tree when it grows).
@@ -60,7 +64,7 @@ final class VMCursor {
     /// Forget the cached record (the cursor moved or the entry changed).
     @inline(__always) func moved(valid: Bool) {
         isValid = valid
-        reader = nil
+        hasRow = false
         nullRow = false
         deletedRowid = nil
         deletedKey = nil

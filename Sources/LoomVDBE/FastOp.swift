@@ -19,6 +19,10 @@ enum FastKind: UInt8, Sendable {
     /// Function: `d` indexes `FastProgram.functions`.
     case function
     case idxGE, idxGT, idxLE, idxLT, seekGE, seekGT, seekLE, seekLT
+    /// Jump: a/b/c = less/equal/greater targets. CollSeq: a = 0 BINARY, 1 NOCASE, 2 RTRIM.
+    case jump, collSeq
+    /// Compare (not permuted): `d` indexes `FastProgram.keyInfos`.
+    case compare
 }
 
 /// One instruction as trivially copyable operands. Reading an `Instruction` out of the
@@ -114,6 +118,10 @@ struct FastOp: Sendable {
         case .seekGT(let c, let k, let n, let t): self.init(.seekGT, c, k, n, d: t)
         case .seekLE(let c, let k, let n, let t): self.init(.seekLE, c, k, n, d: t)
         case .seekLT(let c, let k, let n, let t): self.init(.seekLT, c, k, n, d: t)
+        case .jump(let lt, let eq, let gt): self.init(.jump, lt, eq, gt)
+        case .collSeq(.binary): self.init(.collSeq, 0)
+        case .collSeq(.nocase): self.init(.collSeq, 1)
+        case .collSeq(.rtrim): self.init(.collSeq, 2)
         default: self.init()
         }
     }
@@ -139,6 +147,7 @@ package final class FastProgram: @unchecked Sendable {
     private let storage: UnsafeMutableBufferPointer<FastOp>
     let aggregateKinds: [AggregateKind]
     let functions: [FunctionDefinition]
+    let keyInfos: [KeyInfo]
 
     /// Read-only view of the ops; valid while this object is alive.
     var ops: UnsafeBufferPointer<FastOp> { UnsafeBufferPointer(storage) }
@@ -147,6 +156,7 @@ package final class FastProgram: @unchecked Sendable {
         let storage = UnsafeMutableBufferPointer<FastOp>.allocate(capacity: instructions.count)
         var aggregateKinds: [AggregateKind] = []
         var functions: [FunctionDefinition] = []
+        var keyInfos: [KeyInfo] = []
         for (i, instruction) in instructions.enumerated() {
             var op: FastOp
             switch instruction {
@@ -165,6 +175,9 @@ package final class FastProgram: @unchecked Sendable {
                 } else {
                     op = FastOp()
                 }
+            case .compare(let l, let r, let n, let k, false) where keyInfos.count < Int(Int32.max):
+                op = FastOp(.compare, l, r, n, d: keyInfos.count)
+                keyInfos.append(k)
             default:
                 op = FastOp(instruction)
             }
@@ -173,6 +186,7 @@ package final class FastProgram: @unchecked Sendable {
         self.storage = storage
         self.aggregateKinds = aggregateKinds
         self.functions = functions
+        self.keyInfos = keyInfos
     }
 
     deinit {

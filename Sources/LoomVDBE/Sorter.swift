@@ -13,6 +13,61 @@ struct SorterSpill {
     var memoryLimit: Int
 }
 
+/// The first key field of a record reduced to a word, so most comparisons need not parse
+/// the records: an integer, or (BINARY collation) the first 8 text bytes.
+struct SortPrefix {
+    /// kind 1: the integer; kind 2: the first 8 text bytes big-endian, zero-padded.
+    var value: Int64 = 0
+    /// 0: no prefix (compare the records), 1: integer, 2: text.
+    var kind: UInt8 = 0
+    /// Text: its byte length, capped at 9 (over 8: the prefix does not hold it all).
+    var textLength: UInt8 = 0
+
+    init(value: Int64 = 0, kind: UInt8 = 0, textLength: UInt8 = 0) {
+        self.value = value
+        self.kind = kind
+        self.textLength = textLength
+    }
+
+    /// The prefix of `record` (none when it is malformed: the full compare reports that).
+    init(_ record: UnsafeRawBufferPointer, binaryText: Bool) {
+        guard let (hs, hl) = Varint.read(record, at: 0), hs <= UInt64(record.count), Int(hs) > hl,
+              let (t, _) = Varint.read(record, at: hl), t >= 1, t != 7,
+              let n = SerialType.contentLength(t), n <= record.count - Int(hs) else { return }
+        if t <= 9 {
+            if case .integer(let i) = RecordCodec.value(serialType: t, in: record, at: Int(hs)) {
+                value = i
+                kind = 1
+            }
+        } else if t >= 13, t & 1 == 1, binaryText {
+            var u: UInt64 = 0
+            for k in 0 ..< 8 { u = u << 8 | UInt64(k < n ? record[Int(hs) + k] : 0) }
+            value = Int64(bitPattern: u)
+            kind = 2
+            textLength = UInt8(min(n, 9))
+        }
+    }
+
+    /// The order of two records' first fields from their prefixes (ascending): < 0, 0 (equal
+    /// first fields), > 0, or nil when only the records can tell.
+    @inline(__always)
+    static func compare(_ x: SortPrefix, _ y: SortPrefix) -> Int? {
+        if x.kind == 1 && y.kind == 1 {
+            return x.value < y.value ? -1 : (x.value > y.value ? 1 : 0)
+        }
+        if x.kind == 2 && y.kind == 2 {
+            // memcmp order: the zero-padded first 8 bytes, then (both texts whole in their
+            // prefixes) the shorter first.
+            let xp = UInt64(bitPattern: x.value), yp = UInt64(bitPattern: y.value)
+            if xp != yp { return xp < yp ? -1 : 1 }
+            if x.textLength <= 8 && y.textLength <= 8 {
+                return x.textLength < y.textLength ? -1 : (x.textLength > y.textLength ? 1 : 0)
+            }
+        }
+        return nil
+    }
+}
+
 /// The sorter behind SorterOpen: encoded records collected in one byte arena, then sorted
 /// by their leading fields under the KeyInfo; ties keep insertion order.
 ///
@@ -28,13 +83,24 @@ final class Sorter {
     /// All in-memory records, back to back; record i is `arena[ends[i-1] ..< ends[i]]`.
     private var arena: [UInt8] = []
     private var ends: [Int] = []
-    /// One per record: the first field as an integer when it is one, for a compare without
-    /// parsing the records.
+    /// One per record: the first field as an integer when it is one, or (BINARY collation)
+    /// its first 8 text bytes, for a compare without parsing the records.
     private struct Entry {
-        var prefix: Int64
+        // SortPrefix's fields laid out flat: 16 bytes a record (the spill budget counts them).
+        var value: Int64
         var index: UInt32
-        var prefixIsInteger: Bool
+        var kind: UInt8
+        var textLength: UInt8
+        init(prefix: SortPrefix, index: UInt32) {
+            value = prefix.value
+            self.index = index
+            kind = prefix.kind
+            textLength = prefix.textLength
+        }
+        var prefix: SortPrefix { SortPrefix(value: value, kind: kind, textLength: textLength) }
     }
+    /// The first key field compares as BINARY text (so a text prefix orders like memcmp).
+    private let binaryFirstField: Bool
     private var entries: [Entry] = []
     private(set) var sorted = false
     private var position = 0
@@ -51,6 +117,7 @@ final class Sorter {
         self.keyInfo = keyInfo
         self.keyFields = max(keyInfo.collations.count, keyInfo.descending.count, 1)
         self.spill = spill
+        self.binaryFirstField = keyInfo.collation(0) == .binary
     }
 
     deinit { try? file?.close() }
@@ -64,19 +131,9 @@ final class Sorter {
         if let spill, !entries.isEmpty, memoryUsed + record.count > spill.memoryLimit {
             try writeRun(spill)
         }
-        // The first field, when it is an integer (a malformed record is caught at sort).
-        var prefix: Int64 = 0
-        var isInteger = false
-        record.withUnsafeBytes { raw in
-            guard let (hs, hl) = Varint.read(raw, at: 0), hs <= UInt64(raw.count), Int(hs) > hl,
-                  let (t, _) = Varint.read(raw, at: hl), t >= 1, t <= 9, t != 7,
-                  let n = SerialType.contentLength(t), n <= raw.count - Int(hs) else { return }
-            if case .integer(let i) = RecordCodec.value(serialType: t, in: raw, at: Int(hs)) {
-                prefix = i
-                isInteger = true
-            }
-        }
-        entries.append(Entry(prefix: prefix, index: UInt32(ends.count), prefixIsInteger: isInteger))
+        let binaryText = binaryFirstField
+        let prefix = record.withUnsafeBytes { SortPrefix($0, binaryText: binaryText) }
+        entries.append(Entry(prefix: prefix, index: UInt32(ends.count)))
         arena.append(contentsOf: record)
         ends.append(arena.count)
         count += 1
@@ -92,8 +149,8 @@ final class Sorter {
         // The arena pointer lives only for the sort: the comparator reads records in place.
         arena.withUnsafeBytes { raw in
             entries.sort { x, y in
-                if x.prefixIsInteger && y.prefixIsInteger {
-                    if x.prefix != y.prefix { return firstDescending ? x.prefix > y.prefix : x.prefix < y.prefix }
+                if let p = SortPrefix.compare(x.prefix, y.prefix) {
+                    if p != 0 { return firstDescending ? p > 0 : p < 0 }
                     if fields == 1 { return x.index < y.index }
                 }
                 let xi = Int(x.index), yi = Int(y.index)
@@ -226,9 +283,13 @@ private final class Merge {
         var buffer: [UInt8] = []
         var bufferStart = 0
         var record: [UInt8]? = nil
+        /// The first-field prefix of `record`.
+        var prefix = SortPrefix()
+        let binaryText: Bool
 
-        init(file: any VFSFile, range: Range<Int64>) {
+        init(file: any VFSFile, range: Range<Int64>, binaryText: Bool) {
             self.file = file
+            self.binaryText = binaryText
             offset = range.lowerBound
             end = range.upperBound
         }
@@ -263,7 +324,9 @@ private final class Merge {
             for k in 0..<4 { n |= Int(buffer[bufferStart + k]) << (8 * k) }
             bufferStart += 4
             guard try fill(n) else { throw DatabaseError.corrupt(page: nil, "sorter run") }
-            record = Array(buffer[bufferStart..<bufferStart + n])
+            let r = Array(buffer[bufferStart..<bufferStart + n])
+            prefix = r.withUnsafeBytes { SortPrefix($0, binaryText: binaryText) }
+            record = r
             bufferStart += n
         }
     }
@@ -271,12 +334,15 @@ private final class Merge {
     let readers: [RunReader]
     let keyInfo: KeyInfo
     let fieldCount: Int
+    let firstDescending: Bool
     /// Run numbers with a current record, as a min-heap.
     var heap: [Int] = []
 
     init(file: any VFSFile, runs: [Range<Int64>], keyInfo: KeyInfo, fieldCount: Int) throws {
-        readers = runs.map { RunReader(file: file, range: $0) }
+        let binaryText = keyInfo.collation(0) == .binary
+        readers = runs.map { RunReader(file: file, range: $0, binaryText: binaryText) }
         self.keyInfo = keyInfo
+        self.firstDescending = keyInfo.isDescending(0)
         self.fieldCount = fieldCount
         for (i, r) in readers.enumerated() {
             try r.advance()
@@ -288,7 +354,12 @@ private final class Merge {
 
     /// Whether run `a`'s record sorts before run `b`'s.
     private func less(_ a: Int, _ b: Int) throws -> Bool {
-        guard let x = readers[a].record, let y = readers[b].record else { return a < b }
+        let ra = readers[a], rb = readers[b]
+        guard let x = ra.record, let y = rb.record else { return a < b }
+        if let p = SortPrefix.compare(ra.prefix, rb.prefix) {
+            if p != 0 { return firstDescending ? p > 0 : p < 0 }
+            if fieldCount == 1 { return a < b }
+        }
         let c = try x.withUnsafeBytes { xb in
             try y.withUnsafeBytes { yb in try compareRecords(xb, yb, fieldCount: fieldCount, keyInfo: keyInfo) }
         }

@@ -199,47 +199,49 @@ extension VM {
 
     // MARK: Reading
 
-    /// The current record (table payload or index key) of a cursor, decoded lazily.
-    func currentReader(_ c: VMCursor) throws -> RecordReader? {
-        if let r = c.reader { return r }
-        guard c.isValid, !c.nullRow else { return nil }
-        let bytes: [UInt8]
-        switch c.storage {
-        case .table(let t): bytes = try t.payload()
-        case .index(let i): bytes = try i.keyBytes()
-        case .memory(let m):
-            guard m.isLive(m.position) else { return nil }
-            bytes = m.entries[m.position].record
-        case .sorter(let s):
-            guard let b = s.current else { return nil }
-            bytes = b
-        case .virtual: return nil
-        case .pseudo(let reg):
-            guard reg >= 0, reg < registers.count else { return nil }
-            guard case .blob(let b) = registers[reg] else { return nil }
-            if let r = c.reader, c.pseudoBytes == b { return r }
-            c.pseudoBytes = b
-            bytes = b
+    /// Parses the current record of `c` into `c.row` unless it is there already; false
+    /// when the cursor has no record (invalid, NULL row, virtual, a pseudo register without
+    /// a blob). A pseudo cursor reads its register whatever its position, and re-parses
+    /// only when the register holds another blob than the one parsed.
+    func loadRow(_ c: VMCursor) throws -> Bool {
+        if case .pseudo(let reg) = c.storage {
+            guard reg >= 0, reg < registers.count, case .blob(let b) = registers[reg] else { return false }
+            // Array == is an identity check first: the same blob costs no byte compare.
+            if c.hasRow && c.pseudoSource == b { return true }
+            c.hasRow = false
+            c.pseudoSource = b
+            try c.row.load(b)
+            c.hasRow = true
+            return true
         }
-        let r = try RecordReader(bytes)
-        if case .pseudo = c.storage {} else { c.reader = r }
-        return r
+        if c.hasRow { return true }
+        guard c.isValid, !c.nullRow else { return false }
+        switch c.storage {
+        case .table(let t): try t.withPayload { try c.row.load($0) }
+        case .index(let i): try i.withKey { try c.row.load($0) }
+        case .memory(let m):
+            guard m.isLive(m.position) else { return false }
+            try c.row.load(m.entries[m.position].record)
+        case .sorter(let s):
+            guard let b = s.current else { return false }
+            try c.row.load(b)
+        case .virtual, .pseudo: return false
+        }
+        c.hasRow = true
+        return true
+    }
+
+    /// Loads the current record of a positioned cursor (pseudo cursors too must be valid).
+    func loadPositionedRow(_ c: VMCursor) throws -> Bool {
+        guard c.isValid, !c.nullRow else { return false }
+        return try loadRow(c)
     }
 
     func readColumn(_ c: VMCursor, _ column: Int, default def: Value?) throws -> Value {
         if c.nullRow { return .null }
         if case .virtual(let v, _) = c.storage { return c.isValid ? try v.column(column) : .null }
-        if case .pseudo(let reg) = c.storage {
-            guard reg >= 0, reg < registers.count, case .blob(let b) = registers[reg] else { return .null }
-            if c.reader == nil || c.pseudoBytes != b {
-                c.reader = try RecordReader(b)
-                c.pseudoBytes = b
-            }
-            guard let r = c.reader else { return .null }
-            return column < r.count ? try r.column(column) : (def ?? .null)
-        }
-        guard let r = try currentReader(c) else { return .null }
-        return column < r.count ? try r.column(column) : (def ?? .null)
+        guard try loadRow(c) else { return .null }
+        return column < c.row.count ? c.row.column(column) : (def ?? .null)
     }
 
     func currentRowid(_ c: VMCursor) throws -> Value {
@@ -252,17 +254,18 @@ extension VM {
             return .integer(m.entries[m.position].rowid)
         default:
             // Index-like: the rowid is the last key field.
-            guard let r = try currentReader(c), r.count > 0 else { return .null }
-            return try r.column(r.count - 1)
+            guard try loadPositionedRow(c), c.row.count > 0 else { return .null }
+            return c.row.column(c.row.count - 1)
         }
     }
 
     /// The current index entry's key fields.
     func currentKey(_ c: VMCursor) throws -> [Value] {
-        guard let r = try currentReader(c) else { return [] }
+        guard try loadPositionedRow(c) else { return [] }
+        let n = c.row.count
         var out: [Value] = []
-        out.reserveCapacity(r.count)
-        for i in 0 ..< r.count { out.append(try r.column(i)) }
+        out.reserveCapacity(n)
+        for i in 0 ..< n { out.append(c.row.column(i)) }
         return out
     }
 
@@ -393,12 +396,11 @@ extension VM {
     func insertIndexEntry(_ c: VMCursor, record: [UInt8]) throws {
         switch c.storage {
         case .index(let i):
-            if undoLog != nil, c.ephemeralTree == nil {
-                let key = try RecordCodec.decode(record)
-                let exists = try i.seek(key: key) == .found && (try i.key().count) == key.count
-                if !exists { undoLog?.append(.indexInsert(database: c.database, root: i.root, keyInfo: i.keyInfo, key: key)) }
+            // Logged only when the entry is new (an equal entry makes the insert a no-op):
+            // the B-tree reports that, so no separate seek is needed.
+            if try i.insert(record: record), undoLog != nil, c.ephemeralTree == nil {
+                undoLog?.append(.indexInsert(database: c.database, root: i.root, keyInfo: i.keyInfo, key: try RecordCodec.decode(record)))
             }
-            try i.insert(record: record)
         case .memory(let m) where !m.isIntKey:
             m.insert(key: try RecordCodec.decode(record), record: record)
         default: throw DatabaseError(.internal, "IdxInsert on a table cursor")

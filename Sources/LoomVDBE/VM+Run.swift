@@ -299,7 +299,7 @@ extension VM {
             case .makeRecord:
                 let s = op.a, n = op.b
                 try checkRange(s, n)
-                registers[op.c] = .blob(RecordCodec.encode(Array(registers[s ..< s + n])))
+                registers[op.c] = .blob(RecordCodec.encode(registers[s ..< s + n]))
                 continue
             case .newRowid:
                 registers[op.b] = .integer(try newRowid(try cursor(op.a)))
@@ -364,7 +364,7 @@ extension VM {
                 }
                 registers[op.b] = .blob(rec)
                 let p = op.c
-                if p >= 0, p < cursors.count, let pseudo = cursors[p] { pseudo.reader = nil }
+                if p >= 0, p < cursors.count, let pseudo = cursors[p] { pseudo.hasRow = false }
                 continue
             case .idxGE:
                 if try indexCompare(op.a, op.b, op.c) >= 0 { pc = Int(op.d) }
@@ -402,6 +402,25 @@ extension VM {
                 state.step(registers[a ..< a + n], collation: pendingCollation)
                 pendingCollation = .binary
                 if let error = state.userError { throw error }
+                continue
+            case .jump:
+                pc = lastCompare < 0 ? op.a : (lastCompare == 0 ? op.b : op.c)
+                continue
+            case .collSeq:
+                pendingCollation = op.a == 0 ? .binary : (op.a == 1 ? .nocase : .rtrim)
+                continue
+            case .compare:
+                let l = op.a, r = op.b, n = op.c
+                try checkRange(l, n)
+                try checkRange(r, n)
+                let k = fast.keyInfos[Int(op.d)]
+                var result = 0
+                for i in 0 ..< n {
+                    let c = compareValues(registers[l + i], registers[r + i], collation: k.collation(i))
+                    if c != 0 { result = k.isDescending(i) ? -c : c; break }
+                }
+                lastCompare = result
+                permutation = nil
                 continue
             case .function:
                 try checkRange(op.a, op.b)
@@ -606,7 +625,7 @@ extension VM {
             case .nullRow(let c):
                 if c >= 0, c < cursors.count, let cur = cursors[c] {
                     cur.nullRow = true
-                    cur.reader = nil
+                    cur.hasRow = false
                 } else {
                     // SQLite allows NullRow on a cursor never opened: open an empty pseudo row.
                     let cur = VMCursor(.memory(MemoryTree(keyInfo: nil)), keyInfo: nil)
@@ -695,7 +714,7 @@ extension VM {
                     throw DatabaseError(.internal, "SorterData misuse")
                 }
                 registers[d] = .blob(rec)
-                if p >= 0, p < cursors.count, let pseudo = cursors[p] { pseudo.reader = nil }
+                if p >= 0, p < cursors.count, let pseudo = cursors[p] { pseudo.hasRow = false }
             case .resetSorter(let c):
                 let cur = try cursor(c)
                 switch cur.storage {
@@ -871,14 +890,12 @@ extension VM {
                 if case .integer(let i) = registers[r] { registers[r] = .real(Double(i)) }
             case .makeRecord(let s, let n, let d, let affinities):
                 try checkRange(s, n)
-                var values = Array(registers[s ..< s + n])
                 if let affinities {
                     for i in 0 ..< min(n, affinities.count) {
-                        values[i] = applyAffinity(affinities[i], to: values[i])
-                        registers[s + i] = values[i]
+                        registers[s + i] = applyAffinity(affinities[i], to: registers[s + i])
                     }
                 }
-                registers[d] = .blob(RecordCodec.encode(values))
+                registers[d] = .blob(RecordCodec.encode(registers[s ..< s + n]))
 
             // MARK: Functions
             case .collSeq(let c):
@@ -1036,15 +1053,17 @@ extension VM {
         guard case .scalar(let body) = f.body else {
             throw DatabaseError(.error, "misuse of aggregate function \(f.name)()")
         }
-        let args = Array(registers[a ..< a + n])
+        try checkRange(a, n)
         let call = FunctionCallContext(connection: context, collation: pendingCollation, scratch: functionScratch)
+        // The arguments are a slice of the registers passed as a temporary (no array per
+        // call); it is gone before the caller writes the result register.
         guard f.usesSubtypes else {
             if !subtypedRegisters.isEmpty { subtypedRegisters[dest] = nil }
-            return try body(args[...], call)
+            return try body(registers[a ..< a + n], call)
         }
         functionScratch.argumentSubtypes = subtypeMask(a, n)
         functionScratch.resultSubtype = false
-        let result = try body(args[...], call)
+        let result = try body(registers[a ..< a + n], call)
         subtypedRegisters[dest] = functionScratch.resultSubtype ? result : nil
         return result
     }

@@ -239,6 +239,9 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
             }
             if p.isNull || s.isNull { return .null }
             let caseSensitive = c.connection.pragmaSettings["case_sensitive_like", default: 0] != 0
+            if case .text(let pt) = p, case .text(let st) = s {
+                return .integer(likeMatchText(pattern: pt, string: st, escape: escape, caseSensitive: caseSensitive) ? 1 : 0)
+            }
             return .integer(likeMatch(pattern: scalars(p), string: scalars(s), escape: escape,
                                       caseSensitive: caseSensitive) ? 1 : 0)
         })

@@ -1,0 +1,125 @@
+// This file implements RecordBuffer: one parsed record held in storage that a cursor reuses
+// from row to row, so scanning allocates nothing per row.
+// Layer: L2. Spec: Spec/L2-record.md ("Record format", R8).
+import LoomBase
+
+/// A record copied into reusable storage with its header parsed (serial type and content
+/// offset per column). `load` replaces the record; `column(i)` decodes one column.
+///
+/// ```swift
+/// var row = RecordBuffer()
+/// try row.load([3, 1, 15, 7, 0x61])   // (7, 'a')
+/// row.column(1)                        // .text("a")
+/// ```
+/// Non-copyable, so a cursor's buffer is borrowed in place: a struct of arrays stored in a
+/// class was retained and released on every Column (~10% of a GROUP BY scan).
+/// Corresponds to the header cache SQLite keeps in a `VdbeCursor` (`aType`, `aOffset`).
+package struct RecordBuffer: ~Copyable {
+    // Unsafe: manually managed storage (no reference counting per access). Every read is
+    // checked against `byteCount`/`count`; `parse` checks each offset against the record.
+    private var bytes: UnsafeMutableRawPointer
+    private var byteCapacity: Int
+    /// Length of the current record.
+    package private(set) var byteCount = 0
+    /// Two per column: the serial type, then the content offset.
+    private var fields: UnsafeMutablePointer<Int>
+    private var fieldCapacity: Int
+    /// Columns in the current record (0 when empty or after a failed load).
+    package private(set) var count = 0
+
+    package init() {
+        byteCapacity = 256
+        bytes = UnsafeMutableRawPointer.allocate(byteCount: byteCapacity, alignment: 8)
+        fieldCapacity = 32
+        fields = UnsafeMutablePointer<Int>.allocate(capacity: fieldCapacity)
+    }
+
+    deinit {
+        bytes.deallocate()
+        fields.deallocate()
+    }
+
+    /// Copies `source` in and parses its header. Throws `corrupt` as `RecordReader` does
+    /// (invariant R3); the buffer is then empty.
+    package mutating func load(_ source: UnsafeRawBufferPointer) throws {
+        count = 0
+        byteCount = 0
+        if source.count > byteCapacity {
+            let capacity = max(source.count, 2 * byteCapacity)
+            bytes.deallocate()
+            bytes = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+            byteCapacity = capacity
+        }
+        if let base = source.baseAddress, source.count > 0 {
+            bytes.copyMemory(from: base, byteCount: source.count)
+        }
+        byteCount = source.count
+        try parse()
+    }
+
+    /// Copies the record `source` in (see `load(_:)` for a raw buffer).
+    package mutating func load(_ source: [UInt8]) throws {
+        try source.withUnsafeBytes { try load($0) }
+    }
+
+    /// Makes the buffer empty (no columns).
+    package mutating func clear() {
+        count = 0
+        byteCount = 0
+    }
+
+    private var record: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: bytes, count: byteCount) }
+
+    private mutating func parse() throws {
+        let buf = record
+        let total = byteCount
+        guard let (hs, hl) = Varint.read(buf, at: 0), hs <= UInt64(total), Int(hs) >= hl else {
+            throw DatabaseError.corrupt(page: nil, "record header size")
+        }
+        let header = Int(hs)
+        // At most one column per header byte.
+        let needed = 2 * (header - hl)
+        if needed > fieldCapacity {
+            fields.deallocate()
+            fields = UnsafeMutablePointer<Int>.allocate(capacity: needed)
+            fieldCapacity = needed
+        }
+        var pos = hl
+        var content = header
+        var n = 0
+        while pos < header {
+            let t: UInt64, l: Int
+            // One-byte serial types (all but long text/blob) skip the varint loop.
+            if buf[pos] < 0x80 { t = UInt64(buf[pos]); l = 1 } else {
+                guard let (t2, l2) = Varint.read(buf, at: pos) else {
+                    throw DatabaseError.corrupt(page: nil, "record serial type")
+                }
+                t = t2; l = l2
+            }
+            guard pos + l <= header else { throw DatabaseError.corrupt(page: nil, "record serial type") }
+            pos += l
+            // `length <= total - content` also bounds t (< 2 * total + 14), so it fits an Int.
+            guard let length = SerialType.contentLength(t), length <= total - content else {
+                throw DatabaseError.corrupt(page: nil, "record content")
+            }
+            fields[2 * n] = Int(t)
+            fields[2 * n + 1] = content
+            n += 1
+            content += length
+        }
+        guard content == total else { throw DatabaseError.corrupt(page: nil, "record length") }
+        count = n
+    }
+
+    /// Column `i`; NULL for `i` outside `0 ..< count`.
+    package func column(_ i: Int) -> Value {
+        guard i >= 0, i < count else { return .null }
+        return RecordCodec.value(serialType: UInt64(fields[2 * i]), in: record, at: fields[2 * i + 1])
+    }
+
+    /// The serial type of column `i` (0, NULL, outside `0 ..< count`).
+    package func serialType(_ i: Int) -> UInt64 { i >= 0 && i < count ? UInt64(fields[2 * i]) : 0 }
+
+    /// A copy of the record bytes.
+    package var bytesCopy: [UInt8] { Array(record) }
+}
