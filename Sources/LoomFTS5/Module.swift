@@ -224,10 +224,11 @@ final class FTS5Table: VirtualTable {
     func findFunction(named name: String, argumentCount: Int) -> FunctionDefinition? {
         guard ["bm25", "highlight", "snippet"].contains(name) else { return nil }
         let box = TableBox(self)
-        return FTS5Module.auxiliaryFunctions { args, _, fn in
-            guard case .integer(let id)? = args.first, let c = box.table?.cursors[id]?.cursor else {
-                throw DatabaseError(.error, "unable to use function \(fn) in the requested context")
-            }
+        return FTS5Module.auxiliaryFunctions { args, _, _ in
+            // Any column of the table selects the overload; its value is taken as a cursor id
+            // (sqlite3_value_int64), so `highlight(a, …)` fails "no such cursor: 0", as sqlite3.
+            let id = args.first?.integerValueForFTS ?? 0
+            guard let c = box.table?.cursors[id]?.cursor else { throw DatabaseError(.error, "no such cursor: \(id)") }
             return c
         }.first { $0.name == name }
     }

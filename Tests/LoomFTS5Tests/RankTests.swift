@@ -101,6 +101,29 @@ import LoomTestSupport
         #expect(try sqliteRun(b, ["INSERT INTO t(t) VALUES('integrity-check')"]) == [[]])
     }
 
+    /// bm25/highlight on two fts5 tables of one query: each table's overload (xFindFunction)
+    /// reads its own cursor; called on anything else they fail as in sqlite3.
+    @Test func auxiliaryFunctionsPerTable() throws {
+        guard Oracle.isAvailable else { return }
+        let tmp = try TemporaryDirectory("fts5rj")
+        defer { tmp.cleanup() }
+        let setup = Self.setup() + ["CREATE VIRTUAL TABLE u USING fts5(x)",
+                                    "INSERT INTO u(rowid, x) SELECT rowid, b || ' ' || a FROM t WHERE rowid % 3 = 0"]
+        let statements = [
+            "SELECT t.rowid, u.rowid, printf('%.6f', bm25(t)), printf('%.6f', bm25(u, 2.0)), highlight(u, 0, '[', ']') FROM t, u WHERE t MATCH 'w1' AND u MATCH 'w2' AND u.rowid = t.rowid + 3 ORDER BY 1, 2 LIMIT 10",
+            "SELECT bm25(1)",
+            "SELECT highlight(a, 0, '[', ']') FROM t WHERE t MATCH 'w1' LIMIT 1",
+        ]
+        let db = try Database()
+        for s in setup { try db.execute(s) }
+        let mine = loomRun(db, statements)
+        let theirs = try sqliteRun(tmp.file("j.db"), setup + statements).suffix(statements.count)
+        for (i, (a, b)) in zip(mine, theirs).enumerated() {
+            #expect(a == b, "\(statements[i])")
+        }
+        #expect(mine.first?.isEmpty == false)
+    }
+
     @Test func rankFunctionParser() {
         let f = RankFunction.parse(" bm25 ( 1, -2.5, 'a''b', x'0aFF', null ) junk")
         #expect(f?.name == "bm25")
