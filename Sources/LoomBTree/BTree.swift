@@ -59,9 +59,17 @@ package final class BTree {
     /// The auto-vacuum mode (0 none, 1 full, 2 incremental) a new file gets when page 1 is
     /// created (`PRAGMA auto_vacuum` before the first table).
     package var autoVacuumForNewDatabase = 0
+    /// The text encoding a new file gets when page 1 is created (`PRAGMA encoding` before
+    /// the first table); also what `textEncoding` reports while the file is empty.
+    package var textEncodingForNewDatabase: TextEncoding = .utf8
     /// `PRAGMA secure_delete` (on by default in the oracle build): the bytes of a deleted
     /// cell and the pages put on the freelist are overwritten with zeros.
     package var secureDelete = true
+    // Stored last, so fields other modules read keep their offsets (stale incremental builds).
+    /// `cursors` is swept of closed cursors when it reaches this size (then twice the live
+    /// count): a sweep per open made opening cursors linear in the open ones, quadratic
+    /// for a deep cascade of trigger sub-programs.
+    private var cursorSweepSize = 16
 
     package init(pager: Pager) {
         self.pager = pager
@@ -69,20 +77,10 @@ package final class BTree {
 
     /// Reads the header fields the B-tree layer acts on (text encoding).
     private func readHeaderSettings() throws {
-        guard pager.pageCount > 0 else { textEncoding = .utf8; isAutoVacuum = false; return }
+        guard pager.pageCount > 0 else { textEncoding = textEncodingForNewDatabase; isAutoVacuum = false; return }
         let p = try pager.page(1)
         textEncoding = TextEncoding(rawValue: p.u32(56)) ?? .utf8
         isAutoVacuum = p.u32(52) != 0
-    }
-
-    /// Why Loom refuses to write this file, or nil when it can.
-    private func writeRefusal() throws -> String? {
-        guard pager.pageCount > 0 else { return nil }
-        let p = try pager.page(1)
-        if let e = TextEncoding(rawValue: p.u32(56)), e != .utf8 {
-            return "Loom cannot write \(e.name) databases yet"
-        }
-        return nil
     }
 
     // MARK: Transactions
@@ -93,10 +91,6 @@ package final class BTree {
         if write {
             try pager.beginWrite()
             if pager.pageCount == 0 { try createPageOne() }
-            if let refusal = try writeRefusal() {
-                try? pager.rollback()
-                throw DatabaseError(.readonly, refusal)
-            }
         } else {
             try pager.beginRead()
         }
@@ -156,7 +150,7 @@ package final class BTree {
         p.setU32(44, 4)                 // schema format
         p.setU32(48, 0)                 // default cache size
         p.setU32(52, autoVacuumForNewDatabase != 0 ? 1 : 0)  // largest root (auto-vacuum)
-        p.setU32(56, 1)                 // text encoding UTF-8
+        p.setU32(56, textEncodingForNewDatabase.rawValue)  // text encoding (1 UTF-8)
         p.setU32(60, 0)                 // user version
         p.setU32(64, autoVacuumForNewDatabase == 2 ? 1 : 0)  // incremental vacuum
         isAutoVacuum = autoVacuumForNewDatabase != 0
@@ -247,7 +241,10 @@ package final class BTree {
     }
 
     private func register(_ c: CursorCore) {
-        cursors.removeAll { $0.cursor == nil }
+        if cursors.count >= cursorSweepSize {
+            cursors.removeAll { $0.cursor == nil }
+            cursorSweepSize = max(16, 2 * cursors.count)
+        }
         cursors.append(WeakCursor(cursor: c))
     }
 

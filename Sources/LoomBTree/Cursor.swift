@@ -262,8 +262,8 @@ final class CursorCore {
     /// Compares the index entry in cell `i` of `n` with `key` (prefix-equal is 0).
     private func compareCell(_ n: Node, _ i: Int, _ key: [Value]) throws -> Int {
         let c = try n.cell(i)
-        if c.localSize == c.payloadSize {
-            // All local: compare straight from the page bytes.
+        if c.localSize == c.payloadSize && tree.textEncoding == .utf8 {
+            // All local: compare straight from the page bytes (UTF-16 text is transcoded).
             return try n.page.withBytes { raw in
                 try compareRecord(UnsafeRawBufferPointer(rebasing: raw[c.payloadOffset..<(c.payloadOffset + c.localSize)]),
                                   with: key, keyInfo: keyInfo)

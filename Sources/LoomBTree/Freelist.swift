@@ -84,7 +84,14 @@ extension BTree {
 
     /// Builds the cell for a leaf entry, writing the part of the payload that does not fit
     /// locally to a chain of new overflow pages.
-    func makeLeafCell(kind: PageKind, rowid: Int64, payload: [UInt8]) throws -> [UInt8] {
+    func makeLeafCell(kind: PageKind, rowid: Int64, payload utf8Payload: [UInt8]) throws -> [UInt8] {
+        // Upper layers hand UTF-8 records: a UTF-16 file stores its text as UTF-16.
+        let payload: [UInt8]
+        switch textEncoding {
+        case .utf8: payload = utf8Payload
+        case .utf16le: payload = try RecordCodec.transcodeToUTF16(utf8Payload, bigEndian: false)
+        case .utf16be: payload = try RecordCodec.transcodeToUTF16(utf8Payload, bigEndian: true)
+        }
         let usable = pager.usableSize
         var cell: [UInt8] = []
         let local = localPayloadSize(payload.count, usable: usable, tableLeaf: kind == .tableLeaf)
@@ -117,7 +124,7 @@ extension BTree {
     }
 
     /// The whole payload of a cell as the upper layers see it: UTF-8 records, transcoded
-    /// when the file's text encoding is UTF-16 (such files are never written).
+    /// when the file's text encoding is UTF-16 (`makeLeafCell` writes them back as UTF-16).
     func readPayload(_ c: CellInfo, on page: Page) throws -> [UInt8] {
         let raw = try readRawPayload(c, on: page)
         switch textEncoding {

@@ -35,7 +35,10 @@ extension Pager {
         if file.lockLevel < .shared { try file.lock(.shared) }
         let previous = wal.snapshot
         let changed = try wal.beginRead()
-        if changed { forgetPagesChanged(since: previous, wal) }
+        if changed {
+            forgetPagesChanged(since: previous, wal)
+            externalChanges &+= 1
+        }
         // The same snapshot as the last read, whose geometry was checked: nothing to redo
         // (the cache, page count and header fields are still those of this snapshot).
         if !changed && wal.geometryChecked {

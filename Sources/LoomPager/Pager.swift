@@ -107,6 +107,10 @@ package final class Pager {
     /// `PRAGMA locking_mode=EXCLUSIVE`: locks, once taken, are kept until the mode is set back
     /// to normal and the next transaction ends (Spec/L1-pager.md "Locking mode").
     package internal(set) var exclusiveLocking = false
+    // Stored last, so fields other modules read keep their offsets (stale incremental builds).
+    /// Times a read found the database changed by another connection since this one last
+    /// read or wrote it (`PRAGMA data_version` is 1 + this).
+    package internal(set) var externalChanges = 0
 
     package init(vfs: any VFS, path: String, options: PagerOptions = PagerOptions()) throws {
         self.vfs = vfs
@@ -243,7 +247,10 @@ package final class Pager {
             } else {
                 var version = [UInt8](repeating: 0, count: 16)
                 _ = try version.withUnsafeMutableBytes { try file.read(into: $0, at: 24) }
-                if version != before { dropCache() }
+                if version != before {
+                    dropCache()
+                    if !before.isEmpty { externalChanges &+= 1 }
+                }
                 try readGeometry(fileSize: size)
                 if pageCount != oldSize && !cache.pages.isEmpty { dropCache() }
             }

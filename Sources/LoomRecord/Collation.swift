@@ -13,6 +13,11 @@ import LoomBase
 /// Corresponds to SQLite's `binCollFunc`, `nocaseCollatingFunc` and the RTRIM collation.
 package enum Collation: Sendable, Hashable {
     case binary, nocase, rtrim
+    /// BINARY in a UTF-16 database (`bigEndian` false: UTF-16le): SQLite's memcmp() over the
+    /// text's UTF-16 bytes in the file's byte order, applied to the UTF-8 bytes Loom holds
+    /// (`compareUTF8InUTF16Order`). Named "BINARY"; codegen never produces it, the session
+    /// maps `.binary` to it in programs run on a UTF-16 database (L4 `Program.adapted(to:)`).
+    case binaryUTF16(bigEndian: Bool)
     /// A collation registered on the connection (L7 `Database.add(collation:)`).
     case custom(CustomCollation)
 
@@ -36,7 +41,7 @@ package enum Collation: Sendable, Hashable {
     /// The collation's SQL name.
     package var name: String {
         switch self {
-        case .binary: return "BINARY"
+        case .binary, .binaryUTF16: return "BINARY"
         case .nocase: return "NOCASE"
         case .rtrim: return "RTRIM"
         case .custom(let c): return c.name
@@ -70,8 +75,75 @@ package enum Collation: Sendable, Hashable {
             return memcmpThenLength(UnsafeRawBufferPointer(rebasing: a[0..<na]), UnsafeRawBufferPointer(rebasing: b[0..<nb]))
         case .custom(let c):
             return c.compare(String(decoding: a, as: UTF8.self), String(decoding: b, as: UTF8.self))
+        case .binaryUTF16(let bigEndian):
+            return compareUTF8InUTF16Order(a, b, bigEndian: bigEndian)
         }
     }
+
+    /// BINARY for a database of text encoding `encoding`: `.binary` for UTF-8, else
+    /// `.binaryUTF16` in the file's byte order.
+    package static func binary(for encoding: TextEncoding) -> Collation {
+        switch encoding {
+        case .utf8: return .binary
+        case .utf16le: return .binaryUTF16(bigEndian: false)
+        case .utf16be: return .binaryUTF16(bigEndian: true)
+        }
+    }
+}
+
+/// Compares two UTF-8 texts as memcmp() compares their UTF-16 encodings (`bigEndian` or
+/// little-endian), then the shorter first: SQLite's BINARY collation in a UTF-16 database.
+/// The texts agree up to the first differing code point; that pair decides: each becomes
+/// its UTF-16 code units, and a unit compares as the 16-bit number formed by its two bytes
+/// in file order (for UTF-16le the byte-swapped unit). Ill-formed UTF-8 decodes leniently.
+package func compareUTF8InUTF16Order(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, bigEndian: Bool) -> Int {
+    let n = min(a.count, b.count)
+    var i = 0
+    while i < n && a[i] == b[i] { i += 1 }
+    if i == n { return a.count - b.count }
+    // Back to the first byte of the code point holding the difference (same in both).
+    while i > 0 && a[i] & 0xC0 == 0x80 { i -= 1 }
+    let x = utf16Keys(decodeScalar(a, at: i), bigEndian: bigEndian)
+    let y = utf16Keys(decodeScalar(b, at: i), bigEndian: bigEndian)
+    if x.0 != y.0 { return Int(x.0) - Int(y.0) }
+    if x.1 != y.1 { return Int(x.1) - Int(y.1) }
+    return a.count - b.count   // only reached for ill-formed input
+}
+
+/// The code point starting at `i` (`i < p.count`), decoded leniently (bad or truncated
+/// sequences give the bits present).
+private func decodeScalar(_ p: UnsafeRawBufferPointer, at i: Int) -> UInt32 {
+    let b0 = UInt32(p[i])
+    let len: Int, initial: UInt32
+    switch b0 {
+    case 0..<0xC0: return b0
+    case 0xC0..<0xE0: len = 2; initial = b0 & 0x1F
+    case 0xE0..<0xF0: len = 3; initial = b0 & 0x0F
+    default: len = 4; initial = b0 & 0x07
+    }
+    var v = initial
+    var k = 1
+    while k < len && i + k < p.count {
+        v = v << 6 | UInt32(p[i + k] & 0x3F)
+        k += 1
+    }
+    return v
+}
+
+/// The comparison keys of a code point's UTF-16 units (second is 0 for one unit): each unit
+/// as the big-endian number of its bytes in the file.
+@inline(__always)
+private func utf16Keys(_ c: UInt32, bigEndian: Bool) -> (UInt16, UInt16) {
+    var u0: UInt16, u1: UInt16 = 0
+    if c >= 0x10000 && c <= 0x10FFFF {
+        let v = c - 0x10000
+        u0 = 0xD800 | UInt16(truncatingIfNeeded: v >> 10)
+        u1 = 0xDC00 | UInt16(truncatingIfNeeded: v & 0x3FF)
+    } else {
+        u0 = UInt16(truncatingIfNeeded: c)
+    }
+    if !bigEndian { u0 = u0.byteSwapped; u1 = u1.byteSwapped }
+    return (u0, u1)
 }
 
 /// A user collation: a name and a comparison (negative, zero, positive). Compared by identity.

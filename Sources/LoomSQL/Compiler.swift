@@ -45,6 +45,7 @@ package enum Compiler {
         if case .explain(let queryPlan, let inner) = statement.kind {
             if queryPlan {
                 let c = Compilation(sql: sql, schema: schema)
+                c.recordsQueryPlan = true
                 _ = try compile(inner, sql: sql, schema: schema, compilation: c)
                 return (queryPlanProgram(c.queryPlan), .other)
             }
@@ -229,24 +230,29 @@ package enum Compiler {
             precondition(db >= 0 && db < 64, "schema number out of range")
             return 1 << UInt64(db)
         }
-        for i in b.instructions.indices {
-            switch b.instructions[i] {
-            case .insert(_, _, _, let f, _), .delete(_, let f, _):
-                if f.contains(.countChanges) { countsChanges = true }
-            case .openRead(_, _, _, _, _, let db), .readCookie(_, _, let db):
-                used |= bit(db)
-            case .openWrite(_, _, _, _, _, let db):
-                used |= bit(db); written |= bit(db)
-            case .clear(_, let counts, let db):
-                if counts { countsChanges = true }
-                used |= bit(db); written |= bit(db)
-            case .setCookie(_, _, let db), .createBtree(_, _, let db), .destroy(_, let db):
-                changesSchema = true
-                used |= bit(db); written |= bit(db)
-            default:
-                break
+        // (In place: `b.instructions[i]` copied each instruction out of the array.)
+        b.instructions.withUnsafeBufferPointer { instructions in
+            for i in instructions.indices {
+                switch instructions[i] {
+                case .insert(_, _, _, let f, _), .delete(_, let f, _):
+                    if f.contains(.countChanges) { countsChanges = true }
+                case .openRead(_, _, _, _, _, let db), .readCookie(_, _, let db):
+                    used |= bit(db)
+                case .openWrite(_, _, _, _, _, let db):
+                    used |= bit(db); written |= bit(db)
+                case .clear(_, let counts, let db):
+                    if counts { countsChanges = true }
+                    used |= bit(db); written |= bit(db)
+                case .setCookie(_, _, let db), .createBtree(_, _, let db), .destroy(_, let db):
+                    changesSchema = true
+                    used |= bit(db); written |= bit(db)
+                default:
+                    break
+                }
             }
         }
+        used |= g.subProgramDatabases.used
+        written |= g.subProgramDatabases.written
         if c.usesDatabase {
             // One Transaction per database the program touches (schema-number order).
             if used == 0 { used = 1 }
@@ -266,6 +272,7 @@ package enum Compiler {
         program.columnDeclaredTypes = declaredTypes
         program.effects = Program.Effects(countsChanges: countsChanges, changesSchema: changesSchema)
         program.fast = FastProgram(instructions)
+        program.subPrograms = g.subPrograms.map { $0 ?? Program(instructions: [.halt()], registerCount: 1, cursorCount: 0) }
         return (program, kind)
     }
 }

@@ -77,9 +77,9 @@ extension Connection {
                 remaining -= errors.count
             }
             guard remaining > 0 else { break }
-            // Row contents: a program compiled in L5, run here. Index entries are not compared
-            // in UTF-16 databases: index seeks there do not yet order text as SQLite does.
-            let checkIndexes = !quick && handle.btree.textEncoding == .utf8
+            // Row contents: a program compiled in L5, run here (adapted to a UTF-16 file's
+            // BINARY order, as every statement is).
+            let checkIndexes = !quick
             let contentTables = checked.filter { !$0.isView && !$0.isVirtual && !$0.isSchemaTable && $0.rootPage > 0 }
             guard !contentTables.isEmpty else { continue }
             let program = try withUserCollations {
@@ -88,7 +88,8 @@ extension Connection {
                                                        limit: remaining, columnName: quick ? "quick_check" : "integrity_check")
                 }
             }
-            let vm = VM(program: program, context: context)
+            let encoding = handle.btree.textEncoding
+            let vm = VM(program: encoding == .utf8 ? program : program.adapted(to: encoding), context: context)
             do {
                 while try vm.step() {
                     rows.append([vm.column(0)])

@@ -1,5 +1,5 @@
 // This file implements the PRAGMAs that read or set pager and file state (journal_mode,
-// page_count, freelist_count, encoding, auto_vacuum, incremental_vacuum, integrity_check,
+// page_count, freelist_count, data_version, default_cache_size, encoding, auto_vacuum, incremental_vacuum, integrity_check,
 // quick_check); the setting PRAGMAs are in Connection+SettingPragmas.swift. Schema and
 // header PRAGMAs compile in L5.
 // Layer: L6. Spec: Spec/L6-session.md (§PRAGMAs).
@@ -56,6 +56,39 @@ extension Connection {
                 _ = try btree.getMeta(.schemaCookie)  // starts the read so the count is current
                 return pager.pageCount
             }))]]
+        case "data_version":
+            // 1, plus one for each time this connection found the file changed by another
+            // connection when a read began (SQLite's pager data version).
+            // The named database's own pager (main when unnamed).
+            var handle = context.databases.first ?? nil
+            if let schema = pragma.schema, let i = context.databaseIndex(named: schema), i < context.databases.count {
+                handle = context.databases[i] ?? handle
+            }
+            if let handle {
+                rows = [[.integer(Int64(try withReadTransaction(on: handle) { () -> Int in
+                    _ = try handle.btree.getMeta(.schemaCookie)
+                    return 1 &+ handle.btree.pager.externalChanges
+                }))]]
+            }
+        case "default_cache_size":
+            // Deprecated: the header's suggested cache size (offset 48), which also sets
+            // cache_size; reported as its absolute value, -2000 when 0.
+            if let value {
+                let n = Connection.int32Prefix(value)
+                let size = n == Int64(Int32.min) ? Int64(Int32.max) : abs(n)
+                try withWriteTransaction { try btree.setMeta(.defaultCacheSize, UInt32(truncatingIfNeeded: size)) }
+                pager.setCacheSize(Int(size))
+                context.pragmaSettings["cache_size"] = size
+            } else {
+                let stored = Int32(bitPattern: try withReadTransaction { try btree.getMeta(.defaultCacheSize) })
+                var size = Int64(stored)
+                if size <= 0 { size = -size }
+                if size <= 0 { size = -2000 }
+                rows = [[.integer(size)]]
+                var result = prepared
+                result.program = constantProgram(columnName: "cache_size", rows: rows)
+                return result
+            }
         case "freelist_count":
             rows = [[.integer(Int64(try withReadTransaction { try btree.getMeta(.freePageCount) }))]]
         case "auto_vacuum":
@@ -79,6 +112,15 @@ extension Connection {
         case "incremental_vacuum":
             let n = value.flatMap { Int($0) } ?? 0
             try withWriteTransaction { _ = try btree.incrementalVacuum(pages: n) }
+        case "encoding" where value != nil:
+            // Takes effect only on a database without page 1 (else ignored, as SQLite).
+            let name = value ?? ""
+            guard let encoding = TextEncoding(pragmaName: name) else {
+                throw DatabaseError(.error, "unsupported encoding: \(name)")
+            }
+            if pager.pageCount == 0 && mainTransactionState == .none {
+                btree.textEncodingForNewDatabase = encoding
+            }
         case "encoding":
             rows = [[.text(try withReadTransaction { () -> String in
                 _ = try btree.getMeta(.schemaCookie)

@@ -4,6 +4,7 @@
 // take effect when stepped.
 // Layer: L6. Spec: Spec/L6-session.md (§PRAGMAs).
 import Glibc
+import Synchronization
 import LoomBase
 import LoomRecord
 import LoomPager
@@ -19,6 +20,7 @@ extension Connection {
         "cell_size_check": 0, "fullfsync": 0, "checkpoint_fullfsync": 0, "read_uncommitted": 0,
         // Deprecated flags SQLite still reports (no effect on a prepared statement's rows).
         "full_column_names": 0, "short_column_names": 1, "empty_result_callbacks": 0,
+        "count_changes": 0, "ignore_check_constraints": 0, "writable_schema": 0,
     ]
 
     /// The compile options of the oracle build that Loom mirrors (PRAGMA compile_options),
@@ -170,6 +172,57 @@ extension Connection {
                     settings[name] = n < 0 ? 0 : min(n, 0x7fff_0000)
                 }
                 return .integer(settings[name] ?? 0)
+            }
+        case "analysis_limit":
+            program = settingProgram(name: name, columnName: name) { settings in
+                if let value, let n = Connection.decimalOrHex(value), n >= 0 { settings[name] = n & 0x7fff_ffff }
+                return .integer(settings[name] ?? 0)
+            }
+        case "hard_heap_limit":
+            // Kept per connection (SQLite: per process); only lowered, never to 0. A hard
+            // limit caps the soft one. Loom allocates through Swift: neither is enforced.
+            program = settingProgram(name: name, columnName: name) { settings in
+                if let value, let n = Connection.decimalOrHex(value) {
+                    let prior = settings[name] ?? 0
+                    if n > 0 && (prior == 0 || prior > n) {
+                        settings[name] = n
+                        let soft = settings["soft_heap_limit"] ?? 0
+                        if soft == 0 || soft > n { settings["soft_heap_limit"] = n }
+                    }
+                }
+                return .integer(settings[name] ?? 0)
+            }
+        case "soft_heap_limit":
+            program = settingProgram(name: name, columnName: name) { settings in
+                if let value, var n = Connection.decimalOrHex(value), n >= 0 {
+                    let hard = settings["hard_heap_limit"] ?? 0
+                    if hard > 0 && (n > hard || n == 0) { n = hard }
+                    settings[name] = n
+                }
+                return .integer(settings[name] ?? 0)
+            }
+        case "module_list":
+            // The virtual table modules, in SQLite's list order (the sqlite3 shell adds its
+            // extensions' modules), then the connection's own.
+            var names = ["json_tree", "json_each", "generate_series", "fts5vocab", "fts5", "dbstat"]
+            for module in context.virtualTables.moduleOrder
+            where !names.contains(module) && !module.hasPrefix("pragma_") { names.append(module) }
+            program = rowsProgram(columnNames: ["name"], rows: names.map { [.text($0)] })
+        case "temp_store_directory":
+            // Deprecated: the directory is kept and reported; Loom's temp files are anonymous
+            // VFS files, so it has no effect.
+            if let value {
+                if !value.isEmpty, !Connection.isWritableDirectory(value) {
+                    throw DatabaseError(.error, "not a writable directory", sql: prepared.sql)
+                }
+                program = settingProgram(name: name, columnName: nil) { _ in
+                    Connection.temporaryDirectory.withLock { $0 = value.isEmpty ? nil : value }
+                    return .null
+                }
+            } else if let directory = Connection.temporaryDirectory.withLock({ $0 }) {
+                program = rowsProgram(columnNames: [name], rows: [[.text(directory)]])
+            } else {
+                program = settingProgram(name: name, columnName: nil) { _ in .null }
             }
         case "threads":
             program = settingProgram(name: name, columnName: name) { settings in
@@ -343,6 +396,60 @@ extension Connection {
 
     /// SQLite's boolean pragma values: on/yes/true, off/no/false, or a decimal number
     /// (non-zero is true); anything else is false.
+    /// PRAGMA temp_store_directory: one setting for the process, as SQLite's
+    /// `sqlite3_temp_directory`.
+    static let temporaryDirectory = Mutex<String?>(nil)
+
+    /// True when `path` is a directory this process may read and write.
+    static func isWritableDirectory(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return false }
+        return access(path, R_OK | W_OK) == 0
+    }
+
+    /// SQLite's `sqlite3DecOrHexToI64`: the whole text is an integer (optional sign, decimal
+    /// digits) or `0x` hex (64 bits at most); nil otherwise or when it does not fit.
+    static func decimalOrHex(_ text: String) -> Int64? {
+        // Surrounding spaces are allowed.
+        let space: (UInt8) -> Bool = { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }
+        let bytes = Array(text.utf8.drop(while: space).reversed().drop(while: space).reversed())
+        if bytes.count > 2, bytes[0] == 0x30, bytes[1] | 0x20 == 0x78 {
+            var n: UInt64 = 0
+            let digits = bytes.dropFirst(2).drop { $0 == 0x30 }
+            guard !digits.isEmpty || bytes.count > 2, digits.count <= 16 else { return nil }
+            for c in digits {
+                let d: UInt8
+                switch c {
+                case 0x30...0x39: d = c - 0x30
+                case 0x61...0x66: d = c - 0x61 + 10
+                case 0x41...0x46: d = c - 0x41 + 10
+                default: return nil
+                }
+                n = n << 4 | UInt64(d)
+            }
+            return Int64(bitPattern: n)
+        }
+        var i = 0
+        var negative = false
+        if i < bytes.count, bytes[i] == 0x2D || bytes[i] == 0x2B { negative = bytes[i] == 0x2D; i += 1 }
+        guard i < bytes.count else { return nil }
+        var n: Int64 = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            guard c >= 0x30 && c <= 0x39 else { return nil }
+            let (m, o1) = n.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(c - 0x30))
+            if o1 || o2 {
+                // -9223372036854775808 fits only negated.
+                if negative, !o1, a == Int64.min, i == bytes.count - 1 { return Int64.min }
+                return nil
+            }
+            n = a
+            i += 1
+        }
+        return negative ? -n : n
+    }
+
     static func booleanValue(_ text: String) -> Bool {
         switch text.lowercasedASCII {
         case "on", "yes", "true": return true

@@ -65,6 +65,11 @@ extension Connection {
             _ = try btree.getMeta(.schemaCookie)
             return try btree.autoVacuumMode()
         }
+        // The copy keeps the text encoding (a UTF-16 file stays UTF-16 in the same order).
+        let encoding = try withReadTransaction { () -> TextEncoding in
+            _ = try btree.getMeta(.schemaCookie)
+            return btree.textEncoding
+        }
         let target: Connection
         var options = PagerOptions()
         // VACUUM INTO writes a pending PRAGMA page_size (an in-memory database has none).
@@ -82,6 +87,7 @@ extension Connection {
         }
         defer { try? target.close() }
         target.btree.autoVacuumForNewDatabase = autoVacuum
+        target.btree.textEncodingForNewDatabase = encoding
         try copyContent(of: schema, into: target)
         context.endAutocommitRead()
         if path == nil {

@@ -133,9 +133,16 @@ package final class Connection {
             pager = try Pager(vfs: vfs, path: file, options: options)
         }
         let tree = BTree(pager: pager)
+        // Every database of a connection has the main database's text encoding: an empty
+        // file gets it, a file with another one is refused (as SQLite).
+        let mainEncoding = context.databases.first.flatMap { $0?.btree.textEncoding } ?? .utf8
+        tree.textEncodingForNewDatabase = mainEncoding
         do {
             try tree.beginTransaction(write: false)
             defer { tree.endTransaction() }
+            if tree.textEncoding != mainEncoding {
+                throw DatabaseError(.error, "attached databases must use the same text encoding as main database")
+            }
             _ = try Schema.load(from: tree)
         } catch {
             try? pager.close()
@@ -183,7 +190,11 @@ package final class Connection {
                 try Compiler.prepare(sql, from: offset, schema: schema)
             }
         }
-        guard let prepared = compiled else { return nil }
+        guard var prepared = compiled else { return nil }
+        // A UTF-16 database orders text by its UTF-16 bytes (BINARY): adapt the comparisons.
+        if let encoding = context.databases.first??.btree.textEncoding, encoding != .utf8 {
+            prepared.program = prepared.program.adapted(to: encoding)
+        }
         if prepared.kind == .pragma, let handled = try connectionPragma(sql, from: offset, prepared: prepared) {
             return handled
         }

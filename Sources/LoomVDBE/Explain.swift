@@ -69,6 +69,7 @@ extension Instruction {
         case .fkIfZero: return "FkIfZero"
         case .fkIfOff: return "FkIfOff"
         case .fkIfDeferring: return "FkIfDeferring"
+        case .program: return "Program"
         case .transaction, .exclusiveTransaction: return "Transaction"
         case .autoCommit: return "AutoCommit"
         case .savepoint: return "Savepoint"
@@ -222,6 +223,8 @@ extension Instruction {
         case .fkIfZero(let deferred, let t): o.p1 = deferred == true ? 1 : 0; o.p2 = t
         case .fkIfOff(let t): o.p2 = t
         case .fkIfDeferring(let t): o.p2 = t
+        case .program(let index, let arguments, let t, let recursive):
+            o.p1 = arguments.first ?? 0; o.p2 = t; o.p3 = index; o.p4 = "program"; o.p5 = recursive ? 0 : 1
         case .transaction(let write, let cookie, let db):
             o.p1 = db
             o.p2 = write ? 1 : 0; o.p3 = cookie ?? 0

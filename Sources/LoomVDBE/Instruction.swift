@@ -96,6 +96,13 @@ package enum Instruction: Sendable {
     case fkIfOff(target: Address)
     /// Jumps to `target` when PRAGMA defer_foreign_keys is on (RESTRICT then waits, as in SQLite).
     case fkIfDeferring(target: Address)
+    /// Runs sub-program `index` of the statement (`Program.subPrograms`: a trigger body or a
+    /// foreign-key action) in a new frame of this VM: its registers `1 ... arguments.count`
+    /// get copies of `arguments` (-1: NULL). Returns here when it halts, or jumps to
+    /// `ignoreTarget` when it halts with action `.ignore` (RAISE(IGNORE)). `recursive ==
+    /// false`: skipped while the same sub-program runs in an outer frame unless PRAGMA
+    /// recursive_triggers is on (SQLite's Program, P5). See VM+SubProgram.swift.
+    case program(index: Int, arguments: [Register], ignoreTarget: Address, recursive: Bool)
 
     // MARK: Transactions and schema
     /// Begin a read (`write == false`) or write transaction if none is open. With

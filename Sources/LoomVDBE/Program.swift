@@ -42,6 +42,16 @@ package struct Program: Sendable {
     /// shared by every VM of this program; nil makes each VM build its own. Editing
     /// `instructions` resets it to nil.
     package var fast: FastProgram? = nil
+    /// The statement's sub-programs (trigger bodies, foreign-key actions), run by the
+    /// `program` instruction of this program or of any sub-program (indexes into this list;
+    /// only the top-level program's list is used).
+    package var subPrograms: [Program] = []
+    /// The collation BINARY stands for when an operand names none (CollSeq's default for
+    /// functions): `.binary`, or UTF-16 BINARY after `adapted(to:)` for a UTF-16 database.
+    package var binaryCollation: Collation = .binary
+    /// The text encoding of the database the program runs on (set by `adapted(to:)`):
+    /// CAST and `||` read blobs and write text in it.
+    package var textEncoding: TextEncoding = .utf8
     package struct Effects: Sendable {
         package var countsChanges: Bool
         package var changesSchema: Bool

@@ -151,6 +151,15 @@ extension VM {
 
     /// Runs until a row is ready (true) or the program halts (false).
     func run() throws -> Bool {
+        while true {
+            if let result = try runFrame() { return result }
+        }
+    }
+
+    /// Runs the current program (the statement's or a sub-program's) until a row is ready
+    /// (true), the statement halts (false), or a sub-program is entered or left (nil: run
+    /// again with the new frame's program).
+    func runFrame() throws -> Bool? {
         let code = program.instructions
         let fast = self.fast
         let ops = fast.ops  // valid while `fast` (held by self) lives
@@ -400,7 +409,7 @@ extension VM {
                 }
                 if state.kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
                 state.step(registers[a ..< a + n], collation: pendingCollation)
-                pendingCollation = .binary
+                pendingCollation = program.binaryCollation
                 if let error = state.userError { throw error }
                 continue
             case .jump:
@@ -426,7 +435,7 @@ extension VM {
                 try checkRange(op.a, op.b)
                 let result = try callScalar(fast.functions[Int(op.d)], op.a, op.b, dest: op.c)
                 registers[op.c] = result
-                pendingCollation = .binary
+                pendingCollation = program.binaryCollation
                 continue
             }
             switch code[address] {
@@ -436,6 +445,10 @@ extension VM {
                 pc = t
             case .halt(let rc, let action, let message, let constraint):
                 if rc == .ok {
+                    if !frames.isEmpty {
+                        leaveSubProgram(ignored: action == .ignore)
+                        return nil
+                    }
                     try finish(error: nil)
                     return false
                 }
@@ -492,6 +505,8 @@ extension VM {
                 if context.pragmaSettings["foreign_keys", default: 0] == 0 { pc = t }
             case .fkIfDeferring(let t):
                 if context.pragmaSettings["defer_foreign_keys", default: 0] != 0 { pc = t }
+            case .program(let index, let arguments, let t, let recursive):
+                if try enterSubProgram(index, arguments: arguments, ignoreTarget: t, recursive: recursive) { return nil }
 
             // MARK: Transactions and schema
             case .transaction(let write, let cookie, let database):
@@ -777,7 +792,12 @@ extension VM {
             case .remainder(let l, let r, let d):
                 registers[d] = Operators.arithmetic(.remainder, registers[l], registers[r])
             case .concat(let l, let r, let d):
-                registers[d] = Operators.concat(registers[l], registers[r])
+                if program.textEncoding == .utf8 {
+                    registers[d] = Operators.concat(registers[l], registers[r])
+                } else {
+                    let e = program.textEncoding
+                    registers[d] = Operators.concat(registers[l].castToTextKeepingNull(in: e), registers[r].castToTextKeepingNull(in: e))
+                }
             case .bitAnd(let l, let r, let d):
                 registers[d] = Operators.bitwise(.and, registers[l], registers[r])
             case .bitOr(let l, let r, let d):
@@ -885,7 +905,8 @@ extension VM {
                     registers[s + i] = applyAffinity(a, to: registers[s + i])
                 }
             case .cast(let r, let a):
-                registers[r] = castValue(registers[r], to: a)
+                registers[r] = program.textEncoding == .utf8 ? castValue(registers[r], to: a)
+                    : castValue(registers[r], to: a, encoding: program.textEncoding)
             case .realAffinity(let r):
                 if case .integer(let i) = registers[r] { registers[r] = .real(Double(i)) }
             case .makeRecord(let s, let n, let d, let affinities):
@@ -904,7 +925,7 @@ extension VM {
                 try checkRange(a, n)
                 let result = try callScalar(f, a, n, dest: d)
                 registers[d] = result
-                pendingCollation = .binary
+                pendingCollation = program.binaryCollation
             case .aggStep(let f, let a, let n, let acc, let distinct):
                 try checkRange(a, n)
                 guard case .aggregate(let kind) = f.body else {
@@ -917,7 +938,7 @@ extension VM {
                 }
                 if kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
                 state.step(registers[a ..< a + n], collation: pendingCollation)
-                pendingCollation = .binary
+                pendingCollation = program.binaryCollation
                 if let error = state.userError { throw error }
             case .aggFinal(let f, let acc, _):
                 let state: AggregateState
@@ -961,6 +982,10 @@ extension VM {
             case .vRename(let t, let r):
                 try t.table.rename(to: registers[r].textForVirtualTable)
             }
+        }
+        if !frames.isEmpty {
+            leaveSubProgram(ignored: false)
+            return nil
         }
         try finish(error: nil)
         return false

@@ -13,7 +13,9 @@ import LoomRecord
 /// ```
 /// Corresponds to SQLite's `sqlite3_stmt` (`sqlite3_step`, `sqlite3_bind_*`, `sqlite3_reset`).
 package final class VM {
-    package let program: Program
+    /// The program being run: the statement's own, or a sub-program while one runs (in a
+    /// frame, VM+SubProgram.swift; always the statement's own between steps).
+    package internal(set) var program: Program
     package let context: ExecutionContext
 
     var registers: ContiguousArray<Value>
@@ -75,11 +77,16 @@ package final class VM {
     // Stored last, so fields other modules read keep their offsets (an incremental build
     // that does not recompile those modules stays correct).
     /// `program.instructions` as plain data for the dispatch loop (FastOp.swift).
-    let fast: FastProgram
+    var fast: FastProgram
+    /// Callers' saved states while a sub-program runs, outermost first (VM+SubProgram.swift).
+    var frames: [VMFrame] = []
+    /// The statement's sub-programs (`Program.subPrograms` of the top-level program).
+    let subPrograms: [Program]
 
     package init(program: Program, context: ExecutionContext) {
         self.program = program
         self.context = context
+        self.pendingCollation = program.binaryCollation
         if let fast = program.fast, fast.ops.count == program.instructions.count {
             self.fast = fast
         } else {
@@ -88,6 +95,7 @@ package final class VM {
         self.registers = ContiguousArray(repeating: .null, count: max(program.registerCount, 1))
         self.bindings = Array(repeating: .null, count: program.parameterCount)
         self.cursors = Array(repeating: nil, count: program.cursorCount)
+        self.subPrograms = program.subPrograms
         if let effects = program.effects {
             // Computed by codegen: no scan of the program per statement.
             self.countsChanges = program.isDataChange || effects.countsChanges
@@ -197,11 +205,14 @@ package final class VM {
     /// Ends the statement: closes cursors, then ends the autocommit transaction
     /// (Spec §Statement end). Errors from commit are thrown.
     func finish(error: DatabaseError?, action: ConflictAction = .abort) throws {
+        // An error (or a reset) inside a sub-program ends the whole statement.
+        if !frames.isEmpty { unwindFrames() }
         var error = error, action = action
         // A run that ends well with foreign-key violations outstanding fails (immediate ones;
         // deferred ones too when the statement is its own transaction).
         var foreignKeyError: DatabaseError? = nil
-        if error == nil, isRunning, statementForeignKeyViolations > 0
+        // (OR FAIL keeps the changes made before its error: they are checked too.)
+        if error == nil || action == .fail, isRunning, statementForeignKeyViolations > 0
             || (context.isAutocommit && context.deferredForeignKeyViolations > 0
                 && context.activeStatementCount == 1 && context.transactionState != .none) {
             foreignKeyError = DatabaseError(.constraintForeignKey, ConstraintKind.foreignKey.messagePrefix)
@@ -264,7 +275,7 @@ package final class VM {
         aggregates.removeAll()
         windowBuffers.removeAll()
         permutation = nil
-        pendingCollation = .binary
+        pendingCollation = program.binaryCollation
     }
 
     /// Halts with an error: ends the statement, then throws.

@@ -73,6 +73,18 @@ func numericAffinityForComparison(_ v: Value) -> Value {
     return parseNumericText(s) ?? v
 }
 
+/// CAST(v AS a) in a database of text encoding `encoding`: text ↔ blob go through it.
+func castValue(_ v: Value, to a: Affinity, encoding: TextEncoding) -> Value {
+    switch a {
+    case .blob: return v.blobValue(in: encoding).map { .blob($0) } ?? .null
+    case .text: return v.textValue(in: encoding).map { .text($0) } ?? .null
+    default:
+        // A blob becomes a number through its text in the database encoding.
+        guard case .blob = v, encoding != .utf8 else { return castValue(v, to: a) }
+        return castValue(v.textValue(in: encoding).map { .text($0) } ?? .null, to: a)
+    }
+}
+
 /// CAST(v AS a) (lang_expr.html §Cast).
 func castValue(_ v: Value, to a: Affinity) -> Value {
     switch a {
@@ -81,5 +93,13 @@ func castValue(_ v: Value, to a: Affinity) -> Value {
     case .integer: return v.castToInteger
     case .real: return v.castToReal
     case .numeric: return v.castToNumeric
+    }
+}
+
+extension Value {
+    /// A blob read as text in `encoding` (for `||` in a UTF-16 database); others unchanged.
+    func castToTextKeepingNull(in encoding: TextEncoding) -> Value {
+        guard case .blob = self else { return self }
+        return textValue(in: encoding).map { .text($0) } ?? .null
     }
 }

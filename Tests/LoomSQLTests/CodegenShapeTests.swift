@@ -122,7 +122,7 @@ import LoomVDBE
     }
 
     @Test func orderByUsesASorterAndLimitACounter() throws {
-        let ops = try Self.opcodes("SELECT b FROM t WHERE c > 1 ORDER BY b DESC")
+        let ops = try Self.opcodes("SELECT b FROM t WHERE c > 1 AND c < 5 ORDER BY b DESC")
         for op in ["SorterOpen", "SorterInsert", "SorterSort", "SorterData", "SorterNext"] {
             #expect(ops.contains(op), "\(op)")
         }

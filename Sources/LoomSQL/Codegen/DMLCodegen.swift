@@ -398,9 +398,33 @@ extension Codegen {
             }
         }
         if let alias = table.rowidAlias { b.emit(.null(dest: columns + alias)) }
+        // BEFORE triggers run before the rowid is chosen: their NEW.rowid is the supplied
+        // integer, or -1 when none (SQLite's order; a new rowid accounts for their inserts).
+        let hasBefore = !matchingTriggers(table, .insert, timing: .before).isEmpty
+        if hasBefore {
+            let triggerRowid = b.allocateRegister()
+            if let k = rowidSupplied {
+                try value(k, rowid)
+                let have = b.makeLabel(), ready = b.makeLabel()
+                b.emit(.sCopy(source: rowid, dest: triggerRowid))
+                b.emit(jumpTo: have) { .notNull(register: triggerRowid, target: $0) }
+                b.emit(.integer(value: -1, dest: triggerRowid))
+                b.emit(jumpTo: ready) { .goto(target: $0) }
+                b.place(have)
+                b.emit(.mustBeInt(register: triggerRowid))
+                b.place(ready)
+            } else {
+                b.emit(.integer(value: -1, dest: triggerRowid))
+            }
+            if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
+            try codeGeneratedColumns(table, columns: columns, rowid: triggerRowid)
+            codeStrictChecksBeforeTriggers(table, .insert, columns: columns)
+            try fireTriggers(table, .insert, timing: .before, old: nil, new: TriggerRow(columns: columns, rowid: triggerRowid),
+                             skipRow: skipRow)
+        }
         // The rowid: supplied (must be an integer) or new.
         if let k = rowidSupplied {
-            try value(k, rowid)
+            if !hasBefore { try value(k, rowid) }
             let have = b.makeLabel(), ready = b.makeLabel()
             b.emit(jumpTo: have) { .notNull(register: rowid, target: $0) }
             b.emit(.newRowid(cursor: w.cursor, dest: rowid))
@@ -427,11 +451,12 @@ extension Codegen {
             b.emit(.newRowid(cursor: w.cursor, dest: rowid))
             codeAutoincrementRowid(rowid, autoincrement)
         }
-        if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
-        try codeGeneratedColumns(table, columns: columns, rowid: rowid)
-        codeStrictChecksBeforeTriggers(table, .insert, columns: columns)
-        try fireTriggers(table, .insert, timing: .before, old: nil, new: TriggerRow(columns: columns, rowid: rowid),
-                         skipRow: skipRow)
+        if !hasBefore {
+            if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
+            try codeGeneratedColumns(table, columns: columns, rowid: rowid)
+        } else if table.rowidAlias != nil {
+            try codeGeneratedColumns(table, columns: columns, rowid: rowid)
+        }
         try codeConstraintChecks(w, columns: columns, rowid: rowid, oldRowid: nil, onConflict: onConflict,
                                  skipRow: skipRow, upserts: upserts, returning: returning)
         for (index, cursor) in w.indexes {
@@ -575,7 +600,8 @@ extension Codegen {
     func collectRowids(source: SourceItem, condition: RExpr?, limited: LimitClause? = nil) throws -> Int {
         let set = b.allocateCursor()
         b.emit(.openEphemeral(cursor: set, columnCount: 1))
-        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
+        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema,
+                                     hints: writePlanHints(for: source))
         let rowid = b.allocateRegister(), rec = b.allocateRegister()
         if let limited {
             // ORDER BY / LIMIT / OFFSET choose the rows (through a select's output stage);
@@ -697,7 +723,8 @@ extension Codegen {
         let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
         if limited == nil, !hasTriggers(table, .update(assignments.map(\.column))), !hasForeignKeys(table) {
             // One row at most (a key lookup): rewritten as it is found.
-            let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
+            let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema,
+                                         hints: writePlanHints(for: source))
             if singleRowPlan(plan) {
                 try codeSingleRowChange(plan, table: table) { w, rowid in
                     try self.codeUpdateRow(w, oldRowid: rowid, assignments: assignments, orConflict: update.orConflict,
@@ -873,14 +900,35 @@ extension Codegen {
     /// Resolves the ON CONFLICT clauses of `insert` (target table cursor `cursor`).
     func upsertPlans(_ insert: Insert, table: Table, cursor: Int, span: SourceSpan) throws -> [UpsertPlan] {
         var plans: [UpsertPlan] = []
+        // SQLite names the clause that matches nothing by its ordinal when there are several.
+        let noMatch = { (k: Int) in
+            self.c.error("\(insert.upserts.count > 1 ? ordinal(k + 1) + " " : "")ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint",
+                         at: nil)
+        }
         for (k, upsert) in insert.upserts.enumerated() {
             var target = UpsertPlan.Target.any
             if let terms = upsert.target {
+                // The target's WHERE names the table's columns; it picks a partial index whose
+                // WHERE is the same expression (and is ignored for a full index).
+                if let targetWhere = upsert.targetWhere {
+                    let scope = Scope(sources: [SourceItem(table: table, exposedName: insert.alias ?? table.name, cursor: cursor)],
+                                      parent: nil)
+                    _ = try Resolver(c).resolve(targetWhere, in: scope, context: .whereClause)
+                }
+                func partialMatches(_ index: Index) -> Bool {
+                    guard let w = index.whereClause else { return true }
+                    guard let t = upsert.targetWhere else { return false }
+                    return t.sameShape(w, table: table.name) || (insert.alias.map { t.sameShape(w, table: $0) } ?? false)
+                }
                 var cols: [Int] = []
                 var expressions: [Expr] = []
+                // Explicit COLLATE of each column term (nil: any), parallel to `cols`.
+                var collations: [String?] = []
                 for term in terms {
                     var e = term.expr
-                    if case .collate(let inner, _) = e.kind { e = inner }
+                    var explicit: String? = nil
+                    if case .collate(let inner, let name) = e.kind { e = inner; explicit = name }
+                    collations.append(explicit)
                     if case .column(let ref) = e.kind, ref.table == nil, table.isWithoutRowid,
                        table.columnIndex(named: ref.column) == nil, Codegen.isRowidName(ref.column) {
                         throw c.error("no such column: \(ref.column)", at: e.span)
@@ -894,6 +942,16 @@ extension Codegen {
                     }
                     cols.append(i == table.rowidAlias ? -1 : i)
                 }
+                /// Every explicit COLLATE names the index column's collation.
+                func collationsMatch(_ index: Index) -> Bool {
+                    for (k, col) in cols.enumerated() where col >= 0 {
+                        guard let want = collations[k] else { continue }
+                        guard let ic = index.columns.first(where: { $0.column == col }) else { return false }
+                        let have = ic.collation ?? table.columns[col].collation ?? "BINARY"
+                        if !want.equalsIgnoringCase(have) { return false }
+                    }
+                    return true
+                }
                 if !expressions.isEmpty {
                     // A UNIQUE index with the same columns and the same expressions (any order).
                     let plain = cols.filter { $0 != -2 }
@@ -902,23 +960,26 @@ extension Codegen {
                         return index.isUnique && index.columns.count == cols.count && indexExprs.count == expressions.count
                             && Set(index.columns.map(\.column).filter { $0 != -2 }) == Set(plain)
                             && expressions.allSatisfy { e in indexExprs.contains { $0.sameShape(e) } }
+                            && partialMatches(index) && collationsMatch(index)
                     }) else {
-                        throw c.error("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", at: nil)
+                        throw noMatch(k)
                     }
                     target = .index(index.name.lowercasedASCII)
                 } else if cols == [-1] && table.hasRowid {
                     target = .rowid
-                } else if table.isWithoutRowid, Set(cols) == Set(table.primaryKey), cols.count == table.primaryKey.count {
+                } else if table.isWithoutRowid, Set(cols) == Set(table.primaryKey), cols.count == table.primaryKey.count,
+                          collationsMatch(table.withoutRowidPrimaryIndex) {
                     target = .index(table.withoutRowidPrimaryIndex.name.lowercasedASCII)
                 } else if let index = c.schema.indexes(on: table).first(where: { index in
                     index.isUnique && Set(index.columns.map(\.column)) == Set(cols) && index.columns.count == cols.count
+                        && partialMatches(index) && collationsMatch(index)
                 }) {
                     target = .index(index.name.lowercasedASCII)
                 } else {
-                    throw c.error("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", at: nil)
+                    throw noMatch(k)
                 }
             } else if k != insert.upserts.count - 1 {
-                throw c.error("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", at: nil)
+                throw noMatch(k)
             }
             var plan = UpsertPlan(target: target, doNothing: true, excludedCursor: b.allocateCursor())
             if case .update(let sets, let condition) = upsert.action {

@@ -308,16 +308,13 @@ extension Codegen {
     }
 
     /// ON DELETE / ON UPDATE CASCADE, SET NULL, SET DEFAULT (F4): the children of the old key
-    /// are changed by a statement coded as an AFTER trigger on the parent, as SQLite does.
-    /// An action does not fire itself again (Loom codes trigger bodies in line).
+    /// are changed by a statement coded as an AFTER trigger on the parent, as SQLite does: a
+    /// sub-program (one per constraint and event in a statement), which may fire itself again
+    /// (a self-referencing table) or other actions to any depth (up to SQLite's trigger depth).
     private func codeForeignKeyAction(_ link: ForeignKeyLink, action: ForeignKeyClause.Action,
                                       old: TriggerRow, new: TriggerRow?) throws {
         guard let parent = link.parent else { return }
-        // Actions nest (a cascade reaching a table with its own actions, or a self-referencing
-        // table) up to a fixed depth, since their bodies are coded in line.
-        let nesting = c.activeTriggers.filter { $0.hasPrefix("sqlite_fk_") }.count
-        if nesting >= Codegen.maxForeignKeyActionDepth { return }
-        let name = "sqlite_fk_\(nesting)_\(link.child.name)_\(link.position)_\(new == nil ? "delete" : "update")".lowercasedASCII
+        let name = "sqlite_fk_\(link.child.name)_\(link.position)_\(new == nil ? "delete" : "update")".lowercasedASCII
         let child = link.child
         let pairs = Array(zip(link.key.columns, link.parentColumns))
         // The parent value compares without affinity (SQLite's action triggers), except a
@@ -362,13 +359,9 @@ extension Codegen {
         let trigger = Trigger(name: name, tableName: parent.name, timing: .after, event: create.event,
                               when: create.when, body: create.body, sql: sql)
         let skip = b.makeLabel()
-        try codeTriggerBody(trigger, table: parent, old: old, new: new, skipRow: skip)
+        try codeTriggerBody(trigger, table: parent, old: old, new: new, skipRow: skip, recursive: true)
         b.place(skip)
     }
-
-    /// How deep ON DELETE / ON UPDATE actions nest (deeper rows are left to the counters,
-    /// which then fail the statement).
-    static let maxForeignKeyActionDepth = 6
 
     // MARK: DROP TABLE
 

@@ -188,36 +188,41 @@ extension Index {
 extension Expr {
     /// The same expression as `other` apart from source positions, letter case of names and
     /// whitespace (an UPSERT target against an index expression). Forms it does not know
-    /// (subqueries, windows …) never match.
-    func sameShape(_ other: Expr) -> Bool {
+    /// (subqueries, windows …) never match. `table`: a column qualified with this name is
+    /// the same as the unqualified one (an UPSERT target's WHERE against a partial index's).
+    func sameShape(_ other: Expr, table: String? = nil) -> Bool {
         func same(_ a: Expr?, _ b: Expr?) -> Bool {
             switch (a, b) {
             case (nil, nil): return true
-            case (let x?, let y?): return x.sameShape(y)
+            case (let x?, let y?): return x.sameShape(y, table: table)
             default: return false
             }
         }
-        func all(_ a: [Expr], _ b: [Expr]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { $0.sameShape($1) } }
+        func all(_ a: [Expr], _ b: [Expr]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { $0.sameShape($1, table: table) } }
         func name(_ a: String?, _ b: String?) -> Bool { (a?.lowercasedASCII) == (b?.lowercasedASCII) }
         switch (kind, other.kind) {
         case (.literal(let a), .literal(let b)): return a == b
         case (.column(let a), .column(let b)):
-            return name(a.column, b.column) && name(a.table, b.table) && name(a.schema, b.schema)
-        case (.unary(let o1, let a), .unary(let o2, let b)): return o1 == o2 && a.sameShape(b)
+            func owner(_ t: String?) -> String? {
+                guard let t, let table, t.lowercasedASCII == table.lowercasedASCII else { return t }
+                return nil
+            }
+            return name(a.column, b.column) && name(owner(a.table), owner(b.table)) && name(a.schema, b.schema)
+        case (.unary(let o1, let a), .unary(let o2, let b)): return o1 == o2 && a.sameShape(b, table: table)
         case (.binary(let o1, let a1, let b1), .binary(let o2, let a2, let b2)):
-            return o1 == o2 && a1.sameShape(a2) && b1.sameShape(b2)
-        case (.isNull(let a), .isNull(let b)), (.notNull(let a), .notNull(let b)): return a.sameShape(b)
-        case (.cast(let a, let t1), .cast(let b, let t2)): return name(t1, t2) && a.sameShape(b)
-        case (.collate(let a, let n1), .collate(let b, let n2)): return name(n1, n2) && a.sameShape(b)
+            return o1 == o2 && a1.sameShape(a2, table: table) && b1.sameShape(b2, table: table)
+        case (.isNull(let a), .isNull(let b)), (.notNull(let a), .notNull(let b)): return a.sameShape(b, table: table)
+        case (.cast(let a, let t1), .cast(let b, let t2)): return name(t1, t2) && a.sameShape(b, table: table)
+        case (.collate(let a, let n1), .collate(let b, let n2)): return name(n1, n2) && a.sameShape(b, table: table)
         case (.between(let a1, let n1, let l1, let h1), .between(let a2, let n2, let l2, let h2)):
-            return n1 == n2 && a1.sameShape(a2) && l1.sameShape(l2) && h1.sameShape(h2)
+            return n1 == n2 && a1.sameShape(a2, table: table) && l1.sameShape(l2, table: table) && h1.sameShape(h2, table: table)
         case (.inList(let a1, let n1, let l1), .inList(let a2, let n2, let l2)):
-            return n1 == n2 && a1.sameShape(a2) && all(l1, l2)
+            return n1 == n2 && a1.sameShape(a2, table: table) && all(l1, l2)
         case (.like(let o1, let n1, let a1, let p1, let e1), .like(let o2, let n2, let a2, let p2, let e2)):
-            return o1 == o2 && n1 == n2 && a1.sameShape(a2) && p1.sameShape(p2) && same(e1, e2)
+            return o1 == o2 && n1 == n2 && a1.sameShape(a2, table: table) && p1.sameShape(p2, table: table) && same(e1, e2)
         case (.caseWhen(let o1, let w1, let e1), .caseWhen(let o2, let w2, let e2)):
             return same(o1, o2) && same(e1, e2) && w1.count == w2.count
-                && zip(w1, w2).allSatisfy { $0.when.sameShape($1.when) && $0.then.sameShape($1.then) }
+                && zip(w1, w2).allSatisfy { $0.when.sameShape($1.when, table: table) && $0.then.sameShape($1.then, table: table) }
         case (.function(let f1), .function(let f2)):
             guard name(f1.name, f2.name), f1.distinct == f2.distinct, f1.filter == nil, f2.filter == nil,
                   f1.over == nil, f2.over == nil else { return false }

@@ -31,12 +31,14 @@ extension Codegen {
             }
         case .virtual(let v):
             text = "SCAN \(name) VIRTUAL TABLE INDEX \(v.indexNumber):\(v.indexString ?? "")"
+        case .multiIndexOr:
+            text = "MULTI-INDEX OR"
         }
         if level.isMinMax, text.hasPrefix("SCAN ") {
             // min()/max() reads one row: SEARCH, and no "USING INTEGER PRIMARY KEY" for the rowid.
             text = "SEARCH " + text.dropFirst(5)
         }
-        if level.source.join.padsRight, level.source.isStoredTable { text += " LEFT-JOIN" }
+        if level.source.join.padsRight, level.source.isStoredTable, !text.hasPrefix("MULTI") { text += " LEFT-JOIN" }
         return text
     }
 
@@ -56,6 +58,7 @@ extension Codegen {
         case .value(let e): e.cursorsUsed(into: &reads)
         case .list(let list): for e in list { e.cursorsUsed(into: &reads) }
         case .select(let sub): reads = sub.outerCursors
+        case .null: break
         }
         let filled = b.makeLabel()
         if reads.isEmpty { emitOnce(skip: filled) }
@@ -88,6 +91,8 @@ extension Codegen {
                     add()
                 }
             }
+        case .null:
+            break  // never a loop: IS NULL is one key
         }
         b.place(filled)
         b.emit(jumpTo: exhausted) { .rewind(cursor: cursor, target: $0) }
@@ -96,8 +101,66 @@ extension Codegen {
         return InLoop(cursor: cursor, top: top, next: b.makeLabel())
     }
 
+    /// The scan of virtual RIGHT/FULL JOIN level `k`'s unmatched-row pass: planned with its
+    /// table-valued function arguments only (`hidden = arg` ON terms reading no other item of
+    /// this FROM clause), as SQLite's right-join loop; its other ON terms do not apply there.
+    func unmatchedVirtualAccess(_ plan: WherePlan, _ k: Int) -> AccessPath {
+        let source = plan.levels[k].source
+        let items = Set(plan.levels.map(\.source.cursor))
+        let arguments = onConjuncts(source).filter { term in
+            guard let rhs = tableArgumentValue(term, of: source) else { return false }
+            var used = Set<Int>()
+            rhs.cursorsUsed(into: &used)
+            return used.isDisjoint(with: items)
+        }
+        return WherePlanner.chooseVirtualAccess(for: source, terms: arguments, levelOfCursor: [:], level: 0,
+                                                needed: nil, orderBy: []).access
+    }
+
+    /// The conjuncts of `source`'s own ON condition (the planner drops from its level the
+    /// terms its access path consumes).
+    func onConjuncts(_ source: SourceItem) -> [RExpr] {
+        var conjuncts: [RExpr] = []
+        func split(_ e: RExpr) {
+            if case .binary(.and, let l, let r) = e { split(l); split(r) } else { conjuncts.append(e) }
+        }
+        if let on = source.on { split(on) }
+        return conjuncts
+    }
+
+    /// The argument of a table-valued function term `hidden_column = value` of `source`.
+    func tableArgumentValue(_ term: RExpr, of source: SourceItem) -> RExpr? {
+        guard case .compare(.eq, let lhs, let rhs) = term, case .column(let col, _, _, _) = lhs,
+              col.cursor == source.cursor, col.column >= 0, col.column < source.table.columns.count,
+              source.table.columns[col.column].isHidden else { return nil }
+        return rhs
+    }
+
+    /// SQLite 3.40's plan for a table-valued function on the right of a plain RIGHT JOIN (not
+    /// FULL): its argument terms are ON terms it may not use as constraints, so its matching
+    /// pass runs without them (json_each matches nothing, generate_series fails "first argument
+    /// … missing or unusable") and they are tested as ON terms; the unmatched pass has them.
+    func planSQLiteRightJoinArguments(_ plan: inout WherePlan) {
+        var levelOfCursor: [Int: Int] = [:]
+        for (j, l) in plan.levels.enumerated() { levelOfCursor[l.source.cursor] = j }
+        for i in plan.levels.indices where plan.levels[i].source.join == .right && plan.levels[i].source.virtualTable != nil {
+            let source = plan.levels[i].source
+            let conjuncts = onConjuncts(source)
+            let isArgument = conjuncts.map { tableArgumentValue($0, of: source) != nil }
+            guard isArgument.contains(true) else { continue }
+            let others = conjuncts.indices.filter { !isArgument[$0] }.map { conjuncts[$0] }
+            let choice = WherePlanner.chooseVirtualAccess(for: source, terms: others, levelOfCursor: levelOfCursor,
+                                                          level: i, needed: nil, orderBy: [])
+            plan.levels[i].access = choice.access
+            plan.levels[i].onTerms = others.indices.filter { !choice.usedTerms.contains($0) }.map { others[$0] }
+                + conjuncts.indices.filter { isArgument[$0] }.map { conjuncts[$0] }
+        }
+    }
+
     /// Opens the cursors of `plan` and codes its nested loops around `body`.
     func codeLoops(_ plan: WherePlan, write: Bool = false, body: () throws -> Void) throws {
+        var plan = plan
+        planSQLiteRightJoinArguments(&plan)
         var indexCursors: [Int: Int] = [:]
         var withoutRowidCursors: [Int] = []
         defer { for cursor in withoutRowidCursors { coveringReads[cursor] = nil } }
@@ -160,11 +223,30 @@ extension Codegen {
                 }
             }
         }
+        var branchCursors: [Int: [Int]] = [:]
+        for (i, level) in plan.levels.enumerated() {
+            guard case .multiIndexOr(let branches) = level.access else { continue }
+            var list: [Int] = []
+            for branch in branches {
+                guard case .index(let scan) = branch.access, let index = scan.index else { list.append(-1); continue }
+                let ic = b.allocateCursor()
+                b.emit(.openRead(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
+                                 keyInfo: try keyInfo(of: index), database: index.database))
+                list.append(ic)
+            }
+            branchCursors[i] = list
+        }
         for (i, level) in plan.levels.enumerated() {
             guard case .index(let scan) = level.access, scan.index == nil, let ic = indexCursors[i] else { continue }
             try codeBuildAutomaticIndex(level.source, cursor: ic, columns: scan.columns)
         }
-        for level in plan.levels { c.planNode(planText(level)) }
+        var orBranchNodes: [Int: [Int]] = [:]
+        for (i, level) in plan.levels.enumerated() {
+            let node = c.planNode(planText(level))
+            guard case .multiIndexOr(let branches) = level.access else { continue }
+            // The branches' own lines come when they are coded (after their subqueries).
+            orBranchNodes[i] = c.underPlanNode(node) { branches.indices.map { c.planNode("INDEX \($0 + 1)") } }
+        }
         // RIGHT and FULL JOIN levels (Spec/L5-sql.md P9): each records the rows it matched in
         // an ephemeral index; after the loops, a second pass over its table runs the rest of
         // the join, as a subroutine shared with the first pass, for the rows never matched,
@@ -173,12 +255,22 @@ extension Codegen {
         var matchSets: [Int: (cursor: Int, keyCount: Int)] = [:]
         for k in rightLevels {
             let source = plan.levels[k].source
-            if source.virtualTable != nil || source.isRecursiveReference {
+            if source.isRecursiveReference {
                 throw c.error("RIGHT and FULL OUTER JOINs of this kind of table are not supported yet", at: nil)
             }
-            let node = c.planNode("RIGHT-JOIN \(source.exposedName)")
-            let scanText = plan.levels[k].unmatchedScan.map { "SCAN \(source.exposedName) USING COVERING INDEX \($0.name)" }
+            // SQLite names the table here (a view's or a virtual table's name), an alias only
+            // for a subquery.
+            let joinName = source.isStoredTable || source.virtualTable != nil || source.table.isView
+                ? source.table.name : source.exposedName
+            let node = c.planNode("RIGHT-JOIN \(joinName)")
+            var scanText = plan.levels[k].unmatchedScan.map { "SCAN \(source.exposedName) USING COVERING INDEX \($0.name)" }
                 ?? "SCAN \(source.exposedName)"
+            if source.virtualTable != nil {
+                var unmatched = plan.levels[k]
+                unmatched.access = unmatchedVirtualAccess(plan, k)
+                unmatched.source.join = .right  // no " LEFT-JOIN" on the rescan's line
+                scanText = planText(unmatched)
+            }
             c.underPlanNode(node) { _ = c.planNode(scanText) }
             let keyCount = source.isStoredTable && source.table.isWithoutRowid ? source.table.withoutRowidKeyColumns.count : 1
             let set = b.allocateCursor()
@@ -206,6 +298,8 @@ extension Codegen {
         struct Open {
             var cont: Label; var empty: Label; var exit: Label; var body: Int?; var match: Int?; var afterOn: Label
             var inLoops: [InLoop] = []
+            /// MULTI-INDEX OR: the register the level's body subroutine returns through.
+            var orReturn: Int? = nil
         }
         /// The cursor a LEFT JOIN's null row is set on and tested: the index when covering.
         func rowCursor(_ i: Int) -> Int {
@@ -214,6 +308,198 @@ extension Codegen {
         }
         var covered: [Int] = []
         defer { for cursor in covered { coveringReads[cursor] = nil } }
+        /// Positions index cursor `ic` at the first entry of `scan` (IN lists looping outside),
+        /// setting `o.body` to the loop top; a miss jumps to the innermost IN loop's next value
+        /// or `o.empty`.
+        func openIndexScan(_ scan: IndexScan, ic: Int, table: Table, o: inout Open) throws {
+            let n = scan.equal.count
+            func affinity(_ j: Int) -> Affinity { scan.keyAffinity(j, table: table) }
+            // Index order: a DESC column swaps the ends; a range skips NULL entries.
+            let desc = n < scan.columns.count ? scan.columns[n].descending : false
+            var lowIdx = desc ? scan.high : scan.low
+            var highIdx = desc ? scan.low : scan.high
+            if scan.low != nil || scan.high != nil {
+                if !desc && lowIdx == nil { lowIdx = RangeBound(expr: nil, inclusive: false) }
+                if desc && highIdx == nil { highIdx = RangeBound(expr: nil, inclusive: false) }
+            }
+            let key = b.allocateRegisters(n + 1)
+            let highKey = highIdx != nil ? b.allocateRegisters(n + 1) : 0
+            for (j, k) in scan.equal.enumerated() {
+                if case .null = k { b.emit(.null(dest: key + j)); continue }
+                guard case .value(let e) = k else { continue }
+                try code(e, into: key + j)
+                if affinity(j) != .blob { b.emit(.affinity(start: key + j, affinities: [affinity(j)])) }
+                b.emit(jumpTo: o.empty) { .isNull(register: key + j, target: $0) }
+            }
+            func bound(_ rb: RangeBound, into r: Int) throws {
+                if let e = rb.expr {
+                    try code(e, into: r)
+                    if affinity(n) != .blob { b.emit(.affinity(start: r, affinities: [affinity(n)])) }
+                    b.emit(jumpTo: o.empty) { .isNull(register: r, target: $0) }
+                } else {
+                    b.emit(.null(dest: r))
+                }
+            }
+            if let lowIdx { try bound(lowIdx, into: key + n) }
+            if let highIdx { try bound(highIdx, into: highKey + n) }
+            for (j, k) in scan.equal.enumerated() where k.isMulti {
+                let coll = j < scan.columns.count ? scan.columns[j].collation : nil
+                o.inLoops.append(try codeInLoopStart(k, affinity: affinity(j), collation: coll, dest: key + j,
+                                                     exhausted: o.inLoops.last?.next ?? o.empty))
+            }
+            if highIdx != nil && n > 0 { b.emit(.copy(source: key, dest: highKey, count: n)) }
+            let miss = o.inLoops.last?.next ?? o.empty
+            if !scan.reverse {
+                if let lowIdx {
+                    b.emit(jumpTo: miss) { lowIdx.inclusive ? .seekGE(cursor: ic, key: key, count: n + 1, target: $0)
+                                                            : .seekGT(cursor: ic, key: key, count: n + 1, target: $0) }
+                } else if n > 0 {
+                    b.emit(jumpTo: miss) { .seekGE(cursor: ic, key: key, count: n, target: $0) }
+                } else {
+                    b.emit(jumpTo: miss) { .rewind(cursor: ic, target: $0) }
+                }
+                o.body = b.currentAddress
+                if let highIdx {
+                    b.emit(jumpTo: miss) { highIdx.inclusive ? .idxGT(cursor: ic, key: highKey, count: n + 1, target: $0)
+                                                             : .idxGE(cursor: ic, key: highKey, count: n + 1, target: $0) }
+                } else if n > 0 {
+                    b.emit(jumpTo: miss) { .idxGT(cursor: ic, key: key, count: n, target: $0) }
+                }
+            } else {
+                if let highIdx {
+                    b.emit(jumpTo: miss) { highIdx.inclusive ? .seekLE(cursor: ic, key: highKey, count: n + 1, target: $0)
+                                                             : .seekLT(cursor: ic, key: highKey, count: n + 1, target: $0) }
+                } else if n > 0 {
+                    b.emit(jumpTo: miss) { .seekLE(cursor: ic, key: key, count: n, target: $0) }
+                } else {
+                    b.emit(jumpTo: miss) { .last(cursor: ic, target: $0) }
+                }
+                o.body = b.currentAddress
+                if let lowIdx {
+                    b.emit(jumpTo: miss) { lowIdx.inclusive ? .idxLT(cursor: ic, key: key, count: n + 1, target: $0)
+                                                            : .idxLE(cursor: ic, key: key, count: n + 1, target: $0) }
+                } else if n > 0 {
+                    b.emit(jumpTo: miss) { .idxLT(cursor: ic, key: key, count: n, target: $0) }
+                }
+            }
+        }
+        /// Positions table cursor `cursor` on the row whose rowid is `key` (each IN value in turn).
+        func openRowidEquals(_ key: LookupKey, cursor: Int, o: inout Open) throws {
+            let r = b.allocateRegister()
+            if key.isMulti {
+                o.inLoops.append(try codeInLoopStart(key, affinity: .numeric, collation: nil, dest: r, exhausted: o.empty))
+            } else if case .value(let e) = key {
+                try code(e, into: r)
+                if e.affinity == nil || e.affinity == .text || e.affinity == .blob {
+                    b.emit(.affinity(start: r, affinities: [.numeric]))
+                }
+            }
+            let miss = o.inLoops.last?.next ?? o.empty
+            b.emit(jumpTo: miss) { .seekRowid(cursor: cursor, rowid: r, target: $0) }
+        }
+        /// Positions table cursor `cursor` at the first row of a rowid range; `o.body` is the loop top.
+        func openRowidRange(_ low: RangeBound?, _ high: RangeBound?, reverse: Bool, cursor: Int, o: inout Open) throws {
+            func bound(_ rb: RangeBound?) throws -> Int? {
+                guard let e = rb?.expr else { return nil }
+                let r = b.allocateRegister()
+                try code(e, into: r)
+                b.emit(.affinity(start: r, affinities: [.numeric]))
+                b.emit(jumpTo: o.empty) { .isNull(register: r, target: $0) }
+                return r
+            }
+            let lo = try bound(low), hi = try bound(high)
+            let start = reverse ? hi : lo
+            let startBound = reverse ? high : low
+            if let start, let sb = startBound {
+                if reverse {
+                    b.emit(jumpTo: o.empty) { sb.inclusive ? .seekLE(cursor: cursor, key: start, count: 1, target: $0)
+                                                          : .seekLT(cursor: cursor, key: start, count: 1, target: $0) }
+                } else {
+                    b.emit(jumpTo: o.empty) { sb.inclusive ? .seekGE(cursor: cursor, key: start, count: 1, target: $0)
+                                                          : .seekGT(cursor: cursor, key: start, count: 1, target: $0) }
+                }
+            } else if reverse {
+                b.emit(jumpTo: o.empty) { .last(cursor: cursor, target: $0) }
+            } else {
+                b.emit(jumpTo: o.empty) { .rewind(cursor: cursor, target: $0) }
+            }
+            o.body = b.currentAddress
+            let endValue = reverse ? lo : hi
+            if let endValue, let eb = reverse ? low : high {
+                let rowid = b.allocateRegister()
+                b.emit(.rowid(cursor: cursor, dest: rowid))
+                let op: RComparison = reverse ? (eb.inclusive ? .lt : .le) : (eb.inclusive ? .gt : .ge)
+                emitCompare(op, rowid, endValue, to: o.empty, affinity: nil, collation: nil, jumpIfNull: true)
+            }
+        }
+        /// MULTI-INDEX OR (Spec/L5-sql.md P14): each branch's rows in turn; a rowid not seen
+        /// before (an ephemeral index of them) runs the level's body as a subroutine, which
+        /// first moves the table cursor to that row.
+        func openMultiIndexOr(_ branches: [OrBranch], cursors: [Int], level: LoopLevel, nodes: [Int],
+                              o: inout Open) throws {
+            let source = level.source
+            let cursor = source.cursor
+            let seen = b.allocateCursor()
+            b.emit(.openEphemeral(cursor: seen, columnCount: 1, keyInfo: KeyInfo(collations: [.binary], descending: [false])))
+            let rowid = b.allocateRegister(), ret = b.allocateRegister(), rec = b.allocateRegister()
+            let bodyStart = b.makeLabel()
+            for (k, branch) in branches.enumerated() {
+                var bo = Open(cont: b.makeLabel(), empty: b.makeLabel(), exit: b.makeLabel(), body: nil, match: nil,
+                              afterOn: b.makeLabel())
+                let ic = k < cursors.count ? cursors[k] : -1
+                let saved = c.planParent
+                if k < nodes.count { c.planParent = nodes[k] }
+                defer { c.planParent = saved }
+                switch branch.access {
+                case .index(let scan) where ic >= 0:
+                    try openIndexScan(scan, ic: ic, table: source.table, o: &bo)
+                    b.emit(.idxRowid(cursor: ic, dest: rowid))
+                    if !branch.terms.isEmpty { b.emit(.deferredSeek(indexCursor: ic, tableCursor: cursor)) }
+                case .rowidEquals(let key):
+                    try openRowidEquals(key, cursor: cursor, o: &bo)
+                    b.emit(.rowid(cursor: cursor, dest: rowid))
+                case .rowidRange(let low, let high, let reverse):
+                    try openRowidRange(low, high, reverse: reverse, cursor: cursor, o: &bo)
+                    b.emit(.rowid(cursor: cursor, dest: rowid))
+                default:
+                    throw c.error("internal error: MULTI-INDEX OR branch without a lookup", at: nil)
+                }
+                var shown = level
+                shown.access = branch.access
+                shown.constraintText = branch.constraintText
+                if case .index(var scan) = branch.access {
+                    scan.covering = branch.covering
+                    shown.access = .index(scan)
+                }
+                c.planNode(planText(shown))
+                for term in branch.terms { try jumpIfFalse(term, to: bo.cont, jumpIfNull: true) }
+                b.emit(jumpTo: bo.cont) { .found(cursor: seen, key: rowid, count: 1, target: $0) }
+                b.emit(.makeRecord(start: rowid, count: 1, dest: rec))
+                b.emit(.idxInsert(cursor: seen, record: rec))
+                b.emit(jumpTo: bodyStart) { .gosub(returnAddress: ret, target: $0) }
+                b.place(bo.cont)
+                switch branch.access {
+                case .index(let scan):
+                    if let top = bo.body { b.emit(scan.reverse ? .prev(cursor: ic, target: top) : .next(cursor: ic, target: top)) }
+                case .rowidRange(_, _, let reverse):
+                    if let top = bo.body {
+                        b.emit(reverse ? .prev(cursor: cursor, target: top) : .next(cursor: cursor, target: top))
+                    }
+                default:
+                    break
+                }
+                for loop in bo.inLoops.reversed() {
+                    b.place(loop.next)
+                    b.emit(.next(cursor: loop.cursor, target: loop.top))
+                }
+                b.place(bo.empty)
+            }
+            b.emit(jumpTo: o.empty) { .goto(target: $0) }
+            b.place(bodyStart)
+            b.emit(jumpTo: o.cont) { .notExists(cursor: cursor, rowid: rowid, target: $0) }
+            o.body = b.currentAddress
+            o.orReturn = ret
+        }
         func openLevel(_ levelIndex: Int) throws -> Open {
             let level = plan.levels[levelIndex]
             let cursor = level.source.cursor
@@ -233,126 +519,16 @@ extension Codegen {
                 try codeVirtualFilter(v, cursor: cursor, empty: o.empty)
                 o.body = b.currentAddress
             case .rowidEquals(let key):
-                let r = b.allocateRegister()
-                if key.isMulti {
-                    o.inLoops.append(try codeInLoopStart(key, affinity: .numeric, collation: nil, dest: r, exhausted: o.empty))
-                } else if case .value(let e) = key {
-                    try code(e, into: r)
-                    if e.affinity == nil || e.affinity == .text || e.affinity == .blob {
-                        b.emit(.affinity(start: r, affinities: [.numeric]))
-                    }
-                }
-                let miss = o.inLoops.last?.next ?? o.empty
-                b.emit(jumpTo: miss) { .seekRowid(cursor: cursor, rowid: r, target: $0) }
+                try openRowidEquals(key, cursor: cursor, o: &o)
+            case .multiIndexOr(let branches):
+                try openMultiIndexOr(branches, cursors: branchCursors[levelIndex] ?? [], level: level,
+                                     nodes: orBranchNodes[levelIndex] ?? [], o: &o)
             case .rowidRange(let low, let high, let reverse):
-                func bound(_ rb: RangeBound?) throws -> Int? {
-                    guard let e = rb?.expr else { return nil }
-                    let r = b.allocateRegister()
-                    try code(e, into: r)
-                    b.emit(.affinity(start: r, affinities: [.numeric]))
-                    b.emit(jumpTo: o.empty) { .isNull(register: r, target: $0) }
-                    return r
-                }
-                let lo = try bound(low), hi = try bound(high)
-                let start = reverse ? hi : lo
-                let startBound = reverse ? high : low
-                if let start, let sb = startBound {
-                    if reverse {
-                        b.emit(jumpTo: o.empty) { sb.inclusive ? .seekLE(cursor: cursor, key: start, count: 1, target: $0)
-                                                              : .seekLT(cursor: cursor, key: start, count: 1, target: $0) }
-                    } else {
-                        b.emit(jumpTo: o.empty) { sb.inclusive ? .seekGE(cursor: cursor, key: start, count: 1, target: $0)
-                                                              : .seekGT(cursor: cursor, key: start, count: 1, target: $0) }
-                    }
-                } else if reverse {
-                    b.emit(jumpTo: o.empty) { .last(cursor: cursor, target: $0) }
-                } else {
-                    b.emit(jumpTo: o.empty) { .rewind(cursor: cursor, target: $0) }
-                }
-                o.body = b.currentAddress
-                let endValue = reverse ? lo : hi
-                if let endValue, let eb = reverse ? low : high {
-                    let rowid = b.allocateRegister()
-                    b.emit(.rowid(cursor: cursor, dest: rowid))
-                    let op: RComparison = reverse ? (eb.inclusive ? .lt : .le) : (eb.inclusive ? .gt : .ge)
-                    emitCompare(op, rowid, endValue, to: o.empty, affinity: nil, collation: nil, jumpIfNull: true)
-                }
+                try openRowidRange(low, high, reverse: reverse, cursor: cursor, o: &o)
             case .index(let scan):
                 let ic = indexCursors[levelIndex] ?? 0
-                let n = scan.equal.count
                 let table = level.source.table
-                func affinity(_ j: Int) -> Affinity {
-                    guard j < scan.columns.count else { return .blob }
-                    let col = scan.columns[j].column
-                    return col >= 0 && col < table.columns.count ? table.columns[col].affinity : .integer
-                }
-                // Index order: a DESC column swaps the ends; a range skips NULL entries.
-                let desc = n < scan.columns.count ? scan.columns[n].descending : false
-                var lowIdx = desc ? scan.high : scan.low
-                var highIdx = desc ? scan.low : scan.high
-                if scan.low != nil || scan.high != nil {
-                    if !desc && lowIdx == nil { lowIdx = RangeBound(expr: nil, inclusive: false) }
-                    if desc && highIdx == nil { highIdx = RangeBound(expr: nil, inclusive: false) }
-                }
-                let key = b.allocateRegisters(n + 1)
-                let highKey = highIdx != nil ? b.allocateRegisters(n + 1) : 0
-                for (j, k) in scan.equal.enumerated() {
-                    guard case .value(let e) = k else { continue }
-                    try code(e, into: key + j)
-                    if affinity(j) != .blob { b.emit(.affinity(start: key + j, affinities: [affinity(j)])) }
-                    b.emit(jumpTo: o.empty) { .isNull(register: key + j, target: $0) }
-                }
-                func bound(_ rb: RangeBound, into r: Int) throws {
-                    if let e = rb.expr {
-                        try code(e, into: r)
-                        if affinity(n) != .blob { b.emit(.affinity(start: r, affinities: [affinity(n)])) }
-                        b.emit(jumpTo: o.empty) { .isNull(register: r, target: $0) }
-                    } else {
-                        b.emit(.null(dest: r))
-                    }
-                }
-                if let lowIdx { try bound(lowIdx, into: key + n) }
-                if let highIdx { try bound(highIdx, into: highKey + n) }
-                for (j, k) in scan.equal.enumerated() where k.isMulti {
-                    let coll = j < scan.columns.count ? scan.columns[j].collation : nil
-                    o.inLoops.append(try codeInLoopStart(k, affinity: affinity(j), collation: coll, dest: key + j,
-                                                         exhausted: o.inLoops.last?.next ?? o.empty))
-                }
-                if highIdx != nil && n > 0 { b.emit(.copy(source: key, dest: highKey, count: n)) }
-                let miss = o.inLoops.last?.next ?? o.empty
-                if !scan.reverse {
-                    if let lowIdx {
-                        b.emit(jumpTo: miss) { lowIdx.inclusive ? .seekGE(cursor: ic, key: key, count: n + 1, target: $0)
-                                                                : .seekGT(cursor: ic, key: key, count: n + 1, target: $0) }
-                    } else if n > 0 {
-                        b.emit(jumpTo: miss) { .seekGE(cursor: ic, key: key, count: n, target: $0) }
-                    } else {
-                        b.emit(jumpTo: miss) { .rewind(cursor: ic, target: $0) }
-                    }
-                    o.body = b.currentAddress
-                    if let highIdx {
-                        b.emit(jumpTo: miss) { highIdx.inclusive ? .idxGT(cursor: ic, key: highKey, count: n + 1, target: $0)
-                                                                 : .idxGE(cursor: ic, key: highKey, count: n + 1, target: $0) }
-                    } else if n > 0 {
-                        b.emit(jumpTo: miss) { .idxGT(cursor: ic, key: key, count: n, target: $0) }
-                    }
-                } else {
-                    if let highIdx {
-                        b.emit(jumpTo: miss) { highIdx.inclusive ? .seekLE(cursor: ic, key: highKey, count: n + 1, target: $0)
-                                                                 : .seekLT(cursor: ic, key: highKey, count: n + 1, target: $0) }
-                    } else if n > 0 {
-                        b.emit(jumpTo: miss) { .seekLE(cursor: ic, key: key, count: n, target: $0) }
-                    } else {
-                        b.emit(jumpTo: miss) { .last(cursor: ic, target: $0) }
-                    }
-                    o.body = b.currentAddress
-                    if let lowIdx {
-                        b.emit(jumpTo: miss) { lowIdx.inclusive ? .idxLT(cursor: ic, key: key, count: n + 1, target: $0)
-                                                                : .idxLE(cursor: ic, key: key, count: n + 1, target: $0) }
-                    } else if n > 0 {
-                        b.emit(jumpTo: miss) { .idxLT(cursor: ic, key: key, count: n, target: $0) }
-                    }
-                }
+                try openIndexScan(scan, ic: ic, table: table, o: &o)
                 if scan.covering || ic == cursor {
                     var positions: [Int: Int] = [:]
                     for (p, col) in scan.columns.enumerated() where col.column >= 0 && positions[col.column] == nil {
@@ -414,6 +590,8 @@ extension Codegen {
                 }
             case .rowidEquals:
                 break
+            case .multiIndexOr:
+                if let ret = o.orReturn { b.emit(.return(returnAddress: ret)) }
             }
             for loop in o.inLoops.reversed() {
                 b.place(loop.next)
@@ -454,6 +632,19 @@ extension Codegen {
                 let source = plan.levels[k].source
                 let cursor = source.cursor
                 let done = b.makeLabel(), next = b.makeLabel()
+                if source.virtualTable != nil, case .virtual(let v) = unmatchedVirtualAccess(plan, k) {
+                    // A virtual table: scanned again with only its table-valued function
+                    // arguments, rows told apart by their rowid.
+                    try codeVirtualFilter(v, cursor: cursor, empty: done)
+                    let top = b.currentAddress
+                    let key = matchKey(k)
+                    b.emit(jumpTo: next) { .found(cursor: set.cursor, key: key, count: set.keyCount, target: $0) }
+                    b.emit(jumpTo: subroutines[s].label) { .gosub(returnAddress: subroutines[s].returnAddress, target: $0) }
+                    b.place(next)
+                    b.emit(.vNext(cursor: cursor, target: top))
+                    b.place(done)
+                    continue
+                }
                 var scanCursor = cursor
                 if let index = plan.levels[k].unmatchedScan {
                     scanCursor = b.allocateCursor()

@@ -189,17 +189,33 @@ extension Codegen {
         let output = OutputStage(g: self, columnCount: width, end: end, onRow: onRow)
         var orderBy = s.orderBy
         var plan: WherePlan? = nil
+        var distinct = DistinctMode.tempTree
         if s.compound == nil && !s.isAggregate {
             // The loops may deliver the ORDER BY order themselves (an index or rowid order).
-            let p = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
+            var p = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
                                       hints: planHints(for: s, orderBy: s.orderBy))
+            if s.distinct && s.windowCalls.isEmpty
+                && !s.resultColumns.contains(where: { if case .collate = $0 { return true }; return false }) {
+                // DISTINCT without a temp b-tree (Spec/L5-sql.md P15): rows unique by the rowid,
+                // or coming grouped by the result columns (an index order).
+                if distinctIsUnique(s) {
+                    distinct = .unique
+                } else if !s.orderBy.isEmpty {
+                    if p.orderSatisfied && orderGroupsResult(s) { distinct = .ordered }
+                } else {
+                    let terms = s.resultColumns.map { OrderTerm(expr: $0, descending: false, nullsFirst: nil) }
+                    let d = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
+                                              hints: planHints(for: s, orderBy: terms))
+                    if d.orderSatisfied { p = d; distinct = .ordered }
+                }
+            }
             if p.orderSatisfied { orderBy = [] }
             plan = p
         }
         let orderColumns: [Int?] = orderBy.map { $0.resultColumn }
         try output.prepare(limit: s.limit, offset: s.offset, orderBy: orderBy, orderColumns: orderColumns)
         if s.compound == nil {
-            try codeCore(s, plan: plan, sink: { base, _ in try output.emit(base) }, breakLabel: end)
+            try codeCore(s, plan: plan, sink: { base, _ in try output.emit(base) }, breakLabel: end, distinct: distinct)
         } else {
             try codeCompound(s, output: output, end: end)
         }
@@ -211,10 +227,34 @@ extension Codegen {
 
     /// Codes one SELECT core (no compound, ORDER BY or LIMIT of its own): rows go to `sink`.
     func codeCore(_ s: ResolvedSelect, plan givenPlan: WherePlan? = nil, sink: @escaping RowSink,
-                  breakLabel: Label) throws {
+                  breakLabel: Label, distinct: DistinctMode = .tempTree) throws {
         var sink = sink
         if s.sources.isEmpty { c.planNode("SCAN CONSTANT ROW") }
-        if s.distinct {
+        if s.distinct && distinct == .ordered {
+            // Equal rows come one after another: compare each with the previous one.
+            let n = s.resultColumns.count
+            var collations: [Collation] = []
+            for e in s.resultColumns { collations.append(try collation(named: e.explicitCollation ?? e.columnCollation) ?? .binary) }
+            let keyInfo = KeyInfo(collations: collations, descending: Array(repeating: false, count: n))
+            let previous = b.allocateRegisters(max(n, 1)), started = b.allocateRegister()
+            b.emit(.integer(value: 0, dest: started))
+            let inner = sink
+            sink = { base, count in
+                let fresh = self.b.makeLabel(), skip = self.b.makeLabel()
+                self.b.emit(jumpTo: fresh) { .ifNot(register: started, target: $0) }
+                self.b.emit(.compare(lhs: previous, rhs: base, count: n, keyInfo: keyInfo))
+                let jumpAt = self.b.emit(.noop)
+                self.b.place(fresh)
+                self.b.emit(.copy(source: base, dest: previous, count: n))
+                self.b.emit(.integer(value: 1, dest: started))
+                try inner(base, count)
+                self.b.place(skip)
+                let freshAt = self.b.address(of: fresh) ?? 0
+                let skipAt = self.b.address(of: skip) ?? 0
+                self.b.replace(at: jumpAt, with: .jump(less: freshAt, equal: skipAt, greater: freshAt))
+            }
+        }
+        if s.distinct && distinct == .tempTree {
             let cursor = b.allocateCursor()
             let n = s.resultColumns.count
             var collations: [Collation] = []
@@ -248,18 +288,106 @@ extension Codegen {
             for (i, e) in s.resultColumns.enumerated() { try self.code(e, into: base + i) }
             try sink(base, s.resultColumns.count)
         }
-        if s.distinct { c.planNode("USE TEMP B-TREE FOR DISTINCT") }
+        if s.distinct && distinct == .tempTree { c.planNode("USE TEMP B-TREE FOR DISTINCT") }
+    }
+
+    /// How a SELECT DISTINCT drops repeated rows.
+    enum DistinctMode { case tempTree, ordered, unique }
+
+    /// One stored rowid table whose rowid is a result column: every row is distinct.
+    func distinctIsUnique(_ s: ResolvedSelect) -> Bool {
+        guard s.sources.count == 1, let source = s.sources.first, source.isStoredTable, source.virtualTable == nil,
+              source.table.hasRowid else { return false }
+        return s.resultColumns.contains { e in
+            guard case .column(let col, _, _, _) = e, col.cursor == source.cursor else { return false }
+            return col.column == -1 || col.column == source.table.rowidAlias
+        }
+    }
+
+    /// The ORDER BY starts with exactly the result columns (in any order), so rows equal in
+    /// them come one after another.
+    func orderGroupsResult(_ s: ResolvedSelect) -> Bool {
+        let n = s.resultColumns.count
+        guard n > 0, s.orderBy.count >= n else { return false }
+        let head = s.orderBy.prefix(n).map(\.expr)
+        return s.resultColumns.allSatisfy { r in head.contains { $0.sameAs(r) } }
+            && head.allSatisfy { h in s.resultColumns.contains { $0.sameAs(h) } }
     }
 
     /// What the planner may use for `s`: the columns it reads (for covering indexes) and the
     /// ORDER BY it would like the loops to produce.
     func planHints(for s: ResolvedSelect, orderBy: [OrderTerm]) -> PlanHints {
         var needed: [Int: Set<Int>] = [:]
-        for source in s.sources { needed[source.cursor] = [] }
-        s.forEachColumn { col in
-            if needed[col.cursor] != nil { needed[col.cursor, default: []].insert(col.column) }
+        if s.sources.count == 1 {
+            // One FROM item (the common case): one set, no map look-up per column read, sized
+            // up front (growing a Set from empty re-hashed it at each doubling).
+            let cursor = s.sources[0].cursor
+            var columns = Set<Int>(minimumCapacity: 8)
+            s.forEachColumn { col in if col.cursor == cursor { columns.insert(col.column) } }
+            needed = [cursor: columns]
+        } else {
+            for source in s.sources { needed[source.cursor] = [] }
+            s.forEachColumn { col in
+                if needed[col.cursor] != nil { needed[col.cursor, default: []].insert(col.column) }
+            }
         }
-        return PlanHints(neededColumns: needed, orderBy: orderBy)
+        return completedHints(PlanHints(neededColumns: needed, orderBy: orderBy), for: s)
+    }
+
+    /// `hints` plus the partial/expression indexes, MULTI-INDEX OR and a literal LIMIT.
+    func completedHints(_ hints: PlanHints, for s: ResolvedSelect) -> PlanHints {
+        var hints = hints
+        hints.indexParts = indexParts(for: s.sources)
+        hints.multiIndexOr = true
+        if case .integer(let n)? = s.limit, n >= 0 {
+            let limit = Int(clamping: min(n, 1 << 40))
+            switch s.offset {
+            case nil: hints.limit = limit
+            case .integer(let m)? where m >= 0: hints.limit = limit + Int(clamping: min(m, 1 << 40))
+            default: break
+            }
+        }
+        return hints
+    }
+
+    /// What the planner may use for the loop of an UPDATE / DELETE over `source`: partial and
+    /// expression indexes, MULTI-INDEX OR.
+    func writePlanHints(for source: SourceItem) -> PlanHints {
+        var hints = PlanHints()
+        hints.indexParts = indexParts(for: [source])
+        hints.multiIndexOr = true
+        return hints
+    }
+
+    /// The partial and expression indexes of each stored table in `sources`, resolved against
+    /// its cursor for the planner (an index whose expressions do not resolve is left out).
+    func indexParts(for sources: [SourceItem]) -> [Int: [ResolvedIndexParts]] {
+        var out: [Int: [ResolvedIndexParts]] = [:]
+        for source in sources where source.isStoredTable && source.virtualTable == nil && source.table.hasRowid {
+            let indexes = c.schema.indexes(on: source.table).filter { !$0.isPlain }
+            guard !indexes.isEmpty else { continue }
+            let scope = Scope(sources: [source], parent: nil)
+            // Matching index expressions reads nothing: no authorizer callbacks.
+            let list = Authorization.$current.withValue(nil) { indexes.compactMap { resolvedParts(of: $0, in: scope) } }
+            if !list.isEmpty { out[source.cursor] = list }
+        }
+        return out
+    }
+
+    /// `index`'s key expressions and WHERE clause resolved in `scope`; nil if one fails.
+    func resolvedParts(of index: Index, in scope: Scope) -> ResolvedIndexParts? {
+        var keys: [RExpr?] = []
+        for col in index.columns {
+            guard let e = col.expression else { keys.append(nil); continue }
+            guard let r = try? resolveIndexExpr(e, in: scope, isWhere: false) else { return nil }
+            keys.append(r)
+        }
+        var whereClause: RExpr? = nil
+        if let w = index.whereClause {
+            guard let r = try? resolveIndexExpr(w, in: scope, isWhere: true) else { return nil }
+            whereClause = r
+        }
+        return ResolvedIndexParts(index: index, keys: keys, whereClause: whereClause)
     }
 
     // MARK: Loops
@@ -371,7 +499,8 @@ extension Codegen {
         else { return nil }
         var e = arg
         if case .collate(let inner, _) = e { e = inner }
-        guard case .column(let col, _, _, _) = e, col.cursor == source.cursor else { return nil }
+        if case .column(let col, _, _, _) = e, col.cursor != source.cursor { return nil }
+        // A column, or an expression an index holds (the planner decides).
         return OrderTerm(expr: arg, descending: agg.name == "max", nullsFirst: nil)
     }
 

@@ -173,21 +173,20 @@ extension Codegen {
         return try body(child)
     }
 
-    /// Codes one trigger's WHEN and body for the current row.
-    func codeTriggerBody(_ trigger: Trigger, table: Table, old: TriggerRow?, new: TriggerRow?, skipRow: Label) throws {
-        try withRowBinding(sql: trigger.sql, name: trigger.name, table: table, old: old, new: new,
-                           database: trigger.database) { child in
-            raiseIgnoreTargets.append(skipRow)
-            defer { raiseIgnoreTargets.removeLast() }
-            let end = b.makeLabel()
-            // Once flags of this body are cleared by a block coded after it (their
-            // registers are known only then): jump there first, then back.
-            triggerOnceFlags.append([])
-            let toReset = b.emit(.goto(target: -1))
-            let bodyStart = b.currentAddress
+    /// Fires one trigger for the current row: its WHEN and body are a sub-program of the
+    /// statement (compiled once per statement, C13), run by a `program` instruction with OLD
+    /// and NEW copied into its registers. RAISE(IGNORE) in it jumps to `skipRow`.
+    /// `recursive`: runs even while already running (foreign-key actions); a named trigger
+    /// does so only under PRAGMA recursive_triggers.
+    func codeTriggerBody(_ trigger: Trigger, table: Table, old: TriggerRow?, new: TriggerRow?, skipRow: Label,
+                         recursive: Bool = false) throws {
+        let key = "\(trigger.name.lowercasedASCII)\u{0}\(trigger.database)\u{0}\(table.name.lowercasedASCII)\u{0}\(table.database)"
+            + "\u{0}" + c.activeTriggers.sorted().joined(separator: ",")
+        let index = try subProgram(key: key, sql: trigger.sql, name: trigger.name, table: table,
+                                   database: trigger.database) { child, ignore in
             let resolver = Resolver(child)
             if let when = trigger.when {
-                try jumpIfFalse(try resolver.resolve(when, in: child.triggerScope, context: .whereClause), to: end,
+                try jumpIfFalse(try resolver.resolve(when, in: child.triggerScope, context: .whereClause), to: ignore.end,
                                 jumpIfNull: true)
             }
             for statement in trigger.body {
@@ -202,18 +201,99 @@ extension Codegen {
                     throw child.error("unsupported statement in a trigger body", at: statement.span)
                 }
             }
-            b.place(end)
-            let flags = triggerOnceFlags.removeLast()
-            if flags.isEmpty {
-                b.replace(at: toReset, with: .noop)
-            } else {
-                let after = b.makeLabel()
-                b.emit(jumpTo: after) { .goto(target: $0) }
-                b.replace(at: toReset, with: .goto(target: b.currentAddress))
-                for flag in flags { b.emit(.integer(value: 0, dest: flag)) }
-                b.emit(.goto(target: bodyStart))
-                b.place(after)
+        }
+        // Arguments: OLD's columns and rowid, then NEW's (-1: NULL when the event has none).
+        var arguments: [Int] = []
+        arguments.reserveCapacity(2 * (table.columns.count + 1))
+        for row in [old, new] {
+            for i in table.columns.indices {
+                arguments.append(row.map { i == table.rowidAlias ? $0.rowid : $0.columns + i } ?? -1)
+            }
+            arguments.append(row?.rowid ?? -1)
+        }
+        b.emit(jumpTo: skipRow) { .program(index: index, arguments: arguments, ignoreTarget: $0, recursive: recursive) }
+    }
+
+    /// The labels a sub-program body may jump to: `end` halts it normally.
+    struct SubProgramExits { var end: Label }
+
+    /// The index of the sub-program `key`, compiling it first (C13): a trigger-like body
+    /// `body` over text `sql`, with OLD / NEW of `table` read from registers 1 ... 2n + 2
+    /// (n columns and the rowid each), in its own registers and cursors. RAISE(IGNORE) in it
+    /// halts with action `.ignore`. A body that fires its own sub-program again (recursion)
+    /// gets the index reserved before it was compiled, so each sub-program is compiled once.
+    func subProgram(key: String, sql: String, name: String, table: Table, database: Int?,
+                    _ body: (Compilation, SubProgramExits) throws -> Void) throws -> Int {
+        if let index = subProgramKeys[key] { return index }
+        let index = subPrograms.count
+        subPrograms.append(nil)
+        subProgramKeys[key] = index
+        let outer = c
+        let builder = CodeBuilder()
+        let child = Compilation(sql: sql, schema: outer.schema, builder: builder)
+        child.activeTriggers = outer.activeTriggers
+        child.authorizationContext = name
+        if let database, database != 1 && !outer.schema.linked.isEmpty {
+            child.defaultDatabase = outer.schema.databaseNames[database] ?? "main"
+        }
+        let saved = (columnOverrides, cursorTables, coveringReads, aggregateRegisters, raiseIgnoreTargets, triggerOnceFlags)
+        defer {
+            c = outer
+            (columnOverrides, cursorTables, coveringReads, aggregateRegisters, raiseIgnoreTargets, triggerOnceFlags) = saved
+            outer.writes = outer.writes || child.writes
+            outer.usesDatabase = true
+        }
+        c = child
+        columnOverrides = [:]
+        cursorTables = [:]
+        coveringReads = [:]
+        aggregateRegisters = []
+        triggerOnceFlags = []
+        let n = table.columns.count
+        let first = builder.allocateRegisters(2 * (n + 1))
+        var sources: [SourceItem] = []
+        for (k, rowName) in ["old", "new"].enumerated() {
+            let base = first + k * (n + 1)
+            let cursor = builder.allocateCursor()
+            var source = SourceItem(table: table, exposedName: rowName, cursor: cursor)
+            source.hiddenColumns = Set(table.columns.indices)
+            sources.append(source)
+            for i in table.columns.indices {
+                columnOverrides[RColumn(cursor: cursor, column: i)] = i == table.rowidAlias ? base + n : base + i
+            }
+            columnOverrides[RColumn(cursor: cursor, column: -1)] = base + n
+        }
+        child.triggerScope = Scope(sources: sources, parent: nil)
+        let prologue = builder.makeLabel(), end = builder.makeLabel(), ignore = builder.makeLabel()
+        raiseIgnoreTargets = [ignore]
+        builder.emit(jumpTo: prologue) { .initialize(target: $0) }
+        let start = builder.currentAddress
+        try body(child, SubProgramExits(end: end))
+        builder.place(end)
+        builder.emit(.halt())
+        builder.place(ignore)
+        builder.emit(.halt(code: .ok, action: .ignore))
+        builder.place(prologue)
+        for constant in builder.prologueConstants { builder.emit(constant) }
+        builder.emit(.goto(target: start))
+        let instructions = builder.finish()
+        var program = Program(instructions: instructions, registerCount: builder.registerCount + 1,
+                              cursorCount: builder.cursorCount, isReadOnly: !child.writes)
+        program.effects = Program.Effects(countsChanges: false, changesSchema: false)
+        program.fast = FastProgram(instructions)
+        subPrograms[index] = program
+        // The databases it opens need their transactions in the statement's prologue.
+        for instruction in instructions {
+            switch instruction {
+            case .openRead(_, _, _, _, _, let db), .readCookie(_, _, let db):
+                subProgramDatabases.used |= 1 << UInt64(db & 63)
+            case .openWrite(_, _, _, _, _, let db), .clear(_, _, let db):
+                subProgramDatabases.used |= 1 << UInt64(db & 63)
+                subProgramDatabases.written |= 1 << UInt64(db & 63)
+            default:
+                break
             }
         }
+        return index
     }
 }

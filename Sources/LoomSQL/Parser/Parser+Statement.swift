@@ -168,7 +168,11 @@ extension Parser {
             stackDepth += 1
             defer { stackDepth -= 1 }
             insert.source = .select(try select())
-            while isKeyword(.on) { insert.upserts.append(try upsert()) }
+            while isKeyword(.on) {
+                // Only the last ON CONFLICT clause may omit its target (SQLite's grammar).
+                if let last = insert.upserts.last, last.target == nil { throw syntaxError() }
+                insert.upserts.append(try upsert())
+            }
         }
         insert.returning = try returning()
         return insert

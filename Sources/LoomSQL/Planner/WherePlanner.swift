@@ -11,8 +11,15 @@ package enum LookupKey {
     case value(RExpr)
     case list([RExpr])
     case select(ResolvedSelect)
+    /// `col IS NULL`: the NULL entries.
+    case null
 
-    var isMulti: Bool { if case .value = self { return false }; return true }
+    var isMulti: Bool {
+        switch self {
+        case .value, .null: return false
+        case .list, .select: return true
+        }
+    }
 }
 
 /// One end of a range; `expr` nil is a NULL bound that only skips NULL entries.
@@ -36,6 +43,19 @@ package struct IndexScan {
     package var covering = false
     /// Walk the range from its end (Prev) to give a descending order.
     package var reverse = false
+    /// The indexed expressions of an expression index, by the (≤ −10) column number that
+    /// stands for each in `columns`.
+    package var expressions: [Int: RExpr] = [:]
+
+    /// The affinity a key compared with column `j` takes: the table column's, the indexed
+    /// expression's (none: BLOB), INTEGER for the rowid.
+    package func keyAffinity(_ j: Int, table: Table) -> Affinity {
+        guard j < columns.count else { return .blob }
+        let col = columns[j].column
+        if col >= 0 { return col < table.columns.count ? table.columns[col].affinity : .blob }
+        if col == -1 { return .integer }
+        return expressions[col]?.affinity ?? .blob
+    }
 }
 
 /// How one loop level reaches its rows.
@@ -48,6 +68,8 @@ package enum AccessPath {
     case rowidRange(low: RangeBound?, high: RangeBound?, reverse: Bool)
     /// An index lookup or range scan.
     case index(IndexScan)
+    /// MULTI-INDEX OR: each branch's rows, rowids deduplicated, then the table row by rowid.
+    case multiIndexOr([OrBranch])
     /// A virtual table's xFilter plan (VirtualTablePlanner.swift).
     case virtual(VirtualAccess)
 }
@@ -86,6 +108,13 @@ package struct PlanHints {
     /// The order is a lone min()/max()'s (one term): the loop stops at its first row, so
     /// NULLs are skipped for min and EXPLAIN QUERY PLAN says SEARCH.
     package var minMax = false
+    /// The partial and expression indexes of each cursor's table, resolved against that
+    /// cursor (codegen resolves them; without an entry such an index is never used).
+    package var indexParts: [Int: [ResolvedIndexParts]] = [:]
+    /// An OR term may be answered by one lookup per branch (MULTI-INDEX OR).
+    package var multiIndexOr = false
+    /// LIMIT + OFFSET when both are integer literals: a sorter keeps only that many rows.
+    package var limit: Int? = nil
     package init(neededColumns: [Int: Set<Int>]? = nil, orderBy: [OrderTerm] = []) {
         self.neededColumns = neededColumns
         self.orderBy = orderBy
@@ -101,6 +130,10 @@ struct Constraint {
     var kind: Kind
     /// The comparison's collation (uppercased, BINARY when none).
     var collation: String
+    /// The term stays tested even when every constraint it gave is used (LIKE / GLOB ranges).
+    var keepsTerm = false
+    /// `col IS NOT NULL`: a lower bound that only skips NULL entries (its key is unused).
+    var skipsNulls = false
     var isEqual: Bool { if case .equal = kind { return true }; return false }
     var isLower: Bool { if case .lower = kind { return true }; return false }
     var isUpper: Bool { if case .upper = kind { return true }; return false }
@@ -160,16 +193,22 @@ package enum WherePlanner {
             if let l = level(of: term) { levels[max(l, floor)].terms.append(term) } else { constant.append(term) }
         }
         var orderSatisfied = !orderAsked
+        // Every output row satisfies every WHERE / inner ON term, whichever level tests it: a
+        // partial index may rely on all of them (not across RIGHT/FULL joins, not for the
+        // right table of a LEFT JOIN, which relies on its ON terms).
+        let everyTerm = rightLevels.isEmpty ? terms.map(\.0) : []
         for i in levels.indices where levels[i].source.isStoredTable {
             let isLeft = levels[i].source.join != .inner && levels[i].source.join != .cross
             var candidates = isLeft ? levels[i].onTerms : levels[i].terms
+            let implying = isLeft || everyTerm.isEmpty ? candidates : everyTerm
             let wantOrder = i == 0 && !hints.orderBy.isEmpty ? hints.orderBy : []
             let choice = levels[i].source.virtualTable != nil
                 ? chooseVirtualAccess(for: levels[i].source, terms: candidates, levelOfCursor: levelOfCursor,
                                           level: i, needed: hints.neededColumns, orderBy: wantOrder)
                 : chooseAccess(for: levels[i].source, terms: candidates, levelOfCursor: levelOfCursor,
                                level: i, schema: schema, needed: hints.neededColumns,
-                               orderBy: wantOrder)
+                               orderBy: wantOrder, parts: hints.indexParts[levels[i].source.cursor] ?? [],
+                               allowOr: hints.multiIndexOr, implying: implying, limit: hints.limit)
             levels[i].access = choice.access
             levels[i].constraintText = choice.text
             if i == 0 && choice.ordered { orderSatisfied = true }
@@ -180,7 +219,11 @@ package enum WherePlanner {
                    scan.equal.count < scan.columns.count {
                     var e = term.expr
                     if case .collate(let inner, _) = e { e = inner }
-                    if case .column(let col, _, _, _) = e, scan.columns[scan.equal.count].column == col.column {
+                    let ic = scan.columns[scan.equal.count].column
+                    let sameColumn: Bool
+                    if case .column(let col, _, _, _) = e { sameColumn = ic == col.column }
+                    else { sameColumn = ic <= IndexedExpressions.firstID && scan.expressions[ic]?.sameAs(e) == true }
+                    if sameColumn {
                         scan.low = RangeBound(expr: nil, inclusive: false)
                         levels[i].access = .index(scan)
                     }
@@ -214,12 +257,17 @@ package enum WherePlanner {
     /// The access path for one level: rowid equality, then the best index lookup, then a
     /// rowid range, then an index that gives the ORDER BY or covers the query, then an
     /// automatic index (inner levels), else a full scan.
-    static func chooseAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int], level: Int,
-                             schema: Schema?, needed: [Int: Set<Int>]?, orderBy: [OrderTerm]) -> Choice {
+    static func chooseSingleAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int], level: Int,
+                                   schema: Schema?, needed: [Int: Set<Int>]?, orderBy: [OrderTerm],
+                                   parts: [ResolvedIndexParts] = [], implying: [RExpr]? = nil,
+                                   limit: Int? = nil) -> Choice {
         let table = source.table
-        let constraints = collectConstraints(for: source, terms: terms, levelOfCursor: levelOfCursor, level: level)
+        let usable = usableIndexes(on: table, schema: schema, parts: parts, terms: implying ?? terms)
+        var indexes = usable.indexes
+        let expressions = usable.expressions
+        let constraints = collectConstraints(for: source, terms: terms, levelOfCursor: levelOfCursor, level: level,
+                                             expressions: expressions)
         let neededHere = needed?[source.cursor]
-        var indexes = schema?.indexes(on: table).filter { $0.isPlain } ?? []
         switch source.indexHint {
         case .notIndexed?: indexes = []
         case .indexedBy(let name)?: indexes = indexes.filter { $0.name.equalsIgnoringCase(name) }
@@ -236,13 +284,15 @@ package enum WherePlanner {
             var out = Set<Int>()
             for id in ids {
                 let t = constraints[id].term
-                if constraints.indices.allSatisfy({ constraints[$0].term != t || usedIDs.contains($0) }) { out.insert(t) }
+                if constraints.indices.allSatisfy({ constraints[$0].term != t || (usedIDs.contains($0) && !constraints[$0].keepsTerm) }) {
+                    out.insert(t)
+                }
             }
             return out
         }
         // 1. rowid = key (or IN).
         if table.hasRowid {
-            if let id = constraints.indices.first(where: { constraints[$0].column < 0 && constraints[$0].isEqual }),
+            if let id = constraints.indices.first(where: { constraints[$0].column == -1 && constraints[$0].isEqual }),
                case .equal(let key) = constraints[id].kind {
                 var c = Choice(access: .rowidEquals(key), usedTerms: termsUsed([id]), text: "rowid=?")
                 c.ordered = !key.isMulti && !orderBy.isEmpty && orderBy.allSatisfy { t in
@@ -255,27 +305,35 @@ package enum WherePlanner {
         // 2. The index lookup with the least estimated cost (ties: the index that also gives
         //    the ORDER BY, then the narrower one, then the newest).
         let tableRows = estimatedTableRows(table, schema: schema)
-        var best: (scan: IndexScan, ids: [Int], cost: Double, ordered: Bool)? = nil
+        var best: (scan: IndexScan, ids: [Int], cost: Double, ordered: Bool, matched: Int)? = nil
         for index in indexes {
             guard let match = indexMatch(index.columns, constraints) else { continue }
             var scan = match.0
+            scan.expressions = expressions.scanMap(index)
             let (ids, eqCount, rangeCount) = (match.1, match.2, match.3)
             scan.index = index
             scan.covering = neededHere.map { isCovering(index, $0) } ?? false
             if eqCount == 0 && rangeCount == 0 { continue }
-            let cost = lookupCost(scan, index: index, ranges: rangeCount, tableRows: tableRows, schema: schema)
+            let bounded = (scan.low?.expr != nil ? 1 : 0) + (scan.high?.expr != nil ? 1 : 0)
+            let cost = lookupCost(scan, index: index, ranges: bounded, tableRows: tableRows, schema: schema)
             var probe = scan
             let ordered = orderSatisfiedByIndex(&probe, orderBy: orderBy, cursor: source.cursor)
+            // Ties: the index giving the ORDER BY, then the partial index whose WHERE clause
+            // repeats more of the query's terms, then for a range the narrower index; else
+            // the newest (listed first), as SQLite picks.
+            let matched = usable.matchedTerms[index.name] ?? 0
             let better = best.map {
-                cost < $0.cost || (cost == $0.cost && (ordered && !$0.ordered
-                    || ordered == $0.ordered && index.columns.count < $0.scan.columns.count))
+                if cost != $0.cost { return cost < $0.cost }
+                if ordered != $0.ordered { return ordered }
+                if matched != $0.matched { return matched > $0.matched }
+                return rangeCount > 0 && index.columns.count < $0.scan.columns.count
             } ?? true
             if better {
-                best = (scan, ids, cost, ordered)
+                best = (scan, ids, cost, ordered, matched)
             }
         }
-        let rowidLow = constraints.indices.first { constraints[$0].column < 0 && constraints[$0].isLower }
-        let rowidHigh = constraints.indices.first { constraints[$0].column < 0 && constraints[$0].isUpper }
+        let rowidLow = constraints.indices.first { constraints[$0].column == -1 && constraints[$0].isLower }
+        let rowidHigh = constraints.indices.first { constraints[$0].column == -1 && constraints[$0].isUpper }
         let hasRowidRange = table.hasRowid && (rowidLow != nil || rowidHigh != nil)
         let rowidRangeCost = hasRowidRange
             ? log2(max(tableRows, 2)) + tableRows / ((rowidLow != nil ? 4 : 1) * (rowidHigh != nil ? 4 : 1))
@@ -283,6 +341,25 @@ package enum WherePlanner {
         // A full scan wins over a lookup that reads most of the table (SQLite's cost: about
         // three units per row scanned, four per row found through a non-covering index).
         let scanCost = 3 * tableRows
+        // A lookup that leaves the ORDER BY to a sorter pays for sorting its rows; an index
+        // walked whole in that order may be cheaper (four units a row, one when covering,
+        // half the rows for a partial index).
+        var orderedScan: (scan: IndexScan, cost: Double)? = nil
+        if !orderBy.isEmpty, source.indexHint == nil {
+            for index in indexes {
+                var scan = IndexScan(index: index, columns: index.columns)
+                scan.expressions = expressions.scanMap(index)
+                guard orderSatisfiedByIndex(&scan, orderBy: orderBy, cursor: source.cursor) else { continue }
+                scan.covering = neededHere.map { isCovering(index, $0) } ?? false
+                let cost = tableRows * (scan.covering ? 1 : 4) * (index.whereClause != nil ? 0.5 : 1)
+                if orderedScan.map({ cost < $0.cost }) ?? true { orderedScan = (scan, cost) }
+            }
+        }
+        if let best, !best.ordered, let orderedScan, !orderBy.isEmpty,
+           orderedScan.cost < best.cost + sortCost(rowsFound(best.scan, tableRows: tableRows, schema: schema),
+                                                   limit: limit) {
+            return Choice(access: .index(orderedScan.scan), ordered: true)
+        }
         if let best, best.cost < rowidRangeCost, best.cost <= scanCost || source.indexHint != nil {
             var scan = best.scan
             let ids = best.ids
@@ -311,6 +388,7 @@ package enum WherePlanner {
         if !orderBy.isEmpty {
             for index in indexes {
                 var scan = IndexScan(index: index, columns: index.columns)
+                scan.expressions = expressions.scanMap(index)
                 if orderSatisfiedByIndex(&scan, orderBy: orderBy, cursor: source.cursor) {
                     scan.covering = neededHere.map { isCovering(index, $0) } ?? false
                     return Choice(access: .index(scan), ordered: true)
@@ -325,6 +403,7 @@ package enum WherePlanner {
             var seen = Set<Int>()
             for (id, c) in constraints.enumerated() where c.column >= 0 && !seen.contains(c.column) {
                 guard case .equal(let key) = c.kind, !key.isMulti else { continue }
+                if case .null = key { continue }
                 let own = (table.columns[c.column].collation ?? "BINARY").uppercasedASCII
                 guard c.collation == own else { continue }
                 seen.insert(c.column)
@@ -349,9 +428,16 @@ package enum WherePlanner {
             let covering = indexes.filter { isCovering($0, neededHere) && $0.rootPage != table.rootPage }
             if let smallest = covering.min(by: { $0.columns.count < $1.columns.count }) {
                 var scan = IndexScan(index: smallest, columns: smallest.columns)
+                scan.expressions = expressions.scanMap(smallest)
                 scan.covering = true
                 return Choice(access: .index(scan))
             }
+        }
+        // A usable partial index holds fewer rows than the table: walked whole instead of it.
+        if table.hasRowid, source.indexHint == nil, let partial = indexes.first(where: { $0.whereClause != nil }) {
+            var scan = IndexScan(index: partial, columns: partial.columns)
+            scan.expressions = expressions.scanMap(partial)
+            return Choice(access: .index(scan))
         }
         return Choice()
     }
@@ -383,14 +469,38 @@ package enum WherePlanner {
         var seeks = 1.0
         for key in scan.equal {
             switch key {
-            case .value: break
+            case .value, .null: break
             case .list(let l): seeks *= Double(max(l.count, 1))
             case .select: seeks *= 25
             }
         }
         var rows = rowsPerLookup(index, eqCount: scan.equal.count, schema: schema, tableRows: tableRows)
+        // A partial index holds part of the table (SQLite guesses half).
+        if scan.equal.isEmpty && index.whereClause != nil { rows /= 2 }
         for _ in 0..<ranges { rows /= 4 }
         return seeks * (log2(max(tableRows, 2)) + rows * (scan.covering ? 1 : 4))
+    }
+
+    /// Rows an index walk finds (the row part of `lookupCost`).
+    static func rowsFound(_ scan: IndexScan, tableRows: Double, schema: Schema?) -> Double {
+        guard let index = scan.index else { return 10 }
+        var seeks = 1.0
+        for key in scan.equal {
+            if case .list(let l) = key { seeks *= Double(max(l.count, 1)) }
+            if case .select = key { seeks *= 25 }
+        }
+        var rows = rowsPerLookup(index, eqCount: scan.equal.count, schema: schema, tableRows: tableRows)
+        if scan.equal.isEmpty && index.whereClause != nil { rows /= 2 }
+        if scan.low?.expr != nil { rows /= 4 }
+        if scan.high?.expr != nil { rows /= 4 }
+        return seeks * rows
+    }
+
+    /// Estimated work of sorting `rows` rows (keeping the first `limit` only when given and
+    /// smaller: dearer per row, but on a short list).
+    static func sortCost(_ rows: Double, limit: Int? = nil) -> Double {
+        if let limit, Double(limit) < rows { return rows * 3 * log2(Double(max(limit, 2))) }
+        return rows * log2(max(rows, 2))
     }
 
     static func log2(_ x: Double) -> Double {
@@ -406,7 +516,7 @@ package enum WherePlanner {
         var ids: [Int] = []
         var rangeCount = 0
         for ic in columns {
-            guard ic.column >= 0 else { break }
+            guard ic.column >= 0 || ic.column <= IndexedExpressions.firstID else { break }
             let coll = (ic.collation ?? "BINARY").uppercasedASCII
             if let id = constraints.indices.first(where: {
                 constraints[$0].column == ic.column && constraints[$0].isEqual && constraints[$0].collation == coll
@@ -418,7 +528,9 @@ package enum WherePlanner {
             for (id, c) in constraints.enumerated() where c.column == ic.column && c.collation == coll {
                 switch c.kind {
                 case .lower(let e, let inc) where scan.low == nil:
-                    scan.low = RangeBound(expr: e, inclusive: inc); ids.append(id); rangeCount += 1
+                    // `col IS NOT NULL` is the bound `> NULL`: it only skips NULL entries.
+                    scan.low = c.skipsNulls ? RangeBound(expr: nil, inclusive: false) : RangeBound(expr: e, inclusive: inc)
+                    ids.append(id); rangeCount += 1
                 case .upper(let e, let inc) where scan.high == nil:
                     scan.high = RangeBound(expr: e, inclusive: inc); ids.append(id); rangeCount += 1
                 default: break
@@ -439,6 +551,7 @@ package enum WherePlanner {
         func name(_ i: Int) -> String {
             guard i < scan.columns.count else { return "?" }
             let c = scan.columns[i].column
+            if c <= IndexedExpressions.firstID { return "<expr>" }
             return c >= 0 && c < table.columns.count ? table.columns[c].name : "rowid"
         }
         var parts: [String] = []
@@ -470,6 +583,19 @@ package enum WherePlanner {
             var e = t.expr
             var explicit: String? = nil
             if case .collate(let inner, let name) = e { e = inner; explicit = name }
+            if position < scan.columns.count, scan.columns[position].column <= IndexedExpressions.firstID,
+               let x = scan.expressions[scan.columns[position].column], x.sameAs(e) {
+                // An indexed expression.
+                let ic = scan.columns[position]
+                guard t.nullsFirst == nil || t.nullsFirst == !t.descending else { return false }
+                let want = (explicit ?? e.columnCollation ?? "BINARY").uppercasedASCII
+                guard want == (ic.collation ?? "BINARY").uppercasedASCII else { return false }
+                let desc = t.descending != ic.descending
+                if let d = direction, d != desc { return false }
+                direction = desc
+                position += 1
+                continue
+            }
             guard case .column(let col, _, let ownCollation, _) = e, col.cursor == cursor else { return false }
             guard t.nullsFirst == nil || t.nullsFirst == !t.descending else { return false }
             if col.column >= 0 && fixed.contains(col.column) { continue }
@@ -499,7 +625,7 @@ package enum WherePlanner {
     /// `col = key`, `col IN (...)`, `col = a OR col = b`, `col > key` …, BETWEEN, where the
     /// key reads only earlier levels and the comparison orders like the stored values.
     static func collectConstraints(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int],
-                                   level: Int) -> [Constraint] {
+                                   level: Int, expressions: IndexedExpressions = IndexedExpressions()) -> [Constraint] {
         let cursor = source.cursor
         let table = source.table
         var out: [Constraint] = []
@@ -511,7 +637,9 @@ package enum WherePlanner {
             return true
         }
         func ownColumn(_ e: RExpr) -> Int? {
-            guard case .column(let col, _, _, _) = e, col.cursor == cursor else { return nil }
+            guard case .column(let col, _, _, _) = e, col.cursor == cursor else {
+                return expressions.list.isEmpty ? nil : expressions.id(of: e)
+            }
             if col.column < 0 { return -1 }
             return col.column < table.columns.count ? col.column : nil
         }
@@ -520,16 +648,40 @@ package enum WherePlanner {
         }
         /// Does comparing `col` with `key` order like the stored (affinity-converted) values?
         func fits(_ column: Int, _ colSide: RExpr, _ keySide: RExpr) -> Bool {
-            if column < 0 { return true }
+            if column == -1 { return true }
             let cmp = comparisonAffinity(colSide, keySide)
-            switch table.columns[column].affinity {
+            switch columnAffinity(column, colSide) {
             case .blob: return cmp == nil
             case .text: return cmp == .text || (cmp == nil && keySide.affinity == .text)
             default: return cmp?.isNumericClass == true
             }
         }
+        /// The affinity of the stored values: the column's, or the indexed expression's.
+        func columnAffinity(_ column: Int, _ colSide: RExpr) -> Affinity {
+            if column >= 0 { return table.columns[column].affinity }
+            return column == -1 ? .integer : colSide.affinity ?? .blob
+        }
         for (k, term) in terms.enumerated() {
             switch term {
+            case .like(let x, let pattern, let escape, let glob, negated: false):
+                // The LIKE optimization: a literal pattern's prefix bounds the column (the
+                // term itself stays tested). GLOB compares with BINARY; LIKE ignores ASCII
+                // case, so it needs a NOCASE index.
+                guard case .text(let p) = pattern, let column = ownColumn(x), column != -1 else { continue }
+                var esc: Character? = nil
+                if let escape {
+                    guard case .text(let e) = escape, e.count == 1, let ch = e.first else { continue }
+                    esc = ch
+                }
+                let aff = columnAffinity(column, x)
+                if aff != .text, let first = p.unicodeScalars.first,
+                   "0123456789-+. \t\n\r".unicodeScalars.contains(first) { continue }
+                guard let range = likePrefixRange(p, glob: glob, escape: esc) else { continue }
+                let coll = glob ? "BINARY" : "NOCASE"
+                out.append(Constraint(term: k, column: column, kind: .lower(.text(range.low), true), collation: coll,
+                                      keepsTerm: true))
+                out.append(Constraint(term: k, column: column, kind: .upper(.text(range.high), false), collation: coll,
+                                      keepsTerm: true))
             case .compare(let op, let a, let b) where op == .eq || op == .lt || op == .le || op == .gt || op == .ge:
                 for (colSide, keySide, swapped) in [(a, b, false), (b, a, true)] {
                     guard let column = ownColumn(colSide), usable(keySide, rowid: column < 0 && op == .eq),
@@ -546,6 +698,13 @@ package enum WherePlanner {
                     out.append(Constraint(term: k, column: column, kind: kind, collation: collation(colSide, keySide)))
                     break
                 }
+            case .isNull(let x, let negated):
+                // `col IS NULL` seeks the NULL entries; `col IS NOT NULL` skips them (a range
+                // that does not narrow the estimate).
+                guard let column = ownColumn(x), column != -1 else { continue }
+                let coll = (x.columnCollation ?? "BINARY").uppercasedASCII
+                out.append(Constraint(term: k, column: column, kind: negated ? .lower(.null, false) : .equal(.null),
+                                      collation: coll, skipsNulls: negated))
             case .between(let x, let lo, let hi, negated: false):
                 guard let column = ownColumn(x), usable(lo), usable(hi), fits(column, x, lo), fits(column, x, hi),
                       collation(x, lo) == collation(x, hi) else { continue }

@@ -41,7 +41,13 @@ package final class Compilation {
     /// Tables the program reads or writes (root pages), for the Transaction opcode.
     package var usesDatabase = false
     /// EXPLAIN QUERY PLAN nodes (id, parent id, detail), in the order codegen meets them.
+    /// Kept only when `recordsQueryPlan` (EXPLAIN QUERY PLAN); other statements only number
+    /// their nodes (building the detail text per statement showed in profiles).
     package var queryPlan: [(id: Int, parent: Int, detail: String)] = []
+    /// True when compiling for EXPLAIN QUERY PLAN: `planNode` keeps the nodes' text.
+    package var recordsQueryPlan = false
+    /// Nodes numbered so far.
+    private var planNodeCount = 0
     /// The node new plan nodes hang under (0 = top level).
     var planParent = 0
     /// Subqueries numbered for EXPLAIN QUERY PLAN ("SCALAR SUBQUERY 1").
@@ -52,10 +58,10 @@ package final class Compilation {
 
     /// Adds an EXPLAIN QUERY PLAN node under the current parent; returns its id.
     @discardableResult
-    func planNode(_ detail: String) -> Int {
-        let id = queryPlan.count + 1
-        queryPlan.append((id: id, parent: planParent, detail: detail))
-        return id
+    func planNode(_ detail: @autoclosure () -> String) -> Int {
+        planNodeCount += 1
+        if recordsQueryPlan { queryPlan.append((id: planNodeCount, parent: planParent, detail: detail())) }
+        return planNodeCount
     }
 
     /// Runs `body` with new plan nodes hung under `node`.

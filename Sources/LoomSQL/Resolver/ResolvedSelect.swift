@@ -16,35 +16,129 @@ package enum JoinKind: Sendable {
 
 /// One item of the FROM clause, bound to the cursor that reads it.
 package struct SourceItem {
-    package var table: Table
+    /// The fields, shared between copies until one of them changes (copy on write): items
+    /// are copied through resolver, planner and codegen, and copying a dozen fields (a
+    /// retain and release each) showed in per-statement profiles.
+    private final class Storage {
+        var table: Table
+        var exposedName: String
+        var writtenSchema: String? = nil
+        var cursor: Int
+        var join: JoinKind = .inner
+        var on: RExpr? = nil
+        var hiddenColumns: Set<Int> = []
+        var usingCoalesce: [Int: RExpr] = [:]
+        var usingNames: Set<String> = []
+        var subquery: ResolvedSelect? = nil
+        var recursive: RecursiveCTE? = nil
+        var isRecursiveReference: Bool = false
+        var indexHint: IndexHint? = nil
+        var virtualTable: VirtualTableReference? = nil
+
+        init(table: Table, exposedName: String, cursor: Int) {
+            self.table = table
+            self.exposedName = exposedName
+            self.cursor = cursor
+        }
+
+        init(copying other: Storage) {
+            table = other.table
+            exposedName = other.exposedName
+            cursor = other.cursor
+            writtenSchema = other.writtenSchema
+            join = other.join
+            on = other.on
+            hiddenColumns = other.hiddenColumns
+            usingCoalesce = other.usingCoalesce
+            usingNames = other.usingNames
+            subquery = other.subquery
+            recursive = other.recursive
+            isRecursiveReference = other.isRecursiveReference
+            indexHint = other.indexHint
+            virtualTable = other.virtualTable
+        }
+    }
+    private var storage: Storage
+
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(copying: storage) }
+    }
+
+    package init(table: Table, exposedName: String, cursor: Int) {
+        storage = Storage(table: table, exposedName: exposedName, cursor: cursor)
+    }
+
+    package var table: Table {
+        get { storage.table }
+        _modify { makeUnique(); yield &storage.table }
+    }
     /// The name the query uses for it (alias, else table name).
-    package var exposedName: String
+    package var exposedName: String {
+        get { storage.exposedName }
+        _modify { makeUnique(); yield &storage.exposedName }
+    }
     /// The schema name written before the table in FROM (`aux.t`), when it has no alias:
     /// EXPLAIN QUERY PLAN prints it, as SQLite.
-    package var writtenSchema: String? = nil
-    package var cursor: Int
-    package var join: JoinKind = .inner
+    package var writtenSchema: String? {
+        get { storage.writtenSchema }
+        _modify { makeUnique(); yield &storage.writtenSchema }
+    }
+    package var cursor: Int {
+        get { storage.cursor }
+        _modify { makeUnique(); yield &storage.cursor }
+    }
+    package var join: JoinKind {
+        get { storage.join }
+        _modify { makeUnique(); yield &storage.join }
+    }
     /// The ON condition (USING is turned into ON terms).
-    package var on: RExpr? = nil
+    package var on: RExpr? {
+        get { storage.on }
+        _modify { makeUnique(); yield &storage.on }
+    }
     /// Columns of this item that NATURAL/USING joins hide from `*`.
-    package var hiddenColumns: Set<Int> = []
+    package var hiddenColumns: Set<Int> {
+        get { storage.hiddenColumns }
+        _modify { makeUnique(); yield &storage.hiddenColumns }
+    }
     /// USING columns of a later RIGHT or FULL join: an unqualified reference (and `*`) means
     /// coalesce of every joined table's column, as SQLite 3.39+ does.
-    package var usingCoalesce: [Int: RExpr] = [:]
+    package var usingCoalesce: [Int: RExpr] {
+        get { storage.usingCoalesce }
+        _modify { makeUnique(); yield &storage.usingCoalesce }
+    }
     /// The columns (lower-cased) of this item's own USING list or NATURAL join.
-    package var usingNames: Set<String> = []
+    package var usingNames: Set<String> {
+        get { storage.usingNames }
+        _modify { makeUnique(); yield &storage.usingNames }
+    }
     /// A subquery in FROM (later): rows come from this select instead of a table.
-    package var subquery: ResolvedSelect? = nil
+    package var subquery: ResolvedSelect? {
+        get { storage.subquery }
+        _modify { makeUnique(); yield &storage.subquery }
+    }
     /// A recursive WITH table: rows come from running this recursion (`subquery` is its
     /// initial select).
-    package var recursive: RecursiveCTE? = nil
+    package var recursive: RecursiveCTE? {
+        get { storage.recursive }
+        _modify { makeUnique(); yield &storage.recursive }
+    }
     /// The recursive table's own name inside its recursive select: one row, read through
     /// a pseudo cursor the recursion loads.
-    package var isRecursiveReference = false
+    package var isRecursiveReference: Bool {
+        get { storage.isRecursiveReference }
+        _modify { makeUnique(); yield &storage.isRecursiveReference }
+    }
     /// INDEXED BY / NOT INDEXED of the FROM item: limits the planner's index choice.
-    package var indexHint: IndexHint? = nil
+    package var indexHint: IndexHint? {
+        get { storage.indexHint }
+        _modify { makeUnique(); yield &storage.indexHint }
+    }
     /// A virtual table: the connected table read through VOpen/VFilter.
-    package var virtualTable: VirtualTableReference? = nil
+    package var virtualTable: VirtualTableReference? {
+        get { storage.virtualTable }
+        _modify { makeUnique(); yield &storage.virtualTable }
+    }
     /// True for a stored table (neither a subquery nor a recursive reference).
     package var isStoredTable: Bool { subquery == nil && !isRecursiveReference }
 }

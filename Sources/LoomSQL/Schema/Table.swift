@@ -41,60 +41,179 @@ package struct Column: Sendable {
 
 /// One table: its columns, root page and constraints.
 package struct Table: Sendable {
+    /// The fields, shared between copies until one of them changes (copy on write): a
+    /// `Table` passes through resolver, planner and codegen by value, and a copy of some
+    /// twenty fields (a retain and release each) showed in per-statement profiles.
+    private final class Storage: @unchecked Sendable {
+        var name: String
+        var columns: [Column]
+        var rootPage: UInt32
+        var sql: String?
+        var isStrict: Bool = false
+        var isWithoutRowid: Bool = false
+        var rowidAlias: Int? = nil
+        var primaryKey: [Int] = []
+        var primaryKeyColumns: [IndexColumn] = []
+        var primaryKeyIndexNumber: Int = 1
+        var hasAutoincrement: Bool = false
+        var isSchemaTable: Bool = false
+        var database: Int = 0
+        var isView: Bool = false
+        var viewDefinition: CreateView? = nil
+        var recordIndex: [Int] = []
+        var checks: [CheckConstraint] = []
+        var foreignKeys: [ForeignKey] = []
+        var virtualModule: String? = nil
+        var virtualArguments: [String] = []
+
+        init(name: String, columns: [Column], rootPage: UInt32, sql: String?) {
+            self.name = name
+            self.columns = columns
+            self.rootPage = rootPage
+            self.sql = sql
+        }
+
+        init(copying other: Storage) {
+            self.name = other.name
+            self.columns = other.columns
+            self.rootPage = other.rootPage
+            self.sql = other.sql
+            isStrict = other.isStrict
+            isWithoutRowid = other.isWithoutRowid
+            rowidAlias = other.rowidAlias
+            primaryKey = other.primaryKey
+            primaryKeyColumns = other.primaryKeyColumns
+            primaryKeyIndexNumber = other.primaryKeyIndexNumber
+            hasAutoincrement = other.hasAutoincrement
+            isSchemaTable = other.isSchemaTable
+            database = other.database
+            isView = other.isView
+            viewDefinition = other.viewDefinition
+            recordIndex = other.recordIndex
+            checks = other.checks
+            foreignKeys = other.foreignKeys
+            virtualModule = other.virtualModule
+            virtualArguments = other.virtualArguments
+        }
+    }
+    // Unchecked Sendable: a shared Storage is never written (`makeUnique` copies first).
+    private var storage: Storage
+
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(copying: storage) }
+    }
+
     /// The table's name as written.
-    package var name: String
-    package var columns: [Column]
+    package var name: String {
+        get { storage.name }
+        _modify { makeUnique(); yield &storage.name }
+    }
+    package var columns: [Column] {
+        get { storage.columns }
+        _modify { makeUnique(); yield &storage.columns }
+    }
     /// Root page of the table's B-tree (0 for views, later).
-    package var rootPage: UInt32
+    package var rootPage: UInt32 {
+        get { storage.rootPage }
+        _modify { makeUnique(); yield &storage.rootPage }
+    }
     /// The text stored in `sqlite_schema.sql`, nil for the built-in schema table.
-    package var sql: String?
+    package var sql: String? {
+        get { storage.sql }
+        _modify { makeUnique(); yield &storage.sql }
+    }
     /// True for STRICT tables (datatype checks on every write).
-    package var isStrict: Bool = false
+    package var isStrict: Bool {
+        get { storage.isStrict }
+        _modify { makeUnique(); yield &storage.isStrict }
+    }
     /// True for `WITHOUT ROWID` tables (stored as an index B-tree keyed on the primary key).
-    package var isWithoutRowid: Bool = false
+    package var isWithoutRowid: Bool {
+        get { storage.isWithoutRowid }
+        _modify { makeUnique(); yield &storage.isWithoutRowid }
+    }
     /// Index in `columns` of the INTEGER PRIMARY KEY column that aliases the rowid.
-    package var rowidAlias: Int? = nil
+    package var rowidAlias: Int? {
+        get { storage.rowidAlias }
+        _modify { makeUnique(); yield &storage.rowidAlias }
+    }
     /// Columns of the PRIMARY KEY in key order (empty when there is none).
-    package var primaryKey: [Int] = []
+    package var primaryKey: [Int] {
+        get { storage.primaryKey }
+        _modify { makeUnique(); yield &storage.primaryKey }
+    }
     /// The PRIMARY KEY as key columns (collation, DESC), in key order; empty when none.
-    package var primaryKeyColumns: [IndexColumn] = []
+    package var primaryKeyColumns: [IndexColumn] {
+        get { storage.primaryKeyColumns }
+        _modify { makeUnique(); yield &storage.primaryKeyColumns }
+    }
     /// WITHOUT ROWID: N of the PRIMARY KEY's automatic index name sqlite_autoindex_T_N (it has
     /// no schema row, but takes its number in constraint order as in SQLite).
-    package var primaryKeyIndexNumber: Int = 1
+    package var primaryKeyIndexNumber: Int {
+        get { storage.primaryKeyIndexNumber }
+        _modify { makeUnique(); yield &storage.primaryKeyIndexNumber }
+    }
     /// True when the INTEGER PRIMARY KEY was declared AUTOINCREMENT.
-    package var hasAutoincrement: Bool = false
+    package var hasAutoincrement: Bool {
+        get { storage.hasAutoincrement }
+        _modify { makeUnique(); yield &storage.hasAutoincrement }
+    }
     /// True for `sqlite_schema` itself.
-    package var isSchemaTable: Bool = false
+    package var isSchemaTable: Bool {
+        get { storage.isSchemaTable }
+        _modify { makeUnique(); yield &storage.isSchemaTable }
+    }
     /// Schema number of the database holding the table (0 main, 1 temp, 2… attached).
-    package var database: Int = 0
+    package var database: Int {
+        get { storage.database }
+        _modify { makeUnique(); yield &storage.database }
+    }
     /// True for views.
-    package var isView: Bool = false
+    package var isView: Bool {
+        get { storage.isView }
+        _modify { makeUnique(); yield &storage.isView }
+    }
     /// A view's definition (its SELECT's spans refer to `sql`).
-    package var viewDefinition: CreateView? = nil
+    package var viewDefinition: CreateView? {
+        get { storage.viewDefinition }
+        _modify { makeUnique(); yield &storage.viewDefinition }
+    }
     /// For each column, its index in the stored record (-1 for VIRTUAL generated columns);
     /// empty when every column is stored in order.
-    package var recordIndex: [Int] = []
+    package var recordIndex: [Int] {
+        get { storage.recordIndex }
+        _modify { makeUnique(); yield &storage.recordIndex }
+    }
     /// True when some column is generated.
     package var hasGenerated: Bool { columns.contains { $0.generated != nil } }
     /// CHECK constraints, column ones and table ones in definition order (spans refer to `sql`).
-    package var checks: [CheckConstraint] = []
+    package var checks: [CheckConstraint] {
+        get { storage.checks }
+        _modify { makeUnique(); yield &storage.checks }
+    }
     /// FOREIGN KEY constraints (column REFERENCES and table constraints) in definition order;
     /// PRAGMA foreign_key_list numbers them from the last (id = count - 1 - position).
-    package var foreignKeys: [ForeignKey] = []
+    package var foreignKeys: [ForeignKey] {
+        get { storage.foreignKeys }
+        _modify { makeUnique(); yield &storage.foreignKeys }
+    }
     /// A virtual table's module name (CREATE VIRTUAL TABLE … USING module, or the module of
     /// an eponymous table), nil for every other table. Its columns are known once the module
     /// is connected (`Compilation.connectVirtualTable`).
-    package var virtualModule: String? = nil
+    package var virtualModule: String? {
+        get { storage.virtualModule }
+        _modify { makeUnique(); yield &storage.virtualModule }
+    }
     /// The module arguments as written.
-    package var virtualArguments: [String] = []
+    package var virtualArguments: [String] {
+        get { storage.virtualArguments }
+        _modify { makeUnique(); yield &storage.virtualArguments }
+    }
     /// True for virtual tables.
     package var isVirtual: Bool { virtualModule != nil }
 
     package init(name: String, columns: [Column], rootPage: UInt32, sql: String?) {
-        self.name = name
-        self.columns = columns
-        self.rootPage = rootPage
-        self.sql = sql
+        storage = Storage(name: name, columns: columns, rootPage: rootPage, sql: sql)
     }
 
     /// The index of column `name` (case-insensitive), nil when there is none.

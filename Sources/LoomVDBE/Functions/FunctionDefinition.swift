@@ -27,6 +27,11 @@ package struct FunctionCallContext {
         scratch.argumentSubtypes.contains(i)
     }
 
+    /// The text encoding of the main database (how text becomes bytes for hex()).
+    package var textEncoding: TextEncoding {
+        connection.databases.first.flatMap { $0?.btree.textEncoding } ?? .utf8
+    }
+
     /// Marks this call's TEXT result as JSON (SQLite's `sqlite3_result_subtype(ctx, 'J')`).
     package func setResultJSON() { scratch.resultSubtype = true }
 }

@@ -11,6 +11,15 @@ private func arg(_ a: Args, _ i: Int) -> Value {
     return j < a.endIndex ? a[j] : .null
 }
 
+/// Argument `i` as a function that wants text reads it: in a UTF-16 database a blob's bytes
+/// are text in that encoding (other values unchanged).
+private func textArg(_ a: Args, _ i: Int, _ c: FunctionCallContext) -> Value {
+    let v = arg(a, i)
+    guard case .blob = v else { return v }
+    let e = c.textEncoding
+    return e == .utf8 ? v : (v.textValue(in: e).map { .text($0) } ?? .null)
+}
+
 private func scalar(_ name: String, _ argc: Int, min: Int = 0, deterministic: Bool = true,
                     subtypes: Bool = false, _ body: @escaping ScalarImplementation) -> FunctionDefinition {
     FunctionDefinition(name: name, argumentCount: argc, minimumArgumentCount: min,
@@ -90,20 +99,24 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
         case let v: return .integer(Int64((v.textValue ?? "").unicodeScalars.count))
         }
     })
-    f.append(scalar("lower", 1) { a, _ in
-        let v = arg(a, 0)
+    f.append(scalar("lower", 1) { a, c in
+        let v = textArg(a, 0, c)
         guard let b = v.isNull ? nil : v.blobValue else { return .null }
         return .text(String(decoding: b.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self))
     })
-    f.append(scalar("upper", 1) { a, _ in
-        let v = arg(a, 0)
+    f.append(scalar("upper", 1) { a, c in
+        let v = textArg(a, 0, c)
         guard let b = v.isNull ? nil : v.blobValue else { return .null }
         return .text(String(decoding: b.map { $0 >= 0x61 && $0 <= 0x7A ? $0 & ~0x20 : $0 }, as: UTF8.self))
     })
-    f.append(scalar("hex", 1) { a, _ in
+    f.append(scalar("hex", 1) { a, c in
         let digits = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
-        for b in arg(a, 0).blobValue ?? [] {
+        // Text is hexed in the database's encoding; numbers as their UTF-8 text (as sqlite3).
+        let v = arg(a, 0)
+        let bytes: [UInt8]
+        if case .text = v { bytes = v.blobValue(in: c.textEncoding) ?? [] } else { bytes = v.blobValue ?? [] }
+        for b in bytes {
             out.append(digits[Int(b >> 4)])
             out.append(digits[Int(b & 15)])
         }
@@ -124,16 +137,16 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
         guard n <= 1_000_000_000 else { throw DatabaseError(.tooBig, "string or blob too big") }
         return .blob([UInt8](repeating: 0, count: Int(n)))
     })
-    f.append(scalar("unicode", 1) { a, _ in
-        guard let s = arg(a, 0).textValue, let u = s.unicodeScalars.first else { return .null }
+    f.append(scalar("unicode", 1) { a, c in
+        guard let s = textArg(a, 0, c).textValue, let u = s.unicodeScalars.first else { return .null }
         return .integer(Int64(u.value))
     })
-    f.append(scalar("instr", 2) { a, _ in
-        let h = arg(a, 0), n = arg(a, 1)
-        if h.isNull || n.isNull { return .null }
-        if case .blob(let hb) = h, case .blob(let nb) = n {
+    f.append(scalar("instr", 2) { a, c in
+        if arg(a, 0).isNull || arg(a, 1).isNull { return .null }
+        if case .blob(let hb) = arg(a, 0), case .blob(let nb) = arg(a, 1) {
             return .integer(Int64(byteFind(hb, nb).map { $0 + 1 } ?? 0))
         }
+        let h = textArg(a, 0, c), n = textArg(a, 1, c)
         let hs = scalars(h), ns = scalars(n)
         if ns.isEmpty { return .integer(1) }
         if ns.count > hs.count { return .integer(0) }
@@ -142,8 +155,8 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
         }
         return .integer(0)
     })
-    f.append(scalar("replace", 3) { a, _ in
-        let x = arg(a, 0), y = arg(a, 1), z = arg(a, 2)
+    f.append(scalar("replace", 3) { a, c in
+        let x = textArg(a, 0, c), y = textArg(a, 1, c), z = textArg(a, 2, c)
         if x.isNull || y.isNull || z.isNull { return .null }
         let xb = x.blobValue ?? [], yb = y.blobValue ?? [], zb = z.blobValue ?? []
         if yb.isEmpty { return .text(String(decoding: xb, as: UTF8.self)) }
@@ -162,12 +175,12 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
     })
     for (name, left, right) in [("trim", true, true), ("ltrim", true, false), ("rtrim", false, true)] {
         for argc in [1, 2] {
-            f.append(scalar(name, argc) { a, _ in
-                let x = arg(a, 0)
+            f.append(scalar(name, argc) { a, c in
+                let x = textArg(a, 0, c)
                 if x.isNull { return .null }
                 let set: [Unicode.Scalar]
                 if argc == 2 {
-                    let y = arg(a, 1)
+                    let y = textArg(a, 1, c)
                     if y.isNull { return .null }
                     set = scalars(y)
                 } else {

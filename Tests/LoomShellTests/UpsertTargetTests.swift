@@ -1,0 +1,74 @@
+// UPSERT conflict targets: partial unique indexes picked by the target's WHERE, COLLATE in
+// the target, which clause matches nothing (its ordinal), compared with sqlite3.
+// Layer: L5 (through the shell). Spec: Spec/L5-sql.md §Codegen (UPSERT).
+import Foundation
+import Testing
+import LoomTestSupport
+
+@Suite("UPSERT targets", .enabled(if: Oracle.isAvailable))
+struct UpsertTargetTests {
+    static let scripts: [String] = [
+        """
+        CREATE TABLE t(a, b, c);
+        CREATE UNIQUE INDEX ta ON t(a) WHERE b > 0;
+        CREATE UNIQUE INDEX tc ON t(c COLLATE NOCASE);
+        INSERT INTO t VALUES(1, 1, 'x');
+        INSERT INTO t VALUES(1, 2, 'y') ON CONFLICT(a) WHERE b > 0 DO UPDATE SET c = excluded.c || '!';
+        SELECT * FROM t;
+        INSERT INTO t VALUES(1, 2, 'z') ON CONFLICT(a) DO NOTHING;
+        INSERT INTO t VALUES(1, 2, 'z') ON CONFLICT(a) WHERE b > 1 DO NOTHING;
+        INSERT INTO t VALUES(1, 2, 'z') ON CONFLICT(a) WHERE b>0 DO NOTHING;
+        INSERT INTO t VALUES(1, 2, 'z') ON CONFLICT(a) WHERE (b > 0) DO NOTHING;
+        INSERT INTO t VALUES(1, -1, 'w') ON CONFLICT(a) WHERE b > 0 DO NOTHING;
+        SELECT * FROM t;
+        INSERT INTO t VALUES(5, 5, 'W') ON CONFLICT(c) WHERE 1 DO UPDATE SET b = 99;
+        INSERT INTO t VALUES(5, 5, 'W') ON CONFLICT(c COLLATE nocase) DO UPDATE SET b = 98;
+        INSERT INTO t VALUES(5, 5, 'W') ON CONFLICT(c COLLATE binary) DO UPDATE SET b = 97;
+        SELECT * FROM t;
+        INSERT INTO t VALUES(1, 2, 'z') ON CONFLICT(a) WHERE b > 0 DO NOTHING ON CONFLICT(b) DO NOTHING;
+        INSERT INTO t VALUES(1, 2, 'z') ON CONFLICT(c) DO NOTHING ON CONFLICT(b) DO NOTHING ON CONFLICT DO NOTHING;
+        INSERT INTO t VALUES(1, 2, 'zz') ON CONFLICT(c) DO NOTHING ON CONFLICT(a) WHERE b>0 DO UPDATE SET c='second';
+        SELECT * FROM t;
+        CREATE TABLE u(x INTEGER PRIMARY KEY, y);
+        INSERT INTO u VALUES(1, 1) ON CONFLICT(x) WHERE y > 0 DO UPDATE SET y = 5;
+        INSERT INTO u VALUES(1, 1) ON CONFLICT(x) WHERE y > 0 DO UPDATE SET y = 5;
+        INSERT INTO u VALUES(1, 1) ON CONFLICT(rowid) WHERE y > 0 DO UPDATE SET y = 6;
+        SELECT * FROM u;
+        CREATE TABLE v(p, q, UNIQUE(p));
+        CREATE UNIQUE INDEX vq ON v(q) WHERE q IS NOT NULL;
+        INSERT INTO v VALUES(1, 1);
+        INSERT INTO v VALUES(2, 1) ON CONFLICT(q) WHERE q IS NOT NULL DO UPDATE SET p = p + 10;
+        INSERT INTO v VALUES(1, 7) ON CONFLICT(p) WHERE q > 0 DO UPDATE SET q = excluded.q;
+        SELECT * FROM v;
+        INSERT INTO v VALUES(3, 1) ON CONFLICT(q) WHERE nosuch > 0 DO NOTHING;
+        INSERT INTO v VALUES(3, 1) ON CONFLICT(q) WHERE q IS NOT NULL AND 1 DO NOTHING;
+        CREATE TABLE w(k TEXT PRIMARY KEY, z) WITHOUT ROWID;
+        CREATE UNIQUE INDEX wz ON w(z) WHERE z > 10;
+        INSERT INTO w VALUES('a', 20);
+        INSERT INTO w VALUES('b', 20) ON CONFLICT(z) WHERE z > 10 DO UPDATE SET k = 'c';
+        INSERT INTO w VALUES('c', 1) ON CONFLICT(k) WHERE z > 10 DO UPDATE SET z = 30;
+        SELECT * FROM w;
+        """,
+        """
+        CREATE TABLE t(a,b,c UNIQUE);
+        INSERT INTO t VALUES(1,2,3) ON CONFLICT(b) DO NOTHING ON CONFLICT(c) DO NOTHING;
+        INSERT INTO t VALUES(1,2,3) ON CONFLICT DO NOTHING ON CONFLICT(c) DO NOTHING;
+        INSERT INTO t VALUES(1,2,3) ON CONFLICT(c) DO NOTHING ON CONFLICT(c) DO NOTHING ON CONFLICT(b) DO NOTHING;
+        INSERT INTO t VALUES(1,2,3) ON CONFLICT(b) WHERE c > 0 DO NOTHING;
+        CREATE UNIQUE INDEX tb ON t(b) WHERE a IS NOT NULL;
+        INSERT INTO t VALUES(1,2,4) ON CONFLICT(b) WHERE a IS NOT NULL DO UPDATE SET c = excluded.c + 100;
+        INSERT INTO t VALUES(1,2,4) ON CONFLICT(b) WHERE a IS NOT NULL DO UPDATE SET c = excluded.c + 100;
+        INSERT INTO t VALUES(1,2,5) ON CONFLICT(b) WHERE t.a IS NOT NULL DO UPDATE SET c = excluded.c + 200;
+        INSERT INTO t VALUES(NULL,2,6) ON CONFLICT(b) WHERE a IS NOT NULL DO UPDATE SET c = 0;
+        INSERT INTO t VALUES(7,2,104) ON CONFLICT(c) DO UPDATE SET a = 70 ON CONFLICT(b) WHERE a IS NOT NULL DO UPDATE SET a = 80;
+        INSERT INTO t VALUES(7,2,999) ON CONFLICT(c) DO UPDATE SET a = 70 ON CONFLICT(b) WHERE a IS NOT NULL DO UPDATE SET a = 80;
+        SELECT * FROM t ORDER BY rowid;
+        INSERT INTO t VALUES(1,2,4) ON CONFLICT(b) WHERE a IS NOT NULL DO UPDATE SET c = excluded.c + 100 RETURNING *;
+        """
+    ]
+
+    @Test("ON CONFLICT(target) WHERE … matches sqlite3", arguments: scripts)
+    func script(_ script: String) throws {
+        try expectSameScript(script)
+    }
+}
