@@ -92,6 +92,13 @@ public protocol VirtualTable: AnyObject {
     func rollback() throws
     /// DROP TABLE (xDestroy). Default: nothing.
     func destroy() throws
+    /// xFindFunction: asked at prepare time when a call of `name` (lower case; a function the
+    /// connection knows, e.g. `match`, `like`, `glob`, `regexp` or one added with
+    /// `add(function:)`) with `argumentCount` arguments has a column of this table as its
+    /// left-most argument (the left operand of `x MATCH y`, `x LIKE y`; else the first
+    /// argument). Return a function to use instead for that call; default nil (no overload).
+    /// Infix operators pass their operands reversed: `x MATCH y` calls `match(y, x)`.
+    func findFunction(named name: String, argumentCount: Int) -> DatabaseFunction?
 }
 
 extension VirtualTable {
@@ -105,6 +112,7 @@ extension VirtualTable {
     public func commit() throws {}
     public func rollback() throws {}
     public func destroy() throws {}
+    public func findFunction(named name: String, argumentCount: Int) -> DatabaseFunction? { nil }
 }
 
 /// A cursor over a virtual table's rows (`sqlite3_vtab_cursor`).
@@ -267,6 +275,9 @@ final class TableAdapter: LoomVDBE.VirtualTable {
     func commit() throws { try table.commit() }
     func rollback() throws { try table.rollback() }
     func destroy() throws { try table.destroy() }
+    func findFunction(named name: String, argumentCount: Int) -> FunctionDefinition? {
+        table.findFunction(named: name, argumentCount: argumentCount)?.definition
+    }
 }
 
 final class CursorAdapter: LoomVDBE.VirtualTableCursor {

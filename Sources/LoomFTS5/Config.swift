@@ -2,6 +2,7 @@
 // (columns, UNINDEXED, tokenize, prefix, content, content_rowid, columnsize, detail) and the
 // shadow-table DDL they imply. Layer: FTS5 (above L4). Spec: Spec/L8-fts5.md §Configuration.
 import LoomBase
+import LoomRecord
 
 package struct FTS5Config: Sendable {
     package enum Content: Equatable, Sendable {
@@ -150,4 +151,107 @@ package func decodeDocsize(_ b: [UInt8], columns: Int) throws -> [Int] {
     var out: [Int] = []
     for _ in 0..<columns { out.append(r.atEnd ? 0 : try r.int()) }
     return out
+}
+
+/// A rank function: FTS5's `rank` option and the `rank MATCH 'fn(args)'` constraint, an
+/// auxiliary-function name with SQL literal arguments (Spec/L8-fts5.md §Rank functions).
+package struct RankFunction: Sendable {
+    package var name: String
+    package var arguments: [Value]
+
+    package static let standard = RankFunction(name: "bm25", arguments: [])
+
+    /// Parses `name(literal, …)` as sqlite3 3.40 accepts it (text after the closing
+    /// parenthesis is ignored); nil on a syntax error.
+    package static func parse(_ text: String) -> RankFunction? {
+        let b = Array(text.utf8)
+        var i = 0
+        func skipSpaces() { while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 } }
+        func isWordByte(_ c: UInt8) -> Bool {
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
+        }
+        func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        func hexValue(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x41...0x46: return c - 0x41 + 10
+            case 0x61...0x66: return c - 0x61 + 10
+            default: return nil
+            }
+        }
+        func literal() -> Value? {
+            guard i < b.count else { return nil }
+            let c = b[i]
+            if c == 0x27 {                                   // 'text'
+                var out: [UInt8] = []
+                i += 1
+                while i < b.count {
+                    if b[i] == 0x27 {
+                        if i + 1 < b.count && b[i + 1] == 0x27 { out.append(0x27); i += 2; continue }
+                        i += 1
+                        return .text(String(decoding: out, as: UTF8.self))
+                    }
+                    out.append(b[i]); i += 1
+                }
+                return nil
+            }
+            if (c == 0x78 || c == 0x58) && i + 1 < b.count && b[i + 1] == 0x27 {   // x'hex'
+                i += 2
+                var digits: [UInt8] = []
+                while i < b.count, b[i] != 0x27 {
+                    guard let h = hexValue(b[i]) else { return nil }
+                    digits.append(h); i += 1
+                }
+                guard i < b.count, digits.count % 2 == 0 else { return nil }
+                i += 1
+                return .blob(stride(from: 0, to: digits.count, by: 2).map { digits[$0] << 4 | digits[$0 + 1] })
+            }
+            if c == 0x6E || c == 0x4E {                      // NULL
+                guard i + 4 <= b.count, String(decoding: b[i..<(i + 4)], as: UTF8.self).lowercased() == "null",
+                      i + 4 == b.count || !isWordByte(b[i + 4]) else { return nil }
+                i += 4
+                return .null
+            }
+            let start = i                                    // [+-] digits* ('.' digits+)?
+            if c == 0x2B || c == 0x2D { i += 1 }
+            var digits = 0
+            while i < b.count, isDigit(b[i]) { i += 1; digits += 1 }
+            var real = false
+            if i < b.count, b[i] == 0x2E {
+                i += 1
+                real = true
+                var fraction = 0
+                while i < b.count, isDigit(b[i]) { i += 1; fraction += 1 }
+                guard fraction > 0 else { return nil }
+                digits += fraction
+            }
+            guard digits > 0 else { return nil }
+            var s = String(decoding: b[start..<i], as: UTF8.self)
+            if s.hasPrefix("+") { s.removeFirst() }
+            if !real, let v = Int64(s) { return .integer(v) }
+            guard let d = Double(s) else { return nil }
+            return .real(d)
+        }
+        skipSpaces()
+        let nameStart = i
+        while i < b.count, isWordByte(b[i]) { i += 1 }
+        guard i > nameStart else { return nil }
+        let name = String(decoding: b[nameStart..<i], as: UTF8.self)
+        skipSpaces()
+        guard i < b.count, b[i] == 0x28 else { return nil }
+        i += 1
+        skipSpaces()
+        var args: [Value] = []
+        if i < b.count, b[i] == 0x29 { return RankFunction(name: name, arguments: args) }
+        while true {
+            skipSpaces()
+            guard let v = literal() else { return nil }
+            args.append(v)
+            skipSpaces()
+            guard i < b.count else { return nil }
+            if b[i] == 0x29 { return RankFunction(name: name, arguments: args) }
+            guard b[i] == 0x2C else { return nil }
+            i += 1
+        }
+    }
 }

@@ -74,21 +74,29 @@ package final class FTS5Module: VirtualTableModule {
         return t
     }
 
-    /// The functions SQLite's fts5 adds to a connection: bm25, highlight, snippet.
+    /// The functions SQLite's fts5 adds to a connection: bm25, highlight, snippet. Called
+    /// with the table-named column first they are the table's overloads (`findFunction`);
+    /// these connection-wide versions find the cursor among every connected fts5 table.
     package static var functions: [FunctionDefinition] {
+        auxiliaryFunctions { args, ctx, name in try cursor(args, ctx, name) }
+    }
+
+    /// bm25, highlight and snippet over the cursor `find` returns for their first argument.
+    static func auxiliaryFunctions(_ find: @escaping @Sendable (ArraySlice<Value>, FunctionCallContext, String) throws -> FTS5Cursor)
+        -> [FunctionDefinition] {
         [
             FunctionDefinition(name: "bm25", argumentCount: -1, minimumArgumentCount: 1, isDeterministic: false, body: .scalar { args, ctx in
-                let c = try cursor(args, ctx, "bm25")
+                let c = try find(args, ctx, "bm25")
                 let weights = args.dropFirst().map { $0.realValueForFTS }
                 return .real(try c.bm25(weights: weights))
             }),
             FunctionDefinition(name: "highlight", argumentCount: 4, isDeterministic: false, body: .scalar { args, ctx in
-                let c = try cursor(args, ctx, "highlight")
+                let c = try find(args, ctx, "highlight")
                 let a = Array(args)
                 return try c.highlight(column: Int(a[1].integerValueForFTS), open: a[2].bytesForFTS, close: a[3].bytesForFTS)
             }),
             FunctionDefinition(name: "snippet", argumentCount: 6, isDeterministic: false, body: .scalar { args, ctx in
-                let c = try cursor(args, ctx, "snippet")
+                let c = try find(args, ctx, "snippet")
                 let a = Array(args)
                 return try c.snippet(column: Int(a[1].integerValueForFTS), open: a[2].bytesForFTS, close: a[3].bytesForFTS,
                                      ellipsis: a[4].bytesForFTS, tokens: Int(a[5].integerValueForFTS))
@@ -143,6 +151,13 @@ extension Value {
     var bytesForFTS: [UInt8] { textBytesForFTS ?? [] }
 }
 
+/// A table captured by its overloaded functions (programs hold them on the connection's
+/// thread only; weak, so a dropped table fails the call instead of living on).
+final class TableBox: @unchecked Sendable {
+    weak var table: FTS5Table?
+    init(_ t: FTS5Table) { table = t }
+}
+
 final class WeakCursor { weak var cursor: FTS5Cursor?; init(_ c: FTS5Cursor) { cursor = c } }
 
 /// One fts5 table on one connection.
@@ -151,7 +166,10 @@ final class FTS5Table: VirtualTable {
     let core: FTS5Core
     let host: any VirtualTableHost
     var cursors: [Int64: WeakCursor] = [:]
+    /// The `rank` option's text (SQLite's default: bm25 with no weights).
     var rankFunction = "bm25()"
+    /// The `hashsize` option: stored and kept, pending data is flushed at xSync only.
+    var hashsize = 1024 * 1024
 
     init(_ context: VirtualTableContext) throws {
         config = try FTS5Config(name: context.tableName, arguments: context.arguments)
@@ -191,6 +209,7 @@ final class FTS5Table: VirtualTable {
             case "automerge": core.index.settings.automerge = Int(v)
             case "crisismerge": core.index.settings.crisismerge = Int(v)
             case "usermerge": core.index.settings.usermerge = Int(v)
+            case "hashsize": hashsize = Int(v)
             case "rank": rankFunction = row[1].textValue ?? rankFunction
             default: break
             }
@@ -200,8 +219,23 @@ final class FTS5Table: VirtualTable {
     var declaredSchema: String { config.declaredSchema }
     var isWritable: Bool { true }
 
+    /// xFindFunction: bm25/highlight/snippet called on this table's hidden column read this
+    /// table's cursors directly (SQLite's fts5 overloads its auxiliary functions this way).
+    func findFunction(named name: String, argumentCount: Int) -> FunctionDefinition? {
+        guard ["bm25", "highlight", "snippet"].contains(name) else { return nil }
+        let box = TableBox(self)
+        return FTS5Module.auxiliaryFunctions { args, _, _ in
+            // Any column of the table selects the overload; its value is taken as a cursor id
+            // (sqlite3_value_int64), so `highlight(a, …)` fails "no such cursor: 0", as sqlite3.
+            let id = args.first?.integerValueForFTS ?? 0
+            guard let c = box.table?.cursors[id]?.cursor else { throw DatabaseError(.error, "no such cursor: \(id)") }
+            return c
+        }.first { $0.name == name }
+    }
+
     // indexNumber bits: 1 = match (column in bits 8...15, n = whole table), 2 = rowid eq,
-    // 4 = order by rank, 8 = order by rowid desc.
+    // 4 = order by rank, 8 = order by rowid desc, 16 = `rank MATCH 'fn(…)'` (or `rank = …`,
+    // as 3.40). Arguments come in that order: query, rank function, rowid.
     func bestIndex(_ info: inout IndexInfo) throws {
         var argv = 0
         var number: Int32 = 0
@@ -212,6 +246,11 @@ final class FTS5Table: VirtualTable {
                 info.constraintUsage[i] = IndexInfo.ConstraintUsage(argvIndex: argv, omit: true)
                 number |= 1 | Int32(c.column) << 8
             }
+        }
+        for (i, c) in info.constraints.enumerated() where c.usable && (c.op == .match || c.op == .eq) && c.column == n + 1 && number & 16 == 0 {
+            argv += 1
+            info.constraintUsage[i] = IndexInfo.ConstraintUsage(argvIndex: argv, omit: true)
+            number |= 16
         }
         for (i, c) in info.constraints.enumerated() where c.usable && c.op == .eq && c.column == -1 && number & 2 == 0 {
             argv += 1
@@ -390,24 +429,41 @@ final class FTS5Table: VirtualTable {
             try core.flush()
             try core.index.merge(Int(arg.integerValueForFTS))
         case "integrity-check": try integrityCheck()
-        case "automerge", "crisismerge", "pgsz", "usermerge":
-            let v = arg.integerValueForFTS
-            switch command {
+        default:
+            try setOption(command, arg)
+        }
+    }
+
+    /// The configuration options `INSERT INTO t(t, rank) VALUES(option, value)` sets (3.40.1's
+    /// set: the key case-insensitively, stored as written; an integer value (or text that
+    /// reads as one) in range, else "SQL logic error", as sqlite3).
+    private func setOption(_ command: String, _ arg: Value) throws {
+        let key = command.lowercased()
+        switch key {
+        case "automerge", "crisismerge", "pgsz", "usermerge", "hashsize":
+            guard case .integer(let v) = arg.numericTypeForFTS else { throw DatabaseError(.error, "SQL logic error") }
+            switch key {
             case "automerge":
-                core.index.settings.automerge = v == 1 ? 4 : Int(min(max(v, 0), 16))
+                guard v >= 0 else { throw DatabaseError(.error, "SQL logic error") }
+                core.index.settings.automerge = v == 1 ? 4 : Int(min(v, 16))
             case "crisismerge":
+                guard v >= 0 else { throw DatabaseError(.error, "SQL logic error") }
                 core.index.settings.crisismerge = v <= 1 ? 16 : Int(min(v, 2000))
             case "pgsz":
                 guard v >= 32, v <= 64 * 1024 else { throw DatabaseError(.error, "SQL logic error") }
                 core.index.settings.pageSize = Int(v)
+            case "hashsize":
+                guard v >= 1 else { throw DatabaseError(.error, "SQL logic error") }
+                hashsize = Int(min(v, Int64(Int32.max)))
             default:
                 guard v >= 2, v <= 16 else { throw DatabaseError(.error, "SQL logic error") }
                 core.index.settings.usermerge = Int(v)
             }
             try setConfig(command, .integer(v))
         case "rank":
-            rankFunction = arg.textValue ?? "bm25()"
-            try setConfig("rank", arg)
+            guard let text = arg.textValue, RankFunction.parse(text) != nil else { throw DatabaseError(.error, "SQL logic error") }
+            rankFunction = text
+            try setConfig(command, arg)
         default:
             throw DatabaseError(.error, "SQL logic error")
         }
@@ -486,7 +542,7 @@ final class FTS5Cursor: VirtualTableCursor {
     var position = 0
     var match: MatchSet? = nil
     var rowCache: (Int64, [Value])? = nil
-    var rankCache: [Int64: Double] = [:]
+    var rankCache: [Int64: Value] = [:]
 
     init(table: FTS5Table, id: Int64) {
         self.table = table
@@ -498,7 +554,7 @@ final class FTS5Cursor: VirtualTableCursor {
         match = nil
         rowCache = nil
         rankCache = [:]
-        rankWeights = nil
+        rankFunction = nil
         var argi = 0
         var rows: [Int64]
         table.core.refreshIfIdle()
@@ -516,6 +572,18 @@ final class FTS5Cursor: VirtualTableCursor {
         } else {
             rows = []
         }
+        var rankText = table.rankFunction
+        if indexNumber & 16 != 0 {
+            let v = argi < arguments.count ? arguments[argi] : .null
+            argi += 1
+            rankText = v.textValue ?? ""
+        }
+        if match != nil {
+            guard let f = RankFunction.parse(rankText) else {
+                throw DatabaseError(.error, "parse error in rank function: \(rankText)")
+            }
+            rankFunction = f
+        }
         if indexNumber & 2 != 0 {
             let r = argi < arguments.count ? arguments[argi] : .null
             guard case .integer(let rowid) = r.applyingNumericAffinityForFTS else { rowids = []; return }
@@ -528,8 +596,26 @@ final class FTS5Cursor: VirtualTableCursor {
             rows = try table.allRowids()
         }
         if indexNumber & 4 != 0 {
-            let ranks = try rows.map { ($0, try rank($0)) }
-            rows = ranks.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.map(\.0)
+            // The rank of each row, computed with the cursor on it (highlight and snippet
+            // read the current row); a failing rank function is "SQL logic error" here, as
+            // in sqlite3's sorter.
+            rowids = rows
+            var ranks: [(Int64, Value)] = []
+            ranks.reserveCapacity(rows.count)
+            for p in rows.indices {
+                position = p
+                guard let f = rankFunction, !Self.auxiliaryNames.contains(f.name.lowercased()) else {
+                    do { ranks.append((rows[p], try rankValue())) } catch { throw DatabaseError(.error, "SQL logic error") }
+                    continue
+                }
+                throw DatabaseError(.error, "no such function: \(f.name)")
+            }
+            position = 0
+            rowCache = nil
+            rows = ranks.sorted {
+                let c = compareValues($0.1, $1.1)
+                return c != 0 ? c < 0 : $0.0 < $1.0
+            }.map(\.0)
         } else if indexNumber & 8 != 0 {
             rows.reverse()
         }
@@ -552,26 +638,38 @@ final class FTS5Cursor: VirtualTableCursor {
         if i < table.n { let v = try values(); return i < v.count ? v[i] : .null }
         if i == table.n { return .integer(id) }
         guard match != nil else { return .null }
-        return .real(try rank(try rowid()))
+        return try rankValue()
     }
 
-    var rankWeights: [Double]? = nil
+    /// The rank function of this scan (the `rank MATCH` argument or the table's `rank`
+    /// option), set by filter when there is a match.
+    var rankFunction: RankFunction? = nil
 
-    func rank(_ rowid: Int64) throws -> Double {
-        if let r = rankCache[rowid] { return r }
-        let weights: [Double]
-        if let w = rankWeights { weights = w } else {
-            var w: [Double] = []
-            let f = table.rankFunction
-            if let open = f.firstIndex(of: "("), let close = f.lastIndex(of: ")") {
-                w = f[f.index(after: open)..<close].split(separator: ",").compactMap { Double(String($0).trimmingSpaces) }
-            }
-            rankWeights = w
-            weights = w
+    /// The auxiliary functions a rank function may name.
+    static let auxiliaryNames: Set<String> = ["bm25", "highlight", "snippet"]
+
+    /// The rank of the current row: the rank function called on it with its arguments.
+    func rankValue() throws -> Value {
+        let r = try rowid()
+        if let v = rankCache[r] { return v }
+        let f = rankFunction ?? .standard
+        let a = f.arguments
+        let v: Value
+        switch f.name.lowercased() {
+        case "bm25":
+            v = .real(try bm25(weights: a.map(\.realValueForFTS), rowid: r))
+        case "highlight":
+            guard a.count == 3 else { throw DatabaseError(.error, "wrong number of arguments to function highlight()") }
+            v = try highlight(column: Int(a[0].integerValueForFTS), open: a[1].bytesForFTS, close: a[2].bytesForFTS)
+        case "snippet":
+            guard a.count == 5 else { throw DatabaseError(.error, "wrong number of arguments to function snippet()") }
+            v = try snippet(column: Int(a[0].integerValueForFTS), open: a[1].bytesForFTS, close: a[2].bytesForFTS,
+                            ellipsis: a[3].bytesForFTS, tokens: Int(a[4].integerValueForFTS))
+        default:
+            throw DatabaseError(.error, "no such function: \(f.name)")
         }
-        let r = try bm25(weights: weights, rowid: rowid)
-        rankCache[rowid] = r
-        return r
+        rankCache[r] = v
+        return v
     }
 
     /// detail=column/none: the phrase instances of row `r`, from re-tokenizing its content
@@ -697,6 +795,16 @@ final class FTS5Cursor: VirtualTableCursor {
 
 extension Value {
     /// An integer for a rowid comparison (text that looks like an integer converts).
+    /// The value's numeric type as sqlite3_value_numeric_type sees it: text that reads as an
+    /// integer (surrounding spaces allowed) is an integer, as a real number a real.
+    var numericTypeForFTS: Value {
+        guard case .text(let t) = self else { return self }
+        let s = t.trimmingSpaces
+        if let i = Int64(s) { return .integer(i) }
+        if !s.isEmpty, let d = Double(s), d.isFinite, s.allSatisfy({ "0123456789+-.eE".contains($0) }) { return .real(d) }
+        return self
+    }
+
     var applyingNumericAffinityForFTS: Value {
         switch self {
         case .text(let t): if let i = Int64(t) { return .integer(i) } else { return self }

@@ -488,3 +488,79 @@ struct DBStatTests {
         }
     }
 }
+
+// MARK: - xFindFunction: a module overloading functions on its columns
+
+/// Words (rowid, word): overloads `match` (substring test), `like` (case-sensitive prefix
+/// test) and `upper` (brackets) when their left-most argument is its `word` column.
+final class Words: VirtualTableModule {
+    var kind: VirtualTableModuleKind { .eponymousOnly }
+    func connect(_ arguments: VirtualTableArguments) throws -> any VirtualTable { WordsTable() }
+}
+
+final class WordsTable: VirtualTable {
+    static let words = ["apple", "Banana", "cherry", "grape", "apricot"]
+    var schema: String { "CREATE TABLE x(word TEXT)" }
+    func open() throws -> any VirtualTableCursor { WordsCursor() }
+    func findFunction(named name: String, argumentCount: Int) -> DatabaseFunction? {
+        switch (name, argumentCount) {
+        case ("match", 2):
+            // x MATCH y is match(y, x).
+            return DatabaseFunction("match", argumentCount: 2) { v in
+                guard case .text(let pattern) = v[0], case .text(let word) = v[1] else { return false }
+                return word.contains(pattern)
+            }
+        case ("like", 2):
+            return DatabaseFunction("like", argumentCount: 2) { v in
+                guard case .text(let pattern) = v[0], case .text(let word) = v[1] else { return false }
+                return word.hasPrefix(pattern.replacingOccurrences(of: "%", with: ""))
+            }
+        case ("upper", 1):
+            return DatabaseFunction("upper", argumentCount: 1) { v in
+                guard case .text(let word) = v[0] else { return nil }
+                return "[\(word)]"
+            }
+        default:
+            return nil
+        }
+    }
+}
+
+final class WordsCursor: VirtualTableCursor {
+    var i = 0
+    func filter(indexNumber: Int32, indexString: String?, arguments: [DatabaseValue]) throws { i = 0 }
+    func next() throws { i += 1 }
+    var isAtEnd: Bool { i >= WordsTable.words.count }
+    func column(_ index: Int) throws -> DatabaseValue { .text(WordsTable.words[i]) }
+    var rowid: Int64 { Int64(i + 1) }
+}
+
+@Suite("Virtual tables: xFindFunction")
+struct FindFunctionTests {
+    func strings(_ db: Database, _ sql: String) throws -> [String] {
+        try db.queryAll(sql).map { row in row.map { v -> String in
+            if case .text(let s) = v { return s }
+            if case .integer(let i) = v { return String(i) }
+            return "NULL"
+        }.joined(separator: "|") }
+    }
+
+    @Test func overloadsApplyToTheModulesColumns() throws {
+        let db = try Database()
+        db.register(module: Words(), named: "words")
+        #expect(try strings(db, "SELECT word FROM words WHERE word MATCH 'an'") == ["Banana"])
+        #expect(try strings(db, "SELECT word FROM words WHERE word NOT MATCH 'r'") == ["apple", "Banana"])
+        #expect(try strings(db, "SELECT word FROM words WHERE word LIKE 'ap%'") == ["apple", "apricot"])
+        // Case-sensitive: the built-in LIKE would also take "Banana" for 'b%'.
+        #expect(try strings(db, "SELECT count(*) FROM words WHERE word LIKE 'b%'") == ["0"])
+        #expect(try strings(db, "SELECT upper(word), upper('x') FROM words WHERE rowid = 2") == ["[Banana]|X"])
+        // Not a column of the table: no overload (built-in upper; MATCH fails as SQLite's).
+        #expect(try strings(db, "SELECT upper(word || '') FROM words WHERE rowid = 1") == ["APPLE"])
+        #expect(throws: DatabaseError.self) { try db.queryAll("SELECT word FROM words WHERE 'an' MATCH word") }
+        // The function must exist for the connection first, as in SQLite.
+        #expect(throws: DatabaseError.self) { try db.queryAll("SELECT nosuch(word) FROM words") }
+        // A table without the overload: the built-in functions.
+        db.register(module: Squares(), named: "squares")
+        #expect(try strings(db, "SELECT upper(n) FROM squares(1, 1)") == ["1"])
+    }
+}

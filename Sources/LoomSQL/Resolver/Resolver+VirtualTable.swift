@@ -64,6 +64,27 @@ extension Compilation {
 }
 
 extension Resolver {
+    /// xFindFunction: when `leftmost` is a column of a virtual table in scope, that table's
+    /// overload of `name` with `argumentCount` arguments, if it has one.
+    func virtualOverload(_ name: String, argumentCount: Int, leftmost: RExpr?, scope: Scope?) -> FunctionDefinition? {
+        guard case .column(let column, _, _, _)? = leftmost else { return nil }
+        var s = scope
+        while let current = s {
+            if let source = current.sources.first(where: { $0.cursor == column.cursor }) {
+                return source.virtualTable?.table.findFunction(named: name.lowercasedASCII, argumentCount: argumentCount)
+            }
+            s = current.parent
+        }
+        return nil
+    }
+
+    /// `call` with its definition replaced by the virtual table's overload, if any.
+    func overloaded(_ call: RExpr, leftmost: RExpr?, scope: Scope?) -> RExpr {
+        guard case .function(let ref, let args) = call, ref.definition != nil,
+              let f = virtualOverload(ref.name, argumentCount: args.count, leftmost: leftmost, scope: scope) else { return call }
+        return .function(FunctionRef(name: ref.name, argumentCount: ref.argumentCount, definition: f), args)
+    }
+
     /// `x MATCH y` when no virtual table consumes it: SQLite's default match() fails.
     static let matchFunction = FunctionDefinition(name: "match", argumentCount: 2, body: .scalar({ _, _ in
         throw DatabaseError(.error, "unable to use function MATCH in the requested context")

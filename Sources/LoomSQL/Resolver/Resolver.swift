@@ -119,17 +119,25 @@ package struct Resolver {
             }
         case .like(let op, let negated, let e, let pattern, let escape):
             let value = try r(e), pat = try r(pattern), esc = try escape.map(r)
+            if op != .regexp && op != .match {
+                // A virtual table may overload like()/glob() for its columns (xFindFunction).
+                let name = op == .like ? "like" : "glob", args = [pat, value] + (esc.map { [$0] } ?? [])
+                if let f = virtualOverload(name, argumentCount: args.count, leftmost: value, scope: scope) {
+                    let call = RExpr.function(FunctionRef(name: name, argumentCount: args.count, definition: f), args)
+                    return negated ? .unary(.not, call) : call
+                }
+            }
             switch op {
             case .like: return .like(value, pattern: pat, escape: esc, glob: false, negated: negated)
             case .glob: return .like(value, pattern: pat, escape: esc, glob: true, negated: negated)
             case .regexp:
-                let call = try callFunction("regexp", [pat, value], span: expr.span)
+                let call = overloaded(try callFunction("regexp", [pat, value], span: expr.span), leftmost: value, scope: scope)
                 return negated ? .unary(.not, call) : call
             case .match:
                 // match(pattern, x): a virtual table may take it as a MATCH constraint;
                 // evaluated, it fails at run time as in SQLite.
-                let call = RExpr.function(FunctionRef(name: "match", argumentCount: 2, definition: Self.matchFunction),
-                                          [pat, value])
+                let call = overloaded(RExpr.function(FunctionRef(name: "match", argumentCount: 2, definition: Self.matchFunction),
+                                                     [pat, value]), leftmost: value, scope: scope)
                 return negated ? .unary(.not, call) : call
             }
         case .between(let e, let negated, let low, let high):
@@ -380,7 +388,7 @@ package struct Resolver {
         let args = try argExprs.map {
             try resolve($0, in: scope, context: context, aggregates: aggregates, insideAggregate: insideAggregate)
         }
-        let resolved = try callFunction(call.name, args, span: expr.span)
+        let resolved = overloaded(try callFunction(call.name, args, span: expr.span), leftmost: args.first, scope: scope)
         // In a CHECK constraint the date functions refuse 'now', localtime and utc.
         if context == .check, case .function(let ref, let a) = resolved, let def = ref.definition {
             let variant = FunctionRegistry.checkConstraintVariant(of: def)

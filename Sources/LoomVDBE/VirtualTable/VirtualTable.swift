@@ -129,6 +129,11 @@ package protocol VirtualTable: AnyObject {
     /// Whether `column(i)` of this table returns a value with SQLite's JSON subtype
     /// (json_each's value/json columns for containers). Default false.
     func columnIsJSON(_ column: Int, cursor: any VirtualTableCursor) -> Bool
+    /// xFindFunction, asked at prepare time when a call of function `name` (already known to
+    /// the connection) with `argumentCount` arguments has a column of this table as its
+    /// left-most argument (the left operand of `x MATCH y`, `x LIKE y`, `x REGEXP y`; else
+    /// the first argument): an implementation to use instead, or nil (the default) for none.
+    func findFunction(named name: String, argumentCount: Int) -> FunctionDefinition?
 }
 
 extension VirtualTable {
@@ -151,6 +156,7 @@ extension VirtualTable {
     package func destroy() throws { disconnect() }
     package func disconnect() {}
     package func columnIsJSON(_ column: Int, cursor: any VirtualTableCursor) -> Bool { false }
+    package func findFunction(named name: String, argumentCount: Int) -> FunctionDefinition? { nil }
 }
 
 /// A cursor over a virtual table (`sqlite3_vtab_cursor`).
