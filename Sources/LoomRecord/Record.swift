@@ -189,23 +189,9 @@ package struct RecordReader {
             // the array per column (array growth was ~7% of a scan-heavy speedtest1 profile).
             fields.reserveCapacity(2 * (header - hl))
             while pos < header {
-                let t: UInt64, l: Int
-                // One-byte serial types (all but long text/blob) skip the varint loop.
-                if buf[pos] < 0x80 { t = UInt64(buf[pos]); l = 1 } else {
-                    guard let (t2, l2) = Varint.read(buf, at: pos) else {
-                        throw DatabaseError.corrupt(page: nil, "record serial type")
-                    }
-                    t = t2; l = l2
-                }
-                guard pos + l <= header else { throw DatabaseError.corrupt(page: nil, "record serial type") }
-                pos += l
-                // `n <= total - content` also bounds t (< 2 * total + 14), so it fits an Int.
-                guard let n = SerialType.contentLength(t), n <= total - content else {
-                    throw DatabaseError.corrupt(page: nil, "record content")
-                }
+                let (t, offset) = try RecordCodec.nextHeaderEntry(buf, pos: &pos, header: header, content: &content, total: total)
                 fields.append(Int(t))
-                fields.append(content)
-                content += n
+                fields.append(offset)
             }
             guard content == total else { throw DatabaseError.corrupt(page: nil, "record length") }
             return header
@@ -235,5 +221,34 @@ package struct RecordReader {
 
     func storedColumn(_ i: Int) -> Value {
         bytes.withUnsafeBytes { RecordCodec.value(serialType: UInt64(fields[2 * i]), in: $0, at: fields[2 * i + 1]) }
+    }
+}
+
+extension RecordCodec {
+    /// Reads the record-header entry at `pos` (the header ends at `header`; the columns
+    /// before it take the content up to `content` of the record's `total` bytes): returns its
+    /// serial type and content offset, and moves `pos` and `content` past it. Throws
+    /// `corrupt` for a bad varint or a column that would run past the record. Shared by
+    /// `RecordReader` and `RecordBuffer`, the two record parsers.
+    @inline(__always)
+    static func nextHeaderEntry(_ buf: UnsafeRawBufferPointer, pos: inout Int, header: Int,
+                                content: inout Int, total: Int) throws -> (type: UInt64, offset: Int) {
+        let t: UInt64, l: Int
+        // One-byte serial types (all but long text/blob) skip the varint loop.
+        if buf[pos] < 0x80 { t = UInt64(buf[pos]); l = 1 } else {
+            guard let (t2, l2) = Varint.read(buf, at: pos) else {
+                throw DatabaseError.corrupt(page: nil, "record serial type")
+            }
+            t = t2; l = l2
+        }
+        guard pos + l <= header else { throw DatabaseError.corrupt(page: nil, "record serial type") }
+        pos += l
+        // `length <= total - content` also bounds t (< 2 * total + 14), so it fits an Int.
+        guard let length = SerialType.contentLength(t), length <= total - content else {
+            throw DatabaseError.corrupt(page: nil, "record content")
+        }
+        let offset = content
+        content += length
+        return (t, offset)
     }
 }

@@ -88,24 +88,10 @@ package struct RecordBuffer: ~Copyable {
         var content = header
         var n = 0
         while pos < header {
-            let t: UInt64, l: Int
-            // One-byte serial types (all but long text/blob) skip the varint loop.
-            if buf[pos] < 0x80 { t = UInt64(buf[pos]); l = 1 } else {
-                guard let (t2, l2) = Varint.read(buf, at: pos) else {
-                    throw DatabaseError.corrupt(page: nil, "record serial type")
-                }
-                t = t2; l = l2
-            }
-            guard pos + l <= header else { throw DatabaseError.corrupt(page: nil, "record serial type") }
-            pos += l
-            // `length <= total - content` also bounds t (< 2 * total + 14), so it fits an Int.
-            guard let length = SerialType.contentLength(t), length <= total - content else {
-                throw DatabaseError.corrupt(page: nil, "record content")
-            }
+            let (t, offset) = try RecordCodec.nextHeaderEntry(buf, pos: &pos, header: header, content: &content, total: total)
             fields[2 * n] = Int(t)
-            fields[2 * n + 1] = content
+            fields[2 * n + 1] = offset
             n += 1
-            content += length
         }
         guard content == total else { throw DatabaseError.corrupt(page: nil, "record length") }
         count = n
