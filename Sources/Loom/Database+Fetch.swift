@@ -133,11 +133,18 @@ extension Statement {
 
     /// The current row as a `Row`.
     func currentRow(_ layout: RowLayout) -> Row {
-        let n = columnCount
         var values: [DatabaseValue] = []
+        currentValues(into: &values)
+        return Row(layout: layout, values: values)
+    }
+
+    /// The current row's values in `values`, replacing what it held: a caller that decodes
+    /// row after row reuses one buffer (unique again once the previous row is released).
+    func currentValues(into values: inout [DatabaseValue]) {
+        let n = columnCount
+        values.removeAll(keepingCapacity: true)
         values.reserveCapacity(n)
         for i in 0..<n { values.append(column(i)) }
-        return Row(layout: layout, values: values)
     }
 }
 

@@ -67,7 +67,11 @@ extension FetchableRecord {
         try statement.prepareRun(arguments)
         let layout = statement.rowLayout
         var records: [Self] = []
-        while try statement.step() { records.append(try Self(row: statement.currentRow(layout))) }
+        var values: [DatabaseValue] = []
+        while try statement.step() {
+            statement.currentValues(into: &values)
+            records.append(try Self(row: Row(layout: layout, values: values)))
+        }
         return records
     }
 

@@ -114,27 +114,41 @@ final class RowLayout: Sendable {
     private let exact: [String: Int]
     /// ASCII-lower-cased name → leftmost index.
     private let folded: [String: Int]
+    /// `leftmost[i]`: no earlier column has the same name case-insensitively.
+    private let leftmost: [Bool]
 
     init(names: [String]) {
         self.names = names
         var exact: [String: Int] = [:]
         var folded: [String: Int] = [:]
+        var leftmost = [Bool](repeating: false, count: names.count)
         for (i, name) in names.enumerated() {
             let key = name.asciiFolded
             if folded[key] == nil {
                 folded[key] = i
                 exact[name] = i
+                leftmost[i] = true
             }
         }
         self.exact = exact
         self.folded = folded
+        self.leftmost = leftmost
     }
 
     @inline(__always)
     func index(of name: String) -> Int? {
         // The leftmost column matching case-insensitively; an exact hit (the common case)
-        // skips folding the name.
-        if let i = exact[name] { return i }
+        // skips folding the name. Narrow rows scan the names (string equality, no hashing:
+        // hashing was ~10% of decoding Codable records); an exact hit counts only when it is
+        // the leftmost case-insensitive match.
+        if names.count <= 16 {
+            for i in names.indices where names[i] == name {
+                if leftmost[i] { return i }
+                break
+            }
+        } else if let i = exact[name] {
+            return i
+        }
         return folded[name.asciiFolded]
     }
 }
