@@ -88,8 +88,8 @@ extension Connection {
                                                        limit: remaining, columnName: quick ? "quick_check" : "integrity_check")
                 }
             }
-            let encoding = handle.btree.textEncoding
-            let vm = VM(program: encoding == .utf8 ? program : program.adapted(to: encoding), context: context)
+            // `adapted(to:)` returns a UTF-8 program as it is.
+            let vm = VM(program: program.adapted(to: handle.btree.textEncoding), context: context)
             do {
                 while try vm.step() {
                     rows.append([vm.column(0)])
