@@ -239,20 +239,6 @@ import LoomTestSupport
             statements.append(q)
             ordered.append(false)
         }
-        let expected = try EndToEndOracle.run(statements)
-        let session = try MiniSession()
-        var failures = 0
-        for (i, s) in statements.enumerated() {
-            let got = session.run(s).first ?? StatementOutcome()
-            if i < setupCount { continue }
-            let o = ordered[i - setupCount]
-            let want = expected[i]
-            let same = got.error == want.error
-                && PlannerTests.normalize(got.rows, ordered: o) == PlannerTests.normalize(want.rows, ordered: o)
-            if !same && failures < 5 {
-                failures += 1
-                Issue.record("seed \(g.rng.seed): \(s)\nloom:   \(got)\nsqlite: \(want)")
-            }
-        }
+        try PlannerTests.expectSameResults(statements, setupCount: setupCount, ordered: ordered, seed: g.rng.seed)
     }
 }

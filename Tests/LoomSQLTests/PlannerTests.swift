@@ -88,6 +88,12 @@ import LoomTestSupport
             statements.append(g.join())
             ordered.append(false)
         }
+        try Self.expectSameResults(statements, setupCount: setupCount, ordered: ordered, seed: g.rng.seed)
+    }
+
+    /// Runs `statements` on Loom and on sqlite3 and records up to five statements after the
+    /// first `setupCount` whose error or rows differ (`ordered[i]`: row order counts).
+    static func expectSameResults(_ statements: [String], setupCount: Int, ordered: [Bool], seed: UInt64) throws {
         let expected = try EndToEndOracle.run(statements)
         let session = try MiniSession()
         var failures = 0
@@ -97,10 +103,10 @@ import LoomTestSupport
             let o = ordered[i - setupCount]
             let want = expected[i]
             let same = got.error == want.error
-                && Self.normalize(got.rows, ordered: o) == Self.normalize(want.rows, ordered: o)
+                && normalize(got.rows, ordered: o) == normalize(want.rows, ordered: o)
             if !same && failures < 5 {
                 failures += 1
-                Issue.record("seed \(g.rng.seed): \(s)\nloom:   \(got)\nsqlite: \(want)")
+                Issue.record("seed \(seed): \(s)\nloom:   \(got)\nsqlite: \(want)")
             }
         }
     }
