@@ -190,6 +190,7 @@ extension Instruction {
         case .vNext: return "VNext"
         case .vUpdate: return "VUpdate"
         case .vRename: return "VRename"
+        case .vFilterIn: return "VFilter"
         }
     }
 
@@ -338,6 +339,7 @@ extension Instruction {
             o.p1 = f.contains(.lastRowid) ? 1 : 0; o.p2 = n; o.p3 = a; o.p4 = "vtab:" + t.name
             o.p5 = action.rawValue
         case .vRename(let t, let r): o.p1 = r; o.p4 = "vtab:" + t.name
+        case .vFilterIn(let c, let t, _, let s, let a, _, _): o.p1 = c; o.p2 = t; o.p3 = a; o.p4 = s
         }
         return o
     }

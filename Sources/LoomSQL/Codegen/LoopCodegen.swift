@@ -516,7 +516,7 @@ extension Codegen {
                 b.emit(jumpTo: o.empty) { .rewind(cursor: cursor, target: $0) }
                 o.body = b.currentAddress
             case .virtual(let v):
-                try codeVirtualFilter(v, cursor: cursor, empty: o.empty)
+                o.inLoops = try codeVirtualFilter(v, cursor: cursor, empty: o.empty)
                 o.body = b.currentAddress
             case .rowidEquals(let key):
                 try openRowidEquals(key, cursor: cursor, o: &o)
@@ -635,13 +635,14 @@ extension Codegen {
                 if source.virtualTable != nil, case .virtual(let v) = unmatchedVirtualAccess(plan, k) {
                     // A virtual table: scanned again with only its table-valued function
                     // arguments, rows told apart by their rowid.
-                    try codeVirtualFilter(v, cursor: cursor, empty: done)
+                    let loops = try codeVirtualFilter(v, cursor: cursor, empty: done)
                     let top = b.currentAddress
                     let key = matchKey(k)
                     b.emit(jumpTo: next) { .found(cursor: set.cursor, key: key, count: set.keyCount, target: $0) }
                     b.emit(jumpTo: subroutines[s].label) { .gosub(returnAddress: subroutines[s].returnAddress, target: $0) }
                     b.place(next)
                     b.emit(.vNext(cursor: cursor, target: top))
+                    closeVirtualInLoops(loops)
                     b.place(done)
                     continue
                 }

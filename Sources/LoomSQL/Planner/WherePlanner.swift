@@ -115,6 +115,11 @@ package struct PlanHints {
     package var multiIndexOr = false
     /// LIMIT + OFFSET when both are integer literals: a sorter keeps only that many rows.
     package var limit: Int? = nil
+    /// LIMIT / OFFSET a lone virtual table may be offered (VirtualTablePlanner.swift).
+    package var virtualLimit: VirtualLimit? = nil
+    /// `sqlite3_vtab_distinct` for the first virtual table's ORDER BY (1 GROUP BY, 2 DISTINCT,
+    /// 3 DISTINCT + ORDER BY).
+    package var virtualDistinct = 0
     package init(neededColumns: [Int: Set<Int>]? = nil, orderBy: [OrderTerm] = []) {
         self.neededColumns = neededColumns
         self.orderBy = orderBy
@@ -204,7 +209,9 @@ package enum WherePlanner {
             let wantOrder = i == 0 && !hints.orderBy.isEmpty ? hints.orderBy : []
             let choice = levels[i].source.virtualTable != nil
                 ? chooseVirtualAccess(for: levels[i].source, terms: candidates, levelOfCursor: levelOfCursor,
-                                          level: i, needed: hints.neededColumns, orderBy: wantOrder)
+                                      level: i, needed: hints.neededColumns, orderBy: wantOrder,
+                                      limit: levels.count == 1 && constant.isEmpty ? hints.virtualLimit : nil,
+                                      distinct: hints.virtualDistinct)
                 : chooseAccess(for: levels[i].source, terms: candidates, levelOfCursor: levelOfCursor,
                                level: i, schema: schema, needed: hints.neededColumns,
                                orderBy: wantOrder, parts: hints.indexParts[levels[i].source.cursor] ?? [],
