@@ -10,9 +10,9 @@ package final class FTS5Core {
     private var averagesCache: Averages? = nil
     private var averagesDirty = false
 
-    package init(config: FTS5Config, store: any IndexStore) throws {
+    package init(config: FTS5Config, store: any IndexStore, tokenizers: TokenizerRegistry? = nil) throws {
         self.config = config
-        tokenizer = try makeTokenizer(config.tokenize)
+        tokenizer = try makeTokenizer(config.tokenize, registry: tokenizers)
         index = FTS5Index(store: store, prefixes: config.prefixes, detail: config.detail)
     }
 

@@ -1,5 +1,6 @@
 // This file implements the FTS5 tokenizer protocol, the `tokenize=` option parser and the
-// tokenizer factory (unicode61, ascii, porter, trigram).
+// tokenizer factory (unicode61, ascii, porter, trigram, and tokenizers registered on the
+// connection).
 // Layer: FTS5 (above L4). Spec: Spec/L8-fts5.md §Tokenizers.
 import LoomBase
 
@@ -73,15 +74,30 @@ package func tokenizerError(_ spec: [String]) -> DatabaseError {
     DatabaseError(.error, "error in tokenizer constructor")
 }
 
+/// The tokenizers registered on one connection (`fts5_api.xCreateTokenizer`): a name (case
+/// insensitive) and a factory taking the words after the name in `tokenize=`. A registered
+/// name replaces a built-in one of the same name. Used on the connection's thread only.
+package final class TokenizerRegistry: @unchecked Sendable {
+    package typealias Factory = ([String]) throws -> any Tokenizer
+    private var factories: [String: Factory] = [:]
+    package init() {}
+    package func register(_ name: String, _ factory: @escaping Factory) { factories[name.lowercased()] = factory }
+    package func factory(named name: String) -> Factory? { factories[name.lowercased()] }
+}
+
 /// Builds a tokenizer from the words of a `tokenize=` option, e.g.
 /// `["porter", "unicode61", "remove_diacritics", "2"]`. An empty list is `unicode61`.
-package func makeTokenizer(_ words: [String]) throws -> any Tokenizer {
+/// `registry` holds the connection's own tokenizers (also usable under porter).
+package func makeTokenizer(_ words: [String], registry: TokenizerRegistry? = nil) throws -> any Tokenizer {
     guard let name = words.first?.lowercased() else { return try Unicode61Tokenizer(options: []) }
     let rest = Array(words.dropFirst())
+    if let factory = registry?.factory(named: name) {
+        do { return try factory(rest) } catch { throw DatabaseError(.error, "error in tokenizer constructor") }
+    }
     switch name {
     case "unicode61": return try Unicode61Tokenizer(options: rest)
     case "ascii": return try AsciiTokenizer(options: rest)
-    case "porter": return PorterTokenizer(inner: try makeTokenizer(rest))
+    case "porter": return PorterTokenizer(inner: try makeTokenizer(rest, registry: registry))
     case "trigram": return try TrigramTokenizer(options: rest)
     default: throw DatabaseError(.error, "no such tokenizer: \(words[0])")
     }
