@@ -17,9 +17,15 @@ public struct FTS5Token: Sendable, Equatable {
     public var text: String
     /// Byte offsets into `text.utf8` of the tokenized input.
     public var range: Range<Int>
-    public init(_ text: String, range: Range<Int>) {
+    /// A synonym at the same position as the token before it (`FTS5_TOKEN_COLOCATED`):
+    /// indexed there, so a query for either word finds the row. Honoured for documents; a
+    /// query's colocated tokens are left out (SQLite would OR them), so add synonyms when
+    /// `reason` is `.document`.
+    public var isColocated: Bool
+    public init(_ text: String, range: Range<Int>, isColocated: Bool = false) {
         self.text = text
         self.range = range
+        self.isColocated = isColocated
     }
 }
 
@@ -55,8 +61,8 @@ public enum FTS5TokenizeReason: Sendable, Equatable {
 /// db.register(tokenizer: "comma") { _ in CommaTokenizer() }
 /// try db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'comma')")
 /// ```
-/// Tokens are indexed one position after another (FTS5_TOKEN_COLOCATED synonyms are not
-/// supported). Ranges outside the text are clamped.
+/// Tokens take one position after another, except colocated synonyms
+/// (`FTS5Token.isColocated`). Ranges outside the text are clamped.
 public protocol FTS5Tokenizer: AnyObject {
     /// The tokens of `text`, in order.
     func tokenize(_ text: String, reason: FTS5TokenizeReason) -> [FTS5Token]
@@ -116,7 +122,7 @@ public final class FTS5Context {
     /// `text` through the table's tokenizer (`xTokenize`).
     public func tokenize(_ text: String) -> [FTS5Token] {
         context.tokenize(Array(text.utf8)).map {
-            FTS5Token(String(decoding: $0.bytes, as: UTF8.self), range: $0.start ..< $0.end)
+            FTS5Token(String(decoding: $0.bytes, as: UTF8.self), range: $0.start ..< $0.end, isColocated: $0.colocated)
         }
     }
 }
@@ -136,7 +142,7 @@ final class TokenizerAdapter: LoomFTS5.Tokenizer, @unchecked Sendable {
         for t in tokenizer.tokenize(String(decoding: text, as: UTF8.self), reason: r) {
             let start = min(max(t.range.lowerBound, 0), n)
             let end = min(max(t.range.upperBound, start), n)
-            try emit(Token(bytes: Array(t.text.utf8), start: start, end: end))
+            try emit(Token(bytes: Array(t.text.utf8), start: start, end: end, colocated: t.isColocated))
         }
     }
 }

@@ -80,6 +80,10 @@ package final class FTS5AuxiliaryContext {
         out.sort { ($0.column, $0.offset, $0.phrase) < ($1.column, $1.offset, $1.phrase) }
         return out
     }
-    /// xTokenize: `text` through the table's tokenizer.
-    package func tokenize(_ text: [UInt8]) -> [Token] { cursor.table.core.tokenizer.tokens(text) }
+    /// xTokenize: `text` through the table's tokenizer (colocated synonyms included).
+    package func tokenize(_ text: [UInt8]) -> [Token] {
+        var out: [Token] = []
+        cursor.table.core.tokenizer.tokenize(text, reason: .document) { out.append($0) }
+        return out
+    }
 }

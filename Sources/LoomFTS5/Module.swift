@@ -520,11 +520,9 @@ final class FTS5Table: VirtualTable {
         for r in try allRowids() {
             guard let row = try contentRow(r) else { continue }
             for (c, v) in row.enumerated() where c < n && !config.unindexed[c] {
-                var pos = 0
                 if let text = v.textBytesForFTS {
-                    core.tokenizer.tokenize(text, reason: .document) { tok in
+                    core.tokenizer.positionedTokens(text) { tok, pos in
                         check.add(rowid: r, token: tok.bytes, at: Position(column: c, offset: pos))
-                        pos += 1
                     }
                 }
             }
@@ -725,16 +723,15 @@ final class FTS5Cursor: VirtualTableCursor {
         if let row = try table.contentRow(r) {
             for c in 0..<min(table.n, row.count) {
                 guard let text = row[c].textBytesForFTS else { continue }
-                var offset = 0
-                table.core.tokenizer.tokenize(text, reason: .document) { tok in
+                table.core.tokenizer.positionedTokens(text) { tok, offset in
                     for (i, p) in m.phrases.enumerated() where p.terms.count == 1 {
                         if i < m.phraseColumns.count, let cols = m.phraseColumns[i], !cols.contains(c) { continue }
                         let t = p.terms[0]
                         if t.prefix ? tok.bytes.starts(with: t.bytes) : tok.bytes == t.bytes {
-                            hits[i].append(packPosition(column: c, offset: offset))
+                            let packed = packPosition(column: c, offset: offset)
+                            if hits[i].last != packed { hits[i].append(packed) }
                         }
                     }
-                    offset += 1
                 }
             }
         }

@@ -13,7 +13,15 @@ package struct Token: Equatable, Sendable {
     package var bytes: [UInt8]
     package var start: Int
     package var end: Int
-    package init(bytes: [UInt8], start: Int, end: Int) { self.bytes = bytes; self.start = start; self.end = end }
+    /// A synonym at the position of the token before it (FTS5_TOKEN_COLOCATED; only custom
+    /// tokenizers make them). The first token of a column is never colocated.
+    package var colocated = false
+    package init(bytes: [UInt8], start: Int, end: Int, colocated: Bool = false) {
+        self.bytes = bytes
+        self.start = start
+        self.end = end
+        self.colocated = colocated
+    }
     package var text: String { String(decoding: bytes, as: UTF8.self) }
 }
 
@@ -23,11 +31,29 @@ package protocol Tokenizer: Sendable {
 }
 
 extension Tokenizer {
-    /// All tokens of `text`.
+    /// The tokens of `text` that take a position of their own (colocated synonyms left out:
+    /// index k is the token at offset k; highlight, snippet and queries use this).
     package func tokens(_ text: [UInt8], reason: TokenizeReason = .document) -> [Token] {
         var out: [Token] = []
-        tokenize(text, reason: reason) { out.append($0) }
+        tokenize(text, reason: reason) { if !$0.colocated || out.isEmpty { out.append($0) } }
         return out
+    }
+
+    /// Every token of `text` with its offset (colocated synonyms share the offset of the token
+    /// before them, as FTS5 indexes them); returns the column size (positions used).
+    @discardableResult
+    package func positionedTokens(_ text: [UInt8], reason: TokenizeReason = .document,
+                                  _ body: (Token, Int) throws -> Void) rethrows -> Int {
+        var n = 0
+        try tokenize(text, reason: reason) { tok in
+            if tok.colocated && n > 0 {
+                try body(tok, n - 1)
+            } else {
+                try body(tok, n)
+                n += 1
+            }
+        }
+        return n
     }
     package func tokens(_ text: String, reason: TokenizeReason = .document) -> [Token] {
         tokens(Array(text.utf8), reason: reason)

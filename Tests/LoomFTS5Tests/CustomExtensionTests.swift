@@ -58,6 +58,39 @@ final class AsciiLookAlike: FTS5Tokenizer {
                 == ["New York,[Paris],Rome", "[paris],Berlin"])
     }
 
+    /// Index-time synonyms: "1st" is indexed at the position of "first".
+    @Test(arguments: ["full", "column", "none"]) func colocatedSynonyms(detail: String) throws {
+        final class Synonyms: FTS5Tokenizer {
+            let inner = AsciiLookAlike()
+            func tokenize(_ text: String, reason: FTS5TokenizeReason) -> [FTS5Token] {
+                var out: [FTS5Token] = []
+                for t in inner.tokenize(text, reason: reason) {
+                    out.append(t)
+                    if reason == .document && t.text == "first" { out.append(FTS5Token("1st", range: t.range, isColocated: true)) }
+                }
+                return out
+            }
+        }
+        let db = try Database()
+        db.register(tokenizer: "syn") { _ in Synonyms() }
+        db.register(fts5Function: "sizes") { c, _ in "\(try c.columnSize(0)) \(try c.instances().map(\.offset))" }
+        try db.execute("""
+            CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'syn', detail = \(detail));
+            INSERT INTO t VALUES ('the first place'), ('1st place'), ('a second place');
+            """)
+        #expect(try Int.fetchAll(db, sql: "SELECT rowid FROM t WHERE t MATCH '1st' ORDER BY rowid") == [1, 2])
+        #expect(try String.fetchAll(db, sql: "SELECT highlight(t, 0, '[', ']') FROM t WHERE t MATCH '1st' ORDER BY rowid")
+                == ["the [first] place", "[1st] place"])
+        #expect(try String.fetchAll(db, sql: "SELECT sizes(t) FROM t WHERE t MATCH 'place OR 1st' ORDER BY rowid")
+                == ["3 [1, 2]", "2 [0, 1]", "3 [2]"])
+        if detail == "full" {
+            #expect(try Int.fetchAll(db, sql: "SELECT rowid FROM t WHERE t MATCH '\"1st place\"' ORDER BY rowid") == [1, 2])
+        }
+        try db.execute("DELETE FROM t WHERE rowid = 1")
+        #expect(try Int.fetchAll(db, sql: "SELECT rowid FROM t WHERE t MATCH '1st'") == [2])
+        try db.execute("INSERT INTO t(t) VALUES ('integrity-check')")
+    }
+
     @Test func customTokenizerAcrossConnections() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
