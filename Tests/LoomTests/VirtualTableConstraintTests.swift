@@ -279,6 +279,12 @@ struct VirtualTableConstraintTests {
         #"SELECT j.value FROM json_each('["[1,2]","[3]"]') AS a, json_each(a.value) AS j WHERE j.value IN (1, 3)"#,
         #"SELECT value FROM json_each('[5,6,7]') WHERE json IN ('[1]', '[5,6,7]')"#,
         #"SELECT count(*) FROM json_each('[1,2,3]') WHERE value IN (1, 3) LIMIT 1"#,
+        "SELECT a.value, b.value FROM generate_series(1, 3) a JOIN generate_series(1, 10) b WHERE b.value IN (a.value, a.value * 2) ORDER BY 1, 2",
+        "SELECT a.value, b.value FROM generate_series(1, 3) a LEFT JOIN generate_series(2, 4) b ON b.value IN (a.value, 4) ORDER BY 1, 2",
+        #"SELECT value FROM json_each('[3,1,2]') WHERE key IN (SELECT value FROM generate_series(0, 1)) ORDER BY value"#,
+        "SELECT value FROM generate_series(1, 50) WHERE value IN (SELECT value * 7 FROM generate_series(1, 10)) LIMIT 3 OFFSET 2",
+        "SELECT value FROM generate_series(1, 9) WHERE value IN (2, 4, 6) ORDER BY value DESC LIMIT 2",
+        "SELECT value FROM generate_series(1, 5, -1) WHERE value NOT IN (2, 3)",
     ]
 
     @Test(.enabled(if: Oracle.isAvailable)) func sameAsSQLite() throws {
