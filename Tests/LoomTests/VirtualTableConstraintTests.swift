@@ -159,6 +159,21 @@ struct VirtualTableConstraintTests {
         #expect(try Int.fetchAll(db, sql: "SELECT id FROM p WHERE id NOT IN (2, 4) ORDER BY id") == [1, 3, 5])
     }
 
+    @Test func cheaperPlanWithoutInWins() throws {
+        let module = ProbeModule(rows: Self.rows) { info in
+            if let i = info.constraints.firstIndex(where: { $0.column == 0 && $0.op == .eq && $0.isUsable }) {
+                info.constraints[i].argumentIndex = 1
+                info.indexNumber = 1
+                info.estimatedCost = 1000
+            } else {
+                info.estimatedCost = 10
+            }
+        }
+        let db = try database(module)
+        #expect(try Int.fetchAll(db, sql: "SELECT id FROM p WHERE id IN (4, 2) ORDER BY id") == [2, 4])
+        #expect(module.log.filters.count == 1 && module.log.filters.first?.arguments == [])
+    }
+
     @Test func limitAndOffsetOffered() throws {
         let module = ProbeModule(rows: Self.rows) { info in
             if let i = info.constraints.firstIndex(where: { $0.op == .limit }) {
@@ -220,9 +235,14 @@ struct VirtualTableConstraintTests {
             }
         }
         let db = try database(module)
+        module.log.infos = []
         #expect(try Int.fetchAll(db, sql: "SELECT id FROM p WHERE id IN (1, 2, 3) LIMIT 2").count == 2)
-        let last2 = module.log.infos.suffix(2).map { $0.constraints.map(\.op) }
-        #expect(last2 == [[.eq, .limit], [.eq]])
+        // Then, as SQLite, once more with the IN unusable (the cheaper plan wins; a tie keeps
+        // the first).
+        let calls = module.log.infos.map { $0.constraints.map(\.op) }
+        #expect(calls == [[.eq, .limit], [.eq], [.eq, .limit]])
+        #expect(module.log.infos.last?.constraints.map(\.isUsable) == [false, true])
+        #expect(module.log.filters.last?.arguments.count == 1)
     }
 
     @Test func functionConstraint() throws {

@@ -184,12 +184,14 @@ extension WherePlanner {
     /// Asks the module: constraints usable when the cursors in `available` are placed.
     /// nil when the module rejects this combination.
     static func askBestIndex(_ source: SourceItem, _ candidates: [VirtualCandidate], unavailable: Set<Int>,
-                             orderBy: [OrderTerm], needed: Set<Int>?, distinct: Int = 0) throws -> (IndexInfo, [VirtualCandidate])? {
+                             orderBy: [OrderTerm], needed: Set<Int>?, distinct: Int = 0,
+                             excludeIn: Bool = false) throws -> (IndexInfo, [VirtualCandidate])? {
         guard let ref = source.virtualTable else { return nil }
         var constraints: [IndexInfo.Constraint] = []
         for cand in candidates {
             constraints.append(IndexInfo.Constraint(column: cand.column, op: cand.op,
-                                                    usable: cand.reads.isDisjoint(with: unavailable),
+                                                    usable: cand.reads.isDisjoint(with: unavailable)
+                                                        && !(excludeIn && cand.inList != nil),
                                                     collation: cand.collation, rightValue: cand.rightValue,
                                                     isIn: cand.inList != nil))
         }
@@ -240,6 +242,15 @@ extension WherePlanner {
                 answer = try askBestIndex(source, cands.filter { !$0.isLimit }, unavailable: unavailable,
                                           orderBy: orderBy, needed: needed?[source.cursor], distinct: distinct)
             }
+            if let (info, cands) = answer, usesInLoop(info, cands) {
+                // As SQLite: a plan looping over IN values is weighed against one asked with
+                // the IN constraints unusable; the cheaper wins (the first on a tie).
+                if let other = try askBestIndex(source, candidates, unavailable: unavailable, orderBy: orderBy,
+                                                needed: needed?[source.cursor], distinct: distinct, excludeIn: true),
+                   !usesInLoopAndLimit(other.0, other.1), other.0.estimatedCost < info.estimatedCost {
+                    answer = other
+                }
+            }
         } catch {
             return failure((error as? DatabaseError)?.message ?? "\(error)")
         }
@@ -285,6 +296,14 @@ extension WherePlanner {
         var c = Choice(access: .virtual(access), usedTerms: omitted)
         c.ordered = access.orderByConsumed
         return c
+    }
+
+    /// The module used an IN list one value at a time.
+    static func usesInLoop(_ info: IndexInfo, _ cands: [VirtualCandidate]) -> Bool {
+        info.constraintUsage.indices.contains {
+            $0 < cands.count && info.constraintUsage[$0].argvIndex > 0 && cands[$0].inList != nil
+                && !info.constraintUsage[$0].inAllAtOnce
+        }
     }
 
     /// The module used an IN list one value at a time together with LIMIT or OFFSET.
