@@ -216,7 +216,8 @@ struct VirtualTableConstraintTests {
                     "SELECT grp FROM p GROUP BY grp LIMIT 2",
                     "SELECT count(*) FROM p LIMIT 2",
                     "SELECT id FROM p, t LIMIT 2",
-                    "SELECT id FROM p ORDER BY id NULLS LAST LIMIT 2"] {
+                    "SELECT id FROM p ORDER BY id NULLS LAST LIMIT 2",
+                    "SELECT id FROM p UNION SELECT grp FROM p LIMIT 2"] {
             module.log.infos = []
             _ = try Row.fetchAll(db, sql: sql)
             #expect(!module.log.infos.contains { $0.constraints.contains { $0.op == .limit || $0.op == .offset } }, "\(sql)")
