@@ -181,7 +181,13 @@ package final class Connection {
         // for the schema check (the tail of a script must not wait for other connections).
         if Connection.onlyTrivia(sql, from: offset) { return nil }
         let schema = try currentSchema()
-        schema.foreignKeysEnabled = context.pragmaSettings["foreign_keys", default: 0] != 0
+        let settings = context.pragmaSettings
+        schema.foreignKeysEnabled = settings["foreign_keys", default: 0] != 0
+        schema.legacyAlterTable = settings["legacy_alter_table", default: 0] != 0
+        schema.reverseUnorderedSelects = settings["reverse_unordered_selects", default: 0] != 0
+        schema.writableSchema = settings["writable_schema", default: 0] != 0
+        schema.ignoreCheckConstraints = settings["ignore_check_constraints", default: 0] != 0
+        schema.countChanges = settings["count_changes", default: 0] != 0
         let compiled: PreparedStatement? = try withUserCollations {
             if userFunctions.isEmpty {
                 return try Compiler.prepare(sql, from: offset, schema: schema)

@@ -37,6 +37,16 @@ package final class Schema: @unchecked Sendable {
     /// on, a foreign key that cannot be enforced fails the compile, as in SQLite (programs
     /// also test the pragma when run, see `fkIfOff`).
     package var foreignKeysEnabled = false
+    /// Connection flags the compiler reads, set by the session (Connection.prepare) before
+    /// each compile, like `foreignKeysEnabled`: PRAGMA legacy_alter_table (ALTER TABLE RENAME
+    /// as before SQLite 3.25), reverse_unordered_selects (scans without ORDER BY run
+    /// backwards), writable_schema (sqlite_schema may be written), ignore_check_constraints
+    /// and count_changes.
+    package var legacyAlterTable = false
+    package var reverseUnorderedSelects = false
+    package var writableSchema = false
+    package var ignoreCheckConstraints = false
+    package var countChanges = false
     /// Tables by lower-cased name, in the order of their schema rows.
     package private(set) var tables: [String: Table] = [:]
     package private(set) var tableOrder: [String] = []

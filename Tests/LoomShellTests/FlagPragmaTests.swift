@@ -1,0 +1,112 @@
+// This file tests the flag PRAGMAs that change what statements do (legacy_alter_table,
+// reverse_unordered_selects, writable_schema, ignore_check_constraints, count_changes):
+// each script runs in sqlite3 and in loom and their output is compared.
+// Layer: L5/L6 (through the shell). Spec: Spec/L6-session.md §PRAGMAs, Spec/L5-sql.md.
+import Foundation
+import Testing
+import LoomTestSupport
+
+@Suite("Flag pragmas against sqlite3", .enabled(if: Oracle.isAvailable))
+struct FlagPragmaTests {
+    static let schema = "SELECT type, name, tbl_name, sql FROM sqlite_schema;\nSELECT type, name, tbl_name, sql FROM sqlite_temp_schema;\n"
+
+    /// PRAGMA legacy_alter_table=ON (lang_altertable.html §2, pragma.html).
+    static let legacyAlterScripts: [String] = [
+        // RENAME TO: only the CREATE TABLE name and the ON table of indexes and triggers;
+        // views, trigger bodies, CHECK and partial-index WHERE keep the old name; nothing
+        // broken elsewhere stops it; sqlite_sequence and autoindex names follow.
+        """
+        PRAGMA legacy_alter_table=ON;
+        CREATE TABLE t(a INTEGER PRIMARY KEY, b UNIQUE, c CHECK (c > a), "t" TEXT);
+        CREATE INDEX ti ON t(b) WHERE b > 0;
+        CREATE INDEX "t2" ON "t" (c);
+        CREATE TABLE child(x REFERENCES t(a), y REFERENCES "t", FOREIGN KEY(x) REFERENCES T);
+        CREATE VIEW v AS SELECT * FROM t;
+        CREATE VIEW v2 AS SELECT t.a FROM t JOIN child ON t.a=child.x;
+        CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO child VALUES(new.a, (SELECT max(a) FROM t)); END;
+        CREATE TRIGGER "tr3" BEFORE DELETE ON "t" WHEN old.a > 0 BEGIN SELECT 1; END;
+        CREATE TRIGGER tr2 AFTER INSERT ON child BEGIN UPDATE t SET b=1; END;
+        CREATE TEMP VIEW tv AS SELECT * FROM t;
+        CREATE TEMP TRIGGER ttr AFTER INSERT ON t BEGIN SELECT 1; END;
+        CREATE TABLE seqt(a INTEGER PRIMARY KEY AUTOINCREMENT);
+        INSERT INTO seqt VALUES(5);
+        CREATE VIEW bad AS SELECT * FROM nosuch;
+        CREATE TRIGGER badtr AFTER INSERT ON seqt WHEN (SELECT count(*) FROM t) > 0 BEGIN INSERT INTO nosuch VALUES(1); END;
+        ALTER TABLE t RENAME TO "new t";
+        ALTER TABLE seqt RENAME TO seq2;
+        \(schema)SELECT * FROM sqlite_sequence;
+        ALTER TABLE "new t" RENAME TO u;
+        \(schema)PRAGMA legacy_alter_table;
+        """,
+        // REFERENCES (in other tables and the table's own) are renamed only while
+        // foreign_keys is on; the renamed table and its indexes are checked afterwards.
+        """
+        PRAGMA legacy_alter_table=ON;
+        PRAGMA foreign_keys=ON;
+        CREATE TABLE t(a INTEGER PRIMARY KEY, b UNIQUE, c CHECK(c>b), p REFERENCES t(a), FOREIGN KEY (c) REFERENCES "T"(b));
+        CREATE TABLE child(x REFERENCES t(a), y REFERENCES "t", z REFERENCES other, FOREIGN KEY(x) REFERENCES T);
+        CREATE TABLE c2(x, FOREIGN KEY (x) REFERENCES t);
+        CREATE TRIGGER trg AFTER INSERT ON t WHEN (SELECT count(*) FROM t) > 0 BEGIN SELECT nosuchfn(); END;
+        ALTER TABLE t RENAME TO t2;
+        \(schema)PRAGMA foreign_keys=OFF;
+        ALTER TABLE t2 RENAME TO u;
+        \(schema)CREATE TABLE k(a CHECK (k.a > 0), b);
+        CREATE INDEX ki ON k(b) WHERE k.b > 0;
+        ALTER TABLE k RENAME TO k2;
+        DROP INDEX ki;
+        ALTER TABLE k RENAME TO k2;
+        CREATE TABLE m(a, b);
+        CREATE INDEX mi ON m(b) WHERE m.b > 0;
+        ALTER TABLE m RENAME TO m2;
+        \(schema)PRAGMA legacy_alter_table=OFF;
+        DROP TRIGGER trg;
+        ALTER TABLE u RENAME TO w;
+        \(schema)
+        """,
+        // RENAME COLUMN and DROP COLUMN: the same edits as without the flag, but a view or
+        // trigger that does not resolve fails as "SQL logic error", and triggers are not
+        // checked after the edit.
+        """
+        PRAGMA legacy_alter_table=ON;
+        CREATE TABLE t(a INTEGER PRIMARY KEY, b UNIQUE, c CHECK(c>b), p REFERENCES t(a));
+        CREATE INDEX ti ON t(b) WHERE b > 0;
+        CREATE TABLE child(x REFERENCES t(b));
+        CREATE VIEW v AS SELECT b FROM t;
+        CREATE TRIGGER trg AFTER INSERT ON t BEGIN SELECT new.b; UPDATE t SET b = 1; END;
+        ALTER TABLE t RENAME COLUMN b TO bb;
+        \(schema)ALTER TABLE t RENAME COLUMN a TO c;
+        ALTER TABLE t RENAME COLUMN q TO c;
+        CREATE TABLE h(a, b);
+        CREATE TRIGGER htr AFTER INSERT ON h BEGIN SELECT new.b; END;
+        ALTER TABLE h DROP COLUMN b;
+        CREATE TABLE k(a, b, c);
+        CREATE VIEW kv AS SELECT b FROM k;
+        ALTER TABLE k DROP COLUMN b;
+        CREATE TABLE m(a, b);
+        CREATE TABLE n(a, c);
+        CREATE VIEW mv AS SELECT b, c FROM m, n;
+        ALTER TABLE m RENAME COLUMN b TO c;
+        DROP VIEW mv;
+        CREATE TRIGGER mtr AFTER INSERT ON n BEGIN SELECT b, c FROM m, n; END;
+        ALTER TABLE m RENAME COLUMN b TO c;
+        \(schema)CREATE TRIGGER otr AFTER INSERT ON k BEGIN SELECT * FROM nosuch; END;
+        ALTER TABLE m RENAME COLUMN a TO aa;
+        ALTER TABLE h ADD COLUMN z;
+        ALTER TABLE h DROP COLUMN z;
+        DROP TRIGGER otr;
+        CREATE TABLE d(a, b, c CHECK(c>b), d, e AS (d+1), FOREIGN KEY (d) REFERENCES x(y));
+        ALTER TABLE d DROP COLUMN b;
+        ALTER TABLE d DROP COLUMN d;
+        ALTER TABLE d DROP COLUMN a;
+        CREATE TEMP TABLE tt(a, b);
+        CREATE TEMP VIEW tv AS SELECT a FROM tt;
+        ALTER TABLE tt RENAME COLUMN a TO aa;
+        \(schema)
+        """,
+    ]
+
+    @Test("legacy_alter_table scripts match sqlite3", arguments: FlagPragmaTests.legacyAlterScripts)
+    func legacyAlterTable(_ script: String) throws {
+        try expectSameScript(script)
+    }
+}
