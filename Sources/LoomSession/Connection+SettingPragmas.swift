@@ -46,6 +46,7 @@ extension Connection {
                     // foreign_keys cannot change inside a transaction (a no-op, as in SQLite).
                     if name == "foreign_keys" && !context.isAutocommit { return .null }
                     context.pragmaSettings[name] = Connection.booleanValue(value) ? 1 : 0
+                    context.flagsGeneration &+= 1
                     return .null
                 }
             } else {

@@ -4,6 +4,7 @@
 // Layer: L5/L6 (through the shell). Spec: Spec/L6-session.md §PRAGMAs, Spec/L5-sql.md.
 import Foundation
 import Testing
+import Loom
 import LoomTestSupport
 
 @Suite("Flag pragmas against sqlite3", .enabled(if: Oracle.isAvailable))
@@ -108,5 +109,119 @@ struct FlagPragmaTests {
     @Test("legacy_alter_table scripts match sqlite3", arguments: FlagPragmaTests.legacyAlterScripts)
     func legacyAlterTable(_ script: String) throws {
         try expectSameScript(script)
+    }
+
+    static let reverseSetup = """
+        CREATE TABLE t(a INTEGER PRIMARY KEY, b, c);
+        INSERT INTO t VALUES(1,'x',10),(2,'y',20),(3,'x',30),(4,'z',40),(5,'y',50),(6,'w',60);
+        CREATE INDEX tb ON t(b);
+        CREATE INDEX tc ON t(c);
+        CREATE TABLE u(k, v);
+        INSERT INTO u VALUES(1,'p'),(1,'q'),(3,'r'),(5,'s'),(6,'t');
+        CREATE TABLE w(k TEXT PRIMARY KEY, v) WITHOUT ROWID;
+        INSERT INTO w VALUES('m',1),('a',2),('q',3),('c',4);
+        CREATE VIEW vw AS SELECT a, b FROM t WHERE a > 1;
+        PRAGMA reverse_unordered_selects=ON;
+
+        """
+
+    /// PRAGMA reverse_unordered_selects=ON: loops without ORDER BY walk backwards (table and
+    /// index scans, ranges, IN lists, joins, MULTI-INDEX OR branches); ORDER BY, GROUP BY and
+    /// DISTINCT keep their order.
+    static let reverseScripts: [String] = [
+        """
+        SELECT a FROM t;
+        SELECT * FROM t;
+        SELECT a FROM t WHERE b = 'x';
+        SELECT b FROM t;
+        SELECT a FROM t WHERE a > 2;
+        SELECT a FROM t WHERE a IN (2, 4, 1);
+        SELECT a FROM t WHERE b IN ('x', 'z');
+        SELECT a FROM t WHERE b > 'x';
+        SELECT a FROM t WHERE c BETWEEN 15 AND 45;
+        SELECT a FROM t WHERE b IN ('x', 'y') AND c > 10;
+        SELECT * FROM t WHERE a = 3;
+        SELECT * FROM t LIMIT 2 OFFSET 1;
+        SELECT * FROM w;
+        SELECT k FROM w WHERE k > 'b';
+        SELECT k, v FROM u WHERE rowid > 2;
+        SELECT k FROM u WHERE rowid IN (1, 3, 4);
+        SELECT * FROM t WHERE b = 'x' OR c = 40;
+        SELECT * FROM t WHERE b = 'x' OR c > 40;
+        SELECT * FROM vw;
+        SELECT * FROM (SELECT a, b FROM t WHERE a < 4);
+        SELECT * FROM (SELECT a, b FROM t WHERE a < 4 LIMIT 2);
+        WITH x AS (SELECT a FROM t WHERE a < 5) SELECT * FROM x;
+        """,
+        """
+        SELECT a, k, v FROM t, u WHERE a = k;
+        SELECT a, k, v FROM t JOIN u ON a = k;
+        SELECT a, k, v FROM t LEFT JOIN u ON a = k;
+        SELECT a, v FROM t, u WHERE u.v > 'p' AND t.a = u.k;
+        SELECT a, v FROM u, t WHERE t.b = 'x' AND t.a = u.k;
+        SELECT a, b, k FROM t JOIN w ON w.v = t.a;
+        SELECT * FROM t NATURAL JOIN t AS t2;
+        SELECT a FROM t WHERE a IN (SELECT k FROM u);
+        SELECT a FROM t WHERE a IN (SELECT k FROM u) AND b IN ('x', 'y', 'z');
+        SELECT (SELECT group_concat(v) FROM u WHERE k = a) FROM t;
+        SELECT EXISTS (SELECT 1 FROM t WHERE c > 10);
+        SELECT a FROM t UNION ALL SELECT k FROM u;
+        SELECT a FROM t UNION SELECT k FROM u;
+        """,
+        """
+        SELECT group_concat(a) FROM t;
+        SELECT group_concat(b) FROM t WHERE a > 2;
+        SELECT max(a), min(a), count(*) FROM t;
+        SELECT b, count(*), group_concat(a) FROM t GROUP BY b;
+        SELECT c % 20, count(*) FROM t GROUP BY c % 20;
+        SELECT DISTINCT b FROM t;
+        SELECT DISTINCT a FROM t;
+        SELECT DISTINCT c % 20 FROM t;
+        SELECT * FROM (SELECT DISTINCT b FROM t);
+        SELECT a, row_number() OVER () FROM t;
+        SELECT a, sum(c) OVER (ORDER BY a) FROM t;
+        SELECT a FROM t ORDER BY a;
+        SELECT a FROM t ORDER BY b, a;
+        SELECT a FROM t ORDER BY c DESC;
+        SELECT a FROM t WHERE b = 'x' UNION ALL SELECT a FROM t WHERE b = 'y' ORDER BY 1;
+        """,
+        // Statements that write: rows found backwards (trigger order, RETURNING).
+        """
+        CREATE TABLE log(x);
+        CREATE TRIGGER tr AFTER UPDATE ON t BEGIN INSERT INTO log VALUES(new.a); END;
+        UPDATE t SET c = c + 1 WHERE c > 20;
+        SELECT x FROM log;
+        DELETE FROM u WHERE k > 1 RETURNING k;
+        INSERT INTO u SELECT a, b FROM t WHERE a < 4;
+        SELECT rowid, * FROM u;
+        PRAGMA reverse_unordered_selects;
+        PRAGMA reverse_unordered_selects=OFF;
+        SELECT a FROM t;
+        SELECT * FROM w;
+        """,
+    ]
+
+    @Test("reverse_unordered_selects scripts match sqlite3", arguments: FlagPragmaTests.reverseScripts)
+    func reverseUnorderedSelects(_ script: String) throws {
+        try expectSameScript(FlagPragmaTests.reverseSetup + script)
+    }
+
+    /// A cached statement compiled before the flag changed is compiled again (SQLite
+    /// expires every statement when a flag pragma is set).
+    @Test func flagChangeRecompilesCachedStatements() throws {
+        let db = try Database()
+        try db.execute(sql: "CREATE TABLE t(a INTEGER PRIMARY KEY); INSERT INTO t VALUES(1), (2), (3)")
+        let select = "SELECT a FROM t"
+        func values() throws -> [Int64] {
+            try Row.fetchAll(db, sql: select).map { $0[0] as Int64 }
+        }
+        #expect(try values() == [1, 2, 3])
+        try db.execute(sql: "PRAGMA reverse_unordered_selects=ON")
+        #expect(try values() == [3, 2, 1])
+        let statement = try db.prepare(select)
+        try db.execute(sql: "PRAGMA reverse_unordered_selects=OFF")
+        var seen: [DatabaseValue] = []
+        while try statement.step() { seen.append(statement.column(0)) }
+        #expect(seen == [.integer(1), .integer(2), .integer(3)])
     }
 }

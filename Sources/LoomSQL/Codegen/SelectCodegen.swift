@@ -192,8 +192,12 @@ extension Codegen {
         var distinct = DistinctMode.tempTree
         if s.compound == nil && !s.isAggregate {
             // The loops may deliver the ORDER BY order themselves (an index or rowid order).
-            var p = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
-                                      hints: planHints(for: s, orderBy: s.orderBy))
+            var hints = planHints(for: s, orderBy: s.orderBy)
+            // SQLite plans a DISTINCT's loops for the result order (not reversed by
+            // reverse_unordered_selects) unless every row is distinct anyway.
+            hints.feedsDistinct = s.distinct && s.orderBy.isEmpty && c.schema.reverseUnorderedSelects
+                && !distinctIsUnique(s)
+            var p = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema, hints: hints)
             if s.distinct && s.windowCalls.isEmpty
                 && !s.resultColumns.contains(where: { if case .collate = $0 { return true }; return false }) {
                 // DISTINCT without a temp b-tree (Spec/L5-sql.md P15): rows unique by the rowid,
