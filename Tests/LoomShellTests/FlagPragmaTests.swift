@@ -224,4 +224,82 @@ struct FlagPragmaTests {
         while try statement.step() { seen.append(statement.column(0)) }
         #expect(seen == [.integer(1), .integer(2), .integer(3)])
     }
+
+    /// PRAGMA writable_schema: sqlite_schema is read-only while off (SQLite's error texts),
+    /// writable while on; RESET turns it off and reads the schema again; while on, rows that
+    /// do not parse are skipped.
+    static let writableSchemaScripts: [String] = [
+        """
+        CREATE TABLE p(a);
+        INSERT INTO sqlite_schema VALUES('table','q','q',0,'CREATE TABLE q(a)');
+        UPDATE sqlite_master SET sql = 'x';
+        DELETE FROM sqlite_schema;
+        INSERT INTO sqlite_temp_schema VALUES('table','q','q',0,'CREATE TABLE q(a)');
+        INSERT INTO temp.sqlite_master VALUES('table','q','q',0,'CREATE TABLE q(a)');
+        PRAGMA writable_schema=ON;
+        INSERT INTO sqlite_schema VALUES('table','q','q',0,'CREATE TABLE q(a)');
+        SELECT type, name, rootpage, sql FROM sqlite_schema;
+        DELETE FROM sqlite_schema WHERE name = 'q';
+        SELECT type, name, rootpage, sql FROM sqlite_schema;
+        PRAGMA writable_schema;
+        PRAGMA writable_schema=OFF;
+        PRAGMA writable_schema;
+        """,
+        """
+        CREATE TABLE p(a);
+        PRAGMA writable_schema=ON;
+        INSERT INTO sqlite_schema VALUES('table','bad','bad',0,'CREATE TABLE bad(');
+        UPDATE sqlite_schema SET sql='CREATE TABLE p(a, b)' WHERE name='p';
+        SELECT * FROM p;
+        PRAGMA writable_schema=RESET;
+        PRAGMA writable_schema;
+        SELECT * FROM p;
+        PRAGMA writable_schema=ON;
+        SELECT name FROM sqlite_schema;
+        DELETE FROM sqlite_schema WHERE name='bad';
+        PRAGMA writable_schema=OFF;
+        INSERT INTO p VALUES(1, 2);
+        SELECT b FROM p;
+        """,
+    ]
+
+    @Test("writable_schema scripts match sqlite3", arguments: FlagPragmaTests.writableSchemaScripts)
+    func writableSchema(_ script: String) throws {
+        try expectSameScript(script)
+    }
+
+    /// sqlite3's `.dump` of a virtual table (`PRAGMA writable_schema=ON` and an INSERT of its
+    /// sqlite_schema row) loads into loom; the table then works on the next connection, in
+    /// loom and in sqlite3.
+    @Test func dumpWithVirtualTableLoads() throws {
+        let dir = try TemporaryDirectory("loom-writable-schema")
+        defer { dir.cleanup() }
+        let source = dir.file("source.db"), target = dir.file("target.db")
+        _ = try runSQLite([source], input: """
+            CREATE VIRTUAL TABLE f USING fts5(x, y);
+            INSERT INTO f VALUES('hello world', 'one'), ('more text', 'two');
+            CREATE TABLE p(a INTEGER PRIMARY KEY, b);
+            INSERT INTO p VALUES(1, 'x');
+            """)
+        let dump = try runSQLite([source], input: ".dump\n").stdout
+        #expect(dump.contains("PRAGMA writable_schema=ON;"))
+        let load = runLoom([target], input: dump)
+        #expect(load.stderr == "")
+        let queries = """
+            SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema;
+            SELECT * FROM f WHERE f MATCH 'hello';
+            SELECT rowid, * FROM f;
+            SELECT * FROM p;
+            PRAGMA integrity_check;
+            """
+        let expected = try runSQLite([target], input: queries)
+        #expect(expected.stderr == "")
+        let got = runLoom([target], input: queries)
+        #expect(got.stdout == expected.stdout)
+        #expect(got.stderr == expected.stderr)
+        // Written by loom, read by sqlite3.
+        _ = runLoom([target], input: "INSERT INTO f VALUES('loom text', 'three');\n")
+        let after = "SELECT rowid, * FROM f WHERE f MATCH 'text';\nPRAGMA integrity_check;\n"
+        #expect(runLoom([target], input: after).stdout == (try runSQLite([target], input: after)).stdout)
+    }
 }

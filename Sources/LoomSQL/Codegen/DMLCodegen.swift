@@ -195,7 +195,7 @@ extension Codegen {
             let prefix = insert.schema.map { $0 + "." } ?? (c.triggerScope == nil ? "" : "main.")
             throw c.error("no such table: \(prefix)\(insert.table)", at: nil)
         }
-        if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        if table.isSchemaTable && !c.schema.writableSchema { throw c.error("table \(table.name) may not be modified", at: span) }
         guard try authorizeWrite(.insert, table) else { return }
         if table.isVirtual { return try codeVirtualInsert(insert, table: table, span: span) }
         if table.isView {
@@ -522,7 +522,7 @@ extension Codegen {
             let prefix = delete.table.schema.map { $0 + "." } ?? (c.triggerScope == nil ? "" : "main.")
             throw c.error("no such table: \(prefix)\(delete.table.name)", at: nil)
         }
-        if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        if table.isSchemaTable && !c.schema.writableSchema { throw c.error("table \(table.name) may not be modified", at: span) }
         guard try authorizeWrite(.delete, table) else { return }
         if table.isVirtual { return try codeVirtualDelete(delete, table: table, span: span) }
         if table.isView {
@@ -667,7 +667,7 @@ extension Codegen {
             let prefix = update.table.schema.map { $0 + "." } ?? (c.triggerScope == nil ? "" : "main.")
             throw c.error("no such table: \(prefix)\(update.table.name)", at: nil)
         }
-        if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        if table.isSchemaTable && !c.schema.writableSchema { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isVirtual { return try codeVirtualUpdate(update, table: table, span: span) }
         if table.isView {
             let hasInsteadOfUpdate = c.schema.triggers(on: table).contains { t in

@@ -353,7 +353,7 @@ package final class Schema: @unchecked Sendable {
     /// A row whose text does not parse makes the schema malformed, as in SQLite.
     package static func build(rows: [SchemaRow], cookie: UInt32, fileFormat: UInt32,
                               database: Int = 0,
-                              databaseName: String = "main") throws -> Schema {
+                              databaseName: String = "main", skippingMalformed: Bool = false) throws -> Schema {
         let schema = Schema()
         schema.database = database
         schema.databaseName = databaseName
@@ -361,15 +361,19 @@ package final class Schema: @unchecked Sendable {
         schema.fileFormat = fileFormat
         for (i, row) in rows.enumerated() { schema.rowOrder[row.type + " " + row.name.lowercasedASCII] = i }
         // Tables first, so that indexes find their table whatever the row order.
+        // PRAGMA writable_schema=ON: a row that does not parse is left out, as SQLite does.
+        func add(_ body: () throws -> Void) throws {
+            if skippingMalformed { try? body() } else { try body() }
+        }
         for row in rows where row.type == "table" || row.type == "view" {
-            try schema.addTable(from: row)
+            try add { try schema.addTable(from: row) }
         }
         for row in rows where row.type == "index" {
-            try schema.addIndex(from: row)
+            try add { try schema.addIndex(from: row) }
         }
         schema.pendingAutoIndexes = [:]
         for row in rows where row.type == "trigger" {
-            try schema.addTrigger(from: row)
+            try add { try schema.addTrigger(from: row) }
         }
         return schema
     }
