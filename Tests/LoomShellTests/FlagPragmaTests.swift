@@ -302,4 +302,73 @@ struct FlagPragmaTests {
         let after = "SELECT rowid, * FROM f WHERE f MATCH 'text';\nPRAGMA integrity_check;\n"
         #expect(runLoom([target], input: after).stdout == (try runSQLite([target], input: after)).stdout)
     }
+
+    /// PRAGMA ignore_check_constraints=ON: CHECK constraints are neither enforced nor
+    /// reported by integrity_check / quick_check.
+    @Test func ignoreCheckConstraints() throws {
+        try expectSameScript("""
+            CREATE TABLE t(a CHECK (a > 0), b CONSTRAINT pos CHECK (b > 0), CHECK (a < b));
+            PRAGMA ignore_check_constraints=ON;
+            INSERT INTO t VALUES(-1, -2);
+            INSERT INTO t VALUES(5, 1);
+            UPDATE t SET b = -5 WHERE a = 5;
+            INSERT INTO t VALUES(1, 2) ON CONFLICT DO NOTHING;
+            SELECT * FROM t;
+            PRAGMA integrity_check;
+            PRAGMA quick_check;
+            PRAGMA ignore_check_constraints;
+            PRAGMA ignore_check_constraints=OFF;
+            PRAGMA integrity_check;
+            PRAGMA quick_check;
+            INSERT INTO t VALUES(-1, -2);
+            UPDATE t SET b = -6 WHERE a = 5;
+            PRAGMA ignore_check_constraints=1;
+            UPDATE t SET b = -6 WHERE a = 5;
+            SELECT * FROM t;
+            """)
+    }
+
+    /// PRAGMA count_changes=ON: INSERT/UPDATE/DELETE return one row, "rows inserted" /
+    /// "rows updated" / "rows deleted" (not counting trigger and FK-action changes nor an
+    /// upsert's updates; counting the view rows INSTEAD OF triggers fired for); none with
+    /// RETURNING.
+    @Test func countChanges() throws {
+        try expectSameScript("""
+            .headers on
+            CREATE TABLE t(a INTEGER PRIMARY KEY, b UNIQUE);
+            CREATE TABLE log(x);
+            CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES(new.a); END;
+            CREATE VIEW v AS SELECT * FROM t;
+            CREATE TRIGGER vi INSTEAD OF INSERT ON v BEGIN INSERT INTO t VALUES(new.a, new.b); END;
+            CREATE TRIGGER vd INSTEAD OF DELETE ON v BEGIN DELETE FROM t WHERE a = old.a; END;
+            PRAGMA count_changes=ON;
+            INSERT INTO t VALUES(1, 'x'), (2, 'y');
+            INSERT INTO t SELECT a + 10, b || 'z' FROM t;
+            INSERT INTO t VALUES(1, 'q') ON CONFLICT(a) DO UPDATE SET b = 'upd';
+            INSERT OR IGNORE INTO t VALUES(1, 'w');
+            INSERT OR REPLACE INTO t VALUES(2, 'r');
+            UPDATE t SET b = b || '!' WHERE a > 10;
+            UPDATE t SET b = 'none' WHERE a > 100;
+            DELETE FROM t WHERE a = 11;
+            INSERT INTO v VALUES(30, 'view');
+            DELETE FROM v WHERE a >= 30;
+            INSERT INTO t VALUES(40, 'ret') RETURNING a;
+            DELETE FROM log;
+            DELETE FROM t;
+            CREATE TABLE u(k);
+            INSERT INTO u DEFAULT VALUES;
+            BEGIN; INSERT INTO u VALUES(2); COMMIT;
+            SELECT changes();
+            PRAGMA count_changes;
+            PRAGMA count_changes=OFF;
+            INSERT INTO u VALUES(3);
+            PRAGMA count_changes=1;
+            CREATE TABLE w(k PRIMARY KEY, v) WITHOUT ROWID;
+            INSERT INTO w VALUES(1, 'a'), (2, 'b');
+            INSERT INTO w VALUES(1, 'c') ON CONFLICT(k) DO UPDATE SET v = 'd';
+            UPDATE w SET v = 'e';
+            DELETE FROM w WHERE k = 1;
+            SELECT * FROM w;
+            """)
+    }
 }
