@@ -213,7 +213,7 @@ struct FlagPragmaTests {
         try db.execute(sql: "CREATE TABLE t(a INTEGER PRIMARY KEY); INSERT INTO t VALUES(1), (2), (3)")
         let select = "SELECT a FROM t"
         func values() throws -> [Int64] {
-            try Row.fetchAll(db, sql: select).map { $0[0] as Int64 }
+            try Row.fetchAll(db, sql: select).map { row in try row[0] as Int64 }
         }
         #expect(try values() == [1, 2, 3])
         try db.execute(sql: "PRAGMA reverse_unordered_selects=ON")
