@@ -371,4 +371,32 @@ struct FlagPragmaTests {
             SELECT * FROM w;
             """)
     }
+
+    /// EXPLAIN appends the sub-programs (trigger bodies, foreign-key actions) after the
+    /// statement's program, each from address 0, a trigger's first row commented
+    /// "-- TRIGGER name", as sqlite3 does: the same programs in the same order (the opcodes
+    /// inside differ between the two engines).
+    @Test func explainListsSubPrograms() throws {
+        let script = """
+            PRAGMA foreign_keys=ON;
+            CREATE TABLE p(id INTEGER PRIMARY KEY);
+            CREATE TABLE c(pid REFERENCES p ON DELETE CASCADE);
+            CREATE TABLE log(x);
+            CREATE TRIGGER tr AFTER DELETE ON c BEGIN INSERT INTO log VALUES(old.pid); END;
+            CREATE TRIGGER tp BEFORE DELETE ON p BEGIN SELECT 1; END;
+            EXPLAIN DELETE FROM p WHERE id = 1;
+            EXPLAIN INSERT INTO log VALUES(1);
+            """
+        /// Per program listed: its first row's comment ("" when none).
+        func programs(_ output: String) -> [String] {
+            output.split(separator: "\n").compactMap { line -> String? in
+                guard line.split(separator: " ").first == "0" else { return nil }
+                guard let r = line.range(of: "-- TRIGGER ") else { return "" }
+                return "-- TRIGGER " + (line[r.upperBound...].split(separator: " ").first.map(String.init) ?? "")
+            }
+        }
+        let expected = programs(try runSQLite([":memory:"], input: script).stdout)
+        #expect(expected == ["", "-- TRIGGER tp", "", "-- TRIGGER tr", ""])
+        #expect(programs(runLoom([":memory:"], input: script).stdout) == expected)
+    }
 }
