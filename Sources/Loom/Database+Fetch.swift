@@ -132,19 +132,42 @@ extension Statement {
     }
 
     /// The current row as a `Row`.
-    func currentRow(_ layout: RowLayout) -> Row {
+    func currentRow(_ layout: RowLayout, decodingContext: RowDecodingState? = nil) -> Row {
         var values: [DatabaseValue] = []
         currentValues(into: &values)
-        return Row(layout: layout, values: values)
+        return Row(layout: layout, values: values, decodingContext: decodingContext)
     }
 
     /// The current row's values in `values`, replacing what it held: a caller that decodes
     /// row after row reuses one buffer (unique again once the previous row is released).
     func currentValues(into values: inout [DatabaseValue]) {
         let n = columnCount
+        if values.count == n {
+            values.withUnsafeMutableBufferPointer { buffer in
+                for i in 0..<n { buffer[i] = column(i) }
+            }
+            return
+        }
         values.removeAll(keepingCapacity: true)
         values.reserveCapacity(n)
         for i in 0..<n { values.append(column(i)) }
+    }
+
+    /// Runs the statement with `arguments` and hands each row to `body`, all rows sharing
+    /// one decoding context (RowDecodingState) and one value buffer. The record fetch
+    /// methods are built on it.
+    @usableFromInline
+    func forEachDecodingRow(_ arguments: StatementArguments, _ body: (Row) throws -> Void) throws {
+        try prepareRun(arguments)
+        let layout = rowLayout
+        let context = RowDecodingState(fetchContextFor: layout)
+        defer { context.finish() }
+        var values: [DatabaseValue] = []
+        while try step() {
+            currentValues(into: &values)
+            try body(Row(layout: layout, values: values, decodingContext: context))
+            context.endRecord()
+        }
     }
 }
 
@@ -222,6 +245,16 @@ public final class RowCursor: Cursor {
             return nil
         }
         return statement.currentRow(layout)
+    }
+
+    /// The next row, carrying a record cursor's decoding context.
+    func next(decodingContext: RowDecodingState) throws -> Row? {
+        guard !isDone else { return nil }
+        guard try statement.step() else {
+            isDone = true
+            return nil
+        }
+        return statement.currentRow(layout, decodingContext: decodingContext)
     }
 
     deinit {

@@ -53,6 +53,11 @@ extension FetchableRecord {
     /// ```swift
     /// let best = try Player.fetchAll(db, sql: "SELECT * FROM player WHERE score > ?", arguments: [50])
     /// ```
+    // `@inlinable` (this and the statement form): specialized in the caller's module, the
+    // loop appends to a `[Self]` and calls `init(row:)` directly instead of through generic
+    // metadata on every row (measured: ~500 instructions per row, ~10% of decoding 100k
+    // rows in `loom-bench --api`).
+    @inlinable
     public static func fetchAll(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [Self] {
         try fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
     }
@@ -63,15 +68,10 @@ extension FetchableRecord {
     }
 
     /// Every row of a compiled statement as a record.
+    @inlinable
     public static func fetchAll(_ statement: Statement, arguments: StatementArguments = []) throws -> [Self] {
-        try statement.prepareRun(arguments)
-        let layout = statement.rowLayout
         var records: [Self] = []
-        var values: [DatabaseValue] = []
-        while try statement.step() {
-            statement.currentValues(into: &values)
-            records.append(try Self(row: Row(layout: layout, values: values)))
-        }
+        try statement.forEachDecodingRow(arguments) { row in records.append(try Self(row: row)) }
         return records
     }
 
@@ -104,10 +104,21 @@ extension FetchableRecord {
 /// ```
 public final class RecordCursor<Record: FetchableRecord>: Cursor {
     let rows: RowCursor
-    init(rows: RowCursor) { self.rows = rows }
-    public func next() throws -> Record? {
-        try rows.next().map(Record.init(row:))
+    /// One decoding context for the cursor's rows (see RowDecodingState).
+    let context: RowDecodingState
+    init(rows: RowCursor) {
+        self.rows = rows
+        self.context = RowDecodingState(fetchContextFor: rows.layout)
     }
+    public func next() throws -> Record? {
+        guard let row = try rows.next(decodingContext: context) else {
+            context.finish()
+            return nil
+        }
+        defer { context.endRecord() }
+        return try Record(row: row)
+    }
+    deinit { context.finish() }
 }
 
 // MARK: - TableRecord

@@ -19,10 +19,14 @@ public struct Row: Sendable, Equatable {
     let layout: RowLayout
     /// The values, one per column.
     public let databaseValues: [DatabaseValue]
+    /// The decoding context of the fetch that produced this row (fetchAll, record cursors),
+    /// nil otherwise. Lets Codable decoding reuse one container per fetch (RowDecoder.swift).
+    let decodingContext: RowDecodingState?
 
-    init(layout: RowLayout, values: [DatabaseValue]) {
+    init(layout: RowLayout, values: [DatabaseValue], decodingContext: RowDecodingState? = nil) {
         self.layout = layout
         self.databaseValues = values
+        self.decodingContext = decodingContext
     }
 
     /// A row from column names and values (same count).
@@ -33,6 +37,7 @@ public struct Row: Sendable, Equatable {
     public init(_ pairs: KeyValuePairs<String, (any DatabaseValueConvertible)?>) {
         layout = RowLayout(names: pairs.map(\.key))
         databaseValues = pairs.map { $0.value?.databaseValue ?? .null }
+        decodingContext = nil
     }
 
     /// A row from parallel arrays of names and values (extra names or values are dropped).
@@ -40,6 +45,7 @@ public struct Row: Sendable, Equatable {
         let n = min(columns.count, values.count)
         layout = RowLayout(names: Array(columns.prefix(n)))
         databaseValues = Array(values.prefix(n))
+        decodingContext = nil
     }
 
     /// Number of columns.
