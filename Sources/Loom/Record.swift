@@ -25,7 +25,7 @@ public protocol FetchableRecord {
 extension FetchableRecord where Self: Decodable {
     public init(row: Row) throws {
         do {
-            try self.init(from: RowDecoder(row: row))
+            try self.init(from: RowDecoder(decoding: row))
         } catch let error as DecodingError {
             throw RowDecodingError.decodingFailed(type: String(describing: Self.self), detail: error.loomDescription)
         }

@@ -4,29 +4,40 @@
 import Glibc
 
 /// Decodes a record from a row: the top-level keyed container reads columns by name.
+/// It holds only its state (one reference: cheap to box in `any Decoder`).
 struct RowDecoder: Decoder {
-    let row: Row
+    let state: RowDecodingState
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        // (A Bool test then a non-optional result: an Optional of the resilient
-        // KeyedDecodingContainer<Key> costs one more generic metadata lookup per record.)
+    /// A decoder for `row` on its own.
+    init(row: Row) { state = RowDecodingState(row: row) }
+
+    /// A decoder for a record built from `row`: bound to the row's fetch context when it
+    /// may be (see RowDecodingState), else on its own.
+    init(decoding row: Row) {
         if let context = row.decodingContext, context.bind(row) {
-            return context.boundContainer(keyedBy: Key.self)
+            state = context
+        } else {
+            state = RowDecodingState(row: row)
         }
-        return KeyedDecodingContainer(RowKeyedContainer<Key>(state: RowDecodingState(row: row)))
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        if state.isFetchContext { return state.boundContainer(keyedBy: Key.self) }
+        return KeyedDecodingContainer(RowKeyedContainer<Key>(state: state))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        JSONUnkeyedContainer(items: row.databaseValues.map(\.jsonForDecoding), codingPath: [])
+        JSONUnkeyedContainer(items: state.values.map(\.jsonForDecoding), codingPath: [])
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        guard row.count == 1 else {
-            throw RowDecodingError.decodingFailed(type: "single value", detail: "a row of \(row.count) columns is not a single value")
+        let values = state.values
+        guard values.count == 1 else {
+            throw RowDecodingError.decodingFailed(type: "single value", detail: "a row of \(values.count) columns is not a single value")
         }
-        return ColumnDecoder(value: row.databaseValues[0], column: row.columnNames[0], codingPath: [])
+        return ColumnDecoder(value: values[0], column: state.layout.names[0], codingPath: [])
     }
 }
 
@@ -84,7 +95,7 @@ final class RowDecodingState: @unchecked Sendable {
     }
 
     /// The row being read, as a `Row` (for error messages and super decoders).
-    var row: Row { Row(layout: layout, values: values, decodingContext: isFetchContext ? self : nil) }
+    var row: Row { Row(layout: layout, values: values) }
 
     /// Binds the shared container to `row`; false when it may not be used (see above).
     func bind(_ row: Row) -> Bool {
@@ -96,7 +107,8 @@ final class RowDecodingState: @unchecked Sendable {
         return true
     }
 
-    /// The shared container (after a successful `bind`), made on the first record.
+    /// The shared container (after a successful `bind`), made on the first record (and
+    /// again when a record asks for another key type).
     func boundContainer<Key: CodingKey>(keyedBy: Key.Type) -> KeyedDecodingContainer<Key> {
         if let container, containerKey == ObjectIdentifier(Key.self) {
             // Only a ContainerHolder<Key> is ever stored under ObjectIdentifier(Key.self).
