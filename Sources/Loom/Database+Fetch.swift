@@ -132,10 +132,10 @@ extension Statement {
     }
 
     /// The current row as a `Row`.
-    func currentRow(_ layout: RowLayout, decodingContext: RowDecodingState? = nil) -> Row {
+    func currentRow(_ layout: RowLayout) -> Row {
         var values: [DatabaseValue] = []
         currentValues(into: &values)
-        return Row(layout: layout, values: values, decodingContext: decodingContext)
+        return Row(layout: layout, values: values)
     }
 
     /// The current row's values in `values`, replacing what it held: a caller that decodes
@@ -161,13 +161,13 @@ extension Statement {
     @usableFromInline
     func forEachDecodingRow(_ arguments: StatementArguments, _ body: (consuming Row) throws -> Void) throws {
         try prepareRun(arguments)
-        let layout = rowLayout
-        let context = RowDecodingState(fetchContextFor: layout)
+        let context = RowDecodingState(fetchContextFor: rowLayout)
         defer { context.finish() }
+        let layout = RowLayout(sharing: context.layout, decodingContext: context)
         var values: [DatabaseValue] = []
         while try step() {
             currentValues(into: &values)
-            try body(Row(layout: layout, values: values, decodingContext: context))
+            try body(Row(layout: layout, values: values))
             context.endRecord()
         }
     }
@@ -249,14 +249,15 @@ public final class RowCursor: Cursor {
         return statement.currentRow(layout)
     }
 
-    /// The next row, carrying a record cursor's decoding context.
-    func next(decodingContext: RowDecodingState) throws -> Row? {
+    /// The next row with another layout of the same columns (a record cursor's, which
+    /// carries its decoding context).
+    func next(layout: RowLayout) throws -> Row? {
         guard !isDone else { return nil }
         guard try statement.step() else {
             isDone = true
             return nil
         }
-        return statement.currentRow(layout, decodingContext: decodingContext)
+        return statement.currentRow(layout)
     }
 
     deinit {

@@ -106,12 +106,15 @@ public final class RecordCursor<Record: FetchableRecord>: Cursor {
     let rows: RowCursor
     /// One decoding context for the cursor's rows (see RowDecodingState).
     let context: RowDecodingState
+    /// The rows' layout, carrying the context.
+    let layout: RowLayout
     init(rows: RowCursor) {
         self.rows = rows
         self.context = RowDecodingState(fetchContextFor: rows.layout)
+        self.layout = RowLayout(sharing: rows.layout, decodingContext: context)
     }
     public func next() throws -> Record? {
-        guard let row = try rows.next(decodingContext: context) else {
+        guard let row = try rows.next(layout: layout) else {
             context.finish()
             return nil
         }

@@ -19,15 +19,15 @@ public struct Row: Sendable, Equatable {
     let layout: RowLayout
     /// The values, one per column.
     public let databaseValues: [DatabaseValue]
-    /// The decoding context of the fetch that produced this row (fetchAll, record cursors),
-    /// nil otherwise. Lets Codable decoding reuse one container per fetch (RowDecoder.swift).
-    let decodingContext: RowDecodingState?
 
-    init(layout: RowLayout, values: [DatabaseValue], decodingContext: RowDecodingState? = nil) {
+    init(layout: RowLayout, values: [DatabaseValue]) {
         self.layout = layout
         self.databaseValues = values
-        self.decodingContext = decodingContext
     }
+
+    /// The decoding context of the fetch that produced this row (fetchAll, record cursors),
+    /// nil otherwise; it rides on the layout, so a row stays two references.
+    var decodingContext: RowDecodingState? { layout.decodingContext }
 
     /// A row from column names and values (same count).
     ///
@@ -37,7 +37,6 @@ public struct Row: Sendable, Equatable {
     public init(_ pairs: KeyValuePairs<String, (any DatabaseValueConvertible)?>) {
         layout = RowLayout(names: pairs.map(\.key))
         databaseValues = pairs.map { $0.value?.databaseValue ?? .null }
-        decodingContext = nil
     }
 
     /// A row from parallel arrays of names and values (extra names or values are dropped).
@@ -45,7 +44,6 @@ public struct Row: Sendable, Equatable {
         let n = min(columns.count, values.count)
         layout = RowLayout(names: Array(columns.prefix(n)))
         databaseValues = Array(values.prefix(n))
-        decodingContext = nil
     }
 
     /// Number of columns.
@@ -113,9 +111,12 @@ extension Row: CustomStringConvertible {
     }
 }
 
-/// Column names with a case-insensitive lookup table, built once per statement.
+/// Column names with a case-insensitive lookup table, built once per statement (and shared,
+/// with a decoding context attached, by the rows of one record fetch).
 final class RowLayout: Sendable {
     let names: [String]
+    /// The record fetch whose rows use this layout (see RowDecodingState), or nil.
+    let decodingContext: RowDecodingState?
     /// Exact name → index, only for names that are the leftmost case-insensitive match.
     private let exact: [String: Int]
     /// ASCII-lower-cased name → leftmost index.
@@ -139,6 +140,16 @@ final class RowLayout: Sendable {
         self.exact = exact
         self.folded = folded
         self.leftmost = leftmost
+        self.decodingContext = nil
+    }
+
+    /// `base`'s names and tables, with `decodingContext` attached (one per record fetch).
+    init(sharing base: RowLayout, decodingContext: RowDecodingState) {
+        names = base.names
+        exact = base.exact
+        folded = base.folded
+        leftmost = base.leftmost
+        self.decodingContext = decodingContext
     }
 
     @inline(__always)

@@ -99,7 +99,7 @@ final class RowDecodingState: @unchecked Sendable {
 
     /// Binds the shared container to `row`; false when it may not be used (see above).
     func bind(_ row: Row) -> Bool {
-        guard isFetchContext, !inUse, !finished, row.layout === layout,
+        guard isFetchContext, !inUse, !finished, row.layout.names.count == layout.names.count,
               pthread_equal(owner, pthread_self()) != 0 else { return false }
         inUse = true
         values = row.databaseValues

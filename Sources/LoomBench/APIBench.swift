@@ -1,5 +1,6 @@
 // This file implements `loom-bench --api`: the Swift API's record paths (Codable insert and
-// decode of N rows) timed next to the raw Statement path on the same data.
+// decode of N rows) timed next to the raw Statement path on the same data (decode: median of
+// alternating rounds).
 // Layer: tools (loom-bench). Spec: Spec/tools.md, section loom-bench; Spec/L7-api.md.
 import Foundation
 import Loom
@@ -21,6 +22,14 @@ public struct APIBenchLine: Sendable {
 }
 
 public enum APIBench {
+    /// Decode rounds per path (the reported decode times are medians).
+    static let decodeRounds = 5
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+
     /// Runs both benchmarks on `rows` rows in an in-memory database; seconds per path.
     public static func run(rows: Int) throws -> [APIBenchLine] {
         let schema = "CREATE TABLE item(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score INT NOT NULL, ratio REAL NOT NULL, note TEXT)"
@@ -51,20 +60,24 @@ public enum APIBench {
         }
         let apiInsert = monotonicSeconds() - t
 
-        // Decode: raw statement into the same struct.
-        t = monotonicSeconds()
-        let rawItems = try rawDecode(rawDB, rows: rows)
-        let rawDecodeTime = monotonicSeconds() - t
-
-        // Decode: Codable records.
-        t = monotonicSeconds()
-        let apiItems = try queue.read { db in try apiDecode(db) }
-        let apiDecodeTime = monotonicSeconds() - t
+        // Decode: the raw statement path and the Codable path, in alternating rounds (so a
+        // burst of load on a shared machine hits both alike); each figure is its median.
+        var rawTimes: [Double] = [], apiTimes: [Double] = []
+        var rawItems: [BenchRecord] = [], apiItems: [BenchRecord] = []
+        for _ in 0..<decodeRounds {
+            t = monotonicSeconds()
+            rawItems = try rawDecode(rawDB, rows: rows)
+            rawTimes.append(monotonicSeconds() - t)
+            t = monotonicSeconds()
+            apiItems = try queue.read { db in try apiDecode(db) }
+            apiTimes.append(monotonicSeconds() - t)
+        }
+        let rawDecodeTime = median(rawTimes), apiDecodeTime = median(apiTimes)
         guard apiItems.count == rows, rawItems.count == rows else {
             throw BenchUsageError.message("row count mismatch: \(apiItems.count) / \(rawItems.count)")
         }
         return [APIBenchLine(name: "insert \(rows) records", api: apiInsert, raw: rawInsert),
-                APIBenchLine(name: "decode \(rows) Codable rows", api: apiDecodeTime, raw: rawDecodeTime)]
+                APIBenchLine(name: "decode \(rows) Codable rows (median of \(decodeRounds))", api: apiDecodeTime, raw: rawDecodeTime)]
     }
 
     /// The raw path: what a user writes by hand (step a Statement, read columns by index).
