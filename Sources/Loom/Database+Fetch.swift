@@ -165,10 +165,16 @@ extension Statement {
         defer { context.finish() }
         let layout = RowLayout(sharing: context.layout, decodingContext: context)
         var values: [DatabaseValue] = []
-        while try step() {
-            currentValues(into: &values)
-            try body(Row(layout: layout, values: values))
-            context.endRecord()
+        do {
+            while try step() {
+                currentValues(into: &values)
+                try body(Row(layout: layout, values: values))
+                context.endRecord()
+            }
+        } catch {
+            // A record that failed to decode ends the run (the statement is free again).
+            try? reset()
+            throw error
         }
     }
 }

@@ -119,7 +119,11 @@ private struct Hoarder: FetchableRecord {
         #expect(throws: RowDecodingError.columnNotFound("score", available: ["id", "name", "note"])) {
             try Item.fetchAll(db, sql: "SELECT id, name, note FROM item")
         }
-        // The statement is usable again afterwards, and a right query still decodes.
+        // The failed fetch reset its statement (the cache hands out the same one again),
+        // and a right query still decodes.
+        let sql = "SELECT id, name, note FROM item"
+        #expect(throws: RowDecodingError.self) { try Item.fetchAll(db, sql: sql) }
+        #expect(try db.cachedStatement(sql: sql) === db.cachedStatement(sql: sql))
         #expect(try Item.fetchAll(db, sql: "SELECT * FROM item ORDER BY id") == items)
     }
 
