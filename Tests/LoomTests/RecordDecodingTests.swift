@@ -107,6 +107,23 @@ private struct Hoarder: FetchableRecord {
         #expect(a == items && b == items && c == items)
     }
 
+    @Test func repeatedFetchesOfOneStatementSizeTheirArrays() throws {
+        let db = try makeDB()
+        try db.execute(sql: """
+            WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < 996)
+            INSERT INTO item SELECT v + 10, 'n' || v, v, NULL FROM s
+            """)
+        let sql = "SELECT * FROM item WHERE id <= ? ORDER BY id"
+        let big = try Item.fetchAll(db, sql: sql, arguments: [2000])
+        #expect(big.count == 1000 && big.prefix(4).elementsEqual(items))
+        // The next fetch reserves for 1000 but returns 3: right-sized, same records.
+        let small = try Item.fetchAll(db, sql: sql, arguments: [3])
+        #expect(small == Array(items.prefix(3)))
+        #expect(small.capacity < 500)
+        #expect(try Item.fetchAll(db, sql: sql, arguments: [0]).isEmpty)
+        #expect(try Item.fetchAll(db, sql: sql, arguments: [4]) == items)
+    }
+
     @Test func keyOrderChangingBetweenRows() throws {
         let db = try makeDB()
         let got = try Shuffled.fetchAll(db, sql: "SELECT id AS a, name AS b, score * 1.5 AS c FROM item ORDER BY id")
