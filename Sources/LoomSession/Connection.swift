@@ -180,9 +180,59 @@ package final class Connection {
         // Nothing but spaces, semicolons and comments left: no statement, and no lock taken
         // for the schema check (the tail of a script must not wait for other connections).
         if Connection.onlyTrivia(sql, from: offset) { return nil }
-        let schema = try currentSchema()
-        schema.foreignKeysEnabled = context.pragmaSettings["foreign_keys", default: 0] != 0
-        let compiled: PreparedStatement? = try withUserCollations {
+        try checkOpen()
+        let foreignKeys = context.pragmaSettings["foreign_keys", default: 0] != 0
+        var compiled: PreparedStatement?
+        if let cached = schema, !context.schemaChanged {
+            // The cookie check is lazy, as SQLite's (invariant 1a of Spec/L6-session.md):
+            // compile against the cached schema; a SELECT/INSERT/UPDATE/DELETE whose program
+            // verifies the schema cookie when it starts needs no read transaction now (a
+            // stale schema fails with SQLITE_SCHEMA at run time and is compiled again).
+            // Anything else, or a compile error, checks the cookie first and compiles again
+            // only when the schema changed.
+            cached.foreignKeysEnabled = foreignKeys
+            var lazyError: Error? = nil
+            do { compiled = try compile(sql, from: offset, schema: cached) } catch { lazyError = error }
+            if lazyError == nil, let p = compiled, Connection.verifiesSchema(p) {
+                return try finishPrepare(p, sql: sql, from: offset)
+            }
+            let current = try currentSchema()
+            if current === cached {
+                if let lazyError { throw lazyError }
+            } else {
+                current.foreignKeysEnabled = foreignKeys
+                compiled = try compile(sql, from: offset, schema: current)
+            }
+        } else {
+            let current = try currentSchema()
+            current.foreignKeysEnabled = foreignKeys
+            compiled = try compile(sql, from: offset, schema: current)
+        }
+        guard let prepared = compiled else { return nil }
+        return try finishPrepare(prepared, sql: sql, from: offset)
+    }
+
+    /// True when `prepared` is a query or data change whose program checks every schema
+    /// cookie it relies on (a Transaction with a cookie for each database it opens) before
+    /// it reads anything, so it may have been compiled against an unchecked schema.
+    static func verifiesSchema(_ prepared: PreparedStatement) -> Bool {
+        switch prepared.kind {
+        case .select, .insert, .update, .delete: break
+        default: return false
+        }
+        return prepared.program.instructions.withUnsafeBufferPointer { instructions in
+            // The prologue (at the end) holds the Transactions (Spec/L5-sql.md C1).
+            for i in instructions.indices.reversed() {
+                if case .transaction(_, .some, _) = instructions[i] { return true }
+            }
+            return false
+        }
+    }
+
+    /// Compiles the statement at `offset` against `schema` with this connection's user
+    /// functions and collations.
+    private func compile(_ sql: String, from offset: Int, schema: Schema) throws -> PreparedStatement? {
+        try withUserCollations {
             if userFunctions.isEmpty {
                 return try Compiler.prepare(sql, from: offset, schema: schema)
             }
@@ -190,7 +240,11 @@ package final class Connection {
                 try Compiler.prepare(sql, from: offset, schema: schema)
             }
         }
-        guard var prepared = compiled else { return nil }
+    }
+
+    /// The session's part of preparing: UTF-16 adaptation, connection pragmas, VACUUM.
+    private func finishPrepare(_ compiled: PreparedStatement, sql: String, from offset: Int) throws -> PreparedStatement? {
+        var prepared = compiled
         // A UTF-16 database orders text by its UTF-16 bytes (BINARY): adapt the comparisons.
         if let encoding = context.databases.first??.btree.textEncoding, encoding != .utf8 {
             prepared.program = prepared.program.adapted(to: encoding)
