@@ -181,7 +181,6 @@ package final class Connection {
         // for the schema check (the tail of a script must not wait for other connections).
         if Connection.onlyTrivia(sql, from: offset) { return nil }
         try checkOpen()
-        let foreignKeys = context.pragmaSettings["foreign_keys", default: 0] != 0
         var compiled: PreparedStatement?
         if let cached = schema, !context.schemaChanged {
             // The cookie check is lazy, as SQLite's (invariant 1a of Spec/L6-session.md):
@@ -190,26 +189,50 @@ package final class Connection {
             // stale schema fails with SQLITE_SCHEMA at run time and is compiled again).
             // Anything else, or a compile error, checks the cookie first and compiles again
             // only when the schema changed.
-            cached.foreignKeysEnabled = foreignKeys
+            applySettings(to: cached)
             var lazyError: Error? = nil
             do { compiled = try compile(sql, from: offset, schema: cached) } catch { lazyError = error }
             if lazyError == nil, let p = compiled, Connection.verifiesSchema(p) {
                 return try finishPrepare(p, sql: sql, from: offset)
             }
-            let current = try currentSchema()
+            let current = try checkedSchema(sql, from: offset)
             if current === cached {
                 if let lazyError { throw lazyError }
             } else {
-                current.foreignKeysEnabled = foreignKeys
+                applySettings(to: current)
                 compiled = try compile(sql, from: offset, schema: current)
             }
         } else {
-            let current = try currentSchema()
-            current.foreignKeysEnabled = foreignKeys
+            let current = try checkedSchema(sql, from: offset)
+            applySettings(to: current)
             compiled = try compile(sql, from: offset, schema: current)
         }
         guard let prepared = compiled else { return nil }
         return try finishPrepare(prepared, sql: sql, from: offset)
+    }
+
+    /// The schema after the cookie check of invariant 1; an empty one for a flag PRAGMA on a
+    /// database whose schema does not parse.
+    private func checkedSchema(_ sql: String, from offset: Int) throws -> Schema {
+        do {
+            return try currentSchema()
+        } catch let e as DatabaseError where e.code.primary == .corrupt {
+            // A flag PRAGMA needs no schema (so writable_schema=ON can still be set on a
+            // database whose schema does not parse, as in SQLite).
+            guard Connection.isFlagPragma(sql, from: offset) else { throw e }
+            return Schema()
+        }
+    }
+
+    /// The connection's pragma settings that compilation reads through the schema.
+    private func applySettings(to schema: Schema) {
+        let settings = context.pragmaSettings
+        schema.foreignKeysEnabled = settings["foreign_keys", default: 0] != 0
+        schema.legacyAlterTable = settings["legacy_alter_table", default: 0] != 0
+        schema.reverseUnorderedSelects = settings["reverse_unordered_selects", default: 0] != 0
+        schema.writableSchema = settings["writable_schema", default: 0] != 0
+        schema.ignoreCheckConstraints = settings["ignore_check_constraints", default: 0] != 0
+        schema.countChanges = settings["count_changes", default: 0] != 0
     }
 
     /// True when `prepared` is a query or data change whose program checks every schema
@@ -260,6 +283,16 @@ package final class Connection {
             }
         }
         return prepared
+    }
+
+    /// True when the statement at `offset` is `PRAGMA [schema.]flag[=value]` for one of the
+    /// boolean flags (Connection.flagPragmas).
+    static func isFlagPragma(_ sql: String, from offset: Int) -> Bool {
+        var parser = Parser(sql: sql)
+        guard let parsed = try? parser.parseNext(from: offset), case .pragma(let pragma) = parsed.0.kind else {
+            return false
+        }
+        return flagPragmas[pragma.name.lowercasedASCII] != nil
     }
 
     /// True when `sql` from UTF-8 `offset` holds only whitespace, semicolons and comments.
