@@ -88,10 +88,12 @@ package struct LoopLevel {
         var constraintText: String = ""
         var isMinMax = false
         var unmatchedScan: Index? = nil
+        var reversed = false
         init(source: SourceItem, access: AccessPath) { self.source = source; self.access = access }
         init(copying o: Storage) {
             source = o.source; access = o.access; onTerms = o.onTerms; terms = o.terms
             constraintText = o.constraintText; isMinMax = o.isMinMax; unmatchedScan = o.unmatchedScan
+            reversed = o.reversed
         }
     }
     private var storage: Storage
@@ -129,17 +131,16 @@ package struct LoopLevel {
         _modify { makeUnique(); yield &storage.isMinMax }
     }
     /// RIGHT/FULL JOIN: the covering index the unmatched-row pass walks (else the table).
-<<<<<<< HEAD
     package var unmatchedScan: Index? {
         get { storage.unmatchedScan }
         _modify { makeUnique(); yield &storage.unmatchedScan }
     }
-=======
-    package var unmatchedScan: Index? = nil
     /// PRAGMA reverse_unordered_selects: the level (a stored table) walks backwards (its access
     /// path is reversed, and its IN lists are taken from the largest value down).
-    package var reversed = false
->>>>>>> main
+    package var reversed: Bool {
+        get { storage.reversed }
+        _modify { makeUnique(); yield &storage.reversed }
+    }
 }
 
 /// The loops of one SELECT / UPDATE / DELETE.
