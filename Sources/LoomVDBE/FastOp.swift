@@ -23,6 +23,13 @@ enum FastKind: UInt8, Sendable {
     case jump, collSeq
     /// Compare (not permuted): `d` indexes `FastProgram.keyInfos`.
     case compare
+    /// The built-in length(): a = argument register, c = dest.
+    case length
+    /// A Column (a/b/c as Column) whose register is the argument of the built-in length()
+    /// right after it (d = that call's dest): a BLOB column gives its length from the
+    /// record's serial type without copying the bytes, and the length op is skipped
+    /// (SQLite's OPFLAG_LENGTHARG); any other value runs the Column, then the length op.
+    case columnLength
 }
 
 /// One instruction as trivially copyable operands. Reading an `Instruction` out of the
@@ -177,6 +184,8 @@ package final class FastProgram: @unchecked Sendable {
                     } else {
                         op = FastOp()
                     }
+                case .function(let f, let a, 1, let d) where f.builtin == .length && !f.usesSubtypes:
+                    op = FastOp(.length, a, 0, d)
                 case .function(let f, let a, let n, let d):
                     if functions.count < Int(Int32.max) {
                         op = FastOp(.function, a, n, d, d: functions.count)
@@ -191,6 +200,16 @@ package final class FastProgram: @unchecked Sendable {
                     op = FastOp(at: base + i)
                 }
                 storage.initializeElement(at: i, to: op)
+            }
+        }
+        // Column feeding length(): the column register is a fresh function-argument
+        // temporary (codegen evaluates arguments into registers only the call reads).
+        if storage.count >= 2 {
+            for i in 0 ..< storage.count - 1 {
+                let column = storage[i], length = storage[i + 1]
+                if column.kind == .column, length.kind == .length, length.a == column.c {
+                    storage[i] = FastOp(.columnLength, column.a, column.b, column.c, d: length.c)
+                }
             }
         }
         self.storage = storage

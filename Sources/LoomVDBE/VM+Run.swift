@@ -21,7 +21,7 @@ extension VM {
 
     func unpackedKey(_ start: Register, _ count: Int) throws -> [Value] {
         try checkRange(start, count)
-        return Array(registers[start ..< start + count])
+        return registers.withRange(start, count) { Array($0) }
     }
 
     /// The probe key of Found/NotFound/NoConflict: unpacked registers or a record blob.
@@ -163,6 +163,9 @@ extension VM {
         let code = program.instructions
         let fast = self.fast
         let ops = fast.ops  // valid while `fast` (held by self) lives
+        // The frame's registers, held locally: only entering or leaving a sub-program
+        // replaces `self.registers`, and both return from this function right after.
+        let registers = self.registers
         while pc >= 0 && pc < ops.count {
             let address = pc
             pc += 1
@@ -308,7 +311,7 @@ extension VM {
             case .makeRecord:
                 let s = op.a, n = op.b
                 try checkRange(s, n)
-                registers[op.c] = .blob(RecordCodec.encode(registers[s ..< s + n]))
+                registers[op.c] = .blob(registers.withRange(s, n) { RecordCodec.encode($0) })
                 continue
             case .newRowid:
                 registers[op.b] = .integer(try newRowid(try cursor(op.a)))
@@ -408,7 +411,7 @@ extension VM {
                     aggregates[acc] = state
                 }
                 if state.kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
-                state.step(registers[a ..< a + n], collation: pendingCollation)
+                registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
                 pendingCollation = program.binaryCollation
                 if let error = state.userError { throw error }
                 continue
@@ -430,6 +433,23 @@ extension VM {
                 }
                 lastCompare = result
                 permutation = nil
+                continue
+            case .length:
+                registers[op.c] = lengthValue(registers[op.a])
+                if !subtypedRegisters.isEmpty { subtypedRegisters[op.c] = nil }
+                pendingCollation = program.binaryCollation
+                continue
+            case .columnLength:
+                let cur = try cursor(op.a)
+                if let n = try blobColumnLength(cur, op.b) {
+                    let d = Int(op.d)
+                    registers[d] = .integer(n)
+                    if !subtypedRegisters.isEmpty { subtypedRegisters[d] = nil }
+                    pendingCollation = program.binaryCollation
+                    pc += 1
+                } else {
+                    registers[op.c] = try readColumn(cur, op.b, default: nil)
+                }
                 continue
             case .function:
                 try checkRange(op.a, op.b)
@@ -916,7 +936,7 @@ extension VM {
                         registers[s + i] = applyAffinity(affinities[i], to: registers[s + i])
                     }
                 }
-                registers[d] = .blob(RecordCodec.encode(registers[s ..< s + n]))
+                registers[d] = .blob(registers.withRange(s, n) { RecordCodec.encode($0) })
 
             // MARK: Functions
             case .collSeq(let c):
@@ -937,7 +957,7 @@ extension VM {
                     aggregates[acc] = state
                 }
                 if kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
-                state.step(registers[a ..< a + n], collation: pendingCollation)
+                registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
                 pendingCollation = program.binaryCollation
                 if let error = state.userError { throw error }
             case .aggFinal(let f, let acc, _):
@@ -1080,15 +1100,18 @@ extension VM {
         }
         try checkRange(a, n)
         let call = FunctionCallContext(connection: context, collation: pendingCollation, scratch: functionScratch)
-        // The arguments are a slice of the registers passed as a temporary (no array per
-        // call); it is gone before the caller writes the result register.
+        // The arguments are copied into one array kept by the VM (no allocation per call)
+        // and passed as a slice of it; it is emptied again after the call.
+        argumentScratch.removeAll(keepingCapacity: true)
+        registers.withRange(a, n) { argumentScratch.append(contentsOf: $0) }
+        defer { argumentScratch.removeAll(keepingCapacity: true) }
         guard f.usesSubtypes else {
             if !subtypedRegisters.isEmpty { subtypedRegisters[dest] = nil }
-            return try body(registers[a ..< a + n], call)
+            return try body(argumentScratch[...], call)
         }
         functionScratch.argumentSubtypes = subtypeMask(a, n)
         functionScratch.resultSubtype = false
-        let result = try body(registers[a ..< a + n], call)
+        let result = try body(argumentScratch[...], call)
         subtypedRegisters[dest] = functionScratch.resultSubtype ? result : nil
         return result
     }
