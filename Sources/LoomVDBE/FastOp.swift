@@ -23,6 +23,13 @@ enum FastKind: UInt8, Sendable {
     case jump, collSeq
     /// Compare (not permuted): `d` indexes `FastProgram.keyInfos`.
     case compare
+    /// Divide/Remainder as Add; Concat (a = lhs, b = rhs, c = dest; UTF-8 programs only).
+    case divide, remainder, concat
+    /// Sequence: a = cursor, b = dest. MustBeInt: a = register, b = target when flags bit 0.
+    case sequence, mustBeInt
+    /// String8: b = dest, `d` indexes `FastProgram.constants`. Affinity: a = start, `d`
+    /// indexes `FastProgram.affinityLists`.
+    case string8, affinity
     /// The built-in length(): a = argument register, c = dest.
     case length
     /// A Column (a/b/c as Column) whose register is the argument of the built-in length()
@@ -88,6 +95,13 @@ struct FastOp: Sendable {
         case .add(let l, let r, let d): self.init(.add, l, r, d)
         case .subtract(let l, let r, let d): self.init(.subtract, l, r, d)
         case .multiply(let l, let r, let d): self.init(.multiply, l, r, d)
+        case .divide(let l, let r, let d): self.init(.divide, l, r, d)
+        case .remainder(let l, let r, let d): self.init(.remainder, l, r, d)
+        case .concat(let l, let r, let d): self.init(.concat, l, r, d)
+        case .sequence(let c, let d): self.init(.sequence, c, d)
+        case .mustBeInt(let r, let t):
+            self.init(.mustBeInt, r, t ?? 0)
+            flags = t == nil ? 0 : 1
         case .eq(let l, let r, let t, let a, let c, let jn, let ne):
             self.init(comparison: .eq, l, r, t, a, c, jn, ne)
         case .ne(let l, let r, let t, let a, let c, let jn, let ne):
@@ -162,6 +176,8 @@ package final class FastProgram: @unchecked Sendable {
     let aggregateKinds: [AggregateKind]
     let functions: [FunctionDefinition]
     let keyInfos: [KeyInfo]
+    let constants: [Value]
+    let affinityLists: [[Affinity]]
 
     /// Read-only view of the ops; valid while this object is alive.
     var ops: UnsafeBufferPointer<FastOp> { UnsafeBufferPointer(storage) }
@@ -171,6 +187,8 @@ package final class FastProgram: @unchecked Sendable {
         var aggregateKinds: [AggregateKind] = []
         var functions: [FunctionDefinition] = []
         var keyInfos: [KeyInfo] = []
+        var constants: [Value] = []
+        var affinityLists: [[Affinity]] = []
         instructions.withUnsafeBufferPointer { source in
             guard let base = source.baseAddress else { return }
             for i in 0..<source.count {
@@ -193,6 +211,12 @@ package final class FastProgram: @unchecked Sendable {
                     } else {
                         op = FastOp()
                     }
+                case .string8(let v, let d) where constants.count < Int(Int32.max):
+                    op = FastOp(.string8, 0, d, d: constants.count)
+                    constants.append(.text(v))
+                case .affinity(let start, let list) where affinityLists.count < Int(Int32.max):
+                    op = FastOp(.affinity, start, d: affinityLists.count)
+                    affinityLists.append(list)
                 case .compare(let l, let r, let n, let k, false) where keyInfos.count < Int(Int32.max):
                     op = FastOp(.compare, l, r, n, d: keyInfos.count)
                     keyInfos.append(k)
@@ -216,6 +240,8 @@ package final class FastProgram: @unchecked Sendable {
         self.aggregateKinds = aggregateKinds
         self.functions = functions
         self.keyInfos = keyInfos
+        self.constants = constants
+        self.affinityLists = affinityLists
     }
 
     deinit {

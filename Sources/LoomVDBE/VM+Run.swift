@@ -434,6 +434,44 @@ extension VM {
                 lastCompare = result
                 permutation = nil
                 continue
+            case .divide:
+                registers[op.c] = fastArithmetic(.divide, registers[op.a], registers[op.b])
+                continue
+            case .remainder:
+                registers[op.c] = fastArithmetic(.remainder, registers[op.a], registers[op.b])
+                continue
+            case .concat:
+                // Other encodings convert numbers to text first: the full instruction does it.
+                guard program.textEncoding == .utf8 else { break }
+                registers[op.c] = Operators.concat(registers[op.a], registers[op.b])
+                continue
+            case .sequence:
+                let cur = try cursor(op.a)
+                registers[op.b] = .integer(cur.sequence)
+                cur.sequence &+= 1
+                continue
+            case .mustBeInt:
+                if case .integer = registers[op.a] { continue }
+                let v = applyAffinity(.numeric, to: registers[op.a])
+                if case .integer = v {
+                    registers[op.a] = v
+                } else if op.flags & 1 != 0 {
+                    pc = op.b
+                } else {
+                    throw runtimeError(.mismatch, "datatype mismatch")
+                }
+                continue
+            case .string8:
+                registers[op.b] = fast.constants[Int(op.d)]
+                continue
+            case .affinity:
+                let s = op.a
+                let affinities = fast.affinityLists[Int(op.d)]
+                try checkRange(s, affinities.count)
+                for i in 0 ..< affinities.count {
+                    registers[s + i] = applyAffinity(affinities[i], to: registers[s + i])
+                }
+                continue
             case .length:
                 registers[op.c] = lengthValue(registers[op.a])
                 if !subtypedRegisters.isEmpty { subtypedRegisters[op.c] = nil }
@@ -1024,7 +1062,10 @@ extension VM {
             case .multiply:
                 let (r, o) = x.multipliedReportingOverflow(by: y)
                 if !o { return .integer(r) }
-            default: break
+            case .divide:
+                if y != 0 && y != -1 { return .integer(x / y) }
+            case .remainder:
+                if y != 0 && y != -1 { return .integer(x % y) }
             }
         }
         return Operators.arithmetic(op, a, b)
@@ -1089,9 +1130,13 @@ extension VM {
     /// IdxGE/GT/LE/LT: the current index entry compared with the key (prefix-equal = 0).
     func indexCompare(_ c: CursorID, _ k: Register, _ n: Int) throws -> Int {
         let cur = try cursor(c)
-        let key = try unpackedKey(k, n)
-        let entry = try currentKey(cur)
-        return compareKeys(entry, key, keyInfo: cur.keyInfo ?? KeyInfo())
+        try checkRange(k, n)
+        // The entry's record bytes against the key registers, both in place (no arrays).
+        guard try loadPositionedRow(cur) else { return 0 }
+        let keyInfo = cur.keyInfo ?? KeyInfo()
+        return try registers.withRange(k, n) { key in
+            try cur.row.withBytes { try compareRecord($0, with: key, keyInfo: keyInfo) }
+        }
     }
 
     func callScalar(_ f: FunctionDefinition, _ a: Register, _ n: Int, dest: Register) throws -> Value {
