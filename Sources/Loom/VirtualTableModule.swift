@@ -99,6 +99,19 @@ public protocol VirtualTable: AnyObject {
     /// argument). Return a function to use instead for that call; default nil (no overload).
     /// Infix operators pass their operands reversed: `x MATCH y` calls `match(y, x)`.
     func findFunction(named name: String, argumentCount: Int) -> DatabaseFunction?
+    /// Makes a WHERE term `name(column, expr)` calling this table's overload of the
+    /// 2-argument function `name` (from `findFunction`) a constraint offered to `bestIndex`
+    /// under the returned operator, which must be a function operator (`Operator.function`
+    /// or `Operator(rawValue: 150…255)`; SQLite's xFindFunction returning ≥
+    /// SQLITE_INDEX_CONSTRAINT_FUNCTION). The constraint's value is `expr`. Default nil: the
+    /// call is an ordinary condition.
+    ///
+    /// ```swift
+    /// func findFunctionConstraint(named name: String, argumentCount: Int) -> VirtualTableIndexInfo.Operator? {
+    ///     name == "near" ? .function : nil
+    /// }
+    /// ```
+    func findFunctionConstraint(named name: String, argumentCount: Int) -> VirtualTableIndexInfo.Operator?
 }
 
 extension VirtualTable {
@@ -113,6 +126,7 @@ extension VirtualTable {
     public func rollback() throws {}
     public func destroy() throws {}
     public func findFunction(named name: String, argumentCount: Int) -> DatabaseFunction? { nil }
+    public func findFunctionConstraint(named name: String, argumentCount: Int) -> VirtualTableIndexInfo.Operator? { nil }
 }
 
 /// A cursor over a virtual table's rows (`sqlite3_vtab_cursor`).
@@ -131,11 +145,33 @@ public protocol VirtualTableCursor: AnyObject {
     /// Starts a scan with the plan chosen by `bestIndex`: `arguments[k]` is the value of the
     /// constraint you gave `argumentIndex` k + 1.
     func filter(indexNumber: Int32, indexString: String?, arguments: [DatabaseValue]) throws
+    /// Starts a scan when `bestIndex` asked for whole IN lists (`receivesWholeInList`):
+    /// `inLists[k]` holds every value of the IN list whose constraint has `argumentIndex`
+    /// k + 1 (distinct, NULLs left out, in the comparison's collation order), and
+    /// `arguments[k]` is NULL (`sqlite3_vtab_in_first` / `sqlite3_vtab_in_next`). The default
+    /// calls `filter(indexNumber:indexString:arguments:)`; when this one is implemented, that
+    /// one is called only for plans without whole lists.
+    ///
+    /// ```swift
+    /// func filter(indexNumber: Int32, indexString: String?, arguments: [DatabaseValue],
+    ///             inLists: [Int: [DatabaseValue]]) throws {
+    ///     keys = inLists[0] ?? [arguments[0]]
+    /// }
+    /// ```
+    func filter(indexNumber: Int32, indexString: String?, arguments: [DatabaseValue],
+                inLists: [Int: [DatabaseValue]]) throws
     func next() throws
     var isAtEnd: Bool { get }
     /// Column `index` of the declared columns (hidden ones included).
     func column(_ index: Int) throws -> DatabaseValue
     var rowid: Int64 { get throws }
+}
+
+extension VirtualTableCursor {
+    public func filter(indexNumber: Int32, indexString: String?, arguments: [DatabaseValue],
+                       inLists: [Int: [DatabaseValue]]) throws {
+        try filter(indexNumber: indexNumber, indexString: indexString, arguments: arguments)
+    }
 }
 
 /// A change INSERT, UPDATE or DELETE asks a virtual table to make.
@@ -165,10 +201,29 @@ public enum VirtualTableChange: Equatable, Sendable {
 /// }
 /// ```
 public struct VirtualTableIndexInfo: Sendable {
-    /// SQLite's constraint operators (`SQLITE_INDEX_CONSTRAINT_*`).
-    public enum Operator: Int, Sendable {
-        case eq = 2, gt = 4, le = 8, lt = 16, ge = 32, match = 64, like = 65, glob = 66, regexp = 67
-        case ne = 68, isNot = 69, isNotNull = 70, isNull = 71, `is` = 72, limit = 73, offset = 74, function = 150
+    /// SQLite's constraint operators (`SQLITE_INDEX_CONSTRAINT_*`, same raw values). Raw
+    /// values 150…255 are function constraints (`VirtualTable.findFunctionConstraint`).
+    public struct Operator: RawRepresentable, Hashable, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let eq = Operator(rawValue: 2), gt = Operator(rawValue: 4), le = Operator(rawValue: 8)
+        public static let lt = Operator(rawValue: 16), ge = Operator(rawValue: 32), match = Operator(rawValue: 64)
+        public static let like = Operator(rawValue: 65), glob = Operator(rawValue: 66), regexp = Operator(rawValue: 67)
+        public static let ne = Operator(rawValue: 68), isNot = Operator(rawValue: 69)
+        public static let isNotNull = Operator(rawValue: 70), isNull = Operator(rawValue: 71)
+        public static let `is` = Operator(rawValue: 72)
+        /// The query's LIMIT (its value through `argumentIndex`; `column` is meaningless).
+        /// Offered only when the query reads this table alone with no GROUP BY, DISTINCT or
+        /// aggregate, every WHERE term is a constraint on it, and any ORDER BY is on its
+        /// plain columns. The engine still applies LIMIT and OFFSET to the rows you return:
+        /// returning more rows than LIMIT + OFFSET is wasted work, skipping rows is wrong.
+        public static let limit = Operator(rawValue: 73)
+        /// The query's OFFSET (offered with `limit`, same conditions).
+        public static let offset = Operator(rawValue: 74)
+        /// The first function constraint (`SQLITE_INDEX_CONSTRAINT_FUNCTION`).
+        public static let function = Operator(rawValue: 150)
+        /// `rawValue` is in 150…255.
+        public var isFunction: Bool { rawValue >= 150 && rawValue <= 255 }
     }
     public struct Constraint: Sendable {
         /// Declared column index, −1 for the rowid.
@@ -176,24 +231,52 @@ public struct VirtualTableIndexInfo: Sendable {
         public var op: Operator
         /// False: the value is not available with this plan; do not use the constraint.
         public var isUsable: Bool
+        /// The collation of the comparison: an explicit COLLATE, else the column's declared
+        /// one, else "BINARY" (`sqlite3_vtab_collation`).
+        public var collation: String = "BINARY"
+        /// The right-hand side when the statement wrote it as a literal (a LIMIT / OFFSET
+        /// only when a non-negative integer), else nil (`sqlite3_vtab_rhs_value`).
+        public var rightValue: DatabaseValue? = nil
+        /// The constraint is `column IN (…)`, offered as `.eq`: with `argumentIndex` set the
+        /// engine calls `filter` once per distinct list value, unless you also set
+        /// `receivesWholeInList` (`sqlite3_vtab_in(info, i, -1)`).
+        public var isInList = false
         /// 0: unused; k ≥ 1: the value is `arguments[k - 1]` of `filter`.
         public var argumentIndex = 0
         /// The engine need not check the constraint again.
         public var omit = false
+        /// On an `isInList` constraint with `argumentIndex` k: `filter(…, inLists:)` receives
+        /// the whole list as `inLists[k - 1]` in one call (`sqlite3_vtab_in(info, i, 1)`).
+        public var receivesWholeInList = false
     }
     public struct OrderTerm: Sendable {
         public var column: Int
         public var descending: Bool
+    }
+    /// What the query needs of `orderBy` (`sqlite3_vtab_distinct`).
+    public enum Distinct: Int, Sendable {
+        /// Rows in `orderBy` order.
+        case ordered = 0
+        /// GROUP BY: rows with equal `orderBy` columns adjacent, in any order.
+        case grouped = 1
+        /// DISTINCT: rows with equal `orderBy` columns adjacent; extra ones may be left out.
+        case distinct = 2
+        /// DISTINCT and ORDER BY: sorted; rows equal in the `orderBy` columns may be left out.
+        case distinctOrdered = 3
     }
     /// Thrown by `bestIndex` to reject the plan (SQLITE_CONSTRAINT).
     public struct Unusable: Error, Sendable { public init() {} }
 
     public var constraints: [Constraint]
     public let orderBy: [OrderTerm]
+    /// How `orderBy` must be honoured to set `orderByConsumed`.
+    public var distinct: Distinct = .ordered
     /// Bit i: column i is read (bit 63 for every column from 63 on).
     public let columnsUsed: UInt64
     public var indexNumber: Int32 = 0
     public var indexString: String? = nil
+    /// The rows come in `orderBy` order (as `distinct` asks). Ignored when an IN list is
+    /// used one value at a time.
     public var orderByConsumed = false
     public var estimatedCost: Double = 5_000_000
     public var estimatedRows: Int64 = 25
@@ -236,14 +319,18 @@ final class TableAdapter: LoomVDBE.VirtualTable {
         var mine = VirtualTableIndexInfo(
             constraints: info.constraints.map {
                 VirtualTableIndexInfo.Constraint(column: $0.column,
-                                                 op: VirtualTableIndexInfo.Operator(rawValue: $0.op.rawValue) ?? .function,
-                                                 isUsable: $0.usable)
+                                                 op: VirtualTableIndexInfo.Operator(rawValue: $0.op.rawValue),
+                                                 isUsable: $0.usable, collation: $0.collation,
+                                                 rightValue: $0.rightValue.map(DatabaseValue.init),
+                                                 isInList: $0.isIn)
             },
             orderBy: info.orderBy.map { VirtualTableIndexInfo.OrderTerm(column: $0.column, descending: $0.descending) },
             columnsUsed: info.columnsUsed)
+        mine.distinct = VirtualTableIndexInfo.Distinct(rawValue: info.distinct) ?? .ordered
         do { try table.bestIndex(&mine) } catch is VirtualTableIndexInfo.Unusable { throw VirtualTableConstraintError() }
         for (i, c) in mine.constraints.enumerated() where i < info.constraintUsage.count {
-            info.constraintUsage[i] = IndexInfo.ConstraintUsage(argvIndex: c.argumentIndex, omit: c.omit)
+            info.constraintUsage[i] = IndexInfo.ConstraintUsage(argvIndex: c.argumentIndex, omit: c.omit,
+                                                                inAllAtOnce: c.receivesWholeInList && info.constraints[i].isIn)
         }
         info.indexNumber = mine.indexNumber
         info.indexString = mine.indexString
@@ -278,6 +365,10 @@ final class TableAdapter: LoomVDBE.VirtualTable {
     func findFunction(named name: String, argumentCount: Int) -> FunctionDefinition? {
         table.findFunction(named: name, argumentCount: argumentCount)?.definition
     }
+    func findFunctionConstraint(named name: String, argumentCount: Int) -> ConstraintOperator? {
+        guard let op = table.findFunctionConstraint(named: name, argumentCount: argumentCount), op.isFunction else { return nil }
+        return ConstraintOperator(rawValue: op.rawValue)
+    }
 }
 
 final class CursorAdapter: LoomVDBE.VirtualTableCursor {
@@ -285,6 +376,10 @@ final class CursorAdapter: LoomVDBE.VirtualTableCursor {
     init(_ cursor: any VirtualTableCursor) { self.cursor = cursor }
     func filter(indexNumber: Int32, indexString: String?, arguments: [Value]) throws {
         try cursor.filter(indexNumber: indexNumber, indexString: indexString, arguments: arguments.map(DatabaseValue.init))
+    }
+    func filter(indexNumber: Int32, indexString: String?, arguments: [Value], inLists: [Int: [Value]]) throws {
+        try cursor.filter(indexNumber: indexNumber, indexString: indexString, arguments: arguments.map(DatabaseValue.init),
+                          inLists: inLists.mapValues { $0.map(DatabaseValue.init) })
     }
     func next() throws { try cursor.next() }
     var eof: Bool { cursor.isAtEnd }

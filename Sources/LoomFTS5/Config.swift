@@ -41,7 +41,7 @@ package struct FTS5Config: Sendable {
     }
 
     /// Parses the module arguments of `CREATE VIRTUAL TABLE name USING fts5(arguments…)`.
-    package init(name: String, arguments: [String]) throws {
+    package init(name: String, arguments: [String], tokenizers: TokenizerRegistry? = nil) throws {
         self.name = name
         var tokenizeSeen = false
         for raw in arguments {
@@ -93,7 +93,7 @@ package struct FTS5Config: Sendable {
             }
         }
         guard !columns.isEmpty else { throw DatabaseError(.error, "vtable constructor failed: \(name)") }
-        _ = try makeTokenizer(tokenize)
+        _ = try makeTokenizer(tokenize, registry: tokenizers)
     }
 
     package var contentTable: String? {

@@ -10,9 +10,9 @@ package final class FTS5Core {
     private var averagesCache: Averages? = nil
     private var averagesDirty = false
 
-    package init(config: FTS5Config, store: any IndexStore) throws {
+    package init(config: FTS5Config, store: any IndexStore, tokenizers: TokenizerRegistry? = nil) throws {
         self.config = config
-        tokenizer = try makeTokenizer(config.tokenize)
+        tokenizer = try makeTokenizer(config.tokenize, registry: tokenizers)
         index = FTS5Index(store: store, prefixes: config.prefixes, detail: config.detail)
     }
 
@@ -28,9 +28,7 @@ package final class FTS5Core {
     package func tokenCounts(_ values: [[UInt8]?]) -> [Int] {
         config.columns.indices.map { c in
             guard !config.unindexed[c], c < values.count, let text = values[c] else { return 0 }
-            var n = 0
-            tokenizer.tokenize(text, reason: .document) { _ in n += 1 }
-            return n
+            return tokenizer.positionedTokens(text) { _, _ in }
         }
     }
 
@@ -41,9 +39,8 @@ package final class FTS5Core {
         for c in config.columns.indices {
             var n = 0
             if !config.unindexed[c], c < values.count, let text = values[c] {
-                tokenizer.tokenize(text, reason: .document) { tok in
-                    index.add(rowid: rowid, token: tok.bytes, at: Position(column: c, offset: n))
-                    n += 1
+                n = tokenizer.positionedTokens(text) { tok, offset in
+                    index.add(rowid: rowid, token: tok.bytes, at: Position(column: c, offset: offset))
                 }
             }
             sizes.append(n)
@@ -62,9 +59,8 @@ package final class FTS5Core {
         for c in config.columns.indices {
             var n = 0
             if !config.unindexed[c], c < values.count, let text = values[c] {
-                tokenizer.tokenize(text, reason: .document) { tok in
+                n = tokenizer.positionedTokens(text) { tok, _ in
                     index.remove(rowid: rowid, token: tok.bytes)
-                    n += 1
                 }
             }
             sizes.append(n)

@@ -57,11 +57,16 @@ final class HostIndexStore: IndexStore {
 
 /// The fts5 module. `register(in:)` adds it and its functions to a connection.
 package final class FTS5Module: VirtualTableModule {
+    /// Tokenizers registered on the connection (`fts5_api.xCreateTokenizer`).
+    package let tokenizers = TokenizerRegistry()
+    /// Auxiliary functions registered on the connection (`fts5_api.xCreateFunction`), by
+    /// lower-case name.
+    package var auxiliary: [String: FTS5AuxiliaryFunction] = [:]
     package init() {}
     package var kind: VirtualTableModuleKind { .ordinary }
 
     package func create(_ context: VirtualTableContext) throws -> any VirtualTable {
-        let t = try FTS5Table(context)
+        let t = try FTS5Table(context, module: self)
         for ddl in t.config.shadowTableDDL { try context.host.execute(ddl) }
         try context.host.execute("INSERT INTO '\(t.config.name.doublingQuote("'"))_config'(k, v) VALUES('version', 4)")
         try t.core.index.initialize()
@@ -69,7 +74,7 @@ package final class FTS5Module: VirtualTableModule {
     }
 
     package func connect(_ context: VirtualTableContext) throws -> any VirtualTable {
-        let t = try FTS5Table(context)
+        let t = try FTS5Table(context, module: self)
         try t.loadConfig()
         return t
     }
@@ -104,7 +109,7 @@ package final class FTS5Module: VirtualTableModule {
         ]
     }
 
-    private static func cursor(_ args: ArraySlice<Value>, _ ctx: FunctionCallContext, _ name: String) throws -> FTS5Cursor {
+    static func cursor(_ args: ArraySlice<Value>, _ ctx: FunctionCallContext, _ name: String) throws -> FTS5Cursor {
         guard case .integer(let id)? = args.first else {
             throw DatabaseError(.error, "unable to use function \(name) in the requested context")
         }
@@ -116,8 +121,35 @@ package final class FTS5Module: VirtualTableModule {
 
     /// Registers the module (as "fts5") on a connection's registry.
     package static func register(in registry: VirtualTableRegistry) {
-        registry.register(FTS5Module(), named: "fts5")
-        registry.register(FTS5VocabModule(), named: "fts5vocab")
+        let module = FTS5Module()
+        registry.register(module, named: "fts5")
+        registry.register(FTS5VocabModule(tokenizers: module.tokenizers), named: "fts5vocab")
+    }
+
+    /// The fts5 module registered on `registry`, if any.
+    package static func module(in registry: VirtualTableRegistry) -> FTS5Module? {
+        registry.module(named: "fts5") as? FTS5Module
+    }
+
+    /// Registers auxiliary function `function` (replacing one of the same name): each fts5
+    /// table overloads `name` for its hidden column; the returned connection-wide definition
+    /// (to add to the connection's functions) serves calls on any fts5 table's column.
+    package func register(auxiliary function: FTS5AuxiliaryFunction) -> FunctionDefinition {
+        let name = function.name.lowercased()
+        auxiliary[name] = function
+        return FTS5Module.customFunction(function) { args, ctx, name in try FTS5Module.cursor(args, ctx, name) }
+    }
+
+    /// A custom auxiliary function as a SQL function over the cursor `find` returns.
+    static func customFunction(_ function: FTS5AuxiliaryFunction,
+                               _ find: @escaping @Sendable (ArraySlice<Value>, FunctionCallContext, String) throws -> FTS5Cursor)
+        -> FunctionDefinition {
+        let name = function.name.lowercased()
+        return FunctionDefinition(name: name, argumentCount: -1, minimumArgumentCount: 1, isDeterministic: false,
+                                  body: .scalar { args, ctx in
+            let c = try find(args, ctx, name)
+            return try function.body(FTS5AuxiliaryContext(cursor: c), Array(args.dropFirst()))
+        })
     }
 }
 
@@ -171,10 +203,15 @@ final class FTS5Table: VirtualTable {
     /// The `hashsize` option: stored and kept, pending data is flushed at xSync only.
     var hashsize = 1024 * 1024
 
-    init(_ context: VirtualTableContext) throws {
-        config = try FTS5Config(name: context.tableName, arguments: context.arguments)
+    /// The module that made the table (its registered tokenizers and auxiliary functions).
+    weak var module: FTS5Module?
+
+    init(_ context: VirtualTableContext, module: FTS5Module? = nil) throws {
+        self.module = module
+        config = try FTS5Config(name: context.tableName, arguments: context.arguments, tokenizers: module?.tokenizers)
         host = context.host
-        core = try FTS5Core(config: config, store: HostIndexStore(host: context.host, table: context.tableName))
+        core = try FTS5Core(config: config, store: HostIndexStore(host: context.host, table: context.tableName),
+                            tokenizers: module?.tokenizers)
         let q = config.name.doublingQuote("'")
         quoted = q
         switch config.content {
@@ -222,15 +259,17 @@ final class FTS5Table: VirtualTable {
     /// xFindFunction: bm25/highlight/snippet called on this table's hidden column read this
     /// table's cursors directly (SQLite's fts5 overloads its auxiliary functions this way).
     func findFunction(named name: String, argumentCount: Int) -> FunctionDefinition? {
-        guard ["bm25", "highlight", "snippet"].contains(name) else { return nil }
         let box = TableBox(self)
-        return FTS5Module.auxiliaryFunctions { args, _, _ in
+        let find: @Sendable (ArraySlice<Value>, FunctionCallContext, String) throws -> FTS5Cursor = { args, _, _ in
             // Any column of the table selects the overload; its value is taken as a cursor id
             // (sqlite3_value_int64), so `highlight(a, …)` fails "no such cursor: 0", as sqlite3.
             let id = args.first?.integerValueForFTS ?? 0
             guard let c = box.table?.cursors[id]?.cursor else { throw DatabaseError(.error, "no such cursor: \(id)") }
             return c
-        }.first { $0.name == name }
+        }
+        if let custom = module?.auxiliary[name] { return FTS5Module.customFunction(custom, find) }
+        guard ["bm25", "highlight", "snippet"].contains(name) else { return nil }
+        return FTS5Module.auxiliaryFunctions(find).first { $0.name == name }
     }
 
     // indexNumber bits: 1 = match (column in bits 8...15, n = whole table), 2 = rowid eq,
@@ -481,11 +520,9 @@ final class FTS5Table: VirtualTable {
         for r in try allRowids() {
             guard let row = try contentRow(r) else { continue }
             for (c, v) in row.enumerated() where c < n && !config.unindexed[c] {
-                var pos = 0
                 if let text = v.textBytesForFTS {
-                    core.tokenizer.tokenize(text, reason: .document) { tok in
+                    core.tokenizer.positionedTokens(text) { tok, pos in
                         check.add(rowid: r, token: tok.bytes, at: Position(column: c, offset: pos))
-                        pos += 1
                     }
                 }
             }
@@ -604,7 +641,8 @@ final class FTS5Cursor: VirtualTableCursor {
             ranks.reserveCapacity(rows.count)
             for p in rows.indices {
                 position = p
-                guard let f = rankFunction, !Self.auxiliaryNames.contains(f.name.lowercased()) else {
+                guard let f = rankFunction, !Self.auxiliaryNames.contains(f.name.lowercased()),
+                      table.module?.auxiliary[f.name.lowercased()] == nil else {
                     do { ranks.append((rows[p], try rankValue())) } catch { throw DatabaseError(.error, "SQL logic error") }
                     continue
                 }
@@ -666,7 +704,10 @@ final class FTS5Cursor: VirtualTableCursor {
             v = try snippet(column: Int(a[0].integerValueForFTS), open: a[1].bytesForFTS, close: a[2].bytesForFTS,
                             ellipsis: a[3].bytesForFTS, tokens: Int(a[4].integerValueForFTS))
         default:
-            throw DatabaseError(.error, "no such function: \(f.name)")
+            guard let custom = table.module?.auxiliary[f.name.lowercased()] else {
+                throw DatabaseError(.error, "no such function: \(f.name)")
+            }
+            v = try custom.body(FTS5AuxiliaryContext(cursor: self), a)
         }
         rankCache[r] = v
         return v
@@ -682,16 +723,15 @@ final class FTS5Cursor: VirtualTableCursor {
         if let row = try table.contentRow(r) {
             for c in 0..<min(table.n, row.count) {
                 guard let text = row[c].textBytesForFTS else { continue }
-                var offset = 0
-                table.core.tokenizer.tokenize(text, reason: .document) { tok in
+                table.core.tokenizer.positionedTokens(text) { tok, offset in
                     for (i, p) in m.phrases.enumerated() where p.terms.count == 1 {
                         if i < m.phraseColumns.count, let cols = m.phraseColumns[i], !cols.contains(c) { continue }
                         let t = p.terms[0]
                         if t.prefix ? tok.bytes.starts(with: t.bytes) : tok.bytes == t.bytes {
-                            hits[i].append(packPosition(column: c, offset: offset))
+                            let packed = packPosition(column: c, offset: offset)
+                            if hits[i].last != packed { hits[i].append(packed) }
                         }
                     }
-                    offset += 1
                 }
             }
         }

@@ -1,5 +1,6 @@
 // This file implements the FTS5 tokenizer protocol, the `tokenize=` option parser and the
-// tokenizer factory (unicode61, ascii, porter, trigram).
+// tokenizer factory (unicode61, ascii, porter, trigram, and tokenizers registered on the
+// connection).
 // Layer: FTS5 (above L4). Spec: Spec/L8-fts5.md §Tokenizers.
 import LoomBase
 
@@ -12,7 +13,15 @@ package struct Token: Equatable, Sendable {
     package var bytes: [UInt8]
     package var start: Int
     package var end: Int
-    package init(bytes: [UInt8], start: Int, end: Int) { self.bytes = bytes; self.start = start; self.end = end }
+    /// A synonym at the position of the token before it (FTS5_TOKEN_COLOCATED; only custom
+    /// tokenizers make them). The first token of a column is never colocated.
+    package var colocated = false
+    package init(bytes: [UInt8], start: Int, end: Int, colocated: Bool = false) {
+        self.bytes = bytes
+        self.start = start
+        self.end = end
+        self.colocated = colocated
+    }
     package var text: String { String(decoding: bytes, as: UTF8.self) }
 }
 
@@ -22,11 +31,29 @@ package protocol Tokenizer: Sendable {
 }
 
 extension Tokenizer {
-    /// All tokens of `text`.
+    /// The tokens of `text` that take a position of their own (colocated synonyms left out:
+    /// index k is the token at offset k; highlight, snippet and queries use this).
     package func tokens(_ text: [UInt8], reason: TokenizeReason = .document) -> [Token] {
         var out: [Token] = []
-        tokenize(text, reason: reason) { out.append($0) }
+        tokenize(text, reason: reason) { if !$0.colocated || out.isEmpty { out.append($0) } }
         return out
+    }
+
+    /// Every token of `text` with its offset (colocated synonyms share the offset of the token
+    /// before them, as FTS5 indexes them); returns the column size (positions used).
+    @discardableResult
+    package func positionedTokens(_ text: [UInt8], reason: TokenizeReason = .document,
+                                  _ body: (Token, Int) throws -> Void) rethrows -> Int {
+        var n = 0
+        try tokenize(text, reason: reason) { tok in
+            if tok.colocated && n > 0 {
+                try body(tok, n - 1)
+            } else {
+                try body(tok, n)
+                n += 1
+            }
+        }
+        return n
     }
     package func tokens(_ text: String, reason: TokenizeReason = .document) -> [Token] {
         tokens(Array(text.utf8), reason: reason)
@@ -73,15 +100,30 @@ package func tokenizerError(_ spec: [String]) -> DatabaseError {
     DatabaseError(.error, "error in tokenizer constructor")
 }
 
+/// The tokenizers registered on one connection (`fts5_api.xCreateTokenizer`): a name (case
+/// insensitive) and a factory taking the words after the name in `tokenize=`. A registered
+/// name replaces a built-in one of the same name. Used on the connection's thread only.
+package final class TokenizerRegistry: @unchecked Sendable {
+    package typealias Factory = ([String]) throws -> any Tokenizer
+    private var factories: [String: Factory] = [:]
+    package init() {}
+    package func register(_ name: String, _ factory: @escaping Factory) { factories[name.lowercased()] = factory }
+    package func factory(named name: String) -> Factory? { factories[name.lowercased()] }
+}
+
 /// Builds a tokenizer from the words of a `tokenize=` option, e.g.
 /// `["porter", "unicode61", "remove_diacritics", "2"]`. An empty list is `unicode61`.
-package func makeTokenizer(_ words: [String]) throws -> any Tokenizer {
+/// `registry` holds the connection's own tokenizers (also usable under porter).
+package func makeTokenizer(_ words: [String], registry: TokenizerRegistry? = nil) throws -> any Tokenizer {
     guard let name = words.first?.lowercased() else { return try Unicode61Tokenizer(options: []) }
     let rest = Array(words.dropFirst())
+    if let factory = registry?.factory(named: name) {
+        do { return try factory(rest) } catch { throw DatabaseError(.error, "error in tokenizer constructor") }
+    }
     switch name {
     case "unicode61": return try Unicode61Tokenizer(options: rest)
     case "ascii": return try AsciiTokenizer(options: rest)
-    case "porter": return PorterTokenizer(inner: try makeTokenizer(rest))
+    case "porter": return PorterTokenizer(inner: try makeTokenizer(rest, registry: registry))
     case "trigram": return try TrigramTokenizer(options: rest)
     default: throw DatabaseError(.error, "no such tokenizer: \(words[0])")
     }

@@ -38,10 +38,12 @@ package func virtualTableArguments(_ sql: String) -> [String] {
 }
 
 package final class FTS5VocabModule: VirtualTableModule {
-    package init() {}
+    /// The connection's tokenizers (a target table may use one).
+    let tokenizers: TokenizerRegistry?
+    package init(tokenizers: TokenizerRegistry? = nil) { self.tokenizers = tokenizers }
     package var kind: VirtualTableModuleKind { .ordinary }
     package func connect(_ context: VirtualTableContext) throws -> any VirtualTable {
-        try FTS5VocabTable(context)
+        try FTS5VocabTable(context, tokenizers: tokenizers)
     }
 }
 
@@ -50,8 +52,10 @@ final class FTS5VocabTable: VirtualTable {
     let kind: Kind
     let target: String
     let host: any VirtualTableHost
+    let tokenizers: TokenizerRegistry?
 
-    init(_ context: VirtualTableContext) throws {
+    init(_ context: VirtualTableContext, tokenizers: TokenizerRegistry?) throws {
+        self.tokenizers = tokenizers
         guard context.arguments.count == 2 else { throw DatabaseError(.error, "wrong number of vtable arguments") }
         target = FTS5Config.dequote(context.arguments[0])
         let type = FTS5Config.dequote(context.arguments[1]).lowercased()
@@ -82,8 +86,8 @@ final class FTS5VocabTable: VirtualTable {
         guard case .text(let sql)? = found.first?.first, sql.lowercased().contains("fts5") else {
             throw DatabaseError(.error, "no such fts5 table: main.\(target)")
         }
-        let config = try FTS5Config(name: target, arguments: virtualTableArguments(sql))
-        let core = try FTS5Core(config: config, store: HostIndexStore(host: host, table: target))
+        let config = try FTS5Config(name: target, arguments: virtualTableArguments(sql), tokenizers: tokenizers)
+        let core = try FTS5Core(config: config, store: HostIndexStore(host: host, table: target), tokenizers: tokenizers)
         var out: [[Value]] = []
         for t in try core.index.allEntries() where t.term.first == 0x30 {
             let term = Value.text(String(decoding: t.term.dropFirst(), as: UTF8.self))

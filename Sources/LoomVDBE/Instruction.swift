@@ -346,4 +346,18 @@ package enum Instruction: Sendable {
     /// Load the next output row (input row, then the results) into `dest…`, or jump to
     /// `target` when none is left.
     case windowNext(state: Register, dest: Register, target: Address)
+
+    // MARK: Virtual tables (continued)
+    /// VFilter whose arguments include IN lists taken at once (`sqlite3_vtab_in`): for each
+    /// `(argument, cursor)` of `lists`, the values of ephemeral index `cursor` (one column)
+    /// become `inLists[argument]` of xFilter (SQLite's VFilter with a ValueList argument).
+    case vFilterIn(cursor: CursorID, target: Address, indexNumber: Int32, indexString: String?,
+                   arguments: Register, count: Int, lists: [VirtualInList])
+}
+
+/// One IN list handed to xFilter at once: argument position and the ephemeral index holding it.
+package struct VirtualInList: Sendable, Hashable {
+    package var argument: Int
+    package var cursor: CursorID
+    package init(argument: Int, cursor: CursorID) { self.argument = argument; self.cursor = cursor }
 }

@@ -981,6 +981,8 @@ extension VM {
                 try virtualUpdate(t, arguments: a, count: n, flags: f, action: action)
             case .vRename(let t, let r):
                 try t.table.rename(to: registers[r].textForVirtualTable)
+            case .vFilterIn(let c, let t, let n, let s, let a, let count, let lists):
+                if try !virtualFilter(c, indexNumber: n, indexString: s, arguments: a, count: count, lists: lists) { pc = t }
             }
         }
         if !frames.isEmpty {

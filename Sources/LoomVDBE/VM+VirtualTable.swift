@@ -15,11 +15,26 @@ extension VM {
 
     /// VFilter: true when the scan has a first row.
     func virtualFilter(_ id: CursorID, indexNumber: Int32, indexString: String?, arguments: Register,
-                       count: Int) throws -> Bool {
+                       count: Int, lists: [VirtualInList] = []) throws -> Bool {
         let (c, v, _) = try virtualCursor(id)
         try checkRange(arguments, count)
         let args = Array(registers[arguments ..< arguments + count])
-        try v.filter(indexNumber: indexNumber, indexString: indexString, arguments: args)
+        if lists.isEmpty {
+            try v.filter(indexNumber: indexNumber, indexString: indexString, arguments: args)
+        } else {
+            var inLists: [Int: [Value]] = [:]
+            for list in lists {
+                let e = try cursor(list.cursor)
+                var values: [Value] = []
+                var more = try moveFirst(e)
+                while more {
+                    values.append(try readColumn(e, 0, default: nil))
+                    more = try advance(e, forward: true)
+                }
+                inLists[list.argument] = values
+            }
+            try v.filter(indexNumber: indexNumber, indexString: indexString, arguments: args, inLists: inLists)
+        }
         let ok = !v.eof
         c.moved(valid: ok)
         return ok

@@ -192,8 +192,14 @@ extension Codegen {
         var distinct = DistinctMode.tempTree
         if s.compound == nil && !s.isAggregate {
             // The loops may deliver the ORDER BY order themselves (an index or rowid order).
+            var firstHints = planHints(for: s, orderBy: s.orderBy)
+            if s.distinct { firstHints.virtualDistinct = 3 }
+            // SQLite plans a DISTINCT's loops for the result order (not reversed by
+            // reverse_unordered_selects) unless every row is distinct anyway.
+            firstHints.feedsDistinct = s.distinct && s.orderBy.isEmpty && c.schema.reverseUnorderedSelects
+                && !distinctIsUnique(s)
             var p = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
-                                      hints: planHints(for: s, orderBy: s.orderBy))
+                                      hints: firstHints)
             if s.distinct && s.windowCalls.isEmpty
                 && !s.resultColumns.contains(where: { if case .collate = $0 { return true }; return false }) {
                 // DISTINCT without a temp b-tree (Spec/L5-sql.md P15): rows unique by the rowid,
@@ -204,8 +210,10 @@ extension Codegen {
                     if p.orderSatisfied && orderGroupsResult(s) { distinct = .ordered }
                 } else {
                     let terms = s.resultColumns.map { OrderTerm(expr: $0, descending: false, nullsFirst: nil) }
+                    var distinctHints = planHints(for: s, orderBy: terms)
+                    distinctHints.virtualDistinct = 2
                     let d = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
-                                              hints: planHints(for: s, orderBy: terms))
+                                              hints: distinctHints)
                     if d.orderSatisfied { p = d; distinct = .ordered }
                 }
             }
@@ -347,7 +355,23 @@ extension Codegen {
             default: break
             }
         }
+        hints.virtualLimit = virtualLimit(for: s)
         return hints
+    }
+
+    /// The LIMIT / OFFSET a lone virtual table may be offered (SQLite 3.38+): a LIMIT, no
+    /// GROUP BY, DISTINCT, aggregate or window, one FROM item that is a virtual table, and
+    /// an ORDER BY (if any) of its plain columns with default NULLS placement. The planner
+    /// then also requires every WHERE term to be a constraint on the table.
+    func virtualLimit(for s: ResolvedSelect) -> VirtualLimit? {
+        guard let limit = s.limit, s.compound == nil, s.groupBy.isEmpty, !s.distinct, !s.isAggregate,
+              s.windowCalls.isEmpty, s.sources.count == 1, let source = s.sources.first,
+              source.virtualTable != nil else { return nil }
+        for term in s.orderBy {
+            guard case .column(let col, _, _, _) = term.expr, col.cursor == source.cursor,
+                  term.nullsFirst == nil || term.nullsFirst == !term.descending else { return nil }
+        }
+        return VirtualLimit(limit: limit, offset: s.offset)
     }
 
     /// What the planner may use for the loop of an UPDATE / DELETE over `source`: partial and
@@ -588,6 +612,7 @@ extension Codegen {
         let keyInfo = KeyInfo(collations: collations, descending: Array(repeating: false, count: k))
         var hints = planHints(for: s, orderBy: [])
         hints.orderBy = s.groupBy.map { OrderTerm(expr: $0, descending: false, nullsFirst: nil) }
+        hints.virtualDistinct = 1
         let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema, hints: hints)
         let ordered = plan.orderSatisfied
         defer { if !ordered { c.planNode("USE TEMP B-TREE FOR GROUP BY") } }

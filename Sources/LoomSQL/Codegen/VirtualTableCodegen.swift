@@ -8,15 +8,104 @@ import LoomVDBE
 extension Codegen {
     // MARK: Loops
 
-    /// Codes xFilter's arguments and the VFilter of a loop over a virtual table.
-    func codeVirtualFilter(_ v: VirtualAccess, cursor: Int, empty: Label) throws {
+    /// Codes xFilter's arguments and the VFilter of a loop over a virtual table. IN lists
+    /// used one value at a time become loops around the VFilter (returned, innermost last:
+    /// the caller closes them after VNext, as an index's IN loops); lists taken at once fill
+    /// an ephemeral index the VM hands to xFilter. With no row (or no IN value left) the
+    /// code jumps to `empty`.
+    func codeVirtualFilter(_ v: VirtualAccess, cursor: Int, empty: Label) throws -> [InLoop] {
         if let message = v.error { throw c.error(message, at: nil) }
         let base = b.allocateRegisters(max(v.arguments.count, 1))
-        for (k, e) in v.arguments.enumerated() { try code(e, into: base + k) }
-        b.emit(jumpTo: empty) {
-            .vFilter(cursor: cursor, target: $0, indexNumber: v.indexNumber, indexString: v.indexString,
-                     arguments: base, count: v.arguments.count)
+        var loops: [InLoop] = []
+        var lists: [VirtualInList] = []
+        for (k, a) in v.arguments.enumerated() {
+            switch a {
+            case .value(let e):
+                try code(e, into: base + k)
+            case .limit(let e):
+                try code(e, into: base + k)
+                b.emit(.mustBeInt(register: base + k))
+            case .inLoop(let key, let affinity, let collation):
+                loops.append(try codeInLoopStart(key, affinity: affinity, collation: collation, dest: base + k,
+                                                 exhausted: loops.last?.next ?? empty))
+            case .inList(let key, let affinity, let collation):
+                lists.append(VirtualInList(argument: k, cursor: try codeVirtualInList(key, affinity: affinity,
+                                                                                       collation: collation)))
+                b.emit(.null(dest: base + k))
+            }
         }
+        let none = loops.last?.next ?? empty
+        if lists.isEmpty {
+            b.emit(jumpTo: none) {
+                .vFilter(cursor: cursor, target: $0, indexNumber: v.indexNumber, indexString: v.indexString,
+                         arguments: base, count: v.arguments.count)
+            }
+        } else {
+            b.emit(jumpTo: none) {
+                .vFilterIn(cursor: cursor, target: $0, indexNumber: v.indexNumber, indexString: v.indexString,
+                           arguments: base, count: v.arguments.count, lists: lists)
+            }
+        }
+        return loops
+    }
+
+    /// Closes the IN loops `codeVirtualFilter` opened (after the loop's VNext).
+    func closeVirtualInLoops(_ loops: [InLoop]) {
+        for loop in loops.reversed() {
+            b.place(loop.next)
+            b.emit(.next(cursor: loop.cursor, target: loop.top))
+        }
+    }
+
+    /// An ephemeral index holding the distinct non-NULL values of an IN list (after
+    /// `affinity`, compared with `collation`), for xFilter to take at once. Filled once per
+    /// run when the list reads no table, else each time the code passes.
+    private func codeVirtualInList(_ key: LookupKey, affinity: Affinity, collation collationName: String?) throws -> Int {
+        let cursor = b.allocateCursor()
+        let coll = try collation(named: collationName) ?? .binary
+        var reads = Set<Int>()
+        switch key {
+        case .value(let e): e.cursorsUsed(into: &reads)
+        case .list(let list): for e in list { e.cursorsUsed(into: &reads) }
+        case .select(let sub): reads = sub.outerCursors
+        case .null: break
+        }
+        let filled = b.makeLabel()
+        if reads.isEmpty { emitOnce(skip: filled) }
+        b.emit(.openEphemeral(cursor: cursor, columnCount: 1, keyInfo: KeyInfo(collations: [coll], descending: [false])))
+        let value = b.allocateRegister(), rec = b.allocateRegister()
+        func add() {
+            let skip = b.makeLabel()
+            if affinity != .blob { b.emit(.affinity(start: value, affinities: [affinity])) }
+            b.emit(jumpTo: skip) { .isNull(register: value, target: $0) }
+            b.emit(jumpTo: skip) { .found(cursor: cursor, key: value, count: 1, target: $0) }
+            b.emit(.makeRecord(start: value, count: 1, dest: rec))
+            b.emit(.idxInsert(cursor: cursor, record: rec))
+            b.place(skip)
+        }
+        switch key {
+        case .value(let e):
+            try code(e, into: value)
+            add()
+        case .list(let list):
+            for e in list {
+                try code(e, into: value)
+                add()
+            }
+        case .select(let sub):
+            c.subqueryNumber += 1
+            let node = c.planNode("LIST SUBQUERY \(c.subqueryNumber)")
+            try c.underPlanNode(node) {
+                try codeSelect(sub) { base, _ in
+                    self.b.emit(.sCopy(source: base, dest: value))
+                    add()
+                }
+            }
+        case .null:
+            break
+        }
+        b.place(filled)
+        return cursor
     }
 
     // MARK: DDL

@@ -5,12 +5,24 @@ import LoomBase
 import LoomRecord
 
 /// The operator of one WHERE constraint offered to bestIndex (SQLite's
-/// `SQLITE_INDEX_CONSTRAINT_*`; raw values are SQLite's).
-package enum ConstraintOperator: Int, Sendable, Hashable {
-    case eq = 2, gt = 4, le = 8, lt = 16, ge = 32, match = 64, like = 65, glob = 66, regexp = 67
-    case ne = 68, isNot = 69, isNotNull = 70, isNull = 71, `is` = 72, limit = 73, offset = 74
-    /// A function overloaded by the table (xFindFunction); values ≥ 150 in SQLite.
-    case function = 150
+/// `SQLITE_INDEX_CONSTRAINT_*`; raw values are SQLite's). Values 150…255 are the module's own
+/// function constraints (`findFunctionConstraint`).
+package struct ConstraintOperator: RawRepresentable, Sendable, Hashable {
+    package let rawValue: Int
+    package init(rawValue: Int) { self.rawValue = rawValue }
+    package static let eq = ConstraintOperator(rawValue: 2), gt = ConstraintOperator(rawValue: 4)
+    package static let le = ConstraintOperator(rawValue: 8), lt = ConstraintOperator(rawValue: 16)
+    package static let ge = ConstraintOperator(rawValue: 32), match = ConstraintOperator(rawValue: 64)
+    package static let like = ConstraintOperator(rawValue: 65), glob = ConstraintOperator(rawValue: 66)
+    package static let regexp = ConstraintOperator(rawValue: 67), ne = ConstraintOperator(rawValue: 68)
+    package static let isNot = ConstraintOperator(rawValue: 69), isNotNull = ConstraintOperator(rawValue: 70)
+    package static let isNull = ConstraintOperator(rawValue: 71), `is` = ConstraintOperator(rawValue: 72)
+    /// LIMIT / OFFSET of a query over this table alone (column meaningless).
+    package static let limit = ConstraintOperator(rawValue: 73), offset = ConstraintOperator(rawValue: 74)
+    /// The first function constraint (`SQLITE_INDEX_CONSTRAINT_FUNCTION`).
+    package static let function = ConstraintOperator(rawValue: 150)
+    /// A function constraint: `rawValue` in 150…255.
+    package var isFunction: Bool { rawValue >= 150 && rawValue <= 255 }
 }
 
 /// Bits of `IndexInfo.indexFlags` (`SQLITE_INDEX_SCAN_*`).
@@ -32,11 +44,20 @@ package struct IndexInfo: Sendable {
         package var usable: Bool
         /// The collation of the comparison ("BINARY", "NOCASE", …; `sqlite3_vtab_collation`).
         package var collation: String = "BINARY"
-        package init(column: Int, op: ConstraintOperator, usable: Bool, collation: String = "BINARY") {
+        /// The right-hand side when it is a literal of the statement (`sqlite3_vtab_rhs_value`;
+        /// nil for an expression, a parameter, a column, IS [NOT] NULL, or an IN list).
+        package var rightValue: Value? = nil
+        /// The constraint is `col IN (…)` offered as EQ, and the module may take the whole
+        /// list at once (`sqlite3_vtab_in(info, i, -1)`).
+        package var isIn = false
+        package init(column: Int, op: ConstraintOperator, usable: Bool, collation: String = "BINARY",
+                     rightValue: Value? = nil, isIn: Bool = false) {
             self.column = column
             self.op = op
             self.usable = usable
             self.collation = collation
+            self.rightValue = rightValue
+            self.isIn = isIn
         }
     }
     package struct OrderBy: Sendable, Hashable {
@@ -49,7 +70,14 @@ package struct IndexInfo: Sendable {
         package var argvIndex: Int = 0
         /// The VM need not test the constraint again (the module guarantees it).
         package var omit = false
-        package init(argvIndex: Int = 0, omit: Bool = false) { self.argvIndex = argvIndex; self.omit = omit }
+        /// With `argvIndex` on an IN constraint (`isIn`): filter receives the whole list at
+        /// once in `inLists` (`sqlite3_vtab_in(info, i, 1)`) instead of one call per value.
+        package var inAllAtOnce = false
+        package init(argvIndex: Int = 0, omit: Bool = false, inAllAtOnce: Bool = false) {
+            self.argvIndex = argvIndex
+            self.omit = omit
+            self.inAllAtOnce = inAllAtOnce
+        }
     }
 
     // Inputs.
@@ -57,8 +85,9 @@ package struct IndexInfo: Sendable {
     package var orderBy: [OrderBy]
     /// Bit i set: column i is read (bit 63 stands for every column ≥ 63) (`colUsed`).
     package var columnsUsed: UInt64
-    /// True when the query is DISTINCT / GROUP BY over the ORDER BY columns
-    /// (`sqlite3_vtab_distinct` ≥ 1); informational.
+    /// `sqlite3_vtab_distinct`: 0 rows wanted in `orderBy` order; 1 GROUP BY (equal
+    /// `orderBy` values adjacent is enough); 2 DISTINCT (adjacent, duplicates may be dropped);
+    /// 3 DISTINCT and ORDER BY (sorted, duplicates may be dropped).
     package var distinct: Int = 0
 
     // Outputs.

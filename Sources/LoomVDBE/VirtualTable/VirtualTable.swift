@@ -134,6 +134,12 @@ package protocol VirtualTable: AnyObject {
     /// left-most argument (the left operand of `x MATCH y`, `x LIKE y`, `x REGEXP y`; else
     /// the first argument): an implementation to use instead, or nil (the default) for none.
     func findFunction(named name: String, argumentCount: Int) -> FunctionDefinition?
+    /// The constraint operator (`ConstraintOperator.isFunction`: raw value 150…255) under which
+    /// a WHERE term `name(col, expr)` of this table's overload of the 2-argument function
+    /// `name` is offered to bestIndex (xFindFunction returning ≥ SQLITE_INDEX_CONSTRAINT_FUNCTION);
+    /// nil (the default): the call is not a constraint. Only asked when `findFunction`
+    /// returned an overload.
+    func findFunctionConstraint(named name: String, argumentCount: Int) -> ConstraintOperator?
 }
 
 extension VirtualTable {
@@ -157,6 +163,7 @@ extension VirtualTable {
     package func disconnect() {}
     package func columnIsJSON(_ column: Int, cursor: any VirtualTableCursor) -> Bool { false }
     package func findFunction(named name: String, argumentCount: Int) -> FunctionDefinition? { nil }
+    package func findFunctionConstraint(named name: String, argumentCount: Int) -> ConstraintOperator? { nil }
 }
 
 /// A cursor over a virtual table (`sqlite3_vtab_cursor`).
@@ -164,6 +171,11 @@ package protocol VirtualTableCursor: AnyObject {
     /// xFilter: start a scan with the plan chosen by bestIndex; `arguments[k]` is the
     /// right-hand value of the constraint given `argvIndex` k + 1.
     func filter(indexNumber: Int32, indexString: String?, arguments: [Value]) throws
+    /// xFilter when bestIndex took IN lists at once (`ConstraintUsage.inAllAtOnce`):
+    /// `inLists[k]` holds the distinct values of the list whose constraint has argvIndex k + 1
+    /// (in the list's collation order, NULLs left out; `arguments[k]` is NULL there, as
+    /// `sqlite3_vtab_in_first/next` see it). Default: `filter(indexNumber:indexString:arguments:)`.
+    func filter(indexNumber: Int32, indexString: String?, arguments: [Value], inLists: [Int: [Value]]) throws
     func next() throws
     var eof: Bool { get }
     /// xColumn: the value of declared column `i` (hidden columns included) of the current row.
@@ -176,6 +188,9 @@ package protocol VirtualTableCursor: AnyObject {
 
 extension VirtualTableCursor {
     package func close() {}
+    package func filter(indexNumber: Int32, indexString: String?, arguments: [Value], inLists: [Int: [Value]]) throws {
+        try filter(indexNumber: indexNumber, indexString: indexString, arguments: arguments)
+    }
 }
 
 /// Thrown by `bestIndex` to reject a combination of usable constraints (SQLite's
