@@ -6,7 +6,9 @@
 // LOOM_INVARIANTS flag; `-Xswiftc -DLOOM_INVARIANTS` turns on O(n) invariant walks.
 import PackageDescription
 
-let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+/// Release builds put every function in its own section, so the linker drops unused code
+/// (`--gc-sections`) and can lay out the hot code together (LoomCLI's `hot-text.order`).
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6), .unsafeFlags(["-Xfrontend", "-function-sections"], .when(configuration: .release))]
 /// Engine targets: release builds skip the dynamic exclusivity checks on class properties
 /// (swift_beginAccess and its TLS access set were ~12% of a 200k-INSERT profile, micro_a);
 /// debug builds, and so the tests, keep them.
@@ -44,9 +46,14 @@ let package = Package(
         .target(name: "LoomSLT", dependencies: ["Loom"], swiftSettings: strict),
         .target(name: "LoomBench", dependencies: ["Loom", "LoomShell"], swiftSettings: strict),
         // `loom` links the Swift runtime statically in release builds: with the shared
-        // libraries its resident set starts ~16 MiB above sqlite3's (micro benchmarks).
-        .executableTarget(name: "LoomCLI", dependencies: ["LoomShell"], swiftSettings: strict,
-                          linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
+        // libraries its resident set starts ~16 MiB above sqlite3's (micro benchmarks). The
+        // functions the benchmarks run are laid out together (hot-text.order): the kernel maps
+        // executable pages in 64 KiB blocks, so scattered hot code kept most of the text resident.
+        .executableTarget(name: "LoomCLI", dependencies: ["LoomShell"], exclude: ["hot-text.order"],
+                          swiftSettings: strict,
+                          linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker",
+                                                         "--section-ordering-file=\(Context.packageDirectory)/Sources/LoomCLI/hot-text.order"],
+                                                        .when(configuration: .release))]),
         .executableTarget(name: "LoomSLTCLI", dependencies: ["LoomSLT"], swiftSettings: strict),
         .executableTarget(name: "LoomBenchCLI", dependencies: ["LoomBench"], swiftSettings: strict),
         // Deterministic simulation (Spec/testing.md): a library for users' tests, and its CLI.

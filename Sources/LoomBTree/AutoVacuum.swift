@@ -204,7 +204,7 @@ extension BTree {
                 try rewriteFreelist(free.sorted())
             } else if let e = map[target], e.type != .rootPage, e.type != .freePage {
                 // Other cursors may stand on the page that moves: they re-seek by key.
-                for w in cursors { try w.cursor?.savePosition() }
+                for w in cursors { try w.cursor.savePosition() }
                 let dest = try allocatePage()
                 try relocate(target, to: dest.number.rawValue, entry: e, map: &map)
             } else {

@@ -46,7 +46,7 @@ package final class BTree {
     package let pager: Pager
     /// Open cursors, so a change through one cursor can make the others on the same tree
     /// save their positions (SQLite's `saveAllCursors`).
-    var cursors: [WeakCursor] = []
+    var cursors: [CursorRef] = []
 
     /// Deepest tree Loom walks before calling the file corrupt (SQLite's BTCURSOR_MAX_DEPTH).
     static let maxDepth = 20
@@ -65,11 +65,6 @@ package final class BTree {
     /// `PRAGMA secure_delete` (on by default in the oracle build): the bytes of a deleted
     /// cell and the pages put on the freelist are overwritten with zeros.
     package var secureDelete = true
-    // Stored last, so fields other modules read keep their offsets (stale incremental builds).
-    /// `cursors` is swept of closed cursors when it reaches this size (then twice the live
-    /// count): a sweep per open made opening cursors linear in the open ones, quadratic
-    /// for a deep cascade of trigger sub-programs.
-    private var cursorSweepSize = 16
 
     package init(pager: Pager) {
         self.pager = pager
@@ -104,7 +99,7 @@ package final class BTree {
 
     package func rollback() throws {
         try pager.rollback()
-        for c in cursors { c.cursor?.invalidate() }
+        for c in cursors { c.cursor.invalidate() }
     }
 
     /// Opens a savepoint in the write transaction (Spec/L1-pager.md §Savepoints).
@@ -120,7 +115,7 @@ package final class BTree {
     /// Rolls back to savepoint `index`, which stays open; cursors become invalid.
     package func rollbackToSavepoint(_ index: Int) throws {
         try pager.rollbackToSavepoint(index)
-        for c in cursors { c.cursor?.invalidate() }
+        for c in cursors { c.cursor.invalidate() }
         try readHeaderSettings()
     }
 
@@ -241,26 +236,32 @@ package final class BTree {
     }
 
     private func register(_ c: CursorCore) {
-        if cursors.count >= cursorSweepSize {
-            cursors.removeAll { $0.cursor == nil }
-            cursorSweepSize = max(16, 2 * cursors.count)
-        }
-        cursors.append(WeakCursor(cursor: c))
+        cursors.append(CursorRef(cursor: c))
+    }
+
+    /// Called by a cursor's `deinit`: it leaves the registry (searched from the newest, which
+    /// statements close first).
+    func unregister(_ c: CursorCore) {
+        if let i = cursors.lastIndex(where: { $0.cursor === c }) { cursors.remove(at: i) }
     }
 
     /// Before `actor` changes the tree at `root`, every other cursor on it saves its key.
     func saveOtherCursors(root: PageNumber, except actor: CursorCore) throws {
         for w in cursors {
-            guard let c = w.cursor, c !== actor, c.root == root else { continue }
+            let c = w.cursor
+            guard c !== actor, c.root == root else { continue }
             try c.savePosition()
         }
     }
 
     func invalidateCursors(root: PageNumber) {
-        for w in cursors where w.cursor?.root == root { w.cursor?.invalidate() }
+        for w in cursors where w.cursor.root == root { w.cursor.invalidate() }
     }
 }
 
-struct WeakCursor {
-    weak var cursor: CursorCore?
+/// A registered cursor. Not a strong reference (the VDBE owns its cursors) and not `weak`
+/// (loading a weak reference per cursor per insert showed in micro_a's profile): a cursor
+/// unregisters itself in `deinit`, so every entry is alive.
+struct CursorRef {
+    unowned(unsafe) let cursor: CursorCore
 }

@@ -53,6 +53,8 @@ final class CursorCore {
         self.keyInfo = keyInfo
     }
 
+    deinit { tree.unregister(self) }
+
     var pager: Pager { tree.pager }
 
     func invalidate() {

@@ -332,6 +332,29 @@ struct PagerTests {
         try expectPattern(pager, 2, seed: 2)
     }
 
+    /// Over an in-memory file the cache keeps at most `inMemoryFileCacheBound` pages, whatever
+    /// `cacheSizePages` says; a file on disk gets the full bound. Every page reads back.
+    @Test(arguments: VFSKind.allCases)
+    func inMemoryFileCacheBound(_ kind: VFSKind) throws {
+        let fx = try PagerFixture(kind)
+        defer { fx.cleanup() }
+        let total = UInt32(Pager.inMemoryFileCacheBound + 60)
+        try makeDatabase(fx, pages: total).close()
+        let pager = try fx.pager(cache: 2000)
+        defer { try? pager.close() }
+        #expect(pager.fileIsInMemory == (kind == .memory))
+        try pager.beginRead()
+        for n in UInt32(1)...total { try expectPattern(pager, n, seed: UInt8(truncatingIfNeeded: n)) }
+        if kind == .memory {
+            #expect(pager.cache.count <= Pager.inMemoryFileCacheBound)
+        } else {
+            #expect(pager.cache.count == Int(total))
+        }
+        pager.endRead()
+        pager.setCacheSize(10)
+        #expect(pager.cache.count <= 10)
+    }
+
     @Test func notADatabase() throws {
         let fx = try PagerFixture(.memory)
         let f = try fx.vfs.open("junk.db", flags: [.readWrite, .create])
