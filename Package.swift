@@ -8,7 +8,7 @@ import PackageDescription
 
 /// Release builds put every function in its own section, so the linker drops unused code
 /// (`--gc-sections`) and can lay out the hot code together (LoomCLI's `hot-text.order`).
-let strict: [SwiftSetting] = [.swiftLanguageMode(.v6), .unsafeFlags(["-Xfrontend", "-function-sections"], .when(configuration: .release))]
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6), .unsafeFlags(["-Xfrontend", "-function-sections"], .when(platforms: [.linux], configuration: .release))]
 /// Engine targets: release builds skip the dynamic exclusivity checks on class properties
 /// (swift_beginAccess and its TLS access set were ~12% of a 200k-INSERT profile, micro_a);
 /// debug builds, and so the tests, keep them.
@@ -53,7 +53,7 @@ let package = Package(
                           swiftSettings: strict,
                           linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker",
                                                          "--section-ordering-file=\(Context.packageDirectory)/Sources/LoomCLI/hot-text.order"],
-                                                        .when(configuration: .release))]),
+                                                        .when(platforms: [.linux], configuration: .release))]),
         .executableTarget(name: "LoomSLTCLI", dependencies: ["LoomSLT"], swiftSettings: strict),
         .executableTarget(name: "LoomBenchCLI", dependencies: ["LoomBench"], swiftSettings: strict),
         // Deterministic simulation (Spec/testing.md): a library for users' tests, and its CLI.
