@@ -54,11 +54,15 @@ extension Codegen {
     }
 
     /// Parses and checks every row as the schema would after the ALTER; the first failure is
-    /// SQLite's "error in TYPE NAME[ after WHAT]: message".
-    func checkSchema(_ rows: [SchemaRow], after what: String?) throws -> Schema {
+    /// SQLite's "error in TYPE NAME[ after WHAT]: message". Virtual tables connect through
+    /// the connection's registry, except those in `preconnected` (lower-case name).
+    func checkSchema(_ rows: [SchemaRow], after what: String?,
+                     preconnected: [String: (table: Table, reference: VirtualTableReference)] = [:]) throws -> Schema {
         let schema = Schema()
         schema.cookie = c.schema.cookie
         schema.fileFormat = c.schema.fileFormat
+        schema.virtualTables = c.schema.virtualTables
+        schema.preconnectedVirtualTables = preconnected
         func fail(_ row: SchemaRow, _ e: DatabaseError) -> DatabaseError {
             var message = e.message
             let prefix = "malformed database schema (\(row.name)) - "
@@ -104,6 +108,8 @@ extension Codegen {
                     let alone = Schema()
                     alone.cookie = schema.cookie
                     alone.fileFormat = schema.fileFormat
+                    alone.virtualTables = schema.virtualTables
+                    alone.preconnectedVirtualTables = preconnected
                     for r in context { try? alone.addTable(from: r) }
                     for r in others where r.type == "table" || r.type == "view" { try alone.addTable(from: r) }
                     for r in others where r.type == "index" { try alone.addIndex(from: r) }
@@ -219,6 +225,9 @@ extension Codegen {
             throw c.error("object name reserved for internal use: \(newName)", at: nil)
         }
         if table.isView { throw c.error("view \(table.name) may not be altered", at: nil) }
+        // A virtual table is connected first ("no such module: …"); its xRename runs last.
+        let connected = table.isVirtual ? try c.connectVirtualTable(table) : nil
+        let virtualTable = connected?.reference
         let old = table.name
         let rows = currentSchemaRows()
         _ = try checkSchema(rows, after: nil)
@@ -227,7 +236,11 @@ extension Codegen {
         let autoPrefix = "sqlite_autoindex_" + old + "_"
         for row in rows {
             var new = row
-            if let sql = row.sql, let edited = SchemaRewrite.renameTable(sql, from: old, to: newName) { new.sql = edited }
+            if let sql = row.sql, let edited = SchemaRewrite.isVirtualTableText(sql)
+                ? SchemaRewrite.renameVirtualTable(sql, from: old, to: newName)
+                : SchemaRewrite.renameTable(sql, from: old, to: newName) {
+                new.sql = edited
+            }
             if row.tableName.equalsIgnoringCase(old) && (row.type != "view") { new.tableName = newName }
             if row.type == "table" && row.name.equalsIgnoringCase(old) { new.name = newName }
             if row.type == "index", row.sql == nil, row.name.hasPrefix(autoPrefix) {
@@ -236,7 +249,15 @@ extension Codegen {
             newRows.append(new)
             if new != row { changes.append(SchemaRowChange(type: row.type, name: row.name, row: new)) }
         }
-        _ = try checkSchema(newRows, after: "rename")
+        var preconnected: [String: (table: Table, reference: VirtualTableReference)] = [:]
+        if let connected, let row = newRows.first(where: { $0.type == "table" && $0.name == newName }) {
+            // The check sees the table under its new name without connecting it again.
+            var t = connected.table
+            t.name = newName
+            t.sql = row.sql
+            preconnected[newName.lowercasedASCII] = (t, connected.reference)
+        }
+        _ = try checkSchema(newRows, after: "rename", preconnected: preconnected)
         rewriteSchemaRows(changes)
         rewriteTempObjects(renamedTable: (old, newName)) { SchemaRewrite.renameTable($0, from: old, to: newName) }
         if let seq = own.localTable(named: "sqlite_sequence"), !seq.isView {
@@ -262,6 +283,12 @@ extension Codegen {
             b.place(done)
         }
         finishSchemaChange()
+        if let virtualTable {
+            // xRename, after the schema holds the new name (FTS5 renames its shadow tables).
+            let name = b.allocateRegister()
+            b.emit(.string8(value: newName, dest: name))
+            b.emit(.vRename(table: virtualTable, name: name))
+        }
     }
 
     // MARK: RENAME COLUMN
