@@ -758,7 +758,7 @@ final class FTS5Cursor: VirtualTableCursor {
                     for (i, p) in m.phrases.enumerated() where p.terms.count == 1 {
                         if i < m.phraseColumns.count, let cols = m.phraseColumns[i], !cols.contains(c) { continue }
                         let t = p.terms[0]
-                        if t.prefix ? tok.bytes.starts(with: t.bytes) : tok.bytes == t.bytes {
+                        if t.matches(tok.bytes) {
                             let packed = packPosition(column: c, offset: offset)
                             if hits[i].last != packed { hits[i].append(packed) }
                         }
