@@ -295,12 +295,19 @@ public final class Statement {
     private var run: RunState?
     /// The row layout built for the current column names (Database+Fetch.swift).
     var cachedLayout: RowLayout?
+    /// How many records the last record fetch of this statement returned (its next one
+    /// reserves that much; Database+Fetch.swift).
+    @usableFromInline var recordCountHint = 0
     /// The connection it runs on (kept alive by the statement, as GRDB's statements do).
     private let database: Database
     /// Values bound so far, by parameter number, so a re-prepared program gets them again.
     private var bindings: [Int: DatabaseValue] = [:]
     /// True once a step since the last reset returned a row (then no re-prepare).
     private var hasProducedRow = false
+    /// The connection's flag-PRAGMA generation the program was compiled at: a run that
+    /// starts at another one compiles the statement again (SQLite expires statements when
+    /// such a flag changes).
+    private var flagsGeneration: UInt64
 
     /// SQLite retries a statement whose schema changed under it up to this many times
     /// (`SQLITE_MAX_SCHEMA_RETRY`).
@@ -312,6 +319,7 @@ public final class Statement {
         self.kind = kind
         self.requiredCapability = requiredCapability
         self.database = database
+        flagsGeneration = database.connection.context.flagsGeneration
     }
 
     /// Result columns (`sqlite3_column_count`).
@@ -375,6 +383,9 @@ public final class Statement {
     public func step() throws -> Bool {
         if vm.isDone { try reset() }
         if run == nil {
+            if flagsGeneration != database.connection.context.flagsGeneration && !hasProducedRow {
+                try recompile()
+            }
             try database.check(requiredCapability, sql: sql)
             run = database.beginRun()
         }
@@ -412,6 +423,7 @@ public final class Statement {
     }
 
     private func recompile() throws {
+        flagsGeneration = database.connection.context.flagsGeneration
         let fresh = try database.recompile(self)
         for (index, value) in bindings where index <= fresh.program.parameterCount {
             try fresh.bind(value.engineValue, at: index)

@@ -67,6 +67,22 @@ package enum Compiler {
             return .null
         }))
 
+    /// The connection's total change count (for PRAGMA count_changes).
+    static let totalChangesFunction = FunctionDefinition(
+        name: "sqlite_count_changes_start", argumentCount: 0, isDeterministic: false,
+        body: .scalar({ _, call in .integer(Int64(call.connection.totalChanges)) }))
+
+    /// The rows changed since the count in the first argument was taken, plus the second
+    /// argument (PRAGMA count_changes; NULL counts as 0).
+    static let changesSinceFunction = FunctionDefinition(
+        name: "sqlite_count_changes", argumentCount: 2, isDeterministic: false,
+        body: .scalar({ args, call in
+            guard case .integer(let start) = args[args.startIndex] else { return .integer(0) }
+            var adjustment: Int64 = 0
+            if case .integer(let n) = args[args.startIndex + 1] { adjustment = n }
+            return .integer(Int64(call.connection.totalChanges) &- start &+ adjustment)
+        }))
+
     /// `sqlite_detach(name)`: calls the session's DETACH handler when stepped.
     static let detachFunction = FunctionDefinition(
         name: "sqlite_detach", argumentCount: 1, isDeterministic: false,
@@ -219,8 +235,24 @@ package enum Compiler {
             throw e
         }
         if kind != .select && !g.returningNames.isEmpty { columnNames = g.returningNames }
+        // PRAGMA count_changes=ON: INSERT/UPDATE/DELETE without RETURNING return one row, the
+        // rows they changed (the connection's change count since the program started).
+        var changesAtStart: Int? = nil
+        if schema.countChanges, g.returningNames.isEmpty, kind == .insert || kind == .update || kind == .delete {
+            let start = b.allocateRegisters(2), count = b.allocateRegister()
+            changesAtStart = start
+            if let adjustment = g.countChangesAdjustment {
+                b.emit(.sCopy(source: adjustment, dest: start + 1))
+            } else {
+                b.emit(.integer(value: 0, dest: start + 1))
+            }
+            b.emit(.function(function: changesSinceFunction, arguments: start, argumentCount: 2, dest: count))
+            b.emit(.resultRow(start: count, count: 1))
+            columnNames = [kind == .insert ? "rows inserted" : kind == .update ? "rows updated" : "rows deleted"]
+        }
         b.emit(.halt())
         b.place(prologue)
+        if let start = changesAtStart { b.emit(.function(function: totalChangesFunction, arguments: start, argumentCount: 0, dest: start)) }
         // One walk of the program finds the VM's two per-program facts (Program.effects) and
         // the databases it reads and writes. Bit sets: schema numbers stay below 12 (main,
         // temp, at most 10 attached).

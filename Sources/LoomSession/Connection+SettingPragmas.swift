@@ -45,7 +45,15 @@ extension Connection {
                 program = contextProgram(name: name, columnName: nil) { context in
                     // foreign_keys cannot change inside a transaction (a no-op, as in SQLite).
                     if name == "foreign_keys" && !context.isAutocommit { return .null }
+                    // writable_schema=RESET: off, and the schema is read again.
+                    if name == "writable_schema" && value.lowercasedASCII == "reset" {
+                        context.pragmaSettings[name] = 0
+                        context.schemaChanged = true
+                        context.flagsGeneration &+= 1
+                        return .null
+                    }
                     context.pragmaSettings[name] = Connection.booleanValue(value) ? 1 : 0
+                    context.flagsGeneration &+= 1
                     return .null
                 }
             } else {

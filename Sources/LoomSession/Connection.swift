@@ -180,8 +180,22 @@ package final class Connection {
         // Nothing but spaces, semicolons and comments left: no statement, and no lock taken
         // for the schema check (the tail of a script must not wait for other connections).
         if Connection.onlyTrivia(sql, from: offset) { return nil }
-        let schema = try currentSchema()
-        schema.foreignKeysEnabled = context.pragmaSettings["foreign_keys", default: 0] != 0
+        let schema: Schema
+        do {
+            schema = try currentSchema()
+        } catch let e as DatabaseError where e.code.primary == .corrupt {
+            // A flag PRAGMA needs no schema (so writable_schema=ON can still be set on a
+            // database whose schema does not parse, as in SQLite).
+            guard Connection.isFlagPragma(sql, from: offset) else { throw e }
+            schema = Schema()
+        }
+        let settings = context.pragmaSettings
+        schema.foreignKeysEnabled = settings["foreign_keys", default: 0] != 0
+        schema.legacyAlterTable = settings["legacy_alter_table", default: 0] != 0
+        schema.reverseUnorderedSelects = settings["reverse_unordered_selects", default: 0] != 0
+        schema.writableSchema = settings["writable_schema", default: 0] != 0
+        schema.ignoreCheckConstraints = settings["ignore_check_constraints", default: 0] != 0
+        schema.countChanges = settings["count_changes", default: 0] != 0
         let compiled: PreparedStatement? = try withUserCollations {
             if userFunctions.isEmpty {
                 return try Compiler.prepare(sql, from: offset, schema: schema)
@@ -206,6 +220,16 @@ package final class Connection {
             }
         }
         return prepared
+    }
+
+    /// True when the statement at `offset` is `PRAGMA [schema.]flag[=value]` for one of the
+    /// boolean flags (Connection.flagPragmas).
+    static func isFlagPragma(_ sql: String, from offset: Int) -> Bool {
+        var parser = Parser(sql: sql)
+        guard let parsed = try? parser.parseNext(from: offset), case .pragma(let pragma) = parsed.0.kind else {
+            return false
+        }
+        return flagPragmas[pragma.name.lowercasedASCII] != nil
     }
 
     /// True when `sql` from UTF-8 `offset` holds only whitespace, semicolons and comments.

@@ -29,6 +29,10 @@ package final class ExecutionContext {
     /// pragma name; absent means the default. L4 reads two of them: `case_sensitive_like`
     /// (LIKE) and `query_only` (write transactions fail with SQLITE_READONLY).
     package var pragmaSettings: [String: Int64] = [:]
+    /// Bumped each time a flag PRAGMA is set: programs compiled before it are stale (the
+    /// flags change code generation; SQLite expires every statement then). The L7 API
+    /// recompiles a statement compiled at another value before its next run.
+    package var flagsGeneration: UInt64 = 0
     /// Registered virtual-table modules, connected virtual tables and their transaction
     /// state (VirtualTable/VirtualTableRegistry.swift).
     package let virtualTables = VirtualTableRegistry()

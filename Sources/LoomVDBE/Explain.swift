@@ -348,14 +348,35 @@ extension Instruction {
 extension Program {
     /// The rows `EXPLAIN` returns: addr, opcode, p1, p2, p3, p4, p5, comment
     /// (p4 and comment NULL when absent).
+    /// The EXPLAIN rows: this program's instructions, then each sub-program (trigger bodies,
+    /// foreign-key actions) the listing reaches through a `Program` instruction, once, its
+    /// addresses again from 0, as sqlite3 appends them.
     package func explainRows() -> [[Value]] {
-        instructions.enumerated().map { addr, ins in
-            let o = ins.operands
-            let comment: Value = addr < comments.count ? (comments[addr].map(Value.text) ?? .null) : .null
-            return [.integer(Int64(addr)), .text(ins.opcodeName), .integer(Int64(o.p1)),
-                    .integer(Int64(o.p2)), .integer(Int64(o.p3)), o.p4.map(Value.text) ?? .null,
-                    .integer(Int64(o.p5)), comment]
+        var rows: [[Value]] = []
+        var listed: Set<Int> = []
+        var queue: [Program] = [self]
+        var next = 0
+        while next < queue.count {
+            let program = queue[next]
+            next += 1
+            for (addr, ins) in program.instructions.enumerated() {
+                if case .program(let index, _, _, _) = ins, index >= 0, index < subPrograms.count,
+                   listed.insert(index).inserted {
+                    queue.append(subPrograms[index])
+                }
+                let o = ins.operands
+                var comment: Value = addr < program.comments.count ? (program.comments[addr].map(Value.text) ?? .null) : .null
+                var p4 = o.p4.map(Value.text) ?? .null
+                if next > 1, addr == 0, case .initialize = ins, comment != .null {
+                    // A sub-program's Init carries its "-- TRIGGER name" as P4, as in sqlite3.
+                    p4 = comment
+                    comment = .null
+                }
+                rows.append([.integer(Int64(addr)), .text(ins.opcodeName), .integer(Int64(o.p1)),
+                             .integer(Int64(o.p2)), .integer(Int64(o.p3)), p4, .integer(Int64(o.p5)), comment])
+            }
         }
+        return rows
     }
 
     /// The listing as text in the sqlite3 shell's EXPLAIN layout (for debugging and tests).

@@ -1,9 +1,14 @@
 // This file implements ALTER TABLE RENAME TO, RENAME COLUMN and DROP COLUMN: the stored schema
 // texts are edited token by token (SchemaRewrite), checked, and written back; DROP COLUMN also
-// rewrites every row. Layer: L5. Spec: Spec/L5-sql.md §ALTER TABLE (invariants A1-A6).
+// rewrites every row. Layer: L5. Spec: Spec/L5-sql.md §ALTER TABLE (invariants A1-A8).
 import LoomBase
 import LoomRecord
 import LoomVDBE
+
+/// How the schema check treats views or triggers: reports their errors ("error in view v:
+/// …"), reports them as SQLite's bare "SQL logic error" (what sqlite3 3.40 says under
+/// PRAGMA legacy_alter_table=ON), or does not check them.
+enum ObjectCheck { case reported, logicError, skipped }
 
 /// One sqlite_schema row to replace: the row (type, name) gets `row`'s values.
 struct SchemaRowChange {
@@ -56,7 +61,8 @@ extension Codegen {
     /// Parses and checks every row as the schema would after the ALTER; the first failure is
     /// SQLite's "error in TYPE NAME[ after WHAT]: message". Virtual tables connect through
     /// the connection's registry, except those in `preconnected` (lower-case name).
-    func checkSchema(_ rows: [SchemaRow], after what: String?,
+    func checkSchema(_ rows: [SchemaRow], after what: String?, views: ObjectCheck = .reported,
+                     triggers: ObjectCheck = .reported,
                      preconnected: [String: (table: Table, reference: VirtualTableReference)] = [:]) throws -> Schema {
         let schema = Schema()
         schema.cookie = c.schema.cookie
@@ -64,6 +70,9 @@ extension Codegen {
         schema.virtualTables = c.schema.virtualTables
         schema.preconnectedVirtualTables = preconnected
         func fail(_ row: SchemaRow, _ e: DatabaseError) -> DatabaseError {
+            if (row.type == "view" && views == .logicError) || (row.type == "trigger" && triggers == .logicError) {
+                return DatabaseError(.error, "SQL logic error")
+            }
             var message = e.message
             let prefix = "malformed database schema (\(row.name)) - "
             if message.hasPrefix(prefix) { message = String(message.dropFirst(prefix.count)) }
@@ -79,17 +88,19 @@ extension Codegen {
         }
         schema.pendingAutoIndexes = [:]
         for row in rows where row.type == "trigger" {
-            do { try schema.addTrigger(from: row) } catch let e as DatabaseError { throw fail(row, e) }
+            do { try schema.addTrigger(from: row) } catch let e as DatabaseError {
+                if triggers != .skipped { throw fail(row, e) }
+            }
         }
         // Features Loom lacks must not block an ALTER that SQLite allows.
         func unsupported(_ e: DatabaseError) -> Bool { e.message.hasSuffix("not supported yet") }
-        for row in rows where row.type == "view" {
+        for row in rows where row.type == "view" && views != .skipped {
             do { _ = try Compiler.prepare("SELECT * FROM " + SchemaRewrite.quoted(row.name), from: 0, schema: schema) }
             catch let e as DatabaseError where !unsupported(e) { throw fail(row, e) }
         }
         // Each trigger alone: compile a statement that fires it.
         let triggerRows = rows.filter { $0.type == "trigger" }
-        if !triggerRows.isEmpty {
+        if !triggerRows.isEmpty && triggers != .skipped {
             let others = rows.filter { $0.type != "trigger" }
             for row in triggerRows {
                 guard let trigger = schema.trigger(named: row.name), let table = schema.table(named: trigger.tableName)
@@ -230,17 +241,26 @@ extension Codegen {
         let virtualTable = connected?.reference
         let old = table.name
         let rows = currentSchemaRows()
-        _ = try checkSchema(rows, after: nil)
+        // PRAGMA legacy_alter_table=ON: only the CREATE TABLE name, the ON table of its indexes
+        // and triggers, and (with foreign_keys on) REFERENCES are renamed; views and triggers
+        // are neither edited nor checked (lang_altertable.html §2).
+        let legacy = c.schema.legacyAlterTable
+        let foreignKeys = c.schema.foreignKeysEnabled
+        let rename: (String) -> String? = { sql in
+            // A virtual table's text: only its own name, in either mode (module arguments are
+            // not parsed).
+            if SchemaRewrite.isVirtualTableText(sql) { return SchemaRewrite.renameVirtualTable(sql, from: old, to: newName) }
+            return legacy
+                ? SchemaRewrite.legacyRenameTable(sql, from: old, to: newName, foreignKeys: foreignKeys)
+                : SchemaRewrite.renameTable(sql, from: old, to: newName)
+        }
+        if !legacy { _ = try checkSchema(rows, after: nil) }
         var newRows: [SchemaRow] = []
         var changes: [SchemaRowChange] = []
         let autoPrefix = "sqlite_autoindex_" + old + "_"
         for row in rows {
             var new = row
-            if let sql = row.sql, let edited = SchemaRewrite.isVirtualTableText(sql)
-                ? SchemaRewrite.renameVirtualTable(sql, from: old, to: newName)
-                : SchemaRewrite.renameTable(sql, from: old, to: newName) {
-                new.sql = edited
-            }
+            if let sql = row.sql, let edited = rename(sql) { new.sql = edited }
             if row.tableName.equalsIgnoringCase(old) && (row.type != "view") { new.tableName = newName }
             if row.type == "table" && row.name.equalsIgnoringCase(old) { new.name = newName }
             if row.type == "index", row.sql == nil, row.name.hasPrefix(autoPrefix) {
@@ -257,9 +277,19 @@ extension Codegen {
             t.sql = row.sql
             preconnected[newName.lowercasedASCII] = (t, connected.reference)
         }
-        _ = try checkSchema(newRows, after: "rename", preconnected: preconnected)
+        if legacy {
+            // CHECK, generated-column and partial-index texts still qualify columns with the
+            // old name: they no longer resolve.
+            for row in newRows where row.tableName == newName && (row.type == "table" || row.type == "index") {
+                guard let sql = row.sql, let use = SchemaRewrite.foreignQualifier(sql, table: newName) else { continue }
+                throw DatabaseError(.error, "error in \(row.type) \(row.name) after rename: no such column: \(use)")
+            }
+            _ = try checkSchema(newRows, after: "rename", views: .skipped, triggers: .skipped, preconnected: preconnected)
+        } else {
+            _ = try checkSchema(newRows, after: "rename", preconnected: preconnected)
+        }
         rewriteSchemaRows(changes)
-        rewriteTempObjects(renamedTable: (old, newName)) { SchemaRewrite.renameTable($0, from: old, to: newName) }
+        rewriteTempObjects(renamedTable: (old, newName), rename)
         if let seq = own.localTable(named: "sqlite_sequence"), !seq.isView {
             // UPDATE sqlite_sequence SET name = new WHERE name = old
             let cursor = b.allocateCursor()
@@ -303,7 +333,12 @@ extension Codegen {
         let statement = SchemaText(c.text(span))
         let quoteNew = statement.tokens.isEmpty ? false : statement.isQuoted(statement.tokens.count - 1)
         let rows = currentSchemaRows()
-        _ = try checkSchema(rows, after: nil)
+        // PRAGMA legacy_alter_table=ON: the same edits; a view or trigger that does not
+        // resolve fails as sqlite3's bare "SQL logic error", triggers are not re-checked
+        // after the edit.
+        let legacy = c.schema.legacyAlterTable
+        let objects: ObjectCheck = legacy ? .logicError : .reported
+        _ = try checkSchema(rows, after: nil, views: objects, triggers: objects)
         var newRows: [SchemaRow] = []
         var changes: [SchemaRowChange] = []
         for row in rows {
@@ -339,7 +374,7 @@ extension Codegen {
             let later = other < index ? newName : table.columns[other].name
             throw c.error("error in table \(table.name) after rename: duplicate column name: \(later)", at: nil)
         }
-        _ = try checkSchema(newRows, after: "rename")
+        _ = try checkSchema(newRows, after: "rename", views: objects, triggers: legacy ? .skipped : .reported)
         rewriteSchemaRows(changes)
         rewriteTempObjects {
             SchemaRewrite.renameColumn($0, table: table.name, from: oldName, to: newName, quoteNew: quoteNew,
@@ -364,7 +399,11 @@ extension Codegen {
             throw c.error("cannot drop column \"\(column.name)\": no other columns exist", at: nil)
         }
         let rows = currentSchemaRows()
-        _ = try checkSchema(rows, after: nil)
+        // PRAGMA legacy_alter_table=ON: views that do not resolve fail as "SQL logic error"
+        // (before and after), triggers only before the edit.
+        let legacy = c.schema.legacyAlterTable
+        let objects: ObjectCheck = legacy ? .logicError : .reported
+        _ = try checkSchema(rows, after: nil, views: objects, triggers: objects)
         guard let oldSQL = table.sql, let newSQL = SchemaRewrite.dropColumn(oldSQL, index: index) else {
             throw DatabaseError.corrupt(page: 1, "table text without column \(column.name)")
         }
@@ -391,16 +430,17 @@ extension Codegen {
             var new = row
             if row.type == "table" && row.name.equalsIgnoringCase(table.name) {
                 new.sql = newSQL
-            } else if let sql = row.sql,
+            } else if let sql = row.sql, !(legacy && row.type == "trigger"),
                       let use = SchemaRewrite.firstColumnUse(sql, table: table.name, column: column.name, columns: columnNames,
                                                              ignoringTargets: true,
                                                              quotedAreLiterals: row.type == "view" || row.type == "trigger",
                                                              newColumns: withoutDropped) {
+                if legacy && row.type == "view" { throw DatabaseError(.error, "SQL logic error") }
                 throw DatabaseError(.error, "error in \(row.type) \(row.name) after drop column: no such column: \(use)")
             }
             newRows.append(new)
         }
-        _ = try checkSchema(newRows, after: "drop column")
+        _ = try checkSchema(newRows, after: "drop column", views: objects, triggers: legacy ? .skipped : .reported)
         rewriteSchemaRows([SchemaRowChange(type: "table", name: table.name,
                                            row: SchemaRow(type: "table", name: table.name, tableName: table.name,
                                                           rootPage: Int64(table.rootPage), sql: newSQL))])

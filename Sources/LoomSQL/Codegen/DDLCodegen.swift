@@ -421,14 +421,25 @@ extension Codegen {
     /// ALTER TABLE t ADD COLUMN def: the stored CREATE TABLE text gets ", def" before its
     /// last ")"; existing rows are not rewritten (their missing column reads as the default).
     /// The other forms are in AlterTableCodegen.swift.
+    /// Runs `body`; a failed schema check ("error in view v: …", "SQL logic error") becomes
+    /// a program that fails when stepped, as sqlite3 finds it while running the ALTER (its
+    /// checks emit no code before they fail).
+    private func asRunTimeError(_ body: () throws -> Void) throws {
+        do { try body() } catch let e as DatabaseError
+            where e.message.hasPrefix("error in ") || e.message == "SQL logic error" {
+            b.emit(.halt(code: .error, message: e.message))
+        }
+    }
+
     func codeAlterTable(_ alter: AlterTable, span: SourceSpan) throws {
         let table = try alterTarget(alter, span: span)
         let def: ColumnDefinition
         switch alter.action {
         case .addColumn(let d): def = d
-        case .renameTo(let name): return try codeRenameTable(table, to: name, span: span)
-        case .renameColumn(let from, let to): return try codeRenameColumn(table, from: from, to: to, span: span)
-        case .dropColumn(let name): return try codeDropColumn(table, name, span: span)
+        case .renameTo(let name): return try asRunTimeError { try codeRenameTable(table, to: name, span: span) }
+        case .renameColumn(let from, let to):
+            return try asRunTimeError { try codeRenameColumn(table, from: from, to: to, span: span) }
+        case .dropColumn(let name): return try asRunTimeError { try codeDropColumn(table, name, span: span) }
         }
         if table.isView { throw c.error("Cannot add a column to a view", at: span) }
         if table.columnIndex(named: def.name) != nil {

@@ -195,7 +195,7 @@ extension Codegen {
             let prefix = insert.schema.map { $0 + "." } ?? (c.triggerScope == nil ? "" : "main.")
             throw c.error("no such table: \(prefix)\(insert.table)", at: nil)
         }
-        if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        if table.isSchemaTable && !c.schema.writableSchema { throw c.error("table \(table.name) may not be modified", at: span) }
         guard try authorizeWrite(.insert, table) else { return }
         if table.isVirtual { return try codeVirtualInsert(insert, table: table, span: span) }
         if table.isView {
@@ -522,7 +522,7 @@ extension Codegen {
             let prefix = delete.table.schema.map { $0 + "." } ?? (c.triggerScope == nil ? "" : "main.")
             throw c.error("no such table: \(prefix)\(delete.table.name)", at: nil)
         }
-        if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        if table.isSchemaTable && !c.schema.writableSchema { throw c.error("table \(table.name) may not be modified", at: span) }
         guard try authorizeWrite(.delete, table) else { return }
         if table.isVirtual { return try codeVirtualDelete(delete, table: table, span: span) }
         if table.isView {
@@ -667,7 +667,7 @@ extension Codegen {
             let prefix = update.table.schema.map { $0 + "." } ?? (c.triggerScope == nil ? "" : "main.")
             throw c.error("no such table: \(prefix)\(update.table.name)", at: nil)
         }
-        if table.isSchemaTable { throw c.error("table \(table.name) may not be modified", at: span) }
+        if table.isSchemaTable && !c.schema.writableSchema { throw c.error("table \(table.name) may not be modified", at: span) }
         if table.isVirtual { return try codeVirtualUpdate(update, table: table, span: span) }
         if table.isView {
             let hasInsteadOfUpdate = c.schema.triggers(on: table).contains { t in
@@ -1017,8 +1017,19 @@ extension Codegen {
             let old = b.allocateRegister()
             b.emit(.sCopy(source: conflictRowid, dest: old))
             try codeUpdateRow(w, oldRowid: old, assignments: plan.assignments, orConflict: nil, returning: returning)
+            adjustCountChanges(by: -1)
         }
         b.emit(jumpTo: skipRow) { .goto(target: $0) }
+    }
+
+    /// PRAGMA count_changes counts neither an upsert's updates nor (unlike changes()) the
+    /// rows an INSTEAD OF trigger fired for: corrects the count by `delta` when this row
+    /// is reached (top-level statement only).
+    func adjustCountChanges(by delta: Int) {
+        guard c.schema.countChanges, c.countsChanges else { return }
+        let r = countChangesAdjustment ?? b.allocateRegister()
+        countChangesAdjustment = r
+        b.emit(.addImm(register: r, value: delta))
     }
 }
 
@@ -1039,7 +1050,8 @@ extension Codegen {
     /// the row (OR REPLACE acts as ABORT, as in SQLite).
     func codeCheckConstraints(_ table: Table, columns: Int, rowid: Int, ignore: Bool, skipRow: Label,
                               action: ConflictAction) throws {
-        guard !table.checks.isEmpty else { return }
+        // PRAGMA ignore_check_constraints=ON: not enforced.
+        guard !table.checks.isEmpty, !c.schema.ignoreCheckConstraints else { return }
         let cursor = b.allocateCursor()
         for i in table.columns.indices {
             columnOverrides[RColumn(cursor: cursor, column: i)] = i == table.rowidAlias ? rowid : columns + i
@@ -1137,6 +1149,7 @@ extension Codegen {
             self.b.emit(.null(dest: columns, count: max(n, 1)))
             self.b.emit(.null(dest: rowid))
             try supply(columns)
+            self.adjustCountChanges(by: 1)
             try self.fireTriggers(vt, .insert, timing: .insteadOf, old: nil,
                                   new: TriggerRow(columns: columns, rowid: rowid), skipRow: skipRow)
             self.b.place(skipRow)
@@ -1228,6 +1241,7 @@ extension Codegen {
         b.emit(.null(dest: rowid))
         for j in 0..<width { b.emit(.column(cursor: rows, column: j, dest: row + j)) }
         let skipRow = b.makeLabel()
+        adjustCountChanges(by: 1)
         if sets != nil {
             try fireTriggers(vt, .update(assigned), timing: .insteadOf, old: TriggerRow(columns: row, rowid: rowid),
                              new: TriggerRow(columns: row + n, rowid: rowid), skipRow: skipRow)

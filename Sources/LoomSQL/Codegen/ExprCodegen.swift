@@ -10,6 +10,10 @@ package final class Codegen {
     var b: CodeBuilder { c.builder }
     /// Where RAISE(IGNORE) goes: the end of the current triggering row (innermost last).
     var raiseIgnoreTargets: [Label] = []
+    /// PRAGMA count_changes: the register holding what the row count differs from the
+    /// change count by (−1 per upsert update, +1 per view row an INSTEAD OF trigger fired
+    /// for); nil until needed (see `adjustCountChanges`).
+    var countChangesAdjustment: Int? = nil
     /// Columns whose value is already in a register (aggregate output, sorter output).
     var columnOverrides: [RColumn: Int] = [:]
     /// Accumulator registers of the aggregates of the select whose output is being coded.

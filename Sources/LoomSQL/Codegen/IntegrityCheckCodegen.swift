@@ -169,7 +169,8 @@ extension Codegen {
     /// One "CHECK constraint failed in t" when some CHECK constraint of the row is false
     /// (NULL passes).
     private func codeCheckIntegrity(_ table: Table, columns: Int, rowid: Int, counter: Int, end: Label) throws {
-        guard !table.checks.isEmpty else { return }
+        // PRAGMA ignore_check_constraints=ON: not checked here either, as in SQLite.
+        guard !table.checks.isEmpty, !c.schema.ignoreCheckConstraints else { return }
         let cursor = b.allocateCursor()
         for i in table.columns.indices {
             columnOverrides[RColumn(cursor: cursor, column: i)] = i == table.rowidAlias ? rowid : columns + i

@@ -43,13 +43,13 @@ extension Codegen {
     }
 
     /// An IN loop being coded: its ephemeral cursor, loop top and where the next value is taken.
-    struct InLoop { var cursor: Int; var top: Int; var next: Label }
+    struct InLoop { var cursor: Int; var top: Int; var next: Label; var reverse = false }
 
     /// Fills an ephemeral index with the distinct non-NULL values of `key` (after `affinity`,
     /// compared with `collation`), then starts a loop over them: each value lands in
     /// `dest`. When there are none, jumps to `exhausted`.
     func codeInLoopStart(_ key: LookupKey, affinity: Affinity, collation collationName: String?, dest: Int,
-                         exhausted: Label) throws -> InLoop {
+                         exhausted: Label, reverse: Bool = false) throws -> InLoop {
         let cursor = b.allocateCursor()
         let coll = try collation(named: collationName) ?? .binary
         // Values that read no table are gathered once per run.
@@ -95,10 +95,10 @@ extension Codegen {
             break  // never a loop: IS NULL is one key
         }
         b.place(filled)
-        b.emit(jumpTo: exhausted) { .rewind(cursor: cursor, target: $0) }
+        b.emit(jumpTo: exhausted) { reverse ? .last(cursor: cursor, target: $0) : .rewind(cursor: cursor, target: $0) }
         let top = b.currentAddress
         b.emit(.column(cursor: cursor, column: 0, dest: dest))
-        return InLoop(cursor: cursor, top: top, next: b.makeLabel())
+        return InLoop(cursor: cursor, top: top, next: b.makeLabel(), reverse: reverse)
     }
 
     /// The scan of virtual RIGHT/FULL JOIN level `k`'s unmatched-row pass: planned with its
@@ -311,7 +311,7 @@ extension Codegen {
         /// Positions index cursor `ic` at the first entry of `scan` (IN lists looping outside),
         /// setting `o.body` to the loop top; a miss jumps to the innermost IN loop's next value
         /// or `o.empty`.
-        func openIndexScan(_ scan: IndexScan, ic: Int, table: Table, o: inout Open) throws {
+        func openIndexScan(_ scan: IndexScan, ic: Int, table: Table, o: inout Open, reverseIn: Bool = false) throws {
             let n = scan.equal.count
             func affinity(_ j: Int) -> Affinity { scan.keyAffinity(j, table: table) }
             // Index order: a DESC column swaps the ends; a range skips NULL entries.
@@ -345,7 +345,7 @@ extension Codegen {
             for (j, k) in scan.equal.enumerated() where k.isMulti {
                 let coll = j < scan.columns.count ? scan.columns[j].collation : nil
                 o.inLoops.append(try codeInLoopStart(k, affinity: affinity(j), collation: coll, dest: key + j,
-                                                     exhausted: o.inLoops.last?.next ?? o.empty))
+                                                     exhausted: o.inLoops.last?.next ?? o.empty, reverse: reverseIn))
             }
             if highIdx != nil && n > 0 { b.emit(.copy(source: key, dest: highKey, count: n)) }
             let miss = o.inLoops.last?.next ?? o.empty
@@ -384,10 +384,11 @@ extension Codegen {
             }
         }
         /// Positions table cursor `cursor` on the row whose rowid is `key` (each IN value in turn).
-        func openRowidEquals(_ key: LookupKey, cursor: Int, o: inout Open) throws {
+        func openRowidEquals(_ key: LookupKey, cursor: Int, o: inout Open, reverseIn: Bool = false) throws {
             let r = b.allocateRegister()
             if key.isMulti {
-                o.inLoops.append(try codeInLoopStart(key, affinity: .numeric, collation: nil, dest: r, exhausted: o.empty))
+                o.inLoops.append(try codeInLoopStart(key, affinity: .numeric, collation: nil, dest: r, exhausted: o.empty,
+                                                     reverse: reverseIn))
             } else if case .value(let e) = key {
                 try code(e, into: r)
                 if e.affinity == nil || e.affinity == .text || e.affinity == .blob {
@@ -490,7 +491,7 @@ extension Codegen {
                 }
                 for loop in bo.inLoops.reversed() {
                     b.place(loop.next)
-                    b.emit(.next(cursor: loop.cursor, target: loop.top))
+                    b.emit(loop.reverse ? .prev(cursor: loop.cursor, target: loop.top) : .next(cursor: loop.cursor, target: loop.top))
                 }
                 b.place(bo.empty)
             }
@@ -519,7 +520,7 @@ extension Codegen {
                 o.inLoops = try codeVirtualFilter(v, cursor: cursor, empty: o.empty)
                 o.body = b.currentAddress
             case .rowidEquals(let key):
-                try openRowidEquals(key, cursor: cursor, o: &o)
+                try openRowidEquals(key, cursor: cursor, o: &o, reverseIn: level.reversed)
             case .multiIndexOr(let branches):
                 try openMultiIndexOr(branches, cursors: branchCursors[levelIndex] ?? [], level: level,
                                      nodes: orBranchNodes[levelIndex] ?? [], o: &o)
@@ -528,7 +529,7 @@ extension Codegen {
             case .index(let scan):
                 let ic = indexCursors[levelIndex] ?? 0
                 let table = level.source.table
-                try openIndexScan(scan, ic: ic, table: table, o: &o)
+                try openIndexScan(scan, ic: ic, table: table, o: &o, reverseIn: level.reversed)
                 if scan.covering || ic == cursor {
                     var positions: [Int: Int] = [:]
                     for (p, col) in scan.columns.enumerated() where col.column >= 0 && positions[col.column] == nil {
@@ -595,7 +596,7 @@ extension Codegen {
             }
             for loop in o.inLoops.reversed() {
                 b.place(loop.next)
-                b.emit(.next(cursor: loop.cursor, target: loop.top))
+                b.emit(loop.reverse ? .prev(cursor: loop.cursor, target: loop.top) : .next(cursor: loop.cursor, target: loop.top))
             }
             b.place(o.empty)
             if let m = o.match {

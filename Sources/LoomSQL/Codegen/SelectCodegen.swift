@@ -194,6 +194,10 @@ extension Codegen {
             // The loops may deliver the ORDER BY order themselves (an index or rowid order).
             var firstHints = planHints(for: s, orderBy: s.orderBy)
             if s.distinct { firstHints.virtualDistinct = 3 }
+            // SQLite plans a DISTINCT's loops for the result order (not reversed by
+            // reverse_unordered_selects) unless every row is distinct anyway.
+            firstHints.feedsDistinct = s.distinct && s.orderBy.isEmpty && c.schema.reverseUnorderedSelects
+                && !distinctIsUnique(s)
             var p = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema,
                                       hints: firstHints)
             if s.distinct && s.windowCalls.isEmpty

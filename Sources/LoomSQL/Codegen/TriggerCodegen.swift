@@ -183,7 +183,8 @@ extension Codegen {
         let key = "\(trigger.name.lowercasedASCII)\u{0}\(trigger.database)\u{0}\(table.name.lowercasedASCII)\u{0}\(table.database)"
             + "\u{0}" + c.activeTriggers.sorted().joined(separator: ",")
         let index = try subProgram(key: key, sql: trigger.sql, name: trigger.name, table: table,
-                                   database: trigger.database) { child, ignore in
+                                   database: trigger.database,
+                                   comment: recursive ? nil : "-- TRIGGER \(trigger.name)") { child, ignore in
             let resolver = Resolver(child)
             if let when = trigger.when {
                 try jumpIfFalse(try resolver.resolve(when, in: child.triggerScope, context: .whereClause), to: ignore.end,
@@ -222,7 +223,7 @@ extension Codegen {
     /// (n columns and the rowid each), in its own registers and cursors. RAISE(IGNORE) in it
     /// halts with action `.ignore`. A body that fires its own sub-program again (recursion)
     /// gets the index reserved before it was compiled, so each sub-program is compiled once.
-    func subProgram(key: String, sql: String, name: String, table: Table, database: Int?,
+    func subProgram(key: String, sql: String, name: String, table: Table, database: Int?, comment: String? = nil,
                     _ body: (Compilation, SubProgramExits) throws -> Void) throws -> Int {
         if let index = subProgramKeys[key] { return index }
         let index = subPrograms.count
@@ -281,6 +282,10 @@ extension Codegen {
                               cursorCount: builder.cursorCount, isReadOnly: !child.writes)
         program.effects = Program.Effects(countsChanges: false, changesSchema: false)
         program.fast = FastProgram(instructions)
+        // EXPLAIN names a trigger's program on its first row ("-- TRIGGER tr"), as sqlite3.
+        if let comment, !instructions.isEmpty {
+            program.comments = [comment] + Array(repeating: nil, count: instructions.count - 1)
+        }
         subPrograms[index] = program
         // The databases it opens need their transactions in the statement's prologue.
         for instruction in instructions {

@@ -283,6 +283,7 @@ extension Codegen {
                     columnOverrides = saved
                     try codeWithoutRowidUpdateRow(w, old: old, rowCursor: w.cursor, assignments: plan.assignments,
                                                   orConflict: nil, returning: returning)
+                    adjustCountChanges(by: -1)
                 }
                 b.emit(jumpTo: skipRow) { .goto(target: $0) }
             } else if ignore {

@@ -88,6 +88,9 @@ package struct LoopLevel {
     package var isMinMax = false
     /// RIGHT/FULL JOIN: the covering index the unmatched-row pass walks (else the table).
     package var unmatchedScan: Index? = nil
+    /// PRAGMA reverse_unordered_selects: the level (a stored table) walks backwards (its access
+    /// path is reversed, and its IN lists are taken from the largest value down).
+    package var reversed = false
 }
 
 /// The loops of one SELECT / UPDATE / DELETE.
@@ -120,6 +123,9 @@ package struct PlanHints {
     /// `sqlite3_vtab_distinct` for the first virtual table's ORDER BY (1 GROUP BY, 2 DISTINCT,
     /// 3 DISTINCT + ORDER BY).
     package var virtualDistinct = 0
+    /// The rows feed a DISTINCT without ORDER BY: SQLite plans them for the result columns'
+    /// order, so PRAGMA reverse_unordered_selects does not turn the loops around.
+    package var feedsDistinct = false
     package init(neededColumns: [Int: Set<Int>]? = nil, orderBy: [OrderTerm] = []) {
         self.neededColumns = neededColumns
         self.orderBy = orderBy
@@ -249,7 +255,40 @@ package enum WherePlanner {
             levels[k].unmatchedScan = indexes.filter { isCovering($0, neededHere) && $0.rootPage != source.table.rootPage }
                 .min(by: { $0.columns.count < $1.columns.count })
         }
+        if orderSatisfied && !orderAsked && !hints.feedsDistinct && schema?.reverseUnorderedSelects == true {
+            reverseLoops(&levels)
+        }
         return WherePlan(levels: levels, constantTerms: constant, orderSatisfied: orderSatisfied)
+    }
+
+    /// PRAGMA reverse_unordered_selects=ON with no order asked: every loop walks backwards,
+    /// as SQLite's (table and index scans, ranges, IN lists, each MULTI-INDEX OR branch). A
+    /// subquery in FROM keeps its order: Loom materializes those SQLite flattens or runs as
+    /// co-routines, whose rows come in the (reversed) order of their own loops.
+    static func reverseLoops(_ levels: inout [LoopLevel]) {
+        func reversed(_ access: AccessPath, stored: Bool) -> AccessPath {
+            switch access {
+            case .fullScan:
+                return stored ? .rowidRange(low: nil, high: nil, reverse: true) : .fullScan
+            case .rowidRange(let low, let high, let reverse):
+                return .rowidRange(low: low, high: high, reverse: !reverse)
+            case .index(var scan):
+                scan.reverse.toggle()
+                return .index(scan)
+            case .multiIndexOr(let branches):
+                return .multiIndexOr(branches.map { branch in
+                    var branch = branch
+                    branch.access = reversed(branch.access, stored: true)
+                    return branch
+                })
+            case .rowidEquals, .virtual:
+                return access
+            }
+        }
+        for i in levels.indices where levels[i].source.isStoredTable && levels[i].source.virtualTable == nil {
+            levels[i].reversed = true
+            levels[i].access = reversed(levels[i].access, stored: true)
+        }
     }
 
     // MARK: Access paths

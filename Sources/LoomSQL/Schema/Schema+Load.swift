@@ -12,10 +12,10 @@ extension Schema {
     /// A database whose schema cookie is 0 has never had a schema object: its schema is
     /// empty without reading page 1 (which a new, empty file does not have yet).
     package static func load(from btree: BTree, database: Int = 0,
-                             databaseName: String = "main") throws -> Schema {
+                             databaseName: String = "main", skippingMalformed: Bool = false) throws -> Schema {
         let rows = try readSchemaRows(btree)
         let schema = try build(rows: rows.rows, cookie: rows.cookie, fileFormat: rows.format,
-                               database: database, databaseName: databaseName)
+                               database: database, databaseName: databaseName, skippingMalformed: skippingMalformed)
         // sqlite_stat1 feeds the planner's estimates; an unreadable one is ignored, as SQLite
         // ignores statistics it cannot use.
         if let stat = schema.tables["sqlite_stat1"], stat.rootPage > 0,
@@ -61,12 +61,16 @@ extension Schema {
             return try body()
         }
         guard let mainHandle = context.databases.first ?? nil else { return Schema() }
-        let main = try withRead(mainHandle) { try load(from: mainHandle.btree) }
+        // PRAGMA writable_schema=ON: rows that do not parse are skipped, not an error.
+        let tolerant = context.pragmaSettings["writable_schema", default: 0] != 0
+        let main = try withRead(mainHandle) { try load(from: mainHandle.btree, skippingMalformed: tolerant) }
         var names: [String?] = ["main", "temp"]
         for (i, handle) in context.databases.enumerated() where i >= 1 {
             if i >= 2 { names.append(handle?.name) }
             guard let handle else { continue }
-            let other = try withRead(handle) { try load(from: handle.btree, database: i, databaseName: handle.name) }
+            let other = try withRead(handle) {
+                try load(from: handle.btree, database: i, databaseName: handle.name, skippingMalformed: tolerant)
+            }
             main.linked.append(other)
         }
         main.databaseNames = names

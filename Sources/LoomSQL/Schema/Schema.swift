@@ -37,6 +37,16 @@ package final class Schema: @unchecked Sendable {
     /// on, a foreign key that cannot be enforced fails the compile, as in SQLite (programs
     /// also test the pragma when run, see `fkIfOff`).
     package var foreignKeysEnabled = false
+    /// Connection flags the compiler reads, set by the session (Connection.prepare) before
+    /// each compile, like `foreignKeysEnabled`: PRAGMA legacy_alter_table (ALTER TABLE RENAME
+    /// as before SQLite 3.25), reverse_unordered_selects (scans without ORDER BY run
+    /// backwards), writable_schema (sqlite_schema may be written), ignore_check_constraints
+    /// and count_changes.
+    package var legacyAlterTable = false
+    package var reverseUnorderedSelects = false
+    package var writableSchema = false
+    package var ignoreCheckConstraints = false
+    package var countChanges = false
     /// Tables by lower-cased name, in the order of their schema rows.
     package private(set) var tables: [String: Table] = [:]
     package private(set) var tableOrder: [String] = []
@@ -347,7 +357,7 @@ package final class Schema: @unchecked Sendable {
     /// A row whose text does not parse makes the schema malformed, as in SQLite.
     package static func build(rows: [SchemaRow], cookie: UInt32, fileFormat: UInt32,
                               database: Int = 0,
-                              databaseName: String = "main") throws -> Schema {
+                              databaseName: String = "main", skippingMalformed: Bool = false) throws -> Schema {
         let schema = Schema()
         schema.database = database
         schema.databaseName = databaseName
@@ -355,15 +365,19 @@ package final class Schema: @unchecked Sendable {
         schema.fileFormat = fileFormat
         for (i, row) in rows.enumerated() { schema.rowOrder[row.type + " " + row.name.lowercasedASCII] = i }
         // Tables first, so that indexes find their table whatever the row order.
+        // PRAGMA writable_schema=ON: a row that does not parse is left out, as SQLite does.
+        func add(_ body: () throws -> Void) throws {
+            if skippingMalformed { try? body() } else { try body() }
+        }
         for row in rows where row.type == "table" || row.type == "view" {
-            try schema.addTable(from: row)
+            try add { try schema.addTable(from: row) }
         }
         for row in rows where row.type == "index" {
-            try schema.addIndex(from: row)
+            try add { try schema.addIndex(from: row) }
         }
         schema.pendingAutoIndexes = [:]
         for row in rows where row.type == "trigger" {
-            try schema.addTrigger(from: row)
+            try add { try schema.addTrigger(from: row) }
         }
         return schema
     }

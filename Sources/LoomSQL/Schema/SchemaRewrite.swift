@@ -493,6 +493,59 @@ enum SchemaRewrite {
         return s.applying([i: quoted(new)])
     }
 
+    /// RENAME TO under `PRAGMA legacy_alter_table=ON` (SQLite before 3.25): only the name a
+    /// CREATE TABLE creates, the table a CREATE INDEX / CREATE TRIGGER is ON, and (when
+    /// `foreignKeys`, PRAGMA foreign_keys is on) REFERENCES targets are renamed to `"new"`;
+    /// bodies, CHECK and WHERE texts keep the old name. Nil when nothing changed.
+    static func legacyRenameTable(_ sql: String, from old: String, to new: String, foreignKeys: Bool) -> String? {
+        let s = SchemaText(sql)
+        var edits: [Int: String] = [:]
+        let replacement = quoted(new)
+        /// The table name at token `i` (`schema.name` allowed): its token index.
+        func nameToken(at i: Int) -> Int? {
+            guard s.isName(i) else { return nil }
+            if s.kind(i + 1) == .dot, s.isName(i + 2) { return i + 2 }
+            return i
+        }
+        func rename(_ i: Int?) {
+            if let i, s.name(i).equalsIgnoringCase(old) { edits[i] = replacement }
+        }
+        if s.isKeyword(0, .create) {
+            var j = 1
+            while s.isKeyword(j, .temp) || s.isKeyword(j, .temporary) || s.isKeyword(j, .unique) { j += 1 }
+            let isTable = s.isKeyword(j, .table)
+            if isTable {
+                j += 1
+                if s.isKeyword(j, .if) { j += 3 }
+                rename(nameToken(at: j))
+            } else if s.isKeyword(j, .index) || s.isKeyword(j, .trigger) {
+                // The first ON of the header names the table (a trigger's WHEN comes after it).
+                var k = j + 1
+                while k < s.tokens.count, !s.isKeyword(k, .on), !s.isKeyword(k, .begin) { k += 1 }
+                if s.isKeyword(k, .on) { rename(nameToken(at: k + 1)) }
+            }
+            if foreignKeys && isTable {
+                for i in s.tokens.indices where s.isKeyword(i, .references) { rename(nameToken(at: i + 1)) }
+            }
+        }
+        return edits.isEmpty ? nil : s.applying(edits)
+    }
+
+    /// The first `qualifier.column` in a CREATE TABLE / CREATE INDEX text whose qualifier is
+    /// not `table` (written "qualifier.column"); nil when there is none. Such texts can name
+    /// no other table, so that reference does not resolve.
+    static func foreignQualifier(_ sql: String, table: String) -> String? {
+        let s = SchemaText(sql)
+        var start = 0
+        // Past the head: CREATE TABLE name / CREATE INDEX name ON table.
+        if let open = s.tokens.indices.first(where: { s.kind($0) == .leftParen }) { start = open }
+        for i in s.tokens.indices where i > start && s.isName(i) && s.kind(i + 1) == .dot && s.isName(i + 2) {
+            if s.kind(i - 1) == .dot || s.kind(i + 3) == .dot { continue }
+            if !s.name(i).equalsIgnoringCase(table) { return s.name(i) + "." + s.name(i + 2) }
+        }
+        return nil
+    }
+
     /// The text with every reference to column `old` of table `table` renamed to `new`;
     /// nil when nothing changed. `quoteNew` is true when the new name was written quoted.
     /// `columns` gives the column names of a table (nil when unknown).
