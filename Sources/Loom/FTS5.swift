@@ -17,10 +17,12 @@ public struct FTS5Token: Sendable, Equatable {
     public var text: String
     /// Byte offsets into `text.utf8` of the tokenized input.
     public var range: Range<Int>
-    /// A synonym at the same position as the token before it (`FTS5_TOKEN_COLOCATED`):
-    /// indexed there, so a query for either word finds the row. Honoured for documents; a
-    /// query's colocated tokens are left out (SQLite would OR them), so add synonyms when
-    /// `reason` is `.document`.
+    /// A synonym at the same position as the token before it (`FTS5_TOKEN_COLOCATED`; never
+    /// the first token). In a document it is indexed there too, so a query for either word
+    /// finds the row. In a query it is ORed with the token before it: `first place` with
+    /// "1st" colocated after "first" matches like `(first OR 1st) place`, and is still two
+    /// tokens of one phrase for auxiliary functions (fts5.html §Synonym Support). Provide
+    /// synonyms for documents or for queries, not both.
     public var isColocated: Bool
     public init(_ text: String, range: Range<Int>, isColocated: Bool = false) {
         self.text = text

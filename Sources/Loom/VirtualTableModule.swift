@@ -92,6 +92,19 @@ public protocol VirtualTable: AnyObject {
     func rollback() throws
     /// DROP TABLE (xDestroy). Default: nothing.
     func destroy() throws
+    /// ALTER TABLE … RENAME TO `newName` (xRename), called after the stored CREATE VIRTUAL
+    /// TABLE text names the table `"newName"`, inside the ALTER's transaction: move whatever
+    /// the module keeps under the old name. Throwing fails the ALTER, which is then undone
+    /// (the error's message is the statement's). The table is connected afresh under its new
+    /// name afterwards (`connect` with `tableName` = `newName`). Default: nothing to do.
+    ///
+    /// ```swift
+    /// func rename(to newName: String) throws {
+    ///     guard store.rows[newName] == nil else { throw DatabaseError(.error, "\(newName) is in use") }
+    ///     store.rows[newName] = store.rows.removeValue(forKey: name)
+    /// }
+    /// ```
+    func rename(to newName: String) throws
     /// xFindFunction: asked at prepare time when a call of `name` (lower case; a function the
     /// connection knows, e.g. `match`, `like`, `glob`, `regexp` or one added with
     /// `add(function:)`) with `argumentCount` arguments has a column of this table as its
@@ -125,6 +138,7 @@ extension VirtualTable {
     public func commit() throws {}
     public func rollback() throws {}
     public func destroy() throws {}
+    public func rename(to newName: String) throws {}
     public func findFunction(named name: String, argumentCount: Int) -> DatabaseFunction? { nil }
     public func findFunctionConstraint(named name: String, argumentCount: Int) -> VirtualTableIndexInfo.Operator? { nil }
 }
@@ -362,6 +376,7 @@ final class TableAdapter: LoomVDBE.VirtualTable {
     func commit() throws { try table.commit() }
     func rollback() throws { try table.rollback() }
     func destroy() throws { try table.destroy() }
+    func rename(to newName: String) throws { try table.rename(to: newName) }
     func findFunction(named name: String, argumentCount: Int) -> FunctionDefinition? {
         table.findFunction(named: name, argumentCount: argumentCount)?.definition
     }

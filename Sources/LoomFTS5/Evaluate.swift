@@ -104,6 +104,11 @@ package struct QueryEvaluator {
     }
 
     private func termPostings(_ t: QueryTerm, _ cache: inout [[UInt8]: Postings]) throws -> Postings {
+        if !t.synonyms.isEmpty {
+            // The term's position holds any of its alternatives: their postings merged.
+            let lists = try t.alternatives.map { try termPostings(QueryTerm(bytes: $0, prefix: t.prefix), &cache) }
+            return Postings.merging(lists)
+        }
         let key = [UInt8(t.prefix ? 1 : 0)] + t.bytes
         if let c = cache[key] { return c }
         var r = try index.postings([0x30] + t.bytes, prefix: t.prefix)

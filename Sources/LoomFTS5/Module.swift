@@ -75,7 +75,9 @@ package final class FTS5Module: VirtualTableModule {
 
     package func connect(_ context: VirtualTableContext) throws -> any VirtualTable {
         let t = try FTS5Table(context, module: self)
-        try t.loadConfig()
+        // Read now when possible; else at first use (SQLite's fts5 reads %_config lazily:
+        // ALTER TABLE checks views over a renamed table before its shadow tables are renamed).
+        do { try t.loadConfig() } catch { t.configPending = true }
         return t
     }
 
@@ -236,6 +238,15 @@ final class FTS5Table: VirtualTable {
     let selectDocsize: String
     let insertContent: String
     let insertDocsize: String
+
+    /// True while %_config could not be read at connect time (`loadPendingConfig` retries).
+    var configPending = false
+
+    func loadPendingConfig() throws {
+        guard configPending else { return }
+        try loadConfig()
+        configPending = false
+    }
 
     func loadConfig() throws {
         for row in try host.query("SELECT k, v FROM '\(quoted)_config'") where row.count == 2 {
@@ -410,6 +421,7 @@ final class FTS5Table: VirtualTable {
     }
 
     func update(_ arguments: [Value]) throws -> Int64? {
+        try loadPendingConfig()
         docTotals = [:]
         docTotalsStructure = nil
         if arguments.count == 1 {
@@ -534,7 +546,10 @@ final class FTS5Table: VirtualTable {
         guard fromIndex == fromContent else { throw DatabaseError(.corrupt, "database disk image is malformed") }
     }
 
-    func begin() throws { core.refreshIfIdle() }
+    func begin() throws {
+        try loadPendingConfig()
+        core.refreshIfIdle()
+    }
     func sync() throws { try core.flush() }
     func commit() throws {}
     func rollback() throws {
@@ -564,9 +579,24 @@ final class FTS5Table: VirtualTable {
         }
     }
 
+    /// xRename: pending data is written first, then each shadow table is renamed with its own
+    /// ALTER TABLE (so its stored text becomes `CREATE TABLE "new_data"(…)`, as in SQLite).
+    /// The connection then connects the table afresh under its new name; this object stays
+    /// only as a member of the open transaction, with nothing pending. A failure is SQLite's
+    /// bare message for the failed statement's code (fts5 reports the code, no message).
     func rename(to newName: String) throws {
-        for suffix in ["data", "idx", "content", "docsize", "config"] where config.shadowTableDDL.contains(where: { $0.contains("_\(suffix)'") }) {
-            try host.execute("ALTER TABLE '\(quoted)_\(suffix)' RENAME TO '\(newName.doublingQuote("'"))_\(suffix)'")
+        var suffixes = ["data", "idx"]
+        if config.content == .normal { suffixes.append("content") }
+        if config.columnsize { suffixes.append("docsize") }
+        suffixes.append("config")
+        let to = newName.doublingQuote("\"")
+        do {
+            try core.flush()
+            for suffix in suffixes {
+                try host.execute("ALTER TABLE \"\(config.name.doublingQuote("\""))_\(suffix)\" RENAME TO \"\(to)_\(suffix)\"")
+            }
+        } catch let e as DatabaseError {
+            throw DatabaseError(e.code, e.code.message)
         }
     }
 }
@@ -587,6 +617,7 @@ final class FTS5Cursor: VirtualTableCursor {
     }
 
     func filter(indexNumber: Int32, indexString: String?, arguments: [Value]) throws {
+        try table.loadPendingConfig()
         position = 0
         match = nil
         rowCache = nil
@@ -727,7 +758,7 @@ final class FTS5Cursor: VirtualTableCursor {
                     for (i, p) in m.phrases.enumerated() where p.terms.count == 1 {
                         if i < m.phraseColumns.count, let cols = m.phraseColumns[i], !cols.contains(c) { continue }
                         let t = p.terms[0]
-                        if t.prefix ? tok.bytes.starts(with: t.bytes) : tok.bytes == t.bytes {
+                        if t.matches(tok.bytes) {
                             let packed = packPosition(column: c, offset: offset)
                             if hits[i].last != packed { hits[i].append(packed) }
                         }

@@ -44,6 +44,28 @@ package struct Postings: Sendable {
         return nil
     }
 
+    /// The union of several postings: every row of any, with the sorted distinct positions
+    /// of all of them (a query term with synonyms).
+    package static func merging(_ lists: [Postings]) -> Postings {
+        guard lists.count > 1 else { return lists.first ?? Postings() }
+        var rows: [Int64: [Int64]] = [:]
+        for l in lists {
+            for i in l.rowids.indices { rows[l.rowids[i], default: []].append(contentsOf: l.positions(at: i)) }
+        }
+        var out = Postings()
+        for rowid in rows.keys.sorted() {
+            var ps = rows[rowid] ?? []
+            ps.sort()
+            var last: Int64? = nil
+            for p in ps where p != last {
+                out.positions.append(p)
+                last = p
+            }
+            out.closeEntry(rowid)
+        }
+        return out
+    }
+
     /// The postings as a dictionary (tests, integrity checks).
     package var dictionary: [Int64: [Position]] {
         var out: [Int64: [Position]] = [:]

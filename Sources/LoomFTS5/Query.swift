@@ -4,9 +4,24 @@
 import LoomBase
 
 /// One token of a phrase; `prefix` when the phrase string was followed by `*`.
+/// `synonyms`: the tokens the tokenizer returned colocated with it (FTS5_TOKEN_COLOCATED at
+/// query time): the position matches any of `bytes` and `synonyms` (each a prefix when
+/// `prefix` is set), and the term still counts as one token of one phrase.
 package struct QueryTerm: Equatable, Sendable {
     package var bytes: [UInt8]
     package var prefix: Bool
+    package var synonyms: [[UInt8]] = []
+    package init(bytes: [UInt8], prefix: Bool, synonyms: [[UInt8]] = []) {
+        self.bytes = bytes
+        self.prefix = prefix
+        self.synonyms = synonyms
+    }
+    /// The token and its synonyms.
+    package var alternatives: [[UInt8]] { [bytes] + synonyms }
+    /// Whether document token `token` is at this term's position.
+    package func matches(_ token: [UInt8]) -> Bool {
+        alternatives.contains { prefix ? token.starts(with: $0) : token == $0 }
+    }
 }
 
 /// A phrase: consecutive tokens, optionally anchored at the first token of a column.
@@ -150,7 +165,16 @@ package struct QueryParser {
     }
 
     fileprivate func phraseTerms(_ bytes: [UInt8], prefix: Bool) -> [QueryTerm] {
-        var terms = tokenizer.tokens(bytes, reason: prefix ? .prefixQuery : .query).map { QueryTerm(bytes: $0.bytes, prefix: false) }
+        var terms: [QueryTerm] = []
+        tokenizer.tokenize(bytes, reason: prefix ? .prefixQuery : .query) { tok in
+            // A colocated token is another choice for the token before it (fts5.html §Synonym
+            // Support, method 2); the first one of the string has none before it.
+            if tok.colocated, !terms.isEmpty {
+                if !terms[terms.count - 1].alternatives.contains(tok.bytes) { terms[terms.count - 1].synonyms.append(tok.bytes) }
+            } else {
+                terms.append(QueryTerm(bytes: tok.bytes, prefix: false))
+            }
+        }
         if prefix, !terms.isEmpty { terms[terms.count - 1].prefix = true }
         return terms
     }

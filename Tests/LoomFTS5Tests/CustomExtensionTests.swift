@@ -91,6 +91,63 @@ final class AsciiLookAlike: FTS5Tokenizer {
         try db.execute("INSERT INTO t(t) VALUES ('integrity-check')")
     }
 
+    /// Query-time synonyms (fts5.html §Synonym Support, method 2): a colocated query token is
+    /// ORed with the token before it, the phrase keeps its size, and a prefix token has only
+    /// the synonyms the tokenizer gives for the prefix itself.
+    @Test(arguments: ["full", "column", "none"]) func queryTimeSynonyms(detail: String) throws {
+        final class QuerySynonyms: FTS5Tokenizer {
+            let inner = AsciiLookAlike()
+            static let pairs = ["first": "1st", "1st": "first", "second": "2nd", "2nd": "second"]
+            func tokenize(_ text: String, reason: FTS5TokenizeReason) -> [FTS5Token] {
+                var out: [FTS5Token] = []
+                for t in inner.tokenize(text, reason: reason) {
+                    out.append(t)
+                    if reason != .document, let s = Self.pairs[t.text] { out.append(FTS5Token(s, range: t.range, isColocated: true)) }
+                }
+                return out
+            }
+        }
+        let db = try Database()
+        db.register(tokenizer: "qsyn") { _ in QuerySynonyms() }
+        db.register(fts5Function: "shape") { c, _ in
+            "\(c.phraseCount):\((0..<c.phraseCount).map { c.phraseSize($0) }):\(try c.instances().map { "\($0.phrase)@\($0.offset)" })"
+        }
+        try db.execute("""
+            CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'qsyn', detail = \(detail));
+            INSERT INTO t VALUES ('the first place'), ('1st place'), ('a second place'), ('place first'), ('firsthand 1stly');
+            """)
+        func rows(_ q: String) throws -> [Int] {
+            try Int.fetchAll(db, sql: "SELECT rowid FROM t WHERE t MATCH ? ORDER BY rowid", arguments: [q])
+        }
+        #expect(try rows("first") == [1, 2, 4])
+        #expect(try rows("1st") == [1, 2, 4])
+        #expect(try rows("2nd OR first") == [1, 2, 3, 4])
+        #expect(try rows("place NOT 1st") == [3])
+        #expect(try rows("first AND place") == [1, 2, 4])
+        // Prefixes: "fir" and "1s" have no synonyms, so each finds its own spelling only.
+        #expect(try rows("fir*") == [1, 4, 5])
+        #expect(try rows("1s*") == [2, 5])
+        // The colocated token stays one term: one phrase of one token.
+        #expect(try String.fetchAll(db, sql: "SELECT shape(t) FROM t WHERE t MATCH '1st' ORDER BY rowid")
+                == ["1:[1]:[\"0@1\"]", "1:[1]:[\"0@0\"]", "1:[1]:[\"0@1\"]"])
+        #expect(try String.fetchAll(db, sql: "SELECT highlight(t, 0, '[', ']') FROM t WHERE t MATCH 'first' ORDER BY rowid")
+                == ["the [first] place", "[1st] place", "place [first]"])
+        #expect(try Int.fetchAll(db, sql: "SELECT rowid FROM t WHERE t MATCH 'first' ORDER BY rank, rowid").count == 3)
+        if detail == "full" {
+            #expect(try rows("\"first place\"") == [1, 2])
+            #expect(try rows("\"1st place\"") == [1, 2])
+            #expect(try rows("\"place first\"") == [4])
+            #expect(try rows("first + place") == [1, 2])
+            #expect(try rows("NEAR(second place, 1)") == [3])
+            #expect(try rows("^1st") == [2])
+            #expect(try String.fetchAll(db, sql: "SELECT shape(t) FROM t WHERE t MATCH '\"first place\"' ORDER BY rowid")
+                    == ["1:[2]:[\"0@1\"]", "1:[2]:[\"0@0\"]"])
+            #expect(try String.fetchAll(db, sql: "SELECT highlight(t, 0, '[', ']') FROM t WHERE t MATCH '\"1st place\"' ORDER BY rowid")
+                    == ["the [first place]", "[1st place]"])
+        }
+        try db.execute("INSERT INTO t(t) VALUES ('integrity-check')")
+    }
+
     @Test func customTokenizerAcrossConnections() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }

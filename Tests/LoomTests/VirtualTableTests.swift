@@ -358,6 +358,49 @@ struct UserModuleTests {
         #expect(try rows(db, "SELECT count(*) FROM sqlite_schema") == ["0"])
     }
 
+    /// ALTER TABLE RENAME TO calls `rename(to:)` after the schema names the table anew; a
+    /// throwing hook undoes the ALTER; a module without the hook renames like any table.
+    @Test func renameCallsTheHook() throws {
+        final class Log: @unchecked Sendable { var calls: [String] = [] }
+        final class Named: VirtualTableModule {
+            let log: Log
+            let refuse: Bool
+            init(_ log: Log, refuse: Bool) { self.log = log; self.refuse = refuse }
+            func connect(_ arguments: VirtualTableArguments) throws -> any VirtualTable {
+                log.calls.append("connect \(arguments.tableName)")
+                return NamedTable(log, name: arguments.tableName, refuse: refuse)
+            }
+        }
+        final class NamedTable: VirtualTable {
+            let log: Log, name: String, refuse: Bool
+            init(_ log: Log, name: String, refuse: Bool) { self.log = log; self.name = name; self.refuse = refuse }
+            var schema: String { "CREATE TABLE x(a)" }
+            func open() throws -> any VirtualTableCursor { SquaresCursor() }
+            func rename(to newName: String) throws {
+                log.calls.append("rename \(name) to \(newName)")
+                if refuse { throw DatabaseError(.error, "cannot rename \(name)") }
+            }
+        }
+        let db = try Database()
+        let log = Log()
+        db.register(module: Named(log, refuse: false), named: "named")
+        db.register(module: Named(log, refuse: true), named: "stuck")
+        db.register(module: Squares(), named: "squares")
+        try db.execute("CREATE VIRTUAL TABLE a USING named(1); CREATE VIEW va AS SELECT * FROM a")
+        try db.execute("ALTER TABLE a RENAME TO b")
+        #expect(log.calls == ["connect a", "rename a to b"])
+        #expect(try rows(db, "SELECT name, sql FROM sqlite_schema")
+                == ["b|CREATE VIRTUAL TABLE \"b\" USING named(1)", "va|CREATE VIEW va AS SELECT * FROM \"b\""])
+        #expect(try rows(db, "SELECT count(*) FROM va").count == 1)
+        #expect(log.calls.last == "connect b")
+        try db.execute("CREATE VIRTUAL TABLE c USING stuck")
+        do { try db.execute("ALTER TABLE c RENAME TO d"); Issue.record("no error") }
+        catch let e as DatabaseError { #expect(e.message == "cannot rename c") }
+        #expect(try rows(db, "SELECT name FROM sqlite_schema WHERE name IN ('c', 'd')") == ["c"])
+        do { try db.execute("ALTER TABLE c RENAME TO b"); Issue.record("no error") }
+        catch let e as DatabaseError { #expect(e.message == "there is already another table or index with this name: b") }
+    }
+
     @Test func virtualTableSurvivesReopen() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }

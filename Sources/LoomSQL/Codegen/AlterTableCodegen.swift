@@ -1,6 +1,6 @@
 // This file implements ALTER TABLE RENAME TO, RENAME COLUMN and DROP COLUMN: the stored schema
 // texts are edited token by token (SchemaRewrite), checked, and written back; DROP COLUMN also
-// rewrites every row. Layer: L5. Spec: Spec/L5-sql.md §ALTER TABLE (invariants A1-A6).
+// rewrites every row. Layer: L5. Spec: Spec/L5-sql.md §ALTER TABLE (invariants A1-A8).
 import LoomBase
 import LoomRecord
 import LoomVDBE
@@ -59,12 +59,16 @@ extension Codegen {
     }
 
     /// Parses and checks every row as the schema would after the ALTER; the first failure is
-    /// SQLite's "error in TYPE NAME[ after WHAT]: message".
+    /// SQLite's "error in TYPE NAME[ after WHAT]: message". Virtual tables connect through
+    /// the connection's registry, except those in `preconnected` (lower-case name).
     func checkSchema(_ rows: [SchemaRow], after what: String?, views: ObjectCheck = .reported,
-                     triggers: ObjectCheck = .reported) throws -> Schema {
+                     triggers: ObjectCheck = .reported,
+                     preconnected: [String: (table: Table, reference: VirtualTableReference)] = [:]) throws -> Schema {
         let schema = Schema()
         schema.cookie = c.schema.cookie
         schema.fileFormat = c.schema.fileFormat
+        schema.virtualTables = c.schema.virtualTables
+        schema.preconnectedVirtualTables = preconnected
         func fail(_ row: SchemaRow, _ e: DatabaseError) -> DatabaseError {
             if (row.type == "view" && views == .logicError) || (row.type == "trigger" && triggers == .logicError) {
                 return DatabaseError(.error, "SQL logic error")
@@ -115,6 +119,8 @@ extension Codegen {
                     let alone = Schema()
                     alone.cookie = schema.cookie
                     alone.fileFormat = schema.fileFormat
+                    alone.virtualTables = schema.virtualTables
+                    alone.preconnectedVirtualTables = preconnected
                     for r in context { try? alone.addTable(from: r) }
                     for r in others where r.type == "table" || r.type == "view" { try alone.addTable(from: r) }
                     for r in others where r.type == "index" { try alone.addIndex(from: r) }
@@ -230,6 +236,9 @@ extension Codegen {
             throw c.error("object name reserved for internal use: \(newName)", at: nil)
         }
         if table.isView { throw c.error("view \(table.name) may not be altered", at: nil) }
+        // A virtual table is connected first ("no such module: …"); its xRename runs last.
+        let connected = table.isVirtual ? try c.connectVirtualTable(table) : nil
+        let virtualTable = connected?.reference
         let old = table.name
         let rows = currentSchemaRows()
         // PRAGMA legacy_alter_table=ON: only the CREATE TABLE name, the ON table of its indexes
@@ -237,9 +246,14 @@ extension Codegen {
         // are neither edited nor checked (lang_altertable.html §2).
         let legacy = c.schema.legacyAlterTable
         let foreignKeys = c.schema.foreignKeysEnabled
-        let rename: (String) -> String? = legacy
-            ? { SchemaRewrite.legacyRenameTable($0, from: old, to: newName, foreignKeys: foreignKeys) }
-            : { SchemaRewrite.renameTable($0, from: old, to: newName) }
+        let rename: (String) -> String? = { sql in
+            // A virtual table's text: only its own name, in either mode (module arguments are
+            // not parsed).
+            if SchemaRewrite.isVirtualTableText(sql) { return SchemaRewrite.renameVirtualTable(sql, from: old, to: newName) }
+            return legacy
+                ? SchemaRewrite.legacyRenameTable(sql, from: old, to: newName, foreignKeys: foreignKeys)
+                : SchemaRewrite.renameTable(sql, from: old, to: newName)
+        }
         if !legacy { _ = try checkSchema(rows, after: nil) }
         var newRows: [SchemaRow] = []
         var changes: [SchemaRowChange] = []
@@ -255,6 +269,14 @@ extension Codegen {
             newRows.append(new)
             if new != row { changes.append(SchemaRowChange(type: row.type, name: row.name, row: new)) }
         }
+        var preconnected: [String: (table: Table, reference: VirtualTableReference)] = [:]
+        if let connected, let row = newRows.first(where: { $0.type == "table" && $0.name == newName }) {
+            // The check sees the table under its new name without connecting it again.
+            var t = connected.table
+            t.name = newName
+            t.sql = row.sql
+            preconnected[newName.lowercasedASCII] = (t, connected.reference)
+        }
         if legacy {
             // CHECK, generated-column and partial-index texts still qualify columns with the
             // old name: they no longer resolve.
@@ -262,9 +284,9 @@ extension Codegen {
                 guard let sql = row.sql, let use = SchemaRewrite.foreignQualifier(sql, table: newName) else { continue }
                 throw DatabaseError(.error, "error in \(row.type) \(row.name) after rename: no such column: \(use)")
             }
-            _ = try checkSchema(newRows, after: "rename", views: .skipped, triggers: .skipped)
+            _ = try checkSchema(newRows, after: "rename", views: .skipped, triggers: .skipped, preconnected: preconnected)
         } else {
-            _ = try checkSchema(newRows, after: "rename")
+            _ = try checkSchema(newRows, after: "rename", preconnected: preconnected)
         }
         rewriteSchemaRows(changes)
         rewriteTempObjects(renamedTable: (old, newName), rename)
@@ -291,6 +313,12 @@ extension Codegen {
             b.place(done)
         }
         finishSchemaChange()
+        if let virtualTable {
+            // xRename, after the schema holds the new name (FTS5 renames its shadow tables).
+            let name = b.allocateRegister()
+            b.emit(.string8(value: newName, dest: name))
+            b.emit(.vRename(table: virtualTable, name: name))
+        }
     }
 
     // MARK: RENAME COLUMN

@@ -14,6 +14,7 @@ extension Compilation {
         guard let module = table.virtualModule else {
             throw DatabaseError(.internal, "\(table.name) is not a virtual table")
         }
+        if let pre = schema.preconnectedVirtualTables[key] { return pre }
         guard let registry = schema.virtualTables else {
             throw DatabaseError(.error, "no such module: \(module)")
         }

@@ -193,6 +193,10 @@ package final class Schema: @unchecked Sendable {
     /// Virtual tables connected while this schema was current, with their declared columns
     /// (lower-case name → table with columns, reference).
     var connectedVirtualTables: [String: (table: Table, reference: VirtualTableReference)] = [:]
+    /// For a schema built only to check an ALTER TABLE: virtual tables (lower-case name) that
+    /// use an already connected table instead of connecting (the renamed virtual table, whose
+    /// module has not renamed its own state yet when the check runs).
+    var preconnectedVirtualTables: [String: (table: Table, reference: VirtualTableReference)] = [:]
 
     package init() {}
 

@@ -474,6 +474,25 @@ enum SchemaRewrite {
         return edits.isEmpty ? nil : s.applying(edits)
     }
 
+    /// True for a `CREATE VIRTUAL TABLE` text: renaming a table leaves its module arguments
+    /// alone (SQLite does not parse them), only its own name changes.
+    static func isVirtualTableText(_ sql: String) -> Bool {
+        let s = SchemaText(sql)
+        return s.isKeyword(0, .create) && s.isKeyword(1, .virtual)
+    }
+
+    /// A `CREATE VIRTUAL TABLE [schema.]old …` text with its name written `"new"` (nil when it
+    /// names another table).
+    static func renameVirtualTable(_ sql: String, from old: String, to new: String) -> String? {
+        let s = SchemaText(sql)
+        guard s.isKeyword(0, .create), s.isKeyword(1, .virtual), s.isKeyword(2, .table) else { return nil }
+        var i = 3
+        if s.isKeyword(i, .if), s.isKeyword(i + 1, .not), s.isKeyword(i + 2, .exists) { i += 3 }
+        if s.kind(i + 1) == .dot { i += 2 }
+        guard s.isName(i), s.name(i).equalsIgnoringCase(old) else { return nil }
+        return s.applying([i: quoted(new)])
+    }
+
     /// RENAME TO under `PRAGMA legacy_alter_table=ON` (SQLite before 3.25): only the name a
     /// CREATE TABLE creates, the table a CREATE INDEX / CREATE TRIGGER is ON, and (when
     /// `foreignKeys`, PRAGMA foreign_keys is on) REFERENCES targets are renamed to `"new"`;
