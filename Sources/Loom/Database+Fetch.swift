@@ -141,10 +141,41 @@ extension Statement {
     /// The current row's values in `values`, replacing what it held: a caller that decodes
     /// row after row reuses one buffer (unique again once the previous row is released).
     func currentValues(into values: inout [DatabaseValue]) {
-        let n = columnCount
+        let vm = self.vm  // one reference for the whole row, not one per column
+        let n = vm.columnCount
+        if values.count == n {
+            values.withUnsafeMutableBufferPointer { buffer in
+                for i in 0..<n { buffer[i] = DatabaseValue(vm.column(i)) }
+            }
+            return
+        }
         values.removeAll(keepingCapacity: true)
         values.reserveCapacity(n)
-        for i in 0..<n { values.append(column(i)) }
+        for i in 0..<n { values.append(DatabaseValue(vm.column(i))) }
+    }
+
+    /// Runs the statement with `arguments` and hands each row to `body`, all rows sharing
+    /// one decoding context (RowDecodingState) and one value buffer. The record fetch
+    /// methods are built on it. `body` owns the row it gets, so passing it on to
+    /// `init(row:)` copies nothing (three reference-count pairs less per row).
+    @usableFromInline
+    func forEachDecodingRow(_ arguments: StatementArguments, _ body: (consuming Row) throws -> Void) throws {
+        try prepareRun(arguments)
+        let context = RowDecodingState(fetchContextFor: rowLayout)
+        defer { context.finish() }
+        let layout = RowLayout(sharing: context.layout, decodingContext: context)
+        var values: [DatabaseValue] = []
+        do {
+            while try step() {
+                currentValues(into: &values)
+                try body(Row(layout: layout, values: values))
+                context.endRecord()
+            }
+        } catch {
+            // A record that failed to decode ends the run (the statement is free again).
+            try? reset()
+            throw error
+        }
     }
 }
 
@@ -216,6 +247,17 @@ public final class RowCursor: Cursor {
     }
 
     public func next() throws -> Row? {
+        guard !isDone else { return nil }
+        guard try statement.step() else {
+            isDone = true
+            return nil
+        }
+        return statement.currentRow(layout)
+    }
+
+    /// The next row with another layout of the same columns (a record cursor's, which
+    /// carries its decoding context).
+    func next(layout: RowLayout) throws -> Row? {
         guard !isDone else { return nil }
         guard try statement.step() else {
             isDone = true

@@ -295,6 +295,9 @@ public final class Statement {
     private var run: RunState?
     /// The row layout built for the current column names (Database+Fetch.swift).
     var cachedLayout: RowLayout?
+    /// How many records the last record fetch of this statement returned (its next one
+    /// reserves that much; Database+Fetch.swift).
+    @usableFromInline var recordCountHint = 0
     /// The connection it runs on (kept alive by the statement, as GRDB's statements do).
     private let database: Database
     /// Values bound so far, by parameter number, so a re-prepared program gets them again.

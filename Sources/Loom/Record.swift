@@ -25,7 +25,7 @@ public protocol FetchableRecord {
 extension FetchableRecord where Self: Decodable {
     public init(row: Row) throws {
         do {
-            try self.init(from: RowDecoder(row: row))
+            try self.init(from: RowDecoder(decoding: row))
         } catch let error as DecodingError {
             throw RowDecodingError.decodingFailed(type: String(describing: Self.self), detail: error.loomDescription)
         }
@@ -53,6 +53,11 @@ extension FetchableRecord {
     /// ```swift
     /// let best = try Player.fetchAll(db, sql: "SELECT * FROM player WHERE score > ?", arguments: [50])
     /// ```
+    // `@inlinable` (this and the statement form): specialized in the caller's module, the
+    // loop appends to a `[Self]` and calls `init(row:)` directly instead of through generic
+    // metadata on every row (measured: ~500 instructions per row, ~10% of decoding 100k
+    // rows in `loom-bench --api`).
+    @inlinable
     public static func fetchAll(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [Self] {
         try fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
     }
@@ -63,14 +68,21 @@ extension FetchableRecord {
     }
 
     /// Every row of a compiled statement as a record.
+    @inlinable
     public static func fetchAll(_ statement: Statement, arguments: StatementArguments = []) throws -> [Self] {
-        try statement.prepareRun(arguments)
-        let layout = statement.rowLayout
+        // The array starts at the size this statement's last record fetch had (growing it
+        // by doubling costs copies and fresh pages: ~15% of decoding 100k rows); a result
+        // under half that is returned right-sized.
+        let hint = statement.recordCountHint
         var records: [Self] = []
-        var values: [DatabaseValue] = []
-        while try statement.step() {
-            statement.currentValues(into: &values)
-            records.append(try Self(row: Row(layout: layout, values: values)))
+        records.reserveCapacity(hint)
+        try statement.forEachDecodingRow(arguments) { row in records.append(try Self(row: row)) }
+        statement.recordCountHint = Swift.min(records.count, 1 << 20)
+        if records.count < hint / 2 {
+            var exact: [Self] = []
+            exact.reserveCapacity(records.count)
+            exact.append(contentsOf: records)
+            return exact
         }
         return records
     }
@@ -104,10 +116,24 @@ extension FetchableRecord {
 /// ```
 public final class RecordCursor<Record: FetchableRecord>: Cursor {
     let rows: RowCursor
-    init(rows: RowCursor) { self.rows = rows }
-    public func next() throws -> Record? {
-        try rows.next().map(Record.init(row:))
+    /// One decoding context for the cursor's rows (see RowDecodingState).
+    let context: RowDecodingState
+    /// The rows' layout, carrying the context.
+    let layout: RowLayout
+    init(rows: RowCursor) {
+        self.rows = rows
+        self.context = RowDecodingState(fetchContextFor: rows.layout)
+        self.layout = RowLayout(sharing: rows.layout, decodingContext: context)
     }
+    public func next() throws -> Record? {
+        guard let row = try rows.next(layout: layout) else {
+            context.finish()
+            return nil
+        }
+        defer { context.endRecord() }
+        return try Record(row: row)
+    }
+    deinit { context.finish() }
 }
 
 // MARK: - TableRecord

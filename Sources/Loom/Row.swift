@@ -25,6 +25,10 @@ public struct Row: Sendable, Equatable {
         self.databaseValues = values
     }
 
+    /// The decoding context of the fetch that produced this row (fetchAll, record cursors),
+    /// nil otherwise; it rides on the layout, so a row stays two references.
+    var decodingContext: RowDecodingState? { layout.decodingContext }
+
     /// A row from column names and values (same count).
     ///
     /// ```swift
@@ -107,9 +111,12 @@ extension Row: CustomStringConvertible {
     }
 }
 
-/// Column names with a case-insensitive lookup table, built once per statement.
+/// Column names with a case-insensitive lookup table, built once per statement (and shared,
+/// with a decoding context attached, by the rows of one record fetch).
 final class RowLayout: Sendable {
     let names: [String]
+    /// The record fetch whose rows use this layout (see RowDecodingState), or nil.
+    let decodingContext: RowDecodingState?
     /// Exact name → index, only for names that are the leftmost case-insensitive match.
     private let exact: [String: Int]
     /// ASCII-lower-cased name → leftmost index.
@@ -133,6 +140,16 @@ final class RowLayout: Sendable {
         self.exact = exact
         self.folded = folded
         self.leftmost = leftmost
+        self.decodingContext = nil
+    }
+
+    /// `base`'s names and tables, with `decodingContext` attached (one per record fetch).
+    init(sharing base: RowLayout, decodingContext: RowDecodingState) {
+        names = base.names
+        exact = base.exact
+        folded = base.folded
+        leftmost = base.leftmost
+        self.decodingContext = decodingContext
     }
 
     @inline(__always)

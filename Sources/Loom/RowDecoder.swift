@@ -1,50 +1,204 @@
 // This file implements the Decoders that build a Decodable record from a Row: each property
 // reads its column; a nested Decodable value reads JSON text from its column.
 // Layer: L7. Spec: Spec/L7-api.md §Records.
+import Glibc
 
 /// Decodes a record from a row: the top-level keyed container reads columns by name.
+/// It holds only its state (one reference: cheap to box in `any Decoder`).
 struct RowDecoder: Decoder {
-    let row: Row
+    let state: RowDecodingState
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
+    /// A decoder for `row` on its own.
+    init(row: Row) { state = RowDecodingState(row: row) }
+
+    /// A decoder for a record built from `row`: bound to the row's fetch context when it
+    /// may be (see RowDecodingState), else on its own.
+    init(decoding row: Row) {
+        if let context = row.decodingContext, context.bind(row) {
+            state = context
+        } else {
+            state = RowDecodingState(row: row)
+        }
+    }
+
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        KeyedDecodingContainer(RowKeyedContainer<Key>(row: row))
+        if state.isFetchContext { return state.boundContainer(keyedBy: Key.self) }
+        return KeyedDecodingContainer(RowKeyedContainer<Key>(state: state))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        JSONUnkeyedContainer(items: row.databaseValues.map(\.jsonForDecoding), codingPath: [])
+        JSONUnkeyedContainer(items: state.values.map(\.jsonForDecoding), codingPath: [])
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        guard row.count == 1 else {
-            throw RowDecodingError.decodingFailed(type: "single value", detail: "a row of \(row.count) columns is not a single value")
+        let values = state.values
+        guard values.count == 1 else {
+            throw RowDecodingError.decodingFailed(type: "single value", detail: "a row of \(values.count) columns is not a single value")
         }
-        return ColumnDecoder(value: row.databaseValues[0], column: row.columnNames[0], codingPath: [])
+        return ColumnDecoder(value: values[0], column: state.layout.names[0], codingPath: [])
     }
 }
 
-private struct RowKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let row: Row
-    var codingPath: [any CodingKey] { [] }
-    var allKeys: [Key] { row.columnNames.compactMap { Key(stringValue: $0) } }
+/// What a keyed row container reads: the current row, and a memo of the column each key
+/// request found, in request order (Spec/L7-api.md §Records, decoding invariants).
+///
+/// Two kinds. A *standalone* state belongs to one container over one row (decoding a `Row`
+/// you hold). A *fetch context* is made once per `fetchAll` or record cursor and shared by
+/// its rows: it keeps one container per fetch (the `KeyedDecodingContainer` box, allocated
+/// on the first row) and rebinds it to each row, and its memo turns the by-name lookup of
+/// each property into one string comparison (the n-th request of a record is nearly always
+/// the same key as on the previous row; a different key falls back to the lookup).
+///
+/// Thread confinement: only the thread that created a fetch context binds it or touches its
+/// mutable state; a row carrying it that reaches another thread, that is decoded after its
+/// fetch ended, or while the shared container is already in use (a nested decode) gets a
+/// standalone state instead. That is why `@unchecked Sendable` holds.
+final class RowDecodingState: @unchecked Sendable {
+    /// The column names of the rows it reads.
+    let layout: RowLayout
+    /// The values of the row the container reads (a fetch context: of the bound row, empty
+    /// between rows). Kept apart from the layout so a property read copies one reference.
+    private(set) var values: [DatabaseValue]
+    /// True for a fetch context (memo on, container shared).
+    let isFetchContext: Bool
+    /// The thread that may bind a fetch context.
+    private let owner: pthread_t
+    /// Memo: request `i` of a record asked for `slotNames[i]` and found `slotColumns[i]`
+    /// (-1: no such column).
+    private var slotNames: [String] = []
+    private var slotColumns: [Int] = []
+    private var nextSlot = 0
+    /// The shared container is bound to a row whose record is being decoded.
+    private var inUse = false
+    /// The fetch ended: no more binding (and the container's reference cycle is broken).
+    private var finished = false
+    /// The shared container (a `ContainerHolder<Key>`) and its key type.
+    private var containerKey: ObjectIdentifier?
+    private var container: AnyObject?
 
-    func contains(_ key: Key) -> Bool { row.layout.index(of: key.stringValue) != nil }
+    /// A standalone state reading `row`.
+    init(row: Row) {
+        self.layout = row.layout
+        self.values = row.databaseValues
+        self.isFetchContext = false
+        self.owner = pthread_self()
+    }
+
+    /// A fetch context for rows of `layout`, on the calling thread.
+    init(fetchContextFor layout: RowLayout) {
+        self.layout = layout
+        self.values = []
+        self.isFetchContext = true
+        self.owner = pthread_self()
+    }
+
+    /// The row being read, as a `Row` (for error messages and super decoders).
+    var row: Row { Row(layout: layout, values: values) }
+
+    /// Binds the shared container to `row`; false when it may not be used (see above).
+    func bind(_ row: Row) -> Bool {
+        guard isFetchContext, !inUse, !finished, row.layout.names.count == layout.names.count,
+              pthread_equal(owner, pthread_self()) != 0 else { return false }
+        inUse = true
+        values = row.databaseValues
+        nextSlot = 0
+        return true
+    }
+
+    /// The shared container (after a successful `bind`), made on the first record (and
+    /// again when a record asks for another key type).
+    func boundContainer<Key: CodingKey>(keyedBy: Key.Type) -> KeyedDecodingContainer<Key> {
+        if let container, containerKey == ObjectIdentifier(Key.self) {
+            // Only a ContainerHolder<Key> is ever stored under ObjectIdentifier(Key.self).
+            return unsafeDowncast(container, to: ContainerHolder<Key>.self).container
+        }
+        let holder = ContainerHolder(KeyedDecodingContainer(RowKeyedContainer<Key>(state: self)))
+        container = holder
+        containerKey = ObjectIdentifier(Key.self)
+        return holder.container
+    }
+
+    /// The record of the bound row is decoded: the container is free again, and the row's
+    /// values are released (so the fetch's value buffer is unique again for the next row).
+    func endRecord() {
+        inUse = false
+        values = []
+    }
+
+    /// The fetch ended: drop the container (it references this state).
+    func finish() {
+        finished = true
+        container = nil
+        containerKey = nil
+        values = []
+    }
+
+    /// The column the next key request of this record reads, or nil when the row has no
+    /// column of that name.
+    @inline(__always)
+    func column(named name: String) -> Int? {
+        guard isFetchContext else { return layout.index(of: name) }
+        let slot = nextSlot
+        nextSlot = slot &+ 1
+        if slot < slotNames.count, slotNames[slot] == name {
+            let c = slotColumns[slot]
+            return c < 0 ? nil : c
+        }
+        return remember(name, slot: slot)
+    }
+
+    @inline(never)
+    private func remember(_ name: String, slot: Int) -> Int? {
+        let found = layout.index(of: name)
+        if slot < slotNames.count {
+            slotNames[slot] = name
+            slotColumns[slot] = found ?? -1
+        } else if slot == slotNames.count, slot < 4096 {
+            slotNames.append(name)
+            slotColumns.append(found ?? -1)
+        }
+        return found
+    }
+
+    /// The value at `index` (a column the lookup found) converted to `V`.
+    @inline(__always)
+    func decode<V: DatabaseValueConvertible>(_ type: V.Type, at index: Int) throws -> V {
+        let value = values[index]
+        if let converted = V.fromDatabaseValue(value) { return converted }
+        throw RowDecodingError.conversionFailed(value, to: V.self, column: layout.names[index])
+    }
+}
+
+/// Holds a shared container as a class reference (RowDecodingState.bind).
+private final class ContainerHolder<Key: CodingKey> {
+    let container: KeyedDecodingContainer<Key>
+    init(_ container: KeyedDecodingContainer<Key>) { self.container = container }
+}
+
+private struct RowKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let state: RowDecodingState
+    var codingPath: [any CodingKey] { [] }
+    var allKeys: [Key] { state.layout.names.compactMap { Key(stringValue: $0) } }
+
+    func contains(_ key: Key) -> Bool { state.layout.index(of: key.stringValue) != nil }
 
     @inline(__always)
     func index(_ key: Key) throws -> Int {
-        guard let i = row.layout.index(of: key.stringValue) else {
-            throw RowDecodingError.columnNotFound(key.stringValue, available: row.columnNames)
+        let name = key.stringValue
+        guard let i = state.column(named: name) else {
+            throw RowDecodingError.columnNotFound(name, available: state.layout.names)
         }
         return i
     }
 
     @inline(__always)
     func value<V: DatabaseValueConvertible>(_ type: V.Type, _ key: Key) throws -> V {
-        try row.decode(V.self, at: index(key))
+        try state.decode(V.self, at: index(key))
     }
 
-    func decodeNil(forKey key: Key) throws -> Bool { row.databaseValues[try index(key)].isNull }
+    func decodeNil(forKey key: Key) throws -> Bool { state.values[try index(key)].isNull }
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try value(type, key) }
     func decode(_ type: String.Type, forKey key: Key) throws -> String { try value(type, key) }
     func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try value(type, key) }
@@ -62,7 +216,7 @@ private struct RowKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         let i = try index(key)
-        return try ColumnDecoder.decode(T.self, from: row.databaseValues[i], column: row.columnNames[i], codingPath: [key])
+        return try ColumnDecoder.decode(T.self, from: state.values[i], column: state.layout.names[i], codingPath: [key])
     }
 
     // Missing columns and NULLs decode as nil (the defaults would throw on a missing column
@@ -75,25 +229,25 @@ private struct RowKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol
 
     @inline(__always)
     func optional<V: DatabaseValueConvertible>(_ type: V.Type, _ key: Key) throws -> V? {
-        guard let i = row.layout.index(of: key.stringValue) else { return nil }
-        if row.databaseValues[i].isNull { return nil }
-        return try row.decode(V.self, at: i)
+        guard let i = state.column(named: key.stringValue) else { return nil }
+        if state.values[i].isNull { return nil }
+        return try state.decode(V.self, at: i)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
         let i = try index(key)
-        return try ColumnDecoder(value: row.databaseValues[i], column: row.columnNames[i], codingPath: [key]).container(keyedBy: type)
+        return try ColumnDecoder(value: state.values[i], column: state.layout.names[i], codingPath: [key]).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
         let i = try index(key)
-        return try ColumnDecoder(value: row.databaseValues[i], column: row.columnNames[i], codingPath: [key]).unkeyedContainer()
+        return try ColumnDecoder(value: state.values[i], column: state.layout.names[i], codingPath: [key]).unkeyedContainer()
     }
 
-    func superDecoder() throws -> any Decoder { RowDecoder(row: row) }
+    func superDecoder() throws -> any Decoder { RowDecoder(row: state.row) }
     func superDecoder(forKey key: Key) throws -> any Decoder {
         let i = try index(key)
-        return ColumnDecoder(value: row.databaseValues[i], column: row.columnNames[i], codingPath: [key])
+        return ColumnDecoder(value: state.values[i], column: state.layout.names[i], codingPath: [key])
     }
 }
 
