@@ -143,6 +143,9 @@ public final class Database {
 
     /// Compiles `statement`'s text again against the current schema (after `SQLITE_SCHEMA`).
     fileprivate func recompile(_ statement: Statement) throws -> VM {
+        // The program found the schema cookie changed: reload the schema before compiling
+        // (the session compiles against its cached schema without checking the cookie).
+        connection.context.schemaChanged = true
         guard let prepared = try withAuthorizer({ try connection.prepare(statement.sql, from: 0) }) else {
             throw DatabaseError(.schema, sql: statement.sql)
         }

@@ -263,6 +263,11 @@ package func compareKeys(_ a: [Value], _ b: [Value], keyInfo: KeyInfo) -> Int {
 ///
 /// Corresponds to SQLite's `sqlite3VdbeRecordCompare`.
 package func compareRecord(_ record: UnsafeRawBufferPointer, with key: [Value], keyInfo: KeyInfo) throws -> Int {
+    try key.withUnsafeBufferPointer { try compareRecord(record, with: $0, keyInfo: keyInfo) }
+}
+
+/// `compareRecord(_:with:keyInfo:)` with the key read in place (the VDBE passes registers).
+package func compareRecord(_ record: UnsafeRawBufferPointer, with key: UnsafeBufferPointer<Value>, keyInfo: KeyInfo) throws -> Int {
     guard let (hs, hl) = Varint.read(record, at: 0), hs <= UInt64(record.count), Int(hs) >= hl else {
         throw DatabaseError.corrupt(page: nil, "record header size")
     }

@@ -106,6 +106,11 @@ package struct RecordBuffer: ~Copyable {
     /// The serial type of column `i` (0, NULL, outside `0 ..< count`).
     package func serialType(_ i: Int) -> UInt64 { i >= 0 && i < count ? UInt64(fields[2 * i]) : 0 }
 
+    /// Calls `body` with the record bytes (valid only inside `body`).
+    package func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(record)
+    }
+
     /// A copy of the record bytes.
     package var bytesCopy: [UInt8] { Array(record) }
 }

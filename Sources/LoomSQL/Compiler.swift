@@ -8,13 +8,48 @@ import LoomVDBE
 package enum StatementKind: Sendable { case select, insert, update, delete, ddl, transaction, pragma, other }
 
 /// One compiled statement.
+///
+/// Its fields live in one private copy-on-write box (as `Table`, invariant PC1): the session
+/// and API layers pass it along several times per statement, and copying the `Program`
+/// inside (a dozen references) at each step showed in prepare profiles.
 package struct PreparedStatement {
-    package var program: Program
-    package var kind: StatementKind
+    private final class Storage {
+        var program: Program
+        var kind: StatementKind
+        var sql: String
+        var end: Int
+        init(program: Program, kind: StatementKind, sql: String, end: Int) {
+            self.program = program; self.kind = kind; self.sql = sql; self.end = end
+        }
+    }
+    private var storage: Storage
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = Storage(program: storage.program, kind: storage.kind, sql: storage.sql, end: storage.end)
+        }
+    }
+    package init(program: Program, kind: StatementKind, sql: String, end: Int) {
+        storage = Storage(program: program, kind: kind, sql: sql, end: end)
+    }
+
+    package var program: Program {
+        get { storage.program }
+        _modify { makeUnique(); yield &storage.program }
+    }
+    package var kind: StatementKind {
+        get { storage.kind }
+        _modify { makeUnique(); yield &storage.kind }
+    }
     /// This statement's text.
-    package var sql: String
+    package var sql: String {
+        get { storage.sql }
+        _modify { makeUnique(); yield &storage.sql }
+    }
     /// UTF-8 offset just past the statement (past its ';').
-    package var end: Int
+    package var end: Int {
+        get { storage.end }
+        _modify { makeUnique(); yield &storage.end }
+    }
 }
 
 /// Compiles SQL statements against a schema.

@@ -180,15 +180,52 @@ package final class Connection {
         // Nothing but spaces, semicolons and comments left: no statement, and no lock taken
         // for the schema check (the tail of a script must not wait for other connections).
         if Connection.onlyTrivia(sql, from: offset) { return nil }
-        let schema: Schema
+        try checkOpen()
+        var compiled: PreparedStatement?
+        if let cached = schema, !context.schemaChanged {
+            // The cookie check is lazy, as SQLite's (invariant 1a of Spec/L6-session.md):
+            // compile against the cached schema; a SELECT/INSERT/UPDATE/DELETE whose program
+            // verifies the schema cookie when it starts needs no read transaction now (a
+            // stale schema fails with SQLITE_SCHEMA at run time and is compiled again).
+            // Anything else, or a compile error, checks the cookie first and compiles again
+            // only when the schema changed.
+            applySettings(to: cached)
+            var lazyError: Error? = nil
+            do { compiled = try compile(sql, from: offset, schema: cached) } catch { lazyError = error }
+            if lazyError == nil, let p = compiled, Connection.verifiesSchema(p) {
+                return try finishPrepare(p, sql: sql, from: offset)
+            }
+            let current = try checkedSchema(sql, from: offset)
+            if current === cached {
+                if let lazyError { throw lazyError }
+            } else {
+                applySettings(to: current)
+                compiled = try compile(sql, from: offset, schema: current)
+            }
+        } else {
+            let current = try checkedSchema(sql, from: offset)
+            applySettings(to: current)
+            compiled = try compile(sql, from: offset, schema: current)
+        }
+        guard let prepared = compiled else { return nil }
+        return try finishPrepare(prepared, sql: sql, from: offset)
+    }
+
+    /// The schema after the cookie check of invariant 1; an empty one for a flag PRAGMA on a
+    /// database whose schema does not parse.
+    private func checkedSchema(_ sql: String, from offset: Int) throws -> Schema {
         do {
-            schema = try currentSchema()
+            return try currentSchema()
         } catch let e as DatabaseError where e.code.primary == .corrupt {
             // A flag PRAGMA needs no schema (so writable_schema=ON can still be set on a
             // database whose schema does not parse, as in SQLite).
             guard Connection.isFlagPragma(sql, from: offset) else { throw e }
-            schema = Schema()
+            return Schema()
         }
+    }
+
+    /// The connection's pragma settings that compilation reads through the schema.
+    private func applySettings(to schema: Schema) {
         let settings = context.pragmaSettings
         schema.foreignKeysEnabled = settings["foreign_keys", default: 0] != 0
         schema.legacyAlterTable = settings["legacy_alter_table", default: 0] != 0
@@ -196,7 +233,29 @@ package final class Connection {
         schema.writableSchema = settings["writable_schema", default: 0] != 0
         schema.ignoreCheckConstraints = settings["ignore_check_constraints", default: 0] != 0
         schema.countChanges = settings["count_changes", default: 0] != 0
-        let compiled: PreparedStatement? = try withUserCollations {
+    }
+
+    /// True when `prepared` is a query or data change whose program checks every schema
+    /// cookie it relies on (a Transaction with a cookie for each database it opens) before
+    /// it reads anything, so it may have been compiled against an unchecked schema.
+    static func verifiesSchema(_ prepared: PreparedStatement) -> Bool {
+        switch prepared.kind {
+        case .select, .insert, .update, .delete: break
+        default: return false
+        }
+        return prepared.program.instructions.withUnsafeBufferPointer { instructions in
+            // The prologue (at the end) holds the Transactions (Spec/L5-sql.md C1).
+            for i in instructions.indices.reversed() {
+                if case .transaction(_, .some, _) = instructions[i] { return true }
+            }
+            return false
+        }
+    }
+
+    /// Compiles the statement at `offset` against `schema` with this connection's user
+    /// functions and collations.
+    private func compile(_ sql: String, from offset: Int, schema: Schema) throws -> PreparedStatement? {
+        try withUserCollations {
             if userFunctions.isEmpty {
                 return try Compiler.prepare(sql, from: offset, schema: schema)
             }
@@ -204,7 +263,11 @@ package final class Connection {
                 try Compiler.prepare(sql, from: offset, schema: schema)
             }
         }
-        guard var prepared = compiled else { return nil }
+    }
+
+    /// The session's part of preparing: UTF-16 adaptation, connection pragmas, VACUUM.
+    private func finishPrepare(_ compiled: PreparedStatement, sql: String, from offset: Int) throws -> PreparedStatement? {
+        var prepared = compiled
         // A UTF-16 database orders text by its UTF-16 bytes (BINARY): adapt the comparisons.
         if let encoding = context.databases.first??.btree.textEncoding, encoding != .utf8 {
             prepared.program = prepared.program.adapted(to: encoding)

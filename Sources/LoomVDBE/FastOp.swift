@@ -23,6 +23,20 @@ enum FastKind: UInt8, Sendable {
     case jump, collSeq
     /// Compare (not permuted): `d` indexes `FastProgram.keyInfos`.
     case compare
+    /// Divide/Remainder as Add; Concat (a = lhs, b = rhs, c = dest; UTF-8 programs only).
+    case divide, remainder, concat
+    /// Sequence: a = cursor, b = dest. MustBeInt: a = register, b = target when flags bit 0.
+    case sequence, mustBeInt
+    /// String8: b = dest, `d` indexes `FastProgram.constants`. Affinity: a = start, `d`
+    /// indexes `FastProgram.affinityLists`.
+    case string8, affinity
+    /// The built-in length(): a = argument register, c = dest.
+    case length
+    /// A Column (a/b/c as Column) whose register is the argument of the built-in length()
+    /// right after it (d = that call's dest): a BLOB column gives its length from the
+    /// record's serial type without copying the bytes, and the length op is skipped
+    /// (SQLite's OPFLAG_LENGTHARG); any other value runs the Column, then the length op.
+    case columnLength
 }
 
 /// One instruction as trivially copyable operands. Reading an `Instruction` out of the
@@ -81,6 +95,13 @@ struct FastOp: Sendable {
         case .add(let l, let r, let d): self.init(.add, l, r, d)
         case .subtract(let l, let r, let d): self.init(.subtract, l, r, d)
         case .multiply(let l, let r, let d): self.init(.multiply, l, r, d)
+        case .divide(let l, let r, let d): self.init(.divide, l, r, d)
+        case .remainder(let l, let r, let d): self.init(.remainder, l, r, d)
+        case .concat(let l, let r, let d): self.init(.concat, l, r, d)
+        case .sequence(let c, let d): self.init(.sequence, c, d)
+        case .mustBeInt(let r, let t):
+            self.init(.mustBeInt, r, t ?? 0)
+            flags = t == nil ? 0 : 1
         case .eq(let l, let r, let t, let a, let c, let jn, let ne):
             self.init(comparison: .eq, l, r, t, a, c, jn, ne)
         case .ne(let l, let r, let t, let a, let c, let jn, let ne):
@@ -155,6 +176,8 @@ package final class FastProgram: @unchecked Sendable {
     let aggregateKinds: [AggregateKind]
     let functions: [FunctionDefinition]
     let keyInfos: [KeyInfo]
+    let constants: [Value]
+    let affinityLists: [[Affinity]]
 
     /// Read-only view of the ops; valid while this object is alive.
     var ops: UnsafeBufferPointer<FastOp> { UnsafeBufferPointer(storage) }
@@ -164,6 +187,8 @@ package final class FastProgram: @unchecked Sendable {
         var aggregateKinds: [AggregateKind] = []
         var functions: [FunctionDefinition] = []
         var keyInfos: [KeyInfo] = []
+        var constants: [Value] = []
+        var affinityLists: [[Affinity]] = []
         instructions.withUnsafeBufferPointer { source in
             guard let base = source.baseAddress else { return }
             for i in 0..<source.count {
@@ -177,6 +202,8 @@ package final class FastProgram: @unchecked Sendable {
                     } else {
                         op = FastOp()
                     }
+                case .function(let f, let a, 1, let d) where f.builtin == .length && !f.usesSubtypes:
+                    op = FastOp(.length, a, 0, d)
                 case .function(let f, let a, let n, let d):
                     if functions.count < Int(Int32.max) {
                         op = FastOp(.function, a, n, d, d: functions.count)
@@ -184,6 +211,12 @@ package final class FastProgram: @unchecked Sendable {
                     } else {
                         op = FastOp()
                     }
+                case .string8(let v, let d) where constants.count < Int(Int32.max):
+                    op = FastOp(.string8, 0, d, d: constants.count)
+                    constants.append(.text(v))
+                case .affinity(let start, let list) where affinityLists.count < Int(Int32.max):
+                    op = FastOp(.affinity, start, d: affinityLists.count)
+                    affinityLists.append(list)
                 case .compare(let l, let r, let n, let k, false) where keyInfos.count < Int(Int32.max):
                     op = FastOp(.compare, l, r, n, d: keyInfos.count)
                     keyInfos.append(k)
@@ -193,10 +226,22 @@ package final class FastProgram: @unchecked Sendable {
                 storage.initializeElement(at: i, to: op)
             }
         }
+        // Column feeding length(): the column register is a fresh function-argument
+        // temporary (codegen evaluates arguments into registers only the call reads).
+        if storage.count >= 2 {
+            for i in 0 ..< storage.count - 1 {
+                let column = storage[i], length = storage[i + 1]
+                if column.kind == .column, length.kind == .length, length.a == column.c {
+                    storage[i] = FastOp(.columnLength, column.a, column.b, column.c, d: length.c)
+                }
+            }
+        }
         self.storage = storage
         self.aggregateKinds = aggregateKinds
         self.functions = functions
         self.keyInfos = keyInfos
+        self.constants = constants
+        self.affinityLists = affinityLists
     }
 
     deinit {

@@ -244,6 +244,18 @@ extension VM {
         return column < c.row.count ? c.row.column(column) : (def ?? .null)
     }
 
+    /// The byte length of column `column` of the current row when it is a BLOB, read from
+    /// its serial type; nil for anything else (NULL row, another type, past the record's
+    /// end, a virtual-table cursor).
+    func blobColumnLength(_ c: VMCursor, _ column: Int) throws -> Int64? {
+        if c.nullRow { return nil }
+        if case .virtual = c.storage { return nil }
+        guard try loadRow(c), column < c.row.count else { return nil }
+        let t = c.row.serialType(column)
+        guard t >= 12, t & 1 == 0 else { return nil }
+        return Int64((t - 12) / 2)
+    }
+
     func currentRowid(_ c: VMCursor) throws -> Value {
         if c.nullRow || !c.isValid { return .null }
         switch c.storage {

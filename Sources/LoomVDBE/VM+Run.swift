@@ -21,7 +21,7 @@ extension VM {
 
     func unpackedKey(_ start: Register, _ count: Int) throws -> [Value] {
         try checkRange(start, count)
-        return Array(registers[start ..< start + count])
+        return registers.withRange(start, count) { Array($0) }
     }
 
     /// The probe key of Found/NotFound/NoConflict: unpacked registers or a record blob.
@@ -163,6 +163,9 @@ extension VM {
         let code = program.instructions
         let fast = self.fast
         let ops = fast.ops  // valid while `fast` (held by self) lives
+        // The frame's registers, held locally: only entering or leaving a sub-program
+        // replaces `self.registers`, and both return from this function right after.
+        let registers = self.registers
         while pc >= 0 && pc < ops.count {
             let address = pc
             pc += 1
@@ -308,7 +311,7 @@ extension VM {
             case .makeRecord:
                 let s = op.a, n = op.b
                 try checkRange(s, n)
-                registers[op.c] = .blob(RecordCodec.encode(registers[s ..< s + n]))
+                registers[op.c] = .blob(registers.withRange(s, n) { RecordCodec.encode($0) })
                 continue
             case .newRowid:
                 registers[op.b] = .integer(try newRowid(try cursor(op.a)))
@@ -408,7 +411,7 @@ extension VM {
                     aggregates[acc] = state
                 }
                 if state.kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
-                state.step(registers[a ..< a + n], collation: pendingCollation)
+                registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
                 pendingCollation = program.binaryCollation
                 if let error = state.userError { throw error }
                 continue
@@ -430,6 +433,61 @@ extension VM {
                 }
                 lastCompare = result
                 permutation = nil
+                continue
+            case .divide:
+                registers[op.c] = fastArithmetic(.divide, registers[op.a], registers[op.b])
+                continue
+            case .remainder:
+                registers[op.c] = fastArithmetic(.remainder, registers[op.a], registers[op.b])
+                continue
+            case .concat:
+                // Other encodings convert numbers to text first: the full instruction does it.
+                guard program.textEncoding == .utf8 else { break }
+                registers[op.c] = Operators.concat(registers[op.a], registers[op.b])
+                continue
+            case .sequence:
+                let cur = try cursor(op.a)
+                registers[op.b] = .integer(cur.sequence)
+                cur.sequence &+= 1
+                continue
+            case .mustBeInt:
+                if case .integer = registers[op.a] { continue }
+                let v = applyAffinity(.numeric, to: registers[op.a])
+                if case .integer = v {
+                    registers[op.a] = v
+                } else if op.flags & 1 != 0 {
+                    pc = op.b
+                } else {
+                    throw runtimeError(.mismatch, "datatype mismatch")
+                }
+                continue
+            case .string8:
+                registers[op.b] = fast.constants[Int(op.d)]
+                continue
+            case .affinity:
+                let s = op.a
+                let affinities = fast.affinityLists[Int(op.d)]
+                try checkRange(s, affinities.count)
+                for i in 0 ..< affinities.count {
+                    registers[s + i] = applyAffinity(affinities[i], to: registers[s + i])
+                }
+                continue
+            case .length:
+                registers[op.c] = lengthValue(registers[op.a])
+                if !subtypedRegisters.isEmpty { subtypedRegisters[op.c] = nil }
+                pendingCollation = program.binaryCollation
+                continue
+            case .columnLength:
+                let cur = try cursor(op.a)
+                if let n = try blobColumnLength(cur, op.b) {
+                    let d = Int(op.d)
+                    registers[d] = .integer(n)
+                    if !subtypedRegisters.isEmpty { subtypedRegisters[d] = nil }
+                    pendingCollation = program.binaryCollation
+                    pc += 1
+                } else {
+                    registers[op.c] = try readColumn(cur, op.b, default: nil)
+                }
                 continue
             case .function:
                 try checkRange(op.a, op.b)
@@ -916,7 +974,7 @@ extension VM {
                         registers[s + i] = applyAffinity(affinities[i], to: registers[s + i])
                     }
                 }
-                registers[d] = .blob(RecordCodec.encode(registers[s ..< s + n]))
+                registers[d] = .blob(registers.withRange(s, n) { RecordCodec.encode($0) })
 
             // MARK: Functions
             case .collSeq(let c):
@@ -937,7 +995,7 @@ extension VM {
                     aggregates[acc] = state
                 }
                 if kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
-                state.step(registers[a ..< a + n], collation: pendingCollation)
+                registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
                 pendingCollation = program.binaryCollation
                 if let error = state.userError { throw error }
             case .aggFinal(let f, let acc, _):
@@ -1006,7 +1064,10 @@ extension VM {
             case .multiply:
                 let (r, o) = x.multipliedReportingOverflow(by: y)
                 if !o { return .integer(r) }
-            default: break
+            case .divide:
+                if y != 0 && y != -1 { return .integer(x / y) }
+            case .remainder:
+                if y != 0 && y != -1 { return .integer(x % y) }
             }
         }
         return Operators.arithmetic(op, a, b)
@@ -1071,9 +1132,13 @@ extension VM {
     /// IdxGE/GT/LE/LT: the current index entry compared with the key (prefix-equal = 0).
     func indexCompare(_ c: CursorID, _ k: Register, _ n: Int) throws -> Int {
         let cur = try cursor(c)
-        let key = try unpackedKey(k, n)
-        let entry = try currentKey(cur)
-        return compareKeys(entry, key, keyInfo: cur.keyInfo ?? KeyInfo())
+        try checkRange(k, n)
+        // The entry's record bytes against the key registers, both in place (no arrays).
+        guard try loadPositionedRow(cur) else { return 0 }
+        let keyInfo = cur.keyInfo ?? KeyInfo()
+        return try registers.withRange(k, n) { key in
+            try cur.row.withBytes { try compareRecord($0, with: key, keyInfo: keyInfo) }
+        }
     }
 
     func callScalar(_ f: FunctionDefinition, _ a: Register, _ n: Int, dest: Register) throws -> Value {
@@ -1082,15 +1147,18 @@ extension VM {
         }
         try checkRange(a, n)
         let call = FunctionCallContext(connection: context, collation: pendingCollation, scratch: functionScratch)
-        // The arguments are a slice of the registers passed as a temporary (no array per
-        // call); it is gone before the caller writes the result register.
+        // The arguments are copied into one array kept by the VM (no allocation per call)
+        // and passed as a slice of it; it is emptied again after the call.
+        argumentScratch.removeAll(keepingCapacity: true)
+        registers.withRange(a, n) { argumentScratch.append(contentsOf: $0) }
+        defer { argumentScratch.removeAll(keepingCapacity: true) }
         guard f.usesSubtypes else {
             if !subtypedRegisters.isEmpty { subtypedRegisters[dest] = nil }
-            return try body(registers[a ..< a + n], call)
+            return try body(argumentScratch[...], call)
         }
         functionScratch.argumentSubtypes = subtypeMask(a, n)
         functionScratch.resultSubtype = false
-        let result = try body(registers[a ..< a + n], call)
+        let result = try body(argumentScratch[...], call)
         subtypedRegisters[dest] = functionScratch.resultSubtype ? result : nil
         return result
     }

@@ -10,7 +10,7 @@ import LoomRecord
 final class VMFrame {
     let program: Program
     let fast: FastProgram
-    let registers: ContiguousArray<Value>
+    let registers: RegisterFile
     let cursors: [VMCursor?]
     let aggregates: AggregateSlots
     let windowBuffers: [Register: WindowBuffer]
@@ -62,7 +62,7 @@ extension VM {
             throw DatabaseError(.error, "too many levels of trigger recursion")
         }
         let sub = subPrograms[index]
-        var values = ContiguousArray<Value>(repeating: .null, count: max(sub.registerCount, arguments.count + 1))
+        let values = RegisterFile(count: max(sub.registerCount, arguments.count + 1))
         for (i, r) in arguments.enumerated() where r >= 0 {
             guard r < registers.count else { throw DatabaseError(.internal, "register \(r) out of bounds") }
             values[i + 1] = registers[r]

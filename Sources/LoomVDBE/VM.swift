@@ -18,7 +18,8 @@ package final class VM {
     package internal(set) var program: Program
     package let context: ExecutionContext
 
-    var registers: ContiguousArray<Value>
+    /// The current frame's registers (VM+SubProgram swaps them per frame).
+    var registers: RegisterFile
     var bindings: [Value]
     var pc: Address = 0
     /// Start of the current result row (`ResultRow`) and its width.
@@ -82,6 +83,8 @@ package final class VM {
     var frames: [VMFrame] = []
     /// The statement's sub-programs (`Program.subPrograms` of the top-level program).
     let subPrograms: [Program]
+    /// The arguments of the current scalar function call (reused from call to call).
+    var argumentScratch: [Value] = []
 
     package init(program: Program, context: ExecutionContext) {
         self.program = program
@@ -92,7 +95,7 @@ package final class VM {
         } else {
             self.fast = FastProgram(program.instructions)
         }
-        self.registers = ContiguousArray(repeating: .null, count: max(program.registerCount, 1))
+        self.registers = RegisterFile(count: program.registerCount)
         self.bindings = Array(repeating: .null, count: program.parameterCount)
         self.cursors = Array(repeating: nil, count: program.cursorCount)
         self.subPrograms = program.subPrograms
@@ -179,7 +182,7 @@ package final class VM {
         pc = 0
         resultCount = 0
         explainIndex = 0
-        for i in registers.indices { registers[i] = .null }
+        registers.clear()
         subtypedRegisters.removeAll()
         closeAllCursors()
     }

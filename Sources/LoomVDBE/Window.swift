@@ -154,11 +154,11 @@ extension VM {
 /// Computes window function results over an in-memory row set.
 struct WindowEvaluator {
     let rows: [[Value]]
-    let registers: ContiguousArray<Value>
+    let registers: RegisterFile
     var order: [Int]
     var results: [[Value]]
 
-    init(rows: [[Value]], registers: ContiguousArray<Value>) {
+    init(rows: [[Value]], registers: RegisterFile) {
         self.rows = rows
         self.registers = registers
         order = Array(rows.indices)

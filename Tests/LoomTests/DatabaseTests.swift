@@ -110,6 +110,38 @@ import LoomTestSupport
         #expect(query.row == [.integer(5), .text("five")])
     }
 
+    /// The session compiles against its cached schema without checking the cookie (Spec/L6
+    /// invariant 1a): a change by another connection is still seen by the next statement,
+    /// through the program's cookie check, a failed name lookup, or the check made for a
+    /// program that reads no table.
+    @Test func freshStatementsSeeSchemaChangesByOthers() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("lazy.db")
+        let db = try Database(path: path)
+        try db.execute("CREATE TABLE t(a); INSERT INTO t VALUES(1); CREATE VIEW v AS SELECT 1 AS x")
+        #expect(try db.queryAll("SELECT * FROM t") == [[.integer(1)]])
+        #expect(try db.queryAll("SELECT * FROM v") == [[.integer(1)]])
+        func change(_ sql: String) throws {
+            let other = try Database(path: path)
+            try other.execute(sql)
+            try other.close()
+        }
+        try change("ALTER TABLE t ADD COLUMN b DEFAULT 7")
+        #expect(try db.queryAll("SELECT * FROM t") == [[.integer(1), .integer(7)]])
+        try change("CREATE TABLE u(c); INSERT INTO u VALUES(3)")
+        #expect(try db.queryAll("SELECT * FROM u") == [[.integer(3)]])
+        try change("DROP VIEW v; CREATE VIEW v AS SELECT 2 AS x")
+        #expect(try db.queryAll("SELECT * FROM v") == [[.integer(2)]])
+        try change("DROP TABLE u")
+        #expect { try db.queryAll("SELECT * FROM u") } throws: { error in
+            (error as? DatabaseError)?.message == "no such table: u"
+        }
+        try change("CREATE INDEX ta ON t(a)")
+        try db.execute("INSERT INTO t VALUES(2, 8)")
+        #expect(try db.queryAll("SELECT a FROM t INDEXED BY ta WHERE a = 2") == [[.integer(2)]])
+    }
+
     @Test func malformedSQLNeverCrashes() throws {
         let db = try Database()
         let inputs = ["", ";", "SELECT", "SELECT (", "CREATE TABLE", "INSERT INTO", "x'zz'", "SELECT 'abc",

@@ -69,6 +69,8 @@ extension Codegen {
     func keyInfo(of index: Index) throws -> KeyInfo {
         var collations: [Collation] = []
         var descending: [Bool] = []
+        collations.reserveCapacity(index.columns.count + 1)
+        descending.reserveCapacity(index.columns.count + 1)
         for col in index.columns {
             collations.append(try collation(named: col.collation) ?? .binary)
             descending.append(col.descending)

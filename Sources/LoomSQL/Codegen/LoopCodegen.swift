@@ -141,6 +141,8 @@ extension Codegen {
     /// pass runs without them (json_each matches nothing, generate_series fails "first argument
     /// … missing or unusable") and they are tested as ON terms; the unmatched pass has them.
     func planSQLiteRightJoinArguments(_ plan: inout WherePlan) {
+        // (Most plans have no such level: no map of cursors built for them.)
+        guard plan.levels.contains(where: { $0.source.join == .right && $0.source.virtualTable != nil }) else { return }
         var levelOfCursor: [Int: Int] = [:]
         for (j, l) in plan.levels.enumerated() { levelOfCursor[l.source.cursor] = j }
         for i in plan.levels.indices where plan.levels[i].source.join == .right && plan.levels[i].source.virtualTable != nil {

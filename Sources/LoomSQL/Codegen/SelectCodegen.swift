@@ -326,7 +326,12 @@ extension Codegen {
     /// ORDER BY it would like the loops to produce.
     func planHints(for s: ResolvedSelect, orderBy: [OrderTerm]) -> PlanHints {
         var needed: [Int: Set<Int>] = [:]
-        if s.sources.count == 1 {
+        if s.sources.count == 1, let only = s.sources.first, only.isStoredTable, only.virtualTable == nil,
+           only.table.hasRowid, c.schema.indexes(on: only.table).isEmpty {
+            // One rowid table without indexes: no index could cover the query, so the
+            // columns it reads are not collected (a walk of every expression per statement).
+            return completedHints(PlanHints(neededColumns: nil, orderBy: orderBy), for: s)
+        } else if s.sources.count == 1 {
             // One FROM item (the common case): one set, no map look-up per column read, sized
             // up front (growing a Set from empty re-hashed it at each doubling).
             let cursor = s.sources[0].cursor

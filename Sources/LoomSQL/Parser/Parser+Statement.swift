@@ -158,24 +158,30 @@ extension Parser {
         try expect(.into)
         let q = try qualifiedName()
         try checkTriggerTarget(schema: q.schema)
-        var insert = Insert(with: with, orConflict: orConflict, schema: q.schema, table: q.name, source: .defaultValues)
-        if !inTrigger, try accept(.as) { insert.alias = try name() }
-        if current.kind == .leftParen { insert.columns = try nameList() }
+        // (The parts are gathered in locals and the Insert built once at the end: changing a
+        // half-built Insert between throwing calls copied it, ~500 instructions a statement.)
+        var alias: String? = nil
+        var columns: [String]? = nil
+        var source = Insert.Source.defaultValues
+        var upserts: [Upsert] = []
+        if !inTrigger, try accept(.as) { alias = try name() }
+        if current.kind == .leftParen { columns = try nameList() }
         if !inTrigger, isKeyword(.default) {
             try advance()
             try expect(.values)
         } else {
             stackDepth += 1
             defer { stackDepth -= 1 }
-            insert.source = .select(try select())
+            source = .select(try select())
             while isKeyword(.on) {
                 // Only the last ON CONFLICT clause may omit its target (SQLite's grammar).
-                if let last = insert.upserts.last, last.target == nil { throw syntaxError() }
-                insert.upserts.append(try upsert())
+                if let last = upserts.last, last.target == nil { throw syntaxError() }
+                upserts.append(try upsert())
             }
         }
-        insert.returning = try returning()
-        return insert
+        let returningColumns = try returning()
+        return Insert(with: with, orConflict: orConflict, schema: q.schema, table: q.name, alias: alias,
+                      columns: columns, source: source, upserts: upserts, returning: returningColumns)
     }
 
     /// ON CONFLICT [(target) [WHERE e]] DO NOTHING | DO UPDATE SET … [WHERE e]
@@ -240,38 +246,48 @@ extension Parser {
     mutating func update(with: WithClause?) throws -> Update {
         try expect(.update)
         let or = try orConflict()
-        var u = Update(with: with, orConflict: or, table: try dmlTable(), sets: [])
+        // (Parts in locals, the Update built once: see `insert(with:)`.)
+        let table = try dmlTable()
         try expect(.set)
-        u.sets = try setList()
-        if try accept(.from) { u.from = try fromClause() }
-        if try accept(.where) { u.where = try expr() }
-        u.returning = try returning()
+        let sets = try setList()
+        var from: FromClause? = nil
+        var condition: Expr? = nil
+        if try accept(.from) { from = try fromClause() }
+        if try accept(.where) { condition = try expr() }
+        let returningColumns = try returning()
+        var orderBy: [OrderingTerm] = []
+        var limit: Limit? = nil
         if !inTrigger {
             if isKeyword(.order) {
                 try advance()
                 try expect(.by)
-                u.orderBy = try orderingTerms()
+                orderBy = try orderingTerms()
             }
-            u.limit = try limitClause()
+            limit = try limitClause()
         }
-        return u
+        return Update(with: with, orConflict: or, table: table, sets: sets, from: from, where: condition,
+                      returning: returningColumns, orderBy: orderBy, limit: limit)
     }
 
     mutating func delete(with: WithClause?) throws -> Delete {
         try expect(.delete)
         try expect(.from)
-        var d = Delete(with: with, table: try dmlTable())
-        if try accept(.where) { d.where = try expr() }
-        d.returning = try returning()
+        // (Parts in locals, the Delete built once: see `insert(with:)`.)
+        let table = try dmlTable()
+        var condition: Expr? = nil
+        if try accept(.where) { condition = try expr() }
+        let returningColumns = try returning()
+        var orderBy: [OrderingTerm] = []
+        var limit: Limit? = nil
         if !inTrigger {
             if isKeyword(.order) {
                 try advance()
                 try expect(.by)
-                d.orderBy = try orderingTerms()
+                orderBy = try orderingTerms()
             }
-            d.limit = try limitClause()
+            limit = try limitClause()
         }
-        return d
+        return Delete(with: with, table: table, where: condition, returning: returningColumns, orderBy: orderBy, limit: limit)
     }
 
     // MARK: - PRAGMA, DROP, ALTER

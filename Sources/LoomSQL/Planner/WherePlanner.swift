@@ -75,22 +75,72 @@ package enum AccessPath {
 }
 
 /// One nested loop.
+///
+/// A value type whose fields live in one private copy-on-write box (as `Table` and
+/// `SourceItem`, invariant PC1): codegen copies levels out of the plan many times, and a
+/// copy is one retain instead of a retain per field.
 package struct LoopLevel {
-    package var source: SourceItem
-    package var access: AccessPath
+    private final class Storage {
+        var source: SourceItem
+        var access: AccessPath
+        var onTerms: [RExpr] = []
+        var terms: [RExpr] = []
+        var constraintText: String = ""
+        var isMinMax = false
+        var unmatchedScan: Index? = nil
+        var reversed = false
+        init(source: SourceItem, access: AccessPath) { self.source = source; self.access = access }
+        init(copying o: Storage) {
+            source = o.source; access = o.access; onTerms = o.onTerms; terms = o.terms
+            constraintText = o.constraintText; isMinMax = o.isMinMax; unmatchedScan = o.unmatchedScan
+            reversed = o.reversed
+        }
+    }
+    private var storage: Storage
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(copying: storage) }
+    }
+    package init(source: SourceItem, access: AccessPath) { storage = Storage(source: source, access: access) }
+
+    package var source: SourceItem {
+        get { storage.source }
+        _modify { makeUnique(); yield &storage.source }
+    }
+    package var access: AccessPath {
+        get { storage.access }
+        _modify { makeUnique(); yield &storage.access }
+    }
     /// ON terms of a LEFT JOIN, tested before the row counts as matched.
-    package var onTerms: [RExpr] = []
+    package var onTerms: [RExpr] {
+        get { storage.onTerms }
+        _modify { makeUnique(); yield &storage.onTerms }
+    }
     /// WHERE (and inner-join ON) terms first testable at this level.
-    package var terms: [RExpr] = []
+    package var terms: [RExpr] {
+        get { storage.terms }
+        _modify { makeUnique(); yield &storage.terms }
+    }
     /// EXPLAIN QUERY PLAN text of the constraints the access path uses ("b=? AND c>?").
-    package var constraintText: String = ""
+    package var constraintText: String {
+        get { storage.constraintText }
+        _modify { makeUnique(); yield &storage.constraintText }
+    }
     /// A min()/max() lookup: one row is read (EXPLAIN QUERY PLAN says SEARCH).
-    package var isMinMax = false
+    package var isMinMax: Bool {
+        get { storage.isMinMax }
+        _modify { makeUnique(); yield &storage.isMinMax }
+    }
     /// RIGHT/FULL JOIN: the covering index the unmatched-row pass walks (else the table).
-    package var unmatchedScan: Index? = nil
+    package var unmatchedScan: Index? {
+        get { storage.unmatchedScan }
+        _modify { makeUnique(); yield &storage.unmatchedScan }
+    }
     /// PRAGMA reverse_unordered_selects: the level (a stored table) walks backwards (its access
     /// path is reversed, and its IN lists are taken from the largest value down).
-    package var reversed = false
+    package var reversed: Bool {
+        get { storage.reversed }
+        _modify { makeUnique(); yield &storage.reversed }
+    }
 }
 
 /// The loops of one SELECT / UPDATE / DELETE.
@@ -195,9 +245,12 @@ package enum WherePlanner {
             terms += conjuncts(s.on).map { ($0, floor) }
         }
         func level(of term: RExpr) -> Int? {
-            var used = Set<Int>()
-            term.cursorsUsed(into: &used)
-            return used.compactMap { levelOfCursor[$0] }.max()
+            // (No set of cursors: this runs for every term of every statement.)
+            var deepest: Int? = nil
+            term.forEachCursor { c in
+                if let l = levelOfCursor[c], l > (deepest ?? -1) { deepest = l }
+            }
+            return deepest
         }
         var constant: [RExpr] = []
         for (term, floor) in terms {
@@ -242,7 +295,7 @@ package enum WherePlanner {
                     }
                 }
             }
-            for k in choice.usedTerms.sorted(by: >) { candidates.remove(at: k) }
+            for k in candidates.indices.reversed() where choice.usedTerms.contains(k) { candidates.remove(at: k) }
             if isLeft { levels[i].onTerms = candidates } else { levels[i].terms = candidates }
         }
         for k in rightLevels where levels[k].source.isStoredTable && levels[k].source.virtualTable == nil {
@@ -326,13 +379,15 @@ package enum WherePlanner {
         }
         func termsUsed(_ ids: [Int]) -> Set<Int> {
             // A term is consumed when every constraint it produced is used (BETWEEN gives two).
-            let usedIDs = Set(ids)
+            // (A few ids and constraints: linear scans, no set of the ids.)
             var out = Set<Int>()
             for id in ids {
                 let t = constraints[id].term
-                if constraints.indices.allSatisfy({ constraints[$0].term != t || (usedIDs.contains($0) && !constraints[$0].keepsTerm) }) {
-                    out.insert(t)
+                var consumed = true
+                for j in constraints.indices where constraints[j].term == t {
+                    if constraints[j].keepsTerm || !ids.contains(j) { consumed = false; break }
                 }
+                if consumed { out.insert(t) }
             }
             return out
         }
@@ -676,9 +731,9 @@ package enum WherePlanner {
         let table = source.table
         var out: [Constraint] = []
         func usable(_ key: RExpr, rowid: Bool = false) -> Bool {
-            var used = Set<Int>()
-            key.cursorsUsed(into: &used)
-            if used.contains(where: { (levelOfCursor[$0] ?? -1) >= level }) { return false }
+            var laterLevel = false
+            key.forEachCursor { if (levelOfCursor[$0] ?? -1) >= level { laterLevel = true } }
+            if laterLevel { return false }
             if !rowid, case .subquery = key { return false }
             return true
         }
@@ -729,7 +784,9 @@ package enum WherePlanner {
                 out.append(Constraint(term: k, column: column, kind: .upper(.text(range.high), false), collation: coll,
                                       keepsTerm: true))
             case .compare(let op, let a, let b) where op == .eq || op == .lt || op == .le || op == .gt || op == .ge:
-                for (colSide, keySide, swapped) in [(a, b, false), (b, a, true)] {
+                // (Two passes, not an array of operand tuples: one allocation per term.)
+                for swapped in [false, true] {
+                    let colSide = swapped ? b : a, keySide = swapped ? a : b
                     guard let column = ownColumn(colSide), usable(keySide, rowid: column < 0 && op == .eq),
                           fits(column, colSide, keySide) else { continue }
                     let o = swapped ? op.swapped : op
@@ -775,7 +832,8 @@ package enum WherePlanner {
                 for d in disjuncts(term) {
                     guard case .compare(.eq, let a, let b) = d else { ok = false; break }
                     var matched = false
-                    for (colSide, keySide) in [(a, b), (b, a)] {
+                    for swapped in [false, true] {
+                        let colSide = swapped ? b : a, keySide = swapped ? a : b
                         guard let c = ownColumn(colSide), column == nil || column == c, usable(keySide),
                               fits(c, colSide, keySide) else { continue }
                         let cl = collation(colSide, keySide)

@@ -135,28 +135,34 @@ package enum RExpr {
 
     /// Columns this expression reads (for deciding at which loop level it can run).
     package func cursorsUsed(into set: inout Set<Int>) {
+        forEachCursor { set.insert($0) }
+    }
+
+    /// Calls `body` with each cursor this expression reads (repeats possible; subqueries
+    /// give their outer cursors). No set is built: the planner asks this for every term.
+    package func forEachCursor(_ body: (Int) -> Void) {
         switch self {
-        case .column(let c, _, _, _): set.insert(c.cursor)
+        case .column(let c, _, _, _): body(c.cursor)
         case .unary(_, let e), .isNull(let e, _), .cast(let e, _, _), .collate(let e, _):
-            e.cursorsUsed(into: &set)
+            e.forEachCursor(body)
         case .binary(_, let a, let b), .compare(_, let a, let b):
-            a.cursorsUsed(into: &set); b.cursorsUsed(into: &set)
+            a.forEachCursor(body); b.forEachCursor(body)
         case .between(let a, let b, let c, _):
-            a.cursorsUsed(into: &set); b.cursorsUsed(into: &set); c.cursorsUsed(into: &set)
+            a.forEachCursor(body); b.forEachCursor(body); c.forEachCursor(body)
         case .inList(let e, let list, _):
-            e.cursorsUsed(into: &set); for x in list { x.cursorsUsed(into: &set) }
+            e.forEachCursor(body); for x in list { x.forEachCursor(body) }
         case .inSelect(let e, let s, _):
-            e.cursorsUsed(into: &set); set.formUnion(s.outerCursors)
+            e.forEachCursor(body); for c in s.outerCursors { body(c) }
         case .exists(let s, _), .subquery(let s):
-            set.formUnion(s.outerCursors)
+            for c in s.outerCursors { body(c) }
         case .function(_, let args):
-            for x in args { x.cursorsUsed(into: &set) }
+            for x in args { x.forEachCursor(body) }
         case .caseWhen(let base, let whens, let otherwise):
-            base?.cursorsUsed(into: &set)
-            for (w, t) in whens { w.cursorsUsed(into: &set); t.cursorsUsed(into: &set) }
-            otherwise?.cursorsUsed(into: &set)
+            base?.forEachCursor(body)
+            for (w, t) in whens { w.forEachCursor(body); t.forEachCursor(body) }
+            otherwise?.forEachCursor(body)
         case .like(let a, let b, let c, _, _):
-            a.cursorsUsed(into: &set); b.cursorsUsed(into: &set); c?.cursorsUsed(into: &set)
+            a.forEachCursor(body); b.forEachCursor(body); c?.forEachCursor(body)
         case .aggregate, .register, .null, .integer, .real, .text, .blob, .parameter, .raise:
             break
         }

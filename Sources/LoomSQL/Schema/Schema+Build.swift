@@ -213,7 +213,9 @@ func checkedCollation(_ name: String) throws -> String? {
 extension String {
     /// ASCII-only upper-casing.
     package var uppercasedASCII: String {
-        String(decoding: utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }, as: UTF8.self)
+        // Already upper case (collation names such as "BINARY"): the string itself, no copy.
+        if !utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) { return self }
+        return String(decoding: utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }, as: UTF8.self)
     }
 }
 

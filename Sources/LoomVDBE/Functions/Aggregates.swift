@@ -61,6 +61,11 @@ final class AggregateState {
 
     /// Feeds one row. `collation` orders min/max.
     func step(_ args: ArraySlice<Value>, collation: Collation) {
+        args.withUnsafeBufferPointer { step($0, collation: collation) }
+    }
+
+    /// Feeds one row whose arguments are read in place (the VM passes its registers).
+    func step(_ args: UnsafeBufferPointer<Value>, collation: Collation) {
         let first = args.first ?? .null
         if case .custom = collation, seen != nil, kind != .countStar {
             // A user collation has no hashable key: keep the values sorted under it.
@@ -111,7 +116,7 @@ final class AggregateState {
         case .groupConcat:
             if first.isNull { return }
             if hasText {
-                if args.count >= 2, let sep = args[args.startIndex + 1].blobValue {
+                if args.count >= 2, let sep = args[1].blobValue {
                     text.append(contentsOf: sep)
                 } else if args.count < 2 {
                     text.append(0x2C)
@@ -120,10 +125,10 @@ final class AggregateState {
             text.append(contentsOf: first.blobValue ?? [])
             hasText = true
         case .jsonGroupArray, .jsonGroupObject:
-            jsonStep(args)
+            jsonStep(ArraySlice(args))
         case .user:
             guard userError == nil else { return }
-            do { try user?.step(args) } catch {
+            do { try user?.step(ArraySlice(args)) } catch {
                 userError = error as? DatabaseError ?? DatabaseError(.error, "\(error)")
             }
         }

@@ -72,6 +72,12 @@ package final class FunctionScratch {
 package typealias ScalarImplementation =
     @Sendable (_ arguments: ArraySlice<Value>, _ context: FunctionCallContext) throws -> Value
 
+/// Built-in scalar functions with a direct opcode in the dispatch loop.
+enum BuiltinScalar: Sendable {
+    /// length(X) (`VM.lengthValue`).
+    case length
+}
+
 /// The built-in aggregates (state and steps live in Aggregates.swift).
 package enum AggregateKind: Sendable, Hashable {
     case countStar, count, sum, total, avg, min, max, groupConcat
@@ -125,6 +131,9 @@ package struct FunctionDefinition: Sendable {
     /// The body reads argument subtypes or sets a result subtype (JSON functions); the VM
     /// tracks subtypes only around such calls.
     package let usesSubtypes: Bool
+    /// Set on the built-ins the VM runs as direct opcodes (FastOp.swift); nil for every
+    /// other function, user-defined ones included (a user `length` is called as usual).
+    var builtin: BuiltinScalar?
 
     package init(name: String, argumentCount: Int, minimumArgumentCount: Int = 0,
                  isDeterministic: Bool = true, usesSubtypes: Bool = false, body: Body) {

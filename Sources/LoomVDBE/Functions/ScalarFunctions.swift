@@ -20,6 +20,20 @@ private func textArg(_ a: Args, _ i: Int, _ c: FunctionCallContext) -> Value {
     return e == .utf8 ? v : (v.textValue(in: e).map { .text($0) } ?? .null)
 }
 
+/// length(X): NULL for NULL, bytes of a BLOB, characters of text up to the first NUL (as
+/// SQLite counts), characters of a number's text form. (Also the VM's Length fast op.)
+func lengthValue(_ v: Value) -> Value {
+    switch v {
+    case .null: return .null
+    case .blob(let b): return .integer(Int64(b.count))
+    case .text(let s):
+        var n: Int64 = 0
+        for u in s.unicodeScalars { if u.value == 0 { break }; n += 1 }
+        return .integer(n)
+    case let v: return .integer(Int64((v.textValue ?? "").unicodeScalars.count))
+    }
+}
+
 private func scalar(_ name: String, _ argc: Int, min: Int = 0, deterministic: Bool = true,
                     subtypes: Bool = false, _ body: @escaping ScalarImplementation) -> FunctionDefinition {
     FunctionDefinition(name: name, argumentCount: argc, minimumArgumentCount: min,
@@ -87,18 +101,9 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
         case .blob: return .text("blob")
         }
     })
-    f.append(scalar("length", 1) { a, _ in
-        switch arg(a, 0) {
-        case .null: return .null
-        case .blob(let b): return .integer(Int64(b.count))
-        case .text(let s):
-            // Characters up to the first NUL, as SQLite counts.
-            var n: Int64 = 0
-            for u in s.unicodeScalars { if u.value == 0 { break }; n += 1 }
-            return .integer(n)
-        case let v: return .integer(Int64((v.textValue ?? "").unicodeScalars.count))
-        }
-    })
+    var length = scalar("length", 1) { a, _ in lengthValue(arg(a, 0)) }
+    length.builtin = .length
+    f.append(length)
     f.append(scalar("lower", 1) { a, c in
         let v = textArg(a, 0, c)
         guard let b = v.isNull ? nil : v.blobValue else { return .null }

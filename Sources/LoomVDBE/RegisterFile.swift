@@ -1,0 +1,61 @@
+// This file implements RegisterFile: the VM's registers as one owned buffer of Values.
+// Layer: L4. Spec: Spec/L4-vdbe.md (§Register and cursor model, invariant V1).
+import LoomRecord
+
+/// The registers of one VM frame: `count` Values, all NULL at first.
+///
+/// Why not a `ContiguousArray<Value>` stored in the VM: every register read and write in the
+/// dispatch loop went through the array's accessor (a non-inlined call with a uniqueness check,
+/// retaining the array's buffer around slices). A final class fencing one allocation gives
+/// inlined loads and stores that touch only the Value itself.
+final class RegisterFile {
+    // Unsafe: `base` points to `count` initialised Values, allocated in init, owned by this
+    // object alone and released in deinit. Every access is checked against `count`
+    // (register numbers come from codegen: an out-of-range one is our bug, so a trap).
+    private let base: UnsafeMutablePointer<Value>
+    let count: Int
+
+    init(count: Int) {
+        let n = max(count, 1)
+        base = UnsafeMutablePointer<Value>.allocate(capacity: n)
+        base.initialize(repeating: .null, count: n)
+        self.count = n
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    var indices: Range<Int> { 0 ..< count }
+
+    subscript(i: Int) -> Value {
+        @inline(__always) get {
+            precondition(i >= 0 && i < count, "register out of range")
+            return base[i]
+        }
+        @inline(__always) set {
+            precondition(i >= 0 && i < count, "register out of range")
+            base[i] = newValue
+        }
+    }
+
+    /// A copy of the registers in `range` (cold paths: virtual tables, windows, keys).
+    subscript(range: Range<Int>) -> ArraySlice<Value> {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "register range out of range")
+        return ArraySlice(UnsafeBufferPointer(start: base + range.lowerBound, count: range.count))
+    }
+
+    /// The registers `start ..< start + n` in place, valid only during `body`, which must not
+    /// write registers (callers check the range first).
+    @inline(__always)
+    func withRange<R>(_ start: Int, _ n: Int, _ body: (UnsafeBufferPointer<Value>) throws -> R) rethrows -> R {
+        precondition(start >= 0 && n >= 0 && start <= count - n, "register range out of range")
+        return try body(UnsafeBufferPointer(start: base + start, count: n))
+    }
+
+    /// Sets every register to NULL.
+    func clear() {
+        for i in 0 ..< count { base[i] = .null }
+    }
+}
