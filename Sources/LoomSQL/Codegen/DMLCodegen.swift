@@ -529,7 +529,8 @@ extension Codegen {
         if table.isVirtual { return try codeVirtualDelete(delete, table: table, span: span) }
         if table.isView {
             if !matchingTriggers(table, .delete, timing: .insteadOf).isEmpty {
-                return try codeChangeView(table, alias: delete.table.alias, assignments: nil, where: delete.where, span: span)
+                return try codeChangeView(table, alias: delete.table.alias, assignments: nil, where: delete.where, span: span,
+                                          returning: delete.returning)
             }
             throw c.error("cannot modify \(table.name) because it is a view", at: span)
         }
@@ -678,7 +679,7 @@ extension Codegen {
             }
             if hasInsteadOfUpdate {
                 return try codeChangeView(table, alias: update.table.alias, assignments: update.sets,
-                                          where: update.where, span: span)
+                                          where: update.where, span: span, returning: update.returning)
             }
             throw c.error("cannot modify \(table.name) because it is a view", at: span)
         }
@@ -1145,6 +1146,9 @@ extension Codegen {
         }
         c.writes = true
         c.usesDatabase = true
+        // RETURNING reports each NEW row (rowid NULL), as sqlite3 does for a view.
+        let returning = try prepareReturning(insert.returning, table: vt, alias: insert.alias, span: span)
+        defer { finishReturning(returning) }
         let columns = b.allocateRegisters(max(n, 1)), rowid = b.allocateRegister()
         let fire: ((Int) throws -> Void) throws -> Void = { supply in
             let skipRow = self.b.makeLabel()
@@ -1154,6 +1158,11 @@ extension Codegen {
             self.adjustCountChanges(by: 1)
             try self.fireTriggers(vt, .insert, timing: .insteadOf, old: nil,
                                   new: TriggerRow(columns: columns, rowid: rowid), skipRow: skipRow)
+            if returning != nil {
+                let viewRowid = self.b.allocateRegister()  // sqlite3 3.40 returns -1 as a view row's rowid
+                self.b.emit(.integer(value: -1, dest: viewRowid))
+                try self.emitReturningRow(returning, columns: columns, rowid: viewRowid)
+            }
             self.b.place(skipRow)
         }
         switch insert.source {
@@ -1196,7 +1205,7 @@ extension Codegen {
     /// matching view rows (OLD, and NEW computed from them) are collected first, then the
     /// triggers run once per row.
     func codeChangeView(_ view: Table, alias: String?, assignments sets: [SetClause]?, where condition: Expr?,
-                        span: SourceSpan) throws {
+                        span: SourceSpan, returning returningColumns: [ResultColumn] = []) throws {
         let resolver = Resolver(c)
         let source = try resolver.viewSource(view, alias: alias, scope: Scope(sources: [], parent: nil))
         let vt = source.table
@@ -1219,6 +1228,8 @@ extension Codegen {
         let whereExpr = try condition.map { try resolver.resolve($0, in: scope, context: .whereClause) }
         c.writes = true
         c.usesDatabase = true
+        let returning = try prepareReturning(returningColumns, table: vt, alias: alias, span: span)
+        defer { finishReturning(returning) }
         let width = sets == nil ? n : 2 * n
         let rows = b.allocateCursor()
         b.emit(.openEphemeral(cursor: rows, columnCount: max(width, 1)))
@@ -1244,12 +1255,23 @@ extension Codegen {
         for j in 0..<width { b.emit(.column(cursor: rows, column: j, dest: row + j)) }
         let skipRow = b.makeLabel()
         adjustCountChanges(by: 1)
+        // RETURNING's rowid of a view row: its number among the rows collected (as sqlite3 3.40).
+        let returnedRowid = b.allocateRegister()
+        if returning != nil { b.emit(.rowid(cursor: rows, dest: returnedRowid)) }
         if sets != nil {
             try fireTriggers(vt, .update(assigned), timing: .insteadOf, old: TriggerRow(columns: row, rowid: rowid),
                              new: TriggerRow(columns: row + n, rowid: rowid), skipRow: skipRow)
+            if returning != nil {
+                // sqlite3 3.40 returns the SET values, NULL for every column not assigned.
+                let shown = b.allocateRegisters(max(n, 1))
+                b.emit(.null(dest: shown, count: max(n, 1)))
+                for j in assigned { b.emit(.sCopy(source: row + n + j, dest: shown + j)) }
+                try emitReturningRow(returning, columns: shown, rowid: returnedRowid)
+            }
         } else {
             try fireTriggers(vt, .delete, timing: .insteadOf, old: TriggerRow(columns: row, rowid: rowid),
                              new: nil, skipRow: skipRow)
+            try emitReturningRow(returning, columns: row, rowid: returnedRowid)
         }
         b.place(skipRow)
         b.emit(.next(cursor: rows, target: top))

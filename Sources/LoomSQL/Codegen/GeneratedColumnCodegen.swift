@@ -39,7 +39,9 @@ extension Codegen {
         generatingColumns.insert(key)
         defer { generatingColumns.remove(key) }
         let scope = Scope(sources: [SourceItem(table: table, exposedName: table.name, cursor: cursor)], parent: nil)
-        let resolved = try Resolver(c).resolve(expr, in: scope, context: .check)
+        var resolver = Resolver(c)
+        resolver.purityPlace = "a generated column"
+        let resolved = try resolver.resolve(expr, in: scope, context: .check)
         try code(resolved, into: dest)
         if column.affinity != .blob { b.emit(.affinity(start: dest, affinities: [column.affinity])) }
     }
@@ -109,12 +111,23 @@ extension Codegen {
         for column in table.columns {
             guard let e = column.generated else { continue }
             _ = try Resolver(c).resolve(e, in: scope, context: .check)
+            var current: SourceSpan? = nil
+            e.visitIndexNodes { node in
+                switch node.kind {
+                case .literal(.currentTime), .literal(.currentDate), .literal(.currentTimestamp):
+                    if current == nil { current = node.span }
+                default: break
+                }
+            }
+            if let current { throw c.error("non-deterministic functions prohibited in generated columns", at: current) }
             // Functions whose result varies between calls with the same arguments are refused.
             let text = SchemaText(c.text(e.span))
             for k in text.tokens.indices where text.isName(k) && text.kind(k + 1) == .leftParen {
                 let name = text.name(k)
                 let nonDeterministic = (-1...3).contains { argc in
-                    if case .found(let f) = FunctionRegistry.lookup(name: name, argc: argc) { return !f.isDeterministic }
+                    if case .found(let f) = FunctionRegistry.lookup(name: name, argc: argc) {
+                        return !f.isDeterministic && !FunctionRegistry.isSlowChanging(f)
+                    }
                     return false
                 }
                 if nonDeterministic {

@@ -6,6 +6,14 @@ import LoomBase
 import LoomRecord
 import LoomVDBE
 
+extension FunctionRef {
+    /// Whether a call may match an index expression: a deterministic function or a date
+    /// function (whose 'now' fails at run time in an index).
+    var matchesInIndex: Bool {
+        definition.map { $0.isDeterministic || FunctionRegistry.isSlowChanging($0) } ?? true
+    }
+}
+
 extension Codegen {
     /// A scope over `table` whose columns read registers `columns + i` (rowid in `rowid`).
     func rowScope(_ table: Table, columns: Int, rowid: Int) -> Scope {
@@ -25,7 +33,9 @@ extension Codegen {
         let place = isWhere ? "partial index WHERE clauses" : "index expressions"
         try checkIndexExprSyntax(e, place: place, isWhere: isWhere, afterResolve: false)
         let resolved: RExpr
-        do { resolved = try Resolver(c).resolve(e, in: scope, context: .check) }
+        var resolver = Resolver(c)
+        resolver.purityPlace = "an index"
+        do { resolved = try resolver.resolve(e, in: scope, context: .check) }
         catch let error as DatabaseError where error.message.hasPrefix("misuse of aggregate: ") {
             throw c.error("misuse of aggregate function " + error.message.dropFirst(21), at: e.span)
         }
@@ -35,7 +45,7 @@ extension Codegen {
             guard problem == nil else { return }
             switch node {
             case .function(let ref, _):
-                if let def = ref.definition, !def.isDeterministic {
+                if let def = ref.definition, !def.isDeterministic, !FunctionRegistry.isSlowChanging(def) {
                     problem = "non-deterministic functions prohibited in \(place)"
                 }
             case .inSelect, .exists, .subquery:
@@ -60,6 +70,9 @@ extension Codegen {
                 failure = c.error("parameters prohibited in \(place)", at: node.span)
             case .subquery, .exists, .inSelect:
                 if !afterResolve { failure = c.error("subqueries prohibited in \(place)", at: node.span) }
+            case .literal(.currentTime), .literal(.currentDate), .literal(.currentTimestamp):
+                // CURRENT_* read the clock: refused here (date() fails only on 'now', at run time).
+                if afterResolve { failure = c.error("non-deterministic functions prohibited in \(place)", at: node.span) }
             case .column(let ref):
                 if afterResolve && !isWhere && ref.table != nil {
                     failure = c.error("the \".\" operator prohibited in index expressions", at: node.span)

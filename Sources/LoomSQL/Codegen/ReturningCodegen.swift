@@ -29,11 +29,24 @@ extension Codegen {
             switch column {
             case .star:
                 for (i, col) in table.columns.enumerated() { exprs.append(resolver.columnExpr(source, i)); names.append(col.name) }
-            case .tableStar(let name):
-                guard name.equalsIgnoringCase(source.exposedName) else { throw c.error("no such table: \(name)", at: span) }
-                for (i, col) in table.columns.enumerated() { exprs.append(resolver.columnExpr(source, i)); names.append(col.name) }
+            case .tableStar:
+                throw c.error("RETURNING may not use \"TABLE.*\" wildcards", at: nil)
             case .expr(let e, let alias):
-                let r = try resolver.resolve(e, in: scope, context: .general)
+                // A schema-qualified column never names the target row (SQLite).
+                var qualified: (ColumnRef, SourceSpan)? = nil
+                e.visitIndexNodes { node in
+                    if qualified == nil, case .column(let ref) = node.kind, let schema = ref.schema, let t = ref.table {
+                        qualified = (ColumnRef(schema: schema, table: t, column: ref.column), node.span)
+                    }
+                }
+                if let (ref, at) = qualified {
+                    throw c.error("no such column: \(ref.schema ?? "").\(ref.table ?? "").\(ref.column)", at: at)
+                }
+                let r: RExpr
+                do { r = try resolver.resolve(e, in: scope, context: .general) }
+                catch let error as DatabaseError where error.message.hasPrefix("misuse of aggregate: ") {
+                    throw c.error("misuse of aggregate function " + error.message.dropFirst(21), at: e.span)
+                }
                 exprs.append(r)
                 names.append(alias ?? resolver.defaultName(e, r, scope: scope))
             }

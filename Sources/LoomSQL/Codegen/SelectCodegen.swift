@@ -392,7 +392,8 @@ extension Codegen {
     /// its cursor for the planner (an index whose expressions do not resolve is left out).
     func indexParts(for sources: [SourceItem]) -> [Int: [ResolvedIndexParts]] {
         var out: [Int: [ResolvedIndexParts]] = [:]
-        for source in sources where source.isStoredTable && source.virtualTable == nil && source.table.hasRowid {
+        for source in sources where source.isStoredTable && source.virtualTable == nil
+                                && (source.table.hasRowid || source.table.isWithoutRowid) {
             let indexes = c.schema.indexes(on: source.table).filter { !$0.isPlain }
             guard !indexes.isEmpty else { continue }
             let scope = Scope(sources: [source], parent: nil)

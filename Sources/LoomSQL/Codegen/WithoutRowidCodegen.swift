@@ -471,7 +471,10 @@ extension Codegen {
         let m = source.table.withoutRowidRecordColumns.count
         let set = b.allocateCursor()
         b.emit(.openEphemeral(cursor: set, columnCount: m))
-        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
+        // Partial and expression indexes as for a rowid table's UPDATE / DELETE loop.
+        var hints = PlanHints()
+        hints.indexParts = indexParts(for: [source])
+        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema, hints: hints)
         let record = b.allocateRegisters(m)
         let rec = b.allocateRegister(), setRowid = b.allocateRegister()
         func store(_ base: Int) {

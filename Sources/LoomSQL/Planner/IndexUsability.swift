@@ -50,7 +50,7 @@ extension RExpr {
         case (.inList(let a1, let l1, let n1), .inList(let a2, let l2, let n2)):
             return n1 == n2 && a1.sameAs(a2) && all(l1, l2)
         case (.function(let f1, let a1), .function(let f2, let a2)):
-            return f1.name.equalsIgnoringCase(f2.name) && f1.definition?.isDeterministic != false && all(a1, a2)
+            return f1.name.equalsIgnoringCase(f2.name) && all(a1, a2) && f1.matchesInIndex
         case (.cast(let a, let t1, _), .cast(let b, let t2, _)): return t1.equalsIgnoringCase(t2) && a.sameAs(b)
         case (.collate(let a, let n1), .collate(let b, let n2)): return n1.equalsIgnoringCase(n2) && a.sameAs(b)
         case (.like(let a1, let p1, let e1, let g1, let n1), .like(let a2, let p2, let e2, let g2, let n2)):
@@ -179,7 +179,7 @@ struct IndexedExpressions {
 extension WherePlanner {
     /// The indexes of `table` a level may use: every plain index, each partial index whose
     /// WHERE clause `terms` imply, and expression indexes with their expression columns
-    /// renumbered as pseudo columns (rowid tables only).
+    /// renumbered as pseudo columns (rowid and WITHOUT ROWID tables).
     /// The AND- and OR-connected terms of `e`.
     static func conjunctsAndDisjuncts(_ e: RExpr) -> [RExpr] {
         if case .binary(let op, let a, let b) = e, op == .and || op == .or {
@@ -196,7 +196,7 @@ extension WherePlanner {
         var expressions = IndexedExpressions()
         for index in schema?.indexes(on: table) ?? [] {
             if index.isPlain { out.append(index); continue }
-            guard table.hasRowid, let p = parts.first(where: {
+            guard table.hasRowid || table.isWithoutRowid, let p = parts.first(where: {
                 $0.index.name == index.name && $0.index.database == index.database
             }) else { continue }
             if let w = p.whereClause {

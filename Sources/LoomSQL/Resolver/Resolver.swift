@@ -31,6 +31,9 @@ package enum ExprContext: Sendable {
 /// Resolves names for one compilation.
 package struct Resolver {
     let c: Compilation
+    /// Where a `.check` context is, in SQLite's words for "non-deterministic use of date() in
+    /// …": a CHECK constraint, an index, a generated column.
+    package var purityPlace = "a CHECK constraint"
 
     package init(_ compilation: Compilation) { c = compilation }
 
@@ -391,7 +394,7 @@ package struct Resolver {
         let resolved = overloaded(try callFunction(call.name, args, span: expr.span), leftmost: args.first, scope: scope)
         // In a CHECK constraint the date functions refuse 'now', localtime and utc.
         if context == .check, case .function(let ref, let a) = resolved, let def = ref.definition {
-            let variant = FunctionRegistry.checkConstraintVariant(of: def)
+            let variant = FunctionRegistry.checkConstraintVariant(of: def, place: purityPlace)
             return .function(FunctionRef(name: ref.name, argumentCount: ref.argumentCount, definition: variant), a)
         }
         return resolved

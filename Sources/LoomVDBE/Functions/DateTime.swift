@@ -630,18 +630,32 @@ func dateTimeFunctions(place: String? = nil) -> [FunctionDefinition] {
 
 func builtinDateTimeFunctions() -> [FunctionDefinition] { dateTimeFunctions() }
 
-/// The date functions as a CHECK constraint sees them.
-private let checkConstraintDateFunctions: [String: FunctionDefinition] = {
-    var t: [String: FunctionDefinition] = [:]
-    for f in dateTimeFunctions(place: "a CHECK constraint") { t[f.name] = f }
-    return t
+/// The date functions as a CHECK constraint, an index (key expression or partial-index
+/// WHERE) and a generated column see them, keyed by SQLite's name for the place.
+private let placeDateFunctions: [String: [String: FunctionDefinition]] = {
+    var out: [String: [String: FunctionDefinition]] = [:]
+    for place in ["a CHECK constraint", "an index", "a generated column"] {
+        var t: [String: FunctionDefinition] = [:]
+        for f in dateTimeFunctions(place: place) { t[f.name] = f }
+        out[place] = t
+    }
+    return out
 }()
 
 extension FunctionRegistry {
-    /// `definition` as called inside a CHECK constraint: the date functions then fail on
-    /// 'now', localtime and utc with "non-deterministic use of date() in a CHECK constraint"
-    /// (SQLite's sqlite3NotPureFunc); every other function is unchanged.
-    package static func checkConstraintVariant(of definition: FunctionDefinition) -> FunctionDefinition {
-        checkConstraintDateFunctions[definition.name] ?? definition
+    /// `definition` as called inside a CHECK constraint (or, with `place` "an index" / "a
+    /// generated column", there): the date functions then fail on 'now', localtime and utc
+    /// with "non-deterministic use of date() in a CHECK constraint" (SQLite's
+    /// sqlite3NotPureFunc); every other function is unchanged.
+    package static func checkConstraintVariant(of definition: FunctionDefinition,
+                                               place: String = "a CHECK constraint") -> FunctionDefinition {
+        placeDateFunctions[place]?[definition.name] ?? definition
+    }
+
+    /// The date functions: not deterministic (they read the clock for 'now'), but allowed in
+    /// index expressions, partial-index WHERE clauses and generated columns, where 'now',
+    /// localtime and utc fail at run time instead (SQLite's SQLITE_FUNC_SLOCHNG).
+    package static func isSlowChanging(_ definition: FunctionDefinition) -> Bool {
+        placeDateFunctions["an index"]?[definition.name] != nil
     }
 }
