@@ -71,4 +71,31 @@ struct UpsertTargetTests {
     func script(_ script: String) throws {
         try expectSameScript(script)
     }
+
+    /// Which constraint an INSERT trips first: NOT NULL and CHECK before a supplied rowid's
+    /// conflict, an upsert's target index before the rowid (SQLite's order), in every OR mode.
+    @Test func constraintOrder() throws {
+        var rng = SeededRNG(seed: 7)
+        var lines = ["CREATE TABLE t(a INTEGER PRIMARY KEY, b NOT NULL, c CHECK(c IS NULL OR c > 0), d UNIQUE, e);",
+                     "CREATE TABLE p(a INTEGER PRIMARY KEY, b UNIQUE);",
+                     "INSERT INTO p VALUES(3, 3);",
+                     "INSERT INTO p VALUES(3, 3), (4, 3) ON CONFLICT(b) DO UPDATE SET a = excluded.a + 10;",
+                     "INSERT INTO p VALUES(14, 5) ON CONFLICT(b) DO UPDATE SET a = excluded.a + 10;",
+                     "INSERT INTO p VALUES(20, 3) ON CONFLICT(a) DO NOTHING;",
+                     "SELECT * FROM p;"]
+        let modes = ["", " OR IGNORE", " OR REPLACE", " OR ABORT", " OR FAIL"]
+        let upserts = ["", "", " ON CONFLICT(d) DO UPDATE SET e = coalesce(e, 0) + 1", " ON CONFLICT(a) DO UPDATE SET e = -1",
+                       " ON CONFLICT DO NOTHING", " ON CONFLICT(d) DO NOTHING ON CONFLICT(a) DO UPDATE SET e = 7"]
+        for i in 0 ..< 200 {
+            let a = Bool.random(using: &rng) ? "NULL" : String(Int.random(in: 1 ... 6, using: &rng))
+            let b = ["NULL", "'x'", "'y'"].randomElement(using: &rng) ?? "NULL"
+            let c = ["NULL", "0", "1", "2"].randomElement(using: &rng) ?? "NULL"
+            let d = Bool.random(using: &rng) ? "NULL" : String(Int.random(in: 1 ... 6, using: &rng))
+            let upsert = upserts.randomElement(using: &rng) ?? ""
+            let mode = upsert.isEmpty ? (modes.randomElement(using: &rng) ?? "") : ""
+            lines.append("INSERT\(mode) INTO t VALUES(\(a), \(b), \(c), \(d), NULL)\(upsert);")
+            if i % 40 == 39 { lines.append("SELECT * FROM t ORDER BY a;") }
+        }
+        try expectSameScript(lines.joined(separator: "\n"))
+    }
 }

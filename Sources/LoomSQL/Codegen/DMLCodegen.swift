@@ -129,7 +129,8 @@ extension Codegen {
     func codeConstraintChecks(_ w: WriteTarget, columns: Int, rowid: Int, oldRowid: Int?,
                               onConflict: ConflictResolution?, skipRow: Label,
                               upserts: [UpsertPlan] = [], returning: ReturningState? = nil,
-                              checking: [(index: Index, cursor: Int)]? = nil) throws {
+                              checking: [(index: Index, cursor: Int)]? = nil,
+                              checkRowid: Bool = false, freshRowid: Register? = nil) throws {
         let table = w.table
         let ignore = onConflict == .ignore
         for (i, col) in table.columns.enumerated() where col.notNull && i != table.rowidAlias {
@@ -150,12 +151,32 @@ extension Codegen {
         try codeCheckConstraints(table, columns: columns, rowid: rowid, ignore: ignore, skipRow: skipRow,
                                  action: Codegen.haltAction(onConflict))
         var uniqueIndexes = (checking ?? w.indexes).filter { $0.index.isUnique }
+        var rowidCheckPosition = 0
         if !upserts.isEmpty {
             // An upsert's target constraint is checked first, as in SQLite.
-            let targeted = uniqueIndexes.filter { u in upserts.contains { $0.matches(u.index) && $0.target != .any } }
+            // Targets in clause order; the rowid where a clause names it, else after them.
+            var targeted: [(index: Index, cursor: Int)] = []
+            var rowidAt: Int? = nil
+            for plan in upserts where plan.target != .any {
+                if plan.target == .rowid {
+                    if rowidAt == nil { rowidAt = targeted.count }
+                } else {
+                    for u in uniqueIndexes where plan.matches(u.index)
+                        && !targeted.contains(where: { $0.index.name == u.index.name }) {
+                        targeted.append(u)
+                    }
+                }
+            }
             uniqueIndexes = targeted + uniqueIndexes.filter { u in !targeted.contains { $0.index.name == u.index.name } }
+            rowidCheckPosition = rowidAt ?? targeted.count
         }
-        for (index, cursor) in uniqueIndexes {
+        // A supplied rowid is checked after NOT NULL and CHECK, and after an upsert's target
+        // index unless the upsert targets the rowid itself (SQLite's order).
+        for (position, (index, cursor)) in uniqueIndexes.enumerated() {
+            if checkRowid && position == rowidCheckPosition {
+                try codeRowidConflict(w, rowid: rowid, fresh: freshRowid, onConflict: onConflict, skipRow: skipRow,
+                                      upserts: upserts, returning: returning)
+            }
             let partial = try codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
             let key = try codeIndexKey(index, columns: columns, rowid: rowid, table: table)
             let ok = b.makeLabel()
@@ -188,6 +209,32 @@ extension Codegen {
             b.place(ok)
             if let partial { b.place(partial) }
         }
+        if checkRowid && rowidCheckPosition >= uniqueIndexes.count {
+            try codeRowidConflict(w, rowid: rowid, fresh: freshRowid, onConflict: onConflict, skipRow: skipRow,
+                                  upserts: upserts, returning: returning)
+        }
+    }
+
+    /// INSERT with a supplied rowid: a row already holding it is an upsert's conflict, skipped
+    /// (OR IGNORE), deleted (OR REPLACE) or a PRIMARY KEY error.
+    func codeRowidConflict(_ w: WriteTarget, rowid: Int, fresh: Register?, onConflict: ConflictResolution?,
+                           skipRow: Label, upserts: [UpsertPlan], returning: ReturningState?) throws {
+        let table = w.table
+        let free = b.makeLabel()
+        if let fresh { b.emit(jumpTo: free) { .if(register: fresh, target: $0) } }
+        b.emit(jumpTo: free) { .notExists(cursor: w.cursor, rowid: rowid, target: $0) }
+        if let plan = upserts.first(where: { $0.matchesRowid }) {
+            try codeUpsertAction(plan, w: w, conflictRowid: rowid, returning: returning, skipRow: skipRow)
+        } else if onConflict == .ignore {
+            b.emit(jumpTo: skipRow) { .goto(target: $0) }
+        } else if onConflict == .replace {
+            try deleteCurrentRow(w, rowid: rowid)
+        } else {
+            let name = table.rowidAlias.map { table.columns[$0].name } ?? "rowid"
+            b.emit(.halt(code: .constraintPrimaryKey, action: Codegen.haltAction(onConflict), message: "\(table.name).\(name)",
+                         constraint: .unique))
+        }
+        b.place(free)
     }
 
     // MARK: INSERT
@@ -424,30 +471,23 @@ extension Codegen {
             try fireTriggers(table, .insert, timing: .before, old: nil, new: TriggerRow(columns: columns, rowid: triggerRowid),
                              skipRow: skipRow)
         }
-        // The rowid: supplied (must be an integer) or new.
+        // The rowid: supplied (must be an integer) or new. A supplied one is checked for a
+        // conflict with the other constraints (codeConstraintChecks); `freshRowid` is 1 when
+        // it was NULL and a new one was made (no check needed).
+        var freshRowid: Register? = nil
         if let k = rowidSupplied {
             if !hasBefore { try value(k, rowid) }
             let have = b.makeLabel(), ready = b.makeLabel()
+            let fresh = b.allocateRegister()
+            freshRowid = fresh
             b.emit(jumpTo: have) { .notNull(register: rowid, target: $0) }
             b.emit(.newRowid(cursor: w.cursor, dest: rowid))
             codeAutoincrementRowid(rowid, autoincrement)
+            b.emit(.integer(value: 1, dest: fresh))
             b.emit(jumpTo: ready) { .goto(target: $0) }
             b.place(have)
             b.emit(.mustBeInt(register: rowid))
-            let free = b.makeLabel()
-            b.emit(jumpTo: free) { .notExists(cursor: w.cursor, rowid: rowid, target: $0) }
-            if let plan = upserts.first(where: { $0.matchesRowid }) {
-                try codeUpsertAction(plan, w: w, conflictRowid: rowid, returning: returning, skipRow: skipRow)
-            } else if onConflict == .ignore {
-                b.emit(jumpTo: skipRow) { .goto(target: $0) }
-            } else if onConflict == .replace {
-                try deleteCurrentRow(w, rowid: rowid)
-            } else {
-                let name = table.rowidAlias.map { table.columns[$0].name } ?? "rowid"
-                b.emit(.halt(code: .constraintPrimaryKey, action: Codegen.haltAction(onConflict), message: "\(table.name).\(name)",
-                             constraint: .unique))
-            }
-            b.place(free)
+            b.emit(.integer(value: 0, dest: fresh))
             b.place(ready)
         } else {
             b.emit(.newRowid(cursor: w.cursor, dest: rowid))
@@ -460,7 +500,8 @@ extension Codegen {
             try codeGeneratedColumns(table, columns: columns, rowid: rowid)
         }
         try codeConstraintChecks(w, columns: columns, rowid: rowid, oldRowid: nil, onConflict: onConflict,
-                                 skipRow: skipRow, upserts: upserts, returning: returning)
+                                 skipRow: skipRow, upserts: upserts, returning: returning,
+                                 checkRowid: rowidSupplied != nil, freshRowid: freshRowid)
         for (index, cursor) in w.indexes {
             let partial = try codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
             let key = try codeIndexKey(index, columns: columns, rowid: rowid, table: table)
