@@ -98,4 +98,23 @@ struct UpsertTargetTests {
         }
         try expectSameScript(lines.joined(separator: "\n"))
     }
+
+    /// AUTOINCREMENT: sqlite_sequence takes every rowid the statement reached, also for rows
+    /// skipped by OR IGNORE, replaced, or taken by an upsert (SQLite raises it before the checks).
+    @Test func autoincrementCountsSkippedRows() throws {
+        var rng = SeededRNG(seed: 11)
+        var lines = ["CREATE TABLE w(a INTEGER PRIMARY KEY AUTOINCREMENT, b UNIQUE, c NOT NULL DEFAULT 5);",
+                     "CREATE TRIGGER tr BEFORE INSERT ON w WHEN new.b = 99 BEGIN SELECT 1; END;"]
+        let modes = ["", " OR IGNORE", " OR REPLACE"]
+        for i in 0 ..< 150 {
+            let a = Bool.random(using: &rng) ? "NULL" : String(Int.random(in: 1 ... 30, using: &rng))
+            let b = ["NULL", "1", "2", "99"].randomElement(using: &rng) ?? "NULL"
+            let c = Bool.random(using: &rng) ? "NULL" : "3"
+            let tail = i % 7 == 3 ? " ON CONFLICT(b) DO UPDATE SET c = c + 1" : ""
+            let mode = tail.isEmpty ? (modes.randomElement(using: &rng) ?? "") : ""
+            lines.append("INSERT\(mode) INTO w VALUES(\(a), \(b), \(c))\(tail);")
+            if i % 30 == 29 { lines.append("SELECT * FROM w ORDER BY a; SELECT * FROM sqlite_sequence;") }
+        }
+        try expectSameScript(lines.joined(separator: "\n"))
+    }
 }

@@ -493,6 +493,14 @@ extension Codegen {
             b.emit(.newRowid(cursor: w.cursor, dest: rowid))
             codeAutoincrementRowid(rowid, autoincrement)
         }
+        // sqlite_sequence follows the largest rowid the statement reached, before the
+        // constraint checks: a row skipped by OR IGNORE or taken by an upsert still counts.
+        if let autoincrement {
+            let smaller = b.makeLabel()
+            b.emit(jumpTo: smaller) { .le(lhs: rowid, rhs: autoincrement.sequence, target: $0) }
+            b.emit(.sCopy(source: rowid, dest: autoincrement.sequence))
+            b.place(smaller)
+        }
         if !hasBefore {
             if n > 0 { b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
             try codeGeneratedColumns(table, columns: columns, rowid: rowid)
@@ -519,12 +527,6 @@ extension Codegen {
         try emitReturningRow(returning, columns: columns, rowid: rowid)
         try fireTriggers(table, .insert, timing: .after, old: nil, new: TriggerRow(columns: columns, rowid: rowid),
                          skipRow: skipRow)
-        if let autoincrement {
-            let smaller = b.makeLabel()
-            b.emit(jumpTo: smaller) { .le(lhs: rowid, rhs: autoincrement.sequence, target: $0) }
-            b.emit(.sCopy(source: rowid, dest: autoincrement.sequence))
-            b.place(smaller)
-        }
         b.place(skipRow)
     }
 
