@@ -117,4 +117,35 @@ struct UpsertTargetTests {
         }
         try expectSameScript(lines.joined(separator: "\n"))
     }
+
+    /// UPDATE that changes the rowid: NOT NULL and CHECK before the rowid's conflict, which
+    /// comes after BEFORE triggers (one here deletes the row in the way), in every OR mode.
+    @Test func updateConstraintOrder() throws {
+        var rng = SeededRNG(seed: 3)
+        var lines = ["CREATE TABLE t(a INTEGER PRIMARY KEY, b NOT NULL, c CHECK(c IS NULL OR c > 0), d UNIQUE, e);",
+                     "CREATE TABLE log(x);",
+                     "CREATE TRIGGER tb BEFORE UPDATE ON t WHEN new.e = 9 BEGIN DELETE FROM t WHERE a = new.a AND a <> old.a; INSERT INTO log VALUES(old.a); END;"]
+        for i in 1 ... 8 { lines.append("INSERT INTO t VALUES(\(i), 'x', \(i), \(i), NULL);") }
+        let modes = ["", " OR IGNORE", " OR REPLACE", " OR ABORT", " OR FAIL"]
+        for i in 0 ..< 200 {
+            var sets: [String] = []
+            if Int.random(in: 0 ..< 10, using: &rng) < 8 {
+                sets.append("a = " + (["a + 1", "a - 1", String(Int.random(in: 1 ... 10, using: &rng))].randomElement(using: &rng) ?? "a"))
+            }
+            if Int.random(in: 0 ..< 10, using: &rng) < 3 { sets.append("b = " + (Bool.random(using: &rng) ? "NULL" : "'z'")) }
+            if Int.random(in: 0 ..< 10, using: &rng) < 3 { sets.append("c = " + (["NULL", "0", "5"].randomElement(using: &rng) ?? "NULL")) }
+            if Int.random(in: 0 ..< 10, using: &rng) < 3 { sets.append("d = " + String(Int.random(in: 1 ... 10, using: &rng))) }
+            if Int.random(in: 0 ..< 10, using: &rng) < 2 { sets.append("e = 9") }
+            if sets.isEmpty { sets = ["e = 1"] }
+            let filter = ["a = \(Int.random(in: 1 ... 10, using: &rng))", "a > \(Int.random(in: 1 ... 10, using: &rng))", "d IS NULL", "1"]
+                .randomElement(using: &rng) ?? "1"
+            let mode = modes.randomElement(using: &rng) ?? ""
+            lines.append("UPDATE\(mode) t SET \(sets.joined(separator: ", ")) WHERE \(filter);")
+            if i % 5 == 2 {
+                lines.append("INSERT OR IGNORE INTO t VALUES(\(Int.random(in: 1 ... 12, using: &rng)), 'n', 1, \(Int.random(in: 1 ... 12, using: &rng)), NULL);")
+            }
+            if i % 40 == 39 { lines.append("SELECT * FROM t ORDER BY a; SELECT * FROM log;") }
+        }
+        try expectSameScript(lines.joined(separator: "\n"))
+    }
 }

@@ -174,8 +174,8 @@ extension Codegen {
         // index unless the upsert targets the rowid itself (SQLite's order).
         for (position, (index, cursor)) in uniqueIndexes.enumerated() {
             if checkRowid && position == rowidCheckPosition {
-                try codeRowidConflict(w, rowid: rowid, fresh: freshRowid, onConflict: onConflict, skipRow: skipRow,
-                                      upserts: upserts, returning: returning)
+                try codeRowidConflict(w, rowid: rowid, oldRowid: oldRowid, fresh: freshRowid, onConflict: onConflict,
+                                      skipRow: skipRow, upserts: upserts, returning: returning)
             }
             let partial = try codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
             let key = try codeIndexKey(index, columns: columns, rowid: rowid, table: table)
@@ -210,18 +210,21 @@ extension Codegen {
             if let partial { b.place(partial) }
         }
         if checkRowid && rowidCheckPosition >= uniqueIndexes.count {
-            try codeRowidConflict(w, rowid: rowid, fresh: freshRowid, onConflict: onConflict, skipRow: skipRow,
-                                  upserts: upserts, returning: returning)
+            try codeRowidConflict(w, rowid: rowid, oldRowid: oldRowid, fresh: freshRowid, onConflict: onConflict,
+                                  skipRow: skipRow, upserts: upserts, returning: returning)
         }
     }
 
-    /// INSERT with a supplied rowid: a row already holding it is an upsert's conflict, skipped
-    /// (OR IGNORE), deleted (OR REPLACE) or a PRIMARY KEY error.
-    func codeRowidConflict(_ w: WriteTarget, rowid: Int, fresh: Register?, onConflict: ConflictResolution?,
-                           skipRow: Label, upserts: [UpsertPlan], returning: ReturningState?) throws {
+    /// A supplied rowid (INSERT) or a changed one (UPDATE, `oldRowid` = the row's own): a row
+    /// already holding it is an upsert's conflict, skipped (OR IGNORE), deleted (OR REPLACE) or
+    /// a PRIMARY KEY error. UPDATE's cursor is put back on its own row afterwards.
+    func codeRowidConflict(_ w: WriteTarget, rowid: Int, oldRowid: Int?, fresh: Register?,
+                           onConflict: ConflictResolution?, skipRow: Label, upserts: [UpsertPlan],
+                           returning: ReturningState?) throws {
         let table = w.table
-        let free = b.makeLabel()
-        if let fresh { b.emit(jumpTo: free) { .if(register: fresh, target: $0) } }
+        let free = b.makeLabel(), same = b.makeLabel()
+        if let fresh { b.emit(jumpTo: same) { .if(register: fresh, target: $0) } }
+        if let oldRowid { b.emit(jumpTo: same) { .eq(lhs: rowid, rhs: oldRowid, target: $0) } }
         b.emit(jumpTo: free) { .notExists(cursor: w.cursor, rowid: rowid, target: $0) }
         if let plan = upserts.first(where: { $0.matchesRowid }) {
             try codeUpsertAction(plan, w: w, conflictRowid: rowid, returning: returning, skipRow: skipRow)
@@ -235,6 +238,8 @@ extension Codegen {
                          constraint: .unique))
         }
         b.place(free)
+        if let oldRowid { b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: oldRowid, target: $0) } }
+        b.place(same)
     }
 
     // MARK: INSERT
@@ -829,24 +834,6 @@ extension Codegen {
         }
         if n > 0 { self.b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
         try self.codeGeneratedColumns(table, columns: columns, rowid: newRowid)
-        if rowidValue != nil {
-            // A changed rowid must be free; then come back to the old row.
-            let same = self.b.makeLabel(), free = self.b.makeLabel()
-            self.b.emit(jumpTo: same) { .eq(lhs: newRowid, rhs: oldRowid, target: $0) }
-            self.b.emit(jumpTo: free) { .notExists(cursor: w.cursor, rowid: newRowid, target: $0) }
-            if orConflict == .ignore {
-                self.b.emit(jumpTo: skipRow) { .goto(target: $0) }
-            } else if orConflict == .replace {
-                try self.deleteCurrentRow(w, rowid: newRowid)
-            } else {
-                let name = table.rowidAlias.map { table.columns[$0].name } ?? "rowid"
-                self.b.emit(.halt(code: .constraintPrimaryKey, action: Codegen.haltAction(orConflict),
-                                  message: "\(table.name).\(name)", constraint: .unique))
-            }
-            self.b.place(free)
-            self.b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: oldRowid, target: $0) }
-            self.b.place(same)
-        }
         let event = TriggerEvent.update(assignments.map(\.column))
         if self.hasTriggers(table, event) {
             self.codeStrictChecksBeforeTriggers(table, event, columns: columns)
@@ -860,8 +847,10 @@ extension Codegen {
         let changed = w.indexes.filter { entry in
             rowidValue != nil || entry.index.mayChange(assigning: assigned, table: table)
         }
+        // A changed rowid must be free: checked after NOT NULL and CHECK (SQLite's order).
         try self.codeConstraintChecks(w, columns: columns, rowid: newRowid, oldRowid: oldRowid,
-                                      onConflict: orConflict, skipRow: skipRow, checking: changed)
+                                      onConflict: orConflict, skipRow: skipRow, checking: changed,
+                                      checkRowid: rowidValue != nil)
         for (index, ic) in changed {
             let partial = try self.codePartialIndexSkip(index, table: table, columns: old, rowid: oldRowid)
             let key = try self.codeIndexKey(index, columns: old, rowid: oldRowid, table: table)
