@@ -46,10 +46,10 @@ extension Codegen {
     struct InLoop { var cursor: Int; var top: Int; var next: Label; var reverse = false }
 
     /// Fills an ephemeral index with the distinct non-NULL values of `key` (after `affinity`,
-    /// compared with `collation`), then starts a loop over them: each value lands in
-    /// `dest`. When there are none, jumps to `exhausted`.
-    func codeInLoopStart(_ key: LookupKey, affinity: Affinity, collation collationName: String?, dest: Int,
-                         exhausted: Label, reverse: Bool = false) throws -> InLoop {
+    /// compared with `collation`) and returns its cursor: an IN loop's values, or a whole IN
+    /// list handed to a virtual table's xFilter. Values that read no table are gathered once
+    /// per run, others each time the code passes.
+    func codeInListIndex(_ key: LookupKey, affinity: Affinity, collation collationName: String?) throws -> Int {
         let cursor = b.allocateCursor()
         let coll = try collation(named: collationName) ?? .binary
         // Values that read no table are gathered once per run.
@@ -95,6 +95,14 @@ extension Codegen {
             break  // never a loop: IS NULL is one key
         }
         b.place(filled)
+        return cursor
+    }
+
+    /// Starts a loop over the distinct non-NULL values of `key` (``codeInListIndex``): each
+    /// value lands in `dest`. When there are none, jumps to `exhausted`.
+    func codeInLoopStart(_ key: LookupKey, affinity: Affinity, collation collationName: String?, dest: Int,
+                         exhausted: Label, reverse: Bool = false) throws -> InLoop {
+        let cursor = try codeInListIndex(key, affinity: affinity, collation: collationName)
         b.emit(jumpTo: exhausted) { reverse ? .last(cursor: cursor, target: $0) : .rewind(cursor: cursor, target: $0) }
         let top = b.currentAddress
         b.emit(.column(cursor: cursor, column: 0, dest: dest))

@@ -57,55 +57,10 @@ extension Codegen {
         }
     }
 
-    /// An ephemeral index holding the distinct non-NULL values of an IN list (after
-    /// `affinity`, compared with `collation`), for xFilter to take at once. Filled once per
-    /// run when the list reads no table, else each time the code passes.
+    /// An ephemeral index holding the distinct non-NULL values of an IN list, for xFilter to
+    /// take at once (LoopCodegen's codeInListIndex).
     private func codeVirtualInList(_ key: LookupKey, affinity: Affinity, collation collationName: String?) throws -> Int {
-        let cursor = b.allocateCursor()
-        let coll = try collation(named: collationName) ?? .binary
-        var reads = Set<Int>()
-        switch key {
-        case .value(let e): e.cursorsUsed(into: &reads)
-        case .list(let list): for e in list { e.cursorsUsed(into: &reads) }
-        case .select(let sub): reads = sub.outerCursors
-        case .null: break
-        }
-        let filled = b.makeLabel()
-        if reads.isEmpty { emitOnce(skip: filled) }
-        b.emit(.openEphemeral(cursor: cursor, columnCount: 1, keyInfo: KeyInfo(collations: [coll], descending: [false])))
-        let value = b.allocateRegister(), rec = b.allocateRegister()
-        func add() {
-            let skip = b.makeLabel()
-            if affinity != .blob { b.emit(.affinity(start: value, affinities: [affinity])) }
-            b.emit(jumpTo: skip) { .isNull(register: value, target: $0) }
-            b.emit(jumpTo: skip) { .found(cursor: cursor, key: value, count: 1, target: $0) }
-            b.emit(.makeRecord(start: value, count: 1, dest: rec))
-            b.emit(.idxInsert(cursor: cursor, record: rec))
-            b.place(skip)
-        }
-        switch key {
-        case .value(let e):
-            try code(e, into: value)
-            add()
-        case .list(let list):
-            for e in list {
-                try code(e, into: value)
-                add()
-            }
-        case .select(let sub):
-            c.subqueryNumber += 1
-            let node = c.planNode("LIST SUBQUERY \(c.subqueryNumber)")
-            try c.underPlanNode(node) {
-                try codeSelect(sub) { base, _ in
-                    self.b.emit(.sCopy(source: base, dest: value))
-                    add()
-                }
-            }
-        case .null:
-            break
-        }
-        b.place(filled)
-        return cursor
+        try codeInListIndex(key, affinity: affinity, collation: collationName)
     }
 
     // MARK: DDL
