@@ -130,23 +130,9 @@ import LoomTestSupport
         "UPDATE t SET a = 5 WHERE a + b = 3",
     ]
 
-    static func plan(_ sql: String) -> String {
-        "EXPLAIN QUERY PLAN \(sql);\n"
-    }
 
     @Test func explainQueryPlanMatchesSQLite() throws {
-        guard Oracle.isAvailable else { return }
-        var script = Self.setup.map { $0 + ";\n" }.joined()
-        for q in Self.eqpQueries { script += Self.plan(q) }
-        let out = try Oracle.run([":memory:"], input: script)
-        let expected = out.stdout.components(separatedBy: "QUERY PLAN\n").dropFirst().map { "QUERY PLAN\n" + $0 }
-        let session = try MiniSession()
-        for s in Self.setup { _ = session.run(s) }
-        for (i, q) in Self.eqpQueries.enumerated() {
-            let got = PlannerTests.tree(session.run("EXPLAIN QUERY PLAN " + q).first?.rows ?? [])
-            let want = i < expected.count ? expected[i] : ""
-            #expect(got == want, "\(q)")
-        }
+        try PlannerTests.expectSamePlans(setup: Self.setup, queries: Self.eqpQueries)
     }
 
     struct Gen {

@@ -45,18 +45,8 @@ import LoomTestSupport
 
     /// Runs `steps` (SQL, or nil for "compare the plans now") through sqlite3 and Loom.
     func comparePlans(_ extra: [String]) throws {
-        guard Oracle.isAvailable else { return }
-        var script = (Self.setup + extra).map { $0 + ";\n" }.joined()
-        for q in Self.queries { script += "EXPLAIN QUERY PLAN \(q);\n" }
-        let out = try Oracle.run([":memory:"], input: script)
-        let expected = out.stdout.components(separatedBy: "QUERY PLAN\n").dropFirst().map { "QUERY PLAN\n" + $0 }
-        let session = try MiniSession()
-        for s in Self.setup + extra { _ = session.run(s) }
-        for (i, q) in Self.queries.enumerated() {
-            let got = PlannerTests.tree(session.run("EXPLAIN QUERY PLAN " + q).first?.rows ?? [])
-            let want = i < expected.count ? expected[i] : ""
-            #expect(got == want, "\(extra.last ?? "no stats"): \(q)")
-        }
+        try PlannerTests.expectSamePlans(setup: Self.setup + extra, queries: Self.queries,
+                                         note: "\(extra.last ?? "no stats"): ")
     }
 
     @Test func plansWithoutStatistics() throws { try comparePlans([]) }

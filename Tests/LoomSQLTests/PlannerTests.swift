@@ -111,6 +111,23 @@ import LoomTestSupport
         }
     }
 
+    /// Runs `setup`, then EXPLAIN QUERY PLAN of each query, through sqlite3 and Loom and
+    /// records an issue (prefixed by `note`) for each plan tree that differs.
+    static func expectSamePlans(setup: [String], queries: [String], note: String = "",
+                                sourceLocation: SourceLocation = #_sourceLocation) throws {
+        guard Oracle.isAvailable else { return }
+        let script = setup.map { $0 + ";\n" }.joined() + queries.map { "EXPLAIN QUERY PLAN \($0);\n" }.joined()
+        let out = try Oracle.run([":memory:"], input: script)
+        let expected = out.stdout.components(separatedBy: "QUERY PLAN\n").dropFirst().map { "QUERY PLAN\n" + $0 }
+        let session = try MiniSession()
+        for s in setup { _ = session.run(s) }
+        for (i, q) in queries.enumerated() {
+            let got = tree(session.run("EXPLAIN QUERY PLAN " + q).first?.rows ?? [])
+            let want = i < expected.count ? expected[i] : ""
+            #expect(got == want, "\(note)\(q)", sourceLocation: sourceLocation)
+        }
+    }
+
     /// The plan tree as the sqlite3 shell prints it.
     static func tree(_ rows: [String]) -> String {
         var nodes: [(id: Int, parent: Int, detail: String)] = []

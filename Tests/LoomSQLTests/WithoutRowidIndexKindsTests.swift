@@ -48,18 +48,7 @@ import LoomTestSupport
     ]
 
     @Test func explainQueryPlanMatchesSQLite() throws {
-        guard Oracle.isAvailable else { return }
-        var script = Self.setup.map { $0 + ";\n" }.joined()
-        for q in Self.eqpQueries { script += "EXPLAIN QUERY PLAN \(q);\n" }
-        let out = try Oracle.run([":memory:"], input: script)
-        let expected = out.stdout.components(separatedBy: "QUERY PLAN\n").dropFirst().map { "QUERY PLAN\n" + $0 }
-        let session = try MiniSession()
-        for s in Self.setup { _ = session.run(s) }
-        for (i, q) in Self.eqpQueries.enumerated() {
-            let got = PlannerTests.tree(session.run("EXPLAIN QUERY PLAN " + q).first?.rows ?? [])
-            let want = i < expected.count ? expected[i] : ""
-            #expect(got == want, "\(q)")
-        }
+        try PlannerTests.expectSamePlans(setup: Self.setup, queries: Self.eqpQueries)
     }
 
     @Test func randomizedQueriesMatchSQLite() throws {
