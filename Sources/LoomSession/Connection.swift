@@ -224,8 +224,14 @@ package final class Connection {
         }
     }
 
+    /// The schema and flag generation `applySettings` last copied the flags into.
+    private var settingsApplied: (schema: Schema, generation: UInt64)?
+
     /// The connection's pragma settings that compilation reads through the schema.
     private func applySettings(to schema: Schema) {
+        // Flag pragmas bump `flagsGeneration`: unchanged schema and flags need no lookups.
+        if settingsApplied?.schema === schema && settingsApplied?.generation == context.flagsGeneration { return }
+        settingsApplied = (schema, context.flagsGeneration)
         let settings = context.pragmaSettings
         schema.foreignKeysEnabled = settings["foreign_keys", default: 0] != 0
         schema.legacyAlterTable = settings["legacy_alter_table", default: 0] != 0

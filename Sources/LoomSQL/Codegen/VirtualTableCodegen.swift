@@ -29,8 +29,8 @@ extension Codegen {
                 loops.append(try codeInLoopStart(key, affinity: affinity, collation: collation, dest: base + k,
                                                  exhausted: loops.last?.next ?? empty))
             case .inList(let key, let affinity, let collation):
-                lists.append(VirtualInList(argument: k, cursor: try codeVirtualInList(key, affinity: affinity,
-                                                                                       collation: collation)))
+                lists.append(VirtualInList(argument: k, cursor: try codeInListIndex(key, affinity: affinity,
+                                                                                     collation: collation)))
                 b.emit(.null(dest: base + k))
             }
         }
@@ -55,12 +55,6 @@ extension Codegen {
             b.place(loop.next)
             b.emit(.next(cursor: loop.cursor, target: loop.top))
         }
-    }
-
-    /// An ephemeral index holding the distinct non-NULL values of an IN list, for xFilter to
-    /// take at once (LoopCodegen's codeInListIndex).
-    private func codeVirtualInList(_ key: LookupKey, affinity: Affinity, collation collationName: String?) throws -> Int {
-        try codeInListIndex(key, affinity: affinity, collation: collationName)
     }
 
     // MARK: DDL
