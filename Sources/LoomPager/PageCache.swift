@@ -211,6 +211,15 @@ struct PageCache {
         hand = 0
     }
 
+    /// Removes page `n` (and its place in the CLOCK ring); returns it, or nil when absent.
+    @discardableResult
+    mutating func remove(_ n: PageNumber) -> Page? {
+        guard let p = pages[n] else { return nil }
+        pages.remove(n)
+        if let i = ring.firstIndex(of: n) { removeFromRing(at: i) }
+        return p
+    }
+
     mutating func removeAll() {
         pages.removeAll()
         ring.removeAll()

@@ -153,6 +153,9 @@ package final class Pager {
 
     // MARK: Geometry
 
+    /// The 16 bytes every database file starts with.
+    static let magic: [UInt8] = Array("SQLite format 3\0".utf8)
+
     /// The page holding SQLite's PENDING byte; it never stores data.
     package var lockBytePage: PageNumber {
         PageNumber(UInt32(LockBytes.pendingByte / Int64(pageSize)) + 1)
@@ -173,7 +176,7 @@ package final class Pager {
         }
         var header = [UInt8](repeating: 0, count: 100)
         _ = try header.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
-        guard Array(header[0..<16]) == Array("SQLite format 3\0".utf8) else {
+        guard header.prefix(16).elementsEqual(Pager.magic) else {
             throw DatabaseError(.notADatabase)
         }
         var ps = Int(header[16]) << 8 | Int(header[17])
