@@ -325,6 +325,13 @@ public final class Statement {
         flagsGeneration = database.connection.context.flagsGeneration
     }
 
+    /// A statement released in the middle of a run ends that run, as `sqlite3_finalize`
+    /// does: otherwise it would count as running forever and keep the connection's
+    /// transaction (a read snapshot) open after COMMIT.
+    deinit {
+        if isActive { vm.reset() }
+    }
+
     /// Result columns (`sqlite3_column_count`).
     public var columnCount: Int { vm.columnCount }
     /// Result column names as SQLite names them (`sqlite3_column_name`).
