@@ -202,7 +202,10 @@ public final class Database {
     /// Observers and hooks (Database+Hooks.swift); nil when none is set.
     var hooks = Hooks()
     /// Finished statement runs by kind (Database+Statistics.swift).
-    var statementTimings: [StatementCategory: StatementTimings] = [:]
+    var statementTimings = StatementTimingTable()
+    /// The counters as of the connection's last release to a DatabasePool (guarded by the
+    /// pool's mutex; DatabasePool.statistics reads it for connections in use).
+    var statisticsAtRelease: RawStatistics?
     /// The authorizer bound while compiling (Database+Authorizer.swift).
     var authorizer: (@Sendable (AuthorizationRequest) -> AuthorizationDecision)?
     /// Prepared statements by SQL text (Database+Fetch.swift).

@@ -383,9 +383,6 @@ private final class ConnectionSlots: @unchecked Sendable {
     private let capacity: Int
     private var closed = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
-    /// Each connection's counters when it was last released, for `statistics()` while it is
-    /// in use (reading a connection another thread is using would race).
-    private var released: [ObjectIdentifier: DatabaseStatistics] = [:]
     private let make: () throws -> Database
 
     init(capacity: Int, idle: [Database], make: @escaping () throws -> Database) {
@@ -490,7 +487,9 @@ private final class ConnectionSlots: @unchecked Sendable {
 
     func release(_ db: Database) {
         pthread_mutex_lock(mutex)
-        released[ObjectIdentifier(db)] = db.statistics
+        // Its counters as of now, for `statistics()` while it is in use (reading a connection
+        // another thread is using would race); a fixed-size copy, no allocation.
+        db.statisticsAtRelease = db.rawStatistics
         idle.append(db)
         wakeOne()
         pthread_mutex_unlock(mutex)
@@ -504,7 +503,7 @@ private final class ConnectionSlots: @unchecked Sendable {
         var total = DatabaseStatistics()
         for db in all {
             let isIdle = idle.contains { $0 === db }
-            if let s = isIdle ? db.statistics : released[ObjectIdentifier(db)] { total = total + s }
+            if let s = isIdle ? db.statistics : db.statisticsAtRelease?.statistics { total = total + s }
         }
         return total
     }
@@ -525,7 +524,6 @@ private final class ConnectionSlots: @unchecked Sendable {
         let list = idle
         idle = []
         all = []
-        released = [:]
         opened = 0
         let pending = waiters
         waiters = []

@@ -41,11 +41,13 @@ package final class Page {
 
     package var size: Int { storage.count }
 
-    package init(number: PageNumber, size: Int, generation: UInt64) {
+    /// A page of `size` bytes, zero-filled unless `zeroed` is false (then the pager fills
+    /// every byte before anyone reads them: a page read from the file or the log).
+    package init(number: PageNumber, size: Int, generation: UInt64, zeroed: Bool = true) {
         self.number = number
         self.generation = generation
         self.storage = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
-        self.storage.initializeMemory(as: UInt8.self, repeating: 0)
+        if zeroed { self.storage.initializeMemory(as: UInt8.self, repeating: 0) }
     }
 
     deinit { storage.deallocate() }

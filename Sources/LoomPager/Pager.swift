@@ -60,7 +60,9 @@ package final class Pager {
     package internal(set) var cacheSizePages: Int
     /// The sticky error: set when a rollback fails; every later call throws it until the
     /// pager is closed and reopened (SQLite's ERROR state).
-    package internal(set) var errorState: DatabaseError?
+    package internal(set) var errorState: DatabaseError? {
+        didSet { inErrorState = errorState != nil }
+    }
 
     var cache = PageCache()
     /// Cache, I/O, WAL, checkpoint and busy counts (PagerCounters.swift).
@@ -114,6 +116,8 @@ package final class Pager {
     /// The file lives in memory (MemoryVFS: `:memory:`, temp and attached in-memory
     /// databases), so every page already has a copy there and a miss costs one memcpy.
     let fileIsInMemory: Bool
+    /// `errorState != nil`, as a flag the page lookup tests without copying the error.
+    private(set) var inErrorState = false
     /// Pages the cache keeps over an in-memory file (at most `cacheSizePages`): a full-size
     /// cache held a second copy of up to 2 MiB of the database (speedtest1 s5 on `:memory:`
     /// peaked at 2.5x sqlite3's memory, which keeps such pages once, in its page cache).
@@ -224,7 +228,7 @@ package final class Pager {
 
     @inline(__always)
     func checkUsable() throws {
-        if let errorState { throw errorState }
+        if inErrorState, let errorState { throw errorState }
     }
 
     // MARK: Read transactions
@@ -365,7 +369,7 @@ package final class Pager {
     /// The page `number` (1 ... pageCount), from the cache or the file. Starts a read
     /// transaction when none is active (it lasts until `endRead`).
     package func page(_ number: PageNumber) throws -> Page {
-        if state != .none, errorState == nil, let p = cache.lookup(number) { counters.cacheHits &+= 1; return p }
+        if state != .none, !inErrorState, let p = cache.lookup(number) { counters.cacheHits &+= 1; return p }
         try checkUsable()
         if state == .none { try beginRead() }
         guard number.rawValue >= 1, number.rawValue <= pageCount else {
@@ -375,11 +379,18 @@ package final class Pager {
         try makeRoom()
         counters.cacheMisses &+= 1
         counters.pagesRead &+= 1
-        let p = Page(number: number, size: pageSize, generation: generation)
+        // Not zeroed first: the read fills every byte (a short read is zero-filled here), and
+        // a failed read discards the page.
+        let p = Page(number: number, size: pageSize, generation: generation, zeroed: false)
         if let wal, let frame = try wal.frame(for: number.rawValue) {
             try p.withStorageForPager { try wal.readFrame(frame, into: $0) }
         } else {
-            _ = try p.withStorageForPager { try file.read(into: $0, at: offset(of: number)) }
+            try p.withStorageForPager { buffer in
+                let n = try file.read(into: buffer, at: offset(of: number))
+                if n >= 0 && n < buffer.count, let base = buffer.baseAddress {
+                    (base + n).initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count - n)
+                }
+            }
         }
         cache.insert(p)
         return p
