@@ -115,7 +115,8 @@ extension Pager {
     /// database size. `synchronous` FULL/EXTRA syncs the log here; NORMAL leaves it to the
     /// checkpoint. Nothing touches the database file.
     func commitWAL(_ wal: WAL) throws {
-        var dirty = cache.dirtyPages().filter { $0.number.rawValue <= pageCount }
+        // Only pages made writable this transaction (`journaled`) can be dirty.
+        var dirty = cache.dirtyPages(among: journaled).filter { $0.number.rawValue <= pageCount }
         if dirty.isEmpty && pageCount == originalPageCount {
             try finishTransaction()
             return
@@ -131,7 +132,7 @@ extension Pager {
                 p1.setU32(96, 3_040_001)
                 p1[18] = 2
                 p1[19] = 2
-                dirty = cache.dirtyPages().filter { $0.number.rawValue <= pageCount }
+                dirty = cache.dirtyPages(among: journaled).filter { $0.number.rawValue <= pageCount }
             }
             counters.walFramesWritten &+= dirty.count
             try wal.writeFrames(dirty, databaseSize: pageCount, syncHeader: synchronous != .off,

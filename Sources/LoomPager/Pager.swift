@@ -661,7 +661,12 @@ package final class Pager {
     /// writable mark and the lock drops to SHARED (write → read).
     func finishTransaction() throws {
         if journal != nil { try finalizeJournal() }
-        cache.forEach { $0.isWritable = false }
+        // Only pages made writable this transaction (`journaled`) carry the mark.
+        if journaled.count * 4 > cache.count {
+            cache.forEach { $0.isWritable = false }
+        } else {
+            for n in journaled { cache.pages[PageNumber(n)]?.isWritable = false }
+        }
         journaled.removeAll(keepingCapacity: true)
         savepoints.removeAll()
         databaseModified = false
