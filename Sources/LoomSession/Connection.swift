@@ -352,7 +352,7 @@ package final class Connection {
         return try body()
     }
 
-    private func checkOpen() throws {
+    func checkOpen() throws {
         if isClosed { throw DatabaseError(.misuse, "bad parameter or other API misuse") }
     }
 
