@@ -585,7 +585,8 @@ extension Codegen {
         if table.isWithoutRowid { return try codeWithoutRowidDelete(delete, table: table, span: span) }
         c.writes = true
         c.usesDatabase = true
-        let returning = try prepareReturning(delete.returning, table: table, alias: delete.table.alias, span: span)
+        let returning = try prepareReturning(delete.returning, table: table, alias: delete.table.alias, span: span,
+                                             kind: .oldRow)
         defer { finishReturning(returning) }
         if delete.where == nil && returning == nil && !hasTriggers(table, .delete) && !hasForeignKeys(table)
             && delete.limit == nil && delete.orderBy.isEmpty {
@@ -607,7 +608,6 @@ extension Codegen {
             if singleRowPlan(plan) {
                 try codeSingleRowChange(plan, table: table) { w, rowid in
                     let columns = try self.readRow(w)
-                    try self.emitReturningRow(returning, columns: columns, rowid: rowid)
                     for (index, ic) in w.indexes {
                         let partial = try self.codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
                         let key = try self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
@@ -615,6 +615,8 @@ extension Codegen {
                         if let partial { self.b.place(partial) }
                     }
                     self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
+                    // RETURNING sees the table after the row's change (SQLite: the first AFTER trigger).
+                    try self.emitReturningRow(returning, columns: columns, rowid: rowid)
                 }
                 return
             }
@@ -631,7 +633,6 @@ extension Codegen {
                                       new: nil, skipRow: skipRow)
                 self.b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: rowid, target: $0) }
             }
-            try self.emitReturningRow(returning, columns: columns, rowid: rowid)
             for (index, ic) in w.indexes {
                 let partial = try self.codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
                 let key = try self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
@@ -640,6 +641,8 @@ extension Codegen {
             }
             self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
             try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid)))
+            // RETURNING after the change and its foreign-key actions, before AFTER triggers (SQLite).
+            try self.emitReturningRow(returning, columns: columns, rowid: rowid)
             try self.fireTriggers(table, .delete, timing: .after, old: TriggerRow(columns: columns, rowid: rowid),
                                   new: nil, skipRow: skipRow)
             self.b.place(skipRow)
