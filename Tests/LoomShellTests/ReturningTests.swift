@@ -66,6 +66,10 @@ struct ReturningTests {
         INSERT INTO generate_series VALUES(1) RETURNING *;
         INSERT INTO generate_series(value) VALUES(1) ON CONFLICT DO NOTHING;
         UPDATE generate_series SET value = 1 RETURNING *;
+        CREATE TRIGGER tr AFTER INSERT ON f BEGIN SELECT 1; END;
+        CREATE TRIGGER tr INSTEAD OF INSERT ON f BEGIN SELECT 1; END;
+        CREATE TRIGGER tr BEFORE INSERT ON json_each BEGIN SELECT 1; END;
+        CREATE TEMP TRIGGER tr BEFORE DELETE ON f BEGIN SELECT 1; END;
         UPDATE f SET b = t.v FROM t WHERE t.k = f.rowid;
         SELECT changes();
         SELECT rowid, * FROM f;
