@@ -204,4 +204,29 @@ struct ReturningTests {
         INSERT INTO v VALUES(5) RETURNING *;
         """)
     }
+
+    /// Column affinities, triggers that change other rows or the same row afterwards,
+    /// AUTOINCREMENT and DEFAULT values.
+    @Test func affinitiesTriggersDefaults() throws {
+        try expectSameScript(
+        """
+        CREATE TABLE a(t TEXT, n NUMERIC, i INTEGER, b BLOB, r REAL, x);
+        INSERT INTO a VALUES(1, '2', '3', 4, '5', '6') RETURNING t, typeof(t), n, typeof(n), i, typeof(i), b, typeof(b), r, typeof(r), x, typeof(x);
+        INSERT INTO a VALUES(1.5, '2.0', '3.0', x'01', '5.5', 6.0) RETURNING *;
+        INSERT INTO a VALUES('1e3', '1e3', '1e3', '1e3', '1e3', '1e3') RETURNING *;
+        UPDATE a SET r = r + 1 RETURNING r;
+        CREATE TABLE b(id INTEGER PRIMARY KEY, v);
+        CREATE TRIGGER bb BEFORE UPDATE ON b BEGIN UPDATE b SET v = 'trig' WHERE id = old.id + 1; END;
+        INSERT INTO b VALUES(1, 'a'), (2, 'b'), (3, 'c');
+        UPDATE b SET v = v || '!' RETURNING *;
+        CREATE TRIGGER ba AFTER INSERT ON b BEGIN UPDATE b SET v = 'after' WHERE id = new.id; END;
+        INSERT INTO b VALUES(10, 'x') RETURNING *;
+        SELECT * FROM b;
+        CREATE TABLE c(id INTEGER PRIMARY KEY AUTOINCREMENT, v DEFAULT 'd', w REAL DEFAULT 1);
+        INSERT INTO c DEFAULT VALUES RETURNING *;
+        INSERT INTO c(v) VALUES(NULL) RETURNING *;
+        INSERT INTO c(id) VALUES(-5) RETURNING *;
+        INSERT INTO c(id, v) VALUES(NULL, 1) RETURNING id, rowid, _rowid_, oid;
+        """)
+    }
 }
