@@ -81,4 +81,68 @@ struct SettingFlagPragmaTests {
         SELECT * FROM v4; SELECT count(*) FROM v6;
         """)
     }
+
+    /// full_column_names / short_column_names: `table.column` for bare columns (the table's
+    /// own name, a view's or WITH table's), `alias.column` for `*` with short_column_names
+    /// off, the text as written with both off; AS names first; RETURNING too.
+    @Test func columnNames() throws {
+        try expectSameScript(
+        """
+        .headers on
+        CREATE TABLE t(a, b); INSERT INTO t VALUES(1,2);
+        CREATE TABLE u(a, c); INSERT INTO u VALUES(1,3);
+        SELECT a, b FROM t;
+        SELECT t.a, x.b FROM t, t AS x;
+        PRAGMA full_column_names=1;
+        SELECT a, b FROM t;
+        SELECT t.a, x.b, a+1, * FROM t, t AS x;
+        SELECT t.* FROM t;
+        SELECT a AS q FROM t;
+        SELECT (SELECT a FROM t) FROM t;
+        CREATE VIEW vw AS SELECT a, b FROM t;
+        SELECT * FROM vw;
+        SELECT t.a, u.a FROM t JOIN u USING(a);
+        SELECT * FROM t JOIN u USING(a);
+        SELECT * FROM t NATURAL JOIN u;
+        SELECT rowid, t.rowid FROM t;
+        PRAGMA short_column_names=0;
+        SELECT a, t.a, * FROM t;
+        PRAGMA full_column_names=0;
+        SELECT a, t.a, x.b, * FROM t, t AS x;
+        PRAGMA short_column_names=1;
+        SELECT a, t.a FROM t;
+        INSERT INTO t VALUES(5,6) RETURNING a, t.b;
+        WITH c AS (SELECT a FROM t) SELECT a, c.a FROM c;
+        SELECT main.t.a FROM t;
+        """)
+        try expectSameScript(
+        """
+        .headers on
+        CREATE TABLE t(a, b); INSERT INTO t VALUES(1,2);
+        CREATE VIEW vw AS SELECT a, b FROM t;
+        PRAGMA full_column_names=1;
+        SELECT x.b, x.a FROM t AS x;
+        SELECT b FROM t AS x;
+        SELECT vw.a, b FROM vw;
+        SELECT x.a FROM vw x;
+        SELECT a FROM t UNION SELECT b FROM t;
+        SELECT value FROM generate_series(1,1);
+        SELECT key FROM json_each('[1]') AS j;
+        SELECT "a", [b], `a` FROM t;
+        SELECT (a) FROM t;
+        SELECT a COLLATE nocase FROM t;
+        SELECT main.t.a FROM t;
+        SELECT _rowid_, oid FROM t;
+        SELECT max(a) FROM t;
+        INSERT INTO t VALUES(5,6) RETURNING a, t.b;
+        PRAGMA short_column_names=0;
+        SELECT * FROM t AS x;
+        SELECT x.* FROM t AS x;
+        PRAGMA full_column_names=0;
+        SELECT a, t.a, x.a, (a), t.a+1 FROM t AS x, (SELECT 1) AS t;
+        SELECT * FROM t AS x;
+        SELECT a, x.a, "b" FROM t AS x;
+        INSERT INTO t VALUES(5,6) RETURNING a, t.b;
+        """)
+    }
 }

@@ -52,7 +52,8 @@ extension Codegen {
             switch column {
             case .star:
                 for (i, col) in table.columns.enumerated() where !(table.isVirtual && col.isHidden) {
-                    exprs.append(resolver.columnExpr(source, i)); names.append(col.name)
+                    exprs.append(resolver.columnExpr(source, i))
+                    names.append(c.schema.longColumnNames ? resolver.starName(source, col.name) : col.name)
                 }
             case .tableStar:
                 throw c.error("RETURNING may not use \"TABLE.*\" wildcards", at: nil)
@@ -73,7 +74,8 @@ extension Codegen {
                     throw c.error("misuse of aggregate function " + error.message.dropFirst(21), at: e.span)
                 }
                 exprs.append(r)
-                names.append(alias ?? resolver.defaultName(e, r, scope: scope))
+                names.append(alias ?? (c.schema.longColumnNames ? resolver.outputName(e, r, scope: scope)
+                                                                 : resolver.defaultName(e, r, scope: scope)))
             }
         }
         let buffer = b.allocateCursor()
