@@ -538,8 +538,14 @@ extension Codegen {
     /// A new rowid of an AUTOINCREMENT table is above every rowid it ever had.
     private func codeAutoincrementRowid(_ rowid: Int, _ state: AutoincrementState?) {
         guard let state else { return }
-        let ok = b.makeLabel()
+        let ok = b.makeLabel(), room = b.makeLabel()
         b.emit(jumpTo: ok) { .gt(lhs: rowid, rhs: state.sequence, target: $0) }
+        // The sequence at the largest rowid: SQLITE_FULL, as SQLite (no random rowid here).
+        let largest = b.allocateRegister()
+        b.emit(.int64(value: Int64.max, dest: largest))
+        b.emit(jumpTo: room) { .lt(lhs: state.sequence, rhs: largest, target: $0, jumpIfNull: true) }
+        b.emit(.halt(code: .full, message: "database or disk is full"))
+        b.place(room)
         b.emit(.sCopy(source: state.sequence, dest: rowid))
         b.emit(.addImm(register: rowid, value: 1))
         b.place(ok)
