@@ -229,4 +229,24 @@ struct ReturningTests {
         INSERT INTO c(id, v) VALUES(NULL, 1) RETURNING id, rowid, _rowid_, oid;
         """)
     }
+
+    /// The statement's conflict mode reaches the module: FTS5 replaces a row holding the
+    /// rowid under INSERT/UPDATE OR REPLACE (and fails OR IGNORE, as sqlite3's).
+    @Test func fts5OrReplace() throws {
+        try expectSameScript(
+        """
+        CREATE VIRTUAL TABLE f USING fts5(a, b);
+        INSERT INTO f(rowid, a) VALUES(10, 'x'), (11, 'y');
+        INSERT OR REPLACE INTO f(rowid, a, b) VALUES(10,'dup','dup');
+        SELECT rowid, * FROM f;
+        INSERT OR REPLACE INTO f(rowid, a, b) VALUES(10,'dup2','dup') RETURNING *;
+        REPLACE INTO f(rowid, a) VALUES(11, 'r');
+        SELECT rowid, * FROM f; SELECT rowid FROM f WHERE f MATCH 'x OR y OR dup OR dup2 OR r';
+        UPDATE OR REPLACE f SET rowid = 10 WHERE rowid = 11;
+        SELECT rowid, * FROM f; SELECT rowid FROM f WHERE f MATCH 'x OR y OR dup OR dup2 OR r';
+        INSERT OR IGNORE INTO f(rowid, a) VALUES(10, 'ign');
+        INSERT INTO f(f) VALUES('integrity-check');
+        SELECT changes();
+        """)
+    }
 }
