@@ -507,7 +507,8 @@ package enum WherePlanner {
             }
         }
         // 4. Automatic index for an inner level.
-        if level > 0 && source.indexHint == nil && !table.isWithoutRowid && !source.join.padsLeft {
+        if level > 0 && source.indexHint == nil && !table.isWithoutRowid && !source.join.padsLeft
+            && schema?.automaticIndex != false {
             var columns: [IndexColumn] = []
             var keys: [LookupKey] = []
             var ids: [Int] = []

@@ -47,6 +47,15 @@ package final class Schema: @unchecked Sendable {
     package var writableSchema = false
     package var ignoreCheckConstraints = false
     package var countChanges = false
+    /// PRAGMA automatic_index: off, the planner builds no automatic index (a plain scan instead).
+    package var automaticIndex = true
+    /// PRAGMA trusted_schema: off, views and triggers may use only innocuous virtual tables.
+    package var trustedSchema = true
+    /// PRAGMA full_column_names and short_column_names (ColumnNames.swift).
+    package var fullColumnNames = false
+    package var shortColumnNames = true
+    /// Whether result names differ from the default ones.
+    package var longColumnNames: Bool { fullColumnNames || !shortColumnNames }
     /// Tables by lower-cased name, in the order of their schema rows.
     package private(set) var tables: [String: Table] = [:]
     package private(set) var tableOrder: [String] = []
