@@ -169,6 +169,8 @@ package final class Schema: @unchecked Sendable {
     /// This database's own table `name` (no search of other databases).
     package func localTable(named name: String) -> Table? {
         let key = name.lowercasedASCII
+        let length = key.utf8.count
+        if length != 13 && length != 18 { return tables[key] }
         switch key {
         case "sqlite_master", "sqlite_schema":
             return Table.schemaTable(database: database)
@@ -256,6 +258,13 @@ package final class Schema: @unchecked Sendable {
     /// and their temp aliases resolve to the built-in schema table.
     package func table(named name: String) -> Table? {
         let key = name.lowercasedASCII
+        // (Only 13- and 18-byte names can be a schema table's: no string compares otherwise.)
+        let length = key.utf8.count
+        if length != 13 && length != 18 {
+            if linked.isEmpty { return tables[key] }
+            for s in searchOrder { if let t = s.tables[key] { return t } }
+            return nil
+        }
         switch key {
         case "sqlite_master", "sqlite_schema":
             return Table.schemaTable(database: database)
