@@ -11,6 +11,8 @@ enum SavedKey {
     case key([Value])
     /// Seek target only: sorts after every entry it prefixes (first entry > key).
     case keyAfter([Value])
+    /// An index entry given as its record (IdxInsert): compared in place, never decoded.
+    case record([UInt8])
 }
 
 /// The shared machinery of `TableCursor` and `IndexCursor`.
@@ -43,7 +45,9 @@ final class CursorCore {
     /// True while the cursor is valid and on the last entry of the tree (set by `last` and
     /// by an insert past the end; cleared by every other move). A table seek or insert of a
     /// larger rowid then needs no descent: SQLite's append bias (BTCF_AtLast).
-    private var atLast = false
+    private var atLast = false { didSet { atLastRowid = nil } }
+    /// The last entry's rowid while `atLast` holds, once known (read once, not per insert).
+    private var atLastRowid: Int64?
 
     init(tree: BTree, root: PageNumber, isTable: Bool, writable: Bool, keyInfo: KeyInfo) {
         self.tree = tree
@@ -83,7 +87,7 @@ final class CursorCore {
         // it cached; a rollback or a dropped cache bumps the generation) and its header is
         // unchanged (every write zeroes the stamp): exactly what `BTree.node` would build,
         // without the page lookup. Next + Column + Rowid each asked for the leaf per row.
-        if n.rawValue != 1, let last = lastNode, last.page.number == n, lastStamp != 0,
+        if n.rawValue != 1, let last = lastNode, last.page.number.rawValue == n.rawValue, lastStamp != 0,
            last.page.checkedHeader == lastStamp, last.page.generation == pager.generation {
             return last
         }
@@ -157,9 +161,12 @@ final class CursorCore {
     /// The rowid of the last entry when the cursor is known to be on it (table trees).
     private func rowidAtLast() throws -> Int64? {
         guard atLast, isTable, case .valid = state, let top = stack.last else { return nil }
+        if let r = atLastRowid { return r }
         let n = try node(top.page)
         guard n.kind.isLeaf, top.index == n.cellCount - 1 else { atLast = false; return nil }
-        return try n.rowid(top.index)
+        let r = try n.rowid(top.index)
+        atLastRowid = r
+        return r
     }
 
     func next() throws -> Bool {
@@ -261,18 +268,45 @@ final class CursorCore {
 
     // MARK: Seeking
 
-    /// Compares the index entry in cell `i` of `n` with `key` (prefix-equal is 0).
-    private func compareCell(_ n: Node, _ i: Int, _ key: [Value]) throws -> Int {
-        let c = try n.cell(i)
-        if c.localSize == c.payloadSize && tree.textEncoding == .utf8 {
-            // All local: compare straight from the page bytes (UTF-16 text is transcoded).
-            return try n.page.withBytes { raw in
-                try compareRecord(UnsafeRawBufferPointer(rebasing: raw[c.payloadOffset..<(c.payloadOffset + c.localSize)]),
-                                  with: key, keyInfo: keyInfo)
-            }
+    /// The comparator for an index key (nil for a rowid).
+    private func probe(for key: SavedKey) throws -> KeyProbe? {
+        switch key {
+        case .rowid: return nil
+        case .key(let values), .keyAfter(let values): return KeyProbe(values: values, keyInfo: keyInfo)
+        case .record(let bytes): return try KeyProbe(record: bytes, keyInfo: keyInfo)
         }
+    }
+
+    /// Compares the index entry in cell `i` of `n` with the probe's key (prefix-equal is 0).
+    /// A payload that is all on the page (and UTF-8) is compared where it lies: only the
+    /// payload-size varint of the cell is parsed.
+    private func compareCell(_ n: Node, _ i: Int, _ probe: KeyProbe, utf8: Bool) throws -> Int {
+        let off = try n.cellOffset(i)
+        if utf8 {
+            let usable = n.usable
+            let interior = !n.kind.isLeaf
+            let pn = n.number.rawValue
+            let r: Int? = try n.page.withBytes { raw in
+                let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
+                let pos = interior ? off + 4 : off
+                guard pos < usable else { throw DatabaseError.corrupt(page: pn, "cell") }
+                let p: Int, l: Int
+                if buf[pos] < 0x80 { p = Int(buf[pos]); l = 1 } else {
+                    guard let (v, l2) = Varint.read(buf, at: pos), v <= UInt64(Int32.max) else {
+                        throw DatabaseError.corrupt(page: pn, "payload size")
+                    }
+                    p = Int(v); l = l2
+                }
+                guard localPayloadSize(p, usable: usable, tableLeaf: false) == p else { return nil }
+                let start = pos + l
+                guard p <= usable - start else { throw DatabaseError.corrupt(page: pn, "cell extends past page") }
+                return try probe.compare(UnsafeRawBufferPointer(rebasing: buf[start ..< start + p]))
+            }
+            if let r { return r }
+        }
+        let c = try n.parseCell(at: off)
         let bytes = try tree.readPayload(c, on: n.page)
-        return try bytes.withUnsafeBytes { try compareRecord($0, with: key, keyInfo: keyInfo) }
+        return try bytes.withUnsafeBytes { try probe.compare($0) }
     }
 
     /// Goes down to the leaf where `key` belongs. Leaves the stack at that leaf with the
@@ -282,33 +316,34 @@ final class CursorCore {
     func descend(to key: SavedKey) throws -> (equal: Bool, cellCount: Int) {
         landedOnEqualInterior = false
         descendedRightmost = true
+        let probe = try self.probe(for: key)
+        var utf8 = false
+        if case .utf8 = tree.textEncoding { utf8 = true }
         var n = try moveToRoot()
         while true {
-            var lo = 0, hi = n.cellCount
-            var equal = false
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                let c: Int
-                switch key {
-                case .rowid(let r):
-                    let k = try n.rowid(mid)
-                    c = k < r ? -1 : (k > r ? 1 : 0)
-                case .key(let values):
-                    c = try compareCell(n, mid, values)
-                case .keyAfter(let values):
-                    let r = try compareCell(n, mid, values)
-                    c = r == 0 ? -1 : r
+            var lo = 0, equal = false
+            switch key {
+            case .rowid(let r):
+                (lo, equal) = try n.searchRowid(r)
+            case .key, .record, .keyAfter:
+                guard let probe else { preconditionFailure("index key without a probe") }
+                var after = false
+                if case .keyAfter = key { after = true }
+                if utf8, let found = try n.searchKey(probe, after: after) {
+                    (lo, equal) = found
+                } else {
+                    // A cell with overflow pages (or a UTF-16 file): compare assembled payloads.
+                    lo = 0
+                    var hi = n.cellCount, equalAt = -1
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        var c = try compareCell(n, mid, probe, utf8: utf8)
+                        if after && c == 0 { c = -1 }
+                        if c < 0 { lo = mid + 1 } else { hi = mid; if c == 0 { equalAt = mid } }
+                    }
+                    equal = equalAt == lo
                 }
-                if c < 0 { lo = mid + 1 } else { hi = mid; if c == 0 { equal = true } }
             }
-            // `equal` is true if some probed cell equalled the key; recheck the landing cell.
-            if equal, lo < n.cellCount {
-                switch key {
-                case .rowid(let r): equal = try n.rowid(lo) == r
-                case .key(let values): equal = try compareCell(n, lo, values) == 0
-                case .keyAfter: equal = false
-                }
-            } else { equal = false }
             stack[stack.count - 1].index = lo
             if n.kind.isLeaf { return (equal, n.cellCount) }
             if equal { landedOnEqualInterior = true }
@@ -345,7 +380,13 @@ final class CursorCore {
         while let (p, slot) = stack.last {
             let pn = try node(p)
             if slot < pn.cellCount {
-                if case .key(let values) = key, try compareCell(pn, slot, values) == 0 { return .found }
+                switch key {
+                case .key, .record:
+                    var utf8 = false
+                    if case .utf8 = tree.textEncoding { utf8 = true }
+                    if let probe = try probe(for: key), try compareCell(pn, slot, probe, utf8: utf8) == 0 { return .found }
+                default: break
+                }
                 return .after
             }
             stack.removeLast()
@@ -421,14 +462,19 @@ final class CursorCore {
     /// local and UTF-8 (no copy), else an assembled array. The pointer lives only in `body`.
     func withCurrentPayload(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let n = try requireEntry()
-        let c = try n.cell(stack[stack.count - 1].index)
-        if c.localSize == c.payloadSize, case .utf8 = tree.textEncoding {
-            // parseCell checked payloadOffset + localSize <= usable <= page size.
-            try n.page.withBytes { raw in
-                try body(UnsafeRawBufferPointer(rebasing: raw[c.payloadOffset ..< c.payloadOffset + c.localSize]))
+        let idx = stack[stack.count - 1].index
+        if case .utf8 = tree.textEncoding {
+            // One pass over the page: the cell's varints, then the payload where it lies.
+            let usable = n.usable
+            let done = try n.page.withBytes { raw -> Bool in
+                let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
+                guard let range = try n.localPayloadRange(buf, idx) else { return false }
+                try body(UnsafeRawBufferPointer(rebasing: buf[range]))
+                return true
             }
-            return
+            if done { return }
         }
+        let c = try n.cell(idx)
         try tree.readPayload(c, on: n.page).withUnsafeBytes(body)
     }
 
@@ -493,9 +539,30 @@ final class CursorCore {
             stack[stack.count - 1].index = idx
             state = .valid
             atLast = append && isTable
+            if atLast, case .rowid(let r) = key { atLastRowid = r }
             return true
         }
         atLast = false   // the stack is stale once the tree is rebalanced
+        if append && isTable {
+            let (path, slots) = pathAndSlots()
+            switch try tree.quickAppendSplit(path: path, slots: slots, newCell: newCell) {
+            case .notApplicable: break
+            case .inPlace(let newLeaf):
+                // The entry is alone on the parent's new right child: one more parent slot.
+                let top = stack.count - 1
+                stack[top - 1].index += 1
+                stack[top] = (newLeaf, 0)
+                state = .valid
+                atLast = true
+                if case .rowid(let r) = key { atLastRowid = r }
+                return true
+            case .rebalanced:
+                let r = try seek(key)
+                guard r == .found else { throw DatabaseError.corrupt(page: root.rawValue, "inserted entry not found") }
+                atLast = true
+                return true
+            }
+        }
         var content = try tree.readContent(leafNo)
         content.cells.insert(newCell, at: idx)
         let (path, slots) = pathAndSlots()
@@ -646,8 +713,7 @@ package final class IndexCursor {
     /// Returns false when an equal entry was already there (nothing changed).
     @discardableResult
     package func insert(record: [UInt8]) throws -> Bool {
-        let key = try RecordCodec.decode(record)
-        return try core.insert(key: .key(key)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
+        return try core.insert(key: .record(record)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
     }
     /// Deletes the current entry (same positioning rules as `TableCursor.delete`).
     package func delete() throws { try core.delete() }
