@@ -65,7 +65,7 @@ final class CursorCore {
         atLast = false
         state = .invalid
         stack.removeAll()
-        lastNode = nil
+        dropLevels()
     }
 
     var isValid: Bool {
@@ -77,28 +77,40 @@ final class CursorCore {
 
     // MARK: Walking
 
-    /// The node this cursor fetched last (during a scan, the current leaf) and its page's
-    /// header stamp (`Page.checkedHeader`) at the time.
-    private var lastNode: Node?
-    private var lastStamp: UInt64 = 0
+    /// The nodes this cursor fetched last, one per stack depth (the path of its last
+    /// descent; during a scan, the current leaf), with their pages' header stamps
+    /// (`Page.checkedHeader`) at the time. Empty until the first fetch.
+    private var levels: [CachedNode?] = []
+
+    private struct CachedNode {
+        let node: Node
+        let stamp: UInt64
+    }
 
     private func node(_ n: PageNumber) throws -> Node {
-        // Reuse the last node while its page is the pager's current one (our reference keeps
-        // it cached; a rollback or a dropped cache bumps the generation) and its header is
-        // unchanged (every write zeroes the stamp): exactly what `BTree.node` would build,
-        // without the page lookup. Next + Column + Rowid each asked for the leaf per row.
-        if n.rawValue != 1, let last = lastNode, last.page.number.rawValue == n.rawValue, lastStamp != 0,
-           last.page.checkedHeader == lastStamp, last.page.generation == pager.generation {
-            return last
+        // Reuse the node fetched at this depth while its page is the pager's current one (our
+        // reference keeps it cached; a rollback or a dropped cache bumps the generation) and
+        // its header is unchanged (every write zeroes the stamp): exactly what `BTree.node`
+        // would build, without the page lookup. Each descent passes the same root and
+        // interior pages; Next + Column + Rowid each ask for the leaf per row.
+        let depth = stack.isEmpty ? 0 : min(stack.count - 1, BTree.maxDepth - 1)
+        if n.rawValue != 1, depth < levels.count, let c = levels[depth], c.node.page.number.rawValue == n.rawValue,
+           c.stamp != 0, c.node.page.checkedHeader == c.stamp, c.node.page.generation == pager.generation {
+            return c.node
         }
         let node = try tree.node(n)
         guard node.kind.isTable == isTable else { throw DatabaseError.corrupt(page: n.rawValue, "page kind does not match tree") }
         // Page 1 may be a stand-in for a database with no pages yet (`BTree.node`): never kept.
         if n.rawValue != 1 {
-            lastNode = node
-            lastStamp = node.page.checkedHeader
+            if levels.isEmpty { levels = Array(repeating: nil, count: BTree.maxDepth) }
+            levels[depth] = CachedNode(node: node, stamp: node.page.checkedHeader)
         }
         return node
+    }
+
+    /// Drops the kept nodes (their pages may then leave the cache).
+    private func dropLevels() {
+        for i in levels.indices { levels[i] = nil }
     }
 
     private func pushChild(_ n: PageNumber, index: Int) throws {
@@ -268,13 +280,20 @@ final class CursorCore {
 
     // MARK: Seeking
 
-    /// The comparator for an index key (nil for a rowid).
+    /// The comparator of the last index descent (its buffers are reused from key to key).
+    private var lastProbe = KeyProbe()
+
+    /// The comparator for an index key (nil for a rowid), loaded into `lastProbe`'s buffers.
     private func probe(for key: SavedKey) throws -> KeyProbe? {
+        var p = lastProbe
+        lastProbe = KeyProbe()   // `p` owns the buffers: loading does not copy them
         switch key {
         case .rowid: return nil
-        case .key(let values), .keyAfter(let values): return KeyProbe(values: values, keyInfo: keyInfo)
-        case .record(let bytes): return try KeyProbe(record: bytes, keyInfo: keyInfo)
+        case .key(let values), .keyAfter(let values): p.load(values: values, keyInfo: keyInfo)
+        case .record(let bytes): try p.load(record: bytes, keyInfo: keyInfo)
         }
+        lastProbe = p
+        return p
     }
 
     /// Compares the index entry in cell `i` of `n` with the probe's key (prefix-equal is 0).
@@ -384,7 +403,8 @@ final class CursorCore {
                 case .key, .record:
                     var utf8 = false
                     if case .utf8 = tree.textEncoding { utf8 = true }
-                    if let probe = try probe(for: key), try compareCell(pn, slot, probe, utf8: utf8) == 0 { return .found }
+                    // `descend` just loaded this key into `lastProbe`.
+                    if try compareCell(pn, slot, lastProbe, utf8: utf8) == 0 { return .found }
                 default: break
                 }
                 return .after
@@ -424,7 +444,7 @@ final class CursorCore {
         atLast = false
         state = .saved(try currentKey())
         stack.removeAll()
-        lastNode = nil
+        dropLevels()
     }
 
     /// Number of entries in the tree (walks every page; OP_Count).
@@ -493,15 +513,6 @@ final class CursorCore {
         (stack.map(\.page), stack.dropLast().map(\.index))
     }
 
-    /// Whether the stack is on the right edge of the tree (every slot the last).
-    private func onRightEdge() throws -> Bool {
-        for (p, slot) in stack.dropLast() {
-            let n = try node(p)
-            if slot != n.cellCount { return false }
-        }
-        return true
-    }
-
     /// Inserts a leaf cell for `key`, replacing an equal entry (table) or leaving it (index:
     /// returns false, nothing inserted).
     @discardableResult
@@ -518,7 +529,7 @@ final class CursorCore {
         } else {
             (equal, count) = try descend(to: key)
             idx = stack[stack.count - 1].index
-            rightEdge = try onRightEdge()
+            rightEdge = descendedRightmost
         }
         let leafNo = stack[stack.count - 1].page
         var leaf = try node(leafNo)

@@ -35,14 +35,32 @@ package struct KeyProbe {
     private var fields: [Field] = []
     /// The content of text and blob fields (for a key given as a record: the record).
     private var bytes: [UInt8] = []
-    package let keyInfo: KeyInfo
+    package private(set) var keyInfo: KeyInfo
 
     /// The number of key fields compared.
     package var count: Int { fields.count }
 
+    /// An empty key (compares equal to every record) with BINARY ascending fields.
+    package init() { keyInfo = KeyInfo() }
+
     /// A key made of `values` (text as UTF-8).
     package init(values: [Value], keyInfo: KeyInfo) {
         self.keyInfo = keyInfo
+        load(values: values, keyInfo: keyInfo)
+    }
+
+    /// A key given as an encoded record (every field of it is compared). Throws `corrupt`
+    /// when the record is malformed, as `RecordCodec.decode` would.
+    package init(record: [UInt8], keyInfo: KeyInfo) throws {
+        self.keyInfo = keyInfo
+        try load(record: record, keyInfo: keyInfo)
+    }
+
+    /// Replaces the key with `values`, reusing this probe's buffers.
+    package mutating func load(values: [Value], keyInfo: KeyInfo) {
+        self.keyInfo = keyInfo
+        fields.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: true)
         fields.reserveCapacity(values.count)
         for (i, v) in values.enumerated() {
             var f = Field(kind: .null, binary: KeyProbe.isBinary(keyInfo.collation(i)), descending: keyInfo.isDescending(i))
@@ -66,42 +84,51 @@ package struct KeyProbe {
         }
     }
 
-    /// A key given as an encoded record (every field of it is compared). Throws `corrupt`
-    /// when the record is malformed, as `RecordCodec.decode` would.
-    package init(record: [UInt8], keyInfo: KeyInfo) throws {
+    /// Replaces the key with the encoded record `record` (every field of it is compared).
+    /// Throws `corrupt` when the record is malformed; the probe is then empty.
+    package mutating func load(record: [UInt8], keyInfo: KeyInfo) throws {
         self.keyInfo = keyInfo
         bytes = record
+        fields.removeAll(keepingCapacity: true)
+        var parsed = fields
+        fields = []   // `parsed` owns the buffer while appending
         let total = record.count
-        var parsed: [Field] = []
-        try record.withUnsafeBytes { buf in
-            guard let (hs, hl) = Varint.read(buf, at: 0), hs <= UInt64(total), Int(hs) >= hl else {
-                throw DatabaseError.corrupt(page: nil, "record header size")
-            }
-            let header = Int(hs)
-            var pos = hl
-            var content = header
-            parsed.reserveCapacity(header - hl)
-            var i = 0
-            while pos < header {
-                let (t, offset) = try RecordCodec.nextHeaderEntry(buf, pos: &pos, header: header, content: &content, total: total)
-                var f = Field(kind: .null, binary: KeyProbe.isBinary(keyInfo.collation(i)), descending: keyInfo.isDescending(i))
-                switch t {
-                case 0: break
-                case 7:
-                    let d = Double(bitPattern: buf.loadUnaligned(fromByteOffset: offset, as: UInt64.self).bigEndian)
-                    if !d.isNaN { f.kind = .real; f.real = d }
-                case 1...9:
-                    f.kind = .integer
-                    f.integer = KeyProbe.storedInteger(t, buf, offset)
-                default:
-                    f.kind = t & 1 == 1 ? .text : .blob
-                    f.start = offset
-                    f.count = Int((t - 12) / 2)
+        do {
+            try record.withUnsafeBytes { buf in
+                guard let (hs, hl) = Varint.read(buf, at: 0), hs <= UInt64(total), Int(hs) >= hl else {
+                    throw DatabaseError.corrupt(page: nil, "record header size")
                 }
-                parsed.append(f)
-                i += 1
+                let header = Int(hs)
+                var pos = hl
+                var content = header
+                parsed.reserveCapacity(header - hl)
+                var i = 0
+                while pos < header {
+                    let (t, offset) = try RecordCodec.nextHeaderEntry(buf, pos: &pos, header: header, content: &content, total: total)
+                    var f = Field(kind: .null, binary: KeyProbe.isBinary(keyInfo.collation(i)), descending: keyInfo.isDescending(i))
+                    switch t {
+                    case 0: break
+                    case 7:
+                        let d = Double(bitPattern: buf.loadUnaligned(fromByteOffset: offset, as: UInt64.self).bigEndian)
+                        if !d.isNaN { f.kind = .real; f.real = d }
+                    case 1...9:
+                        f.kind = .integer
+                        f.integer = KeyProbe.storedInteger(t, buf, offset)
+                    default:
+                        f.kind = t & 1 == 1 ? .text : .blob
+                        f.start = offset
+                        f.count = Int((t - 12) / 2)
+                    }
+                    parsed.append(f)
+                    i += 1
+                }
+                guard content == total else { throw DatabaseError.corrupt(page: nil, "record length") }
             }
-            guard content == total else { throw DatabaseError.corrupt(page: nil, "record length") }
+        } catch {
+            parsed.removeAll(keepingCapacity: true)
+            fields = parsed
+            bytes = []
+            throw error
         }
         fields = parsed
     }
