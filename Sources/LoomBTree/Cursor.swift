@@ -77,10 +77,15 @@ final class CursorCore {
 
     // MARK: Walking
 
-    /// The nodes this cursor fetched last, one per stack depth (the path of its last
-    /// descent; during a scan, the current leaf), with their pages' header stamps
-    /// (`Page.checkedHeader`) at the time. Empty until the first fetch.
-    private var levels: [CachedNode?] = []
+    /// The nodes this cursor fetched last at stack depths 0-3 (the path of its last descent;
+    /// during a scan, its leaf) and at any deeper level, with their pages' header stamps
+    /// (`Page.checkedHeader`) at the time. Plain stored properties, not an array: a cursor is
+    /// opened per statement, and an array's allocation and teardown showed in micro_a.
+    private var level0: CachedNode?
+    private var level1: CachedNode?
+    private var level2: CachedNode?
+    private var level3: CachedNode?
+    private var deeper: CachedNode?
 
     private struct CachedNode {
         let node: Node
@@ -93,8 +98,16 @@ final class CursorCore {
         // its header is unchanged (every write zeroes the stamp): exactly what `BTree.node`
         // would build, without the page lookup. Each descent passes the same root and
         // interior pages; Next + Column + Rowid each ask for the leaf per row.
-        let depth = stack.isEmpty ? 0 : min(stack.count - 1, BTree.maxDepth - 1)
-        if n.rawValue != 1, depth < levels.count, let c = levels[depth], c.node.page.number.rawValue == n.rawValue,
+        let depth = stack.count - 1
+        let cached: CachedNode?
+        switch depth {
+        case ...0: cached = level0
+        case 1: cached = level1
+        case 2: cached = level2
+        case 3: cached = level3
+        default: cached = deeper
+        }
+        if n.rawValue != 1, let c = cached, c.node.page.number.rawValue == n.rawValue,
            c.stamp != 0, c.node.page.checkedHeader == c.stamp, c.node.page.generation == pager.generation {
             return c.node
         }
@@ -102,15 +115,21 @@ final class CursorCore {
         guard node.kind.isTable == isTable else { throw DatabaseError.corrupt(page: n.rawValue, "page kind does not match tree") }
         // Page 1 may be a stand-in for a database with no pages yet (`BTree.node`): never kept.
         if n.rawValue != 1 {
-            if levels.isEmpty { levels = Array(repeating: nil, count: BTree.maxDepth) }
-            levels[depth] = CachedNode(node: node, stamp: node.page.checkedHeader)
+            let c = CachedNode(node: node, stamp: node.page.checkedHeader)
+            switch depth {
+            case ...0: level0 = c
+            case 1: level1 = c
+            case 2: level2 = c
+            case 3: level3 = c
+            default: deeper = c
+            }
         }
         return node
     }
 
     /// Drops the kept nodes (their pages may then leave the cache).
     private func dropLevels() {
-        for i in levels.indices { levels[i] = nil }
+        level0 = nil; level1 = nil; level2 = nil; level3 = nil; deeper = nil
     }
 
     private func pushChild(_ n: PageNumber, index: Int) throws {
