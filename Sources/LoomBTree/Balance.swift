@@ -25,7 +25,6 @@ extension BTree {
     /// moves to new children (balance-deeper); when an interior root has no cells left its
     /// only child moves up (balance-shallower).
     func rebalance(path: [PageNumber], slots: [Int], leafContent: NodeContent?, checkUnderflow: Bool, append: Bool) throws {
-        if append, let content = leafContent, try quickAppendSplit(path: path, slots: slots, content: content) { return }
         var pending = leafContent
         var level = path.count - 1
         var underflow = checkUnderflow
@@ -95,20 +94,30 @@ extension BTree {
         }
     }
 
+    /// What `quickAppendSplit` did.
+    enum QuickSplit {
+        /// The shape does not qualify; nothing changed.
+        case notApplicable
+        /// The new leaf holds the entry alone and is the parent's new right child; the parent
+        /// was changed in place (no other page moved).
+        case inPlace(newLeaf: PageNumber)
+        /// The parent had to be rebalanced as well: positions must be found again.
+        case rebalanced
+    }
+
     /// SQLite's balance_quick: an entry appended past the end of a full table leaf that is
     /// its parent's right child goes alone onto a new leaf, which becomes the parent's right
     /// child; the parent gains the cell (old leaf, its last rowid). The old leaf is left as
-    /// it is, and the parent is changed in place when the cell fits (else it is rebalanced
-    /// from its content, as a split would). `content` is the old leaf's cells plus the new
-    /// last one. Returns false (nothing changed) when the shape does not qualify.
-    private func quickAppendSplit(path: [PageNumber], slots: [Int], content: NodeContent) throws -> Bool {
-        guard content.kind == .tableLeaf, path.count >= 2, let newCell = content.cells.last,
-              cellSpace(newCell.count) <= capacity(.tableLeaf) else { return false }
+    /// it is (its cells are never read into memory), and the parent is changed in place when
+    /// the cell fits (else it is rebalanced from its content, as a split would). `newCell` is
+    /// the appended table leaf cell that did not fit on the leaf at the end of `path`.
+    func quickAppendSplit(path: [PageNumber], slots: [Int], newCell: [UInt8]) throws -> QuickSplit {
+        guard path.count >= 2, cellSpace(newCell.count) <= capacity(.tableLeaf) else { return .notApplicable }
         let leafNo = path[path.count - 1]
         let parentNo = path[path.count - 2]
         let leaf = try node(leafNo)
-        guard leaf.kind == .tableLeaf, leaf.cellCount >= 1, leaf.cellCount == content.cells.count - 1,
-              slots[path.count - 2] == (try node(parentNo)).cellCount else { return false }
+        guard leaf.kind == .tableLeaf, leaf.cellCount >= 1,
+              slots[path.count - 2] == (try node(parentNo)).cellCount else { return .notApplicable }
         let dividerRowid = try leaf.rowid(leaf.cellCount - 1)
         let newLeaf = try allocatePage()
         try writeContent(NodeContent(kind: .tableLeaf, cells: [newCell], rightChild: 0), to: newLeaf)
@@ -119,14 +128,14 @@ extension BTree {
         if try insertCellInPlace(parent, at: parent.cellCount, divider) {
             let page = parent.page
             page.setU32(parent.headerOffset + 8, newLeaf.number.rawValue)
-            return true
+            return .inPlace(newLeaf: newLeaf.number)
         }
         var parentContent = try readContent(parentNo)
         parentContent.cells.append(divider)
         parentContent.rightChild = newLeaf.number.rawValue
         try rebalance(path: Array(path.dropLast()), slots: Array(slots.dropLast()), leafContent: parentContent,
                       checkUnderflow: false, append: true)
-        return true
+        return .rebalanced
     }
 
     private func childPage(_ c: NodeContent, _ slot: Int) throws -> PageNumber {

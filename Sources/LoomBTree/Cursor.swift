@@ -11,6 +11,8 @@ enum SavedKey {
     case key([Value])
     /// Seek target only: sorts after every entry it prefixes (first entry > key).
     case keyAfter([Value])
+    /// An index entry given as its record (IdxInsert): compared in place, never decoded.
+    case record([UInt8])
 }
 
 /// The shared machinery of `TableCursor` and `IndexCursor`.
@@ -43,7 +45,9 @@ final class CursorCore {
     /// True while the cursor is valid and on the last entry of the tree (set by `last` and
     /// by an insert past the end; cleared by every other move). A table seek or insert of a
     /// larger rowid then needs no descent: SQLite's append bias (BTCF_AtLast).
-    private var atLast = false
+    private var atLast = false { didSet { atLastRowid = nil } }
+    /// The last entry's rowid while `atLast` holds, once known (read once, not per insert).
+    private var atLastRowid: Int64?
 
     init(tree: BTree, root: PageNumber, isTable: Bool, writable: Bool, keyInfo: KeyInfo) {
         self.tree = tree
@@ -61,7 +65,7 @@ final class CursorCore {
         atLast = false
         state = .invalid
         stack.removeAll()
-        lastNode = nil
+        dropLevels()
     }
 
     var isValid: Bool {
@@ -73,28 +77,59 @@ final class CursorCore {
 
     // MARK: Walking
 
-    /// The node this cursor fetched last (during a scan, the current leaf) and its page's
-    /// header stamp (`Page.checkedHeader`) at the time.
-    private var lastNode: Node?
-    private var lastStamp: UInt64 = 0
+    /// The nodes this cursor fetched last at stack depths 0-3 (the path of its last descent;
+    /// during a scan, its leaf) and at any deeper level, with their pages' header stamps
+    /// (`Page.checkedHeader`) at the time. Plain stored properties, not an array: a cursor is
+    /// opened per statement, and an array's allocation and teardown showed in micro_a.
+    private var level0: CachedNode?
+    private var level1: CachedNode?
+    private var level2: CachedNode?
+    private var level3: CachedNode?
+    private var deeper: CachedNode?
+
+    private struct CachedNode {
+        let node: Node
+        let stamp: UInt64
+    }
 
     private func node(_ n: PageNumber) throws -> Node {
-        // Reuse the last node while its page is the pager's current one (our reference keeps
-        // it cached; a rollback or a dropped cache bumps the generation) and its header is
-        // unchanged (every write zeroes the stamp): exactly what `BTree.node` would build,
-        // without the page lookup. Next + Column + Rowid each asked for the leaf per row.
-        if n.rawValue != 1, let last = lastNode, last.page.number == n, lastStamp != 0,
-           last.page.checkedHeader == lastStamp, last.page.generation == pager.generation {
-            return last
+        // Reuse the node fetched at this depth while its page is the pager's current one (our
+        // reference keeps it cached; a rollback or a dropped cache bumps the generation) and
+        // its header is unchanged (every write zeroes the stamp): exactly what `BTree.node`
+        // would build, without the page lookup. Each descent passes the same root and
+        // interior pages; Next + Column + Rowid each ask for the leaf per row.
+        let depth = stack.count - 1
+        let cached: CachedNode?
+        switch depth {
+        case ...0: cached = level0
+        case 1: cached = level1
+        case 2: cached = level2
+        case 3: cached = level3
+        default: cached = deeper
+        }
+        if n.rawValue != 1, let c = cached, c.node.page.number.rawValue == n.rawValue,
+           c.stamp != 0, c.node.page.checkedHeader == c.stamp, c.node.page.generation == pager.generation {
+            return c.node
         }
         let node = try tree.node(n)
         guard node.kind.isTable == isTable else { throw DatabaseError.corrupt(page: n.rawValue, "page kind does not match tree") }
         // Page 1 may be a stand-in for a database with no pages yet (`BTree.node`): never kept.
         if n.rawValue != 1 {
-            lastNode = node
-            lastStamp = node.page.checkedHeader
+            let c = CachedNode(node: node, stamp: node.page.checkedHeader)
+            switch depth {
+            case ...0: level0 = c
+            case 1: level1 = c
+            case 2: level2 = c
+            case 3: level3 = c
+            default: deeper = c
+            }
         }
         return node
+    }
+
+    /// Drops the kept nodes (their pages may then leave the cache).
+    private func dropLevels() {
+        level0 = nil; level1 = nil; level2 = nil; level3 = nil; deeper = nil
     }
 
     private func pushChild(_ n: PageNumber, index: Int) throws {
@@ -157,9 +192,12 @@ final class CursorCore {
     /// The rowid of the last entry when the cursor is known to be on it (table trees).
     private func rowidAtLast() throws -> Int64? {
         guard atLast, isTable, case .valid = state, let top = stack.last else { return nil }
+        if let r = atLastRowid { return r }
         let n = try node(top.page)
         guard n.kind.isLeaf, top.index == n.cellCount - 1 else { atLast = false; return nil }
-        return try n.rowid(top.index)
+        let r = try n.rowid(top.index)
+        atLastRowid = r
+        return r
     }
 
     func next() throws -> Bool {
@@ -261,18 +299,52 @@ final class CursorCore {
 
     // MARK: Seeking
 
-    /// Compares the index entry in cell `i` of `n` with `key` (prefix-equal is 0).
-    private func compareCell(_ n: Node, _ i: Int, _ key: [Value]) throws -> Int {
-        let c = try n.cell(i)
-        if c.localSize == c.payloadSize && tree.textEncoding == .utf8 {
-            // All local: compare straight from the page bytes (UTF-16 text is transcoded).
-            return try n.page.withBytes { raw in
-                try compareRecord(UnsafeRawBufferPointer(rebasing: raw[c.payloadOffset..<(c.payloadOffset + c.localSize)]),
-                                  with: key, keyInfo: keyInfo)
-            }
+    /// The comparator of the last index descent (its buffers are reused from key to key).
+    private var lastProbe = KeyProbe()
+
+    /// The comparator for an index key (nil for a rowid), loaded into `lastProbe`'s buffers.
+    private func probe(for key: SavedKey) throws -> KeyProbe? {
+        var p = lastProbe
+        lastProbe = KeyProbe()   // `p` owns the buffers: loading does not copy them
+        switch key {
+        case .rowid: return nil
+        case .key(let values), .keyAfter(let values): p.load(values: values, keyInfo: keyInfo)
+        case .record(let bytes): try p.load(record: bytes, keyInfo: keyInfo)
         }
+        lastProbe = p
+        return p
+    }
+
+    /// Compares the index entry in cell `i` of `n` with the probe's key (prefix-equal is 0).
+    /// A payload that is all on the page (and UTF-8) is compared where it lies: only the
+    /// payload-size varint of the cell is parsed.
+    private func compareCell(_ n: Node, _ i: Int, _ probe: KeyProbe, utf8: Bool) throws -> Int {
+        let off = try n.cellOffset(i)
+        if utf8 {
+            let usable = n.usable
+            let interior = !n.kind.isLeaf
+            let pn = n.number.rawValue
+            let r: Int? = try n.page.withBytes { raw in
+                let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
+                let pos = interior ? off + 4 : off
+                guard pos < usable else { throw DatabaseError.corrupt(page: pn, "cell") }
+                let p: Int, l: Int
+                if buf[pos] < 0x80 { p = Int(buf[pos]); l = 1 } else {
+                    guard let (v, l2) = Varint.read(buf, at: pos), v <= UInt64(Int32.max) else {
+                        throw DatabaseError.corrupt(page: pn, "payload size")
+                    }
+                    p = Int(v); l = l2
+                }
+                guard localPayloadSize(p, usable: usable, tableLeaf: false) == p else { return nil }
+                let start = pos + l
+                guard p <= usable - start else { throw DatabaseError.corrupt(page: pn, "cell extends past page") }
+                return try probe.compare(UnsafeRawBufferPointer(rebasing: buf[start ..< start + p]))
+            }
+            if let r { return r }
+        }
+        let c = try n.parseCell(at: off)
         let bytes = try tree.readPayload(c, on: n.page)
-        return try bytes.withUnsafeBytes { try compareRecord($0, with: key, keyInfo: keyInfo) }
+        return try bytes.withUnsafeBytes { try probe.compare($0) }
     }
 
     /// Goes down to the leaf where `key` belongs. Leaves the stack at that leaf with the
@@ -282,33 +354,34 @@ final class CursorCore {
     func descend(to key: SavedKey) throws -> (equal: Bool, cellCount: Int) {
         landedOnEqualInterior = false
         descendedRightmost = true
+        let probe = try self.probe(for: key)
+        var utf8 = false
+        if case .utf8 = tree.textEncoding { utf8 = true }
         var n = try moveToRoot()
         while true {
-            var lo = 0, hi = n.cellCount
-            var equal = false
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                let c: Int
-                switch key {
-                case .rowid(let r):
-                    let k = try n.rowid(mid)
-                    c = k < r ? -1 : (k > r ? 1 : 0)
-                case .key(let values):
-                    c = try compareCell(n, mid, values)
-                case .keyAfter(let values):
-                    let r = try compareCell(n, mid, values)
-                    c = r == 0 ? -1 : r
+            var lo = 0, equal = false
+            switch key {
+            case .rowid(let r):
+                (lo, equal) = try n.searchRowid(r)
+            case .key, .record, .keyAfter:
+                guard let probe else { preconditionFailure("index key without a probe") }
+                var after = false
+                if case .keyAfter = key { after = true }
+                if utf8, let found = try n.searchKey(probe, after: after) {
+                    (lo, equal) = found
+                } else {
+                    // A cell with overflow pages (or a UTF-16 file): compare assembled payloads.
+                    lo = 0
+                    var hi = n.cellCount, equalAt = -1
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        var c = try compareCell(n, mid, probe, utf8: utf8)
+                        if after && c == 0 { c = -1 }
+                        if c < 0 { lo = mid + 1 } else { hi = mid; if c == 0 { equalAt = mid } }
+                    }
+                    equal = equalAt == lo
                 }
-                if c < 0 { lo = mid + 1 } else { hi = mid; if c == 0 { equal = true } }
             }
-            // `equal` is true if some probed cell equalled the key; recheck the landing cell.
-            if equal, lo < n.cellCount {
-                switch key {
-                case .rowid(let r): equal = try n.rowid(lo) == r
-                case .key(let values): equal = try compareCell(n, lo, values) == 0
-                case .keyAfter: equal = false
-                }
-            } else { equal = false }
             stack[stack.count - 1].index = lo
             if n.kind.isLeaf { return (equal, n.cellCount) }
             if equal { landedOnEqualInterior = true }
@@ -345,7 +418,14 @@ final class CursorCore {
         while let (p, slot) = stack.last {
             let pn = try node(p)
             if slot < pn.cellCount {
-                if case .key(let values) = key, try compareCell(pn, slot, values) == 0 { return .found }
+                switch key {
+                case .key, .record:
+                    var utf8 = false
+                    if case .utf8 = tree.textEncoding { utf8 = true }
+                    // `descend` just loaded this key into `lastProbe`.
+                    if try compareCell(pn, slot, lastProbe, utf8: utf8) == 0 { return .found }
+                default: break
+                }
                 return .after
             }
             stack.removeLast()
@@ -383,7 +463,7 @@ final class CursorCore {
         atLast = false
         state = .saved(try currentKey())
         stack.removeAll()
-        lastNode = nil
+        dropLevels()
     }
 
     /// Number of entries in the tree (walks every page; OP_Count).
@@ -421,14 +501,19 @@ final class CursorCore {
     /// local and UTF-8 (no copy), else an assembled array. The pointer lives only in `body`.
     func withCurrentPayload(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let n = try requireEntry()
-        let c = try n.cell(stack[stack.count - 1].index)
-        if c.localSize == c.payloadSize, case .utf8 = tree.textEncoding {
-            // parseCell checked payloadOffset + localSize <= usable <= page size.
-            try n.page.withBytes { raw in
-                try body(UnsafeRawBufferPointer(rebasing: raw[c.payloadOffset ..< c.payloadOffset + c.localSize]))
+        let idx = stack[stack.count - 1].index
+        if case .utf8 = tree.textEncoding {
+            // One pass over the page: the cell's varints, then the payload where it lies.
+            let usable = n.usable
+            let done = try n.page.withBytes { raw -> Bool in
+                let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
+                guard let range = try n.localPayloadRange(buf, idx) else { return false }
+                try body(UnsafeRawBufferPointer(rebasing: buf[range]))
+                return true
             }
-            return
+            if done { return }
         }
+        let c = try n.cell(idx)
         try tree.readPayload(c, on: n.page).withUnsafeBytes(body)
     }
 
@@ -447,15 +532,6 @@ final class CursorCore {
         (stack.map(\.page), stack.dropLast().map(\.index))
     }
 
-    /// Whether the stack is on the right edge of the tree (every slot the last).
-    private func onRightEdge() throws -> Bool {
-        for (p, slot) in stack.dropLast() {
-            let n = try node(p)
-            if slot != n.cellCount { return false }
-        }
-        return true
-    }
-
     /// Inserts a leaf cell for `key`, replacing an equal entry (table) or leaving it (index:
     /// returns false, nothing inserted).
     @discardableResult
@@ -472,7 +548,7 @@ final class CursorCore {
         } else {
             (equal, count) = try descend(to: key)
             idx = stack[stack.count - 1].index
-            rightEdge = try onRightEdge()
+            rightEdge = descendedRightmost
         }
         let leafNo = stack[stack.count - 1].page
         var leaf = try node(leafNo)
@@ -493,9 +569,30 @@ final class CursorCore {
             stack[stack.count - 1].index = idx
             state = .valid
             atLast = append && isTable
+            if atLast, case .rowid(let r) = key { atLastRowid = r }
             return true
         }
         atLast = false   // the stack is stale once the tree is rebalanced
+        if append && isTable {
+            let (path, slots) = pathAndSlots()
+            switch try tree.quickAppendSplit(path: path, slots: slots, newCell: newCell) {
+            case .notApplicable: break
+            case .inPlace(let newLeaf):
+                // The entry is alone on the parent's new right child: one more parent slot.
+                let top = stack.count - 1
+                stack[top - 1].index += 1
+                stack[top] = (newLeaf, 0)
+                state = .valid
+                atLast = true
+                if case .rowid(let r) = key { atLastRowid = r }
+                return true
+            case .rebalanced:
+                let r = try seek(key)
+                guard r == .found else { throw DatabaseError.corrupt(page: root.rawValue, "inserted entry not found") }
+                atLast = true
+                return true
+            }
+        }
         var content = try tree.readContent(leafNo)
         content.cells.insert(newCell, at: idx)
         let (path, slots) = pathAndSlots()
@@ -646,8 +743,7 @@ package final class IndexCursor {
     /// Returns false when an equal entry was already there (nothing changed).
     @discardableResult
     package func insert(record: [UInt8]) throws -> Bool {
-        let key = try RecordCodec.decode(record)
-        return try core.insert(key: .key(key)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
+        return try core.insert(key: .record(record)) { try core.tree.makeLeafCell(kind: .indexLeaf, rowid: 0, payload: record) }
     }
     /// Deletes the current entry (same positioning rules as `TableCursor.delete`).
     package func delete() throws { try core.delete() }

@@ -113,6 +113,35 @@ func randomValue(_ rng: inout SeededRNG) -> Value {
             #expect(viaBytes.signum() == compareKeys(a, b, keyInfo: info).signum(), "\(a) vs \(b) seed \(rng.seed)")
         }
     }
+
+    /// KeyProbe (the B-tree's comparator), built from values or from a record, orders
+    /// stored records exactly as compareKeys orders the values, wide integers included.
+    @Test func keyProbeAgreesWithCompareKeys() throws {
+        var rng = SeededRNG()
+        for info in [KeyInfo(collations: [.nocase, .binary, .rtrim], descending: [false, true, false]), KeyInfo()] {
+            for _ in 0..<3000 {
+                let wide: () -> Value = { .integer(Int64.random(in: Int64.min...Int64.max, using: &rng) >> Int64.random(in: 0...62, using: &rng)) }
+                let a = (0..<Int.random(in: 0...4, using: &rng)).map { _ in Bool.random(using: &rng) ? smallValue(&rng) : wide() }
+                let b = (0..<Int.random(in: 0...4, using: &rng)).map { _ in Bool.random(using: &rng) ? smallValue(&rng) : wide() }
+                let expected = compareKeys(a, b, keyInfo: info).signum()
+                let stored = RecordCodec.encode(a)
+                let fromValues = KeyProbe(values: b, keyInfo: info)
+                let fromRecord = try KeyProbe(record: RecordCodec.encode(b), keyInfo: info)
+                #expect(try stored.withUnsafeBytes { try fromValues.compare($0) }.signum() == expected, "\(a) vs \(b)")
+                #expect(try stored.withUnsafeBytes { try fromRecord.compare($0) }.signum() == expected, "\(a) vs \(b)")
+            }
+        }
+    }
+
+    @Test func keyProbeRejectsMalformedRecords() throws {
+        let info = KeyInfo()
+        #expect(throws: DatabaseError.self) { try KeyProbe(record: [5, 1], keyInfo: info) }
+        #expect(throws: DatabaseError.self) { try KeyProbe(record: [2, 10], keyInfo: info) }
+        let probe = KeyProbe(values: [.integer(1), .text("x")], keyInfo: info)
+        for bad: [UInt8] in [[], [9, 1, 1], [2, 10], [3, 0x81], [2, 25, 0x61]] {
+            #expect(throws: DatabaseError.self) { try bad.withUnsafeBytes { try probe.compare($0) } }
+        }
+    }
 }
 
 func smallValue(_ rng: inout SeededRNG) -> Value {
