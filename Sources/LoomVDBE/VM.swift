@@ -36,7 +36,7 @@ package final class VM {
     var explainIndex = 0
     var explainRow: [Value] = []
     /// Cursor slots (grown on demand by Open*).
-    var cursors: [VMCursor?]
+    var cursors: CursorTable
     /// Aggregate states, by accumulator register.
     /// (An array by register: a Dictionary lookup per AggStep hashed with SipHash, 5M
     /// times for micro_c's five aggregates over 1M rows.)
@@ -97,7 +97,7 @@ package final class VM {
         }
         self.registers = RegisterFile(count: program.registerCount)
         self.bindings = Array(repeating: .null, count: program.parameterCount)
-        self.cursors = Array(repeating: nil, count: program.cursorCount)
+        self.cursors = CursorTable(count: program.cursorCount)
         self.subPrograms = program.subPrograms
         if let effects = program.effects {
             // Computed by codegen: no scan of the program per statement.
@@ -293,7 +293,7 @@ struct AggregateSlots {
     private var slots: [AggregateState?] = []
 
     subscript(register: Register) -> AggregateState? {
-        get { register >= 0 && register < slots.count ? slots[register] : nil }
+        @inline(__always) get { register >= 0 && register < slots.count ? slots[register] : nil }
         set {
             guard register >= 0 else { return }
             if register >= slots.count {
