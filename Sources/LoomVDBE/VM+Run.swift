@@ -166,6 +166,10 @@ extension VM {
         // The frame's registers, held locally: only entering or leaving a sub-program
         // replaces `self.registers`, and both return from this function right after.
         let registers = self.registers
+        // The cursor and aggregate tables likewise (same reason): read through `self`, each
+        // use retained the table around the call, as the call might replace it.
+        let cursorTable = self.cursors
+        let aggregateTable = self.aggregates
         while pc >= 0 && pc < ops.count {
             let address = pc
             pc += 1
@@ -229,18 +233,18 @@ extension VM {
                 registers[op.a] = .integer(integerValue(registers[op.a]) &+ Int64(op.b))
                 continue
             case .column:
-                registers[op.c] = try withCursor(op.a) { try readColumn($0, op.b, default: nil) }
+                registers[op.c] = try cursorTable.withCursor(op.a) { try readColumn($0, op.b, default: nil) }
                 continue
             case .rowid, .idxRowid:
-                registers[op.b] = try withCursor(op.a) { try currentRowid($0) }
+                registers[op.b] = try cursorTable.withCursor(op.a) { try currentRowid($0) }
                 continue
             case .next, .sorterNext:
                 if context.interruption.isSet { try failInterrupted() }
-                if try withCursor(op.a, { try advance($0, forward: true) }) { pc = op.b }
+                if try cursorTable.withCursor(op.a, { try advance($0, forward: true) }) { pc = op.b }
                 continue
             case .prev:
                 if context.interruption.isSet { try failInterrupted() }
-                if try withCursor(op.a, { try advance($0, forward: false) }) { pc = op.b }
+                if try cursorTable.withCursor(op.a, { try advance($0, forward: false) }) { pc = op.b }
                 continue
             case .rewind:
                 if try !moveFirst(try cursor(op.a)) { pc = op.b }
@@ -314,7 +318,7 @@ extension VM {
                 registers[op.c] = .blob(registers.withRange(s, n) { RecordCodec.encode($0) })
                 continue
             case .newRowid:
-                registers[op.b] = .integer(try newRowid(try cursor(op.a)))
+                registers[op.b] = .integer(try cursorTable.withCursor(op.a) { try newRowid($0) })
                 continue
             case .insert:
                 guard case .integer(let rowid) = registers[op.c] else {
@@ -326,7 +330,7 @@ extension VM {
                 case .null: bytes = RecordCodec.encode([])
                 default: throw DatabaseError(.internal, "Insert of a non-record")
                 }
-                try insertRow(try cursor(op.a), rowid: rowid, record: bytes)
+                try cursorTable.withCursor(op.a) { try insertRow($0, rowid: rowid, record: bytes) }
                 let flags = WriteFlags(rawValue: Int(op.d))
                 if flags.contains(.countChanges) {
                     statementChanges += 1
@@ -339,7 +343,7 @@ extension VM {
                 }
                 continue
             case .delete:
-                try deleteCurrent(try cursor(op.a))
+                try cursorTable.withCursor(op.a) { try deleteCurrent($0) }
                 if WriteFlags(rawValue: op.b).contains(.countChanges) {
                     statementChanges += 1
                     context.totalChanges += 1
@@ -370,12 +374,12 @@ extension VM {
                 try s.insert(b)
                 continue
             case .sorterData:
-                try withCursor(op.a) { try sorterData($0, dest: op.b, pseudo: op.c) }
+                try cursorTable.withCursor(op.a) { try sorterData($0, dest: op.b, pseudo: op.c) }
                 continue
             case .makeRecordSorterInsert:
                 let s = op.a, n = op.b
                 try checkRange(s, n)
-                try withCursor(Int(op.d)) { c in
+                try cursorTable.withCursor(Int(op.d)) { c in
                     guard case .sorter(let sorter) = c.storage else {
                         throw DatabaseError(.internal, "SorterInsert misuse")
                     }
@@ -412,15 +416,23 @@ extension VM {
             case .aggStep:
                 let a = op.a, n = op.b, acc = op.c
                 try checkRange(a, n)
-                let state: AggregateState
-                if let s = aggregates[acc] { state = s } else {
-                    state = AggregateState(kind: fast.aggregateKinds[Int(op.d)], distinct: op.flags & 1 != 0)
-                    aggregates[acc] = state
+                // The state is stepped in place, borrowed from its slot (no retain per row).
+                var error: DatabaseError?
+                if let e = aggregateTable.withState(acc, { state -> DatabaseError? in
+                    if state.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
+                    registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
+                    return state.userError
+                }) {
+                    error = e
+                } else {
+                    let state = AggregateState(kind: fast.aggregateKinds[Int(op.d)], distinct: op.flags & 1 != 0)
+                    aggregateTable[acc] = state
+                    if state.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
+                    registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
+                    error = state.userError
                 }
-                if state.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
-                registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
                 resetCollation()
-                if let error = state.userError { throw error }
+                if let error { throw error }
                 continue
             case .jump:
                 pc = lastCompare < 0 ? op.a : (lastCompare == 0 ? op.b : op.c)
