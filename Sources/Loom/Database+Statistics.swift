@@ -120,15 +120,75 @@ extension Database {
     /// try db.execute(sql: "SELECT * FROM player")
     /// print(db.statistics.statements[.select]?.count ?? 0)   // 1
     /// ```
-    public var statistics: DatabaseStatistics {
-        var s = DatabaseStatistics()
-        s.statements = statementTimings
-        s.pager = connection.pagerCounters
-        return s
-    }
+    public var statistics: DatabaseStatistics { rawStatistics.statistics }
+
+    /// The same counters in fixed-size storage: copying them allocates nothing (the pool
+    /// keeps a copy of each connection's at every release).
+    var rawStatistics: RawStatistics { RawStatistics(timings: statementTimings, pager: connection.pagerCounters) }
 
     /// Counts one finished statement run.
     func recordRun(_ kind: StatementKind, duration: Duration) {
-        statementTimings[StatementCategory(kind), default: StatementTimings()].record(duration)
+        statementTimings.record(StatementCategory(kind), duration)
+    }
+}
+
+/// Statement timings by category, in fixed-size storage (no dictionary, no arrays): one run
+/// recorded is a few additions, and a copy allocates nothing.
+struct StatementTimingTable {
+    struct Slot {
+        var count = 0
+        var totalDuration: Duration = .zero
+        var histogram = InlineArray<7, Int>(repeating: 0)
+    }
+    private var slots = InlineArray<5, Slot>(repeating: Slot())
+
+    private static func index(_ c: StatementCategory) -> Int {
+        switch c {
+        case .select: 0
+        case .dml: 1
+        case .ddl: 2
+        case .transaction: 3
+        case .other: 4
+        }
+    }
+
+    mutating func record(_ category: StatementCategory, _ duration: Duration) {
+        let i = Self.index(category)
+        slots[i].count &+= 1
+        slots[i].totalDuration += duration
+        var bucket = StatementTimings.bucketLimits.count
+        for (b, limit) in StatementTimings.bucketLimits.enumerated() where duration < limit {
+            bucket = b
+            break
+        }
+        slots[i].histogram[min(bucket, 6)] &+= 1
+    }
+
+    /// The public form: one entry per category that ran at least once.
+    var byCategory: [StatementCategory: StatementTimings] {
+        var out: [StatementCategory: StatementTimings] = [:]
+        for c in StatementCategory.allCases {
+            let slot = slots[Self.index(c)]
+            guard slot.count > 0 else { continue }
+            var t = StatementTimings()
+            t.count = slot.count
+            t.totalDuration = slot.totalDuration
+            for b in t.histogram.indices where b < 7 { t.histogram[b] = slot.histogram[b] }
+            out[c] = t
+        }
+        return out
+    }
+}
+
+/// A connection's counters as stored: `DatabaseStatistics` is built from it when asked.
+struct RawStatistics {
+    var timings: StatementTimingTable
+    var pager: PagerCounters
+
+    var statistics: DatabaseStatistics {
+        var s = DatabaseStatistics()
+        s.statements = timings.byCategory
+        s.pager = pager
+        return s
     }
 }

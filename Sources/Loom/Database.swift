@@ -202,7 +202,10 @@ public final class Database {
     /// Observers and hooks (Database+Hooks.swift); nil when none is set.
     var hooks = Hooks()
     /// Finished statement runs by kind (Database+Statistics.swift).
-    var statementTimings: [StatementCategory: StatementTimings] = [:]
+    var statementTimings = StatementTimingTable()
+    /// The counters as of the connection's last release to a DatabasePool (guarded by the
+    /// pool's mutex; DatabasePool.statistics reads it for connections in use).
+    var statisticsAtRelease: RawStatistics?
     /// The authorizer bound while compiling (Database+Authorizer.swift).
     var authorizer: (@Sendable (AuthorizationRequest) -> AuthorizationDecision)?
     /// Prepared statements by SQL text (Database+Fetch.swift).
@@ -323,6 +326,13 @@ public final class Statement {
         self.requiredCapability = requiredCapability
         self.database = database
         flagsGeneration = database.connection.context.flagsGeneration
+    }
+
+    /// A statement released in the middle of a run ends that run, as `sqlite3_finalize`
+    /// does: otherwise it would count as running forever and keep the connection's
+    /// transaction (a read snapshot) open after COMMIT.
+    deinit {
+        if isActive { vm.reset() }
     }
 
     /// Result columns (`sqlite3_column_count`).

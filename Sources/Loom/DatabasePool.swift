@@ -112,28 +112,38 @@ public final class DatabasePool: Sendable {
         defer { readers.release(db) }
         db.readOnlyDepth += 1
         defer { db.readOnlyDepth -= 1 }
-        try Self.beginSnapshot(db)
-        return try await db.inTransaction(begin: nil) { try await value(db) }
-    }
-
-    /// `BEGIN DEFERRED`, then a read of the schema so the snapshot is taken now, before the
-    /// closure runs (a deferred transaction would otherwise start at its first read).
-    private static func beginSnapshot(_ db: Database) throws {
-        try db.execute(sql: "BEGIN DEFERRED")
+        try db.connection.beginSnapshotRead()
         do {
-            let probe = try db.cachedStatement(sql: "SELECT 1 FROM sqlite_schema LIMIT 1")
-            _ = try probe.step()
-            try probe.reset()
+            let result = try await value(db)
+            try db.connection.endSnapshotRead()
+            return result
         } catch {
-            try? db.execute(sql: "ROLLBACK")
+            Self.rollbackAfterError(db)
             throw error
         }
     }
 
+    /// Runs `value` in a read transaction whose snapshot is taken before it starts: the
+    /// effect of `BEGIN DEFERRED` plus a read of the schema (GRDB's pattern; a deferred
+    /// transaction would otherwise start at its first read) and of `COMMIT` after it, without
+    /// running those statements (Connection.beginSnapshotRead / endSnapshotRead).
+    /// A closure threw inside a snapshot read: ROLLBACK (a statement, so hooks and
+    /// statistics see it as they see the user's own) when a transaction is still open.
+    private static func rollbackAfterError(_ db: Database) {
+        if !db.isAutocommit { try? db.execute(sql: "ROLLBACK") }
+    }
+
     private static func snapshotRead<T>(_ db: Database, _ value: (Database) throws -> T) throws -> T {
         try db.readOnly {
-            try beginSnapshot(db)
-            return try db.inTransaction(begin: nil) { try value(db) }
+            try db.connection.beginSnapshotRead()
+            do {
+                let result = try value(db)
+                try db.connection.endSnapshotRead()
+                return result
+            } catch {
+                Self.rollbackAfterError(db)
+                throw error
+            }
         }
     }
 
@@ -373,9 +383,6 @@ private final class ConnectionSlots: @unchecked Sendable {
     private let capacity: Int
     private var closed = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
-    /// Each connection's counters when it was last released, for `statistics()` while it is
-    /// in use (reading a connection another thread is using would race).
-    private var released: [ObjectIdentifier: DatabaseStatistics] = [:]
     private let make: () throws -> Database
 
     init(capacity: Int, idle: [Database], make: @escaping () throws -> Database) {
@@ -480,7 +487,9 @@ private final class ConnectionSlots: @unchecked Sendable {
 
     func release(_ db: Database) {
         pthread_mutex_lock(mutex)
-        released[ObjectIdentifier(db)] = db.statistics
+        // Its counters as of now, for `statistics()` while it is in use (reading a connection
+        // another thread is using would race); a fixed-size copy, no allocation.
+        db.statisticsAtRelease = db.rawStatistics
         idle.append(db)
         wakeOne()
         pthread_mutex_unlock(mutex)
@@ -494,7 +503,7 @@ private final class ConnectionSlots: @unchecked Sendable {
         var total = DatabaseStatistics()
         for db in all {
             let isIdle = idle.contains { $0 === db }
-            if let s = isIdle ? db.statistics : released[ObjectIdentifier(db)] { total = total + s }
+            if let s = isIdle ? db.statistics : db.statisticsAtRelease?.statistics { total = total + s }
         }
         return total
     }
@@ -515,7 +524,6 @@ private final class ConnectionSlots: @unchecked Sendable {
         let list = idle
         idle = []
         all = []
-        released = [:]
         opened = 0
         let pending = waiters
         waiters = []

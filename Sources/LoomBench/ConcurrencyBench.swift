@@ -309,19 +309,27 @@ public enum ConcurrencyBench {
     }
 
     /// SQLite through its C API (libsqlite3, dlopen) in the same harness as `runPool`: one
-    /// connection per thread, statements prepared once; each read runs the statements
-    /// DatabasePool.read runs (BEGIN DEFERRED, the schema probe, the query, COMMIT), each
-    /// commit the same autocommit UPDATE.
-    static func runSQLiteThreads(_ lib: SQLiteLibrary, template: String, dir: String, options: Options) throws -> Line {
+    /// connection per thread, statements prepared once; each commit is the same autocommit
+    /// UPDATE. Each read runs either the statements a GRDB-style pool runs on SQLite (BEGIN
+    /// DEFERRED, the schema probe, the query, COMMIT), or, when `bare`, only the query in
+    /// autocommit: the least SQLite needs for one consistent read, and the baseline the thread
+    /// ratios use (Loom's pool pins its snapshot without running statements).
+    static func runSQLiteThreads(_ lib: SQLiteLibrary, template: String, dir: String, options: Options,
+                                 bare: Bool) throws -> Line {
         let path = dir + "/capi.db"
         try? FileManager.default.removeItem(atPath: path)
         try FileManager.default.copyItem(atPath: template, toPath: path)
         let rows = options.rows
-        return try runThreads(engine: "sqlite3 C API (threads)", options: options, makeReader: { _ in
+        let engine = bare ? "sqlite3 C API (threads, bare query)" : "sqlite3 C API (threads, BEGIN/probe/COMMIT)"
+        return try runThreads(engine: engine, options: options, makeReader: { _ in
             let c = try SQLiteLibrary.Connection(lib, path: path)
             try c.execute("PRAGMA synchronous = NORMAL")
             return { i in
                 let (lo, hi) = readRange(i, rows: rows)
+                if bare {
+                    try c.run(pooledQuery, [lo, hi])
+                    return
+                }
                 try c.run("BEGIN DEFERRED")
                 try c.run(probe)
                 try c.run(pooledQuery, [lo, hi])
@@ -355,7 +363,9 @@ public enum ConcurrencyBench {
         signal(SIGPIPE, SIG_IGN)
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let defaultLoom = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("loom").path
-        guard let loom = findOnPath(options.loom ?? defaultLoom) else {
+        // Thread rows run in this process: only the process rows need the loom executable.
+        let loomPath = findOnPath(options.loom ?? defaultLoom)
+        guard let loom = loomPath ?? (options.only == "threads" ? "" : nil) else {
             throw BenchUsageError.message("loom executable not found (build it or pass --loom)")
         }
         guard let sqlite3 = findOnPath(options.sqlite3 ?? "sqlite3") else {
@@ -379,9 +389,11 @@ public enum ConcurrencyBench {
         var threadBase: Line?
         if options.only != "processes", let lib = SQLiteLibrary() {
             progress("sqlite3 C API (libsqlite3 \(lib.version)): \(options.readers) reader threads + 1 writer thread, \(options.seconds) s")
-            let c = try runSQLiteThreads(lib, template: template, dir: dir, options: options)
+            let c = try runSQLiteThreads(lib, template: template, dir: dir, options: options, bare: true)
             lines.append(c)
             threadBase = c
+            progress("sqlite3 C API, each read as a GRDB-style pool runs it (BEGIN DEFERRED, probe, query, COMMIT)")
+            lines.append(try runSQLiteThreads(lib, template: template, dir: dir, options: options, bare: false))
         }
         if options.only != "processes" {
             progress("loom DatabasePool: \(options.readers) reader threads + 1 writer thread, \(options.seconds) s")
@@ -404,10 +416,11 @@ public enum ConcurrencyBench {
             compiled by each CLI): \(options.readers) readers x \(options.reads) reads and \(options.commits) commits,
             all started together; reads/s = all reads / slowest reader's spawn-to-exit time,
             commits/s = commits / the writer's. Thread rows (one process, one connection per
-            thread, statements prepared once; each read = BEGIN DEFERRED, schema probe, query,
-            COMMIT, as DatabasePool.read): \(options.seconds) s window; ratios of thread rows are
-            to the sqlite3 C API row. ops/CPU-s: reads + commits per CPU second of the engine's
-            processes (or of this process for thread rows), which does not depend on how busy
+            thread, statements prepared once; Loom: DatabasePool.read, which pins a snapshot for
+            the closure without running statements; sqlite3: the bare query in autocommit, and
+            the BEGIN DEFERRED/probe/query/COMMIT sequence a GRDB-style pool runs):
+            \(options.seconds) s window; ratios of thread rows are to the bare sqlite3 row.
+            ops/CPU-s: reads + commits per CPU second of the engine's processes (or of this process for thread rows), which does not depend on how busy
             the machine is; the wall-clock rates do.
 
             """

@@ -421,6 +421,13 @@ final class FTS5Table: VirtualTable {
     }
 
     func update(_ arguments: [Value]) throws -> Int64? {
+        try update(arguments, onConflict: .abort)
+    }
+
+    /// With OR REPLACE, a row already holding the new rowid is deleted first (SQLite's
+    /// fts5 does the same; only for tables with their own content here, where the old
+    /// row's text is known for sure).
+    func update(_ arguments: [Value], onConflict: ConflictAction) throws -> Int64? {
         try loadPendingConfig()
         docTotals = [:]
         docTotalsStructure = nil
@@ -441,6 +448,9 @@ final class FTS5Table: VirtualTable {
         else if arguments[1] != .null { newRowid = arguments[1].integerValueForFTS }
         if case .integer(let old) = arguments[0] {
             try deleteRow(old, values: nil)
+        }
+        if onConflict == .replace, config.content == .normal, let target = newRowid {
+            if case .integer(let old) = arguments[0], old == target {} else { try deleteRow(target, values: nil) }
         }
         return try insertRow(newRowid, values)
     }

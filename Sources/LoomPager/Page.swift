@@ -32,26 +32,29 @@ package final class Page {
     var savepointSerial: UInt64 = 0
     /// The cache's CLOCK bit: set on every cache hit, cleared as the eviction hand passes.
     var recentlyUsed = true
-    private let storage: UnsafeMutableRawBufferPointer
+    /// The bytes (`@usableFromInline` so the read accessors inline into the B-tree).
+    @usableFromInline let storage: UnsafeMutableRawBufferPointer
     /// A header check cache for the layer above (LoomBTree's `Node`): 0 = not checked, else
     /// what that layer stored after validating the page's header. Every write to the bytes
     /// resets it, so the header is validated once per load or change, not on every access.
     /// (Stored last: fields other modules read keep their offsets.)
     package var checkedHeader: UInt64 = 0
 
-    package var size: Int { storage.count }
+    @inlinable package var size: Int { storage.count }
 
-    package init(number: PageNumber, size: Int, generation: UInt64) {
+    /// A page of `size` bytes, zero-filled unless `zeroed` is false (then the pager fills
+    /// every byte before anyone reads them: a page read from the file or the log).
+    package init(number: PageNumber, size: Int, generation: UInt64, zeroed: Bool = true) {
         self.number = number
         self.generation = generation
         self.storage = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
-        self.storage.initializeMemory(as: UInt8.self, repeating: 0)
+        if zeroed { self.storage.initializeMemory(as: UInt8.self, repeating: 0) }
     }
 
     deinit { storage.deallocate() }
 
     /// Read-only view of the bytes; the pointer must not escape `body`.
-    @inline(__always)
+    @inlinable @inline(__always)
     package func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(storage))
     }
@@ -77,12 +80,14 @@ package final class Page {
     }
 
     /// Big-endian 16-bit value at `offset`.
+    @inlinable
     package func u16(_ offset: Int) -> Int {
         precondition(offset >= 0 && offset + 2 <= storage.count)
         return Int(storage[offset]) << 8 | Int(storage[offset + 1])
     }
 
     /// Big-endian 32-bit value at `offset`.
+    @inlinable
     package func u32(_ offset: Int) -> UInt32 {
         precondition(offset >= 0 && offset + 4 <= storage.count)
         return UInt32(storage[offset]) << 24 | UInt32(storage[offset + 1]) << 16

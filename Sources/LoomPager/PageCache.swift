@@ -195,6 +195,19 @@ struct PageCache {
         return result.sorted()
     }
 
+    /// The dirty pages among `candidates` (page numbers), in page order: the same result as
+    /// `dirtyPages()` when every dirty page is a candidate, found by lookups instead of a
+    /// walk over the whole cache (a commit changes a few pages of a large cache).
+    func dirtyPages(among candidates: Set<UInt32>) -> [Page] {
+        if candidates.count * 4 > pages.count { return dirtyPages() }
+        var result: [Page] = []
+        result.reserveCapacity(candidates.count)
+        for n in candidates {
+            if let p = pages[PageNumber(n)], p.isDirty { result.append(p) }
+        }
+        return result.sorted { $0.number < $1.number }
+    }
+
     /// Dirty pages in page order.
     func dirtyPages() -> [Page] {
         var result: [Page] = []
@@ -209,6 +222,15 @@ struct PageCache {
         for n in doomed { pages.remove(n) }
         ring = ring.filter { pages[$0] != nil }
         hand = 0
+    }
+
+    /// Removes page `n` (and its place in the CLOCK ring); returns it, or nil when absent.
+    @discardableResult
+    mutating func remove(_ n: PageNumber) -> Page? {
+        guard let p = pages[n] else { return nil }
+        pages.remove(n)
+        if let i = ring.firstIndex(of: n) { removeFromRing(at: i) }
+        return p
     }
 
     mutating func removeAll() {

@@ -52,10 +52,10 @@ extension Pager {
                 state = .read
                 // Geometry from page 1 as the snapshot sees it (the file's copy may be stale).
                 let p1 = try page(1)
-                let magic = Array("SQLite format 3\0".utf8)
                 var ps = p1.u16(16)
                 if ps == 1 { ps = 65536 }
-                guard p1.bytes(at: 0, count: 16) == magic, ps == pageSize, pageSize - Int(p1[20]) >= 480 else {
+                let magicMatches = p1.withBytes { $0.count >= 16 && $0.prefix(16).elementsEqual(Pager.magic) }
+                guard magicMatches, ps == pageSize, pageSize - Int(p1[20]) >= 480 else {
                     throw DatabaseError(.notADatabase)
                 }
                 reservedBytes = Int(p1[20])
@@ -74,8 +74,10 @@ extension Pager {
     }
 
     /// A new snapshot: when the log only grew since `previous`, only the pages written by
-    /// the new frames (and pages past the new size) leave the cache; otherwise all of it
-    /// goes (SQLite always drops it). Survivors take the new generation, as after a rollback.
+    /// the new frames (and pages past the new size) leave the cache, each stamped with
+    /// generation 0 so a holder sees it is stale; the survivors and `generation` stay as
+    /// they are (nothing about them changed). Otherwise all of it goes (SQLite always drops
+    /// it). Looks up the changed pages one by one: no walk over the whole cache.
     private func forgetPagesChanged(since previous: WALIndexHeader, _ wal: WAL) {
         guard !cache.pages.isEmpty, state == .none,
               let changed = wal.pagesChanged(since: previous, limit: UInt32(clamping: max(64, cacheSizePages / 2))) else {
@@ -83,9 +85,16 @@ extension Pager {
             return
         }
         let nPage = wal.snapshot.nPage
-        cache.removeAll { changed.contains($0.number.rawValue) || $0.number.rawValue > nPage }
-        generation &+= 1
-        cache.forEach { $0.generation = generation }
+        if nPage < pageCount || nPage < previous.nPage {
+            cache.removeAll { page in
+                guard page.number.rawValue > nPage else { return false }
+                page.generation = 0
+                return true
+            }
+        }
+        for n in changed where n >= 1 {
+            cache.remove(PageNumber(n))?.generation = 0
+        }
         wal.geometryChecked = false
     }
 
@@ -106,7 +115,8 @@ extension Pager {
     /// database size. `synchronous` FULL/EXTRA syncs the log here; NORMAL leaves it to the
     /// checkpoint. Nothing touches the database file.
     func commitWAL(_ wal: WAL) throws {
-        var dirty = cache.dirtyPages().filter { $0.number.rawValue <= pageCount }
+        // Only pages made writable this transaction (`journaled`) can be dirty.
+        var dirty = cache.dirtyPages(among: journaled).filter { $0.number.rawValue <= pageCount }
         if dirty.isEmpty && pageCount == originalPageCount {
             try finishTransaction()
             return
@@ -122,7 +132,7 @@ extension Pager {
                 p1.setU32(96, 3_040_001)
                 p1[18] = 2
                 p1[19] = 2
-                dirty = cache.dirtyPages().filter { $0.number.rawValue <= pageCount }
+                dirty = cache.dirtyPages(among: journaled).filter { $0.number.rawValue <= pageCount }
             }
             counters.walFramesWritten &+= dirty.count
             try wal.writeFrames(dirty, databaseSize: pageCount, syncHeader: synchronous != .off,

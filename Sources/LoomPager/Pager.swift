@@ -60,7 +60,9 @@ package final class Pager {
     package internal(set) var cacheSizePages: Int
     /// The sticky error: set when a rollback fails; every later call throws it until the
     /// pager is closed and reopened (SQLite's ERROR state).
-    package internal(set) var errorState: DatabaseError?
+    package internal(set) var errorState: DatabaseError? {
+        didSet { inErrorState = errorState != nil }
+    }
 
     var cache = PageCache()
     /// Cache, I/O, WAL, checkpoint and busy counts (PagerCounters.swift).
@@ -114,6 +116,8 @@ package final class Pager {
     /// The file lives in memory (MemoryVFS: `:memory:`, temp and attached in-memory
     /// databases), so every page already has a copy there and a miss costs one memcpy.
     let fileIsInMemory: Bool
+    /// `errorState != nil`, as a flag the page lookup tests without copying the error.
+    private(set) var inErrorState = false
     /// Pages the cache keeps over an in-memory file (at most `cacheSizePages`): a full-size
     /// cache held a second copy of up to 2 MiB of the database (speedtest1 s5 on `:memory:`
     /// peaked at 2.5x sqlite3's memory, which keeps such pages once, in its page cache).
@@ -153,6 +157,9 @@ package final class Pager {
 
     // MARK: Geometry
 
+    /// The 16 bytes every database file starts with.
+    static let magic: [UInt8] = Array("SQLite format 3\0".utf8)
+
     /// The page holding SQLite's PENDING byte; it never stores data.
     package var lockBytePage: PageNumber {
         PageNumber(UInt32(LockBytes.pendingByte / Int64(pageSize)) + 1)
@@ -173,7 +180,7 @@ package final class Pager {
         }
         var header = [UInt8](repeating: 0, count: 100)
         _ = try header.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
-        guard Array(header[0..<16]) == Array("SQLite format 3\0".utf8) else {
+        guard header.prefix(16).elementsEqual(Pager.magic) else {
             throw DatabaseError(.notADatabase)
         }
         var ps = Int(header[16]) << 8 | Int(header[17])
@@ -221,7 +228,7 @@ package final class Pager {
 
     @inline(__always)
     func checkUsable() throws {
-        if let errorState { throw errorState }
+        if inErrorState, let errorState { throw errorState }
     }
 
     // MARK: Read transactions
@@ -362,7 +369,7 @@ package final class Pager {
     /// The page `number` (1 ... pageCount), from the cache or the file. Starts a read
     /// transaction when none is active (it lasts until `endRead`).
     package func page(_ number: PageNumber) throws -> Page {
-        if state != .none, errorState == nil, let p = cache.lookup(number) { counters.cacheHits &+= 1; return p }
+        if state != .none, !inErrorState, let p = cache.lookup(number) { counters.cacheHits &+= 1; return p }
         try checkUsable()
         if state == .none { try beginRead() }
         guard number.rawValue >= 1, number.rawValue <= pageCount else {
@@ -372,11 +379,18 @@ package final class Pager {
         try makeRoom()
         counters.cacheMisses &+= 1
         counters.pagesRead &+= 1
-        let p = Page(number: number, size: pageSize, generation: generation)
+        // Not zeroed first: the read fills every byte (a short read is zero-filled here), and
+        // a failed read discards the page.
+        let p = Page(number: number, size: pageSize, generation: generation, zeroed: false)
         if let wal, let frame = try wal.frame(for: number.rawValue) {
             try p.withStorageForPager { try wal.readFrame(frame, into: $0) }
         } else {
-            _ = try p.withStorageForPager { try file.read(into: $0, at: offset(of: number)) }
+            try p.withStorageForPager { buffer in
+                let n = try file.read(into: buffer, at: offset(of: number))
+                if n >= 0 && n < buffer.count, let base = buffer.baseAddress {
+                    (base + n).initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count - n)
+                }
+            }
         }
         cache.insert(p)
         return p
@@ -647,7 +661,12 @@ package final class Pager {
     /// writable mark and the lock drops to SHARED (write → read).
     func finishTransaction() throws {
         if journal != nil { try finalizeJournal() }
-        cache.forEach { $0.isWritable = false }
+        // Only pages made writable this transaction (`journaled`) carry the mark.
+        if journaled.count * 4 > cache.count {
+            cache.forEach { $0.isWritable = false }
+        } else {
+            for n in journaled { cache.pages[PageNumber(n)]?.isWritable = false }
+        }
         journaled.removeAll(keepingCapacity: true)
         savepoints.removeAll()
         databaseModified = false

@@ -142,17 +142,18 @@ final class WAL {
     /// the log only grew in between (same salts, so no rewind; `old` had frames, so nothing
     /// was checkpointed and rewound behind it): the pages of frames old.mxFrame+1 ...
     /// mxFrame. Nil when that cannot be known (or more than `limit` frames were added): the
-    /// caller then forgets everything.
-    func pagesChanged(since old: WALIndexHeader, limit: UInt32) -> Set<UInt32>? {
+    /// caller then forgets everything. A page may be listed more than once.
+    func pagesChanged(since old: WALIndexHeader, limit: UInt32) -> [UInt32]? {
         let new = snapshot
         guard old.isInit, new.isInit, old.mxFrame > 0, new.mxFrame >= old.mxFrame,
               new.salt1 == old.salt1, new.salt2 == old.salt2, new.pageSize == old.pageSize,
               new.mxFrame - old.mxFrame <= limit else { return nil }
-        var pages = Set<UInt32>()
+        var pages: [UInt32] = []
+        pages.reserveCapacity(Int(new.mxFrame - old.mxFrame))
         var f = old.mxFrame &+ 1
         while f <= new.mxFrame {
             guard let p = try? index.page(ofFrame: f), p != 0 else { return nil }
-            pages.insert(p)
+            pages.append(p)
             f &+= 1
         }
         return pages

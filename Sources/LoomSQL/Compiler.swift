@@ -174,7 +174,8 @@ package enum Compiler {
             case .select(let select):
                 kind = .select
                 let resolved = try Resolver(c).resolveSelect(select, outer: nil)
-                columnNames = resolved.columnNames
+                columnNames = resolved.outputNames.count == resolved.columnNames.count ? resolved.outputNames
+                    : resolved.columnNames
                 declaredTypes = resolved.declaredTypes
                 try g.codeSelect(resolved) { base, count in
                     b.emit(.resultRow(start: base, count: count))

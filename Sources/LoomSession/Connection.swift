@@ -239,6 +239,10 @@ package final class Connection {
         schema.writableSchema = settings["writable_schema", default: 0] != 0
         schema.ignoreCheckConstraints = settings["ignore_check_constraints", default: 0] != 0
         schema.countChanges = settings["count_changes", default: 0] != 0
+        schema.automaticIndex = settings["automatic_index", default: 1] != 0
+        schema.trustedSchema = settings["trusted_schema", default: 1] != 0
+        schema.fullColumnNames = settings["full_column_names", default: 0] != 0
+        schema.shortColumnNames = settings["short_column_names", default: 1] != 0
     }
 
     /// True when `prepared` is a query or data change whose program checks every schema
@@ -352,7 +356,7 @@ package final class Connection {
         return try body()
     }
 
-    private func checkOpen() throws {
+    func checkOpen() throws {
         if isClosed { throw DatabaseError(.misuse, "bad parameter or other API misuse") }
     }
 

@@ -70,7 +70,7 @@ extension VM {
         if !context.isAutocommit { try enterVirtualStatementSavepoint(t.table) }
         try checkRange(arguments, count)
         let args = Array(registers[arguments ..< arguments + count])
-        let rowid = try t.table.update(args)
+        let rowid = try t.table.update(args, onConflict: action)
         if flags.contains(.lastRowid), let rowid { context.lastInsertRowID = rowid }
         if flags.contains(.countChanges) {
             statementChanges += 1

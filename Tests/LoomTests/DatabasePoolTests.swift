@@ -108,6 +108,45 @@ private func int(_ db: Database, _ sql: String) throws -> Int {
         try pool.close()
     }
 
+    /// The snapshot is pinned before the closure runs (a commit made after `read` began but
+    /// before the closure's first statement stays invisible), a schema the writer changed is
+    /// seen by the next read, a closure that throws or leaves a statement mid-run leaves the
+    /// reader usable, and BEGIN inside a read is refused (a transaction is open).
+    @Test func readPinsItsSnapshotBeforeTheClosureRuns() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let pool = try DatabasePool(path: dir.file("pool.db"), maximumReaderCount: 1)
+        try pool.write { db in try db.execute(sql: "CREATE TABLE t(x); INSERT INTO t VALUES (1)") }
+        #expect(try pool.read { db in try int(db, "SELECT count(*) FROM t") } == 1)
+        let seen = try pool.read { db -> [Int] in
+            #expect(!db.isAutocommit)
+            try pool.write { w in try w.execute(sql: "INSERT INTO t VALUES (2); CREATE TABLE u(y)") }
+            let count = try int(db, "SELECT count(*) FROM t")
+            let tables = try int(db, "SELECT count(*) FROM sqlite_schema")
+            return [count, tables]
+        }
+        #expect(seen == [1, 1])
+        #expect(try pool.read { db in try int(db, "SELECT count(*) FROM t") } == 2)
+        #expect(try pool.read { db in try int(db, "SELECT count(*) FROM u") } == 0)
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try pool.read { db in
+                _ = try int(db, "SELECT count(*) FROM t")
+                throw Stop()
+            }
+        }
+        #expect(throws: DatabaseError.self) { try pool.read { db in try db.execute(sql: "BEGIN") } }
+        // A statement left mid-run inside the closure: the next read still starts cleanly.
+        _ = try pool.read { db in
+            let s = try db.makeStatement(sql: "SELECT x FROM t")
+            _ = try s.step()
+        }
+        try pool.write { w in try w.execute(sql: "INSERT INTO t VALUES (3)") }
+        #expect(try pool.read { db in try int(db, "SELECT count(*) FROM t") } == 3)
+        #expect(try pool.read { db in db.isAutocommit ? 1 : 0 } == 0)
+        try pool.close()
+    }
+
     /// Another connection holds the write lock: the pool's writer waits (busy timeout)
     /// and fails with `busy`; once the lock is free the write goes through.
     @Test func busyTimeoutWaitsThenFailsWithBusy() throws {

@@ -538,8 +538,14 @@ extension Codegen {
     /// A new rowid of an AUTOINCREMENT table is above every rowid it ever had.
     private func codeAutoincrementRowid(_ rowid: Int, _ state: AutoincrementState?) {
         guard let state else { return }
-        let ok = b.makeLabel()
+        let ok = b.makeLabel(), room = b.makeLabel()
         b.emit(jumpTo: ok) { .gt(lhs: rowid, rhs: state.sequence, target: $0) }
+        // The sequence at the largest rowid: SQLITE_FULL, as SQLite (no random rowid here).
+        let largest = b.allocateRegister()
+        b.emit(.int64(value: Int64.max, dest: largest))
+        b.emit(jumpTo: room) { .lt(lhs: state.sequence, rhs: largest, target: $0, jumpIfNull: true) }
+        b.emit(.halt(code: .full, message: "database or disk is full"))
+        b.place(room)
         b.emit(.sCopy(source: state.sequence, dest: rowid))
         b.emit(.addImm(register: rowid, value: 1))
         b.place(ok)
@@ -585,7 +591,8 @@ extension Codegen {
         if table.isWithoutRowid { return try codeWithoutRowidDelete(delete, table: table, span: span) }
         c.writes = true
         c.usesDatabase = true
-        let returning = try prepareReturning(delete.returning, table: table, alias: delete.table.alias, span: span)
+        let returning = try prepareReturning(delete.returning, table: table, alias: delete.table.alias, span: span,
+                                             kind: .oldRow)
         defer { finishReturning(returning) }
         if delete.where == nil && returning == nil && !hasTriggers(table, .delete) && !hasForeignKeys(table)
             && delete.limit == nil && delete.orderBy.isEmpty {
@@ -607,7 +614,6 @@ extension Codegen {
             if singleRowPlan(plan) {
                 try codeSingleRowChange(plan, table: table) { w, rowid in
                     let columns = try self.readRow(w)
-                    try self.emitReturningRow(returning, columns: columns, rowid: rowid)
                     for (index, ic) in w.indexes {
                         let partial = try self.codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
                         let key = try self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
@@ -615,6 +621,8 @@ extension Codegen {
                         if let partial { self.b.place(partial) }
                     }
                     self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
+                    // RETURNING sees the table after the row's change (SQLite: the first AFTER trigger).
+                    try self.emitReturningRow(returning, columns: columns, rowid: rowid)
                 }
                 return
             }
@@ -631,7 +639,6 @@ extension Codegen {
                                       new: nil, skipRow: skipRow)
                 self.b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: rowid, target: $0) }
             }
-            try self.emitReturningRow(returning, columns: columns, rowid: rowid)
             for (index, ic) in w.indexes {
                 let partial = try self.codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
                 let key = try self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
@@ -640,6 +647,8 @@ extension Codegen {
             }
             self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
             try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid)))
+            // RETURNING after the change and its foreign-key actions, before AFTER triggers (SQLite).
+            try self.emitReturningRow(returning, columns: columns, rowid: rowid)
             try self.fireTriggers(table, .delete, timing: .after, old: TriggerRow(columns: columns, rowid: rowid),
                                   new: nil, skipRow: skipRow)
             self.b.place(skipRow)

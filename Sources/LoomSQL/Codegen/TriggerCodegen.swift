@@ -34,8 +34,12 @@ extension Codegen {
         }
         let tableSchema = create.tableSchema ?? (c.targetDatabase == 1 ? nil : targetName)
         guard let table = c.schema.table(named: create.table, in: tableSchema) else {
+            if c.eponymousTable(named: create.table, schema: create.tableSchema) != nil {
+                throw c.error("cannot create triggers on virtual tables", at: nameSpan)
+            }
             throw c.error("no such table: \(tableSchema ?? targetName).\(create.table)", at: nameSpan)
         }
+        if table.isVirtual { throw c.error("cannot create triggers on virtual tables", at: nameSpan) }
         if c.targetDatabase != 1 && table.database != c.targetDatabase {
             throw c.error("trigger \(create.name) cannot reference objects in database \(c.schema.databaseNames[table.database] ?? "main")",
                           at: nameSpan)

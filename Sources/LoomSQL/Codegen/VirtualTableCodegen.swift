@@ -5,6 +5,19 @@ import LoomBase
 import LoomRecord
 import LoomVDBE
 
+extension Compilation {
+    /// PRAGMA trusted_schema=OFF: a view or trigger body may use only the virtual tables
+    /// sqlite3 3.40 marks innocuous (json_each, json_tree, generate_series), else "unsafe use
+    /// of virtual table".
+    func checkTrustedVirtualTable(_ table: Table) throws {
+        guard !schema.trustedSchema, triggerScope != nil || !expandingViews.isEmpty else { return }
+        switch (table.virtualModule ?? "").lowercasedASCII {
+        case "json_each", "json_tree", "generate_series": return
+        default: throw DatabaseError(.error, "unsafe use of virtual table \"\(table.name)\"")
+        }
+    }
+}
+
 extension Codegen {
     // MARK: Loops
 
@@ -121,6 +134,7 @@ extension Codegen {
 
     /// The connected table for a write, or "table X may not be modified".
     private func writableVirtualTable(_ table: Table, span: SourceSpan) throws -> (Table, VirtualTableReference) {
+        try c.checkTrustedVirtualTable(table)
         let (t, ref) = try c.connectVirtualTable(table)
         guard ref.table.isWritable else { throw c.error("table \(t.name) may not be modified", at: span) }
         c.writes = true
@@ -141,11 +155,15 @@ extension Codegen {
         }
     }
 
+    /// INSERT into a virtual table: one xUpdate per row. A given rowid must be an integer
+    /// ("datatype mismatch" otherwise, as sqlite3's MustBeInt). RETURNING values are computed
+    /// from the row as given, before xUpdate (as sqlite3 3.40): the rowid is -1 unless given,
+    /// hidden columns are NULL, and subqueries see the table without the row.
     func codeVirtualInsert(_ insert: Insert, table unconnected: Table, span: SourceSpan) throws {
-        if !insert.returning.isEmpty || !insert.upserts.isEmpty {
-            throw c.error("RETURNING and UPSERT are not supported on virtual tables", at: span)
-        }
         let (table, ref) = try writableVirtualTable(unconnected, span: span)
+        if !insert.upserts.isEmpty {
+            throw c.error("UPSERT not implemented for virtual table \"\(table.name)\"", at: nil)
+        }
         let n = table.columns.count
         var targets: [Int] = []
         if let names = insert.columns {
@@ -157,22 +175,8 @@ extension Codegen {
         } else {
             targets = table.columns.indices.filter { !table.columns[$0].isHidden }
         }
-        let argv = b.allocateRegisters(n + 2)
-        let action = conflictAction(insert.orConflict)
-        func emitRow(_ base: Int?) {
-            b.emit(.null(dest: argv, count: n + 2))
-            if let base {
-                for (k, t) in targets.enumerated() {
-                    b.emit(.sCopy(source: base + k, dest: t < 0 ? argv + 1 : argv + 2 + t))
-                }
-            }
-            b.emit(.vUpdate(table: ref, arguments: argv, count: n + 2, flags: virtualWriteFlags.union(.lastRowid),
-                            action: action))
-        }
-        switch insert.source {
-        case .defaultValues:
-            emitRow(nil)
-        case .select(var select):
+        var resolvedSource: ResolvedSelect? = nil
+        if case .select(var select) = insert.source {
             if let with = insert.with, select.with == nil { select.with = with }
             let resolved = try Resolver(c).resolveSelect(select, outer: c.triggerScope)
             if resolved.resultColumns.count != targets.count {
@@ -181,27 +185,57 @@ extension Codegen {
                 }
                 throw c.error("\(resolved.resultColumns.count) values for \(targets.count) columns", at: span)
             }
-            try codeSelect(resolved) { base, _ in emitRow(base) }
+            resolvedSource = resolved
+        }
+        let returning = try prepareReturning(insert.returning, table: table, alias: insert.alias, span: span)
+        defer { finishReturning(returning) }
+        let argv = b.allocateRegisters(n + 2)
+        let returnedRowid = b.allocateRegister()
+        let action = conflictAction(insert.orConflict)
+        func emitRow(_ base: Int?) throws {
+            b.emit(.null(dest: argv, count: n + 2))
+            if let base {
+                for (k, t) in targets.enumerated() {
+                    b.emit(.sCopy(source: base + k, dest: t < 0 ? argv + 1 : argv + 2 + t))
+                }
+            }
+            let noRowid = b.makeLabel()
+            if targets.contains(-1) {
+                b.emit(jumpTo: noRowid) { .isNull(register: argv + 1, target: $0) }
+                b.emit(.mustBeInt(register: argv + 1))
+            }
+            if returning != nil {
+                let given = b.makeLabel()
+                b.emit(.sCopy(source: argv + 1, dest: returnedRowid))
+                b.emit(jumpTo: given) { .notNull(register: argv + 1, target: $0) }
+                b.place(noRowid)
+                b.emit(.integer(value: -1, dest: returnedRowid))
+                b.place(given)
+                try emitReturningRow(returning, columns: argv + 2, rowid: returnedRowid)
+            } else {
+                b.place(noRowid)
+            }
+            b.emit(.vUpdate(table: ref, arguments: argv, count: n + 2, flags: virtualWriteFlags.union(.lastRowid),
+                            action: action))
+        }
+        if let resolved = resolvedSource {
+            try codeSelect(resolved) { base, _ in try emitRow(base) }
+        } else {
+            try emitRow(nil)
         }
     }
 
+    /// DELETE from a virtual table: the rowids first (ORDER BY / LIMIT choose them, then they
+    /// go in rowid order, as SQLite's `rowid IN (SELECT …)`), then xUpdate(rowid) for each.
     func codeVirtualDelete(_ delete: Delete, table unconnected: Table, span: SourceSpan) throws {
-        if !delete.returning.isEmpty { throw c.error("RETURNING is not supported on virtual tables", at: span) }
         let (table, ref) = try writableVirtualTable(unconnected, span: span)
+        if !delete.returning.isEmpty { throw c.error("DELETE RETURNING is not available on virtual tables", at: nil) }
         var source = SourceItem(table: table, exposedName: delete.table.alias ?? table.name, cursor: b.allocateCursor())
         source.virtualTable = ref
         let scope = Scope(sources: [source], parent: c.triggerScope)
         let condition = try delete.where.map { try Resolver(c).resolve($0, in: scope, context: .whereClause) }
-        // Pass 1: the rowids; pass 2: xUpdate(rowid) for each.
-        let set = b.allocateCursor()
-        b.emit(.openEphemeral(cursor: set, columnCount: 1))
-        let rowid = b.allocateRegister(), rec = b.allocateRegister()
-        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
-        try codeLoops(plan) {
-            self.b.emit(.rowid(cursor: source.cursor, dest: rowid))
-            self.b.emit(.makeRecord(start: rowid, count: 1, dest: rec))
-            self.b.emit(.insert(cursor: set, record: rec, rowid: rowid))
-        }
+        let limited = try limitClause(delete.orderBy, delete.limit, scope: scope, statement: "DELETE")
+        let set = try collectRowids(source: source, condition: condition, limited: limited)
         let done = b.makeLabel()
         b.emit(jumpTo: done) { .rewind(cursor: set, target: $0) }
         let top = b.currentAddress
@@ -212,15 +246,23 @@ extension Codegen {
         b.place(done)
     }
 
+    /// UPDATE of a virtual table: pass 1 stores each matching row's xUpdate argv (old rowid,
+    /// new rowid, columns), pass 2 calls xUpdate for each. With FROM, one call per joined row
+    /// (a row matched twice is updated twice, as sqlite3); ORDER BY / LIMIT choose the rows,
+    /// changed in rowid order.
     func codeVirtualUpdate(_ update: Update, table unconnected: Table, span: SourceSpan) throws {
-        if !update.returning.isEmpty || update.from != nil || update.limit != nil || !update.orderBy.isEmpty {
-            throw c.error("RETURNING, FROM, ORDER BY and LIMIT are not supported on virtual tables", at: span)
-        }
         let (table, ref) = try writableVirtualTable(unconnected, span: span)
+        if !update.returning.isEmpty { throw c.error("UPDATE RETURNING is not available on virtual tables", at: nil) }
         var source = SourceItem(table: table, exposedName: update.table.alias ?? table.name, cursor: b.allocateCursor())
         source.virtualTable = ref
         let scope = Scope(sources: [source], parent: c.triggerScope)
         let resolver = Resolver(c)
+        if let from = update.from {
+            if update.limit != nil || !update.orderBy.isEmpty {
+                throw c.error("UPDATE … FROM with ORDER BY/LIMIT is not supported yet", at: span)
+            }
+            try resolver.resolveFrom(from, into: scope)
+        }
         var assignments: [Int: RExpr] = [:]
         for set in update.sets {
             if set.columns.count != 1 { throw c.error("row value misused", at: set.value.span) }
@@ -232,24 +274,59 @@ extension Codegen {
             assignments[target] = try resolver.resolve(set.value, in: scope, context: .general)
         }
         let condition = try update.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
+        let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
         let n = table.columns.count
-        // Pass 1: each matching row's argv (old rowid, new rowid, columns) into an ephemeral table.
+        // Pass 1: each matching row's argv into an ephemeral table.
         let set = b.allocateCursor()
         b.emit(.openEphemeral(cursor: set, columnCount: n + 2))
         let argv = b.allocateRegisters(n + 2)
         let rec = b.allocateRegister(), key = b.allocateRegister()
-        let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
-        try codeLoops(plan) {
-            self.b.emit(.rowid(cursor: source.cursor, dest: argv))
-            if let e = assignments[-1] { try self.code(e, into: argv + 1) }
-            else { self.b.emit(.sCopy(source: argv, dest: argv + 1)) }
-            for i in 0..<n {
-                if let e = assignments[i] { try self.code(e, into: argv + 2 + i) }
-                else { self.b.emit(.vColumn(cursor: source.cursor, column: i, dest: argv + 2 + i)) }
+        var sources = scope.sources
+        if sources.contains(where: { $0.join.padsLeft }), !sources.isEmpty {
+            // The target joins the FROM clause as a whole (see codeUpdateFrom).
+            sources.append(sources.removeFirst())
+            sources[0].join = .inner
+        }
+        let plan = WherePlanner.plan(sources: sources, whereClause: condition, schema: c.schema)
+        func codeArgv() throws {
+            b.emit(.rowid(cursor: source.cursor, dest: argv))
+            if let e = assignments[-1] {
+                try code(e, into: argv + 1)
+                // A new rowid must be an integer (sqlite3: "datatype mismatch"); NULL goes to
+                // the module as it is (FTS5 then picks a new rowid).
+                let done = b.makeLabel()
+                b.emit(jumpTo: done) { .isNull(register: argv + 1, target: $0) }
+                b.emit(.mustBeInt(register: argv + 1))
+                b.place(done)
+            } else {
+                b.emit(.sCopy(source: argv, dest: argv + 1))
             }
-            self.b.emit(.makeRecord(start: argv, count: n + 2, dest: rec))
-            self.b.emit(.newRowid(cursor: set, dest: key))
-            self.b.emit(.insert(cursor: set, record: rec, rowid: key))
+            for i in 0..<n {
+                if let e = assignments[i] { try code(e, into: argv + 2 + i) }
+                else { b.emit(.vColumn(cursor: source.cursor, column: i, dest: argv + 2 + i)) }
+            }
+        }
+        if let limited {
+            let end = b.makeLabel()
+            let output = OutputStage(g: self, columnCount: n + 2, end: end) { base, _ in
+                self.b.emit(.makeRecord(start: base, count: n + 2, dest: rec))
+                self.b.emit(.insert(cursor: set, record: rec, rowid: base))
+            }
+            try output.prepare(limit: limited.limit, offset: limited.offset, orderBy: limited.orderBy,
+                               orderColumns: limited.orderBy.map { _ in nil })
+            try codeLoops(plan) {
+                try codeArgv()
+                try output.emit(argv)
+            }
+            try output.finish()
+            b.place(end)
+        } else {
+            try codeLoops(plan) {
+                try codeArgv()
+                self.b.emit(.makeRecord(start: argv, count: n + 2, dest: rec))
+                self.b.emit(.newRowid(cursor: set, dest: key))
+                self.b.emit(.insert(cursor: set, record: rec, rowid: key))
+            }
         }
         // Pass 2: xUpdate for each.
         let done = b.makeLabel()

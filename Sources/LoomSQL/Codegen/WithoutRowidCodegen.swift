@@ -380,7 +380,8 @@ extension Codegen {
     func codeWithoutRowidDelete(_ delete: Delete, table: Table, span: SourceSpan) throws {
         c.writes = true
         c.usesDatabase = true
-        let returning = try prepareReturning(delete.returning, table: table, alias: delete.table.alias, span: span)
+        let returning = try prepareReturning(delete.returning, table: table, alias: delete.table.alias, span: span,
+                                             kind: .oldRow)
         defer { finishReturning(returning) }
         let cursor = b.allocateCursor()
         var source = SourceItem(table: table, exposedName: delete.table.alias ?? table.name, cursor: cursor)
@@ -411,9 +412,9 @@ extension Codegen {
                              new: nil, skipRow: next)
             b.emit(jumpTo: next) { .notFound(cursor: w.cursor, key: record, count: keyCount, target: $0) }
         }
-        try emitReturningRow(returning, columns: columns, rowid: noRowid)
         try deleteWithoutRowidRow(w, columns: columns, countChange: true)
         try codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: noRowid)))
+        try emitReturningRow(returning, columns: columns, rowid: noRowid)
         try fireTriggers(table, .delete, timing: .after, old: TriggerRow(columns: columns, rowid: noRowid),
                          new: nil, skipRow: next)
         b.place(next)

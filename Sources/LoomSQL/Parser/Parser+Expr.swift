@@ -343,11 +343,10 @@ extension Parser {
         try advance()
         if current.kind != .dot {
             if first.kind == .identifier, first.quote == 0, first.end - first.start <= 5 {
-                // (ASCII folding: no non-ASCII letter lower-cases to one of these, and a
-                // Unicode `lowercased()` per column reference showed in compile profiles.)
-                let s = text(first)
-                if s.equalsIgnoringCase("true") { return try node(.literal(.boolean(true)), from: start) }
-                if s.equalsIgnoringCase("false") { return try node(.literal(.boolean(false)), from: start) }
+                // (ASCII folding of the bytes in place: no non-ASCII letter lower-cases to one
+                // of these, and building a String per column reference showed in profiles.)
+                if bytesEqualIgnoringCase(first, "true") { return try node(.literal(.boolean(true)), from: start) }
+                if bytesEqualIgnoringCase(first, "false") { return try node(.literal(.boolean(false)), from: start) }
             }
             let ref = ColumnRef(column: nameText(first), isDoubleQuoted: first.quote == UInt8(ascii: "\""))
             return try node(.column(ref), from: start)

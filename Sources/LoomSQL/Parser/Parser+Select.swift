@@ -105,6 +105,8 @@ extension Parser {
         var distinct = false
         if try accept(.distinct) { distinct = true } else { _ = try accept(.all) }
         var columns: [ResultColumn] = []
+        // (Room for a few up front: growing from one to two columns was a second allocation.)
+        columns.reserveCapacity(4)
         repeat { columns.append(try resultColumn()) } while try accept(.comma)
         var clause = SelectClause(distinct: distinct, columns: columns)
         if try accept(.from) { clause.from = try fromClause() }

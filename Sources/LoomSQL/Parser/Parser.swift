@@ -128,6 +128,20 @@ package struct Parser {
         return ahead2
     }
 
+    /// The token's bytes equal `word` (lower-case ASCII) ignoring ASCII case; no String built.
+    func bytesEqualIgnoringCase(_ t: Token, _ word: StaticString) -> Bool {
+        let n = word.utf8CodeUnitCount
+        guard t.end - t.start == n, t.start >= 0, t.end <= bytes.count else { return false }
+        return bytes.withUnsafeBufferPointer { b in
+            let w = word.utf8Start
+            for i in 0..<n {
+                let c = b[t.start + i]
+                if (c >= 0x41 && c <= 0x5A ? c | 0x20 : c) != w[i] { return false }
+            }
+            return true
+        }
+    }
+
     func text(_ t: Token) -> String {
         String(decoding: bytes[t.start..<t.end], as: UTF8.self)
     }

@@ -293,7 +293,7 @@ extension WherePlanner {
                                    arguments: arguments.map(\.1),
                                    orderByConsumed: info.orderByConsumed && !orderBy.isEmpty && !inLoop,
                                    estimatedCost: info.estimatedCost, estimatedRows: info.estimatedRows)
-        var c = Choice(access: .virtual(access), usedTerms: omitted)
+        var c = Choice(access: .virtual(access), usedTerms: omitted.sorted())
         c.ordered = access.orderByConsumed
         return c
     }

@@ -233,16 +233,19 @@ package enum WherePlanner {
             hints.orderBy = []
         }
         var levels = sources.map { LoopLevel(source: $0, access: .fullScan) }
-        var levelOfCursor: [Int: Int] = [:]
+        var levelOfCursor = [Int: Int](minimumCapacity: sources.count)
         for (i, s) in sources.enumerated() { levelOfCursor[s.cursor] = i }
         // (term, lowest level): a WHERE term, or the ON term of an item after a RIGHT/FULL
         // JOIN, must not filter rows before that join has recorded its matches.
-        var terms: [(RExpr, Int)] = conjuncts(whereClause).map { ($0, rightLevels.last ?? -1) }
+        // (A struct, not a tuple: an array of tuples looks up its type metadata at run time.)
+        struct Term { var expr: RExpr; var floor: Int }
+        var terms: [Term] = conjuncts(whereClause).map { Term(expr: $0, floor: rightLevels.last ?? -1) }
         // Inner-join ON terms are WHERE terms; outer-join ON terms stay with their level.
         for (i, s) in sources.enumerated() {
             if s.join != .inner && s.join != .cross { levels[i].onTerms = conjuncts(s.on); continue }
+            guard s.on != nil else { continue }
             let floor = rightLevels.last(where: { $0 < i }) ?? -1
-            terms += conjuncts(s.on).map { ($0, floor) }
+            terms += conjuncts(s.on).map { Term(expr: $0, floor: floor) }
         }
         func level(of term: RExpr) -> Int? {
             // (No set of cursors: this runs for every term of every statement.)
@@ -253,17 +256,17 @@ package enum WherePlanner {
             return deepest
         }
         var constant: [RExpr] = []
-        for (term, floor) in terms {
-            if let l = level(of: term) { levels[max(l, floor)].terms.append(term) } else { constant.append(term) }
+        for t in terms {
+            if let l = level(of: t.expr) { levels[max(l, t.floor)].terms.append(t.expr) } else { constant.append(t.expr) }
         }
         var orderSatisfied = !orderAsked
         // Every output row satisfies every WHERE / inner ON term, whichever level tests it: a
         // partial index may rely on all of them (not across RIGHT/FULL joins, not for the
         // right table of a LEFT JOIN, which relies on its ON terms).
-        let everyTerm = rightLevels.isEmpty ? terms.map(\.0) : []
+        let everyTerm = rightLevels.isEmpty ? terms.map(\.expr) : []
         for i in levels.indices where levels[i].source.isStoredTable {
             let isLeft = levels[i].source.join != .inner && levels[i].source.join != .cross
-            var candidates = isLeft ? levels[i].onTerms : levels[i].terms
+            let candidates = isLeft ? levels[i].onTerms : levels[i].terms
             let implying = isLeft || everyTerm.isEmpty ? candidates : everyTerm
             let wantOrder = i == 0 && !hints.orderBy.isEmpty ? hints.orderBy : []
             let choice = levels[i].source.virtualTable != nil
@@ -295,8 +298,13 @@ package enum WherePlanner {
                     }
                 }
             }
-            for k in candidates.indices.reversed() where choice.usedTerms.contains(k) { candidates.remove(at: k) }
-            if isLeft { levels[i].onTerms = candidates } else { levels[i].terms = candidates }
+            if !choice.usedTerms.isEmpty {
+                // (A new array of the kept terms: removing from `candidates`, which shares its
+                // buffer with the level's, copied the whole array first.)
+                var kept: [RExpr] = []
+                for k in candidates.indices where !choice.usedTerms.contains(k) { kept.append(candidates[k]) }
+                if isLeft { levels[i].onTerms = kept } else { levels[i].terms = kept }
+            }
         }
         for k in rightLevels where levels[k].source.isStoredTable && levels[k].source.virtualTable == nil {
             // The unmatched rows are walked as a full scan would be: the narrowest covering index.
@@ -348,7 +356,9 @@ package enum WherePlanner {
 
     struct Choice {
         var access: AccessPath = .fullScan
-        var usedTerms: Set<Int> = []
+        /// The indexes (into the level's terms) of the terms the access consumes, each once.
+        /// (An array: a few entries, and a set allocated and hashed per statement.)
+        var usedTerms: [Int] = []
         var text = ""
         var ordered = false
     }
@@ -377,17 +387,17 @@ package enum WherePlanner {
             // as suffix (a non-covering one seeks the row by it).
             indexes = [table.withoutRowidPrimaryIndex] + indexes.map { table.withoutRowidSecondary($0) }
         }
-        func termsUsed(_ ids: [Int]) -> Set<Int> {
+        func termsUsed(_ ids: [Int]) -> [Int] {
             // A term is consumed when every constraint it produced is used (BETWEEN gives two).
             // (A few ids and constraints: linear scans, no set of the ids.)
-            var out = Set<Int>()
+            var out: [Int] = []
             for id in ids {
                 let t = constraints[id].term
                 var consumed = true
                 for j in constraints.indices where constraints[j].term == t {
                     if constraints[j].keepsTerm || !ids.contains(j) { consumed = false; break }
                 }
-                if consumed { out.insert(t) }
+                if consumed && !out.contains(t) { out.append(t) }
             }
             return out
         }
@@ -497,7 +507,8 @@ package enum WherePlanner {
             }
         }
         // 4. Automatic index for an inner level.
-        if level > 0 && source.indexHint == nil && !table.isWithoutRowid && !source.join.padsLeft {
+        if level > 0 && source.indexHint == nil && !table.isWithoutRowid && !source.join.padsLeft
+            && schema?.automaticIndex != false {
             var columns: [IndexColumn] = []
             var keys: [LookupKey] = []
             var ids: [Int] = []

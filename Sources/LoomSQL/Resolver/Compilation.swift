@@ -10,6 +10,9 @@ package final class Compilation {
     package let builder: CodeBuilder
     /// Views being expanded (lower-cased names), to report circular definitions.
     var expandingViews: Set<String> = []
+    /// FROM items read as subqueries that PRAGMA full_column_names names by another name
+    /// than their alias (a view's or WITH table's own name), by cursor (ColumnNames.swift).
+    var fullNameTables: [Int: String] = [:]
     /// WITH clauses in scope, innermost last (lower-cased name → definition).
     var commonTables: [[String: CommonTableExpression]] = []
     /// Common table expressions whose body is being resolved (lower-cased names).

@@ -183,6 +183,9 @@ package final class ResolvedSelect {
     package var sources: [SourceItem] = []
     package var resultColumns: [RExpr] = []
     package var columnNames: [String] = []
+    /// The result names PRAGMA full_column_names / short_column_names give a statement's
+    /// result (ColumnNames.swift); empty with the default settings (then `columnNames`).
+    package var outputNames: [String] = []
     /// The AS alias of each result column, nil where none.
     package var columnAliases: [String?] = []
     /// (alias, AST) of aliased result columns, for alias references in other clauses.

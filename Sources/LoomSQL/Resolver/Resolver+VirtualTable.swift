@@ -93,6 +93,7 @@ extension Resolver {
 
     /// A FROM item reading virtual table `table` (a schema table or an eponymous one).
     func virtualSource(_ table: Table, alias: String?) throws -> SourceItem {
+        try c.checkTrustedVirtualTable(table)
         let (connected, reference) = try c.connectVirtualTable(table)
         var source = SourceItem(table: connected, exposedName: alias ?? connected.name, cursor: c.builder.allocateCursor())
         source.virtualTable = reference

@@ -599,6 +599,7 @@ package struct Resolver {
                             }
                             select.columnNames.append(col.name)
                             select.columnAliases.append(nil)
+                            if c.schema.longColumnNames { select.outputNames.append(starName(source, col.name)) }
                         }
                     }
                 case .tableStar(let name):
@@ -609,11 +610,15 @@ package struct Resolver {
                         select.resultColumns.append(try authorizedColumn(source, i))
                         select.columnNames.append(col.name)
                         select.columnAliases.append(nil)
+                        if c.schema.longColumnNames { select.outputNames.append(starName(source, col.name)) }
                     }
                 case .expr(let e, let alias):
                     let resolved = try resolve(e, in: scope, context: .resultColumn, aggregates: select)
                     select.resultColumns.append(resolved)
                     select.columnNames.append(alias ?? defaultName(e, resolved, scope: scope))
+                    if c.schema.longColumnNames {
+                        select.outputNames.append(alias ?? outputName(e, resolved, scope: scope))
+                    }
                     select.columnAliases.append(alias)
                     select.resultASTs.append(e)
                     if let alias { select.aliasExprs.append((alias, e)) }
@@ -859,6 +864,7 @@ package struct Resolver {
         let t = Table(name: name, columns: cols, rootPage: 0, sql: nil)
         var source = SourceItem(table: t, exposedName: name, cursor: c.builder.allocateCursor())
         source.subquery = sub
+        if c.schema.longColumnNames { c.fullNameTables[source.cursor] = cte.name }
         return source
     }
 
@@ -990,6 +996,7 @@ package struct Resolver {
         let t = Table(name: name, columns: cols, rootPage: 0, sql: nil)
         var source = SourceItem(table: t, exposedName: name, cursor: c.builder.allocateCursor())
         source.subquery = sub
+        if c.schema.longColumnNames { c.fullNameTables[source.cursor] = table.name }
         return source
     }
 

@@ -53,6 +53,10 @@ extension Table {
                 return
             }
             if autoincrement {
+                if table.isWithoutRowid, cols.count == 1,
+                   table.columns[cols[0]].declaredType.uppercasedASCII == "INTEGER", !descendingSingle {
+                    throw DatabaseError(.error, "AUTOINCREMENT not allowed on WITHOUT ROWID tables")
+                }
                 throw DatabaseError(.error, "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY")
             }
             if table.isWithoutRowid {

@@ -47,6 +47,15 @@ package final class Schema: @unchecked Sendable {
     package var writableSchema = false
     package var ignoreCheckConstraints = false
     package var countChanges = false
+    /// PRAGMA automatic_index: off, the planner builds no automatic index (a plain scan instead).
+    package var automaticIndex = true
+    /// PRAGMA trusted_schema: off, views and triggers may use only innocuous virtual tables.
+    package var trustedSchema = true
+    /// PRAGMA full_column_names and short_column_names (ColumnNames.swift).
+    package var fullColumnNames = false
+    package var shortColumnNames = true
+    /// Whether result names differ from the default ones.
+    package var longColumnNames: Bool { fullColumnNames || !shortColumnNames }
     /// Tables by lower-cased name, in the order of their schema rows.
     package private(set) var tables: [String: Table] = [:]
     package private(set) var tableOrder: [String] = []
@@ -169,6 +178,8 @@ package final class Schema: @unchecked Sendable {
     /// This database's own table `name` (no search of other databases).
     package func localTable(named name: String) -> Table? {
         let key = name.lowercasedASCII
+        let length = key.utf8.count
+        if length != 13 && length != 18 { return tables[key] }
         switch key {
         case "sqlite_master", "sqlite_schema":
             return Table.schemaTable(database: database)
@@ -256,6 +267,13 @@ package final class Schema: @unchecked Sendable {
     /// and their temp aliases resolve to the built-in schema table.
     package func table(named name: String) -> Table? {
         let key = name.lowercasedASCII
+        // (Only 13- and 18-byte names can be a schema table's: no string compares otherwise.)
+        let length = key.utf8.count
+        if length != 13 && length != 18 {
+            if linked.isEmpty { return tables[key] }
+            for s in searchOrder { if let t = s.tables[key] { return t } }
+            return nil
+        }
         switch key {
         case "sqlite_master", "sqlite_schema":
             return Table.schemaTable(database: database)

@@ -101,6 +101,9 @@ package protocol VirtualTable: AnyObject {
     /// Returns the rowid of an inserted row (nil: the module has none to report).
     /// The default throws "table X may not be modified" (a read-only module).
     func update(_ arguments: [Value]) throws -> Int64?
+    /// xUpdate knowing the statement's conflict mode (SQLite's `sqlite3_vtab_on_conflict`,
+    /// e.g. `.replace` for INSERT OR REPLACE). The default calls `update(_:)`.
+    func update(_ arguments: [Value], onConflict: ConflictAction) throws -> Int64?
     /// Transaction hooks (xBegin, xSync, xCommit, xRollback): begin before the first write
     /// of a transaction, sync then commit when it commits, rollback when it rolls back.
     func begin() throws
@@ -145,6 +148,9 @@ package protocol VirtualTable: AnyObject {
 extension VirtualTable {
     package func update(_ arguments: [Value]) throws -> Int64? {
         throw DatabaseError(.error, "table may not be modified")
+    }
+    package func update(_ arguments: [Value], onConflict: ConflictAction) throws -> Int64? {
+        try update(arguments)
     }
     package var isWritable: Bool { false }
     package func begin() throws {}
