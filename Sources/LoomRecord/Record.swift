@@ -30,6 +30,26 @@ package enum RecordCodec {
     /// array is built per row). Two passes: sizes, then one exactly-sized buffer written in
     /// place (growing an array byte by byte was ~10% of a GROUP BY scan).
     package static func encode(_ values: UnsafeBufferPointer<Value>) -> [UInt8] {
+        let (headerSize, total) = layout(values)
+        return byteArray(count: total) { write(values, headerSize: headerSize, total: total, into: $0) }
+    }
+
+    /// Calls `body` with the record bytes for `values` in a temporary buffer (valid only
+    /// inside `body`): no array at all, for a consumer that copies the bytes anyway (the
+    /// VM's fused MakeRecord+SorterInsert).
+    package static func withEncoded<R>(_ values: UnsafeBufferPointer<Value>,
+                                       _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let (headerSize, total) = layout(values)
+        return try withUnsafeTemporaryAllocation(byteCount: total, alignment: 8) { out in
+            write(values, headerSize: headerSize, total: total, into: out)
+            return try body(UnsafeRawBufferPointer(out))
+        }
+    }
+
+    /// The header size (counting its own varint) and total byte length of the record for
+    /// `values`.
+    @inline(__always)
+    private static func layout(_ values: UnsafeBufferPointer<Value>) -> (headerSize: Int, total: Int) {
         var typesLength = 0
         var bodyLength = 0
         for v in values {
@@ -37,51 +57,54 @@ package enum RecordCodec {
             typesLength += t < 0x80 ? 1 : Varint.length(of: t)
             bodyLength += SerialType.contentLength(t) ?? 0
         }
-        // The header size counts its own varint.
         var headerSize = typesLength + 1
         while Varint.length(of: UInt64(headerSize)) + typesLength > headerSize {
             headerSize = typesLength + Varint.length(of: UInt64(headerSize))
         }
-        let total = headerSize + bodyLength
-        // Unsafe: one write per byte into an uninitialised buffer; every length written
-        // below is the one measured above from the same values, and the total is checked.
-        return byteArray(count: total) { out in
-            var pos = Varint.write(UInt64(headerSize), into: out, at: 0)
-            for v in values {
-                let t = SerialType.of(v)
-                if t < 0x80 { out[pos] = UInt8(truncatingIfNeeded: t); pos += 1 } else {
-                    pos += Varint.write(t, into: out, at: pos)
-                }
+        return (headerSize, headerSize + bodyLength)
+    }
+
+    /// Writes the record for `values` into `out` (exactly `total` bytes, from `layout`).
+    // Unsafe: one write per byte into an uninitialised buffer; every length written below is
+    // the one `layout` measured from the same values, and the total is checked.
+    @inline(__always)
+    private static func write(_ values: UnsafeBufferPointer<Value>, headerSize: Int, total: Int,
+                              into out: UnsafeMutableRawBufferPointer) {
+        var pos = Varint.write(UInt64(headerSize), into: out, at: 0)
+        for v in values {
+            let t = SerialType.of(v)
+            if t < 0x80 { out[pos] = UInt8(truncatingIfNeeded: t); pos += 1 } else {
+                pos += Varint.write(t, into: out, at: pos)
             }
-            for v in values {
-                switch v {
-                case .null: break
-                case .integer(let i):
-                    let n = SerialType.contentLength(SerialType.forInteger(i)) ?? 0
-                    var u = UInt64(bitPattern: i)
-                    var k = pos + n
-                    while k > pos { k -= 1; out[k] = UInt8(truncatingIfNeeded: u); u >>= 8 }
-                    pos += n
-                case .real(let d):
-                    guard !d.isNaN else { break }
-                    out.storeBytes(of: d.bitPattern.bigEndian, toByteOffset: pos, as: UInt64.self)
-                    pos += 8
-                case .text(let s):
-                    var s = s
-                    let n = s.withUTF8 { utf8 in
-                        UnsafeMutableRawBufferPointer(rebasing: out[pos ..< pos + utf8.count]).copyMemory(from: UnsafeRawBufferPointer(utf8))
-                        return utf8.count
-                    }
-                    pos += n
-                case .blob(let b):
-                    b.withUnsafeBytes { raw in
-                        UnsafeMutableRawBufferPointer(rebasing: out[pos ..< pos + raw.count]).copyMemory(from: raw)
-                    }
-                    pos += b.count
-                }
-            }
-            precondition(pos == total, "record length mismatch")
         }
+        for v in values {
+            switch v {
+            case .null: break
+            case .integer(let i):
+                let n = SerialType.contentLength(SerialType.forInteger(i)) ?? 0
+                var u = UInt64(bitPattern: i)
+                var k = pos + n
+                while k > pos { k -= 1; out[k] = UInt8(truncatingIfNeeded: u); u >>= 8 }
+                pos += n
+            case .real(let d):
+                guard !d.isNaN else { break }
+                out.storeBytes(of: d.bitPattern.bigEndian, toByteOffset: pos, as: UInt64.self)
+                pos += 8
+            case .text(let s):
+                var s = s
+                let n = s.withUTF8 { utf8 in
+                    UnsafeMutableRawBufferPointer(rebasing: out[pos ..< pos + utf8.count]).copyMemory(from: UnsafeRawBufferPointer(utf8))
+                    return utf8.count
+                }
+                pos += n
+            case .blob(let b):
+                b.withUnsafeBytes { raw in
+                    UnsafeMutableRawBufferPointer(rebasing: out[pos ..< pos + raw.count]).copyMemory(from: raw)
+                }
+                pos += b.count
+            }
+        }
+        precondition(pos == total, "record length mismatch")
     }
 
     /// A new byte array of `count` bytes that `fill` writes completely. Built in a

@@ -37,6 +37,11 @@ enum FastKind: UInt8, Sendable {
     /// record's serial type without copying the bytes, and the length op is skipped
     /// (SQLite's OPFLAG_LENGTHARG); any other value runs the Column, then the length op.
     case columnLength
+    /// A MakeRecord (a = start, b = count, c = dest; no affinities) whose record only the
+    /// SorterInsert right after it reads (d = the sorter cursor): the record is encoded into
+    /// a temporary buffer and copied into the sorter's arena, the register is not written,
+    /// and the SorterInsert is skipped (no array per sorted row).
+    case makeRecordSorterInsert
 }
 
 /// One instruction as trivially copyable operands. Reading an `Instruction` out of the
@@ -192,7 +197,13 @@ package final class FastProgram: @unchecked Sendable {
         instructions.withUnsafeBufferPointer { source in
             guard let base = source.baseAddress else { return }
             for i in 0..<source.count {
-                var op: FastOp
+                // Most instructions map directly (one switch, no payload copies); only the
+                // `.slow` ones are looked at again for the forms with side tables.
+                var op = FastOp(at: base + i)
+                if op.kind != .slow {
+                    storage.initializeElement(at: i, to: op)
+                    continue
+                }
                 switch base[i] {
                 case .aggStep(let f, let a, let n, let acc, let distinct):
                     if case .aggregate(let kind) = f.body, aggregateKinds.count < Int(Int32.max) {
@@ -221,7 +232,7 @@ package final class FastProgram: @unchecked Sendable {
                     op = FastOp(.compare, l, r, n, d: keyInfos.count)
                     keyInfos.append(k)
                 default:
-                    op = FastOp(at: base + i)
+                    break
                 }
                 storage.initializeElement(at: i, to: op)
             }
@@ -233,6 +244,16 @@ package final class FastProgram: @unchecked Sendable {
                 let column = storage[i], length = storage[i + 1]
                 if column.kind == .column, length.kind == .length, length.a == column.c {
                     storage[i] = FastOp(.columnLength, column.a, column.b, column.c, d: length.c)
+                }
+            }
+        }
+        // MakeRecord feeding SorterInsert: codegen encodes a sorter row into a fresh register
+        // that only the SorterInsert right after it reads (LoomSQL SelectCodegen).
+        if storage.count >= 2 {
+            for i in 0 ..< storage.count - 1 {
+                let make = storage[i], insert = storage[i + 1]
+                if make.kind == .makeRecord, insert.kind == .sorterInsert, insert.b == make.c {
+                    storage[i] = FastOp(.makeRecordSorterInsert, make.a, make.b, make.c, d: insert.a)
                 }
             }
         }

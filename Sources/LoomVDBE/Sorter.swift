@@ -5,6 +5,7 @@
 import LoomBase
 import LoomRecord
 import LoomVFS
+import Glibc
 
 /// Where a sorter may spill: a VFS to open an anonymous temporary file on, and the bytes of
 /// records (plus bookkeeping) it keeps in memory before writing a sorted run.
@@ -126,13 +127,18 @@ final class Sorter {
     private var memoryUsed: Int { arena.count + ends.count * 8 + entries.count * MemoryLayout<Entry>.stride }
 
     func insert(_ record: [UInt8]) throws {
+        try record.withUnsafeBytes { try insert($0) }
+    }
+
+    /// Adds one record, read in place (the fused MakeRecord+SorterInsert encodes into a
+    /// temporary buffer and passes it here: no array per row).
+    func insert(_ record: UnsafeRawBufferPointer) throws {
         guard ends.count < Int(UInt32.max), record.count <= Int(Int32.max) else { throw DatabaseError(.full) }
         if sorted { discardSortedState() }
         if let spill, !entries.isEmpty, memoryUsed + record.count > spill.memoryLimit {
             try writeRun(spill)
         }
-        let binaryText = binaryFirstField
-        let prefix = record.withUnsafeBytes { SortPrefix($0, binaryText: binaryText) }
+        let prefix = SortPrefix(record, binaryText: binaryFirstField)
         entries.append(Entry(prefix: prefix, index: UInt32(ends.count)))
         arena.append(contentsOf: record)
         ends.append(arena.count)
@@ -176,25 +182,37 @@ final class Sorter {
         }
         guard let file else { return }
         let start = fileSize
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 16)
+        // One 64 KiB staging buffer: records are copied in back to back, each after its
+        // length, and written out whenever it fills (sequential writes, no array per record).
+        let capacity = 1 << 16
+        let staging = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        defer { staging.deallocate() }
+        var used = 0
         func flush() throws {
-            try buffer.withUnsafeBytes { try file.write($0, at: fileSize) }
-            fileSize += Int64(buffer.count)
-            buffer.removeAll(keepingCapacity: true)
+            try file.write(UnsafeRawBufferPointer(start: staging, count: used), at: fileSize)
+            fileSize += Int64(used)
+            used = 0
         }
-        for e in entries {
-            let i = Int(e.index)
-            let lo = i == 0 ? 0 : ends[i - 1], hi = ends[i]
-            let n = UInt32(hi - lo)
-            buffer.append(UInt8(truncatingIfNeeded: n))
-            buffer.append(UInt8(truncatingIfNeeded: n >> 8))
-            buffer.append(UInt8(truncatingIfNeeded: n >> 16))
-            buffer.append(UInt8(truncatingIfNeeded: n >> 24))
-            buffer.append(contentsOf: arena[lo..<hi])
-            if buffer.count >= 1 << 16 { try flush() }
+        try arena.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            for e in entries {
+                let i = Int(e.index)
+                let lo = i == 0 ? 0 : ends[i - 1], hi = ends[i]
+                let n = hi - lo
+                if used + 4 > capacity { try flush() }
+                staging.storeBytes(of: UInt32(n).littleEndian, toByteOffset: used, as: UInt32.self)
+                used += 4
+                var k = lo
+                while k < hi {
+                    if used == capacity { try flush() }
+                    let m = min(hi - k, capacity - used)
+                    (staging + used).copyMemory(from: base + k, byteCount: m)
+                    used += m
+                    k += m
+                }
+            }
         }
-        if !buffer.isEmpty { try flush() }
+        if used > 0 { try flush() }
         runs.append(start..<fileSize)
         arena.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
@@ -237,7 +255,7 @@ final class Sorter {
         if file != nil {
             guard let file else { return false }
             merge = try Merge(file: file, runs: runs, keyInfo: keyInfo, fieldCount: keyFields)
-            return merge?.current != nil
+            return merge?.hasCurrent ?? false
         }
         position = 0
         return position < entries.count
@@ -256,35 +274,53 @@ final class Sorter {
         guard sorted else { return false }
         if let merge {
             try merge.advance()
-            return merge.current != nil
+            return merge.hasCurrent
         }
         position += 1
         return position < entries.count
     }
 
-    /// The record at the current position of the sorted order.
-    var current: [UInt8]? {
+    /// Calls `body` with the record at the current position of the sorted order, in place
+    /// (valid only inside `body`); nil when there is none.
+    @inline(__always)
+    func withCurrent<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
         guard sorted else { return nil }
-        if file != nil { return merge?.current }
+        if file != nil {
+            guard let merge else { return nil }
+            return try merge.withCurrent(body)
+        }
         guard position >= 0, position < entries.count else { return nil }
         let i = Int(entries[position].index)
         let lo = i == 0 ? 0 : ends[i - 1], hi = ends[i]
-        return arena.withUnsafeBytes { RecordCodec.byteArray(copying: UnsafeRawBufferPointer(rebasing: $0[lo..<hi])) }
+        return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[lo..<hi])) }
     }
+
+    /// A copy of the record at the current position of the sorted order (cold paths).
+    var current: [UInt8]? { withCurrent { RecordCodec.byteArray(copying: $0) } }
 }
 
 /// A k-way merge of sorted runs in one file: a reader per run (64 KiB buffer each) and a
 /// binary heap of run numbers ordered by their current record, ties to the earlier run
 /// (runs were written in insertion order, so the merge keeps ties in insertion order).
 private final class Merge {
+    /// One run's reader: a buffer refilled by sequential reads of up to 64 KiB; the current
+    /// record is a range of it (valid until the reader advances), so a merge allocates
+    /// nothing per record.
     final class RunReader {
         let file: any VFSFile
         var offset: Int64
         let end: Int64
-        var buffer: [UInt8] = []
-        var bufferStart = 0
-        var record: [UInt8]? = nil
-        /// The first-field prefix of `record`.
+        // Unsafe: `buffer` holds `capacity` bytes owned by this reader (freed in deinit);
+        // `filled` of them are read from the run, `start ..< filled` not consumed yet.
+        private var buffer: UnsafeMutableRawPointer
+        private var capacity: Int
+        private var filled = 0
+        private var start = 0
+        /// The current record: `buffer[recordStart ..< recordStart + recordLength]`.
+        private var recordStart = 0
+        private var recordLength = 0
+        private(set) var hasRecord = false
+        /// The first-field prefix of the current record.
         var prefix = SortPrefix()
         let binaryText: Bool
 
@@ -293,43 +329,60 @@ private final class Merge {
             self.binaryText = binaryText
             offset = range.lowerBound
             end = range.upperBound
+            capacity = 1 << 16
+            buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        }
+
+        deinit { buffer.deallocate() }
+
+        /// The current record's bytes (valid until the next `advance`).
+        var record: UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(start: buffer + recordStart, count: hasRecord ? recordLength : 0)
         }
 
         /// Makes sure `n` unread bytes are buffered; false at the end of the run.
         private func fill(_ n: Int) throws -> Bool {
-            if buffer.count - bufferStart >= n { return true }
-            buffer.removeFirst(bufferStart)
-            bufferStart = 0
-            while buffer.count < n {
+            if filled - start >= n { return true }
+            let unread = filled - start
+            if start > 0 {
+                if unread > 0 { memmove(buffer, buffer + start, unread) }
+                filled = unread
+                start = 0
+            }
+            if n > capacity {
+                let grown = max(n, 2 * capacity)
+                let b = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 8)
+                if filled > 0 { b.copyMemory(from: buffer, byteCount: filled) }
+                buffer.deallocate()
+                buffer = b
+                capacity = grown
+            }
+            while filled < n {
                 guard offset < end else { return false }
-                let want = Int(min(Int64(max(n - buffer.count, 1 << 16)), end - offset))
-                let old = buffer.count
-                buffer.append(contentsOf: repeatElement(0, count: want))
-                let got = try buffer.withUnsafeMutableBytes { raw in
-                    try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old..<old + want]), at: offset)
-                }
+                let want = Int(min(Int64(capacity - filled), end - offset))
+                let got = try file.read(into: UnsafeMutableRawBufferPointer(start: buffer + filled, count: want), at: offset)
                 guard got == want else { throw DatabaseError.corrupt(page: nil, "sorter run") }
                 offset += Int64(want)
+                filled += want
             }
             return true
         }
 
-        /// Reads the next record of the run into `record` (nil at the end).
+        /// Moves to the next record of the run (`hasRecord` false at the end).
         func advance() throws {
+            hasRecord = false
             guard try fill(4) else {
-                guard buffer.count == bufferStart else { throw DatabaseError.corrupt(page: nil, "sorter run") }
-                record = nil
+                guard filled == start else { throw DatabaseError.corrupt(page: nil, "sorter run") }
                 return
             }
-            var n = 0
-            for k in 0..<4 { n |= Int(buffer[bufferStart + k]) << (8 * k) }
-            bufferStart += 4
+            let n = Int(UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: start, as: UInt32.self)))
+            start += 4
             guard try fill(n) else { throw DatabaseError.corrupt(page: nil, "sorter run") }
-            let start = bufferStart
-            let r = buffer.withUnsafeBytes { RecordCodec.byteArray(copying: UnsafeRawBufferPointer(rebasing: $0[start..<start + n])) }
-            prefix = r.withUnsafeBytes { SortPrefix($0, binaryText: binaryText) }
-            record = r
-            bufferStart += n
+            recordStart = start
+            recordLength = n
+            hasRecord = true
+            start += n
+            prefix = SortPrefix(record, binaryText: binaryText)
         }
     }
 
@@ -348,23 +401,27 @@ private final class Merge {
         self.fieldCount = fieldCount
         for (i, r) in readers.enumerated() {
             try r.advance()
-            if r.record != nil { try push(i) }
+            if r.hasRecord { try push(i) }
         }
     }
 
-    var current: [UInt8]? { heap.first.flatMap { readers[$0].record } }
+    var hasCurrent: Bool { heap.first.map { readers[$0].hasRecord } ?? false }
+
+    /// Calls `body` with the current record in place; nil when the merge is done.
+    func withCurrent<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        guard let top = heap.first, readers[top].hasRecord else { return nil }
+        return try body(readers[top].record)
+    }
 
     /// Whether run `a`'s record sorts before run `b`'s.
     private func less(_ a: Int, _ b: Int) throws -> Bool {
         let ra = readers[a], rb = readers[b]
-        guard let x = ra.record, let y = rb.record else { return a < b }
+        guard ra.hasRecord, rb.hasRecord else { return a < b }
         if let p = SortPrefix.compare(ra.prefix, rb.prefix) {
             if p != 0 { return firstDescending ? p > 0 : p < 0 }
             if fieldCount == 1 { return a < b }
         }
-        let c = try x.withUnsafeBytes { xb in
-            try y.withUnsafeBytes { yb in try compareRecords(xb, yb, fieldCount: fieldCount, keyInfo: keyInfo) }
-        }
+        let c = try compareRecords(ra.record, rb.record, fieldCount: fieldCount, keyInfo: keyInfo)
         return c != 0 ? c < 0 : a < b
     }
 
@@ -396,7 +453,7 @@ private final class Merge {
     func advance() throws {
         guard let top = heap.first else { return }
         try readers[top].advance()
-        if readers[top].record == nil {
+        if !readers[top].hasRecord {
             let lastRun = heap.removeLast()
             guard !heap.isEmpty else { return }
             heap[0] = lastRun

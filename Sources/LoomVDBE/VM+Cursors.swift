@@ -10,15 +10,20 @@ import LoomRecord
 extension VM {
     @inline(__always)
     func cursor(_ id: CursorID) throws -> VMCursor {
-        guard id >= 0, id < cursors.count, let c = cursors[id] else {
+        guard let c = cursors[id] else {
             throw DatabaseError(.internal, "cursor \(id) is not open")
         }
         return c
     }
 
+    /// The open cursor `id` lent to `body` without a retain (CursorTable.withCursor).
+    @inline(__always)
+    func withCursor<R>(_ id: CursorID, _ body: (VMCursor) throws -> R) throws -> R {
+        try cursors.withCursor(id, body)
+    }
+
     func setCursor(_ id: CursorID, _ c: VMCursor?) throws {
         guard id >= 0 else { throw DatabaseError(.internal, "bad cursor number \(id)") }
-        if id >= cursors.count { cursors.append(contentsOf: repeatElement(nil, count: id + 1 - cursors.count)) }
         cursors[id] = c
     }
 
@@ -205,6 +210,7 @@ extension VM {
     /// only when the register holds another blob than the one parsed.
     func loadRow(_ c: VMCursor) throws -> Bool {
         if case .pseudo(let reg) = c.storage {
+            if c.fedBySorter { return c.hasRow }
             guard reg >= 0, reg < registers.count, case .blob(let b) = registers[reg] else { return false }
             // Array == is an identity check first: the same blob costs no byte compare.
             if c.hasRow && c.pseudoSource == b { return true }
@@ -223,12 +229,30 @@ extension VM {
             guard m.isLive(m.position) else { return false }
             try c.row.load(m.entries[m.position].record)
         case .sorter(let s):
-            guard let b = s.current else { return false }
-            try c.row.load(b)
+            guard try s.withCurrent({ try c.row.load($0) }) != nil else { return false }
         case .virtual, .pseudo: return false
         }
         c.hasRow = true
         return true
+    }
+
+    /// SorterData: the sorter's current record goes straight into the pseudo cursor `pseudo`
+    /// (parsed in place from the sorter's memory, no array per row); register `dest` is
+    /// written only when `pseudo` names no open pseudo cursor (codegen reads the record
+    /// through the pseudo cursor alone, Spec §Cursors).
+    func sorterData(_ c: VMCursor, dest: Register, pseudo p: CursorID) throws {
+        guard case .sorter(let s) = c.storage else { throw DatabaseError(.internal, "SorterData misuse") }
+        if let pseudo = cursors[p], case .pseudo = pseudo.storage {
+            pseudo.hasRow = false
+            pseudo.fedBySorter = true
+            guard try s.withCurrent({ try pseudo.row.load($0) }) != nil else {
+                throw DatabaseError(.internal, "SorterData misuse")
+            }
+            pseudo.hasRow = true
+            return
+        }
+        guard let rec = s.current else { throw DatabaseError(.internal, "SorterData misuse") }
+        registers[dest] = .blob(rec)
     }
 
     /// Loads the current record of a positioned cursor (pseudo cursors too must be valid).

@@ -166,6 +166,10 @@ extension VM {
         // The frame's registers, held locally: only entering or leaving a sub-program
         // replaces `self.registers`, and both return from this function right after.
         let registers = self.registers
+        // The cursor and aggregate tables likewise (same reason): read through `self`, each
+        // use retained the table around the call, as the call might replace it.
+        let cursorTable = self.cursors
+        let aggregateTable = self.aggregates
         while pc >= 0 && pc < ops.count {
             let address = pc
             pc += 1
@@ -229,18 +233,18 @@ extension VM {
                 registers[op.a] = .integer(integerValue(registers[op.a]) &+ Int64(op.b))
                 continue
             case .column:
-                registers[op.c] = try readColumn(try cursor(op.a), op.b, default: nil)
+                registers[op.c] = try cursorTable.withCursor(op.a) { try readColumn($0, op.b, default: nil) }
                 continue
             case .rowid, .idxRowid:
-                registers[op.b] = try currentRowid(try cursor(op.a))
+                registers[op.b] = try cursorTable.withCursor(op.a) { try currentRowid($0) }
                 continue
             case .next, .sorterNext:
                 if context.interruption.isSet { try failInterrupted() }
-                if try advance(try cursor(op.a), forward: true) { pc = op.b }
+                if try cursorTable.withCursor(op.a, { try advance($0, forward: true) }) { pc = op.b }
                 continue
             case .prev:
                 if context.interruption.isSet { try failInterrupted() }
-                if try advance(try cursor(op.a), forward: false) { pc = op.b }
+                if try cursorTable.withCursor(op.a, { try advance($0, forward: false) }) { pc = op.b }
                 continue
             case .rewind:
                 if try !moveFirst(try cursor(op.a)) { pc = op.b }
@@ -314,7 +318,7 @@ extension VM {
                 registers[op.c] = .blob(registers.withRange(s, n) { RecordCodec.encode($0) })
                 continue
             case .newRowid:
-                registers[op.b] = .integer(try newRowid(try cursor(op.a)))
+                registers[op.b] = .integer(try cursorTable.withCursor(op.a) { try newRowid($0) })
                 continue
             case .insert:
                 guard case .integer(let rowid) = registers[op.c] else {
@@ -326,7 +330,7 @@ extension VM {
                 case .null: bytes = RecordCodec.encode([])
                 default: throw DatabaseError(.internal, "Insert of a non-record")
                 }
-                try insertRow(try cursor(op.a), rowid: rowid, record: bytes)
+                try cursorTable.withCursor(op.a) { try insertRow($0, rowid: rowid, record: bytes) }
                 let flags = WriteFlags(rawValue: Int(op.d))
                 if flags.contains(.countChanges) {
                     statementChanges += 1
@@ -339,7 +343,7 @@ extension VM {
                 }
                 continue
             case .delete:
-                try deleteCurrent(try cursor(op.a))
+                try cursorTable.withCursor(op.a) { try deleteCurrent($0) }
                 if WriteFlags(rawValue: op.b).contains(.countChanges) {
                     statementChanges += 1
                     context.totalChanges += 1
@@ -370,13 +374,20 @@ extension VM {
                 try s.insert(b)
                 continue
             case .sorterData:
-                let cur = try cursor(op.a)
-                guard case .sorter(let s) = cur.storage, let rec = s.current else {
-                    throw DatabaseError(.internal, "SorterData misuse")
+                try cursorTable.withCursor(op.a) { try sorterData($0, dest: op.b, pseudo: op.c) }
+                continue
+            case .makeRecordSorterInsert:
+                let s = op.a, n = op.b
+                try checkRange(s, n)
+                try cursorTable.withCursor(Int(op.d)) { c in
+                    guard case .sorter(let sorter) = c.storage else {
+                        throw DatabaseError(.internal, "SorterInsert misuse")
+                    }
+                    try registers.withRange(s, n) { values in
+                        try RecordCodec.withEncoded(values) { try sorter.insert($0) }
+                    }
                 }
-                registers[op.b] = .blob(rec)
-                let p = op.c
-                if p >= 0, p < cursors.count, let pseudo = cursors[p] { pseudo.hasRow = false }
+                pc += 1
                 continue
             case .idxGE:
                 if try indexCompare(op.a, op.b, op.c) >= 0 { pc = Int(op.d) }
@@ -405,15 +416,23 @@ extension VM {
             case .aggStep:
                 let a = op.a, n = op.b, acc = op.c
                 try checkRange(a, n)
-                let state: AggregateState
-                if let s = aggregates[acc] { state = s } else {
-                    state = AggregateState(kind: fast.aggregateKinds[Int(op.d)], distinct: op.flags & 1 != 0)
-                    aggregates[acc] = state
+                // The state is stepped in place, borrowed from its slot (no retain per row).
+                var error: DatabaseError?
+                if let e = aggregateTable.withState(acc, { state -> DatabaseError? in
+                    if state.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
+                    registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
+                    return state.userError
+                }) {
+                    error = e
+                } else {
+                    let state = AggregateState(kind: fast.aggregateKinds[Int(op.d)], distinct: op.flags & 1 != 0)
+                    aggregateTable[acc] = state
+                    if state.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
+                    registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
+                    error = state.userError
                 }
-                if state.kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
-                registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
-                pendingCollation = program.binaryCollation
-                if let error = state.userError { throw error }
+                resetCollation()
+                if let error { throw error }
                 continue
             case .jump:
                 pc = lastCompare < 0 ? op.a : (lastCompare == 0 ? op.b : op.c)
@@ -475,7 +494,7 @@ extension VM {
             case .length:
                 registers[op.c] = lengthValue(registers[op.a])
                 if !subtypedRegisters.isEmpty { subtypedRegisters[op.c] = nil }
-                pendingCollation = program.binaryCollation
+                resetCollation()
                 continue
             case .columnLength:
                 let cur = try cursor(op.a)
@@ -483,7 +502,7 @@ extension VM {
                     let d = Int(op.d)
                     registers[d] = .integer(n)
                     if !subtypedRegisters.isEmpty { subtypedRegisters[d] = nil }
-                    pendingCollation = program.binaryCollation
+                    resetCollation()
                     pc += 1
                 } else {
                     registers[op.c] = try readColumn(cur, op.b, default: nil)
@@ -493,7 +512,7 @@ extension VM {
                 try checkRange(op.a, op.b)
                 let result = try callScalar(fast.functions[Int(op.d)], op.a, op.b, dest: op.c)
                 registers[op.c] = result
-                pendingCollation = program.binaryCollation
+                resetCollation()
                 continue
             }
             switch code[address] {
@@ -628,7 +647,7 @@ extension VM {
             case .sorterOpen(let c, _, let k):
                 try setCursor(c, VMCursor(.sorter(Sorter(keyInfo: k, spill: sorterSpill())), keyInfo: k))
             case .close(let c):
-                if c >= 0 && c < cursors.count { cursors[c] = nil }
+                if c >= 0 { cursors[c] = nil }
             case .rewind(let c, let t), .sort(let c, let t):
                 if try !moveFirst(try cursor(c)) { pc = t }
             case .last(let c, let t):
@@ -696,7 +715,7 @@ extension VM {
             case .rowid(let c, let d):
                 registers[d] = try currentRowid(try cursor(c))
             case .nullRow(let c):
-                if c >= 0, c < cursors.count, let cur = cursors[c] {
+                if let cur = cursors[c] {
                     cur.nullRow = true
                     cur.hasRow = false
                 } else {
@@ -706,7 +725,7 @@ extension VM {
                     try setCursor(c, cur)
                 }
             case .ifNullRow(let c, let t, let d):
-                if c >= 0, c < cursors.count, let cur = cursors[c], cur.nullRow {
+                if let cur = cursors[c], cur.nullRow {
                     registers[d] = .null
                     pc = t
                 }
@@ -782,12 +801,7 @@ extension VM {
                 if context.interruption.isSet { try failInterrupted() }
                 if try advance(try cursor(c), forward: true) { pc = t }
             case .sorterData(let c, let d, let p):
-                let cur = try cursor(c)
-                guard case .sorter(let s) = cur.storage, let rec = s.current else {
-                    throw DatabaseError(.internal, "SorterData misuse")
-                }
-                registers[d] = .blob(rec)
-                if p >= 0, p < cursors.count, let pseudo = cursors[p] { pseudo.hasRow = false }
+                try sorterData(try cursor(c), dest: d, pseudo: p)
             case .resetSorter(let c):
                 let cur = try cursor(c)
                 switch cur.storage {
@@ -983,7 +997,7 @@ extension VM {
                 try checkRange(a, n)
                 let result = try callScalar(f, a, n, dest: d)
                 registers[d] = result
-                pendingCollation = program.binaryCollation
+                resetCollation()
             case .aggStep(let f, let a, let n, let acc, let distinct):
                 try checkRange(a, n)
                 guard case .aggregate(let kind) = f.body else {
@@ -996,7 +1010,7 @@ extension VM {
                 }
                 if kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
                 registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
-                pendingCollation = program.binaryCollation
+                resetCollation()
                 if let error = state.userError { throw error }
             case .aggFinal(let f, let acc, _):
                 let state: AggregateState
@@ -1049,6 +1063,14 @@ extension VM {
         }
         try finish(error: nil)
         return false
+    }
+
+    /// Back to BINARY after a Function/AggStep (CollSeq applies to one call). Usually it is
+    /// BINARY already: then nothing is written (a Collation copy and destroy per call).
+    @inline(__always)
+    func resetCollation() {
+        if case .binary = pendingCollation, case .binary = program.binaryCollation { return }
+        pendingCollation = program.binaryCollation
     }
 
     @inline(__always)

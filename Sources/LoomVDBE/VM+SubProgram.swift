@@ -11,7 +11,7 @@ final class VMFrame {
     let program: Program
     let fast: FastProgram
     let registers: RegisterFile
-    let cursors: [VMCursor?]
+    let cursors: CursorTable
     let aggregates: AggregateSlots
     let windowBuffers: [Register: WindowBuffer]
     let onceDone: Set<Address>
@@ -75,7 +75,7 @@ extension VM {
             self.fast = FastProgram(sub.instructions)
         }
         registers = values
-        cursors = Array(repeating: nil, count: sub.cursorCount)
+        cursors = CursorTable(count: sub.cursorCount)
         aggregates = AggregateSlots()
         windowBuffers = [:]
         onceDone = []

@@ -36,7 +36,7 @@ package final class VM {
     var explainIndex = 0
     var explainRow: [Value] = []
     /// Cursor slots (grown on demand by Open*).
-    var cursors: [VMCursor?]
+    var cursors: CursorTable
     /// Aggregate states, by accumulator register.
     /// (An array by register: a Dictionary lookup per AggStep hashed with SipHash, 5M
     /// times for micro_c's five aggregates over 1M rows.)
@@ -97,7 +97,7 @@ package final class VM {
         }
         self.registers = RegisterFile(count: program.registerCount)
         self.bindings = Array(repeating: .null, count: program.parameterCount)
-        self.cursors = Array(repeating: nil, count: program.cursorCount)
+        self.cursors = CursorTable(count: program.cursorCount)
         self.subPrograms = program.subPrograms
         if let effects = program.effects {
             // Computed by codegen: no scan of the program per statement.
@@ -288,23 +288,67 @@ package final class VM {
     }
 }
 
-/// Aggregate states by accumulator register: nil until the first AggStep.
-struct AggregateSlots {
-    private var slots: [AggregateState?] = []
+/// Aggregate states by accumulator register: nil until the first AggStep. One table per frame
+/// (VMFrame keeps the caller's).
+///
+/// Why not `[AggregateState?]`: reading a state out of an array hands back an owned
+/// reference, a retain and a release per AggStep (5M of each for micro_c's five aggregates
+/// over 1M rows). Slots hold `Unmanaged` references the table owns; `withState` lends one
+/// at +0, and the state is stepped in place.
+final class AggregateSlots {
+    // Unsafe: `base` (nil until the first state) points to `count` slots, each nil or a
+    // reference retained by this table (released when replaced, by removeAll and deinit).
+    private var base: UnsafeMutablePointer<Unmanaged<AggregateState>?>?
+    private var count = 0
+
+    init() {}
+
+    deinit {
+        removeAll()
+        base?.deallocate()
+    }
 
     subscript(register: Register) -> AggregateState? {
-        get { register >= 0 && register < slots.count ? slots[register] : nil }
+        get {
+            guard register >= 0, register < count, let base else { return nil }
+            return base[register]?.takeUnretainedValue()
+        }
         set {
             guard register >= 0 else { return }
-            if register >= slots.count {
+            if register >= count {
                 guard newValue != nil else { return }
-                slots.append(contentsOf: repeatElement(nil, count: register + 1 - slots.count))
+                let capacity = max(register + 1, 2 * count, 8)
+                let b = UnsafeMutablePointer<Unmanaged<AggregateState>?>.allocate(capacity: capacity)
+                b.initialize(repeating: nil, count: capacity)
+                if let base {
+                    b.update(from: base, count: count)
+                    base.deallocate()
+                }
+                base = b
+                count = capacity
             }
-            slots[register] = newValue
+            guard let base else { return }
+            let old = base[register]
+            base[register] = newValue.map { Unmanaged.passRetained($0) }
+            old?.release()
         }
     }
 
-    mutating func removeAll() {
-        for i in slots.indices { slots[i] = nil }
+    /// Calls `body` with the state of `register` lent without a retain (`body` must not
+    /// replace that slot); nil when there is none.
+    @inline(__always)
+    func withState<R>(_ register: Register, _ body: (AggregateState) throws -> R) rethrows -> R? {
+        guard register >= 0, register < count, let base, let u = base[register] else { return nil }
+        return try u._withUnsafeGuaranteedRef(body)
+    }
+
+    func removeAll() {
+        guard let base else { return }
+        for i in 0 ..< count {
+            if let u = base[i] {
+                base[i] = nil
+                u.release()
+            }
+        }
     }
 }

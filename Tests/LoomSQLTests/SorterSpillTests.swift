@@ -51,6 +51,32 @@ import LoomTestSupport
         #expect(ours == Array(theirs.suffix(ours.count)))
     }
 
+    /// Records larger than the merge's 64 KiB read buffer and the spill's staging buffer
+    /// (a reader grows its buffer; a record is staged in pieces), mixed with small ones.
+    @Test func spilledSortsOfLargeRecordsMatchInMemorySorts() throws {
+        let setup = """
+            CREATE TABLE big(a INTEGER, b BLOB);
+            WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 60)
+            INSERT INTO big SELECT (x * 37) % 11, CASE WHEN x % 3 = 0 THEN zeroblob(70000 + x) ELSE x'0102' END FROM c;
+            """
+        let queries = """
+            SELECT a, length(b), count(*) FROM big GROUP BY a, length(b) ORDER BY a, 2 LIMIT 12;
+            SELECT a, length(b) FROM big ORDER BY a DESC, length(b) LIMIT 8;
+            SELECT sum(length(b)) FROM (SELECT b FROM big ORDER BY a);
+            """
+        let spilled = try MiniSession()
+        spilled.pager.setCacheSize(1)
+        _ = spilled.run(setup)
+        let inMemory = try MiniSession()
+        inMemory.context.pragmaSettings["temp_store"] = 2
+        _ = inMemory.run(setup)
+        let a = spilled.run(queries), b = inMemory.run(queries)
+        #expect(a == b)
+        #expect(a.allSatisfy { $0.error == nil && !$0.rows.isEmpty })
+        // 20 blobs of 70000 + x bytes (x = 3, 6, …, 60) and 40 of 2 bytes.
+        #expect(a.last?.rows == ["1400710"])
+    }
+
     /// A recursive CTE as the outer loop streams its rows; inner references still work.
     @Test func recursiveCTEAsCoroutine() throws {
         let session = try MiniSession()

@@ -53,8 +53,12 @@ final class AggregateState {
         }
     }
 
+    /// `kind.usesSubtypes`, kept (AggStep asks on every row; the enum getter copied `kind`).
+    let usesSubtypes: Bool
+
     init(kind: AggregateKind, distinct: Bool) {
         self.kind = kind
+        self.usesSubtypes = kind.usesSubtypes
         if distinct { seen = [] }
         if case .user(let u) = kind { user = u.makeAccumulator() }
     }

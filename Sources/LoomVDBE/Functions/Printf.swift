@@ -265,18 +265,25 @@ private struct PrintfState {
         case UInt8(ascii: "o"): base = 8; altPrefix = Array("0".utf8)
         default: base = 10
         }
+        // Digits are generated backwards into one array, reversed in place.
         var digits: [UInt8] = []
+        digits.reserveCapacity(max(precision, 0) + 24)
         if c == UInt8(ascii: "r") {
             var x = Int(magnitude % 10)
             if x >= 4 || (magnitude / 10) % 10 == 1 { x = 0 }
-            let suffixes = ["th", "st", "nd", "rd"]
-            digits = Array(suffixes[x].utf8.reversed())
+            switch x {
+            case 1: digits.append(UInt8(ascii: "t")); digits.append(UInt8(ascii: "s"))
+            case 2: digits.append(UInt8(ascii: "d")); digits.append(UInt8(ascii: "n"))
+            case 3: digits.append(UInt8(ascii: "d")); digits.append(UInt8(ascii: "r"))
+            default: digits.append(UInt8(ascii: "h")); digits.append(UInt8(ascii: "t"))
+            }
         }
-        let charset = Array((upper ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
+        let letterBase: UInt8 = upper ? UInt8(ascii: "A") : UInt8(ascii: "a")
         var m = magnitude
         var count = 0
         repeat {
-            digits.append(charset[Int(m % base)])
+            let d = UInt8(truncatingIfNeeded: m % base)
+            digits.append(d < 10 ? 0x30 + d : letterBase + d - 10)
             m /= base
             count += 1
         } while m > 0
@@ -285,7 +292,8 @@ private struct PrintfState {
             digits.append(UInt8(ascii: "0"))
             count += 1
         }
-        var text = Array(digits.reversed())
+        digits.reverse()
+        var text = digits
         if thousands && base == 10 && c != UInt8(ascii: "r") {
             // Group from the right over the whole run, zero padding included.
             var grouped: [UInt8] = []
@@ -318,9 +326,8 @@ private struct PrintfState {
         }
         if kind == .generic && precision > 0 { precision -= 1 }
         // SQLite's constants are C doubles: convert them, do not write them as long doubles.
-        let table: [Double] = [5.0e-01, 5.0e-02, 5.0e-03, 5.0e-04, 5.0e-05, 5.0e-06, 5.0e-07, 5.0e-08, 5.0e-09, 5.0e-10]
         var idx = precision & 0xfff
-        var rounder = Extended(table[idx % 10])
+        var rounder = Extended(printfRounderBase(idx % 10))
         while idx >= 10 { rounder *= Extended(1.0e-10 as Double); idx -= 10 }
         if kind == .fixed {
             // The nudge for values whose digits fit in 15 places (1.005 → 1.01).
@@ -417,4 +424,20 @@ private func utf8Prefix(_ s: [UInt8], characters: Int) -> ArraySlice<UInt8> {
         left -= 1
     }
     return s[0 ..< k]
+}
+
+/// 0.5e-k for k = 0 ..< 10, SQLite's rounder constants (C doubles), without an array per call.
+private func printfRounderBase(_ k: Int) -> Double {
+    switch k {
+    case 0: return 5.0e-01
+    case 1: return 5.0e-02
+    case 2: return 5.0e-03
+    case 3: return 5.0e-04
+    case 4: return 5.0e-05
+    case 5: return 5.0e-06
+    case 6: return 5.0e-07
+    case 7: return 5.0e-08
+    case 8: return 5.0e-09
+    default: return 5.0e-10
+    }
 }

@@ -357,5 +357,7 @@ package func sqlRound(_ r: Double, _ n: Int) -> Double {
     if n == 0 {
         return r >= 0 ? Double(Int64(r + 0.5)) : -Double(Int64(-r + 0.5))
     }
-    return Double(sqliteFixed(r, precision: n)) ?? r
+    // The digits from a stack buffer; a result of up to 15 bytes makes a small String
+    // (stored inline, no allocation) for the locale-independent parse.
+    return withSQLiteFixed(r, precision: n) { Double(String(decoding: $0, as: UTF8.self)) } ?? r
 }
