@@ -202,7 +202,9 @@ package enum Instruction: Sendable {
     /// Sort; jump to `target` if the sorter is empty, else position on the first record.
     case sorterSort(cursor: CursorID, target: Address)
     case sorterNext(cursor: CursorID, target: Address)
-    /// `dest` = the current sorted record; `pseudoCursor` (reading `dest`) is refreshed.
+    /// The current sorted record: when `pseudoCursor` names an open pseudo cursor, it is
+    /// parsed into that cursor in place and `dest` is not written; otherwise (-1) `dest`
+    /// gets the record as a blob.
     case sorterData(cursor: CursorID, dest: Register, pseudoCursor: CursorID)
     case resetSorter(cursor: CursorID)
 

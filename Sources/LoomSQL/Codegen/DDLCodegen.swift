@@ -320,7 +320,9 @@ extension Codegen {
         }
         b.emit(jumpTo: done) { .sorterSort(cursor: sorter, target: $0) }
         let loop = b.currentAddress
-        b.emit(.sorterData(cursor: sorter, dest: sorted, pseudoCursor: pseudo))
+        // The record itself goes to IdxInsert: SorterData writes `sorted` (no pseudo cursor
+        // named), and the pseudo cursor reads the columns from that register.
+        b.emit(.sorterData(cursor: sorter, dest: sorted, pseudoCursor: -1))
         if create.unique {
             // Equal to the key before it (under the index's collations) and free of NULLs: a
             // duplicate.
