@@ -172,18 +172,21 @@ struct RowValueTests {
         let ops = ["=", "<>", "<", "<=", ">", ">=", "IS", "IS NOT"]
         var lines = [".nullvalue NULL", "CREATE TABLE t(x INTEGER, y TEXT);",
                      "INSERT INTO t VALUES(1, '1'), (2, NULL), (NULL, 'a');"]
-        for _ in 0..<80 {
+        for _ in 0..<120 {
             let l = "(\(rng.pick(values)), \(rng.pick(values)))", r = "(\(rng.pick(values)), \(rng.pick(values)))"
             let op = rng.pick(ops)
-            let form = rng.next() % 5
+            let form = rng.next() % 6
             switch form {
             case 0: lines.append("SELECT \(l) \(op) \(r) FROM t;")
             case 1: lines.append("SELECT \(l) BETWEEN \(r) AND (2, 'b') FROM t;")
             case 2:
                 // (VALUES rows stay constant: a correlated VALUES is a separate, older gap.)
-                let c = "(\(rng.pick(values.prefix(6))), \(rng.pick(values.prefix(6))))"
+                let constants = Array(values.prefix(6))
+                let c = "(\(rng.pick(constants)), \(rng.pick(constants)))"
                 lines.append("SELECT \(l) IN (VALUES\(c), (1, 'a')) FROM t;")
             case 3: lines.append("SELECT \(l) IN (SELECT \(r.dropFirst().dropLast()) FROM t AS u WHERE u.x IS NOT t.x) FROM t;")
+            case 4:
+                lines.append("SELECT \(l) \(op) (SELECT \(r.dropFirst().dropLast()) FROM t AS u WHERE u.x IS NOT t.x ORDER BY 1, 2) FROM t;")
             default: lines.append("SELECT \(l) NOT IN (\(r), (2, NULL)) FROM t;")
             }
         }
