@@ -53,6 +53,9 @@ struct RowValueTests {
         CREATE TABLE t(a,b); INSERT INTO t VALUES(1,2),(3,NULL);
         SELECT (1,2) IN ((1,2),(3,4)), (1,2) IN ((1,2)), (5,6) NOT IN ((1,2),(3,4)), (1,NULL) IN ((1,2),(3,4));
         SELECT (1,2) IN (SELECT 1,2), (1,2) IN (VALUES(1,2),(3,4)), (1,2) NOT IN (VALUES(1,2),(3,4));
+        SELECT (SELECT 1,2) IN (SELECT 1,2 UNION ALL SELECT 3,4), (SELECT 1,2,3) IN (VALUES(1,2,3));
+        SELECT (SELECT 1,2) NOT IN (VALUES(1,2),(3,4)), (SELECT 1,2) IN (SELECT * FROM (VALUES(1,2)));
+        SELECT (1, 2) BETWEEN (SELECT 1, 1) AND (1, 3), ((1,2) = (1,2), 3) = (1, 3), NOT (1, 2) = (1, 3);
         SELECT (1,NULL) IN (VALUES(1,2),(3,4)), (1,NULL) NOT IN (VALUES(1,2),(3,4)), (5,NULL) NOT IN (VALUES(1,2),(3,4));
         SELECT (1,2) NOT IN (VALUES(1,NULL),(3,4)), (1,2) IN (VALUES(1,NULL),(3,4)), (1,2) IN (VALUES(1,NULL),(1,2));
         SELECT (1,2) IN (), (1,2) NOT IN (), (NULL,2) IN ();
@@ -114,6 +117,13 @@ struct RowValueTests {
         SELECT (1,2) IN ((SELECT 1,2));
         SELECT (1,2) IN ((1,2),(1,2,3));
         SELECT (1,2) IN (VALUES(1,2,3));
+        SELECT (SELECT 1,2) IN (1);
+        SELECT (SELECT 1,2) IN (1, 2);
+        SELECT (SELECT 1,2) IN ((1,2),(SELECT 1,2));
+        SELECT (SELECT 1,2) IN ((1,2,3));
+        SELECT (SELECT 1,2) IN ((1,2));
+        SELECT (SELECT 1,2) IN ((1,2),(3,4));
+        SELECT (SELECT 1,2,3) IN (VALUES(1,2));
         SELECT 1 IN ((1,2));
         SELECT -(1,2);
         SELECT NOT (1,2);
@@ -145,6 +155,62 @@ struct RowValueTests {
         UPDATE t SET a = (SELECT 1,2);
         UPDATE t SET (a,nope) = (1,2);
         UPDATE t SET (a,b) = (1,2) WHERE (a,b) = 1;
+        """,
+        // Joins, views, CHECK, partial indexes, triggers, DELETE, windows, CTEs.
+        """
+        .nullvalue NULL
+        CREATE TABLE t(a,b,c); INSERT INTO t VALUES(1,2,3),(1,3,4),(2,2,5),(NULL,1,1);
+        CREATE TABLE u(x,y); INSERT INTO u VALUES(1,2),(2,2),(3,3);
+        SELECT * FROM t JOIN u ON (a,b) = (x,y);
+        SELECT * FROM t LEFT JOIN u ON (a,b) < (x,y) ORDER BY 1,2,3,4,5;
+        SELECT a, b, (a,b) < (1,3) AS lt FROM t ORDER BY (a,b) < (1,3), a, b;
+        CREATE VIEW v AS SELECT a, (a,b) = (1,2) AS e FROM t;
+        SELECT * FROM v;
+        CREATE TABLE ck(p, q, CHECK((p,q) < (10,10)));
+        INSERT INTO ck VALUES(1,1);
+        INSERT INTO ck VALUES(10,11);
+        CREATE INDEX pi ON t(c) WHERE (a,b) > (0,0);
+        SELECT c FROM t WHERE (a,b) > (0,0) AND c > 0 ORDER BY c;
+        CREATE TABLE log(m);
+        CREATE TRIGGER tr AFTER UPDATE ON t WHEN (new.a, new.b) <> (old.a, old.b) BEGIN INSERT INTO log VALUES((SELECT count(*) FROM u WHERE (x,y) IN (VALUES(new.a,new.b)))); END;
+        UPDATE t SET (a,b) = (b,a) WHERE c < 5;
+        SELECT * FROM t ORDER BY c;
+        SELECT * FROM log;
+        SELECT count(*) FROM t WHERE (a, b) IN (SELECT x, y FROM u);
+        SELECT count(*) FROM t WHERE (a, b) NOT IN (SELECT x, y FROM u);
+        SELECT a FROM t WHERE (a, b) IN (SELECT x, y FROM u WHERE x = t.a) ORDER BY a;
+        SELECT (a, b) IN (SELECT x, y FROM u) FROM t ORDER BY c;
+        SELECT sum((a,b) = (2,1)) FROM t;
+        SELECT a, b FROM t WHERE (a, b) BETWEEN (1, 0) AND (2, 2) ORDER BY a, b;
+        SELECT row_number() OVER (ORDER BY c) FROM t WHERE (c, 1) > (2, 0);
+        WITH w(p, q) AS (SELECT 1, 2) SELECT (p, q) = (1, 2) FROM w;
+        SELECT (1, 2) = (SELECT x, y FROM u ORDER BY x LIMIT 1 OFFSET 0);
+        DELETE FROM t WHERE (a,b) = (3,1);
+        SELECT count(*) FROM t;
+        SELECT * FROM t WHERE (a, b, c) = (SELECT 2, 2, 5);
+        SELECT (1, 2) = (?1, ?2);
+        """,
+        // Generated columns, expression indexes, DEFAULT, RETURNING, LIMIT, operator precedence.
+        """
+        .nullvalue NULL
+        CREATE TABLE t(a,b,c AS ((a,b) = (1,2)));
+        INSERT INTO t VALUES(1,2),(1,3);
+        SELECT * FROM t;
+        CREATE INDEX ix ON t(((a,b) < (1,3)));
+        SELECT a FROM t WHERE ((a,b) < (1,3)) = 1;
+        CREATE TABLE d(x DEFAULT ((1,2) = (1,2)));
+        INSERT INTO d DEFAULT VALUES; SELECT * FROM d;
+        INSERT INTO t(a,b) VALUES(5,6) RETURNING (a,b) = (5,6), a;
+        SELECT 1 LIMIT (1,2);
+        SELECT 1 LIMIT (SELECT 1,2);
+        SELECT (1,2) = (1,2) COLLATE nocase;
+        SELECT ('a','b') = ('A','B' COLLATE nocase);
+        SELECT (1, 2) = (1, 2) AND (3, 4) < (3, 5);
+        SELECT NOT (1, 2) = (1, 3);
+        SELECT (1, 2) = (1, 2) = 1;
+        SELECT 1 = (1, 2) = (1, 2);
+        SELECT ((1,2) = (1,2), 3) = (1, 3);
+        SELECT (1, 2) BETWEEN (SELECT 1, 1) AND (1, 3);
         """,
         // Index use.
         """

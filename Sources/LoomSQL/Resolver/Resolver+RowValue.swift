@@ -109,6 +109,12 @@ extension Resolver {
         let left = try resolveOperand(x, in: scope, context: context, aggregates: aggregates, insideAggregate: insideAggregate)
         guard case .row(let l) = left else { return nil }
         if list.isEmpty { return .integer(negated ? 1 : 0) }
+        if case .select = l {
+            // sqlite3 3.40's texts for a subquery on the left of a list
+            // (a subquery on the left of a list is refused).
+            if list.count == 1 { throw c.error("row value misused", at: span) }
+            throw c.error("sub-select returns \(l.count) columns - expected 1", at: span)
+        }
         var rows: [RRow] = []
         for item in list {
             guard case .row(let items) = item.kind else {
