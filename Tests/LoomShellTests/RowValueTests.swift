@@ -123,6 +123,14 @@ struct RowValueTests {
         SELECT (SELECT 1,2) IN ((1,2,3));
         SELECT (SELECT 1,2) IN ((1,2));
         SELECT (SELECT 1,2) IN ((1,2),(3,4));
+        SELECT (SELECT 1,2) IN ((SELECT 1,2));
+        SELECT (1,2), nosuchcol;
+        SELECT ifnull((1,2));
+        SELECT coalesce((1,2));
+        CREATE TABLE c3(a, b AS ((1,2)));
+        INSERT INTO c3 VALUES(1);
+        CREATE TABLE c4(a CHECK((1,2)));
+        INSERT INTO c4 VALUES(1);
         SELECT (SELECT 1,2,3) IN (VALUES(1,2));
         SELECT 1 IN ((1,2));
         SELECT -(1,2);

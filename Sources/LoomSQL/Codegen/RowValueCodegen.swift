@@ -30,6 +30,8 @@ extension Codegen {
             }
             let result = any ?? .integer(0)
             try code(negated ? .unary(.not, result) : result, into: target)
+        case .misused:
+            throw c.error("row value misused", at: nil)
         case .element(let sub, let i):
             let base = try codeRowSubquery(sub)
             b.emit(.copy(source: base + i, dest: target))

@@ -208,6 +208,9 @@ package enum RRowExpr {
     /// `(a, b) IN ((1, 2), (3, 4))`: every element a row of the same size.
     case inList(RRow, [RRow], negated: Bool)
     case element(ResolvedSelect, Int)
+    /// A row value where none may stand: refused when coded ("row value misused"), so that
+    /// name and arity errors come first, as sqlite3 reports them.
+    case misused([RExpr])
 
     var rows: [RRow] {
         switch self {
@@ -216,6 +219,7 @@ package enum RRowExpr {
         case .inSelect(let a, let s, _): return [a, .select(s)]
         case .inList(let a, let list, _): return [a] + list
         case .element(let s, _): return [.select(s)]
+        case .misused(let items): return [.list(items)]
         }
     }
 

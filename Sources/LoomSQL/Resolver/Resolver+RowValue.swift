@@ -112,7 +112,9 @@ extension Resolver {
         if case .select = l {
             // sqlite3 3.40's texts for a subquery on the left of a list
             // (a subquery on the left of a list is refused).
-            if list.count == 1 { throw c.error("row value misused", at: span) }
+            if list.count == 1, case .subquery = list[0].kind {} else if list.count == 1 {
+                throw c.error("row value misused", at: span)
+            }
             throw c.error("sub-select returns \(l.count) columns - expected 1", at: span)
         }
         var rows: [RRow] = []

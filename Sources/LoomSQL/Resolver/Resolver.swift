@@ -221,8 +221,9 @@ package struct Resolver {
             var text: String? = nil
             if let message { if case .literal(.string(let s)) = message.kind { text = s } else { text = c.text(message.span) } }
             return .raise(action, text)
-        case .row:
-            throw c.error("row value misused", at: expr.span)
+        case .row(let items):
+            // Refused when coded (RRowExpr.misused): sqlite3 reports other errors first.
+            return .row(.misused(try items.map(r)))
         }
     }
 
