@@ -271,14 +271,17 @@ extension Codegen {
             finishSchemaChange()
             return
         }
-        // Fill the index from the table's rows.
-        let tc = b.allocateCursor(), ic = b.allocateCursor()
+        // Fill the index from the table's rows: the keys go through a sorter, then into the
+        // index in key order (each insert lands next to the previous one; a UNIQUE index
+        // compares each key with the one before it instead of seeking). SQLite does the same.
+        let n = columns.count
+        let keyInfo = try keyInfo(of: index)
+        let tc = b.allocateCursor(), ic = b.allocateCursor(), sorter = b.allocateCursor()
         cursorTables[tc] = table
+        b.emit(.sorterOpen(cursor: sorter, columnCount: n + 1, keyInfo: keyInfo))
         b.emit(.openRead(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count, database: table.database))
-        b.emit(.openWrite(cursor: ic, root: root, columnCount: columns.count + 1, keyInfo: try keyInfo(of: index),
-                          rootInRegister: true, database: c.targetDatabase))
-        let done = b.makeLabel()
-        b.emit(jumpTo: done) { .rewind(cursor: tc, target: $0) }
+        let scanned = b.makeLabel()
+        b.emit(jumpTo: scanned) { .rewind(cursor: tc, target: $0) }
         let top = b.currentAddress
         let rowid = b.allocateRegister()
         b.emit(.rowid(cursor: tc, dest: rowid))
@@ -296,19 +299,45 @@ extension Codegen {
         }
         let partial = try codePartialIndexSkip(index, table: table, columns: values, rowid: rowid)
         let key = try codeIndexKey(index, columns: values, rowid: rowid, table: table)
-        if create.unique {
-            let ok = b.makeLabel()
-            let n = columns.count
-            b.emit(jumpTo: ok) { .noConflict(cursor: ic, key: key, count: n, target: $0) }
-            b.emit(.halt(code: .constraintUnique, action: .abort, message: constraintColumns(index, table),
-                         constraint: .unique))
-            b.place(ok)
-        }
         let rec = b.allocateRegister()
-        b.emit(.makeRecord(start: key, count: columns.count + 1, dest: rec))
-        b.emit(.idxInsert(cursor: ic, record: rec))
+        b.emit(.makeRecord(start: key, count: n + 1, dest: rec))
+        b.emit(.sorterInsert(cursor: sorter, record: rec))
         if let partial { b.place(partial) }
         b.emit(.next(cursor: tc, target: top))
+        b.place(scanned)
+        b.emit(.close(cursor: tc))
+
+        b.emit(.openWrite(cursor: ic, root: root, columnCount: n + 1, keyInfo: keyInfo,
+                          rootInRegister: true, database: c.targetDatabase))
+        let sorted = b.allocateRegister(), pseudo = b.allocateCursor()
+        b.emit(.openPseudo(cursor: pseudo, content: sorted, columnCount: n + 1))
+        let done = b.makeLabel()
+        var previous = 0, current = 0
+        if create.unique {
+            previous = b.allocateRegisters(n)
+            current = b.allocateRegisters(n)
+            b.emit(.null(dest: previous, count: n))
+        }
+        b.emit(jumpTo: done) { .sorterSort(cursor: sorter, target: $0) }
+        let loop = b.currentAddress
+        b.emit(.sorterData(cursor: sorter, dest: sorted, pseudoCursor: pseudo))
+        if create.unique {
+            // Equal to the key before it (under the index's collations) and free of NULLs: a
+            // duplicate.
+            for i in 0..<n { b.emit(.column(cursor: pseudo, column: i, dest: current + i)) }
+            b.emit(.compare(lhs: previous, rhs: current, count: n, keyInfo: keyInfo))
+            let jumpAt = b.emit(.noop)
+            let distinct = b.makeLabel()
+            for i in 0..<n { b.emit(jumpTo: distinct) { .isNull(register: current + i, target: $0) } }
+            b.emit(.halt(code: .constraintUnique, action: .abort, message: constraintColumns(index, table),
+                         constraint: .unique))
+            b.place(distinct)
+            let distinctAt = b.address(of: distinct) ?? 0
+            b.replace(at: jumpAt, with: .jump(less: distinctAt, equal: jumpAt + 1, greater: distinctAt))
+            b.emit(.copy(source: current, dest: previous, count: n))
+        }
+        b.emit(.idxInsert(cursor: ic, record: sorted))
+        b.emit(.sorterNext(cursor: sorter, target: loop))
         b.place(done)
         finishSchemaChange()
     }

@@ -10,6 +10,9 @@ struct WriteTarget {
     var table: Table
     var cursor: Int
     var indexes: [(index: Index, cursor: Int)]
+    /// One-pass DELETE through an index: the loop's own cursor on that index, on the row's
+    /// entry (deleted through it, after the row, instead of a second seek).
+    var scanIndex: (index: Index, cursor: Int)? = nil
 }
 
 /// Registers of an AUTOINCREMENT table's sqlite_sequence row while rows are inserted.
@@ -198,7 +201,8 @@ extension Codegen {
                 let other = b.allocateRegister()
                 b.emit(.idxRowid(cursor: cursor, dest: other))
                 b.emit(jumpTo: ok) { .notExists(cursor: w.cursor, rowid: other, target: $0) }
-                try deleteCurrentRow(w, rowid: other)
+                // The index cursor is on the conflicting entry: deleted through it (SQLite's order).
+                try deleteCurrentRow(w, rowid: other, positioned: (index, cursor))
                 // UPDATE: back to the row being changed.
                 if let oldRowid { b.emit(jumpTo: skipRow) { .notExists(cursor: w.cursor, rowid: oldRowid, target: $0) } }
             } else {
@@ -558,17 +562,46 @@ extension Codegen {
     }
 
     /// Deletes the row the table cursor is on (rowid in `rowid`) with its index entries,
-    /// without counting it as a change (REPLACE).
-    func deleteCurrentRow(_ w: WriteTarget, rowid: Int) throws {
-        let columns = try readRow(w)
-        for (index, ic) in w.indexes {
+    /// without counting it as a change (REPLACE). `positioned`: an index whose cursor is on
+    /// the row's entry (the conflict just found), deleted through that cursor after the row.
+    func deleteCurrentRow(_ w: WriteTarget, rowid: Int, positioned: (index: Index, cursor: Int)? = nil) throws {
+        let fk = hasForeignKeys(w.table)
+        let columns = fk ? try readRow(w) : try readIndexedColumns(w)
+        try deleteIndexEntries(w, columns: columns, rowid: rowid, except: positioned?.cursor)
+        b.emit(.delete(cursor: w.cursor))
+        if let positioned { b.emit(.delete(cursor: positioned.cursor)) }
+        if fk { try codeForeignKeys(w.table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid))) }
+    }
+
+    /// IdxDelete of the row's entry (old values in `columns`) in each index of `w` but the one
+    /// open on cursor `except`.
+    func deleteIndexEntries(_ w: WriteTarget, columns: Int, rowid: Int, except: Int? = nil) throws {
+        for (index, ic) in w.indexes where ic != except {
             let partial = try codePartialIndexSkip(index, table: w.table, columns: columns, rowid: rowid)
             let key = try codeIndexKey(index, columns: columns, rowid: rowid, table: w.table)
             b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
             if let partial { b.place(partial) }
         }
-        b.emit(.delete(cursor: w.cursor))
-        try codeForeignKeys(w.table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid)))
+    }
+
+    /// Like `readRow`, but only the columns the index keys of `w` read (all of them when an
+    /// index has expressions or a WHERE clause, or the table has generated columns); the
+    /// registers of the others are left unset.
+    func readIndexedColumns(_ w: WriteTarget) throws -> Int {
+        let table = w.table
+        if table.hasGenerated || w.indexes.contains(where: { !$0.index.isPlain }) { return try readRow(w) }
+        let n = table.columns.count
+        let columns = b.allocateRegisters(n)
+        var needed = [Bool](repeating: false, count: n)
+        for (index, _) in w.indexes {
+            for col in index.columns where col.column >= 0 && col.column < n { needed[col.column] = true }
+        }
+        for i in 0..<n where needed[i] {
+            if i == table.rowidAlias { b.emit(.rowid(cursor: w.cursor, dest: columns + i)); continue }
+            b.emit(.column(cursor: w.cursor, column: i, dest: columns + i, default: columnDefault(table, i)))
+            if table.columns[i].affinity == .real { b.emit(.realAffinity(register: columns + i)) }
+        }
+        return columns
     }
 
     // MARK: DELETE
@@ -609,18 +642,18 @@ extension Codegen {
         let condition = try delete.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
         let limited = try limitClause(delete.orderBy, delete.limit, scope: scope, statement: "DELETE")
         if limited == nil, !hasTriggers(table, .delete), !hasForeignKeys(table) {
-            // One row at most (a key lookup): deleted as it is found.
-            let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema)
-            if singleRowPlan(plan) {
-                try codeSingleRowChange(plan, table: table) { w, rowid in
-                    let columns = try self.readRow(w)
-                    for (index, ic) in w.indexes {
-                        let partial = try self.codePartialIndexSkip(index, table: table, columns: columns, rowid: rowid)
-                        let key = try self.codeIndexKey(index, columns: columns, rowid: rowid, table: table)
-                        self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
-                        if let partial { self.b.place(partial) }
-                    }
+            // One row at most (a key lookup), or (no RETURNING, no subquery) a single loop over
+            // the table or one of its indexes: each row is deleted as the loop reaches it
+            // (SQLite's one-pass), the loop's index entry through the loop's own cursor.
+            let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema,
+                                         hints: writePlanHints(for: source))
+            let oneRow = singleRowPlan(plan)
+            if oneRow || (returning == nil && onePassDeletePlan(plan) && !(condition.map(Codegen.hasSubquery) ?? false)) {
+                try codeSingleRowChange(plan, table: table, once: oneRow, deleting: true) { w, rowid in
+                    let columns = returning == nil ? try self.readIndexedColumns(w) : try self.readRow(w)
+                    try self.deleteIndexEntries(w, columns: columns, rowid: rowid, except: w.scanIndex?.cursor)
                     self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
+                    if let scan = w.scanIndex { self.b.emit(.delete(cursor: scan.cursor)) }
                     // RETURNING sees the table after the row's change (SQLite: the first AFTER trigger).
                     try self.emitReturningRow(returning, columns: columns, rowid: rowid)
                 }
@@ -1335,9 +1368,22 @@ extension Codegen {
         }
     }
 
+    /// A DELETE plan the loop can delete as it goes: one loop over the table (whole, or a
+    /// rowid range) or over one of its indexes (Delete then Next continues after the entry).
+    func onePassDeletePlan(_ plan: WherePlan) -> Bool {
+        guard plan.levels.count == 1, let level = plan.levels.first else { return false }
+        switch level.access {
+        case .fullScan, .rowidRange: return true
+        case .index(let scan): return scan.index != nil
+        default: return false
+        }
+    }
+
     /// One-pass UPDATE / DELETE of a rowid table: the indexes open for writing, the loop of
     /// `plan` (its table cursor open for writing) and `body` run on the row found, once.
-    func codeSingleRowChange(_ plan: WherePlan, table: Table, once: Bool = true,
+    /// `deleting`: a loop over an index opens it for writing and hands it to `body` as
+    /// `scanIndex` (the entry the loop is on is deleted through it).
+    func codeSingleRowChange(_ plan: WherePlan, table: Table, once: Bool = true, deleting: Bool = false,
                              body: (WriteTarget, Int) throws -> Void) throws {
         c.writes = true
         c.usesDatabase = true
@@ -1349,10 +1395,21 @@ extension Codegen {
                               keyInfo: try keyInfo(of: index)))
             indexes.append((index, ic))
         }
-        let w = WriteTarget(table: table, cursor: cursor, indexes: indexes)
+        var w = WriteTarget(table: table, cursor: cursor, indexes: indexes)
+        var scanIndexCursor: Int? = nil
         let done = b.makeLabel()
         let rowid = b.allocateRegister()
-        try codeLoops(plan, write: true) {
+        var writable: ((Int, Int) -> Void)? = nil
+        if deleting, case .index(let scan) = plan.levels[0].access, scan.index != nil {
+            writable = { _, ic in scanIndexCursor = ic }
+        }
+        try codeLoops(plan, write: true, writableIndex: writable) {
+            if let ic = scanIndexCursor, case .index(let scan) = plan.levels[0].access, let index = scan.index,
+               let k = w.indexes.firstIndex(where: { $0.index.rootPage == index.rootPage && $0.index.database == index.database }) {
+                // Its entry goes through the loop's cursor; the other cursor on it is not used.
+                w.scanIndex = (w.indexes[k].index, ic)
+                w.indexes[k].cursor = ic
+            }
             self.b.emit(.rowid(cursor: cursor, dest: rowid))
             try body(w, rowid)
             if once { self.b.emit(jumpTo: done) { .goto(target: $0) } }

@@ -167,8 +167,11 @@ extension Codegen {
         }
     }
 
-    /// Opens the cursors of `plan` and codes its nested loops around `body`.
-    func codeLoops(_ plan: WherePlan, write: Bool = false, body: () throws -> Void) throws {
+    /// Opens the cursors of `plan` and codes its nested loops around `body`. With
+    /// `writableIndex`, a level's index cursor is opened for writing and reported (level,
+    /// cursor) before the loops are coded: a one-pass DELETE removes the entry it is on.
+    func codeLoops(_ plan: WherePlan, write: Bool = false, writableIndex: ((Int, Int) -> Void)? = nil,
+                   body: () throws -> Void) throws {
         var plan = plan
         planSQLiteRightJoinArguments(&plan)
         var indexCursors: [Int: Int] = [:]
@@ -183,8 +186,14 @@ extension Codegen {
             let ic = b.allocateCursor()
             indexCursors[i] = ic
             if let index = scan.index {
-                b.emit(.openRead(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
-                                 keyInfo: try keyInfo(of: index), database: index.database))
+                if let writableIndex {
+                    b.emit(.openWrite(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
+                                      keyInfo: try keyInfo(of: index), database: index.database))
+                    writableIndex(i, ic)
+                } else {
+                    b.emit(.openRead(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
+                                     keyInfo: try keyInfo(of: index), database: index.database))
+                }
             }
         }
         // A recursive WITH table scanned by the outermost loop runs as a co-routine that
