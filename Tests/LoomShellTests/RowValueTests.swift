@@ -220,6 +220,28 @@ struct RowValueTests {
         SELECT ((1,2) = (1,2), 3) = (1, 3);
         SELECT (1, 2) BETWEEN (SELECT 1, 1) AND (1, 3);
         """,
+        // SET lists with UPDATE … FROM, correlated subqueries, upsert, RETURNING, ORDER BY/LIMIT, triggers.
+        """
+        .nullvalue NULL
+        CREATE TABLE t(a,b,c); INSERT INTO t VALUES(1,2,3),(4,5,6),(7,8,9);
+        CREATE TABLE s(k, x, y); INSERT INTO s VALUES(1, 10, 20), (4, 40, 50);
+        UPDATE t SET (b, c) = (s.x, s.y) FROM s WHERE s.k = t.a;
+        SELECT * FROM t ORDER BY a;
+        UPDATE t SET (b, c) = (SELECT max(b), min(c) FROM t);
+        SELECT * FROM t ORDER BY a;
+        UPDATE t SET (a, b) = (SELECT a + 1, b + 1 FROM t AS u WHERE u.a = t.a) WHERE a > 1;
+        SELECT * FROM t ORDER BY a;
+        CREATE TABLE u(k PRIMARY KEY, v, w);
+        INSERT INTO u VALUES(1, 1, 1);
+        INSERT INTO u VALUES(1, 2, 2) ON CONFLICT(k) DO UPDATE SET (v, w) = (SELECT excluded.v * 10, count(*) FROM t);
+        SELECT * FROM u;
+        UPDATE u SET (v, w) = (SELECT 1, 2), (w, k) = (3, 4) RETURNING *;
+        UPDATE t SET (a, b) = (1, 2) ORDER BY a LIMIT 1;
+        SELECT * FROM t ORDER BY a;
+        CREATE TRIGGER tt AFTER UPDATE OF b ON t BEGIN UPDATE u SET (v, w) = (new.a, new.b); END;
+        UPDATE t SET (b) = (99) WHERE a = 1;
+        SELECT * FROM u;
+        """,
         // Index use.
         """
         CREATE TABLE t(a,b,c); CREATE INDEX tab ON t(a,b);
