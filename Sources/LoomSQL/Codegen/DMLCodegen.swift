@@ -786,9 +786,8 @@ extension Codegen {
         }
         // SET targets (-1: the rowid), last assignment wins.
         var assignments: [(column: Int, value: RExpr)] = []
-        for set in update.sets {
-            if set.columns.count != 1 { throw c.error("row value misused", at: set.value.span) }
-            let name = set.columns[0]
+        for set in try Resolver.expandAssignments(update.sets, c) {
+            let name = set.column
             var target: Int
             if let i = table.columnIndex(named: name) { target = i }
             else if Codegen.isRowidName(name) { target = -1 }
@@ -798,7 +797,7 @@ extension Codegen {
             }
             if try !authorizeUpdate(table, column: target >= 0 ? table.columns[target].name : "ROWID") { continue }
             if target == table.rowidAlias { target = -1 }
-            assignments.append((target, try resolver.resolve(set.value, in: scope, context: .general)))
+            assignments.append((target, try resolver.resolveAssignment(set, in: scope)))
         }
         let condition = try update.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
         if table.isWithoutRowid {
@@ -1067,15 +1066,14 @@ extension Codegen {
                 let scope = Scope(sources: [SourceItem(table: table, exposedName: insert.alias ?? table.name, cursor: cursor)],
                                   parent: excluded)
                 let resolver = Resolver(c)
-                for set in sets {
-                    if set.columns.count != 1 { throw c.error("row value misused", at: set.value.span) }
-                    let name = set.columns[0]
+                for set in try Resolver.expandAssignments(sets, c) {
+                    let name = set.column
                     var column: Int
                     if let i = table.columnIndex(named: name) { column = i }
                     else if Codegen.isRowidName(name) { column = -1 }
                     else { throw c.error("no such column: \(name)", at: nil) }
                     if column == table.rowidAlias { column = -1 }
-                    plan.assignments.append((column, try resolver.resolve(set.value, in: scope, context: .general)))
+                    plan.assignments.append((column, try resolver.resolveAssignment(set, in: scope)))
                 }
                 plan.condition = try condition.map { try resolver.resolve($0, in: scope, context: .whereClause) }
             }
@@ -1287,12 +1285,11 @@ extension Codegen {
         let scope = Scope(sources: [source], parent: c.triggerScope)
         var newValue = Array<RExpr?>(repeating: nil, count: n)
         var assigned: [Int] = []
-        for set in sets ?? [] {
-            if set.columns.count != 1 { throw c.error("row value misused", at: nil) }
-            guard let i = vt.columnIndex(named: set.columns[0]) else {
-                throw c.error("no such column: \(set.columns[0])", at: nil)
+        for set in try Resolver.expandAssignments(sets ?? [], c) {
+            guard let i = vt.columnIndex(named: set.column) else {
+                throw c.error("no such column: \(set.column)", at: nil)
             }
-            newValue[i] = try resolver.resolve(set.value, in: scope, context: .general)
+            newValue[i] = try resolver.resolveAssignment(set, in: scope)
             assigned.append(i)
         }
         if sets != nil && matchingTriggers(vt, .update(assigned), timing: .insteadOf).isEmpty {
@@ -1433,6 +1430,7 @@ extension Codegen {
             return base.map(hasSubquery) ?? false || whens.contains { hasSubquery($0.0) || hasSubquery($0.1) }
                 || otherwise.map(hasSubquery) ?? false
         case .like(let a, let b, let c, _, _): return hasSubquery(a) || hasSubquery(b) || (c.map(hasSubquery) ?? false)
+        case .row(let r): return !r.selects.isEmpty || r.subexpressions.contains(where: hasSubquery)
         case .aggregate, .register, .null, .integer, .real, .text, .blob, .parameter, .column, .raise: return false
         }
     }

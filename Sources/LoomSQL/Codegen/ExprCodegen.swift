@@ -188,6 +188,8 @@ package final class Codegen {
             try codeExists(sub, negated: negated, into: target)
         case .subquery(let sub):
             try codeScalarSubquery(sub, into: target)
+        case .row(let r):
+            try codeRowExpr(r, into: target)
         case .function(let fn, let args):
             try codeFunction(fn, args, into: target)
         case .aggregate(let n):

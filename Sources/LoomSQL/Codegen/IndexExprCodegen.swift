@@ -163,6 +163,7 @@ extension RExpr {
             otherwise?.visitIndexNodes(body)
         case .like(let a, let p, let e, _, _):
             a.visitIndexNodes(body); p.visitIndexNodes(body); e?.visitIndexNodes(body)
+        case .row(let r): r.subexpressions.forEach { $0.visitIndexNodes(body) }
         case .column, .exists, .subquery, .aggregate, .register, .null, .integer, .real, .text, .blob,
              .parameter, .raise:
             break

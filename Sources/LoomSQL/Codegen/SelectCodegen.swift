@@ -826,6 +826,9 @@ extension RExpr {
             otherwise?.forEachColumn(body)
         case .like(let a, let b, let c, _, _):
             a.forEachColumn(body); b.forEachColumn(body); c?.forEachColumn(body)
+        case .row(let r):
+            r.subexpressions.forEach { $0.forEachColumn(body) }
+            r.selects.forEach { $0.forEachColumn(body) }
         case .aggregate, .register, .null, .integer, .real, .text, .blob, .parameter, .raise:
             break
         }

@@ -264,14 +264,13 @@ extension Codegen {
             try resolver.resolveFrom(from, into: scope)
         }
         var assignments: [Int: RExpr] = [:]
-        for set in update.sets {
-            if set.columns.count != 1 { throw c.error("row value misused", at: set.value.span) }
-            let name = set.columns[0]
+        for set in try Resolver.expandAssignments(update.sets, c) {
+            let name = set.column
             let target: Int
             if let i = table.columnIndex(named: name) { target = i }
             else if Codegen.isRowidName(name) { target = -1 }
             else { throw c.error("no such column: \(name)", at: set.value.span) }
-            assignments[target] = try resolver.resolve(set.value, in: scope, context: .general)
+            assignments[target] = try resolver.resolveAssignment(set, in: scope)
         }
         let condition = try update.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
         let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")

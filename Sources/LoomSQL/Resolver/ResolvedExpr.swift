@@ -101,6 +101,8 @@ package enum RExpr {
     indirect case collate(RExpr, String)
     /// RAISE(IGNORE | ROLLBACK | ABORT | FAIL, message) inside a trigger body.
     indirect case raise(RaiseAction, String?)
+    /// A test on row values (rowvalue.html), or one column of a multi-column subquery.
+    indirect case row(RRowExpr)
 
     /// The expression's affinity (datatype3.html §4.2): a column's own, CAST's type,
     /// none (nil) for everything else.
@@ -163,6 +165,9 @@ package enum RExpr {
             otherwise?.forEachCursor(body)
         case .like(let a, let b, let c, _, _):
             a.forEachCursor(body); b.forEachCursor(body); c?.forEachCursor(body)
+        case .row(let r):
+            for x in r.subexpressions { x.forEachCursor(body) }
+            for s in r.selects { for c in s.outerCursors { body(c) } }
         case .aggregate, .register, .null, .integer, .real, .text, .blob, .parameter, .raise:
             break
         }
@@ -177,5 +182,54 @@ package enum RExpr {
         case .binary(_, let a, let b), .compare(_, let a, let b): return a.isConstant && b.isConstant
         default: return false
         }
+    }
+}
+
+/// A row value operand: `(a, b, …)` or a subquery returning as many columns.
+package enum RRow {
+    case list([RExpr])
+    case select(ResolvedSelect)
+
+    package var count: Int {
+        switch self {
+        case .list(let items): return items.count
+        case .select(let s): return s.resultColumns.count
+        }
+    }
+}
+
+/// The row-value forms: comparisons (lexicographic, SQLite's NULL rules), BETWEEN,
+/// IN (SELECT …) with several columns, and column `n` of a multi-column subquery (the
+/// right side of `SET (a, b) = (SELECT …)`).
+package enum RRowExpr {
+    case compare(RComparison, RRow, RRow)
+    case between(RRow, RRow, RRow, negated: Bool)
+    case inSelect(RRow, ResolvedSelect, negated: Bool)
+    /// `(a, b) IN ((1, 2), (3, 4))`: every element a row of the same size.
+    case inList(RRow, [RRow], negated: Bool)
+    case element(ResolvedSelect, Int)
+    /// A row value where none may stand: refused when coded ("row value misused"), so that
+    /// name and arity errors come first, as sqlite3 reports them.
+    case misused([RExpr])
+
+    var rows: [RRow] {
+        switch self {
+        case .compare(_, let a, let b): return [a, b]
+        case .between(let a, let b, let c, _): return [a, b, c]
+        case .inSelect(let a, let s, _): return [a, .select(s)]
+        case .inList(let a, let list, _): return [a] + list
+        case .element(let s, _): return [.select(s)]
+        case .misused(let items): return [.list(items)]
+        }
+    }
+
+    /// The scalar expressions of the list operands (not inside subqueries).
+    package var subexpressions: [RExpr] {
+        rows.flatMap { row -> [RExpr] in if case .list(let items) = row { return items }; return [] }
+    }
+
+    /// The subqueries among the operands.
+    package var selects: [ResolvedSelect] {
+        rows.compactMap { row -> ResolvedSelect? in if case .select(let s) = row { return s }; return nil }
     }
 }

@@ -94,6 +94,10 @@ package struct Resolver {
             case .not: return .unary(.not, inner)
             }
         case .binary(let op, let a, let b):
+            if Self.mayBeRow(a) || Self.mayBeRow(b), let cmp = Self.comparison(op) {
+                return try resolveRowComparison(cmp, a, b, span: expr.span, in: scope, context: context,
+                                                aggregates: aggregates, insideAggregate: insideAggregate)
+            }
             let left = try r(a), right = try r(b)
             switch op {
             case .or: return .binary(.or, left, right)
@@ -144,36 +148,48 @@ package struct Resolver {
                 return negated ? .unary(.not, call) : call
             }
         case .between(let e, let negated, let low, let high):
+            if Self.mayBeRow(e) || Self.mayBeRow(low) || Self.mayBeRow(high) {
+                return try resolveRowBetween(e, low, high, negated: negated, span: expr.span, in: scope, context: context,
+                                             aggregates: aggregates, insideAggregate: insideAggregate)
+            }
             return .between(try r(e), try r(low), try r(high), negated: negated)
         case .inList(let e, let negated, let list):
+            if let rowIn = try resolveRowInList(e, negated: negated, list, span: expr.span, in: scope, context: context,
+                                                aggregates: aggregates, insideAggregate: insideAggregate) {
+                return rowIn
+            }
             return .inList(try r(e), try list.map(r), negated: negated)
         case .inSelect(let e, let negated, let select):
-            let left = try r(e)
-            let sub = try resolveSelect(select, outer: scope)
-            if sub.resultColumns.count != 1 {
-                throw c.error("sub-select returns \(sub.resultColumns.count) columns - expected 1", at: expr.span)
-            }
-            noteOuterCursors(sub, scope: scope)
-            return .inSelect(left, sub, negated: negated)
+            return try resolveRowInSelect(e, negated: negated, select, span: expr.span, in: scope, context: context,
+                                          aggregates: aggregates, insideAggregate: insideAggregate)
         case .inTable(let e, let negated, _, let name, let args):
             guard args == nil else { throw c.error("no such table: \(name)", at: expr.span) }
             // x IN t  ≡  x IN (SELECT * FROM t) for a one-column table.
             guard let table = c.schema.table(named: name) else { throw c.error("no such table: \(name)", at: expr.span) }
-            let left = try r(e)
+            let left = try resolveOperand(e, in: scope, context: context, aggregates: aggregates,
+                                          insideAggregate: insideAggregate)
             let sub = ResolvedSelect()
             let cursor = c.builder.allocateCursor()
             sub.sources = [SourceItem(table: table, exposedName: table.name, cursor: cursor)]
             sub.resultColumns = table.columns.indices.map { columnExpr(sub.sources[0], $0) }
             sub.columnNames = table.columns.map(\.name)
-            if sub.resultColumns.count != 1 {
-                throw c.error("sub-select returns \(sub.resultColumns.count) columns - expected 1", at: expr.span)
+            if sub.resultColumns.count != left.size {
+                throw c.error("sub-select returns \(sub.resultColumns.count) columns - expected \(left.size)", at: expr.span)
             }
-            return .inSelect(left, sub, negated: negated)
+            switch left {
+            case .scalar(let l): return .inSelect(l, sub, negated: negated)
+            case .row(let l): return .row(.inSelect(l, sub, negated: negated))
+            }
         case .isNull(let e):
             return .isNull(try r(e), negated: false)
         case .notNull(let e):
             return .isNull(try r(e), negated: true)
         case .caseWhen(let operand, let whens, let otherwise):
+            if let operand, let rowCase = try resolveRowCase(operand, whens, otherwise, span: expr.span, in: scope,
+                                                              context: context, aggregates: aggregates,
+                                                              insideAggregate: insideAggregate) {
+                return rowCase
+            }
             return .caseWhen(base: try operand.map(r),
                              whens: try whens.map { (try r($0.when), try r($0.then)) },
                              otherwise: try otherwise.map(r))
@@ -190,6 +206,9 @@ package struct Resolver {
             return .exists(sub, negated: false)
         case .subquery(let select):
             let sub = try resolveSelect(select, outer: scope)
+            if sub.resultColumns.count != 1 {
+                throw c.error("sub-select returns \(sub.resultColumns.count) columns - expected 1", at: expr.span)
+            }
             noteOuterCursors(sub, scope: scope)
             return .subquery(sub)
         case .function(let call):
@@ -203,7 +222,23 @@ package struct Resolver {
             if let message { if case .literal(.string(let s)) = message.kind { text = s } else { text = c.text(message.span) } }
             return .raise(action, text)
         case .row(let items):
-            throw c.error(items.count > 1 ? "row value misused" : "row value misused", at: expr.span)
+            // Refused when coded (RRowExpr.misused): sqlite3 reports other errors first.
+            return .row(.misused(try items.map(r)))
+        }
+    }
+
+    /// The comparison a binary operator is, nil for the others.
+    static func comparison(_ op: BinaryOperator) -> RComparison? {
+        switch op {
+        case .equal: return .eq
+        case .notEqual: return .ne
+        case .is: return .is
+        case .isNot: return .isNot
+        case .less: return .lt
+        case .lessEqual: return .le
+        case .greater: return .gt
+        case .greaterEqual: return .ge
+        default: return nil
         }
     }
 
