@@ -473,6 +473,12 @@ package final class Codegen {
         b.emit(jumpTo: isFalse) { .rewind(cursor: cursor, target: $0) }
         b.emit(.column(cursor: cursor, column: 0, dest: first))
         b.emit(jumpTo: isNull) { .isNull(register: first, target: $0) }
+        placeInVerdict(target: target, negated: negated, isTrue: isTrue, isFalse: isFalse, isNull: isNull, done: done)
+    }
+
+    /// The end of an IN test: places the three outcome labels, each setting `target` to
+    /// 1/0 (swapped when `negated`) or NULL, and `done` after them.
+    func placeInVerdict(target: Int, negated: Bool, isTrue: Label, isFalse: Label, isNull: Label, done: Label) {
         b.place(isFalse)
         b.emit(.integer(value: negated ? 1 : 0, dest: target))
         b.emit(jumpTo: done) { .goto(target: $0) }

@@ -196,14 +196,6 @@ extension Codegen {
         b.emit(jumpTo: isTrue) { .if(register: verdict, target: $0, jumpIfNull: false) }
         b.emit(jumpTo: isNull) { .isNull(register: verdict, target: $0) }
         b.emit(jumpTo: loop) { .next(cursor: cursor, target: $0) }
-        b.place(isFalse)
-        b.emit(.integer(value: negated ? 1 : 0, dest: target))
-        b.emit(jumpTo: done) { .goto(target: $0) }
-        b.place(isTrue)
-        b.emit(.integer(value: negated ? 0 : 1, dest: target))
-        b.emit(jumpTo: done) { .goto(target: $0) }
-        b.place(isNull)
-        b.emit(.null(dest: target))
-        b.place(done)
+        placeInVerdict(target: target, negated: negated, isTrue: isTrue, isFalse: isFalse, isNull: isNull, done: done)
     }
 }

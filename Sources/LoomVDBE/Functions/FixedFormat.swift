@@ -14,8 +14,9 @@ func sqliteFixed(_ value: Double, precision: Int) -> String {
     withSQLiteFixed(value, precision: precision) { String(decoding: $0, as: UTF8.self) }
 }
 
-/// The rounder's base: 0.5e-k for k = 0 ..< 10 (a static table, not an array per call).
-private func rounderBase(_ k: Int) -> Double {
+/// The rounder's base: 0.5e-k for k = 0 ..< 10, SQLite's rounder constants (C doubles), a
+/// static table rather than an array per call; round() and printf share it.
+func rounderBase(_ k: Int) -> Double {
     switch k {
     case 0: return 5.0e-01
     case 1: return 5.0e-02

@@ -327,7 +327,7 @@ private struct PrintfState {
         if kind == .generic && precision > 0 { precision -= 1 }
         // SQLite's constants are C doubles: convert them, do not write them as long doubles.
         var idx = precision & 0xfff
-        var rounder = Extended(printfRounderBase(idx % 10))
+        var rounder = Extended(rounderBase(idx % 10))
         while idx >= 10 { rounder *= Extended(1.0e-10 as Double); idx -= 10 }
         if kind == .fixed {
             // The nudge for values whose digits fit in 15 places (1.005 → 1.01).
@@ -424,20 +424,4 @@ private func utf8Prefix(_ s: [UInt8], characters: Int) -> ArraySlice<UInt8> {
         left -= 1
     }
     return s[0 ..< k]
-}
-
-/// 0.5e-k for k = 0 ..< 10, SQLite's rounder constants (C doubles), without an array per call.
-private func printfRounderBase(_ k: Int) -> Double {
-    switch k {
-    case 0: return 5.0e-01
-    case 1: return 5.0e-02
-    case 2: return 5.0e-03
-    case 3: return 5.0e-04
-    case 4: return 5.0e-05
-    case 5: return 5.0e-06
-    case 6: return 5.0e-07
-    case 7: return 5.0e-08
-    case 8: return 5.0e-09
-    default: return 5.0e-10
-    }
 }
