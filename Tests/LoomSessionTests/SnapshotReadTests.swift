@@ -12,17 +12,6 @@ import LoomRecord
 import LoomSession
 import LoomTestSupport
 
-private func run(_ connection: Connection, _ sql: String) throws -> [[Value]] {
-    var rows: [[Value]] = []
-    var offset = 0
-    while let prepared = try connection.prepare(sql, from: offset) {
-        let vm = connection.makeVM(prepared)
-        while try vm.step() { rows.append((0..<vm.columnCount).map(vm.column)) }
-        offset = prepared.end
-    }
-    return rows
-}
-
 @Suite struct SnapshotReadTests {
     @Test func snapshotIsTakenAtTheCallAndEndsAtTheEnd() throws {
         let dir = try TemporaryDirectory()

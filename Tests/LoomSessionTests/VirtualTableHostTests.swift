@@ -55,17 +55,6 @@ private final class ShadowCursor: VirtualTableCursor {
     func rowid() throws -> Int64 { all[position][0].integerValue }
 }
 
-private func run(_ connection: Connection, _ sql: String) throws -> [[Value]] {
-    var rows: [[Value]] = []
-    var offset = 0
-    while let stmt = try connection.prepare(sql, from: offset) {
-        offset = stmt.end
-        let vm = connection.makeVM(stmt)
-        while try vm.step() { rows.append((0 ..< vm.columnCount).map { vm.column($0) }) }
-    }
-    return rows
-}
-
 @Suite("Virtual-table host")
 struct VirtualTableHostTests {
     @Test func moduleKeepsRowsInShadowTables() throws {
