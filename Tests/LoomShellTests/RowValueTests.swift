@@ -21,6 +21,15 @@ struct RowValueTests {
         SELECT (1,'2') = (1,2), ('a','B') = ('a','b' COLLATE nocase), ('a' COLLATE nocase,'B') = ('A','b');
         SELECT ('a' COLLATE nocase, 1) < ('B', 0), ('a', 1) < ('B' COLLATE nocase, 0), (1.0, 'x') = (1, 'x');
         """,
+        // A VALUES that reads the enclosing row is correlated: recomputed per row.
+        """
+        CREATE TABLE t(x, y); INSERT INTO t VALUES(1, 10), (2, 20), (3, NULL);
+        SELECT x IN (VALUES(x)), x IN (VALUES(1),(x)), (x, y) IN (VALUES(x, y), (0, 0)) FROM t;
+        SELECT x FROM t WHERE x IN (VALUES(x + 0)) ORDER BY x;
+        SELECT x, (VALUES(x), (x + 1)) FROM t;
+        SELECT x FROM t WHERE EXISTS (VALUES(x) EXCEPT VALUES(2)) ORDER BY x;
+        SELECT x FROM t WHERE x IN (SELECT 5 UNION ALL VALUES(y / 10)) ORDER BY x;
+        """,
         // Subqueries returning several columns.
         """
         .nullvalue NULL

@@ -591,11 +591,16 @@ package struct Resolver {
                     throw c.error("all VALUES must have the same number of terms", at: span)
                 }
                 let s = ResolvedSelect()
+                // Resolved in `outer` (an aggregate belongs to the enclosing query, as in
+                // SQLite); VALUES has no sources, so every cursor a row reads is an enclosing
+                // query's: a correlated reference, recomputed per outer row instead of once.
                 s.resultColumns = try row.map { try resolve($0, in: outer, context: .values) }
+                for e in s.resultColumns { e.forEachCursor { s.outerCursors.insert($0) } }
                 s.columnNames = (1...max(width, 1)).prefix(width).map { "column\($0)" }
                 s.columnAliases = Array(repeating: nil, count: width)
                 if let previous { previous.compound = (.unionAll, s) } else { head = s }
                 previous = s
+                if let head, head !== s { head.outerCursors.formUnion(s.outerCursors) }
             }
             return head ?? select
         case .select(let clause):
