@@ -778,12 +778,7 @@ extension Codegen {
         source.indexHint = update.table.indexHint
         let scope = Scope(sources: [source], parent: c.triggerScope)
         let resolver = Resolver(c)
-        if let from = update.from {
-            if update.limit != nil || !update.orderBy.isEmpty {
-                throw c.error("UPDATE … FROM with ORDER BY/LIMIT is not supported yet", at: span)
-            }
-            try resolver.resolveFrom(from, into: scope)
-        }
+        if let from = update.from { try resolver.resolveFrom(from, into: scope) }
         // SET targets (-1: the rowid), last assignment wins.
         var assignments: [(column: Int, value: RExpr)] = []
         for set in try Resolver.expandAssignments(update.sets, c) {
@@ -807,12 +802,12 @@ extension Codegen {
         c.writes = true
         let returning = try prepareReturning(update.returning, table: table, alias: update.table.alias, span: span)
         defer { finishReturning(returning) }
+        let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
         if update.from != nil {
             try codeUpdateFrom(table, source: source, scope: scope, assignments: assignments, condition: condition,
-                               orConflict: update.orConflict, returning: returning)
+                               limited: limited, orConflict: update.orConflict, returning: returning)
             return
         }
-        let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
         if limited == nil, !hasTriggers(table, .update(assignments.map(\.column))), !hasForeignKeys(table) {
             // One row at most (a key lookup): rewritten as it is found.
             let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema,
@@ -1157,7 +1152,8 @@ extension Codegen {
     /// rowid, the assigned values (a later match for the same row replaces an earlier one);
     /// pass 2 rewrites each row with those values.
     func codeUpdateFrom(_ table: Table, source: SourceItem, scope: Scope, assignments: [(column: Int, value: RExpr)],
-                        condition: RExpr?, orConflict: ConflictResolution?, returning: ReturningState?) throws {
+                        condition: RExpr?, limited: LimitClause?, orConflict: ConflictResolution?,
+                        returning: ReturningState?) throws {
         let k = assignments.count
         let set = b.allocateCursor()
         b.emit(.openEphemeral(cursor: set, columnCount: max(k, 1)))
@@ -1169,13 +1165,32 @@ extension Codegen {
             sources[0].join = .inner
         }
         let plan = WherePlanner.plan(sources: sources, whereClause: condition, schema: c.schema)
-        let rowid = b.allocateRegister(), rec = b.allocateRegister()
-        let values = b.allocateRegisters(max(k, 1))
-        try codeLoops(plan) {
-            self.b.emit(.rowid(cursor: source.cursor, dest: rowid))
-            for (j, a) in assignments.enumerated() { try self.code(a.value, into: values + j) }
-            self.b.emit(.makeRecord(start: values, count: k, dest: rec))
-            self.b.emit(.insert(cursor: set, record: rec, rowid: rowid))
+        // One joined row: its target rowid, then the new values.
+        let row = b.allocateRegisters(1 + max(k, 1)), rec = b.allocateRegister()
+        let rowid = row, values = row + 1
+        if let limited {
+            // ORDER BY / LIMIT / OFFSET choose among the joined rows (a select's output stage).
+            let end = b.makeLabel()
+            let output = OutputStage(g: self, columnCount: 1 + k, end: end) { base, _ in
+                self.b.emit(.makeRecord(start: base + 1, count: k, dest: rec))
+                self.b.emit(.insert(cursor: set, record: rec, rowid: base))
+            }
+            try output.prepare(limit: limited.limit, offset: limited.offset, orderBy: limited.orderBy,
+                               orderColumns: limited.orderBy.map { _ in nil })
+            try codeLoops(plan) {
+                self.b.emit(.rowid(cursor: source.cursor, dest: rowid))
+                for (j, a) in assignments.enumerated() { try self.code(a.value, into: values + j) }
+                try output.emit(row)
+            }
+            try output.finish()
+            b.place(end)
+        } else {
+            try codeLoops(plan) {
+                self.b.emit(.rowid(cursor: source.cursor, dest: rowid))
+                for (j, a) in assignments.enumerated() { try self.code(a.value, into: values + j) }
+                self.b.emit(.makeRecord(start: values, count: k, dest: rec))
+                self.b.emit(.insert(cursor: set, record: rec, rowid: rowid))
+            }
         }
         // The stored values are read back as the columns of a register-only pseudo table.
         let holder = b.allocateCursor()
