@@ -99,32 +99,38 @@ final class CursorCore {
         // would build, without the page lookup. Each descent passes the same root and
         // interior pages; Next + Column + Rowid each ask for the leaf per row.
         let depth = stack.count - 1
-        let cached: CachedNode?
-        switch depth {
-        case ...0: cached = level0
-        case 1: cached = level1
-        case 2: cached = level2
-        case 3: cached = level3
-        default: cached = deeper
-        }
-        if n.rawValue != 1, let c = cached, c.node.page.number.rawValue == n.rawValue,
+        if n.rawValue != 1, let c = cachedNode(atDepth: depth), c.node.page.number.rawValue == n.rawValue,
            c.stamp != 0, c.node.page.checkedHeader == c.stamp, c.node.page.generation == pager.generation {
             return c.node
         }
         let node = try tree.node(n)
         guard node.kind.isTable == isTable else { throw DatabaseError.corrupt(page: n.rawValue, "page kind does not match tree") }
         // Page 1 may be a stand-in for a database with no pages yet (`BTree.node`): never kept.
-        if n.rawValue != 1 {
-            let c = CachedNode(node: node, stamp: node.page.checkedHeader)
-            switch depth {
-            case ...0: level0 = c
-            case 1: level1 = c
-            case 2: level2 = c
-            case 3: level3 = c
-            default: deeper = c
-            }
-        }
+        if n.rawValue != 1 { setCachedNode(CachedNode(node: node, stamp: node.page.checkedHeader), atDepth: depth) }
         return node
+    }
+
+    /// The node kept for stack depth `depth` (depths past 3 share the last slot).
+    @inline(__always)
+    private func cachedNode(atDepth depth: Int) -> CachedNode? {
+        switch depth {
+        case ...0: return level0
+        case 1: return level1
+        case 2: return level2
+        case 3: return level3
+        default: return deeper
+        }
+    }
+
+    @inline(__always)
+    private func setCachedNode(_ c: CachedNode, atDepth depth: Int) {
+        switch depth {
+        case ...0: level0 = c
+        case 1: level1 = c
+        case 2: level2 = c
+        case 3: level3 = c
+        default: deeper = c
+        }
     }
 
     /// Drops the kept nodes (their pages may then leave the cache).
@@ -322,23 +328,10 @@ final class CursorCore {
         let off = try n.cellOffset(i)
         if utf8 {
             let usable = n.usable
-            let interior = !n.kind.isLeaf
-            let pn = n.number.rawValue
             let r: Int? = try n.page.withBytes { raw in
                 let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
-                let pos = interior ? off + 4 : off
-                guard pos < usable else { throw DatabaseError.corrupt(page: pn, "cell") }
-                let p: Int, l: Int
-                if buf[pos] < 0x80 { p = Int(buf[pos]); l = 1 } else {
-                    guard let (v, l2) = Varint.read(buf, at: pos), v <= UInt64(Int32.max) else {
-                        throw DatabaseError.corrupt(page: pn, "payload size")
-                    }
-                    p = Int(v); l = l2
-                }
-                guard localPayloadSize(p, usable: usable, tableLeaf: false) == p else { return nil }
-                let start = pos + l
-                guard p <= usable - start else { throw DatabaseError.corrupt(page: pn, "cell extends past page") }
-                return try probe.compare(UnsafeRawBufferPointer(rebasing: buf[start ..< start + p]))
+                guard let range = try n.localPayloadRange(buf, i) else { return nil }
+                return try probe.compare(UnsafeRawBufferPointer(rebasing: buf[range]))
             }
             if let r { return r }
         }

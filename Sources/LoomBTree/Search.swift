@@ -48,33 +48,15 @@ extension Node {
     /// `after`). nil when a probed cell's payload is not all on the page (or the file is
     /// UTF-16): the caller then compares cell by cell with assembled payloads.
     func searchKey(_ probe: KeyProbe, after: Bool) throws -> (index: Int, equal: Bool)? {
-        let pn = number.rawValue
         let usable = self.usable
-        let ptrStart = pointerArrayStart
-        let ptrEnd = pointerArrayEnd
         let count = cellCount
-        let skip = kind.isLeaf ? 0 : 4
         return try page.withBytes { raw -> (index: Int, equal: Bool)? in
             let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
             var lo = 0, hi = count, equalAt = -1
             while lo < hi {
                 let mid = (lo + hi) >> 1
-                let p = ptrStart + 2 * mid
-                let off = Int(buf[p]) << 8 | Int(buf[p + 1])
-                guard off >= ptrEnd, off < usable else { throw DatabaseError.corrupt(page: pn, "cell pointer") }
-                let pos = off + skip
-                guard pos < usable else { throw DatabaseError.corrupt(page: pn, "cell") }
-                let size: Int, l: Int
-                if buf[pos] < 0x80 { size = Int(buf[pos]); l = 1 } else {
-                    guard let (v, l2) = Varint.read(buf, at: pos), v <= UInt64(Int32.max) else {
-                        throw DatabaseError.corrupt(page: pn, "payload size")
-                    }
-                    size = Int(v); l = l2
-                }
-                guard localPayloadSize(size, usable: usable, tableLeaf: false) == size else { return nil }
-                let start = pos + l
-                guard size <= usable - start else { throw DatabaseError.corrupt(page: pn, "cell extends past page") }
-                var c = try probe.compare(UnsafeRawBufferPointer(rebasing: buf[start ..< start + size]))
+                guard let range = try localPayloadRange(buf, mid) else { return nil }
+                var c = try probe.compare(UnsafeRawBufferPointer(rebasing: buf[range]))
                 if after && c == 0 { c = -1 }
                 if c < 0 { lo = mid + 1 } else {
                     hi = mid
