@@ -39,14 +39,7 @@ extension Connection {
     /// Throws what a commit of a write (made meanwhile by the caller's statements) throws.
     package func endSnapshotRead() throws {
         guard !context.isAutocommit else { return }
-        guard context.activeWriterCount == 0 else {
-            throw DatabaseError(.busy, "cannot commit transaction - SQL statements in progress")
-        }
-        if context.deferredForeignKeyViolations > 0 {
-            throw DatabaseError(.constraintForeignKey, ConstraintKind.foreignKey.messagePrefix)
-        }
-        context.isAutocommit = true
-        context.clearSavepoints()
+        try context.leaveTransactionForCommit(ownWriters: 0)
         guard context.activeStatementCount == 0, context.transactionState != .none else { return }
         try context.commitAll()
     }

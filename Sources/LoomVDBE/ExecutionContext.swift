@@ -212,6 +212,21 @@ package final class ExecutionContext {
         transactionState = state
     }
 
+    /// COMMIT's checks and its change of state (the commit itself follows once no statement
+    /// is active): fails with `busy` while statements other than the caller's `ownWriters`
+    /// are writing, and with the foreign-key constraint error while deferred violations
+    /// remain (the transaction stays open); otherwise back to autocommit, savepoints gone.
+    package func leaveTransactionForCommit(ownWriters: Int) throws {
+        guard activeWriterCount <= ownWriters else {
+            throw DatabaseError(.busy, "cannot commit transaction - SQL statements in progress")
+        }
+        if deferredForeignKeyViolations > 0 {
+            throw DatabaseError(.constraintForeignKey, ConstraintKind.foreignKey.messagePrefix)
+        }
+        isAutocommit = true
+        clearSavepoints()
+    }
+
     /// Forgets the savepoint stack (the transaction ended).
     package func clearSavepoints() {
         savepoints.removeAll()

@@ -91,15 +91,8 @@ extension VM {
                 ctx.endForeignKeyTransaction()
                 throw DatabaseError(.error, "cannot commit - no transaction is active")
             }
-            guard ctx.activeWriterCount <= (isWriting ? 1 : 0) else {
-                throw DatabaseError(.busy, "cannot commit transaction - SQL statements in progress")
-            }
             // Deferred foreign-key violations keep the transaction open.
-            if ctx.deferredForeignKeyViolations > 0 {
-                throw DatabaseError(.constraintForeignKey, ConstraintKind.foreignKey.messagePrefix)
-            }
-            ctx.isAutocommit = true
-            ctx.clearSavepoints()
+            try ctx.leaveTransactionForCommit(ownWriters: isWriting ? 1 : 0)
             // The commit itself happens at this VM's halt (finish) if no other VM is active.
         }
     }
