@@ -538,6 +538,9 @@ final class CursorCore {
             idx = count
             equal = false
             rightEdge = true
+        } else if case .rowid(let r) = key, let at = try leafIndexOnRowid(r) {
+            // Already on the entry (UPDATE writes back the row it just read): no descent.
+            (equal, count, idx, rightEdge) = (true, at.count, at.index, false)
         } else {
             (equal, count) = try descend(to: key)
             idx = stack[stack.count - 1].index
@@ -553,10 +556,36 @@ final class CursorCore {
         if equal {
             let old = try leaf.cell(idx)
             if old.overflowPage != 0 { try tree.freeOverflowChain(old) }
+            let newCell = try cell()
+            if newCell.count == old.size {
+                // Same size: overwritten where it is (no free-space bookkeeping).
+                try tree.overwriteCellInPlace(leaf, old, newCell)
+                state = .valid
+                atLast = false
+                return true
+            }
             try tree.removeCellInPlace(leaf, at: idx)
             leaf = try node(leafNo)
+            return try insertNew(newCell, leaf: leaf, leafNo: leafNo, key: key, idx: idx, count: count,
+                                 equal: true, rightEdge: rightEdge)
         }
-        let newCell = try cell()
+        return try insertNew(try cell(), leaf: leaf, leafNo: leafNo, key: key, idx: idx, count: count,
+                             equal: false, rightEdge: rightEdge)
+    }
+
+    /// The cursor's leaf slot and the leaf's cell count when the cursor (table, valid) is on
+    /// the entry with rowid `r`; nil otherwise.
+    private func leafIndexOnRowid(_ r: Int64) throws -> (index: Int, count: Int)? {
+        guard isTable, case .valid = state, let top = stack.last else { return nil }
+        let leaf = try node(top.page)
+        guard leaf.kind == .tableLeaf, top.index >= 0, top.index < leaf.cellCount,
+              try leaf.rowid(top.index) == r else { return nil }
+        return (top.index, leaf.cellCount)
+    }
+
+    /// The rest of `insert`: `newCell` goes in at leaf slot `idx` (an equal entry already removed).
+    private func insertNew(_ newCell: [UInt8], leaf: Node, leafNo: PageNumber, key: SavedKey, idx: Int,
+                           count: Int, equal: Bool, rightEdge: Bool) throws -> Bool {
         let append = idx == count && !equal && rightEdge
         if try tree.insertCellInPlace(leaf, at: idx, newCell) {
             stack[stack.count - 1].index = idx

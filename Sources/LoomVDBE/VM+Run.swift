@@ -507,6 +507,16 @@ extension VM {
                 registers[op.c] = result
                 resetCollation()
                 continue
+            case .like:
+                try checkRange(op.a, 2)
+                if let result = likeFast(op.a, slot: Int(op.d)) {
+                    registers[op.c] = result
+                    if !subtypedRegisters.isEmpty { subtypedRegisters[op.c] = nil }
+                } else {
+                    registers[op.c] = try callScalar(fast.functions[Int(op.d)], op.a, 2, dest: op.c)
+                }
+                resetCollation()
+                continue
             }
             switch code[address] {
             // MARK: Control flow
@@ -1176,6 +1186,20 @@ extension VM {
         let result = try body(argumentScratch[...], call)
         subtypedRegisters[dest] = functionScratch.resultSubtype ? result : nil
         return result
+    }
+
+    /// like(P, S) with both operands TEXT, through the call site's cached `LikePattern`
+    /// (compiled again only when the pattern text changes); nil for other operands.
+    func likeFast(_ a: Register, slot: Int) -> Value? {
+        guard case .text(let pattern) = registers[a], case .text(let string) = registers[a + 1] else { return nil }
+        if slot < likeCache.count, let cached = likeCache[slot], cached.source == pattern {
+            return .integer(cached.matches(string) ? 1 : 0)
+        }
+        let caseSensitive = context.pragmaSettings["case_sensitive_like", default: 0] != 0
+        let compiled = LikePattern(pattern, escape: nil, caseSensitive: caseSensitive)
+        if slot >= likeCache.count { likeCache.append(contentsOf: repeatElement(nil, count: slot + 1 - likeCache.count)) }
+        likeCache[slot] = compiled
+        return .integer(compiled.matches(string) ? 1 : 0)
     }
 
     /// The arguments whose register still holds the value a JSON function gave it.
