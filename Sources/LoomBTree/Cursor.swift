@@ -541,6 +541,10 @@ final class CursorCore {
         } else if case .rowid(let r) = key, let at = try leafIndexOnRowid(r) {
             // Already on the entry (UPDATE writes back the row it just read): no descent.
             (equal, count, idx, rightEdge) = (true, at.count, at.index, false)
+        } else if let at = try indexAppendSlot(key) {
+            // Past the last entry of an index (CREATE INDEX inserts in order): no descent.
+            (equal, count, idx, rightEdge) = (false, at, at, true)
+            landedOnEqualInterior = false
         } else {
             (equal, count) = try descend(to: key)
             idx = stack[stack.count - 1].index
@@ -583,6 +587,21 @@ final class CursorCore {
         return (top.index, leaf.cellCount)
     }
 
+    /// Index trees: the leaf's cell count when the cursor is on the tree's last entry (on a
+    /// leaf) and the record `key` sorts after it, leaving the cursor's leaf slot there; nil
+    /// otherwise (one compare instead of a descent for CREATE INDEX's sorted inserts).
+    private func indexAppendSlot(_ key: SavedKey) throws -> Int? {
+        guard !isTable, atLast, case .valid = state, case .record = key, let top = stack.last else { return nil }
+        let leaf = try node(top.page)
+        guard leaf.kind.isLeaf, leaf.cellCount > 0, top.index == leaf.cellCount - 1,
+              let probe = try probe(for: key) else { return nil }
+        var utf8 = false
+        if case .utf8 = tree.textEncoding { utf8 = true }
+        guard try compareCell(leaf, top.index, probe, utf8: utf8) < 0 else { return nil }
+        stack[stack.count - 1].index = leaf.cellCount
+        return leaf.cellCount
+    }
+
     /// The rest of `insert`: `newCell` goes in at leaf slot `idx` (an equal entry already removed).
     private func insertNew(_ newCell: [UInt8], leaf: Node, leafNo: PageNumber, key: SavedKey, idx: Int,
                            count: Int, equal: Bool, rightEdge: Bool) throws -> Bool {
@@ -590,7 +609,8 @@ final class CursorCore {
         if try tree.insertCellInPlace(leaf, at: idx, newCell) {
             stack[stack.count - 1].index = idx
             state = .valid
-            atLast = append && isTable
+            // Appended in place on the rightmost leaf: the cursor is on the last entry.
+            atLast = append
             if atLast, case .rowid(let r) = key { atLastRowid = r }
             return true
         }
