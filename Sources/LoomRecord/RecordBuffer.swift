@@ -106,6 +106,17 @@ package struct RecordBuffer: ~Copyable {
     /// The serial type of column `i` (0, NULL, outside `0 ..< count`).
     package func serialType(_ i: Int) -> UInt64 { i >= 0 && i < count ? UInt64(fields[2 * i]) : 0 }
 
+    /// Calls `body` with the bytes of column `i` when it is TEXT (valid only inside `body`);
+    /// nil for any other column type or `i` outside `0 ..< count`.
+    package func withTextField<R>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        guard i >= 0, i < count else { return nil }
+        let t = fields[2 * i], offset = fields[2 * i + 1]
+        guard t >= 13, t & 1 == 1 else { return nil }
+        let length = (t - 13) / 2
+        guard offset >= 0, offset + length <= byteCount else { return nil }
+        return try body(UnsafeRawBufferPointer(rebasing: record[offset ..< offset + length]))
+    }
+
     /// Calls `body` with the record bytes (valid only inside `body`).
     package func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(record)

@@ -202,6 +202,15 @@ final class LikePattern {
             return Array(string.utf8).withUnsafeBufferPointer { likeMatchBytes(o, 0, $0, 0, fold: fold) }
         }
     }
+
+    /// Does the ASCII text `bytes` match? nil when a byte is not ASCII (the caller then
+    /// matches the decoded string, which repairs invalid UTF-8 as the function body sees it).
+    func matchesASCII(_ bytes: UnsafeRawBufferPointer) -> Bool? {
+        let s = bytes.bindMemory(to: UInt8.self)
+        for b in s where b >= 0x80 { return nil }
+        let fold = !caseSensitive
+        return ops.withUnsafeBufferPointer { likeMatchBytes($0, 0, s, 0, fold: fold) }
+    }
 }
 
 @inline(__always)
