@@ -591,13 +591,20 @@ final class CursorCore {
     /// leaf) and the record `key` sorts after it, leaving the cursor's leaf slot there; nil
     /// otherwise (one compare instead of a descent for CREATE INDEX's sorted inserts).
     private func indexAppendSlot(_ key: SavedKey) throws -> Int? {
-        guard !isTable, atLast, case .valid = state, case .record = key, let top = stack.last else { return nil }
+        guard !isTable, atLast, case .valid = state, case .record(let record) = key,
+              case .utf8 = tree.textEncoding, let top = stack.last else { return nil }
         let leaf = try node(top.page)
-        guard leaf.kind.isLeaf, leaf.cellCount > 0, top.index == leaf.cellCount - 1,
-              let probe = try probe(for: key) else { return nil }
-        var utf8 = false
-        if case .utf8 = tree.textEncoding { utf8 = true }
-        guard try compareCell(leaf, top.index, probe, utf8: utf8) < 0 else { return nil }
+        guard leaf.kind.isLeaf, leaf.cellCount > 0, top.index == leaf.cellCount - 1 else { return nil }
+        // Record against record in place (a KeyProbe load cost more than the compare).
+        let usable = leaf.usable, keyInfo = self.keyInfo
+        let order: Int? = try leaf.page.withBytes { raw in
+            let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
+            guard let range = try leaf.localPayloadRange(buf, top.index) else { return nil }
+            return try record.withUnsafeBytes {
+                try compareRecords(UnsafeRawBufferPointer(rebasing: buf[range]), $0, fieldCount: Int.max, keyInfo: keyInfo)
+            }
+        }
+        guard let order, order < 0 else { return nil }
         stack[stack.count - 1].index = leaf.cellCount
         return leaf.cellCount
     }
