@@ -42,14 +42,16 @@ public enum ConcurrencyBench {
         public var commits = 5_000
         public var loom: String? = nil
         public var sqlite3: String? = nil
-        /// Run only the process rows or only the thread rows (nil: both).
+        /// Run only the process rows, only the thread rows, or only one engine's thread rows
+        /// (`pool`: Loom's DatabasePool, `capi`: libsqlite3's bare-query row; for profiling
+        /// one engine with strace or perf) (nil: all).
         public var only: String? = nil
         public init() {}
     }
 
     static let usage = """
         usage: loom-bench --concurrency [--readers N] [--reads K] [--commits W] [--seconds S] [--rows N]
-                                        [--loom PATH] [--sqlite3 PATH] [--only threads|processes]
+                                        [--loom PATH] [--sqlite3 PATH] [--only threads|processes|pool|capi]
           N reader processes (default 4, K reads each, default 5000) and 1 writer process (W
           commits, default 5000) on one WAL file at synchronous=NORMAL, for loom and for sqlite3
           (the same statements on stdin; rates from each process's spawn-to-exit time), then
@@ -78,7 +80,9 @@ public enum ConcurrencyBench {
             case "--sqlite3": o.sqlite3 = try value()
             case "--only":
                 let v = try value()
-                guard v == "threads" || v == "processes" else { throw BenchUsageError.message("--only threads|processes") }
+                guard ["threads", "processes", "pool", "capi"].contains(v) else {
+                    throw BenchUsageError.message("--only threads|processes|pool|capi")
+                }
                 o.only = v
             default: throw BenchUsageError.message("unknown argument \(args[i])\n" + usage)
             }
@@ -365,7 +369,8 @@ public enum ConcurrencyBench {
         let defaultLoom = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("loom").path
         // Thread rows run in this process: only the process rows need the loom executable.
         let loomPath = findOnPath(options.loom ?? defaultLoom)
-        guard let loom = loomPath ?? (options.only == "threads" ? "" : nil) else {
+        let threadsOnly = ["threads", "pool", "capi"].contains(options.only ?? "")
+        guard let loom = loomPath ?? (threadsOnly ? "" : nil) else {
             throw BenchUsageError.message("loom executable not found (build it or pass --loom)")
         }
         guard let sqlite3 = findOnPath(options.sqlite3 ?? "sqlite3") else {
@@ -378,7 +383,7 @@ public enum ConcurrencyBench {
         try setup(template, rows: options.rows, sqlite3: sqlite3)
         var lines: [Line] = []
         var processBase: Line?
-        if options.only != "threads" {
+        if !threadsOnly {
             progress("sqlite3: \(options.readers) reader processes + 1 writer process")
             let s = try runProcesses(engine: "sqlite3", executable: sqlite3, template: template, dir: dir, options: options)
             progress("loom: \(options.readers) reader processes + 1 writer process")
@@ -387,15 +392,17 @@ public enum ConcurrencyBench {
             processBase = s
         }
         var threadBase: Line?
-        if options.only != "processes", let lib = SQLiteLibrary() {
+        if options.only != "processes" && options.only != "pool", let lib = SQLiteLibrary() {
             progress("sqlite3 C API (libsqlite3 \(lib.version)): \(options.readers) reader threads + 1 writer thread, \(options.seconds) s")
             let c = try runSQLiteThreads(lib, template: template, dir: dir, options: options, bare: true)
             lines.append(c)
             threadBase = c
+        }
+        if options.only == nil || options.only == "threads", let lib = SQLiteLibrary() {
             progress("sqlite3 C API, each read as a GRDB-style pool runs it (BEGIN DEFERRED, probe, query, COMMIT)")
             lines.append(try runSQLiteThreads(lib, template: template, dir: dir, options: options, bare: false))
         }
-        if options.only != "processes" {
+        if options.only != "processes" && options.only != "capi" {
             progress("loom DatabasePool: \(options.readers) reader threads + 1 writer thread, \(options.seconds) s")
             lines.append(try runPool(template: template, dir: dir, options: options))
         }

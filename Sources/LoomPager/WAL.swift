@@ -463,11 +463,16 @@ final class WAL {
                         try buffer.withUnsafeMutableBytes { try readFrame(frame, into: $0) }
                         try buffer.withUnsafeBytes { try database.write($0, at: Int64(p - 1) * Int64(pageSize)) }
                     }
+                    // The database is synced only when the whole log is in it (as SQLite
+                    // does): a partial backfill need not be durable, since nothing rewinds
+                    // or deletes the log before nBackfill reaches mxFrame, which only this
+                    // branch (after the sync) publishes; after a power loss recovery sets
+                    // nBackfill to 0 and the synced log still holds every frame.
                     if safe == mx {
                         let wanted = Int64(h.nPage) * Int64(pageSize)
                         if try database.size() > wanted { try database.truncate(to: wanted) }
+                        if sync { try database.sync(.normal) }
                     }
-                    if sync { try database.sync(.normal) }
                     try index.setNBackfill(safe)
                     backfilled = safe
                 } else {
