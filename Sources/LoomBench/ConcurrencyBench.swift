@@ -21,6 +21,12 @@ public enum ConcurrencyBench {
         /// machine's other cores are.
         public var cpuSeconds = 0.0
         public var operations = 0
+        /// One line of engine-specific detail printed under the table (nil: none).
+        public var note: String? = nil
+        /// Thread rows: the log's rewinds (its checkpoint sequence) when the window ended.
+        public var rewinds: Int? = nil
+        /// Thread rows: commits from the start (warm-up included) to the window's end.
+        public var totalCommits = 0
 
         public init(engine: String, readsPerSecond: Double, commitsPerSecond: Double) {
             self.engine = engine
@@ -209,7 +215,7 @@ public enum ConcurrencyBench {
     /// `readers` reader threads and one writer thread in this process, each looping its
     /// operation until stopped; counts over `options.seconds` after `options.warmup`.
     /// `makeReader(r)` / `makeWriter()` run on the thread that uses what they return.
-    static func runThreads(engine: String, options: Options,
+    static func runThreads(engine: String, options: Options, database: String,
                            makeReader: @escaping @Sendable (Int) throws -> (Int) throws -> Void,
                            makeWriter: @escaping @Sendable () throws -> (Int) throws -> Void) throws -> Line {
         let f = Flags()
@@ -253,6 +259,7 @@ public enum ConcurrencyBench {
         let r1 = f.reads.load(ordering: .relaxed), w1 = f.commits.load(ordering: .relaxed)
         let elapsed = monotonicSeconds() - t0
         let cpu = processCPUSeconds() - c0
+        let rewinds = walCheckpointSequence(database + "-wal")
         f.stop.store(true, ordering: .relaxed)
         while f.running.load(ordering: .relaxed) > 0 { usleep(1000) }
         if let f = f.failure.withLock({ $0 }) { throw BenchUsageError.message("\(engine) run failed: \(f)") }
@@ -260,7 +267,18 @@ public enum ConcurrencyBench {
                         commitsPerSecond: Double(w1 - w0) / elapsed)
         line.cpuSeconds = cpu
         line.operations = (r1 - r0) + (w1 - w0)
+        line.rewinds = rewinds
+        line.totalCommits = w1
         return line
+    }
+
+    /// The checkpoint sequence number in a WAL header (bytes 12..<16, big-endian): how many
+    /// times the log was rewound since it was created (nil: no log).
+    static func walCheckpointSequence(_ path: String) -> Int? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? h.close() }
+        guard let d = try? h.read(upToCount: 16), d.count == 16 else { return nil }
+        return d[12..<16].reduce(0) { $0 << 8 | Int($1) }
     }
 
     /// The statements of one pooled read (GRDB's pattern, which DatabasePool.read follows):
@@ -289,7 +307,7 @@ public enum ConcurrencyBench {
         config.prepareDatabase { db in try db.execute("PRAGMA synchronous = NORMAL") }
         let pool = try DatabasePool(path: path, configuration: config, maximumReaderCount: options.readers)
         let rows = options.rows
-        let line = try runThreads(engine: "loom DatabasePool (threads)", options: options, makeReader: { _ in
+        let line = try runThreads(engine: "loom DatabasePool (threads)", options: options, database: path, makeReader: { _ in
             { i in
                 let (lo, hi) = readRange(i, rows: rows)
                 _ = try pool.read { db in
@@ -308,8 +326,17 @@ public enum ConcurrencyBench {
                 }
             }
         })
+        // Where the pool's pages came from and what the writer's checkpoints did, for the
+        // notes under the table (pages read = cache misses, from the log or the file).
+        let stats = pool.statistics()
         try pool.close()
-        return line
+        var noted = line
+        noted.note = String(format: "loom pool: %d reads, %d commits; %.2f pages read per operation (%.1f%% of page fetches), %d checkpoints, %d log rewinds in %d commits",
+                            stats.statements[.select]?.count ?? 0, stats.statements[.dml]?.count ?? 0,
+                            Double(stats.pagesRead) / Double(max(1, (stats.statements[.select]?.count ?? 0) + (stats.statements[.dml]?.count ?? 0))),
+                            100 * Double(stats.cacheMisses) / Double(max(1, stats.cacheHits + stats.cacheMisses)), stats.checkpoints,
+                            line.rewinds ?? -1, line.totalCommits)
+        return noted
     }
 
     /// SQLite through its C API (libsqlite3, dlopen) in the same harness as `runPool`: one
@@ -325,7 +352,7 @@ public enum ConcurrencyBench {
         try FileManager.default.copyItem(atPath: template, toPath: path)
         let rows = options.rows
         let engine = bare ? "sqlite3 C API (threads, bare query)" : "sqlite3 C API (threads, BEGIN/probe/COMMIT)"
-        return try runThreads(engine: engine, options: options, makeReader: { _ in
+        var line = try runThreads(engine: engine, options: options, database: path, makeReader: { _ in
             let c = try SQLiteLibrary.Connection(lib, path: path)
             try c.execute("PRAGMA synchronous = NORMAL")
             return { i in
@@ -347,6 +374,8 @@ public enum ConcurrencyBench {
                 try c.run(pooledUpdate, [size, k])
             }
         })
+        line.note = "\(engine): \(line.rewinds ?? -1) log rewinds in \(line.totalCommits) commits"
+        return line
     }
 
     /// User plus system CPU seconds of this process (all threads).
@@ -415,7 +444,8 @@ public enum ConcurrencyBench {
                          String(format: "%.0f", line.operationsPerCPUSecond),
                          fmtRatio(ratio(line.operationsPerCPUSecond, base.operationsPerCPUSecond))])
         }
-        return table(rows) + """
+        let notes = lines.compactMap(\.note).map { $0 + "\n" }.joined()
+        return table(rows) + "\n" + notes + """
 
             \(options.rows) rows; each read: a 100-row range scan (count, sum); each commit: a one-row
             UPDATE in autocommit. WAL, synchronous=NORMAL, busy_timeout=10000, wal_autocheckpoint 1000.
