@@ -832,7 +832,7 @@ package enum WherePlanner {
                 out.append(Constraint(term: k, column: column, kind: .equal(.list(list)), collation: coll))
             case .inSelect(let x, let sub, negated: false):
                 guard let column = ownColumn(x), sub.outerCursors.isEmpty, sub.resultColumns.count == 1,
-                      let r = sub.resultColumns.first, fits(column, x, r) else { continue }
+                      let r = sub.lastCore.resultColumns.first, fits(column, x, r) else { continue }
                 out.append(Constraint(term: k, column: column, kind: .equal(.select(sub)), collation: collation(x, r)))
             case .binary(.or, _, _):
                 // col = a OR col = b …: an IN list over the same column.
