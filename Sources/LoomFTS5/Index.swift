@@ -168,6 +168,8 @@ package final class FTS5Index {
 
     /// Creates the empty structure record (CREATE VIRTUAL TABLE).
     package func initialize() throws {
+        // sqlite3 writes an empty averages record (id 1), then the empty structure (id 10).
+        try store.putData(DataID.averages, [])
         try store.putData(DataID.structure, Structure().encoded())
         cachedStructure = Structure()
     }

@@ -468,6 +468,7 @@ package struct Resolver {
             guard let definition = lookupFunction(lower, argc: argc) else {
                 throw c.error("wrong number of arguments to function \(call.name)()", at: expr.span)
             }
+            try checkTrust(definition, name: call.name)
             if call.distinct && argc != 1 {
                 throw c.error("DISTINCT aggregates must have exactly one argument", at: expr.span)
             }
@@ -506,12 +507,26 @@ package struct Resolver {
             try resolve($0, in: scope, context: context, aggregates: aggregates, insideAggregate: insideAggregate)
         }
         let resolved = overloaded(try callFunction(call.name, args, span: expr.span), leftmost: args.first, scope: scope)
+        if c.fromSchema, case .function(let ref, _) = resolved, let def = ref.definition { try checkTrust(def, name: call.name) }
         // In a CHECK constraint the date functions refuse 'now', localtime and utc.
         if context == .check, case .function(let ref, let a) = resolved, let def = ref.definition {
             let variant = FunctionRegistry.checkConstraintVariant(of: def, place: purityPlace)
             return .function(FunctionRef(name: ref.name, argumentCount: ref.argumentCount, definition: variant), a)
         }
         return resolved
+    }
+
+    /// Schema text (a view or trigger outside temp, a DEFAULT) may call an application
+    /// function only when it is innocuous or PRAGMA trusted_schema is on, never a direct-only
+    /// one (sqlite3's error text names the function as written).
+    func checkTrust(_ definition: FunctionDefinition, name: String) throws {
+        guard c.fromSchema else { return }
+        switch definition.trust {
+        case .innocuous: return
+        case .unsafe: if c.schema.trustedSchema { return }
+        case .directOnly: break
+        }
+        throw c.error("unsafe use of \(name)()", at: nil)
     }
 
     /// A call of scalar function `name` with resolved arguments; checks it exists.
@@ -1109,6 +1124,7 @@ package struct Resolver {
         let child = Compilation(sql: text, schema: c.schema, builder: c.builder)
         child.expandingViews = c.expandingViews.union([key])
         child.authorizationContext = table.name
+        child.fromSchema = c.fromSchema || table.database != 1
         if table.database != 1 && !c.schema.linked.isEmpty {
             child.defaultDatabase = c.schema.databaseNames[table.database] ?? "main"
         }
