@@ -150,6 +150,41 @@ struct SQLGapTests {
         UPDATE f SET b = 'w' WHERE rowid > 1 ORDER BY rowid DESC LIMIT 1;
         SELECT rowid, * FROM f;
         """,
+        // FTS5: the empty averages record written at CREATE; changes(), total_changes() and
+        // last_insert_rowid() after writes that do not merge segments (nested shadow-table
+        // writes count, as sqlite3's module statements do).
+        """
+        CREATE TABLE p(x); INSERT INTO p VALUES(1),(2);
+        CREATE VIRTUAL TABLE f USING fts5(a, b);
+        SELECT id, hex(block) FROM f_data;
+        SELECT changes(), total_changes(), last_insert_rowid();
+        INSERT INTO f(rowid, a, b) VALUES(5, 'x y', 'z');
+        SELECT changes(), total_changes(), last_insert_rowid();
+        INSERT INTO f VALUES('a b', 'c'),('d','e');
+        SELECT changes(), total_changes(), last_insert_rowid();
+        INSERT INTO f(f) VALUES('rebuild');
+        SELECT changes(), total_changes(), last_insert_rowid();
+        SELECT id, hex(block) FROM f_data;
+        UPDATE f SET a = 'q' WHERE rowid = 5;
+        SELECT changes(), total_changes(), last_insert_rowid();
+        BEGIN;
+        INSERT INTO f(rowid, a) VALUES(9, 'x z');
+        SELECT changes(), total_changes(), last_insert_rowid();
+        INSERT INTO p VALUES(3);
+        COMMIT;
+        SELECT changes(), total_changes(), last_insert_rowid();
+        INSERT INTO f(f) VALUES('integrity-check');
+        SELECT changes(), total_changes(), last_insert_rowid();
+        CREATE VIRTUAL TABLE g USING fts5(a, content='', detail=none, prefix='2,3', columnsize=0);
+        SELECT id, hex(block) FROM g_data;
+        SELECT changes(), total_changes(), last_insert_rowid();
+        INSERT INTO g(rowid, a) VALUES(3, 'p q');
+        INSERT INTO g(g) VALUES('delete-all');
+        SELECT changes(), total_changes(), last_insert_rowid();
+        SELECT id, hex(block) FROM g_data;
+        DROP TABLE f;
+        SELECT changes(), total_changes(), last_insert_rowid();
+        """,
     ]
 
     @Test("scripts match sqlite3", arguments: scripts)
