@@ -67,7 +67,9 @@ package enum SQLText {
                 if Lexer.isIdentifierChar(c) {
                     var j = i + 1
                     while j < n, Lexer.isIdentifierChar(b[j]) { j += 1 }
-                    word = keyword(b, i, j)
+                    // In .normal and .trigger every word but ';' keeps the state: no keyword
+                    // comparison there (most words of a shell line).
+                    if state != .normal && state != .trigger { word = keyword(b, i, j) }
                     i = j
                 } else {
                     i += 1

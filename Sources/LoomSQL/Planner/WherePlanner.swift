@@ -233,8 +233,8 @@ package enum WherePlanner {
             hints.orderBy = []
         }
         var levels = sources.map { LoopLevel(source: $0, access: .fullScan) }
-        var levelOfCursor = [Int: Int](minimumCapacity: sources.count)
-        for (i, s) in sources.enumerated() { levelOfCursor[s.cursor] = i }
+        var levelOfCursor = CursorLevels()
+        for (i, s) in sources.enumerated() { levelOfCursor.set(s.cursor, level: i) }
         // (term, lowest level): a WHERE term, or the ON term of an item after a RIGHT/FULL
         // JOIN, must not filter rows before that join has recorded its matches.
         // (A struct, not a tuple: an array of tuples looks up its type metadata at run time.)
@@ -366,7 +366,7 @@ package enum WherePlanner {
     /// The access path for one level: rowid equality, then the best index lookup, then a
     /// rowid range, then an index that gives the ORDER BY or covers the query, then an
     /// automatic index (inner levels), else a full scan.
-    static func chooseSingleAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int], level: Int,
+    static func chooseSingleAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: CursorLevels, level: Int,
                                    schema: Schema?, needed: [Int: Set<Int>]?, orderBy: [OrderTerm],
                                    parts: [ResolvedIndexParts] = [], implying: [RExpr]? = nil,
                                    limit: Int? = nil) -> Choice {
@@ -736,7 +736,7 @@ package enum WherePlanner {
     /// The constraints `terms` put on `source`'s columns that a lookup at `level` can use:
     /// `col = key`, `col IN (...)`, `col = a OR col = b`, `col > key` …, BETWEEN, where the
     /// key reads only earlier levels and the comparison orders like the stored values.
-    static func collectConstraints(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int],
+    static func collectConstraints(for source: SourceItem, terms: [RExpr], levelOfCursor: CursorLevels,
                                    level: Int, expressions: IndexedExpressions = IndexedExpressions()) -> [Constraint] {
         let cursor = source.cursor
         let table = source.table
@@ -877,9 +877,9 @@ package enum WherePlanner {
         let all = Set(sources.map(\.cursor))
         func estimate(_ candidate: SourceItem, placed: [SourceItem]) -> (rows: Double, extra: Double) {
             let available = Set(placed.map(\.cursor))
-            var levelOf: [Int: Int] = [:]
-            for c in available { levelOf[c] = 0 }
-            levelOf[candidate.cursor] = 1
+            var levelOf = CursorLevels()
+            for c in available { levelOf.set(c, level: 0) }
+            levelOf.set(candidate.cursor, level: 1)
             var usable: [RExpr] = []
             for (k, term) in terms.enumerated() where termCursors[k].contains(candidate.cursor) {
                 let own = termCursors[k].intersection(all)
@@ -951,4 +951,33 @@ package enum WherePlanner {
         case (nil, nil): return nil
         }
     }
+}
+
+/// The loop level of each cursor of a plan (cursor → level). A plan has few levels: the
+/// first pair is stored inline and the rest in a short list searched linearly (a dictionary
+/// built per statement was ~1.2k instructions of a point query's planning, most of it
+/// allocation and hashing).
+struct CursorLevels {
+    struct Pair { var cursor: Int; var level: Int }
+    private var first: Pair? = nil
+    private var more: [Pair] = []
+
+    init() {}
+
+    /// The level reading `cursor`, nil when no level does.
+    subscript(cursor: Int) -> Int? {
+        if let first, first.cursor == cursor { return first.level }
+        for p in more where p.cursor == cursor { return p.level }
+        return nil
+    }
+
+    /// Records (or replaces) the level of `cursor`.
+    mutating func set(_ cursor: Int, level: Int) {
+        if first == nil || first?.cursor == cursor { first = Pair(cursor: cursor, level: level); return }
+        if let i = more.firstIndex(where: { $0.cursor == cursor }) { more[i].level = level; return }
+        more.append(Pair(cursor: cursor, level: level))
+    }
+
+    /// Every (cursor, level) pair.
+    var pairs: [Pair] { (first.map { [$0] } ?? []) + more }
 }
