@@ -410,7 +410,11 @@ extension Codegen {
                                                      reverse: reverseIn))
             } else if case .value(let e) = key {
                 try code(e, into: r)
-                if e.affinity == nil || e.affinity == .text || e.affinity == .blob {
+                // (An integer literal is already what NUMERIC affinity would make it: no
+                // Affinity opcode, as sqlite3's program for `rowid = 5`.)
+                var isIntegerConstant = false
+                if case .integer = e { isIntegerConstant = true }
+                if !isIntegerConstant, e.affinity == nil || e.affinity == .text || e.affinity == .blob {
                     b.emit(.affinity(start: r, affinities: [.numeric]))
                 }
             }
