@@ -208,6 +208,18 @@ package enum WherePlanner {
         return [e]
     }
 
+    /// Calls `body` with each term of the AND tree `e`, left to right (as `conjuncts`,
+    /// without an array per subtree).
+    static func forEachConjunct(_ e: RExpr?, _ body: (RExpr) -> Void) {
+        guard let e else { return }
+        if case .binary(.and, let a, let b) = e {
+            forEachConjunct(a, body)
+            forEachConjunct(b, body)
+            return
+        }
+        body(e)
+    }
+
     static func disjuncts(_ e: RExpr) -> [RExpr] {
         if case .binary(.or, let a, let b) = e { return disjuncts(a) + disjuncts(b) }
         return [e]
@@ -239,7 +251,8 @@ package enum WherePlanner {
         // JOIN, must not filter rows before that join has recorded its matches.
         // (A struct, not a tuple: an array of tuples looks up its type metadata at run time.)
         struct Term { var expr: RExpr; var floor: Int }
-        var terms: [Term] = conjuncts(whereClause).map { Term(expr: $0, floor: rightLevels.last ?? -1) }
+        var terms: [Term] = []
+        forEachConjunct(whereClause) { terms.append(Term(expr: $0, floor: rightLevels.last ?? -1)) }
         // Inner-join ON terms are WHERE terms; outer-join ON terms stay with their level.
         for (i, s) in sources.enumerated() {
             if s.join != .inner && s.join != .cross { levels[i].onTerms = conjuncts(s.on); continue }
@@ -263,7 +276,11 @@ package enum WherePlanner {
         // Every output row satisfies every WHERE / inner ON term, whichever level tests it: a
         // partial index may rely on all of them (not across RIGHT/FULL joins, not for the
         // right table of a LEFT JOIN, which relies on its ON terms).
-        let everyTerm = rightLevels.isEmpty ? terms.map(\.expr) : []
+        // (One level and no constant term: that level's terms are every term, in order, and
+        // share its array.)
+        let everyTerm = !rightLevels.isEmpty ? []
+            : levels.count == 1 && constant.isEmpty && levels[0].terms.count == terms.count ? levels[0].terms
+            : terms.map(\.expr)
         for i in levels.indices where levels[i].source.isStoredTable {
             let isLeft = levels[i].source.join != .inner && levels[i].source.join != .cross
             let candidates = isLeft ? levels[i].onTerms : levels[i].terms
