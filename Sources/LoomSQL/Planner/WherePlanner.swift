@@ -773,7 +773,10 @@ package enum WherePlanner {
             return col.column < table.columns.count ? col.column : nil
         }
         func collation(_ a: RExpr, _ b: RExpr) -> String {
-            (a.explicitCollation ?? b.explicitCollation ?? a.columnCollation ?? b.columnCollation ?? "BINARY").uppercasedASCII
+            // (No collation named: "BINARY" as is, without scanning it for lower case.)
+            guard let name = a.explicitCollation ?? b.explicitCollation ?? a.columnCollation ?? b.columnCollation
+            else { return "BINARY" }
+            return name.uppercasedASCII
         }
         /// Does comparing `col` with `key` order like the stored (affinity-converted) values?
         func fits(_ column: Int, _ colSide: RExpr, _ keySide: RExpr) -> Bool {
@@ -833,7 +836,7 @@ package enum WherePlanner {
                 // `col IS NULL` seeks the NULL entries; `col IS NOT NULL` skips them (a range
                 // that does not narrow the estimate).
                 guard let column = ownColumn(x), column != -1 else { continue }
-                let coll = (x.columnCollation ?? "BINARY").uppercasedASCII
+                let coll = x.columnCollation?.uppercasedASCII ?? "BINARY"
                 out.append(Constraint(term: k, column: column, kind: negated ? .lower(.null, false) : .equal(.null),
                                       collation: coll, skipsNulls: negated))
             case .between(let x, let lo, let hi, negated: false):
@@ -845,7 +848,7 @@ package enum WherePlanner {
                 // An IN list compares with the left operand's affinity and collation alone.
                 guard !list.isEmpty, let column = ownColumn(x), list.allSatisfy({ usable($0) }),
                       list.allSatisfy({ $0.explicitCollation == nil }) else { continue }
-                let coll = (x.columnCollation ?? "BINARY").uppercasedASCII
+                let coll = x.columnCollation?.uppercasedASCII ?? "BINARY"
                 out.append(Constraint(term: k, column: column, kind: .equal(.list(list)), collation: coll))
             case .inSelect(let x, let sub, negated: false):
                 guard let column = ownColumn(x), sub.outerCursors.isEmpty, sub.resultColumns.count == 1,
