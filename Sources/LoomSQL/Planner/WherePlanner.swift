@@ -977,12 +977,15 @@ package enum WherePlanner {
 /// first pair is stored inline and the rest in a short list searched linearly (a dictionary
 /// built per statement was ~1.2k instructions of a point query's planning, most of it
 /// allocation and hashing).
-struct CursorLevels {
+struct CursorLevels: ExpressibleByDictionaryLiteral {
     struct Pair { var cursor: Int; var level: Int }
     private var first: Pair? = nil
     private var more: [Pair] = []
 
     init() {}
+    init(dictionaryLiteral elements: (Int, Int)...) {
+        for (c, l) in elements { set(c, level: l) }
+    }
 
     /// The level reading `cursor`, nil when no level does.
     subscript(cursor: Int) -> Int? {
