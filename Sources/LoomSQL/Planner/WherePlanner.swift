@@ -227,13 +227,14 @@ package enum WherePlanner {
 
     /// Plans the loops over `sources` filtered by `whereClause`.
     package static func plan(sources originalSources: [SourceItem], whereClause: RExpr?, schema: Schema? = nil,
-                             hints: PlanHints = PlanHints()) -> WherePlan {
+                             hints: consuming PlanHints = PlanHints()) -> WherePlan {
+        // (`hints` is consumed: the caller's last use moves it here, where a copy retained
+        // and released its four collections per statement.)
         var sources = originalSources
         if sources.count > 1, !sources.contains(where: { $0.join != .inner }) {
             sources = joinOrder(sources, terms: conjuncts(whereClause) + sources.flatMap { conjuncts($0.on) },
                                 schema: schema)
         }
-        var hints = hints
         let orderAsked = !hints.orderBy.isEmpty
         let rightLevels = sources.indices.filter { sources[$0].join.padsLeft }
         let originalNeeded = hints.neededColumns
