@@ -402,6 +402,13 @@ extension VM {
 
     /// Found/NotFound: is there an entry having `key` as a prefix? Leaves the cursor on it.
     func findPrefix(_ c: VMCursor, key: [Value]) throws -> Bool {
+        if case .index(let ix) = c.storage {
+            // The B-tree's `.found` is this test (its probe compares a prefix equal, as
+            // compareKeys does): no decode of the entry, no second compare.
+            let r = try ix.seek(key: key)
+            c.moved(valid: r == .found || r == .after)
+            return r == .found
+        }
         guard try seek(c, .ge, key: key, rowid: nil) else { return false }
         let ki = c.keyInfo ?? KeyInfo()
         return compareKeys(try currentKey(c), key, keyInfo: ki) == 0
