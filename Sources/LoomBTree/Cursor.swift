@@ -332,16 +332,15 @@ final class CursorCore {
     private var lastProbe = KeyProbe()
 
     /// The comparator for an index key (nil for a rowid), loaded into `lastProbe`'s buffers.
+    /// Loaded in place (`lastProbe` owns its buffers: no copy, no fresh probe per descent;
+    /// a rowid touches nothing).
     private func probe(for key: SavedKey) throws -> KeyProbe? {
-        var p = lastProbe
-        lastProbe = KeyProbe()   // `p` owns the buffers: loading does not copy them
         switch key {
         case .rowid: return nil
-        case .key(let values), .keyAfter(let values): p.load(values: values, keyInfo: keyInfo)
-        case .record(let bytes): try p.load(record: bytes, keyInfo: keyInfo)
+        case .key(let values), .keyAfter(let values): lastProbe.load(values: values, keyInfo: keyInfo)
+        case .record(let bytes): try lastProbe.load(record: bytes, keyInfo: keyInfo)
         }
-        lastProbe = p
-        return p
+        return lastProbe
     }
 
     /// Compares the index entry in cell `i` of `n` with the probe's key (prefix-equal is 0).
