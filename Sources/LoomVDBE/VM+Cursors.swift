@@ -283,7 +283,11 @@ extension VM {
     func currentRowid(_ c: VMCursor) throws -> Value {
         if c.nullRow || !c.isValid { return .null }
         switch c.storage {
-        case .table(let t): return .integer(try t.rowid())
+        case .table(let t):
+            if let r = c.cachedRowid { return .integer(r) }
+            let r = try t.rowid()
+            c.cachedRowid = r
+            return .integer(r)
         case .virtual(let v, _): return .integer(try v.rowid())
         case .memory(let m) where m.isIntKey:
             guard m.isLive(m.position) else { return .null }
@@ -492,7 +496,9 @@ extension VM {
     func newRowid(_ c: VMCursor) throws -> Int64 {
         let maxRowid: Int64?
         switch c.storage {
-        case .table(let t): maxRowid = try t.maxRowid()
+        case .table(let t):
+            maxRowid = try t.maxRowid()   // moves the B-tree cursor to the last entry
+            c.cachedRowid = nil
         case .memory(let m) where m.isIntKey: maxRowid = m.lastRowid
         default: throw DatabaseError(.internal, "NewRowid on an index cursor")
         }
