@@ -570,6 +570,14 @@ final class CursorCore {
             idx = count
             equal = false
             rightEdge = true
+        } else if !isTable, try indexKeyAppendsAtLast(key) {
+            // Past the last entry of an index (sorted keys: CREATE INDEX, ordered inserts).
+            count = stack[stack.count - 1].index + 1
+            idx = count
+            equal = false
+            rightEdge = true
+            landedOnEqualInterior = false
+            descendedRightmost = true
         } else if let h = seekHint, case .record(let bytes) = key, try hintApplies(h, bytes) {
             // The last seek found where this key goes: no second descent.
             swap(&stack, &hintStack)
@@ -611,7 +619,7 @@ final class CursorCore {
         if try tree.insertCellInPlace(leaf, at: idx, newCell) {
             stack[stack.count - 1].index = idx
             state = .valid
-            atLast = append && isTable
+            atLast = append
             if atLast, case .rowid(let r) = key { atLastRowid = r }
             return true
         }
@@ -644,6 +652,23 @@ final class CursorCore {
         guard r == .found else { throw DatabaseError.corrupt(page: root.rawValue, "inserted entry not found") }
         atLast = append && isTable
         return true
+    }
+
+    /// Index append bias (K8 for index trees): the cursor is on the last entry of the tree
+    /// (it appended it) and `key` sorts after that entry, so it goes right after it on the
+    /// same leaf. One compare instead of a descent; loads `key` into the probe.
+    private func indexKeyAppendsAtLast(_ key: SavedKey) throws -> Bool {
+        guard atLast, case .valid = state, let top = stack.last else { return false }
+        switch key {
+        case .key, .record: break
+        case .rowid, .keyAfter: return false
+        }
+        let n = try node(top.page)
+        guard n.kind == .indexLeaf, n.cellCount > 0, top.index == n.cellCount - 1,
+              let probe = try probe(for: key) else { atLast = false; return false }
+        let utf8: Bool
+        if case .utf8 = tree.textEncoding { utf8 = true } else { utf8 = false }
+        return try compareCell(n, top.index, probe, utf8: utf8) < 0
     }
 
     /// Whether the seek hint places the index record `bytes`: the hinted seek's key (still in
