@@ -24,17 +24,28 @@ public struct DatabaseFunction: Sendable {
     public let argumentCount: Int?
     /// Same arguments always give the same result (usable in indexes and CHECK constraints).
     public let isPure: Bool
+    /// Harmless when a tampered schema calls it (SQLITE_INNOCUOUS): views and triggers (outside
+    /// temp) and DEFAULT expressions may call it while `PRAGMA trusted_schema` is off. Without
+    /// it they fail there with "unsafe use of f()", as in sqlite3.
+    public let isInnocuous: Bool
+    /// Only statements the application prepares may call it (SQLITE_DIRECTONLY): views and
+    /// triggers outside temp and DEFAULT expressions fail with "unsafe use of f()" whatever
+    /// `trusted_schema` says.
+    public let isDirectOnly: Bool
     private enum Kind: Sendable {
         case scalar(@Sendable ([DatabaseValue]) throws -> (any DatabaseValueConvertible)?)
         case aggregate(UserAggregate)
     }
     private let kind: Kind
 
-    public init(_ name: String, argumentCount: Int? = nil, pure: Bool = false,
+    public init(_ name: String, argumentCount: Int? = nil, pure: Bool = false, innocuous: Bool = false,
+                directOnly: Bool = false,
                 function: @escaping @Sendable ([DatabaseValue]) throws -> (any DatabaseValueConvertible)?) {
         self.name = name
         self.argumentCount = argumentCount
         self.isPure = pure
+        self.isInnocuous = innocuous
+        self.isDirectOnly = directOnly
         self.kind = .scalar(function)
     }
 
@@ -53,14 +64,23 @@ public struct DatabaseFunction: Sendable {
     /// Corresponds to `sqlite3_create_function_v2` with xStep/xFinal. Usable as a window
     /// function (`product(x) OVER (…)`): each frame is computed afresh (no xInverse).
     public init<Aggregate: DatabaseAggregate>(_ name: String, argumentCount: Int? = nil, pure: Bool = false,
+                                              innocuous: Bool = false, directOnly: Bool = false,
                                               aggregate: Aggregate.Type) {
         self.name = name
         self.argumentCount = argumentCount
         self.isPure = pure
+        self.isInnocuous = innocuous
+        self.isDirectOnly = directOnly
         self.kind = .aggregate(UserAggregate { AggregateAccumulator<Aggregate>() })
     }
 
     var definition: FunctionDefinition {
+        var d = engineDefinition
+        d.trust = isDirectOnly ? .directOnly : isInnocuous ? .innocuous : .unsafe
+        return d
+    }
+
+    private var engineDefinition: FunctionDefinition {
         switch kind {
         case .aggregate(let aggregate):
             return FunctionDefinition(name: name.asciiFolded, argumentCount: argumentCount ?? -1,

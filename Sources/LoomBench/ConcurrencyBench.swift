@@ -21,6 +21,12 @@ public enum ConcurrencyBench {
         /// machine's other cores are.
         public var cpuSeconds = 0.0
         public var operations = 0
+        /// One line of engine-specific detail printed under the table (nil: none).
+        public var note: String? = nil
+        /// Thread rows: the log's rewinds (its checkpoint sequence) when the window ended.
+        public var rewinds: Int? = nil
+        /// Thread rows: commits from the start (warm-up included) to the window's end.
+        public var totalCommits = 0
 
         public init(engine: String, readsPerSecond: Double, commitsPerSecond: Double) {
             self.engine = engine
@@ -42,14 +48,16 @@ public enum ConcurrencyBench {
         public var commits = 5_000
         public var loom: String? = nil
         public var sqlite3: String? = nil
-        /// Run only the process rows or only the thread rows (nil: both).
+        /// Run only the process rows, only the thread rows, or only one engine's thread rows
+        /// (`pool`: Loom's DatabasePool, `capi`: libsqlite3's bare-query row; for profiling
+        /// one engine with strace or perf) (nil: all).
         public var only: String? = nil
         public init() {}
     }
 
     static let usage = """
         usage: loom-bench --concurrency [--readers N] [--reads K] [--commits W] [--seconds S] [--rows N]
-                                        [--loom PATH] [--sqlite3 PATH] [--only threads|processes]
+                                        [--loom PATH] [--sqlite3 PATH] [--only threads|processes|pool|capi]
           N reader processes (default 4, K reads each, default 5000) and 1 writer process (W
           commits, default 5000) on one WAL file at synchronous=NORMAL, for loom and for sqlite3
           (the same statements on stdin; rates from each process's spawn-to-exit time), then
@@ -78,7 +86,9 @@ public enum ConcurrencyBench {
             case "--sqlite3": o.sqlite3 = try value()
             case "--only":
                 let v = try value()
-                guard v == "threads" || v == "processes" else { throw BenchUsageError.message("--only threads|processes") }
+                guard ["threads", "processes", "pool", "capi"].contains(v) else {
+                    throw BenchUsageError.message("--only threads|processes|pool|capi")
+                }
                 o.only = v
             default: throw BenchUsageError.message("unknown argument \(args[i])\n" + usage)
             }
@@ -205,7 +215,7 @@ public enum ConcurrencyBench {
     /// `readers` reader threads and one writer thread in this process, each looping its
     /// operation until stopped; counts over `options.seconds` after `options.warmup`.
     /// `makeReader(r)` / `makeWriter()` run on the thread that uses what they return.
-    static func runThreads(engine: String, options: Options,
+    static func runThreads(engine: String, options: Options, database: String,
                            makeReader: @escaping @Sendable (Int) throws -> (Int) throws -> Void,
                            makeWriter: @escaping @Sendable () throws -> (Int) throws -> Void) throws -> Line {
         let f = Flags()
@@ -249,6 +259,7 @@ public enum ConcurrencyBench {
         let r1 = f.reads.load(ordering: .relaxed), w1 = f.commits.load(ordering: .relaxed)
         let elapsed = monotonicSeconds() - t0
         let cpu = processCPUSeconds() - c0
+        let rewinds = walCheckpointSequence(database + "-wal")
         f.stop.store(true, ordering: .relaxed)
         while f.running.load(ordering: .relaxed) > 0 { usleep(1000) }
         if let f = f.failure.withLock({ $0 }) { throw BenchUsageError.message("\(engine) run failed: \(f)") }
@@ -256,7 +267,18 @@ public enum ConcurrencyBench {
                         commitsPerSecond: Double(w1 - w0) / elapsed)
         line.cpuSeconds = cpu
         line.operations = (r1 - r0) + (w1 - w0)
+        line.rewinds = rewinds
+        line.totalCommits = w1
         return line
+    }
+
+    /// The checkpoint sequence number in a WAL header (bytes 12..<16, big-endian): how many
+    /// times the log was rewound since it was created (nil: no log).
+    static func walCheckpointSequence(_ path: String) -> Int? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? h.close() }
+        guard let d = try? h.read(upToCount: 16), d.count == 16 else { return nil }
+        return d[12..<16].reduce(0) { $0 << 8 | Int($1) }
     }
 
     /// The statements of one pooled read (GRDB's pattern, which DatabasePool.read follows):
@@ -285,7 +307,7 @@ public enum ConcurrencyBench {
         config.prepareDatabase { db in try db.execute("PRAGMA synchronous = NORMAL") }
         let pool = try DatabasePool(path: path, configuration: config, maximumReaderCount: options.readers)
         let rows = options.rows
-        let line = try runThreads(engine: "loom DatabasePool (threads)", options: options, makeReader: { _ in
+        let line = try runThreads(engine: "loom DatabasePool (threads)", options: options, database: path, makeReader: { _ in
             { i in
                 let (lo, hi) = readRange(i, rows: rows)
                 _ = try pool.read { db in
@@ -304,8 +326,17 @@ public enum ConcurrencyBench {
                 }
             }
         })
+        // Where the pool's pages came from and what the writer's checkpoints did, for the
+        // notes under the table (pages read = cache misses, from the log or the file).
+        let stats = pool.statistics()
         try pool.close()
-        return line
+        var noted = line
+        noted.note = String(format: "loom pool: %d reads, %d commits; %.2f pages read per operation (%.1f%% of page fetches), %d checkpoints, %d log rewinds in %d commits",
+                            stats.statements[.select]?.count ?? 0, stats.statements[.dml]?.count ?? 0,
+                            Double(stats.pagesRead) / Double(max(1, (stats.statements[.select]?.count ?? 0) + (stats.statements[.dml]?.count ?? 0))),
+                            100 * Double(stats.cacheMisses) / Double(max(1, stats.cacheHits + stats.cacheMisses)), stats.checkpoints,
+                            line.rewinds ?? -1, line.totalCommits)
+        return noted
     }
 
     /// SQLite through its C API (libsqlite3, dlopen) in the same harness as `runPool`: one
@@ -321,7 +352,7 @@ public enum ConcurrencyBench {
         try FileManager.default.copyItem(atPath: template, toPath: path)
         let rows = options.rows
         let engine = bare ? "sqlite3 C API (threads, bare query)" : "sqlite3 C API (threads, BEGIN/probe/COMMIT)"
-        return try runThreads(engine: engine, options: options, makeReader: { _ in
+        var line = try runThreads(engine: engine, options: options, database: path, makeReader: { _ in
             let c = try SQLiteLibrary.Connection(lib, path: path)
             try c.execute("PRAGMA synchronous = NORMAL")
             return { i in
@@ -343,6 +374,8 @@ public enum ConcurrencyBench {
                 try c.run(pooledUpdate, [size, k])
             }
         })
+        line.note = "\(engine): \(line.rewinds ?? -1) log rewinds in \(line.totalCommits) commits"
+        return line
     }
 
     /// User plus system CPU seconds of this process (all threads).
@@ -365,7 +398,8 @@ public enum ConcurrencyBench {
         let defaultLoom = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("loom").path
         // Thread rows run in this process: only the process rows need the loom executable.
         let loomPath = findOnPath(options.loom ?? defaultLoom)
-        guard let loom = loomPath ?? (options.only == "threads" ? "" : nil) else {
+        let threadsOnly = ["threads", "pool", "capi"].contains(options.only ?? "")
+        guard let loom = loomPath ?? (threadsOnly ? "" : nil) else {
             throw BenchUsageError.message("loom executable not found (build it or pass --loom)")
         }
         guard let sqlite3 = findOnPath(options.sqlite3 ?? "sqlite3") else {
@@ -378,7 +412,7 @@ public enum ConcurrencyBench {
         try setup(template, rows: options.rows, sqlite3: sqlite3)
         var lines: [Line] = []
         var processBase: Line?
-        if options.only != "threads" {
+        if !threadsOnly {
             progress("sqlite3: \(options.readers) reader processes + 1 writer process")
             let s = try runProcesses(engine: "sqlite3", executable: sqlite3, template: template, dir: dir, options: options)
             progress("loom: \(options.readers) reader processes + 1 writer process")
@@ -387,15 +421,17 @@ public enum ConcurrencyBench {
             processBase = s
         }
         var threadBase: Line?
-        if options.only != "processes", let lib = SQLiteLibrary() {
+        if options.only != "processes" && options.only != "pool", let lib = SQLiteLibrary() {
             progress("sqlite3 C API (libsqlite3 \(lib.version)): \(options.readers) reader threads + 1 writer thread, \(options.seconds) s")
             let c = try runSQLiteThreads(lib, template: template, dir: dir, options: options, bare: true)
             lines.append(c)
             threadBase = c
+        }
+        if options.only == nil || options.only == "threads", let lib = SQLiteLibrary() {
             progress("sqlite3 C API, each read as a GRDB-style pool runs it (BEGIN DEFERRED, probe, query, COMMIT)")
             lines.append(try runSQLiteThreads(lib, template: template, dir: dir, options: options, bare: false))
         }
-        if options.only != "processes" {
+        if options.only != "processes" && options.only != "capi" {
             progress("loom DatabasePool: \(options.readers) reader threads + 1 writer thread, \(options.seconds) s")
             lines.append(try runPool(template: template, dir: dir, options: options))
         }
@@ -408,7 +444,8 @@ public enum ConcurrencyBench {
                          String(format: "%.0f", line.operationsPerCPUSecond),
                          fmtRatio(ratio(line.operationsPerCPUSecond, base.operationsPerCPUSecond))])
         }
-        return table(rows) + """
+        let notes = lines.compactMap(\.note).map { $0 + "\n" }.joined()
+        return table(rows) + "\n" + notes + """
 
             \(options.rows) rows; each read: a 100-row range scan (count, sum); each commit: a one-row
             UPDATE in autocommit. WAL, synchronous=NORMAL, busy_timeout=10000, wal_autocheckpoint 1000.

@@ -81,12 +81,19 @@ package final class FTS5Core {
         }
     }
 
-    /// Empties the index and averages ('delete-all', start of 'rebuild').
-    package func deleteAll() throws {
+    /// The averages record is written again at the next flush.
+    package func touchAverages() {
+        if averagesCache != nil { averagesDirty = true }
+    }
+
+    /// Empties the index and averages ('delete-all', start of 'rebuild'); `between` runs
+    /// after the shadow rows go and before the empty records are written (sqlite3's order).
+    package func deleteAll(between: () throws -> Void = {}) throws {
         try index.deleteAll()
+        try between()
         averagesCache = Averages(columns: config.columns.count)
-        averagesDirty = true
-        try flush()
+        averagesDirty = false
+        try index.initialize()
     }
 
     /// Forgets the cached structure and averages when nothing is pending, so a scan sees

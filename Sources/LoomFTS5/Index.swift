@@ -11,6 +11,8 @@ package protocol IndexStore: AnyObject {
     func deleteData(_ range: ClosedRange<Int64>) throws
     func putIdx(segment: Int, term: [UInt8], pgno: Int64) throws
     func deleteIdx(segment: Int) throws
+    /// Every %_data and %_idx row ('delete-all', 'rebuild': sqlite3 empties both tables).
+    func deleteEverything() throws
     /// The largest pgno of `segment` whose term is <= `term` (nil: none).
     func idxPage(segment: Int, atOrBefore term: [UInt8]) throws -> Int64?
 }
@@ -29,6 +31,7 @@ package final class MemoryIndexStore: IndexStore {
         idx[segment]?.sort { $0.0.lexicographicallyPrecedes($1.0) }
     }
     package func deleteIdx(segment: Int) throws { idx[segment] = nil }
+    package func deleteEverything() throws { blocks = [:]; idx = [:] }
     package func idxPage(segment: Int, atOrBefore term: [UInt8]) throws -> Int64? {
         idx[segment]?.last(where: { !term.lexicographicallyPrecedes($0.0) })?.1
     }
@@ -168,6 +171,8 @@ package final class FTS5Index {
 
     /// Creates the empty structure record (CREATE VIRTUAL TABLE).
     package func initialize() throws {
+        // sqlite3 writes an empty averages record (id 1), then the empty structure (id 10).
+        try store.putData(DataID.averages, [])
         try store.putData(DataID.structure, Structure().encoded())
         cachedStructure = Structure()
     }
@@ -467,13 +472,14 @@ package final class FTS5Index {
     }
 
     /// Deletes every segment ('delete-all', 'rebuild').
+    /// Empties the index as sqlite3's 'delete-all' does: every %_data and %_idx row goes
+    /// (structure and averages records too); `initialize()` writes them again.
     package func deleteAll() throws {
         if marks != nil { savePendingAtMark() }
         pending = [:]
         pendingCount = 0
-        let s = try structure()
-        for seg in s.allSegments { try dropSegment(seg.id) }
-        try writeStructure(Structure())
+        try store.deleteEverything()
+        cachedStructure = Structure()
     }
 
     // MARK: Reading

@@ -48,6 +48,10 @@ final class HostIndexStore: IndexStore {
     func deleteIdx(segment: Int) throws {
         try host.execute("DELETE FROM \(idx) WHERE segid = ?", [.integer(Int64(segment))])
     }
+    func deleteEverything() throws {
+        try host.execute("DELETE FROM \(data)")
+        try host.execute("DELETE FROM \(idx)")
+    }
     func idxPage(segment: Int, atOrBefore term: [UInt8]) throws -> Int64? {
         let rows = try host.query(selectIdx, [.integer(Int64(segment)), .blob(term)])
         if case .integer(let p)? = rows.first?.first { return p }
@@ -460,6 +464,16 @@ final class FTS5Table: VirtualTable {
         try core.index.bumpCookie()
     }
 
+    /// 'delete-all' and the start of 'rebuild', in sqlite3's order (so its change counts):
+    /// %_data and %_idx emptied, %_docsize emptied, the empty averages and structure records
+    /// written, the version stored again.
+    private func deleteAllRows() throws {
+        try core.deleteAll {
+            if config.columnsize { try host.execute("DELETE FROM '\(quoted)_docsize'") }
+        }
+        try host.execute("REPLACE INTO '\(quoted)_config'(k, v) VALUES('version', 4)")
+    }
+
     private func special(_ command: String, _ arg: Value, rowid: Value, values: [Value]) throws {
         switch command {
         case "delete":
@@ -471,12 +485,10 @@ final class FTS5Table: VirtualTable {
             guard config.content != .normal else {
                 throw DatabaseError(.error, "'delete-all' may only be used with a contentless or external content fts5 table")
             }
-            try core.deleteAll()
-            if config.columnsize { try host.execute("DELETE FROM '\(quoted)_docsize'") }
+            try deleteAllRows()
         case "rebuild":
             guard config.content != .contentless else { throw DatabaseError(.error, "'rebuild' may not be used with a contentless fts5 table") }
-            try core.deleteAll()
-            if config.columnsize { try host.execute("DELETE FROM '\(quoted)_docsize'") }
+            try deleteAllRows()
             for r in try allRowids() {
                 guard let row = try contentRow(r) else { continue }
                 let sizes = try core.insert(rowid: r, values: row.map(\.textBytesForFTS))
@@ -485,6 +497,8 @@ final class FTS5Table: VirtualTable {
                 }
             }
             try core.flush()
+            // sqlite3 stores the averages at the end of 'rebuild' and again at sync.
+            core.touchAverages()
         case "optimize": try core.flush(); try core.index.optimize()
         case "merge":
             try core.flush()
@@ -560,7 +574,8 @@ final class FTS5Table: VirtualTable {
         try loadPendingConfig()
         core.refreshIfIdle()
     }
-    func sync() throws { try core.flush() }
+    // Pending data written at sync and savepoints keeps last_insert_rowid() (sqlite3).
+    func sync() throws { try host.keepingLastInsertRowid { try core.flush() } }
     func commit() throws {}
     func rollback() throws {
         core.reset()
@@ -569,7 +584,7 @@ final class FTS5Table: VirtualTable {
     }
     /// SAVEPOINT: pending data goes to the shadow tables first, so the pager's savepoint
     /// covers everything written after it.
-    func savepoint(_ level: Int) throws { try core.flush() }
+    func savepoint(_ level: Int) throws { try host.keepingLastInsertRowid { try core.flush() } }
     /// ROLLBACK TO: the shadow tables are back at the savepoint; forget everything since.
     func rollbackTo(_ level: Int) throws { try rollback() }
     /// A statement's savepoint: pending data is marked, not written (SQLite writes it only

@@ -80,7 +80,7 @@ extension Pager {
     /// it). Looks up the changed pages one by one: no walk over the whole cache.
     private func forgetPagesChanged(since previous: WALIndexHeader, _ wal: WAL) {
         guard !cache.pages.isEmpty, state == .none,
-              let changed = wal.pagesChanged(since: previous, limit: UInt32(clamping: max(64, cacheSizePages / 2))) else {
+              let changed = wal.pagesChanged(since: previous, limit: Pager.changedFramesLimit(cacheSizePages)) else {
             dropCache()
             return
         }
@@ -96,6 +96,16 @@ extension Pager {
             cache.remove(PageNumber(n))?.generation = 0
         }
         wal.geometryChecked = false
+    }
+
+    /// The most new frames `forgetPagesChanged` walks before it drops the whole cache
+    /// instead: 8 per cached page, at least 4096. Walking a frame costs a 4-byte load and a
+    /// cache lookup, while a dropped cache costs a read per page later: with a 500-page cache
+    /// and a writer committing thousands of frames a second, a reader thread descheduled for
+    /// a few tens of milliseconds saw more than the former bound (cache/2) and lost its
+    /// whole cache (loom-bench --concurrency: 14% of page fetches missed).
+    static func changedFramesLimit(_ cachePages: Int) -> UInt32 {
+        UInt32(clamping: max(4096, cachePages.multipliedReportingOverflow(by: 8).partialValue))
     }
 
     /// The page size in the header of a `-wal` file beside the database, when one exists with

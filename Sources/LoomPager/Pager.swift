@@ -293,7 +293,7 @@ package final class Pager {
             state = .none
             if checkpointPending {
                 checkpointPending = false
-                _ = try? wal.checkpoint(.passive, sync: synchronous != .off)
+                _ = try? countingCheckpoint { try wal.checkpoint(.passive, sync: synchronous != .off) }
             }
             return
         }

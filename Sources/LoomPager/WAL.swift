@@ -138,15 +138,25 @@ final class WAL {
         }
     }
 
-    /// The pages whose content may differ between snapshot `old` and the current one, when
-    /// the log only grew in between (same salts, so no rewind; `old` had frames, so nothing
-    /// was checkpointed and rewound behind it): the pages of frames old.mxFrame+1 ...
-    /// mxFrame. Nil when that cannot be known (or more than `limit` frames were added): the
-    /// caller then forgets everything. A page may be listed more than once.
+    /// The pages whose content may differ between snapshot `old` and the current one, or nil
+    /// when that cannot be known (or more than `limit` frames were added): the caller then
+    /// forgets everything. A page may be listed more than once. Three cases are known:
+    /// - the log only grew (same salts, `old` had frames): the pages of frames
+    ///   old.mxFrame+1 ... mxFrame;
+    /// - `old` was a rewound log (no frames) and the current one is the same generation (same
+    ///   salts: every rewind draws new ones): the pages of frames 1 ... mxFrame, since `old`
+    ///   read everything from the database file;
+    /// - the current header is the rewind of `old` itself (no frames, the very next header
+    ///   write: `change` one more, same database size): nothing changed, since a rewind needs
+    ///   the whole log in the database and rewrites no content.
     func pagesChanged(since old: WALIndexHeader, limit: UInt32) -> [UInt32]? {
         let new = snapshot
-        guard old.isInit, new.isInit, old.mxFrame > 0, new.mxFrame >= old.mxFrame,
-              new.salt1 == old.salt1, new.salt2 == old.salt2, new.pageSize == old.pageSize,
+        guard old.isInit, new.isInit, new.pageSize == old.pageSize else { return nil }
+        if new.mxFrame == 0 {
+            guard old.mxFrame > 0, new.change == old.change &+ 1, new.nPage == old.nPage else { return nil }
+            return []
+        }
+        guard new.salt1 == old.salt1, new.salt2 == old.salt2, new.mxFrame >= old.mxFrame,
               new.mxFrame - old.mxFrame <= limit else { return nil }
         var pages: [UInt32] = []
         pages.reserveCapacity(Int(new.mxFrame - old.mxFrame))
@@ -220,13 +230,18 @@ final class WAL {
     }
 
     /// Rewinds the log (caller holds WRITE and READ(1...4), the log is fully backfilled):
-    /// the index says "no frames"; the next frame rewrites the WAL header with new salts.
+    /// the index says "no frames" and carries the next generation's salts (salt-1 one more
+    /// than the log's, a random salt-2, as SQLite's rewind does); the next frame rewrites
+    /// the WAL header with them. New salts at every rewind let a reader tell "the same
+    /// generation" from "rewound since" by the salts alone (`pagesChanged`).
     private func restartHeader(_ from: WALIndexHeader) throws -> WALIndexHeader {
         var h = from
         h.mxFrame = 0
         h.change &+= 1
         h.frameChecksum0 = 0
         h.frameChecksum1 = 0
+        h.salt1 = from.salt1 &+ 1
+        h.salt2 = random32()
         try index.writeHeader(h)
         try index.setNBackfill(0)
         try index.setReadMark(1, 0)
@@ -252,10 +267,19 @@ final class WAL {
             var old = [UInt8](repeating: 0, count: WALFormat.headerSize)
             _ = try old.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
             let previous = old.withUnsafeBytes { WALFormat.Header.decode($0) }
+            // A rewind (ours or SQLite's) already chose this generation's salts: salt-1 one
+            // more than the old log's. Otherwise (a new log, or one whose index came from
+            // recovery) new ones are drawn here.
+            let salts: (UInt32, UInt32)
+            if let previous, h.isInit, h.salt1 == previous.salt1 &+ 1 {
+                salts = (h.salt1, h.salt2)
+            } else {
+                salts = (previous.map { $0.salt1 &+ 1 } ?? random32(), random32())
+            }
             let header = WALFormat.Header(
                 bigEndianChecksum: WALFormat.nativeBigEndian, pageSize: pageSize,
                 checkpointSequence: previous.map { $0.checkpointSequence &+ 1 } ?? 0,
-                salt1: previous.map { $0.salt1 &+ 1 } ?? random32(), salt2: random32(), checksum: (0, 0))
+                salt1: salts.0, salt2: salts.1, checksum: (0, 0))
             let bytes = header.encode()
             try bytes.withUnsafeBytes { try file.write($0, at: 0) }
             if syncHeader { try file.sync(.normal) }
@@ -425,9 +449,7 @@ final class WAL {
         guard let h = try index.readHeader() else { throw DatabaseError(.busy) }
         let mx = h.mxFrame
         var backfilled = try index.nBackfill()
-        // The index comes from shared memory: never trust it beyond what the log can hold.
-        let framesInFile = max(0, (try file.size() - Int64(WALFormat.headerSize)) / Int64(WALFormat.frameHeaderSize + pageSize))
-        guard Int64(mx) <= framesInFile, backfilled <= mx else {
+        guard backfilled <= mx else {
             throw DatabaseError.corrupt(page: 0, "wal-index names frames the log does not hold")
         }
         if mx > backfilled {
@@ -445,6 +467,13 @@ final class WAL {
                 }
             }
             if safe > backfilled {
+                // The index comes from shared memory: never trust it beyond what the log
+                // holds (checked only when frames are to be copied: an fstat per attempt
+                // showed in the profile of a writer whose every commit checkpoints).
+                let framesInFile = max(0, (try file.size() - Int64(WALFormat.headerSize)) / Int64(WALFormat.frameHeaderSize + pageSize))
+                guard Int64(mx) <= framesInFile else {
+                    throw DatabaseError.corrupt(page: 0, "wal-index names frames the log does not hold")
+                }
                 let r0 = WALIndex.readLock(0)
                 if (try? index.shm.shmLock(r0..<r0 + 1, .exclusive)) != nil {
                     defer { try? index.shm.shmUnlock(r0..<r0 + 1, .exclusive) }
@@ -463,11 +492,16 @@ final class WAL {
                         try buffer.withUnsafeMutableBytes { try readFrame(frame, into: $0) }
                         try buffer.withUnsafeBytes { try database.write($0, at: Int64(p - 1) * Int64(pageSize)) }
                     }
+                    // The database is synced only when the whole log is in it (as SQLite
+                    // does): a partial backfill need not be durable, since nothing rewinds
+                    // or deletes the log before nBackfill reaches mxFrame, which only this
+                    // branch (after the sync) publishes; after a power loss recovery sets
+                    // nBackfill to 0 and the synced log still holds every frame.
                     if safe == mx {
                         let wanted = Int64(h.nPage) * Int64(pageSize)
                         if try database.size() > wanted { try database.truncate(to: wanted) }
+                        if sync { try database.sync(.normal) }
                     }
-                    if sync { try database.sync(.normal) }
                     try index.setNBackfill(safe)
                     backfilled = safe
                 } else {

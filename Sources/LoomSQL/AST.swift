@@ -559,7 +559,12 @@ package struct Upsert: Hashable, Sendable {
 package struct SetClause: Hashable, Sendable {
     package var columns: [String]
     package var value: Expr
-    package init(columns: [String], value: Expr) { self.columns = columns; self.value = value }
+    /// `(a) = …`: a one-name list still takes a row value's count check (sqlite3: "1 columns
+    /// assigned 2 values").
+    package var parenthesized: Bool
+    package init(columns: [String], value: Expr, parenthesized: Bool = false) {
+        self.columns = columns; self.value = value; self.parenthesized = parenthesized
+    }
 }
 
 package struct Update: Hashable, Sendable {

@@ -9,8 +9,10 @@ import LoomFTS5
 
 extension Connection: VirtualTableHost {
     /// Runs each statement of `sql` to completion (rows discarded). `arguments` bind `?1…`
-    /// of every statement that has parameters. `changes()` and `last_insert_rowid()` of the
-    /// enclosing statement are kept.
+    /// of every statement that has parameters. As in sqlite3 (whose modules run their SQL
+    /// through the API), a nested write sets `changes()` and `last_insert_rowid()`; the
+    /// enclosing statement sets `changes()` again when it ends, so only writes made after it
+    /// ended (pending data written at commit) keep its count.
     package func execute(_ sql: String, _ arguments: [Value]) throws {
         try nested {
             if let cached = try cachedStatement(sql) {
@@ -81,12 +83,17 @@ extension Connection: VirtualTableHost {
     }
 
     private func nested<R>(_ body: () throws -> R) throws -> R {
-        let changes = context.changes, rowid = context.lastInsertRowID
-        defer {
-            context.changes = changes
-            context.lastInsertRowID = rowid
-        }
+        guard context.committingEndedStatement else { return try body() }
+        // After the statement ended (commit): its changes() stays.
+        let changes = context.changes
+        defer { context.changes = changes }
         return try body()
+    }
+
+    package func keepingLastInsertRowid(_ body: () throws -> Void) throws {
+        let rowid = context.lastInsertRowID
+        defer { context.lastInsertRowID = rowid }
+        try body()
     }
 
     /// Gives a freshly loaded schema the registry, and disconnects virtual tables the

@@ -52,6 +52,9 @@ package final class ExecutionContext {
     package internal(set) var transactionState: TransactionState = .none
     /// VMs that have started (stepped) and not yet halted or been reset.
     package internal(set) var activeStatementCount = 0
+    /// Set while the transaction of an autocommit statement that just ended commits: what
+    /// modules write then (FTS5 at xSync) leaves that statement's `changes()` as it was.
+    package internal(set) var committingEndedStatement = false
     /// Active VMs that write; COMMIT fails while another one runs.
     package internal(set) var activeWriterCount = 0
 

@@ -71,7 +71,8 @@ extension VM {
         try checkRange(arguments, count)
         let args = Array(registers[arguments ..< arguments + count])
         let rowid = try t.table.update(args, onConflict: action)
-        if flags.contains(.lastRowid), let rowid { context.lastInsertRowID = rowid }
+        // (A module that reports no rowid, as FTS5's special commands, leaves 0, as sqlite3.)
+        if flags.contains(.lastRowid) { context.lastInsertRowID = rowid ?? 0 }
         if flags.contains(.countChanges) {
             statementChanges += 1
             context.totalChanges += 1

@@ -257,6 +257,8 @@ package final class VM {
         }
         guard ctx.isAutocommit, ctx.activeStatementCount == 0, ctx.transactionState != .none else { return }
         if error == nil || action == .fail {
+            ctx.committingEndedStatement = true
+            defer { ctx.committingEndedStatement = false }
             do {
                 try ctx.commitAll(keepOpenOnBusy: program.isReadOnly)
             } catch let e as DatabaseError where e.code == .busy && ctx.transactionState == .write {

@@ -106,9 +106,10 @@ private func rewrite(_ pager: Pager, _ n: UInt32, seed: UInt8) throws {
         try again.close()
     }
 
-    /// A reader keeps cached pages the new frames did not touch (the log only grew), drops
-    /// the rewritten ones, and drops everything after a rewind; `unchangedSnapshotID` holds
-    /// until another connection commits.
+    /// A reader keeps cached pages the new frames did not touch (the log only grew, or was
+    /// rewound from the reader's own snapshot), drops the rewritten ones, and drops
+    /// everything after rewinds it did not see; `unchangedSnapshotID` holds until another
+    /// connection commits.
     @Test(arguments: VFSKind.allCases)
     func readerKeepsPagesTheLogDidNotChange(kind: VFSKind) throws {
         let fx = try PagerFixture(kind)
@@ -141,16 +142,41 @@ private func rewrite(_ pager: Pager, _ n: UInt32, seed: UInt8) throws {
         #expect(try content(reader, 3) == expectedPattern(3, size: 1024, seed: 77)[200])
         reader.endRead()
         #expect(reader.unchangedSnapshotID() != id)
-        // A full checkpoint and a rewind: nothing cached survives.
+        // A full checkpoint, then a rewind the reader sees before any new frame: a rewind
+        // changes no content, so the cache stays; the new generation's frames then replace
+        // only their own pages.
         _ = try writer.checkpoint(.restart)
+        try reader.beginRead()
+        let kept3 = try reader.page(PageNumber(3))
+        reader.endRead()
         try writer.beginWrite()
+        #expect(writer.walFrameCount == 0)
+        try reader.beginRead()
+        #expect(try reader.page(PageNumber(2)) === kept)
+        #expect(try reader.page(PageNumber(3)) === kept3)
+        reader.endRead()
         try rewrite(writer, 2, seed: 22)
         try writer.commit()
         writer.endRead()
         try reader.beginRead()
         #expect(try reader.page(PageNumber(2)) !== kept)
+        #expect(try reader.page(PageNumber(3)) === kept3)
         #expect(try content(reader, 2) == expectedPattern(2, size: 1024, seed: 22)[200])
         #expect(try content(reader, 3) == expectedPattern(3, size: 1024, seed: 77)[200])
+        reader.endRead()
+        // Two rewinds while the reader looked away: nothing cached survives.
+        for seed: UInt8 in [44, 45] {
+            _ = try writer.checkpoint(.restart)
+            try writer.beginWrite()
+            try rewrite(writer, 4, seed: seed)
+            try writer.commit()
+            writer.endRead()
+        }
+        try reader.beginRead()
+        #expect(try reader.page(PageNumber(3)) !== kept3)
+        #expect(try content(reader, 2) == expectedPattern(2, size: 1024, seed: 22)[200])
+        #expect(try content(reader, 3) == expectedPattern(3, size: 1024, seed: 77)[200])
+        #expect(try content(reader, 4) == expectedPattern(4, size: 1024, seed: 45)[200])
         reader.endRead()
         try reader.close()
         try writer.close()

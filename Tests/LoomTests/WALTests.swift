@@ -391,6 +391,51 @@ private func fileSize(_ path: String) -> Int {
         try db.close()
         #expect(try Oracle.run([path, "SELECT count(*) FROM t; PRAGMA integrity_check;"]).stdout == "12\nok\n")
     }
+
+    /// Rewinds by both engines while both keep the database open: Loom rewinds the log in a
+    /// write transaction that writes nothing (so sqlite3 writes the new generation's first
+    /// frame, with the salts Loom put in the index), sqlite3 rewinds after its own RESTART
+    /// checkpoint. A second Loom connection reads after every step: its cache, kept across
+    /// rewinds it saw, never serves a page the other engine changed.
+    @Test(.enabled(if: Oracle.isAvailable)) func rewindsAlternateWithSqlite3Process() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.file("r.db")
+        let db = try Database(path: path)
+        try db.execute("PRAGMA journal_mode=WAL; CREATE TABLE t(who TEXT, n INTEGER)")
+        let reader = try Database(path: path)
+        func seen() throws -> String { try rows(reader, "SELECT count(*), sum(n) FROM t") }
+        var count = 0, sum = 0
+        var salts: Set<Data> = []
+        for round in 0..<4 {
+            try db.execute("INSERT INTO t VALUES('loom', \(round))")
+            count += 1; sum += round
+            #expect(try seen() == "\(count)|\(sum)\n")
+            _ = try rows(db, "PRAGMA wal_checkpoint(RESTART)")
+            try db.execute("BEGIN IMMEDIATE; COMMIT")
+            #expect(try rows(db, "PRAGMA wal_checkpoint") == "0|0|0\n")
+            #expect(try seen() == "\(count)|\(sum)\n")
+            let out = try Oracle.run([path], input: """
+                .timeout 2000
+                INSERT INTO t VALUES('sqlite3', \(round + 10));
+                PRAGMA wal_checkpoint(RESTART);
+                INSERT INTO t VALUES('sqlite3', \(round + 100));
+                SELECT count(*), sum(n) FROM t;
+                """)
+            count += 2; sum += 2 * round + 110
+            #expect(out.stderr == "")
+            salts.insert(try Data(contentsOf: URL(fileURLWithPath: path + "-wal")).prefix(24).suffix(8))
+            #expect(out.stdout.hasSuffix("\(count)|\(sum)\n"))
+            #expect(try seen() == "\(count)|\(sum)\n")
+            #expect(try rows(db, "SELECT count(*), sum(n) FROM t") == "\(count)|\(sum)\n")
+        }
+        #expect(try rows(reader, "PRAGMA integrity_check") == "ok\n")
+        // Each round ended in a new log generation (new salts in the WAL header).
+        #expect(salts.count == 4)
+        try reader.close()
+        try db.close()
+        #expect(try Oracle.run([path, "SELECT count(*), sum(n) FROM t; PRAGMA integrity_check;"]).stdout == "\(count)|\(sum)\nok\n")
+    }
 }
 
 private extension Optional {

@@ -558,6 +558,10 @@ extension Codegen {
     /// The resolved DEFAULT expression of a column (an identifier default is its name as text).
     func defaultExpr(_ e: Expr, column: Column) throws -> RExpr {
         if case .column(let ref) = e.kind, ref.table == nil { return .text(ref.column) }
+        // Schema text: application functions there must be trusted (checkTrust).
+        let saved = c.fromSchema
+        c.fromSchema = true
+        defer { c.fromSchema = saved }
         return try Resolver(c).resolve(e, in: nil, context: .values)
     }
 

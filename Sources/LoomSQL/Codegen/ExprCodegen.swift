@@ -456,7 +456,8 @@ package final class Codegen {
     }
 
     private func codeInSelect(_ x: RExpr, _ sub: ResolvedSelect, negated: Bool, into target: Int) throws {
-        let column = sub.resultColumns.first ?? .null
+        // A compound's affinity and collation are its last SELECT's (as sqlite3).
+        let column = sub.lastCore.resultColumns.first ?? .null
         let aff = comparisonAffinity(x, column)
         let coll = try comparisonCollation(x, column)
         let cursor = try materializeSet(sub, collation: coll, affinity: aff)

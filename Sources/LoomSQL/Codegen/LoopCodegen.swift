@@ -341,8 +341,10 @@ extension Codegen {
                 if !desc && lowIdx == nil { lowIdx = RangeBound(expr: nil, inclusive: false) }
                 if desc && highIdx == nil { highIdx = RangeBound(expr: nil, inclusive: false) }
             }
-            let key = b.allocateRegisters(n + 1)
-            let highKey = highIdx != nil ? b.allocateRegisters(n + 1) : 0
+            // Key widths: the equality prefix, the bound, a row-value bound's further keys.
+            let lowCount = n + 1 + (lowIdx?.rest.count ?? 0), highCount = n + 1 + (highIdx?.rest.count ?? 0)
+            let key = b.allocateRegisters(lowCount)
+            let highKey = highIdx != nil ? b.allocateRegisters(highCount) : 0
             for (j, k) in scan.equal.enumerated() {
                 if case .null = k { b.emit(.null(dest: key + j)); continue }
                 guard case .value(let e) = k else { continue }
@@ -355,6 +357,13 @@ extension Codegen {
                     try code(e, into: r)
                     if affinity(n) != .blob { b.emit(.affinity(start: r, affinities: [affinity(n)])) }
                     b.emit(jumpTo: o.empty) { .isNull(register: r, target: $0) }
+                    // A row-value bound's later keys: a NULL among them still seeks (the
+                    // kept term decides those rows).
+                    for (i, x) in rb.rest.enumerated() {
+                        try code(x, into: r + 1 + i)
+                        let a = affinity(n + 1 + i)
+                        if a != .blob { b.emit(.affinity(start: r + 1 + i, affinities: [a])) }
+                    }
                 } else {
                     b.emit(.null(dest: r))
                 }
@@ -370,8 +379,8 @@ extension Codegen {
             let miss = o.inLoops.last?.next ?? o.empty
             if !scan.reverse {
                 if let lowIdx {
-                    b.emit(jumpTo: miss) { lowIdx.inclusive ? .seekGE(cursor: ic, key: key, count: n + 1, target: $0)
-                                                            : .seekGT(cursor: ic, key: key, count: n + 1, target: $0) }
+                    b.emit(jumpTo: miss) { lowIdx.inclusive ? .seekGE(cursor: ic, key: key, count: lowCount, target: $0)
+                                                            : .seekGT(cursor: ic, key: key, count: lowCount, target: $0) }
                 } else if n > 0 {
                     b.emit(jumpTo: miss) { .seekGE(cursor: ic, key: key, count: n, target: $0) }
                 } else {
@@ -379,15 +388,15 @@ extension Codegen {
                 }
                 o.body = b.currentAddress
                 if let highIdx {
-                    b.emit(jumpTo: miss) { highIdx.inclusive ? .idxGT(cursor: ic, key: highKey, count: n + 1, target: $0)
-                                                             : .idxGE(cursor: ic, key: highKey, count: n + 1, target: $0) }
+                    b.emit(jumpTo: miss) { highIdx.inclusive ? .idxGT(cursor: ic, key: highKey, count: highCount, target: $0)
+                                                             : .idxGE(cursor: ic, key: highKey, count: highCount, target: $0) }
                 } else if n > 0 {
                     b.emit(jumpTo: miss) { .idxGT(cursor: ic, key: key, count: n, target: $0) }
                 }
             } else {
                 if let highIdx {
-                    b.emit(jumpTo: miss) { highIdx.inclusive ? .seekLE(cursor: ic, key: highKey, count: n + 1, target: $0)
-                                                             : .seekLT(cursor: ic, key: highKey, count: n + 1, target: $0) }
+                    b.emit(jumpTo: miss) { highIdx.inclusive ? .seekLE(cursor: ic, key: highKey, count: highCount, target: $0)
+                                                             : .seekLT(cursor: ic, key: highKey, count: highCount, target: $0) }
                 } else if n > 0 {
                     b.emit(jumpTo: miss) { .seekLE(cursor: ic, key: key, count: n, target: $0) }
                 } else {
@@ -395,8 +404,8 @@ extension Codegen {
                 }
                 o.body = b.currentAddress
                 if let lowIdx {
-                    b.emit(jumpTo: miss) { lowIdx.inclusive ? .idxLT(cursor: ic, key: key, count: n + 1, target: $0)
-                                                            : .idxLE(cursor: ic, key: key, count: n + 1, target: $0) }
+                    b.emit(jumpTo: miss) { lowIdx.inclusive ? .idxLT(cursor: ic, key: key, count: lowCount, target: $0)
+                                                            : .idxLE(cursor: ic, key: key, count: lowCount, target: $0) }
                 } else if n > 0 {
                     b.emit(jumpTo: miss) { .idxLT(cursor: ic, key: key, count: n, target: $0) }
                 }

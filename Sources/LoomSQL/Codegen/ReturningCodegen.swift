@@ -45,6 +45,7 @@ extension Codegen {
         let cursor = b.allocateCursor()
         let source = SourceItem(table: table, exposedName: table.name, cursor: cursor)
         let scope = Scope(sources: [source], parent: nil)
+        scope.takesSubqueryAggregates = false
         let resolver = Resolver(c)
         var exprs: [RExpr] = []
         var names: [String] = []
@@ -145,11 +146,15 @@ extension Codegen {
         b.place(after)
     }
 
-    /// A column of the RETURNING row as the whole result (parentheses and COLLATE aside).
+    /// A column of the RETURNING row as the whole result (parentheses and COLLATE aside), or
+    /// a subquery whose (last SELECT's) result is one: `(SELECT a)`, `(SELECT a FROM u)`.
     private func returnsBareColumn(_ e: RExpr, cursor: Int) -> Bool {
         switch e {
         case .column(let col, _, _, _): return col.cursor == cursor
         case .collate(let inner, _): return returnsBareColumn(inner, cursor: cursor)
+        case .subquery(let sub):
+            let last = sub.lastCore
+            return last.resultColumns.count == 1 && returnsBareColumn(last.resultColumns[0], cursor: cursor)
         default: return false
         }
     }
@@ -159,21 +164,37 @@ extension Codegen {
     /// branches must not produce a real or a text.
     private func returnsIntReal(_ e: RExpr, cursor: Int, columns: Set<Int>) -> Bool {
         var found = false
-        func check(_ e: RExpr) -> Bool {
+        /// A subquery's rows (every SELECT of a compound) must each pass.
+        func check(_ sub: ResolvedSelect) -> Bool {
+            var core: ResolvedSelect? = sub
+            while let s = core {
+                guard s.resultColumns.count == 1, check(s.resultColumns[0], in: s) else { return false }
+                core = s.compound?.1
+            }
+            return true
+        }
+        func check(_ e: RExpr, in select: ResolvedSelect? = nil) -> Bool {
             switch e {
             case .null, .integer: return true
+            case .real(let d): return d.rounded(.towardZero) != d // numeric affinity keeps a fraction
             case .column(let col, _, _, _):
                 guard col.cursor == cursor, columns.contains(col.column) else { return false }
                 found = true
                 return true
-            case .collate(let inner, _), .unary(.plus, let inner): return check(inner)
+            case .collate(let inner, _), .unary(.plus, let inner): return check(inner, in: select)
             case .caseWhen(_, let whens, let otherwise):
-                return whens.allSatisfy { check($0.1) } && (otherwise.map(check) ?? true)
+                return whens.allSatisfy { check($0.1, in: select) } && (otherwise.map { check($0, in: select) } ?? true)
+            case .subquery(let sub): return check(sub)
+            case .aggregate(let n):
+                // max(x) / min(x) of a subquery hand the value on as it is.
+                guard let select, n < select.aggregates.count else { return false }
+                let agg = select.aggregates[n]
+                return (agg.name == "max" || agg.name == "min") && agg.arguments.count == 1 && check(agg.arguments[0])
             case .function(let fn, let args):
                 switch fn.name {
-                case "coalesce", "ifnull", "max", "min": return args.count > 1 && args.allSatisfy(check)
-                case "iif": return args.count == 3 && check(args[1]) && check(args[2])
-                case "nullif", "likely", "unlikely", "likelihood": return !args.isEmpty && check(args[0])
+                case "coalesce", "ifnull", "max", "min": return args.count > 1 && args.allSatisfy { check($0, in: select) }
+                case "iif": return args.count == 3 && check(args[1], in: select) && check(args[2], in: select)
+                case "nullif", "likely", "unlikely", "likelihood": return !args.isEmpty && check(args[0], in: select)
                 default: return false
                 }
             default: return false

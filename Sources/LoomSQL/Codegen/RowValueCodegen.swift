@@ -66,12 +66,12 @@ extension Codegen {
     }
 
     /// The result columns of `sub` as read from registers `base…`. A compound's columns
-    /// compare without affinity (sqlite3: `(2, 1) IN (SELECT 2, text_col … UNION ALL …)`
-    /// does not convert).
+    /// take the affinity and collation of its last SELECT's (sqlite3: `(2, 1) IN (SELECT 2,
+    /// text_col … UNION ALL SELECT 2, 3)` does not convert, `… UNION ALL SELECT 2, text_col`
+    /// does).
     static func selectColumns(_ sub: ResolvedSelect, base: Int) -> [RExpr] {
-        sub.resultColumns.enumerated().map { i, col in
-            .register(base + i, affinity: sub.compound == nil ? col.affinity : nil,
-                      collation: col.explicitCollation ?? col.columnCollation)
+        sub.lastCore.resultColumns.enumerated().map { i, col in
+            .register(base + i, affinity: col.affinity, collation: col.explicitCollation ?? col.columnCollation)
         }
     }
 

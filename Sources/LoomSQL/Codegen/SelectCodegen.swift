@@ -589,6 +589,10 @@ extension Codegen {
         defer { columnOverrides = savedOverrides; aggregateRegisters = savedAggs }
         for (i, col) in bare.enumerated() { columnOverrides[col] = bareBase + i }
         aggregateRegisters = (0..<s.aggregates.count).map { accumulators + $0 }
+        if s.aggregateCursor >= 0 {
+            // Aggregates handed up by subqueries, read there as columns of this placeholder.
+            for i in s.aggregates.indices { columnOverrides[RColumn(cursor: s.aggregateCursor, column: i)] = accumulators + i }
+        }
         let skip = b.makeLabel()
         if let h = s.having { try jumpIfFalse(h, to: skip, jumpIfNull: true) }
         let base = b.allocateRegisters(s.resultColumns.count)

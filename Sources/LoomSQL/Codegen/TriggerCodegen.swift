@@ -150,6 +150,7 @@ extension Codegen {
         let child = Compilation(sql: sql, schema: outer.schema, builder: outer.builder)
         child.activeTriggers = outer.activeTriggers.union([name.lowercasedASCII])
         child.authorizationContext = name
+        child.fromSchema = database.map { $0 != 1 } ?? false
         if let database, database != 1 && !outer.schema.linked.isEmpty {
             child.defaultDatabase = outer.schema.databaseNames[database] ?? "main"
         }
@@ -238,6 +239,7 @@ extension Codegen {
         let child = Compilation(sql: sql, schema: outer.schema, builder: builder)
         child.activeTriggers = outer.activeTriggers
         child.authorizationContext = name
+        child.fromSchema = database.map { $0 != 1 } ?? false
         if let database, database != 1 && !outer.schema.linked.isEmpty {
             child.defaultDatabase = outer.schema.databaseNames[database] ?? "main"
         }

@@ -248,8 +248,8 @@ extension Codegen {
 
     /// UPDATE of a virtual table: pass 1 stores each matching row's xUpdate argv (old rowid,
     /// new rowid, columns), pass 2 calls xUpdate for each. With FROM, one call per joined row
-    /// (a row matched twice is updated twice, as sqlite3); ORDER BY / LIMIT choose the rows,
-    /// changed in rowid order.
+    /// (a row matched twice is updated twice, as sqlite3; ORDER BY / LIMIT are then ignored,
+    /// as sqlite3 3.40 does); otherwise ORDER BY / LIMIT choose the rows, changed in rowid order.
     func codeVirtualUpdate(_ update: Update, table unconnected: Table, span: SourceSpan) throws {
         let (table, ref) = try writableVirtualTable(unconnected, span: span)
         if !update.returning.isEmpty { throw c.error("UPDATE RETURNING is not available on virtual tables", at: nil) }
@@ -257,12 +257,7 @@ extension Codegen {
         source.virtualTable = ref
         let scope = Scope(sources: [source], parent: c.triggerScope)
         let resolver = Resolver(c)
-        if let from = update.from {
-            if update.limit != nil || !update.orderBy.isEmpty {
-                throw c.error("UPDATE … FROM with ORDER BY/LIMIT is not supported yet", at: span)
-            }
-            try resolver.resolveFrom(from, into: scope)
-        }
+        if let from = update.from { try resolver.resolveFrom(from, into: scope) }
         var assignments: [Int: RExpr] = [:]
         for set in try Resolver.expandAssignments(update.sets, c) {
             let name = set.column
@@ -273,7 +268,10 @@ extension Codegen {
             assignments[target] = try resolver.resolveAssignment(set, in: scope)
         }
         let condition = try update.where.map { try resolver.resolve($0, in: scope, context: .whereClause) }
-        let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
+        // sqlite3 3.40 ignores ORDER BY / LIMIT of an UPDATE … FROM on a virtual table (not even
+        // resolved: `ORDER BY nosuch`, `LIMIT 'x'` pass): every joined row is updated.
+        let limited = update.from != nil ? nil
+            : try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
         let n = table.columns.count
         // Pass 1: each matching row's argv into an ephemeral table.
         let set = b.allocateCursor()

@@ -112,6 +112,9 @@ extension Codegen {
         defer { columnOverrides = savedOverrides; aggregateRegisters = savedAggs }
         for (i, col) in bare.enumerated() { columnOverrides[col] = out + i }
         aggregateRegisters = s.aggregates.indices.map { out + aggregateBase + $0 }
+        if s.aggregateCursor >= 0 {
+            for i in s.aggregates.indices { columnOverrides[RColumn(cursor: s.aggregateCursor, column: i)] = out + aggregateBase + i }
+        }
         for (position, k) in sequence.enumerated() {
             columnOverrides[RColumn(cursor: s.windowCursor, column: k)] = out + width + position
         }

@@ -220,9 +220,10 @@ extension Parser {
     private mutating func setList() throws -> [SetClause] {
         var sets: [SetClause] = []
         repeat {
-            let columns = current.kind == .leftParen ? try nameList() : [try name()]
+            let listed = current.kind == .leftParen
+            let columns = listed ? try nameList() : [try name()]
             try expect(.equal)
-            sets.append(SetClause(columns: columns, value: try expr()))
+            sets.append(SetClause(columns: columns, value: try expr(), parenthesized: listed))
         } while try accept(.comma)
         return sets
     }

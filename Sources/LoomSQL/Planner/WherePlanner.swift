@@ -26,6 +26,9 @@ package enum LookupKey {
 package struct RangeBound {
     package var expr: RExpr?
     package var inclusive: Bool
+    /// A row-value range `(a, b) > (x, y)`: the keys of the index columns after the bound's
+    /// first one (the bound is inclusive then and the term stays tested, as sqlite3 seeks).
+    package var rest: [RExpr] = []
 }
 
 /// An index (stored or automatic) walked from an equality prefix, optionally bounded on
@@ -195,6 +198,8 @@ struct Constraint {
     var keepsTerm = false
     /// `col IS NOT NULL`: a lower bound that only skips NULL entries (its key is unused).
     var skipsNulls = false
+    /// A row-value range: the further (column, key, collation) pairs after `column`.
+    var rest: [(column: Int, key: RExpr, collation: String)] = []
     var isEqual: Bool { if case .equal = kind { return true }; return false }
     var isLower: Bool { if case .lower = kind { return true }; return false }
     var isUpper: Bool { if case .upper = kind { return true }; return false }
@@ -627,7 +632,20 @@ package enum WherePlanner {
         var scan = IndexScan(index: nil, columns: columns)
         var ids: [Int] = []
         var rangeCount = 0
-        for ic in columns {
+        /// The keys of a row-value range's further elements that the index columns after
+        /// `position` take in order (ascending ones, matching collations).
+        func vectorRest(_ c: Constraint, at position: Int) -> [RExpr] {
+            var keys: [RExpr] = []
+            guard !columns[position].descending else { return keys }
+            for (i, part) in c.rest.enumerated() {
+                let j = position + 1 + i
+                guard j < columns.count, columns[j].column == part.column, !columns[j].descending,
+                      (columns[j].collation ?? "BINARY").uppercasedASCII == part.collation else { break }
+                keys.append(part.key)
+            }
+            return keys
+        }
+        for (position, ic) in columns.enumerated() {
             guard ic.column >= 0 || ic.column <= IndexedExpressions.firstID else { break }
             let coll = (ic.collation ?? "BINARY").uppercasedASCII
             if let id = constraints.indices.first(where: {
@@ -641,10 +659,12 @@ package enum WherePlanner {
                 switch c.kind {
                 case .lower(let e, let inc) where scan.low == nil:
                     // `col IS NOT NULL` is the bound `> NULL`: it only skips NULL entries.
-                    scan.low = c.skipsNulls ? RangeBound(expr: nil, inclusive: false) : RangeBound(expr: e, inclusive: inc)
+                    scan.low = c.skipsNulls ? RangeBound(expr: nil, inclusive: false)
+                        : RangeBound(expr: e, inclusive: inc, rest: vectorRest(c, at: position))
                     ids.append(id); rangeCount += 1
                 case .upper(let e, let inc) where scan.high == nil:
-                    scan.high = RangeBound(expr: e, inclusive: inc); ids.append(id); rangeCount += 1
+                    scan.high = RangeBound(expr: e, inclusive: inc, rest: vectorRest(c, at: position))
+                    ids.append(id); rangeCount += 1
                 default: break
                 }
             }
@@ -669,8 +689,15 @@ package enum WherePlanner {
         var parts: [String] = []
         for i in 0..<scan.equal.count { parts.append("\(name(i))=?") }
         let n = scan.equal.count
-        if scan.low != nil { parts.append("\(name(n))>?") }
-        if scan.high != nil { parts.append("\(name(n))<?") }
+        /// `b>?`, or `(b,c)>(?,?)` for a row-value bound.
+        func range(_ bound: RangeBound, _ op: String) -> String {
+            if bound.rest.isEmpty { return "\(name(n))\(op)?" }
+            let names = (n...(n + bound.rest.count)).map(name).joined(separator: ",")
+            let marks = Array(repeating: "?", count: bound.rest.count + 1).joined(separator: ",")
+            return "(\(names))\(op)(\(marks))"
+        }
+        if let low = scan.low { parts.append(range(low, ">")) }
+        if let high = scan.high { parts.append(range(high, "<")) }
         return parts.joined(separator: " AND ")
     }
 
@@ -773,6 +800,19 @@ package enum WherePlanner {
             if column >= 0 { return table.columns[column].affinity }
             return column == -1 ? .integer : colSide.affinity ?? .blob
         }
+        /// A row-value range's column side `cols` against `keys`: its first table column, and
+        /// the further (column, key) pairs as long as they are columns of this table.
+        func vectorParts(_ cols: [RExpr], _ keys: [RExpr])
+            -> (first: Int, collation: String, parts: [(column: Int, key: RExpr, collation: String)])? {
+            guard cols.count == keys.count, cols.count > 1, let c0 = ownColumn(cols[0]), c0 >= 0,
+                  usable(keys[0]), fits(c0, cols[0], keys[0]) else { return nil }
+            var parts: [(column: Int, key: RExpr, collation: String)] = []
+            for i in 1..<cols.count {
+                guard let c = ownColumn(cols[i]), c >= 0, usable(keys[i]), fits(c, cols[i], keys[i]) else { break }
+                parts.append((c, keys[i], collation(cols[i], keys[i])))
+            }
+            return (c0, collation(cols[0], keys[0]), parts)
+        }
         for (k, term) in terms.enumerated() {
             switch term {
             case .like(let x, let pattern, let escape, let glob, negated: false):
@@ -812,6 +852,24 @@ package enum WherePlanner {
                     out.append(Constraint(term: k, column: column, kind: kind, collation: collation(colSide, keySide)))
                     break
                 }
+            case .row(.compare(let op, .list(let l), .list(let r))) where op == .lt || op == .le || op == .gt || op == .ge:
+                // `(a, b) > (x, y)`: a range from `a`'s index position on, sqlite3's vector
+                // seek (inclusive ends; the term stays tested).
+                for swapped in [false, true] {
+                    let cols = swapped ? r : l, keys = swapped ? l : r
+                    guard let rest = vectorParts(cols, keys) else { continue }
+                    let o = swapped ? op.swapped : op
+                    let kind: Constraint.Kind = o == .gt || o == .ge ? .lower(keys[0], true) : .upper(keys[0], true)
+                    out.append(Constraint(term: k, column: rest.first, kind: kind, collation: rest.collation,
+                                          keepsTerm: true, rest: rest.parts))
+                    break
+                }
+            case .row(.between(.list(let x), .list(let lo), .list(let hi), negated: false)):
+                guard let a = vectorParts(x, lo), let b = vectorParts(x, hi) else { continue }
+                out.append(Constraint(term: k, column: a.first, kind: .lower(lo[0], true), collation: a.collation,
+                                      keepsTerm: true, rest: a.parts))
+                out.append(Constraint(term: k, column: b.first, kind: .upper(hi[0], true), collation: b.collation,
+                                      keepsTerm: true, rest: b.parts))
             case .isNull(let x, let negated):
                 // `col IS NULL` seeks the NULL entries; `col IS NOT NULL` skips them (a range
                 // that does not narrow the estimate).
@@ -832,7 +890,7 @@ package enum WherePlanner {
                 out.append(Constraint(term: k, column: column, kind: .equal(.list(list)), collation: coll))
             case .inSelect(let x, let sub, negated: false):
                 guard let column = ownColumn(x), sub.outerCursors.isEmpty, sub.resultColumns.count == 1,
-                      let r = sub.resultColumns.first, fits(column, x, r) else { continue }
+                      let r = sub.lastCore.resultColumns.first, fits(column, x, r) else { continue }
                 out.append(Constraint(term: k, column: column, kind: .equal(.select(sub)), collation: collation(x, r)))
             case .binary(.or, _, _):
                 // col = a OR col = b …: an IN list over the same column.

@@ -22,6 +22,10 @@ package final class Compilation {
     var recursiveReferences: [String: (table: Table, cursor: Int)] = [:]
     /// How many times a recursive reference was resolved (one per recursive select allowed).
     var recursiveReferenceCount = 0
+    /// Compiling schema text: the body of a view or trigger not in temp, or a DEFAULT
+    /// (sqlite3's EP_FromDDL): application functions must be innocuous while PRAGMA
+    /// trusted_schema is off, and never direct-only ("unsafe use of f()").
+    var fromSchema = false
     /// Inside a trigger body: the scope holding the OLD / NEW pseudo-tables.
     var triggerScope: Scope? = nil
     /// Triggers whose bodies are being compiled (a trigger does not fire itself again).

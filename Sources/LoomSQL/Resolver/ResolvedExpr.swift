@@ -112,7 +112,7 @@ package enum RExpr {
         case .register(_, let a, _): return a
         case .cast(_, _, let a): return a
         case .collate(let e, _): return e.affinity
-        case .subquery(let s): return s.resultColumns.first?.affinity
+        case .subquery(let s): return s.lastCore.resultColumns.first?.affinity
         default: return nil
         }
     }

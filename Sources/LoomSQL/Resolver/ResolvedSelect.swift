@@ -210,10 +210,22 @@ package final class ResolvedSelect {
     /// `windowCursor` (a placeholder cursor WindowCodegen maps to registers).
     package var windowCalls: [WindowCall] = []
     package var windowCursor = -1
+    /// Aggregates that subqueries hand to this query (`SELECT (SELECT max(x)) FROM t`): call
+    /// `k`'s result is column `k` of `aggregateCursor` (a placeholder cursor mapped to the
+    /// accumulators when the output is coded; -1 until one is needed).
+    package var aggregateCursor = -1
     /// The WINDOW clause (named windows), for OVER name / OVER (name …).
     package var namedWindows: [NamedWindow] = []
     /// Nonzero while the arguments of a window call are resolved (no nested windows).
     var windowDepth = 0
 
     package init() {}
+
+    /// The last SELECT of a compound (self when none): sqlite3 takes a compound's column
+    /// affinities and collations, where a comparison needs them, from its right-most SELECT.
+    package var lastCore: ResolvedSelect {
+        var s = self
+        while let (_, next) = s.compound { s = next }
+        return s
+    }
 }

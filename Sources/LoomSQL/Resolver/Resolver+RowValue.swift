@@ -37,7 +37,8 @@ extension Resolver {
                 try resolve($0, in: scope, context: context, aggregates: aggregates, insideAggregate: insideAggregate)
             }))
         case .subquery(let select):
-            let sub = try resolveSelect(select, outer: scope)
+            let sub = try resolveSubquery(select, in: scope, context: context, aggregates: aggregates,
+                                          insideAggregate: insideAggregate)
             noteOuterCursorsOf(sub, scope: scope)
             return sub.resultColumns.count == 1 ? .scalar(.subquery(sub)) : .row(.select(sub))
         default:
@@ -90,7 +91,8 @@ extension Resolver {
     func resolveRowInSelect(_ x: Expr, negated: Bool, _ select: Select, span: SourceSpan, in scope: Scope?,
                             context: ExprContext, aggregates: ResolvedSelect?, insideAggregate: Bool) throws -> RExpr {
         let left = try resolveOperand(x, in: scope, context: context, aggregates: aggregates, insideAggregate: insideAggregate)
-        let sub = try resolveSelect(select, outer: scope)
+        let sub = try resolveSubquery(select, in: scope, context: context, aggregates: aggregates,
+                                      insideAggregate: insideAggregate)
         if sub.resultColumns.count != left.size {
             throw c.error("sub-select returns \(sub.resultColumns.count) columns - expected \(left.size)", at: span)
         }
@@ -159,7 +161,8 @@ extension Resolver {
     /// A subquery reading cursors of enclosing queries makes this select read them too.
     func noteOuterCursorsOf(_ sub: ResolvedSelect, scope: Scope?) {
         guard let scope else { return }
-        let outer = sub.outerCursors.subtracting(scope.sources.map(\.cursor))
+        var outer = sub.outerCursors.subtracting(scope.sources.map(\.cursor))
+        if let own = scope.select?.aggregateCursor, own >= 0 { outer.remove(own) }
         if !outer.isEmpty { scope.select?.outerCursors.formUnion(outer) }
     }
 
@@ -172,6 +175,13 @@ extension Resolver {
         var out: [Assignment] = []
         for set in sets {
             let n = set.columns.count
+            if n == 1, set.parenthesized, case .row(let items) = set.value.kind, items.count != 1 {
+                throw error("1 columns assigned \(items.count) values", set.value.span)
+            }
+            if n == 1, set.parenthesized, case .subquery = set.value.kind {
+                out.append(Assignment(column: set.columns[0], value: set.value, targets: 1, element: 0))
+                continue
+            }
             if n == 1 {
                 out.append(Assignment(column: set.columns[0], value: set.value, targets: nil, element: 0))
                 continue
@@ -207,6 +217,8 @@ extension Resolver {
         if sub.resultColumns.count != targets {
             throw c.error("\(targets) columns assigned \(sub.resultColumns.count) values", at: a.value.span)
         }
+        // `(a) = (SELECT x)`: checked as a list, then an ordinary scalar subquery.
+        if targets == 1 { return try resolve(a.value, in: scope, context: context) }
         noteOuterCursorsOf(sub, scope: scope)
         return .row(.element(sub, a.element))
     }

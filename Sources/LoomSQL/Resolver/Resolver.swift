@@ -15,6 +15,13 @@ package final class Scope {
     var aliases: [(name: String, expr: Expr)] = []
     /// Set while resolving the alias of a result column (stops alias recursion).
     var resolvingAlias = false
+    /// Set while a subquery of this level is resolved: the clause it stands in, the select an
+    /// aggregate of it that reads only this level's columns joins (nil: none may), and
+    /// whether it is inside an aggregate's arguments.
+    var subqueryPlace: (context: ExprContext, aggregates: ResolvedSelect?, insideAggregate: Bool)? = nil
+    /// False for a RETURNING clause's row: sqlite3 leaves `(SELECT max(a))` there to the
+    /// subquery (one row of the RETURNING row), never to the statement.
+    package var takesSubqueryAggregates = true
 
     package init(sources: [SourceItem], parent: Scope?, select: ResolvedSelect? = nil) {
         self.sources = sources
@@ -201,11 +208,13 @@ package struct Resolver {
             }
             return .collate(try r(e), coll == .binary ? "BINARY" : name.uppercasedASCII)
         case .exists(let select):
-            let sub = try resolveSelect(select, outer: scope)
+            let sub = try resolveSubquery(select, in: scope, context: context, aggregates: aggregates,
+                                          insideAggregate: insideAggregate)
             noteOuterCursors(sub, scope: scope)
             return .exists(sub, negated: false)
         case .subquery(let select):
-            let sub = try resolveSelect(select, outer: scope)
+            let sub = try resolveSubquery(select, in: scope, context: context, aggregates: aggregates,
+                                          insideAggregate: insideAggregate)
             if sub.resultColumns.count != 1 {
                 throw c.error("sub-select returns \(sub.resultColumns.count) columns - expected 1", at: expr.span)
             }
@@ -246,8 +255,66 @@ package struct Resolver {
     /// unless they are this level's own.
     private func noteOuterCursors(_ sub: ResolvedSelect, scope: Scope?) {
         guard let scope else { return }
-        let outer = sub.outerCursors.subtracting(scope.sources.map(\.cursor))
+        var outer = sub.outerCursors.subtracting(scope.sources.map(\.cursor))
+        if let own = scope.select?.aggregateCursor, own >= 0 { outer.remove(own) }
         if !outer.isEmpty { scope.select?.outerCursors.formUnion(outer) }
+    }
+
+    /// Resolves a subquery standing in an expression of `scope`'s level, noting where it
+    /// stands (for aggregates it hands to this level, `routeAggregate`).
+    func resolveSubquery(_ select: Select, in scope: Scope?, context: ExprContext, aggregates: ResolvedSelect?,
+                         insideAggregate: Bool) throws -> ResolvedSelect {
+        guard let scope else { return try resolveSelect(select, outer: nil) }
+        let saved = scope.subqueryPlace
+        scope.subqueryPlace = (context, aggregates, insideAggregate)
+        defer { scope.subqueryPlace = saved }
+        return try resolveSelect(select, outer: scope)
+    }
+
+    /// SQLite's rule for an aggregate in a subquery: it belongs to the innermost query whose
+    /// FROM items its arguments read, so `SELECT (SELECT max(x)) FROM t` aggregates t (one
+    /// row). Returns the subquery's stand-in for the result (a column of the owner's
+    /// `aggregateCursor`), or nil when the aggregate stays at `scope`'s level.
+    private func routeAggregate(_ call: FunctionCall, name lower: String, arguments args: [RExpr], expr: Expr,
+                                in scope: Scope, context: ExprContext, aggregates: ResolvedSelect?) throws -> RExpr? {
+        var cursors = Set<Int>()
+        for a in args { a.cursorsUsed(into: &cursors) }
+        guard !cursors.isEmpty, !scope.sources.contains(where: { cursors.contains($0.cursor) }) else { return nil }
+        // Allowed at this level: where aggregates may stand, or the WHERE of an aggregate query.
+        let ownIsAggregate = scope.select.map { $0.isAggregate || !$0.aggregates.isEmpty } ?? false
+        guard aggregates != nil || (context == .whereClause && ownIsAggregate) else { return nil }
+        var level = scope.parent
+        while let s = level, !s.sources.contains(where: { cursors.contains($0.cursor) }) { level = s.parent }
+        guard let ownerScope = level, ownerScope.takesSubqueryAggregates, let place = ownerScope.subqueryPlace else {
+            return nil
+        }
+        if place.context == .groupBy {
+            throw c.error("aggregate functions are not allowed in the GROUP BY clause", at: expr.span)
+        }
+        guard let owner = place.aggregates, !place.insideAggregate,
+              place.context != .orderBy || owner.isAggregate || !owner.aggregates.isEmpty else {
+            throw c.error("misuse of aggregate: \(call.name)()", at: expr.span)
+        }
+        let argc = args.count
+        guard let definition = lookupFunction(lower, argc: argc) else {
+            throw c.error("wrong number of arguments to function \(call.name)()", at: expr.span)
+        }
+        if call.distinct && argc != 1 {
+            throw c.error("DISTINCT aggregates must have exactly one argument", at: expr.span)
+        }
+        owner.aggregates.append(AggregateCall(name: lower, arguments: args, distinct: call.distinct,
+                                              function: FunctionRef(name: lower, argumentCount: argc, definition: definition)))
+        owner.isAggregate = true
+        if owner.aggregateCursor < 0 { owner.aggregateCursor = c.builder.allocateCursor() }
+        // A correlated reference for every select between here and the owner.
+        var inner: Scope? = scope
+        while let s = inner, s !== ownerScope {
+            s.select?.outerCursors.insert(owner.aggregateCursor)
+            inner = s.parent
+        }
+        // Unary + leaves the result without affinity, as an aggregate's.
+        return .unary(.plus, .column(RColumn(cursor: owner.aggregateCursor, column: owner.aggregates.count - 1),
+                                     affinity: .blob, collation: nil, notNull: false))
     }
 
     /// The RExpr for column `index` (-1 rowid) of `source`.
@@ -377,6 +444,18 @@ package struct Resolver {
             if star && lower != "count" {
                 throw c.error("wrong number of arguments to function \(call.name)()", at: expr.span)
             }
+            // In a subquery, an aggregate reading only enclosing queries' columns is theirs.
+            var early: [RExpr]? = nil
+            if let scope, scope.parent != nil, !star, !insideAggregate, call.filter == nil {
+                let args = try argExprs.map {
+                    try resolve($0, in: scope, context: context, aggregates: aggregates, insideAggregate: true)
+                }
+                if let routed = try routeAggregate(call, name: lower, arguments: args, expr: expr, in: scope,
+                                                   context: context, aggregates: aggregates) {
+                    return routed
+                }
+                early = args
+            }
             guard let aggregates, !insideAggregate else {
                 if context == .groupBy {
                     throw c.error("aggregate functions are not allowed in the GROUP BY clause", at: expr.span)
@@ -389,10 +468,11 @@ package struct Resolver {
             guard let definition = lookupFunction(lower, argc: argc) else {
                 throw c.error("wrong number of arguments to function \(call.name)()", at: expr.span)
             }
+            try checkTrust(definition, name: call.name)
             if call.distinct && argc != 1 {
                 throw c.error("DISTINCT aggregates must have exactly one argument", at: expr.span)
             }
-            var args = try argExprs.map {
+            var args = try early ?? argExprs.map {
                 try resolve($0, in: scope, context: context, aggregates: aggregates, insideAggregate: true)
             }
             var fn = definition, argc = argc
@@ -427,12 +507,26 @@ package struct Resolver {
             try resolve($0, in: scope, context: context, aggregates: aggregates, insideAggregate: insideAggregate)
         }
         let resolved = overloaded(try callFunction(call.name, args, span: expr.span), leftmost: args.first, scope: scope)
+        if c.fromSchema, case .function(let ref, _) = resolved, let def = ref.definition { try checkTrust(def, name: call.name) }
         // In a CHECK constraint the date functions refuse 'now', localtime and utc.
         if context == .check, case .function(let ref, let a) = resolved, let def = ref.definition {
             let variant = FunctionRegistry.checkConstraintVariant(of: def, place: purityPlace)
             return .function(FunctionRef(name: ref.name, argumentCount: ref.argumentCount, definition: variant), a)
         }
         return resolved
+    }
+
+    /// Schema text (a view or trigger outside temp, a DEFAULT) may call an application
+    /// function only when it is innocuous or PRAGMA trusted_schema is on, never a direct-only
+    /// one (sqlite3's error text names the function as written).
+    func checkTrust(_ definition: FunctionDefinition, name: String) throws {
+        guard c.fromSchema else { return }
+        switch definition.trust {
+        case .innocuous: return
+        case .unsafe: if c.schema.trustedSchema { return }
+        case .directOnly: break
+        }
+        throw c.error("unsafe use of \(name)()", at: nil)
     }
 
     /// A call of scalar function `name` with resolved arguments; checks it exists.
@@ -521,6 +615,14 @@ package struct Resolver {
     private func resolveOrderBy(_ terms: [OrderingTerm], of select: ResolvedSelect, outer: Scope?,
                                 isCompound: Bool) throws -> [OrderTerm] {
         let scope = self.scope(of: select, outer: outer)
+        // A query giving one row at most (no FROM, or an aggregate without GROUP BY) drops its
+        // ORDER BY after resolving it (sqlite3 never codes it: `SELECT 1 ORDER BY (1, 2)` is 1,
+        // the subquery's width unchecked), so errors found only when coded never come.
+        func oneRow() -> Bool {
+            guard !isCompound, select.compound == nil, select.windowCalls.isEmpty else { return false }
+            return select.sources.isEmpty || (select.groupBy.isEmpty && (select.isAggregate || !select.aggregates.isEmpty))
+        }
+        let dropping = oneRow()
         var result: [OrderTerm] = []
         for (n, term) in terms.enumerated() {
             var e = term.expr
@@ -550,6 +652,9 @@ package struct Resolver {
                     throw c.error("\(ordinal(n + 1)) ORDER BY term does not match any column in the result set",
                                   at: e.span)
                 }
+            } else if dropping {
+                do { resolved = try resolve(e, in: scope, context: .orderBy, aggregates: select) }
+                catch let error as DatabaseError where error.message.hasPrefix("sub-select returns ") { continue }
             } else {
                 resolved = try resolve(e, in: scope, context: .orderBy,
                                        aggregates: select)
@@ -558,7 +663,7 @@ package struct Resolver {
             result.append(OrderTerm(expr: resolved, descending: term.order == .descending,
                                     nullsFirst: term.nulls.map { $0 == .first }, resultColumn: column))
         }
-        return result
+        return oneRow() ? [] : result
     }
 
     /// When `e` is an integer literal, the 0-based result column it names (or an error).
@@ -594,7 +699,10 @@ package struct Resolver {
                 // Resolved in `outer` (an aggregate belongs to the enclosing query, as in
                 // SQLite); VALUES has no sources, so every cursor a row reads is an enclosing
                 // query's: a correlated reference, recomputed per outer row instead of once.
-                s.resultColumns = try row.map { try resolve($0, in: outer, context: .values) }
+                // Its own level (no sources) holds the row's aggregates unless they read an
+                // enclosing query's columns (routeAggregate).
+                let level = Scope(sources: [], parent: outer, select: s)
+                s.resultColumns = try row.map { try resolve($0, in: level, context: .values, aggregates: s) }
                 for e in s.resultColumns { e.forEachCursor { s.outerCursors.insert($0) } }
                 s.columnNames = (1...max(width, 1)).prefix(width).map { "column\($0)" }
                 s.columnAliases = Array(repeating: nil, count: width)
@@ -1016,6 +1124,7 @@ package struct Resolver {
         let child = Compilation(sql: text, schema: c.schema, builder: c.builder)
         child.expandingViews = c.expandingViews.union([key])
         child.authorizationContext = table.name
+        child.fromSchema = c.fromSchema || table.database != 1
         if table.database != 1 && !c.schema.linked.isEmpty {
             child.defaultDatabase = c.schema.databaseNames[table.database] ?? "main"
         }

@@ -114,6 +114,18 @@ package final class UserAggregate: Sendable, Hashable {
 }
 
 /// A function known to the registry.
+/// Where a function may be called from the schema (views, triggers, DEFAULT): sqlite3's
+/// SQLITE_INNOCUOUS / SQLITE_DIRECTONLY flags of `sqlite3_create_function_v2`.
+package enum FunctionTrust: Sendable {
+    /// Usable anywhere (the built-ins; SQLITE_INNOCUOUS).
+    case innocuous
+    /// Refused in the schema while PRAGMA trusted_schema is off (an application function
+    /// registered without a flag).
+    case unsafe
+    /// Never usable in the schema (SQLITE_DIRECTONLY).
+    case directOnly
+}
+
 package struct FunctionDefinition: Sendable {
     package enum Body: Sendable {
         case scalar(ScalarImplementation)
@@ -134,6 +146,8 @@ package struct FunctionDefinition: Sendable {
     /// Set on the built-ins the VM runs as direct opcodes (FastOp.swift); nil for every
     /// other function, user-defined ones included (a user `length` is called as usual).
     var builtin: BuiltinScalar?
+    /// Whether views, triggers and DEFAULT expressions may call it.
+    package var trust: FunctionTrust = .innocuous
 
     package init(name: String, argumentCount: Int, minimumArgumentCount: Int = 0,
                  isDeterministic: Bool = true, usesSubtypes: Bool = false, body: Body) {

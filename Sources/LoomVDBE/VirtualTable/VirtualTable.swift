@@ -20,9 +20,13 @@ package protocol VirtualTableHost: AnyObject {
     func execute(_ sql: String, _ arguments: [Value]) throws
     /// Runs one statement and returns its rows.
     func query(_ sql: String, _ arguments: [Value]) throws -> [[Value]]
+    /// Runs `body` keeping `last_insert_rowid()` as it was: FTS5 writes its pending data so
+    /// at sync and savepoints (sqlite3's fts5 StorageSync); other nested writes change it.
+    func keepingLastInsertRowid(_ body: () throws -> Void) throws
 }
 
 extension VirtualTableHost {
+    package func keepingLastInsertRowid(_ body: () throws -> Void) throws { try body() }
     package func execute(_ sql: String) throws { try execute(sql, []) }
     package func query(_ sql: String) throws -> [[Value]] { try query(sql, []) }
 }
