@@ -795,7 +795,10 @@ extension VM {
                 let key = try unpackedKey(k, n)
                 if try findPrefix(cur, key: key) {
                     let ki = cur.keyInfo ?? KeyInfo()
-                    if compareKeys(try currentKey(cur), key, keyInfo: ki) == 0 {
+                    // A B-tree index's `.found` already compared the key (findPrefix).
+                    var isIndex = false
+                    if case .index = cur.storage { isIndex = true }
+                    if try isIndex || compareKeys(currentKey(cur), key, keyInfo: ki) == 0 {
                         try deleteCurrent(cur)
                         cur.deletedKey = nil
                         cur.deletedRowid = nil
