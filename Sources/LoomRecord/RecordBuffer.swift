@@ -121,7 +121,9 @@ package struct RecordBuffer: ~Copyable {
     /// nil for any other column type or `i` outside `0 ..< count`.
     package func withTextField<R>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
         guard i >= 0, i < count else { return nil }
-        let t = fields[2 * i], offset = fields[2 * i + 1]
+        // count > 0: `parse` allocated `fields`.
+        let f = fields.unsafelyUnwrapped
+        let t = f[2 * i], offset = f[2 * i + 1]
         guard t >= 13, t & 1 == 1 else { return nil }
         let length = (t - 13) / 2
         guard offset >= 0, offset + length <= byteCount else { return nil }
