@@ -236,6 +236,35 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
     }
 }
 
+/// A two-field index tree in a write transaction with two writable cursors on it, for the
+/// tests where a second cursor changes the tree under the first.
+struct TwoCursorIndex {
+    let tree: BTree
+    let root: PageNumber
+    let info = KeyInfo(fieldCount: 2)
+    let cursor: IndexCursor
+    let other: IndexCursor
+
+    init(pageSize: Int) throws {
+        tree = try makeTree(pageSize: pageSize)
+        try tree.beginTransaction(write: true)
+        root = try tree.createTree(.index)
+        cursor = try tree.indexCursor(root: root, writable: true, keyInfo: info)
+        other = try tree.indexCursor(root: root, writable: true, keyInfo: info)
+    }
+
+    /// Scans the tree, expects exactly `model` (in key order) and a healthy tree, commits.
+    func finish(expecting model: [[Value]], _ comment: String) throws {
+        let sorted = model.sorted { compareKeys($0, $1, keyInfo: info) < 0 }
+        var scanned: [[Value]] = []
+        var ok = try cursor.first()
+        while ok { scanned.append(try cursor.key()); ok = try cursor.next() }
+        #expect(scanned == sorted, "\(comment)")
+        try expectHealthy(tree, roots: [root], comment)
+        try tree.commit()
+    }
+}
+
 @Suite struct SeekThenInsertTests {
     /// The UNIQUE-index pattern (NoConflict then IdxInsert): a prefix seek that finds nothing,
     /// then an insert of a record it prefixes, which reuses the seek's descent (K12). Between
@@ -244,12 +273,8 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
     @Test(arguments: [512, 4096])
     func uniqueIndexPattern(pageSize: Int) throws {
         var rng = SeededRNG()
-        let tree = try makeTree(pageSize: pageSize)
-        try tree.beginTransaction(write: true)
-        let root = try tree.createTree(.index)
-        let info = KeyInfo(fieldCount: 2)
-        let c = try tree.indexCursor(root: root, writable: true, keyInfo: info)
-        let other = try tree.indexCursor(root: root, writable: true, keyInfo: info)
+        let f = try TwoCursorIndex(pageSize: pageSize)
+        let (c, other) = (f.cursor, f.other)
         var model: [[Value]] = []
         var rowid: Int64 = 0
         for step in 0..<3000 {
@@ -273,15 +298,9 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
             let entry: [Value] = [field, .integer(rowid)]
             if try c.insert(record: RecordCodec.encode(entry)) { model.append(entry) }
             #expect(try c.key() == entry)
-            if step % 1000 == 999 { try expectHealthy(tree, roots: [root], "seed \(rng.seed) step \(step)") }
+            if step % 1000 == 999 { try expectHealthy(f.tree, roots: [f.root], "seed \(rng.seed) step \(step)") }
         }
-        model.sort { compareKeys($0, $1, keyInfo: info) < 0 }
-        var scanned: [[Value]] = []
-        var ok = try c.first()
-        while ok { scanned.append(try c.key()); ok = try c.next() }
-        #expect(scanned == model, "seed \(rng.seed)")
-        try expectHealthy(tree, roots: [root], "seed \(rng.seed)")
-        try tree.commit()
+        try f.finish(expecting: model, "seed \(rng.seed)")
     }
 }
 
@@ -292,12 +311,8 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
     @Test(arguments: [512, 4096])
     func sortedInsertsWithInterruptions(pageSize: Int) throws {
         var rng = SeededRNG()
-        let tree = try makeTree(pageSize: pageSize)
-        try tree.beginTransaction(write: true)
-        let root = try tree.createTree(.index)
-        let info = KeyInfo(fieldCount: 2)
-        let c = try tree.indexCursor(root: root, writable: true, keyInfo: info)
-        let other = try tree.indexCursor(root: root, writable: true, keyInfo: info)
+        let f = try TwoCursorIndex(pageSize: pageSize)
+        let (c, other) = (f.cursor, f.other)
         var model: [[Value]] = []
         var k: Int64 = 0
         for step in 0..<4000 {
@@ -315,13 +330,7 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
             if try c.insert(record: RecordCodec.encode(entry)) { model.append(entry) }
             #expect(try c.key() == entry)
         }
-        model.sort { compareKeys($0, $1, keyInfo: info) < 0 }
-        var scanned: [[Value]] = []
-        var ok = try c.first()
-        while ok { scanned.append(try c.key()); ok = try c.next() }
-        #expect(scanned == model, "seed \(rng.seed)")
-        try expectHealthy(tree, roots: [root], "seed \(rng.seed)")
-        try tree.commit()
+        try f.finish(expecting: model, "seed \(rng.seed)")
     }
 }
 
