@@ -272,10 +272,10 @@ package final class Codegen {
         }
     }
 
-    func codeTemp(_ e: RExpr) throws -> Int {
+    func codeTemp(_ e: RExpr, preferring target: Int? = nil) throws -> Int {
         if case .register(let r, _, _) = e { return r }
         if case .column(let col, _, _, _) = e, let r = columnOverrides[col] { return r }
-        let r = b.allocateRegister()
+        let r = target ?? b.allocateRegister()
         try code(e, into: r)
         return r
     }

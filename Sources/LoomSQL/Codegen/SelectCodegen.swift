@@ -521,12 +521,15 @@ extension Codegen {
     }
 
     @discardableResult
-    private func codeAggregateStep(_ agg: AggregateCall, accumulator: Int, argumentFrom: (Int, RExpr) throws -> Int) throws -> Int {
+    /// `argumentFrom(i, expr, target)` gives the register holding argument `i`, computed into
+    /// `target` (the argument's own slot) when it is not already in a register.
+    private func codeAggregateStep(_ agg: AggregateCall, accumulator: Int,
+                                   argumentFrom: (Int, RExpr, Int) throws -> Int) throws -> Int {
         guard let def = agg.function.definition else { return 0 }
         let argc = agg.arguments.count
         let base = b.allocateRegisters(max(argc, 1))
         for (i, a) in agg.arguments.enumerated() {
-            let r = try argumentFrom(i, a)
+            let r = try argumentFrom(i, a, base + i)
             if r != base + i { b.emit(.sCopy(source: r, dest: base + i)) }
         }
         // min/max order by the collation; DISTINCT compares under it (count(DISTINCT x COLLATE nocase)).
@@ -612,7 +615,9 @@ extension Codegen {
                 self.b.place(skip)
             }
             for (i, agg) in s.aggregates.enumerated() {
-                let args = try self.codeAggregateStep(agg, accumulator: accumulators + i) { _, e in try self.codeTemp(e) }
+                let args = try self.codeAggregateStep(agg, accumulator: accumulators + i) { _, e, target in
+                    try self.codeTemp(e, preferring: target)
+                }
                 if let m = minMax.firstIndex(of: i) {
                     try self.codeMinMaxCapture(agg, argument: args, best: bests + m, capture: captureBare)
                 }
@@ -702,10 +707,9 @@ extension Codegen {
             b.emit(.integer(value: 1, dest: inGroup))
             b.place(step)
             for (j, agg) in s.aggregates.enumerated() {
-                let args = try codeAggregateStep(agg, accumulator: accumulators + j) { i, _ in
-                    let r = self.b.allocateRegister()
-                    read(argPositions[j][i], r)
-                    return r
+                let args = try codeAggregateStep(agg, accumulator: accumulators + j) { i, _, target in
+                    read(argPositions[j][i], target)
+                    return target
                 }
                 if let m = minMax.firstIndex(of: j) {
                     try codeMinMaxCapture(agg, argument: args, best: bests + m, capture: captureBare)
