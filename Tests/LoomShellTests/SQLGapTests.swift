@@ -349,7 +349,6 @@ struct SQLGapTests {
         CREATE TABLE t(a); ALTER TABLE t ADD COLUMN b CHECK ((SELECT 1)); DROP TABLE t;
         CREATE TABLE t(a); ALTER TABLE t ADD COLUMN b AS ((SELECT 1)); DROP TABLE t;
         CREATE TABLE t(a); ALTER TABLE t ADD COLUMN b DEFAULT (random()); DROP TABLE t;
-        CREATE TABLE t(a CHECK (a > 1), CHECK ((SELECT 1)), b AS ((SELECT 2))); DROP TABLE IF EXISTS t;
         CREATE TABLE t(a CHECK ((SELECT 1)), b DEFAULT ((SELECT 2))); DROP TABLE IF EXISTS t;
         CREATE TABLE t(a DEFAULT ((SELECT 2)) CHECK ((SELECT 1))); DROP TABLE IF EXISTS t;
         CREATE TABLE t(a CHECK (nosuch > (SELECT 1))); DROP TABLE IF EXISTS t;
@@ -426,6 +425,25 @@ struct SQLGapTests {
         ALTER TABLE e ADD COLUMN b DEFAULT (abs(1)); INSERT INTO e(a) VALUES(1); SELECT * FROM e;
         ALTER TABLE e ADD COLUMN b DEFAULT (random() % 1); SELECT sql FROM sqlite_schema;
         BEGIN; ALTER TABLE t ADD COLUMN b INT DEFAULT (abs(1)); SELECT 1; COMMIT; SELECT sql FROM sqlite_schema;
+        """,
+        // A multi-column subquery runs once for all the targets of `SET (a, b) = (SELECT …)`
+        // and for all the WHENs of `CASE (SELECT …) WHEN`, as sqlite3 (seen through random()).
+        """
+        CREATE TABLE t(k INTEGER PRIMARY KEY, a, b); WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i<30) INSERT INTO t(k) SELECT i FROM c; CREATE TABLE u(x, y); WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i<40) INSERT INTO u SELECT i, i+1 FROM c;
+        UPDATE t SET (a, b) = (SELECT x, y FROM u WHERE t.k > 0 ORDER BY random() LIMIT 1); SELECT count(*) FROM t WHERE b = a + 1 AND a IS NOT NULL;
+        UPDATE t SET (b, a) = (SELECT y, x FROM u ORDER BY random() LIMIT 1); SELECT count(*) FROM t WHERE b = a + 1;
+        UPDATE t SET (a, k, b) = (SELECT x, k, y FROM u WHERE t.k > 0 ORDER BY random() LIMIT 1); SELECT count(*) FROM t WHERE b = a + 1;
+        SELECT sum(CASE (SELECT x, y FROM u WHERE t.k > 0 AND x <= 5 ORDER BY random() LIMIT 1) WHEN (1,2) THEN 1 WHEN (2,3) THEN 1 WHEN (3,4) THEN 1 WHEN (4,5) THEN 1 WHEN (5,6) THEN 1 ELSE 0 END) FROM t;
+        SELECT CASE (SELECT x, y FROM u WHERE x = 3) WHEN (1,2) THEN 'a' WHEN (3,4) THEN 'b' ELSE 'c' END;
+        SELECT CASE (SELECT x, y FROM u WHERE x = 99) WHEN (1,2) THEN 'a' WHEN (NULL, NULL) THEN 'b' ELSE 'c' END;
+        SELECT k, CASE (SELECT x, y FROM u WHERE x = t.k) WHEN (1,2) THEN 'a' WHEN (3,4) THEN 'b' ELSE 'c' END FROM t WHERE k < 5;
+        CREATE TABLE v(p PRIMARY KEY, q, r) WITHOUT ROWID; INSERT INTO v VALUES(1,0,0),(2,0,0),(3,0,0); UPDATE v SET (q, r) = (SELECT x, y FROM u WHERE v.p > 0 ORDER BY random() LIMIT 1); SELECT count(*) FROM v WHERE r = q + 1;
+        CREATE TABLE w(p UNIQUE, q, r); INSERT INTO w VALUES(1,0,0),(2,0,0); INSERT INTO w VALUES(1,0,0),(2,0,0) ON CONFLICT(p) DO UPDATE SET (q, r) = (SELECT x, y FROM u WHERE excluded.p > 0 ORDER BY random() LIMIT 1); SELECT count(*) FROM w WHERE r = q + 1;
+        CREATE TABLE z(q, r); INSERT INTO z VALUES(0,0),(0,0); UPDATE z SET (q, r) = (SELECT x, y FROM u WHERE u.x = 7) FROM u AS uu WHERE uu.x < 3; SELECT * FROM z;
+        CREATE TABLE z2(q, r); INSERT INTO z2 VALUES(0,0),(0,0); UPDATE z2 SET (q, r) = (SELECT u.x, u.y FROM u WHERE u.x = uu.x) FROM u AS uu WHERE uu.x = 2 + z2.rowid; SELECT * FROM z2;
+        CREATE TABLE z3(q, r); INSERT INTO z3 VALUES(0,0),(0,0); CREATE VIEW vz AS SELECT * FROM z3; CREATE TRIGGER tz INSTEAD OF UPDATE ON vz BEGIN UPDATE z3 SET q = new.q, r = new.r; END; UPDATE vz SET (q, r) = (SELECT x, y FROM u ORDER BY random() LIMIT 1); SELECT count(*) FROM z3 WHERE r = q + 1;
+        EXPLAIN QUERY PLAN UPDATE t SET (a, b) = (SELECT x, y FROM u WHERE x = t.k);
+        EXPLAIN QUERY PLAN SELECT CASE (SELECT x, y FROM u WHERE x = t.k) WHEN (1,2) THEN 'a' WHEN (3,4) THEN 'b' END FROM t;
         """,
     ]
 

@@ -36,6 +36,9 @@ package final class Codegen {
     var subPrograms: [Program?] = []
     var subProgramKeys: [String: Int] = [:]
     var subProgramDatabases: (used: UInt64, written: UInt64) = (0, 0)
+    /// Multi-column subqueries already run into registers (RowValueCodegen): the selects are
+    /// kept (not their identifiers) so that a freed one's address is never matched.
+    var sharedRowSubqueries: [(select: ResolvedSelect, base: Int)] = []
 
     init(_ compilation: Compilation) { c = compilation }
 

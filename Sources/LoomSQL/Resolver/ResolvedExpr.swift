@@ -189,11 +189,14 @@ package enum RExpr {
 package enum RRow {
     case list([RExpr])
     case select(ResolvedSelect)
+    /// The registers an earlier `.select(s)` operand of the same expression filled (a
+    /// `CASE (SELECT …)` base compared with each later WHEN): the subquery runs once.
+    case shared(ResolvedSelect)
 
     package var count: Int {
         switch self {
         case .list(let items): return items.count
-        case .select(let s): return s.resultColumns.count
+        case .select(let s), .shared(let s): return s.resultColumns.count
         }
     }
 }

@@ -34,6 +34,8 @@ package final class Scope {
     /// that may not take it is recorded in `misusedRoutedAggregate` and reported after the
     /// core's other errors (sqlite3 finds it only when coding).
     var defersRoutedMisuse = false
+    /// The subquery of each `SET (a, b) = (SELECT …)` resolved so far (by its start offset).
+    var assignedRowSubqueries: [(start: Int, select: ResolvedSelect)] = []
     var misusedRoutedAggregate: (name: String, span: SourceSpan?)? = nil
 
     package init(sources: [SourceItem], parent: Scope?, select: ResolvedSelect? = nil) {
