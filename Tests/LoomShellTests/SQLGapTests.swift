@@ -445,6 +445,53 @@ struct SQLGapTests {
         EXPLAIN QUERY PLAN UPDATE t SET (a, b) = (SELECT x, y FROM u WHERE x = t.k);
         EXPLAIN QUERY PLAN SELECT CASE (SELECT x, y FROM u WHERE x = t.k) WHEN (1,2) THEN 'a' WHEN (3,4) THEN 'b' END FROM t;
         """,
+        // EXPLAIN QUERY PLAN of a query whose one aggregate is min(x) / max(x) (no FILTER, no
+        // HAVING): every loop is a SEARCH, a WITHOUT ROWID table's "USING PRIMARY KEY".
+        """
+        CREATE TABLE t(a, b, c); CREATE TABLE w(a PRIMARY KEY, b) WITHOUT ROWID; CREATE TABLE i(a, b); CREATE INDEX ia ON i(a); CREATE VIRTUAL TABLE f USING fts5(x);
+        EXPLAIN QUERY PLAN SELECT min(a) FROM t;
+        EXPLAIN QUERY PLAN SELECT max(a) FROM t;
+        EXPLAIN QUERY PLAN SELECT max(a) FROM t WHERE b = 1;
+        EXPLAIN QUERY PLAN SELECT max(a), min(a) FROM t;
+        EXPLAIN QUERY PLAN SELECT max(a) + 1 FROM t;
+        EXPLAIN QUERY PLAN SELECT max(a), b FROM t;
+        EXPLAIN QUERY PLAN SELECT count(*) FROM t;
+        EXPLAIN QUERY PLAN SELECT sum(a) FROM t;
+        EXPLAIN QUERY PLAN SELECT max(b) FROM i;
+        EXPLAIN QUERY PLAN SELECT max(a) FROM i;
+        EXPLAIN QUERY PLAN SELECT max(b) FROM w;
+        EXPLAIN QUERY PLAN SELECT max(a) FROM w;
+        EXPLAIN QUERY PLAN SELECT max(rowid) FROM t;
+        EXPLAIN QUERY PLAN SELECT min(rowid) FROM t;
+        EXPLAIN QUERY PLAN SELECT max(a) FROM t GROUP BY b;
+        EXPLAIN QUERY PLAN SELECT max(a COLLATE nocase) FROM t;
+        EXPLAIN QUERY PLAN SELECT max(a+1) FROM t;
+        EXPLAIN QUERY PLAN SELECT max(a, b) FROM t;
+        EXPLAIN QUERY PLAN SELECT max(a) FILTER (WHERE b) FROM t;
+        EXPLAIN QUERY PLAN SELECT max(a) FROM t AS x, i;
+        EXPLAIN QUERY PLAN SELECT (SELECT max(a) FROM t);
+        EXPLAIN QUERY PLAN SELECT max(a) FROM t WHERE rowid > 5;
+        EXPLAIN QUERY PLAN SELECT max(a) FROM i WHERE b = 1;
+        EXPLAIN QUERY PLAN SELECT max(b) FROM i WHERE a = 1;
+        EXPLAIN QUERY PLAN SELECT max(a) FROM t ORDER BY 1;
+        EXPLAIN QUERY PLAN SELECT min(a) FROM t LIMIT 1;
+        EXPLAIN QUERY PLAN SELECT max(c) FROM t;
+        EXPLAIN QUERY PLAN SELECT max(t.a) FROM t, i;
+        EXPLAIN QUERY PLAN SELECT max(t.a) FROM t, i WHERE i.a = t.b;
+        EXPLAIN QUERY PLAN SELECT max(t.a) FROM t LEFT JOIN i ON i.b = t.b;
+        EXPLAIN QUERY PLAN SELECT max(CASE WHEN b THEN a END) FROM t;
+        EXPLAIN QUERY PLAN SELECT max(x) FROM f;
+        EXPLAIN QUERY PLAN SELECT max(a) FROM t WHERE b IN (1,2);
+        EXPLAIN QUERY PLAN SELECT max(a) FROM t WHERE b = (SELECT max(c) FROM t);
+        EXPLAIN QUERY PLAN SELECT max(1) FROM t;
+        EXPLAIN QUERY PLAN SELECT max(a) FROM t HAVING 1;
+        EXPLAIN QUERY PLAN SELECT max(a) FROM t GROUP BY 1=1;
+        EXPLAIN QUERY PLAN SELECT (SELECT max(t.a) FROM i) FROM t;
+        EXPLAIN QUERY PLAN SELECT max(a) FROM t UNION SELECT min(a) FROM t;
+        EXPLAIN QUERY PLAN SELECT MAX(a) FROM t;
+        EXPLAIN QUERY PLAN SELECT max(a) FROM t WHERE a > 1;
+        EXPLAIN QUERY PLAN SELECT max(b) FROM i WHERE a > 1;
+        """,
     ]
 
     @Test("scripts match sqlite3", arguments: scripts)

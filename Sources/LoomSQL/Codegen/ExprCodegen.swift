@@ -39,6 +39,9 @@ package final class Codegen {
     /// Multi-column subqueries already run into registers (RowValueCodegen): the selects are
     /// kept (not their identifiers) so that a freed one's address is never matched.
     var sharedRowSubqueries: [(select: ResolvedSelect, base: Int)] = []
+    /// The cursors of a lone-min()/max() query's loops: EXPLAIN QUERY PLAN says SEARCH, never
+    /// SCAN, for them (sqlite3's min/max flag), whatever the access.
+    var minMaxLoopCursors: Set<Int> = []
 
     init(_ compilation: Compilation) { c = compilation }
 

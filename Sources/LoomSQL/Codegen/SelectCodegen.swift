@@ -553,6 +553,14 @@ extension Codegen {
         let minMax = bare.isEmpty ? [] : minMaxAggregates(s)
         let bests = b.allocateRegisters(minMax.count)
         if !minMax.isEmpty { b.emit(.null(dest: bests, count: minMax.count)) }
+        // sqlite3 plans a query whose one aggregate is min(x) / max(x) (no FILTER, no HAVING)
+        // for one row, and its EXPLAIN QUERY PLAN calls every loop a SEARCH.
+        let savedMinMaxCursors = minMaxLoopCursors
+        defer { minMaxLoopCursors = savedMinMaxCursors }
+        if s.having == nil, s.aggregates.count == 1, let agg = s.aggregates.first, !agg.filtered,
+           agg.name == "min" || agg.name == "max", agg.arguments.count == 1 {
+            for source in s.sources { minMaxLoopCursors.insert(source.cursor) }
+        }
         try codeLoops(plan) {
             let captureBare = {
                 for (i, col) in bare.enumerated() {

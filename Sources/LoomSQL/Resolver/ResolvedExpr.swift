@@ -57,6 +57,8 @@ package struct AggregateCall {
     package var arguments: [RExpr]
     package var distinct: Bool
     package var function: FunctionRef
+    /// Written with FILTER (its condition folded into the argument).
+    package var filtered = false
 }
 
 /// A reference to a SQL function chosen at prepare time.

@@ -533,7 +533,8 @@ package struct Resolver {
                 args[0] = guarded
             }
             aggregates.aggregates.append(AggregateCall(name: lower, arguments: args, distinct: call.distinct,
-                                                       function: FunctionRef(name: lower, argumentCount: argc, definition: fn)))
+                                                       function: FunctionRef(name: lower, argumentCount: argc, definition: fn),
+                                                       filtered: call.filter != nil))
             aggregates.isAggregate = true
             // Kept for resolveOrderBy: in a query that does not aggregate otherwise, sqlite3
             // refuses an ORDER BY aggregate when it codes it (the last one).
