@@ -88,7 +88,13 @@ package enum Compiler {
             program.isExplain = true
             return (program, .other)
         }
-        return try compile(statement, sql: sql, schema: schema, compilation: Compilation(sql: sql, schema: schema))
+        // A SELECT's program is often ten instructions (a point query): a block that size is
+        // cheap to allocate (CodeBuilder.init); others start with room for 48.
+        var isSelect = false
+        if case .select = statement.kind { isSelect = true }
+        let builder = CodeBuilder(capacity: isSelect ? 10 : 48)
+        return try compile(statement, sql: sql, schema: schema,
+                           compilation: Compilation(sql: sql, schema: schema, builder: builder))
     }
 
     /// `sqlite_attach(file, name, key)`: calls the session's ATTACH handler when stepped.

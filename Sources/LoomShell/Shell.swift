@@ -152,7 +152,9 @@ public final class Shell {
                     if echo { output.write(line + "\n") }
                     continue
                 }
-                if line.hasPrefix("#") || line.hasPrefix(".") {
+                // (The first byte tested first: two hasPrefix calls per SQL line showed.)
+                if let f = line.utf8.first, f == UInt8(ascii: "#") || f == UInt8(ascii: "."),
+                   line.hasPrefix("#") || line.hasPrefix(".") {
                     if echo { output.write(line + "\n") }
                     if line.hasPrefix("#") { continue }
                     let ok = runDotCommand(line)
@@ -167,7 +169,13 @@ public final class Shell {
             if Shell.isTerminatorLine(line) { line = ";" }
             if buffer.isEmpty {
                 bufferLine = lineNumber
-                buffer = String(line.drop(while: \.isWhitespace))
+                // A line starting with a byte that is neither ASCII white space nor part of a
+                // multi-byte character has nothing to drop: taken as is (no grapheme walk, no copy).
+                if let f = line.utf8.first, f < 0x80, f != 0x20, !(0x09...0x0D).contains(f) {
+                    buffer = line
+                } else {
+                    buffer = String(line.drop(while: \.isWhitespace))
+                }
             } else {
                 buffer += "\n" + line
             }

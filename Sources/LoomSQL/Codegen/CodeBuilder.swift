@@ -31,9 +31,12 @@ package final class CodeBuilder {
     package var prologueConstants: [Instruction] = []
 
     /// (Room for a small statement's program up front: growing these arrays by doubling
-    /// was ~4% of micro_a's 200k single-row INSERTs under callgrind.)
-    package init() {
-        instructions.reserveCapacity(48)
+    /// was ~4% of micro_a's 200k single-row INSERTs under callgrind. Ten instructions of
+    /// 96 bytes stay within glibc's per-thread cache of small blocks (≤ 1032 bytes); a larger
+    /// first block took malloc's slow path, ~1.2k instructions per statement, and a point
+    /// query's program is ten instructions; `Compiler` asks for that much for a SELECT.)
+    package init(capacity: Int = 48) {
+        instructions.reserveCapacity(capacity)
         labelAddress.reserveCapacity(16)
         pending.reserveCapacity(8)
     }

@@ -123,7 +123,7 @@ extension Codegen {
             rhs.cursorsUsed(into: &used)
             return used.isDisjoint(with: items)
         }
-        return WherePlanner.chooseVirtualAccess(for: source, terms: arguments, levelOfCursor: [:], level: 0,
+        return WherePlanner.chooseVirtualAccess(for: source, terms: arguments, levelOfCursor: CursorLevels(), level: 0,
                                                 needed: nil, orderBy: []).access
     }
 
@@ -153,8 +153,8 @@ extension Codegen {
     func planSQLiteRightJoinArguments(_ plan: inout WherePlan) {
         // (Most plans have no such level: no map of cursors built for them.)
         guard plan.levels.contains(where: { $0.source.join == .right && $0.source.virtualTable != nil }) else { return }
-        var levelOfCursor: [Int: Int] = [:]
-        for (j, l) in plan.levels.enumerated() { levelOfCursor[l.source.cursor] = j }
+        var levelOfCursor = CursorLevels()
+        for (j, l) in plan.levels.enumerated() { levelOfCursor.set(l.source.cursor, level: j) }
         for i in plan.levels.indices where plan.levels[i].source.join == .right && plan.levels[i].source.virtualTable != nil {
             let source = plan.levels[i].source
             let conjuncts = onConjuncts(source)
@@ -421,7 +421,11 @@ extension Codegen {
                                                      reverse: reverseIn))
             } else if case .value(let e) = key {
                 try code(e, into: r)
-                if e.affinity == nil || e.affinity == .text || e.affinity == .blob {
+                // (An integer literal is already what NUMERIC affinity would make it: no
+                // Affinity opcode, as sqlite3's program for `rowid = 5`.)
+                var isIntegerConstant = false
+                if case .integer = e { isIntegerConstant = true }
+                if !isIntegerConstant, e.affinity == nil || e.affinity == .text || e.affinity == .blob {
                     b.emit(.affinity(start: r, affinities: [.numeric]))
                 }
             }

@@ -348,8 +348,7 @@ extension Codegen {
     }
 
     /// `hints` plus the partial/expression indexes, MULTI-INDEX OR and a literal LIMIT.
-    func completedHints(_ hints: PlanHints, for s: ResolvedSelect) -> PlanHints {
-        var hints = hints
+    func completedHints(_ hints: consuming PlanHints, for s: ResolvedSelect) -> PlanHints {
         hints.indexParts = indexParts(for: s.sources)
         hints.multiIndexOr = true
         if case .integer(let n)? = s.limit, n >= 0 {

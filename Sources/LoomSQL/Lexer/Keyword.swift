@@ -208,17 +208,16 @@ extension Keyword {
         return p
     }
 
-    /// Every keyword, indexed by the slot values of `slots`.
-    private static let byIndex: [Keyword] = Array(Keyword.allCases)
-
     /// An open-addressing table of the packed spellings (1024 slots for 147 keywords, linear
     /// probing): a lookup is one multiply and usually one comparison, where hashing a
-    /// dictionary key was ~180 instructions per word of every statement.
-    private struct Slots {
-        var a: [UInt64]
-        var b: [UInt64]
-        /// Index into `byIndex` + 1; 0 for an empty slot.
-        var keyword: [UInt16]
+    /// dictionary key was ~180 instructions per word of every statement. One array of
+    /// slots holding the keyword itself (three parallel arrays were retained and released,
+    /// and a second table read, on every word).
+    private struct Slot {
+        var a: UInt64 = 0
+        var b: UInt64 = 0
+        /// nil for an empty slot.
+        var keyword: Keyword? = nil
     }
     private static let slotBits: UInt64 = 10
 
@@ -226,15 +225,14 @@ extension Keyword {
         Int(truncatingIfNeeded: ((p.a ^ (p.b &* 0x2545F4914F6CDD1D)) &* 0x9E3779B97F4A7C15) >> (64 - slotBits))
     }
 
-    private static let slots: Slots = {
+    private static let slots: [Slot] = {
         let size = 1 << Int(slotBits)
-        var t = Slots(a: Array(repeating: 0, count: size), b: Array(repeating: 0, count: size),
-                      keyword: Array(repeating: 0, count: size))
-        for (i, k) in byIndex.enumerated() {
+        var t = Array(repeating: Slot(), count: size)
+        for k in Keyword.allCases {
             guard let p = pack(k.rawValue.utf8) else { continue }
             var s = slot(p)
-            while t.keyword[s] != 0 { s = (s + 1) & (size - 1) }
-            t.a[s] = p.a; t.b[s] = p.b; t.keyword[s] = UInt16(i + 1)
+            while t[s].keyword != nil { s = (s + 1) & (size - 1) }
+            t[s] = Slot(a: p.a, b: p.b, keyword: k)
         }
         return t
     }()
@@ -242,14 +240,15 @@ extension Keyword {
     /// The keyword spelled by `bytes` (ASCII, any case), or nil.
     package static func lookup(_ bytes: ArraySlice<UInt8>) -> Keyword? {
         guard bytes.count >= 2, bytes.count <= 17, let p = pack(bytes) else { return nil }
-        let t = slots
-        let mask = t.keyword.count - 1
-        var s = slot(p)
-        while true {
-            let k = Int(t.keyword[s])
-            if k == 0 { return nil }
-            if t.a[s] == p.a && t.b[s] == p.b { return byIndex[k - 1] }
-            s = (s + 1) & mask
+        return slots.withUnsafeBufferPointer { t in
+            let mask = t.count - 1
+            var s = slot(p)
+            while true {
+                let e = t[s]
+                guard let k = e.keyword else { return nil }
+                if e.a == p.a && e.b == p.b { return k }
+                s = (s + 1) & mask
+            }
         }
     }
 }

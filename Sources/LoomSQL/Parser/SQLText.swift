@@ -26,6 +26,12 @@ package enum SQLText {
         var sawSemicolon = false
         var i = 0
         while i < n {
+            if state == .normal {
+                // Inside an ordinary statement only ';', quotes, brackets and comment starts
+                // matter: skip everything else in one tight loop (most bytes of a shell line).
+                while i < n, !isSignificant(b[i]) { i += 1 }
+                if i == n { break }
+            }
             let c = b[i]
             var word = Word.other
             switch c {
@@ -67,7 +73,9 @@ package enum SQLText {
                 if Lexer.isIdentifierChar(c) {
                     var j = i + 1
                     while j < n, Lexer.isIdentifierChar(b[j]) { j += 1 }
-                    word = keyword(b, i, j)
+                    // In .normal and .trigger every word but ';' keeps the state: no keyword
+                    // comparison there (most words of a shell line).
+                    if state != .normal && state != .trigger { word = keyword(b, i, j) }
                     i = j
                 } else {
                     i += 1
@@ -77,6 +85,16 @@ package enum SQLText {
             state = next(state, word)
         }
         return state == .start && sawSemicolon
+    }
+
+    /// A byte that can change the state inside an ordinary statement: ';', a quote, '[', and
+    /// the first byte of a comment ('-', '/').
+    @inline(__always) private static func isSignificant(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: ";"), UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"), UInt8(ascii: "["),
+             UInt8(ascii: "-"), UInt8(ascii: "/"): return true
+        default: return false
+        }
     }
 
     /// The word class of the identifier `b[i..<j]`, compared case-insensitively byte by byte

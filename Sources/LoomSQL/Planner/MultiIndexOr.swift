@@ -21,7 +21,7 @@ package struct OrBranch {
 extension WherePlanner {
     /// The level's access path: the best single one, or a MULTI-INDEX OR over an OR term
     /// when every branch has a lookup and their summed cost is lower.
-    static func chooseAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int], level: Int,
+    static func chooseAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: CursorLevels, level: Int,
                              schema: Schema?, needed: [Int: Set<Int>]?, orderBy: [OrderTerm],
                              parts: [ResolvedIndexParts] = [], allowOr: Bool = false,
                              implying: [RExpr]? = nil, limit: Int? = nil) -> Choice {

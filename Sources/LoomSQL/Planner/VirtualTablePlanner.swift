@@ -214,7 +214,7 @@ extension WherePlanner {
     /// The access path for a virtual table at `level`: the best of the module's answers
     /// (all usable constraints, then each prerequisite set), as SQLite tries them. `limit`:
     /// the query's LIMIT/OFFSET, offered when every term is a constraint on this table.
-    static func chooseVirtualAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int], level: Int,
+    static func chooseVirtualAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: CursorLevels, level: Int,
                                     needed: [Int: Set<Int>]?, orderBy: [OrderTerm],
                                     limit: VirtualLimit? = nil, distinct: Int = 0) -> Choice {
         func failure(_ message: String) -> Choice {
@@ -232,7 +232,7 @@ extension WherePlanner {
             }
         }
         var unavailable = Set<Int>()
-        for (cursor, l) in levelOfCursor where l >= level { unavailable.insert(cursor) }
+        for p in levelOfCursor.pairs where p.level >= level { unavailable.insert(p.cursor) }
         var answer: (IndexInfo, [VirtualCandidate])?
         do {
             answer = try askBestIndex(source, candidates, unavailable: unavailable, orderBy: orderBy,

@@ -213,6 +213,18 @@ package enum WherePlanner {
         return [e]
     }
 
+    /// Calls `body` with each term of the AND tree `e`, left to right (as `conjuncts`,
+    /// without an array per subtree).
+    static func forEachConjunct(_ e: RExpr?, _ body: (RExpr) -> Void) {
+        guard let e else { return }
+        if case .binary(.and, let a, let b) = e {
+            forEachConjunct(a, body)
+            forEachConjunct(b, body)
+            return
+        }
+        body(e)
+    }
+
     static func disjuncts(_ e: RExpr) -> [RExpr] {
         if case .binary(.or, let a, let b) = e { return disjuncts(a) + disjuncts(b) }
         return [e]
@@ -220,13 +232,14 @@ package enum WherePlanner {
 
     /// Plans the loops over `sources` filtered by `whereClause`.
     package static func plan(sources originalSources: [SourceItem], whereClause: RExpr?, schema: Schema? = nil,
-                             hints: PlanHints = PlanHints()) -> WherePlan {
+                             hints: consuming PlanHints = PlanHints()) -> WherePlan {
+        // (`hints` is consumed: the caller's last use moves it here, where a copy retained
+        // and released its four collections per statement.)
         var sources = originalSources
         if sources.count > 1, !sources.contains(where: { $0.join != .inner }) {
             sources = joinOrder(sources, terms: conjuncts(whereClause) + sources.flatMap { conjuncts($0.on) },
                                 schema: schema)
         }
-        var hints = hints
         let orderAsked = !hints.orderBy.isEmpty
         let rightLevels = sources.indices.filter { sources[$0].join.padsLeft }
         let originalNeeded = hints.neededColumns
@@ -238,13 +251,14 @@ package enum WherePlanner {
             hints.orderBy = []
         }
         var levels = sources.map { LoopLevel(source: $0, access: .fullScan) }
-        var levelOfCursor = [Int: Int](minimumCapacity: sources.count)
-        for (i, s) in sources.enumerated() { levelOfCursor[s.cursor] = i }
+        var levelOfCursor = CursorLevels()
+        for (i, s) in sources.enumerated() { levelOfCursor.set(s.cursor, level: i) }
         // (term, lowest level): a WHERE term, or the ON term of an item after a RIGHT/FULL
         // JOIN, must not filter rows before that join has recorded its matches.
         // (A struct, not a tuple: an array of tuples looks up its type metadata at run time.)
         struct Term { var expr: RExpr; var floor: Int }
-        var terms: [Term] = conjuncts(whereClause).map { Term(expr: $0, floor: rightLevels.last ?? -1) }
+        var terms: [Term] = []
+        forEachConjunct(whereClause) { terms.append(Term(expr: $0, floor: rightLevels.last ?? -1)) }
         // Inner-join ON terms are WHERE terms; outer-join ON terms stay with their level.
         for (i, s) in sources.enumerated() {
             if s.join != .inner && s.join != .cross { levels[i].onTerms = conjuncts(s.on); continue }
@@ -268,7 +282,11 @@ package enum WherePlanner {
         // Every output row satisfies every WHERE / inner ON term, whichever level tests it: a
         // partial index may rely on all of them (not across RIGHT/FULL joins, not for the
         // right table of a LEFT JOIN, which relies on its ON terms).
-        let everyTerm = rightLevels.isEmpty ? terms.map(\.expr) : []
+        // (One level and no constant term: that level's terms are every term, in order, and
+        // share its array.)
+        let everyTerm = !rightLevels.isEmpty ? []
+            : levels.count == 1 && constant.isEmpty && levels[0].terms.count == terms.count ? levels[0].terms
+            : terms.map(\.expr)
         for i in levels.indices where levels[i].source.isStoredTable {
             let isLeft = levels[i].source.join != .inner && levels[i].source.join != .cross
             let candidates = isLeft ? levels[i].onTerms : levels[i].terms
@@ -371,7 +389,7 @@ package enum WherePlanner {
     /// The access path for one level: rowid equality, then the best index lookup, then a
     /// rowid range, then an index that gives the ORDER BY or covers the query, then an
     /// automatic index (inner levels), else a full scan.
-    static func chooseSingleAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int], level: Int,
+    static func chooseSingleAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: CursorLevels, level: Int,
                                    schema: Schema?, needed: [Int: Set<Int>]?, orderBy: [OrderTerm],
                                    parts: [ResolvedIndexParts] = [], implying: [RExpr]? = nil,
                                    limit: Int? = nil) -> Choice {
@@ -763,7 +781,7 @@ package enum WherePlanner {
     /// The constraints `terms` put on `source`'s columns that a lookup at `level` can use:
     /// `col = key`, `col IN (...)`, `col = a OR col = b`, `col > key` …, BETWEEN, where the
     /// key reads only earlier levels and the comparison orders like the stored values.
-    static func collectConstraints(for source: SourceItem, terms: [RExpr], levelOfCursor: [Int: Int],
+    static func collectConstraints(for source: SourceItem, terms: [RExpr], levelOfCursor: CursorLevels,
                                    level: Int, expressions: IndexedExpressions = IndexedExpressions()) -> [Constraint] {
         let cursor = source.cursor
         let table = source.table
@@ -783,7 +801,10 @@ package enum WherePlanner {
             return col.column < table.columns.count ? col.column : nil
         }
         func collation(_ a: RExpr, _ b: RExpr) -> String {
-            (a.explicitCollation ?? b.explicitCollation ?? a.columnCollation ?? b.columnCollation ?? "BINARY").uppercasedASCII
+            // (No collation named: "BINARY" as is, without scanning it for lower case.)
+            guard let name = a.explicitCollation ?? b.explicitCollation ?? a.columnCollation ?? b.columnCollation
+            else { return "BINARY" }
+            return name.uppercasedASCII
         }
         /// Does comparing `col` with `key` order like the stored (affinity-converted) values?
         func fits(_ column: Int, _ colSide: RExpr, _ keySide: RExpr) -> Bool {
@@ -874,7 +895,7 @@ package enum WherePlanner {
                 // `col IS NULL` seeks the NULL entries; `col IS NOT NULL` skips them (a range
                 // that does not narrow the estimate).
                 guard let column = ownColumn(x), column != -1 else { continue }
-                let coll = (x.columnCollation ?? "BINARY").uppercasedASCII
+                let coll = x.columnCollation?.uppercasedASCII ?? "BINARY"
                 out.append(Constraint(term: k, column: column, kind: negated ? .lower(.null, false) : .equal(.null),
                                       collation: coll, skipsNulls: negated))
             case .between(let x, let lo, let hi, negated: false):
@@ -886,7 +907,7 @@ package enum WherePlanner {
                 // An IN list compares with the left operand's affinity and collation alone.
                 guard !list.isEmpty, let column = ownColumn(x), list.allSatisfy({ usable($0) }),
                       list.allSatisfy({ $0.explicitCollation == nil }) else { continue }
-                let coll = (x.columnCollation ?? "BINARY").uppercasedASCII
+                let coll = x.columnCollation?.uppercasedASCII ?? "BINARY"
                 out.append(Constraint(term: k, column: column, kind: .equal(.list(list)), collation: coll))
             case .inSelect(let x, let sub, negated: false):
                 guard let column = ownColumn(x), sub.outerCursors.isEmpty, sub.resultColumns.count == 1,
@@ -935,9 +956,9 @@ package enum WherePlanner {
         let all = Set(sources.map(\.cursor))
         func estimate(_ candidate: SourceItem, placed: [SourceItem]) -> (rows: Double, extra: Double) {
             let available = Set(placed.map(\.cursor))
-            var levelOf: [Int: Int] = [:]
-            for c in available { levelOf[c] = 0 }
-            levelOf[candidate.cursor] = 1
+            var levelOf = CursorLevels()
+            for c in available { levelOf.set(c, level: 0) }
+            levelOf.set(candidate.cursor, level: 1)
             var usable: [RExpr] = []
             for (k, term) in terms.enumerated() where termCursors[k].contains(candidate.cursor) {
                 let own = termCursors[k].intersection(all)
@@ -1009,4 +1030,36 @@ package enum WherePlanner {
         case (nil, nil): return nil
         }
     }
+}
+
+/// The loop level of each cursor of a plan (cursor → level). A plan has few levels: the
+/// first pair is stored inline and the rest in a short list searched linearly (a dictionary
+/// built per statement was ~1.2k instructions of a point query's planning, most of it
+/// allocation and hashing).
+struct CursorLevels: ExpressibleByDictionaryLiteral {
+    struct Pair { var cursor: Int; var level: Int }
+    private var first: Pair? = nil
+    private var more: [Pair] = []
+
+    init() {}
+    init(dictionaryLiteral elements: (Int, Int)...) {
+        for (c, l) in elements { set(c, level: l) }
+    }
+
+    /// The level reading `cursor`, nil when no level does.
+    subscript(cursor: Int) -> Int? {
+        if let first, first.cursor == cursor { return first.level }
+        for p in more where p.cursor == cursor { return p.level }
+        return nil
+    }
+
+    /// Records (or replaces) the level of `cursor`.
+    mutating func set(_ cursor: Int, level: Int) {
+        if first == nil || first?.cursor == cursor { first = Pair(cursor: cursor, level: level); return }
+        if let i = more.firstIndex(where: { $0.cursor == cursor }) { more[i].level = level; return }
+        more.append(Pair(cursor: cursor, level: level))
+    }
+
+    /// Every (cursor, level) pair.
+    var pairs: [Pair] { (first.map { [$0] } ?? []) + more }
 }

@@ -304,6 +304,8 @@ package final class Schema: @unchecked Sendable {
     /// The indexes of `table` (in its own database), newest first.
     package func indexes(on table: Table) -> [Index] {
         guard let s = schema(forDatabase: table.database) else { return [] }
+        // (A database without indexes answers without hashing the name.)
+        if s.indexesByTable.isEmpty { return [] }
         return s.indexesByTable[table.name.lowercasedASCII] ?? []
     }
 
