@@ -492,6 +492,33 @@ struct SQLGapTests {
         EXPLAIN QUERY PLAN SELECT max(a) FROM t WHERE a > 1;
         EXPLAIN QUERY PLAN SELECT max(b) FROM i WHERE a > 1;
         """,
+        // EXPLAIN QUERY PLAN's line for a DISTINCT aggregate's set: before the loops without
+        // GROUP BY (none for a lone one read in index order), after the GROUP BY line with it.
+        """
+        CREATE TABLE t(a, b, c); CREATE TABLE i(a, b); CREATE INDEX ia ON i(a);
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT a) FROM t;
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT a), sum(DISTINCT b) FROM t;
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT a) FROM t GROUP BY b;
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT a) FROM i;
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT b) FROM i;
+        EXPLAIN QUERY PLAN SELECT group_concat(DISTINCT a) FROM t;
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT a) FROM i GROUP BY a;
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT a) OVER () FROM t;
+        EXPLAIN QUERY PLAN SELECT b, count(DISTINCT a) FROM t GROUP BY b HAVING count(DISTINCT c);
+        EXPLAIN QUERY PLAN SELECT COUNT(DISTINCT a) FROM t;
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT a) FILTER (WHERE b) FROM t;
+        EXPLAIN QUERY PLAN SELECT (SELECT count(DISTINCT a) FROM t);
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT a) FROM i WHERE a > 1;
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT a) FROM i WHERE b > 1;
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT a), count(*) FROM i;
+        EXPLAIN QUERY PLAN SELECT min(DISTINCT a) FROM i;
+        EXPLAIN QUERY PLAN SELECT max(DISTINCT a) FROM t;
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT t.a) FROM t, i WHERE i.a = t.b;
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT a) FROM i WHERE a = 1;
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT a+1) FROM i;
+        EXPLAIN QUERY PLAN SELECT a, count(DISTINCT b) FROM i GROUP BY a;
+        EXPLAIN QUERY PLAN SELECT count(DISTINCT a COLLATE nocase) FROM i;
+        """,
     ]
 
     @Test("scripts match sqlite3", arguments: scripts)
