@@ -250,6 +250,7 @@ package final class BTree {
         for w in cursors {
             let c = w.cursor
             guard c !== actor, c.root == root else { continue }
+            c.forgetSeekHint()
             try c.savePosition()
         }
     }

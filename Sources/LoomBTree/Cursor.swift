@@ -49,6 +49,24 @@ final class CursorCore {
     /// The last entry's rowid while `atLast` holds, once known (read once, not per insert).
     private var atLastRowid: Int64?
 
+    /// What the last index seek found where its key belongs, kept for an insert of a key it
+    /// prefixes (OP_IdxInsert after NoConflict/Found/NotFound on this cursor: SQLite's
+    /// OPFLAG_USESEEKRESULT, decided here at run time, invariant K12). Set only when no entry
+    /// had the key's prefix; dropped by every move of this cursor and by every change to its
+    /// tree (`forgetSeekHint`).
+    private struct SeekHint {
+        /// The leaf's cell count and whether every interior page was left by its right child.
+        var cellCount: Int
+        var rightEdge: Bool
+    }
+    private var seekHint: SeekHint?
+    /// The descent path of `seekHint` (its own storage, refilled in place: no allocation).
+    private var hintStack: [(page: PageNumber, index: Int)] = []
+
+    /// Drops the seek hint (the tree changed or the cursor moves).
+    @inline(__always)
+    func forgetSeekHint() { seekHint = nil }
+
     init(tree: BTree, root: PageNumber, isTable: Bool, writable: Bool, keyInfo: KeyInfo) {
         self.tree = tree
         self.root = root
@@ -63,6 +81,7 @@ final class CursorCore {
 
     func invalidate() {
         atLast = false
+        seekHint = nil
         state = .invalid
         stack.removeAll()
         dropLevels()
@@ -146,6 +165,7 @@ final class CursorCore {
     private func moveToRoot() throws -> Node {
         // Reusing the stack's storage: a fresh array per descent showed in seek-heavy profiles.
         atLast = false
+        seekHint = nil
         stack.removeAll(keepingCapacity: true)
         stack.append((root, 0))
         return try node(root)
@@ -186,6 +206,7 @@ final class CursorCore {
     }
 
     func last() throws -> Bool {
+        seekHint = nil
         if atLast, case .valid = state { return true }
         let r = try moveToRoot()
         if r.kind.isLeaf && r.cellCount == 0 { invalidate(); return false }
@@ -208,6 +229,7 @@ final class CursorCore {
 
     func next() throws -> Bool {
         atLast = false
+        seekHint = nil
         switch state {
         case .invalid: return false
         case .saved: try restore(); return try next()
@@ -223,6 +245,7 @@ final class CursorCore {
 
     func previous() throws -> Bool {
         atLast = false
+        seekHint = nil
         switch state {
         case .invalid: return false
         case .saved: try restore(); return try previous()
@@ -309,16 +332,15 @@ final class CursorCore {
     private var lastProbe = KeyProbe()
 
     /// The comparator for an index key (nil for a rowid), loaded into `lastProbe`'s buffers.
+    /// Loaded in place (`lastProbe` owns its buffers: no copy, no fresh probe per descent;
+    /// a rowid touches nothing).
     private func probe(for key: SavedKey) throws -> KeyProbe? {
-        var p = lastProbe
-        lastProbe = KeyProbe()   // `p` owns the buffers: loading does not copy them
         switch key {
         case .rowid: return nil
-        case .key(let values), .keyAfter(let values): p.load(values: values, keyInfo: keyInfo)
-        case .record(let bytes): try p.load(record: bytes, keyInfo: keyInfo)
+        case .key(let values), .keyAfter(let values): lastProbe.load(values: values, keyInfo: keyInfo)
+        case .record(let bytes): try lastProbe.load(record: bytes, keyInfo: keyInfo)
         }
-        lastProbe = p
-        return p
+        return lastProbe
     }
 
     /// Compares the index entry in cell `i` of `n` with the probe's key (prefix-equal is 0).
@@ -394,6 +416,15 @@ final class CursorCore {
         }
         let (equal, count) = try descend(to: key)
         let idx = stack[stack.count - 1].index
+        if writable, !equal, !landedOnEqualInterior {
+            switch key {
+            case .key, .record:
+                hintStack.removeAll(keepingCapacity: true)
+                hintStack.append(contentsOf: stack)
+                seekHint = SeekHint(cellCount: count, rightEdge: descendedRightmost)
+            case .rowid, .keyAfter: break
+            }
+        }
         if count == 0 && stack.count == 1 { invalidate(); return .empty }
         guard count > 0 else { throw DatabaseError.corrupt(page: stack[stack.count - 1].page.rawValue, "empty leaf") }
         state = .valid
@@ -452,6 +483,7 @@ final class CursorCore {
 
     /// Saves the position as a key (before another cursor changes the tree).
     func savePosition() throws {
+        seekHint = nil
         guard case .valid = state else { return }
         atLast = false
         state = .saved(try currentKey())
@@ -528,7 +560,7 @@ final class CursorCore {
     /// Inserts a leaf cell for `key`, replacing an equal entry (table) or leaving it (index:
     /// returns false, nothing inserted).
     @discardableResult
-    func insert(key: SavedKey, cell: () throws -> [UInt8]) throws -> Bool {
+    func insert(key: SavedKey, payload: [UInt8]? = nil, cell: () throws -> [UInt8]) throws -> Bool {
         guard writable else { throw DatabaseError(.misuse, "cursor is read-only") }
         try tree.saveOtherCursors(root: root, except: self)
         let equal: Bool, count: Int, idx: Int, rightEdge: Bool
@@ -538,11 +570,33 @@ final class CursorCore {
             idx = count
             equal = false
             rightEdge = true
+        } else if case .rowid(let r) = key, let at = try leafIndexOnRowid(r) {
+            // Already on the entry (UPDATE writes back the row it just read): no descent.
+            (equal, count, idx, rightEdge) = (true, at.count, at.index, false)
+        } else if !isTable, try indexKeyAppendsAtLast(key) {
+            // Past the last entry of an index (sorted keys: CREATE INDEX, ordered inserts).
+            count = stack[stack.count - 1].index + 1
+            idx = count
+            equal = false
+            rightEdge = true
+            landedOnEqualInterior = false
+            descendedRightmost = true
+        } else if let h = seekHint, case .record(let bytes) = key, try hintApplies(h, bytes) {
+            // The last seek found where this key goes: no second descent.
+            swap(&stack, &hintStack)
+            seekHint = nil
+            landedOnEqualInterior = false
+            descendedRightmost = h.rightEdge
+            count = h.cellCount
+            idx = stack[stack.count - 1].index
+            equal = false
+            rightEdge = h.rightEdge
         } else {
             (equal, count) = try descend(to: key)
             idx = stack[stack.count - 1].index
             rightEdge = descendedRightmost
         }
+        seekHint = nil
         let leafNo = stack[stack.count - 1].page
         var leaf = try node(leafNo)
         if !isTable && (equal || landedOnEqualInterior) {
@@ -550,18 +604,36 @@ final class CursorCore {
             _ = try seek(key)
             return false
         }
+        var prebuilt: [UInt8]? = nil
         if equal {
             let old = try leaf.cell(idx)
             if old.overflowPage != 0 { try tree.freeOverflowChain(old) }
+            let newCell = try cell()
+            if newCell.count == old.size {
+                // Same size: overwritten where it is (no free-space bookkeeping).
+                try tree.overwriteCellInPlace(leaf, old, newCell)
+                state = .valid
+                atLast = false
+                return true
+            }
             try tree.removeCellInPlace(leaf, at: idx)
             leaf = try node(leafNo)
+            prebuilt = newCell
         }
-        let newCell = try cell()
         let append = idx == count && !equal && rightEdge
+        if prebuilt == nil, let payload, case .rowid(let r) = key, try insertTableCellInGap(leaf, at: idx, rowid: r, payload: payload) {
+            stack[stack.count - 1].index = idx
+            state = .valid
+            atLast = append
+            if append { atLastRowid = r }
+            return true
+        }
+        let newCell = try prebuilt ?? cell()
         if try tree.insertCellInPlace(leaf, at: idx, newCell) {
             stack[stack.count - 1].index = idx
             state = .valid
-            atLast = append && isTable
+            // Appended in place on the rightmost leaf: the cursor is on the last entry.
+            atLast = append
             if atLast, case .rowid(let r) = key { atLastRowid = r }
             return true
         }
@@ -596,11 +668,119 @@ final class CursorCore {
         return true
     }
 
+    /// The cursor's leaf slot and the leaf's cell count when the cursor (table, valid) is on
+    /// the entry with rowid `r`; nil otherwise.
+    private func leafIndexOnRowid(_ r: Int64) throws -> (index: Int, count: Int)? {
+        guard isTable, case .valid = state, let top = stack.last else { return nil }
+        let leaf = try node(top.page)
+        guard leaf.kind == .tableLeaf, top.index >= 0, top.index < leaf.cellCount,
+              try leaf.rowid(top.index) == r else { return nil }
+        return (top.index, leaf.cellCount)
+    }
+
+    /// Index append bias (K8 for index trees): the cursor is on the last entry of the tree
+    /// (it appended it) and `key` sorts after that entry, so it goes right after it on the
+    /// same leaf. One compare instead of a descent; loads `key` into the probe.
+    private func indexKeyAppendsAtLast(_ key: SavedKey) throws -> Bool {
+        guard atLast, case .valid = state, let top = stack.last else { return false }
+        switch key {
+        case .key, .record: break
+        case .rowid, .keyAfter: return false
+        }
+        let n = try node(top.page)
+        guard n.kind == .indexLeaf, n.cellCount > 0, top.index == n.cellCount - 1,
+              let probe = try probe(for: key) else { atLast = false; return false }
+        let utf8: Bool
+        if case .utf8 = tree.textEncoding { utf8 = true } else { utf8 = false }
+        return try compareCell(n, top.index, probe, utf8: utf8) < 0
+    }
+
+    /// Whether the seek hint places the index record `bytes`: the hinted seek's key (still in
+    /// `lastProbe`, no descent since) is a prefix of the record, and no entry had that prefix,
+    /// so the record sorts exactly where the seek stopped. The leaf's neighbours of that spot
+    /// are compared too (a change the hint missed then costs a descent, not a misplaced
+    /// entry).
+    private func hintApplies(_ h: SeekHint, _ bytes: [UInt8]) throws -> Bool {
+        seekHint = nil
+        guard let top = hintStack.last, hintStack.count >= 1 else { return false }
+        let probe = lastProbe
+        guard try bytes.withUnsafeBytes({ try probe.compare($0) }) == 0 else { return false }
+        var n: Node
+        do {
+            // `node` caches by stack depth: look the leaf up at the hinted depth.
+            swap(&stack, &hintStack)
+            defer { swap(&stack, &hintStack) }
+            n = try node(top.page)
+        }
+        guard n.kind == .indexLeaf, n.cellCount == h.cellCount, top.index <= n.cellCount else { return false }
+        let utf8: Bool
+        if case .utf8 = tree.textEncoding { utf8 = true } else { utf8 = false }
+        if top.index < n.cellCount, try compareCell(n, top.index, probe, utf8: utf8) <= 0 { return false }
+        if top.index > 0, try compareCell(n, top.index - 1, probe, utf8: utf8) >= 0 { return false }
+        return true
+    }
+
+    /// Writes the table-leaf cell (rowid, payload) as cell `idx` of `leaf` straight into the
+    /// page when the payload is all local (UTF-8 file) and the cell fits in the gap between
+    /// the pointer array and the content area of a page without freeblocks: the bytes land
+    /// where `insertCellInPlace` would put them (it takes the gap when there is no freeblock),
+    /// without building a cell array or walking the free list. The page's header stamp and
+    /// this cursor's node for the leaf are renewed, so the next access needs no page lookup
+    /// (invariant K11). False when it does not apply: the caller takes the general path.
+    private func insertTableCellInGap(_ leaf: Node, at idx: Int, rowid: Int64, payload: [UInt8]) throws -> Bool {
+        guard leaf.kind == .tableLeaf, case .utf8 = tree.textEncoding, leaf.firstFreeblock == 0 else { return false }
+        let usable = leaf.usable
+        let n = payload.count
+        guard localPayloadSize(n, usable: usable, tableLeaf: true) == n else { return false }
+        let sizeLength = Varint.length(of: UInt64(n))
+        let cellSize = sizeLength + Varint.length(of: UInt64(bitPattern: rowid)) + n
+        let need = max(4, cellSize)
+        let count = leaf.cellCount
+        let ptrEnd = leaf.pointerArrayEnd
+        let contentStart = leaf.contentStart
+        guard contentStart - ptrEnd >= need + 2, idx >= 0, idx <= count else { return false }
+        let page = leaf.page
+        try pager.makeWritable(page)
+        let h = leaf.headerOffset
+        let start = contentStart - need
+        let ptr = leaf.pointerArrayStart + 2 * idx
+        // Unsafe: every offset below lies in [ptr, ptrEnd + 2) or [start, contentStart), both
+        // checked above to be within the usable area (Node validated contentStart <= usable).
+        page.withMutableBytes { raw in
+            var pos = start
+            pos += Varint.write(UInt64(n), into: raw, at: pos)
+            pos += Varint.write(UInt64(bitPattern: rowid), into: raw, at: pos)
+            if n > 0 {
+                payload.withUnsafeBytes { src in
+                    UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
+                }
+            }
+            pos += n
+            while pos < start + need { raw[pos] = 0; pos += 1 }
+            if ptr < ptrEnd, let base = raw.baseAddress {
+                (base + ptr + 2).copyMemory(from: base + ptr, byteCount: ptrEnd - ptr)
+            }
+            raw[ptr] = UInt8(truncatingIfNeeded: start >> 8)
+            raw[ptr + 1] = UInt8(truncatingIfNeeded: start)
+            raw[h + 3] = UInt8(truncatingIfNeeded: (count + 1) >> 8)
+            raw[h + 4] = UInt8(truncatingIfNeeded: count + 1)
+            raw[h + 5] = UInt8(truncatingIfNeeded: start >> 8)
+            raw[h + 6] = UInt8(truncatingIfNeeded: start)
+        }
+        // The header is as Node's checks require: the gap still holds the pointer array.
+        page.checkedHeader = UInt64(PageKind.tableLeaf.rawValue) | UInt64(count + 1) << 8 | UInt64(usable) << 24
+        if page.number.rawValue != 1 {
+            setCachedNode(CachedNode(node: try Node(page, usable: usable), stamp: page.checkedHeader), atDepth: stack.count - 1)
+        }
+        return true
+    }
+
     /// Deletes the entry the cursor is on; afterwards `next` moves to the entry after it and
     /// `previous` to the entry before it.
     func delete() throws {
         guard writable else { throw DatabaseError(.misuse, "cursor is read-only") }
         atLast = false
+        seekHint = nil
         let n = try requireEntry()
         let key = try currentKey()
         try tree.saveOtherCursors(root: root, except: self)
@@ -681,7 +861,7 @@ package final class TableCursor {
     package func withPayload(_ body: (UnsafeRawBufferPointer) throws -> Void) throws { try core.withCurrentPayload(body) }
     /// Inserts an entry, replacing one with the same rowid; the cursor ends on it.
     package func insert(rowid: Int64, payload: [UInt8]) throws {
-        try core.insert(key: .rowid(rowid)) { try core.tree.makeLeafCell(kind: .tableLeaf, rowid: rowid, payload: payload) }
+        try core.insert(key: .rowid(rowid), payload: payload) { try core.tree.makeLeafCell(kind: .tableLeaf, rowid: rowid, payload: payload) }
     }
     /// Deletes the current entry. Afterwards `isValid` is false, `next()` lands on the entry
     /// after the deleted one and `previous()` on the one before it.

@@ -240,20 +240,29 @@ extension BTree {
     }
 
     /// Inserts `cell` as cell `index` of the page if it fits; false if the page is too full.
+    /// Space comes from the first freeblock that holds it (when the gap has room for the
+    /// pointer), else from the gap; only when neither has room is the total free space
+    /// counted, and the page defragmented if that suffices (as SQLite allocates). The
+    /// freeblock chain is not walked twice per insert (`freeBytes` first was ~7% of an
+    /// index-heavy REPLACE).
     func insertCellInPlace(_ node: Node, at index: Int, _ cell: [UInt8]) throws -> Bool {
         let need = max(4, cell.count)
-        let free = try node.freeBytes()
-        guard free >= need + 2 else { return false }
-        try pager.makeWritable(node.page)
+        let gap = node.contentStart - node.pointerArrayEnd
         var n = node
         let page = node.page
         let h = node.headerOffset
         var offset: Int? = nil
-        if node.contentStart - node.pointerArrayEnd >= 2 { offset = try allocateFromFreeblocks(n, need) }
+        if gap >= 2 && node.firstFreeblock != 0 {
+            try pager.makeWritable(page)
+            offset = try allocateFromFreeblocks(n, need)
+        }
         if offset == nil {
-            if node.contentStart - node.pointerArrayEnd < need + 2 {
+            if gap < need + 2 {
+                guard try node.freeBytes() >= need + 2 else { return false }
                 try defragment(n)
                 n = try Node(page, usable: node.usable)
+            } else {
+                try pager.makeWritable(page)
             }
             let start = n.contentStart - need
             guard start >= n.pointerArrayEnd + 2 else { throw DatabaseError.corrupt(page: page.number.rawValue, "free space") }
@@ -268,6 +277,17 @@ extension BTree {
         page.setU16(ptr, off)
         page.setU16(h + 3, n.cellCount + 1)
         return true
+    }
+
+    /// Replaces the bytes of `old` (a cell of `node`, as parsed) with `cell` of the same size,
+    /// in place: no freeblock or pointer changes (SQLite overwrites a same-size cell too).
+    func overwriteCellInPlace(_ node: Node, _ old: CellInfo, _ cell: [UInt8]) throws {
+        precondition(cell.count == old.size, "overwriteCellInPlace: size differs")
+        guard old.offset >= node.pointerArrayEnd, old.offset + old.size <= node.usable else {
+            throw DatabaseError.corrupt(page: node.number.rawValue, "cell range")
+        }
+        try pager.makeWritable(node.page)
+        node.page.setBytes(cell, at: old.offset)
     }
 
     /// First-fit allocation from the freeblock list; nil when no freeblock is large enough.
@@ -402,16 +422,53 @@ extension BTree {
         }
     }
 
-    /// Rewrites the page with its cells packed at the end and no freeblocks or fragments.
+    /// Rewrites the page with its cells packed at the end of the usable area (in cell-pointer
+    /// order, as `writeContent` lays them out) and no freeblocks or fragments. In place: one
+    /// scratch copy of the content area and one copy per cell, no per-cell arrays (the array
+    /// form was 40% of speedtest1's whole-table UPDATE, which defragments once per row).
     func defragment(_ node: Node) throws {
-        var cells: [[UInt8]] = []
-        cells.reserveCapacity(node.cellCount)
-        for i in 0..<node.cellCount { cells.append(try node.cellBytes(i)) }
-        let content = NodeContent(kind: node.kind, cells: cells, rightChild: node.rightChild)
-        guard content.fits(headerOffset: node.headerOffset, usable: node.usable) else {
-            throw DatabaseError.corrupt(page: node.number.rawValue, "cells overlap")
+        let page = node.page
+        let pn = page.number.rawValue
+        let usable = node.usable, h = node.headerOffset, count = node.cellCount
+        let contentStart = node.contentStart, pointerStart = node.pointerArrayStart
+        let pointerEnd = node.pointerArrayEnd
+        try pager.makeWritable(page)
+        // The sizes first, parsed from the intact page (each cell checked to lie in the page).
+        try withUnsafeTemporaryAllocation(of: Int.self, capacity: max(count, 1)) { sizes in
+            var total = 0
+            for i in 0 ..< count {
+                let info = try node.cell(i)
+                guard info.offset >= contentStart else { throw DatabaseError.corrupt(page: pn, "cell pointer") }
+                sizes[i] = info.size
+                total += max(4, info.size)
+            }
+            guard pointerEnd + total <= usable else { throw DatabaseError.corrupt(page: pn, "cells overlap") }
+            try page.withMutableBytes { bytes in
+                let span = max(0, usable - contentStart)
+                try withUnsafeTemporaryAllocation(byteCount: max(span, 1), alignment: 1) { scratch in
+                    guard let from = bytes.baseAddress, let to = scratch.baseAddress else { return }
+                    if span > 0 { to.copyMemory(from: from + contentStart, byteCount: span) }
+                    var top = usable
+                    for i in 0 ..< count {
+                        let p = pointerStart + 2 * i
+                        let off = Int(bytes[p]) << 8 | Int(bytes[p + 1])
+                        let size = sizes[i]
+                        top -= max(4, size)
+                        guard off >= contentStart, off + size <= usable else { throw DatabaseError.corrupt(page: pn, "cell pointer") }
+                        (from + top).copyMemory(from: to + (off - contentStart), byteCount: size)
+                        // A cell shorter than 4 bytes takes 4, zero-padded.
+                        if size < 4 { (from + top + size).initializeMemory(as: UInt8.self, repeating: 0, count: 4 - size) }
+                        bytes[p] = UInt8(truncatingIfNeeded: top >> 8)
+                        bytes[p + 1] = UInt8(truncatingIfNeeded: top)
+                    }
+                    // Header: no freeblocks, no fragments, the content area starts at `top`.
+                    bytes[h + 1] = 0; bytes[h + 2] = 0
+                    bytes[h + 5] = UInt8(truncatingIfNeeded: top >> 8)   // 65536 → 0
+                    bytes[h + 6] = UInt8(truncatingIfNeeded: top)
+                    bytes[h + 7] = 0
+                }
+            }
         }
-        try writeContent(content, to: node.page)
     }
 }
 

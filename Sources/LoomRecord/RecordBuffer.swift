@@ -17,26 +17,28 @@ import LoomBase
 package struct RecordBuffer: ~Copyable {
     // Unsafe: manually managed storage (no reference counting per access). Every read is
     // checked against `byteCount`/`count`; `parse` checks each offset against the record.
-    private var bytes: UnsafeMutableRawPointer
+    // Both buffers are allocated by the first `load` (a cursor that never reads a row, such
+    // as an INSERT's, allocates nothing); until then the capacities are 0.
+    private var bytes: UnsafeMutableRawPointer?
     private var byteCapacity: Int
     /// Length of the current record.
     package private(set) var byteCount = 0
     /// Two per column: the serial type, then the content offset.
-    private var fields: UnsafeMutablePointer<Int>
+    private var fields: UnsafeMutablePointer<Int>?
     private var fieldCapacity: Int
     /// Columns in the current record (0 when empty or after a failed load).
     package private(set) var count = 0
 
     package init() {
-        byteCapacity = 256
-        bytes = UnsafeMutableRawPointer.allocate(byteCount: byteCapacity, alignment: 8)
-        fieldCapacity = 32
-        fields = UnsafeMutablePointer<Int>.allocate(capacity: fieldCapacity)
+        bytes = nil
+        byteCapacity = 0
+        fields = nil
+        fieldCapacity = 0
     }
 
     deinit {
-        bytes.deallocate()
-        fields.deallocate()
+        bytes?.deallocate()
+        fields?.deallocate()
     }
 
     /// Copies `source` in and parses its header. Throws `corrupt` as `RecordReader` does
@@ -45,13 +47,14 @@ package struct RecordBuffer: ~Copyable {
         count = 0
         byteCount = 0
         if source.count > byteCapacity {
-            let capacity = max(source.count, 2 * byteCapacity)
-            bytes.deallocate()
+            let capacity = max(source.count, 2 * byteCapacity, 256)
+            bytes?.deallocate()
             bytes = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
             byteCapacity = capacity
         }
         if let base = source.baseAddress, source.count > 0 {
-            bytes.copyMemory(from: base, byteCount: source.count)
+            // Allocated above: source.count <= byteCapacity, which is 0 until then.
+            bytes.unsafelyUnwrapped.copyMemory(from: base, byteCount: source.count)
         }
         byteCount = source.count
         try parse()
@@ -80,17 +83,20 @@ package struct RecordBuffer: ~Copyable {
         // At most one column per header byte.
         let needed = 2 * (header - hl)
         if needed > fieldCapacity {
-            fields.deallocate()
-            fields = UnsafeMutablePointer<Int>.allocate(capacity: needed)
-            fieldCapacity = needed
+            let capacity = max(needed, 32)
+            fields?.deallocate()
+            fields = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
+            fieldCapacity = capacity
         }
         var pos = hl
         var content = header
         var n = 0
         while pos < header {
             let (t, offset) = try RecordCodec.nextHeaderEntry(buf, pos: &pos, header: header, content: &content, total: total)
-            fields[2 * n] = Int(t)
-            fields[2 * n + 1] = offset
+            // A header entry means needed > 0, so `fields` was allocated above.
+            let f = fields.unsafelyUnwrapped
+            f[2 * n] = Int(t)
+            f[2 * n + 1] = offset
             n += 1
         }
         guard content == total else { throw DatabaseError.corrupt(page: nil, "record length") }
@@ -100,11 +106,29 @@ package struct RecordBuffer: ~Copyable {
     /// Column `i`; NULL for `i` outside `0 ..< count`.
     package func column(_ i: Int) -> Value {
         guard i >= 0, i < count else { return .null }
-        return RecordCodec.value(serialType: UInt64(fields[2 * i]), in: record, at: fields[2 * i + 1])
+        // count > 0: `parse` allocated `fields` (and `load` the bytes).
+        let f = fields.unsafelyUnwrapped
+        return RecordCodec.value(serialType: UInt64(f[2 * i]), in: record, at: f[2 * i + 1])
     }
 
     /// The serial type of column `i` (0, NULL, outside `0 ..< count`).
-    package func serialType(_ i: Int) -> UInt64 { i >= 0 && i < count ? UInt64(fields[2 * i]) : 0 }
+    package func serialType(_ i: Int) -> UInt64 {
+        guard i >= 0, i < count else { return 0 }
+        return UInt64(fields.unsafelyUnwrapped[2 * i])
+    }
+
+    /// Calls `body` with the bytes of column `i` when it is TEXT (valid only inside `body`);
+    /// nil for any other column type or `i` outside `0 ..< count`.
+    package func withTextField<R>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        guard i >= 0, i < count else { return nil }
+        // count > 0: `parse` allocated `fields`.
+        let f = fields.unsafelyUnwrapped
+        let t = f[2 * i], offset = f[2 * i + 1]
+        guard t >= 13, t & 1 == 1 else { return nil }
+        let length = (t - 13) / 2
+        guard offset >= 0, offset + length <= byteCount else { return nil }
+        return try body(UnsafeRawBufferPointer(rebasing: record[offset ..< offset + length]))
+    }
 
     /// Calls `body` with the record bytes (valid only inside `body`).
     package func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {

@@ -96,6 +96,14 @@ extension Shell {
         }
         guard let db = connection() else { return false }
         if positional.count == 2, positional[0].lowercased() != "main" {
+            // sqlite3 opens (and so creates, empty) the destination before it looks the
+            // source name up.
+            let fd = open(file, O_WRONLY | O_CREAT, 0o644)
+            guard fd >= 0 else {
+                report("Error: cannot open \"\(file)\"")
+                return false
+            }
+            close(fd)
             report("Error: unknown database \(positional[0])")
             return false
         }

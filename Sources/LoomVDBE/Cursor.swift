@@ -35,6 +35,9 @@ final class VMCursor {
     var row = RecordBuffer()
     /// `row` holds the current entry (cleared on every move).
     var hasRow = false
+    /// Table cursors: the current entry's rowid once read (cleared on every move, like
+    /// `hasRow`), so repeated Rowid ops on one row decode the cell once.
+    var cachedRowid: Int64?
     /// Pseudo cursors: the register blob `row` was loaded from (kept to recognise it).
     var pseudoSource: [UInt8] = []
     /// Pseudo cursors: SorterData loads `row` straight from the sorter (its register is not
@@ -68,6 +71,7 @@ final class VMCursor {
     @inline(__always) func moved(valid: Bool) {
         isValid = valid
         hasRow = false
+        cachedRowid = nil
         nullRow = false
         deletedRowid = nil
         deletedKey = nil

@@ -32,6 +32,15 @@ enum FastKind: UInt8, Sendable {
     case string8, affinity
     /// The built-in length(): a = argument register, c = dest.
     case length
+    /// The built-in like(P, S): a = first argument register, c = dest, `d` indexes
+    /// `FastProgram.functions` (the definition, for operands that are not both TEXT) and
+    /// names the VM's pattern cache slot.
+    case like
+    /// A Column (a/b/c as Column) whose register is the string argument of the `like` op
+    /// right after it: an ASCII TEXT field is matched in the record's bytes (no String is
+    /// made), the register is not written and the like op is skipped; anything else runs the
+    /// Column, then the like op.
+    case columnLike
     /// A Column (a/b/c as Column) whose register is the argument of the built-in length()
     /// right after it (d = that call's dest): a BLOB column gives its length from the
     /// record's serial type without copying the bytes, and the length op is skipped
@@ -215,6 +224,13 @@ package final class FastProgram: @unchecked Sendable {
                     }
                 case .function(let f, let a, 1, let d) where f.builtin == .length && !f.usesSubtypes:
                     op = FastOp(.length, a, 0, d)
+                case .function(let f, let a, 2, let d) where f.builtin == .like && !f.usesSubtypes:
+                    if functions.count < Int(Int32.max) {
+                        op = FastOp(.like, a, 2, d, d: functions.count)
+                        functions.append(f)
+                    } else {
+                        op = FastOp()
+                    }
                 case .function(let f, let a, let n, let d):
                     if functions.count < Int(Int32.max) {
                         op = FastOp(.function, a, n, d, d: functions.count)
@@ -244,6 +260,15 @@ package final class FastProgram: @unchecked Sendable {
                 let column = storage[i], length = storage[i + 1]
                 if column.kind == .column, length.kind == .length, length.a == column.c {
                     storage[i] = FastOp(.columnLength, column.a, column.b, column.c, d: length.c)
+                }
+            }
+        }
+        // Column feeding like()'s string argument: likewise a fresh argument register.
+        if storage.count >= 2 {
+            for i in 0 ..< storage.count - 1 {
+                let column = storage[i], like = storage[i + 1]
+                if column.kind == .column, like.kind == .like, like.a + 1 == column.c {
+                    storage[i] = FastOp(.columnLike, column.a, column.b, column.c)
                 }
             }
         }

@@ -283,7 +283,11 @@ extension VM {
     func currentRowid(_ c: VMCursor) throws -> Value {
         if c.nullRow || !c.isValid { return .null }
         switch c.storage {
-        case .table(let t): return .integer(try t.rowid())
+        case .table(let t):
+            if let r = c.cachedRowid { return .integer(r) }
+            let r = try t.rowid()
+            c.cachedRowid = r
+            return .integer(r)
         case .virtual(let v, _): return .integer(try v.rowid())
         case .memory(let m) where m.isIntKey:
             guard m.isLive(m.position) else { return .null }
@@ -402,6 +406,13 @@ extension VM {
 
     /// Found/NotFound: is there an entry having `key` as a prefix? Leaves the cursor on it.
     func findPrefix(_ c: VMCursor, key: [Value]) throws -> Bool {
+        if case .index(let ix) = c.storage {
+            // The B-tree's `.found` is this test (its probe compares a prefix equal, as
+            // compareKeys does): no decode of the entry, no second compare.
+            let r = try ix.seek(key: key)
+            c.moved(valid: r == .found || r == .after)
+            return r == .found
+        }
         guard try seek(c, .ge, key: key, rowid: nil) else { return false }
         let ki = c.keyInfo ?? KeyInfo()
         return compareKeys(try currentKey(c), key, keyInfo: ki) == 0
@@ -485,7 +496,9 @@ extension VM {
     func newRowid(_ c: VMCursor) throws -> Int64 {
         let maxRowid: Int64?
         switch c.storage {
-        case .table(let t): maxRowid = try t.maxRowid()
+        case .table(let t):
+            maxRowid = try t.maxRowid()   // moves the B-tree cursor to the last entry
+            c.cachedRowid = nil
         case .memory(let m) where m.isIntKey: maxRowid = m.lastRowid
         default: throw DatabaseError(.internal, "NewRowid on an index cursor")
         }

@@ -507,6 +507,29 @@ extension VM {
                 registers[op.c] = result
                 resetCollation()
                 continue
+            case .columnLike:
+                // The like op follows (FastProgram fuses only that shape).
+                let like = ops[pc]
+                let matched = try cursorTable.withCursor(op.a) { try likeColumnFast($0, op.b, pattern: like.a, slot: Int(like.d)) }
+                if let matched {
+                    registers[like.c] = .integer(matched ? 1 : 0)
+                    if !subtypedRegisters.isEmpty { subtypedRegisters[like.c] = nil }
+                    resetCollation()
+                    pc += 1
+                } else {
+                    registers[op.c] = try cursorTable.withCursor(op.a) { try readColumn($0, op.b, default: nil) }
+                }
+                continue
+            case .like:
+                try checkRange(op.a, 2)
+                if let result = likeFast(op.a, slot: Int(op.d)) {
+                    registers[op.c] = result
+                    if !subtypedRegisters.isEmpty { subtypedRegisters[op.c] = nil }
+                } else {
+                    registers[op.c] = try callScalar(fast.functions[Int(op.d)], op.a, 2, dest: op.c)
+                }
+                resetCollation()
+                continue
             }
             switch code[address] {
             // MARK: Control flow
@@ -772,7 +795,10 @@ extension VM {
                 let key = try unpackedKey(k, n)
                 if try findPrefix(cur, key: key) {
                     let ki = cur.keyInfo ?? KeyInfo()
-                    if compareKeys(try currentKey(cur), key, keyInfo: ki) == 0 {
+                    // A B-tree index's `.found` already compared the key (findPrefix).
+                    var isIndex = false
+                    if case .index = cur.storage { isIndex = true }
+                    if try isIndex || compareKeys(currentKey(cur), key, keyInfo: ki) == 0 {
                         try deleteCurrent(cur)
                         cur.deletedKey = nil
                         cur.deletedRowid = nil
@@ -1176,6 +1202,34 @@ extension VM {
         let result = try body(argumentScratch[...], call)
         subtypedRegisters[dest] = functionScratch.resultSubtype ? result : nil
         return result
+    }
+
+    /// like(P, S) with both operands TEXT, through the call site's cached `LikePattern`
+    /// (compiled again only when the pattern text changes); nil for other operands.
+    func likeFast(_ a: Register, slot: Int) -> Value? {
+        guard case .text(let pattern) = registers[a], case .text(let string) = registers[a + 1] else { return nil }
+        return .integer(likePattern(pattern, slot: slot).matches(string) ? 1 : 0)
+    }
+
+    /// like(P, column) for FastOp `columnLike`: P is TEXT and the column of `c`'s current row
+    /// is ASCII TEXT, matched in the record's bytes; nil for anything else (the caller then
+    /// runs the Column and the like op).
+    func likeColumnFast(_ c: VMCursor, _ column: Int, pattern a: Register, slot: Int) throws -> Bool? {
+        guard !c.nullRow, case .text(let pattern) = registers[a] else { return nil }
+        if case .virtual = c.storage { return nil }
+        guard try loadRow(c) else { return nil }
+        let compiled = likePattern(pattern, slot: slot)
+        return c.row.withTextField(column) { compiled.matchesASCII($0) } ?? nil
+    }
+
+    /// The call site's cached pattern, compiled again when the pattern text changed.
+    private func likePattern(_ pattern: String, slot: Int) -> LikePattern {
+        if slot < likeCache.count, let cached = likeCache[slot], cached.source == pattern { return cached }
+        let caseSensitive = context.pragmaSettings["case_sensitive_like", default: 0] != 0
+        let compiled = LikePattern(pattern, escape: nil, caseSensitive: caseSensitive)
+        if slot >= likeCache.count { likeCache.append(contentsOf: repeatElement(nil, count: slot + 1 - likeCache.count)) }
+        likeCache[slot] = compiled
+        return compiled
     }
 
     /// The arguments whose register still holds the value a JSON function gave it.

@@ -85,6 +85,9 @@ package final class VM {
     let subPrograms: [Program]
     /// The arguments of the current scalar function call (reused from call to call).
     var argumentScratch: [Value] = []
+    /// LIKE patterns compiled by `likeFast`, by call site (`FastOp.d`); emptied when a run
+    /// starts, so a changed PRAGMA case_sensitive_like is seen by the next run.
+    var likeCache: [LikePattern?] = []
 
     package init(program: Program, context: ExecutionContext) {
         self.program = program
@@ -191,6 +194,7 @@ package final class VM {
 
     func start() {
         isRunning = true
+        if !likeCache.isEmpty { likeCache.removeAll(keepingCapacity: true) }
         // An interrupt with no statement running is forgotten (as sqlite3_step does).
         if context.activeStatementCount == 0 { context.interruption.clear() }
         context.activeStatementCount += 1

@@ -236,6 +236,104 @@ func expectHealthy(_ tree: BTree, roots: [PageNumber], _ comment: String = "") t
     }
 }
 
+/// A two-field index tree in a write transaction with two writable cursors on it, for the
+/// tests where a second cursor changes the tree under the first.
+struct TwoCursorIndex {
+    let tree: BTree
+    let root: PageNumber
+    let info = KeyInfo(fieldCount: 2)
+    let cursor: IndexCursor
+    let other: IndexCursor
+
+    init(pageSize: Int) throws {
+        tree = try makeTree(pageSize: pageSize)
+        try tree.beginTransaction(write: true)
+        root = try tree.createTree(.index)
+        cursor = try tree.indexCursor(root: root, writable: true, keyInfo: info)
+        other = try tree.indexCursor(root: root, writable: true, keyInfo: info)
+    }
+
+    /// Scans the tree, expects exactly `model` (in key order) and a healthy tree, commits.
+    func finish(expecting model: [[Value]], _ comment: String) throws {
+        let sorted = model.sorted { compareKeys($0, $1, keyInfo: info) < 0 }
+        var scanned: [[Value]] = []
+        var ok = try cursor.first()
+        while ok { scanned.append(try cursor.key()); ok = try cursor.next() }
+        #expect(scanned == sorted, "\(comment)")
+        try expectHealthy(tree, roots: [root], comment)
+        try tree.commit()
+    }
+}
+
+@Suite struct SeekThenInsertTests {
+    /// The UNIQUE-index pattern (NoConflict then IdxInsert): a prefix seek that finds nothing,
+    /// then an insert of a record it prefixes, which reuses the seek's descent (K12). Between
+    /// the two, a second cursor sometimes changes the tree, and the first cursor sometimes
+    /// moves or inserts an unrelated record: the hint must then be dropped or refused.
+    @Test(arguments: [512, 4096])
+    func uniqueIndexPattern(pageSize: Int) throws {
+        var rng = SeededRNG()
+        let f = try TwoCursorIndex(pageSize: pageSize)
+        let (c, other) = (f.cursor, f.other)
+        var model: [[Value]] = []
+        var rowid: Int64 = 0
+        for step in 0..<3000 {
+            let k = Int64.random(in: 0..<4000, using: &rng)
+            let long = Int.random(in: 0..<20, using: &rng) == 0
+            let field: Value = long ? .text(String(repeating: "k", count: pageSize) + "\(k)") : .integer(k)
+            let r = try c.seek(key: [field])
+            if r == .found { continue }
+            switch Int.random(in: 0..<8, using: &rng) {
+            case 0:
+                // Another cursor inserts first (maybe the neighbour of the hinted spot).
+                rowid += 1
+                let k2: [Value] = [.integer(k + Int64.random(in: -1...1, using: &rng)), .integer(rowid)]
+                try other.insert(record: RecordCodec.encode(k2))
+                model.append(k2)
+            case 1:
+                _ = try c.next()
+            default: break
+            }
+            rowid += 1
+            let entry: [Value] = [field, .integer(rowid)]
+            if try c.insert(record: RecordCodec.encode(entry)) { model.append(entry) }
+            #expect(try c.key() == entry)
+            if step % 1000 == 999 { try expectHealthy(f.tree, roots: [f.root], "seed \(rng.seed) step \(step)") }
+        }
+        try f.finish(expecting: model, "seed \(rng.seed)")
+    }
+}
+
+@Suite struct IndexAppendTests {
+    /// Increasing keys (as CREATE INDEX inserts them) go straight after the last entry while
+    /// the cursor stays there (K8 for index trees); a smaller key, a duplicate, another
+    /// cursor's insert or a move in between must fall back to a descent.
+    @Test(arguments: [512, 4096])
+    func sortedInsertsWithInterruptions(pageSize: Int) throws {
+        var rng = SeededRNG()
+        let f = try TwoCursorIndex(pageSize: pageSize)
+        let (c, other) = (f.cursor, f.other)
+        var model: [[Value]] = []
+        var k: Int64 = 0
+        for step in 0..<4000 {
+            k += Int64.random(in: 0...2, using: &rng)
+            var entry: [Value] = [.integer(k), .text("v\(step)")]
+            switch Int.random(in: 0..<20, using: &rng) {
+            case 0: entry = [.integer(k - Int64.random(in: 1...50, using: &rng)), .text("back\(step)")]
+            case 1:
+                let e2: [Value] = [.integer(k + 1), .text("other\(step)")]
+                if try other.insert(record: RecordCodec.encode(e2)) { model.append(e2) }
+            case 2: _ = try c.previous()
+            case 3: if let dup = model.last { entry = dup }
+            default: break
+            }
+            if try c.insert(record: RecordCodec.encode(entry)) { model.append(entry) }
+            #expect(try c.key() == entry)
+        }
+        try f.finish(expecting: model, "seed \(rng.seed)")
+    }
+}
+
 @Suite struct DeleteDuringScanTests {
     @Test(arguments: [512, 1024])
     func indexScanDeletingEveryOther(pageSize: Int) throws {

@@ -212,7 +212,7 @@ struct DotCommandTests {
             .restore main @b3.db
             SELECT * FROM later;
 
-            """, replacing: ["b1.db", "b2.db", "b3.db"])
+            """, replacing: ["b1.db", "b2.db", "b3.db", "x.db"])
     }
 
     @Test(".restore into :memory: and .backup out of it")

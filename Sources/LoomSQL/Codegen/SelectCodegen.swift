@@ -96,6 +96,62 @@ final class OutputStage {
             try emitLimited(base)
             return
         }
+        let keys = try codeKeys(base)
+        let k = keys + keyCount
+        if columnCount > 0 { b.emit(.copy(source: base, dest: k, count: columnCount)) }
+        let record = b.allocateRegister()
+        b.emit(.makeRecord(start: keys, count: keyCount + columnCount, dest: record))
+        guard let room = topRoom else {
+            b.emit(.sorterInsert(cursor: sorterCursor, record: record))
+            return
+        }
+        // Room left (or no limit): insert. Full: the new row replaces the last entry when it
+        // sorts before it (on the keys; an equal one came later in scan order).
+        let insert = b.makeLabel(), skip = b.makeLabel()
+        emitTopCheck(room: room, keys: keys, insert: insert, skip: skip)
+        b.place(insert)
+        b.emit(.idxInsert(cursor: sorterCursor, record: record))
+        b.place(skip)
+    }
+
+    /// ORDER BY with LIMIT (`topRoom` set), for a row whose result columns are not computed
+    /// yet: `codeColumns(indices)` codes those result columns into `base + index`. The
+    /// columns the sort keys read come first; the others only for a row that enters the top
+    /// list (as SQLite, which compares the sort key before reading the rest of the row).
+    func emitTop(_ base: Int, codeColumns: ([Int]) throws -> Void) throws {
+        guard let room = topRoom else { preconditionFailure("emitTop without ORDER BY … LIMIT") }
+        let b = g.b
+        var keyColumns: [Int] = []
+        for case let col? in orderColumns where !keyColumns.contains(col) { keyColumns.append(col) }
+        try codeColumns(keyColumns)
+        let keys = try codeKeys(base)
+        let insert = b.makeLabel(), skip = b.makeLabel()
+        emitTopCheck(room: room, keys: keys, insert: insert, skip: skip)
+        b.place(insert)
+        try codeColumns((0 ..< columnCount).filter { !keyColumns.contains($0) })
+        if columnCount > 0 { b.emit(.copy(source: base, dest: keys + keyCount, count: columnCount)) }
+        let record = b.allocateRegister()
+        b.emit(.makeRecord(start: keys, count: keyCount + columnCount, dest: record))
+        b.emit(.idxInsert(cursor: sorterCursor, record: record))
+        b.place(skip)
+    }
+
+    /// Jumps to `insert` while the top list has room, else to `skip` unless the keys sort
+    /// before its last entry, which is then deleted (falling through to `insert`).
+    private func emitTopCheck(room: Int, keys: Int, insert: Label, skip: Label) {
+        let b = g.b
+        let sc = sorterCursor
+        b.emit(jumpTo: insert) { .ifPos(register: room, target: $0, decrement: 1) }
+        b.emit(jumpTo: insert) { .ifNotZero(register: room, target: $0) }
+        b.emit(jumpTo: insert) { .last(cursor: sc, target: $0) }
+        b.emit(jumpTo: skip) { .idxLE(cursor: sc, key: keys, count: self.keyCount - 1, target: $0) }
+        b.emit(.delete(cursor: sorterCursor))
+    }
+
+    /// Allocates the sorter row's registers (keys, sequence, then `columnCount` for the
+    /// columns) and codes the keys and the sequence number; returns the first register.
+    private func codeKeys(_ base: Int) throws -> Int {
+        let b = g.b
         let keys = b.allocateRegisters(keyCount + columnCount)
         var k = keys
         for (i, term) in orderBy.enumerated() {
@@ -114,26 +170,7 @@ final class OutputStage {
             k += 1
         }
         b.emit(.sequence(cursor: sorterCursor, dest: k))
-        k += 1
-        if columnCount > 0 { b.emit(.copy(source: base, dest: k, count: columnCount)) }
-        let record = b.allocateRegister()
-        b.emit(.makeRecord(start: keys, count: keyCount + columnCount, dest: record))
-        guard let room = topRoom else {
-            b.emit(.sorterInsert(cursor: sorterCursor, record: record))
-            return
-        }
-        // Room left (or no limit): insert. Full: the new row replaces the last entry when it
-        // sorts before it (on the keys; an equal one came later in scan order).
-        let insert = b.makeLabel(), skip = b.makeLabel()
-        let sc = sorterCursor
-        b.emit(jumpTo: insert) { .ifPos(register: room, target: $0, decrement: 1) }
-        b.emit(jumpTo: insert) { .ifNotZero(register: room, target: $0) }
-        b.emit(jumpTo: insert) { .last(cursor: sc, target: $0) }
-        b.emit(jumpTo: skip) { .idxLE(cursor: sc, key: keys, count: self.keyCount - 1, target: $0) }
-        b.emit(.delete(cursor: sorterCursor))
-        b.place(insert)
-        b.emit(.idxInsert(cursor: sorterCursor, record: record))
-        b.place(skip)
+        return keys
     }
 
     private func emitLimited(_ base: Int) throws {
@@ -223,7 +260,8 @@ extension Codegen {
         let orderColumns: [Int?] = orderBy.map { $0.resultColumn }
         try output.prepare(limit: s.limit, offset: s.offset, orderBy: orderBy, orderColumns: orderColumns)
         if s.compound == nil {
-            try codeCore(s, plan: plan, sink: { base, _ in try output.emit(base) }, breakLabel: end, distinct: distinct)
+            try codeCore(s, plan: plan, sink: { base, _ in try output.emit(base) }, breakLabel: end, distinct: distinct,
+                         top: output)
         } else {
             try codeCompound(s, output: output, end: end)
         }
@@ -235,7 +273,7 @@ extension Codegen {
 
     /// Codes one SELECT core (no compound, ORDER BY or LIMIT of its own): rows go to `sink`.
     func codeCore(_ s: ResolvedSelect, plan givenPlan: WherePlan? = nil, sink: @escaping RowSink,
-                  breakLabel: Label, distinct: DistinctMode = .tempTree) throws {
+                  breakLabel: Label, distinct: DistinctMode = .tempTree, top: OutputStage? = nil) throws {
         var sink = sink
         if s.sources.isEmpty { c.planNode("SCAN CONSTANT ROW") }
         if s.distinct && distinct == .ordered {
@@ -293,6 +331,14 @@ extension Codegen {
                                                   hints: planHints(for: s, orderBy: []))
         try codeLoops(plan) {
             let base = self.b.allocateRegisters(s.resultColumns.count)
+            if let top, top.topRoom != nil, !s.distinct {
+                // ORDER BY … LIMIT straight into the top list: the other result columns are
+                // computed only for rows whose sort key gets in.
+                try top.emitTop(base) { columns in
+                    for i in columns { try self.code(s.resultColumns[i], into: base + i) }
+                }
+                return
+            }
             for (i, e) in s.resultColumns.enumerated() { try self.code(e, into: base + i) }
             try sink(base, s.resultColumns.count)
         }

@@ -76,6 +76,9 @@ package typealias ScalarImplementation =
 enum BuiltinScalar: Sendable {
     /// length(X) (`VM.lengthValue`).
     case length
+    /// like(P, S): two TEXT operands match with a `LikePattern` cached per call site
+    /// (`VM.likeFast`); anything else goes through the function body.
+    case like
 }
 
 /// The built-in aggregates (state and steps live in Aggregates.swift).

@@ -239,7 +239,7 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
         })
     }
     for argc in [2, 3] {
-        f.append(scalar("like", argc) { a, c in
+        var like = scalar("like", argc) { a, c in
             let p = arg(a, 0), s = arg(a, 1)
             // The oracle build has SQLITE_LIKE_DOESNT_MATCH_BLOBS: a blob operand never
             // matches, even against NULL (checked before anything else).
@@ -262,7 +262,9 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
             }
             return .integer(likeMatch(pattern: scalars(p), string: scalars(s), escape: escape,
                                       caseSensitive: caseSensitive) ? 1 : 0)
-        })
+        }
+        if argc == 2 { like.builtin = .like }
+        f.append(like)
     }
     f.append(scalar("glob", 2) { a, _ in
         let p = arg(a, 0), s = arg(a, 1)

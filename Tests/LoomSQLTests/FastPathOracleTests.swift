@@ -1,0 +1,66 @@
+// This file compares with sqlite3 the statements that take the speedtest1 fast paths: LIKE
+// through the cached pattern and the Column+like fusion (ASCII, non-ASCII, NULL, numbers,
+// blobs, ESCAPE; this harness runs no PRAGMAs, so
+// case_sensitive_like was checked through the shell), ORDER BY … LIMIT computing the other columns late,
+// same-size and growing UPDATEs, and CREATE INDEX over sorted and unsorted keys.
+// Layer: L5 tests. Spec: Spec/L5-sql.md P7d, Spec/L4-vdbe.md (like), Spec/L3-btree.md P4/P4a.
+import Testing
+import LoomTestSupport
+@testable import LoomSQL
+
+@Suite struct FastPathOracleTests {
+    static let scripts: [String: [String]] = [
+        "like": [
+            "CREATE TABLE t(a INTEGER, c)",
+            "INSERT INTO t VALUES(1,'one thousand'),(2,'Two'),(3,NULL),(4,123),(5,x'6f6e'),(6,'ÉON ßon'),(7,''),(8,'on'),(9,'%_x')",
+            "SELECT a FROM t WHERE c LIKE '%on%' ORDER BY a",
+            "SELECT a FROM t WHERE c LIKE '%ON%' ORDER BY a",
+            "SELECT a FROM t WHERE c LIKE '_n%' ORDER BY a",
+            "SELECT a FROM t WHERE c LIKE '%2%' ORDER BY a",
+            "SELECT a FROM t WHERE c LIKE '' ORDER BY a",
+            "SELECT a, c LIKE '%é%', c LIKE '%É%', c LIKE '_ON%' FROM t ORDER BY a",
+            "SELECT a FROM t WHERE c LIKE '%\\%%' ESCAPE '\\' ORDER BY a",
+            "SELECT a FROM t WHERE c NOT LIKE '%o%' ORDER BY a",
+            "SELECT a, like(c, 'on'), like('%o%', c) FROM t ORDER BY a",
+            "SELECT a FROM t WHERE c LIKE '%ON%' ORDER BY a",
+            "SELECT x.a, y.a FROM t x, t y WHERE x.c LIKE y.c ORDER BY 1, 2",
+        ],
+        "orderByLimit": [
+            "CREATE TABLE z(a INTEGER, b INTEGER, c TEXT)",
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 300) INSERT INTO z SELECT (i*7919)%301, i, 'r' || i FROM n",
+            "SELECT a, b, c FROM z WHERE c LIKE '%1%' ORDER BY a LIMIT 10",
+            "SELECT c, a FROM z ORDER BY a DESC LIMIT 5 OFFSET 3",
+            "SELECT b + 1, upper(c) FROM z ORDER BY c LIMIT 7",
+            "SELECT a % 3, b FROM z ORDER BY 1, b DESC LIMIT 6",
+            "SELECT a, b FROM z ORDER BY a + b LIMIT 4",
+            "SELECT DISTINCT a % 5 FROM z ORDER BY 1 LIMIT 3",
+            "SELECT a, (SELECT count(*) FROM z y WHERE y.a < z.a) FROM z ORDER BY a LIMIT 3",
+            "SELECT a FROM z ORDER BY a LIMIT 0",
+        ],
+        "updatesAndIndexes": [
+            "CREATE TABLE u(a INTEGER UNIQUE, b INTEGER, c TEXT)",
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 2000) INSERT INTO u SELECT (i*7919)%2003, i, 'text ' || i FROM n",
+            "ALTER TABLE u ADD COLUMN d INT DEFAULT 123",
+            "UPDATE u SET d = b * 2 WHERE b BETWEEN 100 AND 400",
+            "UPDATE u SET d = b * 3",
+            "UPDATE u SET d = b * 4",
+            "UPDATE u SET c = c || ' and more text to make the rows grow' WHERE b % 3 = 0",
+            "UPDATE u SET d = 1",
+            "SELECT sum(d), count(*), sum(length(c)) FROM u",
+            "CREATE INDEX ub ON u(b)",
+            "CREATE INDEX uc ON u(c DESC)",
+            "CREATE UNIQUE INDEX ua2 ON u(a, b)",
+            "SELECT b FROM u WHERE b BETWEEN 10 AND 20 ORDER BY b",
+            "SELECT c FROM u WHERE c > 'text 199' ORDER BY c LIMIT 5",
+            "DELETE FROM u WHERE b % 2 = 0",
+            "UPDATE u SET d = NULL WHERE b % 5 = 1",
+            "SELECT count(*), sum(d) FROM u",
+        ],
+    ]
+
+    @Test(arguments: scripts.keys.sorted())
+    func scriptMatchesSQLite(name: String) throws {
+        guard Oracle.isAvailable, let statements = Self.scripts[name] else { return }
+        try expectMatchesSQLite(statements, label: name)
+    }
+}
