@@ -110,6 +110,7 @@ extension Codegen {
             return try codeCreateTableAsSelect(create.name, select)
         }
         let sql = "CREATE TABLE " + SourceSpan(start: create.schemaTextStart, end: statementSpan.end).text(in: c.sql)
+        if case .columns(let columns, _, _) = create.body { try checkDefaultsConstant(columns) }
         let definition: TableDefinition
         do { definition = try Table.define(create, rootPage: 0, sql: sql) }
         catch let e as DatabaseError {
@@ -118,6 +119,7 @@ extension Codegen {
             throw c.error(e.message, at: located ? nameSpan : nil, code: e.code)
         }
         try checkGeneratedColumns(definition.table)
+        try checkCheckConstraints(definition.table)
 
         let schemaCursor = openSchemaTable()
         let root = b.allocateRegister()
@@ -490,10 +492,12 @@ extension Codegen {
             default: break
             }
         }
+        try checkDefaultsConstant([def])
+        // A default sqlite3 cannot evaluate while altering (a function call) is refused only
+        // when the table has rows, when the statement runs.
+        var nonConstantDefault = false
         if let d = defaultExpr, literalValue(d) == nil {
-            if case .column = d.kind {} else {
-                throw c.error("Cannot add a column with non-constant default", at: span)
-            }
+            if case .column = d.kind {} else { nonConstantDefault = true }
         }
         if notNull && !isGenerated && (defaultExpr.map { literalValue($0) ?? .text("") } ?? .null).isNull {
             throw c.error("Cannot add a NOT NULL column with default value NULL", at: span)
@@ -516,13 +520,19 @@ extension Codegen {
             if let (statement, _) = try parser.parseNext(from: 0), case .createTable(let create) = statement.kind {
                 newTable = try Table.define(create, rootPage: table.rootPage, sql: newSQL).table
                 if isGenerated, let newTable { try checkGeneratedColumns(newTable) }
+                if def.constraints.contains(where: { if case .check = $0.kind { true } else { false } }), let newTable {
+                    try checkCheckConstraints(newTable)
+                }
             }
         } catch let e as DatabaseError {
             // Features Loom lacks must not block an ADD COLUMN that SQLite allows.
+            // sqlite3 finds the others when the statement runs (a run-time error).
             if !e.message.hasSuffix("not supported yet") {
-                throw DatabaseError(.error, "error in table \(table.name) after add column: \(e.message)")
+                b.emit(.halt(code: .error, message: "error in table \(table.name) after add column: \(e.message)"))
+                return
             }
         }
+        if nonConstantDefault { haltIfNotEmpty(table, message: "Cannot add a column with non-constant default") }
         // Rewrite the table's sqlite_schema row in place.
         rewriteSchemaRows([SchemaRowChange(type: "table", name: table.name,
                                            row: SchemaRow(type: "table", name: table.name, tableName: table.name,

@@ -36,6 +36,12 @@ package final class Codegen {
     var subPrograms: [Program?] = []
     var subProgramKeys: [String: Int] = [:]
     var subProgramDatabases: (used: UInt64, written: UInt64) = (0, 0)
+    /// Multi-column subqueries already run into registers (RowValueCodegen): the selects are
+    /// kept (not their identifiers) so that a freed one's address is never matched.
+    var sharedRowSubqueries: [(select: ResolvedSelect, base: Int)] = []
+    /// The cursors of a lone-min()/max() query's loops: EXPLAIN QUERY PLAN says SEARCH, never
+    /// SCAN, for them (sqlite3's min/max flag), whatever the access.
+    var minMaxLoopCursors: Set<Int> = []
 
     init(_ compilation: Compilation) { c = compilation }
 

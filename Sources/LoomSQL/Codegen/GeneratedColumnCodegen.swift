@@ -110,7 +110,7 @@ extension Codegen {
                           parent: nil)
         for column in table.columns {
             guard let e = column.generated else { continue }
-            _ = try Resolver(c).resolve(e, in: scope, context: .check)
+            try resolveCreateExpr(e, in: scope, place: "generated columns", purity: "a generated column")
             var current: SourceSpan? = nil
             e.visitIndexNodes { node in
                 switch node.kind {

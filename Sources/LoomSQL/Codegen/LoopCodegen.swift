@@ -34,9 +34,11 @@ extension Codegen {
         case .multiIndexOr:
             text = "MULTI-INDEX OR"
         }
-        if level.isMinMax, text.hasPrefix("SCAN ") {
+        if level.isMinMax || minMaxLoopCursors.contains(level.source.cursor), text.hasPrefix("SCAN ") {
             // min()/max() reads one row: SEARCH, and no "USING INTEGER PRIMARY KEY" for the rowid.
             text = "SEARCH " + text.dropFirst(5)
+            // A WITHOUT ROWID table is searched through its PRIMARY KEY b-tree.
+            if level.source.table.isWithoutRowid, text == "SEARCH \(name)" { text += " USING PRIMARY KEY" }
         }
         if level.source.join.padsRight, level.source.isStoredTable, !text.hasPrefix("MULTI") { text += " LEFT-JOIN" }
         return text

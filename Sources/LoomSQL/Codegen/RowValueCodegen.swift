@@ -33,7 +33,8 @@ extension Codegen {
         case .misused:
             throw c.error("row value misused", at: nil)
         case .element(let sub, let i):
-            let base = try codeRowSubquery(sub)
+            // `SET (a, b) = (SELECT …)`: every target reads the one run of the subquery.
+            let base = try sharedRowSubquery(sub)
             b.emit(.copy(source: base + i, dest: target))
         }
     }
@@ -52,8 +53,21 @@ extension Codegen {
             }
         case .select(let sub):
             let base = try codeRowSubquery(sub)
+            sharedRowSubqueries.removeAll { $0.select === sub }
+            sharedRowSubqueries.append((sub, base))
             return Self.selectColumns(sub, base: base)
+        case .shared(let sub):
+            return Self.selectColumns(sub, base: try sharedRowSubquery(sub))
         }
+    }
+
+    /// The registers of `sub`'s row as an earlier operand or assignment of the statement
+    /// computed them (coded first in execution order), else computed here.
+    func sharedRowSubquery(_ sub: ResolvedSelect) throws -> Int {
+        if let hit = sharedRowSubqueries.last(where: { $0.select === sub }) { return hit.base }
+        let base = try codeRowSubquery(sub)
+        sharedRowSubqueries.append((sub, base))
+        return base
     }
 
     /// A register stand-in without its affinity (its collation kept).

@@ -601,6 +601,26 @@ extension Codegen {
         let minMax = bare.isEmpty ? [] : minMaxAggregates(s)
         let bests = b.allocateRegisters(minMax.count)
         if !minMax.isEmpty { b.emit(.null(dest: bests, count: minMax.count)) }
+        // sqlite3 plans a query whose one aggregate is min(x) / max(x) (no FILTER, no HAVING)
+        // for one row, and its EXPLAIN QUERY PLAN calls every loop a SEARCH.
+        let savedMinMaxCursors = minMaxLoopCursors
+        defer { minMaxLoopCursors = savedMinMaxCursors }
+        if s.having == nil, s.aggregates.count == 1, let agg = s.aggregates.first, !agg.filtered,
+           agg.name == "min" || agg.name == "max", agg.arguments.count == 1 {
+            for source in s.sources { minMaxLoopCursors.insert(source.cursor) }
+        }
+        // sqlite3's EXPLAIN line for a DISTINCT aggregate's set, not shown when a lone one's
+        // argument is the first column of the index the loop walks (it reads them in order).
+        var loneInIndexOrder = false
+        if s.aggregates.count == 1, let agg = s.aggregates.first, agg.arguments.count == 1,
+           case .column(let col, _, _, _)? = agg.arguments.first, let level = plan.levels.first,
+           level.source.cursor == col.cursor, case .index(let scan) = level.access, scan.index != nil,
+           scan.columns.first?.column == col.column {
+            loneInIndexOrder = true
+        }
+        for agg in s.aggregates where agg.distinct && !loneInIndexOrder {
+            c.planNode("USE TEMP B-TREE FOR \(agg.name)(DISTINCT)")
+        }
         try codeLoops(plan) {
             let captureBare = {
                 for (i, col) in bare.enumerated() {
@@ -675,6 +695,9 @@ extension Codegen {
         hints.virtualDistinct = 1
         let plan = WherePlanner.plan(sources: s.sources, whereClause: s.whereClause, schema: c.schema, hints: hints)
         let ordered = plan.orderSatisfied
+        // Runs after the GROUP BY line's (defers run last first): sqlite3's line for each
+        // DISTINCT aggregate's set comes after it.
+        defer { for agg in s.aggregates where agg.distinct { c.planNode("USE TEMP B-TREE FOR \(agg.name)(DISTINCT)") } }
         defer { if !ordered { c.planNode("USE TEMP B-TREE FOR GROUP BY") } }
         let accumulators = b.allocateRegisters(s.aggregates.count)
         let bareBase = b.allocateRegisters(bare.count)

@@ -57,6 +57,8 @@ package struct AggregateCall {
     package var arguments: [RExpr]
     package var distinct: Bool
     package var function: FunctionRef
+    /// Written with FILTER (its condition folded into the argument).
+    package var filtered = false
 }
 
 /// A reference to a SQL function chosen at prepare time.
@@ -189,11 +191,14 @@ package enum RExpr {
 package enum RRow {
     case list([RExpr])
     case select(ResolvedSelect)
+    /// The registers an earlier `.select(s)` operand of the same expression filled (a
+    /// `CASE (SELECT …)` base compared with each later WHEN): the subquery runs once.
+    case shared(ResolvedSelect)
 
     package var count: Int {
         switch self {
         case .list(let items): return items.count
-        case .select(let s): return s.resultColumns.count
+        case .select(let s), .shared(let s): return s.resultColumns.count
         }
     }
 }

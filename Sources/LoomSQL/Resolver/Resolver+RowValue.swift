@@ -135,7 +135,8 @@ extension Resolver {
     }
 
     /// `CASE (a, b) WHEN (x, y) THEN …`: the searched form with a row comparison per WHEN
-    /// (the base is computed for each WHEN). Nil when the base is not a row value.
+    /// (a list base is computed for each WHEN; a subquery base once, the later WHENs reading
+    /// its registers). Nil when the base is not a row value.
     func resolveRowCase(_ base: Expr, _ whens: [WhenThen], _ otherwise: Expr?, span: SourceSpan,
                         in scope: Scope?, context: ExprContext, aggregates: ResolvedSelect?,
                         insideAggregate: Bool) throws -> RExpr? {
@@ -145,11 +146,11 @@ extension Resolver {
         func operand(_ e: Expr) throws -> ResolvedOperand {
             try resolveOperand(e, in: scope, context: context, aggregates: aggregates, insideAggregate: insideAggregate)
         }
-        guard Self.mayBeRow(base), case .row(var row) = try operand(base) else { return nil }
+        guard Self.mayBeRow(base), case .row(let first) = try operand(base) else { return nil }
         var out: [(RExpr, RExpr)] = []
         for (i, w) in whens.enumerated() {
-            // A subquery base is resolved anew for each WHEN (each comparison runs its own copy).
-            if i > 0, case .select = row, case .row(let again) = try operand(base) { row = again }
+            var row = first
+            if i > 0, case .select(let sub) = first { row = .shared(sub) }
             guard case .row(let value) = try operand(w.when), value.count == row.count else {
                 throw c.error("row value misused", at: span)
             }
@@ -213,7 +214,15 @@ extension Resolver {
         guard let targets = a.targets, case .subquery(let select) = a.value.kind else {
             return try resolve(a.value, in: scope, context: context)
         }
-        let sub = try resolveSelect(select, outer: scope)
+        // The targets of one `SET (a, b) = (SELECT …)` share one resolved subquery (run once).
+        let key = a.value.span.start
+        let sub: ResolvedSelect
+        if let shared = scope?.assignedRowSubqueries.first(where: { $0.start == key })?.select {
+            sub = shared
+        } else {
+            sub = try resolveSelect(select, outer: scope)
+            scope?.assignedRowSubqueries.append((key, sub))
+        }
         if sub.resultColumns.count != targets {
             throw c.error("\(targets) columns assigned \(sub.resultColumns.count) values", at: a.value.span)
         }

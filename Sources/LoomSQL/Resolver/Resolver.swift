@@ -22,6 +22,21 @@ package final class Scope {
     /// False for a RETURNING clause's row: sqlite3 leaves `(SELECT max(a))` there to the
     /// subquery (one row of the RETURNING row), never to the statement.
     package var takesSubqueryAggregates = true
+    /// The last aggregate found in this level's WHERE (or ON) where none may stand, and the
+    /// last found in its ON clauses: sqlite3 resolves the whole clause and reports the last
+    /// one, in words that depend on whether the query aggregates (known after its result
+    /// columns and GROUP BY).
+    var misusedAggregate: (name: String, span: SourceSpan?)? = nil
+    var misusedAggregateInOn: (name: String, span: SourceSpan?)? = nil
+    /// Set before the WHERE is resolved when the select has a GROUP BY.
+    var groupsRows = false
+    /// Set on a select core's own scope: an aggregate of it handed to an enclosing query
+    /// that may not take it is recorded in `misusedRoutedAggregate` and reported after the
+    /// core's other errors (sqlite3 finds it only when coding).
+    var defersRoutedMisuse = false
+    /// The subquery of each `SET (a, b) = (SELECT …)` resolved so far (by its start offset).
+    var assignedRowSubqueries: [(start: Int, select: ResolvedSelect)] = []
+    var misusedRoutedAggregate: (name: String, span: SourceSpan?)? = nil
 
     package init(sources: [SourceItem], parent: Scope?, select: ResolvedSelect? = nil) {
         self.sources = sources
@@ -41,6 +56,11 @@ package struct Resolver {
     /// Where a `.check` context is, in SQLite's words for "non-deterministic use of date() in
     /// …": a CHECK constraint, an index, a generated column.
     package var purityPlace = "a CHECK constraint"
+    /// At CREATE TABLE: "CHECK constraints" or "generated columns". A `.check` expression
+    /// then refuses subqueries and parameters where the walk meets them ("subqueries
+    /// prohibited in …"), and an aggregate is recorded in the scope's `misusedAggregate`
+    /// (the caller reports it) so that a later refusal wins, as in sqlite3.
+    package var prohibitedPlace: String? = nil
 
     package init(_ compilation: Compilation) { c = compilation }
 
@@ -52,6 +72,15 @@ package struct Resolver {
                          aggregates: ResolvedSelect? = nil, insideAggregate: Bool = false) throws -> RExpr {
         func r(_ e: Expr) throws -> RExpr {
             try resolve(e, in: scope, context: context, aggregates: aggregates, insideAggregate: insideAggregate)
+        }
+        if let place = prohibitedPlace, context == .check {
+            switch expr.kind {
+            case .subquery, .exists, .inSelect, .inTable:
+                throw c.error("subqueries prohibited in \(place)", at: expr.span)
+            case .parameter:
+                throw c.error("parameters prohibited in \(place)", at: expr.span)
+            default: break
+            }
         }
         switch expr.kind {
         case .literal(let lit):
@@ -293,6 +322,10 @@ package struct Resolver {
         }
         guard let owner = place.aggregates, !place.insideAggregate,
               place.context != .orderBy || owner.isAggregate || !owner.aggregates.isEmpty else {
+            if scope.defersRoutedMisuse {
+                scope.misusedRoutedAggregate = (call.name, expr.span)
+                return .null
+            }
             throw c.error("misuse of aggregate: \(call.name)()", at: expr.span)
         }
         let argc = args.count
@@ -463,7 +496,17 @@ package struct Resolver {
                 if insideAggregate {
                     throw c.error("misuse of aggregate function \(call.name)()", at: expr.span)
                 }
-                throw c.error("misuse of aggregate: \(call.name)()", at: expr.span)
+                // A select's WHERE / ON: reported once the clause is resolved (resolveSelect);
+                // a CREATE TABLE check by its caller.
+                if let scope, (context == .whereClause || context == .on) && scope.select != nil
+                    || context == .check && prohibitedPlace != nil {
+                    if early == nil, !star {
+                        for a in argExprs { _ = try resolve(a, in: scope, context: context, insideAggregate: true) }
+                    }
+                    scope.misusedAggregate = (call.name, expr.span)
+                    return .null
+                }
+                throw c.error("misuse of aggregate function \(call.name)()", at: expr.span)
             }
             guard let definition = lookupFunction(lower, argc: argc) else {
                 throw c.error("wrong number of arguments to function \(call.name)()", at: expr.span)
@@ -490,8 +533,12 @@ package struct Resolver {
                 args[0] = guarded
             }
             aggregates.aggregates.append(AggregateCall(name: lower, arguments: args, distinct: call.distinct,
-                                                       function: FunctionRef(name: lower, argumentCount: argc, definition: fn)))
+                                                       function: FunctionRef(name: lower, argumentCount: argc, definition: fn),
+                                                       filtered: call.filter != nil))
             aggregates.isAggregate = true
+            // Kept for resolveOrderBy: in a query that does not aggregate otherwise, sqlite3
+            // refuses an ORDER BY aggregate when it codes it (the last one).
+            if context == .orderBy, let scope, scope.select === aggregates { scope.misusedAggregate = (call.name, expr.span) }
             return .aggregate(aggregates.aggregates.count - 1)
         }
         if star {
@@ -623,6 +670,7 @@ package struct Resolver {
             return select.sources.isEmpty || (select.groupBy.isEmpty && (select.isAggregate || !select.aggregates.isEmpty))
         }
         let dropping = oneRow()
+        let aggregated = select.isAggregate || !select.aggregates.isEmpty
         var result: [OrderTerm] = []
         for (n, term) in terms.enumerated() {
             var e = term.expr
@@ -662,6 +710,9 @@ package struct Resolver {
             if let collation { resolved = .collate(resolved, collation) }
             result.append(OrderTerm(expr: resolved, descending: term.order == .descending,
                                     nullsFirst: term.nulls.map { $0 == .first }, resultColumn: column))
+        }
+        if !aggregated, !dropping, let misuse = scope.misusedAggregate {
+            throw c.error("misuse of aggregate: \(misuse.name)()", at: misuse.span)
         }
         return oneRow() ? [] : result
     }
@@ -713,6 +764,7 @@ package struct Resolver {
             return head ?? select
         case .select(let clause):
             let scope = Scope(sources: [], parent: outer, select: select)
+            scope.defersRoutedMisuse = true
             if let from = clause.from {
                 try resolveFrom(from, into: scope)
             }
@@ -773,9 +825,14 @@ package struct Resolver {
                 }
             }
             scope.aliases = select.aliasExprs
+            scope.groupsRows = !clause.groupBy.isEmpty
             if let w = clause.where {
                 select.whereClause = try resolve(w, in: scope, context: .whereClause, aggregates: nil)
             }
+            // sqlite3 puts the ON terms after the WHERE's and reports the last misuse: in a
+            // query that aggregates when it codes the clause, else when it resolves it.
+            let misusedInWhere = scope.misusedAggregateInOn ?? scope.misusedAggregate
+            let aggregatesRows = select.isAggregate || !select.aggregates.isEmpty || !clause.groupBy.isEmpty
             for (n, g) in clause.groupBy.enumerated() {
                 if let k = try resultColumnNumber(g, of: select, clause: "GROUP", termIndex: n) {
                     select.groupBy.append(select.resultColumns[k])
@@ -791,15 +848,20 @@ package struct Resolver {
             }
             if !clause.groupBy.isEmpty { select.isAggregate = true }
             if let h = clause.having {
-                if clause.groupBy.isEmpty && !select.isAggregate {
-                    // SQLite 3.40: HAVING without GROUP BY on a non-aggregate query.
-                    select.having = try resolve(h, in: scope, context: .having, aggregates: select)
-                    if !select.isAggregate {
-                        throw c.error("HAVING clause on a non-aggregate query", at: h.span)
-                    }
+                if clause.groupBy.isEmpty && !select.isAggregate && select.aggregates.isEmpty {
+                    // SQLite 3.40: HAVING without GROUP BY needs aggregates in the result
+                    // columns; checked before the HAVING is resolved (its own make no difference).
+                    throw c.error("HAVING clause on a non-aggregate query", at: h.span)
                 } else {
                     select.having = try resolve(h, in: scope, context: .having, aggregates: select)
                 }
+            }
+            if let misuse = misusedInWhere {
+                throw c.error(aggregatesRows ? "misuse of aggregate: \(misuse.name)()"
+                                             : "misuse of aggregate function \(misuse.name)()", at: misuse.span)
+            }
+            if let misuse = scope.misusedRoutedAggregate {
+                throw c.error("misuse of aggregate: \(misuse.name)()", at: misuse.span)
             }
             return select
         }
@@ -922,6 +984,7 @@ package struct Resolver {
             case .on(let e):
                 let onScope = Scope(sources: scope.sources + [source], parent: scope.parent, select: scope.select)
                 source.on = try resolve(e, in: onScope, context: .on)
+                if let misuse = onScope.misusedAggregate { scope.misusedAggregateInOn = misuse }
             case .using(let names):
                 usingColumns = names
             case nil:
