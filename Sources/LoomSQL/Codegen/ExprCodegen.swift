@@ -585,39 +585,5 @@ extension RExpr {
     var isPlainColumn: Bool { if case .column = self { return true }; return false }
 }
 
-/// Tables by cursor number (`Codegen.cursorTables`). A statement opens few cursors: the first
-/// entry is stored inline and the rest in a short list searched linearly (a dictionary was an
-/// allocation and a hash per column read of every statement).
-struct CursorTables: ExpressibleByDictionaryLiteral {
-    private struct Entry { var cursor: Int; var table: Table }
-    private var first: Entry? = nil
-    private var more: [Entry] = []
-
-    init() {}
-    init(dictionaryLiteral elements: (Int, Table)...) {
-        for (c, t) in elements { self[c] = t }
-    }
-
-    /// The table read through `cursor`; assigning nil forgets it.
-    subscript(cursor: Int) -> Table? {
-        get {
-            if let first, first.cursor == cursor { return first.table }
-            for e in more where e.cursor == cursor { return e.table }
-            return nil
-        }
-        set {
-            if let f = first, f.cursor == cursor {
-                if let newValue { first = Entry(cursor: cursor, table: newValue) }
-                else { first = more.isEmpty ? nil : more.removeFirst() }
-                return
-            }
-            if let i = more.firstIndex(where: { $0.cursor == cursor }) {
-                if let newValue { more[i].table = newValue } else { more.remove(at: i) }
-                return
-            }
-            guard let newValue else { return }
-            if first == nil { first = Entry(cursor: cursor, table: newValue) }
-            else { more.append(Entry(cursor: cursor, table: newValue)) }
-        }
-    }
-}
+/// Tables by cursor number (`Codegen.cursorTables`).
+typealias CursorTables = CursorMap<Table>

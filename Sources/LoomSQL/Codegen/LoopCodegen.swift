@@ -154,7 +154,7 @@ extension Codegen {
         // (Most plans have no such level: no map of cursors built for them.)
         guard plan.levels.contains(where: { $0.source.join == .right && $0.source.virtualTable != nil }) else { return }
         var levelOfCursor = CursorLevels()
-        for (j, l) in plan.levels.enumerated() { levelOfCursor.set(l.source.cursor, level: j) }
+        for (j, l) in plan.levels.enumerated() { levelOfCursor[l.source.cursor] = j }
         for i in plan.levels.indices where plan.levels[i].source.join == .right && plan.levels[i].source.virtualTable != nil {
             let source = plan.levels[i].source
             let conjuncts = onConjuncts(source)

@@ -232,7 +232,7 @@ extension WherePlanner {
             }
         }
         var unavailable = Set<Int>()
-        for p in levelOfCursor.pairs where p.level >= level { unavailable.insert(p.cursor) }
+        for e in levelOfCursor.entries where e.value >= level { unavailable.insert(e.cursor) }
         var answer: (IndexInfo, [VirtualCandidate])?
         do {
             answer = try askBestIndex(source, candidates, unavailable: unavailable, orderBy: orderBy,

@@ -252,7 +252,7 @@ package enum WherePlanner {
         }
         var levels = sources.map { LoopLevel(source: $0, access: .fullScan) }
         var levelOfCursor = CursorLevels()
-        for (i, s) in sources.enumerated() { levelOfCursor.set(s.cursor, level: i) }
+        for (i, s) in sources.enumerated() { levelOfCursor[s.cursor] = i }
         // (term, lowest level): a WHERE term, or the ON term of an item after a RIGHT/FULL
         // JOIN, must not filter rows before that join has recorded its matches.
         // (A struct, not a tuple: an array of tuples looks up its type metadata at run time.)
@@ -957,8 +957,8 @@ package enum WherePlanner {
         func estimate(_ candidate: SourceItem, placed: [SourceItem]) -> (rows: Double, extra: Double) {
             let available = Set(placed.map(\.cursor))
             var levelOf = CursorLevels()
-            for c in available { levelOf.set(c, level: 0) }
-            levelOf.set(candidate.cursor, level: 1)
+            for c in available { levelOf[c] = 0 }
+            levelOf[candidate.cursor] = 1
             var usable: [RExpr] = []
             for (k, term) in terms.enumerated() where termCursors[k].contains(candidate.cursor) {
                 let own = termCursors[k].intersection(all)
@@ -1032,34 +1032,47 @@ package enum WherePlanner {
     }
 }
 
-/// The loop level of each cursor of a plan (cursor → level). A plan has few levels: the
-/// first pair is stored inline and the rest in a short list searched linearly (a dictionary
-/// built per statement was ~1.2k instructions of a point query's planning, most of it
-/// allocation and hashing).
-struct CursorLevels: ExpressibleByDictionaryLiteral {
-    struct Pair { var cursor: Int; var level: Int }
-    private var first: Pair? = nil
-    private var more: [Pair] = []
+/// A small map keyed by cursor number. A statement opens few cursors: the first entry is
+/// stored inline and the rest in a short list searched linearly (a dictionary built per
+/// statement was an allocation and a hash per lookup: ~1.2k instructions of a point query's
+/// planning, and a hash per column read in codegen). Invariant: `first` is nil only when
+/// `more` is empty.
+struct CursorMap<Value>: ExpressibleByDictionaryLiteral {
+    struct Entry { var cursor: Int; var value: Value }
+    private var first: Entry? = nil
+    private var more: [Entry] = []
 
     init() {}
-    init(dictionaryLiteral elements: (Int, Int)...) {
-        for (c, l) in elements { set(c, level: l) }
+    init(dictionaryLiteral elements: (Int, Value)...) {
+        for (c, v) in elements { self[c] = v }
     }
 
-    /// The level reading `cursor`, nil when no level does.
-    subscript(cursor: Int) -> Int? {
-        if let first, first.cursor == cursor { return first.level }
-        for p in more where p.cursor == cursor { return p.level }
-        return nil
+    /// The value recorded for `cursor`; assigning nil forgets it.
+    subscript(cursor: Int) -> Value? {
+        get {
+            if let first, first.cursor == cursor { return first.value }
+            for e in more where e.cursor == cursor { return e.value }
+            return nil
+        }
+        set {
+            if let f = first, f.cursor == cursor {
+                if let newValue { first = Entry(cursor: cursor, value: newValue) }
+                else { first = more.isEmpty ? nil : more.removeFirst() }
+                return
+            }
+            if let i = more.firstIndex(where: { $0.cursor == cursor }) {
+                if let newValue { more[i].value = newValue } else { more.remove(at: i) }
+                return
+            }
+            guard let newValue else { return }
+            if first == nil { first = Entry(cursor: cursor, value: newValue) }
+            else { more.append(Entry(cursor: cursor, value: newValue)) }
+        }
     }
 
-    /// Records (or replaces) the level of `cursor`.
-    mutating func set(_ cursor: Int, level: Int) {
-        if first == nil || first?.cursor == cursor { first = Pair(cursor: cursor, level: level); return }
-        if let i = more.firstIndex(where: { $0.cursor == cursor }) { more[i].level = level; return }
-        more.append(Pair(cursor: cursor, level: level))
-    }
-
-    /// Every (cursor, level) pair.
-    var pairs: [Pair] { (first.map { [$0] } ?? []) + more }
+    /// Every (cursor, value) entry.
+    var entries: [Entry] { (first.map { [$0] } ?? []) + more }
 }
+
+/// The loop level of each cursor of a plan (cursor → level).
+typealias CursorLevels = CursorMap<Int>
