@@ -83,17 +83,19 @@ extension Codegen {
         return KeyInfo(collations: collations, descending: descending)
     }
 
-    /// Opens `table` and all its indexes for writing.
-    func openForWrite(_ table: Table, cursor: Int? = nil) throws -> WriteTarget {
+    /// Opens `table` and all its indexes for writing. `cursor`: the number to use; unless
+    /// `fresh` (never opened yet, as INSERT's), it scanned the table in a first pass and is
+    /// closed first.
+    func openForWrite(_ table: Table, cursor: Int? = nil, fresh: Bool = false) throws -> WriteTarget {
         c.writes = true
         c.usesDatabase = true
         let tc = cursor ?? b.allocateCursor()
         // A cursor that scanned the table in a first pass is reopened for writing.
-        if cursor != nil { b.emit(.close(cursor: tc)) }
+        if cursor != nil && !fresh { b.emit(.close(cursor: tc)) }
         cursorTables[tc] = table
         if table.isWithoutRowid { return try openWithoutRowidForWrite(table, cursor: tc) }
         b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count, database: table.database))
-        var indexes: [(Index, Int)] = []
+        var indexes: [(index: Index, cursor: Int)] = []
         for index in c.schema.indexes(on: table) {
             let ic = b.allocateCursor()
             b.emit(.openWrite(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
@@ -286,7 +288,7 @@ extension Codegen {
         let upserts = try upsertPlans(insert, table: table, cursor: tableCursor, span: span)
         switch insert.source {
         case .defaultValues:
-            let w = try openForWrite(table, cursor: tableCursor)
+            let w = try openForWrite(table, cursor: tableCursor, fresh: true)
             let auto = try autoincrementSetup(table)
             try codeInsertRow(w, targets: [], onConflict: insert.orConflict, autoincrement: auto, upserts: upserts,
                               returning: returning) { _, _ in }
@@ -303,7 +305,7 @@ extension Codegen {
             if select.compounds.isEmpty, select.orderBy.isEmpty, select.limit == nil, select.with == nil,
                case .values(let rows) = select.first {
                 // INSERT … VALUES: each row coded in line.
-                let w = try openForWrite(table, cursor: tableCursor)
+                let w = try openForWrite(table, cursor: tableCursor, fresh: true)
                 for row in rows {
                     if row.count != targets.count {
                         if insert.columns == nil {
@@ -372,7 +374,7 @@ extension Codegen {
 
         if !useTemp {
             // Each row is inserted as the co-routine yields it.
-            let w = try openForWrite(table, cursor: tableCursor)
+            let w = try openForWrite(table, cursor: tableCursor, fresh: true)
             let auto = try autoincrementSetup(table)
             let done = b.makeLabel()
             let top = b.currentAddress
@@ -398,7 +400,7 @@ extension Codegen {
         b.emit(.insert(cursor: temp, record: rec, rowid: tempRowid))
         b.emit(.goto(target: fill))
         b.place(filled)
-        let w = try openForWrite(table, cursor: tableCursor)
+        let w = try openForWrite(table, cursor: tableCursor, fresh: true)
         let auto = try autoincrementSetup(table)
         let done = b.makeLabel()
         b.emit(jumpTo: done) { .rewind(cursor: temp, target: $0) }
@@ -442,7 +444,10 @@ extension Codegen {
         var rowidSupplied: Int? = nil
         // Supplied value index per column, -1 for none ([Int], not [Int?]: an optional
         // element type cost a runtime metadata lookup per row).
-        var supplied = [Int](repeating: -1, count: n)
+        var supplied = [Int](unsafeUninitializedCapacity: n) { buffer, count in
+            buffer.initialize(repeating: -1)
+            count = n
+        }
         for (k, t) in targets.enumerated() {
             if t < 0 || t == table.rowidAlias { rowidSupplied = k } else { supplied[t] = k }
         }
@@ -853,6 +858,9 @@ extension Codegen {
                        orConflict: ConflictResolution?, returning: ReturningState?) throws {
         let table = w.table
         let n = table.columns.count
+        // (One set of the assigned columns for the whole row: building it per use showed.)
+        var assigned = Set<Int>(minimumCapacity: assignments.count)
+        for a in assignments { assigned.insert(a.column) }
         let skipRow = self.b.makeLabel()
         let old = try self.readRow(w)
         // New values, computed with the cursor on the old row.
@@ -883,7 +891,6 @@ extension Codegen {
         }
         // Indexes whose key cannot change (no assigned column, same rowid) are left alone:
         // no conflict check, no entry rewritten (as SQLite).
-        let assigned = Set(assignments.map(\.column))
         let changed = w.indexes.filter { entry in
             rowidValue != nil || entry.index.mayChange(assigning: assigned, table: table)
         }
@@ -918,7 +925,7 @@ extension Codegen {
                             flags: self.c.countsChanges ? [.countChanges, .isUpdate] : [.isUpdate], table: table.name))
         try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: old, rowid: oldRowid),
                                                          new: TriggerRow(columns: columns, rowid: newRowid),
-                                                         assigned: Set(assignments.map(\.column))))
+                                                         assigned: assigned))
         try self.emitReturningRow(returning, columns: columns, rowid: newRowid)
         try self.fireTriggers(table, event, timing: .after, old: TriggerRow(columns: old, rowid: oldRowid),
                               new: TriggerRow(columns: columns, rowid: newRowid), skipRow: skipRow)
@@ -1407,7 +1414,7 @@ extension Codegen {
         c.writes = true
         c.usesDatabase = true
         let cursor = plan.levels[0].source.cursor
-        var indexes: [(Index, Int)] = []
+        var indexes: [(index: Index, cursor: Int)] = []
         for index in c.schema.indexes(on: table) {
             let ic = b.allocateCursor()
             b.emit(.openWrite(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,

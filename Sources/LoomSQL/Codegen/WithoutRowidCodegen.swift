@@ -101,7 +101,7 @@ extension Codegen {
         let primary = table.withoutRowidPrimaryIndex
         b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: primary.columns.count,
                           keyInfo: try keyInfo(of: primary), database: table.database))
-        var indexes: [(Index, Int)] = []
+        var indexes: [(index: Index, cursor: Int)] = []
         for index in c.schema.indexes(on: table) {
             let stored = table.withoutRowidSecondary(index)
             let ic = b.allocateCursor()

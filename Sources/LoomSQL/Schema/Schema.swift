@@ -253,13 +253,13 @@ package final class Schema: @unchecked Sendable {
 
     /// The sqlite_stat1 integers of `index` (nil when ANALYZE has not measured it).
     package func statistics(of index: Index) -> [Int]? {
-        guard let s = schema(forDatabase: index.database) else { return nil }
+        guard let s = schema(forDatabase: index.database), !s.indexStatistics.isEmpty else { return nil }
         return s.indexStatistics[index.name.lowercasedASCII]
     }
 
     /// The row count sqlite_stat1 gives for `table` (nil when unknown).
     package func rowEstimate(of table: Table) -> Int? {
-        guard let s = schema(forDatabase: table.database) else { return nil }
+        guard let s = schema(forDatabase: table.database), !s.tableRowEstimates.isEmpty else { return nil }
         return s.tableRowEstimates[table.name.lowercasedASCII]
     }
 
