@@ -25,7 +25,9 @@ extension Parser {
 
     /// Builds a node spanning `start` to the end of the last consumed token, checking
     /// SQLite's expression-depth limit.
-    func node(_ kind: Expr.Kind, from start: Int) throws -> Expr {
+    /// (`kind` is consumed: borrowed, it was copied into the node, a retain and release of
+    /// its box per node.)
+    func node(_ kind: consuming Expr.Kind, from start: Int) throws -> Expr {
         let e = Expr(kind, span: SourceSpan(start: start, end: previousEnd))
         if e.height > Parser.maxExprDepth {
             throw error("Expression tree is too large (maximum depth \(Parser.maxExprDepth))")

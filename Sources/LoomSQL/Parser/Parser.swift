@@ -16,7 +16,7 @@ package struct Parser {
     package let sql: String
     /// The text's bytes up to its first NUL (owner of `bytes`).
     let source: SQLBytes
-    /// `source.buffer`: the parser lexes and reads token text through it.
+    /// The bytes held by `source`: the parser lexes and reads token text through them.
     let bytes: UnsafeBufferPointer<UInt8>
 
     /// The current (non-space) token and up to two look-ahead tokens.
@@ -56,8 +56,7 @@ package struct Parser {
 
     package init(sql: String) {
         self.sql = sql
-        self.source = SQLBytes(sql)
-        self.bytes = source.buffer
+        (self.source, self.bytes) = SQLBytes.make(sql)
     }
 
     /// Parses the next statement starting at UTF-8 offset `offset`; nil when only
