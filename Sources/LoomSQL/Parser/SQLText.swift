@@ -73,6 +73,11 @@ package enum SQLText {
                 i = j + 1
             case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"):
                 var j = i + 1
+                if let base = b.baseAddress {
+                    // Eight bytes at a time to the closing quote (string literals are long).
+                    let raw = UnsafeRawPointer(base)
+                    while j + 8 <= n, !hasByte(raw.loadUnaligned(fromByteOffset: j, as: UInt64.self), c) { j += 8 }
+                }
                 while j < n, b[j] != c { j += 1 }
                 if j >= n { return false }
                 i = j + 1
@@ -106,6 +111,13 @@ package enum SQLText {
         let found = zeroBytes(0x3B) | zeroBytes(0x27) | zeroBytes(0x22) | zeroBytes(0x60) | zeroBytes(0x5B)
             | zeroBytes(0x2D) | zeroBytes(0x2F)
         return found & 0x8080_8080_8080_8080 != 0
+    }
+
+    /// Whether some byte of `w` equals `c` (see `hasSignificantByte`).
+    @inline(__always) private static func hasByte(_ w: UInt64, _ c: UInt8) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let x = w ^ (UInt64(c) &* ones)
+        return (x &- ones) & ~x & 0x8080_8080_8080_8080 != 0
     }
 
     /// A byte that can change the state inside an ordinary statement: ';', a quote, '[', and
