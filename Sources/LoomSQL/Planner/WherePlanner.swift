@@ -169,6 +169,9 @@ package struct PlanHints {
     package var indexParts: [Int: [ResolvedIndexParts]] = [:]
     /// An OR term may be answered by one lookup per branch (MULTI-INDEX OR).
     package var multiIndexOr = false
+    /// Whether the levels get their EXPLAIN QUERY PLAN constraint text (`LoopLevel.constraintText`);
+    /// codegen asks for it only under EXPLAIN QUERY PLAN (building it showed in compile profiles).
+    package var describesAccess = true
     /// LIMIT + OFFSET when both are integer literals: a sorter keeps only that many rows.
     package var limit: Int? = nil
     /// LIMIT / OFFSET a lone virtual table may be offered (VirtualTablePlanner.swift).
@@ -300,7 +303,8 @@ package enum WherePlanner {
                 : chooseAccess(for: levels[i].source, terms: candidates, levelOfCursor: levelOfCursor,
                                level: i, schema: schema, needed: hints.neededColumns,
                                orderBy: wantOrder, parts: hints.indexParts[levels[i].source.cursor] ?? [],
-                               allowOr: hints.multiIndexOr, implying: implying, limit: hints.limit)
+                               allowOr: hints.multiIndexOr, implying: implying, limit: hints.limit,
+                               describes: hints.describesAccess)
             levels[i].access = choice.access
             levels[i].constraintText = choice.text
             if i == 0 && choice.ordered { orderSatisfied = true }
@@ -392,7 +396,7 @@ package enum WherePlanner {
     static func chooseSingleAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: CursorLevels, level: Int,
                                    schema: Schema?, needed: [Int: Set<Int>]?, orderBy: [OrderTerm],
                                    parts: [ResolvedIndexParts] = [], implying: [RExpr]? = nil,
-                                   limit: Int? = nil) -> Choice {
+                                   limit: Int? = nil, describes: Bool = true) -> Choice {
         let table = source.table
         let usable = usableIndexes(on: table, schema: schema, parts: parts, terms: implying ?? terms)
         var indexes = usable.indexes
@@ -444,7 +448,9 @@ package enum WherePlanner {
         struct Candidate { var scan: IndexScan; var ids: [Int]; var cost: Double; var ordered: Bool; var matched: Int }
         var best: Candidate? = nil
         for index in indexes {
-            guard case (var scan, let ids, let eqCount, let rangeCount)? = indexMatch(index.columns, constraints) else { continue }
+            // An index matches only through a constraint on its first column.
+            guard let first = index.columns.first, constraints.contains(where: { $0.column == first.column }),
+                  case (var scan, let ids, let eqCount, let rangeCount)? = indexMatch(index.columns, constraints) else { continue }
             if eqCount == 0 && rangeCount == 0 { continue }
             scan.expressions = expressions.scanMap(index)
             scan.index = index
@@ -502,7 +508,7 @@ package enum WherePlanner {
             let ids = best.ids
             let ordered = orderSatisfiedByIndex(&best.scan, orderBy: orderBy, cursor: source.cursor)
             let scan = best.scan
-            return Choice(access: .index(scan), usedTerms: termsUsed(ids), text: describe(scan, table: table),
+            return Choice(access: .index(scan), usedTerms: termsUsed(ids), text: describes ? describe(scan, table: table) : "",
                           ordered: ordered)
         }
         if hasRowidRange {
