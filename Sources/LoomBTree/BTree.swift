@@ -50,7 +50,7 @@ package final class BTree {
     /// What recently closed cursors kept, newest last (`parkCursor`, invariant K13): a
     /// statement's cursor starts where the previous statement's cursor on its tree was.
     var parked: [KeptNodes] = []
-    static let maxParked = 4
+    static let maxParked = 8
 
     /// Deepest tree Loom walks before calling the file corrupt (SQLite's BTCURSOR_MAX_DEPTH).
     static let maxDepth = 20

@@ -123,7 +123,7 @@ final class CursorCore {
         atLast = false
         seekHint = nil
         state = .invalid
-        stack.removeAll()
+        stack.removeAll(keepingCapacity: true)
         dropLevels()
     }
 
@@ -202,8 +202,11 @@ final class CursorCore {
         // Reusing the stack's storage: a fresh array per descent showed in seek-heavy profiles.
         atLast = false
         seekHint = nil
-        stack.removeAll(keepingCapacity: true)
-        stack.append((root, 0))
+        // (One `removeLast` per level: cheaper than `removeAll(keepingCapacity:)` here.)
+        if stack.isEmpty { stack.append((root, 0)) } else {
+            while stack.count > 1 { stack.removeLast() }
+            stack[0] = (root, 0)
+        }
         return try node(root)
     }
 
@@ -521,7 +524,7 @@ final class CursorCore {
         guard case .valid = state else { return }
         atLast = false
         state = .saved(try currentKey())
-        stack.removeAll()
+        stack.removeAll(keepingCapacity: true)
         dropLevels()
     }
 
@@ -778,7 +781,9 @@ final class CursorCore {
         let ptr = leaf.pointerArrayStart + 2 * idx
         // Unsafe: every offset below lies in [ptr, ptrEnd + 2) or [start, contentStart), both
         // checked above to be within the usable area (Node validated contentStart <= usable).
-        page.withMutableBytes { raw in
+        // `leaf` holds the page for the whole write.
+        do {
+            let raw = page.unsafeMutableBytesForWrite()
             var pos = start
             pos += Varint.write(UInt64(n), into: raw, at: pos)
             pos += Varint.write(UInt64(bitPattern: rowid), into: raw, at: pos)
@@ -862,7 +867,7 @@ final class CursorCore {
         let (path, slots) = pathAndSlots()
         try tree.rebalance(path: path, slots: slots, leafContent: nil, checkUnderflow: true, append: false)
         state = .deleted(key)
-        stack.removeAll()
+        stack.removeAll(keepingCapacity: true)
     }
 
 }

@@ -74,6 +74,17 @@ package final class Page {
         return try body(storage)
     }
 
+    /// The bytes for an in-place write by a holder of the page, without a closure (the
+    /// B-tree's append of a cell per INSERT): marks the page dirty and resets
+    /// `checkedHeader` as `withMutableBytes` does. The page must have been made writable;
+    /// the pointer is valid only while the caller holds the page, for this one write.
+    package func unsafeMutableBytesForWrite() -> UnsafeMutableRawBufferPointer {
+        precondition(isWritable, "page modified without Pager.makeWritable")
+        isDirty = true
+        checkedHeader = 0
+        return storage
+    }
+
     /// Raw mutable access for the pager itself (reading from disk, rollback).
     package func withStorageForPager<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
         checkedHeader = 0
