@@ -39,6 +39,10 @@ package final class Page {
     /// resets it, so the header is validated once per load or change, not on every access.
     /// (Stored last: fields other modules read keep their offsets.)
     package var checkedHeader: UInt64 = 0
+    /// A second cache for the layer above, kept like `checkedHeader`: -1 = unknown, else the
+    /// page's free bytes as L3 last computed or updated them (`Node.freeBytes`). Every write
+    /// to the bytes resets it. (Stored last, for the same reason.)
+    package var freeBytesHint: Int = -1
 
     @inlinable package var size: Int { storage.count }
 
@@ -70,7 +74,7 @@ package final class Page {
     package func withMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
         precondition(isWritable, "page \(number) modified without Pager.makeWritable")
         isDirty = true
-        checkedHeader = 0
+        checkedHeader = 0; freeBytesHint = -1
         return try body(storage)
     }
 
@@ -81,19 +85,19 @@ package final class Page {
     package func unsafeMutableBytesForWrite() -> UnsafeMutableRawBufferPointer {
         precondition(isWritable, "page modified without Pager.makeWritable")
         isDirty = true
-        checkedHeader = 0
+        checkedHeader = 0; freeBytesHint = -1
         return storage
     }
 
     /// Raw mutable access for the pager itself (reading from disk, rollback).
     package func withStorageForPager<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
-        checkedHeader = 0
+        checkedHeader = 0; freeBytesHint = -1
         return try body(storage)
     }
 
     package subscript(offset: Int) -> UInt8 {
         get { storage[offset] }
-        set { precondition(isWritable); isDirty = true; checkedHeader = 0; storage[offset] = newValue }
+        set { precondition(isWritable); isDirty = true; checkedHeader = 0; freeBytesHint = -1; storage[offset] = newValue }
     }
 
     /// Big-endian 16-bit value at `offset`.
@@ -114,7 +118,7 @@ package final class Page {
     package func setU16(_ offset: Int, _ value: Int) {
         precondition(isWritable && offset >= 0 && offset + 2 <= storage.count)
         isDirty = true
-        checkedHeader = 0
+        checkedHeader = 0; freeBytesHint = -1
         storage[offset] = UInt8(truncatingIfNeeded: value >> 8)
         storage[offset + 1] = UInt8(truncatingIfNeeded: value)
     }
@@ -122,7 +126,7 @@ package final class Page {
     package func setU32(_ offset: Int, _ value: UInt32) {
         precondition(isWritable && offset >= 0 && offset + 4 <= storage.count)
         isDirty = true
-        checkedHeader = 0
+        checkedHeader = 0; freeBytesHint = -1
         storage[offset] = UInt8(truncatingIfNeeded: value >> 24)
         storage[offset + 1] = UInt8(truncatingIfNeeded: value >> 16)
         storage[offset + 2] = UInt8(truncatingIfNeeded: value >> 8)
@@ -142,7 +146,7 @@ package final class Page {
         let count = source.count
         precondition(isWritable && offset >= 0 && offset + count <= storage.count)
         isDirty = true
-        checkedHeader = 0
+        checkedHeader = 0; freeBytesHint = -1
         let copied: Bool? = source.withContiguousStorageIfAvailable { buffer in
             guard let from = buffer.baseAddress, let base = storage.baseAddress, count > 0 else { return true }
             (base + offset).copyMemory(from: from, byteCount: count)
@@ -158,7 +162,7 @@ package final class Page {
         let count = source.count
         precondition(isWritable && offset >= 0 && count >= 0 && offset + count <= storage.count)
         isDirty = true
-        checkedHeader = 0
+        checkedHeader = 0; freeBytesHint = -1
         guard count > 0, let base = storage.baseAddress else { return }
         (base + offset).initializeMemory(as: UInt8.self, repeating: source.first ?? 0, count: count)
     }
@@ -168,7 +172,7 @@ package final class Page {
         precondition(isWritable && source >= 0 && destination >= 0 && count >= 0
             && source + count <= storage.count && destination + count <= storage.count)
         isDirty = true
-        checkedHeader = 0
+        checkedHeader = 0; freeBytesHint = -1
         guard let base = storage.baseAddress, count > 0 else { return }
         (base + destination).copyMemory(from: base + source, byteCount: count)
     }
