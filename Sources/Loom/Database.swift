@@ -289,7 +289,21 @@ public final class Database {
 public final class Statement {
     /// The text of this statement (without the tail).
     public let sql: String
-    private(set) var vm: VM
+    private(set) var vm: VM {
+        didSet { shape = Shape(vm) }
+    }
+    /// Column count and EXPLAIN mode of `vm`'s program, read once per program (the shell
+    /// asks for them several times per statement; each read went through the program box).
+    private var shape: Shape
+    private struct Shape {
+        let columnCount: Int
+        let explainMode: Int
+        init(_ vm: VM) {
+            let program = vm.program
+            columnCount = vm.columnCount
+            explainMode = program.isExplain ? 1 : program.isQueryPlan ? 2 : 0
+        }
+    }
     let kind: StatementKind
     /// The least capability that may run it (checked again at each run, since a cached
     /// statement may run inside a read-only section).
@@ -322,6 +336,7 @@ public final class Statement {
     init(sql: String, vm: VM, kind: StatementKind, requiredCapability: Capability, database: Database) {
         self.sql = sql
         self.vm = vm
+        shape = Shape(vm)
         self.kind = kind
         self.requiredCapability = requiredCapability
         self.database = database
@@ -336,7 +351,7 @@ public final class Statement {
     }
 
     /// Result columns (`sqlite3_column_count`).
-    public var columnCount: Int { vm.columnCount }
+    public var columnCount: Int { shape.columnCount }
     /// Result column names as SQLite names them (`sqlite3_column_name`).
     public var columnNames: [String] { vm.columnNames }
     /// The declared type of each result column (`sqlite3_column_decltype`): the type a
@@ -355,7 +370,7 @@ public final class Statement {
     /// Number of parameters (`sqlite3_bind_parameter_count`).
     public var parameterCount: Int { vm.program.parameterCount }
     /// The `EXPLAIN` setting: 0 none, 1 `EXPLAIN`, 2 `EXPLAIN QUERY PLAN` (`sqlite3_stmt_isexplain`).
-    public var explainMode: Int { vm.program.isExplain ? 1 : vm.program.isQueryPlan ? 2 : 0 }
+    public var explainMode: Int { shape.explainMode }
 
     /// Binds `value` to parameter `index` (1-based). Throws `range`.
     public func bind(_ value: DatabaseValue, at index: Int) throws {

@@ -28,7 +28,8 @@ enum FastKind: UInt8, Sendable {
     /// Sequence: a = cursor, b = dest. MustBeInt: a = register, b = target when flags bit 0.
     case sequence, mustBeInt
     /// A constant (String8, Real, Blob): b = dest, `d` indexes `FastProgram.constants`.
-    /// Affinity: a = start, `d` indexes `FastProgram.affinityLists`.
+    /// Affinity: a = start, b = count, `d` indexes `FastProgram.affinities` (the first of
+    /// `b` affinities).
     case string8, affinity
     /// The built-in length(): a = argument register, c = dest.
     case length
@@ -192,9 +193,13 @@ struct FastOp: Sendable {
             self.init(.function, a, n, d, d: tables.functions.count)
             tables.functions.append(f)
         case .affinity(let start, let list):
-            guard tables.affinityLists.count < Int(Int32.max) else { self.init(); return }
-            self.init(.affinity, start, d: tables.affinityLists.count)
-            tables.affinityLists.append(list)
+            let first = tables.affinityCount
+            guard let affinities = tables.affinities, list.count <= tables.affinityCapacity - first else {
+                self.init(); return
+            }
+            self.init(.affinity, start, list.count, d: first)
+            for (i, a) in list.enumerated() { (affinities + first + i).initialize(to: a) }
+            tables.affinityCount += list.count
         case .compare(let l, let r, let n, let k, false):
             guard tables.keyInfos.count < Int(Int32.max) else { self.init(); return }
             self.init(.compare, l, r, n, d: tables.keyInfos.count)
@@ -205,15 +210,17 @@ struct FastOp: Sendable {
 
     /// A constant load into `dest`: the value goes to `tables.constants`.
     private init(constant: Value, dest: Register, tables: inout FastTables) {
-        guard tables.constants.count < Int(Int32.max) else { self.init(); return }
-        self.init(.string8, 0, dest, d: tables.constants.count)
-        tables.constants.append(constant)
+        let i = tables.constantCount
+        guard i < tables.constantCapacity, let constants = tables.constants else { self.init(); return }
+        self.init(.string8, 0, dest, d: i)
+        (constants + i).initialize(to: constant)
+        tables.constantCount += 1
     }
 
     /// The fast form of `instruction` alone (its side-table entries are dropped; tests).
     init(_ instruction: Instruction) {
-        var tables = FastTables()
-        self = withUnsafePointer(to: instruction) { FastOp(at: $0, tables: &tables) }
+        let program = FastProgram([instruction])
+        self = withExtendedLifetime(program) { program.ops[0] }
     }
 
     private init(comparison kind: FastKind, _ l: Int, _ r: Int, _ t: Int, _ a: Affinity?,
@@ -232,8 +239,14 @@ struct FastTables {
     var aggregateKinds: [AggregateKind] = []
     var functions: [FunctionDefinition] = []
     var keyInfos: [KeyInfo] = []
-    var constants: [Value] = []
-    var affinityLists: [[Affinity]] = []
+    /// The constants: `constantCount` initialised of `constantCapacity` (FastProgram owns them).
+    var constants: UnsafeMutablePointer<Value>?
+    var constantCount = 0
+    var constantCapacity = 0
+    /// Affinity lists, one after the other: `affinityCount` of `affinityCapacity` written.
+    var affinities: UnsafeMutablePointer<Affinity>?
+    var affinityCount = 0
+    var affinityCapacity = 0
     /// Some op may fuse with the one after it (length, like, SorterInsert): the fusing pass runs.
     var fused = false
 }
@@ -245,19 +258,54 @@ struct FastTables {
 package final class FastProgram: @unchecked Sendable {
     /// The ops, one per instruction. An owned buffer rather than an array: the dispatch loop
     /// reads one per step, and the array accessor was a non-inlined call there.
+    // Unsafe: one allocation holds the ops (`storage`), then the constants (`constants`,
+    // `constantCount` initialised Values), written only in init and released in deinit.
+    // Constants are indexed by the `d` of the ops that init made for them.
+    private let allocation: UnsafeMutableRawPointer
     private let storage: UnsafeMutableBufferPointer<FastOp>
     let aggregateKinds: [AggregateKind]
     let functions: [FunctionDefinition]
     let keyInfos: [KeyInfo]
-    let constants: [Value]
-    let affinityLists: [[Affinity]]
+    /// String8/Real/Blob values (a separate array was an allocation, its growth and its
+    /// release per statement: ~1.5k instructions of a literal INSERT).
+    let constants: UnsafeMutablePointer<Value>
+    private let constantCount: Int
+    /// Affinity's lists (likewise in the ops' allocation).
+    let affinities: UnsafeMutablePointer<Affinity>
 
     /// Read-only view of the ops; valid while this object is alive.
     var ops: UnsafeBufferPointer<FastOp> { UnsafeBufferPointer(storage) }
 
     package init(_ instructions: [Instruction]) {
-        let storage = UnsafeMutableBufferPointer<FastOp>.allocate(capacity: instructions.count)
+        let n = instructions.count
         var tables = FastTables()
+        // Constants and affinities are counted first (tag tests, no payload copies), so that
+        // the ops, the constants and the affinity lists fit one allocation:
+        // [ops: n FastOps][constants: k Values][affinities: m Affinity].
+        let (k, m) = instructions.withUnsafeBufferPointer { source in
+            var k = 0, m = 0
+            for i in source.indices {
+                switch source[i] {
+                case .string8, .real, .blob: k += 1
+                case .affinity(_, let list): m += list.count
+                default: continue
+                }
+            }
+            return (k, m)
+        }
+        let opBytes = n * MemoryLayout<FastOp>.stride
+        let valueOffset = (opBytes + MemoryLayout<Value>.alignment - 1) / MemoryLayout<Value>.alignment * MemoryLayout<Value>.alignment
+        let affinityOffset = valueOffset + k * MemoryLayout<Value>.stride
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: max(affinityOffset + m * MemoryLayout<Affinity>.stride, 1),
+            alignment: max(MemoryLayout<FastOp>.alignment, MemoryLayout<Value>.alignment))
+        let storage = UnsafeMutableBufferPointer(start: raw.bindMemory(to: FastOp.self, capacity: n), count: n)
+        let constants = (raw + valueOffset).bindMemory(to: Value.self, capacity: k)
+        let affinities = (raw + affinityOffset).bindMemory(to: Affinity.self, capacity: m)
+        tables.constants = constants
+        tables.constantCapacity = k
+        tables.affinities = affinities
+        tables.affinityCapacity = m
         instructions.withUnsafeBufferPointer { source in
             guard let base = source.baseAddress else { return }
             for i in 0..<source.count {
@@ -265,13 +313,18 @@ package final class FastProgram: @unchecked Sendable {
             }
         }
         if tables.fused { FastProgram.fuse(storage) }
+        self.allocation = raw
         self.storage = storage
         self.aggregateKinds = tables.aggregateKinds
         self.functions = tables.functions
         self.keyInfos = tables.keyInfos
-        self.constants = tables.constants
-        self.affinityLists = tables.affinityLists
+        self.constants = constants
+        self.constantCount = tables.constantCount
+        self.affinities = affinities
     }
+
+    /// The constants, in `d` order (tests).
+    var constantValues: [Value] { Array(UnsafeBufferPointer(start: constants, count: constantCount)) }
 
     /// Pairs of ops that run as one (only when the build saw a length, like or SorterInsert).
     private static func fuse(_ storage: UnsafeMutableBufferPointer<FastOp>) {
@@ -296,7 +349,8 @@ package final class FastProgram: @unchecked Sendable {
     }
 
     deinit {
-        storage.deinitialize()
-        storage.deallocate()
+        constants.deinitialize(count: constantCount)
+        // FastOp is plain data: nothing to deinitialise.
+        allocation.deallocate()
     }
 }

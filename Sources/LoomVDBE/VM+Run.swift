@@ -503,10 +503,10 @@ extension VM {
                 registers[op.b] = fast.constants[Int(op.d)]
                 continue
             case .affinity:
-                let s = op.a
-                let affinities = fast.affinityLists[Int(op.d)]
-                try checkRange(s, affinities.count)
-                for i in 0 ..< affinities.count {
+                let s = op.a, n = op.b
+                let affinities = fast.affinities + Int(op.d)  // `n` of them (FastOp.swift)
+                try checkRange(s, n)
+                for i in 0 ..< n {
                     registers[s + i] = applyAffinity(affinities[i], to: registers[s + i])
                 }
                 continue

@@ -27,7 +27,7 @@ import LoomRecord
         let constants = FastProgram([.string8(value: "a", dest: 1), .real(value: 0.5, dest: 2), .blob(value: [1], dest: 3)])
         #expect(constants.ops.map(\.kind) == [.string8, .string8, .string8])
         #expect(constants.ops.map(\.d) == [0, 1, 2] && constants.ops.map(\.b) == [1, 2, 3])
-        #expect(constants.constants == [.text("a"), .real(0.5), .blob([1])])
+        #expect(constants.constantValues == [.text("a"), .real(0.5), .blob([1])])
     }
 
     @Test func wideOperandStaysSlow() {
