@@ -123,8 +123,9 @@ package struct Expr: Hashable, Sendable {
     /// computed at init from the children's heights (subqueries count 0).
     package private(set) var height: Int
     package init(_ kind: Kind, span: SourceSpan) {
-        self.kind = kind; self.span = span
+        // (The height first: reading `kind` after storing it copied it, a retain and release.)
         self.height = 1 + Expr.childHeight(kind)
+        self.kind = kind; self.span = span
     }
 
     /// Literals are stored inline (every other case is boxed): a boxed literal was an

@@ -39,10 +39,10 @@ extension VM {
         let tree = try context.tree(database)
         let cursor: VMCursor
         if let keyInfo {
-            cursor = VMCursor(.index(try tree.indexCursor(root: rootPage, writable: writable, keyInfo: keyInfo)),
-                              keyInfo: keyInfo)
+            cursor = makeCursor(.index(try tree.indexCursor(root: rootPage, writable: writable, keyInfo: keyInfo)),
+                                keyInfo: keyInfo)
         } else {
-            cursor = VMCursor(.table(try tree.tableCursor(root: rootPage, writable: writable)), keyInfo: nil)
+            cursor = makeCursor(.table(try tree.tableCursor(root: rootPage, writable: writable)), keyInfo: nil)
         }
         cursor.database = database
         try setCursor(id, cursor)

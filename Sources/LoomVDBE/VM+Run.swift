@@ -179,6 +179,14 @@ extension VM {
                 if context.interruption.isSet { try failInterrupted() }
                 pc = op.a
                 continue
+            case .halt:
+                // Halt with code OK (the error forms stay in the Instruction switch below).
+                if !frames.isEmpty {
+                    leaveSubProgram(ignored: op.a != 0)
+                    return nil
+                }
+                try finish(error: nil)
+                return false
             case .gosub:
                 registers[op.a] = .integer(Int64(pc))
                 pc = op.b

@@ -25,6 +25,18 @@ struct AutoincrementState {
     var tableName: String
 }
 
+extension WriteFlags {
+    /// Flags from their bits. (An option-set literal or `union` of this LoomVDBE type is an
+    /// unspecialized generic call here: ~2k instructions per statement in compile profiles.)
+    static func of(countChanges: Bool, isUpdate: Bool = false, lastRowid: Bool = false) -> WriteFlags {
+        var bits = 0
+        if countChanges { bits |= WriteFlags.countChanges.rawValue }
+        if isUpdate { bits |= WriteFlags.isUpdate.rawValue }
+        if lastRowid { bits |= WriteFlags.lastRowid.rawValue }
+        return WriteFlags(rawValue: bits)
+    }
+}
+
 extension Codegen {
     /// Reads the sqlite_sequence entry of an AUTOINCREMENT table.
     func autoincrementSetup(_ table: Table) throws -> AutoincrementState? {
@@ -83,17 +95,19 @@ extension Codegen {
         return KeyInfo(collations: collations, descending: descending)
     }
 
-    /// Opens `table` and all its indexes for writing.
-    func openForWrite(_ table: Table, cursor: Int? = nil) throws -> WriteTarget {
+    /// Opens `table` and all its indexes for writing. `cursor`: the number to use; unless
+    /// `fresh` (never opened yet, as INSERT's), it scanned the table in a first pass and is
+    /// closed first.
+    func openForWrite(_ table: Table, cursor: Int? = nil, fresh: Bool = false) throws -> WriteTarget {
         c.writes = true
         c.usesDatabase = true
         let tc = cursor ?? b.allocateCursor()
         // A cursor that scanned the table in a first pass is reopened for writing.
-        if cursor != nil { b.emit(.close(cursor: tc)) }
+        if cursor != nil && !fresh { b.emit(.close(cursor: tc)) }
         cursorTables[tc] = table
         if table.isWithoutRowid { return try openWithoutRowidForWrite(table, cursor: tc) }
         b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count, database: table.database))
-        var indexes: [(Index, Int)] = []
+        var indexes: [(index: Index, cursor: Int)] = []
         for index in c.schema.indexes(on: table) {
             let ic = b.allocateCursor()
             b.emit(.openWrite(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
@@ -286,7 +300,7 @@ extension Codegen {
         let upserts = try upsertPlans(insert, table: table, cursor: tableCursor, span: span)
         switch insert.source {
         case .defaultValues:
-            let w = try openForWrite(table, cursor: tableCursor)
+            let w = try openForWrite(table, cursor: tableCursor, fresh: true)
             let auto = try autoincrementSetup(table)
             try codeInsertRow(w, targets: [], onConflict: insert.orConflict, autoincrement: auto, upserts: upserts,
                               returning: returning) { _, _ in }
@@ -303,7 +317,7 @@ extension Codegen {
             if select.compounds.isEmpty, select.orderBy.isEmpty, select.limit == nil, select.with == nil,
                case .values(let rows) = select.first {
                 // INSERT … VALUES: each row coded in line.
-                let w = try openForWrite(table, cursor: tableCursor)
+                let w = try openForWrite(table, cursor: tableCursor, fresh: true)
                 for row in rows {
                     if row.count != targets.count {
                         if insert.columns == nil {
@@ -372,7 +386,7 @@ extension Codegen {
 
         if !useTemp {
             // Each row is inserted as the co-routine yields it.
-            let w = try openForWrite(table, cursor: tableCursor)
+            let w = try openForWrite(table, cursor: tableCursor, fresh: true)
             let auto = try autoincrementSetup(table)
             let done = b.makeLabel()
             let top = b.currentAddress
@@ -398,7 +412,7 @@ extension Codegen {
         b.emit(.insert(cursor: temp, record: rec, rowid: tempRowid))
         b.emit(.goto(target: fill))
         b.place(filled)
-        let w = try openForWrite(table, cursor: tableCursor)
+        let w = try openForWrite(table, cursor: tableCursor, fresh: true)
         let auto = try autoincrementSetup(table)
         let done = b.makeLabel()
         b.emit(jumpTo: done) { .rewind(cursor: temp, target: $0) }
@@ -442,7 +456,10 @@ extension Codegen {
         var rowidSupplied: Int? = nil
         // Supplied value index per column, -1 for none ([Int], not [Int?]: an optional
         // element type cost a runtime metadata lookup per row).
-        var supplied = [Int](repeating: -1, count: n)
+        var supplied = [Int](unsafeUninitializedCapacity: n) { buffer, count in
+            buffer.initialize(repeating: -1)
+            count = n
+        }
         for (k, t) in targets.enumerated() {
             if t < 0 || t == table.rowidAlias { rowidSupplied = k } else { supplied[t] = k }
         }
@@ -531,7 +548,7 @@ extension Codegen {
         let stored = recordRange(table, columns: columns)
         b.emit(.makeRecord(start: stored.start, count: stored.count, dest: record))
         b.emit(.insert(cursor: w.cursor, record: record, rowid: rowid,
-                       flags: c.countsChanges ? WriteFlags.countChanges.union(.lastRowid) : WriteFlags(), table: table.name))
+                       flags: .of(countChanges: c.countsChanges, lastRowid: c.countsChanges), table: table.name))
         try codeForeignKeys(table, ForeignKeyChange(new: TriggerRow(columns: columns, rowid: rowid)))
         try emitReturningRow(returning, columns: columns, rowid: rowid)
         try fireTriggers(table, .insert, timing: .after, old: nil, new: TriggerRow(columns: columns, rowid: rowid),
@@ -656,7 +673,7 @@ extension Codegen {
                 try codeSingleRowChange(plan, table: table, once: oneRow, deleting: true) { w, rowid in
                     let columns = returning == nil ? try self.readIndexedColumns(w) : try self.readRow(w)
                     try self.deleteIndexEntries(w, columns: columns, rowid: rowid, except: w.scanIndex?.cursor)
-                    self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
+                    self.b.emit(.delete(cursor: w.cursor, flags: .of(countChanges: self.c.countsChanges), table: table.name))
                     if let scan = w.scanIndex { self.b.emit(.delete(cursor: scan.cursor)) }
                     // RETURNING sees the table after the row's change (SQLite: the first AFTER trigger).
                     try self.emitReturningRow(returning, columns: columns, rowid: rowid)
@@ -682,7 +699,7 @@ extension Codegen {
                 self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
                 if let partial { self.b.place(partial) }
             }
-            self.b.emit(.delete(cursor: w.cursor, flags: self.c.countsChanges ? [.countChanges] : [], table: table.name))
+            self.b.emit(.delete(cursor: w.cursor, flags: .of(countChanges: self.c.countsChanges), table: table.name))
             try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid)))
             // RETURNING after the change and its foreign-key actions, before AFTER triggers (SQLite).
             try self.emitReturningRow(returning, columns: columns, rowid: rowid)
@@ -853,6 +870,9 @@ extension Codegen {
                        orConflict: ConflictResolution?, returning: ReturningState?) throws {
         let table = w.table
         let n = table.columns.count
+        // (One set of the assigned columns for the whole row: building it per use showed.)
+        var assigned = Set<Int>(minimumCapacity: assignments.count)
+        for a in assignments { assigned.insert(a.column) }
         let skipRow = self.b.makeLabel()
         let old = try self.readRow(w)
         // New values, computed with the cursor on the old row.
@@ -883,7 +903,6 @@ extension Codegen {
         }
         // Indexes whose key cannot change (no assigned column, same rowid) are left alone:
         // no conflict check, no entry rewritten (as SQLite).
-        let assigned = Set(assignments.map(\.column))
         let changed = w.indexes.filter { entry in
             rowidValue != nil || entry.index.mayChange(assigning: assigned, table: table)
         }
@@ -900,7 +919,7 @@ extension Codegen {
         if rowidValue != nil {
             let same = self.b.makeLabel()
             self.b.emit(jumpTo: same) { .eq(lhs: newRowid, rhs: oldRowid, target: $0) }
-            self.b.emit(.delete(cursor: w.cursor, flags: [], table: nil))
+            self.b.emit(.delete(cursor: w.cursor, flags: .of(countChanges: false), table: nil))
             self.b.place(same)
         }
         for (index, ic) in changed {
@@ -915,10 +934,10 @@ extension Codegen {
         let stored = self.recordRange(table, columns: columns)
         self.b.emit(.makeRecord(start: stored.start, count: stored.count, dest: record))
         self.b.emit(.insert(cursor: w.cursor, record: record, rowid: newRowid,
-                            flags: self.c.countsChanges ? [.countChanges, .isUpdate] : [.isUpdate], table: table.name))
+                            flags: .of(countChanges: self.c.countsChanges, isUpdate: true), table: table.name))
         try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: old, rowid: oldRowid),
                                                          new: TriggerRow(columns: columns, rowid: newRowid),
-                                                         assigned: Set(assignments.map(\.column))))
+                                                         assigned: assigned))
         try self.emitReturningRow(returning, columns: columns, rowid: newRowid)
         try self.fireTriggers(table, event, timing: .after, old: TriggerRow(columns: old, rowid: oldRowid),
                               new: TriggerRow(columns: columns, rowid: newRowid), skipRow: skipRow)
@@ -1407,7 +1426,7 @@ extension Codegen {
         c.writes = true
         c.usesDatabase = true
         let cursor = plan.levels[0].source.cursor
-        var indexes: [(Index, Int)] = []
+        var indexes: [(index: Index, cursor: Int)] = []
         for index in c.schema.indexes(on: table) {
             let ic = b.allocateCursor()
             b.emit(.openWrite(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,

@@ -193,7 +193,12 @@ extension Index {
     /// True when an UPDATE assigning `assigned` (-1: the rowid or its alias) may change this
     /// index's entry for a row: it reads an assigned column or a generated column.
     func mayChange(assigning assigned: Set<Int>, table: Table) -> Bool {
-        readColumns(of: table).contains { i in
+        if isPlain && !table.hasGenerated {
+            // Only its own columns: no set of the columns read.
+            let alias = table.rowidAlias
+            return columns.contains { assigned.contains($0.column == alias ? -1 : $0.column) }
+        }
+        return readColumns(of: table).contains { i in
             assigned.contains(i) || (i >= 0 && i < table.columns.count && table.columns[i].generated != nil)
         }
     }

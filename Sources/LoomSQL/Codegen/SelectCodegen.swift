@@ -397,6 +397,7 @@ extension Codegen {
     func completedHints(_ hints: consuming PlanHints, for s: ResolvedSelect) -> PlanHints {
         hints.indexParts = indexParts(for: s.sources)
         hints.multiIndexOr = true
+        hints.describesAccess = c.recordsQueryPlan
         if case .integer(let n)? = s.limit, n >= 0 {
             let limit = Int(clamping: min(n, 1 << 40))
             switch s.offset {
@@ -430,6 +431,7 @@ extension Codegen {
         var hints = PlanHints()
         hints.indexParts = indexParts(for: [source])
         hints.multiIndexOr = true
+        hints.describesAccess = c.recordsQueryPlan
         return hints
     }
 

@@ -101,7 +101,7 @@ extension Codegen {
         let primary = table.withoutRowidPrimaryIndex
         b.emit(.openWrite(cursor: tc, root: Int(table.rootPage), columnCount: primary.columns.count,
                           keyInfo: try keyInfo(of: primary), database: table.database))
-        var indexes: [(Index, Int)] = []
+        var indexes: [(index: Index, cursor: Int)] = []
         for index in c.schema.indexes(on: table) {
             let stored = table.withoutRowidSecondary(index)
             let ic = b.allocateCursor()
@@ -186,7 +186,7 @@ extension Codegen {
         for (p, col) in recordColumns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: record + p)) }
         let rec = b.allocateRegister()
         b.emit(.makeRecord(start: record, count: recordColumns.count, dest: rec))
-        b.emit(.idxInsert(cursor: w.cursor, record: rec, flags: countChange && c.countsChanges ? [.countChanges] : []))
+        b.emit(.idxInsert(cursor: w.cursor, record: rec, flags: .of(countChanges: countChange && c.countsChanges)))
     }
 
     /// Deletes the row the table cursor is on (its columns in `columns`) and its index entries.
@@ -194,7 +194,7 @@ extension Codegen {
         var changed = w
         changed.indexes = w.indexes.filter { !skip.contains($0.index.name.lowercasedASCII) }
         try codeWithoutRowidIndexDeletes(changed, table: w.table, columns: columns)
-        b.emit(.delete(cursor: w.cursor, flags: countChange && c.countsChanges ? [.countChanges] : [], table: w.table.name))
+        b.emit(.delete(cursor: w.cursor, flags: .of(countChanges: countChange && c.countsChanges), table: w.table.name))
     }
 
     /// Codes one row written into a WITHOUT ROWID table: values (or DEFAULT), affinity,

@@ -225,30 +225,41 @@ extension Keyword {
         Int(truncatingIfNeeded: ((p.a ^ (p.b &* 0x2545F4914F6CDD1D)) &* 0x9E3779B97F4A7C15) >> (64 - slotBits))
     }
 
-    private static let slots: [Slot] = {
+    /// The table, built once and never freed (unsafe, fenced here: a global array was
+    /// retained and released around every lookup; this block is immutable after its
+    /// initialization and lives as long as the process).
+    nonisolated(unsafe) private static let slots: UnsafeBufferPointer<Slot> = {
         let size = 1 << Int(slotBits)
-        var t = Array(repeating: Slot(), count: size)
+        let t = UnsafeMutableBufferPointer<Slot>.allocate(capacity: size)
+        t.initialize(repeating: Slot())
         for k in Keyword.allCases {
             guard let p = pack(k.rawValue.utf8) else { continue }
             var s = slot(p)
             while t[s].keyword != nil { s = (s + 1) & (size - 1) }
             t[s] = Slot(a: p.a, b: p.b, keyword: k)
         }
-        return t
+        return UnsafeBufferPointer(t)
     }()
 
     /// The keyword spelled by `bytes` (ASCII, any case), or nil.
     package static func lookup(_ bytes: ArraySlice<UInt8>) -> Keyword? {
         guard bytes.count >= 2, bytes.count <= 17, let p = pack(bytes) else { return nil }
-        return slots.withUnsafeBufferPointer { t in
-            let mask = t.count - 1
-            var s = slot(p)
-            while true {
-                let e = t[s]
-                guard let k = e.keyword else { return nil }
-                if e.a == p.a && e.b == p.b { return k }
-                s = (s + 1) & mask
-            }
+        return lookup(packed: p.a, p.b)
+    }
+
+    /// The keyword whose spelling packs to (`a`, `b`) as `pack` does (the lexer packs a word
+    /// while scanning it), or nil.
+    @inline(__always)
+    package static func lookup(packed a: UInt64, _ b: UInt64) -> Keyword? {
+        let p = Packed(a: a, b: b)
+        let t = slots
+        let mask = t.count - 1
+        var s = slot(p)
+        while true {
+            let e = t[s]
+            guard let k = e.keyword else { return nil }
+            if e.a == p.a && e.b == p.b { return k }
+            s = (s + 1) & mask
         }
     }
 }

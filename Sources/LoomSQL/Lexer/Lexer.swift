@@ -7,6 +7,8 @@
 /// let lexer = Lexer(sql: "SELECT 1")
 /// let t = lexer.token(at: 0)   // .keyword(.select), 0..<6
 /// ```
+/// The rules themselves are `Lexer.token(in:at:)` over a buffer of bytes (the parser lexes its
+/// own copy of the text through a pointer, see `SQLBytes`).
 package struct Lexer: Sendable {
     package let bytes: [UInt8]
 
@@ -17,16 +19,36 @@ package struct Lexer: Sendable {
     /// native; the generic `prefix(while:)` copy was 2% of a 200k-INSERT script).
     package static func bytesBeforeNUL(_ sql: String) -> [UInt8] {
         if let fast = sql.utf8.withContiguousStorageIfAvailable({ buffer -> [UInt8] in
-            let end = buffer.firstIndex(of: 0) ?? buffer.count
-            return Array(buffer[0..<end])
+            Array(buffer[0..<Lexer.lengthBeforeNUL(buffer)])
         }) { return fast }
         return Array(sql.utf8.prefix { $0 != 0 })
     }
     package init(bytes: [UInt8]) { self.bytes = Array(bytes.prefix { $0 != 0 }) }
 
+    /// The index of the first NUL in `b` (its count when there is none), eight bytes per step.
+    package static func lengthBeforeNUL(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = b.baseAddress else { return 0 }
+        let n = b.count
+        var i = 0
+        let raw = UnsafeRawPointer(base)
+        while i + 8 <= n {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // Some byte of w is zero exactly when this is non-zero (the classic SWAR test).
+            if (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 != 0 { break }
+            i += 8
+        }
+        while i < n, base[i] != 0 { i += 1 }
+        return i
+    }
+
     /// The token that starts at byte `position` (whitespace and comments are `.space` tokens;
     /// at or past the end, `.end`). Never returns an empty token except `.end`.
     package func token(at position: Int) -> Token {
+        bytes.withUnsafeBufferPointer { Lexer.token(in: $0, at: position) }
+    }
+
+    /// The token that starts at byte `position` of `bytes` (the whole text: it ends there).
+    package static func token(in bytes: UnsafeBufferPointer<UInt8>, at position: Int) -> Token {
         let n = bytes.count
         guard position < n else { return Token(kind: .end, start: n, end: n) }
         let p = position
@@ -96,10 +118,10 @@ package struct Lexer: Sendable {
             }
             return Token(kind: .illegal, start: p, end: n)
         case UInt8(ascii: "."):
-            if Lexer.isDigit(at(p + 1)) { return number(at: p) }
+            if Lexer.isDigit(at(p + 1)) { return number(bytes, at: p) }
             return tok(.dot, 1)
         case UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return number(at: p)
+            return number(bytes, at: p)
         case UInt8(ascii: "["):
             var i = p + 1
             while i < n, bytes[i] != UInt8(ascii: "]") { i += 1 }
@@ -115,9 +137,9 @@ package struct Lexer: Sendable {
                 while i < n, Lexer.isDigit(bytes[i]) { i += 1 }
                 return Token(kind: .register, start: p, end: i)
             }
-            return namedVariable(at: p)
+            return namedVariable(bytes, at: p)
         case UInt8(ascii: "$"), UInt8(ascii: "@"), UInt8(ascii: ":"):
-            return namedVariable(at: p)
+            return namedVariable(bytes, at: p)
         case UInt8(ascii: "x"), UInt8(ascii: "X"):
             if at(p + 1) == UInt8(ascii: "'") {
                 var i = p + 2
@@ -128,23 +150,43 @@ package struct Lexer: Sendable {
                 while i < n, bytes[i] != UInt8(ascii: "'") { i += 1 }
                 return Token(kind: .illegal, start: p, end: min(i + 1, n))
             }
-            return word(at: p)
+            return word(bytes, at: p)
         default:
-            if Lexer.isIdentifierStart(c) { return word(at: p) }
+            if Lexer.isIdentifierStart(c) { return word(bytes, at: p) }
             return tok(.illegal, 1)
         }
     }
 
-    private func word(at p: Int) -> Token {
-        var i = p + 1
-        while i < bytes.count, Lexer.isIdentifierChar(bytes[i]) { i += 1 }
-        if let k = Keyword.lookup(bytes[p..<i]) { return Token(kind: .keyword(k), start: p, end: i) }
+    /// A bare word: a keyword or an identifier. The keyword's packed spelling (see
+    /// `Keyword.lookup(packed:_:)`) is built in the same pass that finds the word's end.
+    private static func word(_ bytes: UnsafeBufferPointer<UInt8>, at p: Int) -> Token {
+        let n = bytes.count
+        var i = p
+        var a: UInt64 = 0, b: UInt64 = 0
+        var letters = true
+        let classes = Lexer.wordClasses
+        while i < n {
+            let v = classes[Int(bytes[i])]
+            if v == 0 { break }
+            if v == 32 {
+                letters = false
+            } else if i - p < 12 {
+                a = a << 5 | UInt64(v)
+            } else {
+                b = b << 5 | UInt64(v)
+            }
+            i += 1
+        }
+        let length = i - p
+        if letters, length >= 2, length <= 17, let k = Keyword.lookup(packed: a, b) {
+            return Token(kind: .keyword(k), start: p, end: i)
+        }
         return Token(kind: .identifier, start: p, end: i)
     }
 
     /// `$name`, `@name`, `:name`, `#name`; `$` and others also take `::` pairs and a
     /// parenthesised suffix without whitespace (Tcl style), as SQLite does.
-    private func namedVariable(at p: Int) -> Token {
+    private static func namedVariable(_ bytes: UnsafeBufferPointer<UInt8>, at p: Int) -> Token {
         let n = bytes.count
         var i = p + 1
         var count = 0
@@ -163,7 +205,7 @@ package struct Lexer: Sendable {
         return Token(kind: count == 0 ? .illegal : .variable, start: p, end: count == 0 ? p + 1 : i)
     }
 
-    private func number(at p: Int) -> Token {
+    private static func number(_ bytes: UnsafeBufferPointer<UInt8>, at p: Int) -> Token {
         let n = bytes.count
         func at(_ i: Int) -> UInt8 { i < n ? bytes[i] : 0 }
         var i = p
@@ -194,6 +236,25 @@ package struct Lexer: Sendable {
         }
         return Token(kind: kind, start: p, end: i)
     }
+
+    /// Per byte: 0 when it ends a word, 1…26 for a letter (either case), 27 for `_` (the
+    /// keyword packing's codes), 32 for another identifier character (digit, `$`, ≥ 0x80).
+    /// Built once, never freed (unsafe, fenced here: a global array was retained and released
+    /// per word).
+    nonisolated(unsafe) private static let wordClasses: UnsafePointer<UInt8> = {
+        let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for c in 0..<256 {
+            let b = UInt8(c)
+            if (b | 0x20) &- 0x61 < 26 {
+                t[c] = (b | 0x20) &- 0x60
+            } else if b == UInt8(ascii: "_") {
+                t[c] = 27
+            } else {
+                t[c] = isIdentifierChar(b) ? 32 : 0
+            }
+        }
+        return UnsafePointer(t)
+    }()
 
     // MARK: character classes (SQLite's, ASCII only; bytes ≥ 0x80 are identifier characters)
 

@@ -386,7 +386,7 @@ extension Parser {
         switch t.kind {
         case .keyword(.null): lit = .null
         case .integer: lit = try integerLiteral(t)
-        case .float: lit = .real(parseReal(text(t)))
+        case .float: lit = .real(realValue(t))
         case .string: lit = .string(nameText(t))
         case .blob: lit = .blob(blobBytes(t))
         case .keyword(.currentTime): lit = .currentTime

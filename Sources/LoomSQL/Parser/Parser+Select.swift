@@ -19,6 +19,14 @@ extension Parser {
     /// apply to the whole compound.
     mutating func selectBody(with: WithClause?, start: Int) throws -> Select {
         let (first, firstOrderBy, firstLimit) = try selectCoreWithTail()
+        switch current.kind {
+        case .keyword(.union), .keyword(.intersect), .keyword(.except):
+            break
+        default:
+            // One core (most statements): built directly, without the compound loop's copies.
+            return Select(with: with, first: first, orderBy: firstOrderBy, limit: firstLimit,
+                          span: SourceSpan(start: start, end: previousEnd))
+        }
         var orderBy = firstOrderBy
         var limit = firstLimit
         var compounds: [CompoundTerm] = []
@@ -108,24 +116,31 @@ extension Parser {
         // (Room for a few up front: growing from one to two columns was a second allocation.)
         columns.reserveCapacity(4)
         repeat { columns.append(try resultColumn()) } while try accept(.comma)
-        var clause = SelectClause(distinct: distinct, columns: columns)
-        if try accept(.from) { clause.from = try fromClause() }
-        if try accept(.where) { clause.where = try nested(1) { try $0.expr() } }
+        // (The parts are gathered in locals and the clause built once: assigning into a
+        // half-built clause copied it into the result's box and destroyed the local.)
+        var from: FromClause? = nil
+        if try accept(.from) { from = try fromClause() }
+        var whereExpr: Expr? = nil
+        if try accept(.where) { whereExpr = try nested(1) { try $0.expr() } }
+        var groupBy: [Expr] = []
         if isKeyword(.group) {
             try advance()
             try expect(.by)
-            clause.groupBy = try exprList()
+            groupBy = try exprList()
         }
-        if try accept(.having) { clause.having = try expr() }
+        var having: Expr? = nil
+        if try accept(.having) { having = try expr() }
+        var windows: [NamedWindow] = []
         if isWindowClauseStart() {
             try advance()
             repeat {
                 let name = try self.name()
                 try expect(.as)
-                clause.windows.append(NamedWindow(name: name, definition: try windowDefinition()))
+                windows.append(NamedWindow(name: name, definition: try windowDefinition()))
             } while try accept(.comma)
         }
-        return .select(clause)
+        return .select(SelectClause(distinct: distinct, columns: columns, from: from, where: whereExpr,
+                                    groupBy: groupBy, having: having, windows: windows))
     }
 
     /// WINDOW is a keyword only when followed by a name and AS (as SQLite's tokenizer decides).
@@ -137,11 +152,14 @@ extension Parser {
     mutating func valuesRows() throws -> [[Expr]] {
         try expect(.values)
         var rows: [[Expr]] = []
+        var width = -1
         repeat {
             try expect(.leftParen)
             let row = try nested(2) { try $0.exprList() }
             try expect(.rightParen)
-            if let first = rows.first, first.count != row.count, statementEndError == nil {
+            if width < 0 {
+                width = row.count
+            } else if width != row.count, statementEndError == nil {
                 // Checked by SQLite after parsing (when the compound is prepared).
                 statementEndError = error("all VALUES must have the same number of terms")
             }
@@ -294,10 +312,9 @@ extension Parser {
             try expect(.rightParen)
             return .function(schema: q.schema, name: q.name, arguments: args, alias: try alias())
         }
-        var t = QualifiedTableName(schema: q.schema, name: q.name)
-        t.alias = try alias()
-        t.indexHint = try indexHint()
-        return .table(t)
+        let alias = try alias()
+        let hint = try indexHint()
+        return .table(QualifiedTableName(schema: q.schema, name: q.name, alias: alias, indexHint: hint))
     }
 
     /// [INDEXED BY name | NOT INDEXED]

@@ -14,8 +14,10 @@ import LoomBase
 /// the same statements are accepted and the same error messages (and offsets) produced.
 package struct Parser {
     package let sql: String
-    let lexer: Lexer
-    var bytes: [UInt8] { lexer.bytes }
+    /// The text's bytes up to its first NUL (owner of `bytes`).
+    let source: SQLBytes
+    /// The bytes held by `source`: the parser lexes and reads token text through them.
+    let bytes: UnsafeBufferPointer<UInt8>
 
     /// The current (non-space) token and up to two look-ahead tokens.
     var current = Token(kind: .end, start: 0, end: 0)
@@ -38,7 +40,9 @@ package struct Parser {
     var stackDepth = 0
     /// An error SQLite raises in a grammar action: it stands unless the very next token is a
     /// syntax error (which SQLite reports instead), so it is thrown at the next `advance()`.
-    var pendingError: DatabaseError?
+    private(set) var pendingError: DatabaseError?
+    /// `pendingError != nil`, tested once per token (cheaper than unwrapping the error).
+    private var hasPendingError = false
     /// An error SQLite raises only after the whole statement parsed (e.g. at code generation).
     var statementEndError: DatabaseError?
     /// Inside a CREATE TRIGGER body (RAISE is allowed; statement spans are relative).
@@ -52,7 +56,7 @@ package struct Parser {
 
     package init(sql: String) {
         self.sql = sql
-        self.lexer = Lexer(sql: sql)
+        (self.source, self.bytes) = SQLBytes.make(sql)
     }
 
     /// Parses the next statement starting at UTF-8 offset `offset`; nil when only
@@ -65,7 +69,7 @@ package struct Parser {
         variableNames = []
         variableIndexByName = [:]
         stackDepth = 0
-        pendingError = nil
+        if hasPendingError { pendingError = nil; hasPendingError = false }
         statementEndError = nil
         try advance()
         while current.kind == .semicolon { try advance() }
@@ -96,7 +100,7 @@ package struct Parser {
     /// Lexes the next non-space token at `scan`.
     private mutating func lexNext() -> Token {
         while true {
-            let t = lexer.token(at: scan)
+            let t = Lexer.token(in: bytes, at: scan)
             scan = t.end
             if t.kind != .space { return t }
         }
@@ -105,7 +109,7 @@ package struct Parser {
     /// Moves to the next token. Reaching an untokenizable byte sequence throws
     /// `unrecognized token` at that point, as SQLite's tokenizer does.
     mutating func advance() throws {
-        if let e = pendingError { throw e }
+        if hasPendingError, let e = pendingError { throw e }
         previousEnd = current.end
         previousKind = current.kind
         switch aheadCount {
@@ -116,7 +120,10 @@ package struct Parser {
         if current.kind == .illegal {
             throw DatabaseError(.error, "unrecognized token: \"\(text(current))\"", sql: sql, offset: current.start)
         }
-        updateContextualKeyword()
+        switch current.kind {
+        case .keyword(.window), .keyword(.over), .keyword(.filter): updateContextualKeyword()
+        default: contextualActive = false
+        }
     }
 
     /// The token `n` (1 or 2) places after the current one.
@@ -132,22 +139,33 @@ package struct Parser {
     func bytesEqualIgnoringCase(_ t: Token, _ word: StaticString) -> Bool {
         let n = word.utf8CodeUnitCount
         guard t.end - t.start == n, t.start >= 0, t.end <= bytes.count else { return false }
-        return bytes.withUnsafeBufferPointer { b in
-            let w = word.utf8Start
-            for i in 0..<n {
-                let c = b[t.start + i]
-                if (c >= 0x41 && c <= 0x5A ? c | 0x20 : c) != w[i] { return false }
-            }
-            return true
+        let w = word.utf8Start
+        for i in 0..<n {
+            let c = bytes[t.start + i]
+            if (c >= 0x41 && c <= 0x5A ? c | 0x20 : c) != w[i] { return false }
         }
+        return true
     }
 
-    func text(_ t: Token) -> String {
-        String(decoding: bytes[t.start..<t.end], as: UTF8.self)
+    // Token text helpers: each reads only `bytes` (static functions behind inlined wrappers:
+    // a non-inlined method on the whole parser copied it, retains included, at every call).
+
+    /// The bytes `start..<end` of the text (empty when out of range).
+    @inline(__always) func slice(_ start: Int, _ end: Int) -> UnsafeBufferPointer<UInt8> {
+        Parser.slice(bytes, start, end)
     }
-    func text(_ span: SourceSpan) -> String {
-        guard span.start >= 0, span.start <= span.end, span.end <= bytes.count else { return "" }
-        return String(decoding: bytes[span.start..<span.end], as: UTF8.self)
+    static func slice(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UnsafeBufferPointer<UInt8> {
+        guard start >= 0, start <= end, end <= bytes.count else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(rebasing: bytes[start..<end])
+    }
+    @inline(__always) func text(_ t: Token) -> String {
+        Parser.text(bytes, t.start, t.end)
+    }
+    @inline(__always) func text(_ span: SourceSpan) -> String {
+        Parser.text(bytes, span.start, span.end)
+    }
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+        String(decoding: slice(bytes, start, end), as: UTF8.self)
     }
 
     func isKeyword(_ k: Keyword) -> Bool { current.kind == .keyword(k) }
@@ -185,7 +203,7 @@ package struct Parser {
     }
     /// Records an error raised by a grammar action (see `pendingError`).
     mutating func actionError(_ message: String, at offset: Int? = nil) {
-        if pendingError == nil { pendingError = error(message, at: offset) }
+        if pendingError == nil { pendingError = error(message, at: offset); hasPendingError = true }
     }
 
     func error(_ message: String, at offset: Int? = nil) -> DatabaseError {
@@ -270,10 +288,11 @@ package struct Parser {
 
     /// The dequoted text of a name token: quotes removed and doubled quotes collapsed
     /// ('…', "…", `…`; […] as is inside).
-    func nameText(_ t: Token) -> String {
+    @inline(__always) func nameText(_ t: Token) -> String { Parser.nameText(bytes, t) }
+    static func nameText(_ bytes: UnsafeBufferPointer<UInt8>, _ t: Token) -> String {
         let q = t.kind == .string ? UInt8(ascii: "'") : t.quote
-        guard q != 0, t.end - t.start >= 2 else { return text(t) }
-        let inner = bytes[(t.start + 1)..<(t.end - 1)]
+        guard q != 0, t.end - t.start >= 2 else { return text(bytes, t.start, t.end) }
+        let inner = slice(bytes, t.start + 1, t.end - 1)
         if q == UInt8(ascii: "[") || !inner.contains(q) { return String(decoding: inner, as: UTF8.self) }
         var out = [UInt8]()
         out.reserveCapacity(inner.count)
@@ -321,7 +340,7 @@ package struct Parser {
     /// Numbers a variable token as SQLite does.
     mutating func variable(_ t: Token) throws -> Parameter {
         let s = text(t)
-        let u = bytes[t.start..<t.end]
+        let u = slice(t.start, t.end)
         if u.first == UInt8(ascii: "?") {
             if u.count == 1 {
                 variableCount += 1

@@ -21,14 +21,21 @@ package enum SQLText {
     }
 
     private static func isComplete(bytes b: UnsafeBufferPointer<UInt8>) -> Bool {
-        let n = b.firstIndex(of: 0) ?? b.count
+        let n = Lexer.lengthBeforeNUL(b)
         var state = State.start
         var sawSemicolon = false
         var i = 0
         while i < n {
             if state == .normal {
                 // Inside an ordinary statement only ';', quotes, brackets and comment starts
-                // matter: skip everything else in one tight loop (most bytes of a shell line).
+                // matter: skip everything else, eight bytes at a time while none of them is
+                // significant, then byte by byte (most bytes of a shell line).
+                if let base = b.baseAddress {
+                    let raw = UnsafeRawPointer(base)
+                    while i + 8 <= n, !hasSignificantByte(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                        i += 8
+                    }
+                }
                 while i < n, !isSignificant(b[i]) { i += 1 }
                 if i == n { break }
             }
@@ -66,6 +73,11 @@ package enum SQLText {
                 i = j + 1
             case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"):
                 var j = i + 1
+                if let base = b.baseAddress {
+                    // Eight bytes at a time to the closing quote (string literals are long).
+                    let raw = UnsafeRawPointer(base)
+                    while j + 8 <= n, !hasByte(raw.loadUnaligned(fromByteOffset: j, as: UInt64.self), c) { j += 8 }
+                }
                 while j < n, b[j] != c { j += 1 }
                 if j >= n { return false }
                 i = j + 1
@@ -85,6 +97,27 @@ package enum SQLText {
             state = next(state, word)
         }
         return state == .start && sawSemicolon
+    }
+
+    /// Whether any of the eight bytes in `w` is significant (`isSignificant`): for each such
+    /// byte value v, the bytes of `w ^ v…v` that are zero are the bytes equal to v, and
+    /// `(x - 0x01…01) & ~x & 0x80…80` is non-zero exactly when some byte of x is zero.
+    @inline(__always) private static func hasSignificantByte(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 {
+            let x = w ^ (v &* ones)
+            return (x &- ones) & ~x
+        }
+        let found = zeroBytes(0x3B) | zeroBytes(0x27) | zeroBytes(0x22) | zeroBytes(0x60) | zeroBytes(0x5B)
+            | zeroBytes(0x2D) | zeroBytes(0x2F)
+        return found & 0x8080_8080_8080_8080 != 0
+    }
+
+    /// Whether some byte of `w` equals `c` (see `hasSignificantByte`).
+    @inline(__always) private static func hasByte(_ w: UInt64, _ c: UInt8) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let x = w ^ (UInt64(c) &* ones)
+        return (x &- ones) & ~x & 0x8080_8080_8080_8080 != 0
     }
 
     /// A byte that can change the state inside an ordinary statement: ';', a quote, '[', and

@@ -191,10 +191,13 @@ extension WherePlanner {
     static func usableIndexes(on table: Table, schema: Schema?, parts: [ResolvedIndexParts],
                               terms: [RExpr]) -> (indexes: [Index], expressions: IndexedExpressions,
                                                   matchedTerms: [String: Int]) {
+        let all = schema?.indexes(on: table) ?? []
+        // Plain indexes only (the common case): the schema's own array.
+        if all.allSatisfy(\.isPlain) { return (all, IndexedExpressions(), [:]) }
         var out: [Index] = []
         var matched: [String: Int] = [:]
         var expressions = IndexedExpressions()
-        for index in schema?.indexes(on: table) ?? [] {
+        for index in all {
             if index.isPlain { out.append(index); continue }
             guard table.hasRowid || table.isWithoutRowid, let p = parts.first(where: {
                 $0.index.name == index.name && $0.index.database == index.database

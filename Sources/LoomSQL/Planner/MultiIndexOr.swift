@@ -24,10 +24,10 @@ extension WherePlanner {
     static func chooseAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: CursorLevels, level: Int,
                              schema: Schema?, needed: [Int: Set<Int>]?, orderBy: [OrderTerm],
                              parts: [ResolvedIndexParts] = [], allowOr: Bool = false,
-                             implying: [RExpr]? = nil, limit: Int? = nil) -> Choice {
+                             implying: [RExpr]? = nil, limit: Int? = nil, describes: Bool = true) -> Choice {
         let single = chooseSingleAccess(for: source, terms: terms, levelOfCursor: levelOfCursor, level: level,
                                         schema: schema, needed: needed, orderBy: orderBy, parts: parts,
-                                        implying: implying, limit: limit)
+                                        implying: implying, limit: limit, describes: describes)
         guard allowOr, source.indexHint == nil, source.table.hasRowid, !source.join.padsLeft
         else { return single }
         if case .rowidEquals = single.access { return single }
@@ -43,7 +43,7 @@ extension WherePlanner {
                 let sub = conjuncts(d)
                 let c = chooseSingleAccess(for: source, terms: sub, levelOfCursor: levelOfCursor, level: level,
                                            schema: schema, needed: nil, orderBy: [], parts: parts,
-                                           implying: sub + (implying ?? terms))
+                                           implying: sub + (implying ?? terms), describes: describes)
                 guard isLookup(c.access) else { branches = []; break }
                 var covering = false
                 if case .index(let scan) = c.access, let index = scan.index {

@@ -169,6 +169,9 @@ package struct PlanHints {
     package var indexParts: [Int: [ResolvedIndexParts]] = [:]
     /// An OR term may be answered by one lookup per branch (MULTI-INDEX OR).
     package var multiIndexOr = false
+    /// Whether the levels get their EXPLAIN QUERY PLAN constraint text (`LoopLevel.constraintText`);
+    /// codegen asks for it only under EXPLAIN QUERY PLAN (building it showed in compile profiles).
+    package var describesAccess = true
     /// LIMIT + OFFSET when both are integer literals: a sorter keeps only that many rows.
     package var limit: Int? = nil
     /// LIMIT / OFFSET a lone virtual table may be offered (VirtualTablePlanner.swift).
@@ -300,7 +303,8 @@ package enum WherePlanner {
                 : chooseAccess(for: levels[i].source, terms: candidates, levelOfCursor: levelOfCursor,
                                level: i, schema: schema, needed: hints.neededColumns,
                                orderBy: wantOrder, parts: hints.indexParts[levels[i].source.cursor] ?? [],
-                               allowOr: hints.multiIndexOr, implying: implying, limit: hints.limit)
+                               allowOr: hints.multiIndexOr, implying: implying, limit: hints.limit,
+                               describes: hints.describesAccess)
             levels[i].access = choice.access
             levels[i].constraintText = choice.text
             if i == 0 && choice.ordered { orderSatisfied = true }
@@ -392,7 +396,7 @@ package enum WherePlanner {
     static func chooseSingleAccess(for source: SourceItem, terms: [RExpr], levelOfCursor: CursorLevels, level: Int,
                                    schema: Schema?, needed: [Int: Set<Int>]?, orderBy: [OrderTerm],
                                    parts: [ResolvedIndexParts] = [], implying: [RExpr]? = nil,
-                                   limit: Int? = nil) -> Choice {
+                                   limit: Int? = nil, describes: Bool = true) -> Choice {
         let table = source.table
         let usable = usableIndexes(on: table, schema: schema, parts: parts, terms: implying ?? terms)
         var indexes = usable.indexes
@@ -439,19 +443,25 @@ package enum WherePlanner {
         // 2. The index lookup with the least estimated cost (ties: the index that also gives
         //    the ORDER BY, then the narrower one, then the newest).
         let tableRows = estimatedTableRows(table, schema: schema)
-        var best: (scan: IndexScan, ids: [Int], cost: Double, ordered: Bool, matched: Int)? = nil
+        // (The best candidate is a struct, and every match is taken apart once: tuples of an
+        // IndexScan copied the whole scan, a dozen retains, at each member access.)
+        struct Candidate { var scan: IndexScan; var ids: [Int]; var cost: Double; var ordered: Bool; var matched: Int }
+        var best: Candidate? = nil
         for index in indexes {
-            guard let match = indexMatch(index.columns, constraints) else { continue }
-            var scan = match.0
+            // An index matches only through a constraint on its first column.
+            guard let first = index.columns.first, constraints.contains(where: { $0.column == first.column }),
+                  case (var scan, let ids, let eqCount, let rangeCount)? = indexMatch(index.columns, constraints) else { continue }
+            if eqCount == 0 && rangeCount == 0 { continue }
             scan.expressions = expressions.scanMap(index)
-            let (ids, eqCount, rangeCount) = (match.1, match.2, match.3)
             scan.index = index
             scan.covering = neededHere.map { isCovering(index, $0) } ?? false
-            if eqCount == 0 && rangeCount == 0 { continue }
             let bounded = (scan.low?.expr != nil ? 1 : 0) + (scan.high?.expr != nil ? 1 : 0)
             let cost = lookupCost(scan, index: index, ranges: bounded, tableRows: tableRows, schema: schema)
-            var probe = scan
-            let ordered = orderSatisfiedByIndex(&probe, orderBy: orderBy, cursor: source.cursor)
+            var ordered = false
+            if !orderBy.isEmpty {
+                var probe = scan
+                ordered = orderSatisfiedByIndex(&probe, orderBy: orderBy, cursor: source.cursor)
+            }
             // Ties: the index giving the ORDER BY, then the partial index whose WHERE clause
             // repeats more of the query's terms, then for a range the narrower index; else
             // the newest (listed first), as SQLite picks.
@@ -463,7 +473,7 @@ package enum WherePlanner {
                 return rangeCount > 0 && index.columns.count < $0.scan.columns.count
             } ?? true
             if better {
-                best = (scan, ids, cost, ordered, matched)
+                best = Candidate(scan: scan, ids: ids, cost: cost, ordered: ordered, matched: matched)
             }
         }
         let rowidLow = constraints.indices.first { constraints[$0].column == -1 && constraints[$0].isLower }
@@ -494,11 +504,11 @@ package enum WherePlanner {
                                                    limit: limit) {
             return Choice(access: .index(orderedScan.scan), ordered: true)
         }
-        if let best, best.cost < rowidRangeCost, best.cost <= scanCost || source.indexHint != nil {
-            var scan = best.scan
+        if var best, best.cost < rowidRangeCost, best.cost <= scanCost || source.indexHint != nil {
             let ids = best.ids
-            let ordered = orderSatisfiedByIndex(&scan, orderBy: orderBy, cursor: source.cursor)
-            return Choice(access: .index(scan), usedTerms: termsUsed(ids), text: describe(scan, table: table),
+            let ordered = orderSatisfiedByIndex(&best.scan, orderBy: orderBy, cursor: source.cursor)
+            let scan = best.scan
+            return Choice(access: .index(scan), usedTerms: termsUsed(ids), text: describes ? describe(scan, table: table) : "",
                           ordered: ordered)
         }
         if hasRowidRange {

@@ -57,7 +57,7 @@ package final class Schema: @unchecked Sendable {
     /// Whether result names differ from the default ones.
     package var longColumnNames: Bool { fullColumnNames || !shortColumnNames }
     /// Tables by lower-cased name, in the order of their schema rows.
-    package private(set) var tables: [String: Table] = [:]
+    package private(set) var tables: [String: Table] = [:] { didSet { lastTable = nil } }
     package private(set) var tableOrder: [String] = []
     /// Indexes by lower-cased name.
     package private(set) var indexes: [String: Index] = [:]
@@ -122,7 +122,7 @@ package final class Schema: @unchecked Sendable {
     package var databaseName = "main"
     /// On the main schema: the temp schema (number 1) when the temp database is open, and the
     /// attached databases' schemas, in schema-number order. Empty on the others.
-    package var linked: [Schema] = []
+    package var linked: [Schema] = [] { didSet { lastTable = nil } }
     /// Names of every database by number (index 1 is always "temp"; nil = detached slot),
     /// set on the main schema by the session.
     package var databaseNames: [String?] = ["main", "temp"]
@@ -253,19 +253,31 @@ package final class Schema: @unchecked Sendable {
 
     /// The sqlite_stat1 integers of `index` (nil when ANALYZE has not measured it).
     package func statistics(of index: Index) -> [Int]? {
-        guard let s = schema(forDatabase: index.database) else { return nil }
+        guard let s = schema(forDatabase: index.database), !s.indexStatistics.isEmpty else { return nil }
         return s.indexStatistics[index.name.lowercasedASCII]
     }
 
     /// The row count sqlite_stat1 gives for `table` (nil when unknown).
     package func rowEstimate(of table: Table) -> Int? {
-        guard let s = schema(forDatabase: table.database) else { return nil }
+        guard let s = schema(forDatabase: table.database), !s.tableRowEstimates.isEmpty else { return nil }
         return s.tableRowEstimates[table.name.lowercasedASCII]
     }
 
     /// The table named `name` (ASCII case-insensitive); `sqlite_schema`, `sqlite_master`
     /// and their temp aliases resolve to the built-in schema table.
     package func table(named name: String) -> Table? {
+        // The last name looked up, as written (a statement names its table several times, and
+        // hashing the name showed in compile profiles). Only without other databases: their
+        // changes do not reach this schema's `didSet`s.
+        if let last = lastTable, last.name == name, linked.isEmpty { return last.table }
+        let found = lookUpTable(named: name)
+        if linked.isEmpty, let found { lastTable = (name, found) }
+        return found
+    }
+    /// The last `table(named:)` answer (cleared by any change to `tables` or `linked`).
+    private var lastTable: (name: String, table: Table)? = nil
+
+    private func lookUpTable(named name: String) -> Table? {
         let key = name.lowercasedASCII
         // (Only 13- and 18-byte names can be a schema table's: no string compares otherwise.)
         let length = key.utf8.count
@@ -306,12 +318,18 @@ package final class Schema: @unchecked Sendable {
         guard let s = schema(forDatabase: table.database) else { return [] }
         // (A database without indexes answers without hashing the name.)
         if s.indexesByTable.isEmpty { return [] }
-        return s.indexesByTable[table.name.lowercasedASCII] ?? []
+        // (The last answer is kept: codegen and planner ask several times per statement.)
+        if let last = s.lastIndexes, last.table == table.name { return last.indexes }
+        let found = s.indexesByTable[table.name.lowercasedASCII] ?? []
+        s.lastIndexes = (table.name, found)
+        return found
     }
+    /// The last `indexes(on:)` answer of this database (cleared by any change to `indexesByTable`).
+    private var lastIndexes: (table: String, indexes: [Index])? = nil
 
     /// `indexes(on:)` kept up to date by every change (the planner asks for it per table and
     /// per statement): lower-cased table name → its indexes, newest first.
-    private var indexesByTable: [String: [Index]] = [:]
+    private var indexesByTable: [String: [Index]] = [:] { didSet { lastIndexes = nil } }
 
     /// True when some table of this database declares a FOREIGN KEY (cached: codegen asks
     /// for every row change, and walking every table per statement showed in profiles).
