@@ -210,11 +210,14 @@ package enum RecordCodec {
             return .integer(Int64(Int32(bitPattern: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self).bigEndian)))
         case 6:
             return .integer(Int64(bitPattern: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self).bigEndian))
-        case 3, 5:
-            let n = t == 5 ? 6 : 3
-            var u: UInt64 = bytes[offset] >= 0x80 ? ~0 : 0   // sign extension
-            for k in 0..<n { u = u << 8 | UInt64(bytes[offset + k]) }
-            return .integer(Int64(bitPattern: u))
+        case 3:
+            // Three big-endian bytes in the top of a word, sign-extended by the shift back.
+            let u = UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+            return .integer(Int64(Int32(bitPattern: u) >> 8))
+        case 5:
+            let high = UInt64(bytes[offset]) << 56 | UInt64(bytes[offset + 1]) << 48
+            let low = UInt64(bytes.loadUnaligned(fromByteOffset: offset + 2, as: UInt32.self).bigEndian) << 16
+            return .integer(Int64(bitPattern: high | low) >> 16)
         case 7:
             let d = Double(bitPattern: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self).bigEndian)
             return d.isNaN ? .null : .real(d)

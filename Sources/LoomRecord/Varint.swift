@@ -69,8 +69,20 @@ package enum Varint {
     }
 
     /// Writes the varint encoding of `v` into `buffer` at `offset`; returns its length.
-    /// The caller guarantees room for `length(of: v)` bytes.
+    /// The caller guarantees room for `length(of: v)` bytes. Values below 0x80 (record
+    /// header sizes, most serial types) take one inlined store.
+    @inline(__always)
     package static func write(_ v: UInt64, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        if v < 0x80 {
+            precondition(offset >= 0 && offset < buffer.count)
+            buffer[offset] = UInt8(truncatingIfNeeded: v)
+            return 1
+        }
+        return writeLong(v, into: buffer, at: offset)
+    }
+
+    @inline(never)
+    static func writeLong(_ v: UInt64, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
         let n = length(of: v)
         precondition(offset >= 0 && offset + n <= buffer.count)
         if n == 9 {

@@ -42,7 +42,14 @@ final class RegisterFile {
     subscript(i: Int) -> Value {
         @inline(__always) get {
             precondition(i >= 0 && i < count, "register out of range")
-            return base[i]
+            // NULL and numbers are rebuilt from their payload: no outlined Value copy call.
+            let p = base + i
+            switch p.pointee {
+            case .null: return .null
+            case .integer(let x): return .integer(x)
+            case .real(let d): return .real(d)
+            default: return p.pointee
+            }
         }
         @inline(__always) set {
             precondition(i >= 0 && i < count, "register out of range")

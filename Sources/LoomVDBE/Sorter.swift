@@ -487,6 +487,11 @@ private final class Merge {
     let firstDescending: Bool
     /// Run numbers with a current record, as a min-heap.
     var heap: [Int] = []
+    /// Per run: its current record's prefix, and whether it has a record. Copied out of the
+    /// reader after each advance, so a heap comparison reads plain words (no reader object
+    /// retained and released per comparison).
+    private var prefixes: [SortPrefix]
+    private var live: [Bool]
 
     init(file: any VFSFile, runs: [Range<Int64>], keyInfo: KeyInfo, fieldCount: Int) throws {
         let binaryText = keyInfo.collation(0) == .binary
@@ -494,13 +499,17 @@ private final class Merge {
         self.keyInfo = keyInfo
         self.firstDescending = keyInfo.isDescending(0)
         self.fieldCount = fieldCount
+        prefixes = Array(repeating: SortPrefix(), count: readers.count)
+        live = Array(repeating: false, count: readers.count)
         for (i, r) in readers.enumerated() {
             try r.advance()
+            prefixes[i] = r.prefix
+            live[i] = r.hasRecord
             if r.hasRecord { try push(i) }
         }
     }
 
-    var hasCurrent: Bool { heap.first.map { readers[$0].hasRecord } ?? false }
+    var hasCurrent: Bool { heap.first.map { live[$0] } ?? false }
 
     /// Calls `body` with the current record in place; nil when the merge is done.
     func withCurrent<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
@@ -509,14 +518,14 @@ private final class Merge {
     }
 
     /// Whether run `a`'s record sorts before run `b`'s.
+    @inline(__always)
     private func less(_ a: Int, _ b: Int) throws -> Bool {
-        let ra = readers[a], rb = readers[b]
-        guard ra.hasRecord, rb.hasRecord else { return a < b }
-        if let p = SortPrefix.compare(ra.prefix, rb.prefix) {
+        guard live[a], live[b] else { return a < b }
+        if let p = SortPrefix.compare(prefixes[a], prefixes[b]) {
             if p != 0 { return firstDescending ? p > 0 : p < 0 }
             if fieldCount == 1 { return a < b }
         }
-        let c = try compareRecords(ra.record, rb.record, fieldCount: fieldCount, keyInfo: keyInfo)
+        let c = try compareRecords(readers[a].record, readers[b].record, fieldCount: fieldCount, keyInfo: keyInfo)
         return c != 0 ? c < 0 : a < b
     }
 
@@ -547,8 +556,11 @@ private final class Merge {
     /// Moves past the current record.
     func advance() throws {
         guard let top = heap.first else { return }
-        try readers[top].advance()
-        if !readers[top].hasRecord {
+        let reader = readers[top]
+        try reader.advance()
+        prefixes[top] = reader.prefix
+        live[top] = reader.hasRecord
+        if !reader.hasRecord {
             let lastRun = heap.removeLast()
             guard !heap.isEmpty else { return }
             heap[0] = lastRun
