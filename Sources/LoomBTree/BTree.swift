@@ -47,6 +47,10 @@ package final class BTree {
     /// Open cursors, so a change through one cursor can make the others on the same tree
     /// save their positions (SQLite's `saveAllCursors`).
     var cursors: [CursorRef] = []
+    /// What recently closed cursors kept, newest last (`parkCursor`, invariant K13): a
+    /// statement's cursor starts where the previous statement's cursor on its tree was.
+    var parked: [KeptNodes] = []
+    static let maxParked = 8
 
     /// Deepest tree Loom walks before calling the file corrupt (SQLite's BTCURSOR_MAX_DEPTH).
     static let maxDepth = 20
@@ -243,6 +247,22 @@ package final class BTree {
     /// statements close first).
     func unregister(_ c: CursorCore) {
         if let i = cursors.lastIndex(where: { $0.cursor === c }) { cursors.remove(at: i) }
+    }
+
+    /// Parks what a closing cursor kept; the oldest of `maxParked` goes first.
+    func parkCursor(_ p: KeptNodes) {
+        if parked.count >= BTree.maxParked { parked.removeFirst() }
+        parked.append(p)
+    }
+
+    /// Takes what the last closed cursor on `root` parked, if any.
+    func unparkCursor(root: PageNumber, isTable: Bool) -> KeptNodes? {
+        var i = parked.count - 1
+        while i >= 0 {
+            if parked[i].root == root && parked[i].isTable == isTable { return parked.remove(at: i) }
+            i -= 1
+        }
+        return nil
     }
 
     /// Before `actor` changes the tree at `root`, every other cursor on it saves its key.

@@ -10,6 +10,15 @@ extension BTree {
     /// Capacity for cells of a non-root page of `kind`.
     func capacity(_ kind: PageKind) -> Int { pager.usableSize - kind.headerSize }
 
+    /// Whether non-root page `pno`, changed in place, needs no rebalancing after losing a
+    /// cell: it has cells and at least a third of its capacity in use (B8).
+    func staysFull(_ pno: PageNumber) throws -> Bool {
+        let node = try node(pno)
+        let room = pager.usableSize - node.headerOffset - node.kind.headerSize
+        let used = room - (try node.freeBytes())
+        return node.cellCount > 0 && used >= capacity(node.kind) / 3
+    }
+
     /// Rebalances along `path` (root first) after the deepest page changed.
     ///
     /// - `leafContent`: new content for the deepest page when it no longer fits (else nil:
@@ -33,10 +42,7 @@ extension BTree {
             let pno = path[level]
             if pending == nil && level > 0 {
                 // Modified in place: it fits; only an underflow needs the cells in memory.
-                let node = try node(pno)
-                let room = usable - node.headerOffset - node.kind.headerSize
-                let used = room - (try node.freeBytes())
-                if !underflow || (node.cellCount > 0 && used >= capacity(node.kind) / 3) { return }
+                if try !underflow || staysFull(pno) { return }
             }
             let content = try pending ?? readContent(pno)
             if level == 0 {

@@ -15,6 +15,26 @@ enum SavedKey {
     case record([UInt8])
 }
 
+/// The nodes a cursor keeps from page to page (`CursorCore.node`), and the storage of its
+/// stacks and probe while it is closed. A class, so that a closing cursor hands all of it to
+/// the next cursor on the same tree in one move (`BTree.parkCursor`, invariant K13): a
+/// statement opens its cursors afresh, and its first descent then finds the root and the
+/// pages below it without page lookups, and pushes onto storage that is already there.
+final class KeptNodes {
+    /// The tree the nodes belong to (set when parked).
+    var root: PageNumber = 0
+    var isTable = false
+    var level0: CursorCore.CachedNode?
+    var level1: CursorCore.CachedNode?
+    var level2: CursorCore.CachedNode?
+    var level3: CursorCore.CachedNode?
+    var deeper: CursorCore.CachedNode?
+    /// Emptied storage of the closed cursor's `stack`, `hintStack` and `lastProbe`.
+    var stack: [(page: PageNumber, index: Int)] = []
+    var hintStack: [(page: PageNumber, index: Int)] = []
+    var probe = KeyProbe()
+}
+
 /// The shared machinery of `TableCursor` and `IndexCursor`.
 ///
 /// The position is a stack of (page, index) from the root down. On interior pages the index
@@ -73,9 +93,29 @@ final class CursorCore {
         self.isTable = isTable
         self.writable = writable
         self.keyInfo = keyInfo
+        // A statement opens its cursors afresh: start from what the last cursor closed on
+        // this tree kept (K13).
+        if let k = tree.unparkCursor(root: root, isTable: isTable) {
+            kept = k
+            swap(&stack, &k.stack)
+            swap(&hintStack, &k.hintStack)
+            swap(&lastProbe, &k.probe)
+        } else {
+            kept = KeptNodes()
+        }
     }
 
-    deinit { tree.unregister(self) }
+    deinit {
+        tree.unregister(self)
+        stack.removeAll(keepingCapacity: true)
+        hintStack.removeAll(keepingCapacity: true)
+        swap(&stack, &kept.stack)
+        swap(&hintStack, &kept.hintStack)
+        swap(&lastProbe, &kept.probe)
+        kept.root = root
+        kept.isTable = isTable
+        tree.parkCursor(kept)
+    }
 
     var pager: Pager { tree.pager }
 
@@ -83,7 +123,7 @@ final class CursorCore {
         atLast = false
         seekHint = nil
         state = .invalid
-        stack.removeAll()
+        stack.removeAll(keepingCapacity: true)
         dropLevels()
     }
 
@@ -100,13 +140,9 @@ final class CursorCore {
     /// during a scan, its leaf) and at any deeper level, with their pages' header stamps
     /// (`Page.checkedHeader`) at the time. Plain stored properties, not an array: a cursor is
     /// opened per statement, and an array's allocation and teardown showed in micro_a.
-    private var level0: CachedNode?
-    private var level1: CachedNode?
-    private var level2: CachedNode?
-    private var level3: CachedNode?
-    private var deeper: CachedNode?
+    private let kept: KeptNodes
 
-    private struct CachedNode {
+    struct CachedNode {
         let node: Node
         let stamp: UInt64
     }
@@ -133,28 +169,28 @@ final class CursorCore {
     @inline(__always)
     private func cachedNode(atDepth depth: Int) -> CachedNode? {
         switch depth {
-        case ...0: return level0
-        case 1: return level1
-        case 2: return level2
-        case 3: return level3
-        default: return deeper
+        case ...0: return kept.level0
+        case 1: return kept.level1
+        case 2: return kept.level2
+        case 3: return kept.level3
+        default: return kept.deeper
         }
     }
 
     @inline(__always)
     private func setCachedNode(_ c: CachedNode, atDepth depth: Int) {
         switch depth {
-        case ...0: level0 = c
-        case 1: level1 = c
-        case 2: level2 = c
-        case 3: level3 = c
-        default: deeper = c
+        case ...0: kept.level0 = c
+        case 1: kept.level1 = c
+        case 2: kept.level2 = c
+        case 3: kept.level3 = c
+        default: kept.deeper = c
         }
     }
 
     /// Drops the kept nodes (their pages may then leave the cache).
     private func dropLevels() {
-        level0 = nil; level1 = nil; level2 = nil; level3 = nil; deeper = nil
+        kept.level0 = nil; kept.level1 = nil; kept.level2 = nil; kept.level3 = nil; kept.deeper = nil
     }
 
     private func pushChild(_ n: PageNumber, index: Int) throws {
@@ -166,8 +202,11 @@ final class CursorCore {
         // Reusing the stack's storage: a fresh array per descent showed in seek-heavy profiles.
         atLast = false
         seekHint = nil
-        stack.removeAll(keepingCapacity: true)
-        stack.append((root, 0))
+        // (One `removeLast` per level: cheaper than `removeAll(keepingCapacity:)` here.)
+        if stack.isEmpty { stack.append((root, 0)) } else {
+            while stack.count > 1 { stack.removeLast() }
+            stack[0] = (root, 0)
+        }
         return try node(root)
     }
 
@@ -349,13 +388,11 @@ final class CursorCore {
     private func compareCell(_ n: Node, _ i: Int, _ probe: KeyProbe, utf8: Bool) throws -> Int {
         let off = try n.cellOffset(i)
         if utf8 {
-            let usable = n.usable
-            let r: Int? = try n.page.withBytes { raw in
-                let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
-                guard let range = try n.localPayloadRange(buf, i) else { return nil }
+            // `n` holds the page, so its bytes stay valid here.
+            let buf = UnsafeRawBufferPointer(rebasing: n.page.unsafeBytes[0..<n.usable])
+            if let range = try n.localPayloadRange(buf, i) {
                 return try probe.compare(UnsafeRawBufferPointer(rebasing: buf[range]))
             }
-            if let r { return r }
         }
         let c = try n.parseCell(at: off)
         let bytes = try tree.readPayload(c, on: n.page)
@@ -487,7 +524,7 @@ final class CursorCore {
         guard case .valid = state else { return }
         atLast = false
         state = .saved(try currentKey())
-        stack.removeAll()
+        stack.removeAll(keepingCapacity: true)
         dropLevels()
     }
 
@@ -529,14 +566,12 @@ final class CursorCore {
         let idx = stack[stack.count - 1].index
         if case .utf8 = tree.textEncoding {
             // One pass over the page: the cell's varints, then the payload where it lies.
-            let usable = n.usable
-            let done = try n.page.withBytes { raw -> Bool in
-                let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
-                guard let range = try n.localPayloadRange(buf, idx) else { return false }
-                try body(UnsafeRawBufferPointer(rebasing: buf[range]))
-                return true
+            // `n` holds the page for the duration of `body`.
+            let buf = UnsafeRawBufferPointer(rebasing: n.page.unsafeBytes[0..<n.usable])
+            if let range = try n.localPayloadRange(buf, idx) {
+                try withExtendedLifetime(n) { try body(UnsafeRawBufferPointer(rebasing: buf[range])) }
+                return
             }
-            if done { return }
         }
         let c = try n.cell(idx)
         try tree.readPayload(c, on: n.page).withUnsafeBytes(body)
@@ -746,7 +781,9 @@ final class CursorCore {
         let ptr = leaf.pointerArrayStart + 2 * idx
         // Unsafe: every offset below lies in [ptr, ptrEnd + 2) or [start, contentStart), both
         // checked above to be within the usable area (Node validated contentStart <= usable).
-        page.withMutableBytes { raw in
+        // `leaf` holds the page for the whole write.
+        do {
+            let raw = page.unsafeMutableBytesForWrite()
             var pos = start
             pos += Varint.write(UInt64(n), into: raw, at: pos)
             pos += Varint.write(UInt64(bitPattern: rowid), into: raw, at: pos)
@@ -782,17 +819,23 @@ final class CursorCore {
         atLast = false
         seekHint = nil
         let n = try requireEntry()
-        let key = try currentKey()
+        // Where `next`/`previous` resume: an index entry as its record (compared in place,
+        // the same order as its decoded values; no `Value`s built per delete).
+        let key: SavedKey = isTable ? .rowid(try currentRowid()) : .record(try currentPayload())
         try tree.saveOtherCursors(root: root, except: self)
         let idx = stack[stack.count - 1].index
         let info = try n.cell(idx)
         if n.kind.isLeaf {
             if info.overflowPage != 0 { try tree.freeOverflowChain(info) }
             try tree.removeCellInPlace(n, at: idx)
-            let (path, slots) = pathAndSlots()
-            try tree.rebalance(path: path, slots: slots, leafContent: nil, checkUnderflow: true, append: false)
+            // A root leaf never needs balancing after a delete, and a leaf left at least a
+            // third full keeps its place (B8): no path arrays, no page content in memory.
+            if stack.count > 1, !(try tree.staysFull(stack[stack.count - 1].page)) {
+                let (path, slots) = pathAndSlots()
+                try tree.rebalance(path: path, slots: slots, leafContent: nil, checkUnderflow: true, append: false)
+            }
             state = .deleted(key)
-            stack.removeAll()
+            stack.removeAll(keepingCapacity: true)
             return
         }
         // An interior index entry: replace it with its predecessor, the last entry of its
@@ -824,7 +867,7 @@ final class CursorCore {
         let (path, slots) = pathAndSlots()
         try tree.rebalance(path: path, slots: slots, leafContent: nil, checkUnderflow: true, append: false)
         state = .deleted(key)
-        stack.removeAll()
+        stack.removeAll(keepingCapacity: true)
     }
 
 }

@@ -9,8 +9,8 @@ import LoomRecord
 package enum PageKind: UInt8, Sendable {
     case indexInterior = 2, tableInterior = 5, indexLeaf = 10, tableLeaf = 13
 
-    var isLeaf: Bool { self == .indexLeaf || self == .tableLeaf }
-    var isTable: Bool { self == .tableLeaf || self == .tableInterior }
+    @inline(__always) var isLeaf: Bool { self == .indexLeaf || self == .tableLeaf }
+    @inline(__always) var isTable: Bool { self == .tableLeaf || self == .tableInterior }
     /// 8 bytes for leaves, 12 for interior pages (the right-child pointer).
     var headerSize: Int { isLeaf ? 8 : 12 }
     var interior: PageKind { isTable ? .tableInterior : .indexInterior }
@@ -108,42 +108,41 @@ struct Node {
 
     func parseCell(at off: Int) throws -> CellInfo {
         let pn = number.rawValue
-        return try page.withBytes { raw -> CellInfo in
-            let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
-            var info = CellInfo(offset: off, size: 0)
-            var pos = off
-            if !kind.isLeaf {
-                guard pos + 4 <= usable else { throw DatabaseError.corrupt(page: pn, "cell") }
-                info.leftChild = page.u32(pos)
-                pos += 4
-            }
-            if kind == .tableInterior {
-                guard let (k, l) = Varint.read(buf, at: pos) else { throw DatabaseError.corrupt(page: pn, "cell key") }
-                info.rowid = Int64(bitPattern: k)
-                info.size = pos + l - off
-                return info
-            }
-            guard let (p, l) = Varint.read(buf, at: pos), p <= UInt64(Int32.max) else { throw DatabaseError.corrupt(page: pn, "payload size") }
-            pos += l
-            info.payloadSize = Int(p)
-            if kind == .tableLeaf {
-                guard let (k, l2) = Varint.read(buf, at: pos) else { throw DatabaseError.corrupt(page: pn, "rowid") }
-                info.rowid = Int64(bitPattern: k)
-                pos += l2
-            }
-            let local = localPayloadSize(info.payloadSize, usable: usable, tableLeaf: kind == .tableLeaf)
-            info.payloadOffset = pos
-            info.localSize = local
-            pos += local
-            if local < info.payloadSize {
-                guard pos + 4 <= usable else { throw DatabaseError.corrupt(page: pn, "overflow pointer") }
-                info.overflowPage = page.u32(pos)
-                pos += 4
-            }
-            guard pos <= usable else { throw DatabaseError.corrupt(page: pn, "cell extends past page") }
-            info.size = pos - off
+        let usable = self.usable
+        let buf = page.unsafeBytes   // this node holds the page; reads stay below `usable`
+        var info = CellInfo(offset: off, size: 0)
+        var pos = off
+        if !kind.isLeaf {
+            guard pos + 4 <= usable else { throw DatabaseError.corrupt(page: pn, "cell") }
+            info.leftChild = page.u32(pos)
+            pos += 4
+        }
+        if kind == .tableInterior {
+            guard let (k, l) = pageVarint(buf, pos, usable) else { throw DatabaseError.corrupt(page: pn, "cell key") }
+            info.rowid = Int64(bitPattern: k)
+            info.size = pos + l - off
             return info
         }
+        guard let (p, l) = pageVarint(buf, pos, usable), p <= UInt64(Int32.max) else { throw DatabaseError.corrupt(page: pn, "payload size") }
+        pos += l
+        info.payloadSize = Int(p)
+        if kind == .tableLeaf {
+            guard let (k, l2) = pageVarint(buf, pos, usable) else { throw DatabaseError.corrupt(page: pn, "rowid") }
+            info.rowid = Int64(bitPattern: k)
+            pos += l2
+        }
+        let local = localPayloadSize(info.payloadSize, usable: usable, tableLeaf: kind == .tableLeaf)
+        info.payloadOffset = pos
+        info.localSize = local
+        pos += local
+        if local < info.payloadSize {
+            guard pos + 4 <= usable else { throw DatabaseError.corrupt(page: pn, "overflow pointer") }
+            info.overflowPage = page.u32(pos)
+            pos += 4
+        }
+        guard pos <= usable else { throw DatabaseError.corrupt(page: pn, "cell extends past page") }
+        info.size = pos - off
+        return info
     }
 
     /// The child page in `slot` (0...cellCount; cellCount is the right child).
@@ -162,17 +161,15 @@ struct Node {
     /// The rowid key of cell `i` on a table page.
     func rowid(_ i: Int) throws -> Int64 {
         let off = try cellOffset(i)
-        return try page.withBytes { raw in
-            let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
-            var pos = off
-            if kind == .tableInterior { pos += 4 }
-            else {
-                guard let (_, l) = Varint.read(buf, at: pos) else { throw DatabaseError.corrupt(page: number.rawValue, "payload size") }
-                pos += l
-            }
-            guard let (k, _) = Varint.read(buf, at: pos) else { throw DatabaseError.corrupt(page: number.rawValue, "rowid") }
-            return Int64(bitPattern: k)
+        let buf = page.unsafeBytes   // this node holds the page
+        var pos = off
+        if kind == .tableInterior { pos += 4 }
+        else {
+            guard let (_, l) = pageVarint(buf, pos, usable) else { throw DatabaseError.corrupt(page: number.rawValue, "payload size") }
+            pos += l
         }
+        guard let (k, _) = pageVarint(buf, pos, usable) else { throw DatabaseError.corrupt(page: number.rawValue, "rowid") }
+        return Int64(bitPattern: k)
     }
 
     /// The bytes of cell `i` (its on-page size).

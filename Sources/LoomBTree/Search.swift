@@ -4,43 +4,58 @@
 import LoomBase
 import LoomRecord
 
+/// Reads the varint at `pos` of `buf` without reading at or past `end` (a page's usable
+/// size): its value and length, nil when it runs into `end`. Inlined into the page searches
+/// (`Varint.read` is a call per probe; a one-byte varint is the common case).
+@inline(__always)
+func pageVarint(_ buf: UnsafeRawBufferPointer, _ pos: Int, _ end: Int) -> (value: UInt64, length: Int)? {
+    guard pos >= 0, pos < end else { return nil }
+    let b0 = buf[pos]
+    if b0 < 0x80 { return (UInt64(b0), 1) }
+    var v = UInt64(b0 & 0x7F)
+    var i = pos + 1
+    while i < pos + 8 {
+        guard i < end else { return nil }
+        let b = buf[i]
+        v = v << 7 | UInt64(b & 0x7F)
+        i += 1
+        if b < 0x80 { return (v, i - pos) }
+    }
+    guard i < end else { return nil }
+    return (v << 8 | UInt64(buf[i]), 9)
+}
+
 extension Node {
     /// The first cell whose rowid is >= `r` (cellCount when none) on a table page, and
     /// whether that cell's rowid equals `r`. Every pointer and varint read is bounds-checked
-    /// (P1): a damaged page throws `corrupt`.
+    /// (P1): a damaged page throws `corrupt`. Reads the page in place (`Page.unsafeBytes`:
+    /// this node holds the page).
     func searchRowid(_ r: Int64) throws -> (index: Int, equal: Bool) {
-        let pn = number.rawValue
         let usable = self.usable
         let ptrStart = pointerArrayStart
         let ptrEnd = pointerArrayEnd
-        let count = cellCount
         let interior = kind == .tableInterior
-        return try page.withBytes { raw in
-            // Node's init checked ptrEnd <= usable <= page size.
-            let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
-            var lo = 0, hi = count, equalAt = -1
-            while lo < hi {
-                let mid = (lo + hi) >> 1
-                let p = ptrStart + 2 * mid
-                let off = Int(buf[p]) << 8 | Int(buf[p + 1])
-                guard off >= ptrEnd, off < usable else { throw DatabaseError.corrupt(page: pn, "cell pointer") }
-                var pos = off
-                if interior { pos += 4 } else if buf[pos] < 0x80 { pos += 1 } else {
-                    guard let (_, l) = Varint.read(buf, at: pos) else { throw DatabaseError.corrupt(page: pn, "payload size") }
-                    pos += l
-                }
-                let key: Int64
-                if pos < usable, buf[pos] < 0x80 { key = Int64(buf[pos]) } else {
-                    guard let (k, _) = Varint.read(buf, at: pos) else { throw DatabaseError.corrupt(page: pn, "rowid") }
-                    key = Int64(bitPattern: k)
-                }
-                if key < r { lo = mid + 1 } else {
-                    hi = mid
-                    if key == r { equalAt = mid }
-                }
+        // Node's init checked ptrEnd <= usable <= page size.
+        let buf = page.unsafeBytes
+        var lo = 0, hi = cellCount, equalAt = -1
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            let p = ptrStart + 2 * mid
+            let off = Int(buf[p]) << 8 | Int(buf[p + 1])
+            guard off >= ptrEnd, off < usable else { throw DatabaseError.corrupt(page: number.rawValue, "cell pointer") }
+            var pos = off
+            if interior { pos += 4 } else if buf[pos] < 0x80 { pos += 1 } else {
+                guard let (_, l) = pageVarint(buf, pos, usable) else { throw DatabaseError.corrupt(page: number.rawValue, "payload size") }
+                pos += l
             }
-            return (lo, equalAt == lo)
+            guard let (k, _) = pageVarint(buf, pos, usable) else { throw DatabaseError.corrupt(page: number.rawValue, "rowid") }
+            let key = Int64(bitPattern: k)
+            if key < r { lo = mid + 1 } else {
+                hi = mid
+                if key == r { equalAt = mid }
+            }
         }
+        return (lo, equalAt == lo)
     }
 
     /// The first cell >= the probe's key (`after`: > it, where entries the key prefixes
@@ -48,23 +63,19 @@ extension Node {
     /// `after`). nil when a probed cell's payload is not all on the page (or the file is
     /// UTF-16): the caller then compares cell by cell with assembled payloads.
     func searchKey(_ probe: KeyProbe, after: Bool) throws -> (index: Int, equal: Bool)? {
-        let usable = self.usable
-        let count = cellCount
-        return try page.withBytes { raw -> (index: Int, equal: Bool)? in
-            let buf = UnsafeRawBufferPointer(rebasing: raw[0..<usable])
-            var lo = 0, hi = count, equalAt = -1
-            while lo < hi {
-                let mid = (lo + hi) >> 1
-                guard let range = try localPayloadRange(buf, mid) else { return nil }
-                var c = try probe.compare(UnsafeRawBufferPointer(rebasing: buf[range]))
-                if after && c == 0 { c = -1 }
-                if c < 0 { lo = mid + 1 } else {
-                    hi = mid
-                    if c == 0 { equalAt = mid }
-                }
+        let buf = UnsafeRawBufferPointer(rebasing: page.unsafeBytes[0..<usable])
+        var lo = 0, hi = cellCount, equalAt = -1
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            guard let range = try localPayloadRange(buf, mid) else { return nil }
+            var c = try probe.compare(UnsafeRawBufferPointer(rebasing: buf[range]))
+            if after && c == 0 { c = -1 }
+            if c < 0 { lo = mid + 1 } else {
+                hi = mid
+                if c == 0 { equalAt = mid }
             }
-            return (lo, equalAt == lo)
         }
+        return (lo, equalAt == lo)
     }
 }
 
@@ -89,7 +100,7 @@ extension Node {
         }
         let size: Int
         if buf[pos] < 0x80 { size = Int(buf[pos]); pos += 1 } else {
-            guard let (v, l) = Varint.read(buf, at: pos), v <= UInt64(Int32.max) else {
+            guard let (v, l) = pageVarint(buf, pos, usable), v <= UInt64(Int32.max) else {
                 throw DatabaseError.corrupt(page: pn, "payload size")
             }
             size = Int(v); pos += l
@@ -98,7 +109,7 @@ extension Node {
         if tableLeaf {
             guard pos < usable else { throw DatabaseError.corrupt(page: pn, "rowid") }
             if buf[pos] < 0x80 { pos += 1 } else {
-                guard let (_, l) = Varint.read(buf, at: pos) else { throw DatabaseError.corrupt(page: pn, "rowid") }
+                guard let (_, l) = pageVarint(buf, pos, usable) else { throw DatabaseError.corrupt(page: pn, "rowid") }
                 pos += l
             }
         }

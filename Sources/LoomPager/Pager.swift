@@ -453,7 +453,13 @@ package final class Pager {
     package func setPageCount(_ n: UInt32) {
         precondition(state == .write, "setPageCount outside a write transaction")
         if n < pageCount && !savepoints.isEmpty { saveTruncatedPagesForSavepoint(newCount: n) }
-        if n < pageCount { cache.removeAll { $0.number.rawValue > n } }
+        // Zeroing the generation marks a removed page stale for whoever still holds it
+        // (the B-tree keeps node references across statements; see `Page.generation`).
+        if n < pageCount { cache.removeAll { page in
+            guard page.number.rawValue > n else { return false }
+            page.generation = 0
+            return true
+        } }
         if n != pageCount { hasChanges = true }
         pageCount = n
     }

@@ -52,15 +52,31 @@ package enum RecordCodec {
     }
 
     /// The header size (counting its own varint) and total byte length of the record for
-    /// `values`.
+    /// `values`. One switch per value, no serial type materialised: an integer's content
+    /// length comes straight from its magnitude (`integerLength`).
     @inline(__always)
     private static func layout(_ values: UnsafeBufferPointer<Value>) -> (headerSize: Int, total: Int) {
         var typesLength = 0
         var bodyLength = 0
-        for v in values {
-            let t = SerialType.of(v)
-            typesLength += t < 0x80 ? 1 : Varint.length(of: t)
-            bodyLength += SerialType.contentLength(t) ?? 0
+        for i in values.indices {
+            switch values[i] {
+            case .null:
+                typesLength += 1
+            case .integer(let x):
+                typesLength += 1
+                bodyLength += integerLength(x)
+            case .real(let d):
+                typesLength += 1
+                if !d.isNaN { bodyLength += 8 }
+            case .text(let s):
+                let n = s.utf8.count
+                typesLength += Varint.length(of: UInt64(n) &* 2 &+ 13)
+                bodyLength += n
+            case .blob(let b):
+                let n = b.count
+                typesLength += Varint.length(of: UInt64(n) &* 2 &+ 12)
+                bodyLength += n
+            }
         }
         var headerSize = typesLength + 1
         while Varint.length(of: UInt64(headerSize)) + typesLength > headerSize {
@@ -69,44 +85,82 @@ package enum RecordCodec {
         return (headerSize, headerSize + bodyLength)
     }
 
+    /// The content length of integer `i` (serial types 8/9 for 0/1 store nothing).
+    @inline(__always)
+    static func integerLength(_ i: Int64) -> Int {
+        if i == 0 || i == 1 { return 0 }
+        let u = i < 0 ? ~i : i
+        if u <= 127 { return 1 }
+        if u <= 32767 { return 2 }
+        if u <= 8_388_607 { return 3 }
+        if u <= 2_147_483_647 { return 4 }
+        if u <= 140_737_488_355_327 { return 6 }
+        return 8
+    }
+
     /// Writes the record for `values` into `out` (exactly `total` bytes, from `layout`).
-    // Unsafe: one write per byte into an uninitialised buffer; every length written below is
-    // the one `layout` measured from the same values, and the total is checked.
+    // Unsafe: stores into an uninitialised buffer; every length written below is the one
+    // `layout` measured from the same values, and the total is checked.
     @inline(__always)
     private static func write(_ values: UnsafeBufferPointer<Value>, headerSize: Int, total: Int,
                               into out: UnsafeMutableRawBufferPointer) {
+        precondition(out.count >= total, "record buffer too small")
         var pos = Varint.write(UInt64(headerSize), into: out, at: 0)
-        for v in values {
-            let t = SerialType.of(v)
+        // The header: one byte per serial type below 0x80 (all but long text and blobs).
+        for i in values.indices {
+            let t: UInt64
+            switch values[i] {
+            case .null: t = 0
+            case .integer(let x): t = SerialType.forInteger(x)
+            case .real(let d): t = d.isNaN ? 0 : 7
+            case .text(let s): t = UInt64(s.utf8.count) &* 2 &+ 13
+            case .blob(let b): t = UInt64(b.count) &* 2 &+ 12
+            }
             if t < 0x80 { out[pos] = UInt8(truncatingIfNeeded: t); pos += 1 } else {
                 pos += Varint.write(t, into: out, at: pos)
             }
         }
-        for v in values {
-            switch v {
+        precondition(pos == headerSize, "record header length mismatch")
+        for i in values.indices {
+            switch values[i] {
             case .null: break
-            case .integer(let i):
-                let n = SerialType.contentLength(SerialType.forInteger(i)) ?? 0
-                var u = UInt64(bitPattern: i)
-                var k = pos + n
-                while k > pos { k -= 1; out[k] = UInt8(truncatingIfNeeded: u); u >>= 8 }
+            case .integer(let x):
+                // Big-endian two's complement in the width layout chose (unaligned stores).
+                let n = integerLength(x)
+                switch n {
+                case 0: break
+                case 1: out.storeBytes(of: UInt8(truncatingIfNeeded: x), toByteOffset: pos, as: UInt8.self)
+                case 2: out.storeBytes(of: UInt16(truncatingIfNeeded: x).bigEndian, toByteOffset: pos, as: UInt16.self)
+                case 3:
+                    out.storeBytes(of: UInt16(truncatingIfNeeded: x >> 8).bigEndian, toByteOffset: pos, as: UInt16.self)
+                    out.storeBytes(of: UInt8(truncatingIfNeeded: x), toByteOffset: pos + 2, as: UInt8.self)
+                case 4: out.storeBytes(of: UInt32(truncatingIfNeeded: x).bigEndian, toByteOffset: pos, as: UInt32.self)
+                case 6:
+                    out.storeBytes(of: UInt16(truncatingIfNeeded: x >> 32).bigEndian, toByteOffset: pos, as: UInt16.self)
+                    out.storeBytes(of: UInt32(truncatingIfNeeded: x).bigEndian, toByteOffset: pos + 2, as: UInt32.self)
+                default: out.storeBytes(of: UInt64(bitPattern: x).bigEndian, toByteOffset: pos, as: UInt64.self)
+                }
                 pos += n
             case .real(let d):
                 guard !d.isNaN else { break }
                 out.storeBytes(of: d.bitPattern.bigEndian, toByteOffset: pos, as: UInt64.self)
                 pos += 8
             case .text(let s):
-                var s = s
-                let n = s.withUTF8 { utf8 in
-                    UnsafeMutableRawBufferPointer(rebasing: out[pos ..< pos + utf8.count]).copyMemory(from: UnsafeRawBufferPointer(utf8))
-                    return utf8.count
+                let n = s.utf8.count
+                precondition(pos + n <= total, "record length mismatch")
+                let target = UnsafeMutableRawBufferPointer(rebasing: out[pos ..< pos + n])
+                if s.utf8.withContiguousStorageIfAvailable({ target.copyMemory(from: UnsafeRawBufferPointer($0)) }) == nil {
+                    var copy = s
+                    copy.withUTF8 { target.copyMemory(from: UnsafeRawBufferPointer($0)) }
                 }
                 pos += n
             case .blob(let b):
+                let n = b.count
+                precondition(pos + n <= total, "record length mismatch")
                 b.withUnsafeBytes { raw in
-                    UnsafeMutableRawBufferPointer(rebasing: out[pos ..< pos + raw.count]).copyMemory(from: raw)
+                    UnsafeMutableRawBufferPointer(rebasing: out[pos ..< pos + n]).copyMemory(from: raw)
                 }
-                pos += b.count
+                pos += n
             }
         }
         precondition(pos == total, "record length mismatch")
@@ -142,7 +196,7 @@ package enum RecordCodec {
 
     /// Decodes the content of one column of serial type `t` from `bytes` (already checked
     /// to hold `SerialType.contentLength(t)` bytes at `offset`).
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func value(serialType t: UInt64, in bytes: UnsafeRawBufferPointer, at offset: Int) -> Value {
         switch t {
         case 0: return .null

@@ -19,12 +19,12 @@ package struct RecordBuffer: ~Copyable {
     // checked against `byteCount`/`count`; `parse` checks each offset against the record.
     // Both buffers are allocated by the first `load` (a cursor that never reads a row, such
     // as an INSERT's, allocates nothing); until then the capacities are 0.
-    private var bytes: UnsafeMutableRawPointer?
+    @usableFromInline var bytes: UnsafeMutableRawPointer?
     private var byteCapacity: Int
     /// Length of the current record.
     package private(set) var byteCount = 0
     /// Two per column: the serial type, then the content offset.
-    private var fields: UnsafeMutablePointer<Int>?
+    @usableFromInline var fields: UnsafeMutablePointer<Int>?
     private var fieldCapacity: Int
     /// Columns in the current record (0 when empty or after a failed load).
     package private(set) var count = 0
@@ -71,7 +71,8 @@ package struct RecordBuffer: ~Copyable {
         byteCount = 0
     }
 
-    private var record: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: bytes, count: byteCount) }
+    @inlinable
+    var record: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: bytes, count: byteCount) }
 
     private mutating func parse() throws {
         let buf = record
@@ -103,7 +104,9 @@ package struct RecordBuffer: ~Copyable {
         count = n
     }
 
-    /// Column `i`; NULL for `i` outside `0 ..< count`.
+    /// Column `i`; NULL for `i` outside `0 ..< count`. Inlinable: the VM's Column reads it
+    /// once per column per row.
+    @inlinable @inline(__always)
     package func column(_ i: Int) -> Value {
         guard i >= 0, i < count else { return .null }
         // count > 0: `parse` allocated `fields` (and `load` the bytes).

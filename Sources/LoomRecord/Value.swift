@@ -12,5 +12,6 @@ package enum Value: Hashable, Sendable {
     case text(String)
     case blob([UInt8])
 
+    @inlinable
     package var isNull: Bool { if case .null = self { return true } else { return false } }
 }

@@ -21,8 +21,8 @@ final class VMCursor {
     /// `var` only so that an ephemeral table can move from a MemoryTree to a B-tree when it
     /// grows (`VM.spillEphemeral`).
     var storage: Storage
-    /// Index key layout (nil for rowid tables and pseudo cursors).
-    let keyInfo: KeyInfo?
+    /// Index key layout (nil for rowid tables and pseudo cursors). (`var` only for reuse.)
+    private(set) var keyInfo: KeyInfo?
     /// On a NULL row (NullRow): Column and Rowid give NULL.
     var nullRow = false
     /// Schema number of the database a B-tree cursor reads (ExecutionContext.databases).
@@ -58,6 +58,31 @@ final class VMCursor {
         self.keyInfo = keyInfo
     }
 
+    /// Drops what the cursor reads (its B-tree cursor, keys, ephemeral tree) so it can wait
+    /// in `ExecutionContext.spareCursors`; the row buffer keeps its allocation.
+    func recycle() {
+        storage = .pseudo(0)
+        keyInfo = nil
+        pseudoSource = []
+        deletedKey = nil
+        ephemeralTree = nil
+    }
+
+    /// A recycled cursor as `init(storage, keyInfo:)` leaves a new one.
+    func reuse(_ storage: Storage, keyInfo: KeyInfo?) {
+        self.storage = storage
+        self.keyInfo = keyInfo
+        nullRow = false
+        database = 0
+        isValid = false
+        hasRow = false
+        cachedRowid = nil
+        fedBySorter = false
+        sequence = 0
+        deletedRowid = nil
+        isEphemeral = false
+    }
+
     var isIndex: Bool {
         switch storage {
         case .index: return true
@@ -85,26 +110,41 @@ final class VMCursor {
 /// instructions went to swift_retain/swift_release). Here each slot holds an `Unmanaged`
 /// reference the table owns, and `withCursor` lends it to the caller at +0.
 final class CursorTable {
-    // Unsafe: `base` points to `count` initialised slots, each nil or a reference retained
-    // by this table (released when the slot is replaced and in deinit). Cursor numbers come
-    // from codegen; every access is range-checked.
+    // Unsafe: `base` points to `capacity` initialised slots, each nil or a reference retained
+    // by this table (released when the slot is replaced and in deinit). Slots `count ..<
+    // capacity` are nil (a recycled table keeps its allocation). Cursor numbers come from
+    // codegen; every access is range-checked.
     private var base: UnsafeMutablePointer<Unmanaged<VMCursor>?>
     private(set) var count: Int
+    private(set) var capacity: Int
 
     init(count: Int) {
         let n = max(count, 1)
         base = UnsafeMutablePointer<Unmanaged<VMCursor>?>.allocate(capacity: n)
         base.initialize(repeating: nil, count: n)
         self.count = n
+        capacity = n
     }
 
     deinit {
         for i in 0 ..< count { base[i]?.release() }
-        base.deinitialize(count: count)
+        base.deinitialize(count: capacity)
         base.deallocate()
     }
 
     var indices: Range<Int> { 0 ..< count }
+
+    /// Readies an empty table (every slot nil, `isEmpty`) for a program of `n` cursors.
+    func reuse(count n: Int) {
+        if n > capacity { grow(to: n) }
+        count = max(n, 1)
+    }
+
+    /// True when every slot is closed.
+    var isEmpty: Bool {
+        for i in 0 ..< count where base[i] != nil { return false }
+        return true
+    }
 
     /// The cursor in slot `i` (nil when closed or out of range); setting a slot past the end
     /// grows the table.
@@ -114,7 +154,8 @@ final class CursorTable {
             precondition(i >= 0, "bad cursor number")
             if i >= count {
                 guard newValue != nil else { return }
-                grow(to: i + 1)
+                if i >= capacity { grow(to: i + 1) }
+                count = i + 1
             }
             let old = base[i]
             base[i] = newValue.map { Unmanaged.passRetained($0) }
@@ -122,14 +163,21 @@ final class CursorTable {
         }
     }
 
+    /// Empties slot `i` and hands its cursor to the caller (+1), nil when it was closed.
+    func take(_ i: Int) -> VMCursor? {
+        guard i >= 0, i < count, let u = base[i] else { return nil }
+        base[i] = nil
+        return u.takeRetainedValue()
+    }
+
     private func grow(to n: Int) {
-        let capacity = max(n, 2 * count)
+        let capacity = max(n, 2 * self.capacity)
         let b = UnsafeMutablePointer<Unmanaged<VMCursor>?>.allocate(capacity: capacity)
-        b.moveInitialize(from: base, count: count)
-        (b + count).initialize(repeating: nil, count: capacity - count)
+        b.moveInitialize(from: base, count: self.capacity)
+        (b + self.capacity).initialize(repeating: nil, count: capacity - self.capacity)
         base.deallocate()
         base = b
-        count = capacity
+        self.capacity = capacity
     }
 
     /// Calls `body` with the open cursor `id`, lent without a retain (the slot keeps it

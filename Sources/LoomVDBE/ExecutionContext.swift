@@ -89,6 +89,15 @@ package final class ExecutionContext {
         refreshTransactionState()
     }
 
+    /// Parts of released VMs kept for the next one (VM.swift, "Recycling"): a statement
+    /// otherwise allocated and freed each of them (~400 instructions per object).
+    var spareRegisters: RegisterFile?
+    var spareCursorTable: CursorTable?
+    var spareAggregates: AggregateSlots?
+    var spareScratch: FunctionScratch?
+    var spareCursors: [VMCursor] = []
+    var spareUndoLog: [UndoEntry] = []
+
     package init(btree: BTree) {
         self.btree = btree
         self.databases = [DatabaseHandle(name: "main", btree: btree, path: btree.pager.path), nil]

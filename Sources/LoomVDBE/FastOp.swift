@@ -27,8 +27,8 @@ enum FastKind: UInt8, Sendable {
     case divide, remainder, concat
     /// Sequence: a = cursor, b = dest. MustBeInt: a = register, b = target when flags bit 0.
     case sequence, mustBeInt
-    /// String8: b = dest, `d` indexes `FastProgram.constants`. Affinity: a = start, `d`
-    /// indexes `FastProgram.affinityLists`.
+    /// A constant (String8, Real, Blob): b = dest, `d` indexes `FastProgram.constants`.
+    /// Affinity: a = start, `d` indexes `FastProgram.affinityLists`.
     case string8, affinity
     /// The built-in length(): a = argument register, c = dest.
     case length
@@ -51,6 +51,9 @@ enum FastKind: UInt8, Sendable {
     /// a temporary buffer and copied into the sorter's arena, the register is not written,
     /// and the SorterInsert is skipped (no array per sorted row).
     case makeRecordSorterInsert
+    /// Halt with code OK (a = 1 for the ignore action: a sub-program returns to its caller's
+    /// ignore address). Init is decoded as `goto`.
+    case halt
 }
 
 /// One instruction as trivially copyable operands. Reading an `Instruction` out of the
@@ -82,12 +85,16 @@ struct FastOp: Sendable {
         self.d = d32
     }
 
-    /// The fast form of the instruction at `instruction`, or `.slow`. (Read in place through
-    /// a pointer: taking the enum by value copied it twice per instruction, a value-witness
-    /// call each, ~10% of a single-row INSERT's instructions.)
-    init(at instruction: UnsafePointer<Instruction>) {
+    /// The fast form of the instruction at `instruction`, or `.slow`; forms that need a side
+    /// table (constants, functions, aggregates, key infos, affinity lists) add to `tables`.
+    /// (Read in place through a pointer, one switch per instruction: taking the enum by value
+    /// copied it twice per instruction, a value-witness call each, ~10% of a single-row
+    /// INSERT's instructions.)
+    init(at instruction: UnsafePointer<Instruction>, tables: inout FastTables) {
         switch instruction.pointee {
-        case .goto(let t): self.init(.goto, t)
+        case .goto(let t), .initialize(let t): self.init(.goto, t)
+        case .halt(let code, let action, _, _) where code == .ok:
+            self.init(.halt, action == .ignore ? 1 : 0)
         case .gosub(let r, let t): self.init(.gosub, r, t)
         case .return(let r): self.init(.return, r)
         case .yield(let r, _): self.init(.yield, r)
@@ -145,7 +152,9 @@ struct FastOp: Sendable {
         case .insert(let c, let rec, let r, let flags, _): self.init(.insert, c, rec, r, d: flags.rawValue)
         case .delete(let c, let flags, _): self.init(.delete, c, flags.rawValue)
         case .notExists(let c, let r, let t), .seekRowid(let c, let r, let t): self.init(.notExists, c, r, t)
-        case .sorterInsert(let c, let r): self.init(.sorterInsert, c, r)
+        case .sorterInsert(let c, let r):
+            self.init(.sorterInsert, c, r)
+            tables.fused = true
         case .sorterData(let c, let d, let p): self.init(.sorterData, c, d, p)
         case .idxGE(let c, let k, let n, let t): self.init(.idxGE, c, k, n, d: t)
         case .idxGT(let c, let k, let n, let t): self.init(.idxGT, c, k, n, d: t)
@@ -159,13 +168,52 @@ struct FastOp: Sendable {
         case .collSeq(.binary): self.init(.collSeq, 0)
         case .collSeq(.nocase): self.init(.collSeq, 1)
         case .collSeq(.rtrim): self.init(.collSeq, 2)
+        // Forms with a side table.
+        case .string8(let v, let d): self.init(constant: .text(v), dest: d, tables: &tables)
+        case .real(let v, let d): self.init(constant: .real(v), dest: d, tables: &tables)
+        case .blob(let v, let d): self.init(constant: .blob(v), dest: d, tables: &tables)
+        case .aggStep(let f, let a, let n, let acc, let distinct):
+            guard case .aggregate(let kind) = f.body, tables.aggregateKinds.count < Int(Int32.max) else {
+                self.init(); return
+            }
+            self.init(.aggStep, a, n, acc, d: tables.aggregateKinds.count)
+            flags = distinct ? 1 : 0
+            tables.aggregateKinds.append(kind)
+        case .function(let f, let a, 1, let d) where f.builtin == .length && !f.usesSubtypes:
+            self.init(.length, a, 0, d)
+            tables.fused = true
+        case .function(let f, let a, 2, let d) where f.builtin == .like && !f.usesSubtypes:
+            guard tables.functions.count < Int(Int32.max) else { self.init(); return }
+            self.init(.like, a, 2, d, d: tables.functions.count)
+            tables.functions.append(f)
+            tables.fused = true
+        case .function(let f, let a, let n, let d):
+            guard tables.functions.count < Int(Int32.max) else { self.init(); return }
+            self.init(.function, a, n, d, d: tables.functions.count)
+            tables.functions.append(f)
+        case .affinity(let start, let list):
+            guard tables.affinityLists.count < Int(Int32.max) else { self.init(); return }
+            self.init(.affinity, start, d: tables.affinityLists.count)
+            tables.affinityLists.append(list)
+        case .compare(let l, let r, let n, let k, false):
+            guard tables.keyInfos.count < Int(Int32.max) else { self.init(); return }
+            self.init(.compare, l, r, n, d: tables.keyInfos.count)
+            tables.keyInfos.append(k)
         default: self.init()
         }
     }
 
-    /// The fast form of `instruction` (one instruction; `FastProgram` reads its array in place).
+    /// A constant load into `dest`: the value goes to `tables.constants`.
+    private init(constant: Value, dest: Register, tables: inout FastTables) {
+        guard tables.constants.count < Int(Int32.max) else { self.init(); return }
+        self.init(.string8, 0, dest, d: tables.constants.count)
+        tables.constants.append(constant)
+    }
+
+    /// The fast form of `instruction` alone (its side-table entries are dropped; tests).
     init(_ instruction: Instruction) {
-        self = withUnsafePointer(to: instruction) { FastOp(at: $0) }
+        var tables = FastTables()
+        self = withUnsafePointer(to: instruction) { FastOp(at: $0, tables: &tables) }
     }
 
     private init(comparison kind: FastKind, _ l: Int, _ r: Int, _ t: Int, _ a: Affinity?,
@@ -177,6 +225,17 @@ struct FastOp: Sendable {
     }
 
     var affinityValue: Affinity? { affinity == 0 ? nil : FastOp.affinities[Int(affinity) - 1] }
+}
+
+/// The side tables a `FastProgram` build collects (FastOp's `d` operand indexes them).
+struct FastTables {
+    var aggregateKinds: [AggregateKind] = []
+    var functions: [FunctionDefinition] = []
+    var keyInfos: [KeyInfo] = []
+    var constants: [Value] = []
+    var affinityLists: [[Affinity]] = []
+    /// Some op may fuse with the one after it (length, like, SorterInsert): the fusing pass runs.
+    var fused = false
 }
 
 /// A program's hot-path form: the `FastOp`s and the side tables their `d` operand indexes.
@@ -198,96 +257,42 @@ package final class FastProgram: @unchecked Sendable {
 
     package init(_ instructions: [Instruction]) {
         let storage = UnsafeMutableBufferPointer<FastOp>.allocate(capacity: instructions.count)
-        var aggregateKinds: [AggregateKind] = []
-        var functions: [FunctionDefinition] = []
-        var keyInfos: [KeyInfo] = []
-        var constants: [Value] = []
-        var affinityLists: [[Affinity]] = []
+        var tables = FastTables()
         instructions.withUnsafeBufferPointer { source in
             guard let base = source.baseAddress else { return }
             for i in 0..<source.count {
-                // Most instructions map directly (one switch, no payload copies); only the
-                // `.slow` ones are looked at again for the forms with side tables.
-                var op = FastOp(at: base + i)
-                if op.kind != .slow {
-                    storage.initializeElement(at: i, to: op)
-                    continue
-                }
-                switch base[i] {
-                case .aggStep(let f, let a, let n, let acc, let distinct):
-                    if case .aggregate(let kind) = f.body, aggregateKinds.count < Int(Int32.max) {
-                        op = FastOp(.aggStep, a, n, acc, d: aggregateKinds.count)
-                        op.flags = distinct ? 1 : 0
-                        aggregateKinds.append(kind)
-                    } else {
-                        op = FastOp()
-                    }
-                case .function(let f, let a, 1, let d) where f.builtin == .length && !f.usesSubtypes:
-                    op = FastOp(.length, a, 0, d)
-                case .function(let f, let a, 2, let d) where f.builtin == .like && !f.usesSubtypes:
-                    if functions.count < Int(Int32.max) {
-                        op = FastOp(.like, a, 2, d, d: functions.count)
-                        functions.append(f)
-                    } else {
-                        op = FastOp()
-                    }
-                case .function(let f, let a, let n, let d):
-                    if functions.count < Int(Int32.max) {
-                        op = FastOp(.function, a, n, d, d: functions.count)
-                        functions.append(f)
-                    } else {
-                        op = FastOp()
-                    }
-                case .string8(let v, let d) where constants.count < Int(Int32.max):
-                    op = FastOp(.string8, 0, d, d: constants.count)
-                    constants.append(.text(v))
-                case .affinity(let start, let list) where affinityLists.count < Int(Int32.max):
-                    op = FastOp(.affinity, start, d: affinityLists.count)
-                    affinityLists.append(list)
-                case .compare(let l, let r, let n, let k, false) where keyInfos.count < Int(Int32.max):
-                    op = FastOp(.compare, l, r, n, d: keyInfos.count)
-                    keyInfos.append(k)
-                default:
-                    break
-                }
-                storage.initializeElement(at: i, to: op)
+                storage.initializeElement(at: i, to: FastOp(at: base + i, tables: &tables))
             }
         }
-        // Column feeding length(): the column register is a fresh function-argument
-        // temporary (codegen evaluates arguments into registers only the call reads).
-        if storage.count >= 2 {
-            for i in 0 ..< storage.count - 1 {
-                let column = storage[i], length = storage[i + 1]
-                if column.kind == .column, length.kind == .length, length.a == column.c {
-                    storage[i] = FastOp(.columnLength, column.a, column.b, column.c, d: length.c)
-                }
-            }
-        }
-        // Column feeding like()'s string argument: likewise a fresh argument register.
-        if storage.count >= 2 {
-            for i in 0 ..< storage.count - 1 {
-                let column = storage[i], like = storage[i + 1]
-                if column.kind == .column, like.kind == .like, like.a + 1 == column.c {
-                    storage[i] = FastOp(.columnLike, column.a, column.b, column.c)
-                }
-            }
-        }
-        // MakeRecord feeding SorterInsert: codegen encodes a sorter row into a fresh register
-        // that only the SorterInsert right after it reads (LoomSQL SelectCodegen).
-        if storage.count >= 2 {
-            for i in 0 ..< storage.count - 1 {
-                let make = storage[i], insert = storage[i + 1]
-                if make.kind == .makeRecord, insert.kind == .sorterInsert, insert.b == make.c {
-                    storage[i] = FastOp(.makeRecordSorterInsert, make.a, make.b, make.c, d: insert.a)
-                }
-            }
-        }
+        if tables.fused { FastProgram.fuse(storage) }
         self.storage = storage
-        self.aggregateKinds = aggregateKinds
-        self.functions = functions
-        self.keyInfos = keyInfos
-        self.constants = constants
-        self.affinityLists = affinityLists
+        self.aggregateKinds = tables.aggregateKinds
+        self.functions = tables.functions
+        self.keyInfos = tables.keyInfos
+        self.constants = tables.constants
+        self.affinityLists = tables.affinityLists
+    }
+
+    /// Pairs of ops that run as one (only when the build saw a length, like or SorterInsert).
+    private static func fuse(_ storage: UnsafeMutableBufferPointer<FastOp>) {
+        guard storage.count >= 2 else { return }
+        for i in 0 ..< storage.count - 1 {
+            let first = storage[i], second = storage[i + 1]
+            // Column feeding length(): the column register is a fresh function-argument
+            // temporary (codegen evaluates arguments into registers only the call reads).
+            if first.kind == .column, second.kind == .length, second.a == first.c {
+                storage[i] = FastOp(.columnLength, first.a, first.b, first.c, d: second.c)
+            }
+            // Column feeding like()'s string argument: likewise a fresh argument register.
+            else if first.kind == .column, second.kind == .like, second.a + 1 == first.c {
+                storage[i] = FastOp(.columnLike, first.a, first.b, first.c)
+            }
+            // MakeRecord feeding SorterInsert: codegen encodes a sorter row into a fresh
+            // register that only the SorterInsert right after it reads (LoomSQL SelectCodegen).
+            else if first.kind == .makeRecord, second.kind == .sorterInsert, second.b == first.c {
+                storage[i] = FastOp(.makeRecordSorterInsert, first.a, first.b, first.c, d: second.a)
+            }
+        }
     }
 
     deinit {

@@ -39,10 +39,10 @@ extension VM {
         let tree = try context.tree(database)
         let cursor: VMCursor
         if let keyInfo {
-            cursor = VMCursor(.index(try tree.indexCursor(root: rootPage, writable: writable, keyInfo: keyInfo)),
-                              keyInfo: keyInfo)
+            cursor = makeCursor(.index(try tree.indexCursor(root: rootPage, writable: writable, keyInfo: keyInfo)),
+                                keyInfo: keyInfo)
         } else {
-            cursor = VMCursor(.table(try tree.tableCursor(root: rootPage, writable: writable)), keyInfo: nil)
+            cursor = makeCursor(.table(try tree.tableCursor(root: rootPage, writable: writable)), keyInfo: nil)
         }
         cursor.database = database
         try setCursor(id, cursor)
@@ -208,16 +208,21 @@ extension VM {
     /// when the cursor has no record (invalid, NULL row, virtual, a pseudo register without
     /// a blob). A pseudo cursor reads its register whatever its position, and re-parses
     /// only when the register holds another blob than the one parsed.
+    ///
+    /// `hasRow && !nullRow` means `row` is the current record with nothing left to check
+    /// (Column's inline fast path relies on it): so a pseudo cursor over a register never
+    /// sets `hasRow` (its register may change under it); `pseudoSource` alone, set only
+    /// after a successful parse, records which blob `row` holds.
     func loadRow(_ c: VMCursor) throws -> Bool {
         if case .pseudo(let reg) = c.storage {
             if c.fedBySorter { return c.hasRow }
             guard reg >= 0, reg < registers.count, case .blob(let b) = registers[reg] else { return false }
-            // Array == is an identity check first: the same blob costs no byte compare.
-            if c.hasRow && c.pseudoSource == b { return true }
-            c.hasRow = false
-            c.pseudoSource = b
+            // Array == is an identity check first: the same blob costs no byte compare. A
+            // record is never empty, so an empty `pseudoSource` means nothing parsed.
+            if !c.pseudoSource.isEmpty && c.pseudoSource == b { return true }
+            c.pseudoSource = []
             try c.row.load(b)
-            c.hasRow = true
+            c.pseudoSource = b
             return true
         }
         if c.hasRow { return true }
@@ -259,6 +264,19 @@ extension VM {
     func loadPositionedRow(_ c: VMCursor) throws -> Bool {
         guard c.isValid, !c.nullRow else { return false }
         return try loadRow(c)
+    }
+
+    /// Column on the dispatch loop's fast path: a record already parsed for this position
+    /// is read in place; anything else goes through `readColumn`.
+    @inline(__always)
+    func columnValue(_ c: VMCursor, _ column: Int) throws -> Value {
+        if c.hasRow && !c.nullRow { return c.row.column(column) }
+        return try readColumnSlow(c, column)
+    }
+
+    @inline(never)
+    func readColumnSlow(_ c: VMCursor, _ column: Int) throws -> Value {
+        try readColumn(c, column, default: nil)
     }
 
     func readColumn(_ c: VMCursor, _ column: Int, default def: Value?) throws -> Value {

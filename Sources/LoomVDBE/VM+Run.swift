@@ -163,6 +163,8 @@ extension VM {
         // use retained the table around the call, as the call might replace it.
         let cursorTable = self.cursors
         let aggregateTable = self.aggregates
+        // Read once: testing `self.trace` loaded the optional closure on every step.
+        let trace = self.trace
         while pc >= 0 && pc < ops.count {
             let address = pc
             pc += 1
@@ -177,6 +179,14 @@ extension VM {
                 if context.interruption.isSet { try failInterrupted() }
                 pc = op.a
                 continue
+            case .halt:
+                // Halt with code OK (the error forms stay in the Instruction switch below).
+                if !frames.isEmpty {
+                    leaveSubProgram(ignored: op.a != 0)
+                    return nil
+                }
+                try finish(error: nil)
+                return false
             case .gosub:
                 registers[op.a] = .integer(Int64(pc))
                 pc = op.b
@@ -226,7 +236,7 @@ extension VM {
                 registers[op.a] = .integer(integerValue(registers[op.a]) &+ Int64(op.b))
                 continue
             case .column:
-                registers[op.c] = try cursorTable.withCursor(op.a) { try readColumn($0, op.b, default: nil) }
+                registers[op.c] = try cursorTable.withCursor(op.a) { try columnValue($0, op.b) }
                 continue
             case .rowid, .idxRowid:
                 registers[op.b] = try cursorTable.withCursor(op.a) { try currentRowid($0) }
@@ -377,7 +387,8 @@ extension VM {
                         throw DatabaseError(.internal, "SorterInsert misuse")
                     }
                     try registers.withRange(s, n) { values in
-                        try RecordCodec.withEncoded(values) { try sorter.insert($0) }
+                        let first = values.first ?? .null
+                        try RecordCodec.withEncoded(values) { try sorter.insert($0, first: first) }
                     }
                 }
                 pc += 1
@@ -410,22 +421,26 @@ extension VM {
                 let a = op.a, n = op.b, acc = op.c
                 try checkRange(a, n)
                 // The state is stepped in place, borrowed from its slot (no retain per row).
-                var error: DatabaseError?
-                if let e = aggregateTable.withState(acc, { state -> DatabaseError? in
+                // BINARY (nearly always) is passed as a constant: reading `pendingCollation`
+                // copied the enum (an outlined copy and destroy) on every row.
+                let binary: Bool
+                if case .binary = pendingCollation { binary = true } else { binary = false }
+                var failed = aggregateTable.withState(acc) { state -> Bool in
                     if state.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
-                    registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
-                    return state.userError
-                }) {
-                    error = e
-                } else {
+                    registers.withRange(a, n) {
+                        if binary { state.step($0, collation: .binary) } else { state.step($0, collation: pendingCollation) }
+                    }
+                    return state.failed
+                }
+                if failed == nil {
                     let state = AggregateState(kind: fast.aggregateKinds[Int(op.d)], distinct: op.flags & 1 != 0)
                     aggregateTable[acc] = state
                     if state.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
                     registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
-                    error = state.userError
+                    failed = state.failed
                 }
                 resetCollation()
-                if let error { throw error }
+                if failed == true, let error = aggregateTable[acc]?.userError { throw error }
                 continue
             case .jump:
                 pc = lastCompare < 0 ? op.a : (lastCompare == 0 ? op.b : op.c)
@@ -437,11 +452,22 @@ extension VM {
                 let l = op.a, r = op.b, n = op.c
                 try checkRange(l, n)
                 try checkRange(r, n)
-                let k = fast.keyInfos[Int(op.d)]
                 var result = 0
-                for i in 0 ..< n {
-                    let c = compareValues(registers[l + i], registers[r + i], collation: k.collation(i))
-                    if c != 0 { result = k.isDescending(i) ? -c : c; break }
+                // The KeyInfo is borrowed in place (a copy retained and released its arrays).
+                try fast.keyInfos.withUnsafeBufferPointer { keyInfos in
+                    guard Int(op.d) >= 0, Int(op.d) < keyInfos.count else {
+                        throw DatabaseError(.internal, "Compare without a KeyInfo")
+                    }
+                    for i in 0 ..< n {
+                        let a = registers[l + i], b = registers[r + i]
+                        let c: Int
+                        if case .integer(let x) = a, case .integer(let y) = b {
+                            c = x < y ? -1 : (x == y ? 0 : 1)
+                        } else {
+                            c = compareValues(a, b, collation: keyInfos[Int(op.d)].collation(i))
+                        }
+                        if c != 0 { result = keyInfos[Int(op.d)].isDescending(i) ? -c : c; break }
+                    }
                 }
                 lastCompare = result
                 permutation = nil
@@ -1030,7 +1056,7 @@ extension VM {
                 if kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
                 registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
                 resetCollation()
-                if let error = state.userError { throw error }
+                if state.failed, let error = state.userError { throw error }
             case .aggFinal(let f, let acc, _):
                 let state: AggregateState
                 if let s = aggregates[acc] { state = s } else {

@@ -40,7 +40,7 @@ package final class VM {
     /// Aggregate states, by accumulator register.
     /// (An array by register: a Dictionary lookup per AggStep hashed with SipHash, 5M
     /// times for micro_c's five aggregates over 1M rows.)
-    var aggregates = AggregateSlots()
+    var aggregates: AggregateSlots
     /// Window row buffers, by state register (Window.swift).
     var windowBuffers: [Register: WindowBuffer] = [:]
     /// Once flags, by instruction address.
@@ -71,7 +71,7 @@ package final class VM {
     /// mid-run (VM+VirtualTable.swift): applied after that savepoint rolls back.
     var undoBeforeStatementSavepoint: [UndoEntry]?
     /// Function-call scratch: the step's 'now', argument/result JSON subtypes.
-    let functionScratch = FunctionScratch()
+    let functionScratch: FunctionScratch
     /// Registers holding a value with SQLite's JSON subtype, with that value (a register
     /// overwritten since by another value no longer counts). Empty unless JSON functions ran.
     var subtypedRegisters: [Register: Value] = [:]
@@ -98,9 +98,11 @@ package final class VM {
         } else {
             self.fast = FastProgram(program.instructions)
         }
-        self.registers = RegisterFile(count: program.registerCount)
-        self.bindings = Array(repeating: .null, count: program.parameterCount)
-        self.cursors = CursorTable(count: program.cursorCount)
+        self.registers = context.takeRegisters(count: program.registerCount)
+        self.bindings = program.parameterCount == 0 ? [] : Array(repeating: .null, count: program.parameterCount)
+        self.cursors = context.takeCursorTable(count: program.cursorCount)
+        self.aggregates = context.takeAggregates()
+        self.functionScratch = context.takeScratch()
         self.subPrograms = program.subPrograms
         if let effects = program.effects {
             // Computed by codegen: no scan of the program per statement.
@@ -121,6 +123,15 @@ package final class VM {
             default: return false
             }
         }
+    }
+
+    /// Hands the registers and tables to the connection for the next VM (ExecutionContext's
+    /// spare parts) when nothing else can hold them.
+    deinit {
+        // A VM released inside a sub-program (its frames hold the caller's parts) or with a
+        // cursor still open keeps its parts to itself.
+        guard frames.isEmpty else { return }
+        context.recycle(registers: registers, cursors: cursors, aggregates: aggregates, scratch: functionScratch)
     }
 
     /// Number of result columns (`sqlite3_column_count`).
@@ -204,7 +215,7 @@ package final class VM {
         deferredViolationsAtStart = context.deferredForeignKeyViolations
         onceDone.removeAll()
         let journaled = !context.isAutocommit && !program.isReadOnly
-        undoLog = journaled && !changesSchema ? [] : nil
+        undoLog = journaled && !changesSchema ? context.takeUndoLog() : nil
         statementSavepointTrees = journaled && changesSchema ? [] : nil
         undoBeforeStatementSavepoint = nil
     }
@@ -214,19 +225,23 @@ package final class VM {
     func finish(error: DatabaseError?, action: ConflictAction = .abort) throws {
         // An error (or a reset) inside a sub-program ends the whole statement.
         if !frames.isEmpty { unwindFrames() }
-        var error = error, action = action
+        // Only whether there is an error matters here (copying the Optional<DatabaseError>
+        // around was ~800 instructions per statement).
+        var failed = false
+        if case .some = error { failed = true }
+        var action = action
         // A run that ends well with foreign-key violations outstanding fails (immediate ones;
         // deferred ones too when the statement is its own transaction).
         var foreignKeyError: DatabaseError? = nil
         // (OR FAIL keeps the changes made before its error: they are checked too.)
-        if error == nil || action == .fail, isRunning, statementForeignKeyViolations > 0
+        if !failed || action == .fail, isRunning, statementForeignKeyViolations > 0
             || (context.isAutocommit && context.deferredForeignKeyViolations > 0
                 && context.activeStatementCount == 1 && context.transactionState != .none) {
             foreignKeyError = DatabaseError(.constraintForeignKey, ConstraintKind.foreignKey.messagePrefix)
-            error = foreignKeyError
+            failed = true
             action = .abort
         }
-        if error != nil, action != .fail, isRunning { context.deferredForeignKeyViolations = deferredViolationsAtStart }
+        if failed, action != .fail, isRunning { context.deferredForeignKeyViolations = deferredViolationsAtStart }
         isDone = true
         closeAllCursors()
         guard isRunning else { return }
@@ -235,8 +250,8 @@ package final class VM {
         if isWriting { context.activeWriterCount -= 1; isWriting = false }
         // OR FAIL keeps the rows changed before the error, and they count; an undone
         // statement changed nothing.
-        if countsChanges { context.changes = error == nil || action == .fail ? statementChanges : 0 }
-        let rollbackStatement = error != nil && action == .abort && !context.isAutocommit
+        if countsChanges { context.changes = !failed || action == .fail ? statementChanges : 0 }
+        let rollbackStatement = failed && action == .abort && !context.isAutocommit
         if let before = undoBeforeStatementSavepoint {
             // A virtual-table write opened the savepoint mid-run: back to it first, then
             // undo the row changes logged before it.
@@ -245,22 +260,22 @@ package final class VM {
             undoLog = before
         }
         if rollbackStatement { undoStatement() }
-        undoLog = nil
+        if let log = undoLog.take() { context.recycle(undoLog: log) }
         endStatementSavepoint(rollback: rollbackStatement)
-        try endTransactionIfNeeded(error: error, action: action)
+        try endTransactionIfNeeded(failed: failed, action: action)
         if let foreignKeyError { throw foreignKeyError }
     }
 
-    func endTransactionIfNeeded(error: DatabaseError?, action: ConflictAction) throws {
+    func endTransactionIfNeeded(failed: Bool, action: ConflictAction) throws {
         let ctx = context
-        if error != nil, action == .rollback, ctx.transactionState != .none {
+        if failed, action == .rollback, ctx.transactionState != .none {
             // ON CONFLICT ROLLBACK / ROLLBACK-class errors end the whole transaction.
             ctx.isAutocommit = true
             ctx.rollbackAll()
             return
         }
         guard ctx.isAutocommit, ctx.activeStatementCount == 0, ctx.transactionState != .none else { return }
-        if error == nil || action == .fail {
+        if !failed || action == .fail {
             ctx.committingEndedStatement = true
             defer { ctx.committingEndedStatement = false }
             do {
@@ -277,12 +292,14 @@ package final class VM {
     }
 
     func closeAllCursors() {
-        for i in cursors.indices {
-            if let c = cursors[i], case .virtual(let v, _) = c.storage { v.close() }
-            cursors[i] = nil
+        let table = cursors
+        for i in table.indices {
+            guard let c = table.take(i) else { continue }
+            if case .virtual(let v, _) = c.storage { v.close() }
+            context.recycle(cursor: c)
         }
         aggregates.removeAll()
-        windowBuffers.removeAll()
+        if !windowBuffers.isEmpty { windowBuffers.removeAll() }
         permutation = nil
         pendingCollation = program.binaryCollation
     }
@@ -356,5 +373,113 @@ final class AggregateSlots {
                 u.release()
             }
         }
+    }
+}
+
+// MARK: Recycling
+
+/// A connection keeps the parts of its last released VM (registers, cursor and aggregate
+/// tables, function scratch), a few closed cursors and an undo log's buffer, and hands them
+/// to the next VM: most statements are run once, and allocating and freeing each part was
+/// ~400 instructions per object per statement. Parts wait empty (registers NULL, no cursor
+/// open, no aggregate state), so nothing a statement read outlives it in a spare part
+/// except buffer capacity, which is bounded here.
+extension ExecutionContext {
+    /// Spare parts larger than these are dropped instead of kept.
+    static let spareRegisterLimit = 512
+    static let spareCursorLimit = 64
+    static let spareCursorCount = 4
+    static let spareUndoLogLimit = 64
+
+    func takeRegisters(count: Int) -> RegisterFile {
+        if let r = spareRegisters, r.capacity >= count {
+            spareRegisters = nil
+            r.reuse(count: count)
+            return r
+        }
+        return RegisterFile(count: count)
+    }
+
+    func takeCursorTable(count: Int) -> CursorTable {
+        if let t = spareCursorTable {
+            spareCursorTable = nil
+            t.reuse(count: count)
+            return t
+        }
+        return CursorTable(count: count)
+    }
+
+    func takeAggregates() -> AggregateSlots {
+        if let a = spareAggregates {
+            spareAggregates = nil
+            return a
+        }
+        return AggregateSlots()
+    }
+
+    func takeScratch() -> FunctionScratch {
+        if let f = spareScratch {
+            spareScratch = nil
+            return f
+        }
+        return FunctionScratch()
+    }
+
+    func takeUndoLog() -> [UndoEntry] {
+        var log: [UndoEntry] = []
+        swap(&log, &spareUndoLog)
+        return log
+    }
+
+    /// Keeps a finished statement's undo log buffer (emptied) for the next one.
+    func recycle(undoLog: consuming [UndoEntry]) {
+        guard undoLog.capacity <= ExecutionContext.spareUndoLogLimit, spareUndoLog.capacity == 0 else { return }
+        var log = undoLog
+        log.removeAll(keepingCapacity: true)
+        spareUndoLog = log
+    }
+
+    /// A closed cursor (already out of its slot): kept for `VM.makeCursor` when nothing else
+    /// holds it, its B-tree cursor and keys released.
+    func recycle(cursor: consuming VMCursor) {
+        var c = cursor
+        guard spareCursors.count < ExecutionContext.spareCursorCount, isKnownUniquelyReferenced(&c) else { return }
+        c.recycle()
+        spareCursors.append(c)
+    }
+
+    /// The parts of a VM being released (its deinit).
+    func recycle(registers: RegisterFile, cursors: CursorTable, aggregates: AggregateSlots,
+                 scratch: FunctionScratch) {
+        if registers.capacity <= ExecutionContext.spareRegisterLimit,
+           spareRegisters.map({ $0.capacity < registers.capacity }) ?? true {
+            registers.clear()
+            spareRegisters = registers
+        }
+        if spareCursorTable == nil, cursors.capacity <= ExecutionContext.spareCursorLimit, cursors.isEmpty {
+            spareCursorTable = cursors
+        }
+        if spareAggregates == nil {
+            aggregates.removeAll()
+            spareAggregates = aggregates
+        }
+        if spareScratch == nil {
+            scratch.stepTime = nil
+            scratch.argumentSubtypes = ArgumentSubtypes()
+            scratch.resultSubtype = false
+            scratch.jsonCache.removeAll()
+            spareScratch = scratch
+        }
+    }
+}
+
+extension VM {
+    /// A cursor over `storage`: a recycled one when the connection has one.
+    func makeCursor(_ storage: VMCursor.Storage, keyInfo: KeyInfo?) -> VMCursor {
+        if let c = context.spareCursors.popLast() {
+            c.reuse(storage, keyInfo: keyInfo)
+            return c
+        }
+        return VMCursor(storage, keyInfo: keyInfo)
     }
 }

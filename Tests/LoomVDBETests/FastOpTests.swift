@@ -6,8 +6,10 @@ import LoomRecord
 
 @Suite struct FastOpTests {
     @Test func decodesHotInstructions() {
-        #expect(FastOp(.halt()).kind == .slow)
-        #expect(FastOp(.initialize(target: 4)).kind == .slow)
+        #expect(FastOp(.halt()).kind == .halt)
+        #expect(FastOp(.halt(code: .constraint, message: "x")).kind == .slow)
+        let start = FastOp(.initialize(target: 4))
+        #expect(start.kind == .goto && start.a == 4)
         let g = FastOp(.goto(target: 7))
         #expect(g.kind == .goto && g.a == 7)
         let i = FastOp(.integer(value: -3, dest: 2))
@@ -21,7 +23,11 @@ import LoomRecord
         #expect(s.kind == .seekGE && s.a == 1 && s.b == 2 && s.c == 3 && s.d == 40)
         #expect(FastOp(.column(cursor: 0, column: 1, dest: 2, default: .integer(1))).kind == .slow)
         let p = FastProgram([.initialize(target: 4), .integer(value: 1, dest: 1), .resultRow(start: 1, count: 1), .halt(), .goto(target: 1)])
-        #expect(p.ops.map(\.kind) == [.slow, .integer, .resultRow, .slow, .goto])
+        #expect(p.ops.map(\.kind) == [.goto, .integer, .resultRow, .halt, .goto])
+        let constants = FastProgram([.string8(value: "a", dest: 1), .real(value: 0.5, dest: 2), .blob(value: [1], dest: 3)])
+        #expect(constants.ops.map(\.kind) == [.string8, .string8, .string8])
+        #expect(constants.ops.map(\.d) == [0, 1, 2] && constants.ops.map(\.b) == [1, 2, 3])
+        #expect(constants.constants == [.text("a"), .real(0.5), .blob([1])])
     }
 
     @Test func wideOperandStaysSlow() {

@@ -42,7 +42,10 @@ final class AggregateState {
     /// A user-defined aggregate's accumulator.
     var user: (any UserAggregateAccumulator)?
     /// The first error a user-defined step threw (the VM throws it right after the step).
-    var userError: DatabaseError?
+    var userError: DatabaseError? { didSet { failed = userError != nil } }
+    /// `userError != nil`, kept as a plain flag: testing the optional itself copied the
+    /// error through a generic value witness on every AggStep (~90 instructions a row).
+    private(set) var failed = false
 
     /// The final value carries the JSON subtype.
     var resultIsJSON: Bool {
@@ -110,7 +113,12 @@ final class AggregateState {
                 best = first
                 bestIsJSON = argumentSubtypes.contains(0)
             } else {
-                let c = compareValues(best, first, collation: collation)
+                let c: Int
+                if case .integer(let x) = best, case .integer(let y) = first {
+                    c = x < y ? -1 : (x == y ? 0 : 1)
+                } else {
+                    c = compareValues(best, first, collation: collation)
+                }
                 if (kind == .max && c < 0) || (kind == .min && c > 0) {
                     best = first
                     bestIsJSON = argumentSubtypes.contains(0)
@@ -131,7 +139,7 @@ final class AggregateState {
         case .jsonGroupArray, .jsonGroupObject:
             jsonStep(ArraySlice(args))
         case .user:
-            guard userError == nil else { return }
+            guard !failed else { return }
             do { try user?.step(ArraySlice(args)) } catch {
                 userError = error as? DatabaseError ?? DatabaseError(.error, "\(error)")
             }
