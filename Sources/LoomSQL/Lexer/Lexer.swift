@@ -151,6 +151,8 @@ package struct Lexer: Sendable {
                 return Token(kind: .illegal, start: p, end: min(i + 1, n))
             }
             return word(bytes, at: p)
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"):
+            return word(bytes, at: p)
         default:
             if Lexer.isIdentifierStart(c) { return word(bytes, at: p) }
             return tok(.illegal, 1)

@@ -557,6 +557,11 @@ extension Parser {
             return .integer(Int64(bitPattern: v))
         }
         var v: Int64 = 0
+        if u.count <= 18 {
+            // At most 18 digits cannot overflow: no checks per digit.
+            for d in u { v = v &* 10 &+ Int64(d &- 0x30) }
+            return .integer(v)
+        }
         for d in u {
             let (m, o1) = v.multipliedReportingOverflow(by: 10)
             let (a, o2) = m.addingReportingOverflow(Int64(d &- 0x30))

@@ -109,7 +109,7 @@ package struct Parser {
     /// Moves to the next token. Reaching an untokenizable byte sequence throws
     /// `unrecognized token` at that point, as SQLite's tokenizer does.
     mutating func advance() throws {
-        if hasPendingError, let e = pendingError { throw e }
+        if hasPendingError { throw heldError() }
         previousEnd = current.end
         previousKind = current.kind
         switch aheadCount {
@@ -117,13 +117,21 @@ package struct Parser {
         case 1: current = ahead1; aheadCount = 0
         default: current = ahead1; ahead1 = ahead2; aheadCount = 1
         }
-        if current.kind == .illegal {
-            throw DatabaseError(.error, "unrecognized token: \"\(text(current))\"", sql: sql, offset: current.start)
-        }
+        if current.kind == .illegal { throw unrecognizedToken() }
         switch current.kind {
         case .keyword(.window), .keyword(.over), .keyword(.filter): updateContextualKeyword()
         default: contextualActive = false
         }
+    }
+
+    // (The two error paths of `advance` are out of line: building an error inside it made
+    // every call save and restore registers for them.)
+    @inline(never) private func heldError() -> DatabaseError {
+        guard let e = pendingError else { preconditionFailure("hasPendingError set without an error") }
+        return e
+    }
+    @inline(never) private func unrecognizedToken() -> DatabaseError {
+        DatabaseError(.error, "unrecognized token: \"\(text(current))\"", sql: sql, offset: current.start)
     }
 
     /// The token `n` (1 or 2) places after the current one.
