@@ -824,6 +824,8 @@ extension Codegen {
         let returning = try prepareReturning(update.returning, table: table, alias: update.table.alias, span: span)
         defer { finishReturning(returning) }
         let limited = try limitClause(update.orderBy, update.limit, scope: scope, statement: "UPDATE")
+        // (The closures below capture this, not `update`: capturing the statement copied it.)
+        let orConflict = update.orConflict
         if update.from != nil {
             try codeUpdateFrom(table, source: source, scope: scope, assignments: assignments, condition: condition,
                                limited: limited, orConflict: update.orConflict, returning: returning)
@@ -835,7 +837,7 @@ extension Codegen {
                                          hints: writePlanHints(for: source))
             if singleRowPlan(plan) {
                 try codeSingleRowChange(plan, table: table) { w, rowid in
-                    try self.codeUpdateRow(w, oldRowid: rowid, assignments: assignments, orConflict: update.orConflict,
+                    try self.codeUpdateRow(w, oldRowid: rowid, assignments: assignments, orConflict: orConflict,
                                            returning: returning)
                 }
                 return
@@ -849,7 +851,7 @@ extension Codegen {
             if !keyChanges, plan.levels.count == 1,
                !assignments.contains(where: { Codegen.hasSubquery($0.value) }), !(condition.map(Codegen.hasSubquery) ?? false) {
                 try codeSingleRowChange(plan, table: table, once: false) { w, rowid in
-                    try self.codeUpdateRow(w, oldRowid: rowid, assignments: assignments, orConflict: update.orConflict,
+                    try self.codeUpdateRow(w, oldRowid: rowid, assignments: assignments, orConflict: orConflict,
                                            returning: returning)
                 }
                 return
@@ -858,7 +860,7 @@ extension Codegen {
         let rowids = try collectRowids(source: source, condition: condition, limited: limited)
         let w = try openForWrite(table, cursor: cursor)
         try forEachCollectedRowid(rowids, w: w) { oldRowid in
-            try self.codeUpdateRow(w, oldRowid: oldRowid, assignments: assignments, orConflict: update.orConflict,
+            try self.codeUpdateRow(w, oldRowid: oldRowid, assignments: assignments, orConflict: orConflict,
                                    returning: returning)
         }
     }
@@ -879,10 +881,11 @@ extension Codegen {
         let columns = self.b.allocateRegisters(n)
         let newRowid = self.b.allocateRegister()
         var rowidValue: RExpr? = nil
-        var newValue = Array<RExpr?>(repeating: nil, count: n)
-        for a in assignments { if a.column < 0 { rowidValue = a.value } else { newValue[a.column] = a.value } }
+        for a in assignments where a.column < 0 { rowidValue = a.value }
+        // The last assignment of a column wins. (Searched per column, a few assignments: no
+        // array of optional expressions per row.)
         for i in 0..<n where i != table.rowidAlias {
-            if let v = newValue[i] { try self.code(v, into: columns + i) }
+            if let k = assignments.lastIndex(where: { $0.column == i }) { try self.code(assignments[k].value, into: columns + i) }
             else { self.b.emit(.sCopy(source: old + i, dest: columns + i)) }
         }
         if let alias = table.rowidAlias { self.b.emit(.null(dest: columns + alias)) }
@@ -1393,8 +1396,8 @@ extension Codegen {
     /// every column of a UNIQUE index, single values): UPDATE and DELETE can then change
     /// the row as they find it (SQLite's one-pass), without collecting rowids first.
     func singleRowPlan(_ plan: WherePlan) -> Bool {
-        guard plan.levels.count == 1, let level = plan.levels.first else { return false }
-        switch level.access {
+        guard plan.levels.count == 1 else { return false }
+        switch plan.levels[0].access {
         case .rowidEquals(.value):
             return true
         case .index(let scan):
