@@ -1433,7 +1433,7 @@ extension Codegen {
         for index in c.schema.indexes(on: table) {
             let ic = b.allocateCursor()
             b.emit(.openWrite(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
-                              keyInfo: try keyInfo(of: index)))
+                              keyInfo: try keyInfo(of: index), database: index.database))
             indexes.append((index, ic))
         }
         var w = WriteTarget(table: table, cursor: cursor, indexes: indexes)

@@ -38,8 +38,11 @@ extension Codegen {
     func foreignKeyLink(child: Table, position: Int) -> ForeignKeyLink {
         var link = ForeignKeyLink(child: child, position: position)
         let key = link.key
-        guard let parent = c.schema.table(named: key.parentTable), !parent.isView else {
-            link.error = "no such table: main.\(key.parentTable)"
+        // The parent is looked up in the child's own database, as SQLite does.
+        let home = c.schema.databaseNames.indices.contains(child.database)
+            ? c.schema.databaseNames[child.database] ?? "main" : "main"
+        guard let parent = c.schema.table(named: key.parentTable, in: home), !parent.isView else {
+            link.error = "no such table: \(home).\(key.parentTable)"
             return link
         }
         link.parent = parent
@@ -60,7 +63,7 @@ extension Codegen {
         if parent.isWithoutRowid && Set(parent.primaryKey) == wanted && parent.primaryKey.count == columns.count {
             return link
         }
-        let unique = c.schema.indexes(on: parent.name).first { index in
+        let unique = c.schema.indexes(on: parent).first { index in
             index.isUnique && index.isPlain && index.columns.count == columns.count
                 && Set(index.columns.map(\.column)) == wanted
                 && index.columns.allSatisfy { ic in
@@ -74,8 +77,9 @@ extension Codegen {
     /// The constraints of every table that name `table` as their parent.
     func parentLinks(of table: Table) -> [ForeignKeyLink] {
         var links: [ForeignKeyLink] = []
-        if !c.schema.anyForeignKeys { return links }
-        for child in c.schema.allTables where !child.foreignKeys.isEmpty {
+        // Children live in the parent's own database (SQLite resolves a constraint there).
+        guard let home = c.schema.schema(forDatabase: table.database), home.anyForeignKeys else { return links }
+        for child in home.allTables where !child.foreignKeys.isEmpty {
             for i in child.foreignKeys.indices where child.foreignKeys[i].parentTable.equalsIgnoringCase(table.name) {
                 links.append(foreignKeyLink(child: child, position: i))
             }
@@ -88,8 +92,8 @@ extension Codegen {
     /// True when `table` takes part in a foreign key (as child or parent).
     func hasForeignKeys(_ table: Table) -> Bool {
         if !table.foreignKeys.isEmpty { return true }
-        if !c.schema.anyForeignKeys { return false }
-        return c.schema.allTables.contains { t in t.foreignKeys.contains { $0.parentTable.equalsIgnoringCase(table.name) } }
+        guard let home = c.schema.schema(forDatabase: table.database), home.anyForeignKeys else { return false }
+        return home.allTables.contains { t in t.foreignKeys.contains { $0.parentTable.equalsIgnoringCase(table.name) } }
     }
 
     // MARK: Row changes
@@ -98,7 +102,7 @@ extension Codegen {
     /// (F2-F5). Runs only while PRAGMA foreign_keys is on. `ignoreErrors`: DROP TABLE's
     /// implicit DELETE skips constraints that cannot be enforced.
     func codeForeignKeys(_ table: Table, _ change: ForeignKeyChange, ignoreErrors: Bool = false) throws {
-        if table.foreignKeys.isEmpty && !c.schema.anyForeignKeys { return }
+        if table.foreignKeys.isEmpty && c.schema.schema(forDatabase: table.database)?.anyForeignKeys != true { return }
         let ignoreErrors = ignoreErrors || c.ignoresForeignKeyErrors
         let children = table.foreignKeys.indices.map { foreignKeyLink(child: table, position: $0) }
         let parents = parentLinks(of: table)
@@ -204,7 +208,7 @@ extension Codegen {
             if let index = link.parentIndex {
                 let cursor = b.allocateCursor()
                 b.emit(.openRead(cursor: cursor, root: Int(index.rootPage), columnCount: index.columns.count + 1,
-                                 keyInfo: try keyInfo(of: index)))
+                                 keyInfo: try keyInfo(of: index), database: index.database))
                 let key = b.allocateRegisters(index.columns.count)
                 for (i, ic) in index.columns.enumerated() {
                     guard let (p, k) = pairs.first(where: { $0.0 == ic.column }) else { continue }
@@ -214,7 +218,8 @@ extension Codegen {
                 b.emit(jumpTo: done) { .found(cursor: cursor, key: key, count: index.columns.count, target: $0) }
             } else {
                 let cursor = b.allocateCursor()
-                b.emit(.openRead(cursor: cursor, root: Int(parent.rootPage), columnCount: parent.columns.count))
+                b.emit(.openRead(cursor: cursor, root: Int(parent.rootPage), columnCount: parent.columns.count,
+                                 database: parent.database))
                 let rowid = b.allocateRegister()
                 let missing = b.makeLabel()
                 b.emit(.sCopy(source: register(row, pairs[0].1, of: link.child), dest: rowid))
@@ -356,8 +361,10 @@ extension Codegen {
         guard let (statement, _) = try parser.parseNext(from: 0), case .createTrigger(let create) = statement.kind else {
             preconditionFailure("codegen bug: foreign key action text does not parse")
         }
-        let trigger = Trigger(name: name, tableName: parent.name, timing: .after, event: create.event,
+        var trigger = Trigger(name: name, tableName: parent.name, timing: .after, event: create.event,
                               when: create.when, body: create.body, sql: sql)
+        // Its body names the child in the parent's database, as a trigger of that database does.
+        trigger.database = parent.database
         let skip = b.makeLabel()
         try codeTriggerBody(trigger, table: parent, old: old, new: new, skipRow: skip, recursive: true)
         b.place(skip)

@@ -541,9 +541,9 @@ extension Codegen {
         let primary = table.withoutRowidPrimaryIndex
         let tc = b.allocateCursor(), ic = b.allocateCursor()
         b.emit(.openRead(cursor: tc, root: Int(table.rootPage), columnCount: primary.columns.count,
-                         keyInfo: try keyInfo(of: primary)))
+                         keyInfo: try keyInfo(of: primary), database: table.database))
         b.emit(.openWrite(cursor: ic, root: root, columnCount: stored.columns.count, keyInfo: try keyInfo(of: stored),
-                          rootInRegister: true))
+                          rootInRegister: true, database: table.database))
         var position: [Int: Int] = [:]
         for (p, col) in primary.columns.enumerated() where position[col.column] == nil { position[col.column] = p }
         let done = b.makeLabel()
