@@ -88,14 +88,13 @@ package enum RecordCodec {
     /// The content length of integer `i` (serial types 8/9 for 0/1 store nothing).
     @inline(__always)
     static func integerLength(_ i: Int64) -> Int {
-        if i == 0 || i == 1 { return 0 }
-        let u = i < 0 ? ~i : i
-        if u <= 127 { return 1 }
-        if u <= 32767 { return 2 }
-        if u <= 8_388_607 { return 3 }
-        if u <= 2_147_483_647 { return 4 }
-        if u <= 140_737_488_355_327 { return 6 }
-        return 8
+        // Serial types 1...4 store that many bytes, 5 six, 6 eight, 8/9 none.
+        switch SerialType.forInteger(i) {
+        case 5: return 6
+        case 6: return 8
+        case 8, 9: return 0
+        case let t: return Int(t)
+        }
     }
 
     /// Writes the record for `values` into `out` (exactly `total` bytes, from `layout`).
