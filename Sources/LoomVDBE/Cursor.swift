@@ -48,6 +48,9 @@ final class VMCursor {
     /// After Delete: the key of the deleted entry, so Next/Prev continue from it.
     var deletedRowid: Int64?
     var deletedKey: [Value]?
+    /// After a NotExists/SeekRowid that found no row: the rowid it looked for (an Insert of
+    /// that rowid right after replaces nothing, so its undo entry needs no seek).
+    var absentRowid: Int64?
     /// OpenEphemeral: the private in-memory B-tree the cursor owns.
     var ephemeralTree: BTree?
     /// Opened by OpenEphemeral (a MemoryTree here may move to a B-tree when it grows).
@@ -80,6 +83,7 @@ final class VMCursor {
         fedBySorter = false
         sequence = 0
         deletedRowid = nil
+        absentRowid = nil
         isEphemeral = false
     }
 
@@ -100,6 +104,7 @@ final class VMCursor {
         nullRow = false
         deletedRowid = nil
         deletedKey = nil
+        absentRowid = nil
     }
 }
 

@@ -52,6 +52,9 @@ enum FastKind: UInt8, Sendable {
     /// a temporary buffer and copied into the sorter's arena, the register is not written,
     /// and the SorterInsert is skipped (no array per sorted row).
     case makeRecordSorterInsert
+    /// Column with a default (a/b/c as Column, `d` indexes `FastProgram.constants`: the
+    /// value of a field past the record's end, as ALTER TABLE ADD COLUMN leaves rows).
+    case columnDefault
     /// Halt with code OK (a = 1 for the ignore action: a sub-program returns to its caller's
     /// ignore address). Init is decoded as `goto`.
     case halt
@@ -108,6 +111,9 @@ struct FastOp: Sendable {
         case .move(let s, let d, let n): self.init(.move, s, d, n)
         case .addImm(let r, let v): self.init(.addImm, r, v)
         case .column(let c, let col, let d, nil): self.init(.column, c, col, d)
+        case .column(let c, let col, let d, let def?):
+            self.init(constant: def, dest: d, tables: &tables)
+            if kind == .string8 { self.init(.columnDefault, c, col, d, d: Int(self.d)) }
         case .rowid(let c, let d): self.init(.rowid, c, d)
         case .idxRowid(let c, let d): self.init(.idxRowid, c, d)
         case .next(let c, let t): self.init(.next, c, t)
@@ -286,7 +292,7 @@ package final class FastProgram: @unchecked Sendable {
             var k = 0, m = 0
             for i in source.indices {
                 switch source[i] {
-                case .string8, .real, .blob: k += 1
+                case .string8, .real, .blob, .column(_, _, _, .some): k += 1
                 case .affinity(_, let list): m += list.count
                 default: continue
                 }

@@ -442,7 +442,17 @@ extension VM {
         switch c.storage {
         case .table(let t):
             if undoLog != nil, c.ephemeralTree == nil {
-                let previous = try t.seek(rowid: rowid) == .found ? try t.payload() : nil
+                // The row it replaces: the cursor's own row when it is on that rowid (UPDATE
+                // in place), none when that rowid was just deleted through it (REPLACE) or
+                // just looked for in vain (NotExists); otherwise a seek finds out.
+                let previous: [UInt8]?
+                if c.isValid, !c.nullRow, (try? t.rowid()) == rowid {
+                    previous = try t.payload()
+                } else if !c.isValid, c.deletedRowid == rowid || c.absentRowid == rowid {
+                    previous = nil
+                } else {
+                    previous = try t.seek(rowid: rowid) == .found ? try t.payload() : nil
+                }
                 logTableInsert(database: c.database, root: t.root, rowid: rowid, previous: previous)
             }
             try t.insert(rowid: rowid, payload: record)
@@ -484,11 +494,12 @@ extension VM {
             c.moved(valid: false)
             c.deletedRowid = rowid
         case .index(let i):
-            let key = try currentKey(c)
             if undoLog != nil, c.ephemeralTree == nil { undoLog?.append(.indexDelete(database: c.database, root: i.root, keyInfo: i.keyInfo, record: try i.keyBytes())) }
             try i.delete()
             c.moved(valid: false)
-            c.deletedKey = key
+            // Only "an entry was deleted" matters for a B-tree index (the B-tree keeps the
+            // position, continueAfterDelete just steps): no decode of the key.
+            c.deletedKey = []
         case .memory(let m):
             guard m.isLive(m.position) else { return }
             let e = m.remove(at: m.position)

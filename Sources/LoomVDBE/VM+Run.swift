@@ -238,6 +238,14 @@ extension VM {
             case .column:
                 registers[op.c] = try cursorTable.withCursor(op.a) { try columnValue($0, op.b) }
                 continue
+            case .columnDefault:
+                registers[op.c] = try cursorTable.withCursor(op.a) { c in
+                    if c.hasRow && !c.nullRow {
+                        return op.b < c.row.count ? c.row.column(op.b) : fast.constants[Int(op.d)]
+                    }
+                    return try readColumn(c, op.b, default: fast.constants[Int(op.d)])
+                }
+                continue
             case .rowid, .idxRowid:
                 registers[op.b] = try cursorTable.withCursor(op.a) { try currentRowid($0) }
                 continue
@@ -367,6 +375,7 @@ extension VM {
                 }
                 if let key, try seekRowid(cur, key) {} else {
                     cur.moved(valid: false)
+                    cur.absentRowid = key
                     pc = op.c
                 }
                 continue
@@ -715,6 +724,7 @@ extension VM {
                 }
                 if let key, try seekRowid(cur, key) {} else {
                     cur.moved(valid: false)
+                    cur.absentRowid = key
                     pc = t
                 }
             case .seekGE(let c, let k, let n, let t):

@@ -2,7 +2,8 @@
 // through the cached pattern and the Column+like fusion (ASCII, non-ASCII, NULL, numbers,
 // blobs, ESCAPE; this harness runs no PRAGMAs, so
 // case_sensitive_like was checked through the shell), ORDER BY … LIMIT computing the other columns late,
-// same-size and growing UPDATEs, and CREATE INDEX over sorted and unsorted keys.
+// same-size and growing UPDATEs, CREATE INDEX over sorted and unsorted keys, and one-pass
+// UPDATE/DELETE/REPLACE inside a transaction with failing statements undone.
 // Layer: L5 tests. Spec: Spec/L5-sql.md P7d, Spec/L4-vdbe.md (like), Spec/L3-btree.md P4/P4a.
 import Testing
 import LoomTestSupport
@@ -55,6 +56,50 @@ import LoomTestSupport
             "DELETE FROM u WHERE b % 2 = 0",
             "UPDATE u SET d = NULL WHERE b % 5 = 1",
             "SELECT count(*), sum(d) FROM u",
+        ],
+        // One-pass UPDATE/DELETE opening only the indexes they change, UPDATE reading the
+        // unassigned columns straight into the new record, undo of failed statements inside
+        // a transaction (the insert's undo entry found without a seek), REPLACE.
+        "oneRowChanges": [
+            "CREATE TABLE t(a INTEGER UNIQUE, b INTEGER, c TEXT, d REAL)",
+            "CREATE INDEX tb ON t(b)",
+            "CREATE INDEX tc ON t(c DESC)",
+            "INSERT INTO t VALUES(1,10,'x',1.5),(2,20,'y',2),(3,30,'z',NULL),(4,40,'w',4)",
+            "ALTER TABLE t ADD COLUMN e INT DEFAULT 123",
+            "BEGIN",
+            "UPDATE t SET d=b*2 WHERE b BETWEEN 10 AND 30",
+            "UPDATE t SET e=e+1 WHERE a=2",
+            "UPDATE t SET b=b+1 WHERE a=3",
+            "UPDATE OR REPLACE t SET a=1 WHERE a=4",
+            "SELECT * FROM t ORDER BY a",
+            "DELETE FROM t WHERE b BETWEEN 10 AND 21",
+            "UPDATE t SET a=3 WHERE a=1",
+            "UPDATE t SET d=a WHERE 1",
+            "UPDATE t SET d=CASE WHEN a=3 THEN abs(-9223372036854775807-1) ELSE 7 END",
+            "SELECT * FROM t ORDER BY a",
+            "COMMIT",
+            "SELECT b FROM t WHERE b > 0 ORDER BY b",
+            "SELECT c FROM t WHERE c > '' ORDER BY c",
+            "CREATE TABLE t5(a INTEGER PRIMARY KEY, b)",
+            "BEGIN",
+            "REPLACE INTO t5 VALUES(1,'one')",
+            "REPLACE INTO t5 VALUES(1,'uno')",
+            "REPLACE INTO t5 VALUES(2,'two')",
+            "INSERT INTO t5 VALUES(2,'dup')",
+            "INSERT INTO t5 SELECT a+2, b FROM t5 UNION ALL SELECT 1,'x'",
+            "REPLACE INTO t5 SELECT a, b||'!' FROM t5",
+            "COMMIT",
+            "SELECT * FROM t5",
+            "CREATE TABLE u(a UNIQUE, b UNIQUE, c)",
+            "INSERT INTO u VALUES(1,1,'a'),(2,2,'b'),(3,3,'c')",
+            "BEGIN",
+            "REPLACE INTO u VALUES(1,2,'r')",
+            "UPDATE u SET c='q' WHERE a>=1",
+            "DELETE FROM u WHERE a=3",
+            "SELECT * FROM u ORDER BY a",
+            "DELETE FROM u WHERE a>=1 AND c='q'",
+            "COMMIT",
+            "SELECT count(*) FROM u",
         ],
     ]
 

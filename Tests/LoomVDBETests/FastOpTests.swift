@@ -21,7 +21,11 @@ import LoomRecord
         #expect(FastOp(.eq(lhs: 1, rhs: 2, target: 3, collation: .nocase)).kind == .slow)
         let s = FastOp(.seekGE(cursor: 1, key: 2, count: 3, target: 40))
         #expect(s.kind == .seekGE && s.a == 1 && s.b == 2 && s.c == 3 && s.d == 40)
-        #expect(FastOp(.column(cursor: 0, column: 1, dest: 2, default: .integer(1))).kind == .slow)
+        // A Column with a default keeps the default among the constants.
+        let withDefault = FastProgram([.column(cursor: 0, column: 1, dest: 2, default: .integer(7))])
+        let d = withDefault.ops[0]
+        #expect(d.kind == .columnDefault && d.a == 0 && d.b == 1 && d.c == 2 && d.d == 0)
+        #expect(withDefault.constantValues == [.integer(7)])
         let p = FastProgram([.initialize(target: 4), .integer(value: 1, dest: 1), .resultRow(start: 1, count: 1), .halt(), .goto(target: 1)])
         #expect(p.ops.map(\.kind) == [.goto, .integer, .resultRow, .halt, .goto])
         let constants = FastProgram([.string8(value: "a", dest: 1), .real(value: 0.5, dest: 2), .blob(value: [1], dest: 3)])

@@ -587,7 +587,7 @@ extension Codegen {
     /// the row's entry (the conflict just found), deleted through that cursor after the row.
     func deleteCurrentRow(_ w: WriteTarget, rowid: Int, positioned: (index: Index, cursor: Int)? = nil) throws {
         let fk = hasForeignKeys(w.table)
-        let columns = fk ? try readRow(w) : try readIndexedColumns(w)
+        let columns = fk ? try readRow(w) : try readIndexedColumns(w, except: positioned?.cursor)
         try deleteIndexEntries(w, columns: columns, rowid: rowid, except: positioned?.cursor)
         b.emit(.delete(cursor: w.cursor))
         if let positioned { b.emit(.delete(cursor: positioned.cursor)) }
@@ -607,14 +607,15 @@ extension Codegen {
 
     /// Like `readRow`, but only the columns the index keys of `w` read (all of them when an
     /// index has expressions or a WHERE clause, or the table has generated columns); the
-    /// registers of the others are left unset.
-    func readIndexedColumns(_ w: WriteTarget) throws -> Int {
+    /// registers of the others are left unset. `except`: the cursor of an index whose entry
+    /// is deleted through that cursor (its columns are not needed).
+    func readIndexedColumns(_ w: WriteTarget, except: Int? = nil) throws -> Int {
         let table = w.table
         if table.hasGenerated || w.indexes.contains(where: { !$0.index.isPlain }) { return try readRow(w) }
         let n = table.columns.count
         let columns = b.allocateRegisters(n)
         var needed = [Bool](repeating: false, count: n)
-        for (index, _) in w.indexes {
+        for (index, ic) in w.indexes where ic != except {
             for col in index.columns where col.column >= 0 && col.column < n { needed[col.column] = true }
         }
         for i in 0..<n where needed[i] {
@@ -671,7 +672,8 @@ extension Codegen {
             let oneRow = singleRowPlan(plan)
             if oneRow || (returning == nil && onePassDeletePlan(plan) && !(condition.map(Codegen.hasSubquery) ?? false)) {
                 try codeSingleRowChange(plan, table: table, once: oneRow, deleting: true) { w, rowid in
-                    let columns = returning == nil ? try self.readIndexedColumns(w) : try self.readRow(w)
+                    let columns = returning == nil ? try self.readIndexedColumns(w, except: w.scanIndex?.cursor)
+                        : try self.readRow(w)
                     try self.deleteIndexEntries(w, columns: columns, rowid: rowid, except: w.scanIndex?.cursor)
                     self.b.emit(.delete(cursor: w.cursor, flags: .of(countChanges: self.c.countsChanges), table: table.name))
                     if let scan = w.scanIndex { self.b.emit(.delete(cursor: scan.cursor)) }
@@ -835,8 +837,15 @@ extension Codegen {
             // One row at most (a key lookup): rewritten as it is found.
             let plan = WherePlanner.plan(sources: [source], whereClause: condition, schema: c.schema,
                                          hints: writePlanHints(for: source))
+            // Only the indexes codeUpdateRow rewrites are opened (its `changed`), all of them
+            // when OR REPLACE may delete another row.
+            var assignedColumns = Set<Int>(minimumCapacity: assignments.count)
+            for a in assignments { assignedColumns.insert(a.column) }
+            let needs: ((Index) -> Bool)? = orConflict == .replace || assignedColumns.contains(-1) ? nil : { index in
+                index.mayChange(assigning: assignedColumns, table: table)
+            }
             if singleRowPlan(plan) {
-                try codeSingleRowChange(plan, table: table) { w, rowid in
+                try codeSingleRowChange(plan, table: table, needs: needs) { w, rowid in
                     try self.codeUpdateRow(w, oldRowid: rowid, assignments: assignments, orConflict: orConflict,
                                            returning: returning)
                 }
@@ -844,13 +853,12 @@ extension Codegen {
             }
             // No index entry and no rowid can change, no subquery can see the changes: each
             // row is rewritten in place as the loop reaches it (SQLite's one-pass).
-            let assigned = Set(assignments.map(\.column))
-            let keyChanges = assigned.contains(-1) || table.hasGenerated || c.schema.indexes(on: table).contains { index in
-                index.mayChange(assigning: assigned, table: table)
+            let keyChanges = assignedColumns.contains(-1) || table.hasGenerated || c.schema.indexes(on: table).contains { index in
+                index.mayChange(assigning: assignedColumns, table: table)
             }
             if !keyChanges, plan.levels.count == 1,
                !assignments.contains(where: { Codegen.hasSubquery($0.value) }), !(condition.map(Codegen.hasSubquery) ?? false) {
-                try codeSingleRowChange(plan, table: table, once: false) { w, rowid in
+                try codeSingleRowChange(plan, table: table, once: false, needs: needs) { w, rowid in
                     try self.codeUpdateRow(w, oldRowid: rowid, assignments: assignments, orConflict: orConflict,
                                            returning: returning)
                 }
@@ -876,17 +884,27 @@ extension Codegen {
         var assigned = Set<Int>(minimumCapacity: assignments.count)
         for a in assignments { assigned.insert(a.column) }
         let skipRow = self.b.makeLabel()
-        let old = try self.readRow(w)
+        var rowidValue: RExpr? = nil
+        for a in assignments where a.column < 0 { rowidValue = a.value }
+        let event = TriggerEvent.update(assignments.map(\.column))
+        // The old row is needed only to delete index entries, for triggers and foreign keys;
+        // otherwise an unassigned column is read straight into its new register (SQLite's
+        // form: no copy of the old row per row).
+        let needsOld = rowidValue != nil || table.hasGenerated || self.hasTriggers(table, event)
+            || self.hasForeignKeys(table) || w.indexes.contains { $0.index.mayChange(assigning: assigned, table: table) }
+        let old = needsOld ? try self.readRow(w) : 0
         // New values, computed with the cursor on the old row.
         let columns = self.b.allocateRegisters(n)
         let newRowid = self.b.allocateRegister()
-        var rowidValue: RExpr? = nil
-        for a in assignments where a.column < 0 { rowidValue = a.value }
         // The last assignment of a column wins. (Searched per column, a few assignments: no
         // array of optional expressions per row.)
         for i in 0..<n where i != table.rowidAlias {
             if let k = assignments.lastIndex(where: { $0.column == i }) { try self.code(assignments[k].value, into: columns + i) }
-            else { self.b.emit(.sCopy(source: old + i, dest: columns + i)) }
+            else if needsOld { self.b.emit(.sCopy(source: old + i, dest: columns + i)) }
+            else {
+                self.b.emit(.column(cursor: w.cursor, column: i, dest: columns + i, default: self.columnDefault(table, i)))
+                if table.columns[i].affinity == .real { self.b.emit(.realAffinity(register: columns + i)) }
+            }
         }
         if let alias = table.rowidAlias { self.b.emit(.null(dest: columns + alias)) }
         if let rv = rowidValue {
@@ -897,7 +915,6 @@ extension Codegen {
         }
         if n > 0 { self.b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
         try self.codeGeneratedColumns(table, columns: columns, rowid: newRowid)
-        let event = TriggerEvent.update(assignments.map(\.column))
         if self.hasTriggers(table, event) {
             self.codeStrictChecksBeforeTriggers(table, event, columns: columns)
             try self.fireTriggers(table, event, timing: .before, old: TriggerRow(columns: old, rowid: oldRowid),
@@ -1425,25 +1442,36 @@ extension Codegen {
     /// `deleting`: a loop over an index opens it for writing and hands it to `body` as
     /// `scanIndex` (the entry the loop is on is deleted through it).
     func codeSingleRowChange(_ plan: WherePlan, table: Table, once: Bool = true, deleting: Bool = false,
+                             needs: ((Index) -> Bool)? = nil,
                              body: (WriteTarget, Int) throws -> Void) throws {
         c.writes = true
         c.usesDatabase = true
         let cursor = plan.levels[0].source.cursor
+        // A DELETE looping over an index deletes its entries through the loop's own cursor
+        // (opened for writing by codeLoops): that index gets no second cursor.
+        var scanRoot: (root: UInt32, database: Int)? = nil
+        var writable: ((Int, Int) -> Void)? = nil
+        var scanIndexCursor: Int? = nil
+        if deleting, case .index(let scan) = plan.levels[0].access, let index = scan.index {
+            scanRoot = (UInt32(index.rootPage), index.database)
+            writable = { _, ic in scanIndexCursor = ic }
+        }
         var indexes: [(index: Index, cursor: Int)] = []
         for index in c.schema.indexes(on: table) {
+            // UPDATE: only the indexes whose entries can change (`needs`), as SQLite opens.
+            if let needs, !needs(index) { continue }
+            if let scanRoot, UInt32(index.rootPage) == scanRoot.root, index.database == scanRoot.database {
+                indexes.append((index, -1))  // the loop's cursor, set below
+                continue
+            }
             let ic = b.allocateCursor()
             b.emit(.openWrite(cursor: ic, root: Int(index.rootPage), columnCount: index.columns.count + 1,
                               keyInfo: try keyInfo(of: index), database: index.database))
             indexes.append((index, ic))
         }
         var w = WriteTarget(table: table, cursor: cursor, indexes: indexes)
-        var scanIndexCursor: Int? = nil
         let done = b.makeLabel()
         let rowid = b.allocateRegister()
-        var writable: ((Int, Int) -> Void)? = nil
-        if deleting, case .index(let scan) = plan.levels[0].access, scan.index != nil {
-            writable = { _, ic in scanIndexCursor = ic }
-        }
         try codeLoops(plan, write: true, writableIndex: writable) {
             if let ic = scanIndexCursor, case .index(let scan) = plan.levels[0].access, let index = scan.index,
                let k = w.indexes.firstIndex(where: { $0.index.rootPage == index.rootPage && $0.index.database == index.database }) {
