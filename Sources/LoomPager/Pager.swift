@@ -140,7 +140,9 @@ package final class Pager {
     /// memory-resident database (created on first use, reused across transactions).
     var memoryJournal: MemoryJournal?
     /// Whether original pages go to `memoryJournal` rather than a journal file (or nowhere).
-    var usesMemoryJournal: Bool { isResident || journalMode == .memory }
+    /// (A memory-resident database with journal_mode=OFF keeps no originals at all: as in
+    /// SQLite, its ROLLBACK leaves the changes in place.)
+    var usesMemoryJournal: Bool { isResident ? journalMode != .off : journalMode == .memory }
 
     package init(vfs: any VFS, path: String, options: PagerOptions = PagerOptions()) throws {
         self.vfs = vfs
@@ -486,7 +488,7 @@ package final class Pager {
     /// page the transaction found in the database goes to the memory journal first (a
     /// rollback brings it back).
     func removeCachedPages(after n: UInt32) {
-        if isResident && n < originalPageCount && state == .write {
+        if isResident && usesMemoryJournal && n < originalPageCount && state == .write {
             for k in (n + 1)...originalPageCount where !journaled.contains(k) {
                 guard let p = cache.pages[PageNumber(k)] else { continue }
                 p.withBytes { appendToMemoryJournal(k, $0) }
@@ -758,15 +760,22 @@ package final class Pager {
             enterErrorState(error)
             throw error
         }
-        pageCount = originalPageCount
+        // A memory-resident database without a journal keeps what the transaction did.
+        if !isResident || usesMemoryJournal { pageCount = originalPageCount }
         if wal == nil && !isResident { try readGeometryAfterRollback() }
         try finishTransaction()
     }
 
     /// Rollback of a memory-resident database: every journaled page gets its original bytes
     /// back in the cache, pages appended by the transaction leave, all pages get a new
-    /// generation.
+    /// generation. With journal_mode=OFF nothing was journaled and nothing is undone (what
+    /// SQLite does for an in-memory database); the pages only get the new generation.
     private func restoreResidentPages() {
+        guard usesMemoryJournal else {
+            generation &+= 1
+            cache.forEach { $0.generation = generation }
+            return
+        }
         memoryJournal?.forEach { n, original in
             guard n <= originalPageCount, original.count == pageSize else { return }
             let p: Page

@@ -56,9 +56,8 @@ struct ResidentPagerTests {
         pager.endRead()
     }
 
-    @Test(arguments: [JournalMode.memory, .off])
-    func rollbackRestoresPages(_ mode: JournalMode) throws {
-        let pager = try residentPager(mode: mode)
+    @Test func rollbackRestoresPages() throws {
+        let pager = try residentPager(mode: .memory)
         defer { try? pager.close() }
         try fillDatabase(pager, pages: 20)
         for round in 0..<3 {
@@ -82,6 +81,27 @@ struct ResidentPagerTests {
         try pager.commit()
         pager.endRead()
         try expectOriginal(pager, pages: 20)
+    }
+
+    /// journal_mode=OFF on an in-memory database: as sqlite3, ROLLBACK keeps the changes.
+    @Test func rollbackWithoutJournalKeepsChanges() throws {
+        let pager = try residentPager(mode: .off)
+        defer { try? pager.close() }
+        try fillDatabase(pager, pages: 6)
+        try pager.beginWrite()
+        let p2 = try pager.page(2)
+        try pager.makeWritable(p2)
+        fill(p2, seed: 99)
+        fill(try pager.appendPage(), seed: 7)
+        try pager.rollback()
+        pager.endRead()
+        #expect(pager.memoryJournal == nil)
+        #expect(pager.pageCount == 7)
+        try expectPattern(pager, 2, seed: 99)
+        try expectPattern(pager, 7, seed: 7)
+        try expectPattern(pager, 3, seed: 3)
+        #expect(try !pager.page(2).isDirty)
+        pager.endRead()
     }
 
     @Test func shrinkThenRollbackOrCommit() throws {
