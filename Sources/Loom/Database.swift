@@ -55,7 +55,7 @@ public final class Database {
                 if uri.sharedCache {
                     try self.init(sharedMemoryNamed: uri.path, capability: capability)
                 } else {
-                    try self.init(path: ":memory:", capability: capability, vfs: MemoryVFS(), inMemory: true)
+                    try self.init(path: ":memory:", capability: capability, vfs: MemoryVFS(), inMemory: true, privateMemory: true)
                 }
                 return
             }
@@ -65,7 +65,8 @@ public final class Database {
         }
         let inMemory = path == ":memory:" || path.isEmpty
         let vfs: any VFS = inMemory ? MemoryVFS() : PosixVFS()
-        try self.init(path: inMemory ? ":memory:" : path, capability: capability, vfs: vfs, inMemory: inMemory)
+        try self.init(path: inMemory ? ":memory:" : path, capability: capability, vfs: vfs, inMemory: inMemory,
+                      privateMemory: inMemory)
     }
 
     /// Opens the in-memory database called `name`, shared by every connection of this process
@@ -96,12 +97,14 @@ public final class Database {
         try self.init(path: path, capability: capability, vfs: vfs, inMemory: false)
     }
 
-    private init(path: String, capability: Capability, vfs: any VFS, inMemory: Bool) throws {
+    private init(path: String, capability: Capability, vfs: any VFS, inMemory: Bool, privateMemory: Bool = false) throws {
         self.path = path
         self.capability = capability
         var options = PagerOptions()
         options.readOnly = capability == .read && !inMemory
         if inMemory { options.journalMode = .memory }
+        // A private `:memory:` database (not a shared named one) is memory-resident.
+        options.memoryResident = privateMemory
         connection = try Connection(vfs: vfs, path: path, options: options, isInMemory: inMemory)
     }
 

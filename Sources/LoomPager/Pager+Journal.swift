@@ -59,16 +59,12 @@ extension Pager {
         return n
     }
 
-    /// Opens the journal and writes its first header, unless already open or mode is OFF.
+    /// Opens the journal file and writes its first header, unless already open, or the mode
+    /// is OFF, or the journal lives in memory (`usesMemoryJournal`: nothing to open).
     func ensureJournal() throws {
-        guard journal == nil, journalMode != .off else { return }
-        let jfile: any VFSFile
-        if journalMode == .memory {
-            jfile = try memoryJournalVFS.open(nil, flags: [.readWrite, .create, .mainJournal])
-        } else {
-            jfile = try vfs.open(journalPath, flags: [.readWrite, .create, .mainJournal])
-        }
-        let noSync = synchronous == .off || journalMode == .memory
+        guard journal == nil, journalMode != .off, !usesMemoryJournal else { return }
+        let jfile = try vfs.open(journalPath, flags: [.readWrite, .create, .mainJournal])
+        let noSync = synchronous == .off
         let j = JournalWriter(file: jfile, sectorSize: journalSectorSize, noSync: noSync, pageSize: pageSize)
         do {
             try writeSegmentHeader(j, at: 0)
@@ -99,6 +95,7 @@ extension Pager {
 
     /// Appends one record (page number, original content, checksum) to the journal.
     func journalPage(_ n: UInt32, _ content: UnsafeRawBufferPointer) throws {
+        if usesMemoryJournal { return appendToMemoryJournal(n, content) }
         guard journalMode != .off else { return }
         try ensureJournal()
         guard let j = journal else { return }
@@ -120,6 +117,25 @@ extension Pager {
         j.end += Int64(size + 8)
         j.segmentRecords += 1
         j.unsynced = true
+    }
+
+    /// Adds page `n`'s original content to the memory journal (created on first use).
+    func appendToMemoryJournal(_ n: UInt32, _ content: UnsafeRawBufferPointer) {
+        if let memoryJournal { return memoryJournal.append(n, content) }
+        let j = MemoryJournal(pageSize: pageSize)
+        memoryJournal = j
+        j.append(n, content)
+    }
+
+    /// Writes the memory journal's original pages back into the database file and cuts it
+    /// to the size it had when the transaction began (rollback after a spill).
+    func playBackMemoryJournal() throws {
+        try memoryJournal?.forEach { n, original in
+            guard n <= originalPageCount, n != lockBytePage.rawValue, original.count == pageSize else { return }
+            try file.write(original, at: offset(of: PageNumber(n)))
+        }
+        let wanted = Int64(originalPageCount) * Int64(pageSize)
+        if try file.size() > wanted { try file.truncate(to: wanted) }
     }
 
     /// Makes the journal durable before the database file is written (SQLite's order):

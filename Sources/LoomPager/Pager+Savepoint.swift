@@ -76,7 +76,7 @@ extension Pager {
         }
         let target = savepoints[index].pageCount
         savepoints.removeSubrange(index...)
-        if target < pageCount { cache.removeAll { $0.number.rawValue > target } }
+        if target < pageCount { removeCachedPages(after: target) }
         pageCount = target
         for (n, bytes) in restore.sorted(by: { $0.key < $1.key }) where n <= target {
             let p = try page(PageNumber(n))

@@ -203,7 +203,7 @@ extension Pager {
     /// it) and no transaction may be open.
     package func enterWALMode() throws {
         try checkUsable()
-        guard wal == nil else { return }
+        guard wal == nil, !isResident else { return }
         guard state == .none else { throw DatabaseError(.error, "cannot change into wal mode from within a transaction") }
         guard file.supportsSharedMemory || exclusiveLocking else { return }
         try setFileFormatVersions(2)

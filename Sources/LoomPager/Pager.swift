@@ -22,6 +22,12 @@ package struct PagerOptions: Sendable {
     /// A temporary database (the connection's temp database with `temp_store` FILE): the VFS
     /// opens an anonymous file, deleted when closed; `path` only names it.
     package var temporaryFile = false
+    /// The database is private to this pager and lives in memory (`:memory:`, temp and
+    /// attached in-memory databases, ephemeral tables): with a MemoryVFS and an empty file,
+    /// the pager is memory-resident — the cache is the database (no eviction, nothing
+    /// written to the file) and the journal is a `MemoryJournal` (Spec/L1-pager.md,
+    /// "Memory-resident databases"). Ignored otherwise.
+    package var memoryResident = false
     package init() {}
 }
 
@@ -81,7 +87,6 @@ package final class Pager {
     var databaseModified = false
     /// True once this transaction changed anything (so commit bumps the change counter).
     var hasChanges = false
-    let memoryJournalVFS = MemoryVFS()
     /// The write-ahead log while the database is in WAL mode (then `journalMode == .wal`
     /// and the database file stays SHARED-locked until `close`).
     var wal: WAL?
@@ -122,8 +127,22 @@ package final class Pager {
     /// cache held a second copy of up to 2 MiB of the database (speedtest1 s5 on `:memory:`
     /// peaked at 2.5x sqlite3's memory, which keeps such pages once, in its page cache).
     static let inMemoryFileCacheBound = 128
-    /// The bound `makeRoom` enforces.
-    var cacheBound: Int { fileIsInMemory ? min(cacheSizePages, Pager.inMemoryFileCacheBound) : cacheSizePages }
+    /// The bound `makeRoom` enforces (none for a memory-resident database).
+    var cacheBound: Int {
+        isResident ? Int.max : fileIsInMemory ? min(cacheSizePages, Pager.inMemoryFileCacheBound) : cacheSizePages
+    }
+    /// The cache is the database (`PagerOptions.memoryResident` on an empty MemoryVFS file):
+    /// every page stays cached, nothing is read from or written to the file, locks are not
+    /// taken, and whatever the journal mode, original pages go to `memoryJournal` so that a
+    /// rollback restores them in the cache.
+    package let isResident: Bool
+    /// Original page images of the write transaction for journal_mode=MEMORY and for a
+    /// memory-resident database (created on first use, reused across transactions).
+    var memoryJournal: MemoryJournal?
+    /// Whether original pages go to `memoryJournal` rather than a journal file (or nowhere).
+    /// (A memory-resident database with journal_mode=OFF keeps no originals at all: as in
+    /// SQLite, its ROLLBACK leaves the changes in place.)
+    var usesMemoryJournal: Bool { isResident ? journalMode != .off : journalMode == .memory }
 
     package init(vfs: any VFS, path: String, options: PagerOptions = PagerOptions()) throws {
         self.vfs = vfs
@@ -137,7 +156,9 @@ package final class Pager {
         var flags: OpenFlags = [.mainDatabase]
         flags.insert(options.readOnly ? .readOnly : [.readWrite, .create])
         if options.temporaryFile { flags = [.tempDatabase, .readWrite, .create, .deleteOnClose] }
-        self.file = try vfs.open(options.temporaryFile ? nil : path, flags: flags)
+        let opened = try vfs.open(options.temporaryFile ? nil : path, flags: flags)
+        self.file = opened
+        self.isResident = options.memoryResident && vfs is MemoryVFS && ((try? opened.size()) ?? 1) == 0
         self.pageSize = options.pageSizeForNewDatabase
         // Learn the geometry under a SHARED lock, so a hot journal is rolled back first; if
         // another connection holds the file exclusively, read the header unlocked instead
@@ -244,6 +265,8 @@ package final class Pager {
     /// One attempt of `beginRead` (state is none); on failure no lock is left.
     private func beginReadOnce() throws {
         if let wal { return try beginReadWAL(wal) }
+        // Nobody else can see a memory-resident database: no lock, nothing to check.
+        if isResident { state = .read; return }
         try file.lock(.shared)
         do {
             if try hasHotJournal() { try recoverHotJournal() }
@@ -341,7 +364,8 @@ package final class Pager {
         // One attempt: the caller's retry loop waits for both locks together.
         if startedRead { try checkUsable(); try beginReadOnce() }
         do {
-            if let wal {
+            if isResident {
+            } else if let wal {
                 try wal.beginWrite()
             } else {
                 try file.lock(.reserved)
@@ -437,7 +461,7 @@ package final class Pager {
             try original.withUnsafeBytes { try journalPage(n, $0) }
         }
         journaled.insert(n)
-        try makeRoom()
+        if !isResident { try makeRoom() }
         pageCount = n
         let p = Page(number: PageNumber(n), size: pageSize, generation: generation)
         p.isWritable = true
@@ -453,15 +477,29 @@ package final class Pager {
     package func setPageCount(_ n: UInt32) {
         precondition(state == .write, "setPageCount outside a write transaction")
         if n < pageCount && !savepoints.isEmpty { saveTruncatedPagesForSavepoint(newCount: n) }
-        // Zeroing the generation marks a removed page stale for whoever still holds it
-        // (the B-tree keeps node references across statements; see `Page.generation`).
-        if n < pageCount { cache.removeAll { page in
+        if n < pageCount { removeCachedPages(after: n) }
+        if n != pageCount { hasChanges = true }
+        pageCount = n
+    }
+
+    /// Removes the cached pages past `n`. Zeroing the generation marks a removed page stale
+    /// for whoever still holds it (the B-tree keeps node references across statements; see
+    /// `Page.generation`). On a memory-resident database the cache is the only copy, so a
+    /// page the transaction found in the database goes to the memory journal first (a
+    /// rollback brings it back).
+    func removeCachedPages(after n: UInt32) {
+        if isResident && usesMemoryJournal && n < originalPageCount && state == .write {
+            for k in (n + 1)...originalPageCount where !journaled.contains(k) {
+                guard let p = cache.pages[PageNumber(k)] else { continue }
+                p.withBytes { appendToMemoryJournal(k, $0) }
+                journaled.insert(k)
+            }
+        }
+        cache.removeAll { page in
             guard page.number.rawValue > n else { return false }
             page.generation = 0
             return true
-        } }
-        if n != pageCount { hasChanges = true }
-        pageCount = n
+        }
     }
 
     /// Sets the page size of a database that has no pages yet.
@@ -560,6 +598,8 @@ package final class Pager {
             let (bytes, overflow) = kib.multipliedReportingOverflow(by: 1024)
             cacheSizePages = max(1, overflow ? Int.max / pageSize : bytes / pageSize)
         }
+        // A memory-resident database keeps every page whatever the setting (as SQLite's
+        // in-memory databases do).
         while cache.count > cacheBound && cache.evictClean() {}
     }
 
@@ -568,7 +608,7 @@ package final class Pager {
     /// Frees a cache slot when the cache is full: evict a clean unreferenced page, else
     /// spill dirty pages (write transactions only) and evict one of them.
     func makeRoom() throws {
-        guard cache.count >= cacheBound else { return }
+        guard !isResident, cache.count >= cacheBound else { return }
         if cache.evictClean() { return }
         if state == .write, try spill() { _ = cache.evictClean() }
     }
@@ -620,6 +660,9 @@ package final class Pager {
             return
         }
         if let wal { return try commitWAL(wal) }
+        // Memory-resident: the cache is the database, so the commit writes nothing (and, as
+        // SQLite's in-memory databases, leaves the header's change counter alone).
+        if isResident { return try finishTransaction() }
         if pageCount < originalPageCount && journalMode != .off {
             var original = [UInt8](repeating: 0, count: pageSize)
             for n in (pageCount + 1)...originalPageCount where !journaled.contains(n) {
@@ -667,11 +710,18 @@ package final class Pager {
     /// writable mark and the lock drops to SHARED (write → read).
     func finishTransaction() throws {
         if journal != nil { try finalizeJournal() }
-        // Only pages made writable this transaction (`journaled`) carry the mark.
+        memoryJournal?.reset()
+        // Only pages made writable this transaction (`journaled`) carry the mark. On a
+        // memory-resident database they are also the only dirty ones, and now clean.
+        let clean = isResident
         if journaled.count * 4 > cache.count {
-            cache.forEach { $0.isWritable = false }
+            cache.forEach { $0.isWritable = false; if clean { $0.isDirty = false } }
         } else {
-            for n in journaled { cache.pages[PageNumber(n)]?.isWritable = false }
+            for n in journaled {
+                guard let p = cache.pages[PageNumber(n)] else { continue }
+                p.isWritable = false
+                if clean { p.isDirty = false }
+            }
         }
         journaled.removeAll(keepingCapacity: true)
         savepoints.removeAll()
@@ -689,9 +739,14 @@ package final class Pager {
         try checkUsable()
         guard state == .write else { return }
         do {
-            if databaseModified {
+            if isResident {
+                restoreResidentPages()
+            } else if databaseModified {
                 if let journal {
                     _ = try playBack(journal.file)
+                    if synchronous != .off { try file.sync(.normal) }
+                } else if usesMemoryJournal {
+                    try playBackMemoryJournal()
                     if synchronous != .off { try file.sync(.normal) }
                 }
                 dropCache()
@@ -705,9 +760,37 @@ package final class Pager {
             enterErrorState(error)
             throw error
         }
-        pageCount = originalPageCount
-        if wal == nil { try readGeometryAfterRollback() }
+        // A memory-resident database without a journal keeps what the transaction did.
+        if !isResident || usesMemoryJournal { pageCount = originalPageCount }
+        if wal == nil && !isResident { try readGeometryAfterRollback() }
         try finishTransaction()
+    }
+
+    /// Rollback of a memory-resident database: every journaled page gets its original bytes
+    /// back in the cache, pages appended by the transaction leave, all pages get a new
+    /// generation. With journal_mode=OFF nothing was journaled and nothing is undone (what
+    /// SQLite does for an in-memory database); the pages only get the new generation.
+    private func restoreResidentPages() {
+        guard usesMemoryJournal else {
+            generation &+= 1
+            cache.forEach { $0.generation = generation }
+            return
+        }
+        memoryJournal?.forEach { n, original in
+            guard n <= originalPageCount, original.count == pageSize else { return }
+            let p: Page
+            if let cached = cache.pages[PageNumber(n)] {
+                p = cached
+            } else {
+                p = Page(number: PageNumber(n), size: pageSize, generation: generation, zeroed: false)
+                cache.insert(p)
+            }
+            p.withStorageForPager { $0.copyMemory(from: original) }
+            p.isDirty = false
+        }
+        cache.removeAll { $0.number.rawValue > originalPageCount }
+        generation &+= 1
+        cache.forEach { $0.generation = generation }
     }
 
     private func readGeometryAfterRollback() throws {

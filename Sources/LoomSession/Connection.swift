@@ -48,6 +48,7 @@ package final class Connection {
             options.journalMode = .memory
             options.synchronous = .off
             if context?.pragmaSettings["temp_store", default: 0] == 2 {
+                options.memoryResident = true
                 return BTree(pager: try Pager(vfs: MemoryVFS(), path: "temp.db", options: options))
             }
             options.temporaryFile = true
@@ -128,6 +129,7 @@ package final class Connection {
         let pager: Pager
         if inMemory {
             options.journalMode = .memory
+            options.memoryResident = true
             pager = try Pager(vfs: MemoryVFS(), path: "attached.db", options: options)
         } else {
             pager = try Pager(vfs: vfs, path: file, options: options)

@@ -115,6 +115,7 @@ package final class ExecutionContext {
             var options = PagerOptions()
             options.journalMode = .memory
             options.synchronous = .off
+            options.memoryResident = true
             tree = BTree(pager: try Pager(vfs: MemoryVFS(), path: "temp.db", options: options))
         }
         // The temp database starts with page 1 so that its schema table can be read at once.

@@ -95,6 +95,7 @@ extension VM {
         var options = PagerOptions()
         options.journalMode = .off
         options.synchronous = .off
+        options.memoryResident = true
         let pager = try Pager(vfs: MemoryVFS(), path: "ephemeral.db", options: options)
         let tree = BTree(pager: pager)
         try tree.beginTransaction(write: true)
