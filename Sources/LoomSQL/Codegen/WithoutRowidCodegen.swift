@@ -5,32 +5,61 @@ import LoomBase
 import LoomRecord
 import LoomVDBE
 
+/// The storage layout of one WITHOUT ROWID table, built once when the table's definition is
+/// set (Table.Storage.refreshWithoutRowid), not per statement (it was ~7.5k instructions of a
+/// TEXT PRIMARY KEY point query, built twice). Immutable, so shared freely.
+final class WithoutRowidLayout: Sendable {
+    /// The PRIMARY KEY columns as stored: later repeats of a column with the same collation
+    /// are dropped (fileformat2.html §2.4.1).
+    let keyColumns: [IndexColumn]
+    /// The record: the key columns, then every other stored column in table order
+    /// (withoutrowid.html, fileformat2.html §2.4).
+    let recordColumns: [IndexColumn]
+    /// The table's own B-tree described as an index over the whole record.
+    let primaryIndex: Index
+    /// Table column → its first position in the record.
+    let positions: [Int: Int]
+
+    init(name: String, columns: [Column], rootPage: UInt32, primaryKeyColumns: [IndexColumn], indexNumber: Int) {
+        var key: [IndexColumn] = []
+        for col in primaryKeyColumns where !key.contains(where: { sameIndexColumn($0, col) }) { key.append(col) }
+        var record = key
+        for (i, col) in columns.enumerated() where !record.contains(where: { $0.column == i }) {
+            record.append(IndexColumn(column: i, collation: col.collation))
+        }
+        keyColumns = key
+        recordColumns = record
+        primaryIndex = Index(name: "sqlite_autoindex_\(name)_\(indexNumber)", tableName: name, columns: record,
+                             isUnique: true, rootPage: rootPage, sql: nil, origin: .primaryKey)
+        var positions: [Int: Int] = [:]
+        for (p, col) in record.enumerated() where positions[col.column] == nil { positions[col.column] = p }
+        self.positions = positions
+    }
+}
+
 extension Table {
     /// The PRIMARY KEY columns of a WITHOUT ROWID table as stored: later repeats of a column
     /// with the same collation are dropped (fileformat2.html §2.4.1).
     package var withoutRowidKeyColumns: [IndexColumn] {
-        var out: [IndexColumn] = []
-        for col in primaryKeyColumns where !out.contains(where: { sameIndexColumn($0, col) }) {
-            out.append(col)
-        }
-        return out
+        withoutRowidLayout?.keyColumns
+            ?? WithoutRowidLayout(name: name, columns: columns, rootPage: rootPage,
+                                  primaryKeyColumns: primaryKeyColumns, indexNumber: primaryKeyIndexNumber).keyColumns
     }
 
     /// The record of a WITHOUT ROWID table: the key columns, then every other stored column in
     /// table order (withoutrowid.html, fileformat2.html §2.4).
     package var withoutRowidRecordColumns: [IndexColumn] {
-        var out = withoutRowidKeyColumns
-        for (i, col) in columns.enumerated() where !out.contains(where: { $0.column == i }) {
-            out.append(IndexColumn(column: i, collation: col.collation))
-        }
-        return out
+        withoutRowidLayout?.recordColumns
+            ?? WithoutRowidLayout(name: name, columns: columns, rootPage: rootPage,
+                                  primaryKeyColumns: primaryKeyColumns, indexNumber: primaryKeyIndexNumber).recordColumns
     }
 
     /// The table's own B-tree described as an index over the whole record: what the planner
     /// walks for full scans and PRIMARY KEY lookups (always covering).
     package var withoutRowidPrimaryIndex: Index {
-        Index(name: "sqlite_autoindex_\(name)_\(primaryKeyIndexNumber)", tableName: name, columns: withoutRowidRecordColumns,
-              isUnique: true, rootPage: rootPage, sql: nil, origin: .primaryKey)
+        withoutRowidLayout?.primaryIndex
+            ?? WithoutRowidLayout(name: name, columns: columns, rootPage: rootPage,
+                                  primaryKeyColumns: primaryKeyColumns, indexNumber: primaryKeyIndexNumber).primaryIndex
     }
 
     /// `index` (a secondary index of this WITHOUT ROWID table) with its stored PRIMARY KEY
@@ -64,6 +93,12 @@ private func sameIndexColumn(_ a: IndexColumn, _ b: IndexColumn) -> Bool {
 extension Codegen {
     /// Opens a WITHOUT ROWID table's B-tree on `cursor` (an index cursor over its record) and
     /// routes its column reads to record positions (the caller clears `coveringReads` after).
+    static func recordPositions(_ columns: [IndexColumn]) -> [Int: Int] {
+        var positions: [Int: Int] = [:]
+        for (p, col) in columns.enumerated() where positions[col.column] == nil { positions[col.column] = p }
+        return positions
+    }
+
     func openWithoutRowid(_ table: Table, cursor: Int, write: Bool) throws {
         let index = table.withoutRowidPrimaryIndex
         let info = try keyInfo(of: index)
@@ -74,9 +109,7 @@ extension Codegen {
             b.emit(.openRead(cursor: cursor, root: Int(table.rootPage), columnCount: index.columns.count,
                              keyInfo: info, database: table.database))
         }
-        var positions: [Int: Int] = [:]
-        for (p, col) in index.columns.enumerated() where positions[col.column] == nil { positions[col.column] = p }
-        coveringReads[cursor] = (cursor, positions)
+        coveringReads[cursor] = (cursor, table.withoutRowidLayout?.positions ?? Self.recordPositions(index.columns))
     }
 }
 

@@ -702,8 +702,9 @@ package enum WherePlanner {
     }
 
     static func isCovering(_ index: Index, _ needed: Set<Int>) -> Bool {
-        let have = Set(index.columns.map(\.column))
-        return needed.allSatisfy { $0 < 0 || have.contains($0) }
+        // (A linear search of the few key columns: a set of them was built and hashed per
+        // index and statement.)
+        needed.allSatisfy { n in n < 0 || index.columns.contains { $0.column == n } }
     }
 
     /// "b=? AND c>?" for EXPLAIN QUERY PLAN.

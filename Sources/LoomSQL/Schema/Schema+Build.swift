@@ -150,6 +150,7 @@ extension Table {
         if table.isWithoutRowid && !hasPrimaryKey {
             throw DatabaseError(.error, "PRIMARY KEY missing on table \(create.name)")
         }
+        table.buildWithoutRowidLayout()
         return TableDefinition(table: table, autoIndexes: autoIndexes)
     }
 

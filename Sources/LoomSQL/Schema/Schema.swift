@@ -347,6 +347,7 @@ package final class Schema: @unchecked Sendable {
     package func add(_ table: Table) {
         var table = table
         table.database = database
+        table.buildWithoutRowidLayout()  // PC15: built once here, read by every statement
         let key = table.name.lowercasedASCII
         if tables[key] == nil { tableOrder.append(key) }
         tables[key] = table

@@ -65,6 +65,11 @@ package struct Table: Sendable {
         var foreignKeys: [ForeignKey] = []
         var virtualModule: String? = nil
         var virtualArguments: [String] = []
+        /// A WITHOUT ROWID table's storage layout: built by `buildWithoutRowidLayout` (when
+        /// the table is defined and when the schema stores it), cleared when a field it
+        /// depends on is written; nil for other tables. Never built lazily in a getter: a
+        /// `Table` is shared between threads, so a getter must not write.
+        var withoutRowidLayout: WithoutRowidLayout? = nil
 
         init(name: String, columns: [Column], rootPage: UInt32, sql: String?) {
             self.name = name
@@ -94,7 +99,9 @@ package struct Table: Sendable {
             foreignKeys = other.foreignKeys
             virtualModule = other.virtualModule
             virtualArguments = other.virtualArguments
+            withoutRowidLayout = other.withoutRowidLayout
         }
+
     }
     // Unchecked Sendable: a shared Storage is never written (`makeUnique` copies first).
     private var storage: Storage
@@ -106,16 +113,16 @@ package struct Table: Sendable {
     /// The table's name as written.
     package var name: String {
         get { storage.name }
-        _modify { makeUnique(); yield &storage.name }
+        _modify { makeUnique(); storage.withoutRowidLayout = nil; yield &storage.name }
     }
     package var columns: [Column] {
         get { storage.columns }
-        _modify { makeUnique(); yield &storage.columns }
+        _modify { makeUnique(); storage.withoutRowidLayout = nil; yield &storage.columns }
     }
     /// Root page of the table's B-tree (0 for views, later).
     package var rootPage: UInt32 {
         get { storage.rootPage }
-        _modify { makeUnique(); yield &storage.rootPage }
+        _modify { makeUnique(); storage.withoutRowidLayout = nil; yield &storage.rootPage }
     }
     /// The text stored in `sqlite_schema.sql`, nil for the built-in schema table.
     package var sql: String? {
@@ -130,7 +137,7 @@ package struct Table: Sendable {
     /// True for `WITHOUT ROWID` tables (stored as an index B-tree keyed on the primary key).
     package var isWithoutRowid: Bool {
         get { storage.isWithoutRowid }
-        _modify { makeUnique(); yield &storage.isWithoutRowid }
+        _modify { makeUnique(); storage.withoutRowidLayout = nil; yield &storage.isWithoutRowid }
     }
     /// Index in `columns` of the INTEGER PRIMARY KEY column that aliases the rowid.
     package var rowidAlias: Int? {
@@ -145,13 +152,13 @@ package struct Table: Sendable {
     /// The PRIMARY KEY as key columns (collation, DESC), in key order; empty when none.
     package var primaryKeyColumns: [IndexColumn] {
         get { storage.primaryKeyColumns }
-        _modify { makeUnique(); yield &storage.primaryKeyColumns }
+        _modify { makeUnique(); storage.withoutRowidLayout = nil; yield &storage.primaryKeyColumns }
     }
     /// WITHOUT ROWID: N of the PRIMARY KEY's automatic index name sqlite_autoindex_T_N (it has
     /// no schema row, but takes its number in constraint order as in SQLite).
     package var primaryKeyIndexNumber: Int {
         get { storage.primaryKeyIndexNumber }
-        _modify { makeUnique(); yield &storage.primaryKeyIndexNumber }
+        _modify { makeUnique(); storage.withoutRowidLayout = nil; yield &storage.primaryKeyIndexNumber }
     }
     /// True when the INTEGER PRIMARY KEY was declared AUTOINCREMENT.
     package var hasAutoincrement: Bool {
@@ -211,6 +218,21 @@ package struct Table: Sendable {
     }
     /// True for virtual tables.
     package var isVirtual: Bool { virtualModule != nil }
+    /// A WITHOUT ROWID table's storage layout once built (nil otherwise: readers then
+    /// compute it on the fly).
+    var withoutRowidLayout: WithoutRowidLayout? { storage.withoutRowidLayout }
+
+    /// Builds the WITHOUT ROWID storage layout from the fields it depends on (name, columns,
+    /// root page, isWithoutRowid, PRIMARY KEY columns and index number; writing any of them
+    /// clears it). Called when the table is defined and when a schema stores it, so that
+    /// statements read it instead of rebuilding it (Spec/L5-sql.md PC15).
+    package mutating func buildWithoutRowidLayout() {
+        guard isWithoutRowid, storage.withoutRowidLayout == nil else { return }
+        makeUnique()
+        storage.withoutRowidLayout = WithoutRowidLayout(
+            name: name, columns: columns, rootPage: rootPage,
+            primaryKeyColumns: primaryKeyColumns, indexNumber: primaryKeyIndexNumber)
+    }
 
     package init(name: String, columns: [Column], rootPage: UInt32, sql: String?) {
         storage = Storage(name: name, columns: columns, rootPage: rootPage, sql: sql)
