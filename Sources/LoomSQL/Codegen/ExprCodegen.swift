@@ -92,7 +92,11 @@ package final class Codegen {
                     return
                 }
                 if let p = cover.positions[col.column] {
-                    b.emit(.column(cursor: cover.cursor, column: p, dest: target))
+                    // A WITHOUT ROWID table read through its own cursor: a row written before
+                    // ALTER TABLE ADD COLUMN is shorter and reads the column's DEFAULT.
+                    let fallback = cover.cursor == col.cursor
+                        ? cursorTables[col.cursor].flatMap { columnDefault($0, col.column) } : nil
+                    b.emit(.column(cursor: cover.cursor, column: p, dest: target, default: fallback))
                     if affinity == .real { b.emit(.realAffinity(register: target)) }
                     return
                 }

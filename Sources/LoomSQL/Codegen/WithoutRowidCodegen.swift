@@ -182,7 +182,8 @@ extension Codegen {
     func readWithoutRowidRow(_ w: WriteTarget) -> Int {
         let old = b.allocateRegisters(max(w.table.columns.count, 1))
         for (p, col) in w.table.withoutRowidRecordColumns.enumerated() {
-            b.emit(.column(cursor: w.cursor, column: p, dest: old + col.column))
+            b.emit(.column(cursor: w.cursor, column: p, dest: old + col.column,
+                           default: columnDefault(w.table, col.column)))
         }
         return old
     }
@@ -495,6 +496,15 @@ extension Codegen {
 }
 
 extension Codegen {
+    /// Reads the record columns of a WITHOUT ROWID table's current row into `record` (record
+    /// order). A row written before ALTER TABLE ADD COLUMN is shorter: the missing columns
+    /// read their DEFAULT, so the copy is a complete record.
+    func readWithoutRowidRecord(_ table: Table, cursor: Int, into record: Int) {
+        for (p, col) in table.withoutRowidRecordColumns.enumerated() {
+            b.emit(.column(cursor: cursor, column: p, dest: record + p, default: columnDefault(table, col.column)))
+        }
+    }
+
     /// Pass 1 of DELETE and UPDATE on a WITHOUT ROWID table: copies the raw record of every
     /// row of `source` matching `condition` (chosen by ORDER BY / LIMIT / OFFSET when given)
     /// into a new ephemeral table. Returns that table's cursor and the registers (one per
@@ -522,7 +532,7 @@ extension Codegen {
             try output.prepare(limit: limited.limit, offset: limited.offset, orderBy: limited.orderBy,
                                orderColumns: limited.orderBy.map { _ in nil })
             try codeLoops(plan) {
-                for p in 0..<m { self.b.emit(.column(cursor: cursor, column: p, dest: record + p)) }
+                self.readWithoutRowidRecord(source.table, cursor: cursor, into: record)
                 try output.emit(record)
             }
             try output.finish()
@@ -530,7 +540,7 @@ extension Codegen {
             return (set, record)
         }
         try codeLoops(plan) {
-            for p in 0..<m { self.b.emit(.column(cursor: cursor, column: p, dest: record + p)) }
+            self.readWithoutRowidRecord(source.table, cursor: cursor, into: record)
             store(record)
         }
         return (set, record)
@@ -584,7 +594,8 @@ extension Codegen {
         let top = b.currentAddress
         let row = b.allocateRegisters(max(table.columns.count, 1))
         for col in table.columns.indices where position[col] != nil {
-            b.emit(.column(cursor: tc, column: position[col] ?? 0, dest: row + col))
+            b.emit(.column(cursor: tc, column: position[col] ?? 0, dest: row + col,
+                           default: columnDefault(table, col)))
         }
         let (key, partial) = try withoutRowidSecondaryKey(index, table: table, columns: row)
         if index.isUnique {
