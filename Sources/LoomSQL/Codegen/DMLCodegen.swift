@@ -359,11 +359,21 @@ extension Codegen {
                               returning: ReturningState?) throws {
         let width = max(targets.count, 1)
         let co = b.allocateRegister()
-        let out = b.allocateRegisters(width)
+        var out = b.allocateRegisters(width)
         let initAddress = b.emit(.initCoroutine(register: co, jump: nil, start: 0))
         let bodyStart = b.currentAddress
+        // The first place the SELECT yields a row from holds the co-routine's result: the
+        // consumer only reads those registers between a Yield and the next, while the
+        // co-routine is suspended (registers are never reused), so no per-row Copy is needed.
+        // Any further place (another compound arm) copies its row there.
+        var outFixed = false
         try codeSelect(resolved) { base, count in
-            if base != out { self.b.emit(.copy(source: base, dest: out, count: count)) }
+            if !outFixed, count == targets.count, count > 0 {
+                out = base
+            } else if base != out {
+                self.b.emit(.copy(source: base, dest: out, count: count))
+            }
+            outFixed = true
             self.b.emit(.yield(register: co))
         }
         b.emit(.endCoroutine(register: co))
