@@ -287,6 +287,21 @@ final class CursorCore {
     }
 
     func next() throws -> Bool {
+        // On a table-leaf entry read under K14 whose leaf holds the next entry: the leaf's
+        // header is the one the stamp describes (kind, cell count, usable size), so the step
+        // is `stepForward`'s first case without the node lookup.
+        if entryKnown, let p = knownEntryPage() {
+            let count = Int(truncatingIfNeeded: (entryStamp >> 8) & 0xFFFF)
+            let i = entryIndex + 1
+            if i < count {
+                atLast = false
+                seekHint = nil
+                stack[stack.count - 1].index = i
+                try? learnEntry(p, headerOffset: p.number.rawValue == 1 ? 100 : 0,
+                                usable: Int(truncatingIfNeeded: entryStamp >> 24), cellCount: count, i)
+                return true
+            }
+        }
         entryKnown = false
         atLast = false
         seekHint = nil
@@ -596,15 +611,17 @@ final class CursorCore {
     /// Reads table-leaf cell `i` of `n` (the entry the cursor is on) into the `entry`
     /// fields: rowid and local payload range, checked against the usable area.
     private func learnEntry(_ n: Node, _ i: Int) throws {
+        try learnEntry(n.page, headerOffset: n.headerOffset, usable: n.usable, cellCount: n.cellCount, i)
+    }
+
+    /// `learnEntry` on a table leaf given by its page and validated header fields.
+    private func learnEntry(_ page: Page, headerOffset: Int, usable: Int, cellCount: Int, _ i: Int) throws {
         entryKnown = false
-        let page = n.page
         let pn = page.number.rawValue
-        let usable = n.usable
-        let cellCount = n.cellCount
         let buf = page.unsafeBytes   // `page` is held for the duration
         // The cell pointer, read as `Node.cellOffset` reads it, from the bytes at hand (a
         // table leaf's pointer array follows its 8-byte header).
-        let start = n.headerOffset + 8
+        let start = headerOffset + 8
         let pointer = start + 2 * i
         guard buf.count >= usable, i >= 0, i < cellCount, pointer + 2 <= usable else {
             throw DatabaseError.corrupt(page: pn, "cell pointer")
