@@ -87,6 +87,22 @@ final class CursorCore {
     @inline(__always)
     func forgetSeekHint() { seekHint = nil }
 
+    /// What `currentRowid` / `withCurrentPayload` last read of the table-leaf entry the
+    /// cursor is on (invariant K14): its page and slot, the page's header stamp then, its
+    /// rowid, and its local payload's range (`entryLocal` false: the payload overflows). A
+    /// scan reads each row's entry twice (Rowid, then Column): the second read skips the node
+    /// lookup and the cell parse. `entryKnown` is cleared by every move and every change made
+    /// through a cursor of the tree (the entry points that can move or write: `first`,
+    /// `last`, `next`, `previous`, `moveToRoot`, `seek`, `restore`, `savePosition`,
+    /// `invalidate`, `insert`, `delete`); the page checks (`node`'s) guard the rest.
+    private var entryKnown = false
+    private var entryPage: Page?
+    private var entryIndex = 0
+    private var entryStamp: UInt64 = 0
+    private var entryRowid: Int64 = 0
+    private var entryPayload: Range<Int> = 0 ..< 0
+    private var entryLocal = false
+
     init(tree: BTree, root: PageNumber, isTable: Bool, writable: Bool, keyInfo: KeyInfo) {
         self.tree = tree
         self.root = root
@@ -120,6 +136,7 @@ final class CursorCore {
     var pager: Pager { tree.pager }
 
     func invalidate() {
+        entryKnown = false
         atLast = false
         seekHint = nil
         state = .invalid
@@ -199,6 +216,7 @@ final class CursorCore {
     }
 
     private func moveToRoot() throws -> Node {
+        entryKnown = false
         // Reusing the stack's storage: a fresh array per descent showed in seek-heavy profiles.
         atLast = false
         seekHint = nil
@@ -237,6 +255,7 @@ final class CursorCore {
     }
 
     func first() throws -> Bool {
+        entryKnown = false
         let r = try moveToRoot()
         if r.kind.isLeaf && r.cellCount == 0 { invalidate(); return false }
         try descendLeftmost()
@@ -245,6 +264,7 @@ final class CursorCore {
     }
 
     func last() throws -> Bool {
+        entryKnown = false
         seekHint = nil
         if atLast, case .valid = state { return true }
         let r = try moveToRoot()
@@ -267,6 +287,22 @@ final class CursorCore {
     }
 
     func next() throws -> Bool {
+        // On a table-leaf entry read under K14 whose leaf holds the next entry: the leaf's
+        // header is the one the stamp describes (kind, cell count, usable size), so the step
+        // is `stepForward`'s first case without the node lookup.
+        if entryKnown, let p = knownEntryPage() {
+            let count = Int(truncatingIfNeeded: (entryStamp >> 8) & 0xFFFF)
+            let i = entryIndex + 1
+            if i < count {
+                atLast = false
+                seekHint = nil
+                stack[stack.count - 1].index = i
+                try? learnEntry(p, headerOffset: p.number.rawValue == 1 ? 100 : 0,
+                                usable: Int(truncatingIfNeeded: entryStamp >> 24), cellCount: count, i)
+                return true
+            }
+        }
+        entryKnown = false
         atLast = false
         seekHint = nil
         switch state {
@@ -283,6 +319,7 @@ final class CursorCore {
     }
 
     func previous() throws -> Bool {
+        entryKnown = false
         atLast = false
         seekHint = nil
         switch state {
@@ -311,6 +348,9 @@ final class CursorCore {
         }
         if top.index + 1 < n.cellCount {
             stack[stack.count - 1].index = top.index + 1
+            // A scan reads the entry next (Rowid, Column): read its cell while the leaf is at
+            // hand. A damaged cell is left to the read, which reports it.
+            if n.kind == .tableLeaf { try? learnEntry(n, top.index + 1) }
             return true
         }
         stack.removeLast()
@@ -446,6 +486,7 @@ final class CursorCore {
 
     /// Positions on the key (table: rowid; index: the first entry >= key).
     func seek(_ key: SavedKey) throws -> SeekResult {
+        entryKnown = false
         if case .rowid(let r) = key, let lastRowid = try rowidAtLast() {
             // On the last entry: a larger rowid lands after it, without a descent.
             if r > lastRowid { return .before }
@@ -498,6 +539,7 @@ final class CursorCore {
 
     /// Re-seeks a position saved because another cursor changed the tree.
     private func restore() throws {
+        entryKnown = false
         guard case .saved(let key) = state else { return }
         let r = try seek(key)
         if r == .found { state = .valid } else { state = .deleted(key) }
@@ -520,6 +562,7 @@ final class CursorCore {
 
     /// Saves the position as a key (before another cursor changes the tree).
     func savePosition() throws {
+        entryKnown = false
         seekHint = nil
         guard case .valid = state else { return }
         atLast = false
@@ -548,9 +591,67 @@ final class CursorCore {
     }
 
     func currentRowid() throws -> Int64 {
+        if knownEntryPage() != nil { return entryRowid }
         let n = try requireEntry()
         guard n.kind == .tableLeaf else { throw DatabaseError.corrupt(page: n.number.rawValue, "not a table leaf") }
-        return try n.rowid(stack[stack.count - 1].index)
+        try learnEntry(n, stack[stack.count - 1].index)
+        return entryRowid
+    }
+
+    /// The page of the entry `learnEntry` read, when the cursor is still on it and the page
+    /// is unchanged (the checks `node` makes); nil otherwise.
+    @inline(__always)
+    private func knownEntryPage() -> Page? {
+        guard entryKnown, case .valid = state, let p = entryPage, let top = stack.last,
+              top.index == entryIndex, top.page.rawValue == p.number.rawValue, entryStamp != 0,
+              p.checkedHeader == entryStamp, p.generation == pager.generation else { return nil }
+        return p
+    }
+
+    /// Reads table-leaf cell `i` of `n` (the entry the cursor is on) into the `entry`
+    /// fields: rowid and local payload range, checked against the usable area.
+    private func learnEntry(_ n: Node, _ i: Int) throws {
+        try learnEntry(n.page, headerOffset: n.headerOffset, usable: n.usable, cellCount: n.cellCount, i)
+    }
+
+    /// `learnEntry` on a table leaf given by its page and validated header fields.
+    private func learnEntry(_ page: Page, headerOffset: Int, usable: Int, cellCount: Int, _ i: Int) throws {
+        entryKnown = false
+        let pn = page.number.rawValue
+        let buf = page.unsafeBytes   // `page` is held for the duration
+        // The cell pointer, read as `Node.cellOffset` reads it, from the bytes at hand (a
+        // table leaf's pointer array follows its 8-byte header).
+        let start = headerOffset + 8
+        let pointer = start + 2 * i
+        guard buf.count >= usable, i >= 0, i < cellCount, pointer + 2 <= usable else {
+            throw DatabaseError.corrupt(page: pn, "cell pointer")
+        }
+        let off = Int(buf[pointer]) << 8 | Int(buf[pointer + 1])
+        guard off >= start + 2 * cellCount, off < usable else { throw DatabaseError.corrupt(page: pn, "cell pointer") }
+        var pos = off
+        // A payload size the slow path would refuse leaves the payload to it (`entryLocal`
+        // false), so its errors stay what they were; the rowid is read as `Node.rowid` does.
+        var size = -1
+        if buf[pos] < 0x80 { size = Int(buf[pos]); pos += 1 } else {
+            guard let (v, l) = pageVarint(buf, pos, usable) else { throw DatabaseError.corrupt(page: pn, "payload size") }
+            if v <= UInt64(Int32.max) { size = Int(v) }
+            pos += l
+        }
+        guard pos < usable else { throw DatabaseError.corrupt(page: pn, "rowid") }
+        let rowid: Int64
+        if buf[pos] < 0x80 { rowid = Int64(buf[pos]); pos += 1 } else {
+            guard let (k, l) = pageVarint(buf, pos, usable) else { throw DatabaseError.corrupt(page: pn, "rowid") }
+            rowid = Int64(bitPattern: k); pos += l
+        }
+        let local = size >= 0 && localPayloadSize(size, usable: usable, tableLeaf: true) == size && size <= usable - pos
+        if local { entryPayload = pos ..< pos + size }
+        entryLocal = local
+        entryRowid = rowid
+        entryIndex = i
+        entryStamp = page.checkedHeader
+        // A scan stays on one leaf for many entries: no retain/release when it is the same.
+        if entryPage !== page { entryPage = page }
+        entryKnown = true
     }
 
     func currentPayload() throws -> [UInt8] {
@@ -562,8 +663,21 @@ final class CursorCore {
     /// Calls `body` with the current entry's payload: straight from the page when it is
     /// local and UTF-8 (no copy), else an assembled array. The pointer lives only in `body`.
     func withCurrentPayload(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        if entryLocal, let p = knownEntryPage(), case .utf8 = tree.textEncoding {
+            // The entry's range was checked against the page when it was read; `p` holds
+            // the page for the duration of `body`.
+            try withExtendedLifetime(p) { try body(UnsafeRawBufferPointer(rebasing: p.unsafeBytes[entryPayload])) }
+            return
+        }
         let n = try requireEntry()
         let idx = stack[stack.count - 1].index
+        if n.kind == .tableLeaf, case .utf8 = tree.textEncoding {
+            try learnEntry(n, idx)
+            if entryLocal {
+                try withExtendedLifetime(n) { try body(UnsafeRawBufferPointer(rebasing: n.page.unsafeBytes[entryPayload])) }
+                return
+            }
+        }
         if case .utf8 = tree.textEncoding {
             // One pass over the page: the cell's varints, then the payload where it lies.
             // `n` holds the page for the duration of `body`.
@@ -597,6 +711,8 @@ final class CursorCore {
     @discardableResult
     func insert(key: SavedKey, payload: [UInt8]? = nil, cell: () throws -> [UInt8]) throws -> Bool {
         guard writable else { throw DatabaseError(.misuse, "cursor is read-only") }
+        entryKnown = false
+        defer { entryKnown = false }
         try tree.saveOtherCursors(root: root, except: self)
         let equal: Bool, count: Int, idx: Int, rightEdge: Bool
         if case .rowid(let r) = key, let lastRowid = try rowidAtLast(), r > lastRowid {
@@ -816,6 +932,8 @@ final class CursorCore {
     /// `previous` to the entry before it.
     func delete() throws {
         guard writable else { throw DatabaseError(.misuse, "cursor is read-only") }
+        entryKnown = false
+        defer { entryKnown = false }
         atLast = false
         seekHint = nil
         let n = try requireEntry()

@@ -52,12 +52,19 @@ public enum ConcurrencyBench {
         /// (`pool`: Loom's DatabasePool, `capi`: libsqlite3's bare-query row; for profiling
         /// one engine with strace or perf) (nil: all).
         public var only: String? = nil
+        /// A database made beforehand as `setup` makes it, used instead of running the sqlite3
+        /// CLI (profilers such as valgrind cannot follow the spawn).
+        public var template: String? = nil
+        /// Thread rows without the writer thread: the read path alone, on a snapshot that
+        /// never changes (for profiling).
+        public var noWriter = false
         public init() {}
     }
 
     static let usage = """
         usage: loom-bench --concurrency [--readers N] [--reads K] [--commits W] [--seconds S] [--rows N]
                                         [--loom PATH] [--sqlite3 PATH] [--only threads|processes|pool|capi]
+                                        [--template DB] [--no-writer]
           N reader processes (default 4, K reads each, default 5000) and 1 writer process (W
           commits, default 5000) on one WAL file at synchronous=NORMAL, for loom and for sqlite3
           (the same statements on stdin; rates from each process's spawn-to-exit time), then
@@ -84,6 +91,8 @@ public enum ConcurrencyBench {
             case "--commits": o.commits = max(100, Int(try value()) ?? 5_000)
             case "--loom": o.loom = try value()
             case "--sqlite3": o.sqlite3 = try value()
+            case "--template": o.template = try value()
+            case "--no-writer": o.noWriter = true
             case "--only":
                 let v = try value()
                 guard ["threads", "processes", "pool", "capi"].contains(v) else {
@@ -236,19 +245,21 @@ public enum ConcurrencyBench {
                 }
             }
         }
-        f.running.add(1, ordering: .relaxed)
-        Thread.detachNewThread {
-            defer { f.running.subtract(1, ordering: .relaxed) }
-            var i = 0
-            do {
-                let write = try makeWriter()
-                while !f.stop.load(ordering: .relaxed) {
-                    try write(i)
-                    f.commits.add(1, ordering: .relaxed)
-                    i += 1
+        if !options.noWriter {
+            f.running.add(1, ordering: .relaxed)
+            Thread.detachNewThread {
+                defer { f.running.subtract(1, ordering: .relaxed) }
+                var i = 0
+                do {
+                    let write = try makeWriter()
+                    while !f.stop.load(ordering: .relaxed) {
+                        try write(i)
+                        f.commits.add(1, ordering: .relaxed)
+                        i += 1
+                    }
+                } catch {
+                    f.failure.withLock { $0 = "\(error)" }
                 }
-            } catch {
-                f.failure.withLock { $0 = "\(error)" }
             }
         }
         usleep(UInt32(options.warmup * 1_000_000))
@@ -409,7 +420,11 @@ public enum ConcurrencyBench {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let template = dir + "/template.db"
-        try setup(template, rows: options.rows, sqlite3: sqlite3)
+        if let made = options.template {
+            try FileManager.default.copyItem(atPath: made, toPath: template)
+        } else {
+            try setup(template, rows: options.rows, sqlite3: sqlite3)
+        }
         var lines: [Line] = []
         var processBase: Line?
         if !threadsOnly {
