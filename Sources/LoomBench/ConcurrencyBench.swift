@@ -228,16 +228,18 @@ public enum ConcurrencyBench {
                            makeReader: @escaping @Sendable (Int) throws -> (Int) throws -> Void,
                            makeWriter: @escaping @Sendable () throws -> (Int) throws -> Void) throws -> Line {
         let f = Flags()
-        for r in 0..<options.readers {
+        // One thread looping `make()`'s operation from index `start` until stopped.
+        func spawn(from start: Int, _ make: @escaping @Sendable () throws -> (Int) throws -> Void,
+                   counted count: @escaping @Sendable () -> Void) {
             f.running.add(1, ordering: .relaxed)
             Thread.detachNewThread {
                 defer { f.running.subtract(1, ordering: .relaxed) }
-                var i = r * 1000
+                var i = start
                 do {
-                    let read = try makeReader(r)
+                    let operation = try make()
                     while !f.stop.load(ordering: .relaxed) {
-                        try read(i)
-                        f.reads.add(1, ordering: .relaxed)
+                        try operation(i)
+                        count()
                         i += 1
                     }
                 } catch {
@@ -245,22 +247,11 @@ public enum ConcurrencyBench {
                 }
             }
         }
+        for r in 0..<options.readers {
+            spawn(from: r * 1000, { try makeReader(r) }, counted: { f.reads.add(1, ordering: .relaxed) })
+        }
         if !options.noWriter {
-            f.running.add(1, ordering: .relaxed)
-            Thread.detachNewThread {
-                defer { f.running.subtract(1, ordering: .relaxed) }
-                var i = 0
-                do {
-                    let write = try makeWriter()
-                    while !f.stop.load(ordering: .relaxed) {
-                        try write(i)
-                        f.commits.add(1, ordering: .relaxed)
-                        i += 1
-                    }
-                } catch {
-                    f.failure.withLock { $0 = "\(error)" }
-                }
-            }
+            spawn(from: 0, makeWriter, counted: { f.commits.add(1, ordering: .relaxed) })
         }
         usleep(UInt32(options.warmup * 1_000_000))
         let r0 = f.reads.load(ordering: .relaxed), w0 = f.commits.load(ordering: .relaxed)
