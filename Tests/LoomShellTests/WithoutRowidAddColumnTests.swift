@@ -1,6 +1,6 @@
 // Rows of a WITHOUT ROWID table written before ALTER TABLE ADD COLUMN are shorter than the
 // table: every read of a missing column gives its DEFAULT (SELECT, WHERE, CREATE INDEX, and
-// the row copies UPDATE and DELETE make), so an UPDATE never writes NULL over it.
+// the row copies UPDATE, DELETE and DROP COLUMN make), so an UPDATE never writes NULL over it.
 // Compared with sqlite3, with integrity_check. Layer: L5 (through the shell).
 // Spec: Spec/L5-sql.md §WITHOUT ROWID.
 import Testing
@@ -32,6 +32,16 @@ struct WithoutRowidAddColumnTests {
         UPDATE w SET a = upper(a) WHERE b >= 2 ORDER BY b LIMIT 1;
         REPLACE INTO w(a, b) VALUES('p', 1);
         SELECT * FROM w ORDER BY b; SELECT sum(n) FROM w;
+        PRAGMA integrity_check;
+        """,
+        // DROP COLUMN copies the records: a short row keeps the later columns' defaults.
+        """
+        CREATE TABLE w(a PRIMARY KEY, b, c) WITHOUT ROWID;
+        INSERT INTO w VALUES(1, 2, 3);
+        ALTER TABLE w ADD COLUMN d DEFAULT 9;
+        ALTER TABLE w ADD COLUMN e DEFAULT 8;
+        ALTER TABLE w DROP COLUMN d;
+        SELECT * FROM w; INSERT INTO w(a) VALUES(2); SELECT * FROM w;
         PRAGMA integrity_check;
         """,
     ]

@@ -634,7 +634,8 @@ extension Codegen {
         var top = b.currentAddress
         var r = values
         for p in 0..<m where p != dropped {
-            b.emit(.column(cursor: tc, column: p, dest: r))
+            // A row older than an ADD COLUMN keeps that column's DEFAULT after the copy.
+            b.emit(.column(cursor: tc, column: p, dest: r, default: columnDefault(table, recordColumns[p].column)))
             r += 1
         }
         b.emit(.makeRecord(start: values, count: m - 1, dest: rec))
