@@ -461,7 +461,7 @@ package final class Pager {
             try original.withUnsafeBytes { try journalPage(n, $0) }
         }
         journaled.insert(n)
-        if !isResident { try makeRoom() }
+        try makeRoom()
         pageCount = n
         let p = Page(number: PageNumber(n), size: pageSize, generation: generation)
         p.isWritable = true
@@ -608,7 +608,7 @@ package final class Pager {
     /// Frees a cache slot when the cache is full: evict a clean unreferenced page, else
     /// spill dirty pages (write transactions only) and evict one of them.
     func makeRoom() throws {
-        guard !isResident, cache.count >= cacheBound else { return }
+        guard cache.count >= cacheBound else { return }  // never for a resident database
         if cache.evictClean() { return }
         if state == .write, try spill() { _ = cache.evictClean() }
     }
@@ -788,7 +788,7 @@ package final class Pager {
             p.withStorageForPager { $0.copyMemory(from: original) }
             p.isDirty = false
         }
-        cache.removeAll { $0.number.rawValue > originalPageCount }
+        removeCachedPages(after: originalPageCount)
         generation &+= 1
         cache.forEach { $0.generation = generation }
     }

@@ -41,25 +41,19 @@ extension Table {
     /// The PRIMARY KEY columns of a WITHOUT ROWID table as stored: later repeats of a column
     /// with the same collation are dropped (fileformat2.html §2.4.1).
     package var withoutRowidKeyColumns: [IndexColumn] {
-        withoutRowidLayout?.keyColumns
-            ?? WithoutRowidLayout(name: name, columns: columns, rootPage: rootPage,
-                                  primaryKeyColumns: primaryKeyColumns, indexNumber: primaryKeyIndexNumber).keyColumns
+        withoutRowidLayout.keyColumns
     }
 
     /// The record of a WITHOUT ROWID table: the key columns, then every other stored column in
     /// table order (withoutrowid.html, fileformat2.html §2.4).
     package var withoutRowidRecordColumns: [IndexColumn] {
-        withoutRowidLayout?.recordColumns
-            ?? WithoutRowidLayout(name: name, columns: columns, rootPage: rootPage,
-                                  primaryKeyColumns: primaryKeyColumns, indexNumber: primaryKeyIndexNumber).recordColumns
+        withoutRowidLayout.recordColumns
     }
 
     /// The table's own B-tree described as an index over the whole record: what the planner
     /// walks for full scans and PRIMARY KEY lookups (always covering).
     package var withoutRowidPrimaryIndex: Index {
-        withoutRowidLayout?.primaryIndex
-            ?? WithoutRowidLayout(name: name, columns: columns, rootPage: rootPage,
-                                  primaryKeyColumns: primaryKeyColumns, indexNumber: primaryKeyIndexNumber).primaryIndex
+        withoutRowidLayout.primaryIndex
     }
 
     /// `index` (a secondary index of this WITHOUT ROWID table) with its stored PRIMARY KEY
@@ -93,14 +87,9 @@ private func sameIndexColumn(_ a: IndexColumn, _ b: IndexColumn) -> Bool {
 extension Codegen {
     /// Opens a WITHOUT ROWID table's B-tree on `cursor` (an index cursor over its record) and
     /// routes its column reads to record positions (the caller clears `coveringReads` after).
-    static func recordPositions(_ columns: [IndexColumn]) -> [Int: Int] {
-        var positions: [Int: Int] = [:]
-        for (p, col) in columns.enumerated() where positions[col.column] == nil { positions[col.column] = p }
-        return positions
-    }
-
     func openWithoutRowid(_ table: Table, cursor: Int, write: Bool) throws {
-        let index = table.withoutRowidPrimaryIndex
+        let layout = table.withoutRowidLayout
+        let index = layout.primaryIndex
         let info = try keyInfo(of: index)
         if write {
             b.emit(.openWrite(cursor: cursor, root: Int(table.rootPage), columnCount: index.columns.count,
@@ -109,7 +98,7 @@ extension Codegen {
             b.emit(.openRead(cursor: cursor, root: Int(table.rootPage), columnCount: index.columns.count,
                              keyInfo: info, database: table.database))
         }
-        coveringReads[cursor] = (cursor, table.withoutRowidLayout?.positions ?? Self.recordPositions(index.columns))
+        coveringReads[cursor] = (cursor, layout.positions)
     }
 }
 

@@ -218,9 +218,16 @@ package struct Table: Sendable {
     }
     /// True for virtual tables.
     package var isVirtual: Bool { virtualModule != nil }
-    /// A WITHOUT ROWID table's storage layout once built (nil otherwise: readers then
-    /// compute it on the fly).
-    var withoutRowidLayout: WithoutRowidLayout? { storage.withoutRowidLayout }
+    /// A WITHOUT ROWID table's storage layout: the one built by `buildWithoutRowidLayout`,
+    /// or, while it is cleared, one computed on the fly (never stored by this getter).
+    var withoutRowidLayout: WithoutRowidLayout {
+        storage.withoutRowidLayout ?? makeWithoutRowidLayout()
+    }
+
+    private func makeWithoutRowidLayout() -> WithoutRowidLayout {
+        WithoutRowidLayout(name: name, columns: columns, rootPage: rootPage,
+                           primaryKeyColumns: primaryKeyColumns, indexNumber: primaryKeyIndexNumber)
+    }
 
     /// Builds the WITHOUT ROWID storage layout from the fields it depends on (name, columns,
     /// root page, isWithoutRowid, PRIMARY KEY columns and index number; writing any of them
@@ -228,10 +235,9 @@ package struct Table: Sendable {
     /// statements read it instead of rebuilding it (Spec/L5-sql.md PC15).
     package mutating func buildWithoutRowidLayout() {
         guard isWithoutRowid, storage.withoutRowidLayout == nil else { return }
+        let layout = makeWithoutRowidLayout()
         makeUnique()
-        storage.withoutRowidLayout = WithoutRowidLayout(
-            name: name, columns: columns, rootPage: rootPage,
-            primaryKeyColumns: primaryKeyColumns, indexNumber: primaryKeyIndexNumber)
+        storage.withoutRowidLayout = layout
     }
 
     package init(name: String, columns: [Column], rootPage: UInt32, sql: String?) {
