@@ -46,40 +46,42 @@ package struct Statement: Hashable, Sendable {
         self.parameterCount = parameterCount; self.parameterNames = parameterNames
     }
 
-    package indirect enum Kind: Hashable, Sendable {
+    /// (Every case but `select` is boxed; `Select` is one reference already (PC16), so a
+    /// SELECT's statement needs no box of its own.)
+    package enum Kind: Hashable, Sendable {
         case select(Select)
-        case insert(Insert)
-        case update(Update)
-        case delete(Delete)
-        case createTable(CreateTable)
-        case createIndex(CreateIndex)
-        case createView(CreateView)
-        case createTrigger(CreateTrigger)
-        case createVirtualTable(CreateVirtualTable)
-        case drop(Drop)
-        case alterTable(AlterTable)
-        case pragma(Pragma)
+        indirect case insert(Insert)
+        indirect case update(Update)
+        indirect case delete(Delete)
+        indirect case createTable(CreateTable)
+        indirect case createIndex(CreateIndex)
+        indirect case createView(CreateView)
+        indirect case createTrigger(CreateTrigger)
+        indirect case createVirtualTable(CreateVirtualTable)
+        indirect case drop(Drop)
+        indirect case alterTable(AlterTable)
+        indirect case pragma(Pragma)
         /// BEGIN [DEFERRED|IMMEDIATE|EXCLUSIVE] [TRANSACTION [name]]
-        case begin(TransactionKind)
+        indirect case begin(TransactionKind)
         /// COMMIT / END [TRANSACTION]
         case commit
         /// ROLLBACK [TRANSACTION] [TO [SAVEPOINT] name]
-        case rollback(toSavepoint: String?)
-        case savepoint(String)
+        indirect case rollback(toSavepoint: String?)
+        indirect case savepoint(String)
         /// RELEASE [SAVEPOINT] name
-        case release(String)
+        indirect case release(String)
         /// ATTACH [DATABASE] file AS schema [KEY key]
-        case attach(file: Expr, schema: Expr, key: Expr?)
+        indirect case attach(file: Expr, schema: Expr, key: Expr?)
         /// DETACH [DATABASE] schema
-        case detach(Expr)
+        indirect case detach(Expr)
         /// ANALYZE; ANALYZE name; ANALYZE schema.name
-        case analyze(schema: String?, name: String?)
+        indirect case analyze(schema: String?, name: String?)
         /// VACUUM [schema] [INTO expr]
-        case vacuum(schema: String?, into: Expr?)
+        indirect case vacuum(schema: String?, into: Expr?)
         /// REINDEX; REINDEX name; REINDEX schema.name
-        case reindex(schema: String?, name: String?)
+        indirect case reindex(schema: String?, name: String?)
         /// EXPLAIN [QUERY PLAN] statement
-        case explain(queryPlan: Bool, Statement)
+        indirect case explain(queryPlan: Bool, Statement)
     }
 }
 
@@ -359,17 +361,69 @@ extension Expr {
 // MARK: - SELECT
 
 /// [WITH …] core [compound core]* [ORDER BY …] [LIMIT …]
+///
+/// Its fields live in one private copy-on-write box (PC16, as `Table`'s PC1): a copy is one
+/// retain (the statement, the resolver and codegen each take the select out of its enum).
 package struct Select: Hashable, Sendable {
-    package var with: WithClause?
-    package var first: SelectCore
-    package var compounds: [CompoundTerm]
-    package var orderBy: [OrderingTerm]
-    package var limit: Limit?
-    package var span: SourceSpan
+    private final class Storage: @unchecked Sendable {
+        var with: WithClause?
+        var first: SelectCore
+        var compounds: [CompoundTerm]
+        var orderBy: [OrderingTerm]
+        var limit: Limit?
+        var span: SourceSpan
+        init(with: WithClause?, first: SelectCore, compounds: [CompoundTerm], orderBy: [OrderingTerm],
+             limit: Limit?, span: SourceSpan) {
+            self.with = with; self.first = first; self.compounds = compounds
+            self.orderBy = orderBy; self.limit = limit; self.span = span
+        }
+    }
+    // Unchecked Sendable: a shared Storage is never written (`makeUnique` copies first).
+    private var storage: Storage
+
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = Storage(with: storage.with, first: storage.first, compounds: storage.compounds,
+                              orderBy: storage.orderBy, limit: storage.limit, span: storage.span)
+        }
+    }
+
     package init(with: WithClause? = nil, first: SelectCore, compounds: [CompoundTerm] = [],
                  orderBy: [OrderingTerm] = [], limit: Limit? = nil, span: SourceSpan) {
-        self.with = with; self.first = first; self.compounds = compounds
-        self.orderBy = orderBy; self.limit = limit; self.span = span
+        storage = Storage(with: with, first: first, compounds: compounds, orderBy: orderBy, limit: limit, span: span)
+    }
+
+    package var with: WithClause? {
+        get { storage.with }
+        _modify { makeUnique(); yield &storage.with }
+    }
+    package var first: SelectCore {
+        get { storage.first }
+        _modify { makeUnique(); yield &storage.first }
+    }
+    package var compounds: [CompoundTerm] {
+        get { storage.compounds }
+        _modify { makeUnique(); yield &storage.compounds }
+    }
+    package var orderBy: [OrderingTerm] {
+        get { storage.orderBy }
+        _modify { makeUnique(); yield &storage.orderBy }
+    }
+    package var limit: Limit? {
+        get { storage.limit }
+        _modify { makeUnique(); yield &storage.limit }
+    }
+    package var span: SourceSpan {
+        get { storage.span }
+        _modify { makeUnique(); yield &storage.span }
+    }
+
+    package static func == (a: Select, b: Select) -> Bool {
+        return a.with == b.with && a.first == b.first && a.compounds == b.compounds
+            && a.orderBy == b.orderBy && a.limit == b.limit && a.span == b.span
+    }
+    package func hash(into h: inout Hasher) {
+        h.combine(with); h.combine(first); h.combine(compounds); h.combine(orderBy); h.combine(limit); h.combine(span)
     }
 }
 
@@ -399,25 +453,84 @@ package struct CompoundTerm: Hashable, Sendable {
     package init(op: CompoundOperator, core: SelectCore) { self.op = op; self.core = core }
 }
 
-package indirect enum SelectCore: Hashable, Sendable {
+/// (Not boxed: both payloads are one reference, `SelectClause` being a box itself, PC16.)
+package enum SelectCore: Hashable, Sendable {
     case select(SelectClause)
     /// VALUES (…), (…)
     case values([[Expr]])
 }
 
 /// SELECT [DISTINCT|ALL] columns [FROM] [WHERE] [GROUP BY] [HAVING] [WINDOW]
+///
+/// A copy-on-write box as `Select` (PC16): a copy is one retain.
 package struct SelectClause: Hashable, Sendable {
-    package var distinct: Bool
-    package var columns: [ResultColumn]
-    package var from: FromClause?
-    package var `where`: Expr?
-    package var groupBy: [Expr]
-    package var having: Expr?
-    package var windows: [NamedWindow]
+    private final class Storage: @unchecked Sendable {
+        var distinct: Bool
+        var columns: [ResultColumn]
+        var from: FromClause?
+        var `where`: Expr?
+        var groupBy: [Expr]
+        var having: Expr?
+        var windows: [NamedWindow]
+        init(distinct: Bool, columns: [ResultColumn], from: FromClause?, where: Expr?,
+             groupBy: [Expr], having: Expr?, windows: [NamedWindow]) {
+            self.distinct = distinct; self.columns = columns; self.from = from; self.where = `where`
+            self.groupBy = groupBy; self.having = having; self.windows = windows
+        }
+    }
+    // Unchecked Sendable: a shared Storage is never written (`makeUnique` copies first).
+    private var storage: Storage
+
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = Storage(distinct: storage.distinct, columns: storage.columns, from: storage.from,
+                              where: storage.where, groupBy: storage.groupBy, having: storage.having,
+                              windows: storage.windows)
+        }
+    }
+
     package init(distinct: Bool = false, columns: [ResultColumn], from: FromClause? = nil, where: Expr? = nil,
                  groupBy: [Expr] = [], having: Expr? = nil, windows: [NamedWindow] = []) {
-        self.distinct = distinct; self.columns = columns; self.from = from; self.where = `where`
-        self.groupBy = groupBy; self.having = having; self.windows = windows
+        storage = Storage(distinct: distinct, columns: columns, from: from, where: `where`,
+                          groupBy: groupBy, having: having, windows: windows)
+    }
+
+    package var distinct: Bool {
+        get { storage.distinct }
+        _modify { makeUnique(); yield &storage.distinct }
+    }
+    package var columns: [ResultColumn] {
+        get { storage.columns }
+        _modify { makeUnique(); yield &storage.columns }
+    }
+    package var from: FromClause? {
+        get { storage.from }
+        _modify { makeUnique(); yield &storage.from }
+    }
+    package var `where`: Expr? {
+        get { storage.where }
+        _modify { makeUnique(); yield &storage.where }
+    }
+    package var groupBy: [Expr] {
+        get { storage.groupBy }
+        _modify { makeUnique(); yield &storage.groupBy }
+    }
+    package var having: Expr? {
+        get { storage.having }
+        _modify { makeUnique(); yield &storage.having }
+    }
+    package var windows: [NamedWindow] {
+        get { storage.windows }
+        _modify { makeUnique(); yield &storage.windows }
+    }
+
+    package static func == (a: SelectClause, b: SelectClause) -> Bool {
+        return a.distinct == b.distinct && a.columns == b.columns && a.from == b.from && a.where == b.where
+            && a.groupBy == b.groupBy && a.having == b.having && a.windows == b.windows
+    }
+    package func hash(into h: inout Hasher) {
+        h.combine(distinct); h.combine(columns); h.combine(from); h.combine(`where`)
+        h.combine(groupBy); h.combine(having); h.combine(windows)
     }
 }
 

@@ -182,7 +182,7 @@ package enum Compiler {
                 let resolved = try Resolver(c).resolveSelect(select, outer: nil)
                 columnNames = resolved.outputNames.count == resolved.columnNames.count ? resolved.outputNames
                     : resolved.columnNames
-                declaredTypes = resolved.declaredTypes
+                declaredTypes = resolved.declaredTypesIfAny
                 try g.codeSelect(resolved) { base, count in
                     b.emit(.resultRow(start: base, count: count))
                 }
@@ -343,7 +343,7 @@ package enum Compiler {
                               cursorCount: b.cursorCount, columnNames: columnNames,
                               isReadOnly: !c.writes)
         program.isDataChange = kind == .insert || kind == .update || kind == .delete
-        program.columnDeclaredTypes = declaredTypes
+        if !declaredTypes.isEmpty { program.columnDeclaredTypes = declaredTypes }
         program.effects = Program.Effects(countsChanges: countsChanges, changesSchema: changesSchema)
         program.fast = FastProgram(instructions)
         program.subPrograms = g.subPrograms.map { $0 ?? Program(instructions: [.halt()], registerCount: 1, cursorCount: 0) }

@@ -223,7 +223,6 @@ extension Codegen {
     func codeSelect(_ s: ResolvedSelect, stopLabel: Label? = nil, onRow: @escaping RowSink) throws {
         let end = b.makeLabel()
         let width = s.resultColumns.count
-        let output = OutputStage(g: self, columnCount: width, end: end, onRow: onRow)
         var orderBy = s.orderBy
         var plan: WherePlan? = nil
         var distinct = DistinctMode.tempTree
@@ -257,6 +256,14 @@ extension Codegen {
             if p.orderSatisfied { orderBy = [] }
             plan = p
         }
+        if s.compound == nil && orderBy.isEmpty && s.limit == nil && s.offset == nil {
+            // No sorter, LIMIT or OFFSET (a point query): the output stage would only pass
+            // each row on, so the rows go straight to `onRow` (no stage object per statement).
+            try codeCore(s, plan: plan, sink: onRow, breakLabel: end, distinct: distinct, top: nil)
+            b.place(end)
+            return
+        }
+        let output = OutputStage(g: self, columnCount: width, end: end, onRow: onRow)
         let orderColumns: [Int?] = orderBy.map { $0.resultColumn }
         try output.prepare(limit: s.limit, offset: s.offset, orderBy: orderBy, orderColumns: orderColumns)
         if s.compound == nil {

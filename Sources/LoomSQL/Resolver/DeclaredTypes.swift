@@ -10,6 +10,17 @@ extension ResolvedSelect {
         resultColumns.map { Self.declaredType(of: $0, in: self, outer: []) }
     }
 
+    /// `declaredTypes`, or empty when every entry is nil (a program stores that as "none":
+    /// no array per statement for a query of expressions and untyped columns).
+    package var declaredTypesIfAny: [String?] {
+        for (k, e) in resultColumns.enumerated() where Self.declaredType(of: e, in: self, outer: []) != nil {
+            var types = [String?](repeating: nil, count: resultColumns.count)
+            for j in k..<resultColumns.count { types[j] = Self.declaredType(of: resultColumns[j], in: self, outer: []) }
+            return types
+        }
+        return []
+    }
+
     /// The declared type of `expr` read in `select`, inside `outer` (innermost last). (The
     /// innermost select apart: no array per result column.)
     static func declaredType(of expr: RExpr, in select: ResolvedSelect, outer: [ResolvedSelect]) -> String? {

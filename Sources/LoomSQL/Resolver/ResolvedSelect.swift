@@ -186,12 +186,18 @@ package final class ResolvedSelect {
     /// The result names PRAGMA full_column_names / short_column_names give a statement's
     /// result (ColumnNames.swift); empty with the default settings (then `columnNames`).
     package var outputNames: [String] = []
-    /// The AS alias of each result column, nil where none.
+    /// The AS alias of each result column, nil where none; empty when no column has one
+    /// (most queries: then no array is built per statement). Otherwise one per result column.
     package var columnAliases: [String?] = []
     /// (alias, AST) of aliased result columns, for alias references in other clauses.
     package var aliasExprs: [(name: String, expr: Expr)] = []
-    /// The AST of each expression result column (not of `*` expansions).
-    package var resultASTs: [Expr] = []
+    /// The parsed result columns of the core (shared with the AST: no copy per statement).
+    package var resultColumnASTs: [ResultColumn] = []
+    /// The AST of each expression result column (not of `*` expansions), built when asked
+    /// (ORDER BY / GROUP BY matching only).
+    package var resultASTs: [Expr] {
+        resultColumnASTs.compactMap { if case .expr(let e, _) = $0 { return e } else { return nil } }
+    }
     package var whereClause: RExpr? = nil
     package var groupBy: [RExpr] = []
     package var having: RExpr? = nil

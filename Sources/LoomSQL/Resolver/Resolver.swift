@@ -756,7 +756,6 @@ package struct Resolver {
                 s.resultColumns = try row.map { try resolve($0, in: level, context: .values, aggregates: s) }
                 for e in s.resultColumns { e.forEachCursor { s.outerCursors.insert($0) } }
                 s.columnNames = (1...max(width, 1)).prefix(width).map { "column\($0)" }
-                s.columnAliases = Array(repeating: nil, count: width)
                 if let previous { previous.compound = (.unionAll, s) } else { head = s }
                 previous = s
                 if let head, head !== s { head.outerCursors.formUnion(s.outerCursors) }
@@ -776,8 +775,7 @@ package struct Resolver {
             let expected = clause.columns.count
             select.resultColumns.reserveCapacity(expected)
             select.columnNames.reserveCapacity(expected)
-            select.columnAliases.reserveCapacity(expected)
-            select.resultASTs.reserveCapacity(expected)
+            select.resultColumnASTs = clause.columns
             for column in clause.columns {
                 switch column {
                 case .star:
@@ -798,7 +796,7 @@ package struct Resolver {
                                 select.resultColumns.append(try source.usingCoalesce[i] ?? authorizedColumn(source, i))
                             }
                             select.columnNames.append(col.name)
-                            select.columnAliases.append(nil)
+                            if !select.columnAliases.isEmpty { select.columnAliases.append(nil) }
                             if c.schema.longColumnNames { select.outputNames.append(starName(source, col.name)) }
                         }
                     }
@@ -809,7 +807,7 @@ package struct Resolver {
                     for (i, col) in source.table.columns.enumerated() where !col.isHidden {
                         select.resultColumns.append(try authorizedColumn(source, i))
                         select.columnNames.append(col.name)
-                        select.columnAliases.append(nil)
+                        if !select.columnAliases.isEmpty { select.columnAliases.append(nil) }
                         if c.schema.longColumnNames { select.outputNames.append(starName(source, col.name)) }
                     }
                 case .expr(let e, let alias):
@@ -819,8 +817,16 @@ package struct Resolver {
                     if c.schema.longColumnNames {
                         select.outputNames.append(alias ?? outputName(e, resolved, scope: scope))
                     }
-                    select.columnAliases.append(alias)
-                    select.resultASTs.append(e)
+                    if let alias {
+                        // (The first alias pads the columns before it: the list is empty until then.)
+                        if select.columnAliases.count < select.resultColumns.count - 1 {
+                            select.columnAliases.append(contentsOf: repeatElement(nil,
+                                count: select.resultColumns.count - 1 - select.columnAliases.count))
+                        }
+                        select.columnAliases.append(alias)
+                    } else if !select.columnAliases.isEmpty {
+                        select.columnAliases.append(nil)
+                    }
                     if let alias { select.aliasExprs.append((alias, e)) }
                 }
             }
@@ -1159,7 +1165,7 @@ package struct Resolver {
             // As for any compound, terms must name a result column of the first select.
             fake.columnNames = initial.columnNames
             fake.columnAliases = initial.columnAliases
-            fake.resultASTs = initial.resultASTs
+            fake.resultColumnASTs = initial.resultColumnASTs
             rec.orderBy = try resolveOrderBy(select.orderBy, of: fake, outer: nil, isCompound: true)
         }
         if let limit = select.limit {
