@@ -96,7 +96,10 @@ final class CursorCore {
     /// `last`, `next`, `previous`, `moveToRoot`, `seek`, `restore`, `savePosition`,
     /// `invalidate`, `insert`, `delete`); the page checks (`node`'s) guard the rest.
     private var entryKnown = false
-    private var entryPage: Page?
+    private var entryPage: Page? { didSet { entryPageRef = entryPage.map { Unmanaged.passUnretained($0) } } }
+    /// `entryPage` unretained (it keeps the page alive): the per-row checks of a scan read
+    /// the page through it at +0 (binding `entryPage` retained and released it per row).
+    private var entryPageRef: Unmanaged<Page>?
     private var entryIndex = 0
     private var entryStamp: UInt64 = 0
     private var entryRowid: Int64 = 0
@@ -290,15 +293,18 @@ final class CursorCore {
         // On a table-leaf entry read under K14 whose leaf holds the next entry: the leaf's
         // header is the one the stamp describes (kind, cell count, usable size), so the step
         // is `stepForward`'s first case without the node lookup.
-        if entryKnown, let p = knownEntryPage() {
+        if let u = knownEntryPageRef() {
             let count = Int(truncatingIfNeeded: (entryStamp >> 8) & 0xFFFF)
             let i = entryIndex + 1
             if i < count {
                 atLast = false
                 seekHint = nil
                 stack[stack.count - 1].index = i
-                try? learnEntry(p, headerOffset: p.number.rawValue == 1 ? 100 : 0,
-                                usable: Int(truncatingIfNeeded: entryStamp >> 24), cellCount: count, i)
+                // `entryPage` holds the page (learnEntry keeps it: same page).
+                u._withUnsafeGuaranteedRef { p in
+                    try? learnEntry(p, headerOffset: p.number.rawValue == 1 ? 100 : 0,
+                                    usable: Int(truncatingIfNeeded: entryStamp >> 24), cellCount: count, i)
+                }
                 return true
             }
         }
@@ -591,7 +597,7 @@ final class CursorCore {
     }
 
     func currentRowid() throws -> Int64 {
-        if knownEntryPage() != nil { return entryRowid }
+        if knownEntryPageRef() != nil { return entryRowid }
         let n = try requireEntry()
         guard n.kind == .tableLeaf else { throw DatabaseError.corrupt(page: n.number.rawValue, "not a table leaf") }
         try learnEntry(n, stack[stack.count - 1].index)
@@ -600,12 +606,17 @@ final class CursorCore {
 
     /// The page of the entry `learnEntry` read, when the cursor is still on it and the page
     /// is unchanged (the checks `node` makes); nil otherwise.
+    /// (Unretained: `entryPage` holds it. Returned as a reference, the page was retained and
+    /// released on every Next, Rowid and Column of a scan.)
     @inline(__always)
-    private func knownEntryPage() -> Page? {
-        guard entryKnown, case .valid = state, let p = entryPage, let top = stack.last,
-              top.index == entryIndex, top.page.rawValue == p.number.rawValue, entryStamp != 0,
-              p.checkedHeader == entryStamp, p.generation == pager.generation else { return nil }
-        return p
+    private func knownEntryPageRef() -> Unmanaged<Page>? {
+        guard entryKnown, case .valid = state, let u = entryPageRef, let top = stack.last,
+              top.index == entryIndex, entryStamp != 0 else { return nil }
+        let generation = pager.generation
+        let ok = u._withUnsafeGuaranteedRef { p in
+            top.page.rawValue == p.number.rawValue && p.checkedHeader == entryStamp && p.generation == generation
+        }
+        return ok ? u : nil
     }
 
     /// Reads table-leaf cell `i` of `n` (the entry the cursor is on) into the `entry`
@@ -663,10 +674,11 @@ final class CursorCore {
     /// Calls `body` with the current entry's payload: straight from the page when it is
     /// local and UTF-8 (no copy), else an assembled array. The pointer lives only in `body`.
     func withCurrentPayload(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        if entryLocal, let p = knownEntryPage(), case .utf8 = tree.textEncoding {
-            // The entry's range was checked against the page when it was read; `p` holds
-            // the page for the duration of `body`.
-            try withExtendedLifetime(p) { try body(UnsafeRawBufferPointer(rebasing: p.unsafeBytes[entryPayload])) }
+        if entryLocal, let u = knownEntryPageRef(), case .utf8 = tree.textEncoding {
+            // The entry's range was checked against the page when it was read. The page is
+            // lent at +0: `entryPage` holds it, and `body` (the caller's copy of the bytes,
+            // VM.loadRow) does not move this cursor.
+            try u._withUnsafeGuaranteedRef { p in try body(UnsafeRawBufferPointer(rebasing: p.unsafeBytes[entryPayload])) }
             return
         }
         let n = try requireEntry()

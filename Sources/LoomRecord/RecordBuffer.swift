@@ -74,10 +74,21 @@ package struct RecordBuffer: ~Copyable {
     @inlinable
     var record: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: bytes, count: byteCount) }
 
+    /// Content lengths of serial types 0 ... 9, four bits each (10 and 11 are reserved).
+    private static let smallLengths: UInt64 = 0x00_8864_3210
+
     private mutating func parse() throws {
         let buf = record
         let total = byteCount
-        guard let (hs, hl) = Varint.read(buf, at: 0), hs <= UInt64(total), Int(hs) >= hl else {
+        // A one-byte header size (any record of fewer than 127 header bytes) is read in place.
+        let hs: UInt64, hl: Int
+        if total > 0, buf[0] < 0x80 { hs = UInt64(buf[0]); hl = 1 } else {
+            guard let (v, l) = Varint.read(buf, at: 0) else {
+                throw DatabaseError.corrupt(page: nil, "record header size")
+            }
+            hs = v; hl = l
+        }
+        guard hs <= UInt64(total), Int(hs) >= hl else {
             throw DatabaseError.corrupt(page: nil, "record header size")
         }
         let header = Int(hs)
@@ -92,12 +103,25 @@ package struct RecordBuffer: ~Copyable {
         var pos = hl
         var content = header
         var n = 0
+        // A header entry means needed > 0, so `fields` was allocated above.
+        let f = fields.unsafelyUnwrapped
         while pos < header {
-            let (t, offset) = try RecordCodec.nextHeaderEntry(buf, pos: &pos, header: header, content: &content, total: total)
-            // A header entry means needed > 0, so `fields` was allocated above.
-            let f = fields.unsafelyUnwrapped
-            f[2 * n] = Int(t)
-            f[2 * n + 1] = offset
+            let b = buf[pos]
+            // One-byte serial types (all but long TEXT/BLOB) decoded here; checks as
+            // `RecordCodec.nextHeaderEntry`, which reads the rest (same errors).
+            if b < 0x80 && (b < 10 || b >= 12) {
+                let t = Int(b)
+                let length = t < 10 ? Int(truncatingIfNeeded: RecordBuffer.smallLengths >> UInt64(4 * t)) & 0xF : (t - 12) >> 1
+                guard length <= total - content else { throw DatabaseError.corrupt(page: nil, "record content") }
+                pos += 1
+                f[2 * n] = t
+                f[2 * n + 1] = content
+                content += length
+            } else {
+                let (t, offset) = try RecordCodec.nextHeaderEntry(buf, pos: &pos, header: header, content: &content, total: total)
+                f[2 * n] = Int(t)
+                f[2 * n + 1] = offset
+            }
             n += 1
         }
         guard content == total else { throw DatabaseError.corrupt(page: nil, "record length") }

@@ -20,7 +20,11 @@ final class VMCursor {
 
     /// `var` only so that an ephemeral table can move from a MemoryTree to a B-tree when it
     /// grows (`VM.spillEphemeral`).
-    var storage: Storage
+    var storage: Storage { didSet { tableRef = VMCursor.tableReference(storage) } }
+    /// The B-tree table cursor `storage` holds, unretained (the enum keeps it alive; kept in
+    /// step by `storage`'s didSet). Binding it out of the enum retained and released it on
+    /// every Rowid, Column and Next of a scan (~6 retain/release pairs a row).
+    private(set) var tableRef: Unmanaged<TableCursor>?
     /// Index key layout (nil for rowid tables and pseudo cursors). (`var` only for reuse.)
     private(set) var keyInfo: KeyInfo?
     /// On a NULL row (NullRow): Column and Rowid give NULL.
@@ -59,6 +63,20 @@ final class VMCursor {
     init(_ storage: Storage, keyInfo: KeyInfo?) {
         self.storage = storage
         self.keyInfo = keyInfo
+        tableRef = VMCursor.tableReference(storage)
+    }
+
+    private static func tableReference(_ storage: Storage) -> Unmanaged<TableCursor>? {
+        if case .table(let t) = storage { return Unmanaged.passUnretained(t) }
+        return nil
+    }
+
+    /// Calls `body` with the table cursor lent at +0 (nil when this is not a B-tree table
+    /// cursor). `body` must not replace `storage`.
+    @inline(__always)
+    func withTable<R>(_ body: (TableCursor) throws -> R) rethrows -> R? {
+        guard let u = tableRef else { return nil }
+        return try u._withUnsafeGuaranteedRef(body)
     }
 
     /// Drops what the cursor reads (its B-tree cursor, keys, ephemeral tree) so it can wait

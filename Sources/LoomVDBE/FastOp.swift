@@ -68,7 +68,8 @@ struct FastOp: Sendable {
     var kind: FastKind = .slow
     /// Comparisons: bit 0 jumpIfNull, bit 1 nullEq. If/IfNot: bit 0 jumpIfNull.
     var flags: UInt8 = 0
-    /// Comparisons: 0 = no affinity, else `FastOp.affinities[affinity - 1]`.
+    /// Comparisons: 0 = no affinity, else `FastOp.affinities[affinity - 1]`. AggStep: the
+    /// built-in aggregate the VM steps inline (FastOp.init), 0 for the generic step.
     var affinity: UInt8 = 0
     var d: Int32 = 0
     var a = 0
@@ -185,6 +186,18 @@ struct FastOp: Sendable {
             }
             self.init(.aggStep, a, n, acc, d: tables.aggregateKinds.count)
             flags = distinct ? 1 : 0
+            // The VM steps these in place (no generic step call): 1 count(*), 2 count(X),
+            // 3 sum/total/avg(X), 4 min(X), 5 max(X); DISTINCT and argument counts checked here.
+            if !distinct {
+                switch kind {
+                case .countStar: affinity = 1
+                case .count where n == 1: affinity = 2
+                case .sum where n == 1, .total where n == 1, .avg where n == 1: affinity = 3
+                case .min where n == 1: affinity = 4
+                case .max where n == 1: affinity = 5
+                default: break
+                }
+            }
             tables.aggregateKinds.append(kind)
         case .function(let f, let a, 1, let d) where f.builtin == .length && !f.usesSubtypes:
             self.init(.length, a, 0, d)

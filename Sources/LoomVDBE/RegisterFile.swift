@@ -63,6 +63,14 @@ final class RegisterFile {
         }
     }
 
+    /// Register `i` is NULL (a tag test: no copy of a TEXT or BLOB value).
+    @inline(__always)
+    func isNull(_ i: Int) -> Bool {
+        precondition(i >= 0 && i < count, "register out of range")
+        if case .null = (base + i).pointee { return true }
+        return false
+    }
+
     /// A copy of the registers in `range` (cold paths: virtual tables, windows, keys).
     subscript(range: Range<Int>) -> ArraySlice<Value> {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "register range out of range")

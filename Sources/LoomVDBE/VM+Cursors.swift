@@ -157,6 +157,11 @@ extension VM {
             return try continueAfterDelete(c, forward: forward)
         }
         guard c.isValid else { return false }
+        // A B-tree table cursor (scans) is lent at +0 (binding it out of the enum retained it).
+        if let ok = try c.withTable({ t in forward ? try t.next() : try t.previous() }) {
+            c.moved(valid: ok)
+            return ok
+        }
         let ok: Bool
         switch c.storage {
         case .table(let t): ok = forward ? try t.next() : try t.previous()
@@ -228,6 +233,10 @@ extension VM {
         }
         if c.hasRow { return true }
         guard c.isValid, !c.nullRow else { return false }
+        if try c.withTable({ t in try t.withPayload { try c.row.load($0) } }) != nil {
+            c.hasRow = true
+            return true
+        }
         switch c.storage {
         case .table(let t): try t.withPayload { try c.row.load($0) }
         case .index(let i): try i.withKey { try c.row.load($0) }
@@ -292,8 +301,12 @@ extension VM {
     /// end, a virtual-table cursor).
     func blobColumnLength(_ c: VMCursor, _ column: Int) throws -> Int64? {
         if c.nullRow { return nil }
-        if case .virtual = c.storage { return nil }
-        guard try loadRow(c), column < c.row.count else { return nil }
+        if !c.hasRow {
+            // Tag test only: binding the enum's payload retained the cursor it holds.
+            if c.tableRef == nil, case .virtual = c.storage { return nil }
+            guard try loadRow(c) else { return nil }
+        }
+        guard column < c.row.count else { return nil }
         let t = c.row.serialType(column)
         guard t >= 12, t & 1 == 0 else { return nil }
         return Int64((t - 12) / 2)
@@ -301,9 +314,13 @@ extension VM {
 
     func currentRowid(_ c: VMCursor) throws -> Value {
         if c.nullRow || !c.isValid { return .null }
+        if let r = c.cachedRowid { return .integer(r) }  // set for table cursors only
+        if let r = try c.withTable({ try $0.rowid() }) {
+            c.cachedRowid = r
+            return .integer(r)
+        }
         switch c.storage {
         case .table(let t):
-            if let r = c.cachedRowid { return .integer(r) }
             let r = try t.rowid()
             c.cachedRowid = r
             return .integer(r)

@@ -429,6 +429,53 @@ extension VM {
             case .aggStep:
                 let a = op.a, n = op.b, acc = op.c
                 try checkRange(a, n)
+                // count(*), count(X), sum/total/avg(X) without DISTINCT (FastOp.init marks
+                // them): stepped here on the state's fields, exactly as `step` does; a TEXT or
+                // BLOB argument of sum (numeric conversion) and the first row (no state yet)
+                // take the generic path below.
+                if op.affinity != 0, aggregateTable.withState(acc, { state -> Bool in
+                    switch op.affinity {
+                    case 1:
+                        state.count += 1
+                    case 2:
+                        if !registers.isNull(a) { state.count += 1 }
+                    case 4, 5:
+                        // INTEGER against INTEGER (or the first value) with no subtyped
+                        // register: no collation or JSON subtype can matter.
+                        if registers.isNull(a) { return true }
+                        guard subtypedRegisters.isEmpty, case .integer(let y) = registers[a] else { return false }
+                        if state.count == 0 {
+                            state.best = .integer(y)
+                        } else {
+                            guard case .integer(let x) = state.best else { return false }
+                            if op.affinity == 5 ? x < y : x > y { state.best = .integer(y) }
+                        }
+                        state.bestIsJSON = false
+                        state.argumentSubtypes = ArgumentSubtypes()
+                        state.count += 1
+                    default:
+                        if registers.isNull(a) { return true }
+                        switch registers[a] {
+                        case .integer(let i):
+                            state.count += 1
+                            state.realSum += Double(i)
+                            if !state.approximate && !state.overflow {
+                                let (r, o) = state.integerSum.addingReportingOverflow(i)
+                                if o { state.overflow = true } else { state.integerSum = r }
+                            }
+                        case .real(let d):
+                            state.count += 1
+                            state.realSum += d
+                            state.approximate = true
+                        default:
+                            return false
+                        }
+                    }
+                    return true
+                }) == true {
+                    resetCollation()
+                    continue
+                }
                 // The state is stepped in place, borrowed from its slot (no retain per row).
                 // BINARY (nearly always) is passed as a constant: reading `pendingCollation`
                 // copied the enum (an outlined copy and destroy) on every row.
@@ -525,15 +572,16 @@ extension VM {
                 resetCollation()
                 continue
             case .columnLength:
-                let cur = try cursor(op.a)
-                if let n = try blobColumnLength(cur, op.b) {
+                // The cursor is lent at +0 (`cursor(_:)` returned it retained).
+                let n = try cursorTable.withCursor(op.a) { try blobColumnLength($0, op.b) }
+                if let n {
                     let d = Int(op.d)
                     registers[d] = .integer(n)
                     if !subtypedRegisters.isEmpty { subtypedRegisters[d] = nil }
                     resetCollation()
                     pc += 1
                 } else {
-                    registers[op.c] = try readColumn(cur, op.b, default: nil)
+                    registers[op.c] = try cursorTable.withCursor(op.a) { try readColumn($0, op.b, default: nil) }
                 }
                 continue
             case .function:
