@@ -176,9 +176,12 @@ extension Codegen {
                    body: () throws -> Void) throws {
         var plan = plan
         planSQLiteRightJoinArguments(&plan)
-        var indexCursors: [Int: Int] = [:]
-        var withoutRowidCursors: [Int] = []
-        defer { for cursor in withoutRowidCursors { coveringReads[cursor] = nil } }
+        // (Maps keyed by level or cursor are CursorMaps, the first entry inline: a
+        // dictionary per map was an allocation and a hash per look-up, per statement.)
+        var indexCursors = CursorMap<Int>()
+        // The cursors whose column reads go through `coveringReads` while the loops are coded.
+        var covered = CursorMap<Bool>()
+        defer { covered.forEach { coveringReads[$0.cursor] = nil } }
         for (i, level) in plan.levels.enumerated() {
             guard case .index(let scan) = level.access else { continue }
             if level.source.table.isWithoutRowid, scan.index?.rootPage == level.source.table.rootPage {
@@ -201,7 +204,7 @@ extension Codegen {
         // A recursive WITH table scanned by the outermost loop runs as a co-routine that
         // yields each row as it leaves the queue (as SQLite does); elsewhere it is
         // materialised first, since an inner loop restarts its scan.
-        var coroutines: [Int: Int] = [:]
+        var coroutines = CursorMap<Int>()
         for (levelIndex, level) in plan.levels.enumerated() {
             let source = level.source
             if source.isRecursiveReference { continue }
@@ -234,7 +237,7 @@ extension Codegen {
                 cursorTables[source.cursor] = source.table
                 if source.table.isWithoutRowid {
                     try openWithoutRowid(source.table, cursor: source.cursor, write: write)
-                    withoutRowidCursors.append(source.cursor)
+                    covered[source.cursor] = true
                 } else if write {
                     b.emit(.openWrite(cursor: source.cursor, root: Int(source.table.rootPage),
                                       columnCount: source.table.columns.count, database: source.table.database))
@@ -244,7 +247,7 @@ extension Codegen {
                 }
             }
         }
-        var branchCursors: [Int: [Int]] = [:]
+        var branchCursors = CursorMap<[Int]>()
         for (i, level) in plan.levels.enumerated() {
             guard case .multiIndexOr(let branches) = level.access else { continue }
             var list: [Int] = []
@@ -261,7 +264,7 @@ extension Codegen {
             guard case .index(let scan) = level.access, scan.index == nil, let ic = indexCursors[i] else { continue }
             try codeBuildAutomaticIndex(level.source, cursor: ic, columns: scan.columns)
         }
-        var orBranchNodes: [Int: [Int]] = [:]
+        var orBranchNodes = CursorMap<[Int]>()
         for (i, level) in plan.levels.enumerated() {
             let node = c.planNode(planText(level))
             guard case .multiIndexOr(let branches) = level.access else { continue }
@@ -273,7 +276,8 @@ extension Codegen {
         // the join, as a subroutine shared with the first pass, for the rows never matched,
         // with every item before it on its NULL row.
         let rightLevels = plan.levels.indices.filter { plan.levels[$0].source.join.padsLeft }
-        var matchSets: [Int: (cursor: Int, keyCount: Int)] = [:]
+        struct MatchSet { var cursor: Int; var keyCount: Int }
+        var matchSets = CursorMap<MatchSet>()
         for k in rightLevels {
             let source = plan.levels[k].source
             if source.isRecursiveReference {
@@ -298,7 +302,7 @@ extension Codegen {
             b.emit(.openEphemeral(cursor: set, columnCount: keyCount,
                                   keyInfo: KeyInfo(collations: Array(repeating: .binary, count: keyCount),
                                                    descending: Array(repeating: false, count: keyCount))))
-            matchSets[k] = (set, keyCount)
+            matchSets[k] = MatchSet(cursor: set, keyCount: keyCount)
         }
         /// Loads the key that identifies level `k`'s current row in its match set.
         func matchKey(_ k: Int) -> Int {
@@ -327,8 +331,6 @@ extension Codegen {
             if case .index(let scan) = plan.levels[i].access, scan.covering, let ic = indexCursors[i] { return ic }
             return plan.levels[i].source.cursor
         }
-        var covered: [Int] = []
-        defer { for cursor in covered { coveringReads[cursor] = nil } }
         /// Positions index cursor `ic` at the first entry of `scan` (IN lists looping outside),
         /// setting `o.body` to the loop top; a miss jumps to the innermost IN loop's next value
         /// or `o.empty`.
@@ -564,13 +566,15 @@ extension Codegen {
                 let ic = indexCursors[levelIndex] ?? 0
                 let table = level.source.table
                 try openIndexScan(scan, ic: ic, table: table, o: &o, reverseIn: level.reversed)
-                if scan.covering || ic == cursor {
+                if ic == cursor {
+                    // A WITHOUT ROWID table's own B-tree: openWithoutRowid routed its reads.
+                } else if scan.covering {
                     var positions: [Int: Int] = [:]
                     for (p, col) in scan.columns.enumerated() where col.column >= 0 && positions[col.column] == nil {
                         positions[col.column] = p
                     }
                     coveringReads[cursor] = (ic, positions)
-                    covered.append(cursor)
+                    covered[cursor] = true
                 } else if table.isWithoutRowid {
                     // The row by the PRIMARY KEY suffix of the index entry.
                     let positions = table.withoutRowidKeyPositions(in: scan.columns)

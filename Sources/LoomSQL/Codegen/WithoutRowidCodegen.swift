@@ -19,6 +19,13 @@ final class WithoutRowidLayout: Sendable {
     let primaryIndex: Index
     /// Table column → its first position in the record.
     let positions: [Int: Int]
+    /// The KeyInfo a cursor on the table's B-tree compares with (`Codegen.keyInfo(of:)` of
+    /// `primaryIndex`), when every column's collation is built in; nil when one is not
+    /// (a user collation is looked up on the connection each time).
+    let keyInfo: KeyInfo?
+    /// Every column of the table is in the record (not so with a VIRTUAL generated column):
+    /// the B-tree covers any query.
+    let holdsEveryColumn: Bool
 
     init(name: String, columns: [Column], rootPage: UInt32, primaryKeyColumns: [IndexColumn], indexNumber: Int) {
         var key: [IndexColumn] = []
@@ -34,6 +41,23 @@ final class WithoutRowidLayout: Sendable {
         var positions: [Int: Int] = [:]
         for (p, col) in record.enumerated() where positions[col.column] == nil { positions[col.column] = p }
         self.positions = positions
+        holdsEveryColumn = columns.indices.allSatisfy { positions[$0] != nil }
+        var collations: [Collation] = []
+        var descending: [Bool] = []
+        var builtIn = true
+        for col in record {
+            guard let name = col.collation else { collations.append(.binary); descending.append(col.descending); continue }
+            switch name.uppercasedASCII {
+            case "BINARY": collations.append(.binary)
+            case "NOCASE": collations.append(.nocase)
+            case "RTRIM": collations.append(.rtrim)
+            default: builtIn = false
+            }
+            descending.append(col.descending)
+        }
+        collations.append(.binary)
+        descending.append(false)
+        keyInfo = builtIn ? KeyInfo(collations: collations, descending: descending) : nil
     }
 }
 
@@ -90,7 +114,7 @@ extension Codegen {
     func openWithoutRowid(_ table: Table, cursor: Int, write: Bool) throws {
         let layout = table.withoutRowidLayout
         let index = layout.primaryIndex
-        let info = try keyInfo(of: index)
+        let info = try layout.keyInfo ?? keyInfo(of: index)
         if write {
             b.emit(.openWrite(cursor: cursor, root: Int(table.rootPage), columnCount: index.columns.count,
                               keyInfo: info, database: table.database))

@@ -238,6 +238,9 @@ package enum WherePlanner {
                              hints: consuming PlanHints = PlanHints()) -> WherePlan {
         // (`hints` is consumed: the caller's last use moves it here, where a copy retained
         // and released its four collections per statement.)
+        if let point = pointPlan(originalSources, whereClause: whereClause, schema: schema, hints: hints) {
+            return point
+        }
         var sources = originalSources
         if sources.count > 1, !sources.contains(where: { $0.join != .inner }) {
             sources = joinOrder(sources, terms: conjuncts(whereClause) + sources.flatMap { conjuncts($0.on) },
@@ -811,26 +814,12 @@ package enum WherePlanner {
             if col.column < 0 { return -1 }
             return col.column < table.columns.count ? col.column : nil
         }
-        func collation(_ a: RExpr, _ b: RExpr) -> String {
-            // (No collation named: "BINARY" as is, without scanning it for lower case.)
-            guard let name = a.explicitCollation ?? b.explicitCollation ?? a.columnCollation ?? b.columnCollation
-            else { return "BINARY" }
-            return name.uppercasedASCII
-        }
-        /// Does comparing `col` with `key` order like the stored (affinity-converted) values?
+        func collation(_ a: RExpr, _ b: RExpr) -> String { comparisonCollation(a, b) }
         func fits(_ column: Int, _ colSide: RExpr, _ keySide: RExpr) -> Bool {
-            if column == -1 { return true }
-            let cmp = comparisonAffinity(colSide, keySide)
-            switch columnAffinity(column, colSide) {
-            case .blob: return cmp == nil
-            case .text: return cmp == .text || (cmp == nil && keySide.affinity == .text)
-            default: return cmp?.isNumericClass == true
-            }
+            comparisonFits(column, colSide, keySide, table: table)
         }
-        /// The affinity of the stored values: the column's, or the indexed expression's.
         func columnAffinity(_ column: Int, _ colSide: RExpr) -> Affinity {
-            if column >= 0 { return table.columns[column].affinity }
-            return column == -1 ? .integer : colSide.affinity ?? .blob
+            storedAffinity(column, colSide, table: table)
         }
         /// A row-value range's column side `cols` against `keys`: its first table column, and
         /// the further (column, key) pairs as long as they are columns of this table.
@@ -954,6 +943,32 @@ package enum WherePlanner {
         return out
     }
 
+    /// The collation a comparison of `a` with `b` uses (uppercased, BINARY when none).
+    static func comparisonCollation(_ a: RExpr, _ b: RExpr) -> String {
+        // (No collation named: "BINARY" as is, without scanning it for lower case.)
+        guard let name = a.explicitCollation ?? b.explicitCollation ?? a.columnCollation ?? b.columnCollation
+        else { return "BINARY" }
+        return name.uppercasedASCII
+    }
+
+    /// Does comparing column `column` of `table` (`colSide`) with `keySide` order like the
+    /// stored (affinity-converted) values?
+    static func comparisonFits(_ column: Int, _ colSide: RExpr, _ keySide: RExpr, table: Table) -> Bool {
+        if column == -1 { return true }
+        let cmp = comparisonAffinity(colSide, keySide)
+        switch storedAffinity(column, colSide, table: table) {
+        case .blob: return cmp == nil
+        case .text: return cmp == .text || (cmp == nil && keySide.affinity == .text)
+        default: return cmp?.isNumericClass == true
+        }
+    }
+
+    /// The affinity of the stored values: the column's, or the indexed expression's.
+    static func storedAffinity(_ column: Int, _ colSide: RExpr, table: Table) -> Affinity {
+        if column >= 0 { return table.columns[column].affinity }
+        return column == -1 ? .integer : colSide.affinity ?? .blob
+    }
+
     // MARK: Join order
 
     /// The join order for inner joins: from each possible outermost table, a greedy order
@@ -963,6 +978,15 @@ package enum WherePlanner {
     /// it), a scan 1000; each further usable term multiplies by 1/4. Work is the sum over
     /// levels of the rows produced so far.
     static func joinOrder(_ sources: [SourceItem], terms: [RExpr], schema: Schema?) -> [SourceItem] {
+        if sources.count <= 64, let order = JoinOrderSearch(sources, terms: terms, schema: schema)?.order() {
+            return order
+        }
+        return joinOrderGeneral(sources, terms: terms, schema: schema)
+    }
+
+    /// `joinOrder` for any number of FROM items (sets of cursors per estimate): what
+    /// `JoinOrderSearch` computes with bit masks for up to 64 items.
+    static func joinOrderGeneral(_ sources: [SourceItem], terms: [RExpr], schema: Schema?) -> [SourceItem] {
         let termCursors: [Set<Int>] = terms.map { var u = Set<Int>(); $0.cursorsUsed(into: &u); return u }
         let all = Set(sources.map(\.cursor))
         func estimate(_ candidate: SourceItem, placed: [SourceItem]) -> (rows: Double, extra: Double) {
@@ -1083,6 +1107,15 @@ struct CursorMap<Value>: ExpressibleByDictionaryLiteral {
 
     /// Every (cursor, value) entry.
     var entries: [Entry] { (first.map { [$0] } ?? []) + more }
+
+    var isEmpty: Bool { first == nil }
+
+    /// Calls `body` with each entry (no array of them built).
+    func forEach(_ body: (Entry) throws -> Void) rethrows {
+        guard let first else { return }
+        try body(first)
+        for e in more { try body(e) }
+    }
 }
 
 /// The loop level of each cursor of a plan (cursor → level).
