@@ -822,6 +822,15 @@ final class CursorCore {
             if append { atLastRowid = r }
             return true
         }
+        if prebuilt == nil, !isTable, case .record(let bytes) = key, case .utf8 = tree.textEncoding,
+           localPayloadSize(bytes.count, usable: leaf.usable, tableLeaf: false) == bytes.count,
+           try insertIndexCellInGap(leaf, at: idx, record: bytes) {
+            // An index record, all local, into a leaf with room in its gap: no cell array.
+            stack[stack.count - 1].index = idx
+            state = .valid
+            atLast = append
+            return true
+        }
         let newCell = try prebuilt ?? cell()
         if try tree.insertCellInPlace(leaf, at: idx, newCell) {
             stack[stack.count - 1].index = idx
