@@ -60,7 +60,7 @@ extension BTree {
             var parent = try readContent(parentNo)
             guard slot <= parent.cells.count else { throw DatabaseError.corrupt(page: parentNo.rawValue, "child slot") }
             if !append && !(parent.cells.isEmpty && !overfull),
-               let spread = try spreadOverSiblings(content, slot: slot, parent: parent, parentNo: parentNo) {
+               let spread = try spreadOverSiblings(content, slot: slot, parent: parent, parentNo: parentNo, headroom: overfull) {
                 // B1a: up to three siblings share the cells, in as few pages as hold them.
                 parent = spread
             } else if overfull {
@@ -113,7 +113,7 @@ extension BTree {
     /// reused in order; pages beyond them are allocated, unused ones freed. Returns the
     /// parent's new content, or nil (nothing changed) when the cells cannot be laid out with
     /// every page non-empty: the caller then splits or merges pairs.
-    func spreadOverSiblings(_ content: NodeContent, slot: Int, parent: NodeContent, parentNo: PageNumber) throws -> NodeContent? {
+    func spreadOverSiblings(_ content: NodeContent, slot: Int, parent: NodeContent, parentNo: PageNumber, headroom: Bool) throws -> NodeContent? {
         let nc = parent.cells.count
         let nOld = min(3, nc + 1)
         let firstSlot = max(0, min(slot - 1, nc + 1 - nOld))
@@ -132,7 +132,7 @@ extension BTree {
                 combined = c
             }
         }
-        guard let all = combined, let (parts, dividers) = try spread(all) else { return nil }
+        guard let all = combined, let (parts, dividers) = try spread(all, headroom: headroom) else { return nil }
         var pages = Array(old.prefix(parts.count))
         while pages.count < parts.count { pages.append(try allocatePage().number) }
         for (part, p) in zip(parts, pages) { try writeContent(part, to: try pager.page(p)) }
@@ -147,8 +147,11 @@ extension BTree {
     /// the left page's last cell into the divider and the old divider into the right page's
     /// first cell); table leaves keep every cell, the divider being the left page's last
     /// rowid. nil when some page would be empty.
-    func spread(_ content: NodeContent) throws -> (parts: [NodeContent], dividers: [[UInt8]])? {
+    func spread(_ content: NodeContent, headroom: Bool) throws -> (parts: [NodeContent], dividers: [[UInt8]])? {
         let cap = capacity(content.kind)
+        // After an overflow the pages are packed to 7/8 of their capacity, so the next
+        // inserts there find room: packed full, every following insert would spread again.
+        let limit = headroom ? cap - cap / 8 : cap
         let cells = content.cells
         let n = cells.count
         let consumes = content.kind != .tableLeaf
@@ -165,7 +168,7 @@ extension BTree {
         var ends: [Int] = []
         var start = 0, i = 0
         while i < n {
-            if sum[i + 1] - sum[start] > cap {
+            if sum[i + 1] - sum[start] > limit && i > start {
                 ends.append(i)
                 if consumes { i += 1 }
                 start = i
