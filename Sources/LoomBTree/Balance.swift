@@ -59,7 +59,11 @@ extension BTree {
             let slot = slots[level - 1]
             var parent = try readContent(parentNo)
             guard slot <= parent.cells.count else { throw DatabaseError.corrupt(page: parentNo.rawValue, "child slot") }
-            if overfull {
+            if !append && !(parent.cells.isEmpty && !overfull),
+               let spread = try spreadOverSiblings(content, slot: slot, parent: parent, parentNo: parentNo, headroom: overfull) {
+                // B1a: up to three siblings share the cells, in as few pages as hold them.
+                parent = spread
+            } else if overfull {
                 let (parts, dividers) = try distribute(content, append: append)
                 var pages = [pno]
                 for _ in 1..<parts.count { pages.append(try allocatePage().number) }
@@ -98,6 +102,126 @@ extension BTree {
             level -= 1
             underflow = true
         }
+    }
+
+    /// B1a (SQLite's balance_nonroot, in Loom's terms): the child at `slot` of `parent` (its
+    /// new content `content`, too full or underfull) and up to two neighbours — the
+    /// siblings on both sides, or the two nearest at an edge — pool their cells (with the
+    /// parent's dividers between them) and are laid out again in as few pages as hold them:
+    /// packed from the left, then evened out from the right (a page takes cells from its
+    /// left neighbour while it stays no fuller than that neighbour). The old pages are
+    /// reused in order; pages beyond them are allocated, unused ones freed. Returns the
+    /// parent's new content, or nil (nothing changed) when the cells cannot be laid out with
+    /// every page non-empty: the caller then splits or merges pairs.
+    func spreadOverSiblings(_ content: NodeContent, slot: Int, parent: NodeContent, parentNo: PageNumber, headroom: Bool) throws -> NodeContent? {
+        let nc = parent.cells.count
+        let nOld = min(3, nc + 1)
+        let firstSlot = max(0, min(slot - 1, nc + 1 - nOld))
+        var old: [PageNumber] = []
+        var combined: NodeContent? = nil
+        for s in firstSlot ..< firstSlot + nOld {
+            let pno = try childPage(parent, s)
+            old.append(pno)
+            let c = s == slot ? content : try readContent(pno)
+            if let prev = combined {
+                guard prev.kind == c.kind else { throw DatabaseError.corrupt(page: parentNo.rawValue, "sibling kinds differ") }
+                let d = parent.cells[s - 1]
+                guard d.count >= 4 else { throw DatabaseError.corrupt(page: parentNo.rawValue, "interior cell") }
+                combined = combine(prev, divider: Array(d.dropFirst(4)), c)
+            } else {
+                combined = c
+            }
+        }
+        guard let all = combined, let (parts, dividers) = try spread(all, headroom: headroom) else { return nil }
+        var pages = Array(old.prefix(parts.count))
+        while pages.count < parts.count { pages.append(try allocatePage().number) }
+        for (part, p) in zip(parts, pages) { try writeContent(part, to: try pager.page(p)) }
+        for p in old.dropFirst(parts.count) { try freePage(p) }
+        return replaceSlots(parent, from: firstSlot, through: firstSlot + nOld - 1, pages: pages, dividers: dividers)
+    }
+
+    /// Lays `content` out in as few non-root pages as hold it: packed from the left, then,
+    /// from the rightmost boundary leftwards, cells move right while the right page stays no
+    /// fuller than the left one (an empty right page always takes one). Index and interior
+    /// pages give up one cell per boundary as the divider (moving across a boundary turns
+    /// the left page's last cell into the divider and the old divider into the right page's
+    /// first cell); table leaves keep every cell, the divider being the left page's last
+    /// rowid. nil when some page would be empty.
+    func spread(_ content: NodeContent, headroom: Bool) throws -> (parts: [NodeContent], dividers: [[UInt8]])? {
+        let cap = capacity(content.kind)
+        // After an overflow the pages are packed to 7/8 of their capacity, so the next
+        // inserts there find room: packed full, every following insert would spread again.
+        let limit = headroom ? cap - cap / 8 : cap
+        let cells = content.cells
+        let n = cells.count
+        let consumes = content.kind != .tableLeaf
+        guard n > 0 else { return nil }
+        // sum[i]: the space of cells[0..<i].
+        var sum = [Int](repeating: 0, count: n + 1)
+        for i in 0 ..< n {
+            let sz = cellSpace(cells[i].count)
+            guard sz <= cap else { return nil }
+            sum[i + 1] = sum[i] + sz
+        }
+        // ends[j]: the end (exclusive) of page j's cells; page j + 1 starts there (after the
+        // divider cell when `consumes`). The last page ends at n.
+        var ends: [Int] = []
+        var start = 0, i = 0
+        while i < n {
+            if sum[i + 1] - sum[start] > limit && i > start {
+                ends.append(i)
+                if consumes { i += 1 }
+                start = i
+                continue
+            }
+            i += 1
+        }
+        let k = ends.count + 1
+        func pageStart(_ j: Int) -> Int { j == 0 ? 0 : (consumes ? ends[j - 1] + 1 : ends[j - 1]) }
+        func pageEnd(_ j: Int) -> Int { j == k - 1 ? n : ends[j] }
+        if k > 1 {
+            for j in stride(from: k - 2, through: 0, by: -1) {
+                while true {
+                    let ls = pageStart(j), le = ends[j]
+                    let rs = consumes ? le + 1 : le, re = pageEnd(j + 1)
+                    guard le - ls >= 2 else { break }
+                    let left = sum[le] - sum[ls], right = sum[re] - sum[rs]
+                    let out = sum[le] - sum[le - 1]
+                    let inward = consumes ? sum[le + 1] - sum[le] : out
+                    guard right == 0 || (right + inward <= left - out && right + inward <= cap) else { break }
+                    ends[j] = le - 1
+                }
+            }
+        }
+        var parts: [NodeContent] = []
+        var dividers: [[UInt8]] = []
+        parts.reserveCapacity(k)
+        for j in 0 ..< k {
+            let s = pageStart(j), e = pageEnd(j)
+            guard e > s else { return nil }
+            var part = NodeContent(kind: content.kind, cells: Array(cells[s ..< e]), rightChild: 0)
+            if j < k - 1 {
+                if consumes {
+                    let d = cells[e]
+                    if content.kind.isLeaf {
+                        dividers.append(d)
+                    } else {
+                        guard d.count >= 4 else { throw DatabaseError.corrupt(page: nil, "interior cell") }
+                        part.rightChild = UInt32(d[0]) << 24 | UInt32(d[1]) << 16 | UInt32(d[2]) << 8 | UInt32(d[3])
+                        dividers.append(Array(d[4...]))
+                    }
+                } else {
+                    var d: [UInt8] = []
+                    Varint.write(UInt64(bitPattern: try rowidOfTableLeafCell(cells[e - 1])), into: &d)
+                    dividers.append(d)
+                }
+            } else {
+                part.rightChild = content.rightChild
+            }
+            guard part.fits(headerOffset: 0, usable: pager.usableSize) else { return nil }
+            parts.append(part)
+        }
+        return (parts, dividers)
     }
 
     /// What `quickAppendSplit` did.

@@ -80,6 +80,15 @@ final class CursorCore {
         var rightEdge: Bool
     }
     private var seekHint: SeekHint?
+
+    /// Set by a delete that left its leaf where it was (no rebalance, K5a): the stack still
+    /// ends at the deleted entry's slot, which now holds the entry after it, and the leaf's
+    /// header stamp then. `next`/`previous` step from there instead of re-seeking the saved
+    /// key while the state is still that delete's `.deleted` and the leaf is unchanged.
+    /// Cleared by every move, insert and delete of this cursor and by `savePosition` (so by
+    /// every change to the tree through another cursor).
+    private var resumeInPlace = false
+    private var resumeStamp: UInt64 = 0
     /// The descent path of `seekHint` (its own storage, refilled in place: no allocation).
     private var hintStack: [(page: PageNumber, index: Int)] = []
 
@@ -140,6 +149,7 @@ final class CursorCore {
 
     func invalidate() {
         entryKnown = false
+        resumeInPlace = false
         atLast = false
         seekHint = nil
         state = .invalid
@@ -220,6 +230,7 @@ final class CursorCore {
 
     private func moveToRoot() throws -> Node {
         entryKnown = false
+        resumeInPlace = false
         // Reusing the stack's storage: a fresh array per descent showed in seek-heavy profiles.
         atLast = false
         seekHint = nil
@@ -315,6 +326,7 @@ final class CursorCore {
         case .invalid: return false
         case .saved: try restore(); return try next()
         case .deleted(let key):
+            if let r = try resumeAfterDelete(forward: true) { return r }
             switch try seek(key) {
             case .found, .after: state = .valid; return true
             case .before: state = .valid; return try stepForward()
@@ -332,6 +344,7 @@ final class CursorCore {
         case .invalid: return false
         case .saved: try restore(); return try previous()
         case .deleted(let key):
+            if let r = try resumeAfterDelete(forward: false) { return r }
             switch try seek(key) {
             case .before: state = .valid; return true
             case .found, .after: state = .valid; return try stepBackward()
@@ -339,6 +352,29 @@ final class CursorCore {
             }
         case .valid: return try stepBackward()
         }
+    }
+
+    /// `next` (`forward`) or `previous` right after a delete that left its leaf in place
+    /// (K5a): the entry after the deleted one is in its slot, the one before it in the slot
+    /// before; past either end of the leaf the usual step continues from its last or first
+    /// entry. nil (nothing moved) when that does not apply: the caller re-seeks the key.
+    private func resumeAfterDelete(forward: Bool) throws -> Bool? {
+        guard resumeInPlace else { return nil }
+        resumeInPlace = false
+        guard let top = stack.last else { return nil }
+        let n = try node(top.page)
+        guard n.kind.isLeaf, resumeStamp != 0, n.page.checkedHeader == resumeStamp,
+              n.page.generation == pager.generation, n.cellCount > 0, top.index <= n.cellCount else { return nil }
+        let last = stack.count - 1
+        state = .valid
+        if forward {
+            if top.index < n.cellCount { return true }
+            stack[last].index = n.cellCount - 1
+            return try stepForward()
+        }
+        if top.index > 0 { stack[last].index = top.index - 1; return true }
+        stack[last].index = 0
+        return try stepBackward()
     }
 
     private func stepForward() throws -> Bool {
@@ -569,6 +605,7 @@ final class CursorCore {
     /// Saves the position as a key (before another cursor changes the tree).
     func savePosition() throws {
         entryKnown = false
+        resumeInPlace = false
         seekHint = nil
         guard case .valid = state else { return }
         atLast = false
@@ -724,6 +761,7 @@ final class CursorCore {
     func insert(key: SavedKey, payload: [UInt8]? = nil, cell: () throws -> [UInt8]) throws -> Bool {
         guard writable else { throw DatabaseError(.misuse, "cursor is read-only") }
         entryKnown = false
+        resumeInPlace = false
         defer { entryKnown = false }
         try tree.saveOtherCursors(root: root, except: self)
         let equal: Bool, count: Int, idx: Int, rightEdge: Bool
@@ -736,6 +774,11 @@ final class CursorCore {
         } else if case .rowid(let r) = key, let at = try leafIndexOnRowid(r) {
             // Already on the entry (UPDATE writes back the row it just read): no descent.
             (equal, count, idx, rightEdge) = (true, at.count, at.index, false)
+        } else if !isTable, case .record(let bytes) = key, try appendIndexRecord(bytes) {
+            // Sorted keys past the end of the index (CREATE INDEX): written onto the last
+            // leaf in place, or onto a new right leaf (K8, B2a).
+            seekHint = nil
+            return true
         } else if !isTable, try indexKeyAppendsAtLast(key) {
             // Past the last entry of an index (sorted keys: CREATE INDEX, ordered inserts).
             count = stack[stack.count - 1].index + 1
@@ -789,6 +832,15 @@ final class CursorCore {
             state = .valid
             atLast = append
             if append { atLastRowid = r }
+            return true
+        }
+        if prebuilt == nil, !isTable, case .record(let bytes) = key, case .utf8 = tree.textEncoding,
+           localPayloadSize(bytes.count, usable: leaf.usable, tableLeaf: false) == bytes.count,
+           try insertIndexCellInGap(leaf, at: idx, record: bytes) {
+            // An index record, all local, into a leaf with room in its gap: no cell array.
+            stack[stack.count - 1].index = idx
+            state = .valid
+            atLast = append
             return true
         }
         let newCell = try prebuilt ?? cell()
@@ -856,6 +908,124 @@ final class CursorCore {
         let utf8: Bool
         if case .utf8 = tree.textEncoding { utf8 = true } else { utf8 = false }
         return try compareCell(n, top.index, probe, utf8: utf8) < 0
+    }
+
+    /// Index append bias, in place (K8 for index trees; UTF-8 files): while the cursor is on
+    /// the tree's last entry and `record` (all local) compares greater than that entry
+    /// (`compareRecords` on the page bytes: no probe, no `Value`), the record's cell is
+    /// written straight into the leaf's gap; when the leaf is full and is its parent's right
+    /// child, the leaf's last entry moves up into the parent as a divider and the record
+    /// starts a new right leaf (B2a). The cursor ends on the new entry, still at the end.
+    /// False, with nothing changed, when none of this applies: the caller takes the general
+    /// path.
+    private func appendIndexRecord(_ record: [UInt8]) throws -> Bool {
+        guard atLast, case .valid = state, case .utf8 = tree.textEncoding, let top = stack.last else { return false }
+        let leaf = try node(top.page)
+        guard leaf.kind == .indexLeaf, leaf.cellCount > 0, top.index == leaf.cellCount - 1 else { return false }
+        let usable = leaf.usable
+        guard localPayloadSize(record.count, usable: usable, tableLeaf: false) == record.count else { return false }
+        // `leaf` holds the page: its bytes stay valid for the comparison.
+        let buf = UnsafeRawBufferPointer(rebasing: leaf.page.unsafeBytes[0..<usable])
+        guard let range = try leaf.localPayloadRange(buf, top.index) else { return false }
+        let c = try record.withUnsafeBytes {
+            try compareRecords(UnsafeRawBufferPointer(rebasing: buf[range]), $0, fieldCount: Int.max, keyInfo: keyInfo)
+        }
+        guard c < 0 else { return false }
+        let count = leaf.cellCount
+        if try insertIndexCellInGap(leaf, at: count, record: record) {
+            stack[stack.count - 1].index = count
+            state = .valid
+            atLast = true
+            return true
+        }
+        guard try indexQuickAppendSplit(leaf, record: record) else { return false }
+        state = .valid
+        atLast = true
+        return true
+    }
+
+    /// Writes the index-leaf cell of `record` (all local) as cell `idx` of `leaf` straight
+    /// into the gap of a page without freeblocks (`insertTableCellInGap`'s rules, K11).
+    private func insertIndexCellInGap(_ leaf: Node, at idx: Int, record: [UInt8]) throws -> Bool {
+        guard leaf.kind == .indexLeaf, leaf.firstFreeblock == 0 else { return false }
+        let usable = leaf.usable
+        let n = record.count
+        let cellSize = Varint.length(of: UInt64(n)) + n
+        let need = max(4, cellSize)
+        let count = leaf.cellCount
+        let ptrEnd = leaf.pointerArrayEnd
+        let contentStart = leaf.contentStart
+        guard contentStart - ptrEnd >= need + 2, idx >= 0, idx <= count else { return false }
+        let page = leaf.page
+        try pager.makeWritable(page)
+        let h = leaf.headerOffset
+        let start = contentStart - need
+        let ptr = leaf.pointerArrayStart + 2 * idx
+        // Unsafe: every offset below lies in [ptr, ptrEnd + 2) or [start, contentStart), both
+        // checked above to be within the usable area. `leaf` holds the page for the write.
+        do {
+            let raw = page.unsafeMutableBytesForWrite()
+            var pos = start
+            pos += Varint.write(UInt64(n), into: raw, at: pos)
+            if n > 0 {
+                record.withUnsafeBytes { src in
+                    UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
+                }
+            }
+            pos += n
+            while pos < start + need { raw[pos] = 0; pos += 1 }
+            if ptr < ptrEnd, let base = raw.baseAddress {
+                (base + ptr + 2).copyMemory(from: base + ptr, byteCount: ptrEnd - ptr)
+            }
+            raw[ptr] = UInt8(truncatingIfNeeded: start >> 8)
+            raw[ptr + 1] = UInt8(truncatingIfNeeded: start)
+            raw[h + 3] = UInt8(truncatingIfNeeded: (count + 1) >> 8)
+            raw[h + 4] = UInt8(truncatingIfNeeded: count + 1)
+            raw[h + 5] = UInt8(truncatingIfNeeded: start >> 8)
+            raw[h + 6] = UInt8(truncatingIfNeeded: start)
+        }
+        page.checkedHeader = UInt64(PageKind.indexLeaf.rawValue) | UInt64(count + 1) << 8 | UInt64(usable) << 24
+        if page.number.rawValue != 1 {
+            setCachedNode(CachedNode(node: try Node(page, usable: usable), stamp: page.checkedHeader), atDepth: stack.count - 1)
+        }
+        return true
+    }
+
+    /// The index form of the quick append split (B2a): `leaf` (the cursor's, full, holding
+    /// the tree's last entry) is its parent's right child; its last cell moves up as the
+    /// parent's new last cell (left child: `leaf`), and a new leaf holding `record` alone
+    /// becomes the parent's right child. The leaf is otherwise untouched (no content read
+    /// into memory). False, with nothing changed, when the shape does not qualify or the
+    /// divider does not fit in the parent.
+    private func indexQuickAppendSplit(_ leaf: Node, record: [UInt8]) throws -> Bool {
+        let depth = stack.count - 1
+        guard depth >= 1, leaf.cellCount >= 2 else { return false }
+        let leafNo = leaf.number
+        let parentNo = stack[depth - 1].page
+        let parent = try tree.node(parentNo)
+        guard parent.kind == .indexInterior, stack[depth - 1].index == parent.cellCount,
+              parent.rightChild == leafNo.rawValue else { return false }
+        let last = leaf.cellCount - 1
+        let moved = try leaf.cell(last)
+        let divider = u32Bytes(leafNo.rawValue) + leaf.page.bytes(at: moved.offset, count: moved.size)
+        guard cellSpace(divider.count) <= tree.capacity(.indexInterior),
+              try parent.freeBytes() >= cellSpace(divider.count) else { return false }
+        var cell: [UInt8] = []
+        cell.reserveCapacity(record.count + 9)
+        Varint.write(UInt64(record.count), into: &cell)
+        cell.append(contentsOf: record)
+        let newLeaf = try tree.allocatePage()
+        try tree.writeContent(NodeContent(kind: .indexLeaf, cells: [cell], rightChild: 0), to: newLeaf)
+        // The moved entry's overflow chain, if any, moves with its cell.
+        try tree.removeCellInPlace(try tree.node(leafNo), at: last)
+        let p = try tree.node(parentNo)   // again: the allocation may have touched pages
+        guard try tree.insertCellInPlace(p, at: p.cellCount, divider) else {
+            throw DatabaseError.corrupt(page: parentNo.rawValue, "free space")
+        }
+        p.page.setU32(p.headerOffset + 8, newLeaf.number.rawValue)
+        stack[depth - 1].index += 1
+        stack[depth] = (newLeaf.number, 0)
+        return true
     }
 
     /// Whether the seek hint places the index record `bytes`: the hinted seek's key (still in
@@ -945,6 +1115,7 @@ final class CursorCore {
     func delete() throws {
         guard writable else { throw DatabaseError(.misuse, "cursor is read-only") }
         entryKnown = false
+        resumeInPlace = false
         defer { entryKnown = false }
         atLast = false
         seekHint = nil
@@ -963,9 +1134,15 @@ final class CursorCore {
             if stack.count > 1, !(try tree.staysFull(stack[stack.count - 1].page)) {
                 let (path, slots) = pathAndSlots()
                 try tree.rebalance(path: path, slots: slots, leafContent: nil, checkUnderflow: true, append: false)
+                state = .deleted(key)
+                stack.removeAll(keepingCapacity: true)
+                return
             }
+            // The leaf kept its place: the stack still leads to the deleted entry's slot.
             state = .deleted(key)
-            stack.removeAll(keepingCapacity: true)
+            let leaf = try node(stack[stack.count - 1].page)
+            resumeStamp = leaf.page.checkedHeader
+            resumeInPlace = resumeStamp != 0
             return
         }
         // An interior index entry: replace it with its predecessor, the last entry of its

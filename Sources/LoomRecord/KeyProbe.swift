@@ -167,6 +167,23 @@ package struct KeyProbe {
     private func compare(_ record: UnsafeRawBufferPointer, _ key: UnsafeRawBufferPointer) throws -> Int {
         let total = record.count
         guard total > 0 else { throw DatabaseError.corrupt(page: nil, "record header size") }
+        // The first field decides most probes of a binary search: an integer against an
+        // integer key, or a text against a BINARY text key, with one-byte header size and
+        // serial type, is compared here without the general walk (an equal first field
+        // continues below, which reads it again).
+        if total >= 2, record[0] < 0x80, record[1] < 0x80, let f = fields.first {
+            let header = Int(record[0]), t = Int(record[1])
+            if f.kind == .integer, t >= 1, t <= 9, t != 7, header >= 2, header <= total,
+               let len = SerialType.contentLength(UInt64(t)), len <= total - header {
+                let v = KeyProbe.storedInteger(UInt64(t), record, header)
+                if v != f.integer { return (v < f.integer) != f.descending ? -1 : 1 }
+            } else if f.kind == .text, f.binary, t >= 13, t & 1 == 1, header >= 2, header <= total,
+                      (t - 13) / 2 <= total - header {
+                let r = memcmpThenLength(UnsafeRawBufferPointer(rebasing: record[header ..< header + (t - 13) / 2]),
+                                         UnsafeRawBufferPointer(rebasing: key[f.start ..< f.start + f.count]))
+                if r != 0 { return f.descending ? -r : r }
+            }
+        }
         let header: Int, hl: Int
         if record[0] < 0x80 { header = Int(record[0]); hl = 1 } else {
             guard let (hs, l) = Varint.read(record, at: 0), hs <= UInt64(total) else {

@@ -280,7 +280,13 @@ extension Codegen {
         let keyInfo = try keyInfo(of: index)
         let tc = b.allocateCursor(), ic = b.allocateCursor(), sorter = b.allocateCursor()
         cursorTables[tc] = table
-        b.emit(.sorterOpen(cursor: sorter, columnCount: n + 1, keyInfo: keyInfo))
+        // The sorter orders by the indexed fields only: the table is scanned in rowid order
+        // and the sort is stable, so equal keys stay in rowid order (the index's order for
+        // them), and a one-column integer key sorts by radix.
+        var sortInfo = keyInfo
+        sortInfo.collations.removeLast()
+        sortInfo.descending.removeLast()
+        b.emit(.sorterOpen(cursor: sorter, columnCount: n + 1, keyInfo: sortInfo))
         b.emit(.openRead(cursor: tc, root: Int(table.rootPage), columnCount: table.columns.count, database: table.database))
         let scanned = b.makeLabel()
         b.emit(jumpTo: scanned) { .rewind(cursor: tc, target: $0) }
