@@ -18,18 +18,28 @@ package struct PreparedStatement {
         var kind: StatementKind
         var sql: String
         var end: Int
-        init(program: Program, kind: StatementKind, sql: String, end: Int) {
+        var hiddenBindings: [Value]
+        init(program: Program, kind: StatementKind, sql: String, end: Int, hiddenBindings: [Value]) {
             self.program = program; self.kind = kind; self.sql = sql; self.end = end
+            self.hiddenBindings = hiddenBindings
         }
     }
     private var storage: Storage
     private mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) {
-            storage = Storage(program: storage.program, kind: storage.kind, sql: storage.sql, end: storage.end)
+            storage = Storage(program: storage.program, kind: storage.kind, sql: storage.sql, end: storage.end,
+                              hiddenBindings: storage.hiddenBindings)
         }
     }
-    package init(program: Program, kind: StatementKind, sql: String, end: Int) {
-        storage = Storage(program: program, kind: kind, sql: sql, end: end)
+    package init(program: Program, kind: StatementKind, sql: String, end: Int, hiddenBindings: [Value] = []) {
+        storage = Storage(program: program, kind: kind, sql: sql, end: end, hiddenBindings: hiddenBindings)
+    }
+
+    /// The values of the hidden parameters a cached program reads after the statement's own
+    /// (the literals `StatementShape` took out; Spec/L6-session.md SC4). Empty otherwise.
+    package var hiddenBindings: [Value] {
+        get { storage.hiddenBindings }
+        _modify { makeUnique(); yield &storage.hiddenBindings }
     }
 
     package var program: Program {
@@ -65,6 +75,17 @@ package enum Compiler {
     package static func prepare(_ sql: String, from offset: Int, schema: Schema) throws -> PreparedStatement? {
         var parser = Parser(sql: sql)
         guard let (statement, end) = try parser.parseNext(from: offset) else { return nil }
+        return try prepare(parsed: statement, end: end, sql: sql, schema: schema)
+    }
+
+    /// The text of the parsed `statement` of `sql` that ends at `end` (past its ';').
+    package static func statementText(_ statement: Statement, end: Int, sql: String) -> String {
+        statement.span.start == 0 && end == sql.utf8.count
+            ? sql : SourceSpan(start: statement.span.start, end: end).text(in: sql)
+    }
+
+    /// Compiles the parsed `statement` of `sql` that ends at `end` (past its ';').
+    package static func prepare(parsed statement: Statement, end: Int, sql: String, schema: Schema) throws -> PreparedStatement {
         // The statement text: `sql` itself when the statement is all of it (the shell's case),
         // without a copy.
         let text = statement.span.start == 0 && end == sql.utf8.count

@@ -26,7 +26,11 @@ package final class Connection {
     package let isInMemory: Bool
     /// User-defined functions (L7 `Database.add(function:)`) by lower-case name, seen by
     /// every statement compiled on this connection.
-    package var userFunctions: [String: [FunctionDefinition]] = [:]
+    package var userFunctions: [String: [FunctionDefinition]] = [:] {
+        didSet { statementCache.clear() }
+    }
+    /// Programs compiled from statement shapes (Connection+StatementCache.swift, SC1–SC8).
+    let statementCache = StatementCache()
     /// User collations (L7 `Database.add(collation:)`) by upper-case name, seen while
     /// compiling and while loading the schema. Change them through `setUserCollation`.
     package private(set) var userCollations: [String: CustomCollation] = [:]
@@ -267,14 +271,7 @@ package final class Connection {
     /// Compiles the statement at `offset` against `schema` with this connection's user
     /// functions and collations.
     private func compile(_ sql: String, from offset: Int, schema: Schema) throws -> PreparedStatement? {
-        try withUserCollations {
-            if userFunctions.isEmpty {
-                return try Compiler.prepare(sql, from: offset, schema: schema)
-            }
-            return try FunctionRegistry.$connectionFunctions.withValue(userFunctions) {
-                try Compiler.prepare(sql, from: offset, schema: schema)
-            }
-        }
+        try compileCached(sql, from: offset, schema: schema)
     }
 
     /// The session's part of preparing: UTF-16 adaptation, connection pragmas, VACUUM.
@@ -332,6 +329,7 @@ package final class Connection {
     package func setUserCollation(_ name: String, _ collation: CustomCollation?) {
         userCollations[name.uppercasedASCII] = collation
         schema = nil
+        statementCache.clear()
     }
 
     /// Runs `body` with this connection's user collations visible to `Collation(name:)`.
@@ -342,7 +340,10 @@ package final class Connection {
 
     /// A VM ready to run `statement` on this connection.
     package func makeVM(_ statement: PreparedStatement) -> VM {
-        VM(program: statement.program, context: context)
+        let vm = VM(program: statement.program, context: context)
+        let hidden = statement.hiddenBindings
+        if !hidden.isEmpty { vm.hiddenBindings = hidden }
+        return vm
     }
 
     /// The main database's own transaction (others may have one while main has none).

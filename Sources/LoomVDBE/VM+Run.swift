@@ -938,7 +938,12 @@ extension VM {
             case .softNull(let r):
                 registers[r] = .null
             case .variable(let p, let d):
-                registers[d] = p >= 1 && p <= bindings.count ? bindings[p - 1] : .null
+                if p >= 1 && p <= bindings.count {
+                    registers[d] = bindings[p - 1]
+                } else {
+                    let h = p - bindings.count - 1
+                    registers[d] = h >= 0 && h < hiddenBindings.count ? hiddenBindings[h] : .null
+                }
             case .copy(let s, let d, let n):
                 try checkRange(s, n)
                 try checkRange(d, n)

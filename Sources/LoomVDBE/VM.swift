@@ -21,6 +21,10 @@ package final class VM {
     /// The current frame's registers (VM+SubProgram swaps them per frame).
     var registers: RegisterFile
     var bindings: [Value]
+    /// Values of the hidden parameters after the statement's own (`bindings.count + 1 …`): the
+    /// literals the session's statement cache took out of the text (Spec/L6-session.md SC4).
+    /// Not visible to bind/clearBindings; kept across reset.
+    package var hiddenBindings: [Value] = []
     var pc: Address = 0
     /// Start of the current result row (`ResultRow`) and its width.
     var resultStart: Register = 0

@@ -263,8 +263,8 @@ package final class Codegen {
     }
 
     /// Codes `e` into a register of its own (a column already in a register is reused).
-    /// The register of a comparison operand in a condition: a numeric literal is loaded
-    /// once, in the program's prologue, into a register of its own (SQLite hoists constants
+    /// The register of a comparison operand in a condition: a numeric literal or a parameter
+    /// is loaded once, in the program's prologue, into a register of its own (SQLite hoists constants
     /// out of loops the same way); anything else is coded here.
     func conditionOperand(_ e: RExpr) throws -> Int {
         switch e {
@@ -276,6 +276,12 @@ package final class Codegen {
         case .real(let v):
             let r = b.allocateRegister()
             b.prologueConstants.append(.real(value: v, dest: r))
+            return r
+        case .parameter(let n):
+            // A parameter cannot change during a run (binding then is misuse): loaded once,
+            // as the literals the statement cache turns into hidden parameters were.
+            let r = b.allocateRegister()
+            b.prologueConstants.append(.variable(parameter: n, dest: r))
             return r
         default:
             return try codeTemp(e)
