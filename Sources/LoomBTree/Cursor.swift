@@ -945,50 +945,10 @@ final class CursorCore {
     }
 
     /// Writes the index-leaf cell of `record` (all local) as cell `idx` of `leaf` straight
-    /// into the gap of a page without freeblocks (`insertTableCellInGap`'s rules, K11).
+    /// into the gap of a page without freeblocks (`insertCellInGap`, K11).
     private func insertIndexCellInGap(_ leaf: Node, at idx: Int, record: [UInt8]) throws -> Bool {
-        guard leaf.kind == .indexLeaf, leaf.firstFreeblock == 0 else { return false }
-        let usable = leaf.usable
-        let n = record.count
-        let cellSize = Varint.length(of: UInt64(n)) + n
-        let need = max(4, cellSize)
-        let count = leaf.cellCount
-        let ptrEnd = leaf.pointerArrayEnd
-        let contentStart = leaf.contentStart
-        guard contentStart - ptrEnd >= need + 2, idx >= 0, idx <= count else { return false }
-        let page = leaf.page
-        try pager.makeWritable(page)
-        let h = leaf.headerOffset
-        let start = contentStart - need
-        let ptr = leaf.pointerArrayStart + 2 * idx
-        // Unsafe: every offset below lies in [ptr, ptrEnd + 2) or [start, contentStart), both
-        // checked above to be within the usable area. `leaf` holds the page for the write.
-        do {
-            let raw = page.unsafeMutableBytesForWrite()
-            var pos = start
-            pos += Varint.write(UInt64(n), into: raw, at: pos)
-            if n > 0 {
-                record.withUnsafeBytes { src in
-                    UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
-                }
-            }
-            pos += n
-            while pos < start + need { raw[pos] = 0; pos += 1 }
-            if ptr < ptrEnd, let base = raw.baseAddress {
-                (base + ptr + 2).copyMemory(from: base + ptr, byteCount: ptrEnd - ptr)
-            }
-            raw[ptr] = UInt8(truncatingIfNeeded: start >> 8)
-            raw[ptr + 1] = UInt8(truncatingIfNeeded: start)
-            raw[h + 3] = UInt8(truncatingIfNeeded: (count + 1) >> 8)
-            raw[h + 4] = UInt8(truncatingIfNeeded: count + 1)
-            raw[h + 5] = UInt8(truncatingIfNeeded: start >> 8)
-            raw[h + 6] = UInt8(truncatingIfNeeded: start)
-        }
-        page.checkedHeader = UInt64(PageKind.indexLeaf.rawValue) | UInt64(count + 1) << 8 | UInt64(usable) << 24
-        if page.number.rawValue != 1 {
-            setCachedNode(CachedNode(node: try Node(page, usable: usable), stamp: page.checkedHeader), atDepth: stack.count - 1)
-        }
-        return true
+        guard leaf.kind == .indexLeaf else { return false }
+        return try insertCellInGap(leaf, at: idx, rowid: nil, payload: record)
     }
 
     /// The index form of the quick append split (B2a): `leaf` (the cursor's, full, holding
@@ -1061,12 +1021,18 @@ final class CursorCore {
     /// this cursor's node for the leaf are renewed, so the next access needs no page lookup
     /// (invariant K11). False when it does not apply: the caller takes the general path.
     private func insertTableCellInGap(_ leaf: Node, at idx: Int, rowid: Int64, payload: [UInt8]) throws -> Bool {
-        guard leaf.kind == .tableLeaf, case .utf8 = tree.textEncoding, leaf.firstFreeblock == 0 else { return false }
+        guard leaf.kind == .tableLeaf, case .utf8 = tree.textEncoding else { return false }
+        return try insertCellInGap(leaf, at: idx, rowid: rowid, payload: payload)
+    }
+
+    /// The gap write behind `insertTableCellInGap` (a table-leaf cell: `rowid` given) and
+    /// `insertIndexCellInGap` (an index-leaf cell: `rowid` nil); the caller checked the kind.
+    private func insertCellInGap(_ leaf: Node, at idx: Int, rowid: Int64?, payload: [UInt8]) throws -> Bool {
+        guard leaf.firstFreeblock == 0 else { return false }
         let usable = leaf.usable
         let n = payload.count
-        guard localPayloadSize(n, usable: usable, tableLeaf: true) == n else { return false }
-        let sizeLength = Varint.length(of: UInt64(n))
-        let cellSize = sizeLength + Varint.length(of: UInt64(bitPattern: rowid)) + n
+        guard localPayloadSize(n, usable: usable, tableLeaf: rowid != nil) == n else { return false }
+        let cellSize = Varint.length(of: UInt64(n)) + (rowid.map { Varint.length(of: UInt64(bitPattern: $0)) } ?? 0) + n
         let need = max(4, cellSize)
         let count = leaf.cellCount
         let ptrEnd = leaf.pointerArrayEnd
@@ -1084,7 +1050,7 @@ final class CursorCore {
             let raw = page.unsafeMutableBytesForWrite()
             var pos = start
             pos += Varint.write(UInt64(n), into: raw, at: pos)
-            pos += Varint.write(UInt64(bitPattern: rowid), into: raw, at: pos)
+            if let rowid { pos += Varint.write(UInt64(bitPattern: rowid), into: raw, at: pos) }
             if n > 0 {
                 payload.withUnsafeBytes { src in
                     UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
@@ -1103,7 +1069,7 @@ final class CursorCore {
             raw[h + 6] = UInt8(truncatingIfNeeded: start)
         }
         // The header is as Node's checks require: the gap still holds the pointer array.
-        page.checkedHeader = UInt64(PageKind.tableLeaf.rawValue) | UInt64(count + 1) << 8 | UInt64(usable) << 24
+        page.checkedHeader = UInt64(leaf.kind.rawValue) | UInt64(count + 1) << 8 | UInt64(usable) << 24
         if page.number.rawValue != 1 {
             setCachedNode(CachedNode(node: try Node(page, usable: usable), stamp: page.checkedHeader), atDepth: stack.count - 1)
         }
