@@ -127,13 +127,22 @@ package struct StatementShape {
             e = Expr(.parameter(Parameter(index: values.count, name: nil)), span: e.span)
         }
 
+        /// A comparison operand: a literal, or literals joined by `||` (speedtest1's
+        /// `c BETWEEN 'x' AND ('x'||'~')`). A concatenation's value is all the compiler takes
+        /// from it, so its literals are as safe as a bare one.
+        mutating func operand(_ e: inout Expr) {
+            guard case .binary(.concat, var l, var r) = e.kind else { value(&e); return }
+            operand(&l); operand(&r)
+            e = Expr(.binary(.concat, l, r), span: e.span)
+        }
+
         static func isColumn(_ e: Expr) -> Bool {
             if case .column = e.kind { return true }
             return false
         }
 
-        /// The WHERE clause: through AND/OR/NOT to comparisons of a column with a literal,
-        /// `column BETWEEN literal AND literal`, `column IN (literal, …)`.
+        /// The WHERE clause: through AND/OR/NOT to comparisons of a column with an operand,
+        /// `column BETWEEN operand AND operand`, `column IN (operand, …)`.
         mutating func whereClause(_ e: inout Expr) {
             switch e.kind {
             case .binary(let op, var l, var r):
@@ -141,7 +150,7 @@ package struct StatementShape {
                 case .and, .or:
                     whereClause(&l); whereClause(&r)
                 case .equal, .is, .less, .lessEqual, .greater, .greaterEqual:
-                    if Collector.isColumn(l) { value(&r) } else if Collector.isColumn(r) { value(&l) } else { return }
+                    if Collector.isColumn(l) { operand(&r) } else if Collector.isColumn(r) { operand(&l) } else { return }
                 default:
                     return
                 }
@@ -151,11 +160,11 @@ package struct StatementShape {
                 e = Expr(.unary(.not, operand), span: e.span)
             case .between(let x, let negated, var low, var high):
                 guard Collector.isColumn(x) else { return }
-                value(&low); value(&high)
+                operand(&low); operand(&high)
                 e = Expr(.between(x, negated: negated, low: low, high: high), span: e.span)
             case .inList(let x, let negated, var list):
                 guard Collector.isColumn(x) else { return }
-                for i in list.indices { value(&list[i]) }
+                for i in list.indices { operand(&list[i]) }
                 e = Expr(.inList(x, negated: negated, list), span: e.span)
             default:
                 return

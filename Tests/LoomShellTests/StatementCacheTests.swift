@@ -8,6 +8,27 @@ import LoomTestSupport
 @Suite("Statement cache", .enabled(if: Oracle.isAvailable))
 struct StatementCacheTests {
     static let scripts: [String] = [
+        // Literals joined by || in a comparison operand (speedtest1 test 170's shape): one
+        // shape, values of every kind, on an index and off it.
+        """
+        CREATE TABLE z(a INTEGER PRIMARY KEY, b, c TEXT);
+        CREATE INDEX zc ON z(c);
+        INSERT INTO z VALUES(1, 10, 'one'), (2, 20, 'one hundred'), (3, 30, 'two'), (4, 40, '12z'),
+          (5, 50, 'one~'), (6, 60, '1'), (7, 70, x'6f6e65');
+        SELECT count(*), sum(b), group_concat(a) FROM z WHERE c BETWEEN 'one' AND ('one'||'~');
+        SELECT count(*), sum(b), group_concat(a) FROM z WHERE c BETWEEN 'two' AND ('two'||'~');
+        SELECT count(*), sum(b), group_concat(a) FROM z WHERE c BETWEEN 1 AND (1||'~');
+        SELECT count(*), sum(b), group_concat(a) FROM z WHERE c BETWEEN 12 AND (1||2||'z');
+        SELECT count(*), sum(b), group_concat(a) FROM z WHERE c BETWEEN 'o' AND (x'6f6e'||'e~');
+        SELECT count(*), sum(b), group_concat(a) FROM z WHERE c BETWEEN 1.5 AND (1.5||'~');
+        SELECT a FROM z WHERE c = 'one'||' hundred';
+        SELECT a FROM z WHERE c = 'on'||'e';
+        SELECT a FROM z WHERE b > 1||5 ORDER BY a;
+        SELECT a FROM z WHERE b > 2||5 ORDER BY a;
+        SELECT a FROM z WHERE c IN ('tw'||'o', 'one'||'~') ORDER BY a;
+        SELECT a FROM z WHERE c IN ('on'||'e', 'one'||' hundred') ORDER BY a;
+        EXPLAIN QUERY PLAN SELECT count(*) FROM z WHERE c BETWEEN 'one' AND ('one'||'~');
+        """,
         // Literal kinds in one shape position: integers, hex, reals, text, blobs, negatives.
         """
         CREATE TABLE t(a INTEGER PRIMARY KEY, b, c TEXT, d REAL, e BLOB);

@@ -27,8 +27,10 @@ func lengthValue(_ v: Value) -> Value {
     case .null: return .null
     case .blob(let b): return .integer(Int64(b.count))
     case .text(let s):
+        // A String is valid UTF-8: its scalars are its bytes that are not continuation
+        // bytes (10xxxxxx). Counting bytes is ~10x cheaper than decoding scalars.
         var n: Int64 = 0
-        for u in s.unicodeScalars { if u.value == 0 { break }; n += 1 }
+        for b in s.utf8 { if b == 0 { break }; if b & 0xC0 != 0x80 { n += 1 } }
         return .integer(n)
     case let v: return .integer(Int64((v.textValue ?? "").unicodeScalars.count))
     }
