@@ -129,20 +129,15 @@ package enum Compiler {
             return .null
         }))
 
-    /// The connection's total change count (for PRAGMA count_changes).
-    static let totalChangesFunction = FunctionDefinition(
-        name: "sqlite_count_changes_start", argumentCount: 0, isDeterministic: false,
-        body: .scalar({ _, call in .integer(Int64(call.connection.totalChanges)) }))
-
-    /// The rows changed since the count in the first argument was taken, plus the second
+    /// The rows the statement changed (first argument, from ChangeCount) plus the second
     /// argument (PRAGMA count_changes; NULL counts as 0).
     static let changesSinceFunction = FunctionDefinition(
         name: "sqlite_count_changes", argumentCount: 2, isDeterministic: false,
-        body: .scalar({ args, call in
-            guard case .integer(let start) = args[args.startIndex] else { return .integer(0) }
+        body: .scalar({ args, _ in
+            guard case .integer(let count) = args[args.startIndex] else { return .integer(0) }
             var adjustment: Int64 = 0
             if case .integer(let n) = args[args.startIndex + 1] { adjustment = n }
-            return .integer(Int64(call.connection.totalChanges) &- start &+ adjustment)
+            return .integer(count &+ adjustment)
         }))
 
     /// `sqlite_detach(name)`: calls the session's DETACH handler when stepped.
@@ -299,11 +294,10 @@ package enum Compiler {
         }
         if kind != .select && !g.returningNames.isEmpty { columnNames = g.returningNames }
         // PRAGMA count_changes=ON: INSERT/UPDATE/DELETE without RETURNING return one row, the
-        // rows they changed (the connection's change count since the program started).
-        var changesAtStart: Int? = nil
+        // rows they changed (the statement's own count: trigger bodies keep theirs).
         if schema.countChanges, g.returningNames.isEmpty, kind == .insert || kind == .update || kind == .delete {
             let start = b.allocateRegisters(2), count = b.allocateRegister()
-            changesAtStart = start
+            b.emit(.changeCount(dest: start))
             if let adjustment = g.countChangesAdjustment {
                 b.emit(.sCopy(source: adjustment, dest: start + 1))
             } else {
@@ -315,7 +309,6 @@ package enum Compiler {
         }
         b.emit(.halt())
         b.place(prologue)
-        if let start = changesAtStart { b.emit(.function(function: totalChangesFunction, arguments: start, argumentCount: 0, dest: start)) }
         // One walk of the program finds the VM's two per-program facts (Program.effects) and
         // the databases it reads and writes. Bit sets: schema numbers stay below 12 (main,
         // temp, at most 10 attached).

@@ -65,6 +65,8 @@ extension Instruction {
         case .endCoroutine: return "EndCoroutine"
         case .once: return "Once"
         case .noop: return "Noop"
+        case .resetCount: return "ResetCount"
+        case .changeCount: return "ChangeCount"
         case .fkCounter: return "FkCounter"
         case .fkIfZero: return "FkIfZero"
         case .fkIfOff: return "FkIfOff"
@@ -219,7 +221,8 @@ extension Instruction {
         case .yield(let r, let t): o.p1 = r; o.p2 = t ?? 0
         case .endCoroutine(let r): o.p1 = r
         case .once(let t): o.p2 = t
-        case .noop: break
+        case .noop, .resetCount: break
+        case .changeCount(let r): o.p2 = r
         case .fkCounter(let deferred, let amount): o.p1 = deferred ? 1 : 0; o.p2 = amount
         case .fkIfZero(let deferred, let t): o.p1 = deferred == true ? 1 : 0; o.p2 = t
         case .fkIfOff(let t): o.p2 = t

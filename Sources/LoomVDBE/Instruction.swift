@@ -85,6 +85,11 @@ package enum Instruction: Sendable {
     /// Fall through the first time in each run of the program; jump afterwards.
     case once(target: Address)
     case noop
+    /// Ends one statement of a trigger body (SQLite's ResetCount): the rows it counted
+    /// become `changes()` and are added to `total_changes()`, and the count restarts.
+    case resetCount
+    /// The rows the running statement has counted so far, into `dest` (PRAGMA count_changes).
+    case changeCount(dest: Register)
     /// Adds `amount` to a foreign-key violation counter: the transaction's when `deferred`
     /// (or while PRAGMA defer_foreign_keys is on), else the statement's (SQLite's FkCounter).
     case fkCounter(deferred: Bool, amount: Int)

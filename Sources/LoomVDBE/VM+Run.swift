@@ -345,7 +345,6 @@ extension VM {
                 let flags = WriteFlags(rawValue: Int(op.d))
                 if flags.contains(.countChanges) {
                     statementChanges += 1
-                    context.totalChanges += 1
                 }
                 if flags.contains(.lastRowid) { context.lastInsertRowID = rowid }
                 // The update hook needs the table name, which only the full instruction has.
@@ -357,7 +356,6 @@ extension VM {
                 try cursorTable.withCursor(op.a) { try deleteCurrent($0) }
                 if WriteFlags(rawValue: op.b).contains(.countChanges) {
                     statementChanges += 1
-                    context.totalChanges += 1
                 }
                 if context.rowChangeObserver != nil, case .delete(_, _, let table?) = code[address] {
                     try reportRowChange(.delete, cursor: op.a, table: table, rowid: nil)
@@ -667,6 +665,12 @@ extension VM {
                 if onceDone.contains(address) { pc = t } else { onceDone.insert(address) }
             case .noop:
                 break
+            case .resetCount:
+                context.changes = statementChanges
+                context.totalChanges &+= statementChanges
+                statementChanges = 0
+            case .changeCount(let r):
+                registers[r] = .integer(Int64(statementChanges))
             case .fkCounter(let deferred, let amount):
                 if deferred || context.pragmaSettings["defer_foreign_keys", default: 0] != 0 {
                     context.deferredForeignKeyViolations &+= amount
@@ -727,7 +731,6 @@ extension VM {
                 try tree.clearTree(page)
                 if counts {
                     statementChanges += n
-                    context.totalChanges += n
                 }
             case .parseSchema:
                 context.schemaChanged = true
@@ -850,7 +853,6 @@ extension VM {
                 try insertRow(try cursor(c), rowid: rowid, record: bytes)
                 if flags.contains(.countChanges) {
                     statementChanges += 1
-                    context.totalChanges += 1
                 }
                 if flags.contains(.lastRowid) { context.lastInsertRowID = rowid }
                 if let table, context.rowChangeObserver != nil {
@@ -860,7 +862,6 @@ extension VM {
                 try deleteCurrent(try cursor(c))
                 if flags.contains(.countChanges) {
                     statementChanges += 1
-                    context.totalChanges += 1
                 }
                 if let table, context.rowChangeObserver != nil {
                     try reportRowChange(.delete, cursor: c, table: table, rowid: nil)
@@ -872,7 +873,6 @@ extension VM {
                 try insertIndexEntry(try cursor(c), record: b)
                 if flags.contains(.countChanges) {
                     statementChanges += 1
-                    context.totalChanges += 1
                 }
             case .idxDelete(let c, let k, let n):
                 let cur = try cursor(c)

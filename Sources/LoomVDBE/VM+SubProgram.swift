@@ -5,8 +5,10 @@ import LoomBase
 import LoomRecord
 
 /// A caller's state, saved while a sub-program runs (SQLite's VdbeFrame). Statement-level
-/// state (changes, foreign-key counters, the undo log, the transaction) is not saved: the
-/// sub-program shares it with its caller.
+/// state (foreign-key counters, the undo log, the transaction) is not saved: the
+/// sub-program shares it with its caller. The change counts are saved: a sub-program counts
+/// its own rows (ResetCount adds them to total_changes()), and `changes()` is the caller's
+/// again when it returns.
 final class VMFrame {
     let program: Program
     let fast: FastProgram
@@ -19,6 +21,8 @@ final class VMFrame {
     let pendingCollation: Collation
     let lastCompare: Int
     let permutation: [Int]?
+    let statementChanges: Int
+    let connectionChanges: Int
     /// Where the caller goes on: after its `program` instruction, or its ignore target.
     let returnAddress: Address
     let ignoreAddress: Address
@@ -37,6 +41,8 @@ final class VMFrame {
         pendingCollation = vm.pendingCollation
         lastCompare = vm.lastCompare
         permutation = vm.permutation
+        statementChanges = vm.statementChanges
+        connectionChanges = vm.context.changes
         self.returnAddress = returnAddress
         self.ignoreAddress = ignoreAddress
         self.callee = callee
@@ -83,6 +89,7 @@ extension VM {
         pendingCollation = .binary
         lastCompare = 0
         permutation = nil
+        statementChanges = 0
         pc = 0
         return true
     }
@@ -91,6 +98,9 @@ extension VM {
     /// caller's ignore target after RAISE(IGNORE).
     func leaveSubProgram(ignored: Bool) {
         guard let frame = frames.popLast() else { return }
+        // Rows counted after the body's last ResetCount (none when codegen ends each
+        // statement with one) still count toward total_changes().
+        context.totalChanges &+= statementChanges
         restore(frame)
         pc = ignored ? frame.ignoreAddress : frame.returnAddress
     }
@@ -114,5 +124,7 @@ extension VM {
         pendingCollation = frame.pendingCollation
         lastCompare = frame.lastCompare
         permutation = frame.permutation
+        statementChanges = frame.statementChanges
+        context.changes = frame.connectionChanges
     }
 }

@@ -75,7 +75,6 @@ extension VM {
         if flags.contains(.lastRowid) { context.lastInsertRowID = rowid ?? 0 }
         if flags.contains(.countChanges) {
             statementChanges += 1
-            context.totalChanges += 1
         }
     }
 

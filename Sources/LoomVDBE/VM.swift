@@ -254,7 +254,16 @@ package final class VM {
         if isWriting { context.activeWriterCount -= 1; isWriting = false }
         // OR FAIL keeps the rows changed before the error, and they count; an undone
         // statement changed nothing.
-        if countsChanges { context.changes = !failed || action == .fail ? statementChanges : 0 }
+        // (total_changes() gains them here, not row by row, as in SQLite: a statement sees
+        // the total as it was when it started, plus what its triggers' statements changed.)
+        if countsChanges {
+            if !failed || action == .fail {
+                context.changes = statementChanges
+                context.totalChanges &+= statementChanges
+            } else {
+                context.changes = 0
+            }
+        }
         let rollbackStatement = failed && action == .abort && !context.isAutocommit
         if let before = undoBeforeStatementSavepoint {
             // A virtual-table write opened the savepoint mid-run: back to it first, then

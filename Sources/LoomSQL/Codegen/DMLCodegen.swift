@@ -558,7 +558,7 @@ extension Codegen {
         let stored = recordRange(table, columns: columns)
         b.emit(.makeRecord(start: stored.start, count: stored.count, dest: record))
         b.emit(.insert(cursor: w.cursor, record: record, rowid: rowid,
-                       flags: .of(countChanges: c.countsChanges, lastRowid: c.countsChanges), table: table.name))
+                       flags: .of(countChanges: true, lastRowid: c.countsChanges), table: table.name))
         try codeForeignKeys(table, ForeignKeyChange(new: TriggerRow(columns: columns, rowid: rowid)))
         try emitReturningRow(returning, columns: columns, rowid: rowid)
         try fireTriggers(table, .insert, timing: .after, old: nil, new: TriggerRow(columns: columns, rowid: rowid),
@@ -662,7 +662,7 @@ extension Codegen {
         if delete.where == nil && returning == nil && !hasTriggers(table, .delete) && !hasForeignKeys(table)
             && delete.limit == nil && delete.orderBy.isEmpty {
             // DELETE without WHERE: clear the table and its indexes.
-            b.emit(.clear(root: Int(table.rootPage), countChanges: c.countsChanges, database: table.database))
+            b.emit(.clear(root: Int(table.rootPage), countChanges: true, database: table.database))
             for index in c.schema.indexes(on: table) { b.emit(.clear(root: Int(index.rootPage), database: index.database)) }
             return
         }
@@ -685,7 +685,7 @@ extension Codegen {
                     let columns = returning == nil ? try self.readIndexedColumns(w, except: w.scanIndex?.cursor)
                         : try self.readRow(w)
                     try self.deleteIndexEntries(w, columns: columns, rowid: rowid, except: w.scanIndex?.cursor)
-                    self.b.emit(.delete(cursor: w.cursor, flags: .of(countChanges: self.c.countsChanges), table: table.name))
+                    self.b.emit(.delete(cursor: w.cursor, flags: .of(countChanges: true), table: table.name))
                     if let scan = w.scanIndex { self.b.emit(.delete(cursor: scan.cursor)) }
                     // RETURNING sees the table after the row's change (SQLite: the first AFTER trigger).
                     try self.emitReturningRow(returning, columns: columns, rowid: rowid)
@@ -711,7 +711,7 @@ extension Codegen {
                 self.b.emit(.idxDelete(cursor: ic, key: key, count: index.columns.count + 1))
                 if let partial { self.b.place(partial) }
             }
-            self.b.emit(.delete(cursor: w.cursor, flags: .of(countChanges: self.c.countsChanges), table: table.name))
+            self.b.emit(.delete(cursor: w.cursor, flags: .of(countChanges: true), table: table.name))
             try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: columns, rowid: rowid)))
             // RETURNING after the change and its foreign-key actions, before AFTER triggers (SQLite).
             try self.emitReturningRow(returning, columns: columns, rowid: rowid)
@@ -811,7 +811,10 @@ extension Codegen {
         source.indexHint = update.table.indexHint
         let scope = Scope(sources: [source], parent: c.triggerScope)
         let resolver = Resolver(c)
-        if let from = update.from { try resolver.resolveFrom(from, into: scope) }
+        if let from = update.from {
+            try resolver.resolveFrom(from, into: scope)
+            try Resolver.checkJoinSize(scope.sources.count)
+        }
         // SET targets (-1: the rowid), last assignment wins.
         var assignments: [(column: Int, value: RExpr)] = []
         for set in try Resolver.expandAssignments(update.sets, c) {
@@ -964,7 +967,7 @@ extension Codegen {
         let stored = self.recordRange(table, columns: columns)
         self.b.emit(.makeRecord(start: stored.start, count: stored.count, dest: record))
         self.b.emit(.insert(cursor: w.cursor, record: record, rowid: newRowid,
-                            flags: .of(countChanges: self.c.countsChanges, isUpdate: true), table: table.name))
+                            flags: .of(countChanges: true, isUpdate: true), table: table.name))
         try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: old, rowid: oldRowid),
                                                          new: TriggerRow(columns: columns, rowid: newRowid),
                                                          assigned: assigned))

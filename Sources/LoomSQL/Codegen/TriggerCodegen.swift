@@ -197,9 +197,11 @@ extension Codegen {
             }
             for statement in trigger.body {
                 switch statement.kind {
-                case .insert(let insert): try codeInsert(insert, span: statement.span)
-                case .update(let update): try codeUpdate(update, span: statement.span)
-                case .delete(let delete): try codeDelete(delete, span: statement.span)
+                // Each changing statement ends with ResetCount: its rows become changes()
+                // and count toward total_changes() (as in SQLite).
+                case .insert(let insert): try codeInsert(insert, span: statement.span); b.emit(.resetCount)
+                case .update(let update): try codeUpdate(update, span: statement.span); b.emit(.resetCount)
+                case .delete(let delete): try codeDelete(delete, span: statement.span); b.emit(.resetCount)
                 case .select(let select):
                     let resolved = try resolver.resolveSelect(select, outer: child.triggerScope)
                     try codeSelect(resolved) { _, _ in }

@@ -143,7 +143,7 @@ extension Codegen {
         return (t, ref)
     }
 
-    private var virtualWriteFlags: WriteFlags { c.countsChanges ? [.countChanges] : [] }
+    private var virtualWriteFlags: WriteFlags { [.countChanges] }
 
     private func conflictAction(_ r: ConflictResolution?) -> ConflictAction {
         switch r {
@@ -257,7 +257,10 @@ extension Codegen {
         source.virtualTable = ref
         let scope = Scope(sources: [source], parent: c.triggerScope)
         let resolver = Resolver(c)
-        if let from = update.from { try resolver.resolveFrom(from, into: scope) }
+        if let from = update.from {
+            try resolver.resolveFrom(from, into: scope)
+            try Resolver.checkJoinSize(scope.sources.count)
+        }
         var assignments: [Int: RExpr] = [:]
         for set in try Resolver.expandAssignments(update.sets, c) {
             let name = set.column

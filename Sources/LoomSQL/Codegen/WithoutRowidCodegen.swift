@@ -233,7 +233,7 @@ extension Codegen {
         for (p, col) in recordColumns.enumerated() { b.emit(.sCopy(source: columns + col.column, dest: record + p)) }
         let rec = b.allocateRegister()
         b.emit(.makeRecord(start: record, count: recordColumns.count, dest: rec))
-        b.emit(.idxInsert(cursor: w.cursor, record: rec, flags: .of(countChanges: countChange && c.countsChanges)))
+        b.emit(.idxInsert(cursor: w.cursor, record: rec, flags: .of(countChanges: countChange)))
     }
 
     /// Deletes the row the table cursor is on (its columns in `columns`) and its index entries.
@@ -241,7 +241,7 @@ extension Codegen {
         var changed = w
         changed.indexes = w.indexes.filter { !skip.contains($0.index.name.lowercasedASCII) }
         try codeWithoutRowidIndexDeletes(changed, table: w.table, columns: columns)
-        b.emit(.delete(cursor: w.cursor, flags: .of(countChanges: countChange && c.countsChanges), table: w.table.name))
+        b.emit(.delete(cursor: w.cursor, flags: .of(countChanges: countChange), table: w.table.name))
     }
 
     /// Codes one row written into a WITHOUT ROWID table: values (or DEFAULT), affinity,

@@ -978,80 +978,10 @@ package enum WherePlanner {
     /// it), a scan 1000; each further usable term multiplies by 1/4. Work is the sum over
     /// levels of the rows produced so far.
     static func joinOrder(_ sources: [SourceItem], terms: [RExpr], schema: Schema?) -> [SourceItem] {
-        if sources.count <= 64, let order = JoinOrderSearch(sources, terms: terms, schema: schema)?.order() {
-            return order
-        }
-        return joinOrderGeneral(sources, terms: terms, schema: schema)
-    }
-
-    /// `joinOrder` for any number of FROM items (sets of cursors per estimate): what
-    /// `JoinOrderSearch` computes with bit masks for up to 64 items.
-    static func joinOrderGeneral(_ sources: [SourceItem], terms: [RExpr], schema: Schema?) -> [SourceItem] {
-        let termCursors: [Set<Int>] = terms.map { var u = Set<Int>(); $0.cursorsUsed(into: &u); return u }
-        let all = Set(sources.map(\.cursor))
-        func estimate(_ candidate: SourceItem, placed: [SourceItem]) -> (rows: Double, extra: Double) {
-            let available = Set(placed.map(\.cursor))
-            var levelOf = CursorLevels()
-            for c in available { levelOf[c] = 0 }
-            levelOf[candidate.cursor] = 1
-            var usable: [RExpr] = []
-            for (k, term) in terms.enumerated() where termCursors[k].contains(candidate.cursor) {
-                let own = termCursors[k].intersection(all)
-                if own.isSubset(of: available.union([candidate.cursor])) { usable.append(term) }
-            }
-            if candidate.virtualTable != nil {
-                return estimateVirtual(candidate, terms: terms, unplaced: all.subtracting(available).union([candidate.cursor]))
-            }
-            // Without statistics a table counts as 1000 rows (only the ratios matter).
-            let tableRows = candidate.isStoredTable ? schema?.rowEstimate(of: candidate.table).map { Double(max($0, 1)) } : nil
-            var cost = tableRows ?? 1000.0
-            var extra = 0.0
-            var consumed = 0
-            if candidate.isStoredTable {
-                let constraints = collectConstraints(for: candidate, terms: usable, levelOfCursor: levelOf, level: 1)
-                let equal = constraints.filter { if case .equal(.value) = $0.kind { return true }; return false }
-                if candidate.table.hasRowid && equal.contains(where: { $0.column < 0 }) { cost = 1; consumed = 1 }
-                else if !equal.isEmpty {
-                    let columns = Set(equal.map(\.column))
-                    // The best index whose leading columns are all equal: its rows per lookup.
-                    var lookup: Double? = nil
-                    for idx in schema?.indexes(on: candidate.table) ?? [] where idx.isPlain {
-                        var k = 0
-                        while k < idx.columns.count, columns.contains(idx.columns[k].column) { k += 1 }
-                        guard k > 0 else { continue }
-                        let rows = rowsPerLookup(idx, eqCount: k, schema: schema, tableRows: cost)
-                        lookup = min(lookup ?? rows, rows)
-                    }
-                    if let lookup { cost = min(lookup, cost); consumed = 1 }
-                    else if !placed.isEmpty { cost = min(10, cost); consumed = 1; extra = tableRows ?? 1000 }
-                }
-            }
-            for _ in consumed..<max(usable.count, consumed) { cost *= 0.25 }
-            return (cost, extra)
-        }
-        var best: (order: [SourceItem], work: Double)? = nil
-        for start in sources.indices {
-            var remaining = sources
-            var placed = [remaining.remove(at: start)]
-            let first = estimate(placed[0], placed: [])
-            var rows = first.rows
-            var work = rows + first.extra
-            while !remaining.isEmpty {
-                var bestIndex = 0
-                var bestCost = (rows: Double.infinity, extra: 0.0)
-                for (i, candidate) in remaining.enumerated() {
-                    let e = estimate(candidate, placed: placed)
-                    if e.rows + e.extra / max(rows, 1) < bestCost.rows + bestCost.extra / max(rows, 1) {
-                        bestCost = e; bestIndex = i
-                    }
-                }
-                placed.append(remaining.remove(at: bestIndex))
-                rows *= bestCost.rows
-                work += rows + bestCost.extra
-            }
-            if best.map({ work < $0.work }) ?? true { best = (placed, work) }
-        }
-        return best?.order ?? sources
+        // (The resolver allows at most 64 FROM items per SELECT, as SQLite does: the search's
+        // bit masks hold them all. A longer list could only come from a caller that skipped
+        // the resolver, and keeps its order.)
+        JoinOrderSearch(sources, terms: terms, schema: schema)?.order() ?? sources
     }
 
     /// datatype3 §4.2, as codegen applies it.

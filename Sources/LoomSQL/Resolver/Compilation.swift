@@ -30,7 +30,9 @@ package final class Compilation {
     var triggerScope: Scope? = nil
     /// Triggers whose bodies are being compiled (a trigger does not fire itself again).
     var activeTriggers: Set<String> = []
-    /// Whether row changes count toward `changes()` (not inside trigger bodies).
+    /// Whether this is the statement itself, not a trigger body: its inserts set
+    /// last_insert_rowid() and PRAGMA count_changes counts its rows. (Rows changed in a
+    /// trigger body count too, in the trigger's own count: see TriggerCodegen's ResetCount.)
     var countsChanges: Bool { triggerScope == nil }
     /// DROP TABLE's implicit DELETE: constraints that cannot be enforced are skipped (F6).
     var ignoresForeignKeyErrors = false

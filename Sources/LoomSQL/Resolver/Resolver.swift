@@ -766,6 +766,7 @@ package struct Resolver {
             scope.defersRoutedMisuse = true
             if let from = clause.from {
                 try resolveFrom(from, into: scope)
+                try Resolver.checkJoinSize(scope.sources.count)
             }
             select.sources = scope.sources
             select.distinct = clause.distinct
@@ -890,6 +891,13 @@ package struct Resolver {
             if !ref.isDoubleQuoted { return ref.column }
         }
         return c.text(e.span)
+    }
+
+    /// SQLite's limits on one FROM clause: 200 terms (its parser's), 64 tables in a join
+    /// (its planner works on 64-bit masks of them; so does JoinOrderSearch).
+    static func checkJoinSize(_ count: Int) throws {
+        if count > 200 { throw DatabaseError(.error, "too many FROM clause terms, max: 200") }
+        if count > 64 { throw DatabaseError(.error, "at most 64 tables in a join") }
     }
 
     /// Resolves the FROM clause into `scope.sources` (left-deep, in order).
