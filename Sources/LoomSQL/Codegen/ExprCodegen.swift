@@ -143,8 +143,10 @@ package final class Codegen {
                 b.emit(.bitNot(source: r, dest: target))
             }
         case .binary(let op, let lhs, let rhs):
-            let l = try codeTemp(lhs)
-            let r = try codeTemp(rhs)
+            // (A numeric literal or parameter operand is loaded once, in the prologue: in a
+            // scan, `5+z2.b` costs one instruction per row, not two.)
+            let l = try conditionOperand(lhs)
+            let r = try conditionOperand(rhs)
             switch op {
             case .add: b.emit(.add(lhs: l, rhs: r, dest: target))
             case .subtract: b.emit(.subtract(lhs: l, rhs: r, dest: target))
@@ -161,8 +163,8 @@ package final class Codegen {
             }
         case .compare(let op, let lhs, let rhs):
             // 1 when true, 0 when false, NULL otherwise (never NULL for IS / IS NOT).
-            let l = try codeTemp(lhs)
-            let r = try codeTemp(rhs)
+            let l = try conditionOperand(lhs)
+            let r = try conditionOperand(rhs)
             let done = b.makeLabel()
             let aff = comparisonAffinity(lhs, rhs)
             let coll = try comparisonCollation(lhs, rhs)
@@ -262,8 +264,7 @@ package final class Codegen {
         return table.columns[i].affinity.apply(to: v)
     }
 
-    /// Codes `e` into a register of its own (a column already in a register is reused).
-    /// The register of a comparison operand in a condition: a numeric literal or a parameter
+    /// The register of a comparison or arithmetic operand: a numeric literal or a parameter
     /// is loaded once, in the program's prologue, into a register of its own (SQLite hoists constants
     /// out of loops the same way); anything else is coded here.
     func conditionOperand(_ e: RExpr) throws -> Int {
@@ -288,6 +289,7 @@ package final class Codegen {
         }
     }
 
+    /// Codes `e` into a register of its own (a column already in a register is reused).
     func codeTemp(_ e: RExpr, preferring target: Int? = nil) throws -> Int {
         if case .register(let r, _, _) = e { return r }
         if case .column(let col, _, _, _) = e, let r = columnOverrides[col] { return r }
