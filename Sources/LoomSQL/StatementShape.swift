@@ -1,7 +1,7 @@
 // This file implements StatementShape: a parsed SELECT/INSERT/UPDATE/DELETE whose literals in
 // safe positions are replaced by hidden parameters, with the key under which the session
 // caches the program compiled from it. Layer: L5. Spec: Spec/L6-session.md §Statement cache
-// (SC1–SC8).
+// (SC1–SC10).
 import LoomRecord
 
 /// A statement's shape: the statement with its safe literals turned into parameters
@@ -13,6 +13,8 @@ package struct StatementShape {
     package var statement: Statement
     package var values: [Value]
     package var key: [UInt8]
+    /// Where each hidden parameter's literal was, by parameter number (1 is first).
+    package var spans: [SourceSpan]
 
     /// At most this many literals are parametrized (larger statements are not cached).
     static let maximumValues = 256
@@ -89,6 +91,7 @@ package struct StatementShape {
         self.statement = rewritten
         self.values = collector.values
         self.key = key
+        self.spans = collector.spans.map(\.0)
     }
 
     /// Walks the safe positions, replacing literals by parameters in order.

@@ -1,14 +1,15 @@
 // This file implements the connection's statement cache: programs compiled from a statement
 // shape (StatementShape: the text with its safe literals as hidden parameters), reused by
-// later statements of the same shape, which only bind their literals. Layer: L6.
-// Spec: Spec/L6-session.md §Statement cache (SC1–SC8).
+// later statements of the same shape, which only bind their literals; and found again from
+// the statement's tokens alone (LexicalShape), without parsing. Layer: L6.
+// Spec: Spec/L6-session.md §Statement cache (SC1–SC10).
 import LoomRecord
 import LoomVDBE
 import LoomSQL
 
 /// Programs by shape key, valid for one schema object, flag generation and text encoding
 /// (SC5). Cleared when full (SC6).
-final class StatementCache {
+package final class StatementCache {
     static let capacity = 64
     /// The schema the entries were compiled against (compared by identity).
     weak var schema: Schema?
@@ -17,10 +18,33 @@ final class StatementCache {
     /// False when the schema has a partial index or a virtual table (SC1).
     var usable = false
     var entries: [[UInt8]: (program: Program, kind: StatementKind)] = [:]
+    /// The same programs by lexical key (SC10), with the roles of the statement's literals.
+    var lexical: [[UInt8]: LexicalEntry] = [:]
+    /// How statements were found: by their tokens, by their parsed shape (for tests).
+    package internal(set) var lexicalHits = 0
+    package internal(set) var shapeHits = 0
+
+    struct LexicalEntry {
+        var program: Program
+        var kind: StatementKind
+        var roles: [LexicalShape.Role]
+        var parameterCount: Int
+    }
 
     func clear() {
-        entries.removeAll(keepingCapacity: true)
+        clearEntries()
         schema = nil
+    }
+
+    /// Empties both maps (SC6: a full cache starts again), keeping its validity.
+    func clearEntries() {
+        entries.removeAll(keepingCapacity: true)
+        lexical.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether the entries were compiled for `schema`, `flagsGeneration` and `encoding` (SC5).
+    func isValid(schema: Schema, flagsGeneration: UInt64, encoding: TextEncoding) -> Bool {
+        self.schema === schema && self.flagsGeneration == flagsGeneration && self.encoding == encoding
     }
 }
 
@@ -35,6 +59,20 @@ extension Connection {
     /// cache: a statement whose shape was compiled before reuses that program with its own
     /// literal values; any other statement that may change compilation clears the cache.
     func compileCached(_ sql: String, from offset: Int, schema: Schema) throws -> PreparedStatement? {
+        let cache = statementCache
+        let encoding = context.databases.first??.btree.textEncoding ?? .utf8
+        // SC10: a statement whose tokens match a cached one's runs its program unparsed.
+        if !cache.lexical.isEmpty, cache.usable,
+           cache.isValid(schema: schema, flagsGeneration: context.flagsGeneration, encoding: encoding),
+           !Connection.authorizerActive, let lexical = LexicalShape(sql, from: offset),
+           let entry = cache.lexical[lexical.key],
+           let values = lexical.values(sql, roles: entry.roles, parameterCount: entry.parameterCount) {
+            let text = lexical.start == 0 && lexical.end == sql.utf8.count
+                ? sql : SourceSpan(start: lexical.start, end: lexical.end).text(in: sql)
+            cache.lexicalHits &+= 1
+            return PreparedStatement(program: entry.program, kind: entry.kind, sql: text, end: lexical.end,
+                                     hiddenBindings: values)
+        }
         var parser = Parser(sql: sql)
         guard let (statement, end) = try parser.parseNext(from: offset) else { return nil }
         switch statement.kind {
@@ -49,9 +87,7 @@ extension Connection {
         guard !Connection.authorizerActive, let shape = StatementShape(statement, sql: sql, end: end) else {
             return try compileParsed(statement, end: end, sql: sql, schema: schema)
         }
-        let cache = statementCache
-        let encoding = context.databases.first??.btree.textEncoding ?? .utf8
-        if cache.schema !== schema || cache.flagsGeneration != context.flagsGeneration || cache.encoding != encoding {
+        if !cache.isValid(schema: schema, flagsGeneration: context.flagsGeneration, encoding: encoding) {
             cache.clear()
             cache.schema = schema
             cache.flagsGeneration = context.flagsGeneration
@@ -61,6 +97,9 @@ extension Connection {
         guard cache.usable else { return try compileParsed(statement, end: end, sql: sql, schema: schema) }
         let text = Compiler.statementText(statement, end: end, sql: sql)
         if let entry = cache.entries[shape.key] {
+            cache.shapeHits &+= 1
+            rememberLexically(sql, from: offset, statement: statement, end: end, shape: shape,
+                              program: entry.program, kind: entry.kind)
             return PreparedStatement(program: entry.program, kind: entry.kind, sql: text, end: end,
                                      hiddenBindings: shape.values)
         }
@@ -69,10 +108,34 @@ extension Connection {
         prepared.hiddenBindings = shape.values
         // Only programs that verify the schema cookies they rely on when they start (SC7).
         if Connection.verifiesSchema(prepared) {
-            if cache.entries.count >= StatementCache.capacity { cache.entries.removeAll(keepingCapacity: true) }
+            if cache.entries.count >= StatementCache.capacity { cache.clearEntries() }
             cache.entries[shape.key] = (prepared.program, prepared.kind)
+            rememberLexically(sql, from: offset, statement: statement, end: end, shape: shape,
+                              program: prepared.program, kind: prepared.kind)
         }
         return prepared
+    }
+
+    /// Records the lexical key of the statement just found by its shape (SC10), when its
+    /// tokens and the parse agree on where it starts and ends and each hidden parameter is
+    /// one literal token.
+    private func rememberLexically(_ sql: String, from offset: Int, statement: Statement, end: Int,
+                                   shape: StatementShape, program: Program, kind: StatementKind) {
+        let cache = statementCache
+        guard let lexical = LexicalShape(sql, from: offset), lexical.start == statement.span.start,
+              lexical.end == end, cache.lexical[lexical.key] == nil else { return }
+        let kinds: [UInt8] = shape.values.map {
+            switch $0 {
+            case .integer: return UInt8(ascii: "i")
+            case .real: return UInt8(ascii: "r")
+            case .text: return UInt8(ascii: "t")
+            default: return UInt8(ascii: "b")
+            }
+        }
+        guard let roles = lexical.roles(sql, spans: shape.spans, kinds: kinds) else { return }
+        if cache.lexical.count >= StatementCache.capacity { cache.clearEntries() }
+        cache.lexical[lexical.key] = StatementCache.LexicalEntry(
+            program: program, kind: kind, roles: roles, parameterCount: shape.values.count)
     }
 
     /// Compiles one parsed statement with this connection's user functions and collations.

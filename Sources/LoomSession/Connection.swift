@@ -29,8 +29,8 @@ package final class Connection {
     package var userFunctions: [String: [FunctionDefinition]] = [:] {
         didSet { statementCache.clear() }
     }
-    /// Programs compiled from statement shapes (Connection+StatementCache.swift, SC1–SC8).
-    let statementCache = StatementCache()
+    /// Programs compiled from statement shapes (Connection+StatementCache.swift, SC1–SC10).
+    package let statementCache = StatementCache()
     /// User collations (L7 `Database.add(collation:)`) by upper-case name, seen while
     /// compiling and while loading the schema. Change them through `setUserCollation`.
     package private(set) var userCollations: [String: CustomCollation] = [:]

@@ -8,6 +8,54 @@ import LoomTestSupport
 @Suite("Statement cache", .enabled(if: Oracle.isAvailable))
 struct StatementCacheTests {
     static let scripts: [String] = [
+        // Repeats found by their tokens alone (SC10): literals compiled into the program
+        // (LIMIT, result columns, under unary minus, in parentheses) must be spelled alike,
+        // a parameter literal must be of its kind (a decimal beyond Int64, a too-big hex
+        // literal parse as before), and spacing or comments make another key.
+        """
+        CREATE TABLE t(a INTEGER PRIMARY KEY, b, c TEXT);
+        INSERT INTO t VALUES(1, 10, 'x'), (2, 20, 'y'), (3, 30, 'z'), (4, -40, 'w');
+        SELECT b FROM t WHERE a = 1 LIMIT 5;
+        SELECT b FROM t WHERE a = 2 LIMIT 5;
+        SELECT b FROM t WHERE a = 2 LIMIT 0;
+        SELECT b FROM t WHERE a >= 1 LIMIT 2;
+        SELECT b FROM t WHERE a >= 1 LIMIT 3;
+        SELECT b, 7 FROM t WHERE a = 3;
+        SELECT b, 8 FROM t WHERE a = 3;
+        SELECT b, 8 FROM t WHERE a = 1;
+        SELECT a FROM t WHERE b = -40;
+        SELECT a FROM t WHERE b = -10;
+        SELECT a FROM t WHERE b = (10);
+        SELECT a FROM t WHERE b = (20);
+        SELECT a FROM t WHERE a = 2;
+        SELECT a FROM t WHERE a = 99999999999999999999;
+        SELECT a FROM t WHERE a = 0x3;
+        SELECT a FROM t WHERE a = 0x10000000000000000;
+        SELECT a FROM t WHERE a = 3;
+        SELECT a FROM t WHERE a = 2.0;
+        SELECT a FROM t WHERE a = '2';
+        SELECT a FROM t WHERE a = x'02';
+        SELECT a FROM t WHERE a  =  3;
+        SELECT a FROM t WHERE a = /* c */ 3;
+        SELECT a FROM t WHERE a = 1 -- c
+        ;
+        SELECT a FROM t WHERE a = 2 -- c
+        ;
+        select a from t where a = 4;
+        select a from t where a = 3;
+        SELECT c FROM t WHERE c = 'it''s' OR c = 'y';
+        SELECT c FROM t WHERE c = 'z' OR c = 'w';
+        UPDATE t SET b = 11 WHERE a = 1;
+        UPDATE t SET b = 'eleven' WHERE a = 2;
+        UPDATE t SET b = 1.5 WHERE a = 3;
+        INSERT INTO t VALUES(5, 50, 'v');
+        INSERT INTO t VALUES(6, 60.5, x'00');
+        INSERT INTO t VALUES(7, 99999999999999999999, 'big');
+        DELETE FROM t WHERE a = 7;
+        DELETE FROM t WHERE a = 6;
+        SELECT * FROM t ORDER BY a;
+        ;;SELECT a FROM t WHERE a = 5;;;SELECT a FROM t WHERE a = 4;
+        """,
         // Literals joined by || in a comparison operand (speedtest1 test 170's shape): one
         // shape, values of every kind, on an index and off it.
         """

@@ -540,15 +540,22 @@ extension Parser {
     // MARK: - Literal values
 
     mutating func integerLiteral(_ t: Token) throws -> Literal {
-        let u = bytes[t.start..<t.end]
-        if u.count > 2, u[t.start] == UInt8(ascii: "0"), u[t.start + 1] | 0x20 == UInt8(ascii: "x") {
-            var digits = u.dropFirst(2).drop(while: { $0 == UInt8(ascii: "0") })
-            if digits.count > 16 {
-                if statementEndError == nil {
-                    statementEndError = error("hex literal too big: \(text(t))", at: t.start)
-                }
-                return .integer(0)
+        guard let value = Parser.integerValue(bytes, t) else {
+            if statementEndError == nil {
+                statementEndError = error("hex literal too big: \(text(t))", at: t.start)
             }
+            return .integer(0)
+        }
+        return value
+    }
+
+    /// The value of integer token `t`: `.integer`, or `.bigInteger` for a decimal beyond
+    /// Int64; nil for a hex literal of more than 16 significant digits ("hex literal too big").
+    static func integerValue(_ bytes: UnsafeBufferPointer<UInt8>, _ t: Token) -> Literal? {
+        let u = slice(bytes, t.start, t.end)
+        if u.count > 2, u[0] == UInt8(ascii: "0"), u[1] | 0x20 == UInt8(ascii: "x") {
+            var digits = u.dropFirst(2).drop(while: { $0 == UInt8(ascii: "0") })
+            if digits.count > 16 { return nil }
             var v: UInt64 = 0
             while let d = digits.popFirst() {
                 let x = Lexer.isDigit(d) ? d &- 0x30 : (d | 0x20) &- 0x61 &+ 10
@@ -565,7 +572,7 @@ extension Parser {
         for d in u {
             let (m, o1) = v.multipliedReportingOverflow(by: 10)
             let (a, o2) = m.addingReportingOverflow(Int64(d &- 0x30))
-            if o1 || o2 { return .bigInteger(text(t)) }
+            if o1 || o2 { return .bigInteger(text(bytes, t.start, t.end)) }
             v = a
         }
         return .integer(v)
@@ -633,7 +640,10 @@ extension Parser {
         return Double(fixed) ?? 0
     }
 
-    func blobBytes(_ t: Token) -> [UInt8] {
+    @inline(__always) func blobBytes(_ t: Token) -> [UInt8] { Parser.blobBytes(bytes, t) }
+    /// The bytes of blob token `t` (x'…': the lexer admits an even count of hex digits only).
+    static func blobBytes(_ bytes: UnsafeBufferPointer<UInt8>, _ t: Token) -> [UInt8] {
+        guard t.start >= 0, t.end <= bytes.count, t.end - t.start >= 3 else { return [] }
         var out: [UInt8] = []
         var i = t.start + 2
         let end = t.end - 1
