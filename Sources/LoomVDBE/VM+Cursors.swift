@@ -322,6 +322,19 @@ extension VM {
         return Int64((t - 12) / 2)
     }
 
+    /// Rowid on the dispatch loop's fast path: a positioned B-tree table cursor's rowid
+    /// (`currentRowid`'s first case inline, usually the one its Next kept), else `currentRowid`.
+    @inline(__always)
+    func rowidValue(_ c: VMCursor) throws -> Value {
+        if let u = c.tableRef, c.isValid, !c.nullRow {
+            if let r = c.cachedRowid { return .integer(r) }
+            let r = try u._withUnsafeGuaranteedRef { try $0.rowid() }
+            c.cachedRowid = r
+            return .integer(r)
+        }
+        return try currentRowid(c)
+    }
+
     func currentRowid(_ c: VMCursor) throws -> Value {
         if c.nullRow || !c.isValid { return .null }
         if let r = c.cachedRowid { return .integer(r) }  // set for table cursors only

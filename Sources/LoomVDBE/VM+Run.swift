@@ -252,15 +252,23 @@ extension VM {
                 }
                 continue
             case .rowid, .idxRowid:
-                registers[op.b] = try cursorTable.withCursor(op.a) { c in
-                    // A positioned B-tree table cursor (scans): `currentRowid`'s first case inline.
-                    if let u = c.tableRef, c.isValid, !c.nullRow {
-                        if let r = c.cachedRowid { return .integer(r) }
-                        let r = try u._withUnsafeGuaranteedRef { try $0.rowid() }
-                        c.cachedRowid = r
-                        return .integer(r)
+                registers[op.b] = try cursorTable.withCursor(op.a) { try rowidValue($0) }
+                continue
+            case .rowidCompare:
+                // The comparison op follows (FastProgram fuses only that shape).
+                registers[op.b] = try cursorTable.withCursor(op.a) { try rowidValue($0) }
+                let comparison = ops[pc]
+                if let x = registers.integer(comparison.a), let y = registers.integer(comparison.b) {
+                    let jump: Bool
+                    switch comparison.kind {
+                    case .eq: jump = x == y
+                    case .ne: jump = x != y
+                    case .lt: jump = x < y
+                    case .le: jump = x <= y
+                    case .gt: jump = x > y
+                    default: jump = x >= y  // .ge
                     }
-                    return try currentRowid(c)
+                    pc = jump ? comparison.c : pc + 1
                 }
                 continue
             case .next, .sorterNext:
@@ -478,27 +486,10 @@ extension VM {
                 // the state read unretained from its slot (no closure call or retain per row).
                 // A sum argument other than NULL/INTEGER/REAL and the first row (no state yet)
                 // go on to the paths below.
-                if op.affinity != 0 && op.affinity <= 3, let u = aggregateTable.stateReference(acc) {
-                    // Each step is a one-line closure lending the state at +0 (inlined; an
-                    // unowned(unsafe) binding was retained and released per row).
-                    var stepped = true
-                    if op.affinity == 1 {
-                        u._withUnsafeGuaranteedRef { $0.count += 1 }
-                    } else if registers.isNull(a) {
-                        // count(X) and sum(X) skip NULL.
-                    } else if op.affinity == 2 {
-                        u._withUnsafeGuaranteedRef { $0.count += 1 }
-                    } else if let i = registers.integer(a) {
-                        u._withUnsafeGuaranteedRef { $0.addToSum(i) }
-                    } else if let d = registers.real(a) {
-                        u._withUnsafeGuaranteedRef { $0.addToSum(d) }
-                    } else {
-                        stepped = false
-                    }
-                    if stepped {
-                        resetCollation(programIsBinary: binaryProgram)
-                        continue
-                    }
+                if op.affinity != 0 && op.affinity <= 3, let u = aggregateTable.stateReference(acc),
+                   stepInline(op.affinity, a, u, registers) {
+                    resetCollation(programIsBinary: binaryProgram)
+                    continue
                 }
                 // count(*), count(X), sum/total/avg(X) without DISTINCT (FastOp.init marks
                 // them): stepped here on the state's fields, exactly as `step` does; a TEXT or
@@ -641,6 +632,16 @@ extension VM {
                 registers[op.c] = lengthValue(registers[op.a])
                 if !subtypedRegisters.isEmpty { subtypedRegisters[op.c] = nil }
                 resetCollation(programIsBinary: binaryProgram)
+                continue
+            case .columnAggStep:
+                // The AggStep op follows (FastProgram fuses only that shape; its argument
+                // register is this Column's, written here as usual).
+                registers[op.c] = try cursorTable.withCursor(op.a) { try columnValue($0, op.b) }
+                let step = ops[pc]
+                if let u = aggregateTable.stateReference(step.c), stepInline(step.affinity, step.a, u, registers) {
+                    resetCollation(programIsBinary: binaryProgram)
+                    pc += 1
+                }
                 continue
             case .columnLength:
                 // The cursor is lent at +0 (`cursor(_:)` returned it retained).
@@ -1253,6 +1254,28 @@ extension VM {
     func resetCollation() {
         if case .binary = pendingCollation, case .binary = program.binaryCollation { return }
         pendingCollation = program.binaryCollation
+    }
+
+    /// count(*) (`kind` 1), count(X) (2) and sum/total/avg(X) (3) stepped in place on an
+    /// existing state, exactly as `AggregateState.step` does; false (nothing done) for a sum
+    /// argument other than NULL/INTEGER/REAL. Each step is a one-line closure lending the
+    /// state at +0 (an unowned(unsafe) binding was retained and released per row).
+    @inline(__always)
+    func stepInline(_ kind: UInt8, _ a: Register, _ u: Unmanaged<AggregateState>, _ registers: RegisterFile) -> Bool {
+        if kind == 1 {
+            u._withUnsafeGuaranteedRef { $0.count += 1 }
+        } else if registers.isNull(a) {
+            // count(X) and sum(X) skip NULL.
+        } else if kind == 2 {
+            u._withUnsafeGuaranteedRef { $0.count += 1 }
+        } else if let i = registers.integer(a) {
+            u._withUnsafeGuaranteedRef { $0.addToSum(i) }
+        } else if let d = registers.real(a) {
+            u._withUnsafeGuaranteedRef { $0.addToSum(d) }
+        } else {
+            return false
+        }
+        return true
     }
 
     /// `resetCollation()` for the dispatch loop, which knows whether the program's BINARY is
