@@ -641,6 +641,9 @@ final class CursorCore {
         return entryRowid
     }
 
+    /// `entryRowid` while `entryKnown` (TableCursor.learnedRowid).
+    var learnedRowid: Int64? { entryKnown ? entryRowid : nil }
+
     /// The page of the entry `learnEntry` read, when the cursor is still on it and the page
     /// is unchanged (the checks `node` makes); nil otherwise.
     /// (Unretained: `entryPage` holds it. Returned as a reference, the page was retained and
@@ -1167,6 +1170,9 @@ package final class TableCursor {
     /// Positions on `rowid`, else on a neighbour (`.before`/`.after`), or `.empty`.
     package func seek(rowid: Int64) throws -> SeekResult { try core.seek(.rowid(rowid)) }
     package func rowid() throws -> Int64 { try core.currentRowid() }
+    /// The rowid of the entry a move has just read (K14's `entryRowid`), nil when the move
+    /// did not read it; only right after the move (the VM keeps it as the position's rowid).
+    package var learnedRowid: Int64? { core.learnedRowid }
     /// Number of rows (OP_Count).
     package func count() throws -> Int64 { try core.entryCount() }
     /// The whole record, overflow pages included.

@@ -78,20 +78,16 @@ package struct RecordBuffer: ~Copyable {
     private static let smallLengths: UInt64 = 0x00_8864_3210
 
     private mutating func parse() throws {
-        let buf = record
         let total = byteCount
         // A one-byte header size (any record of fewer than 127 header bytes) is read in place.
-        let hs: UInt64, hl: Int
-        if total > 0, buf[0] < 0x80 { hs = UInt64(buf[0]); hl = 1 } else {
-            guard let (v, l) = Varint.read(buf, at: 0) else {
-                throw DatabaseError.corrupt(page: nil, "record header size")
-            }
-            hs = v; hl = l
+        let header: Int, hl: Int
+        if total > 0, let b = bytes, b.load(as: UInt8.self) < 0x80 {
+            header = Int(b.load(as: UInt8.self))
+            hl = 1
+            guard header <= total, header >= 1 else { try RecordBuffer.corrupt("record header size") }
+        } else {
+            (header, hl) = try RecordBuffer.longHeaderSize(record)
         }
-        guard hs <= UInt64(total), Int(hs) >= hl else {
-            throw DatabaseError.corrupt(page: nil, "record header size")
-        }
-        let header = Int(hs)
         // At most one column per header byte.
         let needed = 2 * (header - hl)
         if needed > fieldCapacity {
@@ -100,32 +96,73 @@ package struct RecordBuffer: ~Copyable {
             fields = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
             fieldCapacity = capacity
         }
+        // total > 0 here (an empty record fails above), so `load` allocated the bytes.
+        let p = UnsafeRawPointer(bytes.unsafelyUnwrapped)
         var pos = hl
         var content = header
         var n = 0
         // A header entry means needed > 0, so `fields` was allocated above.
         let f = fields.unsafelyUnwrapped
         while pos < header {
-            let b = buf[pos]
-            // One-byte serial types (all but long TEXT/BLOB) decoded here; checks as
-            // `RecordCodec.nextHeaderEntry`, which reads the rest (same errors).
-            if b < 0x80 && (b < 10 || b >= 12) {
-                let t = Int(b)
-                let length = t < 10 ? Int(truncatingIfNeeded: RecordBuffer.smallLengths >> UInt64(4 * t)) & 0xF : (t - 12) >> 1
-                guard length <= total - content else { throw DatabaseError.corrupt(page: nil, "record content") }
+            // Serial types of one and two bytes (all but TEXT/BLOB of 8k and more) decoded
+            // here, with the checks of `RecordCodec.nextHeaderEntry`, which reads the rest
+            // (same errors). Every read is below `header` <= `total`.
+            let b = p.load(fromByteOffset: pos, as: UInt8.self)
+            let t: Int
+            if b < 0x80 {
+                t = Int(b)
                 pos += 1
-                f[2 * n] = t
-                f[2 * n + 1] = content
-                content += length
+            } else if pos + 1 < header, case let b2 = p.load(fromByteOffset: pos + 1, as: UInt8.self), b2 < 0x80 {
+                t = Int(b & 0x7F) << 7 | Int(b2)
+                pos += 2
             } else {
-                let (t, offset) = try RecordCodec.nextHeaderEntry(buf, pos: &pos, header: header, content: &content, total: total)
+                let (t, offset) = try RecordBuffer.longEntry(record, pos: &pos, header: header, content: &content, total: total)
                 f[2 * n] = Int(t)
                 f[2 * n + 1] = offset
+                n += 1
+                continue
             }
+            let length: Int
+            if t >= 12 {
+                length = (t - 12) >> 1
+            } else if t < 10 {
+                length = Int(truncatingIfNeeded: RecordBuffer.smallLengths >> UInt64(4 * t)) & 0xF
+            } else {
+                try RecordBuffer.corrupt("record content")  // 10 and 11 are reserved
+            }
+            guard length <= total - content else { try RecordBuffer.corrupt("record content") }
+            f[2 * n] = t
+            f[2 * n + 1] = content
+            content += length
             n += 1
         }
-        guard content == total else { throw DatabaseError.corrupt(page: nil, "record length") }
+        guard content == total else { try RecordBuffer.corrupt("record length") }
         count = n
+    }
+
+    // The parse's cold paths, out of line so that its loop stays small.
+
+    /// Throws `corrupt` with `detail`.
+    @inline(never)
+    private static func corrupt(_ detail: String, line: UInt = #line) throws -> Never {
+        throw DatabaseError.corrupt(page: nil, detail, line: line)
+    }
+
+    /// The header size and its varint's length when that varint is longer than one byte (or
+    /// the record is empty); checked against the record.
+    @inline(never)
+    private static func longHeaderSize(_ buf: UnsafeRawBufferPointer) throws -> (Int, Int) {
+        guard let (v, l) = Varint.read(buf, at: 0), v <= UInt64(buf.count), Int(v) >= l else {
+            try corrupt("record header size")
+        }
+        return (Int(v), l)
+    }
+
+    /// A header entry whose serial type takes three varint bytes or more.
+    @inline(never)
+    private static func longEntry(_ buf: UnsafeRawBufferPointer, pos: inout Int, header: Int,
+                                  content: inout Int, total: Int) throws -> (UInt64, Int) {
+        try RecordCodec.nextHeaderEntry(buf, pos: &pos, header: header, content: &content, total: total)
     }
 
     /// Column `i`; NULL for `i` outside `0 ..< count`. Inlinable: the VM's Column reads it
@@ -136,6 +173,18 @@ package struct RecordBuffer: ~Copyable {
         // count > 0: `parse` allocated `fields` (and `load` the bytes).
         let f = fields.unsafelyUnwrapped
         return RecordCodec.value(serialType: UInt64(f[2 * i]), in: record, at: f[2 * i + 1])
+    }
+
+    /// The byte length of column `i` when it is a BLOB, from its serial type ((t - 12) / 2);
+    /// nil for any other type and for `i` outside `0 ..< count`. Inlinable: the VM's
+    /// Column+length() reads it once per row.
+    @inlinable @inline(__always)
+    package func blobLength(_ i: Int) -> Int64? {
+        guard i >= 0, i < count else { return nil }
+        // count > 0: `parse` allocated `fields`.
+        let t = fields.unsafelyUnwrapped[2 * i]
+        guard t >= 12, t & 1 == 0 else { return nil }
+        return Int64((t - 12) / 2)
     }
 
     /// The serial type of column `i` (0, NULL, outside `0 ..< count`).

@@ -114,6 +114,17 @@ final class VMCursor {
         }
     }
 
+    /// `moved(valid:)` after a B-tree table cursor stepped (Next/Prev) with no delete pending:
+    /// `deletedRowid` and `deletedKey` are nil already, so they are not written (clearing the
+    /// key array called its outlined destroy on every row of a scan).
+    @inline(__always) func steppedTable(valid: Bool) {
+        isValid = valid
+        hasRow = false
+        cachedRowid = nil
+        nullRow = false
+        absentRowid = nil
+    }
+
     /// Forget the cached record (the cursor moved or the entry changed).
     @inline(__always) func moved(valid: Bool) {
         isValid = valid

@@ -58,6 +58,25 @@ enum FastKind: UInt8, Sendable {
     /// Halt with code OK (a = 1 for the ignore action: a sub-program returns to its caller's
     /// ignore address). Init is decoded as `goto`.
     case halt
+    /// A Column (a/b/c as Column) whose register is the argument of the count(X)/sum(X)
+    /// AggStep right after it (one argument, marked 2 or 3): the Column runs as usual (its
+    /// register is written), then the step's inline path in the same dispatch, skipping the
+    /// AggStep op; when that path does not apply the AggStep op runs as usual.
+    case columnAggStep
+    /// A Rowid (a = cursor, b = dest) whose register the comparison right after it reads:
+    /// the Rowid runs as usual, then two INTEGER operands are compared in the same dispatch
+    /// (the comparison op is skipped); anything else runs the comparison op as usual.
+    case rowidCompare
+}
+
+extension FastKind {
+    /// Eq, Ne, Lt, Le, Gt or Ge.
+    var isComparison: Bool {
+        switch self {
+        case .eq, .ne, .lt, .le, .gt, .ge: return true
+        default: return false
+        }
+    }
 }
 
 /// One instruction as trivially copyable operands. Reading an `Instruction` out of the
@@ -115,7 +134,9 @@ struct FastOp: Sendable {
         case .column(let c, let col, let d, let def?):
             self.init(constant: def, dest: d, tables: &tables)
             if kind == .string8 { self.init(.columnDefault, c, col, d, d: Int(self.d)) }
-        case .rowid(let c, let d): self.init(.rowid, c, d)
+        case .rowid(let c, let d):
+            self.init(.rowid, c, d)
+            tables.fused = true
         case .idxRowid(let c, let d): self.init(.idxRowid, c, d)
         case .next(let c, let t): self.init(.next, c, t)
         case .prev(let c, let t): self.init(.prev, c, t)
@@ -191,8 +212,8 @@ struct FastOp: Sendable {
             if !distinct {
                 switch kind {
                 case .countStar: affinity = 1
-                case .count where n == 1: affinity = 2
-                case .sum where n == 1, .total where n == 1, .avg where n == 1: affinity = 3
+                case .count where n == 1: affinity = 2; tables.fused = true
+                case .sum where n == 1, .total where n == 1, .avg where n == 1: affinity = 3; tables.fused = true
                 case .min where n == 1: affinity = 4
                 case .max where n == 1: affinity = 5
                 default: break
@@ -266,7 +287,8 @@ struct FastTables {
     var affinities: UnsafeMutablePointer<Affinity>?
     var affinityCount = 0
     var affinityCapacity = 0
-    /// Some op may fuse with the one after it (length, like, SorterInsert): the fusing pass runs.
+    /// Some op may fuse with the one after it (length, like, SorterInsert, Rowid, count(X) and
+    /// sum(X) steps): the fusing pass runs.
     var fused = false
 }
 
@@ -345,7 +367,8 @@ package final class FastProgram: @unchecked Sendable {
     /// The constants, in `d` order (tests).
     var constantValues: [Value] { Array(UnsafeBufferPointer(start: constants, count: constantCount)) }
 
-    /// Pairs of ops that run as one (only when the build saw a length, like or SorterInsert).
+    /// Pairs of ops that run as one (only when the build saw a length, like, SorterInsert,
+    /// Rowid or a count(X)/sum(X) step).
     private static func fuse(_ storage: UnsafeMutableBufferPointer<FastOp>) {
         guard storage.count >= 2 else { return }
         for i in 0 ..< storage.count - 1 {
@@ -363,6 +386,15 @@ package final class FastProgram: @unchecked Sendable {
             // register that only the SorterInsert right after it reads (LoomSQL SelectCodegen).
             else if first.kind == .makeRecord, second.kind == .sorterInsert, second.b == first.c {
                 storage[i] = FastOp(.makeRecordSorterInsert, first.a, first.b, first.c, d: second.a)
+            }
+            // Column feeding count(X)/sum(X), and Rowid feeding a comparison: the first op
+            // still writes its register (so later readers of it are unaffected); the second
+            // runs in the same dispatch when its inline path applies.
+            else if first.kind == .column, second.kind == .aggStep, second.affinity == 2 || second.affinity == 3,
+                    second.a == first.c {
+                storage[i] = FastOp(.columnAggStep, first.a, first.b, first.c)
+            } else if first.kind == .rowid, second.kind.isComparison, second.a == first.b || second.b == first.b {
+                storage[i] = FastOp(.rowidCompare, first.a, first.b)
             }
         }
     }

@@ -71,6 +71,23 @@ final class RegisterFile {
         return false
     }
 
+    /// The INTEGER held by register `i`, nil for any other type (a tag test in place: the
+    /// comparison and aggregate fast paths read two integers without copying a Value).
+    @inline(__always)
+    func integer(_ i: Int) -> Int64? {
+        precondition(i >= 0 && i < count, "register out of range")
+        if case .integer(let x) = (base + i).pointee { return x }
+        return nil
+    }
+
+    /// The REAL held by register `i`, nil for any other type (likewise in place).
+    @inline(__always)
+    func real(_ i: Int) -> Double? {
+        precondition(i >= 0 && i < count, "register out of range")
+        if case .real(let d) = (base + i).pointee { return d }
+        return nil
+    }
+
     /// A copy of the registers in `range` (cold paths: virtual tables, windows, keys).
     subscript(range: Range<Int>) -> ArraySlice<Value> {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "register range out of range")

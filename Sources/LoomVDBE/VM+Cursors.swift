@@ -158,8 +158,12 @@ extension VM {
         }
         guard c.isValid else { return false }
         // A B-tree table cursor (scans) is lent at +0 (binding it out of the enum retained it).
-        if let ok = try c.withTable({ t in forward ? try t.next() : try t.previous() }) {
-            c.moved(valid: ok)
+        if let u = c.tableRef {
+            let ok = try u._withUnsafeGuaranteedRef { t in forward ? try t.next() : try t.previous() }
+            c.steppedTable(valid: ok)
+            // The step read the new entry's cell: its rowid is the position's (Rowid then
+            // needs no second look at the page; every move clears it again).
+            if ok { c.cachedRowid = u._withUnsafeGuaranteedRef { $0.learnedRowid } }
             return ok
         }
         let ok: Bool
@@ -220,6 +224,14 @@ extension VM {
     /// sets `hasRow` (its register may change under it); `pseudoSource` alone, set only
     /// after a successful parse, records which blob `row` holds.
     func loadRow(_ c: VMCursor) throws -> Bool {
+        // A B-tree table cursor first (scans): its payload is copied from the page, lent at +0.
+        if let u = c.tableRef {
+            if c.hasRow { return true }
+            guard c.isValid, !c.nullRow else { return false }
+            try u._withUnsafeGuaranteedRef { t in try t.withPayload { try c.row.load($0) } }
+            c.hasRow = true
+            return true
+        }
         if case .pseudo(let reg) = c.storage {
             if c.fedBySorter { return c.hasRow }
             guard reg >= 0, reg < registers.count, case .blob(let b) = registers[reg] else { return false }
@@ -233,10 +245,6 @@ extension VM {
         }
         if c.hasRow { return true }
         guard c.isValid, !c.nullRow else { return false }
-        if try c.withTable({ t in try t.withPayload { try c.row.load($0) } }) != nil {
-            c.hasRow = true
-            return true
-        }
         switch c.storage {
         case .table(let t): try t.withPayload { try c.row.load($0) }
         case .index(let i): try i.withKey { try c.row.load($0) }
@@ -291,7 +299,9 @@ extension VM {
 
     func readColumn(_ c: VMCursor, _ column: Int, default def: Value?) throws -> Value {
         if c.nullRow { return .null }
-        if case .virtual(let v, _) = c.storage { return c.isValid ? try v.column(column) : .null }
+        // Tag test first: binding the enum's payload copied it (a retain and a release of the
+        // table cursor it holds) on every first Column of a row.
+        if c.tableRef == nil, case .virtual(let v, _) = c.storage { return c.isValid ? try v.column(column) : .null }
         guard try loadRow(c) else { return .null }
         return column < c.row.count ? c.row.column(column) : (def ?? .null)
     }
@@ -310,6 +320,19 @@ extension VM {
         let t = c.row.serialType(column)
         guard t >= 12, t & 1 == 0 else { return nil }
         return Int64((t - 12) / 2)
+    }
+
+    /// Rowid on the dispatch loop's fast path: a positioned B-tree table cursor's rowid
+    /// (`currentRowid`'s first case inline, usually the one its Next kept), else `currentRowid`.
+    @inline(__always)
+    func rowidValue(_ c: VMCursor) throws -> Value {
+        if let u = c.tableRef, c.isValid, !c.nullRow {
+            if let r = c.cachedRowid { return .integer(r) }
+            let r = try u._withUnsafeGuaranteedRef { try $0.rowid() }
+            c.cachedRowid = r
+            return .integer(r)
+        }
+        return try currentRowid(c)
     }
 
     func currentRowid(_ c: VMCursor) throws -> Value {

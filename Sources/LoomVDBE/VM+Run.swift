@@ -165,6 +165,11 @@ extension VM {
         let aggregateTable = self.aggregates
         // Read once: testing `self.trace` loaded the optional closure on every step.
         let trace = self.trace
+        // The program's own BINARY is the built-in one (not UTF-16's): resetting the collation
+        // after a call is then a tag test of `pendingCollation` (reading `program` per call
+        // went through its storage class). The program changes only with the frame.
+        let binaryProgram: Bool
+        if case .binary = program.binaryCollation { binaryProgram = true } else { binaryProgram = false }
         while pc >= 0 && pc < ops.count {
             let address = pc
             pc += 1
@@ -247,7 +252,24 @@ extension VM {
                 }
                 continue
             case .rowid, .idxRowid:
-                registers[op.b] = try cursorTable.withCursor(op.a) { try currentRowid($0) }
+                registers[op.b] = try cursorTable.withCursor(op.a) { try rowidValue($0) }
+                continue
+            case .rowidCompare:
+                // The comparison op follows (FastProgram fuses only that shape).
+                registers[op.b] = try cursorTable.withCursor(op.a) { try rowidValue($0) }
+                let comparison = ops[pc]
+                if let x = registers.integer(comparison.a), let y = registers.integer(comparison.b) {
+                    let jump: Bool
+                    switch comparison.kind {
+                    case .eq: jump = x == y
+                    case .ne: jump = x != y
+                    case .lt: jump = x < y
+                    case .le: jump = x <= y
+                    case .gt: jump = x > y
+                    default: jump = x >= y  // .ge
+                    }
+                    pc = jump ? comparison.c : pc + 1
+                }
                 continue
             case .next, .sorterNext:
                 if context.interruption.isSet { try failInterrupted() }
@@ -270,21 +292,51 @@ extension VM {
                 registers[op.c] = fastArithmetic(.multiply, registers[op.a], registers[op.b])
                 continue
             case .eq:
+                // Two INTEGERs (a range scan's bound test): compared in place, no Value copy.
+                if let x = registers.integer(op.a), let y = registers.integer(op.b) {
+                    if x == y { pc = op.c }
+                    continue
+                }
                 if try compareJump(op.a, op.b, op.affinityValue, nil, op.flags & 1 != 0, op.flags & 2 != 0, { $0 == 0 }) { pc = op.c }
                 continue
             case .ne:
+                // Two INTEGERs (a range scan's bound test): compared in place, no Value copy.
+                if let x = registers.integer(op.a), let y = registers.integer(op.b) {
+                    if x != y { pc = op.c }
+                    continue
+                }
                 if try compareJump(op.a, op.b, op.affinityValue, nil, op.flags & 1 != 0, op.flags & 2 != 0, { $0 != 0 }) { pc = op.c }
                 continue
             case .lt:
+                // Two INTEGERs (a range scan's bound test): compared in place, no Value copy.
+                if let x = registers.integer(op.a), let y = registers.integer(op.b) {
+                    if x < y { pc = op.c }
+                    continue
+                }
                 if try compareJump(op.a, op.b, op.affinityValue, nil, op.flags & 1 != 0, false, { $0 < 0 }) { pc = op.c }
                 continue
             case .le:
+                // Two INTEGERs (a range scan's bound test): compared in place, no Value copy.
+                if let x = registers.integer(op.a), let y = registers.integer(op.b) {
+                    if x <= y { pc = op.c }
+                    continue
+                }
                 if try compareJump(op.a, op.b, op.affinityValue, nil, op.flags & 1 != 0, false, { $0 <= 0 }) { pc = op.c }
                 continue
             case .gt:
+                // Two INTEGERs (a range scan's bound test): compared in place, no Value copy.
+                if let x = registers.integer(op.a), let y = registers.integer(op.b) {
+                    if x > y { pc = op.c }
+                    continue
+                }
                 if try compareJump(op.a, op.b, op.affinityValue, nil, op.flags & 1 != 0, false, { $0 > 0 }) { pc = op.c }
                 continue
             case .ge:
+                // Two INTEGERs (a range scan's bound test): compared in place, no Value copy.
+                if let x = registers.integer(op.a), let y = registers.integer(op.b) {
+                    if x >= y { pc = op.c }
+                    continue
+                }
                 if try compareJump(op.a, op.b, op.affinityValue, nil, op.flags & 1 != 0, false, { $0 >= 0 }) { pc = op.c }
                 continue
             case .if:
@@ -427,6 +479,16 @@ extension VM {
             case .aggStep:
                 let a = op.a, n = op.b, acc = op.c
                 try checkRange(a, n)
+                // count(*), count(X), sum/total/avg(X) (FastOp.init marks them 1, 2, 3) on an
+                // existing state: stepped right here on its fields, exactly as `step` does, with
+                // the state read unretained from its slot (no closure call or retain per row).
+                // A sum argument other than NULL/INTEGER/REAL and the first row (no state yet)
+                // go on to the paths below.
+                if op.affinity != 0 && op.affinity <= 3, let u = aggregateTable.stateReference(acc),
+                   stepInline(op.affinity, a, u, registers) {
+                    resetCollation(programIsBinary: binaryProgram)
+                    continue
+                }
                 // count(*), count(X), sum/total/avg(X) without DISTINCT (FastOp.init marks
                 // them): stepped here on the state's fields, exactly as `step` does; a TEXT or
                 // BLOB argument of sum (numeric conversion) and the first row (no state yet)
@@ -471,7 +533,7 @@ extension VM {
                     }
                     return true
                 }) == true {
-                    resetCollation()
+                    resetCollation(programIsBinary: binaryProgram)
                     continue
                 }
                 // The state is stepped in place, borrowed from its slot (no retain per row).
@@ -493,7 +555,7 @@ extension VM {
                     registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
                     failed = state.failed
                 }
-                resetCollation()
+                resetCollation(programIsBinary: binaryProgram)
                 if failed == true, let error = aggregateTable[acc]?.userError { throw error }
                 continue
             case .jump:
@@ -567,16 +629,29 @@ extension VM {
             case .length:
                 registers[op.c] = lengthValue(registers[op.a])
                 if !subtypedRegisters.isEmpty { subtypedRegisters[op.c] = nil }
-                resetCollation()
+                resetCollation(programIsBinary: binaryProgram)
+                continue
+            case .columnAggStep:
+                // The AggStep op follows (FastProgram fuses only that shape; its argument
+                // register is this Column's, written here as usual).
+                registers[op.c] = try cursorTable.withCursor(op.a) { try columnValue($0, op.b) }
+                let step = ops[pc]
+                if let u = aggregateTable.stateReference(step.c), stepInline(step.affinity, step.a, u, registers) {
+                    resetCollation(programIsBinary: binaryProgram)
+                    pc += 1
+                }
                 continue
             case .columnLength:
                 // The cursor is lent at +0 (`cursor(_:)` returned it retained).
-                let n = try cursorTable.withCursor(op.a) { try blobColumnLength($0, op.b) }
+                let n = try cursorTable.withCursor(op.a) { c in
+                    // The row parsed already (every Column after a row's first): read in place.
+                    c.hasRow && !c.nullRow ? c.row.blobLength(op.b) : try blobColumnLength(c, op.b)
+                }
                 if let n {
                     let d = Int(op.d)
                     registers[d] = .integer(n)
                     if !subtypedRegisters.isEmpty { subtypedRegisters[d] = nil }
-                    resetCollation()
+                    resetCollation(programIsBinary: binaryProgram)
                     pc += 1
                 } else {
                     registers[op.c] = try cursorTable.withCursor(op.a) { try readColumn($0, op.b, default: nil) }
@@ -586,7 +661,7 @@ extension VM {
                 try checkRange(op.a, op.b)
                 let result = try callScalar(fast.functions[Int(op.d)], op.a, op.b, dest: op.c)
                 registers[op.c] = result
-                resetCollation()
+                resetCollation(programIsBinary: binaryProgram)
                 continue
             case .columnLike:
                 // The like op follows (FastProgram fuses only that shape).
@@ -595,7 +670,7 @@ extension VM {
                 if let matched {
                     registers[like.c] = .integer(matched ? 1 : 0)
                     if !subtypedRegisters.isEmpty { subtypedRegisters[like.c] = nil }
-                    resetCollation()
+                    resetCollation(programIsBinary: binaryProgram)
                     pc += 1
                 } else {
                     registers[op.c] = try cursorTable.withCursor(op.a) { try readColumn($0, op.b, default: nil) }
@@ -609,7 +684,7 @@ extension VM {
                 } else {
                     registers[op.c] = try callScalar(fast.functions[Int(op.d)], op.a, 2, dest: op.c)
                 }
-                resetCollation()
+                resetCollation(programIsBinary: binaryProgram)
                 continue
             }
             switch code[address] {
@@ -1105,7 +1180,7 @@ extension VM {
                 try checkRange(a, n)
                 let result = try callScalar(f, a, n, dest: d)
                 registers[d] = result
-                resetCollation()
+                resetCollation(programIsBinary: binaryProgram)
             case .aggStep(let f, let a, let n, let acc, let distinct):
                 try checkRange(a, n)
                 guard case .aggregate(let kind) = f.body else {
@@ -1118,7 +1193,7 @@ extension VM {
                 }
                 if kind.usesSubtypes { state.argumentSubtypes = subtypeMask(a, n) }
                 registers.withRange(a, n) { state.step($0, collation: pendingCollation) }
-                resetCollation()
+                resetCollation(programIsBinary: binaryProgram)
                 if state.failed, let error = state.userError { throw error }
             case .aggFinal(let f, let acc, _):
                 let state: AggregateState
@@ -1178,6 +1253,36 @@ extension VM {
     @inline(__always)
     func resetCollation() {
         if case .binary = pendingCollation, case .binary = program.binaryCollation { return }
+        pendingCollation = program.binaryCollation
+    }
+
+    /// count(*) (`kind` 1), count(X) (2) and sum/total/avg(X) (3) stepped in place on an
+    /// existing state, exactly as `AggregateState.step` does; false (nothing done) for a sum
+    /// argument other than NULL/INTEGER/REAL. Each step is a one-line closure lending the
+    /// state at +0 (an unowned(unsafe) binding was retained and released per row).
+    @inline(__always)
+    func stepInline(_ kind: UInt8, _ a: Register, _ u: Unmanaged<AggregateState>, _ registers: RegisterFile) -> Bool {
+        if kind == 1 {
+            u._withUnsafeGuaranteedRef { $0.count += 1 }
+        } else if registers.isNull(a) {
+            // count(X) and sum(X) skip NULL.
+        } else if kind == 2 {
+            u._withUnsafeGuaranteedRef { $0.count += 1 }
+        } else if let i = registers.integer(a) {
+            u._withUnsafeGuaranteedRef { $0.addToSum(i) }
+        } else if let d = registers.real(a) {
+            u._withUnsafeGuaranteedRef { $0.addToSum(d) }
+        } else {
+            return false
+        }
+        return true
+    }
+
+    /// `resetCollation()` for the dispatch loop, which knows whether the program's BINARY is
+    /// the built-in one (`programIsBinary`): then a pending BINARY needs no further read.
+    @inline(__always)
+    func resetCollation(programIsBinary: Bool) {
+        if programIsBinary, case .binary = pendingCollation { return }
         pendingCollation = program.binaryCollation
     }
 

@@ -378,6 +378,14 @@ final class AggregateSlots {
         return try u._withUnsafeGuaranteedRef(body)
     }
 
+    /// The state of `register` unretained (nil when there is none), for a caller that uses it
+    /// only while the slot keeps it (the dispatch loop's inline AggStep; no closure call).
+    @inline(__always)
+    func stateReference(_ register: Register) -> Unmanaged<AggregateState>? {
+        guard register >= 0, register < count, let base else { return nil }
+        return base[register]
+    }
+
     func removeAll() {
         guard let base else { return }
         for i in 0 ..< count {

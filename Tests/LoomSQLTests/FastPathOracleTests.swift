@@ -26,6 +26,23 @@ import LoomTestSupport
             "SELECT a FROM t WHERE c LIKE '%ON%' ORDER BY a",
             "SELECT x.a, y.a FROM t x, t y WHERE x.c LIKE y.c ORDER BY 1, 2",
         ],
+        // Range scans feeding count/sum/total/avg (Column+AggStep and Rowid+comparison run
+        // fused, the steps inline): NULL, REAL, TEXT (generic step), BLOB lengths, overflow,
+        // non-integer and TEXT bounds.
+        "aggregateScan": [
+            "CREATE TABLE s(k INTEGER PRIMARY KEY, n, v)",
+            "INSERT INTO s VALUES(1,5,x'00'),(2,NULL,NULL),(3,2.5,'abc'),(4,'7',zeroblob(3)),(5,9223372036854775807,x'0102'),(6,-3,1),(7,'x',2.5)",
+            "SELECT count(n), sum(n), total(n), avg(n), count(*), sum(length(v)) FROM s WHERE k BETWEEN 2 AND 4",
+            "SELECT count(n), sum(n), total(n) FROM s WHERE k < 5 AND k > 0",
+            "SELECT count(n), sum(n) FROM s WHERE k = 1 OR k = 6",
+            "SELECT sum(n) FROM s WHERE k >= 4",
+            "SELECT total(n), avg(n), count(v), sum(length(v)) FROM s WHERE k >= 4",
+            "SELECT k, (SELECT sum(n) FROM s y WHERE y.k <= s.k AND y.k <> 5) FROM s WHERE k > 1.5 AND k <= 6.5 ORDER BY k",
+            "SELECT count(*), sum(k) FROM s WHERE k > '3'",
+            "SELECT count(*), sum(k) FROM s WHERE k != 3 AND k <> NULL",
+            "SELECT sum(n), count(n) FROM s WHERE rowid BETWEEN 1 AND 3 OR rowid = 6",
+            "SELECT k FROM s WHERE rowid >= 6 OR rowid < 2 ORDER BY k DESC",
+        ],
         "orderByLimit": [
             "CREATE TABLE z(a INTEGER, b INTEGER, c TEXT)",
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 300) INSERT INTO z SELECT (i*7919)%301, i, 'r' || i FROM n",

@@ -39,6 +39,25 @@ import LoomRecord
         #expect(FastOp(.idxLT(cursor: 1, key: 2, count: 3, target: Int(Int32.max))).kind == .idxLT)
     }
 
+    @Test func fusesColumnIntoCountOrSumAndRowidIntoComparison() {
+        let sum = FunctionDefinition(name: "sum", argumentCount: 1, body: .aggregate(.sum))
+        let p = FastProgram([
+            .rowid(cursor: 0, dest: 3),
+            .gt(lhs: 2, rhs: 3, target: 9),
+            .column(cursor: 0, column: 1, dest: 4),
+            .aggStep(function: sum, arguments: 4, argumentCount: 1, accumulator: 5),
+            .column(cursor: 0, column: 1, dest: 6),
+            .aggStep(function: sum, arguments: 7, argumentCount: 1, accumulator: 8),
+        ])
+        let ops = p.ops
+        #expect(ops[0].kind == .rowidCompare && ops[0].a == 0 && ops[0].b == 3)
+        #expect(ops[1].kind == .gt)
+        #expect(ops[2].kind == .columnAggStep && ops[2].a == 0 && ops[2].b == 1 && ops[2].c == 4)
+        #expect(ops[3].kind == .aggStep && ops[3].affinity == 3)
+        // Another register: not fused.
+        #expect(ops[4].kind == .column)
+    }
+
     @Test func programSharesItsTableAndEditsResetIt() throws {
         var program = Program(instructions: [.initialize(target: 1), .integer(value: 5, dest: 1), .resultRow(start: 1, count: 1), .halt()],
                               registerCount: 2, cursorCount: 0, columnNames: ["x"])

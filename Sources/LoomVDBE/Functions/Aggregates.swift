@@ -91,17 +91,8 @@ final class AggregateState {
         case .sum, .total, .avg:
             switch numericType(first) {
             case .null: return
-            case .integer(let i):
-                count += 1
-                realSum += Double(i)
-                if !approximate && !overflow {
-                    let (r, o) = integerSum.addingReportingOverflow(i)
-                    if o { overflow = true } else { integerSum = r }
-                }
-            case .real(let d):
-                count += 1
-                realSum += d
-                approximate = true
+            case .integer(let i): addToSum(i)
+            case .real(let d): addToSum(d)
             default:
                 count += 1
                 realSum += first.realValue
@@ -161,6 +152,25 @@ final class AggregateState {
     }
 
     /// The final value; throws "integer overflow" for sum() past Int64.
+    /// sum/total/avg's step for an INTEGER (also the VM's inline AggStep).
+    @inline(__always)
+    func addToSum(_ i: Int64) {
+        count += 1
+        realSum += Double(i)
+        if !approximate && !overflow {
+            let (r, o) = integerSum.addingReportingOverflow(i)
+            if o { overflow = true } else { integerSum = r }
+        }
+    }
+
+    /// sum/total/avg's step for a REAL (also the VM's inline AggStep).
+    @inline(__always)
+    func addToSum(_ d: Double) {
+        count += 1
+        realSum += d
+        approximate = true
+    }
+
     func final() throws -> Value {
         switch kind {
         case .countStar, .count: return .integer(count)
