@@ -40,9 +40,16 @@ extension BTree {
         let usable = pager.usableSize
         while true {
             let pno = path[level]
-            if pending == nil && level > 0 {
-                // Modified in place: it fits; only an underflow needs the cells in memory.
-                if try !underflow || staysFull(pno) { return }
+            if pending == nil {
+                if level > 0 {
+                    // Modified in place: it fits; only an underflow needs the cells in memory.
+                    if try !underflow || staysFull(pno) { return }
+                } else {
+                    // The root, modified in place, fits: only an interior root left with no
+                    // cells needs work (balance-shallower).
+                    let n = try node(pno)
+                    if n.kind.isLeaf || n.cellCount > 0 { return }
+                }
             }
             let content = try pending ?? readContent(pno)
             if level == 0 {
@@ -57,24 +64,21 @@ extension BTree {
             }
             let parentNo = path[level - 1]
             let slot = slots[level - 1]
-            var parent = try readContent(parentNo)
-            guard slot <= parent.cells.count else { throw DatabaseError.corrupt(page: parentNo.rawValue, "child slot") }
-            if !append && !(parent.cells.isEmpty && !overfull),
-               let spread = try spreadOverSiblings(content, slot: slot, parent: parent, parentNo: parentNo, headroom: overfull) {
-                // B1a: up to three siblings share the cells, in as few pages as hold them.
-                parent = spread
-            } else if overfull {
+            let parent = try node(parentNo)
+            guard !parent.kind.isLeaf, slot <= parent.cellCount else { throw DatabaseError.corrupt(page: parentNo.rawValue, "child slot") }
+            let change: ParentChange
+            if overfull {
                 let (parts, dividers) = try distribute(content, append: append)
                 var pages = [pno]
                 for _ in 1..<parts.count { pages.append(try allocatePage().number) }
                 for (part, p) in zip(parts, pages) { try writeContent(part, to: try pager.page(p)) }
-                parent = replaceSlots(parent, from: slot, through: slot, pages: pages, dividers: dividers)
+                change = ParentChange(from: slot, through: slot, pages: pages, dividers: dividers)
             } else {
-                if parent.cells.isEmpty {
+                if parent.cellCount == 0 {
                     // An only child: nothing to merge with at this level; the parent (a root
                     // with no cells) is handled by balance-shallower above.
                     if pending != nil { try writeContent(content, to: try pager.page(pno)) }
-                    pending = parent
+                    pending = nil
                     level -= 1
                     underflow = true
                     continue
@@ -85,143 +89,80 @@ extension BTree {
                 let leftC = leftSlot == slot ? content : try readContent(leftNo)
                 let rightC = leftSlot == slot ? try readContent(rightNo) : content
                 guard leftC.kind == rightC.kind else { throw DatabaseError.corrupt(page: parentNo.rawValue, "sibling kinds differ") }
-                let combined = combine(leftC, divider: Array(parent.cells[leftSlot].dropFirst(4)), rightC)
+                let combined = combine(leftC, divider: try dividerBody(parent, leftSlot), rightC)
                 if combined.fits(headerOffset: 0, usable: usable) {
                     try writeContent(combined, to: try pager.page(leftNo))
                     try freePage(rightNo)
-                    parent = replaceSlots(parent, from: leftSlot, through: leftSlot + 1, pages: [leftNo], dividers: [])
+                    change = ParentChange(from: leftSlot, through: leftSlot + 1, pages: [leftNo], dividers: [])
                 } else {
                     let (parts, dividers) = try distribute(combined, append: false)
                     var pages = [leftNo, rightNo]
                     while pages.count < parts.count { pages.append(try allocatePage().number) }
                     for (part, p) in zip(parts, pages) { try writeContent(part, to: try pager.page(p)) }
-                    parent = replaceSlots(parent, from: leftSlot, through: leftSlot + 1, pages: pages, dividers: dividers)
+                    change = ParentChange(from: leftSlot, through: leftSlot + 1, pages: pages, dividers: dividers)
                 }
             }
-            pending = parent
+            pending = try applyToParent(parentNo, change)
             level -= 1
             underflow = true
         }
     }
 
-    /// B1a (SQLite's balance_nonroot, in Loom's terms): the child at `slot` of `parent` (its
-    /// new content `content`, too full or underfull) and up to two neighbours — the
-    /// siblings on both sides, or the two nearest at an edge — pool their cells (with the
-    /// parent's dividers between them) and are laid out again in as few pages as hold them:
-    /// packed from the left, then evened out from the right (a page takes cells from its
-    /// left neighbour while it stays no fuller than that neighbour). The old pages are
-    /// reused in order; pages beyond them are allocated, unused ones freed. Returns the
-    /// parent's new content, or nil (nothing changed) when the cells cannot be laid out with
-    /// every page non-empty: the caller then splits or merges pairs.
-    func spreadOverSiblings(_ content: NodeContent, slot: Int, parent: NodeContent, parentNo: PageNumber, headroom: Bool) throws -> NodeContent? {
-        let nc = parent.cells.count
-        let nOld = min(3, nc + 1)
-        let firstSlot = max(0, min(slot - 1, nc + 1 - nOld))
-        var old: [PageNumber] = []
-        var combined: NodeContent? = nil
-        for s in firstSlot ..< firstSlot + nOld {
-            let pno = try childPage(parent, s)
-            old.append(pno)
-            let c = s == slot ? content : try readContent(pno)
-            if let prev = combined {
-                guard prev.kind == c.kind else { throw DatabaseError.corrupt(page: parentNo.rawValue, "sibling kinds differ") }
-                let d = parent.cells[s - 1]
-                guard d.count >= 4 else { throw DatabaseError.corrupt(page: parentNo.rawValue, "interior cell") }
-                combined = combine(prev, divider: Array(d.dropFirst(4)), c)
-            } else {
-                combined = c
-            }
-        }
-        guard let all = combined, let (parts, dividers) = try spread(all, headroom: headroom) else { return nil }
-        var pages = Array(old.prefix(parts.count))
-        while pages.count < parts.count { pages.append(try allocatePage().number) }
-        for (part, p) in zip(parts, pages) { try writeContent(part, to: try pager.page(p)) }
-        for p in old.dropFirst(parts.count) { try freePage(p) }
-        return replaceSlots(parent, from: firstSlot, through: firstSlot + nOld - 1, pages: pages, dividers: dividers)
+    /// A rebalance step's result for the parent: child slots `from...through` become `pages`,
+    /// with `dividers` (cell bodies without the child pointer) between them.
+    struct ParentChange {
+        var from: Int
+        var through: Int
+        var pages: [PageNumber]
+        var dividers: [[UInt8]]
     }
 
-    /// Lays `content` out in as few non-root pages as hold it: packed from the left, then,
-    /// from the rightmost boundary leftwards, cells move right while the right page stays no
-    /// fuller than the left one (an empty right page always takes one). Index and interior
-    /// pages give up one cell per boundary as the divider (moving across a boundary turns
-    /// the left page's last cell into the divider and the old divider into the right page's
-    /// first cell); table leaves keep every cell, the divider being the left page's last
-    /// rowid. nil when some page would be empty.
-    func spread(_ content: NodeContent, headroom: Bool) throws -> (parts: [NodeContent], dividers: [[UInt8]])? {
-        let cap = capacity(content.kind)
-        // After an overflow the pages are packed to 7/8 of their capacity, so the next
-        // inserts there find room: packed full, every following insert would spread again.
-        let limit = headroom ? cap - cap / 8 : cap
-        let cells = content.cells
-        let n = cells.count
-        let consumes = content.kind != .tableLeaf
-        guard n > 0 else { return nil }
-        // sum[i]: the space of cells[0..<i].
-        var sum = [Int](repeating: 0, count: n + 1)
-        for i in 0 ..< n {
-            let sz = cellSpace(cells[i].count)
-            guard sz <= cap else { return nil }
-            sum[i + 1] = sum[i] + sz
+    /// Applies `change` to the parent page in place (its old dividers removed, the new ones
+    /// inserted, the last page's pointer stored in the slot after them) when the new dividers
+    /// fit in the space the page has plus what the old ones free; returns nil then. Otherwise
+    /// the page is untouched and its new content (too large for it) is returned, for the next
+    /// rebalance step. In place, a split costs the parent two cell edits instead of a rewrite
+    /// of every cell (a third of s25 test 180's balance work was parent rewrites).
+    func applyToParent(_ parentNo: PageNumber, _ change: ParentChange) throws -> NodeContent? {
+        precondition(change.pages.count == change.dividers.count + 1)
+        var p = try node(parentNo)
+        let a = change.from, b = change.through
+        guard a >= 0, a <= b, b <= p.cellCount else { throw DatabaseError.corrupt(page: parentNo.rawValue, "child slot") }
+        var freed = 0
+        for i in a ..< b { freed += cellSpace(try p.cell(i).size) }
+        var need = 0
+        for d in change.dividers { need += cellSpace(d.count + 4) }
+        if need > freed, try p.freeBytes() + freed < need {
+            return replaceSlots(try readContent(parentNo), from: a, through: b, pages: change.pages, dividers: change.dividers)
         }
-        // ends[j]: the end (exclusive) of page j's cells; page j + 1 starts there (after the
-        // divider cell when `consumes`). The last page ends at n.
-        var ends: [Int] = []
-        var start = 0, i = 0
-        while i < n {
-            if sum[i + 1] - sum[start] > limit && i > start {
-                ends.append(i)
-                if consumes { i += 1 }
-                start = i
-                continue
+        try pager.makeWritable(p.page)
+        for _ in a ..< b {
+            try removeCellInPlace(p, at: a)
+            p = try node(parentNo)
+        }
+        for (j, d) in change.dividers.enumerated() {
+            guard try insertCellInPlace(p, at: a + j, u32Bytes(change.pages[j].rawValue) + d) else {
+                throw DatabaseError.corrupt(page: parentNo.rawValue, "free space")
             }
-            i += 1
+            p = try node(parentNo)
         }
-        let k = ends.count + 1
-        func pageStart(_ j: Int) -> Int { j == 0 ? 0 : (consumes ? ends[j - 1] + 1 : ends[j - 1]) }
-        func pageEnd(_ j: Int) -> Int { j == k - 1 ? n : ends[j] }
-        if k > 1 {
-            for j in stride(from: k - 2, through: 0, by: -1) {
-                while true {
-                    let ls = pageStart(j), le = ends[j]
-                    let rs = consumes ? le + 1 : le, re = pageEnd(j + 1)
-                    guard le - ls >= 2 else { break }
-                    let left = sum[le] - sum[ls], right = sum[re] - sum[rs]
-                    let out = sum[le] - sum[le - 1]
-                    let inward = consumes ? sum[le + 1] - sum[le] : out
-                    guard right == 0 || (right + inward <= left - out && right + inward <= cap) else { break }
-                    ends[j] = le - 1
-                }
-            }
+        let lastSlot = a + change.dividers.count
+        let last = change.pages[change.pages.count - 1].rawValue
+        if lastSlot == p.cellCount {
+            p.page.setU32(p.headerOffset + 8, last)
+        } else {
+            let off = try p.cellOffset(lastSlot)
+            guard off + 4 <= p.usable else { throw DatabaseError.corrupt(page: parentNo.rawValue, "cell") }
+            p.page.setU32(off, last)
         }
-        var parts: [NodeContent] = []
-        var dividers: [[UInt8]] = []
-        parts.reserveCapacity(k)
-        for j in 0 ..< k {
-            let s = pageStart(j), e = pageEnd(j)
-            guard e > s else { return nil }
-            var part = NodeContent(kind: content.kind, cells: Array(cells[s ..< e]), rightChild: 0)
-            if j < k - 1 {
-                if consumes {
-                    let d = cells[e]
-                    if content.kind.isLeaf {
-                        dividers.append(d)
-                    } else {
-                        guard d.count >= 4 else { throw DatabaseError.corrupt(page: nil, "interior cell") }
-                        part.rightChild = UInt32(d[0]) << 24 | UInt32(d[1]) << 16 | UInt32(d[2]) << 8 | UInt32(d[3])
-                        dividers.append(Array(d[4...]))
-                    }
-                } else {
-                    var d: [UInt8] = []
-                    Varint.write(UInt64(bitPattern: try rowidOfTableLeafCell(cells[e - 1])), into: &d)
-                    dividers.append(d)
-                }
-            } else {
-                part.rightChild = content.rightChild
-            }
-            guard part.fits(headerOffset: 0, usable: pager.usableSize) else { return nil }
-            parts.append(part)
-        }
-        return (parts, dividers)
+        return nil
+    }
+
+    /// The key part of the parent's cell `i` (its bytes after the 4-byte left child).
+    private func dividerBody(_ parent: Node, _ i: Int) throws -> [UInt8] {
+        let c = try parent.cell(i)
+        guard c.size >= 4 else { throw DatabaseError.corrupt(page: parent.number.rawValue, "interior cell") }
+        return parent.page.bytes(at: c.offset + 4, count: c.size - 4)
     }
 
     /// What `quickAppendSplit` did.
@@ -268,15 +209,10 @@ extension BTree {
         return .rebalanced
     }
 
-    private func childPage(_ c: NodeContent, _ slot: Int) throws -> PageNumber {
-        let v: UInt32
-        if slot == c.cells.count { v = c.rightChild } else {
-            let cell = c.cells[slot]
-            guard cell.count >= 4 else { throw DatabaseError.corrupt(page: nil, "interior cell") }
-            v = UInt32(cell[0]) << 24 | UInt32(cell[1]) << 16 | UInt32(cell[2]) << 8 | UInt32(cell[3])
-        }
-        guard v >= 2, v <= pager.pageCount else { throw DatabaseError.corrupt(page: v, "child page") }
-        return PageNumber(v)
+    private func childPage(_ parent: Node, _ slot: Int) throws -> PageNumber {
+        let c = try parent.child(slot)
+        guard c.rawValue <= pager.pageCount else { throw DatabaseError.corrupt(page: c.rawValue, "child page") }
+        return c
     }
 
     private func balanceRoot(_ root: PageNumber, _ content: NodeContent, wasPending: Bool, append: Bool) throws {
