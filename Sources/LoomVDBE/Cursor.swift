@@ -127,13 +127,9 @@ final class VMCursor {
 
     /// Forget the cached record (the cursor moved or the entry changed).
     @inline(__always) func moved(valid: Bool) {
-        isValid = valid
-        hasRow = false
-        cachedRowid = nil
-        nullRow = false
+        steppedTable(valid: valid)
         deletedRowid = nil
         deletedKey = nil
-        absentRowid = nil
     }
 }
 
