@@ -457,6 +457,7 @@ extension BTree {
         let contentStart = node.contentStart, pointerStart = node.pointerArrayStart
         let pointerEnd = node.pointerArrayEnd
         try pager.makeWritable(page)
+        if try closeSingleFreeblock(node) { return }
         // The sizes first, parsed from the intact page (each cell checked to lie in the page).
         try withUnsafeTemporaryAllocation(of: Int.self, capacity: max(count, 1)) { sizes in
             var total = 0
@@ -493,6 +494,50 @@ extension BTree {
                 }
             }
         }
+    }
+}
+
+extension BTree {
+    /// `defragment`'s common case (B9): one freeblock and no fragments, as a row that grew
+    /// leaves behind (the cell is removed, then the longer one inserted). The content below
+    /// the freeblock moves up over it in one memmove and the pointers to that content grow
+    /// by its size; the cells are neither parsed nor copied one by one. Returns false (page
+    /// untouched) in any other case, or when the header or the freeblock is out of bounds.
+    /// The page is writable already.
+    func closeSingleFreeblock(_ node: Node) throws -> Bool {
+        let page = node.page
+        let usable = node.usable, h = node.headerOffset, count = node.cellCount
+        let contentStart = node.contentStart, pointerStart = node.pointerArrayStart
+        guard contentStart >= node.pointerArrayEnd, contentStart <= usable, h + 8 <= usable else { return false }
+        let free = page.u16(h + 1)
+        guard free != 0, free >= contentStart, free + 4 <= usable else { return false }
+        let size = page.u16(free + 2)
+        guard page.u16(free) == 0, size >= 4, free + size <= usable else { return false }
+        let unsafe = page.unsafeBytes
+        guard unsafe.count >= usable, unsafe[h + 7] == 0 else { return false }
+        // Every pointer must point into the content area, not into the freeblock.
+        for i in 0 ..< count {
+            let p = pointerStart + 2 * i
+            let off = Int(unsafe[p]) << 8 | Int(unsafe[p + 1])
+            if off < contentStart || off >= usable || (off >= free && off < free + size) { return false }
+        }
+        page.withMutableBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            // (copyMemory is a memmove: the ranges overlap.)
+            (base + contentStart + size).copyMemory(from: base + contentStart, byteCount: free - contentStart)
+            for i in 0 ..< count {
+                let p = pointerStart + 2 * i
+                let off = Int(bytes[p]) << 8 | Int(bytes[p + 1])
+                guard off < free else { continue }
+                bytes[p] = UInt8(truncatingIfNeeded: (off + size) >> 8)
+                bytes[p + 1] = UInt8(truncatingIfNeeded: off + size)
+            }
+            let top = contentStart + size
+            bytes[h + 1] = 0; bytes[h + 2] = 0
+            bytes[h + 5] = UInt8(truncatingIfNeeded: top >> 8)   // 65536 → 0
+            bytes[h + 6] = UInt8(truncatingIfNeeded: top)
+        }
+        return true
     }
 }
 
