@@ -457,7 +457,7 @@ extension BTree {
         let contentStart = node.contentStart, pointerStart = node.pointerArrayStart
         let pointerEnd = node.pointerArrayEnd
         try pager.makeWritable(page)
-        if try closeSingleFreeblock(node) { return }
+        if closeSingleFreeblock(node) { return }
         // The sizes first, parsed from the intact page (each cell checked to lie in the page).
         try withUnsafeTemporaryAllocation(of: Int.self, capacity: max(count, 1)) { sizes in
             var total = 0
@@ -504,7 +504,7 @@ extension BTree {
     /// by its size; the cells are neither parsed nor copied one by one. Returns false (page
     /// untouched) in any other case, or when the header or the freeblock is out of bounds.
     /// The page is writable already.
-    func closeSingleFreeblock(_ node: Node) throws -> Bool {
+    func closeSingleFreeblock(_ node: Node) -> Bool {
         let page = node.page
         let usable = node.usable, h = node.headerOffset, count = node.cellCount
         let contentStart = node.contentStart, pointerStart = node.pointerArrayStart

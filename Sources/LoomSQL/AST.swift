@@ -365,65 +365,66 @@ extension Expr {
 /// Its fields live in one private copy-on-write box (PC16, as `Table`'s PC1): a copy is one
 /// retain (the statement, the resolver and codegen each take the select out of its enum).
 package struct Select: Hashable, Sendable {
-    private final class Storage: @unchecked Sendable {
+    private struct Fields: Hashable {
         var with: WithClause?
         var first: SelectCore
         var compounds: [CompoundTerm]
         var orderBy: [OrderingTerm]
         var limit: Limit?
         var span: SourceSpan
-        init(with: WithClause?, first: SelectCore, compounds: [CompoundTerm], orderBy: [OrderingTerm],
-             limit: Limit?, span: SourceSpan) {
-            self.with = with; self.first = first; self.compounds = compounds
-            self.orderBy = orderBy; self.limit = limit; self.span = span
-        }
     }
-    // Unchecked Sendable: a shared Storage is never written (`makeUnique` copies first).
-    private var storage: Storage
-
-    private mutating func makeUnique() {
-        if !isKnownUniquelyReferenced(&storage) {
-            storage = Storage(with: storage.with, first: storage.first, compounds: storage.compounds,
-                              orderBy: storage.orderBy, limit: storage.limit, span: storage.span)
-        }
+    private var box: CopyOnWriteBox<Fields>
+    private var fields: Fields {
+        get { box.value }
+        _modify { CopyOnWriteBox.makeUnique(&box); yield &box.value }
     }
 
     package init(with: WithClause? = nil, first: SelectCore, compounds: [CompoundTerm] = [],
                  orderBy: [OrderingTerm] = [], limit: Limit? = nil, span: SourceSpan) {
-        storage = Storage(with: with, first: first, compounds: compounds, orderBy: orderBy, limit: limit, span: span)
+        box = CopyOnWriteBox(Fields(with: with, first: first, compounds: compounds, orderBy: orderBy,
+                                    limit: limit, span: span))
     }
 
     package var with: WithClause? {
-        get { storage.with }
-        _modify { makeUnique(); yield &storage.with }
+        get { box.value.with }
+        _modify { yield &fields.with }
     }
     package var first: SelectCore {
-        get { storage.first }
-        _modify { makeUnique(); yield &storage.first }
+        get { box.value.first }
+        _modify { yield &fields.first }
     }
     package var compounds: [CompoundTerm] {
-        get { storage.compounds }
-        _modify { makeUnique(); yield &storage.compounds }
+        get { box.value.compounds }
+        _modify { yield &fields.compounds }
     }
     package var orderBy: [OrderingTerm] {
-        get { storage.orderBy }
-        _modify { makeUnique(); yield &storage.orderBy }
+        get { box.value.orderBy }
+        _modify { yield &fields.orderBy }
     }
     package var limit: Limit? {
-        get { storage.limit }
-        _modify { makeUnique(); yield &storage.limit }
+        get { box.value.limit }
+        _modify { yield &fields.limit }
     }
     package var span: SourceSpan {
-        get { storage.span }
-        _modify { makeUnique(); yield &storage.span }
+        get { box.value.span }
+        _modify { yield &fields.span }
     }
 
-    package static func == (a: Select, b: Select) -> Bool {
-        return a.with == b.with && a.first == b.first && a.compounds == b.compounds
-            && a.orderBy == b.orderBy && a.limit == b.limit && a.span == b.span
-    }
-    package func hash(into h: inout Hasher) {
-        h.combine(with); h.combine(first); h.combine(compounds); h.combine(orderBy); h.combine(limit); h.combine(span)
+    package static func == (a: Select, b: Select) -> Bool { a.box === b.box || a.box.value == b.box.value }
+    package func hash(into h: inout Hasher) { h.combine(box.value) }
+}
+
+/// A value held in a class: copying its holder is one retain, and a holder writes through
+/// `makeUnique` first, which copies the value when the box is shared (PC16).
+final class CopyOnWriteBox<Value>: @unchecked Sendable {
+    // Unchecked Sendable: a shared box is never written (`makeUnique` copies first).
+    var value: Value
+    init(_ value: Value) { self.value = value }
+
+    /// Replaces `box` by a copy of its value when the box is shared.
+    @inline(__always)
+    static func makeUnique(_ box: inout CopyOnWriteBox<Value>) {
+        if !isKnownUniquelyReferenced(&box) { box = CopyOnWriteBox(box.value) }
     }
 }
 
@@ -464,7 +465,7 @@ package enum SelectCore: Hashable, Sendable {
 ///
 /// A copy-on-write box as `Select` (PC16): a copy is one retain.
 package struct SelectClause: Hashable, Sendable {
-    private final class Storage: @unchecked Sendable {
+    private struct Fields: Hashable {
         var distinct: Bool
         var columns: [ResultColumn]
         var from: FromClause?
@@ -472,66 +473,52 @@ package struct SelectClause: Hashable, Sendable {
         var groupBy: [Expr]
         var having: Expr?
         var windows: [NamedWindow]
-        init(distinct: Bool, columns: [ResultColumn], from: FromClause?, where: Expr?,
-             groupBy: [Expr], having: Expr?, windows: [NamedWindow]) {
-            self.distinct = distinct; self.columns = columns; self.from = from; self.where = `where`
-            self.groupBy = groupBy; self.having = having; self.windows = windows
-        }
     }
-    // Unchecked Sendable: a shared Storage is never written (`makeUnique` copies first).
-    private var storage: Storage
-
-    private mutating func makeUnique() {
-        if !isKnownUniquelyReferenced(&storage) {
-            storage = Storage(distinct: storage.distinct, columns: storage.columns, from: storage.from,
-                              where: storage.where, groupBy: storage.groupBy, having: storage.having,
-                              windows: storage.windows)
-        }
+    private var box: CopyOnWriteBox<Fields>
+    private var fields: Fields {
+        get { box.value }
+        _modify { CopyOnWriteBox.makeUnique(&box); yield &box.value }
     }
 
     package init(distinct: Bool = false, columns: [ResultColumn], from: FromClause? = nil, where: Expr? = nil,
                  groupBy: [Expr] = [], having: Expr? = nil, windows: [NamedWindow] = []) {
-        storage = Storage(distinct: distinct, columns: columns, from: from, where: `where`,
-                          groupBy: groupBy, having: having, windows: windows)
+        box = CopyOnWriteBox(Fields(distinct: distinct, columns: columns, from: from, where: `where`,
+                                    groupBy: groupBy, having: having, windows: windows))
     }
 
     package var distinct: Bool {
-        get { storage.distinct }
-        _modify { makeUnique(); yield &storage.distinct }
+        get { box.value.distinct }
+        _modify { yield &fields.distinct }
     }
     package var columns: [ResultColumn] {
-        get { storage.columns }
-        _modify { makeUnique(); yield &storage.columns }
+        get { box.value.columns }
+        _modify { yield &fields.columns }
     }
     package var from: FromClause? {
-        get { storage.from }
-        _modify { makeUnique(); yield &storage.from }
+        get { box.value.from }
+        _modify { yield &fields.from }
     }
     package var `where`: Expr? {
-        get { storage.where }
-        _modify { makeUnique(); yield &storage.where }
+        get { box.value.where }
+        _modify { yield &fields.where }
     }
     package var groupBy: [Expr] {
-        get { storage.groupBy }
-        _modify { makeUnique(); yield &storage.groupBy }
+        get { box.value.groupBy }
+        _modify { yield &fields.groupBy }
     }
     package var having: Expr? {
-        get { storage.having }
-        _modify { makeUnique(); yield &storage.having }
+        get { box.value.having }
+        _modify { yield &fields.having }
     }
     package var windows: [NamedWindow] {
-        get { storage.windows }
-        _modify { makeUnique(); yield &storage.windows }
+        get { box.value.windows }
+        _modify { yield &fields.windows }
     }
 
     package static func == (a: SelectClause, b: SelectClause) -> Bool {
-        return a.distinct == b.distinct && a.columns == b.columns && a.from == b.from && a.where == b.where
-            && a.groupBy == b.groupBy && a.having == b.having && a.windows == b.windows
+        a.box === b.box || a.box.value == b.box.value
     }
-    package func hash(into h: inout Hasher) {
-        h.combine(distinct); h.combine(columns); h.combine(from); h.combine(`where`)
-        h.combine(groupBy); h.combine(having); h.combine(windows)
-    }
+    package func hash(into h: inout Hasher) { h.combine(box.value) }
 }
 
 package struct NamedWindow: Hashable, Sendable {

@@ -78,18 +78,15 @@ package enum Compiler {
         return try prepare(parsed: statement, end: end, sql: sql, schema: schema)
     }
 
-    /// The text of the parsed `statement` of `sql` that ends at `end` (past its ';').
-    package static func statementText(_ statement: Statement, end: Int, sql: String) -> String {
-        statement.span.start == 0 && end == sql.utf8.count
-            ? sql : SourceSpan(start: statement.span.start, end: end).text(in: sql)
+    /// The text of the statement of `sql` from `start` to `end` (past its ';'): `sql` itself
+    /// when the statement is all of it (the shell's case), without a copy.
+    package static func statementText(start: Int, end: Int, sql: String) -> String {
+        start == 0 && end == sql.utf8.count ? sql : SourceSpan(start: start, end: end).text(in: sql)
     }
 
     /// Compiles the parsed `statement` of `sql` that ends at `end` (past its ';').
     package static func prepare(parsed statement: Statement, end: Int, sql: String, schema: Schema) throws -> PreparedStatement {
-        // The statement text: `sql` itself when the statement is all of it (the shell's case),
-        // without a copy.
-        let text = statement.span.start == 0 && end == sql.utf8.count
-            ? sql : SourceSpan(start: statement.span.start, end: end).text(in: sql)
+        let text = statementText(start: statement.span.start, end: end, sql: sql)
         var (program, kind) = try compile(statement, sql: sql, schema: schema)
         program.parameterCount = statement.parameterCount
         program.parameterNames = statement.parameterNames
@@ -131,7 +128,7 @@ package enum Compiler {
 
     /// The rows the statement changed (first argument, from ChangeCount) plus the second
     /// argument (PRAGMA count_changes; NULL counts as 0).
-    static let changesSinceFunction = FunctionDefinition(
+    static let countChangesFunction = FunctionDefinition(
         name: "sqlite_count_changes", argumentCount: 2, isDeterministic: false,
         body: .scalar({ args, _ in
             guard case .integer(let count) = args[args.startIndex] else { return .integer(0) }
@@ -303,7 +300,7 @@ package enum Compiler {
             } else {
                 b.emit(.integer(value: 0, dest: start + 1))
             }
-            b.emit(.function(function: changesSinceFunction, arguments: start, argumentCount: 2, dest: count))
+            b.emit(.function(function: countChangesFunction, arguments: start, argumentCount: 2, dest: count))
             b.emit(.resultRow(start: count, count: 1))
             columnNames = [kind == .insert ? "rows inserted" : kind == .update ? "rows updated" : "rows deleted"]
         }

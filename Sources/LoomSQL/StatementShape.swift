@@ -15,6 +15,8 @@ package struct StatementShape {
     package var key: [UInt8]
     /// Where each hidden parameter's literal was, by parameter number (1 is first).
     package var spans: [SourceSpan]
+    /// Each hidden parameter's kind marker in the key (`i`, `r`, `t`, `b`), by number.
+    package var kinds: [UInt8]
 
     /// At most this many literals are parametrized (larger statements are not cached).
     static let maximumValues = 256
@@ -92,6 +94,7 @@ package struct StatementShape {
         self.values = collector.values
         self.key = key
         self.spans = collector.spans.map(\.0)
+        self.kinds = collector.spans.map(\.1)
     }
 
     /// Walks the safe positions, replacing literals by parameters in order.

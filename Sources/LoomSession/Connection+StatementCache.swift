@@ -61,17 +61,20 @@ extension Connection {
     func compileCached(_ sql: String, from offset: Int, schema: Schema) throws -> PreparedStatement? {
         let cache = statementCache
         let encoding = context.databases.first??.btree.textEncoding ?? .utf8
-        // SC10: a statement whose tokens match a cached one's runs its program unparsed.
+        // SC10: a statement whose tokens match a cached one's runs its program unparsed. (The
+        // tokens, once lexed, also serve to record the statement below.)
+        var lexical: LexicalShape? = nil
         if !cache.lexical.isEmpty, cache.usable,
            cache.isValid(schema: schema, flagsGeneration: context.flagsGeneration, encoding: encoding),
-           !Connection.authorizerActive, let lexical = LexicalShape(sql, from: offset),
-           let entry = cache.lexical[lexical.key],
-           let values = lexical.values(sql, roles: entry.roles, parameterCount: entry.parameterCount) {
-            let text = lexical.start == 0 && lexical.end == sql.utf8.count
-                ? sql : SourceSpan(start: lexical.start, end: lexical.end).text(in: sql)
-            cache.lexicalHits &+= 1
-            return PreparedStatement(program: entry.program, kind: entry.kind, sql: text, end: lexical.end,
-                                     hiddenBindings: values)
+           !Connection.authorizerActive {
+            lexical = LexicalShape(sql, from: offset)
+            if let lexical, let entry = cache.lexical[lexical.key],
+               let values = lexical.values(sql, roles: entry.roles, parameterCount: entry.parameterCount) {
+                cache.lexicalHits &+= 1
+                return PreparedStatement(program: entry.program, kind: entry.kind,
+                                         sql: Compiler.statementText(start: lexical.start, end: lexical.end, sql: sql),
+                                         end: lexical.end, hiddenBindings: values)
+            }
         }
         var parser = Parser(sql: sql)
         guard let (statement, end) = try parser.parseNext(from: offset) else { return nil }
@@ -95,10 +98,10 @@ extension Connection {
             cache.usable = Connection.cacheable(schema)
         }
         guard cache.usable else { return try compileParsed(statement, end: end, sql: sql, schema: schema) }
-        let text = Compiler.statementText(statement, end: end, sql: sql)
+        let text = Compiler.statementText(start: statement.span.start, end: end, sql: sql)
         if let entry = cache.entries[shape.key] {
             cache.shapeHits &+= 1
-            rememberLexically(sql, from: offset, statement: statement, end: end, shape: shape,
+            rememberLexically(lexical, sql, from: offset, statement: statement, end: end, shape: shape,
                               program: entry.program, kind: entry.kind)
             return PreparedStatement(program: entry.program, kind: entry.kind, sql: text, end: end,
                                      hiddenBindings: shape.values)
@@ -110,7 +113,7 @@ extension Connection {
         if Connection.verifiesSchema(prepared) {
             if cache.entries.count >= StatementCache.capacity { cache.clearEntries() }
             cache.entries[shape.key] = (prepared.program, prepared.kind)
-            rememberLexically(sql, from: offset, statement: statement, end: end, shape: shape,
+            rememberLexically(lexical, sql, from: offset, statement: statement, end: end, shape: shape,
                               program: prepared.program, kind: prepared.kind)
         }
         return prepared
@@ -118,21 +121,13 @@ extension Connection {
 
     /// Records the lexical key of the statement just found by its shape (SC10), when its
     /// tokens and the parse agree on where it starts and ends and each hidden parameter is
-    /// one literal token.
-    private func rememberLexically(_ sql: String, from offset: Int, statement: Statement, end: Int,
-                                   shape: StatementShape, program: Program, kind: StatementKind) {
+    /// one literal token. `lexed`: the statement's tokens when the lexical lookup made them.
+    private func rememberLexically(_ lexed: LexicalShape?, _ sql: String, from offset: Int, statement: Statement,
+                                   end: Int, shape: StatementShape, program: Program, kind: StatementKind) {
         let cache = statementCache
-        guard let lexical = LexicalShape(sql, from: offset), lexical.start == statement.span.start,
-              lexical.end == end, cache.lexical[lexical.key] == nil else { return }
-        let kinds: [UInt8] = shape.values.map {
-            switch $0 {
-            case .integer: return UInt8(ascii: "i")
-            case .real: return UInt8(ascii: "r")
-            case .text: return UInt8(ascii: "t")
-            default: return UInt8(ascii: "b")
-            }
-        }
-        guard let roles = lexical.roles(sql, spans: shape.spans, kinds: kinds) else { return }
+        guard let lexical = lexed ?? LexicalShape(sql, from: offset), lexical.start == statement.span.start,
+              lexical.end == end, cache.lexical[lexical.key] == nil,
+              let roles = lexical.roles(sql, spans: shape.spans, kinds: shape.kinds) else { return }
         if cache.lexical.count >= StatementCache.capacity { cache.clearEntries() }
         cache.lexical[lexical.key] = StatementCache.LexicalEntry(
             program: program, kind: kind, roles: roles, parameterCount: shape.values.count)

@@ -489,48 +489,22 @@ extension VM {
                     resetCollation(programIsBinary: binaryProgram)
                     continue
                 }
-                // count(*), count(X), sum/total/avg(X) without DISTINCT (FastOp.init marks
-                // them): stepped here on the state's fields, exactly as `step` does; a TEXT or
-                // BLOB argument of sum (numeric conversion) and the first row (no state yet)
-                // take the generic path below.
-                if op.affinity != 0, aggregateTable.withState(acc, { state -> Bool in
-                    switch op.affinity {
-                    case 1:
-                        state.count += 1
-                    case 2:
-                        if !registers.isNull(a) { state.count += 1 }
-                    case 4, 5:
-                        // INTEGER against INTEGER (or the first value) with no subtyped
-                        // register: no collation or JSON subtype can matter.
-                        if registers.isNull(a) { return true }
-                        guard subtypedRegisters.isEmpty, case .integer(let y) = registers[a] else { return false }
-                        if state.count == 0 {
-                            state.best = .integer(y)
-                        } else {
-                            guard case .integer(let x) = state.best else { return false }
-                            if op.affinity == 5 ? x < y : x > y { state.best = .integer(y) }
-                        }
-                        state.bestIsJSON = false
-                        state.argumentSubtypes = ArgumentSubtypes()
-                        state.count += 1
-                    default:
-                        if registers.isNull(a) { return true }
-                        switch registers[a] {
-                        case .integer(let i):
-                            state.count += 1
-                            state.realSum += Double(i)
-                            if !state.approximate && !state.overflow {
-                                let (r, o) = state.integerSum.addingReportingOverflow(i)
-                                if o { state.overflow = true } else { state.integerSum = r }
-                            }
-                        case .real(let d):
-                            state.count += 1
-                            state.realSum += d
-                            state.approximate = true
-                        default:
-                            return false
-                        }
+                // min(X), max(X) without DISTINCT (FastOp.init marks them 4, 5): INTEGER
+                // against INTEGER (or the first value) with no subtyped register, stepped here
+                // on the state's fields, exactly as `step` does; anything else takes the
+                // generic path below.
+                if op.affinity >= 4, aggregateTable.withState(acc, { state -> Bool in
+                    if registers.isNull(a) { return true }
+                    guard subtypedRegisters.isEmpty, case .integer(let y) = registers[a] else { return false }
+                    if state.count == 0 {
+                        state.best = .integer(y)
+                    } else {
+                        guard case .integer(let x) = state.best else { return false }
+                        if op.affinity == 5 ? x < y : x > y { state.best = .integer(y) }
                     }
+                    state.bestIsJSON = false
+                    state.argumentSubtypes = ArgumentSubtypes()
+                    state.count += 1
                     return true
                 }) == true {
                     resetCollation(programIsBinary: binaryProgram)
