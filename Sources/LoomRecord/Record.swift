@@ -51,6 +51,105 @@ package enum RecordCodec {
         if let failure { throw failure }
     }
 
+    /// The record for `values`, except that field `i` where `keep[i]` is true and `row` has
+    /// that field is `row`'s field as it is: its serial type and content bytes are copied,
+    /// not decoded and encoded again (R11). An UPDATE's MakeRecord builds the new row so from
+    /// the row it rewrites, for the columns it does not assign; a kept field past `row`'s
+    /// end is `values[i]` (the caller put the column's default there).
+    package static func encode(_ values: UnsafeBufferPointer<Value>, keeping keep: UnsafeBufferPointer<Bool>,
+                               from row: borrowing RecordBuffer) -> [UInt8] {
+        // Fields below `stored` may be kept. `row`'s storage is read through plain pointers:
+        // its `parse` checked every field's content range against the record, and laid the
+        // contents end to end, so a run of kept fields is one range of the record: from the
+        // run's first field's offset to the next field's offset (or the record's end).
+        let stored = min(row.count, keep.count, values.count)
+        guard stored > 0, let fields = row.fields else { return encode(values) }
+        let source = row.record
+        let parsed = row.count
+        /// The end of the kept run starting at `i` (the first field after it).
+        @inline(__always) func runEnd(_ i: Int) -> Int {
+            var j = i + 1
+            while j < stored && keep[j] { j += 1 }
+            return j
+        }
+        /// Where field `j`'s content starts (the record's end past the last field).
+        @inline(__always) func contentStart(_ j: Int) -> Int { j < parsed ? fields[2 * j + 1] : source.count }
+        var typesLength = 0
+        var bodyLength = 0
+        var i = 0
+        while i < values.count {
+            if i < stored && keep[i] {
+                let j = runEnd(i)
+                for f in i ..< j {
+                    let t = fields[2 * f]
+                    typesLength += t < 0x80 ? 1 : Varint.length(of: UInt64(t))
+                }
+                bodyLength += contentStart(j) - contentStart(i)
+                i = j
+            } else {
+                let (t, n) = serialTypeAndLength(values[i])
+                typesLength += t < 0x80 ? 1 : Varint.length(of: t)
+                bodyLength += n
+                i += 1
+            }
+        }
+        let headerSize = headerSize(typesLength: typesLength)
+        let total = headerSize + bodyLength
+        return byteArray(count: total) { out in
+            var pos = Varint.write(UInt64(headerSize), into: out, at: 0)
+            for i in values.indices {
+                let t = i < stored && keep[i] ? UInt64(fields[2 * i]) : serialTypeAndLength(values[i]).serialType
+                if t < 0x80 { out[pos] = UInt8(truncatingIfNeeded: t); pos += 1 } else {
+                    pos += Varint.write(t, into: out, at: pos)
+                }
+            }
+            precondition(pos == headerSize, "record header length mismatch")
+            var i = 0
+            while i < values.count {
+                if i < stored && keep[i] {
+                    let j = runEnd(i)
+                    let start = contentStart(i), n = contentStart(j) - start
+                    precondition(start >= 0 && n >= 0 && start + n <= source.count && pos + n <= total, "record length mismatch")
+                    if n > 0 {
+                        (out.baseAddress.unsafelyUnwrapped + pos).copyMemory(from: source.baseAddress.unsafelyUnwrapped + start,
+                                                                             byteCount: n)
+                    }
+                    pos += n
+                    i = j
+                } else {
+                    writeContent(values[i], into: out, at: &pos, total: total)
+                    i += 1
+                }
+            }
+            precondition(pos == total, "record length mismatch")
+        }
+    }
+
+    /// The serial type SQLite writes for `v` and its content length.
+    @inline(__always)
+    private static func serialTypeAndLength(_ v: Value) -> (serialType: UInt64, length: Int) {
+        switch v {
+        case .null: return (0, 0)
+        case .integer(let x): return (SerialType.forInteger(x), integerLength(x))
+        case .real(let d): return d.isNaN ? (0, 0) : (7, 8)
+        case .text(let s):
+            let n = s.utf8.count
+            return (UInt64(n) &* 2 &+ 13, n)
+        case .blob(let b): return (UInt64(b.count) &* 2 &+ 12, b.count)
+        }
+    }
+
+    /// The size of a record header whose serial types take `typesLength` bytes, counting
+    /// the header-size varint itself.
+    @inline(__always)
+    private static func headerSize(typesLength: Int) -> Int {
+        var headerSize = typesLength + 1
+        while Varint.length(of: UInt64(headerSize)) + typesLength > headerSize {
+            headerSize = typesLength + Varint.length(of: UInt64(headerSize))
+        }
+        return headerSize
+    }
+
     /// The header size (counting its own varint) and total byte length of the record for
     /// `values`. One switch per value, no serial type materialised: an integer's content
     /// length comes straight from its magnitude (`integerLength`).
@@ -78,10 +177,7 @@ package enum RecordCodec {
                 bodyLength += n
             }
         }
-        var headerSize = typesLength + 1
-        while Varint.length(of: UInt64(headerSize)) + typesLength > headerSize {
-            headerSize = typesLength + Varint.length(of: UInt64(headerSize))
-        }
+        let headerSize = headerSize(typesLength: typesLength)
         return (headerSize, headerSize + bodyLength)
     }
 
@@ -120,49 +216,55 @@ package enum RecordCodec {
             }
         }
         precondition(pos == headerSize, "record header length mismatch")
-        for i in values.indices {
-            switch values[i] {
-            case .null: break
-            case .integer(let x):
-                // Big-endian two's complement in the width layout chose (unaligned stores).
-                let n = integerLength(x)
-                switch n {
-                case 0: break
-                case 1: out.storeBytes(of: UInt8(truncatingIfNeeded: x), toByteOffset: pos, as: UInt8.self)
-                case 2: out.storeBytes(of: UInt16(truncatingIfNeeded: x).bigEndian, toByteOffset: pos, as: UInt16.self)
-                case 3:
-                    out.storeBytes(of: UInt16(truncatingIfNeeded: x >> 8).bigEndian, toByteOffset: pos, as: UInt16.self)
-                    out.storeBytes(of: UInt8(truncatingIfNeeded: x), toByteOffset: pos + 2, as: UInt8.self)
-                case 4: out.storeBytes(of: UInt32(truncatingIfNeeded: x).bigEndian, toByteOffset: pos, as: UInt32.self)
-                case 6:
-                    out.storeBytes(of: UInt16(truncatingIfNeeded: x >> 32).bigEndian, toByteOffset: pos, as: UInt16.self)
-                    out.storeBytes(of: UInt32(truncatingIfNeeded: x).bigEndian, toByteOffset: pos + 2, as: UInt32.self)
-                default: out.storeBytes(of: UInt64(bitPattern: x).bigEndian, toByteOffset: pos, as: UInt64.self)
-                }
-                pos += n
-            case .real(let d):
-                guard !d.isNaN else { break }
-                out.storeBytes(of: d.bitPattern.bigEndian, toByteOffset: pos, as: UInt64.self)
-                pos += 8
-            case .text(let s):
-                let n = s.utf8.count
-                precondition(pos + n <= total, "record length mismatch")
-                let target = UnsafeMutableRawBufferPointer(rebasing: out[pos ..< pos + n])
-                if s.utf8.withContiguousStorageIfAvailable({ target.copyMemory(from: UnsafeRawBufferPointer($0)) }) == nil {
-                    var copy = s
-                    copy.withUTF8 { target.copyMemory(from: UnsafeRawBufferPointer($0)) }
-                }
-                pos += n
-            case .blob(let b):
-                let n = b.count
-                precondition(pos + n <= total, "record length mismatch")
-                b.withUnsafeBytes { raw in
-                    UnsafeMutableRawBufferPointer(rebasing: out[pos ..< pos + n]).copyMemory(from: raw)
-                }
-                pos += n
-            }
-        }
+        for i in values.indices { writeContent(values[i], into: out, at: &pos, total: total) }
         precondition(pos == total, "record length mismatch")
+    }
+
+    /// Writes `v`'s content (as `serialTypeAndLength` measured it) at `pos` and advances it.
+    // Unsafe: stores into the caller's uninitialised record buffer; `total` bounds the text
+    // and blob copies.
+    @inline(__always)
+    private static func writeContent(_ v: Value, into out: UnsafeMutableRawBufferPointer, at pos: inout Int, total: Int) {
+        switch v {
+        case .null: break
+        case .integer(let x):
+            // Big-endian two's complement in the width layout chose (unaligned stores).
+            let n = integerLength(x)
+            switch n {
+            case 0: break
+            case 1: out.storeBytes(of: UInt8(truncatingIfNeeded: x), toByteOffset: pos, as: UInt8.self)
+            case 2: out.storeBytes(of: UInt16(truncatingIfNeeded: x).bigEndian, toByteOffset: pos, as: UInt16.self)
+            case 3:
+                out.storeBytes(of: UInt16(truncatingIfNeeded: x >> 8).bigEndian, toByteOffset: pos, as: UInt16.self)
+                out.storeBytes(of: UInt8(truncatingIfNeeded: x), toByteOffset: pos + 2, as: UInt8.self)
+            case 4: out.storeBytes(of: UInt32(truncatingIfNeeded: x).bigEndian, toByteOffset: pos, as: UInt32.self)
+            case 6:
+                out.storeBytes(of: UInt16(truncatingIfNeeded: x >> 32).bigEndian, toByteOffset: pos, as: UInt16.self)
+                out.storeBytes(of: UInt32(truncatingIfNeeded: x).bigEndian, toByteOffset: pos + 2, as: UInt32.self)
+            default: out.storeBytes(of: UInt64(bitPattern: x).bigEndian, toByteOffset: pos, as: UInt64.self)
+            }
+            pos += n
+        case .real(let d):
+            guard !d.isNaN else { break }
+            out.storeBytes(of: d.bitPattern.bigEndian, toByteOffset: pos, as: UInt64.self)
+            pos += 8
+        case .text(let s):
+            let n = s.utf8.count
+            precondition(pos + n <= total, "record length mismatch")
+            let target = UnsafeMutableRawBufferPointer(rebasing: out[pos ..< pos + n])
+            if s.utf8.withContiguousStorageIfAvailable({ target.copyMemory(from: UnsafeRawBufferPointer($0)) }) == nil {
+                var copy = s
+                copy.withUTF8 { target.copyMemory(from: UnsafeRawBufferPointer($0)) }
+            }
+            pos += n
+        case .blob(let b):
+            let n = b.count
+            precondition(pos + n <= total, "record length mismatch")
+            b.withUnsafeBytes { raw in
+                UnsafeMutableRawBufferPointer(rebasing: out[pos ..< pos + n]).copyMemory(from: raw)
+            }
+            pos += n
+        }
     }
 
     /// A new byte array of `count` bytes that `fill` writes completely. Built in a

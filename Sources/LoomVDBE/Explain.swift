@@ -318,8 +318,10 @@ extension Instruction {
         case .affinity(let s, let a): o.p1 = s; o.p2 = a.count; o.p4 = explainAffinities(a)
         case .cast(let r, let a): o.p1 = r; o.p2 = Int(a.sqliteCode)
         case .realAffinity(let r): o.p1 = r
-        case .makeRecord(let s, let n, let d, let a):
+        case .makeRecord(let s, let n, let d, let a, let kept):
             o.p1 = s; o.p2 = n; o.p3 = d; o.p4 = a.map(explainAffinities)
+            // Loom's own: the kept fields' cursor in P5 (SQLite's MakeRecord has none).
+            if let kept { o.p5 = kept.cursor + 1 }
         case .collSeq(let c): o.p4 = c.name + "-8"
         case .function(let f, let args, let n, let d):
             o.p2 = args; o.p3 = d; o.p4 = "\(f.name)(\(n))"

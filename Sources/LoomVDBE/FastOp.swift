@@ -63,6 +63,9 @@ enum FastKind: UInt8, Sendable {
     /// register is written), then the step's inline path in the same dispatch, skipping the
     /// AggStep op; when that path does not apply the AggStep op runs as usual.
     case columnAggStep
+    /// MakeRecord with kept fields (a = start, b = count, c = dest; `d` indexes
+    /// `FastProgram.keptRecords`: the fields copied from a cursor's row, and the affinities).
+    case makeRecordKeeping
     /// A Rowid (a = cursor, b = dest) whose register the comparison right after it reads:
     /// the Rowid runs as usual, then two INTEGER operands are compared in the same dispatch
     /// (the comparison op is skipped); anything else runs the comparison op as usual.
@@ -176,7 +179,11 @@ struct FastOp: Sendable {
         case .ifNotZero(let r, let t): self.init(.ifNotZero, r, t)
         case .decrJumpZero(let r, let t): self.init(.decrJumpZero, r, t)
         case .resultRow(let s, let n): self.init(.resultRow, s, n)
-        case .makeRecord(let s, let n, let d, nil): self.init(.makeRecord, s, n, d)
+        case .makeRecord(let s, let n, let d, nil, nil): self.init(.makeRecord, s, n, d)
+        case .makeRecord(let s, let n, let d, let affinities, let kept?):
+            guard tables.keptRecords.count < Int(Int32.max) else { self.init(); return }
+            self.init(.makeRecordKeeping, s, n, d, d: tables.keptRecords.count)
+            tables.keptRecords.append((kept, affinities))
         case .newRowid(let c, let d): self.init(.newRowid, c, d)
         case .insert(let c, let rec, let r, let flags, _): self.init(.insert, c, rec, r, d: flags.rawValue)
         case .delete(let c, let flags, _): self.init(.delete, c, flags.rawValue)
@@ -279,6 +286,7 @@ struct FastTables {
     var aggregateKinds: [AggregateKind] = []
     var functions: [FunctionDefinition] = []
     var keyInfos: [KeyInfo] = []
+    var keptRecords: [(fields: KeptFields, affinities: [Affinity]?)] = []
     /// The constants: `constantCount` initialised of `constantCapacity` (FastProgram owns them).
     var constants: UnsafeMutablePointer<Value>?
     var constantCount = 0
@@ -307,6 +315,8 @@ package final class FastProgram: @unchecked Sendable {
     let aggregateKinds: [AggregateKind]
     let functions: [FunctionDefinition]
     let keyInfos: [KeyInfo]
+    /// MakeRecord-with-kept-fields operands.
+    let keptRecords: [(fields: KeptFields, affinities: [Affinity]?)]
     /// String8/Real/Blob values (a separate array was an allocation, its growth and its
     /// release per statement: ~1.5k instructions of a literal INSERT).
     let constants: UnsafeMutablePointer<Value>
@@ -359,6 +369,7 @@ package final class FastProgram: @unchecked Sendable {
         self.aggregateKinds = tables.aggregateKinds
         self.functions = tables.functions
         self.keyInfos = tables.keyInfos
+        self.keptRecords = tables.keptRecords
         self.constants = constants
         self.constantCount = tables.constantCount
         self.affinities = affinities

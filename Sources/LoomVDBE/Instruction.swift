@@ -36,6 +36,24 @@ package enum ConstraintKind: Int, Sendable, Hashable {
 }
 
 /// Flags of `insert` / `delete` (SQLite's `OPFLAG_*` values, shown in EXPLAIN's P5).
+/// The fields of an UPDATE's new row that its MakeRecord copies from the row being rewritten
+/// (the current row of `cursor`) instead of reading registers: the columns the UPDATE does not
+/// assign and nothing else reads (codegen decides, Spec L4 §MakeRecord keeping). A kept field
+/// past the stored record's end (a row older than ALTER TABLE ADD COLUMN) is `defaults[i]`
+/// (the column's default with its affinity, nil for NULL), written into its register first.
+package final class KeptFields: Sendable {
+    package let cursor: CursorID
+    /// Per field of the record: copied from the row.
+    package let keep: [Bool]
+    package let defaults: [Value?]
+
+    package init(cursor: CursorID, keep: [Bool], defaults: [Value?]) {
+        self.cursor = cursor
+        self.keep = keep
+        self.defaults = defaults
+    }
+}
+
 package struct WriteFlags: OptionSet, Sendable, Hashable {
     package let rawValue: Int
     package init(rawValue: Int) { self.rawValue = rawValue }
@@ -302,7 +320,11 @@ package enum Instruction: Sendable {
     /// If `register` holds an integer, make it a real.
     case realAffinity(register: Register)
     /// `dest` = record of `start ..< start+count`, after applying `affinities` if given.
-    case makeRecord(start: Register, count: Int, dest: Register, affinities: [Affinity]? = nil)
+    /// With `keeping`, the fields it marks are copied from its cursor's current row as they
+    /// are (their registers are not read, except past the stored record's end: see
+    /// `KeptFields`).
+    case makeRecord(start: Register, count: Int, dest: Register, affinities: [Affinity]? = nil,
+                    keeping: KeptFields? = nil)
 
     // MARK: Functions
     /// Set the collation the next Function / AggStep uses (min, max, nullif, …).

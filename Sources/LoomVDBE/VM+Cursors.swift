@@ -278,6 +278,30 @@ extension VM {
         registers[dest] = .blob(rec)
     }
 
+    /// MakeRecord with kept fields (an UPDATE's new row): the marked fields come from the
+    /// cursor's current row as they are stored; `affinities` apply to the other registers
+    /// first. A marked field past that record's end gets the column default in its register,
+    /// as Column would read it; with no current row (nothing to copy from) the marked
+    /// registers are NULL, as Column would read them.
+    func keptFieldsRecord(_ s: Register, _ n: Int, _ kept: KeptFields, affinities: [Affinity]?) throws -> [UInt8] {
+        let c = try cursor(kept.cursor)
+        let hasRow = try loadPositionedRow(c)
+        let stored = hasRow ? c.row.count : 0
+        return kept.keep.withUnsafeBufferPointer { keep in
+            for i in 0 ..< n {
+                let isKept = i < keep.count && keep[i]
+                if isKept && i < stored { continue }
+                if isKept {
+                    registers[s + i] = hasRow && i < kept.defaults.count ? kept.defaults[i] ?? .null : .null
+                } else if let affinities, i < affinities.count {
+                    registers[s + i] = applyAffinity(affinities[i], to: registers[s + i])
+                }
+            }
+            if !hasRow { return registers.withRange(s, n) { RecordCodec.encode($0) } }
+            return registers.withRange(s, n) { RecordCodec.encode($0, keeping: keep, from: c.row) }
+        }
+    }
+
     /// Loads the current record of a positioned cursor (pseudo cursors too must be valid).
     func loadPositionedRow(_ c: VMCursor) throws -> Bool {
         guard c.isValid, !c.nullRow else { return false }

@@ -592,6 +592,11 @@ extension VM {
             case .string8:
                 registers[op.b] = fast.constants[Int(op.d)]
                 continue
+            case .makeRecordKeeping:
+                let kept = fast.keptRecords[Int(op.d)]
+                try checkRange(op.a, op.b)
+                registers[op.c] = .blob(try keptFieldsRecord(op.a, op.b, kept.fields, affinities: kept.affinities))
+                continue
             case .affinity:
                 let s = op.a, n = op.b
                 let affinities = fast.affinities + Int(op.d)  // `n` of them (FastOp.swift)
@@ -1138,8 +1143,12 @@ extension VM {
                     : castValue(registers[r], to: a, encoding: program.textEncoding)
             case .realAffinity(let r):
                 if case .integer(let i) = registers[r] { registers[r] = .real(Double(i)) }
-            case .makeRecord(let s, let n, let d, let affinities):
+            case .makeRecord(let s, let n, let d, let affinities, let kept):
                 try checkRange(s, n)
+                if let kept {
+                    registers[d] = .blob(try keptFieldsRecord(s, n, kept, affinities: affinities))
+                    break
+                }
                 if let affinities {
                     for i in 0 ..< min(n, affinities.count) {
                         registers[s + i] = applyAffinity(affinities[i], to: registers[s + i])

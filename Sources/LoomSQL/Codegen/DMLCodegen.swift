@@ -906,6 +906,17 @@ extension Codegen {
         let needsOld = rowidValue != nil || table.hasGenerated || self.hasTriggers(table, event)
             || self.hasForeignKeys(table) || w.indexes.contains { $0.index.mayChange(assigning: assigned, table: table) }
         let old = needsOld ? try self.readRow(w) : 0
+        // An unassigned column that only the new record reads is copied into it from the old
+        // row as stored (MakeRecord `keeping:`): no Column, no decode and no re-encode. Not
+        // when anything else reads the new row's registers: triggers, foreign keys, generated
+        // columns, RETURNING, NOT NULL, CHECK and STRICT checks.
+        var keep: [Bool] = []
+        if !needsOld, returning == nil, !table.isStrict, table.checks.isEmpty,
+           c.schema.schema(forDatabase: table.database)?.anyForeignKeys != true,
+           table.recordIndex.isEmpty {
+            keep = (0..<n).map { i in i != table.rowidAlias && !assigned.contains(i) && !table.columns[i].notNull }
+            if !keep.contains(true) { keep = [] }
+        }
         // New values, computed with the cursor on the old row.
         let columns = self.b.allocateRegisters(n)
         let newRowid = self.b.allocateRegister()
@@ -913,6 +924,7 @@ extension Codegen {
         // array of optional expressions per row.)
         for i in 0..<n where i != table.rowidAlias {
             if let k = assignments.lastIndex(where: { $0.column == i }) { try self.code(assignments[k].value, into: columns + i) }
+            else if !keep.isEmpty && keep[i] { continue }
             else if needsOld { self.b.emit(.sCopy(source: old + i, dest: columns + i)) }
             else {
                 self.b.emit(.column(cursor: w.cursor, column: i, dest: columns + i, default: self.columnDefault(table, i)))
@@ -926,7 +938,9 @@ extension Codegen {
         } else {
             self.b.emit(.sCopy(source: oldRowid, dest: newRowid))
         }
-        if n > 0 { self.b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
+        // With kept fields MakeRecord applies the affinities (as SQLite's MakeRecord does):
+        // only NOT NULL checks read the registers before it then, and affinity keeps NULL.
+        if n > 0 && keep.isEmpty { self.b.emit(.affinity(start: columns, affinities: table.columns.map(\.affinity))) }
         try self.codeGeneratedColumns(table, columns: columns, rowid: newRowid)
         if self.hasTriggers(table, event) {
             self.codeStrictChecksBeforeTriggers(table, event, columns: columns)
@@ -965,7 +979,10 @@ extension Codegen {
         }
         let record = self.b.allocateRegister()
         let stored = self.recordRange(table, columns: columns)
-        self.b.emit(.makeRecord(start: stored.start, count: stored.count, dest: record))
+        let kept = keep.isEmpty ? nil : KeptFields(cursor: w.cursor, keep: keep,
+                                                    defaults: (0..<n).map { self.columnDefault(table, $0) })
+        self.b.emit(.makeRecord(start: stored.start, count: stored.count, dest: record,
+                                affinities: kept == nil ? nil : table.columns.map(\.affinity), keeping: kept))
         self.b.emit(.insert(cursor: w.cursor, record: record, rowid: newRowid,
                             flags: .of(countChanges: true, isUpdate: true), table: table.name))
         try self.codeForeignKeys(table, ForeignKeyChange(old: TriggerRow(columns: old, rowid: oldRowid),
