@@ -183,7 +183,7 @@ struct FastOp: Sendable {
         case .makeRecord(let s, let n, let d, let affinities, let kept?):
             guard tables.keptRecords.count < Int(Int32.max) else { self.init(); return }
             self.init(.makeRecordKeeping, s, n, d, d: tables.keptRecords.count)
-            tables.keptRecords.append((kept, affinities))
+            tables.keptRecords.append(KeptRecord(fields: kept, affinities: affinities))
         case .newRowid(let c, let d): self.init(.newRowid, c, d)
         case .insert(let c, let rec, let r, let flags, _): self.init(.insert, c, rec, r, d: flags.rawValue)
         case .delete(let c, let flags, _): self.init(.delete, c, flags.rawValue)
@@ -281,12 +281,18 @@ struct FastOp: Sendable {
     var affinityValue: Affinity? { affinity == 0 ? nil : FastOp.affinities[Int(affinity) - 1] }
 }
 
+/// The operands of a `makeRecordKeeping` op.
+struct KeptRecord {
+    let fields: KeptFields
+    let affinities: [Affinity]?
+}
+
 /// The side tables a `FastProgram` build collects (FastOp's `d` operand indexes them).
 struct FastTables {
     var aggregateKinds: [AggregateKind] = []
     var functions: [FunctionDefinition] = []
     var keyInfos: [KeyInfo] = []
-    var keptRecords: [(fields: KeptFields, affinities: [Affinity]?)] = []
+    var keptRecords: [KeptRecord] = []
     /// The constants: `constantCount` initialised of `constantCapacity` (FastProgram owns them).
     var constants: UnsafeMutablePointer<Value>?
     var constantCount = 0
@@ -316,7 +322,7 @@ package final class FastProgram: @unchecked Sendable {
     let functions: [FunctionDefinition]
     let keyInfos: [KeyInfo]
     /// MakeRecord-with-kept-fields operands.
-    let keptRecords: [(fields: KeptFields, affinities: [Affinity]?)]
+    let keptRecords: [KeptRecord]
     /// String8/Real/Blob values (a separate array was an allocation, its growth and its
     /// release per statement: ~1.5k instructions of a literal INSERT).
     let constants: UnsafeMutablePointer<Value>

@@ -46,11 +46,14 @@ package final class KeptFields: Sendable {
     /// Per field of the record: copied from the row.
     package let keep: [Bool]
     package let defaults: [Value?]
+    /// The fields not kept (their registers take the record's affinities).
+    let others: [Int]
 
     package init(cursor: CursorID, keep: [Bool], defaults: [Value?]) {
         self.cursor = cursor
         self.keep = keep
         self.defaults = defaults
+        others = keep.indices.filter { !keep[$0] }
     }
 }
 

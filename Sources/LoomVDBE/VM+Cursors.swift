@@ -287,14 +287,16 @@ extension VM {
         let c = try cursor(kept.cursor)
         let hasRow = try loadPositionedRow(c)
         let stored = hasRow ? c.row.count : 0
+        if let affinities {
+            for i in kept.others where i < n && i < affinities.count {
+                registers[s + i] = applyAffinity(affinities[i], to: registers[s + i])
+            }
+        }
         return kept.keep.withUnsafeBufferPointer { keep in
-            for i in 0 ..< n {
-                let isKept = i < keep.count && keep[i]
-                if isKept && i < stored { continue }
-                if isKept {
+            if stored < n {
+                // Kept fields the stored row lacks: its default, or NULL without a row.
+                for i in stored ..< min(n, keep.count) where keep[i] {
                     registers[s + i] = hasRow && i < kept.defaults.count ? kept.defaults[i] ?? .null : .null
-                } else if let affinities, i < affinities.count {
-                    registers[s + i] = applyAffinity(affinities[i], to: registers[s + i])
                 }
             }
             if !hasRow { return registers.withRange(s, n) { RecordCodec.encode($0) } }
