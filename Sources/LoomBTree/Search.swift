@@ -62,7 +62,7 @@ extension Node {
     /// count as smaller) on an index page, and whether that cell compares equal (never for
     /// `after`). nil when a probed cell's payload is not all on the page (or the file is
     /// UTF-16): the caller then compares cell by cell with assembled payloads.
-    func searchKey(_ probe: KeyProbe, after: Bool) throws -> (index: Int, equal: Bool)? {
+    func searchKey(_ probe: inout KeyProbe, after: Bool) throws -> (index: Int, equal: Bool)? {
         let buf = UnsafeRawBufferPointer(rebasing: page.unsafeBytes[0..<usable])
         var lo = 0, hi = cellCount, equalAt = -1
         while lo < hi {
