@@ -1163,17 +1163,26 @@ final class CursorCore {
         // the same order as its decoded values; no `Value`s built per delete), copied into
         // this cursor's own buffer (its storage reused from delete to delete: the state
         // that held the last one has moved on since).
+        let idx = stack[stack.count - 1].index
+        let info = try n.cell(idx)
         let key: SavedKey
         if isTable {
             key = .rowid(try currentRowid())
         } else {
             deletedKeyBuffer.removeAll(keepingCapacity: true)
-            try withCurrentPayload { deletedKeyBuffer.append(contentsOf: $0) }
+            if info.localSize == info.payloadSize, case .utf8 = tree.textEncoding,
+               info.payloadOffset >= 0, info.payloadOffset + info.localSize <= n.usable {
+                // All on the page (parseCell checked the cell's extent): copied from there.
+                withExtendedLifetime(n) {
+                    deletedKeyBuffer.append(contentsOf: UnsafeRawBufferPointer(
+                        rebasing: n.page.unsafeBytes[info.payloadOffset ..< info.payloadOffset + info.localSize]))
+                }
+            } else {
+                deletedKeyBuffer.append(contentsOf: try tree.readPayload(info, on: n.page))
+            }
             key = .record(deletedKeyBuffer)
         }
         try tree.saveOtherCursors(root: root, except: self)
-        let idx = stack[stack.count - 1].index
-        let info = try n.cell(idx)
         if n.kind.isLeaf {
             if info.overflowPage != 0 { try tree.freeOverflowChain(info) }
             try tree.removeCellInPlace(n, at: idx)

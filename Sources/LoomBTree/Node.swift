@@ -432,9 +432,14 @@ extension BTree {
         var prev = h + 1            // offset of the 2-byte "next" field pointing at fb
         var fb = node.firstFreeblock
         var count = 0
+        // The chain is read from the bytes in place (`node` holds the page; every read below
+        // is at fb or fb + 2 with fb + 4 <= usable checked first): no accessor call per block.
+        let buf = page.unsafeBytes
+        let contentStart = node.contentStart, usable = node.usable
+        guard buf.count >= usable else { throw DatabaseError.corrupt(page: page.number.rawValue, "usable size") }
         while fb != 0 {
-            guard fb >= node.contentStart, fb + 4 <= node.usable else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock") }
-            let size = page.u16(fb + 2)
+            guard fb >= contentStart, fb + 4 <= usable else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock") }
+            let size = Int(buf[fb + 2]) << 8 | Int(buf[fb + 3])
             guard size >= 4, fb + size <= node.usable else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock size") }
             if size >= need {
                 let rest = size - need
@@ -448,12 +453,12 @@ extension BTree {
                 page.setU16(fb + 2, rest)
                 return fb + rest
             }
-            let next = page.u16(fb)
+            let next = Int(buf[fb]) << 8 | Int(buf[fb + 1])
             guard next == 0 || next > fb + size else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock order") }
             prev = fb
             fb = next
             count += 1
-            guard count < node.usable / 4 else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock loop") }
+            guard count < usable / 4 else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock loop") }
         }
         return nil
     }
@@ -501,11 +506,15 @@ extension BTree {
         var prev = 0
         var fb = node.firstFreeblock
         var count = 0
+        // The walk reads the chain in place (`node` holds the page; fb + 4 <= usable is checked
+        // before each read): no accessor call per block.
+        let buf = page.unsafeBytes
+        guard buf.count >= node.usable else { throw DatabaseError.corrupt(page: pn, "usable size") }
         while fb != 0 && fb < start {
             guard fb + 4 <= node.usable else { throw DatabaseError.corrupt(page: pn, "freeblock") }
             prev = fb
             prevField = fb
-            let next = page.u16(fb)
+            let next = Int(buf[fb]) << 8 | Int(buf[fb + 1])
             guard next == 0 || next > fb else { throw DatabaseError.corrupt(page: pn, "freeblock order") }
             fb = next
             count += 1
