@@ -28,6 +28,15 @@ package enum SeekResult: Sendable, Equatable {
     /// Positioned on the nearest entry before (`.before`) or after (`.after`) where the key
     /// would be; `.empty` when the tree has no entries.
     case before, after, empty
+
+    // Its own `==` (inlinable): the synthesized one was reached through the Equatable
+    // witness table from the VM, a thunk call per seek.
+    @inlinable package static func == (a: SeekResult, b: SeekResult) -> Bool {
+        switch (a, b) {
+        case (.found, .found), (.before, .before), (.after, .after), (.empty, .empty): return true
+        default: return false
+        }
+    }
 }
 
 /// The B-trees of one database file: transactions, page 1, the freelist, tree roots and
@@ -240,13 +249,14 @@ package final class BTree {
     }
 
     private func register(_ c: CursorCore) {
-        cursors.append(CursorRef(cursor: c))
+        cursors.append(CursorRef(ref: Unmanaged.passUnretained(c), root: c.root))
     }
 
     /// Called by a cursor's `deinit`: it leaves the registry (searched from the newest, which
     /// statements close first).
     func unregister(_ c: CursorCore) {
-        if let i = cursors.lastIndex(where: { $0.cursor === c }) { cursors.remove(at: i) }
+        let me = Unmanaged.passUnretained(c).toOpaque()
+        if let i = cursors.lastIndex(where: { $0.ref.toOpaque() == me }) { cursors.remove(at: i) }
     }
 
     /// Parks what a closing cursor kept; the oldest of `maxParked` goes first.
@@ -266,23 +276,35 @@ package final class BTree {
     }
 
     /// Before `actor` changes the tree at `root`, every other cursor on it saves its key.
+    /// Only cursors registered on `root` are touched (the root is kept in `CursorRef`): the
+    /// others cost a compare each, no retain or release (this runs before every insert and
+    /// delete, with every cursor of the statement registered).
     func saveOtherCursors(root: PageNumber, except actor: CursorCore) throws {
-        for w in cursors {
-            let c = w.cursor
-            guard c !== actor, c.root == root else { continue }
-            c.forgetSeekHint()
-            try c.savePosition()
+        let me = Unmanaged.passUnretained(actor).toOpaque()
+        var i = 0
+        let n = cursors.count
+        while i < n {
+            let w = cursors[i]
+            i += 1
+            guard w.root.rawValue == root.rawValue, w.ref.toOpaque() != me else { continue }
+            try w.ref._withUnsafeGuaranteedRef { c in
+                c.forgetSeekHint()
+                try c.savePosition()
+            }
         }
     }
 
     func invalidateCursors(root: PageNumber) {
-        for w in cursors where w.cursor.root == root { w.cursor.invalidate() }
+        for w in cursors where w.root == root { w.cursor.invalidate() }
     }
 }
 
 /// A registered cursor. Not a strong reference (the VDBE owns its cursors) and not `weak`
 /// (loading a weak reference per cursor per insert showed in micro_a's profile): a cursor
-/// unregisters itself in `deinit`, so every entry is alive.
+/// unregisters itself in `deinit`, so every entry is alive. Its root is kept here, so that a
+/// change to one tree passes the cursors on other trees without touching them.
 struct CursorRef {
-    unowned(unsafe) let cursor: CursorCore
+    let ref: Unmanaged<CursorCore>
+    let root: PageNumber
+    var cursor: CursorCore { ref.takeUnretainedValue() }
 }

@@ -13,7 +13,11 @@ extension BTree {
     /// Whether non-root page `pno`, changed in place, needs no rebalancing after losing a
     /// cell: it has cells and at least a third of its capacity in use (B8).
     func staysFull(_ pno: PageNumber) throws -> Bool {
-        let node = try node(pno)
+        try staysFull(try node(pno))
+    }
+
+    /// `staysFull` for a node that is the page's current header.
+    func staysFull(_ node: Node) throws -> Bool {
         let room = pager.usableSize - node.headerOffset - node.kind.headerSize
         let used = room - (try node.freeBytes())
         return node.cellCount > 0 && used >= capacity(node.kind) / 3

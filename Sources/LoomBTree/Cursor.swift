@@ -449,25 +449,28 @@ final class CursorCore {
 
     // MARK: Seeking
 
+    /// The record of the index entry this cursor deleted last (`delete`'s saved key).
+    private var deletedKeyBuffer: [UInt8] = []
+
     /// The comparator of the last index descent (its buffers are reused from key to key).
     private var lastProbe = KeyProbe()
 
-    /// The comparator for an index key (nil for a rowid), loaded into `lastProbe`'s buffers.
-    /// Loaded in place (`lastProbe` owns its buffers: no copy, no fresh probe per descent;
-    /// a rowid touches nothing).
-    private func probe(for key: SavedKey) throws -> KeyProbe? {
+    /// Loads an index key into `lastProbe` (its buffers are reused: no fresh probe per
+    /// descent); false for a rowid, which touches nothing. The probe is then used in place
+    /// (`inout`): a copy of it retained and released its buffers per descent.
+    private func loadProbe(for key: SavedKey) throws -> Bool {
         switch key {
-        case .rowid: return nil
+        case .rowid: return false
         case .key(let values), .keyAfter(let values): lastProbe.load(values: values, keyInfo: keyInfo)
         case .record(let bytes): try lastProbe.load(record: bytes, keyInfo: keyInfo)
         }
-        return lastProbe
+        return true
     }
 
     /// Compares the index entry in cell `i` of `n` with the probe's key (prefix-equal is 0).
     /// A payload that is all on the page (and UTF-8) is compared where it lies: only the
     /// payload-size varint of the cell is parsed.
-    private func compareCell(_ n: Node, _ i: Int, _ probe: KeyProbe, utf8: Bool) throws -> Int {
+    private func compareCell(_ n: Node, _ i: Int, _ probe: inout KeyProbe, utf8: Bool) throws -> Int {
         let off = try n.cellOffset(i)
         if utf8 {
             // `n` holds the page, so its bytes stay valid here.
@@ -481,6 +484,22 @@ final class CursorCore {
         return try bytes.withUnsafeBytes { try probe.compare($0) }
     }
 
+    /// Where the index key loaded in `lastProbe` goes when the cursor is still at the slot of
+    /// an entry it deleted in place (K5a's state: `resumeInPlace`, the leaf unchanged since,
+    /// invariant K5b): the leaf's cell count when the cells on both sides of the slot are on
+    /// that leaf and the key sorts strictly between them (so no entry in the tree has it, and
+    /// it belongs exactly at the slot); nil otherwise (the caller descends). REPLACE deletes
+    /// (key, old rowid) and then looks for key or inserts (key, new rowid): no descent.
+    private func deletedSlotPlacesProbe(utf8: Bool) throws -> Int? {
+        guard resumeInPlace, case .deleted = state, let top = stack.last else { return nil }
+        let n = try node(top.page)
+        guard n.kind == .indexLeaf, resumeStamp != 0, n.page.checkedHeader == resumeStamp,
+              n.page.generation == pager.generation, top.index > 0, top.index < n.cellCount else { return nil }
+        guard try compareCell(n, top.index - 1, &lastProbe, utf8: utf8) < 0,
+              try compareCell(n, top.index, &lastProbe, utf8: utf8) > 0 else { return nil }
+        return n.cellCount
+    }
+
     /// Goes down to the leaf where `key` belongs. Leaves the stack at that leaf with the
     /// index of the first cell >= key (possibly cellCount); returns whether that cell equals
     /// the key and the leaf's cell count.
@@ -488,33 +507,40 @@ final class CursorCore {
     func descend(to key: SavedKey) throws -> (equal: Bool, cellCount: Int) {
         landedOnEqualInterior = false
         descendedRightmost = true
-        let probe = try self.probe(for: key)
+        let isIndex = try loadProbe(for: key)
+        var after = false
+        if case .keyAfter = key { after = true }
         var utf8 = false
         if case .utf8 = tree.textEncoding { utf8 = true }
+        if isIndex, !after, resumeInPlace, let count = try deletedSlotPlacesProbe(utf8: utf8) {
+            // Right after an in-place delete, between the deleted entry's neighbours (K5b):
+            // the stack already leads there. (What `moveToRoot` resets, reset here.)
+            entryKnown = false
+            resumeInPlace = false
+            atLast = false
+            seekHint = nil
+            descendedRightmost = false
+            return (false, count)
+        }
         var n = try moveToRoot()
         while true {
             var lo = 0, equal = false
-            switch key {
-            case .rowid(let r):
+            if !isIndex {
+                guard case .rowid(let r) = key else { preconditionFailure("rowid key expected") }
                 (lo, equal) = try n.searchRowid(r)
-            case .key, .record, .keyAfter:
-                guard let probe else { preconditionFailure("index key without a probe") }
-                var after = false
-                if case .keyAfter = key { after = true }
-                if utf8, let found = try n.searchKey(probe, after: after) {
-                    (lo, equal) = found
-                } else {
-                    // A cell with overflow pages (or a UTF-16 file): compare assembled payloads.
-                    lo = 0
-                    var hi = n.cellCount, equalAt = -1
-                    while lo < hi {
-                        let mid = (lo + hi) / 2
-                        var c = try compareCell(n, mid, probe, utf8: utf8)
-                        if after && c == 0 { c = -1 }
-                        if c < 0 { lo = mid + 1 } else { hi = mid; if c == 0 { equalAt = mid } }
-                    }
-                    equal = equalAt == lo
+            } else if utf8, let found = try n.searchKey(&lastProbe, after: after) {
+                (lo, equal) = found
+            } else {
+                // A cell with overflow pages (or a UTF-16 file): compare assembled payloads.
+                lo = 0
+                var hi = n.cellCount, equalAt = -1
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    var c = try compareCell(n, mid, &lastProbe, utf8: utf8)
+                    if after && c == 0 { c = -1 }
+                    if c < 0 { lo = mid + 1 } else { hi = mid; if c == 0 { equalAt = mid } }
                 }
+                equal = equalAt == lo
             }
             stack[stack.count - 1].index = lo
             if n.kind.isLeaf { return (equal, n.cellCount) }
@@ -567,7 +593,7 @@ final class CursorCore {
                     var utf8 = false
                     if case .utf8 = tree.textEncoding { utf8 = true }
                     // `descend` just loaded this key into `lastProbe`.
-                    if try compareCell(pn, slot, lastProbe, utf8: utf8) == 0 { return .found }
+                    if try compareCell(pn, slot, &lastProbe, utf8: utf8) == 0 { return .found }
                 default: break
                 }
                 return .after
@@ -763,9 +789,13 @@ final class CursorCore {
     @discardableResult
     func insert(key: SavedKey, payload: [UInt8]? = nil, cell: () throws -> [UInt8]) throws -> Bool {
         guard writable else { throw DatabaseError(.misuse, "cursor is read-only") }
+        // The entry the cursor is on, as K14 read it (UPDATE read the row through this cursor).
+        let known: (index: Int, count: Int, rowid: Int64)? = isTable && knownEntryPageRef() != nil
+            ? (entryIndex, Int(truncatingIfNeeded: (entryStamp >> 8) & 0xFFFF), entryRowid) : nil
         entryKnown = false
-        resumeInPlace = false
-        defer { entryKnown = false }
+        // (`resumeInPlace` stays until the position is found: right after an in-place delete
+        // the descent may start from the deleted slot, K5b.)
+        defer { entryKnown = false; resumeInPlace = false }
         try tree.saveOtherCursors(root: root, except: self)
         let equal: Bool, count: Int, idx: Int, rightEdge: Bool
         if case .rowid(let r) = key, let lastRowid = try rowidAtLast(), r > lastRowid {
@@ -774,6 +804,9 @@ final class CursorCore {
             idx = count
             equal = false
             rightEdge = true
+        } else if case .rowid(let r) = key, let k = known, k.rowid == r {
+            // On the entry K14 read (its leaf unchanged since): no descent, no cell parse.
+            (equal, count, idx, rightEdge) = (true, k.count, k.index, false)
         } else if case .rowid(let r) = key, let at = try leafIndexOnRowid(r) {
             // Already on the entry (UPDATE writes back the row it just read): no descent.
             (equal, count, idx, rightEdge) = (true, at.count, at.index, false)
@@ -781,6 +814,7 @@ final class CursorCore {
             // Sorted keys past the end of the index (CREATE INDEX): written onto the last
             // leaf in place, or onto a new right leaf (K8, B2a).
             seekHint = nil
+            resumeInPlace = false
             return true
         } else if !isTable, try indexKeyAppendsAtLast(key) {
             // Past the last entry of an index (sorted keys: CREATE INDEX, ordered inserts).
@@ -806,6 +840,7 @@ final class CursorCore {
             rightEdge = descendedRightmost
         }
         seekHint = nil
+        resumeInPlace = false
         let leafNo = stack[stack.count - 1].page
         var leaf = try node(leafNo)
         if !isTable && (equal || landedOnEqualInterior) {
@@ -816,6 +851,14 @@ final class CursorCore {
         var prebuilt: [UInt8]? = nil
         if equal {
             let old = try leaf.cell(idx)
+            if let payload, case .rowid(let r) = key,
+               try tree.replaceTableCellInPlace(leaf, at: idx, old: old, rowid: r, payload: payload) {
+                // All local, rewritten in one step on the page (P4b): the stack stays.
+                stack[stack.count - 1].index = idx
+                state = .valid
+                atLast = false
+                return true
+            }
             if old.overflowPage != 0 { try tree.freeOverflowChain(old) }
             let newCell = try cell()
             if newCell.count == old.size {
@@ -846,8 +889,29 @@ final class CursorCore {
             atLast = append
             return true
         }
+        // An all-local leaf cell (UTF-8 file) is written straight into its space (no cell
+        // array); when it does not fit, the split below takes the cell array.
+        var triedInPlace = false
+        if prebuilt == nil, case .utf8 = tree.textEncoding {
+            var local: (rowid: Int64?, bytes: [UInt8])? = nil
+            if let payload, case .rowid(let r) = key, leaf.kind == .tableLeaf {
+                local = (r, payload)
+            } else if !isTable, case .record(let bytes) = key, leaf.kind == .indexLeaf {
+                local = (nil, bytes)
+            }
+            if let (r, bytes) = local, localPayloadSize(bytes.count, usable: leaf.usable, tableLeaf: r != nil) == bytes.count {
+                if try tree.insertLocalCellInPlace(leaf, at: idx, rowid: r, payload: bytes) {
+                    stack[stack.count - 1].index = idx
+                    state = .valid
+                    atLast = append
+                    if append, let r { atLastRowid = r }
+                    return true
+                }
+                triedInPlace = true
+            }
+        }
         let newCell = try prebuilt ?? cell()
-        if try tree.insertCellInPlace(leaf, at: idx, newCell) {
+        if !triedInPlace, try tree.insertCellInPlace(leaf, at: idx, newCell) {
             stack[stack.count - 1].index = idx
             state = .valid
             // Appended in place on the rightmost leaf: the cursor is on the last entry.
@@ -907,10 +971,10 @@ final class CursorCore {
         }
         let n = try node(top.page)
         guard n.kind == .indexLeaf, n.cellCount > 0, top.index == n.cellCount - 1,
-              let probe = try probe(for: key) else { atLast = false; return false }
+              try loadProbe(for: key) else { atLast = false; return false }
         let utf8: Bool
         if case .utf8 = tree.textEncoding { utf8 = true } else { utf8 = false }
-        return try compareCell(n, top.index, probe, utf8: utf8) < 0
+        return try compareCell(n, top.index, &lastProbe, utf8: utf8) < 0
     }
 
     /// Index append bias, in place (K8 for index trees; UTF-8 files): while the cursor is on
@@ -991,6 +1055,11 @@ final class CursorCore {
         return true
     }
 
+    /// The probe compared with a record given as bytes (the probe used in place).
+    private static func compare(_ probe: inout KeyProbe, _ bytes: [UInt8]) throws -> Int {
+        try bytes.withUnsafeBytes { try probe.compare($0) }
+    }
+
     /// Whether the seek hint places the index record `bytes`: the hinted seek's key (still in
     /// `lastProbe`, no descent since) is a prefix of the record, and no entry had that prefix,
     /// so the record sorts exactly where the seek stopped. The leaf's neighbours of that spot
@@ -999,8 +1068,7 @@ final class CursorCore {
     private func hintApplies(_ h: SeekHint, _ bytes: [UInt8]) throws -> Bool {
         seekHint = nil
         guard let top = hintStack.last, hintStack.count >= 1 else { return false }
-        let probe = lastProbe
-        guard try bytes.withUnsafeBytes({ try probe.compare($0) }) == 0 else { return false }
+        guard try Self.compare(&lastProbe, bytes) == 0 else { return false }
         var n: Node
         do {
             // `node` caches by stack depth: look the leaf up at the hinted depth.
@@ -1011,8 +1079,8 @@ final class CursorCore {
         guard n.kind == .indexLeaf, n.cellCount == h.cellCount, top.index <= n.cellCount else { return false }
         let utf8: Bool
         if case .utf8 = tree.textEncoding { utf8 = true } else { utf8 = false }
-        if top.index < n.cellCount, try compareCell(n, top.index, probe, utf8: utf8) <= 0 { return false }
-        if top.index > 0, try compareCell(n, top.index - 1, probe, utf8: utf8) >= 0 { return false }
+        if top.index < n.cellCount, try compareCell(n, top.index, &lastProbe, utf8: utf8) <= 0 { return false }
+        if top.index > 0, try compareCell(n, top.index - 1, &lastProbe, utf8: utf8) >= 0 { return false }
         return true
     }
 
@@ -1042,6 +1110,7 @@ final class CursorCore {
         let contentStart = leaf.contentStart
         guard contentStart - ptrEnd >= need + 2, idx >= 0, idx <= count else { return false }
         let page = leaf.page
+        let freeBefore = page.freeBytesHint
         try pager.makeWritable(page)
         let h = leaf.headerOffset
         let start = contentStart - need
@@ -1073,6 +1142,7 @@ final class CursorCore {
         }
         // The header is as Node's checks require: the gap still holds the pointer array.
         page.checkedHeader = UInt64(leaf.kind.rawValue) | UInt64(count + 1) << 8 | UInt64(usable) << 24
+        if freeBefore >= 0 { page.freeBytesHint = freeBefore - need - 2 }   // P9
         if page.number.rawValue != 1 {
             setCachedNode(CachedNode(node: try Node(page, usable: usable), stamp: page.checkedHeader), atDepth: stack.count - 1)
         }
@@ -1090,17 +1160,38 @@ final class CursorCore {
         seekHint = nil
         let n = try requireEntry()
         // Where `next`/`previous` resume: an index entry as its record (compared in place,
-        // the same order as its decoded values; no `Value`s built per delete).
-        let key: SavedKey = isTable ? .rowid(try currentRowid()) : .record(try currentPayload())
-        try tree.saveOtherCursors(root: root, except: self)
+        // the same order as its decoded values; no `Value`s built per delete), copied into
+        // this cursor's own buffer (its storage reused from delete to delete: the state
+        // that held the last one has moved on since).
         let idx = stack[stack.count - 1].index
         let info = try n.cell(idx)
+        let key: SavedKey
+        if isTable {
+            key = .rowid(try currentRowid())
+        } else {
+            deletedKeyBuffer.removeAll(keepingCapacity: true)
+            if info.localSize == info.payloadSize, case .utf8 = tree.textEncoding,
+               info.payloadOffset >= 0, info.payloadOffset + info.localSize <= n.usable {
+                // All on the page (parseCell checked the cell's extent): copied from there.
+                withExtendedLifetime(n) {
+                    deletedKeyBuffer.append(contentsOf: UnsafeRawBufferPointer(
+                        rebasing: n.page.unsafeBytes[info.payloadOffset ..< info.payloadOffset + info.localSize]))
+                }
+            } else {
+                deletedKeyBuffer.append(contentsOf: try tree.readPayload(info, on: n.page))
+            }
+            key = .record(deletedKeyBuffer)
+        }
+        try tree.saveOtherCursors(root: root, except: self)
         if n.kind.isLeaf {
             if info.overflowPage != 0 { try tree.freeOverflowChain(info) }
             try tree.removeCellInPlace(n, at: idx)
+            // The leaf's header after the removal, checked once for B8's test and K5a's stamp
+            // (and kept as this cursor's node for the leaf, K7).
+            let leaf = try Node(n.page, usable: n.usable)
             // A root leaf never needs balancing after a delete, and a leaf left at least a
             // third full keeps its place (B8): no path arrays, no page content in memory.
-            if stack.count > 1, !(try tree.staysFull(stack[stack.count - 1].page)) {
+            if stack.count > 1, !(try tree.staysFull(leaf)) {
                 let (path, slots) = pathAndSlots()
                 try tree.rebalance(path: path, slots: slots, leafContent: nil, checkUnderflow: true, append: false)
                 state = .deleted(key)
@@ -1109,9 +1200,11 @@ final class CursorCore {
             }
             // The leaf kept its place: the stack still leads to the deleted entry's slot.
             state = .deleted(key)
-            let leaf = try node(stack[stack.count - 1].page)
             resumeStamp = leaf.page.checkedHeader
             resumeInPlace = resumeStamp != 0
+            if leaf.number.rawValue != 1, resumeInPlace {
+                setCachedNode(CachedNode(node: leaf, stamp: resumeStamp), atDepth: stack.count - 1)
+            }
             return
         }
         // An interior index entry: replace it with its predecessor, the last entry of its

@@ -264,10 +264,42 @@ extension BTree {
     /// freeblock chain is not walked twice per insert (`freeBytes` first was ~7% of an
     /// index-heavy REPLACE).
     func insertCellInPlace(_ node: Node, at index: Int, _ cell: [UInt8]) throws -> Bool {
-        let need = max(4, cell.count)
+        try insertCellInPlace(node, at: index, size: cell.count) { raw, off in
+            cell.withUnsafeBytes { src in
+                UnsafeMutableRawBufferPointer(rebasing: raw[off ..< off + cell.count]).copyMemory(from: src)
+            }
+        }
+    }
+
+    /// `insertCellInPlace` for a leaf cell whose payload is all local, written straight into
+    /// the space found for it (no cell array): payload size, rowid (table leaves; nil for an
+    /// index leaf), payload. The caller checked the page kind, the file's encoding (UTF-8)
+    /// and that the payload is all local.
+    func insertLocalCellInPlace(_ node: Node, at index: Int, rowid: Int64?, payload: [UInt8]) throws -> Bool {
+        let n = payload.count
+        let size = Varint.length(of: UInt64(n)) + (rowid.map { Varint.length(of: UInt64(bitPattern: $0)) } ?? 0) + n
+        return try insertCellInPlace(node, at: index, size: size) { raw, off in
+            var pos = off
+            pos += Varint.write(UInt64(n), into: raw, at: pos)
+            if let rowid { pos += Varint.write(UInt64(bitPattern: rowid), into: raw, at: pos) }
+            if n > 0 {
+                payload.withUnsafeBytes { src in
+                    UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
+                }
+            }
+        }
+    }
+
+    /// Finds space for a cell of `size` bytes (P4) and its pointer, has `write` put the
+    /// cell's bytes at the offset found, and inserts the pointer as slot `index`.
+    private func insertCellInPlace(_ node: Node, at index: Int, size: Int,
+                                   write: (UnsafeMutableRawBufferPointer, Int) -> Void) throws -> Bool {
+        let need = max(4, size)
         let gap = node.contentStart - node.pointerArrayEnd
         var n = node
         let page = node.page
+        // The free bytes before (if known): the insert takes the cell and its pointer (P9).
+        let freeBefore = page.freeBytesHint
         let h = node.headerOffset
         var offset: Int? = nil
         if gap >= 2 && node.firstFreeblock != 0 {
@@ -288,12 +320,27 @@ extension BTree {
             offset = start
         }
         guard let off = offset else { return false }
-        page.setBytes(cell, at: off)
-        if cell.count < 4 { page.setBytes(repeatElement(0, count: 4 - cell.count), at: off + cell.count) }
+        let count = n.cellCount
+        precondition(index >= 0 && index <= count, "insertCellInPlace: slot out of range")
         let ptr = n.pointerArrayStart + 2 * index
-        page.moveBytes(from: ptr, to: ptr + 2, count: n.pointerArrayEnd - ptr)
-        page.setU16(ptr, off)
-        page.setU16(h + 3, n.cellCount + 1)
+        let ptrEnd = n.pointerArrayEnd
+        // Unsafe: [off, off + need) is the space just taken inside the content area, and the
+        // pointer array grows into [ptrEnd, ptrEnd + 2), below it (a freeblock was taken only
+        // with a 2-byte gap; the gap path checked start >= ptrEnd + 2). `node` holds the page.
+        let raw = page.unsafeMutableBytesForWrite()
+        write(raw, off)
+        var pos = off + size
+        while pos < off + need { raw[pos] = 0; pos += 1 }
+        if ptr < ptrEnd, let base = raw.baseAddress {
+            (base + ptr + 2).copyMemory(from: base + ptr, byteCount: ptrEnd - ptr)
+        }
+        raw[ptr] = UInt8(truncatingIfNeeded: off >> 8)
+        raw[ptr + 1] = UInt8(truncatingIfNeeded: off)
+        raw[h + 3] = UInt8(truncatingIfNeeded: (count + 1) >> 8)
+        raw[h + 4] = UInt8(truncatingIfNeeded: count + 1)
+        // Taken from a freeblock (a remainder < 4 stays counted as fragments), the gap or a
+        // defragmented page (which keeps the total): need + 2 bytes in every case.
+        if freeBefore >= 0 { page.freeBytesHint = freeBefore - need - 2 }
         return true
     }
 
@@ -308,6 +355,76 @@ extension BTree {
         node.page.setBytes(cell, at: old.offset)
     }
 
+    /// Replaces table-leaf cell `index` of `node` (parsed as `old`, no overflow pages) with
+    /// the cell of (rowid, payload) in one step when the payload is all local (UTF-8 file),
+    /// writing the cell's bytes straight into the page (no cell array), invariant P4b:
+    /// - the same size: over the old bytes, where they are (P4a);
+    /// - another size: into the gap below the content area when it holds the new cell, else
+    ///   into the first freeblock that does (the pointer array keeps its size, so the gap
+    ///   need not hold a pointer); the pointer slot then points at the new bytes and the old
+    ///   cell's bytes are freed as a removal frees them (P5, secure_delete zeroing).
+    /// The page's header stamp is renewed (kind, cell count and usable size are unchanged, the
+    /// content start only moved within the gap) and its free-byte count kept (P9). False,
+    /// with nothing changed, when none of this applies (the caller removes and inserts).
+    func replaceTableCellInPlace(_ node: Node, at index: Int, old: CellInfo, rowid: Int64, payload: [UInt8]) throws -> Bool {
+        guard node.kind == .tableLeaf, old.overflowPage == 0, case .utf8 = textEncoding else { return false }
+        let usable = node.usable
+        let n = payload.count
+        guard localPayloadSize(n, usable: usable, tableLeaf: true) == n else { return false }
+        let pn = node.page.number.rawValue
+        let cellSize = Varint.length(of: UInt64(n)) + Varint.length(of: UInt64(bitPattern: rowid)) + n
+        let need = max(4, cellSize)
+        let contentStart = node.contentStart
+        guard index >= 0, index < node.cellCount, old.offset >= contentStart, old.offset + old.size <= usable,
+              contentStart <= usable else { throw DatabaseError.corrupt(page: pn, "cell range") }
+        let page = node.page
+        let freeBefore = page.freeBytesHint
+        let stamp = page.checkedHeader
+        let target: Int
+        if cellSize == old.size {
+            target = old.offset
+            try pager.makeWritable(page)
+        } else if contentStart - node.pointerArrayEnd >= need {
+            target = contentStart - need
+            try pager.makeWritable(page)
+            page.setU16(node.headerOffset + 5, target)
+        } else if node.firstFreeblock != 0 {
+            try pager.makeWritable(page)
+            guard let off = try allocateFromFreeblocks(node, need) else { return false }
+            target = off
+        } else {
+            return false
+        }
+        // Unsafe: [target, target + need) is the old cell, or space just taken from the gap or
+        // a freeblock, all checked to lie in [pointer array end, usable); the node holds the page.
+        do {
+            let raw = page.unsafeMutableBytesForWrite()
+            var pos = target
+            pos += Varint.write(UInt64(n), into: raw, at: pos)
+            pos += Varint.write(UInt64(bitPattern: rowid), into: raw, at: pos)
+            if n > 0 {
+                payload.withUnsafeBytes { src in
+                    UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
+                }
+            }
+            pos += n
+            if cellSize != old.size { while pos < target + need { raw[pos] = 0; pos += 1 } }
+            let ptr = node.pointerArrayStart + 2 * index
+            raw[ptr] = UInt8(truncatingIfNeeded: target >> 8)
+            raw[ptr + 1] = UInt8(truncatingIfNeeded: target)
+        }
+        if cellSize != old.size {
+            if secureDelete { page.setBytes(repeatElement(UInt8(0), count: old.size), at: old.offset) }
+            try freeSpace(node, start: old.offset, size: max(4, old.size))
+        }
+        // The header is as Node's checks require (same kind and cell count; the content start
+        // moved down within the gap or up over a freed block, never past the pointers or the
+        // usable end): the stamp holds again.
+        if stamp != 0 { page.checkedHeader = stamp }
+        if freeBefore >= 0 { page.freeBytesHint = freeBefore - need + max(4, old.size) }
+        return true
+    }
+
     /// First-fit allocation from the freeblock list; nil when no freeblock is large enough.
     private func allocateFromFreeblocks(_ node: Node, _ need: Int) throws -> Int? {
         let page = node.page
@@ -315,9 +432,14 @@ extension BTree {
         var prev = h + 1            // offset of the 2-byte "next" field pointing at fb
         var fb = node.firstFreeblock
         var count = 0
+        // The chain is read from the bytes in place (`node` holds the page; every read below
+        // is at fb or fb + 2 with fb + 4 <= usable checked first): no accessor call per block.
+        let buf = page.unsafeBytes
+        let contentStart = node.contentStart, usable = node.usable
+        guard buf.count >= usable else { throw DatabaseError.corrupt(page: page.number.rawValue, "usable size") }
         while fb != 0 {
-            guard fb >= node.contentStart, fb + 4 <= node.usable else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock") }
-            let size = page.u16(fb + 2)
+            guard fb >= contentStart, fb + 4 <= usable else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock") }
+            let size = Int(buf[fb + 2]) << 8 | Int(buf[fb + 3])
             guard size >= 4, fb + size <= node.usable else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock size") }
             if size >= need {
                 let rest = size - need
@@ -331,12 +453,12 @@ extension BTree {
                 page.setU16(fb + 2, rest)
                 return fb + rest
             }
-            let next = page.u16(fb)
+            let next = Int(buf[fb]) << 8 | Int(buf[fb + 1])
             guard next == 0 || next > fb + size else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock order") }
             prev = fb
             fb = next
             count += 1
-            guard count < node.usable / 4 else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock loop") }
+            guard count < usable / 4 else { throw DatabaseError.corrupt(page: page.number.rawValue, "freeblock loop") }
         }
         return nil
     }
@@ -352,10 +474,10 @@ extension BTree {
         let ptr = node.pointerArrayStart + 2 * index
         page.moveBytes(from: ptr + 2, to: ptr, count: node.pointerArrayEnd - ptr - 2)
         page.setU16(h + 3, node.cellCount - 1)
-        if secureDelete, info.offset >= node.contentStart, info.offset + info.size <= node.usable {
-            page.setBytes(repeatElement(UInt8(0), count: info.size), at: info.offset)
-        }
         if node.cellCount == 1 {
+            if secureDelete, info.offset >= node.contentStart, info.offset + info.size <= node.usable {
+                page.setBytes(repeatElement(UInt8(0), count: info.size), at: info.offset)
+            }
             // Last cell gone: reset the content area.
             page.setU16(h + 1, 0)
             page.setU16(h + 5, node.usable == 65536 ? 0 : node.usable)
@@ -363,7 +485,9 @@ extension BTree {
             page.freeBytesHint = node.usable - h - node.kind.headerSize
             return
         }
-        try freeSpace(try Node(page, usable: node.usable), start: info.offset, size: max(4, info.size))
+        // (freeSpace reads the header's free-space fields from the page, not `node`'s cell
+        // count; under secure_delete it zeroes the whole merged block, the cell included.)
+        try freeSpace(node, start: info.offset, size: max(4, info.size))
         // freeSpace keeps the total: merges absorb counted fragments, a block that joins the
         // gap moves from one to the other.
         if freeBefore >= 0 { page.freeBytesHint = freeBefore + 2 + max(4, info.size) }
@@ -382,11 +506,15 @@ extension BTree {
         var prev = 0
         var fb = node.firstFreeblock
         var count = 0
+        // The walk reads the chain in place (`node` holds the page; fb + 4 <= usable is checked
+        // before each read): no accessor call per block.
+        let buf = page.unsafeBytes
+        guard buf.count >= node.usable else { throw DatabaseError.corrupt(page: pn, "usable size") }
         while fb != 0 && fb < start {
             guard fb + 4 <= node.usable else { throw DatabaseError.corrupt(page: pn, "freeblock") }
             prev = fb
             prevField = fb
-            let next = page.u16(fb)
+            let next = Int(buf[fb]) << 8 | Int(buf[fb + 1])
             guard next == 0 || next > fb else { throw DatabaseError.corrupt(page: pn, "freeblock order") }
             fb = next
             count += 1

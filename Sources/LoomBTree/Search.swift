@@ -62,13 +62,39 @@ extension Node {
     /// count as smaller) on an index page, and whether that cell compares equal (never for
     /// `after`). nil when a probed cell's payload is not all on the page (or the file is
     /// UTF-16): the caller then compares cell by cell with assembled payloads.
-    func searchKey(_ probe: KeyProbe, after: Bool) throws -> (index: Int, equal: Bool)? {
+    func searchKey(_ probe: inout KeyProbe, after: Bool) throws -> (index: Int, equal: Bool)? {
+        // `localPayloadRange` per probe, with what does not change from probe to probe (the
+        // pointer array's bounds, the cell prefix, the largest all-local payload) hoisted.
+        let usable = self.usable
+        let pn = number.rawValue
+        let skip: Int
+        switch kind {
+        case .indexLeaf: skip = 0
+        case .indexInterior: skip = 4
+        case .tableLeaf, .tableInterior: return nil
+        }
+        let ptrStart = pointerArrayStart, ptrEnd = pointerArrayEnd
+        // A payload of at most X bytes is all on the page (localPayloadSize), a longer one never.
+        let maxLocal = ((usable - 12) * 64 / 255) - 23
         let buf = UnsafeRawBufferPointer(rebasing: page.unsafeBytes[0..<usable])
         var lo = 0, hi = cellCount, equalAt = -1
         while lo < hi {
             let mid = (lo + hi) >> 1
-            guard let range = try localPayloadRange(buf, mid) else { return nil }
-            var c = try probe.compare(UnsafeRawBufferPointer(rebasing: buf[range]))
+            let p = ptrStart + 2 * mid
+            let off = Int(buf[p]) << 8 | Int(buf[p + 1])
+            guard off >= ptrEnd, off < usable else { throw DatabaseError.corrupt(page: pn, "cell pointer") }
+            var pos = off + skip
+            guard pos < usable else { throw DatabaseError.corrupt(page: pn, "cell") }
+            let size: Int
+            if buf[pos] < 0x80 { size = Int(buf[pos]); pos += 1 } else {
+                guard let (v, l) = pageVarint(buf, pos, usable), v <= UInt64(Int32.max) else {
+                    throw DatabaseError.corrupt(page: pn, "payload size")
+                }
+                size = Int(v); pos += l
+            }
+            guard size <= maxLocal else { return nil }
+            guard size <= usable - pos else { throw DatabaseError.corrupt(page: pn, "cell extends past page") }
+            var c = try probe.compare(UnsafeRawBufferPointer(rebasing: buf[pos ..< pos + size]))
             if after && c == 0 { c = -1 }
             if c < 0 { lo = mid + 1 } else {
                 hi = mid

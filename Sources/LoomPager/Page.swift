@@ -8,7 +8,11 @@ package struct PageNumber: RawRepresentable, Hashable, Comparable, Sendable, Exp
     package init(rawValue: UInt32) { self.rawValue = rawValue }
     package init(_ value: UInt32) { self.rawValue = value }
     package init(integerLiteral value: UInt32) { self.rawValue = value }
-    package static func < (a: PageNumber, b: PageNumber) -> Bool { a.rawValue < b.rawValue }
+    @inlinable package static func < (a: PageNumber, b: PageNumber) -> Bool { a.rawValue < b.rawValue }
+    // Its own `==` and hash on the raw value: without them `==` resolved to RawRepresentable's
+    // generic one (a witness-table lookup and a thunk per compare in the B-tree's hot paths).
+    @inlinable package static func == (a: PageNumber, b: PageNumber) -> Bool { a.rawValue == b.rawValue }
+    @inlinable package func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
     package var description: String { "\(rawValue)" }
 }
 

@@ -32,7 +32,23 @@ package struct KeyProbe {
         var count: Int = 0
     }
 
-    private var fields: [Field] = []
+    private var fields: [Field] = [] { didSet { noteFirstField() } }
+    /// The first field when it is an integer (most index keys: rowids, integer columns),
+    /// kept outside the array so that `compare` decides most probes of a search without
+    /// touching the array or the key bytes.
+    private var firstIsInteger = false
+    private var firstInteger: Int64 = 0
+    private var firstDescending = false
+
+    private mutating func noteFirstField() {
+        if let f = fields.first, f.kind == .integer {
+            firstIsInteger = true
+            firstInteger = f.integer
+            firstDescending = f.descending
+        } else {
+            firstIsInteger = false
+        }
+    }
     /// The content of text and blob fields (for a key given as a record: the record).
     private var bytes: [UInt8] = []
     package private(set) var keyInfo: KeyInfo
@@ -161,7 +177,18 @@ package struct KeyProbe {
     /// key: negative when the record sorts before the key, 0 when equal on the fields both
     /// have. Throws `corrupt` on a malformed record.
     package func compare(_ record: UnsafeRawBufferPointer) throws -> Int {
-        try bytes.withUnsafeBytes { key in try compare(record, key) }
+        // An integer first field against a stored integer with one-byte header size and
+        // serial type: the general path's first test, without the field array.
+        let total = record.count
+        if firstIsInteger, total >= 2, record[0] < 0x80, record[1] < 0x80 {
+            let header = Int(record[0]), t = Int(record[1])
+            if t >= 1, t <= 9, t != 7, header >= 2, header <= total,
+               let len = SerialType.contentLength(UInt64(t)), len <= total - header {
+                let v = KeyProbe.storedInteger(UInt64(t), record, header)
+                if v != firstInteger { return (v < firstInteger) != firstDescending ? -1 : 1 }
+            }
+        }
+        return try bytes.withUnsafeBytes { key in try compare(record, key) }
     }
 
     private func compare(_ record: UnsafeRawBufferPointer, _ key: UnsafeRawBufferPointer) throws -> Int {
