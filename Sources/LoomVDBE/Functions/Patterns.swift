@@ -25,12 +25,14 @@ func likeMatchText(pattern: String, string: String, escape: Unicode.Scalar?, cas
     }
 }
 
-/// Calls `body` with the scalar values of `text` in a temporary buffer.
+/// Calls `body` with the scalar values of `text` up to its first NUL (LIKE reads C strings)
+/// in a temporary buffer.
 private func withScalarValues<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt32>) -> R) -> R {
     // A string has at most one scalar per UTF-8 byte.
     withUnsafeTemporaryAllocation(of: UInt32.self, capacity: max(text.utf8.count, 1)) { buffer in
         var n = 0
         for u in text.unicodeScalars where n < buffer.count {
+            if u.value == 0 { break }
             buffer[n] = u.value
             n += 1
         }
@@ -164,6 +166,14 @@ final class LikePattern {
     let source: String
     let caseSensitive: Bool
     let ops: [Int16]
+    /// For a pattern `%LITERAL%` whose literal is ASCII without wildcards (folded unless
+    /// case-sensitive): the literal. Matching is then a substring search over the bytes, and
+    /// bytes outside ASCII need no check: an ASCII byte never belongs to a multi-byte scalar,
+    /// valid or repaired, so the bytes match exactly when the decoded string does.
+    let containedLiteral: [UInt8]?
+    /// Per byte of `containedLiteral`: 0x20 for a letter when folding (`byte | 0x20` folds
+    /// both cases of it onto the literal's lower case), else 0 (an exact compare).
+    private let containedMasks: [UInt8]
 
     init(_ pattern: String, escape: Unicode.Scalar?, caseSensitive: Bool) {
         source = pattern
@@ -171,7 +181,9 @@ final class LikePattern {
         var ops: [Int16] = []
         ops.reserveCapacity(pattern.utf8.count)
         var escaped = false
+        // The pattern ends at a NUL, as SQLite reads it (a C string).
         for u in pattern.unicodeScalars {
+            if u.value == 0 { break }
             if escaped {
                 escaped = false
             } else if let escape, u == escape {
@@ -190,23 +202,37 @@ final class LikePattern {
         }
         if escaped { ops.append(LikePattern.fail) }
         self.ops = ops
+        if ops.count >= 3, ops.first == LikePattern.anyRun, ops.last == LikePattern.anyRun,
+           ops.dropFirst().dropLast().allSatisfy({ $0 >= 0 && $0 < 0x80 }) {
+            let literal = ops.dropFirst().dropLast().map { UInt8(truncatingIfNeeded: $0) }
+            containedLiteral = literal
+            containedMasks = literal.map { !caseSensitive && $0 >= 0x61 && $0 <= 0x7A ? 0x20 : 0 }
+        } else {
+            containedLiteral = nil
+            containedMasks = []
+        }
     }
 
     /// Does `string` match? (`string LIKE pattern`, both TEXT.)
     func matches(_ string: String) -> Bool {
         let fold = !caseSensitive
-        return ops.withUnsafeBufferPointer { o in
-            if let r = string.utf8.withContiguousStorageIfAvailable({ likeMatchBytes(o, 0, $0, 0, fold: fold) }) {
-                return r
-            }
-            return Array(string.utf8).withUnsafeBufferPointer { likeMatchBytes(o, 0, $0, 0, fold: fold) }
+        var text = string
+        return text.withUTF8 { bytes in
+            // The string ends at a NUL, as SQLite reads it (a C string).
+            let s = UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: 0) ?? bytes.count)])
+            if let literal = containedLiteral { return contains(literal, containedMasks, in: s) }
+            return ops.withUnsafeBufferPointer { likeMatchBytes($0, 0, s, 0, fold: fold) }
         }
     }
 
     /// Does the ASCII text `bytes` match? nil when a byte is not ASCII (the caller then
     /// matches the decoded string, which repairs invalid UTF-8 as the function body sees it).
     func matchesASCII(_ bytes: UnsafeRawBufferPointer) -> Bool? {
-        let s = bytes.bindMemory(to: UInt8.self)
+        let all = bytes.bindMemory(to: UInt8.self)
+        // (`contains` stops at a NUL itself.)
+        if let literal = containedLiteral { return contains(literal, containedMasks, in: all) }
+        // The string ends at a NUL, as SQLite reads it (a C string).
+        let s = UnsafeBufferPointer(rebasing: all[..<(all.firstIndex(of: 0) ?? all.count)])
         for b in s where b >= 0x80 { return nil }
         let fold = !caseSensitive
         return ops.withUnsafeBufferPointer { likeMatchBytes($0, 0, s, 0, fold: fold) }
@@ -215,6 +241,36 @@ final class LikePattern {
 
 @inline(__always)
 private func foldByte(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+
+/// Whether `literal` (non-empty, ASCII without NUL, lower-cased where `masks` folds) occurs
+/// in `s` before its first NUL, each byte of `s` or-ed with the literal byte's mask: `%literal%`.
+/// A match cannot cross a NUL (the literal has none), so only the places a match may start
+/// are checked for one.
+private func contains(_ literal: [UInt8], _ masks: [UInt8], in s: UnsafeBufferPointer<UInt8>) -> Bool {
+    literal.withUnsafeBufferPointer { lit in
+        masks.withUnsafeBufferPointer { mask in
+            let m = lit.count, n = s.count
+            guard m > 0, m == mask.count else { return m == 0 }
+            guard m <= n, let sp = s.baseAddress, let lp = lit.baseAddress, let mp = mask.baseAddress else { return false }
+            // Unsafe: reads `sp[0 ..< n]` and `lp`/`mp[0 ..< m]` only (i + k < i + m <= n).
+            let first = lp[0], firstMask = mp[0]
+            let last = n - m
+            var i = 0
+            while i <= last {
+                let b = sp[i]
+                if b | firstMask == first {
+                    var k = 1
+                    while k < m && sp[i + k] | mp[k] == lp[k] { k += 1 }
+                    if k == m { return true }
+                } else if b == 0 {
+                    return false
+                }
+                i += 1
+            }
+            return false
+        }
+    }
+}
 
 /// The index after the UTF-8 scalar that starts at `i` (strings are valid UTF-8).
 @inline(__always)

@@ -45,6 +45,12 @@ private func scalar(_ name: String, _ argc: Int, min: Int = 0, deterministic: Bo
 /// The unicode scalars of a value's text form.
 private func scalars(_ v: Value) -> [Unicode.Scalar] { Array((v.textValue ?? "").unicodeScalars) }
 
+/// The scalars of `v`'s text up to its first NUL: LIKE, GLOB and ESCAPE read their operands
+/// as C strings in SQLite, so text after a NUL takes no part.
+private func cStringScalars(_ v: Value) -> [Unicode.Scalar] {
+    Array((v.textValue ?? "").unicodeScalars.prefix { $0.value != 0 })
+}
+
 private func string(_ s: some Sequence<Unicode.Scalar>) -> String {
     var out = String.UnicodeScalarView()
     out.append(contentsOf: s)
@@ -251,7 +257,7 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
             if argc == 3 {
                 let e = arg(a, 2)
                 if e.isNull { return .null }
-                let es = scalars(e)
+                let es = cStringScalars(e)
                 guard es.count == 1 else {
                     throw DatabaseError(.error, "ESCAPE expression must be a single character")
                 }
@@ -262,7 +268,7 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
             if case .text(let pt) = p, case .text(let st) = s {
                 return .integer(likeMatchText(pattern: pt, string: st, escape: escape, caseSensitive: caseSensitive) ? 1 : 0)
             }
-            return .integer(likeMatch(pattern: scalars(p), string: scalars(s), escape: escape,
+            return .integer(likeMatch(pattern: cStringScalars(p), string: cStringScalars(s), escape: escape,
                                       caseSensitive: caseSensitive) ? 1 : 0)
         }
         if argc == 2 { like.builtin = .like }
@@ -273,7 +279,7 @@ func builtinScalarFunctions() -> [FunctionDefinition] {
         if case .blob = p { return .integer(0) }
         if case .blob = s { return .integer(0) }
         if p.isNull || s.isNull { return .null }
-        return .integer(globMatch(pattern: scalars(p), string: scalars(s)) ? 1 : 0)
+        return .integer(globMatch(pattern: cStringScalars(p), string: cStringScalars(s)) ? 1 : 0)
     })
     for name in ["printf", "format"] {
         f.append(scalar(name, -1, min: 1) { a, _ in
