@@ -219,6 +219,20 @@ struct Node {
     }
 }
 
+/// Writes the varint `v` at `pos` of `raw` (room checked by the caller), returning its
+/// length: one- and two-byte values inline (payload sizes and rowids of most cells), the
+/// rest through `Varint.write`.
+@inline(__always)
+func putVarint(_ v: UInt64, _ raw: UnsafeMutableRawBufferPointer, _ pos: Int) -> Int {
+    if v < 0x80 { raw[pos] = UInt8(truncatingIfNeeded: v); return 1 }
+    if v < 0x4000 {
+        raw[pos] = UInt8(truncatingIfNeeded: v >> 7) | 0x80
+        raw[pos + 1] = UInt8(truncatingIfNeeded: v) & 0x7F
+        return 2
+    }
+    return Varint.write(v, into: raw, at: pos)
+}
+
 /// The space a cell takes on a page: its bytes (at least 4) plus its 2-byte pointer.
 @inline(__always)
 func cellSpace(_ cellSize: Int) -> Int { max(4, cellSize) + 2 }
@@ -280,8 +294,8 @@ extension BTree {
         let size = Varint.length(of: UInt64(n)) + (rowid.map { Varint.length(of: UInt64(bitPattern: $0)) } ?? 0) + n
         return try insertCellInPlace(node, at: index, size: size) { raw, off in
             var pos = off
-            pos += Varint.write(UInt64(n), into: raw, at: pos)
-            if let rowid { pos += Varint.write(UInt64(bitPattern: rowid), into: raw, at: pos) }
+            pos += putVarint(UInt64(n), raw, pos)
+            if let rowid { pos += putVarint(UInt64(bitPattern: rowid), raw, pos) }
             if n > 0 {
                 payload.withUnsafeBytes { src in
                     UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
@@ -400,8 +414,8 @@ extension BTree {
         do {
             let raw = page.unsafeMutableBytesForWrite()
             var pos = target
-            pos += Varint.write(UInt64(n), into: raw, at: pos)
-            pos += Varint.write(UInt64(bitPattern: rowid), into: raw, at: pos)
+            pos += putVarint(UInt64(n), raw, pos)
+            pos += putVarint(UInt64(bitPattern: rowid), raw, pos)
             if n > 0 {
                 payload.withUnsafeBytes { src in
                     UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
