@@ -1199,7 +1199,7 @@ final class CursorCore {
         try tree.saveOtherCursors(root: root, except: self)
         if n.kind.isLeaf {
             if info.overflowPage != 0 { try tree.freeOverflowChain(info) }
-            try tree.removeCellInPlace(n, at: idx)
+            try tree.removeCellInPlace(n, at: idx, info: info)
             // The leaf's header after the removal, checked once for B8's test and K5a's stamp
             // (and kept as this cursor's node for the leaf, K7).
             let leaf = try Node(n.page, usable: n.usable)

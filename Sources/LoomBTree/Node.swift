@@ -479,7 +479,12 @@ extension BTree {
 
     /// Removes cell `index` from the page, returning its space to the freeblock list.
     func removeCellInPlace(_ node: Node, at index: Int) throws {
-        let info = try node.cell(index)
+        try removeCellInPlace(node, at: index, info: try node.cell(index))
+    }
+
+    /// `removeCellInPlace` for a caller that has parsed the cell already (`info`, from
+    /// `node.cell(index)` on this very header).
+    func removeCellInPlace(_ node: Node, at index: Int, info: CellInfo) throws {
         let page = node.page
         // The free bytes before (if known): the removal adds the pointer and the cell (P9).
         let freeBefore = page.freeBytesHint
@@ -569,22 +574,31 @@ extension BTree {
                 }
             }
         }
-        page[h + 7] = UInt8(frag)
-        if secureDelete {
+        // Unsafe: the writes below are at h + 1...h + 7 (the header), prevField (the header's
+        // first-freeblock field or a freeblock checked above: fb + 4 <= usable) and inside
+        // [blockStart, blockEnd), checked above to lie in [contentStart, usable) with room
+        // for the 4-byte block header. `node` holds the page; the page is writable.
+        let raw = page.unsafeMutableBytesForWrite()
+        @inline(__always) func put16(_ at: Int, _ v: Int) {
+            raw[at] = UInt8(truncatingIfNeeded: v >> 8)
+            raw[at + 1] = UInt8(truncatingIfNeeded: v)
+        }
+        raw[h + 7] = UInt8(truncatingIfNeeded: frag)
+        if secureDelete, let base = raw.baseAddress {
             // secure_delete: the merged block holds zeros and one header (SQLite's bytes; the
             // header stays behind when the block joins the gap).
-            page.setBytes(repeatElement(UInt8(0), count: blockEnd - blockStart), at: blockStart)
-            page.setU16(blockStart, next)
-            page.setU16(blockStart + 2, blockEnd - blockStart)
+            (base + blockStart).initializeMemory(as: UInt8.self, repeating: 0, count: blockEnd - blockStart)
+            put16(blockStart, next)
+            put16(blockStart + 2, blockEnd - blockStart)
         }
         if blockStart == node.contentStart {
             // The block begins the content area: it joins the gap instead.
-            page.setU16(prevField, next)
-            page.setU16(h + 5, blockEnd == 65536 ? 0 : blockEnd)
+            put16(prevField, next)
+            put16(h + 5, blockEnd == 65536 ? 0 : blockEnd)
         } else {
-            page.setU16(prevField, blockStart)
-            page.setU16(blockStart, next)
-            page.setU16(blockStart + 2, blockEnd - blockStart)
+            put16(prevField, blockStart)
+            put16(blockStart, next)
+            put16(blockStart + 2, blockEnd - blockStart)
         }
     }
 
