@@ -790,8 +790,10 @@ final class CursorCore {
     func insert(key: SavedKey, payload: [UInt8]? = nil, cell: () throws -> [UInt8]) throws -> Bool {
         guard writable else { throw DatabaseError(.misuse, "cursor is read-only") }
         // The entry the cursor is on, as K14 read it (UPDATE read the row through this cursor).
-        let known: (index: Int, count: Int, rowid: Int64)? = isTable && knownEntryPageRef() != nil
-            ? (entryIndex, Int(truncatingIfNeeded: (entryStamp >> 8) & 0xFFFF), entryRowid) : nil
+        let known: (index: Int, count: Int, rowid: Int64, payload: Range<Int>?)? = isTable && knownEntryPageRef() != nil
+            ? (entryIndex, Int(truncatingIfNeeded: (entryStamp >> 8) & 0xFFFF), entryRowid, entryLocal ? entryPayload : nil) : nil
+        // The known entry's local payload when the insert replaces it (its cell then needs no parse).
+        var knownPayload: Range<Int>? = nil
         entryKnown = false
         // (`resumeInPlace` stays until the position is found: right after an in-place delete
         // the descent may start from the deleted slot, K5b.)
@@ -807,6 +809,7 @@ final class CursorCore {
         } else if case .rowid(let r) = key, let k = known, k.rowid == r {
             // On the entry K14 read (its leaf unchanged since): no descent, no cell parse.
             (equal, count, idx, rightEdge) = (true, k.count, k.index, false)
+            knownPayload = k.payload
         } else if case .rowid(let r) = key, let at = try leafIndexOnRowid(r) {
             // Already on the entry (UPDATE writes back the row it just read): no descent.
             (equal, count, idx, rightEdge) = (true, at.count, at.index, false)
@@ -850,7 +853,18 @@ final class CursorCore {
         }
         var prebuilt: [UInt8]? = nil
         if equal {
-            let old = try leaf.cell(idx)
+            let old: CellInfo
+            if let range = knownPayload, case .rowid(let r) = key {
+                // The cell as K14 read it: all local, [offset, payload end), no overflow page.
+                let off = try leaf.cellOffset(idx)
+                guard range.lowerBound > off, range.upperBound <= leaf.usable else {
+                    throw DatabaseError.corrupt(page: leafNo.rawValue, "cell extends past page")
+                }
+                old = CellInfo(offset: off, size: range.upperBound - off, rowid: r, payloadSize: range.count,
+                               payloadOffset: range.lowerBound, localSize: range.count)
+            } else {
+                old = try leaf.cell(idx)
+            }
             if let payload, case .rowid(let r) = key,
                try tree.replaceTableCellInPlace(leaf, at: idx, old: old, rowid: r, payload: payload) {
                 // All local, rewritten in one step on the page (P4b): the stack stays.
@@ -1121,8 +1135,8 @@ final class CursorCore {
         do {
             let raw = page.unsafeMutableBytesForWrite()
             var pos = start
-            pos += Varint.write(UInt64(n), into: raw, at: pos)
-            if let rowid { pos += Varint.write(UInt64(bitPattern: rowid), into: raw, at: pos) }
+            pos += putVarint(UInt64(n), raw, pos)
+            if let rowid { pos += putVarint(UInt64(bitPattern: rowid), raw, pos) }
             if n > 0 {
                 payload.withUnsafeBytes { src in
                     UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
@@ -1185,7 +1199,7 @@ final class CursorCore {
         try tree.saveOtherCursors(root: root, except: self)
         if n.kind.isLeaf {
             if info.overflowPage != 0 { try tree.freeOverflowChain(info) }
-            try tree.removeCellInPlace(n, at: idx)
+            try tree.removeCellInPlace(n, at: idx, info: info)
             // The leaf's header after the removal, checked once for B8's test and K5a's stamp
             // (and kept as this cursor's node for the leaf, K7).
             let leaf = try Node(n.page, usable: n.usable)

@@ -219,6 +219,20 @@ struct Node {
     }
 }
 
+/// Writes the varint `v` at `pos` of `raw` (room checked by the caller), returning its
+/// length: one- and two-byte values inline (payload sizes and rowids of most cells), the
+/// rest through `Varint.write`.
+@inline(__always)
+func putVarint(_ v: UInt64, _ raw: UnsafeMutableRawBufferPointer, _ pos: Int) -> Int {
+    if v < 0x80 { raw[pos] = UInt8(truncatingIfNeeded: v); return 1 }
+    if v < 0x4000 {
+        raw[pos] = UInt8(truncatingIfNeeded: v >> 7) | 0x80
+        raw[pos + 1] = UInt8(truncatingIfNeeded: v) & 0x7F
+        return 2
+    }
+    return Varint.write(v, into: raw, at: pos)
+}
+
 /// The space a cell takes on a page: its bytes (at least 4) plus its 2-byte pointer.
 @inline(__always)
 func cellSpace(_ cellSize: Int) -> Int { max(4, cellSize) + 2 }
@@ -280,8 +294,8 @@ extension BTree {
         let size = Varint.length(of: UInt64(n)) + (rowid.map { Varint.length(of: UInt64(bitPattern: $0)) } ?? 0) + n
         return try insertCellInPlace(node, at: index, size: size) { raw, off in
             var pos = off
-            pos += Varint.write(UInt64(n), into: raw, at: pos)
-            if let rowid { pos += Varint.write(UInt64(bitPattern: rowid), into: raw, at: pos) }
+            pos += putVarint(UInt64(n), raw, pos)
+            if let rowid { pos += putVarint(UInt64(bitPattern: rowid), raw, pos) }
             if n > 0 {
                 payload.withUnsafeBytes { src in
                     UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
@@ -400,8 +414,8 @@ extension BTree {
         do {
             let raw = page.unsafeMutableBytesForWrite()
             var pos = target
-            pos += Varint.write(UInt64(n), into: raw, at: pos)
-            pos += Varint.write(UInt64(bitPattern: rowid), into: raw, at: pos)
+            pos += putVarint(UInt64(n), raw, pos)
+            pos += putVarint(UInt64(bitPattern: rowid), raw, pos)
             if n > 0 {
                 payload.withUnsafeBytes { src in
                     UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
@@ -465,7 +479,12 @@ extension BTree {
 
     /// Removes cell `index` from the page, returning its space to the freeblock list.
     func removeCellInPlace(_ node: Node, at index: Int) throws {
-        let info = try node.cell(index)
+        try removeCellInPlace(node, at: index, info: try node.cell(index))
+    }
+
+    /// `removeCellInPlace` for a caller that has parsed the cell already (`info`, from
+    /// `node.cell(index)` on this very header).
+    func removeCellInPlace(_ node: Node, at index: Int, info: CellInfo) throws {
         let page = node.page
         // The free bytes before (if known): the removal adds the pointer and the cell (P9).
         let freeBefore = page.freeBytesHint
@@ -555,22 +574,31 @@ extension BTree {
                 }
             }
         }
-        page[h + 7] = UInt8(frag)
-        if secureDelete {
+        // Unsafe: the writes below are at h + 1...h + 7 (the header), prevField (the header's
+        // first-freeblock field or a freeblock checked above: fb + 4 <= usable) and inside
+        // [blockStart, blockEnd), checked above to lie in [contentStart, usable) with room
+        // for the 4-byte block header. `node` holds the page; the page is writable.
+        let raw = page.unsafeMutableBytesForWrite()
+        @inline(__always) func put16(_ at: Int, _ v: Int) {
+            raw[at] = UInt8(truncatingIfNeeded: v >> 8)
+            raw[at + 1] = UInt8(truncatingIfNeeded: v)
+        }
+        raw[h + 7] = UInt8(truncatingIfNeeded: frag)
+        if secureDelete, let base = raw.baseAddress {
             // secure_delete: the merged block holds zeros and one header (SQLite's bytes; the
             // header stays behind when the block joins the gap).
-            page.setBytes(repeatElement(UInt8(0), count: blockEnd - blockStart), at: blockStart)
-            page.setU16(blockStart, next)
-            page.setU16(blockStart + 2, blockEnd - blockStart)
+            (base + blockStart).initializeMemory(as: UInt8.self, repeating: 0, count: blockEnd - blockStart)
+            put16(blockStart, next)
+            put16(blockStart + 2, blockEnd - blockStart)
         }
         if blockStart == node.contentStart {
             // The block begins the content area: it joins the gap instead.
-            page.setU16(prevField, next)
-            page.setU16(h + 5, blockEnd == 65536 ? 0 : blockEnd)
+            put16(prevField, next)
+            put16(h + 5, blockEnd == 65536 ? 0 : blockEnd)
         } else {
-            page.setU16(prevField, blockStart)
-            page.setU16(blockStart, next)
-            page.setU16(blockStart + 2, blockEnd - blockStart)
+            put16(prevField, blockStart)
+            put16(blockStart, next)
+            put16(blockStart + 2, blockEnd - blockStart)
         }
     }
 

@@ -32,13 +32,43 @@ package struct KeyProbe {
         var count: Int = 0
     }
 
-    private var fields: [Field] = [] { didSet { noteFirstField() } }
+    private var fields: [Field] = []
     /// The first field when it is an integer (most index keys: rowids, integer columns),
     /// kept outside the array so that `compare` decides most probes of a search without
     /// touching the array or the key bytes.
     private var firstIsInteger = false
     private var firstInteger: Int64 = 0
     private var firstDescending = false
+
+    /// Per field of `keyInfo`: bit 0 BINARY collation, bit 1 descending; filled on demand and
+    /// kept while the key info is the same (a cursor loads its own every time).
+    private var fieldFlags: [UInt8] = []
+
+    /// Takes `keyInfo` for the next key, unless it is the one held (the same array storage:
+    /// then it is identical, and its per-field flags are still right).
+    @inline(__always)
+    private mutating func adopt(_ keyInfo: KeyInfo) {
+        if KeyProbe.sameStorage(keyInfo.collations, self.keyInfo.collations),
+           KeyProbe.sameStorage(keyInfo.descending, self.keyInfo.descending) { return }
+        self.keyInfo = keyInfo
+        fieldFlags.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always)
+    private static func sameStorage<T>(_ a: [T], _ b: [T]) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in pa.baseAddress == pb.baseAddress } }
+    }
+
+    /// The flags of field `i` (see `fieldFlags`).
+    @inline(__always)
+    private mutating func flags(_ i: Int) -> UInt8 {
+        while fieldFlags.count <= i {
+            let j = fieldFlags.count
+            fieldFlags.append((KeyProbe.isBinary(keyInfo.collation(j)) ? 1 : 0) | (keyInfo.isDescending(j) ? 2 : 0))
+        }
+        return fieldFlags[i]
+    }
 
     private mutating func noteFirstField() {
         if let f = fields.first, f.kind == .integer {
@@ -74,12 +104,14 @@ package struct KeyProbe {
 
     /// Replaces the key with `values`, reusing this probe's buffers.
     package mutating func load(values: [Value], keyInfo: KeyInfo) {
-        self.keyInfo = keyInfo
+        adopt(keyInfo)
+        defer { noteFirstField() }
         fields.removeAll(keepingCapacity: true)
         bytes.removeAll(keepingCapacity: true)
         fields.reserveCapacity(values.count)
         for (i, v) in values.enumerated() {
-            var f = Field(kind: .null, binary: KeyProbe.isBinary(keyInfo.collation(i)), descending: keyInfo.isDescending(i))
+            let fl = flags(i)
+            var f = Field(kind: .null, binary: fl & 1 != 0, descending: fl & 2 != 0)
             switch v {
             case .null: break
             case .integer(let x): f.kind = .integer; f.integer = x
@@ -103,7 +135,8 @@ package struct KeyProbe {
     /// Replaces the key with the encoded record `record` (every field of it is compared).
     /// Throws `corrupt` when the record is malformed; the probe is then empty.
     package mutating func load(record: [UInt8], keyInfo: KeyInfo) throws {
-        self.keyInfo = keyInfo
+        adopt(keyInfo)
+        defer { noteFirstField() }
         bytes = record
         fields.removeAll(keepingCapacity: true)
         var parsed = fields
@@ -121,7 +154,8 @@ package struct KeyProbe {
                 var i = 0
                 while pos < header {
                     let (t, offset) = try RecordCodec.nextHeaderEntry(buf, pos: &pos, header: header, content: &content, total: total)
-                    var f = Field(kind: .null, binary: KeyProbe.isBinary(keyInfo.collation(i)), descending: keyInfo.isDescending(i))
+                    let fl = flags(i)
+                    var f = Field(kind: .null, binary: fl & 1 != 0, descending: fl & 2 != 0)
                     switch t {
                     case 0: break
                     case 7:
