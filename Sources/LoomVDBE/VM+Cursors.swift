@@ -541,7 +541,7 @@ extension VM {
             // Logged only when the entry is new (an equal entry makes the insert a no-op):
             // the B-tree reports that, so no separate seek is needed.
             if try i.insert(record: record), undoLog != nil, c.ephemeralTree == nil {
-                undoLog?.append(.indexInsert(database: c.database, root: i.root, keyInfo: i.keyInfo, key: try RecordCodec.decode(record)))
+                undoLog?.append(.indexInsert(database: c.database, root: i.root, keyInfo: i.keyInfo, record: record))
             }
         case .memory(let m) where !m.isIntKey:
             m.insert(key: try RecordCodec.decode(record), record: record)

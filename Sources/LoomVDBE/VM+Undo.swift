@@ -14,8 +14,10 @@ enum UndoEntry {
     /// SELECT appending 1M rows is one entry, not 1M: the log held ~36 MiB in micro_c).
     case tableInsertRun(database: Int, root: PageNumber, first: Int64, last: Int64)
     case tableDelete(database: Int, root: PageNumber, rowid: Int64, payload: [UInt8])
-    /// An index insert of a key that was not present.
-    case indexInsert(database: Int, root: PageNumber, keyInfo: KeyInfo, key: [Value])
+    /// An index insert of a key that was not present: the inserted record, decoded only if
+    /// the statement is undone (a decode per inserted entry, with its arrays and strings, was
+    /// a tenth of a bulk INSERT's instructions inside BEGIN … COMMIT).
+    case indexInsert(database: Int, root: PageNumber, keyInfo: KeyInfo, record: [UInt8])
     case indexDelete(database: Int, root: PageNumber, keyInfo: KeyInfo, record: [UInt8])
 }
 
@@ -63,7 +65,8 @@ extension VM {
                     }
                 case .tableDelete(let db, let root, let rowid, let payload):
                     try context.tree(db).tableCursor(root: root, writable: true).insert(rowid: rowid, payload: payload)
-                case .indexInsert(let db, let root, let keyInfo, let key):
+                case .indexInsert(let db, let root, let keyInfo, let record):
+                    let key = try RecordCodec.decode(record)
                     let c = try context.tree(db).indexCursor(root: root, writable: true, keyInfo: keyInfo)
                     if try c.seek(key: key) == .found, try c.key().count == key.count { try c.delete() }
                 case .indexDelete(let db, let root, let keyInfo, let record):
