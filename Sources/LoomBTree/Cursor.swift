@@ -1134,23 +1134,9 @@ final class CursorCore {
         // `leaf` holds the page for the whole write.
         do {
             let raw = page.unsafeMutableBytesForWrite()
-            var pos = start
-            pos += putVarint(UInt64(n), raw, pos)
-            if let rowid { pos += putVarint(UInt64(bitPattern: rowid), raw, pos) }
-            if n > 0 {
-                payload.withUnsafeBytes { src in
-                    UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
-                }
-            }
-            pos += n
-            while pos < start + need { raw[pos] = 0; pos += 1 }
-            if ptr < ptrEnd, let base = raw.baseAddress {
-                (base + ptr + 2).copyMemory(from: base + ptr, byteCount: ptrEnd - ptr)
-            }
-            raw[ptr] = UInt8(truncatingIfNeeded: start >> 8)
-            raw[ptr + 1] = UInt8(truncatingIfNeeded: start)
-            raw[h + 3] = UInt8(truncatingIfNeeded: (count + 1) >> 8)
-            raw[h + 4] = UInt8(truncatingIfNeeded: count + 1)
+            let end = writeLocalCell(raw, at: start, rowid: rowid, payload: payload)
+            placeCellPointer(raw, padding: end ..< start + need, slot: ptr, arrayEnd: ptrEnd, offset: start,
+                             count: count, header: h)
             raw[h + 5] = UInt8(truncatingIfNeeded: start >> 8)
             raw[h + 6] = UInt8(truncatingIfNeeded: start)
         }

@@ -293,14 +293,7 @@ extension BTree {
         let n = payload.count
         let size = Varint.length(of: UInt64(n)) + (rowid.map { Varint.length(of: UInt64(bitPattern: $0)) } ?? 0) + n
         return try insertCellInPlace(node, at: index, size: size) { raw, off in
-            var pos = off
-            pos += putVarint(UInt64(n), raw, pos)
-            if let rowid { pos += putVarint(UInt64(bitPattern: rowid), raw, pos) }
-            if n > 0 {
-                payload.withUnsafeBytes { src in
-                    UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
-                }
-            }
+            _ = writeLocalCell(raw, at: off, rowid: rowid, payload: payload)
         }
     }
 
@@ -343,15 +336,8 @@ extension BTree {
         // with a 2-byte gap; the gap path checked start >= ptrEnd + 2). `node` holds the page.
         let raw = page.unsafeMutableBytesForWrite()
         write(raw, off)
-        var pos = off + size
-        while pos < off + need { raw[pos] = 0; pos += 1 }
-        if ptr < ptrEnd, let base = raw.baseAddress {
-            (base + ptr + 2).copyMemory(from: base + ptr, byteCount: ptrEnd - ptr)
-        }
-        raw[ptr] = UInt8(truncatingIfNeeded: off >> 8)
-        raw[ptr + 1] = UInt8(truncatingIfNeeded: off)
-        raw[h + 3] = UInt8(truncatingIfNeeded: (count + 1) >> 8)
-        raw[h + 4] = UInt8(truncatingIfNeeded: count + 1)
+        placeCellPointer(raw, padding: off + size ..< off + need, slot: ptr, arrayEnd: ptrEnd, offset: off,
+                         count: count, header: h)
         // Taken from a freeblock (a remainder < 4 stays counted as fragments), the gap or a
         // defragmented page (which keeps the total): need + 2 bytes in every case.
         if freeBefore >= 0 { page.freeBytesHint = freeBefore - need - 2 }
@@ -744,4 +730,40 @@ extension BTree {
         }
         page.setU16(h + 5, top == 65536 ? 0 : top)
     }
+}
+
+/// The common tail of writing a new cell into a page in place: zeroes `padding` (a cell
+/// shorter than the 4 bytes a slot takes), opens pointer slot `slot` in the pointer array
+/// ending at `arrayEnd` (shifting the later pointers up by 2), points it at `offset` and sets
+/// the cell count (header at `h`) to `count + 1`.
+// Unsafe: the caller checked that the padding lies in the space it took and that the pointer
+// array may grow into [arrayEnd, arrayEnd + 2).
+@inline(__always)
+func placeCellPointer(_ raw: UnsafeMutableRawBufferPointer, padding: Range<Int>, slot: Int, arrayEnd: Int,
+                      offset: Int, count: Int, header h: Int) {
+    for pos in padding { raw[pos] = 0 }
+    if slot < arrayEnd, let base = raw.baseAddress {
+        (base + slot + 2).copyMemory(from: base + slot, byteCount: arrayEnd - slot)
+    }
+    raw[slot] = UInt8(truncatingIfNeeded: offset >> 8)
+    raw[slot + 1] = UInt8(truncatingIfNeeded: offset)
+    raw[h + 3] = UInt8(truncatingIfNeeded: (count + 1) >> 8)
+    raw[h + 4] = UInt8(truncatingIfNeeded: count + 1)
+}
+
+/// Writes a leaf cell whose payload is all local at `start`: the payload size, the rowid (a
+/// table leaf; nil for an index leaf), the payload. Returns the offset after it.
+// Unsafe: the caller found `start ..< start + cell size` inside the page's content area.
+@inline(__always)
+func writeLocalCell(_ raw: UnsafeMutableRawBufferPointer, at start: Int, rowid: Int64?, payload: [UInt8]) -> Int {
+    let n = payload.count
+    var pos = start
+    pos += putVarint(UInt64(n), raw, pos)
+    if let rowid { pos += putVarint(UInt64(bitPattern: rowid), raw, pos) }
+    if n > 0 {
+        payload.withUnsafeBytes { src in
+            UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
+        }
+    }
+    return pos + n
 }
