@@ -399,15 +399,7 @@ extension BTree {
         // a freeblock, all checked to lie in [pointer array end, usable); the node holds the page.
         do {
             let raw = page.unsafeMutableBytesForWrite()
-            var pos = target
-            pos += putVarint(UInt64(n), raw, pos)
-            pos += putVarint(UInt64(bitPattern: rowid), raw, pos)
-            if n > 0 {
-                payload.withUnsafeBytes { src in
-                    UnsafeMutableRawBufferPointer(rebasing: raw[pos ..< pos + n]).copyMemory(from: src)
-                }
-            }
-            pos += n
+            var pos = writeLocalCell(raw, at: target, rowid: rowid, payload: payload)
             if cellSize != old.size { while pos < target + need { raw[pos] = 0; pos += 1 } }
             let ptr = node.pointerArrayStart + 2 * index
             raw[ptr] = UInt8(truncatingIfNeeded: target >> 8)
