@@ -63,6 +63,9 @@ enum FastKind: UInt8, Sendable {
     /// register is written), then the step's inline path in the same dispatch, skipping the
     /// AggStep op; when that path does not apply the AggStep op runs as usual.
     case columnAggStep
+    /// Found/NotFound/NoConflict (a = cursor, b = key, c = count, d = target), IdxInsert
+    /// (a = cursor, b = record, d = flags), IdxDelete (a = cursor, b = key, c = count).
+    case found, notFound, noConflict, idxInsert, idxDelete
     /// MakeRecord with kept fields (a = start, b = count, c = dest; `d` indexes
     /// `FastProgram.keptRecords`: the fields copied from a cursor's row, and the affinities).
     case makeRecordKeeping
@@ -192,6 +195,11 @@ struct FastOp: Sendable {
             self.init(.sorterInsert, c, r)
             tables.fused = true
         case .sorterData(let c, let d, let p): self.init(.sorterData, c, d, p)
+        case .found(let c, let k, let n, let t): self.init(.found, c, k, n, d: t)
+        case .notFound(let c, let k, let n, let t): self.init(.notFound, c, k, n, d: t)
+        case .noConflict(let c, let k, let n, let t): self.init(.noConflict, c, k, n, d: t)
+        case .idxInsert(let c, let r, let flags): self.init(.idxInsert, c, r, d: flags.rawValue)
+        case .idxDelete(let c, let k, let n): self.init(.idxDelete, c, k, n)
         case .idxGE(let c, let k, let n, let t): self.init(.idxGE, c, k, n, d: t)
         case .idxGT(let c, let k, let n, let t): self.init(.idxGT, c, k, n, d: t)
         case .idxLE(let c, let k, let n, let t): self.init(.idxLE, c, k, n, d: t)

@@ -592,6 +592,21 @@ extension VM {
             case .string8:
                 registers[op.b] = fast.constants[Int(op.d)]
                 continue
+            case .found:
+                if try findPrefix(try cursor(op.a), key: try probeKey(op.b, op.c)) { pc = Int(op.d) }
+                continue
+            case .notFound:
+                if try !findPrefix(try cursor(op.a), key: try probeKey(op.b, op.c)) { pc = Int(op.d) }
+                continue
+            case .noConflict:
+                if try noConflict(op.a, op.b, op.c) { pc = Int(op.d) }
+                continue
+            case .idxInsert:
+                try idxInsert(op.a, op.b, WriteFlags(rawValue: Int(op.d)))
+                continue
+            case .idxDelete:
+                try idxDelete(op.a, op.b, op.c)
+                continue
             case .makeRecordKeeping:
                 let kept = fast.keptRecords[Int(op.d)]
                 try checkRange(op.a, op.b)
@@ -853,12 +868,7 @@ extension VM {
             case .notFound(let c, let k, let n, let t):
                 if try !findPrefix(try cursor(c), key: try probeKey(k, n)) { pc = t }
             case .noConflict(let c, let k, let n, let t):
-                let key = try probeKey(k, n)
-                if key.contains(where: \.isNull) {
-                    pc = t
-                } else if try !findPrefix(try cursor(c), key: key) {
-                    pc = t
-                }
+                if try noConflict(c, k, n) { pc = t }
             case .deferredSeek(let ic, let tc):
                 let rowid = try currentRowid(try cursor(ic))
                 let table = try cursor(tc)
@@ -921,27 +931,9 @@ extension VM {
                     try reportRowChange(.delete, cursor: c, table: table, rowid: nil)
                 }
             case .idxInsert(let c, let r, let flags):
-                guard case .blob(let b) = registers[r] else {
-                    throw DatabaseError(.internal, "IdxInsert of a non-record")
-                }
-                try insertIndexEntry(try cursor(c), record: b)
-                if flags.contains(.countChanges) {
-                    statementChanges += 1
-                }
+                try idxInsert(c, r, flags)
             case .idxDelete(let c, let k, let n):
-                let cur = try cursor(c)
-                let key = try unpackedKey(k, n)
-                if try findPrefix(cur, key: key) {
-                    let ki = cur.keyInfo ?? KeyInfo()
-                    // A B-tree index's `.found` already compared the key (findPrefix).
-                    var isIndex = false
-                    if case .index = cur.storage { isIndex = true }
-                    if try isIndex || compareKeys(currentKey(cur), key, keyInfo: ki) == 0 {
-                        try deleteCurrent(cur)
-                        cur.deletedKey = nil
-                        cur.deletedRowid = nil
-                    }
-                }
+                try idxDelete(c, k, n)
             case .sorterInsert(let c, let r):
                 guard case .sorter(let s) = try cursor(c).storage, case .blob(let b) = registers[r] else {
                     throw DatabaseError(.internal, "SorterInsert misuse")
@@ -1348,6 +1340,42 @@ extension VM {
     }
 
     /// IdxGE/GT/LE/LT: the current index entry compared with the key (prefix-equal = 0).
+    /// NoConflict: true (jump) when a key field is NULL or no entry of index `c` has the key
+    /// as a prefix; the cursor is left on the conflicting entry otherwise.
+    func noConflict(_ c: CursorID, _ k: Register, _ n: Int) throws -> Bool {
+        let key = try probeKey(k, n)
+        if key.contains(where: \.isNull) { return true }
+        return try !findPrefix(try cursor(c), key: key)
+    }
+
+    /// IdxInsert of the record in register `r` into index cursor `c`.
+    func idxInsert(_ c: CursorID, _ r: Register, _ flags: WriteFlags) throws {
+        guard case .blob(let b) = registers[r] else {
+            throw DatabaseError(.internal, "IdxInsert of a non-record")
+        }
+        try insertIndexEntry(try cursor(c), record: b)
+        if flags.contains(.countChanges) {
+            statementChanges += 1
+        }
+    }
+
+    /// IdxDelete: deletes the entry of index cursor `c` equal to the `n` key registers at `k`,
+    /// if there is one.
+    func idxDelete(_ c: CursorID, _ k: Register, _ n: Int) throws {
+        let cur = try cursor(c)
+        let key = try unpackedKey(k, n)
+        guard try findPrefix(cur, key: key) else { return }
+        let ki = cur.keyInfo ?? KeyInfo()
+        // A B-tree index's `.found` already compared the key (findPrefix).
+        var isIndex = false
+        if case .index = cur.storage { isIndex = true }
+        if try isIndex || compareKeys(currentKey(cur), key, keyInfo: ki) == 0 {
+            try deleteCurrent(cur)
+            cur.deletedKey = nil
+            cur.deletedRowid = nil
+        }
+    }
+
     func indexCompare(_ c: CursorID, _ k: Register, _ n: Int) throws -> Int {
         let cur = try cursor(c)
         try checkRange(k, n)

@@ -21,6 +21,14 @@ import LoomRecord
         #expect(FastOp(.eq(lhs: 1, rhs: 2, target: 3, collation: .nocase)).kind == .slow)
         let s = FastOp(.seekGE(cursor: 1, key: 2, count: 3, target: 40))
         #expect(s.kind == .seekGE && s.a == 1 && s.b == 2 && s.c == 3 && s.d == 40)
+        let nc = FastOp(.noConflict(cursor: 3, key: 4, count: 1, target: 30))
+        #expect(nc.kind == .noConflict && nc.a == 3 && nc.b == 4 && nc.c == 1 && nc.d == 30)
+        #expect(FastOp(.found(cursor: 1, key: 2, count: 0, target: 5)).kind == .found)
+        #expect(FastOp(.notFound(cursor: 1, key: 2, count: 0, target: 5)).kind == .notFound)
+        let ii = FastOp(Instruction.idxInsert(cursor: 2, record: 7, flags: .countChanges))
+        #expect(ii.kind == .idxInsert && ii.a == 2 && ii.b == 7 && WriteFlags(rawValue: Int(ii.d)).contains(.countChanges))
+        let id = FastOp(.idxDelete(cursor: 2, key: 8, count: 2))
+        #expect(id.kind == .idxDelete && id.a == 2 && id.b == 8 && id.c == 2)
         // A Column with a default keeps the default among the constants.
         let withDefault = FastProgram([.column(cursor: 0, column: 1, dest: 2, default: .integer(7))])
         let d = withDefault.ops[0]
