@@ -887,52 +887,31 @@ final class CursorCore {
             prebuilt = newCell
         }
         let append = idx == count && !equal && rightEdge
-        if prebuilt == nil, let payload, case .rowid(let r) = key, try insertTableCellInGap(leaf, at: idx, rowid: r, payload: payload) {
-            stack[stack.count - 1].index = idx
-            state = .valid
-            atLast = append
-            if append { atLastRowid = r }
-            return true
-        }
-        if prebuilt == nil, !isTable, case .record(let bytes) = key, case .utf8 = tree.textEncoding,
-           localPayloadSize(bytes.count, usable: leaf.usable, tableLeaf: false) == bytes.count,
-           try insertIndexCellInGap(leaf, at: idx, record: bytes) {
-            // An index record, all local, into a leaf with room in its gap: no cell array.
-            stack[stack.count - 1].index = idx
-            state = .valid
-            atLast = append
-            return true
-        }
-        // An all-local leaf cell (UTF-8 file) is written straight into its space (no cell
-        // array); when it does not fit, the split below takes the cell array.
-        var triedInPlace = false
+        // An all-local leaf cell (UTF-8 file) is written straight into the page, no cell
+        // array (`insertLocalCell`); when it does not fit, the split below takes the cell array.
+        var placedLocal: Bool? = nil
         if prebuilt == nil, case .utf8 = tree.textEncoding {
-            var local: (rowid: Int64?, bytes: [UInt8])? = nil
             if let payload, case .rowid(let r) = key, leaf.kind == .tableLeaf {
-                local = (r, payload)
+                placedLocal = try insertLocalCell(leaf, at: idx, rowid: r, payload: payload)
             } else if !isTable, case .record(let bytes) = key, leaf.kind == .indexLeaf {
-                local = (nil, bytes)
-            }
-            if let (r, bytes) = local, localPayloadSize(bytes.count, usable: leaf.usable, tableLeaf: r != nil) == bytes.count {
-                if try tree.insertLocalCellInPlace(leaf, at: idx, rowid: r, payload: bytes) {
-                    stack[stack.count - 1].index = idx
-                    state = .valid
-                    atLast = append
-                    if append, let r { atLastRowid = r }
-                    return true
-                }
-                triedInPlace = true
+                placedLocal = try insertLocalCell(leaf, at: idx, rowid: nil, payload: bytes)
             }
         }
-        let newCell = try prebuilt ?? cell()
-        if !triedInPlace, try tree.insertCellInPlace(leaf, at: idx, newCell) {
+        var built = prebuilt
+        if placedLocal == nil {
+            let c = try prebuilt ?? cell()
+            built = c
+            if try tree.insertCellInPlace(leaf, at: idx, c) { placedLocal = true }
+        }
+        if placedLocal == true {
             stack[stack.count - 1].index = idx
             state = .valid
             // Appended in place on the rightmost leaf: the cursor is on the last entry.
             atLast = append
-            if atLast, case .rowid(let r) = key { atLastRowid = r }
+            if append, case .rowid(let r) = key { atLastRowid = r }
             return true
         }
+        let newCell = try built ?? cell()
         atLast = false   // the stack is stale once the tree is rebalanced
         if append && isTable {
             let (path, slots) = pathAndSlots()
@@ -1098,27 +1077,33 @@ final class CursorCore {
         return true
     }
 
-    /// Writes the table-leaf cell (rowid, payload) as cell `idx` of `leaf` straight into the
-    /// page when the payload is all local (UTF-8 file) and the cell fits in the gap between
-    /// the pointer array and the content area of a page without freeblocks: the bytes land
-    /// where `insertCellInPlace` would put them (it takes the gap when there is no freeblock),
-    /// without building a cell array or walking the free list. The page's header stamp and
-    /// this cursor's node for the leaf are renewed, so the next access needs no page lookup
-    /// (invariant K11). False when it does not apply: the caller takes the general path.
-    private func insertTableCellInGap(_ leaf: Node, at idx: Int, rowid: Int64, payload: [UInt8]) throws -> Bool {
-        guard leaf.kind == .tableLeaf, case .utf8 = tree.textEncoding else { return false }
+    /// Inserts the leaf cell (rowid, payload) — rowid nil for an index leaf; the caller checked
+    /// the leaf's kind and the file's encoding (UTF-8) — as cell `idx` of `leaf`, written
+    /// straight into the page (no cell array): into the gap of a page without freeblocks
+    /// (`insertCellInGap`, which keeps this cursor's node for the leaf current, K11), else
+    /// wherever P4 finds room. nil when the payload is not all local (nothing tried), false
+    /// when the page has no room for the cell.
+    private func insertLocalCell(_ leaf: Node, at idx: Int, rowid: Int64?, payload: [UInt8]) throws -> Bool? {
+        guard localPayloadSize(payload.count, usable: leaf.usable, tableLeaf: rowid != nil) == payload.count else { return nil }
         return try insertCellInGap(leaf, at: idx, rowid: rowid, payload: payload)
+            || tree.insertLocalCellInPlace(leaf, at: idx, rowid: rowid, payload: payload)
     }
 
-    /// The gap write behind `insertTableCellInGap` (a table-leaf cell: `rowid` given) and
-    /// `insertIndexCellInGap` (an index-leaf cell: `rowid` nil); the caller checked the kind.
+    /// Writes the leaf cell (rowid, payload) — a table-leaf cell when `rowid` is given, an
+    /// index-leaf cell when nil; the caller checked the leaf's kind and the file's encoding
+    /// (UTF-8) — as cell `idx` of `leaf` straight into the page when the payload is all local
+    /// and the cell fits in the gap between the pointer array and the content area of a page
+    /// without freeblocks: the bytes land where `insertCellInPlace` would put them (it takes
+    /// the gap when there is no freeblock), without building a cell array or walking the free
+    /// list. The page's header stamp and this cursor's node for the leaf are renewed, so the
+    /// next access needs no page lookup (invariant K11). False when it does not apply: the
+    /// caller takes the general path.
     private func insertCellInGap(_ leaf: Node, at idx: Int, rowid: Int64?, payload: [UInt8]) throws -> Bool {
         guard leaf.firstFreeblock == 0 else { return false }
         let usable = leaf.usable
         let n = payload.count
         guard localPayloadSize(n, usable: usable, tableLeaf: rowid != nil) == n else { return false }
-        let cellSize = Varint.length(of: UInt64(n)) + (rowid.map { Varint.length(of: UInt64(bitPattern: $0)) } ?? 0) + n
-        let need = max(4, cellSize)
+        let need = max(4, localCellSize(rowid: rowid, payloadCount: n))
         let count = leaf.cellCount
         let ptrEnd = leaf.pointerArrayEnd
         let contentStart = leaf.contentStart

@@ -21,11 +21,18 @@ package enum PageKind: UInt8, Sendable {
 /// (fileformat2.html: U usable size, X max local, M min local, K = M + (P−M) mod (U−4)).
 @inline(__always)
 func localPayloadSize(_ p: Int, usable u: Int, tableLeaf: Bool) -> Int {
-    let x = tableLeaf ? u - 35 : ((u - 12) * 64 / 255) - 23
+    let x = maxLocalPayload(usable: u, tableLeaf: tableLeaf)
     if p <= x { return p }
     let m = ((u - 12) * 32 / 255) - 23
     let k = m + (p - m) % (u - 4)
     return k <= x ? k : m
+}
+
+/// X, the largest payload a cell keeps wholly on its page (fileformat2.html): U − 35 on a
+/// table leaf, ((U − 12)·64/255) − 23 on index pages.
+@inline(__always)
+func maxLocalPayload(usable u: Int, tableLeaf: Bool) -> Int {
+    tableLeaf ? u - 35 : ((u - 12) * 64 / 255) - 23
 }
 
 /// One parsed cell.
@@ -290,9 +297,7 @@ extension BTree {
     /// index leaf), payload. The caller checked the page kind, the file's encoding (UTF-8)
     /// and that the payload is all local.
     func insertLocalCellInPlace(_ node: Node, at index: Int, rowid: Int64?, payload: [UInt8]) throws -> Bool {
-        let n = payload.count
-        let size = Varint.length(of: UInt64(n)) + (rowid.map { Varint.length(of: UInt64(bitPattern: $0)) } ?? 0) + n
-        return try insertCellInPlace(node, at: index, size: size) { raw, off in
+        return try insertCellInPlace(node, at: index, size: localCellSize(rowid: rowid, payloadCount: payload.count)) { raw, off in
             _ = writeLocalCell(raw, at: off, rowid: rowid, payload: payload)
         }
     }
@@ -372,7 +377,7 @@ extension BTree {
         let n = payload.count
         guard localPayloadSize(n, usable: usable, tableLeaf: true) == n else { return false }
         let pn = node.page.number.rawValue
-        let cellSize = Varint.length(of: UInt64(n)) + Varint.length(of: UInt64(bitPattern: rowid)) + n
+        let cellSize = localCellSize(rowid: rowid, payloadCount: n)
         let need = max(4, cellSize)
         let contentStart = node.contentStart
         guard index >= 0, index < node.cellCount, old.offset >= contentStart, old.offset + old.size <= usable,
@@ -741,6 +746,13 @@ func placeCellPointer(_ raw: UnsafeMutableRawBufferPointer, padding: Range<Int>,
     raw[slot + 1] = UInt8(truncatingIfNeeded: offset)
     raw[h + 3] = UInt8(truncatingIfNeeded: (count + 1) >> 8)
     raw[h + 4] = UInt8(truncatingIfNeeded: count + 1)
+}
+
+/// The size of the leaf cell `writeLocalCell` writes: the payload-size varint, the rowid's
+/// (a table leaf; nil for an index leaf), the payload.
+@inline(__always)
+func localCellSize(rowid: Int64?, payloadCount n: Int) -> Int {
+    Varint.length(of: UInt64(n)) + (rowid.map { Varint.length(of: UInt64(bitPattern: $0)) } ?? 0) + n
 }
 
 /// Writes a leaf cell whose payload is all local at `start`: the payload size, the rowid (a

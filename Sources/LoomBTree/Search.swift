@@ -75,7 +75,7 @@ extension Node {
         }
         let ptrStart = pointerArrayStart, ptrEnd = pointerArrayEnd
         // A payload of at most X bytes is all on the page (localPayloadSize), a longer one never.
-        let maxLocal = ((usable - 12) * 64 / 255) - 23
+        let maxLocal = maxLocalPayload(usable: usable, tableLeaf: false)
         let buf = UnsafeRawBufferPointer(rebasing: page.unsafeBytes[0..<usable])
         var lo = 0, hi = cellCount, equalAt = -1
         while lo < hi {

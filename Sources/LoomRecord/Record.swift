@@ -203,14 +203,7 @@ package enum RecordCodec {
         var pos = Varint.write(UInt64(headerSize), into: out, at: 0)
         // The header: one byte per serial type below 0x80 (all but long text and blobs).
         for i in values.indices {
-            let t: UInt64
-            switch values[i] {
-            case .null: t = 0
-            case .integer(let x): t = SerialType.forInteger(x)
-            case .real(let d): t = d.isNaN ? 0 : 7
-            case .text(let s): t = UInt64(s.utf8.count) &* 2 &+ 13
-            case .blob(let b): t = UInt64(b.count) &* 2 &+ 12
-            }
+            let t = serialTypeAndLength(values[i]).serialType
             if t < 0x80 { out[pos] = UInt8(truncatingIfNeeded: t); pos += 1 } else {
                 pos += Varint.write(t, into: out, at: pos)
             }

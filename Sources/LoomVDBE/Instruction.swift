@@ -35,7 +35,6 @@ package enum ConstraintKind: Int, Sendable, Hashable {
     }
 }
 
-/// Flags of `insert` / `delete` (SQLite's `OPFLAG_*` values, shown in EXPLAIN's P5).
 /// The fields of an UPDATE's new row that its MakeRecord copies from the row being rewritten
 /// (the current row of `cursor`) instead of reading registers: the columns the UPDATE does not
 /// assign and nothing else reads (codegen decides, Spec L4 §MakeRecord keeping). A kept field
@@ -46,17 +45,15 @@ package final class KeptFields: Sendable {
     /// Per field of the record: copied from the row.
     package let keep: [Bool]
     package let defaults: [Value?]
-    /// The fields not kept (their registers take the record's affinities).
-    let others: [Int]
 
     package init(cursor: CursorID, keep: [Bool], defaults: [Value?]) {
         self.cursor = cursor
         self.keep = keep
         self.defaults = defaults
-        others = keep.indices.filter { !keep[$0] }
     }
 }
 
+/// Flags of `insert` / `delete` (SQLite's `OPFLAG_*` values, shown in EXPLAIN's P5).
 package struct WriteFlags: OptionSet, Sendable, Hashable {
     package let rawValue: Int
     package init(rawValue: Int) { self.rawValue = rawValue }

@@ -287,16 +287,13 @@ extension VM {
         let c = try cursor(kept.cursor)
         let hasRow = try loadPositionedRow(c)
         let stored = hasRow ? c.row.count : 0
-        if let affinities {
-            for i in kept.others where i < n && i < affinities.count {
-                registers[s + i] = applyAffinity(affinities[i], to: registers[s + i])
-            }
-        }
         return kept.keep.withUnsafeBufferPointer { keep in
-            if stored < n {
-                // Kept fields the stored row lacks: its default, or NULL without a row.
-                for i in stored ..< min(n, keep.count) where keep[i] {
-                    registers[s + i] = hasRow && i < kept.defaults.count ? kept.defaults[i] ?? .null : .null
+            for i in 0 ..< n {
+                if i < keep.count && keep[i] {
+                    // A kept field the stored row lacks: its default, or NULL without a row.
+                    if i >= stored { registers[s + i] = hasRow && i < kept.defaults.count ? kept.defaults[i] ?? .null : .null }
+                } else if let affinities, i < affinities.count {
+                    registers[s + i] = applyAffinity(affinities[i], to: registers[s + i])
                 }
             }
             if !hasRow { return registers.withRange(s, n) { RecordCodec.encode($0) } }

@@ -1339,7 +1339,6 @@ extension VM {
         if !ok { pc = t }
     }
 
-    /// IdxGE/GT/LE/LT: the current index entry compared with the key (prefix-equal = 0).
     /// NoConflict: true (jump) when a key field is NULL or no entry of index `c` has the key
     /// as a prefix; the cursor is left on the conflicting entry otherwise.
     func noConflict(_ c: CursorID, _ k: Register, _ n: Int) throws -> Bool {
@@ -1376,6 +1375,7 @@ extension VM {
         }
     }
 
+    /// IdxGE/GT/LE/LT: the current index entry compared with the key (prefix-equal = 0).
     func indexCompare(_ c: CursorID, _ k: Register, _ n: Int) throws -> Int {
         let cur = try cursor(c)
         try checkRange(k, n)
